@@ -1,0 +1,5 @@
+//! Analyzers: read the model, produce findings. They never parse bytes.
+
+pub mod exposure;
+pub mod process;
+pub mod response;

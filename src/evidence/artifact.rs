@@ -1,0 +1,210 @@
+//! One piece of evidence: where it lives, what it is, its custody hash, and read-only access.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use super::decode::{decoder, Compression, DecodeLimits};
+use crate::model::Locator;
+
+/// What an artifact is, decided from its content (the name only breaks ties).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ArtifactKind {
+    /// `docker save` archive (legacy layout, or Docker 25+ hybrid with `manifest.json`).
+    DockerSave,
+    /// OCI image layout archive without `manifest.json` (podman/skopeo/buildx oci output).
+    OciArchive,
+    /// `docker export` or any flat filesystem tar.
+    FilesystemTar,
+    /// A single image layer tar (has whiteouts, no image metadata).
+    LayerTar,
+    /// A tar of evidence files (only as a top-level bundle; its members are the artifacts).
+    BundleArchive,
+    /// `docker inspect` JSON (container or image objects; array or single object), or a
+    /// daemon-side container config (`config.v2.json`).
+    Inspect,
+    /// An image config blob (`architecture`, `rootfs`, `history`).
+    ImageConfig,
+    /// json-file driver log: one `{"log","stream","time"}` object per line.
+    JsonFileLog,
+    /// `docker logs -t` output: RFC 3339 time prefix on every line.
+    DockerLogsTimestamped,
+    /// Any other text log (application, access, syslog...).
+    TextLog,
+    /// `docker top` / `ps` capture (text with a header, or the API's JSON).
+    Top,
+    /// `docker stats` (table or JSON lines).
+    Stats,
+    /// `docker diff` (`A|C|D path`) or the API's changes JSON.
+    Diff,
+    /// `docker ps` listing (table or JSON lines).
+    Ps,
+    /// A zero-byte file.
+    Empty,
+    /// A symbolic or hard link (recorded, never followed).
+    Link,
+    /// A FIFO, socket or device node (recorded, never opened).
+    Special,
+    /// Not recognised (binary or unfamiliar text). Listed, never fatal.
+    Unknown,
+}
+
+impl ArtifactKind {
+    /// The kebab-case name used in reports.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ArtifactKind::DockerSave => "docker-save",
+            ArtifactKind::OciArchive => "oci-archive",
+            ArtifactKind::FilesystemTar => "filesystem-tar",
+            ArtifactKind::LayerTar => "layer-tar",
+            ArtifactKind::BundleArchive => "bundle-archive",
+            ArtifactKind::Inspect => "inspect",
+            ArtifactKind::ImageConfig => "image-config",
+            ArtifactKind::JsonFileLog => "json-file-log",
+            ArtifactKind::DockerLogsTimestamped => "docker-logs-timestamped",
+            ArtifactKind::TextLog => "text-log",
+            ArtifactKind::Top => "top",
+            ArtifactKind::Stats => "stats",
+            ArtifactKind::Diff => "diff",
+            ArtifactKind::Ps => "ps",
+            ArtifactKind::Empty => "empty",
+            ArtifactKind::Link => "link",
+            ArtifactKind::Special => "special",
+            ArtifactKind::Unknown => "unknown",
+        }
+    }
+
+    /// Image archives (docker save or OCI).
+    pub fn is_image_archive(&self) -> bool {
+        matches!(self, ArtifactKind::DockerSave | ArtifactKind::OciArchive)
+    }
+
+    /// Logs of any kind.
+    pub fn is_log(&self) -> bool {
+        matches!(
+            self,
+            ArtifactKind::JsonFileLog | ArtifactKind::DockerLogsTimestamped | ArtifactKind::TextLog
+        )
+    }
+}
+
+/// Where an artifact's bytes are. Opening never writes and never follows links.
+#[derive(Clone, Debug)]
+pub enum ArtifactSource {
+    /// A regular file on disk.
+    File(PathBuf),
+    /// A member of a bundle archive on disk, itself possibly compressed.
+    Member {
+        archive: PathBuf,
+        archive_compression: Compression,
+        /// Offset of the member's data in the (decoded) archive stream.
+        data_offset: u64,
+        size: u64,
+    },
+    /// Nothing to read (links, special files).
+    None,
+}
+
+/// An artifact of a bundle with its custody record.
+#[derive(Clone, Debug)]
+pub struct Artifact {
+    /// Path inside the bundle, as shown in reports (invalid UTF-8 escaped).
+    pub path: String,
+    pub source: ArtifactSource,
+    pub kind: ArtifactKind,
+    /// Size of the raw bytes as stored.
+    pub size: u64,
+    /// SHA-256 of the raw bytes as stored (lower-case hex).
+    pub sha256: Option<String>,
+    /// Wrapper looked through to classify and parse it.
+    pub compression: Compression,
+    /// Why it could not be read fully, if so.
+    pub error: Option<String>,
+    /// Extra facts (link target, tar member notes).
+    pub note: Option<String>,
+}
+
+impl Artifact {
+    /// A locator naming this artifact.
+    pub fn locator(&self) -> Locator {
+        Locator::artifact(self.path.clone())
+    }
+
+    /// The raw bytes as stored (still compressed if wrapped).
+    pub fn open_raw(&self) -> io::Result<Box<dyn Read + Send>> {
+        match &self.source {
+            ArtifactSource::File(p) => Ok(Box::new(File::open(p)?)),
+            ArtifactSource::Member { archive, archive_compression, data_offset, size } => {
+                let f = File::open(archive)?;
+                let mut r: Box<dyn Read + Send> = if archive_compression.is_some() {
+                    let len = f.metadata()?.len();
+                    let mut d = decoder(f, *archive_compression, Some(len), DecodeLimits::default())?;
+                    skip(&mut d, *data_offset)?;
+                    Box::new(d)
+                } else {
+                    let mut f = f;
+                    f.seek(SeekFrom::Start(*data_offset))?;
+                    Box::new(f)
+                };
+                r = Box::new(r.take(*size));
+                Ok(r)
+            }
+            ArtifactSource::None => Err(io::Error::other("artifact has no readable content")),
+        }
+    }
+
+    /// The decoded content (gzip/zstd looked through), bomb-guarded.
+    pub fn open(&self) -> io::Result<Box<dyn Read + Send>> {
+        let d = decoder(self.open_raw()?, self.compression, Some(self.size), DecodeLimits::default())?;
+        Ok(Box::new(d))
+    }
+
+    /// The decoded content from byte `offset` on. Seeks when the bytes are stored plainly,
+    /// otherwise decodes and skips.
+    pub fn open_at(&self, offset: u64) -> io::Result<Box<dyn Read + Send>> {
+        if !self.compression.is_some() {
+            match &self.source {
+                ArtifactSource::File(p) => {
+                    let mut f = File::open(p)?;
+                    f.seek(SeekFrom::Start(offset))?;
+                    return Ok(Box::new(f));
+                }
+                ArtifactSource::Member {
+                    archive,
+                    archive_compression: Compression::None,
+                    data_offset,
+                    size,
+                } => {
+                    let mut f = File::open(archive)?;
+                    f.seek(SeekFrom::Start(data_offset + offset))?;
+                    return Ok(Box::new(f.take(size.saturating_sub(offset))));
+                }
+                _ => {}
+            }
+        }
+        let mut r = self.open()?;
+        skip(&mut r, offset)?;
+        Ok(r)
+    }
+
+    /// True when `open_at` is a cheap seek (so parallel readers of parts of it are cheap).
+    pub fn is_seekable(&self) -> bool {
+        !self.compression.is_some()
+            && matches!(
+                self.source,
+                ArtifactSource::File(_)
+                    | ArtifactSource::Member { archive_compression: Compression::None, .. }
+            )
+    }
+}
+
+fn skip(r: &mut dyn Read, n: u64) -> io::Result<()> {
+    let copied = io::copy(&mut r.take(n), &mut io::sink())?;
+    if copied < n {
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "artifact ended before offset"));
+    }
+    Ok(())
+}

@@ -1,0 +1,334 @@
+//! Finding a bundle's artifacts (directory walk, bundle archive members, single file) and
+//! examining each once: SHA-256 of the raw bytes, wrapper detection, kind sniffing.
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use walkdir::WalkDir;
+
+use super::artifact::{Artifact, ArtifactKind, ArtifactSource};
+use super::decode::{decoder, detect_compression, Compression, DecodeLimits};
+use super::sniff::{classify_tar_names, is_tar, sniff_text};
+use crate::model::{display_bytes, Diagnostic, Locator};
+
+const HEAD: usize = 64 * 1024;
+/// Member names read to classify a tar; enough for any real image archive's metadata.
+const MAX_TAR_NAMES: usize = 200_000;
+
+/// How a bundle was given.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BundleKind {
+    Directory,
+    Archive,
+    File,
+}
+
+/// One bundle: the evidence of one incident, as given on the command line.
+#[derive(Clone, Debug)]
+pub struct Bundle {
+    pub path: String,
+    pub kind: BundleKind,
+    /// Sorted by path.
+    pub artifacts: Vec<Artifact>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Discover and examine every artifact of the bundle at `path`.
+pub fn discover(path: &Path) -> Bundle {
+    let shown = path.display().to_string();
+    let meta = match std::fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) => {
+            return Bundle {
+                path: shown.clone(),
+                kind: BundleKind::File,
+                artifacts: vec![],
+                diagnostics: vec![Diagnostic::error(Locator::artifact(shown), format!("cannot read: {e}"))],
+            }
+        }
+    };
+    if meta.is_dir() {
+        return discover_dir(path, shown);
+    }
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| shown.clone());
+    let mut single = examine_path(path, name, &meta, true);
+    if single.kind == ArtifactKind::BundleArchive {
+        let (artifacts, diagnostics) = discover_archive(path, single.compression);
+        return Bundle { path: shown, kind: BundleKind::Archive, artifacts, diagnostics };
+    }
+    let mut diagnostics = vec![];
+    if let Some(e) = &single.error {
+        diagnostics.push(Diagnostic::error(single.locator(), e.clone()));
+    }
+    single.path = shown.clone();
+    Bundle { path: shown, kind: BundleKind::File, artifacts: vec![single], diagnostics }
+}
+
+fn discover_dir(root: &Path, shown: String) -> Bundle {
+    let mut diagnostics = vec![];
+    let mut entries = vec![];
+    for e in WalkDir::new(root).follow_links(false).sort_by_file_name() {
+        match e {
+            Ok(e) if e.depth() > 0 && !e.file_type().is_dir() => entries.push(e),
+            Ok(_) => {}
+            Err(err) => {
+                let at = err.path().map(|p| rel(root, p)).unwrap_or_else(|| shown.clone());
+                diagnostics.push(Diagnostic::error(Locator::artifact(at), format!("cannot walk: {err}")));
+            }
+        }
+    }
+    let mut artifacts: Vec<Artifact> = entries
+        .par_iter()
+        .map(|e| {
+            let name = rel(root, e.path());
+            match e.metadata() {
+                Ok(meta) => examine_path(e.path(), name, &meta, false),
+                Err(err) => unreadable(name, err.to_string()),
+            }
+        })
+        .collect();
+    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    for a in &artifacts {
+        if let Some(e) = &a.error {
+            diagnostics.push(Diagnostic::error(a.locator(), e.clone()));
+        }
+    }
+    Bundle { path: shown, kind: BundleKind::Directory, artifacts, diagnostics }
+}
+
+fn rel(root: &Path, p: &Path) -> String {
+    let r = p.strip_prefix(root).unwrap_or(p);
+    display_bytes(r.as_os_str().as_encoded_bytes())
+}
+
+fn unreadable(path: String, error: String) -> Artifact {
+    Artifact {
+        path,
+        source: ArtifactSource::None,
+        kind: ArtifactKind::Unknown,
+        size: 0,
+        sha256: None,
+        compression: Compression::None,
+        error: Some(error),
+        note: None,
+    }
+}
+
+fn examine_path(p: &Path, name: String, meta: &std::fs::Metadata, top_level: bool) -> Artifact {
+    let ft = meta.file_type();
+    if ft.is_symlink() {
+        let target = std::fs::read_link(p).map(|t| display_bytes(t.as_os_str().as_encoded_bytes()));
+        return Artifact {
+            kind: ArtifactKind::Link,
+            note: Some(format!(
+                "symbolic link to {} (not followed)",
+                target.unwrap_or_else(|e| e.to_string())
+            )),
+            error: None,
+            ..unreadable(name, String::new())
+        };
+    }
+    if !ft.is_file() {
+        return Artifact {
+            kind: ArtifactKind::Special,
+            note: Some("special file (FIFO, socket or device): not opened".into()),
+            error: None,
+            ..unreadable(name, String::new())
+        };
+    }
+    match File::open(p) {
+        Ok(f) => {
+            let ex = examine(f, Some(meta.len()), top_level);
+            ex.into_artifact(name, ArtifactSource::File(PathBuf::from(p)))
+        }
+        Err(e) => unreadable(name, format!("cannot open: {e}")),
+    }
+}
+
+/// What one pass over an artifact's bytes established.
+struct Examined {
+    size: u64,
+    sha256: Option<String>,
+    compression: Compression,
+    kind: ArtifactKind,
+    error: Option<String>,
+    note: Option<String>,
+}
+
+impl Examined {
+    fn into_artifact(self, path: String, source: ArtifactSource) -> Artifact {
+        Artifact {
+            path,
+            source,
+            kind: self.kind,
+            size: self.size,
+            sha256: self.sha256,
+            compression: self.compression,
+            error: self.error,
+            note: self.note,
+        }
+    }
+}
+
+/// Reader that hashes and counts what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+    count: u64,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
+fn read_head(r: &mut dyn Read, max: usize) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(max.min(HEAD));
+    r.take(max as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// One streaming pass: hash the raw bytes, look through a wrapper, classify.
+fn examine<R: Read>(raw: R, size_hint: Option<u64>, top_level: bool) -> Examined {
+    let mut h = Hashing { inner: raw, hasher: Sha256::new(), count: 0 };
+    let mut error = None;
+    let (kind, compression) = match classify(&mut h, size_hint, top_level) {
+        Ok(kc) => kc,
+        Err((kc, e)) => {
+            error = Some(format!("content could not be read fully: {e}"));
+            kc
+        }
+    };
+    // Hash every raw byte even when the content inside is broken: custody covers the file.
+    let sha256 = match io::copy(&mut h, &mut io::sink()) {
+        Ok(_) => Some(hex(&std::mem::take(&mut h.hasher).finalize())),
+        Err(e) => {
+            error = Some(format!("read error after {} bytes: {e}", h.count));
+            None
+        }
+    };
+    Examined { size: h.count, sha256, compression, kind, error, note: None }
+}
+
+type Classified = (ArtifactKind, Compression);
+
+fn classify<R: Read>(
+    h: &mut Hashing<R>,
+    size_hint: Option<u64>,
+    top_level: bool,
+) -> Result<Classified, (Classified, io::Error)> {
+    let raw_head = read_head(h, HEAD).map_err(|e| ((ArtifactKind::Unknown, Compression::None), e))?;
+    let compression = detect_compression(&raw_head);
+    let chained = io::Cursor::new(raw_head).chain(&mut *h);
+    let mut decoded = decoder(chained, compression, size_hint, DecodeLimits::default())
+        .map_err(|e| ((ArtifactKind::Unknown, compression), e))?;
+    let head = match read_head(&mut decoded, HEAD) {
+        Ok(head) => head,
+        Err(e) => return Err(((ArtifactKind::Unknown, compression), e)),
+    };
+    if !is_tar(&head) {
+        return Ok((sniff_text(&head, ""), compression));
+    }
+    let mut names = Vec::new();
+    let stream = io::Cursor::new(head).chain(decoded);
+    let mut archive = tar::Archive::new(stream);
+    let result = (|| -> io::Result<()> {
+        for entry in archive.entries()? {
+            let entry = entry?;
+            names.push(entry.path_bytes().into_owned());
+            if names.len() >= MAX_TAR_NAMES {
+                break;
+            }
+        }
+        Ok(())
+    })();
+    let kind = classify_tar_names(&names, top_level);
+    match result {
+        Ok(()) => Ok((kind, compression)),
+        Err(e) => Err(((kind, compression), e)),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Members of a bundle archive (tar, tar.gz, tar.zst), read in place in one pass.
+fn discover_archive(path: &Path, compression: Compression) -> (Vec<Artifact>, Vec<Diagnostic>) {
+    let archive_name = path.display().to_string();
+    let mut artifacts = vec![];
+    let mut diagnostics = vec![];
+    let result = (|| -> io::Result<()> {
+        let f = File::open(path)?;
+        let len = f.metadata()?.len();
+        let stream = decoder(f, compression, Some(len), DecodeLimits::default())?;
+        let mut archive = tar::Archive::new(stream);
+        for entry in archive.entries()? {
+            let entry = entry?;
+            let name_bytes = entry.path_bytes().into_owned();
+            let name = display_bytes(&name_bytes);
+            if name_bytes.split(|c| *c == b'/').any(|c| c == b"..") || name_bytes.starts_with(b"/") {
+                diagnostics.push(Diagnostic::warning(
+                    Locator::artifact(name.clone()),
+                    "member name points outside the archive (path traversal); recorded, never extracted",
+                ));
+            }
+            let et = entry.header().entry_type();
+            if et.is_dir() || et.is_pax_global_extensions() {
+                continue;
+            }
+            if et.is_symlink() || et.is_hard_link() {
+                let target = entry.link_name_bytes().map(|t| display_bytes(&t)).unwrap_or_default();
+                artifacts.push(Artifact {
+                    kind: ArtifactKind::Link,
+                    note: Some(format!("link to {target} (not followed)")),
+                    error: None,
+                    ..unreadable(name, String::new())
+                });
+                continue;
+            }
+            if !et.is_file() && et != tar::EntryType::Continuous && et != tar::EntryType::GNUSparse {
+                artifacts.push(Artifact {
+                    kind: ArtifactKind::Special,
+                    note: Some("special member (device, FIFO): not read".into()),
+                    error: None,
+                    ..unreadable(name, String::new())
+                });
+                continue;
+            }
+            let data_offset = entry.raw_file_position();
+            let size = entry.size();
+            let ex = examine(entry, Some(size), false);
+            let source = ArtifactSource::Member {
+                archive: path.to_path_buf(),
+                archive_compression: compression,
+                data_offset,
+                size,
+            };
+            artifacts.push(ex.into_artifact(name, source));
+        }
+        Ok(())
+    })();
+    if let Err(e) = result {
+        diagnostics.push(Diagnostic::error(
+            Locator::artifact(archive_name),
+            format!("bundle archive could not be read to the end ({} members read): {e}", artifacts.len()),
+        ));
+    }
+    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    for a in &artifacts {
+        if let Some(e) = &a.error {
+            diagnostics.push(Diagnostic::error(a.locator(), e.clone()));
+        }
+    }
+    (artifacts, diagnostics)
+}

@@ -1,0 +1,12 @@
+//! Evidence intake: find the artifacts of a bundle, classify each by content, hash it
+//! (chain of custody), and open it again read-only for the parsers.
+
+mod artifact;
+mod decode;
+mod discover;
+mod sniff;
+
+pub use artifact::{Artifact, ArtifactKind, ArtifactSource};
+pub use decode::{decoder, detect_compression, Compression, DecodeLimits, Decoder};
+pub use discover::{discover, Bundle, BundleKind};
+pub use sniff::{classify_tar_names, sniff_text};

@@ -1,0 +1,233 @@
+//! Classification by content: the first bytes of an artifact (and, for tars, the member
+//! names) decide its kind. The file name is only a tiebreaker.
+
+use super::artifact::ArtifactKind;
+
+/// True when `head` starts with a tar header (ustar magic, or a valid v7 checksum).
+pub fn is_tar(head: &[u8]) -> bool {
+    if head.len() < 512 {
+        return false;
+    }
+    if &head[257..262] == b"ustar" {
+        return true;
+    }
+    // v7 tar: checksum field at 148..156, octal, over the header with that field as spaces.
+    let field = &head[148..156];
+    let digits: Vec<u8> = field.iter().copied().filter(|c| (b'0'..=b'7').contains(c)).collect();
+    if digits.is_empty() || head[0] == 0 {
+        return false;
+    }
+    let Ok(want) = u32::from_str_radix(std::str::from_utf8(&digits).unwrap_or("x"), 8) else {
+        return false;
+    };
+    let sum: u32 = head[..512]
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| if (148..156).contains(&i) { 32 } else { u32::from(b) })
+        .sum();
+    sum == want
+}
+
+/// Kind of a tar from its member names. `top_level` is true for a path given on the command
+/// line, where a tar that is not an image, layer or filesystem is a bundle of evidence files.
+pub fn classify_tar_names(names: &[Vec<u8>], top_level: bool) -> ArtifactKind {
+    let norm: Vec<&[u8]> = names.iter().map(|n| normalize(n)).collect();
+    let has = |want: &[u8]| norm.contains(&want);
+    let base = |n: &[u8]| -> Vec<u8> { n.rsplit(|c| *c == b'/').next().unwrap_or(n).to_vec() };
+    if has(b"manifest.json") || has(b"repositories") || norm.iter().any(|n| is_legacy_layer(n)) {
+        return ArtifactKind::DockerSave;
+    }
+    if has(b"oci-layout") || (has(b"index.json") && norm.iter().any(|n| n.starts_with(b"blobs/"))) {
+        return ArtifactKind::OciArchive;
+    }
+    if has(b".dockerenv") {
+        return ArtifactKind::FilesystemTar;
+    }
+    if norm.iter().any(|n| base(n).starts_with(b".wh.")) {
+        return ArtifactKind::LayerTar;
+    }
+    const ROOT_DIRS: &[&[u8]] = &[
+        b"bin", b"etc", b"usr", b"lib", b"var", b"sbin", b"root", b"home", b"tmp", b"opt", b"proc", b"dev",
+        b"sys", b"run", b"srv", b"app", b"lib64",
+    ];
+    let roots = ROOT_DIRS
+        .iter()
+        .filter(|d| norm.iter().any(|n| n.split(|c| *c == b'/').next() == Some(**d) && n.len() > d.len()))
+        .count();
+    if !top_level || roots >= 2 {
+        ArtifactKind::FilesystemTar
+    } else {
+        ArtifactKind::BundleArchive
+    }
+}
+
+fn normalize(n: &[u8]) -> &[u8] {
+    let mut n = n;
+    loop {
+        if let Some(r) = n.strip_prefix(b"./") {
+            n = r;
+        } else if let Some(r) = n.strip_prefix(b"/") {
+            n = r;
+        } else {
+            break;
+        }
+    }
+    n.strip_suffix(b"/").unwrap_or(n)
+}
+
+fn is_legacy_layer(n: &[u8]) -> bool {
+    match n.split(|c| *c == b'/').collect::<Vec<_>>().as_slice() {
+        [id, file] => id.len() == 64 && id.iter().all(u8::is_ascii_hexdigit) && *file == b"layer.tar",
+        _ => false,
+    }
+}
+
+/// Kind of a non-tar artifact from its first decoded bytes (`head`, up to 64 KiB) and name.
+pub fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
+    if head.is_empty() {
+        return ArtifactKind::Empty;
+    }
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    if looks_binary(head) {
+        return ArtifactKind::Unknown;
+    }
+    let text = String::from_utf8_lossy(head);
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        if let Some(kind) = sniff_json(trimmed) {
+            return kind;
+        }
+    }
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(50).collect();
+    // A cut-off last line in a 64 KiB head is not evidence against a format.
+    let complete =
+        if head.len() >= 65536 && lines.len() > 1 { &lines[..lines.len() - 1] } else { &lines[..] };
+    let Some(first) = lines.first() else { return ArtifactKind::Unknown };
+    let header: Vec<&str> = first.split_whitespace().collect();
+    let has_col = |c: &str| header.iter().any(|h| h.eq_ignore_ascii_case(c));
+    if first.contains("CONTAINER ID") || first.contains("CONTAINER") && has_col("IMAGE") {
+        if first.contains("CPU %") || first.contains("MEM USAGE") {
+            return ArtifactKind::Stats;
+        }
+        if has_col("IMAGE") && (has_col("STATUS") || has_col("PORTS") || has_col("NAMES")) {
+            return ArtifactKind::Ps;
+        }
+    }
+    if first.contains("CPU %") && first.contains("MEM USAGE") {
+        return ArtifactKind::Stats;
+    }
+    if has_col("PID") && ["CMD", "COMMAND", "ARGS", "COMM", "UCOMM", "UCMD"].iter().any(|c| has_col(c)) {
+        return ArtifactKind::Top;
+    }
+    if !complete.is_empty() && complete.iter().all(|l| is_diff_line(l)) {
+        return ArtifactKind::Diff;
+    }
+    let stamped = complete.iter().filter(|l| has_docker_time_prefix(l)).count();
+    if !complete.is_empty() && stamped * 10 >= complete.len() * 9 {
+        return ArtifactKind::DockerLogsTimestamped;
+    }
+    let _ = name;
+    ArtifactKind::TextLog
+}
+
+fn sniff_json(text: &str) -> Option<ArtifactKind> {
+    let first_line = text.lines().next().unwrap_or("");
+    let obj_start = text.trim_start_matches(['[', ' ', '\n', '\r', '\t']);
+    let key = |k: &str| text.contains(&format!("\"{k}\""));
+    let line_key = |k: &str| first_line.contains(&format!("\"{k}\""));
+    if key("Titles") && key("Processes") {
+        return Some(ArtifactKind::Top);
+    }
+    if first_line.trim_start().starts_with('{') && line_key("log") && (line_key("time") || line_key("stream"))
+    {
+        return Some(ArtifactKind::JsonFileLog);
+    }
+    if line_key("CPUPerc") || line_key("MemUsage") || (key("cpu_stats") && key("memory_stats")) {
+        return Some(ArtifactKind::Stats);
+    }
+    if line_key("Names") && line_key("Image") && (line_key("Status") || line_key("Ports")) && line_key("ID") {
+        return Some(ArtifactKind::Ps);
+    }
+    if key("Path") && key("Kind") && !key("State") && text.trim_start().starts_with('[') {
+        return Some(ArtifactKind::Diff);
+    }
+    if obj_start.starts_with('{')
+        && (key("HostConfig") || key("State") || key("RootFS") || key("RepoTags") || key("GraphDriver"))
+        && (key("Id") || key("ID"))
+    {
+        return Some(ArtifactKind::Inspect);
+    }
+    if key("rootfs") && (key("diff_ids") || key("history")) {
+        return Some(ArtifactKind::ImageConfig);
+    }
+    None
+}
+
+fn looks_binary(head: &[u8]) -> bool {
+    let sample = &head[..head.len().min(8192)];
+    if sample.contains(&0) {
+        return true;
+    }
+    let bad = sample
+        .iter()
+        .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x1b | 0x07 | 0x08 | 0x0c))
+        .count();
+    bad * 20 > sample.len()
+}
+
+fn is_diff_line(l: &str) -> bool {
+    let b = l.as_bytes();
+    b.len() >= 3 && matches!(b[0], b'A' | b'C' | b'D') && b[1] == b' ' && b[2] == b'/'
+}
+
+/// `docker logs -t` prefix: `2026-11-27T14:00:00.123456789Z ` (RFC 3339, `T`, then a space).
+pub fn has_docker_time_prefix(l: &str) -> bool {
+    let Some((ts, _)) = l.split_once(' ') else { return false };
+    ts.len() >= 20 && ts.as_bytes()[10] == b'T' && crate::model::Timestamp::parse_rfc3339(ts).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ArtifactKind::*;
+
+    #[test]
+    fn text_kinds_by_content() {
+        let cases: &[(&str, ArtifactKind)] = &[
+            ("UID PID PPID C STIME TTY TIME CMD\nroot 1 0 0 10:00 ? 00:00:00 sh\n", Top),
+            ("USER PID %CPU %MEM VSZ RSS TTY STAT START TIME COMMAND\n", Top),
+            ("  PID  PPID USER                          STARTED COMMAND\n", Top),
+            ("CONTAINER ID   NAME   CPU %   MEM USAGE / LIMIT   MEM %   NET I/O   BLOCK I/O   PIDS\n", Stats),
+            ("CONTAINER ID   IMAGE   COMMAND   CREATED   STATUS   PORTS   NAMES\n", Ps),
+            ("C /etc\nA /etc/x\nD /tmp/y\n", Diff),
+            ("2026-11-27T14:00:00.1Z hello\n2026-11-27T14:00:01Z world\n", DockerLogsTimestamped),
+            ("{\"log\":\"hi\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-27T14:00:00Z\"}\n", JsonFileLog),
+            ("{\"Titles\":[\"PID\"],\"Processes\":[[\"1\"]]}", Top),
+            ("{\"BlockIO\":\"0B / 0B\",\"CPUPerc\":\"0.00%\",\"MemUsage\":\"1MiB / 2GiB\"}\n", Stats),
+            ("{\"Command\":\"\\\"sh\\\"\",\"ID\":\"abc\",\"Image\":\"x\",\"Names\":\"n\",\"Ports\":\"\",\"Status\":\"Up\"}\n", Ps),
+            ("[{\"Id\":\"abc\",\"State\":{},\"HostConfig\":{}}]", Inspect),
+            ("[{\"Path\":\"/tmp\",\"Kind\":0}]", Diff),
+            ("{\"architecture\":\"amd64\",\"rootfs\":{\"diff_ids\":[]},\"history\":[]}", ImageConfig),
+            ("127.0.0.1 - - [27/Nov/2026:14:00:00 +0000] \"GET / HTTP/1.1\" 200 1\n", TextLog),
+            ("", Empty),
+        ];
+        for (text, want) in cases {
+            assert_eq!(sniff_text(text.as_bytes(), "x"), *want, "{text:?}");
+        }
+        assert_eq!(sniff_text(b"\x7fELF\x02\x01\x01\0\0\0", "x"), Unknown);
+    }
+
+    #[test]
+    fn tar_kinds_by_names() {
+        let n = |v: &[&str]| v.iter().map(|s| s.as_bytes().to_vec()).collect::<Vec<_>>();
+        assert_eq!(classify_tar_names(&n(&["abc.json", "manifest.json"]), true), DockerSave);
+        assert_eq!(
+            classify_tar_names(&n(&["oci-layout", "index.json", "blobs/sha256/ab"]), true),
+            OciArchive
+        );
+        assert_eq!(classify_tar_names(&n(&[".dockerenv", "etc/passwd"]), true), FilesystemTar);
+        assert_eq!(classify_tar_names(&n(&["./tmp/.wh.x"]), true), LayerTar);
+        assert_eq!(classify_tar_names(&n(&["case/inspect.json", "case/top.txt"]), true), BundleArchive);
+        assert_eq!(classify_tar_names(&n(&["etc/passwd", "usr/bin/x"]), true), FilesystemTar);
+    }
+}

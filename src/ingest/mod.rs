@@ -1,0 +1,8 @@
+//! Parsers for the small captured artifacts: inspect, top/ps, stats, diff, ps listings.
+//! Each turns one artifact into records carrying their locator, plus diagnostics.
+
+pub mod diff;
+pub mod inspect;
+pub mod pslist;
+pub mod stats;
+pub mod top;

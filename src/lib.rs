@@ -1,0 +1,17 @@
+//! ctriage: offline container forensics. Evidence bundles in (docker save / export tars,
+//! inspect JSON, logs, top/ps, stats, diff), one report with proof out.
+//!
+//! Data flows one way: [`evidence`] (discover, sniff, hash) -> [`ingest`] / [`image`] /
+//! [`logscan`] (stream artifacts into the model) -> [`analyze`] (findings) -> [`report`]
+//! (one `Report` value, written as text or JSON). [`scan`] wires a bundle through it.
+
+pub mod analyze;
+pub mod app;
+pub mod cli;
+pub mod evidence;
+pub mod image;
+pub mod ingest;
+pub mod logscan;
+pub mod model;
+pub mod report;
+pub mod scan;

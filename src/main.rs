@@ -1,0 +1,18 @@
+//! The `ctriage` binary: parse arguments, run, exit with the documented code.
+
+use clap::Parser;
+
+fn main() {
+    let code = match ctriage::cli::Cli::try_parse() {
+        Ok(cli) => ctriage::app::run(cli),
+        Err(e) => {
+            let _ = e.print();
+            if e.use_stderr() {
+                ctriage::app::EXIT_USAGE
+            } else {
+                0
+            }
+        }
+    };
+    std::process::exit(code);
+}

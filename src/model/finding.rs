@@ -1,0 +1,131 @@
+//! Findings (claims with severity and proof), diagnostics (what could not be read) and
+//! timeline events.
+
+use serde::Serialize;
+
+use super::{Locator, Timestamp};
+
+/// How bad a finding is. Ordered: `Info < Low < Medium < High < Critical`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    /// Lower-case name as used in reports and rule files.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// Parse a lower- or mixed-case name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "info" | "informational" => Severity::Info,
+            "low" => Severity::Low,
+            "medium" | "med" => Severity::Medium,
+            "high" => Severity::High,
+            "critical" | "crit" => Severity::Critical,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One claim the report makes, with the evidence that proves it.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Finding {
+    /// Stable rule id, e.g. `proc.lineage.jvm-shell`, `file.webshell.jsp`, `log.jndi`.
+    pub rule: String,
+    pub severity: Severity,
+    /// Broad class: `initial-access`, `execution`, `persistence`, `exposure`, `integrity`...
+    pub category: String,
+    pub title: String,
+    /// One or two sentences an analyst can act on. Attacker text inside is escaped on output.
+    pub summary: String,
+    /// MITRE ATT&CK technique id, when one applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attack: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<Timestamp>,
+    /// Where the proof is.
+    pub evidence: Vec<Locator>,
+}
+
+/// How serious a diagnostic is. `Error` means some evidence could not be read (exit bit 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiagLevel {
+    Warning,
+    Error,
+}
+
+/// Something in the evidence that could not be read or understood.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Diagnostic {
+    pub level: DiagLevel,
+    pub locator: Locator,
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// An error: evidence that could not be read.
+    pub fn error(locator: Locator, message: impl Into<String>) -> Self {
+        Diagnostic { level: DiagLevel::Error, locator, message: message.into() }
+    }
+
+    /// A warning: evidence read, but something in it was skipped or odd.
+    pub fn warning(locator: Locator, message: impl Into<String>) -> Self {
+        Diagnostic { level: DiagLevel::Warning, locator, message: message.into() }
+    }
+}
+
+/// One entry of the merged timeline. `time` None means "unknown"; `order` then places the
+/// event (e.g. layer index, sequence) relative to others from the same source.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct TimelineEvent {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<Timestamp>,
+    /// What the time means: `file mtime`, `layer created`, `container started`, `log written`...
+    pub timestamp_desc: String,
+    /// Short machine name of the event kind: `file-change`, `image-history`, `container`,
+    /// `log-hit`, `process-start`.
+    pub kind: String,
+    pub message: String,
+    pub source: Locator,
+    /// Tiebreaker for events without (reliable) time: e.g. `[layer index, sequence]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub order: Vec<u64>,
+}
+
+/// What an analyzer adds to a bundle's report besides its own section.
+#[derive(Clone, Debug, Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    pub timeline: Vec<TimelineEvent>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Outcome {
+    /// Move everything from `other` into `self`.
+    pub fn absorb(&mut self, other: Outcome) {
+        self.findings.extend(other.findings);
+        self.timeline.extend(other.timeline);
+        self.diagnostics.extend(other.diagnostics);
+    }
+}

@@ -1,0 +1,11 @@
+//! Pure data shared by every stage: locators, times, severities, findings, diagnostics.
+
+mod finding;
+mod locator;
+mod text;
+mod timestamp;
+
+pub use finding::{DiagLevel, Diagnostic, Finding, Outcome, Severity, TimelineEvent};
+pub use locator::Locator;
+pub use text::{display_bytes, excerpt, terminal_safe};
+pub use timestamp::Timestamp;

@@ -1,0 +1,194 @@
+//! UTC instants with nanoseconds, parsed (never compared as strings) from the formats
+//! found in container evidence.
+
+use serde::{Serialize, Serializer};
+use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+
+/// A UTC instant with nanosecond precision. Orders chronologically.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp {
+    secs: i64,
+    nanos: u32,
+}
+
+impl Timestamp {
+    /// From seconds and nanoseconds since the Unix epoch.
+    pub fn from_unix(secs: i64, nanos: u32) -> Self {
+        Timestamp { secs: secs + i64::from(nanos / 1_000_000_000), nanos: nanos % 1_000_000_000 }
+    }
+
+    /// From a fractional Unix time as written in PAX `mtime` (e.g. `1700000000.123456789`).
+    pub fn from_unix_decimal(s: &str) -> Option<Self> {
+        let s = s.trim();
+        let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+        let secs: i64 = int.parse().ok()?;
+        let nanos = parse_fraction(frac)?;
+        if secs < 0 && nanos > 0 {
+            return Some(Timestamp { secs: secs - 1, nanos: 1_000_000_000 - nanos });
+        }
+        Some(Timestamp { secs, nanos })
+    }
+
+    /// From civil date-time fields at a UTC offset (seconds east of UTC). None when invalid.
+    #[allow(clippy::too_many_arguments)]
+    pub fn from_civil(
+        year: i32,
+        month: u8,
+        day: u8,
+        hour: u8,
+        minute: u8,
+        second: u8,
+        nanos: u32,
+        offset_secs: i32,
+    ) -> Option<Self> {
+        let date = Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()?;
+        // Leap second 60 folds onto the next second, as Go and most loggers do.
+        let (second, carry) = if second == 60 { (59, 1) } else { (second, 0) };
+        let t = Time::from_hms_nano(hour, minute, second, nanos).ok()?;
+        let off = UtcOffset::from_whole_seconds(offset_secs).ok()?;
+        let odt = PrimitiveDateTime::new(date, t).assume_offset(off);
+        Some(Timestamp { secs: odt.unix_timestamp() + carry, nanos })
+    }
+
+    /// Parse RFC 3339 / ISO 8601 as Docker and Go write it: `T` or a space between date and
+    /// time, 0-9 fraction digits (`,` or `.`), `Z`, `±hh:mm`, `±hhmm` or no zone (UTC).
+    /// Docker's zero time `0001-01-01T00:00:00Z` means "no time" and gives None.
+    pub fn parse_rfc3339(s: &str) -> Option<Self> {
+        let s = s.trim();
+        let b = s.as_bytes();
+        if b.len() < 19 || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ') {
+            return None;
+        }
+        let num = |r: std::ops::Range<usize>| -> Option<u32> {
+            let part = s.get(r)?;
+            if part.bytes().all(|c| c.is_ascii_digit()) {
+                part.parse().ok()
+            } else {
+                None
+            }
+        };
+        if b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        let year = num(0..4)? as i32;
+        let (month, day) = (num(5..7)? as u8, num(8..10)? as u8);
+        let (hour, minute, second) = (num(11..13)? as u8, num(14..16)? as u8, num(17..19)? as u8);
+        if year == 1 && month == 1 && day == 1 && hour == 0 && minute == 0 && second == 0 {
+            return None;
+        }
+        let mut rest = &s[19..];
+        let mut nanos = 0;
+        if let Some(r) = rest.strip_prefix(['.', ',']) {
+            let end = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
+            nanos = parse_fraction(&r[..end])?;
+            rest = &r[end..];
+        }
+        let offset = parse_offset(rest)?;
+        Timestamp::from_civil(year, month, day, hour, minute, second, nanos, offset)
+    }
+
+    /// Seconds since the Unix epoch.
+    pub fn unix_secs(&self) -> i64 {
+        self.secs
+    }
+
+    /// Nanoseconds within the second.
+    pub fn subsec_nanos(&self) -> u32 {
+        self.nanos
+    }
+
+    /// ISO 8601 UTC with nine fraction digits: `2026-11-27T14:00:00.123000000Z`.
+    pub fn to_iso(&self) -> String {
+        match OffsetDateTime::from_unix_timestamp(self.secs) {
+            Ok(t) => format!(
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute(),
+                t.second(),
+                self.nanos
+            ),
+            Err(_) => format!("@{}.{:09}", self.secs, self.nanos),
+        }
+    }
+}
+
+impl std::fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_iso())
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_iso())
+    }
+}
+
+fn parse_fraction(frac: &str) -> Option<u32> {
+    if frac.is_empty() {
+        return Some(0);
+    }
+    if !frac.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let digits = &frac[..frac.len().min(9)];
+    let v: u32 = digits.parse().ok()?;
+    Some(v * 10u32.pow(9 - digits.len() as u32))
+}
+
+fn parse_offset(z: &str) -> Option<i32> {
+    match z {
+        "" | "Z" | "z" => Some(0),
+        _ => {
+            let sign = match z.as_bytes()[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let digits: String = z[1..].chars().filter(|c| *c != ':').collect();
+            if digits.len() != 4 || !digits.bytes().all(|c| c.is_ascii_digit()) {
+                return None;
+            }
+            let h: i32 = digits[..2].parse().ok()?;
+            let m: i32 = digits[2..].parse().ok()?;
+            Some(sign * (h * 3600 + m * 60))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_go_rfc3339nano_variants() {
+        let t = |s| Timestamp::parse_rfc3339(s).map(|t| t.to_iso());
+        assert_eq!(t("2016-01-07T16:49:10.0").as_deref(), Some("2016-01-07T16:49:10.000000000Z"));
+        assert_eq!(t("2016-01-07T16:49:10.237222729Z").as_deref(), Some("2016-01-07T16:49:10.237222729Z"));
+        assert_eq!(t("2026-11-27T15:00:00+01:00").as_deref(), Some("2026-11-27T14:00:00.000000000Z"));
+        assert_eq!(t("2026-11-27 14:00:00,123").as_deref(), Some("2026-11-27T14:00:00.123000000Z"));
+        assert_eq!(t("0001-01-01T00:00:00Z"), None);
+        assert_eq!(t("2026-13-01T00:00:00Z"), None);
+        assert_eq!(t("garbage"), None);
+    }
+
+    #[test]
+    fn ordering_is_chronological_not_lexical() {
+        // As strings ":00Z" sorts after ":00.1Z"; as times it is earlier.
+        let a = Timestamp::parse_rfc3339("2026-11-27T14:00:00Z").unwrap();
+        let b = Timestamp::parse_rfc3339("2026-11-27T14:00:00.1Z").unwrap();
+        let c = Timestamp::parse_rfc3339("2026-11-27T14:00:00.50001Z").unwrap();
+        let d = Timestamp::parse_rfc3339("2026-11-27T14:00:00.5Z").unwrap();
+        assert!(a < b && d < c);
+    }
+
+    #[test]
+    fn pax_decimal_mtime() {
+        let t = Timestamp::from_unix_decimal("1700000000.5").unwrap();
+        assert_eq!(t.to_iso(), "2023-11-14T22:13:20.500000000Z");
+        assert_eq!(Timestamp::from_unix_decimal("x"), None);
+    }
+}

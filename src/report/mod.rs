@@ -1,0 +1,145 @@
+//! The report: one value per run, written by [`json`] or [`text`]. Writers never analyse.
+
+pub mod json;
+pub mod text;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::analyze::process::ProcessTree;
+use crate::evidence::{ArtifactKind, BundleKind, Compression};
+use crate::image::ImageSection;
+use crate::ingest::diff::DiffEntry;
+use crate::ingest::inspect::{ContainerInfo, ImageInfo};
+use crate::ingest::pslist::PsRow;
+use crate::ingest::stats::StatsRow;
+use crate::ingest::top::ProcessCapture;
+use crate::logscan::LogSection;
+use crate::model::{DiagLevel, Diagnostic, Finding, Severity, TimelineEvent, Timestamp};
+
+/// Version of the JSON contract (docs/report-schema.json). Bump the major on breaking change.
+pub const SCHEMA_VERSION: &str = "1.0";
+
+/// One run's report.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub schema_version: &'static str,
+    pub tool: Tool,
+    pub run: Run,
+    pub summary: Summary,
+    pub bundles: Vec<BundleReport>,
+}
+
+/// The tool that wrote the report.
+#[derive(Debug, Serialize)]
+pub struct Tool {
+    pub name: &'static str,
+    pub version: &'static str,
+}
+
+/// When the run happened (UTC; `SOURCE_DATE_EPOCH` pins it for reproducible reports).
+#[derive(Debug, Serialize)]
+pub struct Run {
+    pub time: Timestamp,
+}
+
+/// Totals over all bundles.
+#[derive(Debug, Default, Serialize)]
+pub struct Summary {
+    pub bundles: usize,
+    pub artifacts: usize,
+    /// Findings per severity (all five keys always present).
+    pub findings: BTreeMap<&'static str, usize>,
+    pub highest_severity: Option<Severity>,
+    /// Diagnostics of level error: evidence that could not be read.
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+/// Custody record of one artifact.
+#[derive(Debug, Serialize)]
+pub struct ArtifactRecord {
+    pub path: String,
+    pub kind: ArtifactKind,
+    pub size: u64,
+    pub sha256: Option<String>,
+    pub compression: Compression,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A process capture with the tree rebuilt from it.
+#[derive(Debug, Serialize)]
+pub struct ProcessReport {
+    pub capture: ProcessCapture,
+    pub tree: ProcessTree,
+}
+
+/// A step of the response plan.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ResponseStep {
+    pub step: String,
+    pub why: String,
+    /// Exact commands to run on the host (when the container is still live there).
+    pub commands: Vec<String>,
+}
+
+/// Everything found in one bundle.
+#[derive(Debug, Serialize)]
+pub struct BundleReport {
+    pub path: String,
+    pub kind: BundleKind,
+    pub artifacts: Vec<ArtifactRecord>,
+    pub containers: Vec<ContainerInfo>,
+    /// Image objects from inspect JSON.
+    pub image_objects: Vec<ImageInfo>,
+    pub processes: Vec<ProcessReport>,
+    pub stats: Vec<StatsRow>,
+    /// Entries of saved `docker diff` captures.
+    pub diff: Vec<DiffEntry>,
+    /// Rows of saved `docker ps` listings.
+    pub ps: Vec<PsRow>,
+    #[serde(flatten)]
+    pub image: ImageSection,
+    #[serde(flatten)]
+    pub logs: LogSection,
+    /// Sorted by severity (highest first), then rule, then evidence.
+    pub findings: Vec<Finding>,
+    /// Sorted by time (unknown last), then order, then source.
+    pub timeline: Vec<TimelineEvent>,
+    pub response_plan: Vec<ResponseStep>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    /// Build the report and its summary from bundle reports.
+    pub fn new(bundles: Vec<BundleReport>, time: Timestamp) -> Self {
+        let mut summary = Summary { bundles: bundles.len(), ..Default::default() };
+        for s in ["critical", "high", "medium", "low", "info"] {
+            summary.findings.insert(s, 0);
+        }
+        for b in &bundles {
+            summary.artifacts += b.artifacts.len();
+            for f in &b.findings {
+                *summary.findings.entry(f.severity.as_str()).or_default() += 1;
+                summary.highest_severity = summary.highest_severity.max(Some(f.severity));
+            }
+            for d in &b.diagnostics {
+                match d.level {
+                    DiagLevel::Error => summary.errors += 1,
+                    DiagLevel::Warning => summary.warnings += 1,
+                }
+            }
+        }
+        Report {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") },
+            run: Run { time },
+            summary,
+            bundles,
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! Wiring one bundle through the pipeline: discover -> ingest -> analyze -> bundle report.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::analyze;
+use crate::evidence::{discover, Artifact, ArtifactKind};
+use crate::image::{self, ImageContext};
+use crate::ingest::inspect::InspectDoc;
+use crate::ingest::{diff, inspect, pslist, stats, top};
+use crate::logscan::{self, Engine};
+use crate::model::{Diagnostic, Outcome};
+use crate::report::{ArtifactRecord, BundleReport, ProcessReport};
+
+/// Options for a scan.
+#[derive(Debug, Default, Clone)]
+pub struct ScanOptions {
+    pub base_image: Option<PathBuf>,
+}
+
+/// One parsed small artifact.
+enum Parsed {
+    Inspect(InspectDoc),
+    Top(ProcessReport, Vec<crate::model::Finding>),
+    Stats(Vec<stats::StatsRow>),
+    Diff(Vec<diff::DiffEntry>),
+    Ps(Vec<pslist::PsRow>),
+}
+
+fn parse_small(a: &Artifact) -> Option<(Parsed, Vec<Diagnostic>)> {
+    Some(match a.kind {
+        ArtifactKind::Inspect => {
+            let (doc, d) = inspect::parse(a);
+            (Parsed::Inspect(doc), d)
+        }
+        ArtifactKind::Top => {
+            let (capture, d) = top::parse(a);
+            let (tree, findings) = analyze::process::analyze(&capture);
+            (Parsed::Top(ProcessReport { capture, tree }, findings), d)
+        }
+        ArtifactKind::Stats => {
+            let (rows, d) = stats::parse(a);
+            (Parsed::Stats(rows), d)
+        }
+        ArtifactKind::Diff => {
+            let (rows, d) = diff::parse(a);
+            (Parsed::Diff(rows), d)
+        }
+        ArtifactKind::Ps => {
+            let (rows, d) = pslist::parse(a);
+            (Parsed::Ps(rows), d)
+        }
+        _ => return None,
+    })
+}
+
+/// Scan one bundle.
+pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleReport {
+    let bundle = discover(path);
+    let mut outcome = Outcome { diagnostics: bundle.diagnostics.clone(), ..Default::default() };
+    let parsed: Vec<(Parsed, Vec<Diagnostic>)> =
+        bundle.artifacts.par_iter().filter_map(parse_small).collect();
+
+    let mut report = BundleReport {
+        path: bundle.path.clone(),
+        kind: bundle.kind,
+        artifacts: bundle
+            .artifacts
+            .iter()
+            .map(|a| ArtifactRecord {
+                path: a.path.clone(),
+                kind: a.kind,
+                size: a.size,
+                sha256: a.sha256.clone(),
+                compression: a.compression,
+                error: a.error.clone(),
+                note: a.note.clone(),
+            })
+            .collect(),
+        containers: vec![],
+        image_objects: vec![],
+        processes: vec![],
+        stats: vec![],
+        diff: vec![],
+        ps: vec![],
+        image: Default::default(),
+        logs: Default::default(),
+        findings: vec![],
+        timeline: vec![],
+        response_plan: vec![],
+        diagnostics: vec![],
+    };
+    for (p, diags) in parsed {
+        outcome.diagnostics.extend(diags);
+        match p {
+            Parsed::Inspect(doc) => {
+                report.containers.extend(doc.containers);
+                report.image_objects.extend(doc.images);
+            }
+            Parsed::Top(pr, findings) => {
+                outcome.findings.extend(findings);
+                report.processes.push(pr);
+            }
+            Parsed::Stats(rows) => report.stats.extend(rows),
+            Parsed::Diff(rows) => report.diff.extend(rows),
+            Parsed::Ps(rows) => report.ps.extend(rows),
+        }
+    }
+    outcome.findings.extend(analyze::exposure::audit(&report.containers));
+
+    let ctx = ImageContext {
+        mount_points: report.containers.iter().flat_map(|c| c.mount_destinations()).collect(),
+        saved_diff: report.diff.clone(),
+        base_image: opts.base_image.clone(),
+    };
+    let artifacts: Vec<&Artifact> = bundle.artifacts.iter().collect();
+    let (mut image_section, mut log_section) =
+        rayon::join(|| image::analyze_bundle(&artifacts, &ctx), || logscan::scan_bundle(&artifacts, engine));
+    outcome.absorb(std::mem::take(&mut image_section.outcome));
+    outcome.absorb(std::mem::take(&mut log_section.outcome));
+    report.image = image_section;
+    report.logs = log_section;
+
+    finish(&mut report, outcome);
+    report
+}
+
+/// Sort everything so the same evidence always gives the same bytes.
+fn finish(report: &mut BundleReport, mut outcome: Outcome) {
+    outcome.findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| a.evidence.cmp(&b.evidence))
+            .then_with(|| a.summary.cmp(&b.summary))
+    });
+    outcome.findings.dedup();
+    outcome.timeline.sort_by(|a, b| {
+        (a.time.is_none(), a.time, &a.order, &a.source, &a.kind, &a.message).cmp(&(
+            b.time.is_none(),
+            b.time,
+            &b.order,
+            &b.source,
+            &b.kind,
+            &b.message,
+        ))
+    });
+    outcome.diagnostics.sort();
+    outcome.diagnostics.dedup();
+    report.response_plan = analyze::response::plan(report, &outcome.findings);
+    report.findings = outcome.findings;
+    report.timeline = outcome.timeline;
+    report.diagnostics = outcome.diagnostics;
+}

@@ -1,0 +1,7 @@
+//! Integration tests: run the `ctriage` binary on `samples/` and on evidence built in code.
+//! One module per area; each says what belongs in it.
+
+mod util;
+
+/// Evidence discovery, sniffing, custody hashes, hostile input, exit codes.
+mod evidence;

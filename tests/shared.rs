@@ -1,0 +1,9 @@
+//! Tests against third-party fixtures and corpora in `../shared` (absent from a fresh clone).
+//! Every test here is `#[ignore]`d; CI runs them with `--include-ignored`, and each fails
+//! loudly (never skips) when the data is missing.
+
+#[path = "util/mod.rs"]
+mod util;
+
+/// Sniffing of real-world artifacts from other projects.
+mod shared_evidence;
