@@ -7,3 +7,6 @@ mod util;
 
 /// Sniffing of real-world artifacts from other projects.
 mod shared_evidence;
+
+/// Image layers on real archives: layouts, whiteouts, merged trees, integrity.
+mod shared_image;
