@@ -5,3 +5,9 @@ mod util;
 
 /// Evidence discovery, sniffing, custody hashes, hostile input, exit codes.
 mod evidence;
+
+/// Builders for layer tars and image archives used by the image tests.
+mod image_build;
+
+/// Layer edge cases on archives built in code.
+mod image_layers;
