@@ -11,3 +11,6 @@ mod image_build;
 
 /// Layer edge cases on archives built in code.
 mod image_layers;
+
+/// The container's own changes, suspicious-file rules and the file timeline.
+mod image_container;
