@@ -284,8 +284,14 @@ pub fn rebuild(
         let lines = docker_lines(recs.iter().map(|r| (r.change, r.path.clone())), |p| {
             base.contains_key(p) && top.contains_key(p)
         });
-        let ignored =
-            top.keys().filter(|p| ignore(p) && !base.contains_key(*p)).map(|p| show_path(p)).collect();
+        // The runtime paths and mount points themselves (not what is below them).
+        let ignored: std::collections::BTreeSet<String> = RUNTIME_PATHS
+            .iter()
+            .map(|r| r.as_bytes())
+            .chain(mounts.iter().map(|m| m.as_slice()))
+            .filter(|p| top.contains_key(*p))
+            .map(show_path)
+            .collect();
         let locs = recs.iter().map(|_| export.locator()).collect();
         Container {
             report: ContainerChanges {
@@ -293,7 +299,7 @@ pub fn rebuild(
                 export: Some(export.path.clone()),
                 base: BaseUsed { image: Some(img), layers: n, description: desc },
                 changes: to_lines(lines),
-                ignored,
+                ignored: ignored.into_iter().collect(),
                 ..Default::default()
             },
             recs,

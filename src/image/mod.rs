@@ -257,8 +257,9 @@ pub(crate) fn show_path(p: &[u8]) -> String {
 /// Options for the focused commands.
 #[derive(Clone, Debug, Default)]
 pub struct AnalyzeOptions {
-    /// Keep the merged tree of each image after this layer (None: after the last).
+    /// Return the merged view of each image.
     pub keep_trees: bool,
+    /// The view after this layer (None: after the last).
     pub tree_at: Option<usize>,
 }
 

@@ -82,8 +82,12 @@ fn subtree_bounds(path: &[u8]) -> (Vec<u8>, Vec<u8>) {
     (lo, hi)
 }
 
-/// Remove everything below `path` (not `path` itself); returns what was removed.
+/// Remove everything below `path` (not `path` itself; the empty path is the root); returns
+/// what was removed.
 fn remove_below(tree: &mut FileTree, path: &[u8]) -> Vec<(Vec<u8>, Node)> {
+    if path.is_empty() {
+        return std::mem::take(tree).into_iter().collect();
+    }
     let (lo, hi) = subtree_bounds(path);
     let keys: Vec<Vec<u8>> = tree.range(lo..hi).map(|(k, _)| k.clone()).collect();
     keys.into_iter().filter_map(|k| tree.remove(&k).map(|n| (k, n))).collect()
@@ -442,6 +446,17 @@ mod tests {
         apply(&mut t, &[wh(".wh.a", "a", 0)], 2);
         apply(&mut t, &[file("a/baz", 3, 0)], 3);
         assert_eq!(paths(&t), ["a", "a/baz"]);
+    }
+
+    #[test]
+    fn opaque_root_hides_every_lower_path() {
+        let mut t = FileTree::new();
+        apply(&mut t, &[dir("etc", 0), file("etc/x", 1, 1), file("y", 1, 2)], 0);
+        let opq =
+            LayerEntry { path: vec![], seq: 0, traversal: false, raw_name: None, kind: EntryKind::Opaque };
+        let ap = apply(&mut t, &[opq, file("z", 2, 1)], 1);
+        assert_eq!(paths(&t), ["z"]);
+        assert_eq!(ap.changes.iter().filter(|c| c.change == Change::Deleted).count(), 2);
     }
 
     #[test]
