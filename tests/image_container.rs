@@ -372,3 +372,14 @@ fn timeline_orders_layers_first_and_dates_container_changes_by_mtime() {
     assert!(base_file["message"].as_str().unwrap().contains("mtime 2020-09-13T12:26:40.000000000Z"));
     assert_eq!(base_file["order"][0], 0);
 }
+
+#[test]
+fn diff_without_an_image_is_an_error_not_a_guess() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = dir.path().join("export.tar");
+    std::fs::write(&exp, export_tar()).unwrap();
+    let (v, code) = run_json(&["diff", "--image", exp.to_str().unwrap(), exp.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert_eq!(v["container_changes"], Value::Null);
+    assert!(v["diagnostics"].as_array().unwrap().iter().any(|d| d["level"] == "error"));
+}

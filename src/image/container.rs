@@ -29,6 +29,15 @@ const RUNTIME_PATHS: &[&str] = &[
     "sys",
 ];
 
+/// Whether `docker diff` never shows `path`: a runtime path or mount point, or below one.
+fn is_ignored(path: &[u8], mounts: &[Vec<u8>]) -> bool {
+    RUNTIME_PATHS
+        .iter()
+        .map(|r| r.as_bytes())
+        .chain(mounts.iter().map(|m| m.as_slice()))
+        .any(|r| path == r || (path.len() > r.len() && path.starts_with(r) && path[r.len()] == b'/'))
+}
+
 /// The rebuilt container changes with the records behind them.
 pub struct Container {
     pub report: ContainerChanges,
@@ -230,13 +239,7 @@ pub fn rebuild(
         .map(|m| super::layer::normalize(m.as_bytes()).0)
         .filter(|m| !m.is_empty())
         .collect();
-    let ignore = |p: &[u8]| {
-        RUNTIME_PATHS
-            .iter()
-            .map(|r| r.as_bytes())
-            .chain(mounts.iter().map(|m| m.as_slice()))
-            .any(|r| p == r || (p.len() > r.len() && p.starts_with(r) && p[r.len()] == b'/'))
-    };
+    let ignore = |p: &[u8]| is_ignored(p, &mounts);
     let candidates = choose_base(images);
     let mut container = if let Some(export) = exports.first() {
         if exports.len() > 1 {
@@ -430,4 +433,33 @@ fn cross_check(
         });
     }
     report.disagreements = dis;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_paths_and_mount_points_are_ignored_with_what_is_below() {
+        let mounts = vec![b"var/lib/mysql".to_vec()];
+        for p in
+            ["etc/hosts", ".dockerenv", "proc/1/status", "dev/shm/x", "var/lib/mysql", "var/lib/mysql/ib"]
+        {
+            assert!(is_ignored(p.as_bytes(), &mounts), "{p}");
+        }
+        for p in ["etc/hostsx", "etc/passwd", "var/lib/mysqld", "devices"] {
+            assert!(!is_ignored(p.as_bytes(), &mounts), "{p}");
+        }
+    }
+
+    #[test]
+    fn commit_steps_versus_build_steps() {
+        let cfg = ImageConfig { cmd: vec!["catalina.sh".into(), "run".into()], ..Default::default() };
+        assert!(is_commit_step("catalina.sh run", "", "", Some(&cfg)));
+        assert!(is_commit_step("/bin/bash", "snapshot after incident", "", Some(&cfg)));
+        assert!(!is_commit_step("/bin/sh -c apt-get install -y curl", "", "", Some(&cfg)));
+        assert!(!is_commit_step("RUN /bin/sh -c make # buildkit", "buildkit.dockerfile.v0", "", Some(&cfg)));
+        assert!(!is_commit_step("/bin/sh -c #(nop)  CMD [\"sh\"]", "", "", Some(&cfg)));
+        assert!(!is_commit_step("catalina.sh run", "", "kaniko", Some(&cfg)));
+    }
 }
