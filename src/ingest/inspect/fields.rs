@@ -341,7 +341,8 @@ fn network(n: &Obj) -> NetworkInfo {
 
 /// A `Config` object (container config, or an image's `Config`).
 pub fn config(c: &Obj) -> ContainerConfig {
-    let mut exposed_ports: Vec<String> = obj(c, "ExposedPorts").map(|m| m.keys().cloned().collect()).unwrap_or_default();
+    let mut exposed_ports: Vec<String> =
+        obj(c, "ExposedPorts").map(|m| m.keys().cloned().collect()).unwrap_or_default();
     exposed_ports.sort();
     ContainerConfig {
         hostname: s(c, "Hostname"),
@@ -358,7 +359,10 @@ pub fn config(c: &Obj) -> ContainerConfig {
 
 fn graph_driver(o: &Obj) -> Option<GraphDriver> {
     if let Some(g) = obj(o, "GraphDriver") {
-        return Some(GraphDriver { name: s(g, "Name").unwrap_or_default(), data: string_map(obj(g, "Data")) });
+        return Some(GraphDriver {
+            name: s(g, "Name").unwrap_or_default(),
+            data: string_map(obj(g, "Data")),
+        });
     }
     s(o, "Driver").map(|name| GraphDriver { name, data: BTreeMap::new() })
 }

@@ -80,12 +80,17 @@ pub fn parse_bytes(bytes: &[u8], loc: &Locator) -> (InspectDoc, Vec<Diagnostic>)
                 for item in items {
                     match item {
                         Value::Object(o) => take(&o, &mut doc, &mut diags),
-                        _ => diags.push(Diagnostic::warning(loc.clone(), "array element is not an object; skipped")),
+                        _ => diags.push(Diagnostic::warning(
+                            loc.clone(),
+                            "array element is not an object; skipped",
+                        )),
                     }
                 }
             }
             Ok(Value::Null) => {}
-            Ok(_) => diags.push(Diagnostic::warning(loc.clone(), "JSON value is not an object or array; skipped")),
+            Ok(_) => {
+                diags.push(Diagnostic::warning(loc.clone(), "JSON value is not an object or array; skipped"))
+            }
             Err(e) => {
                 diags.push(Diagnostic::error(
                     loc.clone().with_line(e.line() as u64),
@@ -139,7 +144,11 @@ fn object_lines(bytes: &[u8]) -> Vec<u64> {
 
 /// Attach sibling `hostconfig.json` files to daemon config records that lack a host config:
 /// `<dir>/config.v2.json` gets `<dir>/hostconfig.json` of the same bundle.
-pub fn attach_host_configs(containers: &mut [ContainerInfo], artifacts: &[Artifact], diags: &mut Vec<Diagnostic>) {
+pub fn attach_host_configs(
+    containers: &mut [ContainerInfo],
+    artifacts: &[Artifact],
+    diags: &mut Vec<Diagnostic>,
+) {
     for c in containers.iter_mut().filter(|c| c.host_config.is_none() && c.source != InspectSource::Inspect) {
         let dir = c.locator.artifact.rsplit_once('/').map(|(d, _)| format!("{d}/")).unwrap_or_default();
         let want = format!("{dir}hostconfig.json");
@@ -184,7 +193,8 @@ pub fn timeline(containers: &[ContainerInfo]) -> Vec<TimelineEvent> {
             out.push(ev(t, "container created", format!("{who} created from {image}")));
         }
         if let Some(t) = c.state.started_at {
-            let cmd: Vec<&str> = c.path.iter().map(String::as_str).chain(c.args.iter().map(String::as_str)).collect();
+            let cmd: Vec<&str> =
+                c.path.iter().map(String::as_str).chain(c.args.iter().map(String::as_str)).collect();
             out.push(ev(t, "container started", format!("{who} started (last start): {}", cmd.join(" "))));
         }
         if let Some(t) = c.state.finished_at {

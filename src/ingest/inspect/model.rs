@@ -96,7 +96,8 @@ impl ContainerInfo {
     /// Every security option in force: `HostConfig.SecurityOpt` plus the profiles daemon
     /// config files store at top level, written the way `--security-opt` takes them.
     pub fn security_options(&self) -> Vec<String> {
-        let mut v: Vec<String> = self.host_config.iter().flat_map(|h| h.security_opt.iter().cloned()).collect();
+        let mut v: Vec<String> =
+            self.host_config.iter().flat_map(|h| h.security_opt.iter().cloned()).collect();
         if let Some(p) = &self.apparmor_profile {
             v.push(format!("apparmor={p}"));
         }

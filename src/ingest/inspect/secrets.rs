@@ -36,7 +36,8 @@ impl EnvVar {
 }
 
 /// Name fragments that mark a credential (matched case-insensitively).
-const SECRET_NAME_PARTS: &[&str] = &["PASS", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "AUTH", "PWD", "PRIVATE"];
+const SECRET_NAME_PARTS: &[&str] =
+    &["PASS", "SECRET", "TOKEN", "KEY", "CREDENTIAL", "AUTH", "PWD", "PRIVATE"];
 
 /// Names that match a fragment above but are public by design: release signing key
 /// fingerprints in official images (`GPG_KEY` in python, `GPG_KEYS` in php/nginx), `_FILE`
@@ -58,9 +59,10 @@ fn secret_value(v: &str) -> bool {
         v.strip_prefix(p)
             .is_some_and(|r| r.len() == 16 && r.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
     });
-    let prefixed = ["ghp_", "gho_", "ghs_", "ghu_", "github_pat_", "glpat-", "xoxb-", "xoxp-", "xoxa-", "sk_live_"]
-        .iter()
-        .any(|p| v.starts_with(p));
+    let prefixed =
+        ["ghp_", "gho_", "ghs_", "ghu_", "github_pat_", "glpat-", "xoxb-", "xoxp-", "xoxa-", "sk_live_"]
+            .iter()
+            .any(|p| v.starts_with(p));
     let pem = v.contains("-----BEGIN") && v.contains("PRIVATE KEY");
     let jwt = v.starts_with("eyJ") && v.matches('.').count() == 2;
     aws || prefixed || pem || jwt || url_with_password(v)
@@ -70,7 +72,9 @@ fn secret_value(v: &str) -> bool {
 fn url_with_password(v: &str) -> bool {
     let Some((_, rest)) = v.split_once("://") else { return false };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    authority.rsplit_once('@').is_some_and(|(userinfo, _)| userinfo.split_once(':').is_some_and(|(_, p)| !p.is_empty()))
+    authority
+        .rsplit_once('@')
+        .is_some_and(|(userinfo, _)| userinfo.split_once(':').is_some_and(|(_, p)| !p.is_empty()))
 }
 
 #[cfg(test)]
@@ -87,7 +91,10 @@ mod tests {
         assert_eq!(shown("GH=ghp_0123456789abcdef"), "GH=<redacted 20 chars>");
         // Not secrets.
         assert_eq!(shown("PATH=/usr/bin:/bin"), "PATH=/usr/bin:/bin");
-        assert_eq!(shown("GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D"), "GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D");
+        assert_eq!(
+            shown("GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D"),
+            "GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D"
+        );
         assert_eq!(shown("MYSQL_PASSWORD_FILE=/run/secrets/db"), "MYSQL_PASSWORD_FILE=/run/secrets/db");
         assert_eq!(shown("URL=http://example.com/a:b@c"), "URL=http://example.com/a:b@c");
         assert_eq!(shown("EMPTY_PASSWORD="), "EMPTY_PASSWORD=");

@@ -194,7 +194,8 @@ fn invalid_json_keeps_what_came_before() {
 
 #[test]
 fn binds_fill_in_missing_mounts() {
-    let text = r#"{"Id":"abc","State":{},"HostConfig":{"Binds":["/:/host:ro,rslave","data:/var/lib/mysql"]}}"#;
+    let text =
+        r#"{"Id":"abc","State":{},"HostConfig":{"Binds":["/:/host:ro,rslave","data:/var/lib/mysql"]}}"#;
     let (doc, _) = parse_bytes(text.as_bytes(), &loc());
     let m = &doc.containers[0].mounts;
     assert_eq!(m.len(), 2);
