@@ -61,11 +61,8 @@ pub fn discover(path: &Path) -> Bundle {
         let (artifacts, diagnostics) = discover_archive(path, single.compression);
         return Bundle { path: shown, kind: BundleKind::Archive, artifacts, diagnostics };
     }
-    let mut diagnostics = vec![];
-    if let Some(e) = &single.error {
-        diagnostics.push(Diagnostic::error(single.locator(), e.clone()));
-    }
     single.path = shown.clone();
+    let diagnostics = single_diagnostic(&single).into_iter().collect();
     Bundle { path: shown, kind: BundleKind::File, artifacts: vec![single], diagnostics }
 }
 
@@ -93,12 +90,24 @@ fn discover_dir(root: &Path, shown: String) -> Bundle {
         })
         .collect();
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
-    for a in &artifacts {
-        if let Some(e) = &a.error {
-            diagnostics.push(Diagnostic::error(a.locator(), e.clone()));
-        }
-    }
+    diagnostics.extend(artifacts.iter().filter_map(single_diagnostic));
     Bundle { path: shown, kind: BundleKind::Directory, artifacts, diagnostics }
+}
+
+/// The diagnostic an artifact earns by itself: unreadable content is an error; empty or
+/// unrecognised content a warning (listed for custody, nothing to analyse).
+fn single_diagnostic(a: &Artifact) -> Option<Diagnostic> {
+    if let Some(e) = &a.error {
+        return Some(Diagnostic::error(a.locator(), e.clone()));
+    }
+    match a.kind {
+        ArtifactKind::Empty => Some(Diagnostic::warning(a.locator(), "empty file: nothing to analyse")),
+        ArtifactKind::Unknown => Some(Diagnostic::warning(
+            a.locator(),
+            "content not recognised (binary or unfamiliar format); listed for custody only",
+        )),
+        _ => None,
+    }
 }
 
 fn rel(root: &Path, p: &Path) -> String {
@@ -325,10 +334,6 @@ fn discover_archive(path: &Path, compression: Compression) -> (Vec<Artifact>, Ve
         ));
     }
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
-    for a in &artifacts {
-        if let Some(e) = &a.error {
-            diagnostics.push(Diagnostic::error(a.locator(), e.clone()));
-        }
-    }
+    diagnostics.extend(artifacts.iter().filter_map(single_diagnostic));
     (artifacts, diagnostics)
 }
