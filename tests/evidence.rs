@@ -159,6 +159,11 @@ fn hostile_bundle_reports_good_artifacts_and_a_diagnostic_for_each_bad_one() {
 
 #[test]
 fn bundle_archive_is_read_in_place() {
+    check_bundle_archive(true);
+    check_bundle_archive(false);
+}
+
+fn check_bundle_archive(compressed: bool) {
     let dir = tempfile::tempdir().unwrap();
     let members: Vec<(&str, &[u8])> = vec![
         ("case1/inspect.json", INSPECT_CONTAINER),
@@ -178,8 +183,10 @@ fn bundle_archive_is_read_in_place() {
         h.set_cksum();
         b.append(&h, *data).unwrap();
     }
-    let tgz = dir.path().join("evidence.tgz");
-    std::fs::write(&tgz, gzip(&b.into_inner().unwrap())).unwrap();
+    let name = if compressed { "evidence.tgz" } else { "evidence.tar" };
+    let tgz = dir.path().join(name);
+    let raw = b.into_inner().unwrap();
+    std::fs::write(&tgz, if compressed { gzip(&raw) } else { raw }).unwrap();
     let (v, code) = run_json(&["scan", tgz.to_str().unwrap()]);
     assert_eq!(code & 2, 0, "{v:#}");
     let bundle = &v["bundles"][0];
@@ -205,7 +212,7 @@ fn bundle_archive_is_read_in_place() {
             && d["message"].as_str().unwrap().contains("traversal")));
     // Nothing was extracted next to the archive or above it.
     let listing: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(listing, ["evidence.tgz"]);
+    assert_eq!(listing, [name]);
     assert!(!dir.path().join("../escape.txt").exists());
 }
 

@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -16,6 +17,10 @@ use super::sniff::{classify_tar_names, is_tar, sniff_text};
 use crate::model::{display_bytes, Diagnostic, Locator};
 
 const HEAD: usize = 64 * 1024;
+/// Members of compressed bundle archives up to this size are kept in memory after discovery.
+const MAX_KEPT_MEMBER: u64 = 1 << 20;
+/// At most this much is kept in memory per bundle archive.
+const MAX_KEPT_TOTAL: u64 = 256 << 20;
 /// Member names read to classify a tar; enough for any real image archive's metadata.
 const MAX_TAR_NAMES: usize = 200_000;
 
@@ -184,6 +189,20 @@ impl Examined {
     }
 }
 
+/// Reader that keeps a copy of what passes through it.
+struct Tee<'a, R> {
+    inner: R,
+    copy: &'a mut Vec<u8>,
+}
+
+impl<R: Read> Read for Tee<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.copy.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
 /// Reader that hashes and counts what passes through it.
 struct Hashing<R> {
     inner: R,
@@ -281,6 +300,7 @@ fn discover_archive(path: &Path, compression: Compression) -> (Vec<Artifact>, Ve
         let len = f.metadata()?.len();
         let stream = decoder(f, compression, Some(len), DecodeLimits::default())?;
         let mut archive = tar::Archive::new(stream);
+        let mut kept = 0u64;
         for entry in archive.entries()? {
             let entry = entry?;
             let name_bytes = entry.path_bytes().into_owned();
@@ -316,12 +336,23 @@ fn discover_archive(path: &Path, compression: Compression) -> (Vec<Artifact>, Ve
             }
             let data_offset = entry.raw_file_position();
             let size = entry.size();
-            let ex = examine(entry, Some(size), false);
-            let source = ArtifactSource::Member {
-                archive: path.to_path_buf(),
-                archive_compression: compression,
-                data_offset,
-                size,
+            // Reopening a member of a compressed archive means decompressing up to it again;
+            // small members are kept in memory instead (bounded per bundle).
+            let keep = compression.is_some() && size <= MAX_KEPT_MEMBER && kept + size <= MAX_KEPT_TOTAL;
+            let (ex, source) = if keep {
+                let mut copy = Vec::with_capacity(size as usize);
+                let ex = examine(Tee { inner: entry, copy: &mut copy }, Some(size), false);
+                kept += size;
+                (ex, ArtifactSource::Memory(Arc::from(copy)))
+            } else {
+                let ex = examine(entry, Some(size), false);
+                let source = ArtifactSource::Member {
+                    archive: path.to_path_buf(),
+                    archive_compression: compression,
+                    data_offset,
+                    size,
+                };
+                (ex, source)
             };
             artifacts.push(ex.into_artifact(name, source));
         }
