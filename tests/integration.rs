@@ -5,3 +5,6 @@ mod util;
 
 /// Evidence discovery, sniffing, custody hashes, hostile input, exit codes.
 mod evidence;
+
+/// Container-side small artifacts: inspect, stats, ps listings; exposure and response plan.
+mod containers;
