@@ -7,7 +7,7 @@ use crate::util::{run_json, shared};
 
 /// Copy the `containers/<id>/{config.v2.json,hostconfig.json}` members of a docker-explorer
 /// capture into a bundle directory (the test reads its own copy; the fixture is untouched).
-fn container_configs(rel: &str) -> tempfile::TempDir {
+fn container_configs(rel: &str, containers: usize) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let f = std::fs::File::open(shared(rel)).unwrap();
     let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(f));
@@ -26,14 +26,14 @@ fn container_configs(rel: &str) -> tempfile::TempDir {
             copied += 1;
         }
     }
-    assert_eq!(copied, 14, "7 containers, each with config.v2.json and hostconfig.json");
+    assert_eq!(copied, containers * 2, "each container has config.v2.json and hostconfig.json");
     dir
 }
 
 #[test]
 #[ignore = "needs ../shared; CI runs it with --include-ignored"]
 fn docker_explorer_aufs_v2_containers() {
-    let dir = container_configs("fixtures/docker-explorer/test_data/aufs.v2.tgz");
+    let dir = container_configs("fixtures/docker-explorer/test_data/aufs.v2.tgz", 7);
     let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
     let b = &v["bundles"][0];
     let cs = b["containers"].as_array().unwrap();
@@ -81,6 +81,38 @@ fn docker_explorer_aufs_v2_containers() {
     assert_eq!(steps.iter().filter(|s| s.starts_with("Freeze")).count(), 1);
     assert_eq!(steps.iter().filter(|s| s.starts_with("Preserve")).count(), 7);
     assert_eq!(steps.last(), Some(&"Kill dreamy_snyder once its evidence is saved"));
+}
+
+#[test]
+#[ignore = "needs ../shared; CI runs it with --include-ignored"]
+fn docker_explorer_vols_v2_binds_and_volumes() {
+    let dir = container_configs("fixtures/docker-explorer/test_data/vols.v2.tgz", 4);
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    let cs = v["bundles"][0]["containers"].as_array().unwrap();
+    let mounts = |id: &str| -> Vec<String> {
+        let c = cs.iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("container {id} missing"));
+        c["mounts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                let src = m["source"].as_str().unwrap();
+                let src = src.strip_prefix("/var/lib/docker/").unwrap_or(src);
+                format!("{} {src} -> {}", m["type"].as_str().unwrap(), m["destination"].as_str().unwrap())
+            })
+            .collect()
+    };
+    assert_eq!(
+        mounts("8b6e90cc742bd63f6acb7ecd40ddadb4e5dee27d8db2b739963f7cd2c7bcff4a"),
+        [
+            "bind /opt/vols/bind -> /opt",
+            "volume volumes/eda9ee495beccf988d963bf91de0276847e838b9531ab9118caef38a33894bb4/_data -> /var/jenkins_home"
+        ]
+    );
+    assert_eq!(
+        mounts("712909b5ab80d8785841f12e361c218a2faf5365f9ed525f2a0d6b6590ba89cb"),
+        ["volume volumes/f5479c534bbc6e2b9861973c2fbb4863ff5b7b5843c098d7fb1a027fe730a4dc/_data -> /opt/vols/volume"]
+    );
 }
 
 #[test]
