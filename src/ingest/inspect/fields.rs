@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::model::*;
 use super::ports::{split_port_proto, PortMapping};
-use super::secrets::EnvVar;
+use super::secrets::{redact_args, EnvVar};
 use crate::model::{Locator, Timestamp};
 
 type Obj = Map<String, Value>;
@@ -85,7 +85,7 @@ pub fn container(o: &Obj, locator: Locator) -> ContainerInfo {
         image_id: s(o, "Image"),
         created: time(o, "Created"),
         path: s(o, "Path"),
-        args: strs(o, "Args"),
+        args: redact_args(strs(o, "Args")),
         state: obj(o, "State").map(state).unwrap_or_default(),
         restart_count: i(o, "RestartCount"),
         host_config,
@@ -348,8 +348,8 @@ pub fn config(c: &Obj) -> ContainerConfig {
         hostname: s(c, "Hostname"),
         user: s(c, "User"),
         env: strs(c, "Env").iter().map(|e| EnvVar::parse(e)).collect(),
-        cmd: strs(c, "Cmd"),
-        entrypoint: strs(c, "Entrypoint"),
+        cmd: redact_args(strs(c, "Cmd")),
+        entrypoint: redact_args(strs(c, "Entrypoint")),
         working_dir: s(c, "WorkingDir"),
         labels: string_map(obj(c, "Labels")),
         exposed_ports,

@@ -201,7 +201,9 @@ pub fn timeline(containers: &[ContainerInfo]) -> Vec<TimelineEvent> {
             let code = c.state.exit_code.map(|x| format!(" with exit code {x}")).unwrap_or_default();
             let oom = if c.state.oom_killed { ", killed by the OOM killer" } else { "" };
             let err = c.state.error.as_deref().map(|e| format!(" (error: {e})")).unwrap_or_default();
-            out.push(ev(t, "container finished", format!("{who} finished{code}{oom}{err}")));
+            // A running container keeps the FinishedAt of its previous run.
+            let run = if c.state.running { " (previous run)" } else { "" };
+            out.push(ev(t, "container finished", format!("{who} finished{run}{code}{oom}{err}")));
         }
     }
     out

@@ -46,6 +46,37 @@ fn public_by_design(upper: &str) -> bool {
     upper.starts_with("GPG_KEY") || upper.ends_with("_FILE") || upper == "OLDPWD" || upper.contains("PUBLIC")
 }
 
+/// Command-line arguments with secrets masked: `--password=x` / `PASSWORD=x` keep the name,
+/// the value after a bare `--password` / `--requirepass` / `--token` flag is masked, and
+/// credential-shaped arguments (AWS keys, tokens, URLs with a password) are masked whole.
+/// Absolute paths (`--key-file=/run/secrets/k`) are kept: they name a file, not a secret.
+pub fn redact_args(args: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut mask_next = false;
+    for a in args {
+        let masked = |v: &str| format!("<redacted {} chars>", v.chars().count());
+        if std::mem::take(&mut mask_next) && !a.starts_with('-') && !a.starts_with('/') {
+            out.push(masked(&a));
+            continue;
+        }
+        if secret_value(&a) {
+            out.push(masked(&a));
+            continue;
+        }
+        match a.split_once('=') {
+            Some((name, value)) if !value.is_empty() && !value.starts_with('/') && secret_name(name) => {
+                out.push(format!("{name}={}", masked(value)));
+            }
+            Some(_) => out.push(a),
+            None => {
+                mask_next = a.starts_with('-') && secret_name(a.trim_start_matches('-'));
+                out.push(a);
+            }
+        }
+    }
+    out
+}
+
 fn secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     !public_by_design(&upper) && SECRET_NAME_PARTS.iter().any(|p| upper.contains(p))
@@ -101,5 +132,18 @@ mod tests {
         assert_eq!(shown("NOVALUE"), "NOVALUE=");
         assert!(EnvVar::parse("AWS_SECRET_ACCESS_KEY=x").secret);
         assert!(!EnvVar::parse("HOME=/root").secret);
+    }
+
+    #[test]
+    fn argument_redaction() {
+        let args = |v: &[&str]| redact_args(v.iter().map(|s| s.to_string()).collect());
+        assert_eq!(
+            args(&["redis-server", "--requirepass", "hunter2", "--port", "6379"]),
+            ["redis-server", "--requirepass", "<redacted 7 chars>", "--port", "6379"]
+        );
+        assert_eq!(args(&["--db-password=s3cret", "-v"]), ["--db-password=<redacted 6 chars>", "-v"]);
+        assert_eq!(args(&["--tls-key=/run/secrets/key.pem"]), ["--tls-key=/run/secrets/key.pem"]);
+        assert_eq!(args(&["curl", "https://u:pw@x.example/a"]), ["curl", "<redacted 24 chars>"]);
+        assert_eq!(args(&["sleep", "10d"]), ["sleep", "10d"]);
     }
 }
