@@ -355,7 +355,7 @@ fn targets(report: &BundleReport) -> Vec<Target> {
 }
 
 fn networks_are(c: &crate::ingest::inspect::ContainerInfo, name: &str) -> bool {
-    c.network.networks.len() == 1 && c.network.networks[0].name == name
+    matches!(c.network.networks.as_slice(), [only] if only.name == name)
 }
 
 /// A container name as an image repository component: lower case, `[a-z0-9_.-]`.
