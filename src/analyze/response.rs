@@ -43,18 +43,17 @@ pub fn plan(report: &BundleReport, findings: &[Finding]) -> Vec<ResponseStep> {
     let targets = targets(report);
     let mut steps = vec![];
     let have: BTreeSet<ArtifactKind> = report.artifacts.iter().map(|a| a.kind).collect();
-    let rules_for = |name: &str| -> Vec<&str> {
-        let prefix = format!("{name}: ");
-        let set: BTreeSet<&str> =
-            findings.iter().filter(|f| f.title.starts_with(&prefix)).map(|f| f.rule.as_str()).collect();
-        set.into_iter().collect()
-    };
+    // Rules of the findings about each container (titles read `<container>: <what>`).
+    let mut rules_of: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for f in findings {
+        if let Some((owner, _)) = f.title.split_once(": ") {
+            rules_of.entry(owner).or_default().insert(f.rule.as_str());
+        }
+    }
     let answers = |name: &str| -> String {
-        let rules = rules_for(name);
-        if rules.is_empty() {
-            "no finding names it, but it is part of this incident's evidence".into()
-        } else {
-            format!("answers {}", rules.join(", "))
+        match rules_of.get(name) {
+            Some(rules) => format!("answers {}", rules.iter().copied().collect::<Vec<_>>().join(", ")),
+            None => "no finding names it, but it is part of this incident's evidence".into(),
         }
     };
 
