@@ -68,7 +68,7 @@ pub fn plan(report: &BundleReport, findings: &[Finding]) -> Vec<ResponseStep> {
                 answers(&t.name)
             ),
             commands: vec![
-                format!("IFLINK=$(docker exec {n} cat /sys/class/net/eth0/iflink)"),
+                format!("{}=$(docker exec {n} cat /sys/class/net/eth0/iflink)", iflink_var(&t.name)),
                 format!(
                     "nsenter -t \"$(docker inspect -f '{{{{.State.Pid}}}}' {n})\" -n ip -o link show eth0"
                 ),
@@ -171,11 +171,15 @@ pub fn plan(report: &BundleReport, findings: &[Finding]) -> Vec<ResponseStep> {
             why: "if the disconnect fails or the daemon does not answer, the veth recorded in the first step \
                   still cuts the container off at the host"
                 .into(),
-            commands: vec![
-                "ip -o link | grep \"^${IFLINK}:\"".into(),
-                "ip link set \"$(ip -o link | awk -F': ' -v n=\"$IFLINK\" '$1 == n {sub(/@.*/, \"\", $2); print $2}')\" down"
-                    .into(),
-            ],
+            commands: {
+                let v = iflink_var(&t.name);
+                vec![
+                    format!("ip -o link | grep \"^${{{v}}}:\""),
+                    format!(
+                        "ip link set \"$(ip -o link | awk -F': ' -v n=\"${v}\" '$1 == n {{sub(/@.*/, \"\", $2); print $2}}')\" down"
+                    ),
+                ]
+            },
         });
     }
 
@@ -372,6 +376,12 @@ fn repo_name(name: &str) -> String {
     }
 }
 
+/// The shell variable holding a container's veth index (`IFLINK_web`).
+fn iflink_var(name: &str) -> String {
+    let safe: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    format!("IFLINK_{safe}")
+}
+
 /// Quote for a POSIX shell (names come from hostile evidence).
 fn q(s: &str) -> String {
     if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "_.-/:@=+,".contains(c)) {
@@ -519,6 +529,8 @@ mod tests {
         );
         let cmds = |i: usize| plan[i].commands.join("\n");
         assert_eq!(cmds(1), "docker pause web");
+        assert!(cmds(0).starts_with("IFLINK_web=$(docker exec web cat /sys/class/net/eth0/iflink)"));
+        assert!(cmds(7).starts_with("ip -o link | grep \"^${IFLINK_web}:\""), "{}", cmds(7));
         assert!(cmds(4).starts_with(
             "docker commit 4f2a9c1be0d3aa55e0f1c2d3b4a59687 ctriage-evidence/web:$(date -u +%Y%m%d)"
         ));
