@@ -5,3 +5,6 @@ mod util;
 
 /// Evidence discovery, sniffing, custody hashes, hostile input, exit codes.
 mod evidence;
+
+/// The bundled samples: README sha256 table, image/diff/export/log consistency.
+mod samples;
