@@ -292,62 +292,74 @@ def image_config(top: dict) -> bytes:
     return go_json({k: top[k] for k in sorted(top)}).encode()
 
 
+def v1_layer_jsons(cfg: dict) -> list[tuple[str, bytes]]:
+    """The legacy per-layer v1 json (moby image/tarexport saveImage): every layer but the
+    top gets an empty config created at the epoch; the top one carries the image's V1Image
+    fields. Ids chain over the layers' chain ids and parents."""
+    diff_ids = cfg["rootfs"]["diff_ids"]
+    out = []
+    parent = chain = ""
+    for i, diff_id in enumerate(diff_ids):
+        chain = diff_id if i == 0 else "sha256:" + sha256(f"{chain} {diff_id}".encode())
+        if i == len(diff_ids) - 1:
+            v1 = {"id": "", "parent": parent, "created": cfg["created"], "container": cfg.get("container"),
+                  "container_config": cfg.get("container_config", empty_container_config()),
+                  "docker_version": cfg.get("docker_version"), "config": cfg["config"],
+                  "architecture": cfg["architecture"], "os": cfg["os"]}
+        else:
+            v1 = {"id": "", "parent": parent, "created": "1970-01-01T00:00:00Z",
+                  "container_config": empty_container_config(), "os": cfg["os"]}
+        v1 = {k: v for k, v in v1.items() if k == "id" or v}  # omitempty
+        v1_id = sha256(go_json({"layer_id": chain, **{k: v for k, v in v1.items() if k != "id"}}).encode())
+        v1["id"] = v1_id
+        out.append((v1_id, go_json(v1).encode()))
+        parent = v1_id
+    return out
+
+
 def save_legacy(config: bytes, layer_tars: list[bytes], created: int, repo: str, tag: str) -> bytes:
     """`docker save` before Docker 25: <v1-id>/{VERSION,json,layer.tar}, <config>.json,
     manifest.json, repositories (members in walk order)."""
     cfg = json.loads(config)
+    assert ["sha256:" + sha256(lt) for lt in layer_tars] == cfg["rootfs"]["diff_ids"]
     config_hex = sha256(config)
-    diff_ids = ["sha256:" + sha256(lt) for lt in layer_tars]
-    assert diff_ids == cfg["rootfs"]["diff_ids"]
     entries = []
-    parent = ""
-    chain = ""
     layer_paths = []
-    for i, lt in enumerate(layer_tars):
-        chain = diff_ids[i] if i == 0 else "sha256:" + sha256(f"{chain} {diff_ids[i]}".encode())
-        if i == len(layer_tars) - 1:
-            v1 = {
-                "id": "", "parent": parent, "created": cfg["created"], "container": cfg.get("container", ""),
-                "container_config": cfg.get("container_config", empty_container_config()),
-                "docker_version": cfg.get("docker_version", ""), "config": cfg["config"],
-                "architecture": cfg["architecture"], "os": cfg["os"],
-            }
-        else:
-            v1 = {"id": "", "parent": parent, "created": "1970-01-01T00:00:00Z",
-                  "container_config": empty_container_config(), "os": "linux"}
-        if not parent:
-            del v1["parent"]
-        v1_id = sha256(go_json({"layer_id": chain, "parent": parent, **{k: v for k, v in v1.items() if k != "id"}}).encode())
-        v1["id"] = v1_id
+    for (v1_id, v1_json), lt in zip(v1_layer_jsons(cfg), layer_tars):
         entries.append(E(v1_id, "d", mtime=created))
         entries.append(E(v1_id + "/VERSION", data=b"1.0", mtime=created))
-        entries.append(E(v1_id + "/json", data=go_json(v1).encode(), mtime=created))
+        entries.append(E(v1_id + "/json", data=v1_json, mtime=created))
         entries.append(E(v1_id + "/layer.tar", data=lt, mtime=created))
         layer_paths.append(v1_id + "/layer.tar")
-        parent = v1_id
     entries.append(E(config_hex + ".json", data=config, mtime=created))
     manifest = [{"Config": config_hex + ".json", "RepoTags": [f"{repo}:{tag}"], "Layers": layer_paths}]
     entries.append(E("manifest.json", data=go_json(manifest).encode() + b"\n", mtime=0))
-    entries.append(E("repositories", data=go_json({repo: {tag: parent}}).encode() + b"\n", mtime=0))
+    top = layer_paths[-1].split("/")[0]
+    entries.append(E("repositories", data=go_json({repo: {tag: top}}).encode() + b"\n", mtime=0))
     return tar_bytes(sorted(entries, key=walk_key))
 
 
-def save_oci(config: bytes, layer_tars: list[bytes], created: int, repo: str, tag: str) -> bytes:
-    """`docker save` on Docker 25+: OCI layout (oci-layout, index.json, blobs/sha256/*)
-    plus the legacy manifest.json with LayerSources and repositories. Layer blobs are
-    uncompressed tars (media type ...layer.v1.tar), as dockerd writes them."""
+def save_oci(config: bytes, layer_tars: list[bytes], created: int, saved: int, repo: str, tag: str) -> bytes:
+    """`docker save` on Docker 25+ (moby image/tarexport): OCI layout (oci-layout,
+    index.json, blobs/sha256/*) plus the legacy manifest.json with LayerSources and
+    repositories. Layer blobs are the uncompressed tars (media type ...layer.v1.tar); the
+    legacy v1 json of each layer is still written as an unreferenced blob."""
+    cfg = json.loads(config)
+    platform = {"architecture": cfg["architecture"], "os": cfg["os"]}
     blobs: dict[str, tuple[bytes, int]] = {}
     layer_descs = []
-    for lt in layer_tars:
+    for lt, (_, v1_json) in zip(layer_tars, v1_layer_jsons(cfg)):
         d = sha256(lt)
         blobs[d] = (lt, created)
+        blobs[sha256(v1_json)] = (v1_json, created)
         layer_descs.append({"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": "sha256:" + d, "size": len(lt)})
     cfg_hex = sha256(config)
     blobs[cfg_hex] = (config, created)
     manifest = {
         "schemaVersion": 2,
         "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "sha256:" + cfg_hex, "size": len(config)},
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "sha256:" + cfg_hex,
+                   "size": len(config), "platform": platform},
         "layers": layer_descs,
     }
     man_bytes = go_json(manifest).encode()
@@ -359,6 +371,7 @@ def save_oci(config: bytes, layer_tars: list[bytes], created: int, repo: str, ta
         "manifests": [{
             "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": "sha256:" + man_hex, "size": len(man_bytes),
             "annotations": {"io.containerd.image.name": f"docker.io/{repo}:{tag}", "org.opencontainers.image.ref.name": tag},
+            "platform": platform,
         }],
     }
     legacy = [{
@@ -367,10 +380,10 @@ def save_oci(config: bytes, layer_tars: list[bytes], created: int, repo: str, ta
         "Layers": ["blobs/sha256/" + d["digest"][7:] for d in layer_descs],
         "LayerSources": {d["digest"]: d for d in layer_descs},
     }]
-    entries = [E("blobs", "d", mtime=created), E("blobs/sha256", "d", mtime=created)]
+    entries = [E("blobs", "d", mtime=created), E("blobs/sha256", "d", mtime=saved)]
     for hexd, (data, mtime) in blobs.items():
         entries.append(E("blobs/sha256/" + hexd, data=data, mtime=mtime))
-    entries.append(E("index.json", data=go_json(index).encode() + b"\n", mtime=created))
+    entries.append(E("index.json", data=go_json(index).encode(), mtime=saved))
     entries.append(E("manifest.json", data=go_json(legacy).encode() + b"\n", mtime=0))
     entries.append(E("oci-layout", data=b'{"imageLayoutVersion": "1.0.0"}', mtime=0))
     entries.append(E("repositories", data=go_json({repo: {tag: layer_descs[-1]["digest"][7:]}}).encode() + b"\n", mtime=0))
@@ -1588,7 +1601,7 @@ def build_log4shell() -> None:
     cfg = l4s_image_config(all_layers, history, commit_hist)
     FACTS["log4shell"] = [("container id", L4S_ID), (f"image the container ran (`{L4S_IMAGE}`, inspect `Image`)", base_id),
                           ("committed image (`ir-evidence/log4shell-app:2026-11-27`)", "sha256:" + sha256(cfg))]
-    write("log4shell", "image.tar", save_oci(cfg, [tar_bytes(l) for l in all_layers], L4S_COMMIT[0], "ir-evidence/log4shell-app", "2026-11-27"))
+    write("log4shell", "image.tar", save_oci(cfg, [tar_bytes(l) for l in all_layers], L4S_COMMIT[0], t("2026-11-27T15:53:04"), "ir-evidence/log4shell-app", "2026-11-27"))
     write("log4shell", "export.tar", export_tar(merged(layers + [init, rw])))
     write("log4shell", "diff.txt", docker_diff(lower, rw))
     write("log4shell", "inspect.json", l4s_inspect(base_id, [fake_id(f"l4s-cache-{i}") for i in range(len(layers))]))

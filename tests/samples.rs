@@ -214,6 +214,28 @@ fn check_oci(path: &Path) -> Image {
     }
     let repos = json(&all["repositories"]);
     assert_eq!(repos["ir-evidence/log4shell-app"]["2026-11-27"], &digests.last().unwrap()[7..]);
+    // Docker 25+ still writes each layer's legacy v1 json as a blob nobody references.
+    let referenced: BTreeSet<String> = digests
+        .iter()
+        .chain(
+            [
+                desc["digest"].as_str().unwrap().to_string(),
+                man["config"]["digest"].as_str().unwrap().to_string(),
+            ]
+            .iter(),
+        )
+        .map(|d| format!("blobs/sha256/{}", &d[7..]))
+        .collect();
+    let orphans: Vec<Value> = all
+        .iter()
+        .filter(|(p, _)| p.starts_with("blobs/sha256/") && !referenced.contains(*p))
+        .map(|(p, data)| {
+            assert_eq!(hex(data), p["blobs/sha256/".len()..], "blob {p} content matches its name");
+            json(data)
+        })
+        .collect();
+    assert_eq!(orphans.len(), digests.len(), "one v1 json blob per layer");
+    assert!(orphans.iter().all(|v| v["id"].as_str().is_some_and(|id| id.len() == 64)));
     Image { id: format!("sha256:{}", hex(config_bytes)), layers, config: json(config_bytes) }
 }
 
