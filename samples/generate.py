@@ -226,7 +226,10 @@ def merged(layers: list[list[E]]) -> dict[str, E]:
 
 
 def docker_diff(lower: dict[str, E], upper: list[E]) -> str:
-    """`docker diff`: each path of the container layer, parents first (walk order)."""
+    """`docker diff` as dockerd computes it with overlay2's naive diff (the usual case on
+    kernels with CONFIG_OVERLAY_FS_REDIRECT_DIR, "Native Overlay Diff: false"): every path
+    of the container layer, a directory is `C` when something below it changed, parents
+    first, names in byte order."""
     lines = []
     for e in upper:
         if e.kind == "o":
@@ -971,7 +974,7 @@ def dvwa_inspect(image_id: str, layer_cache_ids: list[str]) -> str:
             "Binds": None, "ContainerIDFile": "", "LogConfig": {"Type": "json-file", "Config": {}},
             "NetworkMode": "bridge", "PortBindings": {"80/tcp": [{"HostIp": "", "HostPort": "81"}]},
             "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0}, "AutoRemove": False, "VolumeDriver": "",
-            "VolumesFrom": None, "ConsoleSize": [52, 211], "CapAdd": None, "CapDrop": None, "CgroupnsMode": "private",
+            "VolumesFrom": None, "ConsoleSize": [0, 0], "CapAdd": None, "CapDrop": None, "CgroupnsMode": "private",
             "Dns": [], "DnsOptions": [], "DnsSearch": [], "ExtraHosts": None, "GroupAdd": None, "IpcMode": "private",
             "Cgroup": "", "Links": None, "OomScoreAdj": 0, "PidMode": "", "Privileged": False, "PublishAllPorts": False,
             "ReadonlyRootfs": False, "SecurityOpt": None, "UTSMode": "", "UsernsMode": "", "ShmSize": 67108864,
