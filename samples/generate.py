@@ -909,8 +909,10 @@ def dvwa_commit_layer(lower: dict[str, E], acc, err) -> list[E]:
         E("tmp", "d", mode=0o1777, mtime=t("2026-11-27T14:11:47")),
         E("tmp/kdevtmpfsi", data=miner, mode=0o755, uid=33, gid=33, mtime=t("2026-11-27T14:11:47")),
         E("tmp/m.sh", data=M_SH, uid=33, gid=33, mtime=t("2026-11-27T14:11:40")),
-        E("var/lib/php/sessions", "d", mode=0o1733, mtime=t("2026-11-27T13:58:12")),
-        E("var/lib/php/sessions/sess_k3v9q2m1f7b0c8d6e5a4p3r2s1", data=sess, mode=0o600, uid=33, gid=33, mtime=t("2026-11-27T13:58:47")),
+        # Created by the attacker's first GET /login.php, rewritten at the end of each request
+        # of that session (the 14:02:03 request never ended).
+        E("var/lib/php/sessions", "d", mode=0o1733, mtime=t("2026-11-27T13:58:01")),
+        E("var/lib/php/sessions/sess_k3v9q2m1f7b0c8d6e5a4p3r2s1", data=sess, mode=0o600, uid=33, gid=33, mtime=t("2026-11-27T14:01:05")),
         E("var/log/apache2", "d", mode=0o750, gid=4, mtime=t("2026-11-27T09:12:46")),
         E("var/log/apache2/access.log", data=access, mode=0o640, gid=4, mtime=acc[-1][0]),
         E("var/log/apache2/error.log", data=error, mode=0o640, gid=4, mtime=err[-1][0]),
