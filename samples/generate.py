@@ -912,6 +912,7 @@ def dvwa_commit_layer(lower: dict[str, E], acc, err) -> list[E]:
         # Created by the attacker's first GET /login.php, rewritten at the end of each request
         # of that session (the 14:02:03 request never ended).
         E("var/lib/php/sessions", "d", mode=0o1733, mtime=t("2026-11-27T13:58:01")),
+        E("var/lib/php/sessions/sess_9b2f4d6h8j0l2n4p6r8t0v2s4q", data=sess.replace("5f3c8e0b9a7d4c21e6f0b1a2c3d4e5f6", "c0ffee00d15ea5e0b1e55ed0a11ce000").replace('s:3:"low"', 's:10:"impossible"'), mode=0o600, uid=33, gid=33, mtime=t("2026-11-27T09:31:15")),
         E("var/lib/php/sessions/sess_k3v9q2m1f7b0c8d6e5a4p3r2s1", data=sess, mode=0o600, uid=33, gid=33, mtime=t("2026-11-27T14:01:05")),
         E("var/log/apache2", "d", mode=0o750, gid=4, mtime=t("2026-11-27T09:12:46")),
         E("var/log/apache2/access.log", data=access, mode=0o640, gid=4, mtime=acc[-1][0]),
