@@ -6,5 +6,8 @@ mod util;
 /// Evidence discovery, sniffing, custody hashes, hostile input, exit codes.
 mod evidence;
 
+/// Container-side small artifacts: inspect, stats, ps listings; exposure and response plan.
+mod containers;
+
 /// The bundled samples: README sha256 table, image/diff/export/log consistency.
 mod samples;

@@ -7,3 +7,6 @@ mod util;
 
 /// Sniffing of real-world artifacts from other projects.
 mod shared_evidence;
+
+/// Daemon container configs from real Docker versions (docker-explorer, plaso).
+mod shared_containers;

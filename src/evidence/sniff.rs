@@ -105,16 +105,36 @@ pub fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
     let Some(first) = lines.first() else { return ArtifactKind::Unknown };
     let header: Vec<&str> = first.split_whitespace().collect();
     let has_col = |c: &str| header.iter().any(|h| h.eq_ignore_ascii_case(c));
-    if first.contains("CONTAINER ID") || first.contains("CONTAINER") && has_col("IMAGE") {
-        if first.contains("CPU %") || first.contains("MEM USAGE") {
-            return ArtifactKind::Stats;
-        }
-        if has_col("IMAGE") && (has_col("STATUS") || has_col("PORTS") || has_col("NAMES")) {
-            return ArtifactKind::Ps;
-        }
-    }
-    if first.contains("CPU %") && first.contains("MEM USAGE") {
+    if first.contains("CPU %") && (first.contains("MEM USAGE") || first.contains("MEM %")) {
         return ArtifactKind::Stats;
+    }
+    // `docker ps` tables, also with `--format "table {{.Names}}\t{{.Ports}}..."` columns.
+    const PS_WORDS: &[&str] = &[
+        "CONTAINER",
+        "ID",
+        "IMAGE",
+        "COMMAND",
+        "CREATED",
+        "STATUS",
+        "PORTS",
+        "NAMES",
+        "SIZE",
+        "LABELS",
+        "MOUNTS",
+        "NETWORKS",
+        "RUNNING",
+        "FOR",
+        "STATE",
+        "LOCAL",
+        "VOLUMES",
+        "PLATFORM",
+    ];
+    if header.len() >= 2
+        && header.iter().all(|h| PS_WORDS.contains(h))
+        && (has_col("NAMES") || first.contains("CONTAINER ID"))
+        && (has_col("IMAGE") || has_col("STATUS") || has_col("PORTS") || has_col("NAMES"))
+    {
+        return ArtifactKind::Ps;
     }
     if has_col("PID") && ["CMD", "COMMAND", "ARGS", "COMM", "UCOMM", "UCMD"].iter().any(|c| has_col(c)) {
         return ArtifactKind::Top;
@@ -199,6 +219,8 @@ mod tests {
             ("  PID  PPID USER                          STARTED COMMAND\n", Top),
             ("CONTAINER ID   NAME   CPU %   MEM USAGE / LIMIT   MEM %   NET I/O   BLOCK I/O   PIDS\n", Stats),
             ("CONTAINER ID   IMAGE   COMMAND   CREATED   STATUS   PORTS   NAMES\n", Ps),
+            ("NAMES     PORTS                  STATUS\ndvwa      0.0.0.0:81->80/tcp     Up 2 hours\n", Ps),
+            ("CONTAINER           CPU %               MEM USAGE / LIMIT     MEM %\n", Stats),
             ("C /etc\nA /etc/x\nD /tmp/y\n", Diff),
             ("2026-11-27T14:00:00.1Z hello\n2026-11-27T14:00:01Z world\n", DockerLogsTimestamped),
             ("{\"log\":\"hi\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-27T14:00:00Z\"}\n", JsonFileLog),
