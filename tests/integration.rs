@@ -8,3 +8,6 @@ mod evidence;
 
 /// Container-side small artifacts: inspect, stats, ps listings; exposure and response plan.
 mod containers;
+
+/// The bundled samples: README sha256 table, image/diff/export/log consistency.
+mod samples;
