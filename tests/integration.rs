@@ -5,3 +5,6 @@ mod util;
 
 /// Evidence discovery, sniffing, custody hashes, hostile input, exit codes.
 mod evidence;
+
+/// Process captures (docker top / ps formats), process trees, lineage findings, exit codes.
+mod processes;
