@@ -400,7 +400,7 @@ static URL: LazyLock<Regex> = LazyLock::new(|| re(r#"(?i)\b(?:https?|ftp|tftp):/
 /// executable. Returns the URL (or `?` when the command does not name one).
 pub fn download_exec(cmd: &str) -> Option<String> {
     let piped = DOWNLOAD_PIPE.is_match(cmd);
-    if !piped && !(DOWNLOADER.is_match(cmd) && CHMOD_X.is_match(cmd)) {
+    if !(piped || DOWNLOADER.is_match(cmd) && CHMOD_X.is_match(cmd)) {
         return None;
     }
     Some(URL.find(cmd).map(|m| m.as_str().to_string()).unwrap_or_else(|| "?".into()))

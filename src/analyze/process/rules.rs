@@ -28,7 +28,7 @@ pub(super) const RULES: &[Rule] = &[
         category: "execution",
         attack: "T1059.004,T1190",
         title: "Web server or app runtime spawned a shell",
-        why: "servers do not start shells in normal operation; this is how exploited apps (Log4Shell, deserialization, webshells) run commands",
+        why: "Servers do not start shells in normal operation; this is how exploited apps (Log4Shell, deserialization, webshells) run commands",
     },
     Rule {
         id: "proc.lineage.server-shell-net",
@@ -36,7 +36,7 @@ pub(super) const RULES: &[Rule] = &[
         category: "command-and-control",
         attack: "T1059.004,T1105",
         title: "Shell spawned by a server runs a network tool",
-        why: "a shell under a web server fetching tools or talking to the network is hands-on-keyboard activity after an exploit",
+        why: "A shell under a web server fetching tools or talking to the network is hands-on-keyboard activity after an exploit",
     },
     Rule {
         id: "proc.revshell",
@@ -44,7 +44,7 @@ pub(super) const RULES: &[Rule] = &[
         category: "command-and-control",
         attack: "T1059.004",
         title: "Reverse shell",
-        why: "the command line wires a shell to a network socket",
+        why: "The command line wires a shell to a network socket",
     },
     Rule {
         id: "proc.download-exec",
@@ -52,7 +52,7 @@ pub(super) const RULES: &[Rule] = &[
         category: "execution",
         attack: "T1105,T1059.004",
         title: "Download executed at once",
-        why: "a fetched script or binary is piped into a shell or made executable and run",
+        why: "A fetched script or binary is piped into a shell or made executable and run",
     },
     Rule {
         id: "proc.base64-exec",
@@ -60,7 +60,7 @@ pub(super) const RULES: &[Rule] = &[
         category: "defense-evasion",
         attack: "T1027,T1140",
         title: "Base64-wrapped command",
-        why: "the command line decodes base64 and runs it, hiding what it does",
+        why: "The command line decodes base64 and runs it, hiding what it does",
     },
     Rule {
         id: "proc.miner",
@@ -68,7 +68,7 @@ pub(super) const RULES: &[Rule] = &[
         category: "impact",
         attack: "T1496",
         title: "Cryptocurrency miner",
-        why: "miner program, pool or options on the command line",
+        why: "Miner program, pool or options on the command line",
     },
     Rule {
         id: "proc.miner.cpu",
@@ -76,7 +76,7 @@ pub(super) const RULES: &[Rule] = &[
         category: "impact",
         attack: "T1496",
         title: "Unknown program burning CPU",
-        why: "an unfamiliar binary near a full core is the usual shape of a miner",
+        why: "An unfamiliar binary near a full core is the usual shape of a miner",
     },
     Rule {
         id: "proc.exec.writable-dir",
@@ -84,7 +84,7 @@ pub(super) const RULES: &[Rule] = &[
         category: "execution",
         attack: "T1105",
         title: "Program run from a world-writable directory",
-        why: "dropped tools and miners run from /tmp, /var/tmp and /dev/shm",
+        why: "Dropped tools and miners run from /tmp, /var/tmp and /dev/shm",
     },
     Rule {
         id: "proc.exec.hidden-dir",
@@ -92,7 +92,7 @@ pub(super) const RULES: &[Rule] = &[
         category: "defense-evasion",
         attack: "T1564.001",
         title: "Program run from a hidden directory",
-        why: "attackers hide tools in dot-directories",
+        why: "Attackers hide tools in dot-directories",
     },
     Rule {
         id: "proc.interactive-shell",
@@ -100,7 +100,7 @@ pub(super) const RULES: &[Rule] = &[
         category: "execution",
         attack: "T1059.004",
         title: "Interactive shell with a terminal in a server container",
-        why: "someone is typing in the container (docker exec -it, or an upgraded reverse shell)",
+        why: "Someone is typing in the container (docker exec -it, or an upgraded reverse shell)",
     },
     Rule {
         id: "proc.kthread-lookalike",
@@ -108,7 +108,7 @@ pub(super) const RULES: &[Rule] = &[
         category: "defense-evasion",
         attack: "T1036.004",
         title: "User process disguised as a kernel thread",
-        why: "kernel threads have no memory of their own and are children of kthreadd (PID 2); a bracketed name on anything else is masquerading",
+        why: "Kernel threads have no memory of their own and are children of kthreadd (PID 2); a bracketed name on anything else is masquerading",
     },
 ];
 

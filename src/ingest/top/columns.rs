@@ -231,9 +231,7 @@ fn start_tokens(line: &[u8], toks: &[(usize, usize)]) -> usize {
     let is_day = |b: &[u8]| (1..=2).contains(&b.len()) && b.iter().all(u8::is_ascii_digit);
     if is_weekday(t(0)) && is_month(t(1)) && is_day(t(2)) && is_time(t(3)) && is_year(t(4)) {
         5
-    } else if is_month(t(0)) && is_day(t(1)) {
-        2
-    } else if is_iso_date(t(0)) && is_time(t(1)) {
+    } else if is_month(t(0)) && is_day(t(1)) || is_iso_date(t(0)) && is_time(t(1)) {
         2
     } else {
         1

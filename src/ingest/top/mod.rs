@@ -418,6 +418,7 @@ impl Rows {
     fn push(&mut self, line: &[u8], cols: &[Column], split: &columns::Split, locator: Locator, text: bool) {
         let mut p = Process { locator, ..Default::default() };
         let mut pending = Pending { art_width: 0, markers: 0 };
+        let mut start_title: Option<&str> = None;
         for (i, (col, cell)) in cols.iter().zip(&split.cells).enumerate() {
             let Some((a, b)) = *cell else { continue };
             let mut a = a;
@@ -440,10 +441,21 @@ impl Rows {
                     Ok(u) => p.uid = Some(u),
                     Err(_) => p.user = p.user.take().or(Some(v)),
                 },
-                Field::Start => {
-                    p.started = values::start_date(&v);
-                    p.start = Some(v);
-                }
+                // With several start columns the first full date wins; the others go to `extra`.
+                Field::Start => match (values::start_date(&v), p.started, start_title) {
+                    (Some(t), None, prev) => {
+                        if let (Some(old), Some(title)) = (p.start.replace(v), prev) {
+                            insert_extra(&mut p.extra, title, old);
+                        }
+                        p.started = Some(t);
+                        start_title = Some(&col.title);
+                    }
+                    (_, _, None) => {
+                        p.start = Some(v);
+                        start_title = Some(&col.title);
+                    }
+                    _ => insert_extra(&mut p.extra, &col.title, v),
+                },
                 Field::Elapsed => match values::elapsed_secs(&v) {
                     Some(s) => p.elapsed = Some(s),
                     None => insert_extra(&mut p.extra, &col.title, v),
@@ -496,7 +508,7 @@ fn finish_forest(capture: &mut ProcessCapture, rows: Rows) {
             let depth = if bsd {
                 d.markers.max(((d.art_width + 2) / 4) as u32)
             } else {
-                ((d.art_width - min_width + 1) / 2) as u32
+                ((d.art_width - min_width) / 2) as u32
             };
             p.forest_depth = Some(depth);
         }

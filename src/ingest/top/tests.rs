@@ -268,3 +268,43 @@ fn unix_forest_indentation_without_ppid() {
     assert_eq!(c.processes.iter().map(|p| p.forest_depth.unwrap()).collect::<Vec<_>>(), [0, 1, 2, 1]);
     assert_eq!(c.processes[2].cmd, "sh");
 }
+
+#[test]
+fn long_formats_and_many_time_columns() {
+    let t = [
+        "S   UID   PID  PPID  C PRI  NI   RSS    SZ WCHAN  TTY          TIME CMD\n\
+         S     0  1550  1505  2  80   0 48588 48687 futex_ ?        00:00:00 cargo build\n",
+        "UID        PID  PPID  C    SZ   RSS PSR STIME TTY          TIME CMD\n\
+         root      1550  1505  2 48687 48588   0 11:08 ?        00:00:00 cargo build\n",
+        "F S UID        PID  PPID  C PRI  NI ADDR SZ WCHAN  STIME TTY          TIME CMD\n\
+         0 S root      1550  1505  2  80   0 - 48687 futex_ 11:08 ?        00:00:00 cargo build\n",
+    ];
+    for text in t {
+        let (c, d) = parse_bytes(text.as_bytes());
+        assert!(d.is_empty(), "{d:?}");
+        let p = &c.processes[0];
+        assert_eq!(
+            (p.pid, p.ppid, p.cmd.as_str(), p.cpu_time.as_deref()),
+            (1550, Some(1505), "cargo build", Some("00:00:00"))
+        );
+    }
+    let text = r"  PID  PPID   UID USER     ELAPSED     TIME  STARTED  START START                  STARTED CGROUP                      COMMAND
+ 1550  1505     0 root           3        0 11:08:37  11:08 11:08 Sun Nov 29 11:08:37 2026 4:memory:/process_api/ad6f3 cargo build
+";
+    let (c, d) = parse_bytes(text.as_bytes());
+    assert!(d.is_empty(), "{d:?}");
+    let p = &c.processes[0];
+    assert_eq!(p.start.as_deref(), Some("Sun Nov 29 11:08:37 2026"));
+    assert_eq!(p.started.map(|t| t.to_iso()).as_deref(), Some("2026-11-29T11:08:37.000000000Z"));
+    assert_eq!((p.uid, p.elapsed, p.cmd.as_str()), (Some(0), Some(3), "cargo build"));
+    let extra: Vec<(&str, &str)> = p.extra.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(
+        extra,
+        [
+            ("CGROUP", "4:memory:/process_api/ad6f3"),
+            ("START", "11:08"),
+            ("START#2", "11:08"),
+            ("STARTED", "11:08:37")
+        ]
+    );
+}
