@@ -515,9 +515,10 @@ pub fn miner(exe: &str, cmd: &str) -> Option<String> {
 /// `php-fpm8.2` -> `php-fpm`.
 pub fn normalize(exe: &str) -> String {
     let lower = exe.to_ascii_lowercase();
+    let lower = lower.strip_suffix(".exe").unwrap_or(&lower);
     let trimmed = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
     if trimmed.is_empty() {
-        lower
+        lower.to_string()
     } else {
         trimmed.to_string()
     }
@@ -725,6 +726,7 @@ mod tests {
         assert!(miner("node", "node server.js").is_none());
         assert_eq!(normalize("python3.11"), "python");
         assert_eq!(normalize("php-fpm8.2"), "php-fpm");
+        assert_eq!(normalize("W3WP.exe"), "w3wp");
         assert_eq!(executed_paths("sh /tmp/x.sh"), ["sh", "/tmp/x.sh"]);
         assert_eq!(executed_paths("sh -c /tmp/x.sh"), ["sh"]);
         assert_eq!(in_writable_dir("/dev/shm/.x/y"), Some("/dev/shm/"));

@@ -1,6 +1,8 @@
 //! Suspicious-process rules: a data table (id, severity, ATT&CK, why) and the roles and
 //! checks they use. Lineage rules read the tree; the others read one command line.
 
+use std::collections::HashMap;
+
 use crate::ingest::top::{kernel_style_name, Process, ProcessCapture};
 use crate::model::Severity;
 
@@ -321,6 +323,8 @@ pub(super) fn evaluate(capture: &ProcessCapture, links: &Links, order: &[usize])
     let roles: Vec<Role> = procs.iter().map(role).collect();
     let has_server = roles.contains(&Role::Server);
     let mut hits: Vec<Hit> = Vec::new();
+    // Hits a child may join: (rule, detail, last process of the chain) -> hit.
+    let mut open: HashMap<(&str, String, usize), usize> = HashMap::new();
     for &i in order {
         let p = &procs[i];
         let parent = links.parent[i];
@@ -407,16 +411,17 @@ pub(super) fn evaluate(capture: &ProcessCapture, links: &Links, order: &[usize])
         }
 
         for (id, chain, detail) in found {
-            let rule = rule(id);
             // A child repeating its parent's command (sh -c '...' -> bash ...) joins that hit.
-            let joined = parent.and_then(|pa| {
-                hits.iter_mut().find(|h| h.rule.id == id && h.detail == detail && h.chain.ends_with(&[pa]))
-            });
-            match joined {
-                Some(h) => h.chain.push(i),
+            let key = (id, detail);
+            match parent.and_then(|pa| open.remove(&(key.0, key.1.clone(), pa))) {
+                Some(h) => {
+                    hits[h].chain.push(i);
+                    open.insert((key.0, key.1, i), h);
+                }
                 None => {
                     let subject = chain.len().saturating_sub(1);
-                    hits.push(Hit { rule, chain, subject, detail });
+                    open.insert((key.0, key.1.clone(), i), hits.len());
+                    hits.push(Hit { rule: rule(id), chain, subject, detail: key.1 });
                 }
             }
         }

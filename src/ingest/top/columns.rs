@@ -105,6 +105,8 @@ const NAMES: &[(&str, Field)] = &[
     ("UCOMM", Field::Comm),
     ("UCMD", Field::Comm),
     ("FNAME", Field::Comm),
+    ("NAME", Field::Comm),
+    ("IMAGENAME", Field::Comm),
     ("EXE", Field::Comm),
     ("PROGRAM", Field::Comm),
 ];
@@ -146,6 +148,21 @@ pub fn columns(titles: &[(String, usize, usize)]) -> Vec<Column> {
             Column { title: title.clone(), field, start: *start, end: *end }
         })
         .collect()
+}
+
+/// Columns of the API form's `Titles` (each title one column, even with spaces in it, as
+/// Windows containers print `Private Working Set`), spanned as if joined by single spaces.
+pub fn from_titles(titles: &[String]) -> Vec<Column> {
+    let mut at = 0;
+    let spans: Vec<(String, usize, usize)> = titles
+        .iter()
+        .map(|t| {
+            let span = (t.clone(), at, at + t.len());
+            at += t.len() + 1;
+            span
+        })
+        .collect();
+    columns(&spans)
 }
 
 /// Whitespace-separated tokens of a line with their byte spans.

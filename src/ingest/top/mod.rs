@@ -316,7 +316,7 @@ fn parse_json(
             return rows;
         }
     };
-    let cols = columns::columns(&columns::header_titles(top.titles.join(" ").as_bytes()));
+    let cols = columns::from_titles(&top.titles);
     *header = cols.clone();
     if !cols.iter().any(|c| c.field == Field::Pid) {
         diags.push(Diagnostic::error(base.clone(), "Titles has no PID column; rows cannot be read"));

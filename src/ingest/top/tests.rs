@@ -186,6 +186,14 @@ fn api_json_form_including_dockers_split_lstart() {
     assert_eq!((p.start.as_deref(), p.cmd.as_str()), (Some("Fri Nov 27 14:00:00 2026"), "sleep 5"));
     assert!(p.started.is_some());
 
+    // Windows containers: titles with spaces, a name instead of a command line.
+    let json = r#"{"Titles":["Name","PID","CPU","Private Working Set"],"Processes":[["w3wp.exe","1044","00:00:02.156","35.5MB"]]}"#;
+    let (c, d) = parse_bytes(json.as_bytes());
+    assert!(d.is_empty(), "{d:?}");
+    let p = &c.processes[0];
+    assert_eq!((p.pid, p.cmd.as_str(), p.exe.as_str()), (1044, "w3wp.exe", "w3wp.exe"));
+    assert_eq!(p.extra.get("Private Working Set").map(String::as_str), Some("35.5MB"));
+
     let (_, d) = parse_bytes(br#"{"Titles":["PID","CMD"],"Processes":[["x","sh"]],"#);
     assert_eq!(d.len(), 1);
     assert_eq!(d[0].level, DiagLevel::Error);
