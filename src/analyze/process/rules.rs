@@ -284,12 +284,29 @@ pub(super) fn program(p: &Process) -> String {
     name
 }
 
+/// Package managers and launchers run by node: their shells (`npm start` -> `sh -c ...`)
+/// are normal, so such a node is not a server.
+const NODE_LAUNCHERS: &[&str] =
+    &["npm", "npx", "yarn", "pnpm", "nodemon", "corepack", "node-gyp", "npm-cli.js"];
+/// Shells a server starts in normal operation (Apache piped logs).
+const SERVER_HELPER_SHELLS: &[&str] = &["rotatelogs", "cronolog", "logger "];
+
 /// The role of a process in lineage rules.
 pub(super) fn role(p: &Process) -> Role {
     let name = program(p);
     let n = name.as_str();
     let has = |marks: &[&str]| marks.iter().any(|m| p.cmd.contains(m));
-    if SERVERS.contains(&n) || n == "python" && has(PYTHON_APP) || n == "ruby" && has(RUBY_APP) {
+    let launcher = || {
+        let arg1 = p.cmd.split_whitespace().nth(1).unwrap_or("");
+        NODE_LAUNCHERS.contains(&arg1.rsplit('/').next().unwrap_or(arg1))
+    };
+    let server = match n {
+        "python" => has(PYTHON_APP),
+        "ruby" => has(RUBY_APP),
+        "node" | "nodejs" => !launcher(),
+        _ => SERVERS.contains(&n),
+    };
+    if server {
         Role::Server
     } else if SHELLS.contains(&n) {
         Role::Shell
@@ -331,7 +348,7 @@ pub(super) fn evaluate(capture: &ProcessCapture, links: &Links, order: &[usize])
         let mut found: Vec<(&str, Vec<usize>, String)> = Vec::new();
 
         // Lineage: server -> shell, server -> shell(s) -> network tool.
-        if roles[i] == Role::Shell {
+        if roles[i] == Role::Shell && !SERVER_HELPER_SHELLS.iter().any(|h| p.cmd.contains(h)) {
             if let Some(pa) = parent.filter(|&pa| roles[pa] == Role::Server) {
                 found.push(("proc.lineage.server-shell", vec![pa, i], String::new()));
             }

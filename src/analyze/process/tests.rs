@@ -97,7 +97,17 @@ postgres      31 95.0  1.0 217284  8388 ?        Rs   Nov27  40:00 postgres: app
    12     8 root     ?        bash -c '</dev/tcp/127.0.0.1/5432'
    13     8 root     ?        /usr/bin/node /srv/index.js
 ";
-    for text in [nginx, postgres, sidecar] {
+    let npm = r"  PID  PPID USER     COMMAND
+    1     0 node     node /usr/local/bin/npm start
+   18     1 node     sh -c node server.js
+   19    18 node     node server.js
+";
+    let apache = r"  PID  PPID USER     COMMAND
+    1     0 root     httpd -DFOREGROUND
+    9     1 root     /bin/sh -c /usr/sbin/rotatelogs /var/log/httpd/access_log 86400
+   10     9 root     /usr/sbin/rotatelogs /var/log/httpd/access_log 86400
+";
+    for text in [nginx, postgres, sidecar, npm, apache] {
         let (_, _, f) = run(text);
         assert!(f.iter().all(|f| f.severity <= Severity::Low), "{text}\n{f:#?}");
     }

@@ -238,7 +238,7 @@ fn parse_text(
     rows
 }
 
-/// A header: names a PID column and a command column, and has no number in the PID slot.
+/// A header line: it names a PID column and a command column.
 fn is_header(line: &[u8]) -> bool {
     let titles = columns::header_titles(line);
     let f: Vec<Field> = titles.iter().map(|(t, _, _)| columns::field_of(t)).collect();
@@ -305,7 +305,8 @@ fn parse_json(
         ));
         return rows;
     }
-    let raw = raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&raw);
+    let bom = if raw.starts_with(b"\xef\xbb\xbf") { 3 } else { 0 };
+    let raw = &raw[bom..];
     let top: ApiTop = match serde_json::from_slice(raw) {
         Ok(t) => t,
         Err(e) => {
@@ -323,11 +324,21 @@ fn parse_json(
         return rows;
     }
     let offsets = row_offsets(raw);
-    for (i, row) in top.processes.unwrap_or_default().into_iter().enumerate().take(MAX_ROWS) {
+    let processes = top.processes.unwrap_or_default();
+    if processes.len() > MAX_ROWS {
+        diags.push(Diagnostic::warning(
+            base.clone(),
+            format!("more than {MAX_ROWS} process rows; the rest skipped"),
+        ));
+    }
+    // Row offsets ascend, so line numbers are counted incrementally.
+    let (mut counted_to, mut line_no) = (0usize, 1u64);
+    for (i, row) in processes.into_iter().enumerate().take(MAX_ROWS) {
         let loc = match offsets.get(i) {
             Some(&off) => {
-                let line = 1 + memchr::memchr_iter(b'\n', &raw[..off]).count() as u64;
-                base.clone().with_line(line).with_offset(off as u64)
+                line_no += memchr::memchr_iter(b'\n', &raw[counted_to..off]).count() as u64;
+                counted_to = off;
+                base.clone().with_line(line_no).with_offset((off + bom) as u64)
             }
             None => base.clone(),
         };
