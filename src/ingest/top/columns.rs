@@ -93,6 +93,8 @@ const NAMES: &[(&str, Field)] = &[
     ("MEM%", Field::MemPercent),
     ("VSZ", Field::Vsz),
     ("VSIZE", Field::Vsz),
+    ("VMSIZE", Field::Vsz),
+    ("VSS", Field::Vsz),
     ("RSS", Field::Rss),
     ("RSSIZE", Field::Rss),
     ("RSZ", Field::Rss),

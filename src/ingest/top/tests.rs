@@ -156,6 +156,17 @@ fn busybox_and_comm_last() {
             row(30, None, "root", "", "[kthreadd]", "kthreadd"),
         ]
     );
+    // Old BusyBox: `Uid`, `VmSize` (empty for kernel threads), `Stat`, `Command`.
+    let text = "  PID  Uid     VmSize Stat Command\n    1 root       1556 S   init\n    2 root            SW< [kthreadd]\n  120 www-data   2040 R   /tmp/x\n";
+    let (c, d) = parse_bytes(text.as_bytes());
+    assert!(d.is_empty(), "{d:?}");
+    let got: Vec<(u32, Option<u64>, &str, &str)> =
+        c.processes.iter().map(|p| (p.pid, p.vsz, p.stat.as_deref().unwrap_or(""), p.cmd.as_str())).collect();
+    assert_eq!(
+        got,
+        [(1, Some(1556), "S", "init"), (2, None, "SW<", "[kthreadd]"), (120, Some(2040), "R", "/tmp/x")]
+    );
+
     let (c, _) = parse_bytes(b"  PID COMMAND\n  10 Web Content\n");
     assert_eq!((c.processes[0].cmd.as_str(), c.processes[0].comm.as_deref()), ("Web Content", None));
 }
