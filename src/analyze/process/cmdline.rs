@@ -198,11 +198,11 @@ static QUOTED: LazyLock<Regex> = LazyLock::new(|| re(r#"'([^']+)'|"([^"]+)""#));
 
 /// The reverse or bind shell in `cmd`, if any.
 pub fn reverse_shell(cmd: &str) -> Option<RevShell> {
-    if let Some(r) = netcat(cmd).or_else(|| socat(cmd)) {
-        return Some(r);
-    }
-    if let Some(r) = quoted_netcat(cmd, 3) {
-        return Some(r);
+    // netcat and socat are read word by word; skip that work when neither is named.
+    if cmd.contains("nc") || cmd.contains("netcat") || cmd.contains("socat") {
+        if let Some(r) = netcat(cmd).or_else(|| socat(cmd)).or_else(|| quoted_netcat(cmd, 3)) {
+            return Some(r);
+        }
     }
     for c in COMPILED.iter() {
         if !c.re.is_match(cmd) || c.needs.as_ref().is_some_and(|n| !n.is_match(cmd)) {

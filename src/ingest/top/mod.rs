@@ -19,7 +19,7 @@ pub use values::{kernel_style_name, program_name};
 /// Longest line kept whole; longer lines are cut (with a warning).
 const MAX_LINE: usize = 1 << 20;
 /// Most process rows read from one capture.
-const MAX_ROWS: usize = 500_000;
+const MAX_ROWS: usize = 250_000;
 /// Largest API JSON capture read.
 const MAX_JSON: u64 = 64 << 20;
 
