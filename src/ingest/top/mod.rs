@@ -425,8 +425,16 @@ fn row_offsets(raw: &[u8]) -> Vec<usize> {
 }
 
 impl Rows {
-    /// Turn one split row into a process record.
-    fn push(&mut self, line: &[u8], cols: &[Column], split: &columns::Split, locator: Locator, text: bool) {
+    /// Turn one split row into a process record. `aligned`: the line is the capture's own
+    /// text, so forest art can be measured against the header's column.
+    fn push(
+        &mut self,
+        line: &[u8],
+        cols: &[Column],
+        split: &columns::Split,
+        locator: Locator,
+        aligned: bool,
+    ) {
         let mut p = Process { locator, ..Default::default() };
         let mut pending = Pending { art_width: 0, markers: 0 };
         let mut start_title: Option<&str> = None;
@@ -438,7 +446,7 @@ impl Rows {
                 let (markers, art) = values::forest_art(&line[from..b]);
                 a = from + art;
                 pending.markers = markers;
-                if text {
+                if aligned {
                     pending.art_width = a.saturating_sub(col.start.max(split.last_anchor + 1));
                 }
             }
