@@ -100,6 +100,7 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
             }
             Parsed::Top(pr, findings) => {
                 outcome.findings.extend(findings);
+                outcome.timeline.extend(analyze::process::timeline(&pr.capture));
                 report.processes.push(pr);
             }
             Parsed::Stats(rows) => report.stats.extend(rows),

@@ -11,3 +11,6 @@ mod containers;
 
 /// The bundled samples: README sha256 table, image/diff/export/log consistency.
 mod samples;
+
+/// Process captures (docker top / ps formats), process trees, lineage findings, exit codes.
+mod processes;
