@@ -7,3 +7,9 @@ mod util;
 
 /// Sniffing of real-world artifacts from other projects.
 mod shared_evidence;
+
+/// Log scanning detection rates on the public corpus.
+mod shared_corpus;
+
+/// `ctriage logs` on third-party log fixtures.
+mod shared_logs;

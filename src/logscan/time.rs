@@ -1,6 +1,6 @@
 //! The time of a log line, read from the line itself: ISO 8601 / RFC 3339 (also the
 //! `docker logs -t` prefix), Apache `[27/Nov/2026:14:00:00 +0000]`, log4j/logback
-//! `2026-11-27 14:00:00,123`, syslog `Nov 27 14:00:00`. Syslog has no year: it is taken
+//! `2026-11-27 14:00:00,123`, Tomcat `27-Nov-2026 14:00:00.123`, syslog `Nov 27 14:00:00`. Syslog has no year: it is taken
 //! from the caller's reference year when one is given, otherwise the time is unknown.
 
 use std::sync::LazyLock;
@@ -20,6 +20,9 @@ static APACHE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\[(\d{1,2})/([A-Za-z]{3})/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*([+-]\d{4})?\]")
         .expect("valid built-in regex")
 });
+static TOMCAT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?").expect("valid built-in regex")
+});
 static SYSLOG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(?:<\d{1,3}>)?([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})\b").expect("valid built-in regex")
 });
@@ -28,11 +31,12 @@ static SYSLOG: LazyLock<Regex> = LazyLock::new(|| {
 /// year given to syslog times (which carry none); without it they stay unknown.
 pub fn line_time(line: &[u8], syslog_year: Option<i32>) -> Option<Timestamp> {
     let head = &line[..line.len().min(HEAD)];
-    if let Some(c) = APACHE.captures(head) {
+    if let Some(c) = APACHE.captures(head).or_else(|| TOMCAT.captures(head)) {
         let num = |i: usize| c.get(i).and_then(|m| std::str::from_utf8(m.as_bytes()).ok()?.parse::<u32>().ok());
         let month = month(c.get(2)?.as_bytes())?;
         let nanos = c.get(7).map(|m| frac_nanos(m.as_bytes())).unwrap_or(0);
         let off = c.get(8).and_then(|m| offset(m.as_bytes())).unwrap_or(0);
+        // Tomcat's OneLineFormatter: `27-Nov-2026 14:00:00.123` (no zone: UTC assumed).
         return Timestamp::from_civil(
             num(3)? as i32,
             month,
@@ -97,6 +101,7 @@ mod tests {
         assert_eq!(t("Nov 27 14:00:00 host sshd[1]: x", Some(2026)).as_deref(), Some("2026-11-27T14:00:00.000000000Z"));
         assert_eq!(t("<34>Nov  7 14:00:00 host x", Some(2025)).as_deref(), Some("2025-11-07T14:00:00.000000000Z"));
         assert_eq!(t("Nov 27 14:00:00 host sshd[1]: x", None), None);
+        assert_eq!(t("27-Nov-2026 14:00:00.123 SEVERE [main] x", None).as_deref(), Some("2026-11-27T14:00:00.123000000Z"));
         assert_eq!(t("no time here 14:00", None), None);
         assert_eq!(t("2026-13-45 99:00:00 bad", None), None);
         // Go's json-file time without zone and with few fraction digits.
