@@ -5,3 +5,6 @@ mod util;
 
 /// Evidence discovery, sniffing, custody hashes, hostile input, exit codes.
 mod evidence;
+
+/// Log scanning: signature families, engine invariants, json-file, logs in tars, commands.
+mod logs;

@@ -114,8 +114,25 @@ impl Engine {
         self.ac.find(input).map(|m| m.start())
     }
 
-    /// Confirm every rule on one record; at most one match per rule.
+    /// Confirm every rule on one record; at most one match per rule. Commands decoded from
+    /// the record (base64 blobs, JNDIExploit paths) are matched too, so the reverse shell a
+    /// JNDI payload carries is reported as such.
     pub fn evaluate(&self, record: &[u8]) -> Vec<RecordMatch> {
+        let mut out = self.evaluate_once(record);
+        let commands: Vec<String> = out.iter().flat_map(|m| m.commands.clone()).collect();
+        for c in commands {
+            for mut m in self.evaluate_once(c.as_bytes()) {
+                if !out.iter().any(|o| o.rule == m.rule) {
+                    m.decoded = Some(crate::model::excerpt(c.as_bytes(), 0, 0, DECODED_MAX));
+                    m.span = (0, 0);
+                    out.push(m);
+                }
+            }
+        }
+        out
+    }
+
+    fn evaluate_once(&self, record: &[u8]) -> Vec<RecordMatch> {
         let mut triggered = false;
         let raw_rules = self.candidates(record, &mut triggered);
         let decoded = if triggered || (may_be_encoded(record) && !raw_rules.is_empty()) {
