@@ -50,6 +50,12 @@ pub enum RulesCommand {
     },
     /// Check a rule file and report errors with line numbers.
     Check { file: PathBuf },
+    /// Print every literal the search automaton looks for, one per line (ASCII case is
+    /// ignored; e.g. for `rg -i -F -f`).
+    Literals {
+        #[arg(long = "rules", value_name = "FILE")]
+        rules: Vec<PathBuf>,
+    },
 }
 
 /// Run `logs`: each FILE is one bundle of log artifacts.
@@ -145,6 +151,16 @@ pub fn run_rules(args: &RulesArgs) -> anyhow::Result<i32> {
             }
             let _ = writeln!(s, "{} rules", engine.rules().len());
             print!("{s}");
+            Ok(0)
+        }
+        RulesCommand::Literals { rules } => {
+            let engine = Engine::with_rule_files(rules)?;
+            let mut out = Vec::new();
+            for l in engine.literals() {
+                out.extend_from_slice(l);
+                out.push(b'\n');
+            }
+            std::io::Write::write_all(&mut std::io::stdout().lock(), &out)?;
             Ok(0)
         }
         RulesCommand::Check { file } => match rules::parse_file(file) {

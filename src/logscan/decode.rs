@@ -12,6 +12,9 @@ const URL_ROUNDS: usize = 4;
 /// Percent-decode once. `plus` turns `+` into a space (form encoding). Invalid escapes
 /// (`%%1938`, `%zz`) stay as they are.
 pub fn url_decode_once(input: &[u8], plus: bool) -> Vec<u8> {
+    if !plus && memchr::memchr(b'%', input).is_none() {
+        return input.to_vec();
+    }
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
     while i < input.len() {
@@ -62,6 +65,9 @@ pub fn url_decode_repeated(input: &[u8], plus: bool) -> Vec<u8> {
 /// (surrogate pairs joined), `\u{X}`, `\xHH`, octal `\NNN`, `\\`, `\"`, `\/`, `\n`, `\t`,
 /// `\r`. Unknown escapes stay as they are.
 pub fn unescape(input: &[u8]) -> Vec<u8> {
+    if memchr::memchr(b'\\', input).is_none() {
+        return input.to_vec();
+    }
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
     while i < input.len() {
@@ -195,10 +201,11 @@ pub fn normalize(input: &[u8], plus: bool) -> Vec<u8> {
     let mut cur = input.to_vec();
     for _ in 0..4 {
         let next = html_unescape(&unescape(&url_decode_repeated(&cur, plus)));
-        if next == cur {
+        let again = next != cur && may_be_encoded(&next);
+        cur = next;
+        if !again {
             break;
         }
-        cur = next;
     }
     cur
 }

@@ -15,7 +15,7 @@ use super::rules::{self, Check, DecoderKind, Rule};
 /// `%24%7Bjndi`, `\u0024{`, `&gt;&amp;` or `%2Fdev%2Ftcp` meet the rule literals.
 const DECODE_TRIGGERS: &[&str] = &[
     "%24", "%7b", "%7c", "%2f", "%3e", "%3c", "%26", "%27", "%22", "%60", "%3b", "%28", "%2b", "%25", "%5c",
-    "%20", "%09", "%u00", "\\u00", "\\x2", "\\x3", "\\x4", "\\x5", "\\x6", "\\x7", "\\44", "\\173", "&gt;", "&lt;", "&amp;",
+    "%u00", "\\u00", "\\x2", "\\x3", "\\x4", "\\x5", "\\x6", "\\x7", "\\44", "\\173", "&gt;", "&lt;", "&amp;",
     "&#", "&quot;",
 ];
 
@@ -29,6 +29,8 @@ const DECODED_MAX: usize = 600;
 pub struct Engine {
     rules: Vec<Rule>,
     ac: AhoCorasick,
+    /// The automaton's patterns (lower-cased literals, then decode anchors).
+    patterns: Vec<Vec<u8>>,
     /// Per automaton pattern: the rules it is a literal of (empty for decode triggers).
     pattern_rules: Vec<Vec<usize>>,
 }
@@ -74,7 +76,7 @@ impl Engine {
         let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
         let mut index = std::collections::HashMap::new();
         for (ri, r) in rules.iter().enumerate() {
-            for lit in &r.literals {
+            for lit in r.literals.iter().flat_map(|l| query_variants(l)) {
                 let key = lit.to_ascii_lowercase();
                 let pi = *index.entry(key.clone()).or_insert_with(|| {
                     patterns.push(key);
@@ -100,12 +102,17 @@ impl Engine {
             .kind(Some(AhoCorasickKind::DFA))
             .build(&patterns)
             .context("building the signature automaton")?;
-        Ok(Engine { rules, ac, pattern_rules })
+        Ok(Engine { rules, ac, patterns, pattern_rules })
     }
 
     /// The rules, in file order (built-in first).
     pub fn rules(&self) -> &[Rule] {
         &self.rules
+    }
+
+    /// Every literal the automaton searches for (ASCII case ignored), decode anchors included.
+    pub fn literals(&self) -> &[Vec<u8>] {
+        &self.patterns
     }
 
     /// First position at or after `from` where some literal or decode anchor ends, if any.
@@ -224,6 +231,17 @@ impl Engine {
         }
         Some(m)
     }
+}
+
+/// A literal and, when it holds spaces, its query-string spellings (`%20`, `+`): so that
+/// `nc%20-c%20bash` is a candidate without making every `%20` of an access log one.
+fn query_variants(lit: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = vec![lit.to_vec()];
+    if lit.contains(&b' ') {
+        out.push(lit.iter().flat_map(|&b| if b == b' ' { b"%20".to_vec() } else { vec![b] }).collect());
+        out.push(lit.iter().map(|&b| if b == b' ' { b'+' } else { b }).collect());
+    }
+    out
 }
 
 /// Where a literal of `rule` occurs in `text` (with the rule's case flag), if anywhere.

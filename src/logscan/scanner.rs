@@ -62,7 +62,7 @@ impl Default for ScanConfig {
             max_record: 64 << 10,
             max_join: 1 << 20,
             syslog_year: None,
-            max_hits: 5_000,
+            max_hits: 2_000,
             parallel_min: 32 << 20,
         }
     }
