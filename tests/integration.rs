@@ -14,3 +14,6 @@ mod samples;
 
 /// Process captures (docker top / ps formats), process trees, lineage findings, exit codes.
 mod processes;
+
+/// Log scanning: signature families, engine invariants, json-file, logs in tars, commands.
+mod logs;
