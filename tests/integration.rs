@@ -17,3 +17,12 @@ mod processes;
 
 /// Log scanning: signature families, engine invariants, json-file, logs in tars, commands.
 mod logs;
+
+/// Builders for layer tars and image archives used by the image tests.
+mod image_build;
+
+/// Layer edge cases on archives built in code.
+mod image_layers;
+
+/// The container's own changes, suspicious-file rules and the file timeline.
+mod image_container;

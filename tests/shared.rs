@@ -16,3 +16,6 @@ mod shared_corpus;
 
 /// `ctriage logs` on third-party log fixtures.
 mod shared_logs;
+
+/// Image layers on real archives: layouts, whiteouts, merged trees, integrity.
+mod shared_image;
