@@ -366,7 +366,7 @@ static SOCAT_CONNECT: LazyLock<Regex> = LazyLock::new(|| {
 static SOCAT_LISTEN: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?i)\b(?:tcp[46]?-listen|tcp-l|udp-listen|openssl-listen):(?P<p>\d{1,5})"));
 
-/// socat with an `exec:`/`system:` address (or a pty) and a network address.
+/// socat with an `exec:`/`system:` address: connecting out (reverse) or listening (bind).
 fn socat(cmd: &str) -> Option<RevShell> {
     let lower = cmd.to_ascii_lowercase();
     if !segments(cmd).iter().any(|s| s.iter().any(|w| base(w) == "socat")) {

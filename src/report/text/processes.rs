@@ -58,7 +58,8 @@ fn line(s: &mut String, c: &ProcessCapture, node: &TreeNode) {
     let Some(p) = c.processes.get(node.index) else { return };
     let mark = if node.flags.is_empty() { "  " } else { "!!" };
     let indent = "  ".repeat(node.depth.min(MAX_INDENT) as usize);
-    let ppid = p.ppid.map(|x| x.to_string()).unwrap_or_else(|| "-".into());
+    // Without a PPID column, the parent the forest art gives.
+    let ppid = p.ppid.or(node.parent).map(|x| x.to_string()).unwrap_or_else(|| "-".into());
     let _ = write!(
         s,
         "  {mark} {:>8} {:>8} {:<10} {:<24} {indent}{}",
