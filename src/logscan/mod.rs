@@ -109,7 +109,9 @@ pub fn scan_bundle_with(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConf
             ArtifactKind::DockerLogsTimestamped | ArtifactKind::TextLog => {
                 vec![artifact_scan(a, LogFormat::Text, engine, cfg)]
             }
-            ArtifactKind::FilesystemTar | ArtifactKind::LayerTar => tarlogs::scan_artifact_tar(a, engine, cfg),
+            ArtifactKind::FilesystemTar | ArtifactKind::LayerTar => {
+                tarlogs::scan_artifact_tar(a, engine, cfg)
+            }
             _ => vec![],
         })
         .collect();
@@ -160,8 +162,10 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
     let mut logs_scanned = Vec::new();
     let mut raw = Vec::new();
     // (rule, source) -> count, first/last time, evidence
-    let mut groups: BTreeMap<(usize, Locator), (u64, Option<Timestamp>, Option<Timestamp>, Vec<Locator>, String)> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<
+        (usize, Locator),
+        (u64, Option<Timestamp>, Option<Timestamp>, Vec<Locator>, String),
+    > = BTreeMap::new();
     for s in sources {
         let total: u64 = s.scan.counts.values().sum();
         logs_scanned.push(ScannedLog {
@@ -176,7 +180,10 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
         });
         outcome.diagnostics.extend(s.scan.diagnostics);
         for (&rule, &count) in &s.scan.counts {
-            groups.entry((rule, s.locator.clone())).or_insert((0, None, None, Vec::new(), String::new())).0 += count;
+            groups
+                .entry((rule, s.locator.clone()))
+                .or_insert((0, None, None, Vec::new(), String::new()))
+                .0 += count;
         }
         let kept = s.scan.hits.len() as u64;
         if kept < total {
@@ -186,7 +193,13 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
             ));
         }
         for h in s.scan.hits {
-            let g = groups.entry((h.rule, s.locator.clone())).or_insert((0, None, None, Vec::new(), String::new()));
+            let g = groups.entry((h.rule, s.locator.clone())).or_insert((
+                0,
+                None,
+                None,
+                Vec::new(),
+                String::new(),
+            ));
             if let Some(t) = h.time {
                 g.1 = Some(g.1.map_or(t, |f| f.min(t)));
                 g.2 = Some(g.2.map_or(t, |l| l.max(t)));
@@ -208,7 +221,8 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
         ));
         raw.truncate(MAX_REPORTED_HITS);
     }
-    let iocs = ioc::aggregate(raw.iter().enumerate().map(|(i, h)| (i, h.time, &h.locator, h.iocs.as_slice())));
+    let iocs =
+        ioc::aggregate(raw.iter().enumerate().map(|(i, h)| (i, h.time, &h.locator, h.iocs.as_slice())));
     let log_hits: Vec<LogHit> = raw
         .into_iter()
         .map(|h| {

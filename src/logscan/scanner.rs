@@ -278,7 +278,8 @@ impl State<'_> {
         if raw.is_empty() {
             return;
         }
-        let partial = raw.starts_with(b"{\"log\":\"") && memchr::memmem::rfind(raw, b"\\n\",\"stream\"").is_none();
+        let partial =
+            raw.starts_with(b"{\"log\":\"") && memchr::memmem::rfind(raw, b"\\n\",\"stream\"").is_none();
         if !partial && self.pending.is_empty() && self.engine.next_candidate(raw, 0).is_none() {
             return;
         }
@@ -322,7 +323,14 @@ impl State<'_> {
         self.record(text, line, offset, time, (!stream.is_empty()).then(|| stream.to_string()));
     }
 
-    fn record(&mut self, rec: &[u8], line: u64, offset: u64, time: Option<Timestamp>, stream: Option<String>) {
+    fn record(
+        &mut self,
+        rec: &[u8],
+        line: u64,
+        offset: u64,
+        time: Option<Timestamp>,
+        stream: Option<String>,
+    ) {
         let found = self.engine.evaluate(rec);
         if found.is_empty() {
             return;
@@ -339,7 +347,11 @@ impl State<'_> {
             if self.out.hits.len() >= self.cfg.max_hits {
                 continue;
             }
-            let shown = if m.decoded.is_some() || m.span == (0, 0) { (0, rec.len().min(EXCERPT_MAX)) } else { m.span };
+            let shown = if m.decoded.is_some() || m.span == (0, 0) {
+                (0, rec.len().min(EXCERPT_MAX))
+            } else {
+                m.span
+            };
             let text = match &m.decoded {
                 Some(_) => String::from_utf8_lossy(&super::decode::normalize(rec, false)).into_owned(),
                 None => String::from_utf8_lossy(rec).into_owned(),
