@@ -446,4 +446,7 @@ fn json_file_logs_are_well_formed_and_match_docker_logs_t() {
         rebuilt.push_str(&format!("{secs}.{frac:0<9}Z {}", v["log"].as_str().unwrap()));
     }
     assert_eq!(rebuilt, t);
+    // The example samples/README.md gives of the two time formats is in the files.
+    assert!(l4s.contains("\"time\":\"2026-11-27T14:19:42.13101111Z\""));
+    assert!(t.contains("\n2026-11-27T14:19:42.131011110Z "));
 }
