@@ -1330,6 +1330,9 @@ def log4j(epoch: int, millis: int, level: str, thread: str, msg: str) -> str:
 
 
 def status_logger(epoch: int, millis: int, thread: str, level: str, msg: str) -> str:
+    """log4j2 StatusData.getFormattedStatus(). With `status=` in the configuration a
+    StatusConsoleListener prints it to System.out with println, so the stack trace that
+    follows (printStackTrace output, ending in a newline) is followed by an empty line."""
     return f"{utc(epoch).strftime('%Y-%m-%d %H:%M:%S')},{millis:03d} {thread} {level} {msg}"
 
 
@@ -1444,14 +1447,14 @@ def l4s_logs():
         api = dict(headers).get("x-api-version")
         if api == JNDI_OBF:
             warn = status_logger(when, app_ms + 8, thread, "WARN", f"Error looking up JNDI resource [ldap://{SCANNER}:1389/a]. javax.naming.CommunicationException: {SCANNER}:1389 [Root exception is java.net.ConnectException: Connection refused (Connection refused)]")
-            for i, line in enumerate([warn] + JNDI_FAIL_TRACE):
-                log.add(when, (app_ms + 8) * 1_000_000 + 1_207 + i * 3_301, "stderr", line)
+            for i, line in enumerate([warn] + JNDI_FAIL_TRACE + [""]):
+                log.add(when, (app_ms + 8) * 1_000_000 + 1_207 + i * 3_301, "stdout", line)
             log.add(when, (app_ms + 11) * 1_000_000 + 88_731, "stdout", log4j(when, app_ms + 11, "INFO", thread, f"Received a request for API version {api}"))
         elif api == JNDI_MAIN:
             err_ts = when + 1
             err = status_logger(err_ts, 36, thread, "ERROR", f"An exception occurred processing Appender Console java.lang.ClassCastException: {EXPLOIT_CLASS} cannot be cast to javax.naming.spi.ObjectFactory")
-            for i, line in enumerate([err] + CCE_TRACE):
-                log.add(err_ts, 36_000_000 + 5_119 + i * 2_917, "stderr", line)
+            for i, line in enumerate([err] + CCE_TRACE + [""]):
+                log.add(err_ts, 36_000_000 + 5_119 + i * 2_917, "stdout", line)
         elif api is not None:
             log.add(when, app_ms * 1_000_000 + 55_501, "stdout", log4j(when, app_ms, "INFO", thread, f"Received a request for API version {api}"))
         done = when + 1 if api == JNDI_MAIN else when
