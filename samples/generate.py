@@ -1620,7 +1620,19 @@ def build_log4shell() -> None:
     write("log4shell", "stats.txt", go_json(stats) + "\n")
 
 
+def clear(bundle: str) -> None:
+    """Remove the bundle's previous files so that nothing stale survives a regeneration."""
+    root = os.path.join(HERE, bundle)
+    for dirpath, dirnames, filenames in os.walk(root, topdown=False):
+        for name in filenames:
+            os.remove(os.path.join(dirpath, name))
+        for name in dirnames:
+            os.rmdir(os.path.join(dirpath, name))
+
+
 def main() -> None:
+    for bundle in ("dvwa", "log4shell"):
+        clear(bundle)
     build_dvwa()
     build_log4shell()
     update_readme()
