@@ -174,12 +174,12 @@ def tar_bytes(entries: list[E]) -> bytes:
     return bytes(out)
 
 
-def layer(entries: list[E], dir_mtime: int, lower: dict[str, E] | None = None) -> list[E]:
+def layer(entries: list[E], dir_mtime: int, lower: dict[str, E] | None = None, owner: tuple[int, int] = (0, 0)) -> list[E]:
     """Complete a layer with its parent directories (an overlay upper dir holds every
     parent of a changed path) and put it in walk order. A parent that exists in `lower`
     (the merged view under this layer) is a copy-up: it keeps its metadata, except that a
     directory whose own entries changed (a child added or deleted) takes the newest such
-    child's mtime, as the kernel sets it. A new parent gets `dir_mtime`."""
+    child's mtime, as the kernel sets it. A new parent gets `dir_mtime` and `owner`."""
     lower = lower or {}
     explicit = {e.name: e for e in entries if e.kind == "d"}
     needed = set()
@@ -197,7 +197,7 @@ def layer(entries: list[E], dir_mtime: int, lower: dict[str, E] | None = None) -
             changed = [c.mtime for c in children.get(p, []) if c.kind in "wo" or c.name not in lower]
             d = E(p, "d", mode=lo.mode, uid=lo.uid, gid=lo.gid, mtime=max(changed) if changed else lo.mtime)
         else:
-            d = E(p, "d", mtime=dir_mtime)
+            d = E(p, "d", uid=owner[0], gid=owner[1], mtime=dir_mtime)
         extra.append(d)
         children.setdefault(p.rpartition("/")[0], []).append(d)
     return sorted(entries + extra, key=walk_key)
@@ -769,7 +769,7 @@ def dvwa_layers():
         dv("setup.php", "<?php\n// Create / Reset Database\n?>\n"),
         dv("vulnerabilities/exec/index.php", "<?php\ndefine( 'DVWA_WEB_PAGE_TO_ROOT', '../../' );\n$vulnerabilityFile = 'low.php';\nrequire_once DVWA_WEB_PAGE_TO_ROOT . \"vulnerabilities/exec/source/{$vulnerabilityFile}\";\n?>\n"),
         dv("vulnerabilities/exec/source/low.php", LOW_PHP),
-    ], c, merged([l1, l2]))
+    ], c, merged([l1, l2]), owner=(33, 33))
     d = t("2026-11-10T08:15:09")
     l4 = layer([E("main.sh", data=MAIN_SH, mode=0o755, mtime=t("2026-11-10T08:12:55"))], d, merged([l1, l2, l3]))
     bk = "buildkit.dockerfile.v0"
