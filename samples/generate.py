@@ -231,8 +231,8 @@ def merged(layers: list[list[E]]) -> dict[str, E]:
 
 
 def docker_diff(lower: dict[str, E], upper: list[E]) -> str:
-    """`docker diff` as dockerd computes it with overlay2's naive diff (the usual case on
-    kernels with CONFIG_OVERLAY_FS_REDIRECT_DIR, "Native Overlay Diff: false"): every path
+    """`docker diff` as dockerd computes it with overlay2's naive diff (common on kernels
+    with CONFIG_OVERLAY_FS_REDIRECT_DIR, "Native Overlay Diff: false"): every path
     of the container layer, a directory is `C` when something below it changed, parents
     first, names in byte order."""
     lines = []
