@@ -219,3 +219,31 @@ fn layers_text_lists_steps_and_counts() {
     assert!(text.contains("layer   1  D /a"), "{text}");
     assert!(text.contains("layer   1  A /b"), "{text}");
 }
+
+#[test]
+fn compressed_archive_is_streamed_with_the_same_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let shared = Layer::new().dir("etc").file("etc/os-release", b"ID=test\n").build();
+    let img = Image::new("t:stream")
+        .gz_layer(shared, step(T, "base"))
+        .layer(Layer::new().file("etc/.wh.os-release", b"").file("x", b"x").build(), step(T, "top"));
+    let plain = save(dir.path(), "i.tar", &img);
+    let packed = dir.path().join("i.tar.gz");
+    std::fs::write(&packed, gz(&img.docker_save())).unwrap();
+    let (a, _) = layers(&plain);
+    let (b, _) = layers(packed.to_str().unwrap());
+    assert_eq!(b["images"][0]["layers"][0]["compression"], "gzip");
+    assert_eq!(a["trees"], b["trees"]);
+    assert_eq!(a["images"][0]["layers"], b["images"][0]["layers"]);
+    assert_eq!(b["images"][0]["integrity"], "verified");
+    let strip = |v: &Value| -> Vec<String> {
+        v["file_changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| format!("{} {} {}", c["change"], c["path"], c["sha256"]))
+            .collect()
+    };
+    assert_eq!(strip(&a), strip(&b));
+    assert_eq!(tree_paths(&b), s(&["/etc", "/x"]));
+}

@@ -23,8 +23,8 @@ const SIGNATURES: &[&str] = &[
     "eval(",                     // 10
     "assert(",                   // 11
     "system($_",                 // 12
-    "shell_exec(",               // 13
-    "passthru(",                 // 14
+    "shell_exec($_",             // 13
+    "passthru($_",               // 14
     "eval(request",              // 15
     "execute(request",           // 16
     "process.start",             // 17
@@ -41,6 +41,8 @@ const SIGNATURES: &[&str] = &[
     "getparameter",              // 28
     "classloader",               // 29
     "/dev/tcp/",                 // 30
+    "0>&1",                      // 31
+    "sh -i",                     // 32
 ];
 
 /// Bit set of matched [`SIGNATURES`].

@@ -71,10 +71,9 @@ const RT_EXEC: SigSet = sig(0);
 const PROC_BUILDER: SigSet = sig(1);
 const DEFINE_CLASS: SigSet = sig(2);
 const CIPHER_AES: SigSet = sig(3) | sig(4);
-const PHP_EVAL_INPUT: SigSet = sig(5) | sig(6) | sig(7) | sig(8) | sig(12) | sig(27);
+const PHP_EVAL_INPUT: SigSet = sig(5) | sig(6) | sig(7) | sig(8) | sig(12) | sig(13) | sig(14) | sig(27);
 const PHP_B64: SigSet = sig(9);
 const PHP_EVAL: SigSet = sig(10) | sig(11);
-const PHP_EXEC: SigSet = sig(13) | sig(14);
 const ASP_EVAL: SigSet = sig(15) | sig(16);
 const ASP_EXEC: SigSet = sig(17) | sig(18);
 const ASP_LOAD: SigSet = sig(19);
@@ -82,6 +81,7 @@ const REQUEST: SigSet = sig(20);
 const MINER: SigSet = sig(21) | sig(22) | sig(23) | sig(24) | sig(25) | sig(26);
 const GET_PARAM: SigSet = sig(28);
 const DEV_TCP: SigSet = sig(30);
+const INTERACTIVE: SigSet = sig(31) | sig(32);
 
 const JSP: &[&str] = &["jsp", "jspx", "jspf"];
 const PHP: &[&str] = &["php", "php3", "php4", "php5", "php7", "phtml", "phar", "pht"];
@@ -133,10 +133,10 @@ static RULES: &[Rule] = &[
         severity: Severity::High,
         category: "persistence",
         title: "Obfuscated PHP evaluating decoded code",
-        why: "PHP that evaluates base64-decoded code, or runs shell commands, is how Godzilla and many packed webshells hide",
+        why: "PHP that evaluates base64-decoded code is how Godzilla and many packed webshells hide",
         attack: "T1505.003",
         scope: Scope::Any,
-        test: Test::WebContent(PHP, &[PHP_B64 | PHP_EXEC, PHP_EVAL | PHP_EXEC]),
+        test: Test::WebContent(PHP, &[PHP_B64, PHP_EVAL]),
     },
     Rule {
         id: "file.webshell.aspx",
@@ -173,10 +173,10 @@ static RULES: &[Rule] = &[
         severity: Severity::High,
         category: "execution",
         title: "Script with a /dev/tcp reverse shell",
-        why: "bash's /dev/tcp/HOST/PORT redirection in a file outside system directories is the classic reverse shell",
+        why: "an interactive shell (`sh -i`, `0>&1`) wired to bash's /dev/tcp/HOST/PORT is the classic reverse shell",
         attack: "T1059.004",
         scope: Scope::Any,
-        test: Test::Content(&[DEV_TCP]),
+        test: Test::Content(&[DEV_TCP, INTERACTIVE]),
     },
     Rule {
         id: "file.exec.temp",
