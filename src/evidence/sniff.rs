@@ -136,7 +136,16 @@ pub fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
     {
         return ArtifactKind::Ps;
     }
-    if has_col("PID") && ["CMD", "COMMAND", "ARGS", "COMM", "UCOMM", "UCMD"].iter().any(|c| has_col(c)) {
+    // ps headers are upper case; renamed columns (`-o pid=PROCESSID,args=CMDLINE`) usually
+    // keep a recognisable stem.
+    let upper = header.iter().all(|h| h.bytes().all(|c| c.is_ascii_uppercase() || b"%_-+".contains(&c)));
+    let pid_col =
+        header.iter().any(|h| *h == "PID" || (upper && (h.contains("PID") || h.contains("PROCESS"))));
+    let cmd_col = header.iter().any(|h| {
+        ["CMD", "COMMAND", "ARGS", "COMM", "UCOMM", "UCMD"].contains(h)
+            || (upper && ["CMD", "COMM", "ARGS"].iter().any(|stem| h.contains(stem)))
+    });
+    if pid_col && cmd_col && header.len() >= 2 {
         return ArtifactKind::Top;
     }
     if !complete.is_empty() && complete.iter().all(|l| is_diff_line(l)) {
@@ -217,6 +226,7 @@ mod tests {
             ("UID PID PPID C STIME TTY TIME CMD\nroot 1 0 0 10:00 ? 00:00:00 sh\n", Top),
             ("USER PID %CPU %MEM VSZ RSS TTY STAT START TIME COMMAND\n", Top),
             ("  PID  PPID USER                          STARTED COMMAND\n", Top),
+            ("PROCESSID PARENT CMDLINE\n    1      0 /sbin/init\n", Top),
             ("CONTAINER ID   NAME   CPU %   MEM USAGE / LIMIT   MEM %   NET I/O   BLOCK I/O   PIDS\n", Stats),
             ("CONTAINER ID   IMAGE   COMMAND   CREATED   STATUS   PORTS   NAMES\n", Ps),
             ("NAMES     PORTS                  STATUS\ndvwa      0.0.0.0:81->80/tcp     Up 2 hours\n", Ps),
