@@ -176,6 +176,7 @@ pub(crate) struct BoundedLines<R> {
 }
 
 impl<R: Read> BoundedLines<R> {
+    /// Lines of `reader`, numbered from 1.
     pub(crate) fn new(reader: R) -> Self {
         BoundedLines { reader: BufReader::new(reader), n: 0, buf: Vec::new(), done: false }
     }
