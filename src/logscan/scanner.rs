@@ -1,0 +1,493 @@
+//! Streaming a log through the engine: large buffers searched whole, the line around a
+//! candidate found only then, line numbers counted lazily, lines longer than the record
+//! limit cut at fixed offsets (so results never depend on the buffer size), json-file
+//! records decoded only when they are candidates and their 16 KiB parts joined per stream.
+//! Large plain files are cut at newlines and scanned in parallel.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read};
+
+use rayon::prelude::*;
+use serde::Deserialize;
+
+use super::engine::{Engine, RecordMatch, EXCERPT_MAX};
+use super::ioc::{self, IocRef};
+use super::time::line_time;
+use crate::evidence::Artifact;
+use crate::model::{excerpt, Diagnostic, Locator, Timestamp};
+
+/// How a stream is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// One record per line (application logs, access logs, syslog, `docker logs -t`).
+    Text,
+    /// Docker json-file: one `{"log","stream","time"}` object per line.
+    JsonFile,
+}
+
+impl LogFormat {
+    /// Guess from the first bytes: a json-file record starts with `{"log":`.
+    pub fn sniff(head: &[u8]) -> Self {
+        let h = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+        if h.starts_with(b"{\"log\":") {
+            LogFormat::JsonFile
+        } else {
+            LogFormat::Text
+        }
+    }
+}
+
+/// Tuning of a scan. The defaults are what ctriage uses; tests vary them.
+#[derive(Clone, Debug)]
+pub struct ScanConfig {
+    /// Read buffer size (at least `max_record + 1`).
+    pub buf_size: usize,
+    /// Longest record evaluated at once; longer lines are cut into records of this size
+    /// at fixed offsets from the line start.
+    pub max_record: usize,
+    /// Longest json-file message joined from 16 KiB parts before it is evaluated.
+    pub max_join: usize,
+    /// Year given to syslog times (they carry none); None leaves them unknown.
+    pub syslog_year: Option<i32>,
+    /// Hits kept per stream (all are counted).
+    pub max_hits: usize,
+    /// Plain files at least this big are cut into chunks scanned in parallel.
+    pub parallel_min: u64,
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        ScanConfig {
+            buf_size: 1 << 20,
+            max_record: 64 << 10,
+            max_join: 1 << 20,
+            syslog_year: None,
+            max_hits: 2_000,
+            parallel_min: 32 << 20,
+        }
+    }
+}
+
+/// A confirmed hit in a stream, before it joins the report.
+#[derive(Clone, Debug)]
+pub struct RawHit {
+    pub rule: usize,
+    pub locator: Locator,
+    pub time: Option<Timestamp>,
+    pub stream: Option<String>,
+    pub excerpt: String,
+    pub found: RecordMatch,
+    pub iocs: Vec<IocRef>,
+}
+
+/// What scanning one stream gave.
+#[derive(Debug, Default)]
+pub struct StreamScan {
+    pub hits: Vec<RawHit>,
+    /// Hits per rule index, including those beyond `max_hits`.
+    pub counts: BTreeMap<usize, u64>,
+    /// Newlines seen.
+    pub newlines: u64,
+    pub bytes: u64,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl StreamScan {
+    fn absorb(&mut self, other: StreamScan, line_base: u64, max_hits: usize) {
+        for mut h in other.hits {
+            if self.hits.len() >= max_hits {
+                break;
+            }
+            h.locator.line = h.locator.line.map(|l| l + line_base);
+            self.hits.push(h);
+        }
+        for (r, c) in other.counts {
+            *self.counts.entry(r).or_default() += c;
+        }
+        self.newlines += other.newlines;
+        self.bytes += other.bytes;
+        self.diagnostics.extend(other.diagnostics);
+    }
+}
+
+#[derive(Deserialize)]
+struct JsonRecord {
+    #[serde(default)]
+    log: String,
+    #[serde(default)]
+    stream: Option<String>,
+    #[serde(default)]
+    time: Option<String>,
+}
+
+struct Pending {
+    text: Vec<u8>,
+    line: u64,
+    offset: u64,
+    time: Option<Timestamp>,
+}
+
+struct State<'a> {
+    engine: &'a Engine,
+    cfg: &'a ScanConfig,
+    loc: &'a Locator,
+    format: LogFormat,
+    /// Line number of the first byte of the current region.
+    line: u64,
+    /// Absolute offset of the first byte of the current region.
+    abs: u64,
+    /// Offset of the region start inside its line (non-zero when continuing a long line).
+    line_off: u64,
+    out: StreamScan,
+    /// (line, rule) pairs already reported, for the long line being cut into records.
+    last_line: (u64, Vec<usize>),
+    pending: BTreeMap<String, Pending>,
+    bad_json: u64,
+    first_bad_json: Option<(u64, u64)>,
+    long_json: u64,
+}
+
+/// Scan a stream. `base_offset` is the offset of its first byte in the artifact (for
+/// chunks); line numbers count from 1 at the stream start.
+pub fn scan_stream<R: Read>(
+    mut r: R,
+    format: LogFormat,
+    engine: &Engine,
+    cfg: &ScanConfig,
+    loc: &Locator,
+    base_offset: u64,
+) -> StreamScan {
+    let max_record = cfg.max_record.max(64);
+    let cap = cfg.buf_size.max(max_record + 1);
+    let mut st = State {
+        engine,
+        cfg,
+        loc,
+        format,
+        line: 1,
+        abs: base_offset,
+        line_off: 0,
+        out: StreamScan::default(),
+        last_line: (0, Vec::new()),
+        pending: BTreeMap::new(),
+        bad_json: 0,
+        first_bad_json: None,
+        long_json: 0,
+    };
+    let mut buf = vec![0u8; cap];
+    let mut len = 0usize;
+    let mut eof = false;
+    loop {
+        while len < cap && !eof {
+            match r.read(&mut buf[len..]) {
+                Ok(0) => eof = true,
+                Ok(n) => len += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    st.out.diagnostics.push(Diagnostic::error(
+                        loc.clone().with_offset(st.abs + len as u64),
+                        format!("read failed, log scanned only up to here: {e}"),
+                    ));
+                    eof = true;
+                }
+            }
+        }
+        if len == 0 {
+            break;
+        }
+        let end = if eof { len } else { memchr::memrchr(b'\n', &buf[..len]).map_or(0, |q| q + 1) };
+        if end > 0 {
+            st.region(&buf[..end], max_record);
+            buf.copy_within(end..len, 0);
+            len -= end;
+        } else {
+            // A full buffer without a newline: one record of a long line.
+            let seg = max_record.min(len);
+            if st.format == LogFormat::JsonFile {
+                st.long_json += 1;
+            }
+            st.text_region(&buf[..seg], max_record);
+            st.abs += seg as u64;
+            st.line_off += seg as u64;
+            st.out.bytes += seg as u64;
+            buf.copy_within(seg..len, 0);
+            len -= seg;
+        }
+    }
+    st.finish()
+}
+
+impl State<'_> {
+    fn region(&mut self, region: &[u8], max_record: usize) {
+        let newlines = match self.format {
+            LogFormat::Text => self.text_region(region, max_record),
+            LogFormat::JsonFile if self.line_off > 0 => {
+                // The tail of an over-long json line: treated as text like its head.
+                self.text_region(region, max_record)
+            }
+            LogFormat::JsonFile => self.json_region(region),
+        };
+        self.line += newlines;
+        self.abs += region.len() as u64;
+        self.out.bytes += region.len() as u64;
+        self.out.newlines += newlines;
+        self.line_off = if region.last() == Some(&b'\n') { 0 } else { self.line_off + region.len() as u64 };
+    }
+
+    /// Bulk search of complete lines (or one piece of a long line); returns newlines.
+    fn text_region(&mut self, region: &[u8], max_record: usize) -> u64 {
+        let m = max_record as u64;
+        let mut pos = 0usize;
+        let mut counted_pos = 0usize;
+        let mut line = self.line;
+        while pos < region.len() {
+            let Some(c) = self.engine.next_candidate(region, pos) else { break };
+            let ls = memchr::memrchr(b'\n', &region[..c]).map_or(0, |q| q + 1);
+            let le = memchr::memchr(b'\n', &region[c..]).map_or(region.len(), |q| c + q);
+            let off0 = if ls == 0 { self.line_off } else { 0 };
+            let seg_in_line = ((c - ls) as u64 + off0) / m * m;
+            let seg_start = ls + (seg_in_line - off0) as usize;
+            let seg_end = le.min(seg_start + max_record);
+            line += count_newlines(&region[counted_pos..ls]);
+            counted_pos = ls;
+            let rec = trim_cr(&region[seg_start..seg_end]);
+            let time = if seg_in_line == 0 { line_time(rec, self.cfg.syslog_year) } else { None };
+            self.record(rec, line, self.abs + seg_start as u64, time, None);
+            pos = if seg_end == le { le + 1 } else { seg_end };
+        }
+        line - self.line + count_newlines(&region[counted_pos.min(region.len())..])
+    }
+
+    fn json_region(&mut self, region: &[u8]) -> u64 {
+        let mut start = 0usize;
+        let mut line = self.line;
+        let mut newlines = 0;
+        while start < region.len() {
+            let end = memchr::memchr(b'\n', &region[start..]).map_or(region.len(), |q| start + q);
+            self.json_line(trim_cr(&region[start..end]), line, self.abs + start as u64);
+            if end < region.len() {
+                newlines += 1;
+                line += 1;
+            }
+            start = end + 1;
+        }
+        newlines
+    }
+
+    fn json_line(&mut self, raw: &[u8], line: u64, offset: u64) {
+        if raw.is_empty() {
+            return;
+        }
+        let partial =
+            raw.starts_with(b"{\"log\":\"") && memchr::memmem::rfind(raw, b"\\n\",\"stream\"").is_none();
+        if !partial && self.pending.is_empty() && self.engine.next_candidate(raw, 0).is_none() {
+            return;
+        }
+        let rec: JsonRecord = match serde_json::from_slice(raw) {
+            Ok(r) => r,
+            Err(_) => {
+                self.bad_json += 1;
+                self.first_bad_json.get_or_insert((line, offset));
+                let time = line_time(raw, self.cfg.syslog_year);
+                self.record(raw, line, offset, time, None);
+                return;
+            }
+        };
+        let time = rec.time.as_deref().and_then(Timestamp::parse_rfc3339);
+        let stream = rec.stream.unwrap_or_default();
+        let ends = rec.log.ends_with('\n');
+        let mut text = rec.log.into_bytes();
+        if let Some(mut p) = self.pending.remove(&stream) {
+            p.text.extend_from_slice(&text);
+            if ends || p.text.len() >= self.cfg.max_join {
+                self.message(&p.text, p.line, p.offset, p.time.or(time), &stream);
+            } else {
+                self.pending.insert(stream, p);
+            }
+            return;
+        }
+        if !ends && !partial_is_final(raw) {
+            text.truncate(self.cfg.max_join);
+            self.pending.insert(stream, Pending { text, line, offset, time });
+            return;
+        }
+        self.message(&text, line, offset, time, &stream);
+    }
+
+    fn message(&mut self, text: &[u8], line: u64, offset: u64, time: Option<Timestamp>, stream: &str) {
+        let text = trim_cr(text.strip_suffix(b"\n").unwrap_or(text));
+        if self.engine.next_candidate(text, 0).is_none() {
+            return;
+        }
+        let time = time.or_else(|| line_time(text, self.cfg.syslog_year));
+        self.record(text, line, offset, time, (!stream.is_empty()).then(|| stream.to_string()));
+    }
+
+    fn record(
+        &mut self,
+        rec: &[u8],
+        line: u64,
+        offset: u64,
+        time: Option<Timestamp>,
+        stream: Option<String>,
+    ) {
+        let found = self.engine.evaluate(rec);
+        if found.is_empty() {
+            return;
+        }
+        if self.last_line.0 != line {
+            self.last_line = (line, Vec::new());
+        }
+        for m in found {
+            if self.last_line.1.contains(&m.rule) {
+                continue;
+            }
+            self.last_line.1.push(m.rule);
+            *self.out.counts.entry(m.rule).or_default() += 1;
+            if self.out.hits.len() >= self.cfg.max_hits {
+                continue;
+            }
+            let shown = if m.decoded.is_some() || m.span == (0, 0) {
+                (0, rec.len().min(EXCERPT_MAX))
+            } else {
+                m.span
+            };
+            let text = match &m.decoded {
+                Some(_) => String::from_utf8_lossy(&super::decode::normalize(rec, false)).into_owned(),
+                None => String::from_utf8_lossy(rec).into_owned(),
+            };
+            let iocs = ioc::extract(rec, &text, m.jndi.as_ref(), &m.commands);
+            self.out.hits.push(RawHit {
+                rule: m.rule,
+                locator: self.loc.clone().with_line(line).with_offset(offset),
+                time,
+                stream: stream.clone(),
+                excerpt: excerpt(rec, shown.0, shown.1, EXCERPT_MAX),
+                found: m,
+                iocs,
+            });
+        }
+    }
+
+    fn finish(mut self) -> StreamScan {
+        let pending = std::mem::take(&mut self.pending);
+        for (stream, p) in pending {
+            self.message(&p.text, p.line, p.offset, p.time, &stream);
+        }
+        if self.bad_json > 0 {
+            let (line, offset) = self.first_bad_json.unwrap_or((0, 0));
+            self.out.diagnostics.push(Diagnostic::warning(
+                self.loc.clone().with_line(line).with_offset(offset),
+                format!("{} json-file record(s) are not valid JSON; scanned as plain text", self.bad_json),
+            ));
+        }
+        if self.long_json > 0 {
+            self.out.diagnostics.push(Diagnostic::warning(
+                self.loc.clone(),
+                format!(
+                    "{} piece(s) of json-file lines longer than {} bytes scanned as plain text",
+                    self.long_json, self.cfg.buf_size
+                ),
+            ));
+        }
+        self.out
+    }
+}
+
+/// A record whose `log` lacks the final newline only because the container's output
+/// ended without one is still complete when no part follows; we cannot know that without
+/// looking ahead, so only Docker's partial marker (`"partial"` attrs) is trusted besides.
+fn partial_is_final(raw: &[u8]) -> bool {
+    // json-file parts are exactly 16 KiB of log text; shorter unterminated records are the
+    // last output of a process (no newline at exit), not parts.
+    let log_len_estimate = raw.len().saturating_sub(60);
+    log_len_estimate < 16 * 1024
+}
+
+fn count_newlines(b: &[u8]) -> u64 {
+    b.iter().filter(|&&c| c == b'\n').count() as u64
+}
+
+fn trim_cr(b: &[u8]) -> &[u8] {
+    b.strip_suffix(b"\r").unwrap_or(b)
+}
+
+/// Scan a whole artifact: plain seekable files big enough are cut at newlines into chunks
+/// scanned in parallel, anything else is streamed.
+pub fn scan_artifact(a: &Artifact, format: LogFormat, engine: &Engine, cfg: &ScanConfig) -> StreamScan {
+    let loc = a.locator();
+    let size = a.size;
+    if format == LogFormat::Text && a.is_seekable() && size >= cfg.parallel_min {
+        match chunk_bounds(a, size, cfg) {
+            Ok(bounds) if bounds.len() > 2 => {
+                let parts: Vec<StreamScan> = bounds
+                    .par_windows(2)
+                    .map(|w| match a.open_at(w[0]) {
+                        Ok(r) => scan_stream(r.take(w[1] - w[0]), format, engine, cfg, &loc, w[0]),
+                        Err(e) => StreamScan {
+                            diagnostics: vec![Diagnostic::error(
+                                loc.clone().with_offset(w[0]),
+                                format!("cannot read: {e}"),
+                            )],
+                            ..Default::default()
+                        },
+                    })
+                    .collect();
+                let mut all = StreamScan::default();
+                let mut base = 0;
+                for p in parts {
+                    let n = p.newlines;
+                    all.absorb(p, base, cfg.max_hits);
+                    base += n;
+                }
+                return all;
+            }
+            Ok(_) => {}
+            Err(e) => {
+                return StreamScan {
+                    diagnostics: vec![Diagnostic::error(loc, format!("cannot read: {e}"))],
+                    ..Default::default()
+                }
+            }
+        }
+    }
+    match a.open() {
+        Ok(r) => scan_stream(r, format, engine, cfg, &loc, 0),
+        Err(e) => StreamScan {
+            diagnostics: vec![Diagnostic::error(loc, format!("cannot read: {e}"))],
+            ..Default::default()
+        },
+    }
+}
+
+/// Chunk boundaries `[0, b1, ..., size]`, each just after a newline.
+fn chunk_bounds(a: &Artifact, size: u64, cfg: &ScanConfig) -> io::Result<Vec<u64>> {
+    let threads = rayon::current_num_threads().max(1) as u64;
+    let chunk = (size / (threads * 4)).max(cfg.parallel_min / 2).max(1 << 20);
+    let mut bounds = vec![0u64];
+    let mut next = chunk;
+    let mut probe = vec![0u8; 64 << 10];
+    while next < size {
+        let mut r = a.open_at(next)?;
+        let mut at = next;
+        let found = loop {
+            let n = r.read(&mut probe)?;
+            if n == 0 {
+                break None;
+            }
+            if let Some(q) = memchr::memchr(b'\n', &probe[..n]) {
+                break Some(at + q as u64 + 1);
+            }
+            at += n as u64;
+        };
+        match found {
+            Some(b) if b < size => {
+                bounds.push(b);
+                next = b + chunk;
+            }
+            _ => break,
+        }
+    }
+    bounds.push(size);
+    Ok(bounds)
+}
