@@ -26,3 +26,6 @@ mod image_layers;
 
 /// The container's own changes, suspicious-file rules and the file timeline.
 mod image_container;
+
+/// The image analysis on the samples (container changes and findings).
+mod image_samples;

@@ -683,7 +683,7 @@ pub fn evaluate_container(c: &Container, out: &mut Outcome) {
             evaluate(&mut col, r, true, &where_, loc);
         }
         if let (Some(base), Some(m), false) = (c.base_created, r.meta.mtime, r.change == Change::Deleted) {
-            if m < base && r.meta.ftype == FileType::File {
+            if m < base && r.meta.ftype == FileType::File && !jasper_generated(&r.path) {
                 col.add(
                     &TIMESTOMP,
                     r,
@@ -696,6 +696,18 @@ pub fn evaluate_container(c: &Container, out: &mut Outcome) {
         }
     }
     col.finish(out);
+}
+
+/// Sources and classes Tomcat's Jasper generates from a JSP: Jasper gives them the JSP's
+/// mtime on purpose (its staleness check), so an old mtime there is not timestomping.
+fn jasper_generated(path: &[u8]) -> bool {
+    let in_work =
+        path.windows(5).any(|w| w == b"work/") && path.windows(16).any(|w| w == b"/org/apache/jsp/");
+    in_work
+        && (path.ends_with(b"_jsp.java")
+            || path.ends_with(b"_jsp.class")
+            || path.ends_with(b"_jspx.java")
+            || path.ends_with(b"_jspx.class"))
 }
 
 static TIMESTOMP: Rule = Rule {
@@ -713,6 +725,15 @@ static TIMESTOMP: Rule = Rule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jasper_outputs_are_not_timestomping() {
+        assert!(jasper_generated(
+            b"usr/local/tomcat/work/Catalina/localhost/ROOT/org/apache/jsp/index_jsp.class"
+        ));
+        assert!(!jasper_generated(b"usr/local/tomcat/webapps/ROOT/index_jsp.class"));
+        assert!(!jasper_generated(b"usr/local/tomcat/webapps/ROOT/shell.jsp"));
+    }
 
     #[test]
     fn globs() {
