@@ -26,3 +26,6 @@ mod image_layers;
 
 /// The container's own changes, suspicious-file rules and the file timeline.
 mod image_container;
+
+/// End to end on samples/: the story each bundle tells, in text and schema-valid JSON.
+mod scan_samples;
