@@ -134,6 +134,8 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
 
 /// Sort everything so the same evidence always gives the same bytes.
 fn finish(report: &mut BundleReport, mut outcome: Outcome) {
+    let correlated = analyze::correlate::correlate(report, &outcome.findings);
+    outcome.findings.extend(correlated);
     outcome.findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
