@@ -131,6 +131,12 @@ fn log4shell_bundle_tells_the_whole_story() {
         "{:?}",
         rules(b)
     );
+    // Correlations: the callback host is in the logs and in the processes; the webshell
+    // dropped on disk is requested in the access log; the chain starts with the JNDI request.
+    finding(b, "correlate.callback-in-process", "203.0.113.66");
+    finding(b, "correlate.webshell-used", "/usr/local/tomcat/webapps/ROOT/assets/health.jsp");
+    let chain = finding(b, "correlate.attack-chain", "way in: Log4Shell");
+    assert_eq!(chain["time"], "2026-11-27T14:19:42.000000000Z");
 }
 
 #[test]
