@@ -29,3 +29,6 @@ mod image_container;
 
 /// The image analysis on the samples (container changes and findings).
 mod image_samples;
+
+/// End to end on samples/: the story each bundle tells, in text and schema-valid JSON.
+mod scan_samples;

@@ -506,6 +506,7 @@ mod tests {
             attack: Some("T1190".into()),
             time: None,
             evidence: vec![Locator::artifact("access.log").with_line(3)],
+            subject: None,
         }
     }
 

@@ -498,6 +498,7 @@ fn cross_check(
             attack: None,
             time: None,
             evidence,
+            subject: None,
         });
     }
     report.disagreements = dis;

@@ -631,6 +631,7 @@ impl Collector {
                 attack: Some(rule.attack.into()),
                 time,
                 evidence: vec![loc],
+                subject: Some(show_path(&c.path)),
             },
         );
     }

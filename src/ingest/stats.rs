@@ -495,6 +495,7 @@ pub fn findings(rows: &[StatsRow]) -> Vec<Finding> {
                     attack,
                     time: row.read_at,
                     evidence: vec![],
+                    subject: None,
                 },
                 f64::MIN,
             )
