@@ -142,6 +142,9 @@ fn pax_times_long_names_hard_links_and_traversal() {
     let f: Vec<&Value> =
         v["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "file.path-traversal").collect();
     assert_eq!(f.len(), 1, "{:?}", v["findings"]);
+    // The proof cites the member name as stored.
+    assert_eq!(evil["locator"]["members"][1], "../../etc/evil");
+    assert_eq!(f[0]["evidence"][0]["members"][1], "../../etc/evil");
     assert_eq!(code & 1, 1, "a high finding sets exit bit 0");
 }
 

@@ -612,7 +612,7 @@ impl Collector {
         time: Option<Timestamp>,
     ) {
         let key = (rule.id, c.path.clone());
-        let loc = loc.with_member(show_path(&c.path));
+        let loc = loc.with_member(c.member());
         if let Some(f) = self.found.get_mut(&key) {
             if !f.evidence.contains(&loc) {
                 f.evidence.push(loc);

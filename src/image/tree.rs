@@ -59,6 +59,18 @@ pub struct ChangeRec {
     /// An implicit parent directory (no member of its own).
     pub implicit: bool,
     pub traversal: bool,
+    /// The member name as stored, when it differs in a way worth showing (traversal).
+    pub raw_name: Option<Vec<u8>>,
+}
+
+impl ChangeRec {
+    /// The tar member name to cite: as stored when it had `..`, else the normalized path.
+    pub fn member(&self) -> String {
+        match &self.raw_name {
+            Some(raw) => crate::model::display_bytes(raw),
+            None => super::show_path(&self.path),
+        }
+    }
 }
 
 /// The outcome of applying one layer.
@@ -66,8 +78,6 @@ pub struct ChangeRec {
 pub struct Applied {
     /// Sorted by path.
     pub changes: Vec<ChangeRec>,
-    /// Entries of the layer that re-state a path unchanged (docker lists them as `C`).
-    pub unchanged: Vec<Vec<u8>>,
     /// Opaque directories of the layer.
     pub opaque: Vec<Vec<u8>>,
     /// Odd but legal things worth a warning.
@@ -226,6 +236,7 @@ pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Appli
                         seq: None,
                         implicit: true,
                         traversal: false,
+                        raw_name: None,
                     });
                 }
                 None => {
@@ -239,6 +250,7 @@ pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Appli
                         seq: None,
                         implicit: true,
                         traversal: false,
+                        raw_name: None,
                     });
                 }
             }
@@ -275,6 +287,7 @@ pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Appli
             seq: Some(e.seq),
             implicit: false,
             traversal: e.traversal,
+            raw_name: e.raw_name.clone(),
         };
         match below {
             None => out.changes.push(rec(Change::Added, None, vec![])),
@@ -283,9 +296,7 @@ pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Appli
                 if what.is_empty() && was_removed {
                     what.push("replaced");
                 }
-                if what.is_empty() {
-                    out.unchanged.push(path.to_vec());
-                } else {
+                if !what.is_empty() {
                     out.changes.push(rec(Change::Modified, Some(b), what));
                 }
             }
@@ -305,6 +316,7 @@ pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Appli
             seq,
             implicit: false,
             traversal: false,
+            raw_name: None,
         });
     }
     out.changes.sort_by(|a, b| a.path.cmp(&b.path));
@@ -325,6 +337,7 @@ pub fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8]) -> boo
         seq,
         implicit: false,
         traversal: false,
+        raw_name: None,
     };
     for (path, n) in top {
         if ignore(path) {
