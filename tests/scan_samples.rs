@@ -3,8 +3,7 @@
 
 use serde_json::Value;
 
-use crate::evidence::validate_against_schema;
-use crate::util::{root, run, run_json, sha256_file};
+use crate::util::{root, run, run_json, sha256_file, validate_against_schema};
 
 fn scan(bundle: &str) -> (Value, i32) {
     let p = root().join("samples").join(bundle);
