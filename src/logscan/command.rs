@@ -62,7 +62,8 @@ pub enum RulesCommand {
 pub fn run_logs(args: &LogsArgs) -> anyhow::Result<i32> {
     let engine = Engine::with_rule_files(&args.rules)?;
     let cfg = ScanConfig { syslog_year: args.syslog_year, ..Default::default() };
-    let bundles: Vec<BundleReport> = args.files.par_iter().map(|p| logs_bundle(discover(p), &engine, &cfg)).collect();
+    let bundles: Vec<BundleReport> =
+        args.files.par_iter().map(|p| logs_bundle(discover(p), &engine, &cfg)).collect();
     let report = Report::new(bundles, run_time());
     write_report(&report, &args.output)?;
     Ok(exit_code(&report, args.fail_on))
@@ -70,19 +71,21 @@ pub fn run_logs(args: &LogsArgs) -> anyhow::Result<i32> {
 
 fn logs_bundle(bundle: Bundle, engine: &Engine, cfg: &ScanConfig) -> BundleReport {
     let single = bundle.artifacts.len() == 1;
-    let sources: Vec<SourceScan> = bundle
-        .artifacts
-        .par_iter()
-        .flat_map_iter(|a| scan_as_log(a, engine, cfg, single))
-        .collect();
+    let sources: Vec<SourceScan> =
+        bundle.artifacts.par_iter().flat_map_iter(|a| scan_as_log(a, engine, cfg, single)).collect();
     let mut section = build_section(sources, engine);
     let mut outcome = std::mem::take(&mut section.outcome);
     outcome.diagnostics.extend(bundle.diagnostics.iter().cloned());
-    outcome.findings.sort_by(|a, b| {
-        (b.severity, &a.rule, &a.evidence).cmp(&(a.severity, &b.rule, &b.evidence))
-    });
+    outcome
+        .findings
+        .sort_by(|a, b| (b.severity, &a.rule, &a.evidence).cmp(&(a.severity, &b.rule, &b.evidence)));
     outcome.timeline.sort_by(|a, b| {
-        (a.time.is_none(), a.time, &a.source, &a.message).cmp(&(b.time.is_none(), b.time, &b.source, &b.message))
+        (a.time.is_none(), a.time, &a.source, &a.message).cmp(&(
+            b.time.is_none(),
+            b.time,
+            &b.source,
+            &b.message,
+        ))
     });
     outcome.diagnostics.sort();
     outcome.diagnostics.dedup();
@@ -122,7 +125,9 @@ fn logs_bundle(bundle: Bundle, engine: &Engine, cfg: &ScanConfig) -> BundleRepor
 fn scan_as_log(a: &Artifact, engine: &Engine, cfg: &ScanConfig, single: bool) -> Vec<SourceScan> {
     let format = match a.kind {
         ArtifactKind::JsonFileLog => scanner::LogFormat::JsonFile,
-        ArtifactKind::FilesystemTar | ArtifactKind::LayerTar => return super::tarlogs::scan_artifact_tar(a, engine, cfg),
+        ArtifactKind::FilesystemTar | ArtifactKind::LayerTar => {
+            return super::tarlogs::scan_artifact_tar(a, engine, cfg)
+        }
         k if k.is_log() => scanner::LogFormat::Text,
         ArtifactKind::Link | ArtifactKind::Special | ArtifactKind::Empty => return vec![],
         _ if single || a.kind == ArtifactKind::Unknown => scanner::LogFormat::Text,

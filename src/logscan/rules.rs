@@ -340,7 +340,12 @@ mod tests {
         assert!(shown[1].starts_with("f.rules:6: unknown severity"), "{shown:?}");
         assert!(shown[2].starts_with("f.rules:8: invalid regex"), "{shown:?}");
         assert!(shown[3].starts_with("f.rules:9: unknown key `foo`"), "{shown:?}");
-        assert!(shown.iter().any(|s| s.starts_with("f.rules:10: rule is missing title, category, severity, literal")), "{shown:?}");
+        assert!(
+            shown
+                .iter()
+                .any(|s| s.starts_with("f.rules:10: rule is missing title, category, severity, literal")),
+            "{shown:?}"
+        );
         assert!(shown.iter().any(|s| s.starts_with("f.rules:13: unknown section")), "{shown:?}");
     }
 
@@ -350,7 +355,13 @@ mod tests {
         let errs = parse(text, "f").unwrap_err();
         assert_eq!(errs.len(), 1);
         assert!(errs[0].message.contains("duplicate rule id"), "{errs:?}");
-        let ok = parse(&text[..text.find("[rule]\nid = a\ntitle = t\ncategory = c\nseverity = low\nliteral = y").unwrap()], "f").unwrap();
+        let ok = parse(
+            &text[..text
+                .find("[rule]\nid = a\ntitle = t\ncategory = c\nseverity = low\nliteral = y")
+                .unwrap()],
+            "f",
+        )
+        .unwrap();
         assert_eq!(ok[0].literals, vec![b" -e /".to_vec()]);
         assert!(ok[0].case_sensitive);
     }

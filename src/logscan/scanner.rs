@@ -278,7 +278,8 @@ impl State<'_> {
         if raw.is_empty() {
             return;
         }
-        let partial = raw.starts_with(b"{\"log\":\"") && memchr::memmem::rfind(raw, b"\\n\",\"stream\"").is_none();
+        let partial =
+            raw.starts_with(b"{\"log\":\"") && memchr::memmem::rfind(raw, b"\\n\",\"stream\"").is_none();
         if !partial && self.pending.is_empty() && self.engine.next_candidate(raw, 0).is_none() {
             return;
         }
@@ -322,7 +323,14 @@ impl State<'_> {
         self.record(text, line, offset, time, (!stream.is_empty()).then(|| stream.to_string()));
     }
 
-    fn record(&mut self, rec: &[u8], line: u64, offset: u64, time: Option<Timestamp>, stream: Option<String>) {
+    fn record(
+        &mut self,
+        rec: &[u8],
+        line: u64,
+        offset: u64,
+        time: Option<Timestamp>,
+        stream: Option<String>,
+    ) {
         let found = self.engine.evaluate(rec);
         if found.is_empty() {
             return;
@@ -339,7 +347,11 @@ impl State<'_> {
             if self.out.hits.len() >= self.cfg.max_hits {
                 continue;
             }
-            let shown = if m.decoded.is_some() || m.span == (0, 0) { (0, rec.len().min(EXCERPT_MAX)) } else { m.span };
+            let shown = if m.decoded.is_some() || m.span == (0, 0) {
+                (0, rec.len().min(EXCERPT_MAX))
+            } else {
+                m.span
+            };
             let text = match &m.decoded {
                 Some(_) => String::from_utf8_lossy(&super::decode::normalize(rec, false)).into_owned(),
                 None => String::from_utf8_lossy(rec).into_owned(),
@@ -392,8 +404,21 @@ fn partial_is_final(raw: &[u8]) -> bool {
     log_len_estimate < 16 * 1024
 }
 
+/// Newlines in `b`, counted in byte lanes so the compiler vectorises it (no per-line calls).
 fn count_newlines(b: &[u8]) -> u64 {
-    b.iter().filter(|&&c| c == b'\n').count() as u64
+    let mut total = 0u64;
+    for block in b.chunks(32 * 255) {
+        let mut lanes = [0u8; 32];
+        let mut it = block.chunks_exact(32);
+        for c in &mut it {
+            for (lane, &byte) in lanes.iter_mut().zip(c) {
+                *lane += u8::from(byte == b'\n');
+            }
+        }
+        total += lanes.iter().map(|&x| u64::from(x)).sum::<u64>();
+        total += it.remainder().iter().filter(|&&x| x == b'\n').count() as u64;
+    }
+    total
 }
 
 fn trim_cr(b: &[u8]) -> &[u8] {
@@ -478,4 +503,29 @@ fn chunk_bounds(a: &Artifact, size: u64, cfg: &ScanConfig) -> io::Result<Vec<u64
     }
     bounds.push(size);
     Ok(bounds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newline_count_matches_naive_count_at_every_size() {
+        let mut data = Vec::new();
+        for i in 0..20_000u32 {
+            data.push(if i % 7 == 0 || i % 251 == 0 { b'\n' } else { (i % 200) as u8 + 20 });
+        }
+        for len in [0, 1, 31, 32, 33, 8159, 8160, 8161, 20_000] {
+            let naive = data[..len].iter().filter(|&&b| b == b'\n').count() as u64;
+            assert_eq!(count_newlines(&data[..len]), naive, "{len}");
+        }
+        assert_eq!(count_newlines(&vec![b'\n'; 100_000]), 100_000);
+    }
+
+    #[test]
+    fn format_is_sniffed() {
+        assert_eq!(LogFormat::sniff(b"{\"log\":\"x\"}"), LogFormat::JsonFile);
+        assert_eq!(LogFormat::sniff(b"\xef\xbb\xbf{\"log\":"), LogFormat::JsonFile);
+        assert_eq!(LogFormat::sniff(b"2026-11-27T14:00:00Z x"), LogFormat::Text);
+    }
 }

@@ -16,7 +16,11 @@ const BINARY_LOGS: &[&str] = &["wtmp", "btmp", "lastlog", "faillog", "utmp"];
 pub fn is_log_path(name: &str) -> bool {
     let n = name.trim_start_matches("./").trim_start_matches('/');
     let file = n.rsplit('/').next().unwrap_or(n);
-    if file.is_empty() || file.starts_with(".wh.") || BINARY_LOGS.contains(&file) || file.ends_with(".journal") {
+    if file.is_empty()
+        || file.starts_with(".wh.")
+        || BINARY_LOGS.contains(&file)
+        || file.ends_with(".journal")
+    {
         return false;
     }
     let bare = file.trim_end_matches(".gz");
@@ -60,7 +64,10 @@ pub fn scan_tar(r: impl Read, loc: Locator, engine: &Engine, cfg: &ScanConfig) -
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                errors.push(Diagnostic::error(loc.clone(), format!("tar truncated or corrupt, later members not scanned: {e}")));
+                errors.push(Diagnostic::error(
+                    loc.clone(),
+                    format!("tar truncated or corrupt, later members not scanned: {e}"),
+                ));
                 break;
             }
         };
@@ -102,7 +109,11 @@ pub fn scan_tar(r: impl Read, loc: Locator, engine: &Engine, cfg: &ScanConfig) -
 }
 
 fn error_source(loc: Locator, diagnostics: Vec<Diagnostic>) -> SourceScan {
-    SourceScan { locator: loc, format: LogFormat::Text, scan: StreamScan { diagnostics, ..Default::default() } }
+    SourceScan {
+        locator: loc,
+        format: LogFormat::Text,
+        scan: StreamScan { diagnostics, ..Default::default() },
+    }
 }
 
 #[cfg(test)]
@@ -122,7 +133,14 @@ mod tests {
         ] {
             assert!(is_log_path(p), "{p}");
         }
-        for p in ["etc/passwd", "var/log/wtmp", "var/log/journal/x/system.journal", "usr/lib/x.so", "var/log/.wh.old.log", "var/log/"] {
+        for p in [
+            "etc/passwd",
+            "var/log/wtmp",
+            "var/log/journal/x/system.journal",
+            "usr/lib/x.so",
+            "var/log/.wh.old.log",
+            "var/log/",
+        ] {
             assert!(!is_log_path(p), "{p}");
         }
     }

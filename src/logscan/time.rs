@@ -21,10 +21,12 @@ static APACHE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid built-in regex")
 });
 static TOMCAT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?").expect("valid built-in regex")
+    Regex::new(r"^(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?")
+        .expect("valid built-in regex")
 });
 static SYSLOG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:<\d{1,3}>)?([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})\b").expect("valid built-in regex")
+    Regex::new(r"^(?:<\d{1,3}>)?([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})\b")
+        .expect("valid built-in regex")
 });
 
 /// The time written on `line`, if a known format is near its start. `syslog_year` is the
@@ -32,7 +34,8 @@ static SYSLOG: LazyLock<Regex> = LazyLock::new(|| {
 pub fn line_time(line: &[u8], syslog_year: Option<i32>) -> Option<Timestamp> {
     let head = &line[..line.len().min(HEAD)];
     if let Some(c) = APACHE.captures(head).or_else(|| TOMCAT.captures(head)) {
-        let num = |i: usize| c.get(i).and_then(|m| std::str::from_utf8(m.as_bytes()).ok()?.parse::<u32>().ok());
+        let num =
+            |i: usize| c.get(i).and_then(|m| std::str::from_utf8(m.as_bytes()).ok()?.parse::<u32>().ok());
         let month = month(c.get(2)?.as_bytes())?;
         let nanos = c.get(7).map(|m| frac_nanos(m.as_bytes())).unwrap_or(0);
         let off = c.get(8).and_then(|m| offset(m.as_bytes())).unwrap_or(0);
@@ -56,11 +59,21 @@ pub fn line_time(line: &[u8], syslog_year: Option<i32>) -> Option<Timestamp> {
     let year = syslog_year?;
     let c = SYSLOG.captures(head)?;
     let num = |i: usize| c.get(i).and_then(|m| std::str::from_utf8(m.as_bytes()).ok()?.parse::<u32>().ok());
-    Timestamp::from_civil(year, month(c.get(1)?.as_bytes())?, num(2)? as u8, num(3)? as u8, num(4)? as u8, num(5)? as u8, 0, 0)
+    Timestamp::from_civil(
+        year,
+        month(c.get(1)?.as_bytes())?,
+        num(2)? as u8,
+        num(3)? as u8,
+        num(4)? as u8,
+        num(5)? as u8,
+        0,
+        0,
+    )
 }
 
 fn month(m: &[u8]) -> Option<u8> {
-    const NAMES: [&[u8]; 12] = [b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec"];
+    const NAMES: [&[u8]; 12] =
+        [b"jan", b"feb", b"mar", b"apr", b"may", b"jun", b"jul", b"aug", b"sep", b"oct", b"nov", b"dec"];
     let lower = m.to_ascii_lowercase();
     NAMES.iter().position(|n| *n == lower.as_slice()).map(|i| i as u8 + 1)
 }
@@ -91,17 +104,35 @@ mod tests {
 
     #[test]
     fn formats_in_the_wild() {
-        assert_eq!(t("2026-11-27T14:00:00.123456789Z stdout hello", None).as_deref(), Some("2026-11-27T14:00:00.123456789Z"));
-        assert_eq!(t("2026-11-27 15:00:00,123 ERROR [main] x", None).as_deref(), Some("2026-11-27T15:00:00.123000000Z"));
-        assert_eq!(t("[2026-11-27T15:00:00+01:00] x", None).as_deref(), Some("2026-11-27T14:00:00.000000000Z"));
+        assert_eq!(
+            t("2026-11-27T14:00:00.123456789Z stdout hello", None).as_deref(),
+            Some("2026-11-27T14:00:00.123456789Z")
+        );
+        assert_eq!(
+            t("2026-11-27 15:00:00,123 ERROR [main] x", None).as_deref(),
+            Some("2026-11-27T15:00:00.123000000Z")
+        );
+        assert_eq!(
+            t("[2026-11-27T15:00:00+01:00] x", None).as_deref(),
+            Some("2026-11-27T14:00:00.000000000Z")
+        );
         assert_eq!(
             t(r#"10.0.0.9 - - [27/Nov/2026:16:00:00 +0200] "GET / HTTP/1.1" 200 1"#, None).as_deref(),
             Some("2026-11-27T14:00:00.000000000Z")
         );
-        assert_eq!(t("Nov 27 14:00:00 host sshd[1]: x", Some(2026)).as_deref(), Some("2026-11-27T14:00:00.000000000Z"));
-        assert_eq!(t("<34>Nov  7 14:00:00 host x", Some(2025)).as_deref(), Some("2025-11-07T14:00:00.000000000Z"));
+        assert_eq!(
+            t("Nov 27 14:00:00 host sshd[1]: x", Some(2026)).as_deref(),
+            Some("2026-11-27T14:00:00.000000000Z")
+        );
+        assert_eq!(
+            t("<34>Nov  7 14:00:00 host x", Some(2025)).as_deref(),
+            Some("2025-11-07T14:00:00.000000000Z")
+        );
         assert_eq!(t("Nov 27 14:00:00 host sshd[1]: x", None), None);
-        assert_eq!(t("27-Nov-2026 14:00:00.123 SEVERE [main] x", None).as_deref(), Some("2026-11-27T14:00:00.123000000Z"));
+        assert_eq!(
+            t("27-Nov-2026 14:00:00.123 SEVERE [main] x", None).as_deref(),
+            Some("2026-11-27T14:00:00.123000000Z")
+        );
         assert_eq!(t("no time here 14:00", None), None);
         assert_eq!(t("2026-13-45 99:00:00 bad", None), None);
         // Go's json-file time without zone and with few fraction digits.

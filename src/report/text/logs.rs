@@ -67,17 +67,31 @@ pub(super) fn render(s: &mut String, b: &BundleReport) {
     if !l.iocs.is_empty() {
         heading(
             s,
-            &format!("Indicators ({}{})", l.iocs.len(), if l.iocs.len() > IOCS_SHOWN { ", first shown" } else { "" }),
+            &format!(
+                "Indicators ({}{})",
+                l.iocs.len(),
+                if l.iocs.len() > IOCS_SHOWN { ", first shown" } else { "" }
+            ),
         );
         for i in l.iocs.iter().take(IOCS_SHOWN) {
-            let kind = serde_json::to_value(i.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let kind = serde_json::to_value(i.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
             let seen = match (i.first_seen, i.last_seen) {
                 (Some(f), Some(t)) if f != t => format!(" {f} .. {t}"),
                 (Some(f), _) => format!(" {f}"),
                 _ => String::new(),
             };
             let roles: Vec<&str> = i.roles.iter().copied().collect();
-            let _ = writeln!(s, "  {kind:<7} {:<40} x{:<5}{} [{}]", safe(&i.value), i.count, seen, roles.join(","));
+            let _ = writeln!(
+                s,
+                "  {kind:<7} {:<40} x{:<5}{} [{}]",
+                safe(&i.value),
+                i.count,
+                seen,
+                roles.join(",")
+            );
         }
     }
 }
