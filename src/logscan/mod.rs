@@ -66,7 +66,7 @@ pub struct LogHit {
 /// The log part of a bundle report (flattened into the bundle JSON).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct LogSection {
-    /// Sorted by artifact, members, line, rule.
+    /// Sorted by artifact (rotated json-file logs oldest first), members, line, rule.
     pub log_hits: Vec<LogHit>,
     /// Indicators over all hits, sorted by type then value.
     pub iocs: Vec<Ioc>,
@@ -200,7 +200,8 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
             raw.push(h);
         }
     }
-    raw.sort_by(|a, b| (&a.locator, a.rule).cmp(&(&b.locator, b.rule)));
+    // Rotated logs oldest first (`-json.log.2`, `.1`, then the current one), then by place.
+    raw.sort_by_cached_key(|h| (rotation_key(&h.locator.artifact), h.locator.clone(), h.rule));
     if raw.len() > MAX_REPORTED_HITS {
         outcome.diagnostics.push(Diagnostic::warning(
             Locator::default(),
@@ -298,5 +299,20 @@ fn kind_name(k: IocKind) -> &'static str {
         IocKind::Domain => "domain",
         IocKind::Url => "url",
         IocKind::Port => "port",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotated_logs_sort_oldest_first() {
+        let mut v = vec!["c/x-json.log", "c/x-json.log.1", "c/x-json.log.10.gz", "c/x-json.log.2", "a.log"];
+        v.sort_by_key(|p| rotation_key(p));
+        assert_eq!(
+            v,
+            vec!["a.log", "c/x-json.log.10.gz", "c/x-json.log.2", "c/x-json.log.1", "c/x-json.log"]
+        );
     }
 }
