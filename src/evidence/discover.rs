@@ -4,6 +4,7 @@
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -16,6 +17,10 @@ use super::sniff::{classify_tar_names, is_tar, sniff_text};
 use crate::model::{display_bytes, Diagnostic, Locator};
 
 const HEAD: usize = 64 * 1024;
+/// Members of compressed bundle archives up to this size are kept in memory after discovery.
+const MAX_KEPT_MEMBER: u64 = 1 << 20;
+/// At most this much is kept in memory per bundle archive.
+const MAX_KEPT_TOTAL: u64 = 256 << 20;
 /// Member names read to classify a tar; enough for any real image archive's metadata.
 const MAX_TAR_NAMES: usize = 200_000;
 
@@ -61,11 +66,8 @@ pub fn discover(path: &Path) -> Bundle {
         let (artifacts, diagnostics) = discover_archive(path, single.compression);
         return Bundle { path: shown, kind: BundleKind::Archive, artifacts, diagnostics };
     }
-    let mut diagnostics = vec![];
-    if let Some(e) = &single.error {
-        diagnostics.push(Diagnostic::error(single.locator(), e.clone()));
-    }
     single.path = shown.clone();
+    let diagnostics = single_diagnostic(&single).into_iter().collect();
     Bundle { path: shown, kind: BundleKind::File, artifacts: vec![single], diagnostics }
 }
 
@@ -93,12 +95,24 @@ fn discover_dir(root: &Path, shown: String) -> Bundle {
         })
         .collect();
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
-    for a in &artifacts {
-        if let Some(e) = &a.error {
-            diagnostics.push(Diagnostic::error(a.locator(), e.clone()));
-        }
-    }
+    diagnostics.extend(artifacts.iter().filter_map(single_diagnostic));
     Bundle { path: shown, kind: BundleKind::Directory, artifacts, diagnostics }
+}
+
+/// The diagnostic an artifact earns by itself: unreadable content is an error; empty or
+/// unrecognised content a warning (listed for custody, nothing to analyse).
+fn single_diagnostic(a: &Artifact) -> Option<Diagnostic> {
+    if let Some(e) = &a.error {
+        return Some(Diagnostic::error(a.locator(), e.clone()));
+    }
+    match a.kind {
+        ArtifactKind::Empty => Some(Diagnostic::warning(a.locator(), "empty file: nothing to analyse")),
+        ArtifactKind::Unknown => Some(Diagnostic::warning(
+            a.locator(),
+            "content not recognised (binary or unfamiliar format); listed for custody only",
+        )),
+        _ => None,
+    }
 }
 
 fn rel(root: &Path, p: &Path) -> String {
@@ -172,6 +186,20 @@ impl Examined {
             error: self.error,
             note: self.note,
         }
+    }
+}
+
+/// Reader that keeps a copy of what passes through it.
+struct Tee<'a, R> {
+    inner: R,
+    copy: &'a mut Vec<u8>,
+}
+
+impl<R: Read> Read for Tee<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.copy.extend_from_slice(&buf[..n]);
+        Ok(n)
     }
 }
 
@@ -272,6 +300,7 @@ fn discover_archive(path: &Path, compression: Compression) -> (Vec<Artifact>, Ve
         let len = f.metadata()?.len();
         let stream = decoder(f, compression, Some(len), DecodeLimits::default())?;
         let mut archive = tar::Archive::new(stream);
+        let mut kept = 0u64;
         for entry in archive.entries()? {
             let entry = entry?;
             let name_bytes = entry.path_bytes().into_owned();
@@ -307,12 +336,23 @@ fn discover_archive(path: &Path, compression: Compression) -> (Vec<Artifact>, Ve
             }
             let data_offset = entry.raw_file_position();
             let size = entry.size();
-            let ex = examine(entry, Some(size), false);
-            let source = ArtifactSource::Member {
-                archive: path.to_path_buf(),
-                archive_compression: compression,
-                data_offset,
-                size,
+            // Reopening a member of a compressed archive means decompressing up to it again;
+            // small members are kept in memory instead (bounded per bundle).
+            let keep = compression.is_some() && size <= MAX_KEPT_MEMBER && kept + size <= MAX_KEPT_TOTAL;
+            let (ex, source) = if keep {
+                let mut copy = Vec::with_capacity(size as usize);
+                let ex = examine(Tee { inner: entry, copy: &mut copy }, Some(size), false);
+                kept += size;
+                (ex, ArtifactSource::Memory(Arc::from(copy)))
+            } else {
+                let ex = examine(entry, Some(size), false);
+                let source = ArtifactSource::Member {
+                    archive: path.to_path_buf(),
+                    archive_compression: compression,
+                    data_offset,
+                    size,
+                };
+                (ex, source)
             };
             artifacts.push(ex.into_artifact(name, source));
         }
@@ -325,10 +365,6 @@ fn discover_archive(path: &Path, compression: Compression) -> (Vec<Artifact>, Ve
         ));
     }
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
-    for a in &artifacts {
-        if let Some(e) = &a.error {
-            diagnostics.push(Diagnostic::error(a.locator(), e.clone()));
-        }
-    }
+    diagnostics.extend(artifacts.iter().filter_map(single_diagnostic));
     (artifacts, diagnostics)
 }

@@ -105,18 +105,47 @@ pub fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
     let Some(first) = lines.first() else { return ArtifactKind::Unknown };
     let header: Vec<&str> = first.split_whitespace().collect();
     let has_col = |c: &str| header.iter().any(|h| h.eq_ignore_ascii_case(c));
-    if first.contains("CONTAINER ID") || first.contains("CONTAINER") && has_col("IMAGE") {
-        if first.contains("CPU %") || first.contains("MEM USAGE") {
-            return ArtifactKind::Stats;
-        }
-        if has_col("IMAGE") && (has_col("STATUS") || has_col("PORTS") || has_col("NAMES")) {
-            return ArtifactKind::Ps;
-        }
-    }
-    if first.contains("CPU %") && first.contains("MEM USAGE") {
+    if first.contains("CPU %") && (first.contains("MEM USAGE") || first.contains("MEM %")) {
         return ArtifactKind::Stats;
     }
-    if has_col("PID") && ["CMD", "COMMAND", "ARGS", "COMM", "UCOMM", "UCMD"].iter().any(|c| has_col(c)) {
+    // `docker ps` tables, also with `--format "table {{.Names}}\t{{.Ports}}..."` columns.
+    const PS_WORDS: &[&str] = &[
+        "CONTAINER",
+        "ID",
+        "IMAGE",
+        "COMMAND",
+        "CREATED",
+        "STATUS",
+        "PORTS",
+        "NAMES",
+        "SIZE",
+        "LABELS",
+        "MOUNTS",
+        "NETWORKS",
+        "RUNNING",
+        "FOR",
+        "STATE",
+        "LOCAL",
+        "VOLUMES",
+        "PLATFORM",
+    ];
+    if header.len() >= 2
+        && header.iter().all(|h| PS_WORDS.contains(h))
+        && (has_col("NAMES") || first.contains("CONTAINER ID"))
+        && (has_col("IMAGE") || has_col("STATUS") || has_col("PORTS") || has_col("NAMES"))
+    {
+        return ArtifactKind::Ps;
+    }
+    // ps headers are upper case; renamed columns (`-o pid=PROCESSID,args=CMDLINE`) usually
+    // keep a recognisable stem.
+    let upper = header.iter().all(|h| h.bytes().all(|c| c.is_ascii_uppercase() || b"%_-+".contains(&c)));
+    let pid_col =
+        header.iter().any(|h| *h == "PID" || (upper && (h.contains("PID") || h.contains("PROCESS"))));
+    let cmd_col = header.iter().any(|h| {
+        ["CMD", "COMMAND", "ARGS", "COMM", "UCOMM", "UCMD"].contains(h)
+            || (upper && ["CMD", "COMM", "ARGS"].iter().any(|stem| h.contains(stem)))
+    });
+    if pid_col && cmd_col && header.len() >= 2 {
         return ArtifactKind::Top;
     }
     if !complete.is_empty() && complete.iter().all(|l| is_diff_line(l)) {
@@ -197,8 +226,11 @@ mod tests {
             ("UID PID PPID C STIME TTY TIME CMD\nroot 1 0 0 10:00 ? 00:00:00 sh\n", Top),
             ("USER PID %CPU %MEM VSZ RSS TTY STAT START TIME COMMAND\n", Top),
             ("  PID  PPID USER                          STARTED COMMAND\n", Top),
+            ("PROCESSID PARENT CMDLINE\n    1      0 /sbin/init\n", Top),
             ("CONTAINER ID   NAME   CPU %   MEM USAGE / LIMIT   MEM %   NET I/O   BLOCK I/O   PIDS\n", Stats),
             ("CONTAINER ID   IMAGE   COMMAND   CREATED   STATUS   PORTS   NAMES\n", Ps),
+            ("NAMES     PORTS                  STATUS\ndvwa      0.0.0.0:81->80/tcp     Up 2 hours\n", Ps),
+            ("CONTAINER           CPU %               MEM USAGE / LIMIT     MEM %\n", Stats),
             ("C /etc\nA /etc/x\nD /tmp/y\n", Diff),
             ("2026-11-27T14:00:00.1Z hello\n2026-11-27T14:00:01Z world\n", DockerLogsTimestamped),
             ("{\"log\":\"hi\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-27T14:00:00Z\"}\n", JsonFileLog),

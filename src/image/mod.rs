@@ -1,14 +1,31 @@
-//! Image archives and filesystem tars (PLACEHOLDER: to be completed by the layers work).
+//! Image archives, layer tars and filesystem tars: every layout read in place, per-layer
+//! change sets with whiteouts applied as overlayfs does, the merged view, integrity checks,
+//! the container's own changes (export vs image, committed layers, saved diff cross-check),
+//! suspicious-file rules and the file timeline.
 
+mod archive;
 pub mod command;
+mod container;
+mod content;
+mod integrity;
+mod jar;
+mod layer;
+mod layout;
+mod load;
+mod rules;
+mod timeline;
+mod tree;
 
 use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::evidence::Artifact;
-use crate::ingest::diff::DiffEntry;
-use crate::model::Outcome;
+use crate::evidence::{Artifact, ArtifactKind, Compression};
+use crate::ingest::diff::{DiffEntry, DiffKind};
+use crate::model::{display_bytes, Locator, Outcome, Timestamp};
+
+pub use layer::FileType;
+pub use tree::{Change, FileTree};
 
 /// What the rest of the bundle tells the image analysis.
 #[derive(Clone, Debug, Default)]
@@ -24,11 +41,288 @@ pub struct ImageContext {
 /// The image part of a bundle report.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ImageSection {
+    /// Every image found (archives, standalone layer tars, `--base-image`).
+    pub images: Vec<ImageRecord>,
+    /// Every change of every layer of every image, then the container's (export) changes.
+    pub file_changes: Vec<FileChange>,
+    /// The container's own changes, when an export or a committed image allows it.
+    pub container_changes: Option<ContainerChanges>,
     #[serde(skip)]
     pub outcome: Outcome,
 }
 
+/// One image.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ImageRecord {
+    /// Position in `images`.
+    pub index: usize,
+    /// The artifact holding it.
+    pub archive: String,
+    /// `image` (in the bundle), `base-image` (given with `--base-image`) or `layer` (a
+    /// standalone layer tar).
+    pub role: &'static str,
+    /// `docker-save`, `docker-save-oci` (Docker 25+), `oci-archive`, `layer-tar`.
+    pub layout: &'static str,
+    /// Where the archive lists it.
+    pub listed_in: String,
+    /// The config member.
+    pub config: String,
+    /// Image id: `sha256:` of the config as read.
+    pub id: Option<String>,
+    pub repo_tags: Vec<String>,
+    /// Config digest the archive claims (descriptor or content-addressed name).
+    pub config_digest: Option<String>,
+    pub manifest_digest: Option<String>,
+    /// Config bytes vs the claimed config digest (the image id).
+    pub config_check: Check,
+    /// Manifest bytes vs the index descriptor (OCI layouts).
+    pub manifest_check: Check,
+    /// `sha256:` of the manifest as read, when it was checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest_computed: Option<String>,
+    pub created: Option<Timestamp>,
+    pub architecture: Option<String>,
+    pub os: Option<String>,
+    pub platform: Option<String>,
+    pub history: Vec<HistoryRecord>,
+    pub layers: Vec<LayerRecord>,
+    /// Layers recognised as added by `docker commit` (the container's read-write layer).
+    pub committed_layers: Vec<usize>,
+    /// Why those layers are taken for commit layers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub commit_reason: Option<String>,
+    /// `verified` (every digest checked matched), `mismatch`, `incomplete` (something could
+    /// not be read) or `unverified` (nothing to check against).
+    pub integrity: &'static str,
+    /// Paths in the final merged view.
+    pub final_paths: usize,
+}
+
+/// One history step, aligned with the layers (empty-layer steps have no layer).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct HistoryRecord {
+    pub index: usize,
+    pub created: Option<Timestamp>,
+    pub created_by: Option<String>,
+    pub comment: Option<String>,
+    pub author: Option<String>,
+    pub empty_layer: bool,
+    /// The layer this step made.
+    pub layer: Option<usize>,
+}
+
+/// How a digest check came out.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Check {
+    Verified,
+    Mismatch,
+    /// Could not be computed (blob unreadable or truncated).
+    Incomplete,
+    /// Nothing to compare with.
+    #[default]
+    Unverified,
+}
+
+/// One layer of an image.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct LayerRecord {
+    pub index: usize,
+    /// Member name as listed in the manifest.
+    pub member: String,
+    /// Member actually read (after following links inside the archive).
+    pub blob: String,
+    pub media_type: Option<String>,
+    pub compression: Compression,
+    /// Blob size as stored.
+    pub size: u64,
+    /// Size of the decoded tar stream.
+    pub tar_size: u64,
+    /// Computed `sha256:` of the blob.
+    pub digest: Option<String>,
+    /// Digest the manifest or the member name claims for the blob.
+    pub expected_digest: Option<String>,
+    /// Computed `sha256:` of the decoded tar (the diff_id).
+    pub diff_id: Option<String>,
+    /// The config's `rootfs.diff_ids` entry.
+    pub expected_diff_id: Option<String>,
+    pub digest_check: Check,
+    pub diff_id_check: Check,
+    /// History step that made the layer.
+    pub history: Option<usize>,
+    pub created: Option<Timestamp>,
+    pub created_by: Option<String>,
+    pub comment: Option<String>,
+    pub entries: usize,
+    pub added: usize,
+    pub modified: usize,
+    pub deleted: usize,
+    /// Directories made opaque (`.wh..wh..opq`).
+    pub opaque_dirs: Vec<String>,
+    /// Whether the layer was read to its end.
+    pub complete: bool,
+    /// Data after the tar end-of-archive marker (eStargz TOC, or hidden data).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after_end: Option<String>,
+}
+
+/// One change of one layer (or of the container).
+#[derive(Clone, Debug, Serialize)]
+pub struct FileChange {
+    /// Index in `images`; None for the container's export changes.
+    pub image: Option<usize>,
+    /// Layer index; None for export changes.
+    pub layer: Option<usize>,
+    /// `layer N` or `export`.
+    pub source: String,
+    /// Absolute path (invalid UTF-8 escaped).
+    pub path: String,
+    pub change: Change,
+    #[serde(rename = "type")]
+    pub ftype: FileType,
+    /// Permission bits in octal, e.g. `4755`.
+    pub mode: String,
+    pub uid: u64,
+    pub gid: u64,
+    pub size: u64,
+    pub mtime: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link_target: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hardlink_to: Option<String>,
+    pub sha256: Option<String>,
+    /// For modifications: what changed (`content`, `mode`, `owner`, `type`, `target`,
+    /// `mtime`, `replaced`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub what: Vec<&'static str>,
+    /// A parent directory with no member of its own.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub implicit: bool,
+    /// The member name had `..` components.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub traversal: bool,
+    pub locator: Locator,
+}
+
+/// One `docker diff` line.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DiffLine {
+    pub change: DiffKind,
+    pub path: String,
+}
+
+/// The image the container's changes are measured against.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct BaseUsed {
+    /// Index in `images`.
+    pub image: Option<usize>,
+    /// How many of that image's layers make the base.
+    pub layers: usize,
+    /// In words, for the analyst.
+    pub description: String,
+}
+
+/// A disagreement between the saved `docker diff` and the rebuilt one.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Disagreement {
+    pub path: String,
+    pub saved: Option<DiffKind>,
+    pub rebuilt: Option<DiffKind>,
+    pub locator: Option<Locator>,
+}
+
+/// The container's own changes.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ContainerChanges {
+    /// `export` (docker export vs base image) or `committed-layers`.
+    pub source: &'static str,
+    /// The export artifact, when used.
+    pub export: Option<String>,
+    pub base: BaseUsed,
+    /// The rebuilt `docker diff`, sorted by path.
+    pub changes: Vec<DiffLine>,
+    /// Runtime paths left out (`/.dockerenv`, `/etc/hosts`..., mount points).
+    pub ignored: Vec<String>,
+    /// Saved `docker diff` entries compared.
+    pub saved_entries: usize,
+    /// Every difference between the saved and the rebuilt diff.
+    pub disagreements: Vec<Disagreement>,
+}
+
+/// `/` + the path, shown lossily.
+pub(crate) fn show_path(p: &[u8]) -> String {
+    format!("/{}", display_bytes(p))
+}
+
+/// Options for the focused commands.
+#[derive(Clone, Debug, Default)]
+pub struct AnalyzeOptions {
+    /// Keep the merged tree of each image after this layer (None: after the last).
+    pub keep_trees: bool,
+    pub tree_at: Option<usize>,
+}
+
 /// Analyse every image archive, layer tar and filesystem tar of a bundle.
-pub fn analyze_bundle(_artifacts: &[&Artifact], _ctx: &ImageContext) -> ImageSection {
-    ImageSection::default()
+pub fn analyze_bundle(artifacts: &[&Artifact], ctx: &ImageContext) -> ImageSection {
+    analyze(artifacts, ctx, &AnalyzeOptions::default()).0
+}
+
+/// [`analyze_bundle`], also returning the merged trees asked for in `opts`.
+pub fn analyze(
+    artifacts: &[&Artifact],
+    ctx: &ImageContext,
+    opts: &AnalyzeOptions,
+) -> (ImageSection, Vec<(usize, FileTree)>) {
+    let inspector = content::Inspector::new();
+    let mut section = ImageSection::default();
+    let mut loaded = vec![];
+    for a in artifacts {
+        match a.kind {
+            ArtifactKind::DockerSave | ArtifactKind::OciArchive => {
+                loaded.extend(load::load_archive(a, "image", &inspector, &mut section.outcome));
+            }
+            ArtifactKind::LayerTar => loaded.push(load::load_layer_tar(a, &inspector, &mut section.outcome)),
+            _ => {}
+        }
+    }
+    if let Some(p) = &ctx.base_image {
+        let bundle = crate::evidence::discover(p);
+        section.outcome.diagnostics.extend(bundle.diagnostics.clone());
+        let mut found = false;
+        for a in bundle.artifacts.iter().filter(|a| a.kind.is_image_archive()) {
+            found = true;
+            loaded.extend(load::load_archive(a, "base-image", &inspector, &mut section.outcome));
+        }
+        if !found {
+            section.outcome.diagnostics.push(crate::model::Diagnostic::error(
+                Locator::artifact(p.display().to_string()),
+                "--base-image is not an image archive (docker save or OCI)",
+            ));
+        }
+    }
+    for (i, l) in loaded.iter_mut().enumerate() {
+        l.record.index = i;
+    }
+    container::mark_commits(&mut loaded);
+    let exports: Vec<&Artifact> =
+        artifacts.iter().copied().filter(|a| a.kind == ArtifactKind::FilesystemTar).collect();
+    let container = container::rebuild(&loaded, &exports, ctx, &inspector, &mut section.outcome);
+    let mut trees = vec![];
+    for l in &loaded {
+        integrity::check(&l.record, &mut section.outcome);
+        rules::evaluate_image(l, &mut section.outcome);
+        timeline::image_events(l, &mut section.outcome);
+        section.file_changes.extend(load::file_changes(l));
+        if opts.keep_trees {
+            trees.push((l.record.index, l.tree_at(opts.tree_at)));
+        }
+    }
+    if let Some(c) = container {
+        rules::evaluate_container(&c, &mut section.outcome);
+        timeline::container_events(&c, &mut section.outcome);
+        section.file_changes.extend(c.file_changes());
+        section.container_changes = Some(c.report);
+    }
+    section.images = loaded.into_iter().map(|l| l.record).collect();
+    (section, trees)
 }

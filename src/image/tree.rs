@@ -1,0 +1,489 @@
+//! The merged filesystem view and whiteout application: a layer's whiteouts and opaque
+//! markers are applied against the view of the layers below it (as overlayfs and the OCI
+//! image spec do), then its own entries are added; the result is that layer's change set.
+//! Paths are lexical: a whiteout under a symlinked directory never reaches the link's target.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::layer::{EntryKind, FileType, LayerEntry, Meta};
+
+/// A node of the merged view: its metadata and the layer that last wrote it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Node {
+    pub meta: Meta,
+    /// Index of the layer (or source) that wrote this node.
+    pub layer: usize,
+    /// Member index inside that layer; None for implicit parent directories.
+    pub seq: Option<u32>,
+}
+
+/// The merged filesystem: normalized path bytes -> node (sorted, so output is deterministic).
+pub type FileTree = BTreeMap<Vec<u8>, Node>;
+
+/// What happened to a path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    Added,
+    Modified,
+    Deleted,
+}
+
+impl Change {
+    /// The `docker diff` letter.
+    pub fn letter(&self) -> char {
+        match self {
+            Change::Added => 'A',
+            Change::Modified => 'C',
+            Change::Deleted => 'D',
+        }
+    }
+}
+
+/// One change a layer made.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangeRec {
+    pub path: Vec<u8>,
+    pub change: Change,
+    /// The new node (added/modified) or the node that was removed (deleted).
+    pub meta: Meta,
+    /// The node below, for modifications.
+    pub before: Option<Meta>,
+    /// What differs for modifications: `type`, `content`, `target`, `mode`, `owner`, `mtime`,
+    /// or `replaced` (deleted and re-created with the same attributes).
+    pub what: Vec<&'static str>,
+    /// Member index in the layer; None for implicit parents and opaque-dir deletions.
+    pub seq: Option<u32>,
+    /// An implicit parent directory (no member of its own).
+    pub implicit: bool,
+    pub traversal: bool,
+}
+
+/// The outcome of applying one layer.
+#[derive(Debug, Default)]
+pub struct Applied {
+    /// Sorted by path.
+    pub changes: Vec<ChangeRec>,
+    /// Entries of the layer that re-state a path unchanged (docker lists them as `C`).
+    pub unchanged: Vec<Vec<u8>>,
+    /// Opaque directories of the layer.
+    pub opaque: Vec<Vec<u8>>,
+    /// Odd but legal things worth a warning.
+    pub notes: Vec<String>,
+}
+
+fn subtree_bounds(path: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let mut lo = path.to_vec();
+    lo.push(b'/');
+    let mut hi = path.to_vec();
+    hi.push(b'/' + 1);
+    (lo, hi)
+}
+
+/// Remove everything below `path` (not `path` itself); returns what was removed.
+fn remove_below(tree: &mut FileTree, path: &[u8]) -> Vec<(Vec<u8>, Node)> {
+    let (lo, hi) = subtree_bounds(path);
+    let keys: Vec<Vec<u8>> = tree.range(lo..hi).map(|(k, _)| k.clone()).collect();
+    keys.into_iter().filter_map(|k| tree.remove(&k).map(|n| (k, n))).collect()
+}
+
+fn parent_of(path: &[u8]) -> Option<&[u8]> {
+    path.iter().rposition(|c| *c == b'/').map(|i| &path[..i])
+}
+
+fn ancestors(path: &[u8]) -> impl Iterator<Item = &[u8]> {
+    path.iter().enumerate().filter(|(_, c)| **c == b'/').map(move |(i, _)| &path[..i])
+}
+
+/// What differs between two nodes at the same path.
+pub fn what_changed(a: &Meta, b: &Meta) -> Vec<&'static str> {
+    let mut out = vec![];
+    if a.ftype != b.ftype {
+        out.push("type");
+    } else if a.ftype == FileType::Symlink && a.link != b.link {
+        out.push("target");
+    } else if a.ftype == FileType::File && (a.sha256 != b.sha256 || a.size != b.size) {
+        out.push("content");
+    }
+    if a.mode != b.mode {
+        out.push("mode");
+    }
+    if a.uid != b.uid || a.gid != b.gid {
+        out.push("owner");
+    }
+    if a.ftype != FileType::Dir && b.ftype != FileType::Dir && a.mtime != b.mtime && !out.contains(&"type") {
+        out.push("mtime");
+    }
+    out
+}
+
+fn implicit_dir() -> Meta {
+    Meta {
+        ftype: FileType::Dir,
+        mode: 0o755,
+        uid: 0,
+        gid: 0,
+        size: 0,
+        mtime: None,
+        link: None,
+        hardlink: None,
+        sha256: None,
+        magic: Default::default(),
+        facts: None,
+    }
+}
+
+/// Apply `entries` (one layer, index `layer`) onto `tree`; returns the layer's change set.
+pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Applied {
+    let mut out = Applied::default();
+    // Last entry for a path wins.
+    let mut nodes: BTreeMap<&[u8], &LayerEntry> = BTreeMap::new();
+    let mut whiteouts: BTreeMap<&[u8], &LayerEntry> = BTreeMap::new();
+    let mut opaque: BTreeSet<&[u8]> = BTreeSet::new();
+    for e in entries {
+        match &e.kind {
+            EntryKind::Node(_) => {
+                nodes.insert(&e.path, e);
+            }
+            EntryKind::Whiteout(target) => {
+                whiteouts.insert(target, e);
+            }
+            EntryKind::Opaque => {
+                opaque.insert(&e.path);
+            }
+            EntryKind::AufsMeta => {}
+        }
+    }
+    // 1. Whiteouts and opaque markers act on the layers below only.
+    let mut removed: BTreeMap<Vec<u8>, Node> = BTreeMap::new();
+    let mut deleted: Vec<(Vec<u8>, Node, Option<u32>)> = vec![];
+    for dir in &opaque {
+        out.opaque.push(dir.to_vec());
+        if tree.get(*dir).is_some_and(|n| n.meta.ftype != FileType::Dir) {
+            out.notes.push(format!(
+                "opaque marker in `{}`, which is not a directory below (left untouched)",
+                crate::model::display_bytes(dir)
+            ));
+            continue;
+        }
+        let gone = remove_below(tree, dir);
+        let prefix_len = if dir.is_empty() { 0 } else { dir.len() + 1 };
+        for (k, n) in gone {
+            // Report only the top-most hidden paths (direct children of the opaque dir).
+            if !k[prefix_len..].contains(&b'/') {
+                deleted.push((k.clone(), n.clone(), None));
+            }
+            removed.insert(k, n);
+        }
+    }
+    for (target, e) in &whiteouts {
+        match tree.remove(*target) {
+            Some(n) => {
+                for (k, c) in remove_below(tree, target) {
+                    removed.insert(k, c);
+                }
+                deleted.push((target.to_vec(), n.clone(), Some(e.seq)));
+                removed.insert(target.to_vec(), n);
+            }
+            None => {
+                if let Some(link) =
+                    ancestors(target).find(|a| tree.get(*a).is_some_and(|n| n.meta.ftype != FileType::Dir))
+                {
+                    out.notes.push(format!(
+                        "whiteout `{}` goes through `{}`, which is not a directory below (a symlink?): ignored, the link's target is not touched",
+                        crate::model::display_bytes(target),
+                        crate::model::display_bytes(link)
+                    ));
+                }
+            }
+        }
+    }
+    // 2. The layer's own entries, parents first (BTreeMap order).
+    for (path, e) in &nodes {
+        let EntryKind::Node(meta) = &e.kind else { continue };
+        for a in ancestors(path) {
+            if nodes.contains_key(a) {
+                continue;
+            }
+            match tree.get(a) {
+                Some(n) if n.meta.ftype == FileType::Dir => {}
+                Some(n) => {
+                    let before = n.meta.clone();
+                    remove_below(tree, a);
+                    tree.insert(a.to_vec(), Node { meta: implicit_dir(), layer, seq: None });
+                    out.changes.push(ChangeRec {
+                        path: a.to_vec(),
+                        change: Change::Modified,
+                        meta: implicit_dir(),
+                        what: what_changed(&before, &implicit_dir()),
+                        before: Some(before),
+                        seq: None,
+                        implicit: true,
+                        traversal: false,
+                    });
+                }
+                None => {
+                    tree.insert(a.to_vec(), Node { meta: implicit_dir(), layer, seq: None });
+                    out.changes.push(ChangeRec {
+                        path: a.to_vec(),
+                        change: Change::Added,
+                        meta: implicit_dir(),
+                        before: None,
+                        what: vec![],
+                        seq: None,
+                        implicit: true,
+                        traversal: false,
+                    });
+                }
+            }
+        }
+        let mut meta = meta.clone();
+        if let (Some(target), None) = (&meta.hardlink, meta.sha256) {
+            if let Some(t) = tree.get(target) {
+                meta.size = t.meta.size;
+                meta.sha256 = t.meta.sha256;
+                meta.magic = t.meta.magic;
+                meta.facts = t.meta.facts.clone();
+            } else {
+                out.notes.push(format!(
+                    "hard link `{}` -> `{}`: target not found in this layer or below",
+                    crate::model::display_bytes(path),
+                    crate::model::display_bytes(target)
+                ));
+            }
+        }
+        let was_removed = removed.contains_key(*path);
+        let below = tree.get(*path).or_else(|| removed.get(*path)).map(|n| n.meta.clone());
+        if meta.ftype != FileType::Dir && below.as_ref().is_some_and(|b| b.ftype == FileType::Dir) {
+            for (k, c) in remove_below(tree, path) {
+                removed.insert(k, c);
+            }
+        }
+        tree.insert(path.to_vec(), Node { meta: meta.clone(), layer, seq: Some(e.seq) });
+        let rec = |change, before: Option<Meta>, what| ChangeRec {
+            path: path.to_vec(),
+            change,
+            meta: meta.clone(),
+            before,
+            what,
+            seq: Some(e.seq),
+            implicit: false,
+            traversal: e.traversal,
+        };
+        match below {
+            None => out.changes.push(rec(Change::Added, None, vec![])),
+            Some(b) => {
+                let mut what = what_changed(&b, &meta);
+                if what.is_empty() && was_removed {
+                    what.push("replaced");
+                }
+                if what.is_empty() {
+                    out.unchanged.push(path.to_vec());
+                } else {
+                    out.changes.push(rec(Change::Modified, Some(b), what));
+                }
+            }
+        }
+    }
+    // 3. Deletions that the layer did not re-create.
+    for (path, n, seq) in deleted {
+        if nodes.contains_key(path.as_slice()) {
+            continue;
+        }
+        out.changes.push(ChangeRec {
+            path,
+            change: Change::Deleted,
+            meta: n.meta,
+            before: None,
+            what: vec![],
+            seq,
+            implicit: false,
+            traversal: false,
+        });
+    }
+    out.changes.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// The changes between two merged views (`base` the image, `top` the container's), as
+/// `docker diff` sees them: a deleted directory is one deletion (its children are not
+/// listed). `ignore` drops paths and everything below them. Sorted by path.
+pub fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8]) -> bool) -> Vec<ChangeRec> {
+    let mut out = vec![];
+    let rec = |path: &[u8], change, meta: &Meta, before: Option<&Meta>, what, seq| ChangeRec {
+        path: path.to_vec(),
+        change,
+        meta: meta.clone(),
+        before: before.cloned(),
+        what,
+        seq,
+        implicit: false,
+        traversal: false,
+    };
+    for (path, n) in top {
+        if ignore(path) {
+            continue;
+        }
+        match base.get(path) {
+            None => out.push(rec(path, Change::Added, &n.meta, None, vec![], n.seq)),
+            Some(b) => {
+                let what = what_changed(&b.meta, &n.meta);
+                if !what.is_empty() {
+                    out.push(rec(path, Change::Modified, &n.meta, Some(&b.meta), what, n.seq));
+                }
+            }
+        }
+    }
+    for (path, n) in base {
+        if ignore(path) || top.contains_key(path) {
+            continue;
+        }
+        if parent_of(path).is_some_and(|p| !top.contains_key(p) && base.contains_key(p)) {
+            continue;
+        }
+        out.push(rec(path, Change::Deleted, &n.meta, None, vec![], None));
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// `docker diff` lines from changes: each change, plus every parent directory that exists
+/// on both sides as `C`, as docker prints them. Sorted by path.
+pub fn docker_lines(
+    changes: impl IntoIterator<Item = (Change, Vec<u8>)>,
+    exists_in_both: impl Fn(&[u8]) -> bool,
+) -> Vec<(Change, Vec<u8>)> {
+    let mut out: BTreeMap<Vec<u8>, Change> = changes.into_iter().map(|(c, p)| (p, c)).collect();
+    add_parent_dirs(&mut out, exists_in_both);
+    out.into_iter().map(|(p, c)| (c, p)).collect()
+}
+
+/// Docker lists each changed path's existing parent directories as `C`.
+pub fn add_parent_dirs(out: &mut BTreeMap<Vec<u8>, Change>, exists_in_both: impl Fn(&[u8]) -> bool) {
+    let paths: Vec<Vec<u8>> = out.keys().cloned().collect();
+    for p in paths {
+        for a in ancestors(&p) {
+            if !a.is_empty() && !out.contains_key(a) && exists_in_both(a) {
+                out.insert(a.to_vec(), Change::Modified);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, content: u8, seq: u32) -> LayerEntry {
+        let mut m = implicit_dir();
+        m.ftype = FileType::File;
+        m.mode = 0o644;
+        m.size = 1;
+        m.sha256 = Some([content; 32]);
+        LayerEntry {
+            path: path.as_bytes().to_vec(),
+            seq,
+            traversal: false,
+            raw_name: None,
+            kind: EntryKind::Node(m),
+        }
+    }
+
+    fn dir(path: &str, seq: u32) -> LayerEntry {
+        LayerEntry {
+            path: path.as_bytes().to_vec(),
+            seq,
+            traversal: false,
+            raw_name: None,
+            kind: EntryKind::Node(implicit_dir()),
+        }
+    }
+
+    fn wh(path: &str, target: &str, seq: u32) -> LayerEntry {
+        LayerEntry {
+            path: path.as_bytes().to_vec(),
+            seq,
+            traversal: false,
+            raw_name: None,
+            kind: EntryKind::Whiteout(target.as_bytes().to_vec()),
+        }
+    }
+
+    fn paths(t: &FileTree) -> Vec<String> {
+        t.keys().map(|k| String::from_utf8_lossy(k).into_owned()).collect()
+    }
+
+    #[test]
+    fn opaque_keeps_own_entries_and_recreate_does_not_resurrect() {
+        let mut t = FileTree::new();
+        apply(&mut t, &[dir("a", 0), file("a/foo", 1, 1), file("a/bar", 1, 2)], 0);
+        let opq = LayerEntry {
+            path: b"a".to_vec(),
+            seq: 1,
+            traversal: false,
+            raw_name: None,
+            kind: EntryKind::Opaque,
+        };
+        // Entry order inside a layer does not matter: the layer's own a/new stays.
+        let ap = apply(&mut t, &[file("a/new", 2, 0), opq], 1);
+        assert_eq!(paths(&t), ["a", "a/new"]);
+        let d: Vec<_> =
+            ap.changes.iter().map(|c| (c.change, String::from_utf8_lossy(&c.path).into_owned())).collect();
+        assert_eq!(
+            d,
+            [
+                (Change::Deleted, "a/bar".into()),
+                (Change::Deleted, "a/foo".into()),
+                (Change::Added, "a/new".into())
+            ]
+        );
+        apply(&mut t, &[wh(".wh.a", "a", 0)], 2);
+        apply(&mut t, &[file("a/baz", 3, 0)], 3);
+        assert_eq!(paths(&t), ["a", "a/baz"]);
+    }
+
+    #[test]
+    fn whiteout_through_symlink_leaves_target() {
+        let mut t = FileTree::new();
+        let mut link = implicit_dir();
+        link.ftype = FileType::Symlink;
+        link.link = Some(b"target".to_vec());
+        apply(
+            &mut t,
+            &[
+                dir("target", 0),
+                file("target/foo", 1, 1),
+                LayerEntry {
+                    path: b"link".to_vec(),
+                    seq: 2,
+                    traversal: false,
+                    raw_name: None,
+                    kind: EntryKind::Node(link),
+                },
+            ],
+            0,
+        );
+        let ap = apply(&mut t, &[wh("link/.wh.foo", "link/foo", 0)], 1);
+        assert!(t.contains_key(b"target/foo".as_slice()));
+        assert!(ap.changes.is_empty());
+        assert_eq!(ap.notes.len(), 1);
+    }
+
+    #[test]
+    fn docker_diff_parents_and_collapsed_deletes() {
+        let mut base = FileTree::new();
+        apply(&mut base, &[dir("etc", 0), file("etc/passwd", 1, 1), dir("old", 2), file("old/x", 1, 3)], 0);
+        let mut top = FileTree::new();
+        apply(&mut top, &[dir("etc", 0), file("etc/passwd", 2, 1), dir("tmp", 2), file("tmp/m", 1, 3)], 0);
+        let recs = diff_trees(&base, &top, &|_| false);
+        let d: Vec<String> = docker_lines(recs.into_iter().map(|r| (r.change, r.path)), |p| {
+            base.contains_key(p) && top.contains_key(p)
+        })
+        .into_iter()
+        .map(|(c, p)| format!("{} /{}", c.letter(), String::from_utf8_lossy(&p)))
+        .collect();
+        assert_eq!(d, ["C /etc", "C /etc/passwd", "D /old", "A /tmp", "A /tmp/m"]);
+    }
+}

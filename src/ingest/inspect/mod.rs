@@ -1,0 +1,213 @@
+//! `docker inspect` output (a JSON array, one object, or one object per line; container and
+//! image objects, mixed) and the daemon's own container configs (`config.v2.json`, old
+//! `config.json`, with a sibling `hostconfig.json` when the bundle has one).
+
+mod fields;
+mod model;
+mod ports;
+mod secrets;
+
+use std::io::Read;
+
+use serde_json::Value;
+
+use crate::evidence::Artifact;
+use crate::model::{Diagnostic, Locator, TimelineEvent};
+
+pub use model::*;
+pub use ports::{parse_port, parse_port_list, PortMapping};
+pub use secrets::EnvVar;
+
+/// Largest inspect document read: `docker inspect $(docker ps -aq)` of a thousand containers
+/// is about 10 MiB, and the parsed tree takes a few times the text, so memory stays bounded.
+const MAX_INSPECT_BYTES: u64 = 64 << 20;
+
+/// Everything one inspect artifact holds.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct InspectDoc {
+    pub containers: Vec<ContainerInfo>,
+    pub images: Vec<ImageInfo>,
+}
+
+/// Parse an inspect artifact.
+pub fn parse(artifact: &Artifact) -> (InspectDoc, Vec<Diagnostic>) {
+    let loc = artifact.locator();
+    match read_bounded(artifact) {
+        Ok(bytes) => parse_bytes(&bytes, &loc),
+        Err(msg) => (InspectDoc::default(), vec![Diagnostic::error(loc, msg)]),
+    }
+}
+
+fn read_bounded(artifact: &Artifact) -> Result<Vec<u8>, String> {
+    let reader = artifact.open().map_err(|e| format!("cannot open: {e}"))?;
+    let mut bytes = vec![];
+    reader.take(MAX_INSPECT_BYTES + 1).read_to_end(&mut bytes).map_err(|e| format!("read error: {e}"))?;
+    if bytes.len() as u64 > MAX_INSPECT_BYTES {
+        return Err(format!("inspect document larger than {} MiB; not parsed", MAX_INSPECT_BYTES >> 20));
+    }
+    Ok(bytes)
+}
+
+/// Parse inspect JSON held in memory; `loc` names the artifact. Objects read before a
+/// syntax error are kept; the error becomes an Error diagnostic with line and column.
+pub fn parse_bytes(bytes: &[u8], loc: &Locator) -> (InspectDoc, Vec<Diagnostic>) {
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+    let mut doc = InspectDoc::default();
+    let mut diags = vec![];
+    let mut lines = object_lines(bytes).into_iter();
+    let mut index = 0usize;
+    let mut take = |o: &serde_json::Map<String, Value>, doc: &mut InspectDoc, diags: &mut Vec<Diagnostic>| {
+        let at = match lines.next() {
+            Some(l) => loc.clone().with_line(l),
+            None => loc.clone(),
+        };
+        if fields::is_container(o) {
+            doc.containers.push(fields::container(o, at));
+        } else if fields::is_image(o) {
+            doc.images.push(fields::image(o, at));
+        } else {
+            diags.push(Diagnostic::warning(
+                at,
+                format!("object #{index} is neither a container nor an image (no State/HostConfig/RootFS); skipped"),
+            ));
+        }
+        index += 1;
+    };
+    for value in serde_json::Deserializer::from_slice(bytes).into_iter::<Value>() {
+        match value {
+            Ok(Value::Object(o)) => take(&o, &mut doc, &mut diags),
+            Ok(Value::Array(items)) => {
+                for item in items {
+                    match item {
+                        Value::Object(o) => take(&o, &mut doc, &mut diags),
+                        _ => diags.push(Diagnostic::warning(
+                            loc.clone(),
+                            "array element is not an object; skipped",
+                        )),
+                    }
+                }
+            }
+            Ok(Value::Null) => {}
+            Ok(_) => {
+                diags.push(Diagnostic::warning(loc.clone(), "JSON value is not an object or array; skipped"))
+            }
+            Err(e) => {
+                diags.push(Diagnostic::error(
+                    loc.clone().with_line(e.line() as u64),
+                    format!("invalid inspect JSON at line {} column {}: {e}", e.line(), e.column()),
+                ));
+                break;
+            }
+        }
+    }
+    (doc, diags)
+}
+
+/// Lines (1-based) where the objects `parse_bytes` reads begin, in document order: each
+/// top-level object, and each object directly inside a top-level array.
+fn object_lines(bytes: &[u8]) -> Vec<u64> {
+    let mut out = vec![];
+    let mut line = 1u64;
+    // Open containers: true for an array.
+    let mut stack: Vec<bool> = vec![];
+    let (mut in_str, mut esc) = (false, false);
+    for &c in bytes {
+        if c == b'\n' {
+            line += 1;
+        }
+        if in_str {
+            match (esc, c) {
+                (true, _) => esc = false,
+                (false, b'\\') => esc = true,
+                (false, b'"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            b'"' => in_str = true,
+            b'{' => {
+                if stack.is_empty() || stack == [true] {
+                    out.push(line);
+                }
+                stack.push(false);
+            }
+            b'[' => stack.push(true),
+            b'}' | b']' => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Attach sibling `hostconfig.json` files to daemon config records that lack a host config:
+/// `<dir>/config.v2.json` gets `<dir>/hostconfig.json` of the same bundle.
+pub fn attach_host_configs(
+    containers: &mut [ContainerInfo],
+    artifacts: &[Artifact],
+    diags: &mut Vec<Diagnostic>,
+) {
+    for c in containers.iter_mut().filter(|c| c.host_config.is_none() && c.source != InspectSource::Inspect) {
+        let dir = c.locator.artifact.rsplit_once('/').map(|(d, _)| format!("{d}/")).unwrap_or_default();
+        let want = format!("{dir}hostconfig.json");
+        let Some(a) = artifacts.iter().find(|a| a.path == want) else { continue };
+        let loc = a.locator();
+        let bytes = match read_bounded(a) {
+            Ok(b) => b,
+            Err(msg) => {
+                diags.push(Diagnostic::warning(loc, msg));
+                continue;
+            }
+        };
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(h)) => {
+                c.host_config = Some(fields::host_config(&h, loc.with_line(1)));
+                fields::merge_binds(c);
+            }
+            Ok(_) => diags.push(Diagnostic::warning(loc, "hostconfig.json is not a JSON object; ignored")),
+            Err(e) => diags.push(Diagnostic::warning(
+                loc.with_line(e.line() as u64),
+                format!("invalid hostconfig.json at line {} column {}: {e}", e.line(), e.column()),
+            )),
+        }
+    }
+}
+
+/// Timeline events of containers: created, (last) started, finished with exit code / OOM.
+pub fn timeline(containers: &[ContainerInfo]) -> Vec<TimelineEvent> {
+    let mut out = vec![];
+    for c in containers {
+        let who = format!("container {} ({})", c.handle(), c.short_id());
+        let ev = |time, desc: &str, message: String| TimelineEvent {
+            time: Some(time),
+            timestamp_desc: desc.into(),
+            kind: "container".into(),
+            message,
+            source: c.locator.clone(),
+            order: vec![],
+        };
+        if let Some(t) = c.created {
+            let image = c.image.as_deref().or(c.image_id.as_deref()).unwrap_or("unknown image");
+            out.push(ev(t, "container created", format!("{who} created from {image}")));
+        }
+        if let Some(t) = c.state.started_at {
+            let cmd: Vec<&str> =
+                c.path.iter().map(String::as_str).chain(c.args.iter().map(String::as_str)).collect();
+            out.push(ev(t, "container started", format!("{who} started (last start): {}", cmd.join(" "))));
+        }
+        if let Some(t) = c.state.finished_at {
+            let code = c.state.exit_code.map(|x| format!(" with exit code {x}")).unwrap_or_default();
+            let oom = if c.state.oom_killed { ", killed by the OOM killer" } else { "" };
+            let err = c.state.error.as_deref().map(|e| format!(" (error: {e})")).unwrap_or_default();
+            // A running container keeps the FinishedAt of its previous run.
+            let run = if c.state.running { " (previous run)" } else { "" };
+            out.push(ev(t, "container finished", format!("{who} finished{run}{code}{oom}{err}")));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

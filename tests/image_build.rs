@@ -1,0 +1,223 @@
+//! Building layer tars and image archives in test code (tar::Builder + GzEncoder), for the
+//! image tests: edge cases real archives rarely show.
+#![allow(dead_code)]
+
+use std::io::Write;
+
+use sha2::{Digest, Sha256};
+
+/// Default mtime of built entries (2020-09-13T12:26:40Z).
+pub const MTIME: u64 = 1_600_000_000;
+
+/// Lower-case sha256 hex.
+pub fn sha(data: &[u8]) -> String {
+    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// gzip `data`.
+pub fn gz(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// A layer tar under construction.
+pub struct Layer {
+    b: tar::Builder<Vec<u8>>,
+}
+
+impl Default for Layer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Layer {
+    pub fn new() -> Self {
+        Layer { b: tar::Builder::new(Vec::new()) }
+    }
+
+    fn header(kind: tar::EntryType, mode: u32, size: u64, mtime: u64) -> tar::Header {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(kind);
+        h.set_mode(mode);
+        h.set_size(size);
+        h.set_mtime(mtime);
+        h.set_uid(0);
+        h.set_gid(0);
+        h
+    }
+
+    pub fn file(self, path: &str, data: &[u8]) -> Self {
+        self.file_with(path, data, 0o644, MTIME)
+    }
+
+    pub fn file_with(mut self, path: &str, data: &[u8], mode: u32, mtime: u64) -> Self {
+        let mut h = Self::header(tar::EntryType::Regular, mode, data.len() as u64, mtime);
+        self.b.append_data(&mut h, path, data).unwrap();
+        self
+    }
+
+    pub fn dir(mut self, path: &str) -> Self {
+        let mut h = Self::header(tar::EntryType::Directory, 0o755, 0, MTIME);
+        self.b.append_data(&mut h, path, &[][..]).unwrap();
+        self
+    }
+
+    pub fn symlink(mut self, path: &str, target: &str) -> Self {
+        let mut h = Self::header(tar::EntryType::Symlink, 0o777, 0, MTIME);
+        self.b.append_link(&mut h, path, target).unwrap();
+        self
+    }
+
+    pub fn hardlink(mut self, path: &str, target: &str) -> Self {
+        let mut h = Self::header(tar::EntryType::Link, 0o755, 0, MTIME);
+        self.b.append_link(&mut h, path, target).unwrap();
+        self
+    }
+
+    /// A PAX extended header (`x`) with these records, then a file.
+    pub fn pax_file(mut self, records: &[(&str, &str)], path: &str, data: &[u8]) -> Self {
+        let mut body = Vec::new();
+        for (k, v) in records {
+            let rest = format!(" {k}={v}\n");
+            let mut len = rest.len() + 1;
+            while format!("{len}{rest}").len() != len {
+                len += 1;
+            }
+            body.extend_from_slice(format!("{len}{rest}").as_bytes());
+        }
+        let mut h = Self::header(tar::EntryType::XHeader, 0o644, body.len() as u64, MTIME);
+        h.as_old_mut().name[..9].copy_from_slice(b"PaxHeader");
+        h.set_cksum();
+        self.b.append(&h, &body[..]).unwrap();
+        let mut h = Self::header(tar::EntryType::Regular, 0o644, data.len() as u64, MTIME);
+        self.b.append_data(&mut h, path, data).unwrap();
+        self
+    }
+
+    /// A member whose name bytes are written as given (e.g. with `..`), bypassing checks.
+    pub fn raw_name(mut self, name: &[u8], data: &[u8]) -> Self {
+        let mut h = Self::header(tar::EntryType::Regular, 0o644, data.len() as u64, MTIME);
+        h.as_old_mut().name[..name.len()].copy_from_slice(name);
+        h.set_cksum();
+        self.b.append(&h, data).unwrap();
+        self
+    }
+
+    pub fn build(self) -> Vec<u8> {
+        self.b.into_inner().unwrap()
+    }
+}
+
+/// One history step.
+#[derive(Clone)]
+pub struct Step {
+    pub created: &'static str,
+    pub created_by: String,
+    pub comment: &'static str,
+    pub empty: bool,
+}
+
+/// A step that made a layer.
+pub fn step(created: &'static str, created_by: &str) -> Step {
+    Step { created, created_by: created_by.into(), comment: "", empty: false }
+}
+
+/// An image under construction.
+#[derive(Clone, Default)]
+pub struct Image {
+    /// (blob as stored, decoded tar)
+    pub layers: Vec<(Vec<u8>, Vec<u8>)>,
+    pub history: Vec<Step>,
+    pub cmd: Vec<String>,
+    pub tag: String,
+    pub created: String,
+    /// Replace the config's diff_ids (tampering tests).
+    pub diff_ids: Option<Vec<String>>,
+}
+
+impl Image {
+    pub fn new(tag: &str) -> Self {
+        Image {
+            tag: tag.into(),
+            created: "2026-01-01T00:00:00Z".into(),
+            cmd: vec!["/bin/sh".into()],
+            ..Default::default()
+        }
+    }
+
+    /// Add a plain layer made by `s`.
+    pub fn layer(mut self, tar: Vec<u8>, s: Step) -> Self {
+        self.layers.push((tar.clone(), tar));
+        self.history.push(s);
+        self
+    }
+
+    /// Add a gzip layer made by `s`.
+    pub fn gz_layer(mut self, tar: Vec<u8>, s: Step) -> Self {
+        self.layers.push((gz(&tar), tar));
+        self.history.push(s);
+        self
+    }
+
+    pub fn config(&self) -> String {
+        let ids: Vec<String> = match &self.diff_ids {
+            Some(d) => d.clone(),
+            None => self.layers.iter().map(|(_, t)| format!("sha256:{}", sha(t))).collect(),
+        };
+        let history: Vec<serde_json::Value> = self
+            .history
+            .iter()
+            .map(|h| {
+                let mut v = serde_json::json!({"created": h.created, "created_by": h.created_by});
+                if !h.comment.is_empty() {
+                    v["comment"] = h.comment.into();
+                }
+                if h.empty {
+                    v["empty_layer"] = true.into();
+                }
+                v
+            })
+            .collect();
+        serde_json::json!({
+            "architecture": "amd64", "os": "linux", "created": self.created,
+            "config": {"Cmd": self.cmd},
+            "rootfs": {"type": "layers", "diff_ids": ids},
+            "history": history,
+        })
+        .to_string()
+    }
+
+    /// A legacy `docker save`: `<n>/layer.tar` (plain) or `<hex>.tar.gz` (gzip) members.
+    pub fn docker_save(&self) -> Vec<u8> {
+        let config = self.config();
+        let config_name = format!("{}.json", sha(config.as_bytes()));
+        let mut names = vec![];
+        let mut b = tar::Builder::new(Vec::new());
+        let mut add = |name: &str, data: &[u8]| {
+            let mut h = tar::Header::new_ustar();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            b.append_data(&mut h, name, data).unwrap();
+        };
+        for (i, (blob, tar)) in self.layers.iter().enumerate() {
+            let name = if blob == tar {
+                format!("{:064x}/layer.tar", i + 1)
+            } else {
+                format!("{}.tar.gz", sha(blob))
+            };
+            add(&name, blob);
+            names.push(name);
+        }
+        add(&config_name, config.as_bytes());
+        let manifest = serde_json::json!([{"Config": config_name, "RepoTags": [self.tag], "Layers": names}]);
+        add("manifest.json", manifest.to_string().as_bytes());
+        b.into_inner().unwrap()
+    }
+}
+
+/// A flat filesystem tar (`docker export`) of these entries.
+pub fn export(layer: Layer) -> Vec<u8> {
+    layer.build()
+}
