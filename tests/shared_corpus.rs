@@ -53,6 +53,9 @@ const CHEATSHEET_EXCLUDED: &[(&[usize], &str)] = &[
 const GENERATOR_EXCLUDED: &[(&[usize], &str)] =
     &[(&[41, 42], "the generator shows only a label for its Base64 PowerShell variants, no command")];
 
+/// Whether a hit (rule id, severity) counts as detecting an entry of a file.
+type Detects = dyn Fn(&str, Severity) -> bool;
+
 const CONTEXTS: [&str; 5] = ["raw", "access-ua", "access-query", "tomcat", "json-file"];
 
 fn engine() -> Engine {
@@ -196,7 +199,7 @@ fn corpus_detection_rates() {
     let jndi = |id: &str, _: Severity| id.starts_with("log4j.jndi");
     let lookup = |id: &str, _: Severity| id == "lookup.commons-text" || id.starts_with("log4j.jndi");
     let attack = |_: &str, sev: Severity| sev >= Severity::Medium;
-    let sets: Vec<(&str, Vec<String>, &dyn Fn(&str, Severity) -> bool)> = vec![
+    let sets: Vec<(&str, Vec<String>, &Detects)> = vec![
         (
             "jndi/l4sd_tests_positive.jsonl",
             jsonl("corpus/positive/jndi/l4sd_tests_positive.jsonl", "text"),

@@ -1,7 +1,8 @@
 //! `ctriage logs FILE...` (scan log files directly) and `ctriage rules list|check`.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use rayon::prelude::*;
@@ -9,7 +10,9 @@ use rayon::prelude::*;
 use super::{build_section, rules, scanner, Engine, ScanConfig, SourceScan};
 use crate::app::{exit_code, run_time, write_report, EXIT_USAGE};
 use crate::cli::OutputArgs;
-use crate::evidence::{discover, Artifact, ArtifactKind, Bundle};
+use crate::evidence::{
+    detect_compression, discover, sniff_text, Artifact, ArtifactKind, ArtifactSource, Bundle, Compression,
+};
 use crate::model::{terminal_safe, Severity};
 use crate::report::{ArtifactRecord, BundleReport, Report};
 
@@ -62,17 +65,74 @@ pub enum RulesCommand {
 pub fn run_logs(args: &LogsArgs) -> anyhow::Result<i32> {
     let engine = Engine::with_rule_files(&args.rules)?;
     let cfg = ScanConfig { syslog_year: args.syslog_year, ..Default::default() };
-    let bundles: Vec<BundleReport> =
-        args.files.par_iter().map(|p| logs_bundle(discover(p), &engine, &cfg)).collect();
+    let bundles: Vec<BundleReport> = args.files.par_iter().map(|p| logs_path(p, &engine, &cfg)).collect();
     let report = Report::new(bundles, run_time());
     write_report(&report, &args.output)?;
     Ok(exit_code(&report, args.fail_on))
 }
 
-fn logs_bundle(bundle: Bundle, engine: &Engine, cfg: &ScanConfig) -> BundleReport {
-    let single = bundle.artifacts.len() == 1;
-    let sources: Vec<SourceScan> =
-        bundle.artifacts.par_iter().flat_map_iter(|a| scan_as_log(a, engine, cfg, single)).collect();
+/// One FILE of `ctriage logs`. A plain (uncompressed) file is scanned while `discover`
+/// hashes it for custody, so hashing costs no extra wall time; the early scan is kept only
+/// when discovery classifies the file the same way, otherwise it is scanned again.
+fn logs_path(p: &Path, engine: &Engine, cfg: &ScanConfig) -> BundleReport {
+    let (bundle, early) =
+        rayon::join(|| discover(p), || early_artifact(p).map(|a| (scan_as_log(&a, engine, cfg, true), a)));
+    let sources = match (early, bundle.artifacts.as_slice()) {
+        (Some((sources, e)), [a])
+            if a.path == e.path && a.kind == e.kind && a.compression == e.compression =>
+        {
+            sources
+        }
+        _ => {
+            let single = bundle.artifacts.len() == 1;
+            bundle.artifacts.par_iter().flat_map_iter(|a| scan_as_log(a, engine, cfg, single)).collect()
+        }
+    };
+    logs_bundle(bundle, sources, engine)
+}
+
+/// A plain regular file as `discover` describes it (without its hash), for the early scan.
+fn early_artifact(p: &Path) -> Option<Artifact> {
+    let meta = std::fs::symlink_metadata(p).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let mut head = vec![0u8; 64 << 10];
+    let mut f = std::fs::File::open(p).ok()?;
+    let n = read_head(&mut f, &mut head);
+    head.truncate(n);
+    if detect_compression(&head).is_some() {
+        return None;
+    }
+    let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let kind = sniff_text(&head, &name);
+    if !kind.is_log() && kind != ArtifactKind::Unknown {
+        return None;
+    }
+    Some(Artifact {
+        path: p.display().to_string(),
+        source: ArtifactSource::File(p.to_path_buf()),
+        kind,
+        size: meta.len(),
+        sha256: None,
+        compression: Compression::None,
+        error: None,
+        note: None,
+    })
+}
+
+fn read_head(r: &mut impl Read, buf: &mut [u8]) -> usize {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got += n,
+        }
+    }
+    got
+}
+
+fn logs_bundle(bundle: Bundle, sources: Vec<SourceScan>, engine: &Engine) -> BundleReport {
     let mut section = build_section(sources, engine);
     let mut outcome = std::mem::take(&mut section.outcome);
     outcome.diagnostics.extend(bundle.diagnostics.iter().cloned());

@@ -9,7 +9,7 @@ pub mod ioc;
 pub mod jndi;
 pub mod rules;
 pub mod scanner;
-mod tarlogs;
+pub mod tarlogs;
 pub mod time;
 
 use std::collections::BTreeMap;
@@ -66,7 +66,7 @@ pub struct LogHit {
 /// The log part of a bundle report (flattened into the bundle JSON).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct LogSection {
-    /// Sorted by artifact, members, line, rule.
+    /// Sorted by artifact (rotated json-file logs oldest first), members, line, rule.
     pub log_hits: Vec<LogHit>,
     /// Indicators over all hits, sorted by type then value.
     pub iocs: Vec<Ioc>,
@@ -101,7 +101,7 @@ pub fn scan_bundle(artifacts: &[&Artifact], engine: &Engine) -> LogSection {
 /// [`scan_bundle`] with explicit tuning.
 pub fn scan_bundle_with(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig) -> LogSection {
     let mut ordered: Vec<&Artifact> = artifacts.to_vec();
-    ordered.sort_by(|a, b| rotation_key(&a.path).cmp(&rotation_key(&b.path)));
+    ordered.sort_by_key(|a| rotation_key(&a.path));
     let sources: Vec<Vec<SourceScan>> = ordered
         .par_iter()
         .map(|a| match a.kind {
@@ -161,11 +161,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
     let mut outcome = Outcome::default();
     let mut logs_scanned = Vec::new();
     let mut raw = Vec::new();
-    // (rule, source) -> count, first/last time, evidence
-    let mut groups: BTreeMap<
-        (usize, Locator),
-        (u64, Option<Timestamp>, Option<Timestamp>, Vec<Locator>, String),
-    > = BTreeMap::new();
+    let mut groups: BTreeMap<(usize, Locator), Group> = BTreeMap::new();
     for s in sources {
         let total: u64 = s.scan.counts.values().sum();
         logs_scanned.push(ScannedLog {
@@ -180,10 +176,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
         });
         outcome.diagnostics.extend(s.scan.diagnostics);
         for (&rule, &count) in &s.scan.counts {
-            groups
-                .entry((rule, s.locator.clone()))
-                .or_insert((0, None, None, Vec::new(), String::new()))
-                .0 += count;
+            groups.entry((rule, s.locator.clone())).or_default().count += count;
         }
         let kept = s.scan.hits.len() as u64;
         if kept < total {
@@ -193,27 +186,22 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
             ));
         }
         for h in s.scan.hits {
-            let g = groups.entry((h.rule, s.locator.clone())).or_insert((
-                0,
-                None,
-                None,
-                Vec::new(),
-                String::new(),
-            ));
+            let g = groups.entry((h.rule, s.locator.clone())).or_default();
             if let Some(t) = h.time {
-                g.1 = Some(g.1.map_or(t, |f| f.min(t)));
-                g.2 = Some(g.2.map_or(t, |l| l.max(t)));
+                g.first = Some(g.first.map_or(t, |f| f.min(t)));
+                g.last = Some(g.last.map_or(t, |l| l.max(t)));
             }
-            if g.3.len() < FINDING_EVIDENCE {
-                g.3.push(h.locator.clone());
+            if g.evidence.len() < FINDING_EVIDENCE {
+                g.evidence.push(h.locator.clone());
             }
-            if g.4.is_empty() {
-                g.4 = example(&h);
+            if g.example.is_empty() {
+                g.example = example(&h);
             }
             raw.push(h);
         }
     }
-    raw.sort_by(|a, b| (&a.locator, a.rule).cmp(&(&b.locator, b.rule)));
+    // Rotated logs oldest first (`-json.log.2`, `.1`, then the current one), then by place.
+    raw.sort_by_cached_key(|h| (rotation_key(&h.locator.artifact), h.locator.clone(), h.rule));
     if raw.len() > MAX_REPORTED_HITS {
         outcome.diagnostics.push(Diagnostic::warning(
             Locator::default(),
@@ -258,7 +246,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
             order: h.locator.line.into_iter().collect(),
         });
     }
-    for ((rule, source), (count, first, last, evidence, example)) in groups {
+    for ((rule, source), Group { count, first, last, evidence, example }) in groups {
         let r = &rules[rule];
         let when = match (first, last) {
             (Some(f), Some(l)) if f != l => format!(" between {f} and {l}"),
@@ -278,6 +266,16 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
         });
     }
     LogSection { log_hits, iocs, logs_scanned, outcome }
+}
+
+/// Hits of one rule in one log, summed up for its finding.
+#[derive(Default)]
+struct Group {
+    count: u64,
+    first: Option<Timestamp>,
+    last: Option<Timestamp>,
+    evidence: Vec<Locator>,
+    example: String,
 }
 
 fn example(h: &scanner::RawHit) -> String {
@@ -302,5 +300,20 @@ fn kind_name(k: IocKind) -> &'static str {
         IocKind::Domain => "domain",
         IocKind::Url => "url",
         IocKind::Port => "port",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotated_logs_sort_oldest_first() {
+        let mut v = vec!["c/x-json.log", "c/x-json.log.1", "c/x-json.log.10.gz", "c/x-json.log.2", "a.log"];
+        v.sort_by_key(|p| rotation_key(p));
+        assert_eq!(
+            v,
+            vec!["a.log", "c/x-json.log.10.gz", "c/x-json.log.2", "c/x-json.log.1", "c/x-json.log"]
+        );
     }
 }

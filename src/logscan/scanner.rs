@@ -306,7 +306,7 @@ impl State<'_> {
             }
             return;
         }
-        if !ends && !partial_is_final(raw) {
+        if !ends && text.len() >= PART_SIZE {
             text.truncate(self.cfg.max_join);
             self.pending.insert(stream, Pending { text, line, offset, time });
             return;
@@ -394,18 +394,14 @@ impl State<'_> {
     }
 }
 
-/// A record whose `log` lacks the final newline only because the container's output
-/// ended without one is still complete when no part follows; we cannot know that without
-/// looking ahead, so only Docker's partial marker (`"partial"` attrs) is trusted besides.
-fn partial_is_final(raw: &[u8]) -> bool {
-    // json-file parts are exactly 16 KiB of log text; shorter unterminated records are the
-    // last output of a process (no newline at exit), not parts.
-    let log_len_estimate = raw.len().saturating_sub(60);
-    log_len_estimate < 16 * 1024
-}
+/// Docker's log copier cuts messages longer than its 16 KiB buffer into parts whose `log`
+/// lacks the final newline. A shorter record without a newline is not a part: it is the last
+/// output of a process that exited without printing one, complete as it is.
+const PART_SIZE: usize = 16 * 1024;
 
+/// Newlines in `b` (memchr's vectorised search: about 10 GB/s on ordinary log lines).
 fn count_newlines(b: &[u8]) -> u64 {
-    b.iter().filter(|&&c| c == b'\n').count() as u64
+    memchr::memchr_iter(b'\n', b).count() as u64
 }
 
 fn trim_cr(b: &[u8]) -> &[u8] {
@@ -490,4 +486,29 @@ fn chunk_bounds(a: &Artifact, size: u64, cfg: &ScanConfig) -> io::Result<Vec<u64
     }
     bounds.push(size);
     Ok(bounds)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newline_count_matches_naive_count_at_every_size() {
+        let mut data = Vec::new();
+        for i in 0..20_000u32 {
+            data.push(if i % 7 == 0 || i % 251 == 0 { b'\n' } else { (i % 200) as u8 + 20 });
+        }
+        for len in [0, 1, 31, 32, 33, 8159, 8160, 8161, 20_000] {
+            let naive = data[..len].iter().filter(|&&b| b == b'\n').count() as u64;
+            assert_eq!(count_newlines(&data[..len]), naive, "{len}");
+        }
+        assert_eq!(count_newlines(&vec![b'\n'; 100_000]), 100_000);
+    }
+
+    #[test]
+    fn format_is_sniffed() {
+        assert_eq!(LogFormat::sniff(b"{\"log\":\"x\"}"), LogFormat::JsonFile);
+        assert_eq!(LogFormat::sniff(b"\xef\xbb\xbf{\"log\":"), LogFormat::JsonFile);
+        assert_eq!(LogFormat::sniff(b"2026-11-27T14:00:00Z x"), LogFormat::Text);
+    }
 }
