@@ -103,6 +103,27 @@ fn oci_layout_directory_in_a_bundle_is_one_image_and_its_blobs_are_not_stray_tar
     assert_eq!(v["images"].as_array().unwrap().len(), 1);
     assert_eq!(v["images"][0]["archive"], ".");
     assert_eq!(tree_paths(&v), ["/etc", "/etc/passwd", "/tmp", "/tmp/b", "/tmp/c"]);
+    // The same bundle packed as a .tar.gz: the blobs are members now, read the same way.
+    let mut t = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast()));
+    t.append_dir_all(".", dir.path()).unwrap();
+    let packed = dir.path().join("bundle.tar.gz");
+    std::fs::write(&packed, t.into_inner().unwrap().finish().unwrap()).unwrap();
+    let (v, code) = run_json(&["scan", packed.to_str().unwrap()]);
+    assert_eq!(code & 2, 0, "{}", v["bundles"][0]["diagnostics"]);
+    let images = v["bundles"][0]["images"].as_array().unwrap();
+    assert_eq!(images.len(), 1, "{images:?}");
+    assert_eq!(
+        (images[0]["archive"].as_str(), images[0]["integrity"].as_str()),
+        (Some("myimage"), Some("verified"))
+    );
+    // `diff --image DIR EXPORT` takes the layout directory as the image.
+    let export = dir.path().join("export.tar");
+    let fs = Layer::new().dir("etc").file("etc/passwd", b"root:x:0:0::/root:/bin/sh\n").dir("tmp");
+    std::fs::write(&export, fs.file("tmp/b", b"b").file("tmp/c", b"c").file("tmp/x", b"new").build())
+        .unwrap();
+    let out =
+        run(&["diff", "--image", dir.path().join("myimage").to_str().unwrap(), export.to_str().unwrap()]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "C /tmp\nA /tmp/x\n");
 }
 
 #[test]
