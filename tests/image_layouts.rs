@@ -124,6 +124,22 @@ fn oci_layout_directory_in_a_bundle_is_one_image_and_its_blobs_are_not_stray_tar
     let out =
         run(&["diff", "--image", dir.path().join("myimage").to_str().unwrap(), export.to_str().unwrap()]);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "C /tmp\nA /tmp/x\n");
+    // And `scan --base-image DIR` on a bundle holding only the export.
+    let case = tempfile::tempdir().unwrap();
+    std::fs::copy(&export, case.path().join("export.tar")).unwrap();
+    let base = dir.path().join("myimage");
+    let (v, _) = run_json(&["scan", case.path().to_str().unwrap(), "--base-image", base.to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    assert_eq!(b["images"][0]["role"], "base-image");
+    assert_eq!(b["images"][0]["layout"], "oci-layout-dir");
+    let lines: Vec<String> = b["container_changes"]["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| format!("{} {}", c["change"].as_str().unwrap(), c["path"].as_str().unwrap()))
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[1].ends_with("/tmp/x"), "{lines:?}");
 }
 
 #[test]
@@ -225,6 +241,11 @@ fn pre_1_10_docker_save_follows_parents_and_says_it_cannot_verify() {
     assert!(i["layers"].as_array().unwrap().iter().all(|l| l["diff_id_check"] == "unverified"));
     assert_eq!(i["history"].as_array().unwrap().len(), 3);
     assert_eq!(tree_paths(&v), ["/app", "/app/run.sh", "/bin", "/bin/sh", "/etc"]);
+    // Compressed, the archive is streamed in one pass: same images, same trees.
+    let gz = write(dir.path(), "old.tar.gz", &crate::image_build::gz(&v1_image().docker_save_v1()));
+    let (z, code) = run_json(&["layers", &gz, "--tree", "--files"]);
+    assert_eq!(code, 0, "{z}");
+    assert_eq!((&z["images"][0]["layers"], &z["trees"]), (&i["layers"], &v["trees"]));
     let w = v["diagnostics"].as_array().unwrap();
     assert!(w
         .iter()

@@ -308,11 +308,18 @@ pub fn analyze(
         section.outcome.diagnostics.extend(bundle.diagnostics.clone());
         let mut found = false;
         let all: Vec<&Artifact> = bundle.artifacts.iter().collect();
-        for d in ocidir::find(&all, &mut section.outcome.diagnostics) {
+        let dirs = ocidir::find(&all, &mut section.outcome.diagnostics);
+        let claimed = ocidir::claimed(&dirs);
+        let archives: Vec<&Artifact> = all
+            .iter()
+            .copied()
+            .filter(|a| a.kind.is_image_archive() && !claimed.contains(a.path.as_str()))
+            .collect();
+        for d in dirs {
             found = true;
             loaded.extend(load::load_dir(d, "base-image", &inspector, &mut section.outcome));
         }
-        for a in bundle.artifacts.iter().filter(|a| a.kind.is_image_archive()) {
+        for a in archives {
             found = true;
             loaded.extend(load::load_archive(a, "base-image", &inspector, &mut section.outcome));
         }
