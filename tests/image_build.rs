@@ -14,6 +14,14 @@ pub fn sha(data: &[u8]) -> String {
     Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Append a regular member (archive metadata or blob) to an archive under construction.
+pub fn member(b: &mut tar::Builder<Vec<u8>>, name: &str, data: &[u8]) {
+    let mut h = tar::Header::new_ustar();
+    h.set_size(data.len() as u64);
+    h.set_mode(0o644);
+    b.append_data(&mut h, name, data).unwrap();
+}
+
 /// gzip `data`.
 pub fn gz(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -195,12 +203,7 @@ impl Image {
         let config_name = format!("{}.json", sha(config.as_bytes()));
         let mut names = vec![];
         let mut b = tar::Builder::new(Vec::new());
-        let mut add = |name: &str, data: &[u8]| {
-            let mut h = tar::Header::new_ustar();
-            h.set_size(data.len() as u64);
-            h.set_mode(0o644);
-            b.append_data(&mut h, name, data).unwrap();
-        };
+        let mut add = |name: &str, data: &[u8]| member(&mut b, name, data);
         for (i, (blob, tar)) in self.layers.iter().enumerate() {
             let name = if blob == tar {
                 format!("{:064x}/layer.tar", i + 1)
@@ -267,12 +270,7 @@ impl Image {
     pub fn docker_save_v1(&self) -> Vec<u8> {
         let ids: Vec<String> = (0..self.layers.len()).map(|i| format!("{:064x}", 0xabc0 + i)).collect();
         let mut b = tar::Builder::new(Vec::new());
-        let mut add = |name: &str, data: &[u8]| {
-            let mut h = tar::Header::new_ustar();
-            h.set_size(data.len() as u64);
-            h.set_mode(0o644);
-            b.append_data(&mut h, name, data).unwrap();
-        };
+        let mut add = |name: &str, data: &[u8]| member(&mut b, name, data);
         for i in (0..self.layers.len()).rev() {
             let mut json = serde_json::json!({
                 "id": ids[i], "created": self.history[i].created, "os": "linux",

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::image_build::{sha, step, Image, Layer};
+use crate::image_build::{member, sha, step, Image, Layer};
 use crate::util::{run, run_json};
 
 fn image() -> Image {
@@ -255,12 +255,7 @@ fn pre_1_10_docker_save_follows_parents_and_says_it_cannot_verify() {
 #[test]
 fn pre_1_10_docker_save_with_a_broken_parent_chain_is_a_precise_error() {
     let mut b = tar::Builder::new(Vec::new());
-    let mut add = |name: &str, data: &[u8]| {
-        let mut h = tar::Header::new_ustar();
-        h.set_size(data.len() as u64);
-        h.set_mode(0o644);
-        b.append_data(&mut h, name, data).unwrap();
-    };
+    let mut add = |name: &str, data: &[u8]| member(&mut b, name, data);
     let top = "b".repeat(64);
     let gone = "c".repeat(64);
     add("repositories", format!(r#"{{"r":{{"t":"{top}"}}}}"#).as_bytes());
