@@ -14,6 +14,14 @@ pub fn sha(data: &[u8]) -> String {
     Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Append a regular member (archive metadata or blob) to an archive under construction.
+pub fn member(b: &mut tar::Builder<Vec<u8>>, name: &str, data: &[u8]) {
+    let mut h = tar::Header::new_ustar();
+    h.set_size(data.len() as u64);
+    h.set_mode(0o644);
+    b.append_data(&mut h, name, data).unwrap();
+}
+
 /// gzip `data`.
 pub fn gz(data: &[u8]) -> Vec<u8> {
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -195,12 +203,7 @@ impl Image {
         let config_name = format!("{}.json", sha(config.as_bytes()));
         let mut names = vec![];
         let mut b = tar::Builder::new(Vec::new());
-        let mut add = |name: &str, data: &[u8]| {
-            let mut h = tar::Header::new_ustar();
-            h.set_size(data.len() as u64);
-            h.set_mode(0o644);
-            b.append_data(&mut h, name, data).unwrap();
-        };
+        let mut add = |name: &str, data: &[u8]| member(&mut b, name, data);
         for (i, (blob, tar)) in self.layers.iter().enumerate() {
             let name = if blob == tar {
                 format!("{:064x}/layer.tar", i + 1)
@@ -220,4 +223,71 @@ impl Image {
 /// A flat filesystem tar (`docker export`) of these entries.
 pub fn export(layer: Layer) -> Vec<u8> {
     layer.build()
+}
+
+impl Image {
+    /// The OCI image layout as a directory (`skopeo copy ... oci:DIR`): `oci-layout`,
+    /// `index.json`, `blobs/sha256/<hex>` for the manifest, the config and each layer.
+    pub fn oci_dir(&self, dir: &std::path::Path) {
+        let blobs = dir.join("blobs/sha256");
+        std::fs::create_dir_all(&blobs).unwrap();
+        let put = |data: &[u8]| -> serde_json::Value {
+            let h = sha(data);
+            std::fs::write(blobs.join(&h), data).unwrap();
+            serde_json::json!({"digest": format!("sha256:{h}"), "size": data.len()})
+        };
+        let mut config = put(self.config().as_bytes());
+        config["mediaType"] = "application/vnd.oci.image.config.v1+json".into();
+        let layers: Vec<serde_json::Value> = self
+            .layers
+            .iter()
+            .map(|(blob, tar)| {
+                let mut d = put(blob);
+                d["mediaType"] = if blob == tar {
+                    "application/vnd.oci.image.layer.v1.tar"
+                } else {
+                    "application/vnd.oci.image.layer.v1.tar+gzip"
+                }
+                .into();
+                d
+            })
+            .collect();
+        let manifest = serde_json::json!({
+            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": config, "layers": layers,
+        });
+        let mut desc = put(manifest.to_string().as_bytes());
+        desc["mediaType"] = "application/vnd.oci.image.manifest.v1+json".into();
+        desc["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": self.tag});
+        let index = serde_json::json!({"schemaVersion": 2, "manifests": [desc]});
+        std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
+        std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    }
+
+    /// A pre-Docker-1.10 `docker save` (v1 layout): `repositories` and `<id>/{VERSION,json,
+    /// layer.tar}` per layer (plain tars), each json naming its `parent`. Members are written
+    /// top layer first so that order in the tar says nothing.
+    pub fn docker_save_v1(&self) -> Vec<u8> {
+        let ids: Vec<String> = (0..self.layers.len()).map(|i| format!("{:064x}", 0xabc0 + i)).collect();
+        let mut b = tar::Builder::new(Vec::new());
+        let mut add = |name: &str, data: &[u8]| member(&mut b, name, data);
+        for i in (0..self.layers.len()).rev() {
+            let mut json = serde_json::json!({
+                "id": ids[i], "created": self.history[i].created, "os": "linux",
+                "architecture": "amd64",
+                "container_config": {"Cmd": ["/bin/sh", "-c", self.history[i].created_by]},
+                "config": {"Cmd": self.cmd},
+            });
+            if i > 0 {
+                json["parent"] = ids[i - 1].clone().into();
+            }
+            add(&format!("{}/VERSION", ids[i]), b"1.0");
+            add(&format!("{}/json", ids[i]), json.to_string().as_bytes());
+            add(&format!("{}/layer.tar", ids[i]), &self.layers[i].1);
+        }
+        let (repo, tag) = self.tag.split_once(':').unwrap_or((&self.tag, "latest"));
+        let top = ids.last().cloned().unwrap_or_default();
+        add("repositories", serde_json::json!({repo: {tag: top}}).to_string().as_bytes());
+        b.into_inner().unwrap()
+    }
 }

@@ -24,6 +24,9 @@ mod image_build;
 /// Layer edge cases on archives built in code.
 mod image_layers;
 
+/// OCI layout directories and pre-1.10 `docker save` archives built in code.
+mod image_layouts;
+
 /// The container's own changes, suspicious-file rules and the file timeline.
 mod image_container;
 

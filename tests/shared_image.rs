@@ -119,12 +119,72 @@ fn broken_archives_get_precise_diagnostics() {
     assert_eq!(d["level"], "error");
     assert_eq!(d["locator"]["members"][0], "manifest.json");
     assert!(d["message"].as_str().unwrap().contains("`null`"));
-    let (v, code) =
-        run_json(&["layers", &fixture("go-containerregistry/pkg/v1/tarball/testdata/no_manifest.tar")]);
-    assert_eq!(code, 2);
-    let m = v["diagnostics"][0]["message"].as_str().unwrap();
-    assert!(m.contains("no manifest.json and no index.json") && m.contains("repositories"), "{m}");
-    assert!(v["images"].as_array().unwrap().is_empty());
+}
+
+/// (path, type) of every entry of a layer tar, as the merged view shows them.
+fn listed(layer: &[u8]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = tar::Archive::new(layer)
+        .entries()
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let p = e
+                .path()
+                .unwrap()
+                .to_string_lossy()
+                .trim_start_matches("./")
+                .trim_end_matches('/')
+                .to_string();
+            let t = if e.header().entry_type().is_dir() { "dir" } else { "file" };
+            (format!("/{p}"), t.to_string())
+        })
+        .filter(|(p, _)| p != "/")
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+#[ignore = "needs ../shared; CI runs it with --include-ignored"]
+fn pre_1_10_save_without_manifest_is_analysed_and_said_unverifiable() {
+    // TestNoManifest expects a failure because go-containerregistry does not read the v1
+    // layout (`repositories` + `<id>/{VERSION,json,layer.tar}`); we follow the parent chain.
+    let p = fixture("go-containerregistry/pkg/v1/tarball/testdata/no_manifest.tar");
+    let (v, code) = run_json(&["layers", &p, "--tree"]);
+    assert_eq!(code, 0, "{v}");
+    let diags = v["diagnostics"].as_array().unwrap();
+    assert!(diags.iter().all(|d| d["level"] == "warning"), "{diags:?}");
+    let m = diags[0]["message"].as_str().unwrap();
+    assert!(m.contains("v1 layout") && m.contains("no content digests"), "{m}");
+    assert_eq!(diags[0]["locator"]["members"][0], "repositories");
+    let imgs = v["images"].as_array().unwrap();
+    assert_eq!(imgs.len(), 1);
+    let img = &imgs[0];
+    let top = "c47412cb682fcf4ae43f536a788069f78552f928a55eeb09ba1455e0f9a2306e";
+    assert_eq!(img["layout"], "docker-save-v1");
+    assert_eq!(img["repo_tags"], serde_json::json!(["bazel/v1/tarball:test_image"]));
+    assert_eq!(img["integrity"], "unverifiable (v1 layout)");
+    assert_eq!(img["config"], format!("{top}/json"));
+    assert_eq!((img["os"].as_str(), img["architecture"].as_str()), (Some("linux"), Some("amd64")));
+    let l = &img["layers"][0];
+    assert_eq!(img["layers"].as_array().unwrap().len(), 1);
+    assert_eq!(l["member"], format!("{top}/layer.tar"));
+    assert_eq!(l["diff_id_check"], "unverified");
+    assert_eq!(l["digest_check"], "unverified");
+    // The tree is exactly what the layer tar holds (listed here independently).
+    let mut outer = tar::Archive::new(std::fs::File::open(&p).unwrap());
+    let mut layer = vec![];
+    for e in outer.entries().unwrap() {
+        let mut e = e.unwrap();
+        if e.path().unwrap().to_string_lossy() == format!("{top}/layer.tar") {
+            std::io::Read::read_to_end(&mut e, &mut layer).unwrap();
+        }
+    }
+    assert_eq!(layer.len(), 10240);
+    assert_eq!(l["diff_id"], format!("sha256:{}", sha(&layer)));
+    let want = listed(&layer);
+    assert_eq!(want.len(), 4, "{want:?}");
+    assert_eq!(tree(&v, 0), want);
 }
 
 #[test]
@@ -440,4 +500,48 @@ fn oci_layout_nested_indexes_and_odd_media_types() {
     // manifest: one image; ref 2 is a manifest under the odd `descriptor` media type.
     assert_eq!(got, [(vec!["1", "3", "4"], "verified"), (vec!["2"], "verified")]);
     assert_eq!(imgs[0]["manifest_check"], "verified");
+}
+
+#[test]
+#[ignore = "needs ../shared; CI runs it with --include-ignored"]
+fn oci_layout_directory_fixture_is_read_in_place() {
+    // The same test_index, given as the directory it is (skopeo/crane `oci:` output).
+    let dir = fixture("go-containerregistry/pkg/v1/layout/testdata/test_index");
+    let (v, code) = run_json(&["layers", &dir, "--tree"]);
+    assert_eq!(code, 0, "{v}");
+    let imgs = v["images"].as_array().unwrap();
+    let tags: Vec<Vec<&str>> = imgs
+        .iter()
+        .map(|i| i["repo_tags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect())
+        .collect();
+    assert_eq!(tags, [vec!["1", "3", "4"], vec!["2"]]);
+    for i in imgs {
+        assert_eq!(i["layout"], "oci-layout-dir");
+        assert_eq!(i["integrity"], "verified");
+        assert_eq!(i["manifest_check"], "verified");
+        assert_eq!(i["layers"][0]["diff_id_check"], "verified");
+    }
+    assert_eq!(
+        imgs[0]["layers"][0]["diff_id"],
+        "sha256:8897395fd26dc44ad0e2a834335b33198cb41ac4d98dfddf58eced3853fa7b17"
+    );
+    assert_eq!(
+        imgs[1]["layers"][0]["diff_id"],
+        "sha256:3610aa5267a210147ba6ca02cdd87610dfc08522de9c5f5015edd8ee14853fd8"
+    );
+    assert_eq!(tree(&v, 0), pairs(&[("/bar", "file"), ("/foo", "file")]));
+    assert_eq!(tree(&v, 1), pairs(&[("/bat", "file"), ("/baz", "file")]));
+    // As part of a bundle (the layout in a sub-directory): one read, locators on the blobs,
+    // no blob taken for a stray layer tar or a docker export.
+    let parent = fixture("go-containerregistry/pkg/v1/layout/testdata");
+    let (v, code) = run_json(&["scan", &parent]);
+    assert_eq!(code & 2, 0, "{}", v["bundles"][0]["diagnostics"]);
+    let b = &v["bundles"][0];
+    let imgs = b["images"].as_array().unwrap();
+    assert_eq!(imgs.len(), 2, "{imgs:?}");
+    assert!(imgs.iter().all(|i| i["archive"] == "test_index" && i["role"] == "image"));
+    assert!(b["container_changes"].is_null());
+    let blob = "test_index/blobs/sha256/dc52c6e48a1d51a96047b059f16889bc889c4b4c28f3b36b3f93187f62fc0b2b";
+    let bar = b["file_changes"].as_array().unwrap().iter().find(|c| c["path"] == "/bar").unwrap();
+    assert_eq!(bar["locator"]["artifact"], blob);
 }

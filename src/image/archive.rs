@@ -4,7 +4,9 @@
 //! offset. A non-seekable one (compressed, or inside a compressed bundle) is read in one
 //! streaming pass: small metadata members are kept, every other member is read as a layer
 //! on the spot. Member links (`<id>/layer.tar -> ../<other>/layer.tar`) resolve inside the
-//! archive, never on disk.
+//! archive, never on disk. An OCI image layout given as a directory (`oci-layout`,
+//! `index.json`, `blobs/sha256/<hex>` as separate artifacts of the bundle) is read the same
+//! way: each member is one artifact, opened through the artifact API.
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -33,7 +35,12 @@ pub struct Member {
 
 /// An image archive opened for reading blobs.
 pub struct Archive<'a> {
-    pub artifact: &'a Artifact,
+    /// Shown as the image's archive: the tar artifact's path, or the layout directory.
+    pub name: String,
+    /// The tar artifact, or None for a layout directory.
+    tar: Option<&'a Artifact>,
+    /// Layout directory: member name (relative to the layout root) -> its artifact.
+    files: BTreeMap<Vec<u8>, &'a Artifact>,
     members: BTreeMap<Vec<u8>, Member>,
     seekable: bool,
     /// Streaming mode: metadata members read during the pass.
@@ -104,7 +111,9 @@ impl<'a> Archive<'a> {
     /// Index (seekable) or stream (otherwise) the archive.
     pub fn open(artifact: &'a Artifact, inspector: &Inspector) -> Archive<'a> {
         let mut a = Archive {
-            artifact,
+            name: artifact.path.clone(),
+            tar: Some(artifact),
+            files: BTreeMap::new(),
             members: BTreeMap::new(),
             seekable: artifact.is_seekable(),
             small: BTreeMap::new(),
@@ -121,6 +130,49 @@ impl<'a> Archive<'a> {
         a
     }
 
+    /// A layout directory whose members are separate artifacts (names relative to `root`,
+    /// the directory shown, `.` for the bundle root).
+    pub fn from_dir(root: String, files: BTreeMap<Vec<u8>, &'a Artifact>) -> Archive<'a> {
+        let members =
+            files.iter().map(|(n, a)| (n.clone(), Member { offset: 0, size: a.size, link: None })).collect();
+        Archive {
+            name: root,
+            tar: None,
+            files,
+            members,
+            seekable: true,
+            small: BTreeMap::new(),
+            scanned: BTreeMap::new(),
+            diagnostics: vec![],
+        }
+    }
+
+    /// True for a layout directory (members are separate artifacts).
+    pub fn is_dir(&self) -> bool {
+        self.tar.is_none()
+    }
+
+    /// The tar artifact (only called in tar mode).
+    fn tar_artifact(&self) -> io::Result<&'a Artifact> {
+        self.tar.ok_or_else(|| io::Error::other("not an archive"))
+    }
+
+    /// The raw bytes of a member from `offset`, plain (compressed layers stay compressed).
+    fn open_member(&self, name: &[u8], m: &Member) -> io::Result<Box<dyn Read + Send>> {
+        match self.files.get(name) {
+            Some(a) => a.open_raw(),
+            None => Ok(Box::new(self.tar_artifact()?.open_at(m.offset)?.take(m.size))),
+        }
+    }
+
+    /// A locator for the whole archive (the layout directory for a directory).
+    pub fn whole_locator(&self) -> Locator {
+        match self.tar {
+            Some(a) => a.locator(),
+            None => Locator::artifact(self.name.clone()),
+        }
+    }
+
     fn record(
         &mut self,
         name: &[u8],
@@ -132,7 +184,7 @@ impl<'a> Archive<'a> {
         let (norm, traversal) = normalize(name);
         if traversal {
             self.diagnostics.push(Diagnostic::warning(
-                self.artifact.locator().with_member(display_bytes(name)),
+                self.whole_locator().with_member(display_bytes(name)),
                 "member name has `..` (path traversal); recorded, never extracted",
             ));
         }
@@ -151,7 +203,8 @@ impl<'a> Archive<'a> {
     }
 
     fn index(&mut self) -> io::Result<()> {
-        let mut archive = tar::Archive::new(ReopenSeek { artifact: self.artifact, pos: 0, inner: None });
+        let artifact = self.tar_artifact()?;
+        let mut archive = tar::Archive::new(ReopenSeek { artifact, pos: 0, inner: None });
         for entry in archive.entries_with_seek()? {
             let entry = entry?;
             let et = entry.header().entry_type();
@@ -168,7 +221,7 @@ impl<'a> Archive<'a> {
     }
 
     fn stream(&mut self, inspector: &Inspector) -> io::Result<()> {
-        let reader = self.artifact.open()?;
+        let reader = self.tar_artifact()?.open()?;
         let mut archive = tar::Archive::new(reader);
         for entry in archive.entries()? {
             let mut entry = entry?;
@@ -192,7 +245,7 @@ impl<'a> Archive<'a> {
                 (&mut entry).take(SMALL_LIMIT).read_to_end(&mut data)?;
                 self.small.insert(norm, data);
             } else {
-                let loc = self.artifact.locator().with_member(display_bytes(&norm));
+                let loc = self.locator(&norm);
                 let scan =
                     read_layer(io::Cursor::new(head).chain(&mut entry), Some(size), &loc, inspector, true);
                 self.scanned.insert(norm, scan);
@@ -236,9 +289,8 @@ impl<'a> Archive<'a> {
                 .ok_or_else(|| format!("`{}` was not kept as metadata (not JSON?)", display_bytes(&real)));
         }
         let mut data = Vec::with_capacity(m.size as usize);
-        self.artifact
-            .open_at(m.offset)
-            .and_then(|r| r.take(m.size).read_to_end(&mut data))
+        self.open_member(&real, m)
+            .and_then(|r| r.take(SMALL_LIMIT).read_to_end(&mut data))
             .map_err(|e| format!("cannot read `{}`: {e}", display_bytes(&real)))?;
         Ok(data)
     }
@@ -252,9 +304,9 @@ impl<'a> Archive<'a> {
             .par_iter()
             .filter_map(|n| {
                 let m = self.members.get(n)?;
-                let loc = self.artifact.locator().with_member(display_bytes(n));
-                let scan = match self.artifact.open_at(m.offset) {
-                    Ok(r) => read_layer(r.take(m.size), Some(m.size), &loc, inspector, true),
+                let loc = self.locator(n);
+                let scan = match self.open_member(n, m) {
+                    Ok(r) => read_layer(r, Some(m.size), &loc, inspector, true),
                     Err(e) => LayerScan {
                         diagnostics: vec![Diagnostic::error(loc, format!("cannot open layer: {e}"))],
                         ..Default::default()
@@ -265,14 +317,22 @@ impl<'a> Archive<'a> {
             .collect()
     }
 
-    /// Every member name (sorted).
-    pub fn names(&self) -> impl Iterator<Item = &Vec<u8>> {
-        self.members.keys()
-    }
-
-    /// A locator for a member.
+    /// A locator for a member: the archive > member, or the member's own artifact.
     pub fn locator(&self, name: &[u8]) -> Locator {
-        self.artifact.locator().with_member(display_bytes(name))
+        match (self.tar, self.files.get(name)) {
+            (_, Some(a)) => a.locator(),
+            (Some(t), None) => t.locator().with_member(display_bytes(name)),
+            (None, None) => Locator::artifact(join_dir(&self.name, name)),
+        }
+    }
+}
+
+/// `root/name` as shown (`name` alone for the bundle root `.`).
+pub fn join_dir(root: &str, name: &[u8]) -> String {
+    if root == "." || root.is_empty() {
+        display_bytes(name)
+    } else {
+        format!("{root}/{}", display_bytes(name))
     }
 }
 

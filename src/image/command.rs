@@ -19,7 +19,7 @@ use crate::model::{terminal_safe, DiagLevel, Diagnostic, Finding, Severity};
 /// `ctriage layers IMAGE`
 #[derive(Args, Debug)]
 pub struct LayersArgs {
-    /// Image archive (docker save, OCI archive) or layer tar.
+    /// Image archive (docker save, OCI archive), OCI layout directory, or layer tar.
     pub image: PathBuf,
     /// List every file change of every layer.
     #[arg(long)]
@@ -37,7 +37,8 @@ pub struct LayersArgs {
 /// `ctriage diff --image IMAGE EXPORT`
 #[derive(Args, Debug)]
 pub struct DiffArgs {
-    /// The image the container ran from (or the committed image).
+    /// The image the container ran from (or the committed image): archive or OCI layout
+    /// directory.
     #[arg(long)]
     pub image: PathBuf,
     /// The `docker export` tar of the container.
@@ -238,7 +239,13 @@ pub fn run_diff(args: &DiffArgs) -> anyhow::Result<i32> {
         }
         a.kind = crate::evidence::ArtifactKind::FilesystemTar;
     }
-    arts.retain(|a| a.kind.is_image_archive());
+    // An OCI layout directory's files are kept whatever discovery sniffed them as.
+    let in_layout: std::collections::BTreeSet<String> = {
+        let refs: Vec<&Artifact> = arts.iter().collect();
+        let dirs = super::ocidir::find(&refs, &mut vec![]);
+        super::ocidir::claimed(&dirs).into_iter().map(String::from).collect()
+    };
+    arts.retain(|a| a.kind.is_image_archive() || in_layout.contains(&a.path));
     arts.extend(export);
     let refs: Vec<&Artifact> = arts.iter().collect();
     let (section, _) = analyze(&refs, &ImageContext::default(), &AnalyzeOptions::default());

@@ -70,9 +70,9 @@ fn finding(r: &ImageRecord, what: &str, expected: &str, computed: &str, loc: Loc
     }
 }
 
-/// Findings for every mismatch of an image.
-pub fn check(r: &ImageRecord, out: &mut Outcome) {
-    let art = Locator::artifact(r.archive.clone());
+/// Findings for every mismatch of an image (`layer_locs`: where each layer blob is).
+pub fn check(r: &ImageRecord, archive: &Locator, layer_locs: &[Locator], out: &mut Outcome) {
+    let art = archive.clone();
     if r.config_check == Check::Mismatch {
         out.findings.push(finding(
             r,
@@ -91,8 +91,8 @@ pub fn check(r: &ImageRecord, out: &mut Outcome) {
             art.clone(),
         ));
     }
-    for l in &r.layers {
-        let loc = art.clone().with_member(l.blob.clone());
+    for (l, loc) in r.layers.iter().zip(layer_locs) {
+        let loc = loc.clone();
         if l.digest_check == Check::Mismatch {
             out.findings.push(finding(
                 r,

@@ -2,7 +2,8 @@
 //! are. Legacy `docker save` (`manifest.json`, `<id>/layer.tar`), Docker 25+ save (OCI
 //! layout plus `manifest.json` with `LayerSources`), kaniko/crane (`<digest>.tar.gz`,
 //! config named `sha256:<hex>`), and pure OCI archives (`index.json` -> nested indexes ->
-//! manifests). Image configs are parsed here too.
+//! manifests). Pre-1.10 saves (`repositories` only) are read by `legacy`. Image configs are
+//! parsed here too.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -29,6 +30,9 @@ pub struct ImageSpec {
     pub manifest_check: Option<(String, String)>,
     pub layers: Vec<LayerRef>,
     pub platform: Option<String>,
+    /// History given by the layout itself (v1: one step per layer json), used instead of
+    /// the config's.
+    pub history: Option<Vec<HistoryStep>>,
 }
 
 /// One layer as the manifest lists it.
@@ -196,17 +200,13 @@ pub fn list_images(a: &Archive) -> (Vec<ImageSpec>, Vec<Diagnostic>) {
         return (dedupe(specs), diags);
     }
     if !has_manifest {
-        let legacy = a.has(b"repositories");
-        let v1 = a.names().filter(|n| n.ends_with(b"/layer.tar")).count();
+        if a.has(b"repositories") {
+            let specs = super::legacy::list_images(a, &mut diags);
+            return (specs, diags);
+        }
         diags.push(Diagnostic::error(
-            a.artifact.locator(),
-            if legacy {
-                format!(
-                    "no manifest.json and no index.json: only `repositories` and {v1} v1 layer director(y/ies) (pre-Docker-1.10 save layout); layer order and diff_ids cannot be established"
-                )
-            } else {
-                "no manifest.json and no index.json: not a loadable image archive".to_string()
-            },
+            a.whole_locator(),
+            "no manifest.json, no index.json and no repositories: not a loadable image archive",
         ));
     }
     (vec![], diags)
@@ -424,6 +424,7 @@ fn walk_index(
             manifest_check: check,
             layers,
             platform: d.get("platform").map(platform_string),
+            history: None,
         });
     }
 }

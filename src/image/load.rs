@@ -9,6 +9,8 @@ use super::content::Inspector;
 use super::integrity;
 use super::layer::{hex, read_layer, LayerScan};
 use super::layout::{self, ImageConfig, ImageSpec};
+use super::legacy;
+use super::ocidir::LayoutDir;
 use super::tree::{apply, Applied, ChangeRec, FileTree};
 use super::{show_path, FileChange, HistoryRecord, ImageRecord, LayerRecord};
 use crate::evidence::Artifact;
@@ -22,8 +24,12 @@ pub struct LoadedImage {
     pub scans: Vec<Option<Arc<LayerScan>>>,
     /// Per layer: its change set.
     pub applied: Vec<Applied>,
-    /// Per layer: artifact > blob member.
+    /// Per layer: artifact > blob member (or the blob's own artifact in a layout directory).
     pub layer_locs: Vec<Locator>,
+    /// The archive (or layout directory) as a whole.
+    pub archive_loc: Locator,
+    /// The config blob.
+    pub config_loc: Locator,
 }
 
 impl LoadedImage {
@@ -62,10 +68,28 @@ pub fn load_archive(
     inspector: &Inspector,
     out: &mut Outcome,
 ) -> Vec<LoadedImage> {
-    let mut arch = Archive::open(a, inspector);
+    load(Archive::open(a, inspector), role, inspector, out)
+}
+
+/// Every image of an OCI layout directory (its files are separate artifacts).
+pub fn load_dir(
+    d: LayoutDir,
+    role: &'static str,
+    inspector: &Inspector,
+    out: &mut Outcome,
+) -> Vec<LoadedImage> {
+    load(Archive::from_dir(d.root, d.files), role, inspector, out)
+}
+
+fn load(mut arch: Archive, role: &'static str, inspector: &Inspector, out: &mut Outcome) -> Vec<LoadedImage> {
     out.diagnostics.append(&mut arch.diagnostics);
-    let (specs, diags) = layout::list_images(&arch);
+    let (mut specs, diags) = layout::list_images(&arch);
     out.diagnostics.extend(diags);
+    if arch.is_dir() {
+        for s in specs.iter_mut().filter(|s| s.layout == "oci-archive") {
+            s.layout = "oci-layout-dir";
+        }
+    }
     let mut wanted = BTreeSet::new();
     let mut resolved: Vec<Vec<Option<Vec<u8>>>> = vec![];
     for spec in &specs {
@@ -109,7 +133,7 @@ fn build(
     out: &mut Outcome,
 ) -> LoadedImage {
     let mut record = ImageRecord {
-        archive: arch.artifact.path.clone(),
+        archive: arch.name.clone(),
         role,
         layout: spec.layout,
         listed_in: spec.listed_in.clone(),
@@ -126,7 +150,12 @@ fn build(
             let id = format!("sha256:{}", hex(&layout::sha2_256(&bytes)));
             record.id = Some(id);
             match layout::parse_config(&bytes) {
-                Ok(c) => Some(c),
+                Ok(mut c) => {
+                    if let Some(h) = &spec.history {
+                        c.history = h.clone();
+                    }
+                    Some(c)
+                }
                 Err(e) => {
                     out.diagnostics.push(Diagnostic::error(config_loc.clone(), e));
                     None
@@ -145,7 +174,7 @@ fn build(
         record.created = c.created;
         record.architecture = c.architecture.clone();
         record.os = c.os.clone();
-        if c.diff_ids.len() != spec.layers.len() {
+        if c.diff_ids.len() != spec.layers.len() && spec.layout != legacy::LAYOUT {
             out.diagnostics.push(Diagnostic::warning(
                 config_loc.clone(),
                 format!(
@@ -157,7 +186,15 @@ fn build(
         }
     }
     record.history = align_history(config.as_ref(), spec.layers.len(), &config_loc, out);
-    let mut loaded = LoadedImage { record, config, scans: vec![], applied: vec![], layer_locs: vec![] };
+    let mut loaded = LoadedImage {
+        record,
+        config,
+        scans: vec![],
+        applied: vec![],
+        layer_locs: vec![],
+        archive_loc: arch.whole_locator(),
+        config_loc,
+    };
     let mut tree = FileTree::new();
     for (i, (lref, member)) in spec.layers.iter().zip(members).enumerate() {
         let scan = member.as_ref().and_then(|m| scans.get(m)).cloned();
@@ -202,6 +239,9 @@ fn build(
     }
     loaded.record.final_paths = tree.len();
     integrity::image_status(&mut loaded.record, spec.manifest_check.as_ref());
+    if spec.layout == legacy::LAYOUT && loaded.record.integrity == "unverified" {
+        loaded.record.integrity = "unverifiable (v1 layout)";
+    }
     loaded
 }
 
@@ -301,7 +341,9 @@ pub fn load_layer_tar(a: &Artifact, inspector: &Inspector, out: &mut Outcome) ->
         config: None,
         scans: vec![Some(Arc::new(scan))],
         applied: vec![applied],
-        layer_locs: vec![loc],
+        layer_locs: vec![loc.clone()],
+        archive_loc: loc.clone(),
+        config_loc: loc,
     }
 }
 

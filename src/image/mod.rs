@@ -11,7 +11,9 @@ mod integrity;
 mod jar;
 mod layer;
 mod layout;
+mod legacy;
 mod load;
+mod ocidir;
 mod rules;
 mod timeline;
 mod tree;
@@ -61,7 +63,8 @@ pub struct ImageRecord {
     /// `image` (in the bundle), `base-image` (given with `--base-image`) or `layer` (a
     /// standalone layer tar).
     pub role: &'static str,
-    /// `docker-save`, `docker-save-oci` (Docker 25+), `oci-archive`, `layer-tar`.
+    /// `docker-save`, `docker-save-oci` (Docker 25+), `docker-save-v1` (pre-1.10),
+    /// `oci-archive`, `oci-layout-dir` (OCI layout as a directory), `layer-tar`.
     pub layout: &'static str,
     /// Where the archive lists it.
     pub listed_in: String,
@@ -92,7 +95,8 @@ pub struct ImageRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit_reason: Option<String>,
     /// `verified` (every digest checked matched), `mismatch`, `incomplete` (something could
-    /// not be read) or `unverified` (nothing to check against).
+    /// not be read), `unverified` (nothing to check against) or `unverifiable (v1 layout)`
+    /// (a pre-1.10 save: the layout has no digests at all).
     pub integrity: &'static str,
     /// Paths in the final merged view.
     pub final_paths: usize,
@@ -283,7 +287,14 @@ pub fn analyze(
     let inspector = content::Inspector::new();
     let mut section = ImageSection::default();
     let mut loaded = vec![];
-    for a in artifacts {
+    let dirs = ocidir::find(artifacts, &mut section.outcome.diagnostics);
+    let claimed = ocidir::claimed(&dirs);
+    let artifacts: Vec<&Artifact> =
+        artifacts.iter().copied().filter(|a| !claimed.contains(a.path.as_str())).collect();
+    for d in dirs {
+        loaded.extend(load::load_dir(d, "image", &inspector, &mut section.outcome));
+    }
+    for a in &artifacts {
         match a.kind {
             ArtifactKind::DockerSave | ArtifactKind::OciArchive => {
                 loaded.extend(load::load_archive(a, "image", &inspector, &mut section.outcome));
@@ -296,7 +307,19 @@ pub fn analyze(
         let bundle = crate::evidence::discover(p);
         section.outcome.diagnostics.extend(bundle.diagnostics.clone());
         let mut found = false;
-        for a in bundle.artifacts.iter().filter(|a| a.kind.is_image_archive()) {
+        let all: Vec<&Artifact> = bundle.artifacts.iter().collect();
+        let dirs = ocidir::find(&all, &mut section.outcome.diagnostics);
+        let claimed = ocidir::claimed(&dirs);
+        let archives: Vec<&Artifact> = all
+            .iter()
+            .copied()
+            .filter(|a| a.kind.is_image_archive() && !claimed.contains(a.path.as_str()))
+            .collect();
+        for d in dirs {
+            found = true;
+            loaded.extend(load::load_dir(d, "base-image", &inspector, &mut section.outcome));
+        }
+        for a in archives {
             found = true;
             loaded.extend(load::load_archive(a, "base-image", &inspector, &mut section.outcome));
         }
@@ -316,7 +339,7 @@ pub fn analyze(
     let container = container::rebuild(&loaded, &exports, ctx, &inspector, &mut section.outcome);
     let mut trees = vec![];
     for l in &loaded {
-        integrity::check(&l.record, &mut section.outcome);
+        integrity::check(&l.record, &l.archive_loc, &l.layer_locs, &mut section.outcome);
         rules::evaluate_image(l, &mut section.outcome);
         timeline::image_events(l, &mut section.outcome);
         section.file_changes.extend(load::file_changes(l));

@@ -7,7 +7,7 @@ use super::container::Container;
 use super::load::LoadedImage;
 use super::tree::ChangeRec;
 use super::{show_path, FileType};
-use crate::model::{Locator, Outcome, TimelineEvent, Timestamp};
+use crate::model::{Outcome, TimelineEvent, Timestamp};
 
 fn describe(c: &ChangeRec) -> String {
     let m = &c.meta;
@@ -33,7 +33,7 @@ fn describe(c: &ChangeRec) -> String {
 /// History steps and per-layer file changes of an image.
 pub fn image_events(l: &LoadedImage, out: &mut Outcome) {
     let name = l.name();
-    let config_loc = Locator::artifact(l.record.archive.clone()).with_member(l.record.config.clone());
+    let config_loc = l.config_loc.clone();
     for h in &l.record.history {
         let layer = match h.layer {
             Some(i) => format!("layer {i}"),
