@@ -3,6 +3,9 @@
 # rules, JSON) timed side by side with `zcat` of the same layer blobs and `tar -tzf` of
 # each, in one run; wall time and peak RSS from /usr/bin/time -v.
 #
+# The machine may be shared: every command runs RUNS times (default 3), round-robin, and the
+# table shows the median wall time and the largest peak RSS.
+#
 # Usage: benches/layers.sh [DATADIR]   (default target/bench-layers; generated when missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,18 +35,31 @@ tar_mib=$(for f in "${blobs[@]}"; do zcat "$f" | wc -c; done | awk '{s+=$1} END 
 gz_mib=$(du -cm "${blobs[@]}" | tail -1 | cut -f1)
 echo "image: $layers gzip layers, $files tar members, $tar_mib MiB uncompressed, $gz_mib MiB compressed; $(nproc) cores"
 
-results=$(
-    measure "zcat (sequential, all layers)" sh -c "zcat ${blobs[*]}"
-    measure "tar -tzf (sequential, each layer)" sh -c "for f in ${blobs[*]}; do tar -tzf \$f; done"
-    measure "ctriage layers --format json (full analysis)" "$BIN" layers "$DATA/image.tar" --format json
-    measure "ctriage layers -j 1 (one thread)" "$BIN" -j 1 layers "$DATA/image.tar" --format json
-    measure "ctriage scan --format json (whole report)" "$BIN" scan "$DATA/image.tar" --format json
+RUNS=${RUNS:-3}
+names=(
+    "zcat (sequential, all layers)"
+    "tar -tzf (sequential, each layer)"
+    "ctriage layers --format json (full analysis)"
+    "ctriage layers -j 1 (one thread)"
+    "ctriage scan --format json (whole report)"
 )
-zcat_s=$(echo "$results" | head -1 | cut -f2)
+run_one() {
+    case $1 in
+        0) measure "${names[0]}" sh -c "zcat ${blobs[*]}" ;;
+        1) measure "${names[1]}" sh -c "for f in ${blobs[*]}; do tar -tzf \$f; done" ;;
+        2) measure "${names[2]}" "$BIN" layers "$DATA/image.tar" --format json ;;
+        3) measure "${names[3]}" "$BIN" -j 1 layers "$DATA/image.tar" --format json ;;
+        4) measure "${names[4]}" "$BIN" scan "$DATA/image.tar" --format json ;;
+    esac
+}
+raw=$(for _ in $(seq "$RUNS"); do for i in 0 1 2 3 4; do run_one $i; done; done)
+echo "load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg); $RUNS runs each"
 echo
-echo "| command | wall s | vs zcat | peak RSS MiB |"
+echo "| command | wall s (median) | vs zcat | peak RSS MiB |"
 echo "|---|---:|---:|---:|"
-echo "$results" | while IFS=$'\t' read -r name wall rss; do
-    awk -v n="$name" -v w="$wall" -v r="$rss" -v z="$zcat_s" \
-        'BEGIN { printf "| %s | %.2f | %.2fx | %.0f |\n", n, w, w / z, r / 1024 }'
+zcat_s=$(echo "$raw" | awk -F'\t' -v n="${names[0]}" '$1 == n {print $2}' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+for n in "${names[@]}"; do
+    w=$(echo "$raw" | awk -F'\t' -v n="$n" '$1 == n {print $2}' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    r=$(echo "$raw" | awk -F'\t' -v n="$n" '$1 == n {print $3}' | sort -n | tail -1)
+    awk -v n="$n" -v w="$w" -v r="$r" -v z="$zcat_s" 'BEGIN { printf "| %s | %.2f | %.2fx | %.0f |\n", n, w, w / z, r / 1024 }'
 done

@@ -134,6 +134,8 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
 
 /// Sort everything so the same evidence always gives the same bytes.
 fn finish(report: &mut BundleReport, mut outcome: Outcome) {
+    let correlated = analyze::correlate::correlate(report, &outcome.findings);
+    outcome.findings.extend(correlated);
     outcome.findings.sort_by(|a, b| {
         b.severity
             .cmp(&a.severity)
@@ -160,41 +162,41 @@ fn finish(report: &mut BundleReport, mut outcome: Outcome) {
     report.diagnostics = outcome.diagnostics;
 }
 
-/// One finding per (rule, title): the same fact seen in several sources (a file in the
-/// export and in the committed layer, the same requests in the json-file log and in the
-/// access log inside the image) becomes one finding with every proof, the earliest time and
-/// the highest severity, and says where else it was seen. Input must be sorted.
+/// One finding per fact: findings with the same rule and subject (a file in the export and
+/// in the committed layer; JNDI requests in the json-file log and in the access log inside
+/// the image; the same process chain in two captures) become one finding with every proof,
+/// the earliest time and the highest severity, saying where else it was seen. Findings
+/// without a subject are only deduplicated. Input must be sorted (highest severity first).
 fn merge_corroborating(sorted: Vec<Finding>) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::with_capacity(sorted.len());
     let mut index: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut also: Vec<Vec<String>> = Vec::new();
     for f in sorted {
-        match index.get(&(f.rule.clone(), f.title.clone())) {
-            Some(&i) => {
-                let kept = &mut out[i];
-                if kept.evidence == f.evidence && kept.summary == f.summary {
-                    continue;
-                }
-                kept.time = match (kept.time, f.time) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-                if let Some(src) = f.evidence.first().map(source_name) {
-                    if !also[i].contains(&src) && kept.evidence.first().map(source_name) != Some(src.clone())
-                    {
-                        also[i].push(src);
-                    }
-                }
-                kept.evidence.extend(f.evidence);
-                kept.evidence.sort();
-                kept.evidence.dedup();
+        let key = f.subject.clone().map(|s| (f.rule.clone(), s));
+        let Some(&i) = key.as_ref().and_then(|k| index.get(k)) else {
+            if out.last() == Some(&f) {
+                continue;
             }
-            None => {
-                index.insert((f.rule.clone(), f.title.clone()), out.len());
-                out.push(f);
-                also.push(Vec::new());
+            if let Some(k) = key {
+                index.insert(k, out.len());
+            }
+            out.push(f);
+            also.push(Vec::new());
+            continue;
+        };
+        let kept = &mut out[i];
+        kept.time = match (kept.time, f.time) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(src) = f.evidence.first().map(source_name) {
+            if !also[i].contains(&src) && kept.evidence.first().map(source_name) != Some(src.clone()) {
+                also[i].push(src);
             }
         }
+        kept.evidence.extend(f.evidence);
+        kept.evidence.sort();
+        kept.evidence.dedup();
     }
     for (f, also) in out.iter_mut().zip(also) {
         if !also.is_empty() {
@@ -227,6 +229,7 @@ mod tests {
             attack: None,
             time: Some(Timestamp::from_unix(secs, 0)),
             evidence: vec![Locator::artifact(at).with_member("shell.php")],
+            subject: Some(title.into()),
         }
     }
 
@@ -240,6 +243,12 @@ mod tests {
         ];
         all.sort_by(|a, b| a.evidence.cmp(&b.evidence));
         let merged = merge_corroborating(all);
+        let mut unmerged = finding("proc.revshell", "Reverse shell", Severity::Critical, "top.txt", 5);
+        unmerged.subject = None;
+        let mut other = unmerged.clone();
+        other.evidence = vec![Locator::artifact("top2.txt")];
+        let merged_unsubjected = merge_corroborating(vec![unmerged.clone(), unmerged, other]);
+        assert_eq!(merged_unsubjected.len(), 2, "no subject: only exact duplicates go");
         assert_eq!(merged.len(), 2);
         let x = merged.iter().find(|f| f.title.ends_with("/x.php")).unwrap();
         assert_eq!(x.evidence.len(), 2);

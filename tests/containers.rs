@@ -57,6 +57,8 @@ fn inspect_stats_and_ps_become_containers_findings_and_a_plan() {
         ("ps.txt", PS.as_bytes()),
     ]);
     let out = run(&["scan", dir.path().to_str().unwrap(), "--format", "json"]);
+    let again = run(&["scan", dir.path().to_str().unwrap(), "--format", "json"]);
+    assert_eq!(out.stdout, again.stdout, "same evidence, same bytes");
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(!text.contains("hunter2"), "a secret value reached the report");
     assert!(!text.contains("wJalrXUtnFEMIK7MDENG"), "a secret value reached the report");

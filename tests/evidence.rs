@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::util::{root, run, run_json, sha256_file, write_files};
+use crate::util::{run, run_json, sha256_file, validate_against_schema, write_files};
 
 fn tar_bytes(entries: &[(&str, &[u8])]) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
@@ -270,17 +270,4 @@ fn same_evidence_same_bytes_and_schema_valid() {
     assert_eq!(a.stdout, b.stdout, "report bytes differ between runs");
     let report: serde_json::Value = serde_json::from_slice(&a.stdout).unwrap();
     validate_against_schema(&report);
-}
-
-/// Validate a report against docs/report-schema.json (JSON Schema 2020-12).
-pub fn validate_against_schema(report: &serde_json::Value) {
-    let schema: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(root().join("docs/report-schema.json")).unwrap()).unwrap();
-    let mut schemas = boon::Schemas::new();
-    let mut compiler = boon::Compiler::new();
-    compiler.add_resource("schema.json", schema).unwrap();
-    let idx = compiler.compile("schema.json", &mut schemas).unwrap();
-    if let Err(e) = schemas.validate(report, idx) {
-        panic!("report does not match docs/report-schema.json:\n{e:#}");
-    }
 }

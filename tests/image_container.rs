@@ -372,3 +372,33 @@ fn timeline_orders_layers_first_and_dates_container_changes_by_mtime() {
     assert!(base_file["message"].as_str().unwrap().contains("mtime 2020-09-13T12:26:40.000000000Z"));
     assert_eq!(base_file["order"][0], 0);
 }
+
+#[test]
+fn diff_without_an_image_is_an_error_not_a_guess() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = dir.path().join("export.tar");
+    std::fs::write(&exp, export_tar()).unwrap();
+    let (v, code) = run_json(&["diff", "--image", exp.to_str().unwrap(), exp.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert_eq!(v["container_changes"], Value::Null);
+    assert!(v["diagnostics"].as_array().unwrap().iter().any(|d| d["level"] == "error"));
+}
+
+#[test]
+fn base_image_option_is_the_base_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let base = outside.path().join("original.tar");
+    std::fs::write(&base, original().docker_save()).unwrap();
+    let (v, _) =
+        run_json(&["scan", &bundle(dir.path(), true, false, None), "--base-image", base.to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    let cc = &b["container_changes"];
+    assert!(cc["base"]["description"].as_str().unwrap().contains("--base-image"), "{}", cc["base"]);
+    assert_eq!(lines(cc), EXPECTED_DIFF);
+    let roles: Vec<&str> =
+        b["images"].as_array().unwrap().iter().map(|i| i["role"].as_str().unwrap()).collect();
+    assert_eq!(roles, ["image", "base-image"]);
+    // The committed image's extra layer is recognised against the base image too.
+    assert_eq!(b["images"][0]["committed_layers"], serde_json::json!([2]));
+}

@@ -142,6 +142,9 @@ fn pax_times_long_names_hard_links_and_traversal() {
     let f: Vec<&Value> =
         v["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "file.path-traversal").collect();
     assert_eq!(f.len(), 1, "{:?}", v["findings"]);
+    // The proof cites the member name as stored.
+    assert_eq!(evil["locator"]["members"][1], "../../etc/evil");
+    assert_eq!(f[0]["evidence"][0]["members"][1], "../../etc/evil");
     assert_eq!(code & 1, 1, "a high finding sets exit bit 0");
 }
 
@@ -246,4 +249,67 @@ fn compressed_archive_is_streamed_with_the_same_result() {
     };
     assert_eq!(strip(&a), strip(&b));
     assert_eq!(tree_paths(&b), s(&["/etc", "/x"]));
+}
+
+#[test]
+fn hostile_archive_members_are_diagnostics_never_panics() {
+    // Layer 0 is garbage, layer 1 a link cycle, layer 2 a link out of the archive, layer 3
+    // fine: each broken one gets an error naming it, the good one is analysed.
+    let good = Layer::new().file("ok", b"ok").build();
+    let config = serde_json::json!({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": []}, "history": []}).to_string();
+    let config_name = format!("{}.json", sha(config.as_bytes()));
+    let manifest = serde_json::json!([{"Config": config_name, "RepoTags": ["t:hostile"], "Layers": [
+        "garbage/layer.tar", "cycle-a/layer.tar", "escape/layer.tar", "good/layer.tar"
+    ]}])
+    .to_string();
+    let mut b = tar::Builder::new(Vec::new());
+    let file = |b: &mut tar::Builder<Vec<u8>>, name: &str, data: &[u8]| {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        b.append_data(&mut h, name, data).unwrap();
+    };
+    let link = |b: &mut tar::Builder<Vec<u8>>, name: &str, target: &str| {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Symlink);
+        h.set_size(0);
+        h.set_mode(0o777);
+        b.append_link(&mut h, name, target).unwrap();
+    };
+    file(&mut b, "garbage/layer.tar", &[0x5a; 3000]);
+    link(&mut b, "cycle-a/layer.tar", "../cycle-b/layer.tar");
+    link(&mut b, "cycle-b/layer.tar", "../cycle-a/layer.tar");
+    link(&mut b, "escape/layer.tar", "../../../../etc/passwd");
+    file(&mut b, "good/layer.tar", &good);
+    file(&mut b, &config_name, config.as_bytes());
+    file(&mut b, "manifest.json", manifest.as_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("hostile.tar");
+    std::fs::write(&p, b.into_inner().unwrap()).unwrap();
+    let (v, code) = layers(p.to_str().unwrap());
+    assert_eq!(code & 2, 2);
+    let errors: Vec<String> = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["level"] == "error")
+        .map(|d| {
+            format!(
+                "{} :: {}",
+                d["locator"]["members"][0].as_str().unwrap_or(""),
+                d["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(errors.iter().any(|e| e.starts_with("garbage/layer.tar ::") && e.contains("tar")), "{errors:?}");
+    assert!(
+        errors.iter().any(|e| e.starts_with("cycle-a/layer.tar ::") && e.contains("cycle")),
+        "{errors:?}"
+    );
+    assert!(
+        errors.iter().any(|e| e.starts_with("escape/layer.tar ::") && e.contains("not in the archive")),
+        "{errors:?}"
+    );
+    assert_eq!(changes(&v, 3), s(&["added /ok"]));
+    assert_eq!(v["images"][0]["layers"].as_array().unwrap().len(), 4);
 }

@@ -26,3 +26,9 @@ mod image_layers;
 
 /// The container's own changes, suspicious-file rules and the file timeline.
 mod image_container;
+
+/// The image analysis on the samples (container changes and findings).
+mod image_samples;
+
+/// End to end on samples/: the story each bundle tells, in text and schema-valid JSON.
+mod scan_samples;

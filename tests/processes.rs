@@ -89,15 +89,21 @@ fn three_capture_formats_give_processes_trees_and_findings() {
 
     // The base64 reverse shell: decoded, with its callback, proven by both rows.
     let all = b["findings"].as_array().unwrap();
+    // The same reverse shell in two captures is one finding proven by both.
     let rev = all
         .iter()
-        .find(|f| f["rule"] == "proc.revshell" && f["evidence"][0]["artifact"] == "top-ef.txt")
+        .find(|f| f["rule"] == "proc.revshell" && f["summary"].as_str().unwrap().contains("bash -c {echo,"))
         .expect("decoded reverse shell in top-ef.txt");
     let s = rev["summary"].as_str().unwrap();
     assert!(s.starts_with("java (84010) -> bash (84281): bash -c {echo,"), "{s}");
     assert!(s.contains("callback 10.0.0.5:4444 (bash /dev/tcp) (decoded from base64)"), "{s}");
-    let lines: Vec<u64> =
-        rev["evidence"].as_array().unwrap().iter().map(|l| l["line"].as_u64().unwrap()).collect();
+    let lines: Vec<u64> = rev["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["artifact"] == "top-ef.txt")
+        .map(|l| l["line"].as_u64().unwrap())
+        .collect();
     assert_eq!(lines, [2, 3]);
 
     // The lstart capture's reverse shell carries the child's start time; starts reach the timeline.

@@ -1,40 +1,15 @@
 //! Daemon-side container configs written by real Docker versions (../shared/fixtures):
 //! docker-explorer's /var/lib/docker captures and plaso's Docker 1.9 `config.json`.
 
-use std::io::Read;
-
 use crate::util::{run_json, shared};
-
-/// Copy the `containers/<id>/{config.v2.json,hostconfig.json}` members of a docker-explorer
-/// capture into a bundle directory (the test reads its own copy; the fixture is untouched).
-fn container_configs(rel: &str, containers: usize) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let f = std::fs::File::open(shared(rel)).unwrap();
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(f));
-    let mut copied = 0;
-    for entry in archive.entries().unwrap() {
-        let mut entry = entry.unwrap();
-        let path = entry.path().unwrap().to_string_lossy().into_owned();
-        let parts: Vec<&str> = path.trim_start_matches("./").split('/').collect();
-        if let ["docker", "containers", id, file @ ("config.v2.json" | "hostconfig.json")] = parts.as_slice()
-        {
-            let mut data = vec![];
-            entry.read_to_end(&mut data).unwrap();
-            let out = dir.path().join(id);
-            std::fs::create_dir_all(&out).unwrap();
-            std::fs::write(out.join(file), data).unwrap();
-            copied += 1;
-        }
-    }
-    assert_eq!(copied, containers * 2, "each container has config.v2.json and hostconfig.json");
-    dir
-}
 
 #[test]
 #[ignore = "needs ../shared; CI runs it with --include-ignored"]
 fn docker_explorer_aufs_v2_containers() {
-    let dir = container_configs("fixtures/docker-explorer/test_data/aufs.v2.tgz", 7);
-    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    // The capture is scanned as it is: a bundle archive read in place.
+    let tgz = shared("fixtures/docker-explorer/test_data/aufs.v2.tgz");
+    let (v, _) = run_json(&["scan", tgz.to_str().unwrap()]);
+    assert_eq!(v["bundles"][0]["kind"], "archive");
     let b = &v["bundles"][0];
     let cs = b["containers"].as_array().unwrap();
     assert_eq!(cs.len(), 7);
@@ -70,7 +45,7 @@ fn docker_explorer_aufs_v2_containers() {
         .ends_with("volumes/28297de547b5473a9aff90aaab45ed108ebf019981b40c3c35c226f54c13ac0d/_data"));
     assert_eq!(
         d["host_config"]["locator"]["artifact"],
-        format!("{}/hostconfig.json", d["id"].as_str().unwrap())
+        format!("docker/containers/{}/hostconfig.json", d["id"].as_str().unwrap())
     );
     let running: Vec<&str> =
         cs.iter().filter(|c| c["state"]["running"] == true).map(|c| c["name"].as_str().unwrap()).collect();
@@ -86,8 +61,8 @@ fn docker_explorer_aufs_v2_containers() {
 #[test]
 #[ignore = "needs ../shared; CI runs it with --include-ignored"]
 fn docker_explorer_vols_v2_binds_and_volumes() {
-    let dir = container_configs("fixtures/docker-explorer/test_data/vols.v2.tgz", 4);
-    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    let tgz = shared("fixtures/docker-explorer/test_data/vols.v2.tgz");
+    let (v, _) = run_json(&["scan", tgz.to_str().unwrap()]);
     let cs = v["bundles"][0]["containers"].as_array().unwrap();
     let mounts = |id: &str| -> Vec<String> {
         let c = cs.iter().find(|c| c["id"] == id).unwrap_or_else(|| panic!("container {id} missing"));

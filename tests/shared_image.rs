@@ -415,3 +415,29 @@ fn same_image_gives_byte_identical_json() {
         assert!(!v["bundles"][0]["file_changes"].as_array().unwrap().is_empty());
     }
 }
+
+#[test]
+#[ignore = "needs ../shared; CI runs it with --include-ignored"]
+fn oci_layout_nested_indexes_and_odd_media_types() {
+    // The layout directory packed as an OCI archive (as `tar -C dir -cf x.tar .` would).
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("test_index.tar");
+    std::fs::write(&p, tar_dir(&shared("fixtures/go-containerregistry/pkg/v1/layout/testdata/test_index")))
+        .unwrap();
+    let (v, code) = run_json(&["layers", p.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    let imgs = v["images"].as_array().unwrap();
+    let got: Vec<(Vec<&str>, &str)> = imgs
+        .iter()
+        .map(|i| {
+            (
+                i["repo_tags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect(),
+                i["integrity"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // ref 1 (manifest), 3 (nested OCI index) and 4 (Docker manifest list) lead to the same
+    // manifest: one image; ref 2 is a manifest under the odd `descriptor` media type.
+    assert_eq!(got, [(vec!["1", "3", "4"], "verified"), (vec!["2"], "verified")]);
+    assert_eq!(imgs[0]["manifest_check"], "verified");
+}

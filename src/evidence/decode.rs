@@ -63,7 +63,7 @@ pub fn decoder<R: Read>(
     };
     let inner = match compression {
         Compression::None => return Ok(Decoder::Plain(raw)),
-        Compression::Gzip => Inner::Gzip(MultiGzDecoder::new(raw)),
+        Compression::Gzip => Inner::Gzip(Box::new(MultiGzDecoder::new(raw))),
         Compression::Zstd => Inner::Zstd(zstd::stream::read::Decoder::new(raw)?),
     };
     Ok(Decoder::Decoded { inner: Box::new(inner), read: 0, limit })
@@ -77,7 +77,7 @@ pub enum Decoder<R: Read> {
 
 /// The decompressor inside a [`Decoder`].
 pub enum Inner<R: Read> {
-    Gzip(MultiGzDecoder<R>),
+    Gzip(Box<MultiGzDecoder<R>>),
     Zstd(zstd::stream::read::Decoder<'static, io::BufReader<R>>),
 }
 

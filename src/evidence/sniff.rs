@@ -43,7 +43,18 @@ pub fn classify_tar_names(names: &[Vec<u8>], top_level: bool) -> ArtifactKind {
     if has(b".dockerenv") {
         return ArtifactKind::FilesystemTar;
     }
-    if norm.iter().any(|n| base(n).starts_with(b".wh.")) {
+    // A copy of a daemon's data root (/var/lib/docker) is a bundle of evidence files.
+    let daemon_file = |n: &&[u8]| {
+        let b = base(n);
+        b == b"config.v2.json" || b == b"hostconfig.json" || b == b"repositories.json"
+    };
+    if top_level && norm.iter().any(daemon_file) {
+        return ArtifactKind::BundleArchive;
+    }
+    // aufs keeps its own metadata in `.wh..wh.plnk`, `.wh..wh.aufs`, `.wh..wh.orph`: not whiteouts.
+    let is_whiteout =
+        |b: &[u8]| b.starts_with(b".wh.") && (!b.starts_with(b".wh..wh.") || b == b".wh..wh..opq");
+    if norm.iter().any(|n| is_whiteout(&base(n))) {
         return ArtifactKind::LayerTar;
     }
     const ROOT_DIRS: &[&[u8]] = &[
@@ -259,6 +270,15 @@ mod tests {
         );
         assert_eq!(classify_tar_names(&n(&[".dockerenv", "etc/passwd"]), true), FilesystemTar);
         assert_eq!(classify_tar_names(&n(&["./tmp/.wh.x"]), true), LayerTar);
+        assert_eq!(classify_tar_names(&n(&["a/.wh..wh..opq"]), true), LayerTar);
+        assert_eq!(classify_tar_names(&n(&[".wh..wh.aufs", ".wh..wh.plnk/x"]), true), BundleArchive);
+        assert_eq!(
+            classify_tar_names(
+                &n(&["docker/containers/ab/config.v2.json", "docker/aufs/diff/x/.wh..wh.aufs"]),
+                true
+            ),
+            BundleArchive
+        );
         assert_eq!(classify_tar_names(&n(&["case/inspect.json", "case/top.txt"]), true), BundleArchive);
         assert_eq!(classify_tar_names(&n(&["etc/passwd", "usr/bin/x"]), true), FilesystemTar);
     }

@@ -203,7 +203,7 @@ pub fn run_layers(args: &LayersArgs) -> anyhow::Result<i32> {
                 s.push_str(&format!("merged view of image {i}:\n"));
                 for e in tree_entries(t) {
                     s.push_str(&format!(
-                        "  {} {:>5} {:>6}:{:<6} {:>10}  {}{}\n",
+                        "  {:<7} {:>5} {:>6}:{:<6} {:>10}  {}{}\n",
                         e.ftype.as_str(),
                         e.mode,
                         e.uid,

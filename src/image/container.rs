@@ -29,6 +29,65 @@ const RUNTIME_PATHS: &[&str] = &[
     "sys",
 ];
 
+/// Whether `docker diff` never shows `path`: a runtime path (init layer, pseudo filesystems)
+/// or below one, or below a mount point (the mount point itself is created in the
+/// container's layer and docker lists it; what is mounted there is not in the layer).
+fn is_ignored(path: &[u8], mounts: &[Vec<u8>]) -> bool {
+    let below = |r: &[u8]| path.len() > r.len() && path.starts_with(r) && path[r.len()] == b'/';
+    RUNTIME_PATHS.iter().any(|r| path == r.as_bytes() || below(r.as_bytes()))
+        || mounts.iter().any(|m| below(m))
+}
+
+/// A path with the symlinks of `tree` resolved (inside the tree, never on disk): a mount on
+/// `/var/run/docker.sock` lands on `/run/docker.sock` when `/var/run -> /run`.
+fn resolve_in(tree: &FileTree, path: &[u8]) -> Vec<u8> {
+    let mut cur: Vec<u8> = path.to_vec();
+    for _ in 0..MAX_LINKS {
+        let parts: Vec<&[u8]> = cur.split(|c| *c == b'/').collect();
+        let mut hit = None;
+        for i in 1..=parts.len() {
+            let prefix = parts[..i].join(&b'/');
+            if let Some(link) = tree.get(&prefix).and_then(|n| n.meta.link.as_ref()) {
+                let mut target = if link.starts_with(b"/") {
+                    link.clone()
+                } else {
+                    let mut t = parts[..i - 1].join(&b'/');
+                    t.push(b'/');
+                    t.extend_from_slice(link);
+                    t
+                };
+                for rest in &parts[i..] {
+                    target.push(b'/');
+                    target.extend_from_slice(rest);
+                }
+                hit = Some(super::layer::normalize(&target).0);
+                break;
+            }
+        }
+        match hit {
+            Some(next) if next != cur => cur = next,
+            _ => return cur,
+        }
+    }
+    cur
+}
+
+/// Symlink hops followed when resolving a mount point.
+const MAX_LINKS: usize = 40;
+
+/// Mount points as given and as resolved through the container's symlinks.
+fn mount_points(ctx: &ImageContext, top: &FileTree) -> Vec<Vec<u8>> {
+    let mut out = std::collections::BTreeSet::new();
+    for m in &ctx.mount_points {
+        let m = super::layer::normalize(m.as_bytes()).0;
+        if !m.is_empty() {
+            out.insert(resolve_in(top, &m));
+            out.insert(m);
+        }
+    }
+    out.into_iter().collect()
+}
+
 /// The rebuilt container changes with the records behind them.
 pub struct Container {
     pub report: ContainerChanges,
@@ -224,21 +283,8 @@ pub fn rebuild(
     inspector: &Inspector,
     out: &mut Outcome,
 ) -> Option<Container> {
-    let mounts: Vec<Vec<u8>> = ctx
-        .mount_points
-        .iter()
-        .map(|m| super::layer::normalize(m.as_bytes()).0)
-        .filter(|m| !m.is_empty())
-        .collect();
-    let ignore = |p: &[u8]| {
-        RUNTIME_PATHS
-            .iter()
-            .map(|r| r.as_bytes())
-            .chain(mounts.iter().map(|m| m.as_slice()))
-            .any(|r| p == r || (p.len() > r.len() && p.starts_with(r) && p[r.len()] == b'/'))
-    };
     let candidates = choose_base(images);
-    let mut container = if let Some(export) = exports.first() {
+    let (mut container, mounts) = if let Some(export) = exports.first() {
         if exports.len() > 1 {
             out.diagnostics.push(Diagnostic::warning(
                 export.locator(),
@@ -259,6 +305,8 @@ pub fn rebuild(
         out.diagnostics.extend(scan.diagnostics.iter().cloned());
         let mut top = FileTree::new();
         apply(&mut top, &scan.entries, 0);
+        let mounts = mount_points(ctx, &top);
+        let ignore = |p: &[u8]| is_ignored(p, &mounts);
         if candidates.is_empty() {
             out.diagnostics.push(Diagnostic::warning(
                 loc,
@@ -284,29 +332,36 @@ pub fn rebuild(
         let lines = docker_lines(recs.iter().map(|r| (r.change, r.path.clone())), |p| {
             base.contains_key(p) && top.contains_key(p)
         });
-        let ignored =
-            top.keys().filter(|p| ignore(p) && !base.contains_key(*p)).map(|p| show_path(p)).collect();
+        let ignored = RUNTIME_PATHS
+            .iter()
+            .map(|r| r.as_bytes())
+            .filter(|p| top.contains_key(*p))
+            .map(show_path)
+            .collect();
         let locs = recs.iter().map(|_| export.locator()).collect();
-        Container {
+        let c = Container {
             report: ContainerChanges {
                 source: "export",
                 export: Some(export.path.clone()),
                 base: BaseUsed { image: Some(img), layers: n, description: desc },
                 changes: to_lines(lines),
                 ignored,
+                mount_points: mounts.iter().map(|m| show_path(m)).collect(),
                 ..Default::default()
             },
             recs,
             locs,
             base_created: base_created(&images[img], n),
-        }
+        };
+        (c, mounts)
     } else {
         let c = images.iter().find(|l| l.record.role == "image" && !l.record.committed_layers.is_empty())?;
         let k = c.record.committed_layers[0];
         let (img, n, desc) = candidates.into_iter().next()?;
         let base = c.tree_of(k);
         let top = c.tree_at(None);
-        let recs = diff_trees(&base, &top, &ignore);
+        let mounts = mount_points(ctx, &top);
+        let recs = diff_trees(&base, &top, &|p: &[u8]| is_ignored(p, &mounts));
         let lines = docker_lines(recs.iter().map(|r| (r.change, r.path.clone())), |p| {
             base.contains_key(p) && top.contains_key(p)
         });
@@ -317,21 +372,32 @@ pub fn rebuild(
                 c.layer_locs.get(layer).cloned().unwrap_or_default()
             })
             .collect();
-        Container {
+        let c = Container {
             report: ContainerChanges {
                 source: "committed-layers",
                 export: None,
                 base: BaseUsed { image: Some(img), layers: n, description: desc },
                 changes: to_lines(lines),
+                mount_points: mounts.iter().map(|m| show_path(m)).collect(),
                 ..Default::default()
             },
             recs,
             locs,
             base_created: base_created(&images[img], n),
-        }
+        };
+        (c, mounts)
     };
-    cross_check(&mut container.report, ctx, &ignore, out);
+    cross_check(&mut container.report, ctx, &|p: &[u8]| is_ignored(p, &mounts), out);
     Some(container)
+}
+
+/// Sockets by name: `*.sock`, `*.socket`, or under a `sockets`/`.s.PGSQL` style name.
+fn looks_like_socket(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.ends_with(".sock")
+        || name.ends_with(".socket")
+        || name.starts_with(".s.PGSQL")
+        || name.ends_with("-socket")
 }
 
 fn to_lines(lines: Vec<(Change, Vec<u8>)>) -> Vec<DiffLine> {
@@ -378,17 +444,27 @@ fn cross_check(
                 saved: Some(*k),
                 rebuilt: r.copied(),
                 locator: Some(loc.clone()),
+                note: (r.is_none() && *k == DiffKind::Added && looks_like_socket(p)).then(|| {
+                    "likely a socket: docker diff lists it, but no tar (export or commit layer) can hold one".into()
+                }),
             }),
         }
     }
     for (p, k) in &rebuilt {
         if !saved.contains_key(*p) {
-            dis.push(Disagreement { path: p.to_string(), saved: None, rebuilt: Some(*k), locator: None });
+            dis.push(Disagreement {
+                path: p.to_string(),
+                saved: None,
+                rebuilt: Some(*k),
+                locator: None,
+                note: None,
+            });
         }
     }
     dis.sort_by(|a, b| a.path.cmp(&b.path));
-    if !dis.is_empty() {
-        let show: Vec<String> = dis
+    let unexplained: Vec<&Disagreement> = dis.iter().filter(|d| d.note.is_none()).collect();
+    if !unexplained.is_empty() {
+        let show: Vec<String> = unexplained
             .iter()
             .take(8)
             .map(|d| {
@@ -396,7 +472,8 @@ fn cross_check(
                 format!("{} (saved {}, rebuilt {})", d.path, k(d.saved), k(d.rebuilt))
             })
             .collect();
-        let mut evidence: Vec<Locator> = dis.iter().filter_map(|d| d.locator.clone()).take(50).collect();
+        let mut evidence: Vec<Locator> =
+            unexplained.iter().filter_map(|d| d.locator.clone()).take(50).collect();
         if evidence.is_empty() {
             evidence = ctx
                 .saved_diff
@@ -412,16 +489,69 @@ fn cross_check(
             title: "Saved docker diff disagrees with the rebuilt one".into(),
             summary: format!(
                 "{} path(s) differ between the saved `docker diff` and the one rebuilt from {} (base: {}): {}{}. Files changed after the diff was taken, or evidence was altered",
-                dis.len(),
+                unexplained.len(),
                 if report.source == "export" { "the export" } else { "the committed layers" },
                 report.base.description,
                 show.join(", "),
-                if dis.len() > show.len() { ", ..." } else { "" }
+                if unexplained.len() > show.len() { ", ..." } else { "" }
             ),
             attack: None,
             time: None,
             evidence,
+            subject: None,
         });
     }
     report.disagreements = dis;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runtime_paths_and_what_is_below_mount_points_are_ignored() {
+        let mounts = vec![b"var/lib/mysql".to_vec()];
+        for p in ["etc/hosts", ".dockerenv", "proc/1/status", "dev/shm/x", "var/lib/mysql/ib"] {
+            assert!(is_ignored(p.as_bytes(), &mounts), "{p}");
+        }
+        // The mount point itself is created in the container's layer: docker lists it.
+        for p in ["etc/hostsx", "etc/passwd", "var/lib/mysqld", "devices", "var/lib/mysql"] {
+            assert!(!is_ignored(p.as_bytes(), &mounts), "{p}");
+        }
+    }
+
+    #[test]
+    fn mount_points_resolve_through_the_containers_symlinks() {
+        let mut top = FileTree::new();
+        let mut link = crate::image::layer::Meta {
+            ftype: crate::image::FileType::Symlink,
+            mode: 0o777,
+            uid: 0,
+            gid: 0,
+            size: 0,
+            mtime: None,
+            link: Some(b"/run".to_vec()),
+            hardlink: None,
+            sha256: None,
+            magic: Default::default(),
+            facts: None,
+        };
+        top.insert(b"var/run".to_vec(), super::super::tree::Node { meta: link.clone(), layer: 0, seq: None });
+        link.link = Some(b"../data".to_vec());
+        top.insert(b"srv/app".to_vec(), super::super::tree::Node { meta: link, layer: 0, seq: None });
+        assert_eq!(resolve_in(&top, b"var/run/docker.sock"), b"run/docker.sock");
+        assert_eq!(resolve_in(&top, b"srv/app/x"), b"data/x");
+        assert_eq!(resolve_in(&top, b"etc/x"), b"etc/x");
+    }
+
+    #[test]
+    fn commit_steps_versus_build_steps() {
+        let cfg = ImageConfig { cmd: vec!["catalina.sh".into(), "run".into()], ..Default::default() };
+        assert!(is_commit_step("catalina.sh run", "", "", Some(&cfg)));
+        assert!(is_commit_step("/bin/bash", "snapshot after incident", "", Some(&cfg)));
+        assert!(!is_commit_step("/bin/sh -c apt-get install -y curl", "", "", Some(&cfg)));
+        assert!(!is_commit_step("RUN /bin/sh -c make # buildkit", "buildkit.dockerfile.v0", "", Some(&cfg)));
+        assert!(!is_commit_step("/bin/sh -c #(nop)  CMD [\"sh\"]", "", "", Some(&cfg)));
+        assert!(!is_commit_step("catalina.sh run", "", "kaniko", Some(&cfg)));
+    }
 }

@@ -66,6 +66,7 @@ fn finding(r: &ImageRecord, what: &str, expected: &str, computed: &str, loc: Loc
         attack: Some("T1565.001".into()),
         time: None,
         evidence: vec![loc],
+        subject: None,
     }
 }
 

@@ -237,6 +237,17 @@ mod tests {
     }
 
     #[test]
+    fn inspector_walks_any_jar_it_streams() {
+        let data = jar(true);
+        let ins = super::super::content::Inspector::new();
+        let mut scan = ins.start(b"opt/app/lib/app.jar", data.len() as u64, &data[..64]).unwrap();
+        for c in data.chunks(65536) {
+            scan.feed(c);
+        }
+        assert_eq!(scan.finish().unwrap().log4j_core, ["2.15.0", "2.14.1"]);
+    }
+
+    #[test]
     fn versions_from_nested_names_and_pom_in_any_chunking() {
         for descriptor in [false, true] {
             let data = jar(descriptor);

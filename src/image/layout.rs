@@ -187,13 +187,13 @@ pub fn list_images(a: &Archive) -> (Vec<ImageSpec>, Vec<Diagnostic>) {
     if has_index {
         let mut specs = vec![];
         match a.read_small(b"index.json") {
-            Ok(bytes) => walk_index(a, &bytes, "index.json".into(), 0, &mut specs, &mut diags),
+            Ok(bytes) => walk_index(a, &bytes, "index.json".into(), &[], 0, &mut specs, &mut diags),
             Err(e) => diags.push(Diagnostic::error(a.locator(b"index.json"), e)),
         }
         if specs.is_empty() && !has_manifest {
             diags.push(Diagnostic::error(a.locator(b"index.json"), "index.json lists no image manifests"));
         }
-        return (specs, diags);
+        return (dedupe(specs), diags);
     }
     if !has_manifest {
         let legacy = a.has(b"repositories");
@@ -285,10 +285,12 @@ fn descriptor_digest(d: &Value) -> Option<&str> {
     d.get("digest").and_then(Value::as_str)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn walk_index(
     a: &Archive,
     bytes: &[u8],
     listed_in: String,
+    inherited: &[String],
     depth: usize,
     specs: &mut Vec<ImageSpec>,
     diags: &mut Vec<Diagnostic>,
@@ -351,12 +353,28 @@ fn walk_index(
             }
         };
         let check = Some((digest.to_string(), super::layer::hex(&sha2_256(&blob))));
+        // Names given to this descriptor, plus those of the indexes that lead to it.
+        let mut tags: Vec<String> = vec![];
+        if let Some(ann) = annotations {
+            for key in ["io.containerd.image.name", "org.opencontainers.image.ref.name"] {
+                if let Some(v) = ann.get(key).and_then(Value::as_str) {
+                    if !tags.iter().any(|t| t == v || t.ends_with(&format!(":{v}"))) {
+                        tags.push(v.to_string());
+                    }
+                }
+            }
+        }
+        for t in inherited {
+            if !tags.contains(t) {
+                tags.push(t.clone());
+            }
+        }
         if doc.get("manifests").is_some() {
             if depth >= MAX_INDEX_DEPTH {
                 diags.push(Diagnostic::error(a.locator(&member), "image indexes nested too deeply"));
                 continue;
             }
-            walk_index(a, &blob, here, depth + 1, specs, diags);
+            walk_index(a, &blob, here, &tags, depth + 1, specs, diags);
             continue;
         }
         let Some(config) = doc.get("config").and_then(descriptor_digest) else {
@@ -378,16 +396,6 @@ fn walk_index(
             ));
             continue;
         };
-        let mut tags = vec![];
-        if let Some(ann) = annotations {
-            for key in ["io.containerd.image.name", "org.opencontainers.image.ref.name"] {
-                if let Some(v) = ann.get(key).and_then(Value::as_str) {
-                    if !tags.iter().any(|t: &String| t == v || t.ends_with(&format!(":{v}"))) {
-                        tags.push(v.to_string());
-                    }
-                }
-            }
-        }
         let layers = doc
             .get("layers")
             .and_then(Value::as_array)
@@ -418,6 +426,25 @@ fn walk_index(
             platform: d.get("platform").map(platform_string),
         });
     }
+}
+
+/// One image per manifest: the same manifest reached through several index entries is one
+/// image with all their names.
+fn dedupe(specs: Vec<ImageSpec>) -> Vec<ImageSpec> {
+    let mut out: Vec<ImageSpec> = vec![];
+    for s in specs {
+        match out.iter_mut().find(|o| o.manifest_digest.is_some() && o.manifest_digest == s.manifest_digest) {
+            Some(o) => {
+                for t in s.repo_tags {
+                    if !o.repo_tags.contains(&t) {
+                        o.repo_tags.push(t);
+                    }
+                }
+            }
+            None => out.push(s),
+        }
+    }
+    out
 }
 
 fn platform_string(p: &Value) -> String {

@@ -332,7 +332,7 @@ pub fn file_change(
         what: c.what.clone(),
         implicit: c.implicit,
         traversal: c.traversal,
-        locator: loc.with_member(show_path(&c.path)),
+        locator: loc.with_member(c.member()),
     }
 }
 

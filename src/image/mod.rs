@@ -229,6 +229,9 @@ pub struct Disagreement {
     pub saved: Option<DiffKind>,
     pub rebuilt: Option<DiffKind>,
     pub locator: Option<Locator>,
+    /// Why this disagreement is expected, when it is (e.g. a socket no tar can hold).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// The container's own changes.
@@ -241,8 +244,11 @@ pub struct ContainerChanges {
     pub base: BaseUsed,
     /// The rebuilt `docker diff`, sorted by path.
     pub changes: Vec<DiffLine>,
-    /// Runtime paths left out (`/.dockerenv`, `/etc/hosts`..., mount points).
+    /// Runtime paths left out (`/.dockerenv`, `/etc/hosts`, `/proc`...), as present.
     pub ignored: Vec<String>,
+    /// Mount points (from inspect, also resolved through the container's symlinks): what is
+    /// below them is not part of `docker diff`; the mount point itself is.
+    pub mount_points: Vec<String>,
     /// Saved `docker diff` entries compared.
     pub saved_entries: usize,
     /// Every difference between the saved and the rebuilt diff.
@@ -257,8 +263,9 @@ pub(crate) fn show_path(p: &[u8]) -> String {
 /// Options for the focused commands.
 #[derive(Clone, Debug, Default)]
 pub struct AnalyzeOptions {
-    /// Keep the merged tree of each image after this layer (None: after the last).
+    /// Return the merged view of each image.
     pub keep_trees: bool,
+    /// The view after this layer (None: after the last).
     pub tree_at: Option<usize>,
 }
 

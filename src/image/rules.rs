@@ -612,7 +612,7 @@ impl Collector {
         time: Option<Timestamp>,
     ) {
         let key = (rule.id, c.path.clone());
-        let loc = loc.with_member(show_path(&c.path));
+        let loc = loc.with_member(c.member());
         if let Some(f) = self.found.get_mut(&key) {
             if !f.evidence.contains(&loc) {
                 f.evidence.push(loc);
@@ -631,6 +631,7 @@ impl Collector {
                 attack: Some(rule.attack.into()),
                 time,
                 evidence: vec![loc],
+                subject: Some(show_path(&c.path)),
             },
         );
     }
@@ -683,7 +684,7 @@ pub fn evaluate_container(c: &Container, out: &mut Outcome) {
             evaluate(&mut col, r, true, &where_, loc);
         }
         if let (Some(base), Some(m), false) = (c.base_created, r.meta.mtime, r.change == Change::Deleted) {
-            if m < base && r.meta.ftype == FileType::File {
+            if m < base && r.meta.ftype == FileType::File && !jasper_generated(&r.path) {
                 col.add(
                     &TIMESTOMP,
                     r,
@@ -696,6 +697,18 @@ pub fn evaluate_container(c: &Container, out: &mut Outcome) {
         }
     }
     col.finish(out);
+}
+
+/// Sources and classes Tomcat's Jasper generates from a JSP: Jasper gives them the JSP's
+/// mtime on purpose (its staleness check), so an old mtime there is not timestomping.
+fn jasper_generated(path: &[u8]) -> bool {
+    let in_work =
+        path.windows(5).any(|w| w == b"work/") && path.windows(16).any(|w| w == b"/org/apache/jsp/");
+    in_work
+        && (path.ends_with(b"_jsp.java")
+            || path.ends_with(b"_jsp.class")
+            || path.ends_with(b"_jspx.java")
+            || path.ends_with(b"_jspx.class"))
 }
 
 static TIMESTOMP: Rule = Rule {
@@ -713,6 +726,15 @@ static TIMESTOMP: Rule = Rule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jasper_outputs_are_not_timestomping() {
+        assert!(jasper_generated(
+            b"usr/local/tomcat/work/Catalina/localhost/ROOT/org/apache/jsp/index_jsp.class"
+        ));
+        assert!(!jasper_generated(b"usr/local/tomcat/webapps/ROOT/index_jsp.class"));
+        assert!(!jasper_generated(b"usr/local/tomcat/webapps/ROOT/shell.jsp"));
+    }
 
     #[test]
     fn globs() {

@@ -59,6 +59,18 @@ pub struct ChangeRec {
     /// An implicit parent directory (no member of its own).
     pub implicit: bool,
     pub traversal: bool,
+    /// The member name as stored, when it differs in a way worth showing (traversal).
+    pub raw_name: Option<Vec<u8>>,
+}
+
+impl ChangeRec {
+    /// The tar member name to cite: as stored when it had `..`, else the normalized path.
+    pub fn member(&self) -> String {
+        match &self.raw_name {
+            Some(raw) => crate::model::display_bytes(raw),
+            None => super::show_path(&self.path),
+        }
+    }
 }
 
 /// The outcome of applying one layer.
@@ -66,8 +78,6 @@ pub struct ChangeRec {
 pub struct Applied {
     /// Sorted by path.
     pub changes: Vec<ChangeRec>,
-    /// Entries of the layer that re-state a path unchanged (docker lists them as `C`).
-    pub unchanged: Vec<Vec<u8>>,
     /// Opaque directories of the layer.
     pub opaque: Vec<Vec<u8>>,
     /// Odd but legal things worth a warning.
@@ -82,8 +92,12 @@ fn subtree_bounds(path: &[u8]) -> (Vec<u8>, Vec<u8>) {
     (lo, hi)
 }
 
-/// Remove everything below `path` (not `path` itself); returns what was removed.
+/// Remove everything below `path` (not `path` itself; the empty path is the root); returns
+/// what was removed.
 fn remove_below(tree: &mut FileTree, path: &[u8]) -> Vec<(Vec<u8>, Node)> {
+    if path.is_empty() {
+        return std::mem::take(tree).into_iter().collect();
+    }
     let (lo, hi) = subtree_bounds(path);
     let keys: Vec<Vec<u8>> = tree.range(lo..hi).map(|(k, _)| k.clone()).collect();
     keys.into_iter().filter_map(|k| tree.remove(&k).map(|n| (k, n))).collect()
@@ -222,6 +236,7 @@ pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Appli
                         seq: None,
                         implicit: true,
                         traversal: false,
+                        raw_name: None,
                     });
                 }
                 None => {
@@ -235,6 +250,7 @@ pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Appli
                         seq: None,
                         implicit: true,
                         traversal: false,
+                        raw_name: None,
                     });
                 }
             }
@@ -271,6 +287,7 @@ pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Appli
             seq: Some(e.seq),
             implicit: false,
             traversal: e.traversal,
+            raw_name: e.raw_name.clone(),
         };
         match below {
             None => out.changes.push(rec(Change::Added, None, vec![])),
@@ -279,9 +296,7 @@ pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Appli
                 if what.is_empty() && was_removed {
                     what.push("replaced");
                 }
-                if what.is_empty() {
-                    out.unchanged.push(path.to_vec());
-                } else {
+                if !what.is_empty() {
                     out.changes.push(rec(Change::Modified, Some(b), what));
                 }
             }
@@ -301,6 +316,7 @@ pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Appli
             seq,
             implicit: false,
             traversal: false,
+            raw_name: None,
         });
     }
     out.changes.sort_by(|a, b| a.path.cmp(&b.path));
@@ -321,6 +337,7 @@ pub fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8]) -> boo
         seq,
         implicit: false,
         traversal: false,
+        raw_name: None,
     };
     for (path, n) in top {
         if ignore(path) {
@@ -442,6 +459,17 @@ mod tests {
         apply(&mut t, &[wh(".wh.a", "a", 0)], 2);
         apply(&mut t, &[file("a/baz", 3, 0)], 3);
         assert_eq!(paths(&t), ["a", "a/baz"]);
+    }
+
+    #[test]
+    fn opaque_root_hides_every_lower_path() {
+        let mut t = FileTree::new();
+        apply(&mut t, &[dir("etc", 0), file("etc/x", 1, 1), file("y", 1, 2)], 0);
+        let opq =
+            LayerEntry { path: vec![], seq: 0, traversal: false, raw_name: None, kind: EntryKind::Opaque };
+        let ap = apply(&mut t, &[opq, file("z", 2, 1)], 1);
+        assert_eq!(paths(&t), ["z"]);
+        assert_eq!(ap.changes.iter().filter(|c| c.change == Change::Deleted).count(), 2);
     }
 
     #[test]

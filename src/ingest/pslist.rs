@@ -2,18 +2,15 @@
 //! / `{{json .}}` lines). Table columns are cut at the header's positions (counted in
 //! characters, as Go's tabwriter aligns them), since values hold single spaces.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::evidence::Artifact;
 use crate::ingest::inspect::{parse_port_list, PortMapping};
-use crate::ingest::stats::split_cells;
-use crate::model::{display_bytes, Diagnostic, Locator, Timestamp};
-
-/// Longest line read; longer ones are skipped with a warning.
-const MAX_LINE: u64 = 1 << 20;
+use crate::ingest::stats::{split_cells, BoundedLines};
+use crate::model::{Diagnostic, Locator, Timestamp};
 
 /// One `docker ps` row.
 #[derive(Clone, Debug, Default, Serialize)]
@@ -71,6 +68,26 @@ pub fn parse(artifact: &Artifact) -> (Vec<PsRow>, Vec<Diagnostic>) {
     }
 }
 
+/// Column headers `docker ps` prints, also for `--format "table {{.Names}}\t{{.Ports}}..."`.
+const COLUMNS: &[&str] = &[
+    "CONTAINER ID",
+    "IMAGE",
+    "COMMAND",
+    "CREATED",
+    "CREATED AT",
+    "RUNNING FOR",
+    "STATUS",
+    "STATE",
+    "PORTS",
+    "NAMES",
+    "SIZE",
+    "LABELS",
+    "MOUNTS",
+    "NETWORKS",
+    "LOCAL VOLUMES",
+    "PLATFORM",
+];
+
 /// A table header: column names and the character position each starts at.
 struct Header {
     cols: Vec<(String, usize)>,
@@ -80,7 +97,8 @@ impl Header {
     fn parse(line: &str) -> Option<Header> {
         let cells = cells_with_pos(line);
         let has = |want: &str| cells.iter().any(|(c, _)| c.eq_ignore_ascii_case(want));
-        (has("CONTAINER ID") || (has("IMAGE") && has("NAMES")))
+        let known = cells.iter().all(|(c, _)| COLUMNS.iter().any(|k| c.eq_ignore_ascii_case(k)));
+        (known && (has("CONTAINER ID") || has("NAMES")))
             .then(|| Header { cols: cells.into_iter().map(|(c, p)| (c.to_ascii_uppercase(), p)).collect() })
     }
 
@@ -125,30 +143,21 @@ fn cells_with_pos(line: &str) -> Vec<(String, usize)> {
 pub fn parse_reader(reader: impl Read, loc: &Locator) -> (Vec<PsRow>, Vec<Diagnostic>) {
     let mut rows = vec![];
     let mut diags = vec![];
-    let mut reader = BufReader::new(reader);
     let mut header: Option<Header> = None;
-    let mut buf = Vec::new();
-    let mut n = 0u64;
-    loop {
-        buf.clear();
-        match (&mut reader).take(MAX_LINE).read_until(b'\n', &mut buf) {
-            Ok(0) => break,
-            Ok(_) => {}
+    for (n, line) in BoundedLines::new(reader) {
+        let at = loc.clone().with_line(n);
+        let text = match line {
+            Ok(Some(t)) => t.replace('\t', "    "),
+            Ok(None) => {
+                diags.push(Diagnostic::warning(at, "line longer than 1 MiB; skipped"));
+                continue;
+            }
             Err(e) => {
-                diags.push(Diagnostic::error(loc.clone().with_line(n + 1), format!("read error: {e}")));
+                diags.push(Diagnostic::error(at, format!("read error: {e}")));
                 break;
             }
-        }
-        n += 1;
-        let at = loc.clone().with_line(n);
-        if buf.len() as u64 >= MAX_LINE && !buf.ends_with(b"\n") {
-            diags.push(Diagnostic::warning(at, "line longer than 1 MiB; skipped"));
-            let mut sink = Vec::new();
-            let _ = reader.read_until(b'\n', &mut sink);
-            continue;
-        }
-        let text = display_bytes(&buf).replace('\t', "    ");
-        let line = text.trim_end_matches(['\n', '\r']);
+        };
+        let line = text.as_str();
         if line.trim().is_empty() {
             continue;
         }
@@ -406,6 +415,23 @@ junk
         assert_eq!(r.networks, ["bridge", "backend"]);
         assert_eq!(r.state.as_deref(), Some("running"));
         assert!(r.ports[0].is_public());
+    }
+
+    #[test]
+    fn custom_table_format_and_hostile_bytes() {
+        let text = b"NAMES     PORTS                  STATUS\n\
+                     dvwa      0.0.0.0:81->80/tcp     Up 2 hours\n\
+                     ev\xffil     53/udp                 Exited (1) 1 hour ago\n";
+        let (rows, d) = parse_reader(&text[..], &loc());
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(rows[0].names, ["dvwa"]);
+        assert_eq!(rows[0].ports[0].display(), "0.0.0.0:81->80/tcp");
+        assert_eq!(rows[1].names, ["ev\\xffil"]);
+        assert_eq!(rows[1].exit_code, Some(1));
+        let long = format!("NAMES   STATUS\n{}\nweb   Up 1 hour\n", "x".repeat(2 << 20));
+        let (rows, d) = parse_reader(long.as_bytes(), &loc());
+        assert_eq!(rows.len(), 1);
+        assert_eq!(d[0].locator.line, Some(2));
     }
 
     #[test]

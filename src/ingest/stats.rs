@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use crate::evidence::Artifact;
 use crate::model::{display_bytes, Diagnostic, Finding, Locator, Severity, Timestamp};
 
-/// Longest line read from a stats capture; longer lines are skipped with a warning.
+/// Longest line read from a stats or ps capture; longer lines are skipped with a warning.
 const MAX_LINE: u64 = 1 << 20;
 
 /// Which form a stats row was read from.
@@ -99,32 +99,23 @@ pub fn parse(artifact: &Artifact) -> (Vec<StatsRow>, Vec<Diagnostic>) {
 pub fn parse_reader(reader: impl Read, loc: &Locator) -> (Vec<StatsRow>, Vec<Diagnostic>) {
     let mut rows = vec![];
     let mut diags = vec![];
-    let mut reader = BufReader::new(reader);
     let mut header: Option<Vec<String>> = None;
-    let mut buf = Vec::new();
-    let mut n = 0u64;
     // A pretty-printed API object spans lines: collect it until it parses.
     let mut pending: Option<(u64, String)> = None;
-    loop {
-        buf.clear();
-        match (&mut reader).take(MAX_LINE).read_until(b'\n', &mut buf) {
-            Ok(0) => break,
-            Ok(_) => {}
+    for (n, line) in BoundedLines::new(reader) {
+        let at = loc.clone().with_line(n);
+        let text = match line {
+            Ok(Some(t)) => strip_ansi(&t),
+            Ok(None) => {
+                diags.push(Diagnostic::warning(at, "line longer than 1 MiB; skipped"));
+                continue;
+            }
             Err(e) => {
-                diags.push(Diagnostic::error(loc.clone().with_line(n + 1), format!("read error: {e}")));
+                diags.push(Diagnostic::error(at, format!("read error: {e}")));
                 break;
             }
-        }
-        n += 1;
-        if buf.len() as u64 >= MAX_LINE && !buf.ends_with(b"\n") {
-            diags.push(Diagnostic::warning(loc.clone().with_line(n), "line longer than 1 MiB; skipped"));
-            let mut sink = Vec::new();
-            let _ = reader.read_until(b'\n', &mut sink);
-            continue;
-        }
-        let text = strip_ansi(&display_bytes(&buf));
-        let line = text.trim_end_matches(['\n', '\r']);
-        let at = loc.clone().with_line(n);
+        };
+        let line = text.as_str();
         if let Some((start, mut acc)) = pending.take() {
             acc.push_str(line);
             acc.push('\n');
@@ -172,6 +163,69 @@ pub fn parse_reader(reader: impl Read, loc: &Locator) -> (Vec<StatsRow>, Vec<Dia
         ));
     }
     (rows, diags)
+}
+
+/// Lines of a text capture, each read with a bound: (1-based line number, text without its
+/// line end, invalid UTF-8 escaped). A line over `MAX_LINE` gives `Ok(None)` and is skipped
+/// in buffer-sized steps (memory stays bounded); a read error ends the iteration.
+pub(crate) struct BoundedLines<R> {
+    reader: BufReader<R>,
+    n: u64,
+    buf: Vec<u8>,
+    done: bool,
+}
+
+impl<R: Read> BoundedLines<R> {
+    /// Lines of `reader`, numbered from 1.
+    pub(crate) fn new(reader: R) -> Self {
+        BoundedLines { reader: BufReader::new(reader), n: 0, buf: Vec::new(), done: false }
+    }
+
+    fn skip_rest_of_line(&mut self) -> std::io::Result<()> {
+        loop {
+            let chunk = self.reader.fill_buf()?;
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            if let Some(i) = memchr::memchr(b'\n', chunk) {
+                self.reader.consume(i + 1);
+                return Ok(());
+            }
+            let len = chunk.len();
+            self.reader.consume(len);
+        }
+    }
+}
+
+impl<R: Read> Iterator for BoundedLines<R> {
+    type Item = (u64, std::io::Result<Option<String>>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        self.buf.clear();
+        let read = (&mut self.reader).take(MAX_LINE).read_until(b'\n', &mut self.buf);
+        self.n += 1;
+        match read {
+            Ok(0) => None,
+            Err(e) => {
+                self.done = true;
+                Some((self.n, Err(e)))
+            }
+            Ok(_) if self.buf.len() as u64 >= MAX_LINE && !self.buf.ends_with(b"\n") => {
+                if let Err(e) = self.skip_rest_of_line() {
+                    self.done = true;
+                    return Some((self.n, Err(e)));
+                }
+                Some((self.n, Ok(None)))
+            }
+            Ok(_) => {
+                let text = display_bytes(&self.buf);
+                Some((self.n, Ok(Some(text.trim_end_matches(['\n', '\r']).to_string()))))
+            }
+        }
+    }
 }
 
 /// Remove terminal escape sequences (`docker stats` without `--no-stream` clears the screen
@@ -441,6 +495,7 @@ pub fn findings(rows: &[StatsRow]) -> Vec<Finding> {
                     attack,
                     time: row.read_at,
                     evidence: vec![],
+                    subject: None,
                 },
                 f64::MIN,
             )
@@ -511,14 +566,22 @@ pub fn findings(rows: &[StatsRow]) -> Vec<Finding> {
     hits.into_values().map(|(f, _)| f).collect()
 }
 
-/// Bytes in binary units for summaries (`1.5 GiB`), `?` when unknown.
+/// Bytes in binary units (`1.50 GiB`, as docker shows memory), `?` when unknown.
 pub fn human_bytes(b: Option<u64>) -> String {
+    scaled(b, 1024.0, &["B", "KiB", "MiB", "GiB", "TiB", "PiB"])
+}
+
+/// Bytes in decimal units (`48.30 MB`, as docker shows network and block I/O).
+pub fn decimal_bytes(b: Option<u64>) -> String {
+    scaled(b, 1000.0, &["B", "kB", "MB", "GB", "TB", "PB"])
+}
+
+fn scaled(b: Option<u64>, base: f64, units: &[&str]) -> String {
     let Some(b) = b else { return "?".into() };
-    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
     let mut v = b as f64;
     let mut i = 0;
-    while v >= 1024.0 && i + 1 < units.len() {
-        v /= 1024.0;
+    while v >= base && i + 1 < units.len() {
+        v /= base;
         i += 1;
     }
     if i == 0 {
@@ -646,6 +709,20 @@ mod tests {
         let cut = "{\n  \"cpu_stats\": {\n";
         let (_, d) = parse_reader(cut.as_bytes(), &loc());
         assert_eq!(d.len(), 1);
+    }
+
+    #[test]
+    fn overlong_lines_are_skipped_in_bounded_steps() {
+        let mut text = String::from(
+            "CONTAINER ID   NAME   CPU %   MEM USAGE / LIMIT   MEM %   NET I/O   BLOCK I/O   PIDS\n",
+        );
+        text.push_str(&"z".repeat(3 << 20));
+        text.push_str("\n4f2a9c1be0d3   web    3.10%   1MiB / 2GiB   0.05%   1kB / 1kB   0B / 0B   5\n");
+        let (rows, d) = parse_reader(text.as_bytes(), &loc());
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].locator.line, Some(3));
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].locator.line, Some(2));
     }
 
     #[test]

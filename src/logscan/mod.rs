@@ -262,6 +262,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
             attack: r.attack.clone(),
             time: first,
             evidence,
+            subject: Some(r.id.clone()),
         });
     }
     LogSection { log_hits, iocs, logs_scanned, outcome }

@@ -65,6 +65,11 @@ pub struct Finding {
     pub time: Option<Timestamp>,
     /// Where the proof is.
     pub evidence: Vec<Locator>,
+    /// What the claim is about (a file path, a process chain, a rule across logs), when the
+    /// same fact can be proven by several sources: findings with the same rule and subject are
+    /// merged into one with every proof. None: never merged. Not part of the JSON contract.
+    #[serde(skip)]
+    pub subject: Option<String>,
 }
 
 /// How serious a diagnostic is. `Error` means some evidence could not be read (exit bit 1).

@@ -57,3 +57,16 @@ pub fn sha256_file(p: &Path) -> String {
     let data = std::fs::read(p).unwrap();
     sha2::Sha256::digest(&data).iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// Validate a report against docs/report-schema.json (JSON Schema 2020-12).
+pub fn validate_against_schema(report: &serde_json::Value) {
+    let schema: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root().join("docs/report-schema.json")).unwrap()).unwrap();
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.add_resource("schema.json", schema).unwrap();
+    let idx = compiler.compile("schema.json", &mut schemas).unwrap();
+    if let Err(e) = schemas.validate(report, idx) {
+        panic!("report does not match docs/report-schema.json:\n{e:#}");
+    }
+}

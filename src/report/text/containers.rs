@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::{heading, safe};
 use crate::ingest::inspect::{ContainerInfo, ImageInfo};
-use crate::ingest::stats::{human_bytes, StatsRow};
+use crate::ingest::stats::{decimal_bytes, human_bytes, StatsRow};
 use crate::report::BundleReport;
 
 /// Render the containers section of a bundle.
@@ -230,11 +230,11 @@ fn image(s: &mut String, i: &ImageInfo) {
 
 fn stats_row(s: &mut String, r: &StatsRow) {
     let pct = |v: Option<f64>| v.map(|v| format!("{v:.2}%")).unwrap_or_else(|| "--".into());
-    let pair = |a: Option<u64>, b: Option<u64>| {
+    let pair = |a: Option<u64>, b: Option<u64>, unit: fn(Option<u64>) -> String| {
         if a.is_none() && b.is_none() {
             "--".into()
         } else {
-            format!("{} / {}", human_bytes(a), human_bytes(b))
+            format!("{} / {}", unit(a), unit(b))
         }
     };
     let _ = writeln!(
@@ -242,10 +242,10 @@ fn stats_row(s: &mut String, r: &StatsRow) {
         "  {:<20} {:>8}  {:<23} {:>7}  {:<21} {:<21} {:>6}   [{}]",
         safe(r.label()),
         pct(r.cpu_percent),
-        pair(r.mem_usage_bytes, r.mem_limit_bytes),
+        pair(r.mem_usage_bytes, r.mem_limit_bytes, human_bytes),
         pct(r.mem_percent),
-        pair(r.net_rx_bytes, r.net_tx_bytes),
-        pair(r.block_read_bytes, r.block_write_bytes),
+        pair(r.net_rx_bytes, r.net_tx_bytes, decimal_bytes),
+        pair(r.block_read_bytes, r.block_write_bytes, decimal_bytes),
         r.pids.map(|p| p.to_string()).unwrap_or_else(|| "--".into()),
         safe(&r.locator.to_string())
     );

@@ -13,7 +13,7 @@ use super::{BundleReport, Report};
 use crate::model::terminal_safe;
 
 /// How many timeline events the text summary shows per bundle (JSON has them all).
-const TIMELINE_SHOWN: usize = 40;
+const TIMELINE_SHOWN: usize = 80;
 
 /// Write `report` as a terminal summary.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -106,18 +106,20 @@ fn timeline(s: &mut String, b: &BundleReport) {
     if b.timeline.is_empty() {
         return;
     }
-    heading(
-        s,
-        &format!(
-            "Timeline ({} events{})",
-            b.timeline.len(),
-            if b.timeline.len() > TIMELINE_SHOWN { ", first shown" } else { "" }
-        ),
-    );
-    for e in b.timeline.iter().take(TIMELINE_SHOWN) {
+    // Files of the image's build layers are context, not the incident: the JSON has them.
+    let is_build_file = |e: &&crate::model::TimelineEvent| {
+        e.kind == "file-change" && e.timestamp_desc.starts_with("layer created")
+    };
+    let shown: Vec<_> = b.timeline.iter().filter(|e| !is_build_file(e)).collect();
+    let build = b.timeline.len() - shown.len();
+    heading(s, &format!("Timeline ({} events; {build} build-layer file events in JSON only)", shown.len()));
+    for e in shown.iter().take(TIMELINE_SHOWN) {
         let when = e.time.map(|t| t.to_string()).unwrap_or_else(|| "(no time)".into());
         let _ =
             writeln!(s, "  {when}  {:<14} {}  [{}]", e.kind, safe(&e.message), safe(&e.source.to_string()));
+    }
+    if shown.len() > TIMELINE_SHOWN {
+        let _ = writeln!(s, "  ... {} more (see JSON)", shown.len() - TIMELINE_SHOWN);
     }
 }
 

