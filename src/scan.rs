@@ -63,35 +63,11 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
     let parsed: Vec<(Parsed, Vec<Diagnostic>)> =
         bundle.artifacts.par_iter().filter_map(parse_small).collect();
 
-    let mut report = BundleReport {
-        path: bundle.path.clone(),
-        kind: bundle.kind,
-        artifacts: bundle
-            .artifacts
-            .iter()
-            .map(|a| ArtifactRecord {
-                path: a.path.clone(),
-                kind: a.kind,
-                size: a.size,
-                sha256: a.sha256.clone(),
-                compression: a.compression,
-                error: a.error.clone(),
-                note: a.note.clone(),
-            })
-            .collect(),
-        containers: vec![],
-        image_objects: vec![],
-        processes: vec![],
-        stats: vec![],
-        diff: vec![],
-        ps: vec![],
-        image: Default::default(),
-        logs: Default::default(),
-        findings: vec![],
-        timeline: vec![],
-        response_plan: vec![],
-        diagnostics: vec![],
-    };
+    let mut report = BundleReport::new(
+        bundle.path.clone(),
+        bundle.kind,
+        bundle.artifacts.iter().map(ArtifactRecord::from).collect(),
+    );
     for (p, diags) in parsed {
         outcome.diagnostics.extend(diags);
         match p {
@@ -136,26 +112,8 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
 fn finish(report: &mut BundleReport, mut outcome: Outcome) {
     let correlated = analyze::correlate::correlate(report, &outcome.findings);
     outcome.findings.extend(correlated);
-    outcome.findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.rule.cmp(&b.rule))
-            .then_with(|| a.evidence.cmp(&b.evidence))
-            .then_with(|| a.summary.cmp(&b.summary))
-    });
+    outcome.sort();
     outcome.findings = merge_corroborating(std::mem::take(&mut outcome.findings));
-    outcome.timeline.sort_by(|a, b| {
-        (a.time.is_none(), a.time, &a.order, &a.source, &a.kind, &a.message).cmp(&(
-            b.time.is_none(),
-            b.time,
-            &b.order,
-            &b.source,
-            &b.kind,
-            &b.message,
-        ))
-    });
-    outcome.diagnostics.sort();
-    outcome.diagnostics.dedup();
     report.response_plan = analyze::response::plan(report, &outcome.findings);
     report.findings = outcome.findings;
     report.timeline = outcome.timeline;

@@ -464,34 +464,19 @@ mod tests {
         "FinishedAt":"2026-11-27T11:00:00Z"},"Config":{"User":"app"}}]"#;
 
     fn bundle(kinds: &[ArtifactKind]) -> BundleReport {
-        BundleReport {
-            path: "case".into(),
-            kind: BundleKind::Directory,
-            artifacts: kinds
-                .iter()
-                .map(|k| ArtifactRecord {
-                    path: k.as_str().into(),
-                    kind: *k,
-                    size: 1,
-                    sha256: None,
-                    compression: Compression::None,
-                    error: None,
-                    note: None,
-                })
-                .collect(),
-            containers: vec![],
-            image_objects: vec![],
-            processes: vec![],
-            stats: vec![],
-            diff: vec![],
-            ps: vec![],
-            image: Default::default(),
-            logs: Default::default(),
-            findings: vec![],
-            timeline: vec![],
-            response_plan: vec![],
-            diagnostics: vec![],
-        }
+        let records = kinds
+            .iter()
+            .map(|k| ArtifactRecord {
+                path: k.as_str().into(),
+                kind: *k,
+                size: 1,
+                sha256: None,
+                compression: Compression::None,
+                error: None,
+                note: None,
+            })
+            .collect();
+        BundleReport::new("case".into(), BundleKind::Directory, records)
     }
 
     fn jndi() -> Finding {

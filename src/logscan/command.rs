@@ -136,48 +136,17 @@ fn logs_bundle(bundle: Bundle, sources: Vec<SourceScan>, engine: &Engine) -> Bun
     let mut section = build_section(sources, engine);
     let mut outcome = std::mem::take(&mut section.outcome);
     outcome.diagnostics.extend(bundle.diagnostics.iter().cloned());
-    outcome
-        .findings
-        .sort_by(|a, b| (b.severity, &a.rule, &a.evidence).cmp(&(a.severity, &b.rule, &b.evidence)));
-    outcome.timeline.sort_by(|a, b| {
-        (a.time.is_none(), a.time, &a.source, &a.message).cmp(&(
-            b.time.is_none(),
-            b.time,
-            &b.source,
-            &b.message,
-        ))
-    });
-    outcome.diagnostics.sort();
-    outcome.diagnostics.dedup();
-    BundleReport {
-        path: bundle.path.clone(),
-        kind: bundle.kind,
-        artifacts: bundle
-            .artifacts
-            .iter()
-            .map(|a| ArtifactRecord {
-                path: a.path.clone(),
-                kind: a.kind,
-                size: a.size,
-                sha256: a.sha256.clone(),
-                compression: a.compression,
-                error: a.error.clone(),
-                note: a.note.clone(),
-            })
-            .collect(),
-        containers: vec![],
-        image_objects: vec![],
-        processes: vec![],
-        stats: vec![],
-        diff: vec![],
-        ps: vec![],
-        image: Default::default(),
-        logs: section,
-        findings: outcome.findings,
-        timeline: outcome.timeline,
-        response_plan: vec![],
-        diagnostics: outcome.diagnostics,
-    }
+    outcome.sort();
+    let mut report = BundleReport::new(
+        bundle.path.clone(),
+        bundle.kind,
+        bundle.artifacts.iter().map(ArtifactRecord::from).collect(),
+    );
+    report.logs = section;
+    report.findings = outcome.findings;
+    report.timeline = outcome.timeline;
+    report.diagnostics = outcome.diagnostics;
+    report
 }
 
 /// An artifact given to `ctriage logs`: logs as sniffed; a file given alone is a log

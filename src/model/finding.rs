@@ -127,6 +127,31 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// Sort findings (highest severity first, then rule, evidence, summary), timeline events
+    /// (by parsed time, unknown last, then order, source, kind, message) and diagnostics, so
+    /// the same evidence always gives the same report bytes. Exact duplicate diagnostics go.
+    pub fn sort(&mut self) {
+        self.findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.rule.cmp(&b.rule))
+                .then_with(|| a.evidence.cmp(&b.evidence))
+                .then_with(|| a.summary.cmp(&b.summary))
+        });
+        self.timeline.sort_by(|a, b| {
+            (a.time.is_none(), a.time, &a.order, &a.source, &a.kind, &a.message).cmp(&(
+                b.time.is_none(),
+                b.time,
+                &b.order,
+                &b.source,
+                &b.kind,
+                &b.message,
+            ))
+        });
+        self.diagnostics.sort();
+        self.diagnostics.dedup();
+    }
+
     /// Move everything from `other` into `self`.
     pub fn absorb(&mut self, other: Outcome) {
         self.findings.extend(other.findings);

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::analyze::process::ProcessTree;
-use crate::evidence::{ArtifactKind, BundleKind, Compression};
+use crate::evidence::{Artifact, ArtifactKind, BundleKind, Compression};
 use crate::image::ImageSection;
 use crate::ingest::diff::DiffEntry;
 use crate::ingest::inspect::{ContainerInfo, ImageInfo};
@@ -112,6 +112,43 @@ pub struct BundleReport {
     pub timeline: Vec<TimelineEvent>,
     pub response_plan: Vec<ResponseStep>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+impl From<&Artifact> for ArtifactRecord {
+    fn from(a: &Artifact) -> Self {
+        ArtifactRecord {
+            path: a.path.clone(),
+            kind: a.kind,
+            size: a.size,
+            sha256: a.sha256.clone(),
+            compression: a.compression,
+            error: a.error.clone(),
+            note: a.note.clone(),
+        }
+    }
+}
+
+impl BundleReport {
+    /// A report for a bundle with its custody records and every section still empty.
+    pub fn new(path: String, kind: BundleKind, artifacts: Vec<ArtifactRecord>) -> Self {
+        BundleReport {
+            path,
+            kind,
+            artifacts,
+            containers: vec![],
+            image_objects: vec![],
+            processes: vec![],
+            stats: vec![],
+            diff: vec![],
+            ps: vec![],
+            image: Default::default(),
+            logs: Default::default(),
+            findings: vec![],
+            timeline: vec![],
+            response_plan: vec![],
+            diagnostics: vec![],
+        }
+    }
 }
 
 impl Report {
