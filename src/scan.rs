@@ -23,7 +23,7 @@ pub struct ScanOptions {
 /// One parsed small artifact.
 enum Parsed {
     Inspect(InspectDoc),
-    Top(ProcessReport, Vec<crate::model::Finding>),
+    Top(ProcessReport, Vec<Finding>),
     Stats(Vec<stats::StatsRow>),
     Diff(Vec<diff::DiffEntry>),
     Ps(Vec<pslist::PsRow>),
@@ -108,7 +108,8 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
     report
 }
 
-/// Sort everything so the same evidence always gives the same bytes.
+/// Cross-source correlation, then sorting (same evidence, same bytes), one finding per
+/// fact, and the response plan drawn from the final findings.
 fn finish(report: &mut BundleReport, mut outcome: Outcome) {
     let correlated = analyze::correlate::correlate(report, &outcome.findings);
     outcome.findings.extend(correlated);
