@@ -136,6 +136,8 @@ impl Engine {
                 }
             }
         }
+        let hit: Vec<&str> = out.iter().map(|m| self.rules[m.rule].id.as_str()).collect();
+        out.retain(|m| !hit.iter().any(|id| self.rules[m.rule].is_superseded_by(id)));
         out
     }
 

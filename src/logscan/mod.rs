@@ -228,7 +228,14 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
                 decoded: h.found.decoded,
                 commands: h.found.commands,
                 jndi: h.found.jndi,
-                iocs: h.iocs.iter().map(|i| format!("{}:{}", kind_name(i.kind), i.value)).collect(),
+                // One entry per indicator: the same value in two roles is listed once.
+                iocs: h
+                    .iocs
+                    .iter()
+                    .map(|i| format!("{}:{}", kind_name(i.kind), i.value))
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
             }
         })
         .collect();
