@@ -49,7 +49,8 @@ pub struct RecordMatch {
     /// The decoded record around the match, when decoding changed it.
     pub decoded: Option<String>,
     pub jndi: Option<JndiInfo>,
-    /// Commands decoded from base64 blobs or JNDIExploit paths.
+    /// Commands decoded from base64 blobs or JNDIExploit paths (for a hit found inside a
+    /// decoded command: that command).
     pub commands: Vec<String>,
 }
 
@@ -126,8 +127,9 @@ impl Engine {
     }
 
     /// Confirm every rule on one record; at most one match per rule. Commands decoded from
-    /// the record (base64 blobs, JNDIExploit paths) are matched too, so the reverse shell a
-    /// JNDI payload carries is reported as such.
+    /// the record (base64 blobs, JNDIExploit paths) are matched too, layer after layer, so the
+    /// reverse shell a JNDI payload carries is reported as such. A match whose rule is
+    /// superseded by another match of the record is dropped.
     pub fn evaluate(&self, record: &[u8]) -> Vec<RecordMatch> {
         let mut out = self.evaluate_once(record);
         // Decoded commands may carry another layer (a JNDIExploit path holding

@@ -53,7 +53,8 @@ pub struct LogHit {
     /// The record after URL / escape / entity decoding, when that changed it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decoded: Option<String>,
-    /// Commands decoded from base64 blobs or JNDIExploit paths.
+    /// Commands decoded from base64 blobs or JNDIExploit paths (for a hit found inside a
+    /// decoded command: that command).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub commands: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
