@@ -103,9 +103,29 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
     outcome.absorb(std::mem::take(&mut log_section.outcome));
     report.image = image_section;
     report.logs = log_section;
+    let pivot_findings = pivot_search(&report, &outcome, &artifacts);
+    outcome.findings.extend(pivot_findings);
 
     finish(&mut report, outcome);
     report
+}
+
+/// Search every log for what the other sources say the attacker used (callback hosts in
+/// flagged processes, webshells on disk): a second log pass, only when there is something
+/// to look for.
+fn pivot_search(report: &BundleReport, outcome: &Outcome, artifacts: &[&Artifact]) -> Vec<Finding> {
+    let pivots = analyze::pivot::pivots(report, &outcome.findings);
+    if pivots.is_empty() {
+        return vec![];
+    }
+    let rules = match logscan::rules::parse(&analyze::pivot::rules_text(&pivots), "pivots") {
+        Ok(rules) => rules,
+        Err(_) => return vec![], // Terms are escaped; a refusal would be a bug, not evidence.
+    };
+    match Engine::new(rules) {
+        Ok(engine) => analyze::pivot::findings(&pivots, &logscan::scan_bundle(artifacts, &engine)),
+        Err(_) => vec![],
+    }
 }
 
 /// Cross-source correlation, then sorting (same evidence, same bytes), one finding per

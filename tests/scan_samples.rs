@@ -92,6 +92,12 @@ fn dvwa_bundle_tells_the_whole_story() {
     let decoded: Vec<&str> = hits.iter().filter_map(|h| h["jndi"]["decoded"].as_str()).collect();
     assert!(decoded.iter().any(|d| d.contains("198.51.100.23:1389/wafbypass")), "{decoded:?}");
     assert!(b["iocs"].as_array().unwrap().iter().any(|i| i["value"] == "198.51.100.23"));
+    // Pivots: the reverse-shell callback host and the webshell, searched in every log, find
+    // the attacker's own requests that no signature caught (POSTs to the webshell).
+    let host = finding(b, "correlate.host-in-logs", "203.0.113.66");
+    assert!(host["summary"].as_str().unwrap().contains("from 2026-11-27T13:58:01"), "{host:#}");
+    let used = finding(b, "correlate.webshell-used", "/var/www/html/hackable/uploads/shell.php");
+    assert_eq!(used["time"], "2026-11-27T14:06:48.000000000Z");
     // Exposure and the plan.
     finding(b, "exposure.env-secrets", "MYSQL_ROOT_PASSWORD");
     let plan: Vec<&str> =

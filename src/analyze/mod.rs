@@ -2,5 +2,6 @@
 
 pub mod correlate;
 pub mod exposure;
+pub mod pivot;
 pub mod process;
 pub mod response;
