@@ -27,6 +27,9 @@ const QUOTE_MAX: usize = 240;
 /// Today's date as the tag of evidence images (evaluated by the responder's shell).
 const DATE: &str = "$(date -u +%Y%m%d)";
 
+/// Finding rules named in the `why` of a containment step (the rest are counted).
+const ANSWERS_SHOWN: usize = 4;
+
 /// A container the plan acts on.
 struct Target {
     name: String,
@@ -44,16 +47,28 @@ pub fn plan(report: &BundleReport, findings: &[Finding]) -> Vec<ResponseStep> {
     let targets = targets(report);
     let mut steps = vec![];
     let have: BTreeSet<ArtifactKind> = report.artifacts.iter().map(|a| a.kind).collect();
-    // Rules of the findings about each container (titles read `<container>: <what>`).
-    let mut rules_of: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    // Rules of the findings about each container: titles read `<container>: <what>`, and when
+    // the bundle holds one container, every finding of the bundle is about it. Most severe
+    // first (findings come sorted), at most ANSWERS_SHOWN named.
+    let mut rules_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let single = (targets.len() == 1).then(|| targets[0].name.as_str());
     for f in findings {
-        if let Some((owner, _)) = f.title.split_once(": ") {
-            rules_of.entry(owner).or_default().insert(f.rule.as_str());
+        let owner = single.or_else(|| f.title.split_once(": ").map(|(o, _)| o));
+        if let Some(owner) = owner {
+            let rules = rules_of.entry(owner).or_default();
+            if !rules.contains(&f.rule.as_str()) {
+                rules.push(f.rule.as_str());
+            }
         }
     }
     let answers = |name: &str| -> String {
         match rules_of.get(name) {
-            Some(rules) => format!("answers {}", rules.iter().copied().collect::<Vec<_>>().join(", ")),
+            Some(rules) if rules.len() > ANSWERS_SHOWN => format!(
+                "answers {} and {} more",
+                rules[..ANSWERS_SHOWN].join(", "),
+                rules.len() - ANSWERS_SHOWN
+            ),
+            Some(rules) => format!("answers {}", rules.join(", ")),
             None => "no finding names it, but it is part of this incident's evidence".into(),
         }
     };
@@ -538,7 +553,12 @@ mod tests {
         assert!(
             plan[8].why.contains("exposure.privileged") && plan[8].why.contains("exposure.runtime-socket")
         );
-        assert!(plan[1].why.contains("answers exposure.env-secrets, exposure.no-limits"), "{}", plan[1].why);
+        // Most severe first, at most four named.
+        assert!(
+            plan[1].why.ends_with("answers exposure.privileged, exposure.runtime-socket, exposure.env-secrets, exposure.no-new-privileges-missing and 3 more"),
+            "{}",
+            plan[1].why
+        );
         assert_eq!(cmds(12), "docker kill -s KILL web");
         // Same input, same plan.
         assert_eq!(plan, super::plan(&b, &findings));
