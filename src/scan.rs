@@ -7,10 +7,10 @@ use rayon::prelude::*;
 
 use crate::analyze;
 use crate::evidence::{discover, Artifact, ArtifactKind};
-use crate::image::{self, ImageContext};
+use crate::image::{self, ImageContext, ImageSection};
 use crate::ingest::inspect::InspectDoc;
 use crate::ingest::{diff, inspect, pslist, stats, top};
-use crate::logscan::{self, Engine};
+use crate::logscan::{self, Engine, ScanConfig, SourceScan};
 use crate::model::{Diagnostic, Finding, Locator, Outcome};
 use crate::report::{ArtifactRecord, BundleReport, ProcessReport};
 
@@ -97,8 +97,13 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
         base_image: opts.base_image.clone(),
     };
     let artifacts: Vec<&Artifact> = bundle.artifacts.iter().collect();
-    let (mut image_section, mut log_section) =
-        rayon::join(|| image::analyze_bundle(&artifacts, &ctx), || logscan::scan_bundle(&artifacts, engine));
+    let cfg = ScanConfig::default();
+    let (mut image_section, mut log_sources) = rayon::join(
+        || image::analyze_bundle(&artifacts, &ctx),
+        || logscan::bundle_sources(&artifacts, engine, &cfg),
+    );
+    log_sources.extend(committed_layer_logs(&image_section, &artifacts, engine, &cfg));
+    let mut log_section = logscan::build_section(log_sources, engine);
     outcome.absorb(std::mem::take(&mut image_section.outcome));
     outcome.absorb(std::mem::take(&mut log_section.outcome));
     report.image = image_section;
@@ -108,6 +113,29 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
 
     finish(&mut report, outcome);
     report
+}
+
+/// Logs in the layers `docker commit` added (the container's own files: access logs, app
+/// logs written during the attack), scanned when no export carries the same files.
+fn committed_layer_logs(
+    images: &ImageSection,
+    artifacts: &[&Artifact],
+    engine: &Engine,
+    cfg: &ScanConfig,
+) -> Vec<SourceScan> {
+    if artifacts.iter().any(|a| a.kind == ArtifactKind::FilesystemTar) {
+        return vec![];
+    }
+    let layers: Vec<(&image::ImageRecord, usize)> =
+        images.images.iter().flat_map(|img| img.committed_layers.iter().map(move |&i| (img, i))).collect();
+    layers
+        .par_iter()
+        .flat_map(|&(img, index)| match image::blob::open_layer(img, index, artifacts) {
+            Ok((reader, loc)) => logscan::tarlogs::scan_tar(reader, loc, engine, cfg),
+            // The image analysis already reported an unreadable layer.
+            Err(_) => vec![],
+        })
+        .collect()
 }
 
 /// Search every log for what the other sources say the attacker used (callback hosts in

@@ -171,3 +171,34 @@ fn dvwa_text_report_names_what_an_analyst_looks_for() {
     let sha = sha256_file(&root().join("samples/dvwa/inspect.json"));
     assert!(text.contains(&sha), "artifact hashes are listed");
 }
+
+#[test]
+fn without_an_export_the_committed_layer_logs_are_scanned() {
+    // The same bundle minus export.tar: the Apache logs now only live in the layer that
+    // `docker commit` added; the attacks in them must still be found there.
+    let dir = tempfile::tempdir().unwrap();
+    let src = root().join("samples/dvwa");
+    for e in walkdir::WalkDir::new(&src).into_iter().map(|e| e.unwrap()) {
+        let rel = e.path().strip_prefix(&src).unwrap();
+        if e.file_type().is_file() && rel != std::path::Path::new("export.tar") {
+            let to = dir.path().join(rel);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(e.path(), to).unwrap();
+        }
+    }
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    validate_against_schema(&v);
+    let b = &v["bundles"][0];
+    let in_layer: Vec<&Value> = b["log_hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| {
+            h["locator"]["artifact"] == "image.tar"
+                && h["locator"]["members"]
+                    .as_array()
+                    .is_some_and(|m| m.len() == 2 && m[1] == "var/log/apache2/access.log")
+        })
+        .collect();
+    assert!(in_layer.iter().any(|h| h["rule"] == "log4j.jndi-lookup"), "{:#?}", b["log_hits"]);
+}

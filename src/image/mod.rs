@@ -4,6 +4,7 @@
 //! suspicious-file rules and the file timeline.
 
 mod archive;
+pub mod blob;
 pub mod command;
 mod container;
 mod content;

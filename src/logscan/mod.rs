@@ -101,6 +101,12 @@ pub fn scan_bundle(artifacts: &[&Artifact], engine: &Engine) -> LogSection {
 
 /// [`scan_bundle`] with explicit tuning.
 pub fn scan_bundle_with(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig) -> LogSection {
+    build_section(bundle_sources(artifacts, engine, cfg), engine)
+}
+
+/// The scans of every log of a bundle, before they are summed up by [`build_section`] (so
+/// more sources, e.g. logs in an image's committed layer, can join them).
+pub fn bundle_sources(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig) -> Vec<SourceScan> {
     let mut ordered: Vec<&Artifact> = artifacts.to_vec();
     ordered.sort_by_key(|a| rotation_key(&a.path));
     let sources: Vec<Vec<SourceScan>> = ordered
@@ -116,7 +122,7 @@ pub fn scan_bundle_with(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConf
             _ => vec![],
         })
         .collect();
-    build_section(sources.into_iter().flatten().collect(), engine)
+    sources.into_iter().flatten().collect()
 }
 
 fn artifact_scan(a: &Artifact, format: LogFormat, engine: &Engine, cfg: &ScanConfig) -> SourceScan {
