@@ -1,9 +1,10 @@
 //! Cross-source correlation: facts that only mean something together. An attacker host in
 //! the logs that is also in a running process's command line; a dropped webshell that the
 //! logs show being requested; and the attack chain (way in -> execution -> foothold/impact)
-//! in one finding, so the analyst reads the incident first and the details after.
+//! in one finding, so the analyst reads the incident first and the details after; and
+//! [`one_finding_per_fact`], which folds the proofs of one fact from several sources together.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::logscan::ioc::IocKind;
 use crate::model::{Finding, Locator, Severity, Timestamp};
@@ -179,6 +180,58 @@ fn clock(f: &Finding) -> Option<Timestamp> {
     }
 }
 
+/// One finding per fact: findings with the same rule and subject (a file in the export and
+/// in the committed layer; JNDI requests in the json-file log and in the access log inside
+/// the image; the same process chain in two captures) become one finding with every proof,
+/// the earliest time and the highest severity, saying where else it was seen. Findings
+/// without a subject are only deduplicated. Input must be sorted (highest severity first).
+pub fn one_finding_per_fact(sorted: Vec<Finding>) -> Vec<Finding> {
+    let mut out: Vec<Finding> = Vec::with_capacity(sorted.len());
+    let mut index: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut also: Vec<Vec<String>> = Vec::new();
+    for f in sorted {
+        let key = f.subject.clone().map(|s| (f.rule.clone(), s));
+        let Some(&i) = key.as_ref().and_then(|k| index.get(k)) else {
+            if out.last() == Some(&f) {
+                continue;
+            }
+            if let Some(k) = key {
+                index.insert(k, out.len());
+            }
+            out.push(f);
+            also.push(Vec::new());
+            continue;
+        };
+        let kept = &mut out[i];
+        kept.time = match (kept.time, f.time) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(src) = f.evidence.first().map(source_name) {
+            if !also[i].contains(&src) && kept.evidence.first().map(source_name) != Some(src.clone()) {
+                also[i].push(src);
+            }
+        }
+        kept.evidence.extend(f.evidence);
+        kept.evidence.sort();
+        kept.evidence.dedup();
+    }
+    for (f, also) in out.iter_mut().zip(also) {
+        if !also.is_empty() {
+            f.summary.push_str(&format!(" Also seen in: {}.", also.join("; ")));
+        }
+    }
+    out
+}
+
+/// The artifact (and first tar member) a locator points into, for "also seen in".
+fn source_name(l: &Locator) -> String {
+    match l.members.first() {
+        Some(m) => format!("{} > {m}", l.artifact),
+        None => l.artifact.clone(),
+    }
+}
+
 fn is_local(host: &str) -> bool {
     host.starts_with("127.") || host == "::1" || host == "localhost" || host == "0.0.0.0"
 }
@@ -259,5 +312,42 @@ mod tests {
         );
         assert_eq!(c.time, Some(Timestamp::from_unix(10, 0)));
         assert!(attack_chain(&all[..1]).is_none(), "a foothold alone is not a chain");
+    }
+
+    fn titled(rule: &str, title: &str, sev: Severity, at: &str, secs: i64) -> Finding {
+        Finding {
+            rule: rule.into(),
+            severity: sev,
+            category: "persistence".into(),
+            title: title.into(),
+            summary: format!("seen in {at}"),
+            attack: None,
+            time: Some(Timestamp::from_unix(secs, 0)),
+            evidence: vec![Locator::artifact(at).with_member("shell.php")],
+            subject: Some(title.into()),
+        }
+    }
+
+    #[test]
+    fn same_fact_from_two_sources_is_one_finding_with_both_proofs() {
+        let mut all = vec![
+            titled("file.webshell.php", "PHP webshell: /x.php", Severity::Critical, "image.tar", 20),
+            titled("file.webshell.php", "PHP webshell: /x.php", Severity::Critical, "export.tar", 10),
+            titled("file.webshell.php", "PHP webshell: /y.php", Severity::Critical, "export.tar", 30),
+            titled("file.webshell.php", "PHP webshell: /x.php", Severity::Critical, "export.tar", 10),
+        ];
+        all.sort_by(|a, b| a.evidence.cmp(&b.evidence));
+        let merged = one_finding_per_fact(all);
+        let mut unmerged = titled("proc.revshell", "Reverse shell", Severity::Critical, "top.txt", 5);
+        unmerged.subject = None;
+        let mut other = unmerged.clone();
+        other.evidence = vec![Locator::artifact("top2.txt")];
+        let merged_unsubjected = one_finding_per_fact(vec![unmerged.clone(), unmerged, other]);
+        assert_eq!(merged_unsubjected.len(), 2, "no subject: only exact duplicates go");
+        assert_eq!(merged.len(), 2);
+        let x = merged.iter().find(|f| f.title.ends_with("/x.php")).unwrap();
+        assert_eq!(x.evidence.len(), 2);
+        assert_eq!(x.time, Some(Timestamp::from_unix(10, 0)));
+        assert!(x.summary.ends_with("Also seen in: image.tar > shell.php."), "{}", x.summary);
     }
 }

@@ -123,14 +123,8 @@ fn artifacts_of(path: &std::path::Path, diags: &mut Vec<Diagnostic>) -> Vec<Arti
 }
 
 fn sorted(mut o: crate::model::Outcome) -> crate::model::Outcome {
-    o.findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.rule.cmp(&b.rule))
-            .then_with(|| a.evidence.cmp(&b.evidence))
-    });
-    o.diagnostics.sort();
-    o.diagnostics.dedup();
+    o.sort();
+    o.findings = crate::analyze::correlate::one_finding_per_fact(std::mem::take(&mut o.findings));
     o
 }
 
