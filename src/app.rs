@@ -40,7 +40,7 @@ pub fn run(cli: Cli) -> i32 {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => 0,
         Err(e) => {
-            eprintln!("ctriage: error: {e:#}");
+            eprintln!("ctriage: error: {}", crate::model::terminal_safe(&format!("{e:#}")));
             EXIT_FAILURE
         }
     }
