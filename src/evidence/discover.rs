@@ -157,7 +157,7 @@ fn examine_path(p: &Path, name: String, meta: &std::fs::Metadata, top_level: boo
     }
     match File::open(p) {
         Ok(f) => {
-            let ex = examine(f, Some(meta.len()), top_level);
+            let ex = examine(f, &name, Some(meta.len()), top_level);
             ex.into_artifact(name, ArtifactSource::File(PathBuf::from(p)))
         }
         Err(e) => unreadable(name, format!("cannot open: {e}")),
@@ -226,10 +226,10 @@ fn read_head(r: &mut dyn Read, max: usize) -> io::Result<Vec<u8>> {
 }
 
 /// One streaming pass: hash the raw bytes, look through a wrapper, classify.
-fn examine<R: Read>(raw: R, size_hint: Option<u64>, top_level: bool) -> Examined {
+fn examine<R: Read>(raw: R, name: &str, size_hint: Option<u64>, top_level: bool) -> Examined {
     let mut h = Hashing { inner: raw, hasher: Sha256::new(), count: 0 };
     let mut error = None;
-    let (kind, compression) = match classify(&mut h, size_hint, top_level) {
+    let (kind, compression) = match classify(&mut h, name, size_hint, top_level) {
         Ok(kc) => kc,
         Err((kc, e)) => {
             error = Some(format!("content could not be read fully: {e}"));
@@ -251,6 +251,7 @@ type Classified = (ArtifactKind, Compression);
 
 fn classify<R: Read>(
     h: &mut Hashing<R>,
+    name: &str,
     size_hint: Option<u64>,
     top_level: bool,
 ) -> Result<Classified, (Classified, io::Error)> {
@@ -264,7 +265,7 @@ fn classify<R: Read>(
         Err(e) => return Err(((ArtifactKind::Unknown, compression), e)),
     };
     if !is_tar(&head) {
-        return Ok((sniff_text(&head, ""), compression));
+        return Ok((sniff_text(&head, name), compression));
     }
     let mut names = Vec::new();
     let stream = io::Cursor::new(head).chain(decoded);
@@ -341,11 +342,11 @@ fn discover_archive(path: &Path, compression: Compression) -> (Vec<Artifact>, Ve
             let keep = compression.is_some() && size <= MAX_KEPT_MEMBER && kept + size <= MAX_KEPT_TOTAL;
             let (ex, source) = if keep {
                 let mut copy = Vec::with_capacity(size as usize);
-                let ex = examine(Tee { inner: entry, copy: &mut copy }, Some(size), false);
+                let ex = examine(Tee { inner: entry, copy: &mut copy }, &name, Some(size), false);
                 kept += size;
                 (ex, ArtifactSource::Memory(Arc::from(copy)))
             } else {
-                let ex = examine(entry, Some(size), false);
+                let ex = examine(entry, &name, Some(size), false);
                 let source = ArtifactSource::Member {
                     archive: path.to_path_buf(),
                     archive_compression: compression,

@@ -108,6 +108,12 @@ pub fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
         if let Some(kind) = sniff_json(trimmed) {
             return kind;
         }
+        // Tiebreaker: JSON whose keys say nothing (cut short, reformatted) but whose name says
+        // inspect is parsed as inspect, so its problems are reported instead of ignored.
+        let base = name.rsplit(['/', '\\']).next().unwrap_or(name).to_ascii_lowercase();
+        if base.contains("inspect") || base == "config.v2.json" {
+            return ArtifactKind::Inspect;
+        }
     }
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(50).collect();
     // A cut-off last line in a 64 KiB head is not evidence against a format.
@@ -166,7 +172,6 @@ pub fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
     if !complete.is_empty() && stamped * 10 >= complete.len() * 9 {
         return ArtifactKind::DockerLogsTimestamped;
     }
-    let _ = name;
     ArtifactKind::TextLog
 }
 
@@ -258,6 +263,10 @@ mod tests {
             assert_eq!(sniff_text(text.as_bytes(), "x"), *want, "{text:?}");
         }
         assert_eq!(sniff_text(b"\x7fELF\x02\x01\x01\0\0\0", "x"), Unknown);
+        // The name only breaks ties: unrecognised JSON named like an inspect capture.
+        assert_eq!(sniff_text(b"[{\"Oops\": 1", "case/inspect.json"), Inspect);
+        assert_eq!(sniff_text(b"[{\"Oops\": 1", "case/other.json"), TextLog);
+        assert_eq!(sniff_text(b"C /etc\n", "inspect.json"), Diff, "content wins");
     }
 
     #[test]
