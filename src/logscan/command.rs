@@ -157,7 +157,7 @@ fn scan_as_log(a: &Artifact, engine: &Engine, cfg: &ScanConfig, single: bool) ->
         ArtifactKind::FilesystemTar | ArtifactKind::LayerTar => {
             return super::tarlogs::scan_artifact_tar(a, engine, cfg)
         }
-        k if k.is_log() => scanner::LogFormat::Text,
+        k if k.is_log() => super::text_format(a),
         ArtifactKind::Link | ArtifactKind::Special | ArtifactKind::Empty => return vec![],
         _ if single || a.kind == ArtifactKind::Unknown => scanner::LogFormat::Text,
         _ => return vec![],

