@@ -202,3 +202,18 @@ fn without_an_export_the_committed_layer_logs_are_scanned() {
         .collect();
     assert!(in_layer.iter().any(|h| h["rule"] == "log4j.jndi-lookup"), "{:#?}", b["log_hits"]);
 }
+
+#[test]
+fn batch_of_both_samples_is_byte_identical_whatever_the_threads() {
+    let (dvwa, l4s) = (root().join("samples/dvwa"), root().join("samples/log4shell"));
+    let args = |j: &'static str| {
+        vec!["-j", j, "scan", dvwa.to_str().unwrap(), l4s.to_str().unwrap(), "--format", "json", "-q"]
+    };
+    let one = run(&args("1"));
+    let two = run(&args("2"));
+    assert_eq!(one.stdout, two.stdout, "report bytes depend on the thread count");
+    let v: Value = serde_json::from_slice(&one.stdout).unwrap();
+    assert_eq!(v["summary"]["bundles"], 2);
+    assert_eq!(v["bundles"][0]["containers"][0]["name"], "dvwa");
+    assert_eq!(v["bundles"][1]["containers"][0]["name"], "log4shell-app");
+}
