@@ -144,19 +144,15 @@ pub fn parse_reader(reader: impl Read, loc: &Locator) -> (Vec<PsRow>, Vec<Diagno
     let mut rows = vec![];
     let mut diags = vec![];
     let mut header: Option<Header> = None;
-    for (n, line) in BoundedLines::new(reader) {
-        let at = loc.clone().with_line(n);
-        let text = match line {
-            Ok(Some(t)) => t.replace('\t', "    "),
-            Ok(None) => {
-                diags.push(Diagnostic::warning(at, "line longer than 1 MiB; skipped"));
+    for line in BoundedLines::new(reader).diagnosed(loc) {
+        let (n, text) = match line {
+            Ok((n, t)) => (n, t.replace('\t', "    ")),
+            Err(d) => {
+                diags.push(d);
                 continue;
             }
-            Err(e) => {
-                diags.push(Diagnostic::error(at, format!("read error: {e}")));
-                break;
-            }
         };
+        let at = loc.clone().with_line(n);
         let line = text.as_str();
         if line.trim().is_empty() {
             continue;
@@ -204,49 +200,40 @@ fn plausible(h: &Header, cells: &[String]) -> bool {
 }
 
 fn table_row(h: &Header, cells: &[String], at: Locator) -> PsRow {
-    let col = |name: &str| {
-        h.cols
-            .iter()
-            .position(|(c, _)| c == name)
-            .and_then(|i| cells.get(i))
-            .filter(|v| !v.is_empty())
-            .cloned()
-    };
-    let mut row = PsRow {
-        container_id: col("CONTAINER ID").unwrap_or_default(),
-        image: col("IMAGE"),
-        command: col("COMMAND").map(unquote),
-        created: col("CREATED"),
-        created_at: col("CREATED AT").as_deref().and_then(parse_created_at),
-        size: col("SIZE"),
-        names: split_list(col("NAMES")),
-        networks: split_list(col("NETWORKS")),
-        mounts: split_list(col("MOUNTS")),
-        locator: at,
-        ..Default::default()
-    };
-    row.ports = parse_port_list(&col("PORTS").unwrap_or_default()).0;
-    set_status(&mut row, col("STATUS"), col("STATE"));
-    row
+    row_from(
+        |title, _| {
+            h.cols
+                .iter()
+                .position(|(c, _)| c == title)
+                .and_then(|i| cells.get(i))
+                .filter(|v| !v.is_empty())
+                .cloned()
+        },
+        at,
+    )
 }
 
 fn json_row(o: &serde_json::Map<String, Value>, at: Locator) -> PsRow {
-    let s = |k: &str| o.get(k).and_then(Value::as_str).filter(|v| !v.is_empty()).map(str::to_string);
+    row_from(|_, key| o.get(key).and_then(Value::as_str).filter(|v| !v.is_empty()).map(str::to_string), at)
+}
+
+/// A row from a field lookup `get(table column title, --format json key)`.
+fn row_from(get: impl Fn(&str, &str) -> Option<String>, at: Locator) -> PsRow {
     let mut row = PsRow {
-        container_id: s("ID").unwrap_or_default(),
-        image: s("Image"),
-        command: s("Command").map(unquote),
-        created: s("RunningFor"),
-        created_at: s("CreatedAt").as_deref().and_then(parse_created_at),
-        size: s("Size"),
-        names: split_list(s("Names")),
-        networks: split_list(s("Networks")),
-        mounts: split_list(s("Mounts")),
+        container_id: get("CONTAINER ID", "ID").unwrap_or_default(),
+        image: get("IMAGE", "Image"),
+        command: get("COMMAND", "Command").map(unquote),
+        created: get("CREATED", "RunningFor"),
+        created_at: get("CREATED AT", "CreatedAt").as_deref().and_then(parse_created_at),
+        size: get("SIZE", "Size"),
+        names: split_list(get("NAMES", "Names")),
+        networks: split_list(get("NETWORKS", "Networks")),
+        mounts: split_list(get("MOUNTS", "Mounts")),
         locator: at,
         ..Default::default()
     };
-    row.ports = parse_port_list(&s("Ports").unwrap_or_default()).0;
-    set_status(&mut row, s("Status"), s("State"));
+    row.ports = parse_port_list(&get("PORTS", "Ports").unwrap_or_default()).0;
+    set_status(&mut row, get("STATUS", "Status"), get("STATE", "State"));
     row
 }
 

@@ -102,19 +102,15 @@ pub fn parse_reader(reader: impl Read, loc: &Locator) -> (Vec<StatsRow>, Vec<Dia
     let mut header: Option<Vec<String>> = None;
     // A pretty-printed API object spans lines: collect it until it parses.
     let mut pending: Option<(u64, String)> = None;
-    for (n, line) in BoundedLines::new(reader) {
-        let at = loc.clone().with_line(n);
-        let text = match line {
-            Ok(Some(t)) => strip_ansi(&t),
-            Ok(None) => {
-                diags.push(Diagnostic::warning(at, "line longer than 1 MiB; skipped"));
+    for line in BoundedLines::new(reader).diagnosed(loc) {
+        let (n, text) = match line {
+            Ok((n, t)) => (n, strip_ansi(&t)),
+            Err(d) => {
+                diags.push(d);
                 continue;
             }
-            Err(e) => {
-                diags.push(Diagnostic::error(at, format!("read error: {e}")));
-                break;
-            }
         };
+        let at = loc.clone().with_line(n);
         let line = text.as_str();
         if let Some((start, mut acc)) = pending.take() {
             acc.push_str(line);
@@ -194,6 +190,24 @@ impl<R: Read> BoundedLines<R> {
             let len = chunk.len();
             self.reader.consume(len);
         }
+    }
+}
+
+impl<R: Read> BoundedLines<R> {
+    /// The lines as `Ok((number, text))`, or `Err` with the diagnostic a line earns: a
+    /// warning for an over-long line (skipped), an error for a read failure (the last item).
+    pub(crate) fn diagnosed<'a>(
+        self,
+        loc: &'a Locator,
+    ) -> impl Iterator<Item = Result<(u64, String), Diagnostic>> + 'a
+    where
+        R: 'a,
+    {
+        self.map(move |(n, line)| match line {
+            Ok(Some(t)) => Ok((n, t)),
+            Ok(None) => Err(Diagnostic::warning(loc.clone().with_line(n), "line longer than 1 MiB; skipped")),
+            Err(e) => Err(Diagnostic::error(loc.clone().with_line(n), format!("read error: {e}"))),
+        })
     }
 }
 
