@@ -101,6 +101,19 @@ fn is_metadata_name(name: &[u8]) -> bool {
         || name.starts_with(b"sha256:")
 }
 
+/// A member worth recording: its type, name and link target (symbolic or hard), or None
+/// for directories and PAX global headers.
+fn member_of<R: Read>(entry: &tar::Entry<'_, R>) -> Option<(tar::EntryType, Vec<u8>, Option<Vec<u8>>)> {
+    let et = entry.header().entry_type();
+    if et.is_dir() || et.is_pax_global_extensions() {
+        return None;
+    }
+    let link = (et.is_symlink() || et.is_hard_link())
+        .then(|| entry.link_name_bytes().map(|l| l.into_owned()))
+        .flatten();
+    Some((et, entry.path_bytes().into_owned(), link))
+}
+
 /// Whether the first bytes look like a JSON document (OCI blobs have no extension).
 fn looks_json(head: &[u8]) -> bool {
     let t = head.trim_ascii_start();
@@ -207,14 +220,7 @@ impl<'a> Archive<'a> {
         let mut archive = tar::Archive::new(ReopenSeek { artifact, pos: 0, inner: None });
         for entry in archive.entries_with_seek()? {
             let entry = entry?;
-            let et = entry.header().entry_type();
-            if et.is_dir() || et.is_pax_global_extensions() {
-                continue;
-            }
-            let name = entry.path_bytes().into_owned();
-            let link = (et.is_symlink() || et.is_hard_link())
-                .then(|| entry.link_name_bytes().map(|l| l.into_owned()))
-                .flatten();
+            let Some((et, name, link)) = member_of(&entry) else { continue };
             self.record(&name, link, et.is_symlink(), entry.raw_file_position(), entry.size());
         }
         Ok(())
@@ -225,14 +231,7 @@ impl<'a> Archive<'a> {
         let mut archive = tar::Archive::new(reader);
         for entry in archive.entries()? {
             let mut entry = entry?;
-            let et = entry.header().entry_type();
-            if et.is_dir() || et.is_pax_global_extensions() {
-                continue;
-            }
-            let name = entry.path_bytes().into_owned();
-            let link = (et.is_symlink() || et.is_hard_link())
-                .then(|| entry.link_name_bytes().map(|l| l.into_owned()))
-                .flatten();
+            let Some((et, name, link)) = member_of(&entry) else { continue };
             let size = entry.size();
             let norm = self.record(&name, link.clone(), et.is_symlink(), entry.raw_file_position(), size);
             if link.is_some() || !(et.is_file() || et == tar::EntryType::Continuous) {
