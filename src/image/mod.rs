@@ -191,6 +191,10 @@ pub struct FileChange {
     pub gid: u64,
     pub size: u64,
     pub mtime: Option<Timestamp>,
+    /// For deletions by a whiteout: the whiteout entry's own mtime, the time of the deletion
+    /// (`mtime` stays the deleted file's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link_target: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -74,7 +74,9 @@ pub struct LogHit {
 pub struct LogSection {
     /// Sorted by artifact (rotated json-file logs oldest first), members, line, rule.
     pub log_hits: Vec<LogHit>,
-    /// Indicators over all hits, sorted by type then value.
+    /// Indicators over all hits, sorted by type then value, whatever side they are on
+    /// (the bundle's `iocs` keep the attacker-side ones).
+    #[serde(rename = "log_indicators")]
     pub iocs: Vec<Ioc>,
     /// What was scanned: one entry per log (artifact or tar member).
     pub logs_scanned: Vec<ScannedLog>,

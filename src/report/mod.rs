@@ -16,10 +16,11 @@ use crate::ingest::pslist::PsRow;
 use crate::ingest::stats::StatsRow;
 use crate::ingest::top::ProcessCapture;
 use crate::logscan::LogSection;
-use crate::model::{DiagLevel, Diagnostic, Finding, Severity, TimelineEvent, Timestamp};
+use crate::analyze::story::Story;
+use crate::model::{DiagLevel, Diagnostic, Fact, Severity, TimelineEvent, Timestamp};
 
 /// Version of the JSON contract (docs/report-schema.json). Bump the major on breaking change.
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "2.0";
 
 /// One run's report.
 #[derive(Debug, Serialize)]
@@ -92,6 +93,10 @@ pub struct ResponseStep {
 pub struct BundleReport {
     pub path: String,
     pub kind: BundleKind,
+    /// The verdict per container, the attack chain, attempts, hosts by side, attacker-side
+    /// IOCs and the deduplicated log records.
+    #[serde(flatten)]
+    pub story: Story,
     pub artifacts: Vec<ArtifactRecord>,
     pub containers: Vec<ContainerInfo>,
     /// Image objects from inspect JSON.
@@ -106,8 +111,9 @@ pub struct BundleReport {
     pub image: ImageSection,
     #[serde(flatten)]
     pub logs: LogSection,
-    /// Sorted by severity (highest first), then rule, then evidence.
-    pub findings: Vec<Finding>,
+    /// Facts (one per thing that happened or holds, every rule and proof folded in), sorted
+    /// by severity (highest first), then rule, then evidence.
+    pub findings: Vec<Fact>,
     /// Sorted by time (unknown last), then order, then source.
     pub timeline: Vec<TimelineEvent>,
     pub response_plan: Vec<ResponseStep>,
@@ -134,6 +140,7 @@ impl BundleReport {
         BundleReport {
             path,
             kind,
+            story: Default::default(),
             artifacts,
             containers: vec![],
             image_objects: vec![],
