@@ -141,7 +141,11 @@ fn committed_layer_logs(
 /// flagged processes, webshells on disk): a second log pass, only when there is something
 /// to look for. Its hits are the attacker's own requests (for the story), its findings
 /// what they tie together.
-fn pivot_search(report: &BundleReport, outcome: &Outcome, artifacts: &[&Artifact]) -> (Vec<Finding>, Vec<LogHit>) {
+fn pivot_search(
+    report: &BundleReport,
+    outcome: &Outcome,
+    artifacts: &[&Artifact],
+) -> (Vec<Finding>, Vec<LogHit>) {
     let pivots = analyze::pivot::pivots(report, &outcome.findings);
     if pivots.is_empty() {
         return (vec![], vec![]);
@@ -168,7 +172,8 @@ fn finish(report: &mut BundleReport, mut outcome: Outcome, pivot_hits: &[LogHit]
     let (facts, story) = analyze::story::tell(report, std::mem::take(&mut outcome.findings), pivot_hits);
     report.story = story;
     report.findings = facts;
-    let observations: Vec<crate::model::Finding> = report.findings.iter().map(|f| f.finding.clone()).collect();
+    let observations: Vec<crate::model::Finding> =
+        report.findings.iter().map(|f| f.finding.clone()).collect();
     report.response_plan = analyze::response::plan(report, &observations);
     report.timeline = outcome.timeline;
     report.diagnostics = outcome.diagnostics;

@@ -506,15 +506,19 @@ fn scan_finds_logs_inside_an_export_and_rotated_json_logs() {
         .iter()
         .any(|h| h["locator"]["artifact"] == "c/abc-json.log.1" && h["rule"] == "shell.download-pipe"));
     // IOCs per bundle: the callback domain carried by two hits, the request source IP.
-    let iocs = b["iocs"].as_array().unwrap();
+    let iocs = b["log_indicators"].as_array().unwrap();
     let cb = iocs.iter().find(|i| i["type"] == "domain" && i["value"] == "cb.example").unwrap();
     assert_eq!(cb["count"], 2);
     assert_eq!(cb["first_seen"], "2026-11-27T13:00:00.000000000Z");
     assert_eq!(cb["last_seen"], "2026-11-27T13:30:00.000000000Z");
     assert!(iocs.iter().any(|i| i["value"] == "198.51.100.4" && i["roles"][0] == "request-source"));
     // One finding per rule, with the proof from both logs, and log-hit timeline events.
-    let f: Vec<_> =
-        b["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "log.log4j.jndi-lookup").collect();
+    let f: Vec<_> = b["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rules"].as_array().unwrap().iter().any(|r| r == "log.log4j.jndi-lookup"))
+        .collect();
     assert_eq!(f.len(), 1);
     let members: Vec<&str> =
         f[0]["evidence"].as_array().unwrap().iter().filter_map(|l| l["members"][0].as_str()).collect();

@@ -92,7 +92,10 @@ fn three_capture_formats_give_processes_trees_and_findings() {
     // The same reverse shell in two captures is one finding proven by both.
     let rev = all
         .iter()
-        .find(|f| f["rule"] == "proc.revshell" && f["summary"].as_str().unwrap().contains("bash -c {echo,"))
+        .find(|f| {
+            f["rules"].as_array().unwrap().iter().any(|r| r == "proc.revshell")
+                && f["summary"].as_str().unwrap().contains("bash -c {echo,")
+        })
         .expect("decoded reverse shell in top-ef.txt");
     let s = rev["summary"].as_str().unwrap();
     assert!(s.starts_with("java (84010) -> bash (84281): bash -c {echo,"), "{s}");
@@ -109,7 +112,10 @@ fn three_capture_formats_give_processes_trees_and_findings() {
     // The lstart capture's reverse shell carries the child's start time; starts reach the timeline.
     let timed = all
         .iter()
-        .find(|f| f["rule"] == "proc.revshell" && f["evidence"][0]["artifact"] == "top-lstart.txt")
+        .find(|f| {
+            f["rules"].as_array().unwrap().iter().any(|r| r == "proc.revshell")
+                && f["evidence"][0]["artifact"] == "top-lstart.txt"
+        })
         .unwrap();
     assert_eq!(timed["time"], "2026-11-27T14:02:11.000000000Z");
     let starts: Vec<&Value> =

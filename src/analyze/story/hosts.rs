@@ -71,7 +71,9 @@ impl Victim {
                 v.add(gw, format!("gateway of container {name} (the Docker host)"));
             }
             for p in c.host_config.iter().flat_map(|h| h.port_bindings.iter()).chain(n.ports.iter()) {
-                if let Some(ip) = p.host_ip.as_deref().filter(|ip| !matches!(*ip, "" | "0.0.0.0" | "::" | "[::]")) {
+                if let Some(ip) =
+                    p.host_ip.as_deref().filter(|ip| !matches!(*ip, "" | "0.0.0.0" | "::" | "[::]"))
+                {
                     v.add(ip, format!("host address publishing a port of container {name}"));
                 }
             }
@@ -184,7 +186,14 @@ struct Entry {
 impl Hosts {
     /// Record that `host` was seen; `attacker` says what it did when that makes it
     /// attacker-side (sent an exploit, received a callback...), `seen` what it was otherwise.
-    pub fn note(&mut self, host: &str, attacker: Option<String>, seen: Option<String>, time: Option<Timestamp>, at: &[Locator]) {
+    pub fn note(
+        &mut self,
+        host: &str,
+        attacker: Option<String>,
+        seen: Option<String>,
+        time: Option<Timestamp>,
+        at: &[Locator],
+    ) {
         let h = bare_host(host);
         if h.is_empty() || !(is_ip(&h) || h.contains('.')) {
             return;

@@ -71,19 +71,31 @@ pub struct Indicator {
 /// pivot scan's hits (every log line naming a host the processes call back to).
 pub fn tell(report: &BundleReport, findings: Vec<Finding>, extra_hits: &[LogHit]) -> (Vec<Fact>, Story) {
     let hits = &report.logs.log_hits;
-    let kinds: BTreeMap<&str, ArtifactKind> = report.artifacts.iter().map(|a| (a.path.as_str(), a.kind)).collect();
+    let kinds: BTreeMap<&str, ArtifactKind> =
+        report.artifacts.iter().map(|a| (a.path.as_str(), a.kind)).collect();
     let precise = |l: &Locator| {
         l.members.is_empty()
-            && matches!(kinds.get(l.artifact.as_str()), Some(ArtifactKind::JsonFileLog | ArtifactKind::DockerLogsTimestamped))
+            && matches!(
+                kinds.get(l.artifact.as_str()),
+                Some(ArtifactKind::JsonFileLog | ArtifactKind::DockerLogsTimestamped)
+            )
     };
     let records = records::build(hits, &precise);
     let targets = request_targets(hits.iter().chain(extra_hits), &records, hits);
     let victim = Victim::from_report(report, &targets);
     let target = target::profile(report);
     let consequences = consequences(report, &findings);
-    let webshells: Vec<String> =
-        findings.iter().filter(|f| f.rule.starts_with("file.webshell")).filter_map(|f| f.subject.clone()).collect();
-    let ctx = exploits::Context { target: &target, victim: &victim, consequences: &consequences, webshells: &webshells };
+    let webshells: Vec<String> = findings
+        .iter()
+        .filter(|f| f.rule.starts_with("file.webshell"))
+        .filter_map(|f| f.subject.clone())
+        .collect();
+    let ctx = exploits::Context {
+        target: &target,
+        victim: &victim,
+        consequences: &consequences,
+        webshells: &webshells,
+    };
     let groups = exploits::rate(&records, hits, &ctx);
     let clocks = Clocks::new(report, &records);
 
@@ -132,13 +144,18 @@ pub fn tell(report: &BundleReport, findings: Vec<Finding>, extra_hits: &[LogHit]
 /// The servers requests were addressed to (`Host`, and `Referer` URLs of the same site):
 /// the victim's names. Records carrying an exploit are left out (their headers are the
 /// attacker's text: `Referer: ${jndi:dns://attacker/}`).
-fn request_targets<'a>(all: impl Iterator<Item = &'a LogHit>, records: &[LogRecord], hits: &[LogHit]) -> Vec<(String, &'static str)> {
+fn request_targets<'a>(
+    all: impl Iterator<Item = &'a LogHit>,
+    records: &[LogRecord],
+    hits: &[LogHit],
+) -> Vec<(String, &'static str)> {
     let exploit_lines: BTreeSet<&Locator> = records
         .iter()
         .filter(|r| r.hits.iter().any(|&i| hits[i].category == "initial-access"))
         .flat_map(|r| r.locators.iter())
         .collect();
-    let clean = |s: &str| !s.is_empty() && s != "-" && !s.contains(['$', '{', '}', '<', '>', '\\', ' ', '\'', '"']);
+    let clean =
+        |s: &str| !s.is_empty() && s != "-" && !s.contains(['$', '{', '}', '<', '>', '\\', ' ', '\'', '"']);
     let mut out: Vec<(String, &'static str)> = vec![];
     for h in all {
         let Some(q) = h.http.as_ref() else { continue };
@@ -148,7 +165,11 @@ fn request_targets<'a>(all: impl Iterator<Item = &'a LogHit>, records: &[LogReco
         if let Some(host) = q.host.as_deref().filter(|s| clean(s)) {
             out.push((host.to_string(), "Host"));
         }
-        if let Some(r) = q.referer.as_deref().filter(|s| clean(s) && (s.starts_with("http://") || s.starts_with("https://"))) {
+        if let Some(r) = q
+            .referer
+            .as_deref()
+            .filter(|s| clean(s) && (s.starts_with("http://") || s.starts_with("https://")))
+        {
             out.push((hosts::bare_host(r), "Referer"));
         }
     }
@@ -170,11 +191,20 @@ fn consequences(report: &BundleReport, findings: &[Finding]) -> Vec<Consequence>
             locator: p.locator.clone(),
         })
         .collect();
-    out.extend(findings.iter().filter(|f| f.rule.starts_with("proc.")).map(|f| Consequence {
-        text: f.summary.clone(),
-        what: format!("process {}", f.subject.as_deref().and_then(|s| s.strip_prefix("pid ")).and_then(|s| s.split(' ').next()).unwrap_or("?")),
-        started: f.time,
-        locator: f.evidence.last().cloned().unwrap_or_default(),
+    out.extend(findings.iter().filter(|f| f.rule.starts_with("proc.")).map(|f| {
+        Consequence {
+            text: f.summary.clone(),
+            what: format!(
+                "process {}",
+                f.subject
+                    .as_deref()
+                    .and_then(|s| s.strip_prefix("pid "))
+                    .and_then(|s| s.split(' ').next())
+                    .unwrap_or("?")
+            ),
+            started: f.time,
+            locator: f.evidence.last().cloned().unwrap_or_default(),
+        }
     }));
     out
 }
@@ -195,7 +225,9 @@ fn group_observation(g: &Group, records: &[LogRecord], hits: &[LogHit]) -> Obser
         .hits
         .iter()
         .map(|&i| &hits[i])
-        .find_map(|h| h.commands.last().map(|c| format!("decoded command: {c}")).or_else(|| h.decoded.clone()))
+        .find_map(|h| {
+            h.commands.last().map(|c| format!("decoded command: {c}")).or_else(|| h.decoded.clone())
+        })
         .unwrap_or_else(|| records[lead_record].excerpt.clone());
     let captures: usize = g.records.iter().map(|&r| records[r].locators.len()).sum();
     let mut summary = format!(
@@ -269,7 +301,9 @@ fn attempts_finding(attempts: &[Attempt]) -> Option<Finding> {
     let list: Vec<String> = attempts
         .iter()
         .take(8)
-        .map(|a| format!("{} from {} x{} ({})", a.title, a.source.as_deref().unwrap_or("?"), a.requests, a.reason))
+        .map(|a| {
+            format!("{} from {} x{} ({})", a.title, a.source.as_deref().unwrap_or("?"), a.requests, a.reason)
+        })
         .collect();
     Some(Finding {
         rule: "story.attempts".into(),
@@ -318,7 +352,13 @@ fn classify_hosts(
                     h.note(s, None, None, last, &[]);
                 }
                 for p in &g.payload_hosts {
-                    h.note(p, Some(format!("named as callback or download server in {}", g.title)), None, first, &locs);
+                    h.note(
+                        p,
+                        Some(format!("named as callback or download server in {}", g.title)),
+                        None,
+                        first,
+                        &locs,
+                    );
                 }
             }
             Kind::Other => {
@@ -338,7 +378,11 @@ fn classify_hosts(
         let does = ["revshell", "download", "miner", "server-shell-net"].iter().any(|k| f.rule.contains(k));
         for i in ioc::extract(f.summary.as_bytes(), &f.summary, None, &[]) {
             if matches!(i.kind, ioc::IocKind::Ip | ioc::IocKind::Domain | ioc::IocKind::Url) {
-                let what = format!("named by {} ({})", f.title, if f.rule.contains("miner") { "mining pool or payload server" } else { "callback" });
+                let what = format!(
+                    "named by {} ({})",
+                    f.title,
+                    if f.rule.contains("miner") { "mining pool or payload server" } else { "callback" }
+                );
                 if does {
                     h.note(&i.value, Some(what), None, f.time, &f.evidence[..f.evidence.len().min(2)]);
                 } else {
@@ -349,12 +393,24 @@ fn classify_hosts(
     }
     for p in pivots {
         if let Some(host) = &p.subject {
-            h.note(host, Some("called back to by the container's processes; its own requests are in the logs".into()), None, p.time, &p.evidence);
+            h.note(
+                host,
+                Some("called back to by the container's processes; its own requests are in the logs".into()),
+                None,
+                p.time,
+                &p.evidence,
+            );
         }
     }
     for i in report.logs.iocs.iter().filter(|i| matches!(i.kind, ioc::IocKind::Ip | ioc::IocKind::Domain)) {
         let roles: Vec<&str> = i.roles.iter().copied().collect();
-        h.note(&i.value, None, Some(format!("in {} log record(s) ({})", i.count, roles.join(", "))), i.first_seen, &i.locators[..i.locators.len().min(3)]);
+        h.note(
+            &i.value,
+            None,
+            Some(format!("in {} log record(s) ({})", i.count, roles.join(", "))),
+            i.first_seen,
+            &i.locators[..i.locators.len().min(3)],
+        );
         h.note(&i.value, None, None, i.last_seen, &[]);
     }
     for (t, field) in targets {
@@ -364,15 +420,24 @@ fn classify_hosts(
 }
 
 /// Requests from attacker-side clients, for citing the carrier of an unlogged injection.
-fn attacker_requests<'a>(hits: impl Iterator<Item = &'a LogHit>, hosts: &[HostRecord]) -> Vec<chain::Request> {
-    let attackers: BTreeSet<&str> = hosts.iter().filter(|h| h.role == Role::Attacker).map(|h| h.value.as_str()).collect();
+fn attacker_requests<'a>(
+    hits: impl Iterator<Item = &'a LogHit>,
+    hosts: &[HostRecord],
+) -> Vec<chain::Request> {
+    let attackers: BTreeSet<&str> =
+        hosts.iter().filter(|h| h.role == Role::Attacker).map(|h| h.value.as_str()).collect();
     let mut out: Vec<chain::Request> = hits
         .filter_map(|h| {
             let q = h.http.as_ref()?;
             let client = q.client.as_deref().filter(|c| attackers.contains(c))?;
             let line = format!("{} {}", q.method.as_deref().unwrap_or("?"), q.path.as_deref().unwrap_or("?"));
             let status = q.status.map(|s| format!(" -> {s}")).unwrap_or_default();
-            Some(chain::Request { client: client.to_string(), time: h.time?, line: format!("{line}{status}"), locator: h.locator.clone() })
+            Some(chain::Request {
+                client: client.to_string(),
+                time: h.time?,
+                line: format!("{line}{status}"),
+                locator: h.locator.clone(),
+            })
         })
         .collect();
     out.sort_by(|a, b| (a.time, &a.locator).cmp(&(b.time, &b.locator)));
@@ -427,7 +492,15 @@ fn indicators<'a>(
         }
     }
     for (u, (t, ev)) in urls {
-        out.push(Indicator { kind: "url", value: u, role: "attacker URL (callback or payload)".into(), path: None, first_seen: t, last_seen: None, evidence: ev });
+        out.push(Indicator {
+            kind: "url",
+            value: u,
+            role: "attacker URL (callback or payload)".into(),
+            path: None,
+            first_seen: t,
+            last_seen: None,
+            evidence: ev,
+        });
     }
     // Files the attacker left: hashes of the container's added or changed files that a fact names.
     let mut last: BTreeMap<&str, &FileChange> = BTreeMap::new();
@@ -437,7 +510,10 @@ fn indicators<'a>(
     let changes: BTreeMap<&str, &FileChange> =
         last.into_iter().filter(|(_, c)| c.change != Change::Deleted && c.sha256.is_some()).collect();
     let mut files: BTreeSet<(String, String, String)> = BTreeSet::new();
-    for f in facts.iter().filter(|f| f.severity >= Severity::High && f.rules.iter().any(|r| r.starts_with("file."))) {
+    for f in facts
+        .iter()
+        .filter(|f| f.severity >= Severity::High && f.rules.iter().any(|r| r.starts_with("file.")))
+    {
         if f.rules.iter().any(|r| r.starts_with("file.log4j") || r.starts_with("file.account.")) {
             continue;
         }
@@ -457,7 +533,15 @@ fn indicators<'a>(
     }
     for (sha, path, title) in files {
         let ev = changes.get(path.as_str()).map(|c| vec![c.locator.clone()]).unwrap_or_default();
-        out.push(Indicator { kind: "sha256", value: sha, role: title, path: Some(path), first_seen: None, last_seen: None, evidence: ev });
+        out.push(Indicator {
+            kind: "sha256",
+            value: sha,
+            role: title,
+            path: Some(path),
+            first_seen: None,
+            last_seen: None,
+            evidence: ev,
+        });
     }
     out.sort();
     out
@@ -488,7 +572,8 @@ impl<'a> Clocks<'a> {
         let started = report.containers.iter().filter_map(|c| c.state.started_at.or(c.created)).min();
         let image_created = report.image.images.iter().filter_map(|i| i.created).max();
         let day = records.iter().filter_map(|r| r.time).max().map(|t| t.day_start());
-        let procs = report.processes.iter().flat_map(|r| r.capture.processes.iter()).map(|p| (p.pid, p)).collect();
+        let procs =
+            report.processes.iter().flat_map(|r| r.capture.processes.iter()).map(|p| (p.pid, p)).collect();
         Clocks { changes, dirs, started, image_created, day, procs }
     }
 
@@ -524,7 +609,8 @@ impl<'a> Clocks<'a> {
 
     fn file_when(&self, c: &FileChange) -> When {
         let parent = c.path.rsplit_once('/').map(|(p, _)| if p.is_empty() { "/" } else { p }).unwrap_or("/");
-        let dir_time = self.dirs.get(parent).and_then(|d| d.mtime).filter(|t| self.started.is_none_or_before_eq(*t));
+        let dir_time =
+            self.dirs.get(parent).and_then(|d| d.mtime).filter(|t| self.started.is_none_or_before_eq(*t));
         if c.change == Change::Deleted {
             if let Some(t) = c.deleted_at {
                 return When::at(t, "whiteout mtime (the time of the deletion)");
@@ -534,7 +620,8 @@ impl<'a> Clocks<'a> {
                 not_before: self.started,
                 not_after: dir_time,
                 basis: if dir_time.is_some() {
-                    "deletion time unknown: after the container started, at or before its directory's mtime".into()
+                    "deletion time unknown: after the container started, at or before its directory's mtime"
+                        .into()
                 } else {
                     "deletion time unknown: after the container started, before the capture".into()
                 },

@@ -52,7 +52,8 @@ pub fn build(hits: &[LogHit], precise: &dyn Fn(&Locator) -> bool) -> Vec<LogReco
     for (i, h) in hits.iter().enumerate() {
         let l = &h.locator;
         // Without a line number the offset identifies the record.
-        let key = (l.artifact.clone(), l.members.clone(), l.line, if l.line.is_some() { None } else { l.offset });
+        let key =
+            (l.artifact.clone(), l.members.clone(), l.line, if l.line.is_some() { None } else { l.offset });
         let o = *by_line.entry(key).or_insert_with(|| {
             obs.push(Observation {
                 source: (l.artifact.clone(), l.members.clone()),
@@ -72,7 +73,11 @@ pub fn build(hits: &[LogHit], precise: &dyn Fn(&Locator) -> bool) -> Vec<LogReco
     // 2. Observations of one record in different captures join, one-to-one, in time order.
     let mut order: Vec<usize> = (0..obs.len()).collect();
     order.sort_by(|&a, &b| {
-        (obs[a].time.is_none(), obs[a].time, &obs[a].locator).cmp(&(obs[b].time.is_none(), obs[b].time, &obs[b].locator))
+        (obs[a].time.is_none(), obs[a].time, &obs[a].locator).cmp(&(
+            obs[b].time.is_none(),
+            obs[b].time,
+            &obs[b].locator,
+        ))
     });
     let mut clusters: Vec<Vec<usize>> = vec![];
     for &o in &order {
@@ -93,7 +98,8 @@ pub fn build(hits: &[LogHit], precise: &dyn Fn(&Locator) -> bool) -> Vec<LogReco
         .map(|mut c| {
             c.sort_by_key(|&m| (!precise(&obs[m].locator), obs[m].locator.clone()));
             let lead = &obs[c[0]];
-            let mut rules: Vec<String> = c.iter().flat_map(|&m| obs[m].keys.iter().map(|k| k.0.clone())).collect();
+            let mut rules: Vec<String> =
+                c.iter().flat_map(|&m| obs[m].keys.iter().map(|k| k.0.clone())).collect();
             rules.sort();
             rules.dedup();
             let mut hit_ids: Vec<usize> = c.iter().flat_map(|&m| obs[m].hits.iter().copied()).collect();
@@ -198,7 +204,14 @@ mod tests {
             // The same text a second later in the same capture is another record.
             hit("container.log", 120, 101, 0, "jndi", msg),
             // Other content, same second: another record.
-            hit("logs-t.txt", 100, 100, 600_000_000, "jndi", "GET /other ${jndi:ldap://x/y} and more text here"),
+            hit(
+                "logs-t.txt",
+                100,
+                100,
+                600_000_000,
+                "jndi",
+                "GET /other ${jndi:ldap://x/y} and more text here",
+            ),
         ];
         let precise = |l: &Locator| l.artifact != "export.tar";
         let recs = build(&hits, &precise);

@@ -50,8 +50,24 @@ impl Target {
 pub fn needs(rule: &str) -> Option<Tech> {
     let r = rule.to_ascii_lowercase();
     const JVM: &[&str] = &[
-        "log4j", "jndi", "commons-text", "text4shell", "struts", "ognl", "confluence", "spring", "spel",
-        "fastjson", "weblogic", "shiro", "jboss", "jenkins", "java", "tomcat", "jackson", "xstream",
+        "log4j",
+        "jndi",
+        "commons-text",
+        "text4shell",
+        "struts",
+        "ognl",
+        "confluence",
+        "spring",
+        "spel",
+        "fastjson",
+        "weblogic",
+        "shiro",
+        "jboss",
+        "jenkins",
+        "java",
+        "tomcat",
+        "jackson",
+        "xstream",
     ];
     const PHP: &[&str] = &["php", "thinkphp", "laravel", "drupal", "wordpress", "wp-", "joomla", "magento"];
     if JVM.iter().any(|k| r.contains(k)) && !r.contains("reverse") {
@@ -109,7 +125,9 @@ fn from_path(path: &str) -> Option<Tech> {
     if p.contains("/node_modules/") || name == "node" || name == "nodejs" {
         return Some(Tech::Node);
     }
-    if p.contains("/site-packages/") && (p.contains("/django/") || p.contains("/flask/") || p.contains("/jinja2/")) {
+    if p.contains("/site-packages/")
+        && (p.contains("/django/") || p.contains("/flask/") || p.contains("/jinja2/"))
+    {
         return Some(Tech::Python);
     }
     if p.contains("/gems/") && p.contains("rails") {
@@ -128,7 +146,12 @@ fn from_process(exe: &str, cmd: &str) -> Option<Tech> {
         x if x.starts_with("php") => Some(Tech::Php),
         "node" | "nodejs" => Some(Tech::Node),
         "dotnet" => Some(Tech::Dotnet),
-        x if x.starts_with("python") && (cmd.contains("manage.py") || cmd.contains("flask") || cmd.contains("gunicorn") || cmd.contains("uwsgi")) => {
+        x if x.starts_with("python")
+            && (cmd.contains("manage.py")
+                || cmd.contains("flask")
+                || cmd.contains("gunicorn")
+                || cmd.contains("uwsgi")) =>
+        {
             Some(Tech::Python)
         }
         "gunicorn" | "uwsgi" => Some(Tech::Python),
@@ -152,7 +175,10 @@ mod tests {
 
     #[test]
     fn runtimes_from_files_and_processes() {
-        assert_eq!(from_path("/usr/local/tomcat/webapps/ROOT/WEB-INF/lib/log4j-core-2.14.1.jar"), Some(Tech::Jvm));
+        assert_eq!(
+            from_path("/usr/local/tomcat/webapps/ROOT/WEB-INF/lib/log4j-core-2.14.1.jar"),
+            Some(Tech::Jvm)
+        );
         assert_eq!(from_path("/var/www/html/index.php"), Some(Tech::Php));
         assert_eq!(from_path("/etc/passwd"), None);
         assert_eq!(from_process("java", "/opt/java -jar app.jar"), Some(Tech::Jvm));

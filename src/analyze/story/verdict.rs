@@ -48,8 +48,15 @@ pub struct Verdict {
 
 /// Facts that show the attacker acted inside (not exposure, not a vulnerable component).
 fn is_compromise(f: &Fact) -> bool {
-    const ACTS: &[&str] =
-        &["execution", "persistence", "command-and-control", "impact", "defense-evasion", "credential-access", "privilege-escalation"];
+    const ACTS: &[&str] = &[
+        "execution",
+        "persistence",
+        "command-and-control",
+        "impact",
+        "defense-evasion",
+        "credential-access",
+        "privilege-escalation",
+    ];
     f.severity >= Severity::High
         && (f.outcome == Some("succeeded") || ACTS.contains(&f.category.as_str()))
         && !f.rule.starts_with("exposure.")
@@ -72,7 +79,11 @@ pub fn judge(
     let names: Vec<(Option<String>, Option<String>, bool)> = if report.containers.is_empty() {
         vec![(None, None, false)]
     } else {
-        report.containers.iter().map(|c| (Some(c.handle().to_string()), Some(c.id.clone()), c.state.running)).collect()
+        report
+            .containers
+            .iter()
+            .map(|c| (Some(c.handle().to_string()), Some(c.id.clone()), c.state.running))
+            .collect()
     };
     let single = names.len() == 1;
     names
@@ -80,10 +91,7 @@ pub fn judge(
         .map(|(name, id, running)| {
             let mine: Vec<&Fact> = facts
                 .iter()
-                .filter(|f| {
-                    single
-                        || name.as_ref().is_some_and(|n| f.title.starts_with(&format!("{n}: ")))
-                })
+                .filter(|f| single || name.as_ref().is_some_and(|n| f.title.starts_with(&format!("{n}: "))))
                 .collect();
             one(name, id, running, &mine, if single { chain } else { &[] }, attempts, hosts, single)
         })
@@ -103,8 +111,11 @@ fn one(
 ) -> Verdict {
     let compromise: Vec<&&Fact> = facts.iter().filter(|f| is_compromise(f)).collect();
     let suspicious: Vec<&&Fact> = facts.iter().filter(|f| is_suspicious(f)).collect();
-    let open_attempts: Vec<&Attempt> =
-        if whole_bundle { attempts.iter().filter(|a| a.outcome == Outcome::Unconfirmed).collect() } else { vec![] };
+    let open_attempts: Vec<&Attempt> = if whole_bundle {
+        attempts.iter().filter(|a| a.outcome == Outcome::Unconfirmed).collect()
+    } else {
+        vec![]
+    };
     let list = |v: &[&&Fact]| v.iter().take(REASONS).map(|f| f.title.clone()).collect::<Vec<_>>().join("; ");
     let (status, reason, proof): (&'static str, String, Vec<Locator>) = if !compromise.is_empty() {
         let more = compromise.len().saturating_sub(REASONS);
@@ -138,7 +149,8 @@ fn one(
         };
         ("no sign", r, vec![])
     };
-    let way_in = chain.iter().find(|s| s.stage == "way in").map(|s| format!("{} ({})", s.title, s.when.describe()));
+    let way_in =
+        chain.iter().find(|s| s.stage == "way in").map(|s| format!("{} ({})", s.title, s.when.describe()));
     let attackers = if status == "no sign" {
         vec![]
     } else {
@@ -151,16 +163,45 @@ fn one(
     let live_sessions = facts
         .iter()
         .filter(|f| running && f.rules.iter().any(|r| r == "proc.revshell"))
-        .map(|f| format!("{} [{}]", f.subject.as_deref().map(|s| s.to_string()).unwrap_or_else(|| f.title.clone()), callback(f)))
+        .map(|f| {
+            format!(
+                "{} [{}]",
+                f.subject.as_deref().map(|s| s.to_string()).unwrap_or_else(|| f.title.clone()),
+                callback(f)
+            )
+        })
         .collect();
     let persistence = facts
         .iter()
-        .filter(|f| f.rules.iter().any(|r| r.starts_with("file.persistence.") || r.starts_with("file.account.") || r.starts_with("file.webshell.")))
+        .filter(|f| {
+            f.rules.iter().any(|r| {
+                r.starts_with("file.persistence.")
+                    || r.starts_with("file.account.")
+                    || r.starts_with("file.webshell.")
+            })
+        })
         .map(|f| f.title.clone())
         .collect();
-    let escape_paths = facts.iter().filter(|f| ESCAPE_RULES.contains(&f.rule.as_str())).map(|f| f.title.clone()).collect();
-    let secrets = facts.iter().filter(|f| f.rules.iter().any(|r| r.contains("secret"))).map(|f| f.summary.clone()).collect();
-    Verdict { container, id, status, reason, way_in, attackers, live_sessions, persistence, escape_paths, secrets, proof }
+    let escape_paths =
+        facts.iter().filter(|f| ESCAPE_RULES.contains(&f.rule.as_str())).map(|f| f.title.clone()).collect();
+    let secrets = facts
+        .iter()
+        .filter(|f| f.rules.iter().any(|r| r.contains("secret")))
+        .map(|f| f.summary.clone())
+        .collect();
+    Verdict {
+        container,
+        id,
+        status,
+        reason,
+        way_in,
+        attackers,
+        live_sessions,
+        persistence,
+        escape_paths,
+        secrets,
+        proof,
+    }
 }
 
 fn callback(f: &Fact) -> String {
