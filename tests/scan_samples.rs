@@ -259,7 +259,7 @@ fn log4shell_bundle_tells_the_whole_story() {
             (
                 "cover-up",
                 "Log file deleted or truncated: /var/log/alternatives.log and 3 more",
-                "2026-11-27T14:31:20Z",
+                "2026-11-27T14:33:12Z",
             ),
         ],
         &["198.51.100.23", "203.0.113.66"],
