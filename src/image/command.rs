@@ -191,6 +191,15 @@ pub fn run_layers(args: &LayersArgs) -> anyhow::Result<i32> {
                             c.change.letter(),
                             terminal_safe(&c.path)
                         ));
+                        for h in &c.hidden {
+                            s.push_str(&format!(
+                                "                 hides {} {} {} (layer {})\n",
+                                h.ftype.as_str(),
+                                terminal_safe(&h.path),
+                                h.sha256.as_deref().map(|d| &d[..d.len().min(12)]).unwrap_or("-"),
+                                h.layer
+                            ));
+                        }
                     }
                 }
             }

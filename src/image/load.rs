@@ -11,7 +11,7 @@ use super::layer::{hex, read_layer, LayerScan};
 use super::layout::{self, ImageConfig, ImageSpec};
 use super::legacy;
 use super::ocidir::LayoutDir;
-use super::tree::{apply, Applied, ChangeRec, FileTree};
+use super::tree::{apply, apply_layer, Applied, ChangeRec, FileTree};
 use super::{show_path, FileChange, HistoryRecord, ImageRecord, LayerRecord};
 use crate::evidence::Artifact;
 use crate::model::{display_bytes, Diagnostic, Locator, Outcome};
@@ -306,7 +306,7 @@ pub fn load_layer_tar(a: &Artifact, inspector: &Inspector, out: &mut Outcome) ->
     };
     out.diagnostics.extend(scan.diagnostics.iter().cloned());
     let mut tree = FileTree::new();
-    let applied = apply(&mut tree, &scan.entries, 0);
+    let applied = apply_layer(&mut tree, &scan.entries, 0, true);
     for n in &applied.notes {
         out.diagnostics.push(Diagnostic::warning(loc.clone(), n.clone()));
     }
@@ -374,6 +374,16 @@ pub fn file_change(
         what: c.what.clone(),
         implicit: c.implicit,
         traversal: c.traversal,
+        hidden: c
+            .hidden
+            .iter()
+            .map(|h| super::HiddenPath {
+                path: show_path(&h.path),
+                ftype: h.ftype,
+                sha256: h.sha256.map(|d| hex(&d)),
+                layer: h.layer,
+            })
+            .collect(),
         locator: loc.with_member(c.member()),
     }
 }

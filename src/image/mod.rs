@@ -206,7 +206,22 @@ pub struct FileChange {
     /// The member name had `..` components.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub traversal: bool,
+    /// For a deleted directory: every path below it that the deletion hid, with the content
+    /// digest each last had and the layer that wrote it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hidden: Vec<HiddenPath>,
     pub locator: Locator,
+}
+
+/// A path hidden by the deletion of a directory above it.
+#[derive(Clone, Debug, Serialize)]
+pub struct HiddenPath {
+    pub path: String,
+    #[serde(rename = "type")]
+    pub ftype: FileType,
+    pub sha256: Option<String>,
+    /// Layer (or source index) that last wrote it.
+    pub layer: usize,
 }
 
 /// One `docker diff` line.

@@ -1,0 +1,97 @@
+//! Real files from other projects (../shared/fixtures) read as they come: whiteouts in
+//! standalone layer tars, OCI artifacts beside images, Engine API listings, log framings,
+//! and the kind every fixture and corpus file is sniffed as.
+
+use serde_json::Value;
+
+use crate::util::{run, run_json, shared};
+
+fn fixture(rel: &str) -> String {
+    shared(&format!("fixtures/{rel}")).to_str().unwrap().to_string()
+}
+
+/// (change letter, path) of every file change of `layers --files` JSON.
+fn changes(v: &Value) -> Vec<(String, String)> {
+    v["file_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["change"].as_str().unwrap().to_string(), c["path"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+fn deleted(v: &Value) -> Vec<String> {
+    changes(v).into_iter().filter(|(c, _)| c == "deleted").map(|(_, p)| p).collect()
+}
+
+#[test]
+#[ignore = "needs ../shared; CI runs it with --include-ignored"]
+fn standalone_layer_whiteouts_are_deletions() {
+    let (v, code) = run_json(&["layers", "--files", &fixture("claircore/whiteout/testdata/whiteout.layer")]);
+    assert_eq!(code, 0);
+    assert_eq!(deleted(&v), ["/etc/profile"]);
+    let d = v["file_changes"].as_array().unwrap().iter().find(|c| c["change"] == "deleted").unwrap();
+    assert_eq!(d["what"][0], "lower-layers-unknown");
+    assert_eq!(v["images"][0]["layers"][0]["deleted"], 1);
+
+    let (v, _) =
+        run_json(&["layers", "--files", &fixture("claircore/whiteout/testdata/whiteout_advanced.layer")]);
+    assert_eq!(deleted(&v), ["/a/a_file.txt", "/a_root_file.txt", "/b"]);
+    let added: Vec<_> = changes(&v).into_iter().filter(|(c, _)| c == "added").map(|(_, p)| p).collect();
+    assert_eq!(added, ["/a"]);
+
+    let (v, _) =
+        run_json(&["layers", "--files", &fixture("claircore/whiteout/testdata/whiteout_opaque.layer")]);
+    assert_eq!(v["images"][0]["layers"][0]["opaque_dirs"][0], "/a");
+    assert!(
+        changes(&v).iter().any(|(c, p)| c == "added" && p == "/b/not.a.wh..wh..opq"),
+        "{:?}",
+        changes(&v)
+    );
+
+    let (v, _) = run_json(&["layers", "--files", &fixture("regclient/testdata/layer-wh.tar")]);
+    assert_eq!(deleted(&v), ["/layer2.txt"]);
+    assert_eq!(v["images"][0]["layers"][0]["opaque_dirs"][0], "/exdir");
+    // Text shows the deletion too.
+    let out = run(&["layers", "--files", &fixture("regclient/testdata/layer-wh.tar")]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("D /layer2.txt"));
+}
+
+#[test]
+#[ignore = "needs ../shared; CI runs it with --include-ignored"]
+fn directory_whiteout_lists_hidden_paths_with_hashes() {
+    // dive's kaniko image: layer 9 `rm -rf /root/example/` is one `.wh.example`.
+    let (v, _) = run_json(&["layers", "--files", &fixture("dive/.data/test-kaniko-image.tar")]);
+    let d = v["file_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["change"] == "deleted" && c["path"] == "/root/example")
+        .expect("deletion of /root/example");
+    assert_eq!(d["layer"], 9);
+    let hidden: Vec<(&str, Option<&str>, u64)> = d["hidden"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["path"].as_str().unwrap(), h["sha256"].as_str(), h["layer"].as_u64().unwrap()))
+        .collect();
+    let paths: Vec<&str> = hidden.iter().map(|h| h.0).collect();
+    assert_eq!(
+        paths,
+        [
+            "/root/example/really",
+            "/root/example/really/nested",
+            "/root/example/somefile1.txt",
+            "/root/example/somefile2.txt"
+        ]
+    );
+    // somefile1 was last written by the chmod layer (4), somefile2 by layer 5; both copies
+    // of the same 9249-byte README, so the same digest.
+    assert_eq!(hidden[2].2, 4);
+    assert_eq!(hidden[3].2, 5);
+    assert!(hidden[2].1.is_some() && hidden[2].1 == hidden[3].1);
+    // container-diff's la-croix-wh.tar `.wh.nest` is a directory whiteout of a standalone
+    // layer: known by name only.
+    let (v, _) = run_json(&["layers", "--files", &fixture("container-diff/util/testTars/la-croix-wh.tar")]);
+    assert_eq!(deleted(&v), ["/lime.txt", "/nest"]);
+}
