@@ -95,3 +95,44 @@ fn directory_whiteout_lists_hidden_paths_with_hashes() {
     let (v, _) = run_json(&["layers", "--files", &fixture("container-diff/util/testTars/la-croix-wh.tar")]);
     assert_eq!(deleted(&v), ["/lime.txt", "/nest"]);
 }
+
+#[test]
+#[ignore = "needs ../shared; CI runs it with --include-ignored"]
+fn oci_artifacts_are_listed_not_analysed_as_images() {
+    let dir = fixture("regclient/testdata/testrepo");
+    let (v, code) = run_json(&["layers", &dir]);
+    assert_eq!(code, 0, "{:#}", v["diagnostics"]);
+    assert_eq!(v["diagnostics"].as_array().unwrap().len(), 0, "{:#}", v["diagnostics"]);
+    let images = v["images"].as_array().unwrap();
+    // b1, b2, b3 (4 platforms each), v1 (2), v2 (3), v3 (4): 21 runnable images, all verified.
+    assert_eq!(images.len(), 21);
+    assert!(images.iter().all(|i| i["integrity"] == "verified"));
+    // The archive is the directory itself, not `.`.
+    assert!(images.iter().all(|i| i["archive"] == dir.as_str()), "{}", images[0]["archive"]);
+    let arts = v["oci_artifacts"].as_array().unwrap();
+    let kind = |d: &str| arts.iter().find(|a| a["manifest_digest"].as_str().unwrap().starts_with(d)).unwrap();
+    // An SBOM referring to the v2 index (`subject`), with an empty config.
+    let sbom = kind("sha256:0484e93c23cd");
+    assert_eq!(sbom["artifact_type"], "application/example.sbom");
+    assert_eq!(sbom["subject"], "sha256:dfae8f425735a5e3a72e40d6609e03079995511d48157c74d54801ff4430491e");
+    // A signature.
+    assert_eq!(kind("sha256:741132f956e1")["artifact_type"], "application/example.signature");
+    // buildx reference manifests (`vnd.docker.reference.type`) with non-tar layers.
+    let b = kind("sha256:43089316cfee");
+    assert!(b["reason"].as_str().unwrap().contains("vnd.docker.reference.type"));
+    assert_eq!(b["layer_media_types"][0], "application/vnd.example.build-type+json");
+    // An index that is itself an artifact.
+    assert_eq!(kind("sha256:df85221e1519")["artifact_type"], "application/example.artifacts");
+    assert!(arts.len() >= 15, "{}", arts.len());
+    // No artifact digest is also an image.
+    for a in arts {
+        assert!(images.iter().all(|i| i["manifest_digest"] != a["manifest_digest"]));
+    }
+    // The layout whose image blobs live elsewhere: only artifacts are local; said so once,
+    // not as "no image manifests" beside "missing".
+    let (v, _) = run_json(&["layers", &fixture("regclient/testdata/external")]);
+    let msgs: Vec<&str> =
+        v["diagnostics"].as_array().unwrap().iter().map(|d| d["message"].as_str().unwrap()).collect();
+    assert!(!msgs.iter().any(|m| m.contains("lists no image manifests")), "{msgs:?}");
+    assert!(msgs.iter().any(|m| m.contains("only OCI artifacts")), "{msgs:?}");
+}

@@ -8,7 +8,7 @@ use super::archive::Archive;
 use super::content::Inspector;
 use super::integrity;
 use super::layer::{hex, read_layer, LayerScan};
-use super::layout::{self, ImageConfig, ImageSpec};
+use super::layout::{self, ImageConfig, ImageSpec, OciArtifact};
 use super::legacy;
 use super::ocidir::LayoutDir;
 use super::tree::{apply, apply_layer, Applied, ChangeRec, FileTree};
@@ -67,8 +67,9 @@ pub fn load_archive(
     role: &'static str,
     inspector: &Inspector,
     out: &mut Outcome,
+    artifacts: &mut Vec<OciArtifact>,
 ) -> Vec<LoadedImage> {
-    load(Archive::open(a, inspector), role, inspector, out)
+    load(Archive::open(a, inspector), role, inspector, out, artifacts)
 }
 
 /// Every image of an OCI layout directory (its files are separate artifacts).
@@ -77,14 +78,23 @@ pub fn load_dir(
     role: &'static str,
     inspector: &Inspector,
     out: &mut Outcome,
+    artifacts: &mut Vec<OciArtifact>,
 ) -> Vec<LoadedImage> {
-    load(Archive::from_dir(d.root, d.files), role, inspector, out)
+    load(Archive::from_dir(d.root, d.shown, d.files), role, inspector, out, artifacts)
 }
 
-fn load(mut arch: Archive, role: &'static str, inspector: &Inspector, out: &mut Outcome) -> Vec<LoadedImage> {
+fn load(
+    mut arch: Archive,
+    role: &'static str,
+    inspector: &Inspector,
+    out: &mut Outcome,
+    artifacts: &mut Vec<OciArtifact>,
+) -> Vec<LoadedImage> {
     out.diagnostics.append(&mut arch.diagnostics);
-    let (mut specs, diags) = layout::list_images(&arch);
-    out.diagnostics.extend(diags);
+    let listing = layout::list(&arch);
+    let mut specs = listing.images;
+    out.diagnostics.extend(listing.diagnostics);
+    artifacts.extend(listing.artifacts);
     if arch.is_dir() {
         for s in specs.iter_mut().filter(|s| s.layout == "oci-archive") {
             s.layout = "oci-layout-dir";

@@ -28,6 +28,7 @@ use crate::ingest::diff::{DiffEntry, DiffKind};
 use crate::model::{display_bytes, Locator, Outcome, Timestamp};
 
 pub use layer::FileType;
+pub use layout::OciArtifact;
 pub use tree::{Change, FileTree};
 
 /// What the rest of the bundle tells the image analysis.
@@ -50,6 +51,9 @@ pub struct ImageSection {
     pub file_changes: Vec<FileChange>,
     /// The container's own changes, when an export or a committed image allows it.
     pub container_changes: Option<ContainerChanges>,
+    /// OCI artifacts (SBOMs, signatures, attestations) found beside the images: listed, never
+    /// analysed as images.
+    pub oci_artifacts: Vec<OciArtifact>,
     #[serde(skip)]
     pub outcome: Outcome,
 }
@@ -308,12 +312,24 @@ pub fn analyze(
     let artifacts: Vec<&Artifact> =
         artifacts.iter().copied().filter(|a| !claimed.contains(a.path.as_str())).collect();
     for d in dirs {
-        loaded.extend(load::load_dir(d, "image", &inspector, &mut section.outcome));
+        loaded.extend(load::load_dir(
+            d,
+            "image",
+            &inspector,
+            &mut section.outcome,
+            &mut section.oci_artifacts,
+        ));
     }
     for a in &artifacts {
         match a.kind {
             ArtifactKind::DockerSave | ArtifactKind::OciArchive => {
-                loaded.extend(load::load_archive(a, "image", &inspector, &mut section.outcome));
+                loaded.extend(load::load_archive(
+                    a,
+                    "image",
+                    &inspector,
+                    &mut section.outcome,
+                    &mut section.oci_artifacts,
+                ));
             }
             ArtifactKind::LayerTar => loaded.push(load::load_layer_tar(a, &inspector, &mut section.outcome)),
             _ => {}
@@ -333,11 +349,23 @@ pub fn analyze(
             .collect();
         for d in dirs {
             found = true;
-            loaded.extend(load::load_dir(d, "base-image", &inspector, &mut section.outcome));
+            loaded.extend(load::load_dir(
+                d,
+                "base-image",
+                &inspector,
+                &mut section.outcome,
+                &mut section.oci_artifacts,
+            ));
         }
         for a in archives {
             found = true;
-            loaded.extend(load::load_archive(a, "base-image", &inspector, &mut section.outcome));
+            loaded.extend(load::load_archive(
+                a,
+                "base-image",
+                &inspector,
+                &mut section.outcome,
+                &mut section.oci_artifacts,
+            ));
         }
         if !found {
             section.outcome.diagnostics.push(crate::model::Diagnostic::error(
@@ -370,5 +398,8 @@ pub fn analyze(
         section.container_changes = Some(c.report);
     }
     section.images = loaded.into_iter().map(|l| l.record).collect();
+    section
+        .oci_artifacts
+        .sort_by(|a, b| (&a.archive, &a.manifest_digest).cmp(&(&b.archive, &b.manifest_digest)));
     (section, trees)
 }
