@@ -136,3 +136,38 @@ fn oci_artifacts_are_listed_not_analysed_as_images() {
     assert!(!msgs.iter().any(|m| m.contains("lists no image manifests")), "{msgs:?}");
     assert!(msgs.iter().any(|m| m.contains("only OCI artifacts")), "{msgs:?}");
 }
+
+#[test]
+#[ignore = "needs ../shared; CI runs it with --include-ignored"]
+fn engine_api_container_listing_is_a_ps_listing_not_inspect() {
+    let data = "watchtower/pkg/container/mocks/data";
+    let (v, _) = run_json(&["scan", &fixture(&format!("{data}/containers.json"))]);
+    let b = &v["bundles"][0];
+    assert_eq!(b["artifacts"][0]["kind"], "ps");
+    assert_eq!(b["containers"].as_array().unwrap().len(), 0, "a listing makes no inspect containers");
+    assert_eq!(b["findings"].as_array().unwrap().len(), 0, "{:#}", b["findings"]);
+    let rows = b["ps"].as_array().unwrap();
+    let got: Vec<(&str, &str)> =
+        rows.iter().map(|r| (r["names"][0].as_str().unwrap(), r["state"].as_str().unwrap())).collect();
+    assert_eq!(
+        got,
+        [
+            ("watchtower-stopped", "exited"),
+            ("watchtower-running", "running"),
+            ("portainer", "running"),
+            ("portainer", "restarting")
+        ]
+    );
+    assert_eq!(rows[2]["ports"][0]["host_port"], "9000");
+    assert_eq!(rows[0]["created_at"], "2019-04-10T19:51:22.000000000Z");
+    // The inspect bodies beside it stay inspect, one container each, with their state.
+    for (file, running) in [("container_running.json", true), ("container_stopped.json", false)] {
+        let (v, _) = run_json(&["scan", &fixture(&format!("{data}/{file}"))]);
+        let b = &v["bundles"][0];
+        assert_eq!(b["artifacts"][0]["kind"], "inspect", "{file}");
+        assert_eq!(b["containers"].as_array().unwrap().len(), 1, "{file}");
+        assert_eq!(b["containers"][0]["state"]["running"], running, "{file}");
+    }
+    let (v, _) = run_json(&["scan", &fixture(&format!("{data}/image_running.json"))]);
+    assert_eq!(v["bundles"][0]["image_objects"].as_array().unwrap().len(), 1);
+}

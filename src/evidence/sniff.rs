@@ -193,6 +193,18 @@ fn sniff_json(text: &str) -> Option<ArtifactKind> {
     if line_key("Names") && line_key("Image") && (line_key("Status") || line_key("Ports")) && line_key("ID") {
         return Some(ArtifactKind::Ps);
     }
+    // The Engine API's `GET /containers/json` (the listing `docker ps` is drawn from): an
+    // array of objects with a `Names` list and `Status`, but no `Config` or `GraphDriver`
+    // (inspect has those, and `Name` where the listing has `Names`).
+    if text.trim_start().starts_with('[')
+        && key("Names")
+        && key("Status")
+        && (key("ImageID") || key("Command"))
+        && !key("Config")
+        && !key("GraphDriver")
+    {
+        return Some(ArtifactKind::Ps);
+    }
     if key("Path") && key("Kind") && !key("State") && text.trim_start().starts_with('[') {
         return Some(ArtifactKind::Diff);
     }
@@ -255,6 +267,8 @@ mod tests {
             ("{\"Command\":\"\\\"sh\\\"\",\"ID\":\"abc\",\"Image\":\"x\",\"Names\":\"n\",\"Ports\":\"\",\"Status\":\"Up\"}\n", Ps),
             ("[{\"Id\":\"abc\",\"State\":{},\"HostConfig\":{}}]", Inspect),
             ("[{\"Path\":\"/tmp\",\"Kind\":0}]", Diff),
+            // GET /containers/json (a listing, also with HostConfig and State): ps.
+            ("[{\"Id\":\"ab\",\"Names\":[\"/x\"],\"Image\":\"i\",\"ImageID\":\"sha256:1\",\"State\":\"running\",\"Status\":\"Up 3 days\",\"HostConfig\":{\"NetworkMode\":\"default\"}}]", Ps),
             ("{\"architecture\":\"amd64\",\"rootfs\":{\"diff_ids\":[]},\"history\":[]}", ImageConfig),
             ("127.0.0.1 - - [27/Nov/2026:14:00:00 +0000] \"GET / HTTP/1.1\" 200 1\n", TextLog),
             ("", Empty),

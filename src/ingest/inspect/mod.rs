@@ -61,7 +61,17 @@ pub fn parse_bytes(bytes: &[u8], loc: &Locator) -> (InspectDoc, Vec<Diagnostic>)
             Some(l) => loc.clone().with_line(l),
             None => loc.clone(),
         };
-        if fields::is_container(o) {
+        if o.get("Names").is_some_and(Value::is_array)
+            && o.contains_key("Status")
+            && !o.contains_key("Config")
+        {
+            // A `GET /containers/json` listing entry: no Config, no privileges; reading it as
+            // an inspect object would make up facts from fields it does not have.
+            diags.push(Diagnostic::warning(
+                at,
+                format!("object #{index} is a container listing entry (`GET /containers/json`), not an inspect object; not read as a container"),
+            ));
+        } else if fields::is_container(o) {
             doc.containers.push(fields::container(o, at));
         } else if fields::is_image(o) {
             doc.images.push(fields::image(o, at));
