@@ -171,3 +171,39 @@ fn engine_api_container_listing_is_a_ps_listing_not_inspect() {
     let (v, _) = run_json(&["scan", &fixture(&format!("{data}/image_running.json"))]);
     assert_eq!(v["bundles"][0]["image_objects"].as_array().unwrap().len(), 1);
 }
+
+#[test]
+#[ignore = "needs ../shared; CI runs it with --include-ignored"]
+fn standalone_image_configs_give_history_and_facts() {
+    // plaso's v1 layer JSON (Docker 1.8 `graph/<id>/json`): one step, at plaso's expected time.
+    let p = fixture(
+        "plaso/test_data/docker/graph/3c9a9d7cc6a235eb2de58ca9ef3551c67ae42a991933ba4958d207b29142902b/json",
+    );
+    let (v, _) = run_json(&["scan", &p]);
+    let b = &v["bundles"][0];
+    assert_eq!(b["artifacts"][0]["kind"], "image-config");
+    let ev = &b["timeline"][0];
+    assert_eq!(ev["kind"], "image-history");
+    assert!(ev["time"].as_str().unwrap().starts_with("2015-10-12T17:27:03.079273"));
+    assert!(ev["message"]
+        .as_str()
+        .unwrap()
+        .contains("sed -i 's/^#\\s*\\(deb.*universe\\)$/\\1/g' /etc/apt/sources.list"));
+    assert!(b["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "image.config"));
+    // A config blob from an OCI layout, given alone: its history steps are on the timeline.
+    let blob = fixture(
+        "go-containerregistry/pkg/v1/layout/testdata/test_index/blobs/sha256/6e0b05049ed9c17d02e1a55e80d6599dbfcce7f4f4b022e3c673e685789c470e",
+    );
+    let (v, _) = run_json(&["scan", &blob]);
+    let b = &v["bundles"][0];
+    assert_eq!(b["image_objects"][0]["source"], "image-config");
+    assert_eq!(
+        b["image_objects"][0]["id"],
+        "sha256:6e0b05049ed9c17d02e1a55e80d6599dbfcce7f4f4b022e3c673e685789c470e"
+    );
+    assert!(!b["timeline"].as_array().unwrap().is_empty());
+    // Inside its layout directory the same blob is read with the image, not a second time.
+    let (v, _) = run_json(&["scan", &fixture("go-containerregistry/pkg/v1/layout/testdata/test_index")]);
+    let b = &v["bundles"][0];
+    assert!(b["image_objects"].as_array().unwrap().is_empty(), "{:#}", b["image_objects"]);
+}

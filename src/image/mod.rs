@@ -14,6 +14,7 @@ mod layer;
 mod layout;
 mod legacy;
 mod load;
+pub mod objects;
 mod ocidir;
 mod rules;
 mod timeline;
@@ -282,6 +283,13 @@ pub struct ContainerChanges {
 /// `/` + the path, shown lossily.
 pub(crate) fn show_path(p: &[u8]) -> String {
     format!("/{}", display_bytes(p))
+}
+
+/// Paths of every artifact that is part of an OCI layout directory (read as that layout's
+/// images, never on their own).
+pub fn layout_members(artifacts: &[&Artifact]) -> std::collections::BTreeSet<String> {
+    let dirs = ocidir::find(artifacts, &mut vec![]);
+    ocidir::claimed(&dirs).into_iter().map(String::from).collect()
 }
 
 /// Options for the focused commands.

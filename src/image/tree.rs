@@ -77,6 +77,12 @@ pub struct Hidden {
     pub layer: usize,
 }
 
+/// A path with its node.
+type PathNode = (Vec<u8>, Node);
+
+/// A deletion found while applying a layer: path, removed node, member index, what it hid.
+type Deletion = (Vec<u8>, Node, Option<u32>, Vec<Hidden>);
+
 fn hidden_of(nodes: impl IntoIterator<Item = (Vec<u8>, Node)>) -> Vec<Hidden> {
     let mut v: Vec<Hidden> = nodes
         .into_iter()
@@ -211,7 +217,7 @@ pub fn apply_layer(
     }
     // 1. Whiteouts and opaque markers act on the layers below only.
     let mut removed: BTreeMap<Vec<u8>, Node> = BTreeMap::new();
-    let mut deleted: Vec<(Vec<u8>, Node, Option<u32>, Vec<Hidden>)> = vec![];
+    let mut deleted: Vec<Deletion> = vec![];
     for dir in &opaque {
         out.opaque.push(dir.to_vec());
         if tree.get(*dir).is_some_and(|n| n.meta.ftype != FileType::Dir) {
@@ -225,7 +231,7 @@ pub fn apply_layer(
         let prefix_len = if dir.is_empty() { 0 } else { dir.len() + 1 };
         // Report the top-most hidden paths (direct children of the opaque dir), each with
         // what was below it.
-        let mut tops: BTreeMap<Vec<u8>, (Option<Node>, Vec<(Vec<u8>, Node)>)> = BTreeMap::new();
+        let mut tops: BTreeMap<Vec<u8>, (Option<Node>, Vec<PathNode>)> = BTreeMap::new();
         for (k, n) in gone {
             let rel = &k[prefix_len..];
             match rel.iter().position(|c| *c == b'/') {
