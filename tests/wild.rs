@@ -47,3 +47,41 @@ fn standalone_image_config_secrets_and_facts() {
     assert_eq!(steps, ["2026-11-20T07:59:00.000000000Z", "2026-11-20T08:00:00.000000000Z"]);
     assert_eq!(b["image_objects"][0]["config"]["healthcheck"][0], "CMD-SHELL");
 }
+
+#[test]
+fn saved_docker_diff_alone_runs_the_path_rules() {
+    let p = crate::util::root().join("samples/log4shell/diff.txt");
+    let (v, _) = run_json(&["scan", p.to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    assert_eq!(b["artifacts"][0]["kind"], "diff");
+    let rules: Vec<(String, String)> = b["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| {
+            Some((f["rule"].as_str()?.to_string(), f["title"].as_str()?.rsplit(": ").next()?.to_string()))
+        })
+        .collect();
+    for want in [
+        ("file.diff.web-script", "/usr/local/tomcat/webapps/ROOT/assets/health.jsp"),
+        ("file.diff.hidden-temp", "/tmp/.x/agent"),
+        ("file.persistence.ssh-keys", "/root/.ssh/authorized_keys"),
+        ("file.antiforensics.logs", "/var/log/dpkg.log"),
+    ] {
+        assert!(rules.iter().any(|(r, p)| r == want.0 && p == want.1), "{want:?} not in {rules:?}");
+    }
+    // Parent directories docker lists as `C`, and the JVM's own temp files, are not findings.
+    assert!(!rules.iter().any(|(_, p)| p == "/tmp/hsperfdata_root/1" || p == "/root"), "{rules:?}");
+    // Each finding cites its diff line.
+    let f = b["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "file.diff.hidden-temp").unwrap();
+    assert_eq!(f["evidence"][0]["line"], 8);
+    // With the export beside it, the rebuilt changes (with content) are what the rules see:
+    // no diff-only duplicates.
+    let (v, _) = run_json(&["scan", crate::util::root().join("samples/log4shell").to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    assert!(!b["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"].as_str().unwrap().starts_with("file.diff.")));
+}

@@ -399,6 +399,10 @@ pub fn analyze(
             trees.push((l.record.index, l.tree_at(opts.tree_at)));
         }
     }
+    if container.is_none() && !ctx.saved_diff.is_empty() {
+        // Only the saved `docker diff` tells what changed in the container.
+        rules::evaluate_saved_diff(&ctx.saved_diff, &mut section.outcome);
+    }
     if let Some(c) = container {
         rules::evaluate_container(&c, &mut section.outcome);
         timeline::container_events(&c, &mut section.outcome);
