@@ -34,6 +34,10 @@ fn parse_small(a: &Artifact) -> Option<(Parsed, Vec<Diagnostic>)> {
             let (doc, d) = inspect::parse(a);
             (Parsed::Inspect(doc), d)
         }
+        ArtifactKind::ImageConfig => {
+            let (doc, d) = inspect::parse_image_config(a);
+            (Parsed::Inspect(doc), d)
+        }
         ArtifactKind::Top => {
             let (capture, d) = top::parse(a);
             let (tree, findings) = analyze::process::analyze(&capture);
@@ -59,8 +63,14 @@ fn parse_small(a: &Artifact) -> Option<(Parsed, Vec<Diagnostic>)> {
 pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleReport {
     let bundle = discover(path);
     let mut outcome = Outcome { diagnostics: bundle.diagnostics.clone(), ..Default::default() };
-    let parsed: Vec<(Parsed, Vec<Diagnostic>)> =
-        bundle.artifacts.par_iter().filter_map(parse_small).collect();
+    // Config blobs of an OCI layout directory are read with its images, not on their own.
+    let in_layout = image::layout_members(&bundle.artifacts.iter().collect::<Vec<_>>());
+    let parsed: Vec<(Parsed, Vec<Diagnostic>)> = bundle
+        .artifacts
+        .par_iter()
+        .filter(|a| !(a.kind == ArtifactKind::ImageConfig && in_layout.contains(&a.path)))
+        .filter_map(parse_small)
+        .collect();
 
     let mut report = BundleReport::new(
         bundle.path.clone(),
@@ -103,6 +113,9 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
     );
     log_sources.extend(committed_layer_logs(&image_section, &artifacts, engine, &cfg));
     let mut log_section = logscan::build_section(log_sources, engine);
+    let loaded_ids: std::collections::BTreeSet<String> =
+        image_section.images.iter().filter_map(|i| i.id.clone()).collect();
+    image::objects::evaluate(&report.image_objects, &loaded_ids, &mut outcome);
     outcome.absorb(std::mem::take(&mut image_section.outcome));
     outcome.absorb(std::mem::take(&mut log_section.outcome));
     report.image = image_section;

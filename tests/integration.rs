@@ -35,3 +35,7 @@ mod image_samples;
 
 /// End to end on samples/: the story each bundle tells, in text and schema-valid JSON.
 mod scan_samples;
+
+/// Evidence as it comes from the wild, built in code: standalone configs and diffs, Engine
+/// API shapes, log framings and times, pairing an export with its image, CLI input checks.
+mod wild;

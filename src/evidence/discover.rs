@@ -95,8 +95,56 @@ fn discover_dir(root: &Path, shown: String) -> Bundle {
         })
         .collect();
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    mark_layout_blobs(&mut artifacts);
     diagnostics.extend(artifacts.iter().filter_map(single_diagnostic));
+    if artifacts.is_empty() && diagnostics.is_empty() {
+        diagnostics.push(Diagnostic::warning(
+            Locator::artifact(shown.clone()),
+            "directory holds no files: nothing to analyse",
+        ));
+    }
     Bundle { path: shown, kind: BundleKind::Directory, artifacts, diagnostics }
+}
+
+/// Blobs of an OCI layout directory (`DIR/oci-layout` beside `DIR/blobs/<alg>/<hex>`) are
+/// content-addressed parts of the images and artifacts its index lists. Manifests, configs
+/// and layer tars keep the kind their content gives; any other blob (an SBOM, a signature,
+/// an attestation payload) is an `oci-blob`, never read on its own as a log or a capture.
+pub fn mark_layout_blobs(artifacts: &mut [Artifact]) {
+    let roots: Vec<String> = artifacts
+        .iter()
+        .filter(|a| a.path == "oci-layout" || a.path.ends_with("/oci-layout"))
+        .map(|a| a.path.strip_suffix("oci-layout").unwrap_or("").to_string())
+        .collect();
+    for a in artifacts.iter_mut() {
+        let Some(root) = roots.iter().find(|r| {
+            a.path.strip_prefix(r.as_str()).and_then(|rest| rest.strip_prefix("blobs/")).is_some_and(|rest| {
+                let parts: Vec<&str> = rest.split('/').collect();
+                parts.len() == 2 && parts.iter().all(|p| !p.is_empty() && *p != "..")
+            })
+        }) else {
+            continue;
+        };
+        let keep = matches!(
+            a.kind,
+            ArtifactKind::OciManifest
+                | ArtifactKind::ImageConfig
+                | ArtifactKind::LayerTar
+                | ArtifactKind::FilesystemTar
+                | ArtifactKind::Empty
+                | ArtifactKind::Link
+                | ArtifactKind::Special
+        );
+        if keep || a.error.is_some() {
+            continue;
+        }
+        let dir = if root.is_empty() { ".".to_string() } else { root.trim_end_matches('/').to_string() };
+        a.note = Some(format!(
+            "blob of the OCI layout `{dir}` (content sniffed as {}): read through the layout's index, not on its own",
+            a.kind.as_str()
+        ));
+        a.kind = ArtifactKind::OciBlob;
+    }
 }
 
 /// The diagnostic an artifact earns by itself: unreadable content is an error; empty or
@@ -366,6 +414,7 @@ fn discover_archive(path: &Path, compression: Compression) -> (Vec<Artifact>, Ve
         ));
     }
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    mark_layout_blobs(&mut artifacts);
     diagnostics.extend(artifacts.iter().filter_map(single_diagnostic));
     (artifacts, diagnostics)
 }

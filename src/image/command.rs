@@ -74,6 +74,7 @@ struct TreeOut {
 #[derive(Serialize)]
 struct LayersOut<'a> {
     images: &'a [ImageRecord],
+    oci_artifacts: &'a [super::OciArtifact],
     #[serde(skip_serializing_if = "Option::is_none")]
     file_changes: Option<&'a [FileChange]>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -169,6 +170,7 @@ pub fn run_layers(args: &LayersArgs) -> anyhow::Result<i32> {
         Format::Json => {
             let out = LayersOut {
                 images: &section.images,
+                oci_artifacts: &section.oci_artifacts,
                 file_changes: args.files.then_some(section.file_changes.as_slice()),
                 trees: args.tree.then(|| {
                     trees.iter().map(|(i, t)| TreeOut { image: *i, entries: tree_entries(t) }).collect()
@@ -191,8 +193,31 @@ pub fn run_layers(args: &LayersArgs) -> anyhow::Result<i32> {
                             c.change.letter(),
                             terminal_safe(&c.path)
                         ));
+                        for h in &c.hidden {
+                            s.push_str(&format!(
+                                "                 hides {} {} {} (layer {})\n",
+                                h.ftype.as_str(),
+                                terminal_safe(&h.path),
+                                h.sha256.as_deref().map(|d| &d[..d.len().min(12)]).unwrap_or("-"),
+                                h.layer
+                            ));
+                        }
                     }
                 }
+            }
+            for x in &section.oci_artifacts {
+                s.push_str(&format!(
+                    "  oci artifact {} {}{}{}: not an image: {}\n",
+                    x.manifest_digest.get(..19).unwrap_or(&x.manifest_digest),
+                    terminal_safe(x.artifact_type.as_deref().unwrap_or("-")),
+                    if x.names.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", terminal_safe(&x.names.join(", ")))
+                    },
+                    x.subject.as_deref().map(|d| format!(" for {}", terminal_safe(d))).unwrap_or_default(),
+                    terminal_safe(&x.reason)
+                ));
             }
             for (i, t) in &trees {
                 s.push_str(&format!("merged view of image {i}:\n"));

@@ -120,6 +120,7 @@ pub fn bundle_sources(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig
         .par_iter()
         .map(|a| match a.kind {
             ArtifactKind::JsonFileLog => vec![artifact_scan(a, LogFormat::JsonFile, engine, cfg)],
+            ArtifactKind::CriLog => vec![artifact_scan(a, LogFormat::Cri, engine, cfg)],
             ArtifactKind::DockerLogsTimestamped | ArtifactKind::TextLog => {
                 vec![artifact_scan(a, text_format(a), engine, cfg)]
             }

