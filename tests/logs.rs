@@ -512,16 +512,17 @@ fn scan_finds_logs_inside_an_export_and_rotated_json_logs() {
     assert_eq!(cb["first_seen"], "2026-11-27T13:00:00.000000000Z");
     assert_eq!(cb["last_seen"], "2026-11-27T13:30:00.000000000Z");
     assert!(iocs.iter().any(|i| i["value"] == "198.51.100.4" && i["roles"][0] == "request-source"));
-    // One finding per rule, with the proof from both logs, and log-hit timeline events.
-    let f: Vec<_> = b["findings"]
-        .as_array()
-        .unwrap()
+    // Nothing followed the JNDI requests: they are attempts (never a compromise), listed
+    // with the proof from both logs, and log-hit timeline events.
+    let f: Vec<_> =
+        b["attempts"].as_array().unwrap().iter().filter(|a| a["rule"] == "log.log4j.jndi-lookup").collect();
+    assert!(!f.is_empty(), "{:#}", b["attempts"]);
+    assert!(f.iter().all(|a| a["outcome"] == "unconfirmed"), "{f:#?}");
+    let members: Vec<&str> = f
         .iter()
-        .filter(|f| f["rules"].as_array().unwrap().iter().any(|r| r == "log.log4j.jndi-lookup"))
+        .flat_map(|a| a["evidence"].as_array().unwrap().iter())
+        .filter_map(|l| l["members"][0].as_str())
         .collect();
-    assert_eq!(f.len(), 1);
-    let members: Vec<&str> =
-        f[0]["evidence"].as_array().unwrap().iter().filter_map(|l| l["members"][0].as_str()).collect();
     assert!(members.contains(&"var/log/nginx/access.log"), "{members:?}");
     assert!(members.contains(&"usr/local/tomcat/logs/catalina.out"), "{members:?}");
     assert!(b["timeline"].as_array().unwrap().iter().any(|e| e["kind"] == "log-hit"));

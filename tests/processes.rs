@@ -38,7 +38,10 @@ fn findings(v: &Value) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["severity"].as_str().unwrap().to_string()))
+        .flat_map(|f| {
+            let sev = f["severity"].as_str().unwrap().to_string();
+            f["rules"].as_array().unwrap().iter().map(move |r| (r.as_str().unwrap().to_string(), sev.clone()))
+        })
         .collect();
     out.sort();
     out
@@ -80,9 +83,9 @@ fn three_capture_formats_give_processes_trees_and_findings() {
 
     let f = findings(&v);
     let has = |rule: &str, sev: &str| f.contains(&(rule.to_string(), sev.to_string()));
-    assert!(has("proc.lineage.server-shell", "high"), "{f:?}");
+    assert!(has("proc.lineage.server-shell", "critical"), "{f:?}");
     assert!(has("proc.revshell", "critical"), "{f:?}");
-    assert!(has("proc.base64-exec", "high"), "{f:?}");
+    assert!(has("proc.base64-exec", "critical"), "{f:?}");
     assert!(has("proc.miner", "high"), "{f:?}");
     assert!(has("proc.exec.writable-dir", "high"), "{f:?}");
     assert!(has("proc.exec.hidden-dir", "high"), "{f:?}");

@@ -755,6 +755,7 @@ pub fn evaluate_saved_diff(entries: &[crate::ingest::diff::DiffEntry], out: &mut
             meta.size = u64::MAX; // unknown: never "emptied" or "truncated"
         }
         let rec = ChangeRec {
+            deleted_at: None,
             path: path.clone(),
             change,
             meta,

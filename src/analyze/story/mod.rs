@@ -564,6 +564,10 @@ impl<'a> Clocks<'a> {
         let mut changes = BTreeMap::new();
         let mut dirs = BTreeMap::new();
         for c in &report.image.file_changes {
+            // A whiteout's own time beats an export's unknown one for the same deletion.
+            if changes.get(c.path.as_str()).is_some_and(|p: &&FileChange| p.deleted_at.is_some() && c.deleted_at.is_none()) {
+                continue;
+            }
             changes.insert(c.path.as_str(), c);
             if c.ftype == crate::image::FileType::Dir {
                 dirs.insert(c.path.as_str(), c);
