@@ -53,8 +53,10 @@ pub fn keys(f: &Finding, extra: &[String]) -> Vec<String> {
                 k.push(format!("path:{exe}"));
             }
         }
+        // The processes of one reverse shell (sh -c -> bash -c -> bash -i) in one capture.
         if let Some(c) = CALLBACK.captures(&f.summary) {
-            k.push(format!("callback:{}", &c[1]));
+            let capture = f.evidence.first().map(|l| l.artifact.as_str()).unwrap_or("");
+            k.push(format!("callback:{capture}:{}", &c[1]));
         }
         if rule.starts_with("proc.miner") {
             k.push("miner".into());
