@@ -94,6 +94,7 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
             Parsed::Ps(rows) => report.ps.extend(rows),
         }
     }
+    report.named = bundle.named.clone();
     inspect::attach_host_configs(&mut report.containers, &bundle.artifacts, &mut outcome.diagnostics);
     report.containers.sort_by(|a, b| (&a.name, &a.id, &a.locator).cmp(&(&b.name, &b.id, &b.locator)));
     outcome.timeline.extend(inspect::timeline(&report.containers));

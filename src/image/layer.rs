@@ -303,7 +303,9 @@ fn read_entries<R: Read>(
                     raw_name: keep_raw,
                     kind: EntryKind::Whiteout(
                         target,
-                        pax_mtime.or_else(|| entry.header().mtime().ok().map(|t| Timestamp::from_unix(t as i64, 0))),
+                        pax_mtime.or_else(|| {
+                            entry.header().mtime().ok().map(|t| Timestamp::from_unix(t as i64, 0))
+                        }),
                     ),
                 });
                 continue;

@@ -93,6 +93,10 @@ pub struct ResponseStep {
 pub struct BundleReport {
     pub path: String,
     pub kind: BundleKind,
+    /// How the named path was read when not as given (a followed symbolic link, a stream
+    /// spooled from standard input or a FIFO).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub named: Option<String>,
     /// The verdict per container, the attack chain, attempts, hosts by side, attacker-side
     /// IOCs and the deduplicated log records.
     #[serde(flatten)]
@@ -140,6 +144,7 @@ impl BundleReport {
         BundleReport {
             path,
             kind,
+            named: None,
             story: Default::default(),
             artifacts,
             containers: vec![],

@@ -191,10 +191,9 @@ fn consequences(report: &BundleReport, findings: &[Finding]) -> Vec<Consequence>
             locator: p.locator.clone(),
         })
         .collect();
-    out.extend(findings.iter().filter(|f| f.rule.starts_with("proc.")).map(|f| {
-        Consequence {
-            text: f.summary.clone(),
-            what: format!(
+    out.extend(findings.iter().filter(|f| f.rule.starts_with("proc.")).map(|f| Consequence {
+        text: f.summary.clone(),
+        what: format!(
                 "process {}",
                 f.subject
                     .as_deref()
@@ -202,9 +201,8 @@ fn consequences(report: &BundleReport, findings: &[Finding]) -> Vec<Consequence>
                     .and_then(|s| s.split(' ').next())
                     .unwrap_or("?")
             ),
-            started: f.time,
-            locator: f.evidence.last().cloned().unwrap_or_default(),
-        }
+        started: f.time,
+        locator: f.evidence.last().cloned().unwrap_or_default(),
     }));
     out
 }
@@ -565,7 +563,10 @@ impl<'a> Clocks<'a> {
         let mut dirs = BTreeMap::new();
         for c in &report.image.file_changes {
             // A whiteout's own time beats an export's unknown one for the same deletion.
-            if changes.get(c.path.as_str()).is_some_and(|p: &&FileChange| p.deleted_at.is_some() && c.deleted_at.is_none()) {
+            if changes
+                .get(c.path.as_str())
+                .is_some_and(|p: &&FileChange| p.deleted_at.is_some() && c.deleted_at.is_none())
+            {
                 continue;
             }
             changes.insert(c.path.as_str(), c);
@@ -592,7 +593,11 @@ impl<'a> Clocks<'a> {
             let start = p.start.as_deref()?;
             let (h, m) = start.split_once(':')?;
             let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
-            let day = self.day?;
+            let Some(day) = self.day else {
+                return Some(When::unknown(format!(
+                    "process start: ps STIME {start}, the day is not in the evidence"
+                )));
+            };
             let from = day.plus_secs(h * 3600 + m * 60);
             return Some(When {
                 time: None,
