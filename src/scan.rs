@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::analyze;
-use crate::evidence::{discover, Artifact, ArtifactKind};
+use crate::evidence::{discover, Artifact, ArtifactKind, BundleKind};
 use crate::image::{self, ImageContext, ImageSection};
 use crate::ingest::inspect::InspectDoc;
 use crate::ingest::{diff, inspect, pslist, stats, top};
@@ -107,13 +107,20 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
         base_image: opts.base_image.clone(),
     };
     let artifacts: Vec<&Artifact> = bundle.artifacts.iter().collect();
+    // Signatures run on logs: in a tree, documentation and source are not (a file named on
+    // the command line is scanned whatever it is).
+    let (log_artifacts, not_logs) = match bundle.kind {
+        BundleKind::File => (artifacts.clone(), vec![]),
+        _ => logscan::logness::split(&artifacts),
+    };
     let cfg = ScanConfig::default();
     let (mut image_section, mut log_sources) = rayon::join(
         || image::analyze_bundle(&artifacts, &ctx),
-        || logscan::bundle_sources(&artifacts, engine, &cfg),
+        || logscan::bundle_sources(&log_artifacts, engine, &cfg),
     );
     log_sources.extend(committed_layer_logs(&image_section, &artifacts, engine, &cfg));
     let mut log_section = logscan::build_section(log_sources, engine);
+    log_section.not_logs = not_logs;
     let loaded_ids: std::collections::BTreeSet<String> =
         image_section.images.iter().filter_map(|i| i.id.clone()).collect();
     image::objects::evaluate(&report.image_objects, &loaded_ids, &mut outcome);
@@ -121,7 +128,7 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
     outcome.absorb(std::mem::take(&mut log_section.outcome));
     report.image = image_section;
     report.logs = log_section;
-    let (pivot_findings, pivot_hits) = pivot_search(&report, &outcome, &artifacts);
+    let (pivot_findings, pivot_hits) = pivot_search(&report, &outcome, &log_artifacts);
     outcome.findings.extend(pivot_findings);
 
     finish(&mut report, outcome, &pivot_hits);

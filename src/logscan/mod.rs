@@ -8,6 +8,7 @@ mod engine;
 pub mod http;
 pub mod ioc;
 pub mod jndi;
+pub mod logness;
 pub mod rules;
 pub mod scanner;
 pub mod tarlogs;
@@ -80,6 +81,10 @@ pub struct LogSection {
     pub iocs: Vec<Ioc>,
     /// What was scanned: one entry per log (artifact or tar member).
     pub logs_scanned: Vec<ScannedLog>,
+    /// Text artifacts of a directory or archive bundle that are documentation or source,
+    /// not logs: not signature-scanned.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_logs: Vec<logness::NotALog>,
     #[serde(skip)]
     pub outcome: Outcome,
 }
@@ -305,7 +310,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
             subject: Some(r.id.clone()),
         });
     }
-    LogSection { log_hits, iocs, logs_scanned, outcome }
+    LogSection { log_hits, iocs, logs_scanned, not_logs: vec![], outcome }
 }
 
 /// Hits of one rule in one log, summed up for its finding.

