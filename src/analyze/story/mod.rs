@@ -149,6 +149,7 @@ fn request_targets<'a>(
     records: &[LogRecord],
     hits: &[LogHit],
 ) -> Vec<(String, &'static str)> {
+    // Records carrying an exploit: their Referer is the sender's choice.
     let exploit_lines: BTreeSet<&Locator> = records
         .iter()
         .filter(|r| r.hits.iter().any(|&i| hits[i].category == "initial-access"))
@@ -156,21 +157,28 @@ fn request_targets<'a>(
         .collect();
     let clean =
         |s: &str| !s.is_empty() && s != "-" && !s.contains(['$', '{', '}', '<', '>', '\\', ' ', '\'', '"']);
-    let mut out: Vec<(String, &'static str)> = vec![];
-    for h in all {
+    let all: Vec<&LogHit> = all.collect();
+    // The Host a request was addressed to is the victim's, whoever sent it.
+    let mut out: Vec<(String, &'static str)> = all
+        .iter()
+        .filter_map(|h| h.http.as_ref()?.host.as_deref().filter(|s| clean(s)))
+        .map(|h| (hosts::bare_host(h), "Host"))
+        .collect();
+    let named: BTreeSet<String> = out.iter().map(|(h, _)| h.clone()).collect();
+    // A Referer too, but an exploit's only when it names a server the requests went to.
+    for h in &all {
         let Some(q) = h.http.as_ref() else { continue };
-        if exploit_lines.contains(&h.locator) || h.category == "initial-access" {
-            continue;
-        }
-        if let Some(host) = q.host.as_deref().filter(|s| clean(s)) {
-            out.push((host.to_string(), "Host"));
-        }
-        if let Some(r) = q
+        let Some(r) = q
             .referer
             .as_deref()
             .filter(|s| clean(s) && (s.starts_with("http://") || s.starts_with("https://")))
-        {
-            out.push((hosts::bare_host(r), "Referer"));
+        else {
+            continue;
+        };
+        let host = hosts::bare_host(r);
+        let exploit = exploit_lines.contains(&h.locator) || h.category == "initial-access";
+        if !exploit || named.contains(&host) {
+            out.push((host, "Referer"));
         }
     }
     out.sort();

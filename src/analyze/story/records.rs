@@ -33,6 +33,9 @@ pub struct LogRecord {
     pub hits: Vec<usize>,
 }
 
+/// A record's place in one capture: artifact, members, line (or offset without a line).
+type LineKey = (String, Vec<String>, Option<u64>, Option<u64>);
+
 /// One record as one capture holds it: the hits on one line of one source.
 struct Observation {
     source: (String, Vec<String>),
@@ -47,7 +50,7 @@ struct Observation {
 /// own (json-file, `docker logs -t`, CRI), preferred over times printed by the application.
 pub fn build(hits: &[LogHit], precise: &dyn Fn(&Locator) -> bool) -> Vec<LogRecord> {
     // 1. Hits on the same line of the same capture are one observation.
-    let mut by_line: BTreeMap<(String, Vec<String>, Option<u64>, Option<u64>), usize> = BTreeMap::new();
+    let mut by_line: BTreeMap<LineKey, usize> = BTreeMap::new();
     let mut obs: Vec<Observation> = vec![];
     for (i, h) in hits.iter().enumerate().filter(|(_, h)| in_context(h)) {
         let l = &h.locator;
