@@ -207,3 +207,51 @@ fn standalone_image_configs_give_history_and_facts() {
     let b = &v["bundles"][0];
     assert!(b["image_objects"].as_array().unwrap().is_empty(), "{:#}", b["image_objects"]);
 }
+
+/// Copy fixtures (by their path under fixtures/) into a fresh bundle directory.
+fn bundle_of(files: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for f in files {
+        let name = f.rsplit('/').next().unwrap();
+        std::fs::copy(fixture(f), dir.path().join(name)).unwrap();
+    }
+    dir
+}
+
+#[test]
+#[ignore = "needs ../shared; CI runs it with --include-ignored"]
+fn a_flat_tar_is_paired_with_an_image_only_on_evidence() {
+    // dive's `type=tar` output beside unrelated images: no base, and why.
+    let dir = bundle_of(&[
+        "dive/.data/test-uncompressed-image.tar",
+        "go-containerregistry/pkg/v1/mutate/testdata/whiteout_image.tar",
+        "go-containerregistry/pkg/v1/tarball/testdata/test_image_1.tar",
+        "go-containerregistry/pkg/v1/tarball/testdata/hello-world-v25.tar",
+    ]);
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    assert!(b["container_changes"].is_null(), "{:#}", b["container_changes"]);
+    let msgs: Vec<&str> =
+        b["diagnostics"].as_array().unwrap().iter().map(|d| d["message"].as_str().unwrap()).collect();
+    assert!(
+        msgs.iter().any(|m| m.starts_with("no base image for the export") && m.contains("threshold 50%")),
+        "{msgs:?}"
+    );
+    assert!(!b["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "file.timestomp"));
+    // Beside the image it was built as (same README.md), the share pairs them; the file the
+    // export holds unchanged (mtime rounded by one second) is no timestomping.
+    let dir = bundle_of(&[
+        "dive/.data/test-uncompressed-image.tar",
+        "dive/.data/test-oci-gzip-image.tar",
+        "go-containerregistry/pkg/v1/tarball/testdata/test_image_1.tar",
+    ]);
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    let d = b["container_changes"]["base"]["description"].as_str().unwrap();
+    assert!(d.contains("100.0% (1 of 1 files)"), "{d}");
+    assert!(
+        b["findings"].as_array().unwrap().iter().all(|f| f["rule"] != "file.timestomp"),
+        "{:#}",
+        b["findings"]
+    );
+}

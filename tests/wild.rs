@@ -85,3 +85,23 @@ fn saved_docker_diff_alone_runs_the_path_rules() {
         .iter()
         .any(|f| f["rule"].as_str().unwrap().starts_with("file.diff.")));
 }
+
+#[test]
+fn scan_with_base_image_matches_diff_and_keeps_custody() {
+    let s = crate::util::root().join("samples/log4shell");
+    let (export, image) = (s.join("export.tar"), s.join("image.tar"));
+    let (e, i) = (export.to_str().unwrap(), image.to_str().unwrap());
+    let (d, _) = run_json(&["diff", "--image", i, e]);
+    let want = d["container_changes"]["changes"].as_array().unwrap().len();
+    assert_eq!(want, 40);
+    let (v, _) = run_json(&["scan", e, "--base-image", i]);
+    let b = &v["bundles"][0];
+    let cc = &b["container_changes"];
+    assert_eq!(cc["changes"].as_array().unwrap().len(), want, "{}", cc["base"]["description"]);
+    assert_eq!(cc["changes"], d["container_changes"]["changes"]);
+    assert!(cc["base"]["description"].as_str().unwrap().contains("given with --base-image"));
+    let base =
+        b["artifacts"].as_array().unwrap().iter().find(|a| a["path"] == i).expect("base image in custody");
+    assert_eq!(base["sha256"], crate::util::sha256_file(&image));
+    assert_eq!(base["note"], "given with --base-image");
+}

@@ -683,7 +683,13 @@ pub fn evaluate_container(c: &Container, out: &mut Outcome) {
         if export {
             evaluate(&mut col, r, true, &where_, loc);
         }
-        if let (Some(base), Some(m), false) = (c.base_created, r.meta.mtime, r.change == Change::Deleted) {
+        // A file whose content is the base image's own was not written by the container: an
+        // mtime that differs only by the export's rounding is not timestomping.
+        let same_content =
+            r.change == Change::Modified && !r.what.iter().any(|w| matches!(*w, "content" | "type"));
+        if let (Some(base), Some(m), false) =
+            (c.base_created, r.meta.mtime, r.change == Change::Deleted || same_content)
+        {
             if m < base && r.meta.ftype == FileType::File && !jasper_generated(&r.path) {
                 col.add(
                     &TIMESTOMP,
