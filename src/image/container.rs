@@ -346,9 +346,7 @@ pub fn rebuild(
                 Candidate { img: *img, n: *n, desc: desc.clone(), base, recs, share, via }
             })
             .collect();
-        let Some((pick, why)) = pair(images, tried, ctx, &export.locator(), out) else {
-            return None;
-        };
+        let (pick, why) = pair(images, tried, ctx, &export.locator(), out)?;
         let Candidate { img, n, mut desc, base, recs, .. } = pick;
         desc.push_str(&format!("; paired with the export because {why}"));
         let lines = docker_lines(recs.iter().map(|r| (r.change, r.path.clone())), |p| {
@@ -523,7 +521,7 @@ fn pair(
             fa.total_cmp(&fb).then(b.recs.len().cmp(&a.recs.len()))
         })
         .map(|(i, _)| i);
-    let Some(i) = best else { return None };
+    let i = best?;
     let c = &tried[i];
     if c.share.1 > 0 && c.share.0 as f64 > PAIR_THRESHOLD * c.share.1 as f64 {
         let c = tried.swap_remove(i);

@@ -783,13 +783,13 @@ pub fn evaluate_saved_diff(entries: &[crate::ingest::diff::DiffEntry], out: &mut
             }
         }
         let leaf_added = change == Change::Added && !dir;
-        if leaf_added && ext_in(&path, JSP) | ext_in(&path, PHP) | ext_in(&path, ASP) {
-            if WEB_ROOTS.iter().any(|r| {
-                path.starts_with(r.as_bytes())
-                    || memchr::memmem::find(&path, format!("/{r}").as_bytes()).is_some()
-            }) {
-                col.add(&DIFF_WEB_SCRIPT, &rec, "added".into(), where_, e.locator.clone(), None);
-            }
+        let web_script = ext_in(&path, JSP) || ext_in(&path, PHP) || ext_in(&path, ASP);
+        let in_web_root = WEB_ROOTS.iter().any(|r| {
+            path.starts_with(r.as_bytes())
+                || memchr::memmem::find(&path, format!("/{r}").as_bytes()).is_some()
+        });
+        if leaf_added && web_script && in_web_root {
+            col.add(&DIFF_WEB_SCRIPT, &rec, "added".into(), where_, e.locator.clone(), None);
         }
         if leaf_added && ["tmp/", "var/tmp/", "dev/shm/"].iter().any(|d| path.starts_with(d.as_bytes())) {
             let dirs = &path[..path.iter().rposition(|x| *x == b'/').unwrap_or(0)];
