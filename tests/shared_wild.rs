@@ -255,3 +255,25 @@ fn a_flat_tar_is_paired_with_an_image_only_on_evidence() {
         b["findings"]
     );
 }
+
+#[test]
+#[ignore = "needs ../shared; CI runs it with --include-ignored"]
+fn apache_and_nginx_error_log_times() {
+    let hub = |f: &str| fixture(&format!("crowdsec-hub/.tests/{f}"));
+    let times = |f: &str| -> Vec<(u64, Option<String>)> {
+        let (v, _) = run_json(&["logs", &hub(f)]);
+        v["bundles"][0]["log_hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h["locator"]["line"].as_u64().unwrap(), h["time"].as_str().map(String::from)))
+            .collect()
+    };
+    // Apache 2.4 error_log `[Fri Oct 08 17:08:41.203277 2021] [core:error] ...`.
+    let t = times("apache-cve-2021-41773/apache-cve-2021-41773.log");
+    assert_eq!(t[0], (1, Some("2021-10-08T17:08:41.203277000Z".to_string())));
+    // nginx error.log `2021/11/18 08:34:27 [error] ...` (ModSecurity on nginx).
+    let t = times("modsecurity-nginx/modsecurity-nginx.log");
+    assert_eq!(t[0], (1, Some("2021-11-18T08:34:27.000000000Z".to_string())));
+    assert!(times("modsecurity-logs/modsecurity-logs.log").iter().all(|(_, t)| t.is_some()));
+}
