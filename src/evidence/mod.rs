@@ -8,5 +8,5 @@ mod sniff;
 
 pub use artifact::{Artifact, ArtifactKind, ArtifactSource};
 pub use decode::{decoder, detect_compression, Compression, DecodeLimits, Decoder};
-pub use discover::{discover, Bundle, BundleKind};
+pub use discover::{discover, examine_file, Bundle, BundleKind};
 pub use sniff::{classify_tar_names, sniff_text};
