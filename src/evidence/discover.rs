@@ -187,6 +187,10 @@ fn single_diagnostic(a: &Artifact) -> Option<Diagnostic> {
             a.locator(),
             "content not recognised (binary or unfamiliar format); listed for custody only",
         )),
+        ArtifactKind::BundleArchive => Some(Diagnostic::warning(
+            a.locator(),
+            "a tar of evidence files (a daemon data root or another bundle) inside this bundle: not opened here; scan it as a bundle of its own",
+        )),
         _ => None,
     }
 }

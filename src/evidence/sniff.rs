@@ -48,7 +48,7 @@ pub fn classify_tar_names(names: &[Vec<u8>], top_level: bool) -> ArtifactKind {
         let b = base(n);
         b == b"config.v2.json" || b == b"hostconfig.json" || b == b"repositories.json"
     };
-    if top_level && norm.iter().any(daemon_file) {
+    if norm.iter().any(daemon_file) {
         return ArtifactKind::BundleArchive;
     }
     // aufs keeps its own metadata in `.wh..wh.plnk`, `.wh..wh.aufs`, `.wh..wh.orph`: not whiteouts.
