@@ -215,3 +215,54 @@ fn absolute_member_names_are_not_traversal() {
     assert!(diags.iter().any(|(a, m)| *a == "../../escape.txt" && m.contains("traversal")), "{diags:?}");
     assert!(!diags.iter().any(|(a, m)| a.contains("diff.txt") && m.contains("traversal")), "{diags:?}");
 }
+
+/// A PAX extended-header record (`"<len> key=value\n"`, the length counting itself).
+fn pax_record(key: &str, value: &str) -> Vec<u8> {
+    let body = format!(" {key}={value}\n");
+    let mut n = body.len() + 1;
+    while format!("{n}{body}").len() != n {
+        n += 1;
+    }
+    format!("{n}{body}").into_bytes()
+}
+
+#[test]
+fn overlay_upper_dir_whiteouts_are_deletions() {
+    // A tar of an overlayfs upper dir (`/var/lib/docker/overlay2/<id>/diff`): a deleted file is
+    // a 0:0 character device, an opaque directory carries `trusted.overlay.opaque=y`.
+    let mut t = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_ustar();
+    h.set_entry_type(tar::EntryType::Char);
+    h.set_device_major(0).unwrap();
+    h.set_device_minor(0).unwrap();
+    h.set_mode(0);
+    h.set_size(0);
+    h.set_cksum();
+    t.append_data(&mut h, "etc/shadow", &[][..]).unwrap();
+    let pax = pax_record("SCHILY.xattr.trusted.overlay.opaque", "y");
+    let mut x = tar::Header::new_ustar();
+    x.set_entry_type(tar::EntryType::XHeader);
+    x.set_size(pax.len() as u64);
+    x.set_mode(0o644);
+    x.set_cksum();
+    t.append_data(&mut x, "PaxHeaders/var/www", &pax[..]).unwrap();
+    let mut d = tar::Header::new_ustar();
+    d.set_entry_type(tar::EntryType::Directory);
+    d.set_mode(0o755);
+    d.set_size(0);
+    d.set_cksum();
+    t.append_data(&mut d, "var/www/", &[][..]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("upper.tar");
+    std::fs::write(&p, t.into_inner().unwrap()).unwrap();
+    let (v, code) = run_json(&["layers", "--files", p.to_str().unwrap()]);
+    assert_eq!(code, 0, "{v}");
+    let changes: Vec<(&str, &str)> = v["file_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["change"].as_str().unwrap(), c["path"].as_str().unwrap()))
+        .collect();
+    assert!(changes.contains(&("deleted", "/etc/shadow")), "{changes:?}");
+    assert_eq!(v["images"][0]["layers"][0]["opaque_dirs"][0], "/var/www");
+}
