@@ -266,3 +266,73 @@ fn overlay_upper_dir_whiteouts_are_deletions() {
     assert!(changes.contains(&("deleted", "/etc/shadow")), "{changes:?}");
     assert_eq!(v["images"][0]["layers"][0]["opaque_dirs"][0], "/var/www");
 }
+
+#[test]
+fn every_engine_api_and_cli_json_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let id = "69cb52f58d00aa11bb22cc33dd44ee55ff66aa77bb88cc99dd00ee11ff22aa33";
+    let top = br#"{"Titles":["UID","PID","PPID","C","STIME","TTY","TIME","CMD"],"Processes":[["root","84010","84001","0","08:30","?","00:01:02","java -jar app.jar"],["root","84281","84010","0","14:03","?","00:00:00","bash -i"]]}"#;
+    let changes =
+        br#"[{"Path":"/tmp","Kind":0},{"Path":"/tmp/x","Kind":1},{"Path":"/var/log/a.log","Kind":2}]"#;
+    let stats = br#"{"read":"2026-11-27T14:00:00Z","name":"/web","id":"69cb52f58d00","cpu_stats":{"cpu_usage":{"total_usage":200,"percpu_usage":[100,100]},"system_cpu_usage":1000,"online_cpus":2},"precpu_stats":{"cpu_usage":{"total_usage":100},"system_cpu_usage":900},"memory_stats":{"usage":1048576,"limit":2097152},"pids_stats":{"current":7}}"#;
+    let images = br#"[{"Containers":-1,"Created":1700000000,"Id":"sha256:4dbc5f9c07028a985e14d1393e849ea07f68804c4293050d5a641b138db72daa","Labels":null,"ParentId":"","RepoDigests":["alpine@sha256:abc"],"RepoTags":["alpine:3.19"],"SharedSize":-1,"Size":7380000}]"#;
+    let listing = format!(
+        r#"[{{"Id":"{id}","Names":["/web"],"Image":"shop/web:1","ImageID":"sha256:1","Command":"java -jar app.jar","Created":1764252000,"Ports":[{{"IP":"0.0.0.0","PrivatePort":8080,"PublicPort":80,"Type":"tcp"}}],"Labels":{{}},"State":"running","Status":"Up 2 hours","HostConfig":{{"NetworkMode":"bridge"}},"NetworkSettings":{{"Networks":{{"bridge":{{}}}}}},"Mounts":[]}}]"#
+    );
+    let ps_json = br#"{"Command":"\"java -jar app.jar\"","CreatedAt":"2026-11-27 14:00:00 +0000 UTC","ID":"69cb52f58d00","Image":"shop/web:1","Names":"web","Ports":"0.0.0.0:80->8080/tcp","State":"running","Status":"Up 2 hours"}
+"#;
+    let inspect = format!(
+        r#"[{{"Id":"{id}","Name":"/web","Image":"sha256:1","State":{{"Running":true,"StartedAt":"2026-11-27T14:00:00Z"}},"Config":{{"Image":"shop/web:1","Env":[]}},"HostConfig":{{"Privileged":false}}}}]"#
+    );
+    let image_inspect = br#"[{"Id":"sha256:4dbc5f9c07028a985e14d1393e849ea07f68804c4293050d5a641b138db72daa","RepoTags":["alpine:3.19"],"Created":"2026-11-01T00:00:00Z","Config":{"Env":["API_TOKEN=abcdefabcdef"],"User":"app"},"RootFS":{"Type":"layers","Layers":["sha256:aa"]}}]"#;
+    write_files(
+        dir.path(),
+        &[
+            ("top.json", top),
+            ("changes.json", changes),
+            ("stats.json", stats),
+            ("images.json", images),
+            ("containers.json", listing.as_bytes()),
+            ("ps.jsonl", ps_json),
+            ("inspect.json", inspect.as_bytes()),
+            ("image-inspect.json", image_inspect),
+        ],
+    );
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    let kinds: Vec<(&str, &str)> = b["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["path"].as_str().unwrap(), a["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("changes.json", "diff"),
+            ("containers.json", "ps"),
+            ("image-inspect.json", "inspect"),
+            ("images.json", "inspect"),
+            ("inspect.json", "inspect"),
+            ("ps.jsonl", "ps"),
+            ("stats.json", "stats"),
+            ("top.json", "top"),
+        ]
+    );
+    assert_eq!(b["diagnostics"].as_array().unwrap().len(), 0, "{:#}", b["diagnostics"]);
+    assert_eq!(b["processes"][0]["capture"]["processes"].as_array().unwrap().len(), 2);
+    assert_eq!(b["diff"].as_array().unwrap().len(), 3);
+    assert_eq!(b["stats"].as_array().unwrap().len(), 1);
+    assert_eq!(b["ps"].as_array().unwrap().len(), 2, "the API listing and the --format json line");
+    assert_eq!(b["containers"].as_array().unwrap().len(), 1, "only inspect makes containers");
+    let imgs = b["image_objects"].as_array().unwrap();
+    assert_eq!(imgs.len(), 2, "image inspect and the /images/json entry");
+    let sources: Vec<&str> = imgs.iter().map(|i| i["source"].as_str().unwrap()).collect();
+    assert_eq!(sources, ["image-inspect", "image-list"]);
+    // A listing entry has no config: no facts are made up from it.
+    let facts = b["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "image.config").count();
+    assert_eq!(facts, 1, "only the image inspect states the image's configuration");
+    // The image inspect's secret is a finding; its value is never shown.
+    assert!(b["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "image.env-secrets"));
+    assert!(!serde_json::to_string(&v).unwrap().contains("abcdefabcdef"));
+}
