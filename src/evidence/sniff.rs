@@ -99,6 +99,10 @@ pub fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
         return ArtifactKind::Empty;
     }
     let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    // Journal export: text fields, binary ones length-prefixed (so before the binary test).
+    if head.starts_with(b"__CURSOR=") || head.starts_with(b"__REALTIME_TIMESTAMP=") {
+        return ArtifactKind::JournalExport;
+    }
     if looks_binary(head) {
         return ArtifactKind::Unknown;
     }

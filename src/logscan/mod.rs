@@ -114,6 +114,7 @@ pub fn bundle_sources(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig
         .map(|a| match a.kind {
             ArtifactKind::JsonFileLog => vec![artifact_scan(a, LogFormat::JsonFile, engine, cfg)],
             ArtifactKind::CriLog => vec![artifact_scan(a, LogFormat::Cri, engine, cfg)],
+            ArtifactKind::JournalExport => vec![artifact_scan(a, LogFormat::Journal, engine, cfg)],
             ArtifactKind::DockerLogsTimestamped | ArtifactKind::TextLog => {
                 vec![artifact_scan(a, text_format(a), engine, cfg)]
             }
@@ -194,6 +195,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
                 LogFormat::Text => "text",
                 LogFormat::JsonFile => "json-file",
                 LogFormat::Cri => "cri",
+                LogFormat::Journal => "journal-export",
             },
             bytes: s.scan.bytes,
             lines: s.scan.newlines,
