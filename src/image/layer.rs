@@ -292,7 +292,6 @@ fn read_entries<R: Read>(
             && h.device_major().ok().flatten() == Some(0)
             && h.device_minor().ok().flatten() == Some(0);
         if whiteouts && overlay_whiteout {
-            let seq = seq as u32;
             let keep_raw = traversal.then(|| raw_name.clone());
             scan.entries.push(LayerEntry {
                 path: path.clone(),
@@ -306,7 +305,7 @@ fn read_entries<R: Read>(
         if whiteouts && overlay_opaque && et == tar::EntryType::Directory {
             scan.entries.push(LayerEntry {
                 path: path.clone(),
-                seq: seq as u32,
+                seq,
                 traversal,
                 raw_name: traversal.then(|| raw_name.clone()),
                 kind: EntryKind::Opaque,

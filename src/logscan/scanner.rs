@@ -414,11 +414,7 @@ impl State<'_> {
                     }
                     b"PRIORITY" => j.priority = s().and_then(|p| p.parse().ok()),
                     b"CONTAINER_ID_FULL" => j.container = s().map(String::from),
-                    b"CONTAINER_ID" => {
-                        if j.container.is_none() {
-                            j.container = s().map(String::from)
-                        }
-                    }
+                    b"CONTAINER_ID" if j.container.is_none() => j.container = s().map(String::from),
                     b"CONTAINER_PARTIAL_MESSAGE" => j.partial = v == b"true",
                     _ => {}
                 }
