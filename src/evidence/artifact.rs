@@ -37,6 +37,8 @@ pub enum ArtifactKind {
     CriLog,
     /// systemd journal export (`journalctl -o export`, e.g. of the `journald` log driver).
     JournalExport,
+    /// The `local` log driver's protobuf-framed file (`local-logs/container.log`).
+    LocalLog,
     /// Any other text log (application, access, syslog...).
     TextLog,
     /// `docker top` / `ps` capture (text with a header, or the API's JSON).
@@ -81,6 +83,7 @@ impl ArtifactKind {
             ArtifactKind::DockerLogsTimestamped => "docker-logs-timestamped",
             ArtifactKind::CriLog => "cri-log",
             ArtifactKind::JournalExport => "journal-export",
+            ArtifactKind::LocalLog => "local-log",
             ArtifactKind::OciManifest => "oci-manifest",
             ArtifactKind::OciBlob => "oci-blob",
             ArtifactKind::TextLog => "text-log",
@@ -109,6 +112,7 @@ impl ArtifactKind {
                 | ArtifactKind::DockerLogsTimestamped
                 | ArtifactKind::CriLog
                 | ArtifactKind::JournalExport
+                | ArtifactKind::LocalLog
                 | ArtifactKind::TextLog
         )
     }

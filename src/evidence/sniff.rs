@@ -103,6 +103,9 @@ pub fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
     if head.starts_with(b"__CURSOR=") || head.starts_with(b"__REALTIME_TIMESTAMP=") {
         return ArtifactKind::JournalExport;
     }
+    if looks_local(head) {
+        return ArtifactKind::LocalLog;
+    }
     if looks_binary(head) {
         return ArtifactKind::Unknown;
     }
@@ -267,6 +270,24 @@ fn sniff_json(text: &str) -> Option<ArtifactKind> {
         return Some(ArtifactKind::ImageConfig);
     }
     None
+}
+
+/// The `local` log driver's framing: a big-endian u32 length, a protobuf `LogEntry`
+/// starting with field 1 (`source`) or 2 (`time_nano`), the same length again; the next
+/// entry, when the head holds it, framed the same way.
+pub fn looks_local(head: &[u8]) -> bool {
+    let frame = |at: usize| -> Option<usize> {
+        let n = u32::from_be_bytes(head.get(at..at + 4)?.try_into().ok()?) as usize;
+        if n == 0 || n > 16 << 20 || !matches!(head.get(at + 4)?, 0x0a | 0x10) {
+            return None;
+        }
+        let f = head.get(at + 4 + n..at + 8 + n)?;
+        (u32::from_be_bytes(f.try_into().ok()?) as usize == n).then_some(at + 8 + n)
+    };
+    match frame(0) {
+        Some(next) => next + 4 > head.len() || frame(next).is_some(),
+        None => false,
+    }
 }
 
 fn looks_binary(head: &[u8]) -> bool {

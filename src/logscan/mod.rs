@@ -7,6 +7,7 @@ pub mod decode;
 mod engine;
 pub mod ioc;
 pub mod jndi;
+pub mod local;
 pub mod rules;
 pub mod scanner;
 pub mod tarlogs;
@@ -115,6 +116,7 @@ pub fn bundle_sources(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig
             ArtifactKind::JsonFileLog => vec![artifact_scan(a, LogFormat::JsonFile, engine, cfg)],
             ArtifactKind::CriLog => vec![artifact_scan(a, LogFormat::Cri, engine, cfg)],
             ArtifactKind::JournalExport => vec![artifact_scan(a, LogFormat::Journal, engine, cfg)],
+            ArtifactKind::LocalLog => vec![local_scan(a, engine, cfg)],
             ArtifactKind::DockerLogsTimestamped | ArtifactKind::TextLog => {
                 vec![artifact_scan(a, text_format(a), engine, cfg)]
             }
@@ -141,6 +143,19 @@ pub fn text_format(a: &Artifact) -> LogFormat {
         }
         Err(_) => LogFormat::Text,
     }
+}
+
+/// A `local` log driver file, decoded entry by entry to CRI lines and read as CRI.
+pub fn local_scan(a: &Artifact, engine: &Engine, cfg: &ScanConfig) -> SourceScan {
+    let loc = a.locator();
+    let scan = match a.open() {
+        Ok(r) => scanner::scan_stream(local::LocalDecoder::new(r), LogFormat::Local, engine, cfg, &loc, 0),
+        Err(e) => scanner::StreamScan {
+            diagnostics: vec![crate::model::Diagnostic::error(loc.clone(), format!("cannot read: {e}"))],
+            ..Default::default()
+        },
+    };
+    SourceScan { locator: loc, format: LogFormat::Local, scan }
 }
 
 fn artifact_scan(a: &Artifact, format: LogFormat, engine: &Engine, cfg: &ScanConfig) -> SourceScan {
@@ -196,6 +211,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
                 LogFormat::JsonFile => "json-file",
                 LogFormat::Cri => "cri",
                 LogFormat::Journal => "journal-export",
+                LogFormat::Local => "local",
             },
             bytes: s.scan.bytes,
             lines: s.scan.newlines,

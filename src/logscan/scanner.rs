@@ -34,6 +34,9 @@ pub enum LogFormat {
     /// time `__REALTIME_TIMESTAMP` (µs), the stream `PRIORITY` (3 = stderr, 6 = stdout), and
     /// `CONTAINER_PARTIAL_MESSAGE=true` parts are joined per `CONTAINER_ID` and stream.
     Journal,
+    /// The `local` driver's protobuf entries, decoded to CRI lines ([`super::local`]): one
+    /// line per entry, offsets in the decoded text.
+    Local,
 }
 
 impl LogFormat {
@@ -283,6 +286,8 @@ impl State<'_> {
             LogFormat::Cri if self.line_off > 0 => self.text_region(region, max_record),
             LogFormat::Cri => self.cri_region(region),
             LogFormat::Journal => self.journal_region(region),
+            LogFormat::Local if self.line_off > 0 => self.text_region(region, max_record),
+            LogFormat::Local => self.cri_region(region),
         };
         self.line += newlines;
         self.abs += region.len() as u64;
