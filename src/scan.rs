@@ -77,6 +77,7 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
         bundle.kind,
         bundle.artifacts.iter().map(ArtifactRecord::from).collect(),
     );
+    report.artifacts.extend(base_image_custody(opts));
     for (p, diags) in parsed {
         outcome.diagnostics.extend(diags);
         match p {
@@ -105,6 +106,7 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
         mount_points: report.containers.iter().flat_map(|c| c.mount_destinations()).collect(),
         saved_diff: report.diff.clone(),
         base_image: opts.base_image.clone(),
+        containers: report.containers.iter().map(|c| (c.id.clone(), c.image_id.clone())).collect(),
     };
     let artifacts: Vec<&Artifact> = bundle.artifacts.iter().collect();
     // Signatures run on logs: in a tree, documentation and source are not (a file named on
@@ -133,6 +135,28 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
 
     finish(&mut report, outcome, &pivot_hits);
     report
+}
+
+/// Custody records of the `--base-image` evidence: it is read for the analysis, so its
+/// hashes belong in the report like the bundle's own.
+fn base_image_custody(opts: &ScanOptions) -> Vec<ArtifactRecord> {
+    let Some(p) = &opts.base_image else { return vec![] };
+    let b = discover(p);
+    let single = b.kind == crate::evidence::BundleKind::File;
+    b.artifacts
+        .iter()
+        .map(|a| {
+            let mut r = ArtifactRecord::from(a);
+            if !single {
+                r.path = format!("{}/{}", b.path.trim_end_matches('/'), a.path);
+            }
+            r.note = Some(match r.note.take() {
+                Some(n) => format!("given with --base-image; {n}"),
+                None => "given with --base-image".into(),
+            });
+            r
+        })
+        .collect()
 }
 
 /// Logs in the layers `docker commit` added (the container's own files: access logs, app

@@ -207,3 +207,181 @@ fn standalone_image_configs_give_history_and_facts() {
     let b = &v["bundles"][0];
     assert!(b["image_objects"].as_array().unwrap().is_empty(), "{:#}", b["image_objects"]);
 }
+
+/// Copy fixtures (by their path under fixtures/) into a fresh bundle directory.
+fn bundle_of(files: &[&str]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for f in files {
+        let name = f.rsplit('/').next().unwrap();
+        std::fs::copy(fixture(f), dir.path().join(name)).unwrap();
+    }
+    dir
+}
+
+#[test]
+#[ignore = "needs ../shared; CI runs it with --include-ignored"]
+fn a_flat_tar_is_paired_with_an_image_only_on_evidence() {
+    // dive's `type=tar` output beside unrelated images: no base, and why.
+    let dir = bundle_of(&[
+        "dive/.data/test-uncompressed-image.tar",
+        "go-containerregistry/pkg/v1/mutate/testdata/whiteout_image.tar",
+        "go-containerregistry/pkg/v1/tarball/testdata/test_image_1.tar",
+        "go-containerregistry/pkg/v1/tarball/testdata/hello-world-v25.tar",
+    ]);
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    assert!(b["container_changes"].is_null(), "{:#}", b["container_changes"]);
+    let msgs: Vec<&str> =
+        b["diagnostics"].as_array().unwrap().iter().map(|d| d["message"].as_str().unwrap()).collect();
+    assert!(
+        msgs.iter().any(|m| m.starts_with("no base image for the export") && m.contains("threshold 50%")),
+        "{msgs:?}"
+    );
+    assert!(!b["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "file.timestomp"));
+    // Beside the image it was built as (same README.md), the share pairs them; the file the
+    // export holds unchanged (mtime rounded by one second) is no timestomping.
+    let dir = bundle_of(&[
+        "dive/.data/test-uncompressed-image.tar",
+        "dive/.data/test-oci-gzip-image.tar",
+        "go-containerregistry/pkg/v1/tarball/testdata/test_image_1.tar",
+    ]);
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    let d = b["container_changes"]["base"]["description"].as_str().unwrap();
+    assert!(d.contains("100.0% (1 of 1 files)"), "{d}");
+    assert!(
+        b["findings"].as_array().unwrap().iter().all(|f| f["rule"] != "file.timestomp"),
+        "{:#}",
+        b["findings"]
+    );
+}
+
+#[test]
+#[ignore = "needs ../shared; CI runs it with --include-ignored"]
+fn apache_and_nginx_error_log_times() {
+    let hub = |f: &str| fixture(&format!("crowdsec-hub/.tests/{f}"));
+    let times = |f: &str| -> Vec<(u64, Option<String>)> {
+        let (v, _) = run_json(&["logs", &hub(f)]);
+        v["bundles"][0]["log_hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| (h["locator"]["line"].as_u64().unwrap(), h["time"].as_str().map(String::from)))
+            .collect()
+    };
+    // Apache 2.4 error_log `[Fri Oct 08 17:08:41.203277 2021] [core:error] ...`.
+    let t = times("apache-cve-2021-41773/apache-cve-2021-41773.log");
+    assert_eq!(t[0], (1, Some("2021-10-08T17:08:41.203277000Z".to_string())));
+    // nginx error.log `2021/11/18 08:34:27 [error] ...` (ModSecurity on nginx).
+    let t = times("modsecurity-nginx/modsecurity-nginx.log");
+    assert_eq!(t[0], (1, Some("2021-11-18T08:34:27.000000000Z".to_string())));
+    assert!(times("modsecurity-logs/modsecurity-logs.log").iter().all(|(_, t)| t.is_some()));
+}
+
+/// (path under ../shared, kind) of every file the scan of `dir` lists.
+fn scanned_kinds(dir: &str) -> Vec<(String, String)> {
+    let (v, _) = run_json(&["scan", shared(dir).to_str().unwrap(), "--quiet"]);
+    v["bundles"][0]["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (format!("{dir}/{}", a["path"].as_str().unwrap()), a["kind"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+/// The log framing of a file's first non-empty line, judged here independently of the
+/// sniffer: json-file records, CRI lines, `docker logs -t` nanosecond UTC stamps, or text.
+fn framing(first: &str) -> &'static str {
+    let mut w = first.splitn(4, ' ');
+    let (a, b, c) = (w.next().unwrap_or(""), w.next().unwrap_or(""), w.next().unwrap_or(""));
+    let rfc3339 = a.len() >= 20 && a.as_bytes().get(10) == Some(&b'T') && a.as_bytes().get(4) == Some(&b'-');
+    if first.starts_with("{\"log\":") {
+        "json-file-log"
+    } else if rfc3339 && matches!(b, "stdout" | "stderr") && matches!(c, "P" | "F") {
+        "cri-log"
+    } else if rfc3339 && a.ends_with('Z') && a.split_once('.').is_some_and(|(_, f)| f.len() >= 8) {
+        "docker-logs-timestamped"
+    } else {
+        "text-log"
+    }
+}
+
+#[test]
+#[ignore = "needs ../shared; CI runs it with --include-ignored"]
+fn every_shared_file_has_its_kind() {
+    let want: Vec<(String, String)> =
+        std::fs::read_to_string(crate::util::root().join("tests/data/shared_kinds.tsv"))
+            .unwrap()
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .map(|l| {
+                let (p, k) = l.split_once('\t').unwrap();
+                (p.to_string(), k.to_string())
+            })
+            .collect();
+    let mut got = scanned_kinds("fixtures");
+    got.extend(scanned_kinds("corpus"));
+    // Every file on disk is listed, once.
+    let mut on_disk = vec![];
+    for top in ["fixtures", "corpus"] {
+        for e in walkdir::WalkDir::new(shared(top)).sort_by_file_name() {
+            let e = e.unwrap();
+            if e.file_type().is_file() {
+                let rel = e.path().strip_prefix(shared("")).unwrap().to_str().unwrap().to_string();
+                on_disk.push(rel.trim_start_matches('/').to_string());
+            }
+        }
+    }
+    on_disk.sort();
+    let mut listed: Vec<String> = want.iter().map(|(p, _)| p.clone()).collect();
+    listed.sort();
+    assert_eq!(listed, on_disk, "tests/data/shared_kinds.tsv must list every shared file");
+    let wrong: Vec<String> = want
+        .iter()
+        .zip(&got)
+        .filter(|(w, g)| w != g)
+        .map(|(w, g)| format!("{}: want {}, got {} ({})", w.0, w.1, g.1, g.0))
+        .collect();
+    assert_eq!(want.len(), got.len());
+    assert!(wrong.is_empty(), "{} file(s) sniffed differently:\n{}", wrong.len(), wrong.join("\n"));
+    // No log is labelled as another log kind: each log's framing, judged here from its first
+    // line, is the kind it got. Per-kind agreement is printed (the figures in README).
+    let mut per_kind: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    for (path, kind) in &got {
+        let is_log =
+            matches!(kind.as_str(), "json-file-log" | "cri-log" | "docker-logs-timestamped" | "text-log");
+        let e = per_kind.entry(kind.clone()).or_default();
+        e.1 += 1;
+        if !is_log {
+            e.0 += 1;
+            continue;
+        }
+        let raw = std::fs::read(shared(path)).unwrap();
+        let text = if raw.starts_with(&[0x1f, 0x8b]) {
+            let mut s = String::new();
+            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&raw[..]), &mut s).unwrap();
+            s
+        } else {
+            String::from_utf8_lossy(&raw).into_owned()
+        };
+        let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+        assert_eq!(framing(first), kind, "{path}: first line {first:?}");
+        e.0 += 1;
+    }
+    for (k, (ok, n)) in &per_kind {
+        eprintln!("sniffing: {k:<24} {ok}/{n}");
+    }
+    // The fixtures whose kind the origin projects state.
+    let kind_of = |p: &str| got.iter().find(|(g, _)| g == p).map(|(_, k)| k.as_str()).unwrap();
+    assert_eq!(kind_of("fixtures/crowdsec-hub/.tests/cri-logs/cri-logs.log"), "cri-log");
+    assert_eq!(
+        kind_of("fixtures/plaso/test_data/docker/containers/e7d0b7ea5ccf08366e2b0c8afa2318674e8aefe802315378125d2bb83fe3110c/container-json.log"),
+        "json-file-log"
+    );
+    assert_eq!(kind_of("fixtures/watchtower/pkg/container/mocks/data/containers.json"), "ps");
+    assert_eq!(kind_of("fixtures/regclient/testdata/testrepo/index.json"), "oci-manifest");
+    assert_eq!(kind_of("fixtures/claircore/whiteout/testdata/whiteout.layer"), "layer-tar");
+    // rsyslog-style and application RFC 3339 lines are text logs, not `docker logs -t`.
+    assert_eq!(kind_of("fixtures/crowdsec-hub/.tests/dockge-bf/dockge.log"), "text-log");
+    assert_eq!(kind_of("fixtures/log4shell-detector/tests/test-cases/test-shouldnt-match1.log"), "text-log");
+}

@@ -35,6 +35,10 @@ pub enum ArtifactKind {
     DockerLogsTimestamped,
     /// CRI log (containerd, CRI-O, Kubernetes `/var/log/pods`): `<RFC 3339> <stream> <P|F> msg`.
     CriLog,
+    /// systemd journal export (`journalctl -o export`, e.g. of the `journald` log driver).
+    JournalExport,
+    /// The `local` log driver's protobuf-framed file (`local-logs/container.log`).
+    LocalLog,
     /// Any other text log (application, access, syslog...).
     TextLog,
     /// `docker top` / `ps` capture (text with a header, or the API's JSON).
@@ -51,6 +55,9 @@ pub enum ArtifactKind {
     Diff,
     /// `docker ps` listing (table or JSON lines).
     Ps,
+    /// A report ctriage wrote (JSON or text), e.g. saved inside the bundle by an earlier
+    /// scan: listed for custody, never read back as evidence.
+    CtriageReport,
     /// A zero-byte file.
     Empty,
     /// A symbolic or hard link (recorded, never followed).
@@ -75,6 +82,8 @@ impl ArtifactKind {
             ArtifactKind::JsonFileLog => "json-file-log",
             ArtifactKind::DockerLogsTimestamped => "docker-logs-timestamped",
             ArtifactKind::CriLog => "cri-log",
+            ArtifactKind::JournalExport => "journal-export",
+            ArtifactKind::LocalLog => "local-log",
             ArtifactKind::OciManifest => "oci-manifest",
             ArtifactKind::OciBlob => "oci-blob",
             ArtifactKind::TextLog => "text-log",
@@ -82,6 +91,7 @@ impl ArtifactKind {
             ArtifactKind::Stats => "stats",
             ArtifactKind::Diff => "diff",
             ArtifactKind::Ps => "ps",
+            ArtifactKind::CtriageReport => "ctriage-report",
             ArtifactKind::Empty => "empty",
             ArtifactKind::Link => "link",
             ArtifactKind::Special => "special",
@@ -101,6 +111,8 @@ impl ArtifactKind {
             ArtifactKind::JsonFileLog
                 | ArtifactKind::DockerLogsTimestamped
                 | ArtifactKind::CriLog
+                | ArtifactKind::JournalExport
+                | ArtifactKind::LocalLog
                 | ArtifactKind::TextLog
         )
     }

@@ -112,6 +112,34 @@ fn discover_at(read: &Path, arg: &Path, shown: String) -> Bundle {
     bundle(BundleKind::File, vec![single], diagnostics)
 }
 
+/// Whether a member name's `..` components climb above the archive root.
+fn escapes_root(name: &[u8]) -> bool {
+    let mut depth = 0i64;
+    for c in name.split(|b| *b == b'/') {
+        match c {
+            b"" | b"." => {}
+            b".." => {
+                depth -= 1;
+                if depth < 0 {
+                    return true;
+                }
+            }
+            _ => depth += 1,
+        }
+    }
+    false
+}
+
+/// One file examined as an artifact in itself (a tar stays one artifact, whatever it holds),
+/// for commands whose argument is one image or layer: its path is shown as given.
+pub fn examine_file(path: &Path) -> Artifact {
+    let shown = path.display().to_string();
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) => examine_path(path, shown, &meta, false),
+        Err(e) => unreadable(shown, format!("cannot read: {e}")),
+    }
+}
+
 fn discover_dir(root: &Path, shown: String) -> Bundle {
     let mut diagnostics = vec![];
     let mut entries = vec![];
@@ -199,6 +227,10 @@ fn single_diagnostic(a: &Artifact) -> Option<Diagnostic> {
         ArtifactKind::Unknown => Some(Diagnostic::warning(
             a.locator(),
             "content not recognised (binary or unfamiliar format); listed for custody only",
+        )),
+        ArtifactKind::BundleArchive => Some(Diagnostic::warning(
+            a.locator(),
+            "a tar of evidence files (a daemon data root or another bundle) inside this bundle: not opened here; scan it as a bundle of its own",
         )),
         _ => None,
     }
@@ -395,7 +427,9 @@ fn discover_archive(path: &Path, compression: Compression) -> (Vec<Artifact>, Ve
             let entry = entry?;
             let name_bytes = entry.path_bytes().into_owned();
             let name = display_bytes(&name_bytes);
-            if name_bytes.split(|c| *c == b'/').any(|c| c == b"..") || name_bytes.starts_with(b"/") {
+            // An absolute name (`/etc/passwd`) is read from the archive root, as tar itself
+            // does: not a traversal. Only `..` climbing above the root is one.
+            if escapes_root(&name_bytes) {
                 diagnostics.push(Diagnostic::warning(
                     Locator::artifact(name.clone()),
                     "member name points outside the archive (path traversal); recorded, never extracted",
@@ -458,4 +492,17 @@ fn discover_archive(path: &Path, compression: Compression) -> (Vec<Artifact>, Ve
     mark_layout_blobs(&mut artifacts);
     diagnostics.extend(artifacts.iter().filter_map(single_diagnostic));
     (artifacts, diagnostics)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolute_names_are_not_traversal() {
+        assert!(!escapes_root(b"/etc/passwd"));
+        assert!(!escapes_root(b"./a/../b"));
+        assert!(escapes_root(b"../../x"));
+        assert!(escapes_root(b"/a/../../etc/x"));
+    }
 }

@@ -48,7 +48,7 @@ pub fn classify_tar_names(names: &[Vec<u8>], top_level: bool) -> ArtifactKind {
         let b = base(n);
         b == b"config.v2.json" || b == b"hostconfig.json" || b == b"repositories.json"
     };
-    if top_level && norm.iter().any(daemon_file) {
+    if norm.iter().any(daemon_file) {
         return ArtifactKind::BundleArchive;
     }
     // aufs keeps its own metadata in `.wh..wh.plnk`, `.wh..wh.aufs`, `.wh..wh.orph`: not whiteouts.
@@ -99,11 +99,21 @@ pub fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
         return ArtifactKind::Empty;
     }
     let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    // Journal export: text fields, binary ones length-prefixed (so before the binary test).
+    if head.starts_with(b"__CURSOR=") || head.starts_with(b"__REALTIME_TIMESTAMP=") {
+        return ArtifactKind::JournalExport;
+    }
+    if looks_local(head) {
+        return ArtifactKind::LocalLog;
+    }
     if looks_binary(head) {
         return ArtifactKind::Unknown;
     }
     let text = String::from_utf8_lossy(head);
     let trimmed = text.trim_start();
+    if is_own_report(trimmed) {
+        return ArtifactKind::CtriageReport;
+    }
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         if let Some(kind) = sniff_json(trimmed) {
             return kind;
@@ -183,6 +193,20 @@ pub fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
     ArtifactKind::TextLog
 }
 
+/// A report ctriage wrote: the text report's first line, or the JSON report's opening
+/// (`schema_version` then `tool` named ctriage, as the writer orders them).
+fn is_own_report(t: &str) -> bool {
+    if let Some(rest) = t.strip_prefix("ctriage ") {
+        let first = rest.lines().next().unwrap_or("");
+        return first.contains(" report (schema ");
+    }
+    if !t.starts_with('{') {
+        return false;
+    }
+    let head: String = t.chars().take(400).filter(|c| !c.is_whitespace()).collect();
+    head.starts_with("{\"schema_version\":") && head.contains("\"tool\":{\"name\":\"ctriage\"")
+}
+
 fn sniff_json(text: &str) -> Option<ArtifactKind> {
     let first_line = text.lines().next().unwrap_or("");
     let obj_start = text.trim_start_matches(['[', ' ', '\n', '\r', '\t']);
@@ -246,6 +270,24 @@ fn sniff_json(text: &str) -> Option<ArtifactKind> {
         return Some(ArtifactKind::ImageConfig);
     }
     None
+}
+
+/// The `local` log driver's framing: a big-endian u32 length, a protobuf `LogEntry`
+/// starting with field 1 (`source`) or 2 (`time_nano`), the same length again; the next
+/// entry, when the head holds it, framed the same way.
+pub fn looks_local(head: &[u8]) -> bool {
+    let frame = |at: usize| -> Option<usize> {
+        let n = u32::from_be_bytes(head.get(at..at + 4)?.try_into().ok()?) as usize;
+        if n == 0 || n > 16 << 20 || !matches!(head.get(at + 4)?, 0x0a | 0x10) {
+            return None;
+        }
+        let f = head.get(at + 4 + n..at + 8 + n)?;
+        (u32::from_be_bytes(f.try_into().ok()?) as usize == n).then_some(at + 8 + n)
+    };
+    match frame(0) {
+        Some(next) => next + 4 > head.len() || frame(next).is_some(),
+        None => false,
+    }
 }
 
 fn looks_binary(head: &[u8]) -> bool {

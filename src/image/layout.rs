@@ -183,6 +183,8 @@ pub struct ImageConfig {
     /// `config.Entrypoint` + `config.Cmd`, for recognising `docker commit` layers.
     pub cmd: Vec<String>,
     pub entrypoint: Vec<String>,
+    /// `container`: the container a `docker commit` made the image from.
+    pub container: Option<String>,
 }
 
 /// Parse an image config JSON.
@@ -213,6 +215,8 @@ pub fn parse_config(bytes: &[u8]) -> Result<ImageConfig, String> {
         history: Option<Vec<HistoryStep>>,
         #[serde(default)]
         config: Option<Run>,
+        #[serde(default)]
+        container: Option<String>,
     }
     let raw: Raw = serde_json::from_slice(bytes).map_err(|e| format!("invalid image config JSON: {e}"))?;
     let strings = |v: Option<Value>| -> Vec<String> {
@@ -231,6 +235,7 @@ pub fn parse_config(bytes: &[u8]) -> Result<ImageConfig, String> {
         history: raw.history.unwrap_or_default(),
         cmd: strings(run.cmd),
         entrypoint: strings(run.entrypoint),
+        container: raw.container.filter(|c| !c.is_empty()),
     })
 }
 

@@ -41,6 +41,9 @@ pub struct ImageContext {
     pub saved_diff: Vec<DiffEntry>,
     /// `--base-image`: the image the container ran from, when given separately.
     pub base_image: Option<PathBuf>,
+    /// Containers the bundle's inspect captures describe: (container id, image id), to pair
+    /// an export with the image it ran from on evidence.
+    pub containers: Vec<(String, Option<String>)>,
 }
 
 /// The image part of a bundle report.

@@ -41,6 +41,9 @@ pub fn evaluate(images: &[ImageInfo], loaded: &BTreeSet<String>, out: &mut Outco
             });
         }
         let c = &i.config;
+        if i.source == "image-list" {
+            continue; // a listing entry: no config to state facts from, no history
+        }
         let user = match c.user.as_deref().map(str::trim) {
             None | Some("") => "root (no USER set)".to_string(),
             Some(u) if c.runs_as_root() => format!("{u} (root)"),

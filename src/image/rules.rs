@@ -683,7 +683,13 @@ pub fn evaluate_container(c: &Container, out: &mut Outcome) {
         if export {
             evaluate(&mut col, r, true, &where_, loc);
         }
-        if let (Some(base), Some(m), false) = (c.base_created, r.meta.mtime, r.change == Change::Deleted) {
+        // A file whose content is the base image's own was not written by the container: an
+        // mtime that differs only by the export's rounding is not timestomping.
+        let same_content =
+            r.change == Change::Modified && !r.what.iter().any(|w| matches!(*w, "content" | "type"));
+        if let (Some(base), Some(m), false) =
+            (c.base_created, r.meta.mtime, r.change == Change::Deleted || same_content)
+        {
             if m < base && r.meta.ftype == FileType::File && !jasper_generated(&r.path) {
                 col.add(
                     &TIMESTOMP,
@@ -778,13 +784,13 @@ pub fn evaluate_saved_diff(entries: &[crate::ingest::diff::DiffEntry], out: &mut
             }
         }
         let leaf_added = change == Change::Added && !dir;
-        if leaf_added && ext_in(&path, JSP) | ext_in(&path, PHP) | ext_in(&path, ASP) {
-            if WEB_ROOTS.iter().any(|r| {
-                path.starts_with(r.as_bytes())
-                    || memchr::memmem::find(&path, format!("/{r}").as_bytes()).is_some()
-            }) {
-                col.add(&DIFF_WEB_SCRIPT, &rec, "added".into(), where_, e.locator.clone(), None);
-            }
+        let web_script = ext_in(&path, JSP) || ext_in(&path, PHP) || ext_in(&path, ASP);
+        let in_web_root = WEB_ROOTS.iter().any(|r| {
+            path.starts_with(r.as_bytes())
+                || memchr::memmem::find(&path, format!("/{r}").as_bytes()).is_some()
+        });
+        if leaf_added && web_script && in_web_root {
+            col.add(&DIFF_WEB_SCRIPT, &rec, "added".into(), where_, e.locator.clone(), None);
         }
         if leaf_added && ["tmp/", "var/tmp/", "dev/shm/"].iter().any(|d| path.starts_with(d.as_bytes())) {
             let dirs = &path[..path.iter().rposition(|x| *x == b'/').unwrap_or(0)];

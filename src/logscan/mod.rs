@@ -8,6 +8,7 @@ mod engine;
 pub mod http;
 pub mod ioc;
 pub mod jndi;
+pub mod local;
 pub mod logness;
 pub mod rules;
 pub mod scanner;
@@ -126,6 +127,8 @@ pub fn bundle_sources(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig
         .map(|a| match a.kind {
             ArtifactKind::JsonFileLog => vec![artifact_scan(a, LogFormat::JsonFile, engine, cfg)],
             ArtifactKind::CriLog => vec![artifact_scan(a, LogFormat::Cri, engine, cfg)],
+            ArtifactKind::JournalExport => vec![artifact_scan(a, LogFormat::Journal, engine, cfg)],
+            ArtifactKind::LocalLog => vec![local_scan(a, engine, cfg)],
             ArtifactKind::DockerLogsTimestamped | ArtifactKind::TextLog => {
                 vec![artifact_scan(a, text_format(a), engine, cfg)]
             }
@@ -152,6 +155,19 @@ pub fn text_format(a: &Artifact) -> LogFormat {
         }
         Err(_) => LogFormat::Text,
     }
+}
+
+/// A `local` log driver file, decoded entry by entry to CRI lines and read as CRI.
+pub fn local_scan(a: &Artifact, engine: &Engine, cfg: &ScanConfig) -> SourceScan {
+    let loc = a.locator();
+    let scan = match a.open() {
+        Ok(r) => scanner::scan_stream(local::LocalDecoder::new(r), LogFormat::Local, engine, cfg, &loc, 0),
+        Err(e) => scanner::StreamScan {
+            diagnostics: vec![crate::model::Diagnostic::error(loc.clone(), format!("cannot read: {e}"))],
+            ..Default::default()
+        },
+    };
+    SourceScan { locator: loc, format: LogFormat::Local, scan }
 }
 
 fn artifact_scan(a: &Artifact, format: LogFormat, engine: &Engine, cfg: &ScanConfig) -> SourceScan {
@@ -206,6 +222,8 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
                 LogFormat::Text => "text",
                 LogFormat::JsonFile => "json-file",
                 LogFormat::Cri => "cri",
+                LogFormat::Journal => "journal-export",
+                LogFormat::Local => "local",
             },
             bytes: s.scan.bytes,
             lines: s.scan.newlines,

@@ -384,7 +384,13 @@ pub fn image(o: &Obj, locator: Locator) -> ImageInfo {
         config: obj(o, "Config").map(config).unwrap_or_default(),
         size: o.get("Size").and_then(Value::as_u64),
         history: vec![],
-        source: "image-inspect",
+        // `GET /images/json` (`docker images` from the API) lists ids, tags and sizes only:
+        // no `Config`, so nothing may be said about user, ports or environment.
+        source: if o.contains_key("Config") || o.contains_key("ContainerConfig") {
+            "image-inspect"
+        } else {
+            "image-list"
+        },
         locator,
     }
 }

@@ -340,8 +340,8 @@ pub struct ImageInfo {
     /// Build history (a config blob's `history`; a v1 layer JSON's one step).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<ImageHistoryStep>,
-    /// `image-inspect` (a `docker image inspect` object) or `image-config` (a config blob or
-    /// a v1 layer JSON).
+    /// `image-inspect` (a `docker image inspect` object), `image-list` (a `GET /images/json`
+    /// entry: no config) or `image-config` (a config blob or a v1 layer JSON).
     pub source: &'static str,
     pub locator: Locator,
 }
