@@ -225,7 +225,11 @@ fn group_observation(g: &Group, records: &[LogRecord], hits: &[LogHit]) -> Obser
         (Some(a), _) => format!(" at {}", a.to_iso_seconds()),
         _ => String::new(),
     };
-    let from = g.sender.as_ref().map(|s| format!(" from {s}")).unwrap_or_default();
+    let from = match (&g.sender, g.client) {
+        (Some(s), true) => format!(" from {s}"),
+        (Some(s), false) => format!(" with callback to {s}"),
+        (None, _) => String::new(),
+    };
     let lead_record = g.carrier.unwrap_or(g.records[0]);
     let example = records[lead_record]
         .hits
@@ -582,7 +586,12 @@ impl<'a> Clocks<'a> {
         let day = records.iter().filter_map(|r| r.time).max().map(|t| t.day_start());
         let procs =
             report.processes.iter().flat_map(|r| r.capture.processes.iter()).map(|p| (p.pid, p)).collect();
-        let committed = report.image.images.iter().flat_map(|i| i.committed_layers.iter().map(move |&l| (i.index, l))).collect();
+        let committed = report
+            .image
+            .images
+            .iter()
+            .flat_map(|i| i.committed_layers.iter().map(move |&l| (i.index, l)))
+            .collect();
         Clocks { changes, committed, started, day, procs }
     }
 
@@ -631,7 +640,8 @@ impl<'a> Clocks<'a> {
                 not_before: self.started,
                 not_after: dir,
                 basis: if dir.is_some() {
-                    "deletion time unknown: after the container started, at or before its directory's mtime".into()
+                    "deletion time unknown: after the container started, at or before its directory's mtime"
+                        .into()
                 } else {
                     "deletion time unknown: after the container started, before the capture".into()
                 },
@@ -656,7 +666,8 @@ impl<'a> Clocks<'a> {
 
     /// The container's own change: from the export, or from a layer `docker commit` added.
     fn container_change(&self, c: &FileChange) -> bool {
-        c.source == "export" || matches!((c.image, c.layer), (Some(i), Some(l)) if self.committed.contains(&(i, l)))
+        c.source == "export"
+            || matches!((c.image, c.layer), (Some(i), Some(l)) if self.committed.contains(&(i, l)))
     }
 }
 
