@@ -357,7 +357,11 @@ fn classify_hosts(
         match g.kind {
             Kind::Exploit | Kind::WebshellUse => {
                 if let Some(s) = &g.sender {
-                    let what = if g.kind == Kind::Exploit { "sent" } else { "sent webshell requests:" };
+                    let what = match (g.kind, g.client) {
+                        (Kind::Exploit, true) => "sent",
+                        (Kind::Exploit, false) => "is the callback of",
+                        _ => "sent webshell requests:",
+                    };
                     h.note(s, Some(format!("{what} {} ({outcome})", g.title)), None, first, &locs);
                     h.note(s, None, None, last, &[]);
                 }
