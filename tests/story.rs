@@ -302,3 +302,28 @@ fn a_named_symlink_and_standard_input_are_read_as_the_analyst_named_them() {
     assert!(a["note"].as_str().unwrap().contains("standard input"));
     assert!(!v["bundles"][0]["log_hits"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn several_containers_each_get_their_facts_and_the_rest_is_the_bundles() {
+    let dir = tempfile::tempdir().unwrap();
+    bundle(dir.path());
+    let two = inspect().trim_end().trim_end_matches(']').to_string()
+        + r#",{"Id":"db0000000000000000000000000000000000000000000000000000000000000001","Name":"/db",
+        "State":{"Status":"running","Running":true,"Pid":4300,"StartedAt":"2026-11-27T09:00:00Z"},
+        "Config":{"Image":"postgres:16"},"NetworkSettings":{"Networks":{"shopnet":{"IPAddress":"172.18.0.6"}}}}]"#;
+    std::fs::write(dir.path().join("inspect.json"), two).unwrap();
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    validate_against_schema(&v);
+    let verdicts = v["bundles"][0]["verdicts"].as_array().unwrap();
+    let of = |c: Option<&str>| {
+        verdicts
+            .iter()
+            .find(|x| x["container"].as_str() == c)
+            .unwrap_or_else(|| panic!("{c:?}: {verdicts:#?}"))
+    };
+    // The exploit is in shop's own json-file log: shop was compromised.
+    assert_eq!(of(Some("shop"))["status"], "compromised", "{verdicts:#?}");
+    assert_eq!(of(Some("db"))["status"], "no sign", "{verdicts:#?}");
+    // The process capture names no container: its reverse shell is the bundle's, not hidden.
+    assert_eq!(of(None)["status"], "compromised", "{verdicts:#?}");
+}

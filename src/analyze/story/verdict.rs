@@ -67,8 +67,11 @@ fn is_suspicious(f: &Fact) -> bool {
     f.severity >= Severity::Medium && !f.rule.starts_with("exposure.") && f.rule != "story.attempts"
 }
 
-/// Verdicts for the bundle: one per container, facts attributed by their `<container>: `
-/// title prefix, or all to the only container.
+/// Verdicts for the bundle: one per container. With one container every fact is about it;
+/// with several, a fact belongs to the container its title names (`<container>: `) or
+/// whose id or name its proof's artifact path carries (`<id>-json.log`,
+/// `containers/<id>/...`); facts tied to none get a verdict of the bundle's own, so a
+/// compromise is never hidden behind per-container "no sign".
 pub fn judge(
     report: &BundleReport,
     facts: &[Fact],
@@ -76,26 +79,57 @@ pub fn judge(
     attempts: &[Attempt],
     hosts: &[HostRecord],
 ) -> Vec<Verdict> {
-    let names: Vec<(Option<String>, Option<String>, bool)> = if report.containers.is_empty() {
-        vec![(None, None, false)]
-    } else {
-        report
-            .containers
-            .iter()
-            .map(|c| (Some(c.handle().to_string()), Some(c.id.clone()), c.state.running))
-            .collect()
-    };
-    let single = names.len() == 1;
-    names
-        .into_iter()
-        .map(|(name, id, running)| {
-            let mine: Vec<&Fact> = facts
-                .iter()
-                .filter(|f| single || name.as_ref().is_some_and(|n| f.title.starts_with(&format!("{n}: "))))
-                .collect();
-            one(name, id, running, &mine, if single { chain } else { &[] }, attempts, hosts, single)
+    if report.containers.len() <= 1 {
+        let c = report.containers.first();
+        let all: Vec<&Fact> = facts.iter().collect();
+        return vec![one(
+            c.map(|c| c.handle().to_string()),
+            c.map(|c| c.id.clone()),
+            c.is_some_and(|c| c.state.running),
+            &all,
+            chain,
+            attempts,
+            hosts,
+            true,
+        )];
+    }
+    let owner = |f: &Fact| -> Option<usize> {
+        report.containers.iter().position(|c| {
+            let name = c.handle();
+            f.title.starts_with(&format!("{name}: "))
+                || f.evidence.iter().any(|l| {
+                    let a = l.artifact.as_str();
+                    (c.id.len() >= 12 && a.contains(&c.id))
+                        || a.split(['/', '.', '-', '_']).any(|part| !name.is_empty() && part == name)
+                })
         })
-        .collect()
+    };
+    let owners: Vec<Option<usize>> = facts.iter().map(owner).collect();
+    let mut out: Vec<Verdict> = report
+        .containers
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mine: Vec<&Fact> =
+                facts.iter().zip(&owners).filter(|(_, o)| **o == Some(i)).map(|(f, _)| f).collect();
+            one(
+                Some(c.handle().to_string()),
+                Some(c.id.clone()),
+                c.state.running,
+                &mine,
+                &[],
+                &[],
+                hosts,
+                false,
+            )
+        })
+        .collect();
+    let rest: Vec<&Fact> = facts.iter().zip(&owners).filter(|(_, o)| o.is_none()).map(|(f, _)| f).collect();
+    let bundle = one(None, None, false, &rest, chain, attempts, hosts, true);
+    if bundle.status != "no sign" {
+        out.push(bundle);
+    }
+    out
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -13,7 +13,11 @@ const SHOWN: usize = 12;
 pub fn render(s: &mut String, b: &BundleReport) {
     let st = &b.story;
     for v in &st.verdicts {
-        let who = v.container.as_deref().map(safe).unwrap_or_else(|| "this bundle".into());
+        let who = match (&v.container, st.verdicts.len()) {
+            (Some(c), _) => safe(c),
+            (None, 1) => "this bundle".into(),
+            (None, _) => "this bundle (facts tied to no single container)".into(),
+        };
         heading(s, &format!("Verdict: {who}: {}", v.status.to_uppercase()));
         let _ = writeln!(s, "  why: {}", safe(&v.reason));
         if let Some(w) = &v.way_in {
