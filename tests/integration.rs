@@ -33,5 +33,8 @@ mod image_container;
 /// The image analysis on the samples (container changes and findings).
 mod image_samples;
 
+/// `collect-script`: sh -n, shellcheck, hostile names, a fake runtime that records its calls.
+mod collect_script;
+
 /// End to end on samples/: the story each bundle tells, in text and schema-valid JSON.
 mod scan_samples;
