@@ -4,7 +4,8 @@
 //!
 //! What the script captures, in order of volatility: the runtime's version and info, inspect
 //! (container and image), `top` (`-eo pid,ppid,user,lstart,args`, falling back to the default
-//! columns), stats as JSON lines, `ps -a --no-trunc`, the host side of the container's network
+//! columns; for podman and crictl the host's `ps` with those columns, for the processes in the
+//! container's PID namespace), stats as JSON lines, `ps -a --no-trunc`, the host side of the container's network
 //! interfaces (`iflink` read through `/proc/PID/root`, `ip -o link` on the host and, through
 //! `nsenter -n`, in the container's network namespace), then (paused first only with
 //! `--pause`) `logs -t` and a copy of the runtime's own log file, diff, commit (never pausing
@@ -272,8 +273,9 @@ pub fn collect_script(o: &CollectOptions) -> Result<String, CollectError> {
             "{{.status.logPath}}",
         ),
         Runtime::Nerdctl => ("{{.Id}}", "{{.State.Pid}}", "{{.Image}}", "{{.Config.Image}}", "{{.LogPath}}"),
-        Runtime::Docker | Runtime::Podman => {
-            ("{{.Id}}", "{{.State.Pid}}", "{{.Image}}", "{{.Config.Image}}", "{{.LogPath}}")
+        Runtime::Docker => ("{{.Id}}", "{{.State.Pid}}", "{{.Image}}", "{{.Config.Image}}", "{{.LogPath}}"),
+        Runtime::Podman => {
+            ("{{.Id}}", "{{.State.Pid}}", "{{.Image}}", "{{.ImageName}}", "{{.HostConfig.LogConfig.Path}}")
         }
     };
     let inspect_fmt = |tmpl: &str| match rt {
@@ -345,25 +347,11 @@ pub fn collect_script(o: &CollectOptions) -> Result<String, CollectError> {
                  fi",
             );
         }
-        Runtime::Podman => {
+        Runtime::Podman | Runtime::Crictl => {
             s.comment(
-                "podman's own descriptors read /proc without running anything in the container;\n\
-                 hpid is the host PID, pid/ppid the container's view.",
-            );
-            s.block(
-                "if \"$RT\" top \"$ID\" hpid pid ppid user etime args > \"$OUT/top.txt\" 2>> \"$OUT/collect.log\"; then\n\
-                 \x20 log 'wrote top.txt (top hpid pid ppid user etime args)'\n\
-                 \x20 record top.txt\n\
-                 else\n\
-                 \x20 log 'top with descriptors failed: default columns instead'\n\
-                 \x20 capture top.txt \"$RT\" top \"$ID\"\n\
-                 fi",
-            );
-        }
-        Runtime::Crictl => {
-            s.comment(
-                "crictl has no top: the host's ps, for the container's processes (same PID\n\
-                 namespace as its init, found from the host).",
+                "The host's ps, for the container's processes (those in its init's PID namespace,\n\
+                 found from the host's /proc): host PIDs and exact start times. crictl has no top;\n\
+                 podman top numbers PIDs as the container sees them and cannot show start times.",
             );
             s.block(
                 "if [ \"$PID\" -gt 0 ] && [ -r \"/proc/$PID/ns/pid\" ]; then\n\
@@ -465,7 +453,11 @@ pub fn collect_script(o: &CollectOptions) -> Result<String, CollectError> {
                 "commit keeps the container's own layer; it never pauses unless --pause was asked.",
             );
             s.line("TAG=ctriage-evidence/$(printf '%.12s' \"$ID\"):$(date -u +%Y%m%dt%H%M%Sz)");
-            let commit = "\"$RT\" commit --pause=false --message \"ctriage collect-script: evidence of $ID\" \"$ID\" \"$TAG\"";
+            // podman keeps a commit message only in the docker image format.
+            let commit = match rt {
+                Runtime::Podman => "\"$RT\" commit --pause=false --format docker --message \"ctriage collect-script: evidence of $ID\" \"$ID\" \"$TAG\"",
+                _ => "\"$RT\" commit --pause=false --message \"ctriage collect-script: evidence of $ID\" \"$ID\" \"$TAG\"",
+            };
             s.line("log \"run: commit $ID $TAG\"");
             s.line(&format!("if COMMITTED=$({commit} 2>> \"$OUT/collect.log\"); then"));
             s.line("  log \"committed $COMMITTED as $TAG\"");

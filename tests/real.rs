@@ -2,7 +2,7 @@
 //! play the scripted incident, capture it with `ctriage collect-script`, and check `ctriage
 //! scan` of the bundle against the facts the run recorded from the host's own view.
 //!
-//! Needs root and Debian's packages (docker.io, busybox-static): `#[ignore]`d so a fresh
+//! Needs root and Debian's packages (docker.io, podman, busybox-static): `#[ignore]`d so a fresh
 //! clone's `cargo test` passes; `.ci/run` installs the packages and runs it with
 //! `--include-ignored`, and it fails loudly when a daemon cannot start. Set
 //! `CTRIAGE_CAPTURE_KEEP=DIR` to keep the run's output (bundle, facts, data root) in DIR.
@@ -63,6 +63,20 @@ fn docker_capture_is_analysed_as_the_run_recorded_it() {
     let (out, _tmp) = run_harness("docker.sh", "docker");
     let f = facts::parse(&std::fs::read_to_string(out.join("facts.tsv")).unwrap());
     assert_eq!(f.runtime, "docker");
+    let files = bundle::Files::from_dir(&out.join("bundle"));
+    bundle::check_manifest(&files);
+    bundle::check_whiteout_in_commit(&files, &f);
+    bundle::check_dataroot(&std::fs::read(out.join("dataroot.tar")).unwrap(), &f);
+    let report = scan(&out.join("bundle"));
+    facts::check_all(&report, &f);
+}
+
+#[test]
+#[ignore = "needs root, podman, runc, conmon and busybox-static (Debian packages; .ci/run installs them)"]
+fn podman_capture_is_analysed_as_the_run_recorded_it() {
+    let (out, _tmp) = run_harness("podman.sh", "podman");
+    let f = facts::parse(&std::fs::read_to_string(out.join("facts.tsv")).unwrap());
+    assert_eq!(f.runtime, "podman");
     let files = bundle::Files::from_dir(&out.join("bundle"));
     bundle::check_manifest(&files);
     bundle::check_whiteout_in_commit(&files, &f);

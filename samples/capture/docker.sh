@@ -15,6 +15,7 @@
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$HERE/lib.sh"
 
 [ $# -eq 1 ] || die "usage: $0 OUT"

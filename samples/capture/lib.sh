@@ -69,7 +69,7 @@ tar_rootfs() {
   tar --sort=name --numeric-owner --owner=0 --group=0 -C "$1" -cf "$2" .
 }
 
-# container_processes PID: one `process PID PPID ARGS` line (tab-separated) for every
+# container_processes PID: one `process PID PPID ARGS NSPID` line (tab-separated) for every
 # process in the same PID namespace as PID, read from the host's /proc.
 container_processes() {
   c_ns=$(readlink "/proc/$1/ns/pid")
@@ -78,7 +78,9 @@ container_processes() {
     c_pid=${p#/proc/}
     c_ppid=$(awk '$1 == "PPid:" { print $2 }' "$p/status" 2> /dev/null) || continue
     c_args=$(tr '\000' ' ' < "$p/cmdline" 2> /dev/null | sed 's/ $//') || continue
-    [ -n "$c_args" ] && printf 'process\t%s\t%s\t%s\n' "$c_pid" "$c_ppid" "$c_args"
+    # the PID as the container's own namespace numbers it (last NSpid field)
+    c_nspid=$(awk '$1 == "NSpid:" { print $NF }' "$p/status" 2> /dev/null) || continue
+    [ -n "$c_args" ] && printf 'process\t%s\t%s\t%s\t%s\n' "$c_pid" "$c_ppid" "$c_args" "$c_nspid"
   done
   return 0
 }

@@ -96,7 +96,8 @@ pub fn check_whiteout_in_commit(files: &Files, f: &Facts) {
         for e in ar.entries().unwrap() {
             let e = e.unwrap();
             let name = e.path().unwrap().to_string_lossy().into_owned();
-            let blob = name.ends_with("/layer.tar") || name.starts_with("blobs/sha256/");
+            // legacy layout `<id>/layer.tar`, podman's `<hex>.tar`, OCI `blobs/sha256/<hex>`
+            let blob = name.ends_with(".tar") || name.starts_with("blobs/sha256/");
             if blob && e.header().entry_type().is_file() {
                 if let Some(m) = whiteout_mtime(e, &d.path) {
                     found.push(m);
