@@ -11,12 +11,15 @@
 mod util;
 
 #[path = "real/facts.rs"]
-mod facts;
+mod real_facts;
 
 #[path = "real/bundle.rs"]
-mod bundle;
+mod real_bundle;
 
 use std::path::{Path, PathBuf};
+
+use real_bundle as bundle;
+use real_facts as facts;
 use std::process::Command;
 
 /// Run one harness script into a new directory; panics with its output when it fails.

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use super::facts::{whiteout_mtime, Facts};
+use crate::real_facts::{whiteout_mtime, Facts};
 
 /// A bundle's files by relative path.
 pub struct Files(pub BTreeMap<String, Vec<u8>>);
