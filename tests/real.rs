@@ -23,7 +23,7 @@ use real_facts as facts;
 use std::process::Command;
 
 /// Run one harness script into a new directory; panics with its output when it fails.
-fn run_harness(script: &str, name: &str) -> (PathBuf, Option<tempfile::TempDir>) {
+fn run_harness(script: &str, args: &[&str], name: &str) -> (PathBuf, Option<tempfile::TempDir>) {
     let (base, tmp) = match std::env::var_os("CTRIAGE_CAPTURE_KEEP") {
         Some(d) => {
             std::fs::create_dir_all(&d).unwrap();
@@ -38,6 +38,7 @@ fn run_harness(script: &str, name: &str) -> (PathBuf, Option<tempfile::TempDir>)
     let started = std::time::Instant::now();
     let run = Command::new("sh")
         .arg(util::root().join("samples/capture").join(script))
+        .args(args)
         .arg(&out)
         .env("CTRIAGE", util::bin())
         .output()
@@ -63,9 +64,9 @@ fn scan(path: &Path) -> serde_json::Value {
 #[test]
 #[ignore = "needs root, dockerd and busybox-static (Debian packages; .ci/run installs them)"]
 fn docker_capture_is_analysed_as_the_run_recorded_it() {
-    let (out, _tmp) = run_harness("docker.sh", "docker");
+    let (out, _tmp) = run_harness("docker.sh", &[], "docker");
     let f = facts::parse(&std::fs::read_to_string(out.join("facts.tsv")).unwrap());
-    assert_eq!(f.runtime, "docker");
+    assert_eq!((f.runtime.as_str(), f.way_in.as_str()), ("docker", "injection"));
     let files = bundle::Files::from_dir(&out.join("bundle"));
     bundle::check_manifest(&files);
     bundle::check_whiteout_in_commit(&files, &f);
@@ -77,9 +78,24 @@ fn docker_capture_is_analysed_as_the_run_recorded_it() {
 #[test]
 #[ignore = "needs root, podman, runc, conmon and busybox-static (Debian packages; .ci/run installs them)"]
 fn podman_capture_is_analysed_as_the_run_recorded_it() {
-    let (out, _tmp) = run_harness("podman.sh", "podman");
+    let (out, _tmp) = run_harness("podman.sh", &[], "podman");
     let f = facts::parse(&std::fs::read_to_string(out.join("facts.tsv")).unwrap());
     assert_eq!(f.runtime, "podman");
+    let files = bundle::Files::from_dir(&out.join("bundle"));
+    bundle::check_manifest(&files);
+    bundle::check_whiteout_in_commit(&files, &f);
+    bundle::check_dataroot(&std::fs::read(out.join("dataroot.tar")).unwrap(), &f);
+    let report = scan(&out.join("bundle"));
+    facts::check_all(&report, &f);
+}
+
+#[test]
+#[ignore = "needs root, dockerd, busybox-static and Debian's OpenJDK 17 JDK (jlink, javac)"]
+fn docker_jvm_capture_is_analysed_as_the_run_recorded_it() {
+    let (out, _tmp) = run_harness("docker.sh", &["--jvm"], "docker-jvm");
+    let f = facts::parse(&std::fs::read_to_string(out.join("facts.tsv")).unwrap());
+    assert_eq!((f.runtime.as_str(), f.way_in.as_str()), ("docker", "jndi"));
+    assert!(f.processes.iter().any(|p| p.pid == f.init_pid && p.args.starts_with("/opt/java/bin/java ")));
     let files = bundle::Files::from_dir(&out.join("bundle"));
     bundle::check_manifest(&files);
     bundle::check_whiteout_in_commit(&files, &f);

@@ -43,10 +43,14 @@ unmount_under() {
 # same bytes on every run.
 ROOTFS_TIME=202611200900.00
 
-# build_rootfs DIR: busybox-static with its applet links, a root and a www-data account,
-# root's shell history, and the web root with the ping CGI.
+# build_rootfs DIR [web|jvm]: busybox-static with its applet links, a root and a www-data
+# account, root's shell history, and for `web` (the default) the web root with the ping CGI,
+# for `jvm` a JRE (jlink of Debian's OpenJDK 17: java.base + jdk.httpserver, with the host's
+# glibc, libstdc++, libgcc and zlib it links) in /opt/java and the OrderService app in /app,
+# compiled with javac.
 build_rootfs() {
   r=$1
+  kind=${2:-web}
   mkdir -p "$r/bin" "$r/etc" "$r/root" "$r/tmp" "$r/www" "$r/var/spool/cron" "$r/var/log" \
     "$r/dev" "$r/proc" "$r/sys"
   cp /bin/busybox "$r/bin/busybox"
@@ -59,8 +63,25 @@ build_rootfs() {
   chmod 600 "$r/root/.ash_history"
   chmod 700 "$r/root"
   chmod 1777 "$r/tmp"
-  cp -R "$HERE/web/www/." "$r/www/"
-  chmod 755 "$r/www/cgi-bin/ping"
+  case $kind in
+    web)
+      cp -R "$HERE/web/www/." "$r/www/"
+      chmod 755 "$r/www/cgi-bin/ping"
+      ;;
+    jvm)
+      rmdir "$r/www"
+      JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
+      mkdir -p "$r/opt" "$r/app" "$r/lib64" "$r/lib/x86_64-linux-gnu"
+      "$JAVA_HOME/bin/jlink" --add-modules java.base,jdk.httpserver --strip-debug --no-header-files \
+        --no-man-pages --compress=2 --output "$r/opt/java"
+      "$JAVA_HOME/bin/javac" --release 17 -d "$r/app" "$HERE/jvm/OrderService.java"
+      for l in $(ldd "$r/opt/java/bin/java" "$r/opt/java/lib/server/libjvm.so" "$r"/opt/java/lib/*.so 2> /dev/null |
+        awk '$2 == "=>" && $3 ~ /^\/lib/ { print $3 }' | sort -u); do
+        cp -L "$l" "$r/lib/x86_64-linux-gnu/"
+      done
+      cp -L /lib64/ld-linux-x86-64.so.2 "$r/lib64/"
+      ;;
+  esac
   find "$r" -exec touch -h -t "$ROOTFS_TIME" {} +
 }
 

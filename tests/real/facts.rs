@@ -39,7 +39,13 @@ pub struct Facts {
     pub deleted: Vec<FileFact>,
     pub callback: (String, u16),
     pub requests: Vec<String>,
+    /// The Log4Shell-style probe every scenario sends (its lookup cannot succeed).
     pub jndi: String,
+    /// How they got in: `injection` (the CGI's command injection) or `jndi` (the JVM app's
+    /// lookup of `jndi_exploit`, which ran `jndi_command`).
+    pub way_in: String,
+    pub jndi_exploit: String,
+    pub jndi_command: String,
 }
 
 /// Parse `facts.tsv` (tab-separated, one fact a line, kind first).
@@ -76,6 +82,9 @@ pub fn parse(text: &str) -> Facts {
             "callback" => f.callback = (n(1).to_string(), n(2).parse().unwrap()),
             "request" => f.requests.push(n(1).to_string()),
             "jndi" => f.jndi = n(1).to_string(),
+            "way_in" => f.way_in = n(1).to_string(),
+            "jndi_exploit" => f.jndi_exploit = n(1).to_string(),
+            "jndi_command" => f.jndi_command = n(1).to_string(),
             other => panic!("unknown fact kind {other:?} in {line:?}"),
         }
     }
@@ -227,8 +236,9 @@ pub fn check_deleted(b: &Value, f: &Facts) {
     }
 }
 
-/// The way in: the injected reverse-shell request in the logs (after the run sent it, the
-/// named-pipe reverse shell decoded), and the Log4Shell-style probe decoded.
+/// The way in: the request that started the reverse shell in the logs (after the run sent
+/// it, the named-pipe reverse shell decoded from the URL encoding or from the JNDI
+/// reference's Base64), and the Log4Shell-style probe decoded.
 pub fn check_way_in(b: &Value, f: &Facts) {
     let (host, port) = &f.callback;
     let hits = arr(b, "log_hits");
@@ -237,6 +247,24 @@ pub fn check_way_in(b: &Value, f: &Facts) {
     for h in &rev {
         assert!(epoch(s(h, "time")) >= f.exploit_sent, "request logged before it was sent: {h}");
         assert!(s(h, "decoded").contains(&format!("nc {host} {port}")), "decoded request: {h}");
+    }
+    match f.way_in.as_str() {
+        "injection" => {}
+        "jndi" => {
+            let exploit: Vec<&Value> = hits
+                .iter()
+                .filter(|h| {
+                    s(h, "rule") == "log4j.jndi-lookup"
+                        && h["jndi"]["decoded"].as_str() == Some(&f.jndi_exploit)
+                })
+                .collect();
+            assert!(!exploit.is_empty(), "JNDI exploit {} not in the logs", f.jndi_exploit);
+            for h in exploit {
+                assert_eq!(h["jndi"]["command"].as_str(), Some(f.jndi_command.as_str()), "JNDI command: {h}");
+                assert!(epoch(s(h, "time")) >= f.exploit_sent, "exploit logged before it was sent: {h}");
+            }
+        }
+        other => panic!("facts: unknown way in {other:?}"),
     }
     assert!(
         hits.iter()
