@@ -22,6 +22,10 @@ use real_bundle as bundle;
 use real_facts as facts;
 use std::process::Command;
 
+/// One docker.sh run at a time: a run removes /run/docker and /run/containerd when it was
+/// the one that created them, which a second dockerd would still be using.
+static ONE_DOCKERD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Run one harness script into a new directory; panics with its output when it fails.
 fn run_harness(script: &str, args: &[&str], name: &str) -> (PathBuf, Option<tempfile::TempDir>) {
     let (base, tmp) = match std::env::var_os("CTRIAGE_CAPTURE_KEEP") {
@@ -64,6 +68,7 @@ fn scan(path: &Path) -> serde_json::Value {
 #[test]
 #[ignore = "needs root, dockerd and busybox-static (Debian packages; .ci/run installs them)"]
 fn docker_capture_is_analysed_as_the_run_recorded_it() {
+    let _one = ONE_DOCKERD.lock().unwrap_or_else(|e| e.into_inner());
     let (out, _tmp) = run_harness("docker.sh", &[], "docker");
     let f = facts::parse(&std::fs::read_to_string(out.join("facts.tsv")).unwrap());
     assert_eq!((f.runtime.as_str(), f.way_in.as_str()), ("docker", "injection"));
@@ -92,6 +97,7 @@ fn podman_capture_is_analysed_as_the_run_recorded_it() {
 #[test]
 #[ignore = "needs root, dockerd, busybox-static and Debian's OpenJDK 17 JDK (jlink, javac)"]
 fn docker_jvm_capture_is_analysed_as_the_run_recorded_it() {
+    let _one = ONE_DOCKERD.lock().unwrap_or_else(|e| e.into_inner());
     let (out, _tmp) = run_harness("docker.sh", &["--jvm"], "docker-jvm");
     let f = facts::parse(&std::fs::read_to_string(out.join("facts.tsv")).unwrap());
     assert_eq!((f.runtime.as_str(), f.way_in.as_str()), ("docker", "jndi"));

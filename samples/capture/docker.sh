@@ -14,7 +14,9 @@
 # Writes OUT/bundle/ (what collect-script captured), OUT/facts.tsv (what happened, from the
 # host), OUT/dataroot.tar (the daemon's /var/lib/docker after shutdown: overlay2 with real
 # whiteout devices), OUT/collect.sh, OUT/attacker.log, OUT/dockerd.log.
-# Exits non-zero, loudly, when the daemon cannot start or a step fails.
+# Exits non-zero, loudly, when the daemon cannot start or a step fails. One run at a time:
+# the host paths dockerd and containerd's shims make whatever their roots (/run/docker,
+# /run/containerd) are removed at the end when this run created them.
 set -eu
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -32,7 +34,7 @@ fi
 CTRIAGE=${CTRIAGE:-ctriage}
 DOCKERD=${DOCKERD:-/usr/sbin/dockerd}
 DOCKER=${DOCKER:-/usr/bin/docker}
-need "$DOCKERD" "$DOCKER" "$CTRIAGE" /bin/busybox tar stat awk
+need "$DOCKERD" "$DOCKER" "$CTRIAGE" /bin/busybox tar stat awk ip
 case $SCENARIO in
   web)
     NAME=shop-web
@@ -57,10 +59,13 @@ ROOT=$T/var/lib/docker
 DOCKER_HOST=unix://$T/docker.sock
 export DOCKER_HOST
 DOCKERD_PID=
+BRIDGE=
 cleanup() {
   rc=$?
   stop_dockerd
+  remove_bridge
   unmount_under "$T"
+  remove_created
   rm -rf "$T"
   exit "$rc"
 }
@@ -75,9 +80,18 @@ stop_dockerd() {
   done
   DOCKERD_PID=
 }
+# The lab network's bridge stays on the host when dockerd stops (dockerd keeps networks for
+# its next start): delete it, by its name, once the daemon is gone; the data root keeps the
+# network's record.
+remove_bridge() {
+  [ -n "$BRIDGE" ] || return 0
+  ip link delete "$BRIDGE" 2> /dev/null || true
+  BRIDGE=
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+note_created /run/docker /run/containerd
 say "dockerd: private root $T"
 mkdir -p "$ROOT" "$T/run"
 "$DOCKERD" --data-root "$ROOT" --exec-root "$T/run/docker" --pidfile "$T/dockerd.pid" \
@@ -113,7 +127,8 @@ case $SCENARIO in
 esac
 
 say "victim: $NAME on an internal network"
-"$DOCKER" network create --internal --subnet "$SUBNET" lab-internal > /dev/null
+NETWORK_ID=$("$DOCKER" network create --internal --subnet "$SUBNET" lab-internal)
+BRIDGE=br-$(printf '%.12s' "$NETWORK_ID")
 "$DOCKER" run -d --name "$NAME" --hostname "$NAME" --network lab-internal \
   -e DB_PASSWORD=lab-only-secret "$IMAGE" > /dev/null
 CPID=$("$DOCKER" inspect -f '{{.State.Pid}}' "$NAME")
@@ -173,6 +188,7 @@ say "facts"
 say "stop: kill the containers, stop dockerd, keep its data root"
 "$DOCKER" kill attacker "$NAME" > /dev/null
 stop_dockerd
+remove_bridge
 unmount_under "$T"
 tar --numeric-owner --sort=name -C "$T" -cf "$OUT/dataroot.tar" var/lib/docker
 say "done: $OUT"

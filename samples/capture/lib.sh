@@ -25,6 +25,23 @@ wait_for() {
   done
 }
 
+# note_created PATH...: remember which of these system paths do not exist yet, so that
+# remove_created can take away what the runtime left there (dockerd and containerd's shims
+# make /run/docker and /run/containerd/s whatever their roots; podman keeps its image blob
+# cache in /var/lib/containers/cache). Paths that existed before are never touched.
+CREATED=
+note_created() {
+  for n in "$@"; do
+    [ -e "$n" ] || CREATED="$CREATED $n"
+  done
+}
+remove_created() {
+  for n in $CREATED; do
+    rm -rf -- "$n"
+  done
+  CREATED=
+}
+
 # listening PID PORT: a TCP socket in LISTEN state on PORT in PID's network namespace.
 listening() {
   l_port=$(printf ':%04X ' "$2")

@@ -62,11 +62,13 @@ conmon_gone() {
     sleep 0.1
   done
 }
+note_created /var/lib/containers /run/containers /run/libpod
 cleanup() {
   rc=$?
   "$PODMAN" kill --all > /dev/null 2>&1 || true
   conmon_gone || true
   unmount_under "$T"
+  remove_created
   rm -rf "$T"
   exit "$rc"
 }
