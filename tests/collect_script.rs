@@ -121,7 +121,12 @@ case $1 in
       *) printf '[{"Id": "%s"}]\n' "$FAKE_ID" ;;
     esac ;;
   image) case $* in *'{{.Id}}'*) echo 'sha256:0123' ;; *) echo '[{"Id": "sha256:0123"}]' ;; esac ;;
-  top) printf 'PID PPID USER STARTED COMMAND\n10 1 root Mon Jan 1 00:00:00 2026 sh\n' ;;
+  top)
+    case "$*" in *-eo*) [ -n "${FAKE_TOP_REFUSES_OPTIONS:-}" ] && { echo 'unknown option -eo' >&2; exit 1; } ;; esac
+    case "$*" in
+      *-eo*) printf 'PID PPID USER STARTED COMMAND\n10 1 root Mon Jan 1 00:00:00 2026 sh\n' ;;
+      *) printf 'UID PID PPID C STIME TTY TIME CMD\nroot 10 1 0 00:00 ? 00:00:00 sh\n' ;;
+    esac ;;
   stats) echo '{"CPUPerc":"1.00%"}' ;;
   ps) echo 'CONTAINER ID   IMAGE' ;;
   logs) echo 'out'; echo 'err' >&2 ;;
@@ -165,6 +170,14 @@ fn hex(data: &[u8]) -> String {
 }
 
 fn run_against_fake(name: &str, pause: bool) -> (tempfile::TempDir, Vec<Vec<String>>, i32) {
+    run_against_fake_env(name, pause, &[])
+}
+
+fn run_against_fake_env(
+    name: &str,
+    pause: bool,
+    env: &[(&str, &str)],
+) -> (tempfile::TempDir, Vec<Vec<String>>, i32) {
     let dir = tempfile::tempdir().unwrap();
     let fake = fake_runtime(dir.path());
     std::fs::write(
@@ -189,6 +202,7 @@ fn run_against_fake(name: &str, pause: bool) -> (tempfile::TempDir, Vec<Vec<Stri
         .env("FAKE_NAME", name)
         .env("FAKE_ID", FAKE_ID)
         .env("FAKE_DIR", dir.path())
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     let c: Vec<Vec<String>> = calls(&dir.path().join("calls.log"));
@@ -312,4 +326,21 @@ fn run_against_fake_unknown() -> (tempfile::TempDir, Vec<Vec<String>>, i32) {
         .unwrap();
     let c = calls(&dir.path().join("calls.log"));
     (dir, c, out.status.code().unwrap_or(-1))
+}
+
+#[test]
+fn top_falls_back_to_the_default_columns_and_is_hashed_once() {
+    let (dir, calls, code) = run_against_fake_env("web", false, &[("FAKE_TOP_REFUSES_OPTIONS", "1")]);
+    assert_eq!(code, 1, "only the network view is missing");
+    let tops: Vec<&Vec<String>> = calls.iter().filter(|c| c[0] == "top").collect();
+    assert_eq!(tops.len(), 2, "{tops:?}");
+    assert!(tops[0].contains(&"-eo".to_string()) && !tops[1].contains(&"-eo".to_string()));
+    let bundle = dir.path().join("bundle");
+    let top = std::fs::read(bundle.join("top.txt")).unwrap();
+    assert!(top.starts_with(b"UID PID PPID C STIME TTY TIME CMD\n"));
+    let manifest = std::fs::read_to_string(bundle.join("MANIFEST.sha256")).unwrap();
+    let lines: Vec<&str> = manifest.lines().filter(|l| l.ends_with("  top.txt")).collect();
+    assert_eq!(lines, vec![format!("{}  top.txt", hex(&top))], "one manifest line, the final file's");
+    let log = std::fs::read_to_string(bundle.join("collect.log")).unwrap();
+    assert!(log.contains("top with ps options failed: default columns instead"), "{log}");
 }
