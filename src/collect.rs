@@ -47,8 +47,9 @@ impl Runtime {
 /// `ctriage collect-script CONTAINER`
 #[derive(Args, Debug)]
 pub struct CollectArgs {
-    /// The container: name or id, exactly as the runtime knows it. It is only ever passed to
-    /// the runtime as one quoted argument, so any text is safe here.
+    /// The container: name or id, exactly as the runtime knows it (one starting with `-` goes
+    /// after `--`). It is only ever passed to the runtime as one quoted argument, so any text
+    /// is safe here.
     #[arg(value_name = "CONTAINER")]
     pub container: String,
     /// The runtime whose CLI the script uses.
