@@ -178,6 +178,16 @@ written() {
   return "$c_rc"
 }"#;
 
+/// The image inspect capture: `args` after the runtime program, skipped (and said so) when
+/// inspect named no image.
+fn image_inspect(s: &mut Script, args: &str) {
+    s.line("if [ -n \"$IMAGE_ID\" ]; then");
+    s.line(&format!("  capture image-inspect.json \"$RT\" {args}"));
+    s.line("else");
+    s.line("  skipped image-inspect.json 'no image id in inspect'");
+    s.line("fi");
+}
+
 /// The script for one container.
 pub fn collect_script(o: &CollectOptions) -> Result<String, CollectError> {
     if o.container.is_empty() {
@@ -317,17 +327,15 @@ pub fn collect_script(o: &CollectOptions) -> Result<String, CollectError> {
     match rt {
         Runtime::Crictl => {
             s.line("capture inspect.json \"$RT\" inspect \"$ID\"");
-            s.line("[ -n \"$IMAGE_ID\" ] && capture image-inspect.json \"$RT\" inspecti \"$IMAGE_ID\"");
+            image_inspect(&mut s, "inspecti \"$IMAGE_ID\"");
         }
         Runtime::Nerdctl => {
             s.line("capture inspect.json \"$RT\" inspect --mode dockercompat \"$ID\"");
-            s.line(
-                "[ -n \"$IMAGE_ID\" ] && capture image-inspect.json \"$RT\" image inspect --mode dockercompat \"$IMAGE_ID\"",
-            );
+            image_inspect(&mut s, "image inspect --mode dockercompat \"$IMAGE_ID\"");
         }
         Runtime::Docker | Runtime::Podman => {
             s.line("capture inspect.json \"$RT\" inspect --type container \"$ID\"");
-            s.line("[ -n \"$IMAGE_ID\" ] && capture image-inspect.json \"$RT\" image inspect \"$IMAGE_ID\"");
+            image_inspect(&mut s, "image inspect \"$IMAGE_ID\"");
         }
     }
 
@@ -381,7 +389,8 @@ pub fn collect_script(o: &CollectOptions) -> Result<String, CollectError> {
     s.step(
         "Network: the host side",
         "The container's iflink numbers are read from its own /sys through /proc/PID/root (nothing\n\
-         runs in it); the host interface with that index is its veth, to take down later.",
+         runs in it); the host interface with that index is its veth, to take down later.\n\
+         An interface whose iflink is its own index (lo) has no peer on the host: `-`.",
     );
     s.block(
         "if [ \"$PID\" -gt 0 ] && [ -d \"/proc/$PID/root/sys/class/net\" ]; then\n\
@@ -396,7 +405,10 @@ pub fn collect_script(o: &CollectOptions) -> Result<String, CollectError> {
          \x20   n=${f%/iflink}\n\
          \x20   n=${n##*/}\n\
          \x20   i=$(cat \"$f\")\n\
-         \x20   h=$(awk -F ': ' -v i=\"$i\" '$1 == i { sub(/@.*/, \"\", $2); print $2 }' \"$OUT/ip-link-host.txt\")\n\
+         \x20   h=-\n\
+         \x20   if [ \"$i\" != \"$(cat \"${f%/iflink}/ifindex\" 2>/dev/null)\" ]; then\n\
+         \x20     h=$(awk -F ': ' -v i=\"$i\" '$1 == i { sub(/@.*/, \"\", $2); print $2 }' \"$OUT/ip-link-host.txt\")\n\
+         \x20   fi\n\
          \x20   printf '%s iflink %s host %s\\n' \"$n\" \"$i\" \"${h:--}\"\n\
          \x20 done > \"$OUT/veth.txt\"\n\
          \x20 log \"wrote veth.txt\"\n\
@@ -451,7 +463,8 @@ pub fn collect_script(o: &CollectOptions) -> Result<String, CollectError> {
 
             s.step(
                 "The scene as an image",
-                "commit keeps the container's own layer; it never pauses unless --pause was asked.",
+                "commit keeps the container's own layer; it runs with --pause=false (with --pause the\n\
+                 container is already paused).",
             );
             s.line("TAG=ctriage-evidence/$(printf '%.12s' \"$ID\"):$(date -u +%Y%m%dt%H%M%Sz)");
             // podman keeps a commit message only in the docker image format.
