@@ -3,14 +3,14 @@
 //! file into a manifest as it is written and changing nothing in the container.
 //!
 //! What the script captures, in order of volatility: the runtime's version and info, inspect
-//! (container and image), `top` (`-eo pid,ppid,user,lstart,args`, falling back to the default
-//! columns; for podman and crictl the host's `ps` with those columns, for the processes in the
-//! container's PID namespace), stats as JSON lines, `ps -a --no-trunc`, the host side of the container's network
-//! interfaces (`iflink` read through `/proc/PID/root`, `ip -o link` on the host and, through
-//! `nsenter -n`, in the container's network namespace), then (paused first only with
-//! `--pause`) `logs -t` and a copy of the runtime's own log file, diff, commit (never pausing
-//! unless asked) and save of the committed image, save of the image it ran from, and export.
-//! Nothing runs inside the container: no `exec`, no `cp`, no writes.
+//! (container and image), `top` (`-eo pid,ppid,user,lstart,args`, falling back to the
+//! default columns; for podman and crictl the host's `ps` with those columns, for the
+//! processes in the container's PID namespace), stats as JSON, `ps -a --no-trunc`, the host
+//! side of the container's network interfaces (`iflink` read through `/proc/PID/root`, `ip -o
+//! link` on the host and, through `nsenter -n`, in the container's network namespace), then
+//! (paused first only with `--pause`) `logs -t` and a copy of the runtime's own log file,
+//! diff, commit (`--pause=false`) and save of the committed image, save of the image it ran
+//! from, and export. Nothing runs inside the container: no `exec`, no `cp`, no writes.
 
 use std::io::Write;
 use std::path::PathBuf;
