@@ -27,7 +27,7 @@ pub const EXIT_FAILURE: i32 = 70;
 pub fn run(cli: Cli) -> i32 {
     if let Some(n) = cli.jobs {
         // Only fails if a pool already exists, which cannot happen this early.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n.get()).build_global();
     }
     let result = match &cli.command {
         Command::Scan(a) => run_scan(a),

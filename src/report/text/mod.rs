@@ -5,6 +5,7 @@ mod containers;
 mod images;
 mod logs;
 mod processes;
+mod story;
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -55,6 +56,7 @@ pub(crate) fn safe(t: &str) -> String {
 
 fn bundle(s: &mut String, b: &BundleReport) {
     let _ = writeln!(s, "\n################ bundle {} ({:?}) ################", safe(&b.path), b.kind);
+    story::render(s, b);
     findings(s, b);
     containers::render(s, b);
     processes::render(s, b);
@@ -73,9 +75,15 @@ fn findings(s: &mut String, b: &BundleReport) {
         let _ = writeln!(s, "  none");
     }
     for f in &b.findings {
-        let when = f.time.map(|t| format!(" at {t}")).unwrap_or_default();
-        let _ =
-            writeln!(s, "  [{}] {}{} ({})", f.severity.as_str().to_uppercase(), safe(&f.title), when, f.rule);
+        let when = f.when.as_ref().map(|w| format!(" [{}]", w.describe())).unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  [{}] {}{} ({})",
+            f.severity.as_str().to_uppercase(),
+            safe(&f.title),
+            when,
+            f.rules.join(", ")
+        );
         let _ = writeln!(s, "      {}", safe(&f.summary));
         for l in f.evidence.iter().take(5) {
             let _ = writeln!(s, "      proof: {}", safe(&l.to_string()));
