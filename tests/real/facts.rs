@@ -213,9 +213,8 @@ pub fn check_dropped(b: &Value, f: &Facts) {
     );
 }
 
-/// The deleted history: deleted in the export and in the commit layer, flagged as wiped
-/// history. (The time of the deletion is checked against the layer itself by the callers:
-/// see `whiteout_mtime`.)
+/// The deleted history: deleted in the export and in the commit layer, there at the time of
+/// its whiteout (the upper dir's whiteout device's mtime), flagged as wiped history.
 pub fn check_deleted(b: &Value, f: &Facts) {
     let changes = arr(b, "file_changes");
     for d in &f.deleted {
@@ -228,6 +227,11 @@ pub fn check_deleted(b: &Value, f: &Facts) {
                 d.path
             );
         }
+        let layer = changes
+            .iter()
+            .find(|c| s(c, "path") == d.path && s(c, "source") == "layer 1" && s(c, "change") == "deleted")
+            .unwrap();
+        assert_eq!(epoch(s(layer, "deleted_at")), d.mtime, "{} deleted_at (the whiteout's time)", d.path);
         assert!(
             finding(b, "file.antiforensics.history").iter().any(|x| s(x, "title").contains(&d.path)),
             "wiped history {} not flagged",
@@ -274,14 +278,33 @@ pub fn check_way_in(b: &Value, f: &Facts) {
     );
 }
 
-/// The callback host and port as IOCs.
+/// The callback: host and port among the log indicators (as the callback), the live
+/// session the verdict names, and an attack chain.
 pub fn check_callback(b: &Value, f: &Facts) {
     let (host, port) = &f.callback;
-    let iocs = arr(b, "iocs");
-    let has = |t: &str, v: &str| iocs.iter().any(|i| s(i, "type") == t && s(i, "value") == v);
-    assert!(has("ip", host), "IOC {host}");
-    assert!(has("port", &port.to_string()), "IOC port {port}");
-    assert!(!finding(b, "correlate.attack-chain").is_empty(), "no attack chain");
+    let ind = arr(b, "log_indicators");
+    let has = |t: &str, v: &str| {
+        ind.iter().any(|i| {
+            s(i, "type") == t
+                && s(i, "value") == v
+                && i["roles"].as_array().is_some_and(|r| r.iter().any(|x| x == "callback"))
+        })
+    };
+    assert!(has("ip", host), "indicator {host} (callback)");
+    assert!(has("port", &port.to_string()), "indicator port {port} (callback)");
+    let callback = format!("[callback {host}:{port}]");
+    let verdict = arr(b, "verdicts")
+        .iter()
+        .find(|v| s(v, "id") == f.container_id)
+        .unwrap_or_else(|| panic!("no verdict for {}", f.container_id));
+    assert_eq!(s(verdict, "status"), "compromised");
+    assert!(
+        verdict["live_sessions"]
+            .as_array()
+            .is_some_and(|l| l.iter().any(|x| x.as_str().is_some_and(|x| x.ends_with(&callback)))),
+        "no live session {callback}: {verdict}"
+    );
+    assert!(!arr(b, "chain").is_empty(), "no attack chain");
 }
 
 /// All of the above.
