@@ -263,10 +263,19 @@ pub fn check_way_in(b: &Value, f: &Facts) {
                 })
                 .collect();
             assert!(!exploit.is_empty(), "JNDI exploit {} not in the logs", f.jndi_exploit);
-            for h in exploit {
+            for h in &exploit {
                 assert_eq!(h["jndi"]["command"].as_str(), Some(f.jndi_command.as_str()), "JNDI command: {h}");
                 assert!(epoch(s(h, "time")) >= f.exploit_sent, "exploit logged before it was sent: {h}");
             }
+            // The chain opens with that lookup, at the time it was logged, as the way in.
+            let first = &arr(b, "chain")[0];
+            assert_eq!((s(first, "stage"), s(first, "rule")), ("way in", "log.log4j.jndi-lookup"), "{first}");
+            let logged: Vec<&str> = exploit.iter().map(|h| s(h, "time")).collect();
+            assert!(
+                logged.contains(&s(&first["when"], "time")),
+                "way in at {}, exploit logged at {logged:?}",
+                first["when"]
+            );
         }
         other => panic!("facts: unknown way in {other:?}"),
     }
