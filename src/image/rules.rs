@@ -762,6 +762,7 @@ pub fn evaluate_saved_diff(entries: &[crate::ingest::diff::DiffEntry], out: &mut
         }
         let rec = ChangeRec {
             deleted_at: None,
+            dir_mtime: None,
             path: path.clone(),
             change,
             meta,

@@ -49,6 +49,10 @@ pub struct ChangeRec {
     pub path: Vec<u8>,
     /// For deletions by a whiteout: the whiteout member's mtime (when the file was deleted).
     pub deleted_at: Option<Timestamp>,
+    /// The mtime of the directory holding the path, on the changed side (the layer's own
+    /// entry, or the container's view): creating or deleting a file sets it, so the change
+    /// happened at or before it.
+    pub dir_mtime: Option<Timestamp>,
     pub change: Change,
     /// The new node (added/modified) or the node that was removed (deleted).
     pub meta: Meta,
@@ -304,6 +308,7 @@ pub fn apply_layer(
                     tree.insert(a.to_vec(), Node { meta: implicit_dir(), layer, seq: None });
                     out.changes.push(ChangeRec {
                         deleted_at: None,
+                        dir_mtime: None,
                         path: a.to_vec(),
                         change: Change::Modified,
                         meta: implicit_dir(),
@@ -320,6 +325,7 @@ pub fn apply_layer(
                     tree.insert(a.to_vec(), Node { meta: implicit_dir(), layer, seq: None });
                     out.changes.push(ChangeRec {
                         deleted_at: None,
+                        dir_mtime: None,
                         path: a.to_vec(),
                         change: Change::Added,
                         meta: implicit_dir(),
@@ -359,6 +365,7 @@ pub fn apply_layer(
         tree.insert(path.to_vec(), Node { meta: meta.clone(), layer, seq: Some(e.seq) });
         let rec = |change, before: Option<Meta>, what| ChangeRec {
             deleted_at: None,
+            dir_mtime: None,
             path: path.to_vec(),
             change,
             meta: meta.clone(),
@@ -390,6 +397,7 @@ pub fn apply_layer(
         }
         out.changes.push(ChangeRec {
             deleted_at: at,
+            dir_mtime: None,
             path,
             change: Change::Deleted,
             meta: n.meta,
@@ -408,6 +416,7 @@ pub fn apply_layer(
         }
         out.changes.push(ChangeRec {
             deleted_at: at,
+            dir_mtime: None,
             path,
             change: Change::Deleted,
             meta,
@@ -418,6 +427,12 @@ pub fn apply_layer(
             traversal: false,
             raw_name: None,
             hidden: vec![],
+        });
+    }
+    for c in &mut out.changes {
+        c.dir_mtime = parent_of(&c.path).and_then(|p| match nodes.get(p).map(|e| &e.kind) {
+            Some(EntryKind::Node(m)) => m.mtime,
+            _ => None,
         });
     }
     out.changes.sort_by(|a, b| a.path.cmp(&b.path));
@@ -431,6 +446,7 @@ pub fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8]) -> boo
     let mut out = vec![];
     let rec = |path: &[u8], change, meta: &Meta, before: Option<&Meta>, what, seq| ChangeRec {
         deleted_at: None,
+        dir_mtime: None,
         path: path.to_vec(),
         change,
         meta: meta.clone(),
@@ -471,6 +487,9 @@ pub fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8]) -> boo
             );
         }
         out.push(r);
+    }
+    for c in &mut out {
+        c.dir_mtime = parent_of(&c.path).and_then(|p| top.get(p)).and_then(|n| n.meta.mtime);
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out

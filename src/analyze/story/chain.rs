@@ -63,7 +63,8 @@ fn stage_of(f: &Fact, stage: &str) -> bool {
             cat == "command-and-control" || has(f, &["proc.revshell", "server-shell-net"])
         }
         "impact" => cat == "impact" || has(f, &["miner"]),
-        "cover-up" => has(f, &["antiforensics", "timestomp", "log-wipe"]),
+        // The fact itself is the cover-up (a timestomped cron job is persistence first).
+        "cover-up" => ["antiforensics", "timestomp", "log-wipe"].iter().any(|p| f.rule.contains(p)),
         "escape" => cat == "privilege-escalation" && f.rule.starts_with("proc."),
         "lateral movement" => cat == "lateral-movement",
         _ => false,

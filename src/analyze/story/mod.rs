@@ -225,7 +225,11 @@ fn group_observation(g: &Group, records: &[LogRecord], hits: &[LogHit]) -> Obser
         (Some(a), _) => format!(" at {}", a.to_iso_seconds()),
         _ => String::new(),
     };
-    let from = g.sender.as_ref().map(|s| format!(" from {s}")).unwrap_or_default();
+    let from = match (&g.sender, g.client) {
+        (Some(s), true) => format!(" from {s}"),
+        (Some(s), false) => format!(" with callback to {s}"),
+        (None, _) => String::new(),
+    };
     let lead_record = g.carrier.unwrap_or(g.records[0]);
     let example = records[lead_record]
         .hits
@@ -557,9 +561,9 @@ fn indicators<'a>(
 struct Clocks<'a> {
     /// The container's changes (export or committed layers) and image layer changes, by path; last wins.
     changes: BTreeMap<&'a str, &'a FileChange>,
-    dirs: BTreeMap<&'a str, &'a FileChange>,
+    /// (image, layer) of the layers `docker commit` added.
+    committed: BTreeSet<(usize, usize)>,
     started: Option<Timestamp>,
-    image_created: Option<Timestamp>,
     /// The day `ps` STIME `HH:MM` columns refer to (the last dated log record's).
     day: Option<Timestamp>,
     procs: BTreeMap<u32, &'a crate::ingest::top::Process>,
@@ -568,7 +572,6 @@ struct Clocks<'a> {
 impl<'a> Clocks<'a> {
     fn new(report: &'a BundleReport, records: &[LogRecord]) -> Self {
         let mut changes = BTreeMap::new();
-        let mut dirs = BTreeMap::new();
         for c in &report.image.file_changes {
             // A whiteout's own time beats an export's unknown one for the same deletion.
             if changes
@@ -578,16 +581,18 @@ impl<'a> Clocks<'a> {
                 continue;
             }
             changes.insert(c.path.as_str(), c);
-            if c.ftype == crate::image::FileType::Dir {
-                dirs.insert(c.path.as_str(), c);
-            }
         }
         let started = report.containers.iter().filter_map(|c| c.state.started_at.or(c.created)).min();
-        let image_created = report.image.images.iter().filter_map(|i| i.created).max();
         let day = records.iter().filter_map(|r| r.time).max().map(|t| t.day_start());
         let procs =
             report.processes.iter().flat_map(|r| r.capture.processes.iter()).map(|p| (p.pid, p)).collect();
-        Clocks { changes, dirs, started, image_created, day, procs }
+        let committed = report
+            .image
+            .images
+            .iter()
+            .flat_map(|i| i.committed_layers.iter().map(move |&l| (i.index, l)))
+            .collect();
+        Clocks { changes, committed, started, day, procs }
     }
 
     fn when_of(&self, f: &Finding) -> Option<When> {
@@ -625,9 +630,7 @@ impl<'a> Clocks<'a> {
     }
 
     fn file_when(&self, c: &FileChange) -> When {
-        let parent = c.path.rsplit_once('/').map(|(p, _)| if p.is_empty() { "/" } else { p }).unwrap_or("/");
-        let dir_time =
-            self.dirs.get(parent).and_then(|d| d.mtime).filter(|t| self.started.is_none_or_before_eq(*t));
+        let dir = c.dir_mtime.filter(|t| self.started.is_none_or_before_eq(*t));
         if c.change == Change::Deleted {
             if let Some(t) = c.deleted_at {
                 return When::at(t, "whiteout mtime (the time of the deletion)");
@@ -635,8 +638,8 @@ impl<'a> Clocks<'a> {
             return When {
                 time: None,
                 not_before: self.started,
-                not_after: dir_time,
-                basis: if dir_time.is_some() {
+                not_after: dir,
+                basis: if dir.is_some() {
                     "deletion time unknown: after the container started, at or before its directory's mtime"
                         .into()
                 } else {
@@ -644,17 +647,27 @@ impl<'a> Clocks<'a> {
                 },
             };
         }
-        let floor = self.started.or(self.image_created);
-        match (c.mtime, floor) {
-            (Some(m), Some(f)) if m < f && c.layer.is_none() || (c.mtime.is_some() && c.what.contains(&"timestomp")) => When {
+        match c.mtime {
+            // The container wrote it, yet it claims to be older than the container.
+            Some(m) if self.container_change(c) && self.started.is_some_and(|s| m < s) => When {
                 time: None,
                 not_before: self.started,
-                not_after: dir_time,
-                basis: format!("file mtime {} is older than the container: forged; written after the container started", m.to_iso_seconds()),
+                not_after: dir,
+                basis: format!(
+                    "file mtime {} is older than the container: forged; written after the container started{}",
+                    m.to_iso_seconds(),
+                    if dir.is_some() { ", at or before its directory's mtime" } else { "" }
+                ),
             },
-            (Some(m), _) => When::at(m, "file mtime (set by whoever wrote the file)"),
-            (None, _) => When::unknown("no mtime"),
+            Some(m) => When::at(m, "file mtime (set by whoever wrote the file)"),
+            None => When::unknown("no mtime"),
         }
+    }
+
+    /// The container's own change: from the export, or from a layer `docker commit` added.
+    fn container_change(&self, c: &FileChange) -> bool {
+        c.source == "export"
+            || matches!((c.image, c.layer), (Some(i), Some(l)) if self.committed.contains(&(i, l)))
     }
 }
 

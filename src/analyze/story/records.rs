@@ -82,17 +82,44 @@ pub fn build(hits: &[LogHit], precise: &dyn Fn(&Locator) -> bool) -> Vec<LogReco
             &obs[b].locator,
         ))
     });
+    // Clusters by the second of their first observation, so only neighbours are compared;
+    // untimed observations join on identical text only.
     let mut clusters: Vec<Vec<usize>> = vec![];
+    let mut by_second: BTreeMap<i64, Vec<usize>> = BTreeMap::new();
+    let mut untimed: BTreeMap<&(String, String), Vec<usize>> = BTreeMap::new();
     for &o in &order {
-        let found = clusters.iter().position(|c| {
-            let first = &obs[c[0]];
-            !c.iter().any(|&m| obs[m].source == obs[o].source)
-                && close(first.time, obs[o].time)
-                && c.iter().any(|&m| same_content(&obs[m], &obs[o]))
-        });
+        let near: Vec<usize> = match obs[o].time {
+            Some(t) => {
+                let s = t.unix_secs();
+                by_second
+                    .range(s.saturating_sub(SAME_RECORD_SECS)..=s.saturating_add(SAME_RECORD_SECS))
+                    .flat_map(|(_, v)| v.iter().copied())
+                    .collect()
+            }
+            None => obs[o].keys.iter().filter_map(|k| untimed.get(k)).flatten().copied().collect(),
+        };
+        let found = near
+            .into_iter()
+            .filter(|&c| {
+                let c = &clusters[c];
+                !c.iter().any(|&m| obs[m].source == obs[o].source)
+                    && close(obs[c[0]].time, obs[o].time)
+                    && c.iter().any(|&m| same_content(&obs[m], &obs[o]))
+            })
+            .min();
         match found {
             Some(c) => clusters[c].push(o),
-            None => clusters.push(vec![o]),
+            None => {
+                match obs[o].time {
+                    Some(t) => by_second.entry(t.unix_secs()).or_default().push(clusters.len()),
+                    None => {
+                        for k in &obs[o].keys {
+                            untimed.entry(k).or_default().push(clusters.len());
+                        }
+                    }
+                }
+                clusters.push(vec![o]);
+            }
         }
     }
     // 3. One record per cluster, the precise capture first.

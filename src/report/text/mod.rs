@@ -98,7 +98,10 @@ fn findings(s: &mut String, b: &BundleReport) {
 const DIFF_SHOWN: usize = 60;
 
 fn saved_diff(s: &mut String, b: &BundleReport) {
-    if b.diff.is_empty() {
+    // Cross-checked against the rebuilt changes, the saved diff is those lines (and the
+    // disagreements are listed there): not printed twice.
+    let checked = b.image.container_changes.as_ref().is_some_and(|c| c.saved_entries > 0);
+    if b.diff.is_empty() || checked {
         return;
     }
     heading(s, &format!("Saved docker diff ({} entries)", b.diff.len()));
