@@ -93,8 +93,9 @@ trap 'exit 130' INT TERM
 
 note_created /run/docker /run/containerd
 say "dockerd: private root $T"
-mkdir -p "$ROOT" "$T/run"
-"$DOCKERD" --data-root "$ROOT" --exec-root "$T/run/docker" --pidfile "$T/dockerd.pid" \
+mkdir -p "$ROOT" "$T/run" "$T/tmp"
+# TMPDIR: containerd dumps goroutine stacks there (containerd.PID.stacks.log) when asked.
+TMPDIR=$T/tmp "$DOCKERD" --data-root "$ROOT" --exec-root "$T/run/docker" --pidfile "$T/dockerd.pid" \
   --storage-driver overlay2 --iptables=false --ip6tables=false --bridge=none \
   --host "$DOCKER_HOST" > "$OUT/dockerd.log" 2>&1 &
 DOCKERD_PID=$!
