@@ -33,6 +33,18 @@ mod image_container;
 /// The image analysis on the samples (container changes and findings).
 mod image_samples;
 
+/// `collect-script`: sh -n, shellcheck, hostile names, a fake runtime that records its calls.
+mod collect_script;
+
+#[path = "real/bundle.rs"]
+mod real_bundle;
+/// Checks shared with the capture-harness test (tests/real.rs): facts, bundle files.
+#[path = "real/facts.rs"]
+mod real_facts;
+
+/// The samples captured from real Docker and Podman (samples/real/) against their facts.
+mod real_samples;
+
 /// End to end on samples/: the story each bundle tells, in text and schema-valid JSON.
 mod scan_samples;
 
