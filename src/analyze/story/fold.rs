@@ -167,7 +167,12 @@ fn merge(mut obs: Vec<Observation>) -> Fact {
         lead.title = format!("{} and {} more", lead.title, subjects.len() - 1);
     }
     lead.severity = members.iter().map(|f| f.severity).max().unwrap_or(lead.severity);
-    lead.time = members.iter().filter_map(|f| f.time).min();
+    // The fact's time is its event's: a deletion's whiteout time, not the deleted file's
+    // mtime; none when only bounds are known (they are in `when`).
+    lead.time = match &when {
+        Some(w) => w.time,
+        None => members.iter().filter_map(|f| f.time).min(),
+    };
     let mut also: Vec<String> = vec![];
     for m in &members[1..] {
         if m.title != lead.title && !also.contains(&m.title) {

@@ -605,7 +605,14 @@ impl<'a> Clocks<'a> {
             let pid: u32 = subject.strip_prefix("pid ")?.split(' ').next()?.parse().ok()?;
             let p = self.procs.get(&pid)?;
             if let Some(t) = p.started {
-                return Some(When::at(t, "process start (ps, host local time read as UTC)"));
+                // ps derives starts from the boot time, truncated to seconds: up to two
+                // seconds early.
+                return Some(When {
+                    time: None,
+                    not_before: Some(t),
+                    not_after: Some(t.plus_secs(2)),
+                    basis: "process start: ps lstart, to the second (host local time read as UTC)".into(),
+                });
             }
             let start = p.start.as_deref()?;
             let (h, m) = start.split_once(':')?;
