@@ -61,6 +61,13 @@ pub fn keys(f: &Finding, extra: &[String]) -> Vec<String> {
         if rule.starts_with("proc.miner") {
             k.push("miner".into());
         }
+        // The shell a server spawned roots the attacker's session: every process rule about
+        // what runs under it (the reverse shell, the nc it starts, a tty upgrade) is one fact.
+        if rule.starts_with("proc.lineage.") || rule == "proc.revshell" || rule == "proc.tty-upgrade" {
+            if let Some(root) = f.evidence.get(1) {
+                k.push(format!("session:{root}"));
+            }
+        }
     }
     if rule == "stats.cpu-high" {
         k.push("miner".into());
@@ -131,6 +138,7 @@ const GENERIC: &[&str] = &[
     "proc.exec.writable-dir",
     "proc.exec.hidden-dir",
     "proc.lineage.server-shell",
+    "proc.lineage.server-shell-net",
     "proc.base64-exec",
     "stats.cpu-high",
 ];
@@ -175,8 +183,13 @@ fn merge(mut obs: Vec<Observation>) -> Fact {
     };
     let mut also: Vec<String> = vec![];
     for m in &members[1..] {
-        if m.title != lead.title && !also.contains(&m.title) {
-            also.push(m.title.clone());
+        // A process rule names its chain (`httpd (483) -> sh (849) -> nc (854)`).
+        let what = match m.summary.split_once(": ").filter(|(c, _)| m.rule.starts_with("proc.") && c.contains(" (")) {
+            Some((chain, _)) if !lead.summary.starts_with(chain) => format!("{} ({chain})", m.title),
+            _ => m.title.clone(),
+        };
+        if m.title != lead.title && !also.contains(&what) {
+            also.push(what);
         }
     }
     if !also.is_empty() {

@@ -250,7 +250,12 @@ fn group_observation(g: &Group, records: &[LogRecord], hits: &[LogHit]) -> Obser
     let mut keys: Vec<String> = vec![];
     match g.kind {
         Kind::Exploit => {
-            title = format!("{title}{from} succeeded");
+            title = if g.category == "initial-access" {
+                format!("{title}{from} succeeded")
+            } else {
+                // No exploit class matched: a request carrying a command (an injection).
+                format!("Command injected in a request ({title}){from} succeeded")
+            };
             summary.push_str(&format!(". It worked: {}.", g.reason));
             outcome = Some("succeeded");
             severity = severity.max(Severity::High);

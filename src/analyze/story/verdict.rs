@@ -157,7 +157,7 @@ fn one(
         (
             "compromised",
             format!("the attacker acted inside: {}{tail}", list(&compromise)),
-            compromise.iter().filter_map(|f| f.evidence.first().cloned()).take(REASONS).collect(),
+            dedup(compromise.iter().filter_map(|f| f.evidence.first().cloned())),
         )
     } else if !suspicious.is_empty() || !open_attempts.is_empty() {
         let mut why: Vec<String> = suspicious.iter().take(REASONS).map(|f| f.title.clone()).collect();
@@ -167,12 +167,12 @@ fn one(
         (
             "suspicious",
             format!("no proof the attacker got in, but: {}", why.join("; ")),
-            suspicious
-                .iter()
-                .filter_map(|f| f.evidence.first().cloned())
-                .chain(open_attempts.iter().filter_map(|a| a.evidence.first().cloned()))
-                .take(REASONS)
-                .collect(),
+            dedup(
+                suspicious
+                    .iter()
+                    .filter_map(|f| f.evidence.first().cloned())
+                    .chain(open_attempts.iter().filter_map(|a| a.evidence.first().cloned())),
+            ),
         )
     } else {
         let failed = if whole_bundle { attempts.len() } else { 0 };
@@ -236,6 +236,20 @@ fn one(
         secrets,
         proof,
     }
+}
+
+/// The first `REASONS` distinct locators.
+fn dedup(all: impl Iterator<Item = Locator>) -> Vec<Locator> {
+    let mut out: Vec<Locator> = vec![];
+    for l in all {
+        if out.len() == REASONS {
+            break;
+        }
+        if !out.contains(&l) {
+            out.push(l);
+        }
+    }
+    out
 }
 
 fn callback(f: &Fact) -> String {
