@@ -184,10 +184,12 @@ fn merge(mut obs: Vec<Observation>) -> Fact {
     let mut also: Vec<String> = vec![];
     for m in &members[1..] {
         // A process rule names its chain (`httpd (483) -> sh (849) -> nc (854)`).
-        let what = match m.summary.split_once(": ").filter(|(c, _)| m.rule.starts_with("proc.") && c.contains(" (")) {
-            Some((chain, _)) if !lead.summary.starts_with(chain) => format!("{} ({chain})", m.title),
-            _ => m.title.clone(),
-        };
+        let what =
+            match m.summary.split_once(": ").filter(|(c, _)| m.rule.starts_with("proc.") && c.contains(" ("))
+            {
+                Some((chain, _)) if !lead.summary.starts_with(chain) => format!("{} ({chain})", m.title),
+                _ => m.title.clone(),
+            };
         if m.title != lead.title && !also.contains(&what) {
             also.push(what);
         }
