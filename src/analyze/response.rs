@@ -9,14 +9,7 @@ use crate::evidence::ArtifactKind;
 use crate::model::Finding;
 use crate::report::{BundleReport, ResponseStep};
 
-/// Exposure rules that make an escape to the host likely.
-const ESCAPE_RULES: &[&str] = &[
-    "exposure.privileged",
-    "exposure.runtime-socket",
-    "exposure.host-root-mount",
-    "exposure.host-pid",
-    "exposure.cap-add",
-];
+use crate::analyze::exposure::ESCAPE_RULES;
 /// Characters of a finding summary quoted in a step's `why`.
 const QUOTE_MAX: usize = 240;
 /// Today's date as the tag of evidence images (evaluated by the responder's shell).

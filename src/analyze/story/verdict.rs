@@ -7,24 +7,13 @@ use serde::Serialize;
 use super::chain::ChainStage;
 use super::exploits::{Attempt, Outcome};
 use super::hosts::{HostRecord, Role};
+use crate::analyze::exposure::ESCAPE_RULES;
 use crate::model::{Fact, Locator, Severity};
 use crate::report::BundleReport;
 
 /// Facts named per verdict reason.
 const REASONS: usize = 3;
 
-/// Exposure rules that open a way out of the container.
-const ESCAPE_RULES: &[&str] = &[
-    "exposure.privileged",
-    "exposure.runtime-socket",
-    "exposure.host-root-mount",
-    "exposure.host-pid",
-    "exposure.cap-add",
-    "exposure.host-network",
-    "exposure.sensitive-mount",
-    "exposure.devices",
-    "exposure.unconfined",
-];
 
 /// One container's verdict (or the bundle's, when it names no container).
 #[derive(Clone, Debug, Serialize)]
