@@ -166,15 +166,6 @@ fn merge(mut obs: Vec<Observation>) -> Fact {
     rules.sort();
     rules.dedup();
     let mut lead = members[0].clone();
-    // One rule over several subjects (four log files deleted): say how many.
-    let mut subjects: Vec<&str> =
-        members.iter().filter(|m| m.rule == lead.rule).filter_map(|m| m.subject.as_deref()).collect();
-    subjects.sort();
-    subjects.dedup();
-    if subjects.len() > 1 {
-        lead.title = format!("{} and {} more", lead.title, subjects.len() - 1);
-    }
-    lead.severity = members.iter().map(|f| f.severity).max().unwrap_or(lead.severity);
     // The fact's time is its event's: a deletion's whiteout time, not the deleted file's
     // mtime; none when only bounds are known (they are in `when`).
     lead.time = match &when {
@@ -182,7 +173,7 @@ fn merge(mut obs: Vec<Observation>) -> Fact {
         None => members.iter().filter_map(|f| f.time).min(),
     };
     let mut also: Vec<String> = vec![];
-    for m in &members[1..] {
+    for m in members[1..].iter().filter(|m| m.rule != lead.rule) {
         // A process rule names its chain (`httpd (483) -> sh (849) -> nc (854)`).
         let what =
             match m.summary.split_once(": ").filter(|(c, _)| m.rule.starts_with("proc.") && c.contains(" ("))
@@ -194,6 +185,21 @@ fn merge(mut obs: Vec<Observation>) -> Fact {
             also.push(what);
         }
     }
+    // One rule over several subjects (four log files deleted): say how many.
+    let mut subjects: Vec<&str> =
+        members.iter().filter(|m| m.rule == lead.rule).filter_map(|m| m.subject.as_deref()).collect();
+    subjects.sort();
+    subjects.dedup();
+    if subjects.len() > 1 {
+        lead.title = format!("{} and {} more", lead.title, subjects.len() - 1);
+        let own = members[0].subject.as_deref();
+        let others: Vec<&str> =
+            subjects.iter().copied().filter(|s| Some(*s) != own && s.starts_with('/')).collect();
+        if !others.is_empty() {
+            lead.summary.push_str(&format!(" The others: {}.", others.join(", ")));
+        }
+    }
+    lead.severity = members.iter().map(|f| f.severity).max().unwrap_or(lead.severity);
     if !also.is_empty() {
         lead.summary.push_str(&format!(" Same fact: {}.", also.join("; ")));
     }

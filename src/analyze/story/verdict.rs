@@ -14,7 +14,6 @@ use crate::report::BundleReport;
 /// Facts named per verdict reason.
 const REASONS: usize = 3;
 
-
 /// One container's verdict (or the bundle's, when it names no container).
 #[derive(Clone, Debug, Serialize)]
 pub struct Verdict {
