@@ -9,6 +9,7 @@ pub mod analyze;
 pub mod app;
 pub mod cli;
 pub mod collect;
+pub mod dataroot;
 pub mod evidence;
 pub mod image;
 pub mod ingest;

@@ -102,7 +102,15 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
     outcome.findings.extend(stats::findings(&report.stats));
     outcome.findings.extend(analyze::exposure::audit(&report.containers));
 
+    // A daemon data root: its images, layer chains and containers' own layers.
+    let rooted =
+        crate::dataroot::read(&bundle.artifacts, &bundle.trees, &report.containers, &mut outcome.diagnostics)
+            .map(|(section, rooted)| {
+                report.data_root = Some(section);
+                std::sync::Arc::new(rooted)
+            });
     let ctx = ImageContext {
+        rooted,
         mount_points: report.containers.iter().flat_map(|c| c.mount_destinations()).collect(),
         saved_diff: report.diff.clone(),
         base_image: opts.base_image.clone(),

@@ -58,6 +58,12 @@ pub enum ArtifactKind {
     /// A report ctriage wrote (JSON or text), e.g. saved inside the bundle by an earlier
     /// scan: listed for custody, never read back as evidence.
     CtriageReport,
+    /// A layer, snapshot or volume directory of a daemon data root, as one artifact: its size
+    /// is the bytes of its files, its sha256 the tree digest; its files are layer entries.
+    LayerDir,
+    /// A file of a daemon data root read through the root (image config, layer store entry,
+    /// driver metadata, database), never as evidence on its own.
+    RootFile,
     /// A zero-byte file.
     Empty,
     /// A symbolic or hard link (recorded, never followed).
@@ -92,6 +98,8 @@ impl ArtifactKind {
             ArtifactKind::Diff => "diff",
             ArtifactKind::Ps => "ps",
             ArtifactKind::CtriageReport => "ctriage-report",
+            ArtifactKind::LayerDir => "layer-dir",
+            ArtifactKind::RootFile => "data-root-file",
             ArtifactKind::Empty => "empty",
             ArtifactKind::Link => "link",
             ArtifactKind::Special => "special",

@@ -45,6 +45,8 @@ pub struct Bundle {
     pub named: Option<String>,
     /// The spool file of a stream, deleted when the last copy of the bundle goes.
     pub spool: Option<Arc<tempfile::TempPath>>,
+    /// Layer directories of a daemon data root (one artifact each), read as layer entries.
+    pub trees: Arc<crate::dataroot::Trees>,
 }
 
 /// Discover and examine every artifact of the bundle at `path`.
@@ -61,6 +63,7 @@ pub fn discover(path: &Path) -> Bundle {
                 diagnostics: vec![Diagnostic::error(Locator::artifact(shown), format!("cannot read: {e}"))],
                 named: None,
                 spool: None,
+                trees: Default::default(),
             }
         }
     };
@@ -87,6 +90,7 @@ fn discover_at(read: &Path, arg: &Path, shown: String) -> Bundle {
         diagnostics,
         named: None,
         spool: None,
+        trees: Default::default(),
     };
     let meta = match std::fs::symlink_metadata(read) {
         Ok(m) => m,
@@ -104,8 +108,10 @@ fn discover_at(read: &Path, arg: &Path, shown: String) -> Bundle {
     let name = arg.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| shown.clone());
     let mut single = examine_path(read, name, &meta, true);
     if single.kind == ArtifactKind::BundleArchive {
-        let (artifacts, diagnostics) = discover_archive(read, single.compression);
-        return bundle(BundleKind::Archive, artifacts, diagnostics);
+        let (artifacts, diagnostics, trees) = discover_archive(read, single.compression);
+        let mut b = bundle(BundleKind::Archive, artifacts, diagnostics);
+        b.trees = Arc::new(trees);
+        return b;
     }
     single.path = shown.clone();
     let diagnostics = single_diagnostic(&single).into_iter().collect();
@@ -143,7 +149,18 @@ pub fn examine_file(path: &Path) -> Artifact {
 fn discover_dir(root: &Path, shown: String) -> Bundle {
     let mut diagnostics = vec![];
     let mut entries = vec![];
-    for e in WalkDir::new(root).follow_links(false).sort_by_file_name() {
+    // A data root's layer directories are one artifact each, not walked file by file.
+    let mut layer_dirs = vec![];
+    let walk = WalkDir::new(root).follow_links(false).sort_by_file_name().into_iter().filter_entry(|e| {
+        if e.depth() > 0 && e.file_type().is_dir() {
+            if let Some(d) = crate::dataroot::is_layer_dir(&rel(root, e.path())) {
+                layer_dirs.push(d);
+                return false;
+            }
+        }
+        true
+    });
+    for e in walk {
         match e {
             Ok(e) if e.depth() > 0 && !e.file_type().is_dir() => entries.push(e),
             Ok(_) => {}
@@ -163,8 +180,12 @@ fn discover_dir(root: &Path, shown: String) -> Bundle {
             }
         })
         .collect();
+    let (tree_artifacts, trees, tree_diags) = crate::dataroot::read_dirs(root, layer_dirs);
+    artifacts.extend(tree_artifacts);
+    diagnostics.extend(tree_diags);
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     mark_layout_blobs(&mut artifacts);
+    crate::dataroot::mark_files(&mut artifacts);
     diagnostics.extend(artifacts.iter().filter_map(single_diagnostic));
     if artifacts.is_empty() && diagnostics.is_empty() {
         diagnostics.push(Diagnostic::warning(
@@ -172,7 +193,15 @@ fn discover_dir(root: &Path, shown: String) -> Bundle {
             "directory holds no files: nothing to analyse",
         ));
     }
-    Bundle { path: shown, kind: BundleKind::Directory, artifacts, diagnostics, named: None, spool: None }
+    Bundle {
+        path: shown,
+        kind: BundleKind::Directory,
+        artifacts,
+        diagnostics,
+        named: None,
+        spool: None,
+        trees: Arc::new(trees),
+    }
 }
 
 /// Blobs of an OCI layout directory (`DIR/oci-layout` beside `DIR/blobs/<alg>/<hex>`) are
@@ -413,9 +442,13 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Members of a bundle archive (tar, tar.gz, tar.zst), read in place in one pass.
-fn discover_archive(path: &Path, compression: Compression) -> (Vec<Artifact>, Vec<Diagnostic>) {
+fn discover_archive(
+    path: &Path,
+    compression: Compression,
+) -> (Vec<Artifact>, Vec<Diagnostic>, crate::dataroot::Trees) {
     let archive_name = path.display().to_string();
     let mut artifacts = vec![];
+    let mut layer_trees = crate::dataroot::TarTrees::default();
     let mut diagnostics = vec![];
     let result = (|| -> io::Result<()> {
         let f = File::open(path)?;
@@ -424,8 +457,12 @@ fn discover_archive(path: &Path, compression: Compression) -> (Vec<Artifact>, Ve
         let mut archive = tar::Archive::new(stream);
         let mut kept = 0u64;
         for entry in archive.entries()? {
-            let entry = entry?;
+            let mut entry = entry?;
             let name_bytes = entry.path_bytes().into_owned();
+            // A member of a data root's layer directory is a layer entry of that directory.
+            if !escapes_root(&name_bytes) && layer_trees.offer(&name_bytes, &mut entry) {
+                continue;
+            }
             let name = display_bytes(&name_bytes);
             // An absolute name (`/etc/passwd`) is read from the archive root, as tar itself
             // does: not a traversal. Only `..` climbing above the root is one.
@@ -488,10 +525,14 @@ fn discover_archive(path: &Path, compression: Compression) -> (Vec<Artifact>, Ve
             format!("bundle archive could not be read to the end ({} members read): {e}", artifacts.len()),
         ));
     }
+    let (tree_artifacts, trees, tree_diags) = layer_trees.finish();
+    artifacts.extend(tree_artifacts);
+    diagnostics.extend(tree_diags);
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     mark_layout_blobs(&mut artifacts);
+    crate::dataroot::mark_files(&mut artifacts);
     diagnostics.extend(artifacts.iter().filter_map(single_diagnostic));
-    (artifacts, diagnostics)
+    (artifacts, diagnostics, trees)
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crate::model::{Diagnostic, Finding, Locator, Outcome, Severity, Timestamp};
 
 /// Paths the runtime puts in every container (init layer, bind mounts, pseudo filesystems):
 /// never part of `docker diff`.
-const RUNTIME_PATHS: &[&str] = &[
+pub(super) const RUNTIME_PATHS: &[&str] = &[
     ".dockerenv",
     ".dockerinit",
     "etc/hostname",
@@ -32,7 +32,7 @@ const RUNTIME_PATHS: &[&str] = &[
 /// Whether `docker diff` never shows `path`: a runtime path (init layer, pseudo filesystems)
 /// or below one, or below a mount point (the mount point itself is created in the
 /// container's layer and docker lists it; what is mounted there is not in the layer).
-fn is_ignored(path: &[u8], mounts: &[Vec<u8>]) -> bool {
+pub(super) fn is_ignored(path: &[u8], mounts: &[Vec<u8>]) -> bool {
     let below = |r: &[u8]| path.len() > r.len() && path.starts_with(r) && path[r.len()] == b'/';
     RUNTIME_PATHS.iter().any(|r| path == r.as_bytes() || below(r.as_bytes()))
         || mounts.iter().any(|m| below(m))
@@ -102,13 +102,13 @@ pub struct Container {
 impl Container {
     /// File changes of the export (committed layers are already in their image's changes).
     pub fn file_changes(&self) -> Vec<FileChange> {
-        if self.report.source != "export" {
+        if self.report.source == "committed-layers" {
             return vec![];
         }
         self.recs
             .iter()
             .zip(&self.locs)
-            .map(|(r, loc)| file_change(r, None, None, "export".into(), loc.clone()))
+            .map(|(r, loc)| file_change(r, None, None, self.report.source.into(), loc.clone()))
             .collect()
     }
 }
@@ -278,7 +278,7 @@ fn choose_base(images: &[LoadedImage]) -> Vec<(usize, usize, String)> {
         .collect()
 }
 
-fn base_created(img: &LoadedImage, layers: usize) -> Option<Timestamp> {
+pub(super) fn base_created(img: &LoadedImage, layers: usize) -> Option<Timestamp> {
     if layers == img.record.layers.len() && img.record.committed_layers.is_empty() {
         if let Some(c) = img.record.created {
             return Some(c);
@@ -560,7 +560,7 @@ fn looks_like_socket(path: &str) -> bool {
         || name.ends_with("-socket")
 }
 
-fn to_lines(lines: Vec<(Change, Vec<u8>)>) -> Vec<DiffLine> {
+pub(super) fn to_lines(lines: Vec<(Change, Vec<u8>)>) -> Vec<DiffLine> {
     lines
         .into_iter()
         .map(|(c, p)| DiffLine {

@@ -255,7 +255,7 @@ fn build(
     loaded
 }
 
-fn count(lr: &mut LayerRecord, applied: &Applied) {
+pub(super) fn count(lr: &mut LayerRecord, applied: &Applied) {
     use super::tree::Change::*;
     for c in &applied.changes {
         match c.change {
@@ -268,7 +268,7 @@ fn count(lr: &mut LayerRecord, applied: &Applied) {
 }
 
 /// History steps with the layer each non-empty step made.
-fn align_history(
+pub(super) fn align_history(
     config: Option<&ImageConfig>,
     layers: usize,
     loc: &Locator,

@@ -16,6 +16,7 @@ mod legacy;
 mod load;
 pub mod objects;
 mod ocidir;
+pub mod rooted;
 mod rules;
 mod timeline;
 mod tree;
@@ -28,8 +29,9 @@ use crate::evidence::{Artifact, ArtifactKind, Compression};
 use crate::ingest::diff::{DiffEntry, DiffKind};
 use crate::model::{display_bytes, Locator, Outcome, Timestamp};
 
-pub use layer::FileType;
-pub use layout::OciArtifact;
+pub use content::{ContentFacts, Inspector, Magic};
+pub use layer::{hex, normalize, EntryKind, FileType, LayerEntry, LayerScan, Meta};
+pub use layout::{sha2_256 as sha256_bytes, OciArtifact};
 pub use tree::{Change, FileTree};
 
 /// What the rest of the bundle tells the image analysis.
@@ -44,6 +46,8 @@ pub struct ImageContext {
     /// Containers the bundle's inspect captures describe: (container id, image id), to pair
     /// an export with the image it ran from on evidence.
     pub containers: Vec<(String, Option<String>)>,
+    /// The images and containers of a daemon data root, when the bundle is one.
+    pub rooted: Option<std::sync::Arc<rooted::Rooted>>,
 }
 
 /// The image part of a bundle report.
@@ -55,6 +59,10 @@ pub struct ImageSection {
     pub file_changes: Vec<FileChange>,
     /// The container's own changes, when an export or a committed image allows it.
     pub container_changes: Option<ContainerChanges>,
+    /// In a daemon data root: every container's own changes (its read-write layer), one
+    /// entry per container that has one; `container_changes` is the first of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub data_root_changes: Vec<ContainerChanges>,
     /// OCI artifacts (SBOMs, signatures, attestations) found beside the images: listed, never
     /// analysed as images.
     pub oci_artifacts: Vec<OciArtifact>,
@@ -273,8 +281,12 @@ pub struct Disagreement {
 /// The container's own changes.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ContainerChanges {
-    /// `export` (docker export vs base image) or `committed-layers`.
+    /// `export` (docker export vs base image), `committed-layers`, or `upper-dir` (the
+    /// container's read-write layer in a daemon data root).
     pub source: &'static str,
+    /// The container these changes are of (data roots: one entry per container).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
     /// The export artifact, when used.
     pub export: Option<String>,
     pub base: BaseUsed,
@@ -393,6 +405,9 @@ pub fn analyze(
             ));
         }
     }
+    if let Some(r) = &ctx.rooted {
+        loaded.extend(rooted::load_images(r, &mut section.outcome));
+    }
     for (i, l) in loaded.iter_mut().enumerate() {
         l.record.index = i;
     }
@@ -419,6 +434,17 @@ pub fn analyze(
         timeline::container_events(&c, &mut section.outcome);
         section.file_changes.extend(c.file_changes());
         section.container_changes = Some(c.report);
+    }
+    if let Some(r) = &ctx.rooted {
+        for c in rooted::containers(r, &loaded, &mut section.outcome) {
+            rules::evaluate_container(&c, &mut section.outcome);
+            timeline::container_events(&c, &mut section.outcome);
+            section.file_changes.extend(c.file_changes());
+            section.data_root_changes.push(c.report);
+        }
+        if section.container_changes.is_none() {
+            section.container_changes = section.data_root_changes.first().cloned();
+        }
     }
     section.images = loaded.into_iter().map(|l| l.record).collect();
     section

@@ -673,8 +673,14 @@ pub fn evaluate_image(l: &LoadedImage, out: &mut Outcome) {
 /// Rules over the container's export changes, and timestomping for either source.
 pub fn evaluate_container(c: &Container, out: &mut Outcome) {
     let mut col = Collector::default();
-    let export = c.report.source == "export";
-    let where_ = if export {
+    let export = c.report.source != "committed-layers";
+    let where_ = if c.report.source == "upper-dir" {
+        format!(
+            "changed in container {} (its read-write layer over {})",
+            c.report.container.as_deref().map(|id| id.get(..12).unwrap_or(id)).unwrap_or("?"),
+            c.report.base.description
+        )
+    } else if export {
         format!("changed in the container (export vs {})", c.report.base.description)
     } else {
         "changed in the container (committed layers)".to_string()

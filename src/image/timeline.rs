@@ -87,16 +87,23 @@ pub fn image_events(l: &LoadedImage, out: &mut Outcome) {
 
 /// The container's changes from an export, at their mtimes.
 pub fn container_events(c: &Container, out: &mut Outcome) {
-    if c.report.source != "export" {
+    if c.report.source == "committed-layers" {
         return;
     }
+    let (desc, who) = match (c.report.source, &c.report.container) {
+        ("upper-dir", Some(id)) => {
+            ("file mtime (container read-write layer)", format!("container {}", id.get(..12).unwrap_or(id)))
+        }
+        _ => ("file mtime (container export)", "container".to_string()),
+    };
     let layer = c.report.base.layers as u64;
     for (seq, (r, loc)) in c.recs.iter().zip(&c.locs).enumerate() {
         out.timeline.push(TimelineEvent {
-            time: if r.change == super::Change::Deleted { None } else { r.meta.mtime },
-            timestamp_desc: "file mtime (container export)".into(),
+            // A whiteout's own mtime is when the container deleted the path.
+            time: if r.change == super::Change::Deleted { r.deleted_at } else { r.meta.mtime },
+            timestamp_desc: desc.into(),
             kind: "file-change".into(),
-            message: format!("container: {}", describe(r)),
+            message: format!("{who}: {}", describe(r)),
             source: loc.clone().with_member(show_path(&r.path)),
             order: vec![layer, seq as u64],
         });

@@ -111,6 +111,10 @@ pub struct BundleReport {
     pub diff: Vec<DiffEntry>,
     /// Rows of saved `docker ps` listings.
     pub ps: Vec<PsRow>,
+    /// Daemon data roots in the bundle: images with their layer chains, containers with
+    /// their read-write and init layers, logs and volumes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_root: Option<crate::dataroot::DataRootSection>,
     #[serde(flatten)]
     pub image: ImageSection,
     #[serde(flatten)]
@@ -153,6 +157,7 @@ impl BundleReport {
             stats: vec![],
             diff: vec![],
             ps: vec![],
+            data_root: None,
             image: Default::default(),
             logs: Default::default(),
             findings: vec![],

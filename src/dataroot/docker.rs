@@ -1,0 +1,426 @@
+//! Docker's data root (`/var/lib/docker`) read offline: `image/<driver>/repositories.json`,
+//! `imagedb/content` (image configs), `layerdb/sha256/<chain>/{diff,cache-id,size}` (layer
+//! chains), `layerdb/mounts/<container>/{mount-id,init-id}`, the pre-1.10 `graph/` layout,
+//! and per container its read-write and `-init` layers, logs and volumes. Layer content
+//! comes from the driver directories (overlay2, overlay, aufs, vfs, btrfs) already read.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+
+use serde::Serialize;
+
+use super::intake::Trees;
+use super::layout::is_layer_id;
+use crate::evidence::Artifact;
+use crate::image::rooted::{RootContainer, RootImage, RootLayer, Rooted};
+use crate::image::{hex, Check};
+use crate::ingest::inspect::ContainerInfo;
+use crate::model::{Diagnostic, Locator};
+
+/// Metadata files read whole are at most this big (image configs, repositories.json).
+const MAX_META: u64 = 16 << 20;
+
+/// What the data root holds, for the report.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct DockerRoot {
+    /// The root's path inside the bundle (`` when the bundle is the root itself).
+    pub root: String,
+    /// `image/<driver>` (Docker >= 1.10) or `graph` (older).
+    pub layout: &'static str,
+    /// Storage drivers with an image store.
+    pub drivers: Vec<String>,
+    pub images: Vec<RootImageInfo>,
+    pub containers: Vec<RootContainerInfo>,
+    /// Volumes (`volumes/<name>/_data`) and who mounts them.
+    pub volumes: Vec<VolumeInfo>,
+}
+
+/// One image of the store.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RootImageInfo {
+    pub id: String,
+    pub repo_tags: Vec<String>,
+    /// The config's sha256 against its file name.
+    pub config_check: Check,
+    /// Bottom layer first.
+    pub layers: Vec<RootLayerInfo>,
+}
+
+/// One layer of an image's chain.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RootLayerInfo {
+    pub diff_id: Option<String>,
+    pub chain_id: Option<String>,
+    /// The driver's directory id (`cache-id`).
+    pub cache_id: Option<String>,
+    /// The layer directory in the bundle, when present.
+    pub dir: Option<String>,
+}
+
+/// One container with its layers.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RootContainerInfo {
+    pub id: String,
+    pub name: String,
+    pub image_id: Option<String>,
+    pub running: bool,
+    /// The driver's id of its read-write layer (`layerdb/mounts/<id>/mount-id`).
+    pub mount_id: Option<String>,
+    pub init_id: Option<String>,
+    /// The directory holding its own changes (`overlay2/<id>/diff`, `overlay/<id>/upper`,
+    /// `aufs/diff/<id>`).
+    pub upper_dir: Option<String>,
+    /// Top to bottom: read-write layer, init layer, the image's layers (content directories).
+    pub layer_dirs: Vec<String>,
+    /// Its json-file logs (rotated ones too), oldest last as docker numbers them.
+    pub logs: Vec<String>,
+    /// Volumes and binds: (source in the root or on the host, destination).
+    pub mounts: Vec<MountUse>,
+}
+
+/// A mount of a container.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct MountUse {
+    /// `volume` or `bind` (or what the config says).
+    pub kind: Option<String>,
+    /// For volumes: `volumes/<name>/_data` in the root; for binds: the host path.
+    pub source: String,
+    pub destination: String,
+    /// The volume's data directory is in the bundle.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dir: Option<String>,
+}
+
+/// A volume directory.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct VolumeInfo {
+    pub name: String,
+    pub dir: String,
+    pub used_by: Vec<String>,
+}
+
+/// Docker data roots among the bundle's artifact paths: the prefixes holding `image/<driver>/`,
+/// `containers/<id>/config*.json` or `graph/<id>/json`.
+pub fn roots(artifacts: &[Artifact]) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    for a in artifacts {
+        let p = a.path.as_str();
+        let comps: Vec<&str> = p.split('/').collect();
+        for i in 0..comps.len() {
+            let prefix = || {
+                let s = comps[..i].join("/");
+                if s.is_empty() {
+                    s
+                } else {
+                    format!("{s}/")
+                }
+            };
+            let rest = &comps[i..];
+            let hit = match rest {
+                ["image", _, "repositories.json"] => true,
+                ["image", _, "imagedb", "content", "sha256", _] => true,
+                ["containers", id, f]
+                    if is_layer_id(id) && (*f == "config.v2.json" || *f == "config.json") =>
+                {
+                    true
+                }
+                ["graph", id, "json"] if is_layer_id(id) => true,
+                _ => false,
+            };
+            if hit {
+                out.insert(prefix());
+                break;
+            }
+        }
+    }
+    // A root inside another root's layer is content of that layer, not a root of the bundle.
+    let all: Vec<String> = out.iter().cloned().collect();
+    out.into_iter()
+        .filter(|r| !all.iter().any(|o| o != r && r.starts_with(o.as_str()) && o.len() < r.len()))
+        .collect()
+}
+
+fn read_small(a: &Artifact) -> Result<Vec<u8>, String> {
+    let mut v = vec![];
+    a.open().map_err(|e| e.to_string())?.take(MAX_META + 1).read_to_end(&mut v).map_err(|e| e.to_string())?;
+    if v.len() as u64 > MAX_META {
+        return Err(format!("larger than {MAX_META} bytes"));
+    }
+    Ok(v)
+}
+
+fn read_text(files: &BTreeMap<&str, &Artifact>, path: &str) -> Option<String> {
+    files.get(path).and_then(|a| read_small(a).ok()).map(|v| String::from_utf8_lossy(&v).trim().to_string())
+}
+
+fn chain_ids(diff_ids: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = vec![];
+    for d in diff_ids {
+        let next = match out.last() {
+            None => d.clone(),
+            Some(parent) => {
+                format!("sha256:{}", hex(&crate::image::sha256_bytes(format!("{parent} {d}").as_bytes())))
+            }
+        };
+        out.push(next);
+    }
+    out
+}
+
+/// The driver directory of a layer id.
+fn driver_dir(root: &str, driver: &str, id: &str) -> String {
+    match driver {
+        "aufs" => format!("{root}aufs/diff/{id}"),
+        "vfs" => format!("{root}vfs/dir/{id}"),
+        "btrfs" => format!("{root}btrfs/subvolumes/{id}"),
+        d => format!("{root}{d}/{id}"),
+    }
+}
+
+/// Read one Docker data root at `root` (a prefix of the bundle's paths).
+pub fn read(
+    root: &str,
+    artifacts: &[Artifact],
+    trees: &Trees,
+    containers: &[ContainerInfo],
+    diags: &mut Vec<Diagnostic>,
+) -> (DockerRoot, Rooted) {
+    let files: BTreeMap<&str, &Artifact> =
+        artifacts.iter().filter(|a| a.path.starts_with(root)).map(|a| (&a.path[root.len()..], a)).collect();
+    let mut info = DockerRoot {
+        root: root.trim_end_matches('/').to_string(),
+        layout: "image/<driver>",
+        ..Default::default()
+    };
+    let mut rooted = Rooted::default();
+    let drivers: BTreeSet<&str> = files
+        .keys()
+        .filter_map(|p| p.strip_prefix("image/"))
+        .filter_map(|p| p.split_once('/').map(|(d, _)| d))
+        .collect();
+    info.drivers = drivers.iter().map(|d| d.to_string()).collect();
+    let loc = |p: &str| Locator::artifact(format!("{root}{p}"));
+    for driver in &drivers {
+        let base = format!("image/{driver}/");
+        // repositories.json: {"Repositories": {"busybox": {"busybox:latest": "sha256:..."}}}
+        let mut tags: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let repo_path = format!("{base}repositories.json");
+        if let Some(a) = files.get(repo_path.as_str()) {
+            match read_small(a).map(|v| serde_json::from_slice::<serde_json::Value>(&v)) {
+                Ok(Ok(v)) => {
+                    if let Some(repos) = v.get("Repositories").and_then(|r| r.as_object()) {
+                        for refs in repos.values().filter_map(|r| r.as_object()) {
+                            for (name, id) in refs {
+                                if let Some(id) = id.as_str() {
+                                    tags.entry(id.to_string()).or_default().push(name.clone());
+                                }
+                            }
+                        }
+                    }
+                }
+                Ok(Err(e)) => diags.push(Diagnostic::error(
+                    loc(&repo_path),
+                    format!("repositories.json is not valid JSON: {e}"),
+                )),
+                Err(e) => diags.push(Diagnostic::error(loc(&repo_path), format!("cannot read: {e}"))),
+            }
+        }
+        let content_prefix = format!("{base}imagedb/content/sha256/");
+        for (p, a) in files.range(content_prefix.as_str()..) {
+            let Some(hexid) = p.strip_prefix(content_prefix.as_str()) else { break };
+            if hexid.contains('/') || hexid.len() != 64 {
+                continue;
+            }
+            let id = format!("sha256:{hexid}");
+            let config = match read_small(a) {
+                Ok(v) => v,
+                Err(e) => {
+                    diags.push(Diagnostic::error(a.locator(), format!("cannot read image config: {e}")));
+                    continue;
+                }
+            };
+            let diff_ids: Vec<String> = serde_json::from_slice::<serde_json::Value>(&config)
+                .ok()
+                .and_then(|v| v.pointer("/rootfs/diff_ids").and_then(|d| d.as_array()).cloned())
+                .map(|d| d.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+                .unwrap_or_default();
+            let mut img_tags = tags.remove(&id).unwrap_or_default();
+            img_tags.sort();
+            let mut layers = vec![];
+            let mut linfo = vec![];
+            for (diff, chain) in diff_ids.iter().zip(chain_ids(&diff_ids)) {
+                let chex = chain.strip_prefix("sha256:").unwrap_or(&chain);
+                let ldb = format!("{base}layerdb/sha256/{chex}/");
+                let cache = read_text(&files, &format!("{ldb}cache-id"));
+                let stored_diff = read_text(&files, &format!("{ldb}diff"));
+                if cache.is_none() {
+                    diags.push(Diagnostic::warning(
+                        loc(&format!("{ldb}cache-id")),
+                        format!("image {id}: layer {chain} has no cache-id in the layer store: its directory is unknown"),
+                    ));
+                }
+                let dir = cache.as_deref().map(|c| driver_dir(root, driver, c));
+                let scan = dir.as_ref().and_then(|d| trees.scans.get(d)).cloned();
+                if let (Some(d), None) = (&dir, &scan) {
+                    diags.push(Diagnostic::warning(
+                        Locator::artifact(d.clone()),
+                        format!("image {id}: layer directory of {chain} is not in the evidence"),
+                    ));
+                }
+                layers.push(RootLayer {
+                    diff_id: stored_diff.clone().or_else(|| Some(diff.clone())),
+                    chain_id: Some(chain.clone()),
+                    dir: dir.clone().filter(|_| scan.is_some()),
+                    scan,
+                });
+                linfo.push(RootLayerInfo {
+                    diff_id: stored_diff.or_else(|| Some(diff.clone())),
+                    chain_id: Some(chain),
+                    cache_id: cache,
+                    dir,
+                });
+            }
+            let computed = format!("sha256:{}", hex(&crate::image::sha256_bytes(&config)));
+            info.images.push(RootImageInfo {
+                id: id.clone(),
+                repo_tags: img_tags.clone(),
+                config_check: if computed == id { Check::Verified } else { Check::Mismatch },
+                layers: linfo,
+            });
+            rooted.images.push(RootImage {
+                id,
+                config,
+                config_path: a.path.clone(),
+                repo_tags: img_tags,
+                layers,
+                layout: "docker-data-root",
+            });
+        }
+        for (id, names) in tags {
+            diags.push(Diagnostic::warning(
+                loc(&repo_path),
+                format!(
+                    "repositories.json names {} for image {id}, whose config is not in imagedb",
+                    names.join(", ")
+                ),
+            ));
+        }
+    }
+    let graph = files.keys().any(|p| p.starts_with("graph/"));
+    if drivers.is_empty() && graph {
+        info.layout = "graph (Docker < 1.10)";
+    }
+    // Containers: ids from the container directories, details from their parsed configs.
+    let ids: BTreeSet<&str> = files
+        .keys()
+        .filter_map(|p| p.strip_prefix("containers/"))
+        .filter_map(|p| p.split_once('/').map(|(id, _)| id))
+        .filter(|id| is_layer_id(id))
+        .collect();
+    let volume_dirs: BTreeSet<&str> = trees
+        .dirs
+        .iter()
+        .filter(|(d, (k, _))| *k == super::layout::DirKind::Volume && d.starts_with(root))
+        .map(|(d, _)| d.as_str())
+        .collect();
+    let mut used: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for id in ids {
+        let c = containers.iter().find(|c| c.id == id);
+        let name = c.map(|c| c.name.clone()).unwrap_or_default();
+        let driver = drivers.iter().next().copied().or_else(|| graph.then_some("aufs"));
+        let mount_dir = format!("image/{}/layerdb/mounts/{id}/", driver.unwrap_or(""));
+        let (mount_id, init_id) = if drivers.is_empty() {
+            // Docker < 1.10: the container's layers are named by its id.
+            let m = format!("{root}aufs/diff/{id}");
+            let present = trees.dirs.contains_key(&m);
+            (present.then(|| id.to_string()), present.then(|| format!("{id}-init")))
+        } else {
+            (
+                read_text(&files, &format!("{mount_dir}mount-id")),
+                read_text(&files, &format!("{mount_dir}init-id")),
+            )
+        };
+        let drv = driver.unwrap_or("aufs");
+        let upper_dir = mount_id.as_deref().map(|m| driver_dir(root, drv, m));
+        let init_dir = init_id.as_deref().map(|m| driver_dir(root, drv, m));
+        let image_id = c.and_then(|c| c.image_id.clone());
+        let image = image_id.as_ref().and_then(|i| info.images.iter().find(|img| &img.id == i));
+        let content_of = |d: &String| match trees.dirs.get(d).and_then(|(_, c)| c.content.as_ref()) {
+            Some(c) => format!("{d}/{c}"),
+            None => d.clone(),
+        };
+        let mut layer_dirs: Vec<String> = upper_dir.iter().chain(init_dir.iter()).map(content_of).collect();
+        if let Some(img) = image {
+            layer_dirs.extend(img.layers.iter().rev().filter_map(|l| l.dir.as_ref().map(content_of)));
+        }
+        let log_prefix = format!("containers/{id}/{id}-json.log");
+        let mut logs: Vec<String> =
+            files.iter().filter(|(p, _)| p.starts_with(&log_prefix)).map(|(_, a)| a.path.clone()).collect();
+        logs.sort_by_key(|l| (l.len(), l.clone()));
+        let mut mounts = vec![];
+        for m in c.map(|c| c.mounts.as_slice()).unwrap_or_default() {
+            let vol_dir = m.name.as_ref().map(|n| format!("{root}volumes/{n}/_data"));
+            let dir = vol_dir.filter(|d| volume_dirs.contains(d.as_str()));
+            let source = match (m.kind.as_deref(), &m.name) {
+                (Some("volume"), Some(n)) => format!("volumes/{n}/_data"),
+                _ => m.source.clone().unwrap_or_default(),
+            };
+            if let Some(d) = &dir {
+                used.entry(d.clone()).or_default().push(id.to_string());
+            }
+            mounts.push(MountUse { kind: m.kind.clone(), source, destination: m.destination.clone(), dir });
+        }
+        let upper = upper_dir.as_ref().and_then(|d| trees.scans.get(d).map(|s| (d.clone(), s.clone())));
+        let init = init_dir.as_ref().and_then(|d| trees.scans.get(d).map(|s| (d.clone(), s.clone())));
+        if upper_dir.is_some() && upper.is_none() {
+            diags.push(Diagnostic::warning(
+                Locator::artifact(upper_dir.clone().unwrap_or_default()),
+                format!("container {id}: its read-write layer directory is not in the evidence"),
+            ));
+        }
+        rooted.containers.push(RootContainer {
+            id: id.to_string(),
+            name: name.clone(),
+            image_id: image_id.clone(),
+            init,
+            upper,
+            mount_points: c.map(|c| c.mount_destinations()).unwrap_or_default(),
+        });
+        info.containers.push(RootContainerInfo {
+            id: id.to_string(),
+            name,
+            image_id,
+            running: c.is_some_and(|c| c.state.running),
+            mount_id,
+            init_id,
+            upper_dir: upper_dir.as_ref().filter(|d| trees.dirs.contains_key(*d)).map(content_of),
+            layer_dirs,
+            logs,
+            mounts,
+        });
+    }
+    for d in volume_dirs {
+        let name = d[root.len()..].trim_start_matches("volumes/").trim_end_matches("/_data").to_string();
+        info.volumes.push(VolumeInfo {
+            name,
+            dir: d.to_string(),
+            used_by: used.remove(d).unwrap_or_default(),
+        });
+    }
+    info.containers.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+    (info, rooted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chain_ids_follow_the_layer_store_rule() {
+        let d = vec!["sha256:aa".to_string(), "sha256:bb".to_string()];
+        let c = chain_ids(&d);
+        assert_eq!(c[0], "sha256:aa");
+        let want = format!("sha256:{}", hex(&crate::image::sha256_bytes(b"sha256:aa sha256:bb")));
+        assert_eq!(c[1], want);
+    }
+}

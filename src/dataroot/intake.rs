@@ -1,0 +1,277 @@
+//! Intake of a data root's layer directories during discovery: each directory becomes one
+//! artifact (path, entries, bytes, tree digest) and its files layer entries, read from the
+//! directory on disk or from the members of a tar of the root as they stream by (this
+//! module and `image::layer` are the ones that read `tar::Entry`).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use super::layout::{layer_dir_of, DirKind, LayerDir};
+use super::tree::{read_dir_tree, Node, TreeBuilder, TreeCustody};
+use crate::evidence::{Artifact, ArtifactKind, ArtifactSource, Compression};
+use crate::image::{FileType, Inspector, LayerScan};
+use crate::model::{display_bytes, Diagnostic, Locator, Timestamp};
+
+/// The layer directories of a bundle, read.
+#[derive(Clone, Debug, Default)]
+pub struct Trees {
+    /// Directory path in the bundle -> its content as layer entries.
+    pub scans: BTreeMap<String, Arc<LayerScan>>,
+    /// Directory path -> kind and custody.
+    pub dirs: BTreeMap<String, (DirKind, TreeCustody)>,
+}
+
+impl Trees {
+    pub fn is_empty(&self) -> bool {
+        self.dirs.is_empty()
+    }
+}
+
+fn artifact(dir: &str, kind: DirKind, c: &TreeCustody, scan: &LayerScan) -> Artifact {
+    let error = scan
+        .diagnostics
+        .iter()
+        .find(|d| d.level == crate::model::DiagLevel::Error)
+        .map(|d| format!("part of the tree could not be read: {}", d.message));
+    Artifact {
+        path: dir.to_string(),
+        source: ArtifactSource::None,
+        kind: ArtifactKind::LayerDir,
+        size: c.bytes,
+        sha256: c.digest.clone(),
+        compression: Compression::None,
+        error,
+        note: Some(format!(
+            "{}: {} entries, {} regular files, {} bytes; sha256 is the tree digest (docs/inputs.md); its files are read as layer entries",
+            kind.describe(),
+            c.entries,
+            c.files,
+            c.bytes
+        )),
+    }
+}
+
+fn finish(found: Vec<(LayerDir, LayerScan, TreeCustody)>) -> (Vec<Artifact>, Trees, Vec<Diagnostic>) {
+    let mut arts = vec![];
+    let mut trees = Trees::default();
+    let mut diags = vec![];
+    for (d, scan, custody) in found {
+        arts.push(artifact(&d.dir, d.kind, &custody, &scan));
+        diags.extend(scan.diagnostics.iter().cloned());
+        trees.dirs.insert(d.dir.clone(), (d.kind, custody));
+        trees.scans.insert(d.dir, Arc::new(scan));
+    }
+    (arts, trees, diags)
+}
+
+/// Whether a walked directory (path relative to the bundle) is a layer directory: then it is
+/// read as one, not walked for artifacts.
+pub fn is_layer_dir(rel: &str) -> Option<LayerDir> {
+    layer_dir_of(rel).and_then(|(d, rest)| rest.is_empty().then_some(d))
+}
+
+/// Read layer directories found by a directory walk (`root` is the bundle directory).
+pub fn read_dirs(root: &Path, dirs: Vec<LayerDir>) -> (Vec<Artifact>, Trees, Vec<Diagnostic>) {
+    let inspector = Inspector::new();
+    let found: Vec<(LayerDir, LayerScan, TreeCustody)> = dirs
+        .into_par_iter()
+        .map(|d| {
+            let on_disk = root.join(&d.dir);
+            let content = d.kind.content().iter().copied().find(|c| on_disk.join(c).is_dir());
+            let style = d.kind.whiteouts(content);
+            let (scan, custody) = if d.kind.content().is_empty() || content.is_some() {
+                read_dir_tree(&on_disk, content, style, &d.dir, &inspector)
+            } else {
+                // A driver directory without its content (a layer being created or removed).
+                TreeBuilder::new(style).finish()
+            };
+            (d, scan, custody)
+        })
+        .collect();
+    finish(found)
+}
+
+/// Layer directories read from the members of a tar of a data root, as they stream.
+pub struct TarTrees {
+    inspector: Inspector,
+    open: BTreeMap<String, Open>,
+}
+
+struct Open {
+    dir: LayerDir,
+    content: Option<&'static str>,
+    builder: Option<TreeBuilder>,
+    meta: Vec<(String, Vec<u8>)>,
+}
+
+impl Default for TarTrees {
+    fn default() -> Self {
+        TarTrees { inspector: Inspector::new(), open: BTreeMap::new() }
+    }
+}
+
+impl TarTrees {
+    /// Offer a member: true when it belongs to a layer directory (and was taken).
+    pub fn offer<R: Read>(&mut self, name: &[u8], entry: &mut tar::Entry<'_, R>) -> bool {
+        let shown = display_bytes(name);
+        let Some((d, rest)) = layer_dir_of(&shown) else { return false };
+        let rest = rest.to_string();
+        let o = self.open.entry(d.dir.clone()).or_insert_with(|| Open {
+            dir: d.clone(),
+            content: None,
+            builder: None,
+            meta: vec![],
+        });
+        let kind = o.dir.kind;
+        let (first, below) = match rest.split_once('/') {
+            Some((a, b)) => (a, b),
+            None => (rest.as_str(), ""),
+        };
+        let content_path: Option<&str> = if kind.content().is_empty() {
+            Some(rest.as_str())
+        } else if let Some(c) = kind.content().iter().copied().find(|c| *c == first) {
+            if o.content.is_none() {
+                o.content = Some(c);
+            }
+            (o.content == Some(c)).then_some(below)
+        } else {
+            if below.is_empty()
+                && matches!(first, "link" | "lower" | "lower-id" | "parent")
+                && entry.size() <= 4096
+            {
+                let mut v = vec![];
+                if entry.read_to_end(&mut v).is_ok() {
+                    o.meta.push((first.to_string(), v));
+                }
+            }
+            None
+        };
+        let style = kind.whiteouts(o.content);
+        let b = o.builder.get_or_insert_with(|| TreeBuilder::new(style));
+        let Some(p) = content_path else { return true };
+        let path = crate::image::normalize(p.as_bytes()).0;
+        if path.is_empty() {
+            return true;
+        }
+        let loc = Locator::artifact(o.dir.dir.clone());
+        let node = node_of(entry, path, &o.dir, o.content);
+        let is_file = node.ftype == FileType::File && node.hardlink.is_none();
+        if is_file {
+            b.add(node, Some(entry), &self.inspector, &loc);
+        } else {
+            b.add(node, None, &self.inspector, &loc);
+        }
+        true
+    }
+
+    /// Every layer directory met, as artifacts and trees.
+    pub fn finish(self) -> (Vec<Artifact>, Trees, Vec<Diagnostic>) {
+        let found = self
+            .open
+            .into_values()
+            .map(|o| {
+                let style = o.dir.kind.whiteouts(o.content);
+                let mut b = o.builder.unwrap_or_else(|| TreeBuilder::new(style));
+                for (name, v) in &o.meta {
+                    b.meta_file(name, v);
+                }
+                b.custody.content = o.content.map(String::from);
+                let (scan, custody) = b.finish();
+                (o.dir, scan, custody)
+            })
+            .collect();
+        finish(found)
+    }
+}
+
+fn node_of<R: Read>(
+    entry: &mut tar::Entry<'_, R>,
+    path: Vec<u8>,
+    dir: &LayerDir,
+    content: Option<&str>,
+) -> Node {
+    let mut pax_mtime = None;
+    let mut opaque = false;
+    if let Ok(Some(pax)) = entry.pax_extensions() {
+        for ext in pax.flatten() {
+            match ext.key_bytes() {
+                b"mtime" => {
+                    pax_mtime =
+                        std::str::from_utf8(ext.value_bytes()).ok().and_then(Timestamp::from_unix_decimal)
+                }
+                b"SCHILY.xattr.trusted.overlay.opaque" | b"SCHILY.xattr.user.overlay.opaque" => {
+                    opaque = ext.value_bytes() == b"y"
+                }
+                _ => {}
+            }
+        }
+    }
+    let h = entry.header();
+    let et = h.entry_type();
+    let ftype = match et {
+        tar::EntryType::Regular
+        | tar::EntryType::Continuous
+        | tar::EntryType::GNUSparse
+        | tar::EntryType::Link => FileType::File,
+        tar::EntryType::Directory => FileType::Dir,
+        tar::EntryType::Symlink => FileType::Symlink,
+        tar::EntryType::Char => FileType::Char,
+        tar::EntryType::Block => FileType::Block,
+        tar::EntryType::Fifo => FileType::Fifo,
+        _ => FileType::Other,
+    };
+    let dev = matches!(ftype, FileType::Char | FileType::Block).then(|| {
+        (
+            u64::from(h.device_major().ok().flatten().unwrap_or(0)),
+            u64::from(h.device_minor().ok().flatten().unwrap_or(0)),
+        )
+    });
+    let mtime = pax_mtime.or_else(|| h.mtime().ok().map(|t| Timestamp::from_unix(t as i64, 0)));
+    let (mode, uid, gid, size) =
+        (h.mode().unwrap_or(0), h.uid().unwrap_or(0), h.gid().unwrap_or(0), entry.size());
+    let link =
+        (et == tar::EntryType::Symlink).then(|| entry.link_name_bytes().map(|l| l.into_owned())).flatten();
+    // A hard link names another member of the archive: the same layer's file, by its path.
+    let hardlink = (et == tar::EntryType::Link)
+        .then(|| entry.link_name_bytes().map(|l| l.into_owned()))
+        .flatten()
+        .map(|l| {
+            let full = crate::image::normalize(&l).0;
+            let mut prefix = crate::image::normalize(dir.dir.as_bytes()).0;
+            if let Some(c) = content {
+                prefix.push(b'/');
+                prefix.extend_from_slice(c.as_bytes());
+            }
+            prefix.push(b'/');
+            let rel = full.strip_prefix(prefix.as_slice()).map(<[u8]>::to_vec).unwrap_or(full.clone());
+            // Some tars name the root with a leading component the member names share.
+            if rel == full {
+                let s = display_bytes(&full);
+                if let Some((_, r)) = layer_dir_of(&s) {
+                    let r = r
+                        .split_once('/')
+                        .map(|(a, b)| if dir.kind.content().contains(&a) { b } else { r })
+                        .unwrap_or(r);
+                    return r.as_bytes().to_vec();
+                }
+            }
+            rel
+        });
+    Node {
+        path,
+        ftype,
+        mode,
+        uid,
+        gid,
+        size: if hardlink.is_some() { 0 } else { size },
+        mtime,
+        link,
+        hardlink,
+        dev,
+        opaque,
+    }
+}

@@ -1,0 +1,80 @@
+//! Seized hosts: container runtimes' data roots (Docker's `/var/lib/docker`) read offline and
+//! unprivileged, from a directory or a tar of it. Layer directories become one artifact each
+//! and their files layer entries ([`intake`]); the runtime's metadata gives the images, layer
+//! chains, containers with their read-write layers, logs and volumes ([`docker`]), handed to
+//! the image analysis as [`crate::image::rooted::Rooted`].
+
+pub mod docker;
+pub mod intake;
+pub mod layout;
+pub mod tree;
+
+use serde::Serialize;
+
+pub use intake::{is_layer_dir, read_dirs, TarTrees, Trees};
+
+use crate::evidence::{Artifact, ArtifactKind};
+use crate::image::rooted::Rooted;
+use crate::ingest::inspect::ContainerInfo;
+use crate::model::Diagnostic;
+
+/// The data roots of a bundle, for the report.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct DataRootSection {
+    pub docker: Vec<docker::DockerRoot>,
+}
+
+/// Files of a data root that are read through the root (image configs, layer store entries,
+/// driver metadata, databases, the container's `hosts`/`resolv.conf`...), never as evidence on
+/// their own: marked so that no sniffer or log scanner reads them. Container configs, host
+/// configs and container logs keep their kind.
+pub fn mark_files(artifacts: &mut [Artifact]) {
+    let roots = docker::roots(artifacts);
+    for a in artifacts.iter_mut() {
+        let Some(root) = roots.iter().find(|r| a.path.starts_with(r.as_str())) else { continue };
+        let rel = &a.path[root.len()..];
+        if a.kind == ArtifactKind::LayerDir || a.error.is_some() {
+            continue;
+        }
+        let parts: Vec<&str> = rel.split('/').collect();
+        let own = match parts.as_slice() {
+            ["containers", _, "config.v2.json" | "config.json"] => true,
+            ["containers", id, log] => log.starts_with(&format!("{id}-json.log")),
+            ["containers", _, "local-logs", _] => true,
+            _ => false,
+        };
+        if own {
+            continue;
+        }
+        a.note = Some(match a.note.take() {
+            Some(n) => {
+                format!("data root file (sniffed as {}), read through the data root; {n}", a.kind.as_str())
+            }
+            None => format!("data root file (sniffed as {}), read through the data root", a.kind.as_str()),
+        });
+        a.kind = ArtifactKind::RootFile;
+    }
+}
+
+/// Read every data root of a bundle: what it holds for the report, and its images and
+/// containers for the image analysis. None when the bundle holds no data root.
+pub fn read(
+    artifacts: &[Artifact],
+    trees: &Trees,
+    containers: &[ContainerInfo],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(DataRootSection, Rooted)> {
+    let roots = docker::roots(artifacts);
+    if roots.is_empty() {
+        return None;
+    }
+    let mut section = DataRootSection::default();
+    let mut rooted = Rooted::default();
+    for r in roots {
+        let (info, got) = docker::read(&r, artifacts, trees, containers, diags);
+        section.docker.push(info);
+        rooted.images.extend(got.images);
+        rooted.containers.extend(got.containers);
+    }
+    Some((section, rooted))
+}

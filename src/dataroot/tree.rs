@@ -1,0 +1,473 @@
+//! One layer (or volume) directory of a data root read as layer entries, from the directory
+//! itself or from the members of a tar of the root: whiteouts (overlay 0:0 character
+//! devices, aufs `.wh.` names), opaque directories (overlay xattrs, PAX `SCHILY.xattr.*`),
+//! content hashed as it streams, and the directory's custody record (files, bytes, a digest
+//! over the tree in a documented order). Links are recorded, never followed.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read};
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::image::{hex, EntryKind, FileType, Inspector, LayerEntry, LayerScan, Magic, Meta};
+use crate::model::{display_bytes, Diagnostic, Locator, Timestamp};
+
+const CHUNK: usize = 64 << 10;
+
+/// How a driver marks deletions in its layer directories.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Whiteouts {
+    /// overlay/overlay2: a 0:0 character device deletes its path; an `overlay.opaque` xattr
+    /// makes a directory opaque.
+    Overlay,
+    /// aufs: `.wh.NAME` deletes NAME, `.wh..wh..opq` makes its directory opaque, other
+    /// `.wh..wh.*` names are aufs's own metadata.
+    Aufs,
+    /// Full copies (vfs, btrfs, overlay v1 `root/`) and volumes: no whiteouts.
+    None,
+}
+
+/// One node of a layer directory, whatever it was read from.
+pub struct Node {
+    /// Relative to the layer's content root, normalized.
+    pub path: Vec<u8>,
+    pub ftype: FileType,
+    pub mode: u32,
+    pub uid: u64,
+    pub gid: u64,
+    pub size: u64,
+    pub mtime: Option<Timestamp>,
+    pub link: Option<Vec<u8>>,
+    pub hardlink: Option<Vec<u8>>,
+    /// Device numbers of character and block devices.
+    pub dev: Option<(u64, u64)>,
+    /// The directory carries an overlay opaque xattr set to `y`.
+    pub opaque: bool,
+}
+
+/// The custody record of one layer directory.
+#[derive(Clone, Debug, Default)]
+pub struct TreeCustody {
+    /// Entries below the directory (files, directories, links, devices).
+    pub entries: u64,
+    /// Regular files among them.
+    pub files: u64,
+    /// Bytes of regular-file content.
+    pub bytes: u64,
+    /// The tree digest (see [`TreeBuilder::finish`]); None when something could not be read.
+    pub digest: Option<String>,
+    /// Small driver files beside the content (`link`, `lower`, `lower-id`), as read.
+    pub meta: BTreeMap<String, String>,
+    /// The subdirectory holding the tree (`diff`, `upper`, `root`, `fs`), when not the
+    /// directory itself.
+    pub content: Option<String>,
+}
+
+/// Builds the entries and the custody digest of one layer directory, node by node.
+pub struct TreeBuilder {
+    style: Whiteouts,
+    scan: LayerScan,
+    /// (path, custody line) per entry, sorted at the end.
+    lines: Vec<(Vec<u8>, Vec<u8>)>,
+    pub(super) custody: TreeCustody,
+    buf: Vec<u8>,
+    hardlinks: BTreeMap<Vec<u8>, usize>,
+    unreadable: bool,
+}
+
+impl TreeBuilder {
+    pub fn new(style: Whiteouts) -> Self {
+        TreeBuilder {
+            style,
+            scan: LayerScan { complete: true, ..Default::default() },
+            lines: vec![],
+            custody: TreeCustody::default(),
+            buf: vec![0u8; CHUNK],
+            hardlinks: BTreeMap::new(),
+            unreadable: false,
+        }
+    }
+
+    /// A driver file beside the content (kept for the summary, at most 4 KiB).
+    pub fn meta_file(&mut self, name: &str, content: &[u8]) {
+        let text = String::from_utf8_lossy(&content[..content.len().min(4096)]).trim().to_string();
+        self.custody.meta.insert(name.to_string(), text);
+    }
+
+    /// A problem reading part of the tree: recorded, the rest is read.
+    pub fn problem(&mut self, d: Diagnostic) {
+        self.unreadable = true;
+        self.scan.complete = false;
+        self.scan.diagnostics.push(d);
+    }
+
+    /// A note about the tree that is no read error (e.g. xattrs invisible to this reader).
+    pub fn note(&mut self, d: Diagnostic) {
+        self.scan.diagnostics.push(d);
+    }
+
+    /// Add one node; `content` is read for regular files.
+    pub fn add(&mut self, node: Node, content: Option<&mut dyn Read>, inspector: &Inspector, loc: &Locator) {
+        if node.path.is_empty() {
+            return;
+        }
+        let seq = self.scan.entries.len() as u32;
+        self.custody.entries += 1;
+        let mut line = node.path.clone();
+        let letter = match node.ftype {
+            FileType::File => 'f',
+            FileType::Dir => 'd',
+            FileType::Symlink => 'l',
+            FileType::Char => 'c',
+            FileType::Block => 'b',
+            FileType::Fifo => 'p',
+            FileType::Other => 'o',
+        };
+        line.extend_from_slice(
+            format!("\0{letter}\0{:o}\0{}:{}\0{}\0", node.mode, node.uid, node.gid, node.size).as_bytes(),
+        );
+        let base = node.path.rsplit(|c| *c == b'/').next().unwrap_or(&node.path).to_vec();
+        let parent = node.path[..node.path.len() - base.len()].to_vec();
+        // overlay: a 0:0 character device is a whiteout.
+        if self.style == Whiteouts::Overlay && node.ftype == FileType::Char && node.dev == Some((0, 0)) {
+            line.extend_from_slice(b"whiteout");
+            self.lines.push((node.path.clone(), line));
+            self.scan.entries.push(LayerEntry {
+                path: node.path.clone(),
+                seq,
+                traversal: false,
+                raw_name: None,
+                kind: EntryKind::Whiteout(node.path, node.mtime),
+            });
+            return;
+        }
+        if self.style == Whiteouts::Aufs && base.starts_with(b".wh.") {
+            self.lines.push((node.path.clone(), line));
+            let in_meta = node.path.split(|c| *c == b'/').any(|c| c.starts_with(b".wh..wh."));
+            let entry = if base == b".wh..wh..opq" {
+                let dir = parent.strip_suffix(b"/").unwrap_or(&parent).to_vec();
+                LayerEntry { path: dir, seq, traversal: false, raw_name: None, kind: EntryKind::Opaque }
+            } else if in_meta {
+                LayerEntry {
+                    path: node.path,
+                    seq,
+                    traversal: false,
+                    raw_name: None,
+                    kind: EntryKind::AufsMeta,
+                }
+            } else {
+                let mut target = parent.clone();
+                target.extend_from_slice(&base[4..]);
+                LayerEntry {
+                    path: node.path,
+                    seq,
+                    traversal: false,
+                    raw_name: None,
+                    kind: EntryKind::Whiteout(target, node.mtime),
+                }
+            };
+            self.scan.entries.push(entry);
+            return;
+        }
+        if self.style == Whiteouts::Aufs
+            && node.path.split(|c| *c == b'/').next().is_some_and(|c| c.starts_with(b".wh..wh."))
+        {
+            self.lines.push((node.path.clone(), line));
+            let path = node.path;
+            self.scan.entries.push(LayerEntry {
+                path,
+                seq,
+                traversal: false,
+                raw_name: None,
+                kind: EntryKind::AufsMeta,
+            });
+            return;
+        }
+        if node.opaque && node.ftype == FileType::Dir && self.style == Whiteouts::Overlay {
+            self.scan.entries.push(LayerEntry {
+                path: node.path.clone(),
+                seq,
+                traversal: false,
+                raw_name: None,
+                kind: EntryKind::Opaque,
+            });
+            line.extend_from_slice(b"opaque\0");
+        }
+        let mut meta = Meta {
+            ftype: node.ftype,
+            mode: node.mode & 0o7777,
+            uid: node.uid,
+            gid: node.gid,
+            size: 0,
+            mtime: node.mtime,
+            link: node.link.clone(),
+            hardlink: None,
+            sha256: None,
+            magic: Magic::Other,
+            facts: None,
+        };
+        if let Some(l) = &node.link {
+            line.extend_from_slice(l);
+        }
+        if let Some((ma, mi)) = node.dev {
+            line.extend_from_slice(format!("{ma},{mi}").as_bytes());
+        }
+        if let Some(target) = &node.hardlink {
+            // A tar hard link: the content is the target's.
+            if let Some(EntryKind::Node(t)) =
+                self.hardlinks.get(target).and_then(|i| self.scan.entries.get(*i)).map(|e| &e.kind)
+            {
+                meta.size = t.size;
+                meta.sha256 = t.sha256;
+                meta.magic = t.magic;
+                meta.facts = t.facts.clone();
+                if let Some(h) = t.sha256 {
+                    line.extend_from_slice(hex(&h).as_bytes());
+                }
+            }
+            meta.hardlink = Some(target.clone());
+            self.custody.files += 1;
+        } else if node.ftype == FileType::File {
+            meta.size = node.size;
+            self.custody.files += 1;
+            self.custody.bytes += node.size;
+            match content.map(|r| hash_content(r, &node.path, node.size, inspector, &mut self.buf)) {
+                Some(Ok((sha, magic, facts))) => {
+                    meta.sha256 = Some(sha);
+                    meta.magic = magic;
+                    meta.facts = facts;
+                    line.extend_from_slice(hex(&sha).as_bytes());
+                }
+                Some(Err(e)) => self.problem(Diagnostic::error(
+                    loc.clone().with_member(format!("/{}", display_bytes(&node.path))),
+                    format!("cannot read file content: {e}"),
+                )),
+                None => {}
+            }
+            self.hardlinks.insert(node.path.clone(), self.scan.entries.len());
+        }
+        self.lines.push((node.path.clone(), line));
+        self.scan.entries.push(LayerEntry {
+            path: node.path,
+            seq,
+            traversal: false,
+            raw_name: None,
+            kind: EntryKind::Node(meta),
+        });
+    }
+
+    /// The entries and the custody record. The digest is SHA-256 over one line per entry,
+    /// entries sorted by path bytes: `path NUL type NUL mode(octal) NUL uid:gid NUL size NUL
+    /// detail LF`, where detail is the content's SHA-256 (files), the link target, `major,minor`
+    /// (devices) or `whiteout`, and opaque directories carry `opaque NUL`. Times are left
+    /// out, so a tar of the root and the directory it came from digest alike.
+    pub fn finish(mut self) -> (LayerScan, TreeCustody) {
+        self.lines.sort_by(|a, b| a.0.cmp(&b.0));
+        if !self.unreadable {
+            let mut h = Sha256::new();
+            for (_, l) in &self.lines {
+                h.update(l);
+                h.update(b"\n");
+            }
+            self.custody.digest = Some(hex(&h.finalize()));
+        }
+        self.scan.blob_size = self.custody.bytes;
+        (self.scan, self.custody)
+    }
+}
+
+/// Hash a file's content as it streams and feed the content inspector.
+fn hash_content(
+    r: &mut dyn Read,
+    path: &[u8],
+    size: u64,
+    inspector: &Inspector,
+    buf: &mut [u8],
+) -> io::Result<([u8; 32], Magic, Option<Box<crate::image::ContentFacts>>)> {
+    let mut hasher = Sha256::new();
+    let mut first = true;
+    let mut magic = Magic::Other;
+    let mut file_scan = None;
+    loop {
+        let n = match r.read(buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if n == 0 {
+            break;
+        }
+        let chunk = &buf[..n];
+        hasher.update(chunk);
+        if first {
+            first = false;
+            magic = Magic::of(chunk);
+            file_scan = inspector.start(path, size, chunk);
+        }
+        if let Some(s) = &mut file_scan {
+            s.feed(chunk);
+        }
+    }
+    if first {
+        file_scan = inspector.start(path, size, b"");
+    }
+    Ok((hasher.finalize().into(), magic, file_scan.and_then(|s| s.finish())))
+}
+
+/// Whether this process can see `trusted.*` extended attributes (root, or CAP_SYS_ADMIN:
+/// taken as euid 0). Read from `/proc/self/status`; unknown counts as unprivileged.
+pub fn sees_trusted_xattrs() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .and_then(|l| l.split_whitespace().nth(2).map(|e| e == "0"))
+        })
+        .unwrap_or(false)
+}
+
+/// Read one layer directory on disk (`content` below `dir`: `diff`, `upper`, `root` or the
+/// directory itself). Never follows a link; unreadable parts become diagnostics.
+pub fn read_dir_tree(
+    dir: &Path,
+    content: Option<&str>,
+    style: Whiteouts,
+    shown: &str,
+    inspector: &Inspector,
+) -> (LayerScan, TreeCustody) {
+    use std::os::unix::fs::MetadataExt;
+    let mut b = TreeBuilder::new(style);
+    let loc = Locator::artifact(shown.to_string());
+    // The driver's small files beside the content.
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        let mut names: Vec<_> = rd.flatten().collect();
+        names.sort_by_key(|e| e.file_name());
+        for e in names {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if matches!(name.as_str(), "link" | "lower" | "lower-id" | "parent") {
+                if let Ok(m) = std::fs::symlink_metadata(e.path()) {
+                    if m.is_file() && m.len() <= 4096 {
+                        if let Ok(bytes) = std::fs::read(e.path()) {
+                            b.meta_file(&name, &bytes);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    b.custody.content = content.map(String::from);
+    let root = match content {
+        Some(c) => dir.join(c),
+        None => dir.to_path_buf(),
+    };
+    if std::fs::symlink_metadata(&root).map(|m| m.is_dir()).unwrap_or(false) {
+        let privileged = sees_trusted_xattrs();
+        let mut dirs = 0u64;
+        let mut opaque_seen = false;
+        for e in walkdir::WalkDir::new(&root).follow_links(false).sort_by_file_name() {
+            let e = match e {
+                Ok(e) => e,
+                Err(err) => {
+                    b.problem(Diagnostic::error(
+                        loc.clone(),
+                        format!("cannot walk the layer directory: {err}"),
+                    ));
+                    continue;
+                }
+            };
+            if e.depth() == 0 {
+                continue;
+            }
+            let rel = e.path().strip_prefix(&root).unwrap_or(e.path());
+            let path = crate::image::normalize(rel.as_os_str().as_encoded_bytes()).0;
+            let meta = match e.path().symlink_metadata() {
+                Ok(m) => m,
+                Err(err) => {
+                    b.problem(Diagnostic::error(
+                        loc.clone().with_member(format!("/{}", display_bytes(&path))),
+                        format!("cannot stat: {err}"),
+                    ));
+                    continue;
+                }
+            };
+            let ft = meta.file_type();
+            use std::os::unix::fs::FileTypeExt;
+            let ftype = if ft.is_dir() {
+                FileType::Dir
+            } else if ft.is_symlink() {
+                FileType::Symlink
+            } else if ft.is_file() {
+                FileType::File
+            } else if ft.is_char_device() {
+                FileType::Char
+            } else if ft.is_block_device() {
+                FileType::Block
+            } else if ft.is_fifo() {
+                FileType::Fifo
+            } else {
+                FileType::Other
+            };
+            let rdev = meta.rdev();
+            let dev = matches!(ftype, FileType::Char | FileType::Block).then(|| (major(rdev), minor(rdev)));
+            let opaque = ftype == FileType::Dir && style == Whiteouts::Overlay && {
+                dirs += 1;
+                let o = ["trusted.overlay.opaque", "user.overlay.opaque"]
+                    .iter()
+                    .any(|k| matches!(xattr::get(e.path(), k), Ok(Some(v)) if v == b"y"));
+                opaque_seen |= o;
+                o
+            };
+            let node = Node {
+                path,
+                ftype,
+                mode: meta.mode(),
+                uid: u64::from(meta.uid()),
+                gid: u64::from(meta.gid()),
+                size: meta.len(),
+                mtime: Some(Timestamp::from_unix(
+                    meta.mtime(),
+                    meta.mtime_nsec().clamp(0, 999_999_999) as u32,
+                )),
+                link: ft
+                    .is_symlink()
+                    .then(|| std::fs::read_link(e.path()).ok())
+                    .flatten()
+                    .map(|t| t.into_os_string().into_encoded_bytes()),
+                hardlink: None,
+                dev,
+                opaque,
+            };
+            if ftype == FileType::File {
+                match std::fs::File::open(e.path()) {
+                    Ok(mut f) => b.add(node, Some(&mut f), inspector, &loc),
+                    Err(err) => {
+                        let at = loc.clone().with_member(format!("/{}", display_bytes(&node.path)));
+                        b.add(node, None, inspector, &loc);
+                        b.problem(Diagnostic::error(at, format!("cannot open: {err}")));
+                    }
+                }
+            } else {
+                b.add(node, None, inspector, &loc);
+            }
+        }
+        if style == Whiteouts::Overlay && dirs > 0 && !privileged && !opaque_seen {
+            b.note(Diagnostic::warning(
+                loc.clone(),
+                "read without root: `trusted.overlay.opaque` xattrs are invisible to this reader, so opaque directories of this layer (a directory deleted and re-created) cannot be seen; `user.overlay.opaque` was checked",
+            ));
+        }
+    }
+    b.finish()
+}
+
+/// Linux `major()` of a `dev_t`.
+fn major(dev: u64) -> u64 {
+    ((dev >> 32) & 0xffff_f000) | ((dev >> 8) & 0x0000_0fff)
+}
+
+/// Linux `minor()` of a `dev_t`.
+fn minor(dev: u64) -> u64 {
+    ((dev >> 12) & 0xffff_ff00) | (dev & 0x0000_00ff)
+}

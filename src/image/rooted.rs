@@ -1,0 +1,254 @@
+//! Images and containers of a daemon data root, from layer directories already read as layer
+//! entries: each image assembled from its layer chain, and each container's own changes
+//! from its read-write (upper) directory applied on its image, the `-init` layer kept apart.
+
+use std::sync::Arc;
+
+use super::container::{base_created, is_ignored, to_lines, Container, RUNTIME_PATHS};
+use super::layer::{hex, LayerScan};
+use super::layout;
+use super::load::{align_history, count, LoadedImage};
+use super::tree::{apply, apply_layer, docker_lines, FileTree};
+use super::{show_path, BaseUsed, Check, ContainerChanges, ImageRecord, LayerRecord};
+use crate::model::{Diagnostic, Locator, Outcome};
+
+/// One layer of a data-root image: its ids and its directory, read.
+#[derive(Clone, Debug, Default)]
+pub struct RootLayer {
+    /// The diff_id the layer store records for it (`layerdb/sha256/<chain>/diff`).
+    pub diff_id: Option<String>,
+    /// The chain id (`layerdb/sha256/<chain>`).
+    pub chain_id: Option<String>,
+    /// The layer directory, as an artifact path of the bundle.
+    pub dir: Option<String>,
+    /// Its content as layer entries.
+    pub scan: Option<Arc<LayerScan>>,
+}
+
+/// One image of a data root.
+#[derive(Clone, Debug, Default)]
+pub struct RootImage {
+    /// The id the store names it by (`sha256:<hex>`).
+    pub id: String,
+    /// The config as stored.
+    pub config: Vec<u8>,
+    /// The config's artifact path.
+    pub config_path: String,
+    pub repo_tags: Vec<String>,
+    /// Bottom layer first.
+    pub layers: Vec<RootLayer>,
+    /// `docker-data-root` (or the runtime's own name).
+    pub layout: &'static str,
+}
+
+/// A read-write layer directory: artifact path and content.
+pub type RootDir = (String, Arc<LayerScan>);
+
+/// One container of a data root with its layers.
+#[derive(Clone, Debug, Default)]
+pub struct RootContainer {
+    pub id: String,
+    pub name: String,
+    /// The image id its config names.
+    pub image_id: Option<String>,
+    /// The `-init` layer (hostname, hosts, resolv.conf placeholders): applied, never reported.
+    pub init: Option<RootDir>,
+    /// The container's own read-write layer.
+    pub upper: Option<RootDir>,
+    /// Mount points in the container: what is below them is not in its layer.
+    pub mount_points: Vec<String>,
+}
+
+/// What a data root gives the image analysis.
+#[derive(Clone, Debug, Default)]
+pub struct Rooted {
+    pub images: Vec<RootImage>,
+    pub containers: Vec<RootContainer>,
+}
+
+/// Every image of the data root, loaded as from an archive.
+pub fn load_images(r: &Rooted, out: &mut Outcome) -> Vec<LoadedImage> {
+    r.images.iter().map(|img| load_image(img, out)).collect()
+}
+
+fn load_image(img: &RootImage, out: &mut Outcome) -> LoadedImage {
+    let config_loc = Locator::artifact(img.config_path.clone());
+    let computed = format!("sha256:{}", hex(&layout::sha2_256(&img.config)));
+    let mut record = ImageRecord {
+        archive: img.config_path.clone(),
+        role: "image",
+        layout: img.layout,
+        listed_in: img.config_path.clone(),
+        config: img.config_path.clone(),
+        id: Some(computed.clone()),
+        repo_tags: img.repo_tags.clone(),
+        config_digest: Some(img.id.clone()),
+        config_check: if computed == img.id { Check::Verified } else { Check::Mismatch },
+        ..Default::default()
+    };
+    if record.config_check == Check::Mismatch {
+        out.diagnostics.push(Diagnostic::error(
+            config_loc.clone(),
+            format!("image config is stored as {} but its content hashes to {computed}", img.id),
+        ));
+    }
+    let config = match layout::parse_config(&img.config) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            out.diagnostics.push(Diagnostic::error(config_loc.clone(), e));
+            None
+        }
+    };
+    if let Some(c) = &config {
+        record.created = c.created;
+        record.architecture = c.architecture.clone();
+        record.os = c.os.clone();
+    }
+    record.history = align_history(config.as_ref(), img.layers.len(), &config_loc, out);
+    let mut loaded = LoadedImage {
+        record,
+        config,
+        scans: vec![],
+        applied: vec![],
+        layer_locs: vec![],
+        archive_loc: config_loc.clone(),
+        config_loc,
+    };
+    let mut tree = FileTree::new();
+    let mut complete = true;
+    for (i, l) in img.layers.iter().enumerate() {
+        let loc = Locator::artifact(l.dir.clone().unwrap_or_else(|| {
+            format!("layer {} of {}", l.chain_id.as_deref().unwrap_or("?"), img.config_path)
+        }));
+        let applied = match &l.scan {
+            Some(s) => apply(&mut tree, &s.entries, i),
+            None => {
+                complete = false;
+                Default::default()
+            }
+        };
+        for n in &applied.notes {
+            out.diagnostics.push(Diagnostic::warning(loc.clone(), n.clone()));
+        }
+        let step = loaded.record.history.iter().find(|h| h.layer == Some(i));
+        let expected_diff_id = loaded.config.as_ref().and_then(|c| c.diff_ids.get(i)).cloned();
+        let diff_id_check = match (&l.diff_id, &expected_diff_id) {
+            (Some(a), Some(b)) if a != b => Check::Mismatch,
+            _ => Check::Unverified,
+        };
+        if diff_id_check == Check::Mismatch {
+            out.diagnostics.push(Diagnostic::error(
+                loc.clone(),
+                format!(
+                    "the layer store records diff_id {} for layer {i} but the image config lists {}",
+                    l.diff_id.as_deref().unwrap_or(""),
+                    expected_diff_id.as_deref().unwrap_or("")
+                ),
+            ));
+        }
+        let mut lr = LayerRecord {
+            index: i,
+            member: l.chain_id.clone().unwrap_or_default(),
+            blob: l.dir.clone().unwrap_or_default(),
+            media_type: Some("directory".into()),
+            history: step.map(|h| h.index),
+            created: step.and_then(|h| h.created),
+            created_by: step.and_then(|h| h.created_by.clone()),
+            comment: step.and_then(|h| h.comment.clone()),
+            diff_id: l.diff_id.clone(),
+            expected_diff_id,
+            diff_id_check,
+            ..Default::default()
+        };
+        if let Some(s) = &l.scan {
+            lr.entries = s.entries.len();
+            lr.complete = s.complete;
+            complete &= s.complete;
+            lr.size = s.blob_size;
+        }
+        count(&mut lr, &applied);
+        loaded.record.layers.push(lr);
+        loaded.scans.push(l.scan.clone());
+        loaded.applied.push(applied);
+        loaded.layer_locs.push(loc);
+    }
+    loaded.record.final_paths = tree.len();
+    loaded.record.integrity = match (loaded.record.config_check, complete) {
+        (Check::Mismatch, _) => "mismatch",
+        _ if loaded.record.layers.iter().any(|l| l.diff_id_check == Check::Mismatch) => "mismatch",
+        (_, false) => "incomplete",
+        // Layer directories have no tar stream to hash: the diff_ids stay the store's word.
+        _ => "unverified",
+    };
+    loaded
+}
+
+/// Each container's own changes: its upper directory applied on its image and init layer.
+pub fn containers(r: &Rooted, images: &[LoadedImage], out: &mut Outcome) -> Vec<Container> {
+    r.containers.iter().filter_map(|c| container(c, images, out)).collect()
+}
+
+fn container(c: &RootContainer, images: &[LoadedImage], out: &mut Outcome) -> Option<Container> {
+    let (upper_path, upper) = c.upper.as_ref()?;
+    let loc = Locator::artifact(upper_path.clone());
+    let img = c
+        .image_id
+        .as_ref()
+        .and_then(|id| images.iter().find(|l| l.record.id.as_deref() == Some(id.as_str())));
+    let (mut tree, n, desc, image) = match img {
+        Some(l) => (
+            l.tree_at(None),
+            l.scans.len(),
+            format!("{} ({} layer(s)) and the container's init layer", l.name(), l.scans.len()),
+            Some(l.record.index),
+        ),
+        None => {
+            out.diagnostics.push(Diagnostic::warning(
+                loc.clone(),
+                format!(
+                    "container {}: its image {} is not in the data root; its changes are shown against an empty tree",
+                    c.name,
+                    c.image_id.as_deref().unwrap_or("(none named)")
+                ),
+            ));
+            (FileTree::new(), 0, "no image (not in the data root)".to_string(), None)
+        }
+    };
+    if let Some((_, init)) = &c.init {
+        apply(&mut tree, &init.entries, n);
+    }
+    let base = tree.clone();
+    let mounts: Vec<Vec<u8>> = c
+        .mount_points
+        .iter()
+        .map(|m| super::layer::normalize(m.as_bytes()).0)
+        .filter(|m| !m.is_empty())
+        .collect();
+    let applied = apply_layer(&mut tree, &upper.entries, n + 1, img.is_none());
+    let recs: Vec<_> = applied.changes.into_iter().filter(|r| !is_ignored(&r.path, &mounts)).collect();
+    let lines = docker_lines(recs.iter().map(|r| (r.change, r.path.clone())), |p| {
+        base.contains_key(p) && tree.contains_key(p)
+    });
+    let ignored = RUNTIME_PATHS
+        .iter()
+        .map(|p| p.as_bytes())
+        .filter(|p| upper.entries.iter().any(|e| e.path == *p))
+        .map(show_path)
+        .collect();
+    let locs = recs.iter().map(|_| loc.clone()).collect();
+    Some(Container {
+        report: ContainerChanges {
+            source: "upper-dir",
+            container: Some(c.id.clone()),
+            export: Some(upper_path.clone()),
+            base: BaseUsed { image, layers: n, description: desc },
+            changes: to_lines(lines),
+            ignored,
+            mount_points: mounts.iter().map(|m| show_path(m)).collect(),
+            ..Default::default()
+        },
+        recs,
+        locs,
+        base_created: img.and_then(|l| base_created(l, n)),
+    })
+}
