@@ -294,6 +294,7 @@ pub fn read(
                 repo_tags: img_tags,
                 layers,
                 layout: "docker-data-root",
+                content_addressed: true,
             });
         }
         for (id, names) in tags {
@@ -309,6 +310,7 @@ pub fn read(
     let graph = files.keys().any(|p| p.starts_with("graph/"));
     if drivers.is_empty() && graph {
         info.layout = "graph (Docker < 1.10)";
+        read_graph(root, &files, trees, containers, &mut info, &mut rooted, diags);
     }
     // Containers: ids from the container directories, details from their parsed configs.
     let ids: BTreeSet<&str> = files
@@ -409,6 +411,130 @@ pub fn read(
     }
     info.containers.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
     (info, rooted)
+}
+
+/// Docker < 1.10: `graph/<id>/json` (one v1 image JSON per layer, `parent` naming the one
+/// below), `repositories-<driver>` (`{"Repositories":{"busybox":{"latest":"<id>"}}}`), layer
+/// directories named by the graph ids. Images are the ids tagged or run by a container.
+fn read_graph(
+    root: &str,
+    files: &BTreeMap<&str, &Artifact>,
+    trees: &Trees,
+    containers: &[ContainerInfo],
+    info: &mut DockerRoot,
+    rooted: &mut Rooted,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let json_of = |id: &str| -> Option<serde_json::Value> {
+        let a = files.get(format!("graph/{id}/json").as_str())?;
+        match read_small(a).map(|v| serde_json::from_slice::<serde_json::Value>(&v)) {
+            Ok(Ok(v)) => Some(v),
+            _ => None,
+        }
+    };
+    let mut tags: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut driver = "aufs".to_string();
+    for (p, a) in files.iter().filter(|(p, _)| p.starts_with("repositories-") && !p.contains('/')) {
+        driver = p.trim_start_matches("repositories-").to_string();
+        match read_small(a).map(|v| serde_json::from_slice::<serde_json::Value>(&v)) {
+            Ok(Ok(v)) => {
+                for (repo, refs) in v.get("Repositories").and_then(|r| r.as_object()).into_iter().flatten() {
+                    for (tag, id) in refs.as_object().into_iter().flatten() {
+                        if let Some(id) = id.as_str() {
+                            let name = if tag.starts_with("sha256:") {
+                                format!("{repo}@{tag}")
+                            } else {
+                                format!("{repo}:{tag}")
+                            };
+                            tags.entry(id.to_string()).or_default().push(name);
+                        }
+                    }
+                }
+            }
+            _ => diags.push(Diagnostic::error(a.locator(), format!("{p} is not readable JSON"))),
+        }
+    }
+    info.drivers = vec![driver.clone()];
+    let mut ids: BTreeSet<String> = tags.keys().cloned().collect();
+    ids.extend(
+        containers.iter().filter(|c| c.locator.artifact.starts_with(root)).filter_map(|c| c.image_id.clone()),
+    );
+    for id in ids {
+        let Some(top) = json_of(&id) else {
+            diags.push(Diagnostic::warning(
+                Locator::artifact(format!("{root}graph/{id}/json")),
+                format!("image {id} is named but its graph entry is missing"),
+            ));
+            continue;
+        };
+        // The chain, bottom first (bounded against a parent loop).
+        let mut chain = vec![(id.clone(), top.clone())];
+        while let Some(parent) =
+            chain.last().and_then(|(_, v)| v.get("parent")).and_then(|p| p.as_str()).map(String::from)
+        {
+            if chain.len() > 1000 || chain.iter().any(|(i, _)| *i == parent) {
+                break;
+            }
+            match json_of(&parent) {
+                Some(v) => chain.push((parent, v)),
+                None => break,
+            }
+        }
+        chain.reverse();
+        let history: Vec<serde_json::Value> = chain
+            .iter()
+            .map(|(_, v)| {
+                let cmd = v
+                    .pointer("/container_config/Cmd")
+                    .and_then(|c| c.as_array())
+                    .map(|c| c.iter().filter_map(|x| x.as_str()).collect::<Vec<_>>().join(" "));
+                serde_json::json!({"created": v.get("created"), "created_by": cmd, "author": v.get("author")})
+            })
+            .collect();
+        let config = serde_json::json!({
+            "architecture": top.get("architecture"),
+            "os": top.get("os"),
+            "created": top.get("created"),
+            "config": top.get("config"),
+            "history": history,
+            "rootfs": {"type": "layers", "diff_ids": []},
+        });
+        let mut img_tags = tags.get(&id).cloned().unwrap_or_default();
+        img_tags.sort();
+        let mut layers = vec![];
+        let mut linfo = vec![];
+        for (lid, _) in &chain {
+            let dir = driver_dir(root, &driver, lid);
+            let scan = trees.scans.get(&dir).cloned();
+            linfo.push(RootLayerInfo {
+                diff_id: None,
+                chain_id: Some(lid.clone()),
+                cache_id: Some(lid.clone()),
+                dir: Some(dir.clone()),
+            });
+            layers.push(RootLayer {
+                diff_id: None,
+                chain_id: Some(lid.clone()),
+                dir: scan.is_some().then_some(dir),
+                scan,
+            });
+        }
+        info.images.push(RootImageInfo {
+            id: id.clone(),
+            repo_tags: img_tags.clone(),
+            config_check: Check::Unverified,
+            layers: linfo,
+        });
+        rooted.images.push(RootImage {
+            id: id.clone(),
+            config: serde_json::to_vec(&config).unwrap_or_default(),
+            config_path: format!("{root}graph/{id}/json"),
+            repo_tags: img_tags,
+            layers,
+            layout: "docker-data-root-v1",
+            content_addressed: false,
+        });
+    }
 }
 
 #[cfg(test)]

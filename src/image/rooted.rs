@@ -39,6 +39,8 @@ pub struct RootImage {
     pub layers: Vec<RootLayer>,
     /// `docker-data-root` (or the runtime's own name).
     pub layout: &'static str,
+    /// The id is the config's SHA-256 (Docker >= 1.10); the pre-1.10 `graph/` ids are random.
+    pub content_addressed: bool,
 }
 
 /// A read-write layer directory: artifact path and content.
@@ -73,7 +75,11 @@ pub fn load_images(r: &Rooted, out: &mut Outcome) -> Vec<LoadedImage> {
 
 fn load_image(img: &RootImage, out: &mut Outcome) -> LoadedImage {
     let config_loc = Locator::artifact(img.config_path.clone());
-    let computed = format!("sha256:{}", hex(&layout::sha2_256(&img.config)));
+    let computed = if img.content_addressed {
+        format!("sha256:{}", hex(&layout::sha2_256(&img.config)))
+    } else {
+        img.id.clone()
+    };
     let mut record = ImageRecord {
         archive: img.config_path.clone(),
         role: "image",
@@ -83,7 +89,11 @@ fn load_image(img: &RootImage, out: &mut Outcome) -> LoadedImage {
         id: Some(computed.clone()),
         repo_tags: img.repo_tags.clone(),
         config_digest: Some(img.id.clone()),
-        config_check: if computed == img.id { Check::Verified } else { Check::Mismatch },
+        config_check: match (img.content_addressed, computed == img.id) {
+            (false, _) => Check::Unverified,
+            (true, true) => Check::Verified,
+            (true, false) => Check::Mismatch,
+        },
         ..Default::default()
     };
     if record.config_check == Check::Mismatch {
@@ -177,6 +187,7 @@ fn load_image(img: &RootImage, out: &mut Outcome) -> LoadedImage {
         (Check::Mismatch, _) => "mismatch",
         _ if loaded.record.layers.iter().any(|l| l.diff_id_check == Check::Mismatch) => "mismatch",
         (_, false) => "incomplete",
+        _ if !img.content_addressed => "unverifiable (v1 layout)",
         // Layer directories have no tar stream to hash: the diff_ids stay the store's word.
         _ => "unverified",
     };
