@@ -23,3 +23,7 @@ mod shared_image;
 /// Evidence as it comes from the wild (issue 8): standalone layer whiteouts, OCI artifacts,
 /// Engine API listings, per-kind sniffing on every fixture and corpus file.
 mod shared_wild;
+
+/// Docker data roots (seized hosts, issue 12): docker-explorer's captures from the tgz and
+/// from the extracted directory.
+mod shared_dataroot;

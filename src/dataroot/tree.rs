@@ -115,6 +115,10 @@ impl TreeBuilder {
         let seq = self.scan.entries.len() as u32;
         self.custody.entries += 1;
         let mut line = node.path.clone();
+        // Only a regular file's size is its content's (a directory's or a link's is the
+        // filesystem's own, which a tar does not keep).
+        let content_size =
+            if node.ftype == FileType::File && node.hardlink.is_none() { node.size } else { 0 };
         let letter = match node.ftype {
             FileType::File => 'f',
             FileType::Dir => 'd',
@@ -125,7 +129,8 @@ impl TreeBuilder {
             FileType::Other => 'o',
         };
         line.extend_from_slice(
-            format!("\0{letter}\0{:o}\0{}:{}\0{}\0", node.mode, node.uid, node.gid, node.size).as_bytes(),
+            format!("\0{letter}\0{:o}\0{}:{}\0{}\0", node.mode & 0o7777, node.uid, node.gid, content_size)
+                .as_bytes(),
         );
         let base = node.path.rsplit(|c| *c == b'/').next().unwrap_or(&node.path).to_vec();
         let parent = node.path[..node.path.len() - base.len()].to_vec();
@@ -258,7 +263,8 @@ impl TreeBuilder {
     }
 
     /// The entries and the custody record. The digest is SHA-256 over one line per entry,
-    /// entries sorted by path bytes: `path NUL type NUL mode(octal) NUL uid:gid NUL size NUL
+    /// entries sorted by path bytes: `path NUL type NUL mode(octal, permission bits) NUL uid:gid NUL
+    /// size (regular files, else 0) NUL
     /// detail LF`, where detail is the content's SHA-256 (files), the link target, `major,minor`
     /// (devices) or `whiteout`, and opaque directories carry `opaque NUL`. Times are left
     /// out, so a tar of the root and the directory it came from digest alike.
