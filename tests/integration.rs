@@ -42,6 +42,9 @@ mod real_bundle;
 #[path = "real/facts.rs"]
 mod real_facts;
 
+#[path = "real/dataroot.rs"]
+mod real_dataroot;
+
 /// The samples captured from real Docker and Podman (samples/real/) against their facts.
 mod real_samples;
 

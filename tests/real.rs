@@ -16,6 +16,9 @@ mod real_facts;
 #[path = "real/bundle.rs"]
 mod real_bundle;
 
+#[path = "real/dataroot.rs"]
+mod real_dataroot;
+
 use std::path::{Path, PathBuf};
 
 use real_bundle as bundle;
@@ -108,4 +111,46 @@ fn docker_jvm_capture_is_analysed_as_the_run_recorded_it() {
     bundle::check_dataroot(&std::fs::read(out.join("dataroot.tar")).unwrap(), &f);
     let report = scan(&out.join("bundle"));
     facts::check_all(&report, &f);
+}
+
+/// The real data root extracted as root (`tar --xattrs`, device nodes and owners kept, as a
+/// lab mounts a seized disk), then read by an unprivileged user (`setpriv` to nobody): the
+/// same containers, images and changes as from the tar. The copy is made world-readable
+/// (`chmod -R a+rX`): root-only modes on a copy are the copy's, not something ctriage needs
+/// privileges for.
+#[test]
+#[ignore = "needs root (extracting device nodes, dropping to another uid) and util-linux setpriv"]
+fn docker_data_root_is_read_unprivileged_from_a_directory() {
+    let f =
+        facts::parse(&std::fs::read_to_string(util::root().join("samples/real/docker/facts.tsv")).unwrap());
+    let tar = util::root().join("samples/real/docker/dataroot.tar.zst");
+    let dir = tempfile::tempdir().unwrap();
+    let st = Command::new("tar")
+        .args(["--zstd", "--xattrs", "--xattrs-include=*", "--numeric-owner", "-xpf"])
+        .arg(&tar)
+        .arg("-C")
+        .arg(dir.path())
+        .status()
+        .expect("tar");
+    assert!(st.success(), "extracting the data root needs root (device nodes)");
+    let st = Command::new("chmod").arg("-R").arg("a+rX").arg(dir.path()).status().unwrap();
+    assert!(st.success());
+    let root = dir.path().join("var/lib/docker");
+    let out = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(util::bin())
+        .args(["scan", "--format", "json"])
+        .arg(&root)
+        .env("SOURCE_DATE_EPOCH", "1764547200")
+        .output()
+        .expect("setpriv (util-linux)");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    real_dataroot::check_data_root(&report, &f);
+    // Read without root: the reader says it could not see trusted.* xattrs, and goes on.
+    let diags = report["bundles"][0]["diagnostics"].as_array().unwrap();
+    assert!(
+        diags.iter().any(|d| d["message"].as_str().unwrap().contains("trusted.overlay.opaque")),
+        "no note about invisible opaque markers: {diags:?}"
+    );
 }

@@ -58,3 +58,13 @@ fn docker_data_root_keeps_the_whiteout_device() {
     std::io::copy(&mut zstd::stream::read::Decoder::new(&data[..]).unwrap(), &mut tar).unwrap();
     check_dataroot(&tar, &f);
 }
+
+/// Docker's data root after the run, read from its tar as seized: every container, image and
+/// change the runtime reported is found offline.
+#[test]
+fn docker_data_root_is_read_offline_from_its_tar() {
+    let f = facts("docker");
+    let tar = sample("docker").join("dataroot.tar.zst");
+    let (report, _) = run_json(&["scan", tar.to_str().unwrap()]);
+    crate::real_dataroot::check_data_root(&report, &f);
+}
