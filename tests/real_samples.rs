@@ -68,3 +68,52 @@ fn docker_data_root_is_read_offline_from_its_tar() {
     let (report, _) = run_json(&["scan", tar.to_str().unwrap()]);
     crate::real_dataroot::check_data_root(&report, &f);
 }
+
+/// `diff ROOT --container NAME` is the runtime's own `docker diff` of that container, and
+/// `layers ROOT --container ID-PREFIX` shows its image with the init and read-write layers.
+#[test]
+fn docker_data_root_diff_and_layers_of_one_container() {
+    let f = facts("docker");
+    let tar = sample("docker").join("dataroot.tar.zst");
+    let t = tar.to_str().unwrap();
+    let (v, code) = run_json(&["diff", t, "--container", &f.container_name]);
+    assert_eq!(code, 1, "the container's changes hold high findings");
+    let c = &v["container_changes"];
+    assert_eq!(c["source"], "upper-dir");
+    assert_eq!(c["container"], f.container_id.as_str());
+    let lines: Vec<(&str, &str)> = c["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["change"].as_str().unwrap(), l["path"].as_str().unwrap()))
+        .collect();
+    for a in &f.added {
+        assert!(lines.contains(&("added", a.path.as_str())), "{lines:?}");
+    }
+    for d in &f.deleted {
+        assert!(lines.contains(&("deleted", d.path.as_str())), "{lines:?}");
+    }
+    let (v, _) = run_json(&["layers", t, "--container", &f.container_id[..6], "--files"]);
+    let img = &v["images"][0];
+    assert_eq!(img["id"], f.image_id.as_str());
+    let layers = img["layers"].as_array().unwrap();
+    let last = layers.last().unwrap();
+    assert!(last["created_by"].as_str().unwrap().contains("read-write layer"), "{last}");
+    assert_eq!(img["committed_layers"], serde_json::json!([layers.len() - 1]));
+    assert!(last["blob"].as_str().unwrap().contains("/overlay2/"));
+    let top = layers.len() - 1;
+    let changed: Vec<&str> = v["file_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["layer"] == top)
+        .map(|c| c["path"].as_str().unwrap())
+        .collect();
+    for a in &f.added {
+        assert!(changed.contains(&a.path.as_str()), "{changed:?}");
+    }
+    // An unknown container is a usage error naming the ones there are.
+    let out = crate::util::run(&["diff", t, "--container", "no-such-container"]);
+    assert_eq!(out.status.code(), Some(64));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&f.container_name));
+}

@@ -295,6 +295,7 @@ pub fn read(
                 layers,
                 layout: "docker-data-root",
                 content_addressed: true,
+                extra: vec![],
             });
         }
         for (id, names) in tags {
@@ -533,6 +534,7 @@ fn read_graph(
             layers,
             layout: "docker-data-root-v1",
             content_addressed: false,
+            extra: vec![],
         });
     }
 }

@@ -7,6 +7,7 @@
 pub mod docker;
 pub mod intake;
 pub mod layout;
+pub mod select;
 pub mod tree;
 
 use serde::Serialize;

@@ -1,6 +1,7 @@
 //! `ctriage layers IMAGE` (per layer: history step, size, files added / modified / deleted;
 //! `--files` lists them, `--tree` prints the merged view) and `ctriage diff --image IMAGE
-//! EXPORT` (the rebuilt `docker diff`). Both also `--format json`.
+//! EXPORT` (the rebuilt `docker diff`). Both also `--format json`, and both read one
+//! container of a daemon data root with `ROOT --container NAME|ID`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -19,8 +20,12 @@ use crate::model::{terminal_safe, DiagLevel, Diagnostic, Finding, Severity};
 /// `ctriage layers IMAGE`
 #[derive(Args, Debug)]
 pub struct LayersArgs {
-    /// Image archive (docker save, OCI archive), OCI layout directory, or layer tar.
+    /// Image archive (docker save, OCI archive), OCI layout directory, or layer tar; with
+    /// `--container`, a daemon data root (directory or tar).
     pub image: PathBuf,
+    /// In a data root: this container's image, then its init and read-write layers.
+    #[arg(long, value_name = "NAME|ID")]
+    pub container: Option<String>,
     /// List every file change of every layer.
     #[arg(long)]
     pub files: bool,
@@ -39,10 +44,14 @@ pub struct LayersArgs {
 pub struct DiffArgs {
     /// The image the container ran from (or the committed image): archive or OCI layout
     /// directory.
-    #[arg(long)]
-    pub image: PathBuf,
-    /// The `docker export` tar of the container.
+    #[arg(long, required_unless_present = "container", conflicts_with = "container")]
+    pub image: Option<PathBuf>,
+    /// The `docker export` tar of the container; with `--container`, a daemon data root
+    /// (directory or tar).
     pub export: PathBuf,
+    /// In a data root: this container's own changes (its read-write layer on its image).
+    #[arg(long, value_name = "NAME|ID")]
+    pub container: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -183,10 +192,24 @@ fn layers_input(path: &std::path::Path, diags: &mut Vec<Diagnostic>) -> Vec<Arti
 /// Run `layers`.
 pub fn run_layers(args: &LayersArgs) -> anyhow::Result<i32> {
     let mut diags = vec![];
-    let arts = layers_input(&args.image, &mut diags);
+    let mut ctx = ImageContext::default();
+    let arts = match &args.container {
+        Some(which) => match crate::dataroot::select::select(&args.image, which) {
+            Ok(sel) => {
+                ctx.rooted = Some(std::sync::Arc::new(crate::dataroot::select::as_image(&sel)));
+                diags.extend(sel.diagnostics);
+                vec![]
+            }
+            Err(e) => {
+                eprintln!("ctriage: {}", terminal_safe(&e));
+                return Ok(crate::app::EXIT_USAGE);
+            }
+        },
+        None => layers_input(&args.image, &mut diags),
+    };
     let refs: Vec<&Artifact> = arts.iter().collect();
     let opts = AnalyzeOptions { keep_trees: args.tree, tree_at: args.at };
-    let (section, trees) = analyze(&refs, &ImageContext::default(), &opts);
+    let (section, trees) = analyze(&refs, &ctx, &opts);
     if let Some(at) = args.at {
         if let Some(img) = section.images.iter().find(|i| at >= i.layers.len()) {
             eprintln!(
@@ -292,8 +315,12 @@ pub fn run_layers(args: &LayersArgs) -> anyhow::Result<i32> {
 
 /// Run `diff`.
 pub fn run_diff(args: &DiffArgs) -> anyhow::Result<i32> {
+    if let Some(which) = &args.container {
+        return run_diff_container(args, which);
+    }
     let mut diags = vec![];
-    let mut arts = artifacts_of(&args.image, &mut diags);
+    let image = args.image.as_deref().unwrap_or(std::path::Path::new(""));
+    let mut arts = artifacts_of(image, &mut diags);
     let mut export = artifacts_of(&args.export, &mut diags);
     for a in &mut export {
         if a.kind != crate::evidence::ArtifactKind::FilesystemTar
@@ -320,25 +347,52 @@ pub fn run_diff(args: &DiffArgs) -> anyhow::Result<i32> {
     outcome.diagnostics.extend(diags);
     if section.container_changes.is_none() {
         outcome.diagnostics.push(Diagnostic::error(
-            crate::model::Locator::artifact(args.image.display().to_string()),
+            crate::model::Locator::artifact(image.display().to_string()),
             "docker diff could not be rebuilt (no image found to compare the export with)",
         ));
     }
-    let outcome = sorted(outcome);
+    write_diff(args, section.container_changes.as_ref(), sorted(outcome))
+}
+
+/// `diff ROOT --container NAME|ID`: that container's read-write layer on its image.
+fn run_diff_container(args: &DiffArgs, which: &str) -> anyhow::Result<i32> {
+    let sel = match crate::dataroot::select::select(&args.export, which) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("ctriage: {}", terminal_safe(&e));
+            return Ok(crate::app::EXIT_USAGE);
+        }
+    };
+    let ctx = ImageContext { rooted: Some(std::sync::Arc::new(sel.rooted)), ..Default::default() };
+    let (section, _) = analyze(&[], &ctx, &AnalyzeOptions::default());
+    let mut outcome = section.outcome;
+    outcome.diagnostics.extend(sel.diagnostics);
+    let changes = section.data_root_changes.iter().find(|c| c.container.as_deref() == Some(sel.id.as_str()));
+    if changes.is_none() {
+        outcome.diagnostics.push(Diagnostic::error(
+            crate::model::Locator::artifact(args.export.display().to_string()),
+            format!("container {} ({}) has no read-write layer in the data root", sel.name, sel.id),
+        ));
+    }
+    write_diff(args, changes, sorted(outcome))
+}
+
+fn write_diff(
+    args: &DiffArgs,
+    container_changes: Option<&ContainerChanges>,
+    outcome: crate::model::Outcome,
+) -> anyhow::Result<i32> {
     let mut w = open_output(&args.output.output)?;
     match args.output.format {
         Format::Json => {
-            let out = DiffOut {
-                container_changes: section.container_changes.as_ref(),
-                findings: &outcome.findings,
-                diagnostics: &outcome.diagnostics,
-            };
+            let out =
+                DiffOut { container_changes, findings: &outcome.findings, diagnostics: &outcome.diagnostics };
             serde_json::to_writer_pretty(&mut w, &out)?;
             writeln!(w)?;
         }
         Format::Text => {
             let mut s = String::new();
-            if let Some(c) = &section.container_changes {
+            if let Some(c) = container_changes {
                 for l in &c.changes {
                     s.push_str(&format!("{} {}\n", l.change.letter(), terminal_safe(&l.path)));
                 }

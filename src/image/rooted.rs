@@ -41,6 +41,9 @@ pub struct RootImage {
     pub layout: &'static str,
     /// The id is the config's SHA-256 (Docker >= 1.10); the pre-1.10 `graph/` ids are random.
     pub content_addressed: bool,
+    /// What the last layers are when they are not the config's (a container's init and
+    /// read-write layers, shown on top of its image): one description each.
+    pub extra: Vec<&'static str>,
 }
 
 /// A read-write layer directory: artifact path and content.
@@ -114,7 +117,8 @@ fn load_image(img: &RootImage, out: &mut Outcome) -> LoadedImage {
         record.architecture = c.architecture.clone();
         record.os = c.os.clone();
     }
-    record.history = align_history(config.as_ref(), img.layers.len(), &config_loc, out);
+    let own = img.layers.len().saturating_sub(img.extra.len());
+    record.history = align_history(config.as_ref(), own, &config_loc, out);
     let mut loaded = LoadedImage {
         record,
         config,
@@ -141,6 +145,7 @@ fn load_image(img: &RootImage, out: &mut Outcome) -> LoadedImage {
             out.diagnostics.push(Diagnostic::warning(loc.clone(), n.clone()));
         }
         let step = loaded.record.history.iter().find(|h| h.layer == Some(i));
+        let extra = i.checked_sub(own).and_then(|k| img.extra.get(k)).map(|s| s.to_string());
         let expected_diff_id = loaded.config.as_ref().and_then(|c| c.diff_ids.get(i)).cloned();
         let diff_id_check = match (&l.diff_id, &expected_diff_id) {
             (Some(a), Some(b)) if a != b => Check::Mismatch,
@@ -163,7 +168,7 @@ fn load_image(img: &RootImage, out: &mut Outcome) -> LoadedImage {
             media_type: Some("directory".into()),
             history: step.map(|h| h.index),
             created: step.and_then(|h| h.created),
-            created_by: step.and_then(|h| h.created_by.clone()),
+            created_by: extra.or_else(|| step.and_then(|h| h.created_by.clone())),
             comment: step.and_then(|h| h.comment.clone()),
             diff_id: l.diff_id.clone(),
             expected_diff_id,
@@ -183,6 +188,11 @@ fn load_image(img: &RootImage, out: &mut Outcome) -> LoadedImage {
         loaded.layer_locs.push(loc);
     }
     loaded.record.final_paths = tree.len();
+    // A container's read-write layer is what `docker commit` would add.
+    if img.extra.len() > 0 && img.layers.last().is_some_and(|l| l.scan.is_some()) {
+        loaded.record.committed_layers = vec![img.layers.len() - 1];
+        loaded.record.commit_reason = Some("the container's read-write layer in the data root".into());
+    }
     loaded.record.integrity = match (loaded.record.config_check, complete) {
         (Check::Mismatch, _) => "mismatch",
         _ if loaded.record.layers.iter().any(|l| l.diff_id_check == Check::Mismatch) => "mismatch",
