@@ -301,7 +301,7 @@ fn overlay2_volumes_data_root() {
             img["layers"][0]["cache_id"],
             "e9dd021b588b13e38ae135f9160973ac825885e810007bebfc1353c5a58e5365"
         );
-        assert_eq!(v["bundles"][0]["images"][0]["final_paths"].as_u64().unwrap() > 400, true);
+        assert!(v["bundles"][0]["images"][0]["final_paths"].as_u64().unwrap() > 400);
     }
 }
 

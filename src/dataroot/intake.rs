@@ -96,6 +96,7 @@ pub fn read_dirs(root: &Path, dirs: Vec<LayerDir>) -> (Vec<Artifact>, Trees, Vec
 }
 
 /// Layer directories read from the members of a tar of a data root, as they stream.
+#[derive(Default)]
 pub struct TarTrees {
     inspector: Inspector,
     open: BTreeMap<String, Open>,
@@ -106,12 +107,6 @@ struct Open {
     content: Option<&'static str>,
     builder: Option<TreeBuilder>,
     meta: Vec<(String, Vec<u8>)>,
-}
-
-impl Default for TarTrees {
-    fn default() -> Self {
-        TarTrees { inspector: Inspector::new(), open: BTreeMap::new() }
-    }
 }
 
 impl TarTrees {

@@ -136,12 +136,14 @@ mod tests {
 
     #[test]
     fn driver_directories() {
-        let (d, rest) = layer_dir_of(&format!("docker/overlay2/{ID}/diff/etc/passwd")).unwrap();
+        let p = format!("docker/overlay2/{ID}/diff/etc/passwd");
+        let (d, rest) = layer_dir_of(&p).unwrap();
         assert_eq!(
             (d.dir.as_str(), d.kind, rest),
             (&*format!("docker/overlay2/{ID}"), DirKind::Overlay2, "diff/etc/passwd")
         );
-        let (d, rest) = layer_dir_of(&format!("var/lib/docker/overlay2/{ID}-init")).unwrap();
+        let p = format!("var/lib/docker/overlay2/{ID}-init");
+        let (d, rest) = layer_dir_of(&p).unwrap();
         assert_eq!((d.kind, rest), (DirKind::Overlay2, ""));
         let (d, _) = layer_dir_of(&format!("aufs/diff/{ID}/.wh..wh.aufs")).unwrap();
         assert_eq!(d.kind, DirKind::AufsDiff);

@@ -189,7 +189,7 @@ fn load_image(img: &RootImage, out: &mut Outcome) -> LoadedImage {
     }
     loaded.record.final_paths = tree.len();
     // A container's read-write layer is what `docker commit` would add.
-    if img.extra.len() > 0 && img.layers.last().is_some_and(|l| l.scan.is_some()) {
+    if !img.extra.is_empty() && img.layers.last().is_some_and(|l| l.scan.is_some()) {
         loaded.record.committed_layers = vec![img.layers.len() - 1];
         loaded.record.commit_reason = Some("the container's read-write layer in the data root".into());
     }
