@@ -81,6 +81,9 @@ fn docker_capture_is_analysed_as_the_run_recorded_it() {
     bundle::check_dataroot(&std::fs::read(out.join("dataroot.tar")).unwrap(), &f);
     let report = scan(&out.join("bundle"));
     facts::check_all(&report, &f);
+    // The data root the daemon left, read offline: every container, image and change.
+    let (root, _) = util::run_json(&["scan", out.join("dataroot.tar").to_str().unwrap()]);
+    real_dataroot::check_data_root(&root, &f, "docker", "overlay2");
 }
 
 #[test]
@@ -95,6 +98,9 @@ fn podman_capture_is_analysed_as_the_run_recorded_it() {
     bundle::check_dataroot(&std::fs::read(out.join("dataroot.tar")).unwrap(), &f);
     let report = scan(&out.join("bundle"));
     facts::check_all(&report, &f);
+    // The graph root podman left, read offline: every container, image and change it made.
+    let (root, _) = util::run_json(&["scan", out.join("dataroot.tar").to_str().unwrap()]);
+    real_dataroot::check_data_root(&root, &f, "containers_storage", "overlay");
 }
 
 #[test]
@@ -146,7 +152,7 @@ fn docker_data_root_is_read_unprivileged_from_a_directory() {
         .expect("setpriv (util-linux)");
     let report: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
-    real_dataroot::check_data_root(&report, &f);
+    real_dataroot::check_data_root(&report, &f, "docker", "overlay2");
     // Read without root: the reader says it could not see trusted.* xattrs, and goes on.
     let diags = report["bundles"][0]["diagnostics"].as_array().unwrap();
     assert!(

@@ -66,7 +66,7 @@ fn docker_data_root_is_read_offline_from_its_tar() {
     let f = facts("docker");
     let tar = sample("docker").join("dataroot.tar.zst");
     let (report, _) = run_json(&["scan", tar.to_str().unwrap()]);
-    crate::real_dataroot::check_data_root(&report, &f);
+    crate::real_dataroot::check_data_root(&report, &f, "docker", "overlay2");
 }
 
 /// `diff ROOT --container NAME` is the runtime's own `docker diff` of that container, and

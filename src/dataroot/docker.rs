@@ -63,7 +63,9 @@ pub struct RootContainerInfo {
     pub id: String,
     pub name: String,
     pub image_id: Option<String>,
-    pub running: bool,
+    /// As its config says; None when the root does not record it (containers-storage keeps
+    /// it in the libpod database, not read).
+    pub running: Option<bool>,
     /// The driver's id of its read-write layer (`layerdb/mounts/<id>/mount-id`).
     pub mount_id: Option<String>,
     pub init_id: Option<String>,
@@ -140,7 +142,7 @@ pub fn roots(artifacts: &[Artifact]) -> Vec<String> {
         .collect()
 }
 
-fn read_small(a: &Artifact) -> Result<Vec<u8>, String> {
+pub(super) fn read_small(a: &Artifact) -> Result<Vec<u8>, String> {
     let mut v = vec![];
     a.open().map_err(|e| e.to_string())?.take(MAX_META + 1).read_to_end(&mut v).map_err(|e| e.to_string())?;
     if v.len() as u64 > MAX_META {
@@ -393,7 +395,7 @@ pub fn read(
             id: id.to_string(),
             name,
             image_id,
-            running: c.is_some_and(|c| c.state.running),
+            running: c.map(|c| c.state.running),
             mount_id,
             init_id,
             upper_dir: upper_dir.as_ref().filter(|d| trees.dirs.contains_key(*d)).map(content_of),

@@ -89,6 +89,7 @@ pub fn layer_dir_of(path: &str) -> Option<(LayerDir, &str)> {
                 _ => None,
             },
             "overlay" => match next(1) {
+                Some("l") => Some((DirKind::ShortLinks, 2)),
                 Some(id) if is_layer_id(id) => Some((DirKind::Overlay, 2)),
                 _ => None,
             },

@@ -1,12 +1,14 @@
-//! Seized hosts: container runtimes' data roots (Docker's `/var/lib/docker`) read offline and
+//! Seized hosts: container runtimes' data roots (Docker's `/var/lib/docker`, Podman's
+//! `/var/lib/containers/storage`) read offline and
 //! unprivileged, from a directory or a tar of it. Layer directories become one artifact each
 //! and their files layer entries ([`intake`]); the runtime's metadata gives the images, layer
-//! chains, containers with their read-write layers, logs and volumes ([`docker`]), handed to
-//! the image analysis as [`crate::image::rooted::Rooted`].
+//! chains, containers with their read-write layers, logs and volumes ([`docker`], [`podman`]
+//! for containers-storage), handed to the image analysis as [`crate::image::rooted::Rooted`].
 
 pub mod docker;
 pub mod intake;
 pub mod layout;
+pub mod podman;
 pub mod select;
 pub mod tree;
 
@@ -23,6 +25,9 @@ use crate::model::Diagnostic;
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct DataRootSection {
     pub docker: Vec<docker::DockerRoot>,
+    /// Podman / CRI-O graph roots (`/var/lib/containers/storage`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub containers_storage: Vec<docker::DockerRoot>,
 }
 
 /// Files of a data root that are read through the root (image configs, layer store entries,
@@ -30,7 +35,8 @@ pub struct DataRootSection {
 /// their own: marked so that no sniffer or log scanner reads them. Container configs, host
 /// configs and container logs keep their kind.
 pub fn mark_files(artifacts: &mut [Artifact]) {
-    let roots = docker::roots(artifacts);
+    let mut roots = docker::roots(artifacts);
+    roots.extend(podman::roots(artifacts));
     for a in artifacts.iter_mut() {
         let Some(root) = roots.iter().find(|r| a.path.starts_with(r.as_str())) else { continue };
         let rel = &a.path[root.len()..];
@@ -42,6 +48,7 @@ pub fn mark_files(artifacts: &mut [Artifact]) {
             ["containers", _, "config.v2.json" | "config.json"] => true,
             ["containers", id, log] => log.starts_with(&format!("{id}-json.log")),
             ["containers", _, "local-logs", _] => true,
+            ["overlay-containers", _, "userdata", log] => log.starts_with("ctr.log"),
             _ => false,
         };
         if own {
@@ -66,7 +73,8 @@ pub fn read(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<(DataRootSection, Rooted)> {
     let roots = docker::roots(artifacts);
-    if roots.is_empty() {
+    let cs = podman::roots(artifacts);
+    if roots.is_empty() && cs.is_empty() {
         return None;
     }
     let mut section = DataRootSection::default();
@@ -74,6 +82,12 @@ pub fn read(
     for r in roots {
         let (info, got) = docker::read(&r, artifacts, trees, containers, diags);
         section.docker.push(info);
+        rooted.images.extend(got.images);
+        rooted.containers.extend(got.containers);
+    }
+    for r in cs {
+        let (info, got) = podman::read(&r, artifacts, trees, diags);
+        section.containers_storage.push(info);
         rooted.images.extend(got.images);
         rooted.containers.extend(got.containers);
     }

@@ -20,6 +20,7 @@ use crate::model::{Diagnostic, Finding, Locator, Outcome, Severity, Timestamp};
 pub(super) const RUNTIME_PATHS: &[&str] = &[
     ".dockerenv",
     ".dockerinit",
+    "run/.containerenv",
     "etc/hostname",
     "etc/hosts",
     "etc/resolv.conf",

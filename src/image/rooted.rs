@@ -220,7 +220,12 @@ fn container(c: &RootContainer, images: &[LoadedImage], out: &mut Outcome) -> Op
         Some(l) => (
             l.tree_at(None),
             l.scans.len(),
-            format!("{} ({} layer(s)) and the container's init layer", l.name(), l.scans.len()),
+            format!(
+                "{} ({} layer(s)){}",
+                l.name(),
+                l.scans.len(),
+                if c.init.is_some() { " and the container's init layer" } else { "" }
+            ),
             Some(l.record.index),
         ),
         None => {

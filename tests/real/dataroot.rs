@@ -11,24 +11,26 @@ fn arr<'a>(v: &'a Value, key: &str) -> &'a Vec<Value> {
     v[key].as_array().unwrap_or_else(|| panic!("no array {key}"))
 }
 
-/// The report of `ctriage scan DATAROOT` says what the run recorded.
-pub fn check_data_root(report: &Value, f: &Facts) {
+/// The report of `ctriage scan DATAROOT` says what the run recorded: `kind` is the data root
+/// section (`docker`, `containers_storage`), `driver` its storage driver.
+pub fn check_data_root(report: &Value, f: &Facts, kind: &str, driver: &str) {
     let b = &report["bundles"][0];
-    let roots = arr(&b["data_root"], "docker");
-    assert_eq!(roots.len(), 1, "one docker data root");
+    let roots = arr(&b["data_root"], kind);
+    assert_eq!(roots.len(), 1, "one {kind} data root");
     let r = &roots[0];
-    assert_eq!(r["drivers"], serde_json::json!(["overlay2"]));
+    assert_eq!(r["drivers"], serde_json::json!([driver]));
+    let image_id = format!("sha256:{}", f.image_id.trim_start_matches("sha256:"));
     // The container the run attacked, by id and name, with its image.
     let c = arr(r, "containers")
         .iter()
         .find(|c| c["id"] == f.container_id.as_str())
         .unwrap_or_else(|| panic!("container {} not found offline", f.container_id));
     assert_eq!(c["name"], f.container_name.as_str());
-    assert_eq!(c["image_id"], f.image_id.as_str());
+    assert_eq!(c["image_id"], image_id.as_str());
     assert!(c["upper_dir"].as_str().is_some_and(|u| u.ends_with("/diff")), "{c}");
     assert!(!arr(c, "logs").is_empty(), "its json-file log is tied to it");
     // The image, by id, with its tag and a verified config.
-    let img = arr(r, "images").iter().find(|i| i["id"] == f.image_id.as_str()).expect("image found offline");
+    let img = arr(r, "images").iter().find(|i| i["id"] == image_id.as_str()).expect("image found offline");
     assert_eq!(img["config_check"], "verified");
     assert!(!arr(img, "layers").is_empty());
     // Every change the run made in the container, from its read-write layer.
@@ -55,9 +57,13 @@ pub fn check_data_root(report: &Value, f: &Facts) {
         let at = fc["deleted_at"].as_str().expect("deleted_at from the whiteout");
         assert_eq!(crate::real_facts::epoch(at), d.mtime, "{}", d.path);
     }
-    // The file rules see the container's changes (the dropped agent, the cron entry).
+    // The file rules see the container's changes (the dropped agent, the cron entry), and the
+    // runtime's own files (`/run/.containerenv`) are no timestomping.
     let rules: Vec<&str> = arr(b, "findings").iter().filter_map(|x| x["rule"].as_str()).collect();
     assert!(rules.contains(&"file.persistence.cron"), "{rules:?}");
+    assert!(!rules.contains(&"file.timestomp"), "{rules:?}");
+    // Its log is tied to it.
+    assert!(!arr(c, "logs").is_empty());
     // Few artifacts: layer directories are one each, never their files.
     for a in arr(b, "artifacts") {
         let p = a["path"].as_str().unwrap();
@@ -65,10 +71,10 @@ pub fn check_data_root(report: &Value, f: &Facts) {
             .split('/')
             .collect::<Vec<_>>()
             .windows(3)
-            .any(|w| w[0] == "overlay2" && w[1].len() >= 64 && w[2] == "diff");
+            .any(|w| w[0] == driver && w[1].len() >= 64 && w[2] == "diff");
         assert!(a["kind"] == "layer-dir" || !in_layer, "a file inside a layer is an artifact: {p}");
         if a["kind"] == "layer-dir" {
-            assert!(p.split('/').any(|c| c == "overlay2"), "{p}");
+            assert!(p.split('/').any(|c| c == driver), "{p}");
         }
     }
 }
