@@ -45,6 +45,9 @@ mod real_facts;
 #[path = "real/dataroot.rs"]
 mod real_dataroot;
 
+/// Docker data roots built in code: hostile and broken roots, directory vs tar.
+mod dataroot;
+
 /// The samples captured from real Docker and Podman (samples/real/) against their facts.
 mod real_samples;
 

@@ -59,6 +59,19 @@ fn finish(found: Vec<(LayerDir, LayerScan, TreeCustody)>) -> (Vec<Artifact>, Tre
     let mut arts = vec![];
     let mut trees = Trees::default();
     let mut diags = vec![];
+    let unseen: Vec<&str> =
+        found.iter().filter(|(_, _, c)| c.opaque_unseen).map(|(d, _, _)| d.dir.as_str()).collect();
+    if let Some(first) = unseen.first() {
+        let at = first.rsplit_once('/').map(|(p, _)| p).unwrap_or(first);
+        diags.push(Diagnostic::warning(
+            Locator::artifact(at.to_string()),
+            format!(
+                "read without root: `trusted.overlay.opaque` xattrs are invisible to this reader, so opaque directories (a directory deleted and re-created in a layer) cannot be seen in {} overlay layer director{}; `user.overlay.opaque` was checked. Read as root, or from a tar made with --xattrs, to see them",
+                unseen.len(),
+                if unseen.len() == 1 { "y" } else { "ies" }
+            ),
+        ));
+    }
     for (d, scan, custody) in found {
         arts.push(artifact(&d.dir, d.kind, &custody, &scan));
         diags.extend(scan.diagnostics.iter().cloned());

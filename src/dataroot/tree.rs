@@ -62,6 +62,9 @@ pub struct TreeCustody {
     /// The subdirectory holding the tree (`diff`, `upper`, `root`, `fs`), when not the
     /// directory itself.
     pub content: Option<String>,
+    /// Read from disk without the privilege to see `trusted.*` xattrs and no opaque marker
+    /// found: opaque directories of this layer may be missed.
+    pub opaque_unseen: bool,
 }
 
 /// Builds the entries and the custody digest of one layer directory, node by node.
@@ -99,11 +102,6 @@ impl TreeBuilder {
     pub fn problem(&mut self, d: Diagnostic) {
         self.unreadable = true;
         self.scan.complete = false;
-        self.scan.diagnostics.push(d);
-    }
-
-    /// A note about the tree that is no read error (e.g. xattrs invisible to this reader).
-    pub fn note(&mut self, d: Diagnostic) {
         self.scan.diagnostics.push(d);
     }
 
@@ -458,12 +456,7 @@ pub fn read_dir_tree(
                 b.add(node, None, inspector, &loc);
             }
         }
-        if style == Whiteouts::Overlay && dirs > 0 && !privileged && !opaque_seen {
-            b.note(Diagnostic::warning(
-                loc.clone(),
-                "read without root: `trusted.overlay.opaque` xattrs are invisible to this reader, so opaque directories of this layer (a directory deleted and re-created) cannot be seen; `user.overlay.opaque` was checked",
-            ));
-        }
+        b.custody.opaque_unseen = style == Whiteouts::Overlay && dirs > 0 && !privileged && !opaque_seen;
     }
     b.finish()
 }

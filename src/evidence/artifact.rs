@@ -63,6 +63,7 @@ pub enum ArtifactKind {
     LayerDir,
     /// A file of a daemon data root read through the root (image config, layer store entry,
     /// driver metadata, database), never as evidence on its own.
+    #[serde(rename = "data-root-file")]
     RootFile,
     /// A zero-byte file.
     Empty,
