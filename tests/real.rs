@@ -160,3 +160,66 @@ fn docker_data_root_is_read_unprivileged_from_a_directory() {
         "no note about invisible opaque markers: {diags:?}"
     );
 }
+
+/// containerd's own root after `ctr run` (samples/capture/containerd.sh), read offline from
+/// its tar: the container `ctr containers ls` listed, its image by config digest, and the
+/// file it dropped and the one it deleted, from its active snapshot.
+#[test]
+#[ignore = "needs root, containerd, ctr and runc (Debian packages; .ci/run installs them)"]
+fn containerd_root_is_read_offline() {
+    let _one = ONE_DOCKERD.lock().unwrap_or_else(|e| e.into_inner());
+    let (out, _tmp) = run_harness("containerd.sh", &[], "containerd");
+    let facts = std::fs::read_to_string(out.join("facts.tsv")).unwrap();
+    let field = |kind: &str, i: usize| -> String {
+        let l = facts
+            .lines()
+            .find(|l| l.starts_with(&format!("{kind}\t")))
+            .unwrap_or_else(|| panic!("no {kind} fact"));
+        l.split('\t').nth(i).unwrap().to_string()
+    };
+    assert!(std::fs::read_to_string(out.join("ctr-containers.txt")).unwrap().contains("web"));
+    let (v, _) = util::run_json(&["scan", out.join("dataroot.tar").to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    let r = &b["data_root"]["containerd"][0];
+    assert_eq!(r["drivers"], serde_json::json!(["overlayfs"]));
+    let c = r["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "web")
+        .expect("container web found offline");
+    assert_eq!(c["name"], "default/web");
+    assert_eq!(c["image_id"], field("image", 1).as_str());
+    let img = r["images"].as_array().unwrap().iter().find(|i| i["id"] == field("image", 1).as_str()).unwrap();
+    assert_eq!(img["repo_tags"], serde_json::json!(["docker.io/lab/shop-web:1.0"]));
+    assert_eq!(img["config_check"], "verified");
+    let ch = b["data_root_changes"].as_array().unwrap().iter().find(|c| c["container"] == "web").unwrap();
+    let lines: Vec<(String, String)> = ch["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["change"].as_str().unwrap().to_string(), l["path"].as_str().unwrap().to_string()))
+        .collect();
+    assert!(lines.contains(&("added".into(), field("added", 1))), "{lines:?}");
+    assert!(lines.contains(&("deleted".into(), field("deleted", 1))), "{lines:?}");
+    let fc = b["file_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == field("added", 1).as_str())
+        .unwrap();
+    assert_eq!(fc["sha256"], field("added", 3).as_str());
+    let del = b["file_changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == field("deleted", 1).as_str() && f["change"] == "deleted")
+        .unwrap();
+    assert_eq!(
+        facts::epoch(del["deleted_at"].as_str().unwrap()),
+        field("deleted", 2).parse::<i64>().unwrap()
+    );
+    let rules: Vec<&str> =
+        b["findings"].as_array().unwrap().iter().filter_map(|f| f["rule"].as_str()).collect();
+    assert!(rules.contains(&"file.exec.hidden"), "{rules:?}");
+}

@@ -5,6 +5,8 @@
 //! chains, containers with their read-write layers, logs and volumes ([`docker`], [`podman`]
 //! for containers-storage), handed to the image analysis as [`crate::image::rooted::Rooted`].
 
+pub mod bolt;
+pub mod containerd;
 pub mod docker;
 pub mod intake;
 pub mod layout;
@@ -28,15 +30,21 @@ pub struct DataRootSection {
     /// Podman / CRI-O graph roots (`/var/lib/containers/storage`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub containers_storage: Vec<docker::DockerRoot>,
+    /// containerd roots (`/var/lib/containerd`, dockerd's `containerd/daemon`): containers
+    /// are named `namespace/id`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub containerd: Vec<docker::DockerRoot>,
 }
 
 /// Files of a data root that are read through the root (image configs, layer store entries,
 /// driver metadata, databases, the container's `hosts`/`resolv.conf`...), never as evidence on
-/// their own: marked so that no sniffer or log scanner reads them. Container configs, host
-/// configs and container logs keep their kind.
+/// their own: marked so that no sniffer or log scanner reads them. Container configs,
+/// container logs (json-file, CRI/k8s-file, local, journal; whatever their name) and
+/// pre-1.10 layer JSONs keep their kind.
 pub fn mark_files(artifacts: &mut [Artifact]) {
     let mut roots = docker::roots(artifacts);
     roots.extend(podman::roots(artifacts));
+    roots.extend(containerd::roots(artifacts));
     for a in artifacts.iter_mut() {
         let Some(root) = roots.iter().find(|r| a.path.starts_with(r.as_str())) else { continue };
         let rel = &a.path[root.len()..];
@@ -46,9 +54,12 @@ pub fn mark_files(artifacts: &mut [Artifact]) {
         let parts: Vec<&str> = rel.split('/').collect();
         let own = match parts.as_slice() {
             ["containers", _, "config.v2.json" | "config.json"] => true,
-            ["containers", id, log] => log.starts_with(&format!("{id}-json.log")),
-            ["containers", _, "local-logs", _] => true,
-            ["overlay-containers", _, "userdata", log] => log.starts_with("ctr.log"),
+            // A container's log, whatever it was renamed to.
+            ["containers", ..] | ["overlay-containers", ..] => {
+                a.kind.is_log() && a.kind != ArtifactKind::TextLog
+            }
+            // A pre-1.10 layer JSON is an image config of its own as well (its history).
+            ["graph", _, "json"] => a.kind == ArtifactKind::ImageConfig,
             _ => false,
         };
         if own {
@@ -74,7 +85,8 @@ pub fn read(
 ) -> Option<(DataRootSection, Rooted)> {
     let roots = docker::roots(artifacts);
     let cs = podman::roots(artifacts);
-    if roots.is_empty() && cs.is_empty() {
+    let ctd = containerd::roots(artifacts);
+    if roots.is_empty() && cs.is_empty() && ctd.is_empty() {
         return None;
     }
     let mut section = DataRootSection::default();
@@ -88,6 +100,12 @@ pub fn read(
     for r in cs {
         let (info, got) = podman::read(&r, artifacts, trees, diags);
         section.containers_storage.push(info);
+        rooted.images.extend(got.images);
+        rooted.containers.extend(got.containers);
+    }
+    for r in ctd {
+        let (info, got) = containerd::read(&r, artifacts, trees, diags);
+        section.containerd.push(info);
         rooted.images.extend(got.images);
         rooted.containers.extend(got.containers);
     }

@@ -1,0 +1,326 @@
+//! containerd's root (`/var/lib/containerd`, or dockerd's `containerd/daemon`) read offline:
+//! `io.containerd.metadata.v1.bolt/meta.db` (bbolt, read from a copy in memory: `v1/<namespace>/
+//! {containers,images,snapshots/<snapshotter>}`), the snapshotter's own `metadata.db`
+//! (`v1/snapshots/<backend name>/{id,kind,parent}`), the content store
+//! (`io.containerd.content.v1.content/blobs/sha256/<hex>`: manifests, indexes, configs) and the
+//! snapshot directories (`io.containerd.snapshotter.v1.<name>/snapshots/<id>/fs`, already read).
+//! Per container: its image (manifest -> config -> chain ids -> committed snapshots) and its
+//! active snapshot as its own read-write layer. CRI pod logs (`/var/log/pods`) are not tied yet.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+
+use serde_json::Value;
+
+use super::bolt::{self, Bucket};
+use super::docker::{read_small, DockerRoot, MountUse, RootContainerInfo, RootImageInfo, RootLayerInfo};
+use super::intake::Trees;
+use crate::evidence::Artifact;
+use crate::image::rooted::{RootContainer, RootImage, RootLayer, Rooted};
+use crate::image::{hex, Check};
+use crate::model::{Diagnostic, Locator};
+
+const META: &str = "io.containerd.metadata.v1.bolt/meta.db";
+/// A bolt file is read whole into memory; larger ones are refused with a diagnostic.
+const MAX_DB: u64 = 1 << 30;
+
+/// containerd roots among the bundle's artifact paths.
+pub fn roots(artifacts: &[Artifact]) -> Vec<String> {
+    let mut out: Vec<String> = artifacts
+        .iter()
+        .filter_map(|a| a.path.strip_suffix(META))
+        .filter(|p| p.is_empty() || p.ends_with('/'))
+        .map(String::from)
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn read_db(a: &Artifact) -> Result<Bucket, String> {
+    let mut v = vec![];
+    a.open().map_err(|e| e.to_string())?.take(MAX_DB + 1).read_to_end(&mut v).map_err(|e| e.to_string())?;
+    if v.len() as u64 > MAX_DB {
+        return Err(format!("larger than {MAX_DB} bytes: not read"));
+    }
+    bolt::read(&v).map_err(|e| e.to_string())
+}
+
+/// A Go `binary.Uvarint`.
+fn uvarint(b: &[u8]) -> Option<u64> {
+    let mut x = 0u64;
+    for (i, c) in b.iter().enumerate().take(10) {
+        x |= u64::from(c & 0x7f) << (7 * i);
+        if c & 0x80 == 0 {
+            return Some(x);
+        }
+    }
+    None
+}
+
+/// The `value` of a protobuf `google.protobuf.Any` (field 2), as containerd stores a spec.
+fn any_value(b: &[u8]) -> Option<&[u8]> {
+    let mut i = 0;
+    while i < b.len() {
+        let tag = b[i];
+        i += 1;
+        let len = uvarint(&b[i..])? as usize;
+        while b.get(i)? & 0x80 != 0 {
+            i += 1;
+        }
+        i += 1;
+        let v = b.get(i..i.checked_add(len)?)?;
+        if tag == 0x12 {
+            return Some(v);
+        }
+        i += len;
+    }
+    None
+}
+
+fn chain_ids(diff_ids: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = vec![];
+    for d in diff_ids {
+        let next = match out.last() {
+            None => d.clone(),
+            Some(p) => format!("sha256:{}", hex(&crate::image::sha256_bytes(format!("{p} {d}").as_bytes()))),
+        };
+        out.push(next);
+    }
+    out
+}
+
+/// Read one containerd root at `root`.
+pub fn read(
+    root: &str,
+    artifacts: &[Artifact],
+    trees: &Trees,
+    diags: &mut Vec<Diagnostic>,
+) -> (DockerRoot, Rooted) {
+    let files: BTreeMap<&str, &Artifact> =
+        artifacts.iter().filter(|a| a.path.starts_with(root)).map(|a| (&a.path[root.len()..], a)).collect();
+    let mut info = DockerRoot {
+        root: root.trim_end_matches('/').to_string(),
+        layout: "containerd",
+        ..Default::default()
+    };
+    let mut rooted = Rooted::default();
+    let Some(meta_art) = files.get(META) else { return (info, rooted) };
+    let meta = match read_db(meta_art) {
+        Ok(m) => m,
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                meta_art.locator(),
+                format!("containerd metadata not readable: {e}"),
+            ));
+            return (info, rooted);
+        }
+    };
+    let blob = |digest: &str| -> Option<(Vec<u8>, String)> {
+        let hexd = digest.strip_prefix("sha256:")?;
+        let p = format!("io.containerd.content.v1.content/blobs/sha256/{hexd}");
+        files.get(p.as_str()).and_then(|a| read_small(a).ok()).map(|b| (b, format!("{root}{p}")))
+    };
+    // Each snapshotter's own database: backend name -> (id, parent backend name).
+    let mut backends: BTreeMap<String, BTreeMap<String, (u64, Option<String>)>> = BTreeMap::new();
+    let snapshotter = |name: &str,
+                       backends: &mut BTreeMap<String, BTreeMap<String, (u64, Option<String>)>>,
+                       diags: &mut Vec<Diagnostic>| {
+        if backends.contains_key(name) {
+            return;
+        }
+        let p = format!("io.containerd.snapshotter.v1.{name}/metadata.db");
+        let mut m = BTreeMap::new();
+        if let Some(a) = files.get(p.as_str()) {
+            match read_db(a) {
+                Ok(db) => {
+                    for (k, s) in db.bucket(&[b"v1", b"snapshots"]).into_iter().flat_map(|b| b.buckets()) {
+                        if let Some(id) = s.value(b"id").and_then(uvarint) {
+                            m.insert(String::from_utf8_lossy(k).into_owned(), (id, s.text(b"parent")));
+                        }
+                    }
+                }
+                Err(e) => diags
+                    .push(Diagnostic::error(a.locator(), format!("snapshotter metadata not readable: {e}"))),
+            }
+        }
+        backends.insert(name.to_string(), m);
+    };
+    let Some(v1) = meta.bucket(&[b"v1"]) else {
+        diags.push(Diagnostic::warning(meta_art.locator(), "containerd metadata has no v1 schema bucket"));
+        return (info, rooted);
+    };
+    let mut drivers = std::collections::BTreeSet::new();
+    for (ns, nsb) in v1.buckets() {
+        let ns = String::from_utf8_lossy(ns).into_owned();
+        // The directory of a snapshot key, through meta.db's backend name and the
+        // snapshotter's id.
+        let dir_of = |snap: &str,
+                      key: &str,
+                      backends: &mut BTreeMap<_, _>,
+                      diags: &mut Vec<Diagnostic>|
+         -> Option<String> {
+            snapshotter(snap, backends, diags);
+            let name = nsb.bucket(&[b"snapshots", snap.as_bytes(), key.as_bytes()])?.text(b"name")?;
+            let (id, _) = backends.get(snap)?.get(&name)?;
+            Some(format!("{root}io.containerd.snapshotter.v1.{snap}/snapshots/{id}"))
+        };
+        // Images: name -> target -> (index ->) manifest -> config.
+        let mut by_name: BTreeMap<String, String> = BTreeMap::new();
+        for (name, img) in nsb.bucket(&[b"images"]).into_iter().flat_map(|b| b.buckets()) {
+            let name = String::from_utf8_lossy(name).into_owned();
+            let Some(target) = img.bucket(&[b"target"]).and_then(|t| t.text(b"digest")) else { continue };
+            let mut manifest = blob(&target).and_then(|(b, _)| serde_json::from_slice::<Value>(&b).ok());
+            if let Some(list) =
+                manifest.as_ref().and_then(|m| m.get("manifests")).and_then(Value::as_array).cloned()
+            {
+                let pick = list
+                    .iter()
+                    .find(|m| m.pointer("/platform/os").and_then(Value::as_str) == Some("linux"))
+                    .or(list.first())
+                    .and_then(|m| m.get("digest"))
+                    .and_then(Value::as_str)
+                    .map(String::from);
+                manifest =
+                    pick.and_then(|d| blob(&d)).and_then(|(b, _)| serde_json::from_slice::<Value>(&b).ok());
+            }
+            let Some(cfg_digest) = manifest
+                .as_ref()
+                .and_then(|m| m.pointer("/config/digest"))
+                .and_then(Value::as_str)
+                .map(String::from)
+            else {
+                diags.push(Diagnostic::warning(
+                    Locator::artifact(format!("{root}{META}")),
+                    format!("image {ns}/{name}: its manifest or config is not in the content store"),
+                ));
+                continue;
+            };
+            by_name.insert(name.clone(), cfg_digest.clone());
+            if rooted.images.iter().any(|i| i.id == cfg_digest) {
+                if let Some(i) = info.images.iter_mut().find(|i| i.id == cfg_digest) {
+                    i.repo_tags.push(name);
+                }
+                continue;
+            }
+            let Some((config, config_path)) = blob(&cfg_digest) else { continue };
+            let diff_ids: Vec<String> = serde_json::from_slice::<Value>(&config)
+                .ok()
+                .and_then(|v| v.pointer("/rootfs/diff_ids").and_then(Value::as_array).cloned())
+                .map(|d| d.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+                .unwrap_or_default();
+            let snap = nsb
+                .bucket(&[b"snapshots"])
+                .and_then(|s| s.buckets().next().map(|(k, _)| String::from_utf8_lossy(k).into_owned()))
+                .unwrap_or_else(|| "overlayfs".into());
+            let mut layers = vec![];
+            let mut li = vec![];
+            for (d, chain) in diff_ids.iter().zip(chain_ids(&diff_ids)) {
+                let dir = dir_of(&snap, &chain, &mut backends, diags);
+                let scan = dir.as_ref().and_then(|p| trees.scans.get(p)).cloned();
+                li.push(RootLayerInfo {
+                    diff_id: Some(d.clone()),
+                    chain_id: Some(chain.clone()),
+                    cache_id: None,
+                    dir: dir.clone(),
+                });
+                layers.push(RootLayer {
+                    diff_id: Some(d.clone()),
+                    chain_id: Some(chain),
+                    dir: dir.filter(|_| scan.is_some()),
+                    scan,
+                });
+            }
+            let computed = format!("sha256:{}", hex(&crate::image::sha256_bytes(&config)));
+            info.images.push(RootImageInfo {
+                id: cfg_digest.clone(),
+                repo_tags: vec![name.clone()],
+                config_check: if computed == cfg_digest { Check::Verified } else { Check::Mismatch },
+                layers: li,
+            });
+            rooted.images.push(RootImage {
+                id: cfg_digest,
+                config,
+                config_path,
+                repo_tags: vec![name],
+                layers,
+                layout: "containerd",
+                content_addressed: true,
+                extra: vec![],
+            });
+        }
+        for (id, c) in nsb.bucket(&[b"containers"]).into_iter().flat_map(|b| b.buckets()) {
+            let id = String::from_utf8_lossy(id).into_owned();
+            let snap = c.text(b"snapshotter").unwrap_or_else(|| "overlayfs".into());
+            drivers.insert(snap.clone());
+            let upper_dir = c.text(b"snapshotKey").and_then(|k| dir_of(&snap, &k, &mut backends, diags));
+            let upper = upper_dir.as_ref().and_then(|d| trees.scans.get(d).map(|s| (d.clone(), s.clone())));
+            let image_id = c.text(b"image").and_then(|n| by_name.get(&n).cloned());
+            let spec: Option<Value> =
+                c.value(b"spec").and_then(any_value).and_then(|v| serde_json::from_slice(v).ok());
+            let mut mounts = vec![];
+            for m in
+                spec.as_ref().and_then(|s| s.get("mounts")).and_then(Value::as_array).into_iter().flatten()
+            {
+                let kind = m.get("type").and_then(Value::as_str).map(String::from);
+                if matches!(
+                    kind.as_deref(),
+                    Some("proc" | "tmpfs" | "devpts" | "mqueue" | "sysfs" | "cgroup")
+                ) {
+                    continue;
+                }
+                let (Some(s), Some(d)) =
+                    (m.get("source").and_then(Value::as_str), m.get("destination").and_then(Value::as_str))
+                else {
+                    continue;
+                };
+                mounts.push(MountUse { kind, source: s.into(), destination: d.into(), dir: None });
+            }
+            let content_of = |d: &String| match trees.dirs.get(d).and_then(|(_, c)| c.content.as_ref()) {
+                Some(c) => format!("{d}/{c}"),
+                None => d.clone(),
+            };
+            let mut layer_dirs: Vec<String> = upper_dir.iter().map(content_of).collect();
+            if let Some(img) = image_id.as_ref().and_then(|i| info.images.iter().find(|x| &x.id == i)) {
+                layer_dirs.extend(img.layers.iter().rev().filter_map(|l| l.dir.as_ref().map(content_of)));
+            }
+            rooted.containers.push(RootContainer {
+                id: id.clone(),
+                name: id.clone(),
+                image_id: image_id.clone(),
+                init: None,
+                upper,
+                mount_points: mounts.iter().map(|m| m.destination.clone()).collect(),
+            });
+            info.containers.push(RootContainerInfo {
+                id: id.clone(),
+                name: format!("{ns}/{id}"),
+                image_id,
+                running: None,
+                mount_id: c.text(b"snapshotKey"),
+                init_id: None,
+                upper_dir: upper_dir.as_ref().filter(|d| trees.dirs.contains_key(*d)).map(content_of),
+                layer_dirs,
+                logs: vec![],
+                mounts,
+            });
+        }
+    }
+    info.drivers = drivers.into_iter().collect();
+    info.containers.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+    (info, rooted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varints_and_any() {
+        assert_eq!(uvarint(&[0x96, 0x01]), Some(150));
+        let mut any = vec![0x0a, 3, b'a', b'b', b'c', 0x12, 2, b'{', b'}'];
+        assert_eq!(any_value(&any), Some(&b"{}"[..]));
+        any.truncate(7);
+        assert_eq!(any_value(&any), None);
+    }
+}
