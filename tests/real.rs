@@ -101,6 +101,10 @@ fn podman_capture_is_analysed_as_the_run_recorded_it() {
     // The graph root podman left, read offline: every container, image and change it made.
     let (root, _) = util::run_json(&["scan", out.join("dataroot.tar").to_str().unwrap()]);
     real_dataroot::check_data_root(&root, &f, "containers_storage", "overlay");
+    // libpod's state says the killed container is not running.
+    let cs = &root["bundles"][0]["data_root"]["containers_storage"][0]["containers"];
+    let c = cs.as_array().unwrap().iter().find(|c| c["id"] == f.container_id.as_str()).unwrap();
+    assert_eq!(c["running"], false);
 }
 
 #[test]

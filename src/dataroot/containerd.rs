@@ -78,6 +78,29 @@ fn any_value(b: &[u8]) -> Option<&[u8]> {
     None
 }
 
+/// A Kubernetes container's CRI logs, by its pod labels: `var/log/pods/<namespace>_<pod>_<uid>/
+/// <container>/<n>.log` (rotated `.gz` and dated ones too), anywhere in the bundle.
+pub fn pod_logs(labels: &BTreeMap<String, String>, artifacts: &[Artifact]) -> Vec<String> {
+    let get = |k: &str| labels.get(k).map(String::as_str);
+    let (Some(ns), Some(pod), Some(uid), Some(name)) = (
+        get("io.kubernetes.pod.namespace"),
+        get("io.kubernetes.pod.name"),
+        get("io.kubernetes.pod.uid"),
+        get("io.kubernetes.container.name"),
+    ) else {
+        return vec![];
+    };
+    let dir = format!("var/log/pods/{ns}_{pod}_{uid}/{name}/");
+    let mut out: Vec<String> = artifacts
+        .iter()
+        .filter(|a| a.path.starts_with(&dir) || a.path.contains(&format!("/{dir}")))
+        .filter(|a| a.path.rsplit('/').next().is_some_and(|f| f.contains(".log")))
+        .map(|a| a.path.clone())
+        .collect();
+    out.sort();
+    out
+}
+
 fn chain_ids(diff_ids: &[String]) -> Vec<String> {
     let mut out: Vec<String> = vec![];
     for d in diff_ids {
@@ -284,6 +307,16 @@ pub fn read(
             if let Some(img) = image_id.as_ref().and_then(|i| info.images.iter().find(|x| &x.id == i)) {
                 layer_dirs.extend(img.layers.iter().rev().filter_map(|l| l.dir.as_ref().map(content_of)));
             }
+            let labels: BTreeMap<String, String> = c
+                .bucket(&[b"labels"])
+                .map(|l| {
+                    l.entries
+                        .keys()
+                        .filter_map(|k| l.text(k).map(|v| (String::from_utf8_lossy(k).into_owned(), v)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let logs = pod_logs(&labels, artifacts);
             rooted.containers.push(RootContainer {
                 id: id.clone(),
                 name: id.clone(),
@@ -301,8 +334,9 @@ pub fn read(
                 init_id: None,
                 upper_dir: upper_dir.as_ref().filter(|d| trees.dirs.contains_key(*d)).map(content_of),
                 layer_dirs,
-                logs: vec![],
+                logs,
                 mounts,
+                labels,
             });
         }
     }
@@ -314,6 +348,43 @@ pub fn read(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pod_logs_follow_the_pod_labels() {
+        let art = |p: &str| Artifact {
+            path: p.into(),
+            source: crate::evidence::ArtifactSource::None,
+            kind: crate::evidence::ArtifactKind::CriLog,
+            size: 0,
+            sha256: None,
+            compression: crate::evidence::Compression::None,
+            error: None,
+            note: None,
+        };
+        let arts = vec![
+            art("host/var/log/pods/shop_web-7d9_0a1b/app/0.log"),
+            art("host/var/log/pods/shop_web-7d9_0a1b/app/0.log.20261201-080000.gz"),
+            art("host/var/log/pods/shop_web-7d9_0a1b/sidecar/0.log"),
+            art("host/var/log/pods/other_web-7d9_0a1b/app/0.log"),
+        ];
+        let labels: BTreeMap<String, String> = [
+            ("io.kubernetes.pod.namespace", "shop"),
+            ("io.kubernetes.pod.name", "web-7d9"),
+            ("io.kubernetes.pod.uid", "0a1b"),
+            ("io.kubernetes.container.name", "app"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(
+            pod_logs(&labels, &arts),
+            [
+                "host/var/log/pods/shop_web-7d9_0a1b/app/0.log",
+                "host/var/log/pods/shop_web-7d9_0a1b/app/0.log.20261201-080000.gz"
+            ]
+        );
+        assert!(pod_logs(&BTreeMap::new(), &arts).is_empty());
+    }
 
     #[test]
     fn varints_and_any() {

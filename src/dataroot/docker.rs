@@ -78,6 +78,9 @@ pub struct RootContainerInfo {
     pub logs: Vec<String>,
     /// Volumes and binds: (source in the root or on the host, destination).
     pub mounts: Vec<MountUse>,
+    /// The runtime's labels of the container (containerd: Kubernetes pod labels).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
 }
 
 /// A mount of a container.
@@ -402,6 +405,7 @@ pub fn read(
             layer_dirs,
             logs,
             mounts,
+            labels: BTreeMap::new(),
         });
     }
     for d in volume_dirs {

@@ -5,7 +5,9 @@
 //! `overlay-containers/containers.json` (name, image, read-write layer) with each
 //! container's `userdata/config.json` (OCI runtime spec: command, mounts) and conmon's
 //! `userdata/ctr.log` (k8s-file format). Layer content is `overlay/<id>/diff`, already read.
-//! The libpod database (running state) is not read: state is left unknown.
+//! The libpod BoltDB state (`libpod/bolt_state.db`: `ctr/<id>/state` JSON, `state` 3 =
+//! running) gives the running state; the SQLite state (`libpod/db.sql`) is not read, and
+//! without a readable state the running state is unknown.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -68,6 +70,18 @@ fn json_array(
 
 fn text(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(String::from)
+}
+
+/// A bolt database read whole (bounded).
+fn read_small_db(a: &Artifact) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    const MAX: u64 = 1 << 30;
+    let mut v = vec![];
+    a.open().map_err(|e| e.to_string())?.take(MAX + 1).read_to_end(&mut v).map_err(|e| e.to_string())?;
+    if v.len() as u64 > MAX {
+        return Err(format!("larger than {MAX} bytes: not read"));
+    }
+    Ok(v)
 }
 
 /// The file name containers-storage gives a big-data item (`makeBigDataBaseName`): the key
@@ -178,6 +192,27 @@ pub fn read(
             extra: vec![],
         });
     }
+    // libpod's state: container id -> running.
+    let mut running: BTreeMap<String, bool> = BTreeMap::new();
+    if let Some(a) = files.get("libpod/bolt_state.db") {
+        let db = read_small_db(a).and_then(|v| super::bolt::read(&v).map_err(|e| e.to_string()));
+        match db {
+            Ok(db) => {
+                for (id, b) in db.bucket(&[b"ctr"]).into_iter().flat_map(|b| b.buckets()) {
+                    let state = b.value(b"state").and_then(|s| serde_json::from_slice::<Value>(s).ok());
+                    if let Some(n) = state.as_ref().and_then(|s| s.get("state")).and_then(Value::as_i64) {
+                        running.insert(String::from_utf8_lossy(id).into_owned(), n == 3);
+                    }
+                }
+            }
+            Err(e) => diags.push(Diagnostic::error(a.locator(), format!("libpod state not readable: {e}"))),
+        }
+    } else if files.contains_key("libpod/db.sql") {
+        diags.push(Diagnostic::warning(
+            Locator::artifact(format!("{root}libpod/db.sql")),
+            "libpod's SQLite state is not read by this version: the containers' running state is unknown",
+        ));
+    }
     for c in json_array(&files, "overlay-containers/containers.json", root, diags) {
         let Some(id) = text(&c, "id") else { continue };
         let name = c
@@ -222,6 +257,7 @@ pub fn read(
         if let Some(img) = image {
             layer_dirs.extend(img.layers.iter().rev().filter_map(|l| l.dir.as_ref().map(content_of)));
         }
+        let state = running.get(&id).copied();
         rooted.containers.push(RootContainer {
             id: id.clone(),
             name: name.clone(),
@@ -234,13 +270,14 @@ pub fn read(
             id,
             name,
             image_id,
-            running: None,
+            running: state,
             mount_id: layer,
             init_id: None,
             upper_dir: upper_dir.as_ref().filter(|d| trees.dirs.contains_key(*d)).map(content_of),
             layer_dirs,
             logs,
             mounts,
+            labels: BTreeMap::new(),
         });
     }
     info.containers.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
