@@ -70,6 +70,9 @@ fn build(dir: &Path, broken: bool) -> (String, String) {
         // A second container whose config is garbage, a tag for an absent image, an image
         // config whose bytes do not hash to its name, a layer whose directory is gone.
         files.push((format!("{d}/containers/{CID2}/config.v2.json"), b"{\"ID\": garbage".to_vec()));
+        // overlay2's own record of the chain: one short link escapes, the init layer is left out.
+        files
+            .push((format!("{d}/overlay2/{MOUNT}/lower"), b"l/ESCAPE:l/ABCDEFGHIJKLMNOPQRSTUVWXYZ".to_vec()));
         let bad = br#"{"rootfs":{"type":"layers","diff_ids":["sha256:0000000000000000000000000000000000000000000000000000000000000000"]}}"#;
         let fake = "f".repeat(64);
         files.push((format!("{d}/image/overlay2/imagedb/content/sha256/{fake}"), bad.to_vec()));
@@ -174,8 +177,12 @@ fn a_broken_data_root_says_what_is_wrong_and_reads_the_rest() {
     assert!(has("content hashes to"), "config vs its id: {msgs:?}");
     assert!(has("whose config is not in imagedb"), "dangling tag: {msgs:?}");
     assert!(has("no cache-id"), "layer without its directory: {msgs:?}");
+    assert!(has("short link ESCAPE points to / (not a layer of this data root): not followed"), "{msgs:?}");
+    assert!(has("overlay2's lower chain"), "lower vs layer store: {msgs:?}");
     // The good container is still fully analysed.
     let r = &b["data_root"]["docker"][0];
+    let web = r["containers"].as_array().unwrap().iter().find(|c| c["id"] == CID).unwrap();
+    assert_eq!(web["lower_dirs"], json!([format!("var/lib/docker/overlay2/{CACHE}/diff")]));
     assert_eq!(r["containers"].as_array().unwrap().len(), 2);
     let ch = b["data_root_changes"].as_array().unwrap();
     assert!(ch.iter().any(|c| c["container"] == CID && !c["changes"].as_array().unwrap().is_empty()));

@@ -334,6 +334,7 @@ pub fn read(
                 init_id: None,
                 upper_dir: upper_dir.as_ref().filter(|d| trees.dirs.contains_key(*d)).map(content_of),
                 layer_dirs,
+                lower_dirs: vec![],
                 logs,
                 mounts,
                 labels,

@@ -74,6 +74,11 @@ pub struct RootContainerInfo {
     pub upper_dir: Option<String>,
     /// Top to bottom: read-write layer, init layer, the image's layers (content directories).
     pub layer_dirs: Vec<String>,
+    /// overlay2: the lower layers as the driver itself records them (the read-write layer's
+    /// `lower` file, its `l/` short links resolved inside the root), top to bottom;
+    /// cross-checked against `layer_dirs`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub lower_dirs: Vec<String>,
     /// Its json-file logs (rotated ones too), oldest last as docker numbers them.
     pub logs: Vec<String>,
     /// Volumes and binds: (source in the root or on the host, destination).
@@ -402,6 +407,10 @@ pub fn read(
             mount_id,
             init_id,
             upper_dir: upper_dir.as_ref().filter(|d| trees.dirs.contains_key(*d)).map(content_of),
+            lower_dirs: match (drv, upper_dir.as_ref()) {
+                ("overlay2", Some(u)) => overlay2_lower(root, u, trees, &layer_dirs, id, diags),
+                _ => vec![],
+            },
             layer_dirs,
             logs,
             mounts,
@@ -418,6 +427,67 @@ pub fn read(
     }
     info.containers.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
     (info, rooted)
+}
+
+/// An overlay2 read-write layer's `lower` (`l/ABC:l/DEF`, top to bottom), each short link
+/// read from the `l/` tree (never followed on disk) and resolved lexically inside the root's
+/// `overlay2/`; a link pointing anywhere else is a diagnostic. A chain unlike the layer
+/// store's is a warning: one of the two was changed.
+fn overlay2_lower(
+    root: &str,
+    upper: &str,
+    trees: &Trees,
+    layer_dirs: &[String],
+    id: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<String> {
+    let Some(lower) = trees.dirs.get(upper).and_then(|(_, c)| c.meta.get("lower")) else { return vec![] };
+    let links: BTreeMap<Vec<u8>, Vec<u8>> = trees
+        .scans
+        .get(&format!("{root}overlay2/l"))
+        .map(|s| {
+            s.entries
+                .iter()
+                .filter_map(|e| match &e.kind {
+                    crate::image::EntryKind::Node(m) => m.link.clone().map(|l| (e.path.clone(), l)),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out = vec![];
+    for part in lower.split(':').filter(|p| !p.is_empty()) {
+        let name = part.strip_prefix("l/").unwrap_or(part);
+        let Some(target) = links.get(name.as_bytes()) else {
+            diags.push(Diagnostic::warning(
+                Locator::artifact(format!("{root}overlay2/l")),
+                format!("container {id}: its lower names short link {part}, which is not in overlay2/l"),
+            ));
+            continue;
+        };
+        // Lexically, from overlay2/l/: `../<id>/diff` is overlay2/<id>/diff; nothing else is
+        // a layer of this root.
+        let t = String::from_utf8_lossy(target);
+        let lid = t.strip_prefix("../").and_then(|r| r.trim_end_matches('/').strip_suffix("/diff"));
+        match lid {
+            Some(lid) if is_layer_id(lid) => out.push(format!("{root}overlay2/{lid}/diff")),
+            _ => diags.push(Diagnostic::warning(
+                Locator::artifact(format!("{root}overlay2/l")).with_member(name.to_string()),
+                format!("short link {name} points to {t} (not a layer of this data root): not followed"),
+            )),
+        }
+    }
+    if !out.is_empty() && out.as_slice() != layer_dirs.get(1..).unwrap_or_default() {
+        diags.push(Diagnostic::warning(
+            Locator::artifact(upper.to_string()).with_member("lower".to_string()),
+            format!(
+                "container {id}: overlay2's lower chain ({}) differs from the layer store's ({})",
+                out.join(", "),
+                layer_dirs.get(1..).unwrap_or_default().join(", ")
+            ),
+        ));
+    }
+    out
 }
 
 /// Docker < 1.10: `graph/<id>/json` (one v1 image JSON per layer, `parent` naming the one
