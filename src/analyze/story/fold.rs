@@ -82,6 +82,8 @@ pub struct Observation {
     pub keys: Vec<String>,
     pub when: Option<When>,
     pub outcome: Option<&'static str>,
+    /// Further rules the observation stands for (a log group: every rule its records matched).
+    pub rules: Vec<String>,
 }
 
 /// Fold observations into facts, most severe first.
@@ -161,8 +163,9 @@ fn merge(mut obs: Vec<Observation>) -> Fact {
         .clone()
         .or_else(|| obs.iter().filter_map(|o| o.when.clone()).min_by_key(|w| (w.key().is_none(), w.key())));
     let outcome = obs.iter().find_map(|o| o.outcome);
+    let named: Vec<String> = obs.iter().flat_map(|o| o.rules.iter().cloned()).collect();
     let members: Vec<Finding> = obs.into_iter().map(|o| o.finding).collect();
-    let mut rules: Vec<String> = members.iter().map(|f| f.rule.clone()).collect();
+    let mut rules: Vec<String> = members.iter().map(|f| f.rule.clone()).chain(named).collect();
     rules.sort();
     rules.dedup();
     let mut lead = members[0].clone();
@@ -246,7 +249,13 @@ mod tests {
     fn facts(v: Vec<Finding>) -> Vec<Fact> {
         fold(
             v.into_iter()
-                .map(|x| Observation { keys: keys(&x, &[]), finding: x, when: None, outcome: None })
+                .map(|x| Observation {
+                    keys: keys(&x, &[]),
+                    finding: x,
+                    when: None,
+                    outcome: None,
+                    rules: vec![],
+                })
                 .collect(),
         )
     }
