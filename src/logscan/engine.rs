@@ -16,8 +16,9 @@ use super::rules::{self, Check, DecoderKind, Rule};
 /// `%24%7Bjndi`, `\u0024{`, `&gt;&amp;` or `%2Fdev%2Ftcp` meet the rule literals.
 const DECODE_TRIGGERS: &[&str] = &[
     "%24", "%7b", "%7c", "%2f", "%3e", "%3c", "%26", "%27", "%22", "%60", "%3b", "%28", "%2b", "%25", "%5c",
-    "%u00", "\\u00", "\\x2", "\\x3", "\\x4", "\\x5", "\\x6", "\\x7", "\\44", "\\173", "&gt;", "&lt;",
-    "&amp;", "&#", "&quot;",
+    "%2c", "%3d", "%40", "%21", "%2e", "%3a", "%5b", "%5d", "%7d", "%0a", "%0d", "%09", "%00", "%u00",
+    "\\u00", "\\x2", "\\x3", "\\x4", "\\x5", "\\x6", "\\x7", "\\44", "\\173", "&gt;", "&lt;", "&amp;", "&#",
+    "&quot;",
 ];
 
 /// Bytes of a record shown in a hit excerpt at most.
@@ -198,7 +199,10 @@ impl Engine {
         for ri in all {
             let rule = &self.rules[ri];
             for (vi, (text, cands)) in variants.iter().enumerate() {
-                if !cands.contains(&ri) {
+                // A rule found in one spelling is confirmed on every spelling (the literal
+                // `%0aid` is in the raw record, the newline its regex wants only in the
+                // decoded one); case-sensitive rules need their literal in the text itself.
+                if rule.case_sensitive && !cands.contains(&ri) {
                     continue;
                 }
                 if let Some(m) = self.confirm(rule, ri, text) {
@@ -233,7 +237,11 @@ impl Engine {
     }
 
     fn confirm(&self, rule: &Rule, ri: usize, text: &[u8]) -> Option<RecordMatch> {
-        let lit_span = literal_span(rule, text)?;
+        let lit_span = match literal_span(rule, text) {
+            Some(s) => s,
+            None if !rule.case_sensitive => (0, 0),
+            None => return None,
+        };
         if rule.exclude.iter().any(|re| re.is_match(text)) {
             return None;
         }
