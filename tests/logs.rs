@@ -901,3 +901,48 @@ fn query_plus_is_a_space_for_indicators() {
         v["bundles"][0]["log_hits"].as_array().unwrap().iter().map(|h| h["rule"].as_str().unwrap()).collect();
     assert!(rules.contains(&"shell.download-run"), "{rules:?}");
 }
+
+#[test]
+fn one_scanner_finding_per_scanner_and_address_with_span_and_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = String::new();
+    // More requests than hits kept per log: all are counted.
+    for i in 0..2_500 {
+        let s = i % 60;
+        log.push_str(&format!(
+            "198.51.100.20 - - [27/Nov/2026:14:{:02}:{s:02} +0000] \"GET /cgi-bin/test{i}.cgi HTTP/1.1\" 404 153 \"-\" \"Mozilla/5.00 (Nikto/2.1.6) (Evasions:None) (Test:{i:06})\"\n",
+            i / 60 % 60
+        ));
+    }
+    log.push_str("203.0.113.9 - - [27/Nov/2026:15:00:00 +0000] \"GET /?id=1 HTTP/1.1\" 200 10 \"-\" \"sqlmap/1.7.2#stable (https://sqlmap.org)\"\n");
+    log.push_str("203.0.113.9 - - [27/Nov/2026:15:00:09 +0000] \"GET /?id=2 HTTP/1.1\" 200 10 \"-\" \"sqlmap/1.7.2#stable (https://sqlmap.org)\"\n");
+    log.push_str(
+        "198.51.100.21 - - [27/Nov/2026:16:00:00 +0000] \"GET / HTTP/1.1\" 200 10 \"-\" \"Nikto\"\n",
+    );
+    log.push_str("192.0.2.1 - - [27/Nov/2026:16:00:01 +0000] \"GET /?u=http://x1.oast.fun/ HTTP/1.1\" 200 10 \"-\" \"Mozilla/5.0\"\n");
+    write_files(dir.path(), &[("access.log", log.as_bytes())]);
+    let (v, _) = run_json(&["logs", dir.path().join("access.log").to_str().unwrap()]);
+    let findings = v["bundles"][0]["findings"].as_array().unwrap();
+    let scanner: Vec<(&str, &str)> = findings
+        .iter()
+        .filter(|f| f["rule"].as_str().unwrap().starts_with("log.scanner."))
+        .map(|f| (f["rule"].as_str().unwrap(), f["summary"].as_str().unwrap()))
+        .collect();
+    assert_eq!(scanner.len(), 4, "{scanner:#?}");
+    let nikto: Vec<&(&str, &str)> = scanner.iter().filter(|(r, _)| *r == "log.scanner.nikto").collect();
+    assert_eq!(nikto.len(), 2, "{nikto:?}");
+    assert!(
+        nikto
+            .iter()
+            .any(|(_, s)| s.starts_with("2500 request(s) from 198.51.100.20 between 2026-11-27T14:00:00")),
+        "{nikto:?}"
+    );
+    assert!(nikto.iter().any(|(_, s)| s.starts_with("1 request(s) from 198.51.100.21 at")), "{nikto:?}");
+    assert!(scanner.iter().any(|(r, s)| *r == "log.scanner.sqlmap"
+        && s.starts_with(
+            "2 request(s) from 203.0.113.9 between 2026-11-27T15:00:00.000000000Z and 2026-11-27T15:00:09"
+        )));
+    assert!(scanner.iter().any(|(r, _)| *r == "log.scanner.oob"), "{scanner:?}");
+    // No per-log finding for scanner rules besides these.
+    assert!(!findings.iter().any(|f| f["rule"] == "log.web.scanner"));
+}

@@ -10,6 +10,7 @@ pub mod ioc;
 pub mod jndi;
 pub mod rules;
 pub mod scanner;
+pub mod scanners;
 pub mod tarlogs;
 pub mod time;
 
@@ -190,7 +191,13 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
     let mut logs_scanned = Vec::new();
     let mut raw = Vec::new();
     let mut groups: BTreeMap<(usize, Locator), Group> = BTreeMap::new();
+    let mut scanner_groups: BTreeMap<(usize, String), scanners::ScannerSource> = BTreeMap::new();
     for s in sources {
+        for ((rule, client), t) in &s.scan.scanner_sources {
+            let g = scanner_groups.entry((*rule, client.clone())).or_default();
+            g.tally.merge(t);
+            g.logs.insert(s.locator.to_string());
+        }
         let total: u64 = s.scan.counts.values().sum();
         logs_scanned.push(ScannedLog {
             locator: s.locator.clone(),
@@ -205,7 +212,9 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
         });
         outcome.diagnostics.extend(s.scan.diagnostics);
         for (&rule, &count) in &s.scan.counts {
-            groups.entry((rule, s.locator.clone())).or_default().count += count;
+            if !scanners::is_scanner(&rules[rule]) {
+                groups.entry((rule, s.locator.clone())).or_default().count += count;
+            }
         }
         let kept = s.scan.hits.len() as u64;
         if kept < total {
@@ -215,6 +224,16 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
             ));
         }
         for h in s.scan.hits {
+            if scanners::is_scanner(&rules[h.rule]) {
+                let client = h.found.http.as_ref().and_then(|r| r.client.clone()).unwrap_or_default();
+                if let Some(g) = scanner_groups.get_mut(&(h.rule, client)) {
+                    if g.evidence.len() < FINDING_EVIDENCE {
+                        g.evidence.push(h.locator.clone());
+                    }
+                }
+                raw.push(h);
+                continue;
+            }
             let g = groups.entry((h.rule, s.locator.clone())).or_default();
             if let Some(t) = h.time {
                 g.first = Some(g.first.map_or(t, |f| f.min(t)));
@@ -302,6 +321,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
             subject: Some(r.id.clone()),
         });
     }
+    outcome.findings.extend(scanners::findings(rules, scanner_groups));
     LogSection { log_hits, iocs, logs_scanned, outcome }
 }
 
