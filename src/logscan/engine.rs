@@ -270,6 +270,11 @@ impl Engine {
                     }
                     m.jndi = Some(j);
                 }
+                Check::Decoder(DecoderKind::JndiAssembled) => {
+                    let s = String::from_utf8_lossy(text);
+                    let shown = jndi::assembled_jndi(&s)?;
+                    m.decoded = Some(shown);
+                }
                 Check::Decoder(DecoderKind::ShellBase64) => {
                     let p = shell_base64_payloads(text);
                     if p.is_empty() {
