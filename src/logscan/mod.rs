@@ -11,6 +11,7 @@ pub mod jndi;
 pub mod rules;
 pub mod scanner;
 pub mod scanners;
+pub mod sigma;
 pub mod tarlogs;
 pub mod time;
 
@@ -68,6 +69,17 @@ pub struct LogHit {
     /// method, path, query, status, response size, Host / Referer / User-Agent as logged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http: Option<http::HttpRequest>,
+    /// For a Sigma rule: its title, id and author (Detection Rule License 1.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit: Option<String>,
+}
+
+/// The DRL 1.1 credit of a Sigma-derived rule, if it is one.
+pub fn rule_credit(r: &rules::Rule) -> Option<String> {
+    r.confirm.iter().find_map(|c| match c {
+        rules::Check::Sigma(d) => Some(d.credit()),
+        _ => None,
+    })
 }
 
 /// The log part of a bundle report (flattened into the bundle JSON).
@@ -277,6 +289,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
                 commands: h.found.commands,
                 jndi: h.found.jndi,
                 http: h.found.http,
+                credit: rule_credit(r),
                 // One entry per indicator: the same value in two roles is listed once.
                 iocs: h
                     .iocs
@@ -314,7 +327,10 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
             severity: r.severity,
             category: r.category.clone(),
             title: r.title.clone(),
-            summary: format!("{count} log record(s) in {source}{when}; e.g. {example}"),
+            summary: match rule_credit(r) {
+                Some(c) => format!("{count} log record(s) in {source}{when}; e.g. {example}. {c}"),
+                None => format!("{count} log record(s) in {source}{when}; e.g. {example}"),
+            },
             attack: r.attack.clone(),
             time: first,
             evidence,

@@ -54,6 +54,8 @@ impl DecoderKind {
 pub enum Check {
     Regex(Regex),
     Decoder(DecoderKind),
+    /// A Sigma web rule's detection, evaluated on the record's parsed request.
+    Sigma(std::sync::Arc<super::sigma::SigmaDetection>),
 }
 
 /// A compiled detection rule.
