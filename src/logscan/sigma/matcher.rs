@@ -495,12 +495,87 @@ fn longest_literal_of_regex(src: &str) -> Option<String> {
     (!best.is_empty()).then_some(best)
 }
 
-/// AND: one child's anchors are enough; take the set whose weakest literal is longest.
+/// Words on most lines of a web or application log: as anchors they would make nearly every
+/// record a candidate.
+const COMMON: &[&str] = &[
+    "get",
+    "post",
+    "head",
+    "put",
+    "delete",
+    "options",
+    "http",
+    "https",
+    "http:",
+    "https:",
+    "http://",
+    "https://",
+    "http/1.1",
+    "http/1.0",
+    "mozilla",
+    "mozilla/5.0",
+    "mozilla/4.0",
+    "curl",
+    "wget",
+    "html",
+    ".html",
+    ".htm",
+    ".php",
+    ".js",
+    ".css",
+    ".png",
+    ".jpg",
+    ".gif",
+    ".com",
+    ".net",
+    ".org",
+    "www",
+    "www.",
+    "index",
+    "/index",
+    "login",
+    "/api",
+    "api/",
+    "/static",
+    "user",
+    "admin",
+    "/admin",
+    "error",
+    "info",
+    "warn",
+    "debug",
+    "true",
+    "false",
+    "null",
+    "safari",
+    "chrome",
+    "gecko",
+    "windows",
+    "windows nt",
+    "linux",
+    "applewebkit",
+    "khtml",
+    "like gecko",
+    "compatible",
+    ".to",
+    ".io",
+    ".co",
+];
+
+/// Whether a literal is too frequent in ordinary logs to anchor a rule.
+pub fn too_common(lit: &str) -> bool {
+    let l = lit.trim().to_ascii_lowercase();
+    l.len() < MIN_ANCHOR || COMMON.contains(&l.as_str()) || l.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Estimated cost of searching a set: long and rare literals are cheap.
+fn cost(set: &[String]) -> u64 {
+    set.iter().map(|l| if too_common(l) { 1_000_000 } else { 1024u64 >> l.len().min(10) }).sum()
+}
+
+/// AND: one child's anchors are enough; take the cheapest set.
 fn best(sets: Vec<Option<Vec<String>>>) -> Option<Vec<String>> {
-    sets.into_iter().flatten().filter(|s| !s.is_empty()).max_by_key(|s| {
-        let weakest = s.iter().map(String::len).min().unwrap_or(0);
-        (weakest.min(12), usize::MAX - s.len())
-    })
+    sets.into_iter().flatten().filter(|s| !s.is_empty()).min_by_key(|s| cost(s))
 }
 
 /// OR: every branch needs an anchor.

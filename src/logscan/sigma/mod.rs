@@ -257,6 +257,13 @@ fn compile(r: &SigmaRule, stem: &str, origin: &str) -> Result<SigmaDetection, St
         )?,
         Target::Process => compiled.anchors().unwrap_or_default(),
     };
+    if target != Target::Process {
+        if let Some(c) = anchors.iter().find(|a| matcher::too_common(a)) {
+            return Err(format!(
+                "its only anchors include {c:?}, found on most lines of a web log: it would be evaluated on nearly every record"
+            ));
+        }
+    }
     let level = match r.level {
         Some(Level::Informational) | None => Severity::Info,
         Some(Level::Low) => Severity::Low,
