@@ -1105,3 +1105,24 @@ fn bundled_sigma_rules_run_by_default_and_can_be_left_out() {
     assert!(!without.iter().any(|r| r.starts_with("sigma.")), "{without:?}");
     assert!(without.contains(&"log4j.jndi-lookup".to_string()));
 }
+
+#[test]
+fn single_ampersand_and_style_payloads() {
+    table(
+        "web",
+        &[
+            (
+                &access("/ping.php?ip=127.0.0.1%26%20ping%20-c%2010%20127.0.0.1%20%26", "curl"),
+                "web.cmd-injection",
+            ),
+            ("ip=127.0.0.1 & sleep 5 &", "web.cmd-injection"),
+            ("<STYLE>@import'http://xss.rocks/xss.css';</STYLE>", "web.xss"),
+            ("<BR SIZE=\"&{alert('XSS')}\">", "web.xss"),
+        ],
+        &[
+            &access("/search?q=salt%20%26%20pepper", "curl"),
+            "INFO saved name & id fields for user 7",
+            "<style>body { color: red }</style>",
+        ],
+    );
+}
