@@ -87,6 +87,7 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
             }
             Parsed::Top(pr, findings) => {
                 outcome.findings.extend(findings);
+                outcome.findings.extend(logscan::sigma::process_findings(&pr.capture, engine.sigma()));
                 outcome.timeline.extend(analyze::process::timeline(&pr.capture));
                 report.processes.push(pr);
             }

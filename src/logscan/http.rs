@@ -31,6 +31,10 @@ pub struct HttpRequest {
     pub referer: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
+    /// The request target was absolute (`GET http://host/x`, `CONNECT host:443`): a forward
+    /// proxy's log. Not serialized (the host and path carry it).
+    #[serde(skip)]
+    pub proxy: bool,
 }
 
 impl HttpRequest {
@@ -340,6 +344,11 @@ fn set_request_line(h: &mut HttpRequest, line: &str) {
     }
     let (method, rest) = line.split_once(' ').unwrap_or((line, ""));
     h.method = Some(method.to_string());
+    if method.eq_ignore_ascii_case("CONNECT") {
+        h.proxy = true;
+        h.host = rest.split([' ', ':']).next().filter(|x| !x.is_empty()).map(str::to_string);
+        return;
+    }
     let target = match rest.rsplit_once(' ') {
         Some((t, proto)) if proto.starts_with("HTTP/") => t,
         _ => rest,
@@ -350,6 +359,19 @@ fn set_request_line(h: &mut HttpRequest, line: &str) {
 }
 
 fn set_target(h: &mut HttpRequest, target: &str) {
+    let lower = target.get(..8).unwrap_or(target).to_ascii_lowercase();
+    let target = if lower.starts_with("http://") || lower.starts_with("https://") {
+        // Absolute form: a forward proxy's log. The authority is the host.
+        h.proxy = true;
+        let rest = &target[target.find("://").map_or(0, |p| p + 3)..];
+        let (auth, path) = rest.find('/').map_or((rest, "/"), |p| (&rest[..p], &rest[p..]));
+        if h.host.is_none() {
+            h.host = Some(auth.rsplit('@').next().unwrap_or(auth).to_string()).filter(|s| !s.is_empty());
+        }
+        path
+    } else {
+        target
+    };
     let (path, query) = match target.split_once('?') {
         Some((p, q)) => (p, Some(q)),
         None => (target, None),
@@ -460,6 +482,24 @@ mod tests {
         assert_eq!(h.path.as_deref(), Some("/a b;id"));
         let h = p(r#"192.0.2.9 - - [27/Nov/2026:14:00:00 +0000] "-" 408 0 "-" "-""#);
         assert_eq!((h.method, h.status), (None, Some(408)));
+    }
+
+    #[test]
+    fn proxy_requests() {
+        let h = p(
+            r#"192.0.2.3 - - [27/Nov/2026:14:00:00 +0000] "GET http://evil.example:8080/x.php?a=1 HTTP/1.1" 200 10 "-" "curl/8""#,
+        );
+        assert!(h.proxy);
+        assert_eq!(
+            (h.host.as_deref(), h.path.as_deref(), h.query.as_deref()),
+            (Some("evil.example:8080"), Some("/x.php"), Some("a=1"))
+        );
+        let h = p(
+            r#"192.0.2.3 - - [27/Nov/2026:14:00:00 +0000] "CONNECT pool.example:443 HTTP/1.1" 200 10 "-" "-""#,
+        );
+        assert!(h.proxy);
+        assert_eq!(h.host.as_deref(), Some("pool.example"));
+        assert!(!p(r#"192.0.2.3 - - [27/Nov/2026:14:00:00 +0000] "GET /x HTTP/1.1" 200 1"#).proxy);
     }
 
     #[test]

@@ -12,6 +12,8 @@ pub mod local;
 pub mod logness;
 pub mod rules;
 pub mod scanner;
+pub mod scanners;
+pub mod sigma;
 pub mod tarlogs;
 pub mod time;
 
@@ -69,6 +71,17 @@ pub struct LogHit {
     /// method, path, query, status, response size, Host / Referer / User-Agent as logged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http: Option<http::HttpRequest>,
+    /// For a Sigma rule: its title, id and author (Detection Rule License 1.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit: Option<String>,
+}
+
+/// The DRL 1.1 credit of a Sigma-derived rule, if it is one.
+pub fn rule_credit(r: &rules::Rule) -> Option<String> {
+    r.confirm.iter().find_map(|c| match c {
+        rules::Check::Sigma(d) => Some(d.credit()),
+        _ => None,
+    })
 }
 
 /// The log part of a bundle report (flattened into the bundle JSON).
@@ -214,7 +227,13 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
     let mut logs_scanned = Vec::new();
     let mut raw = Vec::new();
     let mut groups: BTreeMap<(usize, Locator), Group> = BTreeMap::new();
+    let mut scanner_groups: BTreeMap<(usize, String), scanners::ScannerSource> = BTreeMap::new();
     for s in sources {
+        for ((rule, client), t) in &s.scan.scanner_sources {
+            let g = scanner_groups.entry((*rule, client.clone())).or_default();
+            g.tally.merge(t);
+            g.logs.insert(s.locator.to_string());
+        }
         let total: u64 = s.scan.counts.values().sum();
         logs_scanned.push(ScannedLog {
             locator: s.locator.clone(),
@@ -231,7 +250,9 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
         });
         outcome.diagnostics.extend(s.scan.diagnostics);
         for (&rule, &count) in &s.scan.counts {
-            groups.entry((rule, s.locator.clone())).or_default().count += count;
+            if !scanners::is_scanner(&rules[rule]) {
+                groups.entry((rule, s.locator.clone())).or_default().count += count;
+            }
         }
         let kept = s.scan.hits.len() as u64;
         if kept < total {
@@ -241,6 +262,16 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
             ));
         }
         for h in s.scan.hits {
+            if scanners::is_scanner(&rules[h.rule]) {
+                let client = h.found.http.as_ref().and_then(|r| r.client.clone()).unwrap_or_default();
+                if let Some(g) = scanner_groups.get_mut(&(h.rule, client)) {
+                    if g.evidence.len() < FINDING_EVIDENCE {
+                        g.evidence.push(h.locator.clone());
+                    }
+                }
+                raw.push(h);
+                continue;
+            }
             let g = groups.entry((h.rule, s.locator.clone())).or_default();
             if let Some(t) = h.time {
                 g.first = Some(g.first.map_or(t, |f| f.min(t)));
@@ -284,6 +315,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
                 commands: h.found.commands,
                 jndi: h.found.jndi,
                 http: h.found.http,
+                credit: rule_credit(r),
                 // One entry per indicator: the same value in two roles is listed once.
                 iocs: h
                     .iocs
@@ -321,13 +353,17 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
             severity: r.severity,
             category: r.category.clone(),
             title: r.title.clone(),
-            summary: format!("{count} log record(s) in {source}{when}; e.g. {example}"),
+            summary: match rule_credit(r) {
+                Some(c) => format!("{count} log record(s) in {source}{when}; e.g. {example}. {c}"),
+                None => format!("{count} log record(s) in {source}{when}; e.g. {example}"),
+            },
             attack: r.attack.clone(),
             time: first,
             evidence,
             subject: Some(r.id.clone()),
         });
     }
+    outcome.findings.extend(scanners::findings(rules, scanner_groups));
     LogSection { log_hits, iocs, logs_scanned, not_logs: vec![], outcome }
 }
 

@@ -122,6 +122,8 @@ pub struct StreamScan {
     pub hits: Vec<RawHit>,
     /// Hits per rule index, including those beyond `max_hits`.
     pub counts: BTreeMap<usize, u64>,
+    /// Requests of `scanner.*` rules per (rule, client address), all counted.
+    pub scanner_sources: super::scanners::Tallies,
     /// Newlines seen.
     pub newlines: u64,
     pub bytes: u64,
@@ -139,6 +141,9 @@ impl StreamScan {
         }
         for (r, c) in other.counts {
             *self.counts.entry(r).or_default() += c;
+        }
+        for (k, t) in other.scanner_sources {
+            self.scanner_sources.entry(k).or_default().merge(&t);
         }
         self.newlines += other.newlines;
         self.bytes += other.bytes;
@@ -551,6 +556,10 @@ impl State<'_> {
             }
             self.last_line.1.push(m.rule);
             *self.out.counts.entry(m.rule).or_default() += 1;
+            if super::scanners::is_scanner(&self.engine.rules()[m.rule]) {
+                let client = m.http.as_ref().and_then(|h| h.client.clone()).unwrap_or_default();
+                self.out.scanner_sources.entry((m.rule, client)).or_default().add(time);
+            }
             if self.out.hits.len() >= self.cfg.max_hits {
                 continue;
             }

@@ -178,12 +178,16 @@ fn merge(mut obs: Vec<Observation>) -> Fact {
     let mut also: Vec<String> = vec![];
     for m in members[1..].iter().filter(|m| m.rule != lead.rule) {
         // A process rule names its chain (`httpd (483) -> sh (849) -> nc (854)`).
-        let what =
+        let mut what =
             match m.summary.split_once(": ").filter(|(c, _)| m.rule.starts_with("proc.") && c.contains(" ("))
             {
                 Some((chain, _)) if !lead.summary.starts_with(chain) => format!("{} ({chain})", m.title),
                 _ => m.title.clone(),
             };
+        // A Sigma rule is credited wherever it matched (DRL 1.1).
+        if let Some(i) = m.summary.find("Sigma rule \"") {
+            what.push_str(&format!(" [{}]", m.summary[i..].trim_end_matches('.')));
+        }
         if m.title != lead.title && !also.contains(&what) {
             also.push(what);
         }

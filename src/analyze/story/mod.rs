@@ -105,9 +105,25 @@ pub fn tell(report: &BundleReport, findings: Vec<Finding>, extra_hits: &[LogHit]
     let acting: Vec<Finding> =
         findings.iter().filter(|f| f.rule.starts_with("proc.") || f.rule == "file.miner").cloned().collect();
     let mut host_pivots: Vec<Finding> = vec![];
+    let mut scanners: Vec<(String, String, Option<Timestamp>, Vec<Locator>)> = vec![];
     let mut obs: Vec<Observation> = vec![];
     for f in findings {
-        if hit_rules.contains(&f.rule) {
+        if hit_rules.contains(&f.rule) && !f.rule.starts_with("log.scanner.") {
+            continue;
+        }
+        if f.rule.starts_with("log.scanner.") {
+            if let Some((_, client)) = f.subject.as_deref().and_then(|s| s.split_once('@')) {
+                scanners.push((client.to_string(), f.title.clone(), f.time, f.evidence.clone()));
+            }
+        }
+        // A Sigma process rule lists every process it matched: one observation each, so it
+        // folds into what else is known of that process.
+        if f.rule.starts_with("proc.sigma.") {
+            for o in per_process(&f, report) {
+                let keys = fold::keys(&o, &[]);
+                let when = clocks.when_of(&o);
+                obs.push(Observation { finding: o, keys, when, outcome: None, rules: vec![] });
+            }
             continue;
         }
         if f.rule == "correlate.host-in-logs" || f.rule == "correlate.callback-in-process" {
@@ -134,7 +150,8 @@ pub fn tell(report: &BundleReport, findings: Vec<Finding>, extra_hits: &[LogHit]
     }
     let facts = fold::fold(obs);
 
-    let hosts = classify_hosts(report, &groups, &records, &acting, &host_pivots, &victim, &targets);
+    let hosts =
+        classify_hosts(report, &groups, &records, &acting, &host_pivots, &scanners, &victim, &targets);
     let requests = attacker_requests(hits.iter().chain(extra_hits), &hosts);
     let chain = chain::build(&facts, &requests);
     let verdicts = verdict::judge(report, &facts, &chain, &attempts, &hosts);
@@ -184,6 +201,28 @@ fn request_targets<'a>(
     }
     out.sort();
     out.dedup();
+    out
+}
+
+/// A finding naming several processes (a Sigma process rule), one per process, each with
+/// the subject process findings use (`pid N cmd`).
+fn per_process(f: &Finding, report: &BundleReport) -> Vec<Finding> {
+    let procs: BTreeMap<&Locator, &crate::ingest::top::Process> =
+        report.processes.iter().flat_map(|r| r.capture.processes.iter()).map(|p| (&p.locator, p)).collect();
+    let mut out: Vec<Finding> = f
+        .evidence
+        .iter()
+        .filter_map(|l| procs.get(l))
+        .map(|p| Finding {
+            subject: Some(format!("pid {} {}", p.pid, p.cmd)),
+            evidence: vec![p.locator.clone()],
+            time: p.started,
+            ..f.clone()
+        })
+        .collect();
+    if out.is_empty() {
+        out.push(f.clone());
+    }
     out
 }
 
@@ -245,6 +284,9 @@ fn group_observation(g: &Group, records: &[LogRecord], hits: &[LogHit]) -> Obser
         "{n} log record(s){from}{span} ({captures} capture(s) of them); e.g. {}",
         exploits::clip(&example, QUOTE).trim_end_matches('.')
     );
+    if let Some(c) = &g.credit {
+        summary.push_str(&format!(" [{c}]"));
+    }
     let mut title = g.title.clone();
     let mut outcome = None;
     let mut severity = g.severity;
@@ -341,6 +383,7 @@ fn classify_hosts(
     records: &[LogRecord],
     acting: &[Finding],
     pivots: &[Finding],
+    scanners: &[(String, String, Option<Timestamp>, Vec<Locator>)],
     victim: &Victim,
     targets: &[(String, &'static str)],
 ) -> Vec<HostRecord> {
@@ -403,6 +446,9 @@ fn classify_hosts(
                 }
             }
         }
+    }
+    for (client, title, time, evidence) in scanners {
+        h.note(client, Some(format!("ran {title}")), None, *time, &evidence[..evidence.len().min(3)]);
     }
     for p in pivots {
         if let Some(host) = &p.subject {

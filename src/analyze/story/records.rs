@@ -52,7 +52,8 @@ pub fn build(hits: &[LogHit], precise: &dyn Fn(&Locator) -> bool) -> Vec<LogReco
     // 1. Hits on the same line of the same capture are one observation.
     let mut by_line: BTreeMap<LineKey, usize> = BTreeMap::new();
     let mut obs: Vec<Observation> = vec![];
-    for (i, h) in hits.iter().enumerate().filter(|(_, h)| in_context(h)) {
+    // Scanner traffic is grouped by the log scanner's own facts (one per scanner and address).
+    for (i, h) in hits.iter().enumerate().filter(|(_, h)| in_context(h) && !h.rule.starts_with("scanner.")) {
         let l = &h.locator;
         // Without a line number the offset identifies the record.
         let key =
@@ -233,6 +234,7 @@ mod tests {
             jndi: None,
             iocs: vec![],
             http: None,
+            credit: None,
         }
     }
 
