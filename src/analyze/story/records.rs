@@ -166,10 +166,9 @@ pub fn in_context(h: &LogHit) -> bool {
         return true;
     }
     let e = h.excerpt.as_str();
-    ["HTTP/1.", "HTTP/2", "GET /", "POST /", "PUT /", "HEAD /", "uri=", "url=", "request="]
+    ["HTTP/1.", "HTTP/2", "GET /", "POST /", "PUT /", "HEAD /", "uri=", "url=", "request=", "query="]
         .iter()
         .any(|m| e.contains(m))
-        || (e.contains('?') && e.contains('=') && e.contains('/'))
         || e.as_bytes()
             .windows(3)
             .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
