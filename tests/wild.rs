@@ -407,3 +407,20 @@ fn local_driver_logs_are_decoded() {
     let d = v["bundles"][0]["diagnostics"].to_string();
     assert!(d.contains("local log driver file corrupt after 3 entries"), "{d}");
 }
+
+#[test]
+fn diff_image_is_the_analysts_word_with_a_warning_when_unrelated() {
+    let s = crate::util::root().join("samples");
+    let export = s.join("log4shell/export.tar");
+    // The dvwa image is not what the log4shell container ran from: diffed as asked, and said.
+    let other = s.join("dvwa/image.tar");
+    let (v, _) = run_json(&["diff", "--image", other.to_str().unwrap(), export.to_str().unwrap()]);
+    let d = v["container_changes"]["base"]["description"].as_str().unwrap();
+    assert!(d.contains("given with diff --image"), "{d}");
+    let warned = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["message"].as_str().unwrap().contains("may not be the image this container ran from"));
+    assert!(warned, "{:#}", v["diagnostics"]);
+}

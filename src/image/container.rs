@@ -215,14 +215,14 @@ pub fn mark_commits(images: &mut [LoadedImage]) {
 }
 
 /// The image (and how many of its layers) the container ran from.
-fn choose_base(images: &[LoadedImage]) -> Vec<(usize, usize, String)> {
+fn choose_base(images: &[LoadedImage], flag: &str) -> Vec<(usize, usize, String)> {
     if let Some(b) = images.iter().find(|l| l.record.role == "base-image") {
         if let Some(&k) = b.record.committed_layers.first() {
             return vec![(
                 b.record.index,
                 k,
                 format!(
-                    "image {} given with --base-image, without its committed layer(s) {:?} (layers 0..{})",
+                    "image {} given with {flag}, without its committed layer(s) {:?} (layers 0..{})",
                     b.name(),
                     b.record.committed_layers,
                     k.saturating_sub(1)
@@ -232,7 +232,7 @@ fn choose_base(images: &[LoadedImage]) -> Vec<(usize, usize, String)> {
         return vec![(
             b.record.index,
             b.record.layers.len(),
-            format!("image {} given with --base-image ({} layers)", b.name(), b.record.layers.len()),
+            format!("image {} given with {flag} ({} layers)", b.name(), b.record.layers.len()),
         )];
     }
     let regular: Vec<&LoadedImage> = images.iter().filter(|l| l.record.role == "image").collect();
@@ -295,7 +295,7 @@ pub fn rebuild(
     inspector: &Inspector,
     out: &mut Outcome,
 ) -> Option<Container> {
-    let candidates = choose_base(images);
+    let candidates = choose_base(images, ctx.base_flag());
     let (mut container, mounts) = if let Some(export) = exports.first() {
         if exports.len() > 1 {
             out.diagnostics.push(Diagnostic::warning(
@@ -483,14 +483,16 @@ fn pair(
             out.diagnostics.push(Diagnostic::warning(
                 export.clone(),
                 format!(
-                    "the export holds only {} of --base-image {} with identical content: it may not be the image this container ran from",
+                    "the export holds only {} of {} {} with identical content: it may not be the image this container ran from",
                     pct(c.share),
+                    ctx.base_flag(),
                     images[c.img].name()
                 ),
             ));
         }
         let why = format!(
-            "it was given with --base-image; {} of its files are in the export unchanged",
+            "it was given with {}; {} of its files are in the export unchanged",
+            ctx.base_flag(),
             pct(c.share)
         );
         return Some((c, why));
