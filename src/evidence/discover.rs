@@ -67,6 +67,7 @@ pub fn discover(path: &Path) -> Bundle {
         return Bundle { path: shown, kind: BundleKind::Archive, artifacts, diagnostics };
     }
     single.path = shown.clone();
+    note_unread(std::slice::from_mut(&mut single));
     let diagnostics = single_diagnostic(&single).into_iter().collect();
     Bundle { path: shown, kind: BundleKind::File, artifacts: vec![single], diagnostics }
 }
@@ -124,6 +125,7 @@ fn discover_dir(root: &Path, shown: String) -> Bundle {
         .collect();
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     mark_layout_blobs(&mut artifacts);
+    note_unread(&mut artifacts);
     diagnostics.extend(artifacts.iter().filter_map(single_diagnostic));
     if artifacts.is_empty() && diagnostics.is_empty() {
         diagnostics.push(Diagnostic::warning(
@@ -132,6 +134,13 @@ fn discover_dir(root: &Path, shown: String) -> Bundle {
         ));
     }
     Bundle { path: shown, kind: BundleKind::Directory, artifacts, diagnostics }
+}
+
+/// Artifacts whose kind alone says they are not analysed get a note saying why.
+fn note_unread(artifacts: &mut [Artifact]) {
+    for a in artifacts.iter_mut().filter(|a| a.kind == ArtifactKind::CtriageReport && a.note.is_none()) {
+        a.note = Some("a report ctriage wrote: listed for custody, never read back as evidence".into());
+    }
 }
 
 /// Blobs of an OCI layout directory (`DIR/oci-layout` beside `DIR/blobs/<alg>/<hex>`) are
@@ -449,6 +458,7 @@ fn discover_archive(path: &Path, compression: Compression) -> (Vec<Artifact>, Ve
     }
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     mark_layout_blobs(&mut artifacts);
+    note_unread(&mut artifacts);
     diagnostics.extend(artifacts.iter().filter_map(single_diagnostic));
     (artifacts, diagnostics)
 }

