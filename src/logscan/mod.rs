@@ -166,7 +166,9 @@ fn artifact_scan(a: &Artifact, format: LogFormat, engine: &Engine, cfg: &ScanCon
 /// The format is sniffed from the first bytes.
 pub fn scan_reader(reader: impl Read, locator: Locator, engine: &Engine, cfg: &ScanConfig) -> SourceScan {
     let mut reader = reader;
-    let mut head = vec![0u8; 16];
+    // Enough for a whole first line (CRI needs its time, stream and tag) and for the local
+    // driver's first frame header.
+    let mut head = vec![0u8; 4096];
     let mut got = 0;
     while got < head.len() {
         match reader.read(&mut head[got..]) {
@@ -177,8 +179,19 @@ pub fn scan_reader(reader: impl Read, locator: Locator, engine: &Engine, cfg: &S
         }
     }
     head.truncate(got);
+    let chained = std::io::Cursor::new(head.clone()).chain(reader);
+    if crate::evidence::looks_local(&head) {
+        let scan = scanner::scan_stream(
+            local::LocalDecoder::new(chained),
+            LogFormat::Local,
+            engine,
+            cfg,
+            &locator,
+            0,
+        );
+        return SourceScan { locator, format: LogFormat::Local, scan };
+    }
     let format = LogFormat::sniff(&head);
-    let chained = std::io::Cursor::new(head).chain(reader);
     let scan = scanner::scan_stream(chained, format, engine, cfg, &locator, 0);
     SourceScan { locator, format, scan }
 }
