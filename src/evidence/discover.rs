@@ -172,12 +172,24 @@ pub fn mark_layout_blobs(artifacts: &mut [Artifact]) {
                 | ArtifactKind::Link
                 | ArtifactKind::Special
         );
-        if keep || a.error.is_some() {
+        let dir = if root.is_empty() {
+            "at the bundle root".to_string()
+        } else {
+            format!("`{}`", root.trim_end_matches('/'))
+        };
+        if a.error.is_some() {
             continue;
         }
-        let dir = if root.is_empty() { ".".to_string() } else { root.trim_end_matches('/').to_string() };
+        if keep {
+            if a.note.is_none()
+                && !matches!(a.kind, ArtifactKind::Link | ArtifactKind::Special | ArtifactKind::Empty)
+            {
+                a.note = Some(format!("blob of the OCI layout {dir}: read through the layout's index"));
+            }
+            continue;
+        }
         a.note = Some(format!(
-            "blob of the OCI layout `{dir}` (content sniffed as {}): read through the layout's index, not on its own",
+            "blob of the OCI layout {dir} (content sniffed as {}): read through the layout's index, not on its own",
             a.kind.as_str()
         ));
         a.kind = ArtifactKind::OciBlob;
