@@ -35,6 +35,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Diff(a) => crate::image::command::run_diff(a),
         Command::Logs(a) => crate::logscan::command::run_logs(a),
         Command::Rules(a) => crate::logscan::command::run_rules(a),
+        Command::CollectScript(a) => crate::collect::run_collect(a),
     };
     match result {
         Ok(code) => code,

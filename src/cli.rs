@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::collect::CollectArgs;
 use crate::image::command::{DiffArgs, LayersArgs};
 use crate::logscan::command::{LogsArgs, RulesArgs};
 use crate::model::Severity;
@@ -32,6 +33,8 @@ pub enum Command {
     Logs(LogsArgs),
     /// List or check detection rules.
     Rules(RulesArgs),
+    /// Print a POSIX sh script that captures a live container's evidence bundle.
+    CollectScript(CollectArgs),
 }
 
 /// Report format.

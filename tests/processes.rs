@@ -38,7 +38,10 @@ fn findings(v: &Value) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["severity"].as_str().unwrap().to_string()))
+        .flat_map(|f| {
+            let sev = f["severity"].as_str().unwrap().to_string();
+            f["rules"].as_array().unwrap().iter().map(move |r| (r.as_str().unwrap().to_string(), sev.clone()))
+        })
         .collect();
     out.sort();
     out
@@ -80,9 +83,9 @@ fn three_capture_formats_give_processes_trees_and_findings() {
 
     let f = findings(&v);
     let has = |rule: &str, sev: &str| f.contains(&(rule.to_string(), sev.to_string()));
-    assert!(has("proc.lineage.server-shell", "high"), "{f:?}");
+    assert!(has("proc.lineage.server-shell", "critical"), "{f:?}");
     assert!(has("proc.revshell", "critical"), "{f:?}");
-    assert!(has("proc.base64-exec", "high"), "{f:?}");
+    assert!(has("proc.base64-exec", "critical"), "{f:?}");
     assert!(has("proc.miner", "high"), "{f:?}");
     assert!(has("proc.exec.writable-dir", "high"), "{f:?}");
     assert!(has("proc.exec.hidden-dir", "high"), "{f:?}");
@@ -92,7 +95,10 @@ fn three_capture_formats_give_processes_trees_and_findings() {
     // The same reverse shell in two captures is one finding proven by both.
     let rev = all
         .iter()
-        .find(|f| f["rule"] == "proc.revshell" && f["summary"].as_str().unwrap().contains("bash -c {echo,"))
+        .find(|f| {
+            f["rules"].as_array().unwrap().iter().any(|r| r == "proc.revshell")
+                && f["summary"].as_str().unwrap().contains("bash -c {echo,")
+        })
         .expect("decoded reverse shell in top-ef.txt");
     let s = rev["summary"].as_str().unwrap();
     assert!(s.starts_with("java (84010) -> bash (84281): bash -c {echo,"), "{s}");
@@ -109,7 +115,10 @@ fn three_capture_formats_give_processes_trees_and_findings() {
     // The lstart capture's reverse shell carries the child's start time; starts reach the timeline.
     let timed = all
         .iter()
-        .find(|f| f["rule"] == "proc.revshell" && f["evidence"][0]["artifact"] == "top-lstart.txt")
+        .find(|f| {
+            f["rules"].as_array().unwrap().iter().any(|r| r == "proc.revshell")
+                && f["evidence"][0]["artifact"] == "top-lstart.txt"
+        })
         .unwrap();
     assert_eq!(timed["time"], "2026-11-27T14:02:11.000000000Z");
     let starts: Vec<&Value> =

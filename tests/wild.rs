@@ -58,8 +58,19 @@ fn saved_docker_diff_alone_runs_the_path_rules() {
         .as_array()
         .unwrap()
         .iter()
-        .filter_map(|f| {
-            Some((f["rule"].as_str()?.to_string(), f["title"].as_str()?.rsplit(": ").next()?.to_string()))
+        .flat_map(|f| {
+            // Every rule of the fact, with every path its proof names (four deleted logs are one fact).
+            let rules: Vec<String> =
+                f["rules"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_string()).collect();
+            let paths: Vec<String> = f["evidence"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|l| l["members"].as_array().and_then(|m| m.last()).and_then(|m| m.as_str()))
+                .map(String::from)
+                .chain(f["title"].as_str().and_then(|t| t.rsplit(": ").next()).map(String::from))
+                .collect();
+            rules.into_iter().flat_map(move |r| paths.clone().into_iter().map(move |p| (r.clone(), p)))
         })
         .collect();
     for want in [

@@ -41,35 +41,76 @@ pub struct Bundle {
     /// Sorted by path.
     pub artifacts: Vec<Artifact>,
     pub diagnostics: Vec<Diagnostic>,
+    /// How the named path was read, when not as given (a followed link, a spooled stream).
+    pub named: Option<String>,
+    /// The spool file of a stream, deleted when the last copy of the bundle goes.
+    pub spool: Option<Arc<tempfile::TempPath>>,
 }
 
 /// Discover and examine every artifact of the bundle at `path`.
+/// A path named on the command line is read as the analyst named it (see [`super::named`]).
 pub fn discover(path: &Path) -> Bundle {
     let shown = path.display().to_string();
-    let meta = match std::fs::symlink_metadata(path) {
-        Ok(m) => m,
+    let named = match super::named::resolve(path) {
+        Ok(n) => n,
         Err(e) => {
             return Bundle {
                 path: shown.clone(),
                 kind: BundleKind::File,
                 artifacts: vec![],
                 diagnostics: vec![Diagnostic::error(Locator::artifact(shown), format!("cannot read: {e}"))],
+                named: None,
+                spool: None,
             }
         }
     };
-    if meta.is_dir() {
-        return discover_dir(path, shown);
+    let mut b = discover_at(&named.read, path, shown);
+    if let (Some(note), BundleKind::File) = (&named.note, b.kind) {
+        for a in &mut b.artifacts {
+            a.note = Some(match a.note.take() {
+                Some(n) => format!("{note}; {n}"),
+                None => note.clone(),
+            });
+        }
     }
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| shown.clone());
-    let mut single = examine_path(path, name, &meta, true);
+    b.named = named.note;
+    b.spool = named.spool;
+    b
+}
+
+/// Discover what `read` holds, shown as the named path `arg` (`shown`).
+fn discover_at(read: &Path, arg: &Path, shown: String) -> Bundle {
+    let bundle = |kind, artifacts, diagnostics| Bundle {
+        path: shown.clone(),
+        kind,
+        artifacts,
+        diagnostics,
+        named: None,
+        spool: None,
+    };
+    let meta = match std::fs::symlink_metadata(read) {
+        Ok(m) => m,
+        Err(e) => {
+            return bundle(
+                BundleKind::File,
+                vec![],
+                vec![Diagnostic::error(Locator::artifact(shown.clone()), format!("cannot read: {e}"))],
+            )
+        }
+    };
+    if meta.is_dir() {
+        return discover_dir(read, shown);
+    }
+    let name = arg.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| shown.clone());
+    let mut single = examine_path(read, name, &meta, true);
     if single.kind == ArtifactKind::BundleArchive {
-        let (artifacts, diagnostics) = discover_archive(path, single.compression);
-        return Bundle { path: shown, kind: BundleKind::Archive, artifacts, diagnostics };
+        let (artifacts, diagnostics) = discover_archive(read, single.compression);
+        return bundle(BundleKind::Archive, artifacts, diagnostics);
     }
     single.path = shown.clone();
     note_unread(std::slice::from_mut(&mut single));
     let diagnostics = single_diagnostic(&single).into_iter().collect();
-    Bundle { path: shown, kind: BundleKind::File, artifacts: vec![single], diagnostics }
+    bundle(BundleKind::File, vec![single], diagnostics)
 }
 
 /// Whether a member name's `..` components climb above the archive root.
@@ -133,7 +174,7 @@ fn discover_dir(root: &Path, shown: String) -> Bundle {
             "directory holds no files: nothing to analyse",
         ));
     }
-    Bundle { path: shown, kind: BundleKind::Directory, artifacts, diagnostics }
+    Bundle { path: shown, kind: BundleKind::Directory, artifacts, diagnostics, named: None, spool: None }
 }
 
 /// Artifacts whose kind alone says they are not analysed get a note saying why.

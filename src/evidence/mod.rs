@@ -4,6 +4,7 @@
 mod artifact;
 mod decode;
 mod discover;
+mod named;
 mod sniff;
 
 pub use artifact::{Artifact, ArtifactKind, ArtifactSource};

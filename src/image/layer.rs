@@ -69,7 +69,7 @@ pub enum EntryKind {
     /// A file, directory, link or device.
     Node(Meta),
     /// `.wh.NAME`: deletes the path (normalized) from lower layers.
-    Whiteout(Vec<u8>),
+    Whiteout(Vec<u8>, Option<Timestamp>),
     /// `.wh..wh..opq`: the entry's path is the directory made opaque.
     Opaque,
     /// aufs metadata (`.wh..wh.plnk`, `.wh..wh.aufs`, `.wh..wh.orph` and what is below them):
@@ -298,7 +298,10 @@ fn read_entries<R: Read>(
                 seq,
                 traversal,
                 raw_name: keep_raw,
-                kind: EntryKind::Whiteout(path.clone()),
+                kind: EntryKind::Whiteout(
+                    path.clone(),
+                    pax_mtime.or_else(|| h.mtime().ok().map(|t| Timestamp::from_unix(t as i64, 0))),
+                ),
             });
             continue;
         }
@@ -332,7 +335,12 @@ fn read_entries<R: Read>(
                     seq,
                     traversal,
                     raw_name: keep_raw,
-                    kind: EntryKind::Whiteout(target),
+                    kind: EntryKind::Whiteout(
+                        target,
+                        pax_mtime.or_else(|| {
+                            entry.header().mtime().ok().map(|t| Timestamp::from_unix(t as i64, 0))
+                        }),
+                    ),
                 });
                 continue;
             }

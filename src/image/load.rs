@@ -378,6 +378,8 @@ pub fn file_change(
         gid: m.gid,
         size: m.size,
         mtime: m.mtime,
+        deleted_at: c.deleted_at,
+        dir_mtime: c.dir_mtime,
         link_target: m.link.as_deref().map(display_bytes),
         hardlink_to: m.hardlink.as_deref().map(show_path),
         sha256: m.sha256.map(|h| hex(&h)),

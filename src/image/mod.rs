@@ -208,6 +208,14 @@ pub struct FileChange {
     pub gid: u64,
     pub size: u64,
     pub mtime: Option<Timestamp>,
+    /// For deletions by a whiteout: the whiteout entry's own mtime, the time of the deletion
+    /// (`mtime` stays the deleted file's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<Timestamp>,
+    /// The mtime of the directory holding the path on the changed side: creating, renaming
+    /// or deleting the file set it, so the change happened at or before it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dir_mtime: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link_target: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

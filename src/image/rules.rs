@@ -761,6 +761,8 @@ pub fn evaluate_saved_diff(entries: &[crate::ingest::diff::DiffEntry], out: &mut
             meta.size = u64::MAX; // unknown: never "emptied" or "truncated"
         }
         let rec = ChangeRec {
+            deleted_at: None,
+            dir_mtime: None,
             path: path.clone(),
             change,
             meta,

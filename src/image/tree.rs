@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::layer::{EntryKind, FileType, LayerEntry, Meta};
+use crate::model::Timestamp;
 
 /// A node of the merged view: its metadata and the layer that last wrote it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +47,12 @@ impl Change {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChangeRec {
     pub path: Vec<u8>,
+    /// For deletions by a whiteout: the whiteout member's mtime (when the file was deleted).
+    pub deleted_at: Option<Timestamp>,
+    /// The mtime of the directory holding the path, on the changed side (the layer's own
+    /// entry, or the container's view): creating or deleting a file sets it, so the change
+    /// happened at or before it.
+    pub dir_mtime: Option<Timestamp>,
     pub change: Change,
     /// The new node (added/modified) or the node that was removed (deleted).
     pub meta: Meta,
@@ -81,7 +88,7 @@ pub struct Hidden {
 type PathNode = (Vec<u8>, Node);
 
 /// A deletion found while applying a layer: path, removed node, member index, what it hid.
-type Deletion = (Vec<u8>, Node, Option<u32>, Vec<Hidden>);
+type Deletion = (Vec<u8>, Node, Option<u32>, Vec<Hidden>, Option<Timestamp>);
 
 fn hidden_of(nodes: impl IntoIterator<Item = (Vec<u8>, Node)>) -> Vec<Hidden> {
     let mut v: Vec<Hidden> = nodes
@@ -206,7 +213,7 @@ pub fn apply_layer(
             EntryKind::Node(_) => {
                 nodes.insert(&e.path, e);
             }
-            EntryKind::Whiteout(target) => {
+            EntryKind::Whiteout(target, _) => {
                 whiteouts.insert(target, e);
             }
             EntryKind::Opaque => {
@@ -244,11 +251,11 @@ pub fn apply_layer(
         }
         for (k, (n, below)) in tops {
             if let Some(n) = n {
-                deleted.push((k, n, None, hidden_of(below)));
+                deleted.push((k, n, None, hidden_of(below), None));
             }
         }
     }
-    let mut unknown_deleted: Vec<(Vec<u8>, Meta, u32)> = vec![];
+    let mut unknown_deleted: Vec<(Vec<u8>, Meta, u32, Option<Timestamp>)> = vec![];
     for (target, e) in &whiteouts {
         match tree.remove(*target) {
             Some(n) => {
@@ -256,14 +263,22 @@ pub fn apply_layer(
                 for (k, c) in &below {
                     removed.insert(k.clone(), c.clone());
                 }
-                deleted.push((target.to_vec(), n.clone(), Some(e.seq), hidden_of(below)));
+                let at = match &e.kind {
+                    EntryKind::Whiteout(_, t) => *t,
+                    _ => None,
+                };
+                deleted.push((target.to_vec(), n.clone(), Some(e.seq), hidden_of(below), at));
                 removed.insert(target.to_vec(), n);
             }
             None if lower_unknown => {
                 let mut meta = implicit_dir();
                 meta.ftype = FileType::Other;
                 meta.mode = 0;
-                unknown_deleted.push((target.to_vec(), meta, e.seq));
+                let at = match &e.kind {
+                    EntryKind::Whiteout(_, t) => *t,
+                    _ => None,
+                };
+                unknown_deleted.push((target.to_vec(), meta, e.seq, at));
             }
             None => {
                 if let Some(link) =
@@ -292,6 +307,8 @@ pub fn apply_layer(
                     remove_below(tree, a);
                     tree.insert(a.to_vec(), Node { meta: implicit_dir(), layer, seq: None });
                     out.changes.push(ChangeRec {
+                        deleted_at: None,
+                        dir_mtime: None,
                         path: a.to_vec(),
                         change: Change::Modified,
                         meta: implicit_dir(),
@@ -307,6 +324,8 @@ pub fn apply_layer(
                 None => {
                     tree.insert(a.to_vec(), Node { meta: implicit_dir(), layer, seq: None });
                     out.changes.push(ChangeRec {
+                        deleted_at: None,
+                        dir_mtime: None,
                         path: a.to_vec(),
                         change: Change::Added,
                         meta: implicit_dir(),
@@ -345,6 +364,8 @@ pub fn apply_layer(
         }
         tree.insert(path.to_vec(), Node { meta: meta.clone(), layer, seq: Some(e.seq) });
         let rec = |change, before: Option<Meta>, what| ChangeRec {
+            deleted_at: None,
+            dir_mtime: None,
             path: path.to_vec(),
             change,
             meta: meta.clone(),
@@ -370,11 +391,13 @@ pub fn apply_layer(
         }
     }
     // 3. Deletions that the layer did not re-create.
-    for (path, n, seq, hidden) in deleted {
+    for (path, n, seq, hidden, at) in deleted {
         if nodes.contains_key(path.as_slice()) {
             continue;
         }
         out.changes.push(ChangeRec {
+            deleted_at: at,
+            dir_mtime: None,
             path,
             change: Change::Deleted,
             meta: n.meta,
@@ -387,11 +410,13 @@ pub fn apply_layer(
             hidden,
         });
     }
-    for (path, meta, seq) in unknown_deleted {
+    for (path, meta, seq, at) in unknown_deleted {
         if nodes.contains_key(path.as_slice()) {
             continue;
         }
         out.changes.push(ChangeRec {
+            deleted_at: at,
+            dir_mtime: None,
             path,
             change: Change::Deleted,
             meta,
@@ -404,6 +429,12 @@ pub fn apply_layer(
             hidden: vec![],
         });
     }
+    for c in &mut out.changes {
+        c.dir_mtime = parent_of(&c.path).and_then(|p| match nodes.get(p).map(|e| &e.kind) {
+            Some(EntryKind::Node(m)) => m.mtime,
+            _ => None,
+        });
+    }
     out.changes.sort_by(|a, b| a.path.cmp(&b.path));
     out
 }
@@ -414,6 +445,8 @@ pub fn apply_layer(
 pub fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8]) -> bool) -> Vec<ChangeRec> {
     let mut out = vec![];
     let rec = |path: &[u8], change, meta: &Meta, before: Option<&Meta>, what, seq| ChangeRec {
+        deleted_at: None,
+        dir_mtime: None,
         path: path.to_vec(),
         change,
         meta: meta.clone(),
@@ -454,6 +487,9 @@ pub fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8]) -> boo
             );
         }
         out.push(r);
+    }
+    for c in &mut out {
+        c.dir_mtime = parent_of(&c.path).and_then(|p| top.get(p)).and_then(|n| n.meta.mtime);
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
@@ -517,7 +553,7 @@ mod tests {
             seq,
             traversal: false,
             raw_name: None,
-            kind: EntryKind::Whiteout(target.as_bytes().to_vec()),
+            kind: EntryKind::Whiteout(target.as_bytes().to_vec(), None),
         }
     }
 

@@ -143,7 +143,9 @@ fn logs_bundle(bundle: Bundle, sources: Vec<SourceScan>, engine: &Engine) -> Bun
         bundle.artifacts.iter().map(ArtifactRecord::from).collect(),
     );
     report.logs = section;
-    report.findings = outcome.findings;
+    let (facts, story) = crate::analyze::story::tell(&report, std::mem::take(&mut outcome.findings), &[]);
+    report.findings = facts;
+    report.story = story;
     report.timeline = outcome.timeline;
     report.diagnostics = outcome.diagnostics;
     report

@@ -8,6 +8,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use anyhow::Context;
 
 use super::decode::{may_be_encoded, normalize, shell_base64_payloads};
+use super::http::{self, HttpRequest};
 use super::jndi::{self, JndiInfo};
 use super::rules::{self, Check, DecoderKind, Rule};
 
@@ -52,6 +53,8 @@ pub struct RecordMatch {
     /// Commands decoded from base64 blobs or JNDIExploit paths (for a hit found inside a
     /// decoded command: that command).
     pub commands: Vec<String>,
+    /// The HTTP request of the record, when it is a web-server log record.
+    pub http: Option<HttpRequest>,
 }
 
 impl Engine {
@@ -159,6 +162,12 @@ impl Engine {
         }
         let hit: Vec<&str> = out.iter().map(|m| self.rules[m.rule].id.as_str()).collect();
         out.retain(|m| !hit.iter().any(|id| self.rules[m.rule].is_superseded_by(id)));
+        if !out.is_empty() {
+            let req = http::parse(record);
+            for m in &mut out {
+                m.http.clone_from(&req);
+            }
+        }
         out
     }
 
@@ -228,7 +237,14 @@ impl Engine {
         if rule.exclude.iter().any(|re| re.is_match(text)) {
             return None;
         }
-        let mut m = RecordMatch { rule: ri, span: lit_span, decoded: None, jndi: None, commands: Vec::new() };
+        let mut m = RecordMatch {
+            rule: ri,
+            span: lit_span,
+            decoded: None,
+            jndi: None,
+            commands: Vec::new(),
+            http: None,
+        };
         for (i, check) in rule.confirm.iter().enumerate() {
             match check {
                 Check::Regex(re) => {

@@ -5,9 +5,11 @@
 pub mod command;
 pub mod decode;
 mod engine;
+pub mod http;
 pub mod ioc;
 pub mod jndi;
 pub mod local;
+pub mod logness;
 pub mod rules;
 pub mod scanner;
 pub mod tarlogs;
@@ -63,6 +65,10 @@ pub struct LogHit {
     /// `type:value` of the indicators this hit carries.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub iocs: Vec<String>,
+    /// The HTTP request the record describes (web-server access and error logs): client,
+    /// method, path, query, status, response size, Host / Referer / User-Agent as logged.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http: Option<http::HttpRequest>,
 }
 
 /// The log part of a bundle report (flattened into the bundle JSON).
@@ -70,10 +76,16 @@ pub struct LogHit {
 pub struct LogSection {
     /// Sorted by artifact (rotated json-file logs oldest first), members, line, rule.
     pub log_hits: Vec<LogHit>,
-    /// Indicators over all hits, sorted by type then value.
+    /// Indicators over all hits, sorted by type then value, whatever side they are on
+    /// (the bundle's `iocs` keep the attacker-side ones).
+    #[serde(rename = "log_indicators")]
     pub iocs: Vec<Ioc>,
     /// What was scanned: one entry per log (artifact or tar member).
     pub logs_scanned: Vec<ScannedLog>,
+    /// Text artifacts of a directory or archive bundle that are documentation or source,
+    /// not logs: not signature-scanned.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_logs: Vec<logness::NotALog>,
     #[serde(skip)]
     pub outcome: Outcome,
 }
@@ -284,6 +296,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
                 decoded: h.found.decoded,
                 commands: h.found.commands,
                 jndi: h.found.jndi,
+                http: h.found.http,
                 // One entry per indicator: the same value in two roles is listed once.
                 iocs: h
                     .iocs
@@ -328,7 +341,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
             subject: Some(r.id.clone()),
         });
     }
-    LogSection { log_hits, iocs, logs_scanned, outcome }
+    LogSection { log_hits, iocs, logs_scanned, not_logs: vec![], outcome }
 }
 
 /// Hits of one rule in one log, summed up for its finding.
