@@ -326,26 +326,33 @@ pub fn rebuild(
             ));
             return None;
         }
-        // A committed image whose top layer is this container's read-write layer holds the
-        // export's own changes: the share of its whole tree in the export is the evidence.
-        let committed_share = images
-            .iter()
-            .filter(|l| l.record.role != "layer" && !l.record.committed_layers.is_empty())
-            .map(|l| (identical_share(&l.tree_at(None), &top), l.record.index))
-            .max_by(|a, b| frac(a.0).total_cmp(&frac(b.0)));
-        let tried: Vec<Candidate> = candidates
+        let mut tried: Vec<Candidate> = candidates
             .iter()
             .map(|(img, n, desc)| {
                 let base = images[*img].tree_of(*n);
                 let recs = diff_trees(&base, &top, &ignore);
-                let own = identical_share(&base, &top);
-                let (share, via) = match committed_share {
-                    Some((s, c)) if frac(s) > frac(own) && shares_prefix(images, c, *img, *n) => (s, Some(c)),
-                    _ => (own, None),
-                };
-                Candidate { img: *img, n: *n, desc: desc.clone(), base, recs, share, via }
+                let share = identical_share(&base, &top);
+                Candidate { img: *img, n: *n, desc: desc.clone(), base, recs, share, via: None }
             })
             .collect();
+        // A committed image whose top layer is this container's read-write layer holds the
+        // export's own changes: the share of its whole tree in the export is the evidence.
+        // Built only when no base alone passes the threshold (it costs one more merged view).
+        if tried.iter().all(|c| frac(c.share) <= PAIR_THRESHOLD) {
+            let committed = images
+                .iter()
+                .filter(|l| l.record.role != "layer" && !l.record.committed_layers.is_empty())
+                .map(|l| (identical_share(&l.tree_at(None), &top), l.record.index))
+                .max_by(|a, b| frac(a.0).total_cmp(&frac(b.0)));
+            if let Some((s, c)) = committed {
+                for t in tried.iter_mut() {
+                    if frac(s) > frac(t.share) && shares_prefix(images, c, t.img, t.n) {
+                        t.share = s;
+                        t.via = Some(c);
+                    }
+                }
+            }
+        }
         let (pick, why) = pair(images, tried, ctx, &export.locator(), out)?;
         let Candidate { img, n, mut desc, base, recs, .. } = pick;
         desc.push_str(&format!("; paired with the export because {why}"));
