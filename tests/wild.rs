@@ -490,3 +490,42 @@ fn logs_inside_a_tar_keep_their_framing() {
     let msgs = b["diagnostics"].to_string();
     assert!(msgs.contains("1 systemd journal file(s) in their native binary format not read"), "{msgs}");
 }
+
+#[test]
+fn an_inspect_naming_the_image_id_pairs_a_much_changed_export() {
+    use crate::image_build::{export, sha, step, Image, Layer};
+    let base = Layer::new()
+        .dir("etc")
+        .file("etc/a.conf", b"a=1\n")
+        .file("etc/b.conf", b"b=1\n")
+        .file("etc/c.conf", b"c=1\n")
+        .dir("usr")
+        .dir("usr/bin")
+        .file("usr/bin/tool", b"\x7fELF tool")
+        .build();
+    let img = Image::new("shop/tool:1").layer(base, step("2026-01-01T00:00:00Z", "ADD rootfs /"));
+    // The container rewrote three of the four files: 25% unchanged, below the threshold.
+    let exp = export(
+        Layer::new()
+            .dir("etc")
+            .file("etc/a.conf", b"a=2\n")
+            .file("etc/b.conf", b"b=2\n")
+            .file("etc/c.conf", b"c=2\n")
+            .dir("usr")
+            .dir("usr/bin")
+            .file("usr/bin/tool", b"\x7fELF tool"),
+    );
+    let id = format!("sha256:{}", sha(img.config().as_bytes()));
+    let inspect = format!(
+        r#"[{{"Id":"abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789","Name":"/tool","Image":"{id}","State":{{"Running":true}},"Config":{{"Image":"shop/tool:1"}},"HostConfig":{{}}}}]"#
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("image.tar"), img.docker_save()).unwrap();
+    std::fs::write(dir.path().join("export.tar"), &exp).unwrap();
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    assert!(v["bundles"][0]["container_changes"].is_null(), "25% alone does not pair them");
+    std::fs::write(dir.path().join("inspect.json"), inspect).unwrap();
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    let d = v["bundles"][0]["container_changes"]["base"]["description"].as_str().unwrap().to_string();
+    assert!(d.contains("a container inspect in the bundle names its image id"), "{d}");
+}
