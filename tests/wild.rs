@@ -529,3 +529,42 @@ fn an_inspect_naming_the_image_id_pairs_a_much_changed_export() {
     let d = v["bundles"][0]["container_changes"]["base"]["description"].as_str().unwrap().to_string();
     assert!(d.contains("a container inspect in the bundle names its image id"), "{d}");
 }
+
+#[test]
+fn a_partial_record_continues_into_the_next_rotated_file_of_the_same_container_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let pad = "x".repeat(16 * 1024);
+    let part = format!(
+        "{{\"log\":\"ok\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-27T13:59:59Z\"}}\n{{\"log\":\"{pad}${{jn\",\"stream\":\"stderr\",\"time\":\"2026-11-27T14:00:00Z\"}}\n"
+    );
+    let rest = "{\"log\":\"di:ldap://rotated.example/a}\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-27T14:00:01Z\"}\n";
+    let other = "{\"log\":\"di:ldap://other.example/a}\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-27T14:00:01Z\"}\n";
+    let c = "c0ffee";
+    write_files(
+        dir.path(),
+        &[
+            (&format!("{c}/{c}-json.log.1"), part.as_bytes()),
+            (&format!("{c}/{c}-json.log"), rest.as_bytes()),
+            // Another container's log starting with the same kind of tail: never joined.
+            ("beef/beef-json.log", other.as_bytes()),
+        ],
+    );
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    let hits: Vec<(String, u64, String)> = v["bundles"][0]["log_hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["rule"].as_str().unwrap().contains("jndi"))
+        .map(|h| {
+            (
+                h["locator"]["artifact"].as_str().unwrap().to_string(),
+                h["locator"]["line"].as_u64().unwrap(),
+                h.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0].0, format!("{c}/{c}-json.log.1"));
+    assert_eq!(hits[0].1, 2, "the line where the message starts, in the older file");
+    assert!(hits[0].2.contains("rotated.example"), "{}", hits[0].2);
+}

@@ -170,7 +170,14 @@ struct Pending {
     line: u64,
     offset: u64,
     time: Option<Timestamp>,
+    /// The artifact the message began in, when it began in an earlier (rotated) file.
+    origin: Option<Locator>,
 }
+
+/// Partial messages left open at the end of one file of a rotated log, to be completed by
+/// the next file of the same log (the same container's stream).
+#[derive(Default)]
+pub struct Carry(BTreeMap<String, Pending>);
 
 /// The journal entry being read.
 #[derive(Default)]
@@ -206,6 +213,8 @@ struct State<'a> {
     /// (line, rule) pairs already reported, for the long line being cut into records.
     last_line: (u64, Vec<usize>),
     pending: BTreeMap<String, Pending>,
+    /// The locator of the hits being recorded, when not this stream's (a carried message).
+    hit_loc: Option<Locator>,
     journal: JournalEntry,
     bad_json: u64,
     first_bad_json: Option<(u64, u64)>,
@@ -215,13 +224,30 @@ struct State<'a> {
 /// Scan a stream. `base_offset` is the offset of its first byte in the artifact (for
 /// chunks); line numbers count from 1 at the stream start.
 pub fn scan_stream<R: Read>(
-    mut r: R,
+    r: R,
     format: LogFormat,
     engine: &Engine,
     cfg: &ScanConfig,
     loc: &Locator,
     base_offset: u64,
 ) -> StreamScan {
+    scan_stream_carried(r, format, engine, cfg, loc, base_offset, Carry::default(), true).0
+}
+
+/// [`scan_stream`] for one file of a rotated log: `carry` holds the messages the previous
+/// (older) file left open; unless `last`, the messages this one leaves open are handed on
+/// instead of being evaluated as they are.
+#[allow(clippy::too_many_arguments)]
+pub fn scan_stream_carried<R: Read>(
+    mut r: R,
+    format: LogFormat,
+    engine: &Engine,
+    cfg: &ScanConfig,
+    loc: &Locator,
+    base_offset: u64,
+    carry: Carry,
+    last: bool,
+) -> (StreamScan, Carry) {
     let max_record = cfg.max_record.max(64);
     let cap = cfg.buf_size.max(max_record + 1);
     let mut st = State {
@@ -234,7 +260,8 @@ pub fn scan_stream<R: Read>(
         line_off: 0,
         out: StreamScan::default(),
         last_line: (0, Vec::new()),
-        pending: BTreeMap::new(),
+        pending: carry.0,
+        hit_loc: None,
         journal: JournalEntry::default(),
         bad_json: 0,
         first_bad_json: None,
@@ -280,7 +307,17 @@ pub fn scan_stream<R: Read>(
             len -= seg;
         }
     }
-    st.finish()
+    if last {
+        return (st.finish(), Carry::default());
+    }
+    if st.format == LogFormat::Journal {
+        st.journal_flush();
+    }
+    let mut open = std::mem::take(&mut st.pending);
+    for p in open.values_mut() {
+        p.origin.get_or_insert_with(|| loc.clone());
+    }
+    (st.finish(), Carry(open))
 }
 
 impl State<'_> {
@@ -493,11 +530,13 @@ impl State<'_> {
             if j.partial && p.text.len() < self.cfg.max_join {
                 self.pending.insert(key, p);
             } else {
+                self.hit_loc = p.origin.clone();
                 self.message(&p.text, p.line, p.offset, p.time, stream);
+                self.hit_loc = None;
             }
         } else if j.partial {
             let text = msg[..msg.len().min(self.cfg.max_join)].to_vec();
-            self.pending.insert(key, Pending { text, line, offset, time: j.time });
+            self.pending.insert(key, Pending { text, line, offset, time: j.time, origin: None });
         } else {
             self.message(&msg, line, offset, j.time, stream);
         }
@@ -519,12 +558,16 @@ impl State<'_> {
             if partial && p.text.len() < self.cfg.max_join {
                 self.pending.insert(stream.to_string(), p);
             } else {
+                self.hit_loc = p.origin.clone();
                 self.message(&p.text, p.line, p.offset, p.time, stream);
+                self.hit_loc = None;
             }
         } else if partial {
             let text = msg[..msg.len().min(self.cfg.max_join)].to_vec();
-            self.pending
-                .insert(stream.to_string(), Pending { text, line, offset: msg_offset, time: Some(time) });
+            self.pending.insert(
+                stream.to_string(),
+                Pending { text, line, offset: msg_offset, time: Some(time), origin: None },
+            );
         } else {
             self.message(msg, line, msg_offset, Some(time), stream);
         }
@@ -556,7 +599,9 @@ impl State<'_> {
         if let Some(mut p) = self.pending.remove(&stream) {
             p.text.extend_from_slice(&text);
             if ends || p.text.len() >= self.cfg.max_join {
+                self.hit_loc = p.origin.clone();
                 self.message(&p.text, p.line, p.offset, p.time.or(time), &stream);
+                self.hit_loc = None;
             } else {
                 self.pending.insert(stream, p);
             }
@@ -564,7 +609,7 @@ impl State<'_> {
         }
         if !ends && text.len() >= PART_SIZE {
             text.truncate(self.cfg.max_join);
-            self.pending.insert(stream, Pending { text, line, offset, time });
+            self.pending.insert(stream, Pending { text, line, offset, time, origin: None });
             return;
         }
         self.message(&text, line, offset, time, &stream);
@@ -615,7 +660,12 @@ impl State<'_> {
             let iocs = ioc::extract(rec, &text, m.jndi.as_ref(), &m.commands);
             self.out.hits.push(RawHit {
                 rule: m.rule,
-                locator: self.loc.clone().with_line(line).with_offset(offset),
+                locator: self
+                    .hit_loc
+                    .clone()
+                    .unwrap_or_else(|| self.loc.clone())
+                    .with_line(line)
+                    .with_offset(offset),
                 time,
                 stream: stream.clone(),
                 excerpt: excerpt(rec, shown.0, shown.1, EXCERPT_MAX),
@@ -632,7 +682,9 @@ impl State<'_> {
         let pending = std::mem::take(&mut self.pending);
         for (key, p) in pending {
             let stream = key.split(KEY_SEP).next().unwrap_or_default().to_string();
+            self.hit_loc = p.origin.clone();
             self.message(&p.text, p.line, p.offset, p.time, &stream);
+            self.hit_loc = None;
         }
         if self.bad_json > 0 {
             let (line, offset) = self.first_bad_json.unwrap_or((0, 0));
