@@ -568,3 +568,23 @@ fn a_partial_record_continues_into_the_next_rotated_file_of_the_same_container_o
     assert_eq!(hits[0].1, 2, "the line where the message starts, in the older file");
     assert!(hits[0].2.contains("rotated.example"), "{}", hits[0].2);
 }
+
+#[test]
+fn kubelet_rotated_cri_logs_are_read_oldest_first_and_joined() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[
+            ("pods/ns_web_1/web/0.log.20261127-140000", b"2026-11-27T13:59:59.000000001Z stdout F start\n2026-11-27T14:00:00.000000001Z stdout P GET /?q=${jn\n"),
+            ("pods/ns_web_1/web/0.log", b"2026-11-27T14:00:00.000000002Z stdout F di:ldap://kubelet.example/a}\n"),
+        ],
+    );
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    let kinds: Vec<&str> =
+        b["artifacts"].as_array().unwrap().iter().map(|a| a["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["cri-log", "cri-log"]);
+    let h: Vec<String> = b["log_hits"].as_array().unwrap().iter().map(|h| h.to_string()).collect();
+    assert_eq!(h.len(), 1, "{h:?}");
+    assert!(h[0].contains("kubelet.example") && h[0].contains("0.log.20261127-140000"), "{}", h[0]);
+}
