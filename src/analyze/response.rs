@@ -9,14 +9,7 @@ use crate::evidence::ArtifactKind;
 use crate::model::Finding;
 use crate::report::{BundleReport, ResponseStep};
 
-/// Exposure rules that make an escape to the host likely.
-const ESCAPE_RULES: &[&str] = &[
-    "exposure.privileged",
-    "exposure.runtime-socket",
-    "exposure.host-root-mount",
-    "exposure.host-pid",
-    "exposure.cap-add",
-];
+use crate::analyze::exposure::ESCAPE_RULES;
 /// Characters of a finding summary quoted in a step's `why`.
 const QUOTE_MAX: usize = 240;
 /// Today's date as the tag of evidence images (evaluated by the responder's shell).
@@ -74,12 +67,16 @@ pub fn plan(report: &BundleReport, findings: &[Finding]) -> Vec<ResponseStep> {
         steps.push(ResponseStep {
             step: format!("Record the host-side network interface of {} (before pausing)", t.name),
             why: format!(
-                "docker exec does not work on a paused container; the number printed is the host ifindex of \
-                 the container's veth (needed to cut it off later); {}",
+                "read from the host through /proc/PID/root, so nothing runs inside the container (no docker \
+                 exec, which also fails once it is paused); the number is the host ifindex of the container's \
+                 veth (needed to cut it off later); {}",
                 answers(&t.name)
             ),
             commands: vec![
-                format!("{}=$(docker exec {n} cat /sys/class/net/eth0/iflink)", iflink_var(&t.name)),
+                format!(
+                    "{}=$(cat \"/proc/$(docker inspect -f '{{{{.State.Pid}}}}' {n})/root/sys/class/net/eth0/iflink\")",
+                    iflink_var(&t.name)
+                ),
                 format!(
                     "nsenter -t \"$(docker inspect -f '{{{{.State.Pid}}}}' {n})\" -n ip -o link show eth0"
                 ),
@@ -517,7 +514,14 @@ mod tests {
         );
         let cmds = |i: usize| plan[i].commands.join("\n");
         assert_eq!(cmds(1), "docker pause web");
-        assert!(cmds(0).starts_with("IFLINK_web=$(docker exec web cat /sys/class/net/eth0/iflink)"));
+        assert_eq!(
+            cmds(0).lines().next().unwrap(),
+            "IFLINK_web=$(cat \"/proc/$(docker inspect -f '{{.State.Pid}}' web)/root/sys/class/net/eth0/iflink\")"
+        );
+        assert!(
+            !plan.iter().flat_map(|s| &s.commands).any(|c| c.contains("docker exec")),
+            "nothing runs inside"
+        );
         assert!(cmds(7).starts_with("ip -o link | grep \"^${IFLINK_web}:\""), "{}", cmds(7));
         assert!(cmds(4).starts_with(
             "docker commit 4f2a9c1be0d3aa55e0f1c2d3b4a59687 ctriage-evidence/web:$(date -u +%Y%m%d)"

@@ -153,7 +153,11 @@ pub fn check_processes(b: &Value, f: &Facts) {
 }
 
 fn finding<'a>(b: &'a Value, rule: &str) -> Vec<&'a Value> {
-    arr(b, "findings").iter().filter(|x| s(x, "rule") == rule).collect()
+    // Facts: every rule folded into one is in its `rules`.
+    arr(b, "findings")
+        .iter()
+        .filter(|x| x["rules"].as_array().is_some_and(|r| r.iter().any(|r| r == rule)))
+        .collect()
 }
 
 /// The lineage: the web server (the container's init) -> the injected shell -> the netcat

@@ -61,6 +61,13 @@ pub fn keys(f: &Finding, extra: &[String]) -> Vec<String> {
         if rule.starts_with("proc.miner") {
             k.push("miner".into());
         }
+        // The shell a server spawned roots the attacker's session: every process rule about
+        // what runs under it (the reverse shell, the nc it starts, a tty upgrade) is one fact.
+        if rule.starts_with("proc.lineage.") || rule == "proc.revshell" || rule == "proc.tty-upgrade" {
+            if let Some(root) = f.evidence.get(1) {
+                k.push(format!("session:{root}"));
+            }
+        }
     }
     if rule == "stats.cpu-high" {
         k.push("miner".into());
@@ -75,6 +82,8 @@ pub struct Observation {
     pub keys: Vec<String>,
     pub when: Option<When>,
     pub outcome: Option<&'static str>,
+    /// Further rules the observation stands for (a log group: every rule its records matched).
+    pub rules: Vec<String>,
 }
 
 /// Fold observations into facts, most severe first.
@@ -131,6 +140,7 @@ const GENERIC: &[&str] = &[
     "proc.exec.writable-dir",
     "proc.exec.hidden-dir",
     "proc.lineage.server-shell",
+    "proc.lineage.server-shell-net",
     "proc.base64-exec",
     "stats.cpu-high",
 ];
@@ -153,11 +163,31 @@ fn merge(mut obs: Vec<Observation>) -> Fact {
         .clone()
         .or_else(|| obs.iter().filter_map(|o| o.when.clone()).min_by_key(|w| (w.key().is_none(), w.key())));
     let outcome = obs.iter().find_map(|o| o.outcome);
+    let named: Vec<String> = obs.iter().flat_map(|o| o.rules.iter().cloned()).collect();
     let members: Vec<Finding> = obs.into_iter().map(|o| o.finding).collect();
-    let mut rules: Vec<String> = members.iter().map(|f| f.rule.clone()).collect();
+    let mut rules: Vec<String> = members.iter().map(|f| f.rule.clone()).chain(named).collect();
     rules.sort();
     rules.dedup();
     let mut lead = members[0].clone();
+    // The fact's time is its event's: a deletion's whiteout time, not the deleted file's
+    // mtime; none when only bounds are known (they are in `when`).
+    lead.time = match &when {
+        Some(w) => w.time,
+        None => members.iter().filter_map(|f| f.time).min(),
+    };
+    let mut also: Vec<String> = vec![];
+    for m in members[1..].iter().filter(|m| m.rule != lead.rule) {
+        // A process rule names its chain (`httpd (483) -> sh (849) -> nc (854)`).
+        let what =
+            match m.summary.split_once(": ").filter(|(c, _)| m.rule.starts_with("proc.") && c.contains(" ("))
+            {
+                Some((chain, _)) if !lead.summary.starts_with(chain) => format!("{} ({chain})", m.title),
+                _ => m.title.clone(),
+            };
+        if m.title != lead.title && !also.contains(&what) {
+            also.push(what);
+        }
+    }
     // One rule over several subjects (four log files deleted): say how many.
     let mut subjects: Vec<&str> =
         members.iter().filter(|m| m.rule == lead.rule).filter_map(|m| m.subject.as_deref()).collect();
@@ -165,15 +195,14 @@ fn merge(mut obs: Vec<Observation>) -> Fact {
     subjects.dedup();
     if subjects.len() > 1 {
         lead.title = format!("{} and {} more", lead.title, subjects.len() - 1);
-    }
-    lead.severity = members.iter().map(|f| f.severity).max().unwrap_or(lead.severity);
-    lead.time = members.iter().filter_map(|f| f.time).min();
-    let mut also: Vec<String> = vec![];
-    for m in &members[1..] {
-        if m.title != lead.title && !also.contains(&m.title) {
-            also.push(m.title.clone());
+        let own = members[0].subject.as_deref();
+        let others: Vec<&str> =
+            subjects.iter().copied().filter(|s| Some(*s) != own && s.starts_with('/')).collect();
+        if !others.is_empty() {
+            lead.summary.push_str(&format!(" The others: {}.", others.join(", ")));
         }
     }
+    lead.severity = members.iter().map(|f| f.severity).max().unwrap_or(lead.severity);
     if !also.is_empty() {
         lead.summary.push_str(&format!(" Same fact: {}.", also.join("; ")));
     }
@@ -220,7 +249,13 @@ mod tests {
     fn facts(v: Vec<Finding>) -> Vec<Fact> {
         fold(
             v.into_iter()
-                .map(|x| Observation { keys: keys(&x, &[]), finding: x, when: None, outcome: None })
+                .map(|x| Observation {
+                    keys: keys(&x, &[]),
+                    finding: x,
+                    when: None,
+                    outcome: None,
+                    rules: vec![],
+                })
                 .collect(),
         )
     }

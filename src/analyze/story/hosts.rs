@@ -120,8 +120,26 @@ pub fn bare_host(s: &str) -> String {
     h.trim_end_matches('.').to_ascii_lowercase()
 }
 
+/// `s` as a host (an IP address, `[v6]`, or a DNS name), or None when it is something else
+/// a log put where a client belongs (a time stamp, `-`, garbage).
+pub fn as_host(s: &str) -> Option<String> {
+    let h = bare_host(s);
+    if is_ip(&h) {
+        return Some(h);
+    }
+    let name_ok = h.len() <= 253
+        && h.contains('.')
+        && h.bytes().any(|b| b.is_ascii_alphabetic())
+        && h.split('.').all(|l| {
+            !l.is_empty() && l.len() <= 63 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+        && !h.rsplit('.').next().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()));
+    name_ok.then_some(h)
+}
+
 /// Loopback, unspecified and link-local-host names.
 pub fn is_local(host: &str) -> bool {
+    let host = host.strip_prefix("::ffff:").unwrap_or(host);
     host.starts_with("127.")
         || host.starts_with("0.")
         || host == "::1"
@@ -194,10 +212,7 @@ impl Hosts {
         time: Option<Timestamp>,
         at: &[Locator],
     ) {
-        let h = bare_host(host);
-        if h.is_empty() || !(is_ip(&h) || h.contains('.')) {
-            return;
-        }
+        let Some(h) = as_host(host) else { return };
         let e = self.map.entry(h).or_default();
         if let Some(a) = attacker {
             if !e.attacker.contains(&a) {
@@ -268,6 +283,16 @@ mod tests {
         assert_eq!(bare_host("2001:db8::1"), "2001:db8::1");
         assert_eq!(bare_host("Evil.Example."), "evil.example");
         assert_eq!(bare_host("ldap://u@203.0.113.66:1389/a"), "203.0.113.66");
+    }
+
+    #[test]
+    fn hosts_and_what_is_not_one() {
+        assert_eq!(as_host("[::ffff:127.0.0.1]").as_deref(), Some("::ffff:127.0.0.1"));
+        assert!(is_local("::ffff:127.0.0.1"));
+        assert_eq!(as_host("2026-12-01t07:54:40.124508758z"), None);
+        assert_eq!(as_host("-"), None);
+        assert_eq!(as_host("1.2.3"), None);
+        assert_eq!(as_host("Evil.Example:8080").as_deref(), Some("evil.example"));
     }
 
     #[test]

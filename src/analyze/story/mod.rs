@@ -116,7 +116,7 @@ pub fn tell(report: &BundleReport, findings: Vec<Finding>, extra_hits: &[LogHit]
         }
         let keys = fold::keys(&f, &[]);
         let when = clocks.when_of(&f);
-        obs.push(Observation { finding: f, keys, when, outcome: None });
+        obs.push(Observation { finding: f, keys, when, outcome: None, rules: vec![] });
     }
     let mut attempts = vec![];
     for g in &groups {
@@ -129,7 +129,8 @@ pub fn tell(report: &BundleReport, findings: Vec<Finding>, extra_hits: &[LogHit]
         }
     }
     if let Some(f) = attempts_finding(&attempts) {
-        obs.push(Observation { keys: vec![], when: None, outcome: None, finding: f });
+        let rules = attempts.iter().map(|a| a.rule.clone()).collect();
+        obs.push(Observation { keys: vec![], when: None, outcome: None, finding: f, rules });
     }
     let facts = fold::fold(obs);
 
@@ -242,7 +243,7 @@ fn group_observation(g: &Group, records: &[LogRecord], hits: &[LogHit]) -> Obser
     let captures: usize = g.records.iter().map(|&r| records[r].locators.len()).sum();
     let mut summary = format!(
         "{n} log record(s){from}{span} ({captures} capture(s) of them); e.g. {}",
-        exploits::clip(&example, QUOTE)
+        exploits::clip(&example, QUOTE).trim_end_matches('.')
     );
     let mut title = g.title.clone();
     let mut outcome = None;
@@ -250,7 +251,12 @@ fn group_observation(g: &Group, records: &[LogRecord], hits: &[LogHit]) -> Obser
     let mut keys: Vec<String> = vec![];
     match g.kind {
         Kind::Exploit => {
-            title = format!("{title}{from} succeeded");
+            title = if g.category == "initial-access" {
+                format!("{title}{from} succeeded")
+            } else {
+                // No exploit class matched: a request carrying a command (an injection).
+                format!("Command injected in a request ({title}){from} succeeded")
+            };
             summary.push_str(&format!(". It worked: {}.", g.reason));
             outcome = Some("succeeded");
             severity = severity.max(Severity::High);
@@ -289,16 +295,9 @@ fn group_observation(g: &Group, records: &[LogRecord], hits: &[LogHit]) -> Obser
         evidence,
         subject: None,
     };
-    let mut f = finding;
     // Every rule that matched the group's records is named by the fact.
-    let extra_rules: Vec<String> = g.rules.iter().map(|r| format!("log.{r}")).collect();
-    f.subject = Some(format!("log-group:{}:{}", g.rule, g.sender.as_deref().unwrap_or("")));
-    let when = time.map(|t| When::at(t, "log record"));
-    let mut o = Observation { finding: f, keys, when, outcome };
-    o.keys.push(format!("log-group:{}", extra_rules.join(",")));
-    o.finding.summary = o.finding.summary.replace("..", ".");
-    o.keys.sort();
-    Observation { keys: o.keys, ..o }
+    let rules = g.rules.iter().map(|r| format!("log.{r}")).collect();
+    Observation { finding, keys, when: time.map(|t| When::at(t, "log record")), outcome, rules }
 }
 
 /// The failed and unconfirmed exploit attempts as one fact (medium at most).
@@ -605,7 +604,14 @@ impl<'a> Clocks<'a> {
             let pid: u32 = subject.strip_prefix("pid ")?.split(' ').next()?.parse().ok()?;
             let p = self.procs.get(&pid)?;
             if let Some(t) = p.started {
-                return Some(When::at(t, "process start (ps, host local time read as UTC)"));
+                // ps derives starts from the boot time, truncated to seconds: up to two
+                // seconds early.
+                return Some(When {
+                    time: None,
+                    not_before: Some(t),
+                    not_after: Some(t.plus_secs(2)),
+                    basis: "process start: ps lstart, to the second (host local time read as UTC)".into(),
+                });
             }
             let start = p.start.as_deref()?;
             let (h, m) = start.split_once(':')?;

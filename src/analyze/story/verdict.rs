@@ -7,24 +7,12 @@ use serde::Serialize;
 use super::chain::ChainStage;
 use super::exploits::{Attempt, Outcome};
 use super::hosts::{HostRecord, Role};
+use crate::analyze::exposure::ESCAPE_RULES;
 use crate::model::{Fact, Locator, Severity};
 use crate::report::BundleReport;
 
 /// Facts named per verdict reason.
 const REASONS: usize = 3;
-
-/// Exposure rules that open a way out of the container.
-const ESCAPE_RULES: &[&str] = &[
-    "exposure.privileged",
-    "exposure.runtime-socket",
-    "exposure.host-root-mount",
-    "exposure.host-pid",
-    "exposure.cap-add",
-    "exposure.host-network",
-    "exposure.sensitive-mount",
-    "exposure.devices",
-    "exposure.unconfined",
-];
 
 /// One container's verdict (or the bundle's, when it names no container).
 #[derive(Clone, Debug, Serialize)]
@@ -153,11 +141,11 @@ fn one(
     let list = |v: &[&&Fact]| v.iter().take(REASONS).map(|f| f.title.clone()).collect::<Vec<_>>().join("; ");
     let (status, reason, proof): (&'static str, String, Vec<Locator>) = if !compromise.is_empty() {
         let more = compromise.len().saturating_sub(REASONS);
-        let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+        let tail = if more > 0 { format!(" (and {more} more facts)") } else { String::new() };
         (
             "compromised",
             format!("the attacker acted inside: {}{tail}", list(&compromise)),
-            compromise.iter().filter_map(|f| f.evidence.first().cloned()).take(REASONS).collect(),
+            dedup(compromise.iter().filter_map(|f| f.evidence.first().cloned())),
         )
     } else if !suspicious.is_empty() || !open_attempts.is_empty() {
         let mut why: Vec<String> = suspicious.iter().take(REASONS).map(|f| f.title.clone()).collect();
@@ -167,12 +155,12 @@ fn one(
         (
             "suspicious",
             format!("no proof the attacker got in, but: {}", why.join("; ")),
-            suspicious
-                .iter()
-                .filter_map(|f| f.evidence.first().cloned())
-                .chain(open_attempts.iter().filter_map(|a| a.evidence.first().cloned()))
-                .take(REASONS)
-                .collect(),
+            dedup(
+                suspicious
+                    .iter()
+                    .filter_map(|f| f.evidence.first().cloned())
+                    .chain(open_attempts.iter().filter_map(|a| a.evidence.first().cloned())),
+            ),
         )
     } else {
         let failed = if whole_bundle { attempts.len() } else { 0 };
@@ -236,6 +224,20 @@ fn one(
         secrets,
         proof,
     }
+}
+
+/// The first `REASONS` distinct locators.
+fn dedup(all: impl Iterator<Item = Locator>) -> Vec<Locator> {
+    let mut out: Vec<Locator> = vec![];
+    for l in all {
+        if out.len() == REASONS {
+            break;
+        }
+        if !out.contains(&l) {
+            out.push(l);
+        }
+    }
+    out
 }
 
 fn callback(f: &Fact) -> String {
