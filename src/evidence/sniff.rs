@@ -215,6 +215,10 @@ fn sniff_json(text: &str) -> Option<ArtifactKind> {
     if key("Titles") && key("Processes") {
         return Some(ArtifactKind::Top);
     }
+    // `journalctl -o json`: one journal entry per line.
+    if first_line.trim_start().starts_with('{') && line_key("__REALTIME_TIMESTAMP") && line_key("MESSAGE") {
+        return Some(ArtifactKind::JournalExport);
+    }
     // Image manifests, indexes and manifest lists (OCI and Docker v2; schema 1 has
     // `fsLayers`): `schemaVersion` beside what a manifest lists.
     if obj_start.starts_with('{')

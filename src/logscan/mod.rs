@@ -135,23 +135,76 @@ pub fn scan_bundle_with(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConf
 pub fn bundle_sources(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig) -> Vec<SourceScan> {
     let mut ordered: Vec<&Artifact> = artifacts.to_vec();
     ordered.sort_by_key(|a| rotation_key(&a.path));
-    let sources: Vec<Vec<SourceScan>> = ordered
+    // The files of one rotated json-file or CRI log (oldest first) are one container's
+    // streams: read in turn, a message the older file left open is completed by the next.
+    let mut groups: Vec<Vec<&Artifact>> = vec![];
+    for a in ordered {
+        let rotated = matches!(a.kind, ArtifactKind::JsonFileLog | ArtifactKind::CriLog);
+        match groups.last_mut() {
+            Some(g)
+                if rotated
+                    && g[0].kind == a.kind
+                    && rotation_key(&g[0].path).0 == rotation_key(&a.path).0 =>
+            {
+                g.push(a)
+            }
+            _ => groups.push(vec![a]),
+        }
+    }
+    let sources: Vec<Vec<SourceScan>> = groups
         .par_iter()
-        .map(|a| match a.kind {
-            ArtifactKind::JsonFileLog => vec![artifact_scan(a, LogFormat::JsonFile, engine, cfg)],
-            ArtifactKind::CriLog => vec![artifact_scan(a, LogFormat::Cri, engine, cfg)],
-            ArtifactKind::JournalExport => vec![artifact_scan(a, LogFormat::Journal, engine, cfg)],
-            ArtifactKind::LocalLog => vec![local_scan(a, engine, cfg)],
-            ArtifactKind::DockerLogsTimestamped | ArtifactKind::TextLog => {
-                vec![artifact_scan(a, text_format(a), engine, cfg)]
+        .map(|g| {
+            let a = g[0];
+            match a.kind {
+                ArtifactKind::JsonFileLog => rotated_scan(g, LogFormat::JsonFile, engine, cfg),
+                ArtifactKind::CriLog => rotated_scan(g, LogFormat::Cri, engine, cfg),
+                ArtifactKind::JournalExport => vec![artifact_scan(a, LogFormat::Journal, engine, cfg)],
+                ArtifactKind::LocalLog => vec![local_scan(a, engine, cfg)],
+                ArtifactKind::DockerLogsTimestamped | ArtifactKind::TextLog => {
+                    vec![artifact_scan(a, text_format(a), engine, cfg)]
+                }
+                ArtifactKind::FilesystemTar | ArtifactKind::LayerTar => {
+                    tarlogs::scan_artifact_tar(a, engine, cfg)
+                }
+                _ => vec![],
             }
-            ArtifactKind::FilesystemTar | ArtifactKind::LayerTar => {
-                tarlogs::scan_artifact_tar(a, engine, cfg)
-            }
-            _ => vec![],
         })
         .collect();
     sources.into_iter().flatten().collect()
+}
+
+/// The files of one rotated log, oldest first, with open partial messages carried on.
+fn rotated_scan(
+    files: &[&Artifact],
+    format: LogFormat,
+    engine: &Engine,
+    cfg: &ScanConfig,
+) -> Vec<SourceScan> {
+    let mut carry = scanner::Carry::default();
+    let mut out = vec![];
+    for (i, a) in files.iter().enumerate() {
+        let loc = a.locator();
+        let last = i + 1 == files.len();
+        let scan = match a.open() {
+            Ok(r) => {
+                let (scan, next) = scanner::scan_stream_carried(r, format, engine, cfg, &loc, 0, carry, last);
+                carry = next;
+                scan
+            }
+            Err(e) => {
+                carry = scanner::Carry::default();
+                scanner::StreamScan {
+                    diagnostics: vec![crate::model::Diagnostic::error(
+                        loc.clone(),
+                        format!("cannot read: {e}"),
+                    )],
+                    ..Default::default()
+                }
+            }
+        };
+        out.push(SourceScan { locator: loc, format, scan });
+    }
+    out
 }
 
 /// A timestamped text log is CRI (`<time> stdout F msg`, with partial lines to join) or
@@ -191,7 +244,9 @@ fn artifact_scan(a: &Artifact, format: LogFormat, engine: &Engine, cfg: &ScanCon
 /// The format is sniffed from the first bytes.
 pub fn scan_reader(reader: impl Read, locator: Locator, engine: &Engine, cfg: &ScanConfig) -> SourceScan {
     let mut reader = reader;
-    let mut head = vec![0u8; 16];
+    // Enough for a whole first line (CRI needs its time, stream and tag) and for the local
+    // driver's first frame header.
+    let mut head = vec![0u8; 4096];
     let mut got = 0;
     while got < head.len() {
         match reader.read(&mut head[got..]) {
@@ -202,18 +257,37 @@ pub fn scan_reader(reader: impl Read, locator: Locator, engine: &Engine, cfg: &S
         }
     }
     head.truncate(got);
+    let chained = std::io::Cursor::new(head.clone()).chain(reader);
+    if crate::evidence::looks_local(&head) {
+        let scan = scanner::scan_stream(
+            local::LocalDecoder::new(chained),
+            LogFormat::Local,
+            engine,
+            cfg,
+            &locator,
+            0,
+        );
+        return SourceScan { locator, format: LogFormat::Local, scan };
+    }
     let format = LogFormat::sniff(&head);
-    let chained = std::io::Cursor::new(head).chain(reader);
     let scan = scanner::scan_stream(chained, format, engine, cfg, &locator, 0);
     SourceScan { locator, format, scan }
 }
 
 /// `name-json.log.3` sorts after `name-json.log.2`, `.log` (current) last: oldest first.
+/// kubelet's rotated CRI logs (`0.log.20220128-160405`) sort by their time, oldest first.
 fn rotation_key(path: &str) -> (String, u64) {
     let base = path.trim_end_matches(".gz").trim_end_matches(".zst");
     if let Some((stem, n)) = base.rsplit_once('.') {
         if let Ok(n) = n.parse::<u64>() {
             return (stem.to_string(), u64::MAX - n);
+        }
+        if let Some((d, t)) = n.split_once('-') {
+            if d.len() == 8 && t.len() == 6 && d.bytes().chain(t.bytes()).all(|c| c.is_ascii_digit()) {
+                if let Ok(v) = format!("{d}{t}").parse::<u64>() {
+                    return (stem.to_string(), v);
+                }
+            }
         }
     }
     (base.to_string(), u64::MAX)
