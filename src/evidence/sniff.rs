@@ -238,6 +238,10 @@ fn sniff_json(text: &str) -> Option<ArtifactKind> {
     if line_key("CPUPerc") || line_key("MemUsage") || (key("cpu_stats") && key("memory_stats")) {
         return Some(ArtifactKind::Stats);
     }
+    // `podman stats --format json`: an indented array, snake_case keys.
+    if text.trim_start().starts_with('[') && key("cpu_percent") && key("mem_usage") && key("pids") {
+        return Some(ArtifactKind::Stats);
+    }
     if line_key("Names") && line_key("Image") && (line_key("Status") || line_key("Ports")) && line_key("ID") {
         return Some(ArtifactKind::Ps);
     }

@@ -20,6 +20,9 @@ use crate::model::{Diagnostic, Finding, Locator, Outcome, Severity, Timestamp};
 const RUNTIME_PATHS: &[&str] = &[
     ".dockerenv",
     ".dockerinit",
+    // podman: its marker file and the secrets it mounts.
+    "run/.containerenv",
+    "run/secrets",
     "etc/hostname",
     "etc/hosts",
     "etc/resolv.conf",
@@ -28,6 +31,12 @@ const RUNTIME_PATHS: &[&str] = &[
     "proc",
     "sys",
 ];
+
+/// `/etc`, `/run`: a directory that holds a runtime path.
+fn holds_runtime_path(shown: &str) -> bool {
+    let dir = shown.trim_start_matches('/');
+    RUNTIME_PATHS.iter().any(|r| r.len() > dir.len() && r.starts_with(dir) && r.as_bytes()[dir.len()] == b'/')
+}
 
 /// Whether `docker diff` never shows `path`: a runtime path (init layer, pseudo filesystems)
 /// or below one, or below a mount point (the mount point itself is created in the
@@ -613,9 +622,13 @@ fn cross_check(
                 saved: Some(*k),
                 rebuilt: r.copied(),
                 locator: Some(loc.clone()),
-                note: (r.is_none() && *k == DiffKind::Added && looks_like_socket(p)).then(|| {
-                    "likely a socket: docker diff lists it, but no tar (export or commit layer) can hold one".into()
-                }),
+                note: if r.is_none() && *k == DiffKind::Added && looks_like_socket(p) {
+                    Some("likely a socket: docker diff lists it, but no tar (export or commit layer) can hold one".into())
+                } else if r.is_none() && *k == DiffKind::Changed && holds_runtime_path(p) {
+                    Some("a directory holding the runtime's own files (hosts, resolv.conf, .containerenv...): the runtime's changes, not the container's".into())
+                } else {
+                    None
+                },
             }),
         }
     }
@@ -626,7 +639,9 @@ fn cross_check(
                 saved: None,
                 rebuilt: Some(*k),
                 locator: None,
-                note: None,
+                note: holds_runtime_path(p).then(|| {
+                    "a directory the runtime made for its own files (podman's /run/.containerenv...): the runtime's, not the container's".into()
+                }),
             });
         }
     }
