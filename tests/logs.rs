@@ -1126,3 +1126,24 @@ fn single_ampersand_and_style_payloads() {
         ],
     );
 }
+
+#[test]
+fn wrappers_anywhere_and_crlf_after_any_number_of_encodings() {
+    table(
+        "web",
+        &[
+            (
+                &access("/cgi-bin/x.cgi", "php://filter/read=convert.base64-encode/resource=../config.php"),
+                "web.lfi-wrapper",
+            ),
+            ("X-Forwarded-For: expect://ls", "web.lfi-wrapper"),
+            (&access("/index.php?page=%25%30%61Set-Cookie:crlf=injection", "curl"), "web.crlf-injection"),
+            (&access("/index.php?page=%5Cr%5CnSet-Cookie:%20x=1", "curl"), "web.crlf-injection"),
+        ],
+        &[
+            "INFO loading file:///opt/app/conf/app.properties",
+            "DEBUG response header Set-Cookie: JSESSIONID=abc; Path=/",
+            "GET /docs/php-filter-guide.html HTTP/1.1",
+        ],
+    );
+}
