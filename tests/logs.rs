@@ -1147,3 +1147,17 @@ fn wrappers_anywhere_and_crlf_after_any_number_of_encodings() {
         ],
     );
 }
+
+#[test]
+fn template_probes_and_smarty_calls() {
+    table(
+        "web.ssti",
+        &[
+            ("name={{config}}", "web.ssti"),
+            ("q=${{<%[%'\"}}%\\.", "web.ssti"),
+            ("q={system('id')}", "web.ssti"),
+            ("q={{=7*7}}", "web.ssti"),
+        ],
+        &["template {{ title }} rendered", "{{config_path}} missing", "call {system_status} ok"],
+    );
+}
