@@ -1161,3 +1161,18 @@ fn template_probes_and_smarty_calls() {
         &["template {{ title }} rendered", "{{config_path}} missing", "call {system_status} ok"],
     );
 }
+
+#[test]
+fn mssql_dynamic_sql_and_comment_truncation() {
+    table(
+        "web.sqli",
+        &[
+            (
+                &access("/item?id=1';DECLARE%20@x%20varchar(99);SET%20@x=0x77686f616d69;EXEC(@x)--", "curl"),
+                "web.sqli.dbms",
+            ),
+            (&access("/login?user=admin'--&pass=x", "curl"), "web.sqli"),
+        ],
+        &[&access("/blog/don't-panic--a-guide", "curl"), "DECLARE section of the config parsed"],
+    );
+}
