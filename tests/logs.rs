@@ -1176,3 +1176,23 @@ fn mssql_dynamic_sql_and_comment_truncation() {
         &[&access("/blog/don't-panic--a-guide", "curl"), "DECLARE section of the config parsed"],
     );
 }
+
+#[test]
+fn sensitive_file_requests() {
+    table(
+        "web.sensitive-file",
+        &[
+            (&access("/.env", "curl"), "web.sensitive-file"),
+            (&access("/app/.git/config", "curl"), "web.sensitive-file"),
+            (&access("/wp-config.php.bak", "curl"), "web.sensitive-file"),
+            (&access("/.aws/credentials", "curl"), "web.sensitive-file"),
+            (&access("/backup.sql.gz", "curl"), "web.sensitive-file"),
+        ],
+        &[
+            &access("/wp-config.php", "curl"),
+            &access("/docs/.environment-setup.html", "curl"),
+            "INFO reading /home/app/.config/settings.json",
+            &access("/static/config.js", "curl"),
+        ],
+    );
+}
