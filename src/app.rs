@@ -27,7 +27,7 @@ pub const EXIT_FAILURE: i32 = 70;
 pub fn run(cli: Cli) -> i32 {
     if let Some(n) = cli.jobs {
         // Only fails if a pool already exists, which cannot happen this early.
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global();
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n.get()).build_global();
     }
     let result = match &cli.command {
         Command::Scan(a) => run_scan(a),
@@ -35,6 +35,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Diff(a) => crate::image::command::run_diff(a),
         Command::Logs(a) => crate::logscan::command::run_logs(a),
         Command::Rules(a) => crate::logscan::command::run_rules(a),
+        Command::CollectScript(a) => crate::collect::run_collect(a),
     };
     match result {
         Ok(code) => code,

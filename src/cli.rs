@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::collect::CollectArgs;
 use crate::image::command::{DiffArgs, LayersArgs};
 use crate::logscan::command::{LogsArgs, RulesArgs};
 use crate::model::Severity;
@@ -14,9 +15,9 @@ use crate::model::Severity;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
-    /// Worker threads (default: one per core).
+    /// Worker threads (default: one per core; at least 1).
     #[arg(long, short = 'j', global = true, value_name = "N")]
-    pub jobs: Option<usize>,
+    pub jobs: Option<std::num::NonZeroUsize>,
 }
 
 /// The subcommands.
@@ -32,6 +33,8 @@ pub enum Command {
     Logs(LogsArgs),
     /// List or check detection rules.
     Rules(RulesArgs),
+    /// Print a POSIX sh script that captures a live container's evidence bundle.
+    CollectScript(CollectArgs),
 }
 
 /// Report format.

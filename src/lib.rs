@@ -8,6 +8,7 @@
 pub mod analyze;
 pub mod app;
 pub mod cli;
+pub mod collect;
 pub mod evidence;
 pub mod image;
 pub mod ingest;
@@ -15,3 +16,4 @@ pub mod logscan;
 pub mod model;
 pub mod report;
 pub mod scan;
+pub mod shell;

@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::analyze;
-use crate::evidence::{discover, Artifact, ArtifactKind};
+use crate::evidence::{discover, Artifact, ArtifactKind, BundleKind};
 use crate::image::{self, ImageContext, ImageSection};
 use crate::ingest::inspect::InspectDoc;
 use crate::ingest::{diff, inspect, pslist, stats, top};
-use crate::logscan::{self, Engine, ScanConfig, SourceScan};
+use crate::logscan::{self, Engine, LogHit, ScanConfig, SourceScan};
 use crate::model::{Diagnostic, Finding, Outcome};
 use crate::report::{ArtifactRecord, BundleReport, ProcessReport};
 
@@ -32,6 +32,10 @@ fn parse_small(a: &Artifact) -> Option<(Parsed, Vec<Diagnostic>)> {
     Some(match a.kind {
         ArtifactKind::Inspect => {
             let (doc, d) = inspect::parse(a);
+            (Parsed::Inspect(doc), d)
+        }
+        ArtifactKind::ImageConfig => {
+            let (doc, d) = inspect::parse_image_config(a);
             (Parsed::Inspect(doc), d)
         }
         ArtifactKind::Top => {
@@ -59,14 +63,21 @@ fn parse_small(a: &Artifact) -> Option<(Parsed, Vec<Diagnostic>)> {
 pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleReport {
     let bundle = discover(path);
     let mut outcome = Outcome { diagnostics: bundle.diagnostics.clone(), ..Default::default() };
-    let parsed: Vec<(Parsed, Vec<Diagnostic>)> =
-        bundle.artifacts.par_iter().filter_map(parse_small).collect();
+    // Config blobs of an OCI layout directory are read with its images, not on their own.
+    let in_layout = image::layout_members(&bundle.artifacts.iter().collect::<Vec<_>>());
+    let parsed: Vec<(Parsed, Vec<Diagnostic>)> = bundle
+        .artifacts
+        .par_iter()
+        .filter(|a| !(a.kind == ArtifactKind::ImageConfig && in_layout.contains(&a.path)))
+        .filter_map(parse_small)
+        .collect();
 
     let mut report = BundleReport::new(
         bundle.path.clone(),
         bundle.kind,
         bundle.artifacts.iter().map(ArtifactRecord::from).collect(),
     );
+    report.artifacts.extend(base_image_custody(opts));
     for (p, diags) in parsed {
         outcome.diagnostics.extend(diags);
         match p {
@@ -85,6 +96,7 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
             Parsed::Ps(rows) => report.ps.extend(rows),
         }
     }
+    report.named = bundle.named.clone();
     inspect::attach_host_configs(&mut report.containers, &bundle.artifacts, &mut outcome.diagnostics);
     report.containers.sort_by(|a, b| (&a.name, &a.id, &a.locator).cmp(&(&b.name, &b.id, &b.locator)));
     outcome.timeline.extend(inspect::timeline(&report.containers));
@@ -95,24 +107,58 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
         mount_points: report.containers.iter().flat_map(|c| c.mount_destinations()).collect(),
         saved_diff: report.diff.clone(),
         base_image: opts.base_image.clone(),
+        containers: report.containers.iter().map(|c| (c.id.clone(), c.image_id.clone())).collect(),
+        base_flag: None,
     };
     let artifacts: Vec<&Artifact> = bundle.artifacts.iter().collect();
+    // Signatures run on logs: in a tree, documentation and source are not (a file named on
+    // the command line is scanned whatever it is).
+    let (log_artifacts, not_logs) = match bundle.kind {
+        BundleKind::File => (artifacts.clone(), vec![]),
+        _ => logscan::logness::split(&artifacts),
+    };
     let cfg = ScanConfig::default();
     let (mut image_section, mut log_sources) = rayon::join(
         || image::analyze_bundle(&artifacts, &ctx),
-        || logscan::bundle_sources(&artifacts, engine, &cfg),
+        || logscan::bundle_sources(&log_artifacts, engine, &cfg),
     );
     log_sources.extend(committed_layer_logs(&image_section, &artifacts, engine, &cfg));
     let mut log_section = logscan::build_section(log_sources, engine);
+    log_section.not_logs = not_logs;
+    let loaded_ids: std::collections::BTreeSet<String> =
+        image_section.images.iter().filter_map(|i| i.id.clone()).collect();
+    image::objects::evaluate(&report.image_objects, &loaded_ids, &mut outcome);
     outcome.absorb(std::mem::take(&mut image_section.outcome));
     outcome.absorb(std::mem::take(&mut log_section.outcome));
     report.image = image_section;
     report.logs = log_section;
-    let pivot_findings = pivot_search(&report, &outcome, &artifacts);
+    let (pivot_findings, pivot_hits) = pivot_search(&report, &outcome, &log_artifacts);
     outcome.findings.extend(pivot_findings);
 
-    finish(&mut report, outcome);
+    finish(&mut report, outcome, &pivot_hits);
     report
+}
+
+/// Custody records of the `--base-image` evidence: it is read for the analysis, so its
+/// hashes belong in the report like the bundle's own.
+fn base_image_custody(opts: &ScanOptions) -> Vec<ArtifactRecord> {
+    let Some(p) = &opts.base_image else { return vec![] };
+    let b = discover(p);
+    let single = b.kind == crate::evidence::BundleKind::File;
+    b.artifacts
+        .iter()
+        .map(|a| {
+            let mut r = ArtifactRecord::from(a);
+            if !single {
+                r.path = format!("{}/{}", b.path.trim_end_matches('/'), a.path);
+            }
+            r.note = Some(match r.note.take() {
+                Some(n) => format!("given with --base-image; {n}"),
+                None => "given with --base-image".into(),
+            });
+            r
+        })
+        .collect()
 }
 
 /// Logs in the layers `docker commit` added (the container's own files: access logs, app
@@ -140,31 +186,42 @@ fn committed_layer_logs(
 
 /// Search every log for what the other sources say the attacker used (callback hosts in
 /// flagged processes, webshells on disk): a second log pass, only when there is something
-/// to look for.
-fn pivot_search(report: &BundleReport, outcome: &Outcome, artifacts: &[&Artifact]) -> Vec<Finding> {
+/// to look for. Its hits are the attacker's own requests (for the story), its findings
+/// what they tie together.
+fn pivot_search(
+    report: &BundleReport,
+    outcome: &Outcome,
+    artifacts: &[&Artifact],
+) -> (Vec<Finding>, Vec<LogHit>) {
     let pivots = analyze::pivot::pivots(report, &outcome.findings);
     if pivots.is_empty() {
-        return vec![];
+        return (vec![], vec![]);
     }
     let rules = match logscan::rules::parse(&analyze::pivot::rules_text(&pivots), "pivots") {
         Ok(rules) => rules,
-        Err(_) => return vec![], // Terms are escaped; a refusal would be a bug, not evidence.
+        Err(_) => return (vec![], vec![]), // Terms are escaped; a refusal would be a bug, not evidence.
     };
     match Engine::new(rules) {
-        Ok(engine) => analyze::pivot::findings(&pivots, &logscan::scan_bundle(artifacts, &engine)),
-        Err(_) => vec![],
+        Ok(engine) => {
+            let scan = logscan::scan_bundle(artifacts, &engine);
+            (analyze::pivot::findings(&pivots, &scan), scan.log_hits)
+        }
+        Err(_) => (vec![], vec![]),
     }
 }
 
-/// Cross-source correlation, then sorting (same evidence, same bytes), one finding per
-/// fact, and the response plan drawn from the final findings.
-fn finish(report: &mut BundleReport, mut outcome: Outcome) {
+/// Cross-source correlation, sorting (same evidence, same bytes), the story (facts, chain,
+/// verdict, hosts by side), and the response plan drawn from the facts.
+fn finish(report: &mut BundleReport, mut outcome: Outcome, pivot_hits: &[LogHit]) {
     let correlated = analyze::correlate::correlate(report, &outcome.findings);
     outcome.findings.extend(correlated);
     outcome.sort();
-    outcome.findings = analyze::correlate::one_finding_per_fact(std::mem::take(&mut outcome.findings));
-    report.response_plan = analyze::response::plan(report, &outcome.findings);
-    report.findings = outcome.findings;
+    let (facts, story) = analyze::story::tell(report, std::mem::take(&mut outcome.findings), pivot_hits);
+    report.story = story;
+    report.findings = facts;
+    let observations: Vec<crate::model::Finding> =
+        report.findings.iter().map(|f| f.finding.clone()).collect();
+    report.response_plan = analyze::response::plan(report, &observations);
     report.timeline = outcome.timeline;
     report.diagnostics = outcome.diagnostics;
 }

@@ -46,7 +46,12 @@ fn bundle(files: &[(&str, &[u8])]) -> tempfile::TempDir {
 }
 
 fn rules(b: &Value) -> Vec<&str> {
-    b["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect()
+    b["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["rules"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()))
+        .collect()
 }
 
 #[test]
@@ -103,8 +108,12 @@ fn inspect_stats_and_ps_become_containers_findings_and_a_plan() {
         assert!(r.contains(&want), "{want} missing from {r:?}");
     }
     assert_eq!(r[0], "exposure.privileged", "critical first");
-    let secrets =
-        b["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "exposure.env-secrets").unwrap();
+    let secrets = b["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rules"].as_array().unwrap().iter().any(|r| r == "exposure.env-secrets"))
+        .unwrap();
     assert!(secrets["summary"].as_str().unwrap().contains("MYSQL_ROOT_PASSWORD, AWS_SECRET_ACCESS_KEY"));
     assert_eq!(secrets["evidence"][0]["artifact"], "inspect.json");
 

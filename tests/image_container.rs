@@ -263,7 +263,7 @@ fn scan_cross_checks_the_saved_diff_and_reports_every_disagreement() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["rule"] == "container.diff.disagreement")
+        .find(|f| f["rules"].as_array().unwrap().iter().any(|r| r == "container.diff.disagreement"))
         .unwrap();
     assert_eq!(f["evidence"][0]["artifact"], "diff.txt");
     assert_eq!(f["evidence"][0]["line"], saved.len() - 1);
@@ -272,8 +272,12 @@ fn scan_cross_checks_the_saved_diff_and_reports_every_disagreement() {
     assert_eq!(later["source"], "export");
     assert_eq!(later["locator"]["artifact"], "export.tar");
     assert_eq!(later["locator"]["members"][0], "/tmp/later.sh");
-    let rules: BTreeSet<&str> =
-        b["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    let rules: BTreeSet<&str> = b["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["rules"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()))
+        .collect();
     assert!(rules.contains("file.reverse-shell"), "{rules:?}");
 }
 
@@ -291,7 +295,10 @@ fn suspicious_files_in_the_commit_layer_with_layer_and_file_locators() {
     let want: Vec<&str> = EXPECTED_DIFF.iter().copied().filter(|l| !l.contains("later.sh")).collect();
     assert_eq!(lines(cc), want);
     let findings = b["findings"].as_array().unwrap();
-    let rules: BTreeSet<&str> = findings.iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    let rules: BTreeSet<&str> = findings
+        .iter()
+        .flat_map(|f| f["rules"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()))
+        .collect();
     for r in [
         "file.webshell.jsp",
         "file.webshell.php",
@@ -315,20 +322,35 @@ fn suspicious_files_in_the_commit_layer_with_layer_and_file_locators() {
     // Nothing in the build layers is taken for the container's doing.
     let not: Vec<&Value> = findings
         .iter()
-        .filter(|f| f["rule"] == "file.account.passwd" || f["rule"] == "file.replaced-binary")
+        .filter(|f| {
+            f["rules"].as_array().unwrap().iter().any(|r| r == "file.account.passwd")
+                || f["rules"].as_array().unwrap().iter().any(|r| r == "file.replaced-binary")
+        })
         .collect();
     assert_eq!(not.len(), 2);
-    let shell = findings.iter().find(|f| f["rule"] == "file.webshell.jsp").unwrap();
+    let shell = findings
+        .iter()
+        .find(|f| f["rules"].as_array().unwrap().iter().any(|r| r == "file.webshell.jsp"))
+        .unwrap();
     let layer_blob = img["layers"][2]["blob"].as_str().unwrap();
     assert_eq!(shell["evidence"][0]["artifact"], "committed.tar");
     assert_eq!(shell["evidence"][0]["members"], serde_json::json!([layer_blob, "/var/www/html/shell.jsp"]));
     assert_eq!(shell["time"], "2026-01-15T00:00:00.000000000Z");
-    let uid0 = findings.iter().find(|f| f["rule"] == "file.account.uid0").unwrap();
+    let uid0 = findings
+        .iter()
+        .find(|f| f["rules"].as_array().unwrap().iter().any(|r| r == "file.account.uid0"))
+        .unwrap();
     assert!(uid0["summary"].as_str().unwrap().contains("toor"));
-    let stomp = findings.iter().find(|f| f["rule"] == "file.timestomp").unwrap();
+    let stomp = findings
+        .iter()
+        .find(|f| f["rules"].as_array().unwrap().iter().any(|r| r == "file.timestomp"))
+        .unwrap();
     assert!(stomp["title"].as_str().unwrap().contains("/var/www/html/old.php"));
     // log4j in a build layer (any scope), found by file name.
-    let l4j = findings.iter().find(|f| f["rule"] == "file.log4j.rce").unwrap();
+    let l4j = findings
+        .iter()
+        .find(|f| f["rules"].as_array().unwrap().iter().any(|r| r == "file.log4j.rce"))
+        .unwrap();
     assert!(l4j["summary"].as_str().unwrap().contains("2.14.1"));
     assert_eq!(l4j["evidence"][0]["members"][1], "/app/log4j-core-2.14.1.jar");
     // The untouched index.jsp is no finding.

@@ -33,5 +33,25 @@ mod image_container;
 /// The image analysis on the samples (container changes and findings).
 mod image_samples;
 
+/// `collect-script`: sh -n, shellcheck, hostile names, a fake runtime that records its calls.
+mod collect_script;
+
+#[path = "real/bundle.rs"]
+mod real_bundle;
+/// Checks shared with the capture-harness test (tests/real.rs): facts, bundle files.
+#[path = "real/facts.rs"]
+mod real_facts;
+
+/// The samples captured from real Docker and Podman (samples/real/) against their facts.
+mod real_samples;
+
 /// End to end on samples/: the story each bundle tells, in text and schema-valid JSON.
 mod scan_samples;
+
+/// Evidence as it comes from the wild, built in code: standalone configs and diffs, Engine
+/// API shapes, log framings and times, pairing an export with its image, CLI input checks.
+mod wild;
+
+/// The story on evidence built with decoys (the true way in, one record through several
+/// captures, attempts, attacker vs victim, deletion times), documentation trees, named paths.
+mod story;

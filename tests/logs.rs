@@ -505,18 +505,23 @@ fn scan_finds_logs_inside_an_export_and_rotated_json_logs() {
         .iter()
         .any(|h| h["locator"]["artifact"] == "c/abc-json.log.1" && h["rule"] == "shell.download-pipe"));
     // IOCs per bundle: the callback domain carried by two hits, the request source IP.
-    let iocs = b["iocs"].as_array().unwrap();
+    let iocs = b["log_indicators"].as_array().unwrap();
     let cb = iocs.iter().find(|i| i["type"] == "domain" && i["value"] == "cb.example").unwrap();
     assert_eq!(cb["count"], 2);
     assert_eq!(cb["first_seen"], "2026-11-27T13:00:00.000000000Z");
     assert_eq!(cb["last_seen"], "2026-11-27T13:30:00.000000000Z");
     assert!(iocs.iter().any(|i| i["value"] == "198.51.100.4" && i["roles"][0] == "request-source"));
-    // One finding per rule, with the proof from both logs, and log-hit timeline events.
+    // Nothing followed the JNDI requests: they are attempts (never a compromise), listed
+    // with the proof from both logs, and log-hit timeline events.
     let f: Vec<_> =
-        b["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "log.log4j.jndi-lookup").collect();
-    assert_eq!(f.len(), 1);
-    let members: Vec<&str> =
-        f[0]["evidence"].as_array().unwrap().iter().filter_map(|l| l["members"][0].as_str()).collect();
+        b["attempts"].as_array().unwrap().iter().filter(|a| a["rule"] == "log.log4j.jndi-lookup").collect();
+    assert!(!f.is_empty(), "{:#}", b["attempts"]);
+    assert!(f.iter().all(|a| a["outcome"] == "unconfirmed"), "{f:#?}");
+    let members: Vec<&str> = f
+        .iter()
+        .flat_map(|a| a["evidence"].as_array().unwrap().iter())
+        .filter_map(|l| l["members"][0].as_str())
+        .collect();
     assert!(members.contains(&"var/log/nginx/access.log"), "{members:?}");
     assert!(members.contains(&"usr/local/tomcat/logs/catalina.out"), "{members:?}");
     assert!(b["timeline"].as_array().unwrap().iter().any(|e| e["kind"] == "log-hit"));
@@ -1049,13 +1054,14 @@ fn sigma_rules_from_a_directory_match_parsed_requests_and_credit_their_author() 
             && credit.contains("Detection Rule License 1.1"),
         "{credit}"
     );
-    let f = v["bundles"][0]["findings"]
+    // Nothing shows the probe worked: it is an attempt, the rule credited there too.
+    let a = v["bundles"][0]["attempts"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["rule"] == "log.sigma.acme")
-        .unwrap();
-    assert!(f["summary"].as_str().unwrap().contains("Jane Analyst"));
+        .find(|a| a["rule"] == "log.sigma.acme")
+        .unwrap_or_else(|| panic!("{:#}", v["bundles"][0]["attempts"]));
+    assert!(a["credit"].as_str().unwrap().contains("Jane Analyst"), "{a:#}");
     // `rules list` names the rules it could not use, with the reason.
     let out = run(&["rules", "list", "--sigma", sigma.to_str().unwrap()]);
     let text = String::from_utf8_lossy(&out.stdout);

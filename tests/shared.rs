@@ -22,3 +22,7 @@ mod shared_logs;
 
 /// Image layers on real archives: layouts, whiteouts, merged trees, integrity.
 mod shared_image;
+
+/// Evidence as it comes from the wild (issue 8): standalone layer whiteouts, OCI artifacts,
+/// Engine API listings, per-kind sniffing on every fixture and corpus file.
+mod shared_wild;

@@ -5,6 +5,18 @@
 use crate::ingest::inspect::ContainerInfo;
 use crate::model::{Finding, Severity};
 
+/// Exposure rules that open a way out of the container to the host: the response plan
+/// checks the host when one holds, the verdict lists them as escape paths.
+pub const ESCAPE_RULES: &[&str] = &[
+    "exposure.privileged",
+    "exposure.runtime-socket",
+    "exposure.host-root-mount",
+    "exposure.host-pid",
+    "exposure.cap-add",
+    "exposure.host-sensitive-mount",
+    "exposure.host-disk-device",
+];
+
 /// One exposure rule. `check` returns the detail that fired it (what exactly is exposed).
 pub struct Rule {
     pub id: &'static str,

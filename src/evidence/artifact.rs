@@ -31,18 +31,34 @@ pub enum ArtifactKind {
     ImageConfig,
     /// json-file driver log: one `{"log","stream","time"}` object per line.
     JsonFileLog,
-    /// `docker logs -t` output: RFC 3339 time prefix on every line.
+    /// `docker logs -t` output: RFC 3339 UTC time prefix on every line.
     DockerLogsTimestamped,
+    /// CRI log (containerd, CRI-O, Kubernetes `/var/log/pods`): `<RFC 3339> <stream> <P|F> msg`.
+    CriLog,
+    /// systemd journal (`journalctl -o export`, or `-o json` lines), e.g. of the `journald`
+    /// log driver.
+    JournalExport,
+    /// The `local` log driver's protobuf-framed file (`local-logs/container.log`).
+    LocalLog,
     /// Any other text log (application, access, syslog...).
     TextLog,
     /// `docker top` / `ps` capture (text with a header, or the API's JSON).
     Top,
     /// `docker stats` (table or JSON lines).
     Stats,
+    /// An OCI or Docker image manifest, index or manifest list (JSON with `schemaVersion`), or
+    /// an image layout's `oci-layout` marker.
+    OciManifest,
+    /// A blob of an OCI layout directory that is neither a manifest, a config nor a layer tar
+    /// (an artifact's payload: SBOM, signature, attestation); read through the layout only.
+    OciBlob,
     /// `docker diff` (`A|C|D path`) or the API's changes JSON.
     Diff,
     /// `docker ps` listing (table or JSON lines).
     Ps,
+    /// A report ctriage wrote (JSON or text), e.g. saved inside the bundle by an earlier
+    /// scan: listed for custody, never read back as evidence.
+    CtriageReport,
     /// A zero-byte file.
     Empty,
     /// A symbolic or hard link (recorded, never followed).
@@ -66,11 +82,17 @@ impl ArtifactKind {
             ArtifactKind::ImageConfig => "image-config",
             ArtifactKind::JsonFileLog => "json-file-log",
             ArtifactKind::DockerLogsTimestamped => "docker-logs-timestamped",
+            ArtifactKind::CriLog => "cri-log",
+            ArtifactKind::JournalExport => "journal-export",
+            ArtifactKind::LocalLog => "local-log",
+            ArtifactKind::OciManifest => "oci-manifest",
+            ArtifactKind::OciBlob => "oci-blob",
             ArtifactKind::TextLog => "text-log",
             ArtifactKind::Top => "top",
             ArtifactKind::Stats => "stats",
             ArtifactKind::Diff => "diff",
             ArtifactKind::Ps => "ps",
+            ArtifactKind::CtriageReport => "ctriage-report",
             ArtifactKind::Empty => "empty",
             ArtifactKind::Link => "link",
             ArtifactKind::Special => "special",
@@ -87,7 +109,12 @@ impl ArtifactKind {
     pub fn is_log(&self) -> bool {
         matches!(
             self,
-            ArtifactKind::JsonFileLog | ArtifactKind::DockerLogsTimestamped | ArtifactKind::TextLog
+            ArtifactKind::JsonFileLog
+                | ArtifactKind::DockerLogsTimestamped
+                | ArtifactKind::CriLog
+                | ArtifactKind::JournalExport
+                | ArtifactKind::LocalLog
+                | ArtifactKind::TextLog
         )
     }
 }

@@ -41,34 +41,104 @@ pub struct Bundle {
     /// Sorted by path.
     pub artifacts: Vec<Artifact>,
     pub diagnostics: Vec<Diagnostic>,
+    /// How the named path was read, when not as given (a followed link, a spooled stream).
+    pub named: Option<String>,
+    /// The spool file of a stream, deleted when the last copy of the bundle goes.
+    pub spool: Option<Arc<tempfile::TempPath>>,
 }
 
 /// Discover and examine every artifact of the bundle at `path`.
+/// A path named on the command line is read as the analyst named it (see [`super::named`]).
 pub fn discover(path: &Path) -> Bundle {
     let shown = path.display().to_string();
-    let meta = match std::fs::symlink_metadata(path) {
-        Ok(m) => m,
+    let named = match super::named::resolve(path) {
+        Ok(n) => n,
         Err(e) => {
             return Bundle {
                 path: shown.clone(),
                 kind: BundleKind::File,
                 artifacts: vec![],
                 diagnostics: vec![Diagnostic::error(Locator::artifact(shown), format!("cannot read: {e}"))],
+                named: None,
+                spool: None,
             }
         }
     };
-    if meta.is_dir() {
-        return discover_dir(path, shown);
+    let mut b = discover_at(&named.read, path, shown);
+    if let (Some(note), BundleKind::File) = (&named.note, b.kind) {
+        for a in &mut b.artifacts {
+            a.note = Some(match a.note.take() {
+                Some(n) => format!("{note}; {n}"),
+                None => note.clone(),
+            });
+        }
     }
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| shown.clone());
-    let mut single = examine_path(path, name, &meta, true);
+    b.named = named.note;
+    b.spool = named.spool;
+    b
+}
+
+/// Discover what `read` holds, shown as the named path `arg` (`shown`).
+fn discover_at(read: &Path, arg: &Path, shown: String) -> Bundle {
+    let bundle = |kind, artifacts, diagnostics| Bundle {
+        path: shown.clone(),
+        kind,
+        artifacts,
+        diagnostics,
+        named: None,
+        spool: None,
+    };
+    let meta = match std::fs::symlink_metadata(read) {
+        Ok(m) => m,
+        Err(e) => {
+            return bundle(
+                BundleKind::File,
+                vec![],
+                vec![Diagnostic::error(Locator::artifact(shown.clone()), format!("cannot read: {e}"))],
+            )
+        }
+    };
+    if meta.is_dir() {
+        return discover_dir(read, shown);
+    }
+    let name = arg.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| shown.clone());
+    let mut single = examine_path(read, name, &meta, true);
     if single.kind == ArtifactKind::BundleArchive {
-        let (artifacts, diagnostics) = discover_archive(path, single.compression);
-        return Bundle { path: shown, kind: BundleKind::Archive, artifacts, diagnostics };
+        let (artifacts, diagnostics) = discover_archive(read, single.compression);
+        return bundle(BundleKind::Archive, artifacts, diagnostics);
     }
     single.path = shown.clone();
+    note_unread(std::slice::from_mut(&mut single));
     let diagnostics = single_diagnostic(&single).into_iter().collect();
-    Bundle { path: shown, kind: BundleKind::File, artifacts: vec![single], diagnostics }
+    bundle(BundleKind::File, vec![single], diagnostics)
+}
+
+/// Whether a member name's `..` components climb above the archive root.
+fn escapes_root(name: &[u8]) -> bool {
+    let mut depth = 0i64;
+    for c in name.split(|b| *b == b'/') {
+        match c {
+            b"" | b"." => {}
+            b".." => {
+                depth -= 1;
+                if depth < 0 {
+                    return true;
+                }
+            }
+            _ => depth += 1,
+        }
+    }
+    false
+}
+
+/// One file examined as an artifact in itself (a tar stays one artifact, whatever it holds),
+/// for commands whose argument is one image or layer: its path is shown as given.
+pub fn examine_file(path: &Path) -> Artifact {
+    let shown = path.display().to_string();
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) => examine_path(path, shown, &meta, false),
+        Err(e) => unreadable(shown, format!("cannot read: {e}")),
+    }
 }
 
 fn discover_dir(root: &Path, shown: String) -> Bundle {
@@ -95,8 +165,76 @@ fn discover_dir(root: &Path, shown: String) -> Bundle {
         })
         .collect();
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    mark_layout_blobs(&mut artifacts);
+    note_unread(&mut artifacts);
     diagnostics.extend(artifacts.iter().filter_map(single_diagnostic));
-    Bundle { path: shown, kind: BundleKind::Directory, artifacts, diagnostics }
+    if artifacts.is_empty() && diagnostics.is_empty() {
+        diagnostics.push(Diagnostic::warning(
+            Locator::artifact(shown.clone()),
+            "directory holds no files: nothing to analyse",
+        ));
+    }
+    Bundle { path: shown, kind: BundleKind::Directory, artifacts, diagnostics, named: None, spool: None }
+}
+
+/// Artifacts whose kind alone says they are not analysed get a note saying why.
+fn note_unread(artifacts: &mut [Artifact]) {
+    for a in artifacts.iter_mut().filter(|a| a.kind == ArtifactKind::CtriageReport && a.note.is_none()) {
+        a.note = Some("a report ctriage wrote: listed for custody, never read back as evidence".into());
+    }
+}
+
+/// Blobs of an OCI layout directory (`DIR/oci-layout` beside `DIR/blobs/<alg>/<hex>`) are
+/// content-addressed parts of the images and artifacts its index lists. Manifests, configs
+/// and layer tars keep the kind their content gives; any other blob (an SBOM, a signature,
+/// an attestation payload) is an `oci-blob`, never read on its own as a log or a capture.
+pub fn mark_layout_blobs(artifacts: &mut [Artifact]) {
+    let roots: Vec<String> = artifacts
+        .iter()
+        .filter(|a| a.path == "oci-layout" || a.path.ends_with("/oci-layout"))
+        .map(|a| a.path.strip_suffix("oci-layout").unwrap_or("").to_string())
+        .collect();
+    for a in artifacts.iter_mut() {
+        let Some(root) = roots.iter().find(|r| {
+            a.path.strip_prefix(r.as_str()).and_then(|rest| rest.strip_prefix("blobs/")).is_some_and(|rest| {
+                let parts: Vec<&str> = rest.split('/').collect();
+                parts.len() == 2 && parts.iter().all(|p| !p.is_empty() && *p != "..")
+            })
+        }) else {
+            continue;
+        };
+        let keep = matches!(
+            a.kind,
+            ArtifactKind::OciManifest
+                | ArtifactKind::ImageConfig
+                | ArtifactKind::LayerTar
+                | ArtifactKind::FilesystemTar
+                | ArtifactKind::Empty
+                | ArtifactKind::Link
+                | ArtifactKind::Special
+        );
+        let dir = if root.is_empty() {
+            "at the bundle root".to_string()
+        } else {
+            format!("`{}`", root.trim_end_matches('/'))
+        };
+        if a.error.is_some() {
+            continue;
+        }
+        if keep {
+            if a.note.is_none()
+                && !matches!(a.kind, ArtifactKind::Link | ArtifactKind::Special | ArtifactKind::Empty)
+            {
+                a.note = Some(format!("blob of the OCI layout {dir}: read through the layout's index"));
+            }
+            continue;
+        }
+        a.note = Some(format!(
+            "blob of the OCI layout {dir} (content sniffed as {}): read through the layout's index, not on its own",
+            a.kind.as_str()
+        ));
+        a.kind = ArtifactKind::OciBlob;
+    }
 }
 
 /// The diagnostic an artifact earns by itself: unreadable content is an error; empty or
@@ -110,6 +248,10 @@ fn single_diagnostic(a: &Artifact) -> Option<Diagnostic> {
         ArtifactKind::Unknown => Some(Diagnostic::warning(
             a.locator(),
             "content not recognised (binary or unfamiliar format); listed for custody only",
+        )),
+        ArtifactKind::BundleArchive => Some(Diagnostic::warning(
+            a.locator(),
+            "a tar of evidence files (a daemon data root or another bundle) inside this bundle: not opened here; scan it as a bundle of its own",
         )),
         _ => None,
     }
@@ -306,7 +448,9 @@ fn discover_archive(path: &Path, compression: Compression) -> (Vec<Artifact>, Ve
             let entry = entry?;
             let name_bytes = entry.path_bytes().into_owned();
             let name = display_bytes(&name_bytes);
-            if name_bytes.split(|c| *c == b'/').any(|c| c == b"..") || name_bytes.starts_with(b"/") {
+            // An absolute name (`/etc/passwd`) is read from the archive root, as tar itself
+            // does: not a traversal. Only `..` climbing above the root is one.
+            if escapes_root(&name_bytes) {
                 diagnostics.push(Diagnostic::warning(
                     Locator::artifact(name.clone()),
                     "member name points outside the archive (path traversal); recorded, never extracted",
@@ -366,6 +510,21 @@ fn discover_archive(path: &Path, compression: Compression) -> (Vec<Artifact>, Ve
         ));
     }
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    mark_layout_blobs(&mut artifacts);
+    note_unread(&mut artifacts);
     diagnostics.extend(artifacts.iter().filter_map(single_diagnostic));
     (artifacts, diagnostics)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absolute_names_are_not_traversal() {
+        assert!(!escapes_root(b"/etc/passwd"));
+        assert!(!escapes_root(b"./a/../b"));
+        assert!(escapes_root(b"../../x"));
+        assert!(escapes_root(b"/a/../../etc/x"));
+    }
 }

@@ -4,9 +4,10 @@
 mod artifact;
 mod decode;
 mod discover;
+mod named;
 mod sniff;
 
 pub use artifact::{Artifact, ArtifactKind, ArtifactSource};
 pub use decode::{decoder, detect_compression, Compression, DecodeLimits, Decoder};
-pub use discover::{discover, Bundle, BundleKind};
-pub use sniff::{classify_tar_names, sniff_text};
+pub use discover::{discover, examine_file, Bundle, BundleKind};
+pub use sniff::{classify_tar_names, looks_local, sniff_text};

@@ -48,7 +48,7 @@ pub fn classify_tar_names(names: &[Vec<u8>], top_level: bool) -> ArtifactKind {
         let b = base(n);
         b == b"config.v2.json" || b == b"hostconfig.json" || b == b"repositories.json"
     };
-    if top_level && norm.iter().any(daemon_file) {
+    if norm.iter().any(daemon_file) {
         return ArtifactKind::BundleArchive;
     }
     // aufs keeps its own metadata in `.wh..wh.plnk`, `.wh..wh.aufs`, `.wh..wh.orph`: not whiteouts.
@@ -99,11 +99,21 @@ pub fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
         return ArtifactKind::Empty;
     }
     let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    // Journal export: text fields, binary ones length-prefixed (so before the binary test).
+    if head.starts_with(b"__CURSOR=") || head.starts_with(b"__REALTIME_TIMESTAMP=") {
+        return ArtifactKind::JournalExport;
+    }
+    if looks_local(head) {
+        return ArtifactKind::LocalLog;
+    }
     if looks_binary(head) {
         return ArtifactKind::Unknown;
     }
     let text = String::from_utf8_lossy(head);
     let trimmed = text.trim_start();
+    if is_own_report(trimmed) {
+        return ArtifactKind::CtriageReport;
+    }
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         if let Some(kind) = sniff_json(trimmed) {
             return kind;
@@ -168,11 +178,33 @@ pub fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
     if !complete.is_empty() && complete.iter().all(|l| is_diff_line(l)) {
         return ArtifactKind::Diff;
     }
-    let stamped = complete.iter().filter(|l| has_docker_time_prefix(l)).count();
-    if !complete.is_empty() && stamped * 10 >= complete.len() * 9 {
+    let cri = complete.iter().filter(|l| is_cri_line(l)).count();
+    if !complete.is_empty() && cri * 10 >= complete.len() * 9 {
+        return ArtifactKind::CriLog;
+    }
+    // `docker logs -t` writes the daemon's nanosecond receive time (Go trims trailing zeros,
+    // so nearly every line keeps 7-9 fraction digits). Applications that start their own
+    // lines with an RFC 3339 `Z` time mostly write 0, 3 or 6 digits: those are text logs.
+    let stamped: Vec<usize> = complete.iter().filter_map(|l| docker_time_digits(l)).collect();
+    let nanos = stamped.iter().filter(|d| **d >= 7).count();
+    if !complete.is_empty() && stamped.len() * 10 >= complete.len() * 9 && nanos * 2 >= stamped.len() {
         return ArtifactKind::DockerLogsTimestamped;
     }
     ArtifactKind::TextLog
+}
+
+/// A report ctriage wrote: the text report's first line, or the JSON report's opening
+/// (`schema_version` then `tool` named ctriage, as the writer orders them).
+fn is_own_report(t: &str) -> bool {
+    if let Some(rest) = t.strip_prefix("ctriage ") {
+        let first = rest.lines().next().unwrap_or("");
+        return first.contains(" report (schema ");
+    }
+    if !t.starts_with('{') {
+        return false;
+    }
+    let head: String = t.chars().take(400).filter(|c| !c.is_whitespace()).collect();
+    head.starts_with("{\"schema_version\":") && head.contains("\"tool\":{\"name\":\"ctriage\"")
 }
 
 fn sniff_json(text: &str) -> Option<ArtifactKind> {
@@ -183,6 +215,22 @@ fn sniff_json(text: &str) -> Option<ArtifactKind> {
     if key("Titles") && key("Processes") {
         return Some(ArtifactKind::Top);
     }
+    // `journalctl -o json`: one journal entry per line.
+    if first_line.trim_start().starts_with('{') && line_key("__REALTIME_TIMESTAMP") && line_key("MESSAGE") {
+        return Some(ArtifactKind::JournalExport);
+    }
+    // Image manifests, indexes and manifest lists (OCI and Docker v2; schema 1 has
+    // `fsLayers`): `schemaVersion` beside what a manifest lists.
+    if obj_start.starts_with('{')
+        && key("schemaVersion")
+        && (key("manifests") || key("layers") || key("fsLayers") || (key("config") && key("mediaType")))
+    {
+        return Some(ArtifactKind::OciManifest);
+    }
+    // The `oci-layout` marker file of an image layout.
+    if obj_start.starts_with('{') && key("imageLayoutVersion") {
+        return Some(ArtifactKind::OciManifest);
+    }
     if first_line.trim_start().starts_with('{') && line_key("log") && (line_key("time") || line_key("stream"))
     {
         return Some(ArtifactKind::JsonFileLog);
@@ -191,6 +239,18 @@ fn sniff_json(text: &str) -> Option<ArtifactKind> {
         return Some(ArtifactKind::Stats);
     }
     if line_key("Names") && line_key("Image") && (line_key("Status") || line_key("Ports")) && line_key("ID") {
+        return Some(ArtifactKind::Ps);
+    }
+    // The Engine API's `GET /containers/json` (the listing `docker ps` is drawn from): an
+    // array of objects with a `Names` list and `Status`, but no `Config` or `GraphDriver`
+    // (inspect has those, and `Name` where the listing has `Names`).
+    if text.trim_start().starts_with('[')
+        && key("Names")
+        && key("Status")
+        && (key("ImageID") || key("Command"))
+        && !key("Config")
+        && !key("GraphDriver")
+    {
         return Some(ArtifactKind::Ps);
     }
     if key("Path") && key("Kind") && !key("State") && text.trim_start().starts_with('[') {
@@ -205,7 +265,33 @@ fn sniff_json(text: &str) -> Option<ArtifactKind> {
     if key("rootfs") && (key("diff_ids") || key("history")) {
         return Some(ArtifactKind::ImageConfig);
     }
+    // A pre-1.10 v1 layer JSON (`graph/<id>/json`, `<id>/json` in an old save).
+    if obj_start.starts_with('{')
+        && key("container_config")
+        && key("created")
+        && (key("id") || key("layer_id") || key("parent_id") || key("docker_version"))
+    {
+        return Some(ArtifactKind::ImageConfig);
+    }
     None
+}
+
+/// The `local` log driver's framing: a big-endian u32 length, a protobuf `LogEntry`
+/// starting with field 1 (`source`) or 2 (`time_nano`), the same length again; the next
+/// entry, when the head holds it, framed the same way.
+pub fn looks_local(head: &[u8]) -> bool {
+    let frame = |at: usize| -> Option<usize> {
+        let n = u32::from_be_bytes(head.get(at..at + 4)?.try_into().ok()?) as usize;
+        if n == 0 || n > 16 << 20 || !matches!(head.get(at + 4)?, 0x0a | 0x10) {
+            return None;
+        }
+        let f = head.get(at + 4 + n..at + 8 + n)?;
+        (u32::from_be_bytes(f.try_into().ok()?) as usize == n).then_some(at + 8 + n)
+    };
+    match frame(0) {
+        Some(next) => next + 4 > head.len() || frame(next).is_some(),
+        None => false,
+    }
 }
 
 fn looks_binary(head: &[u8]) -> bool {
@@ -225,10 +311,37 @@ fn is_diff_line(l: &str) -> bool {
     b.len() >= 3 && matches!(b[0], b'A' | b'C' | b'D') && b[1] == b' ' && b[2] == b'/'
 }
 
-/// `docker logs -t` prefix: `2026-11-27T14:00:00.123456789Z ` (RFC 3339, `T`, then a space).
+/// `docker logs -t` prefix: `2026-11-27T14:00:00.123456789Z ` (RFC 3339 in UTC, as Go's
+/// `RFC3339Nano` writes it: `T`, a `Z`, then a space). A numeric offset (`+01:00`) is
+/// rsyslog's RFC 3339 format or an application's own, not docker's.
 pub fn has_docker_time_prefix(l: &str) -> bool {
     let Some((ts, _)) = l.split_once(' ') else { return false };
-    ts.len() >= 20 && ts.as_bytes()[10] == b'T' && crate::model::Timestamp::parse_rfc3339(ts).is_some()
+    ts.len() >= 20
+        && ts.as_bytes()[10] == b'T'
+        && ts.ends_with('Z')
+        && crate::model::Timestamp::parse_rfc3339(ts).is_some()
+}
+
+/// Fraction digits of a `docker logs -t` time prefix, if the line has one.
+fn docker_time_digits(l: &str) -> Option<usize> {
+    if !has_docker_time_prefix(l) {
+        return None;
+    }
+    let ts = l.split(' ').next().unwrap_or("");
+    Some(ts.split_once('.').map_or(0, |(_, f)| f.trim_end_matches('Z').len()))
+}
+
+/// A CRI log line: `<RFC 3339> <stdout|stderr> <P|F>[ <message>]`.
+pub fn is_cri_line(l: &str) -> bool {
+    let mut parts = l.splitn(4, ' ');
+    let (Some(ts), Some(stream), Some(tag)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    matches!(stream, "stdout" | "stderr")
+        && (tag == "P" || tag == "F" || tag.starts_with("P:") || tag.starts_with("F:"))
+        && ts.len() >= 20
+        && ts.as_bytes()[10] == b'T'
+        && crate::model::Timestamp::parse_rfc3339(ts).is_some()
 }
 
 #[cfg(test)]
@@ -248,13 +361,24 @@ mod tests {
             ("NAMES     PORTS                  STATUS\ndvwa      0.0.0.0:81->80/tcp     Up 2 hours\n", Ps),
             ("CONTAINER           CPU %               MEM USAGE / LIMIT     MEM %\n", Stats),
             ("C /etc\nA /etc/x\nD /tmp/y\n", Diff),
-            ("2026-11-27T14:00:00.1Z hello\n2026-11-27T14:00:01Z world\n", DockerLogsTimestamped),
+            ("2026-11-27T14:00:00.123456789Z hello\n2026-11-27T14:00:01.12345678Z world\n", DockerLogsTimestamped),
+            // An application's own millisecond UTC stamps are not docker's.
+            ("2022-06-20T09:52:17.637Z [warn][API]: Failed sign-in\n2022-06-20T09:52:18.001Z x\n", TextLog),
+            ("2026-11-27T14:00:00.123456789Z stdout F GET /\n2026-11-27T14:00:01Z stderr P part\n", CriLog),
+            // rsyslog's RFC 3339 file format: an offset, a host and a tag.
+            ("2026-11-27T14:00:00.123456+01:00 web1 sshd[42]: Accepted publickey\n", TextLog),
+            ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[]}", OciManifest),
+            ("{\"schemaVersion\":2,\"config\":{\"mediaType\":\"x\"},\"layers\":[]}", OciManifest),
+            ("{\"imageLayoutVersion\": \"1.0.0\"}", OciManifest),
+            ("{\"id\":\"3c9a\",\"created\":\"2015-10-12T17:27:03Z\",\"container_config\":{\"Cmd\":[\"sh\"]}}", ImageConfig),
             ("{\"log\":\"hi\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-27T14:00:00Z\"}\n", JsonFileLog),
             ("{\"Titles\":[\"PID\"],\"Processes\":[[\"1\"]]}", Top),
             ("{\"BlockIO\":\"0B / 0B\",\"CPUPerc\":\"0.00%\",\"MemUsage\":\"1MiB / 2GiB\"}\n", Stats),
             ("{\"Command\":\"\\\"sh\\\"\",\"ID\":\"abc\",\"Image\":\"x\",\"Names\":\"n\",\"Ports\":\"\",\"Status\":\"Up\"}\n", Ps),
             ("[{\"Id\":\"abc\",\"State\":{},\"HostConfig\":{}}]", Inspect),
             ("[{\"Path\":\"/tmp\",\"Kind\":0}]", Diff),
+            // GET /containers/json (a listing, also with HostConfig and State): ps.
+            ("[{\"Id\":\"ab\",\"Names\":[\"/x\"],\"Image\":\"i\",\"ImageID\":\"sha256:1\",\"State\":\"running\",\"Status\":\"Up 3 days\",\"HostConfig\":{\"NetworkMode\":\"default\"}}]", Ps),
             ("{\"architecture\":\"amd64\",\"rootfs\":{\"diff_ids\":[]},\"history\":[]}", ImageConfig),
             ("127.0.0.1 - - [27/Nov/2026:14:00:00 +0000] \"GET / HTTP/1.1\" 200 1\n", TextLog),
             ("", Empty),

@@ -37,6 +37,8 @@ pub struct Member {
 pub struct Archive<'a> {
     /// Shown as the image's archive: the tar artifact's path, or the layout directory.
     pub name: String,
+    /// Layout directory: its path inside the bundle (`.` for the bundle root), for locators.
+    root: String,
     /// The tar artifact, or None for a layout directory.
     tar: Option<&'a Artifact>,
     /// Layout directory: member name (relative to the layout root) -> its artifact.
@@ -125,6 +127,7 @@ impl<'a> Archive<'a> {
     pub fn open(artifact: &'a Artifact, inspector: &Inspector) -> Archive<'a> {
         let mut a = Archive {
             name: artifact.path.clone(),
+            root: String::new(),
             tar: Some(artifact),
             files: BTreeMap::new(),
             members: BTreeMap::new(),
@@ -145,11 +148,12 @@ impl<'a> Archive<'a> {
 
     /// A layout directory whose members are separate artifacts (names relative to `root`,
     /// the directory shown, `.` for the bundle root).
-    pub fn from_dir(root: String, files: BTreeMap<Vec<u8>, &'a Artifact>) -> Archive<'a> {
+    pub fn from_dir(root: String, shown: String, files: BTreeMap<Vec<u8>, &'a Artifact>) -> Archive<'a> {
         let members =
             files.iter().map(|(n, a)| (n.clone(), Member { offset: 0, size: a.size, link: None })).collect();
         Archive {
-            name: root,
+            name: shown,
+            root,
             tar: None,
             files,
             members,
@@ -182,7 +186,7 @@ impl<'a> Archive<'a> {
     pub fn whole_locator(&self) -> Locator {
         match self.tar {
             Some(a) => a.locator(),
-            None => Locator::artifact(self.name.clone()),
+            None => Locator::artifact(self.root.clone()),
         }
     }
 
@@ -321,7 +325,7 @@ impl<'a> Archive<'a> {
         match (self.tar, self.files.get(name)) {
             (_, Some(a)) => a.locator(),
             (Some(t), None) => t.locator().with_member(display_bytes(name)),
-            (None, None) => Locator::artifact(join_dir(&self.name, name)),
+            (None, None) => Locator::artifact(join_dir(&self.root, name)),
         }
     }
 }

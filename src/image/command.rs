@@ -13,7 +13,7 @@ use super::{
 };
 use crate::app::{open_output, EXIT_FINDINGS, EXIT_UNREADABLE};
 use crate::cli::{Format, OutputArgs};
-use crate::evidence::{discover, Artifact};
+use crate::evidence::{discover, Artifact, ArtifactKind};
 use crate::model::{terminal_safe, DiagLevel, Diagnostic, Finding, Severity};
 
 /// `ctriage layers IMAGE`
@@ -74,6 +74,7 @@ struct TreeOut {
 #[derive(Serialize)]
 struct LayersOut<'a> {
     images: &'a [ImageRecord],
+    oci_artifacts: &'a [super::OciArtifact],
     #[serde(skip_serializing_if = "Option::is_none")]
     file_changes: Option<&'a [FileChange]>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -148,17 +149,65 @@ fn write_findings(s: &mut String, findings: &[Finding], diags: &[Diagnostic]) {
     }
 }
 
+/// The artifacts `layers` reads: a directory's images and layout; a file is one image
+/// archive or one layer (a tar with no image metadata is read as a layer, whiteouts or not;
+/// anything else is said to be what it is).
+fn layers_input(path: &std::path::Path, diags: &mut Vec<Diagnostic>) -> Vec<Artifact> {
+    if path.is_dir() {
+        return artifacts_of(path, diags);
+    }
+    let mut a = crate::evidence::examine_file(path);
+    if let Some(e) = &a.error {
+        diags.push(Diagnostic::error(a.locator(), e.clone()));
+        return vec![];
+    }
+    match a.kind {
+        ArtifactKind::DockerSave | ArtifactKind::OciArchive | ArtifactKind::LayerTar => vec![a],
+        ArtifactKind::FilesystemTar => {
+            a.kind = ArtifactKind::LayerTar;
+            vec![a]
+        }
+        other => {
+            diags.push(Diagnostic::error(
+                a.locator(),
+                format!(
+                    "not an image archive, OCI layout or layer tar: its content is {} (`ctriage scan` reads it)",
+                    other.as_str()
+                ),
+            ));
+            vec![]
+        }
+    }
+}
+
 /// Run `layers`.
 pub fn run_layers(args: &LayersArgs) -> anyhow::Result<i32> {
     let mut diags = vec![];
-    let arts = artifacts_of(&args.image, &mut diags);
+    let arts = layers_input(&args.image, &mut diags);
     let refs: Vec<&Artifact> = arts.iter().collect();
     let opts = AnalyzeOptions { keep_trees: args.tree, tree_at: args.at };
     let (section, trees) = analyze(&refs, &ImageContext::default(), &opts);
-    if section.images.is_empty() && diags.is_empty() && section.outcome.diagnostics.is_empty() {
+    if let Some(at) = args.at {
+        if let Some(img) = section.images.iter().find(|i| at >= i.layers.len()) {
+            eprintln!(
+                "ctriage: --at {at}: image {} ({}) has {} layer(s), numbered 0..{}",
+                img.index,
+                terminal_safe(img.repo_tags.first().map(String::as_str).unwrap_or(&img.listed_in)),
+                img.layers.len(),
+                img.layers.len().saturating_sub(1)
+            );
+            return Ok(crate::app::EXIT_USAGE);
+        }
+    }
+    // A layout holding only OCI artifacts lists them (with a warning); anything else without
+    // an image is an error, said once.
+    if section.images.is_empty()
+        && section.oci_artifacts.is_empty()
+        && !diags.iter().chain(&section.outcome.diagnostics).any(|d| d.level == DiagLevel::Error)
+    {
         diags.push(Diagnostic::error(
             crate::model::Locator::artifact(args.image.display().to_string()),
-            "no image archive or layer tar found",
+            "no image archive, OCI layout or layer tar found",
         ));
     }
     let mut outcome = section.outcome;
@@ -169,6 +218,7 @@ pub fn run_layers(args: &LayersArgs) -> anyhow::Result<i32> {
         Format::Json => {
             let out = LayersOut {
                 images: &section.images,
+                oci_artifacts: &section.oci_artifacts,
                 file_changes: args.files.then_some(section.file_changes.as_slice()),
                 trees: args.tree.then(|| {
                     trees.iter().map(|(i, t)| TreeOut { image: *i, entries: tree_entries(t) }).collect()
@@ -191,8 +241,31 @@ pub fn run_layers(args: &LayersArgs) -> anyhow::Result<i32> {
                             c.change.letter(),
                             terminal_safe(&c.path)
                         ));
+                        for h in &c.hidden {
+                            s.push_str(&format!(
+                                "                 hides {} {} {} (layer {})\n",
+                                h.ftype.as_str(),
+                                terminal_safe(&h.path),
+                                h.sha256.as_deref().map(|d| &d[..d.len().min(12)]).unwrap_or("-"),
+                                h.layer
+                            ));
+                        }
                     }
                 }
+            }
+            for x in &section.oci_artifacts {
+                s.push_str(&format!(
+                    "  oci artifact {} {}{}{}: not an image: {}\n",
+                    x.manifest_digest.get(..19).unwrap_or(&x.manifest_digest),
+                    terminal_safe(x.artifact_type.as_deref().unwrap_or("-")),
+                    if x.names.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", terminal_safe(&x.names.join(", ")))
+                    },
+                    x.subject.as_deref().map(|d| format!(" for {}", terminal_safe(d))).unwrap_or_default(),
+                    terminal_safe(&x.reason)
+                ));
             }
             for (i, t) in &trees {
                 s.push_str(&format!("merged view of image {i}:\n"));
@@ -220,7 +293,6 @@ pub fn run_layers(args: &LayersArgs) -> anyhow::Result<i32> {
 /// Run `diff`.
 pub fn run_diff(args: &DiffArgs) -> anyhow::Result<i32> {
     let mut diags = vec![];
-    let mut arts = artifacts_of(&args.image, &mut diags);
     let mut export = artifacts_of(&args.export, &mut diags);
     for a in &mut export {
         if a.kind != crate::evidence::ArtifactKind::FilesystemTar
@@ -233,22 +305,21 @@ pub fn run_diff(args: &DiffArgs) -> anyhow::Result<i32> {
         }
         a.kind = crate::evidence::ArtifactKind::FilesystemTar;
     }
-    // An OCI layout directory's files are kept whatever discovery sniffed them as.
-    let in_layout: std::collections::BTreeSet<String> = {
-        let refs: Vec<&Artifact> = arts.iter().collect();
-        let dirs = super::ocidir::find(&refs, &mut vec![]);
-        super::ocidir::claimed(&dirs).into_iter().map(String::from).collect()
+    // The image is the analyst's word that the container ran from it: read as a base image
+    // (archive or OCI layout directory), as `scan --base-image` does.
+    let ctx = ImageContext {
+        base_image: Some(args.image.clone()),
+        base_flag: Some("diff --image"),
+        ..Default::default()
     };
-    arts.retain(|a| a.kind.is_image_archive() || in_layout.contains(&a.path));
-    arts.extend(export);
-    let refs: Vec<&Artifact> = arts.iter().collect();
-    let (section, _) = analyze(&refs, &ImageContext::default(), &AnalyzeOptions::default());
+    let refs: Vec<&Artifact> = export.iter().collect();
+    let (section, _) = analyze(&refs, &ctx, &AnalyzeOptions::default());
     let mut outcome = section.outcome;
     outcome.diagnostics.extend(diags);
     if section.container_changes.is_none() {
         outcome.diagnostics.push(Diagnostic::error(
             crate::model::Locator::artifact(args.image.display().to_string()),
-            "docker diff could not be rebuilt (no image found to compare the export with)",
+            "docker diff could not be rebuilt (see the diagnostics: no image, or no export, could be read)",
         ));
     }
     let outcome = sorted(outcome);

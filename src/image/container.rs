@@ -215,12 +215,24 @@ pub fn mark_commits(images: &mut [LoadedImage]) {
 }
 
 /// The image (and how many of its layers) the container ran from.
-fn choose_base(images: &[LoadedImage]) -> Vec<(usize, usize, String)> {
+fn choose_base(images: &[LoadedImage], flag: &str) -> Vec<(usize, usize, String)> {
     if let Some(b) = images.iter().find(|l| l.record.role == "base-image") {
+        if let Some(&k) = b.record.committed_layers.first() {
+            return vec![(
+                b.record.index,
+                k,
+                format!(
+                    "image {} given with {flag}, without its committed layer(s) {:?} (layers 0..{})",
+                    b.name(),
+                    b.record.committed_layers,
+                    k.saturating_sub(1)
+                ),
+            )];
+        }
         return vec![(
             b.record.index,
             b.record.layers.len(),
-            format!("image {} given with --base-image ({} layers)", b.name(), b.record.layers.len()),
+            format!("image {} given with {flag} ({} layers)", b.name(), b.record.layers.len()),
         )];
     }
     let regular: Vec<&LoadedImage> = images.iter().filter(|l| l.record.role == "image").collect();
@@ -283,7 +295,7 @@ pub fn rebuild(
     inspector: &Inspector,
     out: &mut Outcome,
 ) -> Option<Container> {
-    let candidates = choose_base(images);
+    let candidates = choose_base(images, ctx.base_flag());
     let (mut container, mounts) = if let Some(export) = exports.first() {
         if exports.len() > 1 {
             out.diagnostics.push(Diagnostic::warning(
@@ -314,21 +326,36 @@ pub fn rebuild(
             ));
             return None;
         }
-        let mut best: Option<(usize, usize, String, FileTree, Vec<ChangeRec>)> = None;
-        for (img, n, desc) in &candidates {
-            let base = images[*img].tree_of(*n);
-            let recs = diff_trees(&base, &top, &ignore);
-            if best.as_ref().map_or(true, |b| recs.len() < b.4.len()) {
-                best = Some((*img, *n, desc.clone(), base, recs));
+        let mut tried: Vec<Candidate> = candidates
+            .iter()
+            .map(|(img, n, desc)| {
+                let base = images[*img].tree_of(*n);
+                let recs = diff_trees(&base, &top, &ignore);
+                let share = identical_share(&base, &top);
+                Candidate { img: *img, n: *n, desc: desc.clone(), base, recs, share, via: None }
+            })
+            .collect();
+        // A committed image whose top layer is this container's read-write layer holds the
+        // export's own changes: the share of its whole tree in the export is the evidence.
+        // Built only when no base alone passes the threshold (it costs one more merged view).
+        if tried.iter().all(|c| frac(c.share) <= PAIR_THRESHOLD) {
+            let committed = images
+                .iter()
+                .filter(|l| l.record.role != "layer" && !l.record.committed_layers.is_empty())
+                .map(|l| (identical_share(&l.tree_at(None), &top), l.record.index))
+                .max_by(|a, b| frac(a.0).total_cmp(&frac(b.0)));
+            if let Some((s, c)) = committed {
+                for t in tried.iter_mut() {
+                    if frac(s) > frac(t.share) && shares_prefix(images, c, t.img, t.n) {
+                        t.share = s;
+                        t.via = Some(c);
+                    }
+                }
             }
         }
-        let (img, n, mut desc, base, recs) = best?;
-        if candidates.len() > 1 {
-            desc.push_str(&format!(
-                "; chosen among {} images as the one closest to the export",
-                candidates.len()
-            ));
-        }
+        let (pick, why) = pair(images, tried, ctx, &export.locator(), out)?;
+        let Candidate { img, n, mut desc, base, recs, .. } = pick;
+        desc.push_str(&format!("; paired with the export because {why}"));
         let lines = docker_lines(recs.iter().map(|r| (r.change, r.path.clone())), |p| {
             base.contains_key(p) && top.contains_key(p)
         });
@@ -389,6 +416,148 @@ pub fn rebuild(
     };
     cross_check(&mut container.report, ctx, &|p: &[u8]| is_ignored(p, &mounts), out);
     Some(container)
+}
+
+/// The share of an image's files the export holds with identical content, above which the
+/// export is taken to come from a container of that image when nothing else says so.
+pub const PAIR_THRESHOLD: f64 = 0.5;
+
+/// One image the export could have run from.
+struct Candidate {
+    img: usize,
+    n: usize,
+    desc: String,
+    base: FileTree,
+    recs: Vec<ChangeRec>,
+    /// (files of the image the export holds with the same content, files of the image).
+    share: (usize, usize),
+    /// The committed image whose whole tree gave `share`, when it did.
+    via: Option<usize>,
+}
+
+fn frac(s: (usize, usize)) -> f64 {
+    s.0 as f64 / s.1.max(1) as f64
+}
+
+/// Whether image `c`'s first `n` layers are image `img`'s first `n` layers.
+fn shares_prefix(images: &[LoadedImage], c: usize, img: usize, n: usize) -> bool {
+    let (a, b) = (diff_ids(&images[c]), diff_ids(&images[img]));
+    a.len() >= n && b.len() >= n && a[..n] == b[..n] && a[..n].iter().all(Option::is_some)
+}
+
+fn pct(s: (usize, usize)) -> String {
+    if s.1 == 0 {
+        "0% (the image has no files)".into()
+    } else {
+        format!("{:.1}% ({} of {} files)", s.0 as f64 * 100.0 / s.1 as f64, s.0, s.1)
+    }
+}
+
+/// Regular files of `base` that `top` holds with the same content digest.
+fn identical_share(base: &FileTree, top: &FileTree) -> (usize, usize) {
+    let files: Vec<(&Vec<u8>, &super::tree::Node)> =
+        base.iter().filter(|(_, n)| n.meta.ftype == super::layer::FileType::File).collect();
+    let same = files
+        .iter()
+        .filter(|(p, n)| {
+            top.get(*p).is_some_and(|t| t.meta.sha256.is_some() && t.meta.sha256 == n.meta.sha256)
+        })
+        .count();
+    (same, files.len())
+}
+
+/// Pair the export with an image only on evidence, strongest first: the analyst's
+/// `--base-image`; a container inspect naming the image's id; an image config whose
+/// `container` field names a container of the bundle (it was committed from it); else a
+/// share of identical files above [`PAIR_THRESHOLD`]. None (with a diagnostic saying why)
+/// when nothing pairs them: an unrelated image is never taken for the base.
+fn pair(
+    images: &[LoadedImage],
+    tried: Vec<Candidate>,
+    ctx: &ImageContext,
+    export: &Locator,
+    out: &mut Outcome,
+) -> Option<(Candidate, String)> {
+    let id_of = |c: &Candidate| images[c.img].record.id.clone().unwrap_or_default();
+    let same_id = |a: &str, b: &str| {
+        let (a, b) = (a.trim_start_matches("sha256:"), b.trim_start_matches("sha256:"));
+        !a.is_empty() && !b.is_empty() && (a.starts_with(b) || b.starts_with(a))
+    };
+    let mut tried = tried;
+    if let Some(i) = tried.iter().position(|c| images[c.img].record.role == "base-image") {
+        let c = tried.swap_remove(i);
+        if c.share.0 as f64 <= PAIR_THRESHOLD * c.share.1 as f64 {
+            out.diagnostics.push(Diagnostic::warning(
+                export.clone(),
+                format!(
+                    "the export holds only {} of {} {} with identical content: it may not be the image this container ran from",
+                    pct(c.share),
+                    ctx.base_flag(),
+                    images[c.img].name()
+                ),
+            ));
+        }
+        let why = format!(
+            "it was given with {}; {} of its files are in the export unchanged",
+            ctx.base_flag(),
+            pct(c.share)
+        );
+        return Some((c, why));
+    }
+    if let Some(i) = tried.iter().position(|c| {
+        let id = id_of(c);
+        ctx.containers.iter().any(|(_, img)| img.as_deref().is_some_and(|x| same_id(x, &id)))
+    }) {
+        let c = tried.swap_remove(i);
+        let why = format!("a container inspect in the bundle names its image id {}", id_of(&c));
+        return Some((c, why));
+    }
+    if let Some((i, cid)) = tried.iter().enumerate().find_map(|(i, c)| {
+        let cfg = images[c.img].config.as_ref()?.container.clone()?;
+        ctx.containers.iter().find(|(id, _)| same_id(id, &cfg)).map(|(id, _)| (i, id.clone()))
+    }) {
+        let c = tried.swap_remove(i);
+        let why =
+            format!("its config's `container` field is container {cid} of the bundle (committed from it)");
+        return Some((c, why));
+    }
+    let best = tried
+        .iter()
+        .enumerate()
+        .max_by(|(_, a), (_, b)| {
+            let fa = a.share.0 as f64 / a.share.1.max(1) as f64;
+            let fb = b.share.0 as f64 / b.share.1.max(1) as f64;
+            fa.total_cmp(&fb).then(b.recs.len().cmp(&a.recs.len()))
+        })
+        .map(|(i, _)| i);
+    let i = best?;
+    let c = &tried[i];
+    if c.share.1 > 0 && c.share.0 as f64 > PAIR_THRESHOLD * c.share.1 as f64 {
+        let c = tried.swap_remove(i);
+        let whose = match c.via {
+            Some(v) => format!("committed image {}'s files (its commit layer included)", images[v].name()),
+            None => "its files".to_string(),
+        };
+        let why = format!(
+            "{} of {whose} are in the export with identical content (threshold {:.0}%)",
+            pct(c.share),
+            PAIR_THRESHOLD * 100.0
+        );
+        return Some((c, why));
+    }
+    out.diagnostics.push(Diagnostic::warning(
+        export.clone(),
+        format!(
+            "no base image for the export, so docker diff is not rebuilt: no container inspect names one of the {} image(s), \
+             no image config's `container` field names a container of the bundle, and the closest, {}, has only {} \
+             in the export with identical content (threshold {:.0}%); give the image it ran from with --base-image",
+            tried.len(),
+            images[c.img].name(),
+            pct(c.share),
+            PAIR_THRESHOLD * 100.0
+        ),
+    ));
+    None
 }
 
 /// Sockets by name: `*.sock`, `*.socket`, or under a `sockets`/`.s.PGSQL` style name.

@@ -69,7 +69,7 @@ pub enum EntryKind {
     /// A file, directory, link or device.
     Node(Meta),
     /// `.wh.NAME`: deletes the path (normalized) from lower layers.
-    Whiteout(Vec<u8>),
+    Whiteout(Vec<u8>, Option<Timestamp>),
     /// `.wh..wh..opq`: the entry's path is the directory made opaque.
     Opaque,
     /// aufs metadata (`.wh..wh.plnk`, `.wh..wh.aufs`, `.wh..wh.orph` and what is below them):
@@ -260,6 +260,8 @@ fn read_entries<R: Read>(
         }
         let mut pax_mtime = None;
         let mut sparse = raw_name.windows(14).any(|w| w == b"GNUSparseFile.");
+        // overlayfs marks an opaque directory with an xattr, which a tar of an upper dir keeps.
+        let mut overlay_opaque = false;
         if let Ok(Some(pax)) = entry.pax_extensions() {
             for ext in pax.flatten() {
                 match ext.key_bytes() {
@@ -268,6 +270,9 @@ fn read_entries<R: Read>(
                             std::str::from_utf8(ext.value_bytes()).ok().and_then(Timestamp::from_unix_decimal)
                     }
                     k if k.starts_with(b"GNU.sparse.") => sparse = true,
+                    b"SCHILY.xattr.trusted.overlay.opaque" | b"SCHILY.xattr.user.overlay.opaque" => {
+                        overlay_opaque = ext.value_bytes() == b"y"
+                    }
                     _ => {}
                 }
             }
@@ -280,6 +285,35 @@ fn read_entries<R: Read>(
         }
         let seq = seq as u32;
         let keep_raw = traversal.then(|| raw_name.clone());
+        // A tar of an overlayfs upper directory (a daemon's `diff/` dir) keeps overlay's own
+        // whiteouts: a 0:0 character device deletes its path, an opaque xattr hides below.
+        let h = entry.header();
+        let overlay_whiteout = et == tar::EntryType::Char
+            && h.device_major().ok().flatten() == Some(0)
+            && h.device_minor().ok().flatten() == Some(0);
+        if whiteouts && overlay_whiteout {
+            let keep_raw = traversal.then(|| raw_name.clone());
+            scan.entries.push(LayerEntry {
+                path: path.clone(),
+                seq,
+                traversal,
+                raw_name: keep_raw,
+                kind: EntryKind::Whiteout(
+                    path.clone(),
+                    pax_mtime.or_else(|| h.mtime().ok().map(|t| Timestamp::from_unix(t as i64, 0))),
+                ),
+            });
+            continue;
+        }
+        if whiteouts && overlay_opaque && et == tar::EntryType::Directory {
+            scan.entries.push(LayerEntry {
+                path: path.clone(),
+                seq,
+                traversal,
+                raw_name: traversal.then(|| raw_name.clone()),
+                kind: EntryKind::Opaque,
+            });
+        }
         if whiteouts {
             let base = path.rsplit(|c| *c == b'/').next().unwrap_or(&path);
             let parent = &path[..path.len() - base.len()];
@@ -301,7 +335,12 @@ fn read_entries<R: Read>(
                     seq,
                     traversal,
                     raw_name: keep_raw,
-                    kind: EntryKind::Whiteout(target),
+                    kind: EntryKind::Whiteout(
+                        target,
+                        pax_mtime.or_else(|| {
+                            entry.header().mtime().ok().map(|t| Timestamp::from_unix(t as i64, 0))
+                        }),
+                    ),
                 });
                 continue;
             }

@@ -2,8 +2,10 @@
 //! are. Legacy `docker save` (`manifest.json`, `<id>/layer.tar`), Docker 25+ save (OCI
 //! layout plus `manifest.json` with `LayerSources`), kaniko/crane (`<digest>.tar.gz`,
 //! config named `sha256:<hex>`), and pure OCI archives (`index.json` -> nested indexes ->
-//! manifests). Pre-1.10 saves (`repositories` only) are read by `legacy`. Image configs are
-//! parsed here too.
+//! manifests). Pre-1.10 saves (`repositories` only) are read by `legacy`. OCI artifacts
+//! (SBOMs, signatures, attestations: `artifactType`, a config that is not an image config,
+//! layers that are not tars, buildx `vnd.docker.reference.type` manifests) are listed as
+//! artifacts, never analysed as images. Image configs are parsed here too.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -33,6 +35,113 @@ pub struct ImageSpec {
     /// History given by the layout itself (v1: one step per layer json), used instead of
     /// the config's.
     pub history: Option<Vec<HistoryStep>>,
+}
+
+/// An OCI artifact found in an index: not an image, listed for what it is.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct OciArtifact {
+    /// The archive (or layout directory) holding it.
+    pub archive: String,
+    /// Where it was listed (`index.json > blobs/sha256/...`).
+    pub listed_in: String,
+    pub manifest_digest: String,
+    /// `mediaType` of the manifest (image manifest or index).
+    pub media_type: Option<String>,
+    /// `artifactType`, else the config media type, else the buildx reference type.
+    pub artifact_type: Option<String>,
+    /// The manifest it refers to (`subject`, or buildx `vnd.docker.reference.digest`).
+    pub subject: Option<String>,
+    /// Media types of its layers (blobs).
+    pub layer_media_types: Vec<String>,
+    /// Names given to it (`org.opencontainers.image.ref.name`...).
+    pub names: Vec<String>,
+    /// Why it is taken for an artifact and not an image.
+    pub reason: String,
+}
+
+/// Config media types of runnable images.
+const IMAGE_CONFIG_TYPES: &[&str] =
+    &["application/vnd.oci.image.config.v1+json", "application/vnd.docker.container.image.v1+json"];
+
+/// Whether a layer media type is a filesystem layer (tar, possibly compressed). A layer with
+/// no media type is taken for one.
+pub fn is_tar_layer_type(media_type: &str) -> bool {
+    let m = media_type.trim();
+    m.is_empty()
+        || m.starts_with("application/vnd.oci.image.layer.")
+        || m.starts_with("application/vnd.docker.image.rootfs.")
+}
+
+/// Why a manifest (`doc`, reached through descriptor `desc`) is an OCI artifact rather than
+/// an image, if it is one.
+fn artifact_reason(desc: &Value, doc: &Value) -> Option<String> {
+    let ann = |k: &str| desc.get("annotations").and_then(|a| a.get(k)).and_then(Value::as_str);
+    if let Some(t) = ann("vnd.docker.reference.type") {
+        return Some(format!("descriptor annotation `vnd.docker.reference.type` = `{t}` (a buildx attestation or reference manifest, not an image)"));
+    }
+    let at = doc.get("artifactType").or_else(|| desc.get("artifactType")).and_then(Value::as_str);
+    if let Some(t) = at {
+        return Some(format!("`artifactType` is `{t}`"));
+    }
+    if doc.get("manifests").is_some() {
+        return None;
+    }
+    let config_media = doc.get("config").and_then(|c| c.get("mediaType")).and_then(Value::as_str);
+    if let Some(c) = config_media {
+        if !IMAGE_CONFIG_TYPES.contains(&c) {
+            return Some(format!("config media type `{c}` is not an image config"));
+        }
+    }
+    let layers = doc.get("layers").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+    if let Some(t) = layers
+        .iter()
+        .filter_map(|l| l.get("mediaType").and_then(Value::as_str))
+        .find(|t| !is_tar_layer_type(t))
+    {
+        return Some(format!("layer media type `{t}` is not a filesystem layer"));
+    }
+    None
+}
+
+fn artifact_record(
+    a: &Archive,
+    listed_in: String,
+    digest: &str,
+    desc: &Value,
+    doc: &Value,
+    names: Vec<String>,
+    reason: String,
+) -> OciArtifact {
+    let s = |v: Option<&Value>| v.and_then(Value::as_str).map(String::from);
+    let ann =
+        |k: &str| desc.get("annotations").and_then(|x| x.get(k)).and_then(Value::as_str).map(String::from);
+    OciArtifact {
+        archive: a.name.clone(),
+        listed_in,
+        manifest_digest: digest.to_string(),
+        media_type: s(doc.get("mediaType")).or_else(|| s(desc.get("mediaType"))),
+        artifact_type: s(doc.get("artifactType"))
+            .or_else(|| s(desc.get("artifactType")))
+            .or_else(|| ann("vnd.docker.reference.type"))
+            .or_else(|| s(doc.get("config").and_then(|c| c.get("mediaType")))),
+        subject: s(doc.get("subject").and_then(|x| x.get("digest")))
+            .or_else(|| ann("vnd.docker.reference.digest")),
+        layer_media_types: doc
+            .get("layers")
+            .and_then(Value::as_array)
+            .map(|l| l.iter().filter_map(|d| s(d.get("mediaType"))).collect())
+            .unwrap_or_default(),
+        names,
+        reason,
+    }
+}
+
+/// Everything an archive's index lists.
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub images: Vec<ImageSpec>,
+    pub artifacts: Vec<OciArtifact>,
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// One layer as the manifest lists it.
@@ -74,6 +183,8 @@ pub struct ImageConfig {
     /// `config.Entrypoint` + `config.Cmd`, for recognising `docker commit` layers.
     pub cmd: Vec<String>,
     pub entrypoint: Vec<String>,
+    /// `container`: the container a `docker commit` made the image from.
+    pub container: Option<String>,
 }
 
 /// Parse an image config JSON.
@@ -104,6 +215,8 @@ pub fn parse_config(bytes: &[u8]) -> Result<ImageConfig, String> {
         history: Option<Vec<HistoryStep>>,
         #[serde(default)]
         config: Option<Run>,
+        #[serde(default)]
+        container: Option<String>,
     }
     let raw: Raw = serde_json::from_slice(bytes).map_err(|e| format!("invalid image config JSON: {e}"))?;
     let strings = |v: Option<Value>| -> Vec<String> {
@@ -122,6 +235,7 @@ pub fn parse_config(bytes: &[u8]) -> Result<ImageConfig, String> {
         history: raw.history.unwrap_or_default(),
         cmd: strings(run.cmd),
         entrypoint: strings(run.entrypoint),
+        container: raw.container.filter(|c| !c.is_empty()),
     })
 }
 
@@ -151,8 +265,15 @@ fn blob_member(digest: &str) -> Option<Vec<u8>> {
     Some(format!("blobs/{alg}/{hex}").into_bytes())
 }
 
-/// The images an archive holds. Diagnostics name the member and what is wrong.
-pub fn list_images(a: &Archive) -> (Vec<ImageSpec>, Vec<Diagnostic>) {
+/// The images and OCI artifacts an archive holds. Diagnostics name the member and what is
+/// wrong.
+pub fn list(a: &Archive) -> Listing {
+    let mut artifacts = vec![];
+    let (images, diagnostics) = list_all(a, &mut artifacts);
+    Listing { images, artifacts, diagnostics }
+}
+
+fn list_all(a: &Archive, artifacts: &mut Vec<OciArtifact>) -> (Vec<ImageSpec>, Vec<Diagnostic>) {
     let mut diags = vec![];
     let has_manifest = a.has(b"manifest.json");
     let has_index = a.has(b"index.json");
@@ -190,13 +311,29 @@ pub fn list_images(a: &Archive) -> (Vec<ImageSpec>, Vec<Diagnostic>) {
     }
     if has_index {
         let mut specs = vec![];
+        let before = diags.len();
         match a.read_small(b"index.json") {
-            Ok(bytes) => walk_index(a, &bytes, "index.json".into(), &[], 0, &mut specs, &mut diags),
+            Ok(bytes) => {
+                let mut w = Walk { a, specs: &mut specs, artifacts, diags: &mut diags, path: vec![] };
+                w.index(&bytes, "index.json".into(), &[], 0)
+            }
             Err(e) => diags.push(Diagnostic::error(a.locator(b"index.json"), e)),
         }
+        let walk_errors = diags[before..].iter().any(|d| d.level == crate::model::DiagLevel::Error);
         if specs.is_empty() && !has_manifest {
-            diags.push(Diagnostic::error(a.locator(b"index.json"), "index.json lists no image manifests"));
+            if !artifacts.is_empty() {
+                diags.push(Diagnostic::warning(
+                    a.locator(b"index.json"),
+                    format!("index.json lists only OCI artifacts ({}), no image to analyse", artifacts.len()),
+                ));
+            } else if !walk_errors {
+                // When a listed manifest is missing or broken, its own error says why no
+                // image was found; this one is for an index that lists nothing usable.
+                diags
+                    .push(Diagnostic::error(a.locator(b"index.json"), "index.json lists no image manifests"));
+            }
         }
+        dedupe_artifacts(artifacts);
         return (dedupe(specs), diags);
     }
     if !has_manifest {
@@ -285,148 +422,181 @@ fn descriptor_digest(d: &Value) -> Option<&str> {
     d.get("digest").and_then(Value::as_str)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn walk_index(
-    a: &Archive,
-    bytes: &[u8],
-    listed_in: String,
-    inherited: &[String],
-    depth: usize,
-    specs: &mut Vec<ImageSpec>,
-    diags: &mut Vec<Diagnostic>,
-) {
-    let loc = || a.locator(listed_in.split(" > ").last().unwrap_or("index.json").as_bytes());
-    let index: Value = match serde_json::from_slice(bytes) {
-        Ok(v) => v,
-        Err(e) => {
-            diags.push(Diagnostic::error(loc(), format!("image index is not valid JSON: {e}")));
-            return;
-        }
-    };
-    let manifests = match index.get("manifests") {
-        Some(Value::Array(m)) => m.clone(),
-        Some(Value::Null) | None => {
-            diags
-                .push(Diagnostic::warning(loc(), "image index has `\"manifests\": null` (no images listed)"));
-            return;
-        }
-        Some(other) => {
-            diags.push(Diagnostic::error(loc(), format!("`manifests` is {}", json_kind(other))));
-            return;
-        }
-    };
-    for d in &manifests {
-        let Some(digest) = descriptor_digest(d) else {
-            diags.push(Diagnostic::error(loc(), "a descriptor in `manifests` has no digest"));
-            continue;
-        };
-        let annotations = d.get("annotations").and_then(Value::as_object);
-        if annotations.and_then(|a| a.get("vnd.docker.reference.type")).and_then(Value::as_str)
-            == Some("attestation-manifest")
-        {
-            continue; // buildx provenance/SBOM, not an image
-        }
-        let Some(member) = blob_member(digest) else {
-            diags.push(Diagnostic::error(loc(), format!("descriptor digest `{digest}` is malformed")));
-            continue;
-        };
-        let here = format!("{listed_in} > {}", display_bytes(&member));
-        let blob = match a.read_small(&member) {
-            Ok(b) => b,
-            Err(e) => {
-                let platform = d.get("platform").map(platform_string);
-                let msg = format!("manifest blob {digest} listed in {listed_in} is missing: {e}");
-                // A multi-platform index often ships only the blobs of the saved platform.
-                diags.push(if depth > 0 && platform.is_some() {
-                    Diagnostic::warning(loc(), msg)
-                } else {
-                    Diagnostic::error(loc(), msg)
-                });
-                continue;
-            }
-        };
-        let doc: Value = match serde_json::from_slice(&blob) {
+/// A walk down an index and the indexes it nests.
+struct Walk<'x> {
+    a: &'x Archive<'x>,
+    specs: &'x mut Vec<ImageSpec>,
+    artifacts: &'x mut Vec<OciArtifact>,
+    diags: &'x mut Vec<Diagnostic>,
+    /// Digests of the indexes on the way down (a loop is cut where it closes).
+    path: Vec<String>,
+}
+
+impl Walk<'_> {
+    fn index(&mut self, bytes: &[u8], listed_in: String, inherited: &[String], depth: usize) {
+        let a = self.a;
+        let loc = || a.locator(listed_in.split(" > ").last().unwrap_or("index.json").as_bytes());
+        let index: Value = match serde_json::from_slice(bytes) {
             Ok(v) => v,
             Err(e) => {
-                diags.push(Diagnostic::error(a.locator(&member), format!("manifest is not valid JSON: {e}")));
-                continue;
+                self.diags.push(Diagnostic::error(loc(), format!("image index is not valid JSON: {e}")));
+                return;
             }
         };
-        let check = Some((digest.to_string(), super::layer::hex(&sha2_256(&blob))));
-        // Names given to this descriptor, plus those of the indexes that lead to it.
-        let mut tags: Vec<String> = vec![];
-        if let Some(ann) = annotations {
-            for key in ["io.containerd.image.name", "org.opencontainers.image.ref.name"] {
-                if let Some(v) = ann.get(key).and_then(Value::as_str) {
-                    if !tags.iter().any(|t| t == v || t.ends_with(&format!(":{v}"))) {
-                        tags.push(v.to_string());
+        let manifests = match index.get("manifests") {
+            Some(Value::Array(m)) => m.clone(),
+            Some(Value::Null) | None => {
+                self.diags.push(Diagnostic::warning(
+                    loc(),
+                    "image index has `\"manifests\": null` (no images listed)",
+                ));
+                return;
+            }
+            Some(other) => {
+                self.diags.push(Diagnostic::error(loc(), format!("`manifests` is {}", json_kind(other))));
+                return;
+            }
+        };
+        for d in &manifests {
+            let Some(digest) = descriptor_digest(d) else {
+                self.diags.push(Diagnostic::error(loc(), "a descriptor in `manifests` has no digest"));
+                continue;
+            };
+            let annotations = d.get("annotations").and_then(Value::as_object);
+            let Some(member) = blob_member(digest) else {
+                self.diags
+                    .push(Diagnostic::error(loc(), format!("descriptor digest `{digest}` is malformed")));
+                continue;
+            };
+            let here = format!("{listed_in} > {}", display_bytes(&member));
+            let blob = match a.read_small(&member) {
+                Ok(b) => b,
+                Err(e) => {
+                    let platform = d.get("platform").map(platform_string);
+                    let msg = format!("manifest blob {digest} listed in {listed_in} is missing: {e}");
+                    // A multi-platform index often ships only the blobs of the saved platform.
+                    self.diags.push(if depth > 0 && platform.is_some() {
+                        Diagnostic::warning(loc(), msg)
+                    } else {
+                        Diagnostic::error(loc(), msg)
+                    });
+                    continue;
+                }
+            };
+            let doc: Value = match serde_json::from_slice(&blob) {
+                Ok(v) => v,
+                Err(e) => {
+                    self.diags.push(Diagnostic::error(
+                        a.locator(&member),
+                        format!("manifest is not valid JSON: {e}"),
+                    ));
+                    continue;
+                }
+            };
+            let check = Some((digest.to_string(), super::layer::hex(&sha2_256(&blob))));
+            // Names given to this descriptor, plus those of the indexes that lead to it.
+            let mut tags: Vec<String> = vec![];
+            if let Some(ann) = annotations {
+                for key in ["io.containerd.image.name", "org.opencontainers.image.ref.name"] {
+                    if let Some(v) = ann.get(key).and_then(Value::as_str) {
+                        if !tags.iter().any(|t| t == v || t.ends_with(&format!(":{v}"))) {
+                            tags.push(v.to_string());
+                        }
                     }
                 }
             }
-        }
-        for t in inherited {
-            if !tags.contains(t) {
-                tags.push(t.clone());
+            for t in inherited {
+                if !tags.contains(t) {
+                    tags.push(t.clone());
+                }
             }
-        }
-        if doc.get("manifests").is_some() {
-            if depth >= MAX_INDEX_DEPTH {
-                diags.push(Diagnostic::error(a.locator(&member), "image indexes nested too deeply"));
+            if let Some(reason) = artifact_reason(d, &doc) {
+                self.artifacts.push(artifact_record(a, here.clone(), digest, d, &doc, tags.clone(), reason));
+                if doc.get("manifests").is_none() {
+                    continue;
+                }
+            }
+            if doc.get("manifests").is_some() {
+                if self.path.iter().any(|p| p == digest) {
+                    self.diags.push(Diagnostic::warning(
+                        a.locator(&member),
+                        format!("index {digest} lists itself through {listed_in}: the loop is not followed"),
+                    ));
+                    continue;
+                }
+                if depth >= MAX_INDEX_DEPTH {
+                    self.diags.push(Diagnostic::error(a.locator(&member), "image indexes nested too deeply"));
+                    continue;
+                }
+                self.path.push(digest.to_string());
+                self.index(&blob, here, &tags, depth + 1);
+                self.path.pop();
                 continue;
             }
-            walk_index(a, &blob, here, &tags, depth + 1, specs, diags);
-            continue;
-        }
-        let Some(config) = doc.get("config").and_then(descriptor_digest) else {
-            diags.push(Diagnostic::warning(
-                a.locator(&member),
-                "descriptor is neither an image manifest nor an index",
-            ));
-            continue;
-        };
-        let config_media =
-            doc.get("config").and_then(|c| c.get("mediaType")).and_then(Value::as_str).unwrap_or("");
-        if config_media.contains("in-toto") || config_media.contains("attestation") {
-            continue;
-        }
-        let Some(config_member) = blob_member(config) else {
-            diags.push(Diagnostic::error(
-                a.locator(&member),
-                format!("config digest `{config}` is malformed"),
-            ));
-            continue;
-        };
-        let layers = doc
-            .get("layers")
-            .and_then(Value::as_array)
-            .map(|l| {
-                l.iter()
-                    .filter_map(|ld| {
-                        let dg = descriptor_digest(ld)?;
-                        let member = blob_member(dg)?;
-                        Some(LayerRef {
-                            name_digest: digest_in_name(&member),
-                            member,
-                            media_type: ld.get("mediaType").and_then(Value::as_str).map(String::from),
-                            digest: Some(dg.to_string()),
+            let Some(config) = doc.get("config").and_then(descriptor_digest) else {
+                self.diags.push(Diagnostic::warning(
+                    a.locator(&member),
+                    "descriptor is neither an image manifest nor an index",
+                ));
+                continue;
+            };
+            let Some(config_member) = blob_member(config) else {
+                self.diags.push(Diagnostic::error(
+                    a.locator(&member),
+                    format!("config digest `{config}` is malformed"),
+                ));
+                continue;
+            };
+            let layers = doc
+                .get("layers")
+                .and_then(Value::as_array)
+                .map(|l| {
+                    l.iter()
+                        .filter_map(|ld| {
+                            let dg = descriptor_digest(ld)?;
+                            let member = blob_member(dg)?;
+                            Some(LayerRef {
+                                name_digest: digest_in_name(&member),
+                                member,
+                                media_type: ld.get("mediaType").and_then(Value::as_str).map(String::from),
+                                digest: Some(dg.to_string()),
+                            })
                         })
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        specs.push(ImageSpec {
-            layout: "oci-archive",
-            listed_in: here,
-            repo_tags: tags,
-            config_member,
-            config_digest: Some(config.to_string()),
-            manifest_digest: Some(digest.to_string()),
-            manifest_check: check,
-            layers,
-            platform: d.get("platform").map(platform_string),
-            history: None,
-        });
+                        .collect()
+                })
+                .unwrap_or_default();
+            self.specs.push(ImageSpec {
+                layout: "oci-archive",
+                listed_in: here,
+                repo_tags: tags,
+                config_member,
+                config_digest: Some(config.to_string()),
+                manifest_digest: Some(digest.to_string()),
+                manifest_check: check,
+                layers,
+                platform: d.get("platform").map(platform_string),
+                history: None,
+            });
+        }
     }
+}
+
+/// One record per artifact manifest: reached through several indexes, its names merge.
+fn dedupe_artifacts(arts: &mut Vec<OciArtifact>) {
+    let mut out: Vec<OciArtifact> = vec![];
+    for x in arts.drain(..) {
+        match out.iter_mut().find(|o| o.manifest_digest == x.manifest_digest) {
+            Some(o) => {
+                for n in x.names {
+                    if !o.names.contains(&n) {
+                        o.names.push(n);
+                    }
+                }
+            }
+            None => out.push(x),
+        }
+    }
+    *arts = out;
 }
 
 /// One image per manifest: the same manifest reached through several index entries is one

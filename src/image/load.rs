@@ -8,10 +8,10 @@ use super::archive::Archive;
 use super::content::Inspector;
 use super::integrity;
 use super::layer::{hex, read_layer, LayerScan};
-use super::layout::{self, ImageConfig, ImageSpec};
+use super::layout::{self, ImageConfig, ImageSpec, OciArtifact};
 use super::legacy;
 use super::ocidir::LayoutDir;
-use super::tree::{apply, Applied, ChangeRec, FileTree};
+use super::tree::{apply, apply_layer, Applied, ChangeRec, FileTree};
 use super::{show_path, FileChange, HistoryRecord, ImageRecord, LayerRecord};
 use crate::evidence::Artifact;
 use crate::model::{display_bytes, Diagnostic, Locator, Outcome};
@@ -67,8 +67,9 @@ pub fn load_archive(
     role: &'static str,
     inspector: &Inspector,
     out: &mut Outcome,
+    artifacts: &mut Vec<OciArtifact>,
 ) -> Vec<LoadedImage> {
-    load(Archive::open(a, inspector), role, inspector, out)
+    load(Archive::open(a, inspector), role, inspector, out, artifacts)
 }
 
 /// Every image of an OCI layout directory (its files are separate artifacts).
@@ -77,14 +78,23 @@ pub fn load_dir(
     role: &'static str,
     inspector: &Inspector,
     out: &mut Outcome,
+    artifacts: &mut Vec<OciArtifact>,
 ) -> Vec<LoadedImage> {
-    load(Archive::from_dir(d.root, d.files), role, inspector, out)
+    load(Archive::from_dir(d.root, d.shown, d.files), role, inspector, out, artifacts)
 }
 
-fn load(mut arch: Archive, role: &'static str, inspector: &Inspector, out: &mut Outcome) -> Vec<LoadedImage> {
+fn load(
+    mut arch: Archive,
+    role: &'static str,
+    inspector: &Inspector,
+    out: &mut Outcome,
+    artifacts: &mut Vec<OciArtifact>,
+) -> Vec<LoadedImage> {
     out.diagnostics.append(&mut arch.diagnostics);
-    let (mut specs, diags) = layout::list_images(&arch);
-    out.diagnostics.extend(diags);
+    let listing = layout::list(&arch);
+    let mut specs = listing.images;
+    out.diagnostics.extend(listing.diagnostics);
+    artifacts.extend(listing.artifacts);
     if arch.is_dir() {
         for s in specs.iter_mut().filter(|s| s.layout == "oci-archive") {
             s.layout = "oci-layout-dir";
@@ -306,7 +316,7 @@ pub fn load_layer_tar(a: &Artifact, inspector: &Inspector, out: &mut Outcome) ->
     };
     out.diagnostics.extend(scan.diagnostics.iter().cloned());
     let mut tree = FileTree::new();
-    let applied = apply(&mut tree, &scan.entries, 0);
+    let applied = apply_layer(&mut tree, &scan.entries, 0, true);
     for n in &applied.notes {
         out.diagnostics.push(Diagnostic::warning(loc.clone(), n.clone()));
     }
@@ -368,12 +378,24 @@ pub fn file_change(
         gid: m.gid,
         size: m.size,
         mtime: m.mtime,
+        deleted_at: c.deleted_at,
+        dir_mtime: c.dir_mtime,
         link_target: m.link.as_deref().map(display_bytes),
         hardlink_to: m.hardlink.as_deref().map(show_path),
         sha256: m.sha256.map(|h| hex(&h)),
         what: c.what.clone(),
         implicit: c.implicit,
         traversal: c.traversal,
+        hidden: c
+            .hidden
+            .iter()
+            .map(|h| super::HiddenPath {
+                path: show_path(&h.path),
+                ftype: h.ftype,
+                sha256: h.sha256.map(|d| hex(&d)),
+                layer: h.layer,
+            })
+            .collect(),
         locator: loc.with_member(c.member()),
     }
 }

@@ -14,6 +14,7 @@ mod layer;
 mod layout;
 mod legacy;
 mod load;
+pub mod objects;
 mod ocidir;
 mod rules;
 mod timeline;
@@ -28,6 +29,7 @@ use crate::ingest::diff::{DiffEntry, DiffKind};
 use crate::model::{display_bytes, Locator, Outcome, Timestamp};
 
 pub use layer::FileType;
+pub use layout::OciArtifact;
 pub use tree::{Change, FileTree};
 
 /// What the rest of the bundle tells the image analysis.
@@ -39,6 +41,18 @@ pub struct ImageContext {
     pub saved_diff: Vec<DiffEntry>,
     /// `--base-image`: the image the container ran from, when given separately.
     pub base_image: Option<PathBuf>,
+    /// Containers the bundle's inspect captures describe: (container id, image id), to pair
+    /// an export with the image it ran from on evidence.
+    pub containers: Vec<(String, Option<String>)>,
+    /// The option that named `base_image` (`--base-image`, or `diff --image`), for messages.
+    pub base_flag: Option<&'static str>,
+}
+
+impl ImageContext {
+    /// How the analyst named the base image, for messages.
+    pub fn base_flag(&self) -> &'static str {
+        self.base_flag.unwrap_or("--base-image")
+    }
 }
 
 /// The image part of a bundle report.
@@ -50,6 +64,9 @@ pub struct ImageSection {
     pub file_changes: Vec<FileChange>,
     /// The container's own changes, when an export or a committed image allows it.
     pub container_changes: Option<ContainerChanges>,
+    /// OCI artifacts (SBOMs, signatures, attestations) found beside the images: listed, never
+    /// analysed as images.
+    pub oci_artifacts: Vec<OciArtifact>,
     #[serde(skip)]
     pub outcome: Outcome,
 }
@@ -191,6 +208,14 @@ pub struct FileChange {
     pub gid: u64,
     pub size: u64,
     pub mtime: Option<Timestamp>,
+    /// For deletions by a whiteout: the whiteout entry's own mtime, the time of the deletion
+    /// (`mtime` stays the deleted file's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<Timestamp>,
+    /// The mtime of the directory holding the path on the changed side: creating, renaming
+    /// or deleting the file set it, so the change happened at or before it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dir_mtime: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub link_target: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -206,7 +231,22 @@ pub struct FileChange {
     /// The member name had `..` components.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub traversal: bool,
+    /// For a deleted directory: every path below it that the deletion hid, with the content
+    /// digest each last had and the layer that wrote it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hidden: Vec<HiddenPath>,
     pub locator: Locator,
+}
+
+/// A path hidden by the deletion of a directory above it.
+#[derive(Clone, Debug, Serialize)]
+pub struct HiddenPath {
+    pub path: String,
+    #[serde(rename = "type")]
+    pub ftype: FileType,
+    pub sha256: Option<String>,
+    /// Layer (or source index) that last wrote it.
+    pub layer: usize,
 }
 
 /// One `docker diff` line.
@@ -265,6 +305,13 @@ pub(crate) fn show_path(p: &[u8]) -> String {
     format!("/{}", display_bytes(p))
 }
 
+/// Paths of every artifact that is part of an OCI layout directory (read as that layout's
+/// images, never on their own).
+pub fn layout_members(artifacts: &[&Artifact]) -> std::collections::BTreeSet<String> {
+    let dirs = ocidir::find(artifacts, &mut vec![]);
+    ocidir::claimed(&dirs).into_iter().map(String::from).collect()
+}
+
 /// Options for the focused commands.
 #[derive(Clone, Debug, Default)]
 pub struct AnalyzeOptions {
@@ -293,12 +340,24 @@ pub fn analyze(
     let artifacts: Vec<&Artifact> =
         artifacts.iter().copied().filter(|a| !claimed.contains(a.path.as_str())).collect();
     for d in dirs {
-        loaded.extend(load::load_dir(d, "image", &inspector, &mut section.outcome));
+        loaded.extend(load::load_dir(
+            d,
+            "image",
+            &inspector,
+            &mut section.outcome,
+            &mut section.oci_artifacts,
+        ));
     }
     for a in &artifacts {
         match a.kind {
             ArtifactKind::DockerSave | ArtifactKind::OciArchive => {
-                loaded.extend(load::load_archive(a, "image", &inspector, &mut section.outcome));
+                loaded.extend(load::load_archive(
+                    a,
+                    "image",
+                    &inspector,
+                    &mut section.outcome,
+                    &mut section.oci_artifacts,
+                ));
             }
             ArtifactKind::LayerTar => loaded.push(load::load_layer_tar(a, &inspector, &mut section.outcome)),
             _ => {}
@@ -318,16 +377,28 @@ pub fn analyze(
             .collect();
         for d in dirs {
             found = true;
-            loaded.extend(load::load_dir(d, "base-image", &inspector, &mut section.outcome));
+            loaded.extend(load::load_dir(
+                d,
+                "base-image",
+                &inspector,
+                &mut section.outcome,
+                &mut section.oci_artifacts,
+            ));
         }
         for a in archives {
             found = true;
-            loaded.extend(load::load_archive(a, "base-image", &inspector, &mut section.outcome));
+            loaded.extend(load::load_archive(
+                a,
+                "base-image",
+                &inspector,
+                &mut section.outcome,
+                &mut section.oci_artifacts,
+            ));
         }
         if !found {
             section.outcome.diagnostics.push(crate::model::Diagnostic::error(
                 Locator::artifact(p.display().to_string()),
-                "--base-image is not an image archive (docker save or OCI)",
+                format!("{} is not an image archive (docker save or OCI)", ctx.base_flag()),
             ));
         }
     }
@@ -348,6 +419,10 @@ pub fn analyze(
             trees.push((l.record.index, l.tree_at(opts.tree_at)));
         }
     }
+    if container.is_none() && !ctx.saved_diff.is_empty() {
+        // Only the saved `docker diff` tells what changed in the container.
+        rules::evaluate_saved_diff(&ctx.saved_diff, &mut section.outcome);
+    }
     if let Some(c) = container {
         rules::evaluate_container(&c, &mut section.outcome);
         timeline::container_events(&c, &mut section.outcome);
@@ -355,5 +430,8 @@ pub fn analyze(
         section.container_changes = Some(c.report);
     }
     section.images = loaded.into_iter().map(|l| l.record).collect();
+    section
+        .oci_artifacts
+        .sort_by(|a, b| (&a.archive, &a.manifest_digest).cmp(&(&b.archive, &b.manifest_digest)));
     (section, trees)
 }

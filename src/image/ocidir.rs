@@ -12,8 +12,11 @@ use crate::model::Diagnostic;
 
 /// One layout directory: its members (names relative to `root`) and their artifacts.
 pub struct LayoutDir<'a> {
-    /// The directory as shown (`.` for the bundle root).
+    /// The directory inside the bundle (`.` for the bundle root).
     pub root: String,
+    /// The directory as shown: its path inside the bundle, or for the bundle root the
+    /// directory's own path.
+    pub shown: String,
     pub files: BTreeMap<Vec<u8>, &'a Artifact>,
 }
 
@@ -47,7 +50,13 @@ pub fn find<'a>(artifacts: &[&'a Artifact], diags: &mut Vec<Diagnostic>) -> Vec<
             continue;
         }
         let root = if prefix.is_empty() { ".".to_string() } else { prefix.to_string() };
-        out.push(LayoutDir { root, files });
+        let shown = match (&marker.source, prefix.is_empty()) {
+            (crate::evidence::ArtifactSource::File(p), true) => {
+                p.parent().map(|d| d.display().to_string()).unwrap_or_else(|| root.clone())
+            }
+            _ => root.clone(),
+        };
+        out.push(LayoutDir { root, shown, files });
     }
     out
 }

@@ -683,7 +683,13 @@ pub fn evaluate_container(c: &Container, out: &mut Outcome) {
         if export {
             evaluate(&mut col, r, true, &where_, loc);
         }
-        if let (Some(base), Some(m), false) = (c.base_created, r.meta.mtime, r.change == Change::Deleted) {
+        // A file whose content is the base image's own was not written by the container: an
+        // mtime that differs only by the export's rounding is not timestomping.
+        let same_content =
+            r.change == Change::Modified && !r.what.iter().any(|w| matches!(*w, "content" | "type"));
+        if let (Some(base), Some(m), false) =
+            (c.base_created, r.meta.mtime, r.change == Change::Deleted || same_content)
+        {
             if m < base && r.meta.ftype == FileType::File && !jasper_generated(&r.path) {
                 col.add(
                     &TIMESTOMP,
@@ -698,6 +704,128 @@ pub fn evaluate_container(c: &Container, out: &mut Outcome) {
     }
     col.finish(out);
 }
+
+/// Web roots: a script added below one of these in a running container is where webshells go.
+const WEB_ROOTS: &[&str] =
+    &["webapps/", "var/www/", "htdocs/", "wwwroot/", "public_html/", "usr/share/nginx/html/"];
+
+/// Rules that need a path only, over a saved `docker diff` when nothing else shows the
+/// container's changes (no export, no committed layer): persistence paths, account files,
+/// wiped history and logs, plus two rules of their own, since the diff has no content: a web
+/// script added under a web root, and a file added in a hidden directory of a temp
+/// directory. A `docker diff` line never says whether a path is a file: a path with
+/// children in the diff is a directory.
+pub fn evaluate_saved_diff(entries: &[crate::ingest::diff::DiffEntry], out: &mut Outcome) {
+    use crate::ingest::diff::DiffKind;
+    use std::collections::BTreeSet;
+    let norm = |p: &str| p.trim_start_matches('/').trim_end_matches('/').as_bytes().to_vec();
+    let parents: BTreeSet<Vec<u8>> = entries
+        .iter()
+        .flat_map(|e| {
+            let p = norm(&e.path);
+            let mut v = vec![];
+            let mut cur = p.as_slice();
+            while let Some(i) = cur.iter().rposition(|c| *c == b'/') {
+                cur = &cur[..i];
+                v.push(cur.to_vec());
+            }
+            v
+        })
+        .collect();
+    let mut col = Collector::default();
+    for e in entries {
+        let path = norm(&e.path);
+        if path.is_empty() {
+            continue;
+        }
+        let dir = parents.contains(&path);
+        let mut meta = super::layer::Meta {
+            ftype: if dir { FileType::Dir } else { FileType::Other },
+            mode: 0,
+            uid: 0,
+            gid: 0,
+            size: 0,
+            mtime: None,
+            link: None,
+            hardlink: None,
+            sha256: None,
+            magic: Magic::default(),
+            facts: None,
+        };
+        let change = match e.change {
+            DiffKind::Added => Change::Added,
+            DiffKind::Changed => Change::Modified,
+            DiffKind::Deleted => Change::Deleted,
+        };
+        if change == Change::Modified {
+            meta.size = u64::MAX; // unknown: never "emptied" or "truncated"
+        }
+        let rec = ChangeRec {
+            deleted_at: None,
+            dir_mtime: None,
+            path: path.clone(),
+            change,
+            meta,
+            before: None,
+            what: if change == Change::Modified { vec!["listed as changed"] } else { vec![] },
+            seq: None,
+            implicit: false,
+            traversal: false,
+            raw_name: None,
+            hidden: vec![],
+        };
+        let where_ = "listed in the saved docker diff (content not captured)";
+        for rule in RULES {
+            let path_only = matches!(rule.test, Test::Path(_) | Test::HistoryWiped | Test::LogWiped);
+            if !path_only {
+                continue;
+            }
+            if let Some(detail) = test(rule, &rec) {
+                col.add(rule, &rec, detail, where_, e.locator.clone(), None);
+            }
+        }
+        let leaf_added = change == Change::Added && !dir;
+        let web_script = ext_in(&path, JSP) || ext_in(&path, PHP) || ext_in(&path, ASP);
+        let in_web_root = WEB_ROOTS.iter().any(|r| {
+            path.starts_with(r.as_bytes())
+                || memchr::memmem::find(&path, format!("/{r}").as_bytes()).is_some()
+        });
+        if leaf_added && web_script && in_web_root {
+            col.add(&DIFF_WEB_SCRIPT, &rec, "added".into(), where_, e.locator.clone(), None);
+        }
+        if leaf_added && ["tmp/", "var/tmp/", "dev/shm/"].iter().any(|d| path.starts_with(d.as_bytes())) {
+            let dirs = &path[..path.iter().rposition(|x| *x == b'/').unwrap_or(0)];
+            if dirs.split(|x| *x == b'/').any(|d| d.len() > 1 && d.starts_with(b".")) {
+                col.add(&DIFF_HIDDEN_TEMP, &rec, "added".into(), where_, e.locator.clone(), None);
+            }
+        }
+    }
+    col.finish(out);
+}
+
+static DIFF_WEB_SCRIPT: Rule = Rule {
+    id: "file.diff.web-script",
+    severity: Severity::High,
+    category: "persistence",
+    title: "web script added in the container (docker diff)",
+    why: "a server-side script written into the web root of a running container is how webshells \
+          are planted; the diff has no content, so get the file (docker cp or the export) to confirm",
+    attack: "T1505.003",
+    scope: Scope::Container,
+    test: Test::Timestomp,
+};
+
+static DIFF_HIDDEN_TEMP: Rule = Rule {
+    id: "file.diff.hidden-temp",
+    severity: Severity::High,
+    category: "execution",
+    title: "file added in a hidden temp directory (docker diff)",
+    why: "droppers hide implants and miners in dot-directories under /tmp, /var/tmp or /dev/shm; \
+          the diff has no content, so get the file to see what it is",
+    attack: "T1564.001",
+    scope: Scope::Container,
+    test: Test::Timestomp,
+};
 
 /// Sources and classes Tomcat's Jasper generates from a JSP: Jasper gives them the JSP's
 /// mtime on purpose (its staleness check), so an old mtime there is not timestomping.

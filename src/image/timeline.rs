@@ -60,7 +60,11 @@ pub fn image_events(l: &LoadedImage, out: &mut Outcome) {
         let commit = l.record.committed_layers.contains(&i);
         let created = l.record.layers.get(i).and_then(|x| x.created);
         for (seq, c) in applied.changes.iter().enumerate() {
-            let (time, desc): (Option<Timestamp>, &str) = if commit {
+            let (time, desc): (Option<Timestamp>, &str) = if commit && c.deleted_at.is_some() {
+                (c.deleted_at, "whiteout mtime: the time of the deletion (container layer)")
+            } else if commit && c.change == super::Change::Deleted {
+                (None, "deletion time unknown (container layer)")
+            } else if commit {
                 (c.meta.mtime, "file mtime (container layer)")
             } else {
                 (created, "layer created (file mtime in message)")

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::layer::{EntryKind, FileType, LayerEntry, Meta};
+use crate::model::Timestamp;
 
 /// A node of the merged view: its metadata and the layer that last wrote it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +47,12 @@ impl Change {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChangeRec {
     pub path: Vec<u8>,
+    /// For deletions by a whiteout: the whiteout member's mtime (when the file was deleted).
+    pub deleted_at: Option<Timestamp>,
+    /// The mtime of the directory holding the path, on the changed side (the layer's own
+    /// entry, or the container's view): creating or deleting a file sets it, so the change
+    /// happened at or before it.
+    pub dir_mtime: Option<Timestamp>,
     pub change: Change,
     /// The new node (added/modified) or the node that was removed (deleted).
     pub meta: Meta,
@@ -61,7 +68,40 @@ pub struct ChangeRec {
     pub traversal: bool,
     /// The member name as stored, when it differs in a way worth showing (traversal).
     pub raw_name: Option<Vec<u8>>,
+    /// For a deleted directory: every path below it that the deletion hid, with the content
+    /// each last had (sorted by path).
+    pub hidden: Vec<Hidden>,
 }
+
+/// A path hidden by the deletion of a directory above it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hidden {
+    pub path: Vec<u8>,
+    pub ftype: FileType,
+    /// Content digest the file last had.
+    pub sha256: Option<[u8; 32]>,
+    /// Layer (or source) that last wrote it.
+    pub layer: usize,
+}
+
+/// A path with its node.
+type PathNode = (Vec<u8>, Node);
+
+/// A deletion found while applying a layer: path, removed node, member index, what it hid.
+type Deletion = (Vec<u8>, Node, Option<u32>, Vec<Hidden>, Option<Timestamp>);
+
+fn hidden_of(nodes: impl IntoIterator<Item = (Vec<u8>, Node)>) -> Vec<Hidden> {
+    let mut v: Vec<Hidden> = nodes
+        .into_iter()
+        .map(|(path, n)| Hidden { path, ftype: n.meta.ftype, sha256: n.meta.sha256, layer: n.layer })
+        .collect();
+    v.sort_by(|a, b| a.path.cmp(&b.path));
+    v
+}
+
+/// What `what` says of a deletion made by a standalone layer tar's whiteout: the layers it
+/// applies to are not in the evidence, so what it deleted is known by name only.
+pub const LOWER_UNKNOWN: &str = "lower-layers-unknown";
 
 impl ChangeRec {
     /// The tar member name to cite: as stored when it had `..`, else the normalized path.
@@ -151,6 +191,18 @@ fn implicit_dir() -> Meta {
 
 /// Apply `entries` (one layer, index `layer`) onto `tree`; returns the layer's change set.
 pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Applied {
+    apply_layer(tree, entries, layer, false)
+}
+
+/// [`apply`], for a layer whose lower layers are not in the evidence (`lower_unknown`: a
+/// standalone layer tar): then a whiteout whose target is not below is still a deletion
+/// (of a path known by name only, `what` = [`LOWER_UNKNOWN`]), not nothing.
+pub fn apply_layer(
+    tree: &mut FileTree,
+    entries: &[LayerEntry],
+    layer: usize,
+    lower_unknown: bool,
+) -> Applied {
     let mut out = Applied::default();
     // Last entry for a path wins.
     let mut nodes: BTreeMap<&[u8], &LayerEntry> = BTreeMap::new();
@@ -161,7 +213,7 @@ pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Appli
             EntryKind::Node(_) => {
                 nodes.insert(&e.path, e);
             }
-            EntryKind::Whiteout(target) => {
+            EntryKind::Whiteout(target, _) => {
                 whiteouts.insert(target, e);
             }
             EntryKind::Opaque => {
@@ -172,7 +224,7 @@ pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Appli
     }
     // 1. Whiteouts and opaque markers act on the layers below only.
     let mut removed: BTreeMap<Vec<u8>, Node> = BTreeMap::new();
-    let mut deleted: Vec<(Vec<u8>, Node, Option<u32>)> = vec![];
+    let mut deleted: Vec<Deletion> = vec![];
     for dir in &opaque {
         out.opaque.push(dir.to_vec());
         if tree.get(*dir).is_some_and(|n| n.meta.ftype != FileType::Dir) {
@@ -184,22 +236,49 @@ pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Appli
         }
         let gone = remove_below(tree, dir);
         let prefix_len = if dir.is_empty() { 0 } else { dir.len() + 1 };
+        // Report the top-most hidden paths (direct children of the opaque dir), each with
+        // what was below it.
+        let mut tops: BTreeMap<Vec<u8>, (Option<Node>, Vec<PathNode>)> = BTreeMap::new();
         for (k, n) in gone {
-            // Report only the top-most hidden paths (direct children of the opaque dir).
-            if !k[prefix_len..].contains(&b'/') {
-                deleted.push((k.clone(), n.clone(), None));
+            let rel = &k[prefix_len..];
+            match rel.iter().position(|c| *c == b'/') {
+                None => tops.entry(k.clone()).or_default().0 = Some(n.clone()),
+                Some(i) => {
+                    tops.entry(k[..prefix_len + i].to_vec()).or_default().1.push((k.clone(), n.clone()))
+                }
             }
             removed.insert(k, n);
         }
+        for (k, (n, below)) in tops {
+            if let Some(n) = n {
+                deleted.push((k, n, None, hidden_of(below), None));
+            }
+        }
     }
+    let mut unknown_deleted: Vec<(Vec<u8>, Meta, u32, Option<Timestamp>)> = vec![];
     for (target, e) in &whiteouts {
         match tree.remove(*target) {
             Some(n) => {
-                for (k, c) in remove_below(tree, target) {
-                    removed.insert(k, c);
+                let below = remove_below(tree, target);
+                for (k, c) in &below {
+                    removed.insert(k.clone(), c.clone());
                 }
-                deleted.push((target.to_vec(), n.clone(), Some(e.seq)));
+                let at = match &e.kind {
+                    EntryKind::Whiteout(_, t) => *t,
+                    _ => None,
+                };
+                deleted.push((target.to_vec(), n.clone(), Some(e.seq), hidden_of(below), at));
                 removed.insert(target.to_vec(), n);
+            }
+            None if lower_unknown => {
+                let mut meta = implicit_dir();
+                meta.ftype = FileType::Other;
+                meta.mode = 0;
+                let at = match &e.kind {
+                    EntryKind::Whiteout(_, t) => *t,
+                    _ => None,
+                };
+                unknown_deleted.push((target.to_vec(), meta, e.seq, at));
             }
             None => {
                 if let Some(link) =
@@ -228,6 +307,8 @@ pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Appli
                     remove_below(tree, a);
                     tree.insert(a.to_vec(), Node { meta: implicit_dir(), layer, seq: None });
                     out.changes.push(ChangeRec {
+                        deleted_at: None,
+                        dir_mtime: None,
                         path: a.to_vec(),
                         change: Change::Modified,
                         meta: implicit_dir(),
@@ -237,11 +318,14 @@ pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Appli
                         implicit: true,
                         traversal: false,
                         raw_name: None,
+                        hidden: vec![],
                     });
                 }
                 None => {
                     tree.insert(a.to_vec(), Node { meta: implicit_dir(), layer, seq: None });
                     out.changes.push(ChangeRec {
+                        deleted_at: None,
+                        dir_mtime: None,
                         path: a.to_vec(),
                         change: Change::Added,
                         meta: implicit_dir(),
@@ -251,6 +335,7 @@ pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Appli
                         implicit: true,
                         traversal: false,
                         raw_name: None,
+                        hidden: vec![],
                     });
                 }
             }
@@ -279,6 +364,8 @@ pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Appli
         }
         tree.insert(path.to_vec(), Node { meta: meta.clone(), layer, seq: Some(e.seq) });
         let rec = |change, before: Option<Meta>, what| ChangeRec {
+            deleted_at: None,
+            dir_mtime: None,
             path: path.to_vec(),
             change,
             meta: meta.clone(),
@@ -288,6 +375,7 @@ pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Appli
             implicit: false,
             traversal: e.traversal,
             raw_name: e.raw_name.clone(),
+            hidden: vec![],
         };
         match below {
             None => out.changes.push(rec(Change::Added, None, vec![])),
@@ -303,11 +391,13 @@ pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Appli
         }
     }
     // 3. Deletions that the layer did not re-create.
-    for (path, n, seq) in deleted {
+    for (path, n, seq, hidden, at) in deleted {
         if nodes.contains_key(path.as_slice()) {
             continue;
         }
         out.changes.push(ChangeRec {
+            deleted_at: at,
+            dir_mtime: None,
             path,
             change: Change::Deleted,
             meta: n.meta,
@@ -317,6 +407,32 @@ pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Appli
             implicit: false,
             traversal: false,
             raw_name: None,
+            hidden,
+        });
+    }
+    for (path, meta, seq, at) in unknown_deleted {
+        if nodes.contains_key(path.as_slice()) {
+            continue;
+        }
+        out.changes.push(ChangeRec {
+            deleted_at: at,
+            dir_mtime: None,
+            path,
+            change: Change::Deleted,
+            meta,
+            before: None,
+            what: vec![LOWER_UNKNOWN],
+            seq: Some(seq),
+            implicit: false,
+            traversal: false,
+            raw_name: None,
+            hidden: vec![],
+        });
+    }
+    for c in &mut out.changes {
+        c.dir_mtime = parent_of(&c.path).and_then(|p| match nodes.get(p).map(|e| &e.kind) {
+            Some(EntryKind::Node(m)) => m.mtime,
+            _ => None,
         });
     }
     out.changes.sort_by(|a, b| a.path.cmp(&b.path));
@@ -329,6 +445,8 @@ pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Appli
 pub fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8]) -> bool) -> Vec<ChangeRec> {
     let mut out = vec![];
     let rec = |path: &[u8], change, meta: &Meta, before: Option<&Meta>, what, seq| ChangeRec {
+        deleted_at: None,
+        dir_mtime: None,
         path: path.to_vec(),
         change,
         meta: meta.clone(),
@@ -338,6 +456,7 @@ pub fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8]) -> boo
         implicit: false,
         traversal: false,
         raw_name: None,
+        hidden: vec![],
     };
     for (path, n) in top {
         if ignore(path) {
@@ -360,7 +479,17 @@ pub fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8]) -> boo
         if parent_of(path).is_some_and(|p| !top.contains_key(p) && base.contains_key(p)) {
             continue;
         }
-        out.push(rec(path, Change::Deleted, &n.meta, None, vec![], None));
+        let mut r = rec(path, Change::Deleted, &n.meta, None, vec![], None);
+        if n.meta.ftype == FileType::Dir {
+            let (lo, hi) = subtree_bounds(path);
+            r.hidden = hidden_of(
+                base.range(lo..hi).filter(|(k, _)| !ignore(k)).map(|(k, n)| (k.clone(), n.clone())),
+            );
+        }
+        out.push(r);
+    }
+    for c in &mut out {
+        c.dir_mtime = parent_of(&c.path).and_then(|p| top.get(p)).and_then(|n| n.meta.mtime);
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
@@ -424,7 +553,7 @@ mod tests {
             seq,
             traversal: false,
             raw_name: None,
-            kind: EntryKind::Whiteout(target.as_bytes().to_vec()),
+            kind: EntryKind::Whiteout(target.as_bytes().to_vec(), None),
         }
     }
 
@@ -513,5 +642,61 @@ mod tests {
         .map(|(c, p)| format!("{} /{}", c.letter(), String::from_utf8_lossy(&p)))
         .collect();
         assert_eq!(d, ["C /etc", "C /etc/passwd", "D /old", "A /tmp", "A /tmp/m"]);
+    }
+
+    #[test]
+    fn standalone_layer_whiteout_is_a_deletion_by_name() {
+        let mut t = FileTree::new();
+        let ap = apply_layer(&mut t, &[dir("etc", 0), wh("etc/.wh.profile", "etc/profile", 1)], 0, true);
+        let d: Vec<_> = ap.changes.iter().filter(|c| c.change == Change::Deleted).collect();
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].path, b"etc/profile");
+        assert_eq!(d[0].what, [LOWER_UNKNOWN]);
+        assert!(!t.contains_key(b"etc/profile".as_slice()));
+        // In an image (lower layers known) a whiteout of nothing deletes nothing.
+        let mut t = FileTree::new();
+        let ap = apply(&mut t, &[wh(".wh.x", "x", 0)], 0);
+        assert!(ap.changes.is_empty());
+    }
+
+    #[test]
+    fn deleted_directory_lists_what_it_hid() {
+        let mut t = FileTree::new();
+        apply(&mut t, &[dir("a", 0), dir("a/b", 1), file("a/b/c", 7, 2), file("a/d", 8, 3)], 0);
+        let ap = apply(&mut t, &[wh(".wh.a", "a", 0)], 1);
+        assert_eq!(ap.changes.len(), 1);
+        let h: Vec<_> = ap.changes[0].hidden.iter().map(|h| (h.path.clone(), h.sha256, h.layer)).collect();
+        assert_eq!(
+            h,
+            [
+                (b"a/b".to_vec(), None, 0),
+                (b"a/b/c".to_vec(), Some([7; 32]), 0),
+                (b"a/d".to_vec(), Some([8; 32]), 0)
+            ]
+        );
+        // Opaque: each top-most child carries what was below it.
+        let mut t = FileTree::new();
+        apply(&mut t, &[dir("a", 0), dir("a/b", 1), file("a/b/c", 7, 2)], 0);
+        let opq = LayerEntry {
+            path: b"a".to_vec(),
+            seq: 0,
+            traversal: false,
+            raw_name: None,
+            kind: EntryKind::Opaque,
+        };
+        let ap = apply(&mut t, &[dir("a", 1), opq], 1);
+        let del: Vec<_> = ap.changes.iter().filter(|c| c.change == Change::Deleted).collect();
+        assert_eq!(del.len(), 1);
+        assert_eq!(del[0].path, b"a/b");
+        assert_eq!(del[0].hidden[0].path, b"a/b/c");
+        // diff_trees: a deleted directory hides its children too.
+        let base = {
+            let mut b = FileTree::new();
+            apply(&mut b, &[dir("old", 0), file("old/x", 1, 1)], 0);
+            b
+        };
+        let recs = diff_trees(&base, &FileTree::new(), &|_| false);
+        assert_eq!(recs.len(), 1);
+        assert_eq!(recs[0].hidden[0].path, b"old/x");
     }
 }

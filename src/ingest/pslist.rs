@@ -1,5 +1,5 @@
 //! `docker ps` listings (`ps`, `ps -a`, `--no-trunc`, `--format table ...`, `--format json`
-//! / `{{json .}}` lines). Table columns are cut at the header's positions (counted in
+//! / `{{json .}}` lines, and the Engine API's `GET /containers/json` array). Table columns are cut at the header's positions (counted in
 //! characters, as Go's tabwriter aligns them), since values hold single spaces.
 
 use std::io::Read;
@@ -59,13 +59,158 @@ impl PsRow {
     }
 }
 
+/// Largest Engine API listing document parsed (it is read whole to parse it as JSON).
+const MAX_API_LISTING: u64 = 64 << 20;
+
 /// Parse a ps listing artifact.
 pub fn parse(artifact: &Artifact) -> (Vec<PsRow>, Vec<Diagnostic>) {
     let loc = artifact.locator();
+    let mut head = [0u8; 256];
+    let n = match artifact.open().and_then(|mut r| read_some(&mut r, &mut head)) {
+        Ok(n) => n,
+        Err(e) => return (vec![], vec![Diagnostic::error(loc, format!("cannot open: {e}"))]),
+    };
+    let start = head[..n].strip_prefix(b"\xef\xbb\xbf").unwrap_or(&head[..n]);
+    if start.trim_ascii_start().starts_with(b"[") {
+        return match artifact.open() {
+            Ok(r) => parse_api_listing(r, &loc),
+            Err(e) => (vec![], vec![Diagnostic::error(loc, format!("cannot open: {e}"))]),
+        };
+    }
     match artifact.open() {
         Ok(r) => parse_reader(r, &loc),
         Err(e) => (vec![], vec![Diagnostic::error(loc, format!("cannot open: {e}"))]),
     }
+}
+
+fn read_some(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..])? {
+            0 => break,
+            k => got += k,
+        }
+    }
+    Ok(got)
+}
+
+/// The Engine API's `GET /containers/json` body (what `docker ps` asks the daemon for): a
+/// JSON array of listing objects (`Id`, `Names`, `Image`, `Command`, `Created` in Unix
+/// seconds, `Ports` objects, `State`, `Status`, `Mounts`, `NetworkSettings.Networks`). A
+/// listing is not an inspect: it has no `Config`, no privileges, so it gives rows, never
+/// containers.
+pub fn parse_api_listing(reader: impl Read, loc: &Locator) -> (Vec<PsRow>, Vec<Diagnostic>) {
+    let mut bytes = vec![];
+    if let Err(e) = reader.take(MAX_API_LISTING + 1).read_to_end(&mut bytes) {
+        return (vec![], vec![Diagnostic::error(loc.clone(), format!("read error: {e}"))]);
+    }
+    if bytes.len() as u64 > MAX_API_LISTING {
+        return (
+            vec![],
+            vec![Diagnostic::error(
+                loc.clone(),
+                format!("container listing larger than {} MiB; not parsed", MAX_API_LISTING >> 20),
+            )],
+        );
+    }
+    let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    let items = match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Array(items)) => items,
+        Ok(_) => {
+            return (vec![], vec![Diagnostic::error(loc.clone(), "container listing is not a JSON array")])
+        }
+        Err(e) => {
+            return (
+                vec![],
+                vec![Diagnostic::error(
+                    loc.clone().with_line(e.line() as u64),
+                    format!("invalid container listing JSON at line {} column {}: {e}", e.line(), e.column()),
+                )],
+            )
+        }
+    };
+    let mut rows = vec![];
+    let mut diags = vec![];
+    for (i, item) in items.iter().enumerate() {
+        match item {
+            Value::Object(o) => rows.push(api_row(o, loc.clone())),
+            _ => diags.push(Diagnostic::warning(
+                loc.clone(),
+                format!("listing element #{i} is not an object; skipped"),
+            )),
+        }
+    }
+    (rows, diags)
+}
+
+/// One `/containers/json` object as a row.
+fn api_row(o: &serde_json::Map<String, Value>, at: Locator) -> PsRow {
+    let s = |k: &str| o.get(k).and_then(Value::as_str).filter(|v| !v.is_empty()).map(str::to_string);
+    // Podman's `ps --format json` is the same listing with `Command` as a list.
+    let command = s("Command").or_else(|| {
+        let parts: Vec<&str> = o.get("Command")?.as_array()?.iter().filter_map(Value::as_str).collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
+    });
+    let mut row = PsRow {
+        container_id: s("Id").unwrap_or_default(),
+        image: s("Image"),
+        command,
+        created_at: o.get("Created").and_then(Value::as_i64).map(|t| Timestamp::from_unix(t, 0)),
+        names: o
+            .get("Names")
+            .and_then(Value::as_array)
+            .map(|n| {
+                n.iter().filter_map(Value::as_str).map(|x| x.trim_start_matches('/').to_string()).collect()
+            })
+            .unwrap_or_default(),
+        networks: o
+            .get("NetworkSettings")
+            .and_then(|n| n.get("Networks"))
+            .and_then(Value::as_object)
+            .map(|n| n.keys().cloned().collect())
+            .unwrap_or_default(),
+        mounts: o
+            .get("Mounts")
+            .and_then(Value::as_array)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|m| {
+                        let src = m.get("Name").or_else(|| m.get("Source")).and_then(Value::as_str)?;
+                        let dst = m.get("Destination").and_then(Value::as_str).unwrap_or("");
+                        Some(format!("{src}:{dst}"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        size: o.get("SizeRw").and_then(Value::as_i64).map(|b| format!("{b}B")),
+        locator: at,
+        ..Default::default()
+    };
+    if let Some(ports) = o.get("Ports").and_then(Value::as_array) {
+        // Docker: `IP`, `PrivatePort`, `PublicPort`, `Type`; Podman: `host_ip`,
+        // `container_port`, `host_port`, `protocol`.
+        let field = |p: &Value, keys: &[&str]| keys.iter().find_map(|k| p.get(*k)).cloned();
+        for p in ports {
+            let Some(private) = field(p, &["PrivatePort", "container_port"]).and_then(|v| v.as_u64()) else {
+                continue;
+            };
+            row.ports.push(PortMapping {
+                host_ip: field(p, &["IP", "host_ip"])
+                    .and_then(|v| v.as_str().map(String::from))
+                    .filter(|v| !v.is_empty()),
+                host_port: field(p, &["PublicPort", "host_port"])
+                    .and_then(|v| v.as_u64())
+                    .filter(|v| *v > 0)
+                    .map(|x| x.to_string()),
+                container_port: private.to_string(),
+                protocol: field(p, &["Type", "protocol"])
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_else(|| "tcp".into()),
+            });
+        }
+    }
+    set_status(&mut row, s("Status"), s("State"));
+    row
 }
 
 /// Column headers `docker ps` prints, also for `--format "table {{.Names}}\t{{.Ports}}..."`.
@@ -429,5 +574,41 @@ junk
         assert!(d.is_empty(), "{d:?}");
         assert_eq!(rows[0].names, ["web"]);
         assert_eq!(rows[0].ports[0].container_port, "80");
+    }
+
+    #[test]
+    fn engine_api_listing() {
+        let body = br#"[{"Id":"ae89","Names":["/web"],"Image":"nginx","ImageID":"sha256:1","Command":"nginx -g","Created":1554925882,
+"Ports":[{"IP":"0.0.0.0","PrivatePort":80,"PublicPort":8080,"Type":"tcp"},{"PrivatePort":443,"Type":"tcp"}],
+"State":"running","Status":"Up 3 days (healthy)","Mounts":[{"Type":"bind","Source":"/var/run/docker.sock","Destination":"/var/run/docker.sock"}],
+"NetworkSettings":{"Networks":{"bridge":{}}}}, 7]"#;
+        let (rows, diags) = parse_api_listing(&body[..], &loc());
+        assert_eq!(rows.len(), 1);
+        assert_eq!(diags.len(), 1, "the element that is not an object");
+        let r = &rows[0];
+        assert_eq!(
+            (r.names[0].as_str(), r.state.as_deref(), r.health.as_deref()),
+            ("web", Some("running"), Some("healthy"))
+        );
+        assert_eq!(r.ports.len(), 2);
+        assert_eq!(r.ports[0].host_port.as_deref(), Some("8080"));
+        assert!(r.ports[1].host_port.is_none());
+        assert_eq!(r.mounts, ["/var/run/docker.sock:/var/run/docker.sock"]);
+        assert_eq!(r.networks, ["bridge"]);
+        assert_eq!(r.created_at.map(|t| t.to_iso()).as_deref(), Some("2019-04-10T19:51:22.000000000Z"));
+        let (rows, diags) = parse_api_listing(&b"[{"[..], &loc());
+        assert!(rows.is_empty() && diags[0].message.contains("invalid container listing JSON"));
+    }
+
+    #[test]
+    fn podman_ps_json_array() {
+        let body = br#"[{"AutoRemove":false,"Command":["nginx","-g","daemon off;"],"Created":1764252000,"Id":"4f2a","Image":"docker.io/library/nginx:latest","ImageID":"sha256:2","Names":["web"],"Ports":[{"host_ip":"","container_port":80,"host_port":8080,"range":1,"protocol":"tcp"}],"State":"running","Status":"Up 5 minutes"}]"#;
+        let (rows, diags) = parse_api_listing(&body[..], &loc());
+        assert!(diags.is_empty());
+        assert_eq!(rows[0].command.as_deref(), Some("nginx -g daemon off;"));
+        assert_eq!(rows[0].ports[0].host_port.as_deref(), Some("8080"));
+        assert_eq!(rows[0].ports[0].container_port, "80");
+        assert!(rows[0].ports[0].host_ip.is_none());
+        assert!(rows[0].is_running());
     }
 }

@@ -140,7 +140,7 @@ pub fn parse_reader(reader: impl Read, loc: &Locator) -> (Vec<StatsRow>, Vec<Dia
         }
         let cells = split_cells(trimmed);
         if is_header(&cells) {
-            header = Some(cells.iter().map(|c| c.to_ascii_uppercase()).collect());
+            header = Some(cells.iter().map(|c| header_name(c)).collect());
             continue;
         }
         match &header {
@@ -296,8 +296,19 @@ pub(crate) fn split_cells(line: &str) -> Vec<String> {
 }
 
 fn is_header(cells: &[String]) -> bool {
-    let has = |want: &str| cells.iter().any(|c| c.eq_ignore_ascii_case(want));
+    let has = |want: &str| cells.iter().any(|c| header_name(c) == want);
     has("CPU %") || has("MEM USAGE / LIMIT") || (has("NAME") && has("PIDS"))
+}
+
+/// A header cell in the names used here: upper case, and Docker <= 1.8's `MEM USAGE/LIMIT`
+/// spelled as later versions print it.
+fn header_name(c: &str) -> String {
+    let up = c.to_ascii_uppercase();
+    if up == "MEM USAGE/LIMIT" {
+        "MEM USAGE / LIMIT".into()
+    } else {
+        up
+    }
 }
 
 fn table_row(header: &[String], cells: &[String], at: Locator) -> StatsRow {
@@ -336,8 +347,9 @@ fn fill_display_values(
     row.pids = pids.and_then(|p| p.trim().parse().ok());
 }
 
+/// `76.18MiB / 1.944GiB`, or Docker <= 1.8's `41.16 MiB/994 MiB`.
 fn pair(s: Option<&str>) -> (Option<u64>, Option<u64>) {
-    match s.and_then(|s| s.split_once(" / ")) {
+    match s.and_then(|s| s.split_once(" / ").or_else(|| s.split_once('/'))) {
         Some((a, b)) => (parse_size(a), parse_size(b)),
         None => (None, None),
     }
@@ -746,5 +758,20 @@ mod tests {
         let (rows, d) = parse_reader(text.as_bytes(), &loc());
         assert!(d.is_empty(), "{d:?}");
         assert!(findings(&rows).is_empty());
+    }
+
+    #[test]
+    fn docker_1_8_table() {
+        // Docker 1.8: `MEM USAGE/LIMIT`, sizes with a space before the unit, `/` unspaced.
+        let text = "CONTAINER           CPU %               MEM USAGE/LIMIT       MEM %               NET I/O\n\
+                    4c1ee9f8a9d8        0.00%               41.16 MiB/994 MiB     4.14%               1.296 kB/648 B\n";
+        let (rows, diags) = parse_reader(text.as_bytes(), &Locator::artifact("stats.txt"));
+        assert!(diags.is_empty(), "{diags:?}");
+        let r = &rows[0];
+        assert_eq!(r.container, "4c1ee9f8a9d8");
+        assert_eq!(r.mem_usage_bytes, Some((41.16 * 1024.0 * 1024.0) as u64));
+        assert_eq!(r.mem_limit_bytes, Some(994 * 1024 * 1024));
+        assert_eq!(r.mem_percent, Some(4.14));
+        assert_eq!((r.net_rx_bytes, r.net_tx_bytes), (Some(1296), Some(648)));
     }
 }

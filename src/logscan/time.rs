@@ -1,6 +1,10 @@
 //! The time of a log line, read from the line itself: ISO 8601 / RFC 3339 (also the
 //! `docker logs -t` prefix), Apache `[27/Nov/2026:14:00:00 +0000]`, log4j/logback
-//! `2026-11-27 14:00:00,123`, Tomcat `27-Nov-2026 14:00:00.123`, syslog `Nov 27 14:00:00`. Syslog has no year: it is taken
+//! `2026-11-27 14:00:00,123`, Tomcat `27-Nov-2026 14:00:00.123`, Apache `error_log`
+//! `[Sat Mar 15 16:04:06.105212 2010]` (2.4) and `[Sat Mar 15 16:04:06 2010]` (2.2), nginx
+//! `error.log` `2023/12/30 11:57:31`, java.util.logging `Nov 27, 2026 2:00:00 PM`, nginx
+//! JSON `"time_local":"27/Nov/2026:14:00:00 +0000"`, Caddy/zap JSON `"ts":1711741827.96`, syslog
+//! `Nov 27 14:00:00`. Times without a zone are taken as UTC. Syslog has no year: it is taken
 //! from the caller's reference year when one is given, otherwise the time is unknown.
 
 use std::sync::LazyLock;
@@ -17,11 +21,29 @@ static ISO: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid built-in regex")
 });
 static APACHE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\[(\d{1,2})/([A-Za-z]{3})/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*([+-]\d{4})?\]")
-        .expect("valid built-in regex")
+    Regex::new(
+        r#"[\["](\d{1,2})/([A-Za-z]{3})/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*([+-]\d{4})?[\]"]"#,
+    )
+    .expect("valid built-in regex")
 });
 static TOMCAT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?")
+        .expect("valid built-in regex")
+});
+static APACHE_ERROR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^\[[A-Z][a-z]{2} ([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? (\d{4})\]",
+    )
+    .expect("valid built-in regex")
+});
+static NGINX_ERROR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(\d{4})/(\d{2})/(\d{2}) (\d{2}):(\d{2}):(\d{2}) \[").expect("valid built-in regex")
+});
+static JSON_TS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^\{.{0,80}?"ts":(\d{9,11})(?:\.(\d{1,9}))?[,}]"#).expect("valid built-in regex")
+});
+static JUL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^([A-Z][a-z]{2}) (\d{1,2}), (\d{4}) (\d{1,2}):(\d{2}):(\d{2}) ([AP]M)\b")
         .expect("valid built-in regex")
 });
 static SYSLOG: LazyLock<Regex> = LazyLock::new(|| {
@@ -49,6 +71,58 @@ pub fn line_time(line: &[u8], syslog_year: Option<i32>) -> Option<Timestamp> {
             num(6)? as u8,
             nanos,
             off,
+        );
+    }
+    let num_at = |c: &regex::bytes::Captures, i: usize| {
+        c.get(i).and_then(|m| std::str::from_utf8(m.as_bytes()).ok()?.parse::<u32>().ok())
+    };
+    if let Some(c) = JSON_TS.captures(head) {
+        // zap (Caddy) writes Unix seconds with a fraction.
+        let secs: i64 = std::str::from_utf8(c.get(1)?.as_bytes()).ok()?.parse().ok()?;
+        let nanos = c.get(2).map(|m| frac_nanos(m.as_bytes())).unwrap_or(0);
+        return Some(Timestamp::from_unix(secs, nanos));
+    }
+    if let Some(c) = APACHE_ERROR.captures(head) {
+        let nanos = c.get(6).map(|m| frac_nanos(m.as_bytes())).unwrap_or(0);
+        return Timestamp::from_civil(
+            num_at(&c, 7)? as i32,
+            month(c.get(1)?.as_bytes())?,
+            num_at(&c, 2)? as u8,
+            num_at(&c, 3)? as u8,
+            num_at(&c, 4)? as u8,
+            num_at(&c, 5)? as u8,
+            nanos,
+            0,
+        );
+    }
+    if let Some(c) = NGINX_ERROR.captures(head) {
+        return Timestamp::from_civil(
+            num_at(&c, 1)? as i32,
+            num_at(&c, 2)? as u8,
+            num_at(&c, 3)? as u8,
+            num_at(&c, 4)? as u8,
+            num_at(&c, 5)? as u8,
+            num_at(&c, 6)? as u8,
+            0,
+            0,
+        );
+    }
+    if let Some(c) = JUL.captures(head) {
+        let h12 = num_at(&c, 4)?;
+        if !(1..=12).contains(&h12) {
+            return None;
+        }
+        let pm = c.get(7)?.as_bytes() == b"PM";
+        let hour = (h12 % 12) + if pm { 12 } else { 0 };
+        return Timestamp::from_civil(
+            num_at(&c, 3)? as i32,
+            month(c.get(1)?.as_bytes())?,
+            num_at(&c, 2)? as u8,
+            hour as u8,
+            num_at(&c, 5)? as u8,
+            num_at(&c, 6)? as u8,
+            0,
+            0,
         );
     }
     if let Some(m) = ISO.find(head) {
@@ -134,6 +208,50 @@ mod tests {
             Some("2026-11-27T14:00:00.123000000Z")
         );
         assert_eq!(t("no time here 14:00", None), None);
+        // Apache 2.4 and 2.2 error_log, nginx error.log, java.util.logging (old catalina.out).
+        assert_eq!(
+            t("[Sat Mar 15 16:04:06.105212 2010] [core:error] [pid 42] [client 10.0.0.9:4711] x", None)
+                .as_deref(),
+            Some("2010-03-15T16:04:06.105212000Z")
+        );
+        assert_eq!(
+            t("[Sat Mar  6 16:04:06 2010] [error] [client 10.0.0.9] File does not exist", None).as_deref(),
+            Some("2010-03-06T16:04:06.000000000Z")
+        );
+        assert_eq!(
+            t("2023/12/30 11:57:31 [error] 29#29: *1 open() \"/usr/share/nginx/html/x\" failed", None)
+                .as_deref(),
+            Some("2023-12-30T11:57:31.000000000Z")
+        );
+        assert_eq!(
+            t("Nov 27, 2026 2:05:09 PM org.apache.catalina.startup.Catalina start", None).as_deref(),
+            Some("2026-11-27T14:05:09.000000000Z")
+        );
+        assert_eq!(
+            t("Nov 27, 2026 12:05:09 AM org.apache.x", None).as_deref(),
+            Some("2026-11-27T00:05:09.000000000Z")
+        );
+        // nginx JSON access logs and Caddy's zap JSON.
+        assert_eq!(
+            t(r#"{"time_local":"27/Nov/2026:16:00:00 +0200","remote_addr":"10.0.0.9","request":"GET / HTTP/1.1"}"#, None)
+                .as_deref(),
+            Some("2026-11-27T14:00:00.000000000Z")
+        );
+        assert_eq!(
+            t(r#"{"level":"error","ts":1711741827.9626286,"logger":"http.log.access.log0"}"#, None)
+                .as_deref(),
+            Some("2024-03-29T19:50:27.962628600Z")
+        );
+        // RFC 5424 syslog and Spring Boot's JSON (ECS) carry RFC 3339 times.
+        assert_eq!(
+            t("<34>1 2026-11-27T14:00:00.003Z web1 app 42 - - x", None).as_deref(),
+            Some("2026-11-27T14:00:00.003000000Z")
+        );
+        assert_eq!(
+            t(r#"{"@timestamp":"2026-11-27T14:00:00.123Z","log.level":"INFO","message":"x"}"#, None)
+                .as_deref(),
+            Some("2026-11-27T14:00:00.123000000Z")
+        );
         assert_eq!(t("2026-13-45 99:00:00 bad", None), None);
         // Go's json-file time without zone and with few fraction digits.
         assert_eq!(t("2016-01-07T16:49:10.0 x", None).as_deref(), Some("2016-01-07T16:49:10.000000000Z"));

@@ -1,10 +1,12 @@
 //! Pure data shared by every stage: locators, times, severities, findings, diagnostics.
 
+mod fact;
 mod finding;
 mod locator;
 mod text;
 mod timestamp;
 
+pub use fact::{Fact, When};
 pub use finding::{DiagLevel, Diagnostic, Finding, Outcome, Severity, TimelineEvent};
 pub use locator::Locator;
 pub use text::{display_bytes, excerpt, terminal_safe};

@@ -97,6 +97,25 @@ impl Timestamp {
         self.nanos
     }
 
+    /// ISO 8601 UTC to the second: `2026-11-27T14:00:00Z` (for sentences and chains).
+    pub fn to_iso_seconds(&self) -> String {
+        let full = self.to_iso();
+        match full.split_once('.') {
+            Some((head, _)) => format!("{head}Z"),
+            None => full,
+        }
+    }
+
+    /// This instant moved by `secs` seconds.
+    pub fn plus_secs(&self, secs: i64) -> Self {
+        Timestamp { secs: self.secs.saturating_add(secs), nanos: self.nanos }
+    }
+
+    /// The start of this instant's UTC day.
+    pub fn day_start(&self) -> Self {
+        Timestamp { secs: self.secs - self.secs.rem_euclid(86_400), nanos: 0 }
+    }
+
     /// ISO 8601 UTC with nine fraction digits: `2026-11-27T14:00:00.123000000Z`.
     pub fn to_iso(&self) -> String {
         match OffsetDateTime::from_unix_timestamp(self.secs) {

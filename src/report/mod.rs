@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::analyze::process::ProcessTree;
+use crate::analyze::story::Story;
 use crate::evidence::{Artifact, ArtifactKind, BundleKind, Compression};
 use crate::image::ImageSection;
 use crate::ingest::diff::DiffEntry;
@@ -16,10 +17,10 @@ use crate::ingest::pslist::PsRow;
 use crate::ingest::stats::StatsRow;
 use crate::ingest::top::ProcessCapture;
 use crate::logscan::LogSection;
-use crate::model::{DiagLevel, Diagnostic, Finding, Severity, TimelineEvent, Timestamp};
+use crate::model::{DiagLevel, Diagnostic, Fact, Severity, TimelineEvent, Timestamp};
 
 /// Version of the JSON contract (docs/report-schema.json). Bump the major on breaking change.
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "2.0";
 
 /// One run's report.
 #[derive(Debug, Serialize)]
@@ -92,6 +93,14 @@ pub struct ResponseStep {
 pub struct BundleReport {
     pub path: String,
     pub kind: BundleKind,
+    /// How the named path was read when not as given (a followed symbolic link, a stream
+    /// spooled from standard input or a FIFO).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub named: Option<String>,
+    /// The verdict per container, the attack chain, attempts, hosts by side, attacker-side
+    /// IOCs and the deduplicated log records.
+    #[serde(flatten)]
+    pub story: Story,
     pub artifacts: Vec<ArtifactRecord>,
     pub containers: Vec<ContainerInfo>,
     /// Image objects from inspect JSON.
@@ -106,8 +115,9 @@ pub struct BundleReport {
     pub image: ImageSection,
     #[serde(flatten)]
     pub logs: LogSection,
-    /// Sorted by severity (highest first), then rule, then evidence.
-    pub findings: Vec<Finding>,
+    /// Facts (one per thing that happened or holds, every rule and proof folded in), sorted
+    /// by severity (highest first), then rule, then evidence.
+    pub findings: Vec<Fact>,
     /// Sorted by time (unknown last), then order, then source.
     pub timeline: Vec<TimelineEvent>,
     pub response_plan: Vec<ResponseStep>,
@@ -134,6 +144,8 @@ impl BundleReport {
         BundleReport {
             path,
             kind,
+            named: None,
+            story: Default::default(),
             artifacts,
             containers: vec![],
             image_objects: vec![],

@@ -397,6 +397,30 @@ static CHMOD_X: LazyLock<Regex> =
 static URL: LazyLock<Regex> = LazyLock::new(|| re(r#"(?i)\b(?:https?|ftp|tftp)://[^\s'"|;&)<>]+"#));
 
 /// A download run straight away: piped into a shell or interpreter, or saved then made
+/// A shell upgraded to a pseudo-terminal: `python -c 'import pty; pty.spawn("/bin/bash")'`,
+/// `script -qc /bin/bash /dev/null`, `socat exec:'bash -li',pty,stderr,setsid ...`.
+pub fn tty_upgrade(cmd: &str) -> Option<&'static str> {
+    let c = cmd.to_ascii_lowercase();
+    let shell = ["sh", "bash", "zsh", "ash", "dash"].iter().any(|s| {
+        c.contains(&format!("/bin/{s}"))
+            || c.contains(&format!("\"{s}"))
+            || c.contains(&format!("'{s}"))
+            || c.contains(&format!(" {s}"))
+    });
+    if c.contains("pty.spawn(") || (c.contains("import pty") && c.contains("spawn")) {
+        return Some("python pty.spawn");
+    }
+    let words: Vec<&str> = c.split_whitespace().collect();
+    let prog = words.first().map(|w| w.rsplit('/').next().unwrap_or(w)).unwrap_or("");
+    if prog == "script" && shell && words.iter().any(|w| w.starts_with('-') && w.contains('c')) {
+        return Some("script -c with a shell");
+    }
+    if prog == "socat" && c.contains("pty") && shell {
+        return Some("socat with a pty");
+    }
+    None
+}
+
 /// executable. Returns the URL (or `?` when the command does not name one).
 pub fn download_exec(cmd: &str) -> Option<String> {
     let piped = DOWNLOAD_PIPE.is_match(cmd);

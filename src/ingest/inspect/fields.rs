@@ -354,6 +354,7 @@ pub fn config(c: &Obj) -> ContainerConfig {
         labels: string_map(obj(c, "Labels")),
         exposed_ports,
         tty: b(c, "Tty"),
+        healthcheck: obj(c, "Healthcheck").map(|h| strs(h, "Test")).filter(|t| !t.is_empty()),
     }
 }
 
@@ -382,6 +383,65 @@ pub fn image(o: &Obj, locator: Locator) -> ImageInfo {
         layers: obj(o, "RootFS").map(|r| strs(r, "Layers")).unwrap_or_default(),
         config: obj(o, "Config").map(config).unwrap_or_default(),
         size: o.get("Size").and_then(Value::as_u64),
+        history: vec![],
+        // `GET /images/json` (`docker images` from the API) lists ids, tags and sizes only:
+        // no `Config`, so nothing may be said about user, ports or environment.
+        source: if o.contains_key("Config") || o.contains_key("ContainerConfig") {
+            "image-inspect"
+        } else {
+            "image-list"
+        },
         locator,
+    }
+}
+
+/// An image config blob (`architecture`, `os`, `created`, `config`, `history`, `rootfs`) or
+/// a pre-1.10 v1 layer JSON (`id`, `created`, `container_config`), as an image object. `id`
+/// is the digest of the bytes as read (the image id, for a config blob).
+pub fn image_config(o: &Obj, id: String, locator: Locator) -> ImageInfo {
+    let run = obj(o, "config").or_else(|| obj(o, "Config")).map(config).unwrap_or_default();
+    let mut history: Vec<ImageHistoryStep> = o
+        .get("history")
+        .and_then(Value::as_array)
+        .map(|h| {
+            h.iter()
+                .filter_map(Value::as_object)
+                .map(|h| ImageHistoryStep {
+                    created: time(h, "created"),
+                    created_by: s(h, "created_by"),
+                    comment: s(h, "comment"),
+                    empty_layer: b(h, "empty_layer"),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if history.is_empty() {
+        // v1 layer JSON: the step that made this layer is its container_config's command.
+        if let Some(cc) = obj(o, "container_config") {
+            let cmd = strs(cc, "Cmd");
+            if !cmd.is_empty() {
+                history.push(ImageHistoryStep {
+                    created: time(o, "created"),
+                    created_by: Some(cmd.join(" ")),
+                    comment: s(o, "comment"),
+                    empty_layer: false,
+                });
+            }
+        }
+    }
+    ImageInfo {
+        id,
+        created: time(o, "created"),
+        architecture: s(o, "architecture"),
+        os: s(o, "os"),
+        parent: s(o, "parent"),
+        author: s(o, "author"),
+        docker_version: s(o, "docker_version"),
+        layers: obj(o, "rootfs").map(|r| strs(r, "diff_ids")).unwrap_or_default(),
+        config: run,
+        history,
+        source: "image-config",
+        locator,
+        ..Default::default()
     }
 }

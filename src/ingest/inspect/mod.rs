@@ -38,6 +38,39 @@ pub fn parse(artifact: &Artifact) -> (InspectDoc, Vec<Diagnostic>) {
     }
 }
 
+/// A standalone image config (a config blob, or a pre-1.10 v1 layer JSON) as an image
+/// object: its id is the SHA-256 of the bytes as stored (the image id, for a config blob).
+pub fn parse_image_config(artifact: &Artifact) -> (InspectDoc, Vec<Diagnostic>) {
+    let loc = artifact.locator();
+    let bytes = match read_bounded(artifact) {
+        Ok(b) => b,
+        Err(msg) => return (InspectDoc::default(), vec![Diagnostic::error(loc, msg)]),
+    };
+    let id = {
+        use sha2::Digest;
+        let d = sha2::Sha256::digest(&bytes);
+        format!("sha256:{}", d.iter().map(|b| format!("{b:02x}")).collect::<String>())
+    };
+    let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    match serde_json::from_slice::<Value>(text) {
+        Ok(Value::Object(o)) => {
+            let doc = InspectDoc {
+                containers: vec![],
+                images: vec![fields::image_config(&o, id, loc.with_line(1))],
+            };
+            (doc, vec![])
+        }
+        Ok(_) => (InspectDoc::default(), vec![Diagnostic::error(loc, "image config is not a JSON object")]),
+        Err(e) => (
+            InspectDoc::default(),
+            vec![Diagnostic::error(
+                loc.with_line(e.line() as u64),
+                format!("invalid image config JSON at line {} column {}: {e}", e.line(), e.column()),
+            )],
+        ),
+    }
+}
+
 fn read_bounded(artifact: &Artifact) -> Result<Vec<u8>, String> {
     let reader = artifact.open().map_err(|e| format!("cannot open: {e}"))?;
     let mut bytes = vec![];
@@ -61,7 +94,17 @@ pub fn parse_bytes(bytes: &[u8], loc: &Locator) -> (InspectDoc, Vec<Diagnostic>)
             Some(l) => loc.clone().with_line(l),
             None => loc.clone(),
         };
-        if fields::is_container(o) {
+        if o.get("Names").is_some_and(Value::is_array)
+            && o.contains_key("Status")
+            && !o.contains_key("Config")
+        {
+            // A `GET /containers/json` listing entry: no Config, no privileges; reading it as
+            // an inspect object would make up facts from fields it does not have.
+            diags.push(Diagnostic::warning(
+                at,
+                format!("object #{index} is a container listing entry (`GET /containers/json`), not an inspect object; not read as a container"),
+            ));
+        } else if fields::is_container(o) {
             doc.containers.push(fields::container(o, at));
         } else if fields::is_image(o) {
             doc.images.push(fields::image(o, at));

@@ -291,6 +291,9 @@ pub struct ContainerConfig {
     pub labels: BTreeMap<String, String>,
     pub exposed_ports: Vec<String>,
     pub tty: bool,
+    /// `Healthcheck.Test` (`["CMD-SHELL", "curl -f http://localhost/"]`), when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub healthcheck: Option<Vec<String>>,
 }
 
 impl ContainerConfig {
@@ -334,7 +337,25 @@ pub struct ImageInfo {
     pub config: ContainerConfig,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size: Option<u64>,
+    /// Build history (a config blob's `history`; a v1 layer JSON's one step).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<ImageHistoryStep>,
+    /// `image-inspect` (a `docker image inspect` object), `image-list` (a `GET /images/json`
+    /// entry: no config) or `image-config` (a config blob or a v1 layer JSON).
+    pub source: &'static str,
     pub locator: Locator,
+}
+
+/// One step of an image's build history.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ImageHistoryStep {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    pub empty_layer: bool,
 }
 
 impl ImageInfo {

@@ -68,7 +68,7 @@ pub(super) fn render(s: &mut String, b: &BundleReport) {
         heading(
             s,
             &format!(
-                "Indicators ({}{})",
+                "Indicators in the logs, any side ({}{}; attacker-side ones are listed above)",
                 l.iocs.len(),
                 if l.iocs.len() > IOCS_SHOWN { ", first shown" } else { "" }
             ),

@@ -5,6 +5,7 @@ mod containers;
 mod images;
 mod logs;
 mod processes;
+mod story;
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -55,6 +56,7 @@ pub(crate) fn safe(t: &str) -> String {
 
 fn bundle(s: &mut String, b: &BundleReport) {
     let _ = writeln!(s, "\n################ bundle {} ({:?}) ################", safe(&b.path), b.kind);
+    story::render(s, b);
     findings(s, b);
     containers::render(s, b);
     processes::render(s, b);
@@ -73,9 +75,15 @@ fn findings(s: &mut String, b: &BundleReport) {
         let _ = writeln!(s, "  none");
     }
     for f in &b.findings {
-        let when = f.time.map(|t| format!(" at {t}")).unwrap_or_default();
-        let _ =
-            writeln!(s, "  [{}] {}{} ({})", f.severity.as_str().to_uppercase(), safe(&f.title), when, f.rule);
+        let when = f.when.as_ref().map(|w| format!(" [{}]", w.describe())).unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "  [{}] {}{} ({})",
+            f.severity.as_str().to_uppercase(),
+            safe(&f.title),
+            when,
+            f.rules.join(", ")
+        );
         let _ = writeln!(s, "      {}", safe(&f.summary));
         for l in f.evidence.iter().take(5) {
             let _ = writeln!(s, "      proof: {}", safe(&l.to_string()));
@@ -90,7 +98,10 @@ fn findings(s: &mut String, b: &BundleReport) {
 const DIFF_SHOWN: usize = 60;
 
 fn saved_diff(s: &mut String, b: &BundleReport) {
-    if b.diff.is_empty() {
+    // Cross-checked against the rebuilt changes, the saved diff is those lines (and the
+    // disagreements are listed there): not printed twice.
+    let checked = b.image.container_changes.as_ref().is_some_and(|c| c.saved_entries > 0);
+    if b.diff.is_empty() || checked {
         return;
     }
     heading(s, &format!("Saved docker diff ({} entries)", b.diff.len()));
