@@ -1132,3 +1132,73 @@ fn single_ampersand_and_style_payloads() {
         ],
     );
 }
+
+#[test]
+fn wrappers_anywhere_and_crlf_after_any_number_of_encodings() {
+    table(
+        "web",
+        &[
+            (
+                &access("/cgi-bin/x.cgi", "php://filter/read=convert.base64-encode/resource=../config.php"),
+                "web.lfi-wrapper",
+            ),
+            ("X-Forwarded-For: expect://ls", "web.lfi-wrapper"),
+            (&access("/index.php?page=%25%30%61Set-Cookie:crlf=injection", "curl"), "web.crlf-injection"),
+            (&access("/index.php?page=%5Cr%5CnSet-Cookie:%20x=1", "curl"), "web.crlf-injection"),
+        ],
+        &[
+            "INFO loading file:///opt/app/conf/app.properties",
+            "DEBUG response header Set-Cookie: JSESSIONID=abc; Path=/",
+            "GET /docs/php-filter-guide.html HTTP/1.1",
+        ],
+    );
+}
+
+#[test]
+fn template_probes_and_smarty_calls() {
+    table(
+        "web.ssti",
+        &[
+            ("name={{config}}", "web.ssti"),
+            ("q=${{<%[%'\"}}%\\.", "web.ssti"),
+            ("q={system('id')}", "web.ssti"),
+            ("q={{=7*7}}", "web.ssti"),
+        ],
+        &["template {{ title }} rendered", "{{config_path}} missing", "call {system_status} ok"],
+    );
+}
+
+#[test]
+fn mssql_dynamic_sql_and_comment_truncation() {
+    table(
+        "web.sqli",
+        &[
+            (
+                &access("/item?id=1';DECLARE%20@x%20varchar(99);SET%20@x=0x77686f616d69;EXEC(@x)--", "curl"),
+                "web.sqli.dbms",
+            ),
+            (&access("/login?user=admin'--&pass=x", "curl"), "web.sqli"),
+        ],
+        &[&access("/blog/don't-panic--a-guide", "curl"), "DECLARE section of the config parsed"],
+    );
+}
+
+#[test]
+fn sensitive_file_requests() {
+    table(
+        "web.sensitive-file",
+        &[
+            (&access("/.env", "curl"), "web.sensitive-file"),
+            (&access("/app/.git/config", "curl"), "web.sensitive-file"),
+            (&access("/wp-config.php.bak", "curl"), "web.sensitive-file"),
+            (&access("/.aws/credentials", "curl"), "web.sensitive-file"),
+            (&access("/backup.sql.gz", "curl"), "web.sensitive-file"),
+        ],
+        &[
+            &access("/wp-config.php", "curl"),
+            &access("/docs/.environment-setup.html", "curl"),
+            "INFO reading /home/app/.config/settings.json",
+            &access("/static/config.js", "curl"),
+        ],
+    );
+}

@@ -37,6 +37,7 @@ const CASES: &[(&str, &str, &[&str], Lines)] = &[
     ("spring4shell_cve-2022-22965", "known-cve", &["web.spring4shell"], Lines::All),
     ("vmware-cve-2022-22954", "ssti", &["web.ssti"], Lines::All),
     ("nginx-http-backdoor", "webshell-probe", &["web.webshell."], Lines::All),
+    ("bunkerweb-http-sensitive-files", "sensitive-file", &["web.sensitive-file"], Lines::All),
     ("nginx-bad-user-agent", "scanner", &["scanner."], Lines::All),
     ("aws-alb-http-bad-user-agent", "scanner", &["scanner."], Lines::With("Nikto")),
     ("envoy-http-bad-user-agent", "scanner", &["scanner."], Lines::All),

@@ -231,13 +231,15 @@ impl Engine {
         // Sigma rules read the request parsed from the raw record (its fields carry their
         // own decoded spellings); parsed once, when the first Sigma candidate needs it.
         let req: std::cell::OnceCell<Option<HttpRequest>> = std::cell::OnceCell::new();
+        let texts: std::cell::OnceCell<Vec<String>> = std::cell::OnceCell::new();
         for ri in all {
             let rule = &self.rules[ri];
             if let Some(Check::Sigma(d)) = rule.confirm.first() {
                 let Some(r) = req.get_or_init(|| http::parse(record)) else { continue };
-                let texts: Vec<String> =
-                    variants.iter().map(|(t, _)| String::from_utf8_lossy(t).into_owned()).collect();
-                if d.matches_web(r, &texts) {
+                let texts = texts.get_or_init(|| {
+                    variants.iter().map(|(t, _)| String::from_utf8_lossy(t).into_owned()).collect()
+                });
+                if d.matches_web(r, texts) {
                     out.push(RecordMatch {
                         rule: ri,
                         span: (0, record.len().min(EXCERPT_MAX)),

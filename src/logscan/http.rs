@@ -585,6 +585,28 @@ mod tests {
     }
 
     #[test]
+    fn random_records_never_panic() {
+        // A small deterministic generator over the bytes that steer the parsers.
+        let alphabet: &[u8] =
+            b"\"[] -:?/%{}\\GETPOST0123456789.,\xc3\xa9\xff\n\t=&client: request: host: referrer: ";
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for len in (0..400).step_by(3) {
+            let rec: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    alphabet[(x % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            let _ = parse(&rec);
+            let mut j = b"{\"request\":".to_vec();
+            j.extend_from_slice(&rec);
+            let _ = parse(&j);
+        }
+    }
+
+    #[test]
     fn addresses() {
         assert_eq!(clean_addr("1.2.3.4:80").as_deref(), Some("1.2.3.4"));
         assert_eq!(clean_addr("[2001:db8::1]:443").as_deref(), Some("2001:db8::1"));
