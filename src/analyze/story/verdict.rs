@@ -45,10 +45,20 @@ fn is_compromise(f: &Fact) -> bool {
         "credential-access",
         "privilege-escalation",
     ];
-    f.severity >= Severity::High
-        && (f.outcome == Some("succeeded") || ACTS.contains(&f.category.as_str()))
-        && !f.rule.starts_with("exposure.")
-        && !f.rule.starts_with("stats.")
+    if f.severity < Severity::High || f.rule.starts_with("exposure.") || f.rule.starts_with("stats.") {
+        return false;
+    }
+    if f.outcome == Some("succeeded") {
+        return true;
+    }
+    // A command in a log line is text the application wrote (a parameter it logged, an error
+    // it echoed), not proof that it ran; only what a log shows running is: a miner's own
+    // output, the JVM loading a class a JNDI lookup fetched. Processes and files prove it.
+    let only_logs = f.rules.iter().all(|r| r.starts_with("log."));
+    if only_logs {
+        return f.category == "impact" || f.rules.iter().any(|r| r == "log.log4j.jndi-class-loaded");
+    }
+    ACTS.contains(&f.category.as_str())
 }
 
 fn is_suspicious(f: &Fact) -> bool {
