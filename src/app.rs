@@ -107,7 +107,7 @@ pub fn exit_code(report: &Report, fail_on: crate::model::Severity) -> i32 {
 }
 
 fn run_scan(args: &ScanArgs) -> anyhow::Result<i32> {
-    let engine = Engine::with_rule_files(&args.rules)?;
+    let engine = Engine::with_sources(&args.rules, &args.sigma, true)?;
     let opts = ScanOptions { base_image: args.base_image.clone() };
     let pb = progress(args.paths.len() as u64, args.output.quiet, "bundles");
     let bundles: Vec<_> = args

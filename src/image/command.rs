@@ -319,8 +319,7 @@ pub fn run_diff(args: &DiffArgs) -> anyhow::Result<i32> {
         return run_diff_container(args, which);
     }
     let mut diags = vec![];
-    let image = args.image.as_deref().unwrap_or(std::path::Path::new(""));
-    let mut arts = artifacts_of(image, &mut diags);
+    let image = args.image.clone().unwrap_or_default();
     let mut export = artifacts_of(&args.export, &mut diags);
     for a in &mut export {
         if a.kind != crate::evidence::ArtifactKind::FilesystemTar
@@ -333,22 +332,21 @@ pub fn run_diff(args: &DiffArgs) -> anyhow::Result<i32> {
         }
         a.kind = crate::evidence::ArtifactKind::FilesystemTar;
     }
-    // An OCI layout directory's files are kept whatever discovery sniffed them as.
-    let in_layout: std::collections::BTreeSet<String> = {
-        let refs: Vec<&Artifact> = arts.iter().collect();
-        let dirs = super::ocidir::find(&refs, &mut vec![]);
-        super::ocidir::claimed(&dirs).into_iter().map(String::from).collect()
+    // The image is the analyst's word that the container ran from it: read as a base image
+    // (archive or OCI layout directory), as `scan --base-image` does.
+    let ctx = ImageContext {
+        base_image: Some(image.clone()),
+        base_flag: Some("diff --image"),
+        ..Default::default()
     };
-    arts.retain(|a| a.kind.is_image_archive() || in_layout.contains(&a.path));
-    arts.extend(export);
-    let refs: Vec<&Artifact> = arts.iter().collect();
-    let (section, _) = analyze(&refs, &ImageContext::default(), &AnalyzeOptions::default());
+    let refs: Vec<&Artifact> = export.iter().collect();
+    let (section, _) = analyze(&refs, &ctx, &AnalyzeOptions::default());
     let mut outcome = section.outcome;
     outcome.diagnostics.extend(diags);
     if section.container_changes.is_none() {
         outcome.diagnostics.push(Diagnostic::error(
             crate::model::Locator::artifact(image.display().to_string()),
-            "docker diff could not be rebuilt (no image found to compare the export with)",
+            "docker diff could not be rebuilt (see the diagnostics: no image, or no export, could be read)",
         ));
     }
     write_diff(args, section.container_changes.as_ref(), sorted(outcome))

@@ -48,6 +48,15 @@ pub struct ImageContext {
     pub containers: Vec<(String, Option<String>)>,
     /// The images and containers of a daemon data root, when the bundle is one.
     pub rooted: Option<std::sync::Arc<rooted::Rooted>>,
+    /// The option that named `base_image` (`--base-image`, or `diff --image`), for messages.
+    pub base_flag: Option<&'static str>,
+}
+
+impl ImageContext {
+    /// How the analyst named the base image, for messages.
+    pub fn base_flag(&self) -> &'static str {
+        self.base_flag.unwrap_or("--base-image")
+    }
 }
 
 /// The image part of a bundle report.
@@ -401,7 +410,7 @@ pub fn analyze(
         if !found {
             section.outcome.diagnostics.push(crate::model::Diagnostic::error(
                 Locator::artifact(p.display().to_string()),
-                "--base-image is not an image archive (docker save or OCI)",
+                format!("{} is not an image archive (docker save or OCI)", ctx.base_flag()),
             ));
         }
     }
