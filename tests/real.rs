@@ -157,6 +157,10 @@ fn docker_data_root_is_read_unprivileged_from_a_directory() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
     real_dataroot::check_data_root(&report, &f, "docker", "overlay2");
+    // Each image layer replayed from its tar-split hashes to its diff_id.
+    for img in report["bundles"][0]["images"].as_array().unwrap() {
+        assert_eq!(img["integrity"], "verified", "{}", img["repo_tags"]);
+    }
     // Read without root: the reader says it could not see trusted.* xattrs, and goes on.
     let diags = report["bundles"][0]["diagnostics"].as_array().unwrap();
     assert!(

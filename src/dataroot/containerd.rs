@@ -246,12 +246,14 @@ pub fn read(
                     chain_id: Some(chain.clone()),
                     cache_id: None,
                     dir: dir.clone(),
+                    ..Default::default()
                 });
                 layers.push(RootLayer {
                     diff_id: Some(d.clone()),
                     chain_id: Some(chain),
                     dir: dir.filter(|_| scan.is_some()),
                     scan,
+                    ..Default::default()
                 });
             }
             let computed = format!("sha256:{}", hex(&crate::image::sha256_bytes(&config)));

@@ -55,6 +55,8 @@ pub struct RootLayerInfo {
     pub cache_id: Option<String>,
     /// The layer directory in the bundle, when present.
     pub dir: Option<String>,
+    /// The directory's content against the diff_id (tar-split replayed over it).
+    pub content_check: Check,
 }
 
 /// One container with its layers.
@@ -277,17 +279,51 @@ pub fn read(
                         format!("image {id}: layer directory of {chain} is not in the evidence"),
                     ));
                 }
+                // The layer store's tar-split replayed over the directory on disk.
+                let (content_check, rebuilt) = match (
+                    files.get(format!("{ldb}tar-split.json.gz").as_str()),
+                    dir.as_ref().and_then(|d| trees.dirs.get(d)),
+                ) {
+                    (Some(split), Some((_, c))) => match &c.disk {
+                        Some(disk) => {
+                            let content = disk.join(c.content.as_deref().unwrap_or(""));
+                            let want = stored_diff.clone().unwrap_or_else(|| diff.clone());
+                            match super::tarsplit::rebuild_digest(split, &content) {
+                                Ok(got) if got == want => (Check::Verified, Some(got)),
+                                Ok(got) => {
+                                    diags.push(Diagnostic::error(
+                                        Locator::artifact(dir.clone().unwrap_or_default()),
+                                        format!("image {id}: layer content rebuilt with its tar-split hashes to {got}, not its diff_id {want}: the layer directory was changed"),
+                                    ));
+                                    (Check::Mismatch, Some(got))
+                                }
+                                Err(e) => {
+                                    diags.push(Diagnostic::warning(
+                                        split.locator(),
+                                        format!("layer content not checked against its diff_id: {e}"),
+                                    ));
+                                    (Check::Incomplete, None)
+                                }
+                            }
+                        }
+                        None => (Check::Unverified, None),
+                    },
+                    _ => (Check::Unverified, None),
+                };
                 layers.push(RootLayer {
                     diff_id: stored_diff.clone().or_else(|| Some(diff.clone())),
                     chain_id: Some(chain.clone()),
                     dir: dir.clone().filter(|_| scan.is_some()),
                     scan,
+                    content_check,
+                    rebuilt,
                 });
                 linfo.push(RootLayerInfo {
                     diff_id: stored_diff.or_else(|| Some(diff.clone())),
                     chain_id: Some(chain),
                     cache_id: cache,
                     dir,
+                    content_check,
                 });
             }
             let computed = format!("sha256:{}", hex(&crate::image::sha256_bytes(&config)));
@@ -588,12 +624,14 @@ fn read_graph(
                 chain_id: Some(lid.clone()),
                 cache_id: Some(lid.clone()),
                 dir: Some(dir.clone()),
+                ..Default::default()
             });
             layers.push(RootLayer {
                 diff_id: None,
                 chain_id: Some(lid.clone()),
                 dir: scan.is_some().then_some(dir),
                 scan,
+                ..Default::default()
             });
         }
         info.images.push(RootImageInfo {

@@ -96,12 +96,13 @@ pub fn read_dirs(root: &Path, dirs: Vec<LayerDir>) -> (Vec<Artifact>, Trees, Vec
             let on_disk = root.join(&d.dir);
             let content = d.kind.content().iter().copied().find(|c| on_disk.join(c).is_dir());
             let style = d.kind.whiteouts(content);
-            let (scan, custody) = if d.kind.content().is_empty() || content.is_some() {
+            let (scan, mut custody) = if d.kind.content().is_empty() || content.is_some() {
                 read_dir_tree(&on_disk, content, style, &d.dir, &inspector)
             } else {
                 // A driver directory without its content (a layer being created or removed).
                 TreeBuilder::new(style).finish()
             };
+            custody.disk = Some(on_disk);
             (d, scan, custody)
         })
         .collect();

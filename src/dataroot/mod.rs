@@ -12,6 +12,7 @@ pub mod intake;
 pub mod layout;
 pub mod podman;
 pub mod select;
+pub mod tarsplit;
 pub mod tree;
 
 use serde::Serialize;

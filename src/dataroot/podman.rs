@@ -166,12 +166,14 @@ pub fn read(
                 chain_id: None,
                 cache_id: Some(lid.clone()),
                 dir: Some(dir.clone()),
+                ..Default::default()
             });
             rl.push(RootLayer {
                 diff_id: diff,
                 chain_id: Some(lid.clone()),
                 dir: scan.is_some().then_some(dir),
                 scan,
+                ..Default::default()
             });
         }
         let computed = format!("sha256:{}", hex(&crate::image::sha256_bytes(&config)));

@@ -86,6 +86,7 @@ pub fn as_image(sel: &Selected) -> Rooted {
                 chain_id: Some(format!("container {} {what} layer", c.id.get(..12).unwrap_or(&c.id))),
                 dir: Some(path.clone()),
                 scan: Some(scan.clone()),
+                ..Default::default()
             });
             img.extra.push(if what == "init" {
                 "(container init layer: hostname, hosts, resolv.conf)"

@@ -62,6 +62,8 @@ pub struct TreeCustody {
     /// The subdirectory holding the tree (`diff`, `upper`, `root`, `fs`), when not the
     /// directory itself.
     pub content: Option<String>,
+    /// Where the directory is on disk, when it was read from a directory (not from a tar).
+    pub disk: Option<std::path::PathBuf>,
     /// Read from disk without the privilege to see `trusted.*` xattrs and no opaque marker
     /// found: opaque directories of this layer may be missed.
     pub opaque_unseen: bool,

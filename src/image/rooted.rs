@@ -23,6 +23,12 @@ pub struct RootLayer {
     pub dir: Option<String>,
     /// Its content as layer entries.
     pub scan: Option<Arc<LayerScan>>,
+    /// Its content checked against `diff_id` (the layer store's tar-split replayed over the
+    /// directory): `verified`, `mismatch`, `incomplete` (could not be replayed) or
+    /// `unverified` (nothing to replay, or read from a tar).
+    pub content_check: Check,
+    /// The digest the replay gave, when it ran.
+    pub rebuilt: Option<String>,
 }
 
 /// One image of a data root.
@@ -147,11 +153,9 @@ fn load_image(img: &RootImage, out: &mut Outcome) -> LoadedImage {
         let step = loaded.record.history.iter().find(|h| h.layer == Some(i));
         let extra = i.checked_sub(own).and_then(|k| img.extra.get(k)).map(|s| s.to_string());
         let expected_diff_id = loaded.config.as_ref().and_then(|c| c.diff_ids.get(i)).cloned();
-        let diff_id_check = match (&l.diff_id, &expected_diff_id) {
-            (Some(a), Some(b)) if a != b => Check::Mismatch,
-            _ => Check::Unverified,
-        };
-        if diff_id_check == Check::Mismatch {
+        let store_mismatch = matches!((&l.diff_id, &expected_diff_id), (Some(a), Some(b)) if a != b);
+        let diff_id_check = if store_mismatch { Check::Mismatch } else { l.content_check };
+        if store_mismatch {
             out.diagnostics.push(Diagnostic::error(
                 loc.clone(),
                 format!(
@@ -170,7 +174,7 @@ fn load_image(img: &RootImage, out: &mut Outcome) -> LoadedImage {
             created: step.and_then(|h| h.created),
             created_by: extra.or_else(|| step.and_then(|h| h.created_by.clone())),
             comment: step.and_then(|h| h.comment.clone()),
-            diff_id: l.diff_id.clone(),
+            diff_id: l.rebuilt.clone().or_else(|| l.diff_id.clone()),
             expected_diff_id,
             diff_id_check,
             ..Default::default()
@@ -198,6 +202,12 @@ fn load_image(img: &RootImage, out: &mut Outcome) -> LoadedImage {
         _ if loaded.record.layers.iter().any(|l| l.diff_id_check == Check::Mismatch) => "mismatch",
         (_, false) => "incomplete",
         _ if !img.content_addressed => "unverifiable (v1 layout)",
+        (Check::Verified, true)
+            if !loaded.record.layers.is_empty()
+                && loaded.record.layers[..own].iter().all(|l| l.diff_id_check == Check::Verified) =>
+        {
+            "verified"
+        }
         // Layer directories have no tar stream to hash: the diff_ids stay the store's word.
         _ => "unverified",
     };

@@ -1,0 +1,140 @@
+//! Checking a layer directory on disk against the digest Docker recorded for it: the layer
+//! store's `tar-split.json.gz` (vbatts/tar-split: one JSON object per line, `type` 2 = a raw
+//! segment of the original tar, headers and padding, base64 in `payload`; `type` 1 = a file,
+//! whose `size` bytes come from the file `name` / `name_raw`) is replayed with each file's
+//! content read from the layer's directory, and the SHA-256 of the rebuilt stream is the
+//! layer's diff_id when nothing changed. A file is never read through a symbolic link: every
+//! component of its path must be a real directory of the layer.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+
+use crate::evidence::Artifact;
+use crate::image::hex;
+
+/// The tar stream's `sha256:` rebuilt from `split` over the layer content in `dir`.
+pub fn rebuild_digest(split: &Artifact, dir: &Path) -> Result<String, String> {
+    // Discovery may have recognised the gzip wrapper already (then `open` looks through it).
+    let gz: Box<dyn Read> = if split.compression.is_some() {
+        split.open().map_err(|e| format!("cannot open tar-split: {e}"))?
+    } else {
+        Box::new(flate2::read::MultiGzDecoder::new(
+            split.open_raw().map_err(|e| format!("cannot open tar-split: {e}"))?,
+        ))
+    };
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 64 << 10];
+    for (n, line) in BufReader::new(gz).lines().enumerate() {
+        let line = line.map_err(|e| format!("tar-split line {}: {e}", n + 1))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let v: serde_json::Value =
+            serde_json::from_str(&line).map_err(|e| format!("tar-split line {}: {e}", n + 1))?;
+        let b64 = |s: &str| {
+            base64::engine::general_purpose::STANDARD
+                .decode(s)
+                .map_err(|e| format!("tar-split line {}: {e}", n + 1))
+        };
+        match v.get("type").and_then(|t| t.as_u64()) {
+            Some(2) => h.update(b64(v.get("payload").and_then(|p| p.as_str()).unwrap_or(""))?),
+            Some(1) => {
+                let size = v.get("size").and_then(|s| s.as_u64()).unwrap_or(0);
+                if size == 0 {
+                    continue;
+                }
+                let name = match v.get("name_raw").and_then(|r| r.as_str()) {
+                    Some(r) => b64(r)?,
+                    None => v.get("name").and_then(|s| s.as_str()).unwrap_or("").as_bytes().to_vec(),
+                };
+                let rel = crate::image::normalize(&name).0;
+                let path = safe_path(dir, &rel).ok_or_else(|| {
+                    format!(
+                        "{} is not a regular file of the layer (missing, or behind a link)",
+                        String::from_utf8_lossy(&rel)
+                    )
+                })?;
+                let mut f = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                // The whole file goes in: a file longer or shorter than the layer had (data
+                // appended, truncated) changes the digest like changed bytes do.
+                let mut got_total = 0u64;
+                loop {
+                    let got = f.read(&mut buf).map_err(|e| format!("{}: {e}", path.display()))?;
+                    if got == 0 {
+                        break;
+                    }
+                    h.update(&buf[..got]);
+                    got_total += got as u64;
+                }
+                if got_total != size {
+                    h.update(format!("size {got_total} for {size}").as_bytes());
+                }
+            }
+            _ => return Err(format!("tar-split line {}: unknown entry type", n + 1)),
+        }
+    }
+    Ok(format!("sha256:{}", hex(&h.finalize())))
+}
+
+/// `dir/rel` when every component below `dir` is a real directory and the last a regular
+/// file (no symbolic link anywhere): never a path out of the evidence.
+fn safe_path(dir: &Path, rel: &[u8]) -> Option<std::path::PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
+    let mut p = dir.to_path_buf();
+    let parts: Vec<&[u8]> = rel.split(|c| *c == b'/').filter(|c| !c.is_empty()).collect();
+    for (i, c) in parts.iter().enumerate() {
+        p.push(std::ffi::OsStr::from_bytes(c));
+        let m = std::fs::symlink_metadata(&p).ok()?;
+        let last = i + 1 == parts.len();
+        if (last && !m.is_file()) || (!last && !m.is_dir()) {
+            return None;
+        }
+    }
+    (!parts.is_empty()).then_some(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn replays_segments_and_files() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("diff/etc")).unwrap();
+        std::fs::write(dir.path().join("diff/etc/motd"), b"hello").unwrap();
+        let b = |s: &[u8]| base64::engine::general_purpose::STANDARD.encode(s);
+        let lines = format!(
+            "{{\"type\":2,\"payload\":\"{}\",\"position\":0}}\n{{\"type\":1,\"name\":\"./etc/motd\",\"size\":5,\"payload\":null,\"position\":1}}\n{{\"type\":2,\"payload\":\"{}\",\"position\":2}}\n",
+            b(b"HDR"),
+            b(b"PAD")
+        );
+        let mut gz = flate2::write::GzEncoder::new(vec![], flate2::Compression::default());
+        gz.write_all(lines.as_bytes()).unwrap();
+        let data = gz.finish().unwrap();
+        let split = Artifact {
+            path: "tar-split.json.gz".into(),
+            source: crate::evidence::ArtifactSource::Memory(std::sync::Arc::from(data)),
+            kind: crate::evidence::ArtifactKind::RootFile,
+            size: 0,
+            sha256: None,
+            compression: crate::evidence::Compression::None,
+            error: None,
+            note: None,
+        };
+        let want = format!("sha256:{}", hex(&Sha256::digest(b"HDRhelloPAD")));
+        assert_eq!(rebuild_digest(&split, &dir.path().join("diff")).unwrap(), want);
+        // A changed, appended or truncated file gives another digest; a file behind a link
+        // is refused.
+        for changed in [&b"HELLO"[..], b"hello planted", b"hell"] {
+            std::fs::write(dir.path().join("diff/etc/motd"), changed).unwrap();
+            assert_ne!(rebuild_digest(&split, &dir.path().join("diff")).unwrap(), want);
+        }
+        std::fs::remove_file(dir.path().join("diff/etc/motd")).unwrap();
+        std::os::unix::fs::symlink("/etc/hostname", dir.path().join("diff/etc/motd")).unwrap();
+        assert!(rebuild_digest(&split, &dir.path().join("diff")).is_err());
+    }
+}
