@@ -366,4 +366,16 @@ fn layer_directories_are_checked_against_their_diff_ids() {
         d.iter().any(|d| d["message"].as_str().unwrap().contains("the layer directory was changed")),
         "{d:?}"
     );
+    // A file planted beside the layer's own files is named.
+    std::fs::write(&motd, std::fs::read(&motd).unwrap().strip_suffix(b"planted\n").unwrap()).unwrap();
+    std::fs::write(layer.join("usr/bin/.helper"), b"#!/bin/sh\n").unwrap();
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    assert_eq!(b["images"][0]["layers"][0]["diff_id_check"], "mismatch");
+    let d = b["diagnostics"].as_array().unwrap();
+    assert!(
+        d.iter().any(|d| d["message"].as_str().unwrap().contains("were never in the layer")
+            && d["message"].as_str().unwrap().contains("/usr/bin/.helper")),
+        "{d:?}"
+    );
 }

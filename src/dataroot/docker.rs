@@ -288,8 +288,29 @@ pub fn read(
                         Some(disk) => {
                             let content = disk.join(c.content.as_deref().unwrap_or(""));
                             let want = stored_diff.clone().unwrap_or_else(|| diff.clone());
-                            match super::tarsplit::rebuild_digest(split, &content) {
-                                Ok(got) if got == want => (Check::Verified, Some(got)),
+                            let replayed = super::tarsplit::replay(split, &content);
+                            let extra = match (&replayed, &scan) {
+                                (Ok((_, names)), Some(s)) => super::tarsplit::planted(s, names),
+                                _ => vec![],
+                            };
+                            if !extra.is_empty() {
+                                let shown: Vec<String> = extra
+                                    .iter()
+                                    .take(5)
+                                    .map(|p| format!("/{}", crate::model::display_bytes(p)))
+                                    .collect();
+                                diags.push(Diagnostic::error(
+                                    Locator::artifact(dir.clone().unwrap_or_default()),
+                                    format!(
+                                        "image {id}: {} path(s) in the layer directory were never in the layer (its tar-split does not list them): {}",
+                                        extra.len(),
+                                        shown.join(", ")
+                                    ),
+                                ));
+                            }
+                            match replayed.map(|(d, _)| d) {
+                                Ok(got) if got == want && extra.is_empty() => (Check::Verified, Some(got)),
+                                Ok(got) if got == want => (Check::Mismatch, Some(got)),
                                 Ok(got) => {
                                     diags.push(Diagnostic::error(
                                         Locator::artifact(dir.clone().unwrap_or_default()),

@@ -17,6 +17,12 @@ use crate::image::hex;
 
 /// The tar stream's `sha256:` rebuilt from `split` over the layer content in `dir`.
 pub fn rebuild_digest(split: &Artifact, dir: &Path) -> Result<String, String> {
+    replay(split, dir).map(|(d, _)| d)
+}
+
+/// [`rebuild_digest`], with every member name the layer had (normalized).
+pub fn replay(split: &Artifact, dir: &Path) -> Result<(String, std::collections::BTreeSet<Vec<u8>>), String> {
+    let mut names = std::collections::BTreeSet::new();
     // Discovery may have recognised the gzip wrapper already (then `open` looks through it).
     let gz: Box<dyn Read> = if split.compression.is_some() {
         split.open().map_err(|e| format!("cannot open tar-split: {e}"))?
@@ -43,14 +49,15 @@ pub fn rebuild_digest(split: &Artifact, dir: &Path) -> Result<String, String> {
             Some(2) => h.update(b64(v.get("payload").and_then(|p| p.as_str()).unwrap_or(""))?),
             Some(1) => {
                 let size = v.get("size").and_then(|s| s.as_u64()).unwrap_or(0);
-                if size == 0 {
-                    continue;
-                }
                 let name = match v.get("name_raw").and_then(|r| r.as_str()) {
                     Some(r) => b64(r)?,
                     None => v.get("name").and_then(|s| s.as_str()).unwrap_or("").as_bytes().to_vec(),
                 };
                 let rel = crate::image::normalize(&name).0;
+                names.insert(rel.clone());
+                if size == 0 {
+                    continue;
+                }
                 let path = safe_path(dir, &rel).ok_or_else(|| {
                     format!(
                         "{} is not a regular file of the layer (missing, or behind a link)",
@@ -76,7 +83,36 @@ pub fn rebuild_digest(split: &Artifact, dir: &Path) -> Result<String, String> {
             _ => return Err(format!("tar-split line {}: unknown entry type", n + 1)),
         }
     }
-    Ok(format!("sha256:{}", hex(&h.finalize())))
+    Ok((format!("sha256:{}", hex(&h.finalize())), names))
+}
+
+/// Paths of a layer directory that the layer, as its tar-split lists it, never had: files
+/// planted in the directory after the layer was unpacked. An overlay whiteout device stands
+/// for the layer's `.wh.NAME`; aufs's own `.wh..wh.*` files are not the layer's.
+pub fn planted(scan: &crate::image::LayerScan, names: &std::collections::BTreeSet<Vec<u8>>) -> Vec<Vec<u8>> {
+    use crate::image::EntryKind;
+    let mut out = vec![];
+    for e in &scan.entries {
+        let key = match &e.kind {
+            EntryKind::Whiteout(target, _) if e.path == *target => {
+                // overlay device at dir/NAME: the layer had dir/.wh.NAME
+                let base = target.rsplit(|c| *c == b'/').next().unwrap_or(target);
+                let mut k = target[..target.len() - base.len()].to_vec();
+                k.extend_from_slice(b".wh.");
+                k.extend_from_slice(base);
+                k
+            }
+            EntryKind::Opaque | EntryKind::AufsMeta => continue,
+            _ => e.path.clone(),
+        };
+        if key.split(|c| *c == b'/').any(|c| c.starts_with(b".wh..wh.")) {
+            continue;
+        }
+        if !names.contains(&key) {
+            out.push(e.path.clone());
+        }
+    }
+    out
 }
 
 /// `dir/rel` when every component below `dir` is a real directory and the last a regular
