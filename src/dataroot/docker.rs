@@ -455,6 +455,13 @@ pub fn read(
             init,
             upper,
             mount_points: c.map(|c| c.mount_destinations()).unwrap_or_default(),
+            volumes: mounts
+                .iter()
+                .filter_map(|m| {
+                    let dir = m.dir.as_ref()?;
+                    Some((m.destination.clone(), dir.clone(), trees.scans.get(dir)?.clone()))
+                })
+                .collect(),
         });
         info.containers.push(RootContainerInfo {
             id: id.to_string(),

@@ -267,6 +267,7 @@ pub fn read(
             init: None,
             upper,
             mount_points: mounts.iter().map(|m| m.destination.clone()).collect(),
+            volumes: vec![],
         });
         info.containers.push(RootContainerInfo {
             id,

@@ -365,7 +365,10 @@ fn run_diff_container(args: &DiffArgs, which: &str) -> anyhow::Result<i32> {
     let (section, _) = analyze(&[], &ctx, &AnalyzeOptions::default());
     let mut outcome = section.outcome;
     outcome.diagnostics.extend(sel.diagnostics);
-    let changes = section.data_root_changes.iter().find(|c| c.container.as_deref() == Some(sel.id.as_str()));
+    let changes = section
+        .data_root_changes
+        .iter()
+        .find(|c| c.source == "upper-dir" && c.container.as_deref() == Some(sel.id.as_str()));
     if changes.is_none() {
         outcome.diagnostics.push(Diagnostic::error(
             crate::model::Locator::artifact(args.export.display().to_string()),

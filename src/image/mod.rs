@@ -68,8 +68,9 @@ pub struct ImageSection {
     pub file_changes: Vec<FileChange>,
     /// The container's own changes, when an export or a committed image allows it.
     pub container_changes: Option<ContainerChanges>,
-    /// In a daemon data root: every container's own changes (its read-write layer), one
-    /// entry per container that has one; `container_changes` is the first of them.
+    /// In a daemon data root: every container's own changes (its read-write layer, source
+    /// `upper-dir`), one entry per container that has one, then the files of each volume it
+    /// mounts (source `volume`); `container_changes` is the first read-write layer's.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub data_root_changes: Vec<ContainerChanges>,
     /// OCI artifacts (SBOMs, signatures, attestations) found beside the images: listed, never
@@ -452,7 +453,8 @@ pub fn analyze(
             section.data_root_changes.push(c.report);
         }
         if section.container_changes.is_none() {
-            section.container_changes = section.data_root_changes.first().cloned();
+            section.container_changes =
+                section.data_root_changes.iter().find(|c| c.source == "upper-dir").cloned();
         }
     }
     section.images = loaded.into_iter().map(|l| l.record).collect();

@@ -68,6 +68,9 @@ pub struct RootContainer {
     pub upper: Option<RootDir>,
     /// Mount points in the container: what is below them is not in its layer.
     pub mount_points: Vec<String>,
+    /// Volumes of the root it mounts: (destination in the container, volume directory,
+    /// content). Their files are what the container keeps outside its layer.
+    pub volumes: Vec<(String, String, Arc<LayerScan>)>,
 }
 
 /// What a data root gives the image analysis.
@@ -216,7 +219,56 @@ fn load_image(img: &RootImage, out: &mut Outcome) -> LoadedImage {
 
 /// Each container's own changes: its upper directory applied on its image and init layer.
 pub fn containers(r: &Rooted, images: &[LoadedImage], out: &mut Outcome) -> Vec<Container> {
-    r.containers.iter().filter_map(|c| container(c, images, out)).collect()
+    let mut all: Vec<Container> = r.containers.iter().filter_map(|c| container(c, images, out)).collect();
+    all.extend(r.containers.iter().flat_map(volumes));
+    all
+}
+
+/// The files of each volume a container mounts, as added at its mount point (source
+/// `volume`): not part of `docker diff`, but where a container keeps what outlives it (a web
+/// root, a database, uploads), so the file rules and the timeline see them.
+fn volumes(c: &RootContainer) -> Vec<Container> {
+    c.volumes
+        .iter()
+        .filter(|(_, _, scan)| !scan.entries.is_empty())
+        .map(|(dest, dir, scan)| {
+            let prefix = super::layer::normalize(dest.as_bytes()).0;
+            let entries: Vec<super::layer::LayerEntry> = scan
+                .entries
+                .iter()
+                .map(|e| {
+                    let mut e = e.clone();
+                    let mut p = prefix.clone();
+                    p.push(b'/');
+                    p.extend_from_slice(&e.path);
+                    e.path = p;
+                    e
+                })
+                .collect();
+            let mut tree = FileTree::new();
+            let applied = apply(&mut tree, &entries, 0);
+            let recs: Vec<_> = applied.changes.into_iter().filter(|r| r.path.len() > prefix.len()).collect();
+            let loc = Locator::artifact(dir.clone());
+            Container {
+                report: ContainerChanges {
+                    source: "volume",
+                    container: Some(c.id.clone()),
+                    export: Some(dir.clone()),
+                    base: BaseUsed {
+                        image: None,
+                        layers: 0,
+                        description: format!("volume mounted at {dest}"),
+                    },
+                    changes: to_lines(recs.iter().map(|r| (r.change, r.path.clone())).collect()),
+                    mount_points: vec![show_path(&prefix)],
+                    ..Default::default()
+                },
+                locs: recs.iter().map(|_| loc.clone()).collect(),
+                recs,
+                base_created: None,
+            }
+        })
+        .collect()
 }
 
 fn container(c: &RootContainer, images: &[LoadedImage], out: &mut Outcome) -> Option<Container> {

@@ -674,7 +674,13 @@ pub fn evaluate_image(l: &LoadedImage, out: &mut Outcome) {
 pub fn evaluate_container(c: &Container, out: &mut Outcome) {
     let mut col = Collector::default();
     let export = c.report.source != "committed-layers";
-    let where_ = if c.report.source == "upper-dir" {
+    let where_ = if c.report.source == "volume" {
+        format!(
+            "in a volume of container {} ({})",
+            c.report.container.as_deref().map(|id| id.get(..12).unwrap_or(id)).unwrap_or("?"),
+            c.report.base.description
+        )
+    } else if c.report.source == "upper-dir" {
         format!(
             "changed in container {} (its read-write layer over {})",
             c.report.container.as_deref().map(|id| id.get(..12).unwrap_or(id)).unwrap_or("?"),

@@ -91,6 +91,9 @@ pub fn container_events(c: &Container, out: &mut Outcome) {
         return;
     }
     let (desc, who) = match (c.report.source, &c.report.container) {
+        ("volume", Some(id)) => {
+            ("file mtime (container volume)", format!("container {} volume", id.get(..12).unwrap_or(id)))
+        }
         ("upper-dir", Some(id)) => {
             ("file mtime (container read-write layer)", format!("container {}", id.get(..12).unwrap_or(id)))
         }
