@@ -8,7 +8,7 @@ use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
-use crate::cli::{Cli, Command, Format, OutputArgs, ScanArgs};
+use crate::cli::{Cli, Command, OutputArgs, PlanArgs, PlanFormat, ReportFormat, ScanArgs};
 use crate::logscan::Engine;
 use crate::model::{DiagLevel, Timestamp};
 use crate::report::{self, Report};
@@ -36,6 +36,17 @@ pub fn run(cli: Cli) -> i32 {
         Command::Logs(a) => crate::logscan::command::run_logs(a),
         Command::Rules(a) => crate::logscan::command::run_rules(a),
         Command::CollectScript(a) => crate::collect::run_collect(a),
+        Command::Plan(a) => run_plan(a),
+        Command::Completions(a) => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(a.shell, &mut cmd, "ctriage", &mut io::stdout());
+            Ok(0)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = io::stdout().lock();
+            clap_mangen::Man::new(cmd).render(&mut out).and_then(|()| out.flush()).map(|()| 0).map_err(Into::into)
+        }
     };
     match result {
         Ok(code) => code,
@@ -83,35 +94,78 @@ pub fn open_output(out: &Option<PathBuf>) -> anyhow::Result<Box<dyn Write>> {
     })
 }
 
+/// The long `--version`: commit, report schema and built-in rule counts.
+pub static LONG_VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let log_rules = crate::logscan::rules::builtin().map(|r| r.len()).unwrap_or(0);
+    format!(
+        "{} (commit {})\nreport schema {}\nbuilt-in rules: {} log, {} exposure",
+        env!("CARGO_PKG_VERSION"),
+        COMMIT,
+        report::SCHEMA_VERSION,
+        log_rules,
+        crate::analyze::exposure::RULES.len()
+    )
+});
+
+/// The git commit ctriage was built from (`unknown` outside a checkout).
+pub const COMMIT: &str = env!("CTRIAGE_COMMIT");
+
 /// Write a report in the chosen format.
 pub fn write_report(report: &Report, out: &OutputArgs) -> anyhow::Result<()> {
     let mut w = open_output(&out.output)?;
-    match out.format {
-        Format::Json => report::json::write(report, &mut w)?,
-        Format::Text => report::text::write(report, &mut w)?,
-    }
+    write_format(report, out.format.into(), &report::text::Style::plain(), &mut w)?;
     w.flush()?;
     Ok(())
 }
 
-/// The exit code a report earns.
-pub fn exit_code(report: &Report, fail_on: crate::model::Severity) -> i32 {
-    let mut code = 0;
-    if report.summary.highest_severity.is_some_and(|s| s >= fail_on) {
-        code |= EXIT_FINDINGS;
+/// Write `report` as `format`.
+pub fn write_format(
+    report: &Report,
+    format: ReportFormat,
+    style: &report::text::Style,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    use report::exchange as x;
+    match format {
+        ReportFormat::Json => report::json::write(report, w),
+        ReportFormat::Text => report::text::write_styled(report, style, w),
+        ReportFormat::Jsonl => x::jsonl::write(report, w),
+        ReportFormat::TimesketchCsv => x::timesketch::write_csv(report, w),
+        ReportFormat::TimesketchJsonl => x::timesketch::write_jsonl(report, w),
+        ReportFormat::Bodyfile => x::bodyfile::write(report, w),
+        ReportFormat::IocsCsv => x::csv::write_iocs(report, w),
+        ReportFormat::FindingsCsv => x::csv::write_findings(report, w),
+        ReportFormat::Markdown => x::markdown::write(report, w),
+        ReportFormat::Html => x::html::write(report, w),
+        ReportFormat::Sh => report::plan::write(report, w),
     }
-    if report.bundles.iter().any(|b| b.diagnostics.iter().any(|d| d.level == DiagLevel::Error)) {
-        code |= EXIT_UNREADABLE;
-    }
-    code
 }
 
-fn run_scan(args: &ScanArgs) -> anyhow::Result<i32> {
-    let engine = Engine::with_rule_files(&args.rules)?;
-    let opts = ScanOptions { base_image: args.base_image.clone() };
-    let pb = progress(args.paths.len() as u64, args.output.quiet, "bundles");
-    let bundles: Vec<_> = args
-        .paths
+/// Check the user's rule files first: each error on its own line, exit 64 (a usage error).
+fn check_rule_files(files: &[PathBuf]) -> Option<i32> {
+    let mut bad = false;
+    for f in files {
+        if let Err(errors) = crate::logscan::rules::parse_file(f) {
+            bad = true;
+            for e in errors {
+                eprintln!("ctriage: error: {}", crate::model::terminal_safe(&e.to_string()));
+            }
+        }
+    }
+    bad.then_some(EXIT_USAGE)
+}
+
+/// Scan every bundle (in parallel) with a progress bar.
+fn scan_all(
+    paths: &[PathBuf],
+    rules: &[PathBuf],
+    base_image: &Option<PathBuf>,
+    quiet: bool,
+) -> anyhow::Result<Report> {
+    let engine = Engine::with_rule_files(rules)?;
+    let opts = ScanOptions { base_image: base_image.clone() };
+    let pb = progress(paths.len() as u64, quiet, "bundles");
+    let bundles: Vec<_> = paths
         .par_iter()
         .map(|p| {
             let b = scan_bundle(p, &engine, &opts);
@@ -121,7 +175,7 @@ fn run_scan(args: &ScanArgs) -> anyhow::Result<i32> {
         .collect();
     pb.finish_and_clear();
     let report = Report::new(bundles, run_time());
-    if !args.output.quiet {
+    if !quiet {
         for b in &report.bundles {
             for d in b.diagnostics.iter().filter(|d| d.level == DiagLevel::Error) {
                 eprintln!(
@@ -133,6 +187,81 @@ fn run_scan(args: &ScanArgs) -> anyhow::Result<i32> {
             }
         }
     }
-    write_report(&report, &args.output)?;
-    Ok(exit_code(&report, args.fail_on))
+    Ok(report)
+}
+
+fn run_plan(args: &PlanArgs) -> anyhow::Result<i32> {
+    if let Some(code) = check_rule_files(&args.rules) {
+        return Ok(code);
+    }
+    let report = scan_all(&args.paths, &args.rules, &args.base_image, args.quiet)?;
+    let mut w = open_output(&args.output)?;
+    match args.format {
+        PlanFormat::Sh => report::plan::write(&report, &mut w)?,
+        PlanFormat::Text => report::text::write_plan(&report, &mut w)?,
+        PlanFormat::Json => {
+            let plans: Vec<serde_json::Value> = report
+                .bundles
+                .iter()
+                .map(|b| serde_json::json!({ "bundle": b.path, "response_plan": b.response_plan }))
+                .collect();
+            let v = serde_json::json!({
+                "schema_version": report.schema_version,
+                "tool": report.tool,
+                "run": report.run,
+                "date_assignment": crate::analyze::response::DATE_ASSIGNMENT,
+                "plans": plans,
+            });
+            serde_json::to_writer_pretty(&mut w, &v)?;
+            w.write_all(b"\n")?;
+        }
+    }
+    w.flush()?;
+    Ok(0)
+}
+
+/// The exit code a report earns (`fail_on` None: findings never set bit 0).
+pub fn exit_code(report: &Report, fail_on: impl Into<Option<crate::model::Severity>>) -> i32 {
+    let mut code = 0;
+    let fail_on = fail_on.into();
+    if fail_on.is_some_and(|f| report.summary.highest_severity.is_some_and(|s| s >= f)) {
+        code |= EXIT_FINDINGS;
+    }
+    if report.bundles.iter().any(|b| b.diagnostics.iter().any(|d| d.level == DiagLevel::Error)) {
+        code |= EXIT_UNREADABLE;
+    }
+    code
+}
+
+fn run_scan(args: &ScanArgs) -> anyhow::Result<i32> {
+    if let Some(code) = check_rule_files(&args.rules) {
+        return Ok(code);
+    }
+    let started = run_time();
+    let mut report = scan_all(&args.paths, &args.rules, &args.base_image, args.output.quiet)?;
+    let o = &mut report.run.options;
+    o.insert("format".into(), format!("{:?}", args.output.format).to_lowercase());
+    o.insert("fail_on".into(), format!("{:?}", args.fail_on).to_lowercase());
+    o.insert("rules".into(), args.rules.iter().map(|r| r.display().to_string()).collect::<Vec<_>>().join(","));
+    o.insert("base_image".into(), args.base_image.as_ref().map(|p| p.display().to_string()).unwrap_or_default());
+    o.insert("out".into(), args.output.out.as_ref().map(|p| p.display().to_string()).unwrap_or_default());
+    o.insert("verbose".into(), args.output.terminal.verbose.to_string());
+    let fail_on = args.fail_on.severity();
+    if let Some(dir) = &args.output.out {
+        crate::report::out::write_all(&report, dir, started, &|r, f, w| {
+            write_format(r, f, &report::text::Style::plain(), w)
+        })?;
+        return Ok(exit_code(&report, fail_on));
+    }
+    let to_terminal = args.output.output.is_none() && io::stdout().is_terminal();
+    let style = report::text::Style::detect(
+        args.output.terminal.color,
+        to_terminal,
+        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        args.output.terminal.verbose,
+    );
+    let mut w = open_output(&args.output.output)?;
+    write_format(&report, args.output.format, &style, &mut w)?;
+    w.flush()?;
+    Ok(exit_code(&report, fail_on))
 }

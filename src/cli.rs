@@ -11,7 +11,7 @@ use crate::model::Severity;
 
 /// Offline container forensics: analyse saved container evidence without a Docker daemon.
 #[derive(Parser, Debug)]
-#[command(name = "ctriage", version, about, long_about = None)]
+#[command(name = "ctriage", version, long_version = crate::app::LONG_VERSION.as_str(), about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -35,6 +35,12 @@ pub enum Command {
     Rules(RulesArgs),
     /// Print a POSIX sh script that captures a live container's evidence bundle.
     CollectScript(CollectArgs),
+    /// Print the response plan for bundles as a POSIX sh script (nothing is run).
+    Plan(PlanArgs),
+    /// Print shell completions for bash, zsh, fish, elvish or PowerShell.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff) on standard output.
+    Man,
 }
 
 /// Report format.
@@ -46,11 +52,117 @@ pub enum Format {
     Json,
 }
 
+/// Every format `scan` writes (`--out DIR` writes them all at once).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// A readable summary for a terminal, verdict first.
+    Text,
+    /// The full report as JSON (see docs/report-schema.json).
+    Json,
+    /// One self-describing JSON record a line, ECS-style names (OpenSearch, Elasticsearch, Velociraptor).
+    Jsonl,
+    /// Timesketch timeline, CSV (message, datetime, timestamp_desc, ...).
+    TimesketchCsv,
+    /// Timesketch timeline, JSONL.
+    TimesketchJsonl,
+    /// TSK 3.x bodyfile of image and container files (for `mactime -b`).
+    Bodyfile,
+    /// Attacker-side indicators, CSV.
+    IocsCsv,
+    /// Findings, CSV.
+    FindingsCsv,
+    /// A Markdown summary for an incident ticket.
+    Markdown,
+    /// One self-contained HTML page (no external resource of any kind).
+    Html,
+    /// The response plan as a POSIX sh script (nothing is run by ctriage).
+    Sh,
+}
+
+impl ReportFormat {
+    /// Every format, in the order `--out` writes them.
+    pub const ALL: [ReportFormat; 11] = [
+        ReportFormat::Text,
+        ReportFormat::Json,
+        ReportFormat::Jsonl,
+        ReportFormat::TimesketchCsv,
+        ReportFormat::TimesketchJsonl,
+        ReportFormat::Bodyfile,
+        ReportFormat::IocsCsv,
+        ReportFormat::FindingsCsv,
+        ReportFormat::Markdown,
+        ReportFormat::Html,
+        ReportFormat::Sh,
+    ];
+
+    /// The file name `--out` gives this format.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            ReportFormat::Text => "report.txt",
+            ReportFormat::Json => "report.json",
+            ReportFormat::Jsonl => "records.jsonl",
+            ReportFormat::TimesketchCsv => "timesketch.csv",
+            ReportFormat::TimesketchJsonl => "timesketch.jsonl",
+            ReportFormat::Bodyfile => "bodyfile.txt",
+            ReportFormat::IocsCsv => "iocs.csv",
+            ReportFormat::FindingsCsv => "findings.csv",
+            ReportFormat::Markdown => "summary.md",
+            ReportFormat::Html => "report.html",
+            ReportFormat::Sh => "plan.sh",
+        }
+    }
+}
+
+impl From<Format> for ReportFormat {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Text => ReportFormat::Text,
+            Format::Json => ReportFormat::Json,
+        }
+    }
+}
+
+/// When to colour the terminal report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// `--fail-on`: the severity that sets exit bit 0, or `none`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Never set exit bit 0 for findings.
+    None,
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl FailOn {
+    /// The threshold, None for `none`.
+    pub fn severity(self) -> Option<Severity> {
+        Some(match self {
+            FailOn::None => return None,
+            FailOn::Info => Severity::Info,
+            FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+            FailOn::Critical => Severity::Critical,
+        })
+    }
+}
+
 /// Output options shared by every command.
 #[derive(Args, Debug, Clone)]
 pub struct OutputArgs {
     /// Output format.
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    #[arg(long, short = 'f', value_enum, ignore_case = true, default_value_t = Format::Text)]
     pub format: Format,
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
@@ -68,14 +180,85 @@ pub struct ScanArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
-    pub output: OutputArgs,
-    /// Exit with bit 0 set (code 1 or 3) when a finding is at or above this severity.
-    #[arg(long, value_enum, default_value_t = Severity::High, value_name = "SEVERITY")]
-    pub fail_on: Severity,
+    pub output: ScanOutput,
+    /// Exit with bit 0 set (code 1 or 3) when a finding is at or above this severity
+    /// (`none`: never).
+    #[arg(long, value_enum, ignore_case = true, default_value_t = FailOn::High, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
     /// Extra log-signature rule files (see docs/rules.md).
     #[arg(long = "rules", value_name = "FILE")]
     pub rules: Vec<PathBuf>,
     /// The image the container ran from, when it is not in the bundle (for container changes).
     #[arg(long, value_name = "IMAGE")]
     pub base_image: Option<PathBuf>,
+}
+
+/// Output options of `scan`.
+#[derive(Args, Debug, Clone)]
+pub struct ScanOutput {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, ignore_case = true, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write every format into DIR (created), with manifest.json (SHA-256 of every output and
+    /// input, tool version, arguments, UTC start and end).
+    #[arg(long, value_name = "DIR", conflicts_with = "output")]
+    pub out: Option<PathBuf>,
+    /// No progress bar and no diagnostics on standard error.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub terminal: TerminalArgs,
+}
+
+/// How the terminal report looks.
+#[derive(Args, Debug, Clone, Default)]
+pub struct TerminalArgs {
+    /// Colour by severity: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, ignore_case = true, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Add every log hit, the whole timeline and the custody table to the text report.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+/// `ctriage plan`
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// Evidence bundles (as for `scan`).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// `sh`: a POSIX sh script; `text`: the steps to read; `json`: the steps as data.
+    #[arg(long, short = 'f', value_enum, ignore_case = true, default_value_t = PlanFormat::Sh)]
+    pub format: PlanFormat,
+    /// Write the plan to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Extra log-signature rule files (see docs/rules.md).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// The image the container ran from, when it is not in the bundle.
+    #[arg(long, value_name = "IMAGE")]
+    pub base_image: Option<PathBuf>,
+    /// No diagnostics on standard error.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// Formats of `plan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Sh,
+    Text,
+    Json,
+}
+
+/// `ctriage completions`
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to write completions for.
+    #[arg(value_enum, ignore_case = true)]
+    pub shell: clap_complete::Shell,
 }

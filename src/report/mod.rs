@@ -1,6 +1,9 @@
 //! The report: one value per run, written by [`json`] or [`text`]. Writers never analyse.
 
+pub mod exchange;
 pub mod json;
+pub mod out;
+pub mod plan;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -37,12 +40,53 @@ pub struct Report {
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,
+    /// The git commit it was built from (`unknown` outside a checkout).
+    pub commit: &'static str,
 }
 
-/// When the run happened (UTC; `SOURCE_DATE_EPOCH` pins it for reproducible reports).
+/// The run: when (UTC; `SOURCE_DATE_EPOCH` pins it for reproducible reports), how ctriage
+/// was called, on which host, by which build. The same in every command's JSON.
 #[derive(Debug, Serialize)]
 pub struct Run {
     pub time: Timestamp,
+    /// The command line after the program name.
+    pub arguments: Vec<String>,
+    /// The options in effect, defaults included (name -> value).
+    pub options: BTreeMap<String, String>,
+    /// The host name of the machine that ran ctriage.
+    pub host: String,
+    pub tool_version: &'static str,
+    pub commit: &'static str,
+}
+
+impl Run {
+    /// This process's run at `time`, with no options recorded yet.
+    pub fn now(time: Timestamp) -> Self {
+        Run {
+            time,
+            arguments: std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect(),
+            options: BTreeMap::new(),
+            host: host_name(),
+            tool_version: env!("CARGO_PKG_VERSION"),
+            commit: env!("CTRIAGE_COMMIT"),
+        }
+    }
+}
+
+/// The kernel's host name (empty when it cannot be read).
+fn host_name() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok())
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+impl Tool {
+    /// This build of ctriage.
+    pub fn this() -> Self {
+        Tool { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION"), commit: env!("CTRIAGE_COMMIT") }
+    }
 }
 
 /// Totals over all bundles.
@@ -185,8 +229,8 @@ impl Report {
         }
         Report {
             schema_version: SCHEMA_VERSION,
-            tool: Tool { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") },
-            run: Run { time },
+            tool: Tool::this(),
+            run: Run::now(time),
             summary,
             bundles,
         }
