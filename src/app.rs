@@ -45,7 +45,11 @@ pub fn run(cli: Cli) -> i32 {
         Command::Man => {
             let cmd = <Cli as clap::CommandFactory>::command();
             let mut out = io::stdout().lock();
-            clap_mangen::Man::new(cmd).render(&mut out).and_then(|()| out.flush()).map(|()| 0).map_err(Into::into)
+            clap_mangen::Man::new(cmd)
+                .render(&mut out)
+                .and_then(|()| out.flush())
+                .map(|()| 0)
+                .map_err(Into::into)
         }
     };
     match result {
@@ -242,8 +246,14 @@ fn run_scan(args: &ScanArgs) -> anyhow::Result<i32> {
     let o = &mut report.run.options;
     o.insert("format".into(), format!("{:?}", args.output.format).to_lowercase());
     o.insert("fail_on".into(), format!("{:?}", args.fail_on).to_lowercase());
-    o.insert("rules".into(), args.rules.iter().map(|r| r.display().to_string()).collect::<Vec<_>>().join(","));
-    o.insert("base_image".into(), args.base_image.as_ref().map(|p| p.display().to_string()).unwrap_or_default());
+    o.insert(
+        "rules".into(),
+        args.rules.iter().map(|r| r.display().to_string()).collect::<Vec<_>>().join(","),
+    );
+    o.insert(
+        "base_image".into(),
+        args.base_image.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+    );
     o.insert("out".into(), args.output.out.as_ref().map(|p| p.display().to_string()).unwrap_or_default());
     o.insert("verbose".into(), args.output.terminal.verbose.to_string());
     let fail_on = args.fail_on.severity();

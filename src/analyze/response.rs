@@ -523,16 +523,19 @@ mod tests {
         assert_eq!(cmds(1), "docker pause web");
         assert_eq!(
             cmds(0).lines().next().unwrap(),
-            "IFLINK_web=$(cat \"/proc/$(docker inspect -f '{{.State.Pid}}' web)/root/sys/class/net/eth0/iflink\")"
+            "cat \"/proc/$(docker inspect -f '{{.State.Pid}}' web)/root/sys/class/net/eth0/iflink\" > web.iflink"
         );
         assert!(
             !plan.iter().flat_map(|s| &s.commands).any(|c| c.contains("docker exec")),
             "nothing runs inside"
         );
-        assert!(cmds(7).starts_with("ip -o link | grep \"^${IFLINK_web}:\""), "{}", cmds(7));
-        assert!(cmds(4).starts_with(
-            "docker commit 4f2a9c1be0d3aa55e0f1c2d3b4a59687 ctriage-evidence/web:$(date -u +%Y%m%d)"
-        ));
+        // The veth index is read back from the file the first step saved it to.
+        assert!(cmds(7).starts_with("ip -o link | grep \"^$(cat web.iflink):\""), "{}", cmds(7));
+        assert!(cmds(7).contains("-v n=\"$(cat web.iflink)\""), "{}", cmds(7));
+        // One DATE for the whole response, set once before the first step.
+        assert!(cmds(4)
+            .starts_with("docker commit 4f2a9c1be0d3aa55e0f1c2d3b4a59687 \"ctriage-evidence/web:${DATE}\""));
+        assert!(!plan.iter().flat_map(|s| &s.commands).any(|c| c.contains("+%Y%m%d")), "DATE is set once");
         assert!(cmds(5).contains("docker top web -eo pid,ppid,user,lstart,args > web.top.txt"));
         assert_eq!(cmds(6), "docker network disconnect backend web\ndocker network disconnect bridge web");
         assert!(cmds(10).contains("iptables -I DOCKER-USER -d 198.51.100.7 -j DROP"), "{}", cmds(10));
@@ -587,7 +590,7 @@ mod tests {
         assert!(all.contains(&"docker pause 'x; rm -rf /'".to_string()), "{all:?}");
         assert!(all
             .iter()
-            .any(|c| c.starts_with("docker commit aa00bb11cc22 ctriage-evidence/x__rm_-rf__:")));
+            .any(|c| c.starts_with("docker commit aa00bb11cc22 \"ctriage-evidence/x__rm_-rf__:${DATE}\"")));
         assert!(all.iter().any(|c| c.starts_with("for net in $(docker inspect")));
         assert!(!all.iter().any(|c| c.contains("pause gone") || c.contains("kill -s KILL gone")));
         assert!(all.iter().any(|c| c.starts_with("docker commit dd00 ")));

@@ -37,7 +37,12 @@ impl<W: Write> Write for Hashing<W> {
 pub type FormatWriter<'a> = dyn Fn(&Report, ReportFormat, &mut dyn Write) -> io::Result<()> + 'a;
 
 /// Write every format into `dir` (created when missing) and the manifest last.
-pub fn write_all(report: &Report, dir: &Path, started: Timestamp, write: &FormatWriter<'_>) -> anyhow::Result<()> {
+pub fn write_all(
+    report: &Report,
+    dir: &Path,
+    started: Timestamp,
+    write: &FormatWriter<'_>,
+) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let mut outputs = vec![];
     for f in ReportFormat::ALL {
@@ -47,7 +52,9 @@ pub fn write_all(report: &Report, dir: &Path, started: Timestamp, write: &Format
         write(report, f, &mut w).with_context(|| format!("cannot write {}", path.display()))?;
         w.flush().with_context(|| format!("cannot write {}", path.display()))?;
         let digest: String = w.hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
-        outputs.push(json!({ "file": f.file_name(), "format": format!("{f:?}"), "bytes": w.bytes, "sha256": digest }));
+        outputs.push(
+            json!({ "file": f.file_name(), "format": format!("{f:?}"), "bytes": w.bytes, "sha256": digest }),
+        );
     }
     let inputs: Vec<_> = report
         .bundles
@@ -69,7 +76,8 @@ pub fn write_all(report: &Report, dir: &Path, started: Timestamp, write: &Format
         "inputs": inputs,
     });
     let path = dir.join("manifest.json");
-    let mut f = BufWriter::new(File::create(&path).with_context(|| format!("cannot create {}", path.display()))?);
+    let mut f =
+        BufWriter::new(File::create(&path).with_context(|| format!("cannot create {}", path.display()))?);
     serde_json::to_writer_pretty(&mut f, &manifest)?;
     f.write_all(b"\n")?;
     f.flush()?;

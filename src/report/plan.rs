@@ -55,7 +55,9 @@ pub fn script(report: &Report) -> String {
             }
             for c in &step.commands {
                 if literal_dollar(c) {
-                    s.line("# shellcheck disable=SC2016 # the $ is for docker's template or awk, not the shell");
+                    s.line(
+                        "# shellcheck disable=SC2016 # the $ is for docker's template or awk, not the shell",
+                    );
                 }
                 s.line(c);
             }

@@ -10,10 +10,21 @@ use crate::model::terminal_safe;
 use crate::report::Report;
 
 /// Columns of the indicator CSV.
-pub const IOC_COLUMNS: [&str; 8] = ["bundle", "type", "value", "role", "path", "first_seen", "last_seen", "evidence"];
+pub const IOC_COLUMNS: [&str; 8] =
+    ["bundle", "type", "value", "role", "path", "first_seen", "last_seen", "evidence"];
 /// Columns of the findings CSV.
 pub const FINDING_COLUMNS: [&str; 11] = [
-    "bundle", "container", "severity", "rule", "rules", "category", "attack", "title", "summary", "time", "evidence",
+    "bundle",
+    "container",
+    "severity",
+    "rule",
+    "rules",
+    "category",
+    "attack",
+    "title",
+    "summary",
+    "time",
+    "evidence",
 ];
 
 /// A cell: terminal-safe, and never a formula.
@@ -33,7 +44,7 @@ fn writer(out: &mut dyn Write) -> ::csv::Writer<&mut dyn Write> {
 /// Write the indicators of every bundle.
 pub fn write_iocs(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut w = writer(out);
-    w.write_record(IOC_COLUMNS).map_err(io::Error::other)?;
+    w.write_record(IOC_COLUMNS).map_err(crate::report::csv_io)?;
     for b in &report.bundles {
         for i in &b.story.iocs {
             let t = |t: Option<crate::model::Timestamp>| t.map(|t| t.to_iso()).unwrap_or_default();
@@ -49,7 +60,7 @@ pub fn write_iocs(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 &ev.join("; "),
             ]
             .map(cell);
-            w.write_record(&row).map_err(io::Error::other)?;
+            w.write_record(&row).map_err(crate::report::csv_io)?;
         }
     }
     w.flush()
@@ -58,7 +69,7 @@ pub fn write_iocs(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// Write the findings (facts) of every bundle, most severe first as in the report.
 pub fn write_findings(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut w = writer(out);
-    w.write_record(FINDING_COLUMNS).map_err(io::Error::other)?;
+    w.write_record(FINDING_COLUMNS).map_err(crate::report::csv_io)?;
     for b in &report.bundles {
         for f in &b.findings {
             let ev: Vec<String> = f.evidence.iter().map(|l| l.to_string()).collect();
@@ -77,7 +88,7 @@ pub fn write_findings(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 &ev.join("; "),
             ]
             .map(cell);
-            w.write_record(&row).map_err(io::Error::other)?;
+            w.write_record(&row).map_err(crate::report::csv_io)?;
         }
     }
     w.flush()

@@ -74,7 +74,7 @@ impl Records<'_, '_> {
             }
         }
         let v = prune(body).unwrap_or(Value::Null);
-        serde_json::to_writer(&mut *self.out, &v).map_err(io::Error::other)?;
+        serde_json::to_writer(&mut *self.out, &v).map_err(crate::report::json_io)?;
         self.out.write_all(b"\n")
     }
 }

@@ -17,8 +17,8 @@ pub fn md(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.' | '!' | '|' | '~'
-            | '"' | '\'' | ':' => {
+            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.' | '!'
+            | '|' | '~' | '"' | '\'' | ':' => {
                 out.push('\\');
                 out.push(c);
             }
@@ -86,7 +86,14 @@ fn bundle(out: &mut dyn Write, b: &BundleReport) -> io::Result<()> {
         writeln!(out, "### Attack chain\n\n| stage | what | when | proof |\n| --- | --- | --- | --- |")?;
         for c in &b.story.chain {
             let proof: Vec<String> = c.proof.iter().take(3).map(|l| md(&l.to_string())).collect();
-            writeln!(out, "| {} | {} | {} | {} |", c.stage, md(&c.title), md(&c.when.describe()), proof.join("<br>"))?;
+            writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                c.stage,
+                md(&c.title),
+                md(&c.when.describe()),
+                proof.join("<br>")
+            )?;
         }
         writeln!(out)?;
     }

@@ -13,8 +13,18 @@ use crate::model::{terminal_safe, Timestamp};
 use crate::report::{BundleReport, Report};
 
 /// Column order of the CSV (and key order of each JSONL object).
-pub const COLUMNS: [&str; 10] =
-    ["message", "datetime", "timestamp_desc", "timestamp", "source", "path", "rule", "severity", "container", "bundle"];
+pub const COLUMNS: [&str; 10] = [
+    "message",
+    "datetime",
+    "timestamp_desc",
+    "timestamp",
+    "source",
+    "path",
+    "rule",
+    "severity",
+    "container",
+    "bundle",
+];
 
 /// One Timesketch event, borrowed from the report.
 pub struct Event<'a> {
@@ -50,7 +60,7 @@ impl Event<'_> {
 /// Every event of a bundle that has a real time, in time order (timeline events before
 /// facts at the same instant, each in report order).
 pub fn events(b: &BundleReport) -> Vec<Event<'_>> {
-    let only = (b.containers.len() == 1).then(|| b.containers[0].name.as_str()).unwrap_or("");
+    let only = if b.containers.len() == 1 { b.containers[0].name.as_str() } else { "" };
     let mut out: Vec<(Timestamp, usize, Event<'_>)> = vec![];
     for (i, e) in b.timeline.iter().enumerate() {
         let Some(time) = e.time.filter(|t| is_real(*t)) else { continue };
@@ -97,11 +107,11 @@ pub fn events(b: &BundleReport) -> Vec<Event<'_>> {
 /// characters shown as escapes), so the file can be looked at with `less` or `cat`.
 pub fn write_csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut w = ::csv::Writer::from_writer(out);
-    w.write_record(COLUMNS).map_err(io::Error::other)?;
+    w.write_record(COLUMNS).map_err(crate::report::csv_io)?;
     for b in &report.bundles {
         for e in events(b) {
             let row = e.values().map(|v| terminal_safe(&v));
-            w.write_record(&row).map_err(io::Error::other)?;
+            w.write_record(&row).map_err(crate::report::csv_io)?;
         }
     }
     w.flush()
@@ -116,7 +126,7 @@ pub fn write_jsonl(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 let v = if *k == "timestamp" { Value::from(micros(e.time)) } else { Value::from(v) };
                 m.insert((*k).to_string(), v);
             }
-            serde_json::to_writer(&mut *out, &m).map_err(io::Error::other)?;
+            serde_json::to_writer(&mut *out, &m).map_err(crate::report::json_io)?;
             out.write_all(b"\n")?;
         }
     }

@@ -42,7 +42,8 @@ impl Style {
             ColorChoice::Never => false,
             ColorChoice::Auto => to_terminal && !no_color,
         };
-        let columns = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok()).filter(|w| *w >= 40);
+        let columns =
+            std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok()).filter(|w| *w >= 40);
         let width = columns.or_else(|| {
             to_terminal
                 .then(|| terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| usize::from(w.0)))
@@ -99,6 +100,9 @@ fn wrap(s: &str, width: usize) -> String {
                 out.push_str(&body[..indent]);
                 col = indent;
             } else if col + 1 + wl > width {
+                while out.ends_with(' ') {
+                    out.pop();
+                }
                 out.push('\n');
                 out.push_str(&cont);
                 col = cont.len();

@@ -157,11 +157,19 @@ fn chart(b: &BundleReport) -> Markup {
             "container" => "container",
             _ => "other",
         };
-        points.push(Point { time, kind, label: format!("{} {}: {}", time.to_iso_seconds(), e.kind, e.message) });
+        points.push(Point {
+            time,
+            kind,
+            label: format!("{} {}: {}", time.to_iso_seconds(), e.kind, e.message),
+        });
     }
     for f in &b.findings {
         if let Some(time) = fact_time(f) {
-            points.push(Point { time, kind: "finding", label: format!("{} {}", time.to_iso_seconds(), f.title) });
+            points.push(Point {
+                time,
+                kind: "finding",
+                label: format!("{} {}", time.to_iso_seconds(), f.title),
+            });
         }
     }
     points.sort_by(|a, b| (a.time, a.kind, &a.label).cmp(&(b.time, b.kind, &b.label)));
