@@ -192,17 +192,20 @@ pub(crate) fn safe(t: &str) -> String {
 
 fn bundle(s: &mut String, b: &BundleReport, style: &Style) {
     let _ = writeln!(s, "\n################ bundle {} ({:?}) ################", safe(&b.path), b.kind);
+    // What an analyst acts on first: the verdict, the chain, the facts with their proof,
+    // processes, containers and their changes, the plan, what could not be read; then the
+    // long tail (log hits, the timeline; all of both with --verbose) and custody.
     story::render(s, b, style);
     findings(s, b, style);
-    containers::render(s, b);
     processes::render(s, b);
+    containers::render(s, b);
     saved_diff(s, b);
     images::render(s, b);
+    response(s, b);
+    diagnostics(s, b);
     logs::render(s, b, style.verbose);
     timeline(s, b, style.verbose);
-    response(s, b);
     artifacts(s, b);
-    diagnostics(s, b);
 }
 
 fn findings(s: &mut String, b: &BundleReport, style: &Style) {
@@ -311,7 +314,7 @@ fn diagnostics(s: &mut String, b: &BundleReport) {
     if b.diagnostics.is_empty() {
         return;
     }
-    heading(s, &format!("Diagnostics ({})", b.diagnostics.len()));
+    heading(s, &format!("What could not be read: diagnostics ({})", b.diagnostics.len()));
     for d in &b.diagnostics {
         let lvl = match d.level {
             crate::model::DiagLevel::Error => "error",
