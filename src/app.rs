@@ -101,12 +101,14 @@ pub fn open_output(out: &Option<PathBuf>) -> anyhow::Result<Box<dyn Write>> {
 /// The long `--version`: commit, report schema and built-in rule counts.
 pub static LONG_VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let log_rules = crate::logscan::rules::builtin().map(|r| r.len()).unwrap_or(0);
+    let sigma = crate::logscan::sigma::SigmaSet::bundled().rules.len();
     format!(
-        "{} (commit {})\nreport schema {}\nbuilt-in rules: {} log, {} exposure",
+        "{} (commit {})\nreport schema {}\nbuilt-in rules: {} log, {} bundled Sigma, {} exposure",
         env!("CARGO_PKG_VERSION"),
         COMMIT,
         report::SCHEMA_VERSION,
         log_rules,
+        sigma,
         crate::analyze::exposure::RULES.len()
     )
 });
@@ -163,10 +165,11 @@ fn check_rule_files(files: &[PathBuf]) -> Option<i32> {
 fn scan_all(
     paths: &[PathBuf],
     rules: &[PathBuf],
+    sigma: &[PathBuf],
     base_image: &Option<PathBuf>,
     quiet: bool,
 ) -> anyhow::Result<Report> {
-    let engine = Engine::with_rule_files(rules)?;
+    let engine = Engine::with_sources(rules, sigma, true)?;
     let opts = ScanOptions { base_image: base_image.clone() };
     let pb = progress(paths.len() as u64, quiet, "bundles");
     let bundles: Vec<_> = paths
@@ -198,7 +201,7 @@ fn run_plan(args: &PlanArgs) -> anyhow::Result<i32> {
     if let Some(code) = check_rule_files(&args.rules) {
         return Ok(code);
     }
-    let report = scan_all(&args.paths, &args.rules, &args.base_image, args.quiet)?;
+    let report = scan_all(&args.paths, &args.rules, &args.sigma, &args.base_image, args.quiet)?;
     let mut w = open_output(&args.output)?;
     match args.format {
         PlanFormat::Sh => report::plan::write(&report, &mut w)?,
@@ -242,7 +245,7 @@ fn run_scan(args: &ScanArgs) -> anyhow::Result<i32> {
         return Ok(code);
     }
     let started = run_time();
-    let mut report = scan_all(&args.paths, &args.rules, &args.base_image, args.output.quiet)?;
+    let mut report = scan_all(&args.paths, &args.rules, &args.sigma, &args.base_image, args.output.quiet)?;
     let o = &mut report.run.options;
     o.insert("format".into(), format!("{:?}", args.output.format).to_lowercase());
     o.insert("fail_on".into(), format!("{:?}", args.fail_on).to_lowercase());

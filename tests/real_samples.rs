@@ -58,3 +58,31 @@ fn docker_data_root_keeps_the_whiteout_device() {
     std::io::copy(&mut zstd::stream::read::Decoder::new(&data[..]).unwrap(), &mut tar).unwrap();
     check_dataroot(&tar, &f);
 }
+
+#[test]
+fn podman_runtime_files_and_stats_are_read_as_podmans() {
+    let archive = sample("podman").join("bundle.tar.zst");
+    let (v, _) = run_json(&["scan", archive.to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    // `podman stats --format json`: an indented array with snake_case keys.
+    let s = &b["stats"][0];
+    assert_eq!(
+        (s["name"].as_str(), s["cpu_percent"].as_f64(), s["pids"].as_u64()),
+        (Some("shop-web"), Some(0.54), Some(5))
+    );
+    // /run/.containerenv, /etc's bind-mounted files: the runtime's, never a disagreement or
+    // timestomping.
+    let rules: Vec<&str> = b["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["rules"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()))
+        .collect();
+    assert!(
+        !rules.contains(&"container.diff.disagreement") && !rules.contains(&"file.timestomp"),
+        "{rules:?}"
+    );
+    for d in b["container_changes"]["disagreements"].as_array().unwrap() {
+        assert!(d["note"].is_string(), "unexplained: {d}");
+    }
+}

@@ -14,6 +14,9 @@ mod shared_containers;
 /// Log scanning detection rates on the public corpus.
 mod shared_corpus;
 
+/// Per-class web attack detection on the CrowdSec hub's test logs.
+mod shared_crowdsec;
+
 /// `ctriage logs` on third-party log fixtures.
 mod shared_logs;
 

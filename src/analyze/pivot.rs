@@ -41,7 +41,15 @@ pub enum PivotKind {
 /// Pivots from the findings: hosts in flagged processes that the log scan has not already
 /// tied to the logs, and webshell file names.
 pub fn pivots(report: &BundleReport, findings: &[Finding]) -> Vec<Pivot> {
-    let known: Vec<&str> = report.logs.iocs.iter().map(|i| i.value.as_str()).collect();
+    // Hosts the log scan already names as a payload or callback; a host seen only as the
+    // source of flagged requests is still worth the pivot (its other requests tell the story).
+    let known: Vec<&str> = report
+        .logs
+        .iocs
+        .iter()
+        .filter(|i| i.roles.iter().any(|r| *r != "request-source"))
+        .map(|i| i.value.as_str())
+        .collect();
     let own: Vec<String> = report
         .containers
         .iter()

@@ -35,7 +35,8 @@ pub enum ArtifactKind {
     DockerLogsTimestamped,
     /// CRI log (containerd, CRI-O, Kubernetes `/var/log/pods`): `<RFC 3339> <stream> <P|F> msg`.
     CriLog,
-    /// systemd journal export (`journalctl -o export`, e.g. of the `journald` log driver).
+    /// systemd journal (`journalctl -o export`, or `-o json` lines), e.g. of the `journald`
+    /// log driver.
     JournalExport,
     /// The `local` log driver's protobuf-framed file (`local-logs/container.log`).
     LocalLog,

@@ -108,6 +108,7 @@ fn discover_at(read: &Path, arg: &Path, shown: String) -> Bundle {
         return bundle(BundleKind::Archive, artifacts, diagnostics);
     }
     single.path = shown.clone();
+    note_unread(std::slice::from_mut(&mut single));
     let diagnostics = single_diagnostic(&single).into_iter().collect();
     bundle(BundleKind::File, vec![single], diagnostics)
 }
@@ -165,6 +166,7 @@ fn discover_dir(root: &Path, shown: String) -> Bundle {
         .collect();
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     mark_layout_blobs(&mut artifacts);
+    note_unread(&mut artifacts);
     diagnostics.extend(artifacts.iter().filter_map(single_diagnostic));
     if artifacts.is_empty() && diagnostics.is_empty() {
         diagnostics.push(Diagnostic::warning(
@@ -173,6 +175,13 @@ fn discover_dir(root: &Path, shown: String) -> Bundle {
         ));
     }
     Bundle { path: shown, kind: BundleKind::Directory, artifacts, diagnostics, named: None, spool: None }
+}
+
+/// Artifacts whose kind alone says they are not analysed get a note saying why.
+fn note_unread(artifacts: &mut [Artifact]) {
+    for a in artifacts.iter_mut().filter(|a| a.kind == ArtifactKind::CtriageReport && a.note.is_none()) {
+        a.note = Some("a report ctriage wrote: listed for custody, never read back as evidence".into());
+    }
 }
 
 /// Blobs of an OCI layout directory (`DIR/oci-layout` beside `DIR/blobs/<alg>/<hex>`) are
@@ -204,12 +213,24 @@ pub fn mark_layout_blobs(artifacts: &mut [Artifact]) {
                 | ArtifactKind::Link
                 | ArtifactKind::Special
         );
-        if keep || a.error.is_some() {
+        let dir = if root.is_empty() {
+            "at the bundle root".to_string()
+        } else {
+            format!("`{}`", root.trim_end_matches('/'))
+        };
+        if a.error.is_some() {
             continue;
         }
-        let dir = if root.is_empty() { ".".to_string() } else { root.trim_end_matches('/').to_string() };
+        if keep {
+            if a.note.is_none()
+                && !matches!(a.kind, ArtifactKind::Link | ArtifactKind::Special | ArtifactKind::Empty)
+            {
+                a.note = Some(format!("blob of the OCI layout {dir}: read through the layout's index"));
+            }
+            continue;
+        }
         a.note = Some(format!(
-            "blob of the OCI layout `{dir}` (content sniffed as {}): read through the layout's index, not on its own",
+            "blob of the OCI layout {dir} (content sniffed as {}): read through the layout's index, not on its own",
             a.kind.as_str()
         ));
         a.kind = ArtifactKind::OciBlob;
@@ -490,6 +511,7 @@ fn discover_archive(path: &Path, compression: Compression) -> (Vec<Artifact>, Ve
     }
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     mark_layout_blobs(&mut artifacts);
+    note_unread(&mut artifacts);
     diagnostics.extend(artifacts.iter().filter_map(single_diagnostic));
     (artifacts, diagnostics)
 }

@@ -215,6 +215,10 @@ fn sniff_json(text: &str) -> Option<ArtifactKind> {
     if key("Titles") && key("Processes") {
         return Some(ArtifactKind::Top);
     }
+    // `journalctl -o json`: one journal entry per line.
+    if first_line.trim_start().starts_with('{') && line_key("__REALTIME_TIMESTAMP") && line_key("MESSAGE") {
+        return Some(ArtifactKind::JournalExport);
+    }
     // Image manifests, indexes and manifest lists (OCI and Docker v2; schema 1 has
     // `fsLayers`): `schemaVersion` beside what a manifest lists.
     if obj_start.starts_with('{')
@@ -232,6 +236,10 @@ fn sniff_json(text: &str) -> Option<ArtifactKind> {
         return Some(ArtifactKind::JsonFileLog);
     }
     if line_key("CPUPerc") || line_key("MemUsage") || (key("cpu_stats") && key("memory_stats")) {
+        return Some(ArtifactKind::Stats);
+    }
+    // `podman stats --format json`: an indented array, snake_case keys.
+    if text.trim_start().starts_with('[') && key("cpu_percent") && key("mem_usage") && key("pids") {
         return Some(ArtifactKind::Stats);
     }
     if line_key("Names") && line_key("Image") && (line_key("Status") || line_key("Ports")) && line_key("ID") {

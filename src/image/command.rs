@@ -293,7 +293,6 @@ pub fn run_layers(args: &LayersArgs) -> anyhow::Result<i32> {
 /// Run `diff`.
 pub fn run_diff(args: &DiffArgs) -> anyhow::Result<i32> {
     let mut diags = vec![];
-    let mut arts = artifacts_of(&args.image, &mut diags);
     let mut export = artifacts_of(&args.export, &mut diags);
     for a in &mut export {
         if a.kind != crate::evidence::ArtifactKind::FilesystemTar
@@ -306,22 +305,21 @@ pub fn run_diff(args: &DiffArgs) -> anyhow::Result<i32> {
         }
         a.kind = crate::evidence::ArtifactKind::FilesystemTar;
     }
-    // An OCI layout directory's files are kept whatever discovery sniffed them as.
-    let in_layout: std::collections::BTreeSet<String> = {
-        let refs: Vec<&Artifact> = arts.iter().collect();
-        let dirs = super::ocidir::find(&refs, &mut vec![]);
-        super::ocidir::claimed(&dirs).into_iter().map(String::from).collect()
+    // The image is the analyst's word that the container ran from it: read as a base image
+    // (archive or OCI layout directory), as `scan --base-image` does.
+    let ctx = ImageContext {
+        base_image: Some(args.image.clone()),
+        base_flag: Some("diff --image"),
+        ..Default::default()
     };
-    arts.retain(|a| a.kind.is_image_archive() || in_layout.contains(&a.path));
-    arts.extend(export);
-    let refs: Vec<&Artifact> = arts.iter().collect();
-    let (section, _) = analyze(&refs, &ImageContext::default(), &AnalyzeOptions::default());
+    let refs: Vec<&Artifact> = export.iter().collect();
+    let (section, _) = analyze(&refs, &ctx, &AnalyzeOptions::default());
     let mut outcome = section.outcome;
     outcome.diagnostics.extend(diags);
     if section.container_changes.is_none() {
         outcome.diagnostics.push(Diagnostic::error(
             crate::model::Locator::artifact(args.image.display().to_string()),
-            "docker diff could not be rebuilt (no image found to compare the export with)",
+            "docker diff could not be rebuilt (see the diagnostics: no image, or no export, could be read)",
         ));
     }
     let outcome = sorted(outcome);

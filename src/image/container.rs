@@ -20,6 +20,9 @@ use crate::model::{Diagnostic, Finding, Locator, Outcome, Severity, Timestamp};
 const RUNTIME_PATHS: &[&str] = &[
     ".dockerenv",
     ".dockerinit",
+    // podman: its marker file and the secrets it mounts.
+    "run/.containerenv",
+    "run/secrets",
     "etc/hostname",
     "etc/hosts",
     "etc/resolv.conf",
@@ -28,6 +31,12 @@ const RUNTIME_PATHS: &[&str] = &[
     "proc",
     "sys",
 ];
+
+/// `/etc`, `/run`: a directory that holds a runtime path.
+fn holds_runtime_path(shown: &str) -> bool {
+    let dir = shown.trim_start_matches('/');
+    RUNTIME_PATHS.iter().any(|r| r.len() > dir.len() && r.starts_with(dir) && r.as_bytes()[dir.len()] == b'/')
+}
 
 /// Whether `docker diff` never shows `path`: a runtime path (init layer, pseudo filesystems)
 /// or below one, or below a mount point (the mount point itself is created in the
@@ -215,14 +224,14 @@ pub fn mark_commits(images: &mut [LoadedImage]) {
 }
 
 /// The image (and how many of its layers) the container ran from.
-fn choose_base(images: &[LoadedImage]) -> Vec<(usize, usize, String)> {
+fn choose_base(images: &[LoadedImage], flag: &str) -> Vec<(usize, usize, String)> {
     if let Some(b) = images.iter().find(|l| l.record.role == "base-image") {
         if let Some(&k) = b.record.committed_layers.first() {
             return vec![(
                 b.record.index,
                 k,
                 format!(
-                    "image {} given with --base-image, without its committed layer(s) {:?} (layers 0..{})",
+                    "image {} given with {flag}, without its committed layer(s) {:?} (layers 0..{})",
                     b.name(),
                     b.record.committed_layers,
                     k.saturating_sub(1)
@@ -232,7 +241,7 @@ fn choose_base(images: &[LoadedImage]) -> Vec<(usize, usize, String)> {
         return vec![(
             b.record.index,
             b.record.layers.len(),
-            format!("image {} given with --base-image ({} layers)", b.name(), b.record.layers.len()),
+            format!("image {} given with {flag} ({} layers)", b.name(), b.record.layers.len()),
         )];
     }
     let regular: Vec<&LoadedImage> = images.iter().filter(|l| l.record.role == "image").collect();
@@ -295,7 +304,7 @@ pub fn rebuild(
     inspector: &Inspector,
     out: &mut Outcome,
 ) -> Option<Container> {
-    let candidates = choose_base(images);
+    let candidates = choose_base(images, ctx.base_flag());
     let (mut container, mounts) = if let Some(export) = exports.first() {
         if exports.len() > 1 {
             out.diagnostics.push(Diagnostic::warning(
@@ -326,26 +335,33 @@ pub fn rebuild(
             ));
             return None;
         }
-        // A committed image whose top layer is this container's read-write layer holds the
-        // export's own changes: the share of its whole tree in the export is the evidence.
-        let committed_share = images
-            .iter()
-            .filter(|l| l.record.role != "layer" && !l.record.committed_layers.is_empty())
-            .map(|l| (identical_share(&l.tree_at(None), &top), l.record.index))
-            .max_by(|a, b| frac(a.0).total_cmp(&frac(b.0)));
-        let tried: Vec<Candidate> = candidates
+        let mut tried: Vec<Candidate> = candidates
             .iter()
             .map(|(img, n, desc)| {
                 let base = images[*img].tree_of(*n);
                 let recs = diff_trees(&base, &top, &ignore);
-                let own = identical_share(&base, &top);
-                let (share, via) = match committed_share {
-                    Some((s, c)) if frac(s) > frac(own) && shares_prefix(images, c, *img, *n) => (s, Some(c)),
-                    _ => (own, None),
-                };
-                Candidate { img: *img, n: *n, desc: desc.clone(), base, recs, share, via }
+                let share = identical_share(&base, &top);
+                Candidate { img: *img, n: *n, desc: desc.clone(), base, recs, share, via: None }
             })
             .collect();
+        // A committed image whose top layer is this container's read-write layer holds the
+        // export's own changes: the share of its whole tree in the export is the evidence.
+        // Built only when no base alone passes the threshold (it costs one more merged view).
+        if tried.iter().all(|c| frac(c.share) <= PAIR_THRESHOLD) {
+            let committed = images
+                .iter()
+                .filter(|l| l.record.role != "layer" && !l.record.committed_layers.is_empty())
+                .map(|l| (identical_share(&l.tree_at(None), &top), l.record.index))
+                .max_by(|a, b| frac(a.0).total_cmp(&frac(b.0)));
+            if let Some((s, c)) = committed {
+                for t in tried.iter_mut() {
+                    if frac(s) > frac(t.share) && shares_prefix(images, c, t.img, t.n) {
+                        t.share = s;
+                        t.via = Some(c);
+                    }
+                }
+            }
+        }
         let (pick, why) = pair(images, tried, ctx, &export.locator(), out)?;
         let Candidate { img, n, mut desc, base, recs, .. } = pick;
         desc.push_str(&format!("; paired with the export because {why}"));
@@ -483,14 +499,16 @@ fn pair(
             out.diagnostics.push(Diagnostic::warning(
                 export.clone(),
                 format!(
-                    "the export holds only {} of --base-image {} with identical content: it may not be the image this container ran from",
+                    "the export holds only {} of {} {} with identical content: it may not be the image this container ran from",
                     pct(c.share),
+                    ctx.base_flag(),
                     images[c.img].name()
                 ),
             ));
         }
         let why = format!(
-            "it was given with --base-image; {} of its files are in the export unchanged",
+            "it was given with {}; {} of its files are in the export unchanged",
+            ctx.base_flag(),
             pct(c.share)
         );
         return Some((c, why));
@@ -604,9 +622,13 @@ fn cross_check(
                 saved: Some(*k),
                 rebuilt: r.copied(),
                 locator: Some(loc.clone()),
-                note: (r.is_none() && *k == DiffKind::Added && looks_like_socket(p)).then(|| {
-                    "likely a socket: docker diff lists it, but no tar (export or commit layer) can hold one".into()
-                }),
+                note: if r.is_none() && *k == DiffKind::Added && looks_like_socket(p) {
+                    Some("likely a socket: docker diff lists it, but no tar (export or commit layer) can hold one".into())
+                } else if r.is_none() && *k == DiffKind::Changed && holds_runtime_path(p) {
+                    Some("a directory holding the runtime's own files (hosts, resolv.conf, .containerenv...): the runtime's changes, not the container's".into())
+                } else {
+                    None
+                },
             }),
         }
     }
@@ -617,7 +639,9 @@ fn cross_check(
                 saved: None,
                 rebuilt: Some(*k),
                 locator: None,
-                note: None,
+                note: holds_runtime_path(p).then(|| {
+                    "a directory the runtime made for its own files (podman's /run/.containerenv...): the runtime's, not the container's".into()
+                }),
             });
         }
     }

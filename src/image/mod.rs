@@ -44,6 +44,15 @@ pub struct ImageContext {
     /// Containers the bundle's inspect captures describe: (container id, image id), to pair
     /// an export with the image it ran from on evidence.
     pub containers: Vec<(String, Option<String>)>,
+    /// The option that named `base_image` (`--base-image`, or `diff --image`), for messages.
+    pub base_flag: Option<&'static str>,
+}
+
+impl ImageContext {
+    /// How the analyst named the base image, for messages.
+    pub fn base_flag(&self) -> &'static str {
+        self.base_flag.unwrap_or("--base-image")
+    }
 }
 
 /// The image part of a bundle report.
@@ -389,7 +398,7 @@ pub fn analyze(
         if !found {
             section.outcome.diagnostics.push(crate::model::Diagnostic::error(
                 Locator::artifact(p.display().to_string()),
-                "--base-image is not an image archive (docker save or OCI)",
+                format!("{} is not an image archive (docker save or OCI)", ctx.base_flag()),
             ));
         }
     }

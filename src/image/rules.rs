@@ -690,7 +690,12 @@ pub fn evaluate_container(c: &Container, out: &mut Outcome) {
         if let (Some(base), Some(m), false) =
             (c.base_created, r.meta.mtime, r.change == Change::Deleted || same_content)
         {
-            if m < base && r.meta.ftype == FileType::File && !jasper_generated(&r.path) {
+            // Tar mtimes are whole seconds: compare at that precision (a file written in the
+            // image's own second is not older than it).
+            if m.unix_secs() < base.unix_secs()
+                && r.meta.ftype == FileType::File
+                && !jasper_generated(&r.path)
+            {
                 col.add(
                     &TIMESTOMP,
                     r,

@@ -146,10 +146,15 @@ pub fn parse_api_listing(reader: impl Read, loc: &Locator) -> (Vec<PsRow>, Vec<D
 /// One `/containers/json` object as a row.
 fn api_row(o: &serde_json::Map<String, Value>, at: Locator) -> PsRow {
     let s = |k: &str| o.get(k).and_then(Value::as_str).filter(|v| !v.is_empty()).map(str::to_string);
+    // Podman's `ps --format json` is the same listing with `Command` as a list.
+    let command = s("Command").or_else(|| {
+        let parts: Vec<&str> = o.get("Command")?.as_array()?.iter().filter_map(Value::as_str).collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
+    });
     let mut row = PsRow {
         container_id: s("Id").unwrap_or_default(),
         image: s("Image"),
-        command: s("Command"),
+        command,
         created_at: o.get("Created").and_then(Value::as_i64).map(|t| Timestamp::from_unix(t, 0)),
         names: o
             .get("Names")
@@ -182,14 +187,25 @@ fn api_row(o: &serde_json::Map<String, Value>, at: Locator) -> PsRow {
         ..Default::default()
     };
     if let Some(ports) = o.get("Ports").and_then(Value::as_array) {
+        // Docker: `IP`, `PrivatePort`, `PublicPort`, `Type`; Podman: `host_ip`,
+        // `container_port`, `host_port`, `protocol`.
+        let field = |p: &Value, keys: &[&str]| keys.iter().find_map(|k| p.get(*k)).cloned();
         for p in ports {
-            let private = p.get("PrivatePort").and_then(Value::as_u64);
-            let Some(private) = private else { continue };
+            let Some(private) = field(p, &["PrivatePort", "container_port"]).and_then(|v| v.as_u64()) else {
+                continue;
+            };
             row.ports.push(PortMapping {
-                host_ip: p.get("IP").and_then(Value::as_str).map(String::from),
-                host_port: p.get("PublicPort").and_then(Value::as_u64).map(|x| x.to_string()),
+                host_ip: field(p, &["IP", "host_ip"])
+                    .and_then(|v| v.as_str().map(String::from))
+                    .filter(|v| !v.is_empty()),
+                host_port: field(p, &["PublicPort", "host_port"])
+                    .and_then(|v| v.as_u64())
+                    .filter(|v| *v > 0)
+                    .map(|x| x.to_string()),
                 container_port: private.to_string(),
-                protocol: p.get("Type").and_then(Value::as_str).unwrap_or("tcp").to_string(),
+                protocol: field(p, &["Type", "protocol"])
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_else(|| "tcp".into()),
             });
         }
     }
@@ -582,5 +598,17 @@ junk
         assert_eq!(r.created_at.map(|t| t.to_iso()).as_deref(), Some("2019-04-10T19:51:22.000000000Z"));
         let (rows, diags) = parse_api_listing(&b"[{"[..], &loc());
         assert!(rows.is_empty() && diags[0].message.contains("invalid container listing JSON"));
+    }
+
+    #[test]
+    fn podman_ps_json_array() {
+        let body = br#"[{"AutoRemove":false,"Command":["nginx","-g","daemon off;"],"Created":1764252000,"Id":"4f2a","Image":"docker.io/library/nginx:latest","ImageID":"sha256:2","Names":["web"],"Ports":[{"host_ip":"","container_port":80,"host_port":8080,"range":1,"protocol":"tcp"}],"State":"running","Status":"Up 5 minutes"}]"#;
+        let (rows, diags) = parse_api_listing(&body[..], &loc());
+        assert!(diags.is_empty());
+        assert_eq!(rows[0].command.as_deref(), Some("nginx -g daemon off;"));
+        assert_eq!(rows[0].ports[0].host_port.as_deref(), Some("8080"));
+        assert_eq!(rows[0].ports[0].container_port, "80");
+        assert!(rows[0].ports[0].host_ip.is_none());
+        assert!(rows[0].is_running());
     }
 }

@@ -398,6 +398,9 @@ fn json_value(v: &Value, at: Locator, rows: &mut Vec<StatsRow>, diags: &mut Vec<
         Value::Object(o) if o.contains_key("CPUPerc") || o.contains_key("MemUsage") => {
             rows.push(json_row(o, at))
         }
+        Value::Object(o) if o.contains_key("cpu_percent") && o.contains_key("mem_usage") => {
+            rows.push(podman_row(o, at))
+        }
         _ => diags.push(Diagnostic::warning(at, "JSON value is not a stats record; skipped")),
     }
 }
@@ -416,6 +419,23 @@ fn json_row(o: &Map<String, Value>, at: Locator) -> StatsRow {
         s("NetIO"),
         s("BlockIO"),
         s("PIDs"),
+    );
+    row
+}
+
+/// `podman stats --format json` entry: the CLI's display values under snake_case keys.
+fn podman_row(o: &Map<String, Value>, at: Locator) -> StatsRow {
+    let s = |k: &str| o.get(k).and_then(Value::as_str);
+    let mut row = StatsRow::new(StatsFormat::Json, s("id").unwrap_or_default().to_string(), at);
+    row.name = s("name").map(str::to_string);
+    fill_display_values(
+        &mut row,
+        s("cpu_percent"),
+        s("mem_usage"),
+        s("mem_percent"),
+        s("net_io"),
+        s("block_io"),
+        s("pids"),
     );
     row
 }
@@ -677,6 +697,35 @@ mod tests {
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1].label(), "f00dfeed1234");
         assert_eq!(rows[1].cpu_percent, Some(0.10));
+    }
+
+    #[test]
+    fn podman_json_array() {
+        let text = r#"[
+ {
+  "id": "edc329138e8f",
+  "name": "shop-web",
+  "cpu_time": "40.413464ms",
+  "cpu_percent": "0.54%",
+  "avg_cpu": "0.54%",
+  "mem_usage": "1.237MB / 25.28GB",
+  "mem_percent": "0.00%",
+  "net_io": "0B / 0B",
+  "block_io": "0B / 0B",
+  "pids": "5"
+ }
+]"#;
+        let (rows, d) = parse_reader(text.as_bytes(), &loc());
+        assert!(d.is_empty(), "{d:?}");
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            (rows[0].name.as_deref(), rows[0].cpu_percent, rows[0].pids),
+            (Some("shop-web"), Some(0.54), Some(5))
+        );
+        assert_eq!(
+            crate::evidence::sniff_text(text.as_bytes(), "stats.json"),
+            crate::evidence::ArtifactKind::Stats
+        );
     }
 
     #[test]

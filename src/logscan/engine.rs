@@ -11,13 +11,15 @@ use super::decode::{may_be_encoded, normalize, shell_base64_payloads};
 use super::http::{self, HttpRequest};
 use super::jndi::{self, JndiInfo};
 use super::rules::{self, Check, DecoderKind, Rule};
+use super::sigma::SigmaSet;
 
 /// Anchors of encoded text: a record holding one is decoded and searched again, so that
 /// `%24%7Bjndi`, `\u0024{`, `&gt;&amp;` or `%2Fdev%2Ftcp` meet the rule literals.
 const DECODE_TRIGGERS: &[&str] = &[
     "%24", "%7b", "%7c", "%2f", "%3e", "%3c", "%26", "%27", "%22", "%60", "%3b", "%28", "%2b", "%25", "%5c",
-    "%u00", "\\u00", "\\x2", "\\x3", "\\x4", "\\x5", "\\x6", "\\x7", "\\44", "\\173", "&gt;", "&lt;",
-    "&amp;", "&#", "&quot;",
+    "%2c", "%3d", "%40", "%21", "%2e", "%3a", "%5b", "%5d", "%7d", "%0a", "%0d", "%09", "%00", "%u00",
+    "\\u00", "\\x2", "\\x3", "\\x4", "\\x5", "\\x6", "\\x7", "\\44", "\\173", "&gt;", "&lt;", "&amp;", "&#",
+    "&quot;",
 ];
 
 /// Bytes of a record shown in a hit excerpt at most.
@@ -33,6 +35,8 @@ const MAX_DECODED_COMMANDS: usize = 16;
 #[derive(Debug)]
 pub struct Engine {
     rules: Vec<Rule>,
+    /// The Sigma rules loaded (web ones are also in `rules`), with those left out and why.
+    sigma: std::sync::Arc<SigmaSet>,
     ac: AhoCorasick,
     /// The automaton's patterns (lower-cased literals, then decode anchors).
     patterns: Vec<Vec<u8>>,
@@ -63,8 +67,32 @@ impl Engine {
         Self::with_rule_files(&[])
     }
 
-    /// Built-in rules plus the user's rule files (ids must stay unique).
+    /// Built-in rules, the bundled Sigma rules, plus the user's rule files (ids must stay
+    /// unique).
     pub fn with_rule_files(files: &[PathBuf]) -> anyhow::Result<Self> {
+        Self::with_sources(files, &[], true)
+    }
+
+    /// Built-in rules, the user's rule files, the bundled Sigma set (when `bundled`) and the
+    /// Sigma rules under each of `sigma_dirs`.
+    pub fn with_sources(files: &[PathBuf], sigma_dirs: &[PathBuf], bundled: bool) -> anyhow::Result<Self> {
+        let mut set = if bundled { SigmaSet::bundled() } else { SigmaSet::default() };
+        for d in sigma_dirs {
+            set.add_dir(d).with_context(|| format!("--sigma {}", d.display()))?;
+        }
+        let mut all = Self::rule_files(files)?;
+        for r in set.engine_rules() {
+            if let Some(old) = all.iter().find(|o| o.id == r.id) {
+                anyhow::bail!("{}: rule id {:?} is already defined at {}", r.origin, r.id, old.origin);
+            }
+            all.push(r);
+        }
+        let mut e = Self::new(all)?;
+        e.sigma = std::sync::Arc::new(set);
+        Ok(e)
+    }
+
+    fn rule_files(files: &[PathBuf]) -> anyhow::Result<Vec<Rule>> {
         let mut all = rules::builtin().map_err(join_errors).context("built-in rules")?;
         for f in files {
             let extra = rules::parse_file(f).map_err(join_errors)?;
@@ -75,7 +103,7 @@ impl Engine {
             }
             all.extend(extra);
         }
-        Self::new(all)
+        Ok(all)
     }
 
     /// Compile `rules`.
@@ -110,7 +138,12 @@ impl Engine {
             .kind(Some(AhoCorasickKind::DFA))
             .build(&patterns)
             .context("building the signature automaton")?;
-        Ok(Engine { rules, ac, patterns, pattern_rules })
+        Ok(Engine { rules, sigma: Default::default(), ac, patterns, pattern_rules })
+    }
+
+    /// The Sigma rules loaded, and those that could not be used.
+    pub fn sigma(&self) -> &SigmaSet {
+        &self.sigma
     }
 
     /// The rules, in file order (built-in first).
@@ -195,10 +228,34 @@ impl Engine {
         all.sort_unstable();
         all.dedup();
         let mut out = Vec::new();
+        // Sigma rules read the request parsed from the raw record (its fields carry their
+        // own decoded spellings); parsed once, when the first Sigma candidate needs it.
+        let req: std::cell::OnceCell<Option<HttpRequest>> = std::cell::OnceCell::new();
+        let texts: std::cell::OnceCell<Vec<String>> = std::cell::OnceCell::new();
         for ri in all {
             let rule = &self.rules[ri];
+            if let Some(Check::Sigma(d)) = rule.confirm.first() {
+                let Some(r) = req.get_or_init(|| http::parse(record)) else { continue };
+                let texts = texts.get_or_init(|| {
+                    variants.iter().map(|(t, _)| String::from_utf8_lossy(t).into_owned()).collect()
+                });
+                if d.matches_web(r, texts) {
+                    out.push(RecordMatch {
+                        rule: ri,
+                        span: (0, record.len().min(EXCERPT_MAX)),
+                        decoded: None,
+                        jndi: None,
+                        commands: Vec::new(),
+                        http: None,
+                    });
+                }
+                continue;
+            }
             for (vi, (text, cands)) in variants.iter().enumerate() {
-                if !cands.contains(&ri) {
+                // A rule found in one spelling is confirmed on every spelling (the literal
+                // `%0aid` is in the raw record, the newline its regex wants only in the
+                // decoded one); case-sensitive rules need their literal in the text itself.
+                if rule.case_sensitive && !cands.contains(&ri) {
                     continue;
                 }
                 if let Some(m) = self.confirm(rule, ri, text) {
@@ -233,7 +290,11 @@ impl Engine {
     }
 
     fn confirm(&self, rule: &Rule, ri: usize, text: &[u8]) -> Option<RecordMatch> {
-        let lit_span = literal_span(rule, text)?;
+        let lit_span = match literal_span(rule, text) {
+            Some(s) => s,
+            None if !rule.case_sensitive => (0, 0),
+            None => return None,
+        };
         if rule.exclude.iter().any(|re| re.is_match(text)) {
             return None;
         }
@@ -262,6 +323,13 @@ impl Engine {
                     }
                     m.jndi = Some(j);
                 }
+                Check::Decoder(DecoderKind::JndiAssembled) => {
+                    let s = String::from_utf8_lossy(text);
+                    let shown = jndi::assembled_jndi(&s)?;
+                    m.decoded = Some(shown);
+                }
+                // Evaluated in `evaluate_once`, on the raw record's parsed request.
+                Check::Sigma(_) => return None,
                 Check::Decoder(DecoderKind::ShellBase64) => {
                     let p = shell_base64_payloads(text);
                     if p.is_empty() {

@@ -31,6 +31,10 @@ pub struct HttpRequest {
     pub referer: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
+    /// The request target was absolute (`GET http://host/x`, `CONNECT host:443`): a forward
+    /// proxy's log. Not serialized (the host and path carry it).
+    #[serde(skip)]
+    pub proxy: bool,
 }
 
 impl HttpRequest {
@@ -340,6 +344,11 @@ fn set_request_line(h: &mut HttpRequest, line: &str) {
     }
     let (method, rest) = line.split_once(' ').unwrap_or((line, ""));
     h.method = Some(method.to_string());
+    if method.eq_ignore_ascii_case("CONNECT") {
+        h.proxy = true;
+        h.host = rest.split([' ', ':']).next().filter(|x| !x.is_empty()).map(str::to_string);
+        return;
+    }
     let target = match rest.rsplit_once(' ') {
         Some((t, proto)) if proto.starts_with("HTTP/") => t,
         _ => rest,
@@ -350,6 +359,19 @@ fn set_request_line(h: &mut HttpRequest, line: &str) {
 }
 
 fn set_target(h: &mut HttpRequest, target: &str) {
+    let lower = target.get(..8).unwrap_or(target).to_ascii_lowercase();
+    let target = if lower.starts_with("http://") || lower.starts_with("https://") {
+        // Absolute form: a forward proxy's log. The authority is the host.
+        h.proxy = true;
+        let rest = &target[target.find("://").map_or(0, |p| p + 3)..];
+        let (auth, path) = rest.find('/').map_or((rest, "/"), |p| (&rest[..p], &rest[p..]));
+        if h.host.is_none() {
+            h.host = Some(auth.rsplit('@').next().unwrap_or(auth).to_string()).filter(|s| !s.is_empty());
+        }
+        path
+    } else {
+        target
+    };
     let (path, query) = match target.split_once('?') {
         Some((p, q)) => (p, Some(q)),
         None => (target, None),
@@ -463,6 +485,24 @@ mod tests {
     }
 
     #[test]
+    fn proxy_requests() {
+        let h = p(
+            r#"192.0.2.3 - - [27/Nov/2026:14:00:00 +0000] "GET http://evil.example:8080/x.php?a=1 HTTP/1.1" 200 10 "-" "curl/8""#,
+        );
+        assert!(h.proxy);
+        assert_eq!(
+            (h.host.as_deref(), h.path.as_deref(), h.query.as_deref()),
+            (Some("evil.example:8080"), Some("/x.php"), Some("a=1"))
+        );
+        let h = p(
+            r#"192.0.2.3 - - [27/Nov/2026:14:00:00 +0000] "CONNECT pool.example:443 HTTP/1.1" 200 10 "-" "-""#,
+        );
+        assert!(h.proxy);
+        assert_eq!(h.host.as_deref(), Some("pool.example"));
+        assert!(!p(r#"192.0.2.3 - - [27/Nov/2026:14:00:00 +0000] "GET /x HTTP/1.1" 200 1"#).proxy);
+    }
+
+    #[test]
     fn error_logs() {
         let h = p("[Wed Nov 27 14:00:00.123 2026] [cgi:error] [pid 12:tid 34] [client 203.0.113.9:51234] AH01215: () { :;}; /bin/bash -c id: /usr/lib/cgi-bin/t.cgi, referer: http://x.example/");
         assert_eq!(h.client.as_deref(), Some("203.0.113.9"));
@@ -542,6 +582,28 @@ mod tests {
         let _ = parse(b"\xff\xfe [\" \"GET \xff");
         let _ = parse(b"x [a] \"GET");
         let _ = parse(&[b'"'; 5000]);
+    }
+
+    #[test]
+    fn random_records_never_panic() {
+        // A small deterministic generator over the bytes that steer the parsers.
+        let alphabet: &[u8] =
+            b"\"[] -:?/%{}\\GETPOST0123456789.,\xc3\xa9\xff\n\t=&client: request: host: referrer: ";
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for len in (0..400).step_by(3) {
+            let rec: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    alphabet[(x % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            let _ = parse(&rec);
+            let mut j = b"{\"request\":".to_vec();
+            j.extend_from_slice(&rec);
+            let _ = parse(&j);
+        }
     }
 
     #[test]

@@ -100,7 +100,9 @@ pub fn extract(raw_record: &[u8], text: &str, jndi: Option<&JndiInfo>, commands:
             out.insert(IocRef { kind: IocKind::Url, value: url, role: "callback" });
         }
     }
-    let mut texts: Vec<&str> = vec![text];
+    // `+` is a space in a query string: `wget+http://h/x+-O+/tmp/y` names `http://h/x`.
+    let text = String::from_utf8_lossy(&super::decode::query_plus(text.as_bytes())).into_owned();
+    let mut texts: Vec<&str> = vec![&text];
     texts.extend(commands.iter().map(String::as_str));
     for t in texts {
         for m in URL.find_iter(t) {

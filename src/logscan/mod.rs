@@ -12,6 +12,8 @@ pub mod local;
 pub mod logness;
 pub mod rules;
 pub mod scanner;
+pub mod scanners;
+pub mod sigma;
 pub mod tarlogs;
 pub mod time;
 
@@ -69,6 +71,17 @@ pub struct LogHit {
     /// method, path, query, status, response size, Host / Referer / User-Agent as logged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http: Option<http::HttpRequest>,
+    /// For a Sigma rule: its title, id and author (Detection Rule License 1.1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit: Option<String>,
+}
+
+/// The DRL 1.1 credit of a Sigma-derived rule, if it is one.
+pub fn rule_credit(r: &rules::Rule) -> Option<String> {
+    r.confirm.iter().find_map(|c| match c {
+        rules::Check::Sigma(d) => Some(d.credit()),
+        _ => None,
+    })
 }
 
 /// The log part of a bundle report (flattened into the bundle JSON).
@@ -122,23 +135,76 @@ pub fn scan_bundle_with(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConf
 pub fn bundle_sources(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig) -> Vec<SourceScan> {
     let mut ordered: Vec<&Artifact> = artifacts.to_vec();
     ordered.sort_by_key(|a| rotation_key(&a.path));
-    let sources: Vec<Vec<SourceScan>> = ordered
+    // The files of one rotated json-file or CRI log (oldest first) are one container's
+    // streams: read in turn, a message the older file left open is completed by the next.
+    let mut groups: Vec<Vec<&Artifact>> = vec![];
+    for a in ordered {
+        let rotated = matches!(a.kind, ArtifactKind::JsonFileLog | ArtifactKind::CriLog);
+        match groups.last_mut() {
+            Some(g)
+                if rotated
+                    && g[0].kind == a.kind
+                    && rotation_key(&g[0].path).0 == rotation_key(&a.path).0 =>
+            {
+                g.push(a)
+            }
+            _ => groups.push(vec![a]),
+        }
+    }
+    let sources: Vec<Vec<SourceScan>> = groups
         .par_iter()
-        .map(|a| match a.kind {
-            ArtifactKind::JsonFileLog => vec![artifact_scan(a, LogFormat::JsonFile, engine, cfg)],
-            ArtifactKind::CriLog => vec![artifact_scan(a, LogFormat::Cri, engine, cfg)],
-            ArtifactKind::JournalExport => vec![artifact_scan(a, LogFormat::Journal, engine, cfg)],
-            ArtifactKind::LocalLog => vec![local_scan(a, engine, cfg)],
-            ArtifactKind::DockerLogsTimestamped | ArtifactKind::TextLog => {
-                vec![artifact_scan(a, text_format(a), engine, cfg)]
+        .map(|g| {
+            let a = g[0];
+            match a.kind {
+                ArtifactKind::JsonFileLog => rotated_scan(g, LogFormat::JsonFile, engine, cfg),
+                ArtifactKind::CriLog => rotated_scan(g, LogFormat::Cri, engine, cfg),
+                ArtifactKind::JournalExport => vec![artifact_scan(a, LogFormat::Journal, engine, cfg)],
+                ArtifactKind::LocalLog => vec![local_scan(a, engine, cfg)],
+                ArtifactKind::DockerLogsTimestamped | ArtifactKind::TextLog => {
+                    vec![artifact_scan(a, text_format(a), engine, cfg)]
+                }
+                ArtifactKind::FilesystemTar | ArtifactKind::LayerTar => {
+                    tarlogs::scan_artifact_tar(a, engine, cfg)
+                }
+                _ => vec![],
             }
-            ArtifactKind::FilesystemTar | ArtifactKind::LayerTar => {
-                tarlogs::scan_artifact_tar(a, engine, cfg)
-            }
-            _ => vec![],
         })
         .collect();
     sources.into_iter().flatten().collect()
+}
+
+/// The files of one rotated log, oldest first, with open partial messages carried on.
+fn rotated_scan(
+    files: &[&Artifact],
+    format: LogFormat,
+    engine: &Engine,
+    cfg: &ScanConfig,
+) -> Vec<SourceScan> {
+    let mut carry = scanner::Carry::default();
+    let mut out = vec![];
+    for (i, a) in files.iter().enumerate() {
+        let loc = a.locator();
+        let last = i + 1 == files.len();
+        let scan = match a.open() {
+            Ok(r) => {
+                let (scan, next) = scanner::scan_stream_carried(r, format, engine, cfg, &loc, 0, carry, last);
+                carry = next;
+                scan
+            }
+            Err(e) => {
+                carry = scanner::Carry::default();
+                scanner::StreamScan {
+                    diagnostics: vec![crate::model::Diagnostic::error(
+                        loc.clone(),
+                        format!("cannot read: {e}"),
+                    )],
+                    ..Default::default()
+                }
+            }
+        };
+        out.push(SourceScan { locator: loc, format, scan });
+    }
+    out
 }
 
 /// A timestamped text log is CRI (`<time> stdout F msg`, with partial lines to join) or
@@ -178,7 +244,9 @@ fn artifact_scan(a: &Artifact, format: LogFormat, engine: &Engine, cfg: &ScanCon
 /// The format is sniffed from the first bytes.
 pub fn scan_reader(reader: impl Read, locator: Locator, engine: &Engine, cfg: &ScanConfig) -> SourceScan {
     let mut reader = reader;
-    let mut head = vec![0u8; 16];
+    // Enough for a whole first line (CRI needs its time, stream and tag) and for the local
+    // driver's first frame header.
+    let mut head = vec![0u8; 4096];
     let mut got = 0;
     while got < head.len() {
         match reader.read(&mut head[got..]) {
@@ -189,18 +257,37 @@ pub fn scan_reader(reader: impl Read, locator: Locator, engine: &Engine, cfg: &S
         }
     }
     head.truncate(got);
+    let chained = std::io::Cursor::new(head.clone()).chain(reader);
+    if crate::evidence::looks_local(&head) {
+        let scan = scanner::scan_stream(
+            local::LocalDecoder::new(chained),
+            LogFormat::Local,
+            engine,
+            cfg,
+            &locator,
+            0,
+        );
+        return SourceScan { locator, format: LogFormat::Local, scan };
+    }
     let format = LogFormat::sniff(&head);
-    let chained = std::io::Cursor::new(head).chain(reader);
     let scan = scanner::scan_stream(chained, format, engine, cfg, &locator, 0);
     SourceScan { locator, format, scan }
 }
 
 /// `name-json.log.3` sorts after `name-json.log.2`, `.log` (current) last: oldest first.
+/// kubelet's rotated CRI logs (`0.log.20220128-160405`) sort by their time, oldest first.
 fn rotation_key(path: &str) -> (String, u64) {
     let base = path.trim_end_matches(".gz").trim_end_matches(".zst");
     if let Some((stem, n)) = base.rsplit_once('.') {
         if let Ok(n) = n.parse::<u64>() {
             return (stem.to_string(), u64::MAX - n);
+        }
+        if let Some((d, t)) = n.split_once('-') {
+            if d.len() == 8 && t.len() == 6 && d.bytes().chain(t.bytes()).all(|c| c.is_ascii_digit()) {
+                if let Ok(v) = format!("{d}{t}").parse::<u64>() {
+                    return (stem.to_string(), v);
+                }
+            }
         }
     }
     (base.to_string(), u64::MAX)
@@ -214,7 +301,13 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
     let mut logs_scanned = Vec::new();
     let mut raw = Vec::new();
     let mut groups: BTreeMap<(usize, Locator), Group> = BTreeMap::new();
+    let mut scanner_groups: BTreeMap<(usize, String), scanners::ScannerSource> = BTreeMap::new();
     for s in sources {
+        for ((rule, client), t) in &s.scan.scanner_sources {
+            let g = scanner_groups.entry((*rule, client.clone())).or_default();
+            g.tally.merge(t);
+            g.logs.insert(s.locator.to_string());
+        }
         let total: u64 = s.scan.counts.values().sum();
         logs_scanned.push(ScannedLog {
             locator: s.locator.clone(),
@@ -231,7 +324,9 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
         });
         outcome.diagnostics.extend(s.scan.diagnostics);
         for (&rule, &count) in &s.scan.counts {
-            groups.entry((rule, s.locator.clone())).or_default().count += count;
+            if !scanners::is_scanner(&rules[rule]) {
+                groups.entry((rule, s.locator.clone())).or_default().count += count;
+            }
         }
         let kept = s.scan.hits.len() as u64;
         if kept < total {
@@ -241,6 +336,16 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
             ));
         }
         for h in s.scan.hits {
+            if scanners::is_scanner(&rules[h.rule]) {
+                let client = h.found.http.as_ref().and_then(|r| r.client.clone()).unwrap_or_default();
+                if let Some(g) = scanner_groups.get_mut(&(h.rule, client)) {
+                    if g.evidence.len() < FINDING_EVIDENCE {
+                        g.evidence.push(h.locator.clone());
+                    }
+                }
+                raw.push(h);
+                continue;
+            }
             let g = groups.entry((h.rule, s.locator.clone())).or_default();
             if let Some(t) = h.time {
                 g.first = Some(g.first.map_or(t, |f| f.min(t)));
@@ -284,6 +389,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
                 commands: h.found.commands,
                 jndi: h.found.jndi,
                 http: h.found.http,
+                credit: rule_credit(r),
                 // One entry per indicator: the same value in two roles is listed once.
                 iocs: h
                     .iocs
@@ -321,13 +427,17 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
             severity: r.severity,
             category: r.category.clone(),
             title: r.title.clone(),
-            summary: format!("{count} log record(s) in {source}{when}; e.g. {example}"),
+            summary: match rule_credit(r) {
+                Some(c) => format!("{count} log record(s) in {source}{when}; e.g. {example}. {c}"),
+                None => format!("{count} log record(s) in {source}{when}; e.g. {example}"),
+            },
             attack: r.attack.clone(),
             time: first,
             evidence,
             subject: Some(r.id.clone()),
         });
     }
+    outcome.findings.extend(scanners::findings(rules, scanner_groups));
     LogSection { log_hits, iocs, logs_scanned, not_logs: vec![], outcome }
 }
 

@@ -22,6 +22,8 @@ pub const MAX_LITERAL: usize = 256;
 pub enum DecoderKind {
     /// Log4j 2 lookup evaluation; passes when the record triggers a JNDI lookup.
     Jndi,
+    /// Lookups assembling a `jndi:<scheme>:` string outside a written `${jndi:` lookup.
+    JndiAssembled,
     /// A base64 blob piped into a decoder (`echo X|base64 -d`, `{base64,-d}`, `-enc X`);
     /// passes when it decodes to text.
     ShellBase64,
@@ -31,6 +33,7 @@ impl DecoderKind {
     fn parse(s: &str) -> Option<Self> {
         match s {
             "jndi" => Some(DecoderKind::Jndi),
+            "jndi-assembled" => Some(DecoderKind::JndiAssembled),
             "shell-base64" => Some(DecoderKind::ShellBase64),
             _ => None,
         }
@@ -40,6 +43,7 @@ impl DecoderKind {
     pub fn as_str(&self) -> &'static str {
         match self {
             DecoderKind::Jndi => "jndi",
+            DecoderKind::JndiAssembled => "jndi-assembled",
             DecoderKind::ShellBase64 => "shell-base64",
         }
     }
@@ -50,6 +54,8 @@ impl DecoderKind {
 pub enum Check {
     Regex(Regex),
     Decoder(DecoderKind),
+    /// A Sigma web rule's detection, evaluated on the record's parsed request.
+    Sigma(std::sync::Arc<super::sigma::SigmaDetection>),
 }
 
 /// A compiled detection rule.
@@ -242,8 +248,9 @@ impl Draft {
                 if let Some(re) = value.strip_prefix("regex:") {
                     self.confirm.push(Check::Regex(compile(re)?));
                 } else if let Some(name) = value.strip_prefix("decoder:") {
-                    let d = DecoderKind::parse(name.trim())
-                        .ok_or_else(|| format!("unknown decoder {name:?} (jndi, shell-base64)"))?;
+                    let d = DecoderKind::parse(name.trim()).ok_or_else(|| {
+                        format!("unknown decoder {name:?} (jndi, jndi-assembled, shell-base64)")
+                    })?;
                     self.confirm.push(Check::Decoder(d));
                 } else {
                     return Err(format!("confirm must start with `regex:` or `decoder:`, found {value:?}"));

@@ -33,6 +33,7 @@ pub enum LogFormat {
     /// and the bytes), entries separated by an empty line. `MESSAGE` is the record, the
     /// time `__REALTIME_TIMESTAMP` (µs), the stream `PRIORITY` (3 = stderr, 6 = stdout), and
     /// `CONTAINER_PARTIAL_MESSAGE=true` parts are joined per `CONTAINER_ID` and stream.
+    /// `journalctl -o json` lines (the same fields as one object per line) are read too.
     Journal,
     /// The `local` driver's protobuf entries, decoded to CRI lines ([`super::local`]): one
     /// line per entry, offsets in the decoded text.
@@ -45,7 +46,11 @@ impl LogFormat {
         let h = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
         if h.starts_with(b"{\"log\":") {
             LogFormat::JsonFile
-        } else if h.starts_with(b"__CURSOR=") || h.starts_with(b"__REALTIME_TIMESTAMP=") {
+        } else if h.starts_with(b"__CURSOR=")
+            || h.starts_with(b"__REALTIME_TIMESTAMP=")
+            || (h.starts_with(b"{")
+                && memchr::memmem::find(first_line(h), b"\"__REALTIME_TIMESTAMP\"").is_some())
+        {
             LogFormat::Journal
         } else if split_cri(h.split(|c| *c == b'\n').next().unwrap_or(h)).is_some() {
             LogFormat::Cri
@@ -53,6 +58,10 @@ impl LogFormat {
             LogFormat::Text
         }
     }
+}
+
+fn first_line(h: &[u8]) -> &[u8] {
+    h.split(|c| *c == b'\n').next().unwrap_or(h)
 }
 
 /// One CRI log line split into (time, stream, partial, message), if it is one.
@@ -122,6 +131,8 @@ pub struct StreamScan {
     pub hits: Vec<RawHit>,
     /// Hits per rule index, including those beyond `max_hits`.
     pub counts: BTreeMap<usize, u64>,
+    /// Requests of `scanner.*` rules per (rule, client address), all counted.
+    pub scanner_sources: super::scanners::Tallies,
     /// Newlines seen.
     pub newlines: u64,
     pub bytes: u64,
@@ -139,6 +150,9 @@ impl StreamScan {
         }
         for (r, c) in other.counts {
             *self.counts.entry(r).or_default() += c;
+        }
+        for (k, t) in other.scanner_sources {
+            self.scanner_sources.entry(k).or_default().merge(&t);
         }
         self.newlines += other.newlines;
         self.bytes += other.bytes;
@@ -161,7 +175,14 @@ struct Pending {
     line: u64,
     offset: u64,
     time: Option<Timestamp>,
+    /// The artifact the message began in, when it began in an earlier (rotated) file.
+    origin: Option<Locator>,
 }
+
+/// Partial messages left open at the end of one file of a rotated log, to be completed by
+/// the next file of the same log (the same container's stream).
+#[derive(Default)]
+pub struct Carry(BTreeMap<String, Pending>);
 
 /// The journal entry being read.
 #[derive(Default)]
@@ -197,6 +218,8 @@ struct State<'a> {
     /// (line, rule) pairs already reported, for the long line being cut into records.
     last_line: (u64, Vec<usize>),
     pending: BTreeMap<String, Pending>,
+    /// The locator of the hits being recorded, when not this stream's (a carried message).
+    hit_loc: Option<Locator>,
     journal: JournalEntry,
     bad_json: u64,
     first_bad_json: Option<(u64, u64)>,
@@ -206,13 +229,30 @@ struct State<'a> {
 /// Scan a stream. `base_offset` is the offset of its first byte in the artifact (for
 /// chunks); line numbers count from 1 at the stream start.
 pub fn scan_stream<R: Read>(
-    mut r: R,
+    r: R,
     format: LogFormat,
     engine: &Engine,
     cfg: &ScanConfig,
     loc: &Locator,
     base_offset: u64,
 ) -> StreamScan {
+    scan_stream_carried(r, format, engine, cfg, loc, base_offset, Carry::default(), true).0
+}
+
+/// [`scan_stream`] for one file of a rotated log: `carry` holds the messages the previous
+/// (older) file left open; unless `last`, the messages this one leaves open are handed on
+/// instead of being evaluated as they are.
+#[allow(clippy::too_many_arguments)]
+pub fn scan_stream_carried<R: Read>(
+    mut r: R,
+    format: LogFormat,
+    engine: &Engine,
+    cfg: &ScanConfig,
+    loc: &Locator,
+    base_offset: u64,
+    carry: Carry,
+    last: bool,
+) -> (StreamScan, Carry) {
     let max_record = cfg.max_record.max(64);
     let cap = cfg.buf_size.max(max_record + 1);
     let mut st = State {
@@ -225,7 +265,8 @@ pub fn scan_stream<R: Read>(
         line_off: 0,
         out: StreamScan::default(),
         last_line: (0, Vec::new()),
-        pending: BTreeMap::new(),
+        pending: carry.0,
+        hit_loc: None,
         journal: JournalEntry::default(),
         bad_json: 0,
         first_bad_json: None,
@@ -271,7 +312,17 @@ pub fn scan_stream<R: Read>(
             len -= seg;
         }
     }
-    st.finish()
+    if last {
+        return (st.finish(), Carry::default());
+    }
+    if st.format == LogFormat::Journal {
+        st.journal_flush();
+    }
+    let mut open = std::mem::take(&mut st.pending);
+    for p in open.values_mut() {
+        p.origin.get_or_insert_with(|| loc.clone());
+    }
+    (st.finish(), Carry(open))
 }
 
 impl State<'_> {
@@ -373,12 +424,16 @@ impl State<'_> {
     fn journal_line(&mut self, raw: &[u8], ends_line: bool, line: u64, offset: u64) {
         let j = &mut self.journal;
         if let Some((is_msg, need, mut data)) = j.binary.take() {
-            // Binary data may hold newlines: the line cut is part of the data.
+            // Binary data may hold newlines: the line cut is part of the data. What is kept
+            // is bounded by the join limit, whatever length the field claims.
             let take = (raw.len() as u64).min(need) as usize;
-            data.extend_from_slice(&raw[..take]);
+            let room = self.cfg.max_join.saturating_sub(data.len());
+            data.extend_from_slice(&raw[..take.min(room)]);
             let mut left = need - take as u64;
             if left > 0 && ends_line {
-                data.push(b'\n');
+                if data.len() < self.cfg.max_join {
+                    data.push(b'\n');
+                }
                 left -= 1;
             }
             if left > 0 {
@@ -399,6 +454,10 @@ impl State<'_> {
         }
         if raw.is_empty() {
             self.journal_flush();
+            return;
+        }
+        if raw.first() == Some(&b'{') && j.start.is_none() {
+            self.journal_json(raw, line, offset);
             return;
         }
         let j = &mut self.journal;
@@ -428,6 +487,38 @@ impl State<'_> {
         }
     }
 
+    /// One `journalctl -o json` line: the same fields as one JSON object (`MESSAGE` a
+    /// string, or an array of bytes when it is not UTF-8).
+    fn journal_json(&mut self, raw: &[u8], line: u64, offset: u64) {
+        let Ok(serde_json::Value::Object(o)) = serde_json::from_slice::<serde_json::Value>(raw) else {
+            self.bad_json += 1;
+            self.first_bad_json.get_or_insert((line, offset));
+            let time = line_time(raw, self.cfg.syslog_year);
+            self.record(raw, line, offset, time, None);
+            return;
+        };
+        let s = |k: &str| o.get(k).and_then(|v| v.as_str()).map(String::from);
+        let message = match o.get("MESSAGE") {
+            Some(serde_json::Value::String(m)) => Some(m.clone().into_bytes()),
+            Some(serde_json::Value::Array(a)) => {
+                Some(a.iter().filter_map(|b| b.as_u64()).map(|b| b as u8).collect::<Vec<u8>>())
+            }
+            _ => None,
+        };
+        self.journal = JournalEntry {
+            start: Some((line, offset)),
+            message,
+            time: s("__REALTIME_TIMESTAMP").and_then(|t| t.parse::<i64>().ok()).map(|us| {
+                Timestamp::from_unix(us.div_euclid(1_000_000), (us.rem_euclid(1_000_000) * 1000) as u32)
+            }),
+            priority: s("PRIORITY").and_then(|p| p.parse().ok()),
+            container: s("CONTAINER_ID_FULL").or_else(|| s("CONTAINER_ID")),
+            partial: s("CONTAINER_PARTIAL_MESSAGE").as_deref() == Some("true"),
+            ..Default::default()
+        };
+        self.journal_flush();
+    }
+
     /// The entry read so far is complete: its message joins its container's stream.
     fn journal_flush(&mut self) {
         let j = std::mem::take(&mut self.journal);
@@ -444,11 +535,13 @@ impl State<'_> {
             if j.partial && p.text.len() < self.cfg.max_join {
                 self.pending.insert(key, p);
             } else {
+                self.hit_loc = p.origin.clone();
                 self.message(&p.text, p.line, p.offset, p.time, stream);
+                self.hit_loc = None;
             }
         } else if j.partial {
             let text = msg[..msg.len().min(self.cfg.max_join)].to_vec();
-            self.pending.insert(key, Pending { text, line, offset, time: j.time });
+            self.pending.insert(key, Pending { text, line, offset, time: j.time, origin: None });
         } else {
             self.message(&msg, line, offset, j.time, stream);
         }
@@ -470,12 +563,16 @@ impl State<'_> {
             if partial && p.text.len() < self.cfg.max_join {
                 self.pending.insert(stream.to_string(), p);
             } else {
+                self.hit_loc = p.origin.clone();
                 self.message(&p.text, p.line, p.offset, p.time, stream);
+                self.hit_loc = None;
             }
         } else if partial {
             let text = msg[..msg.len().min(self.cfg.max_join)].to_vec();
-            self.pending
-                .insert(stream.to_string(), Pending { text, line, offset: msg_offset, time: Some(time) });
+            self.pending.insert(
+                stream.to_string(),
+                Pending { text, line, offset: msg_offset, time: Some(time), origin: None },
+            );
         } else {
             self.message(msg, line, msg_offset, Some(time), stream);
         }
@@ -507,7 +604,9 @@ impl State<'_> {
         if let Some(mut p) = self.pending.remove(&stream) {
             p.text.extend_from_slice(&text);
             if ends || p.text.len() >= self.cfg.max_join {
+                self.hit_loc = p.origin.clone();
                 self.message(&p.text, p.line, p.offset, p.time.or(time), &stream);
+                self.hit_loc = None;
             } else {
                 self.pending.insert(stream, p);
             }
@@ -515,7 +614,7 @@ impl State<'_> {
         }
         if !ends && text.len() >= PART_SIZE {
             text.truncate(self.cfg.max_join);
-            self.pending.insert(stream, Pending { text, line, offset, time });
+            self.pending.insert(stream, Pending { text, line, offset, time, origin: None });
             return;
         }
         self.message(&text, line, offset, time, &stream);
@@ -551,6 +650,10 @@ impl State<'_> {
             }
             self.last_line.1.push(m.rule);
             *self.out.counts.entry(m.rule).or_default() += 1;
+            if super::scanners::is_scanner(&self.engine.rules()[m.rule]) {
+                let client = m.http.as_ref().and_then(|h| h.client.clone()).unwrap_or_default();
+                self.out.scanner_sources.entry((m.rule, client)).or_default().add(time);
+            }
             if self.out.hits.len() >= self.cfg.max_hits {
                 continue;
             }
@@ -566,7 +669,12 @@ impl State<'_> {
             let iocs = ioc::extract(rec, &text, m.jndi.as_ref(), &m.commands);
             self.out.hits.push(RawHit {
                 rule: m.rule,
-                locator: self.loc.clone().with_line(line).with_offset(offset),
+                locator: self
+                    .hit_loc
+                    .clone()
+                    .unwrap_or_else(|| self.loc.clone())
+                    .with_line(line)
+                    .with_offset(offset),
                 time,
                 stream: stream.clone(),
                 excerpt: excerpt(rec, shown.0, shown.1, EXCERPT_MAX),
@@ -583,7 +691,9 @@ impl State<'_> {
         let pending = std::mem::take(&mut self.pending);
         for (key, p) in pending {
             let stream = key.split(KEY_SEP).next().unwrap_or_default().to_string();
+            self.hit_loc = p.origin.clone();
             self.message(&p.text, p.line, p.offset, p.time, &stream);
+            self.hit_loc = None;
         }
         if self.bad_json > 0 {
             let (line, offset) = self.first_bad_json.unwrap_or((0, 0));
@@ -849,5 +959,30 @@ not a cri line ${jndi:ldap://stray.example/x}\n";
             );
         }
         assert_eq!(LogFormat::sniff(b"__CURSOR=s=1;i=2\n"), LogFormat::Journal);
+        // `journalctl -o json`: one object per line, the same joins.
+        let json = b"{\"__CURSOR\":\"s=1\",\"__REALTIME_TIMESTAMP\":\"1764252000000000\",\"PRIORITY\":\"6\",\"CONTAINER_ID\":\"aaaa\",\"CONTAINER_PARTIAL_MESSAGE\":\"true\",\"MESSAGE\":\"GET /?q=${jn\"}\n\
+{\"__CURSOR\":\"s=2\",\"__REALTIME_TIMESTAMP\":\"1764252000000001\",\"PRIORITY\":\"6\",\"CONTAINER_ID\":\"bbbb\",\"MESSAGE\":\"noise\"}\n\
+{\"__CURSOR\":\"s=3\",\"__REALTIME_TIMESTAMP\":\"1764252000000002\",\"PRIORITY\":\"6\",\"CONTAINER_ID\":\"aaaa\",\"MESSAGE\":[100,105,58,108,100,97,112,58,47,47,106,46,101,120,97,109,112,108,101,47,97,125]}\n";
+        assert_eq!(LogFormat::sniff(json), LogFormat::Journal);
+        let scan = scan_stream(&json[..], LogFormat::Journal, &engine, &ScanConfig::default(), &loc, 0);
+        let jndi: Vec<_> = scan
+            .hits
+            .iter()
+            .filter_map(|h| h.found.jndi.as_ref().map(|j| (h.locator.line, j.host.clone())))
+            .collect();
+        assert_eq!(jndi, [(Some(1), Some("j.example".to_string()))]);
+    }
+
+    #[test]
+    fn journal_binary_field_claiming_a_huge_length_is_bounded() {
+        let mut log = b"__CURSOR=s=1\nMESSAGE\n".to_vec();
+        log.extend((1u64 << 40).to_le_bytes());
+        log.extend(std::iter::repeat(b'a').take(200_000));
+        log.push(b'\n');
+        let engine = Engine::builtin().unwrap();
+        let cfg = ScanConfig { max_join: 4096, ..Default::default() };
+        let scan = scan_stream(&log[..], LogFormat::Journal, &engine, &cfg, &Locator::artifact("j"), 0);
+        assert!(scan.hits.is_empty());
+        assert_eq!(scan.bytes, log.len() as u64);
     }
 }

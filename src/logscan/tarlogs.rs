@@ -60,6 +60,7 @@ pub fn scan_tar(r: impl Read, loc: Locator, engine: &Engine, cfg: &ScanConfig) -
             return vec![error_source(loc, errors)];
         }
     };
+    let mut journals = 0usize;
     for entry in entries {
         let entry = match entry {
             Ok(e) => e,
@@ -75,6 +76,9 @@ pub fn scan_tar(r: impl Read, loc: Locator, engine: &Engine, cfg: &ScanConfig) -
             continue;
         }
         let name = display_bytes(&entry.path_bytes());
+        if name.ends_with(".journal") || name.ends_with(".journal~") {
+            journals += 1;
+        }
         if !is_log_path(&name) {
             continue;
         }
@@ -101,6 +105,15 @@ pub fn scan_tar(r: impl Read, loc: Locator, engine: &Engine, cfg: &ScanConfig) -
             scan_reader(br, member_loc, engine, cfg)
         };
         out.push(scanned);
+    }
+    if journals > 0 {
+        errors.push(Diagnostic::warning(
+            loc.clone(),
+            format!(
+                "{journals} systemd journal file(s) in their native binary format not read (not decoded here): \
+                 export them with `journalctl --file FILE -o export` and scan the export"
+            ),
+        ));
     }
     if !errors.is_empty() {
         out.push(error_source(loc, errors));

@@ -2,7 +2,8 @@
 //! `docker logs -t` prefix), Apache `[27/Nov/2026:14:00:00 +0000]`, log4j/logback
 //! `2026-11-27 14:00:00,123`, Tomcat `27-Nov-2026 14:00:00.123`, Apache `error_log`
 //! `[Sat Mar 15 16:04:06.105212 2010]` (2.4) and `[Sat Mar 15 16:04:06 2010]` (2.2), nginx
-//! `error.log` `2023/12/30 11:57:31`, java.util.logging `Nov 27, 2026 2:00:00 PM`, syslog
+//! `error.log` `2023/12/30 11:57:31`, java.util.logging `Nov 27, 2026 2:00:00 PM`, nginx
+//! JSON `"time_local":"27/Nov/2026:14:00:00 +0000"`, Caddy/zap JSON `"ts":1711741827.96`, syslog
 //! `Nov 27 14:00:00`. Times without a zone are taken as UTC. Syslog has no year: it is taken
 //! from the caller's reference year when one is given, otherwise the time is unknown.
 
@@ -20,8 +21,10 @@ static ISO: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid built-in regex")
 });
 static APACHE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\[(\d{1,2})/([A-Za-z]{3})/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*([+-]\d{4})?\]")
-        .expect("valid built-in regex")
+    Regex::new(
+        r#"[\["](\d{1,2})/([A-Za-z]{3})/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*([+-]\d{4})?[\]"]"#,
+    )
+    .expect("valid built-in regex")
 });
 static TOMCAT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?")
@@ -35,6 +38,9 @@ static APACHE_ERROR: LazyLock<Regex> = LazyLock::new(|| {
 });
 static NGINX_ERROR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^(\d{4})/(\d{2})/(\d{2}) (\d{2}):(\d{2}):(\d{2}) \[").expect("valid built-in regex")
+});
+static JSON_TS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"^\{.{0,80}?"ts":(\d{9,11})(?:\.(\d{1,9}))?[,}]"#).expect("valid built-in regex")
 });
 static JUL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^([A-Z][a-z]{2}) (\d{1,2}), (\d{4}) (\d{1,2}):(\d{2}):(\d{2}) ([AP]M)\b")
@@ -70,6 +76,12 @@ pub fn line_time(line: &[u8], syslog_year: Option<i32>) -> Option<Timestamp> {
     let num_at = |c: &regex::bytes::Captures, i: usize| {
         c.get(i).and_then(|m| std::str::from_utf8(m.as_bytes()).ok()?.parse::<u32>().ok())
     };
+    if let Some(c) = JSON_TS.captures(head) {
+        // zap (Caddy) writes Unix seconds with a fraction.
+        let secs: i64 = std::str::from_utf8(c.get(1)?.as_bytes()).ok()?.parse().ok()?;
+        let nanos = c.get(2).map(|m| frac_nanos(m.as_bytes())).unwrap_or(0);
+        return Some(Timestamp::from_unix(secs, nanos));
+    }
     if let Some(c) = APACHE_ERROR.captures(head) {
         let nanos = c.get(6).map(|m| frac_nanos(m.as_bytes())).unwrap_or(0);
         return Timestamp::from_civil(
@@ -218,6 +230,17 @@ mod tests {
         assert_eq!(
             t("Nov 27, 2026 12:05:09 AM org.apache.x", None).as_deref(),
             Some("2026-11-27T00:05:09.000000000Z")
+        );
+        // nginx JSON access logs and Caddy's zap JSON.
+        assert_eq!(
+            t(r#"{"time_local":"27/Nov/2026:16:00:00 +0200","remote_addr":"10.0.0.9","request":"GET / HTTP/1.1"}"#, None)
+                .as_deref(),
+            Some("2026-11-27T14:00:00.000000000Z")
+        );
+        assert_eq!(
+            t(r#"{"level":"error","ts":1711741827.9626286,"logger":"http.log.access.log0"}"#, None)
+                .as_deref(),
+            Some("2024-03-29T19:50:27.962628600Z")
         );
         // RFC 5424 syslog and Spring Boot's JSON (ECS) carry RFC 3339 times.
         assert_eq!(

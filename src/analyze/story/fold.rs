@@ -82,6 +82,8 @@ pub struct Observation {
     pub keys: Vec<String>,
     pub when: Option<When>,
     pub outcome: Option<&'static str>,
+    /// Further rules the observation stands for (a log group: every rule its records matched).
+    pub rules: Vec<String>,
 }
 
 /// Fold observations into facts, most severe first.
@@ -161,8 +163,9 @@ fn merge(mut obs: Vec<Observation>) -> Fact {
         .clone()
         .or_else(|| obs.iter().filter_map(|o| o.when.clone()).min_by_key(|w| (w.key().is_none(), w.key())));
     let outcome = obs.iter().find_map(|o| o.outcome);
+    let named: Vec<String> = obs.iter().flat_map(|o| o.rules.iter().cloned()).collect();
     let members: Vec<Finding> = obs.into_iter().map(|o| o.finding).collect();
-    let mut rules: Vec<String> = members.iter().map(|f| f.rule.clone()).collect();
+    let mut rules: Vec<String> = members.iter().map(|f| f.rule.clone()).chain(named).collect();
     rules.sort();
     rules.dedup();
     let mut lead = members[0].clone();
@@ -175,12 +178,16 @@ fn merge(mut obs: Vec<Observation>) -> Fact {
     let mut also: Vec<String> = vec![];
     for m in members[1..].iter().filter(|m| m.rule != lead.rule) {
         // A process rule names its chain (`httpd (483) -> sh (849) -> nc (854)`).
-        let what =
+        let mut what =
             match m.summary.split_once(": ").filter(|(c, _)| m.rule.starts_with("proc.") && c.contains(" ("))
             {
                 Some((chain, _)) if !lead.summary.starts_with(chain) => format!("{} ({chain})", m.title),
                 _ => m.title.clone(),
             };
+        // A Sigma rule is credited wherever it matched (DRL 1.1).
+        if let Some(i) = m.summary.find("Sigma rule \"") {
+            what.push_str(&format!(" [{}]", m.summary[i..].trim_end_matches('.')));
+        }
         if m.title != lead.title && !also.contains(&what) {
             also.push(what);
         }
@@ -246,7 +253,13 @@ mod tests {
     fn facts(v: Vec<Finding>) -> Vec<Fact> {
         fold(
             v.into_iter()
-                .map(|x| Observation { keys: keys(&x, &[]), finding: x, when: None, outcome: None })
+                .map(|x| Observation {
+                    keys: keys(&x, &[]),
+                    finding: x,
+                    when: None,
+                    outcome: None,
+                    rules: vec![],
+                })
                 .collect(),
         )
     }

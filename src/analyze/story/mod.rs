@@ -5,9 +5,11 @@
 //! in time order ([`chain`]) and the verdict per container ([`verdict`]).
 
 pub mod chain;
+mod clocks;
 pub mod exploits;
 pub mod fold;
 pub mod hosts;
+mod indicators;
 pub mod records;
 pub mod target;
 pub mod verdict;
@@ -17,7 +19,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::evidence::ArtifactKind;
-use crate::image::{Change, FileChange};
 use crate::logscan::{ioc, LogHit};
 use crate::model::{Fact, Finding, Locator, Severity, Timestamp, When};
 use crate::report::BundleReport;
@@ -27,6 +28,7 @@ use hosts::{HostRecord, Hosts, Role, Victim};
 use records::LogRecord;
 
 pub use chain::ChainStage;
+pub use indicators::Indicator;
 pub use verdict::Verdict;
 
 /// Log records cited per log fact.
@@ -47,24 +49,6 @@ pub struct Story {
     pub iocs: Vec<Indicator>,
     /// Log records with every capture of each.
     pub log_records: Vec<LogRecord>,
-}
-
-/// An attacker-side indicator.
-#[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Indicator {
-    /// `ip`, `domain`, `url` or `sha256`.
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub value: String,
-    /// What it is: what the host did, or the file's path and what it is.
-    pub role: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub path: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub first_seen: Option<Timestamp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_seen: Option<Timestamp>,
-    pub evidence: Vec<Locator>,
 }
 
 /// The facts and the story of one bundle from its observations. `extra_hits` are the
@@ -97,7 +81,7 @@ pub fn tell(report: &BundleReport, findings: Vec<Finding>, extra_hits: &[LogHit]
         webshells: &webshells,
     };
     let groups = exploits::rate(&records, hits, &ctx);
-    let clocks = Clocks::new(report, &records);
+    let clocks = clocks::Clocks::new(report, &records);
 
     // Observations: the analyzers' findings (log rule findings are rebuilt from records).
     let hit_rules: BTreeSet<String> = hits.iter().map(|h| format!("log.{}", h.rule)).collect();
@@ -105,9 +89,25 @@ pub fn tell(report: &BundleReport, findings: Vec<Finding>, extra_hits: &[LogHit]
     let acting: Vec<Finding> =
         findings.iter().filter(|f| f.rule.starts_with("proc.") || f.rule == "file.miner").cloned().collect();
     let mut host_pivots: Vec<Finding> = vec![];
+    let mut scanners: Vec<(String, String, Option<Timestamp>, Vec<Locator>)> = vec![];
     let mut obs: Vec<Observation> = vec![];
     for f in findings {
-        if hit_rules.contains(&f.rule) {
+        if hit_rules.contains(&f.rule) && !f.rule.starts_with("log.scanner.") {
+            continue;
+        }
+        if f.rule.starts_with("log.scanner.") {
+            if let Some((_, client)) = f.subject.as_deref().and_then(|s| s.split_once('@')) {
+                scanners.push((client.to_string(), f.title.clone(), f.time, f.evidence.clone()));
+            }
+        }
+        // A Sigma process rule lists every process it matched: one observation each, so it
+        // folds into what else is known of that process.
+        if f.rule.starts_with("proc.sigma.") {
+            for o in per_process(&f, report) {
+                let keys = fold::keys(&o, &[]);
+                let when = clocks.when_of(&o);
+                obs.push(Observation { finding: o, keys, when, outcome: None, rules: vec![] });
+            }
             continue;
         }
         if f.rule == "correlate.host-in-logs" || f.rule == "correlate.callback-in-process" {
@@ -116,7 +116,7 @@ pub fn tell(report: &BundleReport, findings: Vec<Finding>, extra_hits: &[LogHit]
         }
         let keys = fold::keys(&f, &[]);
         let when = clocks.when_of(&f);
-        obs.push(Observation { finding: f, keys, when, outcome: None });
+        obs.push(Observation { finding: f, keys, when, outcome: None, rules: vec![] });
     }
     let mut attempts = vec![];
     for g in &groups {
@@ -129,15 +129,17 @@ pub fn tell(report: &BundleReport, findings: Vec<Finding>, extra_hits: &[LogHit]
         }
     }
     if let Some(f) = attempts_finding(&attempts) {
-        obs.push(Observation { keys: vec![], when: None, outcome: None, finding: f });
+        let rules = attempts.iter().map(|a| a.rule.clone()).collect();
+        obs.push(Observation { keys: vec![], when: None, outcome: None, finding: f, rules });
     }
     let facts = fold::fold(obs);
 
-    let hosts = classify_hosts(report, &groups, &records, &acting, &host_pivots, &victim, &targets);
+    let hosts =
+        classify_hosts(report, &groups, &records, &acting, &host_pivots, &scanners, &victim, &targets);
     let requests = attacker_requests(hits.iter().chain(extra_hits), &hosts);
     let chain = chain::build(&facts, &requests);
     let verdicts = verdict::judge(report, &facts, &chain, &attempts, &hosts);
-    let iocs = indicators(report, &hosts, hits.iter().chain(extra_hits), &acting, &facts);
+    let iocs = indicators::indicators(report, &hosts, hits.iter().chain(extra_hits), &acting, &facts);
     (facts, Story { verdicts, chain, attempts, hosts, iocs, log_records: records })
 }
 
@@ -183,6 +185,28 @@ fn request_targets<'a>(
     }
     out.sort();
     out.dedup();
+    out
+}
+
+/// A finding naming several processes (a Sigma process rule), one per process, each with
+/// the subject process findings use (`pid N cmd`).
+fn per_process(f: &Finding, report: &BundleReport) -> Vec<Finding> {
+    let procs: BTreeMap<&Locator, &crate::ingest::top::Process> =
+        report.processes.iter().flat_map(|r| r.capture.processes.iter()).map(|p| (&p.locator, p)).collect();
+    let mut out: Vec<Finding> = f
+        .evidence
+        .iter()
+        .filter_map(|l| procs.get(l))
+        .map(|p| Finding {
+            subject: Some(format!("pid {} {}", p.pid, p.cmd)),
+            evidence: vec![p.locator.clone()],
+            time: p.started,
+            ..f.clone()
+        })
+        .collect();
+    if out.is_empty() {
+        out.push(f.clone());
+    }
     out
 }
 
@@ -242,8 +266,11 @@ fn group_observation(g: &Group, records: &[LogRecord], hits: &[LogHit]) -> Obser
     let captures: usize = g.records.iter().map(|&r| records[r].locators.len()).sum();
     let mut summary = format!(
         "{n} log record(s){from}{span} ({captures} capture(s) of them); e.g. {}",
-        exploits::clip(&example, QUOTE)
+        exploits::clip(&example, QUOTE).trim_end_matches('.')
     );
+    if let Some(c) = &g.credit {
+        summary.push_str(&format!(" [{c}]"));
+    }
     let mut title = g.title.clone();
     let mut outcome = None;
     let mut severity = g.severity;
@@ -294,16 +321,9 @@ fn group_observation(g: &Group, records: &[LogRecord], hits: &[LogHit]) -> Obser
         evidence,
         subject: None,
     };
-    let mut f = finding;
     // Every rule that matched the group's records is named by the fact.
-    let extra_rules: Vec<String> = g.rules.iter().map(|r| format!("log.{r}")).collect();
-    f.subject = Some(format!("log-group:{}:{}", g.rule, g.sender.as_deref().unwrap_or("")));
-    let when = time.map(|t| When::at(t, "log record"));
-    let mut o = Observation { finding: f, keys, when, outcome };
-    o.keys.push(format!("log-group:{}", extra_rules.join(",")));
-    o.finding.summary = o.finding.summary.replace("..", ".");
-    o.keys.sort();
-    Observation { keys: o.keys, ..o }
+    let rules = g.rules.iter().map(|r| format!("log.{r}")).collect();
+    Observation { finding, keys, when: time.map(|t| When::at(t, "log record")), outcome, rules }
 }
 
 /// The failed and unconfirmed exploit attempts as one fact (medium at most).
@@ -347,6 +367,7 @@ fn classify_hosts(
     records: &[LogRecord],
     acting: &[Finding],
     pivots: &[Finding],
+    scanners: &[(String, String, Option<Timestamp>, Vec<Locator>)],
     victim: &Victim,
     targets: &[(String, &'static str)],
 ) -> Vec<HostRecord> {
@@ -410,6 +431,9 @@ fn classify_hosts(
             }
         }
     }
+    for (client, title, time, evidence) in scanners {
+        h.note(client, Some(format!("ran {title}")), None, *time, &evidence[..evidence.len().min(3)]);
+    }
     for p in pivots {
         if let Some(host) = &p.subject {
             h.note(
@@ -462,237 +486,4 @@ fn attacker_requests<'a>(
     out.sort_by(|a, b| (a.time, &a.locator).cmp(&(b.time, &b.locator)));
     out.dedup_by(|a, b| a.time == b.time && a.line == b.line && a.client == b.client);
     out
-}
-
-/// Attacker-side hosts, their URLs, and the hashes of files the attacker left.
-fn indicators<'a>(
-    report: &BundleReport,
-    hosts: &[HostRecord],
-    hits: impl Iterator<Item = &'a LogHit>,
-    acting: &[Finding],
-    facts: &[Fact],
-) -> Vec<Indicator> {
-    let attackers: BTreeMap<&str, &HostRecord> =
-        hosts.iter().filter(|h| h.role == Role::Attacker).map(|h| (h.value.as_str(), h)).collect();
-    let mut out: Vec<Indicator> = attackers
-        .values()
-        .map(|h| Indicator {
-            kind: h.kind,
-            value: h.value.clone(),
-            role: h.reasons.join("; "),
-            path: None,
-            first_seen: h.first_seen,
-            last_seen: h.last_seen,
-            evidence: h.evidence.clone(),
-        })
-        .collect();
-    let mut urls: BTreeMap<String, (Option<Timestamp>, Vec<Locator>)> = BTreeMap::new();
-    for h in hits {
-        for i in &h.iocs {
-            if let Some(u) = i.strip_prefix("url:") {
-                if attackers.contains_key(hosts::bare_host(u).as_str()) {
-                    let e = urls.entry(u.to_string()).or_default();
-                    e.0 = match (e.0, h.time) {
-                        (Some(a), Some(b)) => Some(a.min(b)),
-                        (a, b) => a.or(b),
-                    };
-                    if e.1.len() < 5 && !e.1.contains(&h.locator) {
-                        e.1.push(h.locator.clone());
-                    }
-                }
-            }
-        }
-    }
-    for f in acting {
-        for i in ioc::extract(f.summary.as_bytes(), &f.summary, None, &[]) {
-            if i.kind == ioc::IocKind::Url && attackers.contains_key(hosts::bare_host(&i.value).as_str()) {
-                urls.entry(i.value).or_insert_with(|| (f.time, f.evidence.iter().take(2).cloned().collect()));
-            }
-        }
-    }
-    for (u, (t, ev)) in urls {
-        out.push(Indicator {
-            kind: "url",
-            value: u,
-            role: "attacker URL (callback or payload)".into(),
-            path: None,
-            first_seen: t,
-            last_seen: None,
-            evidence: ev,
-        });
-    }
-    // Files the attacker left: hashes of the container's added or changed files that a fact names.
-    let mut last: BTreeMap<&str, &FileChange> = BTreeMap::new();
-    for c in &report.image.file_changes {
-        last.insert(c.path.as_str(), c);
-    }
-    let changes: BTreeMap<&str, &FileChange> =
-        last.into_iter().filter(|(_, c)| c.change != Change::Deleted && c.sha256.is_some()).collect();
-    let mut files: BTreeSet<(String, String, String)> = BTreeSet::new();
-    for f in facts
-        .iter()
-        .filter(|f| f.severity >= Severity::High && f.rules.iter().any(|r| r.starts_with("file.")))
-    {
-        if f.rules.iter().any(|r| r.starts_with("file.log4j") || r.starts_with("file.account.")) {
-            continue;
-        }
-        // Every file the fact's proof names (a miner and its dropper are one fact).
-        let paths: BTreeSet<&str> = f
-            .subject
-            .iter()
-            .map(String::as_str)
-            .chain(f.evidence.iter().filter_map(|l| l.members.last().map(String::as_str)))
-            .filter(|p| p.starts_with('/'))
-            .collect();
-        for path in paths {
-            if let Some(sha) = changes.get(path).and_then(|c| c.sha256.clone()) {
-                files.insert((sha, path.to_string(), f.title.clone()));
-            }
-        }
-    }
-    for (sha, path, title) in files {
-        let ev = changes.get(path.as_str()).map(|c| vec![c.locator.clone()]).unwrap_or_default();
-        out.push(Indicator {
-            kind: "sha256",
-            value: sha,
-            role: title,
-            path: Some(path),
-            first_seen: None,
-            last_seen: None,
-            evidence: ev,
-        });
-    }
-    out.sort();
-    out
-}
-
-/// The times the evidence gives each observation.
-struct Clocks<'a> {
-    /// The container's changes (export or committed layers) and image layer changes, by path; last wins.
-    changes: BTreeMap<&'a str, &'a FileChange>,
-    /// (image, layer) of the layers `docker commit` added.
-    committed: BTreeSet<(usize, usize)>,
-    started: Option<Timestamp>,
-    /// The day `ps` STIME `HH:MM` columns refer to (the last dated log record's).
-    day: Option<Timestamp>,
-    procs: BTreeMap<u32, &'a crate::ingest::top::Process>,
-}
-
-impl<'a> Clocks<'a> {
-    fn new(report: &'a BundleReport, records: &[LogRecord]) -> Self {
-        let mut changes = BTreeMap::new();
-        for c in &report.image.file_changes {
-            // A whiteout's own time beats an export's unknown one for the same deletion.
-            if changes
-                .get(c.path.as_str())
-                .is_some_and(|p: &&FileChange| p.deleted_at.is_some() && c.deleted_at.is_none())
-            {
-                continue;
-            }
-            changes.insert(c.path.as_str(), c);
-        }
-        let started = report.containers.iter().filter_map(|c| c.state.started_at.or(c.created)).min();
-        let day = records.iter().filter_map(|r| r.time).max().map(|t| t.day_start());
-        let procs =
-            report.processes.iter().flat_map(|r| r.capture.processes.iter()).map(|p| (p.pid, p)).collect();
-        let committed = report
-            .image
-            .images
-            .iter()
-            .flat_map(|i| i.committed_layers.iter().map(move |&l| (i.index, l)))
-            .collect();
-        Clocks { changes, committed, started, day, procs }
-    }
-
-    fn when_of(&self, f: &Finding) -> Option<When> {
-        let subject = f.subject.as_deref().unwrap_or("");
-        if f.rule.starts_with("proc.") {
-            let pid: u32 = subject.strip_prefix("pid ")?.split(' ').next()?.parse().ok()?;
-            let p = self.procs.get(&pid)?;
-            if let Some(t) = p.started {
-                // ps derives starts from the boot time, truncated to seconds: up to two
-                // seconds early.
-                return Some(When {
-                    time: None,
-                    not_before: Some(t),
-                    not_after: Some(t.plus_secs(2)),
-                    basis: "process start: ps lstart, to the second (host local time read as UTC)".into(),
-                });
-            }
-            let start = p.start.as_deref()?;
-            let (h, m) = start.split_once(':')?;
-            let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
-            let Some(day) = self.day else {
-                return Some(When::unknown(format!(
-                    "process start: ps STIME {start}, the day is not in the evidence"
-                )));
-            };
-            let from = day.plus_secs(h * 3600 + m * 60);
-            return Some(When {
-                time: None,
-                not_before: Some(from),
-                not_after: Some(from.plus_secs(59)),
-                basis: format!("process start: ps STIME {start}, the day of the last log record"),
-            });
-        }
-        if f.rule.starts_with("file.") && subject.starts_with('/') {
-            let c = self.changes.get(subject)?;
-            return Some(self.file_when(c));
-        }
-        if f.rule.starts_with("correlate.") || f.rule.starts_with("log.") {
-            return f.time.map(|t| When::at(t, "log record"));
-        }
-        None
-    }
-
-    fn file_when(&self, c: &FileChange) -> When {
-        let dir = c.dir_mtime.filter(|t| self.started.is_none_or_before_eq(*t));
-        if c.change == Change::Deleted {
-            if let Some(t) = c.deleted_at {
-                return When::at(t, "whiteout mtime (the time of the deletion)");
-            }
-            return When {
-                time: None,
-                not_before: self.started,
-                not_after: dir,
-                basis: if dir.is_some() {
-                    "deletion time unknown: after the container started, at or before its directory's mtime"
-                        .into()
-                } else {
-                    "deletion time unknown: after the container started, before the capture".into()
-                },
-            };
-        }
-        match c.mtime {
-            // The container wrote it, yet it claims to be older than the container.
-            Some(m) if self.container_change(c) && self.started.is_some_and(|s| m < s) => When {
-                time: None,
-                not_before: self.started,
-                not_after: dir,
-                basis: format!(
-                    "file mtime {} is older than the container: forged; written after the container started{}",
-                    m.to_iso_seconds(),
-                    if dir.is_some() { ", at or before its directory's mtime" } else { "" }
-                ),
-            },
-            Some(m) => When::at(m, "file mtime (set by whoever wrote the file)"),
-            None => When::unknown("no mtime"),
-        }
-    }
-
-    /// The container's own change: from the export, or from a layer `docker commit` added.
-    fn container_change(&self, c: &FileChange) -> bool {
-        c.source == "export"
-            || matches!((c.image, c.layer), (Some(i), Some(l)) if self.committed.contains(&(i, l)))
-    }
-}
-
-trait OptionalFloor {
-    fn is_none_or_before_eq(&self, t: Timestamp) -> bool;
-}
-
-impl OptionalFloor for Option<Timestamp> {
-    fn is_none_or_before_eq(&self, t: Timestamp) -> bool {
-        self.map_or(true, |s| s <= t)
-    }
 }

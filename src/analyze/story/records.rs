@@ -52,7 +52,8 @@ pub fn build(hits: &[LogHit], precise: &dyn Fn(&Locator) -> bool) -> Vec<LogReco
     // 1. Hits on the same line of the same capture are one observation.
     let mut by_line: BTreeMap<LineKey, usize> = BTreeMap::new();
     let mut obs: Vec<Observation> = vec![];
-    for (i, h) in hits.iter().enumerate().filter(|(_, h)| in_context(h)) {
+    // Scanner traffic is grouped by the log scanner's own facts (one per scanner and address).
+    for (i, h) in hits.iter().enumerate().filter(|(_, h)| in_context(h) && !h.rule.starts_with("scanner.")) {
         let l = &h.locator;
         // Without a line number the offset identifies the record.
         let key =
@@ -165,10 +166,9 @@ pub fn in_context(h: &LogHit) -> bool {
         return true;
     }
     let e = h.excerpt.as_str();
-    ["HTTP/1.", "HTTP/2", "GET /", "POST /", "PUT /", "HEAD /", "uri=", "url=", "request="]
+    ["HTTP/1.", "HTTP/2", "GET /", "POST /", "PUT /", "HEAD /", "uri=", "url=", "request=", "query="]
         .iter()
         .any(|m| e.contains(m))
-        || (e.contains('?') && e.contains('=') && e.contains('/'))
         || e.as_bytes()
             .windows(3)
             .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
@@ -233,6 +233,7 @@ mod tests {
             jndi: None,
             iocs: vec![],
             http: None,
+            credit: None,
         }
     }
 

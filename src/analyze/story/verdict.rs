@@ -141,7 +141,7 @@ fn one(
     let list = |v: &[&&Fact]| v.iter().take(REASONS).map(|f| f.title.clone()).collect::<Vec<_>>().join("; ");
     let (status, reason, proof): (&'static str, String, Vec<Locator>) = if !compromise.is_empty() {
         let more = compromise.len().saturating_sub(REASONS);
-        let tail = if more > 0 { format!(" and {more} more") } else { String::new() };
+        let tail = if more > 0 { format!(" (and {more} more facts)") } else { String::new() };
         (
             "compromised",
             format!("the attacker acted inside: {}{tail}", list(&compromise)),

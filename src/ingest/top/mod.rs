@@ -461,20 +461,29 @@ impl Rows {
                     Err(_) => p.user = p.user.take().or(Some(v)),
                 },
                 // With several start columns the first full date wins; the others go to `extra`.
-                Field::Start => match (values::start_date(&v), p.started, start_title) {
-                    (Some(t), None, prev) => {
-                        if let (Some(old), Some(title)) = (p.start.replace(v), prev) {
-                            insert_extra(&mut p.extra, title, old);
+                // `docker top -eo ...,lstart` pads the date's words apart (`Tue      Dec 1`):
+                // a run of spaces that wide is the CLI's column padding, not ps's.
+                Field::Start => {
+                    let v = if v.contains("   ") {
+                        v.split_whitespace().collect::<Vec<_>>().join(" ")
+                    } else {
+                        v
+                    };
+                    match (values::start_date(&v), p.started, start_title) {
+                        (Some(t), None, prev) => {
+                            if let (Some(old), Some(title)) = (p.start.replace(v), prev) {
+                                insert_extra(&mut p.extra, title, old);
+                            }
+                            p.started = Some(t);
+                            start_title = Some(&col.title);
                         }
-                        p.started = Some(t);
-                        start_title = Some(&col.title);
+                        (_, _, None) => {
+                            p.start = Some(v);
+                            start_title = Some(&col.title);
+                        }
+                        _ => insert_extra(&mut p.extra, &col.title, v),
                     }
-                    (_, _, None) => {
-                        p.start = Some(v);
-                        start_title = Some(&col.title);
-                    }
-                    _ => insert_extra(&mut p.extra, &col.title, v),
-                },
+                }
                 Field::Elapsed => match values::elapsed_secs(&v) {
                     Some(s) => p.elapsed = Some(s),
                     None => insert_extra(&mut p.extra, &col.title, v),

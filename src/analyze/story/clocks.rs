@@ -1,0 +1,142 @@
+//! When each observation happened, from what the evidence gives: a process's start (`ps`
+//! lstart to the second, or STIME `HH:MM` on the day of the last log record), a file's
+//! mtime (forged when older than the container that wrote it), a deletion's whiteout time
+//! or its bounds (after the container started, at or before its directory's mtime).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::records::LogRecord;
+use crate::image::{Change, FileChange};
+use crate::model::{Finding, Timestamp, When};
+use crate::report::BundleReport;
+
+/// The times the evidence gives each observation.
+pub struct Clocks<'a> {
+    /// The container's changes (export or committed layers) and image layer changes, by path; last wins.
+    changes: BTreeMap<&'a str, &'a FileChange>,
+    /// (image, layer) of the layers `docker commit` added.
+    committed: BTreeSet<(usize, usize)>,
+    started: Option<Timestamp>,
+    /// The day `ps` STIME `HH:MM` columns refer to (the last dated log record's).
+    day: Option<Timestamp>,
+    procs: BTreeMap<u32, &'a crate::ingest::top::Process>,
+}
+
+impl<'a> Clocks<'a> {
+    pub fn new(report: &'a BundleReport, records: &[LogRecord]) -> Self {
+        let mut changes = BTreeMap::new();
+        for c in &report.image.file_changes {
+            // A whiteout's own time beats an export's unknown one for the same deletion.
+            if changes
+                .get(c.path.as_str())
+                .is_some_and(|p: &&FileChange| p.deleted_at.is_some() && c.deleted_at.is_none())
+            {
+                continue;
+            }
+            changes.insert(c.path.as_str(), c);
+        }
+        let started = report.containers.iter().filter_map(|c| c.state.started_at.or(c.created)).min();
+        let day = records.iter().filter_map(|r| r.time).max().map(|t| t.day_start());
+        let procs =
+            report.processes.iter().flat_map(|r| r.capture.processes.iter()).map(|p| (p.pid, p)).collect();
+        let committed = report
+            .image
+            .images
+            .iter()
+            .flat_map(|i| i.committed_layers.iter().map(move |&l| (i.index, l)))
+            .collect();
+        Clocks { changes, committed, started, day, procs }
+    }
+
+    pub fn when_of(&self, f: &Finding) -> Option<When> {
+        let subject = f.subject.as_deref().unwrap_or("");
+        if f.rule.starts_with("proc.") {
+            let pid: u32 = subject.strip_prefix("pid ")?.split(' ').next()?.parse().ok()?;
+            let p = self.procs.get(&pid)?;
+            if let Some(t) = p.started {
+                // ps derives starts from the boot time, truncated to seconds: up to two
+                // seconds early.
+                return Some(When {
+                    time: None,
+                    not_before: Some(t),
+                    not_after: Some(t.plus_secs(2)),
+                    basis: "process start: ps lstart, to the second (host local time read as UTC)".into(),
+                });
+            }
+            let start = p.start.as_deref()?;
+            let (h, m) = start.split_once(':')?;
+            let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+            let Some(day) = self.day else {
+                return Some(When::unknown(format!(
+                    "process start: ps STIME {start}, the day is not in the evidence"
+                )));
+            };
+            let from = day.plus_secs(h * 3600 + m * 60);
+            return Some(When {
+                time: None,
+                not_before: Some(from),
+                not_after: Some(from.plus_secs(59)),
+                basis: format!("process start: ps STIME {start}, the day of the last log record"),
+            });
+        }
+        if f.rule.starts_with("file.") && subject.starts_with('/') {
+            let c = self.changes.get(subject)?;
+            return Some(self.file_when(c));
+        }
+        if f.rule.starts_with("correlate.") || f.rule.starts_with("log.") {
+            return f.time.map(|t| When::at(t, "log record"));
+        }
+        None
+    }
+
+    fn file_when(&self, c: &FileChange) -> When {
+        let dir = c.dir_mtime.filter(|t| self.started.is_none_or_before_eq(*t));
+        if c.change == Change::Deleted {
+            if let Some(t) = c.deleted_at {
+                return When::at(t, "whiteout mtime (the time of the deletion)");
+            }
+            return When {
+                time: None,
+                not_before: self.started,
+                not_after: dir,
+                basis: if dir.is_some() {
+                    "deletion time unknown: after the container started, at or before its directory's mtime"
+                        .into()
+                } else {
+                    "deletion time unknown: after the container started, before the capture".into()
+                },
+            };
+        }
+        match c.mtime {
+            // The container wrote it, yet it claims to be older than the container.
+            Some(m) if self.container_change(c) && self.started.is_some_and(|s| m < s) => When {
+                time: None,
+                not_before: self.started,
+                not_after: dir,
+                basis: format!(
+                    "file mtime {} is older than the container: forged; written after the container started{}",
+                    m.to_iso_seconds(),
+                    if dir.is_some() { ", at or before its directory's mtime" } else { "" }
+                ),
+            },
+            Some(m) => When::at(m, "file mtime (set by whoever wrote the file)"),
+            None => When::unknown("no mtime"),
+        }
+    }
+
+    /// The container's own change: from the export, or from a layer `docker commit` added.
+    fn container_change(&self, c: &FileChange) -> bool {
+        c.source == "export"
+            || matches!((c.image, c.layer), (Some(i), Some(l)) if self.committed.contains(&(i, l)))
+    }
+}
+
+trait OptionalFloor {
+    fn is_none_or_before_eq(&self, t: Timestamp) -> bool;
+}
+
+impl OptionalFloor for Option<Timestamp> {
+    fn is_none_or_before_eq(&self, t: Timestamp) -> bool {
+        self.map_or(true, |s| s <= t)
+    }
+}

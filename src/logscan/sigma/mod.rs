@@ -1,0 +1,499 @@
+//! Sigma rules (SigmaHQ YAML, parsed with the `rsigma-parser` crate): the bundled default set
+//! and `--sigma DIR`. Rules for `category: webserver` / `proxy` become log-engine rules whose
+//! anchor literals join the one aho-corasick automaton and whose detection is evaluated on
+//! the parsed request of a candidate record; `category: process_creation` / `product: linux`
+//! rules are evaluated on process captures. A rule that cannot be evaluated faithfully is
+//! listed with the reason, never silently dropped. Matches credit the rule's title, id and
+//! author (Detection Rule License 1.1).
+
+pub mod matcher;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rsigma_parser::{Level, SigmaRule};
+
+use super::http::HttpRequest;
+use super::rules::{Check, Rule};
+use crate::ingest::top::{Process, ProcessCapture};
+use crate::model::{Finding, Severity};
+use matcher::{Compiled, Fields};
+
+/// The bundled rules: one YAML document per rule, each after a `# file: <path>` line.
+pub const BUNDLED: &str = include_str!("bundled.yml");
+/// Name the bundled rules are reported under.
+pub const BUNDLED_ORIGIN: &str = "bundled-sigma";
+
+/// What a compiled Sigma rule is evaluated on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Parsed web-server access records.
+    Web,
+    /// Parsed forward-proxy records (absolute request targets, CONNECT).
+    Proxy,
+    /// Process captures (`docker top`, `ps`).
+    Process,
+}
+
+/// One usable Sigma rule.
+#[derive(Debug)]
+pub struct SigmaDetection {
+    pub target: Target,
+    /// `sigma.<file stem>`: the engine rule id.
+    pub rule_id: String,
+    pub sigma_id: Option<String>,
+    pub title: String,
+    pub author: Option<String>,
+    pub level: Severity,
+    pub category: String,
+    pub attack: Option<String>,
+    /// `file:line`-style origin (the rule's path).
+    pub origin: String,
+    compiled: Compiled,
+    anchors: Vec<String>,
+}
+
+impl SigmaDetection {
+    /// Evaluate on a web record (its parsed request and text spellings). Proxy rules only
+    /// judge proxy records: their user-agent and URL lists mean something else in a web
+    /// server's own log.
+    pub fn matches_web(&self, req: &HttpRequest, texts: &[String]) -> bool {
+        (self.target != Target::Proxy || req.proxy) && self.compiled.matches(&WebFields { req, texts })
+    }
+
+    /// The DRL 1.1 credit shown with every match.
+    pub fn credit(&self) -> String {
+        format!(
+            "Sigma rule \"{}\" (id {}) by {}, Detection Rule License 1.1",
+            self.title,
+            self.sigma_id.as_deref().unwrap_or("none"),
+            self.author.as_deref().unwrap_or("unknown author")
+        )
+    }
+}
+
+/// A rule that was read but cannot be used, with why.
+#[derive(Clone, Debug)]
+pub struct Unsupported {
+    pub origin: String,
+    pub title: String,
+    pub reason: String,
+}
+
+/// Every Sigma rule loaded.
+#[derive(Debug, Default)]
+pub struct SigmaSet {
+    pub rules: Vec<Arc<SigmaDetection>>,
+    pub unsupported: Vec<Unsupported>,
+}
+
+impl SigmaSet {
+    /// The bundled default set.
+    pub fn bundled() -> Self {
+        let mut set = SigmaSet::default();
+        for (path, doc) in split_bundle(BUNDLED) {
+            set.add_document(&format!("{BUNDLED_ORIGIN}:{path}"), path, doc);
+        }
+        set
+    }
+
+    /// Add every `*.yml` / `*.yaml` under `dir` (sorted, so the order is stable).
+    pub fn add_dir(&mut self, dir: &Path) -> std::io::Result<()> {
+        let mut files: Vec<_> = walkdir::WalkDir::new(dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| {
+                e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "yml" || x == "yaml")
+            })
+            .map(|e| e.into_path())
+            .collect();
+        if files.is_empty() && !dir.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("{} is not a directory", dir.display()),
+            ));
+        }
+        files.sort();
+        for f in files {
+            let origin = f.display().to_string();
+            match std::fs::read_to_string(&f) {
+                Ok(text) => self.add_document(&origin, &origin, &text),
+                Err(e) => self.unsupported.push(Unsupported {
+                    origin,
+                    title: String::new(),
+                    reason: format!("cannot read: {e}"),
+                }),
+            }
+        }
+        Ok(())
+    }
+
+    fn add_document(&mut self, origin: &str, path: &str, text: &str) {
+        let collection = match rsigma_parser::parse_sigma_yaml(text) {
+            Ok(c) => c,
+            Err(e) => {
+                self.unsupported.push(Unsupported {
+                    origin: origin.to_string(),
+                    title: String::new(),
+                    reason: format!("not a Sigma rule: {}", one_line(&e.to_string())),
+                });
+                return;
+            }
+        };
+        for e in &collection.errors {
+            self.unsupported.push(Unsupported {
+                origin: origin.to_string(),
+                title: String::new(),
+                reason: format!("parse error: {}", one_line(e)),
+            });
+        }
+        for c in &collection.correlations {
+            self.unsupported.push(Unsupported {
+                origin: origin.to_string(),
+                title: c.title.clone(),
+                reason: "correlation rules are not evaluated".into(),
+            });
+        }
+        for f in &collection.filters {
+            self.unsupported.push(Unsupported {
+                origin: origin.to_string(),
+                title: f.title.clone(),
+                reason: "filter rules are not applied".into(),
+            });
+        }
+        let stem = Path::new(path).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let many = collection.rules.len() > 1;
+        for (i, r) in collection.rules.iter().enumerate() {
+            let id = if many { format!("{stem}-{}", i + 1) } else { stem.clone() };
+            match compile(r, &id, origin) {
+                Ok(d) => {
+                    if self.rules.iter().any(|o| o.rule_id == d.rule_id) {
+                        self.unsupported.push(Unsupported {
+                            origin: origin.to_string(),
+                            title: r.title.clone(),
+                            reason: format!("duplicate rule name {:?} (first one kept)", d.rule_id),
+                        });
+                    } else {
+                        self.rules.push(Arc::new(d));
+                    }
+                }
+                Err(reason) => self.unsupported.push(Unsupported {
+                    origin: origin.to_string(),
+                    title: r.title.clone(),
+                    reason,
+                }),
+            }
+        }
+    }
+
+    /// The web rules as log-engine rules (anchor literals + a Sigma confirm step).
+    pub fn engine_rules(&self) -> Vec<Rule> {
+        self.rules
+            .iter()
+            .filter(|d| d.target != Target::Process)
+            .map(|d| Rule {
+                id: d.rule_id.clone(),
+                title: format!("{} (Sigma)", d.title),
+                category: d.category.clone(),
+                severity: d.level,
+                attack: d.attack.clone(),
+                case_sensitive: false,
+                literals: d.anchors.iter().map(|a| a.as_bytes().to_vec()).collect(),
+                confirm: vec![Check::Sigma(d.clone())],
+                exclude: Vec::new(),
+                superseded_by: Vec::new(),
+                origin: d.origin.clone(),
+            })
+            .collect()
+    }
+}
+
+/// The `# file:` documents of the bundle.
+fn split_bundle(text: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(p) = rest.find("# file: ") {
+        let after = &rest[p + 8..];
+        let eol = after.find('\n').unwrap_or(after.len());
+        let path = after[..eol].trim();
+        let body_start = &after[eol..];
+        let end = body_start.find("\n# file: ").unwrap_or(body_start.len());
+        let body = body_start[..end].trim_end().trim_end_matches("---");
+        out.push((path, body));
+        rest = &body_start[end..];
+    }
+    out
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn compile(r: &SigmaRule, stem: &str, origin: &str) -> Result<SigmaDetection, String> {
+    let ls = &r.logsource;
+    let cat = ls.category.as_deref().unwrap_or("");
+    let product = ls.product.as_deref().unwrap_or("");
+    let target = match (cat, product) {
+        ("webserver", _) => Target::Web,
+        ("proxy", _) => Target::Proxy,
+        ("process_creation", "linux") => Target::Process,
+        _ => {
+            return Err(format!(
+                "log source (category {:?}, product {:?}, service {:?}) is not one ctriage evaluates",
+                ls.category.as_deref().unwrap_or("-"),
+                ls.product.as_deref().unwrap_or("-"),
+                ls.service.as_deref().unwrap_or("-")
+            ))
+        }
+    };
+    let known: &dyn Fn(&str) -> Option<&'static str> = match target {
+        Target::Web | Target::Proxy => &web_field,
+        Target::Process => &process_field,
+    };
+    let compiled = Compiled::new(&r.detection, known)?;
+    let anchors = match target {
+        Target::Web | Target::Proxy => compiled.anchors().ok_or(
+            "no literal every match must contain: it would be evaluated on every record (ctriage searches literals first)",
+        )?,
+        Target::Process => compiled.anchors().unwrap_or_default(),
+    };
+    if target != Target::Process {
+        if let Some(c) = anchors.iter().find(|a| matcher::too_common(a)) {
+            return Err(format!(
+                "its only anchors include {c:?}, found on most lines of a web log: it would be evaluated on nearly every record"
+            ));
+        }
+    }
+    let level = match r.level {
+        Some(Level::Informational) | None => Severity::Info,
+        Some(Level::Low) => Severity::Low,
+        Some(Level::Medium) => Severity::Medium,
+        Some(Level::High) => Severity::High,
+        Some(Level::Critical) => Severity::Critical,
+    };
+    let tactic = r.tags.iter().find_map(|t| {
+        let t = t.strip_prefix("attack.")?;
+        (!t.starts_with('t') || !t[1..].starts_with(|c: char| c.is_ascii_digit()))
+            .then(|| t.replace('_', "-"))
+    });
+    let attack = r.tags.iter().find_map(|t| {
+        let t = t.strip_prefix("attack.t")?;
+        let ok = t.len() >= 4 && t.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+        ok.then(|| format!("T{t}"))
+    });
+    let safe: String = stem
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .collect();
+    Ok(SigmaDetection {
+        target,
+        rule_id: format!("sigma.{safe}"),
+        sigma_id: r.id.clone(),
+        title: r.title.clone(),
+        author: r.author.clone(),
+        level,
+        category: tactic.unwrap_or_else(|| "sigma".into()),
+        attack,
+        origin: origin.to_string(),
+        compiled,
+        anchors,
+    })
+}
+
+/// Sigma's web field names (W3C / IIS style and a few common aliases) that a parsed request
+/// provides, as canonical names.
+fn web_field(name: &str) -> Option<&'static str> {
+    Some(match name.to_ascii_lowercase().as_str() {
+        "cs-method" | "c-method" | "method" | "http.request.method" => "method",
+        "cs-uri-stem" | "c-uri-stem" | "uri-stem" | "cs-uri-path" | "c-uri-path" | "url.path" => "path",
+        "cs-uri-query" | "c-uri-query" | "uri-query" | "url.query" => "query",
+        "cs-uri" | "c-uri" | "uri" | "url" | "request" | "cs-request" | "url.original" => "uri",
+        "c-uri-extension" | "uri-extension" => "extension",
+        "c-useragent"
+        | "cs-user-agent"
+        | "cs(user-agent)"
+        | "user-agent"
+        | "useragent"
+        | "user_agent.original" => "user_agent",
+        "cs-referer" | "cs-referrer" | "cs(referer)" | "referer" | "referrer" => "referer",
+        "sc-status" | "status" | "http.response.status_code" => "status",
+        "cs-host" | "cs(host)" | "r-dns" | "host" | "dst-host" | "url.domain" => "host",
+        "c-ip" | "src_ip" | "clientip" | "client.ip" | "source.ip" => "client",
+        "sc-bytes" | "bytes" => "bytes",
+        _ => return None,
+    })
+}
+
+fn process_field(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "Image" => "Image",
+        "CommandLine" => "CommandLine",
+        "ParentImage" => "ParentImage",
+        "ParentCommandLine" => "ParentCommandLine",
+        "User" => "User",
+        "ProcessId" => "ProcessId",
+        "ParentProcessId" => "ParentProcessId",
+        _ => return None,
+    })
+}
+
+struct WebFields<'a> {
+    req: &'a HttpRequest,
+    texts: &'a [String],
+}
+
+impl Fields for WebFields<'_> {
+    fn get(&self, field: &str) -> Option<Vec<String>> {
+        let r = self.req;
+        let decoded = |s: &str| -> Vec<String> {
+            let d = String::from_utf8_lossy(&super::decode::normalize(s.as_bytes(), true)).into_owned();
+            if d == s {
+                vec![s.to_string()]
+            } else {
+                vec![s.to_string(), d]
+            }
+        };
+        match field {
+            "method" => r.method.clone().map(|m| vec![m]),
+            "path" => r.path.as_deref().map(decoded),
+            "query" => r.query.as_deref().map(decoded),
+            "uri" => r.path.as_ref().map(|p| {
+                let u = match &r.query {
+                    Some(q) => format!("{p}?{q}"),
+                    None => p.clone(),
+                };
+                decoded(&u)
+            }),
+            "extension" => r.path.as_deref().and_then(|p| {
+                let last = p.rsplit('/').next().unwrap_or(p);
+                last.rsplit_once('.').map(|(_, e)| vec![e.to_string()])
+            }),
+            "user_agent" => r.user_agent.as_deref().map(decoded),
+            "referer" => r.referer.as_deref().map(decoded),
+            "status" => r.status.map(|s| vec![s.to_string()]),
+            "host" => r.host.clone().map(|h| vec![h]),
+            "client" => r.client.clone().map(|c| vec![c]),
+            "bytes" => r.bytes.map(|b| vec![b.to_string()]),
+            _ => None,
+        }
+    }
+
+    fn text(&self) -> Vec<String> {
+        self.texts.to_vec()
+    }
+}
+
+struct ProcFields<'a> {
+    p: &'a Process,
+    parent: Option<&'a Process>,
+}
+
+/// Sigma's `Image` is a full path; a capture may show only `bash`: it is also offered as
+/// `/bash`, so `Image|endswith: '/bash'` holds.
+fn image_of(p: &Process) -> Vec<String> {
+    let argv0 = p.cmd.split_whitespace().next().unwrap_or(&p.exe).trim_start_matches('-').to_string();
+    let mut v = vec![argv0.clone()];
+    if !argv0.contains('/') {
+        v.push(format!("/{argv0}"));
+    }
+    if !p.exe.is_empty() && !v.iter().any(|x| x.ends_with(&format!("/{}", p.exe))) {
+        v.push(format!("/{}", p.exe));
+    }
+    v
+}
+
+impl Fields for ProcFields<'_> {
+    fn get(&self, field: &str) -> Option<Vec<String>> {
+        match field {
+            "Image" => Some(image_of(self.p)),
+            "CommandLine" => Some(vec![self.p.cmd.clone()]),
+            "ParentImage" => self.parent.map(image_of),
+            "ParentCommandLine" => self.parent.map(|p| vec![p.cmd.clone()]),
+            "User" => self.p.user.clone().map(|u| vec![u]),
+            "ProcessId" => Some(vec![self.p.pid.to_string()]),
+            "ParentProcessId" => self.p.ppid.map(|p| vec![p.to_string()]),
+            _ => None,
+        }
+    }
+
+    fn text(&self) -> Vec<String> {
+        vec![self.p.cmd.clone()]
+    }
+}
+
+/// Sigma `process_creation` / `linux` matches on one process capture: one finding per rule
+/// and capture, every matching process as evidence.
+pub fn process_findings(capture: &ProcessCapture, set: &SigmaSet) -> Vec<Finding> {
+    let by_pid: std::collections::HashMap<u32, &Process> =
+        capture.processes.iter().map(|p| (p.pid, p)).collect();
+    let mut out = Vec::new();
+    for d in set.rules.iter().filter(|d| d.target == Target::Process) {
+        let hits: Vec<&Process> = capture
+            .processes
+            .iter()
+            .filter(|p| {
+                let parent = p.ppid.and_then(|pp| by_pid.get(&pp).copied());
+                d.compiled.matches(&ProcFields { p, parent })
+            })
+            .collect();
+        if hits.is_empty() {
+            continue;
+        }
+        let first = hits[0];
+        out.push(Finding {
+            rule: format!("proc.{}", d.rule_id),
+            severity: d.level,
+            category: d.category.clone(),
+            title: format!("{} (Sigma)", d.title),
+            summary: format!(
+                "{} process(es) in {}; e.g. PID {}: {}. {}",
+                hits.len(),
+                capture.artifact,
+                first.pid,
+                crate::model::excerpt(first.cmd.as_bytes(), 0, 0, 200),
+                d.credit()
+            ),
+            attack: d.attack.clone(),
+            time: first.started,
+            evidence: hits.iter().take(20).map(|p| p.locator.clone()).collect(),
+            subject: Some(d.rule_id.clone()),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bundle_splits_into_documents() {
+        let docs = split_bundle(BUNDLED);
+        assert!(docs.len() > 200, "{}", docs.len());
+        assert!(docs.iter().all(|(p, b)| p.ends_with(".yml") && b.contains("title:")));
+    }
+
+    #[test]
+    fn bundled_set_loads_with_reasons_for_the_rest() {
+        let s = SigmaSet::bundled();
+        let web = s.rules.iter().filter(|r| r.target != Target::Process).count();
+        let procs = s.rules.iter().filter(|r| r.target == Target::Process).count();
+        assert!(web > 60 && procs > 80, "web {web}, process {procs}, unsupported {}", s.unsupported.len());
+        assert!(s.unsupported.iter().all(|u| !u.reason.is_empty()));
+        assert!(s.rules.iter().all(|r| r.rule_id.starts_with("sigma.")));
+    }
+
+    #[test]
+    fn web_fields_map_a_parsed_request() {
+        let req = super::super::http::parse(
+            br#"198.51.100.1 - - [27/Nov/2026:14:00:00 +0000] "GET /a/b.php?x=%2e%2e%2f HTTP/1.1" 200 5 "-" "curl/8""#,
+        )
+        .unwrap();
+        let f = WebFields { req: &req, texts: &[] };
+        assert_eq!(f.get("extension"), Some(vec!["php".to_string()]));
+        assert_eq!(f.get("query"), Some(vec!["x=%2e%2e%2f".to_string(), "x=../".to_string()]));
+        assert_eq!(f.get("status"), Some(vec!["200".to_string()]));
+        assert_eq!(web_field("cs-uri-query"), Some("query"));
+        assert_eq!(web_field("cs-cookie"), None);
+    }
+}
