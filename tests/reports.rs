@@ -598,3 +598,33 @@ fn terminal_report_colours_wraps_and_honours_no_color() {
         .collect();
     assert!(head.iter().any(|l| l.contains("Verdict: log4shell-app: COMPROMISED")), "{head:?}");
 }
+
+/// `scan`, `plan`, `logs`, `layers` and `diff` JSON open with the same envelope and validate against
+/// docs/report-schema.json.
+#[test]
+fn every_command_json_carries_the_envelope_and_validates() {
+    let runs: [&[&str]; 6] = [
+        &["scan", "samples/dvwa"],
+        &["plan", "samples/log4shell"],
+        &["logs", "samples/log4shell/container.log"],
+        &["layers", "samples/log4shell/image.tar"],
+        &["layers", "samples/dvwa/image.tar", "--files", "--tree"],
+        &["diff", "--image", "samples/dvwa/image.tar", "samples/dvwa/export.tar"],
+    ];
+    for args in runs {
+        let mut all = args.to_vec();
+        all.extend(["--format", "json", "-q"]);
+        let out = ctriage(&all);
+        let v: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+        assert_eq!(v["schema_version"], "2.0", "{args:?}");
+        assert_eq!(v["tool"]["name"], "ctriage");
+        assert_eq!(v["run"]["time"], "2025-12-01T00:00:00.000000000Z", "{args:?}");
+        assert_eq!(v["run"]["arguments"][0], args[0], "{args:?}");
+        assert!(
+            v["run"]["host"].is_string() && v["run"]["commit"].is_string() && v["run"]["options"].is_object()
+        );
+        assert_eq!(v["run"]["tool_version"], env!("CARGO_PKG_VERSION"));
+        validate_against_schema(&v);
+    }
+}

@@ -71,22 +71,44 @@ struct TreeOut {
     entries: Vec<TreeEntry>,
 }
 
+/// The envelope every command's JSON starts with (docs/report-schema.json).
+#[derive(Serialize)]
+struct Envelope {
+    schema_version: &'static str,
+    tool: crate::report::Tool,
+    run: crate::report::Run,
+}
+
+impl Envelope {
+    fn now() -> Self {
+        Envelope {
+            schema_version: crate::report::SCHEMA_VERSION,
+            tool: crate::report::Tool::this(),
+            run: crate::report::Run::now(crate::app::run_time()),
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct LayersOut<'a> {
+    #[serde(flatten)]
+    envelope: Envelope,
     images: &'a [ImageRecord],
     oci_artifacts: &'a [super::OciArtifact],
     #[serde(skip_serializing_if = "Option::is_none")]
     file_changes: Option<&'a [FileChange]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     trees: Option<Vec<TreeOut>>,
-    findings: &'a [Finding],
+    findings: Vec<crate::model::Fact>,
     diagnostics: &'a [Diagnostic],
 }
 
 #[derive(Serialize)]
 struct DiffOut<'a> {
+    #[serde(flatten)]
+    envelope: Envelope,
     container_changes: Option<&'a ContainerChanges>,
-    findings: &'a [Finding],
+    findings: Vec<crate::model::Fact>,
     diagnostics: &'a [Diagnostic],
 }
 
@@ -217,13 +239,14 @@ pub fn run_layers(args: &LayersArgs) -> anyhow::Result<i32> {
     match args.output.format {
         Format::Json => {
             let out = LayersOut {
+                envelope: Envelope::now(),
                 images: &section.images,
                 oci_artifacts: &section.oci_artifacts,
                 file_changes: args.files.then_some(section.file_changes.as_slice()),
                 trees: args.tree.then(|| {
                     trees.iter().map(|(i, t)| TreeOut { image: *i, entries: tree_entries(t) }).collect()
                 }),
-                findings: &outcome.findings,
+                findings: outcome.findings.iter().cloned().map(crate::model::Fact::single).collect(),
                 diagnostics: &outcome.diagnostics,
             };
             serde_json::to_writer_pretty(&mut w, &out)?;
@@ -327,8 +350,9 @@ pub fn run_diff(args: &DiffArgs) -> anyhow::Result<i32> {
     match args.output.format {
         Format::Json => {
             let out = DiffOut {
+                envelope: Envelope::now(),
                 container_changes: section.container_changes.as_ref(),
-                findings: &outcome.findings,
+                findings: outcome.findings.iter().cloned().map(crate::model::Fact::single).collect(),
                 diagnostics: &outcome.diagnostics,
             };
             serde_json::to_writer_pretty(&mut w, &out)?;
