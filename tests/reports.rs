@@ -518,6 +518,10 @@ fn cli_conventions() {
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let o = ctriage(&["scan", "samples/dvwa", "--fail-on", "HIGH", "-f", "Text", "-q"]);
     assert_eq!(o.status.code(), Some(1));
+    let o = ctriage(&["logs", "samples/log4shell/container.log", "--fail-on", "None", "-q"]);
+    assert_eq!(o.status.code(), Some(0), "logs --fail-on none");
+    let o = ctriage(&["logs", "samples/log4shell/container.log", "--fail-on", "Critical", "-q"]);
+    assert_eq!(o.status.code(), Some(1), "logs --fail-on critical");
     // Bad rules: exit 64, one error a line.
     let dir = tempfile::tempdir().unwrap();
     let bad = dir.path().join("bad.rules");

@@ -13,7 +13,7 @@ use crate::cli::OutputArgs;
 use crate::evidence::{
     detect_compression, discover, sniff_text, Artifact, ArtifactKind, ArtifactSource, Bundle, Compression,
 };
-use crate::model::{terminal_safe, Severity};
+use crate::model::terminal_safe;
 use crate::report::{ArtifactRecord, BundleReport, Report};
 
 /// `ctriage logs FILE...`
@@ -35,9 +35,9 @@ pub struct LogsArgs {
     /// Year given to syslog times (`Nov 27 14:00:00` carries none; unknown without it).
     #[arg(long, value_name = "YEAR")]
     pub syslog_year: Option<i32>,
-    /// Exit with bit 0 set when a hit is at or above this severity.
-    #[arg(long, value_enum, default_value_t = Severity::High, value_name = "SEVERITY")]
-    pub fail_on: Severity,
+    /// Exit with bit 0 set when a hit is at or above this severity (`none`: never).
+    #[arg(long, value_enum, ignore_case = true, default_value_t = crate::cli::FailOn::High, value_name = "SEVERITY")]
+    pub fail_on: crate::cli::FailOn,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -77,7 +77,7 @@ pub fn run_logs(args: &LogsArgs) -> anyhow::Result<i32> {
     let bundles: Vec<BundleReport> = args.files.par_iter().map(|p| logs_path(p, &engine, &cfg)).collect();
     let report = Report::new(bundles, run_time());
     write_report(&report, &args.output)?;
-    Ok(exit_code(&report, args.fail_on))
+    Ok(exit_code(&report, args.fail_on.severity()))
 }
 
 /// One FILE of `ctriage logs`. A plain (uncompressed) file is scanned while `discover`

@@ -33,6 +33,10 @@
       });
     });
   });
+  // Printed, every proof is shown.
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details").forEach(function (d) { d.open = true; });
+  });
   // Marks the page as live: tests check ctriage's own script ran (and nothing else did).
   document.body.setAttribute("data-ready", "1");
 }());
