@@ -7,6 +7,7 @@
 
 pub mod analyze;
 pub mod app;
+pub mod catalog;
 pub mod cli;
 pub mod collect;
 pub mod evidence;

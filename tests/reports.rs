@@ -632,3 +632,47 @@ fn every_command_json_carries_the_envelope_and_validates() {
         validate_against_schema(&v);
     }
 }
+
+/// `rules list --format json` covers every family, and every rule a scan of the samples and
+/// of hostile evidence raises is in it.
+#[test]
+fn rules_list_covers_every_family_and_every_raised_rule() {
+    let out = ctriage(&["rules", "list", "--format", "JSON"]);
+    assert_eq!(out.status.code(), Some(0));
+    let rules: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let families: std::collections::BTreeSet<&str> =
+        rules.iter().map(|r| r["family"].as_str().unwrap()).collect();
+    for f in ["log", "sigma", "file", "process", "exposure", "correlation", "stats"] {
+        assert!(families.contains(f), "family {f} listed: {families:?}");
+    }
+    let ids: std::collections::BTreeSet<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), rules.len(), "ids are unique");
+    for r in &rules {
+        assert!(r["severity"].is_string() && r["title"].is_string() && r["category"].is_string(), "{r}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let hostile = hostile_bundle(dir.path(), 9);
+    let mut raised = 0;
+    for bundle in ["samples/dvwa", "samples/log4shell", hostile.to_str().unwrap()] {
+        let v: Value =
+            serde_json::from_slice(&ctriage(&["scan", bundle, "-f", "json", "-q"]).stdout).unwrap();
+        for f in v["bundles"][0]["findings"].as_array().unwrap() {
+            for rule in f["rules"].as_array().unwrap() {
+                let rule = rule.as_str().unwrap();
+                let id = rule.strip_prefix("log.").unwrap_or(rule);
+                assert!(
+                    ids.contains(id) || ids.contains(rule),
+                    "{bundle}: rule {rule} is not in `rules list`"
+                );
+                raised += 1;
+            }
+        }
+    }
+    assert!(raised > 30, "{raised} rules raised");
+    let text = String::from_utf8(ctriage(&["rules", "list"]).stdout).unwrap();
+    assert!(
+        text.contains("file.webshell.jsp")
+            && text.contains("proc.revshell")
+            && text.contains("stats.cpu-high")
+    );
+}

@@ -30,6 +30,7 @@ use crate::model::{display_bytes, Locator, Outcome, Timestamp};
 
 pub use layer::FileType;
 pub use layout::OciArtifact;
+pub use rules::catalog as file_rules;
 pub use tree::{Change, FileTree};
 
 /// What the rest of the bundle tells the image analysis.

@@ -59,6 +59,10 @@ pub enum RulesCommand {
         /// Directories of Sigma rules added to the bundled set.
         #[arg(long = "sigma", value_name = "DIR")]
         sigma: Vec<PathBuf>,
+        /// `json`: every rule of every family (log, sigma, file, process, exposure, image,
+        /// correlation, stats, story) as one array.
+        #[arg(long, short = 'f', value_enum, ignore_case = true, default_value_t = crate::cli::Format::Text)]
+        format: crate::cli::Format,
     },
     /// Check a rule file and report errors with line numbers.
     Check { file: PathBuf },
@@ -180,8 +184,15 @@ fn scan_as_log(a: &Artifact, engine: &Engine, cfg: &ScanConfig, single: bool) ->
 /// Run `rules`.
 pub fn run_rules(args: &RulesArgs) -> anyhow::Result<i32> {
     match &args.command {
-        RulesCommand::List { rules, sigma } => {
+        RulesCommand::List { rules, sigma, format } => {
             let engine = Engine::with_sources(rules, sigma, true)?;
+            if *format == crate::cli::Format::Json {
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                serde_json::to_writer_pretty(&mut out, &crate::catalog::all(&engine))?;
+                std::io::Write::write_all(&mut out, b"\n")?;
+                std::io::Write::flush(&mut out)?;
+                return Ok(0);
+            }
             let mut s = String::new();
             let _ = writeln!(s, "{:<34} {:<9} {:<16} {:<11} title", "id", "severity", "category", "attack");
             for r in engine.rules() {
@@ -227,6 +238,28 @@ pub fn run_rules(args: &RulesArgs) -> anyhow::Result<i32> {
                 s,
                 "Sigma rules: Detection Rule License 1.1; matches credit each rule's title, id and author."
             );
+            let others: Vec<_> = crate::catalog::all(&engine)
+                .into_iter()
+                .filter(|r| !matches!(r.family, "log" | "sigma"))
+                .collect();
+            let _ = writeln!(
+                s,
+                "
+Analyzer rules (file, process, exposure, image, correlation, stats, story):"
+            );
+            for r in &others {
+                let _ = writeln!(
+                    s,
+                    "{:<34} {:<9} {:<16} {:<11} {} [{}]",
+                    r.id,
+                    r.severity.as_str(),
+                    r.category,
+                    r.attack.as_deref().unwrap_or("-"),
+                    terminal_safe(&r.title),
+                    r.family
+                );
+            }
+            let _ = writeln!(s, "{} analyzer rules", others.len());
             print!("{s}");
             Ok(0)
         }
