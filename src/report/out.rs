@@ -6,7 +6,6 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use anyhow::Context;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -33,6 +32,19 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
+/// Why `--out` failed: which file, and the I/O error.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {path}: {source}")]
+pub struct OutError {
+    pub path: String,
+    #[source]
+    pub source: io::Error,
+}
+
+fn at(path: &Path) -> impl FnOnce(io::Error) -> OutError + '_ {
+    move |source| OutError { path: path.display().to_string(), source }
+}
+
 /// The writer of one format.
 pub type FormatWriter<'a> = dyn Fn(&Report, ReportFormat, &mut dyn Write) -> io::Result<()> + 'a;
 
@@ -42,15 +54,14 @@ pub fn write_all(
     dir: &Path,
     started: Timestamp,
     write: &FormatWriter<'_>,
-) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+) -> Result<(), OutError> {
+    std::fs::create_dir_all(dir).map_err(at(dir))?;
     let mut outputs = vec![];
     for f in ReportFormat::ALL {
         let path = dir.join(f.file_name());
-        let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        let file = File::create(&path).map_err(at(&path))?;
         let mut w = Hashing { inner: BufWriter::new(file), hash: Sha256::new(), bytes: 0 };
-        write(report, f, &mut w).with_context(|| format!("cannot write {}", path.display()))?;
-        w.flush().with_context(|| format!("cannot write {}", path.display()))?;
+        write(report, f, &mut w).and_then(|()| w.flush()).map_err(at(&path))?;
         let digest: String = w.hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
         outputs.push(
             json!({ "file": f.file_name(), "format": format!("{f:?}"), "bytes": w.bytes, "sha256": digest }),
@@ -76,10 +87,10 @@ pub fn write_all(
         "inputs": inputs,
     });
     let path = dir.join("manifest.json");
-    let mut f =
-        BufWriter::new(File::create(&path).with_context(|| format!("cannot create {}", path.display()))?);
-    serde_json::to_writer_pretty(&mut f, &manifest)?;
-    f.write_all(b"\n")?;
-    f.flush()?;
-    Ok(())
+    let mut f = BufWriter::new(File::create(&path).map_err(at(&path))?);
+    serde_json::to_writer_pretty(&mut f, &manifest)
+        .map_err(crate::report::json_io)
+        .and_then(|()| f.write_all(b"\n"))
+        .and_then(|()| f.flush())
+        .map_err(at(&path))
 }

@@ -14,7 +14,7 @@ use super::{BundleReport, Report};
 use crate::model::terminal_safe;
 
 /// How many timeline events the text summary shows per bundle (JSON has them all).
-const TIMELINE_SHOWN: usize = 80;
+const TIMELINE_SHOWN: usize = 200;
 
 /// How the terminal report looks: colour, width, verbosity.
 #[derive(Clone, Debug, Default)]
