@@ -1,4 +1,6 @@
-//! Running a parsed command line: thread pool, progress, writing the report, exit codes.
+//! Running a parsed command line: the thread pool, dispatch to [`crate::commands`], and what
+//! every command shares: exit codes, the run time, progress, opening the output, writing a
+//! report in a format.
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -6,13 +8,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
 
-use crate::cli::{Cli, Command, OutputArgs, PlanArgs, PlanFormat, ReportFormat, ScanArgs};
-use crate::logscan::Engine;
+use crate::cli::{Cli, Command, OutputArgs, ReportFormat};
 use crate::model::{DiagLevel, Timestamp};
 use crate::report::{self, Report};
-use crate::scan::{scan_bundle, ScanOptions};
 
 /// Exit bit 0: a finding at or above `--fail-on`.
 pub const EXIT_FINDINGS: i32 = 1;
@@ -30,27 +29,15 @@ pub fn run(cli: Cli) -> i32 {
         let _ = rayon::ThreadPoolBuilder::new().num_threads(n.get()).build_global();
     }
     let result = match &cli.command {
-        Command::Scan(a) => run_scan(a),
+        Command::Scan(a) => crate::commands::scan::run(a),
         Command::Layers(a) => crate::image::command::run_layers(a),
         Command::Diff(a) => crate::image::command::run_diff(a),
         Command::Logs(a) => crate::logscan::command::run_logs(a),
         Command::Rules(a) => crate::logscan::command::run_rules(a),
         Command::CollectScript(a) => crate::collect::run_collect(a),
-        Command::Plan(a) => run_plan(a),
-        Command::Completions(a) => {
-            let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(a.shell, &mut cmd, "ctriage", &mut io::stdout());
-            Ok(0)
-        }
-        Command::Man => {
-            let cmd = <Cli as clap::CommandFactory>::command();
-            let mut out = io::stdout().lock();
-            clap_mangen::Man::new(cmd)
-                .render(&mut out)
-                .and_then(|()| out.flush())
-                .map(|()| 0)
-                .map_err(Into::into)
-        }
+        Command::Plan(a) => crate::commands::plan::run(a),
+        Command::Completions(a) => crate::commands::completions::run(a),
+        Command::Man => crate::commands::completions::man(),
     };
     match result {
         Ok(code) => code,
@@ -147,86 +134,6 @@ pub fn write_format(
     }
 }
 
-/// Check the user's rule files first: each error on its own line, exit 64 (a usage error).
-fn check_rule_files(files: &[PathBuf]) -> Option<i32> {
-    let mut bad = false;
-    for f in files {
-        if let Err(errors) = crate::logscan::rules::parse_file(f) {
-            bad = true;
-            for e in errors {
-                eprintln!("ctriage: error: {}", crate::model::terminal_safe(&e.to_string()));
-            }
-        }
-    }
-    bad.then_some(EXIT_USAGE)
-}
-
-/// Scan every bundle (in parallel) with a progress bar.
-fn scan_all(
-    paths: &[PathBuf],
-    rules: &[PathBuf],
-    sigma: &[PathBuf],
-    base_image: &Option<PathBuf>,
-    quiet: bool,
-) -> anyhow::Result<Report> {
-    let engine = Engine::with_sources(rules, sigma, true)?;
-    let opts = ScanOptions { base_image: base_image.clone() };
-    let pb = progress(paths.len() as u64, quiet, "bundles");
-    let bundles: Vec<_> = paths
-        .par_iter()
-        .map(|p| {
-            let b = scan_bundle(p, &engine, &opts);
-            pb.inc(1);
-            b
-        })
-        .collect();
-    pb.finish_and_clear();
-    let report = Report::new(bundles, run_time());
-    if !quiet {
-        for b in &report.bundles {
-            for d in b.diagnostics.iter().filter(|d| d.level == DiagLevel::Error) {
-                eprintln!(
-                    "ctriage: {}: {}: {}",
-                    crate::model::terminal_safe(&b.path),
-                    crate::model::terminal_safe(&d.locator.to_string()),
-                    crate::model::terminal_safe(&d.message)
-                );
-            }
-        }
-    }
-    Ok(report)
-}
-
-fn run_plan(args: &PlanArgs) -> anyhow::Result<i32> {
-    if let Some(code) = check_rule_files(&args.rules) {
-        return Ok(code);
-    }
-    let report = scan_all(&args.paths, &args.rules, &args.sigma, &args.base_image, args.quiet)?;
-    let mut w = open_output(&args.output)?;
-    match args.format {
-        PlanFormat::Sh => report::plan::write(&report, &mut w)?,
-        PlanFormat::Text => report::text::write_plan(&report, &mut w)?,
-        PlanFormat::Json => {
-            let plans: Vec<serde_json::Value> = report
-                .bundles
-                .iter()
-                .map(|b| serde_json::json!({ "bundle": b.path, "response_plan": b.response_plan }))
-                .collect();
-            let v = serde_json::json!({
-                "schema_version": report.schema_version,
-                "tool": report.tool,
-                "run": report.run,
-                "date_assignment": crate::analyze::response::DATE_ASSIGNMENT,
-                "plans": plans,
-            });
-            serde_json::to_writer_pretty(&mut w, &v)?;
-            w.write_all(b"\n")?;
-        }
-    }
-    w.flush()?;
-    Ok(0)
-}
-
 /// The exit code a report earns (`fail_on` None: findings never set bit 0).
 pub fn exit_code(report: &Report, fail_on: impl Into<Option<crate::model::Severity>>) -> i32 {
     let mut code = 0;
@@ -238,43 +145,4 @@ pub fn exit_code(report: &Report, fail_on: impl Into<Option<crate::model::Severi
         code |= EXIT_UNREADABLE;
     }
     code
-}
-
-fn run_scan(args: &ScanArgs) -> anyhow::Result<i32> {
-    if let Some(code) = check_rule_files(&args.rules) {
-        return Ok(code);
-    }
-    let started = run_time();
-    let mut report = scan_all(&args.paths, &args.rules, &args.sigma, &args.base_image, args.output.quiet)?;
-    let o = &mut report.run.options;
-    o.insert("format".into(), format!("{:?}", args.output.format).to_lowercase());
-    o.insert("fail_on".into(), format!("{:?}", args.fail_on).to_lowercase());
-    o.insert(
-        "rules".into(),
-        args.rules.iter().map(|r| r.display().to_string()).collect::<Vec<_>>().join(","),
-    );
-    o.insert(
-        "base_image".into(),
-        args.base_image.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
-    );
-    o.insert("out".into(), args.output.out.as_ref().map(|p| p.display().to_string()).unwrap_or_default());
-    o.insert("verbose".into(), args.output.terminal.verbose.to_string());
-    let fail_on = args.fail_on.severity();
-    if let Some(dir) = &args.output.out {
-        crate::report::out::write_all(&report, dir, started, &|r, f, w| {
-            write_format(r, f, &report::text::Style::plain(), w)
-        })?;
-        return Ok(exit_code(&report, fail_on));
-    }
-    let to_terminal = args.output.output.is_none() && io::stdout().is_terminal();
-    let style = report::text::Style::detect(
-        args.output.terminal.color,
-        to_terminal,
-        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
-        args.output.terminal.verbose,
-    );
-    let mut w = open_output(&args.output.output)?;
-    write_format(&report, args.output.format, &style, &mut w)?;
-    w.flush()?;
-    Ok(exit_code(&report, fail_on))
 }

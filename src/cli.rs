@@ -24,7 +24,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Analyse one or more evidence bundles and write one report.
-    Scan(ScanArgs),
+    Scan(crate::commands::scan::ScanArgs),
     /// Show an image's layers: history step, size, files added / modified / deleted.
     Layers(LayersArgs),
     /// Rebuild `docker diff` offline from a `docker export` and its image.
@@ -36,9 +36,9 @@ pub enum Command {
     /// Print a POSIX sh script that captures a live container's evidence bundle.
     CollectScript(CollectArgs),
     /// Print the response plan for bundles as a POSIX sh script (nothing is run).
-    Plan(PlanArgs),
+    Plan(crate::commands::plan::PlanArgs),
     /// Print shell completions for bash, zsh, fish, elvish or PowerShell.
-    Completions(CompletionsArgs),
+    Completions(crate::commands::completions::CompletionsArgs),
     /// Print the man page (roff) on standard output.
     Man,
 }
@@ -170,102 +170,4 @@ pub struct OutputArgs {
     /// No progress bar and no diagnostics on standard error.
     #[arg(long, short = 'q')]
     pub quiet: bool,
-}
-
-/// `ctriage scan`
-#[derive(Args, Debug)]
-pub struct ScanArgs {
-    /// Evidence bundles: directories, bundle archives (.tar, .tar.gz, .tgz, .tar.zst) or single
-    /// artifact files. Each PATH is one bundle. Evidence is only ever read.
-    #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-    #[command(flatten)]
-    pub output: ScanOutput,
-    /// Exit with bit 0 set (code 1 or 3) when a finding is at or above this severity
-    /// (`none`: never).
-    #[arg(long, value_enum, ignore_case = true, default_value_t = FailOn::High, value_name = "SEVERITY")]
-    pub fail_on: FailOn,
-    /// Extra log-signature rule files (see docs/rules.md).
-    #[arg(long = "rules", value_name = "FILE")]
-    pub rules: Vec<PathBuf>,
-    /// Directories of Sigma rules (webserver / proxy for logs, linux process_creation for
-    /// process captures) added to the bundled set.
-    #[arg(long = "sigma", value_name = "DIR")]
-    pub sigma: Vec<PathBuf>,
-    /// The image the container ran from, when it is not in the bundle (for container changes).
-    #[arg(long, value_name = "IMAGE")]
-    pub base_image: Option<PathBuf>,
-}
-
-/// Output options of `scan`.
-#[derive(Args, Debug, Clone)]
-pub struct ScanOutput {
-    /// Output format.
-    #[arg(long, short = 'f', value_enum, ignore_case = true, default_value_t = ReportFormat::Text)]
-    pub format: ReportFormat,
-    /// Write the report to FILE instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Write every format into DIR (created), with manifest.json (SHA-256 of every output and
-    /// input, tool version, arguments, UTC start and end).
-    #[arg(long, value_name = "DIR", conflicts_with = "output")]
-    pub out: Option<PathBuf>,
-    /// No progress bar and no diagnostics on standard error.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
-    #[command(flatten)]
-    pub terminal: TerminalArgs,
-}
-
-/// How the terminal report looks.
-#[derive(Args, Debug, Clone, Default)]
-pub struct TerminalArgs {
-    /// Colour by severity: auto (on a terminal, unless NO_COLOR is set), always, never.
-    #[arg(long, value_enum, ignore_case = true, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
-    pub color: ColorChoice,
-    /// Add every log hit, the whole timeline and the custody table to the text report.
-    #[arg(long, short = 'v')]
-    pub verbose: bool,
-}
-
-/// `ctriage plan`
-#[derive(Args, Debug)]
-pub struct PlanArgs {
-    /// Evidence bundles (as for `scan`).
-    #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
-    /// `sh`: a POSIX sh script; `text`: the steps to read; `json`: the steps as data.
-    #[arg(long, short = 'f', value_enum, ignore_case = true, default_value_t = PlanFormat::Sh)]
-    pub format: PlanFormat,
-    /// Write the plan to FILE instead of standard output.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
-    /// Extra log-signature rule files (see docs/rules.md).
-    #[arg(long = "rules", value_name = "FILE")]
-    pub rules: Vec<PathBuf>,
-    /// Extra Sigma rule directories (as for `scan`).
-    #[arg(long = "sigma", value_name = "DIR")]
-    pub sigma: Vec<PathBuf>,
-    /// The image the container ran from, when it is not in the bundle.
-    #[arg(long, value_name = "IMAGE")]
-    pub base_image: Option<PathBuf>,
-    /// No diagnostics on standard error.
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
-}
-
-/// Formats of `plan`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum PlanFormat {
-    Sh,
-    Text,
-    Json,
-}
-
-/// `ctriage completions`
-#[derive(Args, Debug)]
-pub struct CompletionsArgs {
-    /// The shell to write completions for.
-    #[arg(value_enum, ignore_case = true)]
-    pub shell: clap_complete::Shell,
 }

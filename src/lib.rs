@@ -10,6 +10,7 @@ pub mod app;
 pub mod catalog;
 pub mod cli;
 pub mod collect;
+pub mod commands;
 pub mod evidence;
 pub mod image;
 pub mod ingest;
