@@ -34,7 +34,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Diff(a) => crate::image::command::run_diff(a),
         Command::Logs(a) => crate::logscan::command::run_logs(a),
         Command::Rules(a) => crate::logscan::command::run_rules(a),
-        Command::CollectScript(a) => crate::collect::run_collect(a),
+        Command::CollectScript(a) => crate::commands::collect_script::run(a),
         Command::Plan(a) => crate::commands::plan::run(a),
         Command::Completions(a) => crate::commands::completions::run(a),
         Command::Man => crate::commands::completions::man(),

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::collect::CollectArgs;
 use crate::image::command::{DiffArgs, LayersArgs};
 use crate::logscan::command::{LogsArgs, RulesArgs};
 use crate::model::Severity;
@@ -34,7 +33,7 @@ pub enum Command {
     /// List or check detection rules.
     Rules(RulesArgs),
     /// Print a POSIX sh script that captures a live container's evidence bundle.
-    CollectScript(CollectArgs),
+    CollectScript(crate::commands::collect_script::CollectArgs),
     /// Print the response plan for bundles as a POSIX sh script (nothing is run).
     Plan(crate::commands::plan::PlanArgs),
     /// Print shell completions for bash, zsh, fish, elvish or PowerShell.

@@ -2,6 +2,7 @@
 //! The analysis is below (evidence, ingest, image, logscan, analyze, scan) and the writers
 //! read only the report (report); `app` holds what every command shares.
 
+pub mod collect_script;
 pub mod completions;
 pub mod plan;
 pub mod scan;
