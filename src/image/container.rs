@@ -184,7 +184,7 @@ pub fn mark_commits(images: &mut [LoadedImage]) {
         // are build steps, not commits.
         let prefix = prefix.filter(|&j| {
             (ids[j].len()..ids[i].len())
-                .all(|k| step_of(&images[i], k).map_or(true, |(cb, c, a)| !is_build_step(&cb, &c, &a)))
+                .all(|k| step_of(&images[i], k).is_none_or(|(cb, c, a)| !is_build_step(&cb, &c, &a)))
         });
         if let Some(j) = prefix {
             let n = ids[j].len();

@@ -288,6 +288,8 @@ fn read_entries<R: Read>(
         // A tar of an overlayfs upper directory (a daemon's `diff/` dir) keeps overlay's own
         // whiteouts: a 0:0 character device deletes its path, an opaque xattr hides below.
         let h = entry.header();
+        // The member's own time: a whiteout's is when the file was deleted.
+        let member_mtime = pax_mtime.or_else(|| h.mtime().ok().map(|t| Timestamp::from_unix(t as i64, 0)));
         let overlay_whiteout = et == tar::EntryType::Char
             && h.device_major().ok().flatten() == Some(0)
             && h.device_minor().ok().flatten() == Some(0);
@@ -298,10 +300,7 @@ fn read_entries<R: Read>(
                 seq,
                 traversal,
                 raw_name: keep_raw,
-                kind: EntryKind::Whiteout(
-                    path.clone(),
-                    pax_mtime.or_else(|| h.mtime().ok().map(|t| Timestamp::from_unix(t as i64, 0))),
-                ),
+                kind: EntryKind::Whiteout(path.clone(), member_mtime),
             });
             continue;
         }
@@ -335,12 +334,7 @@ fn read_entries<R: Read>(
                     seq,
                     traversal,
                     raw_name: keep_raw,
-                    kind: EntryKind::Whiteout(
-                        target,
-                        pax_mtime.or_else(|| {
-                            entry.header().mtime().ok().map(|t| Timestamp::from_unix(t as i64, 0))
-                        }),
-                    ),
+                    kind: EntryKind::Whiteout(target, member_mtime),
                 });
                 continue;
             }

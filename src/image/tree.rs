@@ -391,26 +391,11 @@ pub fn apply_layer(
         }
     }
     // 3. Deletions that the layer did not re-create.
-    for (path, n, seq, hidden, at) in deleted {
-        if nodes.contains_key(path.as_slice()) {
-            continue;
-        }
-        out.changes.push(ChangeRec {
-            deleted_at: at,
-            dir_mtime: None,
-            path,
-            change: Change::Deleted,
-            meta: n.meta,
-            before: None,
-            what: vec![],
-            seq,
-            implicit: false,
-            traversal: false,
-            raw_name: None,
-            hidden,
-        });
-    }
-    for (path, meta, seq, at) in unknown_deleted {
+    let known = deleted.into_iter().map(|(path, n, seq, hidden, at)| (path, n.meta, seq, hidden, at, vec![]));
+    let unknown = unknown_deleted
+        .into_iter()
+        .map(|(path, meta, seq, at)| (path, meta, Some(seq), vec![], at, vec![LOWER_UNKNOWN]));
+    for (path, meta, seq, hidden, at, what) in known.chain(unknown) {
         if nodes.contains_key(path.as_slice()) {
             continue;
         }
@@ -421,12 +406,12 @@ pub fn apply_layer(
             change: Change::Deleted,
             meta,
             before: None,
-            what: vec![LOWER_UNKNOWN],
-            seq: Some(seq),
+            what,
+            seq,
             implicit: false,
             traversal: false,
             raw_name: None,
-            hidden: vec![],
+            hidden,
         });
     }
     for c in &mut out.changes {

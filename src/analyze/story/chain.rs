@@ -183,7 +183,7 @@ fn inferred_way_in(facts: &[Fact], requests: &[Request]) -> Option<ChainStage> {
             contains_host(&f.summary, &r.client)
                 || f.subject.as_deref().is_some_and(|s| contains_host(s, &r.client))
         })
-        .filter(|r| bound.is_none_or_before(r.time))
+        .filter(|r| bound.is_none_or(|b| r.time <= b))
         .max_by_key(|r| r.time);
     let mut s = stage("way in", i, f, when, None);
     s.title = if injection {
@@ -205,16 +205,6 @@ fn inferred_way_in(facts: &[Fact], requests: &[Request]) -> Option<ChainStage> {
     }
     s.note = Some(note);
     Some(s)
-}
-
-trait BeforeBound {
-    fn is_none_or_before(&self, t: Timestamp) -> bool;
-}
-
-impl BeforeBound for Option<Timestamp> {
-    fn is_none_or_before(&self, t: Timestamp) -> bool {
-        self.map_or(true, |b| t <= b)
-    }
 }
 
 /// `sh -c 'ping -c 4 127.0.0.1;bash ...'`: an application's own command with another

@@ -90,7 +90,7 @@ impl<'a> Clocks<'a> {
     }
 
     fn file_when(&self, c: &FileChange) -> When {
-        let dir = c.dir_mtime.filter(|t| self.started.is_none_or_before_eq(*t));
+        let dir = c.dir_mtime.filter(|t| self.started.is_none_or(|s| s <= *t));
         if c.change == Change::Deleted {
             if let Some(t) = c.deleted_at {
                 return When::at(t, "whiteout mtime (the time of the deletion)");
@@ -128,15 +128,5 @@ impl<'a> Clocks<'a> {
     fn container_change(&self, c: &FileChange) -> bool {
         c.source == "export"
             || matches!((c.image, c.layer), (Some(i), Some(l)) if self.committed.contains(&(i, l)))
-    }
-}
-
-trait OptionalFloor {
-    fn is_none_or_before_eq(&self, t: Timestamp) -> bool;
-}
-
-impl OptionalFloor for Option<Timestamp> {
-    fn is_none_or_before_eq(&self, t: Timestamp) -> bool {
-        self.map_or(true, |s| s <= t)
     }
 }

@@ -45,10 +45,20 @@ fn is_compromise(f: &Fact) -> bool {
         "credential-access",
         "privilege-escalation",
     ];
-    f.severity >= Severity::High
-        && (f.outcome == Some("succeeded") || ACTS.contains(&f.category.as_str()))
-        && !f.rule.starts_with("exposure.")
-        && !f.rule.starts_with("stats.")
+    if f.severity < Severity::High || f.rule.starts_with("exposure.") || f.rule.starts_with("stats.") {
+        return false;
+    }
+    if f.outcome == Some("succeeded") {
+        return true;
+    }
+    // A command in a log line is text the application wrote (a parameter it logged, an error
+    // it echoed), not proof that it ran; only what a log shows running is: a miner's own
+    // output, the JVM loading a class a JNDI lookup fetched. Processes and files prove it.
+    let only_logs = f.rules.iter().all(|r| r.starts_with("log."));
+    if only_logs {
+        return f.category == "impact" || f.rules.iter().any(|r| r == "log.log4j.jndi-class-loaded");
+    }
+    ACTS.contains(&f.category.as_str())
 }
 
 fn is_suspicious(f: &Fact) -> bool {
@@ -247,4 +257,60 @@ fn callback(f: &Fact) -> String {
         .and_then(|s| s.split_whitespace().next())
         .map(|s| format!("callback {}", s.trim_end_matches(['.', ',', ';'])))
         .unwrap_or_else(|| "callback".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Finding, Locator};
+
+    fn fact(rules: &[&str], category: &str, severity: Severity, outcome: Option<&'static str>) -> Fact {
+        Fact {
+            finding: Finding {
+                rule: rules[0].into(),
+                severity,
+                category: category.into(),
+                title: rules[0].into(),
+                summary: String::new(),
+                attack: None,
+                time: None,
+                evidence: vec![Locator::artifact("x")],
+                subject: None,
+            },
+            rules: rules.iter().map(|r| r.to_string()).collect(),
+            when: None,
+            outcome,
+        }
+    }
+
+    #[test]
+    fn what_proves_a_compromise() {
+        // A reverse-shell command in a log line is text, not proof it ran.
+        assert!(!is_compromise(&fact(&["log.shell.reverse.dev-tcp"], "execution", Severity::Critical, None)));
+        // The same command as a running process is.
+        assert!(is_compromise(&fact(&["proc.revshell"], "command-and-control", Severity::Critical, None)));
+        assert!(is_compromise(&fact(
+            &["log.shell.reverse.dev-tcp", "proc.revshell"],
+            "execution",
+            Severity::Critical,
+            None
+        )));
+        // An exploit whose consequence was seen, a miner's output, a JNDI class loaded.
+        assert!(is_compromise(&fact(
+            &["log.log4j.jndi-lookup"],
+            "initial-access",
+            Severity::Critical,
+            Some("succeeded")
+        )));
+        assert!(is_compromise(&fact(&["log.miner.stratum"], "impact", Severity::Critical, None)));
+        assert!(is_compromise(&fact(
+            &["log.log4j.jndi-class-loaded"],
+            "execution",
+            Severity::Critical,
+            None
+        )));
+        // Exposure and a vulnerable component are not.
+        assert!(!is_compromise(&fact(&["exposure.privileged"], "exposure", Severity::Critical, None)));
+        assert!(!is_compromise(&fact(&["file.log4j.rce"], "vulnerability", Severity::Critical, None)));
+    }
 }

@@ -197,7 +197,7 @@ pub struct HostConfig {
 impl HostConfig {
     /// True when no PIDs limit applies.
     pub fn pids_unlimited(&self) -> bool {
-        self.pids_limit.map_or(true, |l| l <= 0)
+        self.pids_limit.is_none_or(|l| l <= 0)
     }
 }
 

@@ -353,7 +353,7 @@ fn eval_item(i: &Item, f: &dyn Fields) -> bool {
     };
     let one = |p: &Pattern| match (p, &values) {
         (Pattern::Exists(want), v) => v.is_some() == *want,
-        (Pattern::Null, v) => v.as_ref().map_or(true, |v| v.iter().all(|s| s.is_empty())),
+        (Pattern::Null, v) => v.as_ref().is_none_or(|v| v.iter().all(|s| s.is_empty())),
         (_, None) => false,
         (p, Some(vs)) => vs.iter().any(|s| value_matches(p, s)),
     };
