@@ -85,18 +85,23 @@ pub fn open_output(out: &Option<PathBuf>) -> anyhow::Result<Box<dyn Write>> {
     })
 }
 
-/// The long `--version`: commit, report schema and built-in rule counts.
+/// `-V` / `--version`: the version, the commit, the report schema and how many rules of each
+/// family are built in (one line).
 pub static LONG_VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let log_rules = crate::logscan::rules::builtin().map(|r| r.len()).unwrap_or(0);
-    let sigma = crate::logscan::sigma::SigmaSet::bundled().rules.len();
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    if let Ok(engine) = crate::logscan::Engine::builtin() {
+        for r in crate::catalog::all(&engine) {
+            *counts.entry(r.family).or_default() += 1;
+        }
+    }
+    let total: usize = counts.values().sum();
+    let each: Vec<String> = counts.iter().map(|(f, n)| format!("{n} {f}")).collect();
     format!(
-        "{} (commit {})\nreport schema {}\nbuilt-in rules: {} log, {} bundled Sigma, {} exposure",
+        "{} (commit {}, report schema {}, {total} built-in rules: {})",
         env!("CARGO_PKG_VERSION"),
         COMMIT,
         report::SCHEMA_VERSION,
-        log_rules,
-        sigma,
-        crate::analyze::exposure::RULES.len()
+        each.join(", ")
     )
 });
 

@@ -10,7 +10,13 @@ use crate::model::Severity;
 
 /// Offline container forensics: analyse saved container evidence without a Docker daemon.
 #[derive(Parser, Debug)]
-#[command(name = "ctriage", version, long_version = crate::app::LONG_VERSION.as_str(), about, long_about = None)]
+#[command(
+    name = "ctriage",
+    version = crate::app::LONG_VERSION.as_str(),
+    long_version = crate::app::LONG_VERSION.as_str(),
+    about,
+    long_about = None
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -47,7 +47,7 @@ fn ctriage(args: &[&str]) -> Output {
 fn normalise(text: &str) -> String {
     let commit = String::from_utf8(ctriage(&["--version"]).stdout).unwrap();
     let commit =
-        commit.split("(commit ").nth(1).and_then(|c| c.split(')').next()).unwrap_or("unknown").to_string();
+        commit.split("(commit ").nth(1).and_then(|c| c.split(',').next()).unwrap_or("unknown").to_string();
     let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default().trim().to_string();
     let mut t = text.replace(&format!("\"commit\": \"{commit}\""), "\"commit\": \"<commit>\"");
     t = t.replace(&format!("\"commit\":\"{commit}\""), "\"commit\":\"<commit>\"");
@@ -531,8 +531,11 @@ fn cli_conventions() {
     let err = String::from_utf8(o.stderr).unwrap();
     assert!(err.lines().count() >= 2 && err.lines().all(|l| l.starts_with("ctriage: error: ")), "{err}");
     // --version: commit, schema, rule counts.
-    let v = String::from_utf8(ctriage(&["--version"]).stdout).unwrap();
-    assert!(v.contains("(commit ") && v.contains("report schema 2.0") && v.contains(" log, "), "{v}");
+    for flag in ["-V", "--version"] {
+        let v = String::from_utf8(ctriage(&[flag]).stdout).unwrap();
+        assert!(v.starts_with(&format!("ctriage {} (commit ", env!("CARGO_PKG_VERSION"))), "{v}");
+        assert!(v.contains("report schema 2.0") && v.contains(" log, ") && v.contains(" file, "), "{v}");
+    }
     // Completions and the man page.
     let c = ctriage(&["completions", "bash"]);
     assert!(String::from_utf8_lossy(&c.stdout).contains("ctriage"), "bash completion");
