@@ -501,6 +501,16 @@ fn html_page_runs_no_injected_script_in_chromium() {
         &format!("file://{}", samples.display()),
     ]);
     assert!(shot.exists());
+    // Printed: the page renders to PDF (the print style opens every proof).
+    let pdf = root().join("target/report-log4shell.pdf");
+    let _ = std::fs::remove_file(&pdf);
+    chromium(&[
+        "--no-pdf-header-footer",
+        &format!("--print-to-pdf={}", pdf.display()),
+        &format!("file://{}", samples.display()),
+    ]);
+    let bytes = std::fs::read(&pdf).expect("a PDF");
+    assert!(bytes.starts_with(b"%PDF") && bytes.len() > 10_000, "{} bytes", bytes.len());
     let mut buf = [0u8; 1];
     match listener.accept() {
         Ok((mut c, _)) => {
