@@ -704,3 +704,29 @@ fn rules_list_covers_every_family_and_every_raised_rule() {
             && text.contains("stats.cpu-high")
     );
 }
+
+/// Same evidence, same bytes, in every format, whatever the thread count (both samples in
+/// one batch).
+#[test]
+fn every_format_is_byte_identical_whatever_the_threads() {
+    for (format, _) in FORMATS {
+        let run = |j: &str| {
+            ctriage(&[
+                "-j",
+                j,
+                "scan",
+                "samples/dvwa",
+                "samples/log4shell",
+                "-f",
+                format,
+                "-q",
+                "--fail-on",
+                "none",
+            ])
+            .stdout
+        };
+        let one = run("1");
+        assert!(!one.is_empty(), "{format}");
+        assert_eq!(one, run("2"), "{format}: bytes depend on the thread count");
+    }
+}
