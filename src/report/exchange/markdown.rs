@@ -8,30 +8,46 @@ use std::io::{self, Write};
 use crate::model::{terminal_safe, Severity};
 use crate::report::{BundleReport, Report};
 
-/// Evidence text as inert Markdown: control characters escaped, `<>&` as entities, and
-/// every Markdown punctuation character backslash-escaped.
+/// Evidence text as inert Markdown: control characters escaped, `<>&` as entities, the
+/// characters that make emphasis, code, links, tables or strike-through backslash-escaped,
+/// a first character that would start a heading, list or quote escaped, and no autolink
+/// (`://`, `www.`, `@` are broken up), so attacker text renders as the text it is.
 pub fn md(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in terminal_safe(s).chars() {
+    let safe = terminal_safe(s);
+    let mut out = String::with_capacity(safe.len() + 8);
+    let chars: Vec<char> = safe.chars().collect();
+    // `1.` / `1)` at the start would begin an ordered list: its `.` or `)` is escaped.
+    let digits = chars.iter().take_while(|d| d.is_ascii_digit()).count();
+    let list_mark =
+        (digits > 0 && chars.get(digits).is_some_and(|d| matches!(d, '.' | ')'))).then_some(digits);
+    for (i, &c) in chars.iter().enumerate() {
+        let at_start = (i == 0 && matches!(c, '#' | '-' | '+' | '=' | '>')) || list_mark == Some(i);
+        let autolink = (c == '/' && i > 0 && (chars[i - 1] == ':' || chars[i - 1] == '/'))
+            || (c == '.' && i >= 3 && chars[i - 3..i].iter().collect::<String>().eq_ignore_ascii_case("www"));
         match c {
             '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
+            '>' if !at_start => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '(' | ')' | '#' | '+' | '-' | '.' | '!'
-            | '|' | '~' | '"' | '\'' | ':' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '@' => {
                 out.push('\\');
                 out.push(c);
             }
             '\t' => out.push(' '),
+            c if at_start || autolink => {
+                out.push('\\');
+                out.push(c);
+            }
             c => out.push(c),
         }
     }
     out
 }
 
-/// Text for a fenced code block: terminal-safe, and no run of backticks can close the fence.
-fn code(s: &str) -> String {
-    terminal_safe(s).replace("```", "`\u{200b}``").replace('\u{200b}', "\\u{200b}")
+/// A code fence longer than any run of backticks in `lines`, so none can close it early.
+fn fence(lines: &[String]) -> String {
+    let longest =
+        lines.iter().flat_map(|l| l.split(|c| c != '`').map(str::len).collect::<Vec<_>>()).max().unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
 }
 
 /// Write the summary.
@@ -119,11 +135,13 @@ fn bundle(out: &mut dyn Write, b: &BundleReport) -> io::Result<()> {
         for (n, s) in b.response_plan.iter().enumerate() {
             writeln!(out, "{}. **{}**: {}", n + 1, md(&s.step), md(&s.why))?;
             if !s.commands.is_empty() {
-                writeln!(out, "\n   ```sh")?;
-                for c in &s.commands {
-                    writeln!(out, "   {}", code(c))?;
+                let lines: Vec<String> = s.commands.iter().map(|c| terminal_safe(c)).collect();
+                let f = fence(&lines);
+                writeln!(out, "\n   {f}sh")?;
+                for l in &lines {
+                    writeln!(out, "   {l}")?;
                 }
-                writeln!(out, "   ```")?;
+                writeln!(out, "   {f}")?;
             }
         }
         writeln!(out)?;
@@ -149,7 +167,13 @@ mod tests {
     #[test]
     fn evidence_is_inert_markdown() {
         assert_eq!(md("<script>"), "&lt;script&gt;");
-        assert_eq!(md("[x](http://e)"), "\\[x\\]\\(http\\://e\\)");
-        assert_eq!(md("a|b\u{202e}"), "a\\|b\\\\u\\{202e\\}");
+        assert_eq!(md("[x](http://e)"), "\\[x\\](http:\\/\\/e)");
+        assert_eq!(md("a|b\u{202e}"), "a\\|b\\\\u{202e}");
+        assert_eq!(md("# not a heading"), "\\# not a heading");
+        assert_eq!(md("1. not a list"), "1\\. not a list");
+        assert_eq!(md("www.evil.example and a@b.c"), "www\\.evil.example and a\\@b.c");
+        assert_eq!(super::fence(&["a ``` b".into()]), "````");
+        assert_eq!(super::fence(&["plain".into()]), "```");
+        assert_eq!(md("plain text: 203.0.113.9, ok-ish"), "plain text: 203.0.113.9, ok-ish");
     }
 }
