@@ -323,3 +323,38 @@ fn diagnostics(s: &mut String, b: &BundleReport) {
         let _ = writeln!(s, "  {lvl}: {}: {}", safe(&d.locator.to_string()), safe(&d.message));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{visible_len, wrap, Style};
+    use crate::cli::ColorChoice;
+    use crate::model::Severity;
+
+    #[test]
+    fn long_lines_wrap_at_spaces_with_an_indent() {
+        let s = "  why: one two three four five six seven eight nine ten\nshort\n";
+        assert_eq!(
+            wrap(s, 24),
+            "  why: one two three\n      four five six\n      seven eight nine\n      ten\nshort\n"
+        );
+        // A word longer than the width stays whole.
+        assert_eq!(
+            wrap("x aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", 10),
+            "x\n    aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+        );
+    }
+
+    #[test]
+    fn colour_escapes_do_not_count_and_no_color_wins() {
+        let on = Style { color: true, ..Default::default() };
+        let red = on.sev(Severity::High, "HIGH");
+        assert_eq!(red, "\u{1b}[31mHIGH\u{1b}[0m");
+        assert_eq!(visible_len(&red), 4);
+        assert_eq!(Style::plain().sev(Severity::High, "HIGH"), "HIGH");
+        assert!(!Style::detect(ColorChoice::Auto, true, true, false).color, "NO_COLOR");
+        assert!(Style::detect(ColorChoice::Auto, true, false, false).color, "a terminal");
+        assert!(!Style::detect(ColorChoice::Auto, false, false, false).color, "a pipe");
+        assert!(Style::detect(ColorChoice::Always, false, true, false).color, "--color always");
+        assert!(!Style::detect(ColorChoice::Never, true, false, false).color);
+    }
+}
