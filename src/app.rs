@@ -30,10 +30,10 @@ pub fn run(cli: Cli) -> i32 {
     }
     let result = match &cli.command {
         Command::Scan(a) => crate::commands::scan::run(a),
-        Command::Layers(a) => crate::image::command::run_layers(a),
-        Command::Diff(a) => crate::image::command::run_diff(a),
-        Command::Logs(a) => crate::logscan::command::run_logs(a),
-        Command::Rules(a) => crate::logscan::command::run_rules(a),
+        Command::Layers(a) => crate::commands::layers::run(a),
+        Command::Diff(a) => crate::commands::diff::run(a),
+        Command::Logs(a) => crate::commands::logs::run(a),
+        Command::Rules(a) => crate::commands::rules::run(a),
         Command::CollectScript(a) => crate::commands::collect_script::run(a),
         Command::Plan(a) => crate::commands::plan::run(a),
         Command::Completions(a) => crate::commands::completions::run(a),

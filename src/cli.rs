@@ -4,8 +4,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::image::command::{DiffArgs, LayersArgs};
-use crate::logscan::command::{LogsArgs, RulesArgs};
 use crate::model::Severity;
 
 /// Offline container forensics: analyse saved container evidence without a Docker daemon.
@@ -31,13 +29,13 @@ pub enum Command {
     /// Analyse one or more evidence bundles and write one report.
     Scan(crate::commands::scan::ScanArgs),
     /// Show an image's layers: history step, size, files added / modified / deleted.
-    Layers(LayersArgs),
+    Layers(crate::commands::layers::LayersArgs),
     /// Rebuild `docker diff` offline from a `docker export` and its image.
-    Diff(DiffArgs),
+    Diff(crate::commands::diff::DiffArgs),
     /// Scan log files directly for attack signatures.
-    Logs(LogsArgs),
+    Logs(crate::commands::logs::LogsArgs),
     /// List or check detection rules.
-    Rules(RulesArgs),
+    Rules(crate::commands::rules::RulesArgs),
     /// Print a POSIX sh script that captures a live container's evidence bundle.
     CollectScript(crate::commands::collect_script::CollectArgs),
     /// Print the response plan for bundles as a POSIX sh script (nothing is run).

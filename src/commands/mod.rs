@@ -4,5 +4,10 @@
 
 pub mod collect_script;
 pub mod completions;
+pub mod diff;
+mod image_output;
+pub mod layers;
+pub mod logs;
 pub mod plan;
+pub mod rules;
 pub mod scan;

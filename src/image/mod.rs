@@ -5,7 +5,6 @@
 
 mod archive;
 pub mod blob;
-pub mod command;
 mod container;
 mod content;
 mod integrity;
@@ -28,6 +27,7 @@ use crate::evidence::{Artifact, ArtifactKind, Compression};
 use crate::ingest::diff::{DiffEntry, DiffKind};
 use crate::model::{display_bytes, Locator, Outcome, Timestamp};
 
+pub(crate) use layer::hex;
 pub use layer::FileType;
 pub use layout::OciArtifact;
 pub use rules::catalog as file_rules;

@@ -7,6 +7,8 @@ mod logs;
 mod processes;
 mod story;
 
+pub(crate) use images::render_image;
+
 use std::fmt::Write as _;
 use std::io::{self, Write};
 

@@ -1,6 +1,5 @@
-//! `ctriage layers IMAGE` (per layer: history step, size, files added / modified / deleted;
-//! `--files` lists them, `--tree` prints the merged view) and `ctriage diff --image IMAGE
-//! EXPORT` (the rebuilt `docker diff`). Both also `--format json`.
+//! `ctriage layers IMAGE`: per layer the history step, size and files added / modified /
+//! deleted; `--files` lists them, `--tree` prints the merged view; `--format json`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -8,13 +7,13 @@ use std::path::PathBuf;
 use clap::Args;
 use serde::Serialize;
 
-use super::{
-    analyze, show_path, AnalyzeOptions, ContainerChanges, FileChange, FileTree, ImageContext, ImageRecord,
-};
-use crate::app::{open_output, EXIT_FINDINGS, EXIT_UNREADABLE};
+use super::image_output::{artifacts_of, code, sorted, write_findings, Envelope};
+use crate::app::open_output;
 use crate::cli::{Format, OutputArgs};
-use crate::evidence::{discover, Artifact, ArtifactKind};
-use crate::model::{terminal_safe, DiagLevel, Diagnostic, Finding, Severity};
+use crate::evidence::{Artifact, ArtifactKind};
+use crate::image::{analyze, show_path, AnalyzeOptions, FileChange, FileTree, ImageContext, ImageRecord};
+use crate::model::{terminal_safe, DiagLevel, Diagnostic};
+use crate::report::text::render_image;
 
 /// `ctriage layers IMAGE`
 #[derive(Args, Debug)]
@@ -34,25 +33,12 @@ pub struct LayersArgs {
     pub output: OutputArgs,
 }
 
-/// `ctriage diff --image IMAGE EXPORT`
-#[derive(Args, Debug)]
-pub struct DiffArgs {
-    /// The image the container ran from (or the committed image): archive or OCI layout
-    /// directory.
-    #[arg(long)]
-    pub image: PathBuf,
-    /// The `docker export` tar of the container.
-    pub export: PathBuf,
-    #[command(flatten)]
-    pub output: OutputArgs,
-}
-
 /// One path of a merged view.
 #[derive(Debug, Serialize)]
 struct TreeEntry {
     path: String,
     #[serde(rename = "type")]
-    ftype: super::FileType,
+    ftype: crate::image::FileType,
     mode: String,
     uid: u64,
     gid: u64,
@@ -71,43 +57,16 @@ struct TreeOut {
     entries: Vec<TreeEntry>,
 }
 
-/// The envelope every command's JSON starts with (docs/report-schema.json).
-#[derive(Serialize)]
-struct Envelope {
-    schema_version: &'static str,
-    tool: crate::report::Tool,
-    run: crate::report::Run,
-}
-
-impl Envelope {
-    fn now() -> Self {
-        Envelope {
-            schema_version: crate::report::SCHEMA_VERSION,
-            tool: crate::report::Tool::this(),
-            run: crate::report::Run::now(crate::app::run_time()),
-        }
-    }
-}
-
 #[derive(Serialize)]
 struct LayersOut<'a> {
     #[serde(flatten)]
     envelope: Envelope,
     images: &'a [ImageRecord],
-    oci_artifacts: &'a [super::OciArtifact],
+    oci_artifacts: &'a [crate::image::OciArtifact],
     #[serde(skip_serializing_if = "Option::is_none")]
     file_changes: Option<&'a [FileChange]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     trees: Option<Vec<TreeOut>>,
-    findings: Vec<crate::model::Fact>,
-    diagnostics: &'a [Diagnostic],
-}
-
-#[derive(Serialize)]
-struct DiffOut<'a> {
-    #[serde(flatten)]
-    envelope: Envelope,
-    container_changes: Option<&'a ContainerChanges>,
     findings: Vec<crate::model::Fact>,
     diagnostics: &'a [Diagnostic],
 }
@@ -122,53 +81,10 @@ fn tree_entries(t: &FileTree) -> Vec<TreeEntry> {
             gid: n.meta.gid,
             size: n.meta.size,
             link_target: n.meta.link.as_deref().map(crate::model::display_bytes),
-            sha256: n.meta.sha256.map(|h| super::layer::hex(&h)),
+            sha256: n.meta.sha256.map(|h| crate::image::hex(&h)),
             layer: n.layer,
         })
         .collect()
-}
-
-fn code(findings: &[Finding], diags: &[Diagnostic]) -> i32 {
-    let mut c = 0;
-    if findings.iter().any(|f| f.severity >= Severity::High) {
-        c |= EXIT_FINDINGS;
-    }
-    if diags.iter().any(|d| d.level == DiagLevel::Error) {
-        c |= EXIT_UNREADABLE;
-    }
-    c
-}
-
-fn artifacts_of(path: &std::path::Path, diags: &mut Vec<Diagnostic>) -> Vec<Artifact> {
-    let b = discover(path);
-    diags.extend(b.diagnostics);
-    b.artifacts
-}
-
-fn sorted(mut o: crate::model::Outcome) -> crate::model::Outcome {
-    o.sort();
-    o.findings = crate::analyze::correlate::one_finding_per_fact(std::mem::take(&mut o.findings));
-    o
-}
-
-fn write_findings(s: &mut String, findings: &[Finding], diags: &[Diagnostic]) {
-    for f in findings {
-        s.push_str(&format!(
-            "[{}] {} ({})\n    {}\n",
-            f.severity.as_str().to_uppercase(),
-            terminal_safe(&f.title),
-            f.rule,
-            terminal_safe(&f.summary)
-        ));
-    }
-    for d in diags {
-        let lvl = if d.level == DiagLevel::Error { "error" } else { "warning" };
-        s.push_str(&format!(
-            "{lvl}: {}: {}\n",
-            terminal_safe(&d.locator.to_string()),
-            terminal_safe(&d.message)
-        ));
-    }
 }
 
 /// The artifacts `layers` reads: a directory's images and layout; a file is one image
@@ -203,7 +119,7 @@ fn layers_input(path: &std::path::Path, diags: &mut Vec<Diagnostic>) -> Vec<Arti
 }
 
 /// Run `layers`.
-pub fn run_layers(args: &LayersArgs) -> anyhow::Result<i32> {
+pub fn run(args: &LayersArgs) -> anyhow::Result<i32> {
     let mut diags = vec![];
     let arts = layers_input(&args.image, &mut diags);
     let refs: Vec<&Artifact> = arts.iter().collect();
@@ -311,119 +227,4 @@ pub fn run_layers(args: &LayersArgs) -> anyhow::Result<i32> {
     }
     w.flush()?;
     Ok(code(&outcome.findings, &outcome.diagnostics))
-}
-
-/// Run `diff`.
-pub fn run_diff(args: &DiffArgs) -> anyhow::Result<i32> {
-    let mut diags = vec![];
-    let mut export = artifacts_of(&args.export, &mut diags);
-    for a in &mut export {
-        if a.kind != crate::evidence::ArtifactKind::FilesystemTar
-            && a.kind != crate::evidence::ArtifactKind::LayerTar
-        {
-            diags.push(Diagnostic::warning(
-                a.locator(),
-                format!("export is a {}; read as a filesystem tar", a.kind.as_str()),
-            ));
-        }
-        a.kind = crate::evidence::ArtifactKind::FilesystemTar;
-    }
-    // The image is the analyst's word that the container ran from it: read as a base image
-    // (archive or OCI layout directory), as `scan --base-image` does.
-    let ctx = ImageContext {
-        base_image: Some(args.image.clone()),
-        base_flag: Some("diff --image"),
-        ..Default::default()
-    };
-    let refs: Vec<&Artifact> = export.iter().collect();
-    let (section, _) = analyze(&refs, &ctx, &AnalyzeOptions::default());
-    let mut outcome = section.outcome;
-    outcome.diagnostics.extend(diags);
-    if section.container_changes.is_none() {
-        outcome.diagnostics.push(Diagnostic::error(
-            crate::model::Locator::artifact(args.image.display().to_string()),
-            "docker diff could not be rebuilt (see the diagnostics: no image, or no export, could be read)",
-        ));
-    }
-    let outcome = sorted(outcome);
-    let mut w = open_output(&args.output.output)?;
-    match args.output.format {
-        Format::Json => {
-            let out = DiffOut {
-                envelope: Envelope::now(),
-                container_changes: section.container_changes.as_ref(),
-                findings: outcome.findings.iter().cloned().map(crate::model::Fact::single).collect(),
-                diagnostics: &outcome.diagnostics,
-            };
-            serde_json::to_writer_pretty(&mut w, &out)?;
-            writeln!(w)?;
-        }
-        Format::Text => {
-            let mut s = String::new();
-            if let Some(c) = &section.container_changes {
-                for l in &c.changes {
-                    s.push_str(&format!("{} {}\n", l.change.letter(), terminal_safe(&l.path)));
-                }
-                if !args.output.quiet {
-                    eprintln!("ctriage: base: {}", terminal_safe(&c.base.description));
-                }
-            }
-            let mut rest = String::new();
-            write_findings(&mut rest, &outcome.findings, &outcome.diagnostics);
-            if !rest.is_empty() && !args.output.quiet {
-                eprint!("{rest}");
-            }
-            w.write_all(s.as_bytes())?;
-        }
-    }
-    w.flush()?;
-    Ok(code(&outcome.findings, &outcome.diagnostics))
-}
-
-/// One image as text: header, then one line per layer (also used by the report's images
-/// section).
-pub(crate) fn render_image(s: &mut String, img: &ImageRecord) {
-    let name =
-        img.repo_tags.first().cloned().or_else(|| img.id.clone()).unwrap_or_else(|| "(untagged)".into());
-    s.push_str(&format!(
-        "  image {} [{}] {} ({}), {} layer(s), integrity {}
-",
-        img.index,
-        img.role,
-        terminal_safe(&name),
-        img.layout,
-        img.layers.len(),
-        img.integrity
-    ));
-    s.push_str(&format!(
-        "    archive {} ({}); id {}; created {}; {}/{}\n",
-        terminal_safe(&img.archive),
-        terminal_safe(&img.listed_in),
-        img.id.as_deref().unwrap_or("-"),
-        img.created.map(|t| t.to_string()).unwrap_or_else(|| "-".into()),
-        terminal_safe(img.os.as_deref().unwrap_or("-")),
-        terminal_safe(img.architecture.as_deref().unwrap_or("-")),
-    ));
-    if let Some(r) = &img.commit_reason {
-        s.push_str(&format!("    committed layers {:?}: {}\n", img.committed_layers, terminal_safe(r)));
-    }
-    for l in &img.layers {
-        let step = l.created_by.as_deref().unwrap_or("-");
-        let step: String = step.chars().take(70).collect();
-        s.push_str(&format!(
-            "    {:>3} {:>12} B {:<5} +{:<5} ~{:<5} -{:<5} {} {}{}\n",
-            l.index,
-            l.size,
-            format!("{:?}", l.compression).to_lowercase(),
-            l.added,
-            l.modified,
-            l.deleted,
-            l.diff_id.as_deref().and_then(|d| d.get(7..19)).unwrap_or("-"),
-            terminal_safe(&step),
-            if img.committed_layers.contains(&l.index) { "  [commit]" } else { "" }
-        ));
-        if let Some(a) = &l.after_end {
-            s.push_str(&format!("        note: {}\n", terminal_safe(a)));
-        }
-    }
 }
