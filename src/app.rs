@@ -1,4 +1,6 @@
-//! Running a parsed command line: thread pool, progress, writing the report, exit codes.
+//! Running a parsed command line: the thread pool, dispatch to [`crate::commands`], and what
+//! every command shares: exit codes, the run time, progress, opening the output, writing a
+//! report in a format.
 
 use std::fs::File;
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -6,13 +8,10 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
 
-use crate::cli::{Cli, Command, Format, OutputArgs, ScanArgs};
-use crate::logscan::Engine;
+use crate::cli::{Cli, Command, OutputArgs, ReportFormat};
 use crate::model::{DiagLevel, Timestamp};
 use crate::report::{self, Report};
-use crate::scan::{scan_bundle, ScanOptions};
 
 /// Exit bit 0: a finding at or above `--fail-on`.
 pub const EXIT_FINDINGS: i32 = 1;
@@ -30,12 +29,15 @@ pub fn run(cli: Cli) -> i32 {
         let _ = rayon::ThreadPoolBuilder::new().num_threads(n.get()).build_global();
     }
     let result = match &cli.command {
-        Command::Scan(a) => run_scan(a),
-        Command::Layers(a) => crate::image::command::run_layers(a),
-        Command::Diff(a) => crate::image::command::run_diff(a),
-        Command::Logs(a) => crate::logscan::command::run_logs(a),
-        Command::Rules(a) => crate::logscan::command::run_rules(a),
-        Command::CollectScript(a) => crate::collect::run_collect(a),
+        Command::Scan(a) => crate::commands::scan::run(a),
+        Command::Layers(a) => crate::commands::layers::run(a),
+        Command::Diff(a) => crate::commands::diff::run(a),
+        Command::Logs(a) => crate::commands::logs::run(a),
+        Command::Rules(a) => crate::commands::rules::run(a),
+        Command::CollectScript(a) => crate::commands::collect_script::run(a),
+        Command::Plan(a) => crate::commands::plan::run(a),
+        Command::Completions(a) => crate::commands::completions::run(a),
+        Command::Man => crate::commands::completions::man(),
     };
     match result {
         Ok(code) => code,
@@ -83,56 +85,69 @@ pub fn open_output(out: &Option<PathBuf>) -> anyhow::Result<Box<dyn Write>> {
     })
 }
 
+/// `-V` / `--version`: the version, the commit, the report schema and how many rules of each
+/// family are built in (one line).
+pub static LONG_VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    if let Ok(engine) = crate::logscan::Engine::builtin() {
+        for r in crate::catalog::all(&engine) {
+            *counts.entry(r.family).or_default() += 1;
+        }
+    }
+    let total: usize = counts.values().sum();
+    let each: Vec<String> = counts.iter().map(|(f, n)| format!("{n} {f}")).collect();
+    format!(
+        "{} (commit {}, report schema {}, {total} built-in rules: {})",
+        env!("CARGO_PKG_VERSION"),
+        COMMIT,
+        report::SCHEMA_VERSION,
+        each.join(", ")
+    )
+});
+
+/// The git commit ctriage was built from (`unknown` outside a checkout).
+pub const COMMIT: &str = env!("CTRIAGE_COMMIT");
+
 /// Write a report in the chosen format.
 pub fn write_report(report: &Report, out: &OutputArgs) -> anyhow::Result<()> {
     let mut w = open_output(&out.output)?;
-    match out.format {
-        Format::Json => report::json::write(report, &mut w)?,
-        Format::Text => report::text::write(report, &mut w)?,
-    }
+    write_format(report, out.format.into(), &report::text::Style::plain(), &mut w)?;
     w.flush()?;
     Ok(())
 }
 
-/// The exit code a report earns.
-pub fn exit_code(report: &Report, fail_on: crate::model::Severity) -> i32 {
+/// Write `report` as `format`.
+pub fn write_format(
+    report: &Report,
+    format: ReportFormat,
+    style: &report::text::Style,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    use report::exchange as x;
+    match format {
+        ReportFormat::Json => report::json::write(report, w),
+        ReportFormat::Text => report::text::write_styled(report, style, w),
+        ReportFormat::Jsonl => x::jsonl::write(report, w),
+        ReportFormat::TimesketchCsv => x::timesketch::write_csv(report, w),
+        ReportFormat::TimesketchJsonl => x::timesketch::write_jsonl(report, w),
+        ReportFormat::Bodyfile => x::bodyfile::write(report, w),
+        ReportFormat::IocsCsv => x::csv::write_iocs(report, w),
+        ReportFormat::FindingsCsv => x::csv::write_findings(report, w),
+        ReportFormat::Markdown => x::markdown::write(report, w),
+        ReportFormat::Html => x::html::write(report, w),
+        ReportFormat::Sh => report::plan::write(report, w),
+    }
+}
+
+/// The exit code a report earns (`fail_on` None: findings never set bit 0).
+pub fn exit_code(report: &Report, fail_on: impl Into<Option<crate::model::Severity>>) -> i32 {
     let mut code = 0;
-    if report.summary.highest_severity.is_some_and(|s| s >= fail_on) {
+    let fail_on = fail_on.into();
+    if fail_on.is_some_and(|f| report.summary.highest_severity.is_some_and(|s| s >= f)) {
         code |= EXIT_FINDINGS;
     }
     if report.bundles.iter().any(|b| b.diagnostics.iter().any(|d| d.level == DiagLevel::Error)) {
         code |= EXIT_UNREADABLE;
     }
     code
-}
-
-fn run_scan(args: &ScanArgs) -> anyhow::Result<i32> {
-    let engine = Engine::with_sources(&args.rules, &args.sigma, true)?;
-    let opts = ScanOptions { base_image: args.base_image.clone() };
-    let pb = progress(args.paths.len() as u64, args.output.quiet, "bundles");
-    let bundles: Vec<_> = args
-        .paths
-        .par_iter()
-        .map(|p| {
-            let b = scan_bundle(p, &engine, &opts);
-            pb.inc(1);
-            b
-        })
-        .collect();
-    pb.finish_and_clear();
-    let report = Report::new(bundles, run_time());
-    if !args.output.quiet {
-        for b in &report.bundles {
-            for d in b.diagnostics.iter().filter(|d| d.level == DiagLevel::Error) {
-                eprintln!(
-                    "ctriage: {}: {}: {}",
-                    crate::model::terminal_safe(&b.path),
-                    crate::model::terminal_safe(&d.locator.to_string()),
-                    crate::model::terminal_safe(&d.message)
-                );
-            }
-        }
-    }
-    write_report(&report, &args.output)?;
-    Ok(exit_code(&report, args.fail_on))
 }

@@ -1,4 +1,4 @@
-//! `ctriage collect-script CONTAINER`: print a POSIX sh script that captures one container's
+//! The script `ctriage collect-script CONTAINER` prints (front end: [`crate::commands::collect_script`]): a POSIX sh script that captures one container's
 //! evidence bundle on the live host, in the layout `ctriage scan` reads best, hashing every
 //! file into a manifest as it is written and changing nothing in the container.
 //!
@@ -12,10 +12,9 @@
 //! diff, commit (`--pause=false`) and save of the committed image, save of the image it ran
 //! from, and export. Nothing runs inside the container: no `exec`, no `cp`, no writes.
 
-use std::io::Write;
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::ValueEnum;
 
 use crate::shell::{quote, Script};
 
@@ -44,28 +43,6 @@ impl Runtime {
     }
 }
 
-/// `ctriage collect-script CONTAINER`
-#[derive(Args, Debug)]
-pub struct CollectArgs {
-    /// The container: name or id, exactly as the runtime knows it (one starting with `-` goes
-    /// after `--`). It is only ever passed to the runtime as one quoted argument, so any text
-    /// is safe here.
-    #[arg(value_name = "CONTAINER")]
-    pub container: String,
-    /// The runtime whose CLI the script uses.
-    #[arg(long, value_enum, default_value_t = Runtime::Docker)]
-    pub runtime: Runtime,
-    /// Pause the container after the volatile state (processes, stats, network) is recorded,
-    /// and leave it paused (containment). Without it the container is never paused, not even
-    /// by `commit`.
-    #[arg(long)]
-    pub pause: bool,
-    /// The bundle directory the script creates (it refuses to write into an existing one).
-    /// Default: `ctriage-<container>-<UTC time>` in the directory the script runs in.
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-}
-
 /// Why no script could be written.
 #[derive(Debug, thiserror::Error)]
 pub enum CollectError {
@@ -88,32 +65,6 @@ pub struct CollectOptions {
     pub pause: bool,
     /// Bundle directory; `None` for the default name.
     pub out: Option<String>,
-}
-
-impl CollectOptions {
-    /// Options from the command line.
-    pub fn from_args(a: &CollectArgs) -> Result<CollectOptions, CollectError> {
-        let out = match &a.out {
-            None => None,
-            Some(p) => Some(p.to_str().ok_or_else(|| CollectError::OutNotUtf8(p.clone()))?.to_string()),
-        };
-        Ok(CollectOptions { container: a.container.clone(), runtime: a.runtime, pause: a.pause, out })
-    }
-}
-
-/// Run `ctriage collect-script`: print the script on standard output.
-pub fn run_collect(args: &CollectArgs) -> anyhow::Result<i32> {
-    let script = match CollectOptions::from_args(args).and_then(|o| collect_script(&o)) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("ctriage: error: {}", crate::model::terminal_safe(&e.to_string()));
-            return Ok(crate::app::EXIT_USAGE);
-        }
-    };
-    let mut out = std::io::stdout().lock();
-    out.write_all(script.as_bytes())?;
-    out.flush()?;
-    Ok(0)
 }
 
 /// The helper functions every script starts with: logging, hashing into the manifest, and

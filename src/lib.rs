@@ -7,8 +7,10 @@
 
 pub mod analyze;
 pub mod app;
+pub mod catalog;
 pub mod cli;
 pub mod collect;
+pub mod commands;
 pub mod dataroot;
 pub mod evidence;
 pub mod image;

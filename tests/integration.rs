@@ -61,3 +61,7 @@ mod wild;
 /// The story on evidence built with decoys (the true way in, one record through several
 /// captures, attempts, attacker vs victim, deletion times), documentation trees, named paths.
 mod story;
+
+/// Report formats: golden output, exchange formats read by their consumers (mactime,
+/// shellcheck, Chromium), hostile evidence, `--out` and its manifest, CLI conventions.
+mod reports;

@@ -12,8 +12,12 @@ use crate::report::{BundleReport, ResponseStep};
 use crate::analyze::exposure::ESCAPE_RULES;
 /// Characters of a finding summary quoted in a step's `why`.
 const QUOTE_MAX: usize = 240;
-/// Today's date as the tag of evidence images (evaluated by the responder's shell).
-const DATE: &str = "$(date -u +%Y%m%d)";
+/// The date tag of evidence images: one shell variable, set once before the first step by
+/// [`DATE_ASSIGNMENT`] (the `sh` plan writes it at its top), so every file of one response
+/// carries the same date even when the response runs past midnight.
+const DATE: &str = "${DATE}";
+/// The assignment every plan's commands expect to have run once, first.
+pub const DATE_ASSIGNMENT: &str = "DATE=$(date -u +%Y%m%d)";
 
 /// Finding rules named in the `why` of a containment step (the rest are counted).
 const ANSWERS_SHOWN: usize = 4;
@@ -69,14 +73,16 @@ pub fn plan(report: &BundleReport, findings: &[Finding]) -> Vec<ResponseStep> {
             why: format!(
                 "read from the host through /proc/PID/root, so nothing runs inside the container (no docker \
                  exec, which also fails once it is paused); the number is the host ifindex of the container's \
-                 veth (needed to cut it off later); {}",
+                 veth, saved to {} and read back to cut it off later; {}",
+                iflink_file(&t.name),
                 answers(&t.name)
             ),
             commands: vec![
                 format!(
-                    "{}=$(cat \"/proc/$(docker inspect -f '{{{{.State.Pid}}}}' {n})/root/sys/class/net/eth0/iflink\")",
-                    iflink_var(&t.name)
+                    "cat \"/proc/$(docker inspect -f '{{{{.State.Pid}}}}' {n})/root/sys/class/net/eth0/iflink\" > {}",
+                    iflink_file(&t.name)
                 ),
+                format!("cat {}", iflink_file(&t.name)),
                 format!(
                     "nsenter -t \"$(docker inspect -f '{{{{.State.Pid}}}}' {n})\" -n ip -o link show eth0"
                 ),
@@ -97,8 +103,8 @@ pub fn plan(report: &BundleReport, findings: &[Finding]) -> Vec<ResponseStep> {
 
     // 2. Preserve: the container as an image, and whatever this bundle lacks.
     for t in &targets {
-        let image = format!("ctriage-evidence/{}:{DATE}", repo_name(&t.name));
-        let file = format!("{}-{DATE}.image.tar", repo_name(&t.name));
+        let image = format!("\"ctriage-evidence/{}:{DATE}\"", repo_name(&t.name));
+        let file = format!("\"{}-{DATE}.image.tar\"", repo_name(&t.name));
         steps.push(ResponseStep {
             step: format!("Preserve {} as an evidence image", t.name),
             why: format!(
@@ -180,11 +186,11 @@ pub fn plan(report: &BundleReport, findings: &[Finding]) -> Vec<ResponseStep> {
                   still cuts the container off at the host"
                 .into(),
             commands: {
-                let v = iflink_var(&t.name);
+                let f = iflink_file(&t.name);
                 vec![
-                    format!("ip -o link | grep \"^${{{v}}}:\""),
+                    format!("ip -o link | grep \"^$(cat {f}):\""),
                     format!(
-                        "ip link set \"$(ip -o link | awk -F': ' -v n=\"${v}\" '$1 == n {{sub(/@.*/, \"\", $2); print $2}}')\" down"
+                        "ip link set \"$(ip -o link | awk -F': ' -v n=\"$(cat {f})\" '$1 == n {{sub(/@.*/, \"\", $2); print $2}}')\" down"
                     ),
                 ]
             },
@@ -269,7 +275,7 @@ fn finding_steps(
             commands: vec![
                 format!("NS={}; POD={}", q(&ns), q(&pod)),
                 "SA=$(kubectl -n \"$NS\" get pod \"$POD\" -o jsonpath='{.spec.serviceAccountName}')".into(),
-                "kubectl auth can-i --list --as=system:serviceaccount:$NS:$SA".into(),
+                "kubectl auth can-i --list \"--as=system:serviceaccount:$NS:$SA\"".into(),
                 "kubectl get rolebindings,clusterrolebindings -A -o wide | grep -w \"$SA\"".into(),
                 "grep \"system:serviceaccount:$NS:$SA\" /var/log/kubernetes/audit/audit.log".into(),
                 "kubectl -n \"$NS\" delete pod \"$POD\"   # bound tokens die with the pod; delete legacy token secrets of $SA too".into(),
@@ -388,9 +394,10 @@ fn repo_name(name: &str) -> String {
 }
 
 /// The shell variable holding a container's veth index (`IFLINK_web`).
-fn iflink_var(name: &str) -> String {
-    let safe: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
-    format!("IFLINK_{safe}")
+/// The file the first step saves a container's veth index to, read back by the cut-off step
+/// (a file, not a shell variable: the steps may run in different shells).
+fn iflink_file(name: &str) -> String {
+    format!("{}.iflink", repo_name(name))
 }
 
 /// Quote for a POSIX shell (names come from hostile evidence).
@@ -516,16 +523,19 @@ mod tests {
         assert_eq!(cmds(1), "docker pause web");
         assert_eq!(
             cmds(0).lines().next().unwrap(),
-            "IFLINK_web=$(cat \"/proc/$(docker inspect -f '{{.State.Pid}}' web)/root/sys/class/net/eth0/iflink\")"
+            "cat \"/proc/$(docker inspect -f '{{.State.Pid}}' web)/root/sys/class/net/eth0/iflink\" > web.iflink"
         );
         assert!(
             !plan.iter().flat_map(|s| &s.commands).any(|c| c.contains("docker exec")),
             "nothing runs inside"
         );
-        assert!(cmds(7).starts_with("ip -o link | grep \"^${IFLINK_web}:\""), "{}", cmds(7));
-        assert!(cmds(4).starts_with(
-            "docker commit 4f2a9c1be0d3aa55e0f1c2d3b4a59687 ctriage-evidence/web:$(date -u +%Y%m%d)"
-        ));
+        // The veth index is read back from the file the first step saved it to.
+        assert!(cmds(7).starts_with("ip -o link | grep \"^$(cat web.iflink):\""), "{}", cmds(7));
+        assert!(cmds(7).contains("-v n=\"$(cat web.iflink)\""), "{}", cmds(7));
+        // One DATE for the whole response, set once before the first step.
+        assert!(cmds(4)
+            .starts_with("docker commit 4f2a9c1be0d3aa55e0f1c2d3b4a59687 \"ctriage-evidence/web:${DATE}\""));
+        assert!(!plan.iter().flat_map(|s| &s.commands).any(|c| c.contains("+%Y%m%d")), "DATE is set once");
         assert!(cmds(5).contains("docker top web -eo pid,ppid,user,lstart,args > web.top.txt"));
         assert_eq!(cmds(6), "docker network disconnect backend web\ndocker network disconnect bridge web");
         assert!(cmds(10).contains("iptables -I DOCKER-USER -d 198.51.100.7 -j DROP"), "{}", cmds(10));
@@ -580,7 +590,7 @@ mod tests {
         assert!(all.contains(&"docker pause 'x; rm -rf /'".to_string()), "{all:?}");
         assert!(all
             .iter()
-            .any(|c| c.starts_with("docker commit aa00bb11cc22 ctriage-evidence/x__rm_-rf__:")));
+            .any(|c| c.starts_with("docker commit aa00bb11cc22 \"ctriage-evidence/x__rm_-rf__:${DATE}\"")));
         assert!(all.iter().any(|c| c.starts_with("for net in $(docker inspect")));
         assert!(!all.iter().any(|c| c.contains("pause gone") || c.contains("kill -s KILL gone")));
         assert!(all.iter().any(|c| c.starts_with("docker commit dd00 ")));

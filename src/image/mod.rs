@@ -5,7 +5,6 @@
 
 mod archive;
 pub mod blob;
-pub mod command;
 mod container;
 mod content;
 mod integrity;
@@ -32,6 +31,7 @@ use crate::model::{display_bytes, Locator, Outcome, Timestamp};
 pub use content::{ContentFacts, Inspector, Magic};
 pub use layer::{hex, normalize, EntryKind, FileType, LayerEntry, LayerScan, Meta};
 pub use layout::{sha2_256 as sha256_bytes, OciArtifact};
+pub use rules::catalog as file_rules;
 pub use tree::{Change, FileTree};
 
 /// What the rest of the bundle tells the image analysis.

@@ -868,6 +868,15 @@ static TIMESTOMP: Rule = Rule {
     test: Test::Timestomp,
 };
 
+/// Every suspicious-file rule, for `rules list`.
+pub fn catalog() -> Vec<crate::model::RuleInfo> {
+    RULES
+        .iter()
+        .chain([&DIFF_WEB_SCRIPT, &DIFF_HIDDEN_TEMP, &TIMESTOMP])
+        .map(|r| crate::model::RuleInfo::new(r.id, "file", r.severity, r.category, r.attack, r.title))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,8 +2,8 @@
 //! logs, and log files inside filesystem tars) streamed through one compiled signature
 //! engine; hits with proof, decoded payloads, JNDI lookups taken apart, IOCs per bundle.
 
-pub mod command;
 pub mod decode;
+pub mod direct;
 mod engine;
 pub mod http;
 pub mod ioc;

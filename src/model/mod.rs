@@ -3,11 +3,13 @@
 mod fact;
 mod finding;
 mod locator;
+mod rule;
 mod text;
 mod timestamp;
 
 pub use fact::{Fact, When};
 pub use finding::{DiagLevel, Diagnostic, Finding, Outcome, Severity, TimelineEvent};
 pub use locator::Locator;
+pub use rule::RuleInfo;
 pub use text::{display_bytes, excerpt, terminal_safe};
 pub use timestamp::Timestamp;

@@ -6,6 +6,6 @@ use super::Report;
 
 /// Write `report` as JSON followed by a newline.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, report).map_err(super::json_io)?;
     out.write_all(b"\n")
 }

@@ -1,6 +1,9 @@
 //! The report: one value per run, written by [`json`] or [`text`]. Writers never analyse.
 
+pub mod exchange;
 pub mod json;
+pub mod out;
+pub mod plan;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -18,6 +21,22 @@ use crate::ingest::stats::StatsRow;
 use crate::ingest::top::ProcessCapture;
 use crate::logscan::LogSection;
 use crate::model::{DiagLevel, Diagnostic, Fact, Severity, TimelineEvent, Timestamp};
+
+/// A serde_json error as the I/O error it is (a closed pipe stays `BrokenPipe`).
+pub(crate) fn json_io(e: serde_json::Error) -> std::io::Error {
+    match e.io_error_kind() {
+        Some(kind) => std::io::Error::new(kind, e),
+        None => std::io::Error::other(e),
+    }
+}
+
+/// A csv error as the I/O error it is (a closed pipe stays `BrokenPipe`).
+pub(crate) fn csv_io(e: csv::Error) -> std::io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => std::io::Error::other(format!("{other:?}")),
+    }
+}
 
 /// Version of the JSON contract (docs/report-schema.json). Bump the major on breaking change.
 pub const SCHEMA_VERSION: &str = "2.0";
@@ -37,12 +56,78 @@ pub struct Report {
 pub struct Tool {
     pub name: &'static str,
     pub version: &'static str,
+    /// The git commit it was built from (`unknown` outside a checkout).
+    pub commit: &'static str,
 }
 
-/// When the run happened (UTC; `SOURCE_DATE_EPOCH` pins it for reproducible reports).
+/// The run: when (UTC; `SOURCE_DATE_EPOCH` pins it for reproducible reports), how ctriage
+/// was called, on which host, by which build. The same in every command's JSON.
 #[derive(Debug, Serialize)]
 pub struct Run {
     pub time: Timestamp,
+    /// The command line after the program name, less the worker count (`-j`, `--jobs`):
+    /// it never changes a byte of a report, so two runs on the same evidence with the same
+    /// options give the same bytes whatever the threads.
+    pub arguments: Vec<String>,
+    /// The options in effect, defaults included (name -> value).
+    pub options: BTreeMap<String, String>,
+    /// The host name of the machine that ran ctriage.
+    pub host: String,
+    pub tool_version: &'static str,
+    pub commit: &'static str,
+}
+
+impl Run {
+    /// This process's run at `time`, with no options recorded yet.
+    pub fn now(time: Timestamp) -> Self {
+        Run {
+            time,
+            arguments: without_jobs(std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned())),
+            options: BTreeMap::new(),
+            host: host_name(),
+            tool_version: env!("CARGO_PKG_VERSION"),
+            commit: env!("CTRIAGE_COMMIT"),
+        }
+    }
+}
+
+/// Arguments less `-j N`, `-jN`, `--jobs N` and `--jobs=N`.
+fn without_jobs(args: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out = vec![];
+    let mut skip_next = false;
+    for a in args {
+        if std::mem::take(&mut skip_next) {
+            continue;
+        }
+        if a == "-j" || a == "--jobs" {
+            skip_next = true;
+        } else if !(a.starts_with("--jobs=")
+            || (a.starts_with("-j") && a[2..].bytes().all(|b| b.is_ascii_digit())))
+        {
+            out.push(a);
+        }
+    }
+    out
+}
+
+/// The kernel's host name (empty when it cannot be read).
+fn host_name() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|p| std::fs::read_to_string(p).ok())
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+impl Tool {
+    /// This build of ctriage.
+    pub fn this() -> Self {
+        Tool {
+            name: env!("CARGO_PKG_NAME"),
+            version: env!("CARGO_PKG_VERSION"),
+            commit: env!("CTRIAGE_COMMIT"),
+        }
+    }
 }
 
 /// Totals over all bundles.
@@ -188,12 +273,6 @@ impl Report {
                 }
             }
         }
-        Report {
-            schema_version: SCHEMA_VERSION,
-            tool: Tool { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") },
-            run: Run { time },
-            summary,
-            bundles,
-        }
+        Report { schema_version: SCHEMA_VERSION, tool: Tool::this(), run: Run::now(time), summary, bundles }
     }
 }

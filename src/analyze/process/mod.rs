@@ -8,6 +8,14 @@ mod tree;
 
 pub use tree::{Parentage, ProcessTree, TreeNode};
 
+/// Every suspicious-process rule, for `rules list`.
+pub fn catalog() -> Vec<crate::model::RuleInfo> {
+    rules::RULES
+        .iter()
+        .map(|r| crate::model::RuleInfo::new(r.id, "process", r.severity, r.category, r.attack, r.title))
+        .collect()
+}
+
 use crate::ingest::top::ProcessCapture;
 use crate::model::{Finding, TimelineEvent};
 

@@ -11,8 +11,9 @@ const HITS_SHOWN: usize = 50;
 const IOCS_SHOWN: usize = 40;
 
 /// Render the logs section of a bundle.
-pub(super) fn render(s: &mut String, b: &BundleReport) {
+pub(super) fn render(s: &mut String, b: &BundleReport, verbose: bool) {
     let l = &b.logs;
+    let shown = if verbose { usize::MAX } else { HITS_SHOWN };
     if l.logs_scanned.is_empty() {
         return;
     }
@@ -26,10 +27,10 @@ pub(super) fn render(s: &mut String, b: &BundleReport) {
             lines,
             bytes,
             l.log_hits.len(),
-            if l.log_hits.len() > HITS_SHOWN { ", first shown" } else { "" }
+            if l.log_hits.len() > shown { ", first shown" } else { "" }
         ),
     );
-    for h in l.log_hits.iter().take(HITS_SHOWN) {
+    for h in l.log_hits.iter().take(shown) {
         let when = h.time.map(|t| t.to_string()).unwrap_or_else(|| "(no time)".into());
         let _ = writeln!(
             s,

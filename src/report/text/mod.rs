@@ -7,6 +7,8 @@ mod logs;
 mod processes;
 mod story;
 
+pub(crate) use images::render_image;
+
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -14,10 +16,143 @@ use super::{BundleReport, Report};
 use crate::model::terminal_safe;
 
 /// How many timeline events the text summary shows per bundle (JSON has them all).
-const TIMELINE_SHOWN: usize = 80;
+const TIMELINE_SHOWN: usize = 200;
 
-/// Write `report` as a terminal summary.
+/// How the terminal report looks: colour, width, verbosity.
+#[derive(Clone, Debug, Default)]
+pub struct Style {
+    /// Colour severities and verdicts (ANSI SGR; only ctriage's own escapes, never evidence).
+    pub color: bool,
+    /// Wrap long lines at this width, continuation lines indented; None: no wrapping.
+    pub width: Option<usize>,
+    /// Every log hit and the whole timeline.
+    pub verbose: bool,
+}
+
+impl Style {
+    /// No colour, no wrapping, not verbose: the stable form for files and tests.
+    pub fn plain() -> Self {
+        Style::default()
+    }
+
+    /// The style for this run: colour per `--color` (auto: on a terminal unless `NO_COLOR`);
+    /// width from `COLUMNS`, else the terminal's, else none.
+    pub fn detect(choice: crate::cli::ColorChoice, to_terminal: bool, no_color: bool, verbose: bool) -> Self {
+        use crate::cli::ColorChoice;
+        let color = match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => to_terminal && !no_color,
+        };
+        let columns =
+            std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok()).filter(|w| *w >= 40);
+        let width = columns.or_else(|| {
+            to_terminal
+                .then(|| terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| usize::from(w.0)))
+                .flatten()
+                .filter(|w| *w >= 40)
+        });
+        Style { color, width, verbose }
+    }
+
+    /// `text` in the colour of `sev` (bold red critical, red high, yellow medium, blue low).
+    pub fn sev(&self, sev: crate::model::Severity, text: &str) -> String {
+        use crate::model::Severity;
+        if !self.color {
+            return text.to_string();
+        }
+        let code = match sev {
+            Severity::Critical => "1;31",
+            Severity::High => "31",
+            Severity::Medium => "33",
+            Severity::Low => "34",
+            Severity::Info => "2",
+        };
+        format!("\x1b[{code}m{text}\x1b[0m")
+    }
+
+    /// Bold text (headings), when colouring.
+    pub fn bold(&self, text: &str) -> String {
+        if self.color {
+            format!("\x1b[1m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// Wrap every line of `s` longer than `width` (in characters) at spaces; continuation lines
+/// get the line's own indent plus four spaces. Lines holding ctriage's colour escapes are
+/// measured without them.
+fn wrap(s: &str, width: usize) -> String {
+    let mut out = String::with_capacity(s.len() + s.len() / 16);
+    for line in s.split_inclusive('\n') {
+        let (body, nl) = line.strip_suffix('\n').map(|b| (b, "\n")).unwrap_or((line, ""));
+        if visible_len(body) <= width {
+            out.push_str(line);
+            continue;
+        }
+        let indent = body.len() - body.trim_start().len();
+        let cont = " ".repeat((indent + 4).min(width / 2));
+        let mut col = 0;
+        let mut first = true;
+        for word in body.trim_start().split(' ') {
+            let wl = visible_len(word);
+            if first {
+                out.push_str(&body[..indent]);
+                col = indent;
+            } else if col + 1 + wl > width {
+                while out.ends_with(' ') {
+                    out.pop();
+                }
+                out.push('\n');
+                out.push_str(&cont);
+                col = cont.len();
+            } else {
+                out.push(' ');
+                col += 1;
+            }
+            out.push_str(word);
+            col += wl;
+            first = false;
+        }
+        out.push_str(nl);
+    }
+    out
+}
+
+/// Characters of `s` without ANSI SGR sequences (ctriage's own; evidence has none left).
+fn visible_len(s: &str) -> usize {
+    let mut n = 0;
+    let mut esc = false;
+    for c in s.chars() {
+        match (esc, c) {
+            (false, '\x1b') => esc = true,
+            (true, 'm') => esc = false,
+            (true, _) => {}
+            _ => n += 1,
+        }
+    }
+    n
+}
+
+/// Write `report` as a terminal summary, plain.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    write_styled(report, &Style::plain(), out)
+}
+
+/// Write only the response plans, numbered, as text.
+pub fn write_plan(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut s = String::new();
+    for b in &report.bundles {
+        let _ = writeln!(s, "bundle {}", safe(&b.path));
+        response(&mut s, b);
+    }
+    out.write_all(s.as_bytes())
+}
+
+/// Write `report` as a terminal summary in `style`.
+pub fn write_styled(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -39,9 +174,12 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         sm.warnings
     );
     for b in &report.bundles {
-        bundle(&mut s, b);
+        bundle(&mut s, b, style);
     }
-    out.write_all(s.as_bytes())
+    match style.width {
+        Some(w) => out.write_all(wrap(&s, w).as_bytes()),
+        None => out.write_all(s.as_bytes()),
+    }
 }
 
 /// A section heading.
@@ -54,22 +192,26 @@ pub(crate) fn safe(t: &str) -> String {
     terminal_safe(t)
 }
 
-fn bundle(s: &mut String, b: &BundleReport) {
+fn bundle(s: &mut String, b: &BundleReport, style: &Style) {
     let _ = writeln!(s, "\n################ bundle {} ({:?}) ################", safe(&b.path), b.kind);
-    story::render(s, b);
-    findings(s, b);
-    containers::render(s, b);
+    // What an analyst acts on first: the verdict, the chain, the facts with their proof,
+    // processes, containers and their changes, the plan, what could not be read; then the
+    // long tail (log hits, the timeline; all of both with --verbose) and custody.
+    story::render(s, b, style);
+    findings(s, b, style);
     processes::render(s, b);
+    containers::render(s, b);
     saved_diff(s, b);
     images::render(s, b);
-    logs::render(s, b);
-    timeline(s, b);
     response(s, b);
-    artifacts(s, b);
     diagnostics(s, b);
+    logs::render(s, b, style.verbose);
+    timeline(s, b, style.verbose);
+    artifacts(s, b);
 }
 
-fn findings(s: &mut String, b: &BundleReport) {
+fn findings(s: &mut String, b: &BundleReport, style: &Style) {
+    let lines = crate::report::exchange::log_lines(b);
     heading(s, &format!("Findings ({})", b.findings.len()));
     if b.findings.is_empty() {
         let _ = writeln!(s, "  none");
@@ -79,7 +221,7 @@ fn findings(s: &mut String, b: &BundleReport) {
         let _ = writeln!(
             s,
             "  [{}] {}{} ({})",
-            f.severity.as_str().to_uppercase(),
+            style.sev(f.severity, &f.severity.as_str().to_uppercase()),
             safe(&f.title),
             when,
             f.rules.join(", ")
@@ -87,6 +229,9 @@ fn findings(s: &mut String, b: &BundleReport) {
         let _ = writeln!(s, "      {}", safe(&f.summary));
         for l in f.evidence.iter().take(5) {
             let _ = writeln!(s, "      proof: {}", safe(&l.to_string()));
+            if let Some(line) = lines.get(l) {
+                let _ = writeln!(s, "        | {}", safe(line));
+            }
         }
         if f.evidence.len() > 5 {
             let _ = writeln!(s, "      ... and {} more locations (see JSON)", f.evidence.len() - 5);
@@ -113,7 +258,7 @@ fn saved_diff(s: &mut String, b: &BundleReport) {
     }
 }
 
-fn timeline(s: &mut String, b: &BundleReport) {
+fn timeline(s: &mut String, b: &BundleReport, verbose: bool) {
     if b.timeline.is_empty() {
         return;
     }
@@ -124,13 +269,14 @@ fn timeline(s: &mut String, b: &BundleReport) {
     let shown: Vec<_> = b.timeline.iter().filter(|e| !is_build_file(e)).collect();
     let build = b.timeline.len() - shown.len();
     heading(s, &format!("Timeline ({} events; {build} build-layer file events in JSON only)", shown.len()));
-    for e in shown.iter().take(TIMELINE_SHOWN) {
+    let cap = if verbose { usize::MAX } else { TIMELINE_SHOWN };
+    for e in shown.iter().take(cap) {
         let when = e.time.map(|t| t.to_string()).unwrap_or_else(|| "(no time)".into());
         let _ =
             writeln!(s, "  {when}  {:<14} {}  [{}]", e.kind, safe(&e.message), safe(&e.source.to_string()));
     }
-    if shown.len() > TIMELINE_SHOWN {
-        let _ = writeln!(s, "  ... {} more (see JSON)", shown.len() - TIMELINE_SHOWN);
+    if shown.len() > cap {
+        let _ = writeln!(s, "  ... {} more (see JSON or --verbose)", shown.len() - cap);
     }
 }
 
@@ -170,12 +316,47 @@ fn diagnostics(s: &mut String, b: &BundleReport) {
     if b.diagnostics.is_empty() {
         return;
     }
-    heading(s, &format!("Diagnostics ({})", b.diagnostics.len()));
+    heading(s, &format!("What could not be read: diagnostics ({})", b.diagnostics.len()));
     for d in &b.diagnostics {
         let lvl = match d.level {
             crate::model::DiagLevel::Error => "error",
             crate::model::DiagLevel::Warning => "warning",
         };
         let _ = writeln!(s, "  {lvl}: {}: {}", safe(&d.locator.to_string()), safe(&d.message));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{visible_len, wrap, Style};
+    use crate::cli::ColorChoice;
+    use crate::model::Severity;
+
+    #[test]
+    fn long_lines_wrap_at_spaces_with_an_indent() {
+        let s = "  why: one two three four five six seven eight nine ten\nshort\n";
+        assert_eq!(
+            wrap(s, 24),
+            "  why: one two three\n      four five six\n      seven eight nine\n      ten\nshort\n"
+        );
+        // A word longer than the width stays whole.
+        assert_eq!(
+            wrap("x aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n", 10),
+            "x\n    aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n"
+        );
+    }
+
+    #[test]
+    fn colour_escapes_do_not_count_and_no_color_wins() {
+        let on = Style { color: true, ..Default::default() };
+        let red = on.sev(Severity::High, "HIGH");
+        assert_eq!(red, "\u{1b}[31mHIGH\u{1b}[0m");
+        assert_eq!(visible_len(&red), 4);
+        assert_eq!(Style::plain().sev(Severity::High, "HIGH"), "HIGH");
+        assert!(!Style::detect(ColorChoice::Auto, true, true, false).color, "NO_COLOR");
+        assert!(Style::detect(ColorChoice::Auto, true, false, false).color, "a terminal");
+        assert!(!Style::detect(ColorChoice::Auto, false, false, false).color, "a pipe");
+        assert!(Style::detect(ColorChoice::Always, false, true, false).color, "--color always");
+        assert!(!Style::detect(ColorChoice::Never, true, false, false).color);
     }
 }

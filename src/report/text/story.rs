@@ -10,7 +10,7 @@ use crate::report::BundleReport;
 /// Attempts and indicators listed in text (JSON has them all).
 const SHOWN: usize = 12;
 
-pub fn render(s: &mut String, b: &BundleReport) {
+pub fn render(s: &mut String, b: &BundleReport, style: &super::Style) {
     let st = &b.story;
     for v in &st.verdicts {
         let who = match (&v.container, st.verdicts.len()) {
@@ -18,7 +18,12 @@ pub fn render(s: &mut String, b: &BundleReport) {
             (None, 1) => "this bundle".into(),
             (None, _) => "this bundle (facts tied to no single container)".into(),
         };
-        heading(s, &format!("Verdict: {who}: {}", v.status.to_uppercase()));
+        let sev = match v.status {
+            "compromised" => crate::model::Severity::Critical,
+            "no sign" => crate::model::Severity::Info,
+            _ => crate::model::Severity::Medium,
+        };
+        heading(s, &format!("Verdict: {who}: {}", style.sev(sev, &v.status.to_uppercase())));
         let _ = writeln!(s, "  why: {}", safe(&v.reason));
         if let Some(w) = &v.way_in {
             let _ = writeln!(s, "  way in: {}", safe(w));

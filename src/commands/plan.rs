@@ -1,0 +1,77 @@
+//! `ctriage plan`: the response plan of evidence bundles as a POSIX sh script (or text, or
+//! JSON). ctriage runs none of it.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::scan::{check_rule_files, scan_all};
+use crate::app::open_output;
+use crate::report;
+
+/// `ctriage plan`
+#[derive(Args, Debug)]
+pub struct PlanArgs {
+    /// Evidence bundles (as for `scan`).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// `sh`: a POSIX sh script; `text`: the steps to read; `json`: the steps as data.
+    #[arg(long, short = 'f', value_enum, ignore_case = true, default_value_t = PlanFormat::Sh)]
+    pub format: PlanFormat,
+    /// Write the plan to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Extra log-signature rule files (see docs/rules.md).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// Extra Sigma rule directories (as for `scan`).
+    #[arg(long = "sigma", value_name = "DIR")]
+    pub sigma: Vec<PathBuf>,
+    /// The image the container ran from, when it is not in the bundle.
+    #[arg(long, value_name = "IMAGE")]
+    pub base_image: Option<PathBuf>,
+    /// No diagnostics on standard error.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// Formats of `plan`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Sh,
+    Text,
+    Json,
+}
+
+/// Run `plan`.
+pub fn run(args: &PlanArgs) -> anyhow::Result<i32> {
+    if let Some(code) = check_rule_files(&args.rules) {
+        return Ok(code);
+    }
+    let mut report = scan_all(&args.paths, &args.rules, &args.sigma, &args.base_image, args.quiet)?;
+    report.run.options.insert("format".into(), format!("{:?}", args.format).to_lowercase());
+    let mut w = open_output(&args.output)?;
+    match args.format {
+        PlanFormat::Sh => report::plan::write(&report, &mut w)?,
+        PlanFormat::Text => report::text::write_plan(&report, &mut w)?,
+        PlanFormat::Json => {
+            let plans: Vec<serde_json::Value> = report
+                .bundles
+                .iter()
+                .map(|b| serde_json::json!({ "bundle": b.path, "response_plan": b.response_plan }))
+                .collect();
+            let v = serde_json::json!({
+                "schema_version": report.schema_version,
+                "tool": report.tool,
+                "run": report.run,
+                "date_assignment": crate::analyze::response::DATE_ASSIGNMENT,
+                "plans": plans,
+            });
+            serde_json::to_writer_pretty(&mut w, &v)?;
+            w.write_all(b"\n")?;
+        }
+    }
+    w.flush()?;
+    Ok(0)
+}

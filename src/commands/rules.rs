@@ -1,0 +1,162 @@
+//! `ctriage rules list|check|literals`: every rule of every family, checking a rule file,
+//! the literals the search automaton looks for.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+use crate::app::EXIT_USAGE;
+use crate::logscan::{rules, Engine};
+use crate::model::terminal_safe;
+
+/// `ctriage rules ...`
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    #[command(subcommand)]
+    pub command: RulesCommand,
+}
+
+/// Rule subcommands.
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// List the built-in rules (and those of --rules files).
+    List {
+        #[arg(long = "rules", value_name = "FILE")]
+        rules: Vec<PathBuf>,
+        /// Directories of Sigma rules added to the bundled set.
+        #[arg(long = "sigma", value_name = "DIR")]
+        sigma: Vec<PathBuf>,
+        /// `json`: every rule of every family (log, sigma, file, process, exposure, image,
+        /// correlation, stats, story) as one array.
+        #[arg(long, short = 'f', value_enum, ignore_case = true, default_value_t = crate::cli::Format::Text)]
+        format: crate::cli::Format,
+    },
+    /// Check a rule file and report errors with line numbers.
+    Check { file: PathBuf },
+    /// Print every literal the search automaton looks for, one per line (ASCII case is
+    /// ignored; e.g. for `rg -i -F -f`).
+    Literals {
+        #[arg(long = "rules", value_name = "FILE")]
+        rules: Vec<PathBuf>,
+    },
+}
+
+/// Run `rules`.
+pub fn run(args: &RulesArgs) -> anyhow::Result<i32> {
+    match &args.command {
+        RulesCommand::List { rules, sigma, format } => {
+            let engine = Engine::with_sources(rules, sigma, true)?;
+            if *format == crate::cli::Format::Json {
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                serde_json::to_writer_pretty(&mut out, &crate::catalog::all(&engine))?;
+                std::io::Write::write_all(&mut out, b"\n")?;
+                std::io::Write::flush(&mut out)?;
+                return Ok(0);
+            }
+            let mut s = String::new();
+            let _ = writeln!(s, "{:<34} {:<9} {:<16} {:<11} title", "id", "severity", "category", "attack");
+            for r in engine.rules() {
+                let _ = writeln!(
+                    s,
+                    "{:<34} {:<9} {:<16} {:<11} {}",
+                    r.id,
+                    r.severity.as_str(),
+                    r.category,
+                    r.attack.as_deref().unwrap_or("-"),
+                    terminal_safe(&r.title)
+                );
+            }
+            let set = engine.sigma();
+            let process: Vec<_> =
+                set.rules.iter().filter(|r| r.target == crate::logscan::sigma::Target::Process).collect();
+            let _ = writeln!(s, "{} rules", engine.rules().len());
+            let _ = writeln!(s, "\nSigma process_creation (linux) rules, evaluated on process captures:");
+            for r in &process {
+                let _ = writeln!(
+                    s,
+                    "{:<34} {:<9} {:<16} {:<11} {}",
+                    r.rule_id,
+                    r.level.as_str(),
+                    r.category,
+                    r.attack.as_deref().unwrap_or("-"),
+                    terminal_safe(&r.title)
+                );
+            }
+            let _ = writeln!(s, "{} process rules", process.len());
+            let _ = writeln!(s, "\nSigma rules not used, with the reason:");
+            for u in &set.unsupported {
+                let _ = writeln!(
+                    s,
+                    "{}  {}: {}",
+                    terminal_safe(&u.origin),
+                    terminal_safe(if u.title.is_empty() { "-" } else { &u.title }),
+                    terminal_safe(&u.reason)
+                );
+            }
+            let _ = writeln!(s, "{} Sigma rules not used", set.unsupported.len());
+            let _ = writeln!(
+                s,
+                "Sigma rules: Detection Rule License 1.1; matches credit each rule's title, id and author."
+            );
+            let others: Vec<_> = crate::catalog::all(&engine)
+                .into_iter()
+                .filter(|r| !matches!(r.family, "log" | "sigma"))
+                .collect();
+            let _ = writeln!(
+                s,
+                "
+Analyzer rules (file, process, exposure, image, correlation, stats, story):"
+            );
+            for r in &others {
+                let _ = writeln!(
+                    s,
+                    "{:<34} {:<9} {:<16} {:<11} {} [{}]",
+                    r.id,
+                    r.severity.as_str(),
+                    r.category,
+                    r.attack.as_deref().unwrap_or("-"),
+                    terminal_safe(&r.title),
+                    r.family
+                );
+            }
+            let _ = writeln!(s, "{} analyzer rules", others.len());
+            print!("{s}");
+            Ok(0)
+        }
+        RulesCommand::Literals { rules } => {
+            let engine = Engine::with_rule_files(rules)?;
+            let mut out = Vec::new();
+            for l in engine.literals() {
+                out.extend_from_slice(l);
+                out.push(b'\n');
+            }
+            std::io::Write::write_all(&mut std::io::stdout().lock(), &out)?;
+            Ok(0)
+        }
+        RulesCommand::Check { file } => match rules::parse_file(file) {
+            Ok(parsed) => {
+                let builtin = rules::builtin().unwrap_or_default();
+                let clashes: Vec<String> = parsed
+                    .iter()
+                    .filter(|r| builtin.iter().any(|b| b.id == r.id))
+                    .map(|r| format!("{}: rule id {:?} clashes with a built-in rule", r.origin, r.id))
+                    .collect();
+                if !clashes.is_empty() {
+                    for c in clashes {
+                        eprintln!("{}", terminal_safe(&c));
+                    }
+                    return Ok(EXIT_USAGE);
+                }
+                println!("{}: {} rule(s) OK", terminal_safe(&file.display().to_string()), parsed.len());
+                Ok(0)
+            }
+            Err(errors) => {
+                for e in errors {
+                    eprintln!("{}", terminal_safe(&e.to_string()));
+                }
+                Ok(EXIT_USAGE)
+            }
+        },
+    }
+}

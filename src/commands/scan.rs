@@ -1,0 +1,165 @@
+//! `ctriage scan`: analyse evidence bundles and write one report, in any format or all of
+//! them (`--out DIR`).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+use rayon::prelude::*;
+
+use crate::app::{exit_code, open_output, progress, run_time, write_format, EXIT_USAGE};
+use crate::cli::{ColorChoice, FailOn, ReportFormat};
+use crate::logscan::Engine;
+use crate::model::DiagLevel;
+use crate::report::{self, Report};
+use crate::scan::{scan_bundle, ScanOptions};
+
+/// `ctriage scan`
+#[derive(Args, Debug)]
+pub struct ScanArgs {
+    /// Evidence bundles: directories, bundle archives (.tar, .tar.gz, .tgz, .tar.zst) or single
+    /// artifact files. Each PATH is one bundle. Evidence is only ever read.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub output: ScanOutput,
+    /// Exit with bit 0 set (code 1 or 3) when a finding is at or above this severity
+    /// (`none`: never).
+    #[arg(long, value_enum, ignore_case = true, default_value_t = FailOn::High, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    /// Extra log-signature rule files (see docs/rules.md).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+    /// Directories of Sigma rules (webserver / proxy for logs, linux process_creation for
+    /// process captures) added to the bundled set.
+    #[arg(long = "sigma", value_name = "DIR")]
+    pub sigma: Vec<PathBuf>,
+    /// The image the container ran from, when it is not in the bundle (for container changes).
+    #[arg(long, value_name = "IMAGE")]
+    pub base_image: Option<PathBuf>,
+}
+
+/// Output options of `scan`.
+#[derive(Args, Debug, Clone)]
+pub struct ScanOutput {
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, ignore_case = true, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Write every format into DIR (created), with manifest.json (SHA-256 of every output and
+    /// input, tool version, arguments, UTC start and end).
+    #[arg(long, value_name = "DIR", conflicts_with = "output")]
+    pub out: Option<PathBuf>,
+    /// No progress bar and no diagnostics on standard error.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub terminal: TerminalArgs,
+}
+
+/// How the terminal report looks.
+#[derive(Args, Debug, Clone, Default)]
+pub struct TerminalArgs {
+    /// Colour by severity: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, ignore_case = true, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Add every log hit, the whole timeline and the custody table to the text report.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
+}
+
+/// Check the user's rule files first: each error on its own line, exit 64 (a usage error).
+pub(crate) fn check_rule_files(files: &[PathBuf]) -> Option<i32> {
+    let mut bad = false;
+    for f in files {
+        if let Err(errors) = crate::logscan::rules::parse_file(f) {
+            bad = true;
+            for e in errors {
+                eprintln!("ctriage: error: {}", crate::model::terminal_safe(&e.to_string()));
+            }
+        }
+    }
+    bad.then_some(EXIT_USAGE)
+}
+
+/// Scan every bundle (in parallel) with a progress bar.
+pub(crate) fn scan_all(
+    paths: &[PathBuf],
+    rules: &[PathBuf],
+    sigma: &[PathBuf],
+    base_image: &Option<PathBuf>,
+    quiet: bool,
+) -> anyhow::Result<Report> {
+    let engine = Engine::with_sources(rules, sigma, true)?;
+    let opts = ScanOptions { base_image: base_image.clone() };
+    let pb = progress(paths.len() as u64, quiet, "bundles");
+    let bundles: Vec<_> = paths
+        .par_iter()
+        .map(|p| {
+            let b = scan_bundle(p, &engine, &opts);
+            pb.inc(1);
+            b
+        })
+        .collect();
+    pb.finish_and_clear();
+    let report = Report::new(bundles, run_time());
+    if !quiet {
+        for b in &report.bundles {
+            for d in b.diagnostics.iter().filter(|d| d.level == DiagLevel::Error) {
+                eprintln!(
+                    "ctriage: {}: {}: {}",
+                    crate::model::terminal_safe(&b.path),
+                    crate::model::terminal_safe(&d.locator.to_string()),
+                    crate::model::terminal_safe(&d.message)
+                );
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Run `scan`.
+pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
+    if let Some(code) = check_rule_files(&args.rules) {
+        return Ok(code);
+    }
+    let started = run_time();
+    let mut report = scan_all(&args.paths, &args.rules, &args.sigma, &args.base_image, args.output.quiet)?;
+    let o = &mut report.run.options;
+    o.insert("format".into(), format!("{:?}", args.output.format).to_lowercase());
+    o.insert("fail_on".into(), format!("{:?}", args.fail_on).to_lowercase());
+    o.insert(
+        "rules".into(),
+        args.rules.iter().map(|r| r.display().to_string()).collect::<Vec<_>>().join(","),
+    );
+    o.insert(
+        "base_image".into(),
+        args.base_image.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+    );
+    o.insert("out".into(), args.output.out.as_ref().map(|p| p.display().to_string()).unwrap_or_default());
+    o.insert(
+        "sigma".into(),
+        args.sigma.iter().map(|r| r.display().to_string()).collect::<Vec<_>>().join(","),
+    );
+    o.insert("verbose".into(), args.output.terminal.verbose.to_string());
+    let fail_on = args.fail_on.severity();
+    if let Some(dir) = &args.output.out {
+        crate::report::out::write_all(&report, dir, started, &|r, f, w| {
+            write_format(r, f, &report::text::Style::plain(), w)
+        })?;
+        return Ok(exit_code(&report, fail_on));
+    }
+    let to_terminal = args.output.output.is_none() && std::io::stdout().is_terminal();
+    let style = report::text::Style::detect(
+        args.output.terminal.color,
+        to_terminal,
+        std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+        args.output.terminal.verbose,
+    );
+    let mut w = open_output(&args.output.output)?;
+    write_format(&report, args.output.format, &style, &mut w)?;
+    w.flush()?;
+    Ok(exit_code(&report, fail_on))
+}

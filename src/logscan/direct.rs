@@ -1,0 +1,110 @@
+//! Log files scanned directly (`ctriage logs`): each path is one bundle of log artifacts, a
+//! plain file scanned while it is hashed for custody, archives by their log members.
+
+use std::io::Read;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use super::{build_section, scanner, Engine, ScanConfig, SourceScan};
+use crate::evidence::{
+    detect_compression, discover, sniff_text, Artifact, ArtifactKind, ArtifactSource, Bundle, Compression,
+};
+use crate::report::{ArtifactRecord, BundleReport};
+
+/// One FILE of `ctriage logs`. A plain (uncompressed) file is scanned while `discover`
+/// hashes it for custody, so hashing costs no extra wall time; the early scan is kept only
+/// when discovery classifies the file the same way, otherwise it is scanned again.
+pub fn scan_path(p: &Path, engine: &Engine, cfg: &ScanConfig) -> BundleReport {
+    let (bundle, early) =
+        rayon::join(|| discover(p), || early_artifact(p).map(|a| (scan_as_log(&a, engine, cfg, true), a)));
+    let sources = match (early, bundle.artifacts.as_slice()) {
+        (Some((sources, e)), [a])
+            if a.path == e.path && a.kind == e.kind && a.compression == e.compression =>
+        {
+            sources
+        }
+        _ => {
+            let single = bundle.artifacts.len() == 1;
+            bundle.artifacts.par_iter().flat_map_iter(|a| scan_as_log(a, engine, cfg, single)).collect()
+        }
+    };
+    logs_bundle(bundle, sources, engine)
+}
+
+/// A plain regular file as `discover` describes it (without its hash), for the early scan.
+fn early_artifact(p: &Path) -> Option<Artifact> {
+    let meta = std::fs::symlink_metadata(p).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    let mut head = vec![0u8; 64 << 10];
+    let mut f = std::fs::File::open(p).ok()?;
+    let n = read_head(&mut f, &mut head);
+    head.truncate(n);
+    if detect_compression(&head).is_some() {
+        return None;
+    }
+    let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let kind = sniff_text(&head, &name);
+    if !kind.is_log() && kind != ArtifactKind::Unknown {
+        return None;
+    }
+    Some(Artifact {
+        path: p.display().to_string(),
+        source: ArtifactSource::File(p.to_path_buf()),
+        kind,
+        size: meta.len(),
+        sha256: None,
+        compression: Compression::None,
+        error: None,
+        note: None,
+    })
+}
+
+fn read_head(r: &mut impl Read, buf: &mut [u8]) -> usize {
+    let mut got = 0;
+    while got < buf.len() {
+        match r.read(&mut buf[got..]) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got += n,
+        }
+    }
+    got
+}
+
+fn logs_bundle(bundle: Bundle, sources: Vec<SourceScan>, engine: &Engine) -> BundleReport {
+    let mut section = build_section(sources, engine);
+    let mut outcome = std::mem::take(&mut section.outcome);
+    outcome.diagnostics.extend(bundle.diagnostics.iter().cloned());
+    outcome.sort();
+    let mut report = BundleReport::new(
+        bundle.path.clone(),
+        bundle.kind,
+        bundle.artifacts.iter().map(ArtifactRecord::from).collect(),
+    );
+    report.logs = section;
+    let (facts, story) = crate::analyze::story::tell(&report, std::mem::take(&mut outcome.findings), &[]);
+    report.findings = facts;
+    report.story = story;
+    report.timeline = outcome.timeline;
+    report.diagnostics = outcome.diagnostics;
+    report
+}
+
+/// An artifact given to `ctriage logs`: logs as sniffed; a file given alone is a log
+/// whatever it was sniffed as (the analyst said so); tars have their log members scanned.
+fn scan_as_log(a: &Artifact, engine: &Engine, cfg: &ScanConfig, single: bool) -> Vec<SourceScan> {
+    let format = match a.kind {
+        ArtifactKind::JsonFileLog => scanner::LogFormat::JsonFile,
+        ArtifactKind::LocalLog => return vec![super::local_scan(a, engine, cfg)],
+        ArtifactKind::FilesystemTar | ArtifactKind::LayerTar => {
+            return super::tarlogs::scan_artifact_tar(a, engine, cfg)
+        }
+        k if k.is_log() => super::text_format(a),
+        ArtifactKind::Link | ArtifactKind::Special | ArtifactKind::Empty => return vec![],
+        _ if single || a.kind == ArtifactKind::Unknown => scanner::LogFormat::Text,
+        _ => return vec![],
+    };
+    vec![SourceScan { locator: a.locator(), format, scan: scanner::scan_artifact(a, format, engine, cfg) }]
+}

@@ -1,0 +1,96 @@
+//! `scan --out DIR`: every format written at once, plus `manifest.json`: the SHA-256 of every
+//! output and every input artifact, the tool version and commit, the arguments and the UTC
+//! start and end of the run. Each file is streamed to disk and hashed as it is written.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::Path;
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::cli::ReportFormat;
+use crate::model::Timestamp;
+use crate::report::Report;
+
+/// A writer that hashes what passes through it.
+struct Hashing<W: Write> {
+    inner: W,
+    hash: Sha256,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Why `--out` failed: which file, and the I/O error.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {path}: {source}")]
+pub struct OutError {
+    pub path: String,
+    #[source]
+    pub source: io::Error,
+}
+
+fn at(path: &Path) -> impl FnOnce(io::Error) -> OutError + '_ {
+    move |source| OutError { path: path.display().to_string(), source }
+}
+
+/// The writer of one format.
+pub type FormatWriter<'a> = dyn Fn(&Report, ReportFormat, &mut dyn Write) -> io::Result<()> + 'a;
+
+/// Write every format into `dir` (created when missing) and the manifest last.
+pub fn write_all(
+    report: &Report,
+    dir: &Path,
+    started: Timestamp,
+    write: &FormatWriter<'_>,
+) -> Result<(), OutError> {
+    std::fs::create_dir_all(dir).map_err(at(dir))?;
+    let mut outputs = vec![];
+    for f in ReportFormat::ALL {
+        let path = dir.join(f.file_name());
+        let file = File::create(&path).map_err(at(&path))?;
+        let mut w = Hashing { inner: BufWriter::new(file), hash: Sha256::new(), bytes: 0 };
+        write(report, f, &mut w).and_then(|()| w.flush()).map_err(at(&path))?;
+        let digest: String = w.hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        outputs.push(
+            json!({ "file": f.file_name(), "format": format!("{f:?}"), "bytes": w.bytes, "sha256": digest }),
+        );
+    }
+    let inputs: Vec<_> = report
+        .bundles
+        .iter()
+        .flat_map(|b| {
+            b.artifacts.iter().map(move |a| {
+                json!({ "bundle": b.path, "artifact": a.path, "kind": a.kind.as_str(), "bytes": a.size, "sha256": a.sha256 })
+            })
+        })
+        .collect();
+    let manifest = json!({
+        "schema_version": report.schema_version,
+        "tool": report.tool,
+        "run": report.run,
+        "arguments": report.run.arguments,
+        "start": started.to_iso(),
+        "end": crate::app::run_time().to_iso(),
+        "outputs": outputs,
+        "inputs": inputs,
+    });
+    let path = dir.join("manifest.json");
+    let mut f = BufWriter::new(File::create(&path).map_err(at(&path))?);
+    serde_json::to_writer_pretty(&mut f, &manifest)
+        .map_err(crate::report::json_io)
+        .and_then(|()| f.write_all(b"\n"))
+        .and_then(|()| f.flush())
+        .map_err(at(&path))
+}
