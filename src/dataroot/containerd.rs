@@ -120,8 +120,7 @@ pub fn read(
     trees: &Trees,
     diags: &mut Vec<Diagnostic>,
 ) -> (DockerRoot, Rooted) {
-    let files: BTreeMap<&str, &Artifact> =
-        artifacts.iter().filter(|a| a.path.starts_with(root)).map(|a| (&a.path[root.len()..], a)).collect();
+    let files = super::files_under(root, artifacts);
     let mut info = DockerRoot {
         root: root.trim_end_matches('/').to_string(),
         layout: "containerd",
