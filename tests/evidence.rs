@@ -150,7 +150,7 @@ fn hostile_bundle_reports_good_artifacts_and_a_diagnostic_for_each_bad_one() {
     assert_eq!(trunc["sha256"].as_str().unwrap(), sha256_file(&dir.path().join("bad/truncated.tar")));
     assert_eq!(b["diff"].as_array().unwrap().len(), 2, "good diff and the escape-named one are parsed");
     // Attacker-controlled names never reach the terminal raw.
-    let text = run(&["scan", dir.path().to_str().unwrap()]);
+    let text = run(&["scan", "--verbose", dir.path().to_str().unwrap()]);
     let out = String::from_utf8_lossy(&text.stdout);
     assert!(!out.contains('\x1b'), "raw ESC in text output");
     assert!(out.contains("name-\\x1b[31m-escape.txt"));

@@ -298,8 +298,11 @@ fn dvwa_text_report_names_what_an_analyst_looks_for() {
     ] {
         assert!(text.contains(needle), "text report lacks {needle:?}");
     }
+    // Custody: a count line by default, every hash with --verbose.
     let sha = sha256_file(&root().join("samples/dvwa/inspect.json"));
-    assert!(text.contains(&sha), "artifact hashes are listed");
+    assert!(!text.contains(&sha) && text.contains("with SHA-256 (every hash: --verbose"), "{text}");
+    let verbose = run(&["scan", "--verbose", root().join("samples/dvwa").to_str().unwrap()]);
+    assert!(String::from_utf8(verbose.stdout).unwrap().contains(&sha), "--verbose lists every hash");
 }
 
 #[test]

@@ -207,7 +207,7 @@ fn bundle(s: &mut String, b: &BundleReport, style: &Style) {
     diagnostics(s, b);
     logs::render(s, b, style.verbose);
     timeline(s, b, style.verbose);
-    artifacts(s, b);
+    artifacts(s, b, style.verbose);
 }
 
 fn findings(s: &mut String, b: &BundleReport, style: &Style) {
@@ -293,9 +293,18 @@ fn response(s: &mut String, b: &BundleReport) {
     }
 }
 
-fn artifacts(s: &mut String, b: &BundleReport) {
+fn artifacts(s: &mut String, b: &BundleReport, verbose: bool) {
+    let bytes: u64 = b.artifacts.iter().map(|a| a.size).sum();
+    let hashed = b.artifacts.iter().filter(|a| a.sha256.is_some()).count();
     heading(s, &format!("Artifacts ({}) - chain of custody", b.artifacts.len()));
-    for a in &b.artifacts {
+    let _ = writeln!(
+        s,
+        "  {} artifacts, {bytes} bytes, {hashed} with SHA-256{}",
+        b.artifacts.len(),
+        if verbose { "" } else { " (every hash: --verbose, JSON, or --out's manifest.json)" }
+    );
+    // Without --verbose only the artifacts that could not be read fully are listed.
+    for a in b.artifacts.iter().filter(|a| verbose || a.error.is_some()) {
         let sha = a.sha256.as_deref().unwrap_or("-");
         let wrap = if a.compression.is_some() {
             format!(" ({:?})", a.compression).to_lowercase()
@@ -303,7 +312,7 @@ fn artifacts(s: &mut String, b: &BundleReport) {
             String::new()
         };
         let _ = writeln!(s, "  {:<24} {:>12}  {}  {}{}", a.kind.as_str(), a.size, sha, safe(&a.path), wrap);
-        if let Some(n) = &a.note {
+        if let Some(n) = a.note.as_ref().filter(|_| verbose) {
             let _ = writeln!(s, "  {:<24} note: {}", "", safe(n));
         }
         if let Some(e) = &a.error {
