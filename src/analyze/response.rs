@@ -122,27 +122,28 @@ pub fn plan(report: &BundleReport, findings: &[Finding]) -> Vec<ResponseStep> {
         let n = q(&t.name);
         let mut capture = vec![];
         let mut lacking = vec![];
-        let mut want = |kinds: &[ArtifactKind], what: &'static str, cmd: String| {
-            if !kinds.iter().any(|k| have.contains(k)) {
+        let mut want = |held: bool, what: &'static str, cmd: String| {
+            if !held {
                 lacking.push(what);
                 capture.push(cmd);
             }
         };
-        want(&[ArtifactKind::Inspect], "inspect", format!("docker inspect {n} > {stem}.inspect.json"));
+        let has = |k: ArtifactKind| have.contains(&k);
+        want(has(ArtifactKind::Inspect), "inspect", format!("docker inspect {n} > {stem}.inspect.json"));
         want(
-            &[ArtifactKind::JsonFileLog, ArtifactKind::DockerLogsTimestamped],
+            have.iter().any(|k| k.is_container_output()),
             "logs",
             format!("docker logs -t {n} > {stem}.logs.txt 2>&1"),
         );
         if t.running {
             want(
-                &[ArtifactKind::Top],
+                has(ArtifactKind::Top),
                 "top",
                 format!("docker top {n} -eo pid,ppid,user,lstart,args > {stem}.top.txt"),
             );
         }
-        want(&[ArtifactKind::Diff], "diff", format!("docker diff {n} > {stem}.diff.txt"));
-        want(&[ArtifactKind::FilesystemTar], "export", format!("docker export {n} -o {stem}.export.tar"));
+        want(has(ArtifactKind::Diff), "diff", format!("docker diff {n} > {stem}.diff.txt"));
+        want(has(ArtifactKind::FilesystemTar), "export", format!("docker export {n} -o {stem}.export.tar"));
         if !capture.is_empty() {
             capture.push(format!("sha256sum {stem}.* > {stem}.sha256"));
             steps.push(ResponseStep {
@@ -595,5 +596,26 @@ mod tests {
         assert!(!all.iter().any(|c| c.contains("pause gone") || c.contains("kill -s KILL gone")));
         assert!(all.iter().any(|c| c.starts_with("docker commit dd00 ")));
         assert!(!plan.iter().any(|s| s.step.starts_with("Capture")), "every capture is in the bundle");
+    }
+
+    #[test]
+    fn any_runtime_log_counts_as_captured_output() {
+        for kind in [ArtifactKind::CriLog, ArtifactKind::JournalExport, ArtifactKind::LocalLog] {
+            let mut b = bundle(&[ArtifactKind::Ps, ArtifactKind::Inspect, kind]);
+            b.ps = vec![PsRow {
+                container_id: "aa00".into(),
+                names: vec!["web".into()],
+                state: Some("exited".into()),
+                ..Default::default()
+            }];
+            let plan = plan(&b, &[]);
+            let capture = plan.iter().find(|s| s.step.starts_with("Capture")).expect("diff and export lack");
+            assert_eq!(capture.step, "Capture what this bundle lacks for web: diff, export", "{kind:?}");
+        }
+        // A plain text log (an application's own file) is not the container's output.
+        let mut b = bundle(&[ArtifactKind::Ps, ArtifactKind::Inspect, ArtifactKind::TextLog]);
+        b.ps = vec![PsRow { container_id: "aa00".into(), names: vec!["web".into()], ..Default::default() }];
+        let plan = plan(&b, &[]);
+        assert!(plan.iter().any(|s| s.step.starts_with("Capture") && s.step.contains("logs")));
     }
 }

@@ -114,6 +114,19 @@ impl ArtifactKind {
         matches!(self, ArtifactKind::DockerSave | ArtifactKind::OciArchive)
     }
 
+    /// A container's own output as a runtime or `docker logs` keeps it (stdout/stderr with
+    /// times): what `docker logs -t` would capture again.
+    pub fn is_container_output(&self) -> bool {
+        matches!(
+            self,
+            ArtifactKind::JsonFileLog
+                | ArtifactKind::DockerLogsTimestamped
+                | ArtifactKind::CriLog
+                | ArtifactKind::JournalExport
+                | ArtifactKind::LocalLog
+        )
+    }
+
     /// Logs of any kind.
     pub fn is_log(&self) -> bool {
         matches!(
