@@ -573,6 +573,39 @@ fn broken_pipe_exits_zero_in_every_format() {
     }
 }
 
+/// Every other command's JSON: a closed pipe is never a failure (70) nor an error message
+/// (the exit code is the command's own when the output fitted in the pipe before it closed).
+#[test]
+fn broken_pipe_is_no_failure_in_any_command() {
+    let commands: &[&[&str]] = &[
+        &["layers", "samples/dvwa/image.tar", "--files", "--tree", "-f", "json"],
+        &["diff", "--image", "samples/dvwa/image.tar", "samples/dvwa/export.tar", "-f", "json"],
+        &["plan", "samples/dvwa", "-f", "json"],
+        &["rules", "list", "-f", "json"],
+        &["logs", "samples/log4shell/container.log", "-f", "json"],
+    ];
+    for args in commands {
+        let mut child = Command::new(bin())
+            .args(*args)
+            .current_dir(root())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = child.stdout.take().unwrap();
+        let mut one = [0u8; 1];
+        out.read_exact(&mut one).unwrap();
+        drop(out);
+        let o = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            o.status.code().is_some_and(|c| c < 4) && !err.contains("error"),
+            "{args:?}: {:?} {err}",
+            o.status
+        );
+    }
+}
+
 #[test]
 fn terminal_report_colours_wraps_and_honours_no_color() {
     let colour = ctriage(&["scan", "samples/log4shell", "--color", "always", "-q"]).stdout;

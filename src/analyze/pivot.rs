@@ -65,7 +65,10 @@ pub fn pivots(report: &BundleReport, findings: &[Finding]) -> Vec<Pivot> {
             .filter(|i| matches!(i.kind, IocKind::Ip | IocKind::Domain))
             .map(|i| i.value);
         for host in hosts_here {
-            if known.contains(&host.as_str()) || own.contains(&host) || is_local(&host) {
+            if known.contains(&host.as_str())
+                || own.contains(&host)
+                || crate::analyze::story::hosts::is_local(&host)
+            {
                 continue;
             }
             let e = hosts.entry(host).or_default();
@@ -190,10 +193,6 @@ fn dedup(mut v: Vec<String>) -> Vec<String> {
     v.sort();
     v.dedup();
     v
-}
-
-fn is_local(host: &str) -> bool {
-    host.starts_with("127.") || host.starts_with("0.") || host == "localhost" || host == "::1"
 }
 
 #[cfg(test)]

@@ -121,7 +121,7 @@ fn write(
                 findings: outcome.findings.iter().cloned().map(crate::model::Fact::single).collect(),
                 diagnostics: &outcome.diagnostics,
             };
-            serde_json::to_writer_pretty(&mut w, &out)?;
+            serde_json::to_writer_pretty(&mut w, &out).map_err(crate::report::json_io)?;
             writeln!(w)?;
         }
         Format::Text => {

@@ -68,7 +68,7 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<i32> {
                 "date_assignment": crate::analyze::response::DATE_ASSIGNMENT,
                 "plans": plans,
             });
-            serde_json::to_writer_pretty(&mut w, &v)?;
+            serde_json::to_writer_pretty(&mut w, &v).map_err(crate::report::json_io)?;
             w.write_all(b"\n")?;
         }
     }

@@ -49,7 +49,8 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<i32> {
             let engine = Engine::with_sources(rules, sigma, true)?;
             if *format == crate::cli::Format::Json {
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-                serde_json::to_writer_pretty(&mut out, &crate::catalog::all(&engine))?;
+                serde_json::to_writer_pretty(&mut out, &crate::catalog::all(&engine))
+                    .map_err(crate::report::json_io)?;
                 std::io::Write::write_all(&mut out, b"\n")?;
                 std::io::Write::flush(&mut out)?;
                 return Ok(0);
