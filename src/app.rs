@@ -1,13 +1,12 @@
 //! Running a parsed command line: the thread pool, dispatch to [`crate::commands`], and what
-//! every command shares: exit codes, the run time, progress, opening the output, writing a
+//! every command shares: exit codes, the run time, opening the output, writing a
 //! report in a format.
 
 use std::fs::File;
-use std::io::{self, BufWriter, IsTerminal, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{Cli, Command, OutputArgs, ReportFormat};
 use crate::model::{DiagLevel, Timestamp};
@@ -60,19 +59,6 @@ pub fn run_time() -> Timestamp {
     }
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     Timestamp::from_unix(now.as_secs() as i64, now.subsec_nanos())
-}
-
-/// A progress bar on stderr, hidden unless stderr is a terminal and not `--quiet`.
-pub fn progress(len: u64, quiet: bool, what: &str) -> ProgressBar {
-    if quiet || !io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let pb = ProgressBar::new(len);
-    if let Ok(style) = ProgressStyle::with_template("{spinner} {prefix} [{bar:30}] {pos}/{len} {elapsed}") {
-        pb.set_style(style.progress_chars("=> "));
-    }
-    pb.set_prefix(what.to_string());
-    pb
 }
 
 /// Open the output: the `--output` file or standard output.

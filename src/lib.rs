@@ -17,6 +17,7 @@ pub mod image;
 pub mod ingest;
 pub mod logscan;
 pub mod model;
+pub mod progress;
 pub mod report;
 pub mod scan;
 pub mod shell;

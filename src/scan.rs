@@ -17,6 +17,8 @@ use crate::report::{ArtifactRecord, BundleReport, ProcessReport};
 #[derive(Debug, Default, Clone)]
 pub struct ScanOptions {
     pub base_image: Option<PathBuf>,
+    /// Where progress is counted, when someone shows it.
+    pub meter: Option<std::sync::Arc<crate::progress::Meter>>,
 }
 
 /// One parsed small artifact.
@@ -62,6 +64,9 @@ fn parse_small(a: &Artifact) -> Option<(Parsed, Vec<Diagnostic>)> {
 /// Scan one bundle.
 pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleReport {
     let bundle = discover(path);
+    if let Some(m) = &opts.meter {
+        m.discovered(bundle.artifacts.len() as u64, bundle.artifacts.iter().map(|a| a.size).sum());
+    }
     let mut outcome = Outcome { diagnostics: bundle.diagnostics.clone(), ..Default::default() };
     // Config blobs of an OCI layout directory are read with its images, not on their own.
     let in_layout = image::layout_members(&bundle.artifacts.iter().collect::<Vec<_>>());
@@ -144,6 +149,9 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
     outcome.findings.extend(pivot_findings);
 
     finish(&mut report, outcome, &pivot_hits);
+    if let Some(m) = &opts.meter {
+        m.bundle_done();
+    }
     report
 }
 

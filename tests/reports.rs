@@ -264,6 +264,37 @@ fn iocs_and_findings_csv_hold_every_row() {
     assert_eq!(&rows[0][3], b["findings"][0]["rule"].as_str().unwrap());
 }
 
+/// On a terminal, `scan` and `logs` show progress on stderr by bundles, artifacts and bytes
+/// read; `--quiet` and a stderr that is not a terminal show none. `script` (util-linux) gives
+/// the binary a pseudo-terminal.
+#[test]
+#[ignore = "needs script (Debian package util-linux; .ci/run installs it)"]
+fn progress_on_a_terminal_counts_bundles_artifacts_and_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("r.json");
+    let under_tty = |cmd: String| {
+        let o = Command::new("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .current_dir(root())
+            .output()
+            .expect("script not found: install it (Debian package util-linux)");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let bin = bin();
+    let bin = bin.display();
+    let shown = under_tty(format!("{bin} scan samples/log4shell samples/dvwa -f json -o {}", out.display()));
+    assert!(shown.contains("scan") && shown.contains("bundles 0/2"), "{shown:?}");
+    assert!(shown.contains("bundles 2/2 · 16 artifacts ("), "every artifact counted: {shown:?}");
+    assert!(shown.contains(" · read "), "bytes read: {shown:?}");
+    let logs = under_tty(format!("{bin} logs samples/log4shell/container.log -f json -o {}", out.display()));
+    assert!(logs.contains("bundles 1/1 · 1 artifacts ("), "{logs:?}");
+    let quiet = under_tty(format!("{bin} scan samples/dvwa -q -f json -o {}", out.display()));
+    assert!(!quiet.contains("bundles"), "--quiet: {quiet:?}");
+    // Not a terminal: nothing on stderr but diagnostics.
+    let piped = ctriage(&["scan", "samples/dvwa", "-f", "json", "-o", out.to_str().unwrap()]);
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains("bundles"));
+}
+
 /// `mactime -b` (The Sleuth Kit) reads the bodyfile: every line, the webshell at its mtime.
 #[test]
 #[ignore = "needs mactime (Debian package sleuthkit; .ci/run installs it)"]

@@ -1,5 +1,6 @@
 //! `ctriage logs FILE...`: scan log files directly for attack signatures, one bundle each.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -8,6 +9,7 @@ use rayon::prelude::*;
 use crate::app::{exit_code, run_time, write_report};
 use crate::cli::OutputArgs;
 use crate::logscan::{Engine, ScanConfig};
+use crate::progress::{Meter, Ticker};
 use crate::report::{BundleReport, Report};
 
 /// `ctriage logs FILE...`
@@ -40,8 +42,20 @@ pub struct LogsArgs {
 pub fn run(args: &LogsArgs) -> anyhow::Result<i32> {
     let engine = Engine::with_sources(&args.rules, &args.sigma, !args.no_bundled_sigma)?;
     let cfg = ScanConfig { syslog_year: args.syslog_year, ..Default::default() };
-    let bundles: Vec<BundleReport> =
-        args.files.par_iter().map(|p| crate::logscan::direct::scan_path(p, &engine, &cfg)).collect();
+    let meter = Meter::new(args.files.len() as u64);
+    let show = !args.output.quiet && std::io::stderr().is_terminal();
+    let ticker = Ticker::start(&meter, show, "logs");
+    let bundles: Vec<BundleReport> = args
+        .files
+        .par_iter()
+        .map(|p| {
+            let b = crate::logscan::direct::scan_path(p, &engine, &cfg);
+            meter.discovered(b.artifacts.len() as u64, b.artifacts.iter().map(|a| a.size).sum());
+            meter.bundle_done();
+            b
+        })
+        .collect();
+    drop(ticker);
     let report = Report::new(bundles, run_time());
     write_report(&report, &args.output)?;
     Ok(exit_code(&report, args.fail_on.severity()))

@@ -3,14 +3,16 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Args;
 use rayon::prelude::*;
 
-use crate::app::{exit_code, open_output, progress, run_time, write_format, EXIT_USAGE};
+use crate::app::{exit_code, open_output, run_time, write_format, EXIT_USAGE};
 use crate::cli::{ColorChoice, FailOn, ReportFormat};
 use crate::logscan::Engine;
 use crate::model::DiagLevel;
+use crate::progress::{Meter, Ticker};
 use crate::report::{self, Report};
 use crate::scan::{scan_bundle, ScanOptions};
 
@@ -93,17 +95,11 @@ pub(crate) fn scan_all(
     quiet: bool,
 ) -> anyhow::Result<Report> {
     let engine = Engine::with_sources(rules, sigma, true)?;
-    let opts = ScanOptions { base_image: base_image.clone() };
-    let pb = progress(paths.len() as u64, quiet, "bundles");
-    let bundles: Vec<_> = paths
-        .par_iter()
-        .map(|p| {
-            let b = scan_bundle(p, &engine, &opts);
-            pb.inc(1);
-            b
-        })
-        .collect();
-    pb.finish_and_clear();
+    let meter = Meter::new(paths.len() as u64);
+    let opts = ScanOptions { base_image: base_image.clone(), meter: Some(Arc::clone(&meter)) };
+    let ticker = Ticker::start(&meter, !quiet && std::io::stderr().is_terminal(), "scan");
+    let bundles: Vec<_> = paths.par_iter().map(|p| scan_bundle(p, &engine, &opts)).collect();
+    drop(ticker);
     let report = Report::new(bundles, run_time());
     if !quiet {
         for b in &report.bundles {
