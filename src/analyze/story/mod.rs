@@ -332,13 +332,15 @@ fn attempts_finding(attempts: &[Attempt]) -> Option<Finding> {
         return None;
     }
     let open = attempts.iter().filter(|a| a.outcome == Outcome::Unconfirmed).count();
-    let sources: BTreeSet<&str> = attempts.iter().filter_map(|a| a.source.as_deref()).collect();
+    let sources: BTreeSet<&str> = attempts
+        .iter()
+        .filter(|a| a.source_role == Some("client"))
+        .filter_map(|a| a.source.as_deref())
+        .collect();
     let list: Vec<String> = attempts
         .iter()
         .take(8)
-        .map(|a| {
-            format!("{} from {} x{} ({})", a.title, a.source.as_deref().unwrap_or("?"), a.requests, a.reason)
-        })
+        .map(|a| format!("{}{} x{} ({})", a.title, a.origin(), a.requests, a.reason))
         .collect();
     Some(Finding {
         rule: "story.attempts".into(),
@@ -346,7 +348,7 @@ fn attempts_finding(attempts: &[Attempt]) -> Option<Finding> {
         category: "initial-access".into(),
         title: format!("{} exploit attempt(s) that did not get in", attempts.len()),
         summary: format!(
-            "{} group(s) of exploit requests from {} source(s): {} failed, {open} without any sign they worked. {}{}",
+            "{} group(s) of exploit requests from {} recorded client(s): {} failed, {open} without any sign they worked. {}{}",
             attempts.len(),
             sources.len(),
             attempts.len() - open,

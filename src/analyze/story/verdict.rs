@@ -159,9 +159,9 @@ fn one(
         )
     } else if !suspicious.is_empty() || !open_attempts.is_empty() {
         let mut why: Vec<String> = suspicious.iter().take(REASONS).map(|f| f.title.clone()).collect();
-        why.extend(open_attempts.iter().take(REASONS).map(|a| {
-            format!("{} from {} ({})", a.title, a.source.as_deref().unwrap_or("an unknown source"), a.reason)
-        }));
+        why.extend(
+            open_attempts.iter().take(REASONS).map(|a| format!("{}{} ({})", a.title, a.origin(), a.reason)),
+        );
         (
             "suspicious",
             format!("no proof the attacker got in, but: {}", why.join("; ")),

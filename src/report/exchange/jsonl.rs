@@ -133,17 +133,18 @@ fn bundle(r: &mut Records<'_, '_>, b: &BundleReport, report: &Report) -> io::Res
         )?;
     }
     for a in &b.story.attempts {
-        r.emit(
-            "attempt",
-            json!({
-                "@timestamp": ts(a.first_seen),
-                "message": format!("{}: {}", a.title, a.reason),
-                "event": { "kind": "event", "category": ["intrusion_detection"],
-                    "outcome": if a.outcome == Outcome::Failed { "failure" } else { "unknown" } },
-                "source": { "address": a.source },
-                "ctriage": { "attempt": a },
-            }),
-        )?;
+        let mut record = json!({
+            "@timestamp": ts(a.first_seen),
+            "message": format!("{}{}: {}", a.title, a.origin(), a.reason),
+            "event": { "kind": "event", "category": ["intrusion_detection"],
+                "outcome": if a.outcome == Outcome::Failed { "failure" } else { "unknown" } },
+            "ctriage": { "attempt": a },
+        });
+        // The sending client is ECS `source`; a callback server its payload named (no sender
+        // recorded) is where the victim would connect: `destination`.
+        let side = if a.source_role == Some("callback") { "destination" } else { "source" };
+        record[side] = json!({ "address": a.source });
+        r.emit("attempt", record)?;
     }
     for c in &b.image.file_changes {
         r.emit(

@@ -60,16 +60,11 @@ pub fn render(s: &mut String, b: &BundleReport, style: &super::Style) {
         heading(s, &format!("Attempts that did not get in ({})", st.attempts.len()));
         for a in st.attempts.iter().take(SHOWN) {
             let when = a.first_seen.map(|t| format!(" from {}", t.to_iso_seconds())).unwrap_or_default();
-            let source = match (a.source.as_deref(), a.source_role) {
-                (Some(h), Some("callback")) => format!("with callback to {h}"),
-                (Some(h), _) => format!("from {h}"),
-                (None, _) => "from an unknown source".into(),
-            };
             let _ = writeln!(
                 s,
-                "  {} {} x{}{when}: {:?}, {}",
+                "  {}{} x{}{when}: {:?}, {}",
                 safe(&a.title),
-                safe(&source),
+                safe(&a.origin()),
                 a.requests,
                 a.outcome,
                 safe(&a.reason)
