@@ -32,6 +32,24 @@ pub struct ChildCommand {
     pub timeout: Option<Duration>,
 }
 
+/// Set on every child: the batch's process id. A child whose batch is gone (killed) stops
+/// rather than run on as an orphan ([`watch_parent`]).
+pub const PARENT_ENV: &str = "CTRIAGE_BATCH_PARENT";
+
+/// In a child of a batch (the environment names its parent): exit as soon as the parent
+/// process is gone (checked every 200 ms on a thread of its own).
+pub fn watch_parent() {
+    #[cfg(unix)]
+    if let Some(parent) = std::env::var(PARENT_ENV).ok().and_then(|p| p.parse::<u32>().ok()) {
+        std::thread::spawn(move || loop {
+            if std::os::unix::process::parent_id() != parent {
+                std::process::exit(crate::app::EXIT_FAILURE);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        });
+    }
+}
+
 /// The name of the child's standard error file in its output folder (kept when not empty).
 pub const STDERR_FILE: &str = "stderr.txt";
 
@@ -48,6 +66,7 @@ impl ChildCommand {
             .arg(out)
             .arg("--quiet")
             .args(&self.args)
+            .env(PARENT_ENV, std::process::id().to_string())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(err)

@@ -34,7 +34,13 @@ pub fn from_report(bundle: &Value) -> InputHash {
             .into_iter()
             .flatten()
             .filter(|a| !a["note"].as_str().is_some_and(|n| n.starts_with(crate::scan::BASE_IMAGE_NOTE)))
-            .map(|a| (a["path"].as_str().unwrap_or_default(), a["size"].as_u64().unwrap_or(0), a["sha256"].as_str())),
+            .map(|a| {
+                (
+                    a["path"].as_str().unwrap_or_default(),
+                    a["size"].as_u64().unwrap_or(0),
+                    a["sha256"].as_str(),
+                )
+            }),
     )
 }
 

@@ -146,7 +146,10 @@ pub fn run(cfg: &BatchConfig, progress: &dyn Progress) -> Result<BatchOutcome, B
                 } else {
                     let partial = partial_root.join(format!("{}-{}", std::process::id(), leaf(&b.folder)));
                     let _ = std::fs::remove_dir_all(&partial);
-                    let end = cfg.child.run(&b.path, &partial).unwrap_or_else(|e| ChildEnd::Failed(-1, e.to_string()));
+                    let end = cfg
+                        .child
+                        .run(&b.path, &partial)
+                        .unwrap_or_else(|e| ChildEnd::Failed(-1, e.to_string()));
                     Done::Ran(end, partial)
                 };
                 if tx.send((i, done, start.elapsed().as_millis())).is_err() {
@@ -170,13 +173,15 @@ pub fn run(cfg: &BatchConfig, progress: &dyn Progress) -> Result<BatchOutcome, B
     if let Some(e) = failure {
         return Err(e);
     }
+    clean_stale_partials(&partial_root); // What children of a killed run left meanwhile.
     let _ = std::fs::remove_dir(&partial_root);
     db.conn
         .execute("UPDATE runs SET ended = ?1 WHERE run_id = ?2", params![now_iso(), run_id])
         .map_err(db.err())?;
     let keys: Vec<String> = mine.iter().map(|b| b.key.clone()).collect();
     let rows = summary::rows(&db, Some(&keys), Some(&run_id))?;
-    summary::write_json(&cfg.out, &rows, cfg.shard.map(|s| s.to_string())).map_err(|e| BatchError::io(&cfg.out, e))?;
+    summary::write_json(&cfg.out, &rows, cfg.shard.map(|s| s.to_string()))
+        .map_err(|e| BatchError::io(&cfg.out, e))?;
     Ok(BatchOutcome { exit_code: summary::exit_code(&rows), rows })
 }
 
@@ -210,7 +215,10 @@ fn read_ledger(db: &CaseDb) -> Result<BTreeMap<String, Ledger>, BatchError> {
         .map_err(db.err())?;
     let rows = st
         .query_map([], |r| {
-            Ok((r.get(0)?, Ledger { status: r.get(1)?, folder: r.get(2)?, input_sha256: r.get(3)?, options: r.get(4)? }))
+            Ok((
+                r.get(0)?,
+                Ledger { status: r.get(1)?, folder: r.get(2)?, input_sha256: r.get(3)?, options: r.get(4)? },
+            ))
         })
         .map_err(db.err())?
         .collect::<rusqlite::Result<_>>()
@@ -275,11 +283,17 @@ fn record(
                     Err(e) => (row("failed", unreadable, Some(e.to_string())), None),
                 },
                 ChildEnd::TimedOut => (
-                    row("timed-out", unreadable, cfg.child.timeout.map(|t| format!("killed after {} s", t.as_secs_f64()))),
+                    row(
+                        "timed-out",
+                        unreadable,
+                        cfg.child.timeout.map(|t| format!("killed after {} s", t.as_secs_f64())),
+                    ),
                     None,
                 ),
                 ChildEnd::Crashed(msg) => (row("crashed", unreadable, Some(msg)), None),
-                ChildEnd::Failed(code, msg) => (row("failed", unreadable, Some(format!("exit {code}: {msg}"))), None),
+                ChildEnd::Failed(code, msg) => {
+                    (row("failed", unreadable, Some(format!("exit {code}: {msg}"))), None)
+                }
             };
             if row.status != "ok" {
                 let _ = std::fs::remove_dir_all(&partial);

@@ -41,7 +41,11 @@ pub struct SummaryRow {
 
 /// The rows of `keys` (all bundles when None), with the action of run `run_id` (else of the
 /// latest run that touched each bundle), sorted by bundle.
-pub fn rows(db: &CaseDb, keys: Option<&[String]>, run_id: Option<&str>) -> Result<Vec<SummaryRow>, CaseError> {
+pub fn rows(
+    db: &CaseDb,
+    keys: Option<&[String]>,
+    run_id: Option<&str>,
+) -> Result<Vec<SummaryRow>, CaseError> {
     let mut st = db
         .conn
         .prepare(
@@ -55,7 +59,8 @@ pub fn rows(db: &CaseDb, keys: Option<&[String]>, run_id: Option<&str>) -> Resul
              FROM bundles b ORDER BY b.bundle",
         )
         .map_err(db.err())?;
-    let wanted: Option<std::collections::BTreeSet<&str>> = keys.map(|k| k.iter().map(String::as_str).collect());
+    let wanted: Option<std::collections::BTreeSet<&str>> =
+        keys.map(|k| k.iter().map(String::as_str).collect());
     let all = st
         .query_map(params![run_id], |r| {
             let last: Option<String> = r.get(16)?;

@@ -89,7 +89,14 @@ pub fn record(db: &mut CaseDb, row: &BundleRow, report: Option<&Value>) -> Resul
 fn insert_report(tx: &Transaction<'_>, key: &str, b: &Value) -> rusqlite::Result<()> {
     let mut st = tx.prepare("INSERT INTO artifacts VALUES (?1,?2,?3,?4,?5,?6)")?;
     for a in items(b, "artifacts") {
-        st.execute(params![key, text(&a["path"]), text(&a["kind"]), a["size"].as_i64(), text(&a["sha256"]), text(&a["error"])])?;
+        st.execute(params![
+            key,
+            text(&a["path"]),
+            text(&a["kind"]),
+            a["size"].as_i64(),
+            text(&a["sha256"]),
+            text(&a["error"])
+        ])?;
     }
     let mut st = tx.prepare("INSERT INTO containers VALUES (?1,?2,?3,?4,?5,?6,?7,?8)")?;
     for c in items(b, "containers") {

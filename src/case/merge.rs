@@ -30,7 +30,10 @@ pub fn merge_into(target: &mut CaseDb, source: &Path) -> Result<Vec<String>, Cas
             rows.collect::<rusqlite::Result<_>>()?
         };
         for table in BUNDLE_TABLES {
-            tx.execute(&format!("DELETE FROM main.{table} WHERE bundle IN (SELECT bundle FROM src.bundles)"), [])?;
+            tx.execute(
+                &format!("DELETE FROM main.{table} WHERE bundle IN (SELECT bundle FROM src.bundles)"),
+                [],
+            )?;
             tx.execute(&format!("INSERT INTO main.{table} SELECT * FROM src.{table}"), [])?;
         }
         tx.execute("INSERT OR IGNORE INTO main.runs SELECT * FROM src.runs", [])?;

@@ -41,8 +41,17 @@ pub enum CaseError {
 
 /// The tables, in the order they are dumped and merged; `bundle` is the key of every bundle
 /// table (see docs/case-schema.md).
-pub const BUNDLE_TABLES: [&str; 9] =
-    ["bundles", "artifacts", "containers", "images", "findings", "iocs", "file_hashes", "processes", "timeline"];
+pub const BUNDLE_TABLES: [&str; 9] = [
+    "bundles",
+    "artifacts",
+    "containers",
+    "images",
+    "findings",
+    "iocs",
+    "file_hashes",
+    "processes",
+    "timeline",
+];
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -135,7 +144,8 @@ impl CaseDb {
     pub fn open_read_only(path: &Path) -> Result<Self, CaseError> {
         let shown = path.display().to_string();
         let sql = |source| CaseError::Sql { path: shown.clone(), source };
-        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(sql)?;
+        let conn =
+            Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(sql)?;
         let found: String = conn
             .query_row("SELECT value FROM meta WHERE key = 'schema_version'", [], |r| r.get(0))
             .map_err(sql)?;

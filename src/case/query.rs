@@ -83,7 +83,9 @@ impl Question {
                             rusqlite::types::Value::Integer(v) => Value::from(v),
                             rusqlite::types::Value::Real(v) => Value::from(v),
                             rusqlite::types::Value::Text(s) => Value::from(s),
-                            rusqlite::types::Value::Blob(b) => Value::from(String::from_utf8_lossy(&b).into_owned()),
+                            rusqlite::types::Value::Blob(b) => {
+                                Value::from(String::from_utf8_lossy(&b).into_owned())
+                            }
                         })
                     })
                     .collect::<rusqlite::Result<Vec<Value>>>()

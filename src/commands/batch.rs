@@ -115,7 +115,9 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     let mut child_args = options.clone();
     child_args.extend(["--jobs".into(), (cores / jobs).max(1).to_string().into()]);
     let timeout = match b.timeout {
-        Some(t) if !(t > 0.0 && t.is_finite()) => anyhow::bail!("--timeout must be a positive number of seconds"),
+        Some(t) if !(t > 0.0 && t.is_finite()) => {
+            anyhow::bail!("--timeout must be a positive number of seconds")
+        }
         t => t.map(Duration::from_secs_f64),
     };
     let cfg = BatchConfig {
@@ -141,7 +143,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
         ProgressDrawTarget::hidden()
     });
     let overall = multi.add(overall);
-    let bars = Bars { multi, overall, running: Mutex::new(HashMap::new()), visible, quiet: args.output.quiet };
+    let bars =
+        Bars { multi, overall, running: Mutex::new(HashMap::new()), visible, quiet: args.output.quiet };
     let outcome = batch::run(&cfg, &bars)?;
     bars.overall.finish_and_clear();
     let mut w = crate::app::open_output(&None)?;

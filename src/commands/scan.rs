@@ -125,6 +125,7 @@ pub(crate) fn scan_all(
 
 /// Run `scan`.
 pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
+    crate::batch::child::watch_parent();
     if let Some(code) = check_rule_files(&args.rules) {
         return Ok(code);
     }
