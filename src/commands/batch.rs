@@ -24,7 +24,8 @@ pub struct BatchArgs {
     /// data root; hidden names skipped) is one bundle, and so is every PATH given. Each
     /// bundle is scanned in its own process, `--jobs` at a time, into its own folder under
     /// `--out` (every format and its manifest), recorded in `--out`/case.sqlite, and
-    /// summarised in `--out`/summary.json and a table on standard output.
+    /// summarised in `--out`/summary.json and a table on standard output (`--format json`:
+    /// the summary JSON).
     #[arg(long, value_name = "DIR", requires = "out")]
     pub batch: Option<PathBuf>,
     /// Batch: kill a bundle's scan after SECS seconds; it is reported as timed out (exit
