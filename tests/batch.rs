@@ -323,3 +323,18 @@ fn a_bundle_past_its_timeout_is_reported_and_the_batch_goes_on() {
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(summary(&out)["totals"]["scanned"], 2);
 }
+
+#[test]
+fn batch_flags_need_a_batch_and_an_out_dir() {
+    let dvwa = root().join("samples/dvwa");
+    let dvwa = dvwa.to_str().unwrap();
+    for args in [
+        &["scan", dvwa, "--shard", "1/2"][..],
+        &["scan", dvwa, "--resume"],
+        &["scan", dvwa, "--timeout", "5"],
+        &["scan", "--batch", dvwa],
+        &["scan", "--batch", dvwa, "--out", "/nonexistent/x", "--shard", "3/2"],
+    ] {
+        assert_eq!(ctriage(args).status.code(), Some(64), "{args:?}");
+    }
+}

@@ -112,7 +112,7 @@ pub fn run(cfg: &BatchConfig, progress: &dyn Progress) -> Result<BatchOutcome, B
     let partial_root = cfg.out.join(PARTIAL);
     clean_stale_partials(&partial_root);
     let mut db = CaseDb::open(&cfg.out.join(CASE_DB))?;
-    let run_id = format!("{}-{}", crate::app::run_time().to_iso(), std::process::id());
+    let run_id = format!("{}-{}", now_iso(), std::process::id());
     db.conn
         .execute(
             "INSERT INTO runs (run_id, started, host, tool_version, arguments, shard) VALUES (?1,?2,?3,?4,?5,?6)",

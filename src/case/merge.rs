@@ -3,23 +3,16 @@
 
 use std::path::Path;
 
-use rusqlite::OptionalExtension;
-
-use super::{CaseDb, CaseError, BUNDLE_TABLES, SCHEMA_VERSION};
+use super::{CaseDb, CaseError, BUNDLE_TABLES};
 
 /// Merge `source` into `target`. Returns the bundles that were already in the target with
 /// another input hash (the source's rows win).
 pub fn merge_into(target: &mut CaseDb, source: &Path) -> Result<Vec<String>, CaseError> {
     let shown = source.display().to_string();
-    CaseDb::open_read_only(source)?; // Exists and has our schema version.
+    CaseDb::open_read_only(source)?; // It exists and has this schema version.
     let sql = |source| CaseError::Sql { path: shown.clone(), source };
     target.conn.execute("ATTACH DATABASE ?1 AS src", [&shown]).map_err(sql)?;
     let result = (|| {
-        let version: Option<String> = target
-            .conn
-            .query_row("SELECT value FROM src.meta WHERE key = 'schema_version'", [], |r| r.get(0))
-            .optional()?;
-        debug_assert_eq!(version.as_deref(), Some(SCHEMA_VERSION));
         let tx = target.conn.transaction()?;
         let conflicts: Vec<String> = {
             let mut st = tx.prepare(
