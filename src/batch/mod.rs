@@ -40,6 +40,8 @@ pub enum BatchError {
         #[source]
         source: std::io::Error,
     },
+    #[error("{path}: not a report: {message}")]
+    Report { path: String, message: String },
     #[error("two bundles have the same name `{0}`")]
     DuplicateBundle(String),
     #[error(transparent)]
@@ -64,7 +66,7 @@ pub struct BatchConfig {
     pub jobs: usize,
     pub resume: bool,
     pub shard: Option<Shard>,
-    /// The child's command; its `args` less the thread count are the options compared on resume.
+    /// The child's command (the report options and the child's thread count).
     pub child: ChildCommand,
     /// The options that change a report, as recorded in the ledger.
     pub options: String,
@@ -327,7 +329,6 @@ fn place(partial: &Path, final_dir: &Path) -> Result<serde_json::Value, BatchErr
     std::fs::rename(partial, final_dir).map_err(|e| BatchError::io(final_dir, e))?;
     let path = final_dir.join("report.json");
     let text = std::fs::read(&path).map_err(|e| BatchError::io(&path, e))?;
-    serde_json::from_slice(&text).map_err(|e| {
-        BatchError::Case(CaseError::Report { path: path.display().to_string(), message: e.to_string() })
-    })
+    serde_json::from_slice(&text)
+        .map_err(|e| BatchError::Report { path: path.display().to_string(), message: e.to_string() })
 }

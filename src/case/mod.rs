@@ -29,14 +29,6 @@ pub enum CaseError {
     },
     #[error("case database {path} has schema {found}, this ctriage writes {SCHEMA_VERSION}")]
     Version { path: String, found: String },
-    #[error("cannot read {path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{path}: {message}")]
-    Report { path: String, message: String },
 }
 
 /// The tables, in the order they are dumped and merged; `bundle` is the key of every bundle
