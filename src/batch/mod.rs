@@ -114,13 +114,14 @@ pub fn run(cfg: &BatchConfig, progress: &dyn Progress) -> Result<BatchOutcome, B
     let partial_root = cfg.out.join(PARTIAL);
     clean_stale_partials(&partial_root);
     let mut db = CaseDb::open(&cfg.out.join(CASE_DB))?;
-    let run_id = format!("{}-{}", now_iso(), std::process::id());
+    let started = now_iso();
+    let run_id = format!("{started}-{}", std::process::id());
     db.conn
         .execute(
             "INSERT INTO runs (run_id, started, host, tool_version, arguments, shard) VALUES (?1,?2,?3,?4,?5,?6)",
             params![
                 run_id,
-                now_iso(),
+                started,
                 crate::report::Run::now(crate::app::run_time()).host,
                 env!("CARGO_PKG_VERSION"),
                 cfg.arguments,
