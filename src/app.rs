@@ -35,6 +35,8 @@ pub fn run(cli: Cli) -> i32 {
         Command::Rules(a) => crate::commands::rules::run(a),
         Command::CollectScript(a) => crate::commands::collect_script::run(a),
         Command::Plan(a) => crate::commands::plan::run(a),
+        Command::Case(a) => crate::commands::case::run(a),
+        Command::Merge(a) => crate::commands::merge::run(a),
         Command::Completions(a) => crate::commands::completions::run(a),
         Command::Man => crate::commands::completions::man(),
     };

@@ -38,6 +38,10 @@ pub enum Command {
     Rules(crate::commands::rules::RulesArgs),
     /// Print a POSIX sh script that captures a live container's evidence bundle.
     CollectScript(crate::commands::collect_script::CollectArgs),
+    /// Answer questions across the bundles of a batch's case database (case.sqlite).
+    Case(crate::commands::case::CaseArgs),
+    /// Merge the outputs of several batch workers (case databases, bundle folders, summaries).
+    Merge(crate::commands::merge::MergeArgs),
     /// Print the response plan for bundles as a POSIX sh script (nothing is run).
     Plan(crate::commands::plan::PlanArgs),
     /// Print shell completions for bash, zsh, fish, elvish or PowerShell.

@@ -7,6 +7,8 @@
 
 pub mod analyze;
 pub mod app;
+pub mod batch;
+pub mod case;
 pub mod catalog;
 pub mod cli;
 pub mod collect;

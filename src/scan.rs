@@ -155,6 +155,9 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
     report
 }
 
+/// The note that starts the custody record of every `--base-image` artifact.
+pub const BASE_IMAGE_NOTE: &str = "given with --base-image";
+
 /// Custody records of the `--base-image` evidence: it is read for the analysis, so its
 /// hashes belong in the report like the bundle's own.
 fn base_image_custody(opts: &ScanOptions) -> Vec<ArtifactRecord> {
@@ -169,8 +172,8 @@ fn base_image_custody(opts: &ScanOptions) -> Vec<ArtifactRecord> {
                 r.path = format!("{}/{}", b.path.trim_end_matches('/'), a.path);
             }
             r.note = Some(match r.note.take() {
-                Some(n) => format!("given with --base-image; {n}"),
-                None => "given with --base-image".into(),
+                Some(n) => format!("{BASE_IMAGE_NOTE}; {n}"),
+                None => BASE_IMAGE_NOTE.into(),
             });
             r
         })

@@ -62,6 +62,9 @@ mod wild;
 /// captures, attempts, attacker vs victim, deletion times), documentation trees, named paths.
 mod story;
 
+/// Batch scans: 50 bundles, resume, a killed batch, shards and merge, timeouts, `case`.
+mod batch;
+
 /// Report formats: golden output, exchange formats read by their consumers (mactime,
 /// shellcheck, Chromium), hostile evidence, `--out` and its manifest, CLI conventions.
 mod reports;

@@ -2,12 +2,15 @@
 //! The analysis is below (evidence, ingest, image, logscan, analyze, scan) and the writers
 //! read only the report (report); `app` holds what every command shares.
 
+pub mod batch;
+pub mod case;
 pub mod collect_script;
 pub mod completions;
 pub mod diff;
 mod image_output;
 pub mod layers;
 pub mod logs;
+pub mod merge;
 pub mod plan;
 pub mod rules;
 pub mod scan;

@@ -20,8 +20,9 @@ use crate::scan::{scan_bundle, ScanOptions};
 #[derive(Args, Debug)]
 pub struct ScanArgs {
     /// Evidence bundles: directories, bundle archives (.tar, .tar.gz, .tgz, .tar.zst) or single
-    /// artifact files. Each PATH is one bundle. Evidence is only ever read.
-    #[arg(required = true, value_name = "PATH")]
+    /// artifact files. Each PATH is one bundle (with `--batch`, one more bundle of the batch).
+    /// Evidence is only ever read.
+    #[arg(required_unless_present = "batch", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub output: ScanOutput,
@@ -39,6 +40,8 @@ pub struct ScanArgs {
     /// The image the container ran from, when it is not in the bundle (for container changes).
     #[arg(long, value_name = "IMAGE")]
     pub base_image: Option<PathBuf>,
+    #[command(flatten)]
+    pub batch: super::batch::BatchArgs,
 }
 
 /// Output options of `scan`.
@@ -118,8 +121,12 @@ pub(crate) fn scan_all(
 
 /// Run `scan`.
 pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
+    crate::batch::child::watch_parent();
     if let Some(code) = check_rule_files(&args.rules) {
         return Ok(code);
+    }
+    if args.batch.batch.is_some() {
+        return super::batch::run(args);
     }
     let started = run_time();
     let mut report = scan_all(&args.paths, &args.rules, &args.sigma, &args.base_image, args.output.quiet)?;

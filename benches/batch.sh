@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Batch benchmark: `ctriage scan --batch` of 10, 50 and 200 generated bundles
+# (benches/gen-batch.py: every tenth a copy of a sample, the rest small json-file logs) with
+# 1 and 2 jobs: bundles per second, the peak RSS of the batch parent (its VmHWM, sampled from
+# /proc every 50 ms) and the largest peak of any process of the run (/usr/bin/time -v: the
+# parent or its largest child, one `ctriage scan` of one bundle).
+#
+# Usage: benches/batch.sh [DATADIR]   (default target/bench-batch; generated when missing)
+# SIZES="10 50 200" JOBS="1 2" override the grid.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA=${1:-target/bench-batch}
+BIN=${BIN:-target/release/ctriage}
+[ -n "${SKIP_BUILD:-}" ] || cargo build --release --quiet
+SIZES=${SIZES:-"10 50 200"}
+JOBS=${JOBS:-"1 2"}
+for n in $SIZES; do
+    [ -d "$DATA/in-$n" ] || python3 benches/gen-batch.py "$n" "$DATA/in-$n"
+done
+
+echo "$(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| bundles | jobs | wall s | bundles/s | parent peak RSS MiB | largest process peak RSS MiB |"
+echo "|---:|---:|---:|---:|---:|---:|"
+for n in $SIZES; do
+    for j in $JOBS; do
+        out="$DATA/out-$n-$j"
+        rm -rf "$out"
+        log=$(mktemp)
+        /usr/bin/time -v "$BIN" scan --batch "$DATA/in-$n" --out "$out" -j "$j" -q > /dev/null 2> "$log" &
+        timer=$!
+        parent_hwm=0
+        while kill -0 "$timer" 2> /dev/null; do
+            pid=$(pgrep -P "$timer" -x ctriage | head -1 || true)
+            if [ -n "$pid" ]; then
+                hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2> /dev/null || echo 0)
+                [ "${hwm:-0}" -gt "$parent_hwm" ] && parent_hwm=$hwm
+            fi
+            sleep 0.05
+        done
+        wait "$timer" || true
+        wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+        rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+        rm -f "$log"
+        awk -v n="$n" -v j="$j" -v w="$wall" -v p="$parent_hwm" -v r="$rss" \
+            'BEGIN {printf "| %d | %d | %.2f | %.1f | %.1f | %.1f |\n", n, j, w, n / w, p / 1024, r / 1024}'
+    done
+done
+echo
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,164 @@
+//! `ctriage scan --batch DIR`: the batch front end of `scan` (its flags, the progress bars,
+//! the summary table); the orchestration is [`crate::batch`].
+
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::scan::ScanArgs;
+use crate::batch::{self, BatchConfig, BundleSpec, Shard};
+use crate::cli::ReportFormat;
+use crate::model::terminal_safe;
+
+/// Batch mode of `scan`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct BatchArgs {
+    /// Batch mode: every child of DIR (a directory, a bundle archive, a single artifact, a
+    /// data root; hidden names skipped) is one bundle, and so is every PATH given. Each
+    /// bundle is scanned in its own process, `--jobs` at a time, into its own folder under
+    /// `--out` (every format and its manifest), recorded in `--out`/case.sqlite, and
+    /// summarised in `--out`/summary.json and a table on standard output (`--format json`:
+    /// the summary JSON).
+    #[arg(long, value_name = "DIR", requires = "out")]
+    pub batch: Option<PathBuf>,
+    /// Batch: kill a bundle's scan after SECS seconds; it is reported as timed out (exit
+    /// bit 1) and the batch goes on.
+    #[arg(long, value_name = "SECS", requires = "batch")]
+    pub timeout: Option<f64>,
+    /// Batch: skip bundles the case database already has from a scan with the same options,
+    /// whose outputs are all there and whose inputs hash the same (every input is read and
+    /// hashed again; nothing is parsed).
+    #[arg(long, requires = "batch")]
+    pub resume: bool,
+    /// Batch: take only the bundles whose name (path relative to DIR) hashes to K-1 modulo N
+    /// (first 8 bytes of its SHA-256): N workers with K = 1..N split a batch with no
+    /// coordination (Kubernetes Indexed Jobs, Slurm arrays, GNU parallel).
+    #[arg(long, value_name = "K/N", requires = "batch")]
+    pub shard: Option<Shard>,
+}
+
+/// Progress on standard error: one bar for the batch, one spinner per running bundle.
+struct Bars {
+    multi: MultiProgress,
+    overall: ProgressBar,
+    running: Mutex<HashMap<String, ProgressBar>>,
+    visible: bool,
+    quiet: bool,
+}
+
+impl batch::Progress for Bars {
+    fn total(&self, n: usize) {
+        self.overall.set_length(n as u64);
+    }
+    fn started(&self, b: &BundleSpec) {
+        if !self.visible {
+            return;
+        }
+        let pb = self.multi.insert_before(&self.overall, ProgressBar::new_spinner());
+        if let Ok(style) = ProgressStyle::with_template("  {spinner} {elapsed:>4} {msg}") {
+            pb.set_style(style);
+        }
+        pb.set_message(terminal_safe(&b.key));
+        pb.enable_steady_tick(Duration::from_millis(200));
+        if let Ok(mut running) = self.running.lock() {
+            running.insert(b.key.clone(), pb);
+        }
+    }
+    fn finished(&self, b: &BundleSpec, status: &str, action: &str) {
+        if let Some(pb) = self.running.lock().ok().and_then(|mut r| r.remove(&b.key)) {
+            pb.finish_and_clear();
+            self.multi.remove(&pb);
+        }
+        self.overall.inc(1);
+        if status != "ok" && !self.quiet {
+            let line = format!("ctriage: {}: {status} ({action})", terminal_safe(&b.key));
+            if self.visible {
+                self.overall.println(line);
+            } else {
+                eprintln!("{line}");
+            }
+        }
+    }
+}
+
+/// The options that change a bundle's report, as `scan` arguments.
+fn report_options(args: &ScanArgs) -> Vec<OsString> {
+    let mut o: Vec<OsString> = vec!["--fail-on".into(), format!("{:?}", args.fail_on).to_lowercase().into()];
+    for r in &args.rules {
+        o.extend(["--rules".into(), r.clone().into_os_string()]);
+    }
+    for s in &args.sigma {
+        o.extend(["--sigma".into(), s.clone().into_os_string()]);
+    }
+    if let Some(b) = &args.base_image {
+        o.extend(["--base-image".into(), b.clone().into_os_string()]);
+    }
+    if args.output.terminal.verbose {
+        o.push("--verbose".into());
+    }
+    o
+}
+
+/// Run a batch: bundles in child processes, the summary on standard output.
+pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
+    let b = &args.batch;
+    let out = args.output.out.clone().context("--batch needs --out DIR")?;
+    let jobs = rayon::current_num_threads().max(1);
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let options = report_options(args);
+    let mut child_args = options.clone();
+    child_args.extend(["--jobs".into(), (cores / jobs).max(1).to_string().into()]);
+    let timeout = match b.timeout {
+        Some(t) if !(t > 0.0 && t.is_finite()) => {
+            anyhow::bail!("--timeout must be a positive number of seconds")
+        }
+        t => t.map(Duration::from_secs_f64),
+    };
+    let cfg = BatchConfig {
+        root: b.batch.clone(),
+        paths: args.paths.clone(),
+        out,
+        jobs,
+        resume: b.resume,
+        shard: b.shard,
+        child: batch::child::ChildCommand {
+            exe: std::env::current_exe().context("cannot find the ctriage executable")?,
+            args: child_args,
+            timeout,
+        },
+        options: options.iter().map(|o| o.to_string_lossy()).collect::<Vec<_>>().join(" "),
+        arguments: crate::report::Run::now(crate::app::run_time()).arguments.join(" "),
+    };
+    let visible = !args.output.quiet && std::io::stderr().is_terminal();
+    let overall = ProgressBar::new(0);
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {prefix} [{bar:30}] {pos}/{len} {elapsed}") {
+        overall.set_style(style.progress_chars("=> "));
+    }
+    overall.set_prefix("bundles");
+    let multi = MultiProgress::with_draw_target(if visible {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    });
+    let overall = multi.add(overall);
+    let bars =
+        Bars { multi, overall, running: Mutex::new(HashMap::new()), visible, quiet: args.output.quiet };
+    let outcome = batch::run(&cfg, &bars)?;
+    bars.overall.finish_and_clear();
+    let mut w = crate::app::open_output(&None)?;
+    if args.output.format == ReportFormat::Json {
+        let text = std::fs::read(cfg.out.join("summary.json")).context("cannot read summary.json")?;
+        w.write_all(&text)?;
+    } else {
+        batch::summary::write_table(&outcome.rows, &mut w)?;
+    }
+    w.flush()?;
+    Ok(outcome.exit_code)
+}
