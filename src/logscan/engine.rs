@@ -543,7 +543,12 @@ mod tests {
                 ([&up[..], b" 200 5316"].concat(), 0),
             ] {
                 let want = e.next_candidate_plain(&hay, 0);
-                assert!(want.is_some_and(|w| w <= at), "{:?}", String::from_utf8_lossy(l));
+                // The earliest-ending match may be a shorter pattern inside this one.
+                assert!(
+                    want.is_some_and(|w| w >= at && w < at + l.len()),
+                    "{:?}",
+                    String::from_utf8_lossy(l)
+                );
                 assert_eq!(e.next_candidate(&hay, 0), want, "{:?}", String::from_utf8_lossy(&hay));
             }
         }
