@@ -3,7 +3,8 @@
 # custody hash, structured hits) against ripgrep on the same generated log in the same run:
 # `rg -c -i -F -f benches/rg-literals.txt` (56 attack literals, ASCII case ignored, as the
 # issue's yardstick), the same without -i, and `rg -c -i -F -f` with every literal ctriage
-# searches. Median wall time of ROUNDS runs each; ratios are ctriage / rg.
+# searches, and ctriage on one thread (-j 1, how well the scan and the hash split over cores).
+# Median wall and CPU time of ROUNDS runs each; ratios are ctriage (-j 2) / tool.
 # Usage: benches/logscan.sh [SIZE_MB (default 512)] [ROUNDS (default 3)] [WORKDIR]
 # Needs: cargo, python3, ripgrep (apt-get install -y ripgrep), GNU time (/usr/bin/time).
 # The generated log is deleted at the end. Results are printed as Markdown.
@@ -44,12 +45,13 @@ run() {
 declare -A med
 # name, command...: runs it ROUNDS times (tools interleaved by the caller), keeps the median.
 measure_all() {
-    local names=("ctriage" "rg -i (56 literals)" "rg (56 literals)" "rg -i (all ctriage literals)")
+    local names=("ctriage" "ctriage -j 1" "rg -i (56 literals)" "rg (56 literals)" "rg -i (all ctriage literals)")
     local -A walls cpus rsss
     for ((r = 1; r <= rounds; r++)); do
         for n in "${names[@]}"; do
             case $n in
                 ctriage) out=$(run "$bin" -j 2 logs "$log" --format json -q -o "$work/out.json") ;;
+                "ctriage -j 1") out=$(run "$bin" -j 1 logs "$log" --format json -q -o "$work/out.json") ;;
                 "rg -i (56 literals)") out=$(run rg -c -i -F -f "$lit56" "$log") ;;
                 "rg (56 literals)") out=$(run rg -c -F -f "$lit56" "$log") ;;
                 *) out=$(run rg -c -i -F -f "$work/literals.txt" "$log") ;;
@@ -58,17 +60,18 @@ measure_all() {
             walls[$n]+="$w "; cpus[$n]+="$c "; rsss[$n]+="$m "
         done
     done
-    echo "| tool | median wall s | median cpu s | MB/s (wall) | peak RSS MB | ctriage / tool |"
-    echo "|---|---|---|---|---|---|"
-    local cw
+    echo "| tool | median wall s | median cpu s | MB/s (wall) | peak RSS MB | ctriage / tool (wall) | ctriage / tool (cpu) |"
+    echo "|---|---|---|---|---|---|---|"
+    local cw cc
     cw=$(echo "${walls[ctriage]}" | tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    cc=$(echo "${cpus[ctriage]}" | tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
     for n in "${names[@]}"; do
         local w c m
         w=$(echo "${walls[$n]}" | tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
         c=$(echo "${cpus[$n]}" | tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
         m=$(echo "${rsss[$n]}" | tr ' ' '\n' | grep . | sort -n | tail -1)
-        awk -v n="$n" -v w="$w" -v c="$c" -v m="$m" -v b="$bytes" -v cw="$cw" \
-            'BEGIN { printf "| %s | %.2f | %.2f | %.0f | %.1f | %.2f |\n", n, w, c, b / 1048576 / w, m / 1024, cw / w }'
+        awk -v n="$n" -v w="$w" -v c="$c" -v m="$m" -v b="$bytes" -v cw="$cw" -v cc="$cc" \
+            'BEGIN { printf "| %s | %.2f | %.2f | %.0f | %.1f | %.2f | %.2f |\n", n, w, c, b / 1048576 / w, m / 1024, cw / w, cc / c }'
     done
 }
 

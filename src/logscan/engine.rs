@@ -10,6 +10,7 @@ use anyhow::Context;
 use super::decode::{may_be_encoded, normalize, shell_base64_payloads};
 use super::http::{self, HttpRequest};
 use super::jndi::{self, JndiInfo};
+use super::prefilter::GramFilter;
 use super::rules::{self, Check, DecoderKind, Rule};
 use super::sigma::SigmaSet;
 
@@ -42,6 +43,8 @@ pub struct Engine {
     patterns: Vec<Vec<u8>>,
     /// Per automaton pattern: the rules it is a literal of (empty for decode triggers).
     pattern_rules: Vec<Vec<usize>>,
+    /// The bulk prefilter over the patterns' rarest windows (None: the automaton alone).
+    filter: Option<GramFilter>,
 }
 
 /// One rule confirmed on one record.
@@ -138,7 +141,8 @@ impl Engine {
             .kind(Some(AhoCorasickKind::DFA))
             .build(&patterns)
             .context("building the signature automaton")?;
-        Ok(Engine { rules, sigma: Default::default(), ac, patterns, pattern_rules })
+        let filter = GramFilter::new(&patterns);
+        Ok(Engine { rules, sigma: Default::default(), ac, patterns, pattern_rules, filter })
     }
 
     /// The Sigma rules loaded, and those that could not be used.
@@ -156,10 +160,52 @@ impl Engine {
         &self.patterns
     }
 
-    /// First position at or after `from` where some literal or decode anchor ends, if any.
+    /// Start of the first match at or after `from` of some literal or decode anchor (the
+    /// earliest-ending one, as the automaton reports it), if any.
+    ///
+    /// The prefilter gives the same answer as the automaton alone: every pattern holds its
+    /// window, and the windows' positions are visited in order. At a window at `q`, the
+    /// automaton runs over the bytes a pattern holding that window can span; when nothing
+    /// matches there, no match has its window at `q`. When something does, every match not
+    /// yet ruled out has its window at `q` or later, so starts at `q - max_pre` or later,
+    /// and the earliest-ending one ends no later than the match found: the automaton run from
+    /// `max(from, q - max_pre)` to there reports exactly what it reports from `from` (the
+    /// same patterns end at each position, longest first). A 2-byte pattern in a buffer's
+    /// last two bytes has no window: those two bytes are searched directly.
     pub fn next_candidate(&self, hay: &[u8], from: usize) -> Option<usize> {
-        let input = aho_corasick::Input::new(hay).span(from..hay.len());
-        self.ac.find(input).map(|m| m.start())
+        let Some(f) = &self.filter else { return self.find_in(hay, from, hay.len()) };
+        let mut at = from;
+        while let Some((q, pre, end)) = f.next_hit(hay, at) {
+            let s = q.saturating_sub(pre).max(from);
+            if let Some(e) = self.find_end(hay, s, (q + end).min(hay.len())) {
+                return self.find_in(hay, q.saturating_sub(f.max_pre).max(from), e);
+            }
+            at = q + 1;
+        }
+        self.find_in(hay, hay.len().saturating_sub(2).max(from), hay.len())
+    }
+
+    /// The automaton alone: start of its first match inside `hay[from..to]`.
+    fn find_in(&self, hay: &[u8], from: usize, to: usize) -> Option<usize> {
+        self.find_span(hay, from, to).map(|m| m.0)
+    }
+
+    fn find_end(&self, hay: &[u8], from: usize, to: usize) -> Option<usize> {
+        self.find_span(hay, from, to).map(|m| m.1)
+    }
+
+    fn find_span(&self, hay: &[u8], from: usize, to: usize) -> Option<(usize, usize)> {
+        if from >= to {
+            return None;
+        }
+        let input = aho_corasick::Input::new(hay).span(from..to);
+        self.ac.find(input).map(|m| (m.start(), m.end()))
+    }
+
+    /// [`Self::next_candidate`] without the prefilter (tests compare the two).
+    #[cfg(test)]
+    fn next_candidate_plain(&self, hay: &[u8], from: usize) -> Option<usize> {
+        self.find_in(hay, from, hay.len())
     }
 
     /// Confirm every rule on one record; at most one match per rule. Commands decoded from
@@ -419,6 +465,93 @@ mod tests {
         assert_eq!(find_ascii_ci(b"", b"a"), None);
         assert_eq!(find_ascii_ci(b"abc", b""), None);
         assert_eq!(find_ascii_ci(b"%24%7b", b"%7B"), Some(3));
+    }
+
+    /// A small deterministic generator (xorshift), so the test needs no dependency.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn prefilter_gives_the_automatons_answer_at_every_offset() {
+        let e = Engine::with_rule_files(&[]).unwrap();
+        assert!(e.filter.is_some());
+        let lits = e.literals().to_vec();
+        let benign = super::super::prefilter::tests_sample();
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for round in 0..160 {
+            let mut hay = Vec::new();
+            while hay.len() < 200 + round * 3 {
+                match rng.below(6) {
+                    0 | 1 => {
+                        let s = rng.below(benign.len() - 40);
+                        hay.extend_from_slice(&benign[s..s + 1 + rng.below(39)]);
+                    }
+                    2 => {
+                        // A whole pattern in random case, or a piece of one.
+                        let l = &lits[rng.below(lits.len())];
+                        let (a, b) = match rng.below(3) {
+                            0 => (0, l.len()),
+                            1 => (0, 1 + rng.below(l.len())),
+                            _ => (rng.below(l.len()), l.len()),
+                        };
+                        for &c in &l[a..b] {
+                            hay.push(if rng.below(2) == 0 { c.to_ascii_uppercase() } else { c });
+                        }
+                    }
+                    3 => hay.push(b"\n %$/{}();'\"|&<>=#-_.:"[rng.below(22)]),
+                    4 => hay.push(rng.below(256) as u8),
+                    _ => {
+                        // Overlapping patterns: a pattern's tail then another pattern.
+                        let l = &lits[rng.below(lits.len())];
+                        hay.extend_from_slice(&l[l.len() / 2..]);
+                        hay.extend_from_slice(&lits[rng.below(lits.len())]);
+                    }
+                }
+            }
+            for from in 0..=hay.len() {
+                assert_eq!(
+                    e.next_candidate(&hay, from),
+                    e.next_candidate_plain(&hay, from),
+                    "round {round} from {from}: {:?}",
+                    String::from_utf8_lossy(&hay)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_pattern_is_found_wherever_it_sits_in_a_buffer() {
+        // Each pattern alone, at the very start and the very end of a buffer (where a 2-byte
+        // pattern has no window), inside benign text and upper-cased.
+        let e = Engine::with_rule_files(&[]).unwrap();
+        for l in e.literals() {
+            let up = l.to_ascii_uppercase();
+            for (hay, at) in [
+                (l.clone(), 0),
+                ([b"GET /index.html ".as_slice(), l].concat(), 16),
+                ([b"x".as_slice(), &up].concat(), 1),
+                ([&up[..], b" 200 5316"].concat(), 0),
+            ] {
+                let want = e.next_candidate_plain(&hay, 0);
+                // The earliest-ending match may be a shorter pattern inside this one.
+                assert!(
+                    want.is_some_and(|w| w >= at && w < at + l.len()),
+                    "{:?}",
+                    String::from_utf8_lossy(l)
+                );
+                assert_eq!(e.next_candidate(&hay, 0), want, "{:?}", String::from_utf8_lossy(&hay));
+            }
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod ioc;
 pub mod jndi;
 pub mod local;
 pub mod logness;
+mod prefilter;
 pub mod rules;
 pub mod scanner;
 pub mod scanners;

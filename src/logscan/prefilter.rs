@@ -1,0 +1,224 @@
+//! The bulk prefilter in front of the signature automaton: every automaton pattern is
+//! represented by one window (ASCII case folded): its 4 bytes rarest in a sample of benign
+//! log lines, or the whole pattern when shorter. A buffer is walked through a 2^21-bit table
+//! of the windows' first 3 bytes (eight bytes folded at once, one independent lookup per
+//! position, no state carried from byte to byte); a hit is checked against a hashed table of
+//! the 4-byte windows (or the short patterns), and only then is the full automaton run, over
+//! the few bytes a pattern holding that window can span.
+//! [`super::engine::Engine::next_candidate`] keeps the automaton's exact answer: see there.
+
+use std::collections::HashMap;
+
+/// Benign log lines of common formats (access, error, application, syslog, JSON, CRI,
+/// Kubernetes, PostgreSQL): the frequency model windows are chosen by.
+const BENIGN_SAMPLE: &str = include_str!("benign_sample.txt");
+
+/// A byte case-folded to 7 bits: `b | 0x20` (ASCII letters to lower case; other bytes may
+/// share a code with one other byte, which only adds false alarms) with bit 5 dropped.
+const fn fold7(b: u8) -> u8 {
+    let b = b | 0x20;
+    ((b & 0xc0) >> 1) | (b & 0x1f)
+}
+
+const FOLD: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        t[i] = fold7(i as u8);
+        i += 1;
+    }
+    t
+};
+
+/// Table index of the window starting at `w[0]` (`w` holds at least 3 bytes): the folded
+/// bytes in little-endian order, 7 bits each.
+#[inline(always)]
+fn gram(w: &[u8]) -> usize {
+    FOLD[w[0] as usize] as usize | (FOLD[w[1] as usize] as usize) << 7 | (FOLD[w[2] as usize] as usize) << 14
+}
+
+/// Eight bytes (little-endian) folded and packed 7 bits each into the low 56 bits: the
+/// window at byte `j` (0..=5) is then `(packed >> 7 * j) & GRAM_MASK`, as [`gram`] has it.
+#[inline(always)]
+fn pack7(w: u64) -> u64 {
+    let v = w | 0x2020_2020_2020_2020;
+    let c = ((v & 0xc0c0_c0c0_c0c0_c0c0) >> 1) | (v & 0x1f1f_1f1f_1f1f_1f1f);
+    let x = (c & 0x007f_007f_007f_007f) | ((c & 0x7f00_7f00_7f00_7f00) >> 1);
+    let x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x3fff_0000_3fff_0000) >> 2);
+    (x & 0x0fff_ffff) | ((x & 0x0fff_ffff_0000_0000) >> 4)
+}
+
+const GRAM_MASK: u64 = (1 << 21) - 1;
+
+/// Table index of the 4-byte window at `w[0]`: its folded bytes hashed to 21 bits.
+#[inline(always)]
+fn quad(w: &[u8]) -> usize {
+    let x = gram(w) as u32 | (FOLD[w[3] as usize] as u32) << 21;
+    (x.wrapping_mul(0x9e37_79b1) >> 11) as usize
+}
+
+fn set(t: &mut [u64], g: usize) {
+    t[g >> 6] |= 1 << (g & 63);
+}
+
+#[inline(always)]
+fn get(t: &[u64], g: usize) -> bool {
+    t[(g >> 6) & (TABLE_WORDS - 1)] >> (g & 63) & 1 != 0
+}
+
+const TABLE_WORDS: usize = (1 << 21) / 64;
+
+/// Windows of the automaton's patterns, with how far a pattern holding each window extends.
+#[derive(Debug)]
+pub struct GramFilter {
+    /// First 3 bytes of every window (a 2-byte pattern: itself and any byte).
+    bits: Box<[u64]>,
+    /// Windows of 3 bytes or less (whole short patterns), by their 3-byte index.
+    short: Box<[u64]>,
+    /// 4-byte windows, hashed.
+    quad: Box<[u64]>,
+    /// Per window: (most bytes a pattern starts before it, most bytes from its start to a
+    /// pattern's end).
+    spans: HashMap<u32, (u32, u32)>,
+    /// The most bytes any pattern starts before its window.
+    pub max_pre: usize,
+}
+
+impl GramFilter {
+    /// Windows for `patterns` (each at least 2 bytes; None otherwise). A 2-byte pattern is
+    /// represented by every window it starts (itself followed by any byte); a pattern at the
+    /// very end of a buffer, where no window starts, is the caller's business.
+    pub fn new(patterns: &[Vec<u8>]) -> Option<Self> {
+        if patterns.iter().any(|p| p.len() < 2) {
+            return None;
+        }
+        let mut freq3: HashMap<usize, u32> = HashMap::new();
+        let mut freq4: HashMap<usize, u32> = HashMap::new();
+        let mut byte_freq = [0u32; 128];
+        for line in BENIGN_SAMPLE.lines() {
+            let b = line.as_bytes();
+            for w in b.windows(3) {
+                *freq3.entry(gram(w)).or_default() += 1;
+            }
+            for w in b.windows(4) {
+                *freq4.entry(quad(w)).or_default() += 1;
+            }
+            for &c in b {
+                byte_freq[FOLD[c as usize] as usize] += 1;
+            }
+        }
+        let table = || vec![0u64; TABLE_WORDS].into_boxed_slice();
+        let mut f =
+            GramFilter { bits: table(), short: table(), quad: table(), spans: HashMap::new(), max_pre: 0 };
+        for p in patterns {
+            match p.len() {
+                2 => {
+                    for c in 0..=255u8 {
+                        let g = gram(&[p[0], p[1], c]);
+                        set(&mut f.short, g);
+                        f.add(g, 0, 2);
+                    }
+                }
+                3 => {
+                    set(&mut f.short, gram(p));
+                    f.add(gram(p), 0, 3);
+                }
+                n => {
+                    // The rarest window: fewest occurrences in the sample, then of its first
+                    // 3 bytes, then the rarest bytes.
+                    let k = (0..n - 3)
+                        .min_by_key(|&k| {
+                            let w = &p[k..k + 4];
+                            let bytes: u32 = w.iter().map(|&c| byte_freq[FOLD[c as usize] as usize]).sum();
+                            let c4 = freq4.get(&quad(w)).copied().unwrap_or(0);
+                            (c4, freq3.get(&gram(w)).copied().unwrap_or(0), bytes)
+                        })
+                        .unwrap_or(0);
+                    set(&mut f.quad, quad(&p[k..]));
+                    f.add(gram(&p[k..]), k, n - k);
+                }
+            }
+        }
+        Some(f)
+    }
+
+    fn add(&mut self, g: usize, pre: usize, end: usize) {
+        set(&mut self.bits, g);
+        let e = self.spans.entry(g as u32).or_insert((0, 0));
+        e.0 = e.0.max(pre as u32);
+        e.1 = e.1.max(end as u32);
+        self.max_pre = self.max_pre.max(pre);
+    }
+
+    /// The first position at or after `from` where a window starts, with its span
+    /// (bytes before, bytes from there to the end of the longest pattern holding it).
+    #[inline]
+    pub fn next_hit(&self, hay: &[u8], from: usize) -> Option<(usize, usize, usize)> {
+        let q = self.first_window(hay, from)?;
+        let (pre, end) = self.spans[&(gram(&hay[q..]) as u32)];
+        Some((q, pre as usize, end as usize))
+    }
+
+    #[inline(always)]
+    fn test(&self, g: u64) -> u32 {
+        get(&self.bits, g as usize) as u32
+    }
+
+    /// Whether the window prefix at `q` starts a window: a short pattern, a 4-byte window,
+    /// or too close to the end for the fourth byte.
+    #[inline]
+    fn confirmed(&self, hay: &[u8], q: usize) -> bool {
+        let g = gram(&hay[q..]);
+        get(&self.short, g) || hay.get(q..q + 4).is_none_or(|w| get(&self.quad, quad(w)))
+    }
+
+    /// Eight bytes at a time (six windows' first 3 bytes per load, tested without a branch),
+    /// then byte by byte for the last windows.
+    fn first_window(&self, hay: &[u8], from: usize) -> Option<usize> {
+        let mut i = from;
+        while let Some(chunk) = hay.get(i..i + 8) {
+            let p = pack7(u64::from_le_bytes(chunk.try_into().ok()?));
+            let mut hit = self.test(p & GRAM_MASK)
+                | self.test((p >> 7) & GRAM_MASK) << 1
+                | self.test((p >> 14) & GRAM_MASK) << 2
+                | self.test((p >> 21) & GRAM_MASK) << 3
+                | self.test((p >> 28) & GRAM_MASK) << 4
+                | self.test((p >> 35) & GRAM_MASK) << 5;
+            while hit != 0 {
+                let q = i + hit.trailing_zeros() as usize;
+                if self.confirmed(hay, q) {
+                    return Some(q);
+                }
+                hit &= hit - 1;
+            }
+            i += 6;
+        }
+        let tail = hay.get(i..)?;
+        (0..tail.len().saturating_sub(2))
+            .map(|k| k + i)
+            .find(|&q| self.test(gram(&hay[q..]) as u64) != 0 && self.confirmed(hay, q))
+    }
+}
+
+/// The benign sample, for the engine's tests.
+#[cfg(test)]
+pub fn tests_sample() -> &'static [u8] {
+    BENIGN_SAMPLE.as_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn packed_windows_are_the_byte_by_byte_windows() {
+        let data: Vec<u8> = (0..=255u8).chain((0..=255u8).rev()).chain(*b"${JNDI:ldap://x/}").collect();
+        for i in 0..data.len() - 8 {
+            let p = pack7(u64::from_le_bytes(data[i..i + 8].try_into().unwrap()));
+            for j in 0..6 {
+                assert_eq!((p >> (7 * j)) & GRAM_MASK, gram(&data[i + j..]) as u64, "{i} {j}");
+            }
+        }
+        assert_eq!(gram(b"JnD"), gram(b"jnd"));
+    }
+}
