@@ -33,6 +33,29 @@ pub struct DockerRoot {
     pub containers: Vec<RootContainerInfo>,
     /// Volumes (`volumes/<name>/_data`) and who mounts them.
     pub volumes: Vec<VolumeInfo>,
+    /// containers-storage: libpod's state database read (`libpod/bolt_state.db` or
+    /// `libpod/db.sql`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_db: Option<String>,
+    /// containers-storage: libpod's pods.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pods: Vec<super::libpod::Pod>,
+    /// containerd: leases (what keeps content and snapshots from garbage collection).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub leases: Vec<Lease>,
+}
+
+/// A containerd lease: `v1/<namespace>/leases/<id>` with its labels and the resources it
+/// holds (`content <digest>`, `snapshots/<snapshotter> <key>`, `ingests <ref>`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Lease {
+    pub namespace: String,
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<crate::model::Timestamp>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    pub resources: Vec<String>,
 }
 
 /// One image of the store.
