@@ -64,6 +64,9 @@ pub struct TreeCustody {
     pub content: Option<String>,
     /// Where the directory is on disk, when it was read from a directory (not from a tar).
     pub disk: Option<std::path::PathBuf>,
+    /// Read from a tar of the root: where each regular file's content is in it (for the
+    /// tar-split check).
+    pub members: Option<super::tarsplit::Members>,
     /// Read from disk without the privilege to see `trusted.*` xattrs and no opaque marker
     /// found: opaque directories of this layer may be missed.
     pub opaque_unseen: bool,
