@@ -70,6 +70,7 @@ fn build(dir: &Path) -> String {
     ];
     let refs: Vec<(&str, &[u8])> = files.iter().map(|(p, b)| (p.as_str(), b.as_slice())).collect();
     write_files(dir, &refs);
+    std::fs::create_dir_all(dir.join(s).join("libpod")).unwrap();
     let db = rusqlite::Connection::open(dir.join(s).join("libpod/db.sql")).unwrap();
     db.execute_batch(&format!(
         r#"
@@ -79,8 +80,8 @@ fn build(dir: &Path) -> String {
         CREATE TABLE VolumeConfig(Name TEXT PRIMARY KEY NOT NULL, StorageID TEXT, JSON TEXT NOT NULL);
         INSERT INTO ContainerConfig VALUES ('{CID}', 'web', 'p1', '{{"id":"{CID}","name":"web","pod":"p1","privileged":false,"newPortMappings":[{{"host_ip":"","container_port":8080,"host_port":8081,"range":1,"protocol":"tcp"}}],"namedVolumes":[{{"volumeName":"data","dest":"/data"}}]}}');
         INSERT INTO ContainerState VALUES ('{CID}', 3, 0, '{{"state":3,"pid":4242,"startedTime":"2026-12-01T10:00:01Z"}}');
-        INSERT INTO PodConfig VALUES ('p1', 'shop', '{{"id":"p1","name":"shop"}}');
-        INSERT INTO VolumeConfig VALUES ('data', NULL, '{{"name":"data\u001b[31m","volumeDriver":"local"}}');
+        INSERT INTO PodConfig VALUES ('p1', 'shop', '{{"id":"p1","name":"shop\u001b[31m"}}');
+        INSERT INTO VolumeConfig VALUES ('data', NULL, '{{"name":"data","volumeDriver":"local"}}');
         "#
     ))
     .unwrap();
@@ -134,7 +135,7 @@ fn a_podman_container_is_a_container_record_with_its_exposure() {
     assert!(!rules.contains(&"exposure.privileged"), "{rules:?}");
     let r = &b["data_root"]["containers_storage"][0];
     assert_eq!(r["state_db"], "var/lib/containers/storage/libpod/db.sql");
-    assert_eq!(r["pods"][0]["name"], "shop");
+    assert_eq!(r["pods"][0]["name"], "shop\u{1b}[31m");
     assert_eq!(r["containers"][0]["running"], true);
     assert_eq!(r["volumes"][0]["used_by"], json!([CID]));
     // The text report: the data root section, every evidence string escaped.

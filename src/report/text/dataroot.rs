@@ -39,12 +39,8 @@ pub(super) fn render(s: &mut String, b: &BundleReport) {
     heading(s, &format!("Data roots ({})", roots.len()));
     for (runtime, r) in roots {
         let at = if r.root.is_empty() { "(the bundle itself)".to_string() } else { safe(&r.root) };
-        let _ = writeln!(
-            s,
-            "  {runtime} at {at}: layout {}, driver {}",
-            safe(r.layout),
-            safe(&r.drivers.join(", "))
-        );
+        let drivers = if r.drivers.is_empty() { "none".into() } else { safe(&r.drivers.join(", ")) };
+        let _ = writeln!(s, "  {runtime} at {at}: layout {}, driver {drivers}", safe(r.layout));
         if let Some(db) = &r.state_db {
             let _ = writeln!(s, "    state: {}", safe(db));
         }
