@@ -126,6 +126,8 @@ struct Open {
     meta: Vec<(String, Vec<u8>)>,
     /// Regular files: (content path, data offset in the decoded archive, size).
     files: Vec<(Box<[u8]>, u64, u64)>,
+    /// Hard links to other members of the layer: (content path, target content path).
+    links: Vec<(Box<[u8]>, Vec<u8>)>,
 }
 
 impl TarTrees {
@@ -145,6 +147,7 @@ impl TarTrees {
             builder: None,
             meta: vec![],
             files: vec![],
+            links: vec![],
         });
         let kind = o.dir.kind;
         let (first, below) = match rest.split_once('/') {
@@ -180,13 +183,24 @@ impl TarTrees {
         let loc = Locator::artifact(o.dir.dir.clone());
         let node = node_of(entry, path, &o.dir, o.content);
         let is_file = node.ftype == FileType::File && node.hardlink.is_none();
-        if is_file {
-            // Only Docker's image layers have a tar-split to check against.
-            if self.archive.is_some()
-                && matches!(kind, DirKind::Overlay2 | DirKind::Overlay | DirKind::AufsDiff | DirKind::Copy)
-            {
-                o.files.push((node.path.clone().into_boxed_slice(), entry.raw_file_position(), entry.size()));
+        // Only Docker's image layers have a tar-split to check against.
+        if self.archive.is_some()
+            && matches!(kind, DirKind::Overlay2 | DirKind::Overlay | DirKind::AufsDiff | DirKind::Copy)
+        {
+            match &node.hardlink {
+                Some(target) if node.ftype == FileType::File => {
+                    o.links.push((node.path.clone().into_boxed_slice(), target.clone()))
+                }
+                Some(_) => {}
+                None if is_file => o.files.push((
+                    node.path.clone().into_boxed_slice(),
+                    entry.raw_file_position(),
+                    entry.size(),
+                )),
+                None => {}
             }
+        }
+        if is_file {
             b.add(node, Some(entry), &self.inspector, &loc);
         } else {
             b.add(node, None, &self.inspector, &loc);
@@ -208,6 +222,17 @@ impl TarTrees {
                 }
                 b.custody.content = o.content.map(String::from);
                 if let Some((path, compression)) = &archive {
+                    o.files.sort();
+                    // A hard link's content is its target's member.
+                    let linked: Vec<(Box<[u8]>, u64, u64)> = std::mem::take(&mut o.links)
+                        .into_iter()
+                        .filter_map(|(p, target)| {
+                            let i =
+                                o.files.binary_search_by(|(f, _, _)| (**f).cmp(target.as_slice())).ok()?;
+                            Some((p, o.files[i].1, o.files[i].2))
+                        })
+                        .collect();
+                    o.files.extend(linked);
                     o.files.sort();
                     b.custody.members = Some(super::tarsplit::Members {
                         archive: path.clone(),

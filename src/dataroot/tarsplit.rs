@@ -11,9 +11,11 @@
 //! outer stream ([`Members`], about 40 bytes plus the path per file). A plain tar is read by
 //! seeking; a compressed one is decoded once per layer, forward, skipping between members
 //! (tar-split lists a layer's files in the layer tar's order, which is name order as
-//! `tar --sort=name` writes the outer tar too); a member behind the read position reopens
-//! the stream, at most [`MAX_REOPEN`] times per layer before the check gives up as
-//! incomplete. Memory stays one buffer; nothing is extracted.
+//! `tar --sort=name` writes the outer tar too). A tar in directory order (plain `tar -c`)
+//! has the layer's members in another order: the ones passed over on the way to the next
+//! wanted one are kept in memory, up to [`MAX_BUFFERED`] bytes per layer; a member behind
+//! the read position and not kept reopens the stream, at most [`MAX_REOPEN`] times per
+//! layer before the check gives up as incomplete. Nothing is extracted.
 
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -26,6 +28,8 @@ use crate::image::hex;
 
 /// A compressed outer tar is reopened at most this many times per layer.
 pub const MAX_REOPEN: usize = 16;
+/// Members of a layer passed over in a compressed tar are kept up to this many bytes.
+pub const MAX_BUFFERED: u64 = 64 << 20;
 
 /// The regular files of one layer directory read from a tar of the root: where each one's
 /// content is in the decoded outer stream.
@@ -55,9 +59,32 @@ struct Feeder<'a> {
     content: Content<'a>,
     stream: Option<(Box<dyn Read + 'a>, u64)>,
     reopened: usize,
+    /// Compressed tar: the layer's members passed over while skipping forward, by data
+    /// offset, kept (up to [`MAX_BUFFERED`] bytes) for when tar-split asks for them later.
+    buffered: std::collections::BTreeMap<u64, Vec<u8>>,
+    buffered_bytes: u64,
+    /// The layer's members' (offset, size), sorted by offset.
+    by_offset: Vec<(u64, u64)>,
 }
 
-impl Feeder<'_> {
+impl<'a> Feeder<'a> {
+    fn new(content: Content<'a>) -> Self {
+        let mut by_offset: Vec<(u64, u64)> = match content {
+            Content::Tar(m) => m.files.iter().map(|(_, o, s)| (*o, *s)).collect(),
+            Content::Dir(_) => vec![],
+        };
+        by_offset.sort();
+        by_offset.dedup();
+        Feeder {
+            content,
+            stream: None,
+            reopened: 0,
+            buffered: Default::default(),
+            buffered_bytes: 0,
+            by_offset,
+        }
+    }
+
     /// Hash the content of `rel`; its length as read.
     fn feed(&mut self, rel: &[u8], h: &mut Sha256, buf: &mut [u8]) -> Result<u64, String> {
         let missing = || {
@@ -77,49 +104,73 @@ impl Feeder<'_> {
                 total += got as u64;
             }
         };
-        match self.content {
+        let m = match self.content {
             Content::Dir(dir) => {
                 let path = safe_path(dir, rel).ok_or_else(missing)?;
                 let mut f = std::fs::File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-                hash_all(&mut f, &path.display())
+                return hash_all(&mut f, &path.display());
             }
-            Content::Tar(m) => {
-                let i = m.files.binary_search_by(|(p, _, _)| (**p).cmp(rel)).map_err(|_| missing())?;
-                let (_, off, size) = m.files[i];
-                let shown = format!("{} (member data at {off})", m.archive.display());
-                if !m.compression.is_some() {
-                    let mut f = std::fs::File::open(&m.archive).map_err(|e| format!("{shown}: {e}"))?;
-                    f.seek(SeekFrom::Start(off)).map_err(|e| format!("{shown}: {e}"))?;
-                    return hash_all(&mut f.take(size), &shown);
-                }
-                if self.stream.as_ref().is_some_and(|(_, pos)| *pos > off) {
-                    self.reopened += 1;
-                    if self.reopened > MAX_REOPEN {
-                        return Err(format!(
-                            "the layer's files are out of order in the compressed tar (reopened {MAX_REOPEN} times): not checked"
-                        ));
-                    }
-                    self.stream = None;
-                }
-                if self.stream.is_none() {
-                    let f = std::fs::File::open(&m.archive).map_err(|e| format!("{shown}: {e}"))?;
-                    let len = f.metadata().map(|x| x.len()).ok();
-                    let d = decoder(f, m.compression, len, DecodeLimits::default())
-                        .map_err(|e| format!("{shown}: {e}"))?;
-                    self.stream = Some((Box::new(d), 0));
-                }
-                let Some((r, pos)) = self.stream.as_mut() else { return Err(missing()) };
-                let gap = off - *pos;
-                let skipped = std::io::copy(&mut r.by_ref().take(gap), &mut std::io::sink())
-                    .map_err(|e| format!("{shown}: {e}"))?;
-                if skipped != gap {
-                    return Err(format!("{shown}: the archive ends before the member"));
-                }
-                let got = hash_all(&mut r.by_ref().take(size), &shown)?;
-                *pos = off + got;
-                Ok(got)
+            Content::Tar(m) => m,
+        };
+        let i = m.files.binary_search_by(|(p, _, _)| (**p).cmp(rel)).map_err(|_| missing())?;
+        let (_, off, size) = m.files[i];
+        let shown = format!("{} (member data at {off})", m.archive.display());
+        if !m.compression.is_some() {
+            let mut f = std::fs::File::open(&m.archive).map_err(|e| format!("{shown}: {e}"))?;
+            f.seek(SeekFrom::Start(off)).map_err(|e| format!("{shown}: {e}"))?;
+            return hash_all(&mut f.take(size), &shown);
+        }
+        if let Some(v) = self.buffered.get(&off) {
+            h.update(v);
+            return Ok(v.len() as u64);
+        }
+        if self.stream.as_ref().is_some_and(|(_, pos)| *pos > off) {
+            self.reopened += 1;
+            if self.reopened > MAX_REOPEN {
+                return Err(format!(
+                    "the layer's files are too far out of order in the compressed tar (reopened {MAX_REOPEN} times, {MAX_BUFFERED} bytes kept): not checked"
+                ));
+            }
+            self.stream = None;
+        }
+        if self.stream.is_none() {
+            let f = std::fs::File::open(&m.archive).map_err(|e| format!("{shown}: {e}"))?;
+            let len = f.metadata().map(|x| x.len()).ok();
+            let d = decoder(f, m.compression, len, DecodeLimits::default())
+                .map_err(|e| format!("{shown}: {e}"))?;
+            self.stream = Some((Box::new(d), 0));
+        }
+        let Some((r, pos)) = self.stream.as_mut() else { return Err(missing()) };
+        // Forward to the member, keeping the layer's members passed on the way.
+        let first = self.by_offset.partition_point(|(o, _)| *o < *pos);
+        for &(o, sz) in &self.by_offset[first..] {
+            if o >= off {
+                break;
+            }
+            let skip = o - *pos;
+            let skipped = std::io::copy(&mut r.by_ref().take(skip), &mut std::io::sink())
+                .map_err(|e| format!("{shown}: {e}"))?;
+            *pos += skipped;
+            if skipped != skip {
+                return Err(format!("{shown}: the archive ends before the member"));
+            }
+            if self.buffered_bytes + sz <= MAX_BUFFERED && !self.buffered.contains_key(&o) {
+                let mut v = Vec::with_capacity(sz as usize);
+                r.by_ref().take(sz).read_to_end(&mut v).map_err(|e| format!("{shown}: {e}"))?;
+                *pos += v.len() as u64;
+                self.buffered_bytes += v.len() as u64;
+                self.buffered.insert(o, v);
             }
         }
+        let gap = off - *pos;
+        let skipped = std::io::copy(&mut r.by_ref().take(gap), &mut std::io::sink())
+            .map_err(|e| format!("{shown}: {e}"))?;
+        if skipped != gap {
+            return Err(format!("{shown}: the archive ends before the member"));
+        }
+        let got = hash_all(&mut r.by_ref().take(size), &shown)?;
+        *pos = off + got;
+        Ok(got)
     }
 }
 
@@ -139,7 +190,7 @@ pub fn replay(
     };
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 64 << 10];
-    let mut feeder = Feeder { content, stream: None, reopened: 0 };
+    let mut feeder = Feeder::new(content);
     for (n, line) in BufReader::new(gz).lines().enumerate() {
         let line = line.map_err(|e| format!("tar-split line {}: {e}", n + 1))?;
         if line.trim().is_empty() {
