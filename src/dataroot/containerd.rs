@@ -11,7 +11,6 @@
 //! (`v1/<ns>/leases`) are listed with the resources they hold.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 
 use serde_json::Value;
 
@@ -27,8 +26,6 @@ use crate::ingest::inspect::{ContainerInfo, InspectSource};
 use crate::model::{Diagnostic, Locator};
 
 const META: &str = "io.containerd.metadata.v1.bolt/meta.db";
-/// A bolt file is read whole into memory; larger ones are refused with a diagnostic.
-const MAX_DB: u64 = 1 << 30;
 
 /// containerd roots among the bundle's artifact paths.
 pub fn roots(artifacts: &[Artifact]) -> Vec<String> {
@@ -41,15 +38,6 @@ pub fn roots(artifacts: &[Artifact]) -> Vec<String> {
     out.sort();
     out.dedup();
     out
-}
-
-fn read_db(a: &Artifact) -> Result<Bucket, String> {
-    let mut v = vec![];
-    a.open().map_err(|e| e.to_string())?.take(MAX_DB + 1).read_to_end(&mut v).map_err(|e| e.to_string())?;
-    if v.len() as u64 > MAX_DB {
-        return Err(format!("larger than {MAX_DB} bytes: not read"));
-    }
-    bolt::read(&v).map_err(|e| e.to_string())
 }
 
 /// A Go `binary.Uvarint`.
@@ -135,7 +123,7 @@ pub fn read(
     let mut rooted = Rooted::default();
     let mut records = vec![];
     let Some(meta_art) = files.get(META) else { return (info, rooted, records) };
-    let meta = match read_db(meta_art) {
+    let meta = match bolt::read_artifact(meta_art) {
         Ok(m) => m,
         Err(e) => {
             diags.push(Diagnostic::error(
@@ -161,7 +149,7 @@ pub fn read(
         let p = format!("io.containerd.snapshotter.v1.{name}/metadata.db");
         let mut m = BTreeMap::new();
         if let Some(a) = files.get(p.as_str()) {
-            match read_db(a) {
+            match bolt::read_artifact(a) {
                 Ok(db) => {
                     for (k, s) in db.bucket(&[b"v1", b"snapshots"]).into_iter().flat_map(|b| b.buckets()) {
                         if let Some(id) = s.value(b"id").and_then(uvarint) {

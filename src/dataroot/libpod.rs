@@ -18,12 +18,10 @@ use std::io::Read;
 use serde::Serialize;
 use serde_json::Value;
 
+use super::bolt::MAX_DB;
 use crate::evidence::{Artifact, ArtifactSource, Compression};
 use crate::ingest::inspect::ContainerInfo;
 use crate::model::{Diagnostic, Locator};
-
-/// A state database is read whole or copied at most this big.
-const MAX_DB: u64 = 1 << 30;
 
 /// What libpod's state holds, by container id.
 #[derive(Clone, Debug, Default)]
@@ -96,12 +94,7 @@ fn json(b: &[u8]) -> Value {
 }
 
 fn read_bolt(a: &Artifact) -> Result<State, String> {
-    let mut v = vec![];
-    a.open().map_err(|e| e.to_string())?.take(MAX_DB + 1).read_to_end(&mut v).map_err(|e| e.to_string())?;
-    if v.len() as u64 > MAX_DB {
-        return Err(format!("larger than {MAX_DB} bytes: not read"));
-    }
-    let db = super::bolt::read(&v).map_err(|e| e.to_string())?;
+    let db = super::bolt::read_artifact(a)?;
     let mut s = State { path: a.path.clone(), ..Default::default() };
     for (id, b) in db.bucket(&[b"ctr"]).into_iter().flat_map(|b| b.buckets()) {
         let config = b.value(b"config").map(json).unwrap_or(Value::Null);
