@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use base64::Engine as _;
-use serde_json::{json, Value};
+use serde_json::json;
 use sha2::Digest;
 
 use crate::util::{run, run_json, validate_against_schema, write_files};

@@ -76,8 +76,9 @@ pub struct TreeCustody {
 pub struct TreeBuilder {
     style: Whiteouts,
     scan: LayerScan,
-    /// (path, custody line) per entry, sorted at the end.
-    lines: Vec<(Vec<u8>, Vec<u8>)>,
+    /// The custody line per entry (it starts with the path and a NUL), sorted by path at
+    /// the end; boxed, so no spare capacity is kept per file.
+    lines: Vec<Box<[u8]>>,
     pub(super) custody: TreeCustody,
     buf: Vec<u8>,
     hardlinks: BTreeMap<Vec<u8>, usize>,
@@ -140,7 +141,7 @@ impl TreeBuilder {
         // overlay: a 0:0 character device is a whiteout.
         if self.style == Whiteouts::Overlay && node.ftype == FileType::Char && node.dev == Some((0, 0)) {
             line.extend_from_slice(b"whiteout");
-            self.lines.push((node.path.clone(), line));
+            self.lines.push(line.into_boxed_slice());
             self.scan.entries.push(LayerEntry {
                 path: node.path.clone(),
                 seq,
@@ -151,7 +152,7 @@ impl TreeBuilder {
             return;
         }
         if self.style == Whiteouts::Aufs && base.starts_with(b".wh.") {
-            self.lines.push((node.path.clone(), line));
+            self.lines.push(line.into_boxed_slice());
             let in_meta = node.path.split(|c| *c == b'/').any(|c| c.starts_with(b".wh..wh."));
             let entry = if base == b".wh..wh..opq" {
                 let dir = parent.strip_suffix(b"/").unwrap_or(&parent).to_vec();
@@ -181,7 +182,7 @@ impl TreeBuilder {
         if self.style == Whiteouts::Aufs
             && node.path.split(|c| *c == b'/').next().is_some_and(|c| c.starts_with(b".wh..wh."))
         {
-            self.lines.push((node.path.clone(), line));
+            self.lines.push(line.into_boxed_slice());
             let path = node.path;
             self.scan.entries.push(LayerEntry {
                 path,
@@ -255,7 +256,7 @@ impl TreeBuilder {
             }
             self.hardlinks.insert(node.path.clone(), self.scan.entries.len());
         }
-        self.lines.push((node.path.clone(), line));
+        self.lines.push(line.into_boxed_slice());
         self.scan.entries.push(LayerEntry {
             path: node.path,
             seq,
@@ -272,10 +273,12 @@ impl TreeBuilder {
     /// (devices) or `whiteout`, and opaque directories carry `opaque NUL`. Times are left
     /// out, so a tar of the root and the directory it came from digest alike.
     pub fn finish(mut self) -> (LayerScan, TreeCustody) {
-        self.lines.sort_by(|a, b| a.0.cmp(&b.0));
+        // By path (what precedes the first NUL), stable: a path met twice keeps its order.
+        let path_of = |l: &[u8]| -> usize { l.iter().position(|c| *c == 0).unwrap_or(l.len()) };
+        self.lines.sort_by(|a, b| a[..path_of(a)].cmp(&b[..path_of(b)]));
         if !self.unreadable {
             let mut h = Sha256::new();
-            for (_, l) in &self.lines {
+            for l in &self.lines {
                 h.update(l);
                 h.update(b"\n");
             }
