@@ -133,6 +133,15 @@ fn a_podman_container_is_a_container_record_with_its_exposure() {
         assert!(rules.contains(&want), "{want} not in {rules:?}");
     }
     assert!(!rules.contains(&"exposure.privileged"), "{rules:?}");
+    // The plan acts on it with podman's CLI.
+    let cmds: Vec<&str> = b["response_plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| s["commands"].as_array().unwrap().iter().filter_map(|c| c.as_str()))
+        .collect();
+    assert!(cmds.contains(&"podman pause web"), "{cmds:?}");
+    assert!(!cmds.iter().any(|c| c.starts_with("docker ")), "{cmds:?}");
     let r = &b["data_root"]["containers_storage"][0];
     assert_eq!(r["state_db"], "var/lib/containers/storage/libpod/db.sql");
     assert_eq!(r["pods"][0]["name"], "shop\u{1b}[31m");
