@@ -446,6 +446,38 @@ mod tests {
     }
 
     #[test]
+    fn leases_list_their_labels_and_resources() {
+        use super::bolt::Entry;
+        let bucket = |items: Vec<(&str, Entry)>| Bucket {
+            entries: items.into_iter().map(|(k, e)| (k.as_bytes().to_vec(), e)).collect(),
+        };
+        let val = |v: &str| Entry::Value(v.as_bytes().to_vec());
+        let lease = bucket(vec![
+            ("labels", Entry::Bucket(bucket(vec![("containerd.io/gc.expire", val("2026-12-01T11:00:00Z"))]))),
+            ("content", Entry::Bucket(bucket(vec![("sha256:aa", val(""))]))),
+            (
+                "snapshots",
+                Entry::Bucket(bucket(vec![(
+                    "overlayfs",
+                    Entry::Bucket(bucket(vec![("web-snapshot", val(""))])),
+                )])),
+            ),
+        ]);
+        let v1 = bucket(vec![(
+            "default",
+            Entry::Bucket(bucket(vec![(
+                "leases",
+                Entry::Bucket(bucket(vec![("pull-1", Entry::Bucket(lease))])),
+            )])),
+        )]);
+        let got = leases(&v1);
+        assert_eq!(got.len(), 1);
+        assert_eq!((got[0].namespace.as_str(), got[0].id.as_str()), ("default", "pull-1"));
+        assert_eq!(got[0].resources, ["content sha256:aa", "snapshots/overlayfs web-snapshot"]);
+        assert_eq!(got[0].labels["containerd.io/gc.expire"], "2026-12-01T11:00:00Z");
+    }
+
+    #[test]
     fn go_binary_times() {
         // 2026-12-01T10:00:00.5Z: seconds since year 1, nanoseconds, zone offset 0.
         let mut b = vec![1u8];
