@@ -103,18 +103,19 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
     }
     report.named = bundle.named.clone();
     inspect::attach_host_configs(&mut report.containers, &bundle.artifacts, &mut outcome.diagnostics);
+    // A daemon data root: its images, layer chains and containers' own layers; Podman's and
+    // containerd's containers as records beside Docker's.
+    let rooted =
+        crate::dataroot::read(&bundle.artifacts, &bundle.trees, &report.containers, &mut outcome.diagnostics)
+            .map(|got| {
+                report.data_root = Some(got.section);
+                report.containers.extend(got.containers);
+                std::sync::Arc::new(got.rooted)
+            });
     report.containers.sort_by(|a, b| (&a.name, &a.id, &a.locator).cmp(&(&b.name, &b.id, &b.locator)));
     outcome.timeline.extend(inspect::timeline(&report.containers));
     outcome.findings.extend(stats::findings(&report.stats));
     outcome.findings.extend(analyze::exposure::audit(&report.containers));
-
-    // A daemon data root: its images, layer chains and containers' own layers.
-    let rooted =
-        crate::dataroot::read(&bundle.artifacts, &bundle.trees, &report.containers, &mut outcome.diagnostics)
-            .map(|(section, rooted)| {
-                report.data_root = Some(section);
-                std::sync::Arc::new(rooted)
-            });
     let ctx = ImageContext {
         rooted,
         mount_points: report.containers.iter().flat_map(|c| c.mount_destinations()).collect(),

@@ -48,6 +48,9 @@ mod real_dataroot;
 /// Docker data roots built in code: hostile and broken roots, directory vs tar.
 mod dataroot;
 
+/// Podman roots built in code: container records, exposure, libpod's db.sql, text section.
+mod dataroot_runtimes;
+
 /// The samples captured from real Docker and Podman (samples/real/) against their facts.
 mod real_samples;
 

@@ -105,6 +105,23 @@ fn podman_capture_is_analysed_as_the_run_recorded_it() {
     let cs = &root["bundles"][0]["data_root"]["containers_storage"][0]["containers"];
     let c = cs.as_array().unwrap().iter().find(|c| c["id"] == f.container_id.as_str()).unwrap();
     assert_eq!(c["running"], false);
+    // Both containers are container records (OCI spec + libpod state) with their exposure:
+    // the attacker joined the victim's network namespace, as libpod recorded it.
+    let recs = root["bundles"][0]["containers"].as_array().unwrap();
+    let web =
+        recs.iter().find(|c| c["id"] == f.container_id.as_str()).expect("the victim as a container record");
+    assert_eq!((web["source"].as_str(), web["state"]["status"].as_str()), (Some("libpod"), Some("exited")));
+    assert!(web["config"]["env"].to_string().contains("DB_PASSWORD"));
+    let attacker = recs.iter().find(|c| c["name"] == "attacker").unwrap();
+    assert_eq!(attacker["host_config"]["network_mode"], format!("container:{}", f.container_id));
+    assert!(attacker["mounts"].to_string().contains("/attack"));
+    let rules: Vec<&str> = root["bundles"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert!(rules.contains(&"exposure.env-secrets"), "{rules:?}");
 }
 
 #[test]
@@ -230,4 +247,10 @@ fn containerd_root_is_read_offline() {
     let rules: Vec<&str> =
         b["findings"].as_array().unwrap().iter().filter_map(|f| f["rule"].as_str()).collect();
     assert!(rules.contains(&"file.exec.hidden"), "{rules:?}");
+    // The container is a container record from its spec: `ctr run` sets no seccomp filter.
+    let rec =
+        b["containers"].as_array().unwrap().iter().find(|c| c["id"] == "web").expect("a container record");
+    assert_eq!(rec["source"], "containerd");
+    assert_eq!(rec["host_config"]["runtime"], "io.containerd.runc.v2");
+    assert!(rules.contains(&"exposure.seccomp-unconfined"), "{rules:?}");
 }

@@ -209,7 +209,42 @@ pub fn plan(report: &BundleReport, findings: &[Finding]) -> Vec<ResponseStep> {
             commands: vec![format!("docker kill -s KILL {}", q(&t.name))],
         });
     }
+    if let Some(cli) = other_cli(report) {
+        for c in steps.iter_mut().flat_map(|s| s.commands.iter_mut()) {
+            *c = with_cli(c, cli);
+        }
+    }
     steps
+}
+
+/// `podman` when every container of the bundle is a Podman one (read from its data root):
+/// its CLI takes the same commands (`pause`, `commit`, `save`, `inspect`, `logs`, `diff`,
+/// `export`, `network disconnect`, `kill`...). None: the commands stay `docker`'s.
+fn other_cli(report: &BundleReport) -> Option<&'static str> {
+    use crate::ingest::inspect::InspectSource;
+    let all =
+        |s: InspectSource| !report.containers.is_empty() && report.containers.iter().all(|c| c.source == s);
+    all(InspectSource::Libpod).then_some("podman")
+}
+
+/// A command with each `docker` invocation (at its start, after a space, `(` or `|`) run
+/// by `cli` instead; `/var/lib/docker` paths and the `DOCKER-USER` chain stay.
+fn with_cli(cmd: &str, cli: &str) -> String {
+    let mut out = String::with_capacity(cmd.len());
+    let mut rest = cmd;
+    while let Some(at) = rest.find("docker ") {
+        let before = rest[..at].chars().last();
+        out.push_str(&rest[..at]);
+        if matches!(before, None | Some(' ' | '(' | '|' | '"')) {
+            out.push_str(cli);
+            out.push(' ');
+        } else {
+            out.push_str("docker ");
+        }
+        rest = &rest[at + "docker ".len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn finding_steps(
@@ -425,6 +460,23 @@ fn secret_names(summary: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn podman_containers_get_podman_commands() {
+        assert_eq!(with_cli("docker pause web", "podman"), "podman pause web");
+        assert_eq!(
+            with_cli("cat \"/proc/$(docker inspect -f '{{.State.Pid}}' web)/root\"", "podman"),
+            "cat \"/proc/$(podman inspect -f '{{.State.Pid}}' web)/root\""
+        );
+        assert_eq!(
+            with_cli("grep -rIlF -e x /var/lib/docker/containers", "podman"),
+            "grep -rIlF -e x /var/lib/docker/containers"
+        );
+        assert_eq!(
+            with_cli("iptables -I DOCKER-USER -d 1.2.3.4 -j DROP", "podman"),
+            "iptables -I DOCKER-USER -d 1.2.3.4 -j DROP"
+        );
+    }
+
     use super::*;
     use crate::evidence::{BundleKind, Compression};
     use crate::ingest::inspect::parse_bytes;

@@ -100,6 +100,21 @@ fn fnv64a(data: &[u8]) -> u64 {
     h
 }
 
+/// A bolt file is read whole into memory; larger ones are refused.
+pub const MAX_DB: u64 = 1 << 30;
+
+/// The root bucket of a bolt database artifact, read whole (at most [`MAX_DB`] bytes): no
+/// locks, no writes, never mapped from the evidence.
+pub fn read_artifact(a: &crate::evidence::Artifact) -> Result<Bucket, String> {
+    use std::io::Read;
+    let mut v = vec![];
+    a.open().map_err(|e| e.to_string())?.take(MAX_DB + 1).read_to_end(&mut v).map_err(|e| e.to_string())?;
+    if v.len() as u64 > MAX_DB {
+        return Err(format!("larger than {MAX_DB} bytes: not read"));
+    }
+    read(&v).map_err(|e| e.to_string())
+}
+
 /// The root bucket of the bolt database in `data`.
 pub fn read(data: &[u8]) -> Result<Bucket, BoltError> {
     // Meta pages: page 0 at offset 0; page 1 at the page size page 0 (or 4096) names.

@@ -5,24 +5,27 @@
 //! (`io.containerd.content.v1.content/blobs/sha256/<hex>`: manifests, indexes, configs) and the
 //! snapshot directories (`io.containerd.snapshotter.v1.<name>/snapshots/<id>/fs`, already read).
 //! Per container: its image (manifest -> config -> chain ids -> committed snapshots) and its
-//! active snapshot as its own read-write layer. CRI pod logs (`/var/log/pods`) are not tied yet.
+//! active snapshot as its own read-write layer, its CRI pod logs (`/var/log/pods`) by its pod
+//! labels, and a container record from its OCI spec ([`super::oci`]: the spec is a
+//! protobuf `Any` whose `value` is the spec's JSON) for the exposure rules. Leases
+//! (`v1/<ns>/leases`) are listed with the resources they hold.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 
 use serde_json::Value;
 
 use super::bolt::{self, Bucket};
-use super::docker::{read_small, DockerRoot, MountUse, RootContainerInfo, RootImageInfo, RootLayerInfo};
+use super::docker::{
+    read_small, DockerRoot, Lease, MountUse, RootContainerInfo, RootImageInfo, RootLayerInfo,
+};
 use super::intake::Trees;
 use crate::evidence::Artifact;
 use crate::image::rooted::{RootContainer, RootImage, RootLayer, Rooted};
 use crate::image::{hex, Check};
+use crate::ingest::inspect::{ContainerInfo, InspectSource};
 use crate::model::{Diagnostic, Locator};
 
 const META: &str = "io.containerd.metadata.v1.bolt/meta.db";
-/// A bolt file is read whole into memory; larger ones are refused with a diagnostic.
-const MAX_DB: u64 = 1 << 30;
 
 /// containerd roots among the bundle's artifact paths.
 pub fn roots(artifacts: &[Artifact]) -> Vec<String> {
@@ -35,15 +38,6 @@ pub fn roots(artifacts: &[Artifact]) -> Vec<String> {
     out.sort();
     out.dedup();
     out
-}
-
-fn read_db(a: &Artifact) -> Result<Bucket, String> {
-    let mut v = vec![];
-    a.open().map_err(|e| e.to_string())?.take(MAX_DB + 1).read_to_end(&mut v).map_err(|e| e.to_string())?;
-    if v.len() as u64 > MAX_DB {
-        return Err(format!("larger than {MAX_DB} bytes: not read"));
-    }
-    bolt::read(&v).map_err(|e| e.to_string())
 }
 
 /// A Go `binary.Uvarint`.
@@ -119,7 +113,7 @@ pub fn read(
     artifacts: &[Artifact],
     trees: &Trees,
     diags: &mut Vec<Diagnostic>,
-) -> (DockerRoot, Rooted) {
+) -> (DockerRoot, Rooted, Vec<ContainerInfo>) {
     let files = super::files_under(root, artifacts);
     let mut info = DockerRoot {
         root: root.trim_end_matches('/').to_string(),
@@ -127,15 +121,16 @@ pub fn read(
         ..Default::default()
     };
     let mut rooted = Rooted::default();
-    let Some(meta_art) = files.get(META) else { return (info, rooted) };
-    let meta = match read_db(meta_art) {
+    let mut records = vec![];
+    let Some(meta_art) = files.get(META) else { return (info, rooted, records) };
+    let meta = match bolt::read_artifact(meta_art) {
         Ok(m) => m,
         Err(e) => {
             diags.push(Diagnostic::error(
                 meta_art.locator(),
                 format!("containerd metadata not readable: {e}"),
             ));
-            return (info, rooted);
+            return (info, rooted, records);
         }
     };
     let blob = |digest: &str| -> Option<(Vec<u8>, String)> {
@@ -154,7 +149,7 @@ pub fn read(
         let p = format!("io.containerd.snapshotter.v1.{name}/metadata.db");
         let mut m = BTreeMap::new();
         if let Some(a) = files.get(p.as_str()) {
-            match read_db(a) {
+            match bolt::read_artifact(a) {
                 Ok(db) => {
                     for (k, s) in db.bucket(&[b"v1", b"snapshots"]).into_iter().flat_map(|b| b.buckets()) {
                         if let Some(id) = s.value(b"id").and_then(uvarint) {
@@ -170,7 +165,7 @@ pub fn read(
     };
     let Some(v1) = meta.bucket(&[b"v1"]) else {
         diags.push(Diagnostic::warning(meta_art.locator(), "containerd metadata has no v1 schema bucket"));
-        return (info, rooted);
+        return (info, rooted, records);
     };
     let mut drivers = std::collections::BTreeSet::new();
     for (ns, nsb) in v1.buckets() {
@@ -318,6 +313,20 @@ pub fn read(
                 })
                 .unwrap_or_default();
             let logs = pod_logs(&labels, artifacts);
+            // The container record the exposure rules read: its spec, labels, image, runtime.
+            if let Some(spec) = &spec {
+                let loc = meta_art.locator().with_member(format!("v1/{ns}/containers/{id}/spec"));
+                let mut rec = super::oci::container(spec, &id, InspectSource::Containerd, loc);
+                rec.name = id.clone();
+                rec.image = c.text(b"image");
+                rec.image_id = image_id.clone();
+                rec.created = c.value(b"createdat").and_then(go_time);
+                rec.config.labels = labels.clone();
+                if let Some(h) = rec.host_config.as_mut() {
+                    h.runtime = c.bucket(&[b"runtime"]).and_then(|r| r.text(b"name"));
+                }
+                records.push(rec);
+            }
             rooted.containers.push(RootContainer {
                 id: id.clone(),
                 name: id.clone(),
@@ -345,7 +354,54 @@ pub fn read(
     }
     info.drivers = drivers.into_iter().collect();
     info.containers.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
-    (info, rooted)
+    info.leases = leases(v1);
+    (info, rooted, records)
+}
+
+/// Every namespace's leases: `v1/<ns>/leases/<id>/{createdat,labels,content,ingests,
+/// snapshots/<snapshotter>}`, sorted by namespace and id.
+fn leases(v1: &Bucket) -> Vec<Lease> {
+    let name = |k: &[u8]| String::from_utf8_lossy(k).into_owned();
+    let mut out = vec![];
+    for (ns, nsb) in v1.buckets() {
+        for (id, l) in nsb.bucket(&[b"leases"]).into_iter().flat_map(|b| b.buckets()) {
+            let mut resources = vec![];
+            for kind in [&b"content"[..], b"ingests", b"images", b"containers"] {
+                for k in l.bucket(&[kind]).into_iter().flat_map(|b| b.entries.keys()) {
+                    resources.push(format!("{} {}", name(kind), name(k)));
+                }
+            }
+            for (snap, b) in l.bucket(&[b"snapshots"]).into_iter().flat_map(|b| b.buckets()) {
+                for k in b.entries.keys() {
+                    resources.push(format!("snapshots/{} {}", name(snap), name(k)));
+                }
+            }
+            let labels = l
+                .bucket(&[b"labels"])
+                .map(|b| b.entries.keys().filter_map(|k| b.text(k).map(|v| (name(k), v))).collect())
+                .unwrap_or_default();
+            out.push(Lease {
+                namespace: name(ns),
+                id: name(id),
+                created: l.value(b"createdat").and_then(go_time),
+                labels,
+                resources,
+            });
+        }
+    }
+    out
+}
+
+/// A Go `time.Time.MarshalBinary` (version 1 or 2: seconds since year 1 and nanoseconds,
+/// big-endian, then the zone offset), as containerd stores `createdat`/`updatedat`.
+fn go_time(b: &[u8]) -> Option<crate::model::Timestamp> {
+    if !matches!(b.first(), Some(1 | 2)) || b.len() < 15 {
+        return None;
+    }
+    let sec = i64::from_be_bytes(b[1..9].try_into().ok()?);
+    let nsec = u32::from_be_bytes(b[9..13].try_into().ok()?);
+    const UNIX_FROM_YEAR_1: i64 = 62_135_596_800;
+    Some(crate::model::Timestamp::from_unix(sec.checked_sub(UNIX_FROM_YEAR_1)?, nsec))
 }
 
 #[cfg(test)]
@@ -387,6 +443,49 @@ mod tests {
             ]
         );
         assert!(pod_logs(&BTreeMap::new(), &arts).is_empty());
+    }
+
+    #[test]
+    fn leases_list_their_labels_and_resources() {
+        use super::bolt::Entry;
+        let bucket = |items: Vec<(&str, Entry)>| Bucket {
+            entries: items.into_iter().map(|(k, e)| (k.as_bytes().to_vec(), e)).collect(),
+        };
+        let val = |v: &str| Entry::Value(v.as_bytes().to_vec());
+        let lease = bucket(vec![
+            ("labels", Entry::Bucket(bucket(vec![("containerd.io/gc.expire", val("2026-12-01T11:00:00Z"))]))),
+            ("content", Entry::Bucket(bucket(vec![("sha256:aa", val(""))]))),
+            (
+                "snapshots",
+                Entry::Bucket(bucket(vec![(
+                    "overlayfs",
+                    Entry::Bucket(bucket(vec![("web-snapshot", val(""))])),
+                )])),
+            ),
+        ]);
+        let v1 = bucket(vec![(
+            "default",
+            Entry::Bucket(bucket(vec![(
+                "leases",
+                Entry::Bucket(bucket(vec![("pull-1", Entry::Bucket(lease))])),
+            )])),
+        )]);
+        let got = leases(&v1);
+        assert_eq!(got.len(), 1);
+        assert_eq!((got[0].namespace.as_str(), got[0].id.as_str()), ("default", "pull-1"));
+        assert_eq!(got[0].resources, ["content sha256:aa", "snapshots/overlayfs web-snapshot"]);
+        assert_eq!(got[0].labels["containerd.io/gc.expire"], "2026-12-01T11:00:00Z");
+    }
+
+    #[test]
+    fn go_binary_times() {
+        // 2026-12-01T10:00:00.5Z: seconds since year 1, nanoseconds, zone offset 0.
+        let mut b = vec![1u8];
+        b.extend_from_slice(&(1_796_119_200i64 + 62_135_596_800).to_be_bytes());
+        b.extend_from_slice(&500_000_000u32.to_be_bytes());
+        b.extend_from_slice(&[0, 0]);
+        assert_eq!(go_time(&b), Some(crate::model::Timestamp::from_unix(1_796_119_200, 500_000_000)));
+        assert_eq!(go_time(&b[..5]), None);
     }
 
     #[test]

@@ -33,6 +33,29 @@ pub struct DockerRoot {
     pub containers: Vec<RootContainerInfo>,
     /// Volumes (`volumes/<name>/_data`) and who mounts them.
     pub volumes: Vec<VolumeInfo>,
+    /// containers-storage: libpod's state database read (`libpod/bolt_state.db` or
+    /// `libpod/db.sql`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_db: Option<String>,
+    /// containers-storage: libpod's pods.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pods: Vec<super::libpod::Pod>,
+    /// containerd: leases (what keeps content and snapshots from garbage collection).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub leases: Vec<Lease>,
+}
+
+/// A containerd lease: `v1/<namespace>/leases/<id>` with its labels and the resources it
+/// holds (`content <digest>`, `snapshots/<snapshotter> <key>`, `ingests <ref>`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Lease {
+    pub namespace: String,
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<crate::model::Timestamp>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    pub resources: Vec<String>,
 }
 
 /// One image of the store.
@@ -283,22 +306,30 @@ pub fn read(
                     files.get(format!("{ldb}tar-split.json.gz").as_str()),
                     dir.as_ref().and_then(|d| trees.dirs.get(d)),
                 ) {
-                    (Some(split), Some((_, c))) => match &c.disk {
-                        Some(disk) => {
-                            let content = disk.join(c.content.as_deref().unwrap_or(""));
-                            let want = stored_diff.clone().unwrap_or_else(|| diff.clone());
-                            let replayed = super::tarsplit::replay(split, &content);
-                            let extra = match (&replayed, &scan) {
-                                (Ok((_, names)), Some(s)) => super::tarsplit::planted(s, names),
-                                _ => vec![],
-                            };
-                            if !extra.is_empty() {
-                                let shown: Vec<String> = extra
-                                    .iter()
-                                    .take(5)
-                                    .map(|p| format!("/{}", crate::model::display_bytes(p)))
-                                    .collect();
-                                diags.push(Diagnostic::error(
+                    (Some(split), Some((_, c))) => {
+                        // From the directory on disk, or from the members of the root's tar.
+                        let on_disk = c.disk.as_ref().map(|d| d.join(c.content.as_deref().unwrap_or("")));
+                        let content = match (&on_disk, &c.members) {
+                            (Some(d), _) => Some(super::tarsplit::Content::Dir(d)),
+                            (None, Some(m)) => Some(super::tarsplit::Content::Tar(m)),
+                            (None, None) => None,
+                        };
+                        match content {
+                            None => (Check::Unverified, None),
+                            Some(content) => {
+                                let want = stored_diff.clone().unwrap_or_else(|| diff.clone());
+                                let replayed = super::tarsplit::replay(split, content);
+                                let extra = match (&replayed, &scan) {
+                                    (Ok((_, names)), Some(s)) => super::tarsplit::planted(s, names),
+                                    _ => vec![],
+                                };
+                                if !extra.is_empty() {
+                                    let shown: Vec<String> = extra
+                                        .iter()
+                                        .take(5)
+                                        .map(|p| format!("/{}", crate::model::display_bytes(p)))
+                                        .collect();
+                                    diags.push(Diagnostic::error(
                                     Locator::artifact(dir.clone().unwrap_or_default()),
                                     format!(
                                         "image {id}: {} path(s) in the layer directory were never in the layer (its tar-split does not list them): {}",
@@ -306,28 +337,30 @@ pub fn read(
                                         shown.join(", ")
                                     ),
                                 ));
-                            }
-                            match replayed.map(|(d, _)| d) {
-                                Ok(got) if got == want && extra.is_empty() => (Check::Verified, Some(got)),
-                                Ok(got) if got == want => (Check::Mismatch, Some(got)),
-                                Ok(got) => {
-                                    diags.push(Diagnostic::error(
+                                }
+                                match replayed.map(|(d, _)| d) {
+                                    Ok(got) if got == want && extra.is_empty() => {
+                                        (Check::Verified, Some(got))
+                                    }
+                                    Ok(got) if got == want => (Check::Mismatch, Some(got)),
+                                    Ok(got) => {
+                                        diags.push(Diagnostic::error(
                                         Locator::artifact(dir.clone().unwrap_or_default()),
                                         format!("image {id}: layer content rebuilt with its tar-split hashes to {got}, not its diff_id {want}: the layer directory was changed"),
                                     ));
-                                    (Check::Mismatch, Some(got))
-                                }
-                                Err(e) => {
-                                    diags.push(Diagnostic::warning(
-                                        split.locator(),
-                                        format!("layer content not checked against its diff_id: {e}"),
-                                    ));
-                                    (Check::Incomplete, None)
+                                        (Check::Mismatch, Some(got))
+                                    }
+                                    Err(e) => {
+                                        diags.push(Diagnostic::warning(
+                                            split.locator(),
+                                            format!("layer content not checked against its diff_id: {e}"),
+                                        ));
+                                        (Check::Incomplete, None)
+                                    }
                                 }
                             }
                         }
-                        None => (Check::Unverified, None),
-                    },
+                    }
                     _ => (Check::Unverified, None),
                 };
                 layers.push(RootLayer {

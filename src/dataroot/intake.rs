@@ -114,6 +114,9 @@ pub fn read_dirs(root: &Path, dirs: Vec<LayerDir>) -> (Vec<Artifact>, Trees, Vec
 pub struct TarTrees {
     inspector: Inspector,
     open: BTreeMap<String, Open>,
+    /// The tar being read and its compression, when it is a file (members' offsets are kept
+    /// for the tar-split check).
+    archive: Option<(std::path::PathBuf, Compression)>,
 }
 
 struct Open {
@@ -121,9 +124,18 @@ struct Open {
     content: Option<&'static str>,
     builder: Option<TreeBuilder>,
     meta: Vec<(String, Vec<u8>)>,
+    /// Regular files: (content path, data offset in the decoded archive, size).
+    files: Vec<(Box<[u8]>, u64, u64)>,
+    /// Hard links to other members of the layer: (content path, target content path).
+    links: Vec<(Box<[u8]>, Vec<u8>)>,
 }
 
 impl TarTrees {
+    /// For the members of the tar at `archive` (decoded with `compression`).
+    pub fn new(archive: &Path, compression: Compression) -> Self {
+        TarTrees { archive: Some((archive.to_path_buf(), compression)), ..Default::default() }
+    }
+
     /// Offer a member: true when it belongs to a layer directory (and was taken).
     pub fn offer<R: Read>(&mut self, name: &[u8], entry: &mut tar::Entry<'_, R>) -> bool {
         let shown = display_bytes(name);
@@ -134,6 +146,8 @@ impl TarTrees {
             content: None,
             builder: None,
             meta: vec![],
+            files: vec![],
+            links: vec![],
         });
         let kind = o.dir.kind;
         let (first, below) = match rest.split_once('/') {
@@ -169,6 +183,23 @@ impl TarTrees {
         let loc = Locator::artifact(o.dir.dir.clone());
         let node = node_of(entry, path, &o.dir, o.content);
         let is_file = node.ftype == FileType::File && node.hardlink.is_none();
+        // Only Docker's image layers have a tar-split to check against.
+        if self.archive.is_some()
+            && matches!(kind, DirKind::Overlay2 | DirKind::Overlay | DirKind::AufsDiff | DirKind::Copy)
+        {
+            match &node.hardlink {
+                Some(target) if node.ftype == FileType::File => {
+                    o.links.push((node.path.clone().into_boxed_slice(), target.clone()))
+                }
+                Some(_) => {}
+                None if is_file => o.files.push((
+                    node.path.clone().into_boxed_slice(),
+                    entry.raw_file_position(),
+                    entry.size(),
+                )),
+                None => {}
+            }
+        }
         if is_file {
             b.add(node, Some(entry), &self.inspector, &loc);
         } else {
@@ -179,16 +210,36 @@ impl TarTrees {
 
     /// Every layer directory met, as artifacts and trees.
     pub fn finish(self) -> (Vec<Artifact>, Trees, Vec<Diagnostic>) {
+        let archive = self.archive;
         let found = self
             .open
             .into_values()
-            .map(|o| {
+            .map(|mut o| {
                 let style = o.dir.kind.whiteouts(o.content);
                 let mut b = o.builder.unwrap_or_else(|| TreeBuilder::new(style));
                 for (name, v) in &o.meta {
                     b.meta_file(name, v);
                 }
                 b.custody.content = o.content.map(String::from);
+                if let Some((path, compression)) = &archive {
+                    o.files.sort();
+                    // A hard link's content is its target's member.
+                    let linked: Vec<(Box<[u8]>, u64, u64)> = std::mem::take(&mut o.links)
+                        .into_iter()
+                        .filter_map(|(p, target)| {
+                            let i =
+                                o.files.binary_search_by(|(f, _, _)| (**f).cmp(target.as_slice())).ok()?;
+                            Some((p, o.files[i].1, o.files[i].2))
+                        })
+                        .collect();
+                    o.files.extend(linked);
+                    o.files.sort();
+                    b.custody.members = Some(super::tarsplit::Members {
+                        archive: path.clone(),
+                        compression: *compression,
+                        files: std::mem::take(&mut o.files),
+                    });
+                }
                 let (scan, custody) = b.finish();
                 (o.dir, scan, custody)
             })

@@ -1,5 +1,5 @@
 //! Seized hosts: container runtimes' data roots (Docker's `/var/lib/docker`, Podman's
-//! `/var/lib/containers/storage`) read offline and
+//! `/var/lib/containers/storage`, containerd's `/var/lib/containerd`) read offline and
 //! unprivileged, from a directory or a tar of it. Layer directories become one artifact each
 //! and their files layer entries ([`intake`]); the runtime's metadata gives the images, layer
 //! chains, containers with their read-write layers, logs and volumes ([`docker`], [`podman`]
@@ -10,6 +10,8 @@ pub mod containerd;
 pub mod docker;
 pub mod intake;
 pub mod layout;
+pub mod libpod;
+pub mod oci;
 pub mod podman;
 pub mod select;
 pub mod tarsplit;
@@ -84,14 +86,24 @@ pub fn mark_files(artifacts: &mut [Artifact]) {
     }
 }
 
-/// Read every data root of a bundle: what it holds for the report, and its images and
-/// containers for the image analysis. None when the bundle holds no data root.
+/// Everything the data roots of a bundle give.
+pub struct Read {
+    /// What they hold, for the report.
+    pub section: DataRootSection,
+    /// Their images and containers' layers, for the image analysis.
+    pub rooted: Rooted,
+    /// Container records of Podman and containerd containers (from their OCI specs and the
+    /// runtime's state), for the exposure rules; Docker's come from `config.v2.json`.
+    pub containers: Vec<ContainerInfo>,
+}
+
+/// Read every data root of a bundle. None when the bundle holds no data root.
 pub fn read(
     artifacts: &[Artifact],
     trees: &Trees,
     containers: &[ContainerInfo],
     diags: &mut Vec<Diagnostic>,
-) -> Option<(DataRootSection, Rooted)> {
+) -> Option<Read> {
     let roots = docker::roots(artifacts);
     let cs = podman::roots(artifacts);
     let ctd = containerd::roots(artifacts);
@@ -100,6 +112,7 @@ pub fn read(
     }
     let mut section = DataRootSection::default();
     let mut rooted = Rooted::default();
+    let mut records = vec![];
     for r in roots {
         let (info, got) = docker::read(&r, artifacts, trees, containers, diags);
         section.docker.push(info);
@@ -107,16 +120,21 @@ pub fn read(
         rooted.containers.extend(got.containers);
     }
     for r in cs {
-        let (info, got) = podman::read(&r, artifacts, trees, diags);
+        let (info, got, recs) = podman::read(&r, artifacts, trees, diags);
+        records.extend(recs);
         section.containers_storage.push(info);
         rooted.images.extend(got.images);
         rooted.containers.extend(got.containers);
     }
     for r in ctd {
-        let (info, got) = containerd::read(&r, artifacts, trees, diags);
+        let (info, got, recs) = containerd::read(&r, artifacts, trees, diags);
+        records.extend(recs);
         section.containerd.push(info);
         rooted.images.extend(got.images);
         rooted.containers.extend(got.containers);
     }
-    Some((section, rooted))
+    // A container an inspect document of the bundle already describes keeps that record.
+    records.retain(|r: &ContainerInfo| !containers.iter().any(|c| c.id == r.id));
+    records.sort_by(|a, b| (&a.name, &a.id, &a.locator).cmp(&(&b.name, &b.id, &b.locator)));
+    Some(Read { section, rooted, containers: records })
 }

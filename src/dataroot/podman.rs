@@ -5,9 +5,9 @@
 //! `overlay-containers/containers.json` (name, image, read-write layer) with each
 //! container's `userdata/config.json` (OCI runtime spec: command, mounts) and conmon's
 //! `userdata/ctr.log` (k8s-file format). Layer content is `overlay/<id>/diff`, already read.
-//! The libpod BoltDB state (`libpod/bolt_state.db`: `ctr/<id>/state` JSON, `state` 3 =
-//! running) gives the running state; the SQLite state (`libpod/db.sql`) is not read, and
-//! without a readable state the running state is unknown.
+//! libpod's state ([`super::libpod`]: `bolt_state.db` or `db.sql`) gives the run state,
+//! pods and volumes. Each container with a spec also becomes a container record
+//! ([`super::oci`]) for the exposure rules.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,6 +19,7 @@ use super::intake::Trees;
 use crate::evidence::Artifact;
 use crate::image::rooted::{RootContainer, RootImage, RootLayer, Rooted};
 use crate::image::{hex, Check};
+use crate::ingest::inspect::{ContainerInfo, InspectSource};
 use crate::model::{Diagnostic, Locator};
 
 /// containers-storage roots among the bundle's artifact paths.
@@ -72,18 +73,6 @@ fn text(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(String::from)
 }
 
-/// A bolt database read whole (bounded).
-fn read_small_db(a: &Artifact) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    const MAX: u64 = 1 << 30;
-    let mut v = vec![];
-    a.open().map_err(|e| e.to_string())?.take(MAX + 1).read_to_end(&mut v).map_err(|e| e.to_string())?;
-    if v.len() as u64 > MAX {
-        return Err(format!("larger than {MAX} bytes: not read"));
-    }
-    Ok(v)
-}
-
 /// The file name containers-storage gives a big-data item (`makeBigDataBaseName`): the key
 /// itself when it is only `[.0-9a-z]`, else `=` + standard base64 of the key.
 pub fn big_data_name(key: &str) -> String {
@@ -100,8 +89,9 @@ pub fn read(
     artifacts: &[Artifact],
     trees: &Trees,
     diags: &mut Vec<Diagnostic>,
-) -> (DockerRoot, Rooted) {
+) -> (DockerRoot, Rooted, Vec<ContainerInfo>) {
     let files = super::files_under(root, artifacts);
+    let mut records = vec![];
     let mut info = DockerRoot {
         root: root.trim_end_matches('/').to_string(),
         layout: "containers-storage",
@@ -193,26 +183,31 @@ pub fn read(
             extra: vec![],
         });
     }
-    // libpod's state: container id -> running.
-    let mut running: BTreeMap<String, bool> = BTreeMap::new();
-    if let Some(a) = files.get("libpod/bolt_state.db") {
-        let db = read_small_db(a).and_then(|v| super::bolt::read(&v).map_err(|e| e.to_string()));
-        match db {
-            Ok(db) => {
-                for (id, b) in db.bucket(&[b"ctr"]).into_iter().flat_map(|b| b.buckets()) {
-                    let state = b.value(b"state").and_then(|s| serde_json::from_slice::<Value>(s).ok());
-                    if let Some(n) = state.as_ref().and_then(|s| s.get("state")).and_then(Value::as_i64) {
-                        running.insert(String::from_utf8_lossy(id).into_owned(), n == 3);
-                    }
-                }
-            }
-            Err(e) => diags.push(Diagnostic::error(a.locator(), format!("libpod state not readable: {e}"))),
+    // libpod's state: each container's libpod config and run state, pods, volumes.
+    let state = super::libpod::read(&files, diags);
+    if let Some(st) = &state {
+        info.state_db = Some(st.path.clone());
+        info.pods = st.pods.clone();
+        for v in &st.volumes {
+            let used_by = st
+                .containers
+                .iter()
+                .filter(|(_, (c, _))| {
+                    c.get("namedVolumes").and_then(Value::as_array).is_some_and(|n| {
+                        n.iter().any(|x| {
+                            x.get("volumeName").or(x.get("Name")).and_then(Value::as_str)
+                                == Some(v.name.as_str())
+                        })
+                    })
+                })
+                .map(|(id, _)| id.clone())
+                .collect();
+            info.volumes.push(super::docker::VolumeInfo {
+                name: v.name.clone(),
+                dir: format!("{root}volumes/{}/_data", v.name),
+                used_by,
+            });
         }
-    } else if files.contains_key("libpod/db.sql") {
-        diags.push(Diagnostic::warning(
-            Locator::artifact(format!("{root}libpod/db.sql")),
-            "libpod's SQLite state is not read by this version: the containers' running state is unknown",
-        ));
     }
     for c in json_array(&files, "overlay-containers/containers.json", root, diags) {
         let Some(id) = text(&c, "id") else { continue };
@@ -229,10 +224,32 @@ pub fn read(
         let upper = upper_dir.as_ref().and_then(|d| trees.scans.get(d).map(|s| (d.clone(), s.clone())));
         // The OCI runtime spec podman wrote for it: its mounts.
         let spec_path = format!("overlay-containers/{id}/userdata/config.json");
-        let spec = files
-            .get(spec_path.as_str())
+        let spec_file = files.get(spec_path.as_str());
+        let libpod = state.as_ref().and_then(|s| s.containers.get(&id));
+        let spec = spec_file
             .and_then(|a| read_small(a).ok())
-            .and_then(|v| serde_json::from_slice::<Value>(&v).ok());
+            .and_then(|v| serde_json::from_slice::<Value>(&v).ok())
+            .or_else(|| libpod.and_then(|(c, _)| c.get("spec").cloned()));
+        // The container record the exposure rules read: the spec, containers.json's name,
+        // image and time, libpod's config and state.
+        if let Some(spec) = &spec {
+            let loc = match (spec_file, &state) {
+                (Some(a), _) => a.locator(),
+                (None, Some(st)) => Locator::artifact(st.path.clone()),
+                (None, None) => Locator::artifact(format!("{root}overlay-containers/containers.json")),
+            };
+            let mut rec = super::oci::container(spec, &id, InspectSource::Libpod, loc);
+            rec.name = name.clone();
+            rec.image = text(&c, "metadata")
+                .and_then(|m| serde_json::from_str::<Value>(&m).ok())
+                .and_then(|m| text(&m, "image-name"));
+            rec.image_id = image_id.clone();
+            rec.created = text(&c, "created").and_then(|t| crate::model::Timestamp::parse_rfc3339(&t));
+            if let Some((config, st)) = libpod {
+                super::libpod::apply(&mut rec, config, st);
+            }
+            records.push(rec);
+        }
         let mut mounts = vec![];
         for m in spec.as_ref().and_then(|s| s.get("mounts")).and_then(Value::as_array).into_iter().flatten() {
             let kind = text(m, "type");
@@ -258,7 +275,8 @@ pub fn read(
         if let Some(img) = image {
             layer_dirs.extend(img.layers.iter().rev().filter_map(|l| l.dir.as_ref().map(content_of)));
         }
-        let state = running.get(&id).copied();
+        let running =
+            libpod.and_then(|(_, st)| st.get("state")).and_then(Value::as_i64).map(|n| n == 3 || n == 5);
         rooted.containers.push(RootContainer {
             id: id.clone(),
             name: name.clone(),
@@ -272,7 +290,7 @@ pub fn read(
             id,
             name,
             image_id,
-            running: state,
+            running,
             mount_id: layer,
             init_id: None,
             upper_dir: upper_dir.as_ref().filter(|d| trees.dirs.contains_key(*d)).map(content_of),
@@ -284,7 +302,7 @@ pub fn read(
         });
     }
     info.containers.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
-    (info, rooted)
+    (info, rooted, records)
 }
 
 #[cfg(test)]

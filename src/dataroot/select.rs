@@ -30,7 +30,8 @@ pub fn select(path: &Path, which: &str) -> Result<Selected, String> {
         diagnostics.extend(d);
     }
     inspect::attach_host_configs(&mut containers, &bundle.artifacts, &mut diagnostics);
-    let Some((_, rooted)) = super::read(&bundle.artifacts, &bundle.trees, &containers, &mut diagnostics)
+    let Some(super::Read { rooted, .. }) =
+        super::read(&bundle.artifacts, &bundle.trees, &containers, &mut diagnostics)
     else {
         return Err(format!("{} is not a container runtime's data root", path.display()));
     };

@@ -64,6 +64,9 @@ pub struct TreeCustody {
     pub content: Option<String>,
     /// Where the directory is on disk, when it was read from a directory (not from a tar).
     pub disk: Option<std::path::PathBuf>,
+    /// Read from a tar of the root: where each regular file's content is in it (for the
+    /// tar-split check).
+    pub members: Option<super::tarsplit::Members>,
     /// Read from disk without the privilege to see `trusted.*` xattrs and no opaque marker
     /// found: opaque directories of this layer may be missed.
     pub opaque_unseen: bool,
@@ -73,11 +76,14 @@ pub struct TreeCustody {
 pub struct TreeBuilder {
     style: Whiteouts,
     scan: LayerScan,
-    /// (path, custody line) per entry, sorted at the end.
-    lines: Vec<(Vec<u8>, Vec<u8>)>,
+    /// The custody line per entry (it starts with the path and a NUL), sorted by path at
+    /// the end; boxed, so no spare capacity is kept per file.
+    lines: Vec<Box<[u8]>>,
     pub(super) custody: TreeCustody,
     buf: Vec<u8>,
-    hardlinks: BTreeMap<Vec<u8>, usize>,
+    /// Tar hard links (entry index, custody line index, target path): their content is
+    /// resolved at the end, so no map of every file's path is kept while the tree streams.
+    pending_links: Vec<(usize, usize, Vec<u8>)>,
     unreadable: bool,
 }
 
@@ -89,7 +95,7 @@ impl TreeBuilder {
             lines: vec![],
             custody: TreeCustody::default(),
             buf: vec![0u8; CHUNK],
-            hardlinks: BTreeMap::new(),
+            pending_links: vec![],
             unreadable: false,
         }
     }
@@ -137,7 +143,7 @@ impl TreeBuilder {
         // overlay: a 0:0 character device is a whiteout.
         if self.style == Whiteouts::Overlay && node.ftype == FileType::Char && node.dev == Some((0, 0)) {
             line.extend_from_slice(b"whiteout");
-            self.lines.push((node.path.clone(), line));
+            self.lines.push(line.into_boxed_slice());
             self.scan.entries.push(LayerEntry {
                 path: node.path.clone(),
                 seq,
@@ -148,7 +154,7 @@ impl TreeBuilder {
             return;
         }
         if self.style == Whiteouts::Aufs && base.starts_with(b".wh.") {
-            self.lines.push((node.path.clone(), line));
+            self.lines.push(line.into_boxed_slice());
             let in_meta = node.path.split(|c| *c == b'/').any(|c| c.starts_with(b".wh..wh."));
             let entry = if base == b".wh..wh..opq" {
                 let dir = parent.strip_suffix(b"/").unwrap_or(&parent).to_vec();
@@ -178,7 +184,7 @@ impl TreeBuilder {
         if self.style == Whiteouts::Aufs
             && node.path.split(|c| *c == b'/').next().is_some_and(|c| c.starts_with(b".wh..wh."))
         {
-            self.lines.push((node.path.clone(), line));
+            self.lines.push(line.into_boxed_slice());
             let path = node.path;
             self.scan.entries.push(LayerEntry {
                 path,
@@ -219,18 +225,8 @@ impl TreeBuilder {
             line.extend_from_slice(format!("{ma},{mi}").as_bytes());
         }
         if let Some(target) = &node.hardlink {
-            // A tar hard link: the content is the target's.
-            if let Some(EntryKind::Node(t)) =
-                self.hardlinks.get(target).and_then(|i| self.scan.entries.get(*i)).map(|e| &e.kind)
-            {
-                meta.size = t.size;
-                meta.sha256 = t.sha256;
-                meta.magic = t.magic;
-                meta.facts = t.facts.clone();
-                if let Some(h) = t.sha256 {
-                    line.extend_from_slice(hex(&h).as_bytes());
-                }
-            }
+            // A tar hard link: the content is the target's (filled in by `finish`).
+            self.pending_links.push((self.scan.entries.len(), self.lines.len(), target.clone()));
             meta.hardlink = Some(target.clone());
             self.custody.files += 1;
         } else if node.ftype == FileType::File {
@@ -250,9 +246,8 @@ impl TreeBuilder {
                 )),
                 None => {}
             }
-            self.hardlinks.insert(node.path.clone(), self.scan.entries.len());
         }
-        self.lines.push((node.path.clone(), line));
+        self.lines.push(line.into_boxed_slice());
         self.scan.entries.push(LayerEntry {
             path: node.path,
             seq,
@@ -262,6 +257,40 @@ impl TreeBuilder {
         });
     }
 
+    /// Give each tar hard link its target's content facts (and its custody line the
+    /// target's SHA-256): the target is the last regular file of that path met before it.
+    fn resolve_links(&mut self) {
+        if self.pending_links.is_empty() {
+            return;
+        }
+        let wanted: std::collections::BTreeSet<&[u8]> =
+            self.pending_links.iter().map(|(_, _, t)| t.as_slice()).collect();
+        let mut at: BTreeMap<Vec<u8>, Vec<usize>> = BTreeMap::new();
+        for (i, e) in self.scan.entries.iter().enumerate() {
+            if let EntryKind::Node(m) = &e.kind {
+                if m.ftype == FileType::File && m.hardlink.is_none() && wanted.contains(e.path.as_slice()) {
+                    at.entry(e.path.clone()).or_default().push(i);
+                }
+            }
+        }
+        for (i, li, target) in std::mem::take(&mut self.pending_links) {
+            let Some(&t) = at.get(&target).and_then(|v| v.iter().rev().find(|&&t| t < i)) else { continue };
+            let EntryKind::Node(src) = &self.scan.entries[t].kind else { continue };
+            let (size, sha, magic, facts) = (src.size, src.sha256, src.magic, src.facts.clone());
+            if let EntryKind::Node(m) = &mut self.scan.entries[i].kind {
+                m.size = size;
+                m.sha256 = sha;
+                m.magic = magic;
+                m.facts = facts;
+            }
+            if let Some(h) = sha {
+                let mut l = std::mem::take(&mut self.lines[li]).into_vec();
+                l.extend_from_slice(hex(&h).as_bytes());
+                self.lines[li] = l.into_boxed_slice();
+            }
+        }
+    }
+
     /// The entries and the custody record. The digest is SHA-256 over one line per entry,
     /// entries sorted by path bytes: `path NUL type NUL mode(octal, permission bits) NUL uid:gid NUL
     /// size (regular files, else 0) NUL
@@ -269,10 +298,13 @@ impl TreeBuilder {
     /// (devices) or `whiteout`, and opaque directories carry `opaque NUL`. Times are left
     /// out, so a tar of the root and the directory it came from digest alike.
     pub fn finish(mut self) -> (LayerScan, TreeCustody) {
-        self.lines.sort_by(|a, b| a.0.cmp(&b.0));
+        self.resolve_links();
+        // By path (what precedes the first NUL), stable: a path met twice keeps its order.
+        let path_of = |l: &[u8]| -> usize { l.iter().position(|c| *c == 0).unwrap_or(l.len()) };
+        self.lines.sort_by(|a, b| a[..path_of(a)].cmp(&b[..path_of(b)]));
         if !self.unreadable {
             let mut h = Sha256::new();
-            for (_, l) in &self.lines {
+            for l in &self.lines {
                 h.update(l);
                 h.update(b"\n");
             }

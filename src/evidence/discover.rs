@@ -469,7 +469,7 @@ fn discover_archive(
 ) -> (Vec<Artifact>, Vec<Diagnostic>, crate::dataroot::Trees) {
     let archive_name = path.display().to_string();
     let mut artifacts = vec![];
-    let mut layer_trees = crate::dataroot::TarTrees::default();
+    let mut layer_trees = crate::dataroot::TarTrees::new(path, compression);
     let mut diagnostics = vec![];
     let result = (|| -> io::Result<()> {
         let f = File::open(path)?;

@@ -16,7 +16,7 @@ use crate::model::{Diagnostic, Locator, TimelineEvent};
 
 pub use model::*;
 pub use ports::{parse_port, parse_port_list, PortMapping};
-pub use secrets::EnvVar;
+pub use secrets::{redact_args, EnvVar};
 
 /// Largest inspect document read: `docker inspect $(docker ps -aq)` of a thousand containers
 /// is about 10 MiB, and the parsed tree takes a few times the text, so memory stays bounded.

@@ -20,6 +20,11 @@ pub enum InspectSource {
     ConfigV2,
     /// The daemon's `containers/<id>/config.json` (Docker < 1.10).
     ConfigV1,
+    /// A Podman container of a containers-storage root: its OCI runtime spec
+    /// (`userdata/config.json`), `containers.json` and libpod's state.
+    Libpod,
+    /// A containerd container: the OCI runtime spec and labels in its metadata database.
+    Containerd,
 }
 
 /// A container object from inspect or a daemon config file.

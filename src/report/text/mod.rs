@@ -2,6 +2,7 @@
 //! text goes through `terminal_safe`, so attacker bytes never drive the terminal.
 
 mod containers;
+mod dataroot;
 mod images;
 mod logs;
 mod processes;
@@ -201,6 +202,7 @@ fn bundle(s: &mut String, b: &BundleReport, style: &Style) {
     findings(s, b, style);
     processes::render(s, b);
     containers::render(s, b);
+    dataroot::render(s, b);
     saved_diff(s, b);
     images::render(s, b);
     response(s, b);
