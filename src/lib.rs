@@ -13,6 +13,8 @@ pub mod collect;
 pub mod commands;
 pub mod dataroot;
 pub mod evidence;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod image;
 pub mod ingest;
 pub mod logscan;

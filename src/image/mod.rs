@@ -30,6 +30,10 @@ use crate::model::{display_bytes, Locator, Outcome, Timestamp};
 
 pub use content::{ContentFacts, Inspector, Magic};
 pub use layer::{hex, normalize, EntryKind, FileType, LayerEntry, LayerScan, Meta};
+pub(crate) use layer::read_layer;
+pub(crate) use layout::parse_config;
+pub(crate) use load::load_layer_tar;
+pub(crate) use rules::evaluate_saved_diff;
 pub use layout::{sha2_256 as sha256_bytes, OciArtifact};
 pub use rules::catalog as file_rules;
 pub use tree::{Change, FileTree};
