@@ -17,6 +17,7 @@ pub mod evidence;
 pub mod fuzzing;
 pub mod image;
 pub mod ingest;
+pub mod limits;
 pub mod logscan;
 pub mod model;
 pub mod report;

@@ -7,6 +7,7 @@ pub mod completions;
 pub mod diff;
 mod image_output;
 pub mod layers;
+pub mod limit_args;
 pub mod logs;
 pub mod plan;
 pub mod rules;

@@ -37,6 +37,8 @@ pub struct ScanArgs {
     /// The image the container ran from, when it is not in the bundle (for container changes).
     #[arg(long, value_name = "IMAGE")]
     pub base_image: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: crate::commands::limit_args::LimitArgs,
 }
 
 /// Output options of `scan`.
@@ -90,10 +92,11 @@ pub(crate) fn scan_all(
     rules: &[PathBuf],
     sigma: &[PathBuf],
     base_image: &Option<PathBuf>,
+    limits: crate::limits::Limits,
     quiet: bool,
 ) -> anyhow::Result<Report> {
     let engine = Engine::with_sources(rules, sigma, true)?;
-    let opts = ScanOptions { base_image: base_image.clone() };
+    let opts = ScanOptions { base_image: base_image.clone(), limits };
     let pb = progress(paths.len() as u64, quiet, "bundles");
     let bundles: Vec<_> = paths
         .par_iter()
@@ -126,8 +129,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
         return Ok(code);
     }
     let started = run_time();
-    let mut report = scan_all(&args.paths, &args.rules, &args.sigma, &args.base_image, args.output.quiet)?;
+    let limits = args.limits.limits();
+    let mut report =
+        scan_all(&args.paths, &args.rules, &args.sigma, &args.base_image, limits, args.output.quiet)?;
     let o = &mut report.run.options;
+    o.extend(limits.options());
     o.insert("format".into(), format!("{:?}", args.output.format).to_lowercase());
     o.insert("fail_on".into(), format!("{:?}", args.fail_on).to_lowercase());
     o.insert(
