@@ -58,6 +58,16 @@ impl Limits {
     }
 }
 
+/// A JSON parse error as a diagnostic's words: one from nesting deeper than [`JSON_DEPTH`]
+/// says it reached the depth limit.
+pub fn json_error(e: &serde_json::Error) -> String {
+    if e.to_string().starts_with("recursion limit exceeded") {
+        format!("{e} (nested deeper than {JSON_DEPTH} levels, the JSON depth limit: the rest is not parsed)")
+    } else {
+        e.to_string()
+    }
+}
+
 /// The decompressed-bytes budget of one bundle, shared by every layer reader of it.
 #[derive(Clone, Debug)]
 pub struct ByteBudget {

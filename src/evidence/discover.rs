@@ -60,7 +60,7 @@ pub fn discover(path: &Path) -> Bundle {
 /// [`discover`] under `limits` (files listed per directory, members read per archive).
 pub fn discover_with(path: &Path, limits: &Limits) -> Bundle {
     let shown = path.display().to_string();
-    let named = match super::named::resolve(path) {
+    let named = match super::named::resolve(path, limits.max_bundle_bytes) {
         Ok(n) => n,
         Err(e) => {
             return Bundle {
@@ -82,6 +82,12 @@ pub fn discover_with(path: &Path, limits: &Limits) -> Bundle {
                 None => note.clone(),
             });
         }
+    }
+    if named.cut {
+        b.diagnostics.push(Diagnostic::error(
+            Locator::artifact(b.path.clone()),
+            "the stream is longer than --max-bundle-bytes: only its first bytes were read (see the custody note)",
+        ));
     }
     b.named = named.note;
     b.spool = named.spool;

@@ -428,11 +428,16 @@ fn read_entries<R: Read>(
                         meta.facts = facts;
                     }
                     Err(e) => {
+                        let what = if e.to_string().contains(LIMIT_MARK) {
+                            "the layer walk was cut short"
+                        } else {
+                            "layer ends"
+                        };
                         scan.complete = false;
                         scan.diagnostics.push(Diagnostic::error(
                             member_loc(),
                             format!(
-                                "layer ends inside this file's content ({} member(s) read): {e}; the members before it are analysed",
+                                "{what} inside this file's content ({} member(s) read): {e}; the members before it are analysed",
                                 scan.entries.len()
                             ),
                         ));
