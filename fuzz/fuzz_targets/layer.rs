@@ -1,4 +1,4 @@
-//! Fuzz target: `ctriage::fuzzing::layer` (see the function's doc).
+//! Fuzz target: the tar / layer walk (plain, gzip, zstd), `ctriage::fuzzing::layer`.
 #![no_main]
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| ctriage::fuzzing::layer(data));

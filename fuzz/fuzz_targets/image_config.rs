@@ -1,4 +1,0 @@
-//! Fuzz target: `ctriage::fuzzing::image_config` (see the function's doc).
-#![no_main]
-
-libfuzzer_sys::fuzz_target!(|data: &[u8]| ctriage::fuzzing::image_config(data));
