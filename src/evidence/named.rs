@@ -106,9 +106,12 @@ mod tests {
 
     #[test]
     fn streams_are_spooled() {
-        let n = spool(&b"hello"[..], "test").unwrap();
+        let n = spool(&b"hello"[..], "test", 5).unwrap();
         assert_eq!(std::fs::read(&n.read).unwrap(), b"hello");
-        assert!(n.note.unwrap().contains("5 bytes"));
+        assert!(!n.cut && n.note.as_deref().unwrap().contains("5 bytes"));
+        let cut = spool(&b"hello world"[..], "test", 5).unwrap();
+        assert_eq!(std::fs::read(&cut.read).unwrap(), b"hello");
+        assert!(cut.cut && cut.note.unwrap().contains("--max-bundle-bytes"));
         let p = n.read.clone();
         drop(n.spool);
         assert!(!p.exists(), "the spool goes with the bundle");
