@@ -30,9 +30,8 @@ struct Run {
 
 impl Run {
     fn json(&self) -> Value {
-        serde_json::from_slice(&self.stdout).unwrap_or_else(|e| {
-            panic!("stdout is not JSON ({e}); stderr: {}", self.stderr)
-        })
+        serde_json::from_slice(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}); stderr: {}", self.stderr))
     }
 }
 
@@ -158,7 +157,6 @@ fn link(kind: tar::EntryType, name: &str, target: &str) -> Vec<u8> {
     h.set_cksum();
     h.as_bytes().to_vec()
 }
-
 
 /// A layer (whiteout first, so it sniffs as a layer) holding `files`.
 fn layer(files: &[(&str, &[u8])]) -> Vec<u8> {
