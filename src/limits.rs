@@ -94,12 +94,6 @@ impl ByteBudget {
     }
 }
 
-impl Default for ByteBudget {
-    fn default() -> Self {
-        ByteBudget::new(Limits::default())
-    }
-}
-
 /// Parse a size with an optional binary suffix: `4096`, `64K`, `512M`, `4G`, `1T` (also
 /// `KiB`/`KB`, case-insensitive; every suffix is a power of 1024).
 pub fn parse_size(s: &str) -> Result<u64, String> {

@@ -57,14 +57,11 @@ pub fn resolve(arg: &Path, max_stream: u64) -> io::Result<Named> {
 fn spool(from: impl Read, what: &str, max: u64) -> io::Result<Named> {
     let mut file = tempfile::Builder::new().prefix("ctriage-spool-").tempfile()?;
     let mut from = from.take(max.saturating_add(1));
-    let mut copied = io::copy(&mut (&mut from).take(max), &mut file)?;
-    let cut = copied == max && io::copy(&mut from, &mut io::sink())? > 0;
-    if cut {
-        copied = max;
-    }
+    let copied = io::copy(&mut (&mut from).take(max), &mut file)?;
+    let cut = copied == max && from.read(&mut [0u8; 1])? > 0;
     file.flush()?;
     let path = file.into_temp_path();
-    let cut = if cut {
+    let cut_note = if cut {
         format!(
             " (cut: the stream is longer than {max} bytes, limit --max-bundle-bytes; the rest was not read)"
         )
@@ -74,10 +71,10 @@ fn spool(from: impl Read, what: &str, max: u64) -> io::Result<Named> {
     Ok(Named {
         read: path.to_path_buf(),
         note: Some(format!(
-            "{what}: {copied} bytes copied as read into a private temporary file (hashed and analysed from there, deleted after){cut}"
+            "{what}: {copied} bytes copied as read into a private temporary file (hashed and analysed from there, deleted after){cut_note}"
         )),
         spool: Some(Arc::new(path)),
-        cut: !cut.is_empty(),
+        cut,
     })
 }
 
