@@ -207,11 +207,18 @@ fn symlink_and_hard_link_loops() {
     let rest = tar(&[("manifest.json", manifest), ("cfg.json", cfg)]);
     save.extend(rest);
     std::fs::write(dir.path().join("loop.tar"), &save).unwrap();
+    // Inside one layer: `a` <-> `b` symlinks, a hard link to itself, a whiteout and a file
+    // through the cycle.
+    let mut l = link(tar::EntryType::Symlink, "a", "b");
+    l.extend(link(tar::EntryType::Symlink, "b", "a"));
+    l.extend(link(tar::EntryType::Link, "h", "h"));
+    l.extend(layer(&[("a/.wh.x", b""), ("a/f", b"y")]));
+    std::fs::write(dir.path().join("cycle-layer.tar"), &l).unwrap();
     // In the bundle directory itself: a symlink loop and a link out of the bundle.
     std::os::unix::fs::symlink("loop2", dir.path().join("loop1")).unwrap();
     std::os::unix::fs::symlink("loop1", dir.path().join("loop2")).unwrap();
     std::os::unix::fs::symlink("/etc/shadow", dir.path().join("out")).unwrap();
-    let r = check(dir.path(), &[], &["too many link hops"], 300);
+    let r = check(dir.path(), &[], &["too many link hops", "hard link `h` -> `h`"], 300);
     let text = r["bundles"][0]["artifacts"].to_string();
     assert!(text.contains("symbolic link to loop2 (not followed)"), "links are recorded, never followed");
 }
