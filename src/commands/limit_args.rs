@@ -21,13 +21,14 @@ pub struct LimitArgs {
     /// Decompressed bytes read from one layer or filesystem tar.
     #[arg(long, value_name = "SIZE", value_parser = size, default_value = "64G")]
     pub max_layer_bytes: u64,
-    /// Decompressed layer bytes read in one bundle, all layers together.
+    /// Decompressed layer bytes read in one bundle, all layers together (and the most a
+    /// FIFO, pipe or standard-input bundle is spooled).
     #[arg(long, value_name = "SIZE", value_parser = size, default_value = "1T")]
     pub max_bundle_bytes: u64,
     /// Longest log record evaluated whole; longer lines are scanned in pieces this long.
     #[arg(long, value_name = "SIZE", value_parser = size, default_value = "64K")]
     pub max_line: u64,
-    /// Log hits listed per file (all are counted: findings and counts stay exact).
+    /// Log hits listed per rule and file (all are counted: findings and counts stay exact).
     #[arg(long, value_name = "N", value_parser = count, default_value = "2000")]
     pub max_hits: u64,
     /// Members read from one tar (layer, export, image or bundle archive).
