@@ -434,7 +434,20 @@ fn entries_per_archive_limit() {
     let names: Vec<String> = (0..50).map(|i| format!("f{i}")).collect();
     let files: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b"x"[..])).collect();
     std::fs::write(dir.path().join("layer.tar"), layer(&files)).unwrap();
-    check(dir.path(), &["--max-entries", "10"], &["limit --max-entries"], 300);
+    check(
+        dir.path(),
+        &["--max-entries", "10"],
+        &["the tar has more than 10 members (limit --max-entries)"],
+        300,
+    );
+    // A docker save with 50 members beside its manifest: its index stops at the limit.
+    let manifest: &[u8] = br#"[{"Config":"c.json","RepoTags":["many:1"],"Layers":[]}]"#;
+    let save: Vec<(&str, &[u8])> =
+        [("manifest.json", manifest), ("c.json", b"{}")].into_iter().chain(files.iter().copied()).collect();
+    let img = tempfile::tempdir().unwrap();
+    std::fs::write(img.path().join("access.log"), BAD).unwrap();
+    std::fs::write(img.path().join("image.tar"), tar(&save)).unwrap();
+    check(img.path(), &["--max-entries", "10"], &["more than 10 members (limit --max-entries)"], 300);
     let many: Vec<(&str, &[u8])> =
         std::iter::once(("access.log", BAD)).chain(files.iter().copied()).collect();
     let sub = tempfile::tempdir().unwrap();
