@@ -15,8 +15,11 @@ pub mod collect;
 pub mod commands;
 pub mod dataroot;
 pub mod evidence;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod image;
 pub mod ingest;
+pub mod limits;
 pub mod logscan;
 pub mod model;
 pub mod progress;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::analyze;
-use crate::evidence::{discover, Artifact, ArtifactKind, BundleKind};
+use crate::evidence::{discover, discover_with, Artifact, ArtifactKind, BundleKind};
 use crate::image::{self, ImageContext, ImageSection};
 use crate::ingest::inspect::InspectDoc;
 use crate::ingest::{diff, inspect, pslist, stats, top};
@@ -19,6 +19,8 @@ pub struct ScanOptions {
     pub base_image: Option<PathBuf>,
     /// Where progress is counted, when someone shows it.
     pub meter: Option<std::sync::Arc<crate::progress::Meter>>,
+    /// Resource limits (`--max-*`).
+    pub limits: crate::limits::Limits,
 }
 
 /// One parsed small artifact.
@@ -63,7 +65,7 @@ fn parse_small(a: &Artifact) -> Option<(Parsed, Vec<Diagnostic>)> {
 
 /// Scan one bundle.
 pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleReport {
-    let bundle = discover(path);
+    let bundle = discover_with(path, &opts.limits);
     if let Some(m) = &opts.meter {
         m.discovered(bundle.artifacts.len() as u64, bundle.artifacts.iter().map(|a| a.size).sum());
     }
@@ -123,6 +125,7 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
         base_image: opts.base_image.clone(),
         containers: report.containers.iter().map(|c| (c.id.clone(), c.image_id.clone())).collect(),
         base_flag: None,
+        limits: opts.limits,
     };
     let artifacts: Vec<&Artifact> = bundle.artifacts.iter().collect();
     // Signatures run on logs: in a tree, documentation and source are not (a file named on
@@ -131,7 +134,7 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
         BundleKind::File => (artifacts.clone(), vec![]),
         _ => logscan::logness::split(&artifacts),
     };
-    let cfg = ScanConfig::default();
+    let cfg = ScanConfig::with_limits(&opts.limits);
     let (mut image_section, mut log_sources) = rayon::join(
         || image::analyze_bundle(&artifacts, &ctx),
         || logscan::bundle_sources(&log_artifacts, engine, &cfg),

@@ -103,6 +103,7 @@ fn report_options(args: &ScanArgs) -> Vec<OsString> {
     if args.output.terminal.verbose {
         o.push("--verbose".into());
     }
+    o.extend(args.limits.to_args());
     o
 }
 

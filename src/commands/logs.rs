@@ -36,12 +36,15 @@ pub struct LogsArgs {
     pub fail_on: crate::cli::FailOn,
     #[command(flatten)]
     pub output: OutputArgs,
+    #[command(flatten)]
+    pub limits: crate::commands::limit_args::LimitArgs,
 }
 
 /// Run `logs`: each FILE is one bundle of log artifacts.
 pub fn run(args: &LogsArgs) -> anyhow::Result<i32> {
     let engine = Engine::with_sources(&args.rules, &args.sigma, !args.no_bundled_sigma)?;
-    let cfg = ScanConfig { syslog_year: args.syslog_year, ..Default::default() };
+    let limits = args.limits.limits();
+    let cfg = ScanConfig { syslog_year: args.syslog_year, ..ScanConfig::with_limits(&limits) };
     let meter = Meter::new(args.files.len() as u64);
     let show = !args.output.quiet && std::io::stderr().is_terminal();
     let ticker = Ticker::start(&meter, show, "logs");
@@ -56,7 +59,8 @@ pub fn run(args: &LogsArgs) -> anyhow::Result<i32> {
         })
         .collect();
     drop(ticker);
-    let report = Report::new(bundles, run_time());
+    let mut report = Report::new(bundles, run_time());
+    report.run.options.extend(limits.options());
     write_report(&report, &args.output)?;
     Ok(exit_code(&report, args.fail_on.severity()))
 }

@@ -9,6 +9,7 @@ pub mod completions;
 pub mod diff;
 mod image_output;
 pub mod layers;
+pub mod limit_args;
 pub mod logs;
 pub mod merge;
 pub mod plan;

@@ -49,7 +49,8 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<i32> {
     if let Some(code) = check_rule_files(&args.rules) {
         return Ok(code);
     }
-    let mut report = scan_all(&args.paths, &args.rules, &args.sigma, &args.base_image, args.quiet)?;
+    let mut report =
+        scan_all(&args.paths, &args.rules, &args.sigma, &args.base_image, Default::default(), args.quiet)?;
     report.run.options.insert("format".into(), format!("{:?}", args.format).to_lowercase());
     let mut w = open_output(&args.output)?;
     match args.format {

@@ -42,6 +42,8 @@ pub struct ScanArgs {
     pub base_image: Option<PathBuf>,
     #[command(flatten)]
     pub batch: super::batch::BatchArgs,
+    #[command(flatten)]
+    pub limits: crate::commands::limit_args::LimitArgs,
 }
 
 /// Output options of `scan`.
@@ -95,11 +97,12 @@ pub(crate) fn scan_all(
     rules: &[PathBuf],
     sigma: &[PathBuf],
     base_image: &Option<PathBuf>,
+    limits: crate::limits::Limits,
     quiet: bool,
 ) -> anyhow::Result<Report> {
     let engine = Engine::with_sources(rules, sigma, true)?;
     let meter = Meter::new(paths.len() as u64);
-    let opts = ScanOptions { base_image: base_image.clone(), meter: Some(Arc::clone(&meter)) };
+    let opts = ScanOptions { base_image: base_image.clone(), limits, meter: Some(Arc::clone(&meter)) };
     let ticker = Ticker::start(&meter, !quiet && std::io::stderr().is_terminal(), "scan");
     let bundles: Vec<_> = paths.par_iter().map(|p| scan_bundle(p, &engine, &opts)).collect();
     drop(ticker);
@@ -129,8 +132,11 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
         return super::batch::run(args);
     }
     let started = run_time();
-    let mut report = scan_all(&args.paths, &args.rules, &args.sigma, &args.base_image, args.output.quiet)?;
+    let limits = args.limits.limits();
+    let mut report =
+        scan_all(&args.paths, &args.rules, &args.sigma, &args.base_image, limits, args.output.quiet)?;
     let o = &mut report.run.options;
+    o.extend(limits.options());
     o.insert("format".into(), format!("{:?}", args.output.format).to_lowercase());
     o.insert("fail_on".into(), format!("{:?}", args.fail_on).to_lowercase());
     o.insert(

@@ -11,6 +11,8 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use walkdir::WalkDir;
 
+use crate::limits::Limits;
+
 use super::artifact::{Artifact, ArtifactKind, ArtifactSource};
 use super::decode::{decoder, detect_compression, Compression, DecodeLimits};
 use super::sniff::{classify_tar_names, is_tar, sniff_text};
@@ -52,8 +54,13 @@ pub struct Bundle {
 /// Discover and examine every artifact of the bundle at `path`.
 /// A path named on the command line is read as the analyst named it (see [`super::named`]).
 pub fn discover(path: &Path) -> Bundle {
+    discover_with(path, &Limits::default())
+}
+
+/// [`discover`] under `limits` (files listed per directory, members read per archive).
+pub fn discover_with(path: &Path, limits: &Limits) -> Bundle {
     let shown = path.display().to_string();
-    let named = match super::named::resolve(path) {
+    let named = match super::named::resolve(path, limits.max_bundle_bytes) {
         Ok(n) => n,
         Err(e) => {
             return Bundle {
@@ -67,7 +74,7 @@ pub fn discover(path: &Path) -> Bundle {
             }
         }
     };
-    let mut b = discover_at(&named.read, path, shown);
+    let mut b = discover_at(&named.read, path, shown, limits);
     if let (Some(note), BundleKind::File) = (&named.note, b.kind) {
         for a in &mut b.artifacts {
             a.note = Some(match a.note.take() {
@@ -76,13 +83,19 @@ pub fn discover(path: &Path) -> Bundle {
             });
         }
     }
+    if named.cut {
+        b.diagnostics.push(Diagnostic::error(
+            Locator::artifact(b.path.clone()),
+            "the stream is longer than --max-bundle-bytes: only its first bytes were read (see the custody note)",
+        ));
+    }
     b.named = named.note;
     b.spool = named.spool;
     b
 }
 
 /// Discover what `read` holds, shown as the named path `arg` (`shown`).
-fn discover_at(read: &Path, arg: &Path, shown: String) -> Bundle {
+fn discover_at(read: &Path, arg: &Path, shown: String, limits: &Limits) -> Bundle {
     let bundle = |kind, artifacts, diagnostics| Bundle {
         path: shown.clone(),
         kind,
@@ -103,12 +116,12 @@ fn discover_at(read: &Path, arg: &Path, shown: String) -> Bundle {
         }
     };
     if meta.is_dir() {
-        return discover_dir(read, shown);
+        return discover_dir(read, shown, limits);
     }
     let name = arg.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| shown.clone());
     let mut single = examine_path(read, name, &meta, true);
     if single.kind == ArtifactKind::BundleArchive {
-        let (artifacts, diagnostics, trees) = discover_archive(read, single.compression);
+        let (artifacts, diagnostics, trees) = discover_archive(read, single.compression, limits);
         let mut b = bundle(BundleKind::Archive, artifacts, diagnostics);
         b.trees = Arc::new(trees);
         return b;
@@ -147,7 +160,7 @@ pub fn examine_file(path: &Path) -> Artifact {
     }
 }
 
-fn discover_dir(root: &Path, shown: String) -> Bundle {
+fn discover_dir(root: &Path, shown: String, limits: &Limits) -> Bundle {
     let mut diagnostics = vec![];
     let mut entries = vec![];
     // A data root's layer directories are one artifact each, not walked file by file.
@@ -163,7 +176,20 @@ fn discover_dir(root: &Path, shown: String) -> Bundle {
     });
     for e in walk {
         match e {
-            Ok(e) if e.depth() > 0 && !e.file_type().is_dir() => entries.push(e),
+            Ok(e) if e.depth() > 0 && !e.file_type().is_dir() => {
+                if entries.len() as u64 >= limits.max_root_files {
+                    diagnostics.push(Diagnostic::error(
+                        Locator::artifact(shown.clone()),
+                        format!(
+                            "the directory holds more than {} files (limit --max-root-files); the first {} (by name) are analysed",
+                            limits.max_root_files,
+                            entries.len()
+                        ),
+                    ));
+                    break;
+                }
+                entries.push(e)
+            }
             Ok(_) => {}
             Err(err) => {
                 let at = err.path().map(|p| rel(root, p)).unwrap_or_else(|| shown.clone());
@@ -466,6 +492,7 @@ fn hex(bytes: &[u8]) -> String {
 fn discover_archive(
     path: &Path,
     compression: Compression,
+    limits: &Limits,
 ) -> (Vec<Artifact>, Vec<Diagnostic>, crate::dataroot::Trees) {
     let archive_name = path.display().to_string();
     let mut artifacts = vec![];
@@ -477,7 +504,17 @@ fn discover_archive(
         let stream = decoder(f, compression, Some(len), DecodeLimits::default())?;
         let mut archive = tar::Archive::new(stream);
         let mut kept = 0u64;
-        for entry in archive.entries()? {
+        for (seq, entry) in archive.entries()?.enumerate() {
+            if seq as u64 >= limits.max_entries {
+                diagnostics.push(Diagnostic::error(
+                    Locator::artifact(archive_name.clone()),
+                    format!(
+                        "the bundle archive has more than {} members (limit --max-entries); the first {seq} are analysed",
+                        limits.max_entries
+                    ),
+                ));
+                break;
+            }
             let mut entry = entry?;
             let name_bytes = entry.path_bytes().into_owned();
             // A member of a data root's layer directory is a layer entry of that directory.

@@ -9,5 +9,5 @@ mod sniff;
 
 pub use artifact::{Artifact, ArtifactKind, ArtifactSource};
 pub use decode::{decoder, detect_compression, Compression, DecodeLimits, Decoder};
-pub use discover::{discover, examine_file, Bundle, BundleKind};
+pub use discover::{discover, discover_with, examine_file, Bundle, BundleKind};
 pub use sniff::{classify_tar_names, looks_local, sniff_text};

@@ -21,14 +21,17 @@ pub struct Named {
     pub note: Option<String>,
     /// The spool file, kept alive as long as the bundle.
     pub spool: Option<Arc<TempPath>>,
+    /// The stream was longer than the spool limit: only its first bytes are evidence.
+    pub cut: bool,
 }
 
-/// Resolve `arg` as the analyst named it.
-pub fn resolve(arg: &Path) -> io::Result<Named> {
+/// Resolve `arg` as the analyst named it. A stream is spooled up to `max_stream` bytes
+/// (`--max-bundle-bytes`); the rest is not read, and the custody note says so.
+pub fn resolve(arg: &Path, max_stream: u64) -> io::Result<Named> {
     if arg.as_os_str() == "-" {
         let stdin = io::stdin();
         let lock = stdin.lock();
-        return spool(lock, "read from standard input");
+        return spool(lock, "read from standard input", max_stream);
     }
     let link = std::fs::symlink_metadata(arg)?;
     let (read, note) = if link.file_type().is_symlink() {
@@ -41,27 +44,37 @@ pub fn resolve(arg: &Path) -> io::Result<Named> {
     };
     let meta = std::fs::metadata(&read)?;
     if meta.is_file() || meta.is_dir() {
-        return Ok(Named { read, note, spool: None });
+        return Ok(Named { read, note, spool: None, cut: false });
     }
     // A FIFO, a pipe behind /dev/stdin or <(...), a character device: read it once.
     let what = match &note {
         Some(n) => format!("{n}; a stream (FIFO, pipe or device)"),
         None => "a stream (FIFO, pipe or device)".to_string(),
     };
-    spool(File::open(&read)?, &what)
+    spool(File::open(&read)?, &what, max_stream)
 }
 
-fn spool(mut from: impl Read, what: &str) -> io::Result<Named> {
+fn spool(from: impl Read, what: &str, max: u64) -> io::Result<Named> {
     let mut file = tempfile::Builder::new().prefix("ctriage-spool-").tempfile()?;
-    let copied = io::copy(&mut from, &mut file)?;
+    let mut from = from.take(max.saturating_add(1));
+    let copied = io::copy(&mut (&mut from).take(max), &mut file)?;
+    let cut = copied == max && from.read(&mut [0u8; 1])? > 0;
     file.flush()?;
     let path = file.into_temp_path();
+    let cut_note = if cut {
+        format!(
+            " (cut: the stream is longer than {max} bytes, limit --max-bundle-bytes; the rest was not read)"
+        )
+    } else {
+        String::new()
+    };
     Ok(Named {
         read: path.to_path_buf(),
         note: Some(format!(
-            "{what}: {copied} bytes copied as read into a private temporary file (hashed and analysed from there, deleted after)"
+            "{what}: {copied} bytes copied as read into a private temporary file (hashed and analysed from there, deleted after){cut_note}"
         )),
         spool: Some(Arc::new(path)),
+        cut,
     })
 }
 
@@ -74,25 +87,28 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("a.log");
         std::fs::write(&f, b"x").unwrap();
-        let n = resolve(&f).unwrap();
+        let n = resolve(&f, u64::MAX).unwrap();
         assert_eq!(n.read, f);
         assert!(n.note.is_none() && n.spool.is_none());
         #[cfg(unix)]
         {
             let l = dir.path().join("link");
             std::os::unix::fs::symlink(&f, &l).unwrap();
-            let n = resolve(&l).unwrap();
+            let n = resolve(&l, u64::MAX).unwrap();
             assert_eq!(n.read, std::fs::canonicalize(&f).unwrap());
             assert!(n.note.unwrap().contains("symbolic link"));
         }
-        assert!(resolve(&dir.path().join("missing")).is_err());
+        assert!(resolve(&dir.path().join("missing"), u64::MAX).is_err());
     }
 
     #[test]
     fn streams_are_spooled() {
-        let n = spool(&b"hello"[..], "test").unwrap();
+        let n = spool(&b"hello"[..], "test", 5).unwrap();
         assert_eq!(std::fs::read(&n.read).unwrap(), b"hello");
-        assert!(n.note.unwrap().contains("5 bytes"));
+        assert!(!n.cut && n.note.as_deref().unwrap().contains("5 bytes"));
+        let cut = spool(&b"hello world"[..], "test", 5).unwrap();
+        assert_eq!(std::fs::read(&cut.read).unwrap(), b"hello");
+        assert!(cut.cut && cut.note.unwrap().contains("--max-bundle-bytes"));
         let p = n.read.clone();
         drop(n.spool);
         assert!(!p.exists(), "the spool goes with the bundle");

@@ -52,6 +52,15 @@ pub struct Archive<'a> {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Err once an archive has more members than `--max-entries`.
+fn too_many(seq: usize, inspector: &Inspector) -> io::Result<()> {
+    let max = inspector.budget.limits.max_entries;
+    if seq as u64 >= max {
+        return Err(io::Error::other(format!("more than {max} members (limit --max-entries)")));
+    }
+    Ok(())
+}
+
 /// A `Read + Seek` view of a plain artifact: seeking reopens it at the new offset.
 struct ReopenSeek<'a> {
     artifact: &'a Artifact,
@@ -136,7 +145,7 @@ impl<'a> Archive<'a> {
             scanned: BTreeMap::new(),
             diagnostics: vec![],
         };
-        let result = if a.seekable { a.index() } else { a.stream(inspector) };
+        let result = if a.seekable { a.index(inspector) } else { a.stream(inspector) };
         if let Err(e) = result {
             a.diagnostics.push(Diagnostic::error(
                 artifact.locator(),
@@ -219,10 +228,11 @@ impl<'a> Archive<'a> {
         norm
     }
 
-    fn index(&mut self) -> io::Result<()> {
+    fn index(&mut self, inspector: &Inspector) -> io::Result<()> {
         let artifact = self.tar_artifact()?;
         let mut archive = tar::Archive::new(ReopenSeek { artifact, pos: 0, inner: None });
-        for entry in archive.entries_with_seek()? {
+        for (seq, entry) in archive.entries_with_seek()?.enumerate() {
+            too_many(seq, inspector)?;
             let entry = entry?;
             let Some((et, name, link)) = member_of(&entry) else { continue };
             self.record(&name, link, et.is_symlink(), entry.raw_file_position(), entry.size());
@@ -233,7 +243,8 @@ impl<'a> Archive<'a> {
     fn stream(&mut self, inspector: &Inspector) -> io::Result<()> {
         let reader = self.tar_artifact()?.open()?;
         let mut archive = tar::Archive::new(reader);
-        for entry in archive.entries()? {
+        for (seq, entry) in archive.entries()?.enumerate() {
+            too_many(seq, inspector)?;
             let mut entry = entry?;
             let Some((et, name, link)) = member_of(&entry) else { continue };
             let size = entry.size();

@@ -103,10 +103,13 @@ impl Magic {
     }
 }
 
-/// The shared automaton (build once, share by reference across layer workers).
+/// The shared automaton (build once, share by reference across layer workers), and the
+/// limits of the bundle's layer walks (entries per tar, decompressed bytes per layer and
+/// per bundle).
 pub struct Inspector {
     /// None only if the constant signature list could not be compiled (never in practice).
     ac: Option<AhoCorasick>,
+    pub budget: crate::limits::ByteBudget,
 }
 
 impl Default for Inspector {
@@ -116,14 +119,19 @@ impl Default for Inspector {
 }
 
 impl Inspector {
-    /// Build the automaton over [`SIGNATURES`].
+    /// Build the automaton over [`SIGNATURES`], with the default limits.
     pub fn new() -> Self {
+        Self::with_limits(crate::limits::Limits::default())
+    }
+
+    /// [`Inspector::new`] for one bundle read under `limits`.
+    pub fn with_limits(limits: crate::limits::Limits) -> Self {
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
             .build(SIGNATURES)
             .ok();
-        Inspector { ac }
+        Inspector { ac, budget: crate::limits::ByteBudget::new(limits) }
     }
 
     /// Start inspecting a regular file at `path` (normalized, relative) of `size` bytes whose

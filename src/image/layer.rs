@@ -135,6 +135,32 @@ impl<R: Read> Read for HashReader<R> {
     }
 }
 
+/// The decoded tar stream of one layer, counted against `--max-layer-bytes` and the
+/// bundle's `--max-bundle-bytes`: past either, reading fails with an error naming the flag.
+struct Budgeted<'a, R> {
+    inner: R,
+    budget: &'a crate::limits::ByteBudget,
+    read: u64,
+}
+
+/// Marks the messages of a limit reached (so the walk says "cut short", not "corrupt").
+const LIMIT_MARK: &str = "(limit --max-";
+
+impl<R: Read> Read for Budgeted<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        let max = self.budget.limits.max_layer_bytes;
+        if self.read > max {
+            return Err(io::Error::other(format!(
+                "the layer decompresses to more than {max} bytes {LIMIT_MARK}layer-bytes); stopped here"
+            )));
+        }
+        self.budget.spend(n as u64).map_err(io::Error::other)?;
+        Ok(n)
+    }
+}
+
 /// Lower-case hex.
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
@@ -175,7 +201,8 @@ pub fn read_layer(
                 return scan;
             }
         };
-        let mut tar_stream = HashReader::new(BufReader::with_capacity(CHUNK, decoded));
+        let budgeted = Budgeted { inner: decoded, budget: &inspector.budget, read: 0 };
+        let mut tar_stream = HashReader::new(BufReader::with_capacity(CHUNK, budgeted));
         read_entries(&mut tar_stream, loc, inspector, whiteouts, &mut scan);
         if scan.complete {
             match drain_after_end(&mut tar_stream) {
@@ -234,16 +261,29 @@ fn read_entries<R: Read>(
             Ok(e) => e,
             Err(e) => {
                 scan.complete = false;
+                let what =
+                    if e.to_string().contains(LIMIT_MARK) { "cut short" } else { "truncated or corrupt" };
                 scan.diagnostics.push(Diagnostic::error(
                     loc.clone(),
                     format!(
-                        "layer tar is truncated or corrupt after {} member(s): {e}; the members before it are analysed",
+                        "layer tar is {what} after {} member(s): {e}; the members before it are analysed",
                         scan.entries.len()
                     ),
                 ));
                 return;
             }
         };
+        if seq as u64 >= inspector.budget.limits.max_entries {
+            scan.complete = false;
+            scan.diagnostics.push(Diagnostic::error(
+                loc.clone(),
+                format!(
+                    "the tar has more than {} members {LIMIT_MARK}entries); the first {seq} are analysed",
+                    inspector.budget.limits.max_entries
+                ),
+            ));
+            return;
+        }
         let et = entry.header().entry_type();
         if et.is_pax_global_extensions() {
             scan.diagnostics.push(Diagnostic::warning(
@@ -388,11 +428,16 @@ fn read_entries<R: Read>(
                         meta.facts = facts;
                     }
                     Err(e) => {
+                        let what = if e.to_string().contains(LIMIT_MARK) {
+                            "the layer walk was cut short"
+                        } else {
+                            "layer ends"
+                        };
                         scan.complete = false;
                         scan.diagnostics.push(Diagnostic::error(
                             member_loc(),
                             format!(
-                                "layer ends inside this file's content ({} member(s) read): {e}; the members before it are analysed",
+                                "{what} inside this file's content ({} member(s) read): {e}; the members before it are analysed",
                                 scan.entries.len()
                             ),
                         ));

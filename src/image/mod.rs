@@ -29,9 +29,13 @@ use crate::ingest::diff::{DiffEntry, DiffKind};
 use crate::model::{display_bytes, Locator, Outcome, Timestamp};
 
 pub use content::{ContentFacts, Inspector, Magic};
+pub(crate) use layer::read_layer;
 pub use layer::{hex, normalize, EntryKind, FileType, LayerEntry, LayerScan, Meta};
+pub(crate) use layout::parse_config;
 pub use layout::{sha2_256 as sha256_bytes, OciArtifact};
+pub(crate) use load::load_layer_tar;
 pub use rules::catalog as file_rules;
+pub(crate) use rules::evaluate_saved_diff;
 pub use tree::{Change, FileTree};
 
 /// What the rest of the bundle tells the image analysis.
@@ -50,6 +54,8 @@ pub struct ImageContext {
     pub rooted: Option<std::sync::Arc<rooted::Rooted>>,
     /// The option that named `base_image` (`--base-image`, or `diff --image`), for messages.
     pub base_flag: Option<&'static str>,
+    /// Resource limits of the layer walks (entries, decompressed bytes).
+    pub limits: crate::limits::Limits,
 }
 
 impl ImageContext {
@@ -345,7 +351,7 @@ pub fn analyze(
     ctx: &ImageContext,
     opts: &AnalyzeOptions,
 ) -> (ImageSection, Vec<(usize, FileTree)>) {
-    let inspector = content::Inspector::new();
+    let inspector = content::Inspector::with_limits(ctx.limits);
     let mut section = ImageSection::default();
     let mut loaded = vec![];
     let dirs = ocidir::find(artifacts, &mut section.outcome.diagnostics);

@@ -333,7 +333,9 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
         if kept < total {
             outcome.diagnostics.push(Diagnostic::warning(
                 s.locator.clone(),
-                format!("{total} hits; only the first {kept} are listed (all are counted in findings)"),
+                format!(
+                    "{total} hits; only the first {kept} are listed (limit --max-hits, per rule and file; all are counted in findings)"
+                ),
             ));
         }
         for h in s.scan.hits {

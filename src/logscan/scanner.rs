@@ -94,7 +94,7 @@ pub struct ScanConfig {
     pub max_join: usize,
     /// Year given to syslog times (they carry none); None leaves them unknown.
     pub syslog_year: Option<i32>,
-    /// Hits kept per stream (all are counted).
+    /// Hits kept per rule per stream (all are counted).
     pub max_hits: usize,
     /// Plain files at least this big are cut into chunks scanned in parallel.
     pub parallel_min: u64,
@@ -109,6 +109,21 @@ impl Default for ScanConfig {
             syslog_year: None,
             max_hits: 2_000,
             parallel_min: 32 << 20,
+        }
+    }
+}
+
+impl ScanConfig {
+    /// The defaults under `limits`: `--max-line` is the record size (the buffer and the
+    /// json-file join grow to hold it), `--max-hits` the hits kept per rule per file.
+    pub fn with_limits(limits: &crate::limits::Limits) -> Self {
+        let d = ScanConfig::default();
+        ScanConfig {
+            buf_size: d.buf_size.max(limits.max_line.saturating_add(1)),
+            max_record: limits.max_line,
+            max_join: d.max_join.max(limits.max_line),
+            max_hits: limits.max_hits,
+            ..d
         }
     }
 }
@@ -129,6 +144,8 @@ pub struct RawHit {
 #[derive(Debug, Default)]
 pub struct StreamScan {
     pub hits: Vec<RawHit>,
+    /// Hits kept per rule index (at most `max_hits` each).
+    pub kept: BTreeMap<usize, usize>,
     /// Hits per rule index, including those beyond `max_hits`.
     pub counts: BTreeMap<usize, u64>,
     /// Requests of `scanner.*` rules per (rule, client address), all counted.
@@ -142,9 +159,11 @@ pub struct StreamScan {
 impl StreamScan {
     fn absorb(&mut self, other: StreamScan, line_base: u64, max_hits: usize) {
         for mut h in other.hits {
-            if self.hits.len() >= max_hits {
-                break;
+            let kept = self.kept.entry(h.rule).or_default();
+            if *kept >= max_hits {
+                continue;
             }
+            *kept += 1;
             h.locator.line = h.locator.line.map(|l| l + line_base);
             self.hits.push(h);
         }
@@ -224,6 +243,10 @@ struct State<'a> {
     bad_json: u64,
     first_bad_json: Option<(u64, u64)>,
     long_json: u64,
+    /// Lines longer than the read buffer, and candidates evaluated in a piece of a line
+    /// longer than the record size (`--max-line`), for the diagnostic.
+    long_lines: u64,
+    cut_candidates: u64,
 }
 
 /// Scan a stream. `base_offset` is the offset of its first byte in the artifact (for
@@ -271,6 +294,8 @@ pub fn scan_stream_carried<R: Read>(
         bad_json: 0,
         first_bad_json: None,
         long_json: 0,
+        long_lines: 0,
+        cut_candidates: 0,
     };
     let mut buf = vec![0u8; cap];
     let mut len = 0usize;
@@ -303,6 +328,8 @@ pub fn scan_stream_carried<R: Read>(
             let seg = max_record.min(len);
             if st.format == LogFormat::JsonFile {
                 st.long_json += 1;
+            } else if st.line_off == 0 {
+                st.long_lines += 1;
             }
             st.text_region(&buf[..seg], max_record);
             st.abs += seg as u64;
@@ -363,6 +390,9 @@ impl State<'_> {
             let seg_end = le.min(seg_start + max_record);
             line += count_newlines(&region[counted_pos..ls]);
             counted_pos = ls;
+            if seg_in_line > 0 || seg_end < le {
+                self.cut_candidates += 1;
+            }
             let rec = trim_cr(&region[seg_start..seg_end]);
             let time = if seg_in_line == 0 { line_time(rec, self.cfg.syslog_year) } else { None };
             self.record(rec, line, self.abs + seg_start as u64, time, None);
@@ -654,9 +684,11 @@ impl State<'_> {
                 let client = m.http.as_ref().and_then(|h| h.client.clone()).unwrap_or_default();
                 self.out.scanner_sources.entry((m.rule, client)).or_default().add(time);
             }
-            if self.out.hits.len() >= self.cfg.max_hits {
+            let kept = self.out.kept.entry(m.rule).or_default();
+            if *kept >= self.cfg.max_hits {
                 continue;
             }
+            *kept += 1;
             let shown = if m.decoded.is_some() || m.span == (0, 0) {
                 (0, rec.len().min(EXCERPT_MAX))
             } else {
@@ -708,6 +740,25 @@ impl State<'_> {
                 format!(
                     "{} piece(s) of json-file lines longer than {} bytes scanned as plain text",
                     self.long_json, self.cfg.buf_size
+                ),
+            ));
+        }
+        let m = self.cfg.max_record.max(64);
+        if self.long_lines > 0 {
+            self.out.diagnostics.push(Diagnostic::warning(
+                self.loc.clone(),
+                format!(
+                    "{} line(s) longer than {} bytes, scanned in {m}-byte records (limit --max-line)",
+                    self.long_lines, self.cfg.buf_size
+                ),
+            ));
+        }
+        if self.cut_candidates > 0 {
+            self.out.diagnostics.push(Diagnostic::warning(
+                self.loc.clone(),
+                format!(
+                    "{} signature candidate(s) in lines longer than {m} bytes (limit --max-line): each was evaluated in its {m}-byte record, a match across a cut can be missed",
+                    self.cut_candidates
                 ),
             ));
         }

@@ -65,7 +65,12 @@ pub fn parse_image_config(artifact: &Artifact) -> (InspectDoc, Vec<Diagnostic>) 
             InspectDoc::default(),
             vec![Diagnostic::error(
                 loc.with_line(e.line() as u64),
-                format!("invalid image config JSON at line {} column {}: {e}", e.line(), e.column()),
+                format!(
+                    "invalid image config JSON at line {} column {}: {}",
+                    e.line(),
+                    e.column(),
+                    crate::limits::json_error(&e)
+                ),
             )],
         ),
     }
@@ -137,7 +142,12 @@ pub fn parse_bytes(bytes: &[u8], loc: &Locator) -> (InspectDoc, Vec<Diagnostic>)
             Err(e) => {
                 diags.push(Diagnostic::error(
                     loc.clone().with_line(e.line() as u64),
-                    format!("invalid inspect JSON at line {} column {}: {e}", e.line(), e.column()),
+                    format!(
+                        "invalid inspect JSON at line {} column {}: {}",
+                        e.line(),
+                        e.column(),
+                        crate::limits::json_error(&e)
+                    ),
                 ));
                 break;
             }

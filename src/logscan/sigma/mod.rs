@@ -128,7 +128,7 @@ impl SigmaSet {
         Ok(())
     }
 
-    fn add_document(&mut self, origin: &str, path: &str, text: &str) {
+    pub(crate) fn add_document(&mut self, origin: &str, path: &str, text: &str) {
         let collection = match rsigma_parser::parse_sigma_yaml(text) {
             Ok(c) => c,
             Err(e) => {
