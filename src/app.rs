@@ -73,9 +73,14 @@ pub fn open_output(out: &Option<PathBuf>) -> anyhow::Result<Box<dyn Write>> {
     })
 }
 
+/// The version and commit clap knows (help, man page); `-V` / `--version` print
+/// [`long_version`].
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("CTRIAGE_COMMIT"), ")");
+
 /// `-V` / `--version`: the version, the commit, the report schema and how many rules of each
-/// family are built in (one line).
-pub static LONG_VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+/// family are built in (one line). Counting them builds the rule engine, so it is done only
+/// when asked, never while the command line is parsed.
+pub fn long_version() -> String {
     let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     if let Ok(engine) = crate::logscan::Engine::builtin() {
         for r in crate::catalog::all(&engine) {
@@ -91,7 +96,7 @@ pub static LONG_VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(
         report::SCHEMA_VERSION,
         each.join(", ")
     )
-});
+}
 
 /// The git commit ctriage was built from (`unknown` outside a checkout).
 pub const COMMIT: &str = env!("CTRIAGE_COMMIT");

@@ -10,8 +10,7 @@ use crate::model::Severity;
 #[derive(Parser, Debug)]
 #[command(
     name = "ctriage",
-    version = crate::app::LONG_VERSION.as_str(),
-    long_version = crate::app::LONG_VERSION.as_str(),
+    version = crate::app::VERSION,
     about,
     long_about = None
 )]

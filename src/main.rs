@@ -5,6 +5,10 @@ use clap::Parser;
 fn main() {
     let code = match ctriage::cli::Cli::try_parse() {
         Ok(cli) => ctriage::app::run(cli),
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayVersion => {
+            println!("ctriage {}", ctriage::app::long_version());
+            0
+        }
         Err(e) => {
             let _ = e.print();
             if e.use_stderr() {

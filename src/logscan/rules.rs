@@ -2,8 +2,9 @@
 //! errors that name the file and line. The built-in rules are embedded in the binary.
 
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
-use regex::bytes::Regex;
+use regex::bytes::{Match, Regex};
 use serde::Serialize;
 
 use crate::model::Severity;
@@ -52,7 +53,7 @@ impl DecoderKind {
 /// One confirm step: every step of a rule must pass on the record.
 #[derive(Clone, Debug)]
 pub enum Check {
-    Regex(Regex),
+    Regex(RuleRegex),
     Decoder(DecoderKind),
     /// A Sigma web rule's detection, evaluated on the record's parsed request.
     Sigma(std::sync::Arc<super::sigma::SigmaDetection>),
@@ -72,7 +73,7 @@ pub struct Rule {
     pub literals: Vec<Vec<u8>>,
     pub confirm: Vec<Check>,
     /// A record matching any of these is not a hit.
-    pub exclude: Vec<Regex>,
+    pub exclude: Vec<RuleRegex>,
     /// Rule ids (`x.y`) or id prefixes (`x.*`): when one of them hits the same record, this
     /// weaker rule's hit is dropped (e.g. `sh -i` inside a reported reverse shell).
     pub superseded_by: Vec<String>,
@@ -100,8 +101,13 @@ pub struct RuleError {
     pub message: String,
 }
 
-/// Parse a rule file's text. All errors are returned, each with its line.
+/// Parse a rule file's text (regexes checked, compiled on first use). All errors are
+/// returned, each with its line.
 pub fn parse(text: &str, origin: &str) -> Result<Vec<Rule>, Vec<RuleError>> {
+    parse_as(text, origin, false)
+}
+
+fn parse_as(text: &str, origin: &str, eager: bool) -> Result<Vec<Rule>, Vec<RuleError>> {
     let mut rules = Vec::new();
     let mut errors = Vec::new();
     let mut cur: Option<Draft> = None;
@@ -116,7 +122,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Vec<Rule>, Vec<RuleError>> {
             if let Some(d) = cur.take() {
                 finish(d, origin, &mut rules, &mut errors);
             }
-            cur = Some(Draft { line: line_no, ..Default::default() });
+            cur = Some(Draft { line: line_no, eager, ..Default::default() });
             continue;
         }
         if line.starts_with('[') {
@@ -167,7 +173,7 @@ pub fn parse_file(path: &Path) -> Result<Vec<Rule>, Vec<RuleError>> {
     let text = String::from_utf8(text).map_err(|e| {
         vec![RuleError { origin: origin.clone(), line: 0, message: format!("not UTF-8: {e}") }]
     })?;
-    parse(&text, &origin)
+    parse_as(&text, &origin, true)
 }
 
 /// The built-in rules.
@@ -186,8 +192,11 @@ struct Draft {
     case_sensitive: bool,
     literals: Vec<Vec<u8>>,
     confirm: Vec<Check>,
-    exclude: Vec<Regex>,
+    exclude: Vec<RuleRegex>,
     superseded_by: Vec<String>,
+    /// Compile regexes as they are read (a user's file: every error at its line) rather
+    /// than on first use.
+    eager: bool,
 }
 
 impl Draft {
@@ -246,7 +255,7 @@ impl Draft {
             }
             "confirm" => {
                 if let Some(re) = value.strip_prefix("regex:") {
-                    self.confirm.push(Check::Regex(compile(re)?));
+                    self.confirm.push(Check::Regex(RuleRegex::new(re, self.eager)?));
                 } else if let Some(name) = value.strip_prefix("decoder:") {
                     let d = DecoderKind::parse(name.trim()).ok_or_else(|| {
                         format!("unknown decoder {name:?} (jndi, jndi-assembled, shell-base64)")
@@ -260,7 +269,7 @@ impl Draft {
                 let re = value
                     .strip_prefix("regex:")
                     .ok_or_else(|| format!("exclude must start with `regex:`, found {value:?}"))?;
-                self.exclude.push(compile(re)?);
+                self.exclude.push(RuleRegex::new(re, self.eager)?);
             }
             "superseded-by" => {
                 let id = value.strip_suffix('*').unwrap_or(value);
@@ -276,6 +285,49 @@ impl Draft {
             _ => return Err(format!("unknown key `{key}`")),
         }
         Ok(())
+    }
+}
+
+/// A rule's regex. The built-in rules' regexes are compiled on first use: most rules never
+/// see a candidate record, and compiling all of them up front was half of a scan's start-up.
+/// Their syntax is checked when the rule is read (a unit test compiles every built-in one);
+/// a user's rule file is compiled as it is read, so every error names its line. Clones share
+/// the compiled regex.
+#[derive(Clone, Debug)]
+pub struct RuleRegex {
+    source: Arc<str>,
+    compiled: Arc<OnceLock<Result<Regex, String>>>,
+}
+
+impl RuleRegex {
+    fn new(re: &str, eager: bool) -> Result<Self, String> {
+        let r = RuleRegex { source: re.into(), compiled: Arc::default() };
+        if eager {
+            r.compiled()?;
+        } else {
+            // What regex::bytes accepts: Unicode classes, matches not bound to UTF-8.
+            regex_syntax::ParserBuilder::new()
+                .utf8(false)
+                .build()
+                .parse(re)
+                .map_err(|e| format!("invalid regex: {}", e.to_string().replace('\n', " ")))?;
+        }
+        Ok(r)
+    }
+
+    /// The compiled regex (compiled now if it was not yet), or why it could not be.
+    pub fn compiled(&self) -> Result<&Regex, String> {
+        self.compiled.get_or_init(|| compile(&self.source)).as_ref().map_err(Clone::clone)
+    }
+
+    /// Whether it matches `text` (a regex that cannot compile matches nothing).
+    pub fn is_match(&self, text: &[u8]) -> bool {
+        self.compiled().is_ok_and(|re| re.is_match(text))
+    }
+
+    /// Its first match in `text`.
+    pub fn find<'t>(&self, text: &'t [u8]) -> Option<Match<'t>> {
+        self.compiled().ok()?.find(text)
     }
 }
 
@@ -357,6 +409,44 @@ fn unquote(v: &str) -> Result<Vec<u8>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Built-in regexes compile on first use: each one must compile.
+    #[test]
+    fn every_builtin_regex_compiles() {
+        let rules = builtin().unwrap_or_else(|e| panic!("{e:?}"));
+        let mut n = 0;
+        for r in &rules {
+            let confirm = r.confirm.iter().filter_map(|c| match c {
+                Check::Regex(re) => Some(re),
+                _ => None,
+            });
+            for re in confirm.chain(&r.exclude) {
+                assert!(re.compiled().is_ok(), "{}: {:?}", r.origin, re.compiled().err());
+                n += 1;
+            }
+        }
+        assert!(n > 80, "{n} regexes");
+    }
+
+    #[test]
+    fn a_user_file_is_compiled_as_read_and_a_bad_regex_is_named_at_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("x.rules");
+        let big = format!("confirm = regex:(?:{}){{1000}}", "[a-z]{1,50}".repeat(20));
+        std::fs::write(
+            &f,
+            format!("[rule]\nid = x.a\ntitle = t\ncategory = c\nseverity = low\nliteral = a\n{big}\n"),
+        )
+        .unwrap();
+        let errors = parse_file(&f).unwrap_err();
+        assert_eq!(errors[0].line, 7, "{errors:?}");
+        // Read lazily, the same text parses (its syntax is fine) and fails when compiled.
+        let text = std::fs::read_to_string(&f).unwrap();
+        let rules = parse(&text, "lazy").unwrap();
+        let Check::Regex(re) = &rules[0].confirm[0] else { panic!() };
+        assert!(re.compiled().is_err() && !re.is_match(b"abc"));
+        assert!(parse("[rule]\nid = x.b\ntitle = t\ncategory = c\nseverity = low\nliteral = a\nconfirm = regex:(unclosed\n", "lazy").is_err());
+    }
 
     #[test]
     fn builtin_rules_parse() {
