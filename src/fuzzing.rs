@@ -194,7 +194,8 @@ pub fn sigma(data: &[u8]) {
 /// A daemon data root holding one fuzzed file: the first byte picks which (Docker's
 /// `repositories.json`, an imagedb config, a layer's `diff`/`parent`, a container's
 /// `config.v2.json` / `hostconfig.json`, containers-storage `containers.json` / `images.json`
-/// / `layers.json`, containerd's bbolt `meta.db`), the others are a minimal valid skeleton.
+/// / `layers.json`, a Podman container's OCI spec `userdata/config.json`, libpod's bbolt
+/// `bolt_state.db`, containerd's bbolt `meta.db`), the others are a minimal valid skeleton.
 pub fn data_root(data: &[u8]) {
     let Some((&sel, body)) = data.split_first() else { return };
     const ID: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
@@ -208,13 +209,20 @@ pub fn data_root(data: &[u8]) {
         "storage/overlay-containers/containers.json".to_string(),
         "storage/overlay-images/images.json".to_string(),
         "storage/overlay-layers/layers.json".to_string(),
+        format!("storage/overlay-containers/{ID}/userdata/config.json"),
+        "storage/libpod/bolt_state.db".to_string(),
         "containerd/io.containerd.metadata.v1.bolt/meta.db".to_string(),
     ];
     let pick = &targets[sel as usize % targets.len()];
+    // containers.json lists the container whose OCI spec (userdata/config.json) is fuzzed.
+    let listed = format!(r#"[{{"id":"{ID}","names":["x"],"image":"{ID}","layer":"{ID}"}}]"#);
     let mut files: Vec<Artifact> = targets
         .iter()
-        .filter(|t| *t != pick && !t.ends_with("meta.db"))
-        .map(|t| artifact(t, ArtifactKind::RootFile, b"[]"))
+        .filter(|t| *t != pick && !t.ends_with(".db"))
+        .map(|t| match t.ends_with("containers.json") {
+            true => artifact(t, ArtifactKind::RootFile, listed.as_bytes()),
+            false => artifact(t, ArtifactKind::RootFile, b"[]"),
+        })
         .collect();
     files.push(artifact(pick, ArtifactKind::RootFile, body));
     let _ = crate::dataroot::bolt::read(body);
