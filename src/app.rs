@@ -9,17 +9,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::cli::{Cli, Command, OutputArgs, ReportFormat};
-use crate::model::{DiagLevel, Timestamp};
 use crate::report::{self, Report};
 
-/// Exit bit 0: a finding at or above `--fail-on`.
-pub const EXIT_FINDINGS: i32 = 1;
-/// Exit bit 1: some evidence could not be read.
-pub const EXIT_UNREADABLE: i32 = 2;
-/// Command-line usage error.
-pub const EXIT_USAGE: i32 = 64;
-/// ctriage itself failed (e.g. the output file could not be written).
-pub const EXIT_FAILURE: i32 = 70;
+pub use crate::exit::{exit_code, EXIT_FAILURE, EXIT_FINDINGS, EXIT_UNREADABLE, EXIT_USAGE};
+pub use crate::report::run_time;
 
 /// Run a command; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
@@ -52,15 +45,6 @@ pub fn run(cli: Cli) -> i32 {
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| c.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
-}
-
-/// The run time recorded in reports: now, or `SOURCE_DATE_EPOCH` when set (reproducible runs).
-pub fn run_time() -> Timestamp {
-    if let Some(t) = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse::<i64>().ok()) {
-        return Timestamp::from_unix(t, 0);
-    }
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    Timestamp::from_unix(now.as_secs() as i64, now.subsec_nanos())
 }
 
 /// Open the output: the `--output` file or standard output.
@@ -130,17 +114,4 @@ pub fn write_format(
         ReportFormat::Html => x::html::write(report, w),
         ReportFormat::Sh => report::plan::write(report, w),
     }
-}
-
-/// The exit code a report earns (`fail_on` None: findings never set bit 0).
-pub fn exit_code(report: &Report, fail_on: impl Into<Option<crate::model::Severity>>) -> i32 {
-    let mut code = 0;
-    let fail_on = fail_on.into();
-    if fail_on.is_some_and(|f| report.summary.highest_severity.is_some_and(|s| s >= f)) {
-        code |= EXIT_FINDINGS;
-    }
-    if report.bundles.iter().any(|b| b.diagnostics.iter().any(|d| d.level == DiagLevel::Error)) {
-        code |= EXIT_UNREADABLE;
-    }
-    code
 }

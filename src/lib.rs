@@ -15,6 +15,7 @@ pub mod collect;
 pub mod commands;
 pub mod dataroot;
 pub mod evidence;
+pub mod exit;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod image;

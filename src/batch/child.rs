@@ -43,7 +43,7 @@ pub fn watch_parent() {
     if let Some(parent) = std::env::var(PARENT_ENV).ok().and_then(|p| p.parse::<u32>().ok()) {
         std::thread::spawn(move || loop {
             if std::os::unix::process::parent_id() != parent {
-                std::process::exit(crate::app::EXIT_FAILURE);
+                std::process::exit(crate::exit::EXIT_FAILURE);
             }
             std::thread::sleep(Duration::from_millis(200));
         });
@@ -90,7 +90,7 @@ impl ChildCommand {
         };
         Ok(match status.code() {
             Some(code @ 0..=3) if out.join("manifest.json").is_file() => ChildEnd::Reported(code),
-            Some(code) if code == crate::app::EXIT_USAGE || code == crate::app::EXIT_FAILURE => {
+            Some(code) if code == crate::exit::EXIT_USAGE || code == crate::exit::EXIT_FAILURE => {
                 ChildEnd::Failed(code, stderr())
             }
             _ => ChildEnd::Crashed(format!("{status}: {}", stderr())),

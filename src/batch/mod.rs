@@ -122,7 +122,7 @@ pub fn run(cfg: &BatchConfig, progress: &dyn Progress) -> Result<BatchOutcome, B
             params![
                 run_id,
                 started,
-                crate::report::Run::now(crate::app::run_time()).host,
+                crate::report::Run::now(crate::report::run_time()).host,
                 env!("CARGO_PKG_VERSION"),
                 cfg.arguments,
                 cfg.shard.map(|s| s.to_string()),
@@ -273,7 +273,7 @@ fn record(
         Done::Skipped => (ledger.get(&b.key).map(|l| l.status.clone()).unwrap_or_default(), "skipped"),
         Done::Ran(end, partial) => {
             let final_dir = cfg.out.join(&b.folder);
-            let unreadable = crate::app::EXIT_UNREADABLE;
+            let unreadable = crate::exit::EXIT_UNREADABLE;
             let (row, report) = match end {
                 ChildEnd::Reported(code) => match place(&partial, &final_dir) {
                     Ok(report) => {

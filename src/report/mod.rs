@@ -38,6 +38,15 @@ pub(crate) fn csv_io(e: csv::Error) -> std::io::Error {
     }
 }
 
+/// The run time recorded in reports: now, or `SOURCE_DATE_EPOCH` when set (reproducible runs).
+pub fn run_time() -> Timestamp {
+    if let Some(t) = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse::<i64>().ok()) {
+        return Timestamp::from_unix(t, 0);
+    }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    Timestamp::from_unix(now.as_secs() as i64, now.subsec_nanos())
+}
+
 /// Version of the JSON contract (docs/report-schema.json). Bump the major on breaking change.
 pub const SCHEMA_VERSION: &str = "2.0";
 

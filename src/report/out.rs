@@ -82,7 +82,7 @@ pub fn write_all(
         "run": report.run,
         "arguments": report.run.arguments,
         "start": started.to_iso(),
-        "end": crate::app::run_time().to_iso(),
+        "end": crate::report::run_time().to_iso(),
         "outputs": outputs,
         "inputs": inputs,
     });
