@@ -324,6 +324,50 @@ fn a_bundle_past_its_timeout_is_reported_and_the_batch_goes_on() {
     assert_eq!(summary(&out)["totals"]["scanned"], 2);
 }
 
+/// A child that dies (here: killed by a signal while it waits on a FIFO no one writes) is
+/// reported as crashed, sets bit 1, and the other bundles are still scanned.
+#[test]
+fn a_child_that_dies_is_reported_as_crashed_and_the_batch_goes_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    write_files(&input.join("a"), &[("container-json.log", generated_log(0, false).as_bytes())]);
+    let fifo = input.join("stuck");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let out = tmp.path().join("out");
+    let mut batch = Command::new(bin())
+        .args(["scan", "--batch", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q", "-j", "2"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The child scanning the FIFO blocks opening it: find it among the batch's children.
+    let parent = batch.id().to_string();
+    let started = std::time::Instant::now();
+    let stuck = loop {
+        let found = std::fs::read_dir("/proc").unwrap().flatten().find_map(|e| {
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            let ppid = stat.rsplit_once(") ")?.1.split(' ').nth(1)?.to_string();
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            (ppid == parent && String::from_utf8_lossy(&cmdline).contains("stuck"))
+                .then(|| e.file_name().to_string_lossy().into_owned())
+        });
+        if let Some(pid) = found {
+            break pid;
+        }
+        assert!(started.elapsed().as_secs() < 60, "no child for the FIFO bundle");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(Command::new("kill").args(["-KILL", &stuck]).status().unwrap().success());
+    let o = batch.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stdout));
+    let s = summary(&out);
+    let status = |name: &str| {
+        s["bundles"].as_array().unwrap().iter().find(|b| b["bundle"] == name).map(|b| b["status"].clone())
+    };
+    assert_eq!(status("stuck"), Some("crashed".into()), "{s:#}");
+    assert_eq!(status("a"), Some("ok".into()), "{s:#}");
+    assert!(out.join("bundles/a/manifest.json").is_file() && !out.join("bundles/stuck").exists());
+}
+
 #[test]
 fn batch_flags_need_a_batch_and_an_out_dir() {
     let dvwa = root().join("samples/dvwa");
