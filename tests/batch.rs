@@ -334,7 +334,7 @@ fn a_child_that_dies_is_reported_as_crashed_and_the_batch_goes_on() {
     let fifo = input.join("stuck");
     assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
     let out = tmp.path().join("out");
-    let mut batch = Command::new(bin())
+    let batch = Command::new(bin())
         .args(["scan", "--batch", input.to_str().unwrap(), "--out", out.to_str().unwrap(), "-q", "-j", "2"])
         .stdout(std::process::Stdio::piped())
         .spawn()
