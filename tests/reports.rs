@@ -584,22 +584,35 @@ fn cli_conventions() {
     assert!(String::from_utf8_lossy(&m.stdout).contains(".TH ctriage"), "man page");
 }
 
+/// Run ctriage with its standard output read for one byte and then closed (`... | head -c 1`).
+fn reader_closes_after_one_byte(args: &[&str]) -> Output {
+    let mut child = Command::new(bin())
+        .args(args)
+        .current_dir(root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut one = [0u8; 1];
+    out.read_exact(&mut one).unwrap();
+    drop(out);
+    child.wait_with_output().unwrap()
+}
+
 /// `scan ... | head -1` exits 0 in every format: the closed pipe is no failure.
 #[test]
 fn broken_pipe_exits_zero_in_every_format() {
     for (format, _) in FORMATS {
-        let mut child = Command::new(bin())
-            .args(["scan", "samples/log4shell", "-f", format, "-q", "--fail-on", "none"])
-            .current_dir(root())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut out = child.stdout.take().unwrap();
-        let mut one = [0u8; 1];
-        out.read_exact(&mut one).unwrap();
-        drop(out);
-        let o = child.wait_with_output().unwrap();
+        let o = reader_closes_after_one_byte(&[
+            "scan",
+            "samples/log4shell",
+            "-f",
+            format,
+            "-q",
+            "--fail-on",
+            "none",
+        ]);
         assert_eq!(o.status.code(), Some(0), "{format}: {}", String::from_utf8_lossy(&o.stderr));
     }
 }
@@ -616,18 +629,7 @@ fn broken_pipe_is_no_failure_in_any_command() {
         &["logs", "samples/log4shell/container.log", "-f", "json"],
     ];
     for args in commands {
-        let mut child = Command::new(bin())
-            .args(*args)
-            .current_dir(root())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut out = child.stdout.take().unwrap();
-        let mut one = [0u8; 1];
-        out.read_exact(&mut one).unwrap();
-        drop(out);
-        let o = child.wait_with_output().unwrap();
+        let o = reader_closes_after_one_byte(args);
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(
             o.status.code().is_some_and(|c| c < 4) && !err.contains("error"),
