@@ -127,17 +127,9 @@ impl ArtifactKind {
         )
     }
 
-    /// Logs of any kind.
+    /// Logs of any kind: a container's output or any other text log.
     pub fn is_log(&self) -> bool {
-        matches!(
-            self,
-            ArtifactKind::JsonFileLog
-                | ArtifactKind::DockerLogsTimestamped
-                | ArtifactKind::CriLog
-                | ArtifactKind::JournalExport
-                | ArtifactKind::LocalLog
-                | ArtifactKind::TextLog
-        )
+        self.is_container_output() || *self == ArtifactKind::TextLog
     }
 }
 
