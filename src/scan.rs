@@ -238,8 +238,15 @@ fn pivot_search(
 fn finish(report: &mut BundleReport, mut outcome: Outcome, pivot_hits: &[LogHit]) {
     let correlated = analyze::correlate::correlate(report, &outcome.findings);
     outcome.findings.extend(correlated);
+    let owners = analyze::attribution::Owners::new(
+        &report.containers,
+        report.data_root.as_ref(),
+        &report.image.images,
+    );
+    owners.assign(&mut outcome.findings);
     outcome.sort();
-    let (facts, story) = analyze::story::tell(report, std::mem::take(&mut outcome.findings), pivot_hits);
+    let (facts, story) =
+        analyze::story::tell(report, &owners, std::mem::take(&mut outcome.findings), pivot_hits);
     report.story = story;
     report.findings = facts;
     let observations: Vec<crate::model::Finding> =

@@ -575,7 +575,7 @@ fn cli_conventions() {
     for flag in ["-V", "--version"] {
         let v = String::from_utf8(ctriage(&[flag]).stdout).unwrap();
         assert!(v.starts_with(&format!("ctriage {} (commit ", env!("CARGO_PKG_VERSION"))), "{v}");
-        assert!(v.contains("report schema 2.0") && v.contains(" log, ") && v.contains(" file, "), "{v}");
+        assert!(v.contains("report schema 3.0") && v.contains(" log, ") && v.contains(" file, "), "{v}");
     }
     // Completions and the man page.
     let c = ctriage(&["completions", "bash"]);
@@ -715,7 +715,7 @@ fn every_command_json_carries_the_envelope_and_validates() {
         let out = ctriage(&all);
         let v: Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("{args:?}: not JSON ({e}): {}", String::from_utf8_lossy(&out.stderr)));
-        assert_eq!(v["schema_version"], "2.0", "{args:?}");
+        assert_eq!(v["schema_version"], "3.0", "{args:?}");
         assert_eq!(v["tool"]["name"], "ctriage");
         assert_eq!(v["run"]["time"], "2025-12-01T00:00:00.000000000Z", "{args:?}");
         assert_eq!(v["run"]["arguments"][0], args[0], "{args:?}");

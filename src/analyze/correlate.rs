@@ -44,6 +44,8 @@ fn webshells_requested(report: &BundleReport, findings: &[Finding]) -> Vec<Findi
             time: first,
             evidence,
             subject: Some(path.clone()),
+            owner: None,
+            iocs: vec![],
         });
     }
     out
@@ -132,6 +134,8 @@ mod tests {
             time: Some(Timestamp::from_unix(secs, 0)),
             evidence: vec![Locator::artifact(at).with_member("shell.php")],
             subject: Some(title.into()),
+            owner: None,
+            iocs: vec![],
         }
     }
 

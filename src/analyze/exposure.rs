@@ -450,6 +450,8 @@ pub fn audit(containers: &[ContainerInfo]) -> Vec<Finding> {
                 time: None,
                 evidence: evidence.clone(),
                 subject: None,
+                owner: Some(crate::model::Owner::Container { id: c.id.clone(), name: c.name.clone() }),
+                iocs: vec![],
             });
         }
     }

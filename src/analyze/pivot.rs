@@ -168,6 +168,8 @@ pub fn findings(pivots: &[Pivot], scan: &LogSection) -> Vec<Finding> {
                 time: first,
                 evidence,
                 subject: Some(p.term.clone()),
+                owner: None,
+                iocs: vec![],
             },
             PivotKind::Webshell => Finding {
                 rule: "correlate.webshell-used".into(),
@@ -183,6 +185,8 @@ pub fn findings(pivots: &[Pivot], scan: &LogSection) -> Vec<Finding> {
                 time: first,
                 evidence,
                 subject: Some(p.origin.clone()),
+                owner: None,
+                iocs: vec![],
             },
         });
     }

@@ -34,6 +34,16 @@ struct Target {
     pod: Option<(String, String)>,
 }
 
+/// The name of the plan target a finding belongs to (its typed owner), when it is one's.
+fn owner_name(f: &Finding, targets: &[Target]) -> Option<String> {
+    let c = f.owner.as_ref().and_then(crate::model::Owner::as_container)?;
+    targets
+        .iter()
+        .find(|t| c.same(&crate::model::ContainerRef { id: t.id.clone(), name: t.name.clone() }))
+        .map(|t| t.name.clone())
+        .or_else(|| Some(c.handle().to_string()))
+}
+
 /// Steps for the responder, in order.
 pub fn plan(report: &BundleReport, findings: &[Finding]) -> Vec<ResponseStep> {
     let targets = targets(report);
@@ -42,10 +52,10 @@ pub fn plan(report: &BundleReport, findings: &[Finding]) -> Vec<ResponseStep> {
     // Rules of the findings about each container: titles read `<container>: <what>`, and when
     // the bundle holds one container, every finding of the bundle is about it. Most severe
     // first (findings come sorted), at most ANSWERS_SHOWN named.
-    let mut rules_of: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    let single = (targets.len() == 1).then(|| targets[0].name.as_str());
+    let mut rules_of: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    let single = (targets.len() == 1).then(|| targets[0].name.clone());
     for f in findings {
-        let owner = single.or_else(|| f.title.split_once(": ").map(|(o, _)| o));
+        let owner = single.clone().or_else(|| owner_name(f, &targets));
         if let Some(owner) = owner {
             let rules = rules_of.entry(owner).or_default();
             if !rules.contains(&f.rule.as_str()) {
@@ -254,7 +264,7 @@ fn finding_steps(
     report: &BundleReport,
 ) {
     let by_rule = |rule: &str| -> Vec<&Finding> { findings.iter().filter(|f| f.rule == rule).collect() };
-    let owner = |f: &Finding| f.title.split_once(": ").map(|(n, _)| n.to_string()).unwrap_or_default();
+    let owner = |f: &Finding| owner_name(f, targets).unwrap_or_default();
 
     let escape: Vec<&Finding> = findings.iter().filter(|f| ESCAPE_RULES.contains(&f.rule.as_str())).collect();
     if !escape.is_empty() {
@@ -522,6 +532,8 @@ mod tests {
             time: None,
             evidence: vec![Locator::artifact("access.log").with_line(3)],
             subject: None,
+            owner: None,
+            iocs: vec![],
         }
     }
 

@@ -683,6 +683,8 @@ fn cross_check(
             time: None,
             evidence,
             subject: None,
+            owner: None,
+            iocs: vec![],
         });
     }
     report.disagreements = dis;

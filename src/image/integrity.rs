@@ -67,6 +67,8 @@ fn finding(r: &ImageRecord, what: &str, expected: &str, computed: &str, loc: Loc
         time: None,
         evidence: vec![loc],
         subject: None,
+        owner: None,
+        iocs: vec![],
     }
 }
 

@@ -182,6 +182,7 @@ fn build(
     };
     if let Some(c) = &config {
         record.created = c.created;
+        record.container = c.container.clone();
         record.architecture = c.architecture.clone();
         record.os = c.os.clone();
         if c.diff_ids.len() != spec.layers.len() && spec.layout != legacy::LAYOUT {

@@ -127,6 +127,9 @@ pub struct ImageRecord {
     /// Why those layers are taken for commit layers.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit_reason: Option<String>,
+    /// The container `docker commit` made the image from (the config's `container`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
     /// `verified` (every digest checked matched), `mismatch`, `incomplete` (something could
     /// not be read), `unverified` (nothing to check against) or `unverifiable (v1 layout)`
     /// (a pre-1.10 save: the layout has no digests at all).

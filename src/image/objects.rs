@@ -38,6 +38,8 @@ pub fn evaluate(images: &[ImageInfo], loaded: &BTreeSet<String>, out: &mut Outco
                 time: i.created,
                 evidence: vec![i.locator.clone()],
                 subject: subject.clone(),
+                owner: None,
+                iocs: vec![],
             });
         }
         let c = &i.config;
@@ -73,6 +75,8 @@ pub fn evaluate(images: &[ImageInfo], loaded: &BTreeSet<String>, out: &mut Outco
             time: i.created,
             evidence: vec![i.locator.clone()],
             subject,
+            owner: None,
+            iocs: vec![],
         });
         if loaded.contains(&i.id) {
             continue;

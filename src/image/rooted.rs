@@ -123,6 +123,7 @@ fn load_image(img: &RootImage, out: &mut Outcome) -> LoadedImage {
     };
     if let Some(c) = &config {
         record.created = c.created;
+        record.container = c.container.clone();
         record.architecture = c.architecture.clone();
         record.os = c.os.clone();
     }

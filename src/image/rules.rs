@@ -632,6 +632,8 @@ impl Collector {
                 time,
                 evidence: vec![loc],
                 subject: Some(show_path(&c.path)),
+                owner: None,
+                iocs: vec![],
             },
         );
     }

@@ -84,6 +84,21 @@ impl StatsRow {
     pub fn label(&self) -> &str {
         self.name.as_deref().filter(|n| !n.is_empty()).unwrap_or(&self.container)
     }
+
+    /// The container the row is about: the container column is an id when it is hex of 12
+    /// or more digits, else a name.
+    pub fn owner(&self) -> crate::model::Owner {
+        let hex = self.container.len() >= 12 && self.container.bytes().all(|b| b.is_ascii_hexdigit());
+        let (id, name) = if hex {
+            (self.container.clone(), self.name.clone().unwrap_or_default())
+        } else {
+            (
+                String::new(),
+                self.name.clone().filter(|n| !n.is_empty()).unwrap_or_else(|| self.container.clone()),
+            )
+        };
+        crate::model::Owner::Container { id, name }
+    }
 }
 
 /// Parse a stats artifact.
@@ -542,6 +557,8 @@ pub fn findings(rows: &[StatsRow]) -> Vec<Finding> {
                     time: row.read_at,
                     evidence: vec![],
                     subject: None,
+                    owner: Some(row.owner()),
+                    iocs: vec![],
                 },
                 f64::MIN,
             )

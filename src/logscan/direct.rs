@@ -84,7 +84,12 @@ fn logs_bundle(bundle: Bundle, sources: Vec<SourceScan>, engine: &Engine) -> Bun
         bundle.artifacts.iter().map(ArtifactRecord::from).collect(),
     );
     report.logs = section;
-    let (facts, story) = crate::analyze::story::tell(&report, std::mem::take(&mut outcome.findings), &[]);
+    let (facts, story) = crate::analyze::story::tell(
+        &report,
+        &crate::analyze::attribution::Owners::new(&[], None, &[]),
+        std::mem::take(&mut outcome.findings),
+        &[],
+    );
     report.findings = facts;
     report.story = story;
     report.timeline = outcome.timeline;

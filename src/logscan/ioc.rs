@@ -10,24 +10,7 @@ use serde::Serialize;
 use super::jndi::JndiInfo;
 use crate::model::{Locator, Timestamp};
 
-/// Kind of indicator.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum IocKind {
-    Ip,
-    Domain,
-    Url,
-    Port,
-}
-
-/// One indicator seen in one hit, with the role it plays there.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct IocRef {
-    pub kind: IocKind,
-    pub value: String,
-    /// `request-source`, `callback`, `payload`.
-    pub role: &'static str,
-}
+pub use crate::model::{IocKind, IocRef};
 
 /// An indicator over the whole bundle.
 #[derive(Clone, Debug, Serialize)]

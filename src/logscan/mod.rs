@@ -438,6 +438,8 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
             time: first,
             evidence,
             subject: Some(r.id.clone()),
+            owner: None,
+            iocs: vec![],
         });
     }
     outcome.findings.extend(scanners::findings(rules, scanner_groups));

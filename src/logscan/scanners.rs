@@ -83,6 +83,8 @@ pub fn findings(rules: &[Rule], sources: BTreeMap<(usize, String), ScannerSource
                 time: s.tally.first,
                 evidence: s.evidence,
                 subject: Some(if client.is_empty() { r.id.clone() } else { format!("{}@{client}", r.id) }),
+                owner: None,
+                iocs: vec![],
             }
         })
         .collect()

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Locator, Timestamp};
+use super::{IocRef, Locator, Owner, Timestamp};
 
 /// How bad a finding is. Ordered: `Info < Low < Medium < High < Critical`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
@@ -70,6 +70,12 @@ pub struct Finding {
     /// merged into one with every proof. None: never merged. Not part of the JSON contract.
     #[serde(skip)]
     pub subject: Option<String>,
+    /// Whose it is; None until attribution decides (it never stays None in a report).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Owner>,
+    /// Indicators the observation itself carries (addresses, URLs, ports), with their role.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub iocs: Vec<IocRef>,
 }
 
 /// How serious a diagnostic is. `Error` means some evidence could not be read (exit bit 1).

@@ -2,14 +2,18 @@
 
 mod fact;
 mod finding;
+mod ioc;
 mod locator;
+mod owner;
 mod rule;
 mod text;
 mod timestamp;
 
 pub use fact::{Fact, When};
 pub use finding::{DiagLevel, Diagnostic, Finding, Outcome, Severity, TimelineEvent};
+pub use ioc::{IocKind, IocRef};
 pub use locator::Locator;
+pub use owner::{ContainerRef, Owner};
 pub use rule::RuleInfo;
 pub use text::{display_bytes, excerpt, terminal_safe};
 pub use timestamp::Timestamp;

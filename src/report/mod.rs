@@ -48,7 +48,7 @@ pub fn run_time() -> Timestamp {
 }
 
 /// Version of the JSON contract (docs/report-schema.json). Bump the major on breaking change.
-pub const SCHEMA_VERSION: &str = "2.0";
+pub const SCHEMA_VERSION: &str = "3.0";
 
 /// One run's report.
 #[derive(Debug, Serialize)]

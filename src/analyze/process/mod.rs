@@ -53,6 +53,8 @@ pub fn analyze(capture: &ProcessCapture) -> (ProcessTree, Vec<Finding>) {
                 time: subject.started,
                 evidence: h.chain.iter().map(|&i| procs[i].locator.clone()).collect(),
                 subject: Some(format!("pid {} {}", subject.pid, subject.cmd)),
+                owner: None,
+                iocs: vec![],
             }
         })
         .collect();

@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use super::exploits::contains_host;
-use crate::model::{Fact, Locator, Timestamp, When};
+use crate::model::{ContainerRef, Fact, Locator, Owner, Timestamp, When};
 
 /// Proof locators shown per stage.
 const PROOF_PER_STAGE: usize = 4;
@@ -18,6 +18,9 @@ const SKEW_SECS: i64 = 60;
 /// One stage of the chain.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct ChainStage {
+    /// The container whose chain it is (name, else short id); None: the bundle's.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
     /// `way in`, `execution`, `persistence`, `command and control`, `impact`, `cover-up`,
     /// `escape`, `lateral movement`.
     pub stage: &'static str,
@@ -81,6 +84,28 @@ fn lower(w: &When) -> Option<Timestamp> {
 }
 
 /// The chain for the bundle's facts (`findings` order), with the attacker's requests.
+/// One chain per owner: each container's facts make its own chain (a stage of one container
+/// never follows another's way in); facts tied to no container make the bundle's.
+pub fn build_per_owner(facts: &[Fact], requests: &[Request]) -> Vec<ChainStage> {
+    let mut owners: Vec<Option<ContainerRef>> =
+        facts.iter().map(|f| f.owner.as_ref().and_then(Owner::as_container)).collect();
+    owners.sort();
+    owners.dedup();
+    let mut out = vec![];
+    for owner in owners {
+        let index: Vec<usize> = (0..facts.len())
+            .filter(|&i| facts[i].owner.as_ref().and_then(Owner::as_container) == owner)
+            .collect();
+        let mine: Vec<Fact> = index.iter().map(|&i| facts[i].clone()).collect();
+        for mut s in build(&mine, requests) {
+            s.fact = index[s.fact];
+            s.container = owner.as_ref().map(|c| c.handle().to_string());
+            out.push(s);
+        }
+    }
+    out
+}
+
 pub fn build(facts: &[Fact], requests: &[Request]) -> Vec<ChainStage> {
     let no_time = When::unknown("no time in the evidence");
     let when = |f: &Fact| f.when.clone().unwrap_or_else(|| no_time.clone());
@@ -148,6 +173,7 @@ pub fn build(facts: &[Fact], requests: &[Request]) -> Vec<ChainStage> {
 
 fn stage(name: &'static str, i: usize, f: &Fact, when: When, note: Option<String>) -> ChainStage {
     ChainStage {
+        container: None,
         stage: name,
         title: f.title.clone(),
         rule: f.rule.clone(),

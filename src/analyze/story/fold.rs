@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::model::{Fact, Finding, Locator, Severity, When};
+use crate::model::{Fact, Finding, Locator, Owner, Severity, When};
 
 /// Proof locators kept per fact (the JSON of the captures holds the rest).
 const EVIDENCE_PER_FACT: usize = 24;
@@ -97,9 +97,20 @@ pub fn fold(observations: Vec<Observation>) -> Vec<Fact> {
         }
         i
     }
+    // A key means the same thing only within one owner: two containers' `/tmp/x` are two facts.
+    let scoped: Vec<Vec<String>> = observations
+        .iter()
+        .map(|o| {
+            let owner = match &o.finding.owner {
+                Some(Owner::Container { id, name }) => format!("{id}/{name}"),
+                _ => String::new(),
+            };
+            o.keys.iter().map(|k| format!("{owner}\u{0}{k}")).collect()
+        })
+        .collect();
     let mut by_key: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, o) in observations.iter().enumerate() {
-        for k in &o.keys {
+    for (i, keys) in scoped.iter().enumerate() {
+        for k in keys {
             match by_key.get(k.as_str()) {
                 Some(&j) => {
                     let (a, b) = (find(&mut parent, i), find(&mut parent, j));
@@ -169,6 +180,10 @@ fn merge(mut obs: Vec<Observation>) -> Fact {
     rules.sort();
     rules.dedup();
     let mut lead = members[0].clone();
+    let mut iocs: Vec<_> = members.iter().flat_map(|m| m.iocs.iter().cloned()).collect();
+    iocs.sort();
+    iocs.dedup();
+    lead.iocs = iocs;
     // The fact's time is its event's: a deletion's whiteout time, not the deleted file's
     // mtime; none when only bounds are known (they are in `when`).
     lead.time = match &when {
@@ -247,6 +262,8 @@ mod tests {
             time: Some(Timestamp::from_unix(secs, 0)),
             evidence: vec![Locator::artifact(rule)],
             subject: subject.map(String::from),
+            owner: None,
+            iocs: vec![],
         }
     }
 

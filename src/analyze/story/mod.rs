@@ -18,9 +18,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::analyze::attribution::Owners;
 use crate::evidence::ArtifactKind;
 use crate::logscan::{ioc, LogHit};
-use crate::model::{Fact, Finding, Locator, Severity, Timestamp, When};
+use crate::model::{ContainerRef, Fact, Finding, Locator, Owner, Severity, Timestamp, When};
 use crate::report::BundleReport;
 use exploits::{Attempt, Consequence, Group, Kind, Outcome};
 use fold::Observation;
@@ -53,7 +54,12 @@ pub struct Story {
 
 /// The facts and the story of one bundle from its observations. `extra_hits` are the
 /// pivot scan's hits (every log line naming a host the processes call back to).
-pub fn tell(report: &BundleReport, findings: Vec<Finding>, extra_hits: &[LogHit]) -> (Vec<Fact>, Story) {
+pub fn tell(
+    report: &BundleReport,
+    owners: &Owners,
+    findings: Vec<Finding>,
+    extra_hits: &[LogHit],
+) -> (Vec<Fact>, Story) {
     let hits = &report.logs.log_hits;
     let kinds: BTreeMap<&str, ArtifactKind> =
         report.artifacts.iter().map(|a| (a.path.as_str(), a.kind)).collect();
@@ -67,18 +73,33 @@ pub fn tell(report: &BundleReport, findings: Vec<Finding>, extra_hits: &[LogHit]
     let records = records::build(hits, &precise);
     let targets = request_targets(hits.iter().chain(extra_hits), &records, hits);
     let victim = Victim::from_report(report, &targets);
-    let target = target::profile(report);
-    let consequences = consequences(report, &findings);
-    let webshells: Vec<String> = findings
+    let record_owner: Vec<Option<ContainerRef>> =
+        records.iter().map(|r| r.locators.iter().find_map(|l| owners.of_locator(l)).cloned()).collect();
+    let mut profiles: Vec<(Option<ContainerRef>, target::Target)> = owners
+        .containers()
+        .map(|c| {
+            let mine = |l: &Locator| owners.of_locator(l).is_some_and(|o| o.same(c));
+            let me = |x: &crate::ingest::inspect::ContainerInfo| {
+                c.same(&ContainerRef { id: x.id.clone(), name: x.name.clone() })
+            };
+            (Some(c.clone()), target::profile_of(report, &mine, &me))
+        })
+        .collect();
+    profiles.push((None, target::profile_of(report, &|_| true, &|_| true)));
+    let consequences = consequences(report, owners, &findings);
+    let webshells: Vec<(Option<ContainerRef>, String)> = findings
         .iter()
         .filter(|f| f.rule.starts_with("file.webshell"))
-        .filter_map(|f| f.subject.clone())
+        .filter_map(|f| Some((f.owner.as_ref().and_then(Owner::as_container), f.subject.clone()?)))
         .collect();
+    let written = written(report, owners);
     let ctx = exploits::Context {
-        target: &target,
+        targets: &profiles,
         victim: &victim,
         consequences: &consequences,
         webshells: &webshells,
+        record_owner: &record_owner,
+        written: &written,
     };
     let groups = exploits::rate(&records, hits, &ctx);
     let clocks = clocks::Clocks::new(report, &records);
@@ -128,17 +149,30 @@ pub fn tell(report: &BundleReport, findings: Vec<Finding>, extra_hits: &[LogHit]
             obs.push(group_observation(g, &records, hits));
         }
     }
-    if let Some(f) = attempts_finding(&attempts) {
-        let rules = attempts.iter().map(|a| a.rule.clone()).collect();
-        obs.push(Observation { keys: vec![], when: None, outcome: None, finding: f, rules });
+    // One attempts fact per container whose logs hold them.
+    let mut by_owner: BTreeMap<Option<ContainerRef>, Vec<Attempt>> = BTreeMap::new();
+    for a in &attempts {
+        by_owner.entry(a.owner.clone()).or_default().push(a.clone());
+    }
+    for (owner, mine) in by_owner {
+        if let Some(mut f) = attempts_finding(&mine) {
+            f.owner = owner.as_ref().map(Owner::container);
+            let rules = mine.iter().map(|a| a.rule.clone()).collect();
+            obs.push(Observation { keys: vec![], when: None, outcome: None, finding: f, rules });
+        }
+    }
+    for o in &mut obs {
+        if o.finding.owner.is_none() {
+            o.finding.owner = Some(owners.of_finding(&o.finding));
+        }
     }
     let facts = fold::fold(obs);
 
     let hosts =
         classify_hosts(report, &groups, &records, &acting, &host_pivots, &scanners, &victim, &targets);
     let requests = attacker_requests(hits.iter().chain(extra_hits), &hosts);
-    let chain = chain::build(&facts, &requests);
-    let verdicts = verdict::judge(report, &facts, &chain, &attempts, &hosts);
+    let chain = chain::build_per_owner(&facts, &requests);
+    let verdicts = verdict::judge(report, owners, &facts, &chain, &attempts, &hosts);
     let iocs = indicators::indicators(report, &hosts, hits.iter().chain(extra_hits), &acting, &facts);
     (facts, Story { verdicts, chain, attempts, hosts, iocs, log_records: records })
 }
@@ -199,6 +233,8 @@ fn per_process(f: &Finding, report: &BundleReport) -> Vec<Finding> {
         .filter_map(|l| procs.get(l))
         .map(|p| Finding {
             subject: Some(format!("pid {} {}", p.pid, p.cmd)),
+            owner: None,
+            iocs: vec![],
             evidence: vec![p.locator.clone()],
             time: p.started,
             ..f.clone()
@@ -210,13 +246,36 @@ fn per_process(f: &Finding, report: &BundleReport) -> Vec<Finding> {
     out
 }
 
+/// Files the containers wrote themselves: added or changed in an export, a committed layer
+/// or a read-write layer (never an image build layer), with their owner.
+fn written(report: &BundleReport, owners: &Owners) -> Vec<exploits::Written> {
+    let images = &report.image.images;
+    report
+        .image
+        .file_changes
+        .iter()
+        .filter(|c| c.change != crate::image::Change::Deleted)
+        .filter(|c| match (c.image, c.layer) {
+            (Some(i), Some(l)) => images.get(i).is_some_and(|img| img.committed_layers.contains(&l)),
+            _ => true,
+        })
+        .map(|c| exploits::Written {
+            owner: owners.of_locator(&c.locator).cloned(),
+            path: c.path.clone(),
+            time: c.mtime.or(c.dir_mtime),
+            locator: c.locator.clone(),
+        })
+        .collect()
+}
+
 /// Process command lines and process findings (whose summaries carry decoded callbacks).
-fn consequences(report: &BundleReport, findings: &[Finding]) -> Vec<Consequence> {
+fn consequences(report: &BundleReport, owners: &Owners, findings: &[Finding]) -> Vec<Consequence> {
     let mut out: Vec<Consequence> = report
         .processes
         .iter()
         .flat_map(|r| r.capture.processes.iter())
         .map(|p| Consequence {
+            owner: owners.of_locator(&p.locator).cloned(),
             text: p.cmd.clone(),
             what: format!("process {} ({})", p.pid, p.exe),
             started: p.started,
@@ -224,6 +283,7 @@ fn consequences(report: &BundleReport, findings: &[Finding]) -> Vec<Consequence>
         })
         .collect();
     out.extend(findings.iter().filter(|f| f.rule.starts_with("proc.")).map(|f| Consequence {
+        owner: f.owner.as_ref().and_then(Owner::as_container),
         text: f.summary.clone(),
         what: format!(
                 "process {}",
@@ -320,6 +380,8 @@ fn group_observation(g: &Group, records: &[LogRecord], hits: &[LogHit]) -> Obser
         time,
         evidence,
         subject: None,
+        owner: g.owner.as_ref().map(Owner::container),
+        iocs: vec![],
     };
     // Every rule that matched the group's records is named by the fact.
     let rules = g.rules.iter().map(|r| format!("log.{r}")).collect();
@@ -359,6 +421,8 @@ fn attempts_finding(attempts: &[Attempt]) -> Option<Finding> {
         time: attempts.iter().filter_map(|a| a.first_seen).min(),
         evidence: attempts.iter().filter_map(|a| a.evidence.first().cloned()).take(12).collect(),
         subject: None,
+        owner: None,
+        iocs: vec![],
     })
 }
 

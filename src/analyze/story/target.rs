@@ -82,8 +82,18 @@ pub fn needs(rule: &str) -> Option<Tech> {
     None
 }
 
-/// The bundle's target profile.
+/// The bundle's target profile (every container's files and processes).
 pub fn profile(report: &BundleReport) -> Target {
+    profile_of(report, &|_| true, &|_| true)
+}
+
+/// The target profile of one container: only the files, processes and container records
+/// `owns_locator` / `owns_container` accept.
+pub fn profile_of(
+    report: &BundleReport,
+    owns_locator: &dyn Fn(&crate::model::Locator) -> bool,
+    owns_container: &dyn Fn(&crate::ingest::inspect::ContainerInfo) -> bool,
+) -> Target {
     let mut t = Target::default();
     let mut seen: BTreeSet<Tech> = BTreeSet::new();
     let mut add = |t: &mut Target, tech: Tech, why: String| {
@@ -91,19 +101,21 @@ pub fn profile(report: &BundleReport) -> Target {
             t.techs.insert(tech, why);
         }
     };
-    for c in &report.image.file_changes {
+    for c in report.image.file_changes.iter().filter(|c| owns_locator(&c.locator)) {
         t.known = true;
         if let Some(tech) = from_path(&c.path) {
             add(&mut t, tech, format!("{} in {}", c.path, c.source));
         }
     }
-    for p in report.processes.iter().flat_map(|r| r.capture.processes.iter()) {
+    for p in
+        report.processes.iter().flat_map(|r| r.capture.processes.iter()).filter(|p| owns_locator(&p.locator))
+    {
         t.known = true;
         if let Some(tech) = from_process(&p.exe, &p.cmd) {
             add(&mut t, tech, format!("process {} ({})", p.exe, p.pid));
         }
     }
-    for c in &report.containers {
+    for c in report.containers.iter().filter(|c| owns_container(c)) {
         let cmd: Vec<&str> =
             c.path.iter().map(String::as_str).chain(c.args.iter().map(String::as_str)).collect();
         if let Some(tech) = cmd.iter().find_map(|a| from_process(a.rsplit('/').next().unwrap_or(a), a)) {

@@ -7,9 +7,12 @@ use serde::Serialize;
 use super::chain::ChainStage;
 use super::exploits::{Attempt, Outcome};
 use super::hosts::{HostRecord, Role};
+use crate::analyze::attribution::Owners;
 use crate::analyze::exposure::ESCAPE_RULES;
-use crate::model::{Fact, Locator, Severity};
-use crate::report::BundleReport;
+use crate::evidence::ArtifactKind;
+use crate::ingest::inspect::ContainerInfo;
+use crate::model::{ContainerRef, Fact, Locator, Owner, Severity};
+use crate::report::{ArtifactRecord, BundleReport};
 
 /// Facts named per verdict reason.
 const REASONS: usize = 3;
@@ -21,7 +24,8 @@ pub struct Verdict {
     pub container: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `compromised`, `suspicious` or `no sign`.
+    /// `compromised`, `suspicious`, `no sign`, `inconclusive` (nothing read to judge on) or
+    /// `attacker-side` (the attacker's own container: it sent the traffic or took the shell).
     pub status: &'static str,
     pub reason: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -65,69 +69,158 @@ fn is_suspicious(f: &Fact) -> bool {
     f.severity >= Severity::Medium && !f.rule.starts_with("exposure.") && f.rule != "story.attempts"
 }
 
-/// Verdicts for the bundle: one per container. With one container every fact is about it;
-/// with several, a fact belongs to the container its title names (`<container>: `) or
-/// whose id or name its proof's artifact path carries (`<id>-json.log`,
-/// `containers/<id>/...`); facts tied to none get a verdict of the bundle's own, so a
-/// compromise is never hidden behind per-container "no sign".
+/// Whether an artifact was read as evidence of something (not empty, a link, a device,
+/// unrecognised, unreadable or ctriage's own output).
+fn is_read(a: &ArtifactRecord) -> bool {
+    a.error.is_none()
+        && !matches!(
+            a.kind,
+            ArtifactKind::Empty
+                | ArtifactKind::Link
+                | ArtifactKind::Special
+                | ArtifactKind::Unknown
+                | ArtifactKind::CtriageReport
+        )
+}
+
+/// Verdicts for the bundle: one per container, each judged on the facts attributed to it
+/// (typed owners, see [`crate::analyze::attribution`]); facts tied to no container get a
+/// verdict of the bundle's own, so a compromise is never hidden behind per-container "no
+/// sign". Nothing read is never "no sign": a bundle with no readable evidence, or a
+/// container of which only the configuration was read, is `inconclusive`.
 pub fn judge(
     report: &BundleReport,
+    owners: &Owners,
     facts: &[Fact],
     chain: &[ChainStage],
     attempts: &[Attempt],
     hosts: &[HostRecord],
 ) -> Vec<Verdict> {
-    if report.containers.len() <= 1 {
-        let c = report.containers.first();
-        let all: Vec<&Fact> = facts.iter().collect();
-        return vec![one(
-            c.map(|c| c.handle().to_string()),
-            c.map(|c| c.id.clone()),
-            c.is_some_and(|c| c.state.running),
-            &all,
-            chain,
-            attempts,
-            hosts,
-            true,
-        )];
+    let read: Vec<&ArtifactRecord> = report.artifacts.iter().filter(|a| is_read(a)).collect();
+    let owner_of = |f: &Fact| f.owner.as_ref().and_then(Owner::as_container);
+    // Every container known, and any a fact names that no record describes (a stats row).
+    let mut known: Vec<ContainerRef> = owners.containers().cloned().collect();
+    for c in facts.iter().filter_map(owner_of) {
+        if !known.iter().any(|k| k.same(&c)) {
+            known.push(c);
+        }
     }
-    let owner = |f: &Fact| -> Option<usize> {
-        report.containers.iter().position(|c| {
-            let name = c.handle();
-            f.title.starts_with(&format!("{name}: "))
-                || f.evidence.iter().any(|l| {
-                    let a = l.artifact.as_str();
-                    (c.id.len() >= 12 && a.contains(&c.id))
-                        || a.split(['/', '.', '-', '_']).any(|part| !name.is_empty() && part == name)
-                })
-        })
-    };
-    let owners: Vec<Option<usize>> = facts.iter().map(owner).collect();
-    let mut out: Vec<Verdict> = report
-        .containers
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let mine: Vec<&Fact> =
-                facts.iter().zip(&owners).filter(|(_, o)| **o == Some(i)).map(|(f, _)| f).collect();
-            one(
-                Some(c.handle().to_string()),
-                Some(c.id.clone()),
-                c.state.running,
-                &mine,
-                &[],
-                &[],
-                hosts,
-                false,
+    let mut out = vec![];
+    for c in &known {
+        let info = report
+            .containers
+            .iter()
+            .find(|x| c.same(&ContainerRef { id: x.id.clone(), name: x.name.clone() }));
+        let mine: Vec<&Fact> = facts.iter().filter(|f| owner_of(f).is_some_and(|o| o.same(c))).collect();
+        let stages: Vec<ChainStage> =
+            chain.iter().filter(|s| s.container.as_deref() == Some(c.handle())).cloned().collect();
+        let tried: Vec<Attempt> =
+            attempts.iter().filter(|a| a.owner.as_ref().is_some_and(|o| o.same(c))).cloned().collect();
+        // What was read of it besides its configuration: logs, files, processes, stats.
+        let evidence = read
+            .iter()
+            .filter(|a| a.kind != ArtifactKind::Inspect)
+            .filter(|a| owners.of_locator(&Locator::artifact(a.path.as_str())).is_some_and(|o| o.same(c)))
+            .count()
+            + report
+                .image
+                .file_changes
+                .iter()
+                .filter(|x| owners.of_locator(&x.locator).is_some_and(|o| o.same(c)))
+                .count();
+        let mut v = one(
+            Some(c.handle().to_string()),
+            (!c.id.is_empty()).then(|| c.id.clone()),
+            info.is_some_and(|i| i.state.running),
+            &mine,
+            &stages,
+            &tried,
+            hosts,
+        );
+        if let Some(why) = attacker_side(c, info, &mine, chain, hosts) {
+            v.status = "attacker-side";
+            v.reason = why;
+            v.way_in = None;
+        } else if v.status == "no sign" && evidence == 0 {
+            v.status = "inconclusive";
+            v.reason = "only its configuration was read: no logs, files or processes of it, so no judgement on what happened inside".into();
+        }
+        out.push(v);
+    }
+    let rest: Vec<&Fact> = facts.iter().filter(|f| owner_of(f).is_none()).collect();
+    let rest_chain: Vec<ChainStage> = chain.iter().filter(|s| s.container.is_none()).cloned().collect();
+    let rest_attempts: Vec<Attempt> = attempts.iter().filter(|a| a.owner.is_none()).cloned().collect();
+    let mut bundle = one(None, None, false, &rest, &rest_chain, &rest_attempts, hosts);
+    if read.is_empty() {
+        bundle.status = "inconclusive";
+        bundle.reason = if report.artifacts.is_empty() {
+            "nothing to read: the bundle holds no files".into()
+        } else {
+            format!(
+                "nothing could be read as evidence: {} file(s), none recognised or readable (see artifacts and diagnostics)",
+                report.artifacts.len()
             )
-        })
-        .collect();
-    let rest: Vec<&Fact> = facts.iter().zip(&owners).filter(|(_, o)| o.is_none()).map(|(f, _)| f).collect();
-    let bundle = one(None, None, false, &rest, chain, attempts, hosts, true);
-    if bundle.status != "no sign" {
+        };
+    }
+    if known.is_empty() || bundle.status != "no sign" {
+        if let Some(why) = rest.iter().find_map(|f| match &f.owner {
+            Some(Owner::Bundle { why }) if !why.is_empty() && !known.is_empty() => Some(why.clone()),
+            _ => None,
+        }) {
+            bundle.reason.push_str(&format!(" (tied to no single container: {why})"));
+        }
         out.push(bundle);
     }
     out
+}
+
+/// Why a container is the attacker's end rather than a victim: its address sent exploit
+/// requests or is the callback the others reached, or its own output is the shell session a
+/// victim's way in opened (the listener of a reverse shell), while nothing shows it attacked.
+fn attacker_side(
+    c: &ContainerRef,
+    info: Option<&ContainerInfo>,
+    mine: &[&Fact],
+    chain: &[ChainStage],
+    hosts: &[HostRecord],
+) -> Option<String> {
+    let own_way_in = chain.iter().any(|s| s.stage == "way in" && s.container.as_deref() == Some(c.handle()));
+    if own_way_in || mine.iter().any(|f| f.rule.starts_with("file.") || f.rule.starts_with("proc.")) {
+        return None;
+    }
+    let ips: Vec<&str> = info
+        .into_iter()
+        .flat_map(|i| {
+            i.network.ip_address.iter().chain(i.network.networks.iter().filter_map(|n| n.ip_address.as_ref()))
+        })
+        .map(String::as_str)
+        .filter(|ip| !ip.is_empty())
+        .collect();
+    if let Some(h) = hosts.iter().find(|h| h.role == Role::Attacker && ips.contains(&h.value.as_str())) {
+        return Some(format!(
+            "attacker-side: its address {} is the attacker's ({}); nothing shows it was attacked itself",
+            h.value,
+            h.reasons.join("; ")
+        ));
+    }
+    let banner = mine.iter().find(|f| f.rules.iter().any(|r| r == "log.shell.session-banner"))?;
+    let t = banner.when.as_ref().and_then(|w| w.key())?;
+    let victim = chain
+        .iter()
+        .filter(|s| s.stage == "way in" && s.container.is_some())
+        .find(|s| s.when.key().is_some_and(|w| (t.unix_secs() - w.unix_secs()).abs() <= 600))?;
+    Some(format!(
+        "attacker-side: its own output is a shell session without a terminal at {} ({}), {} after {}'s way in \
+         ({}): it is the listener that shell reached, not a victim",
+        t.to_iso_seconds(),
+        banner.evidence.first().map(|l| l.to_string()).unwrap_or_default(),
+        match victim.when.key() {
+            Some(w) if t >= w => format!("{} s", t.unix_secs() - w.unix_secs()),
+            _ => "just".into(),
+        },
+        victim.container.as_deref().unwrap_or("?"),
+        victim.title
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -139,15 +232,11 @@ fn one(
     chain: &[ChainStage],
     attempts: &[Attempt],
     hosts: &[HostRecord],
-    whole_bundle: bool,
 ) -> Verdict {
     let compromise: Vec<&&Fact> = facts.iter().filter(|f| is_compromise(f)).collect();
     let suspicious: Vec<&&Fact> = facts.iter().filter(|f| is_suspicious(f)).collect();
-    let open_attempts: Vec<&Attempt> = if whole_bundle {
-        attempts.iter().filter(|a| a.outcome == Outcome::Unconfirmed).collect()
-    } else {
-        vec![]
-    };
+    let open_attempts: Vec<&Attempt> =
+        attempts.iter().filter(|a| a.outcome == Outcome::Unconfirmed).collect();
     let list = |v: &[&&Fact]| v.iter().take(REASONS).map(|f| f.title.clone()).collect::<Vec<_>>().join("; ");
     let (status, reason, proof): (&'static str, String, Vec<Locator>) = if !compromise.is_empty() {
         let more = compromise.len().saturating_sub(REASONS);
@@ -173,7 +262,7 @@ fn one(
             ),
         )
     } else {
-        let failed = if whole_bundle { attempts.len() } else { 0 };
+        let failed = attempts.len();
         let r = if failed > 0 {
             format!("no sign of compromise; {failed} exploit attempt(s) failed (listed under attempts)")
         } else {
@@ -276,6 +365,8 @@ mod tests {
                 time: None,
                 evidence: vec![Locator::artifact("x")],
                 subject: None,
+                owner: None,
+                iocs: vec![],
             },
             rules: rules.iter().map(|r| r.to_string()).collect(),
             when: None,

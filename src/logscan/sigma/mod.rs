@@ -457,6 +457,8 @@ pub fn process_findings(capture: &ProcessCapture, set: &SigmaSet) -> Vec<Finding
             time: first.started,
             evidence: hits.iter().take(20).map(|p| p.locator.clone()).collect(),
             subject: Some(d.rule_id.clone()),
+            owner: None,
+            iocs: vec![],
         });
     }
     out

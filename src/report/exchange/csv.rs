@@ -76,7 +76,7 @@ pub fn write_findings(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             let when = f.when.as_ref().map(|w| w.describe()).or_else(|| f.time.map(|t| t.to_iso()));
             let row = [
                 b.path.as_str(),
-                container_of(b, &f.title).unwrap_or(""),
+                &container_of(f).unwrap_or_default(),
                 f.severity.as_str(),
                 &f.rule,
                 &f.rules.join(" "),

@@ -127,7 +127,7 @@ fn bundle(r: &mut Records<'_, '_>, b: &BundleReport, report: &Report) -> io::Res
                 "log": { "level": f.severity.as_str() },
                 "rule": { "id": f.rule, "name": f.title, "category": f.category, "ruleset": f.rules },
                 "threat": { "technique": { "id": f.attack } },
-                "container": { "name": container_of(b, &f.title) },
+                "container": { "name": container_of(f) },
                 "ctriage": { "when": f.when, "evidence": locs(&f.evidence) },
             }),
         )?;

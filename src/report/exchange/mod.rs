@@ -16,14 +16,9 @@ use std::collections::BTreeMap;
 use crate::model::{Fact, Locator, Timestamp};
 use crate::report::BundleReport;
 
-/// The container a fact is about: the bundle's only container, else the container whose
-/// name starts the fact's title (`<container>: what`), else none.
-pub(crate) fn container_of<'a>(b: &'a BundleReport, title: &str) -> Option<&'a str> {
-    if b.containers.len() == 1 {
-        return Some(b.containers[0].name.as_str());
-    }
-    let (owner, _) = title.split_once(": ")?;
-    b.containers.iter().map(|c| c.name.as_str()).find(|n| *n == owner)
+/// The container a fact is about (its typed owner's name, else short id), else none.
+pub(crate) fn container_of(f: &Fact) -> Option<String> {
+    f.owner.as_ref().and_then(crate::model::Owner::as_container).map(|c| c.handle().to_string())
 }
 
 /// Whether a time is a real one: not the Unix epoch itself, which tar writers and

@@ -35,7 +35,7 @@ pub struct Event<'a> {
     pub path: String,
     pub rule: &'a str,
     pub severity: &'a str,
-    pub container: &'a str,
+    pub container: String,
     pub bundle: &'a str,
 }
 
@@ -75,7 +75,7 @@ pub fn events(b: &BundleReport) -> Vec<Event<'_>> {
                 path: e.source.to_string(),
                 rule: "",
                 severity: "",
-                container: only,
+                container: only.to_string(),
                 bundle: &b.path,
             },
         ));
@@ -94,7 +94,7 @@ pub fn events(b: &BundleReport) -> Vec<Event<'_>> {
                 path: f.evidence.first().map(|l| l.to_string()).unwrap_or_default(),
                 rule: &f.rule,
                 severity: f.severity.as_str(),
-                container: container_of(b, &f.title).unwrap_or(""),
+                container: container_of(f).unwrap_or_default(),
                 bundle: &b.path,
             },
         ));

@@ -227,7 +227,7 @@ fn findings(b: &BundleReport, lines: &BTreeMap<&Locator, &str>) -> Markup {
                         tr data-rank=(rank(f.severity)) {
                             td data-key=(rank(f.severity)) { span class=(format!("sev {}", f.severity)) { (f.severity) } }
                             td { code { (t(&f.rule)) } @if f.rules.len() > 1 { br; span.mute { (t(&f.rules.join(", "))) } } }
-                            td { (t(&f.title)) @if let Some(c) = container_of(b, &f.title) { br; span.mute { "container " (t(c)) } } }
+                            td { (t(&f.title)) @if let Some(c) = container_of(f) { br; span.mute { "container " (t(&c)) } } }
                             td data-key=(fact_time(f).map(|t| t.to_iso()).unwrap_or_default()) {
                                 (f.when.as_ref().map(|w| w.describe()).unwrap_or_default())
                             }
