@@ -1,5 +1,5 @@
 //! The documented exit codes and the code a report earns (bit 0: findings at or above
-//! `--fail-on`; bit 1: evidence that could not be read).
+//! `--fail-on`; bit 1: evidence that could not be read; bit 2: nothing to judge on).
 
 use crate::model::DiagLevel;
 use crate::report::Report;
@@ -8,6 +8,9 @@ use crate::report::Report;
 pub const EXIT_FINDINGS: i32 = 1;
 /// Exit bit 1: some evidence could not be read.
 pub const EXIT_UNREADABLE: i32 = 2;
+/// Exit bit 2: a bundle gave nothing to judge on (every verdict `inconclusive`: empty,
+/// unreadable or unrecognised evidence).
+pub const EXIT_INCONCLUSIVE: i32 = 4;
 /// Command-line usage error.
 pub const EXIT_USAGE: i32 = 64;
 /// ctriage itself failed (e.g. the output file could not be written).
@@ -22,6 +25,9 @@ pub fn exit_code(report: &Report, fail_on: impl Into<Option<crate::model::Severi
     }
     if report.bundles.iter().any(|b| b.diagnostics.iter().any(|d| d.level == DiagLevel::Error)) {
         code |= EXIT_UNREADABLE;
+    }
+    if report.bundles.iter().any(|b| b.story.verdicts.iter().all(|v| v.status == "inconclusive")) {
+        code |= EXIT_INCONCLUSIVE;
     }
     code
 }

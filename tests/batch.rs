@@ -129,13 +129,13 @@ fn summary_names(s: &Value) -> Vec<String> {
 #[test]
 fn batch_of_50_lists_every_bundle_with_the_verdict_of_a_scan_and_both_exit_bits() {
     let r = reference();
-    assert_eq!(r.code, Some(3), "{}", r.stdout);
+    assert_eq!(r.code, Some(7), "{}", r.stdout);
     let s = summary(&r.out);
     assert_eq!(summary_names(&s), r.names);
     assert_eq!(s["totals"]["bundles"], 50);
     assert_eq!(s["totals"]["ok"], 50);
     assert_eq!(s["totals"]["scanned"], 50);
-    assert_eq!(s["totals"]["exit_code"], 3);
+    assert_eq!(s["totals"]["exit_code"], 7);
     // One in-process scan of the same 50 paths gives every bundle's verdict and counts.
     let paths: Vec<String> = r.names.iter().map(|n| r.input.join(n).display().to_string()).collect();
     let mut args: Vec<&str> = vec!["scan", "--format", "json", "-q"];
@@ -185,7 +185,7 @@ fn resume_does_no_work_and_keeps_the_database() {
     assert!(Command::new("cp").arg("-a").arg(&r.out).arg(&out).status().unwrap().success());
     let before = std::fs::metadata(out.join("bundles/dvwa-1/report.json")).unwrap().modified().unwrap();
     let o = batch(&r.input, &out, &["--resume"]);
-    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(o.status.code(), Some(7));
     let s = summary(&out);
     assert_eq!(s["totals"]["skipped"], 50, "{}", String::from_utf8_lossy(&o.stdout));
     assert_eq!(s["totals"]["scanned"], 0);
@@ -226,7 +226,7 @@ fn a_killed_batch_resumed_gives_the_same_case_database() {
     let partial = dump(&out).iter().filter(|l| l.starts_with("bundles\t")).count();
     assert!((12..50).contains(&partial), "killed after {partial} bundles");
     let o = batch(&r.input, &out, &["--resume"]);
-    assert_eq!(o.status.code(), Some(3));
+    assert_eq!(o.status.code(), Some(7));
     let s = summary(&out);
     assert_eq!(summary_names(&s), r.names);
     assert!(s["totals"]["skipped"].as_u64().unwrap() >= 12, "{}", s["totals"]);
@@ -243,7 +243,7 @@ fn four_shards_cover_every_bundle_once_and_merge_to_the_same_database() {
     for k in 1..=4 {
         let out = tmp.path().join(format!("shard-{k}"));
         let o = batch(&r.input, &out, &["--shard", &format!("{k}/4"), "-q"]);
-        assert!(o.status.code().is_some_and(|c| (0..=3).contains(&c)));
+        assert!(o.status.code().is_some_and(|c| (0..=7).contains(&c)));
         let s = summary(&out);
         assert_eq!(s["shard"], format!("{k}/4"));
         let names = summary_names(&s);
@@ -262,7 +262,7 @@ fn four_shards_cover_every_bundle_once_and_merge_to_the_same_database() {
     assert_eq!(dump(&merged), r.dump);
     let s = summary(&merged);
     assert_eq!(summary_names(&s), r.names);
-    assert_eq!(s["totals"]["exit_code"], 3);
+    assert_eq!(s["totals"]["exit_code"], 7);
     assert!(merged.join("bundles/dvwa-2/report.html").is_file());
 }
 

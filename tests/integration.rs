@@ -3,6 +3,10 @@
 
 mod util;
 
+/// One story per container on evidence of other shapes: data roots with several containers,
+/// two samples in one bundle, nothing readable.
+mod attribution;
+
 /// Evidence discovery, sniffing, custody hashes, hostile input, exit codes.
 mod evidence;
 

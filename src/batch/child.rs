@@ -13,7 +13,7 @@ use super::BatchError;
 /// How a child run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChildEnd {
-    /// `scan` wrote its report; its exit code (0-3).
+    /// `scan` wrote its report; its exit code (0-7: the three bits of `crate::exit`).
     Reported(i32),
     /// Killed after `--timeout`.
     TimedOut,
@@ -89,7 +89,7 @@ impl ChildCommand {
             String::from_utf8_lossy(&text[..text.len().min(4096)]).trim().to_string()
         };
         Ok(match status.code() {
-            Some(code @ 0..=3) if out.join("manifest.json").is_file() => ChildEnd::Reported(code),
+            Some(code @ 0..=7) if out.join("manifest.json").is_file() => ChildEnd::Reported(code),
             Some(code) if code == crate::exit::EXIT_USAGE || code == crate::exit::EXIT_FAILURE => {
                 ChildEnd::Failed(code, stderr())
             }

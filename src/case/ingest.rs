@@ -29,7 +29,10 @@ pub struct BundleRow {
 /// `none` when the report has no verdict.
 pub fn bundle_verdict(bundle: &Value) -> &'static str {
     let statuses: Vec<&str> = items(bundle, "verdicts").filter_map(|v| v["status"].as_str()).collect();
-    ["compromised", "suspicious", "no sign"].into_iter().find(|s| statuses.contains(s)).unwrap_or("none")
+    ["compromised", "suspicious", "inconclusive", "no sign", "attacker-side"]
+        .into_iter()
+        .find(|s| statuses.contains(s))
+        .unwrap_or("none")
 }
 
 fn items<'a>(v: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {

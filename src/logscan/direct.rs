@@ -18,7 +18,7 @@ use crate::report::{ArtifactRecord, BundleReport};
 pub fn scan_path(p: &Path, engine: &Engine, cfg: &ScanConfig) -> BundleReport {
     let (bundle, early) =
         rayon::join(|| discover(p), || early_artifact(p).map(|a| (scan_as_log(&a, engine, cfg, true), a)));
-    let sources = match (early, bundle.artifacts.as_slice()) {
+    let mut sources = match (early, bundle.artifacts.as_slice()) {
         (Some((sources, e)), [a])
             if a.path == e.path && a.kind == e.kind && a.compression == e.compression =>
         {
@@ -29,6 +29,7 @@ pub fn scan_path(p: &Path, engine: &Engine, cfg: &ScanConfig) -> BundleReport {
             bundle.artifacts.par_iter().flat_map_iter(|a| scan_as_log(a, engine, cfg, single)).collect()
         }
     };
+    super::followup::attach_statuses(&mut sources, &bundle.artifacts.iter().collect::<Vec<_>>());
     logs_bundle(bundle, sources, engine)
 }
 

@@ -35,6 +35,10 @@ pub struct HttpRequest {
     /// proxy's log. Not serialized (the host and path carry it).
     #[serde(skip)]
     pub proxy: bool,
+    /// The connection as the server named it (busybox httpd: `[::ffff:IP]:PORT`), when it
+    /// logs the status on a later line of the same connection. Not serialized.
+    #[serde(skip)]
+    pub connection: Option<String>,
 }
 
 impl HttpRequest {
@@ -80,9 +84,71 @@ pub fn parse(record: &[u8]) -> Option<HttpRequest> {
     let parsed = if t.starts_with('{') {
         parse_json(t)
     } else {
-        parse_access(t).or_else(|| parse_nginx_error(t)).or_else(|| parse_apache_error(t))
+        parse_access(t)
+            .or_else(|| parse_busybox(t))
+            .or_else(|| parse_nginx_error(t))
+            .or_else(|| parse_apache_error(t))
     };
-    parsed.filter(|h| !h.is_empty())
+    parsed.filter(|h| !h.is_empty()).map(|mut h| {
+        h.client = h.client.map(|c| fold_mapped(&c));
+        h
+    })
+}
+
+/// An IPv4 address written as IPv6 (`::ffff:203.0.113.50`) is the IPv4 address.
+pub fn fold_mapped(addr: &str) -> String {
+    let lower = addr.to_ascii_lowercase();
+    match lower.strip_prefix("::ffff:") {
+        Some(v4) if v4.split('.').count() == 4 && v4.split('.').all(|p| p.parse::<u8>().is_ok()) => {
+            v4.to_string()
+        }
+        _ => addr.to_string(),
+    }
+}
+
+/// busybox httpd `-vv`: `[::ffff:IP]:PORT: url:/path?query` (the status follows on a later
+/// `[::ffff:IP]:PORT: response:NNN` line of the same connection: see [`status_line`]).
+fn parse_busybox(t: &str) -> Option<HttpRequest> {
+    let (conn, rest) = busybox_prefix(t)?;
+    let url = rest.strip_prefix("url:")?;
+    let mut h = HttpRequest { connection: Some(conn.to_string()), ..Default::default() };
+    h.client = clean_addr(conn);
+    let (path, query) = match url.split_once('?') {
+        Some((p, q)) => (p, Some(q.to_string())),
+        None => (url, None),
+    };
+    h.path = Some(path.to_string());
+    h.query = query;
+    Some(h)
+}
+
+/// `[addr]:port: ` at the start of a busybox httpd line (after any time prefix a collector
+/// added): the connection and the rest.
+fn busybox_prefix(t: &str) -> Option<(&str, &str)> {
+    let start = t.find('[')?;
+    if start > 40 {
+        return None;
+    }
+    let close = start + t[start..].find("]:")?;
+    let after = &t[close + 2..];
+    let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || !after[digits..].starts_with(": ") {
+        return None;
+    }
+    let conn = &t[start..close + 2 + digits];
+    Some((conn, &after[digits + 2..]))
+}
+
+/// A line that only reports the status of an earlier request of a connection (busybox
+/// httpd `-v`: `[::ffff:IP]:PORT: response:404`): the connection and the status.
+pub fn status_line(line: &[u8]) -> Option<(String, u16)> {
+    let at = memchr::memmem::find(line, b": response:")?;
+    let head = String::from_utf8_lossy(&line[..at + 2]);
+    let (conn, _) = busybox_prefix(&head)?;
+    let digits: String =
+        line[at + 11..].iter().take_while(|b| b.is_ascii_digit()).map(|&b| b as char).collect();
+    let status = digits.parse::<u16>().ok().filter(|s| (100..=599).contains(s))?;
+    Some((conn.to_string(), status))
 }
 
 /// Combined / common / vhost_combined / Tomcat access lines, possibly behind a time prefix:
@@ -109,6 +175,11 @@ fn parse_access(t: &str) -> Option<HttpRequest> {
             }
         } else if let Some(first) = prefix.first() {
             h.client = clean_addr(first);
+        }
+        // `<time> [<addr>] "<request>"`: the bracket holds the client, not a time.
+        let inner = t[b + 1..].split(']').next().unwrap_or("");
+        if looks_like_addr(inner) {
+            h.client = clean_addr(inner);
         }
     }
     let rest = &t[open + after..];
@@ -413,6 +484,15 @@ fn dash_none(s: String) -> Option<String> {
 
 /// An address token without brackets or a port: `1.2.3.4:5678` -> `1.2.3.4`,
 /// `[2001:db8::1]:443` -> `2001:db8::1`; `-` and empty are none.
+/// An IP address (v4, v6 or v4-mapped), without port.
+fn looks_like_addr(s: &str) -> bool {
+    let s = s.trim();
+    !s.is_empty()
+        && s.contains(['.', ':'])
+        && s.bytes().all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':')
+        && (s.split('.').count() == 4 || s.matches(':').count() >= 2)
+}
+
 fn clean_addr(a: &str) -> Option<String> {
     let a = a.trim().trim_end_matches(',');
     if a.is_empty() || a == "-" {

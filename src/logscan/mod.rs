@@ -5,6 +5,7 @@
 pub mod decode;
 pub mod direct;
 mod engine;
+mod followup;
 pub mod http;
 pub mod ioc;
 pub mod jndi;
@@ -171,7 +172,9 @@ pub fn bundle_sources(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig
             }
         })
         .collect();
-    sources.into_iter().flatten().collect()
+    let mut sources: Vec<SourceScan> = sources.into_iter().flatten().collect();
+    followup::attach_statuses(&mut sources, artifacts);
+    sources
 }
 
 /// The files of one rotated log, oldest first, with open partial messages carried on.

@@ -5,7 +5,7 @@
 //! attacker-side only when the evidence says what it did (sent an exploit, received a
 //! callback, served a payload, is a mining pool).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
@@ -46,6 +46,11 @@ pub struct HostRecord {
 #[derive(Clone, Debug, Default)]
 pub struct Victim {
     own: BTreeMap<String, String>,
+    /// Addresses of the bundle's containers (a container can be the attacker's).
+    containers: BTreeSet<String>,
+    /// Container addresses whose own logs hold exploit requests: relays (a reverse proxy),
+    /// never taken for the attacker on the strength of having sent them.
+    relays: BTreeSet<String>,
 }
 
 impl Victim {
@@ -58,6 +63,7 @@ impl Victim {
             let name = &c.name;
             for ip in n.ip_address.iter().chain(n.networks.iter().filter_map(|a| a.ip_address.as_ref())) {
                 v.add(ip, format!("IP address of container {name}"));
+                v.containers.insert(bare_host(ip));
             }
             for a in &n.networks {
                 if let Some(ip) = &a.ipv6_address {
@@ -85,6 +91,18 @@ impl Victim {
             v.add(host, format!("server the requests were sent to ({field})"));
         }
         v
+    }
+
+    /// Mark container addresses as relays (their own logs hold exploit requests).
+    pub fn set_relays(&mut self, addrs: impl IntoIterator<Item = String>) {
+        self.relays = addrs.into_iter().map(|a| bare_host(&a)).collect();
+    }
+
+    /// Whether `host` is a container's address that sent exploit requests it did not
+    /// relay: the attacker's own container.
+    fn sending_container(&self, host: &str) -> bool {
+        let h = bare_host(host);
+        self.containers.contains(&h) && !self.relays.contains(&h)
     }
 
     fn add(&mut self, host: &str, why: String) {
@@ -245,6 +263,12 @@ impl Hosts {
                 // never Google; then the victim's own addresses, then what the host did.
                 let (role, reasons) = if let Some(w) = third_party(&value) {
                     (Role::ThirdParty, vec![w.to_string()])
+                } else if victim.sending_container(&value)
+                    && e.attacker.iter().any(|a| a.starts_with("sent "))
+                {
+                    let mut r = std::mem::take(&mut e.attacker);
+                    r.push(victim.why(&value).unwrap_or_default());
+                    (Role::Attacker, r)
                 } else if let Some(w) = victim.why(&value) {
                     let mut r = vec![w];
                     r.extend(e.attacker.iter().map(|a| format!("not attacker-side although it {a}")));

@@ -72,7 +72,26 @@ pub fn tell(
     };
     let records = records::build(hits, &precise);
     let targets = request_targets(hits.iter().chain(extra_hits), &records, hits);
-    let victim = Victim::from_report(report, &targets);
+    let mut victim = Victim::from_report(report, &targets);
+    // A container whose own logs hold exploit requests relays them (or is their target):
+    // its address sending them is no sign it is the attacker's.
+    let relaying: Vec<&ContainerRef> = hits
+        .iter()
+        .filter(|h| h.category == "initial-access" || h.http.is_some())
+        .filter_map(|h| owners.of_locator(&h.locator))
+        .collect();
+    victim.set_relays(
+        report
+            .containers
+            .iter()
+            .filter(|c| {
+                relaying.iter().any(|r| r.same(&ContainerRef { id: c.id.clone(), name: c.name.clone() }))
+            })
+            .flat_map(|c| {
+                let n = &c.network;
+                n.ip_address.iter().chain(n.networks.iter().filter_map(|a| a.ip_address.as_ref())).cloned()
+            }),
+    );
     let record_owner: Vec<Option<ContainerRef>> =
         records.iter().map(|r| r.locators.iter().find_map(|l| owners.of_locator(l)).cloned()).collect();
     let mut profiles: Vec<(Option<ContainerRef>, target::Target)> = owners
