@@ -1,5 +1,5 @@
 //! `ctriage plan`: the response plan of evidence bundles as a POSIX sh script (or text, or
-//! JSON). ctriage runs none of it.
+//! JSON). ctriage runs none of it. Exits as `scan` does for unreadable evidence (bit 1).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -74,5 +74,7 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<i32> {
         }
     }
     w.flush()?;
-    Ok(0)
+    // As `scan`: the plan is written, and evidence that could not be read (a missing path
+    // among it) sets bit 1. `plan` has no `--fail-on`: findings never set bit 0.
+    Ok(crate::exit::exit_code(&report, None))
 }
