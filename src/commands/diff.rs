@@ -20,7 +20,8 @@ use crate::model::{terminal_safe, Diagnostic};
 #[derive(Args, Debug)]
 pub struct DiffArgs {
     /// The image the container ran from (or the committed image): archive or OCI layout
-    /// directory.
+    /// directory. Refused (no diff, exit 65) when 50% or less of its files are in the export
+    /// with identical content.
     #[arg(long, required_unless_present = "container", conflicts_with = "container")]
     pub image: Option<PathBuf>,
     /// The `docker export` tar of the container; with `--container`, a daemon data root
