@@ -49,6 +49,9 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<i32> {
     if let Some(code) = check_rule_files(&args.rules) {
         return Ok(code);
     }
+    if let Some(file) = &args.output {
+        super::scan::warn_if_inside("--output", file, &args.paths, args.quiet);
+    }
     let mut report =
         scan_all(&args.paths, &args.rules, &args.sigma, &args.base_image, Default::default(), args.quiet)?;
     report.run.options.insert("format".into(), format!("{:?}", args.format).to_lowercase());
