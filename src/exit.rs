@@ -1,5 +1,6 @@
 //! The documented exit codes and the code a report earns (bit 0: findings at or above
-//! `--fail-on`; bit 1: evidence that could not be read; bit 2: nothing to judge on).
+//! `--fail-on`; bit 1: evidence that could not be read; bit 2: nothing to judge on), and the
+//! codes of their own (usage, a refused base, ctriage's own failure).
 
 use crate::model::DiagLevel;
 use crate::report::Report;
@@ -13,6 +14,9 @@ pub const EXIT_UNREADABLE: i32 = 2;
 pub const EXIT_INCONCLUSIVE: i32 = 4;
 /// Command-line usage error.
 pub const EXIT_USAGE: i32 = 64;
+/// `diff --image`: the export does not bear out the image given as its base (too few of
+/// the image's files are in it); no diff was written.
+pub const EXIT_BASE_MISMATCH: i32 = 65;
 /// ctriage itself failed (e.g. the output file could not be written).
 pub const EXIT_FAILURE: i32 = 70;
 

@@ -143,7 +143,17 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
     let mut log_section = logscan::build_section(log_sources, engine);
     log_section.not_logs = not_logs;
     let loaded_ids: std::collections::BTreeSet<String> =
-        image_section.images.iter().filter_map(|i| i.id.clone()).collect();
+        image_section.images.iter().filter(|i| i.refused.is_none()).filter_map(|i| i.id.clone()).collect();
+    if image_section.base_refused.is_some() {
+        for a in report.artifacts.iter_mut() {
+            if let Some(n) = a.note.as_mut().filter(|n| n.starts_with(BASE_IMAGE_NOTE)) {
+                n.insert_str(
+                    BASE_IMAGE_NOTE.len(),
+                    " (refused as the base: see the diagnostics; not analysed)",
+                );
+            }
+        }
+    }
     image::objects::evaluate(&report.image_objects, &loaded_ids, &mut outcome);
     outcome.absorb(std::mem::take(&mut image_section.outcome));
     outcome.absorb(std::mem::take(&mut log_section.outcome));
@@ -195,8 +205,12 @@ fn committed_layer_logs(
     if artifacts.iter().any(|a| a.kind == ArtifactKind::FilesystemTar) {
         return vec![];
     }
-    let layers: Vec<(&image::ImageRecord, usize)> =
-        images.images.iter().flat_map(|img| img.committed_layers.iter().map(move |&i| (img, i))).collect();
+    let layers: Vec<(&image::ImageRecord, usize)> = images
+        .images
+        .iter()
+        .filter(|img| img.refused.is_none())
+        .flat_map(|img| img.committed_layers.iter().map(move |&i| (img, i)))
+        .collect();
     layers
         .par_iter()
         .flat_map(|&(img, index)| match image::blob::open_layer(img, index, artifacts) {

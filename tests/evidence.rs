@@ -254,9 +254,40 @@ fn usage_errors_exit_64_and_output_file_works() {
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(v["bundles"][0]["diff"][0]["path"], "/x");
     std::fs::remove_file(out).unwrap();
-    // A path that does not exist is unreadable evidence, not a crash.
     // A path that does not exist is unreadable evidence (bit 1) and nothing to judge on (bit 2).
+    let r = run(&["scan", "/nonexistent/ctriage-evidence"]);
     assert_eq!(r.status.code(), Some(6));
+}
+
+/// `plan` on a path that does not exist fails as `scan` does: the reason on standard error,
+/// bits 1 and 2 (exit 6: unreadable, nothing to judge on), and a plan that says it rests on
+/// nothing read, in every format.
+#[test]
+fn plan_on_a_missing_path_fails_like_scan() {
+    let missing = "/nonexistent/ctriage-evidence";
+    let scan = run(&["scan", missing, "-f", "json"]);
+    for format in ["sh", "text", "json"] {
+        let r = run(&["plan", missing, "-f", format]);
+        assert_eq!(r.status.code(), scan.status.code(), "{format}");
+        assert_eq!(r.status.code(), Some(6), "{format}");
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(err.contains(missing) && err.contains("cannot read"), "{format}: {err}");
+        let out = String::from_utf8_lossy(&r.stdout);
+        match format {
+            "json" => {
+                let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+                assert_eq!(v["plans"][0]["response_plan"], serde_json::json!([]));
+            }
+            _ => assert!(out.contains("1 error(s) reading this bundle's evidence"), "{format}: {out}"),
+        }
+    }
+    // -q silences standard error, never the exit code.
+    let r = run(&["plan", missing, "-q"]);
+    assert_eq!(r.status.code(), Some(6));
+    assert!(r.stderr.is_empty());
+    // A readable bundle still exits 0 (plan has no --fail-on).
+    let dvwa = crate::util::root().join("samples/dvwa");
+    assert_eq!(run(&["plan", dvwa.to_str().unwrap()]).status.code(), Some(0));
 }
 
 #[test]

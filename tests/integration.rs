@@ -72,6 +72,10 @@ mod story;
 /// Batch scans: 50 bundles, resume, a killed batch, shards and merge, timeouts, `case`.
 mod batch;
 
+/// ctriage's own outputs are never evidence: `--out` inside the evidence, changed outputs,
+/// bundle archives, a batch's `--out`, the warning when writing inside a scanned PATH.
+mod own_outputs;
+
 /// Report formats: golden output, exchange formats read by their consumers (mactime,
 /// shellcheck, Chromium), hostile evidence, `--out` and its manifest, CLI conventions.
 mod reports;

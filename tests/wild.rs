@@ -420,21 +420,109 @@ fn local_driver_logs_are_decoded() {
     assert!(d.contains("local log driver file corrupt after 3 entries"), "{d}");
 }
 
+/// The dvwa image is not what the log4shell container ran from (23.9 % of its files are in
+/// the export): `diff` refuses, the reason first on standard error, no diff, exit 65.
 #[test]
-fn diff_image_is_the_analysts_word_with_a_warning_when_unrelated() {
+fn diff_image_unrelated_is_refused_with_its_own_exit_code() {
     let s = crate::util::root().join("samples");
     let export = s.join("log4shell/export.tar");
-    // The dvwa image is not what the log4shell container ran from: diffed as asked, and said.
     let other = s.join("dvwa/image.tar");
-    let (v, _) = run_json(&["diff", "--image", other.to_str().unwrap(), export.to_str().unwrap()]);
-    let d = v["container_changes"]["base"]["description"].as_str().unwrap();
-    assert!(d.contains("given with diff --image"), "{d}");
-    let warned = v["diagnostics"]
+    let (o, e) = (other.to_str().unwrap(), export.to_str().unwrap());
+    let out = run(&["diff", "--image", o, e]);
+    assert_eq!(out.status.code(), Some(65));
+    assert!(out.stdout.is_empty(), "no diff: {}", String::from_utf8_lossy(&out.stdout));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let first = err.lines().next().unwrap_or_default();
+    assert!(first.starts_with("ctriage: diff refused: diff --image ir-evidence/dvwa:2026-11-27"), "{err}");
+    for want in ["23.9% (11 of 46 files)", "threshold of 50%", "Give the image the container ran from"] {
+        assert!(first.contains(want), "{want}: {first}");
+    }
+    assert_eq!(err.lines().count(), 1, "the reason, and nothing after it: {err}");
+    // JSON: the envelope with no changes and no findings, the reason as a diagnostic.
+    let (v, code) = run_json(&["diff", "--image", o, e]);
+    assert_eq!(code, 65);
+    assert_eq!(v["container_changes"], Value::Null);
+    assert_eq!(v["findings"], serde_json::json!([]));
+    assert!(
+        v["diagnostics"].to_string().contains("refused as the base of the export"),
+        "{}",
+        v["diagnostics"]
+    );
+    crate::util::validate_against_schema(&v);
+    // --output: no file is written for a refused diff.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("diff.txt");
+    let out = run(&["diff", "--image", o, e, "--output", file.to_str().unwrap(), "-q"]);
+    assert_eq!(out.status.code(), Some(65));
+    assert!(out.stderr.is_empty() && !file.exists());
+    // The image the container did run from still diffs.
+    let own = s.join("log4shell/image.tar");
+    let out = run(&["diff", "--image", own.to_str().unwrap(), e]);
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 40);
+}
+
+/// `scan --base-image` with an unrelated image: refused with a warning saying why, listed
+/// for custody, never analysed: the report is the export's alone.
+#[test]
+fn scan_base_image_unrelated_is_refused_not_believed() {
+    let s = crate::util::root().join("samples");
+    let export = s.join("log4shell/export.tar");
+    let other = s.join("dvwa/image.tar");
+    let (o, e) = (other.to_str().unwrap(), export.to_str().unwrap());
+    let (alone, alone_code) = run_json(&["scan", e]);
+    let (v, code) = run_json(&["scan", e, "--base-image", o]);
+    assert_eq!(code, alone_code);
+    let b = &v["bundles"][0];
+    assert_eq!(b["container_changes"], Value::Null);
+    let rules = |b: &Value| -> Vec<String> { findings(b).into_iter().map(|(r, _)| r).collect() };
+    assert_eq!(rules(b), rules(&alone["bundles"][0]), "no finding from the refused base");
+    assert!(!rules(b).iter().any(|r| r.starts_with("file.")), "{:?}", rules(b));
+    assert_eq!(v["summary"]["findings"], alone["summary"]["findings"]);
+    let warned: Vec<&str> = b["diagnostics"]
         .as_array()
         .unwrap()
         .iter()
-        .any(|x| x["message"].as_str().unwrap().contains("may not be the image this container ran from"));
-    assert!(warned, "{:#}", v["diagnostics"]);
+        .filter(|d| d["level"] == "warning")
+        .map(|d| d["message"].as_str().unwrap())
+        .filter(|m| {
+            m.starts_with("--base-image ir-evidence/dvwa:2026-11-27 refused as the base of the export")
+        })
+        .collect();
+    assert_eq!(warned.len(), 1, "{:#}", b["diagnostics"]);
+    assert!(warned[0].contains("23.9% (11 of 46 files)") && warned[0].contains("threshold of 50%"));
+    let img = &b["images"][0];
+    assert_eq!(img["role"], "base-image");
+    assert!(img["refused"].as_str().unwrap().contains("23.9%"), "{img}");
+    let base = b["artifacts"].as_array().unwrap().iter().find(|a| a["path"] == o).expect("in custody");
+    assert_eq!(base["sha256"], crate::util::sha256_file(&other));
+    assert!(base["note"].as_str().unwrap().starts_with("given with --base-image (refused as the base"));
+    crate::util::validate_against_schema(&v);
+}
+
+/// Below the threshold, a base the bundle's own container inspect names is still the base:
+/// that is evidence too.
+#[test]
+fn a_base_image_named_by_the_bundles_inspect_is_taken_below_the_threshold() {
+    let s = crate::util::root().join("samples");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(s.join("log4shell/export.tar"), dir.path().join("export.tar")).unwrap();
+    let mut inspect: Value =
+        serde_json::from_slice(&std::fs::read(s.join("log4shell/inspect.json")).unwrap()).unwrap();
+    let dvwa_id = "sha256:4851056ef61b784b3a63d72268e4f44b33a4bb529ccfa71416e5392f8f96227a";
+    inspect[0]["Image"] = dvwa_id.into();
+    std::fs::write(dir.path().join("inspect.json"), inspect.to_string()).unwrap();
+    let other = s.join("dvwa/image.tar");
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap(), "--base-image", other.to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    let d = b["container_changes"]["base"]["description"].as_str().unwrap();
+    assert!(
+        d.contains("given with --base-image and a container inspect in the bundle names its image id"),
+        "{d}"
+    );
+    assert!(d.contains("23.9%"), "{d}");
+    assert!(!b["diagnostics"].to_string().contains("refused"));
+    assert_eq!(b["images"][0].get("refused"), None);
 }
 
 #[test]

@@ -129,14 +129,28 @@ fn totals(rows: &[SummaryRow]) -> serde_json::Value {
     })
 }
 
+/// The files a batch's `--out` holds that are not in a bundle folder's manifest: the
+/// summary, the case database (with SQLite's side files) and each bundle's standard error.
+fn outputs(rows: &[SummaryRow]) -> Vec<serde_json::Value> {
+    let db = crate::batch::CASE_DB;
+    let mut files: Vec<String> = vec!["summary.json".into(), db.into()];
+    files.extend(["-wal", "-shm", "-journal"].map(|s| format!("{db}{s}")));
+    files.extend(rows.iter().map(|r| format!("{}/{}", r.folder, crate::batch::child::STDERR_FILE)));
+    files.into_iter().map(|f| serde_json::json!({ "file": f })).collect()
+}
+
 /// Write `summary.json` into `dir` (through a temporary file, renamed: never half written).
+/// It is marked as ctriage's (`"ctriage_report": "batch-summary"`) and lists the files of
+/// `--out` no bundle manifest lists, so a scan that meets the folder skips them all.
 pub fn write_json(dir: &Path, rows: &[SummaryRow], shard: Option<String>) -> io::Result<()> {
     let v = serde_json::json!({
         "schema_version": crate::case::SCHEMA_VERSION,
         "tool": crate::report::Tool::this(),
+        (crate::evidence::own::MARKER_KEY): crate::evidence::own::BATCH_SUMMARY,
         "shard": shard,
         "totals": totals(rows),
         "bundles": rows,
+        "outputs": outputs(rows),
     });
     let tmp = dir.join(".summary.json.tmp");
     let mut f = io::BufWriter::new(std::fs::File::create(&tmp)?);

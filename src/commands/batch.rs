@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -107,6 +107,25 @@ fn report_options(args: &ScanArgs) -> Vec<OsString> {
     o
 }
 
+/// `--out` inside one of the batch's bundles (a PATH, or a child of DIR other than OUT
+/// itself, which the batch skips): a warning, as for `scan --out`.
+fn warn_out_in_bundles(args: &ScanArgs, out: &Path) {
+    let quiet = args.output.quiet;
+    super::scan::warn_if_inside("--out", out, &args.paths, quiet);
+    let (Some(root), Some(o)) = (&args.batch.batch, super::scan::resolved(out)) else { return };
+    let Some(rel) =
+        std::fs::canonicalize(root).ok().and_then(|r| o.strip_prefix(r).ok().map(Path::to_path_buf))
+    else {
+        return;
+    };
+    let mut parts = rel.components();
+    if let (Some(first), Some(_)) = (parts.next(), parts.next()) {
+        if !first.as_os_str().to_string_lossy().starts_with('.') {
+            super::scan::warn_if_inside("--out", out, &[root.join(first)], quiet);
+        }
+    }
+}
+
 /// Run a batch: bundles in child processes, the summary on standard output.
 pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     let b = &args.batch;
@@ -122,6 +141,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
         }
         t => t.map(Duration::from_secs_f64),
     };
+    warn_out_in_bundles(args, &out);
     let cfg = BatchConfig {
         root: b.batch.clone(),
         paths: args.paths.clone(),

@@ -1,6 +1,7 @@
 //! `ctriage diff --image IMAGE EXPORT`: the container's `docker diff`, rebuilt offline from
 //! its export and the image it ran from, or `ctriage diff ROOT --container NAME|ID`: one
 //! container of a daemon data root (its read-write layer on its image); `--format json`.
+//! An image the export does not bear out as its base is refused: no diff, exit 65.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -12,14 +13,15 @@ use super::image_output::{artifacts_of, code, sorted, write_findings, Envelope};
 use crate::app::open_output;
 use crate::cli::{Format, OutputArgs};
 use crate::evidence::Artifact;
-use crate::image::{analyze, AnalyzeOptions, ContainerChanges, ImageContext};
+use crate::image::{analyze, AnalyzeOptions, BaseRefusal, ContainerChanges, ImageContext};
 use crate::model::{terminal_safe, Diagnostic};
 
 /// `ctriage diff --image IMAGE EXPORT`
 #[derive(Args, Debug)]
 pub struct DiffArgs {
     /// The image the container ran from (or the committed image): archive or OCI layout
-    /// directory.
+    /// directory. Refused (no diff, exit 65) when 50% or less of its files are in the export
+    /// with identical content.
     #[arg(long, required_unless_present = "container", conflicts_with = "container")]
     pub image: Option<PathBuf>,
     /// The `docker export` tar of the container; with `--container`, a daemon data root
@@ -71,6 +73,9 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<i32> {
     let (section, _) = analyze(&refs, &ctx, &AnalyzeOptions::default());
     let mut outcome = section.outcome;
     outcome.diagnostics.extend(diags);
+    if let Some(r) = &section.base_refused {
+        return refuse(args, r, outcome);
+    }
     if section.container_changes.is_none() {
         outcome.diagnostics.push(Diagnostic::error(
             crate::model::Locator::artifact(image.display().to_string()),
@@ -78,6 +83,34 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<i32> {
         ));
     }
     write(args, section.container_changes.as_ref(), sorted(outcome))
+}
+
+/// The image given is not the export's base: the reason first, on standard error; no diff
+/// (JSON: the envelope with no changes and the diagnostics, for tools); its own exit code.
+fn refuse(args: &DiffArgs, r: &BaseRefusal, outcome: crate::model::Outcome) -> anyhow::Result<i32> {
+    if !args.output.quiet {
+        eprintln!(
+            "ctriage: diff refused: {} {} is not the base of {}: {}. No diff written (exit {}).",
+            r.flag,
+            terminal_safe(&r.name),
+            terminal_safe(&args.export.display().to_string()),
+            terminal_safe(&r.why),
+            crate::exit::EXIT_BASE_MISMATCH
+        );
+    }
+    if args.output.format == Format::Json {
+        let mut w = open_output(&args.output.output)?;
+        let out = DiffOut {
+            envelope: Envelope::now(),
+            container_changes: None,
+            findings: vec![],
+            diagnostics: &sorted(outcome).diagnostics,
+        };
+        serde_json::to_writer_pretty(&mut w, &out).map_err(crate::report::json_io)?;
+        writeln!(w)?;
+        w.flush()?;
+    }
+    Ok(crate::exit::EXIT_BASE_MISMATCH)
 }
 
 /// `diff ROOT --container NAME|ID`: that container's read-write layer on its image.

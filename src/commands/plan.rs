@@ -1,5 +1,5 @@
 //! `ctriage plan`: the response plan of evidence bundles as a POSIX sh script (or text, or
-//! JSON). ctriage runs none of it.
+//! JSON). ctriage runs none of it. Exits as `scan` does for unreadable evidence (bit 1).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -49,6 +49,9 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<i32> {
     if let Some(code) = check_rule_files(&args.rules) {
         return Ok(code);
     }
+    if let Some(file) = &args.output {
+        super::scan::warn_if_inside("--output", file, &args.paths, args.quiet);
+    }
     let mut report =
         scan_all(&args.paths, &args.rules, &args.sigma, &args.base_image, Default::default(), args.quiet)?;
     report.run.options.insert("format".into(), format!("{:?}", args.format).to_lowercase());
@@ -74,5 +77,7 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<i32> {
         }
     }
     w.flush()?;
-    Ok(0)
+    // As `scan`: the plan is written, and evidence that could not be read (a missing path
+    // among it) sets bit 1. `plan` has no `--fail-on`: findings never set bit 0.
+    Ok(crate::exit::exit_code(&report, None))
 }

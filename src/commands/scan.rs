@@ -2,7 +2,7 @@
 //! them (`--out DIR`).
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::Args;
@@ -56,7 +56,8 @@ pub struct ScanOutput {
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Write every format into DIR (created), with manifest.json (SHA-256 of every output and
-    /// input, tool version, arguments, UTC start and end).
+    /// input, tool version, arguments, UTC start and end). A later scan never reads what it
+    /// lists as evidence; DIR inside a scanned PATH is warned about.
     #[arg(long, value_name = "DIR", conflicts_with = "output")]
     pub out: Option<PathBuf>,
     /// No progress bar and no diagnostics on standard error.
@@ -89,6 +90,43 @@ pub(crate) fn check_rule_files(files: &[PathBuf]) -> Option<i32> {
         }
     }
     bad.then_some(EXIT_USAGE)
+}
+
+/// `path` made absolute with its links resolved, as far as it exists (a directory `--out`
+/// creates does not yet): the existing part canonical, the rest appended.
+pub(crate) fn resolved(path: &Path) -> Option<PathBuf> {
+    let abs = std::path::absolute(path).ok()?;
+    let mut existing = abs.as_path();
+    let mut rest = vec![];
+    loop {
+        if let Ok(c) = std::fs::canonicalize(existing) {
+            return Some(rest.iter().rev().fold(c, |p: PathBuf, r| p.join(r)));
+        }
+        rest.push(existing.file_name()?.to_os_string());
+        existing = existing.parent()?;
+    }
+}
+
+/// Where ctriage is about to write (`--out DIR`, `--output FILE`) inside evidence it
+/// scans: a warning on standard error (unless `quiet`). What it writes there is recognised
+/// and never read back as evidence, but it is written into the evidence.
+pub(crate) fn warn_if_inside(flag: &str, target: &Path, paths: &[PathBuf], quiet: bool) {
+    if quiet {
+        return;
+    }
+    let Some(t) = resolved(target) else { return };
+    for p in paths {
+        let Some(pc) = std::fs::canonicalize(p).ok().filter(|c| c.is_dir()) else { continue };
+        if t.starts_with(&pc) {
+            eprintln!(
+                "ctriage: warning: {flag} {} lies inside the scanned PATH {}: ctriage writes into the evidence. \
+                 What it writes there is recognised (its manifest, each format's marker) and never read back as \
+                 evidence, but write it outside the evidence.",
+                crate::model::terminal_safe(&target.display().to_string()),
+                crate::model::terminal_safe(&p.display().to_string())
+            );
+        }
+    }
 }
 
 /// Scan every bundle (in parallel) with a progress bar.
@@ -130,6 +168,12 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     }
     if args.batch.batch.is_some() {
         return super::batch::run(args);
+    }
+    if let Some(dir) = &args.output.out {
+        warn_if_inside("--out", dir, &args.paths, args.output.quiet);
+    }
+    if let Some(file) = &args.output.output {
+        warn_if_inside("--output", file, &args.paths, args.output.quiet);
     }
     let started = run_time();
     let limits = args.limits.limits();

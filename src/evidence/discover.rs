@@ -213,6 +213,7 @@ fn discover_dir(root: &Path, shown: String, limits: &Limits) -> Bundle {
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     mark_layout_blobs(&mut artifacts);
     crate::dataroot::mark_files(&mut artifacts);
+    super::own::mark_outputs(&mut artifacts, &mut diagnostics);
     note_unread(&mut artifacts);
     diagnostics.extend(artifacts.iter().filter_map(single_diagnostic));
     if artifacts.is_empty() && diagnostics.is_empty() {
@@ -235,7 +236,10 @@ fn discover_dir(root: &Path, shown: String, limits: &Limits) -> Bundle {
 /// Artifacts whose kind alone says they are not analysed get a note saying why.
 fn note_unread(artifacts: &mut [Artifact]) {
     for a in artifacts.iter_mut().filter(|a| a.kind == ArtifactKind::CtriageReport && a.note.is_none()) {
-        a.note = Some("a report ctriage wrote: listed for custody, never read back as evidence".into());
+        a.note = Some(
+            "written by ctriage (recognised by its content): listed for custody, never read back as evidence"
+                .into(),
+        );
     }
 }
 
@@ -589,6 +593,7 @@ fn discover_archive(
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
     mark_layout_blobs(&mut artifacts);
     crate::dataroot::mark_files(&mut artifacts);
+    super::own::mark_outputs(&mut artifacts, &mut diagnostics);
     note_unread(&mut artifacts);
     diagnostics.extend(artifacts.iter().filter_map(single_diagnostic));
     (artifacts, diagnostics, trees)

@@ -1,10 +1,12 @@
 //! Evidence intake: find the artifacts of a bundle, classify each by content, hash it
-//! (chain of custody), and open it again read-only for the parsers.
+//! (chain of custody), set ctriage's own outputs aside, and open the rest again read-only
+//! for the parsers.
 
 mod artifact;
 mod decode;
 mod discover;
 mod named;
+pub mod own;
 mod sniff;
 
 pub use artifact::{Artifact, ArtifactKind, ArtifactSource};

@@ -111,7 +111,7 @@ pub fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
     }
     let text = String::from_utf8_lossy(head);
     let trimmed = text.trim_start();
-    if is_own_report(trimmed) {
+    if super::own::is_own_output(trimmed) {
         return ArtifactKind::CtriageReport;
     }
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
@@ -191,20 +191,6 @@ pub fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
         return ArtifactKind::DockerLogsTimestamped;
     }
     ArtifactKind::TextLog
-}
-
-/// A report ctriage wrote: the text report's first line, or the JSON report's opening
-/// (`schema_version` then `tool` named ctriage, as the writer orders them).
-fn is_own_report(t: &str) -> bool {
-    if let Some(rest) = t.strip_prefix("ctriage ") {
-        let first = rest.lines().next().unwrap_or("");
-        return first.contains(" report (schema ");
-    }
-    if !t.starts_with('{') {
-        return false;
-    }
-    let head: String = t.chars().take(400).filter(|c| !c.is_whitespace()).collect();
-    head.starts_with("{\"schema_version\":") && head.contains("\"tool\":{\"name\":\"ctriage\"")
 }
 
 fn sniff_json(text: &str) -> Option<ArtifactKind> {

@@ -223,11 +223,15 @@ pub fn mark_commits(images: &mut [LoadedImage]) {
     }
 }
 
-/// The image (and how many of its layers) the container ran from.
-fn choose_base(images: &[LoadedImage], flag: &str) -> Vec<(usize, usize, String)> {
-    if let Some(b) = images.iter().find(|l| l.record.role == "base-image") {
+/// A possible base: (image, how many of its layers, how it was chosen).
+type Base = (usize, usize, String);
+
+/// The image (and how many of its layers) the container ran from: the one the analyst gave
+/// (`--base-image`, `diff --image`), if any, and the bundle's own candidates.
+fn choose_base(images: &[LoadedImage], flag: &str) -> (Option<Base>, Vec<Base>) {
+    let given = images.iter().find(|l| l.record.role == "base-image").map(|b| {
         if let Some(&k) = b.record.committed_layers.first() {
-            return vec![(
+            return (
                 b.record.index,
                 k,
                 format!(
@@ -236,14 +240,19 @@ fn choose_base(images: &[LoadedImage], flag: &str) -> Vec<(usize, usize, String)
                     b.record.committed_layers,
                     k.saturating_sub(1)
                 ),
-            )];
+            );
         }
-        return vec![(
+        (
             b.record.index,
             b.record.layers.len(),
             format!("image {} given with {flag} ({} layers)", b.name(), b.record.layers.len()),
-        )];
-    }
+        )
+    });
+    (given, bundle_bases(images))
+}
+
+/// The bases the bundle's own images offer.
+fn bundle_bases(images: &[LoadedImage]) -> Vec<Base> {
     let regular: Vec<&LoadedImage> = images.iter().filter(|l| l.record.role == "image").collect();
     if let Some(c) = regular.iter().find(|l| !l.record.committed_layers.is_empty()) {
         let k = c.record.committed_layers[0];
@@ -296,15 +305,17 @@ pub(super) fn base_created(img: &LoadedImage, layers: usize) -> Option<Timestamp
     img.record.layers.iter().take(layers).filter_map(|l| l.created).max()
 }
 
-/// Rebuild the container's changes from an export or from committed layers.
+/// Rebuild the container's changes from an export or from committed layers. A base the
+/// analyst gave that the export does not bear out is refused (`refused`, with a warning).
 pub fn rebuild(
     images: &[LoadedImage],
     exports: &[&Artifact],
     ctx: &ImageContext,
     inspector: &Inspector,
     out: &mut Outcome,
+    refused: &mut Option<BaseRefusal>,
 ) -> Option<Container> {
-    let candidates = choose_base(images, ctx.base_flag());
+    let (given, candidates) = choose_base(images, ctx.base_flag());
     let (mut container, mounts) = if let Some(export) = exports.first() {
         if exports.len() > 1 {
             out.diagnostics.push(Diagnostic::warning(
@@ -328,41 +339,61 @@ pub fn rebuild(
         apply(&mut top, &scan.entries, 0);
         let mounts = mount_points(ctx, &top);
         let ignore = |p: &[u8]| is_ignored(p, &mounts);
-        if candidates.is_empty() {
+        if given.is_none() && candidates.is_empty() {
             out.diagnostics.push(Diagnostic::warning(
                 loc,
                 "container export without its image: docker diff cannot be rebuilt (add the image or --base-image)",
             ));
             return None;
         }
-        let mut tried: Vec<Candidate> = candidates
-            .iter()
-            .map(|(img, n, desc)| {
-                let base = images[*img].tree_of(*n);
-                let recs = diff_trees(&base, &top, &ignore);
-                let share = identical_share(&base, &top);
-                Candidate { img: *img, n: *n, desc: desc.clone(), base, recs, share, via: None }
-            })
-            .collect();
-        // A committed image whose top layer is this container's read-write layer holds the
-        // export's own changes: the share of its whole tree in the export is the evidence.
-        // Built only when no base alone passes the threshold (it costs one more merged view).
-        if tried.iter().all(|c| frac(c.share) <= PAIR_THRESHOLD) {
-            let committed = images
-                .iter()
-                .filter(|l| l.record.role != "layer" && !l.record.committed_layers.is_empty())
-                .map(|l| (identical_share(&l.tree_at(None), &top), l.record.index))
-                .max_by(|a, b| frac(a.0).total_cmp(&frac(b.0)));
-            if let Some((s, c)) = committed {
-                for t in tried.iter_mut() {
-                    if frac(s) > frac(t.share) && shares_prefix(images, c, t.img, t.n) {
-                        t.share = s;
-                        t.via = Some(c);
-                    }
-                }
+        let weigh = |bases: Vec<Base>| -> Vec<Candidate> {
+            let mut tried: Vec<Candidate> = bases
+                .into_iter()
+                .map(|(img, n, desc)| {
+                    let base = images[img].tree_of(n);
+                    let recs = diff_trees(&base, &top, &ignore);
+                    let share = identical_share(&base, &top);
+                    Candidate { img, n, desc, base, recs, share, via: None }
+                })
+                .collect();
+            via_committed(images, &top, &mut tried);
+            tried
+        };
+        // The analyst's base is taken only on evidence: enough of its files in the export.
+        // Refused, it is no base at all, and the bundle's own images are weighed instead.
+        let mut pick = None;
+        if let Some(g) = given {
+            let c = weigh(vec![g]).pop()?;
+            if frac(c.share) > PAIR_THRESHOLD {
+                let why = format!(
+                    "it was given with {}; {} of its files are in the export unchanged",
+                    ctx.base_flag(),
+                    pct(c.share)
+                );
+                pick = Some((c, why));
+            } else if let Some((_, named)) = named_by_bundle(images, &c, ctx) {
+                let why = format!(
+                    "it was given with {} and {named}, though only {} of its files are in the export unchanged",
+                    ctx.base_flag(),
+                    pct(c.share)
+                );
+                pick = Some((c, why));
+            } else {
+                let r = refusal(images, &c, ctx.base_flag());
+                out.diagnostics.push(Diagnostic::warning(
+                    export.locator(),
+                    format!(
+                        "{} {} refused as the base of the export: {}; no diff is made against it and it is not analysed",
+                        r.flag, r.name, r.why
+                    ),
+                ));
+                *refused = Some(r);
             }
         }
-        let (pick, why) = pair(images, tried, ctx, &export.locator(), out)?;
+        let (pick, why) = match pick {
+            Some(p) => p,
+            None => pair(images, weigh(candidates), ctx, &export.locator(), out)?,
+        };
         let Candidate { img, n, mut desc, base, recs, .. } = pick;
         desc.push_str(&format!("; paired with the export because {why}"));
         let lines = docker_lines(recs.iter().map(|r| (r.change, r.path.clone())), |p| {
@@ -393,7 +424,7 @@ pub fn rebuild(
     } else {
         let c = images.iter().find(|l| l.record.role == "image" && !l.record.committed_layers.is_empty())?;
         let k = c.record.committed_layers[0];
-        let (img, n, desc) = candidates.into_iter().next()?;
+        let (img, n, desc) = given.or_else(|| candidates.into_iter().next())?;
         let base = c.tree_of(k);
         let top = c.tree_at(None);
         let mounts = mount_points(ctx, &top);
@@ -430,6 +461,67 @@ pub fn rebuild(
 /// The share of an image's files the export holds with identical content, above which the
 /// export is taken to come from a container of that image when nothing else says so.
 pub const PAIR_THRESHOLD: f64 = 0.5;
+
+/// The base the analyst gave (`--base-image`, `diff --image`) that the export does not bear
+/// out: too few of its files are in the export for it to be the image the container ran
+/// from. No diff is made against it and it is not analysed.
+#[derive(Clone, Debug)]
+pub struct BaseRefusal {
+    /// The refused image (its index in the images).
+    pub image: usize,
+    /// The image's name (first tag, else short id, else archive).
+    pub name: String,
+    /// The option that named it.
+    pub flag: &'static str,
+    /// (files of the image the export holds with identical content, files of the image).
+    pub share: (usize, usize),
+    /// Why, and what to do instead.
+    pub why: String,
+}
+
+fn refusal(images: &[LoadedImage], c: &Candidate, flag: &'static str) -> BaseRefusal {
+    let whose = match c.via {
+        Some(v) => format!("committed image {}'s files (its commit layer included)", images[v].name()),
+        None => "its files".to_string(),
+    };
+    BaseRefusal {
+        image: c.img,
+        name: images[c.img].name(),
+        flag,
+        share: c.share,
+        why: format!(
+            "only {} of {whose} are in the export with identical content, at or below the pairing threshold of {:.0}%: \
+             it is not the image this container ran from, and a diff against it would take the differences between \
+             two images for the container's changes. Give the image the container ran from (the `Image` id in the \
+             container's docker inspect, saved with docker save)",
+            pct(c.share),
+            PAIR_THRESHOLD * 100.0
+        ),
+    }
+}
+
+/// A committed image whose top layer is this container's read-write layer holds the
+/// export's own changes: the share of its whole tree in the export is the evidence for the
+/// bases below it. Built only when no base alone passes the threshold (it costs one more
+/// merged view).
+fn via_committed(images: &[LoadedImage], top: &FileTree, tried: &mut [Candidate]) {
+    if !tried.iter().all(|c| frac(c.share) <= PAIR_THRESHOLD) {
+        return;
+    }
+    let committed = images
+        .iter()
+        .filter(|l| l.record.role != "layer" && !l.record.committed_layers.is_empty())
+        .map(|l| (identical_share(&l.tree_at(None), top), l.record.index))
+        .max_by(|a, b| frac(a.0).total_cmp(&frac(b.0)));
+    if let Some((s, c)) = committed {
+        for t in tried.iter_mut() {
+            if frac(s) > frac(t.share) && shares_prefix(images, c, t.img, t.n) {
+                t.share = s;
+                t.via = Some(c);
+            }
+        }
+    }
+}
 
 /// One image the export could have run from.
 struct Candidate {
@@ -475,11 +567,29 @@ fn identical_share(base: &FileTree, top: &FileTree) -> (usize, usize) {
     (same, files.len())
 }
 
-/// Pair the export with an image only on evidence, strongest first: the analyst's
-/// `--base-image`; a container inspect naming the image's id; an image config whose
-/// `container` field names a container of the bundle (it was committed from it); else a
-/// share of identical files above [`PAIR_THRESHOLD`]. None (with a diagnostic saying why)
-/// when nothing pairs them: an unrelated image is never taken for the base.
+/// Whether the bundle itself names image `c` as the container's: a container inspect with
+/// its image id (rank 0), or its config's `container` field naming a container of the
+/// bundle, which it was committed from (rank 1). The rank and why.
+fn named_by_bundle(images: &[LoadedImage], c: &Candidate, ctx: &ImageContext) -> Option<(u8, String)> {
+    let same_id = |a: &str, b: &str| {
+        let (a, b) = (a.trim_start_matches("sha256:"), b.trim_start_matches("sha256:"));
+        !a.is_empty() && !b.is_empty() && (a.starts_with(b) || b.starts_with(a))
+    };
+    let id = images[c.img].record.id.clone().unwrap_or_default();
+    if ctx.containers.iter().any(|(_, img)| img.as_deref().is_some_and(|x| same_id(x, &id))) {
+        return Some((0, format!("a container inspect in the bundle names its image id {id}")));
+    }
+    let cfg = images[c.img].config.as_ref()?.container.clone()?;
+    let (cid, _) = ctx.containers.iter().find(|(id, _)| same_id(id, &cfg))?;
+    Some((1, format!("its config's `container` field is container {cid} of the bundle (committed from it)")))
+}
+
+/// Pair the export with one of the bundle's images only on evidence, strongest first (the
+/// analyst's base, weighed before, is not among them): a container inspect naming the
+/// image's id; an image config whose `container` field names a container of the bundle (it
+/// was committed from it); else a share of identical files above [`PAIR_THRESHOLD`]. None
+/// (with a diagnostic saying why) when nothing pairs them: an unrelated image is never
+/// taken for the base.
 fn pair(
     images: &[LoadedImage],
     tried: Vec<Candidate>,
@@ -487,48 +597,14 @@ fn pair(
     export: &Locator,
     out: &mut Outcome,
 ) -> Option<(Candidate, String)> {
-    let id_of = |c: &Candidate| images[c.img].record.id.clone().unwrap_or_default();
-    let same_id = |a: &str, b: &str| {
-        let (a, b) = (a.trim_start_matches("sha256:"), b.trim_start_matches("sha256:"));
-        !a.is_empty() && !b.is_empty() && (a.starts_with(b) || b.starts_with(a))
-    };
     let mut tried = tried;
-    if let Some(i) = tried.iter().position(|c| images[c.img].record.role == "base-image") {
-        let c = tried.swap_remove(i);
-        if c.share.0 as f64 <= PAIR_THRESHOLD * c.share.1 as f64 {
-            out.diagnostics.push(Diagnostic::warning(
-                export.clone(),
-                format!(
-                    "the export holds only {} of {} {} with identical content: it may not be the image this container ran from",
-                    pct(c.share),
-                    ctx.base_flag(),
-                    images[c.img].name()
-                ),
-            ));
-        }
-        let why = format!(
-            "it was given with {}; {} of its files are in the export unchanged",
-            ctx.base_flag(),
-            pct(c.share)
-        );
-        return Some((c, why));
-    }
-    if let Some(i) = tried.iter().position(|c| {
-        let id = id_of(c);
-        ctx.containers.iter().any(|(_, img)| img.as_deref().is_some_and(|x| same_id(x, &id)))
-    }) {
-        let c = tried.swap_remove(i);
-        let why = format!("a container inspect in the bundle names its image id {}", id_of(&c));
-        return Some((c, why));
-    }
-    if let Some((i, cid)) = tried.iter().enumerate().find_map(|(i, c)| {
-        let cfg = images[c.img].config.as_ref()?.container.clone()?;
-        ctx.containers.iter().find(|(id, _)| same_id(id, &cfg)).map(|(id, _)| (i, id.clone()))
-    }) {
-        let c = tried.swap_remove(i);
-        let why =
-            format!("its config's `container` field is container {cid} of the bundle (committed from it)");
-        return Some((c, why));
+    let named = tried
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| named_by_bundle(images, c, ctx).map(|(rank, why)| (rank, i, why)))
+        .min_by_key(|(rank, i, _)| (*rank, *i));
+    if let Some((_, i, why)) = named {
+        return Some((tried.swap_remove(i), why));
     }
     let best = tried
         .iter()

@@ -28,6 +28,7 @@ use crate::evidence::{Artifact, ArtifactKind, Compression};
 use crate::ingest::diff::{DiffEntry, DiffKind};
 use crate::model::{display_bytes, Locator, Outcome, Timestamp};
 
+pub use container::BaseRefusal;
 pub use content::{ContentFacts, Inspector, Magic};
 pub(crate) use layer::read_layer;
 pub use layer::{hex, normalize, EntryKind, FileType, LayerEntry, LayerScan, Meta};
@@ -84,6 +85,9 @@ pub struct ImageSection {
     pub oci_artifacts: Vec<OciArtifact>,
     #[serde(skip)]
     pub outcome: Outcome,
+    /// The base the analyst gave that the export refused (no diff is made against it).
+    #[serde(skip)]
+    pub base_refused: Option<BaseRefusal>,
 }
 
 /// One image.
@@ -130,6 +134,10 @@ pub struct ImageRecord {
     /// The container `docker commit` made the image from (the config's `container`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
+    /// Why a base the analyst gave (`--base-image`, `diff --image`) was refused: the export
+    /// does not bear it out. A refused image is listed, never analysed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
     /// `verified` (every digest checked matched), `mismatch`, `incomplete` (something could
     /// not be read), `unverified` (nothing to check against) or `unverifiable (v1 layout)`
     /// (a pre-1.10 save: the layout has no digests at all).
@@ -433,9 +441,19 @@ pub fn analyze(
     container::mark_commits(&mut loaded);
     let exports: Vec<&Artifact> =
         artifacts.iter().copied().filter(|a| a.kind == ArtifactKind::FilesystemTar).collect();
-    let container = container::rebuild(&loaded, &exports, ctx, &inspector, &mut section.outcome);
+    let mut refused = None;
+    let container =
+        container::rebuild(&loaded, &exports, ctx, &inspector, &mut section.outcome, &mut refused);
+    if let Some(r) = &refused {
+        if let Some(l) = loaded.get_mut(r.image) {
+            l.record.refused = Some(format!("refused as the base of the export: {}", r.why));
+        }
+    }
+    section.base_refused = refused;
     let mut trees = vec![];
-    for l in &loaded {
+    // A refused base is not this container's image: listed, never analysed (its own files,
+    // history and findings would be told as this bundle's).
+    for l in loaded.iter().filter(|l| l.record.refused.is_none()) {
         integrity::check(&l.record, &l.archive_loc, &l.layer_locs, &mut section.outcome);
         rules::evaluate_image(l, &mut section.outcome);
         timeline::image_events(l, &mut section.outcome);

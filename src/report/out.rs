@@ -1,6 +1,8 @@
 //! `scan --out DIR`: every format written at once, plus `manifest.json`: the SHA-256 of every
 //! output and every input artifact, the tool version and commit, the arguments and the UTC
-//! start and end of the run. Each file is streamed to disk and hashed as it is written.
+//! start and end of the run. Each file is streamed to disk and hashed as it is written. The
+//! manifest is marked (`"ctriage_report": "out-manifest"`), so a scan that meets DIR again
+//! skips every file it lists as ctriage's own output, never evidence.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -79,6 +81,7 @@ pub fn write_all(
     let manifest = json!({
         "schema_version": report.schema_version,
         "tool": report.tool,
+        (crate::evidence::own::MARKER_KEY): crate::evidence::own::OUT_MANIFEST,
         "run": report.run,
         "arguments": report.run.arguments,
         "start": started.to_iso(),

@@ -6,6 +6,7 @@
 use std::io::{self, Write};
 
 use crate::analyze::response::DATE_ASSIGNMENT;
+use crate::model::DiagLevel;
 use crate::report::Report;
 use crate::shell::Script;
 
@@ -45,8 +46,19 @@ pub fn script(report: &Report) -> String {
     for b in &report.bundles {
         s.blank();
         s.comment(&format!("Bundle {}: {} step(s).", b.path, b.response_plan.len()));
+        let errors = b.diagnostics.iter().filter(|d| d.level == DiagLevel::Error).count();
+        if errors > 0 {
+            s.comment(&format!(
+                "{errors} error(s) reading this bundle's evidence (see the diagnostics of `ctriage scan`): \
+                 this plan rests only on what could be read."
+            ));
+        }
         if b.response_plan.is_empty() {
-            s.comment("Nothing to do for this bundle: no container to act on.");
+            s.comment(if errors > 0 {
+                "No step: nothing that could be read names a container to act on."
+            } else {
+                "Nothing to do for this bundle: no container to act on."
+            });
         }
         for step in &b.response_plan {
             s.step(&step.step, &format!("Why: {}", step.why));

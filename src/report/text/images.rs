@@ -76,6 +76,9 @@ pub(crate) fn render_image(s: &mut String, img: &crate::image::ImageRecord) {
         crate::model::terminal_safe(img.os.as_deref().unwrap_or("-")),
         crate::model::terminal_safe(img.architecture.as_deref().unwrap_or("-")),
     ));
+    if let Some(r) = &img.refused {
+        s.push_str(&format!("    {}\n", crate::model::terminal_safe(r)));
+    }
     if let Some(r) = &img.commit_reason {
         s.push_str(&format!(
             "    committed layers {:?}: {}\n",

@@ -147,6 +147,14 @@ pub fn write_plan(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut s = String::new();
     for b in &report.bundles {
         let _ = writeln!(s, "bundle {}", safe(&b.path));
+        let errors = b.diagnostics.iter().filter(|d| d.level == crate::model::DiagLevel::Error).count();
+        if errors > 0 {
+            let _ = writeln!(
+                s,
+                "  {errors} error(s) reading this bundle's evidence (see the diagnostics of `ctriage scan`): \
+                 this plan rests only on what could be read"
+            );
+        }
         response(&mut s, b);
     }
     out.write_all(s.as_bytes())
