@@ -100,6 +100,14 @@ fn load(
             s.layout = "oci-layout-dir";
         }
     }
+    if let Some(c) = &arch.cut {
+        out.diagnostics.push(Diagnostic::warning(
+            arch.whole_locator(),
+            format!(
+                "{}, with no end-of-archive marker: it is cut; what its listing names was read from what is there", c.describe(&arch)
+            ),
+        ));
+    }
     let mut wanted = BTreeSet::new();
     let mut resolved: Vec<Vec<Option<Vec<u8>>>> = vec![];
     for spec in &specs {
@@ -209,6 +217,22 @@ fn build(
     for (i, (lref, member)) in spec.layers.iter().zip(members).enumerate() {
         let scan = member.as_ref().and_then(|m| scans.get(m)).cloned();
         let loc = arch.locator(member.as_deref().unwrap_or(&lref.member));
+        if let (Some(m), Some(s), Some(cut)) =
+            (member.as_ref().and_then(|m| arch.member(m)), &scan, &arch.cut)
+        {
+            if m.is_cut() {
+                out.diagnostics.push(Diagnostic::error(
+                    loc.clone(),
+                    format!(
+                        "layer {i} is cut at byte {} of {} (the archive ends at byte {}): the {} entries read before the cut are kept and analysed, the rest of the layer is lost",
+                        m.present,
+                        m.size,
+                        cut.at,
+                        s.entries.len()
+                    ),
+                ));
+            }
+        }
         let applied = match &scan {
             Some(s) => apply(&mut tree, &s.entries, i),
             None => Applied::default(),
