@@ -440,6 +440,50 @@ impl<'a> Archive<'a> {
         self.members.get(&normalize(name).0)
     }
 
+    /// Every member, links included, in tar order.
+    pub fn members_in_order(&self) -> Vec<(&[u8], &Member)> {
+        let mut all: Vec<(&[u8], &Member)> = self.members.iter().map(|(n, m)| (n.as_slice(), m)).collect();
+        all.sort_by_key(|(_, m)| m.seq);
+        all
+    }
+
+    /// Whether a member (not a link) holds metadata (JSON, `repositories`, `oci-layout`)
+    /// rather than a layer: by name, else by its first bytes. In streaming mode: whether it
+    /// was kept as metadata during the pass.
+    pub fn is_metadata(&self, name: &[u8]) -> bool {
+        if !self.seekable {
+            return self.small.contains_key(name);
+        }
+        let Some(m) = self.members.get(name) else { return false };
+        if m.size > SMALL_LIMIT {
+            return false;
+        }
+        if is_metadata_name(name) {
+            return true;
+        }
+        let mut head = Vec::with_capacity(512);
+        self.open_member(name, m).and_then(|r| r.take(512).read_to_end(&mut head)).is_ok()
+            && looks_json(&head)
+    }
+
+    /// Members (not links) holding metadata, and those holding anything else (layers), each
+    /// in tar order. Streaming mode: as the pass sorted them.
+    pub fn split_members(&self) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+        let mut meta = vec![];
+        let mut other = vec![];
+        for (name, m) in self.members_in_order() {
+            if m.link.is_some() {
+                continue;
+            }
+            if self.is_metadata(name) {
+                meta.push(name.to_vec());
+            } else if self.seekable || self.scanned.contains_key(name) {
+                other.push(name.to_vec());
+            }
+        }
+        (meta, other)
+    }
+
     /// Read a small member whole (metadata: manifests, configs, indexes).
     pub fn read_small(&self, name: &[u8]) -> Result<Vec<u8>, String> {
         let (real, m) = self.resolve(name)?;
