@@ -112,7 +112,9 @@ fn load(
             // Read as the pre-1.10 save it looks like after all.
             out.diagnostics.extend(listing.diagnostics);
         } else {
-            if r.images.is_empty() {
+            // A listing cut short or absent is told by the recovery warning; one that is
+            // whole but unusable keeps its own errors (the evidence says something wrong).
+            if r.images.is_empty() || recover::listing_whole(&arch) {
                 out.diagnostics.extend(listing.diagnostics);
             }
             out.diagnostics.append(&mut r.diagnostics);

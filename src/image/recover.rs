@@ -61,6 +61,12 @@ pub fn needed(a: &Archive, specs: &[ImageSpec], artifacts: usize) -> bool {
     !a.has(b"manifest.json") && specs.iter().all(|s| s.layout == legacy::LAYOUT) && hex_json
 }
 
+/// Whether the archive holds a `manifest.json` or `index.json` read to its end (so what is
+/// wrong with the listing is its content, not a cut).
+pub fn listing_whole(a: &Archive) -> bool {
+    [&b"manifest.json"[..], b"index.json"].iter().any(|n| a.member(n).is_some_and(|m| !m.is_cut()))
+}
+
 /// A v1 layer json's id, from a member named `<id>/json`.
 fn v1_json_id(name: &[u8]) -> Option<String> {
     let s = std::str::from_utf8(name).ok()?;
@@ -599,8 +605,13 @@ pub fn recover(arch: &mut Archive, inspector: &Inspector, listing: &[Diagnostic]
 
     let loc = a.whole_locator();
     if rec.images.is_empty() {
-        rec.diagnostics
-            .push(Diagnostic::error(loc, format!("{why}; nothing could be recovered: no layer survived")));
+        // The listing's own diagnostics say why there is no image; a cut archive says more.
+        if a.cut.is_some() {
+            rec.diagnostics.push(Diagnostic::error(
+                loc,
+                format!("{why}; nothing could be recovered: no layer survived"),
+            ));
+        }
         return rec;
     }
     let mut msg = format!("{why}; recovered {}", summaries.join("; "));
