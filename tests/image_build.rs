@@ -226,14 +226,13 @@ pub fn export(layer: Layer) -> Vec<u8> {
 }
 
 impl Image {
-    /// The OCI image layout as a directory (`skopeo copy ... oci:DIR`): `oci-layout`,
-    /// `index.json`, `blobs/sha256/<hex>` for the manifest, the config and each layer.
-    pub fn oci_dir(&self, dir: &std::path::Path) {
-        let blobs = dir.join("blobs/sha256");
-        std::fs::create_dir_all(&blobs).unwrap();
-        let put = |data: &[u8]| -> serde_json::Value {
+    /// The files of the OCI image layout: the config, the manifest and each layer as
+    /// (`blobs/sha256/<hex>`, bytes) in that order, then `index.json` and `oci-layout`.
+    pub fn oci_files(&self) -> Vec<(String, Vec<u8>)> {
+        let mut files = vec![];
+        let mut put = |data: &[u8]| -> serde_json::Value {
             let h = sha(data);
-            std::fs::write(blobs.join(&h), data).unwrap();
+            files.push((format!("blobs/sha256/{h}"), data.to_vec()));
             serde_json::json!({"digest": format!("sha256:{h}"), "size": data.len()})
         };
         let mut config = put(self.config().as_bytes());
@@ -242,7 +241,8 @@ impl Image {
             .layers
             .iter()
             .map(|(blob, tar)| {
-                let mut d = put(blob);
+                let mut d =
+                    serde_json::json!({"digest": format!("sha256:{}", sha(blob)), "size": blob.len()});
                 d["mediaType"] = if blob == tar {
                     "application/vnd.oci.image.layer.v1.tar"
                 } else {
@@ -257,11 +257,35 @@ impl Image {
             "config": config, "layers": layers,
         });
         let mut desc = put(manifest.to_string().as_bytes());
+        for (blob, _) in &self.layers {
+            put(blob);
+        }
         desc["mediaType"] = "application/vnd.oci.image.manifest.v1+json".into();
         desc["annotations"] = serde_json::json!({"org.opencontainers.image.ref.name": self.tag});
         let index = serde_json::json!({"schemaVersion": 2, "manifests": [desc]});
-        std::fs::write(dir.join("index.json"), index.to_string()).unwrap();
-        std::fs::write(dir.join("oci-layout"), br#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+        files.push(("index.json".into(), index.to_string().into_bytes()));
+        files.push(("oci-layout".into(), br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec()));
+        files
+    }
+
+    /// The OCI image layout as a directory (`skopeo copy ... oci:DIR`): `oci-layout`,
+    /// `index.json`, `blobs/sha256/<hex>` for the manifest, the config and each layer.
+    pub fn oci_dir(&self, dir: &std::path::Path) {
+        for (name, data) in self.oci_files() {
+            let p = dir.join(name);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, data).unwrap();
+        }
+    }
+
+    /// The OCI image layout as a tar (`podman save --format oci-archive`: no
+    /// `manifest.json`), members in [`Image::oci_files`] order, those `keep` refuses left out.
+    pub fn oci_archive(&self, keep: impl Fn(&str) -> bool) -> Vec<u8> {
+        let mut b = tar::Builder::new(Vec::new());
+        for (name, data) in self.oci_files().iter().filter(|(n, _)| keep(n)) {
+            member(&mut b, name, data);
+        }
+        b.into_inner().unwrap()
     }
 
     /// A pre-Docker-1.10 `docker save` (v1 layout): `repositories` and `<id>/{VERSION,json,

@@ -37,6 +37,9 @@ mod image_container;
 /// The image analysis on the samples (container changes and findings).
 mod image_samples;
 
+/// Damaged image archives (cut saves, lost manifest.json / index.json) rebuilt from what survived.
+mod image_damaged;
+
 /// `collect-script`: sh -n, shellcheck, hostile names, a fake runtime that records its calls.
 mod collect_script;
 

@@ -146,31 +146,39 @@ fn listed(layer: &[u8]) -> Vec<(String, String)> {
 
 #[test]
 #[ignore = "needs ../shared; CI runs it with --include-ignored"]
-fn pre_1_10_save_without_manifest_is_analysed_and_said_unverifiable() {
-    // TestNoManifest expects a failure because go-containerregistry does not read the v1
-    // layout (`repositories` + `<id>/{VERSION,json,layer.tar}`); we follow the parent chain.
+fn save_without_manifest_is_rebuilt_from_its_config_and_repositories() {
+    // TestNoManifest expects a failure because go-containerregistry needs manifest.json. The
+    // archive still holds its config (`<hex>.json`, rootfs.diff_ids) beside the v1 files and
+    // `repositories`: a save made since Docker 1.10 that lost its manifest, not a pre-1.10
+    // one. It is rebuilt from the config (layers matched by diff_id), tags from repositories.
     let p = fixture("go-containerregistry/pkg/v1/tarball/testdata/no_manifest.tar");
     let (v, code) = run_json(&["layers", &p, "--tree"]);
     assert_eq!(code, 0, "{v}");
     let diags = v["diagnostics"].as_array().unwrap();
-    assert!(diags.iter().all(|d| d["level"] == "warning"), "{diags:?}");
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert_eq!(diags[0]["level"], "warning");
+    let config = "47b20a5c857d1adc47d5ee911b1e73f8fdd17e81459f7d241a918ff797d3ef9e.json";
     let m = diags[0]["message"].as_str().unwrap();
-    assert!(m.contains("v1 layout") && m.contains("no content digests"), "{m}");
-    assert_eq!(diags[0]["locator"]["members"][0], "repositories");
+    assert_eq!(
+        m,
+        format!("manifest.json missing; recovered 1 layer from the <id>/json chain and config `{config}` (matched to the config's diff_ids by the sha256 of the content)")
+    );
     let imgs = v["images"].as_array().unwrap();
     assert_eq!(imgs.len(), 1);
     let img = &imgs[0];
     let top = "c47412cb682fcf4ae43f536a788069f78552f928a55eeb09ba1455e0f9a2306e";
-    assert_eq!(img["layout"], "docker-save-v1");
+    assert_eq!(img["layout"], "docker-save");
     assert_eq!(img["repo_tags"], serde_json::json!(["bazel/v1/tarball:test_image"]));
-    assert_eq!(img["integrity"], "unverifiable (v1 layout)");
-    assert_eq!(img["config"], format!("{top}/json"));
+    assert_eq!(img["integrity"], "verified");
+    assert_eq!(img["config"], config);
+    assert_eq!(img["config_check"], "verified");
+    assert_eq!(img["recovered"].as_str(), Some(m));
+    assert_eq!(img["layers"][0]["created_by"], "bazel build ...", "the config's history");
     assert_eq!((img["os"].as_str(), img["architecture"].as_str()), (Some("linux"), Some("amd64")));
     let l = &img["layers"][0];
     assert_eq!(img["layers"].as_array().unwrap().len(), 1);
     assert_eq!(l["member"], format!("{top}/layer.tar"));
-    assert_eq!(l["diff_id_check"], "unverified");
-    assert_eq!(l["digest_check"], "unverified");
+    assert_eq!(l["diff_id_check"], "verified");
     // The tree is exactly what the layer tar holds (listed here independently).
     let mut outer = tar::Archive::new(std::fs::File::open(&p).unwrap());
     let mut layer = vec![];

@@ -40,6 +40,11 @@ pub fn classify_tar_names(names: &[Vec<u8>], top_level: bool) -> ArtifactKind {
     if has(b"oci-layout") || (has(b"index.json") && norm.iter().any(|n| n.starts_with(b"blobs/"))) {
         return ArtifactKind::OciArchive;
     }
+    // An OCI / Docker 25+ archive cut before its `index.json` and `oci-layout` (written after
+    // the blobs): nothing but `blobs/<alg>/<hex>`.
+    if norm.iter().any(|n| is_blob(n)) && norm.iter().all(|n| is_blob(n) || is_blob_dir(n)) {
+        return ArtifactKind::OciArchive;
+    }
     if has(b".dockerenv") {
         return ArtifactKind::FilesystemTar;
     }
@@ -84,6 +89,19 @@ fn normalize(n: &[u8]) -> &[u8] {
         }
     }
     n.strip_suffix(b"/").unwrap_or(n)
+}
+
+/// `blobs/<alg>/<hex>` (a content-addressed blob of an image layout).
+fn is_blob(n: &[u8]) -> bool {
+    match n.split(|c| *c == b'/').collect::<Vec<_>>().as_slice() {
+        [b"blobs", alg, hex] => !alg.is_empty() && hex.len() >= 32 && hex.iter().all(u8::is_ascii_hexdigit),
+        _ => false,
+    }
+}
+
+/// `blobs` or `blobs/<alg>` (their directory entries).
+fn is_blob_dir(n: &[u8]) -> bool {
+    n == b"blobs" || n.strip_prefix(b"blobs/").is_some_and(|alg| !alg.is_empty() && !alg.contains(&b'/'))
 }
 
 fn is_legacy_layer(n: &[u8]) -> bool {
@@ -404,5 +422,11 @@ mod tests {
         );
         assert_eq!(classify_tar_names(&n(&["case/inspect.json", "case/top.txt"]), true), BundleArchive);
         assert_eq!(classify_tar_names(&n(&["etc/passwd", "usr/bin/x"]), true), FilesystemTar);
+        // An OCI archive cut before its index: blobs only.
+        let h = "ab".repeat(32);
+        let blob = format!("blobs/sha256/{h}");
+        assert_eq!(classify_tar_names(&n(&["blobs/", "blobs/sha256/", &blob]), true), OciArchive);
+        assert_eq!(classify_tar_names(&n(&["blobs/sha256/", "blobs/sha256/notes.txt"]), true), BundleArchive);
+        assert_eq!(classify_tar_names(&n(&[&blob, "case/top.txt"]), true), BundleArchive);
     }
 }

@@ -6,7 +6,10 @@
 //! on the spot. Member links (`<id>/layer.tar -> ../<other>/layer.tar`) resolve inside the
 //! archive, never on disk. An OCI image layout given as a directory (`oci-layout`,
 //! `index.json`, `blobs/sha256/<hex>` as separate artifacts of the bundle) is read the same
-//! way: each member is one artifact, opened through the artifact API.
+//! way: each member is one artifact, opened through the artifact API. A cut archive (no
+//! end-of-archive marker: the data stopped) is told apart from a corrupt one: where it ends,
+//! which member the cut falls in and how much of each member is present are kept, so the
+//! members before the cut can still be used.
 
 use std::collections::BTreeMap;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -29,8 +32,58 @@ pub struct Member {
     /// Data offset in the (decoded) archive stream.
     pub offset: u64,
     pub size: u64,
+    /// Bytes of its data the archive holds: `size`, or less for the member a cut falls in.
+    pub present: u64,
     /// Symlink or hard link target, normalized to a member name.
     pub link: Option<Vec<u8>>,
+    /// Position in the archive (tar order).
+    pub seq: usize,
+}
+
+impl Member {
+    /// True when the archive ends inside this member's data.
+    pub fn is_cut(&self) -> bool {
+        self.present < self.size
+    }
+}
+
+/// Where a cut archive stops: it ended without its end-of-archive marker.
+#[derive(Clone, Debug)]
+pub struct Cut {
+    /// Bytes of the (decoded) archive present: it ends at this byte.
+    pub at: u64,
+    /// The member the cut falls in (its data), if it falls inside one.
+    pub inside: Option<Vec<u8>>,
+    /// The last member whose header was read.
+    pub last: Option<Vec<u8>>,
+    /// The archive is compressed: `at` counts bytes of the decoded tar.
+    pub decoded: bool,
+}
+
+impl Cut {
+    /// `the archive ends at byte N, inside `m` (P of S bytes)` (or `after `m``).
+    pub fn describe(&self, a: &Archive) -> String {
+        let mut s = format!(
+            "the archive ends at byte {}{}",
+            self.at,
+            if self.decoded { " of its decoded tar" } else { "" }
+        );
+        match (&self.inside, &self.last) {
+            (Some(m), _) => {
+                if let Some(mm) = a.member(m) {
+                    s.push_str(&format!(
+                        ", inside `{}` ({} of {} bytes)",
+                        display_bytes(m),
+                        mm.present,
+                        mm.size
+                    ));
+                }
+            }
+            (None, Some(m)) => s.push_str(&format!(", after `{}`", display_bytes(m))),
+            (None, None) => {}
+        }
+        s
+    }
 }
 
 /// An image archive opened for reading blobs.
@@ -49,6 +102,8 @@ pub struct Archive<'a> {
     small: BTreeMap<Vec<u8>, Vec<u8>>,
     /// Streaming mode: every other member, read as a layer during the pass.
     scanned: BTreeMap<Vec<u8>, LayerScan>,
+    /// Set when the archive stops before its end-of-archive marker.
+    pub cut: Option<Cut>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -100,6 +155,49 @@ impl Seek for ReopenSeek<'_> {
     }
 }
 
+/// A reader that counts what it passes and notes where its source ran out: a read that
+/// returns nothing, or fails with `UnexpectedEof` (a cut compressed stream), means the data
+/// stopped. A tar that ends properly is never read past its first zero block.
+struct Tracked<R> {
+    inner: R,
+    pos: u64,
+    ended: bool,
+}
+
+impl<R> Tracked<R> {
+    fn new(inner: R) -> Self {
+        Tracked { inner, pos: 0, ended: false }
+    }
+}
+
+impl<R: Read> Read for Tracked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(0) if !buf.is_empty() => {
+                self.ended = true;
+                Ok(0)
+            }
+            Ok(n) => {
+                self.pos += n as u64;
+                Ok(n)
+            }
+            Err(e) => {
+                if e.kind() == io::ErrorKind::UnexpectedEof {
+                    self.ended = true;
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+impl<R: Seek> Seek for Tracked<R> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        self.pos = self.inner.seek(to)?;
+        Ok(self.pos)
+    }
+}
+
 /// Names that are metadata in every layout.
 fn is_metadata_name(name: &[u8]) -> bool {
     name == b"manifest.json"
@@ -143,10 +241,13 @@ impl<'a> Archive<'a> {
             seekable: artifact.is_seekable(),
             small: BTreeMap::new(),
             scanned: BTreeMap::new(),
+            cut: None,
             diagnostics: vec![],
         };
-        let result = if a.seekable { a.index(inspector) } else { a.stream(inspector) };
-        if let Err(e) = result {
+        let (result, ended_at) = if a.seekable { a.index(inspector) } else { a.stream(inspector) };
+        if let Some(at) = ended_at {
+            a.mark_cut(at);
+        } else if let Err(e) = result {
             a.diagnostics.push(Diagnostic::error(
                 artifact.locator(),
                 format!("image archive could not be read to its end ({} members read): {e}", a.members.len()),
@@ -155,11 +256,30 @@ impl<'a> Archive<'a> {
         a
     }
 
+    /// The archive stops at byte `at`: how much of each member is there, and where it fell.
+    fn mark_cut(&mut self, at: u64) {
+        let mut inside = None;
+        for (name, m) in self.members.iter_mut() {
+            m.present = m.size.min(at.saturating_sub(m.offset));
+            if m.is_cut() {
+                inside = Some(name.clone());
+            }
+        }
+        let last = self.members.iter().max_by_key(|(_, m)| m.seq).map(|(n, _)| n.clone());
+        let decoded = self.tar.is_some_and(|t| t.compression.is_some());
+        self.cut = Some(Cut { at, inside, last, decoded });
+    }
+
     /// A layout directory whose members are separate artifacts (names relative to `root`,
     /// the directory shown, `.` for the bundle root).
     pub fn from_dir(root: String, shown: String, files: BTreeMap<Vec<u8>, &'a Artifact>) -> Archive<'a> {
-        let members =
-            files.iter().map(|(n, a)| (n.clone(), Member { offset: 0, size: a.size, link: None })).collect();
+        let members = files
+            .iter()
+            .enumerate()
+            .map(|(seq, (n, a))| {
+                (n.clone(), Member { offset: 0, size: a.size, present: a.size, link: None, seq })
+            })
+            .collect();
         Archive {
             name: shown,
             root,
@@ -169,6 +289,7 @@ impl<'a> Archive<'a> {
             seekable: true,
             small: BTreeMap::new(),
             scanned: BTreeMap::new(),
+            cut: None,
             diagnostics: vec![],
         }
     }
@@ -224,25 +345,50 @@ impl<'a> Archive<'a> {
                 normalize(&l).0
             }
         });
-        self.members.insert(norm.clone(), Member { offset, size, link });
+        let seq = self.members.len();
+        self.members.insert(norm.clone(), Member { offset, size, present: size, link, seq });
         norm
     }
 
-    fn index(&mut self, inspector: &Inspector) -> io::Result<()> {
-        let artifact = self.tar_artifact()?;
-        let mut archive = tar::Archive::new(ReopenSeek { artifact, pos: 0, inner: None });
-        for (seq, entry) in archive.entries_with_seek()?.enumerate() {
-            too_many(seq, inspector)?;
-            let entry = entry?;
-            let Some((et, name, link)) = member_of(&entry) else { continue };
-            self.record(&name, link, et.is_symlink(), entry.raw_file_position(), entry.size());
-        }
-        Ok(())
+    /// The index pass; with the byte the archive ends at when it stops before its end marker.
+    fn index(&mut self, inspector: &Inspector) -> (io::Result<()>, Option<u64>) {
+        let artifact = match self.tar_artifact() {
+            Ok(a) => a,
+            Err(e) => return (Err(e), None),
+        };
+        let mut archive = tar::Archive::new(Tracked::new(ReopenSeek { artifact, pos: 0, inner: None }));
+        let result = (|| {
+            for (seq, entry) in archive.entries_with_seek()?.enumerate() {
+                too_many(seq, inspector)?;
+                let entry = entry?;
+                let Some((et, name, link)) = member_of(&entry) else { continue };
+                self.record(&name, link, et.is_symlink(), entry.raw_file_position(), entry.size());
+            }
+            Ok(())
+        })();
+        // Seeks can go past the end of a cut file: what it holds is its size.
+        let ended = archive.into_inner().ended.then_some(artifact.size);
+        (result, ended)
     }
 
-    fn stream(&mut self, inspector: &Inspector) -> io::Result<()> {
-        let reader = self.tar_artifact()?.open()?;
-        let mut archive = tar::Archive::new(reader);
+    /// The streaming pass; with the byte the archive ends at when it stops before its end
+    /// marker.
+    fn stream(&mut self, inspector: &Inspector) -> (io::Result<()>, Option<u64>) {
+        let reader = match self.tar_artifact().and_then(|a| a.open()) {
+            Ok(r) => r,
+            Err(e) => return (Err(e), None),
+        };
+        let mut archive = tar::Archive::new(Tracked::new(reader));
+        let result = self.stream_entries(&mut archive, inspector);
+        let t = archive.into_inner();
+        (result, t.ended.then_some(t.pos))
+    }
+
+    fn stream_entries<R: Read>(
+        &mut self,
+        archive: &mut tar::Archive<R>,
+        inspector: &Inspector,
+    ) -> io::Result<()> {
         for (seq, entry) in archive.entries()?.enumerate() {
             too_many(seq, inspector)?;
             let mut entry = entry?;
@@ -289,11 +435,73 @@ impl<'a> Archive<'a> {
         self.members.contains_key(&normalize(name).0)
     }
 
+    /// A member by its (normalized) name, links not followed.
+    pub fn member(&self, name: &[u8]) -> Option<&Member> {
+        self.members.get(&normalize(name).0)
+    }
+
+    /// Every member, links included, in tar order.
+    pub fn members_in_order(&self) -> Vec<(&[u8], &Member)> {
+        let mut all: Vec<(&[u8], &Member)> = self.members.iter().map(|(n, m)| (n.as_slice(), m)).collect();
+        all.sort_by_key(|(_, m)| m.seq);
+        all
+    }
+
+    /// Whether a member (not a link) holds metadata (JSON, `repositories`, `oci-layout`)
+    /// rather than a layer: by name, else by its first bytes. In streaming mode: whether it
+    /// was kept as metadata during the pass.
+    pub fn is_metadata(&self, name: &[u8]) -> bool {
+        if !self.seekable {
+            return self.small.contains_key(name);
+        }
+        let Some(m) = self.members.get(name) else { return false };
+        if m.size > SMALL_LIMIT {
+            return false;
+        }
+        if is_metadata_name(name) {
+            return true;
+        }
+        let mut head = Vec::with_capacity(512);
+        self.open_member(name, m).and_then(|r| r.take(512).read_to_end(&mut head)).is_ok()
+            && looks_json(&head)
+    }
+
+    /// Members (not links) holding metadata, and those holding anything else (layers), each
+    /// in tar order. Streaming mode: as the pass sorted them.
+    pub fn split_members(&self) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+        let mut meta = vec![];
+        let mut other = vec![];
+        for (name, m) in self.members_in_order() {
+            if m.link.is_some() {
+                continue;
+            }
+            if self.is_metadata(name) {
+                meta.push(name.to_vec());
+            } else if self.seekable || self.scanned.contains_key(name) {
+                other.push(name.to_vec());
+            }
+        }
+        (meta, other)
+    }
+
     /// Read a small member whole (metadata: manifests, configs, indexes).
     pub fn read_small(&self, name: &[u8]) -> Result<Vec<u8>, String> {
         let (real, m) = self.resolve(name)?;
         if m.size > SMALL_LIMIT {
             return Err(format!("`{}` is {} bytes, too large for metadata", display_bytes(&real), m.size));
+        }
+        if m.is_cut() {
+            let end = self
+                .cut
+                .as_ref()
+                .map(|c| format!(" (the archive ends at byte {})", c.at))
+                .unwrap_or_default();
+            return Err(format!(
+                "`{}` is cut at byte {} of {}{end}",
+                display_bytes(&real),
+                m.present,
+                m.size
+            ));
         }
         if !self.seekable {
             return self

@@ -35,6 +35,9 @@ pub struct ImageSpec {
     /// History given by the layout itself (v1: one step per layer json), used instead of
     /// the config's.
     pub history: Option<Vec<HistoryStep>>,
+    /// For an image rebuilt from a damaged archive (no usable `manifest.json`/`index.json`):
+    /// what it was rebuilt from and what is missing.
+    pub recovered: Option<String>,
 }
 
 /// An OCI artifact found in an index: not an image, listed for what it is.
@@ -257,7 +260,7 @@ pub fn digest_in_name(name: &[u8]) -> Option<String> {
     is_hex(stem).then(|| format!("sha256:{}", stem.to_ascii_lowercase()))
 }
 
-fn blob_member(digest: &str) -> Option<Vec<u8>> {
+pub(super) fn blob_member(digest: &str) -> Option<Vec<u8>> {
     let (alg, hex) = digest.split_once(':')?;
     if alg.is_empty() || hex.is_empty() || alg.contains('/') || hex.contains('/') || hex.contains("..") {
         return None;
@@ -347,6 +350,22 @@ fn list_all(a: &Archive, artifacts: &mut Vec<OciArtifact>) -> (Vec<ImageSpec>, V
         ));
     }
     (vec![], diags)
+}
+
+/// The images and artifacts of manifests and indexes found by content (their index lost):
+/// walked as if an index listed each of `digests` (`sha256:<hex>`, indexes first so that
+/// their platforms are kept), under `listed_in`.
+pub fn list_found(a: &Archive, digests: &[String], listed_in: &str) -> Listing {
+    let mut artifacts = vec![];
+    let mut specs = vec![];
+    let mut diags = vec![];
+    let index = serde_json::json!({
+        "manifests": digests.iter().map(|d| serde_json::json!({"digest": d})).collect::<Vec<_>>()
+    });
+    let mut w = Walk { a, specs: &mut specs, artifacts: &mut artifacts, diags: &mut diags, path: vec![] };
+    w.index(index.to_string().as_bytes(), listed_in.to_string(), &[], 0);
+    dedupe_artifacts(&mut artifacts);
+    Listing { images: dedupe(specs), artifacts, diagnostics: diags }
 }
 
 fn json_kind(v: &Value) -> &'static str {
@@ -576,6 +595,7 @@ impl Walk<'_> {
                 layers,
                 platform: d.get("platform").map(platform_string),
                 history: None,
+                recovered: None,
             });
         }
     }

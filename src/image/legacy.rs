@@ -18,7 +18,7 @@ pub const LAYOUT: &str = "docker-save-v1";
 const MAX_CHAIN: usize = 4096;
 
 /// A v1 id usable as a member directory name.
-fn valid_id(id: &str) -> bool {
+pub(super) fn valid_id(id: &str) -> bool {
     !id.is_empty() && id != "." && id != ".." && !id.contains('/')
 }
 
@@ -36,6 +36,17 @@ fn command(v: &Value) -> Option<String> {
 
 fn text(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(String::from)
+}
+
+/// The history step a v1 layer json stands for (each made one layer).
+pub(super) fn step(v: &Value) -> HistoryStep {
+    HistoryStep {
+        created: text(v, "created"),
+        created_by: command(v),
+        comment: text(v, "comment"),
+        author: text(v, "author"),
+        empty_layer: Some(false),
+    }
 }
 
 /// The images of a v1 archive: one per distinct tagged top id, layers root first.
@@ -136,16 +147,7 @@ fn spec(a: &Archive, top: String, repo_tags: Vec<String>, diags: &mut Vec<Diagno
         chain.push((id, v));
     }
     chain.reverse();
-    let history = chain
-        .iter()
-        .map(|(_, v)| HistoryStep {
-            created: text(v, "created"),
-            created_by: command(v),
-            comment: text(v, "comment"),
-            author: text(v, "author"),
-            empty_layer: Some(false),
-        })
-        .collect();
+    let history = chain.iter().map(|(_, v)| step(v)).collect();
     let layers = chain
         .iter()
         .map(|(id, _)| LayerRef { member: format!("{id}/layer.tar").into_bytes(), ..Default::default() })

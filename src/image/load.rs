@@ -11,6 +11,7 @@ use super::layer::{hex, read_layer, LayerScan};
 use super::layout::{self, ImageConfig, ImageSpec, OciArtifact};
 use super::legacy;
 use super::ocidir::LayoutDir;
+use super::recover;
 use super::tree::{apply, apply_layer, Applied, ChangeRec, FileTree};
 use super::{show_path, FileChange, HistoryRecord, ImageRecord, LayerRecord};
 use crate::evidence::Artifact;
@@ -93,11 +94,43 @@ fn load(
     out.diagnostics.append(&mut arch.diagnostics);
     let listing = layout::list(&arch);
     let mut specs = listing.images;
-    out.diagnostics.extend(listing.diagnostics);
+    let listed_artifacts = listing.artifacts.len();
     artifacts.extend(listing.artifacts);
     if arch.is_dir() {
         for s in specs.iter_mut().filter(|s| s.layout == "oci-archive") {
             s.layout = "oci-layout-dir";
+        }
+    }
+    // Images rebuilt from a damaged archive, with their layers already resolved.
+    let mut rebuilt: Vec<(ImageSpec, Vec<Option<Vec<u8>>>)> = vec![];
+    let mut scans: BTreeMap<Vec<u8>, Arc<LayerScan>> = BTreeMap::new();
+    if recover::needed(&arch, &specs, listed_artifacts) {
+        let mut r = recover::recover(&mut arch, inspector, &listing.diagnostics);
+        scans = std::mem::take(&mut r.scans);
+        let replaces_v1 = !specs.is_empty();
+        if replaces_v1 && r.from_config == 0 {
+            // Read as the pre-1.10 save it looks like after all.
+            out.diagnostics.extend(listing.diagnostics);
+        } else {
+            // A listing cut short or absent is told by the recovery warning; one that is
+            // whole but unusable keeps its own errors (the evidence says something wrong).
+            if r.images.is_empty() || recover::listing_whole(&arch) {
+                out.diagnostics.extend(listing.diagnostics);
+            }
+            out.diagnostics.append(&mut r.diagnostics);
+            artifacts.append(&mut r.artifacts);
+            rebuilt = r.images;
+            specs.clear();
+        }
+    } else {
+        out.diagnostics.extend(listing.diagnostics);
+        if let Some(c) = &arch.cut {
+            out.diagnostics.push(Diagnostic::warning(
+                arch.whole_locator(),
+                format!(
+                    "{}, with no end-of-archive marker: it is cut; what its listing names was read from what is there", c.describe(&arch)
+                ),
+            ));
         }
     }
     let mut wanted = BTreeSet::new();
@@ -121,15 +154,25 @@ fn load(
         }
         resolved.push(r);
     }
-    let wanted: Vec<Vec<u8>> = wanted.into_iter().collect();
-    let scans: BTreeMap<Vec<u8>, Arc<LayerScan>> =
-        arch.scan_layers(&wanted, inspector).into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
-    for s in scans.values() {
-        out.diagnostics.extend(s.diagnostics.iter().cloned());
+    for (_, members) in &rebuilt {
+        wanted.extend(members.iter().flatten().cloned());
     }
-    specs
+    let wanted: Vec<Vec<u8>> = wanted.into_iter().filter(|w| !scans.contains_key(w)).collect();
+    let fresh: BTreeMap<Vec<u8>, Arc<LayerScan>> =
+        arch.scan_layers(&wanted, inspector).into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
+    // Diagnostics of the layers the images use (recovery read every member, some of which
+    // no image uses: a blob that is not a layer says nothing useful).
+    let used: BTreeSet<&Vec<u8>> =
+        resolved.iter().chain(rebuilt.iter().map(|(_, m)| m)).flatten().flatten().collect();
+    scans.extend(fresh);
+    for (name, s) in &scans {
+        if used.contains(name) {
+            out.diagnostics.extend(s.diagnostics.iter().cloned());
+        }
+    }
+    rebuilt
         .into_iter()
-        .zip(resolved)
+        .chain(specs.into_iter().zip(resolved))
         .map(|(spec, members)| build(&arch, spec, &members, &scans, role, out))
         .collect()
 }
@@ -155,29 +198,35 @@ fn build(
         ..Default::default()
     };
     let config_loc = arch.locator(&spec.config_member);
-    let config = match arch.read_small(&spec.config_member) {
-        Ok(bytes) => {
-            let id = format!("sha256:{}", hex(&layout::sha2_256(&bytes)));
-            record.id = Some(id);
-            match layout::parse_config(&bytes) {
-                Ok(mut c) => {
-                    if let Some(h) = &spec.history {
-                        c.history = h.clone();
+    record.recovered = spec.recovered.clone();
+    // Layers recovered in tar order have no config.
+    let config = if spec.config_member.is_empty() {
+        None
+    } else {
+        match arch.read_small(&spec.config_member) {
+            Ok(bytes) => {
+                let id = format!("sha256:{}", hex(&layout::sha2_256(&bytes)));
+                record.id = Some(id);
+                match layout::parse_config(&bytes) {
+                    Ok(mut c) => {
+                        if let Some(h) = &spec.history {
+                            c.history = h.clone();
+                        }
+                        Some(c)
                     }
-                    Some(c)
-                }
-                Err(e) => {
-                    out.diagnostics.push(Diagnostic::error(config_loc.clone(), e));
-                    None
+                    Err(e) => {
+                        out.diagnostics.push(Diagnostic::error(config_loc.clone(), e));
+                        None
+                    }
                 }
             }
-        }
-        Err(e) => {
-            out.diagnostics.push(Diagnostic::error(
-                config_loc.clone(),
-                format!("image config listed in {} is missing: {e}", spec.listed_in),
-            ));
-            None
+            Err(e) => {
+                out.diagnostics.push(Diagnostic::error(
+                    config_loc.clone(),
+                    format!("image config listed in {} is missing: {e}", spec.listed_in),
+                ));
+                None
+            }
         }
     };
     if let Some(c) = &config {
@@ -185,7 +234,8 @@ fn build(
         record.container = c.container.clone();
         record.architecture = c.architecture.clone();
         record.os = c.os.clone();
-        if c.diff_ids.len() != spec.layers.len() && spec.layout != legacy::LAYOUT {
+        let v1_json = spec.layout == legacy::LAYOUT || (spec.recovered.is_some() && c.diff_ids.is_empty());
+        if c.diff_ids.len() != spec.layers.len() && !v1_json {
             out.diagnostics.push(Diagnostic::warning(
                 config_loc.clone(),
                 format!(
@@ -210,6 +260,22 @@ fn build(
     for (i, (lref, member)) in spec.layers.iter().zip(members).enumerate() {
         let scan = member.as_ref().and_then(|m| scans.get(m)).cloned();
         let loc = arch.locator(member.as_deref().unwrap_or(&lref.member));
+        if let (Some(m), Some(s), Some(cut)) =
+            (member.as_ref().and_then(|m| arch.member(m)), &scan, &arch.cut)
+        {
+            if m.is_cut() {
+                out.diagnostics.push(Diagnostic::error(
+                    loc.clone(),
+                    format!(
+                        "layer {i} is cut at byte {} of {} (the archive ends at byte {}): the {} entries read before the cut are kept and analysed, the rest of the layer is lost",
+                        m.present,
+                        m.size,
+                        cut.at,
+                        s.entries.len()
+                    ),
+                ));
+            }
+        }
         let applied = match &scan {
             Some(s) => apply(&mut tree, &s.entries, i),
             None => Applied::default(),

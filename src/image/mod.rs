@@ -15,6 +15,7 @@ mod legacy;
 mod load;
 pub mod objects;
 mod ocidir;
+mod recover;
 pub mod rooted;
 mod rules;
 mod timeline;
@@ -144,6 +145,10 @@ pub struct ImageRecord {
     pub integrity: &'static str,
     /// Paths in the final merged view.
     pub final_paths: usize,
+    /// Set when the archive's own listing (`manifest.json`, `index.json`) was missing, cut or
+    /// unusable and the image was rebuilt from what survived: from what, and what is missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovered: Option<String>,
 }
 
 /// One history step, aligned with the layers (empty-layer steps have no layer).
