@@ -70,17 +70,16 @@ fn is_suspicious(f: &Fact) -> bool {
 }
 
 /// Whether an artifact was read as evidence of something (not empty, a link, a device,
-/// unrecognised, unreadable or ctriage's own output).
+/// unrecognised or ctriage's own output); a recognised file cut short was read up to its cut.
 fn is_read(a: &ArtifactRecord) -> bool {
-    a.error.is_none()
-        && !matches!(
-            a.kind,
-            ArtifactKind::Empty
-                | ArtifactKind::Link
-                | ArtifactKind::Special
-                | ArtifactKind::Unknown
-                | ArtifactKind::CtriageReport
-        )
+    !matches!(
+        a.kind,
+        ArtifactKind::Empty
+            | ArtifactKind::Link
+            | ArtifactKind::Special
+            | ArtifactKind::Unknown
+            | ArtifactKind::CtriageReport
+    )
 }
 
 /// Verdicts for the bundle: one per container, each judged on the facts attributed to it
@@ -151,7 +150,7 @@ pub fn judge(
     let rest_chain: Vec<ChainStage> = chain.iter().filter(|s| s.container.is_none()).cloned().collect();
     let rest_attempts: Vec<Attempt> = attempts.iter().filter(|a| a.owner.is_none()).cloned().collect();
     let mut bundle = one(None, None, false, &rest, &rest_chain, &rest_attempts, hosts);
-    if read.is_empty() {
+    if read.is_empty() && bundle.status == "no sign" {
         bundle.status = "inconclusive";
         bundle.reason = if report.artifacts.is_empty() {
             "nothing to read: the bundle holds no files".into()
