@@ -8,6 +8,7 @@
 pub mod analyze;
 pub mod app;
 pub mod batch;
+pub mod bundle;
 pub mod case;
 pub mod catalog;
 pub mod cli;
@@ -21,6 +22,7 @@ pub mod fuzzing;
 pub mod image;
 pub mod ingest;
 pub mod limits;
+pub mod logs;
 pub mod logscan;
 pub mod model;
 pub mod progress;

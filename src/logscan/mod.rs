@@ -3,9 +3,8 @@
 //! engine; hits with proof, decoded payloads, JNDI lookups taken apart, IOCs per bundle.
 
 pub mod decode;
-pub mod direct;
 mod engine;
-mod followup;
+pub mod followup;
 pub mod http;
 pub mod ioc;
 pub mod jndi;
@@ -29,7 +28,7 @@ pub use engine::{Engine, RecordMatch};
 pub use scanner::{LogFormat, ScanConfig, StreamScan};
 
 use crate::evidence::{Artifact, ArtifactKind};
-use crate::model::{Diagnostic, Finding, Locator, Outcome, Severity, TimelineEvent, Timestamp};
+use crate::model::{Diagnostic, Finding, Locator, Outcome, Severity, Timestamp};
 use ioc::{Ioc, IocKind};
 use jndi::JndiInfo;
 
@@ -407,20 +406,6 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
             }
         })
         .collect();
-    for h in &log_hits {
-        let what = h.jndi.as_ref().map(|j| j.decoded.clone()).or_else(|| h.commands.first().cloned());
-        outcome.timeline.push(TimelineEvent {
-            time: h.time,
-            timestamp_desc: "log written".into(),
-            kind: "log-hit".into(),
-            message: match what {
-                Some(w) => format!("{}: {}", h.title, w),
-                None => format!("{}: {}", h.title, h.excerpt),
-            },
-            source: h.locator.clone(),
-            order: h.locator.line.into_iter().collect(),
-        });
-    }
     for ((rule, source), Group { count, first, last, evidence, example }) in groups {
         let r = &rules[rule];
         let when = match (first, last) {

@@ -119,6 +119,9 @@ pub struct TimelineEvent {
     pub kind: String,
     pub message: String,
     pub source: Locator,
+    /// Further captures of the same event (a log record in json-file and `docker logs -t`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<Locator>,
     /// Tiebreaker for events without (reliable) time: e.g. `[layer index, sequence]`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub order: Vec<u64>,

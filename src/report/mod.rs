@@ -10,16 +10,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::analyze::process::ProcessTree;
 use crate::analyze::story::Story;
-use crate::evidence::{Artifact, ArtifactKind, BundleKind, Compression};
-use crate::image::ImageSection;
-use crate::ingest::diff::DiffEntry;
-use crate::ingest::inspect::{ContainerInfo, ImageInfo};
-use crate::ingest::pslist::PsRow;
-use crate::ingest::stats::StatsRow;
-use crate::ingest::top::ProcessCapture;
-use crate::logscan::LogSection;
+pub use crate::bundle::{ArtifactRecord, Evidence, ProcessReport};
+use crate::evidence::BundleKind;
 use crate::model::{DiagLevel, Diagnostic, Fact, Severity, TimelineEvent, Timestamp};
 
 /// A serde_json error as the I/O error it is (a closed pipe stays `BrokenPipe`).
@@ -152,27 +145,6 @@ pub struct Summary {
     pub warnings: usize,
 }
 
-/// Custody record of one artifact.
-#[derive(Debug, Serialize)]
-pub struct ArtifactRecord {
-    pub path: String,
-    pub kind: ArtifactKind,
-    pub size: u64,
-    pub sha256: Option<String>,
-    pub compression: Compression,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-}
-
-/// A process capture with the tree rebuilt from it.
-#[derive(Debug, Serialize)]
-pub struct ProcessReport {
-    pub capture: ProcessCapture,
-    pub tree: ProcessTree,
-}
-
 /// A step of the response plan.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ResponseStep {
@@ -182,37 +154,16 @@ pub struct ResponseStep {
     pub commands: Vec<String>,
 }
 
-/// Everything found in one bundle.
+/// Everything found in one bundle: what was read (the [`Evidence`]) and what the analysis
+/// concluded from it.
 #[derive(Debug, Serialize)]
 pub struct BundleReport {
-    pub path: String,
-    pub kind: BundleKind,
-    /// How the named path was read when not as given (a followed symbolic link, a stream
-    /// spooled from standard input or a FIFO).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub named: Option<String>,
+    #[serde(flatten)]
+    pub evidence: Evidence,
     /// The verdict per container, the attack chain, attempts, hosts by side, attacker-side
     /// IOCs and the deduplicated log records.
     #[serde(flatten)]
     pub story: Story,
-    pub artifacts: Vec<ArtifactRecord>,
-    pub containers: Vec<ContainerInfo>,
-    /// Image objects from inspect JSON.
-    pub image_objects: Vec<ImageInfo>,
-    pub processes: Vec<ProcessReport>,
-    pub stats: Vec<StatsRow>,
-    /// Entries of saved `docker diff` captures.
-    pub diff: Vec<DiffEntry>,
-    /// Rows of saved `docker ps` listings.
-    pub ps: Vec<PsRow>,
-    /// Daemon data roots in the bundle: images with their layer chains, containers with
-    /// their read-write and init layers, logs and volumes.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub data_root: Option<crate::dataroot::DataRootSection>,
-    #[serde(flatten)]
-    pub image: ImageSection,
-    #[serde(flatten)]
-    pub logs: LogSection,
     /// Facts (one per thing that happened or holds, every rule and proof folded in), sorted
     /// by severity (highest first), then rule, then evidence.
     pub findings: Vec<Fact>,
@@ -222,17 +173,16 @@ pub struct BundleReport {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-impl From<&Artifact> for ArtifactRecord {
-    fn from(a: &Artifact) -> Self {
-        ArtifactRecord {
-            path: a.path.clone(),
-            kind: a.kind,
-            size: a.size,
-            sha256: a.sha256.clone(),
-            compression: a.compression,
-            error: a.error.clone(),
-            note: a.note.clone(),
-        }
+impl std::ops::Deref for BundleReport {
+    type Target = Evidence;
+    fn deref(&self) -> &Evidence {
+        &self.evidence
+    }
+}
+
+impl std::ops::DerefMut for BundleReport {
+    fn deref_mut(&mut self) -> &mut Evidence {
+        &mut self.evidence
     }
 }
 
@@ -240,20 +190,8 @@ impl BundleReport {
     /// A report for a bundle with its custody records and every section still empty.
     pub fn new(path: String, kind: BundleKind, artifacts: Vec<ArtifactRecord>) -> Self {
         BundleReport {
-            path,
-            kind,
-            named: None,
+            evidence: Evidence::new(path, kind, artifacts),
             story: Default::default(),
-            artifacts,
-            containers: vec![],
-            image_objects: vec![],
-            processes: vec![],
-            stats: vec![],
-            diff: vec![],
-            ps: vec![],
-            data_root: None,
-            image: Default::default(),
-            logs: Default::default(),
             findings: vec![],
             timeline: vec![],
             response_plan: vec![],

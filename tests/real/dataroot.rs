@@ -78,3 +78,42 @@ pub fn check_data_root(report: &Value, f: &Facts, kind: &str, driver: &str) {
         }
     }
 }
+
+/// The story a seized data root tells: the attacked container compromised through the way in
+/// the run used, every file it added attributed to it, and no other container a victim.
+pub fn check_story(report: &Value, f: &Facts) {
+    let b = &report["bundles"][0];
+    let verdicts = arr(b, "verdicts");
+    let of = |name: &str| verdicts.iter().find(|v| v["container"] == name);
+    let victim =
+        of(&f.container_name).unwrap_or_else(|| panic!("no verdict for {}: {verdicts:#?}", f.container_name));
+    assert_eq!(victim["status"], "compromised", "{verdicts:#?}");
+    let way_in = victim["way_in"].as_str().unwrap_or_else(|| panic!("no way in: {victim:#}"));
+    match f.way_in.as_str() {
+        "injection" => assert!(way_in.contains("injection"), "{way_in}"),
+        "jndi" => assert!(way_in.contains("JNDI"), "{way_in}"),
+        other => panic!("unknown way in {other}"),
+    }
+    for v in verdicts.iter().filter(|v| v["container"] != f.container_name.as_str()) {
+        assert_ne!(v["status"], "compromised", "only {} was attacked: {v:#}", f.container_name);
+    }
+    // No fact hangs on the bundle: each is some container's.
+    for fact in arr(b, "findings") {
+        assert_eq!(fact["owner"]["scope"], "container", "{fact:#}");
+    }
+    // Every file the run added in the container is the container's, in its own chain.
+    let facts = arr(b, "findings");
+    for a in &f.added {
+        for fact in facts.iter().filter(|x| {
+            x["rule"].as_str().is_some_and(|r| r.starts_with("file."))
+                && arr(x, "evidence").iter().any(|l| arr(l, "members").iter().any(|m| m == a.path.as_str()))
+        }) {
+            assert_eq!(fact["owner"]["name"], f.container_name.as_str(), "{fact:#}");
+        }
+    }
+    assert!(
+        arr(b, "chain").iter().any(|s| s["stage"] == "way in" && s["container"] == f.container_name.as_str()),
+        "{:#}",
+        b["chain"]
+    );
+}

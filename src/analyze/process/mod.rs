@@ -4,9 +4,9 @@
 
 mod cmdline;
 mod rules;
-mod tree;
 
-pub use tree::{Parentage, ProcessTree, TreeNode};
+use crate::ingest::top::tree;
+pub use crate::ingest::top::tree::{Parentage, ProcessTree, TreeNode};
 
 /// Every suspicious-process rule, for `rules list`.
 pub fn catalog() -> Vec<crate::model::RuleInfo> {
@@ -82,6 +82,7 @@ pub fn timeline(capture: &ProcessCapture) -> Vec<TimelineEvent> {
                 kind: "process-start".into(),
                 message: format!("{} ({}{parent}) started: {}", p.exe, p.pid, rules::clip(&p.cmd, CMD_SHOWN)),
                 source: p.locator.clone(),
+                also: vec![],
                 order: vec![],
             })
         })

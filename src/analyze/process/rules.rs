@@ -7,7 +7,7 @@ use crate::ingest::top::{kernel_style_name, Process, ProcessCapture};
 use crate::model::Severity;
 
 use super::cmdline::{self, normalize};
-use super::tree::Links;
+use crate::ingest::top::tree::Links;
 
 /// One rule of the table.
 #[derive(Debug)]

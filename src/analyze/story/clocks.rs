@@ -6,9 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::records::LogRecord;
+use crate::bundle::Evidence;
 use crate::image::{Change, FileChange};
 use crate::model::{Finding, Timestamp, When};
-use crate::report::BundleReport;
 
 /// The times the evidence gives each observation.
 pub struct Clocks<'a> {
@@ -23,7 +23,7 @@ pub struct Clocks<'a> {
 }
 
 impl<'a> Clocks<'a> {
-    pub fn new(report: &'a BundleReport, records: &[LogRecord]) -> Self {
+    pub fn new(report: &'a Evidence, records: &[LogRecord]) -> Self {
         let mut changes = BTreeMap::new();
         for c in &report.image.file_changes {
             // A whiteout's own time beats an export's unknown one for the same deletion.

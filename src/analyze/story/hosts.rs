@@ -9,8 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::bundle::Evidence;
 use crate::model::{Locator, Timestamp};
-use crate::report::BundleReport;
 
 /// Locators kept per host.
 const EVIDENCE_PER_HOST: usize = 10;
@@ -56,7 +56,7 @@ pub struct Victim {
 impl Victim {
     /// From inspect (IPs, gateways, published host addresses, host and domain names,
     /// aliases) and the servers requests were addressed to (`Host`, `Referer`).
-    pub fn from_report(report: &BundleReport, request_targets: &[(String, &'static str)]) -> Self {
+    pub fn from_report(report: &Evidence, request_targets: &[(String, &'static str)]) -> Self {
         let mut v = Victim::default();
         for c in &report.containers {
             let n = &c.network;

@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::hosts::{self, HostRecord, Role};
+use crate::bundle::Evidence;
 use crate::image::{Change, FileChange};
 use crate::logscan::{ioc, LogHit};
 use crate::model::{Fact, Finding, Locator, Severity, Timestamp};
-use crate::report::BundleReport;
 
 /// An attacker-side indicator.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq, PartialOrd, Ord)]
@@ -32,7 +32,7 @@ pub struct Indicator {
 
 /// Attacker-side hosts, their URLs, and the hashes of files the attacker left.
 pub fn indicators<'a>(
-    report: &BundleReport,
+    report: &Evidence,
     hosts: &[HostRecord],
     hits: impl Iterator<Item = &'a LogHit>,
     acting: &[Finding],

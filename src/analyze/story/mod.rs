@@ -19,10 +19,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::analyze::attribution::Owners;
+use crate::bundle::Evidence;
 use crate::evidence::ArtifactKind;
 use crate::logscan::{ioc, LogHit};
 use crate::model::{ContainerRef, Fact, Finding, Locator, Owner, Severity, Timestamp, When};
-use crate::report::BundleReport;
 use exploits::{Attempt, Consequence, Group, Kind, Outcome};
 use fold::Observation;
 use hosts::{HostRecord, Hosts, Role, Victim};
@@ -55,7 +55,7 @@ pub struct Story {
 /// The facts and the story of one bundle from its observations. `extra_hits` are the
 /// pivot scan's hits (every log line naming a host the processes call back to).
 pub fn tell(
-    report: &BundleReport,
+    report: &Evidence,
     owners: &Owners,
     findings: Vec<Finding>,
     extra_hits: &[LogHit],
@@ -243,7 +243,7 @@ fn request_targets<'a>(
 
 /// A finding naming several processes (a Sigma process rule), one per process, each with
 /// the subject process findings use (`pid N cmd`).
-fn per_process(f: &Finding, report: &BundleReport) -> Vec<Finding> {
+fn per_process(f: &Finding, report: &Evidence) -> Vec<Finding> {
     let procs: BTreeMap<&Locator, &crate::ingest::top::Process> =
         report.processes.iter().flat_map(|r| r.capture.processes.iter()).map(|p| (&p.locator, p)).collect();
     let mut out: Vec<Finding> = f
@@ -267,7 +267,7 @@ fn per_process(f: &Finding, report: &BundleReport) -> Vec<Finding> {
 
 /// Files the containers wrote themselves: added or changed in an export, a committed layer
 /// or a read-write layer (never an image build layer), with their owner.
-fn written(report: &BundleReport, owners: &Owners) -> Vec<exploits::Written> {
+fn written(report: &Evidence, owners: &Owners) -> Vec<exploits::Written> {
     let images = &report.image.images;
     report
         .image
@@ -288,7 +288,7 @@ fn written(report: &BundleReport, owners: &Owners) -> Vec<exploits::Written> {
 }
 
 /// Process command lines and process findings (whose summaries carry decoded callbacks).
-fn consequences(report: &BundleReport, owners: &Owners, findings: &[Finding]) -> Vec<Consequence> {
+fn consequences(report: &Evidence, owners: &Owners, findings: &[Finding]) -> Vec<Consequence> {
     let mut out: Vec<Consequence> = report
         .processes
         .iter()
@@ -447,7 +447,7 @@ fn attempts_finding(attempts: &[Attempt]) -> Option<Finding> {
 
 #[allow(clippy::too_many_arguments)]
 fn classify_hosts(
-    report: &BundleReport,
+    report: &Evidence,
     groups: &[Group],
     records: &[LogRecord],
     acting: &[Finding],

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::logscan::LogHit;
-use crate::model::{Locator, Severity, Timestamp};
+use crate::model::{Locator, Severity, TimelineEvent, Timestamp};
 
 /// Seconds two captures of one record may differ by (a file log's time is printed to the
 /// millisecond or second, the runtime's to the nanosecond).
@@ -152,6 +152,40 @@ pub fn build(hits: &[LogHit], precise: &dyn Fn(&Locator) -> bool) -> Vec<LogReco
         r.id = i;
     }
     out
+}
+
+/// One timeline event per record the story kept (every capture of it as a locator): a hit
+/// the story rejected (a template line that is no request) is no event, and one request in
+/// two captures is one event.
+pub fn events(records: &[LogRecord], hits: &[LogHit]) -> Vec<TimelineEvent> {
+    records
+        .iter()
+        .map(|r| {
+            let rh: Vec<&LogHit> = r.hits.iter().map(|&i| &hits[i]).collect();
+            let lead = rh.iter().max_by_key(|h| (h.severity, std::cmp::Reverse(h.rule.clone()))).copied();
+            let what = rh
+                .iter()
+                .find_map(|h| {
+                    h.jndi.as_ref().map(|j| j.decoded.clone()).or_else(|| h.commands.first().cloned())
+                })
+                .unwrap_or_else(|| r.excerpt.clone());
+            let mut titles: Vec<&str> = vec![];
+            for h in lead.into_iter().chain(rh.iter().copied()) {
+                if !titles.contains(&h.title.as_str()) {
+                    titles.push(&h.title);
+                }
+            }
+            TimelineEvent {
+                time: r.time,
+                timestamp_desc: "log written".into(),
+                kind: "log-hit".into(),
+                message: format!("{}: {what}", titles.join("; ")),
+                source: r.locators[0].clone(),
+                also: r.locators[1..].to_vec(),
+                order: r.locators[0].line.into_iter().collect(),
+            }
+        })
+        .collect()
 }
 
 /// Web attack signatures (OGNL, SpEL, template injection, traversal, SQL injection...) mean

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::report::BundleReport;
+use crate::bundle::Evidence;
 
 /// A runtime an exploit class needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -83,14 +83,14 @@ pub fn needs(rule: &str) -> Option<Tech> {
 }
 
 /// The bundle's target profile (every container's files and processes).
-pub fn profile(report: &BundleReport) -> Target {
+pub fn profile(report: &Evidence) -> Target {
     profile_of(report, &|_| true, &|_| true)
 }
 
 /// The target profile of one container: only the files, processes and container records
 /// `owns_locator` / `owns_container` accept.
 pub fn profile_of(
-    report: &BundleReport,
+    report: &Evidence,
     owns_locator: &dyn Fn(&crate::model::Locator) -> bool,
     owns_container: &dyn Fn(&crate::ingest::inspect::ContainerInfo) -> bool,
 ) -> Target {

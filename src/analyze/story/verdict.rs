@@ -9,10 +9,10 @@ use super::exploits::{Attempt, Outcome};
 use super::hosts::{HostRecord, Role};
 use crate::analyze::attribution::Owners;
 use crate::analyze::exposure::ESCAPE_RULES;
+use crate::bundle::{ArtifactRecord, Evidence};
 use crate::evidence::ArtifactKind;
 use crate::ingest::inspect::ContainerInfo;
 use crate::model::{ContainerRef, Fact, Locator, Owner, Severity};
-use crate::report::{ArtifactRecord, BundleReport};
 
 /// Facts named per verdict reason.
 const REASONS: usize = 3;
@@ -88,7 +88,7 @@ fn is_read(a: &ArtifactRecord) -> bool {
 /// sign". Nothing read is never "no sign": a bundle with no readable evidence, or a
 /// container of which only the configuration was read, is `inconclusive`.
 pub fn judge(
-    report: &BundleReport,
+    report: &Evidence,
     owners: &Owners,
     facts: &[Fact],
     chain: &[ChainStage],

@@ -239,6 +239,7 @@ pub fn timeline(containers: &[ContainerInfo]) -> Vec<TimelineEvent> {
             kind: "container".into(),
             message,
             source: c.locator.clone(),
+            also: vec![],
             order: vec![],
         };
         if let Some(t) = c.created {

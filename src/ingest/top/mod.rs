@@ -2,6 +2,8 @@
 //! and the Engine API's `{"Titles":[...],"Processes":[[...]]}` JSON, turned into process
 //! records that carry their locator (artifact, line, byte offset).
 
+pub mod tree;
+pub use tree::{Parentage, ProcessTree, TreeNode};
 mod columns;
 mod values;
 

@@ -53,7 +53,7 @@ pub struct ProcessTree {
 }
 
 /// Parent links by process index.
-pub(super) struct Links {
+pub struct Links {
     pub parent: Vec<Option<usize>>,
 }
 
@@ -74,7 +74,7 @@ impl Links {
 }
 
 /// Build the tree of `capture`.
-pub(super) fn build(capture: &ProcessCapture) -> (ProcessTree, Links) {
+pub fn build(capture: &ProcessCapture) -> (ProcessTree, Links) {
     let procs = &capture.processes;
     let n = procs.len();
     let mut by_pid: HashMap<u32, usize> = HashMap::with_capacity(n);

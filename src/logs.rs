@@ -1,4 +1,4 @@
-//! Log files scanned directly (`ctriage logs`): each path is one bundle of log artifacts, a
+//! Wiring `ctriage logs`: each path is one bundle of log artifacts, a
 //! plain file scanned while it is hashed for custody, archives by their log members.
 
 use std::io::Read;
@@ -6,10 +6,10 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::{build_section, scanner, Engine, ScanConfig, SourceScan};
 use crate::evidence::{
     detect_compression, discover, sniff_text, Artifact, ArtifactKind, ArtifactSource, Bundle, Compression,
 };
+use crate::logscan::{build_section, followup, scanner, tarlogs, Engine, ScanConfig, SourceScan};
 use crate::report::{ArtifactRecord, BundleReport};
 
 /// One FILE of `ctriage logs`. A plain (uncompressed) file is scanned while `discover`
@@ -29,7 +29,7 @@ pub fn scan_path(p: &Path, engine: &Engine, cfg: &ScanConfig) -> BundleReport {
             bundle.artifacts.par_iter().flat_map_iter(|a| scan_as_log(a, engine, cfg, single)).collect()
         }
     };
-    super::followup::attach_statuses(&mut sources, &bundle.artifacts.iter().collect::<Vec<_>>());
+    followup::attach_statuses(&mut sources, &bundle.artifacts.iter().collect::<Vec<_>>());
     logs_bundle(bundle, sources, engine)
 }
 
@@ -91,6 +91,10 @@ fn logs_bundle(bundle: Bundle, sources: Vec<SourceScan>, engine: &Engine) -> Bun
         std::mem::take(&mut outcome.findings),
         &[],
     );
+    outcome
+        .timeline
+        .extend(crate::analyze::story::records::events(&story.log_records, &report.logs.log_hits));
+    outcome.sort();
     report.findings = facts;
     report.story = story;
     report.timeline = outcome.timeline;
@@ -103,11 +107,11 @@ fn logs_bundle(bundle: Bundle, sources: Vec<SourceScan>, engine: &Engine) -> Bun
 fn scan_as_log(a: &Artifact, engine: &Engine, cfg: &ScanConfig, single: bool) -> Vec<SourceScan> {
     let format = match a.kind {
         ArtifactKind::JsonFileLog => scanner::LogFormat::JsonFile,
-        ArtifactKind::LocalLog => return vec![super::local_scan(a, engine, cfg)],
+        ArtifactKind::LocalLog => return vec![crate::logscan::local_scan(a, engine, cfg)],
         ArtifactKind::FilesystemTar | ArtifactKind::LayerTar => {
-            return super::tarlogs::scan_artifact_tar(a, engine, cfg)
+            return tarlogs::scan_artifact_tar(a, engine, cfg)
         }
-        k if k.is_log() => super::text_format(a),
+        k if k.is_log() => crate::logscan::text_format(a),
         ArtifactKind::Link | ArtifactKind::Special | ArtifactKind::Empty => return vec![],
         _ if single || a.kind == ArtifactKind::Unknown => scanner::LogFormat::Text,
         _ => return vec![],
