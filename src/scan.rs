@@ -8,7 +8,7 @@ use crate::analyze;
 use crate::evidence::{discover, discover_with, Artifact, ArtifactKind, BundleKind};
 use crate::image::{self, ImageContext, ImageSection};
 use crate::ingest::inspect::InspectDoc;
-use crate::ingest::{diff, inspect, pslist, stats, top};
+use crate::ingest::{diff, inspect, iplink, pslist, stats, top};
 use crate::logscan::{self, Engine, LogHit, ScanConfig, SourceScan};
 use crate::model::{Diagnostic, Finding, Outcome};
 use crate::report::{ArtifactRecord, BundleReport, ProcessReport};
@@ -30,6 +30,7 @@ enum Parsed {
     Stats(Vec<stats::StatsRow>),
     Diff(Vec<diff::DiffEntry>),
     Ps(Vec<pslist::PsRow>),
+    IpLink(iplink::IpLinkCapture),
 }
 
 fn parse_small(a: &Artifact) -> Option<(Parsed, Vec<Diagnostic>)> {
@@ -58,6 +59,10 @@ fn parse_small(a: &Artifact) -> Option<(Parsed, Vec<Diagnostic>)> {
         ArtifactKind::Ps => {
             let (rows, d) = pslist::parse(a);
             (Parsed::Ps(rows), d)
+        }
+        ArtifactKind::IpLink => {
+            let (capture, d) = iplink::parse(a);
+            (Parsed::IpLink(capture), d)
         }
         _ => return None,
     })
@@ -101,6 +106,7 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
             Parsed::Stats(rows) => report.stats.extend(rows),
             Parsed::Diff(rows) => report.diff.extend(rows),
             Parsed::Ps(rows) => report.ps.extend(rows),
+            Parsed::IpLink(capture) => report.ip_links.push(capture),
         }
     }
     report.named = bundle.named.clone();
