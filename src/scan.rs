@@ -21,6 +21,8 @@ pub struct ScanOptions {
     pub meter: Option<std::sync::Arc<crate::progress::Meter>>,
     /// Resource limits (`--max-*`).
     pub limits: crate::limits::Limits,
+    /// Networks the response plan never blocks (`--trusted-net`).
+    pub trusted_nets: Vec<crate::analyze::response::Cidr>,
 }
 
 /// One parsed small artifact.
@@ -158,7 +160,7 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
     let (pivot_findings, pivot_hits) = pivot_search(&report, &outcome, &log_artifacts);
     outcome.findings.extend(pivot_findings);
 
-    finish(&mut report, outcome, &pivot_hits);
+    finish(&mut report, outcome, &pivot_hits, opts);
     if let Some(m) = &opts.meter {
         m.bundle_done();
     }
@@ -241,7 +243,7 @@ fn pivot_search(
 
 /// Cross-source correlation, sorting (same evidence, same bytes), the story (facts, chain,
 /// verdict, hosts by side), and the response plan drawn from the facts.
-fn finish(report: &mut BundleReport, mut outcome: Outcome, pivot_hits: &[LogHit]) {
+fn finish(report: &mut BundleReport, mut outcome: Outcome, pivot_hits: &[LogHit], opts: &ScanOptions) {
     let correlated = analyze::correlate::correlate(report, &outcome.findings);
     outcome.findings.extend(correlated);
     let owners = analyze::attribution::Owners::new(
@@ -257,7 +259,8 @@ fn finish(report: &mut BundleReport, mut outcome: Outcome, pivot_hits: &[LogHit]
     report.findings = facts;
     let observations: Vec<crate::model::Finding> =
         report.findings.iter().map(|f| f.finding.clone()).collect();
-    report.response_plan = analyze::response::plan(report, &observations);
+    let plan_opts = analyze::response::PlanOptions { trusted: &opts.trusted_nets };
+    report.response_plan = analyze::response::plan(report, &observations, &plan_opts);
     report.timeline = outcome.timeline;
     report.diagnostics = outcome.diagnostics;
 }

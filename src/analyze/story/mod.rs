@@ -25,7 +25,7 @@ use crate::model::{ContainerRef, Fact, Finding, Locator, Owner, Severity, Timest
 use crate::report::BundleReport;
 use exploits::{Attempt, Consequence, Group, Kind, Outcome};
 use fold::Observation;
-use hosts::{HostRecord, Hosts, Role, Victim};
+use hosts::{Act, HostRecord, Hosts, Role, Victim};
 use records::LogRecord;
 
 pub use chain::ChainStage;
@@ -456,6 +456,15 @@ fn classify_hosts(
                     };
                     h.note(s, Some(format!("{what} {} ({outcome})", g.title)), None, first, &locs);
                     h.note(s, None, None, last, &[]);
+                    h.did(
+                        s,
+                        match (g.client, g.outcome) {
+                            (false, _) => Act::Callback,
+                            (true, Outcome::Succeeded) => Act::SentSucceeded,
+                            (true, Outcome::Unconfirmed) => Act::SentUnconfirmed,
+                            (true, Outcome::Failed) => Act::SentFailed,
+                        },
+                    );
                 }
                 for p in &g.payload_hosts {
                     h.note(
@@ -465,6 +474,7 @@ fn classify_hosts(
                         first,
                         &locs,
                     );
+                    h.did(p, Act::Payload);
                 }
             }
             Kind::Other => {
@@ -473,6 +483,7 @@ fn classify_hosts(
                     let what = format!("named by {} in a log", g.title);
                     if attackerish {
                         h.note(p, Some(what), None, first, &locs);
+                        h.did(p, if g.rule.contains("shell.reverse") { Act::Callback } else { Act::Payload });
                     } else {
                         h.note(p, None, Some(what), first, &locs);
                     }
@@ -491,6 +502,8 @@ fn classify_hosts(
                 );
                 if does {
                     h.note(&i.value, Some(what), None, f.time, &f.evidence[..f.evidence.len().min(2)]);
+                    let payload = f.rule.contains("miner") || f.rule.contains("download");
+                    h.did(&i.value, if payload { Act::Payload } else { Act::Callback });
                 } else {
                     h.note(&i.value, None, Some(what), f.time, &[]);
                 }
@@ -499,6 +512,7 @@ fn classify_hosts(
     }
     for (client, title, time, evidence) in scanners {
         h.note(client, Some(format!("ran {title}")), None, *time, &evidence[..evidence.len().min(3)]);
+        h.did(client, Act::Scanned);
     }
     for p in pivots {
         if let Some(host) = &p.subject {
@@ -509,6 +523,7 @@ fn classify_hosts(
                 p.time,
                 &p.evidence,
             );
+            h.did(host, Act::Callback);
         }
     }
     for i in report.logs.iocs.iter().filter(|i| matches!(i.kind, ioc::IocKind::Ip | ioc::IocKind::Domain)) {
