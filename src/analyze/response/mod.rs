@@ -72,6 +72,8 @@ struct Target {
     runtime: Runtime,
     /// The story's verdict of it and why (`compromised`, `attacker-side`, `inconclusive`...).
     verdict: Option<(&'static str, String)>,
+    /// A data root in the bundle holds its read-write layer (what diff and export would give).
+    layer_held: bool,
 }
 
 impl Target {
@@ -393,8 +395,12 @@ fn capture(t: &Target, have: &BTreeSet<ArtifactKind>) -> Option<ResponseStep> {
     if t.running {
         want(has(ArtifactKind::Top), "top", Some(format!("{} > {stem}.top.txt", rt.top(&h, TOP_COLUMNS))));
     }
-    want(has(ArtifactKind::Diff), "diff", rt.diff(&h, &format!("{stem}.diff.txt")));
-    want(has(ArtifactKind::FilesystemTar), "export", Some(rt.export(&h, &format!("{stem}.export.tar"))));
+    want(has(ArtifactKind::Diff) || t.layer_held, "diff", rt.diff(&h, &format!("{stem}.diff.txt")));
+    want(
+        has(ArtifactKind::FilesystemTar) || t.layer_held,
+        "export",
+        Some(rt.export(&h, &format!("{stem}.export.tar"))),
+    );
     if commands.is_empty() {
         return None;
     }
@@ -680,6 +686,14 @@ fn targets(report: &BundleReport) -> Vec<Target> {
             })
             .map(|v| (v.status, v.reason.clone()))
     };
+    let held: BTreeSet<&str> = report
+        .data_root
+        .iter()
+        .flat_map(|d| d.docker.iter().chain(&d.containers_storage).chain(&d.containerd))
+        .flat_map(|r| r.containers.iter())
+        .filter(|c| c.upper_dir.is_some())
+        .map(|c| c.id.as_str())
+        .collect();
     let mut out: BTreeMap<String, Target> = BTreeMap::new();
     for c in &report.containers {
         let h = c.host_config.as_ref();
@@ -705,6 +719,7 @@ fn targets(report: &BundleReport) -> Vec<Target> {
             pod: label("io.kubernetes.pod.namespace").zip(label("io.kubernetes.pod.name")),
             runtime: runtime::of_container(c, report),
             verdict: verdict_of(&who),
+            layer_held: held.contains(c.id.as_str()),
         });
     }
     if out.is_empty() {
@@ -725,6 +740,7 @@ fn targets(report: &BundleReport) -> Vec<Target> {
                 pod: None,
                 runtime: Runtime::Docker,
                 verdict: verdict_of(&who),
+                layer_held: false,
             });
         }
     }
@@ -748,6 +764,7 @@ fn targets(report: &BundleReport) -> Vec<Target> {
                 pod: Some((ns.to_string(), pod.to_string())),
                 runtime: Runtime::Cri(None),
                 verdict: verdict_of(&who),
+                layer_held: false,
             });
         }
     }
@@ -1105,6 +1122,28 @@ mod tests {
         assert!(!plan.iter().any(|s| s.step.starts_with("Disconnect")));
         let veth = plan.iter().find(|s| s.step.ends_with("host-side veth down")).unwrap();
         assert!(veth.why.contains("cannot disconnect"), "{}", veth.why);
+    }
+
+    #[test]
+    fn a_data_roots_read_write_layer_is_the_diff_and_the_export() {
+        let mut b = with_inspect(
+            &[ArtifactKind::Inspect, ArtifactKind::JsonFileLog, ArtifactKind::LayerDir],
+            INSPECT,
+        );
+        let mut root = crate::dataroot::docker::DockerRoot::default();
+        root.containers.push(crate::dataroot::docker::RootContainerInfo {
+            id: "4f2a9c1be0d3aa55e0f1c2d3b4a59687".into(),
+            name: "web".into(),
+            upper_dir: Some("overlay2/abc/diff".into()),
+            ..Default::default()
+        });
+        b.data_root = Some(crate::dataroot::DataRootSection { docker: vec![root], ..Default::default() });
+        let steps: Vec<String> = plan(&b, &[], &no_opts()).into_iter().map(|s| s.step).collect();
+        assert!(steps.contains(&"Capture what this bundle lacks for web: top".to_string()), "{steps:#?}");
+        assert!(
+            steps.contains(&"Capture what this bundle lacks for old: diff, export".to_string()),
+            "{steps:#?}"
+        );
     }
 
     #[test]
