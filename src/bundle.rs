@@ -67,6 +67,9 @@ pub struct Evidence {
     pub diff: Vec<DiffEntry>,
     /// Rows of saved `docker ps` listings.
     pub ps: Vec<PsRow>,
+    /// `ip link` captures: the host's interfaces, or a container namespace's.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ip_links: Vec<crate::ingest::iplink::IpLinkCapture>,
     /// Daemon data roots in the bundle: images with their layer chains, containers with
     /// their read-write and init layers, logs and volumes.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -91,6 +94,7 @@ impl Evidence {
             stats: vec![],
             diff: vec![],
             ps: vec![],
+            ip_links: vec![],
             data_root: None,
             image: Default::default(),
             logs: Default::default(),

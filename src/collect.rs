@@ -5,9 +5,9 @@
 //! What the script captures, in order of volatility: the runtime's version and info, inspect
 //! (container and image), `top` (`-eo pid,ppid,user,lstart,args`, falling back to the
 //! default columns; for podman and crictl the host's `ps` with those columns, for the
-//! processes in the container's PID namespace), stats as JSON, `ps -a --no-trunc`, the host
-//! side of the container's network interfaces (`iflink` read through `/proc/PID/root`, `ip -o
-//! link` on the host and, through `nsenter -n`, in the container's network namespace), then
+//! processes in the container's PID namespace), stats as JSON, `ps -a --no-trunc`, the host's
+//! interfaces (`ip -d -o link`, always) and the host side of the container's (`iflink` read
+//! through `/proc/PID/root`, `ip -d -o link` through `nsenter -n` in its namespace), then
 //! (paused first only with `--pause`) `logs -t` and a copy of the runtime's own log file,
 //! diff, commit (`--pause=false`) and save of the committed image, save of the image it ran
 //! from, and export. Nothing runs inside the container: no `exec`, no `cp`, no writes.
@@ -339,15 +339,23 @@ pub fn collect_script(o: &CollectOptions) -> Result<String, CollectError> {
 
     s.step(
         "Network: the host side",
-        "The container's iflink numbers are read from its own /sys through /proc/PID/root (nothing\n\
-         runs in it); the host interface with that index is its veth, to take down later.\n\
+        "The host's interfaces (`ip -d -o link`: index, peer, kind), always: the response plan checks\n\
+         the container's veth against them. The container's own view through nsenter (netlink in\n\
+         its namespace, nothing run in it), and its iflink numbers read from its /sys through\n\
+         /proc/PID/root; the host interface with that index is its veth, to take down later.\n\
          An interface whose iflink is its own index (lo) has no peer on the host: `-`.",
     );
     s.block(
+        "if command -v ip >/dev/null 2>&1; then\n\
+         \x20 capture ip-link-host.txt ip -d -o link show\n\
+         else\n\
+         \x20 skipped ip-link-host.txt 'no ip (iproute2) on the host'\n\
+         fi",
+    );
+    s.block(
         "if [ \"$PID\" -gt 0 ] && [ -d \"/proc/$PID/root/sys/class/net\" ]; then\n\
-         \x20 capture ip-link-host.txt ip -o link show\n\
          \x20 if command -v nsenter >/dev/null 2>&1; then\n\
-         \x20   capture ip-link-container.txt nsenter -t \"$PID\" -n ip -o link show\n\
+         \x20   capture ip-link-container.txt nsenter -t \"$PID\" -n ip -d -o link show\n\
          \x20 else\n\
          \x20   skipped ip-link-container.txt 'no nsenter'\n\
          \x20 fi\n\
@@ -358,7 +366,7 @@ pub fn collect_script(o: &CollectOptions) -> Result<String, CollectError> {
          \x20   i=$(cat \"$f\")\n\
          \x20   h=-\n\
          \x20   if [ \"$i\" != \"$(cat \"${f%/iflink}/ifindex\" 2>/dev/null)\" ]; then\n\
-         \x20     h=$(awk -F ': ' -v i=\"$i\" '$1 == i { sub(/@.*/, \"\", $2); print $2 }' \"$OUT/ip-link-host.txt\")\n\
+         \x20     h=$(awk -F ': ' -v i=\"$i\" '$1 == i { sub(/@.*/, \"\", $2); print $2 }' \"$OUT/ip-link-host.txt\" 2>/dev/null)\n\
          \x20   fi\n\
          \x20   printf '%s iflink %s host %s\\n' \"$n\" \"$i\" \"${h:--}\"\n\
          \x20 done > \"$OUT/veth.txt\"\n\

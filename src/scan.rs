@@ -8,7 +8,7 @@ use crate::analyze;
 use crate::evidence::{discover, discover_with, Artifact, ArtifactKind, BundleKind};
 use crate::image::{self, ImageContext, ImageSection};
 use crate::ingest::inspect::InspectDoc;
-use crate::ingest::{diff, inspect, pslist, stats, top};
+use crate::ingest::{diff, inspect, iplink, pslist, stats, top};
 use crate::logscan::{self, Engine, LogHit, ScanConfig, SourceScan};
 use crate::model::{Diagnostic, Finding, Outcome};
 use crate::report::{ArtifactRecord, BundleReport, ProcessReport};
@@ -21,6 +21,8 @@ pub struct ScanOptions {
     pub meter: Option<std::sync::Arc<crate::progress::Meter>>,
     /// Resource limits (`--max-*`).
     pub limits: crate::limits::Limits,
+    /// Networks the response plan never blocks (`--trusted-net`).
+    pub trusted_nets: Vec<crate::analyze::response::Cidr>,
 }
 
 /// One parsed small artifact.
@@ -30,6 +32,7 @@ enum Parsed {
     Stats(Vec<stats::StatsRow>),
     Diff(Vec<diff::DiffEntry>),
     Ps(Vec<pslist::PsRow>),
+    IpLink(iplink::IpLinkCapture),
 }
 
 fn parse_small(a: &Artifact) -> Option<(Parsed, Vec<Diagnostic>)> {
@@ -58,6 +61,10 @@ fn parse_small(a: &Artifact) -> Option<(Parsed, Vec<Diagnostic>)> {
         ArtifactKind::Ps => {
             let (rows, d) = pslist::parse(a);
             (Parsed::Ps(rows), d)
+        }
+        ArtifactKind::IpLink => {
+            let (capture, d) = iplink::parse(a);
+            (Parsed::IpLink(capture), d)
         }
         _ => return None,
     })
@@ -101,6 +108,7 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
             Parsed::Stats(rows) => report.stats.extend(rows),
             Parsed::Diff(rows) => report.diff.extend(rows),
             Parsed::Ps(rows) => report.ps.extend(rows),
+            Parsed::IpLink(capture) => report.ip_links.push(capture),
         }
     }
     report.named = bundle.named.clone();
@@ -162,7 +170,7 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
     let (pivot_findings, pivot_hits) = pivot_search(&report, &outcome, &log_artifacts);
     outcome.findings.extend(pivot_findings);
 
-    finish(&mut report, outcome, &pivot_hits);
+    finish(&mut report, outcome, &pivot_hits, opts);
     if let Some(m) = &opts.meter {
         m.bundle_done();
     }
@@ -249,7 +257,7 @@ fn pivot_search(
 
 /// Cross-source correlation, sorting (same evidence, same bytes), the story (facts, chain,
 /// verdict, hosts by side), and the response plan drawn from the facts.
-fn finish(report: &mut BundleReport, mut outcome: Outcome, pivot_hits: &[LogHit]) {
+fn finish(report: &mut BundleReport, mut outcome: Outcome, pivot_hits: &[LogHit], opts: &ScanOptions) {
     let correlated = analyze::correlate::correlate(report, &outcome.findings);
     outcome.findings.extend(correlated);
     let owners = analyze::attribution::Owners::new(
@@ -267,7 +275,8 @@ fn finish(report: &mut BundleReport, mut outcome: Outcome, pivot_hits: &[LogHit]
     report.findings = facts;
     let observations: Vec<crate::model::Finding> =
         report.findings.iter().map(|f| f.finding.clone()).collect();
-    report.response_plan = analyze::response::plan(report, &observations);
+    let plan_opts = analyze::response::PlanOptions { trusted: &opts.trusted_nets };
+    report.response_plan = analyze::response::plan(report, &observations, &plan_opts);
     report.timeline = outcome.timeline;
     report.diagnostics = outcome.diagnostics;
 }

@@ -13,6 +13,10 @@ mod evidence;
 /// Container-side small artifacts: inspect, stats, ps listings; exposure and response plan.
 mod containers;
 
+/// The response plan on evidence built in code: each runtime's CLI, the checked veth step,
+/// what is blocked (never a proxy, a private sender or a --trusted-net), shellcheck.
+mod plan;
+
 /// The bundled samples: README sha256 table, image/diff/export/log consistency.
 mod samples;
 

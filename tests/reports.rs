@@ -342,8 +342,8 @@ fn bodyfile_is_read_by_mactime() {
     }
 }
 
-/// The plan script: one `DATE`, no prompts, the veth index through a file, every step
-/// commented; `sh -n` and `shellcheck` accept it.
+/// The plan script: one `DATE`, no prompts, the veth index (asked of the kernel through
+/// nsenter) through a file, every step commented; `sh -n` and `shellcheck` accept it.
 #[test]
 #[ignore = "needs shellcheck (Debian package; .ci/run installs it)"]
 fn plan_scripts_pass_sh_n_and_shellcheck() {
@@ -375,7 +375,15 @@ fn plan_scripts_pass_sh_n_and_shellcheck() {
         let whys = s.lines().filter(|l| l.starts_with("# Why: ")).count();
         assert!(steps >= 5 && steps == whys, "{name}: {steps} steps, {whys} whys");
         if name != "hostile" {
-            let saved = s.lines().find(|l| l.contains("/iflink\" > ")).expect("the veth index saved");
+            let saved = s
+                .lines()
+                .find(|l| l.contains(" -n ip -o link show eth0 > "))
+                .expect("the container's eth0 asked of the kernel");
+            let link = saved.rsplit("> ").next().unwrap();
+            let saved = s
+                .lines()
+                .find(|l| l.starts_with("sed ") && l.contains(link) && l.ends_with(".iflink"))
+                .expect("the veth index saved");
             let file = saved.rsplit("> ").next().unwrap();
             assert!(s.contains(&format!("$(cat {file})")), "{name}: {file} read back");
         }

@@ -100,6 +100,9 @@ fn report_options(args: &ScanArgs) -> Vec<OsString> {
     if let Some(b) = &args.base_image {
         o.extend(["--base-image".into(), b.clone().into_os_string()]);
     }
+    for n in &args.trusted_net {
+        o.extend(["--trusted-net".into(), n.to_string().into()]);
+    }
     if args.output.terminal.verbose {
         o.push("--verbose".into());
     }

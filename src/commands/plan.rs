@@ -31,6 +31,10 @@ pub struct PlanArgs {
     /// The image the container ran from, when it is not in the bundle.
     #[arg(long, value_name = "IMAGE")]
     pub base_image: Option<PathBuf>,
+    /// A network the plan never blocks (your proxies, scanners, office): an address or CIDR
+    /// (`10.0.0.0/8`, `2001:db8::/32`). Repeatable.
+    #[arg(long = "trusted-net", value_name = "CIDR")]
+    pub trusted_net: Vec<crate::analyze::response::Cidr>,
     /// No diagnostics on standard error.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -52,9 +56,17 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<i32> {
     if let Some(file) = &args.output {
         super::scan::warn_if_inside("--output", file, &args.paths, args.quiet);
     }
-    let mut report =
-        scan_all(&args.paths, &args.rules, &args.sigma, &args.base_image, Default::default(), args.quiet)?;
+    let mut report = scan_all(
+        &args.paths,
+        &args.rules,
+        &args.sigma,
+        &args.base_image,
+        &args.trusted_net,
+        Default::default(),
+        args.quiet,
+    )?;
     report.run.options.insert("format".into(), format!("{:?}", args.format).to_lowercase());
+    report.run.options.insert("trusted_net".into(), super::scan::trusted_option(&args.trusted_net));
     let mut w = open_output(&args.output)?;
     match args.format {
         PlanFormat::Sh => report::plan::write(&report, &mut w)?,

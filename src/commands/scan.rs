@@ -40,6 +40,10 @@ pub struct ScanArgs {
     /// The image the container ran from, when it is not in the bundle (for container changes).
     #[arg(long, value_name = "IMAGE")]
     pub base_image: Option<PathBuf>,
+    /// A network the response plan never blocks (your proxies, scanners, office): an address
+    /// or CIDR (`10.0.0.0/8`, `2001:db8::/32`). Repeatable.
+    #[arg(long = "trusted-net", value_name = "CIDR")]
+    pub trusted_net: Vec<crate::analyze::response::Cidr>,
     #[command(flatten)]
     pub batch: super::batch::BatchArgs,
     #[command(flatten)]
@@ -135,12 +139,18 @@ pub(crate) fn scan_all(
     rules: &[PathBuf],
     sigma: &[PathBuf],
     base_image: &Option<PathBuf>,
+    trusted_nets: &[crate::analyze::response::Cidr],
     limits: crate::limits::Limits,
     quiet: bool,
 ) -> anyhow::Result<Report> {
     let engine = Engine::with_sources(rules, sigma, true)?;
     let meter = Meter::new(paths.len() as u64);
-    let opts = ScanOptions { base_image: base_image.clone(), limits, meter: Some(Arc::clone(&meter)) };
+    let opts = ScanOptions {
+        base_image: base_image.clone(),
+        limits,
+        meter: Some(Arc::clone(&meter)),
+        trusted_nets: trusted_nets.to_vec(),
+    };
     let ticker = Ticker::start(&meter, !quiet && std::io::stderr().is_terminal(), "scan");
     let bundles: Vec<_> = paths.par_iter().map(|p| scan_bundle(p, &engine, &opts)).collect();
     drop(ticker);
@@ -160,6 +170,11 @@ pub(crate) fn scan_all(
     Ok(report)
 }
 
+/// `--trusted-net` as the report's options record it (comma-separated CIDRs).
+pub(crate) fn trusted_option(nets: &[crate::analyze::response::Cidr]) -> String {
+    nets.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
+}
+
 /// Run `scan`.
 pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     crate::batch::child::watch_parent();
@@ -177,8 +192,15 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     }
     let started = run_time();
     let limits = args.limits.limits();
-    let mut report =
-        scan_all(&args.paths, &args.rules, &args.sigma, &args.base_image, limits, args.output.quiet)?;
+    let mut report = scan_all(
+        &args.paths,
+        &args.rules,
+        &args.sigma,
+        &args.base_image,
+        &args.trusted_net,
+        limits,
+        args.output.quiet,
+    )?;
     let o = &mut report.run.options;
     o.extend(limits.options());
     o.insert("format".into(), format!("{:?}", args.output.format).to_lowercase());
@@ -197,6 +219,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
         args.sigma.iter().map(|r| r.display().to_string()).collect::<Vec<_>>().join(","),
     );
     o.insert("verbose".into(), args.output.terminal.verbose.to_string());
+    o.insert("trusted_net".into(), trusted_option(&args.trusted_net));
     let fail_on = args.fail_on.severity();
     if let Some(dir) = &args.output.out {
         crate::report::out::write_all(&report, dir, started, &|r, f, w| {

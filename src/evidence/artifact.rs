@@ -56,6 +56,9 @@ pub enum ArtifactKind {
     Diff,
     /// `docker ps` listing (table or JSON lines).
     Ps,
+    /// `ip link` / `ip -o link` (`-d` too) output: the network interfaces of a host or of a
+    /// network namespace, each with its index and its peer's (`vethX@if54`).
+    IpLink,
     /// A report ctriage wrote (JSON or text), e.g. saved inside the bundle by an earlier
     /// scan: listed for custody, never read back as evidence.
     CtriageReport,
@@ -99,6 +102,7 @@ impl ArtifactKind {
             ArtifactKind::Stats => "stats",
             ArtifactKind::Diff => "diff",
             ArtifactKind::Ps => "ps",
+            ArtifactKind::IpLink => "ip-link",
             ArtifactKind::CtriageReport => "ctriage-report",
             ArtifactKind::LayerDir => "layer-dir",
             ArtifactKind::RootFile => "data-root-file",

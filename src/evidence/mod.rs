@@ -12,4 +12,4 @@ mod sniff;
 pub use artifact::{Artifact, ArtifactKind, ArtifactSource};
 pub use decode::{decoder, detect_compression, Compression, DecodeLimits, Decoder};
 pub use discover::{discover, discover_with, examine_file, Bundle, BundleKind};
-pub use sniff::{classify_tar_names, looks_local, sniff_text};
+pub use sniff::{classify_tar_names, is_link_line, looks_local, sniff_text};

@@ -153,6 +153,12 @@ pub fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
     if first.contains("CPU %") && (first.contains("MEM USAGE") || first.contains("MEM %")) {
         return ArtifactKind::Stats;
     }
+    // `ip link` / `ip -o link`: every record line `N: name[@peer]: <FLAGS> mtu ...` (the
+    // two-line form continues each record on indented lines).
+    if is_link_line(first) && complete.iter().filter(|l| !l.starts_with([' ', '\t'])).all(|l| is_link_line(l))
+    {
+        return ArtifactKind::IpLink;
+    }
     // `docker ps` tables, also with `--format "table {{.Names}}\t{{.Ports}}..."` columns.
     const PS_WORDS: &[&str] = &[
         "CONTAINER",
@@ -314,6 +320,18 @@ fn looks_binary(head: &[u8]) -> bool {
     bad * 20 > sample.len()
 }
 
+/// An `ip link` record line: `N: name[@peer]: <FLAGS> mtu ...`.
+pub fn is_link_line(l: &str) -> bool {
+    let Some((index, rest)) = l.split_once(": ") else { return false };
+    let Some((name, rest)) = rest.split_once(": ") else { return false };
+    !index.is_empty()
+        && index.bytes().all(|b| b.is_ascii_digit())
+        && !name.is_empty()
+        && !name.contains(char::is_whitespace)
+        && rest.starts_with('<')
+        && rest.contains("> mtu ")
+}
+
 fn is_diff_line(l: &str) -> bool {
     let b = l.as_bytes();
     b.len() >= 3 && matches!(b[0], b'A' | b'C' | b'D') && b[1] == b' ' && b[2] == b'/'
@@ -389,6 +407,13 @@ mod tests {
             ("[{\"Id\":\"ab\",\"Names\":[\"/x\"],\"Image\":\"i\",\"ImageID\":\"sha256:1\",\"State\":\"running\",\"Status\":\"Up 3 days\",\"HostConfig\":{\"NetworkMode\":\"default\"}}]", Ps),
             ("{\"architecture\":\"amd64\",\"rootfs\":{\"diff_ids\":[]},\"history\":[]}", ImageConfig),
             ("127.0.0.1 - - [27/Nov/2026:14:00:00 +0000] \"GET / HTTP/1.1\" 200 1\n", TextLog),
+            // `ip -o link` (one line a link, `\` between its parts) and `ip link` (two lines).
+            ("1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN\\    link/loopback 00:00:00:00:00:00\n\
+              55: vethd673180@if54: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue master docker0 state UP\\    link/ether 42:c6:57:20:0d:00 brd ff:ff:ff:ff:ff:ff link-netnsid 0\n", IpLink),
+            ("1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT\n    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n\
+              54: eth0@if55: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP\n    link/ether 02:42:ac:11:00:02 brd ff:ff:ff:ff:ff:ff link-netnsid 0\n", IpLink),
+            // A log line that starts the same way is no link listing.
+            ("1: lo: <LOOPBACK> mtu 65536\n2026-11-27 GET /\n", TextLog),
             ("", Empty),
         ];
         for (text, want) in cases {

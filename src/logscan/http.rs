@@ -31,6 +31,10 @@ pub struct HttpRequest {
     pub referer: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
+    /// `X-Forwarded-For` (or `X-Real-IP`) as logged: the client is a proxy or load balancer
+    /// that relayed the request for these addresses (as the sender claims them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub forwarded_for: Option<String>,
     /// The request target was absolute (`GET http://host/x`, `CONNECT host:443`): a forward
     /// proxy's log. Not serialized (the host and path carry it).
     #[serde(skip)]
@@ -189,7 +193,7 @@ fn parse_access(t: &str) -> Option<HttpRequest> {
     // Referer and User-Agent: the next two quoted strings, when present.
     let mut tail = rest;
     let mut quoted_fields = Vec::new();
-    while quoted_fields.len() < 2 {
+    while quoted_fields.len() < 3 {
         let Some(q) = tail.find('"') else { break };
         let Some((v, used)) = quoted(&tail[q..]) else { break };
         quoted_fields.push(v);
@@ -198,6 +202,8 @@ fn parse_access(t: &str) -> Option<HttpRequest> {
     let mut qf = quoted_fields.into_iter();
     h.referer = qf.next().and_then(dash_none);
     h.user_agent = qf.next().and_then(dash_none);
+    // nginx's `main` format and its kin log `"$http_x_forwarded_for"` after the User-Agent.
+    h.forwarded_for = qf.next().and_then(address_list);
     Some(h)
 }
 
@@ -379,6 +385,17 @@ fn parse_json(t: &str) -> Option<HttpRequest> {
         "ua",
     ])
     .and_then(dash_none);
+    h.forwarded_for = get(&[
+        "httpxforwardedfor",
+        "xforwardedfor",
+        "requestxforwardedfor",
+        "requestheadersxforwardedfor",
+        "forwardedfor",
+        "httpxrealip",
+        "xrealip",
+        "requestxrealip",
+    ])
+    .and_then(address_list);
     // A JSON log line without any request part is not an access log.
     (h.method.is_some() || h.path.is_some()).then_some(h)
 }
@@ -478,6 +495,15 @@ fn quoted(s: &str) -> Option<(String, usize)> {
     Some((String::from_utf8_lossy(&out).into_owned(), b.len()))
 }
 
+/// An `X-Forwarded-For` value: addresses separated by commas (ports and brackets allowed),
+/// as logged; None for `-`, empty or anything else.
+fn address_list(s: String) -> Option<String> {
+    let s = s.trim();
+    let ok = !s.is_empty()
+        && s.split(',').all(|a| clean_addr(a).is_some_and(|a| a.parse::<std::net::IpAddr>().is_ok()));
+    ok.then(|| s.to_string())
+}
+
 fn dash_none(s: String) -> Option<String> {
     (!s.is_empty() && s != "-").then_some(s)
 }
@@ -536,6 +562,23 @@ mod tests {
         assert_eq!(h.referer.as_deref(), Some("http://ref.example/"));
         assert_eq!(h.user_agent.as_deref(), Some(r#"Mozilla/5.0 ("quoted")"#));
         assert_eq!(h.succeeded(), Some(false));
+    }
+
+    #[test]
+    fn forwarded_for_after_the_user_agent_and_in_json() {
+        let h = p(
+            r#"10.0.0.5 - - [27/Nov/2026:14:00:00 +0000] "GET /cgi-bin/ping?host=;curl HTTP/1.1" 200 5 "-" "curl/8.0" "203.0.113.50, 10.0.0.9""#,
+        );
+        assert_eq!(h.forwarded_for.as_deref(), Some("203.0.113.50, 10.0.0.9"));
+        let h = p(r#"10.0.0.5 - - [27/Nov/2026:14:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "curl/8.0" "-""#);
+        assert_eq!(h.forwarded_for, None);
+        // A third quoted field that is no address list is not taken for one.
+        let h = p(r#"10.0.0.5 - - [27/Nov/2026:14:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" "curl/8.0" "x=1""#);
+        assert_eq!(h.forwarded_for, None);
+        let h = p(
+            r#"{"remote_addr":"10.0.0.5","request":"GET / HTTP/1.1","status":200,"http_x_forwarded_for":"198.51.100.4"}"#,
+        );
+        assert_eq!(h.forwarded_for.as_deref(), Some("198.51.100.4"));
     }
 
     #[test]

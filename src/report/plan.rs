@@ -63,12 +63,12 @@ pub fn script(report: &Report) -> String {
         for step in &b.response_plan {
             s.step(&step.step, &format!("Why: {}", step.why));
             if step.commands.is_empty() {
-                s.comment("No command: this step is done where the secret or account is managed.");
+                s.comment("No command: this step is done elsewhere (where the secret, account or proxy is managed).");
             }
             for c in &step.commands {
                 if literal_dollar(c) {
                     s.line(
-                        "# shellcheck disable=SC2016 # the $ is for docker's template or awk, not the shell",
+                        "# shellcheck disable=SC2016 # the $ is for the runtime's template, awk or sed, not the shell",
                     );
                 }
                 s.line(c);

@@ -25,6 +25,26 @@ pub enum Role {
     Unknown,
 }
 
+/// What a host did, as the story saw it: typed, so the response plan blocks only what should
+/// be blocked (a sender whose attempt worked, a callback, a payload server), never a sender
+/// whose probes failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Act {
+    /// Sent exploit or webshell requests that worked.
+    SentSucceeded,
+    /// Sent exploit or webshell requests with no sign they worked.
+    SentUnconfirmed,
+    /// Sent exploit or webshell requests that failed.
+    SentFailed,
+    /// Ran a scanner against the server.
+    Scanned,
+    /// What a payload or a process called back to (reverse shell, JNDI lookup, C2).
+    Callback,
+    /// Named as a download or payload server, or a mining pool.
+    Payload,
+}
+
 /// One address or host name, classified.
 #[derive(Clone, Debug, Serialize)]
 pub struct HostRecord {
@@ -35,6 +55,9 @@ pub struct HostRecord {
     pub role: Role,
     /// Why it has that role (attacker: what it did; victim: whose address it is).
     pub reasons: Vec<String>,
+    /// What it did, typed (attacker-side hosts only: the rest are never blocked).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub acts: Vec<Act>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_seen: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -213,6 +236,7 @@ pub struct Hosts {
 #[derive(Default)]
 struct Entry {
     attacker: Vec<String>,
+    acts: std::collections::BTreeSet<Act>,
     seen: Vec<String>,
     first: Option<Timestamp>,
     last: Option<Timestamp>,
@@ -253,6 +277,13 @@ impl Hosts {
         }
     }
 
+    /// Record what `host` did (after [`Hosts::note`] saw it).
+    pub fn did(&mut self, host: &str, act: Act) {
+        if let Some(h) = as_host(host) {
+            self.map.entry(h).or_default().acts.insert(act);
+        }
+    }
+
     /// The classified list, sorted by role then value.
     pub fn classify(self, victim: &Victim) -> Vec<HostRecord> {
         let mut out: Vec<HostRecord> = self
@@ -284,6 +315,7 @@ impl Hosts {
                     value,
                     role,
                     reasons,
+                    acts: if role == Role::Attacker { e.acts.iter().copied().collect() } else { vec![] },
                     first_seen: e.first,
                     last_seen: e.last,
                     evidence: e.evidence,

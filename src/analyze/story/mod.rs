@@ -25,7 +25,7 @@ use crate::logscan::{ioc, LogHit};
 use crate::model::{ContainerRef, Fact, Finding, Locator, Owner, Severity, Timestamp, When};
 use exploits::{Attempt, Consequence, Group, Kind, Outcome};
 use fold::Observation;
-use hosts::{HostRecord, Hosts, Role, Victim};
+use hosts::{Act, HostRecord, Hosts, Role, Victim};
 use records::LogRecord;
 
 pub use chain::ChainStage;
@@ -475,6 +475,15 @@ fn classify_hosts(
                     };
                     h.note(s, Some(format!("{what} {} ({outcome})", g.title)), None, first, &locs);
                     h.note(s, None, None, last, &[]);
+                    h.did(
+                        s,
+                        match (g.client, g.outcome) {
+                            (false, _) => Act::Callback,
+                            (true, Outcome::Succeeded) => Act::SentSucceeded,
+                            (true, Outcome::Unconfirmed) => Act::SentUnconfirmed,
+                            (true, Outcome::Failed) => Act::SentFailed,
+                        },
+                    );
                 }
                 for p in &g.payload_hosts {
                     h.note(
@@ -484,6 +493,7 @@ fn classify_hosts(
                         first,
                         &locs,
                     );
+                    h.did(p, Act::Payload);
                 }
             }
             Kind::Other => {
@@ -492,6 +502,7 @@ fn classify_hosts(
                     let what = format!("named by {} in a log", g.title);
                     if attackerish {
                         h.note(p, Some(what), None, first, &locs);
+                        h.did(p, if g.rule.contains("shell.reverse") { Act::Callback } else { Act::Payload });
                     } else {
                         h.note(p, None, Some(what), first, &locs);
                     }
@@ -510,6 +521,8 @@ fn classify_hosts(
                 );
                 if does {
                     h.note(&i.value, Some(what), None, f.time, &f.evidence[..f.evidence.len().min(2)]);
+                    let payload = f.rule.contains("miner") || f.rule.contains("download");
+                    h.did(&i.value, if payload { Act::Payload } else { Act::Callback });
                 } else {
                     h.note(&i.value, None, Some(what), f.time, &[]);
                 }
@@ -518,6 +531,7 @@ fn classify_hosts(
     }
     for (client, title, time, evidence) in scanners {
         h.note(client, Some(format!("ran {title}")), None, *time, &evidence[..evidence.len().min(3)]);
+        h.did(client, Act::Scanned);
     }
     for p in pivots {
         if let Some(host) = &p.subject {
@@ -528,6 +542,7 @@ fn classify_hosts(
                 p.time,
                 &p.evidence,
             );
+            h.did(host, Act::Callback);
         }
     }
     for i in report.logs.iocs.iter().filter(|i| matches!(i.kind, ioc::IocKind::Ip | ioc::IocKind::Domain)) {

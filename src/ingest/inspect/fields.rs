@@ -67,7 +67,12 @@ pub fn is_image(o: &Obj) -> bool {
 
 /// A container from an inspect object or a daemon config file.
 pub fn container(o: &Obj, locator: Locator) -> ContainerInfo {
-    let source = if o.contains_key("Id") {
+    let podman =
+        ["OCIRuntime", "ConmonPidFile", "OCIConfigPath", "IsInfra"].iter().any(|k| o.contains_key(*k))
+            || obj(o, "State").is_some_and(|st| st.contains_key("ConmonPid"));
+    let source = if o.contains_key("Id") && podman {
+        InspectSource::Podman
+    } else if o.contains_key("Id") {
         InspectSource::Inspect
     } else if o.contains_key("ExecDriver") || o.contains_key("VolumesRW") {
         InspectSource::ConfigV1

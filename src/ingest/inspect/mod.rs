@@ -202,7 +202,9 @@ pub fn attach_host_configs(
     artifacts: &[Artifact],
     diags: &mut Vec<Diagnostic>,
 ) {
-    for c in containers.iter_mut().filter(|c| c.host_config.is_none() && c.source != InspectSource::Inspect) {
+    for c in containers.iter_mut().filter(|c| {
+        c.host_config.is_none() && !matches!(c.source, InspectSource::Inspect | InspectSource::Podman)
+    }) {
         let dir = c.locator.artifact.rsplit_once('/').map(|(d, _)| format!("{d}/")).unwrap_or_default();
         let want = format!("{dir}hostconfig.json");
         let Some(a) = artifacts.iter().find(|a| a.path == want) else { continue };

@@ -13,9 +13,12 @@ use crate::model::{Locator, Timestamp};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum InspectSource {
-    /// `docker inspect` / API output.
+    /// `docker inspect` / API output (also nerdctl's `--mode dockercompat`).
     #[default]
     Inspect,
+    /// `podman inspect` output: docker's shape plus libpod's own keys (`OCIRuntime`,
+    /// `ConmonPidFile`, `State.ConmonPid`...).
+    Podman,
     /// The daemon's `containers/<id>/config.v2.json` (Docker >= 1.10).
     ConfigV2,
     /// The daemon's `containers/<id>/config.json` (Docker < 1.10).

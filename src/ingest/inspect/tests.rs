@@ -202,3 +202,17 @@ fn binds_fill_in_missing_mounts() {
     assert_eq!((m[0].source.as_deref(), m[0].destination.as_str(), m[0].rw), (Some("/"), "/host", false));
     assert_eq!((m[1].name.as_deref(), m[1].kind.as_deref()), (Some("data"), Some("volume")));
 }
+
+#[test]
+fn podman_inspect_is_told_from_dockers() {
+    let podman = r#"[{"Id":"edc329138e8f1039db90cdfb079b1ee150cad84b2742bf6df390ac114fe5d784","Name":"shop-web",
+        "State":{"OciVersion":"1.0.2-dev","Status":"running","Running":true,"Pid":575,"ConmonPid":563},
+        "ImageName":"localhost/lab/shop-web:1.0","OCIRuntime":"runc","ConmonPidFile":"/run/x/conmon.pid",
+        "HostConfig":{"NetworkMode":"none"},"Config":{"Image":"localhost/lab/shop-web:1.0"}}]"#;
+    let (doc, d) = parse_bytes(podman.as_bytes(), &loc());
+    assert!(d.is_empty(), "{d:?}");
+    assert_eq!(doc.containers[0].source, InspectSource::Podman);
+    assert_eq!(doc.containers[0].name, "shop-web");
+    let (doc, _) = parse_bytes(format!("[{WEB}]").as_bytes(), &loc());
+    assert_eq!(doc.containers[0].source, InspectSource::Inspect);
+}

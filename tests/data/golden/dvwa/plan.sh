@@ -11,17 +11,18 @@ export DATE
 # Bundle samples/dvwa: 9 step(s).
 
 # 1. Record the host-side network interface of dvwa (before pausing)
-# Why: read from the host through /proc/PID/root, so nothing runs inside the container (no docker exec, which also fails once it is paused); the number is the host ifindex of the container's veth, saved to dvwa.iflink and read back to cut it off later; answers file.account.uid0, file.webshell.php, proc.revshell, file.antiforensics.history and 10 more
-cat "/proc/$(docker inspect -f '{{.State.Pid}}' dvwa)/root/sys/class/net/eth0/iflink" > dvwa.iflink
-cat dvwa.iflink
-nsenter -t "$(docker inspect -f '{{.State.Pid}}' dvwa)" -n ip -o link show eth0
+# Why: asked of the kernel in the container's network namespace (nsenter -n ip: netlink, nothing read from the container's files, nothing run inside it): its eth0's index and its peer's, the host ifindex of its veth, saved to dvwa.ifindex and dvwa.iflink and read back to cut it off later; answers file.account.uid0, file.webshell.php, proc.revshell, file.antiforensics.history and 10 more
+nsenter -t "$(docker inspect -f '{{.State.Pid}}' dvwa)" -n ip -o link show eth0 > dvwa.link
+cut -d: -f1 dvwa.link > dvwa.ifindex
+sed -n 's/^[0-9]*: [^:@]*@if\([0-9]*\):.*/\1/p' dvwa.link > dvwa.iflink
+cat dvwa.link
 
 # 2. Freeze dvwa
-# Why: docker pause stops every process in it (cgroup freezer) without losing memory, open connections or files; answers file.account.uid0, file.webshell.php, proc.revshell, file.antiforensics.history and 10 more
+# Why: pause stops every process in it (cgroup freezer) without losing memory, open connections or files; answers file.account.uid0, file.webshell.php, proc.revshell, file.antiforensics.history and 10 more
 docker pause dvwa
 
 # 3. Preserve dvwa as an evidence image
-# Why: docker commit keeps the container's changed files (its top layer) as an image, so the scene survives the kill; answers file.account.uid0, file.webshell.php, proc.revshell, file.antiforensics.history and 10 more
+# Why: commit keeps the container's changed files (its top layer) as an image, so the scene survives the kill; answers file.account.uid0, file.webshell.php, proc.revshell, file.antiforensics.history and 10 more
 docker commit c2c63d6a99a06d39ec112d229fbdebd4cc600f80ffc4b986400b76b61f5db560 "ctriage-evidence/dvwa:${DATE}"
 docker save "ctriage-evidence/dvwa:${DATE}" -o "dvwa-${DATE}.image.tar"
 sha256sum "dvwa-${DATE}.image.tar"
@@ -31,23 +32,23 @@ sha256sum "dvwa-${DATE}.image.tar"
 docker network disconnect bridge dvwa
 
 # 5. Take dvwa's host-side veth down
-# Why: if the disconnect fails or the daemon does not answer, the veth recorded in the first step still cuts the container off at the host
-ip -o link | grep "^$(cat dvwa.iflink):"
-ip link set "$(ip -o link | awk -F': ' -v n="$(cat dvwa.iflink)" '$1 == n {sub(/@.*/, "", $2); print $2}')" down
+# Why: if the disconnect fails or the runtime does not answer, the veth recorded in the first step still cuts the container off at the host; only a veth whose peer is the container's eth0 (ip -d says veth, its peer index is the container's eth0, its peer is in another namespace) is taken down, anything else is refused (a macvlan or ipvlan container's eth0 names the host's own interface); the bundle holds no `ip link` capture of the host: the index is checked only when the step runs
+# shellcheck disable=SC2016 # the $ is for the runtime's template, awk or sed, not the shell
+ip -d -o link | awk -F': ' -v n="$(cat dvwa.iflink)" '$1 == n'
+# shellcheck disable=SC2016 # the $ is for the runtime's template, awk or sed, not the shell
+VETH=$(ip -d -o link | awk -F': ' -v n="$(cat dvwa.iflink)" -v m="$(cat dvwa.ifindex)" '$1 == n && $2 ~ ("@if" m "$") && / veth / && / link-netns(id)? / {sub(/@.*/, "", $2); print $2}'); if [ -n "$VETH" ]; then ip link set dev "$VETH" down && ip -o link show dev "$VETH"; else printf '%s\n' 'dvwa: refused: the host interface with the recorded index is not a veth whose peer is the container'\''s eth0 (see the line above); nothing was taken down' >&2; fi
 
 # 6. Rotate the secrets in dvwa's environment: MYSQL_ROOT_PASSWORD
 # Why: exposure.env-secrets: every process in the container (and the attacker) could read them; change them where they are issued and check their use since the compromise
-# No command: this step is done where the secret or account is managed.
+# No command: this step is done elsewhere (where the secret, account or proxy is managed).
 
 # 7. Block the attacker's addresses
-# Why: attacker-side only (the container's own addresses, the servers the requests named and loopback are never blocked): 198.51.100.23: sent Log4Shell JNDI lookup (CVE-2021-44228) (it failed); 203.0.113.66: sent webshell requests: Request for a known web shell file name (web shell probing or use) (it succeeded); named by Reverse shell (callback); called back to by the container's processes; its own requests are in the logs; xmr.pool-minexmr.example: named by Cryptocurrency miner (mining pool or payload server); block these host names at the DNS resolver or egress proxy: xmr.pool-minexmr.example
-iptables -I DOCKER-USER -d 198.51.100.23 -j DROP
-iptables -I DOCKER-USER -s 198.51.100.23 -j DROP
+# Why: only what the attack used and that worked: a sender whose attempt succeeded, the hosts a payload or process called back to, payload servers and mining pools (never the container's own addresses, the servers the requests named, loopback, a private or relaying address, --trusted-net): 203.0.113.66: sent webshell requests: Request for a known web shell file name (web shell probing or use) (it succeeded); named by Reverse shell (callback); called back to by the container's processes; its own requests are in the logs; xmr.pool-minexmr.example: named by Cryptocurrency miner (mining pool or payload server); block these host names at the DNS resolver or egress proxy: xmr.pool-minexmr.example
 iptables -I DOCKER-USER -d 203.0.113.66 -j DROP
 iptables -I DOCKER-USER -s 203.0.113.66 -j DROP
 
 # 8. Hunt for the same indicators on other hosts and containers
-# Why: the same exploit is usually sprayed at every exposed host, and the same infrastructure serves every victim
+# Why: the same exploit is usually sprayed at every exposed host, and the same infrastructure serves every victim; not blocked: 198.51.100.23 (its attempts did not get in: sent Log4Shell JNDI lookup (CVE-2021-44228) (it failed))
 grep -rIlF -e 198.51.100.23 -e 203.0.113.66 -e xmr.pool-minexmr.example /var/lib/docker/containers /var/log
 
 # 9. Kill dvwa once its evidence is saved
