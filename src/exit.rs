@@ -9,8 +9,8 @@ use crate::report::Report;
 pub const EXIT_FINDINGS: i32 = 1;
 /// Exit bit 1: some evidence could not be read.
 pub const EXIT_UNREADABLE: i32 = 2;
-/// Exit bit 2: a bundle gave nothing to judge on (every verdict `inconclusive`: empty,
-/// unreadable or unrecognised evidence).
+/// Exit bit 2: a bundle gave nothing to judge on (its own verdict `inconclusive`: nothing in
+/// it could be read as evidence: empty, unreadable or unrecognised).
 pub const EXIT_INCONCLUSIVE: i32 = 4;
 /// Command-line usage error.
 pub const EXIT_USAGE: i32 = 64;
@@ -30,7 +30,11 @@ pub fn exit_code(report: &Report, fail_on: impl Into<Option<crate::model::Severi
     if report.bundles.iter().any(|b| b.diagnostics.iter().any(|d| d.level == DiagLevel::Error)) {
         code |= EXIT_UNREADABLE;
     }
-    if report.bundles.iter().any(|b| b.story.verdicts.iter().all(|v| v.status == "inconclusive")) {
+    if report
+        .bundles
+        .iter()
+        .any(|b| b.story.verdicts.iter().any(|v| v.container.is_none() && v.status == "inconclusive"))
+    {
         code |= EXIT_INCONCLUSIVE;
     }
     code

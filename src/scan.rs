@@ -275,7 +275,7 @@ fn finish(report: &mut BundleReport, mut outcome: Outcome, pivot_hits: &[LogHit]
     report.findings = facts;
     let observations: Vec<crate::model::Finding> =
         report.findings.iter().map(|f| f.finding.clone()).collect();
-    let plan_opts = analyze::response::PlanOptions { trusted: &opts.trusted_nets };
+    let plan_opts = analyze::response::PlanOptions { story: &report.story, trusted: &opts.trusted_nets };
     report.response_plan = analyze::response::plan(report, &observations, &plan_opts);
     report.timeline = outcome.timeline;
     report.diagnostics = outcome.diagnostics;

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use crate::analyze::response::ResponseStep;
 use crate::analyze::story::Story;
 pub use crate::bundle::{ArtifactRecord, Evidence, ProcessReport};
 use crate::evidence::BundleKind;
@@ -143,15 +144,6 @@ pub struct Summary {
     /// Diagnostics of level error: evidence that could not be read.
     pub errors: usize,
     pub warnings: usize,
-}
-
-/// A step of the response plan.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct ResponseStep {
-    pub step: String,
-    pub why: String,
-    /// Exact commands to run on the host (when the container is still live there).
-    pub commands: Vec<String>,
 }
 
 /// Everything found in one bundle: what was read (the [`Evidence`]) and what the analysis

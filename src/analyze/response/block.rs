@@ -9,7 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
 use crate::analyze::story::hosts::{Act, HostRecord, Role};
-use crate::report::BundleReport;
+use crate::analyze::story::Story;
+use crate::bundle::Evidence;
 
 use super::net::{self, Cidr};
 
@@ -38,7 +39,7 @@ pub enum Decision {
 }
 
 /// `X-Forwarded-For` values per client address (folded), from the requests of the logs.
-pub fn relays(report: &BundleReport) -> BTreeMap<IpAddr, BTreeSet<String>> {
+pub fn relays(report: &Evidence) -> BTreeMap<IpAddr, BTreeSet<String>> {
     let mut out: BTreeMap<IpAddr, BTreeSet<String>> = BTreeMap::new();
     for h in &report.logs.log_hits {
         let Some(q) = &h.http else { continue };
@@ -79,10 +80,9 @@ pub fn decide(h: &HostRecord, trusted: &[Cidr], relays: &BTreeMap<IpAddr, BTreeS
 }
 
 /// Attacker-side hosts with their decisions, in the story's order.
-pub fn decisions<'a>(report: &'a BundleReport, trusted: &[Cidr]) -> Vec<(&'a HostRecord, Decision)> {
+pub fn decisions<'a>(report: &Evidence, story: &'a Story, trusted: &[Cidr]) -> Vec<(&'a HostRecord, Decision)> {
     let relays = relays(report);
-    report
-        .story
+    story
         .hosts
         .iter()
         .filter(|h| h.role == Role::Attacker)

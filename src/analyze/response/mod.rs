@@ -21,7 +21,8 @@ use crate::analyze::exposure::ESCAPE_RULES;
 use crate::analyze::story::hosts::HostRecord;
 use crate::evidence::ArtifactKind;
 use crate::model::{ContainerRef, Finding};
-use crate::report::{BundleReport, ResponseStep};
+use crate::analyze::story::Story;
+use crate::bundle::Evidence;
 use block::Decision;
 use runtime::{Runtime, TOP_COLUMNS};
 
@@ -40,10 +41,21 @@ const ANSWERS_SHOWN: usize = 4;
 const QUARANTINE_LABEL: &str = "ctriage.io/quarantine";
 
 /// What the plan is told besides the evidence.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub struct PlanOptions<'a> {
+    /// What the story concluded: verdicts and hosts by side.
+    pub story: &'a Story,
     /// Networks never blocked (`--trusted-net`).
     pub trusted: &'a [Cidr],
+}
+
+/// A step of the response plan.
+#[derive(Debug, Clone, serde::Serialize, PartialEq, Eq)]
+pub struct ResponseStep {
+    pub step: String,
+    pub why: String,
+    /// Exact commands to run on the host (when the container is still live there).
+    pub commands: Vec<String>,
 }
 
 /// How a container is on the network.
@@ -122,8 +134,8 @@ fn owner_name(f: &Finding, targets: &[Target]) -> Option<String> {
 }
 
 /// Steps for the responder, in order.
-pub fn plan(report: &BundleReport, findings: &[Finding], opts: &PlanOptions) -> Vec<ResponseStep> {
-    let targets = targets(report);
+pub fn plan(report: &Evidence, findings: &[Finding], opts: &PlanOptions) -> Vec<ResponseStep> {
+    let targets = targets(report, opts.story);
     let owners = Owners::new(&report.containers, report.data_root.as_ref(), &report.image.images);
     let mut steps = vec![];
     let have: BTreeSet<ArtifactKind> = report.artifacts.iter().map(|a| a.kind).collect();
@@ -426,7 +438,7 @@ fn finding_steps(
     steps: &mut Vec<ResponseStep>,
     targets: &[Target],
     findings: &[Finding],
-    report: &BundleReport,
+    report: &Evidence,
     opts: &PlanOptions,
 ) {
     let by_rule = |rule: &str| -> Vec<&Finding> { findings.iter().filter(|f| f.rule == rule).collect() };
@@ -526,11 +538,11 @@ fn finding_steps(
 /// Block what the attack used and that worked; say who relayed it and what is only hunted.
 fn block_steps(
     steps: &mut Vec<ResponseStep>,
-    report: &BundleReport,
+    report: &Evidence,
     opts: &PlanOptions,
     runtimes: &[&Runtime],
 ) {
-    let decisions = block::decisions(report, opts.trusted);
+    let decisions = block::decisions(report, opts.story, opts.trusted);
     if decisions.is_empty() {
         return;
     }
@@ -670,10 +682,9 @@ fn block_steps(
 
 /// The containers to act on: from container records, else from ps listings, else from a
 /// Kubernetes pod's CRI logs; sorted by name.
-fn targets(report: &BundleReport) -> Vec<Target> {
+fn targets(report: &Evidence, story: &Story) -> Vec<Target> {
     let verdict_of = |who: &ContainerRef| -> Option<(&'static str, String)> {
-        report
-            .story
+        story
             .verdicts
             .iter()
             .find(|v| {
@@ -822,7 +833,7 @@ mod tests {
     use crate::ingest::iplink;
     use crate::ingest::pslist::PsRow;
     use crate::model::{Locator, Severity};
-    use crate::report::ArtifactRecord;
+    use crate::report::{ArtifactRecord, BundleReport};
 
     const INSPECT: &str = r#"[{"Id":"4f2a9c1be0d3aa55e0f1c2d3b4a59687","Name":"/web",
         "State":{"Running":true,"Pid":84010,"StartedAt":"2026-11-27T13:58:02Z"},
@@ -909,7 +920,12 @@ mod tests {
     }
 
     fn no_opts() -> PlanOptions<'static> {
-        PlanOptions::default()
+        PlanOptions { story: Box::leak(Box::default()), trusted: &[] }
+    }
+
+    /// The plan of a test bundle, with its own story.
+    fn plan(b: &BundleReport, findings: &[Finding], opts: &PlanOptions) -> Vec<ResponseStep> {
+        super::plan(b, findings, &PlanOptions { story: &b.story, trusted: opts.trusted })
     }
 
     #[test]
@@ -990,7 +1006,7 @@ mod tests {
         );
         assert_eq!(cmds(12), "docker kill -s KILL web");
         // Same input, same plan.
-        assert_eq!(plan, super::plan(&b, &findings, &no_opts()));
+        assert_eq!(plan, self::plan(&b, &findings, &no_opts()));
     }
 
     #[test]
@@ -1306,7 +1322,7 @@ mod tests {
         });
         b.logs.log_hits = vec![hit];
         let trusted: Vec<Cidr> = vec!["198.51.100.0/28".parse().unwrap()];
-        let plan = plan(&b, &[], &PlanOptions { trusted: &trusted });
+        let plan = plan(&b, &[], &PlanOptions { story: &b.story, trusted: &trusted });
         let block = plan.iter().find(|s| s.step == "Block the attacker's addresses").unwrap();
         assert_eq!(
             block.commands,

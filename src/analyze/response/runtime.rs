@@ -4,7 +4,7 @@
 //! has no equivalent), `crictl` (with `ctr`/`nerdctl` for what the CRI cannot do).
 
 use crate::ingest::inspect::{ContainerInfo, InspectSource};
-use crate::report::BundleReport;
+use crate::bundle::Evidence;
 
 use super::q;
 
@@ -33,7 +33,7 @@ fn pod_labels(c: &ContainerInfo) -> bool {
 }
 
 /// The runtime of a container record: what the capture says it came from.
-pub fn of_container(c: &ContainerInfo, report: &BundleReport) -> Runtime {
+pub fn of_container(c: &ContainerInfo, report: &Evidence) -> Runtime {
     match c.source {
         InspectSource::Podman | InspectSource::Libpod if pod_labels(c) => Runtime::Cri(None),
         InspectSource::Podman | InspectSource::Libpod => Runtime::Podman,
