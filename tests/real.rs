@@ -5,7 +5,9 @@
 //! Needs root and Debian's packages (docker.io, podman, busybox-static): `#[ignore]`d so a fresh
 //! clone's `cargo test` passes; `.ci/run` installs the packages and runs it with
 //! `--include-ignored`, and it fails loudly when a daemon cannot start. Set
-//! `CTRIAGE_CAPTURE_KEEP=DIR` to keep the run's output (bundle, facts, data root) in DIR.
+//! `CTRIAGE_CAPTURE_KEEP=DIR` to keep the run's output (bundle, facts, data root) in DIR, and
+//! `CTRIAGE_CAPTURE_REUSE=DIR` to check a kept run again without running the harness (no
+//! root or daemon needed: the checks of ctriage's reading, on the same evidence).
 
 #[path = "util/mod.rs"]
 mod util;
@@ -19,6 +21,9 @@ mod real_bundle;
 #[path = "real/dataroot.rs"]
 mod real_dataroot;
 
+#[path = "real/multi.rs"]
+mod real_multi;
+
 use std::path::{Path, PathBuf};
 
 use real_bundle as bundle;
@@ -31,6 +36,12 @@ static ONE_DOCKERD: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// Run one harness script into a new directory; panics with its output when it fails.
 fn run_harness(script: &str, args: &[&str], name: &str) -> (PathBuf, Option<tempfile::TempDir>) {
+    if let Some(d) = std::env::var_os("CTRIAGE_CAPTURE_REUSE") {
+        let out = PathBuf::from(d).join(name);
+        assert!(out.is_dir(), "CTRIAGE_CAPTURE_REUSE: no kept run {}", out.display());
+        eprintln!("{script}: reusing the run kept in {}", out.display());
+        return (out, None);
+    }
     let (base, tmp) = match std::env::var_os("CTRIAGE_CAPTURE_KEEP") {
         Some(d) => {
             std::fs::create_dir_all(&d).unwrap();
@@ -138,6 +149,44 @@ fn docker_jvm_capture_is_analysed_as_the_run_recorded_it() {
     bundle::check_dataroot(&std::fs::read(out.join("dataroot.tar")).unwrap(), &f);
     let report = scan(&out.join("bundle"));
     facts::check_all(&report, &f);
+}
+
+/// Two victims, a benign neighbour and the attacker's own container on one daemon
+/// (`docker.sh --multi`): the collect-script bundle holding the three captures, and the data
+/// root, each tell one story per container, as the host saw it: who was compromised and how
+/// (the injection that worked, not the probe that failed; the JNDI lookup from a rotated
+/// json-file log), whose files are whose, and nothing of one container put on another.
+#[test]
+#[ignore = "needs root, dockerd, busybox-static and Debian's OpenJDK 17 JDK (jlink, javac)"]
+fn docker_multi_capture_tells_one_story_per_container() {
+    let _one = ONE_DOCKERD.lock().unwrap_or_else(|e| e.into_inner());
+    let (out, _tmp) = run_harness("docker.sh", &["--multi"], "docker-multi");
+    let all = real_multi::load(&out);
+    let captured: Vec<&facts::Facts> = all.values().filter(|f| f.role != "attacker").collect();
+    let jvm = &all["orders-app"];
+    for f in &captured {
+        let files = bundle::Files::from_dir(&out.join("bundle").join(&f.container_name));
+        bundle::check_manifest(&files);
+        bundle::check_whiteout_in_commit(&files, f);
+    }
+    let tar = std::fs::read(out.join("dataroot.tar")).unwrap();
+    bundle::check_dataroot(&tar, jvm);
+
+    let report = scan(&out.join("bundle"));
+    util::validate_against_schema(&report);
+    let b = facts::bundle(&report);
+    for f in &captured {
+        facts::check_container(b, f);
+        facts::check_processes(b, f);
+    }
+    let mut wrong = real_multi::check(&report, &all, &real_multi::Evidence::bundle(&out.join("bundle")));
+
+    let (root, code) = util::run_json(&["scan", out.join("dataroot.tar").to_str().unwrap()]);
+    util::validate_against_schema(&root);
+    assert_eq!(code & 4, 0, "the data root was read");
+    real_dataroot::check_data_root(&root, jvm, "docker", "overlay2");
+    wrong.extend(real_multi::check(&root, &all, &real_multi::Evidence::data_root(&tar, &root)));
+    assert!(wrong.is_empty(), "{} wrong:\n- {}", wrong.len(), wrong.join("\n- "));
 }
 
 /// The real data root extracted as root (`tar --xattrs`, device nodes and owners kept, as a

@@ -5,10 +5,12 @@
 # the victim with `ctriage collect-script`, record the facts from the host's own view
 # (/proc, the overlay2 upper dir), stop everything and keep the daemon's data root.
 #
-# Usage: samples/capture/docker.sh [--jvm] OUT    (as root; OUT must not exist)
+# Usage: samples/capture/docker.sh [--jvm|--multi] OUT    (as root; OUT must not exist)
 # Scenarios: the default is `shop-web`, busybox httpd with a command-injectable CGI; --jvm is
 # `orders-app`, a JVM app (jlink of Debian's OpenJDK 17, javac-compiled) whose logger
-# resolves JNDI lookups, exploited Log4Shell-style.
+# resolves JNDI lookups, exploited Log4Shell-style; --multi plays both victims, a benign
+# neighbour and the attacker's own container on one daemon (docker-multi.sh says how, and
+# what it writes instead of OUT/facts.tsv and OUT/bundle/).
 # Env:   CTRIAGE (the ctriage binary, default: ctriage on PATH), DOCKERD, DOCKER (default
 #        Debian's /usr/sbin/dockerd and /usr/bin/docker).
 # Writes OUT/bundle/ (what collect-script captured), OUT/facts.tsv (what happened, from the
@@ -24,11 +26,13 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 
 SCENARIO=web
-if [ "${1:-}" = --jvm ]; then
-  SCENARIO=jvm
-  shift
-fi
-[ $# -eq 1 ] || die "usage: $0 [--jvm] OUT"
+case ${1:-} in
+  --jvm | --multi)
+    SCENARIO=${1#--}
+    shift
+    ;;
+esac
+[ $# -eq 1 ] || die "usage: $0 [--jvm|--multi] OUT"
 [ -e "$1" ] && die "$1 exists"
 [ "$(id -u)" -eq 0 ] || die "needs root (dockerd)"
 CTRIAGE=${CTRIAGE:-ctriage}
@@ -47,6 +51,10 @@ case $SCENARIO in
     IMAGE=lab/orders:1.0
     SUBNET=10.213.1.0/24
     EXPLOIT=exploit-jvm.sh
+    JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
+    need "$JAVA_HOME/bin/jlink" "$JAVA_HOME/bin/javac" ldd
+    ;;
+  multi)
     JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}
     need "$JAVA_HOME/bin/jlink" "$JAVA_HOME/bin/javac" ldd
     ;;
@@ -109,6 +117,22 @@ until "$DOCKER" version > /dev/null 2>&1; do
   sleep 0.1
 done
 say "dockerd $("$DOCKER" version --format '{{.Server.Version}}') up"
+
+# stop_and_keep_root: stop dockerd and tar its data root (the containers are killed first).
+stop_and_keep_root() {
+  stop_dockerd
+  remove_bridge
+  unmount_under "$T"
+  tar --numeric-owner --sort=name -C "$T" -cf "$OUT/dataroot.tar" var/lib/docker
+  say "done: $OUT"
+}
+
+if [ "$SCENARIO" = multi ]; then
+  # shellcheck source-path=SCRIPTDIR source=docker-multi.sh
+  . "$HERE/docker-multi.sh"
+  stop_and_keep_root
+  exit 0
+fi
 
 say "image $IMAGE: busybox-static rootfs ($SCENARIO), imported (no registry)"
 build_rootfs "$T/rootfs" "$SCENARIO"
@@ -188,8 +212,4 @@ say "facts"
 
 say "stop: kill the containers, stop dockerd, keep its data root"
 "$DOCKER" kill attacker "$NAME" > /dev/null
-stop_dockerd
-remove_bridge
-unmount_under "$T"
-tar --numeric-owner --sort=name -C "$T" -cf "$OUT/dataroot.tar" var/lib/docker
-say "done: $OUT"
+stop_and_keep_root

@@ -33,6 +33,8 @@ pub struct Facts {
     pub container_name: String,
     pub init_pid: u64,
     pub image_id: String,
+    /// The image as the container was run from it (`lab/shop-web:1.0`).
+    pub image_ref: String,
     pub exploit_sent: i64,
     pub processes: Vec<Proc>,
     pub added: Vec<FileFact>,
@@ -46,6 +48,21 @@ pub struct Facts {
     pub way_in: String,
     pub jndi_exploit: String,
     pub jndi_command: String,
+    /// Multi-container runs (`docker.sh --multi`, `facts/NAME.tsv`): `victim`, `benign` or
+    /// `attacker`.
+    pub role: String,
+    /// The container's address on the lab network.
+    pub address: String,
+    /// Where the attack on this victim came from (the attacker's container).
+    pub attacker: String,
+    /// Requests that could not work, as sent, with the status the server answered.
+    pub probes: Vec<(String, u16)>,
+    /// The second stage the injection fetched.
+    pub stage2: String,
+    /// The mining pool the dropped miner logs in to (`host:port`).
+    pub pool: String,
+    /// The rotated json-file log that holds the exploit's records (its file name).
+    pub rotated: String,
 }
 
 /// Parse `facts.tsv` (tab-separated, one fact a line, kind first).
@@ -62,7 +79,10 @@ pub fn parse(text: &str) -> Facts {
                 f.container_name = n(2).to_string();
                 f.init_pid = n(3).parse().unwrap();
             }
-            "image" => f.image_id = n(1).to_string(),
+            "image" => {
+                f.image_id = n(1).to_string();
+                f.image_ref = c.get(2).unwrap_or(&"").to_string();
+            }
             "exploit_sent" => f.exploit_sent = n(1).parse().unwrap(),
             "process" => f.processes.push(Proc {
                 pid: n(1).parse().unwrap(),
@@ -85,6 +105,13 @@ pub fn parse(text: &str) -> Facts {
             "way_in" => f.way_in = n(1).to_string(),
             "jndi_exploit" => f.jndi_exploit = n(1).to_string(),
             "jndi_command" => f.jndi_command = n(1).to_string(),
+            "role" => f.role = n(1).to_string(),
+            "address" => f.address = n(1).to_string(),
+            "attacker" => f.attacker = n(1).to_string(),
+            "probe" => f.probes.push((n(1).to_string(), n(2).parse().unwrap())),
+            "stage2" => f.stage2 = n(1).to_string(),
+            "pool" => f.pool = n(1).to_string(),
+            "rotated" => f.rotated = n(1).to_string(),
             other => panic!("unknown fact kind {other:?} in {line:?}"),
         }
     }
