@@ -132,6 +132,11 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
         saved_diff: report.diff.clone(),
         base_image: opts.base_image.clone(),
         containers: report.containers.iter().map(|c| (c.id.clone(), c.image_id.clone())).collect(),
+        container_folders: report
+            .containers
+            .iter()
+            .map(|c| c.locator.artifact.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default())
+            .collect(),
         base_flag: None,
         limits: opts.limits,
     };

@@ -251,34 +251,43 @@ fn choose_base(images: &[LoadedImage], flag: &str) -> (Option<Base>, Vec<Base>) 
     (given, bundle_bases(images))
 }
 
-/// The bases the bundle's own images offer.
+/// The bases the bundle's own images offer: below each committed image, its original (when
+/// in the evidence) or its own layers without the commit; with no committed image, every
+/// image whole.
 fn bundle_bases(images: &[LoadedImage]) -> Vec<Base> {
     let regular: Vec<&LoadedImage> = images.iter().filter(|l| l.record.role == "image").collect();
-    if let Some(c) = regular.iter().find(|l| !l.record.committed_layers.is_empty()) {
-        let k = c.record.committed_layers[0];
-        if let Some(orig) = regular.iter().find(|o| {
-            o.record.index != c.record.index && o.record.layers.len() == k && diff_ids(o) == diff_ids(c)[..k]
-        }) {
-            return vec![(
-                orig.record.index,
-                k,
-                format!(
-                    "image {} (the original image, in the evidence), below committed image {}",
-                    orig.name(),
-                    c.name()
+    let committed: Vec<Base> = regular
+        .iter()
+        .filter(|l| !l.record.committed_layers.is_empty())
+        .map(|c| {
+            let k = c.record.committed_layers[0];
+            match regular.iter().find(|o| {
+                o.record.index != c.record.index && o.record.layers.len() == k && diff_ids(o) == diff_ids(c)[..k]
+            }) {
+                Some(orig) => (
+                    orig.record.index,
+                    k,
+                    format!(
+                        "image {} (the original image, in the evidence), below committed image {}",
+                        orig.name(),
+                        c.name()
+                    ),
                 ),
-            )];
-        }
-        return vec![(
-            c.record.index,
-            k,
-            format!(
-                "committed image {} without its committed layer(s) {:?}: layers 0..{} are the image the container ran from",
-                c.name(),
-                c.record.committed_layers,
-                k.saturating_sub(1)
-            ),
-        )];
+                None => (
+                    c.record.index,
+                    k,
+                    format!(
+                        "committed image {} without its committed layer(s) {:?}: layers 0..{} are the image the container ran from",
+                        c.name(),
+                        c.record.committed_layers,
+                        k.saturating_sub(1)
+                    ),
+                ),
+            }
+        })
+        .collect();
+    if !committed.is_empty() {
+        return committed;
     }
     regular
         .iter()

@@ -52,6 +52,10 @@ pub struct ImageContext {
     /// Containers the bundle's inspect captures describe: (container id, image id), to pair
     /// an export with the image it ran from on evidence.
     pub containers: Vec<(String, Option<String>)>,
+    /// The folder of each container's inspect capture (same order as `containers`; empty
+    /// when unknown): with several exports in one bundle, each is paired with the images its
+    /// own containers name and checked against its own saved diff.
+    pub container_folders: Vec<String>,
     /// The images and containers of a daemon data root, when the bundle is one.
     pub rooted: Option<std::sync::Arc<rooted::Rooted>>,
     /// The option that named `base_image` (`--base-image`, or `diff --image`), for messages.
@@ -61,6 +65,39 @@ pub struct ImageContext {
 }
 
 impl ImageContext {
+    /// The context of one export among several: the containers whose inspect lies in the
+    /// export's folder or above it (the nearest folder that has any), and the saved diffs
+    /// in that folder or below it.
+    pub fn for_export(&self, export: &str) -> ImageContext {
+        let folder = |p: &str| p.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+        let within = |dir: &str, p: &str| dir.is_empty() || p == dir || p.starts_with(&format!("{dir}/"));
+        let mut dir = folder(export);
+        let containers = loop {
+            let here: Vec<(String, Option<String>)> = self
+                .containers
+                .iter()
+                .zip(&self.container_folders)
+                .filter(|(_, f)| **f == dir)
+                .map(|(c, _)| c.clone())
+                .collect();
+            if !here.is_empty() || dir.is_empty() {
+                break here;
+            }
+            dir = folder(&dir);
+        };
+        let dir = folder(export);
+        ImageContext {
+            containers,
+            saved_diff: self
+                .saved_diff
+                .iter()
+                .filter(|d| within(&dir, &d.locator.artifact))
+                .cloned()
+                .collect(),
+            ..self.clone()
+        }
+    }
+
     /// How the analyst named the base image, for messages.
     pub fn base_flag(&self) -> &'static str {
         self.base_flag.unwrap_or("--base-image")
@@ -76,6 +113,10 @@ pub struct ImageSection {
     pub file_changes: Vec<FileChange>,
     /// The container's own changes, when an export or a committed image allows it.
     pub container_changes: Option<ContainerChanges>,
+    /// The changes of further containers, when the bundle holds several exports (one per
+    /// container, each paired on its own).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub more_container_changes: Vec<ContainerChanges>,
     /// In a daemon data root: every container's own changes (its read-write layer, source
     /// `upper-dir`), one entry per container that has one, then the files of each volume it
     /// mounts (source `volume`); `container_changes` is the first read-write layer's.
@@ -447,8 +488,33 @@ pub fn analyze(
     let exports: Vec<&Artifact> =
         artifacts.iter().copied().filter(|a| a.kind == ArtifactKind::FilesystemTar).collect();
     let mut refused = None;
-    let container =
-        container::rebuild(&loaded, &exports, ctx, &inspector, &mut section.outcome, &mut refused);
+    let mut containers: Vec<container::Container> = vec![];
+    if exports.len() > 1 {
+        // Several exports (several containers' captures side by side): each is one
+        // container's, paired with the images its own containers name.
+        for e in &exports {
+            let own = ctx.for_export(&e.path);
+            let mut r = None;
+            containers.extend(container::rebuild(
+                &loaded,
+                &[*e],
+                &own,
+                &inspector,
+                &mut section.outcome,
+                &mut r,
+            ));
+            refused = refused.or(r);
+        }
+    } else {
+        containers.extend(container::rebuild(
+            &loaded,
+            &exports,
+            ctx,
+            &inspector,
+            &mut section.outcome,
+            &mut refused,
+        ));
+    }
     if let Some(r) = &refused {
         if let Some(l) = loaded.get_mut(r.image) {
             l.record.refused = Some(format!("refused as the base of the export: {}", r.why));
@@ -467,15 +533,18 @@ pub fn analyze(
             trees.push((l.record.index, l.tree_at(opts.tree_at)));
         }
     }
-    if container.is_none() && !ctx.saved_diff.is_empty() {
+    if containers.is_empty() && !ctx.saved_diff.is_empty() {
         // Only the saved `docker diff` tells what changed in the container.
         rules::evaluate_saved_diff(&ctx.saved_diff, &mut section.outcome);
     }
-    if let Some(c) = container {
+    for c in containers {
         rules::evaluate_container(&c, &mut section.outcome);
         timeline::container_events(&c, &mut section.outcome);
         section.file_changes.extend(c.file_changes());
-        section.container_changes = Some(c.report);
+        match section.container_changes {
+            None => section.container_changes = Some(c.report),
+            Some(_) => section.more_container_changes.push(c.report),
+        }
     }
     if let Some(r) = &ctx.rooted {
         for c in rooted::containers(r, &loaded, &mut section.outcome) {

@@ -80,7 +80,11 @@ pub fn decide(h: &HostRecord, trusted: &[Cidr], relays: &BTreeMap<IpAddr, BTreeS
 }
 
 /// Attacker-side hosts with their decisions, in the story's order.
-pub fn decisions<'a>(report: &Evidence, story: &'a Story, trusted: &[Cidr]) -> Vec<(&'a HostRecord, Decision)> {
+pub fn decisions<'a>(
+    report: &Evidence,
+    story: &'a Story,
+    trusted: &[Cidr],
+) -> Vec<(&'a HostRecord, Decision)> {
     let relays = relays(report);
     story
         .hosts

@@ -19,10 +19,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::analyze::attribution::Owners;
 use crate::analyze::exposure::ESCAPE_RULES;
 use crate::analyze::story::hosts::HostRecord;
-use crate::evidence::ArtifactKind;
-use crate::model::{ContainerRef, Finding};
 use crate::analyze::story::Story;
 use crate::bundle::Evidence;
+use crate::evidence::ArtifactKind;
+use crate::model::{ContainerRef, Finding};
 use block::Decision;
 use runtime::{Runtime, TOP_COLUMNS};
 
@@ -536,12 +536,7 @@ fn finding_steps(
 }
 
 /// Block what the attack used and that worked; say who relayed it and what is only hunted.
-fn block_steps(
-    steps: &mut Vec<ResponseStep>,
-    report: &Evidence,
-    opts: &PlanOptions,
-    runtimes: &[&Runtime],
-) {
+fn block_steps(steps: &mut Vec<ResponseStep>, report: &Evidence, opts: &PlanOptions, runtimes: &[&Runtime]) {
     let decisions = block::decisions(report, opts.story, opts.trusted);
     if decisions.is_empty() {
         return;

@@ -3,8 +3,8 @@
 //! runtime's own CLI: `docker`, `podman`, `nerdctl -n NS` (with `ctr -n NS` where nerdctl
 //! has no equivalent), `crictl` (with `ctr`/`nerdctl` for what the CRI cannot do).
 
-use crate::ingest::inspect::{ContainerInfo, InspectSource};
 use crate::bundle::Evidence;
+use crate::ingest::inspect::{ContainerInfo, InspectSource};
 
 use super::q;
 

@@ -23,7 +23,7 @@ pub(super) fn render(s: &mut String, b: &BundleReport) {
     for img in &sec.images {
         render_image(s, img);
     }
-    if let Some(c) = &sec.container_changes {
+    for c in sec.container_changes.iter().chain(&sec.more_container_changes) {
         heading(s, &format!("Container changes ({} from {})", c.changes.len(), c.source));
         let _ = writeln!(s, "  base: {}", safe(&c.base.description));
         if let Some(e) = &c.export {
