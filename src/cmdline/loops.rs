@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 use super::{base64_payloads, download_exec, re, reverse_shell, RevShell};
@@ -104,7 +105,7 @@ fn resolve_vars(text: &str) -> std::borrow::Cow<'_, str> {
 
 static SHELL_LOOP: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"\b(?P<kw>while|until)\b(?P<cond>[^\n]{0,400}?)(?:;|\n)\s*do\b|\bfor\s*(?P<for>\(\([^)\n]{0,100}\)\)|[A-Za-z_][A-Za-z0-9_]*\s+in\b[^;\n]{0,400})\s*(?:;|\n)\s*do\b",
+        r"\b(?P<kw>while|until)\b(?P<cond>[^\n]*?)(?:;|\n)\s*do\b|\bfor\s*(?P<for>\(\([^)\n]*\)\)|[A-Za-z_][A-Za-z0-9_]*\s+in\b[^;\n]*)\s*(?:;|\n)\s*do\b",
     )
 });
 static DO_DONE: LazyLock<Regex> = LazyLock::new(|| re(r"\b(?:do|done)\b"));
@@ -123,6 +124,42 @@ static SHELLISH: LazyLock<Regex> = LazyLock::new(|| {
         r#"(?i)/bin/(?:ba|da|z|k|a)?sh\b|\bsh\s+-i\b|pty\.spawn|subprocess|os\.dup2|\bexec\s*\(|popen|spawn\(|cmd\.exe|powershell"#,
     )
 });
+
+/// What a text must name for any loop in it to relaunch a shell or a fetch: the words the
+/// reverse-shell, download and base64 checks need (a cheap filter, not a test).
+const CALLBACK_MARKS: &[&str] = &[
+    "/dev/tcp",
+    "/dev/udp",
+    "/inet/",
+    "nc ",
+    "nc.",
+    "ncat",
+    "netcat",
+    "socat",
+    "ocket",
+    "telnet",
+    "s_client",
+    "ztcp",
+    "xterm",
+    "Dial(",
+    "rcat",
+    "TCPClient",
+    "curl",
+    "wget",
+    "fetch",
+    "tftp",
+    "GET ",
+    "lwp-",
+    "base64",
+    "b64",
+    "atob(",
+    "Base64",
+];
+
+static LOOP_WORDS: LazyLock<AhoCorasick> =
+    LazyLock::new(|| AhoCorasick::new(["while", "until", "for", "watch"]).expect("literal patterns"));
+static MARKS: LazyLock<AhoCorasick> =
+    LazyLock::new(|| AhoCorasick::new(CALLBACK_MARKS).expect("literal patterns"));
 
 /// Whether a reverse shell found in a loop body starts a shell.
 fn shell_started(r: &RevShell, body: &str) -> bool {
@@ -217,7 +254,7 @@ fn clip(s: &str, max: usize) -> String {
 /// run at once, outermost first, at most [`MAX_LOOPS`].
 pub fn relaunch_loops(text: &str) -> Vec<Relaunch> {
     let text = &text[..floor_char(text, MAX_TEXT)];
-    let cheap = ["while", "until", "for", "watch"].iter().any(|k| text.contains(k));
+    let cheap = LOOP_WORDS.is_match(text) && MARKS.is_match(text);
     if !cheap {
         return vec![];
     }

@@ -6,6 +6,7 @@
 
 use std::sync::LazyLock;
 
+use aho_corasick::AhoCorasick;
 use regex::Regex;
 
 use super::{re, XMR_WALLET};
@@ -72,6 +73,34 @@ static POOL_VALUE: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)^(?:(?:stratum\d?(?:\+(?:tcp|ssl|tls))?|tcp|ssl|tls)://)?(?:[^@\s/]+@)?(?P<h>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(?P<p>\d{1,5})/?$",
     )
 });
+/// Options a miner's command has at least one of (a cheap filter, not a test).
+static OPTION_MARKS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::new([
+        "-o ",
+        "-o=",
+        "--url",
+        "-url",
+        "-P ",
+        "--pool",
+        "-a ",
+        "--algo",
+        "--donate",
+        "--coin",
+        "--nicehash",
+        "--rig-id",
+        "--cpu-",
+        "--max-cpu",
+        "--randomx",
+        "\"pools\"",
+    ])
+    .expect("literal patterns")
+});
+static STRATUM_WORD: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    aho_corasick::AhoCorasickBuilder::new()
+        .ascii_case_insensitive(true)
+        .build(["stratum"])
+        .expect("literal patterns")
+});
 static JSON_URL: LazyLock<Regex> = LazyLock::new(|| re(r#""url"\s*:\s*"(?P<v>[^"\s]{1,300})""#));
 
 /// Algorithms only miners take (`-a`, `--algo`).
@@ -132,96 +161,85 @@ fn pool_of(host: &str, port: Option<&str>) -> Option<Pool> {
     Some(Pool { host: host.to_ascii_lowercase(), port })
 }
 
-/// The value of an option at `words[i]` (`-o X`, `-oX`, `--url=X`, `--url X`), and how many
-/// words it used.
-fn value<'a>(words: &[&'a str], i: usize, names: &[&str]) -> Option<(&'a str, usize)> {
-    let w = words[i];
-    for n in names {
-        if w == *n {
-            return words.get(i + 1).map(|v| (*v, 2));
-        }
-        if let Some(v) = w.strip_prefix(n).and_then(|r| r.strip_prefix('=')) {
-            return Some((v, 1));
-        }
-    }
-    None
-}
+/// A miner's option and its value (`-o X`, `--url=X`, `-p 'x'`), or one of its flags. Read
+/// by the regex engine, so a hostile text costs what a regex scan costs.
+static OPTION: LazyLock<Regex> = LazyLock::new(|| {
+    re(concat!(
+        r#"(?:^|[\s'"(])(?:(?P<o>-o|--url|-url|--pool|-P|-u|--user|-user|--wallet|-p|--pass|-pass|-a|--algo|--algorithm|-algo)"#,
+        r#"(?:=|[ \t]+)['"]?(?P<v>[^\s'"()`,]+)"#,
+        r#"|(?P<f>--donate-level|--donate-over-proxy|--cpu-max-threads-hint|--max-cpu-usage|--cpu-priority|--randomx-1gb-pages|--randomx-mode|--nicehash|--rig-id|--coin|-k|--keepalive|--tls)\b)"#,
+    ))
+});
+/// Command separators: a miner's options belong to one command.
+static SEPARATORS: LazyLock<Regex> = LazyLock::new(|| re(r"[\n;|&]+"));
 
-/// Miner marks in one command (words of one segment).
-fn segment(words: &[&str], out: &mut MinerArgs) -> bool {
-    let (mut pool, mut user, mut pass_x, mut other) = (false, false, false, false);
-    let mut i = 0;
-    while i < words.len() {
-        if let Some((v, n)) = value(words, i, &["-o", "--url", "-url", "--pool", "-P"]) {
-            if let Some(c) = POOL_VALUE.captures(v) {
-                if let Some(p) = pool_of(&c["h"], Some(&c["p"])) {
+/// Miner marks in one command.
+fn segment(seg: &str, out: &mut MinerArgs) -> bool {
+    let (mut pool, mut user, mut pass_x, mut other, mut keep) = (false, false, false, false, vec![]);
+    for c in OPTION.captures_iter(seg) {
+        if let Some(f) = c.name("f").map(|m| m.as_str()) {
+            if MINER_FLAGS.contains(&f) {
+                other = true;
+                out.marks.push(f.to_string());
+            } else {
+                keep.push(f.to_string()); // -k, --tls: a miner's only next to a pool
+            }
+            continue;
+        }
+        let (Some(o), Some(v)) = (c.name("o").map(|m| m.as_str()), c.name("v").map(|m| m.as_str())) else {
+            continue;
+        };
+        match o {
+            "-o" | "--url" | "-url" | "--pool" | "-P" => {
+                if let Some(p) = POOL_VALUE.captures(v).and_then(|c| pool_of(&c["h"], Some(&c["p"]))) {
                     pool = true;
-                    out.marks.push(words[i].split('=').next().unwrap_or("-o").to_string());
+                    out.marks.push(o.to_string());
                     if !out.pools.contains(&p) {
                         out.pools.push(p);
                     }
                 }
             }
-            i += n;
-            continue;
-        }
-        if let Some((_, n)) = value(words, i, &["-u", "--user", "-user", "--wallet"]) {
-            user = true;
-            out.marks.push(words[i].split('=').next().unwrap_or("-u").to_string());
-            i += n;
-            continue;
-        }
-        if let Some((v, n)) = value(words, i, &["-p", "--pass", "-pass"]) {
-            if v == "x" {
+            "-u" | "--user" | "-user" | "--wallet" => {
+                user = true;
+                out.marks.push(o.to_string());
+            }
+            "-p" | "--pass" | "-pass" if v == "x" => {
                 pass_x = true;
-                out.marks.push(format!("{} x", words[i].split('=').next().unwrap_or("-p")));
+                out.marks.push(format!("{o} x"));
             }
-            i += n;
-            continue;
-        }
-        if let Some((v, n)) = value(words, i, &["-a", "--algo", "--algorithm", "-algo"]) {
-            let lower = v.to_ascii_lowercase();
-            if MINER_ALGOS.iter().any(|a| lower == *a || (a.len() > 2 && lower.starts_with(a))) {
-                other = true;
-                out.marks.push(format!("{} {v}", words[i].split('=').next().unwrap_or("-a")));
+            "-a" | "--algo" | "--algorithm" | "-algo" => {
+                let lower = v.to_ascii_lowercase();
+                if MINER_ALGOS.iter().any(|a| lower == *a || (a.len() > 2 && lower.starts_with(a))) {
+                    other = true;
+                    out.marks.push(format!("{o} {v}"));
+                }
             }
-            i += n;
-            continue;
+            _ => {}
         }
-        let flag = words[i].split('=').next().unwrap_or("");
-        if MINER_FLAGS.contains(&flag) {
-            other = true;
-            out.marks.push(flag.to_string());
-        } else if matches!(flag, "-k" | "--keepalive" | "--tls") && pool {
-            out.marks.push(flag.to_string());
-            pass_x = true;
-        }
-        i += 1;
+    }
+    if pool && !keep.is_empty() {
+        pass_x = true;
+        out.marks.extend(keep);
     }
     other || (pool && (user || pass_x))
 }
 
 /// What `text` (a command line, or a script's commands) says about a miner it starts.
 pub fn miner_args(text: &str) -> Option<MinerArgs> {
-    let lower_has = |s: &str| text.as_bytes().windows(s.len()).any(|w| w.eq_ignore_ascii_case(s.as_bytes()));
-    let mut out = MinerArgs::default();
-    let mut found = false;
-    let cheap = ["-o", "--url", "-P", "--donate", "-a", "--algo", "stratum", "--coin", "\"pools\""]
-        .iter()
-        .any(|m| text.contains(m))
-        || XMR_WALLET.is_match(text);
-    if !cheap && !lower_has("stratum") {
+    let stratum = STRATUM_WORD.is_match(text);
+    let wallet = XMR_WALLET.find(text);
+    if !stratum && wallet.is_none() && !OPTION_MARKS.is_match(text) {
         return None;
     }
-    for seg in text.split(['\n', ';', '|', '&']) {
-        let words: Vec<&str> = seg
-            .split_whitespace()
-            .map(|w| w.trim_matches(|c: char| matches!(c, '\'' | '"' | '(' | ')' | '`' | ',')))
-            .filter(|w| !w.is_empty())
-            .collect();
-        found |= segment(&words, &mut out);
+    let mut out = MinerArgs::default();
+    let mut found = false;
+    for seg in SEPARATORS.split(text) {
+        // Only commands with a miner's option are read for options.
+        if OPTION_MARKS.is_match(seg) {
+            found |= segment(seg, &mut out);
+        }
     }
-    for c in STRATUM.captures_iter(text) {
+    for c in STRATUM.captures_iter(if stratum { text } else { "" }) {
         if let Some(p) = pool_of(&c["h"], c.name("p").map(|m| m.as_str())) {
             found = true;
             if !out.pools.iter().any(|q| q.host == p.host && (q.port == p.port || p.port.is_none())) {
@@ -240,7 +258,7 @@ pub fn miner_args(text: &str) -> Option<MinerArgs> {
             }
         }
     }
-    if let Some(w) = XMR_WALLET.find(text) {
+    if let Some(w) = wallet {
         found = true;
         out.wallet = Some(w.as_str().to_string());
     }

@@ -531,7 +531,8 @@ const MINER_MARKS: &[&str] = &[
     "2miners.com",
 ];
 
-static XMR_WALLET: LazyLock<Regex> = LazyLock::new(|| re(r"\b4[0-9AB][1-9A-HJ-NP-Za-km-z]{93}\b"));
+static XMR_WALLET: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?-u:\b)4[0-9AB][1-9A-HJ-NP-Za-km-z]{93}(?-u:\b)"));
 
 /// Why `cmd` (program `exe`) looks like a coin miner, if it does.
 pub fn miner(exe: &str, cmd: &str) -> Option<String> {
