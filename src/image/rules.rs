@@ -592,9 +592,8 @@ fn is_rotation(path: &[u8]) -> bool {
         }
     }
     let digits = n.iter().rev().take_while(|b| b.is_ascii_digit()).count();
-    digits > 0
-        && matches!(n.get(n.len() - digits - 1), Some(b'.') | Some(b'-'))
-        && (digits <= 3 || digits == 8)
+    let sep = (n.len() - digits).checked_sub(1).and_then(|i| n.get(i));
+    digits > 0 && matches!(sep, Some(b'.') | Some(b'-')) && (digits <= 3 || digits == 8)
 }
 
 /// Whether `rule` fires on `c`; returns a detail for the summary.
@@ -1093,8 +1092,13 @@ mod tests {
         for p in ["var/log/nginx/access.log.3.gz", "var/log/syslog.1", "var/log/messages-20261120"] {
             assert!(is_rotation(p.as_bytes()), "{p}");
         }
-        for p in ["var/log/nginx/access.log", "usr/local/tomcat/logs/catalina.2026-11-27.log", "var/log/wtmp"]
-        {
+        for p in [
+            "var/log/nginx/access.log",
+            "usr/local/tomcat/logs/catalina.2026-11-27.log",
+            "var/log/wtmp",
+            "var/log/12345",
+            "7",
+        ] {
             assert!(!is_rotation(p.as_bytes()), "{p}");
         }
         let ctx = Ctx {
