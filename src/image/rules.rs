@@ -826,7 +826,8 @@ pub fn evaluate_image(l: &LoadedImage, out: &mut Outcome) {
             if commit { " (added by docker commit: the container's changes)" } else { "" },
             l.name()
         );
-        let ctx = Ctx::of(&applied.changes);
+        // Only the container's own layers need it (log wiping is a container-scope rule).
+        let ctx = if commit { Ctx::of(&applied.changes) } else { Ctx::default() };
         for c in &applied.changes {
             evaluate(&mut col, c, commit, &where_, loc, &ctx);
         }
