@@ -12,6 +12,7 @@ pub mod bundle;
 pub mod case;
 pub mod catalog;
 pub mod cli;
+pub mod cmdline;
 pub mod collect;
 pub mod commands;
 pub mod dataroot;

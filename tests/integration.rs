@@ -44,6 +44,10 @@ mod image_samples;
 /// Damaged image archives (cut saves, lost manifest.json / index.json) rebuilt from what survived.
 mod image_damaged;
 
+/// Behaviour from any source: relaunch loops, miners by their arguments, kernel-thread
+/// disguises, application logs wiped, forged mtimes bounded by independent clocks.
+mod behaviour;
+
 /// `collect-script`: sh -n, shellcheck, hostile names, a fake runtime that records its calls.
 mod collect_script;
 

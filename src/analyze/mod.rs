@@ -8,3 +8,4 @@ pub mod pivot;
 pub mod process;
 pub mod response;
 pub mod story;
+pub mod written;

@@ -217,6 +217,7 @@ impl TreeBuilder {
             sha256: None,
             magic: Magic::Other,
             facts: None,
+            script: None,
         };
         if let Some(l) = &node.link {
             line.extend_from_slice(l);
@@ -234,10 +235,11 @@ impl TreeBuilder {
             self.custody.files += 1;
             self.custody.bytes += node.size;
             match content.map(|r| hash_content(r, &node.path, node.size, inspector, &mut self.buf)) {
-                Some(Ok((sha, magic, facts))) => {
+                Some(Ok((sha, magic, facts, script))) => {
                     meta.sha256 = Some(sha);
                     meta.magic = magic;
                     meta.facts = facts;
+                    meta.script = script;
                     line.extend_from_slice(hex(&sha).as_bytes());
                 }
                 Some(Err(e)) => self.problem(Diagnostic::error(
@@ -276,12 +278,14 @@ impl TreeBuilder {
         for (i, li, target) in std::mem::take(&mut self.pending_links) {
             let Some(&t) = at.get(&target).and_then(|v| v.iter().rev().find(|&&t| t < i)) else { continue };
             let EntryKind::Node(src) = &self.scan.entries[t].kind else { continue };
-            let (size, sha, magic, facts) = (src.size, src.sha256, src.magic, src.facts.clone());
+            let (size, sha, magic, facts, script) =
+                (src.size, src.sha256, src.magic, src.facts.clone(), src.script.clone());
             if let EntryKind::Node(m) = &mut self.scan.entries[i].kind {
                 m.size = size;
                 m.sha256 = sha;
                 m.magic = magic;
                 m.facts = facts;
+                m.script = script;
             }
             if let Some(h) = sha {
                 let mut l = std::mem::take(&mut self.lines[li]).into_vec();
@@ -315,18 +319,19 @@ impl TreeBuilder {
     }
 }
 
-/// Hash a file's content as it streams and feed the content inspector.
+/// Hash a file's content as it streams and feed the content inspector and the script reader.
 fn hash_content(
     r: &mut dyn Read,
     path: &[u8],
     size: u64,
     inspector: &Inspector,
     buf: &mut [u8],
-) -> io::Result<([u8; 32], Magic, Option<Box<crate::image::ContentFacts>>)> {
+) -> io::Result<crate::image::Hashed> {
     let mut hasher = Sha256::new();
     let mut first = true;
     let mut magic = Magic::Other;
     let mut file_scan = None;
+    let mut script = None;
     loop {
         let n = match r.read(buf) {
             Ok(n) => n,
@@ -342,15 +347,19 @@ fn hash_content(
             first = false;
             magic = Magic::of(chunk);
             file_scan = inspector.start(path, size, chunk);
+            script = crate::image::script::ScriptScan::start(path, size, chunk);
         }
         if let Some(s) = &mut file_scan {
+            s.feed(chunk);
+        }
+        if let Some(s) = &mut script {
             s.feed(chunk);
         }
     }
     if first {
         file_scan = inspector.start(path, size, b"");
     }
-    Ok((hasher.finalize().into(), magic, file_scan.and_then(|s| s.finish())))
+    Ok((hasher.finalize().into(), magic, file_scan.and_then(|s| s.finish()), script.and_then(|s| s.finish())))
 }
 
 /// Whether this process can see `trusted.*` extended attributes (root, or CAP_SYS_ADMIN:

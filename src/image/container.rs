@@ -806,6 +806,7 @@ mod tests {
             sha256: None,
             magic: Default::default(),
             facts: None,
+            script: None,
         };
         top.insert(b"var/run".to_vec(), super::super::tree::Node { meta: link.clone(), layer: 0, seq: None });
         link.link = Some(b"../data".to_vec());

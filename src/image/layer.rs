@@ -11,6 +11,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::content::{ContentFacts, Inspector, Magic};
+use super::script::{ScriptFacts, ScriptScan};
 use crate::evidence::{decoder, detect_compression, Compression, DecodeLimits};
 use crate::model::{display_bytes, Diagnostic, Locator, Timestamp};
 
@@ -61,6 +62,8 @@ pub struct Meta {
     pub sha256: Option<[u8; 32]>,
     pub magic: Magic,
     pub facts: Option<Box<ContentFacts>>,
+    /// What the file does when it is a script (relaunch loops, miner arguments).
+    pub script: Option<Box<ScriptFacts>>,
 }
 
 /// What a tar member means for the layered filesystem.
@@ -404,6 +407,7 @@ fn read_entries<R: Read>(
             sha256: None,
             magic: Magic::Other,
             facts: None,
+            script: None,
         };
         match et {
             tar::EntryType::Symlink => meta.link = entry.link_name_bytes().map(|l| l.into_owned()),
@@ -416,16 +420,18 @@ fn read_entries<R: Read>(
                     meta.sha256 = t.sha256;
                     meta.magic = t.magic;
                     meta.facts = t.facts.clone();
+                    meta.script = t.script.clone();
                 }
                 meta.hardlink = Some(target);
             }
             _ if ftype == FileType::File => {
                 meta.size = entry.size();
                 match hash_content(&mut entry, &path, meta.size, inspector, &mut buf) {
-                    Ok((sha, magic, facts)) => {
+                    Ok((sha, magic, facts, script)) => {
                         meta.sha256 = Some(sha);
                         meta.magic = magic;
                         meta.facts = facts;
+                        meta.script = script;
                     }
                     Err(e) => {
                         let what = if e.to_string().contains(LIMIT_MARK) {
@@ -458,18 +464,22 @@ fn read_entries<R: Read>(
     }
 }
 
-/// Hash a file's content as it streams and feed the inspector.
+/// What hashing a file's content established: digest, magic, content facts, script facts.
+pub(crate) type Hashed = ([u8; 32], Magic, Option<Box<ContentFacts>>, Option<Box<ScriptFacts>>);
+
+/// Hash a file's content as it streams and feed the inspector and the script reader.
 fn hash_content(
     r: &mut impl Read,
     path: &[u8],
     size: u64,
     inspector: &Inspector,
     buf: &mut [u8],
-) -> io::Result<([u8; 32], Magic, Option<Box<ContentFacts>>)> {
+) -> io::Result<Hashed> {
     let mut hasher = Sha256::new();
     let mut first = true;
     let mut magic = Magic::Other;
     let mut file_scan = None;
+    let mut script = None;
     let mut total = 0u64;
     loop {
         let n = read_full(r, buf)?;
@@ -483,8 +493,12 @@ fn hash_content(
             first = false;
             magic = Magic::of(chunk);
             file_scan = inspector.start(path, size, chunk);
+            script = ScriptScan::start(path, size, chunk);
         }
         if let Some(s) = &mut file_scan {
+            s.feed(chunk);
+        }
+        if let Some(s) = &mut script {
             s.feed(chunk);
         }
     }
@@ -494,7 +508,7 @@ fn hash_content(
     if first {
         file_scan = inspector.start(path, size, b"");
     }
-    Ok((hasher.finalize().into(), magic, file_scan.and_then(|s| s.finish())))
+    Ok((hasher.finalize().into(), magic, file_scan.and_then(|s| s.finish()), script.and_then(|s| s.finish())))
 }
 
 /// Fill `buf` as far as the reader allows; returns the bytes read (0 at EOF).

@@ -18,6 +18,7 @@ mod ocidir;
 mod recover;
 pub mod rooted;
 mod rules;
+pub mod script;
 mod timeline;
 mod tree;
 
@@ -32,6 +33,7 @@ use crate::model::{display_bytes, Locator, Outcome, Timestamp};
 pub use container::BaseRefusal;
 pub use content::{ContentFacts, Inspector, Magic};
 pub(crate) use layer::read_layer;
+pub(crate) use layer::Hashed;
 pub use layer::{hex, normalize, EntryKind, FileType, LayerEntry, LayerScan, Meta};
 pub(crate) use layout::parse_config;
 pub use layout::{sha2_256 as sha256_bytes, OciArtifact};

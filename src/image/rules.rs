@@ -3,7 +3,7 @@
 //! record (path globs, content signatures seen while the layer streamed, mode bits,
 //! account facts, log4j versions). Findings carry artifact > layer blob > file.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::container::Container;
 use super::content::{log4j_vulnerability, sig, Magic, SigSet};
@@ -11,7 +11,7 @@ use super::layer::FileType;
 use super::load::LoadedImage;
 use super::show_path;
 use super::tree::{Change, ChangeRec};
-use crate::model::{Finding, Locator, Outcome, Severity, Timestamp};
+use crate::model::{Finding, IocRef, Locator, Outcome, Severity, Timestamp};
 
 /// Where a rule applies.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -43,8 +43,12 @@ enum Test {
     ReplacedBinary,
     /// A shell history deleted, emptied or linked to /dev/null.
     HistoryWiped,
-    /// A log file deleted or truncated.
+    /// A log file deleted, truncated or linked to /dev/null (not by log rotation).
     LogWiped,
+    /// A script with a loop that relaunches a shell or a callback.
+    RelaunchLoop,
+    /// A script that starts a miner (pool, user, algorithm, wallet in its arguments).
+    MinerArgs,
     /// log4j-core with the Log4Shell RCE (CVE-2021-44228/45046).
     Log4jRce,
     /// log4j-core 2.16 (CVE-2021-45105, DoS).
@@ -177,6 +181,26 @@ static RULES: &[Rule] = &[
         attack: "T1059.004",
         scope: Scope::Any,
         test: Test::Content(&[DEV_TCP, INTERACTIVE]),
+    },
+    Rule {
+        id: "file.miner.args",
+        severity: Severity::High,
+        category: "impact",
+        title: "Script starting a miner",
+        why: "a command with a mining pool and its user (-o host:port -u), a stratum URL, a RandomX/CryptoNight algorithm, --donate-level or a Monero wallet starts a miner, whatever its program is called",
+        attack: "T1496",
+        scope: Scope::Any,
+        test: Test::MinerArgs,
+    },
+    Rule {
+        id: "file.persistence.loop",
+        severity: Severity::Critical,
+        category: "command-and-control",
+        title: "Script looping a reverse shell or callback",
+        why: "a loop (while true, until, for (;;), watch) that starts a reverse shell or fetches and runs a payload again and again brings the attacker back every time the connection drops: persistence and command and control",
+        attack: "T1059.004,T1095",
+        scope: Scope::Container,
+        test: Test::RelaunchLoop,
     },
     Rule {
         id: "file.exec.temp",
@@ -341,7 +365,7 @@ static RULES: &[Rule] = &[
         severity: Severity::Medium,
         category: "defense-evasion",
         title: "Log file deleted or truncated",
-        why: "logs under /var/log removed or cut short by the container hide activity",
+        why: "the system's or the application's own logs (/var/log, a server's or app's logs/ directory, catalina.out, access and error logs, *.log) deleted, cut short or linked to /dev/null by the container hide what was done; log rotation (a rotated copy beside it) is not this",
         attack: "T1070.002",
         scope: Scope::Container,
         test: Test::LogWiped,
@@ -495,8 +519,85 @@ fn uid0(m: Option<&super::layer::Meta>) -> Vec<String> {
     m.and_then(|m| m.facts.as_ref()).map(|f| f.uid0_users.clone()).unwrap_or_default()
 }
 
+/// What the other changes of the same change set tell a rule: the paths written (added or
+/// modified, not directories), for telling log rotation from log wiping.
+#[derive(Default)]
+struct Ctx {
+    written: BTreeSet<Vec<u8>>,
+}
+
+impl Ctx {
+    fn of<'a>(recs: impl IntoIterator<Item = &'a ChangeRec>) -> Self {
+        let written = recs
+            .into_iter()
+            .filter(|r| r.change != Change::Deleted && r.meta.ftype != FileType::Dir)
+            .map(|r| r.path.clone())
+            .collect();
+        Ctx { written }
+    }
+
+    /// A rotated copy of `path` (`access.log.1`, `catalina.out-20261127`, `x.log.1.gz`)
+    /// written in the same change set: log rotation (`copytruncate`), not wiping.
+    fn rotated(&self, path: &[u8]) -> bool {
+        self.written.range(path.to_vec()..).take_while(|p| p.starts_with(path)).any(|p| {
+            matches!(p.get(path.len()), Some(b'.' | b'-' | b'_'))
+                && p[path.len() + 1..].first().is_some_and(|b| b.is_ascii_digit())
+        })
+    }
+}
+
+/// Directories whose files are logs whatever they are called.
+fn in_log_dir(path: &[u8]) -> bool {
+    let dirs = &path[..path.iter().rposition(|c| *c == b'/').unwrap_or(0)];
+    path.starts_with(b"var/log/") || dirs.split(|c| *c == b'/').any(|d| d == b"logs" || d == b"log")
+}
+
+/// A log file by its path: anything under /var/log, the utmp records, a file in a `logs/`
+/// or `log/` directory (code excepted), or a log by its name (`*.log`, `*.log.N`,
+/// `catalina.out`, `access_log`, `error_log`...) anywhere but temp and cache directories.
+fn is_log(path: &[u8]) -> bool {
+    if path.starts_with(b"var/log/") || path == b"run/utmp" || path == b"var/run/utmp" {
+        return true;
+    }
+    const SKIP: &[&str] =
+        &["tmp/", "var/tmp/", "dev/shm/", "proc/", "sys/", "usr/lib/", "usr/share/", "lib/"];
+    const SKIP_IN: &[&str] = &["/.npm/_logs/", "/.cache/", "/node_modules/", "/site-packages/"];
+    if SKIP.iter().any(|d| path.starts_with(d.as_bytes()))
+        || SKIP_IN.iter().any(|d| memchr::memmem::find(path, d.as_bytes()).is_some())
+    {
+        return false;
+    }
+    let name = path.rsplit(|c| *c == b'/').next().unwrap_or(path).to_ascii_lowercase();
+    let has = |s: &str| memchr::memmem::find(&name, s.as_bytes()).is_some();
+    let by_name = name.ends_with(b".log")
+        || has(".log.")
+        || name.starts_with(b"catalina.out")
+        || name.starts_with(b"access.log")
+        || name.starts_with(b"error.log")
+        || has("access_log")
+        || has("error_log");
+    const CODE: &[&str] =
+        &["py", "pyc", "js", "ts", "rb", "go", "java", "class", "jar", "so", "php", "c", "h", "sh"];
+    let code = CODE.iter().any(|e| name.ends_with(format!(".{e}").as_bytes()));
+    by_name || (in_log_dir(path) && !code)
+}
+
+/// An old rotation (`x.log.3.gz`, `access.log-20261120`): logrotate deletes these itself.
+fn is_rotation(path: &[u8]) -> bool {
+    let name = path.rsplit(|c| *c == b'/').next().unwrap_or(path);
+    let mut n = name;
+    for ext in [&b".gz"[..], b".xz", b".bz2", b".zst", b".Z"] {
+        if let Some(s) = n.strip_suffix(ext) {
+            n = s;
+        }
+    }
+    let digits = n.iter().rev().take_while(|b| b.is_ascii_digit()).count();
+    let sep = (n.len() - digits).checked_sub(1).and_then(|i| n.get(i));
+    digits > 0 && matches!(sep, Some(b'.') | Some(b'-')) && (digits <= 3 || digits == 8)
+}
+
 /// Whether `rule` fires on `c`; returns a detail for the summary.
-fn test(rule: &Rule, c: &ChangeRec) -> Option<String> {
+fn test(rule: &Rule, c: &ChangeRec, ctx: &Ctx) -> Option<String> {
     let written = c.change != Change::Deleted && c.meta.ftype != FileType::Dir;
     let sigs = c.meta.facts.as_ref().map_or(0, |f| f.sigs);
     let is_exec = matches!(c.meta.magic, Magic::Elf | Magic::Script) && c.meta.ftype == FileType::File;
@@ -565,18 +666,42 @@ fn test(rule: &Rule, c: &ChangeRec) -> Option<String> {
             }
         }
         Test::LogWiped => {
-            if !c.path.starts_with(b"var/log/") || c.meta.ftype == FileType::Dir {
+            if c.meta.ftype == FileType::Dir {
+                // A log directory removed whole: what it hid says what was lost.
+                let logs = c.hidden.iter().filter(|h| h.ftype == FileType::File && is_log(&h.path)).count();
+                let dir_is_log = in_log_dir(&[c.path.as_slice(), b"/x"].concat()) || c.path == b"var/log";
+                return (c.change == Change::Deleted && dir_is_log && logs > 0)
+                    .then(|| format!("directory deleted with {logs} log file(s)"));
+            }
+            if !is_log(&c.path) {
                 return None;
             }
             match c.change {
+                Change::Deleted if is_rotation(&c.path) => None,
                 Change::Deleted => Some("deleted".into()),
+                Change::Modified if ctx.rotated(&c.path) => None,
+                Change::Modified if c.meta.ftype == FileType::Symlink => c
+                    .meta
+                    .link
+                    .as_deref()
+                    .filter(|l| *l == b"/dev/null")
+                    .map(|_| "replaced by a link to /dev/null".into()),
                 Change::Modified => c
                     .before
                     .as_ref()
-                    .filter(|b| b.ftype == FileType::File && c.meta.size < b.size)
+                    .filter(|b| b.ftype == FileType::File && c.meta.size < b.size && !is_rotation(&c.path))
                     .map(|b| format!("truncated from {} to {} bytes", b.size, c.meta.size)),
                 Change::Added => None,
             }
+        }
+        Test::RelaunchLoop => {
+            let s = c.meta.script.as_ref().filter(|s| written && !s.loops.is_empty())?;
+            Some(s.loops.iter().map(|l| l.describe()).collect::<Vec<_>>().join("; "))
+        }
+        Test::MinerArgs => {
+            let m = c.meta.script.as_ref().filter(|_| written).and_then(|s| s.miner.as_ref())?;
+            let d = m.describe();
+            Some(if d.is_empty() { "miner options".into() } else { d })
         }
         Test::Log4jRce | Test::Log4jDos => {
             let want_dos = matches!(rule.test, Test::Log4jDos);
@@ -611,6 +736,7 @@ impl Collector {
         loc: Locator,
         time: Option<Timestamp>,
     ) {
+        let iocs = iocs_of(rule, c);
         let key = (rule.id, c.path.clone());
         let loc = loc.with_member(c.member());
         if let Some(f) = self.found.get_mut(&key) {
@@ -633,7 +759,7 @@ impl Collector {
                 evidence: vec![loc],
                 subject: Some(show_path(&c.path)),
                 owner: None,
-                iocs: vec![],
+                iocs,
             },
         );
     }
@@ -643,12 +769,47 @@ impl Collector {
     }
 }
 
-fn evaluate(col: &mut Collector, c: &ChangeRec, container: bool, where_: &str, loc: &Locator) {
+/// The indicators a rule's hit names (a loop's callback or fetched URL, a miner's pools);
+/// the line they are on is in the summary (the locators stay the file's, so one file's
+/// proofs from several sources fold as one).
+fn iocs_of(rule: &Rule, c: &ChangeRec) -> Vec<IocRef> {
+    let Some(s) = c.meta.script.as_ref() else { return vec![] };
+    let mut iocs = vec![];
+    match rule.test {
+        Test::RelaunchLoop => {
+            for l in &s.loops {
+                match &l.what {
+                    crate::cmdline::Relaunched::Fetch(u) if u != "?" => iocs.push(IocRef {
+                        kind: crate::model::IocKind::Url,
+                        value: u.clone(),
+                        role: "payload",
+                    }),
+                    _ => iocs.extend(
+                        l.callback()
+                            .map(|cb| crate::cmdline::endpoint_iocs(cb, "callback"))
+                            .unwrap_or_default(),
+                    ),
+                }
+            }
+        }
+        Test::MinerArgs => {
+            for p in s.miner.iter().flat_map(|m| m.pools.iter()) {
+                iocs.extend(crate::cmdline::endpoint_iocs(&p.endpoint(), "mining-pool"));
+            }
+        }
+        _ => {}
+    }
+    iocs.sort();
+    iocs.dedup();
+    iocs
+}
+
+fn evaluate(col: &mut Collector, c: &ChangeRec, container: bool, where_: &str, loc: &Locator, ctx: &Ctx) {
     for rule in RULES {
         if rule.scope == Scope::Container && !container {
             continue;
         }
-        if let Some(detail) = test(rule, c) {
+        if let Some(detail) = test(rule, c, ctx) {
             let time = if container { c.meta.mtime } else { None };
             col.add(rule, c, detail, where_, loc.clone(), time);
         }
@@ -665,8 +826,10 @@ pub fn evaluate_image(l: &LoadedImage, out: &mut Outcome) {
             if commit { " (added by docker commit: the container's changes)" } else { "" },
             l.name()
         );
+        // Only the container's own layers need it (log wiping is a container-scope rule).
+        let ctx = if commit { Ctx::of(&applied.changes) } else { Ctx::default() };
         for c in &applied.changes {
-            evaluate(&mut col, c, commit, &where_, loc);
+            evaluate(&mut col, c, commit, &where_, loc, &ctx);
         }
     }
     col.finish(out);
@@ -693,9 +856,10 @@ pub fn evaluate_container(c: &Container, out: &mut Outcome) {
     } else {
         "changed in the container (committed layers)".to_string()
     };
+    let ctx = Ctx::of(&c.recs);
     for (r, loc) in c.recs.iter().zip(&c.locs) {
         if export {
-            evaluate(&mut col, r, true, &where_, loc);
+            evaluate(&mut col, r, true, &where_, loc, &ctx);
         }
         // A file whose content is the base image's own was not written by the container: an
         // mtime that differs only by the export's rounding is not timestomping.
@@ -751,7 +915,7 @@ pub fn evaluate_saved_diff(entries: &[crate::ingest::diff::DiffEntry], out: &mut
             v
         })
         .collect();
-    let mut col = Collector::default();
+    let mut recs: Vec<(ChangeRec, &crate::ingest::diff::DiffEntry)> = vec![];
     for e in entries {
         let path = norm(&e.path);
         if path.is_empty() {
@@ -770,6 +934,7 @@ pub fn evaluate_saved_diff(entries: &[crate::ingest::diff::DiffEntry], out: &mut
             sha256: None,
             magic: Magic::default(),
             facts: None,
+            script: None,
         };
         let change = match e.change {
             DiffKind::Added => Change::Added,
@@ -793,29 +958,35 @@ pub fn evaluate_saved_diff(entries: &[crate::ingest::diff::DiffEntry], out: &mut
             raw_name: None,
             hidden: vec![],
         };
+        recs.push((rec, e));
+    }
+    let ctx = Ctx::of(recs.iter().map(|(r, _)| r));
+    let mut col = Collector::default();
+    for (rec, e) in &recs {
+        let (path, change) = (&rec.path, rec.change);
+        let dir = rec.meta.ftype == FileType::Dir;
         let where_ = "listed in the saved docker diff (content not captured)";
         for rule in RULES {
             let path_only = matches!(rule.test, Test::Path(_) | Test::HistoryWiped | Test::LogWiped);
             if !path_only {
                 continue;
             }
-            if let Some(detail) = test(rule, &rec) {
-                col.add(rule, &rec, detail, where_, e.locator.clone(), None);
+            if let Some(detail) = test(rule, rec, &ctx) {
+                col.add(rule, rec, detail, where_, e.locator.clone(), None);
             }
         }
         let leaf_added = change == Change::Added && !dir;
-        let web_script = ext_in(&path, JSP) || ext_in(&path, PHP) || ext_in(&path, ASP);
+        let web_script = ext_in(path, JSP) || ext_in(path, PHP) || ext_in(path, ASP);
         let in_web_root = WEB_ROOTS.iter().any(|r| {
-            path.starts_with(r.as_bytes())
-                || memchr::memmem::find(&path, format!("/{r}").as_bytes()).is_some()
+            path.starts_with(r.as_bytes()) || memchr::memmem::find(path, format!("/{r}").as_bytes()).is_some()
         });
         if leaf_added && web_script && in_web_root {
-            col.add(&DIFF_WEB_SCRIPT, &rec, "added".into(), where_, e.locator.clone(), None);
+            col.add(&DIFF_WEB_SCRIPT, rec, "added".into(), where_, e.locator.clone(), None);
         }
         if leaf_added && ["tmp/", "var/tmp/", "dev/shm/"].iter().any(|d| path.starts_with(d.as_bytes())) {
             let dirs = &path[..path.iter().rposition(|x| *x == b'/').unwrap_or(0)];
             if dirs.split(|x| *x == b'/').any(|d| d.len() > 1 && d.starts_with(b".")) {
-                col.add(&DIFF_HIDDEN_TEMP, &rec, "added".into(), where_, e.locator.clone(), None);
+                col.add(&DIFF_HIDDEN_TEMP, rec, "added".into(), where_, e.locator.clone(), None);
             }
         }
     }
@@ -890,6 +1061,53 @@ mod tests {
         ));
         assert!(!jasper_generated(b"usr/local/tomcat/webapps/ROOT/index_jsp.class"));
         assert!(!jasper_generated(b"usr/local/tomcat/webapps/ROOT/shell.jsp"));
+    }
+
+    #[test]
+    fn logs_by_path_and_rotation() {
+        for p in [
+            "var/log/dpkg.log",
+            "var/log/wtmp",
+            "usr/local/tomcat/logs/catalina.out",
+            "usr/local/tomcat/logs/localhost_access_log.2026-11-27.txt",
+            "usr/local/apache2/logs/access_log",
+            "var/www/app/storage/logs/laravel.log",
+            "opt/app/log/production.log",
+            "srv/shop/access.log",
+            "home/app/.pm2/logs/app-error.log",
+            "run/utmp",
+        ] {
+            assert!(is_log(p.as_bytes()), "{p}");
+        }
+        for p in [
+            "tmp/build.log",
+            "root/.npm/_logs/2026-11-27T10_00_00_000Z-debug-0.log",
+            "usr/lib/python3/dist-packages/x/log/__init__.py",
+            "app/node_modules/debug/src/log.js",
+            "srv/app/log/handler.py",
+            "etc/logrotate.conf",
+            "usr/local/bin/catalog",
+        ] {
+            assert!(!is_log(p.as_bytes()), "{p}");
+        }
+        for p in ["var/log/nginx/access.log.3.gz", "var/log/syslog.1", "var/log/messages-20261120"] {
+            assert!(is_rotation(p.as_bytes()), "{p}");
+        }
+        for p in [
+            "var/log/nginx/access.log",
+            "usr/local/tomcat/logs/catalina.2026-11-27.log",
+            "var/log/wtmp",
+            "var/log/12345",
+            "7",
+        ] {
+            assert!(!is_rotation(p.as_bytes()), "{p}");
+        }
+        let ctx = Ctx {
+            written: [b"var/log/nginx/access.log.1".to_vec(), b"var/log/nginx/error.log".to_vec()].into(),
+        };
+        assert!(ctx.rotated(b"var/log/nginx/access.log"));
+        assert!(!ctx.rotated(b"var/log/nginx/error.log"));
+        assert!(!ctx.rotated(b"var/log/nginx/access"));
     }
 
     #[test]

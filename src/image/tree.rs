@@ -186,6 +186,7 @@ fn implicit_dir() -> Meta {
         sha256: None,
         magic: Default::default(),
         facts: None,
+        script: None,
     }
 }
 

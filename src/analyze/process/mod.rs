@@ -2,7 +2,6 @@
 //! flag what an exploited container looks like (server -> shell -> network tool, reverse
 //! shells, miners, dropped tools), and give process starts to the timeline.
 
-mod cmdline;
 mod rules;
 
 use crate::ingest::top::tree;
@@ -54,7 +53,12 @@ pub fn analyze(capture: &ProcessCapture) -> (ProcessTree, Vec<Finding>) {
                 evidence: h.chain.iter().map(|&i| procs[i].locator.clone()).collect(),
                 subject: Some(format!("pid {} {}", subject.pid, subject.cmd)),
                 owner: None,
-                iocs: vec![],
+                iocs: {
+                    let mut i = h.iocs;
+                    i.sort();
+                    i.dedup();
+                    i
+                },
             }
         })
         .collect();

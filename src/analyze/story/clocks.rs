@@ -1,7 +1,8 @@
 //! When each observation happened, from what the evidence gives: a process's start (`ps`
 //! lstart to the second, or STIME `HH:MM` on the day of the last log record), a file's
-//! mtime (forged when older than the container that wrote it), a deletion's whiteout time
-//! or its bounds (after the container started, at or before its directory's mtime).
+//! mtime (forged when older than the container or image that wrote it: then bounded by
+//! `analyze::written`'s independent clocks), a deletion's whiteout time or its bounds (after
+//! the container started, at or before its directory's mtime).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,10 +21,12 @@ pub struct Clocks<'a> {
     /// The day `ps` STIME `HH:MM` columns refer to (the last dated log record's).
     day: Option<Timestamp>,
     procs: BTreeMap<u32, &'a crate::ingest::top::Process>,
+    /// Bounds of a forged file's real write.
+    written: crate::analyze::written::WriteClocks<'a>,
 }
 
 impl<'a> Clocks<'a> {
-    pub fn new(report: &'a Evidence, records: &[LogRecord]) -> Self {
+    pub fn new(report: &'a Evidence, records: &'a [LogRecord]) -> Self {
         let mut changes = BTreeMap::new();
         for c in &report.image.file_changes {
             // A whiteout's own time beats an export's unknown one for the same deletion.
@@ -45,7 +48,12 @@ impl<'a> Clocks<'a> {
             .iter()
             .flat_map(|i| i.committed_layers.iter().map(move |&l| (i.index, l)))
             .collect();
-        Clocks { changes, committed, started, day, procs }
+        let written = crate::analyze::written::WriteClocks::new(
+            report,
+            records.iter().map(|r| (r.time, r.excerpt.as_str())),
+            day,
+        );
+        Clocks { changes, committed, started, day, procs, written }
     }
 
     pub fn when_of(&self, f: &Finding) -> Option<When> {
@@ -66,6 +74,9 @@ impl<'a> Clocks<'a> {
             let start = p.start.as_deref()?;
             let (h, m) = start.split_once(':')?;
             let (h, m): (i64, i64) = (h.parse().ok()?, m.parse().ok()?);
+            if !(0..24).contains(&h) || !(0..60).contains(&m) {
+                return None; // not a time of day: a hostile STIME would overflow the sum
+            }
             let Some(day) = self.day else {
                 return Some(When::unknown(format!(
                     "process start: ps STIME {start}, the day is not in the evidence"
@@ -81,7 +92,7 @@ impl<'a> Clocks<'a> {
         }
         if f.rule.starts_with("file.") && subject.starts_with('/') {
             let c = self.changes.get(subject)?;
-            return Some(self.file_when(c));
+            return Some(self.file_when(c, f.owner.as_ref()));
         }
         if f.rule.starts_with("correlate.") || f.rule.starts_with("log.") {
             return f.time.map(|t| When::at(t, "log record"));
@@ -89,7 +100,7 @@ impl<'a> Clocks<'a> {
         None
     }
 
-    fn file_when(&self, c: &FileChange) -> When {
+    fn file_when(&self, c: &FileChange, owner: Option<&crate::model::Owner>) -> When {
         let dir = c.dir_mtime.filter(|t| self.started.is_none_or(|s| s <= *t));
         if c.change == Change::Deleted {
             if let Some(t) = c.deleted_at {
@@ -108,25 +119,21 @@ impl<'a> Clocks<'a> {
             };
         }
         match c.mtime {
-            // The container wrote it, yet it claims to be older than the container.
-            Some(m) if self.container_change(c) && self.started.is_some_and(|s| m < s) => When {
-                time: None,
-                not_before: self.started,
-                not_after: dir,
-                basis: format!(
-                    "file mtime {} is older than the container: forged; written after the container started{}",
-                    m.to_iso_seconds(),
-                    if dir.is_some() { ", at or before its directory's mtime" } else { "" }
-                ),
-            },
+            // The container wrote it, yet it claims to be older than the container or its image.
+            Some(m) if self.container_change(c) => self
+                .written
+                .forged(c, m, owner, self.started)
+                .unwrap_or_else(|| When::at(m, "file mtime (set by whoever wrote the file)")),
             Some(m) => When::at(m, "file mtime (set by whoever wrote the file)"),
             None => When::unknown("no mtime"),
         }
     }
 
-    /// The container's own change: from the export, or from a layer `docker commit` added.
+    /// The container's own change: from the export, its read-write layer in a data root, or
+    /// a layer `docker commit` added.
     fn container_change(&self, c: &FileChange) -> bool {
         c.source == "export"
+            || c.source == "upper-dir"
             || matches!((c.image, c.layer), (Some(i), Some(l)) if self.committed.contains(&(i, l)))
     }
 }

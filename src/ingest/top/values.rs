@@ -96,11 +96,18 @@ pub fn forest_art(cell: &[u8]) -> (u32, usize) {
 }
 
 /// The program's base name from a command line: `/usr/bin/java -jar x` -> `java`,
-/// `-bash` -> `bash`, `[kworker/0:1]` -> `kworker/0:1`, `nginx: worker process` -> `nginx`.
+/// `-bash` -> `bash`, `[kworker/0:1]` -> `kworker/0:1`, `nginx: worker process` -> `nginx`;
+/// a bracketed name with arguments after it (a process posing as a kernel thread,
+/// `[kworker/0:1] -o pool:3333`) -> `kworker/0:1`.
 pub fn program_name(cmd: &str) -> String {
     let cmd = cmd.trim();
     if let Some(inner) = kernel_style_name(cmd) {
         return inner.to_string();
+    }
+    if let Some((inner, _)) = cmd.strip_prefix('[').and_then(|r| r.split_once(']')) {
+        if !inner.is_empty() && !inner.contains(char::is_whitespace) {
+            return inner.to_string();
+        }
     }
     let argv0 = cmd.split_whitespace().next().unwrap_or("");
     let argv0 = argv0.trim_matches(|c| c == '"' || c == '\'');
@@ -163,6 +170,8 @@ mod tests {
             ("nginx: master process nginx -g daemon off;", "nginx"),
             ("postgres: checkpointer", "postgres"),
             ("[sh] <defunct>", "sh"),
+            ("[kworker/0:1] -o pool.example:3333", "kworker/0:1"),
+            ("[not a name] x", "[not"),
             ("", ""),
         ];
         for (cmd, want) in t {

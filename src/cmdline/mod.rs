@@ -1,11 +1,22 @@
-//! What a single command line says: reverse shells (with their callback), downloads piped
-//! into a shell, base64-wrapped commands (decoded), miners, programs run from writable or
-//! hidden directories. Pure functions over text; the lineage rules live in `rules`.
+//! What a command line or a script says: reverse shells (with their callback), downloads
+//! piped into a shell, base64-wrapped commands (decoded), miners (by name, options and
+//! arguments: pools, wallets), loops that relaunch a shell or a callback, programs run from
+//! writable or hidden directories. Pure functions over text, below both their users: the
+//! process rules (`analyze::process`) and the dropped-script rules (`image::rules`, fed while
+//! a layer streams).
 
 use std::sync::LazyLock;
 
 use base64::Engine as _;
 use regex::Regex;
+
+use crate::model::{IocKind, IocRef};
+
+mod loops;
+mod miner;
+
+pub use loops::{relaunch_loops, Relaunch, Relaunched};
+pub use miner::{miner_args, MinerArgs, Pool};
 
 /// A reverse (or bind) shell seen in a command line.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -396,7 +407,6 @@ static CHMOD_X: LazyLock<Regex> =
     LazyLock::new(|| re(r"\bchmod\s+(?:-\S+\s+)*(?:[ugoa]*\+[rw]*x|[0-7]?[0-7]*[1357][0-7]{0,2})\b"));
 static URL: LazyLock<Regex> = LazyLock::new(|| re(r#"(?i)\b(?:https?|ftp|tftp)://[^\s'"|;&)<>]+"#));
 
-/// A download run straight away: piped into a shell or interpreter, or saved then made
 /// A shell upgraded to a pseudo-terminal: `python -c 'import pty; pty.spawn("/bin/bash")'`,
 /// `script -qc /bin/bash /dev/null`, `socat exec:'bash -li',pty,stderr,setsid ...`.
 pub fn tty_upgrade(cmd: &str) -> Option<&'static str> {
@@ -421,6 +431,7 @@ pub fn tty_upgrade(cmd: &str) -> Option<&'static str> {
     None
 }
 
+/// A download run straight away: piped into a shell or interpreter, or saved then made
 /// executable. Returns the URL (or `?` when the command does not name one).
 pub fn download_exec(cmd: &str) -> Option<String> {
     let piped = DOWNLOAD_PIPE.is_match(cmd);
@@ -520,7 +531,8 @@ const MINER_MARKS: &[&str] = &[
     "2miners.com",
 ];
 
-static XMR_WALLET: LazyLock<Regex> = LazyLock::new(|| re(r"\b4[0-9AB][1-9A-HJ-NP-Za-km-z]{93}\b"));
+static XMR_WALLET: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?-u:\b)4[0-9AB][1-9A-HJ-NP-Za-km-z]{93}(?-u:\b)"));
 
 /// Why `cmd` (program `exe`) looks like a coin miner, if it does.
 pub fn miner(exe: &str, cmd: &str) -> Option<String> {
@@ -533,6 +545,40 @@ pub fn miner(exe: &str, cmd: &str) -> Option<String> {
         return Some(format!("miner option/pool `{m}`"));
     }
     XMR_WALLET.is_match(cmd).then(|| "Monero wallet address on the command line".into())
+}
+
+/// The indicators of one endpoint a command names (`host:port`, `[v6]:port`, a bare host):
+/// the host as `ip` or `domain`, the port as `port`, each with `role`. Nothing for what is
+/// not a host (an unresolved `$H`, `0.0.0.0`).
+pub fn endpoint_iocs(endpoint: &str, role: &'static str) -> Vec<IocRef> {
+    let (host, port) = match endpoint.rsplit_once(':') {
+        Some((h, p))
+            if !p.is_empty()
+                && p.bytes().all(|b| b.is_ascii_digit())
+                && (!h.contains(':') || h.ends_with(']')) =>
+        {
+            (h, Some(p))
+        }
+        _ => (endpoint, None),
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']').trim_end_matches('.').to_ascii_lowercase();
+    let ip = host.parse::<std::net::IpAddr>().ok();
+    let name = host.contains('.')
+        && host.bytes().any(|b| b.is_ascii_alphabetic())
+        && host
+            .split('.')
+            .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+    let kind = match ip {
+        Some(ip) if ip.is_unspecified() => return vec![],
+        Some(_) => IocKind::Ip,
+        None if name => IocKind::Domain,
+        None => return vec![],
+    };
+    let mut out = vec![IocRef { kind, value: host, role }];
+    if let Some(p) = port.and_then(|p| p.parse::<u16>().ok()).filter(|p| *p > 0) {
+        out.push(IocRef { kind: IocKind::Port, value: p.to_string(), role });
+    }
+    out
 }
 
 /// Lower-case program name without a version suffix: `python3.11` -> `python`,
@@ -741,6 +787,29 @@ mod tests {
         }
         assert!(base64_payloads(&format!("echo {b64}")).is_empty());
         assert!(base64_payloads("base64 -d /tmp/AAAAAAAAAAAAAAAAAAAAAAAAAAAA").is_empty());
+    }
+
+    #[test]
+    fn endpoints_as_indicators() {
+        let got = |e: &str| -> Vec<(IocKind, String)> {
+            endpoint_iocs(e, "callback").into_iter().map(|i| (i.kind, i.value)).collect()
+        };
+        assert_eq!(
+            got("203.0.113.9:4444"),
+            [(IocKind::Ip, "203.0.113.9".into()), (IocKind::Port, "4444".into())]
+        );
+        assert_eq!(
+            got("Evil.Example:53"),
+            [(IocKind::Domain, "evil.example".into()), (IocKind::Port, "53".into())]
+        );
+        assert_eq!(
+            got("[2001:db8::1]:443"),
+            [(IocKind::Ip, "2001:db8::1".into()), (IocKind::Port, "443".into())]
+        );
+        assert_eq!(got("2001:db8::1"), [(IocKind::Ip, "2001:db8::1".into())]);
+        assert!(got("$H:$P").is_empty());
+        assert!(got("0.0.0.0:4444").is_empty());
+        assert!(got("db:5432").is_empty(), "a single-label name is no indicator");
     }
 
     #[test]
