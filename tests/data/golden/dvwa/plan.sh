@@ -40,7 +40,7 @@ ip link set "$(ip -o link | awk -F': ' -v n="$(cat dvwa.iflink)" '$1 == n {sub(/
 # No command: this step is done where the secret or account is managed.
 
 # 7. Block the attacker's addresses
-# Why: attacker-side only (the container's own addresses, the servers the requests named and loopback are never blocked): 198.51.100.23: sent Log4Shell JNDI lookup (CVE-2021-44228) (it failed); 203.0.113.66: sent webshell requests: Request for a known web shell file name (web shell probing or use) (it succeeded); named by Reverse shell (callback); called back to by the container's processes; its own requests are in the logs; xmr.pool-minexmr.example: named by Cryptocurrency miner (mining pool or payload server); block these host names at the DNS resolver or egress proxy: xmr.pool-minexmr.example
+# Why: attacker-side only (the container's own addresses, the servers the requests named and loopback are never blocked): 198.51.100.23: sent Log4Shell JNDI lookup (CVE-2021-44228) (it failed); 203.0.113.66: sent webshell requests: Request for a known web shell file name (web shell probing or use) (it succeeded); named by Reverse shell (callback); named by Cryptocurrency miner: /tmp/kdevtmpfsi and 1 more (payload-server); named by Cron job adde…; xmr.pool-minexmr.example: named by Cryptocurrency miner: /tmp/kdevtmpfsi and 1 more (mining-pool); block these host names at the DNS resolver or egress proxy: xmr.pool-minexmr.example
 iptables -I DOCKER-USER -d 198.51.100.23 -j DROP
 iptables -I DOCKER-USER -s 198.51.100.23 -j DROP
 iptables -I DOCKER-USER -d 203.0.113.66 -j DROP

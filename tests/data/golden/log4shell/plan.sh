@@ -49,7 +49,7 @@ last -Faiw | head -50
 # No command: this step is done where the secret or account is managed.
 
 # 8. Block the attacker's addresses
-# Why: attacker-side only (the container's own addresses, the servers the requests named and loopback are never blocked): 198.51.100.23: sent Log4Shell JNDI lookup (CVE-2021-44228) (it failed); 203.0.113.66: is the callback of Log4Shell JNDI lookup (CVE-2021-44228) (it succeeded); sent webshell requests: Request to a script with a command parameter (web shell use) (it succeeded); named by Reverse shell (callback)
+# Why: attacker-side only (the container's own addresses, the servers the requests named and loopback are never blocked): 198.51.100.23: sent Log4Shell JNDI lookup (CVE-2021-44228) (it failed); 203.0.113.66: is the callback of Log4Shell JNDI lookup (CVE-2021-44228) (it succeeded); sent webshell requests: Request to a script with a command parameter (web shell use) (it succeeded); named by Reverse shell (callback); named by Executable in a hidde…
 iptables -I DOCKER-USER -d 198.51.100.23 -j DROP
 iptables -I DOCKER-USER -s 198.51.100.23 -j DROP
 iptables -I DOCKER-USER -d 203.0.113.66 -j DROP
