@@ -172,6 +172,8 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
     outcome.absorb(std::mem::take(&mut log_section.outcome));
     report.image = image_section;
     report.logs = log_section;
+    // Findings carry the indicators of the processes and files their proof names.
+    analyze::iocs::attach(&report, &mut outcome.findings);
     let (pivot_findings, pivot_hits) = pivot_search(&report, &outcome, &log_artifacts);
     outcome.findings.extend(pivot_findings);
 
@@ -263,7 +265,8 @@ fn pivot_search(
 /// Cross-source correlation, sorting (same evidence, same bytes), the story (facts, chain,
 /// verdict, hosts by side), and the response plan drawn from the facts.
 fn finish(report: &mut BundleReport, mut outcome: Outcome, pivot_hits: &[LogHit], opts: &ScanOptions) {
-    let correlated = analyze::correlate::correlate(report, &outcome.findings);
+    let mut correlated = analyze::correlate::correlate(report, &outcome.findings);
+    analyze::iocs::attach(report, &mut correlated);
     outcome.findings.extend(correlated);
     let owners = analyze::attribution::Owners::new(
         &report.containers,

@@ -72,6 +72,10 @@ mod real_samples;
 /// End to end on samples/: the story each bundle tells, in text and schema-valid JSON.
 mod scan_samples;
 
+/// Indicators from every source (requests, process arguments, dropped files' content,
+/// containers' configuration), attacker-side only.
+mod iocs;
+
 /// Evidence as it comes from the wild, built in code: standalone configs and diffs, Engine
 /// API shapes, log framings and times, pairing an export with its image, CLI input checks.
 mod wild;

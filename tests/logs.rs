@@ -270,7 +270,15 @@ fn hit_indicators_are_listed_once_sorted() {
         .iter()
         .map(|i| i.as_str().unwrap())
         .collect();
-    assert_eq!(iocs, ["ip:198.51.100.23", "port:1389", "url:ldap://198.51.100.23:1389/Exploit"]);
+    assert_eq!(
+        iocs,
+        [
+            "endpoint:198.51.100.23:1389",
+            "ip:198.51.100.23",
+            "port:1389",
+            "url:ldap://198.51.100.23:1389/Exploit"
+        ]
+    );
 }
 
 /// A log with attacks on short lines, inside a long line, CRLF, NUL bytes and no final newline.

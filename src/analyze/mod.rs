@@ -4,6 +4,7 @@
 pub mod attribution;
 pub mod correlate;
 pub mod exposure;
+pub mod iocs;
 pub mod pivot;
 pub mod process;
 pub mod response;

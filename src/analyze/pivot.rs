@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::bundle::Evidence;
-use crate::logscan::ioc::{self, IocKind};
+use crate::logscan::ioc::IocKind;
 use crate::logscan::LogSection;
 use crate::model::{Finding, Locator, Severity, Timestamp};
 
@@ -58,12 +58,13 @@ pub fn pivots(report: &Evidence, findings: &[Finding]) -> Vec<Pivot> {
         .collect();
     let mut hosts: BTreeMap<String, (Vec<String>, Vec<Locator>)> = BTreeMap::new();
     for f in findings.iter().filter(|f| f.rule.starts_with("proc.")) {
-        // The log scanner's own indicator extraction: IPs and domains in URLs, /dev/tcp
-        // paths, nc/socat arguments (the summaries carry callbacks decoded from base64).
-        let hosts_here = ioc::extract(f.summary.as_bytes(), &f.summary, None, &[])
-            .into_iter()
+        // The hosts the processes' own command lines name (URLs, /dev/tcp paths, nc/socat
+        // arguments, pools, commands decoded from base64): the finding's typed indicators.
+        let hosts_here = f
+            .iocs
+            .iter()
             .filter(|i| matches!(i.kind, IocKind::Ip | IocKind::Domain))
-            .map(|i| i.value);
+            .map(|i| i.value.clone());
         for host in hosts_here {
             if known.contains(&host.as_str())
                 || own.contains(&host)

@@ -27,7 +27,7 @@ const MAX_MANIFEST: u64 = 256 << 20;
 
 /// The header lines of the CSV formats (`iocs-csv`, `findings-csv`, `timesketch-csv`).
 const CSV_HEADERS: [&str; 3] = [
-    "bundle,type,value,role,path,first_seen,last_seen,evidence",
+    "bundle,type,value,role,path,first_seen,last_seen,evidence,roles,reason",
     "bundle,container,severity,rule,rules,category,attack,title,summary,time,evidence",
     "message,datetime,timestamp_desc,timestamp,source,path,rule,severity,container,bundle",
 ];

@@ -463,6 +463,10 @@ pub fn file_change(
                 layer: h.layer,
             })
             .collect(),
+        iocs: match c.change {
+            super::Change::Deleted => vec![],
+            _ => m.facts.as_ref().map(|f| f.iocs.clone()).unwrap_or_default(),
+        },
         locator: loc.with_member(c.member()),
     }
 }

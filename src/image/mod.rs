@@ -309,6 +309,11 @@ pub struct FileChange {
     /// digest each last had and the layer that wrote it.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub hidden: Vec<HiddenPath>,
+    /// Indicators in the content of an added or modified file (URLs, endpoints, pools,
+    /// wallets, SSH keys), with their roles. Kept for the container's own changes and for
+    /// image files a finding names.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub iocs: Vec<crate::model::IocRef>,
     pub locator: Locator,
 }
 
@@ -397,6 +402,24 @@ pub struct AnalyzeOptions {
     pub keep_trees: bool,
     /// The view after this layer (None: after the last).
     pub tree_at: Option<usize>,
+}
+
+/// Indicators in file content are kept where they may be the attacker's: the container's own
+/// changes (export, committed layers, read-write layers) and image files a finding names;
+/// an image's build layers quote documentation URLs by the hundred.
+fn keep_own_iocs(section: &mut ImageSection) {
+    let cited: std::collections::BTreeSet<&Locator> =
+        section.outcome.findings.iter().flat_map(|f| f.evidence.iter()).collect();
+    let images = &section.images;
+    for c in &mut section.file_changes {
+        let built = match (c.image, c.layer) {
+            (Some(i), Some(l)) => images.get(i).is_none_or(|img| !img.committed_layers.contains(&l)),
+            _ => false,
+        };
+        if built && !cited.contains(&c.locator) {
+            c.iocs.clear();
+        }
+    }
 }
 
 /// Analyse every image archive, layer tar and filesystem tar of a bundle.
@@ -561,6 +584,7 @@ pub fn analyze(
         }
     }
     section.images = loaded.into_iter().map(|l| l.record).collect();
+    keep_own_iocs(&mut section);
     section
         .oci_artifacts
         .sort_by(|a, b| (&a.archive, &a.manifest_digest).cmp(&(&b.archive, &b.manifest_digest)));

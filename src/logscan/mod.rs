@@ -29,7 +29,7 @@ pub use scanner::{LogFormat, ScanConfig, StreamScan};
 
 use crate::evidence::{Artifact, ArtifactKind};
 use crate::model::{Diagnostic, Finding, Locator, Outcome, Severity, Timestamp};
-use ioc::{Ioc, IocKind};
+use ioc::{Ioc, IocKind, IocRef};
 use jndi::JndiInfo;
 
 /// Hits kept in a bundle report (all are counted in findings).
@@ -68,6 +68,10 @@ pub struct LogHit {
     /// `type:value` of the indicators this hit carries.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub iocs: Vec<String>,
+    /// The same indicators typed, with the role each plays in the record (not serialized:
+    /// `iocs` is the contract; the story reads these).
+    #[serde(skip)]
+    pub refs: Vec<IocRef>,
     /// The HTTP request the record describes (web-server access and error logs): client,
     /// method, path, query, status, response size, Host / Referer / User-Agent as logged.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -395,6 +399,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
                 jndi: h.found.jndi,
                 http: h.found.http,
                 credit: rule_credit(r),
+                refs: h.iocs.clone(),
                 // One entry per indicator: the same value in two roles is listed once.
                 iocs: h
                     .iocs
@@ -461,12 +466,7 @@ fn example(h: &scanner::RawHit) -> String {
 }
 
 fn kind_name(k: IocKind) -> &'static str {
-    match k {
-        IocKind::Ip => "ip",
-        IocKind::Domain => "domain",
-        IocKind::Url => "url",
-        IocKind::Port => "port",
-    }
+    k.as_str()
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ mod timestamp;
 
 pub use fact::{Fact, When};
 pub use finding::{DiagLevel, Diagnostic, Finding, Outcome, Severity, TimelineEvent};
-pub use ioc::{IocKind, IocRef};
+pub use ioc::{role, IocKind, IocRef};
 pub use locator::Locator;
 pub use owner::{ContainerRef, Owner};
 pub use rule::RuleInfo;

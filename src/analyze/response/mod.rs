@@ -1307,6 +1307,7 @@ mod tests {
             commands: vec![],
             jndi: None,
             iocs: vec![],
+            refs: vec![],
             http: None,
             credit: None,
         };

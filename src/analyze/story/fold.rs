@@ -180,10 +180,7 @@ fn merge(mut obs: Vec<Observation>) -> Fact {
     rules.sort();
     rules.dedup();
     let mut lead = members[0].clone();
-    let mut iocs: Vec<_> = members.iter().flat_map(|m| m.iocs.iter().cloned()).collect();
-    iocs.sort();
-    iocs.dedup();
-    lead.iocs = iocs;
+    lead.iocs = crate::logscan::ioc::tidy(members.iter().flat_map(|m| m.iocs.iter().cloned()).collect());
     // The fact's time is its event's: a deletion's whiteout time, not the deleted file's
     // mtime; none when only bounds are known (they are in `when`).
     lead.time = match &when {

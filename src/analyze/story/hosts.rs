@@ -215,6 +215,7 @@ pub fn third_party(host: &str) -> Option<&'static str> {
         ("bing.com", "Bing"),
         ("microsoft.com", "Microsoft"),
         ("mozilla.org", "Mozilla"),
+        ("xmrig.com", "XMRig's developers (donation pool)"),
         ("example.com", "reserved example domain"),
         ("example.org", "reserved example domain"),
     ];

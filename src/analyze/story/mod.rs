@@ -125,9 +125,6 @@ pub fn tell(
 
     // Observations: the analyzers' findings (log rule findings are rebuilt from records).
     let hit_rules: BTreeSet<String> = hits.iter().map(|h| format!("log.{}", h.rule)).collect();
-    // Process and miner observations name callbacks and pools in their own summaries.
-    let acting: Vec<Finding> =
-        findings.iter().filter(|f| f.rule.starts_with("proc.") || f.rule == "file.miner").cloned().collect();
     let mut host_pivots: Vec<Finding> = vec![];
     let mut scanners: Vec<(String, String, Option<Timestamp>, Vec<Locator>)> = vec![];
     let mut obs: Vec<Observation> = vec![];
@@ -187,12 +184,12 @@ pub fn tell(
     }
     let facts = fold::fold(obs);
 
-    let hosts =
-        classify_hosts(report, &groups, &records, &acting, &host_pivots, &scanners, &victim, &targets);
+    let hosts = classify_hosts(report, &groups, &records, &facts, &host_pivots, &scanners, &victim, &targets);
     let requests = attacker_requests(hits.iter().chain(extra_hits), &hosts);
     let chain = chain::build_per_owner(&facts, &requests);
     let verdicts = verdict::judge(report, owners, &facts, &chain, &attempts, &hosts);
-    let iocs = indicators::indicators(report, &hosts, hits.iter().chain(extra_hits), &acting, &facts);
+    let iocs =
+        indicators::indicators(report, &hosts, &victim, hits.iter().chain(extra_hits), &facts, &verdicts);
     (facts, Story { verdicts, chain, attempts, hosts, iocs, log_records: records })
 }
 
@@ -400,7 +397,7 @@ fn group_observation(g: &Group, records: &[LogRecord], hits: &[LogHit]) -> Obser
         evidence,
         subject: None,
         owner: g.owner.as_ref().map(Owner::container),
-        iocs: vec![],
+        iocs: indicators::of_records(&g.records, records, hits),
     };
     // Every rule that matched the group's records is named by the fact.
     let rules = g.rules.iter().map(|r| format!("log.{r}")).collect();
@@ -450,7 +447,7 @@ fn classify_hosts(
     report: &Evidence,
     groups: &[Group],
     records: &[LogRecord],
-    acting: &[Finding],
+    facts: &[Fact],
     pivots: &[Finding],
     scanners: &[(String, String, Option<Timestamp>, Vec<Locator>)],
     victim: &Victim,
@@ -510,25 +507,9 @@ fn classify_hosts(
             }
         }
     }
-    for f in acting {
-        let does = ["revshell", "download", "miner", "server-shell-net"].iter().any(|k| f.rule.contains(k));
-        for i in ioc::extract(f.summary.as_bytes(), &f.summary, None, &[]) {
-            if matches!(i.kind, ioc::IocKind::Ip | ioc::IocKind::Domain | ioc::IocKind::Url) {
-                let what = format!(
-                    "named by {} ({})",
-                    f.title,
-                    if f.rule.contains("miner") { "mining pool or payload server" } else { "callback" }
-                );
-                if does {
-                    h.note(&i.value, Some(what), None, f.time, &f.evidence[..f.evidence.len().min(2)]);
-                    let payload = f.rule.contains("miner") || f.rule.contains("download");
-                    h.did(&i.value, if payload { Act::Payload } else { Act::Callback });
-                } else {
-                    h.note(&i.value, None, Some(what), f.time, &[]);
-                }
-            }
-        }
-    }
+    // Facts carrying indicators (process arguments, dropped files' content) name callbacks,
+    // payload servers and pools.
+    indicators::note_hosts(&mut h, facts);
     for (client, title, time, evidence) in scanners {
         h.note(client, Some(format!("ran {title}")), None, *time, &evidence[..evidence.len().min(3)]);
         h.did(client, Act::Scanned);

@@ -266,6 +266,7 @@ mod tests {
             commands: vec![],
             jndi: None,
             iocs: vec![],
+            refs: vec![],
             http: None,
             credit: None,
         }

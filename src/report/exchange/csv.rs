@@ -9,9 +9,11 @@ use super::container_of;
 use crate::model::terminal_safe;
 use crate::report::Report;
 
-/// Columns of the indicator CSV.
-pub const IOC_COLUMNS: [&str; 8] =
-    ["bundle", "type", "value", "role", "path", "first_seen", "last_seen", "evidence"];
+/// Columns of the indicator CSV: `role` is one word (`callback`, `payload-server`,
+/// `mining-pool`, `request-source`, `ssh-key`, `wallet`, `dropped-file`), `roles` every role
+/// it played (space-separated), `reason` what it did in words.
+pub const IOC_COLUMNS: [&str; 10] =
+    ["bundle", "type", "value", "role", "path", "first_seen", "last_seen", "evidence", "roles", "reason"];
 /// Columns of the findings CSV.
 pub const FINDING_COLUMNS: [&str; 11] = [
     "bundle",
@@ -51,13 +53,15 @@ pub fn write_iocs(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             let ev: Vec<String> = i.evidence.iter().map(|l| l.to_string()).collect();
             let row = [
                 b.path.as_str(),
-                i.kind,
+                i.kind.as_str(),
                 &i.value,
-                &i.role,
+                i.role,
                 i.path.as_deref().unwrap_or(""),
                 &t(i.first_seen),
                 &t(i.last_seen),
                 &ev.join("; "),
+                &i.roles.join(" "),
+                &i.reason,
             ]
             .map(cell);
             w.write_record(&row).map_err(crate::report::csv_io)?;

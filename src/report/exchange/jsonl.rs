@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 
 use super::container_of;
 use crate::analyze::story::exploits::Outcome;
-use crate::model::{Locator, Severity, Timestamp};
+use crate::model::{IocKind, Locator, Severity, Timestamp};
 use crate::report::{BundleReport, Report};
 
 /// ECS `event.severity` (a number) for a severity.
@@ -195,24 +195,41 @@ fn bundle(r: &mut Records<'_, '_>, b: &BundleReport, report: &Report) -> io::Res
         }
     }
     for i in &b.story.iocs {
-        let typ = match i.kind {
-            "ip" => "ipv4-addr",
-            "domain" => "domain-name",
-            "url" => "url",
-            "sha256" => "file",
-            other => other,
-        };
-        let mut ind = json!({ "type": typ, "description": i.role, "first_seen": ts(i.first_seen),
-            "last_seen": ts(i.last_seen) });
+        let mut ind = json!({ "type": i.kind.as_str(), "name": i.value, "description": i.reason,
+            "first_seen": ts(i.first_seen), "last_seen": ts(i.last_seen) });
+        let ip_type = |v: &str| if v.contains(':') { "ipv6-addr" } else { "ipv4-addr" };
         match i.kind {
-            "ip" => {
-                ind["type"] = if i.value.contains(':') { "ipv6-addr" } else { "ipv4-addr" }.into();
+            IocKind::Ip => {
+                ind["type"] = ip_type(&i.value).into();
                 ind["ip"] = i.value.clone().into();
             }
-            "domain" => ind["url"] = json!({ "domain": i.value }),
-            "url" => ind["url"] = json!({ "full": i.value }),
-            "sha256" => ind["file"] = json!({ "hash": { "sha256": i.value }, "path": i.path }),
-            _ => {}
+            IocKind::Domain => {
+                ind["type"] = "domain-name".into();
+                ind["url"] = json!({ "domain": i.value });
+            }
+            IocKind::Url => ind["url"] = json!({ "full": i.value }),
+            IocKind::Endpoint => {
+                // `host:port`, `[v6]:port`.
+                let (host, port) = i.value.rsplit_once(':').unwrap_or((i.value.as_str(), ""));
+                let host = host.trim_matches(['[', ']']);
+                if host.parse::<std::net::IpAddr>().is_ok() {
+                    ind["type"] = ip_type(host).into();
+                    ind["ip"] = host.into();
+                } else {
+                    ind["type"] = "domain-name".into();
+                    ind["url"] = json!({ "domain": host });
+                }
+                if let Ok(p) = port.parse::<u16>() {
+                    ind["port"] = p.into();
+                }
+            }
+            IocKind::Sha256 => {
+                ind["type"] = "file".into();
+                ind["file"] = json!({ "hash": { "sha256": i.value }, "path": i.path });
+            }
+            IocKind::Wallet => ind["type"] = "cryptocurrency-wallet".into(),
+            IocKind::SshKey => ind["type"] = "ssh-public-key".into(),
+            IocKind::Port => {}
         }
         r.emit(
             "ioc",
@@ -220,7 +237,8 @@ fn bundle(r: &mut Records<'_, '_>, b: &BundleReport, report: &Report) -> io::Res
                 "message": format!("{} {} ({})", i.kind, i.value, i.role),
                 "event": { "kind": "enrichment", "category": ["threat"] },
                 "threat": { "indicator": ind },
-                "ctriage": { "evidence": locs(&i.evidence) },
+                "ctriage": { "type": i.kind.as_str(), "value": i.value, "role": i.role, "roles": i.roles,
+                    "evidence": locs(&i.evidence) },
             }),
         )?;
     }

@@ -124,9 +124,13 @@ fn bundle(out: &mut dyn Write, b: &BundleReport) -> io::Result<()> {
         writeln!(out)?;
     }
     if !b.story.iocs.is_empty() {
-        writeln!(out, "### Attacker-side indicators\n\n| type | value | role |\n| --- | --- | --- |")?;
+        writeln!(out, "### Attacker-side indicators\n\n| type | value | role | what it did |\n| --- | --- | --- | --- |")?;
         for i in &b.story.iocs {
-            writeln!(out, "| {} | {} | {} |", i.kind, md(&i.value), md(&i.role))?;
+            let what = match &i.path {
+                Some(p) if !i.reason.contains(p.as_str()) => format!("{} ({p})", i.reason),
+                _ => i.reason.clone(),
+            };
+            writeln!(out, "| {} | {} | {} | {} |", i.kind, md(&i.value), i.roles.join(", "), md(&what))?;
         }
         writeln!(out)?;
     }

@@ -75,10 +75,7 @@ pub(super) fn render(s: &mut String, b: &BundleReport, verbose: bool) {
             ),
         );
         for i in l.iocs.iter().take(IOCS_SHOWN) {
-            let kind = serde_json::to_value(i.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
+            let kind = i.kind.as_str();
             let seen = match (i.first_seen, i.last_seen) {
                 (Some(f), Some(t)) if f != t => format!(" {f} .. {t}"),
                 (Some(f), _) => format!(" {f}"),
@@ -87,7 +84,7 @@ pub(super) fn render(s: &mut String, b: &BundleReport, verbose: bool) {
             let roles: Vec<&str> = i.roles.iter().copied().collect();
             let _ = writeln!(
                 s,
-                "  {kind:<7} {:<40} x{:<5}{} [{}]",
+                "  {kind:<8} {:<40} x{:<5}{} [{}]",
                 safe(&i.value),
                 i.count,
                 seen,

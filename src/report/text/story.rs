@@ -78,7 +78,14 @@ pub fn render(s: &mut String, b: &BundleReport, style: &super::Style) {
         heading(s, &format!("Attacker-side indicators ({})", st.iocs.len()));
         for i in st.iocs.iter().take(SHOWN * 2) {
             let path = i.path.as_deref().map(|p| format!(" {}", safe(p))).unwrap_or_default();
-            let _ = writeln!(s, "  {:<7} {}{path}  ({})", i.kind, safe(&i.value), safe(&i.role));
+            let _ = writeln!(
+                s,
+                "  {:<8} {}{path}  ({}: {})",
+                i.kind.as_str(),
+                safe(&i.value),
+                i.roles.join(", "),
+                safe(&i.reason)
+            );
         }
     }
 }

@@ -264,11 +264,12 @@ fn iocs(b: &BundleReport) -> Markup {
         @if !b.story.iocs.is_empty() {
             h3 { "Attacker-side indicators (" (b.story.iocs.len()) ")" }
             table {
-                thead { tr { th { "type" } th { "value" } th { "role" } th { "first seen" } } }
+                thead { tr { th { "type" } th { "value" } th { "role" } th { "what it did" } th { "first seen" } } }
                 tbody {
                     @for i in &b.story.iocs {
                         tr {
-                            td { (i.kind) } td { code { (t(&i.value)) } } td { (t(&i.role)) }
+                            td { (i.kind.as_str()) } td { code { (t(&i.value)) } } td { (i.roles.join(", ")) }
+                            td { (t(&i.reason)) @if let Some(p) = &i.path { " " code { (t(p)) } } }
                             td { (i.first_seen.map(|t| t.to_iso_seconds()).unwrap_or_default()) }
                         }
                     }

@@ -43,7 +43,7 @@ VETH=$(ip -d -o link | awk -F': ' -v n="$(cat dvwa.iflink)" -v m="$(cat dvwa.ifi
 # No command: this step is done elsewhere (where the secret, account or proxy is managed).
 
 # 7. Block the attacker's addresses
-# Why: only what the attack used and that worked: a sender whose attempt succeeded, the hosts a payload or process called back to, payload servers and mining pools (never the container's own addresses, the servers the requests named, loopback, a private or relaying address, --trusted-net): 203.0.113.66: sent webshell requests: Request for a known web shell file name (web shell probing or use) (it succeeded); named by Reverse shell (callback); called back to by the container's processes; its own requests are in the logs; xmr.pool-minexmr.example: named by Cryptocurrency miner (mining pool or payload server); block these host names at the DNS resolver or egress proxy: xmr.pool-minexmr.example
+# Why: only what the attack used and that worked: a sender whose attempt succeeded, the hosts a payload or process called back to, payload servers and mining pools (never the container's own addresses, the servers the requests named, loopback, a private or relaying address, --trusted-net): 203.0.113.66: sent webshell requests: Request for a known web shell file name (web shell probing or use) (it succeeded); named by Reverse shell (callback); named by Cryptocurrency miner: /tmp/kdevtmpfsi and 1 more (payload-server); named by Cron job adde…; xmr.pool-minexmr.example: named by Cryptocurrency miner: /tmp/kdevtmpfsi and 1 more (mining-pool); block these host names at the DNS resolver or egress proxy: xmr.pool-minexmr.example
 iptables -I DOCKER-USER -d 203.0.113.66 -j DROP
 iptables -I DOCKER-USER -s 203.0.113.66 -j DROP
 

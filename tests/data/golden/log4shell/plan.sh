@@ -52,7 +52,7 @@ last -Faiw | head -50
 # No command: this step is done elsewhere (where the secret, account or proxy is managed).
 
 # 8. Block the attacker's addresses
-# Why: only what the attack used and that worked: a sender whose attempt succeeded, the hosts a payload or process called back to, payload servers and mining pools (never the container's own addresses, the servers the requests named, loopback, a private or relaying address, --trusted-net): 203.0.113.66: is the callback of Log4Shell JNDI lookup (CVE-2021-44228) (it succeeded); sent webshell requests: Request to a script with a command parameter (web shell use) (it succeeded); named by Reverse shell (callback)
+# Why: only what the attack used and that worked: a sender whose attempt succeeded, the hosts a payload or process called back to, payload servers and mining pools (never the container's own addresses, the servers the requests named, loopback, a private or relaying address, --trusted-net): 203.0.113.66: is the callback of Log4Shell JNDI lookup (CVE-2021-44228) (it succeeded); sent webshell requests: Request to a script with a command parameter (web shell use) (it succeeded); named by Reverse shell (callback); named by Executable in a hidde…
 iptables -I DOCKER-USER -d 203.0.113.66 -j DROP
 iptables -I DOCKER-USER -s 203.0.113.66 -j DROP
 
