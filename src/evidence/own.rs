@@ -26,10 +26,12 @@ const LIST_NAMES: [&str; 2] = ["manifest.json", "summary.json"];
 const MAX_MANIFEST: u64 = 256 << 20;
 
 /// The header lines of the CSV formats (`iocs-csv`, `findings-csv`, `timesketch-csv`).
-const CSV_HEADERS: [&str; 3] = [
+const CSV_HEADERS: [&str; 4] = [
     "bundle,type,value,role,path,first_seen,last_seen,evidence,roles,reason",
     "bundle,container,severity,rule,rules,category,attack,title,summary,time,evidence",
     "message,datetime,timestamp_desc,timestamp,source,path,rule,severity,container,bundle",
+    // iocs.csv as ctriage wrote it before report schema 3.0.
+    "bundle,type,value,role,path,first_seen,last_seen,evidence",
 ];
 /// The keys of a Timesketch JSONL event ctriage writes.
 const TIMESKETCH_KEYS: [&str; 10] = [
