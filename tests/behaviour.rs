@@ -177,7 +177,10 @@ fn committed_oci_layout_loop_miner_log_wiping_and_a_bounded_timestomp() {
         "{}",
         l["summary"]
     );
-    assert_eq!(iocs(l), ["ip 203.0.113.50 callback", "port 9001 callback"]);
+    assert_eq!(
+        iocs(l),
+        ["ip 203.0.113.50 callback", "port 9001 callback", "endpoint 203.0.113.50:9001 callback"]
+    );
     // A miner started from rc.local by its arguments only: no stratum, no xmrig, a dot name.
     let m = fact(b, "file.miner.args", "/etc/rc.local");
     assert!(m["rules"].as_array().unwrap().iter().any(|r| r == "file.persistence.init"));
@@ -348,7 +351,7 @@ fn the_real_capture_implant_is_a_relaunch_loop_with_its_callback() {
     let b = &v["bundles"][0];
     let l = fact(b, "file.persistence.loop", "/tmp/.x/agent.sh");
     assert!(l["rules"].as_array().unwrap().iter().any(|r| r == "file.exec.hidden"));
-    assert_eq!(iocs(l), ["ip 127.0.0.1 callback", "port 4444 callback"]);
+    assert_eq!(iocs(l), ["ip 127.0.0.1 callback", "port 4444 callback", "endpoint 127.0.0.1:4444 callback"]);
     assert_eq!(l["owner"]["name"], "shop-web");
     let stages: Vec<&str> = b["chain"]
         .as_array()

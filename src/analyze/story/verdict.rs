@@ -338,13 +338,20 @@ fn dedup(all: impl Iterator<Item = Locator>) -> Vec<Locator> {
     out
 }
 
+/// The callback a live session reaches, from the fact's typed indicators (an endpoint in the
+/// `callback` role, else a host in it).
 fn callback(f: &Fact) -> String {
-    f.summary
-        .split("callback ")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .map(|s| format!("callback {}", s.trim_end_matches(['.', ',', ';'])))
-        .unwrap_or_else(|| "callback".into())
+    use crate::model::IocKind;
+    let called = |kind: IocKind| {
+        f.iocs
+            .iter()
+            .find(|i| i.kind == kind && i.role == crate::model::role::CALLBACK)
+            .map(|i| i.value.clone())
+    };
+    match called(IocKind::Endpoint).or_else(|| called(IocKind::Ip)).or_else(|| called(IocKind::Domain)) {
+        Some(v) => format!("callback {v}"),
+        None => "callback".into(),
+    }
 }
 
 #[cfg(test)]
