@@ -184,7 +184,10 @@ fn committed_oci_layout_loop_miner_log_wiping_and_a_bounded_timestomp() {
     // A miner started from rc.local by its arguments only: no stratum, no xmrig, a dot name.
     let m = fact(b, "file.miner.args", "/etc/rc.local");
     assert!(m["rules"].as_array().unwrap().iter().any(|r| r == "file.persistence.init"));
-    assert_eq!(iocs(m), ["ip 198.51.100.77 mining-pool", "port 3333 mining-pool"]);
+    assert_eq!(
+        iocs(m),
+        ["ip 198.51.100.77 mining-pool", "port 3333 mining-pool", "endpoint 198.51.100.77:3333 mining-pool"]
+    );
 
     // The application's logs: catalina.out by whiteout, app.log cut to 0; nginx's access.log
     // truncated beside its rotated copy is log rotation.
