@@ -79,7 +79,7 @@ static DEV_TCP: LazyLock<Regex> = LazyLock::new(|| {
 /// `nc`, `ncat`, `netcat`, `telnet` and their arguments up to the end of the command.
 static NC: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)(?:^|[\s;|&(`'\x22/{,])(nc|ncat|netcat|nc\.traditional|nc\.openbsd|telnet|rcat)[\s,]+([^\n;|&)`}]*)",
+        r"(?i)(?:^|[\s;|&(`'\x22/{,])(?:nc|ncat|netcat|nc\.traditional|nc\.openbsd|telnet|rcat)[\s,]+[^\n;|&)`}]*",
     )
 });
 /// socat addresses that connect: `TCP:host:port`, `OPENSSL:host:port`...
@@ -110,10 +110,10 @@ static MINER_WORDS: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// Monero: standard and sub-addresses (95 characters), integrated addresses (106).
 static XMR: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\b([48][0-9AB][1-9A-HJ-NP-Za-km-z]{93}(?:[1-9A-HJ-NP-Za-km-z]{11})?)\b"));
+    LazyLock::new(|| re(r"\b[48][0-9AB][1-9A-HJ-NP-Za-km-z]{93}(?:[1-9A-HJ-NP-Za-km-z]{11})?\b"));
 /// Bitcoin (base58 and bech32) and Ethereum addresses: wallets only next to miner words.
 static COIN: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"\b([13][1-9A-HJ-NP-Za-km-z]{25,34}|bc1[02-9ac-hj-np-z]{11,71}|0x[0-9a-fA-F]{40})\b")
+    re(r"\b(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|bc1[02-9ac-hj-np-z]{11,71}|0x[0-9a-fA-F]{40})\b")
 });
 static SSH_KEY: LazyLock<Regex> = LazyLock::new(|| {
     re(
@@ -122,7 +122,7 @@ static SSH_KEY: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// A download tool and its arguments: a schemeless target (`wget 1.2.3.4/x`) is a payload server.
 static FETCH: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"(?i)(?:^|[\s;|&(`'\x22/{,])(?:wget|curl|fetch|tftp|lwp-download)[\s,]+([^\n;|&)`}]*)")
+    re(r"(?i)(?:^|[\s;|&(`'\x22/{,])(?:wget|curl|fetch|tftp|lwp-download)[\s,]+[^\n;|&)`}]*")
 });
 static SCHEMELESS: LazyLock<Regex> = LazyLock::new(|| {
     re(r"(?i)^((?:\d{1,3}\.){3}\d{1,3}|[a-z0-9][a-z0-9.\-]*\.[a-z]{2,})(?::(\d{1,5}))?(/\S*)?$")
@@ -145,7 +145,12 @@ const TRIGGERS: &[(&str, u16)] = &[
     ("udp", T_SOCAT),
     ("socks", T_SOCAT),
     ("proxy", T_SOCAT),
-    ("nc", T_NC),
+    ("nc ", T_NC),
+    ("nc\t", T_NC),
+    ("nc,", T_NC),
+    ("nc.", T_NC),
+    ("ncat", T_NC),
+    ("netcat", T_NC),
     ("telnet", T_NC),
     ("rcat", T_NC),
     ("ssh-", T_SSH),
@@ -163,7 +168,6 @@ const TRIGGERS: &[(&str, u16)] = &[
     ("--rig-id", T_MINER),
     ("-u ", T_MINER),
     ("--user", T_MINER),
-    ("-k", T_MINER),
     ("--keepalive", T_MINER),
     ("--nicehash", T_MINER),
     ("miner", T_MINER),
@@ -364,9 +368,10 @@ impl Found {
             }
         }
         if on & T_NC != 0 {
-            for c in NC.captures_iter(t) {
-                if read.first(4, c.get(0)) {
-                    if let Some((host, port)) = nc_target(&c[1], &c[2]) {
+            for m in NC.find_iter(t) {
+                if read.first(4, Some(m)) {
+                    let (tool, args) = tool_and_args(m.as_str());
+                    if let Some((host, port)) = nc_target(tool, args) {
                         self.endpoint(host, port, role::CALLBACK);
                     }
                 }
@@ -381,9 +386,9 @@ impl Found {
             }
         }
         if source != Source::Binary && on & T_FETCH != 0 {
-            for c in FETCH.captures_iter(t) {
-                if read.first(6, c.get(1)) {
-                    self.schemeless(&c[1]);
+            for m in FETCH.find_iter(t) {
+                if read.first(6, Some(m)) {
+                    self.schemeless(tool_and_args(m.as_str()).1);
                 }
             }
         }
@@ -487,15 +492,15 @@ impl Found {
     }
 
     fn wallets<'t>(&mut self, t: &'t str, miner: bool, read: &mut Read<'t>) {
-        for c in XMR.captures_iter(t) {
-            self.push(IocKind::Wallet, c[1].to_string(), role::WALLET);
+        for m in XMR.find_iter(t) {
+            self.push(IocKind::Wallet, m.as_str().to_string(), role::WALLET);
         }
         if !miner {
             return;
         }
-        for c in COIN.captures_iter(t) {
-            let (w, at) = (&c[1], c.get(1).map_or(0, |m| m.start()));
-            if !MINER_WORDS.is_match(near(t, at)) || !read.first(10, c.get(1)) {
+        for m in COIN.find_iter(t) {
+            let (w, at) = (m.as_str(), m.start());
+            if !MINER_WORDS.is_match(near(t, at)) || !read.first(10, Some(m)) {
                 continue;
             }
             if !w.starts_with(['1', '3']) || base58check(w) {
@@ -582,6 +587,13 @@ fn near(t: &str, at: usize) -> &str {
         end += 1;
     }
     &t[start..end]
+}
+
+/// A tool's match split into its name and its arguments: `|nc -e sh h p` -> (`nc`, `-e sh h p`).
+fn tool_and_args(m: &str) -> (&str, &str) {
+    let m = m.trim_start_matches(|c: char| !c.is_ascii_alphanumeric());
+    let end = m.find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.')).unwrap_or(m.len());
+    (&m[..end], m[end..].trim_start_matches(|c: char| c.is_whitespace() || c == ','))
 }
 
 /// `host:port`, with IPv6 in brackets.
