@@ -1,7 +1,8 @@
 //! Statuses a server logs on a later line of the same connection (busybox httpd `-v`:
 //! `[::ffff:IP]:PORT: url:/x` then `[::ffff:IP]:PORT: response:404`), read back for the hits
-//! that lack one: one bounded streaming pass over each artifact that has such hits, looking
-//! only a window past each hit, never a whole line held beyond a short prefix.
+//! that lack one: one bounded streaming pass over each artifact that has such hits, from the
+//! first such hit on, looking only a window past each, never a whole line held beyond a short
+//! prefix.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
@@ -54,12 +55,14 @@ pub fn attach_statuses(sources: &mut [SourceScan], artifacts: &[&Artifact]) {
 
 /// The status of each pending `(offset, connection)`, from one pass over the artifact.
 fn statuses(a: &Artifact, pending: &[(u64, String)]) -> Vec<(u64, u16)> {
-    let Ok(reader) = a.open() else { return vec![] };
+    // From the first hit's line on: a plain file seeks there, a compressed one is skipped to it.
+    let first = pending.first().map(|p| p.0).unwrap_or(0);
+    let Ok(reader) = a.open_at(first) else { return vec![] };
     let mut r = BufReader::with_capacity(64 * 1024, reader);
     let mut out = vec![];
     let mut open: Vec<&(u64, String)> = vec![];
     let mut next = 0usize;
-    let mut pos: u64 = 0;
+    let mut pos: u64 = first;
     let mut line: Vec<u8> = Vec::with_capacity(LINE_PREFIX);
     let last = pending.last().map(|p| p.0 + WINDOW).unwrap_or(0);
     loop {
