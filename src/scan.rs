@@ -135,7 +135,7 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
         container_folders: report
             .containers
             .iter()
-            .map(|c| c.locator.artifact.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default())
+            .map(|c| crate::model::folder_of(&c.locator.artifact).to_string())
             .collect(),
         base_flag: None,
         limits: opts.limits,

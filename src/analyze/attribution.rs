@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use crate::dataroot::DataRootSection;
 use crate::image::ImageRecord;
 use crate::ingest::inspect::ContainerInfo;
-use crate::model::{ContainerRef, Finding, Locator, Owner};
+use crate::model::{folder_of, ContainerRef, Finding, Locator, Owner};
 
 /// One container with the artifact paths and folders that are its own.
 #[derive(Clone, Debug)]
@@ -29,11 +29,6 @@ pub struct Owners {
     known: Vec<Known>,
     /// Why a fact tied to no container is the bundle's (said once, for every such fact).
     unowned_why: String,
-}
-
-/// The folder of an artifact path (`""` at the bundle's top).
-fn folder(path: &str) -> &str {
-    path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
 }
 
 impl Owners {
@@ -121,7 +116,7 @@ impl Owners {
                 .position(|k| k.who.same(&ContainerRef { id: c.id.clone(), name: c.name.clone() }))
             {
                 if !c.locator.artifact.is_empty() {
-                    per_folder.entry(folder(&c.locator.artifact).to_string()).or_default().insert(i);
+                    per_folder.entry(folder_of(&c.locator.artifact).to_string()).or_default().insert(i);
                 }
             }
         }
@@ -196,7 +191,7 @@ impl Owners {
             return Some(by_id[0]);
         }
         // The nearest folder that holds one container's inspect.
-        let mut dir = folder(a);
+        let mut dir = folder_of(a);
         loop {
             let owners: Vec<&ContainerRef> =
                 self.known.iter().filter(|k| k.folders.iter().any(|f| f == dir)).map(|k| &k.who).collect();
@@ -206,7 +201,7 @@ impl Owners {
             if dir.is_empty() {
                 return None;
             }
-            dir = folder(dir);
+            dir = folder_of(dir);
         }
     }
 

@@ -71,7 +71,7 @@ impl ImageContext {
     /// export's folder or above it (the nearest folder that has any), and the saved diffs
     /// in that folder or below it.
     pub fn for_export(&self, export: &str) -> ImageContext {
-        let folder = |p: &str| p.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+        let folder = |p: &str| crate::model::folder_of(p).to_string();
         let within = |dir: &str, p: &str| dir.is_empty() || p == dir || p.starts_with(&format!("{dir}/"));
         let mut dir = folder(export);
         let containers = loop {

@@ -43,6 +43,11 @@ impl Locator {
     }
 }
 
+/// The folder of an artifact path inside its bundle (`""` at the bundle's top).
+pub fn folder_of(path: &str) -> &str {
+    path.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
+}
+
 impl std::fmt::Display for Locator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.artifact)?;

@@ -12,7 +12,7 @@ mod timestamp;
 pub use fact::{Fact, When};
 pub use finding::{DiagLevel, Diagnostic, Finding, Outcome, Severity, TimelineEvent};
 pub use ioc::{role, IocKind, IocRef};
-pub use locator::Locator;
+pub use locator::{folder_of, Locator};
 pub use owner::{ContainerRef, Owner};
 pub use rule::RuleInfo;
 pub use text::{display_bytes, excerpt, terminal_safe};
