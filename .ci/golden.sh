@@ -6,18 +6,19 @@
 #   .ci/golden.sh BIN DEST
 # BIN must be named `ctriage` (usage errors print its name). Build it with `CTRIAGE_COMMIT=golden cargo build` (the commit is in every report); the run
 # time is pinned with SOURCE_DATE_EPOCH; every command runs from the same working folder with
-# the same arguments, so reports differ only where behaviour does. Needs ../shared. Not part
+# the same arguments, so reports differ only where behaviour does. Several checkouts can run
+# it at once (each writes under its own target/). Needs ../shared. Not part
 # of `.ci/run` (it needs the binary from before a change); ARCHITECTURE.md says when to run it.
 set -uo pipefail
 bin=$(realpath "$1")
 dest=$(realpath -m "$2")
 root=$(cd "$(dirname "$0")/.." && pwd)
 shared=$(realpath "$root/../shared")
-work=/tmp/ctriage-golden-work
+work=target/golden-out # relative: the same arguments from every checkout
 export SOURCE_DATE_EPOCH=1765000000 NO_COLOR=1
+cd "$root" || exit 1
 rm -rf "$work" "$dest"
 mkdir -p "$work" "$dest"
-cd "$root" || exit 1
 
 # name INPUT: a file name for an input path.
 name() { sed 's#^\.\./shared/##; s#/#__#g' <<< "$1"; }
