@@ -13,7 +13,6 @@ set -uo pipefail
 bin=$(realpath "$1")
 dest=$(realpath -m "$2")
 root=$(cd "$(dirname "$0")/.." && pwd)
-shared=$(realpath "$root/../shared")
 work=target/golden-out # relative: the same arguments from every checkout
 export SOURCE_DATE_EPOCH=1765000000 NO_COLOR=1
 cd "$root" || exit 1
