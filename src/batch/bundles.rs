@@ -8,7 +8,7 @@ use std::str::FromStr;
 
 use sha2::{Digest, Sha256};
 
-use super::BatchError;
+use super::error::BatchError;
 
 /// One bundle of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::BatchError;
+use super::error::BatchError;
 
 /// How a child run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]

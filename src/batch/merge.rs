@@ -4,9 +4,10 @@
 
 use std::path::Path;
 
+use super::error::BatchError;
 use super::summary::{self, SummaryRow};
-use super::{BatchError, CASE_DB};
 use crate::case::CaseDb;
+use crate::case::CASE_DB;
 
 /// What a merge did.
 #[derive(Debug)]

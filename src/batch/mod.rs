@@ -7,6 +7,7 @@
 
 pub mod bundles;
 pub mod child;
+mod error;
 pub mod inputs;
 pub mod merge;
 pub mod summary;
@@ -21,38 +22,14 @@ use rusqlite::params;
 
 pub use bundles::{BundleSpec, Shard};
 use child::{ChildCommand, ChildEnd};
+pub use error::BatchError;
 
 use crate::case::ingest::BundleRow;
-use crate::case::{CaseDb, CaseError};
+use crate::case::{CaseDb, CASE_DB};
 use summary::SummaryRow;
 
-/// The case database's file name in `--out`.
-pub const CASE_DB: &str = "case.sqlite";
 /// Where children write before their folder is complete (`--out/.partial/PID-NAME`).
 const PARTIAL: &str = ".partial";
-
-/// Why a batch could not run.
-#[derive(Debug, thiserror::Error)]
-pub enum BatchError {
-    #[error("{path}: {source}")]
-    Io {
-        path: String,
-        #[source]
-        source: std::io::Error,
-    },
-    #[error("{path}: not a report: {message}")]
-    Report { path: String, message: String },
-    #[error("two bundles have the same name `{0}`")]
-    DuplicateBundle(String),
-    #[error(transparent)]
-    Case(#[from] CaseError),
-}
-
-impl BatchError {
-    pub(crate) fn io(path: &Path, source: std::io::Error) -> Self {
-        BatchError::Io { path: path.display().to_string(), source }
-    }
-}
 
 /// A batch to run.
 #[derive(Debug, Clone)]

@@ -132,7 +132,7 @@ fn totals(rows: &[SummaryRow]) -> serde_json::Value {
 /// The files a batch's `--out` holds that are not in a bundle folder's manifest: the
 /// summary, the case database (with SQLite's side files) and each bundle's standard error.
 fn outputs(rows: &[SummaryRow]) -> Vec<serde_json::Value> {
-    let db = crate::batch::CASE_DB;
+    let db = crate::case::CASE_DB;
     let mut files: Vec<String> = vec!["summary.json".into(), db.into()];
     files.extend(["-wal", "-shm", "-journal"].map(|s| format!("{db}{s}")));
     files.extend(rows.iter().map(|r| format!("{}/{}", r.folder, crate::batch::child::STDERR_FILE)));

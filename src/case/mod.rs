@@ -18,6 +18,9 @@ use rusqlite::{params, Connection, OptionalExtension};
 /// Version of the case database layout. Bump the major on a breaking change.
 pub const SCHEMA_VERSION: &str = "1.0";
 
+/// The case database's file name in a batch's `--out`.
+pub const CASE_DB: &str = "case.sqlite";
+
 /// Why the case database failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CaseError {

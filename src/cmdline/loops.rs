@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 use regex::Regex;
 
-use super::{base64_payloads, download_exec, re, reverse_shell, RevShell};
+use super::actions::{base64_payloads, download_exec, re, reverse_shell, RevShell};
 
 /// What a loop relaunches.
 #[derive(Clone, Debug, PartialEq, Eq)]

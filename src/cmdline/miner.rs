@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 use regex::Regex;
 
-use super::{re, XMR_WALLET};
+use super::actions::{re, XMR_WALLET};
 
 /// A mining pool an argument names.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]

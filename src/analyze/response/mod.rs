@@ -823,12 +823,12 @@ mod tests {
     use super::*;
     use crate::analyze::story::hosts::{Act, Role};
     use crate::analyze::story::Verdict;
+    use crate::bundle::ArtifactRecord;
     use crate::evidence::{BundleKind, Compression};
     use crate::ingest::inspect::parse_bytes;
     use crate::ingest::iplink;
     use crate::ingest::pslist::PsRow;
     use crate::model::{Locator, Severity};
-    use crate::report::{ArtifactRecord, BundleReport};
 
     const INSPECT: &str = r#"[{"Id":"4f2a9c1be0d3aa55e0f1c2d3b4a59687","Name":"/web",
         "State":{"Running":true,"Pid":84010,"StartedAt":"2026-11-27T13:58:02Z"},
@@ -839,7 +839,26 @@ mod tests {
         {"Id":"9c1e7b2a8f0011","Name":"/old","State":{"Running":false,"StartedAt":"2026-11-27T10:00:00Z",
         "FinishedAt":"2026-11-27T11:00:00Z"},"Config":{"User":"app"}}]"#;
 
-    fn bundle(kinds: &[ArtifactKind]) -> BundleReport {
+    /// A test bundle: its evidence and the story the plan reads.
+    struct Case {
+        evidence: Evidence,
+        story: Story,
+    }
+
+    impl std::ops::Deref for Case {
+        type Target = Evidence;
+        fn deref(&self) -> &Evidence {
+            &self.evidence
+        }
+    }
+
+    impl std::ops::DerefMut for Case {
+        fn deref_mut(&mut self) -> &mut Evidence {
+            &mut self.evidence
+        }
+    }
+
+    fn bundle(kinds: &[ArtifactKind]) -> Case {
         let records = kinds
             .iter()
             .map(|k| ArtifactRecord {
@@ -852,10 +871,13 @@ mod tests {
                 note: None,
             })
             .collect();
-        BundleReport::new("case".into(), BundleKind::Directory, records)
+        Case {
+            evidence: Evidence::new("case".into(), BundleKind::Directory, records),
+            story: Story::default(),
+        }
     }
 
-    fn with_inspect(kinds: &[ArtifactKind], inspect: &str) -> BundleReport {
+    fn with_inspect(kinds: &[ArtifactKind], inspect: &str) -> Case {
         let mut b = bundle(kinds);
         let (doc, d) = parse_bytes(inspect.as_bytes(), &Locator::artifact("inspect.json"));
         assert!(d.is_empty(), "{d:?}");
@@ -919,7 +941,7 @@ mod tests {
     }
 
     /// The plan of a test bundle, with its own story.
-    fn plan(b: &BundleReport, findings: &[Finding], opts: &PlanOptions) -> Vec<ResponseStep> {
+    fn plan(b: &Case, findings: &[Finding], opts: &PlanOptions) -> Vec<ResponseStep> {
         super::plan(b, findings, &PlanOptions { story: &b.story, trusted: opts.trusted })
     }
 
@@ -1093,7 +1115,7 @@ mod tests {
     }
 
     /// A containerd data root's container: namespace/id, labels, no inspect.
-    fn containerd_bundle(ns: &str, labels: &[(&str, &str)]) -> BundleReport {
+    fn containerd_bundle(ns: &str, labels: &[(&str, &str)]) -> Case {
         let mut b = bundle(&[ArtifactKind::RootFile]);
         let id = "7e3a9b1c5d2f4e6a8b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a";
         let mut c = crate::ingest::inspect::ContainerInfo {

@@ -217,10 +217,13 @@ mod tests {
     use super::*;
 
     fn capture(rows: &[(u32, Option<u32>)], ppid_column: bool) -> ProcessCapture {
-        let header = if ppid_column { "PID PPID CMD" } else { "PID CMD" };
-        let mut c = crate::ingest::top::tests::parse_bytes(format!("{header}\n").as_bytes()).0;
-        c.processes = rows.iter().map(|&(pid, ppid)| Process { pid, ppid, ..Default::default() }).collect();
-        c
+        let titles: &[&str] = if ppid_column { &["PID", "PPID", "CMD"] } else { &["PID", "CMD"] };
+        let titles: Vec<String> = titles.iter().map(|t| t.to_string()).collect();
+        ProcessCapture {
+            columns: super::super::columns::from_titles(&titles),
+            processes: rows.iter().map(|&(pid, ppid)| Process { pid, ppid, ..Default::default() }).collect(),
+            ..Default::default()
+        }
     }
 
     fn shape(t: &ProcessTree) -> Vec<(u32, Option<u32>, u32)> {
