@@ -6,12 +6,10 @@
 //! (one `Report` value, written as text or JSON). [`scan`] wires a bundle through it.
 
 pub mod analyze;
-pub mod app;
 pub mod batch;
 pub mod bundle;
 pub mod case;
 pub mod catalog;
-pub mod cli;
 pub mod cmdline;
 pub mod collect;
 pub mod commands;

@@ -3,16 +3,16 @@
 use clap::Parser;
 
 fn main() {
-    let code = match ctriage::cli::Cli::try_parse() {
-        Ok(cli) => ctriage::app::run(cli),
+    let code = match ctriage::commands::Cli::try_parse() {
+        Ok(cli) => ctriage::commands::run(cli),
         Err(e) if e.kind() == clap::error::ErrorKind::DisplayVersion => {
-            println!("ctriage {}", ctriage::app::long_version());
+            println!("ctriage {}", ctriage::commands::long_version());
             0
         }
         Err(e) => {
             let _ = e.print();
             if e.use_stderr() {
-                ctriage::app::EXIT_USAGE
+                ctriage::exit::EXIT_USAGE
             } else {
                 0
             }

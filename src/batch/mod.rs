@@ -305,7 +305,7 @@ fn place(partial: &Path, final_dir: &Path) -> Result<serde_json::Value, BatchErr
         std::fs::create_dir_all(parent).map_err(|e| BatchError::io(parent, e))?;
     }
     std::fs::rename(partial, final_dir).map_err(|e| BatchError::io(final_dir, e))?;
-    let path = final_dir.join("report.json");
+    let path = final_dir.join(crate::report::format::ReportFormat::Json.file_name());
     let text = std::fs::read(&path).map_err(|e| BatchError::io(&path, e))?;
     serde_json::from_slice(&text)
         .map_err(|e| BatchError::Report { path: path.display().to_string(), message: e.to_string() })

@@ -1,48 +1,21 @@
-//! `ctriage scan --batch DIR`: the batch front end of `scan` (its flags, the progress bars,
-//! the summary table); the orchestration is [`crate::batch`].
+//! `ctriage scan --batch DIR`: the batch front end of `scan` (the progress bars, the summary
+//! table; its flags are `scan`'s, [`super::scan::BatchArgs`]); the orchestration is
+//! [`crate::batch`].
 
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::Args;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::scan::ScanArgs;
-use crate::batch::{self, BatchConfig, BundleSpec, Shard};
-use crate::cli::ReportFormat;
+use super::scan::{check_rule_files, resolved, warn_if_inside, ScanArgs};
+use crate::batch::{self, BatchConfig, BundleSpec};
 use crate::model::terminal_safe;
-
-/// Batch mode of `scan`.
-#[derive(Args, Debug, Clone, Default)]
-pub struct BatchArgs {
-    /// Batch mode: every child of DIR (a directory, a bundle archive, a single artifact, a
-    /// data root; hidden names skipped) is one bundle, and so is every PATH given. Each
-    /// bundle is scanned in its own process, `--jobs` at a time, into its own folder under
-    /// `--out` (every format and its manifest), recorded in `--out`/case.sqlite, and
-    /// summarised in `--out`/summary.json and a table on standard output (`--format json`:
-    /// the summary JSON).
-    #[arg(long, value_name = "DIR", requires = "out")]
-    pub batch: Option<PathBuf>,
-    /// Batch: kill a bundle's scan after SECS seconds; it is reported as timed out (exit
-    /// bit 1) and the batch goes on.
-    #[arg(long, value_name = "SECS", requires = "batch")]
-    pub timeout: Option<f64>,
-    /// Batch: skip bundles the case database already has from a scan with the same options,
-    /// whose outputs are all there and whose inputs hash the same (every input is read and
-    /// hashed again; nothing is parsed).
-    #[arg(long, requires = "batch")]
-    pub resume: bool,
-    /// Batch: take only the bundles whose name (path relative to DIR) hashes to K-1 modulo N
-    /// (first 8 bytes of its SHA-256): N workers with K = 1..N split a batch with no
-    /// coordination (Kubernetes Indexed Jobs, Slurm arrays, GNU parallel).
-    #[arg(long, value_name = "K/N", requires = "batch")]
-    pub shard: Option<Shard>,
-}
+use crate::report::format::ReportFormat;
 
 /// Progress on standard error: one bar for the batch, one spinner per running bundle.
 struct Bars {
@@ -114,8 +87,8 @@ fn report_options(args: &ScanArgs) -> Vec<OsString> {
 /// itself, which the batch skips): a warning, as for `scan --out`.
 fn warn_out_in_bundles(args: &ScanArgs, out: &Path) {
     let quiet = args.output.quiet;
-    super::scan::warn_if_inside("--out", out, &args.paths, quiet);
-    let (Some(root), Some(o)) = (&args.batch.batch, super::scan::resolved(out)) else { return };
+    warn_if_inside("--out", out, &args.paths, quiet);
+    let (Some(root), Some(o)) = (&args.batch.batch, resolved(out)) else { return };
     let Some(rel) =
         std::fs::canonicalize(root).ok().and_then(|r| o.strip_prefix(r).ok().map(Path::to_path_buf))
     else {
@@ -124,13 +97,16 @@ fn warn_out_in_bundles(args: &ScanArgs, out: &Path) {
     let mut parts = rel.components();
     if let (Some(first), Some(_)) = (parts.next(), parts.next()) {
         if !first.as_os_str().to_string_lossy().starts_with('.') {
-            super::scan::warn_if_inside("--out", out, &[root.join(first)], quiet);
+            warn_if_inside("--out", out, &[root.join(first)], quiet);
         }
     }
 }
 
-/// Run a batch: bundles in child processes, the summary on standard output.
-pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
+/// Run `scan --batch`: bundles in child processes, the summary on standard output.
+pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<i32> {
+    if let Some(code) = check_rule_files(&args.rules) {
+        return Ok(code);
+    }
     let b = &args.batch;
     let out = args.output.out.clone().context("--batch needs --out DIR")?;
     let jobs = rayon::current_num_threads().max(1);
@@ -158,7 +134,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
             timeout,
         },
         options: options.iter().map(|o| o.to_string_lossy()).collect::<Vec<_>>().join(" "),
-        arguments: crate::report::Run::now(crate::app::run_time()).arguments.join(" "),
+        arguments: crate::report::Run::now(crate::report::run_time()).arguments.join(" "),
     };
     let visible = !args.output.quiet && std::io::stderr().is_terminal();
     let overall = ProgressBar::new(0);
@@ -176,7 +152,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
         Bars { multi, overall, running: Mutex::new(HashMap::new()), visible, quiet: args.output.quiet };
     let outcome = batch::run(&cfg, &bars)?;
     bars.overall.finish_and_clear();
-    let mut w = crate::app::open_output(&None)?;
+    let mut w = super::output::open_output(&None)?;
     if args.output.format == ReportFormat::Json {
         let text = std::fs::read(cfg.out.join("summary.json")).context("cannot read summary.json")?;
         w.write_all(&text)?;

@@ -14,24 +14,24 @@ use crate::model::terminal_safe;
 
 /// `ctriage case`
 #[derive(Args, Debug)]
-pub struct CaseArgs {
+pub(crate) struct CaseArgs {
     /// The case database (`case.sqlite` in a batch's `--out`). Opened read-only.
     #[arg(value_name = "DB")]
-    pub db: PathBuf,
+    pub(crate) db: PathBuf,
     /// What to ask.
     #[arg(value_enum, ignore_case = true, default_value_t = Ask::Bundles)]
-    pub question: Ask,
+    pub(crate) question: Ask,
     /// Output format.
     #[arg(long, short = 'f', value_enum, ignore_case = true, default_value_t = CaseFormat::Text)]
-    pub format: CaseFormat,
+    pub(crate) format: CaseFormat,
     /// Write to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
 }
 
 /// The questions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Ask {
+pub(crate) enum Ask {
     /// Every bundle: status, verdict, findings by severity, errors, input hash.
     Bundles,
     /// Attacker-side IOCs (addresses, host names, URLs, file hashes) seen in more than one bundle.
@@ -47,7 +47,7 @@ pub enum Ask {
 
 /// Output formats of `case`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum CaseFormat {
+pub(crate) enum CaseFormat {
     /// Aligned columns.
     Text,
     /// The rows as JSON objects, in an envelope naming the question.
@@ -97,7 +97,7 @@ fn write_json(t: &Table, ask: Ask, w: &mut dyn Write) -> std::io::Result<()> {
     let v = serde_json::json!({
         "schema_version": crate::case::SCHEMA_VERSION,
         "tool": crate::report::Tool::this(),
-        "run": crate::report::Run::now(crate::app::run_time()),
+        "run": crate::report::Run::now(crate::report::run_time()),
         "question": format!("{ask:?}").to_lowercase(),
         "rows": rows,
     });
@@ -116,7 +116,7 @@ fn write_csv(t: &Table, w: &mut dyn Write) -> std::io::Result<()> {
 }
 
 /// Run `case`.
-pub fn run(args: &CaseArgs) -> anyhow::Result<i32> {
+pub(crate) fn run(args: &CaseArgs) -> anyhow::Result<i32> {
     let db = CaseDb::open_read_only(&args.db)?;
     let question = match args.question {
         Ask::Bundles => Question::Bundles,
@@ -126,7 +126,7 @@ pub fn run(args: &CaseArgs) -> anyhow::Result<i32> {
         Ask::Timeline => Question::Timeline,
     };
     let table = question.ask(&db)?;
-    let mut w = crate::app::open_output(&args.output)?;
+    let mut w = super::output::open_output(&args.output)?;
     match args.format {
         CaseFormat::Text => write_text(&table, &mut w)?,
         CaseFormat::Json => write_json(&table, args.question, &mut w)?,

@@ -3,31 +3,28 @@
 
 use std::io::{self, Write};
 
-use clap::{Args, CommandFactory};
-
-use crate::cli::Cli;
+use clap::Args;
 
 /// `ctriage completions`
 #[derive(Args, Debug)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell to write completions for.
     #[arg(value_enum, ignore_case = true)]
-    pub shell: clap_complete::Shell,
+    pub(crate) shell: clap_complete::Shell,
 }
 
-/// Run `completions`.
-pub fn run(args: &CompletionsArgs) -> anyhow::Result<i32> {
-    let mut cmd = Cli::command();
+/// Run `completions` for the command line `cmd`.
+pub(crate) fn run(args: &CompletionsArgs, mut cmd: clap::Command) -> anyhow::Result<i32> {
     let mut out = io::stdout().lock();
     clap_complete::generate(args.shell, &mut cmd, "ctriage", &mut out);
     out.flush()?;
     Ok(0)
 }
 
-/// Run `man`: the man page (roff) on standard output.
-pub fn man() -> anyhow::Result<i32> {
+/// Run `man`: the man page (roff) of the command line `cmd` on standard output.
+pub(crate) fn man(cmd: clap::Command) -> anyhow::Result<i32> {
     let mut out = io::stdout().lock();
-    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    clap_mangen::Man::new(cmd).render(&mut out)?;
     out.flush()?;
     Ok(0)
 }

@@ -10,28 +10,28 @@ use clap::Args;
 use serde::Serialize;
 
 use super::image_output::{artifacts_of, code, sorted, write_findings, Envelope};
-use crate::app::open_output;
-use crate::cli::{Format, OutputArgs};
+use super::output::{open_output, OutputArgs};
 use crate::evidence::Artifact;
 use crate::image::{analyze, AnalyzeOptions, BaseRefusal, ContainerChanges, ImageContext};
 use crate::model::{terminal_safe, Diagnostic};
+use crate::report::format::Format;
 
 /// `ctriage diff --image IMAGE EXPORT`
 #[derive(Args, Debug)]
-pub struct DiffArgs {
+pub(crate) struct DiffArgs {
     /// The image the container ran from (or the committed image): archive or OCI layout
     /// directory. Refused (no diff, exit 65) when 50% or less of its files are in the export
     /// with identical content.
     #[arg(long, required_unless_present = "container", conflicts_with = "container")]
-    pub image: Option<PathBuf>,
+    pub(crate) image: Option<PathBuf>,
     /// The `docker export` tar of the container; with `--container`, a daemon data root
     /// (directory or tar).
-    pub export: PathBuf,
+    pub(crate) export: PathBuf,
     /// In a data root: this container's own changes (its read-write layer on its image).
     #[arg(long, value_name = "NAME|ID")]
-    pub container: Option<String>,
+    pub(crate) container: Option<String>,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub(crate) output: OutputArgs,
 }
 
 #[derive(Serialize)]
@@ -44,7 +44,7 @@ struct DiffOut<'a> {
 }
 
 /// Run `diff`.
-pub fn run(args: &DiffArgs) -> anyhow::Result<i32> {
+pub(crate) fn run(args: &DiffArgs) -> anyhow::Result<i32> {
     if let Some(which) = &args.container {
         return run_container(args, which);
     }
@@ -119,7 +119,7 @@ fn run_container(args: &DiffArgs, which: &str) -> anyhow::Result<i32> {
         Ok(s) => s,
         Err(e) => {
             eprintln!("ctriage: {}", terminal_safe(&e));
-            return Ok(crate::app::EXIT_USAGE);
+            return Ok(crate::exit::EXIT_USAGE);
         }
     };
     let ctx = ImageContext { rooted: Some(std::sync::Arc::new(sel.rooted)), ..Default::default() };

@@ -3,8 +3,8 @@
 
 use serde::Serialize;
 
-use crate::app::{EXIT_FINDINGS, EXIT_UNREADABLE};
 use crate::evidence::{discover, Artifact};
+use crate::exit::{EXIT_FINDINGS, EXIT_UNREADABLE};
 use crate::model::{terminal_safe, DiagLevel, Diagnostic, Finding, Severity};
 
 /// The envelope every command's JSON starts with (docs/report-schema.json).
@@ -20,7 +20,7 @@ impl Envelope {
         Envelope {
             schema_version: crate::report::SCHEMA_VERSION,
             tool: crate::report::Tool::this(),
-            run: crate::report::Run::now(crate::app::run_time()),
+            run: crate::report::Run::now(crate::report::run_time()),
         }
     }
 }

@@ -9,33 +9,33 @@ use clap::Args;
 use serde::Serialize;
 
 use super::image_output::{artifacts_of, code, sorted, write_findings, Envelope};
-use crate::app::open_output;
-use crate::cli::{Format, OutputArgs};
+use super::output::{open_output, OutputArgs};
 use crate::evidence::{Artifact, ArtifactKind};
 use crate::image::{analyze, show_path, AnalyzeOptions, FileChange, FileTree, ImageContext, ImageRecord};
 use crate::model::{terminal_safe, DiagLevel, Diagnostic};
+use crate::report::format::Format;
 use crate::report::text::render_image;
 
 /// `ctriage layers IMAGE`
 #[derive(Args, Debug)]
-pub struct LayersArgs {
+pub(crate) struct LayersArgs {
     /// Image archive (docker save, OCI archive), OCI layout directory, or layer tar; with
     /// `--container`, a daemon data root (directory or tar).
-    pub image: PathBuf,
+    pub(crate) image: PathBuf,
     /// In a data root: this container's image, then its init and read-write layers.
     #[arg(long, value_name = "NAME|ID")]
-    pub container: Option<String>,
+    pub(crate) container: Option<String>,
     /// List every file change of every layer.
     #[arg(long)]
-    pub files: bool,
+    pub(crate) files: bool,
     /// Print the merged filesystem view (after the last layer, or `--at`).
     #[arg(long)]
-    pub tree: bool,
+    pub(crate) tree: bool,
     /// With `--tree`: the view after this layer index.
     #[arg(long, value_name = "LAYER", requires = "tree")]
-    pub at: Option<usize>,
+    pub(crate) at: Option<usize>,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub(crate) output: OutputArgs,
 }
 
 /// One path of a merged view.
@@ -124,7 +124,7 @@ fn layers_input(path: &std::path::Path, diags: &mut Vec<Diagnostic>) -> Vec<Arti
 }
 
 /// Run `layers`.
-pub fn run(args: &LayersArgs) -> anyhow::Result<i32> {
+pub(crate) fn run(args: &LayersArgs) -> anyhow::Result<i32> {
     let mut diags = vec![];
     let mut ctx = ImageContext::default();
     let arts = match &args.container {
@@ -136,7 +136,7 @@ pub fn run(args: &LayersArgs) -> anyhow::Result<i32> {
             }
             Err(e) => {
                 eprintln!("ctriage: {}", terminal_safe(&e));
-                return Ok(crate::app::EXIT_USAGE);
+                return Ok(crate::exit::EXIT_USAGE);
             }
         },
         None => layers_input(&args.image, &mut diags),
@@ -153,7 +153,7 @@ pub fn run(args: &LayersArgs) -> anyhow::Result<i32> {
                 img.layers.len(),
                 img.layers.len().saturating_sub(1)
             );
-            return Ok(crate::app::EXIT_USAGE);
+            return Ok(crate::exit::EXIT_USAGE);
         }
     }
     // A layout holding only OCI artifacts lists them (with a warning); anything else without

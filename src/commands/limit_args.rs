@@ -17,31 +17,31 @@ fn count(s: &str) -> Result<u64, String> {
 /// (powers of 1024), counts k and M. Reaching one is a diagnostic naming the flag.
 #[derive(Args, Debug, Clone)]
 #[command(next_help_heading = "Limits")]
-pub struct LimitArgs {
+pub(crate) struct LimitArgs {
     /// Decompressed bytes read from one layer or filesystem tar.
     #[arg(long, value_name = "SIZE", value_parser = size, default_value = "64G")]
-    pub max_layer_bytes: u64,
+    pub(crate) max_layer_bytes: u64,
     /// Decompressed layer bytes read in one bundle, all layers together (and the most a
     /// FIFO, pipe or standard-input bundle is spooled).
     #[arg(long, value_name = "SIZE", value_parser = size, default_value = "1T")]
-    pub max_bundle_bytes: u64,
+    pub(crate) max_bundle_bytes: u64,
     /// Longest log record evaluated whole; longer lines are scanned in pieces this long.
     #[arg(long, value_name = "SIZE", value_parser = size, default_value = "64K")]
-    pub max_line: u64,
+    pub(crate) max_line: u64,
     /// Log hits listed per rule and file (all are counted: findings and counts stay exact).
     #[arg(long, value_name = "N", value_parser = count, default_value = "2000")]
-    pub max_hits: u64,
+    pub(crate) max_hits: u64,
     /// Members read from one tar (layer, export, image or bundle archive).
     #[arg(long, value_name = "N", value_parser = count, default_value = "2M")]
-    pub max_entries: u64,
+    pub(crate) max_entries: u64,
     /// Files listed in one bundle directory (e.g. a data root).
     #[arg(long, value_name = "N", value_parser = count, default_value = "2M")]
-    pub max_root_files: u64,
+    pub(crate) max_root_files: u64,
 }
 
 impl LimitArgs {
     /// The library's limits value.
-    pub fn limits(&self) -> Limits {
+    pub(crate) fn limits(&self) -> Limits {
         Limits {
             max_layer_bytes: self.max_layer_bytes,
             max_bundle_bytes: self.max_bundle_bytes,
@@ -53,7 +53,7 @@ impl LimitArgs {
     }
 
     /// The same limits as arguments (for the child scans of a batch).
-    pub fn to_args(&self) -> Vec<std::ffi::OsString> {
+    pub(crate) fn to_args(&self) -> Vec<std::ffi::OsString> {
         [
             ("--max-layer-bytes", self.max_layer_bytes),
             ("--max-bundle-bytes", self.max_bundle_bytes),

@@ -6,42 +6,44 @@ use std::path::PathBuf;
 use clap::Args;
 use rayon::prelude::*;
 
-use crate::app::{exit_code, run_time, write_report};
-use crate::cli::OutputArgs;
+use super::fail_on::FailOn;
+use super::limit_args::LimitArgs;
+use super::output::{write_report, OutputArgs};
+use crate::exit::exit_code;
 use crate::logscan::{Engine, ScanConfig};
 use crate::progress::{Meter, Ticker};
-use crate::report::{BundleReport, Report};
+use crate::report::{run_time, BundleReport, Report};
 
 /// `ctriage logs FILE...`
 #[derive(Args, Debug)]
-pub struct LogsArgs {
+pub(crate) struct LogsArgs {
     /// Log files or directories (json-file, docker logs -t, plain; .gz/.zst looked through).
     /// Any file given is scanned as a log, whatever its content was sniffed as.
     #[arg(required = true)]
-    pub files: Vec<PathBuf>,
+    pub(crate) files: Vec<PathBuf>,
     /// Extra rule files (see docs/rules.md).
     #[arg(long = "rules", value_name = "FILE")]
-    pub rules: Vec<PathBuf>,
+    pub(crate) rules: Vec<PathBuf>,
     /// Directories of Sigma rules (webserver / proxy) added to the bundled set.
     #[arg(long = "sigma", value_name = "DIR")]
-    pub sigma: Vec<PathBuf>,
+    pub(crate) sigma: Vec<PathBuf>,
     /// Leave the bundled Sigma rules out.
     #[arg(long)]
-    pub no_bundled_sigma: bool,
+    pub(crate) no_bundled_sigma: bool,
     /// Year given to syslog times (`Nov 27 14:00:00` carries none; unknown without it).
     #[arg(long, value_name = "YEAR")]
-    pub syslog_year: Option<i32>,
+    pub(crate) syslog_year: Option<i32>,
     /// Exit with bit 0 set when a hit is at or above this severity (`none`: never).
-    #[arg(long, value_enum, ignore_case = true, default_value_t = crate::cli::FailOn::High, value_name = "SEVERITY")]
-    pub fail_on: crate::cli::FailOn,
+    #[arg(long, value_enum, ignore_case = true, default_value_t = FailOn::High, value_name = "SEVERITY")]
+    pub(crate) fail_on: FailOn,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub(crate) output: OutputArgs,
     #[command(flatten)]
-    pub limits: crate::commands::limit_args::LimitArgs,
+    pub(crate) limits: LimitArgs,
 }
 
 /// Run `logs`: each FILE is one bundle of log artifacts.
-pub fn run(args: &LogsArgs) -> anyhow::Result<i32> {
+pub(crate) fn run(args: &LogsArgs) -> anyhow::Result<i32> {
     let engine = Engine::with_sources(&args.rules, &args.sigma, !args.no_bundled_sigma)?;
     let limits = args.limits.limits();
     let cfg = ScanConfig { syslog_year: args.syslog_year, ..ScanConfig::with_limits(&limits) };

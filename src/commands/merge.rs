@@ -10,21 +10,21 @@ use crate::model::terminal_safe;
 
 /// `ctriage merge`
 #[derive(Args, Debug)]
-pub struct MergeArgs {
+pub(crate) struct MergeArgs {
     /// Batch output directories (each with case.sqlite, bundles/ and summary.json). A bundle
     /// in several of them is taken from the last.
     #[arg(required = true, value_name = "OUT")]
-    pub inputs: Vec<PathBuf>,
+    pub(crate) inputs: Vec<PathBuf>,
     /// The merged output directory (created; an existing case database there is merged into).
     #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
+    pub(crate) out: PathBuf,
     /// No warnings on standard error.
     #[arg(long, short = 'q')]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 /// Run `merge`: the merged summary table on standard output.
-pub fn run(args: &MergeArgs) -> anyhow::Result<i32> {
+pub(crate) fn run(args: &MergeArgs) -> anyhow::Result<i32> {
     let inputs: Vec<&std::path::Path> = args.inputs.iter().map(PathBuf::as_path).collect();
     let merged = crate::batch::merge::merge(&inputs, &args.out)?;
     if !args.quiet {
@@ -35,7 +35,7 @@ pub fn run(args: &MergeArgs) -> anyhow::Result<i32> {
             );
         }
     }
-    let mut w = crate::app::open_output(&None)?;
+    let mut w = super::output::open_output(&None)?;
     crate::batch::summary::write_table(&merged.rows, &mut w)?;
     w.flush()?;
     Ok(0)

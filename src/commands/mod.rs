@@ -1,17 +1,28 @@
-//! Every command's front end, one file each: its arguments, how it runs, what it writes.
-//! The analysis is below (evidence, ingest, image, logscan, analyze, scan) and the writers
-//! read only the report (report); `app` holds what every command shares.
+//! The command line and every command's front end. [`cli`] is the command line (clap) and
+//! [`dispatch`] runs it; each command has one file: its arguments, how it runs, what it
+//! writes; what several share has a file named for its job ([`output`], [`fail_on`],
+//! [`limit_args`], [`version`]). The analysis is below (evidence, ingest, image, logscan,
+//! analyze, scan) and the writers read only the report (report).
 
-pub mod batch;
-pub mod case;
-pub mod collect_script;
-pub mod completions;
-pub mod diff;
+mod batch;
+mod case;
+mod cli;
+mod collect_script;
+mod completions;
+mod diff;
+mod dispatch;
+mod fail_on;
 mod image_output;
-pub mod layers;
-pub mod limit_args;
-pub mod logs;
-pub mod merge;
-pub mod plan;
-pub mod rules;
-pub mod scan;
+mod layers;
+mod limit_args;
+mod logs;
+mod merge;
+mod output;
+mod plan;
+mod rules;
+mod scan;
+mod version;
+
+pub use cli::Cli;
+pub use dispatch::run;
+pub use version::long_version;

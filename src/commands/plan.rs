@@ -6,50 +6,50 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use super::output::open_output;
 use super::scan::{check_rule_files, scan_all};
-use crate::app::open_output;
 use crate::report;
 
 /// `ctriage plan`
 #[derive(Args, Debug)]
-pub struct PlanArgs {
+pub(crate) struct PlanArgs {
     /// Evidence bundles (as for `scan`).
     #[arg(required = true, value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     /// `sh`: a POSIX sh script; `text`: the steps to read; `json`: the steps as data.
     #[arg(long, short = 'f', value_enum, ignore_case = true, default_value_t = PlanFormat::Sh)]
-    pub format: PlanFormat,
+    pub(crate) format: PlanFormat,
     /// Write the plan to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
     /// Extra log-signature rule files (see docs/rules.md).
     #[arg(long = "rules", value_name = "FILE")]
-    pub rules: Vec<PathBuf>,
+    pub(crate) rules: Vec<PathBuf>,
     /// Extra Sigma rule directories (as for `scan`).
     #[arg(long = "sigma", value_name = "DIR")]
-    pub sigma: Vec<PathBuf>,
+    pub(crate) sigma: Vec<PathBuf>,
     /// The image the container ran from, when it is not in the bundle.
     #[arg(long, value_name = "IMAGE")]
-    pub base_image: Option<PathBuf>,
+    pub(crate) base_image: Option<PathBuf>,
     /// A network the plan never blocks (your proxies, scanners, office): an address or CIDR
     /// (`10.0.0.0/8`, `2001:db8::/32`). Repeatable.
     #[arg(long = "trusted-net", value_name = "CIDR")]
-    pub trusted_net: Vec<crate::analyze::response::Cidr>,
+    pub(crate) trusted_net: Vec<crate::analyze::response::Cidr>,
     /// No diagnostics on standard error.
     #[arg(long, short = 'q')]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 }
 
 /// Formats of `plan`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum PlanFormat {
+pub(crate) enum PlanFormat {
     Sh,
     Text,
     Json,
 }
 
 /// Run `plan`.
-pub fn run(args: &PlanArgs) -> anyhow::Result<i32> {
+pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<i32> {
     if let Some(code) = check_rule_files(&args.rules) {
         return Ok(code);
     }

@@ -6,20 +6,21 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use crate::app::EXIT_USAGE;
+use crate::exit::EXIT_USAGE;
 use crate::logscan::{rules, Engine};
 use crate::model::terminal_safe;
+use crate::report::format::Format;
 
 /// `ctriage rules ...`
 #[derive(Args, Debug)]
-pub struct RulesArgs {
+pub(crate) struct RulesArgs {
     #[command(subcommand)]
-    pub command: RulesCommand,
+    pub(crate) command: RulesCommand,
 }
 
 /// Rule subcommands.
 #[derive(Subcommand, Debug)]
-pub enum RulesCommand {
+pub(crate) enum RulesCommand {
     /// List the built-in rules (and those of --rules files).
     List {
         #[arg(long = "rules", value_name = "FILE")]
@@ -29,8 +30,8 @@ pub enum RulesCommand {
         sigma: Vec<PathBuf>,
         /// `json`: every rule of every family (log, sigma, file, process, exposure, image,
         /// correlation, stats, story) as one array.
-        #[arg(long, short = 'f', value_enum, ignore_case = true, default_value_t = crate::cli::Format::Text)]
-        format: crate::cli::Format,
+        #[arg(long, short = 'f', value_enum, ignore_case = true, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Check a rule file and report errors with line numbers.
     Check { file: PathBuf },
@@ -43,11 +44,11 @@ pub enum RulesCommand {
 }
 
 /// Run `rules`.
-pub fn run(args: &RulesArgs) -> anyhow::Result<i32> {
+pub(crate) fn run(args: &RulesArgs) -> anyhow::Result<i32> {
     match &args.command {
         RulesCommand::List { rules, sigma, format } => {
             let engine = Engine::with_sources(rules, sigma, true)?;
-            if *format == crate::cli::Format::Json {
+            if *format == Format::Json {
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());
                 serde_json::to_writer_pretty(&mut out, &crate::catalog::all(&engine))
                     .map_err(crate::report::json_io)?;

@@ -1,5 +1,6 @@
-//! `ctriage scan`: analyse evidence bundles and write one report, in any format or all of
-//! them (`--out DIR`).
+//! `ctriage scan`: its arguments (those of batch mode too), and the scan that analyses
+//! evidence bundles and writes one report, in any format or all of them (`--out DIR`).
+//! `scan --batch` runs [`super::batch`] instead.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -8,78 +9,109 @@ use std::sync::Arc;
 use clap::Args;
 use rayon::prelude::*;
 
-use crate::app::{exit_code, open_output, run_time, write_format, EXIT_USAGE};
-use crate::cli::{ColorChoice, FailOn, ReportFormat};
+use super::fail_on::FailOn;
+use super::output::open_output;
+use crate::batch::Shard;
+use crate::exit::{exit_code, EXIT_USAGE};
 use crate::logscan::Engine;
 use crate::model::DiagLevel;
 use crate::progress::{Meter, Ticker};
-use crate::report::{self, Report};
+use crate::report::format::{self, ReportFormat};
+use crate::report::text::{ColorChoice, Style};
+use crate::report::{run_time, Report};
 use crate::scan::{scan_bundle, ScanOptions};
 
 /// `ctriage scan`
 #[derive(Args, Debug)]
-pub struct ScanArgs {
+pub(crate) struct ScanArgs {
     /// Evidence bundles: directories, bundle archives (.tar, .tar.gz, .tgz, .tar.zst) or single
     /// artifact files. Each PATH is one bundle (with `--batch`, one more bundle of the batch).
     /// Evidence is only ever read.
     #[arg(required_unless_present = "batch", value_name = "PATH")]
-    pub paths: Vec<PathBuf>,
+    pub(crate) paths: Vec<PathBuf>,
     #[command(flatten)]
-    pub output: ScanOutput,
+    pub(crate) output: ScanOutput,
     /// Exit with bit 0 set (code 1 or 3) when a finding is at or above this severity
     /// (`none`: never).
     #[arg(long, value_enum, ignore_case = true, default_value_t = FailOn::High, value_name = "SEVERITY")]
-    pub fail_on: FailOn,
+    pub(crate) fail_on: FailOn,
     /// Extra log-signature rule files (see docs/rules.md).
     #[arg(long = "rules", value_name = "FILE")]
-    pub rules: Vec<PathBuf>,
+    pub(crate) rules: Vec<PathBuf>,
     /// Directories of Sigma rules (webserver / proxy for logs, linux process_creation for
     /// process captures) added to the bundled set.
     #[arg(long = "sigma", value_name = "DIR")]
-    pub sigma: Vec<PathBuf>,
+    pub(crate) sigma: Vec<PathBuf>,
     /// The image the container ran from, when it is not in the bundle (for container changes).
     #[arg(long, value_name = "IMAGE")]
-    pub base_image: Option<PathBuf>,
+    pub(crate) base_image: Option<PathBuf>,
     /// A network the response plan never blocks (your proxies, scanners, office): an address
     /// or CIDR (`10.0.0.0/8`, `2001:db8::/32`). Repeatable.
     #[arg(long = "trusted-net", value_name = "CIDR")]
-    pub trusted_net: Vec<crate::analyze::response::Cidr>,
+    pub(crate) trusted_net: Vec<crate::analyze::response::Cidr>,
     #[command(flatten)]
-    pub batch: super::batch::BatchArgs,
+    pub(crate) batch: BatchArgs,
     #[command(flatten)]
-    pub limits: crate::commands::limit_args::LimitArgs,
+    pub(crate) limits: super::limit_args::LimitArgs,
+}
+
+/// Batch mode of `scan`.
+#[derive(Args, Debug, Clone, Default)]
+pub(crate) struct BatchArgs {
+    /// Batch mode: every child of DIR (a directory, a bundle archive, a single artifact, a
+    /// data root; hidden names skipped) is one bundle, and so is every PATH given. Each
+    /// bundle is scanned in its own process, `--jobs` at a time, into its own folder under
+    /// `--out` (every format and its manifest), recorded in `--out`/case.sqlite, and
+    /// summarised in `--out`/summary.json and a table on standard output (`--format json`:
+    /// the summary JSON).
+    #[arg(long, value_name = "DIR", requires = "out")]
+    pub(crate) batch: Option<PathBuf>,
+    /// Batch: kill a bundle's scan after SECS seconds; it is reported as timed out (exit
+    /// bit 1) and the batch goes on.
+    #[arg(long, value_name = "SECS", requires = "batch")]
+    pub(crate) timeout: Option<f64>,
+    /// Batch: skip bundles the case database already has from a scan with the same options,
+    /// whose outputs are all there and whose inputs hash the same (every input is read and
+    /// hashed again; nothing is parsed).
+    #[arg(long, requires = "batch")]
+    pub(crate) resume: bool,
+    /// Batch: take only the bundles whose name (path relative to DIR) hashes to K-1 modulo N
+    /// (first 8 bytes of its SHA-256): N workers with K = 1..N split a batch with no
+    /// coordination (Kubernetes Indexed Jobs, Slurm arrays, GNU parallel).
+    #[arg(long, value_name = "K/N", requires = "batch")]
+    pub(crate) shard: Option<Shard>,
 }
 
 /// Output options of `scan`.
 #[derive(Args, Debug, Clone)]
-pub struct ScanOutput {
+pub(crate) struct ScanOutput {
     /// Output format.
     #[arg(long, short = 'f', value_enum, ignore_case = true, default_value_t = ReportFormat::Text)]
-    pub format: ReportFormat,
+    pub(crate) format: ReportFormat,
     /// Write the report to FILE instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
-    pub output: Option<PathBuf>,
+    pub(crate) output: Option<PathBuf>,
     /// Write every format into DIR (created), with manifest.json (SHA-256 of every output and
     /// input, tool version, arguments, UTC start and end). A later scan never reads what it
     /// lists as evidence; DIR inside a scanned PATH is warned about.
     #[arg(long, value_name = "DIR", conflicts_with = "output")]
-    pub out: Option<PathBuf>,
+    pub(crate) out: Option<PathBuf>,
     /// No progress bar and no diagnostics on standard error.
     #[arg(long, short = 'q')]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
     #[command(flatten)]
-    pub terminal: TerminalArgs,
+    pub(crate) terminal: TerminalArgs,
 }
 
 /// How the terminal report looks.
 #[derive(Args, Debug, Clone, Default)]
-pub struct TerminalArgs {
+pub(crate) struct TerminalArgs {
     /// Colour by severity: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_enum, ignore_case = true, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
-    pub color: ColorChoice,
+    pub(crate) color: ColorChoice,
     /// Add every log hit, the whole timeline and the custody table to the text report.
     #[arg(long, short = 'v')]
-    pub verbose: bool,
+    pub(crate) verbose: bool,
 }
 
 /// Check the user's rule files first: each error on its own line, exit 64 (a usage error).
@@ -175,14 +207,11 @@ pub(crate) fn trusted_option(nets: &[crate::analyze::response::Cidr]) -> String 
     nets.iter().map(ToString::to_string).collect::<Vec<_>>().join(",")
 }
 
-/// Run `scan`.
-pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
+/// Run `scan` (without `--batch`): one report.
+pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     crate::batch::child::watch_parent();
     if let Some(code) = check_rule_files(&args.rules) {
         return Ok(code);
-    }
-    if args.batch.batch.is_some() {
-        return super::batch::run(args);
     }
     if let Some(dir) = &args.output.out {
         warn_if_inside("--out", dir, &args.paths, args.output.quiet);
@@ -222,20 +251,18 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     o.insert("trusted_net".into(), trusted_option(&args.trusted_net));
     let fail_on = args.fail_on.severity();
     if let Some(dir) = &args.output.out {
-        crate::report::out::write_all(&report, dir, started, &|r, f, w| {
-            write_format(r, f, &report::text::Style::plain(), w)
-        })?;
+        crate::report::out::write_all(&report, dir, started)?;
         return Ok(exit_code(&report, fail_on));
     }
     let to_terminal = args.output.output.is_none() && std::io::stdout().is_terminal();
-    let style = report::text::Style::detect(
+    let style = Style::detect(
         args.output.terminal.color,
         to_terminal,
         std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         args.output.terminal.verbose,
     );
     let mut w = open_output(&args.output.output)?;
-    write_format(&report, args.output.format, &style, &mut w)?;
+    format::write(&report, args.output.format, &style, &mut w)?;
     w.flush()?;
     Ok(exit_code(&report, fail_on))
 }

@@ -1,6 +1,7 @@
 //! The report: one value per run, written by [`json`] or [`text`]. Writers never analyse.
 
 pub mod exchange;
+pub(crate) mod format;
 pub mod json;
 pub mod out;
 pub mod plan;

@@ -11,7 +11,8 @@ use std::path::Path;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::cli::ReportFormat;
+use super::format::{self, ReportFormat};
+use super::text::Style;
 use crate::model::Timestamp;
 use crate::report::Report;
 
@@ -37,33 +38,26 @@ impl<W: Write> Write for Hashing<W> {
 /// Why `--out` failed: which file, and the I/O error.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write {path}: {source}")]
-pub struct OutError {
-    pub path: String,
+pub(crate) struct OutError {
+    pub(crate) path: String,
     #[source]
-    pub source: io::Error,
+    pub(crate) source: io::Error,
 }
 
 fn at(path: &Path) -> impl FnOnce(io::Error) -> OutError + '_ {
     move |source| OutError { path: path.display().to_string(), source }
 }
 
-/// The writer of one format.
-pub type FormatWriter<'a> = dyn Fn(&Report, ReportFormat, &mut dyn Write) -> io::Result<()> + 'a;
-
-/// Write every format into `dir` (created when missing) and the manifest last.
-pub fn write_all(
-    report: &Report,
-    dir: &Path,
-    started: Timestamp,
-    write: &FormatWriter<'_>,
-) -> Result<(), OutError> {
+/// Write every format into `dir` (created when missing; the text report plain) and the
+/// manifest last.
+pub(crate) fn write_all(report: &Report, dir: &Path, started: Timestamp) -> Result<(), OutError> {
     std::fs::create_dir_all(dir).map_err(at(dir))?;
     let mut outputs = vec![];
     for f in ReportFormat::ALL {
         let path = dir.join(f.file_name());
         let file = File::create(&path).map_err(at(&path))?;
         let mut w = Hashing { inner: BufWriter::new(file), hash: Sha256::new(), bytes: 0 };
-        write(report, f, &mut w).and_then(|()| w.flush()).map_err(at(&path))?;
+        format::write(report, f, &Style::plain(), &mut w).and_then(|()| w.flush()).map_err(at(&path))?;
         let digest: String = w.hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
         outputs.push(
             json!({ "file": f.file_name(), "format": format!("{f:?}"), "bytes": w.bytes, "sha256": digest }),

@@ -19,6 +19,16 @@ use crate::model::terminal_safe;
 /// How many timeline events the text summary shows per bundle (JSON has them all).
 const TIMELINE_SHOWN: usize = 200;
 
+/// When to colour the terminal report.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
 /// How the terminal report looks: colour, width, verbosity.
 #[derive(Clone, Debug, Default)]
 pub struct Style {
@@ -38,8 +48,7 @@ impl Style {
 
     /// The style for this run: colour per `--color` (auto: on a terminal unless `NO_COLOR`);
     /// width from `COLUMNS`, else the terminal's, else none.
-    pub fn detect(choice: crate::cli::ColorChoice, to_terminal: bool, no_color: bool, verbose: bool) -> Self {
-        use crate::cli::ColorChoice;
+    pub(crate) fn detect(choice: ColorChoice, to_terminal: bool, no_color: bool, verbose: bool) -> Self {
         let color = match choice {
             ColorChoice::Always => true,
             ColorChoice::Never => false,
@@ -347,8 +356,7 @@ fn diagnostics(s: &mut String, b: &BundleReport) {
 
 #[cfg(test)]
 mod tests {
-    use super::{visible_len, wrap, Style};
-    use crate::cli::ColorChoice;
+    use super::{visible_len, wrap, ColorChoice, Style};
     use crate::model::Severity;
 
     #[test]
