@@ -9,6 +9,10 @@
 
 use std::collections::HashMap;
 
+/// Longest literal a rule may give the automaton (keeps the automaton and the chunk overlap
+/// small): rule files are checked against it, Sigma anchors longer are not used.
+pub(crate) const MAX_LITERAL: usize = 256;
+
 /// Benign log lines of common formats (access, error, application, syslog, JSON, CRI,
 /// Kubernetes, PostgreSQL): the frequency model windows are chosen by.
 const BENIGN_SAMPLE: &str = include_str!("benign_sample.txt");

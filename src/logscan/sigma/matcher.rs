@@ -453,7 +453,8 @@ fn pattern_anchor(p: &Pattern) -> Option<String> {
         _ => return None,
     };
     let s = s.to_lowercase();
-    (s.len() >= MIN_ANCHOR && s.len() <= crate::logscan::rules::MAX_LITERAL && !s.contains('\n')).then_some(s)
+    (s.len() >= MIN_ANCHOR && s.len() <= crate::logscan::prefilter::MAX_LITERAL && !s.contains('\n'))
+        .then_some(s)
 }
 
 /// The longest run of plain characters in a wildcard regex we built (`(?is)^a.*bc$`), or in
