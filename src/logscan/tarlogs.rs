@@ -4,8 +4,8 @@
 
 use std::io::{BufRead, BufReader, Read};
 
-use super::scanner::{ScanConfig, StreamScan};
-use super::{scan_reader, Engine, LogFormat, SourceScan};
+use super::framing::text::Text;
+use super::{scan_reader, Engine, ScanConfig, SourceScan, StreamScan};
 use crate::evidence::{decoder, detect_compression, Artifact, DecodeLimits};
 use crate::model::{display_bytes, Diagnostic, Locator};
 
@@ -39,7 +39,7 @@ pub fn scan_artifact_tar(a: &Artifact, engine: &Engine, cfg: &ScanConfig) -> Vec
         Ok(r) => scan_tar(r, a.locator(), engine, cfg),
         Err(e) => vec![SourceScan {
             locator: a.locator(),
-            format: LogFormat::Text,
+            format: &Text,
             scan: StreamScan {
                 diagnostics: vec![Diagnostic::error(a.locator(), format!("cannot read tar: {e}"))],
                 ..Default::default()
@@ -122,11 +122,7 @@ pub fn scan_tar(r: impl Read, loc: Locator, engine: &Engine, cfg: &ScanConfig) -
 }
 
 fn error_source(loc: Locator, diagnostics: Vec<Diagnostic>) -> SourceScan {
-    SourceScan {
-        locator: loc,
-        format: LogFormat::Text,
-        scan: StreamScan { diagnostics, ..Default::default() },
-    }
+    SourceScan { locator: loc, format: &Text, scan: StreamScan { diagnostics, ..Default::default() } }
 }
 
 #[cfg(test)]

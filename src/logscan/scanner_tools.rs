@@ -1,4 +1,4 @@
-//! Scanner identification: hits of `scanner.*` rules (Nikto, sqlmap, Acunetix, Nuclei,
+//! Scanner-tool identification: hits of `scanner.*` rules (Nikto, sqlmap, Acunetix, Nuclei,
 //! out-of-band probe hosts...) tallied per scanner and client address over every log of a
 //! bundle, so a run of thousands of requests becomes one finding `log.scanner.<name>` with
 //! its source, time span and request count, and does not drown the real attack.
