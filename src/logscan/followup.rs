@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 
 use super::http::status_line;
-use super::SourceScan;
+use super::stream::SourceScan;
 use crate::evidence::Artifact;
 
 /// How far past a hit its status line is looked for.

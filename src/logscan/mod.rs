@@ -27,6 +27,7 @@ use serde::Serialize;
 
 pub use engine::{Engine, RecordMatch};
 pub use records::{ScanConfig, StreamScan};
+pub use stream::{artifact_scan, scan_reader, SourceScan};
 
 use crate::evidence::{Artifact, ArtifactKind};
 use crate::model::{Diagnostic, Finding, Locator, Outcome, Severity, Timestamp};
@@ -122,13 +123,6 @@ pub struct ScannedLog {
     pub bytes: u64,
     pub lines: u64,
     pub hits: u64,
-}
-
-/// Results of scanning one log source, before merging.
-pub struct SourceScan {
-    pub locator: Locator,
-    pub format: &'static dyn Framing,
-    pub scan: StreamScan,
 }
 
 /// Scan every log of a bundle: log artifacts, and log files inside filesystem / layer tars.
@@ -244,39 +238,6 @@ fn head_framing(a: &Artifact) -> &'static dyn Framing {
         }
         Err(_) => &Text,
     }
-}
-
-/// One artifact read whole with `framing`.
-pub fn artifact_scan(
-    a: &Artifact,
-    framing: &'static dyn Framing,
-    engine: &Engine,
-    cfg: &ScanConfig,
-) -> SourceScan {
-    SourceScan { locator: a.locator(), format: framing, scan: stream::scan_artifact(a, framing, engine, cfg) }
-}
-
-/// Scan any stream (e.g. a log file found in an image's container layer) named by `locator`.
-/// The framing is sniffed from the first bytes.
-pub fn scan_reader(reader: impl Read, locator: Locator, engine: &Engine, cfg: &ScanConfig) -> SourceScan {
-    let mut reader = reader;
-    // Enough for a whole first line (CRI needs its time, stream and tag) and for the local
-    // driver's first frame header.
-    let mut head = vec![0u8; 4096];
-    let mut got = 0;
-    while got < head.len() {
-        match reader.read(&mut head[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => break,
-        }
-    }
-    head.truncate(got);
-    let framing = registry::sniff(&head);
-    let chained = std::io::Cursor::new(head).chain(reader);
-    let scan = stream::scan_stream(chained, framing, engine, cfg, &locator, 0);
-    SourceScan { locator, format: framing, scan }
 }
 
 /// `name-json.log.3` sorts after `name-json.log.2`, `.log` (current) last: oldest first.

@@ -2,14 +2,14 @@
 //! buffers cut after their last newline and handed to the framing's cutter; a line longer
 //! than the buffer searched as text in records of `max_record` bytes at fixed offsets from
 //! its start, so results never depend on the buffer size). Large plain files are cut at
-//! newlines and scanned in parallel.
+//! newlines and scanned in parallel. A log source's scan names the framing it was read with.
 
 use std::io::{self, Read};
 
 use rayon::prelude::*;
 
 use super::engine::Engine;
-use super::framing::Framing;
+use super::framing::{registry, Framing};
 use super::records::{Carry, Records, ScanConfig, StreamScan};
 use crate::evidence::Artifact;
 use crate::model::{Diagnostic, Locator};
@@ -137,6 +137,46 @@ pub fn scan_artifact(a: &Artifact, framing: &dyn Framing, engine: &Engine, cfg: 
             ..Default::default()
         },
     }
+}
+
+/// Results of scanning one log source, before merging.
+pub struct SourceScan {
+    pub locator: Locator,
+    pub format: &'static dyn Framing,
+    pub scan: StreamScan,
+}
+
+/// One artifact read whole with `framing`.
+pub fn artifact_scan(
+    a: &Artifact,
+    framing: &'static dyn Framing,
+    engine: &Engine,
+    cfg: &ScanConfig,
+) -> SourceScan {
+    SourceScan { locator: a.locator(), format: framing, scan: scan_artifact(a, framing, engine, cfg) }
+}
+
+/// Scan any stream (e.g. a log file found in an image's container layer) named by `locator`.
+/// The framing is sniffed from the first bytes.
+pub fn scan_reader(reader: impl Read, locator: Locator, engine: &Engine, cfg: &ScanConfig) -> SourceScan {
+    let mut reader = reader;
+    // Enough for a whole first line (CRI needs its time, stream and tag) and for the local
+    // driver's first frame header.
+    let mut head = vec![0u8; 4096];
+    let mut got = 0;
+    while got < head.len() {
+        match reader.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => break,
+        }
+    }
+    head.truncate(got);
+    let framing = registry::sniff(&head);
+    let chained = std::io::Cursor::new(head).chain(reader);
+    let scan = scan_stream(chained, framing, engine, cfg, &locator, 0);
+    SourceScan { locator, format: framing, scan }
 }
 
 /// Chunk boundaries `[0, b1, ..., size]`, each just after a newline.

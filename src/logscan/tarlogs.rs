@@ -4,8 +4,10 @@
 
 use std::io::{BufRead, BufReader, Read};
 
+use super::engine::Engine;
 use super::framing::text::Text;
-use super::{scan_reader, Engine, ScanConfig, SourceScan, StreamScan};
+use super::records::{ScanConfig, StreamScan};
+use super::stream::{scan_reader, SourceScan};
 use crate::evidence::{decoder, detect_compression, Artifact, DecodeLimits};
 use crate::model::{display_bytes, Diagnostic, Locator};
 

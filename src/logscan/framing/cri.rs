@@ -65,8 +65,9 @@ fn split_cri(line: &[u8]) -> Option<(Timestamp, &str, bool, &[u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::logscan::engine::Engine;
+    use crate::logscan::records::ScanConfig;
     use crate::logscan::stream::scan_stream;
-    use crate::logscan::{Engine, ScanConfig};
     use crate::model::Locator;
 
     #[test]

@@ -180,9 +180,10 @@ fn micros(us: i64) -> Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::logscan::engine::Engine;
     use crate::logscan::framing::registry;
+    use crate::logscan::records::ScanConfig;
     use crate::logscan::stream::scan_stream;
-    use crate::logscan::{Engine, ScanConfig};
     use crate::model::Locator;
 
     #[test]

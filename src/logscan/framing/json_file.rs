@@ -115,9 +115,10 @@ impl Cutter for JsonFileCutter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::logscan::engine::Engine;
     use crate::logscan::framing::cri::Cri;
+    use crate::logscan::records::ScanConfig;
     use crate::logscan::stream::scan_stream;
-    use crate::logscan::{Engine, ScanConfig};
     use crate::model::Locator;
 
     #[test]
