@@ -2,22 +2,22 @@
 //! logs, and log files inside filesystem tars) streamed through one compiled signature
 //! engine; hits with proof, decoded payloads, JNDI lookups taken apart, IOCs per bundle.
 
-pub mod decode;
+pub(crate) mod decode;
 mod engine;
-pub mod followup;
+pub(crate) mod followup;
 pub mod framing;
-pub mod http;
-pub mod ioc;
-pub mod jndi;
-pub mod logness;
+pub(crate) mod http;
+pub(crate) mod ioc;
+pub(crate) mod jndi;
+pub(crate) mod logness;
 mod prefilter;
-pub mod records;
+pub(crate) mod records;
 pub mod rules;
-pub mod scanner_tools;
-pub mod sigma;
+pub(crate) mod scanner_tools;
+pub(crate) mod sigma;
 pub mod stream;
-pub mod tarlogs;
-pub mod time;
+pub(crate) mod tarlogs;
+pub(crate) mod time;
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -25,9 +25,10 @@ use std::io::Read;
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use engine::{Engine, RecordMatch};
+pub use engine::Engine;
 pub use records::{ScanConfig, StreamScan};
-pub use stream::{artifact_scan, scan_reader, SourceScan};
+pub use stream::scan_reader;
+pub(crate) use stream::{artifact_scan, SourceScan};
 
 use crate::evidence::{Artifact, ArtifactKind};
 use crate::model::{Diagnostic, Finding, Locator, Outcome, Severity, Timestamp};
@@ -40,7 +41,7 @@ use ioc::{Ioc, IocKind, IocRef};
 use jndi::JndiInfo;
 
 /// Hits kept in a bundle report (all are counted in findings).
-pub const MAX_REPORTED_HITS: usize = 10_000;
+pub(crate) const MAX_REPORTED_HITS: usize = 10_000;
 /// Proof locators listed per finding.
 const FINDING_EVIDENCE: usize = 20;
 
@@ -89,7 +90,7 @@ pub struct LogHit {
 }
 
 /// The DRL 1.1 credit of a Sigma-derived rule, if it is one.
-pub fn rule_credit(r: &rules::Rule) -> Option<String> {
+pub(crate) fn rule_credit(r: &rules::Rule) -> Option<String> {
     r.confirm.iter().find_map(|c| match c {
         rules::Check::Sigma(d) => Some(d.credit()),
         _ => None,
@@ -131,13 +132,13 @@ pub fn scan_logs(artifacts: &[&Artifact], engine: &Engine) -> LogSection {
 }
 
 /// [`scan_logs`] with explicit tuning.
-pub fn scan_logs_with(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig) -> LogSection {
+pub(crate) fn scan_logs_with(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig) -> LogSection {
     build_section(bundle_sources(artifacts, engine, cfg), engine)
 }
 
 /// The scans of every log of a bundle, before they are summed up by [`build_section`] (so
 /// more sources, e.g. logs in an image's committed layer, can join them).
-pub fn bundle_sources(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig) -> Vec<SourceScan> {
+pub(crate) fn bundle_sources(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig) -> Vec<SourceScan> {
     let mut ordered: Vec<&Artifact> = artifacts.to_vec();
     ordered.sort_by_key(|a| rotation_key(&a.path));
     // The files of one rotated log (json-file, CRI; oldest first) are one container's
@@ -178,7 +179,12 @@ pub fn bundle_sources(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig
 /// log whatever it was sniffed as (the analyst said so); tars have their log members
 /// scanned. Unlike in a bundle, only json-file and `local` logs are read as their kind says
 /// (their heads would sniff as text): CRI and journal logs are read as their heads say.
-pub fn scan_given_log(a: &Artifact, engine: &Engine, cfg: &ScanConfig, single: bool) -> Vec<SourceScan> {
+pub(crate) fn scan_given_log(
+    a: &Artifact,
+    engine: &Engine,
+    cfg: &ScanConfig,
+    single: bool,
+) -> Vec<SourceScan> {
     let framing = match registry::for_kind(a.kind) {
         Some(Reading::TarMembers) => return tarlogs::scan_artifact_tar(a, engine, cfg),
         Some(Reading::Framed(f)) if matches!(a.kind, ArtifactKind::JsonFileLog | ArtifactKind::LocalLog) => f,
@@ -261,7 +267,7 @@ fn rotation_key(path: &str) -> (String, u64) {
 
 /// Merge scans into the section: hits sorted and capped, IOCs, findings (one per rule per
 /// source), timeline events and diagnostics.
-pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
+pub(crate) fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
     let rules = engine.rules();
     let mut outcome = Outcome::default();
     let mut logs_scanned = Vec::new();

@@ -45,7 +45,7 @@ impl Default for ScanConfig {
 impl ScanConfig {
     /// The defaults under `limits`: `--max-line` is the record size (the buffer and the
     /// json-file join grow to hold it), `--max-hits` the hits kept per rule per file.
-    pub fn with_limits(limits: &crate::limits::Limits) -> Self {
+    pub(crate) fn with_limits(limits: &crate::limits::Limits) -> Self {
         let d = ScanConfig::default();
         ScanConfig {
             buf_size: d.buf_size.max(limits.max_line.saturating_add(1)),

@@ -147,7 +147,7 @@ pub struct SourceScan {
 }
 
 /// One artifact read whole with `framing`.
-pub fn artifact_scan(
+pub(crate) fn artifact_scan(
     a: &Artifact,
     framing: &'static dyn Framing,
     engine: &Engine,

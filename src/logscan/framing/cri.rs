@@ -9,7 +9,7 @@ use crate::model::Timestamp;
 
 /// The CRI log format.
 #[derive(Clone, Copy, Debug)]
-pub struct Cri;
+pub(crate) struct Cri;
 
 impl Framing for Cri {
     fn name(&self) -> &'static str {

@@ -12,7 +12,7 @@ use crate::model::Timestamp;
 
 /// The journal export format (and `journalctl -o json`).
 #[derive(Clone, Copy, Debug)]
-pub struct Journal;
+pub(crate) struct Journal;
 
 impl Framing for Journal {
     fn name(&self) -> &'static str {

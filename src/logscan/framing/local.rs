@@ -12,7 +12,7 @@ use crate::model::Timestamp;
 
 /// The `local` log driver's format.
 #[derive(Clone, Copy, Debug)]
-pub struct Local;
+pub(crate) struct Local;
 
 impl Framing for Local {
     fn name(&self) -> &'static str {
@@ -92,7 +92,7 @@ fn parse_entry(b: &[u8]) -> Option<Entry> {
 }
 
 /// Streams a local-driver file out as CRI lines.
-pub struct LocalDecoder<R> {
+pub(crate) struct LocalDecoder<R> {
     inner: R,
     out: Vec<u8>,
     at: usize,
@@ -101,7 +101,7 @@ pub struct LocalDecoder<R> {
 }
 
 impl<R: Read> LocalDecoder<R> {
-    pub fn new(inner: R) -> Self {
+    pub(crate) fn new(inner: R) -> Self {
         LocalDecoder { inner, out: Vec::new(), at: 0, entries: 0, done: false }
     }
 
@@ -187,7 +187,7 @@ impl<R: Read> Read for LocalDecoder<R> {
 
 /// Encode one entry as the local driver writes it (for tests).
 #[cfg(test)]
-pub fn encode(source: &str, time_nano: i64, line: &[u8], partial: bool) -> Vec<u8> {
+pub(crate) fn encode(source: &str, time_nano: i64, line: &[u8], partial: bool) -> Vec<u8> {
     fn put_varint(out: &mut Vec<u8>, mut v: u64) {
         while v >= 0x80 {
             out.push((v as u8) | 0x80);

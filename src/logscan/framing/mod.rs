@@ -9,11 +9,11 @@ use std::io::Read;
 use super::records::{each_line, Line, Records};
 use crate::model::Diagnostic;
 
-pub mod cri;
-pub mod journal;
+pub(crate) mod cri;
+pub(crate) mod journal;
 pub mod json_file;
-pub mod local;
-pub mod registry;
+pub(crate) mod local;
+pub(crate) mod registry;
 pub mod text;
 
 /// What a log is read as. Framings are unit values, shared by every stream read with them.
@@ -53,9 +53,7 @@ pub trait Cutter {
     }
 
     /// The records of one line handed to `out`.
-    fn line(&mut self, line: Line<'_>, out: &mut Records<'_>) {
-        let _ = (line, out);
-    }
+    fn line(&mut self, _line: Line<'_>, _out: &mut Records<'_>) {}
 
     /// Whether the rest of a line longer than the read buffer is searched as text (true) or
     /// still cut by this framing.
@@ -72,13 +70,10 @@ pub trait Cutter {
     }
 
     /// The end of one file: a record still being read is complete.
-    fn flush(&mut self, out: &mut Records<'_>) {
-        let _ = out;
-    }
+    fn flush(&mut self, _out: &mut Records<'_>) {}
 
     /// This framing's own diagnostics at the end of the stream.
-    fn diagnostics(&self, out: &Records<'_>) -> Vec<Diagnostic> {
-        let _ = out;
+    fn diagnostics(&self, _out: &Records<'_>) -> Vec<Diagnostic> {
         vec![]
     }
 }

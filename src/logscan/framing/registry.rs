@@ -11,16 +11,16 @@ use crate::evidence::ArtifactKind;
 
 /// The framings, in sniffing order: the first whose `sniff` accepts a head is the log's
 /// framing; text, which accepts any, is last.
-pub static FRAMINGS: &[&dyn Framing] = &[&Local, &JsonFile, &Journal, &Cri, &Text];
+pub(crate) static FRAMINGS: &[&dyn Framing] = &[&Local, &JsonFile, &Journal, &Cri, &Text];
 
 /// The framing a log whose first bytes are `head` is read with.
-pub fn sniff(head: &[u8]) -> &'static dyn Framing {
+pub(crate) fn sniff(head: &[u8]) -> &'static dyn Framing {
     FRAMINGS.iter().copied().find(|f| f.sniff(head)).unwrap_or(&Text)
 }
 
 /// How the logs of an artifact are read.
 #[derive(Clone, Copy)]
-pub enum Reading {
+pub(crate) enum Reading {
     /// In the framing its kind says.
     Framed(&'static dyn Framing),
     /// A text log: in the framing its first bytes say (a `docker logs -t` capture or an
@@ -31,7 +31,7 @@ pub enum Reading {
 }
 
 /// How the logs of an artifact of `kind` are read; None: it holds none.
-pub fn for_kind(kind: ArtifactKind) -> Option<Reading> {
+pub(crate) fn for_kind(kind: ArtifactKind) -> Option<Reading> {
     Some(match kind {
         ArtifactKind::JsonFileLog => Reading::Framed(&JsonFile),
         ArtifactKind::CriLog => Reading::Framed(&Cri),

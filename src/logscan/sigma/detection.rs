@@ -40,12 +40,12 @@ impl SigmaDetection {
     /// Evaluate on a web record (its parsed request and text spellings). Proxy rules only
     /// judge proxy records: their user-agent and URL lists mean something else in a web
     /// server's own log.
-    pub fn matches_web(&self, req: &HttpRequest, texts: &[String]) -> bool {
+    pub(crate) fn matches_web(&self, req: &HttpRequest, texts: &[String]) -> bool {
         (self.target != SigmaTarget::Proxy || req.proxy) && self.compiled.matches(&WebFields { req, texts })
     }
 
     /// The DRL 1.1 credit shown with every match.
-    pub fn credit(&self) -> String {
+    pub(crate) fn credit(&self) -> String {
         format!(
             "Sigma rule \"{}\" (id {}) by {}, Detection Rule License 1.1",
             self.title,

@@ -7,7 +7,7 @@
 //! author (Detection Rule License 1.1).
 
 pub(crate) mod detection;
-pub mod matcher;
+pub(crate) mod matcher;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -18,17 +18,17 @@ use super::rules::{Check, Rule};
 use crate::ingest::top::{Process, ProcessCapture};
 use crate::model::{Finding, Severity};
 use detection::web_field;
-pub use detection::{SigmaDetection, SigmaTarget};
+pub(crate) use detection::{SigmaDetection, SigmaTarget};
 use matcher::{Compiled, Fields};
 
 /// The bundled rules: one YAML document per rule, each after a `# file: <path>` line.
-pub const BUNDLED: &str = include_str!("bundled.yml");
+pub(crate) const BUNDLED: &str = include_str!("bundled.yml");
 /// Name the bundled rules are reported under.
-pub const BUNDLED_ORIGIN: &str = "bundled-sigma";
+pub(crate) const BUNDLED_ORIGIN: &str = "bundled-sigma";
 
 /// A rule that was read but cannot be used, with why.
 #[derive(Clone, Debug)]
-pub struct Unsupported {
+pub(crate) struct Unsupported {
     pub origin: String,
     pub title: String,
     pub reason: String,
@@ -36,14 +36,14 @@ pub struct Unsupported {
 
 /// Every Sigma rule loaded.
 #[derive(Debug, Default)]
-pub struct SigmaSet {
+pub(crate) struct SigmaSet {
     pub rules: Vec<Arc<SigmaDetection>>,
     pub unsupported: Vec<Unsupported>,
 }
 
 impl SigmaSet {
     /// The bundled default set.
-    pub fn bundled() -> Self {
+    pub(crate) fn bundled() -> Self {
         let mut set = SigmaSet::default();
         for (path, doc) in split_bundle(BUNDLED) {
             set.add_document(&format!("{BUNDLED_ORIGIN}:{path}"), path, doc);
@@ -52,7 +52,7 @@ impl SigmaSet {
     }
 
     /// Add every `*.yml` / `*.yaml` under `dir` (sorted, so the order is stable).
-    pub fn add_dir(&mut self, dir: &Path) -> std::io::Result<()> {
+    pub(crate) fn add_dir(&mut self, dir: &Path) -> std::io::Result<()> {
         let mut files: Vec<_> = walkdir::WalkDir::new(dir)
             .into_iter()
             .filter_map(Result::ok)
@@ -141,7 +141,7 @@ impl SigmaSet {
     }
 
     /// The web rules as log-engine rules (anchor literals + a Sigma confirm step).
-    pub fn engine_rules(&self) -> Vec<Rule> {
+    pub(crate) fn engine_rules(&self) -> Vec<Rule> {
         self.rules
             .iter()
             .filter(|d| d.target != SigmaTarget::Process)
@@ -307,7 +307,7 @@ impl Fields for ProcFields<'_> {
 
 /// Sigma `process_creation` / `linux` matches on one process capture: one finding per rule
 /// and capture, every matching process as evidence.
-pub fn process_findings(capture: &ProcessCapture, set: &SigmaSet) -> Vec<Finding> {
+pub(crate) fn process_findings(capture: &ProcessCapture, set: &SigmaSet) -> Vec<Finding> {
     let by_pid: std::collections::HashMap<u32, &Process> =
         capture.processes.iter().map(|p| (p.pid, p)).collect();
     let mut out = Vec::new();
