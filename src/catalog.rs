@@ -5,7 +5,7 @@
 //! listed in [`INLINE`]; tests/reports.rs checks that every rule a scan of the samples and
 //! of hostile evidence raises is listed.
 
-use crate::logscan::sigma::{SigmaSet, Target};
+use crate::logscan::sigma::{SigmaSet, SigmaTarget};
 use crate::logscan::Engine;
 use crate::model::{RuleInfo, Severity};
 
@@ -87,7 +87,7 @@ pub fn all(engine: &Engine) -> Vec<RuleInfo> {
             title: r.title.clone(),
         })
         .collect();
-    out.extend(sigma.rules.iter().filter(|d| d.target == Target::Process).map(|d| RuleInfo {
+    out.extend(sigma.rules.iter().filter(|d| d.target == SigmaTarget::Process).map(|d| RuleInfo {
         id: format!("proc.{}", d.rule_id),
         family: "sigma",
         severity: d.level,

@@ -9,7 +9,8 @@ use crate::dataroot::intake::Trees;
 use crate::evidence::{detect_compression, Artifact, ArtifactKind, ArtifactSource};
 use crate::image::{self, ImageContext, Inspector};
 use crate::ingest::{diff, inspect, pslist, stats, top};
-use crate::logscan::{self, decode, Engine, LogFormat, ScanConfig};
+use crate::logscan::framing::{cri::Cri, journal::Journal, json_file::JsonFile, local::Local, text::Text};
+use crate::logscan::{self, decode, Engine, ScanConfig};
 use crate::model::Locator;
 
 /// An artifact of `kind` at `path` whose bytes are `data` (compression sniffed).
@@ -131,18 +132,19 @@ pub fn log_stream(data: &[u8]) {
     let Some((&sel, body)) = data.split_first() else { return };
     let cfg = ScanConfig { buf_size: 256, max_record: 128, max_join: 1024, ..Default::default() };
     let loc = Locator::artifact("container.log");
-    let format = match sel % 5 {
-        0 => LogFormat::Text,
-        1 => LogFormat::JsonFile,
-        2 => LogFormat::Cri,
-        3 => LogFormat::Journal,
+    let format: &'static dyn logscan::framing::Framing = match sel % 5 {
+        0 => &Text,
+        1 => &JsonFile,
+        2 => &Cri,
+        3 => &Journal,
         _ => {
             let a = artifact("container.log", ArtifactKind::LocalLog, body);
-            let _ = logscan::build_section(vec![logscan::local_scan(&a, engine(), &cfg)], engine());
+            let _ =
+                logscan::build_section(vec![logscan::artifact_scan(&a, &Local, engine(), &cfg)], engine());
             return;
         }
     };
-    let scan = logscan::scanner::scan_stream(body, format, engine(), &cfg, &loc, 0);
+    let scan = logscan::stream::scan_stream(body, format, engine(), &cfg, &loc, 0);
     let _ = logscan::build_section(vec![logscan::SourceScan { locator: loc, format, scan }], engine());
     let _ = logscan::scan_reader(Cursor::new(body), Locator::artifact("sniffed.log"), engine(), &cfg);
 }

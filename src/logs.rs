@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use crate::evidence::{
     detect_compression, discover, sniff_text, Artifact, ArtifactKind, ArtifactSource, Bundle, Compression,
 };
-use crate::logscan::{build_section, followup, scanner, tarlogs, Engine, ScanConfig, SourceScan};
+use crate::logscan::{build_section, followup, scan_given_log, Engine, ScanConfig, SourceScan};
 use crate::report::{ArtifactRecord, BundleReport};
 
 /// One FILE of `ctriage logs`. A plain (uncompressed) file is scanned while `discover`
@@ -17,7 +17,7 @@ use crate::report::{ArtifactRecord, BundleReport};
 /// when discovery classifies the file the same way, otherwise it is scanned again.
 pub fn scan_path(p: &Path, engine: &Engine, cfg: &ScanConfig) -> BundleReport {
     let (bundle, early) =
-        rayon::join(|| discover(p), || early_artifact(p).map(|a| (scan_as_log(&a, engine, cfg, true), a)));
+        rayon::join(|| discover(p), || early_artifact(p).map(|a| (scan_given_log(&a, engine, cfg, true), a)));
     let mut sources = match (early, bundle.artifacts.as_slice()) {
         (Some((sources, e)), [a])
             if a.path == e.path && a.kind == e.kind && a.compression == e.compression =>
@@ -26,7 +26,7 @@ pub fn scan_path(p: &Path, engine: &Engine, cfg: &ScanConfig) -> BundleReport {
         }
         _ => {
             let single = bundle.artifacts.len() == 1;
-            bundle.artifacts.par_iter().flat_map_iter(|a| scan_as_log(a, engine, cfg, single)).collect()
+            bundle.artifacts.par_iter().flat_map_iter(|a| scan_given_log(a, engine, cfg, single)).collect()
         }
     };
     followup::attach_statuses(&mut sources, &bundle.artifacts.iter().collect::<Vec<_>>());
@@ -100,21 +100,4 @@ fn logs_bundle(bundle: Bundle, sources: Vec<SourceScan>, engine: &Engine) -> Bun
     report.timeline = outcome.timeline;
     report.diagnostics = outcome.diagnostics;
     report
-}
-
-/// An artifact given to `ctriage logs`: logs as sniffed; a file given alone is a log
-/// whatever it was sniffed as (the analyst said so); tars have their log members scanned.
-fn scan_as_log(a: &Artifact, engine: &Engine, cfg: &ScanConfig, single: bool) -> Vec<SourceScan> {
-    let format = match a.kind {
-        ArtifactKind::JsonFileLog => scanner::LogFormat::JsonFile,
-        ArtifactKind::LocalLog => return vec![crate::logscan::local_scan(a, engine, cfg)],
-        ArtifactKind::FilesystemTar | ArtifactKind::LayerTar => {
-            return tarlogs::scan_artifact_tar(a, engine, cfg)
-        }
-        k if k.is_log() => crate::logscan::text_format(a),
-        ArtifactKind::Link | ArtifactKind::Special | ArtifactKind::Empty => return vec![],
-        _ if single || a.kind == ArtifactKind::Unknown => scanner::LogFormat::Text,
-        _ => return vec![],
-    };
-    vec![SourceScan { locator: a.locator(), format, scan: scanner::scan_artifact(a, format, engine, cfg) }]
 }

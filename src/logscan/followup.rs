@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 
 use super::http::status_line;
-use super::SourceScan;
+use super::stream::SourceScan;
 use crate::evidence::Artifact;
 
 /// How far past a hit its status line is looked for.
@@ -19,7 +19,7 @@ const LINE_PREFIX: usize = 512;
 /// Give every hit whose request names a connection and no status the status a later line of
 /// that connection reports, within [`WINDOW`] bytes of its own artifact (read directly, not
 /// through a tar).
-pub fn attach_statuses(sources: &mut [SourceScan], artifacts: &[&Artifact]) {
+pub(crate) fn attach_statuses(sources: &mut [SourceScan], artifacts: &[&Artifact]) {
     let mut wanted: BTreeMap<&str, Vec<(u64, String)>> = BTreeMap::new();
     for s in sources.iter() {
         for h in &s.scan.hits {

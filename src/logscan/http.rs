@@ -47,13 +47,8 @@ pub struct HttpRequest {
 
 impl HttpRequest {
     /// True when nothing was parsed.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         *self == HttpRequest::default()
-    }
-
-    /// True when the server answered with success (2xx) or a redirect it served (3xx).
-    pub fn succeeded(&self) -> Option<bool> {
-        self.status.map(|s| (200..400).contains(&s))
     }
 }
 
@@ -82,7 +77,7 @@ const METHODS: &[&str] = &[
 ];
 
 /// Parse a record; None when it is not a web-server record (or carries nothing useful).
-pub fn parse(record: &[u8]) -> Option<HttpRequest> {
+pub(crate) fn parse(record: &[u8]) -> Option<HttpRequest> {
     let text = String::from_utf8_lossy(record);
     let t = text.trim_start_matches('\u{feff}').trim();
     let parsed = if t.starts_with('{') {
@@ -100,7 +95,7 @@ pub fn parse(record: &[u8]) -> Option<HttpRequest> {
 }
 
 /// An IPv4 address written as IPv6 (`::ffff:203.0.113.50`) is the IPv4 address.
-pub fn fold_mapped(addr: &str) -> String {
+pub(crate) fn fold_mapped(addr: &str) -> String {
     let lower = addr.to_ascii_lowercase();
     match lower.strip_prefix("::ffff:") {
         Some(v4) if v4.split('.').count() == 4 && v4.split('.').all(|p| p.parse::<u8>().is_ok()) => {
@@ -145,7 +140,7 @@ fn busybox_prefix(t: &str) -> Option<(&str, &str)> {
 
 /// A line that only reports the status of an earlier request of a connection (busybox
 /// httpd `-v`: `[::ffff:IP]:PORT: response:404`): the connection and the status.
-pub fn status_line(line: &[u8]) -> Option<(String, u16)> {
+pub(crate) fn status_line(line: &[u8]) -> Option<(String, u16)> {
     let at = memchr::memmem::find(line, b": response:")?;
     let head = String::from_utf8_lossy(&line[..at + 2]);
     let (conn, _) = busybox_prefix(&head)?;
@@ -561,7 +556,6 @@ mod tests {
         assert_eq!(h.bytes, Some(2326));
         assert_eq!(h.referer.as_deref(), Some("http://ref.example/"));
         assert_eq!(h.user_agent.as_deref(), Some(r#"Mozilla/5.0 ("quoted")"#));
-        assert_eq!(h.succeeded(), Some(false));
     }
 
     #[test]

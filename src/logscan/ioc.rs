@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use super::jndi::JndiInfo;
 use crate::model::{role, Locator, Timestamp};
 
-pub use crate::model::{IocKind, IocRef};
+pub(crate) use crate::model::{IocKind, IocRef};
 
 /// Indicators kept from one text (a record, a command line, a file's head).
 const MAX_PER_TEXT: usize = 256;
@@ -23,7 +23,7 @@ const COMMENT_MAX: usize = 80;
 
 /// What a text is, which decides what may be taken from it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     /// A log record: a bare `ip:port` there is a client's source port or a listener, not an
     /// indicator; bare addresses are `mentioned`.
     Record,
@@ -210,7 +210,12 @@ static ACCESS_SOURCE: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Indicators of one log hit: from its record text (decoded when it was), its JNDI lookup and
 /// its decoded commands. `raw_record` gives the access-log request source.
-pub fn extract(raw_record: &[u8], text: &str, jndi: Option<&JndiInfo>, commands: &[String]) -> Vec<IocRef> {
+pub(crate) fn extract(
+    raw_record: &[u8],
+    text: &str,
+    jndi: Option<&JndiInfo>,
+    commands: &[String],
+) -> Vec<IocRef> {
     let mut out = Found { ports: true, ..Default::default() };
     let head = String::from_utf8_lossy(&raw_record[..raw_record.len().min(512)]);
     if let Some(c) = ACCESS_SOURCE.captures(&head) {
@@ -252,7 +257,7 @@ pub fn extract(raw_record: &[u8], text: &str, jndi: Option<&JndiInfo>, commands:
 /// Indicators of a text from `source` (ports only as part of `host:port` endpoints).
 /// Command lines and scripts also give those of the commands they hide in base64
 /// (`echo <b64> | base64 -d | sh`, `{echo,<b64>}|{base64,-d}|{bash,-i}`).
-pub fn from_text(text: &str, source: Source) -> Vec<IocRef> {
+pub(crate) fn from_text(text: &str, source: Source) -> Vec<IocRef> {
     let mut out = Found::default();
     out.text(text, source);
     if source != Source::Binary {
@@ -264,7 +269,7 @@ pub fn from_text(text: &str, source: Source) -> Vec<IocRef> {
 }
 
 /// Indicators of a process command line (see [`from_text`]).
-pub fn from_command(cmd: &str) -> Vec<IocRef> {
+pub(crate) fn from_command(cmd: &str) -> Vec<IocRef> {
     from_text(cmd, Source::Command)
 }
 
@@ -544,7 +549,7 @@ impl Found {
 
 /// Indicators sorted, each once, without `mentioned` entries of values listed in a more
 /// telling role (the union of several sources' indicators).
-pub fn tidy(mut refs: Vec<IocRef>) -> Vec<IocRef> {
+pub(crate) fn tidy(mut refs: Vec<IocRef>) -> Vec<IocRef> {
     refs.sort();
     refs.dedup();
     let telling: BTreeSet<(IocKind, String)> =
@@ -597,7 +602,7 @@ fn tool_and_args(m: &str) -> (&str, &str) {
 }
 
 /// `host:port`, with IPv6 in brackets.
-pub fn endpoint_value(host: &str, port: u16) -> String {
+pub(crate) fn endpoint_value(host: &str, port: u16) -> String {
     if host.contains(':') {
         format!("[{host}]:{port}")
     } else {
@@ -608,7 +613,7 @@ pub fn endpoint_value(host: &str, port: u16) -> String {
 /// A host's kind and normal form (lower case, no brackets or trailing dot; IPv4-mapped IPv6
 /// folded to IPv4), or None when it is no host. `${sys:java.version}.cb.example` (a lookup
 /// exfiltrating through DNS labels) gives the domain after the last unresolved lookup.
-pub fn normal_host(host: &str) -> Option<(IocKind, String)> {
+pub(crate) fn normal_host(host: &str) -> Option<(IocKind, String)> {
     let host = match host.rfind('}') {
         Some(p) if host.contains("${") => &host[p + 1..],
         _ => host,
@@ -703,7 +708,7 @@ fn nc_target<'a>(tool: &str, args: &'a str) -> Option<(&'a str, &'a str)> {
 
 /// `SHA256:<base64 of the key's SHA-256, unpadded> <comment>`, the form `ssh-keygen -l`
 /// prints; None unless the blob decodes to a key of the type it is written with.
-pub fn ssh_key_value(kind: &str, b64: &str, rest: &str) -> Option<String> {
+pub(crate) fn ssh_key_value(kind: &str, b64: &str, rest: &str) -> Option<String> {
     use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
     let blob = STANDARD.decode(b64).or_else(|_| STANDARD_NO_PAD.decode(b64.trim_end_matches('='))).ok()?;
     let n = u32::from_be_bytes(blob.get(..4)?.try_into().ok()?) as usize;
@@ -740,7 +745,7 @@ fn base58check(s: &str) -> bool {
 }
 
 /// Merge the indicators of all hits (`(hit index, time, locator, refs)`) per bundle.
-pub fn aggregate<'a>(
+pub(crate) fn aggregate<'a>(
     hits: impl Iterator<Item = (usize, Option<Timestamp>, &'a Locator, &'a [IocRef])>,
 ) -> Vec<Ioc> {
     let mut map: BTreeMap<(IocKind, String), Ioc> = BTreeMap::new();

@@ -38,7 +38,7 @@ pub struct JndiInfo {
 
 /// What evaluating a message gives.
 #[derive(Clone, Debug, Default)]
-pub struct Evaluation {
+pub(crate) struct Evaluation {
     /// The message after substitution (unresolvable lookups kept as `${...}`).
     pub output: String,
     /// JNDI lookups triggered, in order.
@@ -54,7 +54,7 @@ struct Ctx {
 /// the text (`${lower:j}${lower:n}di:ldap://...`, `j${::-n}di:rmi://...`): the payload is
 /// assembled for a later evaluation (CVE-2021-45046 context lookups, re-logged messages).
 /// Returns the evaluated text around it.
-pub fn assembled_jndi(text: &str) -> Option<String> {
+pub(crate) fn assembled_jndi(text: &str) -> Option<String> {
     if !text.contains("${") || text.to_ascii_lowercase().contains("jndi:") {
         return None;
     }
@@ -68,7 +68,7 @@ pub fn assembled_jndi(text: &str) -> Option<String> {
 }
 
 /// Evaluate the lookups of `text` as Log4j 2 (before 2.15) would.
-pub fn evaluate(text: &str) -> Evaluation {
+pub(crate) fn evaluate(text: &str) -> Evaluation {
     let chars: Vec<char> = text.chars().collect();
     let mut ctx = Ctx { lookups: 0, jndi: Vec::new() };
     let output = substitute(&chars, &mut ctx, 0);

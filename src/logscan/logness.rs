@@ -24,7 +24,7 @@ pub struct NotALog {
 }
 
 /// The artifacts to scan as logs, and the text artifacts that are not logs.
-pub fn split<'a>(artifacts: &[&'a Artifact]) -> (Vec<&'a Artifact>, Vec<NotALog>) {
+pub(crate) fn split<'a>(artifacts: &[&'a Artifact]) -> (Vec<&'a Artifact>, Vec<NotALog>) {
     let mut logs = vec![];
     let mut not = vec![];
     for &a in artifacts {
@@ -93,7 +93,7 @@ const DOC_EXTS: &[&str] = &[
 ];
 
 /// Why a text artifact is not scanned as a log, or None when it is a log.
-pub fn not_a_log(name: &str, head: &[u8]) -> Option<String> {
+pub(crate) fn not_a_log(name: &str, head: &[u8]) -> Option<String> {
     let lines: Vec<&[u8]> = head
         .split(|&b| b == b'\n')
         .filter(|l| l.iter().any(|b| !b.is_ascii_whitespace()))

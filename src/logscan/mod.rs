@@ -2,21 +2,22 @@
 //! logs, and log files inside filesystem tars) streamed through one compiled signature
 //! engine; hits with proof, decoded payloads, JNDI lookups taken apart, IOCs per bundle.
 
-pub mod decode;
+pub(crate) mod decode;
 mod engine;
-pub mod followup;
-pub mod http;
-pub mod ioc;
-pub mod jndi;
-pub mod local;
-pub mod logness;
+pub(crate) mod followup;
+pub mod framing;
+pub(crate) mod http;
+pub(crate) mod ioc;
+pub(crate) mod jndi;
+pub(crate) mod logness;
 mod prefilter;
+pub(crate) mod records;
 pub mod rules;
-pub mod scanner;
-pub mod scanners;
-pub mod sigma;
-pub mod tarlogs;
-pub mod time;
+pub(crate) mod scanner_tools;
+pub(crate) mod sigma;
+pub mod stream;
+pub(crate) mod tarlogs;
+pub(crate) mod time;
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -24,16 +25,23 @@ use std::io::Read;
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use engine::{Engine, RecordMatch};
-pub use scanner::{LogFormat, ScanConfig, StreamScan};
+pub use engine::Engine;
+pub use records::{ScanConfig, StreamScan};
+pub use stream::scan_reader;
+pub(crate) use stream::{artifact_scan, SourceScan};
 
 use crate::evidence::{Artifact, ArtifactKind};
 use crate::model::{Diagnostic, Finding, Locator, Outcome, Severity, Timestamp};
+use framing::json_file::JsonFile;
+use framing::local::Local;
+use framing::registry::{self, Reading};
+use framing::text::Text;
+use framing::Framing;
 use ioc::{Ioc, IocKind, IocRef};
 use jndi::JndiInfo;
 
 /// Hits kept in a bundle report (all are counted in findings).
-pub const MAX_REPORTED_HITS: usize = 10_000;
+pub(crate) const MAX_REPORTED_HITS: usize = 10_000;
 /// Proof locators listed per finding.
 const FINDING_EVIDENCE: usize = 20;
 
@@ -82,7 +90,7 @@ pub struct LogHit {
 }
 
 /// The DRL 1.1 credit of a Sigma-derived rule, if it is one.
-pub fn rule_credit(r: &rules::Rule) -> Option<String> {
+pub(crate) fn rule_credit(r: &rules::Rule) -> Option<String> {
     r.confirm.iter().find_map(|c| match c {
         rules::Check::Sigma(d) => Some(d.credit()),
         _ => None,
@@ -118,33 +126,26 @@ pub struct ScannedLog {
     pub hits: u64,
 }
 
-/// Results of scanning one log source, before merging.
-pub struct SourceScan {
-    pub locator: Locator,
-    pub format: LogFormat,
-    pub scan: StreamScan,
-}
-
 /// Scan every log of a bundle: log artifacts, and log files inside filesystem / layer tars.
-pub fn scan_bundle(artifacts: &[&Artifact], engine: &Engine) -> LogSection {
-    scan_bundle_with(artifacts, engine, &ScanConfig::default())
+pub fn scan_logs(artifacts: &[&Artifact], engine: &Engine) -> LogSection {
+    scan_logs_with(artifacts, engine, &ScanConfig::default())
 }
 
-/// [`scan_bundle`] with explicit tuning.
-pub fn scan_bundle_with(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig) -> LogSection {
+/// [`scan_logs`] with explicit tuning.
+pub(crate) fn scan_logs_with(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig) -> LogSection {
     build_section(bundle_sources(artifacts, engine, cfg), engine)
 }
 
 /// The scans of every log of a bundle, before they are summed up by [`build_section`] (so
 /// more sources, e.g. logs in an image's committed layer, can join them).
-pub fn bundle_sources(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig) -> Vec<SourceScan> {
+pub(crate) fn bundle_sources(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig) -> Vec<SourceScan> {
     let mut ordered: Vec<&Artifact> = artifacts.to_vec();
     ordered.sort_by_key(|a| rotation_key(&a.path));
-    // The files of one rotated json-file or CRI log (oldest first) are one container's
+    // The files of one rotated log (json-file, CRI; oldest first) are one container's
     // streams: read in turn, a message the older file left open is completed by the next.
     let mut groups: Vec<Vec<&Artifact>> = vec![];
     for a in ordered {
-        let rotated = matches!(a.kind, ArtifactKind::JsonFileLog | ArtifactKind::CriLog);
+        let rotated = matches!(registry::for_kind(a.kind), Some(Reading::Framed(f)) if f.rotated());
         match groups.last_mut() {
             Some(g)
                 if rotated
@@ -160,18 +161,12 @@ pub fn bundle_sources(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig
         .par_iter()
         .map(|g| {
             let a = g[0];
-            match a.kind {
-                ArtifactKind::JsonFileLog => rotated_scan(g, LogFormat::JsonFile, engine, cfg),
-                ArtifactKind::CriLog => rotated_scan(g, LogFormat::Cri, engine, cfg),
-                ArtifactKind::JournalExport => vec![artifact_scan(a, LogFormat::Journal, engine, cfg)],
-                ArtifactKind::LocalLog => vec![local_scan(a, engine, cfg)],
-                ArtifactKind::DockerLogsTimestamped | ArtifactKind::TextLog => {
-                    vec![artifact_scan(a, text_format(a), engine, cfg)]
-                }
-                ArtifactKind::FilesystemTar | ArtifactKind::LayerTar => {
-                    tarlogs::scan_artifact_tar(a, engine, cfg)
-                }
-                _ => vec![],
+            match registry::for_kind(a.kind) {
+                Some(Reading::Framed(f)) if f.rotated() => rotated_scan(g, f, engine, cfg),
+                Some(Reading::Framed(f)) => vec![artifact_scan(a, f, engine, cfg)],
+                Some(Reading::Sniffed) => vec![artifact_scan(a, head_framing(a), engine, cfg)],
+                Some(Reading::TarMembers) => tarlogs::scan_artifact_tar(a, engine, cfg),
+                None => vec![],
             }
         })
         .collect();
@@ -180,105 +175,75 @@ pub fn bundle_sources(artifacts: &[&Artifact], engine: &Engine, cfg: &ScanConfig
     sources
 }
 
+/// An artifact given to `ctriage logs`: logs as sniffed; a file given alone (`single`) is a
+/// log whatever it was sniffed as (the analyst said so); tars have their log members
+/// scanned. Unlike in a bundle, only json-file and `local` logs are read as their kind says
+/// (their heads would sniff as text): CRI and journal logs are read as their heads say.
+pub(crate) fn scan_given_log(
+    a: &Artifact,
+    engine: &Engine,
+    cfg: &ScanConfig,
+    single: bool,
+) -> Vec<SourceScan> {
+    let framing = match registry::for_kind(a.kind) {
+        Some(Reading::TarMembers) => return tarlogs::scan_artifact_tar(a, engine, cfg),
+        Some(Reading::Framed(f)) if matches!(a.kind, ArtifactKind::JsonFileLog | ArtifactKind::LocalLog) => f,
+        Some(_) => head_framing(a),
+        None if matches!(a.kind, ArtifactKind::Link | ArtifactKind::Special | ArtifactKind::Empty) => {
+            return vec![]
+        }
+        None if single || a.kind == ArtifactKind::Unknown => &Text,
+        None => return vec![],
+    };
+    vec![artifact_scan(a, framing, engine, cfg)]
+}
+
 /// The files of one rotated log, oldest first, with open partial messages carried on.
 fn rotated_scan(
     files: &[&Artifact],
-    format: LogFormat,
+    framing: &'static dyn Framing,
     engine: &Engine,
     cfg: &ScanConfig,
 ) -> Vec<SourceScan> {
-    let mut carry = scanner::Carry::default();
+    let mut carry = records::Carry::default();
     let mut out = vec![];
     for (i, a) in files.iter().enumerate() {
         let loc = a.locator();
         let last = i + 1 == files.len();
         let scan = match a.open() {
             Ok(r) => {
-                let (scan, next) = scanner::scan_stream_carried(r, format, engine, cfg, &loc, 0, carry, last);
+                let (scan, next) = stream::scan_stream_carried(r, framing, engine, cfg, &loc, 0, carry, last);
                 carry = next;
                 scan
             }
             Err(e) => {
-                carry = scanner::Carry::default();
-                scanner::StreamScan {
-                    diagnostics: vec![crate::model::Diagnostic::error(
-                        loc.clone(),
-                        format!("cannot read: {e}"),
-                    )],
+                carry = records::Carry::default();
+                StreamScan {
+                    diagnostics: vec![Diagnostic::error(loc.clone(), format!("cannot read: {e}"))],
                     ..Default::default()
                 }
             }
         };
-        out.push(SourceScan { locator: loc, format, scan });
+        out.push(SourceScan { locator: loc, format: framing, scan });
     }
     out
 }
 
-/// A timestamped text log is CRI (`<time> stdout F msg`, with partial lines to join) or
-/// plain text; its first line tells.
-pub fn text_format(a: &Artifact) -> LogFormat {
+/// The framing of a text log's first bytes: CRI (`<time> stdout F msg`, with partial lines
+/// to join), a journal export, or plain text (never json-file nor `local`: its kind said
+/// it is not one).
+fn head_framing(a: &Artifact) -> &'static dyn Framing {
     let mut head = Vec::with_capacity(4096);
     match a.open() {
         Ok(r) => {
             let _ = r.take(4096).read_to_end(&mut head);
-            match LogFormat::sniff(&head) {
-                LogFormat::JsonFile => LogFormat::Text,
+            match registry::sniff(&head) {
+                f if [JsonFile.name(), Local.name()].contains(&f.name()) => &Text,
                 f => f,
             }
         }
-        Err(_) => LogFormat::Text,
+        Err(_) => &Text,
     }
-}
-
-/// A `local` log driver file, decoded entry by entry to CRI lines and read as CRI.
-pub fn local_scan(a: &Artifact, engine: &Engine, cfg: &ScanConfig) -> SourceScan {
-    let loc = a.locator();
-    let scan = match a.open() {
-        Ok(r) => scanner::scan_stream(local::LocalDecoder::new(r), LogFormat::Local, engine, cfg, &loc, 0),
-        Err(e) => scanner::StreamScan {
-            diagnostics: vec![crate::model::Diagnostic::error(loc.clone(), format!("cannot read: {e}"))],
-            ..Default::default()
-        },
-    };
-    SourceScan { locator: loc, format: LogFormat::Local, scan }
-}
-
-fn artifact_scan(a: &Artifact, format: LogFormat, engine: &Engine, cfg: &ScanConfig) -> SourceScan {
-    SourceScan { locator: a.locator(), format, scan: scanner::scan_artifact(a, format, engine, cfg) }
-}
-
-/// Scan any stream (e.g. a log file found in an image's container layer) named by `locator`.
-/// The format is sniffed from the first bytes.
-pub fn scan_reader(reader: impl Read, locator: Locator, engine: &Engine, cfg: &ScanConfig) -> SourceScan {
-    let mut reader = reader;
-    // Enough for a whole first line (CRI needs its time, stream and tag) and for the local
-    // driver's first frame header.
-    let mut head = vec![0u8; 4096];
-    let mut got = 0;
-    while got < head.len() {
-        match reader.read(&mut head[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(_) => break,
-        }
-    }
-    head.truncate(got);
-    let chained = std::io::Cursor::new(head.clone()).chain(reader);
-    if crate::evidence::looks_local(&head) {
-        let scan = scanner::scan_stream(
-            local::LocalDecoder::new(chained),
-            LogFormat::Local,
-            engine,
-            cfg,
-            &locator,
-            0,
-        );
-        return SourceScan { locator, format: LogFormat::Local, scan };
-    }
-    let format = LogFormat::sniff(&head);
-    let scan = scanner::scan_stream(chained, format, engine, cfg, &locator, 0);
-    SourceScan { locator, format, scan }
 }
 
 /// `name-json.log.3` sorts after `name-json.log.2`, `.log` (current) last: oldest first.
@@ -302,13 +267,13 @@ fn rotation_key(path: &str) -> (String, u64) {
 
 /// Merge scans into the section: hits sorted and capped, IOCs, findings (one per rule per
 /// source), timeline events and diagnostics.
-pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
+pub(crate) fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
     let rules = engine.rules();
     let mut outcome = Outcome::default();
     let mut logs_scanned = Vec::new();
     let mut raw = Vec::new();
     let mut groups: BTreeMap<(usize, Locator), Group> = BTreeMap::new();
-    let mut scanner_groups: BTreeMap<(usize, String), scanners::ScannerSource> = BTreeMap::new();
+    let mut scanner_groups: BTreeMap<(usize, String), scanner_tools::ScannerSource> = BTreeMap::new();
     for s in sources {
         for ((rule, client), t) in &s.scan.scanner_sources {
             let g = scanner_groups.entry((*rule, client.clone())).or_default();
@@ -318,20 +283,14 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
         let total: u64 = s.scan.counts.values().sum();
         logs_scanned.push(ScannedLog {
             locator: s.locator.clone(),
-            format: match s.format {
-                LogFormat::Text => "text",
-                LogFormat::JsonFile => "json-file",
-                LogFormat::Cri => "cri",
-                LogFormat::Journal => "journal-export",
-                LogFormat::Local => "local",
-            },
+            format: s.format.name(),
             bytes: s.scan.bytes,
             lines: s.scan.newlines,
             hits: total,
         });
         outcome.diagnostics.extend(s.scan.diagnostics);
         for (&rule, &count) in &s.scan.counts {
-            if !scanners::is_scanner(&rules[rule]) {
+            if !scanner_tools::is_scanner(&rules[rule]) {
                 groups.entry((rule, s.locator.clone())).or_default().count += count;
             }
         }
@@ -345,7 +304,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
             ));
         }
         for h in s.scan.hits {
-            if scanners::is_scanner(&rules[h.rule]) {
+            if scanner_tools::is_scanner(&rules[h.rule]) {
                 let client = h.found.http.as_ref().and_then(|r| r.client.clone()).unwrap_or_default();
                 if let Some(g) = scanner_groups.get_mut(&(h.rule, client)) {
                     if g.evidence.len() < FINDING_EVIDENCE {
@@ -435,7 +394,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
             iocs: vec![],
         });
     }
-    outcome.findings.extend(scanners::findings(rules, scanner_groups));
+    outcome.findings.extend(scanner_tools::findings(rules, scanner_groups));
     LogSection { log_hits, iocs, logs_scanned, not_logs: vec![], outcome }
 }
 
@@ -449,7 +408,7 @@ struct Group {
     example: String,
 }
 
-fn example(h: &scanner::RawHit) -> String {
+fn example(h: &records::RawHit) -> String {
     let s = if let Some(j) = &h.found.jndi {
         match &j.command {
             Some(c) => format!("{} (runs: {c})", j.decoded),

@@ -9,6 +9,10 @@
 
 use std::collections::HashMap;
 
+/// Longest literal a rule may give the automaton (keeps the automaton and the chunk overlap
+/// small): rule files are checked against it, Sigma anchors longer are not used.
+pub(crate) const MAX_LITERAL: usize = 256;
+
 /// Benign log lines of common formats (access, error, application, syslog, JSON, CRI,
 /// Kubernetes, PostgreSQL): the frequency model windows are chosen by.
 const BENIGN_SAMPLE: &str = include_str!("benign_sample.txt");
@@ -70,7 +74,7 @@ const TABLE_WORDS: usize = (1 << 21) / 64;
 
 /// Windows of the automaton's patterns, with how far a pattern holding each window extends.
 #[derive(Debug)]
-pub struct GramFilter {
+pub(crate) struct GramFilter {
     /// First 3 bytes of every window (a 2-byte pattern: itself and any byte).
     bits: Box<[u64]>,
     /// Windows of 3 bytes or less (whole short patterns), by their 3-byte index.
@@ -88,7 +92,7 @@ impl GramFilter {
     /// Windows for `patterns` (each at least 2 bytes; None otherwise). A 2-byte pattern is
     /// represented by every window it starts (itself followed by any byte); a pattern at the
     /// very end of a buffer, where no window starts, is the caller's business.
-    pub fn new(patterns: &[Vec<u8>]) -> Option<Self> {
+    pub(crate) fn new(patterns: &[Vec<u8>]) -> Option<Self> {
         if patterns.iter().any(|p| p.len() < 2) {
             return None;
         }
@@ -153,7 +157,7 @@ impl GramFilter {
     /// The first position at or after `from` where a window starts, with its span
     /// (bytes before, bytes from there to the end of the longest pattern holding it).
     #[inline]
-    pub fn next_hit(&self, hay: &[u8], from: usize) -> Option<(usize, usize, usize)> {
+    pub(crate) fn next_hit(&self, hay: &[u8], from: usize) -> Option<(usize, usize, usize)> {
         let q = self.first_window(hay, from)?;
         let (pre, end) = self.spans[&(gram(&hay[q..]) as u32)];
         Some((q, pre as usize, end as usize))
@@ -202,7 +206,7 @@ impl GramFilter {
 
 /// The benign sample, for the engine's tests.
 #[cfg(test)]
-pub fn tests_sample() -> &'static [u8] {
+pub(crate) fn tests_sample() -> &'static [u8] {
     BENIGN_SAMPLE.as_bytes()
 }
 

@@ -7,15 +7,14 @@ use std::sync::{Arc, OnceLock};
 use regex::bytes::{Match, Regex};
 use serde::Serialize;
 
+use super::prefilter::MAX_LITERAL;
+use super::sigma::detection::SigmaDetection;
 use crate::model::Severity;
 
 /// The built-in rule file, embedded at build time.
 pub const BUILTIN: &str = include_str!("rules/builtin.rules");
 /// Name the built-in rules are reported under.
 pub const BUILTIN_ORIGIN: &str = "builtin.rules";
-
-/// Longest literal accepted (keeps the automaton and the chunk overlap small).
-pub const MAX_LITERAL: usize = 256;
 
 /// A named decoder usable as a confirm step.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -56,7 +55,7 @@ pub enum Check {
     Regex(RuleRegex),
     Decoder(DecoderKind),
     /// A Sigma web rule's detection, evaluated on the record's parsed request.
-    Sigma(std::sync::Arc<super::sigma::SigmaDetection>),
+    Sigma(std::sync::Arc<SigmaDetection>),
 }
 
 /// A compiled detection rule.

@@ -4,8 +4,10 @@
 
 use std::io::{BufRead, BufReader, Read};
 
-use super::scanner::{ScanConfig, StreamScan};
-use super::{scan_reader, Engine, LogFormat, SourceScan};
+use super::engine::Engine;
+use super::framing::text::Text;
+use super::records::{ScanConfig, StreamScan};
+use super::stream::{scan_reader, SourceScan};
 use crate::evidence::{decoder, detect_compression, Artifact, DecodeLimits};
 use crate::model::{display_bytes, Diagnostic, Locator};
 
@@ -13,7 +15,7 @@ use crate::model::{display_bytes, Diagnostic, Locator};
 const BINARY_LOGS: &[&str] = &["wtmp", "btmp", "lastlog", "faillog", "utmp"];
 
 /// Is this tar member a log file worth scanning?
-pub fn is_log_path(name: &str) -> bool {
+pub(crate) fn is_log_path(name: &str) -> bool {
     let n = name.trim_start_matches("./").trim_start_matches('/');
     let file = n.rsplit('/').next().unwrap_or(n);
     if file.is_empty()
@@ -34,12 +36,12 @@ pub fn is_log_path(name: &str) -> bool {
 }
 
 /// Scan the log members of a tar artifact.
-pub fn scan_artifact_tar(a: &Artifact, engine: &Engine, cfg: &ScanConfig) -> Vec<SourceScan> {
+pub(crate) fn scan_artifact_tar(a: &Artifact, engine: &Engine, cfg: &ScanConfig) -> Vec<SourceScan> {
     match a.open() {
         Ok(r) => scan_tar(r, a.locator(), engine, cfg),
         Err(e) => vec![SourceScan {
             locator: a.locator(),
-            format: LogFormat::Text,
+            format: &Text,
             scan: StreamScan {
                 diagnostics: vec![Diagnostic::error(a.locator(), format!("cannot read tar: {e}"))],
                 ..Default::default()
@@ -49,7 +51,7 @@ pub fn scan_artifact_tar(a: &Artifact, engine: &Engine, cfg: &ScanConfig) -> Vec
 }
 
 /// Scan the log members of a tar stream named by `loc`.
-pub fn scan_tar(r: impl Read, loc: Locator, engine: &Engine, cfg: &ScanConfig) -> Vec<SourceScan> {
+pub(crate) fn scan_tar(r: impl Read, loc: Locator, engine: &Engine, cfg: &ScanConfig) -> Vec<SourceScan> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let mut ar = tar::Archive::new(r);
@@ -122,11 +124,7 @@ pub fn scan_tar(r: impl Read, loc: Locator, engine: &Engine, cfg: &ScanConfig) -
 }
 
 fn error_source(loc: Locator, diagnostics: Vec<Diagnostic>) -> SourceScan {
-    SourceScan {
-        locator: loc,
-        format: LogFormat::Text,
-        scan: StreamScan { diagnostics, ..Default::default() },
-    }
+    SourceScan { locator: loc, format: &Text, scan: StreamScan { diagnostics, ..Default::default() } }
 }
 
 #[cfg(test)]

@@ -53,7 +53,7 @@ static SYSLOG: LazyLock<Regex> = LazyLock::new(|| {
 
 /// The time written on `line`, if a known format is near its start. `syslog_year` is the
 /// year given to syslog times (which carry none); without it they stay unknown.
-pub fn line_time(line: &[u8], syslog_year: Option<i32>) -> Option<Timestamp> {
+pub(crate) fn line_time(line: &[u8], syslog_year: Option<i32>) -> Option<Timestamp> {
     let head = &line[..line.len().min(HEAD)];
     if let Some(c) = APACHE.captures(head).or_else(|| TOMCAT.captures(head)) {
         let num =

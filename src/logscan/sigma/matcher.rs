@@ -12,7 +12,7 @@ use rsigma_parser::{
 };
 
 /// Where a compiled rule reads its fields from.
-pub trait Fields {
+pub(crate) trait Fields {
     /// Every spelling of `field` (e.g. raw and decoded); None when the event lacks it.
     fn get(&self, field: &str) -> Option<Vec<String>>;
     /// The whole event text, for keyword detections.
@@ -63,17 +63,17 @@ enum Det {
 
 /// A compiled detection section.
 #[derive(Debug, Clone)]
-pub struct Compiled {
+pub(crate) struct Compiled {
     named: HashMap<String, Det>,
     conditions: Vec<ConditionExpr>,
 }
 
 /// Why a rule cannot be compiled.
-pub type Unsupported = String;
+pub(crate) type Unsupported = String;
 
 impl Compiled {
     /// Compile; `known` says whether a field name can be read (returns its canonical name).
-    pub fn new(
+    pub(crate) fn new(
         det: &rsigma_parser::Detections,
         known: &dyn Fn(&str) -> Option<&'static str>,
     ) -> Result<Self, Unsupported> {
@@ -88,14 +88,14 @@ impl Compiled {
     }
 
     /// True when any condition holds on the event.
-    pub fn matches(&self, f: &dyn Fields) -> bool {
+    pub(crate) fn matches(&self, f: &dyn Fields) -> bool {
         let mut cache: HashMap<&str, bool> = HashMap::new();
         self.conditions.iter().any(|c| eval_cond(c, &self.named, f, &mut cache))
     }
 
     /// Literals (lower-cased) such that any match holds at least one of them; None when the
     /// rule has no such anchor (it would have to be evaluated on every record).
-    pub fn anchors(&self) -> Option<Vec<String>> {
+    pub(crate) fn anchors(&self) -> Option<Vec<String>> {
         let sets: Vec<Option<Vec<String>>> =
             self.conditions.iter().map(|c| cond_anchors(c, &self.named)).collect();
         let mut out = Vec::new();
@@ -453,7 +453,8 @@ fn pattern_anchor(p: &Pattern) -> Option<String> {
         _ => return None,
     };
     let s = s.to_lowercase();
-    (s.len() >= MIN_ANCHOR && s.len() <= crate::logscan::rules::MAX_LITERAL && !s.contains('\n')).then_some(s)
+    (s.len() >= MIN_ANCHOR && s.len() <= crate::logscan::prefilter::MAX_LITERAL && !s.contains('\n'))
+        .then_some(s)
 }
 
 /// The longest run of plain characters in a wildcard regex we built (`(?is)^a.*bc$`), or in
@@ -563,7 +564,7 @@ const COMMON: &[&str] = &[
 ];
 
 /// Whether a literal is too frequent in ordinary logs to anchor a rule.
-pub fn too_common(lit: &str) -> bool {
+pub(crate) fn too_common(lit: &str) -> bool {
     let l = lit.trim().to_ascii_lowercase();
     l.len() < MIN_ANCHOR || COMMON.contains(&l.as_str()) || l.bytes().all(|b| b.is_ascii_digit())
 }

@@ -6,75 +6,29 @@
 //! listed with the reason, never silently dropped. Matches credit the rule's title, id and
 //! author (Detection Rule License 1.1).
 
-pub mod matcher;
+pub(crate) mod detection;
+pub(crate) mod matcher;
 
 use std::path::Path;
 use std::sync::Arc;
 
 use rsigma_parser::{Level, SigmaRule};
 
-use super::http::HttpRequest;
 use super::rules::{Check, Rule};
 use crate::ingest::top::{Process, ProcessCapture};
 use crate::model::{Finding, Severity};
+use detection::web_field;
+pub(crate) use detection::{SigmaDetection, SigmaTarget};
 use matcher::{Compiled, Fields};
 
 /// The bundled rules: one YAML document per rule, each after a `# file: <path>` line.
-pub const BUNDLED: &str = include_str!("bundled.yml");
+pub(crate) const BUNDLED: &str = include_str!("bundled.yml");
 /// Name the bundled rules are reported under.
-pub const BUNDLED_ORIGIN: &str = "bundled-sigma";
-
-/// What a compiled Sigma rule is evaluated on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Target {
-    /// Parsed web-server access records.
-    Web,
-    /// Parsed forward-proxy records (absolute request targets, CONNECT).
-    Proxy,
-    /// Process captures (`docker top`, `ps`).
-    Process,
-}
-
-/// One usable Sigma rule.
-#[derive(Debug)]
-pub struct SigmaDetection {
-    pub target: Target,
-    /// `sigma.<file stem>`: the engine rule id.
-    pub rule_id: String,
-    pub sigma_id: Option<String>,
-    pub title: String,
-    pub author: Option<String>,
-    pub level: Severity,
-    pub category: String,
-    pub attack: Option<String>,
-    /// `file:line`-style origin (the rule's path).
-    pub origin: String,
-    compiled: Compiled,
-    anchors: Vec<String>,
-}
-
-impl SigmaDetection {
-    /// Evaluate on a web record (its parsed request and text spellings). Proxy rules only
-    /// judge proxy records: their user-agent and URL lists mean something else in a web
-    /// server's own log.
-    pub fn matches_web(&self, req: &HttpRequest, texts: &[String]) -> bool {
-        (self.target != Target::Proxy || req.proxy) && self.compiled.matches(&WebFields { req, texts })
-    }
-
-    /// The DRL 1.1 credit shown with every match.
-    pub fn credit(&self) -> String {
-        format!(
-            "Sigma rule \"{}\" (id {}) by {}, Detection Rule License 1.1",
-            self.title,
-            self.sigma_id.as_deref().unwrap_or("none"),
-            self.author.as_deref().unwrap_or("unknown author")
-        )
-    }
-}
+pub(crate) const BUNDLED_ORIGIN: &str = "bundled-sigma";
 
 /// A rule that was read but cannot be used, with why.
 #[derive(Clone, Debug)]
-pub struct Unsupported {
+pub(crate) struct Unsupported {
     pub origin: String,
     pub title: String,
     pub reason: String,
@@ -82,14 +36,14 @@ pub struct Unsupported {
 
 /// Every Sigma rule loaded.
 #[derive(Debug, Default)]
-pub struct SigmaSet {
+pub(crate) struct SigmaSet {
     pub rules: Vec<Arc<SigmaDetection>>,
     pub unsupported: Vec<Unsupported>,
 }
 
 impl SigmaSet {
     /// The bundled default set.
-    pub fn bundled() -> Self {
+    pub(crate) fn bundled() -> Self {
         let mut set = SigmaSet::default();
         for (path, doc) in split_bundle(BUNDLED) {
             set.add_document(&format!("{BUNDLED_ORIGIN}:{path}"), path, doc);
@@ -98,7 +52,7 @@ impl SigmaSet {
     }
 
     /// Add every `*.yml` / `*.yaml` under `dir` (sorted, so the order is stable).
-    pub fn add_dir(&mut self, dir: &Path) -> std::io::Result<()> {
+    pub(crate) fn add_dir(&mut self, dir: &Path) -> std::io::Result<()> {
         let mut files: Vec<_> = walkdir::WalkDir::new(dir)
             .into_iter()
             .filter_map(Result::ok)
@@ -187,10 +141,10 @@ impl SigmaSet {
     }
 
     /// The web rules as log-engine rules (anchor literals + a Sigma confirm step).
-    pub fn engine_rules(&self) -> Vec<Rule> {
+    pub(crate) fn engine_rules(&self) -> Vec<Rule> {
         self.rules
             .iter()
-            .filter(|d| d.target != Target::Process)
+            .filter(|d| d.target != SigmaTarget::Process)
             .map(|d| Rule {
                 id: d.rule_id.clone(),
                 title: format!("{} (Sigma)", d.title),
@@ -234,9 +188,9 @@ fn compile(r: &SigmaRule, stem: &str, origin: &str) -> Result<SigmaDetection, St
     let cat = ls.category.as_deref().unwrap_or("");
     let product = ls.product.as_deref().unwrap_or("");
     let target = match (cat, product) {
-        ("webserver", _) => Target::Web,
-        ("proxy", _) => Target::Proxy,
-        ("process_creation", "linux") => Target::Process,
+        ("webserver", _) => SigmaTarget::Web,
+        ("proxy", _) => SigmaTarget::Proxy,
+        ("process_creation", "linux") => SigmaTarget::Process,
         _ => {
             return Err(format!(
                 "log source (category {:?}, product {:?}, service {:?}) is not one ctriage evaluates",
@@ -247,17 +201,17 @@ fn compile(r: &SigmaRule, stem: &str, origin: &str) -> Result<SigmaDetection, St
         }
     };
     let known: &dyn Fn(&str) -> Option<&'static str> = match target {
-        Target::Web | Target::Proxy => &web_field,
-        Target::Process => &process_field,
+        SigmaTarget::Web | SigmaTarget::Proxy => &web_field,
+        SigmaTarget::Process => &process_field,
     };
     let compiled = Compiled::new(&r.detection, known)?;
     let anchors = match target {
-        Target::Web | Target::Proxy => compiled.anchors().ok_or(
+        SigmaTarget::Web | SigmaTarget::Proxy => compiled.anchors().ok_or(
             "no literal every match must contain: it would be evaluated on every record (ctriage searches literals first)",
         )?,
-        Target::Process => compiled.anchors().unwrap_or_default(),
+        SigmaTarget::Process => compiled.anchors().unwrap_or_default(),
     };
-    if target != Target::Process {
+    if target != SigmaTarget::Process {
         if let Some(c) = anchors.iter().find(|a| matcher::too_common(a)) {
             return Err(format!(
                 "its only anchors include {c:?}, found on most lines of a web log: it would be evaluated on nearly every record"
@@ -300,30 +254,6 @@ fn compile(r: &SigmaRule, stem: &str, origin: &str) -> Result<SigmaDetection, St
     })
 }
 
-/// Sigma's web field names (W3C / IIS style and a few common aliases) that a parsed request
-/// provides, as canonical names.
-fn web_field(name: &str) -> Option<&'static str> {
-    Some(match name.to_ascii_lowercase().as_str() {
-        "cs-method" | "c-method" | "method" | "http.request.method" => "method",
-        "cs-uri-stem" | "c-uri-stem" | "uri-stem" | "cs-uri-path" | "c-uri-path" | "url.path" => "path",
-        "cs-uri-query" | "c-uri-query" | "uri-query" | "url.query" => "query",
-        "cs-uri" | "c-uri" | "uri" | "url" | "request" | "cs-request" | "url.original" => "uri",
-        "c-uri-extension" | "uri-extension" => "extension",
-        "c-useragent"
-        | "cs-user-agent"
-        | "cs(user-agent)"
-        | "user-agent"
-        | "useragent"
-        | "user_agent.original" => "user_agent",
-        "cs-referer" | "cs-referrer" | "cs(referer)" | "referer" | "referrer" => "referer",
-        "sc-status" | "status" | "http.response.status_code" => "status",
-        "cs-host" | "cs(host)" | "r-dns" | "host" | "dst-host" | "url.domain" => "host",
-        "c-ip" | "src_ip" | "clientip" | "client.ip" | "source.ip" => "client",
-        "sc-bytes" | "bytes" => "bytes",
-        _ => return None,
-    })
-}
-
 fn process_field(name: &str) -> Option<&'static str> {
     Some(match name {
         "Image" => "Image",
@@ -335,52 +265,6 @@ fn process_field(name: &str) -> Option<&'static str> {
         "ParentProcessId" => "ParentProcessId",
         _ => return None,
     })
-}
-
-struct WebFields<'a> {
-    req: &'a HttpRequest,
-    texts: &'a [String],
-}
-
-impl Fields for WebFields<'_> {
-    fn get(&self, field: &str) -> Option<Vec<String>> {
-        let r = self.req;
-        let decoded = |s: &str| -> Vec<String> {
-            let d = String::from_utf8_lossy(&super::decode::normalize(s.as_bytes(), true)).into_owned();
-            if d == s {
-                vec![s.to_string()]
-            } else {
-                vec![s.to_string(), d]
-            }
-        };
-        match field {
-            "method" => r.method.clone().map(|m| vec![m]),
-            "path" => r.path.as_deref().map(decoded),
-            "query" => r.query.as_deref().map(decoded),
-            "uri" => r.path.as_ref().map(|p| {
-                let u = match &r.query {
-                    Some(q) => format!("{p}?{q}"),
-                    None => p.clone(),
-                };
-                decoded(&u)
-            }),
-            "extension" => r.path.as_deref().and_then(|p| {
-                let last = p.rsplit('/').next().unwrap_or(p);
-                last.rsplit_once('.').map(|(_, e)| vec![e.to_string()])
-            }),
-            "user_agent" => r.user_agent.as_deref().map(decoded),
-            "referer" => r.referer.as_deref().map(decoded),
-            "status" => r.status.map(|s| vec![s.to_string()]),
-            "host" => r.host.clone().map(|h| vec![h]),
-            "client" => r.client.clone().map(|c| vec![c]),
-            "bytes" => r.bytes.map(|b| vec![b.to_string()]),
-            _ => None,
-        }
-    }
-
-    fn text(&self) -> Vec<String> {
-        self.texts.to_vec()
-    }
 }
 
 struct ProcFields<'a> {
@@ -423,11 +307,11 @@ impl Fields for ProcFields<'_> {
 
 /// Sigma `process_creation` / `linux` matches on one process capture: one finding per rule
 /// and capture, every matching process as evidence.
-pub fn process_findings(capture: &ProcessCapture, set: &SigmaSet) -> Vec<Finding> {
+pub(crate) fn process_findings(capture: &ProcessCapture, set: &SigmaSet) -> Vec<Finding> {
     let by_pid: std::collections::HashMap<u32, &Process> =
         capture.processes.iter().map(|p| (p.pid, p)).collect();
     let mut out = Vec::new();
-    for d in set.rules.iter().filter(|d| d.target == Target::Process) {
+    for d in set.rules.iter().filter(|d| d.target == SigmaTarget::Process) {
         let hits: Vec<&Process> = capture
             .processes
             .iter()
@@ -478,24 +362,10 @@ mod tests {
     #[test]
     fn bundled_set_loads_with_reasons_for_the_rest() {
         let s = SigmaSet::bundled();
-        let web = s.rules.iter().filter(|r| r.target != Target::Process).count();
-        let procs = s.rules.iter().filter(|r| r.target == Target::Process).count();
+        let web = s.rules.iter().filter(|r| r.target != SigmaTarget::Process).count();
+        let procs = s.rules.iter().filter(|r| r.target == SigmaTarget::Process).count();
         assert!(web > 60 && procs > 80, "web {web}, process {procs}, unsupported {}", s.unsupported.len());
         assert!(s.unsupported.iter().all(|u| !u.reason.is_empty()));
         assert!(s.rules.iter().all(|r| r.rule_id.starts_with("sigma.")));
-    }
-
-    #[test]
-    fn web_fields_map_a_parsed_request() {
-        let req = super::super::http::parse(
-            br#"198.51.100.1 - - [27/Nov/2026:14:00:00 +0000] "GET /a/b.php?x=%2e%2e%2f HTTP/1.1" 200 5 "-" "curl/8""#,
-        )
-        .unwrap();
-        let f = WebFields { req: &req, texts: &[] };
-        assert_eq!(f.get("extension"), Some(vec!["php".to_string()]));
-        assert_eq!(f.get("query"), Some(vec!["x=%2e%2e%2f".to_string(), "x=../".to_string()]));
-        assert_eq!(f.get("status"), Some(vec!["200".to_string()]));
-        assert_eq!(web_field("cs-uri-query"), Some("query"));
-        assert_eq!(web_field("cs-cookie"), None);
     }
 }

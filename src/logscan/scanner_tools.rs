@@ -1,4 +1,4 @@
-//! Scanner identification: hits of `scanner.*` rules (Nikto, sqlmap, Acunetix, Nuclei,
+//! Scanner-tool identification: hits of `scanner.*` rules (Nikto, sqlmap, Acunetix, Nuclei,
 //! out-of-band probe hosts...) tallied per scanner and client address over every log of a
 //! bundle, so a run of thousands of requests becomes one finding `log.scanner.<name>` with
 //! its source, time span and request count, and does not drown the real attack.
@@ -10,10 +10,10 @@ use crate::model::{Finding, Locator, Timestamp};
 use super::rules::Rule;
 
 /// Rule ids that are tallied per client address instead of per log.
-pub const PREFIX: &str = "scanner.";
+pub(crate) const PREFIX: &str = "scanner.";
 
 /// Whether `rule` identifies a scanner (its hits are grouped per client address).
-pub fn is_scanner(rule: &Rule) -> bool {
+pub(crate) fn is_scanner(rule: &Rule) -> bool {
     rule.id.starts_with(PREFIX)
 }
 
@@ -27,7 +27,7 @@ pub struct SourceTally {
 
 impl SourceTally {
     /// Count one request seen at `time`.
-    pub fn add(&mut self, time: Option<Timestamp>) {
+    pub(crate) fn add(&mut self, time: Option<Timestamp>) {
         self.count += 1;
         if let Some(t) = time {
             self.first = Some(self.first.map_or(t, |f| f.min(t)));
@@ -36,7 +36,7 @@ impl SourceTally {
     }
 
     /// Fold another tally of the same scanner and address in.
-    pub fn merge(&mut self, o: &SourceTally) {
+    pub(crate) fn merge(&mut self, o: &SourceTally) {
         self.count += o.count;
         for t in [o.first, o.last].into_iter().flatten() {
             self.first = Some(self.first.map_or(t, |f| f.min(t)));
@@ -46,11 +46,11 @@ impl SourceTally {
 }
 
 /// Tallies keyed by (rule index, client address; empty when the log names none).
-pub type Tallies = BTreeMap<(usize, String), SourceTally>;
+pub(crate) type Tallies = BTreeMap<(usize, String), SourceTally>;
 
 /// What a bundle knows about one scanner from one address.
 #[derive(Debug, Default)]
-pub struct ScannerSource {
+pub(crate) struct ScannerSource {
     pub tally: SourceTally,
     /// Logs it was seen in.
     pub logs: std::collections::BTreeSet<String>,
@@ -58,7 +58,7 @@ pub struct ScannerSource {
 }
 
 /// One finding per scanner per client address.
-pub fn findings(rules: &[Rule], sources: BTreeMap<(usize, String), ScannerSource>) -> Vec<Finding> {
+pub(crate) fn findings(rules: &[Rule], sources: BTreeMap<(usize, String), ScannerSource>) -> Vec<Finding> {
     sources
         .into_iter()
         .map(|((ri, client), s)| {

