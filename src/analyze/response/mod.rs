@@ -24,7 +24,7 @@ use crate::bundle::Evidence;
 use crate::evidence::ArtifactKind;
 use crate::model::{ContainerRef, Finding};
 use block::Decision;
-use runtime::{Runtime, TOP_COLUMNS};
+use runtime::{q, Runtime, TOP_COLUMNS};
 
 /// Characters of a finding summary quoted in a step's `why`.
 const QUOTE_MAX: usize = 240;
@@ -793,15 +793,6 @@ fn repo_name(name: &str) -> String {
         "container".into()
     } else {
         s.to_string()
-    }
-}
-
-/// Quote for a POSIX shell (names come from hostile evidence).
-fn q(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "_.-/:@=+,".contains(c)) {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
 

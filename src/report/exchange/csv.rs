@@ -100,7 +100,7 @@ pub fn write_findings(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::cell;
+    use super::{cell, FINDING_COLUMNS, IOC_COLUMNS};
 
     #[test]
     fn formulas_and_controls_are_defused() {
@@ -108,5 +108,16 @@ mod tests {
         assert_eq!(cell("-2+3"), "'-2+3");
         assert_eq!(cell("a\u{1b}[31m"), "a\\x1b[31m");
         assert_eq!(cell("plain"), "plain");
+    }
+
+    /// Own-output recognition (evidence/own.rs) knows the headers these writers write.
+    #[test]
+    fn own_output_recognition_knows_the_writers_headers() {
+        use crate::evidence::own::{CSV_HEADERS, TIMESKETCH_KEYS};
+        use crate::report::exchange::timesketch;
+        assert_eq!(CSV_HEADERS[0], IOC_COLUMNS.join(","));
+        assert_eq!(CSV_HEADERS[1], FINDING_COLUMNS.join(","));
+        assert_eq!(CSV_HEADERS[2], timesketch::COLUMNS.join(","));
+        assert_eq!(TIMESKETCH_KEYS, timesketch::COLUMNS);
     }
 }

@@ -69,18 +69,3 @@ pub fn log_lines(b: &BundleReport) -> BTreeMap<&Locator, &str> {
     }
     m
 }
-
-#[cfg(test)]
-mod tests {
-    use super::{csv, timesketch};
-    use crate::evidence::own::{CSV_HEADERS, TIMESKETCH_KEYS};
-
-    /// Own-output recognition (evidence/own.rs) knows the headers these writers write.
-    #[test]
-    fn own_output_recognition_knows_the_writers_headers() {
-        assert_eq!(CSV_HEADERS[0], csv::IOC_COLUMNS.join(","));
-        assert_eq!(CSV_HEADERS[1], csv::FINDING_COLUMNS.join(","));
-        assert_eq!(CSV_HEADERS[2], timesketch::COLUMNS.join(","));
-        assert_eq!(TIMESKETCH_KEYS, timesketch::COLUMNS);
-    }
-}

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{heading, safe};
+use super::style::{heading, safe};
 use crate::ingest::inspect::{ContainerInfo, ImageInfo};
 use crate::ingest::stats::{decimal_bytes, human_bytes, StatsRow};
 use crate::report::BundleReport;

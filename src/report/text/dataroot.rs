@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::{heading, safe};
+use super::style::{heading, safe};
 use crate::dataroot::docker::DockerRoot;
 use crate::image::Check;
 use crate::report::BundleReport;

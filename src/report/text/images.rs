@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{heading, safe};
+use super::style::{heading, safe};
 use crate::report::BundleReport;
 
 /// Container changes shown in full up to this many lines.

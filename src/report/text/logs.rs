@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{heading, safe};
+use super::style::{heading, safe};
 use crate::report::BundleReport;
 
 /// Hits shown in the terminal summary (JSON has them all).

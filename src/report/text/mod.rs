@@ -7,89 +7,19 @@ mod images;
 mod logs;
 mod processes;
 mod story;
+mod style;
 
 pub(crate) use images::render_image;
+use style::{heading, safe};
+pub(crate) use style::{ColorChoice, Style};
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{BundleReport, Report};
-use crate::model::terminal_safe;
 
 /// How many timeline events the text summary shows per bundle (JSON has them all).
 const TIMELINE_SHOWN: usize = 200;
-
-/// When to colour the terminal report.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum ColorChoice {
-    /// On a terminal, unless `NO_COLOR` is set.
-    #[default]
-    Auto,
-    Always,
-    Never,
-}
-
-/// How the terminal report looks: colour, width, verbosity.
-#[derive(Clone, Debug, Default)]
-pub struct Style {
-    /// Colour severities and verdicts (ANSI SGR; only ctriage's own escapes, never evidence).
-    pub color: bool,
-    /// Wrap long lines at this width, continuation lines indented; None: no wrapping.
-    pub width: Option<usize>,
-    /// Every log hit and the whole timeline.
-    pub verbose: bool,
-}
-
-impl Style {
-    /// No colour, no wrapping, not verbose: the stable form for files and tests.
-    pub fn plain() -> Self {
-        Style::default()
-    }
-
-    /// The style for this run: colour per `--color` (auto: on a terminal unless `NO_COLOR`);
-    /// width from `COLUMNS`, else the terminal's, else none.
-    pub(crate) fn detect(choice: ColorChoice, to_terminal: bool, no_color: bool, verbose: bool) -> Self {
-        let color = match choice {
-            ColorChoice::Always => true,
-            ColorChoice::Never => false,
-            ColorChoice::Auto => to_terminal && !no_color,
-        };
-        let columns =
-            std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok()).filter(|w| *w >= 40);
-        let width = columns.or_else(|| {
-            to_terminal
-                .then(|| terminal_size::terminal_size_of(std::io::stdout()).map(|(w, _)| usize::from(w.0)))
-                .flatten()
-                .filter(|w| *w >= 40)
-        });
-        Style { color, width, verbose }
-    }
-
-    /// `text` in the colour of `sev` (bold red critical, red high, yellow medium, blue low).
-    pub fn sev(&self, sev: crate::model::Severity, text: &str) -> String {
-        use crate::model::Severity;
-        if !self.color {
-            return text.to_string();
-        }
-        let code = match sev {
-            Severity::Critical => "1;31",
-            Severity::High => "31",
-            Severity::Medium => "33",
-            Severity::Low => "34",
-            Severity::Info => "2",
-        };
-        format!("\x1b[{code}m{text}\x1b[0m")
-    }
-
-    /// Bold text (headings), when colouring.
-    pub fn bold(&self, text: &str) -> String {
-        if self.color {
-            format!("\x1b[1m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    }
-}
 
 /// Wrap every line of `s` longer than `width` (in characters) at spaces; continuation lines
 /// get the line's own indent plus four spaces. Lines holding ctriage's colour escapes are
@@ -198,16 +128,6 @@ pub fn write_styled(report: &Report, style: &Style, out: &mut dyn Write) -> io::
         Some(w) => out.write_all(wrap(&s, w).as_bytes()),
         None => out.write_all(s.as_bytes()),
     }
-}
-
-/// A section heading.
-pub(crate) fn heading(s: &mut String, title: &str) {
-    let _ = writeln!(s, "\n== {title} ==");
-}
-
-/// Shorthand for escaping evidence text.
-pub(crate) fn safe(t: &str) -> String {
-    terminal_safe(t)
 }
 
 fn bundle(s: &mut String, b: &BundleReport, style: &Style) {

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{heading, safe};
+use super::style::{heading, safe};
 use crate::analyze::process::{Parentage, TreeNode};
 use crate::ingest::top::{Process, ProcessCapture};
 use crate::model::excerpt;

@@ -4,13 +4,13 @@
 
 use std::fmt::Write as _;
 
-use super::{heading, safe};
+use super::style::{heading, safe};
 use crate::report::BundleReport;
 
 /// Attempts and indicators listed in text (JSON has them all).
 const SHOWN: usize = 12;
 
-pub fn render(s: &mut String, b: &BundleReport, style: &super::Style) {
+pub fn render(s: &mut String, b: &BundleReport, style: &super::style::Style) {
     let st = &b.story;
     for v in &st.verdicts {
         let who = match (&v.container, st.verdicts.len()) {
