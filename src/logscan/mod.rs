@@ -433,6 +433,7 @@ pub fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
             subject: Some(r.id.clone()),
             owner: None,
             iocs: vec![],
+            kind: r.kind,
         });
     }
     outcome.findings.extend(scanners::findings(rules, scanner_groups));

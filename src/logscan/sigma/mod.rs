@@ -61,6 +61,19 @@ impl SigmaDetection {
         (self.target != Target::Proxy || req.proxy) && self.compiled.matches(&WebFields { req, texts })
     }
 
+    /// A process rule's declaration: its findings are `proc.<rule id>`.
+    pub(crate) fn process_def(&self) -> crate::model::RuleDef {
+        crate::model::RuleDef {
+            id: format!("proc.{}", self.rule_id).into(),
+            kind: crate::model::RuleKind::of(crate::model::Family::SigmaProcess),
+            severity: self.level,
+            category: self.category.clone().into(),
+            attack: self.attack.clone().unwrap_or_default().into(),
+            title: format!("{} (Sigma)", self.title).into(),
+            credit: self.credit().into(),
+        }
+    }
+
     /// The DRL 1.1 credit shown with every match.
     pub fn credit(&self) -> String {
         format!(
@@ -192,6 +205,7 @@ impl SigmaSet {
             .iter()
             .filter(|d| d.target != Target::Process)
             .map(|d| Rule {
+                kind: super::rules::engine_kind(&d.rule_id),
                 id: d.rule_id.clone(),
                 title: format!("{} (Sigma)", d.title),
                 category: d.category.clone(),
@@ -459,6 +473,7 @@ pub fn process_findings(capture: &ProcessCapture, set: &SigmaSet) -> Vec<Finding
             subject: Some(d.rule_id.clone()),
             owner: None,
             iocs: vec![],
+            kind: crate::model::RuleKind::of(crate::model::Family::SigmaProcess),
         });
     }
     out
