@@ -83,13 +83,20 @@ pub struct Rule {
     pub(crate) kind: RuleKind,
 }
 
-/// The kind of a log engine rule, by its engine id: `sigma.` ids are Sigma web rules (the
-/// bundled set names them so), the rest the rule files' own; `scanner.` rules (the rule
-/// files' scanner class) are grouped per client address. Set when a rule is loaded; the
-/// story asks it of log groups, which name their rules by id.
+/// The kind of a log engine rule, by its engine id, the one place the rule files' id
+/// classes are read: `sigma.` ids are Sigma web rules (the bundled set names them so), the
+/// rest the rule files' own; `scanner.` rules are grouped per client address, `web.` rules
+/// are web attack signatures (they need a request), `pivot.` rules are the pivot pass's
+/// search terms. Set when a rule is loaded; the story asks it of log hits and groups, which
+/// name their rules by id.
 pub(crate) fn engine_kind(id: &str) -> RuleKind {
     let family = if id.starts_with("sigma.") { Family::SigmaLog } else { Family::Log };
-    let role = if id.starts_with("scanner.") { Role::Scanner } else { Role::Plain };
+    let role = match id.split_once('.').map(|(class, _)| class) {
+        Some("scanner") => Role::Scanner,
+        Some("web") => Role::Request,
+        Some("pivot") => Role::Pivot,
+        _ => Role::Plain,
+    };
     RuleKind::of(family).with(role)
 }
 

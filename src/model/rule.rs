@@ -91,6 +91,11 @@ pub(crate) enum Role {
     Escape,
     /// Scanner traffic, grouped per client address.
     Scanner,
+    /// A web attack signature: it means something in a request only (its record must be one).
+    Request,
+    /// A search term the pivot pass derived from the processes (an attacker host, a
+    /// webshell's name).
+    Pivot,
     /// An attacker host the processes reached, seen in the logs.
     HostPivot,
     /// The exploit attempts that did not get in, summed up.

@@ -199,7 +199,11 @@ pub fn indicators<'a>(
             };
             if keep {
                 // The pivot pass's hits are log lines naming a host the processes reached.
-                let title = if h.rule.starts_with("pivot") { "naming the attacker's host" } else { &h.title };
+                let title = if crate::logscan::rules::engine_kind(&h.rule).role == crate::model::Role::Pivot {
+                    "naming the attacker's host"
+                } else {
+                    &h.title
+                };
                 acc.entry((r.kind, r.value.clone())).or_default().logged(r.role, title, h.time, &h.locator);
             }
         }
