@@ -31,15 +31,8 @@ pub(crate) fn defs(engine: &Engine) -> Vec<RuleDef> {
 }
 
 /// Every rule as `rules list` shows it.
-pub fn all(engine: &Engine) -> Vec<RuleInfo> {
+pub(crate) fn all(engine: &Engine) -> Vec<RuleInfo> {
     defs(engine).iter().map(RuleDef::info).collect()
-}
-
-/// Whether a finding's rule id is one of `rules` (log findings carry `log.` before the
-/// engine id).
-pub fn knows(rules: &[RuleInfo], finding_rule: &str) -> bool {
-    let id = finding_rule.strip_prefix("log.").unwrap_or(finding_rule);
-    rules.iter().any(|r| r.id == id || r.id == finding_rule)
 }
 
 /// The kind of a built-in rule by the id its findings carry (for tests that build

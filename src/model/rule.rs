@@ -187,15 +187,15 @@ impl RuleDef {
 
 /// One rule as `rules list` shows it, made from its [`RuleDef`].
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
-pub struct RuleInfo {
+pub(crate) struct RuleInfo {
     /// The id findings carry (`log.` rules are listed with their engine id; findings add
     /// the `log.` prefix).
-    pub id: String,
+    pub(crate) id: String,
     /// `log`, `sigma`, `file`, `process`, `exposure`, `image`, `correlation`, `stats`, `story`.
-    pub family: &'static str,
-    pub severity: Severity,
-    pub category: String,
+    pub(crate) family: &'static str,
+    pub(crate) severity: Severity,
+    pub(crate) category: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub attack: Option<String>,
-    pub title: String,
+    pub(crate) attack: Option<String>,
+    pub(crate) title: String,
 }
