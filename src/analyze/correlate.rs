@@ -5,7 +5,31 @@
 use std::collections::BTreeMap;
 
 use crate::bundle::Evidence;
-use crate::model::{Finding, Locator, Severity, Timestamp};
+use crate::model::{Family, Finding, Locator, Role, RuleDef, RuleKind, Severity, Timestamp};
+
+/// A webshell on disk that the logs show requested (raised here and by the pivot pass).
+pub(crate) static WEBSHELL_USED: RuleDef = RuleDef::new(
+    "correlate.webshell-used",
+    RuleKind::of(Family::Correlation).with(Role::WebshellUsed),
+    Severity::Critical,
+    "persistence",
+    "T1505.003",
+    "webshell on disk was requested",
+);
+/// A host the processes reached, in the logs (raised by the pivot pass).
+pub(crate) static HOST_IN_LOGS: RuleDef = RuleDef::new(
+    "correlate.host-in-logs",
+    RuleKind::of(Family::Correlation).with(Role::HostPivot),
+    Severity::High,
+    "command-and-control",
+    "T1071",
+    "attacker host in the logs",
+);
+
+/// The correlation rules' declarations.
+pub(crate) fn defs() -> Vec<&'static RuleDef> {
+    vec![&WEBSHELL_USED, &HOST_IN_LOGS]
+}
 
 /// Proofs listed per side of a correlation (the JSON of the underlying findings has all).
 const PROOFS_PER_SIDE: usize = 3;
@@ -18,7 +42,7 @@ pub fn correlate(report: &Evidence, findings: &[Finding]) -> Vec<Finding> {
 /// Webshell files whose name shows up in log hits: the webshell was used, not only dropped.
 fn webshells_requested(report: &Evidence, findings: &[Finding]) -> Vec<Finding> {
     let mut out = vec![];
-    for f in findings.iter().filter(|f| f.rule.starts_with("file.webshell")) {
+    for f in findings.iter().filter(|f| f.kind.role == Role::Webshell) {
         let Some(path) = &f.subject else { continue };
         let Some(name) = path.rsplit('/').next().filter(|n| n.len() >= 3) else { continue };
         let hits: Vec<_> =
@@ -30,7 +54,7 @@ fn webshells_requested(report: &Evidence, findings: &[Finding]) -> Vec<Finding> 
         let mut evidence: Vec<Locator> = f.evidence.iter().take(PROOFS_PER_SIDE).cloned().collect();
         evidence.extend(hits.iter().take(PROOFS_PER_SIDE * 2).map(|h| h.locator.clone()));
         out.push(Finding {
-            rule: "correlate.webshell-used".into(),
+            rule: WEBSHELL_USED.id.to_string(),
             severity: Severity::Critical,
             category: "persistence".into(),
             title: format!("Webshell {path} was requested"),
@@ -46,6 +70,7 @@ fn webshells_requested(report: &Evidence, findings: &[Finding]) -> Vec<Finding> 
             subject: Some(path.clone()),
             owner: None,
             iocs: vec![],
+            kind: WEBSHELL_USED.kind,
         });
     }
     out
@@ -136,6 +161,7 @@ mod tests {
             subject: Some(title.into()),
             owner: None,
             iocs: vec![],
+            kind: crate::catalog::kind_of(rule),
         }
     }
 

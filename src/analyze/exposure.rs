@@ -3,26 +3,13 @@
 //! severity, ATT&CK technique, why it matters, and the check.
 
 use crate::ingest::inspect::ContainerInfo;
-use crate::model::{Finding, Severity};
-
-/// Exposure rules that open a way out of the container to the host: the response plan
-/// checks the host when one holds, the verdict lists them as escape paths.
-pub const ESCAPE_RULES: &[&str] = &[
-    "exposure.privileged",
-    "exposure.runtime-socket",
-    "exposure.host-root-mount",
-    "exposure.host-pid",
-    "exposure.cap-add",
-    "exposure.host-sensitive-mount",
-    "exposure.host-disk-device",
-];
+use crate::model::{Family, Finding, Role, RuleDef, RuleKind, Severity};
 
 /// One exposure rule. `check` returns the detail that fired it (what exactly is exposed).
-pub struct Rule {
-    pub id: &'static str,
-    pub severity: Severity,
-    pub attack: Option<&'static str>,
-    pub title: &'static str,
+/// Rules that open a way out of the container to the host have [`Role::Escape`]: the
+/// response plan checks the host when one holds, the verdict lists them as escape paths.
+pub(crate) struct Rule {
+    pub(crate) def: RuleDef,
     /// Why it matters to the responder.
     pub why: &'static str,
     pub check: fn(&ContainerInfo) -> Option<String>,
@@ -91,30 +78,42 @@ const SA_TOKEN_DIRS: &[&str] =
     &["/var/run/secrets/kubernetes.io/serviceaccount", "/run/secrets/kubernetes.io/serviceaccount"];
 
 /// The rules, in the order findings are produced.
-pub const RULES: &[Rule] = &[
+pub(crate) const RULES: &[Rule] = &[
     Rule {
-        id: "exposure.privileged",
-        severity: Severity::Critical,
-        attack: Some("T1611"),
-        title: "privileged container",
+        def: RuleDef::new(
+            "exposure.privileged",
+            RuleKind::of(Family::Exposure).with(Role::Escape),
+            Severity::Critical,
+            "exposure",
+            "T1611",
+            "privileged container",
+        ),
         why: "--privileged gives every capability, all host devices and no AppArmor/seccomp: \
               mounting the host disk or loading a kernel module escapes to the host in one command",
         check: |c| c.host_config.as_ref().filter(|h| h.privileged).map(|_| "Privileged is true".into()),
     },
     Rule {
-        id: "exposure.runtime-socket",
-        severity: Severity::Critical,
-        attack: Some("T1610"),
-        title: "container runtime socket reachable",
+        def: RuleDef::new(
+            "exposure.runtime-socket",
+            RuleKind::of(Family::Exposure).with(Role::Escape),
+            Severity::Critical,
+            "exposure",
+            "T1610",
+            "container runtime socket reachable",
+        ),
         why: "the runtime API lets the container start a new privileged container with the host's / \
               mounted (T1610, then T1611): full host takeover and access to every other container",
         check: check_runtime_socket,
     },
     Rule {
-        id: "exposure.host-root-mount",
-        severity: Severity::Critical,
-        attack: Some("T1611"),
-        title: "host root filesystem mounted",
+        def: RuleDef::new(
+            "exposure.host-root-mount",
+            RuleKind::of(Family::Exposure).with(Role::Escape),
+            Severity::Critical,
+            "exposure",
+            "T1611",
+            "host root filesystem mounted",
+        ),
         why: "the host's / inside the container: chroot into it, write cron/ssh keys/systemd units, \
               read every secret on the host",
         check: |c| {
@@ -124,10 +123,14 @@ pub const RULES: &[Rule] = &[
         },
     },
     Rule {
-        id: "exposure.host-sensitive-mount",
-        severity: Severity::High,
-        attack: Some("T1611"),
-        title: "sensitive host path mounted",
+        def: RuleDef::new(
+            "exposure.host-sensitive-mount",
+            RuleKind::of(Family::Exposure).with(Role::Escape),
+            Severity::High,
+            "exposure",
+            "T1611",
+            "sensitive host path mounted",
+        ),
         why: "host configuration, credentials, the container store or kernel interfaces are reachable: \
               tampering there persists on the host or escapes to it (cgroup release_agent, core_pattern)",
         check: |c| {
@@ -142,10 +145,14 @@ pub const RULES: &[Rule] = &[
         },
     },
     Rule {
-        id: "exposure.cap-add",
-        severity: Severity::High,
-        attack: Some("T1611"),
-        title: "dangerous capabilities added",
+        def: RuleDef::new(
+            "exposure.cap-add",
+            RuleKind::of(Family::Exposure).with(Role::Escape),
+            Severity::High,
+            "exposure",
+            "T1611",
+            "dangerous capabilities added",
+        ),
         why: "SYS_ADMIN mounts and escapes via cgroups, SYS_PTRACE injects into processes, SYS_MODULE \
               loads kernel code, DAC_READ_SEARCH reads host files by handle, NET_ADMIN/NET_RAW sniff and \
               spoof traffic, SYS_RAWIO touches hardware",
@@ -162,28 +169,40 @@ pub const RULES: &[Rule] = &[
         },
     },
     Rule {
-        id: "exposure.host-pid",
-        severity: Severity::High,
-        attack: Some("T1611"),
-        title: "host PID namespace",
+        def: RuleDef::new(
+            "exposure.host-pid",
+            RuleKind::of(Family::Exposure).with(Role::Escape),
+            Severity::High,
+            "exposure",
+            "T1611",
+            "host PID namespace",
+        ),
         why: "every host process is visible; with root and ptrace it can inject into them, and \
               /proc/<pid>/root opens the host filesystem",
         check: |c| namespace(c, |h| h.pid_mode.as_deref(), "PidMode"),
     },
     Rule {
-        id: "exposure.host-disk-device",
-        severity: Severity::High,
-        attack: Some("T1611"),
-        title: "host disk or memory device passed in",
+        def: RuleDef::new(
+            "exposure.host-disk-device",
+            RuleKind::of(Family::Exposure).with(Role::Escape),
+            Severity::High,
+            "exposure",
+            "T1611",
+            "host disk or memory device passed in",
+        ),
         why: "a raw host disk or memory device lets the container read and write the host's files \
               below every permission check (debugfs, mount)",
         check: |c| devices(c, true),
     },
     Rule {
-        id: "exposure.k8s-token",
-        severity: Severity::High,
-        attack: Some("T1528"),
-        title: "Kubernetes service-account token mounted",
+        def: RuleDef::new(
+            "exposure.k8s-token",
+            RuleKind::of(Family::Exposure),
+            Severity::High,
+            "exposure",
+            "T1528",
+            "Kubernetes service-account token mounted",
+        ),
         why: "the token authenticates to the cluster API as the pod's service account: lateral \
               movement into the cluster as far as its RBAC allows",
         check: |c| {
@@ -197,61 +216,89 @@ pub const RULES: &[Rule] = &[
         },
     },
     Rule {
-        id: "exposure.host-network",
-        severity: Severity::Medium,
-        attack: Some("T1611"),
-        title: "host network namespace",
+        def: RuleDef::new(
+            "exposure.host-network",
+            RuleKind::of(Family::Exposure),
+            Severity::Medium,
+            "exposure",
+            "T1611",
+            "host network namespace",
+        ),
         why: "the container shares the host's interfaces: it reaches services bound to the host's \
               localhost (kubelet, docker on 2375, metadata), sniffs host traffic, and cannot be cut \
               off with docker network disconnect",
         check: |c| namespace(c, |h| h.network_mode.as_deref(), "NetworkMode"),
     },
     Rule {
-        id: "exposure.host-ipc",
-        severity: Severity::Medium,
-        attack: Some("T1611"),
-        title: "host IPC namespace",
+        def: RuleDef::new(
+            "exposure.host-ipc",
+            RuleKind::of(Family::Exposure),
+            Severity::Medium,
+            "exposure",
+            "T1611",
+            "host IPC namespace",
+        ),
         why: "host shared memory and semaphores are readable and writable from the container",
         check: |c| namespace(c, |h| h.ipc_mode.as_deref(), "IpcMode"),
     },
     Rule {
-        id: "exposure.userns-host",
-        severity: Severity::Medium,
-        attack: Some("T1611"),
-        title: "user namespace remapping disabled",
+        def: RuleDef::new(
+            "exposure.userns-host",
+            RuleKind::of(Family::Exposure),
+            Severity::Medium,
+            "exposure",
+            "T1611",
+            "user namespace remapping disabled",
+        ),
         why: "root in the container is root on the host (the daemon's userns-remap is opted out of)",
         check: |c| namespace(c, |h| h.userns_mode.as_deref(), "UsernsMode"),
     },
     Rule {
-        id: "exposure.apparmor-unconfined",
-        severity: Severity::Medium,
-        attack: Some("T1611"),
-        title: "AppArmor disabled",
+        def: RuleDef::new(
+            "exposure.apparmor-unconfined",
+            RuleKind::of(Family::Exposure),
+            Severity::Medium,
+            "exposure",
+            "T1611",
+            "AppArmor disabled",
+        ),
         why: "the docker-default AppArmor profile that blocks mount, /proc and /sys writes is off",
         check: |c| security_opt(c, "apparmor", "unconfined"),
     },
     Rule {
-        id: "exposure.seccomp-unconfined",
-        severity: Severity::Medium,
-        attack: Some("T1611"),
-        title: "seccomp disabled",
+        def: RuleDef::new(
+            "exposure.seccomp-unconfined",
+            RuleKind::of(Family::Exposure),
+            Severity::Medium,
+            "exposure",
+            "T1611",
+            "seccomp disabled",
+        ),
         why: "every syscall is allowed (mount, keyctl, unshare, bpf...), widening kernel exploit and \
               escape paths",
         check: |c| security_opt(c, "seccomp", "unconfined"),
     },
     Rule {
-        id: "exposure.selinux-disabled",
-        severity: Severity::Medium,
-        attack: Some("T1611"),
-        title: "SELinux labelling disabled",
+        def: RuleDef::new(
+            "exposure.selinux-disabled",
+            RuleKind::of(Family::Exposure),
+            Severity::Medium,
+            "exposure",
+            "T1611",
+            "SELinux labelling disabled",
+        ),
         why: "label=disable lifts SELinux confinement: host files mounted in are no longer protected",
         check: |c| security_opt(c, "label", "disable"),
     },
     Rule {
-        id: "exposure.env-secrets",
-        severity: Severity::Medium,
-        attack: Some("T1552"),
-        title: "secrets in the environment",
+        def: RuleDef::new(
+            "exposure.env-secrets",
+            RuleKind::of(Family::Exposure),
+            Severity::Medium,
+            "exposure",
+            "T1552",
+            "secrets in the environment",
+        ),
         why: "anyone with code execution in the container (or docker inspect on the host) reads them; \
               treat them as stolen and rotate them",
         check: |c| {
@@ -261,10 +308,14 @@ pub const RULES: &[Rule] = &[
         },
     },
     Rule {
-        id: "exposure.k8s-env",
-        severity: Severity::Medium,
-        attack: Some("T1552.007"),
-        title: "runs in Kubernetes (cluster API address in the environment)",
+        def: RuleDef::new(
+            "exposure.k8s-env",
+            RuleKind::of(Family::Exposure),
+            Severity::Medium,
+            "exposure",
+            "T1552.007",
+            "runs in Kubernetes (cluster API address in the environment)",
+        ),
         why: "the cluster API is one request away; with any token found in the pod the attacker queries \
               and moves through the cluster",
         check: |c| {
@@ -279,26 +330,38 @@ pub const RULES: &[Rule] = &[
         },
     },
     Rule {
-        id: "exposure.device",
-        severity: Severity::Medium,
-        attack: Some("T1611"),
-        title: "host devices passed in",
+        def: RuleDef::new(
+            "exposure.device",
+            RuleKind::of(Family::Exposure),
+            Severity::Medium,
+            "exposure",
+            "T1611",
+            "host devices passed in",
+        ),
         why: "host device nodes widen the kernel surface the container can reach",
         check: |c| devices(c, false),
     },
     Rule {
-        id: "exposure.host-uts",
-        severity: Severity::Low,
-        attack: Some("T1611"),
-        title: "host UTS namespace",
+        def: RuleDef::new(
+            "exposure.host-uts",
+            RuleKind::of(Family::Exposure),
+            Severity::Low,
+            "exposure",
+            "T1611",
+            "host UTS namespace",
+        ),
         why: "the container can change the host's hostname",
         check: |c| namespace(c, |h| h.uts_mode.as_deref(), "UTSMode"),
     },
     Rule {
-        id: "exposure.no-new-privileges-missing",
-        severity: Severity::Low,
-        attack: Some("T1548"),
-        title: "no-new-privileges not set",
+        def: RuleDef::new(
+            "exposure.no-new-privileges-missing",
+            RuleKind::of(Family::Exposure),
+            Severity::Low,
+            "exposure",
+            "T1548",
+            "no-new-privileges not set",
+        ),
         why: "setuid binaries inside the container can still raise privileges",
         check: |c| {
             let known = c.host_config.is_some() || c.no_new_privileges.is_some();
@@ -312,20 +375,28 @@ pub const RULES: &[Rule] = &[
         },
     },
     Rule {
-        id: "exposure.root-user",
-        severity: Severity::Low,
-        attack: Some("T1611"),
-        title: "runs as root",
+        def: RuleDef::new(
+            "exposure.root-user",
+            RuleKind::of(Family::Exposure),
+            Severity::Low,
+            "exposure",
+            "T1611",
+            "runs as root",
+        ),
         why: "root in the container turns any of the exposures above, or a kernel bug, into host root",
         check: |c| {
             c.config.runs_as_root().then(|| format!("User is {:?}", c.config.user.as_deref().unwrap_or("")))
         },
     },
     Rule {
-        id: "exposure.public-ports",
-        severity: Severity::Low,
-        attack: Some("T1190"),
-        title: "ports published on all host interfaces",
+        def: RuleDef::new(
+            "exposure.public-ports",
+            RuleKind::of(Family::Exposure),
+            Severity::Low,
+            "exposure",
+            "T1190",
+            "ports published on all host interfaces",
+        ),
         why: "reachable from any network the host is on, not only localhost: the likely way in",
         check: |c| {
             let mut ports: Vec<String> =
@@ -337,10 +408,14 @@ pub const RULES: &[Rule] = &[
         },
     },
     Rule {
-        id: "exposure.no-limits",
-        severity: Severity::Low,
-        attack: Some("T1496"),
-        title: "no memory or PIDs limit",
+        def: RuleDef::new(
+            "exposure.no-limits",
+            RuleKind::of(Family::Exposure),
+            Severity::Low,
+            "exposure",
+            "T1496",
+            "no memory or PIDs limit",
+        ),
         why: "a miner or a fork bomb in the container can starve the whole host",
         check: |c| {
             let h = c.host_config.as_ref()?;
@@ -355,10 +430,14 @@ pub const RULES: &[Rule] = &[
         },
     },
     Rule {
-        id: "exposure.writable-rootfs",
-        severity: Severity::Info,
-        attack: None,
-        title: "writable root filesystem",
+        def: RuleDef::new(
+            "exposure.writable-rootfs",
+            RuleKind::of(Family::Exposure),
+            Severity::Info,
+            "exposure",
+            "",
+            "writable root filesystem",
+        ),
         why: "the attacker can drop tools and webshells anywhere in the image's filesystem (they show \
               up in docker diff / the container layer)",
         check: |c| {
@@ -430,6 +509,11 @@ fn devices(c: &ContainerInfo, disks: bool) -> Option<String> {
     joined(hits)
 }
 
+/// Every exposure rule's declaration.
+pub(crate) fn defs() -> Vec<&'static RuleDef> {
+    RULES.iter().map(|r| &r.def).collect()
+}
+
 /// Findings about what each compromised container could reach.
 pub fn audit(containers: &[ContainerInfo]) -> Vec<Finding> {
     let mut out = vec![];
@@ -441,17 +525,18 @@ pub fn audit(containers: &[ContainerInfo]) -> Vec<Finding> {
         for r in RULES {
             let Some(detail) = (r.check)(c) else { continue };
             out.push(Finding {
-                rule: r.id.into(),
-                severity: r.severity,
-                category: "exposure".into(),
-                title: format!("{}: {}", c.handle(), r.title),
+                rule: r.def.id.to_string(),
+                severity: r.def.severity,
+                category: r.def.category.to_string(),
+                title: format!("{}: {}", c.handle(), r.def.title),
                 summary: format!("container {} ({}): {detail}; {}.", c.handle(), c.short_id(), r.why),
-                attack: r.attack.map(str::to_string),
+                attack: r.def.attack(),
                 time: None,
                 evidence: evidence.clone(),
                 subject: None,
                 owner: Some(crate::model::Owner::Container { id: c.id.clone(), name: c.name.clone() }),
                 iocs: vec![],
+                kind: r.def.kind,
             });
         }
     }
@@ -594,7 +679,7 @@ mod tests {
         }
         // Every rule in the table has at least one case.
         for r in RULES {
-            assert!(cases.iter().any(|(id, _)| *id == r.id), "no test case for {}", r.id);
+            assert!(cases.iter().any(|(id, _)| *id == r.def.id), "no test case for {}", r.def.id);
         }
     }
 

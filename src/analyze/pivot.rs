@@ -8,10 +8,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::analyze::correlate::{HOST_IN_LOGS, WEBSHELL_USED};
 use crate::bundle::Evidence;
 use crate::logscan::ioc::IocKind;
 use crate::logscan::LogSection;
-use crate::model::{Finding, Locator, Severity, Timestamp};
+use crate::model::{Finding, Locator, Role, Severity, Timestamp};
 
 /// Log records cited per pivot finding (the count covers them all).
 const PROOFS: usize = 6;
@@ -57,7 +58,7 @@ pub fn pivots(report: &Evidence, findings: &[Finding]) -> Vec<Pivot> {
         .chain(report.containers.iter().filter_map(|c| c.network.ip_address.clone()))
         .collect();
     let mut hosts: BTreeMap<String, (Vec<String>, Vec<Locator>)> = BTreeMap::new();
-    for f in findings.iter().filter(|f| f.rule.starts_with("proc.")) {
+    for f in findings.iter().filter(|f| f.kind.family.is_process()) {
         // The hosts the processes' own command lines name (URLs, /dev/tcp paths, nc/socat
         // arguments, pools, commands decoded from base64): the finding's typed indicators.
         let hosts_here = f
@@ -78,7 +79,7 @@ pub fn pivots(report: &Evidence, findings: &[Finding]) -> Vec<Pivot> {
         }
     }
     let mut webshells: BTreeMap<String, (Vec<String>, Vec<Locator>)> = BTreeMap::new();
-    for f in findings.iter().filter(|f| f.rule.starts_with("file.webshell")) {
+    for f in findings.iter().filter(|f| f.kind.role == Role::Webshell) {
         let Some(path) = &f.subject else { continue };
         let e = webshells.entry(path.clone()).or_default();
         e.0.push(f.rule.clone());
@@ -156,7 +157,7 @@ pub fn findings(pivots: &[Pivot], scan: &LogSection) -> Vec<Finding> {
         let n = hits.len();
         out.push(match p.kind {
             PivotKind::Host => Finding {
-                rule: "correlate.host-in-logs".into(),
+                rule: HOST_IN_LOGS.id.to_string(),
                 severity: Severity::High,
                 category: "command-and-control".into(),
                 title: format!("Attacker host {} in the logs", p.term),
@@ -171,9 +172,10 @@ pub fn findings(pivots: &[Pivot], scan: &LogSection) -> Vec<Finding> {
                 subject: Some(p.term.clone()),
                 owner: None,
                 iocs: vec![],
+                kind: HOST_IN_LOGS.kind,
             },
             PivotKind::Webshell => Finding {
-                rule: "correlate.webshell-used".into(),
+                rule: WEBSHELL_USED.id.to_string(),
                 severity: Severity::Critical,
                 category: "persistence".into(),
                 title: format!("Webshell {} was requested", p.origin),
@@ -188,6 +190,7 @@ pub fn findings(pivots: &[Pivot], scan: &LogSection) -> Vec<Finding> {
                 subject: Some(p.origin.clone()),
                 owner: None,
                 iocs: vec![],
+                kind: WEBSHELL_USED.kind,
             },
         });
     }

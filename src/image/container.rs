@@ -752,7 +752,7 @@ fn cross_check(
                 .collect();
         }
         out.findings.push(Finding {
-            rule: "container.diff.disagreement".into(),
+            rule: super::rules::DIFF_DISAGREEMENT.id.to_string(),
             severity: Severity::Medium,
             category: "integrity".into(),
             title: "Saved docker diff disagrees with the rebuilt one".into(),
@@ -770,6 +770,7 @@ fn cross_check(
             subject: None,
             owner: None,
             iocs: vec![],
+            kind: super::rules::DIFF_DISAGREEMENT.kind,
         });
     }
     report.disagreements = dis;

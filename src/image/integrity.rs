@@ -56,7 +56,7 @@ pub fn image_status(r: &mut ImageRecord, manifest: Option<&(String, String)>) {
 fn finding(r: &ImageRecord, what: &str, expected: &str, computed: &str, loc: Locator) -> Finding {
     let name = r.repo_tags.first().cloned().or_else(|| r.id.clone()).unwrap_or_else(|| r.listed_in.clone());
     Finding {
-        rule: "image.integrity.mismatch".into(),
+        rule: super::rules::INTEGRITY_MISMATCH.id.to_string(),
         severity: Severity::High,
         category: "integrity".into(),
         title: format!("Digest mismatch: {what}"),
@@ -69,6 +69,7 @@ fn finding(r: &ImageRecord, what: &str, expected: &str, computed: &str, loc: Loc
         subject: None,
         owner: None,
         iocs: vec![],
+        kind: super::rules::INTEGRITY_MISMATCH.kind,
     }
 }
 

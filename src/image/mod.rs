@@ -38,8 +38,8 @@ pub use layer::{hex, normalize, EntryKind, FileType, LayerEntry, LayerScan, Meta
 pub(crate) use layout::parse_config;
 pub use layout::{sha2_256 as sha256_bytes, OciArtifact};
 pub(crate) use load::load_layer_tar;
-pub use rules::catalog as file_rules;
 pub(crate) use rules::evaluate_saved_diff;
+pub(crate) use rules::{check_defs, file_defs};
 pub use tree::{Change, FileTree};
 
 /// What the rest of the bundle tells the image analysis.

@@ -24,7 +24,7 @@ pub fn evaluate(images: &[ImageInfo], loaded: &BTreeSet<String>, out: &mut Outco
         let secrets: Vec<&str> = i.config.env.iter().filter(|e| e.secret).map(|e| e.name.as_str()).collect();
         if !secrets.is_empty() {
             out.findings.push(Finding {
-                rule: "image.env-secrets".into(),
+                rule: super::rules::ENV_SECRETS.id.to_string(),
                 severity: Severity::Medium,
                 category: "exposure".into(),
                 title: format!("secrets in the image environment: {n}"),
@@ -40,6 +40,7 @@ pub fn evaluate(images: &[ImageInfo], loaded: &BTreeSet<String>, out: &mut Outco
                 subject: subject.clone(),
                 owner: None,
                 iocs: vec![],
+                kind: super::rules::ENV_SECRETS.kind,
             });
         }
         let c = &i.config;
@@ -58,7 +59,7 @@ pub fn evaluate(images: &[ImageInfo], loaded: &BTreeSet<String>, out: &mut Outco
             Some(t) => t.join(" "),
         };
         out.findings.push(Finding {
-            rule: "image.config".into(),
+            rule: super::rules::CONFIG.id.to_string(),
             severity: Severity::Info,
             category: "configuration".into(),
             title: format!("image configuration: {n}"),
@@ -77,6 +78,7 @@ pub fn evaluate(images: &[ImageInfo], loaded: &BTreeSet<String>, out: &mut Outco
             subject,
             owner: None,
             iocs: vec![],
+            kind: super::rules::CONFIG.kind,
         });
         if loaded.contains(&i.id) {
             continue;

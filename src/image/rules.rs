@@ -11,7 +11,7 @@ use super::layer::FileType;
 use super::load::LoadedImage;
 use super::show_path;
 use super::tree::{Change, ChangeRec};
-use crate::model::{Finding, IocRef, Locator, Outcome, Severity, Timestamp};
+use crate::model::{Family, Finding, IocRef, Locator, Outcome, Role, RuleDef, RuleKind, Severity, Timestamp};
 
 /// Where a rule applies.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -60,12 +60,8 @@ enum Test {
 }
 
 struct Rule {
-    id: &'static str,
-    severity: Severity,
-    category: &'static str,
-    title: &'static str,
+    def: RuleDef,
     why: &'static str,
-    attack: &'static str,
     scope: Scope,
     test: Test,
 }
@@ -93,152 +89,197 @@ const ASP: &[&str] = &["asp", "aspx", "ashx", "asmx", "asa", "cer", "cshtml"];
 
 static RULES: &[Rule] = &[
     Rule {
-        id: "file.webshell.jsp",
-        severity: Severity::Critical,
-        category: "persistence",
-        title: "JSP webshell",
+        def: RuleDef::new(
+            "file.webshell.jsp",
+            RuleKind::of(Family::File).with(Role::Webshell),
+            Severity::Critical,
+            "persistence",
+            "T1505.003",
+            "JSP webshell",
+        ),
         why: "a JSP page that runs operating-system commands (Runtime.getRuntime().exec / ProcessBuilder) is a command webshell",
-        attack: "T1505.003",
         scope: Scope::Any,
         test: Test::WebContent(JSP, &[RT_EXEC | PROC_BUILDER]),
     },
     Rule {
-        id: "file.webshell.behinder",
-        severity: Severity::Critical,
-        category: "persistence",
-        title: "Encrypted class-loading webshell (Behinder/Godzilla style)",
+        def: RuleDef::new(
+            "file.webshell.behinder",
+            RuleKind::of(Family::File).with(Role::Webshell),
+            Severity::Critical,
+            "persistence",
+            "T1505.003",
+            "Encrypted class-loading webshell (Behinder/Godzilla style)",
+        ),
         why: "a server page that defines classes at run time from AES/Cipher-decrypted request data is the Behinder/Godzilla webshell pattern",
-        attack: "T1505.003",
         scope: Scope::Any,
         test: Test::WebContent(JSP, &[DEFINE_CLASS | sig(29), CIPHER_AES]),
     },
     Rule {
-        id: "file.webshell.jsp-param",
-        severity: Severity::High,
-        category: "persistence",
-        title: "JSP page executing request parameters",
+        def: RuleDef::new(
+            "file.webshell.jsp-param",
+            RuleKind::of(Family::File).with(Role::Webshell),
+            Severity::High,
+            "persistence",
+            "T1505.003",
+            "JSP page executing request parameters",
+        ),
         why: "a JSP page that reads request parameters and loads classes is typical of memory/loader webshells",
-        attack: "T1505.003",
         scope: Scope::Any,
         test: Test::WebContent(JSP, &[GET_PARAM, DEFINE_CLASS]),
     },
     Rule {
-        id: "file.webshell.php",
-        severity: Severity::Critical,
-        category: "persistence",
-        title: "PHP webshell",
+        def: RuleDef::new(
+            "file.webshell.php",
+            RuleKind::of(Family::File).with(Role::Webshell),
+            Severity::Critical,
+            "persistence",
+            "T1505.003",
+            "PHP webshell",
+        ),
         why: "PHP that evaluates or runs request input (eval($_POST..., assert($_..., system($_...) is a China Chopper style webshell",
-        attack: "T1505.003",
         scope: Scope::Any,
         test: Test::WebContent(PHP, &[PHP_EVAL_INPUT]),
     },
     Rule {
-        id: "file.webshell.php-obfuscated",
-        severity: Severity::High,
-        category: "persistence",
-        title: "Obfuscated PHP evaluating decoded code",
+        def: RuleDef::new(
+            "file.webshell.php-obfuscated",
+            RuleKind::of(Family::File).with(Role::Webshell),
+            Severity::High,
+            "persistence",
+            "T1505.003",
+            "Obfuscated PHP evaluating decoded code",
+        ),
         why: "PHP that evaluates base64-decoded code is how Godzilla and many packed webshells hide",
-        attack: "T1505.003",
         scope: Scope::Any,
         test: Test::WebContent(PHP, &[PHP_B64, PHP_EVAL]),
     },
     Rule {
-        id: "file.webshell.aspx",
-        severity: Severity::Critical,
-        category: "persistence",
-        title: "ASP/ASPX webshell",
+        def: RuleDef::new(
+            "file.webshell.aspx",
+            RuleKind::of(Family::File).with(Role::Webshell),
+            Severity::Critical,
+            "persistence",
+            "T1505.003",
+            "ASP/ASPX webshell",
+        ),
         why: "an ASP(X) page that evaluates request input or loads assemblies from it is a webshell",
-        attack: "T1505.003",
         scope: Scope::Any,
         test: Test::WebContent(ASP, &[ASP_EVAL | ASP_LOAD, REQUEST]),
     },
     Rule {
-        id: "file.webshell.aspx-exec",
-        severity: Severity::High,
-        category: "persistence",
-        title: "ASP/ASPX page starting processes from requests",
+        def: RuleDef::new(
+            "file.webshell.aspx-exec",
+            RuleKind::of(Family::File).with(Role::Webshell),
+            Severity::High,
+            "persistence",
+            "T1505.003",
+            "ASP/ASPX page starting processes from requests",
+        ),
         why: "an ASP(X) page that starts processes (Process.Start / cmd.exe) from request data is a command webshell",
-        attack: "T1505.003",
         scope: Scope::Any,
         test: Test::WebContent(ASP, &[ASP_EXEC, REQUEST]),
     },
     Rule {
-        id: "file.miner",
-        severity: Severity::High,
-        category: "impact",
-        title: "Cryptocurrency miner",
+        def: RuleDef::new(
+            "file.miner",
+            RuleKind::of(Family::File).with(Role::Miner),
+            Severity::High,
+            "impact",
+            "T1496",
+            "Cryptocurrency miner",
+        ),
         why: "mining pool protocol strings (stratum+tcp://), xmrig/cryptonight names or known miner droppers (kdevtmpfsi) in a file",
-        attack: "T1496",
         scope: Scope::Any,
         test: Test::Content(&[MINER]),
     },
     Rule {
-        id: "file.reverse-shell",
-        severity: Severity::High,
-        category: "execution",
-        title: "Script with a /dev/tcp reverse shell",
+        def: RuleDef::new(
+            "file.reverse-shell",
+            RuleKind::of(Family::File),
+            Severity::High,
+            "execution",
+            "T1059.004",
+            "Script with a /dev/tcp reverse shell",
+        ),
         why: "an interactive shell (`sh -i`, `0>&1`) wired to bash's /dev/tcp/HOST/PORT is the classic reverse shell",
-        attack: "T1059.004",
         scope: Scope::Any,
         test: Test::Content(&[DEV_TCP, INTERACTIVE]),
     },
     Rule {
-        id: "file.miner.args",
-        severity: Severity::High,
-        category: "impact",
-        title: "Script starting a miner",
+        def: RuleDef::new(
+            "file.miner.args",
+            RuleKind::of(Family::File),
+            Severity::High,
+            "impact",
+            "T1496",
+            "Script starting a miner",
+        ),
         why: "a command with a mining pool and its user (-o host:port -u), a stratum URL, a RandomX/CryptoNight algorithm, --donate-level or a Monero wallet starts a miner, whatever its program is called",
-        attack: "T1496",
         scope: Scope::Any,
         test: Test::MinerArgs,
     },
     Rule {
-        id: "file.persistence.loop",
-        severity: Severity::Critical,
-        category: "command-and-control",
-        title: "Script looping a reverse shell or callback",
+        def: RuleDef::new(
+            "file.persistence.loop",
+            RuleKind::of(Family::File).with(Role::FilePersistence),
+            Severity::Critical,
+            "command-and-control",
+            "T1059.004,T1095",
+            "Script looping a reverse shell or callback",
+        ),
         why: "a loop (while true, until, for (;;), watch) that starts a reverse shell or fetches and runs a payload again and again brings the attacker back every time the connection drops: persistence and command and control",
-        attack: "T1059.004,T1095",
         scope: Scope::Container,
         test: Test::RelaunchLoop,
     },
     Rule {
-        id: "file.exec.temp",
-        severity: Severity::High,
-        category: "execution",
-        title: "Executable dropped in a temp directory",
+        def: RuleDef::new(
+            "file.exec.temp",
+            RuleKind::of(Family::File).generic(),
+            Severity::High,
+            "execution",
+            "T1105",
+            "Executable dropped in a temp directory",
+        ),
         why: "ELF binaries and scripts written to /tmp, /var/tmp or /dev/shm are how droppers stage miners and tools",
-        attack: "T1105",
         scope: Scope::Any,
         test: Test::ExecInTemp,
     },
     Rule {
-        id: "file.exec.hidden",
-        severity: Severity::High,
-        category: "defense-evasion",
-        title: "Executable in a hidden directory",
+        def: RuleDef::new(
+            "file.exec.hidden",
+            RuleKind::of(Family::File).generic(),
+            Severity::High,
+            "defense-evasion",
+            "T1564.001",
+            "Executable in a hidden directory",
+        ),
         why: "an ELF binary or script under a dot-directory added by the container hides from casual listing",
-        attack: "T1564.001",
         scope: Scope::Container,
         test: Test::ExecInHidden,
     },
     Rule {
-        id: "file.setuid",
-        severity: Severity::High,
-        category: "privilege-escalation",
-        title: "setuid/setgid bit added",
+        def: RuleDef::new(
+            "file.setuid",
+            RuleKind::of(Family::File),
+            Severity::High,
+            "privilege-escalation",
+            "T1548.001",
+            "setuid/setgid bit added",
+        ),
         why: "a setuid/setgid file created or changed by the container is a privilege-escalation backdoor",
-        attack: "T1548.001",
         scope: Scope::Container,
         test: Test::Setuid,
     },
     Rule {
-        id: "file.persistence.cron",
-        severity: Severity::High,
-        category: "persistence",
-        title: "Cron job added or changed",
+        def: RuleDef::new(
+            "file.persistence.cron",
+            RuleKind::of(Family::File).with(Role::FilePersistence),
+            Severity::High,
+            "persistence",
+            "T1053.003",
+            "Cron job added or changed",
+        ),
         why: "cron files and spools run commands on a schedule: a classic foothold",
-        attack: "T1053.003",
         scope: Scope::Container,
         test: Test::Path(&[
             "etc/crontab",
@@ -253,12 +294,15 @@ static RULES: &[Rule] = &[
         ]),
     },
     Rule {
-        id: "file.persistence.systemd",
-        severity: Severity::Medium,
-        category: "persistence",
-        title: "systemd unit added or changed",
+        def: RuleDef::new(
+            "file.persistence.systemd",
+            RuleKind::of(Family::File).with(Role::FilePersistence),
+            Severity::Medium,
+            "persistence",
+            "T1543.002",
+            "systemd unit added or changed",
+        ),
         why: "a new or changed systemd unit or timer starts code at boot or on a schedule",
-        attack: "T1543.002",
         scope: Scope::Container,
         test: Test::Path(&[
             "etc/systemd/system/**",
@@ -269,42 +313,54 @@ static RULES: &[Rule] = &[
         ]),
     },
     Rule {
-        id: "file.persistence.init",
-        severity: Severity::High,
-        category: "persistence",
-        title: "Boot or init script added or changed",
+        def: RuleDef::new(
+            "file.persistence.init",
+            RuleKind::of(Family::File).with(Role::FilePersistence),
+            Severity::High,
+            "persistence",
+            "T1037.004",
+            "Boot or init script added or changed",
+        ),
         why: "rc.local and init scripts run as root at start",
-        attack: "T1037.004",
         scope: Scope::Container,
         test: Test::Path(&["etc/rc.local", "etc/rc.d/rc.local", "etc/init.d/*", "etc/local.d/*"]),
     },
     Rule {
-        id: "file.persistence.ld-preload",
-        severity: Severity::Critical,
-        category: "persistence",
-        title: "/etc/ld.so.preload written",
+        def: RuleDef::new(
+            "file.persistence.ld-preload",
+            RuleKind::of(Family::File).with(Role::FilePersistence),
+            Severity::Critical,
+            "persistence",
+            "T1574.006",
+            "/etc/ld.so.preload written",
+        ),
         why: "ld.so.preload injects a library into every dynamically linked process: the userland rootkit technique",
-        attack: "T1574.006",
         scope: Scope::Any,
         test: Test::Path(&["etc/ld.so.preload"]),
     },
     Rule {
-        id: "file.persistence.ssh-keys",
-        severity: Severity::High,
-        category: "persistence",
-        title: "SSH authorized_keys added or changed",
+        def: RuleDef::new(
+            "file.persistence.ssh-keys",
+            RuleKind::of(Family::File).with(Role::FilePersistence),
+            Severity::High,
+            "persistence",
+            "T1098.004",
+            "SSH authorized_keys added or changed",
+        ),
         why: "a key in authorized_keys gives the attacker a login that survives password changes",
-        attack: "T1098.004",
         scope: Scope::Container,
         test: Test::Path(&["**/.ssh/authorized_keys", "**/.ssh/authorized_keys2", "etc/ssh/sshd_config"]),
     },
     Rule {
-        id: "file.persistence.shell-rc",
-        severity: Severity::Medium,
-        category: "persistence",
-        title: "Shell profile or rc file changed",
+        def: RuleDef::new(
+            "file.persistence.shell-rc",
+            RuleKind::of(Family::File).with(Role::FilePersistence),
+            Severity::Medium,
+            "persistence",
+            "T1546.004",
+            "Shell profile or rc file changed",
+        ),
         why: "profile and bashrc files run at every login shell; attackers plant commands and aliases there",
-        attack: "T1546.004",
         scope: Scope::Container,
         test: Test::Path(&[
             "etc/profile",
@@ -321,92 +377,119 @@ static RULES: &[Rule] = &[
         ]),
     },
     Rule {
-        id: "file.account.uid0",
-        severity: Severity::Critical,
-        category: "persistence",
-        title: "New uid-0 account",
+        def: RuleDef::new(
+            "file.account.uid0",
+            RuleKind::of(Family::File).with(Role::Account),
+            Severity::Critical,
+            "persistence",
+            "T1136.001",
+            "New uid-0 account",
+        ),
         why: "a second account with uid 0 is a root backdoor",
-        attack: "T1136.001",
         scope: Scope::Any,
         test: Test::NewUid0,
     },
     Rule {
-        id: "file.account.passwd",
-        severity: Severity::Medium,
-        category: "persistence",
-        title: "Account database changed",
+        def: RuleDef::new(
+            "file.account.passwd",
+            RuleKind::of(Family::File).with(Role::Account).generic(),
+            Severity::Medium,
+            "persistence",
+            "T1136.001",
+            "Account database changed",
+        ),
         why: "the container changed /etc/passwd or /etc/group: accounts or groups were added or altered",
-        attack: "T1136.001",
         scope: Scope::Container,
         test: Test::Path(&["etc/passwd", "etc/group"]),
     },
     Rule {
-        id: "file.account.shadow",
-        severity: Severity::High,
-        category: "credential-access",
-        title: "Password hashes or sudo rights changed",
+        def: RuleDef::new(
+            "file.account.shadow",
+            RuleKind::of(Family::File).with(Role::Account),
+            Severity::High,
+            "credential-access",
+            "T1098",
+            "Password hashes or sudo rights changed",
+        ),
         why: "the container changed /etc/shadow, /etc/gshadow or sudoers: passwords or privileges were altered",
-        attack: "T1098",
         scope: Scope::Container,
         test: Test::Path(&["etc/shadow", "etc/gshadow", "etc/sudoers", "etc/sudoers.d/*"]),
     },
     Rule {
-        id: "file.antiforensics.history",
-        severity: Severity::High,
-        category: "defense-evasion",
-        title: "Shell history wiped",
+        def: RuleDef::new(
+            "file.antiforensics.history",
+            RuleKind::of(Family::File),
+            Severity::High,
+            "defense-evasion",
+            "T1070.003",
+            "Shell history wiped",
+        ),
         why: "a shell history deleted, emptied or linked to /dev/null hides what the attacker typed",
-        attack: "T1070.003",
         scope: Scope::Container,
         test: Test::HistoryWiped,
     },
     Rule {
-        id: "file.antiforensics.logs",
-        severity: Severity::Medium,
-        category: "defense-evasion",
-        title: "Log file deleted or truncated",
+        def: RuleDef::new(
+            "file.antiforensics.logs",
+            RuleKind::of(Family::File).with(Role::LogWipe),
+            Severity::Medium,
+            "defense-evasion",
+            "T1070.002",
+            "Log file deleted or truncated",
+        ),
         why: "the system's or the application's own logs (/var/log, a server's or app's logs/ directory, catalina.out, access and error logs, *.log) deleted, cut short or linked to /dev/null by the container hide what was done; log rotation (a rotated copy beside it) is not this",
-        attack: "T1070.002",
         scope: Scope::Container,
         test: Test::LogWiped,
     },
     Rule {
-        id: "file.replaced-binary",
-        severity: Severity::Critical,
-        category: "defense-evasion",
-        title: "System binary replaced",
+        def: RuleDef::new(
+            "file.replaced-binary",
+            RuleKind::of(Family::File),
+            Severity::Critical,
+            "defense-evasion",
+            "T1014",
+            "System binary replaced",
+        ),
         why: "a replaced ps/ls/netstat/ss/top... hides the attacker's processes, files and connections (userland rootkit)",
-        attack: "T1014",
         scope: Scope::Container,
         test: Test::ReplacedBinary,
     },
     Rule {
-        id: "file.log4j.rce",
-        severity: Severity::Critical,
-        category: "initial-access",
-        title: "log4j-core vulnerable to Log4Shell",
+        def: RuleDef::new(
+            "file.log4j.rce",
+            RuleKind::of(Family::File).with(Role::Log4j),
+            Severity::Critical,
+            "initial-access",
+            "T1190",
+            "log4j-core vulnerable to Log4Shell",
+        ),
         why: "log4j-core 2.0-beta9 .. 2.15.x resolves JNDI lookups in logged data: remote code execution",
-        attack: "T1190",
         scope: Scope::Any,
         test: Test::Log4jRce,
     },
     Rule {
-        id: "file.log4j.dos",
-        severity: Severity::Medium,
-        category: "initial-access",
-        title: "log4j-core 2.16 (CVE-2021-45105)",
+        def: RuleDef::new(
+            "file.log4j.dos",
+            RuleKind::of(Family::File).with(Role::Log4j),
+            Severity::Medium,
+            "initial-access",
+            "T1499",
+            "log4j-core 2.16 (CVE-2021-45105)",
+        ),
         why: "log4j-core 2.16.x recurses on self-referential lookups: denial of service",
-        attack: "T1499",
         scope: Scope::Any,
         test: Test::Log4jDos,
     },
     Rule {
-        id: "file.path-traversal",
-        severity: Severity::High,
-        category: "integrity",
-        title: "Layer member name escapes the root",
+        def: RuleDef::new(
+            "file.path-traversal",
+            RuleKind::of(Family::File),
+            Severity::High,
+            "integrity",
+            "T1036",
+            "Layer member name escapes the root",
+        ),
         why: "a member name with `..` writes outside the image root when extracted naively: a crafted or tampered layer",
-        attack: "T1036",
         scope: Scope::Any,
         test: Test::Traversal,
     },
@@ -729,7 +812,7 @@ struct Collector {
 impl Collector {
     fn add(
         &mut self,
-        rule: &Rule,
+        rule: &'static Rule,
         c: &ChangeRec,
         detail: String,
         where_: &str,
@@ -737,7 +820,7 @@ impl Collector {
         time: Option<Timestamp>,
     ) {
         let iocs = iocs_of(rule, c);
-        let key = (rule.id, c.path.clone());
+        let key = (rule.def.id.as_ref(), c.path.clone());
         let loc = loc.with_member(c.member());
         if let Some(f) = self.found.get_mut(&key) {
             if !f.evidence.contains(&loc) {
@@ -749,17 +832,18 @@ impl Collector {
         self.found.insert(
             key,
             Finding {
-                rule: rule.id.into(),
-                severity: rule.severity,
-                category: rule.category.into(),
-                title: format!("{}: {}", rule.title, show_path(&c.path)),
+                rule: rule.def.id.to_string(),
+                severity: rule.def.severity,
+                category: rule.def.category.to_string(),
+                title: format!("{}: {}", rule.def.title, show_path(&c.path)),
                 summary: format!("{} {} ({detail}{sha}): {}.", show_path(&c.path), where_, rule.why),
-                attack: Some(rule.attack.into()),
+                attack: Some(rule.def.attack.to_string()),
                 time,
                 evidence: vec![loc],
                 subject: Some(show_path(&c.path)),
                 owner: None,
                 iocs,
+                kind: rule.def.kind,
             },
         );
     }
@@ -994,25 +1078,31 @@ pub fn evaluate_saved_diff(entries: &[crate::ingest::diff::DiffEntry], out: &mut
 }
 
 static DIFF_WEB_SCRIPT: Rule = Rule {
-    id: "file.diff.web-script",
-    severity: Severity::High,
-    category: "persistence",
-    title: "web script added in the container (docker diff)",
+    def: RuleDef::new(
+        "file.diff.web-script",
+        RuleKind::of(Family::File),
+        Severity::High,
+        "persistence",
+        "T1505.003",
+        "web script added in the container (docker diff)",
+    ),
     why: "a server-side script written into the web root of a running container is how webshells \
           are planted; the diff has no content, so get the file (docker cp or the export) to confirm",
-    attack: "T1505.003",
     scope: Scope::Container,
     test: Test::Timestomp,
 };
 
 static DIFF_HIDDEN_TEMP: Rule = Rule {
-    id: "file.diff.hidden-temp",
-    severity: Severity::High,
-    category: "execution",
-    title: "file added in a hidden temp directory (docker diff)",
+    def: RuleDef::new(
+        "file.diff.hidden-temp",
+        RuleKind::of(Family::File),
+        Severity::High,
+        "execution",
+        "T1564.001",
+        "file added in a hidden temp directory (docker diff)",
+    ),
     why: "droppers hide implants and miners in dot-directories under /tmp, /var/tmp or /dev/shm; \
           the diff has no content, so get the file to see what it is",
-    attack: "T1564.001",
     scope: Scope::Container,
     test: Test::Timestomp,
 };
@@ -1030,24 +1120,64 @@ fn jasper_generated(path: &[u8]) -> bool {
 }
 
 static TIMESTOMP: Rule = Rule {
-    id: "file.timestomp",
-    severity: Severity::Medium,
-    category: "defense-evasion",
-    title: "Timestomped file",
+    def: RuleDef::new(
+        "file.timestomp",
+        RuleKind::of(Family::File).generic(),
+        Severity::Medium,
+        "defense-evasion",
+        "T1070.006",
+        "Timestomped file",
+    ),
     why:
         "a file the container wrote cannot predate the image it was written on top of: its mtime was set back",
-    attack: "T1070.006",
     scope: Scope::Container,
     test: Test::Timestomp,
 };
 
-/// Every suspicious-file rule, for `rules list`.
-pub fn catalog() -> Vec<crate::model::RuleInfo> {
-    RULES
-        .iter()
-        .chain([&DIFF_WEB_SCRIPT, &DIFF_HIDDEN_TEMP, &TIMESTOMP])
-        .map(|r| crate::model::RuleInfo::new(r.id, "file", r.severity, r.category, r.attack, r.title))
-        .collect()
+/// Image checks, raised where the image is read: a digest that does not match
+/// (integrity.rs), secrets in an image's environment and its notable configuration
+/// (objects.rs), a saved `docker diff` the rebuilt one contradicts (container.rs).
+pub(crate) static INTEGRITY_MISMATCH: RuleDef = RuleDef::new(
+    "image.integrity.mismatch",
+    RuleKind::of(Family::Image),
+    Severity::High,
+    "integrity",
+    "",
+    "layer or config digest does not match",
+);
+pub(crate) static ENV_SECRETS: RuleDef = RuleDef::new(
+    "image.env-secrets",
+    RuleKind::of(Family::Image),
+    Severity::Medium,
+    "exposure",
+    "T1552.001",
+    "secrets in the image's environment",
+);
+pub(crate) static CONFIG: RuleDef = RuleDef::new(
+    "image.config",
+    RuleKind::of(Family::Image),
+    Severity::Info,
+    "configuration",
+    "",
+    "notable image configuration",
+);
+pub(crate) static DIFF_DISAGREEMENT: RuleDef = RuleDef::new(
+    "container.diff.disagreement",
+    RuleKind::of(Family::Image),
+    Severity::Medium,
+    "integrity",
+    "",
+    "saved docker diff disagrees with the rebuilt one",
+);
+
+/// The file rules' declarations.
+pub(crate) fn file_defs() -> Vec<&'static RuleDef> {
+    RULES.iter().chain([&DIFF_WEB_SCRIPT, &DIFF_HIDDEN_TEMP, &TIMESTOMP]).map(|r| &r.def).collect()
+}
+
+/// The image checks' declarations.
+pub(crate) fn check_defs() -> Vec<&'static RuleDef> {
+    vec![&INTEGRITY_MISMATCH, &ENV_SECRETS, &CONFIG, &DIFF_DISAGREEMENT]
 }
 
 #[cfg(test)]

@@ -9,7 +9,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::evidence::Artifact;
-use crate::model::{display_bytes, Diagnostic, Finding, Locator, Severity, Timestamp};
+use crate::model::{
+    display_bytes, Diagnostic, Family, Finding, Locator, Role, RuleDef, RuleKind, Severity, Timestamp,
+};
 
 /// Longest line read from a stats or ps capture; longer lines are skipped with a warning.
 const MAX_LINE: u64 = 1 << 20;
@@ -532,33 +534,66 @@ const PIDS_HIGH: u64 = 1000;
 /// PIDs at this share of an explicit pids limit: the limit is being hit.
 const PIDS_NEAR_LIMIT: f64 = 0.9;
 
+/// CPU pegged: high from [`CPU_MINER`] up, medium from [`CPU_BUSY`]; folds with a miner.
+pub(crate) static CPU_HIGH: RuleDef = RuleDef::new(
+    "stats.cpu-high",
+    RuleKind::of(Family::Stats).with(Role::CpuHigh).generic(),
+    Severity::High,
+    "impact",
+    "T1496",
+    "CPU pegged (possible cryptominer)",
+);
+/// Memory from [`MEM_NEAR_LIMIT`] of the limit.
+pub(crate) static MEM_NEAR_LIMIT_RULE: RuleDef = RuleDef::new(
+    "stats.mem-near-limit",
+    RuleKind::of(Family::Stats),
+    Severity::Low,
+    "impact",
+    "T1496",
+    "memory near the container's limit",
+);
+/// [`PIDS_HIGH`] processes or threads, or near the pids limit.
+pub(crate) static PIDS_HIGH_RULE: RuleDef = RuleDef::new(
+    "stats.pids-high",
+    RuleKind::of(Family::Stats),
+    Severity::Medium,
+    "impact",
+    "T1499",
+    "many processes or threads",
+);
+
+/// The stats rules' declarations.
+pub(crate) fn defs() -> Vec<&'static RuleDef> {
+    vec![&CPU_HIGH, &MEM_NEAR_LIMIT_RULE, &PIDS_HIGH_RULE]
+}
+
 /// Findings about resource abuse in stats rows: one per container and kind, at the worst
 /// sample, with every sample that crossed the threshold as evidence.
 pub fn findings(rows: &[StatsRow]) -> Vec<Finding> {
     // (rule, container) -> (severity, worst value, title, summary, evidence, time)
     let mut hits: BTreeMap<(&str, String), (Finding, f64)> = BTreeMap::new();
-    let mut hit = |rule: &'static str,
+    let mut hit = |rule: &'static RuleDef,
                    row: &StatsRow,
                    value: f64,
                    sev: Severity,
-                   attack,
                    title: String,
                    summary: String| {
-        let key = (rule, row.label().to_string());
+        let key = (rule.id.as_ref(), row.label().to_string());
         let entry = hits.entry(key).or_insert_with(|| {
             (
                 Finding {
-                    rule: rule.into(),
+                    rule: rule.id.to_string(),
                     severity: sev,
-                    category: "impact".into(),
+                    category: rule.category.to_string(),
                     title: title.clone(),
                     summary: summary.clone(),
-                    attack,
+                    attack: rule.attack(),
                     time: row.read_at,
                     evidence: vec![],
                     subject: None,
                     owner: Some(row.owner()),
                     iocs: vec![],
+                    kind: rule.kind,
                 },
                 f64::MIN,
             )
@@ -577,11 +612,10 @@ pub fn findings(rows: &[StatsRow]) -> Vec<Finding> {
         if let Some(cpu) = r.cpu_percent.filter(|&c| c >= CPU_BUSY) {
             let sev = if cpu >= CPU_MINER { Severity::High } else { Severity::Medium };
             hit(
-                "stats.cpu-high",
+                &CPU_HIGH,
                 r,
                 cpu,
                 sev,
-                Some("T1496".into()),
                 format!("{who}: CPU at {cpu:.1} % (possible cryptominer)"),
                 format!(
                     "container {who} used {cpu:.1} % CPU ({:.1} cores fully busy) in the captured sample; \
@@ -593,11 +627,10 @@ pub fn findings(rows: &[StatsRow]) -> Vec<Finding> {
         }
         if let Some(mem) = r.mem_percent.filter(|&m| m >= MEM_NEAR_LIMIT) {
             hit(
-                "stats.mem-near-limit",
+                &MEM_NEAR_LIMIT_RULE,
                 r,
                 mem,
                 Severity::Low,
-                Some("T1496".into()),
                 format!("{who}: memory at {mem:.1} % of its limit"),
                 format!(
                     "container {who} uses {} of {}; it will be OOM-killed on its next growth, or a \
@@ -612,11 +645,10 @@ pub fn findings(rows: &[StatsRow]) -> Vec<Finding> {
             if p >= PIDS_HIGH || near_limit {
                 let limit = r.pids_limit.map(|l| format!(" (limit {l})")).unwrap_or_default();
                 hit(
-                    "stats.pids-high",
+                    &PIDS_HIGH_RULE,
                     r,
                     p as f64,
                     Severity::Medium,
-                    Some("T1499".into()),
                     format!("{who}: {p} processes/threads{limit}"),
                     format!(
                         "container {who} runs {p} processes/threads{limit}; busy JVMs run a few hundred, so \

@@ -392,6 +392,7 @@ pub(crate) fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSec
             subject: Some(r.id.clone()),
             owner: None,
             iocs: vec![],
+            kind: r.kind,
         });
     }
     outcome.findings.extend(scanner_tools::findings(rules, scanner_groups));

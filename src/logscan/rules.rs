@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::prefilter::MAX_LITERAL;
 use super::sigma::detection::SigmaDetection;
-use crate::model::Severity;
+use crate::model::{Family, Role, RuleDef, RuleKind, Severity};
 
 /// The built-in rule file, embedded at build time.
 pub const BUILTIN: &str = include_str!("rules/builtin.rules");
@@ -78,9 +78,41 @@ pub struct Rule {
     pub superseded_by: Vec<String>,
     /// `file:line` of the `[rule]` header.
     pub origin: String,
+    /// Its family (Sigma web rules: `sigma.` ids) and story role, from [`engine_kind`].
+    pub(crate) kind: RuleKind,
+}
+
+/// The kind of a log engine rule, by its engine id, the one place the rule files' id
+/// classes are read: `sigma.` ids are Sigma web rules (the bundled set names them so), the
+/// rest the rule files' own; `scanner.` rules are grouped per client address, `web.` rules
+/// are web attack signatures (they need a request), `pivot.` rules are the pivot pass's
+/// search terms. Set when a rule is loaded; the story asks it of log hits and groups, which
+/// name their rules by id.
+pub(crate) fn engine_kind(id: &str) -> RuleKind {
+    let family = if id.starts_with("sigma.") { Family::SigmaLog } else { Family::Log };
+    let role = match id.split_once('.').map(|(class, _)| class) {
+        Some("scanner") => Role::Scanner,
+        Some("web") => Role::Request,
+        Some("pivot") => Role::Pivot,
+        _ => Role::Plain,
+    };
+    RuleKind::of(family).with(role)
 }
 
 impl Rule {
+    /// The rule's declaration (`rules list`): as its file wrote it, with a Sigma rule's credit.
+    pub(crate) fn def(&self) -> RuleDef {
+        RuleDef {
+            id: self.id.clone().into(),
+            kind: self.kind,
+            severity: self.severity,
+            category: self.category.clone().into(),
+            attack: self.attack.clone().unwrap_or_default().into(),
+            title: self.title.clone().into(),
+            credit: super::rule_credit(self).unwrap_or_default().into(),
+        }
+    }
+
     /// Whether a hit of rule `other_id` on the same record makes this rule's hit redundant.
     pub fn is_superseded_by(&self, other_id: &str) -> bool {
         other_id != self.id
@@ -358,8 +390,10 @@ fn finish(d: Draft, origin: &str, rules: &mut Vec<Rule>, errors: &mut Vec<RuleEr
         });
         return;
     }
+    let id = d.id.unwrap_or_default();
     rules.push(Rule {
-        id: d.id.unwrap_or_default(),
+        kind: engine_kind(&id),
+        id,
         title: d.title.unwrap_or_default(),
         category: d.category.unwrap_or_default(),
         severity: d.severity.unwrap_or(Severity::Info),

@@ -85,6 +85,7 @@ pub(crate) fn findings(rules: &[Rule], sources: BTreeMap<(usize, String), Scanne
                 subject: Some(if client.is_empty() { r.id.clone() } else { format!("{}@{client}", r.id) }),
                 owner: None,
                 iocs: vec![],
+                kind: r.kind,
             }
         })
         .collect()

@@ -5,7 +5,7 @@ use std::ops::Deref;
 
 use serde::Serialize;
 
-use super::{Finding, Timestamp};
+use super::{Finding, RuleKind, Timestamp};
 
 /// When something happened, and what that rests on. `time` is the best point in time;
 /// `not_before` / `not_after` bound it when the evidence gives no exact time.
@@ -67,6 +67,10 @@ pub struct Fact {
     /// apart (`attempts`), never here.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub outcome: Option<&'static str>,
+    /// The kinds of every rule folded into this fact (the lead's first). Not part of the
+    /// JSON contract.
+    #[serde(skip)]
+    pub(crate) kinds: Vec<RuleKind>,
 }
 
 impl Deref for Fact {
@@ -79,6 +83,12 @@ impl Deref for Fact {
 impl Fact {
     /// A fact made of one observation.
     pub fn single(finding: Finding) -> Self {
-        Fact { rules: vec![finding.rule.clone()], finding, when: None, outcome: None }
+        Fact {
+            rules: vec![finding.rule.clone()],
+            kinds: vec![finding.kind],
+            finding,
+            when: None,
+            outcome: None,
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{IocRef, Locator, Owner, Timestamp};
+use super::{IocRef, Locator, Owner, RuleKind, Timestamp};
 
 /// How bad a finding is. Ordered: `Info < Low < Medium < High < Critical`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
@@ -76,6 +76,9 @@ pub struct Finding {
     /// Indicators the observation itself carries (addresses, URLs, ports), with their role.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub iocs: Vec<IocRef>,
+    /// The rule's family and story role, from its declaration. Not part of the JSON contract.
+    #[serde(skip)]
+    pub(crate) kind: RuleKind,
 }
 
 /// How serious a diagnostic is. `Error` means some evidence could not be read (exit bit 1).

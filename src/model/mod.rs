@@ -14,6 +14,6 @@ pub use finding::{DiagLevel, Diagnostic, Finding, Outcome, Severity, TimelineEve
 pub use ioc::{role, IocKind, IocRef};
 pub use locator::{folder_of, Locator};
 pub use owner::{ContainerRef, Owner};
-pub use rule::RuleInfo;
+pub(crate) use rule::{Family, Role, RuleDef, RuleInfo, RuleKind};
 pub use text::{display_bytes, excerpt, terminal_safe};
 pub use timestamp::Timestamp;

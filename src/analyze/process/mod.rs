@@ -7,12 +7,9 @@ mod rules;
 use crate::ingest::top::tree;
 pub use crate::ingest::top::tree::{Parentage, ProcessTree, TreeNode};
 
-/// Every suspicious-process rule, for `rules list`.
-pub fn catalog() -> Vec<crate::model::RuleInfo> {
-    rules::RULES
-        .iter()
-        .map(|r| crate::model::RuleInfo::new(r.id, "process", r.severity, r.category, r.attack, r.title))
-        .collect()
+/// Every suspicious-process rule's declaration.
+pub(crate) fn defs() -> Vec<&'static crate::model::RuleDef> {
+    rules::RULES.iter().map(|r| &r.def).collect()
 }
 
 use crate::ingest::top::ProcessCapture;
@@ -32,7 +29,7 @@ pub fn analyze(capture: &ProcessCapture) -> (ProcessTree, Vec<Finding>) {
         .into_iter()
         .map(|h| {
             for &i in &h.chain[h.subject..] {
-                flags[i].push(h.rule.id.to_string());
+                flags[i].push(h.rule.def.id.to_string());
             }
             let subject = &procs[h.chain[h.subject]];
             let path: Vec<String> =
@@ -43,12 +40,12 @@ pub fn analyze(capture: &ProcessCapture) -> (ProcessTree, Vec<Finding>) {
             }
             summary.push_str(&format!(". {}.", h.rule.why));
             Finding {
-                rule: h.rule.id.to_string(),
-                severity: h.rule.severity,
-                category: h.rule.category.to_string(),
-                title: h.rule.title.to_string(),
+                rule: h.rule.def.id.to_string(),
+                severity: h.rule.def.severity,
+                category: h.rule.def.category.to_string(),
+                title: h.rule.def.title.to_string(),
                 summary,
-                attack: Some(h.rule.attack.to_string()),
+                attack: Some(h.rule.def.attack.to_string()),
                 time: subject.started,
                 evidence: h.chain.iter().map(|&i| procs[i].locator.clone()).collect(),
                 subject: Some(format!("pid {} {}", subject.pid, subject.cmd)),
@@ -59,6 +56,7 @@ pub fn analyze(capture: &ProcessCapture) -> (ProcessTree, Vec<Finding>) {
                     i.dedup();
                     i
                 },
+                kind: h.rule.def.kind,
             }
         })
         .collect();

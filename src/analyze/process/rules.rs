@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use crate::ingest::top::{kernel_style_name, Process, ProcessCapture};
-use crate::model::{IocKind, IocRef, Severity};
+use crate::model::{Family, IocKind, IocRef, Role as StoryRole, RuleDef, RuleKind, Severity};
 
 use crate::cmdline::{self, normalize};
 use crate::ingest::top::tree::Links;
@@ -12,12 +12,7 @@ use crate::ingest::top::tree::Links;
 /// One rule of the table.
 #[derive(Debug)]
 pub(super) struct Rule {
-    pub id: &'static str,
-    pub severity: Severity,
-    pub category: &'static str,
-    /// ATT&CK technique ids, comma-separated.
-    pub attack: &'static str,
-    pub title: &'static str,
+    pub def: RuleDef,
     /// Why it matters, for the summary.
     pub why: &'static str,
 }
@@ -25,114 +20,153 @@ pub(super) struct Rule {
 /// The rules, by id.
 pub(super) const RULES: &[Rule] = &[
     Rule {
-        id: "proc.lineage.server-shell",
-        severity: Severity::High,
-        category: "execution",
-        attack: "T1059.004,T1190",
-        title: "Web server or app runtime spawned a shell",
+        def: RuleDef::new(
+            "proc.lineage.server-shell",
+            RuleKind::of(Family::Process).with(StoryRole::ServerShell).generic(),
+            Severity::High,
+            "execution",
+            "T1059.004,T1190",
+            "Web server or app runtime spawned a shell",
+        ),
         why: "Servers do not start shells in normal operation; this is how exploited apps (Log4Shell, deserialization, webshells) run commands",
     },
     Rule {
-        id: "proc.lineage.server-shell-net",
-        severity: Severity::Critical,
-        category: "command-and-control",
-        attack: "T1059.004,T1105",
-        title: "Shell spawned by a server runs a network tool",
+        def: RuleDef::new(
+            "proc.lineage.server-shell-net",
+            RuleKind::of(Family::Process).with(StoryRole::ServerShell).generic(),
+            Severity::Critical,
+            "command-and-control",
+            "T1059.004,T1105",
+            "Shell spawned by a server runs a network tool",
+        ),
         why: "A shell under a web server fetching tools or talking to the network is hands-on-keyboard activity after an exploit",
     },
     Rule {
-        id: "proc.revshell",
-        severity: Severity::Critical,
-        category: "command-and-control",
-        attack: "T1059.004",
-        title: "Reverse shell",
+        def: RuleDef::new(
+            "proc.revshell",
+            RuleKind::of(Family::Process).with(StoryRole::Session),
+            Severity::Critical,
+            "command-and-control",
+            "T1059.004",
+            "Reverse shell",
+        ),
         why: "The command line wires a shell to a network socket",
     },
     Rule {
-        id: "proc.download-exec",
-        severity: Severity::High,
-        category: "execution",
-        attack: "T1105,T1059.004",
-        title: "Download executed at once",
+        def: RuleDef::new(
+            "proc.download-exec",
+            RuleKind::of(Family::Process),
+            Severity::High,
+            "execution",
+            "T1105,T1059.004",
+            "Download executed at once",
+        ),
         why: "A fetched script or binary is piped into a shell or made executable and run",
     },
     Rule {
-        id: "proc.base64-exec",
-        severity: Severity::High,
-        category: "defense-evasion",
-        attack: "T1027,T1140",
-        title: "Base64-wrapped command",
+        def: RuleDef::new(
+            "proc.base64-exec",
+            RuleKind::of(Family::Process).generic(),
+            Severity::High,
+            "defense-evasion",
+            "T1027,T1140",
+            "Base64-wrapped command",
+        ),
         why: "The command line decodes base64 and runs it, hiding what it does",
     },
     Rule {
-        id: "proc.miner",
-        severity: Severity::High,
-        category: "impact",
-        attack: "T1496",
-        title: "Cryptocurrency miner",
+        def: RuleDef::new(
+            "proc.miner",
+            RuleKind::of(Family::Process).with(StoryRole::Miner),
+            Severity::High,
+            "impact",
+            "T1496",
+            "Cryptocurrency miner",
+        ),
         why: "Miner program, pool or options on the command line",
     },
     Rule {
-        id: "proc.miner.cpu",
-        severity: Severity::High,
-        category: "impact",
-        attack: "T1496",
-        title: "Unknown program burning CPU",
+        def: RuleDef::new(
+            "proc.miner.cpu",
+            RuleKind::of(Family::Process).with(StoryRole::Miner),
+            Severity::High,
+            "impact",
+            "T1496",
+            "Unknown program burning CPU",
+        ),
         why: "An unfamiliar binary near a full core is the usual shape of a miner",
     },
     Rule {
-        id: "proc.exec.writable-dir",
-        severity: Severity::High,
-        category: "execution",
-        attack: "T1105",
-        title: "Program run from a world-writable directory",
+        def: RuleDef::new(
+            "proc.exec.writable-dir",
+            RuleKind::of(Family::Process).generic(),
+            Severity::High,
+            "execution",
+            "T1105",
+            "Program run from a world-writable directory",
+        ),
         why: "Dropped tools and miners run from /tmp, /var/tmp and /dev/shm",
     },
     Rule {
-        id: "proc.exec.hidden-dir",
-        severity: Severity::High,
-        category: "defense-evasion",
-        attack: "T1564.001",
-        title: "Program run from a hidden directory",
+        def: RuleDef::new(
+            "proc.exec.hidden-dir",
+            RuleKind::of(Family::Process).generic(),
+            Severity::High,
+            "defense-evasion",
+            "T1564.001",
+            "Program run from a hidden directory",
+        ),
         why: "Attackers hide tools in dot-directories",
     },
     Rule {
-        id: "proc.interactive-shell",
-        severity: Severity::Medium,
-        category: "execution",
-        attack: "T1059.004",
-        title: "Interactive shell with a terminal in a server container",
+        def: RuleDef::new(
+            "proc.interactive-shell",
+            RuleKind::of(Family::Process),
+            Severity::Medium,
+            "execution",
+            "T1059.004",
+            "Interactive shell with a terminal in a server container",
+        ),
         why: "Someone is typing in the container (docker exec -it, or an upgraded reverse shell)",
     },
     Rule {
-        id: "proc.tty-upgrade",
-        severity: Severity::High,
-        category: "execution",
-        attack: "T1059.006",
-        title: "Shell upgraded to a terminal (pty.spawn, script -c, socat pty)",
+        def: RuleDef::new(
+            "proc.tty-upgrade",
+            RuleKind::of(Family::Process).with(StoryRole::Session),
+            Severity::High,
+            "execution",
+            "T1059.006",
+            "Shell upgraded to a terminal (pty.spawn, script -c, socat pty)",
+        ),
         why: "A reverse or web shell is given a pseudo-terminal so the attacker can type interactively (su, sudo, editors); no service does this",
     },
     Rule {
-        id: "proc.kthread-lookalike",
-        severity: Severity::High,
-        category: "defense-evasion",
-        attack: "T1036.004,T1036.005",
-        title: "User process disguised as a kernel thread",
+        def: RuleDef::new(
+            "proc.kthread-lookalike",
+            RuleKind::of(Family::Process),
+            Severity::High,
+            "defense-evasion",
+            "T1036.004,T1036.005",
+            "User process disguised as a kernel thread",
+        ),
         why: "Kernel threads have no command line, no memory of their own and are children of kthreadd (PID 2); a kernel thread's name on anything else (bracketed with arguments or a user-space parent, or a program file named kworker, kswapd0...) is masquerading",
     },
     Rule {
-        id: "proc.persistence.loop",
-        severity: Severity::Critical,
-        category: "persistence",
-        attack: "T1059.004,T1095",
-        title: "Loop relaunching a reverse shell or callback",
+        def: RuleDef::new(
+            "proc.persistence.loop",
+            RuleKind::of(Family::Process),
+            Severity::Critical,
+            "persistence",
+            "T1059.004,T1095",
+            "Loop relaunching a reverse shell or callback",
+        ),
         why: "A shell loop (while true / until / for (;;) / watch) that starts a reverse shell or fetches and runs a payload again and again brings the attacker back every time the connection drops: persistence and command and control",
     },
 ];
 
 /// The rule with `id` (ids are constants of this module).
 pub(super) fn rule(id: &str) -> &'static Rule {
-    RULES.iter().find(|r| r.id == id).unwrap_or(&RULES[0])
+    RULES.iter().find(|r| r.def.id == id).unwrap_or(&RULES[0])
 }
 
 /// What a process is, for lineage.

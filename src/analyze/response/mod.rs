@@ -17,12 +17,11 @@ pub use net::Cidr;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::analyze::attribution::Owners;
-use crate::analyze::exposure::ESCAPE_RULES;
 use crate::analyze::story::hosts::HostRecord;
 use crate::analyze::story::Story;
 use crate::bundle::Evidence;
 use crate::evidence::ArtifactKind;
-use crate::model::{ContainerRef, Finding};
+use crate::model::{ContainerRef, Finding, Role};
 use block::Decision;
 use runtime::{q, Runtime, TOP_COLUMNS};
 
@@ -454,7 +453,7 @@ fn finding_steps(
         runtimes.push(&Runtime::Docker);
     }
 
-    let escape: Vec<&Finding> = findings.iter().filter(|f| ESCAPE_RULES.contains(&f.rule.as_str())).collect();
+    let escape: Vec<&Finding> = findings.iter().filter(|f| f.kind.role == Role::Escape).collect();
     if !escape.is_empty() {
         let names: BTreeSet<String> = escape.iter().map(|f| owner(f)).collect();
         let rules: BTreeSet<&str> = escape.iter().map(|f| f.rule.as_str()).collect();
@@ -514,7 +513,7 @@ fn finding_steps(
         });
     }
 
-    for f in by_rule("stats.cpu-high") {
+    for f in findings.iter().filter(|f| f.kind.role == Role::CpuHigh) {
         let name = owner(f);
         let (rt, h) = match target(&name) {
             Some(t) => (t.runtime.clone(), t.h()),
@@ -522,7 +521,7 @@ fn finding_steps(
         };
         steps.push(ResponseStep {
             step: format!("Look for a cryptominer in {name} and its pool connections"),
-            why: format!("stats.cpu-high: {}", clip(&f.summary)),
+            why: format!("{}: {}", f.rule, clip(&f.summary)),
             commands: vec![
                 rt.top(&h, "pid,ppid,user,pcpu,lstart,args"),
                 format!("nsenter -t \"{}\" -n ss -tnp", rt.pid(&h)),
@@ -891,6 +890,7 @@ mod tests {
             subject: None,
             owner: None,
             iocs: vec![],
+            kind: crate::catalog::kind_of("log.jndi"),
         }
     }
 

@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use super::exploits::contains_host;
-use crate::model::{ContainerRef, Fact, Locator, Owner, Timestamp, When};
+use crate::model::{ContainerRef, Fact, Family, Locator, Owner, Role, Timestamp, When};
 
 /// Proof locators shown per stage.
 const PROOF_PER_STAGE: usize = 4;
@@ -50,7 +50,7 @@ fn has(f: &Fact, pats: &[&str]) -> bool {
 
 fn stage_of(f: &Fact, stage: &str) -> bool {
     let cat = f.category.as_str();
-    if f.rule.starts_with("exposure.") || f.rule.starts_with("integrity.") || f.rule == "story.attempts" {
+    if f.kind.family == Family::Exposure || f.kind.role == Role::Attempts {
         return false;
     }
     match stage {
@@ -68,7 +68,7 @@ fn stage_of(f: &Fact, stage: &str) -> bool {
         "impact" => cat == "impact" || has(f, &["miner"]),
         // The fact itself is the cover-up (a timestomped cron job is persistence first).
         "cover-up" => ["antiforensics", "timestomp", "log-wipe"].iter().any(|p| f.rule.contains(p)),
-        "escape" => cat == "privilege-escalation" && f.rule.starts_with("proc."),
+        "escape" => cat == "privilege-escalation" && f.kind.family.is_process(),
         "lateral movement" => cat == "lateral-movement",
         _ => false,
     }
@@ -190,7 +190,7 @@ fn inferred_way_in(facts: &[Fact], requests: &[Request]) -> Option<ChainStage> {
     let (i, f) = facts
         .iter()
         .enumerate()
-        .filter(|(_, f)| f.rules.iter().any(|r| r.starts_with("proc.lineage.server-shell")))
+        .filter(|(_, f)| f.kinds.iter().any(|k| k.role == Role::ServerShell))
         .min_by_key(|(i, f)| {
             (f.when.as_ref().and_then(When::key).is_none(), f.when.as_ref().and_then(When::key), *i)
         })?;

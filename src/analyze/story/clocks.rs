@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::records::LogRecord;
 use crate::bundle::Evidence;
 use crate::image::{Change, FileChange};
-use crate::model::{Finding, Timestamp, When};
+use crate::model::{Family, Finding, Timestamp, When};
 
 /// The times the evidence gives each observation.
 pub struct Clocks<'a> {
@@ -58,7 +58,7 @@ impl<'a> Clocks<'a> {
 
     pub fn when_of(&self, f: &Finding) -> Option<When> {
         let subject = f.subject.as_deref().unwrap_or("");
-        if f.rule.starts_with("proc.") {
+        if f.kind.family.is_process() {
             let pid: u32 = subject.strip_prefix("pid ")?.split(' ').next()?.parse().ok()?;
             let p = self.procs.get(&pid)?;
             if let Some(t) = p.started {
@@ -90,11 +90,11 @@ impl<'a> Clocks<'a> {
                 basis: format!("process start: ps STIME {start}, the day of the last log record"),
             });
         }
-        if f.rule.starts_with("file.") && subject.starts_with('/') {
+        if f.kind.family == Family::File && subject.starts_with('/') {
             let c = self.changes.get(subject)?;
             return Some(self.file_when(c, f.owner.as_ref()));
         }
-        if f.rule.starts_with("correlate.") || f.rule.starts_with("log.") {
+        if f.kind.family == Family::Correlation || f.kind.family.is_log() {
             return f.time.map(|t| When::at(t, "log record"));
         }
         None

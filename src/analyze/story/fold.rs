@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::model::{Fact, Finding, Locator, Owner, Severity, When};
+use crate::model::{Fact, Family, Finding, Locator, Owner, Role, RuleKind, Severity, When};
 
 /// Proof locators kept per fact (the JSON of the captures holds the rest).
 const EVIDENCE_PER_FACT: usize = 24;
@@ -26,26 +26,27 @@ pub fn keys(f: &Finding, extra: &[String]) -> Vec<String> {
         k.push(format!("{rule}\u{0}{s}"));
     }
     let subject = f.subject.as_deref().unwrap_or("");
-    if rule.starts_with("file.") || rule.starts_with("correlate.webshell") {
+    let role = f.kind.role;
+    if f.kind.family == Family::File || role == Role::WebshellUsed {
         if !subject.is_empty() {
             k.push(format!("path:{subject}"));
-            if rule.contains("webshell") {
+            if matches!(role, Role::Webshell | Role::WebshellUsed) {
                 if let Some(name) = subject.rsplit('/').next().filter(|n| n.len() >= 3) {
                     k.push(format!("webshell-name:{name}"));
                 }
             }
         }
-        if rule.starts_with("file.account.") {
+        if role == Role::Account {
             k.push("accounts".into());
         }
-        if rule == "file.antiforensics.logs" {
+        if role == Role::LogWipe {
             k.push("log-deletions".into());
         }
-        if rule == "file.miner" {
+        if role == Role::Miner {
             k.push("miner".into());
         }
     }
-    if rule.starts_with("proc.") {
+    if f.kind.family.is_process() {
         if let Some(rest) = subject.strip_prefix("pid ") {
             k.push(format!("pid:{rest}"));
             let cmd = rest.split_once(' ').map(|(_, c)| c).unwrap_or("");
@@ -58,18 +59,18 @@ pub fn keys(f: &Finding, extra: &[String]) -> Vec<String> {
             let capture = f.evidence.first().map(|l| l.artifact.as_str()).unwrap_or("");
             k.push(format!("callback:{capture}:{}", &c[1]));
         }
-        if rule.starts_with("proc.miner") {
+        if role == Role::Miner {
             k.push("miner".into());
         }
         // The shell a server spawned roots the attacker's session: every process rule about
         // what runs under it (the reverse shell, the nc it starts, a tty upgrade) is one fact.
-        if rule.starts_with("proc.lineage.") || rule == "proc.revshell" || rule == "proc.tty-upgrade" {
+        if matches!(role, Role::ServerShell | Role::Session) {
             if let Some(root) = f.evidence.get(1) {
                 k.push(format!("session:{root}"));
             }
         }
     }
-    if rule == "stats.cpu-high" {
+    if role == Role::CpuHigh {
         k.push("miner".into());
     }
     k
@@ -82,8 +83,9 @@ pub struct Observation {
     pub keys: Vec<String>,
     pub when: Option<When>,
     pub outcome: Option<&'static str>,
-    /// Further rules the observation stands for (a log group: every rule its records matched).
-    pub rules: Vec<String>,
+    /// Further rules the observation stands for, with their kinds (a log group: every rule
+    /// its records matched).
+    pub(crate) rules: Vec<(String, RuleKind)>,
 }
 
 /// Fold observations into facts, most severe first.
@@ -141,26 +143,13 @@ pub fn fold(observations: Vec<Observation>) -> Vec<Fact> {
     out
 }
 
-/// Rules that describe where or how rather than what: they never lead a fact that a more
-/// specific rule also names (a miner is a miner before it is an executable in /tmp).
-const GENERIC: &[&str] = &[
-    "file.exec.temp",
-    "file.exec.hidden",
-    "file.timestomp",
-    "file.account.passwd",
-    "proc.exec.writable-dir",
-    "proc.exec.hidden-dir",
-    "proc.lineage.server-shell",
-    "proc.lineage.server-shell-net",
-    "proc.base64-exec",
-    "stats.cpu-high",
-];
-
 /// Lead rank: the thing itself before what correlates it, the specific before the
-/// generic, the more severe first.
+/// generic (rules declared generic: they describe where or how rather than what, so never
+/// lead a fact a more specific rule also names: a miner is a miner before it is an
+/// executable in /tmp), the more severe first.
 fn rank(f: &Finding) -> (Severity, u8, u8) {
-    let own = if f.rule.starts_with("correlate.") { 0 } else { 1 };
-    let specific = if GENERIC.contains(&f.rule.as_str()) { 0 } else { 1 };
+    let own = if f.kind.family == Family::Correlation { 0 } else { 1 };
+    let specific = if f.kind.generic { 0 } else { 1 };
     (f.severity, own, specific)
 }
 
@@ -174,9 +163,11 @@ fn merge(mut obs: Vec<Observation>) -> Fact {
         .clone()
         .or_else(|| obs.iter().filter_map(|o| o.when.clone()).min_by_key(|w| (w.key().is_none(), w.key())));
     let outcome = obs.iter().find_map(|o| o.outcome);
-    let named: Vec<String> = obs.iter().flat_map(|o| o.rules.iter().cloned()).collect();
+    let named: Vec<(String, RuleKind)> = obs.iter().flat_map(|o| o.rules.iter().cloned()).collect();
     let members: Vec<Finding> = obs.into_iter().map(|o| o.finding).collect();
-    let mut rules: Vec<String> = members.iter().map(|f| f.rule.clone()).chain(named).collect();
+    let kinds: Vec<RuleKind> = members.iter().map(|f| f.kind).chain(named.iter().map(|(_, k)| *k)).collect();
+    let mut rules: Vec<String> =
+        members.iter().map(|f| f.rule.clone()).chain(named.into_iter().map(|(r, _)| r)).collect();
     rules.sort();
     rules.dedup();
     let mut lead = members[0].clone();
@@ -190,12 +181,14 @@ fn merge(mut obs: Vec<Observation>) -> Fact {
     let mut also: Vec<String> = vec![];
     for m in members[1..].iter().filter(|m| m.rule != lead.rule) {
         // A process rule names its chain (`httpd (483) -> sh (849) -> nc (854)`).
-        let mut what =
-            match m.summary.split_once(": ").filter(|(c, _)| m.rule.starts_with("proc.") && c.contains(" ("))
-            {
-                Some((chain, _)) if !lead.summary.starts_with(chain) => format!("{} ({chain})", m.title),
-                _ => m.title.clone(),
-            };
+        let mut what = match m
+            .summary
+            .split_once(": ")
+            .filter(|(c, _)| m.kind.family.is_process() && c.contains(" ("))
+        {
+            Some((chain, _)) if !lead.summary.starts_with(chain) => format!("{} ({chain})", m.title),
+            _ => m.title.clone(),
+        };
         // A Sigma rule is credited wherever it matched (DRL 1.1).
         if let Some(i) = m.summary.find("Sigma rule \"") {
             what.push_str(&format!(" [{}]", m.summary[i..].trim_end_matches('.')));
@@ -240,7 +233,7 @@ fn merge(mut obs: Vec<Observation>) -> Fact {
     }
     evidence.truncate(EVIDENCE_PER_FACT);
     lead.evidence = evidence;
-    Fact { finding: lead, rules, when, outcome }
+    Fact { finding: lead, rules, kinds, when, outcome }
 }
 
 #[cfg(test)]
@@ -261,6 +254,7 @@ mod tests {
             subject: subject.map(String::from),
             owner: None,
             iocs: vec![],
+            kind: crate::catalog::kind_of(rule),
         }
     }
 

@@ -15,7 +15,7 @@ use super::verdict::Verdict;
 use crate::bundle::Evidence;
 use crate::image::{Change, FileChange};
 use crate::logscan::LogHit;
-use crate::model::{role, Fact, Finding, IocKind, IocRef, Locator, Severity, Timestamp};
+use crate::model::{role, Fact, Family, Finding, IocKind, IocRef, Locator, Severity, Timestamp};
 
 /// Proof locators kept per indicator.
 const EVIDENCE: usize = 10;
@@ -54,8 +54,8 @@ pub fn attacker_action(f: &Finding) -> bool {
             f.category.as_str(),
             "exposure" | "integrity" | "configuration" | "reconnaissance" | "discovery"
         )
-        && !f.rule.starts_with("file.log4j")
-        && !f.rule.starts_with("story.")
+        && f.kind.role != crate::model::Role::Log4j
+        && f.kind.family != Family::Story
 }
 
 /// The host an indicator names, when it names one.
@@ -80,8 +80,7 @@ fn seen_at(f: &Fact) -> Option<Timestamp> {
 /// them as its callback, payload server or pool; seen otherwise. Log facts are left to the
 /// exploit groups, which rate each request by what followed.
 pub fn note_hosts(h: &mut Hosts, facts: &[Fact]) {
-    for f in
-        facts.iter().filter(|f| !f.rules.iter().all(|r| r.starts_with("log.") || r.starts_with("story.")))
+    for f in facts.iter().filter(|f| !f.kinds.iter().all(|k| k.family.is_log() || k.family == Family::Story))
     {
         let acts = attacker_action(f);
         let proof = &f.evidence[..f.evidence.len().min(2)];
@@ -200,7 +199,11 @@ pub fn indicators<'a>(
             };
             if keep {
                 // The pivot pass's hits are log lines naming a host the processes reached.
-                let title = if h.rule.starts_with("pivot") { "naming the attacker's host" } else { &h.title };
+                let title = if crate::logscan::rules::engine_kind(&h.rule).role == crate::model::Role::Pivot {
+                    "naming the attacker's host"
+                } else {
+                    &h.title
+                };
                 acc.entry((r.kind, r.value.clone())).or_default().logged(r.role, title, h.time, &h.locator);
             }
         }
@@ -352,9 +355,9 @@ fn dropped_files(report: &Evidence, facts: &[Fact]) -> BTreeSet<Dropped> {
     let mut files = BTreeSet::new();
     for f in facts
         .iter()
-        .filter(|f| f.severity >= Severity::High && f.rules.iter().any(|r| r.starts_with("file.")))
+        .filter(|f| f.severity >= Severity::High && f.kinds.iter().any(|k| k.family == Family::File))
     {
-        if f.rules.iter().any(|r| r.starts_with("file.log4j") || r.starts_with("file.account.")) {
+        if f.kinds.iter().any(|k| matches!(k.role, crate::model::Role::Log4j | crate::model::Role::Account)) {
             continue;
         }
         // Every file the fact's proof names (a miner and its dropper are one fact).

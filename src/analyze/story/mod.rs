@@ -22,7 +22,9 @@ use crate::analyze::attribution::Owners;
 use crate::bundle::Evidence;
 use crate::evidence::ArtifactKind;
 use crate::logscan::{ioc, LogHit};
-use crate::model::{ContainerRef, Fact, Finding, Locator, Owner, Severity, Timestamp, When};
+use crate::model::{
+    ContainerRef, Fact, Family, Finding, Locator, Owner, RuleDef, RuleKind, Severity, Timestamp, When,
+};
 use exploits::{Attempt, Consequence, Group, Kind, Outcome};
 use fold::Observation;
 use hosts::{Act, HostRecord, Hosts, Role, Victim};
@@ -31,6 +33,21 @@ use records::LogRecord;
 pub use chain::ChainStage;
 pub use indicators::Indicator;
 pub use verdict::Verdict;
+
+/// The exploit attempts that did not get in, summed up per container (medium at most).
+pub(crate) static ATTEMPTS: RuleDef = RuleDef::new(
+    "story.attempts",
+    RuleKind::of(Family::Story).with(crate::model::Role::Attempts),
+    Severity::Medium,
+    "initial-access",
+    "T1190",
+    "exploit attempts that did not get in",
+);
+
+/// The story's own rules' declarations.
+pub(crate) fn defs() -> Vec<&'static RuleDef> {
+    vec![&ATTEMPTS]
+}
 
 /// Log records cited per log fact.
 const RECORDS_CITED: usize = 12;
@@ -108,7 +125,7 @@ pub fn tell(
     let consequences = consequences(report, owners, &findings);
     let webshells: Vec<(Option<ContainerRef>, String)> = findings
         .iter()
-        .filter(|f| f.rule.starts_with("file.webshell"))
+        .filter(|f| f.kind.role == crate::model::Role::Webshell)
         .filter_map(|f| Some((f.owner.as_ref().and_then(Owner::as_container), f.subject.clone()?)))
         .collect();
     let written = written(report, owners);
@@ -129,17 +146,18 @@ pub fn tell(
     let mut scanners: Vec<(String, String, Option<Timestamp>, Vec<Locator>)> = vec![];
     let mut obs: Vec<Observation> = vec![];
     for f in findings {
-        if hit_rules.contains(&f.rule) && !f.rule.starts_with("log.scanner.") {
+        let scanner = f.kind.role == crate::model::Role::Scanner;
+        if hit_rules.contains(&f.rule) && !scanner {
             continue;
         }
-        if f.rule.starts_with("log.scanner.") {
+        if scanner {
             if let Some((_, client)) = f.subject.as_deref().and_then(|s| s.split_once('@')) {
                 scanners.push((client.to_string(), f.title.clone(), f.time, f.evidence.clone()));
             }
         }
         // A Sigma process rule lists every process it matched: one observation each, so it
         // folds into what else is known of that process.
-        if f.rule.starts_with("proc.sigma.") {
+        if f.kind.family == Family::SigmaProcess {
             for o in per_process(&f, report) {
                 let keys = fold::keys(&o, &[]);
                 let when = clocks.when_of(&o);
@@ -147,7 +165,7 @@ pub fn tell(
             }
             continue;
         }
-        if f.rule == "correlate.host-in-logs" || f.rule == "correlate.callback-in-process" {
+        if f.kind.role == crate::model::Role::HostPivot {
             host_pivots.push(f);
             continue;
         }
@@ -173,7 +191,7 @@ pub fn tell(
     for (owner, mine) in by_owner {
         if let Some(mut f) = attempts_finding(&mine) {
             f.owner = owner.as_ref().map(Owner::container);
-            let rules = mine.iter().map(|a| a.rule.clone()).collect();
+            let rules = mine.iter().map(|a| (a.rule.clone(), a.kind)).collect();
             obs.push(Observation { keys: vec![], when: None, outcome: None, finding: f, rules });
         }
     }
@@ -298,7 +316,7 @@ fn consequences(report: &Evidence, owners: &Owners, findings: &[Finding]) -> Vec
             locator: p.locator.clone(),
         })
         .collect();
-    out.extend(findings.iter().filter(|f| f.rule.starts_with("proc.")).map(|f| Consequence {
+    out.extend(findings.iter().filter(|f| f.kind.family.is_process()).map(|f| Consequence {
         owner: f.owner.as_ref().and_then(Owner::as_container),
         text: f.summary.clone(),
         what: format!(
@@ -398,9 +416,10 @@ fn group_observation(g: &Group, records: &[LogRecord], hits: &[LogHit]) -> Obser
         subject: None,
         owner: g.owner.as_ref().map(Owner::container),
         iocs: indicators::of_records(&g.records, records, hits),
+        kind: crate::logscan::rules::engine_kind(&g.rule),
     };
     // Every rule that matched the group's records is named by the fact.
-    let rules = g.rules.iter().map(|r| format!("log.{r}")).collect();
+    let rules = g.rules.iter().map(|r| (format!("log.{r}"), crate::logscan::rules::engine_kind(r))).collect();
     Observation { finding, keys, when: time.map(|t| When::at(t, "log record")), outcome, rules }
 }
 
@@ -421,9 +440,9 @@ fn attempts_finding(attempts: &[Attempt]) -> Option<Finding> {
         .map(|a| format!("{}{} x{} ({})", a.title, a.origin(), a.requests, a.reason))
         .collect();
     Some(Finding {
-        rule: "story.attempts".into(),
+        rule: ATTEMPTS.id.to_string(),
         severity: if open > 0 { Severity::Medium } else { Severity::Low },
-        category: "initial-access".into(),
+        category: ATTEMPTS.category.to_string(),
         title: format!("{} exploit attempt(s) that did not get in", attempts.len()),
         summary: format!(
             "{} group(s) of exploit requests from {} recorded client(s): {} failed, {open} without any sign they worked. {}{}",
@@ -433,12 +452,13 @@ fn attempts_finding(attempts: &[Attempt]) -> Option<Finding> {
             list.join("; "),
             if attempts.len() > 8 { format!("; and {} more (see attempts)", attempts.len() - 8) } else { String::new() }
         ),
-        attack: Some("T1190".into()),
+        attack: ATTEMPTS.attack(),
         time: attempts.iter().filter_map(|a| a.first_seen).min(),
         evidence: attempts.iter().filter_map(|a| a.evidence.first().cloned()).take(12).collect(),
         subject: None,
         owner: None,
         iocs: vec![],
+        kind: ATTEMPTS.kind,
     })
 }
 

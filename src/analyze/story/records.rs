@@ -53,7 +53,9 @@ pub fn build(hits: &[LogHit], precise: &dyn Fn(&Locator) -> bool) -> Vec<LogReco
     let mut by_line: BTreeMap<LineKey, usize> = BTreeMap::new();
     let mut obs: Vec<Observation> = vec![];
     // Scanner traffic is grouped by the log scanner's own facts (one per scanner and address).
-    for (i, h) in hits.iter().enumerate().filter(|(_, h)| in_context(h) && !h.rule.starts_with("scanner.")) {
+    for (i, h) in hits.iter().enumerate().filter(|(_, h)| {
+        in_context(h) && crate::logscan::rules::engine_kind(&h.rule).role != crate::model::Role::Scanner
+    }) {
         let l = &h.locator;
         // Without a line number the offset identifies the record.
         let key =
@@ -193,7 +195,7 @@ pub fn events(records: &[LogRecord], hits: &[LogHit]) -> Vec<TimelineEvent> {
 /// Makefile is no attack. A hit of a `web.` rule needs its record to be a request (parsed
 /// as one, or carrying a request line or an encoded query).
 pub fn in_context(h: &LogHit) -> bool {
-    if !h.rule.starts_with("web.") {
+    if crate::logscan::rules::engine_kind(&h.rule).role != crate::model::Role::Request {
         return true;
     }
     if h.http.as_ref().is_some_and(|q| q.method.is_some() || q.path.is_some()) {

@@ -76,7 +76,7 @@ pub fn needs(rule: &str) -> Option<Tech> {
     if PHP.iter().any(|k| r.contains(k)) && !r.contains("reverse") {
         return Some(Tech::Php);
     }
-    if r.contains("node") && r.starts_with("web.") {
+    if r.contains("node") && crate::logscan::rules::engine_kind(&r).role == crate::model::Role::Request {
         return Some(Tech::Node);
     }
     None

@@ -8,11 +8,10 @@ use super::chain::ChainStage;
 use super::exploits::{Attempt, Outcome};
 use super::hosts::{HostRecord, Role};
 use crate::analyze::attribution::Owners;
-use crate::analyze::exposure::ESCAPE_RULES;
 use crate::bundle::{ArtifactRecord, Evidence};
 use crate::evidence::ArtifactKind;
 use crate::ingest::inspect::ContainerInfo;
-use crate::model::{ContainerRef, Fact, Locator, Owner, Severity};
+use crate::model::{ContainerRef, Fact, Family, Locator, Owner, Role as StoryRole, Severity};
 
 /// Facts named per verdict reason.
 const REASONS: usize = 3;
@@ -49,7 +48,7 @@ fn is_compromise(f: &Fact) -> bool {
         "credential-access",
         "privilege-escalation",
     ];
-    if f.severity < Severity::High || f.rule.starts_with("exposure.") || f.rule.starts_with("stats.") {
+    if f.severity < Severity::High || matches!(f.kind.family, Family::Exposure | Family::Stats) {
         return false;
     }
     if f.outcome == Some("succeeded") {
@@ -58,7 +57,7 @@ fn is_compromise(f: &Fact) -> bool {
     // A command in a log line is text the application wrote (a parameter it logged, an error
     // it echoed), not proof that it ran; only what a log shows running is: a miner's own
     // output, the JVM loading a class a JNDI lookup fetched. Processes and files prove it.
-    let only_logs = f.rules.iter().all(|r| r.starts_with("log."));
+    let only_logs = f.kinds.iter().all(|k| k.family.is_log());
     if only_logs {
         return f.category == "impact" || f.rules.iter().any(|r| r == "log.log4j.jndi-class-loaded");
     }
@@ -66,7 +65,7 @@ fn is_compromise(f: &Fact) -> bool {
 }
 
 fn is_suspicious(f: &Fact) -> bool {
-    f.severity >= Severity::Medium && !f.rule.starts_with("exposure.") && f.rule != "story.attempts"
+    f.severity >= Severity::Medium && f.kind.family != Family::Exposure && f.kind.role != StoryRole::Attempts
 }
 
 /// Whether an artifact was read as evidence of something (not empty, a link, a device,
@@ -184,7 +183,7 @@ fn attacker_side(
     hosts: &[HostRecord],
 ) -> Option<String> {
     let own_way_in = chain.iter().any(|s| s.stage == "way in" && s.container.as_deref() == Some(c.handle()));
-    if own_way_in || mine.iter().any(|f| f.rule.starts_with("file.") || f.rule.starts_with("proc.")) {
+    if own_way_in || mine.iter().any(|f| f.kind.family == Family::File || f.kind.family.is_process()) {
         return None;
     }
     let ips: Vec<&str> = info
@@ -294,16 +293,14 @@ fn one(
     let persistence = facts
         .iter()
         .filter(|f| {
-            f.rules.iter().any(|r| {
-                r.starts_with("file.persistence.")
-                    || r.starts_with("file.account.")
-                    || r.starts_with("file.webshell.")
+            f.kinds.iter().any(|k| {
+                matches!(k.role, StoryRole::FilePersistence | StoryRole::Account | StoryRole::Webshell)
             })
         })
         .map(|f| f.title.clone())
         .collect();
     let escape_paths =
-        facts.iter().filter(|f| ESCAPE_RULES.contains(&f.rule.as_str())).map(|f| f.title.clone()).collect();
+        facts.iter().filter(|f| f.kind.role == StoryRole::Escape).map(|f| f.title.clone()).collect();
     let secrets = facts
         .iter()
         .filter(|f| f.rules.iter().any(|r| r.contains("secret")))
@@ -373,8 +370,10 @@ mod tests {
                 subject: None,
                 owner: None,
                 iocs: vec![],
+                kind: crate::catalog::kind_of(rules[0]),
             },
             rules: rules.iter().map(|r| r.to_string()).collect(),
+            kinds: rules.iter().map(|r| crate::catalog::kind_of(r)).collect(),
             when: None,
             outcome,
         }

@@ -44,6 +44,19 @@ impl SigmaDetection {
         (self.target != SigmaTarget::Proxy || req.proxy) && self.compiled.matches(&WebFields { req, texts })
     }
 
+    /// A process rule's declaration: its findings are `proc.<rule id>`.
+    pub(crate) fn process_def(&self) -> crate::model::RuleDef {
+        crate::model::RuleDef {
+            id: format!("proc.{}", self.rule_id).into(),
+            kind: crate::model::RuleKind::of(crate::model::Family::SigmaProcess),
+            severity: self.level,
+            category: self.category.clone().into(),
+            attack: self.attack.clone().unwrap_or_default().into(),
+            title: format!("{} (Sigma)", self.title).into(),
+            credit: self.credit().into(),
+        }
+    }
+
     /// The DRL 1.1 credit shown with every match.
     pub(crate) fn credit(&self) -> String {
         format!(

@@ -146,6 +146,7 @@ impl SigmaSet {
             .iter()
             .filter(|d| d.target != SigmaTarget::Process)
             .map(|d| Rule {
+                kind: super::rules::engine_kind(&d.rule_id),
                 id: d.rule_id.clone(),
                 title: format!("{} (Sigma)", d.title),
                 category: d.category.clone(),
@@ -343,6 +344,7 @@ pub(crate) fn process_findings(capture: &ProcessCapture, set: &SigmaSet) -> Vec<
             subject: Some(d.rule_id.clone()),
             owner: None,
             iocs: vec![],
+            kind: crate::model::RuleKind::of(crate::model::Family::SigmaProcess),
         });
     }
     out
