@@ -6,14 +6,16 @@ mod ioc;
 mod locator;
 mod owner;
 mod rule;
+mod severity;
 mod text;
 mod timestamp;
 
 pub use fact::{Fact, When};
-pub use finding::{DiagLevel, Diagnostic, Finding, Outcome, Severity, TimelineEvent};
+pub use finding::{DiagLevel, Diagnostic, Finding, Outcome, TimelineEvent};
 pub use ioc::{role, IocKind, IocRef};
 pub use locator::{folder_of, Locator};
 pub use owner::{ContainerRef, Owner};
 pub(crate) use rule::{Family, Role, RuleDef, RuleInfo, RuleKind};
+pub use severity::Severity;
 pub use text::{display_bytes, excerpt, terminal_safe};
 pub use timestamp::Timestamp;

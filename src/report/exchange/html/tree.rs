@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use maud::{html, Markup};
 
-use super::t;
 use crate::image::FileChange;
+use crate::model::terminal_safe as t;
 use crate::report::{BundleReport, ProcessReport};
 
 /// Nodes as a forest, from the display order and depths (each root, then its descendants
