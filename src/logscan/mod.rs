@@ -1,6 +1,9 @@
 //! Log scanning: every log of a bundle (json-file, `docker logs -t`, plain application
 //! logs, and log files inside filesystem tars) streamed through one compiled signature
 //! engine; hits with proof, decoded payloads, JNDI lookups taken apart, IOCs per bundle.
+//! How a log's bytes become records is its framing ([`framing`], one file each, chosen per
+//! artifact kind in [`framing::registry`]); [`stream`] reads any log through its framing
+//! into [`records`]; this file picks each artifact's reading and sums the scans up.
 
 pub(crate) mod decode;
 mod engine;
