@@ -92,14 +92,6 @@ pub struct LogHit {
     pub credit: Option<String>,
 }
 
-/// The DRL 1.1 credit of a Sigma-derived rule, if it is one.
-pub(crate) fn rule_credit(r: &rules::Rule) -> Option<String> {
-    r.confirm.iter().find_map(|c| match c {
-        rules::Check::Sigma(d) => Some(d.credit()),
-        _ => None,
-    })
-}
-
 /// The log part of a bundle report (flattened into the bundle JSON).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct LogSection {
@@ -360,7 +352,7 @@ pub(crate) fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSec
                 commands: h.found.commands,
                 jndi: h.found.jndi,
                 http: h.found.http,
-                credit: rule_credit(r),
+                credit: r.credit(),
                 refs: h.iocs.clone(),
                 // One entry per indicator: the same value in two roles is listed once.
                 iocs: h
@@ -385,7 +377,7 @@ pub(crate) fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSec
             severity: r.severity,
             category: r.category.clone(),
             title: r.title.clone(),
-            summary: match rule_credit(r) {
+            summary: match r.credit() {
                 Some(c) => format!("{count} log record(s) in {source}{when}; e.g. {example}. {c}"),
                 None => format!("{count} log record(s) in {source}{when}; e.g. {example}"),
             },

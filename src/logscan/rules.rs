@@ -100,6 +100,14 @@ pub(crate) fn engine_kind(id: &str) -> RuleKind {
 }
 
 impl Rule {
+    /// The DRL 1.1 credit of a Sigma-derived rule, if it is one.
+    pub(crate) fn credit(&self) -> Option<String> {
+        self.confirm.iter().find_map(|c| match c {
+            Check::Sigma(d) => Some(d.credit()),
+            _ => None,
+        })
+    }
+
     /// The rule's declaration (`rules list`): as its file wrote it, with a Sigma rule's credit.
     pub(crate) fn def(&self) -> RuleDef {
         RuleDef {
@@ -109,7 +117,7 @@ impl Rule {
             category: self.category.clone().into(),
             attack: self.attack.clone().unwrap_or_default().into(),
             title: self.title.clone().into(),
-            credit: super::rule_credit(self).unwrap_or_default().into(),
+            credit: self.credit().unwrap_or_default().into(),
         }
     }
 
