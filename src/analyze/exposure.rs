@@ -8,7 +8,7 @@ use crate::model::{Family, Finding, Role, RuleDef, RuleKind, Severity};
 /// One exposure rule. `check` returns the detail that fired it (what exactly is exposed).
 /// Rules that open a way out of the container to the host have [`Role::Escape`]: the
 /// response plan checks the host when one holds, the verdict lists them as escape paths.
-pub(crate) struct Rule {
+pub(crate) struct ExposureRule {
     pub(crate) def: RuleDef,
     /// Why it matters to the responder.
     pub why: &'static str,
@@ -78,8 +78,8 @@ const SA_TOKEN_DIRS: &[&str] =
     &["/var/run/secrets/kubernetes.io/serviceaccount", "/run/secrets/kubernetes.io/serviceaccount"];
 
 /// The rules, in the order findings are produced.
-pub(crate) const RULES: &[Rule] = &[
-    Rule {
+pub(crate) const RULES: &[ExposureRule] = &[
+    ExposureRule {
         def: RuleDef::new(
             "exposure.privileged",
             RuleKind::of(Family::Exposure).with(Role::Escape),
@@ -92,7 +92,7 @@ pub(crate) const RULES: &[Rule] = &[
               mounting the host disk or loading a kernel module escapes to the host in one command",
         check: |c| c.host_config.as_ref().filter(|h| h.privileged).map(|_| "Privileged is true".into()),
     },
-    Rule {
+    ExposureRule {
         def: RuleDef::new(
             "exposure.runtime-socket",
             RuleKind::of(Family::Exposure).with(Role::Escape),
@@ -105,7 +105,7 @@ pub(crate) const RULES: &[Rule] = &[
               mounted (T1610, then T1611): full host takeover and access to every other container",
         check: check_runtime_socket,
     },
-    Rule {
+    ExposureRule {
         def: RuleDef::new(
             "exposure.host-root-mount",
             RuleKind::of(Family::Exposure).with(Role::Escape),
@@ -122,7 +122,7 @@ pub(crate) const RULES: &[Rule] = &[
             joined(hits)
         },
     },
-    Rule {
+    ExposureRule {
         def: RuleDef::new(
             "exposure.host-sensitive-mount",
             RuleKind::of(Family::Exposure).with(Role::Escape),
@@ -144,7 +144,7 @@ pub(crate) const RULES: &[Rule] = &[
             joined(hits)
         },
     },
-    Rule {
+    ExposureRule {
         def: RuleDef::new(
             "exposure.cap-add",
             RuleKind::of(Family::Exposure).with(Role::Escape),
@@ -168,7 +168,7 @@ pub(crate) const RULES: &[Rule] = &[
             (!caps.is_empty()).then(|| format!("CapAdd {}", caps.join(", ")))
         },
     },
-    Rule {
+    ExposureRule {
         def: RuleDef::new(
             "exposure.host-pid",
             RuleKind::of(Family::Exposure).with(Role::Escape),
@@ -181,7 +181,7 @@ pub(crate) const RULES: &[Rule] = &[
               /proc/<pid>/root opens the host filesystem",
         check: |c| namespace(c, |h| h.pid_mode.as_deref(), "PidMode"),
     },
-    Rule {
+    ExposureRule {
         def: RuleDef::new(
             "exposure.host-disk-device",
             RuleKind::of(Family::Exposure).with(Role::Escape),
@@ -194,7 +194,7 @@ pub(crate) const RULES: &[Rule] = &[
               below every permission check (debugfs, mount)",
         check: |c| devices(c, true),
     },
-    Rule {
+    ExposureRule {
         def: RuleDef::new(
             "exposure.k8s-token",
             RuleKind::of(Family::Exposure),
@@ -215,7 +215,7 @@ pub(crate) const RULES: &[Rule] = &[
             joined(hits)
         },
     },
-    Rule {
+    ExposureRule {
         def: RuleDef::new(
             "exposure.host-network",
             RuleKind::of(Family::Exposure),
@@ -229,7 +229,7 @@ pub(crate) const RULES: &[Rule] = &[
               off with docker network disconnect",
         check: |c| namespace(c, |h| h.network_mode.as_deref(), "NetworkMode"),
     },
-    Rule {
+    ExposureRule {
         def: RuleDef::new(
             "exposure.host-ipc",
             RuleKind::of(Family::Exposure),
@@ -241,7 +241,7 @@ pub(crate) const RULES: &[Rule] = &[
         why: "host shared memory and semaphores are readable and writable from the container",
         check: |c| namespace(c, |h| h.ipc_mode.as_deref(), "IpcMode"),
     },
-    Rule {
+    ExposureRule {
         def: RuleDef::new(
             "exposure.userns-host",
             RuleKind::of(Family::Exposure),
@@ -253,7 +253,7 @@ pub(crate) const RULES: &[Rule] = &[
         why: "root in the container is root on the host (the daemon's userns-remap is opted out of)",
         check: |c| namespace(c, |h| h.userns_mode.as_deref(), "UsernsMode"),
     },
-    Rule {
+    ExposureRule {
         def: RuleDef::new(
             "exposure.apparmor-unconfined",
             RuleKind::of(Family::Exposure),
@@ -265,7 +265,7 @@ pub(crate) const RULES: &[Rule] = &[
         why: "the docker-default AppArmor profile that blocks mount, /proc and /sys writes is off",
         check: |c| security_opt(c, "apparmor", "unconfined"),
     },
-    Rule {
+    ExposureRule {
         def: RuleDef::new(
             "exposure.seccomp-unconfined",
             RuleKind::of(Family::Exposure),
@@ -278,7 +278,7 @@ pub(crate) const RULES: &[Rule] = &[
               escape paths",
         check: |c| security_opt(c, "seccomp", "unconfined"),
     },
-    Rule {
+    ExposureRule {
         def: RuleDef::new(
             "exposure.selinux-disabled",
             RuleKind::of(Family::Exposure),
@@ -290,7 +290,7 @@ pub(crate) const RULES: &[Rule] = &[
         why: "label=disable lifts SELinux confinement: host files mounted in are no longer protected",
         check: |c| security_opt(c, "label", "disable"),
     },
-    Rule {
+    ExposureRule {
         def: RuleDef::new(
             "exposure.env-secrets",
             RuleKind::of(Family::Exposure),
@@ -307,7 +307,7 @@ pub(crate) const RULES: &[Rule] = &[
             joined(names)
         },
     },
-    Rule {
+    ExposureRule {
         def: RuleDef::new(
             "exposure.k8s-env",
             RuleKind::of(Family::Exposure),
@@ -329,7 +329,7 @@ pub(crate) const RULES: &[Rule] = &[
             joined(names)
         },
     },
-    Rule {
+    ExposureRule {
         def: RuleDef::new(
             "exposure.device",
             RuleKind::of(Family::Exposure),
@@ -341,7 +341,7 @@ pub(crate) const RULES: &[Rule] = &[
         why: "host device nodes widen the kernel surface the container can reach",
         check: |c| devices(c, false),
     },
-    Rule {
+    ExposureRule {
         def: RuleDef::new(
             "exposure.host-uts",
             RuleKind::of(Family::Exposure),
@@ -353,7 +353,7 @@ pub(crate) const RULES: &[Rule] = &[
         why: "the container can change the host's hostname",
         check: |c| namespace(c, |h| h.uts_mode.as_deref(), "UTSMode"),
     },
-    Rule {
+    ExposureRule {
         def: RuleDef::new(
             "exposure.no-new-privileges-missing",
             RuleKind::of(Family::Exposure),
@@ -374,7 +374,7 @@ pub(crate) const RULES: &[Rule] = &[
             (known && !set).then(|| "no `no-new-privileges` security option".into())
         },
     },
-    Rule {
+    ExposureRule {
         def: RuleDef::new(
             "exposure.root-user",
             RuleKind::of(Family::Exposure),
@@ -388,7 +388,7 @@ pub(crate) const RULES: &[Rule] = &[
             c.config.runs_as_root().then(|| format!("User is {:?}", c.config.user.as_deref().unwrap_or("")))
         },
     },
-    Rule {
+    ExposureRule {
         def: RuleDef::new(
             "exposure.public-ports",
             RuleKind::of(Family::Exposure),
@@ -407,7 +407,7 @@ pub(crate) const RULES: &[Rule] = &[
             joined(ports)
         },
     },
-    Rule {
+    ExposureRule {
         def: RuleDef::new(
             "exposure.no-limits",
             RuleKind::of(Family::Exposure),
@@ -429,7 +429,7 @@ pub(crate) const RULES: &[Rule] = &[
             (!missing.is_empty()).then(|| format!("unlimited: {}", missing.join(", ")))
         },
     },
-    Rule {
+    ExposureRule {
         def: RuleDef::new(
             "exposure.writable-rootfs",
             RuleKind::of(Family::Exposure),

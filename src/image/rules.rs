@@ -59,7 +59,7 @@ enum Test {
     Timestomp,
 }
 
-struct Rule {
+struct FileRule {
     def: RuleDef,
     why: &'static str,
     scope: Scope,
@@ -87,8 +87,8 @@ const JSP: &[&str] = &["jsp", "jspx", "jspf"];
 const PHP: &[&str] = &["php", "php3", "php4", "php5", "php7", "phtml", "phar", "pht"];
 const ASP: &[&str] = &["asp", "aspx", "ashx", "asmx", "asa", "cer", "cshtml"];
 
-static RULES: &[Rule] = &[
-    Rule {
+static RULES: &[FileRule] = &[
+    FileRule {
         def: RuleDef::new(
             "file.webshell.jsp",
             RuleKind::of(Family::File).with(Role::Webshell),
@@ -101,7 +101,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Any,
         test: Test::WebContent(JSP, &[RT_EXEC | PROC_BUILDER]),
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.webshell.behinder",
             RuleKind::of(Family::File).with(Role::Webshell),
@@ -114,7 +114,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Any,
         test: Test::WebContent(JSP, &[DEFINE_CLASS | sig(29), CIPHER_AES]),
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.webshell.jsp-param",
             RuleKind::of(Family::File).with(Role::Webshell),
@@ -127,7 +127,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Any,
         test: Test::WebContent(JSP, &[GET_PARAM, DEFINE_CLASS]),
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.webshell.php",
             RuleKind::of(Family::File).with(Role::Webshell),
@@ -140,7 +140,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Any,
         test: Test::WebContent(PHP, &[PHP_EVAL_INPUT]),
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.webshell.php-obfuscated",
             RuleKind::of(Family::File).with(Role::Webshell),
@@ -153,7 +153,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Any,
         test: Test::WebContent(PHP, &[PHP_B64, PHP_EVAL]),
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.webshell.aspx",
             RuleKind::of(Family::File).with(Role::Webshell),
@@ -166,7 +166,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Any,
         test: Test::WebContent(ASP, &[ASP_EVAL | ASP_LOAD, REQUEST]),
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.webshell.aspx-exec",
             RuleKind::of(Family::File).with(Role::Webshell),
@@ -179,7 +179,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Any,
         test: Test::WebContent(ASP, &[ASP_EXEC, REQUEST]),
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.miner",
             RuleKind::of(Family::File).with(Role::Miner),
@@ -192,7 +192,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Any,
         test: Test::Content(&[MINER]),
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.reverse-shell",
             RuleKind::of(Family::File),
@@ -205,7 +205,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Any,
         test: Test::Content(&[DEV_TCP, INTERACTIVE]),
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.miner.args",
             RuleKind::of(Family::File),
@@ -218,7 +218,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Any,
         test: Test::MinerArgs,
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.persistence.loop",
             RuleKind::of(Family::File).with(Role::FilePersistence),
@@ -231,7 +231,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Container,
         test: Test::RelaunchLoop,
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.exec.temp",
             RuleKind::of(Family::File).generic(),
@@ -244,7 +244,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Any,
         test: Test::ExecInTemp,
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.exec.hidden",
             RuleKind::of(Family::File).generic(),
@@ -257,7 +257,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Container,
         test: Test::ExecInHidden,
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.setuid",
             RuleKind::of(Family::File),
@@ -270,7 +270,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Container,
         test: Test::Setuid,
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.persistence.cron",
             RuleKind::of(Family::File).with(Role::FilePersistence),
@@ -293,7 +293,7 @@ static RULES: &[Rule] = &[
             "etc/periodic/**",
         ]),
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.persistence.systemd",
             RuleKind::of(Family::File).with(Role::FilePersistence),
@@ -312,7 +312,7 @@ static RULES: &[Rule] = &[
             "**/.config/systemd/user/**",
         ]),
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.persistence.init",
             RuleKind::of(Family::File).with(Role::FilePersistence),
@@ -325,7 +325,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Container,
         test: Test::Path(&["etc/rc.local", "etc/rc.d/rc.local", "etc/init.d/*", "etc/local.d/*"]),
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.persistence.ld-preload",
             RuleKind::of(Family::File).with(Role::FilePersistence),
@@ -338,7 +338,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Any,
         test: Test::Path(&["etc/ld.so.preload"]),
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.persistence.ssh-keys",
             RuleKind::of(Family::File).with(Role::FilePersistence),
@@ -351,7 +351,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Container,
         test: Test::Path(&["**/.ssh/authorized_keys", "**/.ssh/authorized_keys2", "etc/ssh/sshd_config"]),
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.persistence.shell-rc",
             RuleKind::of(Family::File).with(Role::FilePersistence),
@@ -376,7 +376,7 @@ static RULES: &[Rule] = &[
             "**/.zshrc",
         ]),
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.account.uid0",
             RuleKind::of(Family::File).with(Role::Account),
@@ -389,7 +389,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Any,
         test: Test::NewUid0,
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.account.passwd",
             RuleKind::of(Family::File).with(Role::Account).generic(),
@@ -402,7 +402,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Container,
         test: Test::Path(&["etc/passwd", "etc/group"]),
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.account.shadow",
             RuleKind::of(Family::File).with(Role::Account),
@@ -415,7 +415,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Container,
         test: Test::Path(&["etc/shadow", "etc/gshadow", "etc/sudoers", "etc/sudoers.d/*"]),
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.antiforensics.history",
             RuleKind::of(Family::File),
@@ -428,7 +428,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Container,
         test: Test::HistoryWiped,
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.antiforensics.logs",
             RuleKind::of(Family::File).with(Role::LogWipe),
@@ -441,7 +441,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Container,
         test: Test::LogWiped,
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.replaced-binary",
             RuleKind::of(Family::File),
@@ -454,7 +454,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Container,
         test: Test::ReplacedBinary,
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.log4j.rce",
             RuleKind::of(Family::File).with(Role::Log4j),
@@ -467,7 +467,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Any,
         test: Test::Log4jRce,
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.log4j.dos",
             RuleKind::of(Family::File).with(Role::Log4j),
@@ -480,7 +480,7 @@ static RULES: &[Rule] = &[
         scope: Scope::Any,
         test: Test::Log4jDos,
     },
-    Rule {
+    FileRule {
         def: RuleDef::new(
             "file.path-traversal",
             RuleKind::of(Family::File),
@@ -680,7 +680,7 @@ fn is_rotation(path: &[u8]) -> bool {
 }
 
 /// Whether `rule` fires on `c`; returns a detail for the summary.
-fn test(rule: &Rule, c: &ChangeRec, ctx: &Ctx) -> Option<String> {
+fn test(rule: &FileRule, c: &ChangeRec, ctx: &Ctx) -> Option<String> {
     let written = c.change != Change::Deleted && c.meta.ftype != FileType::Dir;
     let sigs = c.meta.facts.as_ref().map_or(0, |f| f.sigs);
     let is_exec = matches!(c.meta.magic, Magic::Elf | Magic::Script) && c.meta.ftype == FileType::File;
@@ -812,7 +812,7 @@ struct Collector {
 impl Collector {
     fn add(
         &mut self,
-        rule: &'static Rule,
+        rule: &'static FileRule,
         c: &ChangeRec,
         detail: String,
         where_: &str,
@@ -856,7 +856,7 @@ impl Collector {
 /// The indicators a rule's hit names (a loop's callback or fetched URL, a miner's pools);
 /// the line they are on is in the summary (the locators stay the file's, so one file's
 /// proofs from several sources fold as one).
-fn iocs_of(rule: &Rule, c: &ChangeRec) -> Vec<IocRef> {
+fn iocs_of(rule: &FileRule, c: &ChangeRec) -> Vec<IocRef> {
     let Some(s) = c.meta.script.as_ref() else { return vec![] };
     let mut iocs = vec![];
     match rule.test {
@@ -1077,7 +1077,7 @@ pub fn evaluate_saved_diff(entries: &[crate::ingest::diff::DiffEntry], out: &mut
     col.finish(out);
 }
 
-static DIFF_WEB_SCRIPT: Rule = Rule {
+static DIFF_WEB_SCRIPT: FileRule = FileRule {
     def: RuleDef::new(
         "file.diff.web-script",
         RuleKind::of(Family::File),
@@ -1092,7 +1092,7 @@ static DIFF_WEB_SCRIPT: Rule = Rule {
     test: Test::Timestomp,
 };
 
-static DIFF_HIDDEN_TEMP: Rule = Rule {
+static DIFF_HIDDEN_TEMP: FileRule = FileRule {
     def: RuleDef::new(
         "file.diff.hidden-temp",
         RuleKind::of(Family::File),
@@ -1119,7 +1119,7 @@ fn jasper_generated(path: &[u8]) -> bool {
             || path.ends_with(b"_jspx.class"))
 }
 
-static TIMESTOMP: Rule = Rule {
+static TIMESTOMP: FileRule = FileRule {
     def: RuleDef::new(
         "file.timestomp",
         RuleKind::of(Family::File).generic(),

@@ -11,7 +11,7 @@ use super::decode::{may_be_encoded, normalize, shell_base64_payloads};
 use super::http::{self, HttpRequest};
 use super::jndi::{self, JndiInfo};
 use super::prefilter::GramFilter;
-use super::rules::{self, Check, DecoderKind, Rule};
+use super::rules::{self, Check, DecoderKind, LogRule};
 use super::sigma::SigmaSet;
 
 /// Anchors of encoded text: a record holding one is decoded and searched again, so that
@@ -35,7 +35,7 @@ const MAX_DECODED_COMMANDS: usize = 16;
 /// Compiled rules, shared by `&` across workers.
 #[derive(Debug)]
 pub struct Engine {
-    rules: Vec<Rule>,
+    rules: Vec<LogRule>,
     /// The Sigma rules loaded (web ones are also in `rules`), with those left out and why.
     sigma: std::sync::Arc<SigmaSet>,
     ac: AhoCorasick,
@@ -99,7 +99,7 @@ impl Engine {
         Ok(e)
     }
 
-    fn rule_files(files: &[PathBuf]) -> anyhow::Result<Vec<Rule>> {
+    fn rule_files(files: &[PathBuf]) -> anyhow::Result<Vec<LogRule>> {
         let mut all = rules::builtin().map_err(join_errors).context("built-in rules")?;
         for f in files {
             let extra = rules::parse_file(f).map_err(join_errors)?;
@@ -114,7 +114,7 @@ impl Engine {
     }
 
     /// Compile `rules`.
-    pub(crate) fn new(rules: Vec<Rule>) -> anyhow::Result<Self> {
+    pub(crate) fn new(rules: Vec<LogRule>) -> anyhow::Result<Self> {
         let mut patterns: Vec<Vec<u8>> = Vec::new();
         let mut pattern_rules: Vec<Vec<usize>> = Vec::new();
         let mut index = std::collections::HashMap::new();
@@ -155,7 +155,7 @@ impl Engine {
     }
 
     /// The rules, in file order (built-in first).
-    pub fn rules(&self) -> &[Rule] {
+    pub fn rules(&self) -> &[LogRule] {
         &self.rules
     }
 
@@ -339,7 +339,7 @@ impl Engine {
         rules
     }
 
-    fn confirm(&self, rule: &Rule, ri: usize, text: &[u8]) -> Option<RecordMatch> {
+    fn confirm(&self, rule: &LogRule, ri: usize, text: &[u8]) -> Option<RecordMatch> {
         let lit_span = match literal_span(rule, text) {
             Some(s) => s,
             None if !rule.case_sensitive => (0, 0),
@@ -405,7 +405,7 @@ fn query_variants(lit: &[u8]) -> Vec<Vec<u8>> {
 }
 
 /// Where a literal of `rule` occurs in `text` (with the rule's case flag), if anywhere.
-fn literal_span(rule: &Rule, text: &[u8]) -> Option<(usize, usize)> {
+fn literal_span(rule: &LogRule, text: &[u8]) -> Option<(usize, usize)> {
     rule.literals.iter().find_map(|lit| {
         let pos =
             if rule.case_sensitive { memchr::memmem::find(text, lit) } else { find_ascii_ci(text, lit) };

@@ -60,7 +60,7 @@ pub enum Check {
 
 /// A compiled detection rule.
 #[derive(Clone, Debug)]
-pub struct Rule {
+pub struct LogRule {
     pub id: String,
     pub title: String,
     pub category: String,
@@ -99,7 +99,7 @@ pub(crate) fn engine_kind(id: &str) -> RuleKind {
     RuleKind::of(family).with(role)
 }
 
-impl Rule {
+impl LogRule {
     /// The DRL 1.1 credit of a Sigma-derived rule, if it is one.
     pub(crate) fn credit(&self) -> Option<String> {
         self.confirm.iter().find_map(|c| match c {
@@ -142,11 +142,11 @@ pub struct RuleError {
 
 /// Parse a rule file's text (regexes checked, compiled on first use). All errors are
 /// returned, each with its line.
-pub fn parse(text: &str, origin: &str) -> Result<Vec<Rule>, Vec<RuleError>> {
+pub fn parse(text: &str, origin: &str) -> Result<Vec<LogRule>, Vec<RuleError>> {
     parse_as(text, origin, false)
 }
 
-fn parse_as(text: &str, origin: &str, eager: bool) -> Result<Vec<Rule>, Vec<RuleError>> {
+fn parse_as(text: &str, origin: &str, eager: bool) -> Result<Vec<LogRule>, Vec<RuleError>> {
     let mut rules = Vec::new();
     let mut errors = Vec::new();
     let mut cur: Option<Draft> = None;
@@ -204,7 +204,7 @@ fn parse_as(text: &str, origin: &str, eager: bool) -> Result<Vec<Rule>, Vec<Rule
 }
 
 /// Parse a rule file from disk.
-pub fn parse_file(path: &Path) -> Result<Vec<Rule>, Vec<RuleError>> {
+pub fn parse_file(path: &Path) -> Result<Vec<LogRule>, Vec<RuleError>> {
     let origin = path.display().to_string();
     let text = std::fs::read(path).map_err(|e| {
         vec![RuleError { origin: origin.clone(), line: 0, message: format!("cannot read: {e}") }]
@@ -216,7 +216,7 @@ pub fn parse_file(path: &Path) -> Result<Vec<Rule>, Vec<RuleError>> {
 }
 
 /// The built-in rules.
-pub fn builtin() -> Result<Vec<Rule>, Vec<RuleError>> {
+pub fn builtin() -> Result<Vec<LogRule>, Vec<RuleError>> {
     parse(BUILTIN, BUILTIN_ORIGIN)
 }
 
@@ -377,7 +377,7 @@ fn compile(re: &str) -> Result<Regex, String> {
         .map_err(|e| format!("invalid regex: {}", e.to_string().replace('\n', " ")))
 }
 
-fn finish(d: Draft, origin: &str, rules: &mut Vec<Rule>, errors: &mut Vec<RuleError>) {
+fn finish(d: Draft, origin: &str, rules: &mut Vec<LogRule>, errors: &mut Vec<RuleError>) {
     let mut missing = Vec::new();
     for (name, present) in [
         ("id", d.id.is_some()),
@@ -399,7 +399,7 @@ fn finish(d: Draft, origin: &str, rules: &mut Vec<Rule>, errors: &mut Vec<RuleEr
         return;
     }
     let id = d.id.unwrap_or_default();
-    rules.push(Rule {
+    rules.push(LogRule {
         kind: engine_kind(&id),
         id,
         title: d.title.unwrap_or_default(),

@@ -7,13 +7,13 @@ use std::collections::BTreeMap;
 
 use crate::model::{Finding, Locator, Timestamp};
 
-use super::rules::Rule;
+use super::rules::LogRule;
 
 /// Rule ids that are tallied per client address instead of per log.
 pub(crate) const PREFIX: &str = "scanner.";
 
 /// Whether `rule` identifies a scanner (its hits are grouped per client address).
-pub(crate) fn is_scanner(rule: &Rule) -> bool {
+pub(crate) fn is_scanner(rule: &LogRule) -> bool {
     rule.id.starts_with(PREFIX)
 }
 
@@ -58,7 +58,7 @@ pub(crate) struct ScannerSource {
 }
 
 /// One finding per scanner per client address.
-pub(crate) fn findings(rules: &[Rule], sources: BTreeMap<(usize, String), ScannerSource>) -> Vec<Finding> {
+pub(crate) fn findings(rules: &[LogRule], sources: BTreeMap<(usize, String), ScannerSource>) -> Vec<Finding> {
     sources
         .into_iter()
         .map(|((ri, client), s)| {

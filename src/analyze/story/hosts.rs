@@ -18,7 +18,7 @@ const EVIDENCE_PER_HOST: usize = 10;
 /// Which side a host is on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Role {
+pub enum HostRole {
     Attacker,
     Victim,
     ThirdParty,
@@ -52,7 +52,7 @@ pub struct HostRecord {
     /// `ip` or `domain`.
     #[serde(rename = "type")]
     pub kind: &'static str,
-    pub role: Role,
+    pub role: HostRole,
     /// Why it has that role (attacker: what it did; victim: whose address it is).
     pub reasons: Vec<String>,
     /// What it did, typed (attacker-side hosts only: the rest are never blocked).
@@ -294,21 +294,21 @@ impl Hosts {
                 // Well-known sites first: a Referer or a payload can name them, the victim is
                 // never Google; then the victim's own addresses, then what the host did.
                 let (role, reasons) = if let Some(w) = third_party(&value) {
-                    (Role::ThirdParty, vec![w.to_string()])
+                    (HostRole::ThirdParty, vec![w.to_string()])
                 } else if victim.sending_container(&value)
                     && e.attacker.iter().any(|a| a.starts_with("sent "))
                 {
                     let mut r = std::mem::take(&mut e.attacker);
                     r.push(victim.why(&value).unwrap_or_default());
-                    (Role::Attacker, r)
+                    (HostRole::Attacker, r)
                 } else if let Some(w) = victim.why(&value) {
                     let mut r = vec![w];
                     r.extend(e.attacker.iter().map(|a| format!("not attacker-side although it {a}")));
-                    (Role::Victim, r)
+                    (HostRole::Victim, r)
                 } else if !e.attacker.is_empty() {
-                    (Role::Attacker, std::mem::take(&mut e.attacker))
+                    (HostRole::Attacker, std::mem::take(&mut e.attacker))
                 } else {
-                    (Role::Unknown, e.seen.clone())
+                    (HostRole::Unknown, e.seen.clone())
                 };
                 e.evidence.sort();
                 HostRecord {
@@ -316,7 +316,7 @@ impl Hosts {
                     value,
                     role,
                     reasons,
-                    acts: if role == Role::Attacker { e.acts.iter().copied().collect() } else { vec![] },
+                    acts: if role == HostRole::Attacker { e.acts.iter().copied().collect() } else { vec![] },
                     first_seen: e.first,
                     last_seen: e.last,
                     evidence: e.evidence,
@@ -364,10 +364,10 @@ mod tests {
         h.note("db.internal", None, Some("named in a log".into()), None, &[]);
         let out = h.classify(&v);
         let role = |x: &str| out.iter().find(|r| r.value == x).unwrap().role;
-        assert_eq!(role("192.0.2.50"), Role::Victim);
-        assert_eq!(role("127.0.0.1"), Role::Victim);
-        assert_eq!(role("www.google.com"), Role::ThirdParty);
-        assert_eq!(role("203.0.113.66"), Role::Attacker);
-        assert_eq!(role("db.internal"), Role::Unknown);
+        assert_eq!(role("192.0.2.50"), HostRole::Victim);
+        assert_eq!(role("127.0.0.1"), HostRole::Victim);
+        assert_eq!(role("www.google.com"), HostRole::ThirdParty);
+        assert_eq!(role("203.0.113.66"), HostRole::Attacker);
+        assert_eq!(role("db.internal"), HostRole::Unknown);
     }
 }

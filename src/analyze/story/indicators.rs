@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::hosts::{self, Act, HostRecord, Hosts, Role, Victim};
+use super::hosts::{self, Act, HostRecord, HostRole, Hosts, Victim};
 use super::verdict::Verdict;
 use crate::bundle::Evidence;
 use crate::image::{Change, FileChange};
@@ -171,7 +171,7 @@ pub fn indicators<'a>(
     verdicts: &[Verdict],
 ) -> Vec<Indicator> {
     let attackers: BTreeMap<&str, &HostRecord> =
-        hosts.iter().filter(|h| h.role == Role::Attacker).map(|h| (h.value.as_str(), h)).collect();
+        hosts.iter().filter(|h| h.role == HostRole::Attacker).map(|h| (h.value.as_str(), h)).collect();
     let attacker = |r: &IocRef| host_of(r).is_some_and(|h| attackers.contains_key(h.as_str()));
     let mut acc: BTreeMap<(IocKind, String), Acc> = BTreeMap::new();
     // Roles the attacker's hosts played, from every typed observation of them.

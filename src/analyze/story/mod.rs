@@ -25,9 +25,9 @@ use crate::logscan::{ioc, LogHit};
 use crate::model::{
     ContainerRef, Fact, Family, Finding, Locator, Owner, RuleDef, RuleKind, Severity, Timestamp, When,
 };
-use exploits::{Attempt, Consequence, Group, Kind, Outcome};
+use exploits::{Attempt, AttemptOutcome, Consequence, Group, Kind};
 use fold::Observation;
-use hosts::{Act, HostRecord, Hosts, Role, Victim};
+use hosts::{Act, HostRecord, HostRole, Hosts, Victim};
 use records::LogRecord;
 
 pub use chain::ChainStage;
@@ -111,7 +111,7 @@ pub fn tell(
     );
     let record_owner: Vec<Option<ContainerRef>> =
         records.iter().map(|r| r.locators.iter().find_map(|l| owners.of_locator(l)).cloned()).collect();
-    let mut profiles: Vec<(Option<ContainerRef>, target::Target)> = owners
+    let mut profiles: Vec<(Option<ContainerRef>, target::VictimRuntimes)> = owners
         .containers()
         .map(|c| {
             let mine = |l: &Locator| owners.of_locator(l).is_some_and(|o| o.same(c));
@@ -175,8 +175,8 @@ pub fn tell(
     }
     let mut attempts = vec![];
     for g in &groups {
-        let failed = g.outcome != Outcome::Succeeded && matches!(g.kind, Kind::Exploit);
-        let webshell_miss = g.kind == Kind::WebshellUse && g.outcome == Outcome::Failed;
+        let failed = g.outcome != AttemptOutcome::Succeeded && matches!(g.kind, Kind::Exploit);
+        let webshell_miss = g.kind == Kind::WebshellUse && g.outcome == AttemptOutcome::Failed;
         if failed || webshell_miss {
             attempts.push(exploits::attempt(g, &records));
         } else {
@@ -428,7 +428,7 @@ fn attempts_finding(attempts: &[Attempt]) -> Option<Finding> {
     if attempts.is_empty() {
         return None;
     }
-    let open = attempts.iter().filter(|a| a.outcome == Outcome::Unconfirmed).count();
+    let open = attempts.iter().filter(|a| a.outcome == AttemptOutcome::Unconfirmed).count();
     let sources: BTreeSet<&str> = attempts
         .iter()
         .filter(|a| a.source_role == Some("client"))
@@ -478,9 +478,9 @@ fn classify_hosts(
         let locs = g.locators(records);
         let (first, last) = (g.first(records), g.last(records));
         let outcome = match g.outcome {
-            Outcome::Succeeded => "it succeeded",
-            Outcome::Failed => "it failed",
-            Outcome::Unconfirmed => "no sign it worked",
+            AttemptOutcome::Succeeded => "it succeeded",
+            AttemptOutcome::Failed => "it failed",
+            AttemptOutcome::Unconfirmed => "no sign it worked",
         };
         match g.kind {
             Kind::Exploit | Kind::WebshellUse => {
@@ -496,9 +496,9 @@ fn classify_hosts(
                         s,
                         match (g.client, g.outcome) {
                             (false, _) => Act::Callback,
-                            (true, Outcome::Succeeded) => Act::SentSucceeded,
-                            (true, Outcome::Unconfirmed) => Act::SentUnconfirmed,
-                            (true, Outcome::Failed) => Act::SentFailed,
+                            (true, AttemptOutcome::Succeeded) => Act::SentSucceeded,
+                            (true, AttemptOutcome::Unconfirmed) => Act::SentUnconfirmed,
+                            (true, AttemptOutcome::Failed) => Act::SentFailed,
                         },
                     );
                 }
@@ -569,7 +569,7 @@ fn attacker_requests<'a>(
     hosts: &[HostRecord],
 ) -> Vec<chain::Request> {
     let attackers: BTreeSet<&str> =
-        hosts.iter().filter(|h| h.role == Role::Attacker).map(|h| h.value.as_str()).collect();
+        hosts.iter().filter(|h| h.role == HostRole::Attacker).map(|h| h.value.as_str()).collect();
     let mut out: Vec<chain::Request> = hits
         .filter_map(|h| {
             let q = h.http.as_ref()?;

@@ -32,14 +32,14 @@ impl Tech {
 
 /// The victim's runtimes, and whether anything was there to tell (files or processes).
 #[derive(Clone, Debug, Default)]
-pub struct Target {
+pub struct VictimRuntimes {
     /// Files or processes were read: absence of a runtime means something.
     pub known: bool,
     /// Each runtime with one piece of evidence for it.
     pub techs: BTreeMap<Tech, String>,
 }
 
-impl Target {
+impl VictimRuntimes {
     /// Whether an exploit needing `tech` fits: true when unknown.
     pub fn fits(&self, tech: Tech) -> bool {
         !self.known || self.techs.contains_key(&tech)
@@ -83,7 +83,7 @@ pub fn needs(rule: &str) -> Option<Tech> {
 }
 
 /// The bundle's target profile (every container's files and processes).
-pub fn profile(report: &Evidence) -> Target {
+pub fn profile(report: &Evidence) -> VictimRuntimes {
     profile_of(report, &|_| true, &|_| true)
 }
 
@@ -93,10 +93,10 @@ pub fn profile_of(
     report: &Evidence,
     owns_locator: &dyn Fn(&crate::model::Locator) -> bool,
     owns_container: &dyn Fn(&crate::ingest::inspect::ContainerInfo) -> bool,
-) -> Target {
-    let mut t = Target::default();
+) -> VictimRuntimes {
+    let mut t = VictimRuntimes::default();
     let mut seen: BTreeSet<Tech> = BTreeSet::new();
-    let mut add = |t: &mut Target, tech: Tech, why: String| {
+    let mut add = |t: &mut VictimRuntimes, tech: Tech, why: String| {
         if seen.insert(tech) {
             t.techs.insert(tech, why);
         }
@@ -195,8 +195,8 @@ mod tests {
         assert_eq!(from_path("/etc/passwd"), None);
         assert_eq!(from_process("java", "/opt/java -jar app.jar"), Some(Tech::Jvm));
         assert_eq!(from_process("apache2", "/usr/sbin/apache2 -k start"), None);
-        let t = Target { known: true, techs: [(Tech::Php, "x".into())].into_iter().collect() };
+        let t = VictimRuntimes { known: true, techs: [(Tech::Php, "x".into())].into_iter().collect() };
         assert!(!t.fits(Tech::Jvm) && t.fits(Tech::Php));
-        assert!(Target::default().fits(Tech::Jvm), "nothing known: every exploit fits");
+        assert!(VictimRuntimes::default().fits(Tech::Jvm), "nothing known: every exploit fits");
     }
 }

@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use super::chain::ChainStage;
-use super::exploits::{Attempt, Outcome};
-use super::hosts::{HostRecord, Role};
+use super::exploits::{Attempt, AttemptOutcome};
+use super::hosts::{HostRecord, HostRole};
 use crate::analyze::attribution::Owners;
 use crate::bundle::{ArtifactRecord, Evidence};
 use crate::evidence::ArtifactKind;
@@ -194,7 +194,7 @@ fn attacker_side(
         .map(String::as_str)
         .filter(|ip| !ip.is_empty())
         .collect();
-    if let Some(h) = hosts.iter().find(|h| h.role == Role::Attacker && ips.contains(&h.value.as_str())) {
+    if let Some(h) = hosts.iter().find(|h| h.role == HostRole::Attacker && ips.contains(&h.value.as_str())) {
         return Some(format!(
             "attacker-side: its address {} is the attacker's ({}); nothing shows it was attacked itself",
             h.value,
@@ -234,7 +234,7 @@ fn one(
     let compromise: Vec<&&Fact> = facts.iter().filter(|f| is_compromise(f)).collect();
     let suspicious: Vec<&&Fact> = facts.iter().filter(|f| is_suspicious(f)).collect();
     let open_attempts: Vec<&Attempt> =
-        attempts.iter().filter(|a| a.outcome == Outcome::Unconfirmed).collect();
+        attempts.iter().filter(|a| a.outcome == AttemptOutcome::Unconfirmed).collect();
     let list = |v: &[&&Fact]| v.iter().take(REASONS).map(|f| f.title.clone()).collect::<Vec<_>>().join("; ");
     let (status, reason, proof): (&'static str, String, Vec<Locator>) = if !compromise.is_empty() {
         let more = compromise.len().saturating_sub(REASONS);
@@ -275,7 +275,7 @@ fn one(
     } else {
         hosts
             .iter()
-            .filter(|h| h.role == Role::Attacker)
+            .filter(|h| h.role == HostRole::Attacker)
             .map(|h| format!("{} ({})", h.value, h.reasons.join("; ")))
             .collect()
     };

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use rsigma_parser::{Level, SigmaRule};
 
-use super::rules::{Check, Rule};
+use super::rules::{Check, LogRule};
 use crate::ingest::top::{Process, ProcessCapture};
 use crate::model::{Finding, Severity};
 use detection::web_field;
@@ -141,11 +141,11 @@ impl SigmaSet {
     }
 
     /// The web rules as log-engine rules (anchor literals + a Sigma confirm step).
-    pub(crate) fn engine_rules(&self) -> Vec<Rule> {
+    pub(crate) fn engine_rules(&self) -> Vec<LogRule> {
         self.rules
             .iter()
             .filter(|d| d.target != SigmaTarget::Process)
-            .map(|d| Rule {
+            .map(|d| LogRule {
                 kind: super::rules::engine_kind(&d.rule_id),
                 id: d.rule_id.clone(),
                 title: format!("{} (Sigma)", d.title),

@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use serde_json::{json, Map, Value};
 
 use super::container_of;
-use crate::analyze::story::exploits::Outcome;
+use crate::analyze::story::exploits::AttemptOutcome;
 use crate::model::{IocKind, Locator, Severity, Timestamp};
 use crate::report::{BundleReport, Report};
 
@@ -137,7 +137,7 @@ fn bundle(r: &mut Records<'_, '_>, b: &BundleReport, report: &Report) -> io::Res
             "@timestamp": ts(a.first_seen),
             "message": format!("{}{}: {}", a.title, a.origin(), a.reason),
             "event": { "kind": "event", "category": ["intrusion_detection"],
-                "outcome": if a.outcome == Outcome::Failed { "failure" } else { "unknown" } },
+                "outcome": if a.outcome == AttemptOutcome::Failed { "failure" } else { "unknown" } },
             "ctriage": { "attempt": a },
         });
         // The sending client is ECS `source`; a callback server its payload named (no sender
