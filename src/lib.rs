@@ -5,13 +5,13 @@
 //! [`logscan`] (stream artifacts into the model) -> [`analyze`] (findings) -> [`report`]
 //! (one `Report` value, written as text or JSON). [`scan`] wires a bundle through it.
 
-pub mod analyze;
-pub mod batch;
-pub mod bundle;
+pub(crate) mod analyze;
+pub(crate) mod batch;
+pub(crate) mod bundle;
 pub mod case;
-pub mod catalog;
-pub mod cmdline;
-pub mod collect;
+pub(crate) mod catalog;
+pub(crate) mod cmdline;
+pub(crate) mod collect;
 pub mod commands;
 pub mod dataroot;
 pub mod evidence;
@@ -19,12 +19,12 @@ pub mod exit;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod image;
-pub mod ingest;
-pub mod limits;
-pub mod logs;
+pub(crate) mod ingest;
+pub(crate) mod limits;
+pub(crate) mod logs;
 pub mod logscan;
 pub mod model;
-pub mod progress;
-pub mod report;
-pub mod scan;
-pub mod shell;
+pub(crate) mod progress;
+pub(crate) mod report;
+pub(crate) mod scan;
+pub(crate) mod shell;

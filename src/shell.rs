@@ -160,11 +160,6 @@ impl Script {
         n
     }
 
-    /// How many steps have been started.
-    pub fn steps(&self) -> usize {
-        self.steps
-    }
-
     /// The script text.
     pub fn finish(self) -> String {
         self.text

@@ -11,7 +11,7 @@ mod miner;
 
 pub use actions::{
     base64_payloads, download_exec, endpoint_iocs, executed_paths, hidden_dir, in_writable_dir, miner,
-    normalize, reverse_shell, tty_upgrade, RevShell,
+    normalize, reverse_shell, tty_upgrade,
 };
 pub use loops::{relaunch_loops, Relaunch, Relaunched};
-pub use miner::{miner_args, MinerArgs, Pool};
+pub use miner::{miner_args, MinerArgs};

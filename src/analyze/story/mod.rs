@@ -313,7 +313,6 @@ fn consequences(report: &Evidence, owners: &Owners, findings: &[Finding]) -> Vec
             text: p.cmd.clone(),
             what: format!("process {} ({})", p.pid, p.exe),
             started: p.started,
-            locator: p.locator.clone(),
         })
         .collect();
     out.extend(findings.iter().filter(|f| f.kind.family.is_process()).map(|f| Consequence {
@@ -328,7 +327,6 @@ fn consequences(report: &Evidence, owners: &Owners, findings: &[Finding]) -> Vec
                     .unwrap_or("?")
             ),
         started: f.time,
-        locator: f.evidence.last().cloned().unwrap_or_default(),
     }));
     out
 }

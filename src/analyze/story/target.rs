@@ -82,11 +82,6 @@ pub fn needs(rule: &str) -> Option<Tech> {
     None
 }
 
-/// The bundle's target profile (every container's files and processes).
-pub fn profile(report: &Evidence) -> VictimRuntimes {
-    profile_of(report, &|_| true, &|_| true)
-}
-
 /// The target profile of one container: only the files, processes and container records
 /// `owns_locator` / `owns_container` accept.
 pub fn profile_of(

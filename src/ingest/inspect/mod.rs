@@ -15,7 +15,7 @@ use crate::evidence::Artifact;
 use crate::model::{Diagnostic, Locator, TimelineEvent};
 
 pub use model::*;
-pub use ports::{parse_port, parse_port_list, PortMapping};
+pub use ports::{parse_port_list, PortMapping};
 pub use secrets::{redact_args, EnvVar};
 
 /// Largest inspect document read: `docker inspect $(docker ps -aq)` of a thousand containers

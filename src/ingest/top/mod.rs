@@ -3,7 +3,7 @@
 //! records that carry their locator (artifact, line, byte offset).
 
 pub mod tree;
-pub use tree::{Parentage, ProcessTree, TreeNode};
+pub use tree::ProcessTree;
 mod capture;
 mod columns;
 mod values;

@@ -76,11 +76,6 @@ fn visible_len(s: &str) -> usize {
     n
 }
 
-/// Write `report` as a terminal summary, plain.
-pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    write_styled(report, &Style::plain(), out)
-}
-
 /// Write only the response plans, numbered, as text.
 pub fn write_plan(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut s = String::new();

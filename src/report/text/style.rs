@@ -66,15 +66,6 @@ impl Style {
         };
         format!("\x1b[{code}m{text}\x1b[0m")
     }
-
-    /// Bold text (headings), when colouring.
-    pub fn bold(&self, text: &str) -> String {
-        if self.color {
-            format!("\x1b[1m{text}\x1b[0m")
-        } else {
-            text.to_string()
-        }
-    }
 }
 
 /// A section heading.
