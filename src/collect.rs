@@ -20,7 +20,7 @@ use crate::shell::{quote, Script};
 
 /// The container runtime whose CLI the script drives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Runtime {
+pub(crate) enum Runtime {
     /// Docker Engine (`docker`).
     Docker,
     /// Podman (`podman`).
@@ -33,7 +33,7 @@ pub enum Runtime {
 
 impl Runtime {
     /// The CLI program.
-    pub fn program(self) -> &'static str {
+    pub(crate) fn program(self) -> &'static str {
         match self {
             Runtime::Docker => "docker",
             Runtime::Podman => "podman",
@@ -45,7 +45,7 @@ impl Runtime {
 
 /// Why no script could be written.
 #[derive(Debug, thiserror::Error)]
-pub enum CollectError {
+pub(crate) enum CollectError {
     /// The container argument is empty.
     #[error("the container name or id is empty")]
     EmptyContainer,
@@ -56,7 +56,7 @@ pub enum CollectError {
 
 /// Options of one script.
 #[derive(Debug, Clone)]
-pub struct CollectOptions {
+pub(crate) struct CollectOptions {
     /// Container name or id as given.
     pub container: String,
     /// Runtime CLI.
@@ -140,7 +140,7 @@ fn image_inspect(s: &mut Script, args: &str) {
 }
 
 /// The script for one container.
-pub fn collect_script(o: &CollectOptions) -> Result<String, CollectError> {
+pub(crate) fn collect_script(o: &CollectOptions) -> Result<String, CollectError> {
     if o.container.is_empty() {
         return Err(CollectError::EmptyContainer);
     }

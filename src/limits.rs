@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// serde_json's own recursion limit: documents nested deeper are refused by the parser.
-pub const JSON_DEPTH: usize = 128;
+pub(crate) const JSON_DEPTH: usize = 128;
 
 /// Every limit of a scan. The defaults keep one bundle well inside a 24 GiB workstation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,7 +60,7 @@ impl Limits {
 
 /// A JSON parse error as a diagnostic's words: one from nesting deeper than [`JSON_DEPTH`]
 /// says it reached the depth limit.
-pub fn json_error(e: &serde_json::Error) -> String {
+pub(crate) fn json_error(e: &serde_json::Error) -> String {
     if e.to_string().starts_with("recursion limit exceeded") {
         format!("{e} (nested deeper than {JSON_DEPTH} levels, the JSON depth limit: the rest is not parsed)")
     } else {
@@ -96,7 +96,7 @@ impl ByteBudget {
 
 /// Parse a size with an optional binary suffix: `4096`, `64K`, `512M`, `4G`, `1T` (also
 /// `KiB`/`KB`, case-insensitive; every suffix is a power of 1024).
-pub fn parse_size(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, suffix) = t.split_at(digits);
@@ -113,7 +113,7 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 /// A count with an optional decimal suffix: `2000`, `500k`, `2M` (thousands, millions).
-pub fn parse_count(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_count(s: &str) -> Result<u64, String> {
     let t = s.trim();
     let digits = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (num, suffix) = t.split_at(digits);

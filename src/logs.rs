@@ -15,7 +15,7 @@ use crate::report::{ArtifactRecord, BundleReport};
 /// One FILE of `ctriage logs`. A plain (uncompressed) file is scanned while `discover`
 /// hashes it for custody, so hashing costs no extra wall time; the early scan is kept only
 /// when discovery classifies the file the same way, otherwise it is scanned again.
-pub fn scan_path(p: &Path, engine: &Engine, cfg: &ScanConfig) -> BundleReport {
+pub(crate) fn scan_path(p: &Path, engine: &Engine, cfg: &ScanConfig) -> BundleReport {
     let (bundle, early) =
         rayon::join(|| discover(p), || early_artifact(p).map(|a| (scan_given_log(&a, engine, cfg, true), a)));
     let mut sources = match (early, bundle.artifacts.as_slice()) {

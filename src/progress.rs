@@ -11,7 +11,7 @@ use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 /// What a scan has got through so far. Shared (`Arc`) between the workers and the ticker;
 /// counts only go up.
 #[derive(Debug, Default)]
-pub struct Meter {
+pub(crate) struct Meter {
     bundles_total: AtomicU64,
     bundles_done: AtomicU64,
     artifacts: AtomicU64,
@@ -20,7 +20,7 @@ pub struct Meter {
 
 /// One reading of a [`Meter`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     pub bundles_total: u64,
     pub bundles_done: u64,
     /// Artifacts found so far (each bundle's, once it has been discovered and hashed).
@@ -31,24 +31,24 @@ pub struct Snapshot {
 
 impl Meter {
     /// A meter for `bundles` bundles.
-    pub fn new(bundles: u64) -> Arc<Meter> {
+    pub(crate) fn new(bundles: u64) -> Arc<Meter> {
         let m = Meter::default();
         m.bundles_total.store(bundles, Ordering::Relaxed);
         Arc::new(m)
     }
 
     /// A bundle's artifacts were found and hashed: `count` of them, `bytes` stored.
-    pub fn discovered(&self, count: u64, bytes: u64) {
+    pub(crate) fn discovered(&self, count: u64, bytes: u64) {
         self.artifacts.fetch_add(count, Ordering::Relaxed);
         self.artifact_bytes.fetch_add(bytes, Ordering::Relaxed);
     }
 
     /// A bundle is analysed.
-    pub fn bundle_done(&self) {
+    pub(crate) fn bundle_done(&self) {
         self.bundles_done.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn snapshot(&self) -> Snapshot {
+    pub(crate) fn snapshot(&self) -> Snapshot {
         Snapshot {
             bundles_total: self.bundles_total.load(Ordering::Relaxed),
             bundles_done: self.bundles_done.load(Ordering::Relaxed),
@@ -61,14 +61,14 @@ impl Meter {
 /// Bytes this process has read so far (`rchar` of `/proc/self/io`: every read, page cache
 /// included, so a file read twice counts twice), and how many bytes this reading itself read
 /// (counted in the next one); `None` where the kernel does not say.
-pub fn bytes_read() -> Option<(u64, u64)> {
+pub(crate) fn bytes_read() -> Option<(u64, u64)> {
     let io = std::fs::read_to_string("/proc/self/io").ok()?;
     let rchar = io.lines().find_map(|l| l.strip_prefix("rchar:")).and_then(|v| v.trim().parse().ok())?;
     Some((rchar, io.len() as u64))
 }
 
 /// The progress line for a reading: bundles, artifacts found, bytes read and the rate.
-pub fn describe(s: Snapshot, read: Option<u64>, elapsed: Duration) -> String {
+pub(crate) fn describe(s: Snapshot, read: Option<u64>, elapsed: Duration) -> String {
     let mut line = format!("bundles {}/{}", s.bundles_done, s.bundles_total);
     if s.artifacts > 0 {
         line.push_str(&format!(" · {} artifacts ({})", s.artifacts, HumanBytes(s.artifact_bytes)));
@@ -84,14 +84,14 @@ pub fn describe(s: Snapshot, read: Option<u64>, elapsed: Duration) -> String {
 /// The progress line on standard error, redrawn five times a second from a [`Meter`] until
 /// dropped. Hidden (no thread at all) unless asked for: `--quiet` and a stderr that is not
 /// a terminal turn it off.
-pub struct Ticker {
+pub(crate) struct Ticker {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Ticker {
     /// Start showing `meter` when `show`; `what` names the work (`scan`, `logs`).
-    pub fn start(meter: &Arc<Meter>, show: bool, what: &'static str) -> Ticker {
+    pub(crate) fn start(meter: &Arc<Meter>, show: bool, what: &'static str) -> Ticker {
         let stop = Arc::new(AtomicBool::new(false));
         if !show {
             return Ticker { stop, thread: None };

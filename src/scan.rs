@@ -15,7 +15,7 @@ use crate::report::{ArtifactRecord, BundleReport, ProcessReport};
 
 /// Options for a scan.
 #[derive(Debug, Default, Clone)]
-pub struct ScanOptions {
+pub(crate) struct ScanOptions {
     pub base_image: Option<PathBuf>,
     /// Where progress is counted, when someone shows it.
     pub meter: Option<std::sync::Arc<crate::progress::Meter>>,
@@ -71,7 +71,7 @@ fn parse_small(a: &Artifact) -> Option<(Parsed, Vec<Diagnostic>)> {
 }
 
 /// Scan one bundle.
-pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleReport {
+pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleReport {
     let bundle = discover_with(path, &opts.limits);
     if let Some(m) = &opts.meter {
         m.discovered(bundle.artifacts.len() as u64, bundle.artifacts.iter().map(|a| a.size).sum());
@@ -185,7 +185,7 @@ pub fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleRe
 }
 
 /// The note that starts the custody record of every `--base-image` artifact.
-pub const BASE_IMAGE_NOTE: &str = "given with --base-image";
+pub(crate) const BASE_IMAGE_NOTE: &str = "given with --base-image";
 
 /// Custody records of the `--base-image` evidence: it is read for the analysis, so its
 /// hashes belong in the report like the bundle's own.

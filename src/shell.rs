@@ -21,7 +21,7 @@ fn is_plain(c: char) -> bool {
 /// single quotes (a `'` inside becomes `'\''`). The shell reads the result back as exactly
 /// `s`, whatever `s` holds. Control characters are kept as they are (they are literal inside
 /// single quotes); use [`Script::assign`] to keep them out of the script text.
-pub fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     if !s.is_empty() && s.chars().all(is_plain) {
         return s.to_string();
     }
@@ -75,14 +75,14 @@ fn is_var_name(name: &str) -> bool {
 
 /// A POSIX sh script being written, line by line.
 #[derive(Debug, Clone, Default)]
-pub struct Script {
+pub(crate) struct Script {
     text: String,
     steps: usize,
 }
 
 impl Script {
     /// A script that starts with `#!/bin/sh` and the given header comment.
-    pub fn new(header: &str) -> Script {
+    pub(crate) fn new(header: &str) -> Script {
         let mut s = Script { text: String::from("#!/bin/sh\n"), steps: 0 };
         s.comment(header);
         s
@@ -90,7 +90,7 @@ impl Script {
 
     /// Comment lines: each line of `text` after `# `, control characters shown escaped, so
     /// nothing in a comment can end it early or reach the terminal.
-    pub fn comment(&mut self, text: &str) -> &mut Script {
+    pub(crate) fn comment(&mut self, text: &str) -> &mut Script {
         for line in text.split('\n') {
             let safe = terminal_safe(line);
             if safe.is_empty() {
@@ -103,14 +103,14 @@ impl Script {
     }
 
     /// An empty line.
-    pub fn blank(&mut self) -> &mut Script {
+    pub(crate) fn blank(&mut self) -> &mut Script {
         self.text.push('\n');
         self
     }
 
     /// One line of shell code, written as given. The caller builds it from fixed text and
     /// [`quote`]d values only.
-    pub fn line(&mut self, code: &str) -> &mut Script {
+    pub(crate) fn line(&mut self, code: &str) -> &mut Script {
         debug_assert!(!code.contains('\n'), "one line at a time: {code:?}");
         self.text.push_str(code);
         self.text.push('\n');
@@ -118,7 +118,7 @@ impl Script {
     }
 
     /// Several lines of shell code (a fixed block: functions, loops), written as given.
-    pub fn block(&mut self, code: &str) -> &mut Script {
+    pub(crate) fn block(&mut self, code: &str) -> &mut Script {
         for l in code.trim_end_matches('\n').split('\n') {
             self.text.push_str(l);
             self.text.push('\n');
@@ -132,7 +132,7 @@ impl Script {
     ///
     /// # Panics
     /// When `name` is not a shell variable name (a programming error: names are fixed text).
-    pub fn assign(&mut self, name: &str, value: &str) -> &mut Script {
+    pub(crate) fn assign(&mut self, name: &str, value: &str) -> &mut Script {
         assert!(is_var_name(name), "not a shell variable name: {name:?}");
         if value.contains(['$', '`']) {
             // Deliberately not expanded: the value is data.
@@ -149,7 +149,7 @@ impl Script {
 
     /// Start the next numbered step: a blank line and a `# N. title` comment (and `why`
     /// below it when given). Returns the step's number.
-    pub fn step(&mut self, title: &str, why: &str) -> usize {
+    pub(crate) fn step(&mut self, title: &str, why: &str) -> usize {
         self.steps += 1;
         let n = self.steps;
         self.blank();
@@ -161,7 +161,7 @@ impl Script {
     }
 
     /// The script text.
-    pub fn finish(self) -> String {
+    pub(crate) fn finish(self) -> String {
         self.text
     }
 }

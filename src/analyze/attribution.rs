@@ -25,7 +25,7 @@ struct Known {
 
 /// Who owns what in one bundle.
 #[derive(Clone, Debug, Default)]
-pub struct Owners {
+pub(crate) struct Owners {
     known: Vec<Known>,
     /// Why a fact tied to no container is the bundle's (said once, for every such fact).
     unowned_why: String,
@@ -34,7 +34,11 @@ pub struct Owners {
 impl Owners {
     /// The owners of a bundle: its containers (inspect records and data-root records, one
     /// entry per id) and the paths each owns.
-    pub fn new(containers: &[ContainerInfo], root: Option<&DataRootSection>, images: &[ImageRecord]) -> Self {
+    pub(crate) fn new(
+        containers: &[ContainerInfo],
+        root: Option<&DataRootSection>,
+        images: &[ImageRecord],
+    ) -> Self {
         let mut known: Vec<Known> = vec![];
         for c in containers {
             let who = ContainerRef { id: c.id.clone(), name: c.name.clone() };
@@ -149,12 +153,12 @@ impl Owners {
     }
 
     /// Every container known, in the order met.
-    pub fn containers(&self) -> impl Iterator<Item = &ContainerRef> {
+    pub(crate) fn containers(&self) -> impl Iterator<Item = &ContainerRef> {
         self.known.iter().map(|k| &k.who)
     }
 
     /// The container a locator's artifact belongs to, when its path tells.
-    pub fn of_locator(&self, l: &Locator) -> Option<&ContainerRef> {
+    pub(crate) fn of_locator(&self, l: &Locator) -> Option<&ContainerRef> {
         if self.known.len() == 1 {
             return Some(&self.known[0].who);
         }
@@ -207,7 +211,7 @@ impl Owners {
 
     /// The owner of a finding: what its analyzer said, else the container all its proof
     /// belongs to, else the bundle, with why.
-    pub fn of_finding(&self, f: &Finding) -> Owner {
+    pub(crate) fn of_finding(&self, f: &Finding) -> Owner {
         if let Some(o) = &f.owner {
             return o.clone();
         }
@@ -228,7 +232,7 @@ impl Owners {
 
     /// Set the owner of every finding that has none; a container an analyzer named by a
     /// short id or by name alone becomes the known container's full reference.
-    pub fn assign(&self, findings: &mut [Finding]) {
+    pub(crate) fn assign(&self, findings: &mut [Finding]) {
         for f in findings {
             let named = f.owner.as_ref().and_then(Owner::as_container);
             match named {

@@ -35,7 +35,7 @@ pub(crate) fn defs() -> Vec<&'static RuleDef> {
 const PROOFS_PER_SIDE: usize = 3;
 
 /// Correlation findings for one bundle, from its sections and the findings made so far.
-pub fn correlate(report: &Evidence, findings: &[Finding]) -> Vec<Finding> {
+pub(crate) fn correlate(report: &Evidence, findings: &[Finding]) -> Vec<Finding> {
     webshells_requested(report, findings)
 }
 
@@ -81,7 +81,7 @@ fn webshells_requested(report: &Evidence, findings: &[Finding]) -> Vec<Finding> 
 /// the image; the same process chain in two captures) become one finding with every proof,
 /// the earliest time and the highest severity, saying where else it was seen. Findings
 /// without a subject are only deduplicated. Input must be sorted (highest severity first).
-pub fn one_finding_per_fact(sorted: Vec<Finding>) -> Vec<Finding> {
+pub(crate) fn one_finding_per_fact(sorted: Vec<Finding>) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::with_capacity(sorted.len());
     let mut index: BTreeMap<(String, String), usize> = BTreeMap::new();
     let mut also: Vec<Vec<String>> = Vec::new();

@@ -515,7 +515,7 @@ pub(crate) fn defs() -> Vec<&'static RuleDef> {
 }
 
 /// Findings about what each compromised container could reach.
-pub fn audit(containers: &[ContainerInfo]) -> Vec<Finding> {
+pub(crate) fn audit(containers: &[ContainerInfo]) -> Vec<Finding> {
     let mut out = vec![];
     for c in containers {
         let mut evidence = vec![c.locator.clone()];

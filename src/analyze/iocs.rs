@@ -11,7 +11,7 @@ use crate::logscan::ioc::{self, Source};
 use crate::model::{Finding, IocRef, Locator};
 
 /// Indicators by the locator of the source carrying them: process rows and changed files.
-pub fn by_source(report: &Evidence) -> BTreeMap<&Locator, Vec<IocRef>> {
+pub(crate) fn by_source(report: &Evidence) -> BTreeMap<&Locator, Vec<IocRef>> {
     let mut out: BTreeMap<&Locator, Vec<IocRef>> = BTreeMap::new();
     for p in report.processes.iter().flat_map(|r| r.capture.processes.iter()) {
         let refs = ioc::from_command(&p.cmd);
@@ -27,7 +27,7 @@ pub fn by_source(report: &Evidence) -> BTreeMap<&Locator, Vec<IocRef>> {
 
 /// Give every finding the indicators of the sources its proof names (merged with those it
 /// already carries). Running it again changes nothing.
-pub fn attach(report: &Evidence, findings: &mut [Finding]) {
+pub(crate) fn attach(report: &Evidence, findings: &mut [Finding]) {
     let sources = by_source(report);
     if sources.is_empty() {
         return;
@@ -44,7 +44,7 @@ pub fn attach(report: &Evidence, findings: &mut [Finding]) {
 
 /// Indicators of a container's configuration: the command it runs and its environment
 /// (secrets are masked before they get here).
-pub fn of_config(c: &ContainerInfo) -> Vec<IocRef> {
+pub(crate) fn of_config(c: &ContainerInfo) -> Vec<IocRef> {
     let mut all = vec![];
     let mut commands: Vec<String> = vec![];
     if let Some(p) = &c.path {

@@ -19,7 +19,7 @@ const PROOFS: usize = 6;
 
 /// Something to look for in the logs.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Pivot {
+pub(crate) struct Pivot {
     /// Rule id of the pivot in the pivot scan (`pivot.N`).
     pub id: String,
     pub kind: PivotKind,
@@ -32,7 +32,7 @@ pub struct Pivot {
 
 /// What a pivot is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum PivotKind {
+pub(crate) enum PivotKind {
     /// An IP address or domain from a flagged process command line.
     Host,
     /// A webshell's file name (looked for as a URL path segment).
@@ -41,7 +41,7 @@ pub enum PivotKind {
 
 /// Pivots from the findings: hosts in flagged processes that the log scan has not already
 /// tied to the logs, and webshell file names.
-pub fn pivots(report: &Evidence, findings: &[Finding]) -> Vec<Pivot> {
+pub(crate) fn pivots(report: &Evidence, findings: &[Finding]) -> Vec<Pivot> {
     // Hosts the log scan already names as a payload or callback; a host seen only as the
     // source of flagged requests is still worth the pivot (its other requests tell the story).
     let known: Vec<&str> = report
@@ -112,7 +112,7 @@ pub fn pivots(report: &Evidence, findings: &[Finding]) -> Vec<Pivot> {
 }
 
 /// The pivots as a rule file (docs/rules.md format) for the log scanner.
-pub fn rules_text(pivots: &[Pivot]) -> String {
+pub(crate) fn rules_text(pivots: &[Pivot]) -> String {
     let mut s = String::new();
     for p in pivots {
         let (literal, confirm) = match p.kind {
@@ -138,7 +138,7 @@ pub fn rules_text(pivots: &[Pivot]) -> String {
 }
 
 /// Findings from the pivot scan's hits.
-pub fn findings(pivots: &[Pivot], scan: &LogSection) -> Vec<Finding> {
+pub(crate) fn findings(pivots: &[Pivot], scan: &LogSection) -> Vec<Finding> {
     let mut out = vec![];
     for p in pivots {
         let hits: Vec<_> = scan.log_hits.iter().filter(|h| h.rule == p.id).collect();

@@ -15,7 +15,7 @@ use crate::model::{ContainerRef, Owner, Timestamp, When};
 type Reading = (Timestamp, String);
 
 /// The independent clocks of one bundle.
-pub struct WriteClocks<'a> {
+pub(crate) struct WriteClocks<'a> {
     report: &'a Evidence,
     /// (image, layer) -> when `docker commit` saved that layer.
     commits: BTreeMap<(usize, usize), Timestamp>,
@@ -67,7 +67,7 @@ fn requests(text: &str, url: &str) -> bool {
 impl<'a> WriteClocks<'a> {
     /// The clocks of `report`; `records` are the log records (time, text), `day` the day
     /// `ps` STIME columns refer to.
-    pub fn new(
+    pub(crate) fn new(
         report: &'a Evidence,
         records: impl Iterator<Item = (Option<Timestamp>, &'a str)>,
         day: Option<Timestamp>,
@@ -190,7 +190,7 @@ impl<'a> WriteClocks<'a> {
     /// When a container's file whose mtime `claimed` is older than what it was written on
     /// top of (its container, its image) was really written; None when the mtime is not
     /// forged. `fallback` is the earliest container start, for changes with no known owner.
-    pub fn forged(
+    pub(crate) fn forged(
         &self,
         c: &FileChange,
         claimed: Timestamp,

@@ -12,7 +12,7 @@ use super::error::BatchError;
 
 /// One bundle of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BundleSpec {
+pub(crate) struct BundleSpec {
     /// The stable name: the path relative to the batch root (a PATH: as given).
     pub key: String,
     /// The path handed to `scan`.
@@ -23,7 +23,7 @@ pub struct BundleSpec {
 
 /// `--shard K/N`: this worker takes the bundles whose key hashes to `K - 1` modulo `N`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shard {
+pub(crate) struct Shard {
     /// 1-based.
     pub k: u64,
     pub n: u64,
@@ -51,19 +51,23 @@ impl std::fmt::Display for Shard {
 impl Shard {
     /// Whether `key` belongs to this shard: the first 8 bytes of SHA-256(key), big-endian,
     /// modulo N, equal K - 1 (reproducible anywhere: `printf %s KEY | sha256sum`).
-    pub fn owns(&self, key: &str) -> bool {
+    pub(crate) fn owns(&self, key: &str) -> bool {
         shard_hash(key) % self.n == self.k - 1
     }
 }
 
 /// The fixed hash a bundle key is sharded by.
-pub fn shard_hash(key: &str) -> u64 {
+pub(crate) fn shard_hash(key: &str) -> u64 {
     let d = Sha256::digest(key.as_bytes());
     u64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
 }
 
 /// Every bundle of the batch, sorted by key. A key seen twice is an error.
-pub fn list(root: Option<&Path>, paths: &[PathBuf], out: &Path) -> Result<Vec<BundleSpec>, BatchError> {
+pub(crate) fn list(
+    root: Option<&Path>,
+    paths: &[PathBuf],
+    out: &Path,
+) -> Result<Vec<BundleSpec>, BatchError> {
     let mut found: Vec<(String, PathBuf)> = vec![];
     if let Some(root) = root {
         let at = |source| BatchError::Io { path: root.display().to_string(), source };

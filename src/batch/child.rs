@@ -12,7 +12,7 @@ use super::error::BatchError;
 
 /// How a child run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ChildEnd {
+pub(crate) enum ChildEnd {
     /// `scan` wrote its report; its exit code (0-7: the three bits of `crate::exit`).
     Reported(i32),
     /// Killed after `--timeout`.
@@ -25,7 +25,7 @@ pub enum ChildEnd {
 
 /// What to run for a child.
 #[derive(Debug, Clone)]
-pub struct ChildCommand {
+pub(crate) struct ChildCommand {
     pub exe: PathBuf,
     /// Arguments after `scan PATH --out DIR --quiet` (rules, sigma, fail-on, base image, jobs).
     pub args: Vec<OsString>,
@@ -34,11 +34,11 @@ pub struct ChildCommand {
 
 /// Set on every child: the batch's process id. A child whose batch is gone (killed) stops
 /// rather than run on as an orphan ([`watch_parent`]).
-pub const PARENT_ENV: &str = "CTRIAGE_BATCH_PARENT";
+pub(crate) const PARENT_ENV: &str = "CTRIAGE_BATCH_PARENT";
 
 /// In a child of a batch (the environment names its parent): exit as soon as the parent
 /// process is gone (checked every 200 ms on a thread of its own).
-pub fn watch_parent() {
+pub(crate) fn watch_parent() {
     #[cfg(unix)]
     if let Some(parent) = std::env::var(PARENT_ENV).ok().and_then(|p| p.parse::<u32>().ok()) {
         std::thread::spawn(move || loop {
@@ -51,11 +51,11 @@ pub fn watch_parent() {
 }
 
 /// The name of the child's standard error file in its output folder (kept when not empty).
-pub const STDERR_FILE: &str = "stderr.txt";
+pub(crate) const STDERR_FILE: &str = "stderr.txt";
 
 impl ChildCommand {
     /// Scan `bundle` into `out` (created by the child); wait at most the timeout.
-    pub fn run(&self, bundle: &Path, out: &Path) -> Result<ChildEnd, BatchError> {
+    pub(crate) fn run(&self, bundle: &Path, out: &Path) -> Result<ChildEnd, BatchError> {
         std::fs::create_dir_all(out).map_err(|e| BatchError::io(out, e))?;
         let err_path = out.join(STDERR_FILE);
         let err = File::create(&err_path).map_err(|e| BatchError::io(&err_path, e))?;

@@ -6,7 +6,7 @@ use crate::case::CaseError;
 
 /// Why a batch could not run.
 #[derive(Debug, thiserror::Error)]
-pub enum BatchError {
+pub(crate) enum BatchError {
     #[error("{path}: {source}")]
     Io {
         path: String,

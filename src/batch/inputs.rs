@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 /// A bundle's input list, hashed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputHash {
+pub(crate) struct InputHash {
     pub sha256: String,
     pub count: usize,
 }
@@ -27,7 +27,7 @@ fn hash<'a>(entries: impl Iterator<Item = (&'a str, u64, Option<&'a str>)>) -> I
 }
 
 /// From a `report.json` bundle (its `artifacts`).
-pub fn from_report(bundle: &Value) -> InputHash {
+pub(crate) fn from_report(bundle: &Value) -> InputHash {
     hash(
         bundle["artifacts"]
             .as_array()
@@ -45,7 +45,7 @@ pub fn from_report(bundle: &Value) -> InputHash {
 }
 
 /// Afresh: discover the bundle again (sniff and hash every artifact).
-pub fn fresh(path: &Path) -> InputHash {
+pub(crate) fn fresh(path: &Path) -> InputHash {
     let b = crate::evidence::discover(path);
     hash(b.artifacts.iter().map(|a| (a.path.as_str(), a.size, a.sha256.as_deref())))
 }

@@ -11,14 +11,14 @@ use crate::case::CASE_DB;
 
 /// What a merge did.
 #[derive(Debug)]
-pub struct Merged {
+pub(crate) struct Merged {
     pub rows: Vec<SummaryRow>,
     /// Bundles found in more than one input with different input hashes (the later input wins).
     pub conflicts: Vec<String>,
 }
 
 /// Merge the batch outputs `inputs` (in order) into `out`.
-pub fn merge(inputs: &[&Path], out: &Path) -> Result<Merged, BatchError> {
+pub(crate) fn merge(inputs: &[&Path], out: &Path) -> Result<Merged, BatchError> {
     std::fs::create_dir_all(out).map_err(|e| BatchError::io(out, e))?;
     let mut db = CaseDb::open(&out.join(CASE_DB))?;
     let mut conflicts = vec![];

@@ -5,12 +5,12 @@
 //! input hash matches is skipped) and N workers split a batch by `--shard K/N` with no
 //! coordination. The parent holds one report at a time, never all of them.
 
-pub mod bundles;
-pub mod child;
+pub(crate) mod bundles;
+pub(crate) mod child;
 mod error;
-pub mod inputs;
-pub mod merge;
-pub mod summary;
+pub(crate) mod inputs;
+pub(crate) mod merge;
+pub(crate) mod summary;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,9 +20,9 @@ use std::time::Instant;
 
 use rusqlite::params;
 
-pub use bundles::{BundleSpec, Shard};
+pub(crate) use bundles::{BundleSpec, Shard};
 use child::{ChildCommand, ChildEnd};
-pub use error::BatchError;
+pub(crate) use error::BatchError;
 
 use crate::case::ingest::BundleRow;
 use crate::case::{CaseDb, CASE_DB};
@@ -33,7 +33,7 @@ const PARTIAL: &str = ".partial";
 
 /// A batch to run.
 #[derive(Debug, Clone)]
-pub struct BatchConfig {
+pub(crate) struct BatchConfig {
     /// `--batch DIR`: each child is a bundle.
     pub root: Option<PathBuf>,
     /// PATHs given beside it, one bundle each.
@@ -52,7 +52,7 @@ pub struct BatchConfig {
 }
 
 /// What a batch reports to whoever shows progress.
-pub trait Progress: Sync {
+pub(crate) trait Progress: Sync {
     /// The batch has `n` bundles to go through.
     fn total(&self, n: usize);
     /// A bundle started.
@@ -63,7 +63,7 @@ pub trait Progress: Sync {
 
 /// How a batch ended.
 #[derive(Debug)]
-pub struct BatchOutcome {
+pub(crate) struct BatchOutcome {
     pub rows: Vec<SummaryRow>,
     pub exit_code: i32,
 }
@@ -83,7 +83,7 @@ struct Ledger {
 }
 
 /// Run the batch: list, shard, scan (or skip), record, summarise.
-pub fn run(cfg: &BatchConfig, progress: &dyn Progress) -> Result<BatchOutcome, BatchError> {
+pub(crate) fn run(cfg: &BatchConfig, progress: &dyn Progress) -> Result<BatchOutcome, BatchError> {
     std::fs::create_dir_all(&cfg.out).map_err(|e| BatchError::io(&cfg.out, e))?;
     let all = bundles::list(cfg.root.as_deref(), &cfg.paths, &cfg.out)?;
     let mine: Vec<BundleSpec> =

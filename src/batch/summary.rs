@@ -17,7 +17,7 @@ const SEVERITIES: [&str; 5] = ["critical", "high", "medium", "low", "info"];
 
 /// One bundle in the summary.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct SummaryRow {
+pub(crate) struct SummaryRow {
     pub bundle: String,
     pub path: String,
     /// Output folder, relative to the summary.
@@ -41,7 +41,7 @@ pub struct SummaryRow {
 
 /// The rows of `keys` (all bundles when None), with the action of run `run_id` (else of the
 /// latest run that touched each bundle), sorted by bundle.
-pub fn rows(
+pub(crate) fn rows(
     db: &CaseDb,
     keys: Option<&[String]>,
     run_id: Option<&str>,
@@ -97,7 +97,7 @@ pub fn rows(
 }
 
 /// The batch's exit code: every bundle's bits together (a bundle without a report sets bit 1).
-pub fn exit_code(rows: &[SummaryRow]) -> i32 {
+pub(crate) fn exit_code(rows: &[SummaryRow]) -> i32 {
     rows.iter().fold(0, |code, r| code | r.exit_code)
 }
 
@@ -142,7 +142,7 @@ fn outputs(rows: &[SummaryRow]) -> Vec<serde_json::Value> {
 /// Write `summary.json` into `dir` (through a temporary file, renamed: never half written).
 /// It is marked as ctriage's (`"ctriage_report": "batch-summary"`) and lists the files of
 /// `--out` no bundle manifest lists, so a scan that meets the folder skips them all.
-pub fn write_json(dir: &Path, rows: &[SummaryRow], shard: Option<String>) -> io::Result<()> {
+pub(crate) fn write_json(dir: &Path, rows: &[SummaryRow], shard: Option<String>) -> io::Result<()> {
     let v = serde_json::json!({
         "schema_version": crate::case::SCHEMA_VERSION,
         "tool": crate::report::Tool::this(),
@@ -161,7 +161,7 @@ pub fn write_json(dir: &Path, rows: &[SummaryRow], shard: Option<String>) -> io:
 }
 
 /// The summary as a text table (bundle names made terminal-safe).
-pub fn write_table(rows: &[SummaryRow], w: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write_table(rows: &[SummaryRow], w: &mut dyn Write) -> io::Result<()> {
     let names: Vec<String> = rows.iter().map(|r| terminal_safe(&r.bundle)).collect();
     let width = names.iter().map(|n| n.chars().count()).max().unwrap_or(6).max(6);
     writeln!(

@@ -199,7 +199,7 @@ static SHELL_PIPE: LazyLock<Regex> = LazyLock::new(|| {
 static QUOTED: LazyLock<Regex> = LazyLock::new(|| re(r#"'([^']+)'|"([^"]+)""#));
 
 /// The reverse or bind shell in `cmd`, if any.
-pub fn reverse_shell(cmd: &str) -> Option<RevShell> {
+pub(crate) fn reverse_shell(cmd: &str) -> Option<RevShell> {
     // netcat and socat are read word by word; skip that work when neither is named.
     if cmd.contains("nc") || cmd.contains("netcat") || cmd.contains("socat") {
         if let Some(r) = netcat(cmd).or_else(|| socat(cmd)).or_else(|| quoted_netcat(cmd, 3)) {
@@ -400,7 +400,7 @@ static URL: LazyLock<Regex> = LazyLock::new(|| re(r#"(?i)\b(?:https?|ftp|tftp):/
 
 /// A shell upgraded to a pseudo-terminal: `python -c 'import pty; pty.spawn("/bin/bash")'`,
 /// `script -qc /bin/bash /dev/null`, `socat exec:'bash -li',pty,stderr,setsid ...`.
-pub fn tty_upgrade(cmd: &str) -> Option<&'static str> {
+pub(crate) fn tty_upgrade(cmd: &str) -> Option<&'static str> {
     let c = cmd.to_ascii_lowercase();
     let shell = ["sh", "bash", "zsh", "ash", "dash"].iter().any(|s| {
         c.contains(&format!("/bin/{s}"))
@@ -424,7 +424,7 @@ pub fn tty_upgrade(cmd: &str) -> Option<&'static str> {
 
 /// A download run straight away: piped into a shell or interpreter, or saved then made
 /// executable. Returns the URL (or `?` when the command does not name one).
-pub fn download_exec(cmd: &str) -> Option<String> {
+pub(crate) fn download_exec(cmd: &str) -> Option<String> {
     let piped = DOWNLOAD_PIPE.is_match(cmd);
     if !(piped || DOWNLOADER.is_match(cmd) && CHMOD_X.is_match(cmd)) {
         return None;
@@ -441,7 +441,7 @@ static B64_BLOB: LazyLock<Regex> = LazyLock::new(|| re(r"[A-Za-z0-9+/_-]{16,}={0
 
 /// Commands hidden in base64 inside `cmd` (`echo <b64> | base64 -d | bash`,
 /// `bash -c {echo,<b64>}|{base64,-d}|{bash,-i}`, `b64decode('...')`), decoded.
-pub fn base64_payloads(cmd: &str) -> Vec<String> {
+pub(crate) fn base64_payloads(cmd: &str) -> Vec<String> {
     if !B64_DECODE.is_match(cmd) {
         return Vec::new();
     }
@@ -526,7 +526,7 @@ pub(super) static XMR_WALLET: LazyLock<Regex> =
     LazyLock::new(|| re(r"(?-u:\b)4[0-9AB][1-9A-HJ-NP-Za-km-z]{93}(?-u:\b)"));
 
 /// Why `cmd` (program `exe`) looks like a coin miner, if it does.
-pub fn miner(exe: &str, cmd: &str) -> Option<String> {
+pub(crate) fn miner(exe: &str, cmd: &str) -> Option<String> {
     let name = normalize(exe);
     if MINER_NAMES.contains(&name.as_str()) {
         return Some(format!("miner program `{exe}`"));
@@ -541,7 +541,7 @@ pub fn miner(exe: &str, cmd: &str) -> Option<String> {
 /// The indicators of one endpoint a command names (`host:port`, `[v6]:port`, a bare host):
 /// the host as `ip` or `domain`, the port as `port`, each with `role`. Nothing for what is
 /// not a host (an unresolved `$H`, `0.0.0.0`).
-pub fn endpoint_iocs(endpoint: &str, role: &'static str) -> Vec<IocRef> {
+pub(crate) fn endpoint_iocs(endpoint: &str, role: &'static str) -> Vec<IocRef> {
     let (host, port) = match endpoint.rsplit_once(':') {
         Some((h, p))
             if !p.is_empty()
@@ -574,7 +574,7 @@ pub fn endpoint_iocs(endpoint: &str, role: &'static str) -> Vec<IocRef> {
 
 /// Lower-case program name without a version suffix: `python3.11` -> `python`,
 /// `php-fpm8.2` -> `php-fpm`.
-pub fn normalize(exe: &str) -> String {
+pub(crate) fn normalize(exe: &str) -> String {
     let lower = exe.to_ascii_lowercase();
     let lower = lower.strip_suffix(".exe").unwrap_or(&lower);
     let trimmed = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
@@ -625,7 +625,7 @@ const INTERPRETERS: &[&str] =
     &["sh", "bash", "dash", "ash", "zsh", "ksh", "python", "perl", "php", "ruby", "node"];
 
 /// The executable path `cmd` runs: argv0, or the script an interpreter runs.
-pub fn executed_paths(cmd: &str) -> Vec<String> {
+pub(crate) fn executed_paths(cmd: &str) -> Vec<String> {
     let words: Vec<&str> = cmd.split_whitespace().collect();
     let Some(argv0) = words.first() else { return vec![] };
     let argv0 = argv0.trim_matches(|c| c == '\'' || c == '"').trim_start_matches('-');
@@ -641,12 +641,12 @@ pub fn executed_paths(cmd: &str) -> Vec<String> {
 }
 
 /// The writable directory `path` lies in, if any.
-pub fn in_writable_dir(path: &str) -> Option<&'static str> {
+pub(crate) fn in_writable_dir(path: &str) -> Option<&'static str> {
     WRITABLE_DIRS.iter().find(|d| path.starts_with(*d)).copied()
 }
 
 /// The hidden directory component of `path` (`/root/.x/miner` -> `.x`), tool dirs excepted.
-pub fn hidden_dir(path: &str) -> Option<String> {
+pub(crate) fn hidden_dir(path: &str) -> Option<String> {
     let parts: Vec<&str> = path.split('/').collect();
     let dirs = parts.get(..parts.len().saturating_sub(1))?;
     dirs.iter()

@@ -252,7 +252,7 @@ fn clip(s: &str, max: usize) -> String {
 
 /// Every loop in `text` (a script or a command line) that relaunches a shell or a download
 /// run at once, outermost first, at most [`MAX_LOOPS`].
-pub fn relaunch_loops(text: &str) -> Vec<Relaunch> {
+pub(crate) fn relaunch_loops(text: &str) -> Vec<Relaunch> {
     let text = &text[..floor_char(text, MAX_TEXT)];
     let cheap = LOOP_WORDS.is_match(text) && MARKS.is_match(text);
     if !cheap {

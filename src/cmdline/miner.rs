@@ -225,7 +225,7 @@ fn segment(seg: &str, out: &mut MinerArgs) -> bool {
 }
 
 /// What `text` (a command line, or a script's commands) says about a miner it starts.
-pub fn miner_args(text: &str) -> Option<MinerArgs> {
+pub(crate) fn miner_args(text: &str) -> Option<MinerArgs> {
     let stratum = STRATUM_WORD.is_match(text);
     let wallet = XMR_WALLET.find(text);
     if !stratum && wallet.is_none() && !OPTION_MARKS.is_match(text) {

@@ -9,9 +9,9 @@ mod actions;
 mod loops;
 mod miner;
 
-pub use actions::{
+pub(crate) use actions::{
     base64_payloads, download_exec, endpoint_iocs, executed_paths, hidden_dir, in_writable_dir, miner,
     normalize, reverse_shell, tty_upgrade,
 };
-pub use loops::{relaunch_loops, Relaunch, Relaunched};
-pub use miner::{miner_args, MinerArgs};
+pub(crate) use loops::{relaunch_loops, Relaunch, Relaunched};
+pub(crate) use miner::{miner_args, MinerArgs};

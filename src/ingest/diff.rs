@@ -38,7 +38,7 @@ pub struct DiffEntry {
 }
 
 /// Parse a `docker diff` artifact (text or API JSON).
-pub fn parse(artifact: &Artifact) -> (Vec<DiffEntry>, Vec<Diagnostic>) {
+pub(crate) fn parse(artifact: &Artifact) -> (Vec<DiffEntry>, Vec<Diagnostic>) {
     let loc = artifact.locator();
     let reader = match artifact.open() {
         Ok(r) => r,
@@ -48,7 +48,7 @@ pub fn parse(artifact: &Artifact) -> (Vec<DiffEntry>, Vec<Diagnostic>) {
 }
 
 /// Parse `docker diff` content from a reader; `loc` names the artifact.
-pub fn parse_reader(reader: impl Read, loc: &Locator) -> (Vec<DiffEntry>, Vec<Diagnostic>) {
+pub(crate) fn parse_reader(reader: impl Read, loc: &Locator) -> (Vec<DiffEntry>, Vec<Diagnostic>) {
     let mut entries = vec![];
     let mut diags = vec![];
     let mut reader = BufReader::new(reader.take(256 << 20));

@@ -103,7 +103,7 @@ impl IpLinkCapture {
 }
 
 /// Parse an `ip link` artifact.
-pub fn parse(artifact: &Artifact) -> (IpLinkCapture, Vec<Diagnostic>) {
+pub(crate) fn parse(artifact: &Artifact) -> (IpLinkCapture, Vec<Diagnostic>) {
     let loc = artifact.locator();
     match artifact.open() {
         Ok(r) => parse_reader(r, &loc),
@@ -115,7 +115,7 @@ pub fn parse(artifact: &Artifact) -> (IpLinkCapture, Vec<Diagnostic>) {
 }
 
 /// Parse `ip link` output from a reader; `loc` names the artifact.
-pub fn parse_reader(reader: impl Read, loc: &Locator) -> (IpLinkCapture, Vec<Diagnostic>) {
+pub(crate) fn parse_reader(reader: impl Read, loc: &Locator) -> (IpLinkCapture, Vec<Diagnostic>) {
     let mut diags = vec![];
     let mut reader = BufReader::new(reader.take(MAX_BYTES));
     let mut records: Vec<(u64, String)> = vec![];

@@ -2,9 +2,9 @@
 //! `ip link` captures.
 //! Each turns one artifact into records carrying their locator, plus diagnostics.
 
-pub mod diff;
-pub mod inspect;
-pub mod iplink;
-pub mod pslist;
-pub mod stats;
-pub mod top;
+pub(crate) mod diff;
+pub(crate) mod inspect;
+pub(crate) mod iplink;
+pub(crate) mod pslist;
+pub(crate) mod stats;
+pub(crate) mod top;

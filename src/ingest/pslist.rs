@@ -63,7 +63,7 @@ impl PsRow {
 const MAX_API_LISTING: u64 = 64 << 20;
 
 /// Parse a ps listing artifact.
-pub fn parse(artifact: &Artifact) -> (Vec<PsRow>, Vec<Diagnostic>) {
+pub(crate) fn parse(artifact: &Artifact) -> (Vec<PsRow>, Vec<Diagnostic>) {
     let loc = artifact.locator();
     let mut head = [0u8; 256];
     let n = match artifact.open().and_then(|mut r| read_some(&mut r, &mut head)) {
@@ -99,7 +99,7 @@ fn read_some(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 /// seconds, `Ports` objects, `State`, `Status`, `Mounts`, `NetworkSettings.Networks`). A
 /// listing is not an inspect: it has no `Config`, no privileges, so it gives rows, never
 /// containers.
-pub fn parse_api_listing(reader: impl Read, loc: &Locator) -> (Vec<PsRow>, Vec<Diagnostic>) {
+pub(crate) fn parse_api_listing(reader: impl Read, loc: &Locator) -> (Vec<PsRow>, Vec<Diagnostic>) {
     let mut bytes = vec![];
     if let Err(e) = reader.take(MAX_API_LISTING + 1).read_to_end(&mut bytes) {
         return (vec![], vec![Diagnostic::error(loc.clone(), format!("read error: {e}"))]);
@@ -285,7 +285,7 @@ fn cells_with_pos(line: &str) -> Vec<(String, usize)> {
 }
 
 /// Parse a ps listing from a reader; `loc` names the artifact.
-pub fn parse_reader(reader: impl Read, loc: &Locator) -> (Vec<PsRow>, Vec<Diagnostic>) {
+pub(crate) fn parse_reader(reader: impl Read, loc: &Locator) -> (Vec<PsRow>, Vec<Diagnostic>) {
     let mut rows = vec![];
     let mut diags = vec![];
     let mut header: Option<Header> = None;

@@ -104,7 +104,7 @@ impl StatsRow {
 }
 
 /// Parse a stats artifact.
-pub fn parse(artifact: &Artifact) -> (Vec<StatsRow>, Vec<Diagnostic>) {
+pub(crate) fn parse(artifact: &Artifact) -> (Vec<StatsRow>, Vec<Diagnostic>) {
     let loc = artifact.locator();
     match artifact.open() {
         Ok(r) => parse_reader(r, &loc),
@@ -113,7 +113,7 @@ pub fn parse(artifact: &Artifact) -> (Vec<StatsRow>, Vec<Diagnostic>) {
 }
 
 /// Parse stats content from a reader, line by line; `loc` names the artifact.
-pub fn parse_reader(reader: impl Read, loc: &Locator) -> (Vec<StatsRow>, Vec<Diagnostic>) {
+pub(crate) fn parse_reader(reader: impl Read, loc: &Locator) -> (Vec<StatsRow>, Vec<Diagnostic>) {
     let mut rows = vec![];
     let mut diags = vec![];
     let mut header: Option<Vec<String>> = None;
@@ -378,7 +378,7 @@ fn parse_percent(s: &str) -> Option<f64> {
 
 /// A size as go-units writes it (`76.18MiB`, `1.2kB`, `648B`, `3.686GiB`) in bytes: decimal
 /// units are powers of 1000, binary (`KiB`, `MiB`...) powers of 1024. `--` and junk give None.
-pub fn parse_size(s: &str) -> Option<u64> {
+pub(crate) fn parse_size(s: &str) -> Option<u64> {
     let s = s.trim();
     let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
     let (num, unit) = s.split_at(split);
@@ -569,7 +569,7 @@ pub(crate) fn defs() -> Vec<&'static RuleDef> {
 
 /// Findings about resource abuse in stats rows: one per container and kind, at the worst
 /// sample, with every sample that crossed the threshold as evidence.
-pub fn findings(rows: &[StatsRow]) -> Vec<Finding> {
+pub(crate) fn findings(rows: &[StatsRow]) -> Vec<Finding> {
     // (rule, container) -> (severity, worst value, title, summary, evidence, time)
     let mut hits: BTreeMap<(&str, String), (Finding, f64)> = BTreeMap::new();
     let mut hit = |rule: &'static RuleDef,
@@ -662,12 +662,12 @@ pub fn findings(rows: &[StatsRow]) -> Vec<Finding> {
 }
 
 /// Bytes in binary units (`1.50 GiB`, as docker shows memory), `?` when unknown.
-pub fn human_bytes(b: Option<u64>) -> String {
+pub(crate) fn human_bytes(b: Option<u64>) -> String {
     scaled(b, 1024.0, &["B", "KiB", "MiB", "GiB", "TiB", "PiB"])
 }
 
 /// Bytes in decimal units (`48.30 MB`, as docker shows network and block I/O).
-pub fn decimal_bytes(b: Option<u64>) -> String {
+pub(crate) fn decimal_bytes(b: Option<u64>) -> String {
     scaled(b, 1000.0, &["B", "kB", "MB", "GB", "TB", "PB"])
 }
 

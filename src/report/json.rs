@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use super::Report;
 
 /// Write `report` as JSON followed by a newline.
-pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, report).map_err(super::json_io)?;
     out.write_all(b"\n")
 }

@@ -1,19 +1,19 @@
 //! The report: one value per run, written by [`json`] or [`text`]. Writers never analyse.
 
-pub mod exchange;
+pub(crate) mod exchange;
 pub(crate) mod format;
-pub mod json;
-pub mod out;
-pub mod plan;
-pub mod text;
+pub(crate) mod json;
+pub(crate) mod out;
+pub(crate) mod plan;
+pub(crate) mod text;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-pub use crate::analyze::response::ResponseStep;
+pub(crate) use crate::analyze::response::ResponseStep;
 use crate::analyze::story::Story;
-pub use crate::bundle::{ArtifactRecord, Evidence, ProcessReport};
+pub(crate) use crate::bundle::{ArtifactRecord, Evidence, ProcessReport};
 use crate::evidence::BundleKind;
 use crate::model::{DiagLevel, Diagnostic, Fact, Severity, TimelineEvent, Timestamp};
 
@@ -34,7 +34,7 @@ pub(crate) fn csv_io(e: csv::Error) -> std::io::Error {
 }
 
 /// The run time recorded in reports: now, or `SOURCE_DATE_EPOCH` when set (reproducible runs).
-pub fn run_time() -> Timestamp {
+pub(crate) fn run_time() -> Timestamp {
     if let Some(t) = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse::<i64>().ok()) {
         return Timestamp::from_unix(t, 0);
     }
@@ -43,7 +43,7 @@ pub fn run_time() -> Timestamp {
 }
 
 /// Version of the JSON contract (docs/report-schema.json). Bump the major on breaking change.
-pub const SCHEMA_VERSION: &str = "3.0";
+pub(crate) const SCHEMA_VERSION: &str = "3.0";
 
 /// One run's report.
 #[derive(Debug, Serialize)]

@@ -29,7 +29,7 @@ fn literal_dollar(code: &str) -> bool {
 }
 
 /// The script for every bundle of the report.
-pub fn script(report: &Report) -> String {
+pub(crate) fn script(report: &Report) -> String {
     let mut s = Script::new(&format!(
         "Response plan written by ctriage {} from {} bundle(s), report time {}.\n\
          ctriage ran none of this. Review each step, then run it as root on the host that runs the\n\
@@ -79,7 +79,7 @@ pub fn script(report: &Report) -> String {
 }
 
 /// Write the script.
-pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     out.write_all(script(report).as_bytes())
 }
 

@@ -5,7 +5,7 @@
 mod rules;
 
 use crate::ingest::top::tree;
-pub use crate::ingest::top::tree::{Parentage, ProcessTree, TreeNode};
+pub(crate) use crate::ingest::top::tree::{Parentage, ProcessTree, TreeNode};
 
 /// Every suspicious-process rule's declaration.
 pub(crate) fn defs() -> Vec<&'static crate::model::RuleDef> {
@@ -19,7 +19,7 @@ use crate::model::{Finding, TimelineEvent};
 const CMD_SHOWN: usize = 200;
 
 /// Build the tree of one capture and flag suspicious lineage.
-pub fn analyze(capture: &ProcessCapture) -> (ProcessTree, Vec<Finding>) {
+pub(crate) fn analyze(capture: &ProcessCapture) -> (ProcessTree, Vec<Finding>) {
     let (mut tree, links) = tree::build(capture);
     let order: Vec<usize> = tree.nodes.iter().map(|n| n.index).collect();
     let hits = rules::evaluate(capture, &links, &order);
@@ -71,7 +71,7 @@ pub fn analyze(capture: &ProcessCapture) -> (ProcessTree, Vec<Finding>) {
 
 /// Process start events for the timeline: one per process whose capture printed a full
 /// start date (`lstart`, ISO 8601).
-pub fn timeline(capture: &ProcessCapture) -> Vec<TimelineEvent> {
+pub(crate) fn timeline(capture: &ProcessCapture) -> Vec<TimelineEvent> {
     capture
         .processes
         .iter()

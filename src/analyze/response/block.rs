@@ -19,7 +19,7 @@ const FORWARDED_SHOWN: usize = 5;
 
 /// What the plan does with one attacker-side host.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Decision {
+pub(super) enum Decision {
     /// Blocked: it did something that worked against the victim.
     Block,
     /// Not blocked: a proxy or private address that relayed the attack.
@@ -39,7 +39,7 @@ pub enum Decision {
 }
 
 /// `X-Forwarded-For` values per client address (folded), from the requests of the logs.
-pub fn relays(report: &Evidence) -> BTreeMap<IpAddr, BTreeSet<String>> {
+pub(super) fn relays(report: &Evidence) -> BTreeMap<IpAddr, BTreeSet<String>> {
     let mut out: BTreeMap<IpAddr, BTreeSet<String>> = BTreeMap::new();
     for h in &report.logs.log_hits {
         let Some(q) = &h.http else { continue };
@@ -52,7 +52,11 @@ pub fn relays(report: &Evidence) -> BTreeMap<IpAddr, BTreeSet<String>> {
 }
 
 /// The decision for one attacker-side host.
-pub fn decide(h: &HostRecord, trusted: &[Cidr], relays: &BTreeMap<IpAddr, BTreeSet<String>>) -> Decision {
+pub(super) fn decide(
+    h: &HostRecord,
+    trusted: &[Cidr],
+    relays: &BTreeMap<IpAddr, BTreeSet<String>>,
+) -> Decision {
     let sent_ok = h.acts.contains(&Act::SentSucceeded);
     let sender =
         h.acts.iter().any(|a| matches!(a, Act::SentSucceeded | Act::SentUnconfirmed | Act::SentFailed));
@@ -80,7 +84,7 @@ pub fn decide(h: &HostRecord, trusted: &[Cidr], relays: &BTreeMap<IpAddr, BTreeS
 }
 
 /// Attacker-side hosts with their decisions, in the story's order.
-pub fn decisions<'a>(
+pub(super) fn decisions<'a>(
     report: &Evidence,
     story: &'a Story,
     trusted: &[Cidr],

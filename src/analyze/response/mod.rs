@@ -12,7 +12,7 @@ mod net;
 mod runtime;
 mod veth;
 
-pub use net::Cidr;
+pub(crate) use net::Cidr;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -32,7 +32,7 @@ const QUOTE_MAX: usize = 240;
 /// carries the same date even when the response runs past midnight.
 const DATE: &str = "${DATE}";
 /// The assignment every plan's commands expect to have run once, first.
-pub const DATE_ASSIGNMENT: &str = "DATE=$(date -u +%Y%m%d)";
+pub(crate) const DATE_ASSIGNMENT: &str = "DATE=$(date -u +%Y%m%d)";
 
 /// Finding rules named in the `why` of a containment step (the rest are counted).
 const ANSWERS_SHOWN: usize = 4;
@@ -41,7 +41,7 @@ const QUARANTINE_LABEL: &str = "ctriage.io/quarantine";
 
 /// What the plan is told besides the evidence.
 #[derive(Clone, Copy, Debug)]
-pub struct PlanOptions<'a> {
+pub(crate) struct PlanOptions<'a> {
     /// What the story concluded: verdicts and hosts by side.
     pub story: &'a Story,
     /// Networks never blocked (`--trusted-net`).
@@ -133,7 +133,7 @@ fn owner_name(f: &Finding, targets: &[PlanContainer]) -> Option<String> {
 }
 
 /// Steps for the responder, in order.
-pub fn plan(report: &Evidence, findings: &[Finding], opts: &PlanOptions) -> Vec<ResponseStep> {
+pub(crate) fn plan(report: &Evidence, findings: &[Finding], opts: &PlanOptions) -> Vec<ResponseStep> {
     let targets = targets(report, opts.story);
     let owners = Owners::new(&report.containers, report.data_root.as_ref(), &report.image.images);
     let mut steps = vec![];

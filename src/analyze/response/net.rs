@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 /// A network in CIDR notation (`10.0.0.0/8`, `2001:db8::/32`; a bare address is one host).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Cidr {
+pub(crate) struct Cidr {
     addr: IpAddr,
     prefix: u8,
 }
@@ -45,7 +45,7 @@ impl fmt::Display for Cidr {
 
 impl Cidr {
     /// Whether `ip` is in this network (IPv4-mapped IPv6 counts as IPv4).
-    pub fn contains(&self, ip: IpAddr) -> bool {
+    pub(crate) fn contains(&self, ip: IpAddr) -> bool {
         match (self.addr, ip.to_canonical()) {
             (IpAddr::V4(n), IpAddr::V4(a)) => {
                 let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
@@ -61,13 +61,13 @@ impl Cidr {
 }
 
 /// An address as text, parsed and folded (`::ffff:203.0.113.5` is `203.0.113.5`).
-pub fn ip(s: &str) -> Option<IpAddr> {
+pub(super) fn ip(s: &str) -> Option<IpAddr> {
     s.trim().trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().ok().map(|a| a.to_canonical())
 }
 
 /// The private range an address is in, named: such an address is a host of the victim's own
 /// networks (a proxy, a load balancer, another container), never the attacker's own.
-pub fn private_range(ip: IpAddr) -> Option<&'static str> {
+pub(super) fn private_range(ip: IpAddr) -> Option<&'static str> {
     match ip.to_canonical() {
         IpAddr::V4(a) => {
             let [o1, o2, ..] = a.octets();

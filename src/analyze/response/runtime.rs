@@ -11,11 +11,11 @@ const PID_TEMPLATE: &str = "'{{.State.Pid}}'";
 /// Go template of a container's host PID in `crictl inspect`.
 const CRI_PID_TEMPLATE: &str = "'{{.info.pid}}'";
 /// Columns of a process listing (host PIDs, parents, exact start times).
-pub const TOP_COLUMNS: &str = "pid,ppid,user,lstart,args";
+pub(super) const TOP_COLUMNS: &str = "pid,ppid,user,lstart,args";
 
 /// The runtime whose CLI acts on a container.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Runtime {
+pub(super) enum Runtime {
     Docker,
     Podman,
     /// containerd outside Kubernetes, in this namespace (nerdctl, and ctr).
@@ -31,7 +31,7 @@ fn pod_labels(c: &ContainerInfo) -> bool {
 }
 
 /// The runtime of a container record: what the capture says it came from.
-pub fn of_container(c: &ContainerInfo, report: &Evidence) -> Runtime {
+pub(super) fn of_container(c: &ContainerInfo, report: &Evidence) -> Runtime {
     match c.source {
         InspectSource::Podman | InspectSource::Libpod if pod_labels(c) => Runtime::Cri(None),
         InspectSource::Podman | InspectSource::Libpod => Runtime::Podman,
@@ -81,7 +81,7 @@ pub fn of_container(c: &ContainerInfo, report: &Evidence) -> Runtime {
 
 impl Runtime {
     /// The CLI as a command prefix.
-    pub fn cli(&self) -> String {
+    pub(super) fn cli(&self) -> String {
         match self {
             Runtime::Docker => "docker".into(),
             Runtime::Podman => "podman".into(),
@@ -91,7 +91,7 @@ impl Runtime {
     }
 
     /// A short name for the `why` of a step.
-    pub fn name(&self) -> String {
+    pub(super) fn name(&self) -> String {
         match self {
             Runtime::Docker => "Docker".into(),
             Runtime::Podman => "Podman".into(),
@@ -102,12 +102,12 @@ impl Runtime {
     }
 
     /// Whether `iptables` rules for its containers go in Docker's `DOCKER-USER` chain.
-    pub fn is_docker(&self) -> bool {
+    pub(super) fn is_docker(&self) -> bool {
         *self == Runtime::Docker
     }
 
     /// A shell expression that prints the container's host PID.
-    pub fn pid(&self, h: &str) -> String {
+    pub(super) fn pid(&self, h: &str) -> String {
         match self {
             Runtime::Cri(_) => format!("$(crictl inspect -o go-template --template {CRI_PID_TEMPLATE} {h})"),
             _ => format!("$({} inspect -f {PID_TEMPLATE} {h})", self.cli()),
@@ -115,7 +115,7 @@ impl Runtime {
     }
 
     /// Freeze every process of the container.
-    pub fn pause(&self, h: &str) -> String {
+    pub(super) fn pause(&self, h: &str) -> String {
         match self {
             // crictl has no pause: the runtime's own tool does it.
             Runtime::Cri(Some(ns)) => format!("ctr -n {} task pause {h}", q(ns)),
@@ -126,7 +126,7 @@ impl Runtime {
     }
 
     /// What pausing it does, for the step's why.
-    pub fn pause_why(&self) -> &'static str {
+    pub(super) fn pause_why(&self) -> &'static str {
         match self {
             Runtime::Cri(Some(_)) => {
                 "crictl has no pause: containerd's ctr freezes the task (cgroup freezer) without losing memory, \
@@ -143,7 +143,7 @@ impl Runtime {
     }
 
     /// Keep the container's changed files as an image and save it to `file`.
-    pub fn preserve(&self, id: &str, image: &str, file: &str, h: &str) -> Vec<String> {
+    pub(super) fn preserve(&self, id: &str, image: &str, file: &str, h: &str) -> Vec<String> {
         match self {
             Runtime::Docker | Runtime::Podman | Runtime::Nerdctl(_) => vec![
                 format!("{} commit {id} {image}", self.cli()),
@@ -162,7 +162,7 @@ impl Runtime {
     }
 
     /// What preserving does, for the step's why.
-    pub fn preserve_why(&self) -> &'static str {
+    pub(super) fn preserve_why(&self) -> &'static str {
         match self {
             Runtime::Cri(Some(_)) => {
                 "crictl cannot commit; nerdctl in the same containerd namespace keeps the container's changed \
@@ -177,17 +177,17 @@ impl Runtime {
     }
 
     /// `inspect` of the container into `file`.
-    pub fn inspect(&self, h: &str, file: &str) -> String {
+    pub(super) fn inspect(&self, h: &str, file: &str) -> String {
         format!("{} inspect {h} > {file}", self.cli())
     }
 
     /// Its output with times into `file`.
-    pub fn logs(&self, h: &str, file: &str) -> String {
+    pub(super) fn logs(&self, h: &str, file: &str) -> String {
         format!("{} logs -t {h} > {file} 2>&1", self.cli())
     }
 
     /// Its processes (host PIDs, parents, users, exact start times) with `columns`.
-    pub fn top(&self, h: &str, columns: &str) -> String {
+    pub(super) fn top(&self, h: &str, columns: &str) -> String {
         match self {
             Runtime::Docker | Runtime::Nerdctl(_) => format!("{} top {h} -eo {columns}", self.cli()),
             // podman top cannot show start times and crictl has no top: the host's ps, for
@@ -199,7 +199,7 @@ impl Runtime {
     }
 
     /// Its changed files into `file`, when the CLI can list them.
-    pub fn diff(&self, h: &str, file: &str) -> Option<String> {
+    pub(super) fn diff(&self, h: &str, file: &str) -> Option<String> {
         match self {
             Runtime::Docker | Runtime::Podman | Runtime::Nerdctl(_) => {
                 Some(format!("{} diff {h} > {file}", self.cli()))
@@ -209,7 +209,7 @@ impl Runtime {
     }
 
     /// Its merged filesystem as a tar into `file`.
-    pub fn export(&self, h: &str, file: &str) -> String {
+    pub(super) fn export(&self, h: &str, file: &str) -> String {
         match self {
             // crictl has no export: the root filesystem through the init's /proc/PID/root, from
             // the host (tar keeps links as links; volumes and /proc are other file systems).
@@ -221,7 +221,7 @@ impl Runtime {
     }
 
     /// Disconnect from a network, when the CLI can (nerdctl and crictl cannot).
-    pub fn disconnect(&self, net: &str, h: &str) -> Option<String> {
+    pub(super) fn disconnect(&self, net: &str, h: &str) -> Option<String> {
         match self {
             Runtime::Docker | Runtime::Podman => {
                 Some(format!("{} network disconnect {} {h}", self.cli(), q(net)))
@@ -231,7 +231,7 @@ impl Runtime {
     }
 
     /// Disconnect from every network its inspect lists (names unknown offline).
-    pub fn disconnect_all(&self, h: &str) -> Option<String> {
+    pub(super) fn disconnect_all(&self, h: &str) -> Option<String> {
         match self {
             Runtime::Docker | Runtime::Podman => Some(format!(
                 "for net in $({cli} inspect -f '{{{{range $k, $v := .NetworkSettings.Networks}}}}{{{{$k}}}} {{{{end}}}}' {h}); do {cli} network disconnect \"$net\" {h}; done",
@@ -242,7 +242,7 @@ impl Runtime {
     }
 
     /// Kill it (or stop it at once, for the CRI).
-    pub fn kill(&self, h: &str) -> String {
+    pub(super) fn kill(&self, h: &str) -> String {
         match self {
             Runtime::Cri(_) => format!("crictl stop --timeout 0 {h}"),
             _ => format!("{} kill -s KILL {h}", self.cli()),
@@ -250,7 +250,7 @@ impl Runtime {
     }
 
     /// Every container and image of the runtime, and its recent events.
-    pub fn survey(&self) -> Vec<String> {
+    pub(super) fn survey(&self) -> Vec<String> {
         let until = "\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"";
         match self {
             Runtime::Docker | Runtime::Podman => vec![
@@ -269,7 +269,7 @@ impl Runtime {
     }
 
     /// Where its containers' logs are on the host, for a hunt.
-    pub fn log_dirs(&self) -> &'static [&'static str] {
+    pub(super) fn log_dirs(&self) -> &'static [&'static str] {
         match self {
             Runtime::Docker => &["/var/lib/docker/containers"],
             Runtime::Podman => &["/var/lib/containers/storage/overlay-containers"],
@@ -279,7 +279,7 @@ impl Runtime {
     }
 
     /// Who created the container and when: for an attacker-side one, how it got here.
-    pub fn provenance(&self, h: &str) -> Vec<String> {
+    pub(super) fn provenance(&self, h: &str) -> Vec<String> {
         let until = "\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\"";
         match self {
             Runtime::Docker => vec![

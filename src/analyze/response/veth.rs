@@ -13,7 +13,7 @@ use super::runtime::q;
 
 /// The files the record step writes and the cut-off step reads back (a file, not a shell
 /// variable: the steps may run in different shells).
-pub struct Files {
+pub(super) struct Files {
     /// `ip -o link show eth0` in the container's namespace.
     pub link: String,
     /// The container's eth0 index.
@@ -23,7 +23,7 @@ pub struct Files {
 }
 
 impl Files {
-    pub fn of(stem: &str) -> Files {
+    pub(super) fn of(stem: &str) -> Files {
         Files {
             link: format!("{stem}.link"),
             ifindex: format!("{stem}.ifindex"),
@@ -33,7 +33,7 @@ impl Files {
 }
 
 /// Commands of the record step; `pid` prints the container's host PID.
-pub fn record(pid: &str, f: &Files) -> Vec<String> {
+pub(super) fn record(pid: &str, f: &Files) -> Vec<String> {
     vec![
         format!("nsenter -t \"{pid}\" -n ip -o link show eth0 > {}", f.link),
         format!("cut -d: -f1 {} > {}", f.link, f.ifindex),
@@ -45,7 +45,7 @@ pub fn record(pid: &str, f: &Files) -> Vec<String> {
 /// Commands of the cut-off step: show what the host has at that index, then take it down
 /// only if it is a veth (`ip -d` says so) whose peer is the container's eth0 (`@if<its
 /// index>`) in another namespace; refuse otherwise, saying why.
-pub fn down(name: &str, f: &Files) -> Vec<String> {
+pub(super) fn down(name: &str, f: &Files) -> Vec<String> {
     let refused = q(&format!(
         "{name}: refused: the host interface with the recorded index is not a veth whose peer is the container's \
          eth0 (see the line above); nothing was taken down"
@@ -67,7 +67,7 @@ pub fn down(name: &str, f: &Files) -> Vec<String> {
 /// its host side at capture time, or why it cannot be trusted, or that there is nothing to
 /// check against. `only` is the bundle's only container with a veth (a capture of a
 /// container's namespace is then its own even when no path ties it to it).
-pub fn check(who: &ContainerRef, captures: &[IpLinkCapture], owners: &Owners, only: bool) -> String {
+pub(super) fn check(who: &ContainerRef, captures: &[IpLinkCapture], owners: &Owners, only: bool) -> String {
     let hosts: Vec<&IpLinkCapture> = captures.iter().filter(|c| c.host).collect();
     // The container's own side: a namespace capture with an eth0 whose peer is elsewhere.
     let eth0 = |c: &IpLinkCapture| -> Option<(u32, u32, String)> {

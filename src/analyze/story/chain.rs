@@ -37,7 +37,7 @@ pub struct ChainStage {
 /// A request an attacker host sent (from the log records), for citing the request that
 /// most likely carried an injection no signature matched.
 #[derive(Clone, Debug)]
-pub struct Request {
+pub(crate) struct Request {
     pub client: String,
     pub time: Timestamp,
     pub line: String,
@@ -86,7 +86,7 @@ fn lower(w: &When) -> Option<Timestamp> {
 /// The chain for the bundle's facts (`findings` order), with the attacker's requests.
 /// One chain per owner: each container's facts make its own chain (a stage of one container
 /// never follows another's way in); facts tied to no container make the bundle's.
-pub fn build_per_owner(facts: &[Fact], requests: &[Request]) -> Vec<ChainStage> {
+pub(crate) fn build_per_owner(facts: &[Fact], requests: &[Request]) -> Vec<ChainStage> {
     let mut owners: Vec<Option<ContainerRef>> =
         facts.iter().map(|f| f.owner.as_ref().and_then(Owner::as_container)).collect();
     owners.sort();
@@ -106,7 +106,7 @@ pub fn build_per_owner(facts: &[Fact], requests: &[Request]) -> Vec<ChainStage> 
     out
 }
 
-pub fn build(facts: &[Fact], requests: &[Request]) -> Vec<ChainStage> {
+pub(crate) fn build(facts: &[Fact], requests: &[Request]) -> Vec<ChainStage> {
     let no_time = When::unknown("no time in the evidence");
     let when = |f: &Fact| f.when.clone().unwrap_or_else(|| no_time.clone());
     let key = |w: &When| (w.key().is_none(), w.key());
@@ -235,7 +235,7 @@ fn inferred_way_in(facts: &[Fact], requests: &[Request]) -> Option<ChainStage> {
 
 /// `sh -c 'ping -c 4 127.0.0.1;bash ...'`: an application's own command with another
 /// joined to it by `;`, `&&`, `||`, `|`, a newline, backticks or `$(`.
-pub fn looks_injected(cmd: &str) -> bool {
+pub(crate) fn looks_injected(cmd: &str) -> bool {
     let Some((_, script)) = cmd.split_once(" -c ") else { return false };
     let script = script.trim().trim_matches(|c| c == '\'' || c == '"');
     let first = script.split_whitespace().next().unwrap_or("");

@@ -12,7 +12,7 @@ use crate::image::{Change, FileChange};
 use crate::model::{Family, Finding, Timestamp, When};
 
 /// The times the evidence gives each observation.
-pub struct Clocks<'a> {
+pub(super) struct Clocks<'a> {
     /// The container's changes (export or committed layers) and image layer changes, by path; last wins.
     changes: BTreeMap<&'a str, &'a FileChange>,
     /// (image, layer) of the layers `docker commit` added.
@@ -26,7 +26,7 @@ pub struct Clocks<'a> {
 }
 
 impl<'a> Clocks<'a> {
-    pub fn new(report: &'a Evidence, records: &'a [LogRecord]) -> Self {
+    pub(super) fn new(report: &'a Evidence, records: &'a [LogRecord]) -> Self {
         let mut changes = BTreeMap::new();
         for c in &report.image.file_changes {
             // A whiteout's own time beats an export's unknown one for the same deletion.
@@ -56,7 +56,7 @@ impl<'a> Clocks<'a> {
         Clocks { changes, committed, started, day, procs, written }
     }
 
-    pub fn when_of(&self, f: &Finding) -> Option<When> {
+    pub(super) fn when_of(&self, f: &Finding) -> Option<When> {
         let subject = f.subject.as_deref().unwrap_or("");
         if f.kind.family.is_process() {
             let pid: u32 = subject.strip_prefix("pid ")?.split(' ').next()?.parse().ok()?;

@@ -19,7 +19,7 @@ static CALLBACK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"callback ([A-Za-z0-9.\-:\[\]]+:\d{1,5})").expect("valid built-in regex"));
 
 /// The keys an observation names; observations sharing a key are one fact.
-pub fn keys(f: &Finding, extra: &[String]) -> Vec<String> {
+pub(crate) fn keys(f: &Finding, extra: &[String]) -> Vec<String> {
     let mut k: Vec<String> = extra.to_vec();
     let rule = f.rule.as_str();
     if let Some(s) = &f.subject {
@@ -78,7 +78,7 @@ pub fn keys(f: &Finding, extra: &[String]) -> Vec<String> {
 
 /// One observation: a finding, the keys it names, when it happened, and its outcome (for
 /// exploit requests).
-pub struct Observation {
+pub(crate) struct Observation {
     pub finding: Finding,
     pub keys: Vec<String>,
     pub when: Option<When>,
@@ -89,7 +89,7 @@ pub struct Observation {
 }
 
 /// Fold observations into facts, most severe first.
-pub fn fold(observations: Vec<Observation>) -> Vec<Fact> {
+pub(crate) fn fold(observations: Vec<Observation>) -> Vec<Fact> {
     let n = observations.len();
     let mut parent: Vec<usize> = (0..n).collect();
     fn find(p: &mut [usize], mut i: usize) -> usize {

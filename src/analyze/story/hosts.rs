@@ -67,7 +67,7 @@ pub struct HostRecord {
 
 /// The victim's own addresses and names, each with whose it is.
 #[derive(Clone, Debug, Default)]
-pub struct Victim {
+pub(crate) struct Victim {
     own: BTreeMap<String, String>,
     /// Addresses of the bundle's containers (a container can be the attacker's).
     containers: BTreeSet<String>,
@@ -79,7 +79,7 @@ pub struct Victim {
 impl Victim {
     /// From inspect (IPs, gateways, published host addresses, host and domain names,
     /// aliases) and the servers requests were addressed to (`Host`, `Referer`).
-    pub fn from_report(report: &Evidence, request_targets: &[(String, &'static str)]) -> Self {
+    pub(crate) fn from_report(report: &Evidence, request_targets: &[(String, &'static str)]) -> Self {
         let mut v = Victim::default();
         for c in &report.containers {
             let n = &c.network;
@@ -117,7 +117,7 @@ impl Victim {
     }
 
     /// Mark container addresses as relays (their own logs hold exploit requests).
-    pub fn set_relays(&mut self, addrs: impl IntoIterator<Item = String>) {
+    pub(crate) fn set_relays(&mut self, addrs: impl IntoIterator<Item = String>) {
         self.relays = addrs.into_iter().map(|a| bare_host(&a)).collect();
     }
 
@@ -136,7 +136,7 @@ impl Victim {
     }
 
     /// Why `host` is the victim's, when it is (loopback and unspecified addresses always).
-    pub fn why(&self, host: &str) -> Option<String> {
+    pub(crate) fn why(&self, host: &str) -> Option<String> {
         let h = bare_host(host);
         if let Some(w) = self.own.get(&h) {
             return Some(w.clone());
@@ -146,7 +146,7 @@ impl Victim {
 }
 
 /// Host (no port, no brackets, lower case) of a `host:port`, `[v6]:port` or URL authority.
-pub fn bare_host(s: &str) -> String {
+pub(crate) fn bare_host(s: &str) -> String {
     let s = s.trim();
     let s = s.split_once("://").map(|(_, r)| r).unwrap_or(s);
     let s = s.split(['/', '?', '#']).next().unwrap_or(s);
@@ -163,7 +163,7 @@ pub fn bare_host(s: &str) -> String {
 
 /// `s` as a host (an IP address, `[v6]`, or a DNS name), or None when it is something else
 /// a log put where a client belongs (a time stamp, `-`, garbage).
-pub fn as_host(s: &str) -> Option<String> {
+pub(crate) fn as_host(s: &str) -> Option<String> {
     let h = bare_host(s);
     if is_ip(&h) {
         return Some(h);
@@ -179,7 +179,7 @@ pub fn as_host(s: &str) -> Option<String> {
 }
 
 /// Loopback, unspecified and link-local-host names.
-pub fn is_local(host: &str) -> bool {
+pub(crate) fn is_local(host: &str) -> bool {
     let host = host.strip_prefix("::ffff:").unwrap_or(host);
     host.starts_with("127.")
         || host.starts_with("0.")
@@ -191,7 +191,7 @@ pub fn is_local(host: &str) -> bool {
 }
 
 /// Package mirrors, registries and well-known sites: third parties, never blocked.
-pub fn third_party(host: &str) -> Option<&'static str> {
+pub(crate) fn third_party(host: &str) -> Option<&'static str> {
     const SITES: &[(&str, &str)] = &[
         ("debian.org", "Debian package mirror"),
         ("ubuntu.com", "Ubuntu package mirror"),
@@ -224,13 +224,13 @@ pub fn third_party(host: &str) -> Option<&'static str> {
 }
 
 /// Whether `s` is an IPv4 or IPv6 literal.
-pub fn is_ip(s: &str) -> bool {
+pub(crate) fn is_ip(s: &str) -> bool {
     s.parse::<std::net::IpAddr>().is_ok()
 }
 
 /// Every host the story names, with what each observation said about it.
 #[derive(Default)]
-pub struct Hosts {
+pub(crate) struct Hosts {
     map: BTreeMap<String, Entry>,
 }
 
@@ -247,7 +247,7 @@ struct Entry {
 impl Hosts {
     /// Record that `host` was seen; `attacker` says what it did when that makes it
     /// attacker-side (sent an exploit, received a callback...), `seen` what it was otherwise.
-    pub fn note(
+    pub(crate) fn note(
         &mut self,
         host: &str,
         attacker: Option<String>,
@@ -279,14 +279,14 @@ impl Hosts {
     }
 
     /// Record what `host` did (after [`Hosts::note`] saw it).
-    pub fn did(&mut self, host: &str, act: Act) {
+    pub(crate) fn did(&mut self, host: &str, act: Act) {
         if let Some(h) = as_host(host) {
             self.map.entry(h).or_default().acts.insert(act);
         }
     }
 
     /// The classified list, sorted by role then value.
-    pub fn classify(self, victim: &Victim) -> Vec<HostRecord> {
+    pub(crate) fn classify(self, victim: &Victim) -> Vec<HostRecord> {
         let mut out: Vec<HostRecord> = self
             .map
             .into_iter()

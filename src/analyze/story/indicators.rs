@@ -48,7 +48,7 @@ pub struct Indicator {
 /// Whether a finding is something the attacker did (a process, a dropped file, persistence,
 /// a callback), so that the hosts its indicators name in an active role are theirs. Exposure,
 /// integrity, reconnaissance and vulnerable components are not.
-pub fn attacker_action(f: &Finding) -> bool {
+pub(super) fn attacker_action(f: &Finding) -> bool {
     f.severity >= Severity::Medium
         && !matches!(
             f.category.as_str(),
@@ -79,7 +79,7 @@ fn seen_at(f: &Fact) -> Option<Timestamp> {
 /// Note the hosts the facts' indicators name: attacker-side when an attacker action names
 /// them as its callback, payload server or pool; seen otherwise. Log facts are left to the
 /// exploit groups, which rate each request by what followed.
-pub fn note_hosts(h: &mut Hosts, facts: &[Fact]) {
+pub(super) fn note_hosts(h: &mut Hosts, facts: &[Fact]) {
     for f in facts.iter().filter(|f| !f.kinds.iter().all(|k| k.family.is_log() || k.family == Family::Story))
     {
         let acts = attacker_action(f);
@@ -99,7 +99,11 @@ pub fn note_hosts(h: &mut Hosts, facts: &[Fact]) {
 }
 
 /// The indicators of a group of log records' hits, for the fact the group becomes.
-pub fn of_records(records: &[usize], all: &[super::records::LogRecord], hits: &[LogHit]) -> Vec<IocRef> {
+pub(super) fn of_records(
+    records: &[usize],
+    all: &[super::records::LogRecord],
+    hits: &[LogHit],
+) -> Vec<IocRef> {
     let refs = records
         .iter()
         .filter_map(|&r| all.get(r))
@@ -162,7 +166,7 @@ impl Acc {
 
 /// Attacker-side hosts, their URLs and endpoints, wallets, SSH keys, and the hashes of files
 /// the attacker left.
-pub fn indicators<'a>(
+pub(super) fn indicators<'a>(
     report: &Evidence,
     hosts: &[HostRecord],
     victim: &Victim,

@@ -4,15 +4,15 @@
 //! happened ([`fold`]), attacker vs victim for every address ([`hosts`]), the attack chain
 //! in time order ([`chain`]) and the verdict per container ([`verdict`]).
 
-pub mod chain;
+pub(crate) mod chain;
 mod clocks;
-pub mod exploits;
-pub mod fold;
-pub mod hosts;
+pub(crate) mod exploits;
+pub(crate) mod fold;
+pub(crate) mod hosts;
 mod indicators;
-pub mod records;
-pub mod target;
-pub mod verdict;
+pub(crate) mod records;
+pub(crate) mod target;
+pub(crate) mod verdict;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -30,9 +30,9 @@ use fold::Observation;
 use hosts::{Act, HostRecord, HostRole, Hosts, Victim};
 use records::LogRecord;
 
-pub use chain::ChainStage;
-pub use indicators::Indicator;
-pub use verdict::Verdict;
+pub(crate) use chain::ChainStage;
+pub(crate) use indicators::Indicator;
+pub(crate) use verdict::Verdict;
 
 /// The exploit attempts that did not get in, summed up per container (medium at most).
 pub(crate) static ATTEMPTS: RuleDef = RuleDef::new(
@@ -71,7 +71,7 @@ pub struct Story {
 
 /// The facts and the story of one bundle from its observations. `extra_hits` are the
 /// pivot scan's hits (every log line naming a host the processes call back to).
-pub fn tell(
+pub(crate) fn tell(
     report: &Evidence,
     owners: &Owners,
     findings: Vec<Finding>,

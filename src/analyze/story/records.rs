@@ -48,7 +48,7 @@ struct Observation {
 
 /// The records behind `hits`. `precise` tells whether a capture's times are the runtime's
 /// own (json-file, `docker logs -t`, CRI), preferred over times printed by the application.
-pub fn build(hits: &[LogHit], precise: &dyn Fn(&Locator) -> bool) -> Vec<LogRecord> {
+pub(crate) fn build(hits: &[LogHit], precise: &dyn Fn(&Locator) -> bool) -> Vec<LogRecord> {
     // 1. Hits on the same line of the same capture are one observation.
     let mut by_line: BTreeMap<LineKey, usize> = BTreeMap::new();
     let mut obs: Vec<Observation> = vec![];
@@ -159,7 +159,7 @@ pub fn build(hits: &[LogHit], precise: &dyn Fn(&Locator) -> bool) -> Vec<LogReco
 /// One timeline event per record the story kept (every capture of it as a locator): a hit
 /// the story rejected (a template line that is no request) is no event, and one request in
 /// two captures is one event.
-pub fn events(records: &[LogRecord], hits: &[LogHit]) -> Vec<TimelineEvent> {
+pub(crate) fn events(records: &[LogRecord], hits: &[LogHit]) -> Vec<TimelineEvent> {
     records
         .iter()
         .map(|r| {
@@ -194,7 +194,7 @@ pub fn events(records: &[LogRecord], hits: &[LogHit]) -> Vec<TimelineEvent> {
 /// something in a request only: `${#variable}` in a manual or `../../config.mak` in a
 /// Makefile is no attack. A hit of a `web.` rule needs its record to be a request (parsed
 /// as one, or carrying a request line or an encoded query).
-pub fn in_context(h: &LogHit) -> bool {
+pub(crate) fn in_context(h: &LogHit) -> bool {
     if crate::logscan::rules::engine_kind(&h.rule).role != crate::model::Role::Request {
         return true;
     }
@@ -234,7 +234,7 @@ fn same_content(a: &Observation, b: &Observation) -> bool {
 
 /// The excerpt without what a capture adds: window marks, the `docker logs -t` / CRI time
 /// prefix and CRI stream/tag fields, surrounding space.
-pub fn normalize(excerpt: &str) -> String {
+pub(crate) fn normalize(excerpt: &str) -> String {
     let mut s = excerpt.trim().trim_start_matches('…').trim_end_matches('…').trim();
     if let Some((first, rest)) = s.split_once(' ') {
         if first.len() >= 20 && Timestamp::parse_rfc3339(first).is_some() {

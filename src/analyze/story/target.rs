@@ -8,7 +8,7 @@ use crate::bundle::Evidence;
 
 /// A runtime an exploit class needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Tech {
+pub(crate) enum Tech {
     Jvm,
     Php,
     Node,
@@ -18,7 +18,7 @@ pub enum Tech {
 }
 
 impl Tech {
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Tech::Jvm => "JVM",
             Tech::Php => "PHP",
@@ -32,7 +32,7 @@ impl Tech {
 
 /// The victim's runtimes, and whether anything was there to tell (files or processes).
 #[derive(Clone, Debug, Default)]
-pub struct VictimRuntimes {
+pub(crate) struct VictimRuntimes {
     /// Files or processes were read: absence of a runtime means something.
     pub known: bool,
     /// Each runtime with one piece of evidence for it.
@@ -41,13 +41,13 @@ pub struct VictimRuntimes {
 
 impl VictimRuntimes {
     /// Whether an exploit needing `tech` fits: true when unknown.
-    pub fn fits(&self, tech: Tech) -> bool {
+    pub(crate) fn fits(&self, tech: Tech) -> bool {
         !self.known || self.techs.contains_key(&tech)
     }
 }
 
 /// The runtime an exploit rule targets, from its id (None: any target).
-pub fn needs(rule: &str) -> Option<Tech> {
+pub(crate) fn needs(rule: &str) -> Option<Tech> {
     let r = rule.to_ascii_lowercase();
     const JVM: &[&str] = &[
         "log4j",
@@ -84,7 +84,7 @@ pub fn needs(rule: &str) -> Option<Tech> {
 
 /// The target profile of one container: only the files, processes and container records
 /// `owns_locator` / `owns_container` accept.
-pub fn profile_of(
+pub(crate) fn profile_of(
     report: &Evidence,
     owns_locator: &dyn Fn(&crate::model::Locator) -> bool,
     owns_container: &dyn Fn(&crate::ingest::inspect::ContainerInfo) -> bool,

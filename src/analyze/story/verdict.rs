@@ -86,7 +86,7 @@ fn is_read(a: &ArtifactRecord) -> bool {
 /// verdict of the bundle's own, so a compromise is never hidden behind per-container "no
 /// sign". Nothing read is never "no sign": a bundle with no readable evidence, or a
 /// container of which only the configuration was read, is `inconclusive`.
-pub fn judge(
+pub(crate) fn judge(
     report: &Evidence,
     owners: &Owners,
     facts: &[Fact],

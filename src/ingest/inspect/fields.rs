@@ -56,17 +56,17 @@ fn string_map(o: Option<&Obj>) -> BTreeMap<String, String> {
 }
 
 /// True when an object is a container (as opposed to an image).
-pub fn is_container(o: &Obj) -> bool {
+pub(super) fn is_container(o: &Obj) -> bool {
     o.contains_key("State") || o.contains_key("HostConfig") || o.contains_key("MountPoints")
 }
 
 /// True when an object is an image.
-pub fn is_image(o: &Obj) -> bool {
+pub(super) fn is_image(o: &Obj) -> bool {
     o.contains_key("RepoTags") || o.contains_key("RootFS") || o.contains_key("ContainerConfig")
 }
 
 /// A container from an inspect object or a daemon config file.
-pub fn container(o: &Obj, locator: Locator) -> ContainerInfo {
+pub(super) fn container(o: &Obj, locator: Locator) -> ContainerInfo {
     let podman =
         ["OCIRuntime", "ConmonPidFile", "OCIConfigPath", "IsInfra"].iter().any(|k| o.contains_key(*k))
             || obj(o, "State").is_some_and(|st| st.contains_key("ConmonPid"));
@@ -158,7 +158,7 @@ fn state(st: &Obj) -> ContainerState {
 }
 
 /// A `HostConfig` object (inside inspect output or a `hostconfig.json`).
-pub fn host_config(h: &Obj, locator: Locator) -> HostConfig {
+pub(super) fn host_config(h: &Obj, locator: Locator) -> HostConfig {
     let devices = h
         .get("Devices")
         .and_then(Value::as_array)
@@ -286,7 +286,7 @@ fn mounts(o: &Obj, docker_root: &str) -> Vec<MountInfo> {
 
 /// Add `HostConfig.Binds` entries that no mount record already covers (old daemons and
 /// lone `hostconfig.json` files list binds only there).
-pub fn merge_binds(c: &mut ContainerInfo) {
+pub(super) fn merge_binds(c: &mut ContainerInfo) {
     let Some(h) = &c.host_config else { return };
     for spec in &h.binds {
         let Some(m) = parse_bind(spec) else { continue };
@@ -345,7 +345,7 @@ fn network(n: &Obj) -> NetworkInfo {
 }
 
 /// A `Config` object (container config, or an image's `Config`).
-pub fn config(c: &Obj) -> ContainerConfig {
+pub(super) fn config(c: &Obj) -> ContainerConfig {
     let mut exposed_ports: Vec<String> =
         obj(c, "ExposedPorts").map(|m| m.keys().cloned().collect()).unwrap_or_default();
     exposed_ports.sort();
@@ -374,7 +374,7 @@ fn graph_driver(o: &Obj) -> Option<GraphDriver> {
 }
 
 /// An image object.
-pub fn image(o: &Obj, locator: Locator) -> ImageInfo {
+pub(super) fn image(o: &Obj, locator: Locator) -> ImageInfo {
     ImageInfo {
         id: s(o, "Id").or_else(|| s(o, "ID")).unwrap_or_default(),
         repo_tags: strs(o, "RepoTags"),
@@ -403,7 +403,7 @@ pub fn image(o: &Obj, locator: Locator) -> ImageInfo {
 /// An image config blob (`architecture`, `os`, `created`, `config`, `history`, `rootfs`) or
 /// a pre-1.10 v1 layer JSON (`id`, `created`, `container_config`), as an image object. `id`
 /// is the digest of the bytes as read (the image id, for a config blob).
-pub fn image_config(o: &Obj, id: String, locator: Locator) -> ImageInfo {
+pub(super) fn image_config(o: &Obj, id: String, locator: Locator) -> ImageInfo {
     let run = obj(o, "config").or_else(|| obj(o, "Config")).map(config).unwrap_or_default();
     let mut history: Vec<ImageHistoryStep> = o
         .get("history")

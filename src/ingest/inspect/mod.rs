@@ -14,9 +14,9 @@ use serde_json::Value;
 use crate::evidence::Artifact;
 use crate::model::{Diagnostic, Locator, TimelineEvent};
 
-pub use model::*;
-pub use ports::{parse_port_list, PortMapping};
-pub use secrets::{redact_args, EnvVar};
+pub(crate) use model::*;
+pub(crate) use ports::{parse_port_list, PortMapping};
+pub(crate) use secrets::{redact_args, EnvVar};
 
 /// Largest inspect document read: `docker inspect $(docker ps -aq)` of a thousand containers
 /// is about 10 MiB, and the parsed tree takes a few times the text, so memory stays bounded.
@@ -24,13 +24,13 @@ const MAX_INSPECT_BYTES: u64 = 64 << 20;
 
 /// Everything one inspect artifact holds.
 #[derive(Clone, Debug, Default, serde::Serialize)]
-pub struct InspectDoc {
+pub(crate) struct InspectDoc {
     pub containers: Vec<ContainerInfo>,
     pub images: Vec<ImageInfo>,
 }
 
 /// Parse an inspect artifact.
-pub fn parse(artifact: &Artifact) -> (InspectDoc, Vec<Diagnostic>) {
+pub(crate) fn parse(artifact: &Artifact) -> (InspectDoc, Vec<Diagnostic>) {
     let loc = artifact.locator();
     match read_bounded(artifact) {
         Ok(bytes) => parse_bytes(&bytes, &loc),
@@ -40,7 +40,7 @@ pub fn parse(artifact: &Artifact) -> (InspectDoc, Vec<Diagnostic>) {
 
 /// A standalone image config (a config blob, or a pre-1.10 v1 layer JSON) as an image
 /// object: its id is the SHA-256 of the bytes as stored (the image id, for a config blob).
-pub fn parse_image_config(artifact: &Artifact) -> (InspectDoc, Vec<Diagnostic>) {
+pub(crate) fn parse_image_config(artifact: &Artifact) -> (InspectDoc, Vec<Diagnostic>) {
     let loc = artifact.locator();
     let bytes = match read_bounded(artifact) {
         Ok(b) => b,
@@ -88,7 +88,7 @@ fn read_bounded(artifact: &Artifact) -> Result<Vec<u8>, String> {
 
 /// Parse inspect JSON held in memory; `loc` names the artifact. Objects read before a
 /// syntax error are kept; the error becomes an Error diagnostic with line and column.
-pub fn parse_bytes(bytes: &[u8], loc: &Locator) -> (InspectDoc, Vec<Diagnostic>) {
+pub(crate) fn parse_bytes(bytes: &[u8], loc: &Locator) -> (InspectDoc, Vec<Diagnostic>) {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let mut doc = InspectDoc::default();
     let mut diags = vec![];
@@ -197,7 +197,7 @@ fn object_lines(bytes: &[u8]) -> Vec<u64> {
 
 /// Attach sibling `hostconfig.json` files to daemon config records that lack a host config:
 /// `<dir>/config.v2.json` gets `<dir>/hostconfig.json` of the same bundle.
-pub fn attach_host_configs(
+pub(crate) fn attach_host_configs(
     containers: &mut [ContainerInfo],
     artifacts: &[Artifact],
     diags: &mut Vec<Diagnostic>,
@@ -231,7 +231,7 @@ pub fn attach_host_configs(
 }
 
 /// Timeline events of containers: created, (last) started, finished with exit code / OOM.
-pub fn timeline(containers: &[ContainerInfo]) -> Vec<TimelineEvent> {
+pub(crate) fn timeline(containers: &[ContainerInfo]) -> Vec<TimelineEvent> {
     let mut out = vec![];
     for c in containers {
         let who = format!("container {} ({})", c.handle(), c.short_id());

@@ -39,7 +39,7 @@ impl PortMapping {
 }
 
 /// `80/tcp` -> (`80`, `tcp`); a missing protocol means tcp, as in docker.
-pub fn split_port_proto(s: &str) -> Option<(String, String)> {
+pub(super) fn split_port_proto(s: &str) -> Option<(String, String)> {
     let (port, proto) = s.trim().split_once('/').unwrap_or((s.trim(), "tcp"));
     valid_port_or_range(port).then(|| (port.to_string(), proto.to_ascii_lowercase()))
 }
@@ -53,7 +53,7 @@ fn valid_port_or_range(p: &str) -> bool {
 }
 
 /// Parse one entry of a PORTS column. None when it is not a port notation.
-pub fn parse_port(entry: &str) -> Option<PortMapping> {
+pub(super) fn parse_port(entry: &str) -> Option<PortMapping> {
     let entry = entry.trim();
     let Some((host, container)) = entry.split_once("->") else {
         let (container_port, protocol) = split_port_proto(entry)?;
@@ -77,7 +77,7 @@ pub fn parse_port(entry: &str) -> Option<PortMapping> {
 
 /// Parse a whole PORTS column (comma separated). Returns the mappings and the entries that
 /// could not be read.
-pub fn parse_port_list(s: &str) -> (Vec<PortMapping>, Vec<String>) {
+pub(crate) fn parse_port_list(s: &str) -> (Vec<PortMapping>, Vec<String>) {
     let mut ok = vec![];
     let mut bad = vec![];
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {

@@ -50,7 +50,7 @@ fn public_by_design(upper: &str) -> bool {
 /// the value after a bare `--password` / `--requirepass` / `--token` flag is masked, and
 /// credential-shaped arguments (AWS keys, tokens, URLs with a password) are masked whole.
 /// Absolute paths (`--key-file=/run/secrets/k`) are kept: they name a file, not a secret.
-pub fn redact_args(args: Vec<String>) -> Vec<String> {
+pub(crate) fn redact_args(args: Vec<String>) -> Vec<String> {
     let mut out = Vec::with_capacity(args.len());
     let mut mask_next = false;
     for a in args {

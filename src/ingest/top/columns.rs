@@ -126,7 +126,7 @@ pub struct Column {
 }
 
 /// The field a header title stands for.
-pub fn field_of(title: &str) -> Field {
+pub(super) fn field_of(title: &str) -> Field {
     let norm: String = title
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '%')
@@ -137,7 +137,7 @@ pub fn field_of(title: &str) -> Field {
 
 /// Columns of a header. Command columns other than the last hold a single program name
 /// (`-o pid,comm,args` prints `COMMAND` twice), so they become `Comm`.
-pub fn columns(titles: &[(String, usize, usize)]) -> Vec<Column> {
+pub(super) fn columns(titles: &[(String, usize, usize)]) -> Vec<Column> {
     let n = titles.len();
     titles
         .iter()
@@ -154,7 +154,7 @@ pub fn columns(titles: &[(String, usize, usize)]) -> Vec<Column> {
 
 /// Columns of the API form's `Titles` (each title one column, even with spaces in it, as
 /// Windows containers print `Private Working Set`), spanned as if joined by single spaces.
-pub fn from_titles(titles: &[String]) -> Vec<Column> {
+pub(super) fn from_titles(titles: &[String]) -> Vec<Column> {
     let mut at = 0;
     let spans: Vec<(String, usize, usize)> = titles
         .iter()
@@ -168,7 +168,7 @@ pub fn from_titles(titles: &[String]) -> Vec<Column> {
 }
 
 /// Whitespace-separated tokens of a line with their byte spans.
-pub fn tokens(line: &[u8]) -> Vec<(usize, usize)> {
+pub(super) fn tokens(line: &[u8]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < line.len() {
@@ -193,7 +193,7 @@ fn is_space(b: u8) -> bool {
 /// The cells of one row as byte ranges of the line (`None` for an empty cell), plus the
 /// byte where the last column's raw text (forest art included) may begin.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Split {
+pub(super) struct Split {
     pub cells: Vec<Option<(usize, usize)>>,
     /// End of the previous column's text: the forest art of the last column starts after it.
     pub last_anchor: usize,
@@ -202,7 +202,7 @@ pub struct Split {
 /// Cut a row into cells: whitespace tokens first (multi-token start times consumed whole,
 /// the last column takes the rest of the line); when that does not check out (too few
 /// tokens, a number column that is not a number), by the header's column positions.
-pub fn split(line: &[u8], cols: &[Column]) -> Option<Split> {
+pub(super) fn split(line: &[u8], cols: &[Column]) -> Option<Split> {
     let toks = tokens(line);
     // A program name before the last column may hold spaces (`Web Content`): trust the
     // header positions first when the row lines up with them.
@@ -262,7 +262,7 @@ pub(super) fn is_weekday(b: &[u8]) -> bool {
 }
 
 /// Month number (1-12) of a three-letter English month name.
-pub fn month(b: &[u8]) -> Option<u8> {
+pub(super) fn month(b: &[u8]) -> Option<u8> {
     const M: [&str; 12] =
         ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     M.iter().position(|m| b.eq_ignore_ascii_case(m.as_bytes())).map(|i| i as u8 + 1)
@@ -364,7 +364,7 @@ fn is_number(b: &[u8]) -> bool {
 }
 
 /// Header titles with byte spans.
-pub fn header_titles(line: &[u8]) -> Vec<(String, usize, usize)> {
+pub(super) fn header_titles(line: &[u8]) -> Vec<(String, usize, usize)> {
     tokens(line).into_iter().map(|(s, e)| (crate::model::display_bytes(&line[s..e]), s, e)).collect()
 }
 

@@ -2,8 +2,8 @@
 //! and the Engine API's `{"Titles":[...],"Processes":[[...]]}` JSON, turned into process
 //! records that carry their locator (artifact, line, byte offset).
 
-pub mod tree;
-pub use tree::ProcessTree;
+pub(crate) mod tree;
+pub(crate) use tree::ProcessTree;
 mod capture;
 mod columns;
 mod values;
@@ -16,9 +16,9 @@ use serde::Deserialize;
 use crate::evidence::Artifact;
 use crate::model::{display_bytes, Diagnostic, Locator};
 
-pub use capture::{CaptureFormat, Process, ProcessCapture};
-pub use columns::{Column, Field};
-pub use values::{kernel_style_name, program_name};
+pub(crate) use capture::{CaptureFormat, Process, ProcessCapture};
+pub(crate) use columns::{Column, Field};
+pub(crate) use values::{kernel_style_name, program_name};
 
 /// Longest line kept whole; longer lines are cut (with a warning).
 const MAX_LINE: usize = 1 << 20;
@@ -28,7 +28,7 @@ const MAX_ROWS: usize = 250_000;
 const MAX_JSON: u64 = 64 << 20;
 
 /// Parse a top/ps artifact.
-pub fn parse(artifact: &Artifact) -> (ProcessCapture, Vec<Diagnostic>) {
+pub(crate) fn parse(artifact: &Artifact) -> (ProcessCapture, Vec<Diagnostic>) {
     let mut capture = ProcessCapture { artifact: artifact.path.clone(), ..Default::default() };
     let mut diags = Vec::new();
     let mut reader = match artifact.open() {

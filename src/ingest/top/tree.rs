@@ -53,13 +53,13 @@ pub struct ProcessTree {
 }
 
 /// Parent links by process index.
-pub struct Links {
+pub(crate) struct Links {
     pub parent: Vec<Option<usize>>,
 }
 
 impl Links {
     /// Ancestors of `i`, nearest first, at most `max` of them (cycles cannot loop).
-    pub fn ancestors(&self, i: usize, max: usize) -> Vec<usize> {
+    pub(crate) fn ancestors(&self, i: usize, max: usize) -> Vec<usize> {
         let mut out = Vec::new();
         let mut cur = i;
         while let Some(p) = self.parent.get(cur).copied().flatten() {
@@ -74,7 +74,7 @@ impl Links {
 }
 
 /// Build the tree of `capture`.
-pub fn build(capture: &ProcessCapture) -> (ProcessTree, Links) {
+pub(crate) fn build(capture: &ProcessCapture) -> (ProcessTree, Links) {
     let procs = &capture.processes;
     let n = procs.len();
     let mut by_pid: HashMap<u32, usize> = HashMap::with_capacity(n);

@@ -6,7 +6,7 @@ use super::columns::month;
 
 /// A full start date: `lstart` (`Fri Nov 27 14:00:00 2026`, host local time, read as UTC
 /// since ps prints no zone) or ISO 8601 / RFC 3339. Short forms (`14:00`, `Nov27`) give None.
-pub fn start_date(s: &str) -> Option<Timestamp> {
+pub(super) fn start_date(s: &str) -> Option<Timestamp> {
     if let Some(t) = Timestamp::parse_rfc3339(s) {
         return Some(t);
     }
@@ -20,7 +20,7 @@ pub fn start_date(s: &str) -> Option<Timestamp> {
 
 /// Seconds of an elapsed time: ps `etime` (`[[dd-]hh:]mm:ss`), `etimes` (plain seconds) or
 /// a Go duration as podman prints it (`1h2m3.5s`).
-pub fn elapsed_secs(s: &str) -> Option<u64> {
+pub(super) fn elapsed_secs(s: &str) -> Option<u64> {
     let s = s.trim();
     if s.is_empty() {
         return None;
@@ -77,7 +77,7 @@ fn go_duration_secs(s: &str) -> Option<u64> {
 
 /// Forest art at the start of a command cell (`ps f`: ` \_ ` and ` |  ` per level; docker
 /// top keeps only the markers): returns (markers seen, bytes of art before the command).
-pub fn forest_art(cell: &[u8]) -> (u32, usize) {
+pub(super) fn forest_art(cell: &[u8]) -> (u32, usize) {
     let mut i = 0;
     let mut markers = 0;
     loop {
@@ -99,7 +99,7 @@ pub fn forest_art(cell: &[u8]) -> (u32, usize) {
 /// `-bash` -> `bash`, `[kworker/0:1]` -> `kworker/0:1`, `nginx: worker process` -> `nginx`;
 /// a bracketed name with arguments after it (a process posing as a kernel thread,
 /// `[kworker/0:1] -o pool:3333`) -> `kworker/0:1`.
-pub fn program_name(cmd: &str) -> String {
+pub(crate) fn program_name(cmd: &str) -> String {
     let cmd = cmd.trim();
     if let Some(inner) = kernel_style_name(cmd) {
         return inner.to_string();
@@ -118,7 +118,7 @@ pub fn program_name(cmd: &str) -> String {
 
 /// The name inside brackets when a command is shown the way ps shows kernel threads and
 /// processes without a command line (`[kthreadd]`, `[sh] <defunct>`).
-pub fn kernel_style_name(cmd: &str) -> Option<&str> {
+pub(crate) fn kernel_style_name(cmd: &str) -> Option<&str> {
     let cmd = cmd.trim();
     let cmd = cmd.strip_suffix("<defunct>").map(str::trim_end).unwrap_or(cmd);
     cmd.strip_prefix('[')?.strip_suffix(']').filter(|s| !s.is_empty())

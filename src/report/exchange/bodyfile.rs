@@ -39,7 +39,7 @@ fn perms(mode: &str) -> String {
 }
 
 /// TSK's mode string: name type, `/`, meta type and permissions (`r/rrwxr-xr-x`).
-pub fn mode_string(ftype: FileType, mode: &str) -> String {
+pub(crate) fn mode_string(ftype: FileType, mode: &str) -> String {
     let t = match ftype {
         FileType::File => 'r',
         FileType::Dir => 'd',
@@ -58,7 +58,7 @@ fn field(s: &str) -> String {
 }
 
 /// One bodyfile line (with its newline).
-pub fn line(b: &BundleReport, c: &FileChange) -> String {
+pub(crate) fn line(b: &BundleReport, c: &FileChange) -> String {
     let source = match c.image {
         Some(i) if b.image.images.len() > 1 => format!("image {i} {}", c.source),
         _ => c.source.clone(),
@@ -86,7 +86,7 @@ pub fn line(b: &BundleReport, c: &FileChange) -> String {
 }
 
 /// Write the bodyfile: every file change of every bundle, in report order.
-pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for b in &report.bundles {
         for c in &b.image.file_changes {
             out.write_all(line(b, c).as_bytes())?;

@@ -12,10 +12,10 @@ use crate::report::Report;
 /// Columns of the indicator CSV: `role` is one word (`callback`, `payload-server`,
 /// `mining-pool`, `request-source`, `ssh-key`, `wallet`, `dropped-file`), `roles` every role
 /// it played (space-separated), `reason` what it did in words.
-pub const IOC_COLUMNS: [&str; 10] =
+pub(crate) const IOC_COLUMNS: [&str; 10] =
     ["bundle", "type", "value", "role", "path", "first_seen", "last_seen", "evidence", "roles", "reason"];
 /// Columns of the findings CSV.
-pub const FINDING_COLUMNS: [&str; 11] = [
+pub(crate) const FINDING_COLUMNS: [&str; 11] = [
     "bundle",
     "container",
     "severity",
@@ -30,7 +30,7 @@ pub const FINDING_COLUMNS: [&str; 11] = [
 ];
 
 /// A cell: terminal-safe, and never a formula.
-pub fn cell(s: &str) -> String {
+pub(crate) fn cell(s: &str) -> String {
     let s = terminal_safe(s);
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
@@ -44,7 +44,7 @@ fn writer(out: &mut dyn Write) -> ::csv::Writer<&mut dyn Write> {
 }
 
 /// Write the indicators of every bundle.
-pub fn write_iocs(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write_iocs(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut w = writer(out);
     w.write_record(IOC_COLUMNS).map_err(crate::report::csv_io)?;
     for b in &report.bundles {
@@ -71,7 +71,7 @@ pub fn write_iocs(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// Write the findings (facts) of every bundle, most severe first as in the report.
-pub fn write_findings(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write_findings(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut w = writer(out);
     w.write_record(FINDING_COLUMNS).map_err(crate::report::csv_io)?;
     for b in &report.bundles {

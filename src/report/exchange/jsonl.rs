@@ -80,7 +80,7 @@ impl Records<'_, '_> {
 }
 
 /// Write every record of every bundle.
-pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for b in &report.bundles {
         let only = (b.containers.len() == 1).then(|| b.containers[0].name.as_str());
         let mut r = Records { out: &mut *out, bundle: b, only };

@@ -12,7 +12,7 @@ use crate::report::{BundleReport, Report};
 /// characters that make emphasis, code, links, tables or strike-through backslash-escaped,
 /// a first character that would start a heading, list or quote escaped, and no autolink
 /// (`://`, `www.`, `@` are broken up), so attacker text renders as the text it is.
-pub fn md(s: &str) -> String {
+pub(crate) fn md(s: &str) -> String {
     let safe = terminal_safe(s);
     let mut out = String::with_capacity(safe.len() + 8);
     let chars: Vec<char> = safe.chars().collect();
@@ -51,7 +51,7 @@ fn fence(lines: &[String]) -> String {
 }
 
 /// Write the summary.
-pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let sm = &report.summary;
     writeln!(out, "# ctriage report\n")?;
     writeln!(

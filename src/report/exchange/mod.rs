@@ -4,12 +4,12 @@
 //! ticket ([`markdown`]) and one self-contained HTML page ([`html`]). Every writer reads only
 //! the report and writes record by record.
 
-pub mod bodyfile;
-pub mod csv;
-pub mod html;
-pub mod jsonl;
-pub mod markdown;
-pub mod timesketch;
+pub(crate) mod bodyfile;
+pub(crate) mod csv;
+pub(crate) mod html;
+pub(crate) mod jsonl;
+pub(crate) mod markdown;
+pub(crate) mod timesketch;
 
 use std::collections::BTreeMap;
 
@@ -57,7 +57,7 @@ pub(crate) fn micros(t: Timestamp) -> i64 {
 }
 
 /// The excerpt of the log record each locator points at (for showing a proof's line).
-pub fn log_lines(b: &BundleReport) -> BTreeMap<&Locator, &str> {
+pub(crate) fn log_lines(b: &BundleReport) -> BTreeMap<&Locator, &str> {
     let mut m = BTreeMap::new();
     for r in &b.story.log_records {
         for l in &r.locators {

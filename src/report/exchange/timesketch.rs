@@ -13,7 +13,7 @@ use crate::model::{terminal_safe, Timestamp};
 use crate::report::{BundleReport, Report};
 
 /// Column order of the CSV (and key order of each JSONL object).
-pub const COLUMNS: [&str; 10] = [
+pub(crate) const COLUMNS: [&str; 10] = [
     "message",
     "datetime",
     "timestamp_desc",
@@ -27,7 +27,7 @@ pub const COLUMNS: [&str; 10] = [
 ];
 
 /// One Timesketch event, borrowed from the report.
-pub struct Event<'a> {
+pub(crate) struct Event<'a> {
     pub time: Timestamp,
     pub message: String,
     pub timestamp_desc: String,
@@ -59,7 +59,7 @@ impl Event<'_> {
 
 /// Every event of a bundle that has a real time, in time order (timeline events before
 /// facts at the same instant, each in report order).
-pub fn events(b: &BundleReport) -> Vec<Event<'_>> {
+pub(crate) fn events(b: &BundleReport) -> Vec<Event<'_>> {
     let only = if b.containers.len() == 1 { b.containers[0].name.as_str() } else { "" };
     let mut out: Vec<(Timestamp, usize, Event<'_>)> = vec![];
     for (i, e) in b.timeline.iter().enumerate() {
@@ -105,7 +105,7 @@ pub fn events(b: &BundleReport) -> Vec<Event<'_>> {
 
 /// Write the CSV: a header, then one row an event. Text fields are terminal-safe (control
 /// characters shown as escapes), so the file can be looked at with `less` or `cat`.
-pub fn write_csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write_csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut w = ::csv::Writer::from_writer(out);
     w.write_record(COLUMNS).map_err(crate::report::csv_io)?;
     for b in &report.bundles {
@@ -118,7 +118,7 @@ pub fn write_csv(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// Write JSONL: one object an event, keys in [`COLUMNS`] order (`timestamp` a number).
-pub fn write_jsonl(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write_jsonl(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for b in &report.bundles {
         for e in events(b) {
             let mut m = Map::new();

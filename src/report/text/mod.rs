@@ -77,7 +77,7 @@ fn visible_len(s: &str) -> usize {
 }
 
 /// Write only the response plans, numbered, as text.
-pub fn write_plan(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write_plan(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut s = String::new();
     for b in &report.bundles {
         let _ = writeln!(s, "bundle {}", safe(&b.path));
@@ -95,7 +95,7 @@ pub fn write_plan(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// Write `report` as a terminal summary in `style`.
-pub fn write_styled(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write_styled(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     let mut s = String::new();
     let _ = writeln!(
         s,

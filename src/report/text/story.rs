@@ -10,7 +10,7 @@ use crate::report::BundleReport;
 /// Attempts and indicators listed in text (JSON has them all).
 const SHOWN: usize = 12;
 
-pub fn render(s: &mut String, b: &BundleReport, style: &super::style::Style) {
+pub(super) fn render(s: &mut String, b: &BundleReport, style: &super::style::Style) {
     let st = &b.story;
     for v in &st.verdicts {
         let who = match (&v.container, st.verdicts.len()) {

@@ -17,7 +17,7 @@ pub(crate) enum ColorChoice {
 
 /// How the terminal report looks: colour, width, verbosity.
 #[derive(Clone, Debug, Default)]
-pub struct Style {
+pub(crate) struct Style {
     /// Colour severities and verdicts (ANSI SGR; only ctriage's own escapes, never evidence).
     pub color: bool,
     /// Wrap long lines at this width, continuation lines indented; None: no wrapping.
@@ -28,7 +28,7 @@ pub struct Style {
 
 impl Style {
     /// No colour, no wrapping, not verbose: the stable form for files and tests.
-    pub fn plain() -> Self {
+    pub(crate) fn plain() -> Self {
         Style::default()
     }
 
@@ -52,7 +52,7 @@ impl Style {
     }
 
     /// `text` in the colour of `sev` (bold red critical, red high, yellow medium, blue low).
-    pub fn sev(&self, sev: crate::model::Severity, text: &str) -> String {
+    pub(crate) fn sev(&self, sev: crate::model::Severity, text: &str) -> String {
         use crate::model::Severity;
         if !self.color {
             return text.to_string();

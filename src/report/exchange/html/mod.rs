@@ -38,7 +38,7 @@ fn rank(s: Severity) -> u8 {
 }
 
 /// Write the page.
-pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let csp = format!(
         "default-src 'none'; style-src {}; script-src {}; img-src 'none'; connect-src 'none'; form-action 'none'; \
          base-uri 'none'",
