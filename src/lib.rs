@@ -16,6 +16,7 @@ pub mod cmdline;
 pub mod collect;
 pub mod commands;
 pub mod dataroot;
+pub(crate) mod digest;
 pub mod evidence;
 pub mod exit;
 #[doc(hidden)]

@@ -19,9 +19,9 @@ use super::docker::{
     read_small, DockerRoot, Lease, MountUse, RootContainerInfo, RootImageInfo, RootLayerInfo,
 };
 use super::intake::Trees;
+use crate::digest::{sha256_digest, Check};
 use crate::evidence::Artifact;
 use crate::image::rooted::{RootContainer, RootImage, RootLayer, Rooted};
-use crate::image::{hex, Check};
 use crate::ingest::inspect::{ContainerInfo, InspectSource};
 use crate::model::{Diagnostic, Locator};
 
@@ -100,7 +100,7 @@ fn chain_ids(diff_ids: &[String]) -> Vec<String> {
     for d in diff_ids {
         let next = match out.last() {
             None => d.clone(),
-            Some(p) => format!("sha256:{}", hex(&crate::image::sha256_bytes(format!("{p} {d}").as_bytes()))),
+            Some(p) => sha256_digest(format!("{p} {d}").as_bytes()),
         };
         out.push(next);
     }
@@ -134,7 +134,7 @@ pub fn read(
         }
     };
     let blob = |digest: &str| -> Option<(Vec<u8>, String)> {
-        let hexd = digest.strip_prefix("sha256:")?;
+        let hexd = crate::digest::hex_of(digest)?;
         let p = format!("io.containerd.content.v1.content/blobs/sha256/{hexd}");
         files.get(p.as_str()).and_then(|a| read_small(a).ok()).map(|b| (b, format!("{root}{p}")))
     };
@@ -250,7 +250,7 @@ pub fn read(
                     ..Default::default()
                 });
             }
-            let computed = format!("sha256:{}", hex(&crate::image::sha256_bytes(&config)));
+            let computed = sha256_digest(&config);
             info.images.push(RootImageInfo {
                 id: cfg_digest.clone(),
                 repo_tags: vec![name.clone()],

@@ -11,9 +11,9 @@ use serde::Serialize;
 
 use super::intake::Trees;
 use super::layout::is_layer_id;
+use crate::digest::{sha256_digest, Check};
 use crate::evidence::Artifact;
 use crate::image::rooted::{RootContainer, RootImage, RootLayer, Rooted};
-use crate::image::{hex, Check};
 use crate::ingest::inspect::ContainerInfo;
 use crate::model::{Diagnostic, Locator};
 
@@ -193,9 +193,7 @@ fn chain_ids(diff_ids: &[String]) -> Vec<String> {
     for d in diff_ids {
         let next = match out.last() {
             None => d.clone(),
-            Some(parent) => {
-                format!("sha256:{}", hex(&crate::image::sha256_bytes(format!("{parent} {d}").as_bytes())))
-            }
+            Some(parent) => sha256_digest(format!("{parent} {d}").as_bytes()),
         };
         out.push(next);
     }
@@ -379,7 +377,7 @@ pub fn read(
                     content_check,
                 });
             }
-            let computed = format!("sha256:{}", hex(&crate::image::sha256_bytes(&config)));
+            let computed = sha256_digest(&config);
             info.images.push(RootImageInfo {
                 id: id.clone(),
                 repo_tags: img_tags.clone(),
@@ -722,7 +720,7 @@ mod tests {
         let d = vec!["sha256:aa".to_string(), "sha256:bb".to_string()];
         let c = chain_ids(&d);
         assert_eq!(c[0], "sha256:aa");
-        let want = format!("sha256:{}", hex(&crate::image::sha256_bytes(b"sha256:aa sha256:bb")));
+        let want = sha256_digest(b"sha256:aa sha256:bb");
         assert_eq!(c[1], want);
     }
 }

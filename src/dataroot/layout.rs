@@ -72,8 +72,7 @@ pub struct LayerDir {
 
 /// A layer id as drivers write them: 64 hex digits, optionally `-init`.
 pub fn is_layer_id(s: &str) -> bool {
-    let h = s.strip_suffix("-init").unwrap_or(s);
-    h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())
+    crate::digest::is_hex64(s.strip_suffix("-init").unwrap_or(s))
 }
 
 /// The layer directory `path` is in (or is), and the rest of the path below it.

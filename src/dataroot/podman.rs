@@ -16,9 +16,9 @@ use serde_json::Value;
 
 use super::docker::{read_small, DockerRoot, MountUse, RootContainerInfo, RootImageInfo, RootLayerInfo};
 use super::intake::Trees;
+use crate::digest::{sha256_digest, Check};
 use crate::evidence::Artifact;
 use crate::image::rooted::{RootContainer, RootImage, RootLayer, Rooted};
-use crate::image::{hex, Check};
 use crate::ingest::inspect::{ContainerInfo, InspectSource};
 use crate::model::{Diagnostic, Locator};
 
@@ -165,7 +165,7 @@ pub fn read(
                 ..Default::default()
             });
         }
-        let computed = format!("sha256:{}", hex(&crate::image::sha256_bytes(&config)));
+        let computed = sha256_digest(&config);
         info.images.push(RootImageInfo {
             id: key.clone(),
             repo_tags: names.clone(),

@@ -24,7 +24,6 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use crate::evidence::{decoder, Artifact, Compression, DecodeLimits};
-use crate::image::hex;
 
 /// A compressed outer tar is reopened at most this many times per layer.
 pub const MAX_REOPEN: usize = 16;
@@ -226,7 +225,7 @@ pub fn replay(
             _ => return Err(format!("tar-split line {}: unknown entry type", n + 1)),
         }
     }
-    Ok((format!("sha256:{}", hex(&h.finalize())), names))
+    Ok((crate::digest::prefixed(&h.finalize()), names))
 }
 
 /// Paths of a layer directory that the layer, as its tar-split lists it, never had: files
@@ -304,7 +303,7 @@ mod tests {
             error: None,
             note: None,
         };
-        let want = format!("sha256:{}", hex(&Sha256::digest(b"HDRhelloPAD")));
+        let want = crate::digest::sha256_digest(b"HDRhelloPAD");
         assert_eq!(rebuild_digest(&split, &dir.path().join("diff")).unwrap(), want);
         // A changed, appended or truncated file gives another digest; a file behind a link
         // is refused.

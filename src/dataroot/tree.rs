@@ -10,7 +10,8 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use crate::image::{hex, EntryKind, FileType, Inspector, LayerEntry, LayerScan, Magic, Meta};
+use crate::digest::hex;
+use crate::image::{EntryKind, FileType, Inspector, LayerEntry, LayerScan, Magic, Meta};
 use crate::model::{display_bytes, Diagnostic, Locator, Timestamp};
 
 const CHUNK: usize = 64 << 10;

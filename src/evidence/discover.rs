@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use walkdir::WalkDir;
 
+use crate::digest::HashingReader;
 use crate::limits::Limits;
 
 use super::artifact::{Artifact, ArtifactKind, ArtifactSource};
@@ -404,22 +404,6 @@ impl<R: Read> Read for Tee<'_, R> {
     }
 }
 
-/// Reader that hashes and counts what passes through it.
-struct Hashing<R> {
-    inner: R,
-    hasher: Sha256,
-    count: u64,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.count += n as u64;
-        Ok(n)
-    }
-}
-
 fn read_head(r: &mut dyn Read, max: usize) -> io::Result<Vec<u8>> {
     let mut head = Vec::with_capacity(max.min(HEAD));
     r.take(max as u64).read_to_end(&mut head)?;
@@ -428,7 +412,7 @@ fn read_head(r: &mut dyn Read, max: usize) -> io::Result<Vec<u8>> {
 
 /// One streaming pass: hash the raw bytes, look through a wrapper, classify.
 fn examine<R: Read>(raw: R, name: &str, size_hint: Option<u64>, top_level: bool) -> Examined {
-    let mut h = Hashing { inner: raw, hasher: Sha256::new(), count: 0 };
+    let mut h = HashingReader::new(raw);
     let mut error = None;
     let (kind, compression) = match classify(&mut h, name, size_hint, top_level) {
         Ok(kc) => kc,
@@ -439,7 +423,7 @@ fn examine<R: Read>(raw: R, name: &str, size_hint: Option<u64>, top_level: bool)
     };
     // Hash every raw byte even when the content inside is broken: custody covers the file.
     let sha256 = match io::copy(&mut h, &mut io::sink()) {
-        Ok(_) => Some(hex(&std::mem::take(&mut h.hasher).finalize())),
+        Ok(_) => Some(h.hex()),
         Err(e) => {
             error = Some(format!("read error after {} bytes: {e}", h.count));
             None
@@ -451,7 +435,7 @@ fn examine<R: Read>(raw: R, name: &str, size_hint: Option<u64>, top_level: bool)
 type Classified = (ArtifactKind, Compression);
 
 fn classify<R: Read>(
-    h: &mut Hashing<R>,
+    h: &mut HashingReader<R>,
     name: &str,
     size_hint: Option<u64>,
     top_level: bool,
@@ -486,10 +470,6 @@ fn classify<R: Read>(
         Ok(()) => Ok((kind, compression)),
         Err(e) => Err(((kind, compression), e)),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Members of a bundle archive (tar, tar.gz, tar.zst), read in place in one pass.

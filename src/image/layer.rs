@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::content::{ContentFacts, Inspector, Magic};
 use super::script::{ScriptFacts, ScriptScan};
+use crate::digest::HashingReader;
 use crate::evidence::{decoder, detect_compression, Compression, DecodeLimits};
 use crate::model::{display_bytes, Diagnostic, Locator, Timestamp};
 
@@ -112,32 +113,6 @@ pub struct LayerScan {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// A reader that hashes and counts what passes through it.
-struct HashReader<R> {
-    inner: R,
-    hasher: Sha256,
-    count: u64,
-}
-
-impl<R: Read> HashReader<R> {
-    fn new(inner: R) -> Self {
-        HashReader { inner, hasher: Sha256::new(), count: 0 }
-    }
-
-    fn digest(&mut self) -> String {
-        format!("sha256:{}", hex(&std::mem::take(&mut self.hasher).finalize()))
-    }
-}
-
-impl<R: Read> Read for HashReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.count += n as u64;
-        Ok(n)
-    }
-}
-
 /// The decoded tar stream of one layer, counted against `--max-layer-bytes` and the
 /// bundle's `--max-bundle-bytes`: past either, reading fails with an error naming the flag.
 struct Budgeted<'a, R> {
@@ -164,15 +139,6 @@ impl<R: Read> Read for Budgeted<'_, R> {
     }
 }
 
-/// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
 /// Read a layer blob (plain, gzip, multi-member gzip or zstd) from `raw`. `whiteouts` says
 /// whether `.wh.` names are whiteouts (layers) or ordinary names (flat filesystem tars).
 /// Never fails: what could not be read becomes a diagnostic at `loc`, and what was read
@@ -185,7 +151,7 @@ pub fn read_layer(
     whiteouts: bool,
 ) -> LayerScan {
     let mut scan = LayerScan { complete: true, ..Default::default() };
-    let mut raw = HashReader::new(raw);
+    let mut raw = HashingReader::new(raw);
     let mut head = Vec::with_capacity(8);
     if let Err(e) = (&mut raw).take(6).read_to_end(&mut head) {
         scan.complete = false;
@@ -205,7 +171,7 @@ pub fn read_layer(
             }
         };
         let budgeted = Budgeted { inner: decoded, budget: &inspector.budget, read: 0 };
-        let mut tar_stream = HashReader::new(BufReader::with_capacity(CHUNK, budgeted));
+        let mut tar_stream = HashingReader::new(BufReader::with_capacity(CHUNK, budgeted));
         read_entries(&mut tar_stream, loc, inspector, whiteouts, &mut scan);
         if scan.complete {
             match drain_after_end(&mut tar_stream) {

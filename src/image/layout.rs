@@ -245,7 +245,7 @@ pub fn parse_config(bytes: &[u8]) -> Result<ImageConfig, String> {
 /// `sha256:<64 hex>` from a content-addressed member name, if it is one.
 pub fn digest_in_name(name: &[u8]) -> Option<String> {
     let name = std::str::from_utf8(name).ok()?;
-    let is_hex = |h: &str| h.len() == 64 && h.bytes().all(|c| c.is_ascii_hexdigit());
+    let is_hex = crate::digest::is_hex64;
     if let Some(h) = name.strip_prefix("blobs/sha256/") {
         return is_hex(h).then(|| format!("sha256:{}", h.to_ascii_lowercase()));
     }
@@ -512,7 +512,7 @@ impl Walk<'_> {
                     continue;
                 }
             };
-            let check = Some((digest.to_string(), super::layer::hex(&sha2_256(&blob))));
+            let check = Some((digest.to_string(), crate::digest::hex(&crate::digest::sha256(&blob))));
             // Names given to this descriptor, plus those of the indexes that lead to it.
             let mut tags: Vec<String> = vec![];
             if let Some(ann) = annotations {
@@ -646,12 +646,6 @@ fn platform_string(p: &Value) -> String {
         out.push_str(s("variant"));
     }
     out
-}
-
-/// SHA-256 of a small in-memory blob.
-pub fn sha2_256(bytes: &[u8]) -> [u8; 32] {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes).into()
 }
 
 #[cfg(test)]

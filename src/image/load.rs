@@ -7,13 +7,14 @@ use std::sync::Arc;
 use super::archive::Archive;
 use super::content::Inspector;
 use super::integrity;
-use super::layer::{hex, read_layer, LayerScan};
+use super::layer::{read_layer, LayerScan};
 use super::layout::{self, ImageConfig, ImageSpec, OciArtifact};
 use super::legacy;
 use super::ocidir::LayoutDir;
 use super::recover;
 use super::tree::{apply, apply_layer, Applied, ChangeRec, FileTree};
 use super::{show_path, FileChange, HistoryRecord, ImageRecord, LayerRecord};
+use crate::digest::hex;
 use crate::evidence::Artifact;
 use crate::model::{display_bytes, Diagnostic, Locator, Outcome};
 
@@ -205,7 +206,7 @@ fn build(
     } else {
         match arch.read_small(&spec.config_member) {
             Ok(bytes) => {
-                let id = format!("sha256:{}", hex(&layout::sha2_256(&bytes)));
+                let id = crate::digest::sha256_digest(&bytes);
                 record.id = Some(id);
                 match layout::parse_config(&bytes) {
                     Ok(mut c) => {

@@ -30,13 +30,14 @@ use crate::evidence::{Artifact, ArtifactKind, Compression};
 use crate::ingest::diff::{DiffEntry, DiffKind};
 use crate::model::{display_bytes, Locator, Outcome, Timestamp};
 
+pub use crate::digest::Check;
 pub use container::BaseRefusal;
 pub use content::{ContentFacts, Inspector, Magic};
 pub(crate) use layer::read_layer;
 pub(crate) use layer::Hashed;
-pub use layer::{hex, normalize, EntryKind, FileType, LayerEntry, LayerScan, Meta};
+pub use layer::{normalize, EntryKind, FileType, LayerEntry, LayerScan, Meta};
 pub(crate) use layout::parse_config;
-pub use layout::{sha2_256 as sha256_bytes, OciArtifact};
+pub use layout::OciArtifact;
 pub(crate) use load::load_layer_tar;
 pub use rules::catalog as file_rules;
 pub(crate) use rules::evaluate_saved_diff;
@@ -205,19 +206,6 @@ pub struct HistoryRecord {
     pub empty_layer: bool,
     /// The layer this step made.
     pub layer: Option<usize>,
-}
-
-/// How a digest check came out.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Check {
-    Verified,
-    Mismatch,
-    /// Could not be computed (blob unreadable or truncated).
-    Incomplete,
-    /// Nothing to compare with.
-    #[default]
-    Unverified,
 }
 
 /// One layer of an image.

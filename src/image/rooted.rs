@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::container::{base_created, is_ignored, to_lines, Container, RUNTIME_PATHS};
-use super::layer::{hex, LayerScan};
+use super::layer::LayerScan;
 use super::layout;
 use super::load::{align_history, count, LoadedImage};
 use super::tree::{apply, apply_layer, docker_lines, FileTree};
@@ -87,11 +87,8 @@ pub fn load_images(r: &Rooted, out: &mut Outcome) -> Vec<LoadedImage> {
 
 fn load_image(img: &RootImage, out: &mut Outcome) -> LoadedImage {
     let config_loc = Locator::artifact(img.config_path.clone());
-    let computed = if img.content_addressed {
-        format!("sha256:{}", hex(&layout::sha2_256(&img.config)))
-    } else {
-        img.id.clone()
-    };
+    let computed =
+        if img.content_addressed { crate::digest::sha256_digest(&img.config) } else { img.id.clone() };
     let mut record = ImageRecord {
         archive: img.config_path.clone(),
         role: "image",

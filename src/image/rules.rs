@@ -745,7 +745,7 @@ impl Collector {
             }
             return;
         }
-        let sha = c.meta.sha256.map(|h| format!(", sha256 {}", super::layer::hex(&h))).unwrap_or_default();
+        let sha = c.meta.sha256.map(|h| format!(", sha256 {}", crate::digest::hex(&h))).unwrap_or_default();
         self.found.insert(
             key,
             Finding {

@@ -21,7 +21,7 @@ fn describe(c: &ChangeRec) -> String {
         None => s.push_str(", mtime unknown"),
     }
     if let Some(h) = m.sha256 {
-        s.push_str(&format!(", sha256 {}", super::layer::hex(&h)));
+        s.push_str(&format!(", sha256 {}", crate::digest::hex(&h)));
     }
     if !c.what.is_empty() {
         s.push_str(&format!(", changed: {}", c.what.join("+")));

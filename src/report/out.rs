@@ -64,7 +64,7 @@ pub fn write_all(
         let file = File::create(&path).map_err(at(&path))?;
         let mut w = Hashing { inner: BufWriter::new(file), hash: Sha256::new(), bytes: 0 };
         write(report, f, &mut w).and_then(|()| w.flush()).map_err(at(&path))?;
-        let digest: String = w.hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let digest = crate::digest::hex(&w.hash.finalize());
         outputs.push(
             json!({ "file": f.file_name(), "format": format!("{f:?}"), "bytes": w.bytes, "sha256": digest }),
         );
