@@ -19,9 +19,9 @@ use super::docker::{
     read_small, DockerRoot, Lease, MountUse, RootContainerInfo, RootImageInfo, RootLayerInfo,
 };
 use super::intake::Trees;
+use crate::dataroot::rooted::{RootContainer, RootImage, RootLayer, Rooted};
 use crate::digest::{sha256_digest, Check};
 use crate::evidence::Artifact;
-use crate::image::rooted::{RootContainer, RootImage, RootLayer, Rooted};
 use crate::ingest::inspect::{ContainerInfo, InspectSource};
 use crate::model::{Diagnostic, Locator};
 

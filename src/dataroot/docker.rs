@@ -11,9 +11,9 @@ use serde::Serialize;
 
 use super::intake::Trees;
 use super::layout::is_layer_id;
+use crate::dataroot::rooted::{RootContainer, RootImage, RootLayer, Rooted};
 use crate::digest::{sha256_digest, Check};
 use crate::evidence::Artifact;
-use crate::image::rooted::{RootContainer, RootImage, RootLayer, Rooted};
 use crate::ingest::inspect::ContainerInfo;
 use crate::model::{Diagnostic, Locator};
 
@@ -543,7 +543,7 @@ fn overlay2_lower(
             s.entries
                 .iter()
                 .filter_map(|e| match &e.kind {
-                    crate::image::EntryKind::Node(m) => m.link.clone().map(|l| (e.path.clone(), l)),
+                    crate::layerfs::EntryKind::Node(m) => m.link.clone().map(|l| (e.path.clone(), l)),
                     _ => None,
                 })
                 .collect()

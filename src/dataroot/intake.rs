@@ -12,8 +12,9 @@ use rayon::prelude::*;
 
 use super::layout::{layer_dir_of, DirKind, LayerDir};
 use super::tree::{read_dir_tree, Node, TreeBuilder, TreeCustody};
+use crate::content::Inspector;
 use crate::evidence::{Artifact, ArtifactKind, ArtifactSource, Compression};
-use crate::image::{FileType, Inspector, LayerScan};
+use crate::layerfs::{FileType, LayerScan};
 use crate::model::{display_bytes, Diagnostic, Locator, Timestamp};
 
 /// The layer directories of a bundle, read.
@@ -176,7 +177,7 @@ impl TarTrees {
         let style = kind.whiteouts(o.content);
         let b = o.builder.get_or_insert_with(|| TreeBuilder::new(style));
         let Some(p) = content_path else { return true };
-        let path = crate::image::normalize(p.as_bytes()).0;
+        let path = crate::layerfs::normalize(p.as_bytes()).0;
         if path.is_empty() {
             return true;
         }
@@ -300,8 +301,8 @@ fn node_of<R: Read>(
         .then(|| entry.link_name_bytes().map(|l| l.into_owned()))
         .flatten()
         .map(|l| {
-            let full = crate::image::normalize(&l).0;
-            let mut prefix = crate::image::normalize(dir.dir.as_bytes()).0;
+            let full = crate::layerfs::normalize(&l).0;
+            let mut prefix = crate::layerfs::normalize(dir.dir.as_bytes()).0;
             if let Some(c) = content {
                 prefix.push(b'/');
                 prefix.extend_from_slice(c.as_bytes());

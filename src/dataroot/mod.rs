@@ -3,7 +3,7 @@
 //! unprivileged, from a directory or a tar of it. Layer directories become one artifact each
 //! and their files layer entries ([`intake`]); the runtime's metadata gives the images, layer
 //! chains, containers with their read-write layers, logs and volumes ([`docker`], [`podman`]
-//! for containers-storage), handed to the image analysis as [`crate::image::rooted::Rooted`].
+//! for containers-storage), handed to the image analysis as [`rooted::Rooted`].
 
 pub mod bolt;
 pub mod containerd;
@@ -13,6 +13,7 @@ pub mod layout;
 pub mod libpod;
 pub mod oci;
 pub mod podman;
+pub mod rooted;
 pub mod select;
 pub mod tarsplit;
 pub mod tree;
@@ -22,9 +23,9 @@ use serde::Serialize;
 pub use intake::{is_layer_dir, read_dirs, TarTrees, Trees};
 
 use crate::evidence::{Artifact, ArtifactKind};
-use crate::image::rooted::Rooted;
 use crate::ingest::inspect::ContainerInfo;
 use crate::model::Diagnostic;
+use rooted::Rooted;
 
 /// The data roots of a bundle, for the report.
 #[derive(Clone, Debug, Default, Serialize)]

@@ -16,9 +16,9 @@ use serde_json::Value;
 
 use super::docker::{read_small, DockerRoot, MountUse, RootContainerInfo, RootImageInfo, RootLayerInfo};
 use super::intake::Trees;
+use crate::dataroot::rooted::{RootContainer, RootImage, RootLayer, Rooted};
 use crate::digest::{sha256_digest, Check};
 use crate::evidence::Artifact;
-use crate::image::rooted::{RootContainer, RootImage, RootLayer, Rooted};
 use crate::ingest::inspect::{ContainerInfo, InspectSource};
 use crate::model::{Diagnostic, Locator};
 

@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
+use crate::dataroot::rooted::{RootLayer, Rooted};
 use crate::evidence::{discover, ArtifactKind};
-use crate::image::rooted::{RootLayer, Rooted};
 use crate::ingest::inspect;
 use crate::model::Diagnostic;
 

@@ -210,7 +210,7 @@ pub fn replay(
                     Some(r) => b64(r)?,
                     None => v.get("name").and_then(|s| s.as_str()).unwrap_or("").as_bytes().to_vec(),
                 };
-                let rel = crate::image::normalize(&name).0;
+                let rel = crate::layerfs::normalize(&name).0;
                 names.insert(rel.clone());
                 if size == 0 {
                     continue;
@@ -231,8 +231,11 @@ pub fn replay(
 /// Paths of a layer directory that the layer, as its tar-split lists it, never had: files
 /// planted in the directory after the layer was unpacked. An overlay whiteout device stands
 /// for the layer's `.wh.NAME`; aufs's own `.wh..wh.*` files are not the layer's.
-pub fn planted(scan: &crate::image::LayerScan, names: &std::collections::BTreeSet<Vec<u8>>) -> Vec<Vec<u8>> {
-    use crate::image::EntryKind;
+pub fn planted(
+    scan: &crate::layerfs::LayerScan,
+    names: &std::collections::BTreeSet<Vec<u8>>,
+) -> Vec<Vec<u8>> {
+    use crate::layerfs::EntryKind;
     let mut out = vec![];
     for e in &scan.entries {
         let key = match &e.kind {

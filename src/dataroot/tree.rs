@@ -5,16 +5,15 @@
 //! over the tree in a documented order). Links are recorded, never followed.
 
 use std::collections::BTreeMap;
-use std::io::{self, Read};
+use std::io::Read;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
+use crate::content::{Inspector, Magic};
 use crate::digest::hex;
-use crate::image::{EntryKind, FileType, Inspector, LayerEntry, LayerScan, Magic, Meta};
+use crate::layerfs::{hash_content, EntryKind, FileType, LayerEntry, LayerScan, Meta, CHUNK};
 use crate::model::{display_bytes, Diagnostic, Locator, Timestamp};
-
-const CHUNK: usize = 64 << 10;
 
 /// How a driver marks deletions in its layer directories.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -235,8 +234,8 @@ impl TreeBuilder {
             meta.size = node.size;
             self.custody.files += 1;
             self.custody.bytes += node.size;
-            match content.map(|r| hash_content(r, &node.path, node.size, inspector, &mut self.buf)) {
-                Some(Ok((sha, magic, facts, script))) => {
+            match content.map(|mut r| hash_content(&mut r, &node.path, node.size, inspector, &mut self.buf)) {
+                Some(Ok(((sha, magic, facts, script), _))) => {
                     meta.sha256 = Some(sha);
                     meta.magic = magic;
                     meta.facts = facts;
@@ -320,49 +319,6 @@ impl TreeBuilder {
     }
 }
 
-/// Hash a file's content as it streams and feed the content inspector and the script reader.
-fn hash_content(
-    r: &mut dyn Read,
-    path: &[u8],
-    size: u64,
-    inspector: &Inspector,
-    buf: &mut [u8],
-) -> io::Result<crate::image::Hashed> {
-    let mut hasher = Sha256::new();
-    let mut first = true;
-    let mut magic = Magic::Other;
-    let mut file_scan = None;
-    let mut script = None;
-    loop {
-        let n = match r.read(buf) {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if n == 0 {
-            break;
-        }
-        let chunk = &buf[..n];
-        hasher.update(chunk);
-        if first {
-            first = false;
-            magic = Magic::of(chunk);
-            file_scan = inspector.start(path, size, chunk);
-            script = crate::image::script::ScriptScan::start(path, size, chunk);
-        }
-        if let Some(s) = &mut file_scan {
-            s.feed(chunk);
-        }
-        if let Some(s) = &mut script {
-            s.feed(chunk);
-        }
-    }
-    if first {
-        file_scan = inspector.start(path, size, b"");
-    }
-    Ok((hasher.finalize().into(), magic, file_scan.and_then(|s| s.finish()), script.and_then(|s| s.finish())))
-}
-
 /// Whether this process can see `trusted.*` extended attributes (root, or CAP_SYS_ADMIN:
 /// taken as euid 0). Read from `/proc/self/status`; unknown counts as unprivileged.
 pub fn sees_trusted_xattrs() -> bool {
@@ -429,7 +385,7 @@ pub fn read_dir_tree(
                 continue;
             }
             let rel = e.path().strip_prefix(&root).unwrap_or(e.path());
-            let path = crate::image::normalize(rel.as_os_str().as_encoded_bytes()).0;
+            let path = crate::layerfs::normalize(rel.as_os_str().as_encoded_bytes()).0;
             let meta = match e.path().symlink_metadata() {
                 Ok(m) => m,
                 Err(err) => {

@@ -16,9 +16,10 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use rayon::prelude::*;
 
-use super::content::Inspector;
-use super::layer::{normalize, read_layer, LayerScan};
+use super::layer::read_layer;
+use crate::content::Inspector;
 use crate::evidence::Artifact;
+use crate::layerfs::{normalize, LayerScan};
 use crate::model::{display_bytes, Diagnostic, Locator};
 
 /// Metadata members (JSON, `repositories`, `oci-layout`) are read whole up to this size.

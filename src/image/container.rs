@@ -5,12 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use super::content::Inspector;
 use super::layer::read_layer;
 use super::layout::ImageConfig;
 use super::load::{file_change, LoadedImage};
 use super::tree::{apply, diff_trees, docker_lines, Change, ChangeRec, FileTree};
 use super::{show_path, BaseUsed, ContainerChanges, DiffLine, Disagreement, FileChange, ImageContext};
+use crate::content::Inspector;
 use crate::evidence::Artifact;
 use crate::ingest::diff::DiffKind;
 use crate::model::{Diagnostic, Finding, Locator, Outcome, Severity, Timestamp};
@@ -69,7 +69,7 @@ fn resolve_in(tree: &FileTree, path: &[u8]) -> Vec<u8> {
                     target.push(b'/');
                     target.extend_from_slice(rest);
                 }
-                hit = Some(super::layer::normalize(&target).0);
+                hit = Some(crate::layerfs::normalize(&target).0);
                 break;
             }
         }
@@ -88,7 +88,7 @@ const MAX_LINKS: usize = 40;
 fn mount_points(ctx: &ImageContext, top: &FileTree) -> Vec<Vec<u8>> {
     let mut out = std::collections::BTreeSet::new();
     for m in &ctx.mount_points {
-        let m = super::layer::normalize(m.as_bytes()).0;
+        let m = crate::layerfs::normalize(m.as_bytes()).0;
         if !m.is_empty() {
             out.insert(resolve_in(top, &m));
             out.insert(m);
@@ -566,7 +566,7 @@ fn pct(s: (usize, usize)) -> String {
 /// Regular files of `base` that `top` holds with the same content digest.
 fn identical_share(base: &FileTree, top: &FileTree) -> (usize, usize) {
     let files: Vec<(&Vec<u8>, &super::tree::Node)> =
-        base.iter().filter(|(_, n)| n.meta.ftype == super::layer::FileType::File).collect();
+        base.iter().filter(|(_, n)| n.meta.ftype == crate::layerfs::FileType::File).collect();
     let same = files
         .iter()
         .filter(|(p, n)| {
@@ -692,7 +692,7 @@ fn cross_check(
         report.changes.iter().map(|l| (l.path.as_str(), l.change)).collect();
     let mut saved: BTreeMap<String, (DiffKind, Locator)> = BTreeMap::new();
     for e in &ctx.saved_diff {
-        let norm = super::layer::normalize(e.path.as_bytes()).0;
+        let norm = crate::layerfs::normalize(e.path.as_bytes()).0;
         if norm.is_empty() || ignore(&norm) {
             continue;
         }
@@ -794,7 +794,7 @@ mod tests {
     #[test]
     fn mount_points_resolve_through_the_containers_symlinks() {
         let mut top = FileTree::new();
-        let mut link = crate::image::layer::Meta {
+        let mut link = crate::layerfs::Meta {
             ftype: crate::image::FileType::Symlink,
             mode: 0o777,
             uid: 0,

@@ -2,7 +2,7 @@
 //! decoded layer against the config's `diff_ids`, the config against the image id, the
 //! manifest against its index descriptor. A mismatch is a finding with both values.
 
-use super::layout::LayerRef;
+use super::spec::LayerRef;
 use super::{Check, ImageRecord, LayerRecord};
 use crate::model::{Finding, Locator, Outcome, Severity};
 

@@ -7,111 +7,14 @@
 use std::collections::HashMap;
 use std::io::{self, BufReader, Read};
 
-use serde::Serialize;
-use sha2::{Digest, Sha256};
-
-use super::content::{ContentFacts, Inspector, Magic};
-use super::script::{ScriptFacts, ScriptScan};
+use crate::content::{Inspector, Magic};
 use crate::digest::HashingReader;
-use crate::evidence::{decoder, detect_compression, Compression, DecodeLimits};
+use crate::evidence::{decoder, detect_compression, DecodeLimits};
 use crate::model::{display_bytes, Diagnostic, Locator, Timestamp};
 
-const CHUNK: usize = 64 << 10;
-
-/// Type of a filesystem entry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FileType {
-    File,
-    Dir,
-    Symlink,
-    Char,
-    Block,
-    Fifo,
-    Other,
-}
-
-impl FileType {
-    /// Lower-case name.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            FileType::File => "file",
-            FileType::Dir => "dir",
-            FileType::Symlink => "symlink",
-            FileType::Char => "char",
-            FileType::Block => "block",
-            FileType::Fifo => "fifo",
-            FileType::Other => "other",
-        }
-    }
-}
-
-/// Metadata (and content digest) of one file, directory, link or device.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Meta {
-    pub ftype: FileType,
-    /// Permission bits including setuid/setgid/sticky (`0o7777`).
-    pub mode: u32,
-    pub uid: u64,
-    pub gid: u64,
-    pub size: u64,
-    pub mtime: Option<Timestamp>,
-    /// Symbolic link target (as stored).
-    pub link: Option<Vec<u8>>,
-    /// Hard link target (normalized path); content fields are the target's.
-    pub hardlink: Option<Vec<u8>>,
-    pub sha256: Option<[u8; 32]>,
-    pub magic: Magic,
-    pub facts: Option<Box<ContentFacts>>,
-    /// What the file does when it is a script (relaunch loops, miner arguments).
-    pub script: Option<Box<ScriptFacts>>,
-}
-
-/// What a tar member means for the layered filesystem.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum EntryKind {
-    /// A file, directory, link or device.
-    Node(Meta),
-    /// `.wh.NAME`: deletes the path (normalized) from lower layers.
-    Whiteout(Vec<u8>, Option<Timestamp>),
-    /// `.wh..wh..opq`: the entry's path is the directory made opaque.
-    Opaque,
-    /// aufs metadata (`.wh..wh.plnk`, `.wh..wh.aufs`, `.wh..wh.orph` and what is below them):
-    /// not a deletion, not part of the filesystem.
-    AufsMeta,
-}
-
-/// One member of a layer tar.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LayerEntry {
-    /// Normalized path bytes, relative, no `.`/`..`/empty components.
-    pub path: Vec<u8>,
-    /// Position of the member in the tar (0-based).
-    pub seq: u32,
-    /// The member name had `..` components (path traversal).
-    pub traversal: bool,
-    /// The member name as stored (kept only when it differs in a way worth showing).
-    pub raw_name: Option<Vec<u8>>,
-    pub kind: EntryKind,
-}
-
-/// Everything one pass over a layer blob established.
-#[derive(Debug, Default)]
-pub struct LayerScan {
-    pub entries: Vec<LayerEntry>,
-    pub compression: Compression,
-    /// SHA-256 of the blob as stored (`sha256:<hex>`), when read to the end.
-    pub blob_digest: Option<String>,
-    pub blob_size: u64,
-    /// SHA-256 of the decoded tar stream (`sha256:<hex>`), when decoded to the end.
-    pub diff_id: Option<String>,
-    pub tar_size: u64,
-    /// Data found after the tar end-of-archive marker (e.g. eStargz's TOC member).
-    pub after_end: Option<String>,
-    /// False when the layer could not be read to its end.
-    pub complete: bool,
-    pub diagnostics: Vec<Diagnostic>,
-}
+use crate::layerfs::{
+    hash_content, normalize, read_full, EntryKind, FileType, LayerEntry, LayerScan, Meta, CHUNK,
+};
 
 /// The decoded tar stream of one layer, counted against `--max-layer-bytes` and the
 /// bundle's `--max-bundle-bytes`: past either, reading fails with an error naming the flag.
@@ -392,7 +295,19 @@ fn read_entries<R: Read>(
             }
             _ if ftype == FileType::File => {
                 meta.size = entry.size();
-                match hash_content(&mut entry, &path, meta.size, inspector, &mut buf) {
+                let size = meta.size;
+                let hashed =
+                    hash_content(&mut entry, &path, size, inspector, &mut buf).and_then(|(h, total)| {
+                        if total < size {
+                            Err(io::Error::new(
+                                io::ErrorKind::UnexpectedEof,
+                                format!("{total} of {size} bytes"),
+                            ))
+                        } else {
+                            Ok(h)
+                        }
+                    });
+                match hashed {
                     Ok((sha, magic, facts, script)) => {
                         meta.sha256 = Some(sha);
                         meta.magic = magic;
@@ -430,67 +345,6 @@ fn read_entries<R: Read>(
     }
 }
 
-/// What hashing a file's content established: digest, magic, content facts, script facts.
-pub(crate) type Hashed = ([u8; 32], Magic, Option<Box<ContentFacts>>, Option<Box<ScriptFacts>>);
-
-/// Hash a file's content as it streams and feed the inspector and the script reader.
-fn hash_content(
-    r: &mut impl Read,
-    path: &[u8],
-    size: u64,
-    inspector: &Inspector,
-    buf: &mut [u8],
-) -> io::Result<Hashed> {
-    let mut hasher = Sha256::new();
-    let mut first = true;
-    let mut magic = Magic::Other;
-    let mut file_scan = None;
-    let mut script = None;
-    let mut total = 0u64;
-    loop {
-        let n = read_full(r, buf)?;
-        if n == 0 {
-            break;
-        }
-        let chunk = &buf[..n];
-        total += n as u64;
-        hasher.update(chunk);
-        if first {
-            first = false;
-            magic = Magic::of(chunk);
-            file_scan = inspector.start(path, size, chunk);
-            script = ScriptScan::start(path, size, chunk);
-        }
-        if let Some(s) = &mut file_scan {
-            s.feed(chunk);
-        }
-        if let Some(s) = &mut script {
-            s.feed(chunk);
-        }
-    }
-    if total < size {
-        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, format!("{total} of {size} bytes")));
-    }
-    if first {
-        file_scan = inspector.start(path, size, b"");
-    }
-    Ok((hasher.finalize().into(), magic, file_scan.and_then(|s| s.finish()), script.and_then(|s| s.finish())))
-}
-
-/// Fill `buf` as far as the reader allows; returns the bytes read (0 at EOF).
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
-}
-
 /// Read what follows the end-of-archive marker (it still counts for the diff_id); describe
 /// it when it is more than zero padding.
 fn drain_after_end(r: &mut impl Read) -> io::Result<Option<String>> {
@@ -526,34 +380,4 @@ fn drain_after_end(r: &mut impl Read) -> io::Result<Option<String>> {
             offset - at
         )
     }))
-}
-
-/// Normalize a member name: strip `./` and `/`, collapse `//` and `.`; `..` pops a component
-/// (never above the root) and is reported as traversal.
-pub fn normalize(raw: &[u8]) -> (Vec<u8>, bool) {
-    let mut parts: Vec<&[u8]> = Vec::new();
-    let mut traversal = false;
-    for c in raw.split(|b| *b == b'/') {
-        match c {
-            b"" | b"." => {}
-            b".." => {
-                traversal = true;
-                parts.pop();
-            }
-            c => parts.push(c),
-        }
-    }
-    (parts.join(&b'/'), traversal)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normalization() {
-        assert_eq!(normalize(b"./a//b/./c/"), (b"a/b/c".to_vec(), false));
-        assert_eq!(normalize(b"/"), (vec![], false));
-        assert_eq!(normalize(b"a/../../etc/passwd"), (b"etc/passwd".to_vec(), true));
-    }
 }

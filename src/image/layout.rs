@@ -11,34 +11,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::archive::Archive;
+use super::spec::{HistoryStep, ImageSpec, LayerRef};
 use crate::model::{display_bytes, Diagnostic, Timestamp};
 
 /// Nested index depth followed before giving up.
 const MAX_INDEX_DEPTH: usize = 8;
-
-/// Where one image's parts are in the archive.
-#[derive(Clone, Debug, Default)]
-pub struct ImageSpec {
-    /// `docker-save`, `docker-save-oci` (Docker 25+), `oci-archive`.
-    pub layout: &'static str,
-    /// Where the image was listed (`manifest.json[0]`, `index.json > sha256:...`).
-    pub listed_in: String,
-    pub repo_tags: Vec<String>,
-    pub config_member: Vec<u8>,
-    /// The config digest the archive claims (descriptor or content-addressed name).
-    pub config_digest: Option<String>,
-    pub manifest_digest: Option<String>,
-    /// Verified digest of the manifest blob (OCI), when it was checked.
-    pub manifest_check: Option<(String, String)>,
-    pub layers: Vec<LayerRef>,
-    pub platform: Option<String>,
-    /// History given by the layout itself (v1: one step per layer json), used instead of
-    /// the config's.
-    pub history: Option<Vec<HistoryStep>>,
-    /// For an image rebuilt from a damaged archive (no usable `manifest.json`/`index.json`):
-    /// what it was rebuilt from and what is missing.
-    pub recovered: Option<String>,
-}
 
 /// An OCI artifact found in an index: not an image, listed for what it is.
 #[derive(Clone, Debug, Default, serde::Serialize)]
@@ -145,34 +122,6 @@ pub struct Listing {
     pub images: Vec<ImageSpec>,
     pub artifacts: Vec<OciArtifact>,
     pub diagnostics: Vec<Diagnostic>,
-}
-
-/// One layer as the manifest lists it.
-#[derive(Clone, Debug, Default)]
-pub struct LayerRef {
-    /// Member name as listed (may be a link).
-    pub member: Vec<u8>,
-    pub media_type: Option<String>,
-    /// Blob digest from the manifest descriptor (must equal the blob's sha256).
-    pub digest: Option<String>,
-    /// Digest found in the member name (`blobs/sha256/<hex>`, `<hex>.tar.gz`): equals the
-    /// blob's sha256 or, for uncompressed names, the diff_id.
-    pub name_digest: Option<String>,
-}
-
-/// One history step of the image config.
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct HistoryStep {
-    #[serde(default)]
-    pub created: Option<String>,
-    #[serde(default)]
-    pub created_by: Option<String>,
-    #[serde(default)]
-    pub comment: Option<String>,
-    #[serde(default)]
-    pub author: Option<String>,
-    #[serde(default)]
-    pub empty_layer: Option<bool>,
 }
 
 /// The parts of an image config the analysis uses.

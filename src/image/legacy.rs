@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::archive::Archive;
-use super::layout::{HistoryStep, ImageSpec, LayerRef};
+use super::spec::{HistoryStep, ImageSpec, LayerRef};
 use crate::model::Diagnostic;
 
 /// The `layout` name of images read from this layout.

@@ -5,17 +5,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::archive::Archive;
-use super::content::Inspector;
 use super::integrity;
-use super::layer::{read_layer, LayerScan};
-use super::layout::{self, ImageConfig, ImageSpec, OciArtifact};
+use super::layer::read_layer;
+use super::layout::{self, ImageConfig, OciArtifact};
 use super::legacy;
 use super::ocidir::LayoutDir;
 use super::recover;
+use super::spec::ImageSpec;
 use super::tree::{apply, apply_layer, Applied, ChangeRec, FileTree};
 use super::{show_path, FileChange, HistoryRecord, ImageRecord, LayerRecord};
+use crate::content::Inspector;
 use crate::digest::hex;
 use crate::evidence::Artifact;
+use crate::layerfs::LayerScan;
 use crate::model::{display_bytes, Diagnostic, Locator, Outcome};
 
 /// An image with its layers read and applied.

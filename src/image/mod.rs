@@ -6,9 +6,7 @@
 mod archive;
 pub mod blob;
 mod container;
-mod content;
 mod integrity;
-mod jar;
 mod layer;
 mod layout;
 mod legacy;
@@ -18,7 +16,7 @@ mod ocidir;
 mod recover;
 pub mod rooted;
 mod rules;
-pub mod script;
+mod spec;
 mod timeline;
 mod tree;
 
@@ -30,12 +28,11 @@ use crate::evidence::{Artifact, ArtifactKind, Compression};
 use crate::ingest::diff::{DiffEntry, DiffKind};
 use crate::model::{display_bytes, Locator, Outcome, Timestamp};
 
+pub use crate::content::{ContentFacts, Inspector, Magic};
 pub use crate::digest::Check;
+pub use crate::layerfs::{EntryKind, FileType, LayerEntry, LayerScan, Meta};
 pub use container::BaseRefusal;
-pub use content::{ContentFacts, Inspector, Magic};
 pub(crate) use layer::read_layer;
-pub(crate) use layer::Hashed;
-pub use layer::{normalize, EntryKind, FileType, LayerEntry, LayerScan, Meta};
 pub(crate) use layout::parse_config;
 pub use layout::OciArtifact;
 pub(crate) use load::load_layer_tar;
@@ -60,7 +57,7 @@ pub struct ImageContext {
     /// own containers name and checked against its own saved diff.
     pub container_folders: Vec<String>,
     /// The images and containers of a daemon data root, when the bundle is one.
-    pub rooted: Option<std::sync::Arc<rooted::Rooted>>,
+    pub rooted: Option<std::sync::Arc<crate::dataroot::rooted::Rooted>>,
     /// The option that named `base_image` (`--base-image`, or `diff --image`), for messages.
     pub base_flag: Option<&'static str>,
     /// Resource limits of the layer walks (entries, decompressed bytes).
@@ -421,7 +418,7 @@ pub fn analyze(
     ctx: &ImageContext,
     opts: &AnalyzeOptions,
 ) -> (ImageSection, Vec<(usize, FileTree)>) {
-    let inspector = content::Inspector::with_limits(ctx.limits);
+    let inspector = Inspector::with_limits(ctx.limits);
     let mut section = ImageSection::default();
     let mut loaded = vec![];
     let dirs = ocidir::find(artifacts, &mut section.outcome.diagnostics);

@@ -17,10 +17,11 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::archive::Archive;
-use super::content::Inspector;
-use super::layer::LayerScan;
-use super::layout::{self, digest_in_name, ImageSpec, LayerRef, OciArtifact};
+use super::layout::{self, digest_in_name, OciArtifact};
 use super::legacy;
+use super::spec::{ImageSpec, LayerRef};
+use crate::content::Inspector;
+use crate::layerfs::LayerScan;
 use crate::model::{display_bytes, DiagLevel, Diagnostic};
 
 /// Parent links followed before giving up (a loop, or a hostile chain).

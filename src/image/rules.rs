@@ -6,11 +6,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::container::Container;
-use super::content::{log4j_vulnerability, sig, Magic, SigSet};
-use super::layer::FileType;
 use super::load::LoadedImage;
 use super::show_path;
 use super::tree::{Change, ChangeRec};
+use crate::content::{log4j_vulnerability, sig, Magic, SigSet};
+use crate::layerfs::FileType;
 use crate::model::{Finding, IocRef, Locator, Outcome, Severity, Timestamp};
 
 /// Where a rule applies.
@@ -515,7 +515,7 @@ fn all_groups(sigs: SigSet, groups: &[SigSet]) -> bool {
     groups.iter().all(|g| sigs & g != 0)
 }
 
-fn uid0(m: Option<&super::layer::Meta>) -> Vec<String> {
+fn uid0(m: Option<&crate::layerfs::Meta>) -> Vec<String> {
     m.and_then(|m| m.facts.as_ref()).map(|f| f.uid0_users.clone()).unwrap_or_default()
 }
 
@@ -922,7 +922,7 @@ pub fn evaluate_saved_diff(entries: &[crate::ingest::diff::DiffEntry], out: &mut
             continue;
         }
         let dir = parents.contains(&path);
-        let mut meta = super::layer::Meta {
+        let mut meta = crate::layerfs::Meta {
             ftype: if dir { FileType::Dir } else { FileType::Other },
             mode: 0,
             uid: 0,

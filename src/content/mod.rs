@@ -5,10 +5,13 @@
 //! (URLs, endpoints, pools, wallets, SSH keys) in a bounded head of scripts, cron and
 //! configuration files, keys and binaries (their printable strings).
 
+mod jar;
+pub(crate) mod script;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use super::jar::JarWalker;
 use crate::logscan::ioc::{self, IocRef, Source};
+use jar::{log4j_version_from_name, JarWalker};
 
 /// The signature strings the content rules refer to (matched ASCII case-insensitively).
 /// Indices are stable: `rules.rs` names them through [`Sig`].
@@ -476,15 +479,6 @@ pub fn uid0_users(content: &[u8]) -> Vec<String> {
     out
 }
 
-/// `log4j-core-2.14.1.jar` -> `2.14.1`.
-pub fn log4j_version_from_name(name: &[u8]) -> Option<String> {
-    let name = std::str::from_utf8(name).ok()?;
-    let lower = name.to_ascii_lowercase();
-    let rest = lower.strip_prefix("log4j-core-")?;
-    let v = rest.strip_suffix(".jar")?;
-    v.starts_with(|c: char| c.is_ascii_digit()).then(|| name[11..11 + v.len()].to_string())
-}
-
 /// Whether a log4j-core version is exposed to the Log4Shell family (2.0-beta9 .. 2.16.x, minus
 /// the 2.3.1+/2.12.2+ backports). Returns the CVE that applies.
 pub fn log4j_vulnerability(version: &str) -> Option<&'static str> {
@@ -581,8 +575,6 @@ mod tests {
             uid0_users(b"root:x:0:0::/root:/bin/sh\nbackdoor:x:0:0::/:/bin/sh\nbin:x:1:1::/:\n"),
             ["backdoor", "root"]
         );
-        assert_eq!(log4j_version_from_name(b"log4j-core-2.14.1.jar").as_deref(), Some("2.14.1"));
-        assert_eq!(log4j_version_from_name(b"log4j-api-2.14.1.jar"), None);
         for (v, want) in [
             ("2.14.1", Some("CVE-2021-44228")),
             ("2.0-beta9", Some("CVE-2021-44228")),
