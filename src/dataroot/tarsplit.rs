@@ -322,12 +322,12 @@ mod tests {
             b.append_dir_all("root", dir.path().join("diff")).unwrap();
             let plain = b.into_inner().unwrap();
             let mut files = vec![];
-            let mut a = tar::Archive::new(plain.as_slice());
-            for e in a.entries().unwrap() {
+            let mut a = crate::layerfs::TarReader::new(plain.as_slice());
+            for e in a.members().unwrap() {
                 let e = e.unwrap();
-                if e.header().entry_type().is_file() {
-                    let p = e.path_bytes().strip_prefix(b"root/").unwrap().to_vec();
-                    files.push((p.into_boxed_slice(), e.raw_file_position(), e.size()));
+                if e.kind() == crate::layerfs::MemberKind::Regular {
+                    let p = e.name().strip_prefix(b"root/").unwrap().to_vec();
+                    files.push((p.into_boxed_slice(), e.data_offset(), e.size()));
                 }
             }
             let bytes = if gz {

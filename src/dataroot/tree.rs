@@ -10,9 +10,9 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use crate::content::{Inspector, Magic};
+use crate::content::Inspector;
 use crate::digest::hex;
-use crate::layerfs::{hash_content, EntryKind, FileType, LayerEntry, LayerScan, Meta, CHUNK};
+use crate::layerfs::{hash_content, EntryKind, FileType, LayerEntry, LayerScan, Meta, Node, CHUNK};
 use crate::model::{display_bytes, Diagnostic, Locator, Timestamp};
 
 /// How a driver marks deletions in its layer directories.
@@ -26,24 +26,6 @@ pub enum Whiteouts {
     Aufs,
     /// Full copies (vfs, btrfs, overlay v1 `root/`) and volumes: no whiteouts.
     None,
-}
-
-/// One node of a layer directory, whatever it was read from.
-pub struct Node {
-    /// Relative to the layer's content root, normalized.
-    pub path: Vec<u8>,
-    pub ftype: FileType,
-    pub mode: u32,
-    pub uid: u64,
-    pub gid: u64,
-    pub size: u64,
-    pub mtime: Option<Timestamp>,
-    pub link: Option<Vec<u8>>,
-    pub hardlink: Option<Vec<u8>>,
-    /// Device numbers of character and block devices.
-    pub dev: Option<(u64, u64)>,
-    /// The directory carries an overlay opaque xattr set to `y`.
-    pub opaque: bool,
 }
 
 /// The custody record of one layer directory.
@@ -114,7 +96,13 @@ impl TreeBuilder {
     }
 
     /// Add one node; `content` is read for regular files.
-    pub fn add(&mut self, node: Node, content: Option<&mut dyn Read>, inspector: &Inspector, loc: &Locator) {
+    pub(crate) fn add(
+        &mut self,
+        node: Node,
+        content: Option<&mut dyn Read>,
+        inspector: &Inspector,
+        loc: &Locator,
+    ) {
         if node.path.is_empty() {
             return;
         }
@@ -205,20 +193,7 @@ impl TreeBuilder {
             });
             line.extend_from_slice(b"opaque\0");
         }
-        let mut meta = Meta {
-            ftype: node.ftype,
-            mode: node.mode & 0o7777,
-            uid: node.uid,
-            gid: node.gid,
-            size: 0,
-            mtime: node.mtime,
-            link: node.link.clone(),
-            hardlink: None,
-            sha256: None,
-            magic: Magic::Other,
-            facts: None,
-            script: None,
-        };
+        let mut meta = Meta::of(&node);
         if let Some(l) = &node.link {
             line.extend_from_slice(l);
         }

@@ -11,6 +11,7 @@ use serde::Serialize;
 use walkdir::WalkDir;
 
 use crate::digest::HashingReader;
+use crate::layerfs::{MemberKind, TarReader};
 use crate::limits::Limits;
 
 use super::artifact::{Artifact, ArtifactKind, ArtifactSource};
@@ -454,11 +455,11 @@ fn classify<R: Read>(
     }
     let mut names = Vec::new();
     let stream = io::Cursor::new(head).chain(decoded);
-    let mut archive = tar::Archive::new(stream);
+    let mut archive = TarReader::new(stream);
     let result = (|| -> io::Result<()> {
-        for entry in archive.entries()? {
+        for entry in archive.members()? {
             let entry = entry?;
-            names.push(entry.path_bytes().into_owned());
+            names.push(entry.name().into_owned());
             if names.len() >= MAX_TAR_NAMES {
                 break;
             }
@@ -486,9 +487,9 @@ fn discover_archive(
         let f = File::open(path)?;
         let len = f.metadata()?.len();
         let stream = decoder(f, compression, Some(len), DecodeLimits::default())?;
-        let mut archive = tar::Archive::new(stream);
+        let mut archive = TarReader::new(stream);
         let mut kept = 0u64;
-        for (seq, entry) in archive.entries()?.enumerate() {
+        for (seq, entry) in archive.members()?.enumerate() {
             if seq as u64 >= limits.max_entries {
                 diagnostics.push(Diagnostic::error(
                     Locator::artifact(archive_name.clone()),
@@ -500,7 +501,7 @@ fn discover_archive(
                 break;
             }
             let mut entry = entry?;
-            let name_bytes = entry.path_bytes().into_owned();
+            let name_bytes = entry.name().into_owned();
             // A member of a data root's layer directory is a layer entry of that directory.
             if !escapes_root(&name_bytes) && layer_trees.offer(&name_bytes, &mut entry) {
                 continue;
@@ -514,12 +515,12 @@ fn discover_archive(
                     "member name points outside the archive (path traversal); recorded, never extracted",
                 ));
             }
-            let et = entry.header().entry_type();
-            if et.is_dir() || et.is_pax_global_extensions() {
+            let kind = entry.kind();
+            if matches!(kind, MemberKind::Dir | MemberKind::PaxGlobal) {
                 continue;
             }
-            if et.is_symlink() || et.is_hard_link() {
-                let target = entry.link_name_bytes().map(|t| display_bytes(&t)).unwrap_or_default();
+            if matches!(kind, MemberKind::Symlink | MemberKind::HardLink) {
+                let target = entry.link_name().map(|t| display_bytes(&t)).unwrap_or_default();
                 artifacts.push(Artifact {
                     kind: ArtifactKind::Link,
                     note: Some(format!("link to {target} (not followed)")),
@@ -528,7 +529,7 @@ fn discover_archive(
                 });
                 continue;
             }
-            if !et.is_file() && et != tar::EntryType::Continuous && et != tar::EntryType::GNUSparse {
+            if !matches!(kind, MemberKind::Regular | MemberKind::Continuous | MemberKind::GnuSparse) {
                 artifacts.push(Artifact {
                     kind: ArtifactKind::Special,
                     note: Some("special member (device, FIFO): not read".into()),
@@ -537,7 +538,7 @@ fn discover_archive(
                 });
                 continue;
             }
-            let data_offset = entry.raw_file_position();
+            let data_offset = entry.data_offset();
             let size = entry.size();
             // Reopening a member of a compressed archive means decompressing up to it again;
             // small members are kept in memory instead (bounded per bundle).

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use super::layer::read_layer;
 use crate::content::Inspector;
 use crate::evidence::Artifact;
-use crate::layerfs::{normalize, LayerScan};
+use crate::layerfs::{normalize, LayerScan, MemberKind, TarMember, TarReader};
 use crate::model::{display_bytes, Diagnostic, Locator};
 
 /// Metadata members (JSON, `repositories`, `oci-layout`) are read whole up to this size.
@@ -213,15 +213,14 @@ fn is_metadata_name(name: &[u8]) -> bool {
 
 /// A member worth recording: its type, name and link target (symbolic or hard), or None
 /// for directories and PAX global headers.
-fn member_of<R: Read>(entry: &tar::Entry<'_, R>) -> Option<(tar::EntryType, Vec<u8>, Option<Vec<u8>>)> {
-    let et = entry.header().entry_type();
-    if et.is_dir() || et.is_pax_global_extensions() {
+fn member_of<R: Read>(entry: &TarMember<'_, R>) -> Option<(MemberKind, Vec<u8>, Option<Vec<u8>>)> {
+    let kind = entry.kind();
+    if matches!(kind, MemberKind::Dir | MemberKind::PaxGlobal) {
         return None;
     }
-    let link = (et.is_symlink() || et.is_hard_link())
-        .then(|| entry.link_name_bytes().map(|l| l.into_owned()))
-        .flatten();
-    Some((et, entry.path_bytes().into_owned(), link))
+    let link =
+        matches!(kind, MemberKind::Symlink | MemberKind::HardLink).then(|| entry.link_name()).flatten();
+    Some((kind, entry.name().into_owned(), link))
 }
 
 /// Whether the first bytes look like a JSON document (OCI blobs have no extension).
@@ -357,13 +356,13 @@ impl<'a> Archive<'a> {
             Ok(a) => a,
             Err(e) => return (Err(e), None),
         };
-        let mut archive = tar::Archive::new(Tracked::new(ReopenSeek { artifact, pos: 0, inner: None }));
+        let mut archive = TarReader::new(Tracked::new(ReopenSeek { artifact, pos: 0, inner: None }));
         let result = (|| {
-            for (seq, entry) in archive.entries_with_seek()?.enumerate() {
+            for (seq, entry) in archive.members_with_seek()?.enumerate() {
                 too_many(seq, inspector)?;
                 let entry = entry?;
-                let Some((et, name, link)) = member_of(&entry) else { continue };
-                self.record(&name, link, et.is_symlink(), entry.raw_file_position(), entry.size());
+                let Some((kind, name, link)) = member_of(&entry) else { continue };
+                self.record(&name, link, kind == MemberKind::Symlink, entry.data_offset(), entry.size());
             }
             Ok(())
         })();
@@ -379,7 +378,7 @@ impl<'a> Archive<'a> {
             Ok(r) => r,
             Err(e) => return (Err(e), None),
         };
-        let mut archive = tar::Archive::new(Tracked::new(reader));
+        let mut archive = TarReader::new(Tracked::new(reader));
         let result = self.stream_entries(&mut archive, inspector);
         let t = archive.into_inner();
         (result, t.ended.then_some(t.pos))
@@ -387,16 +386,17 @@ impl<'a> Archive<'a> {
 
     fn stream_entries<R: Read>(
         &mut self,
-        archive: &mut tar::Archive<R>,
+        archive: &mut TarReader<R>,
         inspector: &Inspector,
     ) -> io::Result<()> {
-        for (seq, entry) in archive.entries()?.enumerate() {
+        for (seq, entry) in archive.members()?.enumerate() {
             too_many(seq, inspector)?;
             let mut entry = entry?;
-            let Some((et, name, link)) = member_of(&entry) else { continue };
+            let Some((kind, name, link)) = member_of(&entry) else { continue };
             let size = entry.size();
-            let norm = self.record(&name, link.clone(), et.is_symlink(), entry.raw_file_position(), size);
-            if link.is_some() || !(et.is_file() || et == tar::EntryType::Continuous) {
+            let norm =
+                self.record(&name, link.clone(), kind == MemberKind::Symlink, entry.data_offset(), size);
+            if link.is_some() || !matches!(kind, MemberKind::Regular | MemberKind::Continuous) {
                 continue;
             }
             let mut head = Vec::with_capacity(512);

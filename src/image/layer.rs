@@ -1,5 +1,5 @@
-//! Reading one layer tar (or a flat filesystem tar) as it streams: the only place that
-//! touches `tar::Entry` for layers. Sniffs the wrapper by magic bytes, hashes the raw blob
+//! Reading one layer tar (or a flat filesystem tar) as it streams, member by member through
+//! `layerfs`'s tar reader. Sniffs the wrapper by magic bytes, hashes the raw blob
 //! and the decoded stream (diff_id) as they pass, normalizes paths as bytes, classifies
 //! whiteouts, hashes file content with a 64 KiB buffer and feeds the content inspector.
 //! Nothing is extracted and no file is held in memory.
@@ -7,14 +7,14 @@
 use std::collections::HashMap;
 use std::io::{self, BufReader, Read};
 
-use crate::content::{Inspector, Magic};
+use crate::content::Inspector;
 use crate::digest::HashingReader;
 use crate::evidence::{decoder, detect_compression, DecodeLimits};
-use crate::model::{display_bytes, Diagnostic, Locator, Timestamp};
-
 use crate::layerfs::{
-    hash_content, normalize, read_full, EntryKind, FileType, LayerEntry, LayerScan, Meta, CHUNK,
+    hash_content, header_name, normalize, read_full, EntryKind, FileType, LayerEntry, LayerScan, MemberKind,
+    Meta, TarReader, CHUNK,
 };
+use crate::model::{display_bytes, Diagnostic, Locator};
 
 /// The decoded tar stream of one layer, counted against `--max-layer-bytes` and the
 /// bundle's `--max-bundle-bytes`: past either, reading fails with an error naming the flag.
@@ -117,8 +117,8 @@ fn read_entries<R: Read>(
     whiteouts: bool,
     scan: &mut LayerScan,
 ) {
-    let mut archive = tar::Archive::new(stream);
-    let entries = match archive.entries() {
+    let mut archive = TarReader::new(stream);
+    let entries = match archive.members() {
         Ok(e) => e,
         Err(e) => {
             scan.complete = false;
@@ -156,39 +156,25 @@ fn read_entries<R: Read>(
             ));
             return;
         }
-        let et = entry.header().entry_type();
-        if et.is_pax_global_extensions() {
+        let kind = entry.kind();
+        if kind == MemberKind::PaxGlobal {
             scan.diagnostics.push(Diagnostic::warning(
                 loc.clone(),
                 format!("member #{seq}: PAX global header ignored (its keys apply to no single file)"),
             ));
             continue;
         }
-        let raw_name = entry.path_bytes().into_owned();
+        let raw_name = entry.name().into_owned();
         let (path, traversal) = normalize(&raw_name);
         let member_loc = || loc.clone().with_member(display_bytes(&raw_name));
         if path.is_empty() {
             continue; // the root directory itself
         }
-        let mut pax_mtime = None;
-        let mut sparse = raw_name.windows(14).any(|w| w == b"GNUSparseFile.");
+        let pax = entry.pax();
+        let sparse = pax.sparse || raw_name.windows(14).any(|w| w == b"GNUSparseFile.");
         // overlayfs marks an opaque directory with an xattr, which a tar of an upper dir keeps.
-        let mut overlay_opaque = false;
-        if let Ok(Some(pax)) = entry.pax_extensions() {
-            for ext in pax.flatten() {
-                match ext.key_bytes() {
-                    b"mtime" => {
-                        pax_mtime =
-                            std::str::from_utf8(ext.value_bytes()).ok().and_then(Timestamp::from_unix_decimal)
-                    }
-                    k if k.starts_with(b"GNU.sparse.") => sparse = true,
-                    b"SCHILY.xattr.trusted.overlay.opaque" | b"SCHILY.xattr.user.overlay.opaque" => {
-                        overlay_opaque = ext.value_bytes() == b"y"
-                    }
-                    _ => {}
-                }
-            }
-        }
+        let overlay_opaque = pax.opaque;
+        let node = entry.node(path.clone(), &pax);
         if sparse {
             scan.diagnostics.push(Diagnostic::warning(
                 member_loc(),
@@ -199,12 +185,9 @@ fn read_entries<R: Read>(
         let keep_raw = traversal.then(|| raw_name.clone());
         // A tar of an overlayfs upper directory (a daemon's `diff/` dir) keeps overlay's own
         // whiteouts: a 0:0 character device deletes its path, an opaque xattr hides below.
-        let h = entry.header();
         // The member's own time: a whiteout's is when the file was deleted.
-        let member_mtime = pax_mtime.or_else(|| h.mtime().ok().map(|t| Timestamp::from_unix(t as i64, 0)));
-        let overlay_whiteout = et == tar::EntryType::Char
-            && h.device_major().ok().flatten() == Some(0)
-            && h.device_minor().ok().flatten() == Some(0);
+        let member_mtime = node.mtime;
+        let overlay_whiteout = kind == MemberKind::Char && entry.null_device();
         if whiteouts && overlay_whiteout {
             let keep_raw = traversal.then(|| raw_name.clone());
             scan.entries.push(LayerEntry {
@@ -216,7 +199,7 @@ fn read_entries<R: Read>(
             });
             continue;
         }
-        if whiteouts && overlay_opaque && et == tar::EntryType::Directory {
+        if whiteouts && overlay_opaque && kind == MemberKind::Dir {
             scan.entries.push(LayerEntry {
                 path: path.clone(),
                 seq,
@@ -251,37 +234,12 @@ fn read_entries<R: Read>(
                 continue;
             }
         }
-        let h = entry.header();
-        let ftype = match et {
-            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
-                FileType::File
-            }
-            tar::EntryType::Link => FileType::File,
-            tar::EntryType::Directory => FileType::Dir,
-            tar::EntryType::Symlink => FileType::Symlink,
-            tar::EntryType::Char => FileType::Char,
-            tar::EntryType::Block => FileType::Block,
-            tar::EntryType::Fifo => FileType::Fifo,
-            _ => FileType::Other,
-        };
-        let mut meta = Meta {
-            ftype,
-            mode: h.mode().unwrap_or(0) & 0o7777,
-            uid: h.uid().unwrap_or(0),
-            gid: h.gid().unwrap_or(0),
-            size: 0,
-            mtime: pax_mtime.or_else(|| h.mtime().ok().map(|t| Timestamp::from_unix(t as i64, 0))),
-            link: None,
-            hardlink: None,
-            sha256: None,
-            magic: Magic::Other,
-            facts: None,
-            script: None,
-        };
-        match et {
-            tar::EntryType::Symlink => meta.link = entry.link_name_bytes().map(|l| l.into_owned()),
-            tar::EntryType::Link => {
-                let target = normalize(&entry.link_name_bytes().unwrap_or_default()).0;
+        let ftype = node.ftype;
+        let mut meta = Meta::of(&node);
+        match kind {
+            MemberKind::Symlink => {}
+            MemberKind::HardLink => {
+                let target = node.hardlink.clone().unwrap_or_default();
                 if let Some(Some(EntryKind::Node(t))) =
                     files.get(&target).map(|i| scan.entries.get(*i).map(|e| &e.kind))
                 {
@@ -294,7 +252,7 @@ fn read_entries<R: Read>(
                 meta.hardlink = Some(target);
             }
             _ if ftype == FileType::File => {
-                meta.size = entry.size();
+                meta.size = node.size;
                 let size = meta.size;
                 let hashed =
                     hash_content(&mut entry, &path, size, inspector, &mut buf).and_then(|(h, total)| {
@@ -359,15 +317,7 @@ fn drain_after_end(r: &mut impl Read) -> io::Result<Option<String>> {
         if first_data.is_none() {
             if let Some(i) = buf[..n].iter().position(|b| *b != 0) {
                 let block = i / 512 * 512;
-                let name = buf.get(block..block + 512).and_then(|b| {
-                    let h = tar::Header::from_byte_slice(b);
-                    let sum: u32 = b
-                        .iter()
-                        .enumerate()
-                        .map(|(i, c)| if (148..156).contains(&i) { 32 } else { u32::from(*c) })
-                        .sum();
-                    (h.cksum().ok() == Some(sum)).then(|| display_bytes(&h.path_bytes()))
-                });
+                let name = buf.get(block..block + 512).and_then(header_name).map(|n| display_bytes(&n));
                 first_data = Some((offset + i as u64, name));
             }
         }

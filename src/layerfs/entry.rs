@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use crate::model::Timestamp;
+
 /// Type of a filesystem entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -29,6 +31,25 @@ impl FileType {
             FileType::Other => "other",
         }
     }
+}
+
+/// One filesystem entry as read (from a tar member or a directory walk), before whiteouts
+/// are told apart and content is hashed.
+pub(crate) struct Node {
+    /// Relative to the layer's content root, normalized.
+    pub(crate) path: Vec<u8>,
+    pub(crate) ftype: FileType,
+    pub(crate) mode: u32,
+    pub(crate) uid: u64,
+    pub(crate) gid: u64,
+    pub(crate) size: u64,
+    pub(crate) mtime: Option<Timestamp>,
+    pub(crate) link: Option<Vec<u8>>,
+    pub(crate) hardlink: Option<Vec<u8>>,
+    /// Device numbers of character and block devices.
+    pub(crate) dev: Option<(u64, u64)>,
+    /// The directory carries an overlay opaque xattr set to `y`.
+    pub(crate) opaque: bool,
 }
 
 /// Normalize a member name: strip `./` and `/`, collapse `//` and `.`; `..` pops a component

@@ -6,7 +6,7 @@ use std::io::{self, Read};
 
 use sha2::{Digest, Sha256};
 
-use super::entry::FileType;
+use super::entry::{FileType, Node};
 use crate::content::script::{ScriptFacts, ScriptScan};
 use crate::content::{ContentFacts, Inspector, Magic};
 use crate::evidence::Compression;
@@ -34,6 +34,26 @@ pub struct Meta {
     pub facts: Option<Box<ContentFacts>>,
     /// What the file does when it is a script (relaunch loops, miner arguments).
     pub script: Option<Box<ScriptFacts>>,
+}
+
+impl Meta {
+    /// The metadata of a node as read, before its content is hashed (no size, no digest).
+    pub(crate) fn of(node: &Node) -> Meta {
+        Meta {
+            ftype: node.ftype,
+            mode: node.mode & 0o7777,
+            uid: node.uid,
+            gid: node.gid,
+            size: 0,
+            mtime: node.mtime,
+            link: node.link.clone(),
+            hardlink: None,
+            sha256: None,
+            magic: Magic::Other,
+            facts: None,
+            script: None,
+        }
+    }
 }
 
 /// What a tar member means for the layered filesystem.
