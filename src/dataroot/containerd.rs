@@ -15,9 +15,8 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::bolt::{self, Bucket};
-use super::docker::{
-    read_small, DockerRoot, Lease, MountUse, RootContainerInfo, RootImageInfo, RootLayerInfo,
-};
+use super::docker::read_small;
+use super::index::{Lease, MountUse, RootContainerInfo, RootImageInfo, RootIndex, RootLayerInfo};
 use super::intake::Trees;
 use crate::dataroot::rooted::{RootContainer, RootImage, RootLayer, Rooted};
 use crate::digest::{sha256_digest, Check};
@@ -113,9 +112,9 @@ pub fn read(
     artifacts: &[Artifact],
     trees: &Trees,
     diags: &mut Vec<Diagnostic>,
-) -> (DockerRoot, Rooted, Vec<ContainerInfo>) {
+) -> (RootIndex, Rooted, Vec<ContainerInfo>) {
     let files = super::files_under(root, artifacts);
-    let mut info = DockerRoot {
+    let mut info = RootIndex {
         root: root.trim_end_matches('/').to_string(),
         layout: "containerd",
         ..Default::default()

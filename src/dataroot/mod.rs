@@ -8,6 +8,7 @@
 pub mod bolt;
 pub mod containerd;
 pub mod docker;
+pub mod index;
 pub mod intake;
 pub mod layout;
 pub mod libpod;
@@ -20,6 +21,7 @@ pub mod tree;
 
 use serde::Serialize;
 
+pub use index::RootIndex;
 pub use intake::{is_layer_dir, read_dirs, TarTrees, Trees};
 
 use crate::evidence::{Artifact, ArtifactKind};
@@ -30,14 +32,14 @@ use rooted::Rooted;
 /// The data roots of a bundle, for the report.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct DataRootSection {
-    pub docker: Vec<docker::DockerRoot>,
+    pub docker: Vec<index::RootIndex>,
     /// Podman / CRI-O graph roots (`/var/lib/containers/storage`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub containers_storage: Vec<docker::DockerRoot>,
+    pub containers_storage: Vec<index::RootIndex>,
     /// containerd roots (`/var/lib/containerd`, dockerd's `containerd/daemon`): containers
     /// are named `namespace/id`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub containerd: Vec<docker::DockerRoot>,
+    pub containerd: Vec<index::RootIndex>,
 }
 
 /// The artifacts below `root`, by their path relative to it (what each reader looks up).

@@ -14,7 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use base64::Engine as _;
 use serde_json::Value;
 
-use super::docker::{read_small, DockerRoot, MountUse, RootContainerInfo, RootImageInfo, RootLayerInfo};
+use super::docker::read_small;
+use super::index::{MountUse, RootContainerInfo, RootImageInfo, RootIndex, RootLayerInfo};
 use super::intake::Trees;
 use crate::dataroot::rooted::{RootContainer, RootImage, RootLayer, Rooted};
 use crate::digest::{sha256_digest, Check};
@@ -89,10 +90,10 @@ pub fn read(
     artifacts: &[Artifact],
     trees: &Trees,
     diags: &mut Vec<Diagnostic>,
-) -> (DockerRoot, Rooted, Vec<ContainerInfo>) {
+) -> (RootIndex, Rooted, Vec<ContainerInfo>) {
     let files = super::files_under(root, artifacts);
     let mut records = vec![];
-    let mut info = DockerRoot {
+    let mut info = RootIndex {
         root: root.trim_end_matches('/').to_string(),
         layout: "containers-storage",
         drivers: vec!["overlay".into()],
@@ -202,7 +203,7 @@ pub fn read(
                 })
                 .map(|(id, _)| id.clone())
                 .collect();
-            info.volumes.push(super::docker::VolumeInfo {
+            info.volumes.push(super::index::VolumeInfo {
                 name: v.name.clone(),
                 dir: format!("{root}volumes/{}/_data", v.name),
                 used_by,
