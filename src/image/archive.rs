@@ -16,9 +16,9 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use rayon::prelude::*;
 
-use super::layer::read_layer;
 use crate::content::Inspector;
 use crate::evidence::Artifact;
+use crate::layerfs::read_layer;
 use crate::layerfs::{normalize, LayerScan, MemberKind, TarMember, TarReader};
 use crate::model::{display_bytes, Diagnostic, Locator};
 

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use super::layer::read_layer;
 use super::layout::ImageConfig;
 use super::load::{file_change, LoadedImage};
 use super::tree::{apply, diff_trees, docker_lines, Change, ChangeRec, FileTree};
@@ -13,6 +12,7 @@ use super::{show_path, BaseUsed, ContainerChanges, DiffLine, Disagreement, FileC
 use crate::content::Inspector;
 use crate::evidence::Artifact;
 use crate::ingest::diff::DiffKind;
+use crate::layerfs::read_layer;
 use crate::model::{Diagnostic, Finding, Locator, Outcome, Severity, Timestamp};
 
 /// Paths the runtime puts in every container (init layer, bind mounts, pseudo filesystems):

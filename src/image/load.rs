@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use super::archive::Archive;
 use super::integrity;
-use super::layer::read_layer;
 use super::layout::{self, ImageConfig, OciArtifact};
 use super::legacy;
 use super::ocidir::LayoutDir;
@@ -17,6 +16,7 @@ use super::{show_path, FileChange, HistoryRecord, ImageRecord, LayerRecord};
 use crate::content::Inspector;
 use crate::digest::hex;
 use crate::evidence::Artifact;
+use crate::layerfs::read_layer;
 use crate::layerfs::LayerScan;
 use crate::model::{display_bytes, Diagnostic, Locator, Outcome};
 

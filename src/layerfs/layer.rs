@@ -1,5 +1,5 @@
 //! Reading one layer tar (or a flat filesystem tar) as it streams, member by member through
-//! `layerfs`'s tar reader. Sniffs the wrapper by magic bytes, hashes the raw blob
+//! the tar reader beside it. Sniffs the wrapper by magic bytes, hashes the raw blob
 //! and the decoded stream (diff_id) as they pass, normalizes paths as bytes, classifies
 //! whiteouts, hashes file content with a 64 KiB buffer and feeds the content inspector.
 //! Nothing is extracted and no file is held in memory.
@@ -7,13 +7,12 @@
 use std::collections::HashMap;
 use std::io::{self, BufReader, Read};
 
+use super::entry::{normalize, FileType};
+use super::members::{header_name, MemberKind, TarReader};
+use super::scan::{hash_content, read_full, EntryKind, LayerEntry, LayerScan, Meta, CHUNK};
 use crate::content::Inspector;
 use crate::digest::HashingReader;
 use crate::evidence::{decoder, detect_compression, DecodeLimits};
-use crate::layerfs::{
-    hash_content, header_name, normalize, read_full, EntryKind, FileType, LayerEntry, LayerScan, MemberKind,
-    Meta, TarReader, CHUNK,
-};
 use crate::model::{display_bytes, Diagnostic, Locator};
 
 /// The decoded tar stream of one layer, counted against `--max-layer-bytes` and the
@@ -46,7 +45,7 @@ impl<R: Read> Read for Budgeted<'_, R> {
 /// whether `.wh.` names are whiteouts (layers) or ordinary names (flat filesystem tars).
 /// Never fails: what could not be read becomes a diagnostic at `loc`, and what was read
 /// before it is kept.
-pub fn read_layer(
+pub(crate) fn read_layer(
     raw: impl Read,
     raw_size: Option<u64>,
     loc: &Locator,
