@@ -36,12 +36,12 @@ impl Default for JarWalker {
 
 impl JarWalker {
     /// A walker at the start of a jar.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         JarWalker { state: State::Header(Vec::with_capacity(64)), versions: vec![] }
     }
 
     /// Feed the next bytes of the jar.
-    pub fn feed(&mut self, mut input: &[u8]) {
+    pub(crate) fn feed(&mut self, mut input: &[u8]) {
         while !input.is_empty() {
             let state = std::mem::replace(&mut self.state, State::Done);
             self.state = match state {
@@ -174,7 +174,7 @@ impl JarWalker {
     }
 
     /// The log4j-core versions found.
-    pub fn finish(self) -> Vec<String> {
+    pub(crate) fn finish(self) -> Vec<String> {
         self.versions
     }
 }
@@ -193,7 +193,7 @@ fn le16(b: &[u8], at: usize) -> u16 {
 }
 
 /// `log4j-core-2.14.1.jar` -> `2.14.1`.
-pub fn log4j_version_from_name(name: &[u8]) -> Option<String> {
+pub(crate) fn log4j_version_from_name(name: &[u8]) -> Option<String> {
     let name = std::str::from_utf8(name).ok()?;
     let lower = name.to_ascii_lowercase();
     let rest = lower.strip_prefix("log4j-core-")?;

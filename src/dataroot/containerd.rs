@@ -27,7 +27,7 @@ use crate::model::{Diagnostic, Locator};
 const META: &str = "io.containerd.metadata.v1.bolt/meta.db";
 
 /// containerd roots among the bundle's artifact paths.
-pub fn roots(artifacts: &[Artifact]) -> Vec<String> {
+pub(crate) fn roots(artifacts: &[Artifact]) -> Vec<String> {
     let mut out: Vec<String> = artifacts
         .iter()
         .filter_map(|a| a.path.strip_suffix(META))
@@ -73,7 +73,7 @@ fn any_value(b: &[u8]) -> Option<&[u8]> {
 
 /// A Kubernetes container's CRI logs, by its pod labels: `var/log/pods/<namespace>_<pod>_<uid>/
 /// <container>/<n>.log` (rotated `.gz` and dated ones too), anywhere in the bundle.
-pub fn pod_logs(labels: &BTreeMap<String, String>, artifacts: &[Artifact]) -> Vec<String> {
+pub(crate) fn pod_logs(labels: &BTreeMap<String, String>, artifacts: &[Artifact]) -> Vec<String> {
     let get = |k: &str| labels.get(k).map(String::as_str);
     let (Some(ns), Some(pod), Some(uid), Some(name)) = (
         get("io.kubernetes.pod.namespace"),
@@ -107,7 +107,7 @@ fn chain_ids(diff_ids: &[String]) -> Vec<String> {
 }
 
 /// Read one containerd root at `root`.
-pub fn read(
+pub(crate) fn read(
     root: &str,
     artifacts: &[Artifact],
     trees: &Trees,

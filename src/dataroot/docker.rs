@@ -21,7 +21,7 @@ const MAX_META: u64 = 16 << 20;
 
 /// Docker data roots among the bundle's artifact paths: the prefixes holding `image/<driver>/`,
 /// `containers/<id>/config*.json` or `graph/<id>/json`.
-pub fn roots(artifacts: &[Artifact]) -> Vec<String> {
+pub(crate) fn roots(artifacts: &[Artifact]) -> Vec<String> {
     let mut out = BTreeSet::new();
     for a in artifacts {
         let p = a.path.as_str();
@@ -96,7 +96,7 @@ fn driver_dir(root: &str, driver: &str, id: &str) -> String {
 }
 
 /// Read one Docker data root at `root` (a prefix of the bundle's paths).
-pub fn read(
+pub(crate) fn read(
     root: &str,
     artifacts: &[Artifact],
     trees: &Trees,

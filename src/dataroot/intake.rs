@@ -26,12 +26,6 @@ pub struct Trees {
     pub dirs: BTreeMap<String, (DirKind, TreeCustody)>,
 }
 
-impl Trees {
-    pub fn is_empty(&self) -> bool {
-        self.dirs.is_empty()
-    }
-}
-
 fn artifact(dir: &str, kind: DirKind, c: &TreeCustody, scan: &LayerScan) -> Artifact {
     let error = scan
         .diagnostics
@@ -84,12 +78,12 @@ fn finish(found: Vec<(LayerDir, LayerScan, TreeCustody)>) -> (Vec<Artifact>, Tre
 
 /// Whether a walked directory (path relative to the bundle) is a layer directory: then it is
 /// read as one, not walked for artifacts.
-pub fn is_layer_dir(rel: &str) -> Option<LayerDir> {
+pub(crate) fn is_layer_dir(rel: &str) -> Option<LayerDir> {
     layer_dir_of(rel).and_then(|(d, rest)| rest.is_empty().then_some(d))
 }
 
 /// Read layer directories found by a directory walk (`root` is the bundle directory).
-pub fn read_dirs(root: &Path, dirs: Vec<LayerDir>) -> (Vec<Artifact>, Trees, Vec<Diagnostic>) {
+pub(crate) fn read_dirs(root: &Path, dirs: Vec<LayerDir>) -> (Vec<Artifact>, Trees, Vec<Diagnostic>) {
     let inspector = Inspector::new();
     let found: Vec<(LayerDir, LayerScan, TreeCustody)> = dirs
         .into_par_iter()
@@ -133,7 +127,7 @@ struct Open {
 
 impl TarTrees {
     /// For the members of the tar at `archive` (decoded with `compression`).
-    pub fn new(archive: &Path, compression: Compression) -> Self {
+    pub(crate) fn new(archive: &Path, compression: Compression) -> Self {
         TarTrees { archive: Some((archive.to_path_buf(), compression)), ..Default::default() }
     }
 
@@ -208,7 +202,7 @@ impl TarTrees {
     }
 
     /// Every layer directory met, as artifacts and trees.
-    pub fn finish(self) -> (Vec<Artifact>, Trees, Vec<Diagnostic>) {
+    pub(crate) fn finish(self) -> (Vec<Artifact>, Trees, Vec<Diagnostic>) {
         let archive = self.archive;
         let found = self
             .open

@@ -22,7 +22,8 @@ pub mod tree;
 use serde::Serialize;
 
 pub use index::RootIndex;
-pub use intake::{is_layer_dir, read_dirs, TarTrees, Trees};
+pub(crate) use intake::{is_layer_dir, read_dirs};
+pub use intake::{TarTrees, Trees};
 
 use crate::evidence::{Artifact, ArtifactKind};
 use crate::ingest::inspect::ContainerInfo;
@@ -55,7 +56,7 @@ fn files_under<'a>(
 /// their own: marked so that no sniffer or log scanner reads them. Container configs,
 /// container logs (json-file, CRI/k8s-file, local, journal; whatever their name) and
 /// pre-1.10 layer JSONs keep their kind.
-pub fn mark_files(artifacts: &mut [Artifact]) {
+pub(crate) fn mark_files(artifacts: &mut [Artifact]) {
     let mut roots = docker::roots(artifacts);
     roots.extend(podman::roots(artifacts));
     roots.extend(containerd::roots(artifacts));
@@ -101,7 +102,7 @@ pub struct Read {
 }
 
 /// Read every data root of a bundle. None when the bundle holds no data root.
-pub fn read(
+pub(crate) fn read(
     artifacts: &[Artifact],
     trees: &Trees,
     containers: &[ContainerInfo],

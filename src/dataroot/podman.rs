@@ -24,7 +24,7 @@ use crate::ingest::inspect::{ContainerInfo, InspectSource};
 use crate::model::{Diagnostic, Locator};
 
 /// containers-storage roots among the bundle's artifact paths.
-pub fn roots(artifacts: &[Artifact]) -> Vec<String> {
+pub(crate) fn roots(artifacts: &[Artifact]) -> Vec<String> {
     let mut out = BTreeSet::new();
     for a in artifacts {
         for marker in
@@ -76,7 +76,7 @@ fn text(v: &Value, key: &str) -> Option<String> {
 
 /// The file name containers-storage gives a big-data item (`makeBigDataBaseName`): the key
 /// itself when it is only `[.0-9a-z]`, else `=` + standard base64 of the key.
-pub fn big_data_name(key: &str) -> String {
+pub(crate) fn big_data_name(key: &str) -> String {
     if key.bytes().all(|b| b == b'.' || b.is_ascii_digit() || b.is_ascii_lowercase()) {
         key.to_string()
     } else {
@@ -85,7 +85,7 @@ pub fn big_data_name(key: &str) -> String {
 }
 
 /// Read one containers-storage root at `root`.
-pub fn read(
+pub(crate) fn read(
     root: &str,
     artifacts: &[Artifact],
     trees: &Trees,

@@ -49,7 +49,8 @@ pub enum Content<'a> {
 }
 
 /// The tar stream's `sha256:` rebuilt from `split` over the layer content in `dir`.
-pub fn rebuild_digest(split: &Artifact, dir: &Path) -> Result<String, String> {
+#[cfg(test)]
+fn rebuild_digest(split: &Artifact, dir: &Path) -> Result<String, String> {
     replay(split, Content::Dir(dir)).map(|(d, _)| d)
 }
 
@@ -174,7 +175,7 @@ impl<'a> Feeder<'a> {
 }
 
 /// The rebuilt digest, with every member name the layer had (normalized).
-pub fn replay(
+pub(crate) fn replay(
     split: &Artifact,
     content: Content<'_>,
 ) -> Result<(String, std::collections::BTreeSet<Vec<u8>>), String> {
@@ -231,7 +232,7 @@ pub fn replay(
 /// Paths of a layer directory that the layer, as its tar-split lists it, never had: files
 /// planted in the directory after the layer was unpacked. An overlay whiteout device stands
 /// for the layer's `.wh.NAME`; aufs's own `.wh..wh.*` files are not the layer's.
-pub fn planted(
+pub(crate) fn planted(
     scan: &crate::layerfs::LayerScan,
     names: &std::collections::BTreeSet<Vec<u8>>,
 ) -> Vec<Vec<u8>> {

@@ -70,7 +70,7 @@ pub struct TreeBuilder {
 }
 
 impl TreeBuilder {
-    pub fn new(style: Whiteouts) -> Self {
+    pub(crate) fn new(style: Whiteouts) -> Self {
         TreeBuilder {
             style,
             scan: LayerScan { complete: true, ..Default::default() },
@@ -83,13 +83,13 @@ impl TreeBuilder {
     }
 
     /// A driver file beside the content (kept for the summary, at most 4 KiB).
-    pub fn meta_file(&mut self, name: &str, content: &[u8]) {
+    pub(crate) fn meta_file(&mut self, name: &str, content: &[u8]) {
         let text = String::from_utf8_lossy(&content[..content.len().min(4096)]).trim().to_string();
         self.custody.meta.insert(name.to_string(), text);
     }
 
     /// A problem reading part of the tree: recorded, the rest is read.
-    pub fn problem(&mut self, d: Diagnostic) {
+    pub(crate) fn problem(&mut self, d: Diagnostic) {
         self.unreadable = true;
         self.scan.complete = false;
         self.scan.diagnostics.push(d);
@@ -276,7 +276,7 @@ impl TreeBuilder {
     /// detail LF`, where detail is the content's SHA-256 (files), the link target, `major,minor`
     /// (devices) or `whiteout`, and opaque directories carry `opaque NUL`. Times are left
     /// out, so a tar of the root and the directory it came from digest alike.
-    pub fn finish(mut self) -> (LayerScan, TreeCustody) {
+    pub(crate) fn finish(mut self) -> (LayerScan, TreeCustody) {
         self.resolve_links();
         // By path (what precedes the first NUL), stable: a path met twice keeps its order.
         let path_of = |l: &[u8]| -> usize { l.iter().position(|c| *c == 0).unwrap_or(l.len()) };
@@ -296,7 +296,7 @@ impl TreeBuilder {
 
 /// Whether this process can see `trusted.*` extended attributes (root, or CAP_SYS_ADMIN:
 /// taken as euid 0). Read from `/proc/self/status`; unknown counts as unprivileged.
-pub fn sees_trusted_xattrs() -> bool {
+pub(crate) fn sees_trusted_xattrs() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -309,7 +309,7 @@ pub fn sees_trusted_xattrs() -> bool {
 
 /// Read one layer directory on disk (`content` below `dir`: `diff`, `upper`, `root` or the
 /// directory itself). Never follows a link; unreadable parts become diagnostics.
-pub fn read_dir_tree(
+pub(crate) fn read_dir_tree(
     dir: &Path,
     content: Option<&str>,
     style: Whiteouts,

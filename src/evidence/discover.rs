@@ -59,7 +59,7 @@ pub fn discover(path: &Path) -> Bundle {
 }
 
 /// [`discover`] under `limits` (files listed per directory, members read per archive).
-pub fn discover_with(path: &Path, limits: &Limits) -> Bundle {
+pub(crate) fn discover_with(path: &Path, limits: &Limits) -> Bundle {
     let shown = path.display().to_string();
     let named = match super::named::resolve(path, limits.max_bundle_bytes) {
         Ok(n) => n,
@@ -153,7 +153,7 @@ fn escapes_root(name: &[u8]) -> bool {
 
 /// One file examined as an artifact in itself (a tar stays one artifact, whatever it holds),
 /// for commands whose argument is one image or layer: its path is shown as given.
-pub fn examine_file(path: &Path) -> Artifact {
+pub(crate) fn examine_file(path: &Path) -> Artifact {
     let shown = path.display().to_string();
     match std::fs::symlink_metadata(path) {
         Ok(meta) => examine_path(path, shown, &meta, false),
@@ -248,7 +248,7 @@ fn note_unread(artifacts: &mut [Artifact]) {
 /// content-addressed parts of the images and artifacts its index lists. Manifests, configs
 /// and layer tars keep the kind their content gives; any other blob (an SBOM, a signature,
 /// an attestation payload) is an `oci-blob`, never read on its own as a log or a capture.
-pub fn mark_layout_blobs(artifacts: &mut [Artifact]) {
+pub(crate) fn mark_layout_blobs(artifacts: &mut [Artifact]) {
     let roots: Vec<String> = artifacts
         .iter()
         .filter(|a| a.path == "oci-layout" || a.path.ends_with("/oci-layout"))

@@ -10,7 +10,7 @@ use super::ImageRecord;
 
 /// The decoded tar stream of layer `index` of `image`, with the locator naming the blob.
 /// `artifacts` are the bundle's (the image's archive, or the files of a layout directory).
-pub fn open_layer(
+pub(crate) fn open_layer(
     image: &ImageRecord,
     index: usize,
     artifacts: &[&Artifact],

@@ -110,7 +110,7 @@ pub struct Container {
 
 impl Container {
     /// File changes of the export (committed layers are already in their image's changes).
-    pub fn file_changes(&self) -> Vec<FileChange> {
+    pub(crate) fn file_changes(&self) -> Vec<FileChange> {
         if self.report.source == "committed-layers" {
             return vec![];
         }
@@ -156,7 +156,7 @@ fn diff_ids(l: &LoadedImage) -> Vec<Option<String>> {
 }
 
 /// Find each image's commit layers.
-pub fn mark_commits(images: &mut [LoadedImage]) {
+pub(crate) fn mark_commits(images: &mut [LoadedImage]) {
     let ids: Vec<Vec<Option<String>>> = images.iter().map(diff_ids).collect();
     for i in 0..images.len() {
         if images[i].record.role == "layer" {
@@ -316,7 +316,7 @@ pub(super) fn base_created(img: &LoadedImage, layers: usize) -> Option<Timestamp
 
 /// Rebuild the container's changes from an export or from committed layers. A base the
 /// analyst gave that the export does not bear out is refused (`refused`, with a warning).
-pub fn rebuild(
+pub(crate) fn rebuild(
     images: &[LoadedImage],
     exports: &[&Artifact],
     ctx: &ImageContext,

@@ -45,7 +45,7 @@ const IMAGE_CONFIG_TYPES: &[&str] =
 
 /// Whether a layer media type is a filesystem layer (tar, possibly compressed). A layer with
 /// no media type is taken for one.
-pub fn is_tar_layer_type(media_type: &str) -> bool {
+pub(crate) fn is_tar_layer_type(media_type: &str) -> bool {
     let m = media_type.trim();
     m.is_empty()
         || m.starts_with("application/vnd.oci.image.layer.")
@@ -140,7 +140,7 @@ pub struct ImageConfig {
 }
 
 /// Parse an image config JSON.
-pub fn parse_config(bytes: &[u8]) -> Result<ImageConfig, String> {
+pub(crate) fn parse_config(bytes: &[u8]) -> Result<ImageConfig, String> {
     #[derive(Deserialize, Default)]
     struct RootFs {
         #[serde(default)]
@@ -192,7 +192,7 @@ pub fn parse_config(bytes: &[u8]) -> Result<ImageConfig, String> {
 }
 
 /// `sha256:<64 hex>` from a content-addressed member name, if it is one.
-pub fn digest_in_name(name: &[u8]) -> Option<String> {
+pub(crate) fn digest_in_name(name: &[u8]) -> Option<String> {
     let name = std::str::from_utf8(name).ok()?;
     let is_hex = crate::digest::is_hex64;
     if let Some(h) = name.strip_prefix("blobs/sha256/") {
@@ -219,7 +219,7 @@ pub(super) fn blob_member(digest: &str) -> Option<Vec<u8>> {
 
 /// The images and OCI artifacts an archive holds. Diagnostics name the member and what is
 /// wrong.
-pub fn list(a: &Archive) -> Listing {
+pub(crate) fn list(a: &Archive) -> Listing {
     let mut artifacts = vec![];
     let (images, diagnostics) = list_all(a, &mut artifacts);
     Listing { images, artifacts, diagnostics }
@@ -304,7 +304,7 @@ fn list_all(a: &Archive, artifacts: &mut Vec<OciArtifact>) -> (Vec<ImageSpec>, V
 /// The images and artifacts of manifests and indexes found by content (their index lost):
 /// walked as if an index listed each of `digests` (`sha256:<hex>`, indexes first so that
 /// their platforms are kept), under `listed_in`.
-pub fn list_found(a: &Archive, digests: &[String], listed_in: &str) -> Listing {
+pub(crate) fn list_found(a: &Archive, digests: &[String], listed_in: &str) -> Listing {
     let mut artifacts = vec![];
     let mut specs = vec![];
     let mut diags = vec![];

@@ -50,7 +50,7 @@ pub(super) fn step(v: &Value) -> HistoryStep {
 }
 
 /// The images of a v1 archive: one per distinct tagged top id, layers root first.
-pub fn list_images(a: &Archive, diags: &mut Vec<Diagnostic>) -> Vec<ImageSpec> {
+pub(crate) fn list_images(a: &Archive, diags: &mut Vec<Diagnostic>) -> Vec<ImageSpec> {
     let loc = a.locator(b"repositories");
     let bytes = match a.read_small(b"repositories") {
         Ok(b) => b,

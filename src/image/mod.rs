@@ -66,7 +66,7 @@ impl ImageContext {
     /// The context of one export among several: the containers whose inspect lies in the
     /// export's folder or above it (the nearest folder that has any), and the saved diffs
     /// in that folder or below it.
-    pub fn for_export(&self, export: &str) -> ImageContext {
+    pub(crate) fn for_export(&self, export: &str) -> ImageContext {
         let folder = |p: &str| crate::model::folder_of(p).to_string();
         let within = |dir: &str, p: &str| dir.is_empty() || p == dir || p.starts_with(&format!("{dir}/"));
         let mut dir = folder(export);
@@ -97,7 +97,7 @@ impl ImageContext {
     }
 
     /// How the analyst named the base image, for messages.
-    pub fn base_flag(&self) -> &'static str {
+    pub(crate) fn base_flag(&self) -> &'static str {
         self.base_flag.unwrap_or("--base-image")
     }
 }
@@ -373,7 +373,7 @@ pub(crate) fn show_path(p: &[u8]) -> String {
 
 /// Paths of every artifact that is part of an OCI layout directory (read as that layout's
 /// images, never on their own).
-pub fn layout_members(artifacts: &[&Artifact]) -> std::collections::BTreeSet<String> {
+pub(crate) fn layout_members(artifacts: &[&Artifact]) -> std::collections::BTreeSet<String> {
     let dirs = ocidir::find(artifacts, &mut vec![]);
     ocidir::claimed(&dirs).into_iter().map(String::from).collect()
 }
@@ -406,12 +406,12 @@ fn keep_own_iocs(section: &mut ImageSection) {
 }
 
 /// Analyse every image archive, layer tar and filesystem tar of a bundle.
-pub fn analyze_bundle(artifacts: &[&Artifact], ctx: &ImageContext) -> ImageSection {
+pub(crate) fn analyze_bundle(artifacts: &[&Artifact], ctx: &ImageContext) -> ImageSection {
     analyze(artifacts, ctx, &AnalyzeOptions::default()).0
 }
 
 /// [`analyze_bundle`], also returning the merged trees asked for in `opts`.
-pub fn analyze(
+pub(crate) fn analyze(
     artifacts: &[&Artifact],
     ctx: &ImageContext,
     opts: &AnalyzeOptions,

@@ -11,7 +11,7 @@ use crate::dataroot::rooted::{RootContainer, RootImage, Rooted};
 use crate::model::{Diagnostic, Locator, Outcome};
 
 /// Every image of the data root, loaded as from an archive.
-pub fn load_images(r: &Rooted, out: &mut Outcome) -> Vec<LoadedImage> {
+pub(crate) fn load_images(r: &Rooted, out: &mut Outcome) -> Vec<LoadedImage> {
     r.images.iter().map(|img| load_image(img, out)).collect()
 }
 
@@ -146,7 +146,7 @@ fn load_image(img: &RootImage, out: &mut Outcome) -> LoadedImage {
 }
 
 /// Each container's own changes: its upper directory applied on its image and init layer.
-pub fn containers(r: &Rooted, images: &[LoadedImage], out: &mut Outcome) -> Vec<Container> {
+pub(crate) fn containers(r: &Rooted, images: &[LoadedImage], out: &mut Outcome) -> Vec<Container> {
     let mut all: Vec<Container> = r.containers.iter().filter_map(|c| container(c, images, out)).collect();
     all.extend(r.containers.iter().flat_map(volumes));
     all

@@ -31,7 +31,7 @@ fn describe(c: &ChangeRec) -> String {
 }
 
 /// History steps and per-layer file changes of an image.
-pub fn image_events(l: &LoadedImage, out: &mut Outcome) {
+pub(crate) fn image_events(l: &LoadedImage, out: &mut Outcome) {
     let name = l.name();
     let config_loc = l.config_loc.clone();
     for h in &l.record.history {
@@ -88,7 +88,7 @@ pub fn image_events(l: &LoadedImage, out: &mut Outcome) {
 }
 
 /// The container's changes from an export, at their mtimes.
-pub fn container_events(c: &Container, out: &mut Outcome) {
+pub(crate) fn container_events(c: &Container, out: &mut Outcome) {
     if c.report.source == "committed-layers" {
         return;
     }

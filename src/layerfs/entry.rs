@@ -20,7 +20,7 @@ pub enum FileType {
 
 impl FileType {
     /// Lower-case name.
-    pub fn as_str(&self) -> &'static str {
+    pub(crate) fn as_str(&self) -> &'static str {
         match self {
             FileType::File => "file",
             FileType::Dir => "dir",
@@ -54,7 +54,7 @@ pub(crate) struct Node {
 
 /// Normalize a member name: strip `./` and `/`, collapse `//` and `.`; `..` pops a component
 /// (never above the root) and is reported as traversal.
-pub fn normalize(raw: &[u8]) -> (Vec<u8>, bool) {
+pub(crate) fn normalize(raw: &[u8]) -> (Vec<u8>, bool) {
     let mut parts: Vec<&[u8]> = Vec::new();
     let mut traversal = false;
     for c in raw.split(|b| *b == b'/') {
