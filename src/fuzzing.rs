@@ -5,9 +5,10 @@
 use std::io::Cursor;
 use std::sync::{Arc, OnceLock};
 
+use crate::content::Inspector;
 use crate::dataroot::intake::Trees;
 use crate::evidence::{detect_compression, Artifact, ArtifactKind, ArtifactSource};
-use crate::image::{self, ImageContext, Inspector};
+use crate::image::{self, ImageContext};
 use crate::ingest::{diff, inspect, pslist, stats, top};
 use crate::logscan::framing::{cri::Cri, journal::Journal, json_file::JsonFile, local::Local, text::Text};
 use crate::logscan::{self, decode, Engine, ScanConfig};
@@ -42,7 +43,7 @@ pub fn layer(data: &[u8]) {
     let a = artifact("layer.tar", ArtifactKind::LayerTar, data);
     let mut out = crate::model::Outcome::default();
     let _ = image::load_layer_tar(&a, inspector(), &mut out);
-    let _ = image::read_layer(data, Some(data.len() as u64), &a.locator(), inspector(), false);
+    let _ = crate::layerfs::read_layer(data, Some(data.len() as u64), &a.locator(), inspector(), false);
 }
 
 /// A `docker save` / OCI archive built from fuzzed members, split at `\n--\n`:

@@ -13,13 +13,16 @@ pub(crate) mod catalog;
 pub(crate) mod cmdline;
 pub(crate) mod collect;
 pub mod commands;
-pub mod dataroot;
+pub(crate) mod content;
+pub(crate) mod dataroot;
+pub(crate) mod digest;
 pub mod evidence;
 pub mod exit;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod image;
+pub(crate) mod image;
 pub(crate) mod ingest;
+pub(crate) mod layerfs;
 pub(crate) mod limits;
 pub(crate) mod logs;
 pub mod logscan;

@@ -23,7 +23,7 @@ fn hash<'a>(entries: impl Iterator<Item = (&'a str, u64, Option<&'a str>)>) -> I
     for (path, size, sha) in &list {
         h.update(format!("{path}\0{size}\0{}\n", sha.unwrap_or("-")).as_bytes());
     }
-    InputHash { sha256: h.finalize().iter().map(|b| format!("{b:02x}")).collect(), count: list.len() }
+    InputHash { sha256: crate::digest::hex(&h.finalize()), count: list.len() }
 }
 
 /// From a `report.json` bundle (its `artifacts`).

@@ -43,7 +43,7 @@ pub(crate) struct LayersArgs {
 struct TreeEntry {
     path: String,
     #[serde(rename = "type")]
-    ftype: crate::image::FileType,
+    ftype: crate::layerfs::FileType,
     mode: String,
     uid: u64,
     gid: u64,
@@ -86,7 +86,7 @@ fn tree_entries(t: &FileTree) -> Vec<TreeEntry> {
             gid: n.meta.gid,
             size: n.meta.size,
             link_target: n.meta.link.as_deref().map(crate::model::display_bytes),
-            sha256: n.meta.sha256.map(|h| crate::image::hex(&h)),
+            sha256: n.meta.sha256.map(|h| crate::digest::hex(&h)),
             layer: n.layer,
         })
         .collect()

@@ -48,7 +48,7 @@ pub enum Entry {
 
 impl Bucket {
     /// The nested bucket at `path` (each component a key).
-    pub fn bucket(&self, path: &[&[u8]]) -> Option<&Bucket> {
+    pub(crate) fn bucket(&self, path: &[&[u8]]) -> Option<&Bucket> {
         let mut b = self;
         for k in path {
             match b.entries.get(*k) {
@@ -60,7 +60,7 @@ impl Bucket {
     }
 
     /// The value at `key` of this bucket.
-    pub fn value(&self, key: &[u8]) -> Option<&[u8]> {
+    pub(crate) fn value(&self, key: &[u8]) -> Option<&[u8]> {
         match self.entries.get(key) {
             Some(Entry::Value(v)) => Some(v),
             _ => None,
@@ -68,7 +68,7 @@ impl Bucket {
     }
 
     /// Nested buckets, by key.
-    pub fn buckets(&self) -> impl Iterator<Item = (&[u8], &Bucket)> {
+    pub(crate) fn buckets(&self) -> impl Iterator<Item = (&[u8], &Bucket)> {
         self.entries.iter().filter_map(|(k, e)| match e {
             Entry::Bucket(b) => Some((k.as_slice(), b)),
             Entry::Value(_) => None,
@@ -76,7 +76,7 @@ impl Bucket {
     }
 
     /// A value as UTF-8 text (lossy).
-    pub fn text(&self, key: &[u8]) -> Option<String> {
+    pub(crate) fn text(&self, key: &[u8]) -> Option<String> {
         self.value(key).map(|v| String::from_utf8_lossy(v).into_owned())
     }
 }
@@ -105,7 +105,7 @@ pub const MAX_DB: u64 = 1 << 30;
 
 /// The root bucket of a bolt database artifact, read whole (at most [`MAX_DB`] bytes): no
 /// locks, no writes, never mapped from the evidence.
-pub fn read_artifact(a: &crate::evidence::Artifact) -> Result<Bucket, String> {
+pub(crate) fn read_artifact(a: &crate::evidence::Artifact) -> Result<Bucket, String> {
     use std::io::Read;
     let mut v = vec![];
     a.open().map_err(|e| e.to_string())?.take(MAX_DB + 1).read_to_end(&mut v).map_err(|e| e.to_string())?;
@@ -116,7 +116,7 @@ pub fn read_artifact(a: &crate::evidence::Artifact) -> Result<Bucket, String> {
 }
 
 /// The root bucket of the bolt database in `data`.
-pub fn read(data: &[u8]) -> Result<Bucket, BoltError> {
+pub(crate) fn read(data: &[u8]) -> Result<Bucket, BoltError> {
     // Meta pages: page 0 at offset 0; page 1 at the page size page 0 (or 4096) names.
     let meta_at = |off: usize| -> Option<(u32, u64, u64)> {
         let m = off + HEADER;

@@ -15,20 +15,19 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::bolt::{self, Bucket};
-use super::docker::{
-    read_small, DockerRoot, Lease, MountUse, RootContainerInfo, RootImageInfo, RootLayerInfo,
-};
+use super::docker::read_small;
+use super::index::{Lease, MountUse, RootContainerInfo, RootImageInfo, RootIndex, RootLayerInfo};
 use super::intake::Trees;
+use crate::dataroot::rooted::{RootContainer, RootImage, RootLayer, Rooted};
+use crate::digest::{sha256_digest, Check};
 use crate::evidence::Artifact;
-use crate::image::rooted::{RootContainer, RootImage, RootLayer, Rooted};
-use crate::image::{hex, Check};
 use crate::ingest::inspect::{ContainerInfo, InspectSource};
 use crate::model::{Diagnostic, Locator};
 
 const META: &str = "io.containerd.metadata.v1.bolt/meta.db";
 
 /// containerd roots among the bundle's artifact paths.
-pub fn roots(artifacts: &[Artifact]) -> Vec<String> {
+pub(crate) fn roots(artifacts: &[Artifact]) -> Vec<String> {
     let mut out: Vec<String> = artifacts
         .iter()
         .filter_map(|a| a.path.strip_suffix(META))
@@ -74,7 +73,7 @@ fn any_value(b: &[u8]) -> Option<&[u8]> {
 
 /// A Kubernetes container's CRI logs, by its pod labels: `var/log/pods/<namespace>_<pod>_<uid>/
 /// <container>/<n>.log` (rotated `.gz` and dated ones too), anywhere in the bundle.
-pub fn pod_logs(labels: &BTreeMap<String, String>, artifacts: &[Artifact]) -> Vec<String> {
+pub(crate) fn pod_logs(labels: &BTreeMap<String, String>, artifacts: &[Artifact]) -> Vec<String> {
     let get = |k: &str| labels.get(k).map(String::as_str);
     let (Some(ns), Some(pod), Some(uid), Some(name)) = (
         get("io.kubernetes.pod.namespace"),
@@ -100,7 +99,7 @@ fn chain_ids(diff_ids: &[String]) -> Vec<String> {
     for d in diff_ids {
         let next = match out.last() {
             None => d.clone(),
-            Some(p) => format!("sha256:{}", hex(&crate::image::sha256_bytes(format!("{p} {d}").as_bytes()))),
+            Some(p) => sha256_digest(format!("{p} {d}").as_bytes()),
         };
         out.push(next);
     }
@@ -108,14 +107,14 @@ fn chain_ids(diff_ids: &[String]) -> Vec<String> {
 }
 
 /// Read one containerd root at `root`.
-pub fn read(
+pub(crate) fn read(
     root: &str,
     artifacts: &[Artifact],
     trees: &Trees,
     diags: &mut Vec<Diagnostic>,
-) -> (DockerRoot, Rooted, Vec<ContainerInfo>) {
+) -> (RootIndex, Rooted, Vec<ContainerInfo>) {
     let files = super::files_under(root, artifacts);
-    let mut info = DockerRoot {
+    let mut info = RootIndex {
         root: root.trim_end_matches('/').to_string(),
         layout: "containerd",
         ..Default::default()
@@ -134,7 +133,7 @@ pub fn read(
         }
     };
     let blob = |digest: &str| -> Option<(Vec<u8>, String)> {
-        let hexd = digest.strip_prefix("sha256:")?;
+        let hexd = crate::digest::hex_of(digest)?;
         let p = format!("io.containerd.content.v1.content/blobs/sha256/{hexd}");
         files.get(p.as_str()).and_then(|a| read_small(a).ok()).map(|b| (b, format!("{root}{p}")))
     };
@@ -250,7 +249,7 @@ pub fn read(
                     ..Default::default()
                 });
             }
-            let computed = format!("sha256:{}", hex(&crate::image::sha256_bytes(&config)));
+            let computed = sha256_digest(&config);
             info.images.push(RootImageInfo {
                 id: cfg_digest.clone(),
                 repo_tags: vec![name.clone()],

@@ -7,136 +7,21 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 
-use serde::Serialize;
-
+use super::index::{MountUse, RootContainerInfo, RootImageInfo, RootIndex, RootLayerInfo, VolumeInfo};
 use super::intake::Trees;
 use super::layout::is_layer_id;
+use crate::dataroot::rooted::{RootContainer, RootImage, RootLayer, Rooted};
+use crate::digest::{sha256_digest, Check};
 use crate::evidence::Artifact;
-use crate::image::rooted::{RootContainer, RootImage, RootLayer, Rooted};
-use crate::image::{hex, Check};
 use crate::ingest::inspect::ContainerInfo;
 use crate::model::{Diagnostic, Locator};
 
 /// Metadata files read whole are at most this big (image configs, repositories.json).
 const MAX_META: u64 = 16 << 20;
 
-/// What the data root holds, for the report.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct DockerRoot {
-    /// The root's path inside the bundle (`` when the bundle is the root itself).
-    pub root: String,
-    /// `image/<driver>` (Docker >= 1.10) or `graph` (older).
-    pub layout: &'static str,
-    /// Storage drivers with an image store.
-    pub drivers: Vec<String>,
-    pub images: Vec<RootImageInfo>,
-    pub containers: Vec<RootContainerInfo>,
-    /// Volumes (`volumes/<name>/_data`) and who mounts them.
-    pub volumes: Vec<VolumeInfo>,
-    /// containers-storage: libpod's state database read (`libpod/bolt_state.db` or
-    /// `libpod/db.sql`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub state_db: Option<String>,
-    /// containers-storage: libpod's pods.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub pods: Vec<super::libpod::Pod>,
-    /// containerd: leases (what keeps content and snapshots from garbage collection).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub leases: Vec<Lease>,
-}
-
-/// A containerd lease: `v1/<namespace>/leases/<id>` with its labels and the resources it
-/// holds (`content <digest>`, `snapshots/<snapshotter> <key>`, `ingests <ref>`).
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Lease {
-    pub namespace: String,
-    pub id: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub created: Option<crate::model::Timestamp>,
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: BTreeMap<String, String>,
-    pub resources: Vec<String>,
-}
-
-/// One image of the store.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct RootImageInfo {
-    pub id: String,
-    pub repo_tags: Vec<String>,
-    /// The config's sha256 against its file name.
-    pub config_check: Check,
-    /// Bottom layer first.
-    pub layers: Vec<RootLayerInfo>,
-}
-
-/// One layer of an image's chain.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct RootLayerInfo {
-    pub diff_id: Option<String>,
-    pub chain_id: Option<String>,
-    /// The driver's directory id (`cache-id`).
-    pub cache_id: Option<String>,
-    /// The layer directory in the bundle, when present.
-    pub dir: Option<String>,
-    /// The directory's content against the diff_id (tar-split replayed over it).
-    pub content_check: Check,
-}
-
-/// One container with its layers.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct RootContainerInfo {
-    pub id: String,
-    pub name: String,
-    pub image_id: Option<String>,
-    /// As its config says; None when the root does not record it (containers-storage keeps
-    /// it in the libpod database, not read).
-    pub running: Option<bool>,
-    /// The driver's id of its read-write layer (`layerdb/mounts/<id>/mount-id`).
-    pub mount_id: Option<String>,
-    pub init_id: Option<String>,
-    /// The directory holding its own changes (`overlay2/<id>/diff`, `overlay/<id>/upper`,
-    /// `aufs/diff/<id>`).
-    pub upper_dir: Option<String>,
-    /// Top to bottom: read-write layer, init layer, the image's layers (content directories).
-    pub layer_dirs: Vec<String>,
-    /// overlay2: the lower layers as the driver itself records them (the read-write layer's
-    /// `lower` file, its `l/` short links resolved inside the root), top to bottom;
-    /// cross-checked against `layer_dirs`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub lower_dirs: Vec<String>,
-    /// Its json-file logs (rotated ones too), oldest last as docker numbers them.
-    pub logs: Vec<String>,
-    /// Volumes and binds: (source in the root or on the host, destination).
-    pub mounts: Vec<MountUse>,
-    /// The runtime's labels of the container (containerd: Kubernetes pod labels).
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: BTreeMap<String, String>,
-}
-
-/// A mount of a container.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct MountUse {
-    /// `volume` or `bind` (or what the config says).
-    pub kind: Option<String>,
-    /// For volumes: `volumes/<name>/_data` in the root; for binds: the host path.
-    pub source: String,
-    pub destination: String,
-    /// The volume's data directory is in the bundle.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dir: Option<String>,
-}
-
-/// A volume directory.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct VolumeInfo {
-    pub name: String,
-    pub dir: String,
-    pub used_by: Vec<String>,
-}
-
 /// Docker data roots among the bundle's artifact paths: the prefixes holding `image/<driver>/`,
 /// `containers/<id>/config*.json` or `graph/<id>/json`.
-pub fn roots(artifacts: &[Artifact]) -> Vec<String> {
+pub(crate) fn roots(artifacts: &[Artifact]) -> Vec<String> {
     let mut out = BTreeSet::new();
     for a in artifacts {
         let p = a.path.as_str();
@@ -193,9 +78,7 @@ fn chain_ids(diff_ids: &[String]) -> Vec<String> {
     for d in diff_ids {
         let next = match out.last() {
             None => d.clone(),
-            Some(parent) => {
-                format!("sha256:{}", hex(&crate::image::sha256_bytes(format!("{parent} {d}").as_bytes())))
-            }
+            Some(parent) => sha256_digest(format!("{parent} {d}").as_bytes()),
         };
         out.push(next);
     }
@@ -213,15 +96,15 @@ fn driver_dir(root: &str, driver: &str, id: &str) -> String {
 }
 
 /// Read one Docker data root at `root` (a prefix of the bundle's paths).
-pub fn read(
+pub(crate) fn read(
     root: &str,
     artifacts: &[Artifact],
     trees: &Trees,
     containers: &[ContainerInfo],
     diags: &mut Vec<Diagnostic>,
-) -> (DockerRoot, Rooted) {
+) -> (RootIndex, Rooted) {
     let files = super::files_under(root, artifacts);
-    let mut info = DockerRoot {
+    let mut info = RootIndex {
         root: root.trim_end_matches('/').to_string(),
         layout: "image/<driver>",
         ..Default::default()
@@ -379,7 +262,7 @@ pub fn read(
                     content_check,
                 });
             }
-            let computed = format!("sha256:{}", hex(&crate::image::sha256_bytes(&config)));
+            let computed = sha256_digest(&config);
             info.images.push(RootImageInfo {
                 id: id.clone(),
                 repo_tags: img_tags.clone(),
@@ -545,7 +428,7 @@ fn overlay2_lower(
             s.entries
                 .iter()
                 .filter_map(|e| match &e.kind {
-                    crate::image::EntryKind::Node(m) => m.link.clone().map(|l| (e.path.clone(), l)),
+                    crate::layerfs::EntryKind::Node(m) => m.link.clone().map(|l| (e.path.clone(), l)),
                     _ => None,
                 })
                 .collect()
@@ -594,7 +477,7 @@ fn read_graph(
     files: &BTreeMap<&str, &Artifact>,
     trees: &Trees,
     containers: &[ContainerInfo],
-    info: &mut DockerRoot,
+    info: &mut RootIndex,
     rooted: &mut Rooted,
     diags: &mut Vec<Diagnostic>,
 ) {
@@ -722,7 +605,7 @@ mod tests {
         let d = vec!["sha256:aa".to_string(), "sha256:bb".to_string()];
         let c = chain_ids(&d);
         assert_eq!(c[0], "sha256:aa");
-        let want = format!("sha256:{}", hex(&crate::image::sha256_bytes(b"sha256:aa sha256:bb")));
+        let want = sha256_digest(b"sha256:aa sha256:bb");
         assert_eq!(c[1], want);
     }
 }

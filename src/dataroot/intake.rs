@@ -1,7 +1,7 @@
 //! Intake of a data root's layer directories during discovery: each directory becomes one
 //! artifact (path, entries, bytes, tree digest) and its files layer entries, read from the
-//! directory on disk or from the members of a tar of the root as they stream by (this
-//! module and `image::layer` are the ones that read `tar::Entry`).
+//! directory on disk or from the members of a tar of the root as they stream by (the members
+//! come from `layerfs`'s tar reader).
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -11,10 +11,11 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::layout::{layer_dir_of, DirKind, LayerDir};
-use super::tree::{read_dir_tree, Node, TreeBuilder, TreeCustody};
+use super::tree::{read_dir_tree, TreeBuilder, TreeCustody};
+use crate::content::Inspector;
 use crate::evidence::{Artifact, ArtifactKind, ArtifactSource, Compression};
-use crate::image::{FileType, Inspector, LayerScan};
-use crate::model::{display_bytes, Diagnostic, Locator, Timestamp};
+use crate::layerfs::{FileType, LayerScan, Node, TarMember};
+use crate::model::{display_bytes, Diagnostic, Locator};
 
 /// The layer directories of a bundle, read.
 #[derive(Clone, Debug, Default)]
@@ -23,12 +24,6 @@ pub struct Trees {
     pub scans: BTreeMap<String, Arc<LayerScan>>,
     /// Directory path -> kind and custody.
     pub dirs: BTreeMap<String, (DirKind, TreeCustody)>,
-}
-
-impl Trees {
-    pub fn is_empty(&self) -> bool {
-        self.dirs.is_empty()
-    }
 }
 
 fn artifact(dir: &str, kind: DirKind, c: &TreeCustody, scan: &LayerScan) -> Artifact {
@@ -83,12 +78,12 @@ fn finish(found: Vec<(LayerDir, LayerScan, TreeCustody)>) -> (Vec<Artifact>, Tre
 
 /// Whether a walked directory (path relative to the bundle) is a layer directory: then it is
 /// read as one, not walked for artifacts.
-pub fn is_layer_dir(rel: &str) -> Option<LayerDir> {
+pub(crate) fn is_layer_dir(rel: &str) -> Option<LayerDir> {
     layer_dir_of(rel).and_then(|(d, rest)| rest.is_empty().then_some(d))
 }
 
 /// Read layer directories found by a directory walk (`root` is the bundle directory).
-pub fn read_dirs(root: &Path, dirs: Vec<LayerDir>) -> (Vec<Artifact>, Trees, Vec<Diagnostic>) {
+pub(crate) fn read_dirs(root: &Path, dirs: Vec<LayerDir>) -> (Vec<Artifact>, Trees, Vec<Diagnostic>) {
     let inspector = Inspector::new();
     let found: Vec<(LayerDir, LayerScan, TreeCustody)> = dirs
         .into_par_iter()
@@ -132,12 +127,12 @@ struct Open {
 
 impl TarTrees {
     /// For the members of the tar at `archive` (decoded with `compression`).
-    pub fn new(archive: &Path, compression: Compression) -> Self {
+    pub(crate) fn new(archive: &Path, compression: Compression) -> Self {
         TarTrees { archive: Some((archive.to_path_buf(), compression)), ..Default::default() }
     }
 
     /// Offer a member: true when it belongs to a layer directory (and was taken).
-    pub fn offer<R: Read>(&mut self, name: &[u8], entry: &mut tar::Entry<'_, R>) -> bool {
+    pub(crate) fn offer<R: Read>(&mut self, name: &[u8], entry: &mut TarMember<'_, R>) -> bool {
         let shown = display_bytes(name);
         let Some((d, rest)) = layer_dir_of(&shown) else { return false };
         let rest = rest.to_string();
@@ -176,7 +171,7 @@ impl TarTrees {
         let style = kind.whiteouts(o.content);
         let b = o.builder.get_or_insert_with(|| TreeBuilder::new(style));
         let Some(p) = content_path else { return true };
-        let path = crate::image::normalize(p.as_bytes()).0;
+        let path = crate::layerfs::normalize(p.as_bytes()).0;
         if path.is_empty() {
             return true;
         }
@@ -192,11 +187,9 @@ impl TarTrees {
                     o.links.push((node.path.clone().into_boxed_slice(), target.clone()))
                 }
                 Some(_) => {}
-                None if is_file => o.files.push((
-                    node.path.clone().into_boxed_slice(),
-                    entry.raw_file_position(),
-                    entry.size(),
-                )),
+                None if is_file => {
+                    o.files.push((node.path.clone().into_boxed_slice(), entry.data_offset(), entry.size()))
+                }
                 None => {}
             }
         }
@@ -209,7 +202,7 @@ impl TarTrees {
     }
 
     /// Every layer directory met, as artifacts and trees.
-    pub fn finish(self) -> (Vec<Artifact>, Trees, Vec<Diagnostic>) {
+    pub(crate) fn finish(self) -> (Vec<Artifact>, Trees, Vec<Diagnostic>) {
         let archive = self.archive;
         let found = self
             .open
@@ -248,90 +241,36 @@ impl TarTrees {
     }
 }
 
+/// The member's node, its hard link target made relative to the layer's content root.
 fn node_of<R: Read>(
-    entry: &mut tar::Entry<'_, R>,
+    member: &mut TarMember<'_, R>,
     path: Vec<u8>,
     dir: &LayerDir,
     content: Option<&str>,
 ) -> Node {
-    let mut pax_mtime = None;
-    let mut opaque = false;
-    if let Ok(Some(pax)) = entry.pax_extensions() {
-        for ext in pax.flatten() {
-            match ext.key_bytes() {
-                b"mtime" => {
-                    pax_mtime =
-                        std::str::from_utf8(ext.value_bytes()).ok().and_then(Timestamp::from_unix_decimal)
-                }
-                b"SCHILY.xattr.trusted.overlay.opaque" | b"SCHILY.xattr.user.overlay.opaque" => {
-                    opaque = ext.value_bytes() == b"y"
-                }
-                _ => {}
+    let pax = member.pax();
+    let mut node = member.node(path, &pax);
+    // A hard link names another member of the archive: the same layer's file, by its path.
+    node.hardlink = node.hardlink.take().map(|full| {
+        let mut prefix = crate::layerfs::normalize(dir.dir.as_bytes()).0;
+        if let Some(c) = content {
+            prefix.push(b'/');
+            prefix.extend_from_slice(c.as_bytes());
+        }
+        prefix.push(b'/');
+        let rel = full.strip_prefix(prefix.as_slice()).map(<[u8]>::to_vec).unwrap_or(full.clone());
+        // Some tars name the root with a leading component the member names share.
+        if rel == full {
+            let s = display_bytes(&full);
+            if let Some((_, r)) = layer_dir_of(&s) {
+                let r = r
+                    .split_once('/')
+                    .map(|(a, b)| if dir.kind.content().contains(&a) { b } else { r })
+                    .unwrap_or(r);
+                return r.as_bytes().to_vec();
             }
         }
-    }
-    let h = entry.header();
-    let et = h.entry_type();
-    let ftype = match et {
-        tar::EntryType::Regular
-        | tar::EntryType::Continuous
-        | tar::EntryType::GNUSparse
-        | tar::EntryType::Link => FileType::File,
-        tar::EntryType::Directory => FileType::Dir,
-        tar::EntryType::Symlink => FileType::Symlink,
-        tar::EntryType::Char => FileType::Char,
-        tar::EntryType::Block => FileType::Block,
-        tar::EntryType::Fifo => FileType::Fifo,
-        _ => FileType::Other,
-    };
-    let dev = matches!(ftype, FileType::Char | FileType::Block).then(|| {
-        (
-            u64::from(h.device_major().ok().flatten().unwrap_or(0)),
-            u64::from(h.device_minor().ok().flatten().unwrap_or(0)),
-        )
+        rel
     });
-    let mtime = pax_mtime.or_else(|| h.mtime().ok().map(|t| Timestamp::from_unix(t as i64, 0)));
-    let (mode, uid, gid, size) =
-        (h.mode().unwrap_or(0), h.uid().unwrap_or(0), h.gid().unwrap_or(0), entry.size());
-    let link =
-        (et == tar::EntryType::Symlink).then(|| entry.link_name_bytes().map(|l| l.into_owned())).flatten();
-    // A hard link names another member of the archive: the same layer's file, by its path.
-    let hardlink = (et == tar::EntryType::Link)
-        .then(|| entry.link_name_bytes().map(|l| l.into_owned()))
-        .flatten()
-        .map(|l| {
-            let full = crate::image::normalize(&l).0;
-            let mut prefix = crate::image::normalize(dir.dir.as_bytes()).0;
-            if let Some(c) = content {
-                prefix.push(b'/');
-                prefix.extend_from_slice(c.as_bytes());
-            }
-            prefix.push(b'/');
-            let rel = full.strip_prefix(prefix.as_slice()).map(<[u8]>::to_vec).unwrap_or(full.clone());
-            // Some tars name the root with a leading component the member names share.
-            if rel == full {
-                let s = display_bytes(&full);
-                if let Some((_, r)) = layer_dir_of(&s) {
-                    let r = r
-                        .split_once('/')
-                        .map(|(a, b)| if dir.kind.content().contains(&a) { b } else { r })
-                        .unwrap_or(r);
-                    return r.as_bytes().to_vec();
-                }
-            }
-            rel
-        });
-    Node {
-        path,
-        ftype,
-        mode,
-        uid,
-        gid,
-        size: if hardlink.is_some() { 0 } else { size },
-        mtime,
-        link,
-        hardlink,
-        dev,
-        opaque,
-    }
+    node
 }

@@ -29,7 +29,7 @@ pub enum DirKind {
 
 impl DirKind {
     /// Subdirectories that hold the tree, in the order looked for; empty: the directory itself.
-    pub fn content(&self) -> &'static [&'static str] {
+    pub(crate) fn content(&self) -> &'static [&'static str] {
         match self {
             DirKind::Overlay2 => &["diff"],
             DirKind::Overlay => &["diff", "upper", "root"],
@@ -39,7 +39,7 @@ impl DirKind {
     }
 
     /// How deletions are marked, given the content subdirectory found.
-    pub fn whiteouts(&self, content: Option<&str>) -> Whiteouts {
+    pub(crate) fn whiteouts(&self, content: Option<&str>) -> Whiteouts {
         match (self, content) {
             (DirKind::Overlay, Some("root")) => Whiteouts::None,
             (DirKind::Overlay2 | DirKind::Overlay | DirKind::Snapshot, _) => Whiteouts::Overlay,
@@ -49,7 +49,7 @@ impl DirKind {
     }
 
     /// In words, for notes.
-    pub fn describe(&self) -> &'static str {
+    pub(crate) fn describe(&self) -> &'static str {
         match self {
             DirKind::Overlay2 => "overlay2 layer directory",
             DirKind::ShortLinks => "overlay2 short links (l/)",
@@ -71,13 +71,12 @@ pub struct LayerDir {
 }
 
 /// A layer id as drivers write them: 64 hex digits, optionally `-init`.
-pub fn is_layer_id(s: &str) -> bool {
-    let h = s.strip_suffix("-init").unwrap_or(s);
-    h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit())
+pub(crate) fn is_layer_id(s: &str) -> bool {
+    crate::digest::is_hex64(s.strip_suffix("-init").unwrap_or(s))
 }
 
 /// The layer directory `path` is in (or is), and the rest of the path below it.
-pub fn layer_dir_of(path: &str) -> Option<(LayerDir, &str)> {
+pub(crate) fn layer_dir_of(path: &str) -> Option<(LayerDir, &str)> {
     let path = path.trim_start_matches("./").trim_start_matches('/');
     let comps: Vec<&str> = path.split('/').collect();
     for i in 0..comps.len() {

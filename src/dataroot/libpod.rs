@@ -63,7 +63,7 @@ fn text(v: &Value, key: &str) -> Option<String> {
 
 /// Read libpod's state from the root's files (`libpod/bolt_state.db` first, else
 /// `libpod/db.sql`); None when neither is there or readable (then a diagnostic says why).
-pub fn read(files: &BTreeMap<&str, &Artifact>, diags: &mut Vec<Diagnostic>) -> Option<State> {
+pub(crate) fn read(files: &BTreeMap<&str, &Artifact>, diags: &mut Vec<Diagnostic>) -> Option<State> {
     if let Some(a) = files.get("libpod/bolt_state.db") {
         return match read_bolt(a) {
             Ok(s) => Some(s),
@@ -209,7 +209,7 @@ impl State {
 }
 
 /// libpod's `ContainerStatus` numbers as `docker ps` names them.
-pub fn status_name(n: i64) -> &'static str {
+pub(crate) fn status_name(n: i64) -> &'static str {
     match n {
         1 => "configured",
         2 => "created",
@@ -226,7 +226,7 @@ pub fn status_name(n: i64) -> &'static str {
 /// Fill a container record (read from its OCI spec) with what libpod's config and state
 /// add: name, image, created time, `privileged`, published ports, the namespaces it joins
 /// of other containers, and its run state.
-pub fn apply(c: &mut ContainerInfo, config: &Value, state: &Value) {
+pub(crate) fn apply(c: &mut ContainerInfo, config: &Value, state: &Value) {
     use crate::model::Timestamp;
     let time = |v: &Value, k: &str| text(v, k).and_then(|t| Timestamp::parse_rfc3339(&t));
     if c.name.is_empty() {

@@ -3,40 +3,44 @@
 //! unprivileged, from a directory or a tar of it. Layer directories become one artifact each
 //! and their files layer entries ([`intake`]); the runtime's metadata gives the images, layer
 //! chains, containers with their read-write layers, logs and volumes ([`docker`], [`podman`]
-//! for containers-storage), handed to the image analysis as [`crate::image::rooted::Rooted`].
+//! for containers-storage), handed to the image analysis as [`rooted::Rooted`].
 
 pub mod bolt;
 pub mod containerd;
 pub mod docker;
+pub mod index;
 pub mod intake;
 pub mod layout;
 pub mod libpod;
 pub mod oci;
 pub mod podman;
+pub mod rooted;
 pub mod select;
 pub mod tarsplit;
 pub mod tree;
 
 use serde::Serialize;
 
-pub use intake::{is_layer_dir, read_dirs, TarTrees, Trees};
+pub use index::RootIndex;
+pub(crate) use intake::{is_layer_dir, read_dirs};
+pub use intake::{TarTrees, Trees};
 
 use crate::evidence::{Artifact, ArtifactKind};
-use crate::image::rooted::Rooted;
 use crate::ingest::inspect::ContainerInfo;
 use crate::model::Diagnostic;
+use rooted::Rooted;
 
 /// The data roots of a bundle, for the report.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct DataRootSection {
-    pub docker: Vec<docker::DockerRoot>,
+    pub docker: Vec<index::RootIndex>,
     /// Podman / CRI-O graph roots (`/var/lib/containers/storage`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub containers_storage: Vec<docker::DockerRoot>,
+    pub containers_storage: Vec<index::RootIndex>,
     /// containerd roots (`/var/lib/containerd`, dockerd's `containerd/daemon`): containers
     /// are named `namespace/id`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub containerd: Vec<docker::DockerRoot>,
+    pub containerd: Vec<index::RootIndex>,
 }
 
 /// The artifacts below `root`, by their path relative to it (what each reader looks up).
@@ -52,7 +56,7 @@ fn files_under<'a>(
 /// their own: marked so that no sniffer or log scanner reads them. Container configs,
 /// container logs (json-file, CRI/k8s-file, local, journal; whatever their name) and
 /// pre-1.10 layer JSONs keep their kind.
-pub fn mark_files(artifacts: &mut [Artifact]) {
+pub(crate) fn mark_files(artifacts: &mut [Artifact]) {
     let mut roots = docker::roots(artifacts);
     roots.extend(podman::roots(artifacts));
     roots.extend(containerd::roots(artifacts));
@@ -98,7 +102,7 @@ pub struct Read {
 }
 
 /// Read every data root of a bundle. None when the bundle holds no data root.
-pub fn read(
+pub(crate) fn read(
     artifacts: &[Artifact],
     trees: &Trees,
     containers: &[ContainerInfo],

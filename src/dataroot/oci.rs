@@ -56,7 +56,7 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 /// is the runtime's per-container directory marker (`/<id>/userdata/`): binds from there
 /// (`/etc/hosts`, `/etc/hostname`, `/dev/shm`, `.containerenv`) are the runtime's own, as
 /// Docker's `HostsPath` are, and are left out.
-pub fn container(spec: &Value, id: &str, source: InspectSource, locator: Locator) -> ContainerInfo {
+pub(crate) fn container(spec: &Value, id: &str, source: InspectSource, locator: Locator) -> ContainerInfo {
     let process = spec.get("process").cloned().unwrap_or(Value::Null);
     let linux = spec.get("linux").cloned().unwrap_or(Value::Null);
     let args = strings(process.get("args"));

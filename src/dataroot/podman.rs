@@ -14,16 +14,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use base64::Engine as _;
 use serde_json::Value;
 
-use super::docker::{read_small, DockerRoot, MountUse, RootContainerInfo, RootImageInfo, RootLayerInfo};
+use super::docker::read_small;
+use super::index::{MountUse, RootContainerInfo, RootImageInfo, RootIndex, RootLayerInfo};
 use super::intake::Trees;
+use crate::dataroot::rooted::{RootContainer, RootImage, RootLayer, Rooted};
+use crate::digest::{sha256_digest, Check};
 use crate::evidence::Artifact;
-use crate::image::rooted::{RootContainer, RootImage, RootLayer, Rooted};
-use crate::image::{hex, Check};
 use crate::ingest::inspect::{ContainerInfo, InspectSource};
 use crate::model::{Diagnostic, Locator};
 
 /// containers-storage roots among the bundle's artifact paths.
-pub fn roots(artifacts: &[Artifact]) -> Vec<String> {
+pub(crate) fn roots(artifacts: &[Artifact]) -> Vec<String> {
     let mut out = BTreeSet::new();
     for a in artifacts {
         for marker in
@@ -75,7 +76,7 @@ fn text(v: &Value, key: &str) -> Option<String> {
 
 /// The file name containers-storage gives a big-data item (`makeBigDataBaseName`): the key
 /// itself when it is only `[.0-9a-z]`, else `=` + standard base64 of the key.
-pub fn big_data_name(key: &str) -> String {
+pub(crate) fn big_data_name(key: &str) -> String {
     if key.bytes().all(|b| b == b'.' || b.is_ascii_digit() || b.is_ascii_lowercase()) {
         key.to_string()
     } else {
@@ -84,15 +85,15 @@ pub fn big_data_name(key: &str) -> String {
 }
 
 /// Read one containers-storage root at `root`.
-pub fn read(
+pub(crate) fn read(
     root: &str,
     artifacts: &[Artifact],
     trees: &Trees,
     diags: &mut Vec<Diagnostic>,
-) -> (DockerRoot, Rooted, Vec<ContainerInfo>) {
+) -> (RootIndex, Rooted, Vec<ContainerInfo>) {
     let files = super::files_under(root, artifacts);
     let mut records = vec![];
-    let mut info = DockerRoot {
+    let mut info = RootIndex {
         root: root.trim_end_matches('/').to_string(),
         layout: "containers-storage",
         drivers: vec!["overlay".into()],
@@ -165,7 +166,7 @@ pub fn read(
                 ..Default::default()
             });
         }
-        let computed = format!("sha256:{}", hex(&crate::image::sha256_bytes(&config)));
+        let computed = sha256_digest(&config);
         info.images.push(RootImageInfo {
             id: key.clone(),
             repo_tags: names.clone(),
@@ -202,7 +203,7 @@ pub fn read(
                 })
                 .map(|(id, _)| id.clone())
                 .collect();
-            info.volumes.push(super::docker::VolumeInfo {
+            info.volumes.push(super::index::VolumeInfo {
                 name: v.name.clone(),
                 dir: format!("{root}volumes/{}/_data", v.name),
                 used_by,

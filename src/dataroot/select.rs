@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
+use crate::dataroot::rooted::{RootLayer, Rooted};
 use crate::evidence::{discover, ArtifactKind};
-use crate::image::rooted::{RootLayer, Rooted};
 use crate::ingest::inspect;
 use crate::model::Diagnostic;
 
@@ -20,7 +20,7 @@ pub struct Selected {
 
 /// Read the data root at `path` and pick `which`. Errors say why in words (no data root,
 /// no such container, an ambiguous prefix with the candidates).
-pub fn select(path: &Path, which: &str) -> Result<Selected, String> {
+pub(crate) fn select(path: &Path, which: &str) -> Result<Selected, String> {
     let bundle = discover(path);
     let mut diagnostics = bundle.diagnostics.clone();
     let mut containers = vec![];
@@ -72,7 +72,7 @@ pub fn select(path: &Path, which: &str) -> Result<Selected, String> {
 
 /// For `layers`: the container's image with its init and read-write layers on top, as the
 /// layers of one image (the read-write layer last).
-pub fn as_image(sel: &Selected) -> Rooted {
+pub(crate) fn as_image(sel: &Selected) -> Rooted {
     let c = &sel.rooted.containers[0];
     let mut img = sel.rooted.images.first().cloned().unwrap_or_default();
     if img.id.is_empty() {

@@ -24,7 +24,6 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use crate::evidence::{decoder, Artifact, Compression, DecodeLimits};
-use crate::image::hex;
 
 /// A compressed outer tar is reopened at most this many times per layer.
 pub const MAX_REOPEN: usize = 16;
@@ -50,7 +49,8 @@ pub enum Content<'a> {
 }
 
 /// The tar stream's `sha256:` rebuilt from `split` over the layer content in `dir`.
-pub fn rebuild_digest(split: &Artifact, dir: &Path) -> Result<String, String> {
+#[cfg(test)]
+fn rebuild_digest(split: &Artifact, dir: &Path) -> Result<String, String> {
     replay(split, Content::Dir(dir)).map(|(d, _)| d)
 }
 
@@ -175,7 +175,7 @@ impl<'a> Feeder<'a> {
 }
 
 /// The rebuilt digest, with every member name the layer had (normalized).
-pub fn replay(
+pub(crate) fn replay(
     split: &Artifact,
     content: Content<'_>,
 ) -> Result<(String, std::collections::BTreeSet<Vec<u8>>), String> {
@@ -211,7 +211,7 @@ pub fn replay(
                     Some(r) => b64(r)?,
                     None => v.get("name").and_then(|s| s.as_str()).unwrap_or("").as_bytes().to_vec(),
                 };
-                let rel = crate::image::normalize(&name).0;
+                let rel = crate::layerfs::normalize(&name).0;
                 names.insert(rel.clone());
                 if size == 0 {
                     continue;
@@ -226,14 +226,17 @@ pub fn replay(
             _ => return Err(format!("tar-split line {}: unknown entry type", n + 1)),
         }
     }
-    Ok((format!("sha256:{}", hex(&h.finalize())), names))
+    Ok((crate::digest::prefixed(&h.finalize()), names))
 }
 
 /// Paths of a layer directory that the layer, as its tar-split lists it, never had: files
 /// planted in the directory after the layer was unpacked. An overlay whiteout device stands
 /// for the layer's `.wh.NAME`; aufs's own `.wh..wh.*` files are not the layer's.
-pub fn planted(scan: &crate::image::LayerScan, names: &std::collections::BTreeSet<Vec<u8>>) -> Vec<Vec<u8>> {
-    use crate::image::EntryKind;
+pub(crate) fn planted(
+    scan: &crate::layerfs::LayerScan,
+    names: &std::collections::BTreeSet<Vec<u8>>,
+) -> Vec<Vec<u8>> {
+    use crate::layerfs::EntryKind;
     let mut out = vec![];
     for e in &scan.entries {
         let key = match &e.kind {
@@ -304,7 +307,7 @@ mod tests {
             error: None,
             note: None,
         };
-        let want = format!("sha256:{}", hex(&Sha256::digest(b"HDRhelloPAD")));
+        let want = crate::digest::sha256_digest(b"HDRhelloPAD");
         assert_eq!(rebuild_digest(&split, &dir.path().join("diff")).unwrap(), want);
         // A changed, appended or truncated file gives another digest; a file behind a link
         // is refused.
@@ -320,12 +323,12 @@ mod tests {
             b.append_dir_all("root", dir.path().join("diff")).unwrap();
             let plain = b.into_inner().unwrap();
             let mut files = vec![];
-            let mut a = tar::Archive::new(plain.as_slice());
-            for e in a.entries().unwrap() {
+            let mut a = crate::layerfs::TarReader::new(plain.as_slice());
+            for e in a.members().unwrap() {
                 let e = e.unwrap();
-                if e.header().entry_type().is_file() {
-                    let p = e.path_bytes().strip_prefix(b"root/").unwrap().to_vec();
-                    files.push((p.into_boxed_slice(), e.raw_file_position(), e.size()));
+                if e.kind() == crate::layerfs::MemberKind::Regular {
+                    let p = e.name().strip_prefix(b"root/").unwrap().to_vec();
+                    files.push((p.into_boxed_slice(), e.data_offset(), e.size()));
                 }
             }
             let bytes = if gz {

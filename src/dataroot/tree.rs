@@ -5,15 +5,15 @@
 //! over the tree in a documented order). Links are recorded, never followed.
 
 use std::collections::BTreeMap;
-use std::io::{self, Read};
+use std::io::Read;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use crate::image::{hex, EntryKind, FileType, Inspector, LayerEntry, LayerScan, Magic, Meta};
+use crate::content::Inspector;
+use crate::digest::hex;
+use crate::layerfs::{hash_content, EntryKind, FileType, LayerEntry, LayerScan, Meta, Node, CHUNK};
 use crate::model::{display_bytes, Diagnostic, Locator, Timestamp};
-
-const CHUNK: usize = 64 << 10;
 
 /// How a driver marks deletions in its layer directories.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,24 +26,6 @@ pub enum Whiteouts {
     Aufs,
     /// Full copies (vfs, btrfs, overlay v1 `root/`) and volumes: no whiteouts.
     None,
-}
-
-/// One node of a layer directory, whatever it was read from.
-pub struct Node {
-    /// Relative to the layer's content root, normalized.
-    pub path: Vec<u8>,
-    pub ftype: FileType,
-    pub mode: u32,
-    pub uid: u64,
-    pub gid: u64,
-    pub size: u64,
-    pub mtime: Option<Timestamp>,
-    pub link: Option<Vec<u8>>,
-    pub hardlink: Option<Vec<u8>>,
-    /// Device numbers of character and block devices.
-    pub dev: Option<(u64, u64)>,
-    /// The directory carries an overlay opaque xattr set to `y`.
-    pub opaque: bool,
 }
 
 /// The custody record of one layer directory.
@@ -88,7 +70,7 @@ pub struct TreeBuilder {
 }
 
 impl TreeBuilder {
-    pub fn new(style: Whiteouts) -> Self {
+    pub(crate) fn new(style: Whiteouts) -> Self {
         TreeBuilder {
             style,
             scan: LayerScan { complete: true, ..Default::default() },
@@ -101,20 +83,26 @@ impl TreeBuilder {
     }
 
     /// A driver file beside the content (kept for the summary, at most 4 KiB).
-    pub fn meta_file(&mut self, name: &str, content: &[u8]) {
+    pub(crate) fn meta_file(&mut self, name: &str, content: &[u8]) {
         let text = String::from_utf8_lossy(&content[..content.len().min(4096)]).trim().to_string();
         self.custody.meta.insert(name.to_string(), text);
     }
 
     /// A problem reading part of the tree: recorded, the rest is read.
-    pub fn problem(&mut self, d: Diagnostic) {
+    pub(crate) fn problem(&mut self, d: Diagnostic) {
         self.unreadable = true;
         self.scan.complete = false;
         self.scan.diagnostics.push(d);
     }
 
     /// Add one node; `content` is read for regular files.
-    pub fn add(&mut self, node: Node, content: Option<&mut dyn Read>, inspector: &Inspector, loc: &Locator) {
+    pub(crate) fn add(
+        &mut self,
+        node: Node,
+        content: Option<&mut dyn Read>,
+        inspector: &Inspector,
+        loc: &Locator,
+    ) {
         if node.path.is_empty() {
             return;
         }
@@ -205,20 +193,7 @@ impl TreeBuilder {
             });
             line.extend_from_slice(b"opaque\0");
         }
-        let mut meta = Meta {
-            ftype: node.ftype,
-            mode: node.mode & 0o7777,
-            uid: node.uid,
-            gid: node.gid,
-            size: 0,
-            mtime: node.mtime,
-            link: node.link.clone(),
-            hardlink: None,
-            sha256: None,
-            magic: Magic::Other,
-            facts: None,
-            script: None,
-        };
+        let mut meta = Meta::of(&node);
         if let Some(l) = &node.link {
             line.extend_from_slice(l);
         }
@@ -234,8 +209,8 @@ impl TreeBuilder {
             meta.size = node.size;
             self.custody.files += 1;
             self.custody.bytes += node.size;
-            match content.map(|r| hash_content(r, &node.path, node.size, inspector, &mut self.buf)) {
-                Some(Ok((sha, magic, facts, script))) => {
+            match content.map(|mut r| hash_content(&mut r, &node.path, node.size, inspector, &mut self.buf)) {
+                Some(Ok(((sha, magic, facts, script), _))) => {
                     meta.sha256 = Some(sha);
                     meta.magic = magic;
                     meta.facts = facts;
@@ -301,7 +276,7 @@ impl TreeBuilder {
     /// detail LF`, where detail is the content's SHA-256 (files), the link target, `major,minor`
     /// (devices) or `whiteout`, and opaque directories carry `opaque NUL`. Times are left
     /// out, so a tar of the root and the directory it came from digest alike.
-    pub fn finish(mut self) -> (LayerScan, TreeCustody) {
+    pub(crate) fn finish(mut self) -> (LayerScan, TreeCustody) {
         self.resolve_links();
         // By path (what precedes the first NUL), stable: a path met twice keeps its order.
         let path_of = |l: &[u8]| -> usize { l.iter().position(|c| *c == 0).unwrap_or(l.len()) };
@@ -319,52 +294,9 @@ impl TreeBuilder {
     }
 }
 
-/// Hash a file's content as it streams and feed the content inspector and the script reader.
-fn hash_content(
-    r: &mut dyn Read,
-    path: &[u8],
-    size: u64,
-    inspector: &Inspector,
-    buf: &mut [u8],
-) -> io::Result<crate::image::Hashed> {
-    let mut hasher = Sha256::new();
-    let mut first = true;
-    let mut magic = Magic::Other;
-    let mut file_scan = None;
-    let mut script = None;
-    loop {
-        let n = match r.read(buf) {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if n == 0 {
-            break;
-        }
-        let chunk = &buf[..n];
-        hasher.update(chunk);
-        if first {
-            first = false;
-            magic = Magic::of(chunk);
-            file_scan = inspector.start(path, size, chunk);
-            script = crate::image::script::ScriptScan::start(path, size, chunk);
-        }
-        if let Some(s) = &mut file_scan {
-            s.feed(chunk);
-        }
-        if let Some(s) = &mut script {
-            s.feed(chunk);
-        }
-    }
-    if first {
-        file_scan = inspector.start(path, size, b"");
-    }
-    Ok((hasher.finalize().into(), magic, file_scan.and_then(|s| s.finish()), script.and_then(|s| s.finish())))
-}
-
 /// Whether this process can see `trusted.*` extended attributes (root, or CAP_SYS_ADMIN:
 /// taken as euid 0). Read from `/proc/self/status`; unknown counts as unprivileged.
-pub fn sees_trusted_xattrs() -> bool {
+pub(crate) fn sees_trusted_xattrs() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
@@ -377,7 +309,7 @@ pub fn sees_trusted_xattrs() -> bool {
 
 /// Read one layer directory on disk (`content` below `dir`: `diff`, `upper`, `root` or the
 /// directory itself). Never follows a link; unreadable parts become diagnostics.
-pub fn read_dir_tree(
+pub(crate) fn read_dir_tree(
     dir: &Path,
     content: Option<&str>,
     style: Whiteouts,
@@ -428,7 +360,7 @@ pub fn read_dir_tree(
                 continue;
             }
             let rel = e.path().strip_prefix(&root).unwrap_or(e.path());
-            let path = crate::image::normalize(rel.as_os_str().as_encoded_bytes()).0;
+            let path = crate::layerfs::normalize(rel.as_os_str().as_encoded_bytes()).0;
             let meta = match e.path().symlink_metadata() {
                 Ok(m) => m,
                 Err(err) => {

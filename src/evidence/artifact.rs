@@ -81,7 +81,7 @@ pub enum ArtifactKind {
 
 impl ArtifactKind {
     /// The kebab-case name used in reports.
-    pub fn as_str(&self) -> &'static str {
+    pub(crate) fn as_str(&self) -> &'static str {
         match self {
             ArtifactKind::DockerSave => "docker-save",
             ArtifactKind::OciArchive => "oci-archive",
@@ -114,13 +114,13 @@ impl ArtifactKind {
     }
 
     /// Image archives (docker save or OCI).
-    pub fn is_image_archive(&self) -> bool {
+    pub(crate) fn is_image_archive(&self) -> bool {
         matches!(self, ArtifactKind::DockerSave | ArtifactKind::OciArchive)
     }
 
     /// A container's own output as a runtime or `docker logs` keeps it (stdout/stderr with
     /// times): what `docker logs -t` would capture again.
-    pub fn is_container_output(&self) -> bool {
+    pub(crate) fn is_container_output(&self) -> bool {
         matches!(
             self,
             ArtifactKind::JsonFileLog
@@ -132,7 +132,7 @@ impl ArtifactKind {
     }
 
     /// Logs of any kind: a container's output or any other text log.
-    pub fn is_log(&self) -> bool {
+    pub(crate) fn is_log(&self) -> bool {
         self.is_container_output() || *self == ArtifactKind::TextLog
     }
 }
@@ -182,7 +182,7 @@ impl Artifact {
     }
 
     /// The raw bytes as stored (still compressed if wrapped).
-    pub fn open_raw(&self) -> io::Result<Box<dyn Read + Send>> {
+    pub(crate) fn open_raw(&self) -> io::Result<Box<dyn Read + Send>> {
         match &self.source {
             ArtifactSource::File(p) => Ok(Box::new(File::open(p)?)),
             ArtifactSource::Member { archive, archive_compression, data_offset, size } => {
@@ -206,14 +206,14 @@ impl Artifact {
     }
 
     /// The decoded content (gzip/zstd looked through), bomb-guarded.
-    pub fn open(&self) -> io::Result<Box<dyn Read + Send>> {
+    pub(crate) fn open(&self) -> io::Result<Box<dyn Read + Send>> {
         let d = decoder(self.open_raw()?, self.compression, Some(self.size), DecodeLimits::default())?;
         Ok(Box::new(d))
     }
 
     /// The decoded content from byte `offset` on. Seeks when the bytes are stored plainly,
     /// otherwise decodes and skips.
-    pub fn open_at(&self, offset: u64) -> io::Result<Box<dyn Read + Send>> {
+    pub(crate) fn open_at(&self, offset: u64) -> io::Result<Box<dyn Read + Send>> {
         if !self.compression.is_some() {
             match &self.source {
                 ArtifactSource::File(p) => {
@@ -245,7 +245,7 @@ impl Artifact {
     }
 
     /// True when `open_at` is a cheap seek (so parallel readers of parts of it are cheap).
-    pub fn is_seekable(&self) -> bool {
+    pub(crate) fn is_seekable(&self) -> bool {
         !self.compression.is_some()
             && matches!(
                 self.source,

@@ -17,13 +17,13 @@ pub enum Compression {
 
 impl Compression {
     /// True when there is a wrapper to look through.
-    pub fn is_some(&self) -> bool {
+    pub(crate) fn is_some(&self) -> bool {
         *self != Compression::None
     }
 }
 
 /// Detect gzip (`1f 8b`) or zstd (`28 b5 2f fd`) from the first bytes.
-pub fn detect_compression(head: &[u8]) -> Compression {
+pub(crate) fn detect_compression(head: &[u8]) -> Compression {
     if head.starts_with(&[0x1f, 0x8b]) {
         Compression::Gzip
     } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
@@ -51,7 +51,7 @@ impl Default for DecodeLimits {
 /// A decoding reader for `compression` over `raw`. `raw_size` (the compressed size, when
 /// known) drives the bomb guard: reading past the limit is an `InvalidData` error naming it.
 /// gzip is decoded multi-member (eStargz and concatenated gzip are read whole).
-pub fn decoder<R: Read>(
+pub(crate) fn decoder<R: Read>(
     raw: R,
     compression: Compression,
     raw_size: Option<u64>,

@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 use walkdir::WalkDir;
 
+use crate::digest::HashingReader;
+use crate::layerfs::{MemberKind, TarReader};
 use crate::limits::Limits;
 
 use super::artifact::{Artifact, ArtifactKind, ArtifactSource};
@@ -58,7 +59,7 @@ pub fn discover(path: &Path) -> Bundle {
 }
 
 /// [`discover`] under `limits` (files listed per directory, members read per archive).
-pub fn discover_with(path: &Path, limits: &Limits) -> Bundle {
+pub(crate) fn discover_with(path: &Path, limits: &Limits) -> Bundle {
     let shown = path.display().to_string();
     let named = match super::named::resolve(path, limits.max_bundle_bytes) {
         Ok(n) => n,
@@ -152,7 +153,7 @@ fn escapes_root(name: &[u8]) -> bool {
 
 /// One file examined as an artifact in itself (a tar stays one artifact, whatever it holds),
 /// for commands whose argument is one image or layer: its path is shown as given.
-pub fn examine_file(path: &Path) -> Artifact {
+pub(crate) fn examine_file(path: &Path) -> Artifact {
     let shown = path.display().to_string();
     match std::fs::symlink_metadata(path) {
         Ok(meta) => examine_path(path, shown, &meta, false),
@@ -247,7 +248,7 @@ fn note_unread(artifacts: &mut [Artifact]) {
 /// content-addressed parts of the images and artifacts its index lists. Manifests, configs
 /// and layer tars keep the kind their content gives; any other blob (an SBOM, a signature,
 /// an attestation payload) is an `oci-blob`, never read on its own as a log or a capture.
-pub fn mark_layout_blobs(artifacts: &mut [Artifact]) {
+pub(crate) fn mark_layout_blobs(artifacts: &mut [Artifact]) {
     let roots: Vec<String> = artifacts
         .iter()
         .filter(|a| a.path == "oci-layout" || a.path.ends_with("/oci-layout"))
@@ -404,22 +405,6 @@ impl<R: Read> Read for Tee<'_, R> {
     }
 }
 
-/// Reader that hashes and counts what passes through it.
-struct Hashing<R> {
-    inner: R,
-    hasher: Sha256,
-    count: u64,
-}
-
-impl<R: Read> Read for Hashing<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.count += n as u64;
-        Ok(n)
-    }
-}
-
 fn read_head(r: &mut dyn Read, max: usize) -> io::Result<Vec<u8>> {
     let mut head = Vec::with_capacity(max.min(HEAD));
     r.take(max as u64).read_to_end(&mut head)?;
@@ -428,7 +413,7 @@ fn read_head(r: &mut dyn Read, max: usize) -> io::Result<Vec<u8>> {
 
 /// One streaming pass: hash the raw bytes, look through a wrapper, classify.
 fn examine<R: Read>(raw: R, name: &str, size_hint: Option<u64>, top_level: bool) -> Examined {
-    let mut h = Hashing { inner: raw, hasher: Sha256::new(), count: 0 };
+    let mut h = HashingReader::new(raw);
     let mut error = None;
     let (kind, compression) = match classify(&mut h, name, size_hint, top_level) {
         Ok(kc) => kc,
@@ -439,7 +424,7 @@ fn examine<R: Read>(raw: R, name: &str, size_hint: Option<u64>, top_level: bool)
     };
     // Hash every raw byte even when the content inside is broken: custody covers the file.
     let sha256 = match io::copy(&mut h, &mut io::sink()) {
-        Ok(_) => Some(hex(&std::mem::take(&mut h.hasher).finalize())),
+        Ok(_) => Some(h.hex()),
         Err(e) => {
             error = Some(format!("read error after {} bytes: {e}", h.count));
             None
@@ -451,7 +436,7 @@ fn examine<R: Read>(raw: R, name: &str, size_hint: Option<u64>, top_level: bool)
 type Classified = (ArtifactKind, Compression);
 
 fn classify<R: Read>(
-    h: &mut Hashing<R>,
+    h: &mut HashingReader<R>,
     name: &str,
     size_hint: Option<u64>,
     top_level: bool,
@@ -470,11 +455,11 @@ fn classify<R: Read>(
     }
     let mut names = Vec::new();
     let stream = io::Cursor::new(head).chain(decoded);
-    let mut archive = tar::Archive::new(stream);
+    let mut archive = TarReader::new(stream);
     let result = (|| -> io::Result<()> {
-        for entry in archive.entries()? {
+        for entry in archive.members()? {
             let entry = entry?;
-            names.push(entry.path_bytes().into_owned());
+            names.push(entry.name().into_owned());
             if names.len() >= MAX_TAR_NAMES {
                 break;
             }
@@ -486,10 +471,6 @@ fn classify<R: Read>(
         Ok(()) => Ok((kind, compression)),
         Err(e) => Err(((kind, compression), e)),
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Members of a bundle archive (tar, tar.gz, tar.zst), read in place in one pass.
@@ -506,9 +487,9 @@ fn discover_archive(
         let f = File::open(path)?;
         let len = f.metadata()?.len();
         let stream = decoder(f, compression, Some(len), DecodeLimits::default())?;
-        let mut archive = tar::Archive::new(stream);
+        let mut archive = TarReader::new(stream);
         let mut kept = 0u64;
-        for (seq, entry) in archive.entries()?.enumerate() {
+        for (seq, entry) in archive.members()?.enumerate() {
             if seq as u64 >= limits.max_entries {
                 diagnostics.push(Diagnostic::error(
                     Locator::artifact(archive_name.clone()),
@@ -520,7 +501,7 @@ fn discover_archive(
                 break;
             }
             let mut entry = entry?;
-            let name_bytes = entry.path_bytes().into_owned();
+            let name_bytes = entry.name().into_owned();
             // A member of a data root's layer directory is a layer entry of that directory.
             if !escapes_root(&name_bytes) && layer_trees.offer(&name_bytes, &mut entry) {
                 continue;
@@ -534,12 +515,12 @@ fn discover_archive(
                     "member name points outside the archive (path traversal); recorded, never extracted",
                 ));
             }
-            let et = entry.header().entry_type();
-            if et.is_dir() || et.is_pax_global_extensions() {
+            let kind = entry.kind();
+            if matches!(kind, MemberKind::Dir | MemberKind::PaxGlobal) {
                 continue;
             }
-            if et.is_symlink() || et.is_hard_link() {
-                let target = entry.link_name_bytes().map(|t| display_bytes(&t)).unwrap_or_default();
+            if matches!(kind, MemberKind::Symlink | MemberKind::HardLink) {
+                let target = entry.link_name().map(|t| display_bytes(&t)).unwrap_or_default();
                 artifacts.push(Artifact {
                     kind: ArtifactKind::Link,
                     note: Some(format!("link to {target} (not followed)")),
@@ -548,7 +529,7 @@ fn discover_archive(
                 });
                 continue;
             }
-            if !et.is_file() && et != tar::EntryType::Continuous && et != tar::EntryType::GNUSparse {
+            if !matches!(kind, MemberKind::Regular | MemberKind::Continuous | MemberKind::GnuSparse) {
                 artifacts.push(Artifact {
                     kind: ArtifactKind::Special,
                     note: Some("special member (device, FIFO): not read".into()),
@@ -557,7 +538,7 @@ fn discover_archive(
                 });
                 continue;
             }
-            let data_offset = entry.raw_file_position();
+            let data_offset = entry.data_offset();
             let size = entry.size();
             // Reopening a member of a compressed archive means decompressing up to it again;
             // small members are kept in memory instead (bounded per bundle).

@@ -10,6 +10,8 @@ pub mod own;
 mod sniff;
 
 pub use artifact::{Artifact, ArtifactKind, ArtifactSource};
-pub use decode::{decoder, detect_compression, Compression, DecodeLimits, Decoder};
-pub use discover::{discover, discover_with, examine_file, Bundle, BundleKind};
-pub use sniff::{classify_tar_names, is_link_line, looks_local, sniff_text};
+pub(crate) use decode::{decoder, detect_compression};
+pub use decode::{Compression, DecodeLimits, Decoder};
+pub use discover::{discover, Bundle, BundleKind};
+pub(crate) use discover::{discover_with, examine_file};
+pub(crate) use sniff::{is_link_line, looks_local, sniff_text};

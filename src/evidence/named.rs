@@ -27,7 +27,7 @@ pub struct Named {
 
 /// Resolve `arg` as the analyst named it. A stream is spooled up to `max_stream` bytes
 /// (`--max-bundle-bytes`); the rest is not read, and the custody note says so.
-pub fn resolve(arg: &Path, max_stream: u64) -> io::Result<Named> {
+pub(crate) fn resolve(arg: &Path, max_stream: u64) -> io::Result<Named> {
     if arg.as_os_str() == "-" {
         let stdin = io::stdin();
         let lock = stdin.lock();

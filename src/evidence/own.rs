@@ -49,7 +49,7 @@ pub(crate) const TIMESKETCH_KEYS: [&str; 10] = [
 
 /// Whether `t` (the decoded head of a file, leading whitespace trimmed) is something ctriage
 /// wrote, in any of its formats.
-pub fn is_own_output(t: &str) -> bool {
+pub(crate) fn is_own_output(t: &str) -> bool {
     text_report(t)
         || json_document(t)
         || first_line_json(t).is_some_and(|v| is_record(&v) || is_timesketch_event(&v))
@@ -200,7 +200,7 @@ fn inside(file: &str) -> bool {
 /// `scan --out DIR`, a batch's `summary.json`) becomes a `ctriage-report` with a note, when
 /// its SHA-256 is the one listed (or none is listed). A listed file whose content changed
 /// since is read as evidence, with a warning, unless its content still marks it as ctriage's.
-pub fn mark_outputs(artifacts: &mut [Artifact], diagnostics: &mut Vec<Diagnostic>) {
+pub(crate) fn mark_outputs(artifacts: &mut [Artifact], diagnostics: &mut Vec<Diagnostic>) {
     let listings: Vec<usize> = (0..artifacts.len())
         .filter(|&i| {
             let a = &artifacts[i];

@@ -4,7 +4,7 @@
 use super::artifact::ArtifactKind;
 
 /// True when `head` starts with a tar header (ustar magic, or a valid v7 checksum).
-pub fn is_tar(head: &[u8]) -> bool {
+pub(crate) fn is_tar(head: &[u8]) -> bool {
     if head.len() < 512 {
         return false;
     }
@@ -30,7 +30,7 @@ pub fn is_tar(head: &[u8]) -> bool {
 
 /// Kind of a tar from its member names. `top_level` is true for a path given on the command
 /// line, where a tar that is not an image, layer or filesystem is a bundle of evidence files.
-pub fn classify_tar_names(names: &[Vec<u8>], top_level: bool) -> ArtifactKind {
+pub(crate) fn classify_tar_names(names: &[Vec<u8>], top_level: bool) -> ArtifactKind {
     let norm: Vec<&[u8]> = names.iter().map(|n| normalize(n)).collect();
     let has = |want: &[u8]| norm.contains(&want);
     let base = |n: &[u8]| -> Vec<u8> { n.rsplit(|c| *c == b'/').next().unwrap_or(n).to_vec() };
@@ -112,7 +112,7 @@ fn is_legacy_layer(n: &[u8]) -> bool {
 }
 
 /// Kind of a non-tar artifact from its first decoded bytes (`head`, up to 64 KiB) and name.
-pub fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
+pub(crate) fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
     if head.is_empty() {
         return ArtifactKind::Empty;
     }
@@ -293,7 +293,7 @@ fn sniff_json(text: &str) -> Option<ArtifactKind> {
 /// The `local` log driver's framing: a big-endian u32 length, a protobuf `LogEntry`
 /// starting with field 1 (`source`) or 2 (`time_nano`), the same length again; the next
 /// entry, when the head holds it, framed the same way.
-pub fn looks_local(head: &[u8]) -> bool {
+pub(crate) fn looks_local(head: &[u8]) -> bool {
     let frame = |at: usize| -> Option<usize> {
         let n = u32::from_be_bytes(head.get(at..at + 4)?.try_into().ok()?) as usize;
         if n == 0 || n > 16 << 20 || !matches!(head.get(at + 4)?, 0x0a | 0x10) {
@@ -321,7 +321,7 @@ fn looks_binary(head: &[u8]) -> bool {
 }
 
 /// An `ip link` record line: `N: name[@peer]: <FLAGS> mtu ...`.
-pub fn is_link_line(l: &str) -> bool {
+pub(crate) fn is_link_line(l: &str) -> bool {
     let Some((index, rest)) = l.split_once(": ") else { return false };
     let Some((name, rest)) = rest.split_once(": ") else { return false };
     !index.is_empty()
@@ -340,7 +340,7 @@ fn is_diff_line(l: &str) -> bool {
 /// `docker logs -t` prefix: `2026-11-27T14:00:00.123456789Z ` (RFC 3339 in UTC, as Go's
 /// `RFC3339Nano` writes it: `T`, a `Z`, then a space). A numeric offset (`+01:00`) is
 /// rsyslog's RFC 3339 format or an application's own, not docker's.
-pub fn has_docker_time_prefix(l: &str) -> bool {
+pub(crate) fn has_docker_time_prefix(l: &str) -> bool {
     let Some((ts, _)) = l.split_once(' ') else { return false };
     ts.len() >= 20
         && ts.as_bytes()[10] == b'T'
@@ -358,7 +358,7 @@ fn docker_time_digits(l: &str) -> Option<usize> {
 }
 
 /// A CRI log line: `<RFC 3339> <stdout|stderr> <P|F>[ <message>]`.
-pub fn is_cri_line(l: &str) -> bool {
+pub(crate) fn is_cri_line(l: &str) -> bool {
     let mut parts = l.splitn(4, ' ');
     let (Some(ts), Some(stream), Some(tag)) = (parts.next(), parts.next(), parts.next()) else {
         return false;

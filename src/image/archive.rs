@@ -16,9 +16,10 @@ use std::io::{self, Read, Seek, SeekFrom};
 
 use rayon::prelude::*;
 
-use super::content::Inspector;
-use super::layer::{normalize, read_layer, LayerScan};
+use crate::content::Inspector;
 use crate::evidence::Artifact;
+use crate::layerfs::read_layer;
+use crate::layerfs::{normalize, LayerScan, MemberKind, TarMember, TarReader};
 use crate::model::{display_bytes, Diagnostic, Locator};
 
 /// Metadata members (JSON, `repositories`, `oci-layout`) are read whole up to this size.
@@ -42,7 +43,7 @@ pub struct Member {
 
 impl Member {
     /// True when the archive ends inside this member's data.
-    pub fn is_cut(&self) -> bool {
+    pub(crate) fn is_cut(&self) -> bool {
         self.present < self.size
     }
 }
@@ -62,7 +63,7 @@ pub struct Cut {
 
 impl Cut {
     /// `the archive ends at byte N, inside `m` (P of S bytes)` (or `after `m``).
-    pub fn describe(&self, a: &Archive) -> String {
+    pub(crate) fn describe(&self, a: &Archive) -> String {
         let mut s = format!(
             "the archive ends at byte {}{}",
             self.at,
@@ -212,15 +213,14 @@ fn is_metadata_name(name: &[u8]) -> bool {
 
 /// A member worth recording: its type, name and link target (symbolic or hard), or None
 /// for directories and PAX global headers.
-fn member_of<R: Read>(entry: &tar::Entry<'_, R>) -> Option<(tar::EntryType, Vec<u8>, Option<Vec<u8>>)> {
-    let et = entry.header().entry_type();
-    if et.is_dir() || et.is_pax_global_extensions() {
+fn member_of<R: Read>(entry: &TarMember<'_, R>) -> Option<(MemberKind, Vec<u8>, Option<Vec<u8>>)> {
+    let kind = entry.kind();
+    if matches!(kind, MemberKind::Dir | MemberKind::PaxGlobal) {
         return None;
     }
-    let link = (et.is_symlink() || et.is_hard_link())
-        .then(|| entry.link_name_bytes().map(|l| l.into_owned()))
-        .flatten();
-    Some((et, entry.path_bytes().into_owned(), link))
+    let link =
+        matches!(kind, MemberKind::Symlink | MemberKind::HardLink).then(|| entry.link_name()).flatten();
+    Some((kind, entry.name().into_owned(), link))
 }
 
 /// Whether the first bytes look like a JSON document (OCI blobs have no extension).
@@ -231,7 +231,7 @@ fn looks_json(head: &[u8]) -> bool {
 
 impl<'a> Archive<'a> {
     /// Index (seekable) or stream (otherwise) the archive.
-    pub fn open(artifact: &'a Artifact, inspector: &Inspector) -> Archive<'a> {
+    pub(crate) fn open(artifact: &'a Artifact, inspector: &Inspector) -> Archive<'a> {
         let mut a = Archive {
             name: artifact.path.clone(),
             root: String::new(),
@@ -272,7 +272,11 @@ impl<'a> Archive<'a> {
 
     /// A layout directory whose members are separate artifacts (names relative to `root`,
     /// the directory shown, `.` for the bundle root).
-    pub fn from_dir(root: String, shown: String, files: BTreeMap<Vec<u8>, &'a Artifact>) -> Archive<'a> {
+    pub(crate) fn from_dir(
+        root: String,
+        shown: String,
+        files: BTreeMap<Vec<u8>, &'a Artifact>,
+    ) -> Archive<'a> {
         let members = files
             .iter()
             .enumerate()
@@ -295,7 +299,7 @@ impl<'a> Archive<'a> {
     }
 
     /// True for a layout directory (members are separate artifacts).
-    pub fn is_dir(&self) -> bool {
+    pub(crate) fn is_dir(&self) -> bool {
         self.tar.is_none()
     }
 
@@ -313,7 +317,7 @@ impl<'a> Archive<'a> {
     }
 
     /// A locator for the whole archive (the layout directory for a directory).
-    pub fn whole_locator(&self) -> Locator {
+    pub(crate) fn whole_locator(&self) -> Locator {
         match self.tar {
             Some(a) => a.locator(),
             None => Locator::artifact(self.root.clone()),
@@ -356,13 +360,13 @@ impl<'a> Archive<'a> {
             Ok(a) => a,
             Err(e) => return (Err(e), None),
         };
-        let mut archive = tar::Archive::new(Tracked::new(ReopenSeek { artifact, pos: 0, inner: None }));
+        let mut archive = TarReader::new(Tracked::new(ReopenSeek { artifact, pos: 0, inner: None }));
         let result = (|| {
-            for (seq, entry) in archive.entries_with_seek()?.enumerate() {
+            for (seq, entry) in archive.members_with_seek()?.enumerate() {
                 too_many(seq, inspector)?;
                 let entry = entry?;
-                let Some((et, name, link)) = member_of(&entry) else { continue };
-                self.record(&name, link, et.is_symlink(), entry.raw_file_position(), entry.size());
+                let Some((kind, name, link)) = member_of(&entry) else { continue };
+                self.record(&name, link, kind == MemberKind::Symlink, entry.data_offset(), entry.size());
             }
             Ok(())
         })();
@@ -378,7 +382,7 @@ impl<'a> Archive<'a> {
             Ok(r) => r,
             Err(e) => return (Err(e), None),
         };
-        let mut archive = tar::Archive::new(Tracked::new(reader));
+        let mut archive = TarReader::new(Tracked::new(reader));
         let result = self.stream_entries(&mut archive, inspector);
         let t = archive.into_inner();
         (result, t.ended.then_some(t.pos))
@@ -386,16 +390,17 @@ impl<'a> Archive<'a> {
 
     fn stream_entries<R: Read>(
         &mut self,
-        archive: &mut tar::Archive<R>,
+        archive: &mut TarReader<R>,
         inspector: &Inspector,
     ) -> io::Result<()> {
-        for (seq, entry) in archive.entries()?.enumerate() {
+        for (seq, entry) in archive.members()?.enumerate() {
             too_many(seq, inspector)?;
             let mut entry = entry?;
-            let Some((et, name, link)) = member_of(&entry) else { continue };
+            let Some((kind, name, link)) = member_of(&entry) else { continue };
             let size = entry.size();
-            let norm = self.record(&name, link.clone(), et.is_symlink(), entry.raw_file_position(), size);
-            if link.is_some() || !(et.is_file() || et == tar::EntryType::Continuous) {
+            let norm =
+                self.record(&name, link.clone(), kind == MemberKind::Symlink, entry.data_offset(), size);
+            if link.is_some() || !matches!(kind, MemberKind::Regular | MemberKind::Continuous) {
                 continue;
             }
             let mut head = Vec::with_capacity(512);
@@ -415,7 +420,7 @@ impl<'a> Archive<'a> {
     }
 
     /// The member a name resolves to, following links inside the archive.
-    pub fn resolve(&self, name: &[u8]) -> Result<(Vec<u8>, &Member), String> {
+    pub(crate) fn resolve(&self, name: &[u8]) -> Result<(Vec<u8>, &Member), String> {
         let mut cur = normalize(name).0;
         for _ in 0..MAX_HOPS {
             let m = self
@@ -431,17 +436,17 @@ impl<'a> Archive<'a> {
     }
 
     /// True when the archive has a member of that name (links included).
-    pub fn has(&self, name: &[u8]) -> bool {
+    pub(crate) fn has(&self, name: &[u8]) -> bool {
         self.members.contains_key(&normalize(name).0)
     }
 
     /// A member by its (normalized) name, links not followed.
-    pub fn member(&self, name: &[u8]) -> Option<&Member> {
+    pub(crate) fn member(&self, name: &[u8]) -> Option<&Member> {
         self.members.get(&normalize(name).0)
     }
 
     /// Every member, links included, in tar order.
-    pub fn members_in_order(&self) -> Vec<(&[u8], &Member)> {
+    pub(crate) fn members_in_order(&self) -> Vec<(&[u8], &Member)> {
         let mut all: Vec<(&[u8], &Member)> = self.members.iter().map(|(n, m)| (n.as_slice(), m)).collect();
         all.sort_by_key(|(_, m)| m.seq);
         all
@@ -450,7 +455,7 @@ impl<'a> Archive<'a> {
     /// Whether a member (not a link) holds metadata (JSON, `repositories`, `oci-layout`)
     /// rather than a layer: by name, else by its first bytes. In streaming mode: whether it
     /// was kept as metadata during the pass.
-    pub fn is_metadata(&self, name: &[u8]) -> bool {
+    pub(crate) fn is_metadata(&self, name: &[u8]) -> bool {
         if !self.seekable {
             return self.small.contains_key(name);
         }
@@ -468,7 +473,7 @@ impl<'a> Archive<'a> {
 
     /// Members (not links) holding metadata, and those holding anything else (layers), each
     /// in tar order. Streaming mode: as the pass sorted them.
-    pub fn split_members(&self) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    pub(crate) fn split_members(&self) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
         let mut meta = vec![];
         let mut other = vec![];
         for (name, m) in self.members_in_order() {
@@ -485,7 +490,7 @@ impl<'a> Archive<'a> {
     }
 
     /// Read a small member whole (metadata: manifests, configs, indexes).
-    pub fn read_small(&self, name: &[u8]) -> Result<Vec<u8>, String> {
+    pub(crate) fn read_small(&self, name: &[u8]) -> Result<Vec<u8>, String> {
         let (real, m) = self.resolve(name)?;
         if m.size > SMALL_LIMIT {
             return Err(format!("`{}` is {} bytes, too large for metadata", display_bytes(&real), m.size));
@@ -518,7 +523,11 @@ impl<'a> Archive<'a> {
     }
 
     /// Read the named layer members (resolved names), in parallel when seekable.
-    pub fn scan_layers(&mut self, names: &[Vec<u8>], inspector: &Inspector) -> BTreeMap<Vec<u8>, LayerScan> {
+    pub(crate) fn scan_layers(
+        &mut self,
+        names: &[Vec<u8>],
+        inspector: &Inspector,
+    ) -> BTreeMap<Vec<u8>, LayerScan> {
         if !self.seekable {
             return names.iter().filter_map(|n| self.scanned.remove(n).map(|s| (n.clone(), s))).collect();
         }
@@ -540,7 +549,7 @@ impl<'a> Archive<'a> {
     }
 
     /// A locator for a member: the archive > member, or the member's own artifact.
-    pub fn locator(&self, name: &[u8]) -> Locator {
+    pub(crate) fn locator(&self, name: &[u8]) -> Locator {
         match (self.tar, self.files.get(name)) {
             (_, Some(a)) => a.locator(),
             (Some(t), None) => t.locator().with_member(display_bytes(name)),
@@ -550,7 +559,7 @@ impl<'a> Archive<'a> {
 }
 
 /// `root/name` as shown (`name` alone for the bundle root `.`).
-pub fn join_dir(root: &str, name: &[u8]) -> String {
+pub(crate) fn join_dir(root: &str, name: &[u8]) -> String {
     if root == "." || root.is_empty() {
         display_bytes(name)
     } else {

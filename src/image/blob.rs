@@ -10,7 +10,7 @@ use super::ImageRecord;
 
 /// The decoded tar stream of layer `index` of `image`, with the locator naming the blob.
 /// `artifacts` are the bundle's (the image's archive, or the files of a layout directory).
-pub fn open_layer(
+pub(crate) fn open_layer(
     image: &ImageRecord,
     index: usize,
     artifacts: &[&Artifact],
@@ -47,12 +47,12 @@ pub fn open_layer(
 /// Data offset and size of `member` in a tar artifact (names compared without `./`).
 fn member_position(archive: &Artifact, member: &str) -> io::Result<(u64, u64)> {
     let want = member.trim_start_matches("./");
-    let mut tar = tar::Archive::new(archive.open()?);
-    for entry in tar.entries()? {
+    let mut tar = crate::layerfs::TarReader::new(archive.open()?);
+    for entry in tar.members()? {
         let entry = entry?;
-        let name = entry.path_bytes();
+        let name = entry.name();
         if String::from_utf8_lossy(&name).trim_start_matches("./") == want {
-            return Ok((entry.raw_file_position(), entry.size()));
+            return Ok((entry.data_offset(), entry.size()));
         }
     }
     Err(io::Error::other(format!("`{member}` is not in {}", archive.path)))

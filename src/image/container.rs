@@ -5,14 +5,14 @@
 
 use std::collections::BTreeMap;
 
-use super::content::Inspector;
-use super::layer::read_layer;
 use super::layout::ImageConfig;
 use super::load::{file_change, LoadedImage};
 use super::tree::{apply, diff_trees, docker_lines, Change, ChangeRec, FileTree};
 use super::{show_path, BaseUsed, ContainerChanges, DiffLine, Disagreement, FileChange, ImageContext};
+use crate::content::Inspector;
 use crate::evidence::Artifact;
 use crate::ingest::diff::DiffKind;
+use crate::layerfs::read_layer;
 use crate::model::{Diagnostic, Finding, Locator, Outcome, Severity, Timestamp};
 
 /// Paths the runtime puts in every container (init layer, bind mounts, pseudo filesystems):
@@ -69,7 +69,7 @@ fn resolve_in(tree: &FileTree, path: &[u8]) -> Vec<u8> {
                     target.push(b'/');
                     target.extend_from_slice(rest);
                 }
-                hit = Some(super::layer::normalize(&target).0);
+                hit = Some(crate::layerfs::normalize(&target).0);
                 break;
             }
         }
@@ -88,7 +88,7 @@ const MAX_LINKS: usize = 40;
 fn mount_points(ctx: &ImageContext, top: &FileTree) -> Vec<Vec<u8>> {
     let mut out = std::collections::BTreeSet::new();
     for m in &ctx.mount_points {
-        let m = super::layer::normalize(m.as_bytes()).0;
+        let m = crate::layerfs::normalize(m.as_bytes()).0;
         if !m.is_empty() {
             out.insert(resolve_in(top, &m));
             out.insert(m);
@@ -110,7 +110,7 @@ pub struct Container {
 
 impl Container {
     /// File changes of the export (committed layers are already in their image's changes).
-    pub fn file_changes(&self) -> Vec<FileChange> {
+    pub(crate) fn file_changes(&self) -> Vec<FileChange> {
         if self.report.source == "committed-layers" {
             return vec![];
         }
@@ -156,7 +156,7 @@ fn diff_ids(l: &LoadedImage) -> Vec<Option<String>> {
 }
 
 /// Find each image's commit layers.
-pub fn mark_commits(images: &mut [LoadedImage]) {
+pub(crate) fn mark_commits(images: &mut [LoadedImage]) {
     let ids: Vec<Vec<Option<String>>> = images.iter().map(diff_ids).collect();
     for i in 0..images.len() {
         if images[i].record.role == "layer" {
@@ -316,7 +316,7 @@ pub(super) fn base_created(img: &LoadedImage, layers: usize) -> Option<Timestamp
 
 /// Rebuild the container's changes from an export or from committed layers. A base the
 /// analyst gave that the export does not bear out is refused (`refused`, with a warning).
-pub fn rebuild(
+pub(crate) fn rebuild(
     images: &[LoadedImage],
     exports: &[&Artifact],
     ctx: &ImageContext,
@@ -566,7 +566,7 @@ fn pct(s: (usize, usize)) -> String {
 /// Regular files of `base` that `top` holds with the same content digest.
 fn identical_share(base: &FileTree, top: &FileTree) -> (usize, usize) {
     let files: Vec<(&Vec<u8>, &super::tree::Node)> =
-        base.iter().filter(|(_, n)| n.meta.ftype == super::layer::FileType::File).collect();
+        base.iter().filter(|(_, n)| n.meta.ftype == crate::layerfs::FileType::File).collect();
     let same = files
         .iter()
         .filter(|(p, n)| {
@@ -692,7 +692,7 @@ fn cross_check(
         report.changes.iter().map(|l| (l.path.as_str(), l.change)).collect();
     let mut saved: BTreeMap<String, (DiffKind, Locator)> = BTreeMap::new();
     for e in &ctx.saved_diff {
-        let norm = super::layer::normalize(e.path.as_bytes()).0;
+        let norm = crate::layerfs::normalize(e.path.as_bytes()).0;
         if norm.is_empty() || ignore(&norm) {
             continue;
         }
@@ -795,8 +795,8 @@ mod tests {
     #[test]
     fn mount_points_resolve_through_the_containers_symlinks() {
         let mut top = FileTree::new();
-        let mut link = crate::image::layer::Meta {
-            ftype: crate::image::FileType::Symlink,
+        let mut link = crate::layerfs::Meta {
+            ftype: crate::layerfs::FileType::Symlink,
             mode: 0o777,
             uid: 0,
             gid: 0,

@@ -2,7 +2,7 @@
 //! decoded layer against the config's `diff_ids`, the config against the image id, the
 //! manifest against its index descriptor. A mismatch is a finding with both values.
 
-use super::layout::LayerRef;
+use super::spec::LayerRef;
 use super::{Check, ImageRecord, LayerRecord};
 use crate::model::{Finding, Locator, Outcome, Severity};
 
@@ -16,7 +16,7 @@ fn compare(expected: Option<&str>, computed: Option<&str>) -> Check {
 }
 
 /// Fill the layer's digest and diff_id checks.
-pub fn layer_checks(lr: &mut LayerRecord, lref: &LayerRef) {
+pub(crate) fn layer_checks(lr: &mut LayerRecord, lref: &LayerRef) {
     lr.expected_digest = lref.digest.clone().or_else(|| lref.name_digest.clone());
     lr.digest_check = match (&lref.digest, &lref.name_digest) {
         (Some(d), _) => compare(Some(d), lr.digest.as_deref()),
@@ -29,7 +29,7 @@ pub fn layer_checks(lr: &mut LayerRecord, lref: &LayerRef) {
 }
 
 /// Config and manifest checks, and the image's overall status.
-pub fn image_status(r: &mut ImageRecord, manifest: Option<&(String, String)>) {
+pub(crate) fn image_status(r: &mut ImageRecord, manifest: Option<&(String, String)>) {
     r.config_check = compare(r.config_digest.as_deref(), r.id.as_deref());
     r.manifest_check = match manifest {
         Some((claimed, computed)) => {
@@ -74,7 +74,7 @@ fn finding(r: &ImageRecord, what: &str, expected: &str, computed: &str, loc: Loc
 }
 
 /// Findings for every mismatch of an image (`layer_locs`: where each layer blob is).
-pub fn check(r: &ImageRecord, archive: &Locator, layer_locs: &[Locator], out: &mut Outcome) {
+pub(crate) fn check(r: &ImageRecord, archive: &Locator, layer_locs: &[Locator], out: &mut Outcome) {
     let art = archive.clone();
     if r.config_check == Check::Mismatch {
         out.findings.push(finding(

@@ -11,34 +11,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::archive::Archive;
+use super::spec::{HistoryStep, ImageSpec, LayerRef};
 use crate::model::{display_bytes, Diagnostic, Timestamp};
 
 /// Nested index depth followed before giving up.
 const MAX_INDEX_DEPTH: usize = 8;
-
-/// Where one image's parts are in the archive.
-#[derive(Clone, Debug, Default)]
-pub struct ImageSpec {
-    /// `docker-save`, `docker-save-oci` (Docker 25+), `oci-archive`.
-    pub layout: &'static str,
-    /// Where the image was listed (`manifest.json[0]`, `index.json > sha256:...`).
-    pub listed_in: String,
-    pub repo_tags: Vec<String>,
-    pub config_member: Vec<u8>,
-    /// The config digest the archive claims (descriptor or content-addressed name).
-    pub config_digest: Option<String>,
-    pub manifest_digest: Option<String>,
-    /// Verified digest of the manifest blob (OCI), when it was checked.
-    pub manifest_check: Option<(String, String)>,
-    pub layers: Vec<LayerRef>,
-    pub platform: Option<String>,
-    /// History given by the layout itself (v1: one step per layer json), used instead of
-    /// the config's.
-    pub history: Option<Vec<HistoryStep>>,
-    /// For an image rebuilt from a damaged archive (no usable `manifest.json`/`index.json`):
-    /// what it was rebuilt from and what is missing.
-    pub recovered: Option<String>,
-}
 
 /// An OCI artifact found in an index: not an image, listed for what it is.
 #[derive(Clone, Debug, Default, serde::Serialize)]
@@ -68,7 +45,7 @@ const IMAGE_CONFIG_TYPES: &[&str] =
 
 /// Whether a layer media type is a filesystem layer (tar, possibly compressed). A layer with
 /// no media type is taken for one.
-pub fn is_tar_layer_type(media_type: &str) -> bool {
+pub(crate) fn is_tar_layer_type(media_type: &str) -> bool {
     let m = media_type.trim();
     m.is_empty()
         || m.starts_with("application/vnd.oci.image.layer.")
@@ -147,34 +124,6 @@ pub struct Listing {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// One layer as the manifest lists it.
-#[derive(Clone, Debug, Default)]
-pub struct LayerRef {
-    /// Member name as listed (may be a link).
-    pub member: Vec<u8>,
-    pub media_type: Option<String>,
-    /// Blob digest from the manifest descriptor (must equal the blob's sha256).
-    pub digest: Option<String>,
-    /// Digest found in the member name (`blobs/sha256/<hex>`, `<hex>.tar.gz`): equals the
-    /// blob's sha256 or, for uncompressed names, the diff_id.
-    pub name_digest: Option<String>,
-}
-
-/// One history step of the image config.
-#[derive(Clone, Debug, Default, Deserialize)]
-pub struct HistoryStep {
-    #[serde(default)]
-    pub created: Option<String>,
-    #[serde(default)]
-    pub created_by: Option<String>,
-    #[serde(default)]
-    pub comment: Option<String>,
-    #[serde(default)]
-    pub author: Option<String>,
-    #[serde(default)]
-    pub empty_layer: Option<bool>,
-}
-
 /// The parts of an image config the analysis uses.
 #[derive(Clone, Debug, Default)]
 pub struct ImageConfig {
@@ -191,7 +140,7 @@ pub struct ImageConfig {
 }
 
 /// Parse an image config JSON.
-pub fn parse_config(bytes: &[u8]) -> Result<ImageConfig, String> {
+pub(crate) fn parse_config(bytes: &[u8]) -> Result<ImageConfig, String> {
     #[derive(Deserialize, Default)]
     struct RootFs {
         #[serde(default)]
@@ -243,9 +192,9 @@ pub fn parse_config(bytes: &[u8]) -> Result<ImageConfig, String> {
 }
 
 /// `sha256:<64 hex>` from a content-addressed member name, if it is one.
-pub fn digest_in_name(name: &[u8]) -> Option<String> {
+pub(crate) fn digest_in_name(name: &[u8]) -> Option<String> {
     let name = std::str::from_utf8(name).ok()?;
-    let is_hex = |h: &str| h.len() == 64 && h.bytes().all(|c| c.is_ascii_hexdigit());
+    let is_hex = crate::digest::is_hex64;
     if let Some(h) = name.strip_prefix("blobs/sha256/") {
         return is_hex(h).then(|| format!("sha256:{}", h.to_ascii_lowercase()));
     }
@@ -270,7 +219,7 @@ pub(super) fn blob_member(digest: &str) -> Option<Vec<u8>> {
 
 /// The images and OCI artifacts an archive holds. Diagnostics name the member and what is
 /// wrong.
-pub fn list(a: &Archive) -> Listing {
+pub(crate) fn list(a: &Archive) -> Listing {
     let mut artifacts = vec![];
     let (images, diagnostics) = list_all(a, &mut artifacts);
     Listing { images, artifacts, diagnostics }
@@ -355,7 +304,7 @@ fn list_all(a: &Archive, artifacts: &mut Vec<OciArtifact>) -> (Vec<ImageSpec>, V
 /// The images and artifacts of manifests and indexes found by content (their index lost):
 /// walked as if an index listed each of `digests` (`sha256:<hex>`, indexes first so that
 /// their platforms are kept), under `listed_in`.
-pub fn list_found(a: &Archive, digests: &[String], listed_in: &str) -> Listing {
+pub(crate) fn list_found(a: &Archive, digests: &[String], listed_in: &str) -> Listing {
     let mut artifacts = vec![];
     let mut specs = vec![];
     let mut diags = vec![];
@@ -512,7 +461,7 @@ impl Walk<'_> {
                     continue;
                 }
             };
-            let check = Some((digest.to_string(), super::layer::hex(&sha2_256(&blob))));
+            let check = Some((digest.to_string(), crate::digest::hex(&crate::digest::sha256(&blob))));
             // Names given to this descriptor, plus those of the indexes that lead to it.
             let mut tags: Vec<String> = vec![];
             if let Some(ann) = annotations {
@@ -646,12 +595,6 @@ fn platform_string(p: &Value) -> String {
         out.push_str(s("variant"));
     }
     out
-}
-
-/// SHA-256 of a small in-memory blob.
-pub fn sha2_256(bytes: &[u8]) -> [u8; 32] {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes).into()
 }
 
 #[cfg(test)]

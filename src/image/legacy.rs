@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use super::archive::Archive;
-use super::layout::{HistoryStep, ImageSpec, LayerRef};
+use super::spec::{HistoryStep, ImageSpec, LayerRef};
 use crate::model::Diagnostic;
 
 /// The `layout` name of images read from this layout.
@@ -50,7 +50,7 @@ pub(super) fn step(v: &Value) -> HistoryStep {
 }
 
 /// The images of a v1 archive: one per distinct tagged top id, layers root first.
-pub fn list_images(a: &Archive, diags: &mut Vec<Diagnostic>) -> Vec<ImageSpec> {
+pub(crate) fn list_images(a: &Archive, diags: &mut Vec<Diagnostic>) -> Vec<ImageSpec> {
     let loc = a.locator(b"repositories");
     let bytes = match a.read_small(b"repositories") {
         Ok(b) => b,

@@ -5,16 +5,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::archive::Archive;
-use super::content::Inspector;
 use super::integrity;
-use super::layer::{hex, read_layer, LayerScan};
-use super::layout::{self, ImageConfig, ImageSpec, OciArtifact};
+use super::layout::{self, ImageConfig, OciArtifact};
 use super::legacy;
 use super::ocidir::LayoutDir;
 use super::recover;
+use super::spec::ImageSpec;
 use super::tree::{apply, apply_layer, Applied, ChangeRec, FileTree};
 use super::{show_path, FileChange, HistoryRecord, ImageRecord, LayerRecord};
+use crate::content::Inspector;
+use crate::digest::hex;
 use crate::evidence::Artifact;
+use crate::layerfs::read_layer;
+use crate::layerfs::LayerScan;
 use crate::model::{display_bytes, Diagnostic, Locator, Outcome};
 
 /// An image with its layers read and applied.
@@ -35,12 +38,12 @@ pub struct LoadedImage {
 
 impl LoadedImage {
     /// The merged view after layer `upto` (inclusive; None: after the last layer).
-    pub fn tree_at(&self, upto: Option<usize>) -> FileTree {
+    pub(crate) fn tree_at(&self, upto: Option<usize>) -> FileTree {
         self.tree_of(upto.map_or(self.scans.len(), |u| (u + 1).min(self.scans.len())))
     }
 
     /// The merged view of the first `n` layers.
-    pub fn tree_of(&self, n: usize) -> FileTree {
+    pub(crate) fn tree_of(&self, n: usize) -> FileTree {
         let mut tree = FileTree::new();
         for (i, s) in self.scans.iter().take(n).enumerate() {
             if let Some(s) = s {
@@ -51,7 +54,7 @@ impl LoadedImage {
     }
 
     /// A short name for messages: first tag, else id prefix, else archive.
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         if let Some(t) = self.record.repo_tags.first() {
             return t.clone();
         }
@@ -63,7 +66,7 @@ impl LoadedImage {
 }
 
 /// Every image of an image archive.
-pub fn load_archive(
+pub(crate) fn load_archive(
     a: &Artifact,
     role: &'static str,
     inspector: &Inspector,
@@ -74,7 +77,7 @@ pub fn load_archive(
 }
 
 /// Every image of an OCI layout directory (its files are separate artifacts).
-pub fn load_dir(
+pub(crate) fn load_dir(
     d: LayoutDir,
     role: &'static str,
     inspector: &Inspector,
@@ -205,7 +208,7 @@ fn build(
     } else {
         match arch.read_small(&spec.config_member) {
             Ok(bytes) => {
-                let id = format!("sha256:{}", hex(&layout::sha2_256(&bytes)));
+                let id = crate::digest::sha256_digest(&bytes);
                 record.id = Some(id);
                 match layout::parse_config(&bytes) {
                     Ok(mut c) => {
@@ -372,7 +375,7 @@ pub(super) fn align_history(
 }
 
 /// A standalone layer tar (no image metadata): one layer applied on an empty tree.
-pub fn load_layer_tar(a: &Artifact, inspector: &Inspector, out: &mut Outcome) -> LoadedImage {
+pub(crate) fn load_layer_tar(a: &Artifact, inspector: &Inspector, out: &mut Outcome) -> LoadedImage {
     let loc = a.locator();
     let scan = match a.open() {
         Ok(r) => read_layer(r, Some(a.size), &loc, inspector, true),
@@ -425,7 +428,7 @@ pub fn load_layer_tar(a: &Artifact, inspector: &Inspector, out: &mut Outcome) ->
 }
 
 /// A change record as reported.
-pub fn file_change(
+pub(crate) fn file_change(
     c: &ChangeRec,
     image: Option<usize>,
     layer: Option<usize>,
@@ -472,7 +475,7 @@ pub fn file_change(
 }
 
 /// Every change of every layer of an image.
-pub fn file_changes(l: &LoadedImage) -> Vec<FileChange> {
+pub(crate) fn file_changes(l: &LoadedImage) -> Vec<FileChange> {
     let mut out = vec![];
     for (i, (applied, loc)) in l.applied.iter().zip(&l.layer_locs).enumerate() {
         for c in &applied.changes {

@@ -6,10 +6,7 @@
 mod archive;
 pub mod blob;
 mod container;
-mod content;
 mod integrity;
-mod jar;
-mod layer;
 mod layout;
 mod legacy;
 mod load;
@@ -18,7 +15,7 @@ mod ocidir;
 mod recover;
 pub mod rooted;
 mod rules;
-pub mod script;
+mod spec;
 mod timeline;
 mod tree;
 
@@ -26,17 +23,16 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::content::Inspector;
 use crate::evidence::{Artifact, ArtifactKind, Compression};
 use crate::ingest::diff::{DiffEntry, DiffKind};
+use crate::layerfs::FileType;
 use crate::model::{display_bytes, Locator, Outcome, Timestamp};
 
+pub use crate::digest::Check;
 pub use container::BaseRefusal;
-pub use content::{ContentFacts, Inspector, Magic};
-pub(crate) use layer::read_layer;
-pub(crate) use layer::Hashed;
-pub use layer::{hex, normalize, EntryKind, FileType, LayerEntry, LayerScan, Meta};
 pub(crate) use layout::parse_config;
-pub use layout::{sha2_256 as sha256_bytes, OciArtifact};
+pub use layout::OciArtifact;
 pub(crate) use load::load_layer_tar;
 pub(crate) use rules::evaluate_saved_diff;
 pub(crate) use rules::{check_defs, file_defs};
@@ -59,7 +55,7 @@ pub struct ImageContext {
     /// own containers name and checked against its own saved diff.
     pub container_folders: Vec<String>,
     /// The images and containers of a daemon data root, when the bundle is one.
-    pub rooted: Option<std::sync::Arc<rooted::Rooted>>,
+    pub rooted: Option<std::sync::Arc<crate::dataroot::rooted::Rooted>>,
     /// The option that named `base_image` (`--base-image`, or `diff --image`), for messages.
     pub base_flag: Option<&'static str>,
     /// Resource limits of the layer walks (entries, decompressed bytes).
@@ -70,7 +66,7 @@ impl ImageContext {
     /// The context of one export among several: the containers whose inspect lies in the
     /// export's folder or above it (the nearest folder that has any), and the saved diffs
     /// in that folder or below it.
-    pub fn for_export(&self, export: &str) -> ImageContext {
+    pub(crate) fn for_export(&self, export: &str) -> ImageContext {
         let folder = |p: &str| crate::model::folder_of(p).to_string();
         let within = |dir: &str, p: &str| dir.is_empty() || p == dir || p.starts_with(&format!("{dir}/"));
         let mut dir = folder(export);
@@ -101,7 +97,7 @@ impl ImageContext {
     }
 
     /// How the analyst named the base image, for messages.
-    pub fn base_flag(&self) -> &'static str {
+    pub(crate) fn base_flag(&self) -> &'static str {
         self.base_flag.unwrap_or("--base-image")
     }
 }
@@ -205,19 +201,6 @@ pub struct HistoryRecord {
     pub empty_layer: bool,
     /// The layer this step made.
     pub layer: Option<usize>,
-}
-
-/// How a digest check came out.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Check {
-    Verified,
-    Mismatch,
-    /// Could not be computed (blob unreadable or truncated).
-    Incomplete,
-    /// Nothing to compare with.
-    #[default]
-    Unverified,
 }
 
 /// One layer of an image.
@@ -390,7 +373,7 @@ pub(crate) fn show_path(p: &[u8]) -> String {
 
 /// Paths of every artifact that is part of an OCI layout directory (read as that layout's
 /// images, never on their own).
-pub fn layout_members(artifacts: &[&Artifact]) -> std::collections::BTreeSet<String> {
+pub(crate) fn layout_members(artifacts: &[&Artifact]) -> std::collections::BTreeSet<String> {
     let dirs = ocidir::find(artifacts, &mut vec![]);
     ocidir::claimed(&dirs).into_iter().map(String::from).collect()
 }
@@ -423,17 +406,17 @@ fn keep_own_iocs(section: &mut ImageSection) {
 }
 
 /// Analyse every image archive, layer tar and filesystem tar of a bundle.
-pub fn analyze_bundle(artifacts: &[&Artifact], ctx: &ImageContext) -> ImageSection {
+pub(crate) fn analyze_bundle(artifacts: &[&Artifact], ctx: &ImageContext) -> ImageSection {
     analyze(artifacts, ctx, &AnalyzeOptions::default()).0
 }
 
 /// [`analyze_bundle`], also returning the merged trees asked for in `opts`.
-pub fn analyze(
+pub(crate) fn analyze(
     artifacts: &[&Artifact],
     ctx: &ImageContext,
     opts: &AnalyzeOptions,
 ) -> (ImageSection, Vec<(usize, FileTree)>) {
-    let inspector = content::Inspector::with_limits(ctx.limits);
+    let inspector = Inspector::with_limits(ctx.limits);
     let mut section = ImageSection::default();
     let mut loaded = vec![];
     let dirs = ocidir::find(artifacts, &mut section.outcome.diagnostics);

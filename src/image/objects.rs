@@ -17,7 +17,7 @@ fn name(i: &ImageInfo) -> String {
 
 /// Findings and timeline events for image objects. `loaded` holds the ids of images read
 /// from archives in the same bundle, whose history the image analysis already placed.
-pub fn evaluate(images: &[ImageInfo], loaded: &BTreeSet<String>, out: &mut Outcome) {
+pub(crate) fn evaluate(images: &[ImageInfo], loaded: &BTreeSet<String>, out: &mut Outcome) {
     for i in images {
         let n = name(i);
         let subject = Some(format!("image {}", i.id));

@@ -34,7 +34,7 @@ fn member_name<'p>(prefix: &str, path: &'p str) -> Option<&'p str> {
 
 /// Every OCI layout directory among the artifacts. A directory with `oci-layout` but neither
 /// `index.json` nor `manifest.json` is not grouped (a warning says so).
-pub fn find<'a>(artifacts: &[&'a Artifact], diags: &mut Vec<Diagnostic>) -> Vec<LayoutDir<'a>> {
+pub(crate) fn find<'a>(artifacts: &[&'a Artifact], diags: &mut Vec<Diagnostic>) -> Vec<LayoutDir<'a>> {
     let mut out = vec![];
     for marker in artifacts.iter().filter(|a| a.path == "oci-layout" || a.path.ends_with("/oci-layout")) {
         let prefix = marker.path.strip_suffix("oci-layout").unwrap_or("").trim_end_matches('/');
@@ -62,7 +62,7 @@ pub fn find<'a>(artifacts: &[&'a Artifact], diags: &mut Vec<Diagnostic>) -> Vec<
 }
 
 /// Paths of every artifact that is part of a layout directory.
-pub fn claimed<'a>(dirs: &[LayoutDir<'a>]) -> BTreeSet<&'a str> {
+pub(crate) fn claimed<'a>(dirs: &[LayoutDir<'a>]) -> BTreeSet<&'a str> {
     dirs.iter().flat_map(|d| d.files.values().map(|a| a.path.as_str())).collect()
 }
 

@@ -17,10 +17,11 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::archive::Archive;
-use super::content::Inspector;
-use super::layer::LayerScan;
-use super::layout::{self, digest_in_name, ImageSpec, LayerRef, OciArtifact};
+use super::layout::{self, digest_in_name, OciArtifact};
 use super::legacy;
+use super::spec::{ImageSpec, LayerRef};
+use crate::content::Inspector;
+use crate::layerfs::LayerScan;
 use crate::model::{display_bytes, DiagLevel, Diagnostic};
 
 /// Parent links followed before giving up (a loop, or a hostile chain).
@@ -47,7 +48,7 @@ pub struct Recovery {
 /// Whether the archive's images must be rebuilt: its listing gave no image (and no OCI
 /// artifact), or a save made since Docker 1.10 lost its `manifest.json` but kept its
 /// `repositories` (read as a pre-1.10 save otherwise) and has a content-addressed config.
-pub fn needed(a: &Archive, specs: &[ImageSpec], artifacts: usize) -> bool {
+pub(crate) fn needed(a: &Archive, specs: &[ImageSpec], artifacts: usize) -> bool {
     if a.is_dir() {
         return false;
     }
@@ -63,7 +64,7 @@ pub fn needed(a: &Archive, specs: &[ImageSpec], artifacts: usize) -> bool {
 
 /// Whether the archive holds a `manifest.json` or `index.json` read to its end (so what is
 /// wrong with the listing is its content, not a cut).
-pub fn listing_whole(a: &Archive) -> bool {
+pub(crate) fn listing_whole(a: &Archive) -> bool {
     [&b"manifest.json"[..], b"index.json"].iter().any(|n| a.member(n).is_some_and(|m| !m.is_cut()))
 }
 
@@ -334,7 +335,7 @@ fn layers(n: usize) -> String {
 }
 
 /// Rebuilds the images of an archive whose listing failed (`listing`: what it said).
-pub fn recover(arch: &mut Archive, inspector: &Inspector, listing: &[Diagnostic]) -> Recovery {
+pub(crate) fn recover(arch: &mut Archive, inspector: &Inspector, listing: &[Diagnostic]) -> Recovery {
     let (meta, layer_names) = arch.split_members();
     let scans: BTreeMap<Vec<u8>, Arc<LayerScan>> =
         arch.scan_layers(&layer_names, inspector).into_iter().map(|(k, v)| (k, Arc::new(v))).collect();

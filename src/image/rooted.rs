@@ -2,96 +2,23 @@
 //! entries: each image assembled from its layer chain, and each container's own changes
 //! from its read-write (upper) directory applied on its image, the `-init` layer kept apart.
 
-use std::sync::Arc;
-
 use super::container::{base_created, is_ignored, to_lines, Container, RUNTIME_PATHS};
-use super::layer::{hex, LayerScan};
 use super::layout;
 use super::load::{align_history, count, LoadedImage};
 use super::tree::{apply, apply_layer, docker_lines, FileTree};
 use super::{show_path, BaseUsed, Check, ContainerChanges, ImageRecord, LayerRecord};
+use crate::dataroot::rooted::{RootContainer, RootImage, Rooted};
 use crate::model::{Diagnostic, Locator, Outcome};
 
-/// One layer of a data-root image: its ids and its directory, read.
-#[derive(Clone, Debug, Default)]
-pub struct RootLayer {
-    /// The diff_id the layer store records for it (`layerdb/sha256/<chain>/diff`).
-    pub diff_id: Option<String>,
-    /// The chain id (`layerdb/sha256/<chain>`).
-    pub chain_id: Option<String>,
-    /// The layer directory, as an artifact path of the bundle.
-    pub dir: Option<String>,
-    /// Its content as layer entries.
-    pub scan: Option<Arc<LayerScan>>,
-    /// Its content checked against `diff_id` (the layer store's tar-split replayed over the
-    /// directory): `verified`, `mismatch`, `incomplete` (could not be replayed) or
-    /// `unverified` (nothing to replay, or read from a tar).
-    pub content_check: Check,
-    /// The digest the replay gave, when it ran.
-    pub rebuilt: Option<String>,
-}
-
-/// One image of a data root.
-#[derive(Clone, Debug, Default)]
-pub struct RootImage {
-    /// The id the store names it by (`sha256:<hex>`).
-    pub id: String,
-    /// The config as stored.
-    pub config: Vec<u8>,
-    /// The config's artifact path.
-    pub config_path: String,
-    pub repo_tags: Vec<String>,
-    /// Bottom layer first.
-    pub layers: Vec<RootLayer>,
-    /// `docker-data-root` (or the runtime's own name).
-    pub layout: &'static str,
-    /// The id is the config's SHA-256 (Docker >= 1.10); the pre-1.10 `graph/` ids are random.
-    pub content_addressed: bool,
-    /// What the last layers are when they are not the config's (a container's init and
-    /// read-write layers, shown on top of its image): one description each.
-    pub extra: Vec<&'static str>,
-}
-
-/// A read-write layer directory: artifact path and content.
-pub type RootDir = (String, Arc<LayerScan>);
-
-/// One container of a data root with its layers.
-#[derive(Clone, Debug, Default)]
-pub struct RootContainer {
-    pub id: String,
-    pub name: String,
-    /// The image id its config names.
-    pub image_id: Option<String>,
-    /// The `-init` layer (hostname, hosts, resolv.conf placeholders): applied, never reported.
-    pub init: Option<RootDir>,
-    /// The container's own read-write layer.
-    pub upper: Option<RootDir>,
-    /// Mount points in the container: what is below them is not in its layer.
-    pub mount_points: Vec<String>,
-    /// Volumes of the root it mounts: (destination in the container, volume directory,
-    /// content). Their files are what the container keeps outside its layer.
-    pub volumes: Vec<(String, String, Arc<LayerScan>)>,
-}
-
-/// What a data root gives the image analysis.
-#[derive(Clone, Debug, Default)]
-pub struct Rooted {
-    pub images: Vec<RootImage>,
-    pub containers: Vec<RootContainer>,
-}
-
 /// Every image of the data root, loaded as from an archive.
-pub fn load_images(r: &Rooted, out: &mut Outcome) -> Vec<LoadedImage> {
+pub(crate) fn load_images(r: &Rooted, out: &mut Outcome) -> Vec<LoadedImage> {
     r.images.iter().map(|img| load_image(img, out)).collect()
 }
 
 fn load_image(img: &RootImage, out: &mut Outcome) -> LoadedImage {
     let config_loc = Locator::artifact(img.config_path.clone());
-    let computed = if img.content_addressed {
-        format!("sha256:{}", hex(&layout::sha2_256(&img.config)))
-    } else {
-        img.id.clone()
-    };
+    let computed =
+        if img.content_addressed { crate::digest::sha256_digest(&img.config) } else { img.id.clone() };
     let mut record = ImageRecord {
         archive: img.config_path.clone(),
         role: "image",
@@ -219,7 +146,7 @@ fn load_image(img: &RootImage, out: &mut Outcome) -> LoadedImage {
 }
 
 /// Each container's own changes: its upper directory applied on its image and init layer.
-pub fn containers(r: &Rooted, images: &[LoadedImage], out: &mut Outcome) -> Vec<Container> {
+pub(crate) fn containers(r: &Rooted, images: &[LoadedImage], out: &mut Outcome) -> Vec<Container> {
     let mut all: Vec<Container> = r.containers.iter().filter_map(|c| container(c, images, out)).collect();
     all.extend(r.containers.iter().flat_map(volumes));
     all
@@ -233,8 +160,8 @@ fn volumes(c: &RootContainer) -> Vec<Container> {
         .iter()
         .filter(|(_, _, scan)| !scan.entries.is_empty())
         .map(|(dest, dir, scan)| {
-            let prefix = super::layer::normalize(dest.as_bytes()).0;
-            let entries: Vec<super::layer::LayerEntry> = scan
+            let prefix = crate::layerfs::normalize(dest.as_bytes()).0;
+            let entries: Vec<crate::layerfs::LayerEntry> = scan
                 .entries
                 .iter()
                 .map(|e| {
@@ -310,7 +237,7 @@ fn container(c: &RootContainer, images: &[LoadedImage], out: &mut Outcome) -> Op
     let mounts: Vec<Vec<u8>> = c
         .mount_points
         .iter()
-        .map(|m| super::layer::normalize(m.as_bytes()).0)
+        .map(|m| crate::layerfs::normalize(m.as_bytes()).0)
         .filter(|m| !m.is_empty())
         .collect();
     let applied = apply_layer(&mut tree, &upper.entries, n + 1, img.is_none());

@@ -6,11 +6,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::container::Container;
-use super::content::{log4j_vulnerability, sig, Magic, SigSet};
-use super::layer::FileType;
 use super::load::LoadedImage;
 use super::show_path;
 use super::tree::{Change, ChangeRec};
+use crate::content::{log4j_vulnerability, sig, Magic, SigSet};
+use crate::layerfs::FileType;
 use crate::model::{Family, Finding, IocRef, Locator, Outcome, Role, RuleDef, RuleKind, Severity, Timestamp};
 
 /// Where a rule applies.
@@ -598,7 +598,7 @@ fn all_groups(sigs: SigSet, groups: &[SigSet]) -> bool {
     groups.iter().all(|g| sigs & g != 0)
 }
 
-fn uid0(m: Option<&super::layer::Meta>) -> Vec<String> {
+fn uid0(m: Option<&crate::layerfs::Meta>) -> Vec<String> {
     m.and_then(|m| m.facts.as_ref()).map(|f| f.uid0_users.clone()).unwrap_or_default()
 }
 
@@ -828,7 +828,7 @@ impl Collector {
             }
             return;
         }
-        let sha = c.meta.sha256.map(|h| format!(", sha256 {}", super::layer::hex(&h))).unwrap_or_default();
+        let sha = c.meta.sha256.map(|h| format!(", sha256 {}", crate::digest::hex(&h))).unwrap_or_default();
         self.found.insert(
             key,
             Finding {
@@ -1006,7 +1006,7 @@ pub fn evaluate_saved_diff(entries: &[crate::ingest::diff::DiffEntry], out: &mut
             continue;
         }
         let dir = parents.contains(&path);
-        let mut meta = super::layer::Meta {
+        let mut meta = crate::layerfs::Meta {
             ftype: if dir { FileType::Dir } else { FileType::Other },
             mode: 0,
             uid: 0,

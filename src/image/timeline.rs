@@ -5,8 +5,9 @@
 
 use super::container::Container;
 use super::load::LoadedImage;
+use super::show_path;
 use super::tree::ChangeRec;
-use super::{show_path, FileType};
+use crate::layerfs::FileType;
 use crate::model::{Outcome, TimelineEvent, Timestamp};
 
 fn describe(c: &ChangeRec) -> String {
@@ -21,7 +22,7 @@ fn describe(c: &ChangeRec) -> String {
         None => s.push_str(", mtime unknown"),
     }
     if let Some(h) = m.sha256 {
-        s.push_str(&format!(", sha256 {}", super::layer::hex(&h)));
+        s.push_str(&format!(", sha256 {}", crate::digest::hex(&h)));
     }
     if !c.what.is_empty() {
         s.push_str(&format!(", changed: {}", c.what.join("+")));
@@ -31,7 +32,7 @@ fn describe(c: &ChangeRec) -> String {
 }
 
 /// History steps and per-layer file changes of an image.
-pub fn image_events(l: &LoadedImage, out: &mut Outcome) {
+pub(crate) fn image_events(l: &LoadedImage, out: &mut Outcome) {
     let name = l.name();
     let config_loc = l.config_loc.clone();
     for h in &l.record.history {
@@ -88,7 +89,7 @@ pub fn image_events(l: &LoadedImage, out: &mut Outcome) {
 }
 
 /// The container's changes from an export, at their mtimes.
-pub fn container_events(c: &Container, out: &mut Outcome) {
+pub(crate) fn container_events(c: &Container, out: &mut Outcome) {
     if c.report.source == "committed-layers" {
         return;
     }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::layer::{EntryKind, FileType, LayerEntry, Meta};
+use crate::layerfs::{EntryKind, FileType, LayerEntry, Meta};
 use crate::model::Timestamp;
 
 /// A node of the merged view: its metadata and the layer that last wrote it.
@@ -34,7 +34,7 @@ pub enum Change {
 
 impl Change {
     /// The `docker diff` letter.
-    pub fn letter(&self) -> char {
+    pub(crate) fn letter(&self) -> char {
         match self {
             Change::Added => 'A',
             Change::Modified => 'C',
@@ -105,7 +105,7 @@ pub const LOWER_UNKNOWN: &str = "lower-layers-unknown";
 
 impl ChangeRec {
     /// The tar member name to cite: as stored when it had `..`, else the normalized path.
-    pub fn member(&self) -> String {
+    pub(crate) fn member(&self) -> String {
         match &self.raw_name {
             Some(raw) => crate::model::display_bytes(raw),
             None => super::show_path(&self.path),
@@ -152,7 +152,7 @@ fn ancestors(path: &[u8]) -> impl Iterator<Item = &[u8]> {
 }
 
 /// What differs between two nodes at the same path.
-pub fn what_changed(a: &Meta, b: &Meta) -> Vec<&'static str> {
+pub(crate) fn what_changed(a: &Meta, b: &Meta) -> Vec<&'static str> {
     let mut out = vec![];
     if a.ftype != b.ftype {
         out.push("type");
@@ -191,14 +191,14 @@ fn implicit_dir() -> Meta {
 }
 
 /// Apply `entries` (one layer, index `layer`) onto `tree`; returns the layer's change set.
-pub fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Applied {
+pub(crate) fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Applied {
     apply_layer(tree, entries, layer, false)
 }
 
 /// [`apply`], for a layer whose lower layers are not in the evidence (`lower_unknown`: a
 /// standalone layer tar): then a whiteout whose target is not below is still a deletion
 /// (of a path known by name only, `what` = [`LOWER_UNKNOWN`]), not nothing.
-pub fn apply_layer(
+pub(crate) fn apply_layer(
     tree: &mut FileTree,
     entries: &[LayerEntry],
     layer: usize,
@@ -428,7 +428,7 @@ pub fn apply_layer(
 /// The changes between two merged views (`base` the image, `top` the container's), as
 /// `docker diff` sees them: a deleted directory is one deletion (its children are not
 /// listed). `ignore` drops paths and everything below them. Sorted by path.
-pub fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8]) -> bool) -> Vec<ChangeRec> {
+pub(crate) fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8]) -> bool) -> Vec<ChangeRec> {
     let mut out = vec![];
     let rec = |path: &[u8], change, meta: &Meta, before: Option<&Meta>, what, seq| ChangeRec {
         deleted_at: None,
@@ -483,7 +483,7 @@ pub fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8]) -> boo
 
 /// `docker diff` lines from changes: each change, plus every parent directory that exists
 /// on both sides as `C`, as docker prints them. Sorted by path.
-pub fn docker_lines(
+pub(crate) fn docker_lines(
     changes: impl IntoIterator<Item = (Change, Vec<u8>)>,
     exists_in_both: impl Fn(&[u8]) -> bool,
 ) -> Vec<(Change, Vec<u8>)> {
@@ -493,7 +493,7 @@ pub fn docker_lines(
 }
 
 /// Docker lists each changed path's existing parent directories as `C`.
-pub fn add_parent_dirs(out: &mut BTreeMap<Vec<u8>, Change>, exists_in_both: impl Fn(&[u8]) -> bool) {
+pub(crate) fn add_parent_dirs(out: &mut BTreeMap<Vec<u8>, Change>, exists_in_both: impl Fn(&[u8]) -> bool) {
     let paths: Vec<Vec<u8>> = out.keys().cloned().collect();
     for p in paths {
         for a in ancestors(&p) {

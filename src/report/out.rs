@@ -58,7 +58,7 @@ pub(crate) fn write_all(report: &Report, dir: &Path, started: Timestamp) -> Resu
         let file = File::create(&path).map_err(at(&path))?;
         let mut w = Hashing { inner: BufWriter::new(file), hash: Sha256::new(), bytes: 0 };
         format::write(report, f, &Style::plain(), &mut w).and_then(|()| w.flush()).map_err(at(&path))?;
-        let digest: String = w.hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let digest = crate::digest::hex(&w.hash.finalize());
         outputs.push(
             json!({ "file": f.file_name(), "format": format!("{f:?}"), "bytes": w.bytes, "sha256": digest }),
         );

@@ -1119,8 +1119,8 @@ mod tests {
         c.state.running = true;
         c.config.labels = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         b.containers = vec![c];
-        let mut root = crate::dataroot::docker::DockerRoot::default();
-        root.containers.push(crate::dataroot::docker::RootContainerInfo {
+        let mut root = crate::dataroot::RootIndex::default();
+        root.containers.push(crate::dataroot::index::RootContainerInfo {
             id: id.into(),
             name: format!("{ns}/{id}"),
             ..Default::default()
@@ -1155,8 +1155,8 @@ mod tests {
             &[ArtifactKind::Inspect, ArtifactKind::JsonFileLog, ArtifactKind::LayerDir],
             INSPECT,
         );
-        let mut root = crate::dataroot::docker::DockerRoot::default();
-        root.containers.push(crate::dataroot::docker::RootContainerInfo {
+        let mut root = crate::dataroot::RootIndex::default();
+        root.containers.push(crate::dataroot::index::RootContainerInfo {
             id: "4f2a9c1be0d3aa55e0f1c2d3b4a59687".into(),
             name: "web".into(),
             upper_dir: Some("overlay2/abc/diff".into()),

@@ -46,11 +46,7 @@ pub(crate) fn parse_image_config(artifact: &Artifact) -> (InspectDoc, Vec<Diagno
         Ok(b) => b,
         Err(msg) => return (InspectDoc::default(), vec![Diagnostic::error(loc, msg)]),
     };
-    let id = {
-        use sha2::Digest;
-        let d = sha2::Sha256::digest(&bytes);
-        format!("sha256:{}", d.iter().map(|b| format!("{b:02x}")).collect::<String>())
-    };
+    let id = crate::digest::sha256_digest(&bytes);
     let text = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
     match serde_json::from_slice::<Value>(text) {
         Ok(Value::Object(o)) => {

@@ -11,7 +11,8 @@
 
 use std::io::{self, Write};
 
-use crate::image::{Change, FileChange, FileType};
+use crate::image::{Change, FileChange};
+use crate::layerfs::FileType;
 use crate::model::terminal_safe;
 use crate::report::{BundleReport, Report};
 

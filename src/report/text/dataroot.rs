@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use super::style::{heading, safe};
-use crate::dataroot::docker::DockerRoot;
+use crate::dataroot::RootIndex;
 use crate::image::Check;
 use crate::report::BundleReport;
 
@@ -26,7 +26,7 @@ fn short(id: &str) -> &str {
 /// Render the data-root section of a bundle (nothing when it holds no data root).
 pub(super) fn render(s: &mut String, b: &BundleReport) {
     let Some(d) = &b.data_root else { return };
-    let roots: Vec<(&str, &DockerRoot)> = d
+    let roots: Vec<(&str, &RootIndex)> = d
         .docker
         .iter()
         .map(|r| ("docker", r))

@@ -5,10 +5,13 @@
 //! (URLs, endpoints, pools, wallets, SSH keys) in a bounded head of scripts, cron and
 //! configuration files, keys and binaries (their printable strings).
 
+mod jar;
+pub(crate) mod script;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
-use super::jar::JarWalker;
 use crate::logscan::ioc::{self, IocRef, Source};
+use jar::{log4j_version_from_name, JarWalker};
 
 /// The signature strings the content rules refer to (matched ASCII case-insensitively).
 /// Indices are stable: `rules.rs` names them through [`Sig`].
@@ -205,7 +208,7 @@ pub enum Magic {
 
 impl Magic {
     /// Classify from the first bytes.
-    pub fn of(head: &[u8]) -> Magic {
+    pub(crate) fn of(head: &[u8]) -> Magic {
         if head.starts_with(b"\x7fELF") {
             Magic::Elf
         } else if head.starts_with(b"#!") {
@@ -233,12 +236,12 @@ impl Default for Inspector {
 
 impl Inspector {
     /// Build the automaton over [`SIGNATURES`], with the default limits.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::with_limits(crate::limits::Limits::default())
     }
 
     /// [`Inspector::new`] for one bundle read under `limits`.
-    pub fn with_limits(limits: crate::limits::Limits) -> Self {
+    pub(crate) fn with_limits(limits: crate::limits::Limits) -> Self {
         let ac = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
@@ -249,7 +252,7 @@ impl Inspector {
 
     /// Start inspecting a regular file at `path` (normalized, relative) of `size` bytes whose
     /// first bytes are `head`. None when the file is not a candidate.
-    pub fn start(&self, path: &[u8], size: u64, head: &[u8]) -> Option<FileScan<'_>> {
+    pub(crate) fn start(&self, path: &[u8], size: u64, head: &[u8]) -> Option<FileScan<'_>> {
         let name = path.rsplit(|c| *c == b'/').next().unwrap_or(path);
         let ext = ext_of(name);
         let mut scan = FileScan {
@@ -312,7 +315,7 @@ pub struct FileScan<'a> {
 
 impl FileScan<'_> {
     /// Feed the next chunk of the file.
-    pub fn feed(&mut self, chunk: &[u8]) {
+    pub(crate) fn feed(&mut self, chunk: &[u8]) {
         if let (true, Some(ac)) = (self.seen < self.limit, self.ac) {
             let take = chunk.len().min((self.limit - self.seen) as usize);
             let mut window = std::mem::take(&mut self.tail);
@@ -338,7 +341,7 @@ impl FileScan<'_> {
     }
 
     /// Finish; None when nothing of note was seen.
-    pub fn finish(mut self) -> Option<Box<ContentFacts>> {
+    pub(crate) fn finish(mut self) -> Option<Box<ContentFacts>> {
         if let Some(p) = self.passwd.take() {
             self.facts.uid0_users = uid0_users(&p);
         }
@@ -368,7 +371,7 @@ fn ext_of(name: &[u8]) -> &[u8] {
 }
 
 /// Server-side script extensions a webshell hides in.
-pub fn is_web_script(ext: &[u8]) -> bool {
+pub(crate) fn is_web_script(ext: &[u8]) -> bool {
     const EXTS: &[&str] = &[
         "jsp", "jspx", "jspf", "php", "php3", "php4", "php5", "php7", "phtml", "phar", "pht", "asp", "aspx",
         "ashx", "asmx", "asa", "cer", "cshtml",
@@ -462,7 +465,7 @@ fn in_library_tree(path: &[u8]) -> bool {
 }
 
 /// Users with uid 0 in passwd content.
-pub fn uid0_users(content: &[u8]) -> Vec<String> {
+pub(crate) fn uid0_users(content: &[u8]) -> Vec<String> {
     let mut out = vec![];
     for line in content.split(|c| *c == b'\n') {
         let mut f = line.split(|c| *c == b':');
@@ -476,18 +479,9 @@ pub fn uid0_users(content: &[u8]) -> Vec<String> {
     out
 }
 
-/// `log4j-core-2.14.1.jar` -> `2.14.1`.
-pub fn log4j_version_from_name(name: &[u8]) -> Option<String> {
-    let name = std::str::from_utf8(name).ok()?;
-    let lower = name.to_ascii_lowercase();
-    let rest = lower.strip_prefix("log4j-core-")?;
-    let v = rest.strip_suffix(".jar")?;
-    v.starts_with(|c: char| c.is_ascii_digit()).then(|| name[11..11 + v.len()].to_string())
-}
-
 /// Whether a log4j-core version is exposed to the Log4Shell family (2.0-beta9 .. 2.16.x, minus
 /// the 2.3.1+/2.12.2+ backports). Returns the CVE that applies.
-pub fn log4j_vulnerability(version: &str) -> Option<&'static str> {
+pub(crate) fn log4j_vulnerability(version: &str) -> Option<&'static str> {
     let (core, pre) = match version.split_once('-') {
         Some((c, p)) => (c, Some(p.to_ascii_lowercase())),
         None => (version, None),
@@ -581,8 +575,6 @@ mod tests {
             uid0_users(b"root:x:0:0::/root:/bin/sh\nbackdoor:x:0:0::/:/bin/sh\nbin:x:1:1::/:\n"),
             ["backdoor", "root"]
         );
-        assert_eq!(log4j_version_from_name(b"log4j-core-2.14.1.jar").as_deref(), Some("2.14.1"));
-        assert_eq!(log4j_version_from_name(b"log4j-api-2.14.1.jar"), None);
         for (v, want) in [
             ("2.14.1", Some("CVE-2021-44228")),
             ("2.0-beta9", Some("CVE-2021-44228")),

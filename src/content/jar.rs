@@ -5,8 +5,6 @@
 
 use flate2::{Decompress, FlushDecompress, Status};
 
-use super::content::log4j_version_from_name;
-
 const POM: &[u8] = b"META-INF/maven/org.apache.logging.log4j/log4j-core/pom.properties";
 /// pom.properties captured up to this size (it is a few hundred bytes).
 const POM_LIMIT: usize = 64 << 10;
@@ -38,12 +36,12 @@ impl Default for JarWalker {
 
 impl JarWalker {
     /// A walker at the start of a jar.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         JarWalker { state: State::Header(Vec::with_capacity(64)), versions: vec![] }
     }
 
     /// Feed the next bytes of the jar.
-    pub fn feed(&mut self, mut input: &[u8]) {
+    pub(crate) fn feed(&mut self, mut input: &[u8]) {
         while !input.is_empty() {
             let state = std::mem::replace(&mut self.state, State::Done);
             self.state = match state {
@@ -176,7 +174,7 @@ impl JarWalker {
     }
 
     /// The log4j-core versions found.
-    pub fn finish(self) -> Vec<String> {
+    pub(crate) fn finish(self) -> Vec<String> {
         self.versions
     }
 }
@@ -194,6 +192,15 @@ fn le16(b: &[u8], at: usize) -> u16 {
     u16::from_le_bytes([b[at], b[at + 1]])
 }
 
+/// `log4j-core-2.14.1.jar` -> `2.14.1`.
+pub(crate) fn log4j_version_from_name(name: &[u8]) -> Option<String> {
+    let name = std::str::from_utf8(name).ok()?;
+    let lower = name.to_ascii_lowercase();
+    let rest = lower.strip_prefix("log4j-core-")?;
+    let v = rest.strip_suffix(".jar")?;
+    v.starts_with(|c: char| c.is_ascii_digit()).then(|| name[11..11 + v.len()].to_string())
+}
+
 fn le32(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
@@ -202,6 +209,12 @@ fn le32(b: &[u8], at: usize) -> u32 {
 mod tests {
     use super::*;
     use std::io::Write;
+
+    #[test]
+    fn log4j_version_in_names() {
+        assert_eq!(log4j_version_from_name(b"log4j-core-2.14.1.jar").as_deref(), Some("2.14.1"));
+        assert_eq!(log4j_version_from_name(b"log4j-api-2.14.1.jar"), None);
+    }
 
     /// A zip with a stored entry, a deflated entry with sizes, and a deflated entry with a
     /// data descriptor (as `jar`/`zip -` streaming writers produce).
@@ -239,7 +252,7 @@ mod tests {
     #[test]
     fn inspector_walks_any_jar_it_streams() {
         let data = jar(true);
-        let ins = super::super::content::Inspector::new();
+        let ins = super::super::Inspector::new();
         let mut scan = ins.start(b"opt/app/lib/app.jar", data.len() as u64, &data[..64]).unwrap();
         for c in data.chunks(65536) {
             scan.feed(c);

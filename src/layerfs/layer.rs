@@ -1,5 +1,5 @@
-//! Reading one layer tar (or a flat filesystem tar) as it streams: the only place that
-//! touches `tar::Entry` for layers. Sniffs the wrapper by magic bytes, hashes the raw blob
+//! Reading one layer tar (or a flat filesystem tar) as it streams, member by member through
+//! the tar reader beside it. Sniffs the wrapper by magic bytes, hashes the raw blob
 //! and the decoded stream (diff_id) as they pass, normalizes paths as bytes, classifies
 //! whiteouts, hashes file content with a 64 KiB buffer and feeds the content inspector.
 //! Nothing is extracted and no file is held in memory.
@@ -7,136 +7,13 @@
 use std::collections::HashMap;
 use std::io::{self, BufReader, Read};
 
-use serde::Serialize;
-use sha2::{Digest, Sha256};
-
-use super::content::{ContentFacts, Inspector, Magic};
-use super::script::{ScriptFacts, ScriptScan};
-use crate::evidence::{decoder, detect_compression, Compression, DecodeLimits};
-use crate::model::{display_bytes, Diagnostic, Locator, Timestamp};
-
-const CHUNK: usize = 64 << 10;
-
-/// Type of a filesystem entry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum FileType {
-    File,
-    Dir,
-    Symlink,
-    Char,
-    Block,
-    Fifo,
-    Other,
-}
-
-impl FileType {
-    /// Lower-case name.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            FileType::File => "file",
-            FileType::Dir => "dir",
-            FileType::Symlink => "symlink",
-            FileType::Char => "char",
-            FileType::Block => "block",
-            FileType::Fifo => "fifo",
-            FileType::Other => "other",
-        }
-    }
-}
-
-/// Metadata (and content digest) of one file, directory, link or device.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Meta {
-    pub ftype: FileType,
-    /// Permission bits including setuid/setgid/sticky (`0o7777`).
-    pub mode: u32,
-    pub uid: u64,
-    pub gid: u64,
-    pub size: u64,
-    pub mtime: Option<Timestamp>,
-    /// Symbolic link target (as stored).
-    pub link: Option<Vec<u8>>,
-    /// Hard link target (normalized path); content fields are the target's.
-    pub hardlink: Option<Vec<u8>>,
-    pub sha256: Option<[u8; 32]>,
-    pub magic: Magic,
-    pub facts: Option<Box<ContentFacts>>,
-    /// What the file does when it is a script (relaunch loops, miner arguments).
-    pub script: Option<Box<ScriptFacts>>,
-}
-
-/// What a tar member means for the layered filesystem.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum EntryKind {
-    /// A file, directory, link or device.
-    Node(Meta),
-    /// `.wh.NAME`: deletes the path (normalized) from lower layers.
-    Whiteout(Vec<u8>, Option<Timestamp>),
-    /// `.wh..wh..opq`: the entry's path is the directory made opaque.
-    Opaque,
-    /// aufs metadata (`.wh..wh.plnk`, `.wh..wh.aufs`, `.wh..wh.orph` and what is below them):
-    /// not a deletion, not part of the filesystem.
-    AufsMeta,
-}
-
-/// One member of a layer tar.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LayerEntry {
-    /// Normalized path bytes, relative, no `.`/`..`/empty components.
-    pub path: Vec<u8>,
-    /// Position of the member in the tar (0-based).
-    pub seq: u32,
-    /// The member name had `..` components (path traversal).
-    pub traversal: bool,
-    /// The member name as stored (kept only when it differs in a way worth showing).
-    pub raw_name: Option<Vec<u8>>,
-    pub kind: EntryKind,
-}
-
-/// Everything one pass over a layer blob established.
-#[derive(Debug, Default)]
-pub struct LayerScan {
-    pub entries: Vec<LayerEntry>,
-    pub compression: Compression,
-    /// SHA-256 of the blob as stored (`sha256:<hex>`), when read to the end.
-    pub blob_digest: Option<String>,
-    pub blob_size: u64,
-    /// SHA-256 of the decoded tar stream (`sha256:<hex>`), when decoded to the end.
-    pub diff_id: Option<String>,
-    pub tar_size: u64,
-    /// Data found after the tar end-of-archive marker (e.g. eStargz's TOC member).
-    pub after_end: Option<String>,
-    /// False when the layer could not be read to its end.
-    pub complete: bool,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-/// A reader that hashes and counts what passes through it.
-struct HashReader<R> {
-    inner: R,
-    hasher: Sha256,
-    count: u64,
-}
-
-impl<R: Read> HashReader<R> {
-    fn new(inner: R) -> Self {
-        HashReader { inner, hasher: Sha256::new(), count: 0 }
-    }
-
-    fn digest(&mut self) -> String {
-        format!("sha256:{}", hex(&std::mem::take(&mut self.hasher).finalize()))
-    }
-}
-
-impl<R: Read> Read for HashReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.count += n as u64;
-        Ok(n)
-    }
-}
+use super::entry::{normalize, FileType};
+use super::members::{header_name, MemberKind, TarReader};
+use super::scan::{hash_content, read_full, EntryKind, LayerEntry, LayerScan, Meta, CHUNK};
+use crate::content::Inspector;
+use crate::digest::HashingReader;
+use crate::evidence::{decoder, detect_compression, DecodeLimits};
+use crate::model::{display_bytes, Diagnostic, Locator};
 
 /// The decoded tar stream of one layer, counted against `--max-layer-bytes` and the
 /// bundle's `--max-bundle-bytes`: past either, reading fails with an error naming the flag.
@@ -164,20 +41,11 @@ impl<R: Read> Read for Budgeted<'_, R> {
     }
 }
 
-/// Lower-case hex.
-pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
-}
-
 /// Read a layer blob (plain, gzip, multi-member gzip or zstd) from `raw`. `whiteouts` says
 /// whether `.wh.` names are whiteouts (layers) or ordinary names (flat filesystem tars).
 /// Never fails: what could not be read becomes a diagnostic at `loc`, and what was read
 /// before it is kept.
-pub fn read_layer(
+pub(crate) fn read_layer(
     raw: impl Read,
     raw_size: Option<u64>,
     loc: &Locator,
@@ -185,7 +53,7 @@ pub fn read_layer(
     whiteouts: bool,
 ) -> LayerScan {
     let mut scan = LayerScan { complete: true, ..Default::default() };
-    let mut raw = HashReader::new(raw);
+    let mut raw = HashingReader::new(raw);
     let mut head = Vec::with_capacity(8);
     if let Err(e) = (&mut raw).take(6).read_to_end(&mut head) {
         scan.complete = false;
@@ -205,7 +73,7 @@ pub fn read_layer(
             }
         };
         let budgeted = Budgeted { inner: decoded, budget: &inspector.budget, read: 0 };
-        let mut tar_stream = HashReader::new(BufReader::with_capacity(CHUNK, budgeted));
+        let mut tar_stream = HashingReader::new(BufReader::with_capacity(CHUNK, budgeted));
         read_entries(&mut tar_stream, loc, inspector, whiteouts, &mut scan);
         if scan.complete {
             match drain_after_end(&mut tar_stream) {
@@ -248,8 +116,8 @@ fn read_entries<R: Read>(
     whiteouts: bool,
     scan: &mut LayerScan,
 ) {
-    let mut archive = tar::Archive::new(stream);
-    let entries = match archive.entries() {
+    let mut archive = TarReader::new(stream);
+    let entries = match archive.members() {
         Ok(e) => e,
         Err(e) => {
             scan.complete = false;
@@ -287,39 +155,25 @@ fn read_entries<R: Read>(
             ));
             return;
         }
-        let et = entry.header().entry_type();
-        if et.is_pax_global_extensions() {
+        let kind = entry.kind();
+        if kind == MemberKind::PaxGlobal {
             scan.diagnostics.push(Diagnostic::warning(
                 loc.clone(),
                 format!("member #{seq}: PAX global header ignored (its keys apply to no single file)"),
             ));
             continue;
         }
-        let raw_name = entry.path_bytes().into_owned();
+        let raw_name = entry.name().into_owned();
         let (path, traversal) = normalize(&raw_name);
         let member_loc = || loc.clone().with_member(display_bytes(&raw_name));
         if path.is_empty() {
             continue; // the root directory itself
         }
-        let mut pax_mtime = None;
-        let mut sparse = raw_name.windows(14).any(|w| w == b"GNUSparseFile.");
+        let pax = entry.pax();
+        let sparse = pax.sparse || raw_name.windows(14).any(|w| w == b"GNUSparseFile.");
         // overlayfs marks an opaque directory with an xattr, which a tar of an upper dir keeps.
-        let mut overlay_opaque = false;
-        if let Ok(Some(pax)) = entry.pax_extensions() {
-            for ext in pax.flatten() {
-                match ext.key_bytes() {
-                    b"mtime" => {
-                        pax_mtime =
-                            std::str::from_utf8(ext.value_bytes()).ok().and_then(Timestamp::from_unix_decimal)
-                    }
-                    k if k.starts_with(b"GNU.sparse.") => sparse = true,
-                    b"SCHILY.xattr.trusted.overlay.opaque" | b"SCHILY.xattr.user.overlay.opaque" => {
-                        overlay_opaque = ext.value_bytes() == b"y"
-                    }
-                    _ => {}
-                }
-            }
-        }
+        let overlay_opaque = pax.opaque;
+        let node = entry.node(path.clone(), &pax);
         if sparse {
             scan.diagnostics.push(Diagnostic::warning(
                 member_loc(),
@@ -330,12 +184,9 @@ fn read_entries<R: Read>(
         let keep_raw = traversal.then(|| raw_name.clone());
         // A tar of an overlayfs upper directory (a daemon's `diff/` dir) keeps overlay's own
         // whiteouts: a 0:0 character device deletes its path, an opaque xattr hides below.
-        let h = entry.header();
         // The member's own time: a whiteout's is when the file was deleted.
-        let member_mtime = pax_mtime.or_else(|| h.mtime().ok().map(|t| Timestamp::from_unix(t as i64, 0)));
-        let overlay_whiteout = et == tar::EntryType::Char
-            && h.device_major().ok().flatten() == Some(0)
-            && h.device_minor().ok().flatten() == Some(0);
+        let member_mtime = node.mtime;
+        let overlay_whiteout = kind == MemberKind::Char && entry.null_device();
         if whiteouts && overlay_whiteout {
             let keep_raw = traversal.then(|| raw_name.clone());
             scan.entries.push(LayerEntry {
@@ -347,7 +198,7 @@ fn read_entries<R: Read>(
             });
             continue;
         }
-        if whiteouts && overlay_opaque && et == tar::EntryType::Directory {
+        if whiteouts && overlay_opaque && kind == MemberKind::Dir {
             scan.entries.push(LayerEntry {
                 path: path.clone(),
                 seq,
@@ -382,37 +233,12 @@ fn read_entries<R: Read>(
                 continue;
             }
         }
-        let h = entry.header();
-        let ftype = match et {
-            tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
-                FileType::File
-            }
-            tar::EntryType::Link => FileType::File,
-            tar::EntryType::Directory => FileType::Dir,
-            tar::EntryType::Symlink => FileType::Symlink,
-            tar::EntryType::Char => FileType::Char,
-            tar::EntryType::Block => FileType::Block,
-            tar::EntryType::Fifo => FileType::Fifo,
-            _ => FileType::Other,
-        };
-        let mut meta = Meta {
-            ftype,
-            mode: h.mode().unwrap_or(0) & 0o7777,
-            uid: h.uid().unwrap_or(0),
-            gid: h.gid().unwrap_or(0),
-            size: 0,
-            mtime: pax_mtime.or_else(|| h.mtime().ok().map(|t| Timestamp::from_unix(t as i64, 0))),
-            link: None,
-            hardlink: None,
-            sha256: None,
-            magic: Magic::Other,
-            facts: None,
-            script: None,
-        };
-        match et {
-            tar::EntryType::Symlink => meta.link = entry.link_name_bytes().map(|l| l.into_owned()),
-            tar::EntryType::Link => {
-                let target = normalize(&entry.link_name_bytes().unwrap_or_default()).0;
+        let ftype = node.ftype;
+        let mut meta = Meta::of(&node);
+        match kind {
+            MemberKind::Symlink => {}
+            MemberKind::HardLink => {
+                let target = node.hardlink.clone().unwrap_or_default();
                 if let Some(Some(EntryKind::Node(t))) =
                     files.get(&target).map(|i| scan.entries.get(*i).map(|e| &e.kind))
                 {
@@ -425,8 +251,20 @@ fn read_entries<R: Read>(
                 meta.hardlink = Some(target);
             }
             _ if ftype == FileType::File => {
-                meta.size = entry.size();
-                match hash_content(&mut entry, &path, meta.size, inspector, &mut buf) {
+                meta.size = node.size;
+                let size = meta.size;
+                let hashed =
+                    hash_content(&mut entry, &path, size, inspector, &mut buf).and_then(|(h, total)| {
+                        if total < size {
+                            Err(io::Error::new(
+                                io::ErrorKind::UnexpectedEof,
+                                format!("{total} of {size} bytes"),
+                            ))
+                        } else {
+                            Ok(h)
+                        }
+                    });
+                match hashed {
                     Ok((sha, magic, facts, script)) => {
                         meta.sha256 = Some(sha);
                         meta.magic = magic;
@@ -464,67 +302,6 @@ fn read_entries<R: Read>(
     }
 }
 
-/// What hashing a file's content established: digest, magic, content facts, script facts.
-pub(crate) type Hashed = ([u8; 32], Magic, Option<Box<ContentFacts>>, Option<Box<ScriptFacts>>);
-
-/// Hash a file's content as it streams and feed the inspector and the script reader.
-fn hash_content(
-    r: &mut impl Read,
-    path: &[u8],
-    size: u64,
-    inspector: &Inspector,
-    buf: &mut [u8],
-) -> io::Result<Hashed> {
-    let mut hasher = Sha256::new();
-    let mut first = true;
-    let mut magic = Magic::Other;
-    let mut file_scan = None;
-    let mut script = None;
-    let mut total = 0u64;
-    loop {
-        let n = read_full(r, buf)?;
-        if n == 0 {
-            break;
-        }
-        let chunk = &buf[..n];
-        total += n as u64;
-        hasher.update(chunk);
-        if first {
-            first = false;
-            magic = Magic::of(chunk);
-            file_scan = inspector.start(path, size, chunk);
-            script = ScriptScan::start(path, size, chunk);
-        }
-        if let Some(s) = &mut file_scan {
-            s.feed(chunk);
-        }
-        if let Some(s) = &mut script {
-            s.feed(chunk);
-        }
-    }
-    if total < size {
-        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, format!("{total} of {size} bytes")));
-    }
-    if first {
-        file_scan = inspector.start(path, size, b"");
-    }
-    Ok((hasher.finalize().into(), magic, file_scan.and_then(|s| s.finish()), script.and_then(|s| s.finish())))
-}
-
-/// Fill `buf` as far as the reader allows; returns the bytes read (0 at EOF).
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
-}
-
 /// Read what follows the end-of-archive marker (it still counts for the diff_id); describe
 /// it when it is more than zero padding.
 fn drain_after_end(r: &mut impl Read) -> io::Result<Option<String>> {
@@ -539,15 +316,7 @@ fn drain_after_end(r: &mut impl Read) -> io::Result<Option<String>> {
         if first_data.is_none() {
             if let Some(i) = buf[..n].iter().position(|b| *b != 0) {
                 let block = i / 512 * 512;
-                let name = buf.get(block..block + 512).and_then(|b| {
-                    let h = tar::Header::from_byte_slice(b);
-                    let sum: u32 = b
-                        .iter()
-                        .enumerate()
-                        .map(|(i, c)| if (148..156).contains(&i) { 32 } else { u32::from(*c) })
-                        .sum();
-                    (h.cksum().ok() == Some(sum)).then(|| display_bytes(&h.path_bytes()))
-                });
+                let name = buf.get(block..block + 512).and_then(header_name).map(|n| display_bytes(&n));
                 first_data = Some((offset + i as u64, name));
             }
         }
@@ -560,34 +329,4 @@ fn drain_after_end(r: &mut impl Read) -> io::Result<Option<String>> {
             offset - at
         )
     }))
-}
-
-/// Normalize a member name: strip `./` and `/`, collapse `//` and `.`; `..` pops a component
-/// (never above the root) and is reported as traversal.
-pub fn normalize(raw: &[u8]) -> (Vec<u8>, bool) {
-    let mut parts: Vec<&[u8]> = Vec::new();
-    let mut traversal = false;
-    for c in raw.split(|b| *b == b'/') {
-        match c {
-            b"" | b"." => {}
-            b".." => {
-                traversal = true;
-                parts.pop();
-            }
-            c => parts.push(c),
-        }
-    }
-    (parts.join(&b'/'), traversal)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normalization() {
-        assert_eq!(normalize(b"./a//b/./c/"), (b"a/b/c".to_vec(), false));
-        assert_eq!(normalize(b"/"), (vec![], false));
-        assert_eq!(normalize(b"a/../../etc/passwd"), (b"etc/passwd".to_vec(), true));
-    }
 }

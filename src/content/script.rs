@@ -76,7 +76,7 @@ pub struct ScriptScan {
 impl ScriptScan {
     /// Start reading a regular file at `path` (normalized, relative) of `size` bytes whose
     /// first bytes are `head`; None when it is not a candidate.
-    pub fn start(path: &[u8], size: u64, head: &[u8]) -> Option<Self> {
+    pub(crate) fn start(path: &[u8], size: u64, head: &[u8]) -> Option<Self> {
         if size == 0 || size > SCRIPT_LIMIT || head.is_empty() {
             return None;
         }
@@ -90,13 +90,13 @@ impl ScriptScan {
     }
 
     /// Feed the next chunk of the file.
-    pub fn feed(&mut self, chunk: &[u8]) {
+    pub(crate) fn feed(&mut self, chunk: &[u8]) {
         let room = (SCRIPT_LIMIT as usize).saturating_sub(self.text.len());
         self.text.extend_from_slice(&chunk[..chunk.len().min(room)]);
     }
 
     /// What the script does; None when nothing of note (or not text after all).
-    pub fn finish(self) -> Option<Box<ScriptFacts>> {
+    pub(crate) fn finish(self) -> Option<Box<ScriptFacts>> {
         if self.text.contains(&0) {
             return None;
         }

@@ -1,0 +1,163 @@
+//! One layer's content as entries (files, directories, links, devices, whiteouts, opaque
+//! directories) with their metadata and content facts, and the hashing of one file's content
+//! as it streams (digest, magic, content and script facts).
+
+use std::io::{self, Read};
+
+use sha2::{Digest, Sha256};
+
+use super::entry::{FileType, Node};
+use crate::content::script::{ScriptFacts, ScriptScan};
+use crate::content::{ContentFacts, Inspector, Magic};
+use crate::evidence::Compression;
+use crate::model::{Diagnostic, Timestamp};
+
+/// Content is read in chunks of this size.
+pub(crate) const CHUNK: usize = 64 << 10;
+
+/// Metadata (and content digest) of one file, directory, link or device.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Meta {
+    pub ftype: FileType,
+    /// Permission bits including setuid/setgid/sticky (`0o7777`).
+    pub mode: u32,
+    pub uid: u64,
+    pub gid: u64,
+    pub size: u64,
+    pub mtime: Option<Timestamp>,
+    /// Symbolic link target (as stored).
+    pub link: Option<Vec<u8>>,
+    /// Hard link target (normalized path); content fields are the target's.
+    pub hardlink: Option<Vec<u8>>,
+    pub sha256: Option<[u8; 32]>,
+    pub magic: Magic,
+    pub facts: Option<Box<ContentFacts>>,
+    /// What the file does when it is a script (relaunch loops, miner arguments).
+    pub script: Option<Box<ScriptFacts>>,
+}
+
+impl Meta {
+    /// The metadata of a node as read, before its content is hashed (no size, no digest).
+    pub(crate) fn of(node: &Node) -> Meta {
+        Meta {
+            ftype: node.ftype,
+            mode: node.mode & 0o7777,
+            uid: node.uid,
+            gid: node.gid,
+            size: 0,
+            mtime: node.mtime,
+            link: node.link.clone(),
+            hardlink: None,
+            sha256: None,
+            magic: Magic::Other,
+            facts: None,
+            script: None,
+        }
+    }
+}
+
+/// What a tar member means for the layered filesystem.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A file, directory, link or device.
+    Node(Meta),
+    /// `.wh.NAME`: deletes the path (normalized) from lower layers.
+    Whiteout(Vec<u8>, Option<Timestamp>),
+    /// `.wh..wh..opq`: the entry's path is the directory made opaque.
+    Opaque,
+    /// aufs metadata (`.wh..wh.plnk`, `.wh..wh.aufs`, `.wh..wh.orph` and what is below them):
+    /// not a deletion, not part of the filesystem.
+    AufsMeta,
+}
+
+/// One member of a layer tar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayerEntry {
+    /// Normalized path bytes, relative, no `.`/`..`/empty components.
+    pub path: Vec<u8>,
+    /// Position of the member in the tar (0-based).
+    pub seq: u32,
+    /// The member name had `..` components (path traversal).
+    pub traversal: bool,
+    /// The member name as stored (kept only when it differs in a way worth showing).
+    pub raw_name: Option<Vec<u8>>,
+    pub kind: EntryKind,
+}
+
+/// Everything one pass over a layer blob established.
+#[derive(Debug, Default)]
+pub struct LayerScan {
+    pub entries: Vec<LayerEntry>,
+    pub compression: Compression,
+    /// SHA-256 of the blob as stored (`sha256:<hex>`), when read to the end.
+    pub blob_digest: Option<String>,
+    pub blob_size: u64,
+    /// SHA-256 of the decoded tar stream (`sha256:<hex>`), when decoded to the end.
+    pub diff_id: Option<String>,
+    pub tar_size: u64,
+    /// Data found after the tar end-of-archive marker (e.g. eStargz's TOC member).
+    pub after_end: Option<String>,
+    /// False when the layer could not be read to its end.
+    pub complete: bool,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// What hashing a file's content established: digest, magic, content facts, script facts.
+pub(crate) type Hashed = ([u8; 32], Magic, Option<Box<ContentFacts>>, Option<Box<ScriptFacts>>);
+
+/// Hash a file's content as it streams and feed the inspector and the script reader.
+/// Also returns how many bytes came (fewer than `size` when the content ends early).
+pub(crate) fn hash_content(
+    r: &mut impl Read,
+    path: &[u8],
+    size: u64,
+    inspector: &Inspector,
+    buf: &mut [u8],
+) -> io::Result<(Hashed, u64)> {
+    let mut hasher = Sha256::new();
+    let mut first = true;
+    let mut magic = Magic::Other;
+    let mut file_scan = None;
+    let mut script = None;
+    let mut total = 0u64;
+    loop {
+        let n = read_full(r, buf)?;
+        if n == 0 {
+            break;
+        }
+        let chunk = &buf[..n];
+        total += n as u64;
+        hasher.update(chunk);
+        if first {
+            first = false;
+            magic = Magic::of(chunk);
+            file_scan = inspector.start(path, size, chunk);
+            script = ScriptScan::start(path, size, chunk);
+        }
+        if let Some(s) = &mut file_scan {
+            s.feed(chunk);
+        }
+        if let Some(s) = &mut script {
+            s.feed(chunk);
+        }
+    }
+    if first {
+        file_scan = inspector.start(path, size, b"");
+    }
+    let facts = file_scan.and_then(|s| s.finish());
+    Ok(((hasher.finalize().into(), magic, facts, script.and_then(|s| s.finish())), total))
+}
+
+/// Fill `buf` as far as the reader allows; returns the bytes read (0 at EOF).
+pub(crate) fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
