@@ -23,6 +23,9 @@ mod samples;
 /// Process captures (docker top / ps formats), process trees, lineage findings, exit codes.
 mod processes;
 
+/// The module import graph of src/: no circle.
+mod layering;
+
 /// Log scanning: signature families, engine invariants, json-file, logs in tars, commands.
 mod logs;
 

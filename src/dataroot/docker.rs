@@ -103,7 +103,7 @@ pub(crate) fn read(
     containers: &[ContainerInfo],
     diags: &mut Vec<Diagnostic>,
 ) -> (RootIndex, Rooted) {
-    let files = super::files_under(root, artifacts);
+    let files = super::layout::files_under(root, artifacts);
     let mut info = RootIndex {
         root: root.trim_end_matches('/').to_string(),
         layout: "image/<driver>",

@@ -128,6 +128,14 @@ pub(crate) fn layer_dir_of(path: &str) -> Option<(LayerDir, &str)> {
     None
 }
 
+/// The artifacts below `root`, by their path relative to it (what each reader looks up).
+pub(super) fn files_under<'a>(
+    root: &str,
+    artifacts: &'a [crate::evidence::Artifact],
+) -> std::collections::BTreeMap<&'a str, &'a crate::evidence::Artifact> {
+    artifacts.iter().filter(|a| a.path.starts_with(root)).map(|a| (&a.path[root.len()..], a)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

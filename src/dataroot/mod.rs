@@ -43,14 +43,6 @@ pub struct DataRootSection {
     pub containerd: Vec<index::RootIndex>,
 }
 
-/// The artifacts below `root`, by their path relative to it (what each reader looks up).
-fn files_under<'a>(
-    root: &str,
-    artifacts: &'a [Artifact],
-) -> std::collections::BTreeMap<&'a str, &'a Artifact> {
-    artifacts.iter().filter(|a| a.path.starts_with(root)).map(|a| (&a.path[root.len()..], a)).collect()
-}
-
 /// Files of a data root that are read through the root (image configs, layer store entries,
 /// driver metadata, databases, the container's `hosts`/`resolv.conf`...), never as evidence on
 /// their own: marked so that no sniffer or log scanner reads them. Container configs,

@@ -91,7 +91,7 @@ pub(crate) fn read(
     trees: &Trees,
     diags: &mut Vec<Diagnostic>,
 ) -> (RootIndex, Rooted, Vec<ContainerInfo>) {
-    let files = super::files_under(root, artifacts);
+    let files = super::layout::files_under(root, artifacts);
     let mut records = vec![];
     let mut info = RootIndex {
         root: root.trim_end_matches('/').to_string(),

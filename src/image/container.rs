@@ -7,13 +7,26 @@ use std::collections::BTreeMap;
 
 use super::layout::ImageConfig;
 use super::load::{file_change, LoadedImage};
+use super::section::{
+    BaseRefusal, BaseUsed, ContainerChanges, DiffLine, Disagreement, FileChange, ImageContext,
+};
 use super::tree::{apply, diff_trees, docker_lines, Change, ChangeRec, FileTree};
-use super::{show_path, BaseUsed, ContainerChanges, DiffLine, Disagreement, FileChange, ImageContext};
 use crate::content::Inspector;
 use crate::evidence::Artifact;
 use crate::ingest::diff::DiffKind;
 use crate::layerfs::read_layer;
+use crate::layerfs::show_path;
 use crate::model::{Diagnostic, Finding, Locator, Outcome, Severity, Timestamp};
+
+/// A saved `docker diff` that disagrees with the one rebuilt from the evidence.
+pub(crate) static DIFF_DISAGREEMENT: crate::model::RuleDef = crate::model::RuleDef::new(
+    "container.diff.disagreement",
+    crate::model::RuleKind::of(crate::model::Family::Image),
+    crate::model::Severity::Medium,
+    "integrity",
+    "",
+    "saved docker diff disagrees with the rebuilt one",
+);
 
 /// Paths the runtime puts in every container (init layer, bind mounts, pseudo filesystems):
 /// never part of `docker diff`.
@@ -471,23 +484,6 @@ pub(crate) fn rebuild(
 /// export is taken to come from a container of that image when nothing else says so.
 pub const PAIR_THRESHOLD: f64 = 0.5;
 
-/// The base the analyst gave (`--base-image`, `diff --image`) that the export does not bear
-/// out: too few of its files are in the export for it to be the image the container ran
-/// from. No diff is made against it and it is not analysed.
-#[derive(Clone, Debug)]
-pub struct BaseRefusal {
-    /// The refused image (its index in the images).
-    pub image: usize,
-    /// The image's name (first tag, else short id, else archive).
-    pub name: String,
-    /// The option that named it.
-    pub flag: &'static str,
-    /// (files of the image the export holds with identical content, files of the image).
-    pub share: (usize, usize),
-    /// Why, and what to do instead.
-    pub why: String,
-}
-
 fn refusal(images: &[LoadedImage], c: &Candidate, flag: &'static str) -> BaseRefusal {
     let whose = match c.via {
         Some(v) => format!("committed image {}'s files (its commit layer included)", images[v].name()),
@@ -752,7 +748,7 @@ fn cross_check(
                 .collect();
         }
         out.findings.push(Finding {
-            rule: super::rules::DIFF_DISAGREEMENT.id.to_string(),
+            rule: DIFF_DISAGREEMENT.id.to_string(),
             severity: Severity::Medium,
             category: "integrity".into(),
             title: "Saved docker diff disagrees with the rebuilt one".into(),
@@ -770,7 +766,7 @@ fn cross_check(
             subject: None,
             owner: None,
             iocs: vec![],
-            kind: super::rules::DIFF_DISAGREEMENT.kind,
+            kind: DIFF_DISAGREEMENT.kind,
         });
     }
     report.disagreements = dis;

@@ -6,6 +6,16 @@ use super::spec::LayerRef;
 use super::{Check, ImageRecord, LayerRecord};
 use crate::model::{Finding, Locator, Outcome, Severity};
 
+/// A layer or config whose digest does not match its name or manifest.
+pub(crate) static INTEGRITY_MISMATCH: crate::model::RuleDef = crate::model::RuleDef::new(
+    "image.integrity.mismatch",
+    crate::model::RuleKind::of(crate::model::Family::Image),
+    crate::model::Severity::High,
+    "integrity",
+    "",
+    "layer or config digest does not match",
+);
+
 fn compare(expected: Option<&str>, computed: Option<&str>) -> Check {
     match (expected, computed) {
         (None, _) => Check::Unverified,
@@ -56,7 +66,7 @@ pub(crate) fn image_status(r: &mut ImageRecord, manifest: Option<&(String, Strin
 fn finding(r: &ImageRecord, what: &str, expected: &str, computed: &str, loc: Locator) -> Finding {
     let name = r.repo_tags.first().cloned().or_else(|| r.id.clone()).unwrap_or_else(|| r.listed_in.clone());
     Finding {
-        rule: super::rules::INTEGRITY_MISMATCH.id.to_string(),
+        rule: INTEGRITY_MISMATCH.id.to_string(),
         severity: Severity::High,
         category: "integrity".into(),
         title: format!("Digest mismatch: {what}"),
@@ -69,7 +79,7 @@ fn finding(r: &ImageRecord, what: &str, expected: &str, computed: &str, loc: Loc
         subject: None,
         owner: None,
         iocs: vec![],
-        kind: super::rules::INTEGRITY_MISMATCH.kind,
+        kind: INTEGRITY_MISMATCH.kind,
     }
 }
 

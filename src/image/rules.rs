@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::container::Container;
 use super::load::LoadedImage;
-use super::show_path;
 use super::tree::{Change, ChangeRec};
 use crate::content::{log4j_vulnerability, sig, Magic, SigSet};
+use crate::layerfs::show_path;
 use crate::layerfs::FileType;
 use crate::model::{Family, Finding, IocRef, Locator, Outcome, Role, RuleDef, RuleKind, Severity, Timestamp};
 
@@ -1137,14 +1137,6 @@ static TIMESTOMP: FileRule = FileRule {
 /// Image checks, raised where the image is read: a digest that does not match
 /// (integrity.rs), secrets in an image's environment and its notable configuration
 /// (objects.rs), a saved `docker diff` the rebuilt one contradicts (container.rs).
-pub(crate) static INTEGRITY_MISMATCH: RuleDef = RuleDef::new(
-    "image.integrity.mismatch",
-    RuleKind::of(Family::Image),
-    Severity::High,
-    "integrity",
-    "",
-    "layer or config digest does not match",
-);
 pub(crate) static ENV_SECRETS: RuleDef = RuleDef::new(
     "image.env-secrets",
     RuleKind::of(Family::Image),
@@ -1161,14 +1153,6 @@ pub(crate) static CONFIG: RuleDef = RuleDef::new(
     "",
     "notable image configuration",
 );
-pub(crate) static DIFF_DISAGREEMENT: RuleDef = RuleDef::new(
-    "container.diff.disagreement",
-    RuleKind::of(Family::Image),
-    Severity::Medium,
-    "integrity",
-    "",
-    "saved docker diff disagrees with the rebuilt one",
-);
 
 /// The file rules' declarations.
 pub(crate) fn file_defs() -> Vec<&'static RuleDef> {
@@ -1177,7 +1161,7 @@ pub(crate) fn file_defs() -> Vec<&'static RuleDef> {
 
 /// The image checks' declarations.
 pub(crate) fn check_defs() -> Vec<&'static RuleDef> {
-    vec![&INTEGRITY_MISMATCH, &ENV_SECRETS, &CONFIG, &DIFF_DISAGREEMENT]
+    vec![&super::integrity::INTEGRITY_MISMATCH, &ENV_SECRETS, &CONFIG, &super::container::DIFF_DISAGREEMENT]
 }
 
 #[cfg(test)]

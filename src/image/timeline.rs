@@ -5,8 +5,8 @@
 
 use super::container::Container;
 use super::load::LoadedImage;
-use super::show_path;
 use super::tree::ChangeRec;
+use crate::layerfs::show_path;
 use crate::layerfs::FileType;
 use crate::model::{Outcome, TimelineEvent, Timestamp};
 

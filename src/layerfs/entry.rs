@@ -52,6 +52,11 @@ pub(crate) struct Node {
     pub(crate) opaque: bool,
 }
 
+/// `/` + the path, shown lossily.
+pub(crate) fn show_path(p: &[u8]) -> String {
+    format!("/{}", crate::model::display_bytes(p))
+}
+
 /// Normalize a member name: strip `./` and `/`, collapse `//` and `.`; `..` pops a component
 /// (never above the root) and is reported as traversal.
 pub(crate) fn normalize(raw: &[u8]) -> (Vec<u8>, bool) {

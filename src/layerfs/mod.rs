@@ -9,9 +9,9 @@ mod members;
 mod pax;
 mod scan;
 
-pub(crate) use entry::normalize;
 pub use entry::FileType;
 pub(crate) use entry::Node;
+pub(crate) use entry::{normalize, show_path};
 pub(crate) use layer::read_layer;
 pub(crate) use members::{MemberKind, TarMember, TarReader};
 pub(crate) use scan::{hash_content, CHUNK};
