@@ -12,7 +12,7 @@ pub(crate) const JSON_DEPTH: usize = 128;
 
 /// Every limit of a scan. The defaults keep one bundle well inside a 24 GiB workstation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// Decompressed bytes read from one layer (or filesystem tar) before it is cut short.
     pub max_layer_bytes: u64,
     /// Decompressed layer bytes read in one bundle, all layers together.
@@ -42,7 +42,7 @@ impl Default for Limits {
 
 impl Limits {
     /// The limits as `run.options` entries (`max_*` keys, plain numbers).
-    pub fn options(&self) -> BTreeMap<String, String> {
+    pub(crate) fn options(&self) -> BTreeMap<String, String> {
         [
             ("max_layer_bytes", self.max_layer_bytes.to_string()),
             ("max_bundle_bytes", self.max_bundle_bytes.to_string()),
@@ -70,19 +70,19 @@ pub(crate) fn json_error(e: &serde_json::Error) -> String {
 
 /// The decompressed-bytes budget of one bundle, shared by every layer reader of it.
 #[derive(Clone, Debug)]
-pub struct ByteBudget {
+pub(crate) struct ByteBudget {
     pub limits: Limits,
     used: Arc<AtomicU64>,
 }
 
 impl ByteBudget {
     /// A fresh budget for one bundle.
-    pub fn new(limits: Limits) -> Self {
+    pub(crate) fn new(limits: Limits) -> Self {
         ByteBudget { limits, used: Arc::new(AtomicU64::new(0)) }
     }
 
     /// Count `n` more decompressed bytes; Err with the message once the bundle is over.
-    pub fn spend(&self, n: u64) -> Result<(), String> {
+    pub(crate) fn spend(&self, n: u64) -> Result<(), String> {
         let used = self.used.fetch_add(n, Ordering::Relaxed) + n;
         if used > self.limits.max_bundle_bytes {
             return Err(format!(

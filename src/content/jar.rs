@@ -23,7 +23,7 @@ enum State {
 }
 
 /// A push-style jar walker: `feed` chunks, then `finish` for the versions found.
-pub struct JarWalker {
+pub(super) struct JarWalker {
     state: State,
     versions: Vec<String>,
 }

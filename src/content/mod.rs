@@ -57,10 +57,10 @@ static PRINTABLE: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock
 });
 
 /// Bit set of matched [`SIGNATURES`].
-pub type SigSet = u64;
+pub(crate) type SigSet = u64;
 
 /// Bit of signature `i`.
-pub const fn sig(i: usize) -> SigSet {
+pub(crate) const fn sig(i: usize) -> SigSet {
     1 << i
 }
 
@@ -222,7 +222,7 @@ impl Magic {
 /// The shared automaton (build once, share by reference across layer workers), and the
 /// limits of the bundle's layer walks (entries per tar, decompressed bytes per layer and
 /// per bundle).
-pub struct Inspector {
+pub(crate) struct Inspector {
     /// None only if the constant signature list could not be compiled (never in practice).
     ac: Option<AhoCorasick>,
     pub budget: crate::limits::ByteBudget,
@@ -302,7 +302,7 @@ impl Inspector {
 }
 
 /// Inspection of one file, fed chunk by chunk as the layer streams.
-pub struct FileScan<'a> {
+pub(crate) struct FileScan<'a> {
     ac: Option<&'a AhoCorasick>,
     limit: u64,
     seen: u64,

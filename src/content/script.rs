@@ -7,7 +7,7 @@
 use crate::cmdline::{miner_args, relaunch_loops, MinerArgs, Relaunch};
 
 /// Largest file read as a script (bytes).
-pub const SCRIPT_LIMIT: u64 = 256 << 10;
+pub(crate) const SCRIPT_LIMIT: u64 = 256 << 10;
 /// Bytes at the start that must hold no NUL for a file to be text.
 const TEXT_PROBE: usize = 1024;
 
@@ -69,7 +69,7 @@ fn is_data(path: &[u8]) -> bool {
 }
 
 /// One file being read as a script.
-pub struct ScriptScan {
+pub(crate) struct ScriptScan {
     text: Vec<u8>,
 }
 

@@ -13,7 +13,7 @@ use thiserror::Error;
 
 /// Why a bolt file could not be read.
 #[derive(Debug, Error)]
-pub enum BoltError {
+pub(crate) enum BoltError {
     #[error("not a bolt database (no valid meta page)")]
     NoMeta,
     #[error("page {0} is outside the file")]
@@ -35,13 +35,13 @@ const MAX_DEPTH: usize = 64;
 
 /// A bucket: its keys in order, each a value or a nested bucket.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Bucket {
+pub(crate) struct Bucket {
     pub entries: BTreeMap<Vec<u8>, Entry>,
 }
 
 /// One key's content.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Entry {
+pub(crate) enum Entry {
     Value(Vec<u8>),
     Bucket(Bucket),
 }
@@ -101,7 +101,7 @@ fn fnv64a(data: &[u8]) -> u64 {
 }
 
 /// A bolt file is read whole into memory; larger ones are refused.
-pub const MAX_DB: u64 = 1 << 30;
+pub(crate) const MAX_DB: u64 = 1 << 30;
 
 /// The root bucket of a bolt database artifact, read whole (at most [`MAX_DB`] bytes): no
 /// locks, no writes, never mapped from the evidence.

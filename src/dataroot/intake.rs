@@ -106,7 +106,7 @@ pub(crate) fn read_dirs(root: &Path, dirs: Vec<LayerDir>) -> (Vec<Artifact>, Tre
 
 /// Layer directories read from the members of a tar of a data root, as they stream.
 #[derive(Default)]
-pub struct TarTrees {
+pub(crate) struct TarTrees {
     inspector: Inspector,
     open: BTreeMap<String, Open>,
     /// The tar being read and its compression, when it is a file (members' offsets are kept

@@ -65,7 +65,7 @@ impl DirKind {
 
 /// A layer directory: its path in the bundle and kind.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct LayerDir {
+pub(crate) struct LayerDir {
     pub dir: String,
     pub kind: DirKind,
 }

@@ -25,7 +25,7 @@ use crate::model::{Diagnostic, Locator};
 
 /// What libpod's state holds, by container id.
 #[derive(Clone, Debug, Default)]
-pub struct State {
+pub(crate) struct State {
     /// `bolt_state.db` or `db.sql`, as read.
     pub path: String,
     /// Container id -> (libpod config JSON, state JSON).
@@ -47,7 +47,7 @@ pub struct Pod {
 
 /// A named volume of libpod's state.
 #[derive(Clone, Debug, Default, Serialize)]
-pub struct Volume {
+pub(crate) struct Volume {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub driver: Option<String>,

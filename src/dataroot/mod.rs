@@ -5,25 +5,25 @@
 //! chains, containers with their read-write layers, logs and volumes ([`docker`], [`podman`]
 //! for containers-storage), handed to the image analysis as [`rooted::Rooted`].
 
-pub mod bolt;
-pub mod containerd;
-pub mod docker;
-pub mod index;
-pub mod intake;
-pub mod layout;
-pub mod libpod;
-pub mod oci;
-pub mod podman;
-pub mod rooted;
-pub mod select;
-pub mod tarsplit;
-pub mod tree;
+pub(crate) mod bolt;
+pub(crate) mod containerd;
+pub(crate) mod docker;
+pub(crate) mod index;
+pub(crate) mod intake;
+pub(crate) mod layout;
+pub(crate) mod libpod;
+pub(crate) mod oci;
+pub(crate) mod podman;
+pub(crate) mod rooted;
+pub(crate) mod select;
+pub(crate) mod tarsplit;
+pub(crate) mod tree;
 
 use serde::Serialize;
 
-pub use index::RootIndex;
+pub(crate) use index::RootIndex;
 pub(crate) use intake::{is_layer_dir, read_dirs};
-pub use intake::{TarTrees, Trees};
+pub(crate) use intake::{TarTrees, Trees};
 
 use crate::evidence::{Artifact, ArtifactKind};
 use crate::ingest::inspect::ContainerInfo;
@@ -83,7 +83,7 @@ pub(crate) fn mark_files(artifacts: &mut [Artifact]) {
 }
 
 /// Everything the data roots of a bundle give.
-pub struct Read {
+pub(crate) struct Read {
     /// What they hold, for the report.
     pub section: DataRootSection,
     /// Their images and containers' layers, for the image analysis.

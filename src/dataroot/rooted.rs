@@ -9,7 +9,7 @@ use crate::layerfs::LayerScan;
 
 /// One layer of a data-root image: its ids and its directory, read.
 #[derive(Clone, Debug, Default)]
-pub struct RootLayer {
+pub(crate) struct RootLayer {
     /// The diff_id the layer store records for it (`layerdb/sha256/<chain>/diff`).
     pub diff_id: Option<String>,
     /// The chain id (`layerdb/sha256/<chain>`).
@@ -28,7 +28,7 @@ pub struct RootLayer {
 
 /// One image of a data root.
 #[derive(Clone, Debug, Default)]
-pub struct RootImage {
+pub(crate) struct RootImage {
     /// The id the store names it by (`sha256:<hex>`).
     pub id: String,
     /// The config as stored.
@@ -48,11 +48,11 @@ pub struct RootImage {
 }
 
 /// A read-write layer directory: artifact path and content.
-pub type RootDir = (String, Arc<LayerScan>);
+pub(crate) type RootDir = (String, Arc<LayerScan>);
 
 /// One container of a data root with its layers.
 #[derive(Clone, Debug, Default)]
-pub struct RootContainer {
+pub(crate) struct RootContainer {
     pub id: String,
     pub name: String,
     /// The image id its config names.
@@ -70,7 +70,7 @@ pub struct RootContainer {
 
 /// What a data root gives the image analysis.
 #[derive(Clone, Debug, Default)]
-pub struct Rooted {
+pub(crate) struct Rooted {
     pub images: Vec<RootImage>,
     pub containers: Vec<RootContainer>,
 }

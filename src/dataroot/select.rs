@@ -10,7 +10,7 @@ use crate::ingest::inspect;
 use crate::model::Diagnostic;
 
 /// A data root narrowed to one container: its image (if in the root) and the container.
-pub struct Selected {
+pub(crate) struct Selected {
     pub rooted: Rooted,
     /// The container's id and name.
     pub id: String,

@@ -26,9 +26,9 @@ use sha2::{Digest, Sha256};
 use crate::evidence::{decoder, Artifact, Compression, DecodeLimits};
 
 /// A compressed outer tar is reopened at most this many times per layer.
-pub const MAX_REOPEN: usize = 16;
+pub(crate) const MAX_REOPEN: usize = 16;
 /// Members of a layer passed over in a compressed tar are kept up to this many bytes.
-pub const MAX_BUFFERED: u64 = 64 << 20;
+pub(crate) const MAX_BUFFERED: u64 = 64 << 20;
 
 /// The regular files of one layer directory read from a tar of the root: where each one's
 /// content is in the decoded outer stream.
@@ -41,7 +41,7 @@ pub struct Members {
 }
 
 /// Where a layer's file contents come from.
-pub enum Content<'a> {
+pub(crate) enum Content<'a> {
     /// The layer's content directory on disk.
     Dir(&'a Path),
     /// The members of a tar of the root.

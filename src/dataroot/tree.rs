@@ -17,7 +17,7 @@ use crate::model::{display_bytes, Diagnostic, Locator, Timestamp};
 
 /// How a driver marks deletions in its layer directories.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Whiteouts {
+pub(crate) enum Whiteouts {
     /// overlay/overlay2: a 0:0 character device deletes its path; an `overlay.opaque` xattr
     /// makes a directory opaque.
     Overlay,
@@ -55,7 +55,7 @@ pub struct TreeCustody {
 }
 
 /// Builds the entries and the custody digest of one layer directory, node by node.
-pub struct TreeBuilder {
+pub(crate) struct TreeBuilder {
     style: Whiteouts,
     scan: LayerScan,
     /// The custody line per entry (it starts with the path and a NUL), sorted by path at

@@ -14,7 +14,7 @@ use tempfile::TempPath;
 
 /// A named path, resolved for reading.
 #[derive(Debug)]
-pub struct Named {
+pub(super) struct Named {
     /// What to read: the path itself, the link's target, or the spool file.
     pub read: PathBuf,
     /// Custody note: how the named path was read (None: as given).

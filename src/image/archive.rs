@@ -23,13 +23,13 @@ use crate::layerfs::{normalize, LayerScan, MemberKind, TarMember, TarReader};
 use crate::model::{display_bytes, Diagnostic, Locator};
 
 /// Metadata members (JSON, `repositories`, `oci-layout`) are read whole up to this size.
-pub const SMALL_LIMIT: u64 = 32 << 20;
+pub(super) const SMALL_LIMIT: u64 = 32 << 20;
 /// Link hops followed before giving up (cycles).
 const MAX_HOPS: usize = 16;
 
 /// One member of the archive.
 #[derive(Clone, Debug)]
-pub struct Member {
+pub(super) struct Member {
     /// Data offset in the (decoded) archive stream.
     pub offset: u64,
     pub size: u64,
@@ -50,7 +50,7 @@ impl Member {
 
 /// Where a cut archive stops: it ended without its end-of-archive marker.
 #[derive(Clone, Debug)]
-pub struct Cut {
+pub(super) struct Cut {
     /// Bytes of the (decoded) archive present: it ends at this byte.
     pub at: u64,
     /// The member the cut falls in (its data), if it falls inside one.
@@ -88,7 +88,7 @@ impl Cut {
 }
 
 /// An image archive opened for reading blobs.
-pub struct Archive<'a> {
+pub(super) struct Archive<'a> {
     /// Shown as the image's archive: the tar artifact's path, or the layout directory.
     pub name: String,
     /// Layout directory: its path inside the bundle (`.` for the bundle root), for locators.

@@ -111,7 +111,7 @@ fn mount_points(ctx: &ImageContext, top: &FileTree) -> Vec<Vec<u8>> {
 }
 
 /// The rebuilt container changes with the records behind them.
-pub struct Container {
+pub(crate) struct Container {
     pub report: ContainerChanges,
     /// Change records (export source only; committed layers report through their image).
     pub recs: Vec<ChangeRec>,
@@ -482,7 +482,7 @@ pub(crate) fn rebuild(
 
 /// The share of an image's files the export holds with identical content, above which the
 /// export is taken to come from a container of that image when nothing else says so.
-pub const PAIR_THRESHOLD: f64 = 0.5;
+pub(super) const PAIR_THRESHOLD: f64 = 0.5;
 
 fn refusal(images: &[LoadedImage], c: &Candidate, flag: &'static str) -> BaseRefusal {
     let whose = match c.via {

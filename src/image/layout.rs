@@ -118,7 +118,7 @@ fn artifact_record(
 
 /// Everything an archive's index lists.
 #[derive(Debug, Default)]
-pub struct Listing {
+pub(super) struct Listing {
     pub images: Vec<ImageSpec>,
     pub artifacts: Vec<OciArtifact>,
     pub diagnostics: Vec<Diagnostic>,
@@ -126,7 +126,7 @@ pub struct Listing {
 
 /// The parts of an image config the analysis uses.
 #[derive(Clone, Debug, Default)]
-pub struct ImageConfig {
+pub(crate) struct ImageConfig {
     pub architecture: Option<String>,
     pub os: Option<String>,
     pub created: Option<Timestamp>,

@@ -13,7 +13,7 @@ use super::spec::{HistoryStep, ImageSpec, LayerRef};
 use crate::model::Diagnostic;
 
 /// The `layout` name of images read from this layout.
-pub const LAYOUT: &str = "docker-save-v1";
+pub(super) const LAYOUT: &str = "docker-save-v1";
 /// Parent links followed before giving up (Docker itself capped images at 127 layers).
 const MAX_CHAIN: usize = 4096;
 

@@ -21,7 +21,7 @@ use crate::layerfs::LayerScan;
 use crate::model::{display_bytes, Diagnostic, Locator, Outcome};
 
 /// An image with its layers read and applied.
-pub struct LoadedImage {
+pub(crate) struct LoadedImage {
     pub record: ImageRecord,
     pub config: Option<ImageConfig>,
     /// Per layer: what was read (shared between images that share a layer).

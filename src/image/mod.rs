@@ -4,16 +4,16 @@
 //! suspicious-file rules and the file timeline.
 
 mod archive;
-pub mod blob;
+pub(crate) mod blob;
 mod container;
 mod integrity;
 mod layout;
 mod legacy;
 mod load;
-pub mod objects;
+pub(crate) mod objects;
 mod ocidir;
 mod recover;
-pub mod rooted;
+pub(crate) mod rooted;
 mod rules;
 mod section;
 mod spec;
@@ -24,18 +24,18 @@ use crate::content::Inspector;
 use crate::evidence::{Artifact, ArtifactKind};
 use crate::model::Locator;
 
-pub use crate::digest::Check;
+pub(crate) use crate::digest::Check;
 pub(crate) use crate::layerfs::show_path;
 pub(crate) use layout::parse_config;
-pub use layout::OciArtifact;
+pub(crate) use layout::OciArtifact;
 pub(crate) use load::load_layer_tar;
 pub(crate) use rules::evaluate_saved_diff;
 pub(crate) use rules::{check_defs, file_defs};
-pub use section::{
+pub(crate) use section::{
     BaseRefusal, BaseUsed, ContainerChanges, FileChange, HiddenPath, HistoryRecord, ImageContext,
     ImageRecord, ImageSection, LayerRecord,
 };
-pub use tree::{Change, FileTree};
+pub(crate) use tree::{Change, FileTree};
 
 /// Paths of every artifact that is part of an OCI layout directory (read as that layout's
 /// images, never on their own).
@@ -46,7 +46,7 @@ pub(crate) fn layout_members(artifacts: &[&Artifact]) -> std::collections::BTree
 
 /// Options for the focused commands.
 #[derive(Clone, Debug, Default)]
-pub struct AnalyzeOptions {
+pub(crate) struct AnalyzeOptions {
     /// Return the merged view of each image.
     pub keep_trees: bool,
     /// The view after this layer (None: after the last).

@@ -11,7 +11,7 @@ use crate::evidence::Artifact;
 use crate::model::Diagnostic;
 
 /// One layout directory: its members (names relative to `root`) and their artifacts.
-pub struct LayoutDir<'a> {
+pub(super) struct LayoutDir<'a> {
     /// The directory inside the bundle (`.` for the bundle root).
     pub root: String,
     /// The directory as shown: its path inside the bundle, or for the bundle root the

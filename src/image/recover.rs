@@ -33,7 +33,7 @@ const NO_CONFIG: &str =
 
 /// What recovery rebuilt.
 #[derive(Default)]
-pub struct Recovery {
+pub(super) struct Recovery {
     /// Each image: its spec and the member each layer resolves to (None: missing).
     pub images: Vec<(ImageSpec, Vec<Option<Vec<u8>>>)>,
     /// Every layer member read, by name.

@@ -901,7 +901,7 @@ fn evaluate(col: &mut Collector, c: &ChangeRec, container: bool, where_: &str, l
 }
 
 /// Rules over every layer of an image (container-scope rules on its commit layers only).
-pub fn evaluate_image(l: &LoadedImage, out: &mut Outcome) {
+pub(super) fn evaluate_image(l: &LoadedImage, out: &mut Outcome) {
     let mut col = Collector::default();
     for (i, (applied, loc)) in l.applied.iter().zip(&l.layer_locs).enumerate() {
         let commit = l.record.committed_layers.contains(&i);
@@ -920,7 +920,7 @@ pub fn evaluate_image(l: &LoadedImage, out: &mut Outcome) {
 }
 
 /// Rules over the container's export changes, and timestomping for either source.
-pub fn evaluate_container(c: &Container, out: &mut Outcome) {
+pub(super) fn evaluate_container(c: &Container, out: &mut Outcome) {
     let mut col = Collector::default();
     let export = c.report.source != "committed-layers";
     let where_ = if c.report.source == "volume" {
@@ -982,7 +982,7 @@ const WEB_ROOTS: &[&str] =
 /// script added under a web root, and a file added in a hidden directory of a temp
 /// directory. A `docker diff` line never says whether a path is a file: a path with
 /// children in the diff is a directory.
-pub fn evaluate_saved_diff(entries: &[crate::ingest::diff::DiffEntry], out: &mut Outcome) {
+pub(crate) fn evaluate_saved_diff(entries: &[crate::ingest::diff::DiffEntry], out: &mut Outcome) {
     use crate::ingest::diff::DiffKind;
     use std::collections::BTreeSet;
     let norm = |p: &str| p.trim_start_matches('/').trim_end_matches('/').as_bytes().to_vec();

@@ -16,7 +16,7 @@ use crate::model::{Locator, Outcome, Timestamp};
 
 /// What the rest of the bundle tells the image analysis.
 #[derive(Clone, Debug, Default)]
-pub struct ImageContext {
+pub(crate) struct ImageContext {
     /// Container mount points (from inspect), ignored when rebuilding `docker diff`.
     pub mount_points: Vec<String>,
     /// Saved `docker diff` entries, cross-checked against the rebuilt one.

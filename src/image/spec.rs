@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 /// Where one image's parts are in the archive.
 #[derive(Clone, Debug, Default)]
-pub struct ImageSpec {
+pub(super) struct ImageSpec {
     /// `docker-save`, `docker-save-oci` (Docker 25+), `oci-archive`.
     pub layout: &'static str,
     /// Where the image was listed (`manifest.json[0]`, `index.json > sha256:...`).
@@ -30,7 +30,7 @@ pub struct ImageSpec {
 
 /// One layer as the manifest lists it.
 #[derive(Clone, Debug, Default)]
-pub struct LayerRef {
+pub(super) struct LayerRef {
     /// Member name as listed (may be a link).
     pub member: Vec<u8>,
     pub media_type: Option<String>,
@@ -43,7 +43,7 @@ pub struct LayerRef {
 
 /// One history step of the image config.
 #[derive(Clone, Debug, Default, Deserialize)]
-pub struct HistoryStep {
+pub(crate) struct HistoryStep {
     #[serde(default)]
     pub created: Option<String>,
     #[serde(default)]

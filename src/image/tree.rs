@@ -12,7 +12,7 @@ use crate::model::Timestamp;
 
 /// A node of the merged view: its metadata and the layer that last wrote it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Node {
+pub(crate) struct Node {
     pub meta: Meta,
     /// Index of the layer (or source) that wrote this node.
     pub layer: usize,
@@ -21,7 +21,7 @@ pub struct Node {
 }
 
 /// The merged filesystem: normalized path bytes -> node (sorted, so output is deterministic).
-pub type FileTree = BTreeMap<Vec<u8>, Node>;
+pub(crate) type FileTree = BTreeMap<Vec<u8>, Node>;
 
 /// What happened to a path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -45,7 +45,7 @@ impl Change {
 
 /// One change a layer made.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ChangeRec {
+pub(crate) struct ChangeRec {
     pub path: Vec<u8>,
     /// For deletions by a whiteout: the whiteout member's mtime (when the file was deleted).
     pub deleted_at: Option<Timestamp>,
@@ -75,7 +75,7 @@ pub struct ChangeRec {
 
 /// A path hidden by the deletion of a directory above it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Hidden {
+pub(crate) struct Hidden {
     pub path: Vec<u8>,
     pub ftype: FileType,
     /// Content digest the file last had.
@@ -101,7 +101,7 @@ fn hidden_of(nodes: impl IntoIterator<Item = (Vec<u8>, Node)>) -> Vec<Hidden> {
 
 /// What `what` says of a deletion made by a standalone layer tar's whiteout: the layers it
 /// applies to are not in the evidence, so what it deleted is known by name only.
-pub const LOWER_UNKNOWN: &str = "lower-layers-unknown";
+pub(super) const LOWER_UNKNOWN: &str = "lower-layers-unknown";
 
 impl ChangeRec {
     /// The tar member name to cite: as stored when it had `..`, else the normalized path.
@@ -115,7 +115,7 @@ impl ChangeRec {
 
 /// The outcome of applying one layer.
 #[derive(Debug, Default)]
-pub struct Applied {
+pub(crate) struct Applied {
     /// Sorted by path.
     pub changes: Vec<ChangeRec>,
     /// Opaque directories of the layer.

@@ -9,10 +9,10 @@ mod members;
 mod pax;
 mod scan;
 
-pub use entry::FileType;
+pub(crate) use entry::FileType;
 pub(crate) use entry::Node;
 pub(crate) use entry::{normalize, show_path};
 pub(crate) use layer::read_layer;
 pub(crate) use members::{MemberKind, TarMember, TarReader};
 pub(crate) use scan::{hash_content, CHUNK};
-pub use scan::{EntryKind, LayerEntry, LayerScan, Meta};
+pub(crate) use scan::{EntryKind, LayerEntry, LayerScan, Meta};
