@@ -2,6 +2,7 @@
 //! `var/log/`, `**/logs/**`, `*.log` (rotated and gzipped too) and `catalina.out`, streamed
 //! from the tar one after the other, never extracted, never read whole.
 
+use crate::layerfs::{MemberKind, TarReader};
 use std::io::{BufRead, BufReader, Read};
 
 use super::engine::Engine;
@@ -54,8 +55,8 @@ pub(crate) fn scan_artifact_tar(a: &Artifact, engine: &Engine, cfg: &ScanConfig)
 pub(crate) fn scan_tar(r: impl Read, loc: Locator, engine: &Engine, cfg: &ScanConfig) -> Vec<SourceScan> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
-    let mut ar = tar::Archive::new(r);
-    let entries = match ar.entries() {
+    let mut ar = TarReader::new(r);
+    let entries = match ar.members() {
         Ok(e) => e,
         Err(e) => {
             errors.push(Diagnostic::error(loc.clone(), format!("not a readable tar: {e}")));
@@ -74,10 +75,10 @@ pub(crate) fn scan_tar(r: impl Read, loc: Locator, engine: &Engine, cfg: &ScanCo
                 break;
             }
         };
-        if !entry.header().entry_type().is_file() {
+        if entry.kind() != MemberKind::Regular {
             continue;
         }
-        let name = display_bytes(&entry.path_bytes());
+        let name = display_bytes(&entry.name());
         if name.ends_with(".journal") || name.ends_with(".journal~") {
             journals += 1;
         }
