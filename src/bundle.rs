@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use crate::evidence::{Artifact, ArtifactKind, BundleKind, Compression};
+use crate::compression::Compression;
+use crate::evidence::{Artifact, ArtifactKind, BundleKind};
 use crate::image::ImageSection;
 use crate::ingest::diff::DiffEntry;
 use crate::ingest::inspect::{ContainerInfo, ImageInfo};

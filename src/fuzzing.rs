@@ -5,9 +5,10 @@
 use std::io::Cursor;
 use std::sync::{Arc, OnceLock};
 
+use crate::compression::detect_compression;
 use crate::content::Inspector;
 use crate::dataroot::intake::Trees;
-use crate::evidence::{detect_compression, Artifact, ArtifactKind, ArtifactSource};
+use crate::evidence::{Artifact, ArtifactKind, ArtifactSource};
 use crate::image::{self, ImageContext};
 use crate::ingest::{diff, inspect, pslist, stats, top};
 use crate::logscan::framing::{cri::Cri, journal::Journal, json_file::JsonFile, local::Local, text::Text};

@@ -13,6 +13,7 @@ pub(crate) mod catalog;
 pub(crate) mod cmdline;
 pub(crate) mod collect;
 pub mod commands;
+pub mod compression;
 pub(crate) mod content;
 pub(crate) mod dataroot;
 pub(crate) mod digest;

@@ -6,9 +6,8 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use crate::evidence::{
-    detect_compression, discover, sniff_text, Artifact, ArtifactKind, ArtifactSource, Bundle, Compression,
-};
+use crate::compression::{detect_compression, Compression};
+use crate::evidence::{discover, sniff_text, Artifact, ArtifactKind, ArtifactSource, Bundle};
 use crate::logscan::{build_section, followup, scan_given_log, Engine, ScanConfig, SourceScan};
 use crate::report::{ArtifactRecord, BundleReport};
 

@@ -415,7 +415,7 @@ mod tests {
             kind: crate::evidence::ArtifactKind::CriLog,
             size: 0,
             sha256: None,
-            compression: crate::evidence::Compression::None,
+            compression: crate::compression::Compression::None,
             error: None,
             note: None,
         };

@@ -12,8 +12,9 @@ use rayon::prelude::*;
 
 use super::layout::{layer_dir_of, DirKind, LayerDir};
 use super::tree::{read_dir_tree, TreeBuilder, TreeCustody};
+use crate::compression::Compression;
 use crate::content::Inspector;
-use crate::evidence::{Artifact, ArtifactKind, ArtifactSource, Compression};
+use crate::evidence::{Artifact, ArtifactKind, ArtifactSource};
 use crate::layerfs::{FileType, LayerScan, Node, TarMember};
 use crate::model::{display_bytes, Diagnostic, Locator};
 

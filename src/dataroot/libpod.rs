@@ -19,7 +19,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::bolt::MAX_DB;
-use crate::evidence::{Artifact, ArtifactSource, Compression};
+use crate::compression::Compression;
+use crate::evidence::{Artifact, ArtifactSource};
 use crate::ingest::inspect::ContainerInfo;
 use crate::model::{Diagnostic, Locator};
 

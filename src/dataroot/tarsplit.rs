@@ -23,7 +23,8 @@ use std::path::{Path, PathBuf};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
-use crate::evidence::{decoder, Artifact, Compression, DecodeLimits};
+use crate::compression::{decoder, Compression, DecodeLimits};
+use crate::evidence::Artifact;
 
 /// A compressed outer tar is reopened at most this many times per layer.
 pub(crate) const MAX_REOPEN: usize = 16;
@@ -303,7 +304,7 @@ mod tests {
             kind: crate::evidence::ArtifactKind::RootFile,
             size: 0,
             sha256: None,
-            compression: crate::evidence::Compression::None,
+            compression: crate::compression::Compression::None,
             error: None,
             note: None,
         };

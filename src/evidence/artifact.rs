@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::decode::{decoder, Compression, DecodeLimits};
+use crate::compression::{decoder, Compression, DecodeLimits};
 use crate::model::Locator;
 
 /// What an artifact is, decided from its content (the name only breaks ties).

@@ -15,8 +15,8 @@ use crate::layerfs::{MemberKind, TarReader};
 use crate::limits::Limits;
 
 use super::artifact::{Artifact, ArtifactKind, ArtifactSource};
-use super::decode::{decoder, detect_compression, Compression, DecodeLimits};
 use super::sniff::{classify_tar_names, is_tar, sniff_text};
+use crate::compression::{decoder, detect_compression, Compression, DecodeLimits};
 use crate::model::{display_bytes, Diagnostic, Locator};
 
 const HEAD: usize = 64 * 1024;

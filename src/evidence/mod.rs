@@ -3,15 +3,12 @@
 //! for the parsers.
 
 mod artifact;
-mod decode;
 mod discover;
 mod named;
 pub mod own;
 mod sniff;
 
 pub use artifact::{Artifact, ArtifactKind, ArtifactSource};
-pub(crate) use decode::{decoder, detect_compression};
-pub use decode::{Compression, DecodeLimits, Decoder};
 pub use discover::{discover, Bundle, BundleKind};
 pub(crate) use discover::{discover_with, examine_file};
 pub(crate) use sniff::{is_link_line, looks_local, sniff_text};

@@ -3,7 +3,8 @@
 
 use std::io::{self, Read};
 
-use crate::evidence::{decoder, detect_compression, Artifact, DecodeLimits};
+use crate::compression::{decoder, detect_compression, DecodeLimits};
+use crate::evidence::Artifact;
 use crate::model::Locator;
 
 use super::ImageRecord;

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::layout::OciArtifact;
 use super::tree::Change;
 use super::Check;
-use crate::evidence::Compression;
+use crate::compression::Compression;
 use crate::ingest::diff::{DiffEntry, DiffKind};
 use crate::layerfs::FileType;
 use crate::model::{Locator, Outcome, Timestamp};

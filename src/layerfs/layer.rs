@@ -10,9 +10,9 @@ use std::io::{self, BufReader, Read};
 use super::entry::{normalize, FileType};
 use super::members::{header_name, MemberKind, TarReader};
 use super::scan::{hash_content, read_full, EntryKind, LayerEntry, LayerScan, Meta, CHUNK};
+use crate::compression::{decoder, detect_compression, DecodeLimits};
 use crate::content::Inspector;
 use crate::digest::HashingReader;
-use crate::evidence::{decoder, detect_compression, DecodeLimits};
 use crate::model::{display_bytes, Diagnostic, Locator};
 
 /// The decoded tar stream of one layer, counted against `--max-layer-bytes` and the

@@ -9,7 +9,8 @@ use super::engine::Engine;
 use super::framing::text::Text;
 use super::records::{ScanConfig, StreamScan};
 use super::stream::{scan_reader, SourceScan};
-use crate::evidence::{decoder, detect_compression, Artifact, DecodeLimits};
+use crate::compression::{decoder, detect_compression, DecodeLimits};
+use crate::evidence::Artifact;
 use crate::model::{display_bytes, Diagnostic, Locator};
 
 /// Binary accounting files under /var/log: not text logs.

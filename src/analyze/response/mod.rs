@@ -815,7 +815,8 @@ mod tests {
     use crate::analyze::story::hosts::{Act, HostRole};
     use crate::analyze::story::Verdict;
     use crate::bundle::ArtifactRecord;
-    use crate::evidence::{BundleKind, Compression};
+    use crate::compression::Compression;
+    use crate::evidence::BundleKind;
     use crate::ingest::inspect::parse_bytes;
     use crate::ingest::iplink;
     use crate::ingest::pslist::PsRow;

@@ -1,7 +1,8 @@
 //! Table tests of the top/ps parser over the formats found in the wild.
 
 use super::*;
-use crate::evidence::{ArtifactKind, ArtifactSource, Compression};
+use crate::compression::Compression;
+use crate::evidence::{ArtifactKind, ArtifactSource};
 use crate::model::DiagLevel;
 
 /// Parse `bytes` as a top artifact written to a temp file.
