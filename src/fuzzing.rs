@@ -44,7 +44,7 @@ pub fn layer(data: &[u8]) {
     let a = artifact("layer.tar", ArtifactKind::LayerTar, data);
     let mut out = crate::model::Outcome::default();
     let _ = image::load_layer_tar(&a, inspector(), &mut out);
-    let _ = crate::layerfs::read_layer(data, Some(data.len() as u64), &a.locator(), inspector(), false);
+    let _ = crate::layerscan::read_layer(data, Some(data.len() as u64), &a.locator(), inspector(), false);
 }
 
 /// A `docker save` / OCI archive built from fuzzed members, split at `\n--\n`:

@@ -24,6 +24,7 @@ pub mod fuzzing;
 pub(crate) mod image;
 pub(crate) mod ingest;
 pub(crate) mod layerfs;
+pub(crate) mod layerscan;
 pub(crate) mod limits;
 pub(crate) mod logs;
 pub mod logscan;

@@ -102,7 +102,7 @@ pub(crate) fn run(args: &RulesArgs) -> anyhow::Result<i32> {
             let _ = writeln!(s, "{} Sigma rules not used", set.unsupported.len());
             let _ = writeln!(
                 s,
-                "Sigma rules: Detection LogRule License 1.1; matches credit each rule's title, id and author."
+                "Sigma rules: Detection Rule License 1.1; matches credit each rule's title, id and author."
             );
             let others: Vec<_> = crate::catalog::all(&engine)
                 .into_iter()

@@ -428,7 +428,7 @@ fn overlay2_lower(
             s.entries
                 .iter()
                 .filter_map(|e| match &e.kind {
-                    crate::layerfs::EntryKind::Node(m) => m.link.clone().map(|l| (e.path.clone(), l)),
+                    crate::layerscan::EntryKind::Node(m) => m.link.clone().map(|l| (e.path.clone(), l)),
                     _ => None,
                 })
                 .collect()

@@ -15,7 +15,8 @@ use super::tree::{read_dir_tree, TreeBuilder, TreeCustody};
 use crate::compression::Compression;
 use crate::content::Inspector;
 use crate::evidence::{Artifact, ArtifactKind, ArtifactSource};
-use crate::layerfs::{FileType, LayerScan, Node, TarMember};
+use crate::layerfs::{FileType, Node, TarMember};
+use crate::layerscan::LayerScan;
 use crate::model::{display_bytes, Diagnostic, Locator};
 
 /// The layer directories of a bundle, read.

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::digest::Check;
-use crate::layerfs::LayerScan;
+use crate::layerscan::LayerScan;
 
 /// One layer of a data-root image: its ids and its directory, read.
 #[derive(Clone, Debug, Default)]

@@ -234,10 +234,10 @@ pub(crate) fn replay(
 /// planted in the directory after the layer was unpacked. An overlay whiteout device stands
 /// for the layer's `.wh.NAME`; aufs's own `.wh..wh.*` files are not the layer's.
 pub(crate) fn planted(
-    scan: &crate::layerfs::LayerScan,
+    scan: &crate::layerscan::LayerScan,
     names: &std::collections::BTreeSet<Vec<u8>>,
 ) -> Vec<Vec<u8>> {
-    use crate::layerfs::EntryKind;
+    use crate::layerscan::EntryKind;
     let mut out = vec![];
     for e in &scan.entries {
         let key = match &e.kind {

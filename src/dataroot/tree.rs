@@ -12,7 +12,8 @@ use sha2::{Digest, Sha256};
 
 use crate::content::Inspector;
 use crate::digest::hex;
-use crate::layerfs::{hash_content, EntryKind, FileType, LayerEntry, LayerScan, Meta, Node, CHUNK};
+use crate::layerfs::{FileType, Node};
+use crate::layerscan::{hash_content, EntryKind, LayerEntry, LayerScan, Meta, CHUNK};
 use crate::model::{display_bytes, Diagnostic, Locator, Timestamp};
 
 /// How a driver marks deletions in its layer directories.

@@ -18,8 +18,9 @@ use rayon::prelude::*;
 
 use crate::content::Inspector;
 use crate::evidence::Artifact;
-use crate::layerfs::read_layer;
-use crate::layerfs::{normalize, LayerScan, MemberKind, TarMember, TarReader};
+use crate::layerfs::{normalize, MemberKind, TarMember, TarReader};
+use crate::layerscan::read_layer;
+use crate::layerscan::LayerScan;
 use crate::model::{display_bytes, Diagnostic, Locator};
 
 /// Metadata members (JSON, `repositories`, `oci-layout`) are read whole up to this size.

@@ -14,8 +14,8 @@ use super::tree::{apply, diff_trees, docker_lines, Change, ChangeRec, FileTree};
 use crate::content::Inspector;
 use crate::evidence::Artifact;
 use crate::ingest::diff::DiffKind;
-use crate::layerfs::read_layer;
 use crate::layerfs::show_path;
+use crate::layerscan::read_layer;
 use crate::model::{Diagnostic, Finding, Locator, Outcome, Severity, Timestamp};
 
 /// A saved `docker diff` that disagrees with the one rebuilt from the evidence.
@@ -791,7 +791,7 @@ mod tests {
     #[test]
     fn mount_points_resolve_through_the_containers_symlinks() {
         let mut top = FileTree::new();
-        let mut link = crate::layerfs::Meta {
+        let mut link = crate::layerscan::Meta {
             ftype: crate::layerfs::FileType::Symlink,
             mode: 0o777,
             uid: 0,

@@ -16,8 +16,8 @@ use super::{show_path, FileChange, HistoryRecord, ImageRecord, LayerRecord};
 use crate::content::Inspector;
 use crate::digest::hex;
 use crate::evidence::Artifact;
-use crate::layerfs::read_layer;
-use crate::layerfs::LayerScan;
+use crate::layerscan::read_layer;
+use crate::layerscan::LayerScan;
 use crate::model::{display_bytes, Diagnostic, Locator, Outcome};
 
 /// An image with its layers read and applied.

@@ -21,7 +21,7 @@ use super::layout::{self, digest_in_name, OciArtifact};
 use super::legacy;
 use super::spec::{ImageSpec, LayerRef};
 use crate::content::Inspector;
-use crate::layerfs::LayerScan;
+use crate::layerscan::LayerScan;
 use crate::model::{display_bytes, DiagLevel, Diagnostic};
 
 /// Parent links followed before giving up (a loop, or a hostile chain).

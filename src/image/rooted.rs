@@ -161,7 +161,7 @@ fn volumes(c: &RootContainer) -> Vec<Container> {
         .filter(|(_, _, scan)| !scan.entries.is_empty())
         .map(|(dest, dir, scan)| {
             let prefix = crate::layerfs::normalize(dest.as_bytes()).0;
-            let entries: Vec<crate::layerfs::LayerEntry> = scan
+            let entries: Vec<crate::layerscan::LayerEntry> = scan
                 .entries
                 .iter()
                 .map(|e| {

@@ -598,7 +598,7 @@ fn all_groups(sigs: SigSet, groups: &[SigSet]) -> bool {
     groups.iter().all(|g| sigs & g != 0)
 }
 
-fn uid0(m: Option<&crate::layerfs::Meta>) -> Vec<String> {
+fn uid0(m: Option<&crate::layerscan::Meta>) -> Vec<String> {
     m.and_then(|m| m.facts.as_ref()).map(|f| f.uid0_users.clone()).unwrap_or_default()
 }
 
@@ -1006,7 +1006,7 @@ pub(crate) fn evaluate_saved_diff(entries: &[crate::ingest::diff::DiffEntry], ou
             continue;
         }
         let dir = parents.contains(&path);
-        let mut meta = crate::layerfs::Meta {
+        let mut meta = crate::layerscan::Meta {
             ftype: if dir { FileType::Dir } else { FileType::Other },
             mode: 0,
             uid: 0,

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::layerfs::{EntryKind, FileType, LayerEntry, Meta};
+use crate::layerfs::FileType;
+use crate::layerscan::{EntryKind, LayerEntry, Meta};
 use crate::model::Timestamp;
 
 /// A node of the merged view: its metadata and the layer that last wrote it.

@@ -60,7 +60,7 @@ impl SigmaDetection {
     /// The DRL 1.1 credit shown with every match.
     pub(crate) fn credit(&self) -> String {
         format!(
-            "Sigma rule \"{}\" (id {}) by {}, Detection LogRule License 1.1",
+            "Sigma rule \"{}\" (id {}) by {}, Detection Rule License 1.1",
             self.title,
             self.sigma_id.as_deref().unwrap_or("none"),
             self.author.as_deref().unwrap_or("unknown author")

@@ -6,10 +6,10 @@ use std::io::{self, Read};
 
 use sha2::{Digest, Sha256};
 
-use super::entry::{FileType, Node};
 use crate::compression::Compression;
 use crate::content::script::{ScriptFacts, ScriptScan};
 use crate::content::{ContentFacts, Inspector, Magic};
+use crate::layerfs::{FileType, Node};
 use crate::model::{Diagnostic, Timestamp};
 
 /// Content is read in chunks of this size.

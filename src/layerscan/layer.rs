@@ -7,12 +7,12 @@
 use std::collections::HashMap;
 use std::io::{self, BufReader, Read};
 
-use super::entry::{normalize, FileType};
-use super::members::{header_name, MemberKind, TarReader};
 use super::scan::{hash_content, read_full, EntryKind, LayerEntry, LayerScan, Meta, CHUNK};
 use crate::compression::{decoder, detect_compression, DecodeLimits};
 use crate::content::Inspector;
 use crate::digest::HashingReader;
+use crate::layerfs::{header_name, MemberKind, TarReader};
+use crate::layerfs::{normalize, FileType};
 use crate::model::{display_bytes, Diagnostic, Locator};
 
 /// The decoded tar stream of one layer, counted against `--max-layer-bytes` and the
