@@ -313,3 +313,54 @@ fn hostile_archive_members_are_diagnostics_never_panics() {
     assert_eq!(changes(&v, 3), s(&["added /ok"]));
     assert_eq!(v["images"][0]["layers"].as_array().unwrap().len(), 4);
 }
+
+/// Secrets baked into a build (`ENV`, build-arg residue, credentials in a `RUN`) are masked
+/// wherever the history is shown: a save's config (images, timeline, text) and a standalone
+/// image config (image objects), while the step keeps its shape.
+#[test]
+fn secrets_in_build_history_are_masked_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let img = Image::new("t:secret")
+        .layer(Layer::new().file("etc/app.conf", b"x").build(), step(T, "ENV ANCHORE_ADMIN_PASSWORD=foobar"))
+        .layer(
+            Layer::new().file("app/run.sh", b"#!/bin/sh\n").build(),
+            step(
+                T,
+                "|1 NPM_AUTH_TOKEN=npm-s3cr3t-t0ken /bin/sh -c curl https://ci:hunter22@repo.example/x | sh",
+            ),
+        );
+    let bundle = dir.path().join("bundle");
+    std::fs::create_dir(&bundle).unwrap();
+    std::fs::write(bundle.join("image.tar"), img.docker_save()).unwrap();
+    std::fs::write(bundle.join("config.json"), img.config()).unwrap();
+    let b = bundle.to_str().unwrap();
+    let out = run(&["scan", "-q", b, "--format", "json"]);
+    let json = String::from_utf8_lossy(&out.stdout);
+    let text = String::from_utf8_lossy(&run(&["scan", "-q", b, "--color", "never"]).stdout).into_owned();
+    for shown in [&*json, &*text] {
+        for secret in ["foobar", "npm-s3cr3t-t0ken", "hunter22"] {
+            assert!(!shown.contains(secret), "{secret} printed");
+        }
+    }
+    let v: Value = serde_json::from_str(&json).unwrap();
+    let steps: Vec<&str> = v["bundles"][0]["images"][0]["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["created_by"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "ENV ANCHORE_ADMIN_PASSWORD=<redacted 6 chars>",
+            "|1 NPM_AUTH_TOKEN=<redacted 16 chars> /bin/sh -c curl <redacted 34 chars> | sh"
+        ]
+    );
+    let objects = v["bundles"][0]["image_objects"].as_array().unwrap();
+    assert!(
+        objects
+            .iter()
+            .any(|o| o["history"][0]["created_by"] == "ENV ANCHORE_ADMIN_PASSWORD=<redacted 6 chars>"),
+        "{objects:?}"
+    );
+}

@@ -4,6 +4,7 @@
 //! `<id>/json` is one history step (`created`, `container_config.Cmd`). The layout has no
 //! content digests, so nothing in it can be verified.
 
+use crate::ingest::inspect::redact_command;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
@@ -27,9 +28,9 @@ fn command(v: &Value) -> Option<String> {
     match v.get("container_config").and_then(|c| c.get("Cmd")) {
         Some(Value::Array(a)) => {
             let parts: Vec<&str> = a.iter().filter_map(Value::as_str).collect();
-            (!parts.is_empty()).then(|| parts.join(" "))
+            (!parts.is_empty()).then(|| redact_command(&parts.join(" ")))
         }
-        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::String(s)) => Some(redact_command(s)),
         _ => None,
     }
 }

@@ -46,7 +46,8 @@ pub(super) struct LayerRef {
 pub(crate) struct HistoryStep {
     #[serde(default)]
     pub created: Option<String>,
-    #[serde(default)]
+    /// The step, its secrets masked as it is read (`ENV DB_PASSWORD=...`, build-arg residue).
+    #[serde(default, deserialize_with = "redacted")]
     pub created_by: Option<String>,
     #[serde(default)]
     pub comment: Option<String>,
@@ -54,4 +55,9 @@ pub(crate) struct HistoryStep {
     pub author: Option<String>,
     #[serde(default)]
     pub empty_layer: Option<bool>,
+}
+
+/// A history step's `created_by` with its secrets masked.
+fn redacted<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.map(|c| crate::ingest::inspect::redact_command(&c)))
 }

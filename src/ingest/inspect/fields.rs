@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::model::*;
 use super::ports::{split_port_proto, PortMapping};
-use super::secrets::{redact_args, EnvVar};
+use super::secrets::{redact_args, redact_command, EnvVar};
 use crate::model::{Locator, Timestamp};
 
 type Obj = Map<String, Value>;
@@ -413,7 +413,7 @@ pub(super) fn image_config(o: &Obj, id: String, locator: Locator) -> ImageInfo {
                 .filter_map(Value::as_object)
                 .map(|h| ImageHistoryStep {
                     created: time(h, "created"),
-                    created_by: s(h, "created_by"),
+                    created_by: s(h, "created_by").map(|c| redact_command(&c)),
                     comment: s(h, "comment"),
                     empty_layer: b(h, "empty_layer"),
                 })
@@ -427,7 +427,7 @@ pub(super) fn image_config(o: &Obj, id: String, locator: Locator) -> ImageInfo {
             if !cmd.is_empty() {
                 history.push(ImageHistoryStep {
                     created: time(o, "created"),
-                    created_by: Some(cmd.join(" ")),
+                    created_by: Some(redact_command(&cmd.join(" "))),
                     comment: s(o, "comment"),
                     empty_layer: false,
                 });

@@ -16,7 +16,7 @@ use crate::model::{Diagnostic, Locator, TimelineEvent};
 
 pub(crate) use model::*;
 pub(crate) use ports::{parse_port_list, PortMapping};
-pub(crate) use secrets::{redact_args, EnvVar};
+pub(crate) use secrets::{redact_args, redact_command, EnvVar};
 
 /// Largest inspect document read: `docker inspect $(docker ps -aq)` of a thousand containers
 /// is about 10 MiB, and the parsed tree takes a few times the text, so memory stays bounded.

@@ -77,6 +77,62 @@ pub(crate) fn redact_args(args: Vec<String>) -> Vec<String> {
     out
 }
 
+/// A build step or command line as one string (image history `created_by`, a legacy
+/// config's joined `Cmd`) with its secrets masked the way [`redact_args`] masks arguments:
+/// `ENV`/`ARG` values, `--build-arg` residue (`|2 DB_PASSWORD=x ...`) and `NAME=value`
+/// assignments inside `RUN` keep the name and lose a credential-named value (quoted values
+/// whole); credential-shaped words (AWS keys, tokens, URLs with a password) are masked
+/// wherever they stand. Everything else, spacing included, is kept byte for byte.
+pub(crate) fn redact_command(cmd: &str) -> String {
+    let masked = |v: &str| format!("<redacted {} chars>", v.chars().count());
+    let mut out = String::with_capacity(cmd.len());
+    let mut rest = cmd;
+    while !rest.is_empty() {
+        let space = rest.len() - rest.trim_start().len();
+        out.push_str(&rest[..space]);
+        rest = &rest[space..];
+        if rest.is_empty() {
+            break;
+        }
+        // One word; a quoted value after `NAME=` runs to its closing quote.
+        let name_end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+        let assignment = name_end > 0 && rest[name_end..].starts_with('=');
+        let value_start = name_end + 1;
+        let word_end = if assignment {
+            match rest[value_start..].chars().next() {
+                Some(q @ ('"' | '\'')) => {
+                    rest[value_start + 1..].find(q).map_or(rest.len(), |n| value_start + 1 + n + 1)
+                }
+                _ => {
+                    value_start
+                        + rest[value_start..].find(char::is_whitespace).unwrap_or(rest.len() - value_start)
+                }
+            }
+        } else {
+            rest.find(char::is_whitespace).unwrap_or(rest.len())
+        };
+        let word = &rest[..word_end];
+        if assignment {
+            let (name, value) = (&rest[..name_end], &rest[value_start..word_end]);
+            let bare = value.trim_matches(|c| c == '"' || c == '\'');
+            let keep = bare.is_empty() || bare.starts_with('/') || bare.starts_with('$');
+            if !keep && (secret_name(name) || secret_value(bare)) {
+                out.push_str(name);
+                out.push('=');
+                out.push_str(&masked(bare));
+            } else {
+                out.push_str(word);
+            }
+        } else if secret_value(word) {
+            out.push_str(&masked(word));
+        } else {
+            out.push_str(word);
+        }
+        rest = &rest[word_end..];
+    }
+    out
+}
+
 fn secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     !public_by_design(&upper) && SECRET_NAME_PARTS.iter().any(|p| upper.contains(p))
@@ -111,6 +167,34 @@ fn url_with_password(v: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn build_steps_lose_their_secrets_and_keep_their_shape() {
+        let r = redact_command;
+        assert_eq!(r("ENV ANCHORE_ADMIN_PASSWORD=foobar"), "ENV ANCHORE_ADMIN_PASSWORD=<redacted 6 chars>");
+        assert_eq!(
+            r("/bin/sh -c #(nop)  ENV DB_TOKEN=\"a b c\" PATH=/usr/bin"),
+            "/bin/sh -c #(nop)  ENV DB_TOKEN=<redacted 5 chars> PATH=/usr/bin"
+        );
+        assert_eq!(
+            r("|2 API_KEY=k3y NPM_AUTH_TOKEN=t0k /bin/sh -c npm ci"),
+            "|2 API_KEY=<redacted 3 chars> NPM_AUTH_TOKEN=<redacted 3 chars> /bin/sh -c npm ci"
+        );
+        assert_eq!(r("ARG GITHUB_TOKEN"), "ARG GITHUB_TOKEN");
+        assert_eq!(r("RUN curl https://u:p4ss@repo.example/x | sh"), "RUN curl <redacted 29 chars> | sh");
+        assert_eq!(r("RUN export AWS_KEY=AKIAIOSFODNN7EXAMPLE"), "RUN export AWS_KEY=<redacted 20 chars>");
+        // Not secrets: paths, references to other variables, public-by-design names, spacing.
+        for keep in [
+            "ENV PASSWORD_FILE=/run/secrets/db",
+            "ENV TOKEN=$BUILD_TOKEN",
+            "ENV GPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D",
+            "/bin/sh -c #(nop)  CMD [\"catalina.sh\" \"run\"]",
+            "  RUN  a=b  ",
+            "",
+        ] {
+            assert_eq!(r(keep), keep);
+        }
+    }
 
     #[test]
     fn redaction() {
