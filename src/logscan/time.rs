@@ -4,7 +4,8 @@
 //! `[Sat Mar 15 16:04:06.105212 2010]` (2.4) and `[Sat Mar 15 16:04:06 2010]` (2.2), nginx
 //! `error.log` `2023/12/30 11:57:31`, java.util.logging `Nov 27, 2026 2:00:00 PM`, nginx
 //! JSON `"time_local":"27/Nov/2026:14:00:00 +0000"`, Caddy/zap JSON `"ts":1711741827.96`, syslog
-//! `Nov 27 14:00:00`. Times without a zone are taken as UTC. Syslog has no year: it is taken
+//! `Nov 27 14:00:00`, and a leading Unix epoch (squid's `access.log` `1639146338.123`, scripts'
+//! `1639146338 msg`; 2000-2099 only). Times without a zone are taken as UTC. Syslog has no year: it is taken
 //! from the caller's reference year when one is given, otherwise the time is unknown.
 
 use std::sync::LazyLock;
@@ -42,6 +43,11 @@ static NGINX_ERROR: LazyLock<Regex> = LazyLock::new(|| {
 static JSON_TS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"^\{.{0,80}?"ts":(\d{9,11})(?:\.(\d{1,9}))?[,}]"#).expect("valid built-in regex")
 });
+static EPOCH: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^(\d{9,10})(?:\.(\d{1,9}))?[ \t]").expect("valid built-in regex"));
+/// Leading numbers read as an epoch only between 2000-01-01 and 2100-01-01: a count, a pid or
+/// a size at the start of a line is rarely in that range, and never with squid's layout.
+const EPOCH_RANGE: std::ops::Range<i64> = 946_684_800..4_102_444_800;
 static JUL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^([A-Z][a-z]{2}) (\d{1,2}), (\d{4}) (\d{1,2}):(\d{2}):(\d{2}) ([AP]M)\b")
         .expect("valid built-in regex")
@@ -81,6 +87,13 @@ pub(crate) fn line_time(line: &[u8], syslog_year: Option<i32>) -> Option<Timesta
         let secs: i64 = std::str::from_utf8(c.get(1)?.as_bytes()).ok()?.parse().ok()?;
         let nanos = c.get(2).map(|m| frac_nanos(m.as_bytes())).unwrap_or(0);
         return Some(Timestamp::from_unix(secs, nanos));
+    }
+    if let Some(c) = EPOCH.captures(head) {
+        let secs: i64 = std::str::from_utf8(c.get(1)?.as_bytes()).ok()?.parse().ok()?;
+        if EPOCH_RANGE.contains(&secs) {
+            let nanos = c.get(2).map(|m| frac_nanos(m.as_bytes())).unwrap_or(0);
+            return Some(Timestamp::from_unix(secs, nanos));
+        }
     }
     if let Some(c) = APACHE_ERROR.captures(head) {
         let nanos = c.get(6).map(|m| frac_nanos(m.as_bytes())).unwrap_or(0);
@@ -174,6 +187,22 @@ mod tests {
 
     fn t(line: &str, year: Option<i32>) -> Option<String> {
         line_time(line.as_bytes(), year).map(|t| t.to_iso())
+    }
+
+    #[test]
+    fn leading_epochs_in_range() {
+        assert_eq!(
+            t("1639146338.123    154 10.0.0.9 TCP_MISS/200 512 GET http://x/ - HIER_DIRECT/1.2.3.4 text/html", None)
+                .as_deref(),
+            Some("2021-12-10T14:25:38.123000000Z")
+        );
+        assert_eq!(t("1639146338 backup started", None).as_deref(), Some("2021-12-10T14:25:38.000000000Z"));
+        // Counts, pids and sizes are no times: out of range, glued to text, or not at the start.
+        for no in
+            ["123456789 bytes sent", "4102444800 x", "1639146338abc", "GET /1639146338 x", "16391463380 x"]
+        {
+            assert_eq!(t(no, None), None, "{no}");
+        }
     }
 
     #[test]
