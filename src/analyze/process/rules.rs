@@ -432,7 +432,9 @@ pub(super) fn evaluate(capture: &ProcessCapture, links: &Links, order: &[usize])
             std::iter::once((p.cmd.as_str(), false)).chain(decoded.iter().map(|d| (d.as_str(), true)));
         let mut relaunch_seen = false;
         for (text, from_b64) in texts {
-            let via = if from_b64 { " (decoded from base64)" } else { "" };
+            // The command it decoded, so the finding shows what ran, not only where it called.
+            let via =
+                if from_b64 { format!(" (decoded from base64: {})", clip(text, 200)) } else { String::new() };
             if let Some(r) = cmdline::reverse_shell(text) {
                 let kind = if r.bind { "bind shell on" } else { "callback" };
                 let iocs = match (&r.callback, r.bind) {

