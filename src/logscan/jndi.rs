@@ -60,9 +60,13 @@ pub(crate) fn assembled_jndi(text: &str) -> Option<String> {
     }
     let ev = evaluate(text);
     let lower = ev.output.to_ascii_lowercase();
+    // A scheme after it when there is one; else the bare `jndi:` the lookups spelled: a
+    // payload split across fields or headers (`j${::-nD}i${::-:}`, `jn${env::-}di:`) is an
+    // attempt too, and only lookups written to hide it assemble one.
     let at = ["ldap:", "ldaps:", "rmi:", "dns:", "iiop:", "corba:", "nds:", "nis:", "http:", "https:"]
         .iter()
-        .find_map(|s| lower.find(&format!("jndi:{s}")))?;
+        .find_map(|s| lower.find(&format!("jndi:{s}")))
+        .or_else(|| lower.find("jndi:"))?;
     let start = lower[..at].char_indices().rev().nth(20).map_or(0, |(i, _)| i);
     Some(ev.output[start..].chars().take(200).collect())
 }
@@ -228,6 +232,20 @@ mod tests {
             Some("a jndi:ldap://o8.example/a")
         );
         assert!(assembled_jndi("j${::-n}di:rmi://x/a").is_some());
+        // Fragments that spell `jndi:` with nothing after it (split payloads).
+        for fragment in [
+            "j${::-nD}i${::-:}",
+            "j${EnV:K5:-nD}i:",
+            "j${k8s:k5:-ND}i${sd:k5:-:}",
+            "j${loWer:Nd}i${uPper::}",
+            "j${main:\\k5:-Nd}i${spring:k5:-:}",
+            "jn${date:}di${date:':'}",
+            "jn${env::-}di:",
+        ] {
+            assert!(assembled_jndi(fragment).is_some(), "{fragment}");
+        }
+        // Lookups that spell no `jndi:` stay quiet.
+        assert_eq!(assembled_jndi("${lower:J}${lower:AVA}: ${env:HOME:-/root}"), None);
         // A written `${jndi:` is the lookup rule's; plain config placeholders are nothing.
         assert_eq!(assembled_jndi("${jndi:ldap://x/a}"), None);
         assert_eq!(assembled_jndi("${user.home}/jndi.properties ${env:X:-y}"), None);
