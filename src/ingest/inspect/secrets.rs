@@ -19,11 +19,7 @@ impl EnvVar {
     pub fn parse(entry: &str) -> EnvVar {
         let (name, value) = entry.split_once('=').unwrap_or((entry, ""));
         if !value.is_empty() && (secret_name(name) || secret_value(value)) {
-            EnvVar {
-                name: name.to_string(),
-                value: format!("<redacted {} chars>", value.chars().count()),
-                secret: true,
-            }
+            EnvVar { name: name.to_string(), value: masked(value), secret: true }
         } else {
             EnvVar { name: name.to_string(), value: value.to_string(), secret: false }
         }
@@ -54,7 +50,6 @@ pub(crate) fn redact_args(args: Vec<String>) -> Vec<String> {
     let mut out = Vec::with_capacity(args.len());
     let mut mask_next = false;
     for a in args {
-        let masked = |v: &str| format!("<redacted {} chars>", v.chars().count());
         if std::mem::take(&mut mask_next) && !a.starts_with('-') && !a.starts_with('/') {
             out.push(masked(&a));
             continue;
@@ -84,7 +79,6 @@ pub(crate) fn redact_args(args: Vec<String>) -> Vec<String> {
 /// whole); credential-shaped words (AWS keys, tokens, URLs with a password) are masked
 /// wherever they stand. Everything else, spacing included, is kept byte for byte.
 pub(crate) fn redact_command(cmd: &str) -> String {
-    let masked = |v: &str| format!("<redacted {} chars>", v.chars().count());
     let mut out = String::with_capacity(cmd.len());
     let mut rest = cmd;
     while !rest.is_empty() {
@@ -131,6 +125,11 @@ pub(crate) fn redact_command(cmd: &str) -> String {
         rest = &rest[word_end..];
     }
     out
+}
+
+/// What a masked secret shows: its length only.
+fn masked(v: &str) -> String {
+    format!("<redacted {} chars>", v.chars().count())
 }
 
 fn secret_name(name: &str) -> bool {
