@@ -22,8 +22,9 @@ use crate::analyze::story::Story;
 use crate::bundle::Evidence;
 use crate::evidence::ArtifactKind;
 use crate::model::{ContainerRef, Finding, Role};
+use crate::shell::quote as q;
 use block::Decision;
-use runtime::{q, Runtime, TOP_COLUMNS};
+use runtime::{Runtime, TOP_COLUMNS};
 
 /// Characters of a finding summary quoted in a step's `why`.
 const QUOTE_MAX: usize = 240;

@@ -5,6 +5,7 @@
 
 use crate::bundle::Evidence;
 use crate::ingest::inspect::{ContainerInfo, InspectSource};
+use crate::shell::quote as q;
 
 /// Go template of a container's host PID in `docker`/`podman`/`nerdctl inspect`.
 const PID_TEMPLATE: &str = "'{{.State.Pid}}'";
@@ -299,15 +300,6 @@ impl Runtime {
             ],
             Runtime::Cri(_) => vec![format!("crictl inspect {h}")],
         }
-    }
-}
-
-/// Quote for a POSIX shell (names come from hostile evidence).
-pub(super) fn q(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "_.-/:@=+,".contains(c)) {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
 

@@ -9,7 +9,7 @@ use crate::analyze::attribution::Owners;
 use crate::ingest::iplink::{Interface, IpLinkCapture};
 use crate::model::ContainerRef;
 
-use super::runtime::q;
+use crate::shell::quote as q;
 
 /// The files the record step writes and the cut-off step reads back (a file, not a shell
 /// variable: the steps may run in different shells).
