@@ -25,16 +25,28 @@ const LIST_NAMES: [&str; 2] = ["manifest.json", "summary.json"];
 /// with a million files stays well below).
 const MAX_MANIFEST: u64 = 256 << 20;
 
-/// The header lines of the CSV formats (`iocs-csv`, `findings-csv`, `timesketch-csv`).
-pub(crate) const CSV_HEADERS: [&str; 4] = [
-    "bundle,type,value,role,path,first_seen,last_seen,evidence,roles,reason",
-    "bundle,container,severity,rule,rules,category,attack,title,summary,time,evidence",
-    "message,datetime,timestamp_desc,timestamp,source,path,rule,severity,container,bundle",
-    // iocs.csv as ctriage wrote it before report schema 3.0.
-    "bundle,type,value,role,path,first_seen,last_seen,evidence",
+/// Columns of the indicator CSV (`iocs-csv`): `role` is one word (`callback`,
+/// `payload-server`, `mining-pool`, `request-source`, `ssh-key`, `wallet`, `dropped-file`),
+/// `roles` every role it played (space-separated), `reason` what it did in words. The writers
+/// (report/exchange) write the columns of this file; a file starting with them is ctriage's own.
+pub(crate) const IOC_COLUMNS: [&str; 10] =
+    ["bundle", "type", "value", "role", "path", "first_seen", "last_seen", "evidence", "roles", "reason"];
+/// Columns of the findings CSV (`findings-csv`).
+pub(crate) const FINDING_COLUMNS: [&str; 11] = [
+    "bundle",
+    "container",
+    "severity",
+    "rule",
+    "rules",
+    "category",
+    "attack",
+    "title",
+    "summary",
+    "time",
+    "evidence",
 ];
-/// The keys of a Timesketch JSONL event ctriage writes.
-pub(crate) const TIMESKETCH_KEYS: [&str; 10] = [
+/// Columns of the Timesketch CSV, and the keys (in order) of each Timesketch JSONL event.
+pub(crate) const TIMESKETCH_COLUMNS: [&str; 10] = [
     "message",
     "datetime",
     "timestamp_desc",
@@ -46,6 +58,15 @@ pub(crate) const TIMESKETCH_KEYS: [&str; 10] = [
     "container",
     "bundle",
 ];
+/// iocs.csv's columns as ctriage wrote them before report schema 3.0.
+const OLD_IOC_COLUMNS: [&str; 8] =
+    ["bundle", "type", "value", "role", "path", "first_seen", "last_seen", "evidence"];
+
+/// Whether `line` is the header of one of ctriage's CSV outputs.
+fn csv_header(line: &str) -> bool {
+    let known: [&[&str]; 4] = [&IOC_COLUMNS, &FINDING_COLUMNS, &TIMESKETCH_COLUMNS, &OLD_IOC_COLUMNS];
+    known.iter().any(|cols| line.split(',').eq(cols.iter().copied()))
+}
 
 /// Whether `t` (the decoded head of a file, leading whitespace trimmed) is something ctriage
 /// wrote, in any of its formats.
@@ -54,7 +75,7 @@ pub(crate) fn is_own_output(t: &str) -> bool {
         || json_document(t)
         || first_line_json(t).is_some_and(|v| is_record(&v) || is_timesketch_event(&v))
         || records_head(t)
-        || CSV_HEADERS.contains(&first_line(t).trim_end_matches('\r'))
+        || csv_header(first_line(t).trim_end_matches('\r'))
         || markdown(t)
         || html(t)
         || t.starts_with("#!/bin/sh\n# Response plan written by ctriage ")
@@ -99,8 +120,8 @@ fn records_head(t: &str) -> bool {
 /// A Timesketch event: exactly ctriage's columns, its `source` named `ctriage:KIND`.
 fn is_timesketch_event(v: &serde_json::Value) -> bool {
     let Some(o) = v.as_object() else { return false };
-    o.len() == TIMESKETCH_KEYS.len()
-        && TIMESKETCH_KEYS.iter().all(|k| o.contains_key(*k))
+    o.len() == TIMESKETCH_COLUMNS.len()
+        && TIMESKETCH_COLUMNS.iter().all(|k| o.contains_key(*k))
         && v["source"].as_str().is_some_and(|s| s.starts_with("ctriage:"))
 }
 

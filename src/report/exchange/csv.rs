@@ -3,31 +3,12 @@
 //! (starting with `=`, `+`, `-`, `@`, tab or CR) is prefixed with `'` (OWASP's CSV injection
 //! advice): evidence text never runs as a formula.
 
+use crate::evidence::own::{FINDING_COLUMNS, IOC_COLUMNS};
 use std::io::{self, Write};
 
 use super::container_of;
 use crate::model::terminal_safe;
 use crate::report::Report;
-
-/// Columns of the indicator CSV: `role` is one word (`callback`, `payload-server`,
-/// `mining-pool`, `request-source`, `ssh-key`, `wallet`, `dropped-file`), `roles` every role
-/// it played (space-separated), `reason` what it did in words.
-pub(crate) const IOC_COLUMNS: [&str; 10] =
-    ["bundle", "type", "value", "role", "path", "first_seen", "last_seen", "evidence", "roles", "reason"];
-/// Columns of the findings CSV.
-pub(crate) const FINDING_COLUMNS: [&str; 11] = [
-    "bundle",
-    "container",
-    "severity",
-    "rule",
-    "rules",
-    "category",
-    "attack",
-    "title",
-    "summary",
-    "time",
-    "evidence",
-];
 
 /// A cell: terminal-safe, and never a formula.
 pub(crate) fn cell(s: &str) -> String {
@@ -100,7 +81,7 @@ pub(crate) fn write_findings(report: &Report, out: &mut dyn Write) -> io::Result
 
 #[cfg(test)]
 mod tests {
-    use super::{cell, FINDING_COLUMNS, IOC_COLUMNS};
+    use super::cell;
 
     #[test]
     fn formulas_and_controls_are_defused() {
@@ -108,16 +89,5 @@ mod tests {
         assert_eq!(cell("-2+3"), "'-2+3");
         assert_eq!(cell("a\u{1b}[31m"), "a\\x1b[31m");
         assert_eq!(cell("plain"), "plain");
-    }
-
-    /// Own-output recognition (evidence/own.rs) knows the headers these writers write.
-    #[test]
-    fn own_output_recognition_knows_the_writers_headers() {
-        use crate::evidence::own::{CSV_HEADERS, TIMESKETCH_KEYS};
-        use crate::report::exchange::timesketch;
-        assert_eq!(CSV_HEADERS[0], IOC_COLUMNS.join(","));
-        assert_eq!(CSV_HEADERS[1], FINDING_COLUMNS.join(","));
-        assert_eq!(CSV_HEADERS[2], timesketch::COLUMNS.join(","));
-        assert_eq!(TIMESKETCH_KEYS, timesketch::COLUMNS);
     }
 }

@@ -4,6 +4,7 @@
 //! event and every fact that has a real time; nothing without one (a bound is no time, nor is
 //! the Unix epoch a tar writer puts where it has none).
 
+use crate::evidence::own::TIMESKETCH_COLUMNS as COLUMNS;
 use std::io::{self, Write};
 
 use serde_json::{Map, Value};
@@ -11,20 +12,6 @@ use serde_json::{Map, Value};
 use super::{container_of, fact_basis, fact_time, is_real, iso_micros, micros};
 use crate::model::{terminal_safe, Timestamp};
 use crate::report::{BundleReport, Report};
-
-/// Column order of the CSV (and key order of each JSONL object).
-pub(crate) const COLUMNS: [&str; 10] = [
-    "message",
-    "datetime",
-    "timestamp_desc",
-    "timestamp",
-    "source",
-    "path",
-    "rule",
-    "severity",
-    "container",
-    "bundle",
-];
 
 /// One Timesketch event, borrowed from the report.
 pub(crate) struct Event<'a> {
