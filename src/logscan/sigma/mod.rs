@@ -325,18 +325,20 @@ pub(crate) fn process_findings(capture: &ProcessCapture, set: &SigmaSet) -> Vec<
             continue;
         }
         let first = hits[0];
+        // The finding says what the rule's declaration says (`rules list` shows the same).
+        let def = d.process_def();
         out.push(Finding {
-            rule: format!("proc.{}", d.rule_id),
-            severity: d.level,
-            category: d.category.clone(),
-            title: format!("{} (Sigma)", d.title),
+            rule: def.id.into_owned(),
+            severity: def.severity,
+            category: def.category.into_owned(),
+            title: def.title.into_owned(),
             summary: format!(
                 "{} process(es) in {}; e.g. PID {}: {}. {}",
                 hits.len(),
                 capture.artifact,
                 first.pid,
                 crate::model::excerpt(first.cmd.as_bytes(), 0, 0, 200),
-                d.credit()
+                def.credit
             ),
             attack: d.attack.clone(),
             time: first.started,
@@ -344,7 +346,7 @@ pub(crate) fn process_findings(capture: &ProcessCapture, set: &SigmaSet) -> Vec<
             subject: Some(d.rule_id.clone()),
             owner: None,
             iocs: vec![],
-            kind: crate::model::RuleKind::of(crate::model::Family::SigmaProcess),
+            kind: def.kind,
         });
     }
     out
