@@ -1247,3 +1247,54 @@ fn squid_access_log_hits_take_their_epoch_time() {
     assert_eq!(jndi["time"], "2021-12-10T14:25:38.123000000Z");
     assert_eq!(jndi["locator"]["line"], 2);
 }
+
+/// A rule file the user gave that cannot be loaded is a usage error everywhere (exit 64), a
+/// duplicate of a built-in id included; a user Sigma file that cannot be used is named in the
+/// report's diagnostics, never skipped in silence.
+#[test]
+fn user_rule_files_fail_as_usage_and_broken_sigma_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(
+        dir.path(),
+        &[
+            ("app.log", b"10.0.0.1 - - [27/Nov/2026:14:00:00 +0000] \"GET /a?q=zzmagiczz HTTP/1.1\" 200 1 \"-\" \"x\"\n"),
+            (
+                "dup.rules",
+                b"[rule]\nid = log4j.jndi-lookup\ntitle = again\ncategory = execution\nseverity = high\nliteral = zzmagiczz\n",
+            ),
+            ("sigma/broken.yml", b"title: Broken\nlogsource: [\ndetection: {\n"),
+            (
+                "sigma/mine.yml",
+                b"title: My Rule\nid: 11111111-2222-3333-4444-555555555555\nauthor: Jane Analyst\nlogsource:\n    category: webserver\ndetection:\n    sel:\n        cs-uri-query|contains: 'zzmagiczz'\n    condition: sel\nlevel: high\n",
+            ),
+        ],
+    );
+    let log = dir.path().join("app.log");
+    let log = log.to_str().unwrap();
+    let dup = dir.path().join("dup.rules");
+    for cmd in ["logs", "scan"] {
+        let out = run(&[cmd, log, "--rules", dup.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(64), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("already defined"), "{cmd}");
+    }
+    let sigma = dir.path().join("sigma");
+    for cmd in ["logs", "scan"] {
+        let (v, _) = run_json(&[cmd, log, "--sigma", sigma.to_str().unwrap()]);
+        let diags = v["bundles"][0]["diagnostics"].as_array().unwrap();
+        assert!(
+            diags.iter().any(|d| d["level"] == "warning"
+                && d["locator"]["artifact"].as_str().unwrap().ends_with("broken.yml")
+                && d["message"].as_str().unwrap().contains("not used")),
+            "{cmd}: {diags:?}"
+        );
+        assert!(
+            !diags.iter().any(|d| d["locator"]["artifact"].as_str().unwrap().contains("bundled")),
+            "{cmd}"
+        );
+        let text = v.to_string();
+        assert!(
+            text.contains("by Jane Analyst, Detection Rule License 1.1"),
+            "{cmd}: the author is credited"
+        );
+    }
+}

@@ -1,5 +1,5 @@
 //! Running a parsed command line: the thread pool, then the command, whose result becomes
-//! the process exit code (an error: one line on standard error and exit 70; a closed pipe
+//! the process exit code (an error: one line on standard error and exit 70, 64 for a rule file the user gave; a closed pipe
 //! downstream is no error).
 
 use std::io;
@@ -32,6 +32,10 @@ pub fn run(cli: Cli) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => 0,
+        Err(e) if e.chain().any(|c| c.is::<crate::logscan::RuleFileError>()) => {
+            eprintln!("ctriage: error: {}", crate::model::terminal_safe(&format!("{e:#}")));
+            crate::exit::EXIT_USAGE
+        }
         Err(e) => {
             eprintln!("ctriage: error: {}", crate::model::terminal_safe(&format!("{e:#}")));
             crate::exit::EXIT_FAILURE

@@ -85,12 +85,16 @@ impl Engine {
     ) -> anyhow::Result<Self> {
         let mut set = if bundled { SigmaSet::bundled() } else { SigmaSet::default() };
         for d in sigma_dirs {
-            set.add_dir(d).with_context(|| format!("--sigma {}", d.display()))?;
+            set.add_dir(d).map_err(|e| RuleFileError(format!("--sigma {}: {e}", d.display())))?;
         }
         let mut all = Self::rule_files(files)?;
         for r in set.engine_rules() {
             if let Some(old) = all.iter().find(|o| o.id == r.id) {
-                anyhow::bail!("{}: rule id {:?} is already defined at {}", r.origin, r.id, old.origin);
+                return Err(RuleFileError(format!(
+                    "{}: rule id {:?} is already defined at {}",
+                    r.origin, r.id, old.origin
+                ))
+                .into());
             }
             all.push(r);
         }
@@ -102,10 +106,14 @@ impl Engine {
     fn rule_files(files: &[PathBuf]) -> anyhow::Result<Vec<LogRule>> {
         let mut all = rules::builtin().map_err(join_errors).context("built-in rules")?;
         for f in files {
-            let extra = rules::parse_file(f).map_err(join_errors)?;
+            let extra = rules::parse_file(f).map_err(|e| RuleFileError(join_errors(e).to_string()))?;
             for r in &extra {
                 if let Some(old) = all.iter().find(|o| o.id == r.id) {
-                    anyhow::bail!("{}: rule id {:?} is already defined at {}", r.origin, r.id, old.origin);
+                    return Err(RuleFileError(format!(
+                        "{}: rule id {:?} is already defined at {}",
+                        r.origin, r.id, old.origin
+                    ))
+                    .into());
                 }
             }
             all.extend(extra);
@@ -421,6 +429,19 @@ fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
     memchr::memchr2_iter(lo, up, hay)
         .find(|&p| hay.get(p + 1..p + needle.len()).is_some_and(|w| w.eq_ignore_ascii_case(rest)))
 }
+
+/// A rule file the user gave (`--rules`, `--sigma`) that cannot be loaded: a usage error
+/// (exit 64), not ctriage's own failure.
+#[derive(Debug)]
+pub struct RuleFileError(pub String);
+
+impl std::fmt::Display for RuleFileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RuleFileError {}
 
 fn join_errors(errs: Vec<rules::RuleError>) -> anyhow::Error {
     anyhow::anyhow!(errs.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))

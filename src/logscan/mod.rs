@@ -28,7 +28,7 @@ use std::io::Read;
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use engine::Engine;
+pub use engine::{Engine, RuleFileError};
 pub use records::{ScanConfig, StreamScan};
 pub use stream::scan_reader;
 pub(crate) use stream::{artifact_scan, SourceScan};
@@ -267,6 +267,17 @@ pub(crate) fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSec
     let mut outcome = Outcome::default();
     let mut logs_scanned = Vec::new();
     let mut raw = Vec::new();
+    // The user's Sigma rules that cannot be used, said in every report they could have
+    // changed (the bundled set's refusals are listed by `rules list`).
+    outcome.diagnostics.extend(
+        engine.sigma().unsupported.iter().filter(|u| !u.origin.starts_with(sigma::BUNDLED_ORIGIN)).map(|u| {
+            let title = if u.title.is_empty() { String::new() } else { format!(" {:?}", u.title) };
+            Diagnostic::warning(
+                Locator::artifact(u.origin.clone()),
+                format!("--sigma rule{title} not used: {}", u.reason),
+            )
+        }),
+    );
     let mut groups: BTreeMap<(usize, Locator), Group> = BTreeMap::new();
     let mut scanner_groups: BTreeMap<(usize, String), scanner_tools::ScannerSource> = BTreeMap::new();
     for s in sources {
