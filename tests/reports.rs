@@ -226,8 +226,14 @@ fn jsonl_records_say_what_they_are_and_use_ecs_names() {
             "log-hit" => assert!(v["rule"]["id"].as_str().unwrap().starts_with("log.")),
             _ => {}
         }
-        if let Some(t) = v.get("@timestamp") {
-            assert!(t.as_str().unwrap().ends_with('Z'));
+        // Every record has @timestamp; one without a time of its own says what stands in.
+        let t = v["@timestamp"].as_str().unwrap_or_else(|| panic!("no @timestamp: {line}"));
+        assert!(t.ends_with('Z'), "{line}");
+        if matches!(record.as_str(), "verdict" | "artifact") {
+            assert!(
+                v["ctriage"]["timestamp_basis"].as_str().unwrap().starts_with("no time of its own"),
+                "{line}"
+            );
         }
         *count.entry(record).or_default() += 1;
     }

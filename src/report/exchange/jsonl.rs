@@ -4,7 +4,8 @@
 //! Elastic Common Schema names where ECS has one (`@timestamp`, `message`, `event.kind`,
 //! `event.category`, `rule.id`, `file.path`, `process.pid`, `container.name`,
 //! `threat.indicator.*`...), ready for an OpenSearch/Elasticsearch bulk load or Velociraptor.
-//! Values are the report's: a record is never guessed at.
+//! Values are the report's: a record is never guessed at. Every record has `@timestamp`;
+//! one without a time of its own says what stands in (`ctriage.timestamp_basis`).
 
 use std::io::{self, Write};
 
@@ -57,6 +58,18 @@ struct Records<'a, 'w> {
     out: &'w mut dyn Write,
     bundle: &'a BundleReport,
     only: Option<&'a str>,
+    /// The `@timestamp` of a record that has no time of its own (a verdict, an indicator
+    /// never dated, a diagnostic), and what it is.
+    fallback: (Value, &'static str),
+}
+
+/// The time a bundle's undated records carry: the newest time in its evidence (the capture
+/// was taken at or after it), else when the report was written.
+fn fallback_time(b: &BundleReport, report: &Report) -> (Value, &'static str) {
+    match b.timeline.iter().filter_map(|e| e.time).max() {
+        Some(t) => (ts(Some(t)), "no time of its own: the newest time in the bundle's evidence"),
+        None => (ts(Some(report.run.time)), "no time of its own: when the report was written"),
+    }
 }
 
 impl Records<'_, '_> {
@@ -73,7 +86,15 @@ impl Records<'_, '_> {
                 }
             }
         }
-        let v = prune(body).unwrap_or(Value::Null);
+        let mut v = prune(body).unwrap_or(Value::Null);
+        if let Value::Object(m) = &mut v {
+            if !m.contains_key("@timestamp") {
+                m.insert("@timestamp".into(), self.fallback.0.clone());
+                if let Some(Value::Object(c)) = m.get_mut("ctriage") {
+                    c.insert("timestamp_basis".into(), self.fallback.1.into());
+                }
+            }
+        }
         serde_json::to_writer(&mut *self.out, &v).map_err(crate::report::json_io)?;
         self.out.write_all(b"\n")
     }
@@ -83,7 +104,7 @@ impl Records<'_, '_> {
 pub(crate) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for b in &report.bundles {
         let only = (b.containers.len() == 1).then(|| b.containers[0].name.as_str());
-        let mut r = Records { out: &mut *out, bundle: b, only };
+        let mut r = Records { out: &mut *out, bundle: b, only, fallback: fallback_time(b, report) };
         bundle(&mut r, b, report)?;
     }
     Ok(())
@@ -108,7 +129,7 @@ fn bundle(r: &mut Records<'_, '_>, b: &BundleReport, report: &Report) -> io::Res
         r.emit(
             "chain-stage",
             json!({
-                "@timestamp": ts(c.when.time),
+                "@timestamp": ts(c.when.key()),
                 "message": format!("{}: {}", c.stage, c.title),
                 "event": { "kind": "alert", "action": c.stage, "sequence": i },
                 "rule": { "id": c.rule },

@@ -8,20 +8,31 @@ use std::io::{self, Write};
 use crate::model::{terminal_safe, Severity};
 use crate::report::{BundleReport, Report};
 
-/// Evidence text as inert Markdown: control characters escaped, `<>&` as entities, the
-/// characters that make emphasis, code, links, tables or strike-through backslash-escaped,
-/// a first character that would start a heading, list or quote escaped, and no autolink
-/// (`://`, `www.`, `@` are broken up), so attacker text renders as the text it is.
+/// Evidence text inside a line as inert Markdown: control characters escaped, `<>&` as
+/// entities, the characters that make emphasis, code, links, tables or strike-through
+/// backslash-escaped, and no autolink (`://`, `www.`, `@` are broken up), so attacker text
+/// renders as the text it is. Nothing else is escaped (`198.51.100.23` stays as it is).
 pub(crate) fn md(s: &str) -> String {
+    escape(s, false)
+}
+
+/// Evidence text that starts a line: as [`md`], and a first character that would start a
+/// heading, list or quote escaped too.
+fn md_paragraph(s: &str) -> String {
+    escape(s, true)
+}
+
+fn escape(s: &str, line_start: bool) -> String {
     let safe = terminal_safe(s);
     let mut out = String::with_capacity(safe.len() + 8);
     let chars: Vec<char> = safe.chars().collect();
     // `1.` / `1)` at the start would begin an ordered list: its `.` or `)` is escaped.
     let digits = chars.iter().take_while(|d| d.is_ascii_digit()).count();
-    let list_mark =
-        (digits > 0 && chars.get(digits).is_some_and(|d| matches!(d, '.' | ')'))).then_some(digits);
+    let list_mark = (line_start && digits > 0 && chars.get(digits).is_some_and(|d| matches!(d, '.' | ')')))
+        .then_some(digits);
     for (i, &c) in chars.iter().enumerate() {
-        let at_start = (i == 0 && matches!(c, '#' | '-' | '+' | '=' | '>')) || list_mark == Some(i);
+        let at_start =
+            (line_start && i == 0 && matches!(c, '#' | '-' | '+' | '=' | '>')) || list_mark == Some(i);
         let autolink = (c == '/' && i > 0 && (chars[i - 1] == ':' || chars[i - 1] == '/'))
             || (c == '.' && i >= 3 && chars[i - 3..i].iter().collect::<String>().eq_ignore_ascii_case("www"));
         match c {
@@ -81,7 +92,7 @@ fn bundle(out: &mut dyn Write, b: &BundleReport) -> io::Result<()> {
     for v in &b.story.verdicts {
         let who = v.container.as_deref().map(md).unwrap_or_else(|| "this bundle".into());
         writeln!(out, "### Verdict: {who}: **{}**\n", v.status.to_uppercase())?;
-        writeln!(out, "{}\n", md(&v.reason))?;
+        writeln!(out, "{}\n", md_paragraph(&v.reason))?;
         if let Some(w) = &v.way_in {
             writeln!(out, "- way in: {}", md(w))?;
         }
@@ -166,15 +177,17 @@ fn bundle(out: &mut dyn Write, b: &BundleReport) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::md;
+    use super::{md, md_paragraph};
 
     #[test]
     fn evidence_is_inert_markdown() {
         assert_eq!(md("<script>"), "&lt;script&gt;");
         assert_eq!(md("[x](http://e)"), "\\[x\\](http:\\/\\/e)");
         assert_eq!(md("a|b\u{202e}"), "a\\|b\\\\u{202e}");
-        assert_eq!(md("# not a heading"), "\\# not a heading");
-        assert_eq!(md("1. not a list"), "1\\. not a list");
+        assert_eq!(md_paragraph("# not a heading"), "\\# not a heading");
+        assert_eq!(md_paragraph("1. not a list"), "1\\. not a list");
+        assert_eq!(md("198.51.100.23 (sent it)"), "198.51.100.23 (sent it)");
+        assert_eq!(md("# inside a line"), "# inside a line");
         assert_eq!(md("www.evil.example and a@b.c"), "www\\.evil.example and a\\@b.c");
         assert_eq!(super::fence(&["a ``` b".into()]), "````");
         assert_eq!(super::fence(&["plain".into()]), "```");
