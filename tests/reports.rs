@@ -595,7 +595,19 @@ fn cli_conventions() {
     let c = ctriage(&["completions", "bash"]);
     assert!(String::from_utf8_lossy(&c.stdout).contains("ctriage"), "bash completion");
     let m = ctriage(&["man"]);
-    assert!(String::from_utf8_lossy(&m.stdout).contains(".TH ctriage"), "man page");
+    let main_page = String::from_utf8_lossy(&m.stdout).into_owned();
+    assert!(main_page.contains(".TH ctriage"), "man page");
+    // The pages the main page points at (ctriage-scan(1)...) exist: one per command.
+    let m = ctriage(&["man", "rules", "list"]);
+    assert!(String::from_utf8_lossy(&m.stdout).contains(".TH ctriage-rules-list 1"), "man rules list");
+    assert_eq!(ctriage(&["man", "nope"]).status.code(), Some(64));
+    let pages = dir.path().join("man");
+    assert_eq!(ctriage(&["man", "--dir", pages.to_str().unwrap()]).status.code(), Some(0));
+    for name in ["ctriage.1", "ctriage-scan.1", "ctriage-logs.1", "ctriage-rules-check.1", "ctriage-plan.1"] {
+        let page = std::fs::read_to_string(pages.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert!(page.contains(".SH NAME"), "{name}");
+    }
+    assert!(main_page.contains("ctriage\\-scan(1)"), "the main page names the scan page");
 }
 
 /// Run ctriage with its standard output read for one byte and then closed (`... | head -c 1`).

@@ -44,6 +44,6 @@ pub(crate) enum Command {
     Plan(plan::PlanArgs),
     /// Print shell completions for bash, zsh, fish, elvish or PowerShell.
     Completions(completions::CompletionsArgs),
-    /// Print the man page (roff) on standard output.
-    Man,
+    /// Print a man page (roff) on standard output, or write one per command with `--dir`.
+    Man(completions::ManArgs),
 }

@@ -27,7 +27,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Case(a) => case::run(a),
         Command::Merge(a) => merge::run(a),
         Command::Completions(a) => completions::run(a, Cli::command()),
-        Command::Man => completions::man(Cli::command()),
+        Command::Man(a) => completions::man(a, Cli::command()),
     };
     match result {
         Ok(code) => code,
