@@ -173,6 +173,15 @@ fn cli_rejects_impossible_values() {
     assert!(out.stdout.is_empty(), "no view of another layer is shown");
     let out = run(&["layers", img, "--tree", "--at", "4"]);
     assert!(out.status.code().unwrap() <= 1);
+    // The view says which layer it is as of.
+    let out = run(&["layers", img, "--tree", "--at", "3"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("merged view of image 0 as of layer 3 of 0..4 (70c606cd45dc COPY main.sh"),
+        "{text}"
+    );
+    let (v, _) = run_json(&["layers", img, "--tree", "--at", "1"]);
+    assert_eq!(v["trees"][0]["at_layer"], 1);
     let out = run(&["--jobs", "0", "scan", img]);
     assert_eq!(out.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--jobs"));

@@ -59,7 +59,36 @@ struct TreeEntry {
 #[derive(Debug, Serialize)]
 struct TreeOut {
     image: usize,
+    /// The layer the view is as of (the image's last unless `--at`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    at_layer: Option<usize>,
     entries: Vec<TreeEntry>,
+}
+
+/// Which layer a merged view is as of, for its heading: `as of layer 3 of 0..4 (70c606cd45dc
+/// COPY main.sh / # buildkit)`.
+fn view_layer(img: Option<&crate::image::ImageRecord>, at: Option<usize>) -> (Option<usize>, String) {
+    let Some(img) = img.filter(|i| !i.layers.is_empty()) else { return (at, String::new()) };
+    let last = img.layers.len() - 1;
+    let n = at.unwrap_or(last).min(last);
+    let l = &img.layers[n];
+    let id =
+        l.diff_id.as_deref().or(l.digest.as_deref()).map(|d| d.trim_start_matches("sha256:")).unwrap_or("");
+    let step = l.created_by.as_deref().or(l.comment.as_deref()).unwrap_or("");
+    let what = [id.get(..12).unwrap_or(id), &crate::model::excerpt(step.as_bytes(), 0, 0, 60)]
+        .iter()
+        .filter(|x| !x.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let which = if at.is_some() { "" } else { ", its last" };
+    (
+        Some(n),
+        format!(
+            " as of layer {n} of 0..{last}{which}{}",
+            if what.is_empty() { String::new() } else { format!(" ({})", terminal_safe(&what)) }
+        ),
+    )
 }
 
 #[derive(Serialize)]
@@ -179,7 +208,14 @@ pub(crate) fn run(args: &LayersArgs) -> anyhow::Result<i32> {
                 oci_artifacts: &section.oci_artifacts,
                 file_changes: args.files.then_some(section.file_changes.as_slice()),
                 trees: args.tree.then(|| {
-                    trees.iter().map(|(i, t)| TreeOut { image: *i, entries: tree_entries(t) }).collect()
+                    trees
+                        .iter()
+                        .map(|(i, t)| TreeOut {
+                            image: *i,
+                            at_layer: view_layer(section.images.iter().find(|x| x.index == *i), args.at).0,
+                            entries: tree_entries(t),
+                        })
+                        .collect()
                 }),
                 findings: outcome.findings.iter().cloned().map(crate::model::Fact::single).collect(),
                 diagnostics: &outcome.diagnostics,
@@ -226,7 +262,8 @@ pub(crate) fn run(args: &LayersArgs) -> anyhow::Result<i32> {
                 ));
             }
             for (i, t) in &trees {
-                s.push_str(&format!("merged view of image {i}:\n"));
+                let (_, as_of) = view_layer(section.images.iter().find(|x| x.index == *i), args.at);
+                s.push_str(&format!("merged view of image {i}{as_of}:\n"));
                 for e in tree_entries(t) {
                     s.push_str(&format!(
                         "  {:<7} {:>5} {:>6}:{:<6} {:>10}  {}{}\n",
