@@ -128,6 +128,22 @@ fn out_dir_writes_every_format_and_a_manifest_of_hashes() {
     assert_eq!(args[..2], ["scan", "samples/log4shell"]);
     let report: Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
     validate_against_schema(&report);
+    // Standard output holds the verdicts and where each file went.
+    let printed = String::from_utf8_lossy(&o.stdout);
+    assert!(printed.contains("== Verdict: ") && printed.contains("COMPROMISED"), "{printed}");
+    for (_, file) in FORMATS.iter().chain(&[("", "manifest.json")]) {
+        let line = format!("{} (", out.join(file).display());
+        assert!(printed.contains(&line), "{file} listed: {printed}");
+    }
+    // The folder now holds files: refused (exit 64, nothing replaced) unless --force.
+    let before = std::fs::read(out.join("manifest.json")).unwrap();
+    let again = ctriage(&["scan", "samples/dvwa", "--out", out.to_str().unwrap(), "-q"]);
+    assert_eq!(again.status.code(), Some(64));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("not empty"), "the refusal says why");
+    assert_eq!(std::fs::read(out.join("manifest.json")).unwrap(), before, "nothing replaced");
+    let forced = ctriage(&["scan", "samples/dvwa", "--out", out.to_str().unwrap(), "-q", "--force"]);
+    assert_eq!(forced.status.code(), Some(1));
+    assert_ne!(std::fs::read(out.join("manifest.json")).unwrap(), before, "--force writes");
 }
 
 /// Timesketch's documented contract: a header, `message`, `datetime` (ISO 8601) and

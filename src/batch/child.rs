@@ -64,6 +64,7 @@ impl ChildCommand {
             .arg(bundle)
             .arg("--out")
             .arg(out)
+            .arg("--force")
             .arg("--quiet")
             .args(&self.args)
             .env(PARENT_ENV, std::process::id().to_string())

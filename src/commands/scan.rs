@@ -96,6 +96,10 @@ pub(crate) struct ScanOutput {
     /// lists as evidence; DIR inside a scanned PATH is warned about.
     #[arg(long, value_name = "DIR", conflicts_with = "output")]
     pub(crate) out: Option<PathBuf>,
+    /// Write into a `--out` DIR that already holds files (files of the same name are
+    /// replaced); without it such a DIR is refused.
+    #[arg(long, requires = "out")]
+    pub(crate) force: bool,
     /// No progress bar and no diagnostics on standard error.
     #[arg(long, short = 'q')]
     pub(crate) quiet: bool,
@@ -214,6 +218,13 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<i32> {
         return Ok(code);
     }
     if let Some(dir) = &args.output.out {
+        if !args.output.force && std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some()) {
+            eprintln!(
+                "ctriage: error: --out {}: the folder is not empty; give an empty or new folder, or --force to write into it",
+                crate::model::terminal_safe(&dir.display().to_string())
+            );
+            return Ok(EXIT_USAGE);
+        }
         warn_if_inside("--out", dir, &args.paths, args.output.quiet);
     }
     if let Some(file) = &args.output.output {
@@ -251,7 +262,17 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     o.insert("trusted_net".into(), trusted_option(&args.trusted_net));
     let fail_on = args.fail_on.severity();
     if let Some(dir) = &args.output.out {
-        crate::report::out::write_all(&report, dir, started)?;
+        let written = crate::report::out::write_all(&report, dir, started)?;
+        // What the analyst reads first, and where everything else went.
+        let style = Style::detect(
+            args.output.terminal.color,
+            std::io::stdout().is_terminal(),
+            std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+            false,
+        );
+        let mut w = std::io::stdout().lock();
+        crate::report::text::write_verdicts(&report, &style, &written, &mut w)?;
+        w.flush()?;
         return Ok(exit_code(&report, fail_on));
     }
     let to_terminal = args.output.output.is_none() && std::io::stdout().is_terminal();

@@ -49,16 +49,22 @@ fn at(path: &Path) -> impl FnOnce(io::Error) -> OutError + '_ {
 }
 
 /// Write every format into `dir` (created when missing; the text report plain) and the
-/// manifest last.
-pub(crate) fn write_all(report: &Report, dir: &Path, started: Timestamp) -> Result<(), OutError> {
+/// manifest last; returns each file written with its size.
+pub(crate) fn write_all(
+    report: &Report,
+    dir: &Path,
+    started: Timestamp,
+) -> Result<Vec<(std::path::PathBuf, u64)>, OutError> {
     std::fs::create_dir_all(dir).map_err(at(dir))?;
     let mut outputs = vec![];
+    let mut written = vec![];
     for f in ReportFormat::ALL {
         let path = dir.join(f.file_name());
         let file = File::create(&path).map_err(at(&path))?;
         let mut w = Hashing { inner: BufWriter::new(file), hash: Sha256::new(), bytes: 0 };
         format::write(report, f, &Style::plain(), &mut w).and_then(|()| w.flush()).map_err(at(&path))?;
         let digest = crate::digest::hex(&w.hash.finalize());
+        written.push((path, w.bytes));
         outputs.push(
             json!({ "file": f.file_name(), "format": format!("{f:?}"), "bytes": w.bytes, "sha256": digest }),
         );
@@ -84,10 +90,16 @@ pub(crate) fn write_all(report: &Report, dir: &Path, started: Timestamp) -> Resu
         "inputs": inputs,
     });
     let path = dir.join("manifest.json");
-    let mut f = BufWriter::new(File::create(&path).map_err(at(&path))?);
+    let mut f = Hashing {
+        inner: BufWriter::new(File::create(&path).map_err(at(&path))?),
+        hash: Sha256::new(),
+        bytes: 0,
+    };
     serde_json::to_writer_pretty(&mut f, &manifest)
         .map_err(crate::report::json_io)
         .and_then(|()| f.write_all(b"\n"))
         .and_then(|()| f.flush())
-        .map_err(at(&path))
+        .map_err(at(&path))?;
+    written.push((path, f.bytes));
+    Ok(written)
 }

@@ -94,9 +94,45 @@ pub(crate) fn write_plan(report: &Report, out: &mut dyn Write) -> io::Result<()>
     out.write_all(s.as_bytes())
 }
 
+/// What `scan --out` prints: the run line, each bundle's verdicts, and every file written
+/// with its size.
+pub(crate) fn write_verdicts(
+    report: &Report,
+    style: &Style,
+    written: &[(std::path::PathBuf, u64)],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let mut s = String::new();
+    summary_lines(&mut s, report);
+    for b in &report.bundles {
+        let _ = writeln!(s, "\n################ bundle {} ({:?}) ################", safe(&b.path), b.kind);
+        story::verdicts(&mut s, b, style);
+    }
+    heading(&mut s, "Written");
+    for (path, bytes) in written {
+        let _ = writeln!(s, "  {} ({bytes} bytes)", safe(&path.display().to_string()));
+    }
+    match style.width {
+        Some(w) => out.write_all(wrap(&s, w).as_bytes()),
+        None => out.write_all(s.as_bytes()),
+    }
+}
+
 /// Write `report` as a terminal summary in `style`.
 pub(crate) fn write_styled(report: &Report, style: &Style, out: &mut dyn Write) -> io::Result<()> {
     let mut s = String::new();
+    summary_lines(&mut s, report);
+    for b in &report.bundles {
+        bundle(&mut s, b, style);
+    }
+    match style.width {
+        Some(w) => out.write_all(wrap(&s, w).as_bytes()),
+        None => out.write_all(s.as_bytes()),
+    }
+}
+
+/// The report's first two lines: the run, and the counts.
+fn summary_lines(s: &mut String, report: &Report) {
     let _ = writeln!(
         s,
         "ctriage {} report (schema {}), run {}",
@@ -116,13 +152,6 @@ pub(crate) fn write_styled(report: &Report, style: &Style, out: &mut dyn Write) 
         sm.errors,
         sm.warnings
     );
-    for b in &report.bundles {
-        bundle(&mut s, b, style);
-    }
-    match style.width {
-        Some(w) => out.write_all(wrap(&s, w).as_bytes()),
-        None => out.write_all(s.as_bytes()),
-    }
 }
 
 fn bundle(s: &mut String, b: &BundleReport, style: &Style) {

@@ -11,6 +11,12 @@ use crate::report::BundleReport;
 const SHOWN: usize = 12;
 
 pub(super) fn render(s: &mut String, b: &BundleReport, style: &super::style::Style) {
+    verdicts(s, b, style);
+    rest(s, b);
+}
+
+/// The verdict per container: what it is, why, the way in, what to act on, the proof.
+pub(super) fn verdicts(s: &mut String, b: &BundleReport, style: &super::style::Style) {
     let st = &b.story;
     for v in &st.verdicts {
         let who = match (&v.container, st.verdicts.len()) {
@@ -44,6 +50,11 @@ pub(super) fn render(s: &mut String, b: &BundleReport, style: &super::style::Sty
             let _ = writeln!(s, "  proof: {}", safe(&l.to_string()));
         }
     }
+}
+
+/// The chain, the attempts and the indicators.
+fn rest(s: &mut String, b: &BundleReport) {
+    let st = &b.story;
     if !st.chain.is_empty() {
         heading(s, "Attack chain");
         for c in &st.chain {
