@@ -740,6 +740,44 @@ fn terminal_report_colours_wraps_and_honours_no_color() {
     assert!(head.iter().any(|l| l.contains("Verdict: log4shell-app: COMPROMISED")), "{head:?}");
 }
 
+/// The first screen at 100 columns (40 lines) holds what an analyst acts on: the verdict, the
+/// way in, the attackers, the chain and the first actions; a log record held by two captures
+/// and matched by three rules is one entry; long values are cut with `…` (JSON keeps them).
+#[test]
+fn terminal_report_first_screen_holds_the_verdict_chain_and_actions() {
+    let out = Command::new(bin())
+        .args(["scan", "samples/dvwa", "-q", "--color", "never"])
+        .current_dir(root())
+        .env("COLUMNS", "100")
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let screen: String = text.lines().take(40).collect::<Vec<_>>().join("\n");
+    for want in [
+        "Verdict: dvwa: COMPROMISED",
+        "  way in: OS command injection",
+        "  attacker: 203.0.113.66",
+        "== Attack chain ==",
+        "persistence          PHP webshell: /var/www/html/hackable/uploads/shell.php",
+        "== What to do now",
+        "  2. Freeze dvwa",
+    ] {
+        assert!(screen.contains(want), "{want:?} in the first screen:\n{screen}");
+    }
+    assert!(text.contains('…'), "long values are cut");
+    // One entry per record: the JNDI request of line 7 (three rules, two captures) once.
+    let logs = &text[text.find("== Logs").expect("logs section")..];
+    let entries = logs.lines().filter(|l| l.contains("\"GET / HTTP/1.1\" 302 398")).count();
+    assert_eq!(entries, 1, "{logs}");
+    assert!(logs.contains("at: export.tar > var/log/apache2/access.log:7") && logs.contains("-json.log:21"));
+    // --verbose keeps every hit.
+    let all = String::from_utf8(ctriage(&["scan", "samples/dvwa", "-q", "--verbose"]).stdout).unwrap();
+    let logs = &all[all.find("== Logs").unwrap()..];
+    assert_eq!(logs.lines().filter(|l| l.contains("\"GET / HTTP/1.1\" 302 398")).count(), 6);
+    let cuts = |t: &str| t.matches('…').count();
+    assert!(cuts(&all) < cuts(&text), "--verbose cuts only what the report holds cut");
+}
+
 /// `scan`, `plan`, `logs`, `layers` and `diff` JSON open with the same envelope and validate against
 /// docs/report-schema.json.
 #[test]

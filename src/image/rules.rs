@@ -936,7 +936,8 @@ pub(super) fn evaluate_container(c: &Container, out: &mut Outcome) {
             c.report.base.description
         )
     } else if export {
-        format!("changed in the container (export vs {})", c.report.base.description)
+        // How the export was paired with its base is said once, with the container's changes.
+        "changed in the container (export)".to_string()
     } else {
         "changed in the container (committed layers)".to_string()
     };

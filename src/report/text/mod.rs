@@ -160,7 +160,7 @@ fn bundle(s: &mut String, b: &BundleReport, style: &Style) {
     // processes, containers and their changes, the plan, what could not be read; then the
     // long tail (log hits, the timeline; all of both with --verbose) and custody.
     story::render(s, b, style);
-    findings(s, b, style);
+    facts(s, b, style);
     processes::render(s, b);
     containers::render(s, b);
     dataroot::render(s, b);
@@ -168,17 +168,22 @@ fn bundle(s: &mut String, b: &BundleReport, style: &Style) {
     images::render(s, b);
     response(s, b);
     diagnostics(s, b);
-    logs::render(s, b, style.verbose);
-    timeline(s, b, style.verbose);
+    logs::render(s, b, style);
+    timeline(s, b, style);
     artifacts(s, b, style.verbose);
 }
 
-fn findings(s: &mut String, b: &BundleReport, style: &Style) {
+/// Proof locations shown per fact without `--verbose` (JSON has them all).
+const PROOF_SHOWN: usize = 3;
+
+/// One entry per fact: severity, title, time and rules; what it is, one line; its proof.
+fn facts(s: &mut String, b: &BundleReport, style: &Style) {
     let lines = crate::report::exchange::log_lines(b);
     heading(s, &format!("Findings ({})", b.findings.len()));
     if b.findings.is_empty() {
         let _ = writeln!(s, "  none");
     }
+    let shown = if style.verbose { usize::MAX } else { PROOF_SHOWN };
     for f in &b.findings {
         let when = f.when.as_ref().map(|w| format!(" [{}]", w.describe())).unwrap_or_default();
         let _ = writeln!(
@@ -189,15 +194,16 @@ fn findings(s: &mut String, b: &BundleReport, style: &Style) {
             when,
             f.rules.join(", ")
         );
-        let _ = writeln!(s, "      {}", safe(&f.summary));
-        for l in f.evidence.iter().take(5) {
+        let _ = writeln!(s, "      {}", style.clip_after(&f.summary, 6));
+        for l in f.evidence.iter().take(shown) {
             let _ = writeln!(s, "      proof: {}", safe(&l.to_string()));
             if let Some(line) = lines.get(l) {
-                let _ = writeln!(s, "        | {}", safe(line));
+                let _ = writeln!(s, "        | {}", style.clip_after(line, 10));
             }
         }
-        if f.evidence.len() > 5 {
-            let _ = writeln!(s, "      ... and {} more locations (see JSON)", f.evidence.len() - 5);
+        if f.evidence.len() > shown {
+            let _ =
+                writeln!(s, "      ... and {} more locations (--verbose, JSON)", f.evidence.len() - shown);
         }
     }
 }
@@ -221,7 +227,8 @@ fn saved_diff(s: &mut String, b: &BundleReport) {
     }
 }
 
-fn timeline(s: &mut String, b: &BundleReport, verbose: bool) {
+fn timeline(s: &mut String, b: &BundleReport, style: &Style) {
+    let verbose = style.verbose;
     if b.timeline.is_empty() {
         return;
     }
@@ -235,8 +242,12 @@ fn timeline(s: &mut String, b: &BundleReport, verbose: bool) {
     let cap = if verbose { usize::MAX } else { TIMELINE_SHOWN };
     for e in shown.iter().take(cap) {
         let when = e.time.map(|t| t.to_string()).unwrap_or_else(|| "(no time)".into());
-        let _ =
-            writeln!(s, "  {when}  {:<14} {}  [{}]", e.kind, safe(&e.message), safe(&e.source.to_string()));
+        let _ = writeln!(
+            s,
+            "  {when}  {:<14} {}",
+            e.kind,
+            style.clip_after(&format!("{}  [{}]", e.message, e.source), when.chars().count() + 19)
+        );
     }
     if shown.len() > cap {
         let _ = writeln!(s, "  ... {} more (see JSON or --verbose)", shown.len() - cap);

@@ -1,6 +1,7 @@
 //! The story sections of the terminal report, first thing per bundle: the verdict per
-//! container, the attack chain one line a stage, the attempts that did not get in, and the
-//! attacker-side indicators. Evidence text is escaped.
+//! container, the attack chain one line a fact (its stages together), what to do now, the
+//! attempts that did not get in, and the attacker-side indicators. Evidence text is escaped
+//! and, without `--verbose`, cut to one line; the proof is with each fact below.
 
 use std::fmt::Write as _;
 
@@ -12,7 +13,7 @@ const SHOWN: usize = 12;
 
 pub(super) fn render(s: &mut String, b: &BundleReport, style: &super::style::Style) {
     verdicts(s, b, style);
-    rest(s, b);
+    rest(s, b, style);
 }
 
 /// The verdict per container: what it is, why, the way in, what to act on, the proof.
@@ -30,9 +31,9 @@ pub(super) fn verdicts(s: &mut String, b: &BundleReport, style: &super::style::S
             _ => crate::model::Severity::Medium,
         };
         heading(s, &format!("Verdict: {who}: {}", style.sev(sev, &v.status.to_uppercase())));
-        let _ = writeln!(s, "  why: {}", safe(&v.reason));
+        let _ = writeln!(s, "  why: {}", style.clip_after(&v.reason, 7));
         if let Some(w) = &v.way_in {
-            let _ = writeln!(s, "  way in: {}", safe(w));
+            let _ = writeln!(s, "  way in: {}", style.clip_after(w, 10));
         }
         let lists: [(&str, &Vec<String>); 5] = [
             ("attacker", &v.attackers),
@@ -43,7 +44,7 @@ pub(super) fn verdicts(s: &mut String, b: &BundleReport, style: &super::style::S
         ];
         for (label, items) in lists {
             for i in items {
-                let _ = writeln!(s, "  {label}: {}", safe(i));
+                let _ = writeln!(s, "  {label}: {}", style.clip_after(i, label.len() + 4));
             }
         }
         for l in &v.proof {
@@ -52,19 +53,40 @@ pub(super) fn verdicts(s: &mut String, b: &BundleReport, style: &super::style::S
     }
 }
 
-/// The chain, the attempts and the indicators.
-fn rest(s: &mut String, b: &BundleReport) {
+/// The chain, what to do now, the attempts and the indicators.
+fn rest(s: &mut String, b: &BundleReport, style: &super::style::Style) {
     let st = &b.story;
     if !st.chain.is_empty() {
         heading(s, "Attack chain");
-        for c in &st.chain {
-            let _ = writeln!(s, "  {:<20} {}  [{}]", c.stage, safe(&c.title), c.when.describe());
-            if let Some(n) = &c.note {
-                let _ = writeln!(s, "  {:<20} note: {}", "", safe(n));
+        // One line per fact: the stages one fact stands for (way in, execution and command
+        // and control of one reverse shell) are said together; its proof is with the fact.
+        let mut i = 0;
+        while i < st.chain.len() {
+            let c = &st.chain[i];
+            let same =
+                st.chain[i..].iter().take_while(|d| d.fact == c.fact && d.container == c.container).count();
+            let stages: Vec<&str> = st.chain[i..i + same].iter().map(|d| d.stage).collect();
+            let label = format!("{:<20}", stages.join(", "));
+            let when = if style.verbose { c.when.describe() } else { when_short(&c.when) };
+            let line = format!("{} [{when}]", c.title);
+            let _ = writeln!(s, "  {label} {}", style.clip_after(&line, label.len() + 3));
+            for d in &st.chain[i..i + same] {
+                if let Some(n) = &d.note {
+                    let _ = writeln!(s, "  {:<20} note: {}", "", style.clip_after(n, 29));
+                }
+                if style.verbose {
+                    for l in &d.proof {
+                        let _ = writeln!(s, "  {:<20} proof: {}", "", safe(&l.to_string()));
+                    }
+                }
             }
-            for l in &c.proof {
-                let _ = writeln!(s, "  {:<20} proof: {}", "", safe(&l.to_string()));
-            }
+            i += same;
+        }
+    }
+    if !b.response_plan.is_empty() {
+        heading(s, "What to do now (the commands: Response plan below, or `ctriage plan`)");
+        for (n, r) in b.response_plan.iter().enumerate() {
+            let _ = writeln!(s, "  {}. {}", n + 1, style.clip_after(&r.step, 6));
         }
     }
     if !st.attempts.is_empty() {
@@ -78,7 +100,7 @@ fn rest(s: &mut String, b: &BundleReport) {
                 safe(&a.origin()),
                 a.requests,
                 a.outcome,
-                safe(&a.reason)
+                style.clip(&a.reason)
             );
         }
         if st.attempts.len() > SHOWN {
@@ -88,15 +110,23 @@ fn rest(s: &mut String, b: &BundleReport) {
     if !st.iocs.is_empty() {
         heading(s, &format!("Attacker-side indicators ({})", st.iocs.len()));
         for i in st.iocs.iter().take(SHOWN * 2) {
-            let path = i.path.as_deref().map(|p| format!(" {}", safe(p))).unwrap_or_default();
-            let _ = writeln!(
-                s,
-                "  {:<8} {}{path}  ({}: {})",
-                i.kind.as_str(),
-                safe(&i.value),
-                i.roles.join(", "),
-                safe(&i.reason)
-            );
+            let path = i.path.as_deref().map(|p| format!(" {p}")).unwrap_or_default();
+            let line =
+                format!("{:<8} {}{path}  ({}: {})", i.kind.as_str(), i.value, i.roles.join(", "), i.reason);
+            let _ = writeln!(s, "  {}", style.clip_after(&line, 2));
         }
+    }
+}
+
+/// A time as the chain shows it without `--verbose`: the instant or its bounds, to the
+/// second (what it rests on is with the fact).
+fn when_short(w: &crate::model::When) -> String {
+    let s = |t: crate::model::Timestamp| t.to_iso_seconds();
+    match (w.time, w.not_before, w.not_after) {
+        (Some(t), _, _) => s(t),
+        (None, Some(a), Some(b)) => format!("{} .. {}", s(a), s(b)),
+        (None, Some(a), None) => format!("after {}", s(a)),
+        (None, None, Some(b)) => format!("before {}", s(b)),
+        (None, None, None) => "time unknown".into(),
     }
 }

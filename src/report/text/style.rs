@@ -73,6 +73,30 @@ pub(crate) fn heading(s: &mut String, title: &str) {
     let _ = writeln!(s, "\n== {title} ==");
 }
 
+/// Characters of one detail line (a summary, a record, an indicator's reason) in the report
+/// without `--verbose`; longer ones end in `…` (JSON and `--verbose` keep them whole).
+const DETAIL: usize = 200;
+
+impl Style {
+    /// Evidence text made terminal-safe and, without `--verbose`, cut to one detail line.
+    pub(crate) fn clip(&self, t: &str) -> String {
+        self.clip_after(t, 0)
+    }
+
+    /// As [`Style::clip`], for text that follows `used` characters on its line: without
+    /// `--verbose` the line stays within the terminal's width (else one detail line).
+    pub(crate) fn clip_after(&self, t: &str, used: usize) -> String {
+        let safe = terminal_safe(t);
+        let budget = self.width.unwrap_or(DETAIL).min(DETAIL).saturating_sub(used).max(24);
+        if self.verbose || safe.chars().count() <= budget {
+            return safe;
+        }
+        let mut cut: String = safe.chars().take(budget - 1).collect();
+        cut.push('…');
+        cut
+    }
+}
+
 /// Shorthand for escaping evidence text.
 pub(crate) fn safe(t: &str) -> String {
     terminal_safe(t)
