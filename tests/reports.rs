@@ -510,6 +510,25 @@ fn chromium(args: &[&str]) -> Output {
     cmd.output().expect("chromium not found: install it (Debian package chromium)")
 }
 
+/// The HTML timeline is the incident window (from the first act to the newest event); what
+/// lies before it (dvwa's forged 2025 mtime, the image's build) is listed under the chart. The
+/// findings table is reachable from the keyboard.
+#[test]
+fn html_timeline_zooms_to_the_incident_and_tables_take_the_keyboard() {
+    let html = String::from_utf8(ctriage(&["scan", "samples/dvwa", "-f", "html", "-q"]).stdout).unwrap();
+    let chart = &html[html.find("<svg class=\"chart\"").expect("a chart")..];
+    let chart = &chart[..chart.find("</svg>").unwrap()];
+    let labels: Vec<&str> = chart.split("text-anchor=\"end\">").collect();
+    let last = labels.last().unwrap().split('<').next().unwrap();
+    assert_eq!(last, "2026-11-27T15:41:07Z", "the window ends at the newest event");
+    assert!(chart.contains(">2026-11-27T13:"), "the window opens near the first attempt (13:47): {chart}");
+    assert!(!chart.contains("2025-01-15"), "the forged mtime is not on the axis");
+    let outliers = &html[html.find("outside the incident window").expect("outliers listed")..];
+    assert!(outliers.contains("2025-01-15T06:09:00Z"), "the forged mtime is listed apart");
+    assert!(html.contains("th class=\"sortable\" scope=\"col\" tabindex=\"0\""), "headings take focus");
+    assert!(html.contains("tabindex=\"0\""));
+}
+
 /// The HTML page in a real browser: ctriage's own script runs, no injected script does, and
 /// nothing is fetched (a listener on the port the payloads name sees no connection).
 #[test]

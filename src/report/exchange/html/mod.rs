@@ -173,6 +173,14 @@ fn chart(b: &BundleReport) -> Markup {
         }
     }
     points.sort_by(|a, b| (a.time, a.kind, &a.label).cmp(&(b.time, b.kind, &b.label)));
+    // The chart is the incident: from its first act to the newest event. What lies before
+    // (a forged or old mtime, the base image's build) is listed under the chart instead of
+    // squeezing the incident into one dot.
+    let (inside, outside): (Vec<Point>, Vec<Point>) = match window(b, &points) {
+        Some((lo, hi)) => points.into_iter().partition(|p| p.time >= lo && p.time <= hi),
+        None => (points, vec![]),
+    };
+    let mut points = inside;
     let total = points.len();
     points.truncate(CHART_POINTS);
     let (Some(first), Some(last)) = (points.first().map(|p| p.time), points.last().map(|p| p.time)) else {
@@ -184,7 +192,7 @@ fn chart(b: &BundleReport) -> Markup {
     let x = |t: Timestamp| left + (t.unix_secs() - first.unix_secs()) as f64 / span * (w - left - 10.0);
     let h = row_h * rows.len() as f64 + 30.0;
     html! {
-        h3 { "Timeline (" (points.len()) " of " (total) " timed events)" }
+        h3 { "Timeline (" (points.len()) " of " (total) " timed events of the incident window)" }
         svg.chart viewBox=(format!("0 0 {w} {h}")) role="img" {
             title { "Events over time" }
             @for (r, name) in rows.iter().enumerate() {
@@ -201,7 +209,36 @@ fn chart(b: &BundleReport) -> Markup {
             text x=(left) y=(h - 6.0) { (first.to_iso_seconds()) }
             text x=(w - 10.0) y=(h - 6.0) text-anchor="end" { (last.to_iso_seconds()) }
         }
+        @if !outside.is_empty() {
+            details.outliers {
+                summary { (outside.len()) " event(s) outside the incident window (before its first act: old or forged times, the image's build)" }
+                ul {
+                    @for p in outside.iter().take(OUTLIERS_SHOWN) { li { (t(&p.label)) } }
+                    @if outside.len() > OUTLIERS_SHOWN { li { "... " (outside.len() - OUTLIERS_SHOWN) " more (JSON)" } }
+                }
+            }
+        }
     }
+}
+
+/// Events listed under the chart as outside the incident window (the JSON has them all).
+const OUTLIERS_SHOWN: usize = 50;
+
+/// The incident window: from the first act of the story (a chain stage, an exploit attempt),
+/// less a twentieth of the window (at least a minute) for context, to the newest event.
+/// None when the story has no dated act: the chart then shows everything.
+fn window(b: &BundleReport, points: &[Point]) -> Option<(Timestamp, Timestamp)> {
+    let start = b
+        .story
+        .chain
+        .iter()
+        .filter_map(|c| c.when.key())
+        .chain(b.story.attempts.iter().filter_map(|a| a.first_seen))
+        .filter(|t| is_real(*t))
+        .min()?;
+    let end = points.iter().map(|p| p.time).max()?.max(start);
+    let margin = ((end.unix_secs() - start.unix_secs()) / 20).max(60);
+    Some((Timestamp::from_unix(start.unix_secs() - margin, 0), end))
 }
 
 fn findings(b: &BundleReport, lines: &BTreeMap<&Locator, &str>) -> Markup {
@@ -220,11 +257,14 @@ fn findings(b: &BundleReport, lines: &BTreeMap<&Locator, &str>) -> Markup {
             }
             table.findings {
                 thead { tr {
-                    th.sortable { "severity" } th.sortable { "rule" } th.sortable { "title" } th.sortable { "when" } th { "summary and proof" }
+                    @for name in ["severity", "rule", "title", "when"] {
+                        th.sortable scope="col" tabindex="0" aria-sort="none" { (name) }
+                    }
+                    th scope="col" { "summary and proof" }
                 } }
                 tbody {
                     @for f in &b.findings {
-                        tr data-rank=(rank(f.severity)) {
+                        tr data-rank=(rank(f.severity)) tabindex="0" {
                             td data-key=(rank(f.severity)) { span class=(format!("sev {}", f.severity)) { (f.severity) } }
                             td { code { (t(&f.rule)) } @if f.rules.len() > 1 { br; span.mute { (t(&f.rules.join(", "))) } } }
                             td { (t(&f.title)) @if let Some(c) = container_of(f) { br; span.mute { "container " (t(&c)) } } }

@@ -20,8 +20,14 @@
     if (sev) { sev.addEventListener("change", apply); }
     table.querySelectorAll("th.sortable").forEach(function (th, col) {
       var asc = false;
+      // Enter or Space on a focused heading sorts, as a click does.
+      th.addEventListener("keydown", function (e) {
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); th.click(); }
+      });
       th.addEventListener("click", function () {
         asc = !asc;
+        table.querySelectorAll("th.sortable").forEach(function (o) { o.setAttribute("aria-sort", "none"); });
+        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
         var body = table.tBodies[0];
         var list = rows(table);
         list.sort(function (a, b) {
@@ -31,6 +37,21 @@
         });
         list.forEach(function (r) { body.appendChild(r); });
       });
+    });
+  });
+  // Arrow keys move between the rows of a table (shown rows only); Enter opens a row's proof.
+  document.querySelectorAll("table.findings").forEach(function (table) {
+    table.addEventListener("keydown", function (e) {
+      var row = e.target.closest ? e.target.closest("tbody tr") : null;
+      if (!row || e.target !== row) { return; }
+      var shown = rows(table).filter(function (r) { return !r.classList.contains("hidden"); });
+      var i = shown.indexOf(row);
+      if (e.key === "ArrowDown" && i + 1 < shown.length) { e.preventDefault(); shown[i + 1].focus(); }
+      if (e.key === "ArrowUp" && i > 0) { e.preventDefault(); shown[i - 1].focus(); }
+      if (e.key === "Enter") {
+        var d = row.querySelector("details");
+        if (d) { d.open = !d.open; }
+      }
     });
   });
   // Printed, every proof is shown.
