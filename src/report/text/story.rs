@@ -68,7 +68,11 @@ fn rest(s: &mut String, b: &BundleReport, style: &super::style::Style) {
             let stages: Vec<&str> = st.chain[i..i + same].iter().map(|d| d.stage).collect();
             let label = format!("{:<20}", stages.join(", "));
             let when = if style.verbose { c.when.describe() } else { when_short(&c.when) };
-            let line = format!("{} [{when}]", c.title);
+            let line = if style.verbose {
+                format!("{}  [{when}]", c.title)
+            } else {
+                format!("[{when}] {}", c.title)
+            };
             let _ = writeln!(s, "  {label} {}", style.clip_after(&line, label.len() + 3));
             for d in &st.chain[i..i + same] {
                 if let Some(n) = &d.note {
