@@ -777,7 +777,7 @@ fn terminal_report_first_screen_holds_the_verdict_chain_and_actions() {
         "  way in: OS command injection",
         "  attacker: 203.0.113.66",
         "== Attack chain ==",
-        "persistence          PHP webshell: /var/www/html/hackable/uploads/shell.php",
+        "persistence          [2026-11-27T14:06:21Z] PHP webshell: /var/www/html/hackable/uploads/shell.php",
         "== What to do now",
         "  2. Freeze dvwa",
     ] {
