@@ -8,6 +8,7 @@ use crate::analyze;
 use crate::evidence::{discover, discover_with, Artifact, ArtifactKind, BundleKind};
 use crate::image::{self, ImageContext, ImageSection};
 use crate::ingest::inspect::InspectDoc;
+use crate::ingest::observed::Observed;
 use crate::ingest::{diff, inspect, iplink, pslist, stats, top};
 use crate::logscan::{self, Engine, LogHit, ScanConfig, SourceScan};
 use crate::model::{Diagnostic, Finding, Outcome};
@@ -33,6 +34,8 @@ enum Parsed {
     Diff(Vec<diff::DiffEntry>),
     Ps(Vec<pslist::PsRow>),
     IpLink(iplink::IpLinkCapture),
+    /// An event source's observations (sensor exports, audit logs, checkpoints).
+    Observed(Observed),
 }
 
 fn parse_small(a: &Artifact) -> Option<(Parsed, Vec<Diagnostic>)> {
@@ -101,9 +104,17 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
             }
             Parsed::Top(pr, findings) => {
                 outcome.findings.extend(findings);
-                outcome.findings.extend(logscan::sigma::process_findings(&pr.capture, engine.sigma()));
-                outcome.timeline.extend(analyze::process::timeline(&pr.capture));
-                report.processes.push(pr);
+                add_processes(&mut report, &mut outcome, pr, engine);
+            }
+            Parsed::Observed(o) => {
+                if let Some(capture) = o.processes {
+                    let (tree, findings) = analyze::process::analyze(&capture);
+                    outcome.findings.extend(findings);
+                    add_processes(&mut report, &mut outcome, ProcessReport { capture, tree }, engine);
+                }
+                outcome.findings.extend(o.findings);
+                outcome.timeline.extend(o.timeline);
+                report.containers.extend(o.containers);
             }
             Parsed::Stats(rows) => report.stats.extend(rows),
             Parsed::Diff(rows) => report.diff.extend(rows),
@@ -182,6 +193,13 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
         m.bundle_done();
     }
     report
+}
+
+/// A process capture joins the report: its Sigma process matches and start times with it.
+fn add_processes(report: &mut BundleReport, outcome: &mut Outcome, pr: ProcessReport, engine: &Engine) {
+    outcome.findings.extend(logscan::sigma::process_findings(&pr.capture, engine.sigma()));
+    outcome.timeline.extend(analyze::process::timeline(&pr.capture));
+    report.processes.push(pr);
 }
 
 /// The note that starts the custody record of every `--base-image` artifact.

@@ -49,7 +49,7 @@ pub(crate) fn analyze(capture: &ProcessCapture) -> (ProcessTree, Vec<Finding>) {
                 time: subject.started,
                 evidence: h.chain.iter().map(|&i| procs[i].locator.clone()).collect(),
                 subject: Some(format!("pid {} {}", subject.pid, subject.cmd)),
-                owner: None,
+                owner: subject.container.as_ref().map(crate::model::Owner::container),
                 iocs: {
                     let mut i = h.iocs;
                     i.sort();
@@ -80,7 +80,7 @@ pub(crate) fn timeline(capture: &ProcessCapture) -> Vec<TimelineEvent> {
             let parent = p.ppid.map(|pp| format!(", parent {pp}")).unwrap_or_default();
             Some(TimelineEvent {
                 time: Some(time),
-                timestamp_desc: "process started (ps start time, host local time read as UTC)".into(),
+                timestamp_desc: capture.format.start_basis().into(),
                 kind: "process-start".into(),
                 message: format!("{} ({}{parent}) started: {}", p.exe, p.pid, rules::clip(&p.cmd, CMD_SHOWN)),
                 source: p.locator.clone(),

@@ -267,7 +267,7 @@ fn per_process(f: &Finding, report: &Evidence) -> Vec<Finding> {
         .filter_map(|l| procs.get(l))
         .map(|p| Finding {
             subject: Some(format!("pid {} {}", p.pid, p.cmd)),
-            owner: None,
+            owner: p.container.as_ref().map(Owner::container),
             iocs: vec![],
             evidence: vec![p.locator.clone()],
             time: p.started,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::columns::{Column, Field};
-use crate::model::{Locator, Timestamp};
+use crate::model::{ContainerRef, Locator, Timestamp};
 
 /// How the capture was written.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -16,6 +16,17 @@ pub enum CaptureFormat {
     Text,
     /// The Engine API's top JSON (`Titles` + `Processes`).
     ApiJson,
+}
+
+impl CaptureFormat {
+    /// What a process's start time rests on, for the timeline.
+    pub(crate) fn start_basis(self) -> &'static str {
+        match self {
+            CaptureFormat::Text | CaptureFormat::ApiJson => {
+                "process started (ps start time, host local time read as UTC)"
+            }
+        }
+    }
 }
 
 /// One process capture (one `docker top` / `ps` output).
@@ -88,5 +99,9 @@ pub struct Process {
     /// Columns not otherwise understood, by header text.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, String>,
+    /// The container the source says the process ran in (sensors, checkpoints); None for
+    /// `top`/`ps` captures, whose container attribution decides from where they lie.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<ContainerRef>,
     pub locator: Locator,
 }

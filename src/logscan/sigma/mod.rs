@@ -306,48 +306,48 @@ impl Fields for ProcFields<'_> {
     }
 }
 
-/// Sigma `process_creation` / `linux` matches on one process capture: one finding per rule
-/// and capture, every matching process as evidence.
+/// Sigma `process_creation` / `linux` matches on one process capture: one finding per rule,
+/// capture and container the source names (a sensor export covers many), every matching
+/// process as evidence.
 pub(crate) fn process_findings(capture: &ProcessCapture, set: &SigmaSet) -> Vec<Finding> {
     let by_pid: std::collections::HashMap<u32, &Process> =
         capture.processes.iter().map(|p| (p.pid, p)).collect();
     let mut out = Vec::new();
     for d in set.rules.iter().filter(|d| d.target == SigmaTarget::Process) {
-        let hits: Vec<&Process> = capture
-            .processes
-            .iter()
-            .filter(|p| {
-                let parent = p.ppid.and_then(|pp| by_pid.get(&pp).copied());
-                d.compiled.matches(&ProcFields { p, parent })
-            })
-            .collect();
-        if hits.is_empty() {
-            continue;
+        let mut groups: std::collections::BTreeMap<Option<&crate::model::ContainerRef>, Vec<&Process>> =
+            Default::default();
+        for p in &capture.processes {
+            let parent = p.ppid.and_then(|pp| by_pid.get(&pp).copied());
+            if d.compiled.matches(&ProcFields { p, parent }) {
+                groups.entry(p.container.as_ref()).or_default().push(p);
+            }
         }
-        let first = hits[0];
-        // The finding says what the rule's declaration says (`rules list` shows the same).
-        let def = d.process_def();
-        out.push(Finding {
-            rule: def.id.into_owned(),
-            severity: def.severity,
-            category: def.category.into_owned(),
-            title: def.title.into_owned(),
-            summary: format!(
-                "{} process(es) in {}; e.g. PID {}: {}. {}",
-                hits.len(),
-                capture.artifact,
-                first.pid,
-                crate::model::excerpt(first.cmd.as_bytes(), 0, 0, 200),
-                def.credit
-            ),
-            attack: d.attack.clone(),
-            time: first.started,
-            evidence: hits.iter().take(20).map(|p| p.locator.clone()).collect(),
-            subject: Some(d.rule_id.clone()),
-            owner: None,
-            iocs: vec![],
-            kind: def.kind,
-        });
+        for (container, hits) in groups {
+            let first = hits[0];
+            // The finding says what the rule's declaration says (`rules list` shows the same).
+            let def = d.process_def();
+            out.push(Finding {
+                rule: def.id.into_owned(),
+                severity: def.severity,
+                category: def.category.into_owned(),
+                title: def.title.into_owned(),
+                summary: format!(
+                    "{} process(es) in {}; e.g. PID {}: {}. {}",
+                    hits.len(),
+                    capture.artifact,
+                    first.pid,
+                    crate::model::excerpt(first.cmd.as_bytes(), 0, 0, 200),
+                    def.credit
+                ),
+                attack: d.attack.clone(),
+                time: first.started,
+                evidence: hits.iter().take(20).map(|p| p.locator.clone()).collect(),
+                subject: Some(d.rule_id.clone()),
+                owner: container.map(crate::model::Owner::container),
+                iocs: vec![],
+                kind: def.kind,
+            });
+        }
     }
     out
 }
