@@ -313,8 +313,8 @@ pub(crate) fn looks_local(head: &[u8]) -> bool {
 
 /// A libscap savefile: its section header block (type `0x0A0D0D0A`, the byte-order magic
 /// `0x1A2B3C4D`), then a libscap block (machine info, process list, events...). pcapng opens
-/// with the same section header; its next block (an interface description, type 1) is not one
-/// of libscap's.
+/// with the same section header; its next block is one of pcapng's (types below 0x100, its
+/// custom blocks 0xBAD and 0x40000BAD), never one of libscap's (0x2xx, `0x80xxABCD`).
 fn is_scap(head: &[u8]) -> bool {
     let u32_at = |at: usize| head.get(at..at + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
     if u32_at(0) != Some(0x0A0D_0D0A) || !matches!(u32_at(8), Some(0x1A2B_3C4D | 0x4D3C_2B1A)) {
@@ -322,7 +322,7 @@ fn is_scap(head: &[u8]) -> bool {
     }
     let Some(len) = u32_at(4).map(|l| l as usize) else { return false };
     match u32_at(len) {
-        Some(next) => (0x200..0x300).contains(&next) || next & 0xFFFF == 0xABCD,
+        Some(next) => next >= 0x100 && next != 0xBAD && next != 0x4000_0BAD,
         // Cut right after the section header: nothing says pcapng either.
         None => head.len() <= len + 4,
     }
