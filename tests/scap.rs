@@ -236,7 +236,9 @@ fn scan(name: &str, bytes: &[u8]) -> (Value, i32) {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join(name);
     std::fs::write(&p, bytes).unwrap();
-    run_json(&["scan", p.to_str().unwrap()])
+    let (v, code) = run_json(&["scan", p.to_str().unwrap()]);
+    crate::util::validate_against_schema(&v);
+    (v, code)
 }
 
 fn bundle(v: &Value) -> &Value {

@@ -792,7 +792,25 @@ impl Replay<'_> {
         }
     }
 
+    /// Container events name containers by their short id, cgroups by the full one: one
+    /// record each.
+    fn merge_short_ids(&mut self) {
+        let short: Vec<String> = self.cap.containers.keys().filter(|k| k.len() < 64).cloned().collect();
+        for id in short {
+            let full: Vec<String> =
+                self.cap.containers.keys().filter(|k| k.len() == 64 && k.starts_with(&id)).cloned().collect();
+            if let [full] = full.as_slice() {
+                if let Some(meta) = self.cap.containers.remove(&id) {
+                    let m = self.cap.containers.entry(full.clone()).or_default();
+                    m.name = meta.name;
+                    m.image = meta.image;
+                }
+            }
+        }
+    }
+
     fn finish(mut self) -> Capture {
+        self.merge_short_ids();
         let s = self.cap.stats.clone();
         if !s.unknown_blocks.is_empty() {
             let kinds: Vec<String> = s.unknown_blocks.iter().map(|(k, n)| format!("{k:#x} x{n}")).collect();
