@@ -460,6 +460,68 @@ fn unknown_blocks_and_huge_parameter_counts_are_skipped_and_counted() {
     assert_reverse_shell(&v);
 }
 
+/// An fd list (version 2) of thread `tid`: `fd` open for writing on `path`.
+fn fd_list(tid: u64, fd: i64, path: &str) -> Vec<u8> {
+    let mut e = fd.to_le_bytes().to_vec();
+    e.extend(0u64.to_le_bytes());
+    e.push(16);
+    e.extend(2u32.to_le_bytes());
+    field(&mut e, path.as_bytes());
+    let mut body = tid.to_le_bytes().to_vec();
+    body.extend(((e.len() + 4) as u32).to_le_bytes());
+    body.extend(e);
+    block(0x218, &body)
+}
+
+#[test]
+fn privilege_ptrace_mount_and_file_acts() {
+    let ca = cgroup(CONTAINER);
+    let mut c = section_header();
+    c.extend(process_list(&[
+        Thread { tid: 1, ptid: 0, exe: "/sbin/init", args: b"", uid: 0, cgroups: b"cpuset=/\0" },
+        Thread { tid: 300, ptid: 1, exe: "/bin/bash", args: b"-i\0", uid: 1001, cgroups: &ca },
+    ]));
+    c.extend(fd_list(300, 7, "/etc/passwd"));
+    let ok = i64b(0);
+    c.extend(event(false, T0, 300, 8, &[&i64b(7), &10u32.to_le_bytes()]));
+    c.extend(event(false, T0 + 1, 300, 198, &[&0u32.to_le_bytes()]));
+    c.extend(event(false, T0 + 2, 300, 199, &[&ok]));
+    c.extend(event(false, T0 + 3, 300, 168, &[&11u16.to_le_bytes(), &i64b(1)]));
+    c.extend(event(false, T0 + 4, 300, 169, &[&ok, &[0u8; 9], &[0u8; 9]]));
+    c.extend(event(false, T0 + 5, 300, 256, &[&0u32.to_le_bytes()]));
+    c.extend(event(false, T0 + 6, 300, 257, &[&ok, b"/dev/sda1\0", b"/mnt/host\0", b"ext4\0"]));
+    let m = i64b(-100);
+    let renamed: Vec<&[u8]> =
+        vec![&ok, &m, b"pod.yaml\0", &m, b"/etc/kubernetes/manifests/evil.yaml\0", &[0u8; 4]];
+    c.extend(event(false, T0 + 7, 300, 319, &renamed));
+    c.extend(event(false, T0 + 8, 300, 303, &[&ok, &m, b"/var/log/auth.log\0", &[0u8; 4]]));
+    // A failed setuid changes nothing.
+    c.extend(event(false, T0 + 9, 300, 198, &[&0u32.to_le_bytes()]));
+    c.extend(event(false, T0 + 10, 300, 199, &[&i64b(-1)]));
+    let (v, _) = scan("acts.scap", &c);
+    assert!(
+        diagnostics(&v, "error").is_empty() && diagnostics(&v, "warning").is_empty(),
+        "{:#}",
+        bundle(&v)["diagnostics"]
+    );
+    let one = |rule: &str, text: &str| {
+        let f = findings(&v, rule);
+        assert_eq!(f.len(), 1, "{rule}: {:#}", bundle(&v)["findings"]);
+        assert!(f[0]["summary"].as_str().unwrap().contains(text), "{rule}: {}", f[0]["summary"]);
+        assert_eq!(f[0]["owner"]["id"], CONTAINER, "{rule}");
+    };
+    one("scap.file.account-write", "bash (pid 300) `/bin/bash -i` wrote to /etc/passwd");
+    one("scap.priv.setuid-root", "changed its user id from 1001 to 0");
+    one("scap.proc.ptrace", "ptrace(ATTACH) on pid 1");
+    one("scap.mount.host", "mounted /dev/sda1 (ext4) on /mnt/host");
+    one("scap.file.static-pod", "renamed /pod.yaml to /etc/kubernetes/manifests/evil.yaml");
+    assert_eq!(
+        timeline(&v, "file-delete"),
+        vec!["bash (pid 300) in container 3f2a9c0d8e7b deleted /var/log/auth.log"]
+    );
+    assert_eq!(timeline(&v, "privilege-change").len(), 1);
+}
+
 #[test]
 fn rules_are_listed() {
     let (v, _) = run_json(&["rules", "list"]);
