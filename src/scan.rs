@@ -69,6 +69,10 @@ fn parse_small(a: &Artifact) -> Option<(Parsed, Vec<Diagnostic>)> {
             let (capture, d) = iplink::parse(a);
             (Parsed::IpLink(capture), d)
         }
+        ArtifactKind::Scap => {
+            let (observed, d) = crate::scap::parse(a);
+            (Parsed::Observed(observed), d)
+        }
         _ => return None,
     })
 }

@@ -97,3 +97,7 @@ mod own_outputs;
 /// Report formats: golden output, exchange formats read by their consumers (mactime,
 /// shellcheck, Chromium), hostile evidence, `--out` and its manifest, CLI conventions.
 mod reports;
+
+/// sysdig / Falco captures (libscap savefiles) encoded in code: reverse shell, lineage,
+/// containers, gzip, both event block versions, hostile shapes.
+mod scap;

@@ -30,3 +30,7 @@ mod shared_wild;
 /// Docker data roots (seized hosts, issue 12): docker-explorer's captures from the tgz and
 /// from the extracted directory.
 mod shared_dataroot;
+
+/// sysdig / Falco captures from falcosecurity/falco and falcosecurity/libs (issue 23): the
+/// facts their tests state.
+mod shared_scap;

@@ -116,6 +116,9 @@ pub(crate) fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
     if head.is_empty() {
         return ArtifactKind::Empty;
     }
+    if is_scap(head) {
+        return ArtifactKind::Scap;
+    }
     let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
     // Journal export: text fields, binary ones length-prefixed (so before the binary test).
     if head.starts_with(b"__CURSOR=") || head.starts_with(b"__REALTIME_TIMESTAMP=") {
@@ -305,6 +308,23 @@ pub(crate) fn looks_local(head: &[u8]) -> bool {
     match frame(0) {
         Some(next) => next + 4 > head.len() || frame(next).is_some(),
         None => false,
+    }
+}
+
+/// A libscap savefile: its section header block (type `0x0A0D0D0A`, the byte-order magic
+/// `0x1A2B3C4D`), then a libscap block (machine info, process list, events...). pcapng opens
+/// with the same section header; its next block is one of pcapng's (types below 0x100, its
+/// custom blocks 0xBAD and 0x40000BAD), never one of libscap's (0x2xx, `0x80xxABCD`).
+fn is_scap(head: &[u8]) -> bool {
+    let u32_at = |at: usize| head.get(at..at + 4).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes);
+    if u32_at(0) != Some(0x0A0D_0D0A) || !matches!(u32_at(8), Some(0x1A2B_3C4D | 0x4D3C_2B1A)) {
+        return false;
+    }
+    let Some(len) = u32_at(4).map(|l| l as usize) else { return false };
+    match u32_at(len) {
+        Some(next) => next >= 0x100 && next != 0xBAD && next != 0x4000_0BAD,
+        // Cut right after the section header: nothing says pcapng either.
+        None => head.len() <= len + 4,
     }
 }
 

@@ -31,6 +31,8 @@ pub(crate) enum Family {
     Stats,
     /// What the story sums up itself (`story.`).
     Story,
+    /// Behaviour seen in a sysdig / Falco capture's syscall events (`scap.`).
+    Scap,
 }
 
 impl Family {
@@ -46,6 +48,7 @@ impl Family {
             Family::Correlation => "correlation",
             Family::Stats => "stats",
             Family::Story => "story",
+            Family::Scap => "scap",
         }
     }
 

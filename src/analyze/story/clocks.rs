@@ -20,7 +20,7 @@ pub(super) struct Clocks<'a> {
     started: Option<Timestamp>,
     /// The day `ps` STIME `HH:MM` columns refer to (the last dated log record's).
     day: Option<Timestamp>,
-    procs: BTreeMap<u32, &'a crate::ingest::top::Process>,
+    procs: BTreeMap<u32, (&'a crate::ingest::top::Process, crate::ingest::top::CaptureFormat)>,
     /// Bounds of a forged file's real write.
     written: crate::analyze::written::WriteClocks<'a>,
 }
@@ -40,8 +40,11 @@ impl<'a> Clocks<'a> {
         }
         let started = report.containers.iter().filter_map(|c| c.state.started_at.or(c.created)).min();
         let day = records.iter().filter_map(|r| r.time).max().map(|t| t.day_start());
-        let procs =
-            report.processes.iter().flat_map(|r| r.capture.processes.iter()).map(|p| (p.pid, p)).collect();
+        let procs = report
+            .processes
+            .iter()
+            .flat_map(|r| r.capture.processes.iter().map(|p| (p.pid, (p, r.capture.format))))
+            .collect();
         let committed = report
             .image
             .images
@@ -60,7 +63,10 @@ impl<'a> Clocks<'a> {
         let subject = f.subject.as_deref().unwrap_or("");
         if f.kind.family.is_process() {
             let pid: u32 = subject.strip_prefix("pid ")?.split(' ').next()?.parse().ok()?;
-            let p = self.procs.get(&pid)?;
+            let &(p, format) = self.procs.get(&pid)?;
+            if let Some(t) = p.started.filter(|_| format.exact_start()) {
+                return Some(When::at(t, format.start_basis()));
+            }
             if let Some(t) = p.started {
                 // ps derives starts from the boot time, truncated to seconds: up to two
                 // seconds early.

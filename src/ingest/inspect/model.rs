@@ -28,6 +28,9 @@ pub enum InspectSource {
     Libpod,
     /// A containerd container: the OCI runtime spec and labels in its metadata database.
     Containerd,
+    /// A container an event source names (a sensor export, a syscall capture): its id, and
+    /// its name and image when the source says.
+    Sensor,
 }
 
 /// A container object from inspect or a daemon config file.

@@ -16,15 +16,23 @@ pub enum CaptureFormat {
     Text,
     /// The Engine API's top JSON (`Titles` + `Processes`).
     ApiJson,
+    /// A sysdig / Falco capture: processes from its process table and exec/clone events.
+    Scap,
 }
 
 impl CaptureFormat {
+    /// True when a process's start time is exact (an event's time), not ps's rounded one.
+    pub(crate) fn exact_start(self) -> bool {
+        matches!(self, CaptureFormat::Scap)
+    }
+
     /// What a process's start time rests on, for the timeline.
     pub(crate) fn start_basis(self) -> &'static str {
         match self {
             CaptureFormat::Text | CaptureFormat::ApiJson => {
                 "process started (ps start time, host local time read as UTC)"
             }
+            CaptureFormat::Scap => "process started (exec or fork event of a sysdig/Falco capture, UTC)",
         }
     }
 }
