@@ -2,7 +2,7 @@
 # sysdig / Falco capture benchmark: `ctriage scan` of two large libscap captures built from
 # ../shared's curl_google.scap (benches/gen-scap.py: its state blocks once, then events
 # repeated): "mixed", its 1,536 events as captured (mostly procinfo and syscalls ctriage skips
-# by type) repeated REPS times, and "decoded", only its 87 events of decoded types (execve,
+# by type) repeated REPS times, and "decoded", only its 84 events of decoded types (execve,
 # clone, open, socket, connect, sendto, recvfrom, write, procexit) repeated DREPS times, so
 # every event is split and replayed. Plain and gzip, in events per second, next to `zcat` of
 # the same gzip file (the decompression floor), with the peak RSS of each scan.
