@@ -523,6 +523,36 @@ fn privilege_ptrace_mount_and_file_acts() {
 }
 
 #[test]
+fn ordinary_file_reads_are_capped_per_process_sensitive_ones_never() {
+    let mut c = section_header();
+    c.extend(process_list(&[Thread {
+        tid: 40,
+        ptid: 1,
+        exe: "/usr/bin/find",
+        args: b"/\0",
+        uid: 0,
+        cgroups: b"",
+    }]));
+    let flags = 1u32.to_le_bytes();
+    for i in 0..250 {
+        let path = format!("/srv/data/file-{i}\0");
+        let (fd, dirfd, zero) = (i64b(3), i64b(-100), 0u32.to_le_bytes());
+        c.extend(event(false, T0 + i, 40, 307, &[&fd, &dirfd, path.as_bytes(), &flags, &zero, &zero]));
+    }
+    let (fd, dirfd, zero) = (i64b(4), i64b(-100), 0u32.to_le_bytes());
+    c.extend(event(false, T0 + 300, 40, 307, &[&fd, &dirfd, b"/etc/shadow\0", &flags, &zero, &zero]));
+    let (v, _) = scan("many.scap", &c);
+    let warnings = diagnostics(&v, "warning");
+    assert!(
+        warnings.iter().any(|w| w.starts_with("50 file opens and writes were not listed")),
+        "{warnings:?}"
+    );
+    let opens = timeline(&v, "file-open");
+    assert_eq!(opens.len(), 201);
+    assert_eq!(opens.last().unwrap(), "find (pid 40) opened /etc/shadow (account database)");
+}
+
+#[test]
 fn rules_are_listed() {
     let (v, _) = run_json(&["rules", "list"]);
     let ids: Vec<&str> = v.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();

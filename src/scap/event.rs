@@ -113,11 +113,11 @@ fn lengths_fit(ev: &[u8], header: usize, n: usize, width: usize) -> bool {
 }
 
 fn split(ev: &[u8], header: usize, n: usize, width: usize) -> Option<Vec<&[u8]>> {
-    let lens = lengths(ev, header, n, width)?;
-    let mut at = header + n * width;
+    let table = ev.get(header..header.checked_add(n.checked_mul(width)?)?)?;
+    let mut at = header + table.len();
     let mut out = Vec::with_capacity(n);
-    for l in lens {
-        let end = at.checked_add(l)?;
+    for l in table.chunks_exact(width) {
+        let end = at.checked_add(uint(l)? as usize)?;
         out.push(ev.get(at..end)?);
         at = end;
     }

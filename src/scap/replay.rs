@@ -23,10 +23,14 @@ pub(crate) const MAX_EVENTS: u64 = 200_000_000;
 const MAX_THREADS: usize = 200_000;
 /// Open descriptors tracked at most.
 const MAX_FDS: usize = 500_000;
-/// Activity records kept at most.
+/// Activity records kept at most: this many of any kind, as many again of the kinds rules
+/// read (connections, sensitive files, renames, deletions, setuid, ptrace, mounts), so
+/// ordinary file and datagram traffic never crowds them out.
 pub(crate) const MAX_ACTIVITY: usize = 100_000;
-/// Plain reads kept per process (writes and sensitive files are always kept).
-const MAX_READS_PER_PROCESS: u32 = 200;
+/// Plain file reads and writes kept per process (sensitive files are always kept).
+const MAX_FILES_PER_PROCESS: u32 = 200;
+/// Plain file reads kept in all.
+const MAX_READS: u64 = 50_000;
 
 /// A thread as the capture left it.
 #[derive(Clone, Debug, Default)]
@@ -167,8 +171,9 @@ pub(crate) struct Stats {
     /// Drop events (enter and exit): the driver lost events around them.
     pub(crate) drops: u64,
     pub(crate) activity_over_cap: u64,
-    /// Plain reads past [`MAX_READS_PER_PROCESS`] of their process.
-    pub(crate) reads_over_cap: u64,
+    /// Plain file reads and writes past a cap ([`MAX_FILES_PER_PROCESS`], [`MAX_READS`]).
+    pub(crate) files_over_cap: u64,
+    pub(crate) reads: u64,
     pub(crate) threads_over_cap: u64,
     pub(crate) first_ts: Option<u64>,
     pub(crate) last_ts: Option<u64>,
@@ -209,8 +214,10 @@ struct Replay<'l> {
     cap: Capture,
     fds: HashMap<(u64, i64), Fd>,
     pending: HashMap<u64, Pending>,
-    seen: HashSet<(u64, u8, String)>,
-    reads: HashMap<u64, u32>,
+    /// Acts already listed, by the hash of (process, kind, key).
+    seen: HashSet<u64>,
+    /// Plain file reads and writes listed, per process.
+    files: HashMap<(u64, bool), u32>,
 }
 
 /// Replays the capture `reader` holds; `loc` names it in diagnostics.
@@ -221,7 +228,7 @@ pub(crate) fn read(reader: impl Read, loc: &Locator) -> Capture {
         fds: HashMap::new(),
         pending: HashMap::new(),
         seen: HashSet::new(),
-        reads: HashMap::new(),
+        files: HashMap::new(),
     };
     let mut blocks = Blocks::new(reader);
     let mut first = true;
@@ -429,7 +436,13 @@ impl Replay<'_> {
     }
 
     fn push(&mut self, e: &Event, offset: u64, act: Act) {
-        if self.cap.activity.len() >= MAX_ACTIVITY {
+        let plain = match &act {
+            Act::Datagram { .. } | Act::Accept { .. } => true,
+            Act::Open { path, .. } | Act::Write { path } => sensitive(path).is_none(),
+            _ => false,
+        };
+        let cap = if plain { MAX_ACTIVITY } else { 2 * MAX_ACTIVITY };
+        if self.cap.activity.len() >= cap {
             self.cap.stats.activity_over_cap += 1;
             return;
         }
@@ -439,10 +452,26 @@ impl Replay<'_> {
 
     /// Pushes `act` unless the process already did the same (`kind`, `key`).
     fn push_once(&mut self, e: &Event, offset: u64, kind: u8, key: String, act: Act) {
-        let pid = self.pid_of(e.tid);
-        if self.seen.len() < MAX_ACTIVITY && self.seen.insert((pid, kind, key)) {
-            self.push(e, offset, act);
+        let key = self.seen_key(self.pid_of(e.tid), kind, &key);
+        if self.seen.contains(&key) {
+            return;
         }
+        if self.seen.len() < 2 * MAX_ACTIVITY {
+            self.seen.insert(key);
+        }
+        self.push(e, offset, act);
+    }
+
+    /// The key of an act in `seen` (SipHash with fixed keys: the same in every run).
+    fn seen_key(&self, pid: u64, kind: u8, key: &str) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (pid, kind, key).hash(&mut h);
+        h.finish()
+    }
+
+    fn was_seen(&self, pid: u64, kind: u8, key: &str) -> bool {
+        self.seen.contains(&self.seen_key(pid, kind, key))
     }
 
     fn enter(&mut self, e: &Event, p: Pending) {
@@ -516,16 +545,19 @@ impl Replay<'_> {
                 let fd = e.int(2).or(p.fd);
                 let Some(remote) = t.map(|t| t.dst).or(p.addr) else { return };
                 let proto = self.proto(tid, fd);
-                let act =
-                    Act::Connect { proto, local: t.map(|t| t.src), remote, done: res == 0 || res == -115 };
-                self.push(e, offset, act);
+                let done = res == 0 || res == -115;
+                let act = Act::Connect { proto, local: t.map(|t| t.src), remote, done };
+                // One record per process, address and outcome.
+                self.push_once(e, offset, b'c', format!("{} {done}", remote.endpoint()), act);
             }
             ACCEPT_X | ACCEPT4_X | ACCEPT_5_X | ACCEPT4_5_X | ACCEPT4_6_X => {
                 let (Some(fd), Some(t)) = (e.int(0).filter(|fd| *fd >= 0), e.param(1).and_then(tuple)) else {
                     return;
                 };
                 self.set_fd(self.pid_of(tid), fd, Fd::Socket { proto: Some("tcp") });
-                self.push(e, offset, Act::Accept { client: t.src, server: t.dst });
+                // One record per process, client address and server end.
+                let key = format!("{} {}", t.src.ip, t.dst.endpoint());
+                self.push_once(e, offset, b'a', key, Act::Accept { client: t.src, server: t.dst });
             }
             SENDTO_E | SENDMSG_E => {
                 let call = if e.etype == SENDTO_E { "sendto" } else { "sendmsg" };
@@ -561,7 +593,10 @@ impl Replay<'_> {
             WRITE_E | PWRITE_E | WRITEV_E | PWRITEV_E => {
                 if let Some(Fd::File { path }) = self.fd(tid, e.int(0)) {
                     let path = path.clone();
-                    self.push_once(e, offset, b'w', path.clone(), Act::Write { path });
+                    let pid = self.pid_of(tid);
+                    if !self.was_seen(pid, b'w', &path) && self.within_budget(pid, true, &path) {
+                        self.push_once(e, offset, b'w', path.clone(), Act::Write { path });
+                    }
                 }
             }
             RENAME_X if e.int(0) == Some(0) => {
@@ -675,15 +710,29 @@ impl Replay<'_> {
         let write = flags.is_some_and(|f| f as u32 & O_WRITING != 0);
         let pid = self.pid_of(e.tid);
         self.set_fd(pid, fd, Fd::File { path: path.clone() });
-        if !write && sensitive(&path).is_none() {
-            let n = self.reads.entry(pid).or_default();
-            if *n >= MAX_READS_PER_PROCESS {
-                self.cap.stats.reads_over_cap += 1;
-                return;
-            }
-            *n += 1;
+        let kind = if write { b'W' } else { b'R' };
+        if self.was_seen(pid, kind, &path) || !self.within_budget(pid, write, &path) {
+            return;
         }
-        self.push_once(e, offset, if write { b'W' } else { b'R' }, path.clone(), Act::Open { path, write });
+        self.push_once(e, offset, kind, path.clone(), Act::Open { path, write });
+    }
+
+    /// Whether a plain file act of `pid` is still listed (sensitive files always are).
+    fn within_budget(&mut self, pid: u64, write: bool, path: &str) -> bool {
+        if sensitive(path).is_some() {
+            return true;
+        }
+        let s = &mut self.cap.stats;
+        let n = self.files.entry((pid, write)).or_default();
+        if *n >= MAX_FILES_PER_PROCESS || (!write && s.reads >= MAX_READS) {
+            s.files_over_cap += 1;
+            return false;
+        }
+        *n += 1;
+        if !write {
+            s.reads += 1;
+        }
+        true
     }
 
     fn datagram(
@@ -841,15 +890,19 @@ impl Replay<'_> {
         if s.activity_over_cap > 0 {
             self.warning(
                 0,
-                format!("{} more acts past the first {MAX_ACTIVITY} were not kept", s.activity_over_cap),
+                format!(
+                    "{} more acts were not kept (at most {MAX_ACTIVITY} file and datagram acts, {} in all)",
+                    s.activity_over_cap,
+                    2 * MAX_ACTIVITY
+                ),
             );
         }
-        if s.reads_over_cap > 0 {
+        if s.files_over_cap > 0 {
             self.warning(
                 0,
                 format!(
-                    "{} file reads past the first {MAX_READS_PER_PROCESS} of their process were not listed",
-                    s.reads_over_cap
+                    "{} file opens and writes were not listed (at most {MAX_FILES_PER_PROCESS} reads and {MAX_FILES_PER_PROCESS} writes of ordinary files per process, {MAX_READS} reads in all)",
+                    s.files_over_cap
                 ),
             );
         }

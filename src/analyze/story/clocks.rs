@@ -100,6 +100,9 @@ impl<'a> Clocks<'a> {
             let c = self.changes.get(subject)?;
             return Some(self.file_when(c, f.owner.as_ref()));
         }
+        if f.kind.family == Family::Scap {
+            return f.time.map(|t| When::at(t, "syscall event (sysdig/Falco capture)"));
+        }
         if f.kind.family == Family::Correlation || f.kind.family.is_log() {
             return f.time.map(|t| When::at(t, "log record"));
         }

@@ -106,7 +106,12 @@ fn container(s: &mut String, c: &ContainerInfo) {
         let _ = writeln!(s, "      {}", facts.join("; "));
     }
     let cmd: Vec<&str> = c.path.iter().chain(c.args.iter()).map(String::as_str).collect();
-    let user = c.config.user.as_deref().filter(|u| !u.is_empty()).unwrap_or("root (none set)");
+    let unset = if c.source == crate::ingest::inspect::InspectSource::Sensor {
+        "unknown (named by an event source, no configuration in the evidence)"
+    } else {
+        "root (none set)"
+    };
+    let user = c.config.user.as_deref().filter(|u| !u.is_empty()).unwrap_or(unset);
     let _ = writeln!(s, "      cmd: {}   user: {}", safe(&cmd.join(" ")), safe(user));
     for n in &c.network.networks {
         let ip = match (&n.ip_address, n.prefix_len) {
