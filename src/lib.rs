@@ -32,4 +32,5 @@ pub mod model;
 pub(crate) mod progress;
 pub(crate) mod report;
 pub(crate) mod scan;
+pub(crate) mod sensor;
 pub(crate) mod shell;

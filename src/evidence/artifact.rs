@@ -59,6 +59,14 @@ pub enum ArtifactKind {
     /// `ip link` / `ip -o link` (`-d` too) output: the network interfaces of a host or of a
     /// network namespace, each with its index and its peer's (`vethX@if54`).
     IpLink,
+    /// Tetragon JSON events (`tetra getevents -o json`, the export file, pretty single events).
+    Tetragon,
+    /// Falco JSON alerts (`json_output: true`), one per line.
+    FalcoAlerts,
+    /// Sysmon for Linux events: syslog lines holding its `<Event>` XML, or JSON exports of them.
+    Sysmon,
+    /// The Linux audit log (`audit.log`: `type=... msg=audit(...)` records).
+    AuditLog,
     /// A report ctriage wrote (JSON or text), e.g. saved inside the bundle by an earlier
     /// scan: listed for custody, never read back as evidence.
     CtriageReport,
@@ -103,6 +111,10 @@ impl ArtifactKind {
             ArtifactKind::Diff => "diff",
             ArtifactKind::Ps => "ps",
             ArtifactKind::IpLink => "ip-link",
+            ArtifactKind::Tetragon => "tetragon",
+            ArtifactKind::FalcoAlerts => "falco-alerts",
+            ArtifactKind::Sysmon => "sysmon",
+            ArtifactKind::AuditLog => "audit-log",
             ArtifactKind::CtriageReport => "ctriage-report",
             ArtifactKind::LayerDir => "layer-dir",
             ArtifactKind::RootFile => "data-root-file",

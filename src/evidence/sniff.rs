@@ -132,6 +132,9 @@ pub(crate) fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
     if super::own::is_own_output(trimmed) {
         return ArtifactKind::CtriageReport;
     }
+    if let Some(kind) = sniff_sensor(trimmed) {
+        return kind;
+    }
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         if let Some(kind) = sniff_json(trimmed) {
             return kind;
@@ -215,6 +218,53 @@ pub(crate) fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
         return ArtifactKind::DockerLogsTimestamped;
     }
     ArtifactKind::TextLog
+}
+
+/// Runtime sensor exports: Tetragon events (the object's first key is its event kind),
+/// Falco alerts (`output`, `priority`, `rule`), Sysmon for Linux (most lines name its
+/// provider), audit logs (most lines are `type=... msg=audit(...)` records).
+fn sniff_sensor(text: &str) -> Option<ArtifactKind> {
+    const TETRAGON: &[&str] = &[
+        "process_exec",
+        "process_exit",
+        "process_kprobe",
+        "process_lsm",
+        "process_tracepoint",
+        "process_uprobe",
+        "process_connect",
+        "process_listen",
+        "process_close",
+        "process_loader",
+    ];
+    let first_line = text.lines().next().unwrap_or("");
+    if let Some(rest) = text.strip_prefix('{') {
+        let key = rest.trim_start().strip_prefix('"').and_then(|k| k.split('"').next()).unwrap_or("");
+        if TETRAGON.contains(&key) && text.contains("\"exec_id\"") {
+            return Some(ArtifactKind::Tetragon);
+        }
+        let has = |k: &str| first_line.contains(&format!("\"{k}\""));
+        if has("output") && has("priority") && has("rule") {
+            return Some(ArtifactKind::FalcoAlerts);
+        }
+    }
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(50).collect();
+    // A cut-off last line is not evidence against a format.
+    let complete = if lines.len() > 1 { &lines[..lines.len() - 1] } else { &lines[..] };
+    let share = |f: &dyn Fn(&str) -> bool| {
+        let n = complete.iter().filter(|l| f(l)).count();
+        !complete.is_empty() && n * 2 >= complete.len() && n > 0
+    };
+    if share(&|l| l.contains("Linux-Sysmon") && (l.contains("EventID") || l.contains("EventData"))) {
+        return Some(ArtifactKind::Sysmon);
+    }
+    let audit = |l: &str| {
+        let l = l.trim_start();
+        (l.starts_with("type=") || l.starts_with("node=")) && l.contains(" msg=audit(")
+    };
+    if audit(first_line) && share(&|l| audit(l)) {
+        return Some(ArtifactKind::AuditLog);
+    }
+    None
 }
 
 fn sniff_json(text: &str) -> Option<ArtifactKind> {

@@ -31,6 +31,9 @@ pub(crate) enum Family {
     Stats,
     /// What the story sums up itself (`story.`).
     Story,
+    /// What a runtime sensor saw (connections, file reads and writes, escapes) and its own
+    /// alerts (`sensor.`).
+    Sensor,
 }
 
 impl Family {
@@ -46,6 +49,7 @@ impl Family {
             Family::Correlation => "correlation",
             Family::Stats => "stats",
             Family::Story => "story",
+            Family::Sensor => "sensor",
         }
     }
 
@@ -54,9 +58,10 @@ impl Family {
         matches!(self, Family::Log | Family::SigmaLog)
     }
 
-    /// Read from process captures (the process table or Sigma process rules).
+    /// Read from process captures (the process table or Sigma process rules) or from what a
+    /// sensor saw processes do.
     pub(crate) fn is_process(self) -> bool {
-        matches!(self, Family::Process | Family::SigmaProcess)
+        matches!(self, Family::Process | Family::SigmaProcess | Family::Sensor)
     }
 }
 

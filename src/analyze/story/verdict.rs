@@ -125,6 +125,12 @@ pub(crate) fn judge(
                 .file_changes
                 .iter()
                 .filter(|x| owners.of_locator(&x.locator).is_some_and(|o| o.same(c)))
+                .count()
+            + report
+                .processes
+                .iter()
+                .flat_map(|r| r.capture.processes.iter())
+                .filter(|p| p.container.as_ref().is_some_and(|o| o.same(c)))
                 .count();
         let mut v = one(
             Some(c.handle().to_string()),

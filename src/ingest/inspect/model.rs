@@ -28,6 +28,9 @@ pub enum InspectSource {
     Libpod,
     /// A containerd container: the OCI runtime spec and labels in its metadata database.
     Containerd,
+    /// A container a runtime sensor export names (Tetragon's pod metadata, Falco's fields):
+    /// id, name, image and pod labels only.
+    Sensor,
 }
 
 /// A container object from inspect or a daemon config file.

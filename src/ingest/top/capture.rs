@@ -16,6 +16,14 @@ pub enum CaptureFormat {
     Text,
     /// The Engine API's top JSON (`Titles` + `Processes`).
     ApiJson,
+    /// Tetragon events (`tetra getevents -o json`, the export file).
+    Tetragon,
+    /// Falco JSON alerts (`json_output: true`): the processes their output fields name.
+    Falco,
+    /// Sysmon for Linux events (in syslog, or a JSON export of it).
+    Sysmon,
+    /// The Linux audit log (`audit.log`).
+    Auditd,
 }
 
 impl CaptureFormat {
@@ -25,7 +33,20 @@ impl CaptureFormat {
             CaptureFormat::Text | CaptureFormat::ApiJson => {
                 "process started (ps start time, host local time read as UTC)"
             }
+            CaptureFormat::Tetragon => "process exec (Tetragon start_time, kernel clock, nanoseconds, UTC)",
+            CaptureFormat::Falco => "process seen in a Falco alert (event time, nanoseconds, UTC)",
+            CaptureFormat::Sysmon => "process create (Sysmon for Linux UtcTime, milliseconds, UTC)",
+            CaptureFormat::Auditd => "process exec (audit record time, milliseconds, UTC)",
         }
+    }
+
+    /// A runtime sensor's record (exact times, exec lineage), not a `ps` snapshot: its
+    /// processes and times outrank a snapshot's.
+    pub(crate) fn is_sensor(self) -> bool {
+        matches!(
+            self,
+            CaptureFormat::Tetragon | CaptureFormat::Falco | CaptureFormat::Sysmon | CaptureFormat::Auditd
+        )
     }
 }
 
@@ -103,5 +124,12 @@ pub struct Process {
     /// `top`/`ps` captures, whose container attribution decides from where they lie.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<ContainerRef>,
+    /// The sensor's own id of this exec (Tetragon `exec_id`, Sysmon `ProcessGuid`): unique
+    /// where PIDs repeat. None for `top`/`ps` captures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exec_id: Option<String>,
+    /// The parent's exec id, when the sensor gives it: lineage follows it before the PPID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_exec_id: Option<String>,
     pub locator: Locator,
 }

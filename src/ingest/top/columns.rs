@@ -125,6 +125,14 @@ pub struct Column {
     pub(super) end: usize,
 }
 
+impl Column {
+    /// A column of a capture read from structured records (a sensor's fields), not split
+    /// from a header line.
+    pub(crate) fn named(title: &str, field: Field) -> Self {
+        Column { title: title.into(), field, start: 0, end: 0 }
+    }
+}
+
 /// The field a header title stands for.
 pub(super) fn field_of(title: &str) -> Field {
     let norm: String = title
