@@ -97,3 +97,7 @@ mod own_outputs;
 /// Report formats: golden output, exchange formats read by their consumers (mactime,
 /// shellcheck, Chromium), hostile evidence, `--out` and its manifest, CLI conventions.
 mod reports;
+
+/// Runtime sensor exports (Tetragon, Falco alerts, Sysmon for Linux, auditd): the sensor's
+/// lineage against a top snapshot, decoded audit arguments, hostile exports.
+mod sensor;

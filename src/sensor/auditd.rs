@@ -348,11 +348,8 @@ fn finish(c: &mut Collector, g: Group) {
         ppid: sys.get("ppid").and_then(|p| p.parse().ok()),
         uid: sys.get("uid").and_then(|p| p.parse().ok()),
         binary: exe,
-        cmd: if proctitle.is_empty() {
-            sys.get("comm").map(text).unwrap_or_default()
-        } else {
-            proctitle.clone()
-        },
+        // Without a PROCTITLE the command is the one the exec recorded (`comm` is in extra).
+        cmd: proctitle.clone(),
         cwd: cwd.clone(),
         container: contid.map(|id| ContainerRef { id, name: String::new() }),
         extra,

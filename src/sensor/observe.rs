@@ -214,6 +214,9 @@ impl Collector {
                 proc.container.clone_from(&rec.container);
             }
         }
+        if let (Act::Exit, Some(t), Some(rec)) = (&ev.act, ev.time, at.and_then(|i| self.procs.get_mut(i))) {
+            rec.extra.entry("exited".into()).or_insert_with(|| t.to_iso());
+        }
         let proc_loc = at.and_then(|i| self.procs.get(i)).map(|r| r.locator.clone());
         if let Act::Alert(a) = &ev.act {
             self.alert(&ev, &proc, a.clone(), proc_loc.clone());
