@@ -30,3 +30,7 @@ mod shared_wild;
 /// Docker data roots (seized hosts, issue 12): docker-explorer's captures from the tgz and
 /// from the extracted directory.
 mod shared_dataroot;
+
+/// Runtime sensor exports (issue 23): Tetragon's test data and documentation events, a real
+/// Log4Shell exploitation seen by Sysmon for Linux.
+mod shared_sensor;
