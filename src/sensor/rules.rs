@@ -378,7 +378,13 @@ pub(crate) fn evaluate(ev: &Event, proc: &Proc) -> Vec<Hit> {
         Act::Connect(c) => {
             let to = endpoint(&c.dst_ip, c.dst_port);
             if is_shell(base(program)) && !is_loopback_or_none(&c.dst_ip) {
-                out.push(hit(&CONNECT_SHELL, format!("{program} connected to {to}"), callback_iocs(c)));
+                let mut h = hit(&CONNECT_SHELL, format!("{program} connected to {to}"), callback_iocs(c));
+                // `bash -c 'echo > /dev/tcp/db/5432'` is also how some readiness probes
+                // look: inside the network it is high, to the internet critical.
+                if !is_public(&c.dst_ip) {
+                    h.severity = Severity::High;
+                }
+                out.push(h);
             } else if is_tool_or_interpreter(program) && is_public(&c.dst_ip) {
                 let mut h = hit(&CONNECT_PUBLIC, format!("{program} connected to {to}"), callback_iocs(c));
                 // curl, wget and interpreters fetch and call APIs in normal operation; nc, socat
@@ -482,6 +488,24 @@ mod tests {
             ["sensor.connect.public"]
         );
         assert!(ids("/usr/sbin/nginx", "nginx", conn("1.2.3.4", 80)).is_empty());
+        // Severity follows what the evidence says: the internet or not, raw socket tool or not.
+        let sev = |binary: &str, act: Act| {
+            let (e, p) = ev(binary, binary, act);
+            evaluate(&e, &p).first().map(|h| (h.severity, h.iocs.first().map(|i| i.role)))
+        };
+        assert_eq!(
+            sev("/bin/bash", conn("45.33.32.156", 4444)),
+            Some((Severity::Critical, Some(role::CALLBACK)))
+        );
+        assert_eq!(sev("/bin/bash", conn("192.168.2.6", 443)), Some((Severity::High, Some(role::CALLBACK))));
+        assert_eq!(
+            sev("/usr/bin/nc", conn("64.225.45.153", 443)),
+            Some((Severity::High, Some(role::CALLBACK)))
+        );
+        assert_eq!(
+            sev("/usr/bin/curl", conn("142.250.180.196", 80)),
+            Some((Severity::Medium, Some(role::MENTIONED)))
+        );
     }
 
     #[test]
