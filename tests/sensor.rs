@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::util::{run_json, write_files};
+use crate::util::{run_json, validate_against_schema, write_files};
 
 /// The container both captures are of.
 fn cid() -> String {
@@ -20,8 +20,11 @@ fn bundle(files: &[(&str, Vec<u8>)]) -> tempfile::TempDir {
     dir
 }
 
+/// Scan a bundle; every report must match docs/report-schema.json.
 fn scan(dir: &std::path::Path) -> (Value, i32) {
-    run_json(&["scan", dir.to_str().unwrap()])
+    let (v, code) = run_json(&["scan", dir.to_str().unwrap()]);
+    validate_against_schema(&v);
+    (v, code)
 }
 
 /// The rules of every fact, with their severity.

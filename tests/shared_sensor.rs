@@ -6,12 +6,13 @@
 
 use serde_json::Value;
 
-use crate::util::{run_json, shared};
+use crate::util::{run_json, shared, validate_against_schema};
 
 const TETRAGON_DOCS: &str = "fixtures/tetragon/docs/security-observability-with-ebpf/03_chapter";
 
 fn scan(path: &std::path::Path) -> Value {
     let (v, _) = run_json(&["scan", path.to_str().unwrap()]);
+    validate_against_schema(&v);
     v["bundles"][0].clone()
 }
 
