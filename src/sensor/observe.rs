@@ -279,11 +279,12 @@ impl Collector {
             self.sensor
         );
         // Exec rules are about the process (they fold with its lineage findings); the others
-        // about one thing it did.
+        // about one thing it did (the program's path is not the subject's first word then, so
+        // a file it wrote is not folded into its session as the same thing).
         let subject = if matches!(ev.act, Act::Exec) {
             format!("pid {pid} {}", proc.cmd)
         } else {
-            format!("pid {pid} {} | {}", proc.cmd, hit.detail)
+            format!("pid {pid} | {} | {}", hit.detail, proc.cmd)
         };
         let mut iocs = hit.iocs;
         iocs.sort();
