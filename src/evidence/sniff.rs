@@ -239,7 +239,12 @@ fn sniff_sensor(text: &str) -> Option<ArtifactKind> {
     let first_line = text.lines().next().unwrap_or("");
     if let Some(rest) = text.strip_prefix('{') {
         let key = rest.trim_start().strip_prefix('"').and_then(|k| k.split('"').next()).unwrap_or("");
-        if TETRAGON.contains(&key) && text.contains("\"exec_id\"") {
+        // Another version may put `node_name` or `time` first: its event kind is then later
+        // on the first line.
+        let kind_on_line = TETRAGON.iter().any(|k| first_line.contains(&format!("\"{k}\":{{")));
+        if text.contains("\"exec_id\"")
+            && (TETRAGON.contains(&key) || kind_on_line && first_line.contains("\"node_name\""))
+        {
             return Some(ArtifactKind::Tetragon);
         }
         let has = |k: &str| first_line.contains(&format!("\"{k}\""));
@@ -450,6 +455,12 @@ mod tests {
             ("{\"log\":\"hi\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-27T14:00:00Z\"}\n", JsonFileLog),
             ("{\"Titles\":[\"PID\"],\"Processes\":[[\"1\"]]}", Top),
             ("{\"BlockIO\":\"0B / 0B\",\"CPUPerc\":\"0.00%\",\"MemUsage\":\"1MiB / 2GiB\"}\n", Stats),
+            ("{\"process_exec\":{\"process\":{\"exec_id\":\"a\"}},\"node_name\":\"n\"}\n", Tetragon),
+            ("{\"node_name\":\"n\",\"time\":\"t\",\"process_exit\":{\"process\":{\"exec_id\":\"a\"}}}\n", Tetragon),
+            ("{\n   \"process_kprobe\":{\n      \"process\":{\n         \"exec_id\":\"a\"", Tetragon),
+            ("{\"output\":\"x\",\"priority\":\"Warning\",\"rule\":\"r\",\"time\":\"t\"}\n", FalcoAlerts),
+            ("type=SYSCALL msg=audit(1.2:3): arch=c000003e syscall=59\ntype=EOE msg=audit(1.2:3): \n", AuditLog),
+            ("May 1 h sysmon: <Event><System><Provider Name=\"Linux-Sysmon\"/><EventID>1</EventID></System></Event>\n", Sysmon),
             ("{\"Command\":\"\\\"sh\\\"\",\"ID\":\"abc\",\"Image\":\"x\",\"Names\":\"n\",\"Ports\":\"\",\"Status\":\"Up\"}\n", Ps),
             ("[{\"Id\":\"abc\",\"State\":{},\"HostConfig\":{}}]", Inspect),
             ("[{\"Path\":\"/tmp\",\"Kind\":0}]", Diff),

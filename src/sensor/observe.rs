@@ -44,8 +44,6 @@ pub(crate) struct Collector {
     dropped_procs: u64,
     dropped_findings: u64,
     dropped_timeline: u64,
-    /// Events read, by what they were.
-    pub(crate) events: u64,
 }
 
 /// A process's key in one export: the sensor's exec id, else PID and program file.
@@ -83,7 +81,6 @@ impl Collector {
             dropped_procs: 0,
             dropped_findings: 0,
             dropped_timeline: 0,
-            events: 0,
         }
     }
 
@@ -197,7 +194,6 @@ impl Collector {
 
     /// One event of the export.
     pub(crate) fn add(&mut self, ev: Event) {
-        self.events += 1;
         if let Some(parent) = &ev.parent {
             self.upsert(parent, false, &ev.locator);
         }
