@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Generate a large Tetragon export (JSON lines) and an audit log for benches/sensors.sh.
 
-Usage: gen_sensors.py EVENTS OUTDIR
+Usage: gen_sensors.py EVENTS OUTDIR [execs|activity]
 
-Tetragon: per round of 10 events, 4 process_exec (a workload's programs in one of 50 pods),
-2 process_kprobe tcp_connect (to private addresses), 2 process_kprobe __x64_sys_write (to
-/tmp files), 2 process_exit. auditd: the same mix as SYSCALL/EXECVE/CWD/PATH/SOCKADDR/
-PROCTITLE records grouped by serial, each event closed by EOE. Benign traffic: the readers'
-rules stay quiet, so the figures are the readers' own.
+`execs` (default): per round of 10 events, 4 process_exec (a workload's programs in one of
+50 pods), 2 process_kprobe tcp_connect (to private addresses), 2 process_kprobe
+__x64_sys_write (to /tmp files), 2 process_exit: 40 % of the events are new processes, so the
+process analysis (lineage, Sigma process rules) weighs as much as the reading.
+`activity`: one exec per 100 events, the rest connects and writes of that process (a
+long-running workload): the figures are mostly the reader's.
+auditd: the same mixes as SYSCALL/EXECVE/CWD/PATH/SOCKADDR/PROCTITLE records grouped by
+serial, each event closed by EOE. Benign traffic: the rules stay quiet.
 """
 import json
 import os
@@ -15,6 +18,15 @@ import sys
 
 n = int(sys.argv[1])
 out = sys.argv[2]
+activity = len(sys.argv) > 3 and sys.argv[3] == "activity"
+
+
+def kind(i):
+    """Event kind of event i (0-3 exec, 4-5 connect, 6-7 write, 8-9 exit) and its process."""
+    if activity:
+        return (0 if i % 100 == 0 else 4 + i % 4), i // 100
+    r = i % 10
+    return r, i // 10 * 4 + (r if r < 4 else 0)
 os.makedirs(out, exist_ok=True)
 
 PROGS = [("/usr/bin/python3", "app.py --port 8080"), ("/bin/sh", "-c /usr/local/bin/healthcheck"),
@@ -44,10 +56,9 @@ def ts(i):
 with open(os.path.join(out, "tetragon.json"), "w") as f:
     for i in range(n):
         t = ts(i)
-        k = i // 10 * 4 + (i % 10 if i % 10 < 4 else 0)
+        r, k = kind(i)
         p = proc(k, i, t)
         parent = proc(k - 1, i, t)
-        r = i % 10
         if r < 4:
             ev = {"process_exec": {"process": p, "parent": parent}}
         elif r < 6:
@@ -74,8 +85,8 @@ with open(os.path.join(out, "audit.log"), "w") as f:
     for i in range(n):
         t = f"{1764252000 + i // 1000}.{i % 1000:03d}"
         m = f"msg=audit({t}:{i + 1}):"
-        pid = 10000 + i // 10
-        r = i % 10
+        r, k = kind(i)
+        pid = 10000 + k
         # Connections are curl's (a shell holding a socket is what the rules flag).
         binary, args = PROGS[3] if 4 <= r < 6 else PROGS[i % len(PROGS)]
         common = (f"items=1 ppid={pid - 1} pid={pid} auid=1000 uid=1000 gid=1000 euid=1000 suid=1000 fsuid=1000 "

@@ -169,6 +169,11 @@ impl<R: BufRead> Objects<R> {
                 if t.first() != Some(&b'{') {
                     return Ok(Some(Framed::Bad(at, "not a JSON object")));
                 }
+                // A whole object on one line (JSON lines): no brace counting; the JSON parser
+                // tells a line that only looks whole.
+                if t.len() > 1 && t.last() == Some(&b'}') {
+                    return Ok(Some(Framed::Object(t.to_vec(), at)));
+                }
                 self.scan(t);
                 if self.depth == 0 && !self.in_str {
                     let obj = t.to_vec();

@@ -217,10 +217,12 @@ impl Collector {
         if let Act::Alert(a) = &ev.act {
             self.alert(&ev, &proc, a.clone(), proc_loc.clone());
         }
-        for hit in rules::evaluate(&ev, &proc) {
+        let hits = rules::evaluate(&ev, &proc);
+        let flagged = !hits.is_empty();
+        for hit in hits {
             self.raise(&ev, &proc, hit, proc_loc.clone());
         }
-        self.timeline_of(&ev, &proc);
+        self.timeline_of(&ev, &proc, flagged);
     }
 
     fn who(&self, p: &Proc) -> String {
@@ -369,19 +371,23 @@ impl Collector {
         self.push_finding(f, (def.id.to_string(), subject));
     }
 
-    fn timeline_of(&mut self, ev: &Event, proc: &Proc) {
+    /// A timeline event for what matters: what a rule flagged, connections to public
+    /// addresses, listening sockets, files created, deleted or written outside scratch and
+    /// log directories, setuid, mounts, alerts (a workload's thousands of connections to its
+    /// database and writes to its logs are in the export, not in the timeline).
+    fn timeline_of(&mut self, ev: &Event, proc: &Proc, flagged: bool) {
         let what = match &ev.act {
-            Act::Connect(c) => format!(
+            Act::Connect(c) if flagged || rules::is_public(&c.dst_ip) => format!(
                 "connected to {}{}",
                 rules::endpoint(&c.dst_ip, c.dst_port),
                 if c.protocol.is_empty() { String::new() } else { format!(" ({})", c.protocol) }
             ),
             Act::Listen(c) => format!("listening on {}", rules::endpoint(&c.dst_ip, c.dst_port)),
-            Act::File(op, path) if op_matters(*op, path) => format!("{} {path}", op.verb()),
+            Act::File(op, path) if flagged || op_matters(*op, path) => format!("{} {path}", op.verb()),
             Act::Setuid(u) => format!("setuid({u})"),
             Act::Mount(m) => format!("mount: {m}"),
             Act::Alert(a) => format!("{} alert '{}' ({})", a.sensor, a.rule, a.priority),
-            Act::Exec | Act::Exit | Act::Seen | Act::File(..) => return,
+            Act::Exec | Act::Exit | Act::Seen | Act::File(..) | Act::Connect(_) => return,
         };
         if ev.time.is_none() {
             return;
@@ -458,12 +464,15 @@ impl Collector {
 /// rules call credentials (the findings say which).
 fn op_matters(op: super::event::FileOp, path: &str) -> bool {
     use super::event::FileOp;
+    const NOISE: &[&str] = &["/proc/", "/dev/", "/sys/", "/run/", "/var/log/", "/var/cache/"];
     match op {
-        FileOp::Read => {
-            path.ends_with(".keystore") || path.starts_with("/etc/shadow") || path.contains("/.ssh/")
-        }
-        FileOp::Write | FileOp::Create | FileOp::Delete => {
-            !path.starts_with("/proc/") && !path.starts_with("/dev/")
+        FileOp::Read => false,
+        _ if NOISE.iter().any(|n| path.starts_with(n)) => false,
+        // A file made or removed anywhere else (a tool dropped in /tmp, a log deleted).
+        FileOp::Create | FileOp::Delete => true,
+        // Writes: not to scratch space or logs.
+        FileOp::Write => {
+            !path.starts_with("/tmp/") && !path.starts_with("/var/tmp/") && !path.ends_with(".log")
         }
     }
 }

@@ -114,8 +114,10 @@ fn one(c: &mut Collector, v: &Value, here: Locator, unknown: &mut BTreeMap<Strin
         c.problem(Diagnostic::warning(here, format!("Tetragon {kind} without a process")));
         return;
     };
-    let proc = process(pv, node);
+    let mut proc = process(pv, node);
     let parent = e.get("parent").filter(|p| p.is_object()).map(|p| process(p, node));
+    // The parent's PID, for what reads PPIDs (Sigma's ParentImage); lineage follows exec ids.
+    proc.ppid = parent.as_ref().and_then(|p| p.pid);
     for p in [Some(pv), e.get("parent")].into_iter().flatten() {
         if let Some(named) = named(p, &here) {
             c.name(named);
