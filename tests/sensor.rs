@@ -514,3 +514,31 @@ fn escape_persistence_and_exfiltration_seen_by_tetragon_join_the_chain() {
     assert_eq!(escape["severity"], "critical");
     assert_eq!(escape["category"], "privilege-escalation");
 }
+
+#[test]
+fn every_reader_survives_cut_and_flipped_exports() {
+    // Each reader on every prefix of each export (cut anywhere) and with bytes flipped by a
+    // fixed pseudo-random walk: no panic, whatever the bytes (the fuzz target's entry).
+    let exports = [tetragon_export(&cid()), audit_log()];
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+    for text in &exports {
+        let bytes = text.as_bytes();
+        for sel in 0u8..4 {
+            for cut in (0..bytes.len()).step_by(97) {
+                let mut input = vec![sel];
+                input.extend_from_slice(&bytes[..cut]);
+                ctriage::fuzzing::sensors(&input);
+            }
+            for _ in 0..40 {
+                let mut input = vec![sel];
+                input.extend_from_slice(bytes);
+                for _ in 0..8 {
+                    seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    let at = 1 + (seed >> 33) as usize % bytes.len();
+                    input[at] = (seed >> 13) as u8;
+                }
+                ctriage::fuzzing::sensors(&input);
+            }
+        }
+    }
+}
