@@ -19,6 +19,7 @@ const FAMILIES: &[fn() -> Vec<&'static RuleDef>] = &[
     crate::image::check_defs,
     crate::analyze::story::defs,
     crate::scap::defs,
+    crate::sensor::defs,
 ];
 
 /// Every rule's declaration: the engine's (log and Sigma web), Sigma process rules, then

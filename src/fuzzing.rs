@@ -127,6 +127,24 @@ pub fn captures(data: &[u8]) {
     }
 }
 
+/// A runtime sensor export, the first byte picking the reader (Tetragon, Falco alerts,
+/// Sysmon for Linux, audit log); the rest is the export, read into processes, findings and
+/// the lineage and Sigma process rules over them.
+pub fn sensors(data: &[u8]) {
+    let Some((&sel, body)) = data.split_first() else { return };
+    let kind = match sel % 4 {
+        0 => ArtifactKind::Tetragon,
+        1 => ArtifactKind::FalcoAlerts,
+        2 => ArtifactKind::Sysmon,
+        _ => ArtifactKind::AuditLog,
+    };
+    let Some((observed, _)) = crate::sensor::read(&artifact("sensor.log", kind, body)) else { return };
+    if let Some(capture) = observed.processes {
+        let _ = crate::analyze::process::analyze(&capture);
+        let _ = logscan::sigma::process_findings(&capture, engine().sigma());
+    }
+}
+
 /// A log stream: the first byte picks the framing (text, json-file, CRI, journal export,
 /// the `local` driver), the rest is the stream, scanned with the built-in rules and small
 /// buffers so that record and buffer boundaries are crossed often.

@@ -33,4 +33,5 @@ pub(crate) mod progress;
 pub(crate) mod report;
 pub(crate) mod scan;
 pub(crate) mod scap;
+pub(crate) mod sensor;
 pub(crate) mod shell;

@@ -73,6 +73,13 @@ fn parse_small(a: &Artifact) -> Option<(Parsed, Vec<Diagnostic>)> {
             let (observed, d) = crate::scap::parse(a);
             (Parsed::Observed(observed), d)
         }
+        ArtifactKind::Tetragon
+        | ArtifactKind::FalcoAlerts
+        | ArtifactKind::Sysmon
+        | ArtifactKind::AuditLog => {
+            let (o, d) = crate::sensor::read(a)?;
+            (Parsed::Observed(o), d)
+        }
         _ => return None,
     })
 }
@@ -137,6 +144,7 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
                 report.containers.extend(got.containers);
                 std::sync::Arc::new(got.rooted)
             });
+    crate::sensor::join_containers(&mut report.containers);
     report.containers.sort_by(|a, b| (&a.name, &a.id, &a.locator).cmp(&(&b.name, &b.id, &b.locator)));
     outcome.timeline.extend(inspect::timeline(&report.containers));
     outcome.findings.extend(stats::findings(&report.stats));

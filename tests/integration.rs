@@ -101,3 +101,6 @@ mod reports;
 /// sysdig / Falco captures (libscap savefiles) encoded in code: reverse shell, lineage,
 /// containers, gzip, both event block versions, hostile shapes.
 mod scap;
+/// Runtime sensor exports (Tetragon, Falco alerts, Sysmon for Linux, auditd): the sensor's
+/// lineage against a top snapshot, decoded audit arguments, hostile exports.
+mod sensor;

@@ -34,3 +34,6 @@ mod shared_dataroot;
 /// sysdig / Falco captures from falcosecurity/falco and falcosecurity/libs (issue 23): the
 /// facts their tests state.
 mod shared_scap;
+/// Runtime sensor exports (issue 23): Tetragon's test data and documentation events, a real
+/// Log4Shell exploitation seen by Sysmon for Linux.
+mod shared_sensor;

@@ -517,11 +517,8 @@ pub(crate) fn defs() -> Vec<&'static RuleDef> {
 /// Findings about what each compromised container could reach.
 pub(crate) fn audit(containers: &[ContainerInfo]) -> Vec<Finding> {
     let mut out = vec![];
-    for c in containers {
-        // An event source names a container without its configuration: nothing to audit.
-        if c.source == crate::ingest::inspect::InspectSource::Sensor {
-            continue;
-        }
+    // A sensor names a container, not its configuration: nothing to audit.
+    for c in containers.iter().filter(|c| c.source != crate::ingest::inspect::InspectSource::Sensor) {
         let mut evidence = vec![c.locator.clone()];
         if let Some(h) = c.host_config.as_ref().filter(|h| h.locator != c.locator) {
             evidence.push(h.locator.clone());

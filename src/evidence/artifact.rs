@@ -62,6 +62,14 @@ pub enum ArtifactKind {
     /// A sysdig / Falco capture (libscap savefile: `sysdig -w`, Falco trace files), plain or
     /// gzip: blocks of process, fd and user tables, then syscall events.
     Scap,
+    /// Tetragon JSON events (`tetra getevents -o json`, the export file, pretty single events).
+    Tetragon,
+    /// Falco JSON alerts (`json_output: true`), one per line.
+    FalcoAlerts,
+    /// Sysmon for Linux events: syslog lines holding its `<Event>` XML, or JSON exports of them.
+    Sysmon,
+    /// The Linux audit log (`audit.log`: `type=... msg=audit(...)` records).
+    AuditLog,
     /// A report ctriage wrote (JSON or text), e.g. saved inside the bundle by an earlier
     /// scan: listed for custody, never read back as evidence.
     CtriageReport,
@@ -107,6 +115,10 @@ impl ArtifactKind {
             ArtifactKind::Ps => "ps",
             ArtifactKind::IpLink => "ip-link",
             ArtifactKind::Scap => "scap",
+            ArtifactKind::Tetragon => "tetragon",
+            ArtifactKind::FalcoAlerts => "falco-alerts",
+            ArtifactKind::Sysmon => "sysmon",
+            ArtifactKind::AuditLog => "audit-log",
             ArtifactKind::CtriageReport => "ctriage-report",
             ArtifactKind::LayerDir => "layer-dir",
             ArtifactKind::RootFile => "data-root-file",

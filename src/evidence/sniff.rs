@@ -135,6 +135,9 @@ pub(crate) fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
     if super::own::is_own_output(trimmed) {
         return ArtifactKind::CtriageReport;
     }
+    if let Some(kind) = sniff_sensor(trimmed) {
+        return kind;
+    }
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         if let Some(kind) = sniff_json(trimmed) {
             return kind;
@@ -218,6 +221,58 @@ pub(crate) fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
         return ArtifactKind::DockerLogsTimestamped;
     }
     ArtifactKind::TextLog
+}
+
+/// Runtime sensor exports: Tetragon events (the object's first key is its event kind),
+/// Falco alerts (`output`, `priority`, `rule`), Sysmon for Linux (most lines name its
+/// provider), audit logs (most lines are `type=... msg=audit(...)` records).
+fn sniff_sensor(text: &str) -> Option<ArtifactKind> {
+    const TETRAGON: &[&str] = &[
+        "process_exec",
+        "process_exit",
+        "process_kprobe",
+        "process_lsm",
+        "process_tracepoint",
+        "process_uprobe",
+        "process_connect",
+        "process_listen",
+        "process_close",
+        "process_loader",
+    ];
+    let first_line = text.lines().next().unwrap_or("");
+    if let Some(rest) = text.strip_prefix('{') {
+        let key = rest.trim_start().strip_prefix('"').and_then(|k| k.split('"').next()).unwrap_or("");
+        // Another version may put `node_name` or `time` first: its event kind is then later
+        // on the first line.
+        let kind_on_line = TETRAGON.iter().any(|k| first_line.contains(&format!("\"{k}\":{{")));
+        if text.contains("\"exec_id\"")
+            && (TETRAGON.contains(&key) || kind_on_line && first_line.contains("\"node_name\""))
+        {
+            return Some(ArtifactKind::Tetragon);
+        }
+        let has = |k: &str| first_line.contains(&format!("\"{k}\""));
+        if has("output") && has("priority") && has("rule") {
+            return Some(ArtifactKind::FalcoAlerts);
+        }
+    }
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(50).collect();
+    // A cut-off last line is not evidence against a format.
+    let complete = if lines.len() > 1 { &lines[..lines.len() - 1] } else { &lines[..] };
+    let share = |f: &dyn Fn(&str) -> bool| {
+        let n = complete.iter().filter(|l| f(l)).count();
+        !complete.is_empty() && n * 2 >= complete.len() && n > 0
+    };
+    if share(&|l| l.contains("Linux-Sysmon") && (l.contains("EventID") || l.contains("EventData"))) {
+        return Some(ArtifactKind::Sysmon);
+    }
+    let audit = |l: &str| {
+        let l = l.trim_start();
+        (l.starts_with("type=") || l.starts_with("node=")) && l.contains(" msg=audit(")
+    };
+    if audit(first_line) && share(&|l| audit(l)) {
+        return Some(ArtifactKind::AuditLog);
+    }
+    None
 }
 
 fn sniff_json(text: &str) -> Option<ArtifactKind> {
@@ -420,6 +475,12 @@ mod tests {
             ("{\"log\":\"hi\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-27T14:00:00Z\"}\n", JsonFileLog),
             ("{\"Titles\":[\"PID\"],\"Processes\":[[\"1\"]]}", Top),
             ("{\"BlockIO\":\"0B / 0B\",\"CPUPerc\":\"0.00%\",\"MemUsage\":\"1MiB / 2GiB\"}\n", Stats),
+            ("{\"process_exec\":{\"process\":{\"exec_id\":\"a\"}},\"node_name\":\"n\"}\n", Tetragon),
+            ("{\"node_name\":\"n\",\"time\":\"t\",\"process_exit\":{\"process\":{\"exec_id\":\"a\"}}}\n", Tetragon),
+            ("{\n   \"process_kprobe\":{\n      \"process\":{\n         \"exec_id\":\"a\"", Tetragon),
+            ("{\"output\":\"x\",\"priority\":\"Warning\",\"rule\":\"r\",\"time\":\"t\"}\n", FalcoAlerts),
+            ("type=SYSCALL msg=audit(1.2:3): arch=c000003e syscall=59\ntype=EOE msg=audit(1.2:3): \n", AuditLog),
+            ("May 1 h sysmon: <Event><System><Provider Name=\"Linux-Sysmon\"/><EventID>1</EventID></System></Event>\n", Sysmon),
             ("{\"Command\":\"\\\"sh\\\"\",\"ID\":\"abc\",\"Image\":\"x\",\"Names\":\"n\",\"Ports\":\"\",\"Status\":\"Up\"}\n", Ps),
             ("[{\"Id\":\"abc\",\"State\":{},\"HostConfig\":{}}]", Inspect),
             ("[{\"Path\":\"/tmp\",\"Kind\":0}]", Diff),

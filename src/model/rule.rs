@@ -33,6 +33,9 @@ pub(crate) enum Family {
     Story,
     /// Behaviour seen in a sysdig / Falco capture's syscall events (`scap.`).
     Scap,
+    /// What a runtime sensor saw (connections, file reads and writes, escapes) and its own
+    /// alerts (`sensor.`).
+    Sensor,
 }
 
 impl Family {
@@ -49,6 +52,7 @@ impl Family {
             Family::Stats => "stats",
             Family::Story => "story",
             Family::Scap => "scap",
+            Family::Sensor => "sensor",
         }
     }
 
@@ -57,9 +61,10 @@ impl Family {
         matches!(self, Family::Log | Family::SigmaLog)
     }
 
-    /// Read from process captures (the process table or Sigma process rules).
+    /// Read from process captures (the process table or Sigma process rules) or from what a
+    /// sensor saw processes do.
     pub(crate) fn is_process(self) -> bool {
-        matches!(self, Family::Process | Family::SigmaProcess)
+        matches!(self, Family::Process | Family::SigmaProcess | Family::Sensor)
     }
 }
 

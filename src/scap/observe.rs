@@ -52,7 +52,7 @@ fn processes(cap: &Capture, loc: &Locator) -> ProcessCapture {
         ("CMD", Field::Args),
     ]
     .iter()
-    .map(|(t, f)| Column::declared(t, *f))
+    .map(|(t, f)| Column::named(t, *f))
     .collect();
     let processes = by_pid
         .values()

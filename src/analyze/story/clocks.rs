@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::records::LogRecord;
 use crate::bundle::Evidence;
 use crate::image::{Change, FileChange};
+use crate::ingest::top::CaptureFormat;
 use crate::model::{Family, Finding, Timestamp, When};
 
 /// The times the evidence gives each observation.
@@ -20,7 +21,9 @@ pub(super) struct Clocks<'a> {
     started: Option<Timestamp>,
     /// The day `ps` STIME `HH:MM` columns refer to (the last dated log record's).
     day: Option<Timestamp>,
-    procs: BTreeMap<u32, (&'a crate::ingest::top::Process, crate::ingest::top::CaptureFormat)>,
+    /// Processes by PID, with their capture's format; a sensor's record of a PID outranks a
+    /// snapshot's (its lineage saw the exec, its time is exact).
+    procs: BTreeMap<u32, (&'a crate::ingest::top::Process, CaptureFormat)>,
     /// Bounds of a forged file's real write.
     written: crate::analyze::written::WriteClocks<'a>,
 }
@@ -43,7 +46,9 @@ impl<'a> Clocks<'a> {
         let procs = report
             .processes
             .iter()
-            .flat_map(|r| r.capture.processes.iter().map(|p| (p.pid, (p, r.capture.format))))
+            .filter(|r| !r.capture.format.is_sensor())
+            .chain(report.processes.iter().filter(|r| r.capture.format.is_sensor()))
+            .flat_map(|r| r.capture.processes.iter().map(move |p| (p.pid, (p, r.capture.format))))
             .collect();
         let committed = report
             .image
@@ -61,11 +66,17 @@ impl<'a> Clocks<'a> {
 
     pub(super) fn when_of(&self, f: &Finding) -> Option<When> {
         let subject = f.subject.as_deref().unwrap_or("");
+        // What a sensor saw happen has the sensor's own time.
+        if f.kind.family == Family::Sensor {
+            if let Some(t) = f.time {
+                return Some(When::at(t, "event time recorded by the runtime sensor"));
+            }
+        }
         if f.kind.family.is_process() {
             let pid: u32 = subject.strip_prefix("pid ")?.split(' ').next()?.parse().ok()?;
             let &(p, format) = self.procs.get(&pid)?;
-            if let Some(t) = p.started.filter(|_| format.exact_start()) {
-                return Some(When::at(t, format.start_basis()));
+            if let (Some(t), true) = (p.started, format.is_sensor()) {
+                return Some(When::at(t, format!("process start: {}", format.start_basis())));
             }
             if let Some(t) = p.started {
                 // ps derives starts from the boot time, truncated to seconds: up to two

@@ -199,7 +199,8 @@ pub(crate) fn attach_host_configs(
     diags: &mut Vec<Diagnostic>,
 ) {
     for c in containers.iter_mut().filter(|c| {
-        c.host_config.is_none() && !matches!(c.source, InspectSource::Inspect | InspectSource::Podman)
+        c.host_config.is_none()
+            && !matches!(c.source, InspectSource::Inspect | InspectSource::Podman | InspectSource::Sensor)
     }) {
         let dir = c.locator.artifact.rsplit_once('/').map(|(d, _)| format!("{d}/")).unwrap_or_default();
         let want = format!("{dir}hostconfig.json");

@@ -18,14 +18,17 @@ pub enum CaptureFormat {
     ApiJson,
     /// A sysdig / Falco capture: processes from its process table and exec/clone events.
     Scap,
+    /// Tetragon events (`tetra getevents -o json`, the export file).
+    Tetragon,
+    /// Falco JSON alerts (`json_output: true`): the processes their output fields name.
+    Falco,
+    /// Sysmon for Linux events (in syslog, or a JSON export of it).
+    Sysmon,
+    /// The Linux audit log (`audit.log`).
+    Auditd,
 }
 
 impl CaptureFormat {
-    /// True when a process's start time is exact (an event's time), not ps's rounded one.
-    pub(crate) fn exact_start(self) -> bool {
-        matches!(self, CaptureFormat::Scap)
-    }
-
     /// What a process's start time rests on, for the timeline.
     pub(crate) fn start_basis(self) -> &'static str {
         match self {
@@ -33,7 +36,24 @@ impl CaptureFormat {
                 "process started (ps start time, host local time read as UTC)"
             }
             CaptureFormat::Scap => "process started (exec or fork event of a sysdig/Falco capture, UTC)",
+            CaptureFormat::Tetragon => "process exec (Tetragon start_time, kernel clock, nanoseconds, UTC)",
+            CaptureFormat::Falco => "process seen in a Falco alert (event time, nanoseconds, UTC)",
+            CaptureFormat::Sysmon => "process create (Sysmon for Linux UtcTime, milliseconds, UTC)",
+            CaptureFormat::Auditd => "process exec (audit record time, milliseconds, UTC)",
         }
+    }
+
+    /// A runtime sensor's record (exact times, exec lineage: an event stream or a syscall
+    /// capture), not a `ps` snapshot: its processes and times outrank a snapshot's.
+    pub(crate) fn is_sensor(self) -> bool {
+        matches!(
+            self,
+            CaptureFormat::Tetragon
+                | CaptureFormat::Falco
+                | CaptureFormat::Sysmon
+                | CaptureFormat::Auditd
+                | CaptureFormat::Scap
+        )
     }
 }
 
@@ -111,5 +131,12 @@ pub struct Process {
     /// `top`/`ps` captures, whose container attribution decides from where they lie.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<ContainerRef>,
+    /// The sensor's own id of this exec (Tetragon `exec_id`, Sysmon `ProcessGuid`): unique
+    /// where PIDs repeat. None for `top`/`ps` captures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exec_id: Option<String>,
+    /// The parent's exec id, when the sensor gives it: lineage follows it before the PPID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_exec_id: Option<String>,
     pub locator: Locator,
 }

@@ -126,9 +126,10 @@ pub struct Column {
 }
 
 impl Column {
-    /// A column a source declares itself (no header line to cut rows by).
-    pub(crate) fn declared(title: &str, field: Field) -> Self {
-        Column { title: title.to_string(), field, start: 0, end: 0 }
+    /// A column of a capture read from structured records (a sensor's fields), not split
+    /// from a header line.
+    pub(crate) fn named(title: &str, field: Field) -> Self {
+        Column { title: title.into(), field, start: 0, end: 0 }
     }
 }
 

@@ -93,9 +93,19 @@ pub(crate) fn build(capture: &ProcessCapture) -> (ProcessTree, Links) {
 
     let mut parent: Vec<Option<usize>> = vec![None; n];
     let parentage = if capture.has_ppid() {
+        // A sensor's exec ids name the parent where PIDs repeat (an exec keeps its PID).
+        let mut by_exec: HashMap<&str, usize> = HashMap::new();
+        for (i, p) in procs.iter().enumerate().rev() {
+            if let Some(id) = p.exec_id.as_deref() {
+                by_exec.insert(id, i);
+            }
+        }
         for (i, p) in procs.iter().enumerate() {
-            parent[i] =
-                p.ppid.filter(|&pp| pp != p.pid).and_then(|pp| by_pid.get(&pp).copied()).filter(|&j| j != i);
+            parent[i] = match p.parent_exec_id.as_deref() {
+                Some(id) => by_exec.get(id).copied(),
+                None => p.ppid.filter(|&pp| pp != p.pid).and_then(|pp| by_pid.get(&pp).copied()),
+            }
+            .filter(|&j| j != i);
         }
         Parentage::Ppid
     } else if capture.forest {
