@@ -18,6 +18,7 @@ const FAMILIES: &[fn() -> Vec<&'static RuleDef>] = &[
     crate::analyze::correlate::defs,
     crate::image::check_defs,
     crate::analyze::story::defs,
+    crate::checkpoint::rules::defs,
 ];
 
 /// Every rule's declaration: the engine's (log and Sigma web), Sigma process rules, then

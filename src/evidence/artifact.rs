@@ -59,6 +59,12 @@ pub enum ArtifactKind {
     /// `ip link` / `ip -o link` (`-d` too) output: the network interfaces of a host or of a
     /// network namespace, each with its index and its peer's (`vethX@if54`).
     IpLink,
+    /// A container checkpoint archive (Podman `container checkpoint --export`, CRI-O, the
+    /// kubelet): a tar with `checkpoint/` (CRIU's images) and `config.dump`, `spec.dump`...
+    Checkpoint,
+    /// One CRIU image file (`inventory.img`, `core-1.img`...: CRIU's magic first); a folder
+    /// holding `inventory.img` is read as one checkpoint.
+    CriuImage,
     /// A report ctriage wrote (JSON or text), e.g. saved inside the bundle by an earlier
     /// scan: listed for custody, never read back as evidence.
     CtriageReport,
@@ -103,6 +109,8 @@ impl ArtifactKind {
             ArtifactKind::Diff => "diff",
             ArtifactKind::Ps => "ps",
             ArtifactKind::IpLink => "ip-link",
+            ArtifactKind::Checkpoint => "checkpoint",
+            ArtifactKind::CriuImage => "criu-image",
             ArtifactKind::CtriageReport => "ctriage-report",
             ArtifactKind::LayerDir => "layer-dir",
             ArtifactKind::RootFile => "data-root-file",

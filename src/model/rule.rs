@@ -31,6 +31,9 @@ pub(crate) enum Family {
     Stats,
     /// What the story sums up itself (`story.`).
     Story,
+    /// What a container checkpoint (CRIU) shows: sockets, deleted or memory-only programs,
+    /// memory contents (`checkpoint.`).
+    Checkpoint,
 }
 
 impl Family {
@@ -46,6 +49,7 @@ impl Family {
             Family::Correlation => "correlation",
             Family::Stats => "stats",
             Family::Story => "story",
+            Family::Checkpoint => "checkpoint",
         }
     }
 

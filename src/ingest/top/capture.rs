@@ -16,6 +16,9 @@ pub enum CaptureFormat {
     Text,
     /// The Engine API's top JSON (`Titles` + `Processes`).
     ApiJson,
+    /// The processes of a CRIU checkpoint (pstree, core, mm and the pages), frozen at the
+    /// checkpoint time; CRIU keeps no start times.
+    Checkpoint,
 }
 
 impl CaptureFormat {
@@ -24,6 +27,9 @@ impl CaptureFormat {
         match self {
             CaptureFormat::Text | CaptureFormat::ApiJson => {
                 "process started (ps start time, host local time read as UTC)"
+            }
+            CaptureFormat::Checkpoint => {
+                "process running when the container was checkpointed (CRIU keeps no start time)"
             }
         }
     }

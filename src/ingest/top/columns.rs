@@ -125,6 +125,13 @@ pub struct Column {
     pub(super) end: usize,
 }
 
+impl Column {
+    /// A column a source names itself (no header line to split by).
+    pub(crate) fn named(title: &str, field: Field) -> Self {
+        Column { title: title.to_string(), field, start: 0, end: 0 }
+    }
+}
+
 /// The field a header title stands for.
 pub(super) fn field_of(title: &str) -> Field {
     let norm: String = title

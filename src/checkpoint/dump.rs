@@ -1,0 +1,205 @@
+//! One CRIU images directory decoded: the process tree with each task's core, ids, memory
+//! map, page map, descriptors and fs; the files, sockets, ttys and memfds they name; the
+//! dump's inventory, statistics, cgroups, seccomp filters and time namespace. Every image
+//! that cannot be read is a diagnostic; the rest is still decoded.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::image;
+use super::messages::{
+    self as msg, Core, DumpStats, Fdinfo, FileEntry, Fs, Ids, Inventory, Mm, PagemapEntry, Pstree,
+};
+use super::wire::WireError;
+use crate::model::{Diagnostic, Locator};
+
+/// The image files of one dump, by base name (`core-1.img`), as read.
+pub(crate) type ImageFiles = BTreeMap<String, Vec<u8>>;
+
+/// One task (process) of the dump.
+#[derive(Clone, Debug, Default, Serialize)]
+pub(crate) struct Task {
+    pub pstree: Pstree,
+    pub core: Option<Core>,
+    pub ids: Option<Ids>,
+    pub mm: Option<Mm>,
+    /// `pages_id` (the pages image `pages-<id>.img`) and the map of the pages it holds.
+    pub pagemap: Option<(u32, Vec<PagemapEntry>)>,
+    pub fds: Vec<Fdinfo>,
+    pub fs: Option<Fs>,
+}
+
+impl Task {
+    pub(crate) fn pid(&self) -> u32 {
+        self.pstree.pid
+    }
+
+    /// The value of one of its ids (`files_id`, `vm_id`...).
+    pub(crate) fn id(&self, name: &str) -> Option<u32> {
+        self.ids
+            .as_ref()
+            .or(self.core.as_ref().and_then(|c| c.ids.as_ref()))
+            .and_then(|i| i.get(name).copied())
+    }
+}
+
+/// A decoded dump.
+#[derive(Clone, Debug, Default, Serialize)]
+pub(crate) struct Dump {
+    pub inventory: Option<Inventory>,
+    pub tasks: Vec<Task>,
+    /// Files, sockets, pipes, ttys... by id.
+    pub files: BTreeMap<u32, FileEntry>,
+    /// File ids opened under a path they no longer have (deleted), with the remap type.
+    pub remapped: BTreeMap<u32, Option<u32>>,
+    pub memfds: Vec<msg::MemfdInode>,
+    pub ttys: Vec<msg::TtyInfo>,
+    pub stats: Option<DumpStats>,
+    pub cgroups: Vec<msg::CgSet>,
+    pub seccomp: Option<msg::Seccomp>,
+    pub timens: Option<msg::Timens>,
+}
+
+impl Dump {
+    /// The file an id names.
+    pub(crate) fn file(&self, id: u32) -> Option<&FileEntry> {
+        self.files.get(&id)
+    }
+
+    /// The architecture of the dump (its first core).
+    pub(crate) fn arch(&self) -> Option<&'static str> {
+        self.tasks.iter().find_map(|t| t.core.as_ref()).map(|c| msg::arch_name(c.mtype))
+    }
+}
+
+/// Decoding context: where each image is, and the diagnostics so far.
+struct Ctx<'a> {
+    images: &'a ImageFiles,
+    loc: &'a dyn Fn(&str) -> Locator,
+    diags: Vec<Diagnostic>,
+}
+
+impl<'a> Ctx<'a> {
+    /// The entries of image `name`, when it is there and readable.
+    fn entries<'b>(&mut self, name: &str) -> Option<Vec<&'b [u8]>>
+    where
+        'a: 'b,
+    {
+        let images: &'a ImageFiles = self.images;
+        let b = images.get(name)?;
+        match image::parse(b, name) {
+            Ok(img) => {
+                if let Some(e) = img.error {
+                    self.diags
+                        .push(Diagnostic::error((self.loc)(name), format!("CRIU image cut short: {e}")));
+                }
+                Some(img.entries)
+            }
+            Err(e) => {
+                self.diags.push(Diagnostic::error((self.loc)(name), format!("not read: {e}")));
+                None
+            }
+        }
+    }
+
+    /// Each entry of `name` decoded with `f`; an entry that does not decode is a diagnostic.
+    fn each<T>(&mut self, name: &str, f: impl Fn(&[u8]) -> Result<T, WireError>) -> Vec<T> {
+        let Some(entries) = self.entries(name) else { return vec![] };
+        let mut out = vec![];
+        for (i, e) in entries.iter().enumerate() {
+            match f(e) {
+                Ok(v) => out.push(v),
+                Err(err) => self.bad(name, i, err),
+            }
+        }
+        out
+    }
+
+    fn first<T>(&mut self, name: &str, f: impl Fn(&[u8]) -> Result<T, WireError>) -> Option<T> {
+        self.each(name, f).into_iter().next()
+    }
+
+    fn bad(&mut self, name: &str, i: usize, err: WireError) {
+        self.diags.push(Diagnostic::error(
+            (self.loc)(name),
+            format!("entry {} is no valid protobuf message: {err}", i + 1),
+        ));
+    }
+}
+
+/// Decode the dump in `images`; `loc(name)` locates one image.
+pub(crate) fn decode(images: &ImageFiles, loc: &dyn Fn(&str) -> Locator) -> (Dump, Vec<Diagnostic>) {
+    let mut cx = Ctx { images, loc, diags: vec![] };
+    let mut d = Dump { inventory: cx.first("inventory.img", msg::inventory), ..Default::default() };
+    if !images.contains_key("pstree.img") {
+        cx.diags.push(Diagnostic::error(
+            loc("pstree.img"),
+            "the dump has no process tree (pstree.img): no process is read",
+        ));
+    }
+    for p in cx.each("pstree.img", msg::pstree) {
+        let pid = p.pid;
+        let mut t = Task {
+            core: cx.first(&format!("core-{pid}.img"), msg::core),
+            ids: cx.first(&format!("ids-{pid}.img"), msg::ids),
+            mm: cx.first(&format!("mm-{pid}.img"), msg::mm),
+            fs: cx.first(&format!("fs-{pid}.img"), msg::fs),
+            pstree: p,
+            ..Default::default()
+        };
+        let pm = format!("pagemap-{pid}.img");
+        if let Some(entries) = cx.entries(&pm) {
+            let mut it = entries.iter();
+            match it.next().map(|h| msg::pagemap_head(h)) {
+                Some(Ok(id)) => {
+                    let mut map = vec![];
+                    for (i, e) in it.enumerate() {
+                        match msg::pagemap_entry(e) {
+                            Ok(x) => map.push(x),
+                            Err(err) => {
+                                cx.bad(&pm, i + 1, err);
+                                break;
+                            }
+                        }
+                    }
+                    t.pagemap = Some((id, map));
+                }
+                Some(Err(err)) => cx.bad(&pm, 0, err),
+                None => {}
+            }
+        }
+        // Per files id since CRIU 3.x (`fdinfo_per_id`), per pid before.
+        let fdinfo = t.id("files_id").map(|id| format!("fdinfo-{id}.img")).filter(|n| images.contains_key(n));
+        let fdinfo = fdinfo.unwrap_or_else(|| format!("fdinfo-{pid}.img"));
+        // Tasks sharing a files table share the image: read it once per task all the same.
+        if images.contains_key(&fdinfo) {
+            t.fds = cx.each(&fdinfo, msg::fdinfo);
+            t.fds.sort_by_key(|f| f.fd);
+        }
+        d.tasks.push(t);
+    }
+    d.tasks.sort_by_key(|t| t.pid());
+    for f in cx.each("files.img", msg::file_entry) {
+        d.files.insert(f.id, f);
+    }
+    for kind in ["reg-files", "inetsk", "unixsk", "pipes", "tty"] {
+        let name = format!("{kind}.img");
+        if images.contains_key(&name) {
+            for f in cx.each(&name, |b| msg::legacy_file(kind, b).unwrap_or(Err(WireError::Truncated))) {
+                d.files.entry(f.id).or_insert(f);
+            }
+        }
+    }
+    for r in cx.each("remap-fpath.img", msg::remap) {
+        d.remapped.insert(r.orig_id, r.remap_type);
+    }
+    d.memfds = cx.each("memfd.img", msg::memfd_inode);
+    d.ttys = cx.each("tty-info.img", msg::tty_info);
+    d.stats = cx.first("stats-dump", msg::stats).flatten();
+    d.cgroups = cx.first("cgroup.img", msg::cgroup).map(|(s, _)| s).unwrap_or_default();
+    d.seccomp = cx.first("seccomp.img", msg::seccomp);
+    d.timens =
+        images.keys().find(|k| k.starts_with("timens-")).cloned().and_then(|k| cx.first(&k, msg::timens));
+    (d, cx.diags)
+}
