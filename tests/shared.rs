@@ -30,3 +30,7 @@ mod shared_wild;
 /// Docker data roots (seized hosts, issue 12): docker-explorer's captures from the tgz and
 /// from the extracted directory.
 mod shared_dataroot;
+
+/// Container checkpoints (issue 24): a real CRIU dump against its `crit decode` twins, and
+/// checkpointctl's metadata in checkpoint archives.
+mod shared_checkpoint;

@@ -203,3 +203,46 @@ pub(crate) fn decode(images: &ImageFiles, loc: &dyn Fn(&str) -> Locator) -> (Dum
         images.keys().find(|k| k.starts_with("timens-")).cloned().and_then(|k| cx.first(&k, msg::timens));
     (d, cx.diags)
 }
+
+/// One image file decoded on its own, entry by entry, as JSON (the fields ctriage reads,
+/// named as in CRIU's messages): for the fuzz target and the tests that compare it with
+/// `crit decode`. Err when it is no CRIU image or an entry does not decode.
+pub(crate) fn image_json(name: &str, b: &[u8]) -> Result<serde_json::Value, String> {
+    use serde_json::{json, to_value, Value};
+    let img = image::parse(b, name)?;
+    let kind = image::kind_of(name);
+    let one = |i: usize, e: &[u8]| -> Result<Value, WireError> {
+        let v = |x: Result<Value, serde_json::Error>| x.unwrap_or(Value::Null);
+        Ok(match kind {
+            "inventory" => v(to_value(msg::inventory(e)?)),
+            "pstree" => v(to_value(msg::pstree(e)?)),
+            "core" => v(to_value(msg::core(e)?)),
+            "ids" => v(to_value(msg::ids(e)?)),
+            "mm" => v(to_value(msg::mm(e)?)),
+            "pagemap" if i == 0 => json!({ "pages_id": msg::pagemap_head(e)? }),
+            "pagemap" => v(to_value(msg::pagemap_entry(e)?)),
+            "fdinfo" => v(to_value(msg::fdinfo(e)?)),
+            "files" => v(to_value(msg::file_entry(e)?)),
+            "fs" => v(to_value(msg::fs(e)?)),
+            "tty-info" => v(to_value(msg::tty_info(e)?)),
+            "seccomp" => v(to_value(msg::seccomp(e)?)),
+            "timens" => v(to_value(msg::timens(e)?)),
+            "stats-dump" | "stats-restore" => json!({ "dump": v(to_value(msg::stats(e)?)) }),
+            "cgroup" => {
+                let (sets, controllers) = msg::cgroup(e)?;
+                json!({ "sets": v(to_value(sets)), "controllers": controllers })
+            }
+            "remap-fpath" => v(to_value(msg::remap(e)?)),
+            "memfd" => v(to_value(msg::memfd_inode(e)?)),
+            k => match msg::legacy_file(k, e) {
+                Some(f) => v(to_value(f?)),
+                None => json!({ "bytes": e.len() }),
+            },
+        })
+    };
+    let mut entries = vec![];
+    for (i, e) in img.entries.iter().enumerate() {
+        entries.push(one(i, e).map_err(|err| format!("entry {}: {err}", i + 1))?);
+    }
+    Ok(json!({ "kind": kind, "entries": entries, "error": img.error }))
+}

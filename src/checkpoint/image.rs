@@ -44,6 +44,14 @@ pub(crate) fn expected_magic(file: &str) -> Option<u32> {
     })
 }
 
+/// The kind of an image by its name: `core-1.img` -> `core`, `stats-dump` -> `stats-dump`.
+pub(crate) fn kind_of(file: &str) -> &str {
+    let stem = file.strip_suffix(".img").unwrap_or(file);
+    stem.rsplit_once('-')
+        .filter(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(stem, |(k, _)| k)
+}
+
 /// An image's entries as read.
 #[derive(Debug, Default)]
 pub(crate) struct Image<'a> {

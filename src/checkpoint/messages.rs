@@ -269,11 +269,11 @@ pub(crate) struct Vma {
     pub fdflags: Option<u32>,
 }
 
-/// `VMA_AREA_*` status bits (criu/include/image.h).
+/// `VMA_*` status bits (criu/include/image.h).
 pub(crate) mod vma_status {
-    pub const FILE_PRIVATE: u32 = 1 << 2;
-    pub const FILE_SHARED: u32 = 1 << 3;
-    pub const MEMFD: u32 = 1 << 19;
+    pub const FILE_PRIVATE: u32 = 1 << 6;
+    pub const FILE_SHARED: u32 = 1 << 7;
+    pub const MEMFD: u32 = 1 << 14;
 }
 
 fn vma(b: &[u8]) -> R<Vma> {
