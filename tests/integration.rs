@@ -97,3 +97,7 @@ mod own_outputs;
 /// Report formats: golden output, exchange formats read by their consumers (mactime,
 /// shellcheck, Chromium), hostile evidence, `--out` and its manifest, CLI conventions.
 mod reports;
+
+/// Container checkpoints (issue 24) built in code: CRIU images encoded in the test, a
+/// reverse shell and a deleted binary, hostile images and archives.
+mod checkpoint;

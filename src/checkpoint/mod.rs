@@ -239,7 +239,11 @@ fn scan(
         let mut on_string = |off: u64, s: &[u8]| {
             for m in engine.evaluate(s) {
                 let Some(rule) = engine.rules().get(m.rule) else { continue };
-                if matches!(rule.kind.role, Role::Scanner | Role::Pivot | Role::HostPivot | Role::Attempts) {
+                // Signatures that mean something in a request only, or are the scan's own search terms.
+                if matches!(
+                    rule.kind.role,
+                    Role::Request | Role::Scanner | Role::Pivot | Role::HostPivot | Role::Attempts
+                ) {
                     continue;
                 }
                 if let Some(h) = hits.get_mut(&m.rule) {

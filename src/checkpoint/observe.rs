@@ -103,6 +103,12 @@ pub(crate) fn observe(
     }
     let mut timeline = vec![];
     if let Some(c) = container.as_mut() {
+        // The user the container's first process runs as, when the spec did not say.
+        if c.config.user.is_none() {
+            let init =
+                dump.tasks.iter().find(|t| t.pstree.ppid == 0).and_then(|t| t.core.as_ref()?.creds.as_ref());
+            c.config.user = init.map(|cr| cr.uid.to_string());
+        }
         let meta = c.checkpoint.get_or_insert_with(Default::default);
         meta.arch = dump.arch().map(String::from);
         if let Some(t) = meta.checkpointed {
@@ -368,7 +374,7 @@ fn file_changes(
     let listed: &[Listed] = found.rootfs_diff.as_deref().unwrap_or_default();
     for l in listed {
         let loc = diff_loc.clone().with_member(l.path.trim_start_matches('/').to_string());
-        entries.push(DiffEntry { change: DiffKind::Added, path: l.path.clone(), locator: loc.clone() });
+        entries.push(DiffEntry { change: DiffKind::Added, path: l.path.clone(), locator: diff_loc.clone() });
         if let Some(t) = l.mtime.filter(|_| events.len() < MAX_FILE_EVENTS) {
             events.push(TimelineEvent {
                 time: Some(t),
