@@ -412,3 +412,103 @@ fn cut_archives_empty_files_and_garbage() {
     let (v, _) = run_json(&["scan", bare.to_str().unwrap()]);
     assert_eq!(findings(&v["bundles"][0], "checkpoint.reverse-shell").len(), 1);
 }
+
+/// A third task, `kworkerd` (pid 77): its program a memfd (fileless), connected to a pool's
+/// stratum port, its memory naming the pool's URL.
+fn with_fileless_miner(imgs: &mut Vec<(String, Vec<u8>)>) {
+    let pstree = image(
+        0x5027_3030,
+        &[
+            Msg::default().u(1, 1).u(2, 0).u(3, 1).u(4, 1).u(5, 1),
+            Msg::default().u(1, 42).u(2, 1).u(3, 42).u(4, 1).u(5, 42),
+            Msg::default().u(1, 77).u(2, 1).u(3, 77).u(4, 1).u(5, 77),
+        ],
+    );
+    set(imgs, "pstree.img", |b| *b = pstree.clone());
+    let memfd = Msg::default()
+        .u(1, 18)
+        .u(2, 40)
+        .m(20, Msg::default().u(1, 40).u(2, 2).u(3, 0).m(4, Msg::default()).u(5, 5));
+    let pool = inet(41, 1, ([10, 88, 0, 9], 51000), ([198, 51, 100, 9], 3333));
+    set(imgs, "files.img", |b| {
+        b.extend((memfd.0.len() as u32).to_le_bytes());
+        b.extend(&memfd.0);
+        b.extend((pool.0.len() as u32).to_le_bytes());
+        b.extend(&pool.0);
+    });
+    let exe_vma = Msg::default()
+        .u(1, 0x400000)
+        .u(2, 0x480000)
+        .u(3, 0)
+        .u(4, 40)
+        .u(5, 5)
+        .u(6, 1)
+        .u(7, 1 | 0x80 | 0x4000)
+        .sint(8, -1);
+    let heap = Msg::default()
+        .u(1, 0x600000)
+        .u(2, 0x601000)
+        .u(3, 0)
+        .u(4, 0)
+        .u(5, 3)
+        .u(6, 0x22)
+        .u(7, 1 | 0x200)
+        .sint(8, -1);
+    let mm = Msg::default().u(12, 40).m(14, exe_vma).m(14, heap);
+    let mut page = vec![0u8; PAGE as usize];
+    let url = b"stratum+tcp://pool.minexmr.example:3333";
+    page[16..16 + url.len()].copy_from_slice(url);
+    imgs.extend([
+        ("core-77.img".to_string(), image(0x5505_3847, &[core("kworkerd", 0)])),
+        ("ids-77.img".into(), image(0x5443_2030, &[ids(3)])),
+        ("mm-77.img".into(), image(0x5749_2820, &[mm])),
+        ("fdinfo-3.img".into(), image(0x5621_3732, &[fd(41, 4, 5)])),
+        (
+            "pagemap-77.img".into(),
+            image(0x5608_4025, &[Msg::default().u(1, 2), Msg::default().u(1, 0x600000).u(2, 1).u(4, 4)]),
+        ),
+        ("pages-2.img".into(), page),
+        (
+            "memfd.img".into(),
+            image(
+                0x4846_3235,
+                &[Msg::default().s(1, "kworker").u(2, 0).u(3, 0).u(4, 512000).u(5, 0).u(6, 0).u(7, 5)],
+            ),
+        ),
+    ]);
+}
+
+#[test]
+fn fileless_miner_in_a_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = archive(dir.path(), "miner.tar", with_fileless_miner);
+    let (v, _) = run_json(&["scan", p.to_str().unwrap()]);
+    validate_against_schema(&v);
+    let b = &v["bundles"][0];
+    let procs = b["processes"][0]["capture"]["processes"].as_array().unwrap();
+    let k = procs.iter().find(|p| p["pid"] == 77).expect("pid 77");
+    assert_eq!(k["extra"]["fd 5"], "tcp 10.88.0.9:51000 -> 198.51.100.9:3333 ESTABLISHED");
+    let memfd = findings(b, "checkpoint.memfd-exec");
+    assert_eq!(memfd.len(), 1, "{}", b["findings"]);
+    assert_eq!(memfd[0]["severity"], "critical");
+    assert!(memfd[0]["summary"].as_str().unwrap().contains("memfd:kworker"), "{}", memfd[0]["summary"]);
+    let pool = findings(b, "checkpoint.mining-pool");
+    assert_eq!(pool.len(), 1, "{}", b["findings"]);
+    let iocs = pool[0]["iocs"].as_array().unwrap();
+    assert!(iocs.iter().any(|i| i["value"] == "198.51.100.9:3333" && i["role"] == "mining-pool"), "{iocs:?}");
+    // The pool URL in its memory: an indicator, located in pages-2.img.
+    let ind = findings(b, "checkpoint.memory-indicators");
+    let mine: Vec<&&Value> =
+        ind.iter().filter(|f| f["summary"].as_str().unwrap().starts_with("pid 77")).collect();
+    assert_eq!(mine.len(), 1, "{}", b["findings"]);
+    assert_eq!(mine[0]["severity"], "info");
+    assert_eq!(mine[0]["evidence"][0]["members"][0], "checkpoint/pages-2.img");
+    assert_eq!(mine[0]["evidence"][0]["offset"], 16);
+    assert!(
+        mine[0]["iocs"].as_array().unwrap().iter().any(|i| i["role"] == "mining-pool"),
+        "{}",
+        mine[0]["iocs"]
+    );
+    // The reverse shell of the first test is still there, and nothing is lost to the third task.
+    assert_eq!(findings(b, "checkpoint.reverse-shell").len(), 1);
+}

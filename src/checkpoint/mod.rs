@@ -24,10 +24,12 @@ use observe::{MemoryFound, MemoryHit, Places};
 use crate::evidence::{Artifact, ArtifactKind};
 use crate::ingest::observed::Observed;
 use crate::logscan::Engine;
-use crate::model::{Diagnostic, Locator, Role};
+use crate::model::{role, Diagnostic, Locator, Role};
 
 /// Memory hits kept per task and log rule (the first; the rest are counted).
 const MAX_RULES_PER_TASK: usize = 50;
+/// Indicators kept per task's memory.
+const MAX_INDICATORS: usize = 100;
 
 /// Read a checkpoint archive: every container checkpoint in it, observed.
 pub(crate) fn read_archive(a: &Artifact, engine: &Engine) -> (Observed, Vec<Diagnostic>) {
@@ -233,10 +235,26 @@ fn scan(
     let (start, end) = p.argv;
     let wants = if end > start { p.layout.pieces(start, end) } else { vec![] };
     let mut hits: BTreeMap<usize, MemoryHit> = BTreeMap::new();
+    let mut indicators: BTreeMap<crate::model::IocRef, u64> = BTreeMap::new();
     let scanned;
     let argv_bytes;
     {
         let mut on_string = |off: u64, s: &[u8]| {
+            // The shapes a binary's strings hold only on purpose (see ioc::Source::Binary);
+            // most strings have neither a colon nor the length of a wallet.
+            if indicators.len() < MAX_INDICATORS && (s.contains(&b':') || s.len() >= 90) {
+                let text = String::from_utf8_lossy(s);
+                for mut i in crate::logscan::ioc::from_text(&text, crate::logscan::ioc::Source::Binary) {
+                    // Memory holds every address a program talks to (its database, its
+                    // peers): named, not a callback, unless the shape is a miner's own.
+                    if !matches!(i.role, role::MINING_POOL | role::WALLET) {
+                        i.role = role::MENTIONED;
+                    }
+                    if indicators.len() < MAX_INDICATORS {
+                        indicators.entry(i).or_insert(off);
+                    }
+                }
+            }
             for m in engine.evaluate(s) {
                 let Some(rule) = engine.rules().get(m.rule) else { continue };
                 // Signatures that mean something in a request only, or are the scan's own search terms.
@@ -301,5 +319,10 @@ fn scan(
         h.vaddr = p.layout.vaddr_of(h.offset);
     }
     hits.sort_by_key(|h| h.offset);
-    MemoryFound { argv: memory::argv_line(&argv_bytes), hits, pages_image: p.file.clone() }
+    MemoryFound {
+        argv: memory::argv_line(&argv_bytes),
+        hits,
+        indicators: indicators.into_iter().collect(),
+        pages_image: p.file.clone(),
+    }
 }

@@ -29,6 +29,9 @@ pub(crate) struct MemoryFound {
     /// Memory hits: (log rule id, title, category, severity, offset in the pages file,
     /// excerpt, indicators), the first of each rule; and how many strings each rule hit.
     pub hits: Vec<MemoryHit>,
+    /// Indicators of the shapes no binary holds by accident (`ip:port`, URLs on addresses,
+    /// pools, wallets, keys), each with the offset of its first string.
+    pub indicators: Vec<(IocRef, u64)>,
     pub pages_image: String,
 }
 
@@ -325,39 +328,69 @@ fn memory_findings(
     places: &Places,
     owner: Option<Owner>,
 ) -> Vec<Finding> {
-    m.hits
-        .iter()
-        .map(|h| {
-            let mapping = h.vaddr.and_then(|va| {
-                let vma = t.mm.as_ref()?.vmas.iter().find(|v| va >= v.start && va < v.end)?;
-                Some(format!(" in mapping {:#x}-{:#x}", vma.start, vma.end))
-            });
-            let at = h.vaddr.map(|v| format!(" at {v:#x}")).unwrap_or_default();
-            let more = if h.count > 1 { format!(" ({} strings in all)", h.count) } else { String::new() };
-            Finding {
-                rule: rules::MEMORY_SIGNATURE.id.to_string(),
-                severity: h.severity,
-                category: h.category.clone(),
-                title: format!("{}: {}", rules::MEMORY_SIGNATURE.title, h.title),
-                summary: format!(
-                    "pid {} ({}): memory{at}{} holds what log rule {} ({}) matches{more}: {}",
-                    p.pid,
-                    excerpt(&p.cmd),
-                    mapping.unwrap_or_default(),
-                    h.rule,
-                    h.title,
-                    h.excerpt
-                ),
-                attack: h.attack.clone(),
-                time: None,
-                evidence: vec![(places.image)(&m.pages_image).with_offset(h.offset)],
-                subject: Some(format!("{} pid {} {}", places.capture, p.pid, h.rule)),
-                owner: owner.clone(),
-                iocs: h.iocs.clone(),
-                kind: rules::MEMORY_SIGNATURE.kind,
-            }
-        })
-        .collect()
+    let mut out = vec![];
+    if !m.indicators.is_empty() {
+        let shown: Vec<String> =
+            m.indicators.iter().take(10).map(|(i, _)| format!("{} {}", i.kind, i.value)).collect();
+        let more = m.indicators.len().saturating_sub(shown.len());
+        let def = &rules::MEMORY_INDICATORS;
+        out.push(Finding {
+            rule: def.id.to_string(),
+            severity: def.severity,
+            category: def.category.to_string(),
+            title: def.title.to_string(),
+            summary: format!(
+                "pid {} ({}): its memory names {}{}",
+                p.pid,
+                excerpt(&p.cmd),
+                shown.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() }
+            ),
+            attack: def.attack(),
+            time: None,
+            evidence: m
+                .indicators
+                .iter()
+                .take(10)
+                .map(|(_, off)| (places.image)(&m.pages_image).with_offset(*off))
+                .collect(),
+            subject: Some(format!("{} pid {} indicators", places.capture, p.pid)),
+            owner: owner.clone(),
+            iocs: m.indicators.iter().map(|(i, _)| i.clone()).collect(),
+            kind: def.kind,
+        });
+    }
+    out.extend(m.hits.iter().map(|h| {
+        let mapping = h.vaddr.and_then(|va| {
+            let vma = t.mm.as_ref()?.vmas.iter().find(|v| va >= v.start && va < v.end)?;
+            Some(format!(" in mapping {:#x}-{:#x}", vma.start, vma.end))
+        });
+        let at = h.vaddr.map(|v| format!(" at {v:#x}")).unwrap_or_default();
+        let more = if h.count > 1 { format!(" ({} strings in all)", h.count) } else { String::new() };
+        Finding {
+            rule: rules::MEMORY_SIGNATURE.id.to_string(),
+            severity: h.severity,
+            category: h.category.clone(),
+            title: format!("{}: {}", rules::MEMORY_SIGNATURE.title, h.title),
+            summary: format!(
+                "pid {} ({}): memory{at}{} holds what log rule {} ({}) matches{more}: {}",
+                p.pid,
+                excerpt(&p.cmd),
+                mapping.unwrap_or_default(),
+                h.rule,
+                h.title,
+                h.excerpt
+            ),
+            attack: h.attack.clone(),
+            time: None,
+            evidence: vec![(places.image)(&m.pages_image).with_offset(h.offset)],
+            subject: Some(format!("{} pid {} {}", places.capture, p.pid, h.rule)),
+            owner: owner.clone(),
+            iocs: h.iocs.clone(),
+            kind: rules::MEMORY_SIGNATURE.kind,
+        }
+    }));
+    out
 }
 
 /// The container's file changes: `rootfs-diff.tar` (added or changed: the archive does not

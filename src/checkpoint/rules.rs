@@ -55,9 +55,18 @@ pub(crate) static MEMORY_SIGNATURE: RuleDef = RuleDef::new(
     "Process memory holds an attack signature",
 );
 
+pub(crate) static MEMORY_INDICATORS: RuleDef = RuleDef::new(
+    "checkpoint.memory-indicators",
+    RuleKind::of(Family::Checkpoint).generic(),
+    Severity::Info,
+    "discovery",
+    "",
+    "Indicators in process memory",
+);
+
 /// Every checkpoint rule's declaration.
 pub(crate) fn defs() -> Vec<&'static RuleDef> {
-    vec![&REVERSE_SHELL, &MINING_POOL, &DELETED_EXE, &MEMFD_EXEC, &MEMORY_SIGNATURE]
+    vec![&REVERSE_SHELL, &MINING_POOL, &DELETED_EXE, &MEMFD_EXEC, &MEMORY_SIGNATURE, &MEMORY_INDICATORS]
 }
 
 /// Programs that give whoever holds their standard input a command interpreter.
