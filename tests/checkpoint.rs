@@ -512,3 +512,94 @@ fn fileless_miner_in_a_checkpoint() {
     // The reverse shell of the first test is still there, and nothing is lost to the third task.
     assert_eq!(findings(b, "checkpoint.reverse-shell").len(), 1);
 }
+
+/// A pod archive (CRI-O / Podman pod checkpoint): `pod.dump` at the top, one folder per
+/// container; the second container's dump uses the older per-kind file images
+/// (`reg-files.img`, `inetsk.img`, `unixsk.img`) instead of `files.img`.
+#[test]
+fn pod_archive_with_two_containers_and_older_file_images() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut files: Vec<(String, Vec<u8>)> =
+        vec![("pod.dump".into(), br#"{"metadata":{"name":"shop","namespace":"prod"}}"#.to_vec())];
+    for (n, b) in metadata() {
+        files.push((format!("a1/{n}"), b));
+    }
+    for (n, b) in images() {
+        files.push((format!("a1/checkpoint/{n}"), b));
+    }
+    files.push((
+        "b2/config.dump".into(),
+        br#"{"id":"b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2","name":"sidecar"}"#.to_vec(),
+    ));
+    files.push(("b2/spec.dump".into(), br#"{"annotations":{"io.container.manager":"cri-o"}}"#.to_vec()));
+    let reg =
+        Msg::default().u(1, 10).u(2, 0).u(3, 0).m(5, Msg::default()).s(6, "/usr/bin/python3").u(10, 0o100755);
+    let sk = Msg::default()
+        .u(1, 20)
+        .u(2, 7)
+        .u(3, 2)
+        .u(4, 1)
+        .u(5, 6)
+        .u(6, 1)
+        .u(7, 5555)
+        .u(8, 8443)
+        .u(9, 0)
+        .u(10, 0)
+        .u(11, ip([10, 88, 0, 10]))
+        .u(12, ip([192, 0, 2, 50]));
+    let usk = Msg::default()
+        .u(1, 21)
+        .u(2, 8)
+        .u(3, 1)
+        .u(4, 1)
+        .u(5, 0)
+        .u(6, 0)
+        .u(7, 0)
+        .u(8, 0)
+        .bytes(11, b"/run/app.sock");
+    let b2 = [
+        ("inventory.img", image(0x5831_3116, &[Msg::default().u(1, 2).u(2, 1)])),
+        ("pstree.img", image(0x5027_3030, &[Msg::default().u(1, 1).u(2, 0).u(3, 1).u(4, 1)])),
+        ("core-1.img", image(0x5505_3847, &[core("python3", 1000)])),
+        ("ids-1.img", image(0x5443_2030, &[ids(1)])),
+        ("mm-1.img", image(0x5749_2820, &[Msg::default().u(12, 10)])),
+        ("fdinfo-1.img", image(0x5621_3732, &[fd(20, 4, 0), fd(21, 5, 4)])),
+        ("reg-files.img", image(0x5036_3636, &[reg])),
+        ("inetsk.img", image(0x5644_3851, &[sk])),
+        ("unixsk.img", image(0x5437_3943, &[usk])),
+    ];
+    for (n, b) in b2 {
+        files.push((format!("b2/checkpoint/{n}"), b));
+    }
+    let p = dir.path().join("pod.tar");
+    std::fs::write(&p, tar(&files)).unwrap();
+    let (v, _) = run_json(&["scan", p.to_str().unwrap()]);
+    validate_against_schema(&v);
+    let b = &v["bundles"][0];
+    assert_eq!(b["artifacts"][0]["kind"], "checkpoint");
+    let mut names: Vec<&str> =
+        b["containers"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["sidecar", "web"]);
+    for c in b["containers"].as_array().unwrap() {
+        assert_eq!(c["config"]["labels"]["io.kubernetes.pod.name"], "shop", "{}", c["name"]);
+        assert_eq!(c["config"]["labels"]["io.kubernetes.pod.namespace"], "prod");
+    }
+    let procs = b["processes"][0]["capture"]["processes"].as_array().unwrap();
+    assert_eq!(procs.len(), 3, "both containers' processes in one capture");
+    let py = procs.iter().find(|p| p["comm"] == "python3").unwrap();
+    assert_eq!(py["container"]["name"], "sidecar");
+    assert_eq!(py["locator"]["members"][0], "b2/checkpoint/core-1.img");
+    assert_eq!(py["extra"]["exe"], "/usr/bin/python3");
+    assert_eq!(py["extra"]["fd 4"], "unix stream /run/app.sock");
+    // python3 with its stdin on a TCP connection: the same rule, the sidecar's.
+    let rs = findings(b, "checkpoint.reverse-shell");
+    assert_eq!(rs.len(), 2, "{}", b["findings"]);
+    let side = rs.iter().find(|f| f["owner"]["name"] == "sidecar").expect("the sidecar's reverse shell");
+    assert!(side["iocs"].as_array().unwrap().iter().any(|i| i["value"] == "192.0.2.50:8443"));
+    let verdicts = b["verdicts"].as_array().unwrap();
+    for name in ["web", "sidecar"] {
+        let v = verdicts.iter().find(|v| v["container"] == name).unwrap();
+        assert_eq!(v["status"], "compromised", "{v}");
+    }
+}
