@@ -73,7 +73,7 @@ impl Layout {
         for r in &self.runs {
             let (lo, hi) = (start.max(r.vaddr), end.min(r.vaddr.saturating_add(r.len)));
             if lo < hi {
-                out.push((r.offset + (lo - r.vaddr), hi - lo, lo - start));
+                out.push((r.offset.saturating_add(lo - r.vaddr), hi - lo, lo - start));
             }
         }
         out
@@ -132,9 +132,9 @@ impl<'a> PageScan<'a> {
     }
 
     fn keep(&mut self, at: u64, chunk: &[u8]) {
-        let end = at + chunk.len() as u64;
+        let end = at.saturating_add(chunk.len() as u64);
         for &(off, len, dest) in &self.wants {
-            let (lo, hi) = (off.max(at), (off + len).min(end));
+            let (lo, hi) = (off.max(at), off.saturating_add(len).min(end));
             if lo >= hi {
                 continue;
             }
@@ -206,6 +206,22 @@ mod tests {
         // 16 KiB pages, decided by the file size.
         assert_eq!(Layout::new(&map, Some(3 * 16384)).total(), 3 * 16384);
         assert_eq!(Layout::new(&map, Some(5)).total(), 3 * 4096);
+    }
+
+    #[test]
+    fn hostile_page_maps_do_not_overflow() {
+        let map =
+            [e(u64::MAX - 10, u32::MAX, Some(4)), e(u64::MAX - 10, u32::MAX, Some(4)), e(0, 1, Some(4))];
+        let l = Layout::new(&map, None);
+        assert_eq!(l.total(), 2 * u64::from(u32::MAX) * 4096 + 4096);
+        // Overlapping runs (a hostile map): each gives its piece, the later one wins.
+        assert_eq!(l.pieces(u64::MAX - 5, u64::MAX), vec![(5, 5, 0), (u64::from(u32::MAX) * 4096 + 5, 5, 0)]);
+        assert_eq!(l.pieces(0, 10), vec![(2 * u64::from(u32::MAX) * 4096, 10, 0)]);
+        assert_eq!(l.vaddr_of(3), Some(u64::MAX - 7));
+        assert_eq!(l.vaddr_of(u64::MAX), None);
+        let mut s = PageScan::new(l.pieces(0, 10), 10, |_, _: &[u8]| {});
+        let mut r: &[u8] = &[1, 2, 3];
+        assert_eq!(s.read(&mut r, u64::MAX).unwrap(), 3);
     }
 
     #[test]
