@@ -246,3 +246,81 @@ pub(crate) fn image_json(name: &str, b: &[u8]) -> Result<serde_json::Value, Stri
     }
     Ok(json!({ "kind": kind, "entries": entries, "error": img.error }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(fields: &[(u32, u64)]) -> Vec<u8> {
+        let mut m = vec![];
+        for (n, v) in fields {
+            let mut key = u64::from(*n) << 3;
+            let mut val = *v;
+            while key >= 0x80 {
+                m.push(key as u8 | 0x80);
+                key >>= 7;
+            }
+            m.push(key as u8);
+            while val >= 0x80 {
+                m.push(val as u8 | 0x80);
+                val >>= 7;
+            }
+            m.push(val as u8);
+        }
+        m
+    }
+
+    fn img(magic: u32, entries: &[Vec<u8>]) -> Vec<u8> {
+        let mut v: Vec<u8> = [image::COMMON, magic].iter().flat_map(|m| m.to_le_bytes()).collect();
+        for e in entries {
+            v.extend((e.len() as u32).to_le_bytes());
+            v.extend(e);
+        }
+        v
+    }
+
+    /// Every byte of every image changed, every prefix cut: decoding never panics, and a
+    /// whole dump of such images decodes to diagnostics.
+    #[test]
+    fn mutated_images_never_panic() {
+        let mut core = entry(&[(1, 3)]);
+        let tc = entry(&[(1, 1), (3, 0)]);
+        core.extend([0x1a, tc.len() as u8]);
+        core.extend(&tc);
+        let base: Vec<(&str, Vec<u8>)> = vec![
+            ("pstree.img", img(0x5027_3030, &[entry(&[(1, 7), (2, 0), (5, 7)])])),
+            ("core-7.img", img(0x5505_3847, &[core])),
+            ("mm-7.img", img(0x5749_2820, &[entry(&[(8, 0x1000), (9, 0x1008), (12, 1)])])),
+            ("pagemap-7.img", img(0x5608_4025, &[entry(&[(1, 1)]), entry(&[(1, 0x1000), (2, 1), (4, 4)])])),
+            ("fdinfo-7.img", img(0x5621_3732, &[entry(&[(1, 1), (3, 4), (4, 0)])])),
+            ("files.img", img(0x5630_3138, &[entry(&[(1, 4), (2, 1)])])),
+            (
+                "inventory.img",
+                [image::INVENTORY.to_le_bytes().to_vec(), 2u32.to_le_bytes().to_vec(), vec![8, 2]].concat(),
+            ),
+        ];
+        let loc = |n: &str| Locator::artifact(n);
+        for (name, b) in &base {
+            for cut in 0..b.len() {
+                let _ = image_json(name, &b[..cut]);
+            }
+            for i in 0..b.len() {
+                for x in [0u8, 1, 0x7f, 0x80, 0xff] {
+                    let mut m = b.clone();
+                    m[i] = x;
+                    let _ = image_json(name, &m);
+                    let mut files: ImageFiles =
+                        base.iter().map(|(n, b)| (n.to_string(), b.clone())).collect();
+                    files.insert(name.to_string(), m);
+                    let _ = decode(&files, &loc);
+                }
+            }
+        }
+        let files: ImageFiles = base.iter().map(|(n, b)| (n.to_string(), b.clone())).collect();
+        let (d, diags) = decode(&files, &loc);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(d.tasks.len(), 1);
+        assert_eq!(d.tasks[0].core.as_ref().and_then(|c| c.task_state), Some(1));
+        assert_eq!(d.tasks[0].fds.len(), 1);
+    }
+}
