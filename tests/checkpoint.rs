@@ -68,6 +68,8 @@ fn ip(a: [u8; 4]) -> u64 {
 }
 
 const PAGE: u64 = 4096;
+/// The deleted binary's content, as CRIU keeps it in a ghost file.
+const GHOST: &[u8] = b"\x7fELF\x02\x01\x01 the deleted implant";
 const STACK: u64 = 0x7ffd_0000;
 /// Where bash's argv is on its stack page.
 const ARGV_AT: u64 = STACK + 0x100;
@@ -187,6 +189,14 @@ fn images() -> Vec<(String, Vec<u8>)> {
             ),
         ),
         ("remap-fpath.img".into(), image(0x5913_3954, &[Msg::default().u(1, 30).u(2, 31).u(3, 1)])),
+        ("ghost-file-31.img".into(), {
+            let mut g = image(
+                0x5258_3605,
+                &[Msg::default().u(1, 0).u(2, 0).u(3, 0o100755).u(10, GHOST.len() as u64)],
+            );
+            g.extend(GHOST);
+            g
+        }),
         ("pages-1.img".into(), pages()),
     ]
 }
@@ -288,6 +298,19 @@ fn reverse_shell_and_deleted_binary_in_a_checkpoint() {
     assert_eq!(del.len(), 1);
     assert_eq!(del[0]["severity"], "high");
     assert!(del[0]["summary"].as_str().unwrap().contains("/tmp/.x/kworkerd"));
+    let sha: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(GHOST).iter().map(|b| format!("{b:02x}")).collect()
+    };
+    assert!(
+        del[0]["iocs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["type"] == "sha256" && i["value"] == sha.as_str() && i["role"] == "dropped-file"),
+        "the deleted binary's content, kept by CRIU, is hashed: {}",
+        del[0]
+    );
     // The base64 reverse shell in bash's heap, located by pages image and offset.
     let mem = findings(b, "checkpoint.memory-signature");
     assert!(!mem.is_empty(), "{}", b["findings"]);

@@ -51,8 +51,12 @@ pub(crate) struct Dump {
     pub tasks: Vec<Task>,
     /// Files, sockets, pipes, ttys... by id.
     pub files: BTreeMap<u32, FileEntry>,
-    /// File ids opened under a path they no longer have (deleted), with the remap type.
+    /// File ids opened under a path they no longer have because it was deleted (CRIU's
+    /// linked and ghost remaps; `/proc` remaps are not deletions).
     pub remapped: BTreeMap<u32, Option<u32>>,
+    /// Deleted files whose content the dump kept (ghost files), by file id: the content's
+    /// size and SHA-256 (lower-case hex).
+    pub ghosts: BTreeMap<u32, (u64, String)>,
     pub memfds: Vec<msg::MemfdInode>,
     pub ttys: Vec<msg::TtyInfo>,
     pub stats: Option<DumpStats>,
@@ -192,7 +196,29 @@ pub(crate) fn decode(images: &ImageFiles, loc: &dyn Fn(&str) -> Locator) -> (Dum
         }
     }
     for r in cx.each("remap-fpath.img", msg::remap) {
+        // remap_type: 0 linked, 1 ghost, 2 procfs; older dumps mark a ghost by the top bit.
+        if r.remap_type == Some(2) {
+            continue;
+        }
         d.remapped.insert(r.orig_id, r.remap_type);
+        let ghost = r.remap_type == Some(1) || r.remap_id & (1 << 31) != 0;
+        let name = format!("ghost-file-{}.img", r.remap_id & !(1 << 31));
+        if let (true, Some(b)) = (ghost, images.get(&name)) {
+            match image::head_and_payload(b, &name) {
+                Ok((head, payload)) => match msg::ghost_file(head) {
+                    // Chunked (sparse) content would need its holes filled: not hashed.
+                    Ok(g) if !g.chunks => {
+                        d.ghosts.insert(
+                            r.orig_id,
+                            (payload.len() as u64, crate::digest::hex(&crate::digest::sha256(payload))),
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(e) => cx.bad(&name, 0, e),
+                },
+                Err(e) => cx.diags.push(Diagnostic::error(loc(&name), format!("not read: {e}"))),
+            }
+        }
     }
     d.memfds = cx.each("memfd.img", msg::memfd_inode);
     d.ttys = cx.each("tty-info.img", msg::tty_info);
@@ -316,8 +342,17 @@ mod tests {
                 }
             }
         }
-        let files: ImageFiles = base.iter().map(|(n, b)| (n.to_string(), b.clone())).collect();
+        let mut files: ImageFiles = base.iter().map(|(n, b)| (n.to_string(), b.clone())).collect();
+        // A `/proc` remap (type 2) is no deletion; a linked one (0) and an old-style ghost
+        // (top bit of the remap id) are.
+        let remaps = [
+            entry(&[(1, 1), (2, 9), (3, 2)]),
+            entry(&[(1, 2), (2, 10), (3, 0)]),
+            entry(&[(1, 3), (2, 1 << 31 | 11)]),
+        ];
+        files.insert("remap-fpath.img".into(), img(0x5913_3954, &remaps));
         let (d, diags) = decode(&files, &loc);
+        assert_eq!(d.remapped.keys().copied().collect::<Vec<u32>>(), vec![2, 3]);
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(d.tasks.len(), 1);
         assert_eq!(d.tasks[0].core.as_ref().and_then(|c| c.task_state), Some(1));

@@ -36,6 +36,7 @@ pub(crate) fn expected_magic(file: &str) -> Option<u32> {
         "tty" => 0x5943_3025,
         "eventfd" => 0x4452_3722,
         "remap-fpath" => 0x5913_3954,
+        "ghost-file" => 0x5258_3605,
         "seccomp" => 0x6441_3049,
         "cgroup" => 0x5938_3330,
         "timens" => 0x4311_4433,
@@ -100,6 +101,23 @@ pub(crate) fn parse<'a>(b: &'a [u8], file: &str) -> Result<Image<'a>, String> {
     }
     img.rest = b.len().saturating_sub(at);
     Ok(img)
+}
+
+/// The first entry of image `file` and the bytes after it (images that carry a payload
+/// after their entry: a ghost file's content).
+pub(crate) fn head_and_payload<'a>(b: &'a [u8], file: &str) -> Result<(&'a [u8], &'a [u8]), String> {
+    // The head alone: its magics checked, no entry read.
+    parse(b.get(..b.len().min(8)).unwrap_or_default(), file)?;
+    let at = if b.get(..4) == Some(&INVENTORY.to_le_bytes()[..]) { 4 } else { 8 };
+    let size = b
+        .get(at..at + 4)
+        .and_then(|w| <[u8; 4]>::try_from(w).ok())
+        .map(u32::from_le_bytes)
+        .ok_or("cut before its first entry")?;
+    let end = (at + 4).checked_add(size as usize).filter(|e| *e <= b.len()).ok_or_else(|| {
+        format!("first entry says {size} bytes, {} are left", b.len().saturating_sub(at + 4))
+    })?;
+    Ok((b.get(at + 4..end).unwrap_or_default(), b.get(end..).unwrap_or_default()))
 }
 
 #[cfg(test)]

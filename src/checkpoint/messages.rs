@@ -645,6 +645,28 @@ pub(crate) fn remap(b: &[u8]) -> R<Remap> {
     Ok(m)
 }
 
+/// `ghost_file_entry`: a deleted file whose content CRIU kept (ghost-file-N.img).
+#[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
+pub(crate) struct GhostFile {
+    pub uid: u32,
+    pub mode: u32,
+    /// The content comes in chunks (a sparse file) rather than whole after the entry.
+    pub chunks: bool,
+    pub size: Option<u64>,
+}
+
+pub(crate) fn ghost_file(b: &[u8]) -> R<GhostFile> {
+    let mut m = GhostFile::default();
+    walk(b, |n, v| match n {
+        1 => m.uid = u32v(v),
+        3 => m.mode = u32v(v),
+        9 => m.chunks = v.bool().unwrap_or(false),
+        10 => m.size = v.u64(),
+        _ => {}
+    })?;
+    Ok(m)
+}
+
 /// `fs_entry`.
 #[derive(Clone, Debug, Default, Serialize, PartialEq, Eq)]
 pub(crate) struct Fs {

@@ -230,10 +230,27 @@ pub(crate) fn check_task(d: &Dump, t: &Task, exe: &str, fdinfo_image: &str) -> V
     if !gone.is_empty() {
         gone.sort();
         gone.dedup();
+        // The deleted files' content the dump kept (ghost files): their SHA-256.
+        let mut iocs: Vec<IocRef> = vec![];
+        let mut kept: Vec<String> = vec![];
+        for (id, (size, sha)) in &d.ghosts {
+            let used = exe_file.is_some_and(|e| e.id == *id)
+                || t.fds.iter().any(|f| f.id == *id)
+                || mm.vmas.iter().any(|v| v.shmid == u64::from(*id));
+            if used {
+                iocs.push(IocRef { kind: IocKind::Sha256, value: sha.clone(), role: role::DROPPED_FILE });
+                kept.push(format!("{size} bytes, sha256 {sha}"));
+            }
+        }
+        let kept = if kept.is_empty() {
+            String::new()
+        } else {
+            format!(" (content kept in the dump: {})", kept.join("; "))
+        };
         out.push(Hit {
             rule: &DELETED_EXE,
-            detail: format!("deleted from disk while running: {}", gone.join("; ")),
-            iocs: vec![],
+            detail: format!("deleted from disk while running: {}{kept}", gone.join("; ")),
+            iocs,
             proof: vec![mm_image.clone(), "files.img".into(), "remap-fpath.img".into()],
         });
     }
