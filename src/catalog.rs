@@ -20,6 +20,7 @@ const FAMILIES: &[fn() -> Vec<&'static RuleDef>] = &[
     crate::analyze::story::defs,
     crate::scap::defs,
     crate::sensor::defs,
+    crate::checkpoint::rules::defs,
 ];
 
 /// Every rule's declaration: the engine's (log and Sigma web), Sigma process rules, then

@@ -251,3 +251,15 @@ pub fn data_root(data: &[u8]) {
     let mut diags = vec![];
     let _ = crate::dataroot::read(&files, &Trees::default(), &[], &mut diags);
 }
+
+/// One CRIU image file (`name` gives its kind: `core-1.img`, `mm-1.img`...) decoded entry by
+/// entry, as JSON; Err when it is no CRIU image or an entry does not decode.
+pub fn criu_image(name: &str, data: &[u8]) -> Result<serde_json::Value, String> {
+    crate::checkpoint::dump::image_json(name, data)
+}
+
+/// A container checkpoint archive (tar, gzip or zstd) read as a scan reads it.
+pub fn checkpoint(data: &[u8]) {
+    let a = artifact("checkpoint.tar", ArtifactKind::Checkpoint, data);
+    let _ = crate::checkpoint::read_archive(&a, engine());
+}

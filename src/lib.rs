@@ -10,6 +10,7 @@ pub(crate) mod batch;
 pub(crate) mod bundle;
 pub mod case;
 pub(crate) mod catalog;
+pub(crate) mod checkpoint;
 pub(crate) mod cmdline;
 pub(crate) mod collect;
 pub mod commands;

@@ -38,7 +38,7 @@ enum Parsed {
     Observed(Observed),
 }
 
-fn parse_small(a: &Artifact) -> Option<(Parsed, Vec<Diagnostic>)> {
+fn parse_small(a: &Artifact, engine: &Engine) -> Option<(Parsed, Vec<Diagnostic>)> {
     Some(match a.kind {
         ArtifactKind::Inspect => {
             let (doc, d) = inspect::parse(a);
@@ -80,6 +80,10 @@ fn parse_small(a: &Artifact) -> Option<(Parsed, Vec<Diagnostic>)> {
             let (o, d) = crate::sensor::read(a)?;
             (Parsed::Observed(o), d)
         }
+        ArtifactKind::Checkpoint => {
+            let (o, d) = crate::checkpoint::read_archive(a, engine);
+            (Parsed::Observed(o), d)
+        }
         _ => return None,
     })
 }
@@ -93,12 +97,18 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
     let mut outcome = Outcome { diagnostics: bundle.diagnostics.clone(), ..Default::default() };
     // Config blobs of an OCI layout directory are read with its images, not on their own.
     let in_layout = image::layout_members(&bundle.artifacts.iter().collect::<Vec<_>>());
-    let parsed: Vec<(Parsed, Vec<Diagnostic>)> = bundle
+    let mut parsed: Vec<(Parsed, Vec<Diagnostic>)> = bundle
         .artifacts
         .par_iter()
         .filter(|a| !(a.kind == ArtifactKind::ImageConfig && in_layout.contains(&a.path)))
-        .filter_map(parse_small)
+        .filter_map(|a| parse_small(a, engine))
         .collect();
+    // Bare CRIU images directories: a folder of images is one checkpoint.
+    parsed.extend(
+        crate::checkpoint::read_image_dirs(&bundle.artifacts, engine)
+            .into_iter()
+            .map(|(o, d)| (Parsed::Observed(o), d)),
+    );
 
     let mut report = BundleReport::new(
         bundle.path.clone(),

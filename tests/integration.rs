@@ -98,6 +98,9 @@ mod own_outputs;
 /// shellcheck, Chromium), hostile evidence, `--out` and its manifest, CLI conventions.
 mod reports;
 
+/// Container checkpoints (issue 24) built in code: CRIU images encoded in the test, a
+/// reverse shell and a deleted binary, hostile images and archives.
+mod checkpoint;
 /// sysdig / Falco captures (libscap savefiles) encoded in code: reverse shell, lineage,
 /// containers, gzip, both event block versions, hostile shapes.
 mod scap;

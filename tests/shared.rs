@@ -31,6 +31,9 @@ mod shared_wild;
 /// from the extracted directory.
 mod shared_dataroot;
 
+/// Container checkpoints (issue 24): a real CRIU dump against its `crit decode` twins, and
+/// checkpointctl's metadata in checkpoint archives.
+mod shared_checkpoint;
 /// sysdig / Falco captures from falcosecurity/falco and falcosecurity/libs (issue 23): the
 /// facts their tests state.
 mod shared_scap;

@@ -70,6 +70,12 @@ pub enum ArtifactKind {
     Sysmon,
     /// The Linux audit log (`audit.log`: `type=... msg=audit(...)` records).
     AuditLog,
+    /// A container checkpoint archive (Podman `container checkpoint --export`, CRI-O, the
+    /// kubelet): a tar with `checkpoint/` (CRIU's images) and `config.dump`, `spec.dump`...
+    Checkpoint,
+    /// One CRIU image file (`inventory.img`, `core-1.img`...: CRIU's magic first); a folder
+    /// holding `inventory.img` is read as one checkpoint.
+    CriuImage,
     /// A report ctriage wrote (JSON or text), e.g. saved inside the bundle by an earlier
     /// scan: listed for custody, never read back as evidence.
     CtriageReport,
@@ -119,6 +125,8 @@ impl ArtifactKind {
             ArtifactKind::FalcoAlerts => "falco-alerts",
             ArtifactKind::Sysmon => "sysmon",
             ArtifactKind::AuditLog => "audit-log",
+            ArtifactKind::Checkpoint => "checkpoint",
+            ArtifactKind::CriuImage => "criu-image",
             ArtifactKind::CtriageReport => "ctriage-report",
             ArtifactKind::LayerDir => "layer-dir",
             ArtifactKind::RootFile => "data-root-file",

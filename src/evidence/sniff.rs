@@ -34,6 +34,15 @@ pub(crate) fn classify_tar_names(names: &[Vec<u8>], top_level: bool) -> Artifact
     let norm: Vec<&[u8]> = names.iter().map(|n| normalize(n)).collect();
     let has = |want: &[u8]| norm.contains(&want);
     let base = |n: &[u8]| -> Vec<u8> { n.rsplit(|c| *c == b'/').next().unwrap_or(n).to_vec() };
+    // A container checkpoint (Podman, CRI-O, the kubelet): CRIU's images below `checkpoint/`,
+    // or the container's `config.dump` and `spec.dump`; a pod archive has one per container.
+    if norm.iter().any(|n| {
+        n.ends_with(b"checkpoint/inventory.img")
+            && (n.len() == 24 || n.get(n.len().wrapping_sub(25)) == Some(&b'/'))
+    }) || (norm.iter().any(|n| base(n) == b"config.dump") && norm.iter().any(|n| base(n) == b"spec.dump"))
+    {
+        return ArtifactKind::Checkpoint;
+    }
     if has(b"manifest.json") || has(b"repositories") || norm.iter().any(|n| is_legacy_layer(n)) {
         return ArtifactKind::DockerSave;
     }
@@ -123,6 +132,9 @@ pub(crate) fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
     // Journal export: text fields, binary ones length-prefixed (so before the binary test).
     if head.starts_with(b"__CURSOR=") || head.starts_with(b"__REALTIME_TIMESTAMP=") {
         return ArtifactKind::JournalExport;
+    }
+    if is_criu_image(head) {
+        return ArtifactKind::CriuImage;
     }
     if looks_local(head) {
         return ArtifactKind::LocalLog;
@@ -348,6 +360,23 @@ fn sniff_json(text: &str) -> Option<ArtifactKind> {
     None
 }
 
+/// A CRIU image (`images/magic.h`): the inventory's magic, or the common (or service)
+/// magic followed by an image's own, a town's coordinates written in decimal digits
+/// (`0xNNNNEEEE`, every nibble 0-9). The raw pages images have no magic.
+pub(crate) fn is_criu_image(head: &[u8]) -> bool {
+    const INVENTORY: u32 = 0x5831_3116;
+    const COMMON: u32 = 0x5456_4319;
+    const SERVICE: u32 = 0x5510_5940;
+    let word =
+        |at: usize| head.get(at..at + 4).and_then(|w| <[u8; 4]>::try_from(w).ok()).map(u32::from_le_bytes);
+    let town = |m: u32| m != 0 && (0..8).all(|i| (m >> (i * 4)) & 0xf <= 9);
+    match word(0) {
+        Some(INVENTORY) => word(4).is_some(),
+        Some(COMMON | SERVICE) => word(4).is_some_and(town) && word(8).is_some(),
+        _ => false,
+    }
+}
+
 /// The `local` log driver's framing: a big-endian u32 length, a protobuf `LogEntry`
 /// starting with field 1 (`source`) or 2 (`time_nano`), the same length again; the next
 /// entry, when the head holds it, framed the same way.
@@ -501,6 +530,11 @@ mod tests {
             assert_eq!(sniff_text(text.as_bytes(), "x"), *want, "{text:?}");
         }
         assert_eq!(sniff_text(b"\x7fELF\x02\x01\x01\0\0\0", "x"), Unknown);
+        // CRIU images by their magic; the raw pages image has none.
+        assert_eq!(sniff_text(b"\x19CVT00'P\x0e\0\0\0\x08\x8c", "pstree.img"), CriuImage);
+        assert_eq!(sniff_text(b"\x161\x31X\"\0\0\0\x08\x02", "inventory.img"), CriuImage);
+        assert_eq!(sniff_text(b"\x19CVT\xef\xbe\xad\xde\0\0\0\0", "x.img"), Unknown);
+        assert_eq!(sniff_text(b"\x19CVT", "x.img"), Unknown);
         // The name only breaks ties: unrecognised JSON named like an inspect capture.
         assert_eq!(sniff_text(b"[{\"Oops\": 1", "case/inspect.json"), Inspect);
         assert_eq!(sniff_text(b"[{\"Oops\": 1", "case/other.json"), TextLog);
@@ -534,5 +568,14 @@ mod tests {
         assert_eq!(classify_tar_names(&n(&["blobs/", "blobs/sha256/", &blob]), true), OciArchive);
         assert_eq!(classify_tar_names(&n(&["blobs/sha256/", "blobs/sha256/notes.txt"]), true), BundleArchive);
         assert_eq!(classify_tar_names(&n(&[&blob, "case/top.txt"]), true), BundleArchive);
+        // Checkpoint archives, also a pod's and one named `./`; not a folder that only
+        // happens to end the same way.
+        assert_eq!(
+            classify_tar_names(&n(&["config.dump", "checkpoint/", "checkpoint/inventory.img"]), true),
+            Checkpoint
+        );
+        assert_eq!(classify_tar_names(&n(&["./checkpoint/inventory.img"]), false), Checkpoint);
+        assert_eq!(classify_tar_names(&n(&["pod.dump", "ab/config.dump", "ab/spec.dump"]), true), Checkpoint);
+        assert_eq!(classify_tar_names(&n(&["mycheckpoint/inventory.img"]), true), BundleArchive);
     }
 }

@@ -36,6 +36,9 @@ pub(crate) enum Family {
     /// What a runtime sensor saw (connections, file reads and writes, escapes) and its own
     /// alerts (`sensor.`).
     Sensor,
+    /// What a container checkpoint (CRIU) shows: sockets, deleted or memory-only programs,
+    /// memory contents (`checkpoint.`).
+    Checkpoint,
 }
 
 impl Family {
@@ -53,6 +56,7 @@ impl Family {
             Family::Story => "story",
             Family::Scap => "scap",
             Family::Sensor => "sensor",
+            Family::Checkpoint => "checkpoint",
         }
     }
 

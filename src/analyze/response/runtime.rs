@@ -36,6 +36,18 @@ pub(super) fn of_container(c: &ContainerInfo, report: &Evidence) -> Runtime {
     match c.source {
         InspectSource::Podman | InspectSource::Libpod if pod_labels(c) => Runtime::Cri(None),
         InspectSource::Podman | InspectSource::Libpod => Runtime::Podman,
+        // A checkpoint archive: the engine that wrote it (its spec's `io.container.manager`).
+        InspectSource::Checkpoint if pod_labels(c) => Runtime::Cri(None),
+        InspectSource::Checkpoint
+            if c.checkpoint.as_ref().and_then(|m| m.engine.as_deref()).is_some_and(|e| e == "cri-o") =>
+        {
+            Runtime::Cri(None)
+        }
+        InspectSource::Checkpoint
+            if c.checkpoint.as_ref().and_then(|m| m.engine.as_deref()).is_some_and(|e| e == "libpod") =>
+        {
+            Runtime::Podman
+        }
         InspectSource::Containerd => {
             // The data root names its containers `namespace/id`.
             let ns = report

@@ -102,6 +102,7 @@ pub(super) fn container(o: &Obj, locator: Locator) -> ContainerInfo {
         config,
         graph_driver: graph_driver(o),
         log_path: s(o, "LogPath"),
+        checkpoint: None,
         locator,
     };
     merge_binds(&mut c);

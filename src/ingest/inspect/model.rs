@@ -31,6 +31,9 @@ pub enum InspectSource {
     /// A container an event source names (a sensor export, a syscall capture): its id, and
     /// its name and image when the source says.
     Sensor,
+    /// A container checkpoint archive (Podman, CRI-O, the kubelet): `config.dump`,
+    /// `spec.dump`, `network.status`.
+    Checkpoint,
 }
 
 /// A container object from inspect or a daemon config file.
@@ -76,8 +79,28 @@ pub struct ContainerInfo {
     /// Host path of the json-file log.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_path: Option<String>,
+    /// What a checkpoint archive says of it, when it was read from one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<CheckpointMeta>,
     /// The object in its artifact (line of its opening brace).
     pub locator: Locator,
+}
+
+/// A checkpoint archive's record of the container (`config.dump`, `spec.dump`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct CheckpointMeta {
+    /// When it was checkpointed (`checkpointedTime`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checkpointed: Option<Timestamp>,
+    /// The OCI runtime (`runtime`: `runc`, `crun`...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    /// The engine that wrote it (spec annotation `io.container.manager`: `libpod`, `cri-o`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
+    /// The CRIU images' architecture (`x86_64`, `aarch64`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
 }
 
 impl ContainerInfo {

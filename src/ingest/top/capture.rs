@@ -26,6 +26,9 @@ pub enum CaptureFormat {
     Sysmon,
     /// The Linux audit log (`audit.log`).
     Auditd,
+    /// The processes of a CRIU checkpoint (pstree, core, mm and the pages), frozen at the
+    /// checkpoint time; CRIU keeps no start times.
+    Checkpoint,
 }
 
 impl CaptureFormat {
@@ -40,6 +43,9 @@ impl CaptureFormat {
             CaptureFormat::Falco => "process seen in a Falco alert (event time, nanoseconds, UTC)",
             CaptureFormat::Sysmon => "process create (Sysmon for Linux UtcTime, milliseconds, UTC)",
             CaptureFormat::Auditd => "process exec (audit record time, milliseconds, UTC)",
+            CaptureFormat::Checkpoint => {
+                "process running when the container was checkpointed (CRIU keeps no start time)"
+            }
         }
     }
 

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::style::{heading, safe};
 use crate::analyze::process::{Parentage, TreeNode};
-use crate::ingest::top::{Process, ProcessCapture};
+use crate::ingest::top::{CaptureFormat, Process, ProcessCapture};
 use crate::model::excerpt;
 use crate::report::BundleReport;
 
@@ -13,6 +13,8 @@ use crate::report::BundleReport;
 const SHOWN: usize = 300;
 /// Longest command shown (bytes).
 const CMD_WIDTH: usize = 160;
+/// Descriptors and other details listed per checkpointed process.
+const DETAILS_SHOWN: usize = 40;
 /// Deepest indentation drawn.
 const MAX_INDENT: u32 = 12;
 
@@ -73,6 +75,38 @@ fn line(s: &mut String, c: &ProcessCapture, node: &TreeNode) {
         let _ = write!(s, "  [{}]", node.flags.join(", "));
     }
     s.push('\n');
+    if c.format == CaptureFormat::Checkpoint {
+        details(s, p, &indent);
+    }
+}
+
+/// What a checkpoint knows of a process beyond the row: its program, cwd and root, and
+/// every descriptor (files, sockets, pipes, ttys) in descriptor order.
+fn details(s: &mut String, p: &Process, indent: &str) {
+    let fd = |k: &str| k.strip_prefix("fd ").and_then(|n| n.parse::<u64>().ok());
+    let mut keys: Vec<&String> = p.extra.keys().collect();
+    keys.sort_by_key(|k| (fd(k).is_some(), fd(k), k.as_str()));
+    for k in keys.into_iter().take(DETAILS_SHOWN) {
+        let v = p.extra.get(k).map(String::as_str).unwrap_or_default();
+        let _ = writeln!(
+            s,
+            "     {:>8} {:>8} {:<10} {:<24} {indent}  {}: {}",
+            "",
+            "",
+            "",
+            "",
+            safe(k),
+            safe(&excerpt(v.as_bytes(), 0, 0, CMD_WIDTH))
+        );
+    }
+    if p.extra.len() > DETAILS_SHOWN {
+        let _ = writeln!(
+            s,
+            "     {:>53}{indent}  ... {} more in the JSON report",
+            "",
+            p.extra.len() - DETAILS_SHOWN
+        );
+    }
 }
 
 /// The user name, else the numeric UID, else `-`.
