@@ -525,6 +525,7 @@ pub(crate) fn audit(containers: &[ContainerInfo]) -> Vec<Finding> {
         for r in RULES {
             let Some(detail) = (r.check)(c) else { continue };
             out.push(Finding {
+                actor: None,
                 rule: r.def.id.to_string(),
                 severity: r.def.severity,
                 category: r.def.category.to_string(),

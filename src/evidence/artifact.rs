@@ -59,6 +59,9 @@ pub enum ArtifactKind {
     /// `ip link` / `ip -o link` (`-d` too) output: the network interfaces of a host or of a
     /// network namespace, each with its index and its peer's (`vethX@if54`).
     IpLink,
+    /// Kubernetes API server audit log: `audit.k8s.io` `Event`s as JSON lines, or one JSON
+    /// object, array or `EventList`.
+    K8sAudit,
     /// A report ctriage wrote (JSON or text), e.g. saved inside the bundle by an earlier
     /// scan: listed for custody, never read back as evidence.
     CtriageReport,
@@ -103,6 +106,7 @@ impl ArtifactKind {
             ArtifactKind::Diff => "diff",
             ArtifactKind::Ps => "ps",
             ArtifactKind::IpLink => "ip-link",
+            ArtifactKind::K8sAudit => "k8s-audit",
             ArtifactKind::CtriageReport => "ctriage-report",
             ArtifactKind::LayerDir => "layer-dir",
             ArtifactKind::RootFile => "data-root-file",

@@ -31,6 +31,11 @@ pub(crate) enum Family {
     Stats,
     /// What the story sums up itself (`story.`).
     Story,
+    /// Kubernetes API server audit events (`k8saudit.`).
+    K8sAudit,
+    /// Sigma `product: kubernetes, service: audit` rules run on audit events
+    /// (`k8saudit.sigma.`).
+    SigmaK8sAudit,
 }
 
 impl Family {
@@ -38,7 +43,7 @@ impl Family {
     pub(crate) const fn name(self) -> &'static str {
         match self {
             Family::Log => "log",
-            Family::SigmaLog | Family::SigmaProcess => "sigma",
+            Family::SigmaLog | Family::SigmaProcess | Family::SigmaK8sAudit => "sigma",
             Family::File => "file",
             Family::Process => "process",
             Family::Exposure => "exposure",
@@ -46,6 +51,7 @@ impl Family {
             Family::Correlation => "correlation",
             Family::Stats => "stats",
             Family::Story => "story",
+            Family::K8sAudit => "k8saudit",
         }
     }
 
@@ -100,6 +106,9 @@ pub(crate) enum Role {
     HostPivot,
     /// The exploit attempts that did not get in, summed up.
     Attempts,
+    /// An identity exec'ed or attached into a pod through the API server: the way in to
+    /// that pod's container, its source address the attacker's.
+    PodExec,
 }
 
 /// The typed part of a rule a finding carries: its family, its story role and whether it
@@ -191,7 +200,8 @@ pub(crate) struct RuleInfo {
     /// The id findings carry (`log.` rules are listed with their engine id; findings add
     /// the `log.` prefix).
     pub(crate) id: String,
-    /// `log`, `sigma`, `file`, `process`, `exposure`, `image`, `correlation`, `stats`, `story`.
+    /// `log`, `sigma`, `file`, `process`, `exposure`, `image`, `correlation`, `stats`, `story`,
+    /// `k8saudit`.
     pub(crate) family: &'static str,
     pub(crate) severity: Severity,
     pub(crate) category: String,

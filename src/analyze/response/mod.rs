@@ -880,6 +880,7 @@ mod tests {
 
     fn jndi() -> Finding {
         Finding {
+            actor: None,
             rule: "log.jndi".into(),
             severity: Severity::Critical,
             category: "initial-access".into(),

@@ -36,6 +36,7 @@ pub(super) fn of_container(c: &ContainerInfo, report: &Evidence) -> Runtime {
     match c.source {
         InspectSource::Podman | InspectSource::Libpod if pod_labels(c) => Runtime::Cri(None),
         InspectSource::Podman | InspectSource::Libpod => Runtime::Podman,
+        InspectSource::PodLogs => Runtime::Cri(None),
         InspectSource::Containerd => {
             // The data root names its containers `namespace/id`.
             let ns = report

@@ -243,6 +243,7 @@ mod tests {
 
     fn f(rule: &str, sev: Severity, subject: Option<&str>, summary: &str, secs: i64) -> Finding {
         Finding {
+            actor: None,
             rule: rule.into(),
             severity: sev,
             category: "x".into(),

@@ -28,6 +28,10 @@ pub enum InspectSource {
     Libpod,
     /// A containerd container: the OCI runtime spec and labels in its metadata database.
     Containerd,
+    /// A Kubernetes pod's container known only by its CRI log directory
+    /// (`/var/log/pods/<namespace>_<pod>_<uid>/<container>/`), found because an API server
+    /// audit event named the pod: its `io.kubernetes.*` labels are read from the path.
+    PodLogs,
 }
 
 /// A container object from inspect or a daemon config file.
