@@ -517,7 +517,8 @@ pub(crate) fn defs() -> Vec<&'static RuleDef> {
 /// Findings about what each compromised container could reach.
 pub(crate) fn audit(containers: &[ContainerInfo]) -> Vec<Finding> {
     let mut out = vec![];
-    for c in containers {
+    // A pod's container known only from its log paths has no configuration to judge.
+    for c in containers.iter().filter(|c| c.source != crate::ingest::inspect::InspectSource::PodLogs) {
         let mut evidence = vec![c.locator.clone()];
         if let Some(h) = c.host_config.as_ref().filter(|h| h.locator != c.locator) {
             evidence.push(h.locator.clone());

@@ -240,11 +240,21 @@ fn ips(a: &Actor) -> Vec<IocRef> {
 fn finding(e: &AuditEvent, h: &rules::Hit) -> Finding {
     let ua = e.actor.user_agent.as_deref().map(|u| format!(", user agent {u}")).unwrap_or_default();
     let routine = rules::Identity::of(&e.actor).routine();
+    // An exec or attach says who went into which pod: the chain and verdict show it.
+    let title = match (e.object.resource.as_str(), e.object.subresource.as_str()) {
+        ("pods", "exec") => {
+            format!("{} exec'ed into pod {}/{}", e.actor.describe(), e.object.namespace, e.object.name)
+        }
+        ("pods", "attach") => {
+            format!("{} attached to pod {}/{}", e.actor.describe(), e.object.namespace, e.object.name)
+        }
+        _ => h.def.title.to_string(),
+    };
     Finding {
         rule: h.def.id.to_string(),
         severity: h.severity.min(h.def.severity),
         category: h.def.category.to_string(),
-        title: h.def.title.to_string(),
+        title,
         summary: format!("{}; by {}{ua} ({} {})", h.detail, e.actor.describe(), e.verb, e.request_uri),
         attack: h.def.attack(),
         time: e.time(),

@@ -73,6 +73,12 @@ pub(crate) fn keys(f: &Finding, extra: &[String]) -> Vec<String> {
     if role == Role::CpuHigh {
         k.push("miner".into());
     }
+    // Every rule about one API server audit record (ctriage's and Sigma's) is one fact.
+    if matches!(f.kind.family, Family::K8sAudit | Family::SigmaK8sAudit) {
+        if let [one] = f.evidence.as_slice() {
+            k.push(format!("audit-record:{one}"));
+        }
+    }
     k
 }
 
