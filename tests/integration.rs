@@ -97,3 +97,7 @@ mod own_outputs;
 /// Report formats: golden output, exchange formats read by their consumers (mactime,
 /// shellcheck, Chromium), hostile evidence, `--out` and its manifest, CLI conventions.
 mod reports;
+
+/// Kubernetes audit logs joined to pods' containers (CRI log paths, inspect labels): the
+/// exec as the way in with its actor; routine execs, other pods, hostile audit logs.
+mod k8saudit;

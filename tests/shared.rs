@@ -30,3 +30,7 @@ mod shared_wild;
 /// Docker data roots (seized hosts, issue 12): docker-explorer's captures from the tgz and
 /// from the extracted directory.
 mod shared_dataroot;
+
+/// Kubernetes API server audit events (Falco's k8s_audit and psp captures): each rule,
+/// the negative controls, the non-event rejected.
+mod shared_k8saudit;
