@@ -165,3 +165,115 @@ fn pod_log_dirs(artifacts: &[Artifact]) -> LogDirs {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compression::Compression;
+    use crate::evidence::{ArtifactKind, ArtifactSource};
+    use crate::model::Severity;
+
+    fn art(path: &str) -> Artifact {
+        Artifact {
+            path: path.into(),
+            source: ArtifactSource::None,
+            kind: ArtifactKind::CriLog,
+            size: 0,
+            sha256: None,
+            compression: Compression::None,
+            error: None,
+            note: None,
+        }
+    }
+
+    fn labelled(id: &str, pod: &str, container: &str) -> ContainerInfo {
+        let mut c =
+            ContainerInfo { id: id.into(), name: format!("k8s_{container}_{pod}"), ..Default::default() };
+        c.config.labels = [(NS, "shop"), (POD, pod), (UID, "u1"), (CONTAINER, container)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        c
+    }
+
+    fn finding() -> Finding {
+        Finding {
+            rule: "k8saudit.attach-exec-pod".into(),
+            severity: Severity::High,
+            category: "execution".into(),
+            title: "t".into(),
+            summary: "s".into(),
+            attack: None,
+            time: None,
+            evidence: vec![],
+            subject: None,
+            owner: None,
+            iocs: vec![],
+            actor: None,
+            kind: super::super::rules::EXEC.kind,
+        }
+    }
+
+    fn pod(name: &str, container: Option<&str>) -> PodRef {
+        PodRef {
+            namespace: "shop".into(),
+            name: name.into(),
+            uid: None,
+            container: container.map(str::to_string),
+        }
+    }
+
+    fn owner(p: PodRef, containers: &[ContainerInfo], artifacts: &[Artifact]) -> (Owner, Vec<ContainerInfo>) {
+        let (f, new) = own(vec![(p, finding())], containers, artifacts);
+        (f[0].owner.clone().unwrap(), new)
+    }
+
+    #[test]
+    fn labels_first_then_the_named_container_and_never_the_sandbox() {
+        let mut sandbox = labelled("s", "web", "POD");
+        sandbox.config.labels.insert("io.cri-containerd.kind".into(), "sandbox".into());
+        let cs = [
+            labelled("a", "web", "app"),
+            labelled("b", "web", "sidecar"),
+            sandbox,
+            labelled("c", "db", "db"),
+        ];
+        let (o, new) = owner(pod("web", Some("sidecar")), &cs, &[]);
+        assert_eq!(o.as_container().unwrap().id, "b");
+        assert!(new.is_empty());
+        let (o, _) = owner(pod("web", None), &cs, &[]);
+        let Owner::Bundle { why } = o else { panic!("two containers, none named") };
+        assert!(why.contains("has 2 containers"), "{why}");
+        let (o, _) = owner(pod("db", None), &cs, &[]);
+        assert_eq!(o.as_container().unwrap().id, "c");
+    }
+
+    #[test]
+    fn cri_log_directories_name_a_container_once() {
+        let arts = [
+            art("node/var/log/pods/shop_web_u1/app/0.log"),
+            art("node/var/log/pods/shop_web_u1/app/0.log.20261127-140000.gz"),
+            art("node/var/log/pods/shop_web_u1/app/1.log"),
+            art("myvar/log/pods/shop_web_u1/other/0.log"),
+            art("var/log/pods/shop_db_u2/db/0.log"),
+        ];
+        let dirs = pod_log_dirs(&arts);
+        assert_eq!(dirs.len(), 2, "{dirs:?}");
+        assert_eq!(
+            dirs[&("shop".into(), "web".into(), "u1".into(), "app".into())],
+            "node/var/log/pods/shop_web_u1/app/0.log"
+        );
+        let (findings, new) =
+            own(vec![(pod("web", None), finding()), (pod("web", Some("app")), finding())], &[], &arts);
+        assert_eq!(new.len(), 1);
+        assert_eq!(new[0].name, "shop/web/app");
+        assert_eq!(new[0].source, InspectSource::PodLogs);
+        assert_eq!(new[0].config.labels[UID], "u1");
+        assert!(findings
+            .iter()
+            .all(|f| f.owner.as_ref().and_then(Owner::as_container).unwrap().name == "shop/web/app"));
+        let other_uid = PodRef { uid: Some("u9".into()), ..pod("web", None) };
+        let (o, _) = owner(other_uid, &[], &arts);
+        assert!(matches!(o, Owner::Bundle { .. }), "another pod of the same name: {o:?}");
+    }
+}
