@@ -64,6 +64,7 @@ def event(i, exec_every):
         code = 200
     elif r < 0.98:
         user = rnd.choice(USERS)
+        ns = rnd.choice(NS[:4])  # people deploy to the workload namespaces
         name = "api-%x" % rnd.randint(0, 1 << 20)
         ev["level"] = "Request"
         ev["requestObject"] = pod_spec(name)

@@ -13,10 +13,12 @@ use crate::evidence::Artifact;
 use crate::model::{Diagnostic, Locator};
 
 /// Longest line read as one event (an event with a large kept request object); longer
-/// lines are skipped with a diagnostic.
-pub(crate) const MAX_LINE: usize = 16 << 20;
-/// Largest single JSON document (object, array, `EventList`) read whole.
-pub(crate) const MAX_DOCUMENT: u64 = 256 << 20;
+/// lines are skipped with a diagnostic. A parsed line costs up to about 16 times its size.
+pub(crate) const MAX_LINE: usize = 4 << 20;
+/// Largest single JSON document (object, array, `EventList`) read whole: parsed whole, it
+/// costs up to about 16 times its size. Bigger exports are JSON lines first
+/// (`jq -c '.items[]'`).
+pub(crate) const MAX_DOCUMENT: u64 = 32 << 20;
 /// Diagnostics kept per artifact for bad lines (the rest are counted in one).
 const MAX_LINE_DIAGS: usize = 20;
 
@@ -97,7 +99,9 @@ pub(crate) fn read_from(
         if doc.len() as u64 > MAX_DOCUMENT {
             stats.diagnostics.push(Diagnostic::error(
                 loc.clone(),
-                format!("a single JSON document over {MAX_DOCUMENT} bytes: not read (audit logs of that size are JSON lines)"),
+                format!(
+                    "a single JSON document over {MAX_DOCUMENT} bytes: not read (write it as JSON lines, one event per line, e.g. jq -c '.items[]')"
+                ),
             ));
             return;
         }
