@@ -3,6 +3,9 @@
 //! addresses, user agent), verb, object reference, response code, and the request and
 //! response objects where the policy level kept them (for the rules; size-capped).
 
+use std::borrow::Cow;
+
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::model::{Actor, Locator, PodRef, Timestamp};
@@ -23,7 +26,7 @@ pub(crate) struct ObjectRef {
 }
 
 /// One normalised audit event.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub(crate) struct AuditEvent {
     pub stage: String,
     pub audit_id: String,
@@ -107,6 +110,157 @@ impl AuditEvent {
             q.split('&').filter_map(|kv| kv.strip_prefix("command=")).map(percent_decode).collect();
         (!parts.is_empty()).then(|| parts.join(" "))
     }
+}
+
+/// An audit event as its JSON spells it, strings borrowed from the line where they hold no
+/// escape: the fast path for well-formed events (a type the struct does not expect makes
+/// the caller fall back to [`from_value`], which says what is wrong).
+#[derive(Deserialize)]
+struct RawEvent<'a> {
+    #[serde(borrow)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "apiVersion")]
+    api_version: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    stage: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "auditID")]
+    audit_id: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "requestReceivedTimestamp")]
+    received: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    timestamp: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "stageTimestamp")]
+    stage_time: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    user: Option<RawUser<'a>>,
+    #[serde(borrow, rename = "impersonatedUser")]
+    impersonated: Option<RawUser<'a>>,
+    #[serde(borrow, rename = "sourceIPs")]
+    source_ips: Option<Vec<Cow<'a, str>>>,
+    #[serde(borrow, rename = "userAgent")]
+    user_agent: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    verb: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "requestURI")]
+    request_uri: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "objectRef")]
+    object_ref: Option<RawRef<'a>>,
+    #[serde(rename = "responseStatus")]
+    response_status: Option<RawStatus>,
+    #[serde(borrow)]
+    annotations: Option<RawAnnotations<'a>>,
+    #[serde(rename = "requestObject")]
+    request_object: Option<Value>,
+    #[serde(rename = "responseObject")]
+    response_object: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct RawUser<'a> {
+    #[serde(borrow)]
+    username: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    uid: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    groups: Option<Vec<Cow<'a, str>>>,
+}
+
+#[derive(Deserialize)]
+struct RawRef<'a> {
+    #[serde(borrow)]
+    resource: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    subresource: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    namespace: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "apiGroup")]
+    api_group: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    uid: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct RawStatus {
+    code: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct RawAnnotations<'a> {
+    #[serde(borrow, rename = "authorization.k8s.io/decision")]
+    decision: Option<Cow<'a, str>>,
+}
+
+/// The event on one line of JSON, read straight into its fields; None when the line is not
+/// a plain `Event` object of the expected types (an `EventList`, an array, a field of
+/// another type, not JSON): [`from_value`] then reads it and says why it is not one.
+pub(crate) fn from_slice(b: &[u8], locator: &Locator) -> Option<Result<AuditEvent, String>> {
+    let raw: RawEvent = serde_json::from_slice(b).ok()?;
+    let s = |c: &Option<Cow<str>>| c.as_deref().unwrap_or("").to_string();
+    match raw.kind.as_deref() {
+        Some("Event") => {}
+        None if raw.audit_id.is_some() && raw.verb.is_some() => {}
+        _ => return None,
+    }
+    let api_version = raw.api_version.as_deref().unwrap_or("");
+    if !api_version.is_empty() && !api_version.starts_with("audit.k8s.io/") {
+        return None;
+    }
+    if raw.verb.is_none() && raw.audit_id.is_none() {
+        return None;
+    }
+    let list = |v: &Option<Vec<Cow<str>>>| -> Vec<String> {
+        v.iter().flatten().take(64).map(|x| x.to_string()).collect()
+    };
+    let user = raw.user.as_ref();
+    let actor = Actor {
+        user: user.map(|u| s(&u.username)).unwrap_or_default(),
+        uid: user.map(|u| s(&u.uid)).filter(|x| !x.is_empty()),
+        groups: user.map(|u| list(&u.groups)).unwrap_or_default(),
+        impersonated: raw.impersonated.as_ref().map(|u| s(&u.username)).filter(|x| !x.is_empty()),
+        source_ips: list(&raw.source_ips),
+        user_agent: Some(s(&raw.user_agent)).filter(|x| !x.is_empty()),
+    };
+    let object = match &raw.object_ref {
+        Some(o) => ObjectRef {
+            resource: s(&o.resource),
+            subresource: s(&o.subresource),
+            namespace: s(&o.namespace),
+            name: s(&o.name),
+            api_group: s(&o.api_group),
+            uid: s(&o.uid),
+        },
+        None => ObjectRef::default(),
+    };
+    let mut dropped = false;
+    let mut keep = |v: Option<Value>| -> Option<Value> {
+        let v = v.filter(|v| !v.is_null())?;
+        if json_size(&v, MAX_OBJECT_BYTES) > MAX_OBJECT_BYTES {
+            dropped = true;
+            return None;
+        }
+        Some(v)
+    };
+    let request_object = keep(raw.request_object);
+    let response_object = keep(raw.response_object);
+    let time = |c: &Option<Cow<str>>| c.as_deref().and_then(Timestamp::parse_rfc3339);
+    Some(Ok(AuditEvent {
+        stage: s(&raw.stage),
+        audit_id: s(&raw.audit_id),
+        received: time(&raw.received).or_else(|| time(&raw.timestamp)),
+        stage_time: time(&raw.stage_time),
+        actor,
+        verb: s(&raw.verb),
+        request_uri: s(&raw.request_uri),
+        object,
+        code: raw.response_status.and_then(|r| r.code),
+        decision: raw.annotations.and_then(|a| a.decision).map(|d| d.into_owned()),
+        request_object,
+        response_object,
+        object_dropped: dropped,
+        locator: locator.clone(),
+    }))
 }
 
 /// Why a JSON value is not an audit event, or the event.
@@ -306,6 +460,26 @@ mod tests {
             .contains("apiVersion"));
         // Falco's captures omit apiVersion: the audit fields decide.
         assert!(ev(r#"{"kind":"Event","auditID":"a","verb":"get"}"#).is_ok());
+    }
+
+    #[test]
+    fn the_fast_path_reads_what_the_value_path_reads() {
+        let lines = [
+            r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","stage":"ResponseComplete","auditID":"x","requestURI":"/api/v1/namespaces/a/pods?x=\u0026y","verb":"create","user":{"username":"al\u00e9","uid":"1","groups":["g1","g2"]},"impersonatedUser":{"username":"bob"},"sourceIPs":["203.0.113.9","10.0.0.1"],"userAgent":"kubectl","objectRef":{"resource":"pods","namespace":"a","name":"p","apiGroup":"","uid":"u"},"responseStatus":{"code":201},"requestReceivedTimestamp":"2026-11-27T14:00:00Z","stageTimestamp":"2026-11-27T14:00:01.5Z","annotations":{"authorization.k8s.io/decision":"allow","x":"y"},"requestObject":{"spec":{"hostPID":true}},"responseObject":null}"#,
+            r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1beta1","auditID":"y","verb":"get","timestamp":"2018-10-26T13:38:34Z","objectRef":{"resource":"secrets"}}"#,
+            r#"{"auditID":"z","verb":"list","user":null}"#,
+        ];
+        for l in lines {
+            let loc = Locator::artifact("a").with_line(1);
+            let fast = from_slice(l.as_bytes(), &loc).expect("fast path").unwrap();
+            let slow = from_value(serde_json::from_str(l).unwrap(), loc).unwrap();
+            assert_eq!(fast, slow, "{l}");
+        }
+        for l in
+            [r#"{"kind": 0}"#, r#"{"kind":"EventList","items":[]}"#, r#"{"kind":"Event","verb":1}"#, "[1]"]
+        {
+            assert!(from_slice(l.as_bytes(), &Locator::default()).is_none(), "{l}");
+        }
     }
 
     #[test]

@@ -180,6 +180,18 @@ fn handle_line(
     if t.is_empty() {
         return;
     }
+    match event::from_slice(t, &at) {
+        Some(Ok(e)) => {
+            stats.events += 1;
+            each(e);
+            return;
+        }
+        Some(Err(why)) => {
+            bad.note(at, format!("line {line_no}: not a Kubernetes audit event: {why}"), stats);
+            return;
+        }
+        None => {}
+    }
     match serde_json::from_slice::<Value>(t) {
         Ok(v) => {
             let items = match v {
