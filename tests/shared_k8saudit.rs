@@ -182,3 +182,24 @@ fn one_capture_alone_is_an_audit_log() {
     assert!(b["log_hits"].as_array().unwrap().is_empty(), "the log engine stays off an audit log");
     assert!(b["timeline"].as_array().unwrap().iter().any(|t| t["kind"] == "k8s-audit"));
 }
+
+#[test]
+#[ignore = "needs ../shared"]
+fn an_audit_log_from_another_project_crowdsec_s_privileged_pod() {
+    // Not written for ctriage: the CrowdSec hub's test log for its k8s-audit privileged pod
+    // scenario (a minikube API server's log backend, one event, kubectl apply).
+    let f = shared("fixtures/crowdsec-hub/.tests/k8s-audit-priv-pod-file/k8s-audit-priv-pod-file.log");
+    let (v, _) = run_json(&["scan", f.to_str().unwrap()]);
+    validate_against_schema(&v);
+    let b = &v["bundles"][0];
+    assert_eq!(b["artifacts"][0]["kind"], "k8s-audit");
+    let f = b["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rules"].as_array().unwrap().iter().any(|r| r == "k8saudit.privileged-pod"))
+        .unwrap_or_else(|| panic!("no privileged pod: {:#}", b["findings"]));
+    assert_eq!(f["actor"]["user"], "minikube-user");
+    assert_eq!(f["owner"]["scope"], "bundle", "pod foo/test-pod-1 has no container in the evidence");
+    assert!(b["diagnostics"].as_array().unwrap().is_empty(), "{:#}", b["diagnostics"]);
+}
