@@ -21,6 +21,7 @@ const FAMILIES: &[fn() -> Vec<&'static RuleDef>] = &[
     crate::scap::defs,
     crate::sensor::defs,
     crate::checkpoint::rules::defs,
+    crate::k8saudit::defs,
 ];
 
 /// Every rule's declaration: the engine's (log and Sigma web), Sigma process rules, then
@@ -29,6 +30,7 @@ pub(crate) fn defs(engine: &Engine) -> Vec<RuleDef> {
     let sigma: &SigmaSet = engine.sigma();
     let mut out: Vec<RuleDef> = engine.rules().iter().map(|r| r.def()).collect();
     out.extend(sigma.rules.iter().filter(|d| d.target == SigmaTarget::Process).map(|d| d.process_def()));
+    out.extend(sigma.rules.iter().filter(|d| d.target == SigmaTarget::K8sAudit).map(|d| d.audit_def()));
     out.extend(FAMILIES.iter().flat_map(|family| family()).cloned());
     out
 }

@@ -24,6 +24,7 @@ pub mod exit;
 pub mod fuzzing;
 pub(crate) mod image;
 pub(crate) mod ingest;
+pub(crate) mod k8saudit;
 pub(crate) mod layerfs;
 pub(crate) mod layerscan;
 pub(crate) mod limits;

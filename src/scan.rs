@@ -40,6 +40,10 @@ enum Parsed {
 
 fn parse_small(a: &Artifact, engine: &Engine) -> Option<(Parsed, Vec<Diagnostic>)> {
     Some(match a.kind {
+        ArtifactKind::K8sAudit => {
+            let (o, d) = crate::k8saudit::read(a, engine.sigma());
+            (Parsed::Observed(o), d)
+        }
         ArtifactKind::Inspect => {
             let (doc, d) = inspect::parse(a);
             (Parsed::Inspect(doc), d)
@@ -116,6 +120,7 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
         bundle.artifacts.iter().map(ArtifactRecord::from).collect(),
     );
     report.artifacts.extend(base_image_custody(opts));
+    let mut pod_findings = vec![];
     for (p, diags) in parsed {
         outcome.diagnostics.extend(diags);
         match p {
@@ -134,6 +139,7 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
                     add_processes(&mut report, &mut outcome, ProcessReport { capture, tree }, engine);
                 }
                 outcome.findings.extend(o.findings);
+                pod_findings.extend(o.pod_findings);
                 outcome.timeline.extend(o.timeline);
                 report.containers.extend(o.containers);
             }
@@ -155,6 +161,13 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
                 std::sync::Arc::new(got.rooted)
             });
     crate::sensor::join_containers(&mut report.containers);
+    if !pod_findings.is_empty() {
+        // Findings about pods join the pods' containers (labels, CRI log paths).
+        let (findings, containers) =
+            crate::k8saudit::join::own(pod_findings, &report.containers, &bundle.artifacts);
+        outcome.findings.extend(findings);
+        report.containers.extend(containers);
+    }
     report.containers.sort_by(|a, b| (&a.name, &a.id, &a.locator).cmp(&(&b.name, &b.id, &b.locator)));
     outcome.timeline.extend(inspect::timeline(&report.containers));
     outcome.findings.extend(stats::findings(&report.stats));

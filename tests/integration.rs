@@ -101,6 +101,9 @@ mod reports;
 /// Container checkpoints (issue 24) built in code: CRIU images encoded in the test, a
 /// reverse shell and a deleted binary, hostile images and archives.
 mod checkpoint;
+/// Kubernetes audit logs joined to pods' containers (CRI log paths, inspect labels): the
+/// exec as the way in with its actor; routine execs, other pods, hostile audit logs.
+mod k8saudit;
 /// sysdig / Falco captures (libscap savefiles) encoded in code: reverse shell, lineage,
 /// containers, gzip, both event block versions, hostile shapes.
 mod scap;

@@ -34,6 +34,9 @@ mod shared_dataroot;
 /// Container checkpoints (issue 24): a real CRIU dump against its `crit decode` twins, and
 /// checkpointctl's metadata in checkpoint archives.
 mod shared_checkpoint;
+/// Kubernetes API server audit events (Falco's k8s_audit and psp captures): each rule,
+/// the negative controls, the non-event rejected.
+mod shared_k8saudit;
 /// sysdig / Falco captures from falcosecurity/falco and falcosecurity/libs (issue 23): the
 /// facts their tests state.
 mod shared_scap;

@@ -54,6 +54,7 @@ fn webshells_requested(report: &Evidence, findings: &[Finding]) -> Vec<Finding> 
         let mut evidence: Vec<Locator> = f.evidence.iter().take(PROOFS_PER_SIDE).cloned().collect();
         evidence.extend(hits.iter().take(PROOFS_PER_SIDE * 2).map(|h| h.locator.clone()));
         out.push(Finding {
+            actor: None,
             rule: WEBSHELL_USED.id.to_string(),
             severity: Severity::Critical,
             category: "persistence".into(),
@@ -150,6 +151,7 @@ mod tests {
 
     fn titled(rule: &str, title: &str, sev: Severity, at: &str, secs: i64) -> Finding {
         Finding {
+            actor: None,
             rule: rule.into(),
             severity: sev,
             category: "persistence".into(),

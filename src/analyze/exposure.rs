@@ -517,8 +517,14 @@ pub(crate) fn defs() -> Vec<&'static RuleDef> {
 /// Findings about what each compromised container could reach.
 pub(crate) fn audit(containers: &[ContainerInfo]) -> Vec<Finding> {
     let mut out = vec![];
-    // A sensor names a container, not its configuration: nothing to audit.
-    for c in containers.iter().filter(|c| c.source != crate::ingest::inspect::InspectSource::Sensor) {
+    // A container a sensor names, or a pod's container known only from its log paths: no
+    // configuration to audit.
+    for c in containers.iter().filter(|c| {
+        !matches!(
+            c.source,
+            crate::ingest::inspect::InspectSource::Sensor | crate::ingest::inspect::InspectSource::PodLogs
+        )
+    }) {
         let mut evidence = vec![c.locator.clone()];
         if let Some(h) = c.host_config.as_ref().filter(|h| h.locator != c.locator) {
             evidence.push(h.locator.clone());
@@ -526,6 +532,7 @@ pub(crate) fn audit(containers: &[ContainerInfo]) -> Vec<Finding> {
         for r in RULES {
             let Some(detail) = (r.check)(c) else { continue };
             out.push(Finding {
+                actor: None,
                 rule: r.def.id.to_string(),
                 severity: r.def.severity,
                 category: r.def.category.to_string(),

@@ -157,6 +157,7 @@ pub(crate) fn findings(pivots: &[Pivot], scan: &LogSection) -> Vec<Finding> {
         let n = hits.len();
         out.push(match p.kind {
             PivotKind::Host => Finding {
+                actor: None,
                 rule: HOST_IN_LOGS.id.to_string(),
                 severity: Severity::High,
                 category: "command-and-control".into(),
@@ -175,6 +176,7 @@ pub(crate) fn findings(pivots: &[Pivot], scan: &LogSection) -> Vec<Finding> {
                 kind: HOST_IN_LOGS.kind,
             },
             PivotKind::Webshell => Finding {
+                actor: None,
                 rule: WEBSHELL_USED.id.to_string(),
                 severity: Severity::Critical,
                 category: "persistence".into(),

@@ -79,6 +79,7 @@ pub(crate) fn observe(
         let fdinfo = fdinfo_image(dump, t);
         for h in rules::check_task(dump, t, &p.exe, &fdinfo) {
             findings.push(Finding {
+                actor: None,
                 rule: h.rule.id.to_string(),
                 severity: h.rule.severity,
                 category: h.rule.category.to_string(),
@@ -152,6 +153,7 @@ pub(crate) fn observe(
         processes,
     };
     Observed {
+        pod_findings: vec![],
         processes: (!dump.tasks.is_empty()).then_some(capture),
         findings,
         timeline,
@@ -335,6 +337,7 @@ fn memory_findings(
         let more = m.indicators.len().saturating_sub(shown.len());
         let def = &rules::MEMORY_INDICATORS;
         out.push(Finding {
+            actor: None,
             rule: def.id.to_string(),
             severity: def.severity,
             category: def.category.to_string(),
@@ -368,6 +371,7 @@ fn memory_findings(
         let at = h.vaddr.map(|v| format!(" at {v:#x}")).unwrap_or_default();
         let more = if h.count > 1 { format!(" ({} strings in all)", h.count) } else { String::new() };
         Finding {
+            actor: None,
             rule: rules::MEMORY_SIGNATURE.id.to_string(),
             severity: h.severity,
             category: h.category.clone(),

@@ -29,7 +29,7 @@ pub(crate) enum RulesCommand {
         #[arg(long = "sigma", value_name = "DIR")]
         sigma: Vec<PathBuf>,
         /// `json`: every rule of every family (log, sigma, file, process, exposure, image,
-        /// correlation, stats, story) as one array.
+        /// correlation, stats, story, k8saudit) as one array.
         #[arg(long, short = 'f', value_enum, ignore_case = true, default_value_t = Format::Text)]
         format: Format,
     },
@@ -89,6 +89,25 @@ pub(crate) fn run(args: &RulesArgs) -> anyhow::Result<i32> {
                 );
             }
             let _ = writeln!(s, "{} process rules", process.len());
+            let audit: Vec<_> = set
+                .rules
+                .iter()
+                .filter(|r| r.target == crate::logscan::sigma::SigmaTarget::K8sAudit)
+                .map(|r| r.audit_def())
+                .collect();
+            let _ = writeln!(s, "\nSigma kubernetes/audit rules, evaluated on API server audit events:");
+            for r in &audit {
+                let _ = writeln!(
+                    s,
+                    "{:<34} {:<9} {:<16} {:<11} {}",
+                    r.id,
+                    r.severity.as_str(),
+                    r.category,
+                    if r.attack.is_empty() { "-" } else { &r.attack },
+                    terminal_safe(&r.title)
+                );
+            }
+            let _ = writeln!(s, "{} audit rules", audit.len());
             let _ = writeln!(s, "\nSigma rules not used, with the reason:");
             for u in &set.unsupported {
                 let _ = writeln!(
@@ -111,7 +130,7 @@ pub(crate) fn run(args: &RulesArgs) -> anyhow::Result<i32> {
             let _ = writeln!(
                 s,
                 "
-Analyzer rules (file, process, exposure, image, correlation, stats, story):"
+Analyzer rules (file, process, exposure, image, correlation, stats, story, k8saudit):"
             );
             for r in &others {
                 let _ = writeln!(

@@ -76,6 +76,9 @@ pub enum ArtifactKind {
     /// One CRIU image file (`inventory.img`, `core-1.img`...: CRIU's magic first); a folder
     /// holding `inventory.img` is read as one checkpoint.
     CriuImage,
+    /// Kubernetes API server audit log: `audit.k8s.io` `Event`s as JSON lines, or one JSON
+    /// object, array or `EventList`.
+    K8sAudit,
     /// A report ctriage wrote (JSON or text), e.g. saved inside the bundle by an earlier
     /// scan: listed for custody, never read back as evidence.
     CtriageReport,
@@ -127,6 +130,7 @@ impl ArtifactKind {
             ArtifactKind::AuditLog => "audit-log",
             ArtifactKind::Checkpoint => "checkpoint",
             ArtifactKind::CriuImage => "criu-image",
+            ArtifactKind::K8sAudit => "k8s-audit",
             ArtifactKind::CtriageReport => "ctriage-report",
             ArtifactKind::LayerDir => "layer-dir",
             ArtifactKind::RootFile => "data-root-file",

@@ -151,6 +151,9 @@ pub(crate) fn sniff_text(head: &[u8], name: &str) -> ArtifactKind {
         return kind;
     }
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        if is_k8s_audit(trimmed, name) {
+            return ArtifactKind::K8sAudit;
+        }
         if let Some(kind) = sniff_json(trimmed) {
             return kind;
         }
@@ -285,6 +288,32 @@ fn sniff_sensor(text: &str) -> Option<ArtifactKind> {
         return Some(ArtifactKind::AuditLog);
     }
     None
+}
+
+/// A Kubernetes API server audit log: its first object is an `audit.k8s.io` `Event` or
+/// `EventList` (Falco's captures omit `apiVersion`: an `Event` with `auditID` and `verb`
+/// is one too). JSON with a `kind` key whose path says audit (`k8s_audit/`, `audit.log`)
+/// is read as one, so a file that is not an event is rejected with why.
+fn is_k8s_audit(text: &str, name: &str) -> bool {
+    // The first object: up to the end of the first line, or of the head for pretty JSON.
+    let first = match text.lines().next() {
+        Some(l) if l.trim_end().ends_with('}') => l,
+        _ => text,
+    };
+    let compact: String = first.chars().take(1 << 16).filter(|c| !c.is_ascii_whitespace()).collect();
+    let kind_event = compact.contains("\"kind\":\"Event\"") || compact.contains("\"kind\":\"EventList\"");
+    if kind_event
+        && (compact.contains("\"apiVersion\":\"audit.k8s.io/")
+            || (compact.contains("\"auditID\"") && compact.contains("\"verb\"")))
+    {
+        return true;
+    }
+    let path = name.to_ascii_lowercase();
+    compact.contains("\"kind\":")
+        && (path.contains("k8s_audit")
+            || path.contains("k8s-audit")
+            || path.contains("kube-apiserver-audit")
+            || path.rsplit(['/', '\\']).next().is_some_and(|b| b.starts_with("audit")))
 }
 
 fn sniff_json(text: &str) -> Option<ArtifactKind> {
@@ -538,6 +567,22 @@ mod tests {
         // The name only breaks ties: unrecognised JSON named like an inspect capture.
         assert_eq!(sniff_text(b"[{\"Oops\": 1", "case/inspect.json"), Inspect);
         assert_eq!(sniff_text(b"[{\"Oops\": 1", "case/other.json"), TextLog);
+        // Kubernetes audit logs: JSON lines, pretty objects, lists; Falco's captures without
+        // apiVersion; a non-event named as audit evidence (rejected by the reader with why).
+        let line = br#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a","verb":"get"}"#;
+        assert_eq!(sniff_text(line, "x"), K8sAudit);
+        assert_eq!(
+            sniff_text(
+                b"{\n  \"kind\": \"EventList\",\n  \"apiVersion\": \"audit.k8s.io/v1\",\n  \"items\": []\n}",
+                "x"
+            ),
+            K8sAudit
+        );
+        assert_eq!(sniff_text(br#"{"auditID":"a","kind":"Event","verb":"create"}"#, "x"), K8sAudit);
+        assert_eq!(sniff_text(br#"{"kind": 0}"#, "trace_files/k8s_audit/fal_01_003.json"), K8sAudit);
+        assert_eq!(sniff_text(br#"{"kind": 0}"#, "other.json"), TextLog);
+        // A core Event (kubectl get events -o json) is not an audit event.
+        assert_eq!(sniff_text(br#"{"kind":"Event","apiVersion":"v1","reason":"Pulled"}"#, "x"), TextLog);
         assert_eq!(sniff_text(b"C /etc\n", "inspect.json"), Diff, "content wins");
     }
 

@@ -748,6 +748,7 @@ fn cross_check(
                 .collect();
         }
         out.findings.push(Finding {
+            actor: None,
             rule: DIFF_DISAGREEMENT.id.to_string(),
             severity: Severity::Medium,
             category: "integrity".into(),

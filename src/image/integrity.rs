@@ -66,6 +66,7 @@ pub(crate) fn image_status(r: &mut ImageRecord, manifest: Option<&(String, Strin
 fn finding(r: &ImageRecord, what: &str, expected: &str, computed: &str, loc: Locator) -> Finding {
     let name = r.repo_tags.first().cloned().or_else(|| r.id.clone()).unwrap_or_else(|| r.listed_in.clone());
     Finding {
+        actor: None,
         rule: INTEGRITY_MISMATCH.id.to_string(),
         severity: Severity::High,
         category: "integrity".into(),

@@ -24,6 +24,7 @@ pub(crate) fn evaluate(images: &[ImageInfo], loaded: &BTreeSet<String>, out: &mu
         let secrets: Vec<&str> = i.config.env.iter().filter(|e| e.secret).map(|e| e.name.as_str()).collect();
         if !secrets.is_empty() {
             out.findings.push(Finding {
+                actor: None,
                 rule: super::rules::ENV_SECRETS.id.to_string(),
                 severity: Severity::Medium,
                 category: "exposure".into(),
@@ -59,6 +60,7 @@ pub(crate) fn evaluate(images: &[ImageInfo], loaded: &BTreeSet<String>, out: &mu
             Some(t) => t.join(" "),
         };
         out.findings.push(Finding {
+            actor: None,
             rule: super::rules::CONFIG.id.to_string(),
             severity: Severity::Info,
             category: "configuration".into(),

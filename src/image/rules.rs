@@ -832,6 +832,7 @@ impl Collector {
         self.found.insert(
             key,
             Finding {
+                actor: None,
                 rule: rule.def.id.to_string(),
                 severity: rule.def.severity,
                 category: rule.def.category.to_string(),

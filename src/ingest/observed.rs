@@ -5,7 +5,7 @@
 
 use crate::ingest::inspect::ContainerInfo;
 use crate::ingest::top::ProcessCapture;
-use crate::model::{Finding, TimelineEvent};
+use crate::model::{Finding, PodRef, TimelineEvent};
 
 /// One source's observations.
 #[derive(Clone, Debug, Default)]
@@ -14,6 +14,10 @@ pub(crate) struct Observed {
     pub processes: Option<ProcessCapture>,
     /// The source's own findings (its rules), owners set when the source names the container.
     pub findings: Vec<Finding>,
+    /// Findings about a Kubernetes pod: once every container of the bundle is known, each
+    /// becomes the pod's container's (its `io.kubernetes.pod.*` labels, its CRI log
+    /// directory), else the bundle's with why (`k8saudit::join`).
+    pub pod_findings: Vec<(PodRef, Finding)>,
     pub timeline: Vec<TimelineEvent>,
     /// Containers the source names (id, name, image, labels): they join the bundle's
     /// containers and get a verdict like any other.

@@ -582,6 +582,7 @@ pub(crate) fn findings(rows: &[StatsRow]) -> Vec<Finding> {
         let entry = hits.entry(key).or_insert_with(|| {
             (
                 Finding {
+                    actor: None,
                     rule: rule.id.to_string(),
                     severity: sev,
                     category: rule.category.to_string(),

@@ -384,6 +384,7 @@ pub(crate) fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSec
             _ => String::new(),
         };
         outcome.findings.push(Finding {
+            actor: None,
             rule: format!("log.{}", r.id),
             severity: r.severity,
             category: r.category.clone(),

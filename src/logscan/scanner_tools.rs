@@ -71,6 +71,7 @@ pub(crate) fn findings(rules: &[LogRule], sources: BTreeMap<(usize, String), Sca
             };
             let logs = s.logs.len();
             Finding {
+                actor: None,
                 rule: format!("log.{}", r.id),
                 severity: r.severity,
                 category: r.category.clone(),

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{IocRef, Locator, Owner, RuleKind, Severity, Timestamp};
+use super::{Actor, IocRef, Locator, Owner, RuleKind, Severity, Timestamp};
 
 /// One claim the report makes, with the evidence that proves it.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -34,6 +34,9 @@ pub struct Finding {
     /// Indicators the observation itself carries (addresses, URLs, ports), with their role.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub iocs: Vec<IocRef>,
+    /// The identity that did it, when the source names one (an API server audit event).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<Actor>,
     /// The rule's family and story role, from its declaration. Not part of the JSON contract.
     #[serde(skip)]
     pub(crate) kind: RuleKind,

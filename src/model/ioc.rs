@@ -59,6 +59,8 @@ pub mod role {
     pub const SSH_KEY: &str = "ssh-key";
     /// A file the attacker left.
     pub const DROPPED_FILE: &str = "dropped-file";
+    /// The client address of a Kubernetes API request (an audit event's `sourceIPs`).
+    pub const API_CLIENT: &str = "api-client";
     /// Named without saying what it does (an address in a record or a command).
     pub const MENTIONED: &str = "mentioned";
 
@@ -77,7 +79,7 @@ pub mod role {
             MINING_POOL => 3,
             CALLBACK => 4,
             PAYLOAD_SERVER => 5,
-            REQUEST_SOURCE => 6,
+            REQUEST_SOURCE | API_CLIENT => 6,
             MENTIONED => 8,
             _ => 7,
         }
@@ -90,7 +92,7 @@ pub struct IocRef {
     #[serde(rename = "type")]
     pub kind: IocKind,
     pub value: String,
-    /// One of [`role`]: `request-source`, `callback`, `payload-server`, `mining-pool`,
+    /// One of [`role`]: `request-source`, `api-client`, `callback`, `payload-server`, `mining-pool`,
     /// `wallet`, `ssh-key`, `mentioned`.
     pub role: &'static str,
 }

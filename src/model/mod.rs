@@ -1,20 +1,24 @@
 //! Pure data shared by every stage: locators, times, severities, findings, diagnostics.
 
+mod actor;
 mod fact;
 mod finding;
 mod ioc;
 mod locator;
 mod owner;
+mod pod;
 mod rule;
 mod severity;
 mod text;
 mod timestamp;
 
+pub use actor::Actor;
 pub use fact::{Fact, When};
 pub use finding::{DiagLevel, Diagnostic, Finding, Outcome, TimelineEvent};
 pub use ioc::{role, IocKind, IocRef};
 pub use locator::{folder_of, Locator};
 pub use owner::{ContainerRef, Owner};
+pub use pod::PodRef;
 pub(crate) use rule::{Family, Role, RuleDef, RuleInfo, RuleKind};
 pub use severity::Severity;
 pub use text::{display_bytes, excerpt, terminal_safe};

@@ -39,6 +39,11 @@ pub(crate) enum Family {
     /// What a container checkpoint (CRIU) shows: sockets, deleted or memory-only programs,
     /// memory contents (`checkpoint.`).
     Checkpoint,
+    /// Kubernetes API server audit events (`k8saudit.`).
+    K8sAudit,
+    /// Sigma `product: kubernetes, service: audit` rules run on audit events
+    /// (`k8saudit.sigma.`).
+    SigmaK8sAudit,
 }
 
 impl Family {
@@ -46,7 +51,7 @@ impl Family {
     pub(crate) const fn name(self) -> &'static str {
         match self {
             Family::Log => "log",
-            Family::SigmaLog | Family::SigmaProcess => "sigma",
+            Family::SigmaLog | Family::SigmaProcess | Family::SigmaK8sAudit => "sigma",
             Family::File => "file",
             Family::Process => "process",
             Family::Exposure => "exposure",
@@ -57,6 +62,7 @@ impl Family {
             Family::Scap => "scap",
             Family::Sensor => "sensor",
             Family::Checkpoint => "checkpoint",
+            Family::K8sAudit => "k8saudit",
         }
     }
 
@@ -112,6 +118,9 @@ pub(crate) enum Role {
     HostPivot,
     /// The exploit attempts that did not get in, summed up.
     Attempts,
+    /// An identity exec'ed or attached into a pod through the API server: the way in to
+    /// that pod's container, its source address the attacker's.
+    PodExec,
 }
 
 /// The typed part of a rule a finding carries: its family, its story role and whether it
@@ -203,7 +212,8 @@ pub(crate) struct RuleInfo {
     /// The id findings carry (`log.` rules are listed with their engine id; findings add
     /// the `log.` prefix).
     pub(crate) id: String,
-    /// `log`, `sigma`, `file`, `process`, `exposure`, `image`, `correlation`, `stats`, `story`.
+    /// `log`, `sigma`, `file`, `process`, `exposure`, `image`, `correlation`, `stats`, `story`,
+    /// `k8saudit`.
     pub(crate) family: &'static str,
     pub(crate) severity: Severity,
     pub(crate) category: String,

@@ -21,6 +21,7 @@ pub(crate) const MAX_TIMELINE: usize = 20_000;
 /// The observations of `cap`, read from the artifact `loc` names.
 pub(crate) fn observed(cap: &Capture, loc: &Locator) -> Observed {
     Observed {
+        pod_findings: vec![],
         processes: Some(processes(cap, loc)),
         findings: rules::findings(cap, loc),
         timeline: timeline(cap, loc),

@@ -203,6 +203,7 @@ fn finding(cap: &Capture, a: &Activity, loc: &Locator) -> Option<Finding> {
         Owner::container(&ContainerRef { id: id.clone(), name })
     });
     Some(Finding {
+        actor: None,
         rule: def.id.to_string(),
         severity,
         category: def.category.to_string(),

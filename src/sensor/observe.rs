@@ -288,6 +288,7 @@ impl Collector {
         iocs.sort();
         iocs.dedup();
         let f = Finding {
+            actor: None,
             rule: def.id.to_string(),
             severity: hit.severity,
             category: def.category.to_string(),
@@ -355,6 +356,7 @@ impl Collector {
             proc.cmd
         );
         let f = Finding {
+            actor: None,
             rule: def.id.to_string(),
             severity: a.severity,
             category: a.category.clone(),
@@ -456,7 +458,16 @@ impl Collector {
             f.evidence.sort();
             f.evidence.dedup();
         }
-        (Observed { processes: capture, findings, timeline: self.timeline, containers }, self.diags)
+        (
+            Observed {
+                pod_findings: vec![],
+                processes: capture,
+                findings,
+                timeline: self.timeline,
+                containers,
+            },
+            self.diags,
+        )
     }
 }
 

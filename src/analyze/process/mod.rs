@@ -40,6 +40,7 @@ pub(crate) fn analyze(capture: &ProcessCapture) -> (ProcessTree, Vec<Finding>) {
             }
             summary.push_str(&format!(". {}.", h.rule.why));
             Finding {
+                actor: None,
                 rule: h.rule.def.id.to_string(),
                 severity: h.rule.def.severity,
                 category: h.rule.def.category.to_string(),

@@ -81,6 +81,9 @@ struct PlanContainer {
     net: Net,
     /// Kubernetes pod namespace and name, when known.
     pod: Option<(String, String)>,
+    /// The container's name in its pod (`io.kubernetes.container.name`), when it differs
+    /// from `name` (a record named `<namespace>/<pod>/<container>`).
+    pod_container: Option<String>,
     runtime: Runtime,
     /// The story's verdict of it and why (`compromised`, `attacker-side`, `inconclusive`...).
     verdict: Option<(&'static str, String)>,
@@ -99,7 +102,7 @@ impl PlanContainer {
                 "\"$(crictl ps -a -q --label io.kubernetes.pod.namespace={} --label io.kubernetes.pod.name={} --name {} | head -n 1)\"",
                 q(ns),
                 q(pod),
-                q(&format!("^{}$", self.name))
+                q(&format!("^{}$", self.pod_container.as_deref().unwrap_or(&self.name)))
             ),
             _ => q(if self.id.is_empty() { &self.name } else { &self.id }),
         }
@@ -720,10 +723,16 @@ fn targets(report: &Evidence, story: &Story) -> Vec<PlanContainer> {
         out.entry(c.handle().to_string()).or_insert(PlanContainer {
             name: c.handle().to_string(),
             id: c.id.clone(),
-            running: c.state.running || c.state.paused || c.state.restarting,
+            // A pod's container known from its logs and an audit event: running as far as
+            // the evidence tells (its CRI logs are being written), like the logs-only case.
+            running: c.state.running
+                || c.state.paused
+                || c.state.restarting
+                || c.source == crate::ingest::inspect::InspectSource::PodLogs,
             networks: (!networks.is_empty()).then_some(networks),
             net,
             pod: label("io.kubernetes.pod.namespace").zip(label("io.kubernetes.pod.name")),
+            pod_container: label("io.kubernetes.container.name"),
             runtime: runtime::of_container(c, report),
             verdict: verdict_of(&who),
             layer_held: held.contains(c.id.as_str()),
@@ -745,6 +754,7 @@ fn targets(report: &Evidence, story: &Story) -> Vec<PlanContainer> {
                 networks,
                 net,
                 pod: None,
+                pod_container: None,
                 runtime: Runtime::Docker,
                 verdict: verdict_of(&who),
                 layer_held: false,
@@ -769,6 +779,7 @@ fn targets(report: &Evidence, story: &Story) -> Vec<PlanContainer> {
                 networks: None,
                 net: Net::Bridge,
                 pod: Some((ns.to_string(), pod.to_string())),
+                pod_container: None,
                 runtime: Runtime::Cri(None),
                 verdict: verdict_of(&who),
                 layer_held: false,
@@ -880,6 +891,7 @@ mod tests {
 
     fn jndi() -> Finding {
         Finding {
+            actor: None,
             rule: "log.jndi".into(),
             severity: Severity::Critical,
             category: "initial-access".into(),

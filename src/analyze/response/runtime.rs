@@ -48,6 +48,7 @@ pub(super) fn of_container(c: &ContainerInfo, report: &Evidence) -> Runtime {
         {
             Runtime::Podman
         }
+        InspectSource::PodLogs => Runtime::Cri(None),
         InspectSource::Containerd => {
             // The data root names its containers `namespace/id`.
             let ns = report

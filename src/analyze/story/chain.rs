@@ -110,11 +110,12 @@ pub(crate) fn build(facts: &[Fact], requests: &[Request]) -> Vec<ChainStage> {
     let no_time = When::unknown("no time in the evidence");
     let when = |f: &Fact| f.when.clone().unwrap_or_else(|| no_time.clone());
     let key = |w: &When| (w.key().is_none(), w.key());
-    // 1. The way in.
+    // 1. The way in: an exploit that succeeded, or an identity exec'ing into the pod
+    // through the API server (the audit log's record of it).
     let succeeded = facts
         .iter()
         .enumerate()
-        .filter(|(_, f)| f.outcome == Some("succeeded"))
+        .filter(|(_, f)| f.outcome == Some("succeeded") || f.kinds.iter().any(|k| k.role == Role::PodExec))
         .min_by_key(|(i, f)| (key(&when(f)), *i));
     // An inferred way in is the command the server ran: it is also the execution.
     let (way_in, inferred, mut stages) = match succeeded {

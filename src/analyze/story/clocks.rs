@@ -117,6 +117,9 @@ impl<'a> Clocks<'a> {
         if f.kind.family == Family::Correlation || f.kind.family.is_log() {
             return f.time.map(|t| When::at(t, "log record"));
         }
+        if matches!(f.kind.family, Family::K8sAudit | Family::SigmaK8sAudit) {
+            return f.time.map(|t| When::at(t, "API server audit event (stage time)"));
+        }
         None
     }
 

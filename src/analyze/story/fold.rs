@@ -73,6 +73,12 @@ pub(crate) fn keys(f: &Finding, extra: &[String]) -> Vec<String> {
     if role == Role::CpuHigh {
         k.push("miner".into());
     }
+    // Every rule about one API server audit record (ctriage's and Sigma's) is one fact.
+    if matches!(f.kind.family, Family::K8sAudit | Family::SigmaK8sAudit) {
+        if let [one] = f.evidence.as_slice() {
+            k.push(format!("audit-record:{one}"));
+        }
+    }
     k
 }
 
@@ -243,6 +249,7 @@ mod tests {
 
     fn f(rule: &str, sev: Severity, subject: Option<&str>, summary: &str, secs: i64) -> Finding {
         Finding {
+            actor: None,
             rule: rule.into(),
             severity: sev,
             category: "x".into(),

@@ -87,7 +87,13 @@ pub(super) fn note_hosts(h: &mut Hosts, facts: &[Fact]) {
         for r in &f.iocs {
             let Some(host) = host_of(r) else { continue };
             let what = format!("named by {} ({})", f.title, r.role);
-            if acts && role::is_active(r.role) {
+            // The client of an API request that exec'ed into a pod sent the way in.
+            let way_in_client =
+                r.role == role::API_CLIENT && f.kinds.iter().any(|k| k.role == crate::model::Role::PodExec);
+            if acts && way_in_client {
+                h.note(&host, Some(what), None, seen_at(f), proof);
+                h.did(&host, Act::SentSucceeded);
+            } else if acts && role::is_active(r.role) {
                 h.note(&host, Some(what), None, seen_at(f), proof);
                 // What the plan blocks: a callback, else a payload server or pool.
                 h.did(&host, if r.role == role::CALLBACK { Act::Callback } else { Act::Payload });

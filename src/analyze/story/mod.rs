@@ -403,6 +403,7 @@ fn group_observation(g: &Group, records: &[LogRecord], hits: &[LogHit]) -> Obser
     }
     let time = records[lead_record].time.or(first);
     let finding = Finding {
+        actor: None,
         rule: format!("log.{}", g.rule),
         severity,
         category: g.category.clone(),
@@ -438,6 +439,7 @@ fn attempts_finding(attempts: &[Attempt]) -> Option<Finding> {
         .map(|a| format!("{}{} x{} ({})", a.title, a.origin(), a.requests, a.reason))
         .collect();
     Some(Finding {
+        actor: None,
         rule: ATTEMPTS.id.to_string(),
         severity: if open > 0 { Severity::Medium } else { Severity::Low },
         category: ATTEMPTS.category.to_string(),

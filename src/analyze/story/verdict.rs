@@ -366,6 +366,7 @@ mod tests {
     fn fact(rules: &[&str], category: &str, severity: Severity, outcome: Option<&'static str>) -> Fact {
         Fact {
             finding: Finding {
+                actor: None,
                 rule: rules[0].into(),
                 severity,
                 category: category.into(),

@@ -34,6 +34,10 @@ pub enum InspectSource {
     /// A container checkpoint archive (Podman, CRI-O, the kubelet): `config.dump`,
     /// `spec.dump`, `network.status`.
     Checkpoint,
+    /// A Kubernetes pod's container known only by its CRI log directory
+    /// (`/var/log/pods/<namespace>_<pod>_<uid>/<container>/`), found because an API server
+    /// audit event named the pod: its `io.kubernetes.*` labels are read from the path.
+    PodLogs,
 }
 
 /// A container object from inspect or a daemon config file.

@@ -15,6 +15,8 @@ pub enum SigmaTarget {
     Proxy,
     /// Process captures (`docker top`, `ps`).
     Process,
+    /// Kubernetes API server audit events (`product: kubernetes`, `service: audit`).
+    K8sAudit,
 }
 
 /// One usable Sigma rule.
@@ -57,6 +59,24 @@ impl SigmaDetection {
         }
     }
 
+    /// Evaluate on any event's fields (an audit event: see [`audit_field`]).
+    pub(crate) fn matches_fields(&self, f: &dyn Fields) -> bool {
+        self.compiled.matches(f)
+    }
+
+    /// An audit rule's declaration: its findings are `k8saudit.<rule id>`.
+    pub(crate) fn audit_def(&self) -> crate::model::RuleDef {
+        crate::model::RuleDef {
+            id: format!("k8saudit.{}", self.rule_id).into(),
+            kind: crate::model::RuleKind::of(crate::model::Family::SigmaK8sAudit),
+            severity: self.level,
+            category: self.category.clone().into(),
+            attack: self.attack.clone().unwrap_or_default().into(),
+            title: format!("{} (Sigma)", self.title).into(),
+            credit: self.credit().into(),
+        }
+    }
+
     /// The DRL 1.1 credit shown with every match.
     pub(crate) fn credit(&self) -> String {
         format!(
@@ -88,6 +108,31 @@ pub(super) fn web_field(name: &str) -> Option<&'static str> {
         "cs-host" | "cs(host)" | "r-dns" | "host" | "dst-host" | "url.domain" => "host",
         "c-ip" | "src_ip" | "clientip" | "client.ip" | "source.ip" => "client",
         "sc-bytes" | "bytes" => "bytes",
+        _ => return None,
+    })
+}
+
+/// Sigma's Kubernetes audit field names (the event's JSON paths) that a normalised audit
+/// event provides, as canonical names. `hostPath` and `capabilities` are the pod spec's
+/// host paths and added capabilities.
+pub(crate) fn audit_field(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "verb" => "verb",
+        "objectRef.resource" => "objectRef.resource",
+        "objectRef.subresource" => "objectRef.subresource",
+        "objectRef.namespace" => "objectRef.namespace",
+        "objectRef.name" => "objectRef.name",
+        "objectRef.apiGroup" | "apiGroup" => "objectRef.apiGroup",
+        "user.username" => "user.username",
+        "user.groups" => "user.groups",
+        "impersonatedUser.username" => "impersonatedUser.username",
+        "responseStatus.code" => "responseStatus.code",
+        "requestURI" => "requestURI",
+        "userAgent" => "userAgent",
+        "sourceIPs" => "sourceIPs",
+        "stage" => "stage",
+        "hostPath" => "hostPath",
+        "capabilities" => "capabilities",
         _ => return None,
     })
 }

@@ -17,7 +17,7 @@ use rsigma_parser::{Level, SigmaRule};
 use super::rules::{Check, LogRule};
 use crate::ingest::top::{Process, ProcessCapture};
 use crate::model::{Finding, Severity};
-use detection::web_field;
+use detection::{audit_field, web_field};
 pub(crate) use detection::{SigmaDetection, SigmaTarget};
 use matcher::{Compiled, Fields};
 
@@ -144,7 +144,7 @@ impl SigmaSet {
     pub(crate) fn engine_rules(&self) -> Vec<LogRule> {
         self.rules
             .iter()
-            .filter(|d| d.target != SigmaTarget::Process)
+            .filter(|d| !matches!(d.target, SigmaTarget::Process | SigmaTarget::K8sAudit))
             .map(|d| LogRule {
                 kind: super::rules::engine_kind(&d.rule_id),
                 id: d.rule_id.clone(),
@@ -189,6 +189,7 @@ fn compile(r: &SigmaRule, stem: &str, origin: &str) -> Result<SigmaDetection, St
     let cat = ls.category.as_deref().unwrap_or("");
     let product = ls.product.as_deref().unwrap_or("");
     let target = match (cat, product) {
+        (_, "kubernetes") if ls.service.as_deref() == Some("audit") => SigmaTarget::K8sAudit,
         ("webserver", _) => SigmaTarget::Web,
         ("proxy", _) => SigmaTarget::Proxy,
         ("process_creation", "linux") => SigmaTarget::Process,
@@ -204,15 +205,16 @@ fn compile(r: &SigmaRule, stem: &str, origin: &str) -> Result<SigmaDetection, St
     let known: &dyn Fn(&str) -> Option<&'static str> = match target {
         SigmaTarget::Web | SigmaTarget::Proxy => &web_field,
         SigmaTarget::Process => &process_field,
+        SigmaTarget::K8sAudit => &audit_field,
     };
     let compiled = Compiled::new(&r.detection, known)?;
     let anchors = match target {
         SigmaTarget::Web | SigmaTarget::Proxy => compiled.anchors().ok_or(
             "no literal every match must contain: it would be evaluated on every record (ctriage searches literals first)",
         )?,
-        SigmaTarget::Process => compiled.anchors().unwrap_or_default(),
+        SigmaTarget::Process | SigmaTarget::K8sAudit => compiled.anchors().unwrap_or_default(),
     };
-    if target != SigmaTarget::Process {
+    if !matches!(target, SigmaTarget::Process | SigmaTarget::K8sAudit) {
         if let Some(c) = anchors.iter().find(|a| matcher::too_common(a)) {
             return Err(format!(
                 "its only anchors include {c:?}, found on most lines of a web log: it would be evaluated on nearly every record"
@@ -327,6 +329,7 @@ pub(crate) fn process_findings(capture: &ProcessCapture, set: &SigmaSet) -> Vec<
             // The finding says what the rule's declaration says (`rules list` shows the same).
             let def = d.process_def();
             out.push(Finding {
+                actor: None,
                 rule: def.id.into_owned(),
                 severity: def.severity,
                 category: def.category.into_owned(),

