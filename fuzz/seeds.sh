@@ -4,7 +4,7 @@ set -eu
 cd "$(dirname "$0")"
 S=../samples
 c() { mkdir -p "corpus/$1"; }
-for t in layer image inspect captures log_stream log4j_decoders rules_sigma data_root; do c "$t"; done
+for t in layer image inspect captures log_stream log4j_decoders rules_sigma data_root scap; do c "$t"; done
 cp seed/* corpus/ 2>/dev/null || true
 for d in log4shell dvwa; do
   cp "$S/$d/inspect.json" "corpus/inspect/$d.json"
@@ -14,6 +14,10 @@ for d in log4shell dvwa; do
   head -c 65536 "$S/$d/export.tar" > "corpus/layer/$d.tar"
 done
 { printf '\002'; cat "$S/dvwa/docker-ps.txt"; } > corpus/captures/ps-dvwa
+# sysdig / Falco captures from ../shared (gzip: the target looks through it), when present.
+for f in ../../shared/fixtures/falco/test/trace_files/*.scap ../../shared/fixtures/libs/test/libsinsp_e2e/resources/captures/*.scap; do
+  [ -f "$f" ] && cp "$f" "corpus/scap/$(basename "$f")"
+done
 { printf '\000'; head -c 8192 "$S/log4shell/docker-logs-t.txt"; } > corpus/log_stream/text
 { printf '\001'; head -c 8192 "$S/log4shell/container.log"; } > corpus/log_stream/json-file
 printf '\0022024-01-01T00:00:00.000000000Z stdout P ${jndi:ld\n2024-01-01T00:00:00.1Z stdout F ap://x/a}\n' > corpus/log_stream/cri

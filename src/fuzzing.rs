@@ -145,6 +145,12 @@ pub fn sensors(data: &[u8]) {
     }
 }
 
+/// A sysdig / Falco capture (plain, or gzip when the bytes say so): read, replayed, its
+/// rules run and its observations built.
+pub fn scap(data: &[u8]) {
+    let _ = crate::scap::parse(&artifact("capture.scap", ArtifactKind::Scap, data));
+}
+
 /// A log stream: the first byte picks the framing (text, json-file, CRI, journal export,
 /// the `local` driver), the rest is the stream, scanned with the built-in rules and small
 /// buffers so that record and buffer boundaries are crossed often.

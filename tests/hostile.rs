@@ -472,3 +472,62 @@ fn hits_per_rule_are_capped_counts_exact() {
     assert!(scanned["hits"].as_u64().unwrap() >= 500, "counts stay exact: {scanned}");
     assert_eq!(r["run"]["options"]["max_hits"], "5");
 }
+
+/// A libscap block: type, total length, body, total length.
+fn scap_block(kind: u32, body: &[u8]) -> Vec<u8> {
+    let len = (body.len() + 12) as u32;
+    let mut v = kind.to_le_bytes().to_vec();
+    v.extend(len.to_le_bytes());
+    v.extend(body);
+    v.extend(len.to_le_bytes());
+    v
+}
+
+fn scap_header() -> Vec<u8> {
+    let mut b = 0x1A2B_3C4Du32.to_le_bytes().to_vec();
+    b.extend([1, 0, 2, 0]);
+    b.extend(u64::MAX.to_le_bytes());
+    scap_block(0x0A0D_0D0A, &b)
+}
+
+#[test]
+fn scap_lying_block_length_and_an_open_flood() {
+    let dir = bundle();
+    // A block that says 60 MiB in a 1 MiB file.
+    let mut lying = scap_header();
+    lying.extend(0x216u32.to_le_bytes());
+    lying.extend((60u32 << 20).to_le_bytes());
+    lying.extend(vec![0u8; 1 << 20]);
+    std::fs::write(dir.path().join("lying.scap"), &lying).unwrap();
+    // 400,000 opens of distinct files by 5,000 processes, gzip: listed up to the caps.
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    e.write_all(&scap_header()).unwrap();
+    for i in 0..400_000u64 {
+        let path = format!("/data/f{i}\0");
+        let params: [&[u8]; 4] =
+            [&3i64.to_le_bytes(), &(-100i64).to_le_bytes(), path.as_bytes(), &1u32.to_le_bytes()];
+        let len = 26 + 2 * params.len() + params.iter().map(|p| p.len()).sum::<usize>();
+        let mut b = vec![0u8, 0];
+        b.extend(i.to_le_bytes());
+        b.extend((1000 + i % 5000).to_le_bytes());
+        b.extend((len as u32).to_le_bytes());
+        b.extend(307u16.to_le_bytes());
+        b.extend((params.len() as u32).to_le_bytes());
+        for p in params {
+            b.extend((p.len() as u16).to_le_bytes());
+        }
+        for p in params {
+            b.extend(p);
+        }
+        e.write_all(&scap_block(0x216, &b)).unwrap();
+    }
+    std::fs::write(dir.path().join("flood.scap.gz"), e.finish().unwrap()).unwrap();
+    let report = check(
+        dir.path(),
+        &[],
+        &["declares 62914560 bytes, the file ends after", "350000 file opens and writes were not listed"],
+        300,
+    );
+    let timeline = report["bundles"][0]["timeline"].as_array().unwrap();
+    assert!(timeline.len() <= 25_000, "{} timeline events", timeline.len());
+}

@@ -553,6 +553,30 @@ fn ordinary_file_reads_are_capped_per_process_sensitive_ones_never() {
 }
 
 #[test]
+fn a_health_check_with_nc_is_not_a_reverse_shell() {
+    let mut c = section_header();
+    c.extend(process_list(&[Thread {
+        tid: 60,
+        ptid: 1,
+        exe: "/usr/bin/nc",
+        args: b"-z\x0010.0.0.9\x005432\0",
+        uid: 0,
+        cgroups: b"",
+    }]));
+    let t = tuple4([10, 0, 0, 5], 41000, [10, 0, 0, 9], 5432);
+    c.extend(event(false, T0, 60, 23, &[&i64b(0), &t]));
+    let (v, _) = scan("probe.scap", &c);
+    let f = findings(&v, "scap.net.tool-connect-internal");
+    assert_eq!(f.len(), 1, "{:#}", bundle(&v)["findings"]);
+    assert_eq!(f[0]["severity"], "low");
+    assert!(f[0]["iocs"].as_array().unwrap().iter().all(|i| i["role"] == "mentioned"));
+    assert!(findings(&v, "scap.net.tool-connect").is_empty());
+    for verdict in bundle(&v)["verdicts"].as_array().unwrap() {
+        assert_ne!(verdict["status"], "compromised", "{verdict}");
+    }
+}
+
+#[test]
 fn rules_are_listed() {
     let (v, _) = run_json(&["rules", "list"]);
     let ids: Vec<&str> = v.as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();

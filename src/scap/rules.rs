@@ -30,6 +30,14 @@ static TOOL_CONNECT: RuleDef = RuleDef::new(
     "T1095",
     "A raw network tool (nc, socat, telnet) connected out",
 );
+static TOOL_CONNECT_INTERNAL: RuleDef = RuleDef::new(
+    "scap.net.tool-connect-internal",
+    RuleKind::of(Family::Scap),
+    Severity::Low,
+    "discovery",
+    "T1046",
+    "A raw network tool (nc, socat, telnet) connected to a private address (a probe or health check)",
+);
 static ACCOUNT_WRITE: RuleDef = RuleDef::new(
     "scap.file.account-write",
     RuleKind::of(Family::Scap).with(Role::Account),
@@ -82,6 +90,7 @@ static HOST_MOUNT: RuleDef = RuleDef::new(
 static DEFS: &[&RuleDef] = &[
     &SHELL_CONNECT,
     &TOOL_CONNECT,
+    &TOOL_CONNECT_INTERNAL,
     &ACCOUNT_WRITE,
     &PERSISTENCE_WRITE,
     &STATIC_POD,
@@ -147,15 +156,19 @@ fn finding(cap: &Capture, a: &Activity, loc: &Locator) -> Option<Finding> {
                 (true, false) => (&SHELL_CONNECT, Severity::Critical),
                 (true, true) => (&SHELL_CONNECT, Severity::High),
                 (false, false) => (&TOOL_CONNECT, Severity::High),
-                (false, true) => (&TOOL_CONNECT, Severity::Medium),
+                (false, true) => (&TOOL_CONNECT_INTERNAL, Severity::Low),
             };
             let proto = proto.map(|p| format!(" ({p})")).unwrap_or_default();
             let outcome = if *done { "" } else { " (the connect failed)" };
-            let summary = format!(
-                "{whom} connected{proto} to {}{outcome}. A shell or raw network tool talking to a remote host itself is a reverse shell or C2 channel.",
-                remote.endpoint()
-            );
-            (def, severity, summary, format!("{} {}", who.pid, remote.endpoint()), callback(remote))
+            let internal = std::ptr::eq(def, &TOOL_CONNECT_INTERNAL);
+            let why = if internal {
+                "A raw network tool reaching a private address is a probe, a health check or lateral movement."
+            } else {
+                "A shell or raw network tool talking to a remote host itself is a reverse shell or C2 channel."
+            };
+            let summary = format!("{whom} connected{proto} to {}{outcome}. {why}", remote.endpoint());
+            let iocs = callback(remote, if internal { role::MENTIONED } else { role::CALLBACK });
+            (def, severity, summary, format!("{} {}", who.pid, remote.endpoint()), iocs)
         }
         Act::Open { path, write: true } | Act::Write { path } | Act::Rename { to: path, .. } => {
             let kind = sensitive(path)?;
@@ -219,10 +232,11 @@ fn finding(cap: &Capture, a: &Activity, loc: &Locator) -> Option<Finding> {
     })
 }
 
-fn callback(a: &Addr) -> Vec<IocRef> {
+/// The address and endpoint of `a` in `role`.
+fn callback(a: &Addr, role: &'static str) -> Vec<IocRef> {
     vec![
-        IocRef { kind: IocKind::Ip, value: a.ip.to_string(), role: role::CALLBACK },
-        IocRef { kind: IocKind::Endpoint, value: a.endpoint(), role: role::CALLBACK },
+        IocRef { kind: IocKind::Ip, value: a.ip.to_string(), role },
+        IocRef { kind: IocKind::Endpoint, value: a.endpoint(), role },
     ]
 }
 
