@@ -257,6 +257,21 @@ mod tests {
     }
 
     #[test]
+    fn exec_ids_link_where_pids_repeat() {
+        // sh (pid 7) execs nc (still pid 7); a child of the nc exec and one of sh's; a
+        // process whose parent's exec is not in the capture is a root, whatever its PPID.
+        let mut c = capture(&[(7, Some(1)), (7, Some(1)), (8, Some(7)), (9, Some(7)), (10, Some(7))], true);
+        let ids =
+            [("sh", None), ("nc", Some("sh")), ("a", Some("nc")), ("b", Some("sh")), ("c", Some("gone"))];
+        for (p, (id, parent)) in c.processes.iter_mut().zip(ids) {
+            p.exec_id = Some(id.into());
+            p.parent_exec_id = parent.map(String::from);
+        }
+        let (_, links) = build(&c);
+        assert_eq!(links.parent, [None, Some(0), Some(1), Some(0), None]);
+    }
+
+    #[test]
     fn cycles_self_parents_and_duplicates_terminate() {
         let c = capture(&[(10, Some(11)), (11, Some(10)), (5, Some(5)), (7, Some(5)), (7, Some(10))], true);
         let (t, links) = build(&c);
