@@ -18,6 +18,9 @@ pub enum Parentage {
     Ppid,
     /// Forest art in the command column (`ps auxf`, `ps -ejH`).
     Forest,
+    /// A sensor's exec ids (each process names its parent's exec), the PPID where a
+    /// process has none.
+    ExecId,
 }
 
 /// One process in the tree.
@@ -107,7 +110,11 @@ pub(crate) fn build(capture: &ProcessCapture) -> (ProcessTree, Links) {
             }
             .filter(|&j| j != i);
         }
-        Parentage::Ppid
+        if by_exec.is_empty() {
+            Parentage::Ppid
+        } else {
+            Parentage::ExecId
+        }
     } else if capture.forest {
         // The nearest row above with a smaller depth is the parent.
         let mut stack: Vec<(u32, usize)> = Vec::new();
