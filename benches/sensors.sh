@@ -5,7 +5,7 @@
 # reading) and `activity` (1 % execs, the rest connects and writes: mostly the reader).
 # Events per second and MiB per second of the whole scan of that one file (report written),
 # peak RSS, next to `rg -c` counting the event lines of the same file (the cost of reading
-# the bytes at all).
+# the bytes at all). CPU seconds (user + system) beside the wall time: the machine is shared.
 #
 # Usage: benches/sensors.sh [DATADIR]   (default target/bench-sensors; generated when missing)
 # EVENTS=100000 overrides the size; BIN=... another binary (default: the release build).
@@ -31,8 +31,8 @@ secs() { # wall seconds of a command, stdout discarded
 
 echo "$(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg); $EVENTS events per file"
 echo
-echo "| reader | mix | file MiB | events | ctriage scan s | events/s | MiB/s | peak RSS MiB | rg -c s | rg lines |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| reader | mix | file MiB | events | ctriage scan wall s | CPU s | events/s (wall) | events/CPU s | MiB/s (wall) | peak RSS MiB | rg -c s | rg lines |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for run in "tetragon:tetragon.json:\"process_" "auditd:audit.log:^type=SYSCALL"; do
   for mix in execs activity; do
     IFS=: read -r reader file pattern <<< "$run"
@@ -44,10 +44,12 @@ for run in "tetragon:tetragon.json:\"process_" "auditd:audit.log:^type=SYSCALL";
     e=$(date +%s.%N)
     wall=$(echo "$e - $s" | bc -l)
     rss=$(awk '/Maximum resident set size/ {printf "%.0f", $6 / 1024}' "$log")
+    cpu=$(awk '/User time|System time/ {t += $NF} END {printf "%.2f", t}' "$log")
     rm -f "$log"
     rg_s=$(secs rg -c "$pattern" "$f")
     rg_n=$(rg -c "$pattern" "$f" || echo 0)
-    printf "| %s | %s | %.1f | %d | %.2f | %.0f | %.1f | %s | %.3f | %s |\n" "$reader" "$mix" "$mib" "$EVENTS" "$wall" \
-        "$(echo "$EVENTS / $wall" | bc -l)" "$(echo "$mib / $wall" | bc -l)" "$rss" "$rg_s" "$rg_n"
+    printf "| %s | %s | %.1f | %d | %.2f | %s | %.0f | %.0f | %.1f | %s | %.3f | %s |\n" "$reader" "$mix" "$mib" "$EVENTS" \
+        "$wall" "$cpu" "$(echo "$EVENTS / $wall" | bc -l)" "$(echo "$EVENTS / $cpu" | bc -l)" "$(echo "$mib / $wall" | bc -l)" \
+        "$rss" "$rg_s" "$rg_n"
   done
 done

@@ -136,6 +136,7 @@ fn a_sensors_lineage_outranks_a_top_snapshot_and_the_chain_names_it() {
     assert_eq!(sh["parent_exec_id"], "bm9kZToxMDA=");
     assert_eq!(sh["container"]["id"], id.as_str());
     assert!(sh["extra"]["exited"].as_str().unwrap().starts_with("2026-11-27T14:02:12.001"));
+    assert_eq!(sensor["tree"]["parentage"], "exec_id");
     let tree = &sensor["tree"]["nodes"];
     let node = |pid: u64| tree.as_array().unwrap().iter().find(|n| n["pid"] == pid).unwrap();
     assert_eq!(node(201)["parent"], 200, "the snapshot says init; the sensor saw sh");

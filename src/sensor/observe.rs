@@ -553,3 +553,71 @@ pub(crate) fn join_containers(containers: &mut Vec<ContainerInfo>) {
     }
     *containers = out;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::ContainerRef;
+
+    fn p(exec: &str, pid: u32, cmd: &str) -> Proc {
+        Proc {
+            exec_id: Some(exec.into()),
+            pid: Some(pid),
+            binary: "/bin/x".into(),
+            cmd: cmd.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_process_own_record_replaces_its_mention_and_fills_the_rest() {
+        let mut c = Collector::new("e.json", CaptureFormat::Tetragon, "Tetragon");
+        let at = |n| Locator::artifact("e.json").with_line(n);
+        // Seen first doing something (no command), then named as a parent, then its exec.
+        c.add(Event { time: None, proc: p("a", 5, ""), parent: None, act: Act::Seen, locator: at(1) });
+        c.add(Event {
+            time: None,
+            proc: p("b", 6, "child"),
+            parent: Some(p("a", 5, "x --as-parent")),
+            act: Act::Exec,
+            locator: at(2),
+        });
+        let mut own = p("a", 5, "x --own");
+        own.uid = Some(0);
+        c.add(Event { time: None, proc: own, parent: None, act: Act::Exec, locator: at(3) });
+        c.add(Event {
+            time: None,
+            proc: p("a", 5, "x --later-mention"),
+            parent: None,
+            act: Act::Exit,
+            locator: at(4),
+        });
+        let (o, d) = c.finish();
+        assert!(d.is_empty());
+        let procs = o.processes.unwrap().processes;
+        assert_eq!(procs.len(), 2);
+        let a = procs.iter().find(|x| x.exec_id.as_deref() == Some("a")).unwrap();
+        assert_eq!((a.cmd.as_str(), a.uid, a.locator.line), ("x --own", Some(0), Some(3)));
+    }
+
+    #[test]
+    fn sensor_containers_join_the_record_another_source_has() {
+        let id = "ab".repeat(32);
+        let mut cs = vec![
+            ContainerInfo { id: id.clone(), name: "web".into(), ..Default::default() },
+            container_info(Named {
+                container: ContainerRef { id: id[..31].into(), name: "web-ctr".into() },
+                pod: Some("web-1".into()),
+                ..Default::default()
+            }),
+            container_info(Named {
+                container: ContainerRef { id: "cd".repeat(32), name: "db".into() },
+                ..Default::default()
+            }),
+        ];
+        join_containers(&mut cs);
+        assert_eq!(cs.len(), 2);
+        assert_eq!(cs[0].config.labels.get("io.kubernetes.pod.name").map(String::as_str), Some("web-1"));
+        assert_eq!(cs[1].source, InspectSource::Sensor);
+    }
+}

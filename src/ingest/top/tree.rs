@@ -18,6 +18,9 @@ pub enum Parentage {
     Ppid,
     /// Forest art in the command column (`ps auxf`, `ps -ejH`).
     Forest,
+    /// A sensor's exec ids (each process names its parent's exec), the PPID where a
+    /// process has none.
+    ExecId,
 }
 
 /// One process in the tree.
@@ -107,7 +110,11 @@ pub(crate) fn build(capture: &ProcessCapture) -> (ProcessTree, Links) {
             }
             .filter(|&j| j != i);
         }
-        Parentage::Ppid
+        if by_exec.is_empty() {
+            Parentage::Ppid
+        } else {
+            Parentage::ExecId
+        }
     } else if capture.forest {
         // The nearest row above with a smaller depth is the parent.
         let mut stack: Vec<(u32, usize)> = Vec::new();
@@ -254,6 +261,21 @@ mod tests {
             [(84010, None, 0), (84281, Some(84010), 1), (84290, Some(84281), 2), (84300, Some(84010), 1)]
         );
         assert_eq!(t.nodes[0].children, [84281, 84300]);
+    }
+
+    #[test]
+    fn exec_ids_link_where_pids_repeat() {
+        // sh (pid 7) execs nc (still pid 7); a child of the nc exec and one of sh's; a
+        // process whose parent's exec is not in the capture is a root, whatever its PPID.
+        let mut c = capture(&[(7, Some(1)), (7, Some(1)), (8, Some(7)), (9, Some(7)), (10, Some(7))], true);
+        let ids =
+            [("sh", None), ("nc", Some("sh")), ("a", Some("nc")), ("b", Some("sh")), ("c", Some("gone"))];
+        for (p, (id, parent)) in c.processes.iter_mut().zip(ids) {
+            p.exec_id = Some(id.into());
+            p.parent_exec_id = parent.map(String::from);
+        }
+        let (_, links) = build(&c);
+        assert_eq!(links.parent, [None, Some(0), Some(1), Some(0), None]);
     }
 
     #[test]

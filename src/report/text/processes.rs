@@ -26,6 +26,7 @@ pub(super) fn render(s: &mut String, b: &BundleReport) {
         let by = match t.parentage {
             Parentage::Ppid => "tree by PPID",
             Parentage::Forest => "tree by forest art",
+            Parentage::ExecId => "tree by the sensor's exec ids",
             Parentage::None => "no parent column: flat list",
         };
         heading(s, &format!("Processes: {} ({} processes, {by})", safe(&c.artifact), c.processes.len()));
