@@ -7,11 +7,10 @@
 //! `contid` / `cgroup` field when the log has one.
 
 use std::collections::BTreeMap;
-use std::io::BufReader;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::event::{Act, Conn, Event, FileOp, Proc};
-use super::frame::Lines;
+use super::frame::each_line;
 use super::observe::Collector;
 use crate::evidence::Artifact;
 use crate::ingest::observed::Observed;
@@ -48,52 +47,30 @@ struct Group {
 /// Read one audit log.
 pub(crate) fn read(a: &Artifact) -> (Observed, Vec<Diagnostic>) {
     let mut c = Collector::new(&a.path, CaptureFormat::Auditd, "auditd");
-    let loc = a.locator();
     let mut open: BTreeMap<u64, Group> = BTreeMap::new();
-    match a.open() {
-        Ok(r) => {
-            let mut lines = Lines::new(BufReader::new(r));
-            loop {
-                let at = match lines.next_line() {
-                    Ok(Some(at)) => at,
-                    Ok(None) => break,
-                    Err(e) => {
-                        c.problem(Diagnostic::error(loc.clone(), format!("cannot read audit log: {e}")));
-                        break;
-                    }
-                };
-                let here = loc.clone().with_line(at.no).with_offset(at.offset);
-                if at.too_long {
-                    c.problem(Diagnostic::warning(here, "line longer than 1 MiB: skipped"));
-                    continue;
-                }
-                let line = String::from_utf8_lossy(lines.bytes());
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let Some((kind, time, serial, rest)) = header(&line) else {
-                    c.problem(Diagnostic::warning(here, "not an audit record (no type= and msg=audit(...))"));
-                    continue;
-                };
-                if kind == "EOE" || kind == "1320" {
-                    if let Some(g) = open.remove(&serial) {
-                        finish(&mut c, g);
-                    }
-                    continue;
-                }
-                let g = open.entry(serial).or_insert_with(|| Group { time, at: here, records: Vec::new() });
-                if g.records.len() < MAX_RECORDS {
-                    g.records.push(Rec { kind, fields: fields(rest) });
-                }
-                while open.len() > OPEN_EVENTS {
-                    if let Some((_, g)) = open.pop_first() {
-                        finish(&mut c, g);
-                    }
-                }
+    each_line(&mut c, a, "audit log", |c, line, here, _| {
+        if line.trim().is_empty() {
+            return;
+        }
+        let Some((kind, time, serial, rest)) = header(line) else {
+            return c.problem(Diagnostic::warning(here, "not an audit record (no type= and msg=audit(...))"));
+        };
+        if kind == "EOE" || kind == "1320" {
+            if let Some(g) = open.remove(&serial) {
+                finish(c, g);
+            }
+            return;
+        }
+        let g = open.entry(serial).or_insert_with(|| Group { time, at: here, records: Vec::new() });
+        if g.records.len() < MAX_RECORDS {
+            g.records.push(Rec { kind, fields: fields(rest) });
+        }
+        while open.len() > OPEN_EVENTS {
+            if let Some((_, g)) = open.pop_first() {
+                finish(c, g);
             }
         }
-        Err(e) => c.problem(Diagnostic::error(loc.clone(), format!("cannot read audit log: {e}"))),
-    }
+    });
     while let Some((_, g)) = open.pop_first() {
         finish(&mut c, g);
     }

@@ -4,12 +4,11 @@
 //! `k8s.*`, `fd.name`) give the process record and the container.
 
 use std::collections::BTreeMap;
-use std::io::BufReader;
 
 use serde_json::Value;
 
 use super::event::{Act, Alert, Event, Named, Proc};
-use super::frame::{Framed, Objects};
+use super::frame::each_object;
 use super::observe::{severity_of, Collector};
 use crate::evidence::Artifact;
 use crate::ingest::observed::Observed;
@@ -19,38 +18,11 @@ use crate::model::{ContainerRef, Diagnostic, Locator, Timestamp};
 /// Read one file of Falco alerts.
 pub(crate) fn read(a: &Artifact) -> (Observed, Vec<Diagnostic>) {
     let mut c = Collector::new(&a.path, CaptureFormat::Falco, "Falco");
-    let loc = a.locator();
-    match a.open() {
-        Ok(r) => {
-            let mut objects = Objects::new(BufReader::new(r));
-            loop {
-                match objects.next_item() {
-                    Ok(None) => break,
-                    Ok(Some(Framed::Bad(at, why))) => c.problem(Diagnostic::warning(
-                        loc.clone().with_line(at.no).with_offset(at.offset),
-                        why,
-                    )),
-                    Ok(Some(Framed::Object(bytes, at))) => {
-                        let here = loc.clone().with_line(at.no).with_offset(at.offset);
-                        match serde_json::from_slice::<Value>(&bytes) {
-                            Ok(v) if v.get("rule").is_some() && v.get("output").is_some() => {
-                                alert(&mut c, &v, here)
-                            }
-                            Ok(_) => {
-                                c.problem(Diagnostic::warning(here, "not a Falco alert (no rule and output)"))
-                            }
-                            Err(e) => c.problem(Diagnostic::warning(here, format!("not a Falco alert: {e}"))),
-                        }
-                    }
-                    Err(e) => {
-                        c.problem(Diagnostic::error(loc.clone(), format!("cannot read Falco alerts: {e}")));
-                        break;
-                    }
-                }
-            }
-        }
-        Err(e) => c.problem(Diagnostic::error(loc, format!("cannot read Falco alerts: {e}"))),
-    }
+    each_object(&mut c, a, "Falco alerts", |c, bytes, here| match serde_json::from_slice::<Value>(bytes) {
+        Ok(v) if v.get("rule").is_some() && v.get("output").is_some() => alert(c, &v, here),
+        Ok(_) => c.problem(Diagnostic::warning(here, "not a Falco alert (no rule and output)")),
+        Err(e) => c.problem(Diagnostic::warning(here, format!("not a Falco alert: {e}"))),
+    });
     c.finish()
 }
 

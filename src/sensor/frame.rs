@@ -3,7 +3,11 @@
 //! pretty-printed over several lines and concatenated (Tetragon's documentation events).
 //! Memory stays bounded by the longest line or object kept.
 
-use std::io::{self, BufRead};
+use std::io::{self, BufRead, BufReader};
+
+use super::observe::Collector;
+use crate::evidence::Artifact;
+use crate::model::{Diagnostic, Locator};
 
 /// Longest line kept; a longer one is skipped whole (with a warning).
 pub(crate) const MAX_LINE: usize = 1 << 20;
@@ -223,6 +227,61 @@ fn trim_list(b: &[u8]) -> &[u8] {
     let e =
         b.iter().rposition(|c| !(c.is_ascii_whitespace() || *c == b']' || *c == b',')).map_or(s, |i| i + 1);
     b.get(s..e).unwrap_or_default()
+}
+
+/// Every line of `a` to `each` (collector, text, place, line); the artifact unreadable, a
+/// read error or a line over [`MAX_LINE`] become diagnostics in `c` naming `what`.
+pub(crate) fn each_line(
+    c: &mut Collector,
+    a: &Artifact,
+    what: &str,
+    mut each: impl FnMut(&mut Collector, &str, Locator, LineAt),
+) {
+    let loc = a.locator();
+    let mut lines = match a.open() {
+        Ok(r) => Lines::new(BufReader::new(r)),
+        Err(e) => return c.problem(Diagnostic::error(loc, format!("cannot read {what}: {e}"))),
+    };
+    loop {
+        let at = match lines.next_line() {
+            Ok(Some(at)) => at,
+            Ok(None) => break,
+            Err(e) => return c.problem(Diagnostic::error(loc, format!("cannot read {what}: {e}"))),
+        };
+        let here = loc.clone().with_line(at.no).with_offset(at.offset);
+        if at.too_long {
+            c.problem(Diagnostic::warning(here, "line longer than 1 MiB: skipped"));
+            continue;
+        }
+        each(c, &String::from_utf8_lossy(lines.bytes()), here, at);
+    }
+}
+
+/// Every JSON object of `a` to `each` (collector, bytes, place); the artifact unreadable, a
+/// read error or a piece that is no object become diagnostics in `c` naming `what`.
+pub(crate) fn each_object(
+    c: &mut Collector,
+    a: &Artifact,
+    what: &str,
+    mut each: impl FnMut(&mut Collector, &[u8], Locator),
+) {
+    let loc = a.locator();
+    let mut objects = match a.open() {
+        Ok(r) => Objects::new(BufReader::new(r)),
+        Err(e) => return c.problem(Diagnostic::error(loc, format!("cannot read {what}: {e}"))),
+    };
+    loop {
+        match objects.next_item() {
+            Ok(None) => break,
+            Ok(Some(Framed::Bad(at, why))) => {
+                c.problem(Diagnostic::warning(loc.clone().with_line(at.no).with_offset(at.offset), why))
+            }
+            Ok(Some(Framed::Object(bytes, at))) => {
+                each(c, &bytes, loc.clone().with_line(at.no).with_offset(at.offset))
+            }
+            Err(e) => return c.problem(Diagnostic::error(loc, format!("cannot read {what}: {e}"))),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -5,12 +5,11 @@
 //! 11 file create, 23 and 26 file delete. Sysmon names no container: attribution decides.
 
 use std::collections::BTreeMap;
-use std::io::BufReader;
 
 use serde_json::Value;
 
 use super::event::{Act, Conn, Event, FileOp, Proc};
-use super::frame::Lines;
+use super::frame::each_line;
 use super::observe::Collector;
 use crate::evidence::Artifact;
 use crate::ingest::observed::Observed;
@@ -25,37 +24,15 @@ pub(crate) fn read(a: &Artifact) -> (Observed, Vec<Diagnostic>) {
     let mut c = Collector::new(&a.path, CaptureFormat::Sysmon, "Sysmon for Linux");
     let loc = a.locator();
     let mut unread: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
-    match a.open() {
-        Ok(r) => {
-            let mut lines = Lines::new(BufReader::new(r));
-            loop {
-                let at = match lines.next_line() {
-                    Ok(Some(at)) => at,
-                    Ok(None) => break,
-                    Err(e) => {
-                        c.problem(Diagnostic::error(loc.clone(), format!("cannot read Sysmon log: {e}")));
-                        break;
-                    }
-                };
-                let here = loc.clone().with_line(at.no).with_offset(at.offset);
-                if at.too_long {
-                    c.problem(Diagnostic::warning(here, "line longer than 1 MiB: skipped"));
-                    continue;
-                }
-                let line = String::from_utf8_lossy(lines.bytes());
-                match record(&line) {
-                    Ok(Some((id, fields))) => {
-                        if !event(&mut c, id, &fields, here.clone()) {
-                            unread.entry(id).or_insert((0, at.no)).0 += 1;
-                        }
-                    }
-                    Ok(None) => {}
-                    Err(why) => c.problem(Diagnostic::warning(here, why)),
-                }
+    each_line(&mut c, a, "Sysmon log", |c, line, here, at| match record(line) {
+        Ok(Some((id, fields))) => {
+            if !event(c, id, &fields, here) {
+                unread.entry(id).or_insert((0, at.no)).0 += 1;
             }
         }
-        Err(e) => c.problem(Diagnostic::error(loc.clone(), format!("cannot read Sysmon log: {e}"))),
-    }
+        Ok(None) => {}
+        Err(why) => c.problem(Diagnostic::warning(here, why)),
+    });
     for (id, (n, line)) in unread {
         c.problem(Diagnostic::warning(
             loc.clone().with_line(line),

@@ -8,12 +8,11 @@
 //! never fatal.
 
 use std::collections::BTreeMap;
-use std::io::BufReader;
 
 use serde_json::Value;
 
 use super::event::{absolute, bare_id, Act, Conn, Event, FileOp, Named, Proc};
-use super::frame::{Framed, Objects};
+use super::frame::each_object;
 use super::observe::Collector;
 use crate::evidence::Artifact;
 use crate::ingest::observed::Observed;
@@ -40,37 +39,12 @@ pub(crate) fn read(a: &Artifact) -> (Observed, Vec<Diagnostic>) {
     let mut c = Collector::new(&a.path, CaptureFormat::Tetragon, "Tetragon");
     let loc = a.locator();
     let mut unknown: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    match a.open() {
-        Ok(r) => {
-            let mut objects = Objects::new(BufReader::new(r));
-            loop {
-                match objects.next_item() {
-                    Ok(None) => break,
-                    Ok(Some(Framed::Bad(at, why))) => c.problem(Diagnostic::warning(
-                        loc.clone().with_line(at.no).with_offset(at.offset),
-                        why,
-                    )),
-                    Ok(Some(Framed::Object(bytes, at))) => {
-                        let here = loc.clone().with_line(at.no).with_offset(at.offset);
-                        match serde_json::from_slice::<Value>(&bytes) {
-                            Ok(v) => one(&mut c, &v, here, &mut unknown),
-                            Err(e) => {
-                                c.problem(Diagnostic::warning(here, format!("not a Tetragon event: {e}")))
-                            }
-                        }
-                    }
-                    Err(e) => {
-                        c.problem(Diagnostic::error(
-                            loc.clone(),
-                            format!("cannot read Tetragon export: {e}"),
-                        ));
-                        break;
-                    }
-                }
-            }
+    each_object(&mut c, a, "Tetragon export", |c, bytes, here| {
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(v) => one(c, &v, here, &mut unknown),
+            Err(e) => c.problem(Diagnostic::warning(here, format!("not a Tetragon event: {e}"))),
         }
-        Err(e) => c.problem(Diagnostic::error(loc.clone(), format!("cannot read Tetragon export: {e}"))),
-    }
+    });
     for (kind, (n, line)) in unknown {
         c.problem(Diagnostic::warning(
             loc.clone().with_line(line),
