@@ -1,6 +1,8 @@
 //! Findings (claims with severity and proof), diagnostics (what could not be read) and
 //! timeline events.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use super::{Actor, IocRef, Locator, Owner, RuleKind, Severity, Timestamp};
@@ -77,10 +79,11 @@ pub struct TimelineEvent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<Timestamp>,
     /// What the time means: `file mtime`, `layer created`, `container started`, `log written`...
-    pub timestamp_desc: String,
+    /// (borrowed when it is a constant: one event per file must not cost an allocation).
+    pub timestamp_desc: Cow<'static, str>,
     /// Short machine name of the event kind: `file-change`, `image-history`, `container`,
     /// `log-hit`, `process-start`.
-    pub kind: String,
+    pub kind: Cow<'static, str>,
     pub message: String,
     pub source: Locator,
     /// Further captures of the same event (a log record in json-file and `docker logs -t`).
@@ -125,10 +128,21 @@ impl Outcome {
         self.diagnostics.dedup();
     }
 
-    /// Move everything from `other` into `self`.
+    /// Move everything from `other` into `self` (after what `self` holds).
     pub fn absorb(&mut self, other: Outcome) {
-        self.findings.extend(other.findings);
-        self.timeline.extend(other.timeline);
-        self.diagnostics.extend(other.diagnostics);
+        append(&mut self.findings, other.findings);
+        append(&mut self.timeline, other.timeline);
+        append(&mut self.diagnostics, other.diagnostics);
+    }
+}
+
+/// `into` then `from`, in that order, keeping the larger of the two buffers: an image's
+/// timeline of one event per file is moved, not copied into a second buffer beside it.
+fn append<T>(into: &mut Vec<T>, mut from: Vec<T>) {
+    if into.len() < from.len() {
+        std::mem::swap(into, &mut from);
+        into.splice(0..0, from);
+    } else {
+        into.extend(from);
     }
 }
