@@ -1,31 +1,34 @@
 #!/usr/bin/env bash
 # Layer analysis benchmark: ctriage's full layer analysis (every file hashed, change sets,
 # rules, JSON) timed side by side with `zcat` of the same layer blobs and `tar -tzf` of
-# each, in one run; wall time and peak RSS from /usr/bin/time -v.
+# each, in one run; wall time, CPU time (user + system) and peak RSS from /usr/bin/time -v.
 #
 # The machine may be shared: every command runs RUNS times (default 3), round-robin, and the
-# table shows the median wall time and the largest peak RSS.
+# table shows the median wall and CPU times and the largest peak RSS. CPU time and peak RSS
+# hardly move with the load; wall time does (the load average is printed with the table).
 #
 # Usage: benches/layers.sh [DATADIR]   (default target/bench-layers; generated when missing)
+#   RUNS=3 BIN=target/release/ctriage SKIP_BUILD=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${1:-target/bench-layers}
 if [ ! -f "$DATA/image.tar" ]; then
     python3 benches/gen-layers.py "$DATA"
 fi
-cargo build --release --quiet
-BIN=target/release/ctriage
+BIN=${BIN:-target/release/ctriage}
+[ -n "${SKIP_BUILD:-}" ] || cargo build --release --locked --quiet
 
 measure() { # name, command...
     local name=$1; shift
     local log
     log=$(mktemp)
     /usr/bin/time -v "$@" > /dev/null 2> "$log"
-    local wall rss
+    local wall rss cpu
     wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$log" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
     rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$log")
+    cpu=$(awk -F': ' '/(User|System) time \(seconds\)/ {s += $2} END {print s}' "$log")
     rm -f "$log"
-    printf '%s\t%s\t%s\n' "$name" "$wall" "$rss"
+    printf '%s\t%s\t%s\t%s\n' "$name" "$wall" "$rss" "$cpu"
 }
 
 blobs=("$DATA"/layers/*.tar.gz)
@@ -52,14 +55,19 @@ run_one() {
         4) measure "${names[4]}" "$BIN" scan "$DATA/image.tar" --format json ;;
     esac
 }
+echo "load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
 raw=$(for _ in $(seq "$RUNS"); do for i in 0 1 2 3 4; do run_one $i; done; done)
 echo "load average after the runs: $(cut -d' ' -f1-3 /proc/loadavg); $RUNS runs each"
 echo
-echo "| command | wall s (median) | vs zcat | peak RSS MiB |"
-echo "|---|---:|---:|---:|"
-zcat_s=$(echo "$raw" | awk -F'\t' -v n="${names[0]}" '$1 == n {print $2}' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+echo "| command | wall s (median) | vs zcat | CPU s (median) | CPU vs zcat | peak RSS MiB |"
+echo "|---|---:|---:|---:|---:|---:|"
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+zcat_s=$(echo "$raw" | awk -F'\t' -v n="${names[0]}" '$1 == n {print $2}' | median)
+zcat_cpu=$(echo "$raw" | awk -F'\t' -v n="${names[0]}" '$1 == n {print $4}' | median)
 for n in "${names[@]}"; do
-    w=$(echo "$raw" | awk -F'\t' -v n="$n" '$1 == n {print $2}' | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    w=$(echo "$raw" | awk -F'\t' -v n="$n" '$1 == n {print $2}' | median)
     r=$(echo "$raw" | awk -F'\t' -v n="$n" '$1 == n {print $3}' | sort -n | tail -1)
-    awk -v n="$n" -v w="$w" -v r="$r" -v z="$zcat_s" 'BEGIN { printf "| %s | %.2f | %.2fx | %.0f |\n", n, w, w / z, r / 1024 }'
+    c=$(echo "$raw" | awk -F'\t' -v n="$n" '$1 == n {print $4}' | median)
+    awk -v n="$n" -v w="$w" -v r="$r" -v z="$zcat_s" -v c="$c" -v zc="$zcat_cpu" \
+        'BEGIN { printf "| %s | %.2f | %.2fx | %.2f | %.2fx | %.0f |\n", n, w, w / z, c, c / zc, r / 1024 }'
 done

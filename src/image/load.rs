@@ -474,13 +474,8 @@ pub(crate) fn file_change(
     }
 }
 
-/// Every change of every layer of an image.
-pub(crate) fn file_changes(l: &LoadedImage) -> Vec<FileChange> {
-    let mut out = vec![];
-    for (i, (applied, loc)) in l.applied.iter().zip(&l.layer_locs).enumerate() {
-        for c in &applied.changes {
-            out.push(file_change(c, Some(l.record.index), Some(i), format!("layer {i}"), loc.clone()));
-        }
-    }
-    out
+/// The file change of one change of layer `i` of an image.
+pub(crate) fn layer_file_change(l: &LoadedImage, i: usize, c: &ChangeRec) -> Option<FileChange> {
+    let loc = l.layer_locs.get(i)?;
+    Some(file_change(c, Some(l.record.index), Some(i), format!("layer {i}"), loc.clone()))
 }

@@ -71,6 +71,30 @@ fn keep_own_iocs(section: &mut ImageSection) {
     }
 }
 
+/// The timeline events and file changes of layer `i` of an image, in the layer's order. The
+/// change set is told from its end, each record freed as soon as it is told (the buffer
+/// shrinks as it empties), so the records and what they become are never all held at once.
+fn tell_layer(
+    l: &load::LoadedImage,
+    i: usize,
+    mut changes: Vec<tree::ChangeRec>,
+    section: &mut ImageSection,
+) {
+    let Some(events) = timeline::LayerEvents::new(l, i) else { return };
+    let (first_event, first_change) = (section.outcome.timeline.len(), section.file_changes.len());
+    section.outcome.timeline.reserve_exact(changes.len());
+    section.file_changes.reserve_exact(changes.len());
+    while let Some(c) = changes.pop() {
+        section.outcome.timeline.push(events.event(changes.len(), &c));
+        section.file_changes.extend(load::layer_file_change(l, i, &c));
+        if changes.capacity() > 4096 && changes.len() < changes.capacity() / 2 {
+            changes.shrink_to_fit();
+        }
+    }
+    section.outcome.timeline[first_event..].reverse();
+    section.file_changes[first_change..].reverse();
+}
+
 /// Analyse every image archive, layer tar and filesystem tar of a bundle.
 pub(crate) fn analyze_bundle(artifacts: &[&Artifact], ctx: &ImageContext) -> ImageSection {
     analyze(artifacts, ctx, &AnalyzeOptions::default()).0
@@ -198,13 +222,20 @@ pub(crate) fn analyze(
     let mut trees = vec![];
     // A refused base is not this container's image: listed, never analysed (its own files,
     // history and findings would be told as this bundle's).
-    for l in loaded.iter().filter(|l| l.record.refused.is_none()) {
+    for l in loaded.iter_mut().filter(|l| l.record.refused.is_none()) {
         integrity::check(&l.record, &l.archive_loc, &l.layer_locs, &mut section.outcome);
         rules::evaluate_image(l, &mut section.outcome);
-        timeline::image_events(l, &mut section.outcome);
-        section.file_changes.extend(load::file_changes(l));
         if opts.keep_trees {
             trees.push((l.record.index, l.tree_at(opts.tree_at)));
+        }
+        // Memory stays near one record per file: the layers' entries are dropped once
+        // nothing rebuilds a view from them, each layer's change set once it is told.
+        if ctx.rooted.is_none() {
+            l.scans = vec![];
+        }
+        timeline::history_events(l, &mut section.outcome);
+        for (i, applied) in std::mem::take(&mut l.applied).into_iter().enumerate() {
+            tell_layer(l, i, applied.changes, &mut section);
         }
     }
     if containers.is_empty() && !ctx.saved_diff.is_empty() {

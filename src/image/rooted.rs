@@ -2,6 +2,8 @@
 //! entries: each image assembled from its layer chain, and each container's own changes
 //! from its read-write (upper) directory applied on its image, the `-init` layer kept apart.
 
+use std::collections::BTreeSet;
+
 use super::container::{base_created, is_ignored, to_lines, Container, RUNTIME_PATHS};
 use super::layout;
 use super::load::{align_history, count, LoadedImage};
@@ -199,6 +201,11 @@ fn volumes(c: &RootContainer) -> Vec<Container> {
         .collect()
 }
 
+/// The non-empty proper parents of a path (`a/b/c` -> `a`, `a/b`).
+fn parents_of(path: &[u8]) -> impl Iterator<Item = &[u8]> {
+    path.iter().enumerate().filter(|(i, c)| **c == b'/' && *i > 0).map(move |(i, _)| &path[..i])
+}
+
 fn container(c: &RootContainer, images: &[LoadedImage], out: &mut Outcome) -> Option<Container> {
     let (upper_path, upper) = c.upper.as_ref()?;
     let loc = Locator::artifact(upper_path.clone());
@@ -206,9 +213,17 @@ fn container(c: &RootContainer, images: &[LoadedImage], out: &mut Outcome) -> Op
         .image_id
         .as_ref()
         .and_then(|id| images.iter().find(|l| l.record.id.as_deref() == Some(id.as_str())));
-    let (mut tree, n, desc, image) = match img {
+    // The image's view with the init layer on it: built again below rather than cloned, so
+    // the two views of a large image are never held at once.
+    let base_view = |l: Option<&LoadedImage>| {
+        let mut tree = l.map(|l| l.tree_at(None)).unwrap_or_default();
+        if let Some((_, init)) = &c.init {
+            apply(&mut tree, &init.entries, l.map_or(0, |l| l.scans.len()));
+        }
+        tree
+    };
+    let (n, desc, image) = match img {
         Some(l) => (
-            l.tree_at(None),
             l.scans.len(),
             format!(
                 "{} ({} layer(s)){}",
@@ -227,13 +242,10 @@ fn container(c: &RootContainer, images: &[LoadedImage], out: &mut Outcome) -> Op
                     c.image_id.as_deref().unwrap_or("(none named)")
                 ),
             ));
-            (FileTree::new(), 0, "no image (not in the data root)".to_string(), None)
+            (0, "no image (not in the data root)".to_string(), None)
         }
     };
-    if let Some((_, init)) = &c.init {
-        apply(&mut tree, &init.entries, n);
-    }
-    let base = tree.clone();
+    let mut tree = base_view(img);
     let mounts: Vec<Vec<u8>> = c
         .mount_points
         .iter()
@@ -242,9 +254,15 @@ fn container(c: &RootContainer, images: &[LoadedImage], out: &mut Outcome) -> Op
         .collect();
     let applied = apply_layer(&mut tree, &upper.entries, n + 1, img.is_none());
     let recs: Vec<_> = applied.changes.into_iter().filter(|r| !is_ignored(&r.path, &mounts)).collect();
-    let lines = docker_lines(recs.iter().map(|r| (r.change, r.path.clone())), |p| {
-        base.contains_key(p) && tree.contains_key(p)
-    });
+    // `docker diff` lists the parents of changed paths that exist on both sides: only those
+    // parents are looked up, in the container's view, then in the image's built again.
+    let parents: BTreeSet<&[u8]> = recs.iter().flat_map(|r| parents_of(&r.path)).collect();
+    let in_top: BTreeSet<&[u8]> = parents.iter().copied().filter(|p| tree.contains_key(*p)).collect();
+    drop(tree);
+    let base = base_view(img);
+    let in_both: BTreeSet<&[u8]> = in_top.into_iter().filter(|p| base.contains_key(*p)).collect();
+    drop(base);
+    let lines = docker_lines(recs.iter().map(|r| (r.change, r.path.clone())), |p| in_both.contains(p));
     let ignored = RUNTIME_PATHS
         .iter()
         .map(|p| p.as_bytes())

@@ -714,7 +714,7 @@ fn test(rule: &FileRule, c: &ChangeRec, ctx: &Ctx) -> Option<String> {
         }
         Test::NewUid0 => {
             let now = uid0(Some(&c.meta));
-            let before = uid0(c.before.as_ref());
+            let before = uid0(c.before.as_deref());
             let new: Vec<&String> = now.iter().filter(|u| *u != "root" && !before.contains(u)).collect();
             (written && c.path == b"etc/passwd" && !new.is_empty()).then(|| {
                 format!("uid 0 account(s): {}", new.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))

@@ -8,7 +8,7 @@ use super::load::LoadedImage;
 use super::tree::ChangeRec;
 use crate::layerfs::show_path;
 use crate::layerfs::FileType;
-use crate::model::{Outcome, TimelineEvent, Timestamp};
+use crate::model::{Locator, Outcome, TimelineEvent, Timestamp};
 
 fn describe(c: &ChangeRec) -> String {
     let m = &c.meta;
@@ -31,8 +31,8 @@ fn describe(c: &ChangeRec) -> String {
     s
 }
 
-/// History steps and per-layer file changes of an image.
-pub(crate) fn image_events(l: &LoadedImage, out: &mut Outcome) {
+/// The history steps of an image.
+pub(crate) fn history_events(l: &LoadedImage, out: &mut Outcome) {
     let name = l.name();
     let config_loc = l.config_loc.clone();
     for h in &l.record.history {
@@ -58,32 +58,57 @@ pub(crate) fn image_events(l: &LoadedImage, out: &mut Outcome) {
             order: vec![h.layer.unwrap_or(usize::MAX) as u64, h.index as u64],
         });
     }
-    for (i, (applied, loc)) in l.applied.iter().zip(&l.layer_locs).enumerate() {
-        let commit = l.record.committed_layers.contains(&i);
-        let created = l.record.layers.get(i).and_then(|x| x.created);
-        for (seq, c) in applied.changes.iter().enumerate() {
-            let (time, desc): (Option<Timestamp>, &str) = if commit && c.deleted_at.is_some() {
-                (c.deleted_at, "whiteout mtime: the time of the deletion (container layer)")
-            } else if commit && c.change == super::Change::Deleted {
-                (None, "deletion time unknown (container layer)")
-            } else if commit {
-                (c.meta.mtime, "file mtime (container layer)")
-            } else {
-                (created, "layer created (file mtime in message)")
-            };
-            out.timeline.push(TimelineEvent {
-                time,
-                timestamp_desc: desc.into(),
-                kind: "file-change".into(),
-                message: format!(
-                    "image {name} layer {i}{}: {}",
-                    if commit { " (commit)" } else { "" },
-                    describe(c)
-                ),
-                source: loc.clone().with_member(show_path(&c.path)),
-                also: vec![],
-                order: vec![i as u64, seq as u64],
-            });
+}
+
+/// What the `file-change` events of one image layer share.
+pub(crate) struct LayerEvents<'a> {
+    name: String,
+    layer: usize,
+    commit: bool,
+    created: Option<Timestamp>,
+    loc: &'a Locator,
+}
+
+impl<'a> LayerEvents<'a> {
+    /// For layer `i` of an image (None when the image has no such layer).
+    pub(crate) fn new(l: &'a LoadedImage, i: usize) -> Option<Self> {
+        Some(LayerEvents {
+            name: l.name(),
+            layer: i,
+            commit: l.record.committed_layers.contains(&i),
+            created: l.record.layers.get(i).and_then(|x| x.created),
+            loc: l.layer_locs.get(i)?,
+        })
+    }
+
+    /// The event of the layer's `seq`-th change.
+    pub(crate) fn event(&self, seq: usize, c: &ChangeRec) -> TimelineEvent {
+        let commit = self.commit;
+        let (time, desc): (Option<Timestamp>, &'static str) = if commit && c.deleted_at.is_some() {
+            (c.deleted_at, "whiteout mtime: the time of the deletion (container layer)")
+        } else if commit && c.change == super::Change::Deleted {
+            (None, "deletion time unknown (container layer)")
+        } else if commit {
+            (c.meta.mtime, "file mtime (container layer)")
+        } else {
+            (self.created, "layer created (file mtime in message)")
+        };
+        let mut message = format!(
+            "image {} layer {}{}: {}",
+            self.name,
+            self.layer,
+            if commit { " (commit)" } else { "" },
+            describe(c)
+        );
+        message.shrink_to_fit(); // one per file: no spare capacity kept
+        TimelineEvent {
+            time,
+            timestamp_desc: desc.into(),
+            kind: "file-change".into(),
+            message,
+            source: self.loc.clone().with_member(show_path(&c.path)),
+            also: vec![],
+            order: vec![self.layer as u64, seq as u64],
         }
     }
 }

@@ -57,8 +57,8 @@ pub(crate) struct ChangeRec {
     pub change: Change,
     /// The new node (added/modified) or the node that was removed (deleted).
     pub meta: Meta,
-    /// The node below, for modifications.
-    pub before: Option<Meta>,
+    /// The node below, for modifications (boxed: most changes are additions).
+    pub before: Option<Box<Meta>>,
     /// What differs for modifications: `type`, `content`, `target`, `mode`, `owner`, `mtime`,
     /// or `replaced` (deleted and re-created with the same attributes).
     pub what: Vec<&'static str>,
@@ -315,7 +315,7 @@ pub(crate) fn apply_layer(
                         change: Change::Modified,
                         meta: implicit_dir(),
                         what: what_changed(&before, &implicit_dir()),
-                        before: Some(before),
+                        before: Some(Box::new(before)),
                         seq: None,
                         implicit: true,
                         traversal: false,
@@ -371,7 +371,7 @@ pub(crate) fn apply_layer(
             path: path.to_vec(),
             change,
             meta: meta.clone(),
-            before,
+            before: before.map(Box::new),
             what,
             seq: Some(e.seq),
             implicit: false,
@@ -437,7 +437,7 @@ pub(crate) fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8])
         path: path.to_vec(),
         change,
         meta: meta.clone(),
-        before: before.cloned(),
+        before: before.cloned().map(Box::new),
         what,
         seq,
         implicit: false,

@@ -111,7 +111,8 @@ pub(crate) fn read(a: &Artifact, sigma: &SigmaSet) -> (Observed, Vec<Diagnostic>
             let f = finding(&e, &h);
             timeline.push(TimelineEvent {
                 time: e.time(),
-                timestamp_desc: format!("audit {} time", if e.stage.is_empty() { "stage" } else { &e.stage }),
+                timestamp_desc: format!("audit {} time", if e.stage.is_empty() { "stage" } else { &e.stage })
+                    .into(),
                 kind: "k8s-audit".into(),
                 message: format!("{}: {}; by {}", h.def.title, h.detail, e.actor.describe()),
                 source: e.locator.clone(),

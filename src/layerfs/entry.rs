@@ -54,7 +54,11 @@ pub(crate) struct Node {
 
 /// `/` + the path, shown lossily.
 pub(crate) fn show_path(p: &[u8]) -> String {
-    format!("/{}", crate::model::display_bytes(p))
+    let shown = crate::model::display_bytes(p);
+    let mut s = String::with_capacity(shown.len() + 1);
+    s.push('/');
+    s.push_str(&shown);
+    s
 }
 
 /// Normalize a member name: strip `./` and `/`, collapse `//` and `.`; `..` pops a component

@@ -38,6 +38,7 @@ impl Locator {
 
     /// This locator with one more (inner) tar member appended.
     pub fn with_member(mut self, member: impl Into<String>) -> Self {
+        self.members.reserve_exact(1); // one locator per file: no spare room
         self.members.push(member.into());
         self
     }

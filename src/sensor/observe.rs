@@ -406,7 +406,7 @@ impl Collector {
         };
         self.timeline.push(TimelineEvent {
             time: ev.time,
-            timestamp_desc: format!("{} event time", self.sensor),
+            timestamp_desc: format!("{} event time", self.sensor).into(),
             kind: kind.into(),
             message: format!("{} {what}: {}", self.who(proc), clip(&proc.cmd, CMD_SHOWN)),
             source: ev.locator.clone(),

@@ -232,7 +232,7 @@ pub(crate) fn timeline(containers: &[ContainerInfo]) -> Vec<TimelineEvent> {
     let mut out = vec![];
     for c in containers {
         let who = format!("container {} ({})", c.handle(), c.short_id());
-        let ev = |time, desc: &str, message: String| TimelineEvent {
+        let ev = |time, desc: &'static str, message: String| TimelineEvent {
             time: Some(time),
             timestamp_desc: desc.into(),
             kind: "container".into(),

@@ -155,7 +155,7 @@ fn daemon_config_v2_and_v1() {
     assert_eq!(c.graph_driver.as_ref().unwrap().name, "aufs");
     assert_eq!(c.security_options(), ["seccomp=unconfined"]);
     let tl = timeline(&doc.containers);
-    let descs: Vec<&str> = tl.iter().map(|e| e.timestamp_desc.as_str()).collect();
+    let descs: Vec<&str> = tl.iter().map(|e| e.timestamp_desc.as_ref()).collect();
     assert_eq!(descs, ["container created", "container started", "container finished"]);
     assert!(tl[2].message.contains("exit code 137, killed by the OOM killer"), "{}", tl[2].message);
 

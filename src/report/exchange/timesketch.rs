@@ -57,7 +57,7 @@ pub(crate) fn events(b: &BundleReport) -> Vec<Event<'_>> {
             Event {
                 time,
                 message: e.message.clone(),
-                timestamp_desc: e.timestamp_desc.clone(),
+                timestamp_desc: e.timestamp_desc.to_string(),
                 source: format!("ctriage:{}", e.kind),
                 path: e.source.to_string(),
                 rule: "",

@@ -150,7 +150,7 @@ fn chart(b: &BundleReport) -> Markup {
             continue;
         }
         let Some(time) = e.time.filter(|t| is_real(*t)) else { continue };
-        let kind = match e.kind.as_str() {
+        let kind = match e.kind.as_ref() {
             "file-change" => "file-change",
             "log-hit" => "log-hit",
             "process-start" => "process-start",
