@@ -79,7 +79,8 @@ fn matching<'c>(cands: &'c [Candidate], which: &str) -> Vec<&'c Candidate> {
     let exact: Vec<&Candidate> = cands
         .iter()
         .filter(|c| {
-            c.names.iter().any(|n| n == want) || c.ids.iter().any(|i| i == want || bare(i) == bare(want))
+            c.names.iter().any(|n| n == want || n == which)
+                || c.ids.iter().any(|i| i == want || bare(i) == bare(want))
         })
         .collect();
     if !exact.is_empty() || bare(want).is_empty() {
