@@ -360,3 +360,35 @@ fn a_truncated_layer_gives_what_was_read_and_exit_2() {
     assert!(m["diagnostics"].as_array().unwrap().iter().any(|d| d["level"] == "error"), "{m}");
     assert!(String::from_utf8_lossy(&o.stdout).contains("error:"));
 }
+
+#[test]
+fn a_tar_of_a_data_root_and_an_oci_layout_give_the_same_files() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::dataroot::build(dir.path(), false);
+    let tar = dir.path().join("root.tar.gz");
+    let st = Command::new("tar").arg("-czf").arg(&tar).arg("-C").arg(dir.path()).arg("var").status().unwrap();
+    assert!(st.success());
+    let out = tempfile::tempdir().unwrap();
+    let to = out.path().join("t");
+    let o = run(&["extract", s(&tar), "--container", "web", "--path", "/var/www", "--to", s(&to)]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(to.join("rootfs/var/www/shell.php")).unwrap(), b"<?php system($_GET['c']); ?>");
+    assert_eq!(std::fs::read(to.join("rootfs/var/www/index.html")).unwrap(), b"<html>shop</html>");
+    // The same image as an OCI layout folder (gzip layers).
+    let oci = out.path().join("oci");
+    let img = image();
+    img.oci_dir(&oci);
+    let to = out.path().join("o");
+    let o = run(&[
+        "extract",
+        s(&oci),
+        "--container",
+        "t:extract",
+        "--path",
+        "/var/www/shell.php",
+        "--to",
+        s(&to),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(to.join("rootfs/var/www/shell.php")).unwrap(), b"<?php eval($_POST['x']); ?>");
+}

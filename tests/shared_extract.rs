@@ -1,0 +1,72 @@
+//! `extract` on images written by other tools (../shared/fixtures): go-containerregistry's
+//! kaniko-style save whose top-level `.wh.a` deletes a directory that a later layer makes
+//! again, and dive's buildx OCI archive with a zstd layer and no manifest.json.
+
+use std::process::{Command, Stdio};
+
+use crate::util::{bin, run, sha256_file, shared};
+
+#[test]
+#[ignore = "reads ../shared"]
+fn a_recreated_directory_does_not_bring_back_what_its_whiteout_deleted() {
+    let save = shared("fixtures/go-containerregistry/pkg/v1/mutate/testdata/whiteout_dir.tar");
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("m.json");
+    let mut child = Command::new(bin())
+        .args(["extract", save.to_str().unwrap(), "--container", "localhost:5000/whiteout:latest", "--all"])
+        .args(["--to", "-", "--manifest", m.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t = Command::new("tar").arg("-t").stdin(child.stdout.take().unwrap()).output().unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let mut listed: Vec<String> =
+        String::from_utf8_lossy(&t.stdout).lines().map(|l| l.trim_end_matches('/').to_string()).collect();
+    listed.sort();
+    // TestExtractWhiteoutDir: no `foo` after flattening; the tree is a/baz, b/bar.
+    assert_eq!(listed, ["a", "a/baz", "b", "b/bar"]);
+    // As of layer 1 (before the whiteout) a/foo is there.
+    let to = dir.path().join("l1");
+    let o = run(&[
+        "extract",
+        save.to_str().unwrap(),
+        "--container",
+        "sha256:92f1e3d5",
+        "--all",
+        "--layer",
+        "1",
+        "--to",
+        to.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(to.join("rootfs/a/foo").is_file() && to.join("rootfs/b/bar").is_file());
+}
+
+#[test]
+#[ignore = "reads ../shared"]
+fn a_zstd_oci_archive_without_manifest_json() {
+    let oci = shared("fixtures/dive/.data/test-oci-zstd-image.tar");
+    let dir = tempfile::tempdir().unwrap();
+    let to = dir.path().join("o");
+    let o = run(&["extract", oci.to_str().unwrap(), "--container", "3eaccc100f86", "--path", "/README.md"]);
+    assert_eq!(o.status.code(), Some(64), "--to is required");
+    let o = run(&[
+        "extract",
+        oci.to_str().unwrap(),
+        "--container",
+        "3eaccc100f86",
+        "--path",
+        "/README.md",
+        "--to",
+        to.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let f = to.join("rootfs/README.md");
+    // The fixture's README: one file README.md, 11189 bytes, mode 0644.
+    assert_eq!(std::fs::metadata(&f).unwrap().len(), 11189);
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(to.join("MANIFEST.json")).unwrap()).unwrap();
+    let e = &m["entries"][0];
+    assert_eq!((e["path"].as_str(), e["mode"].as_str()), (Some("/README.md"), Some("0644")));
+    assert_eq!(e["sha256"], sha256_file(&f));
+}
