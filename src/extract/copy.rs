@@ -183,12 +183,13 @@ fn entry(view: &View, path: &[u8]) -> Entry {
 
 fn system_time(t: &Timestamp) -> Option<std::time::SystemTime> {
     let secs = t.unix_secs();
-    let d = std::time::Duration::new(secs.unsigned_abs(), t.subsec_nanos());
-    if secs >= 0 {
-        std::time::UNIX_EPOCH.checked_add(d)
+    let whole = std::time::Duration::from_secs(secs.unsigned_abs());
+    let at = if secs >= 0 {
+        std::time::UNIX_EPOCH.checked_add(whole)
     } else {
-        std::time::UNIX_EPOCH.checked_sub(d)
-    }
+        std::time::UNIX_EPOCH.checked_sub(whole)
+    };
+    at?.checked_add(std::time::Duration::from_nanos(u64::from(t.subsec_nanos())))
 }
 
 /// A reader that gives exactly `size` bytes: the content, then zeros if it ends early
@@ -381,16 +382,26 @@ fn header(meta: &crate::layerscan::Meta, kind: tar::EntryType, mode: u32) -> tar
     h
 }
 
+/// The image archives of a copy, each opened (indexed) once, by name.
+type Archives<'a> = BTreeMap<String, Option<Blobs<'a>>>;
+
 /// A layer tar's raw bytes opened again.
-fn open_tar(view: &View, content: &Content) -> io::Result<Box<dyn Read + Send>> {
+fn open_tar<'a>(
+    view: &'a View,
+    refs: &[&'a Artifact],
+    archives: &mut Archives<'a>,
+    content: &Content,
+) -> io::Result<Box<dyn Read + Send>> {
     match content {
         Content::Artifact(i) => view.bundle.artifacts[*i].open(),
         Content::Blob { archive, member } => {
-            let refs: Vec<&Artifact> = view.bundle.artifacts.iter().collect();
-            let inspector = crate::content::Inspector::new();
-            let found = Blobs::find(&refs, archive, &inspector)
-                .ok_or_else(|| io::Error::other(format!("the image archive {archive} is no longer found")))?;
-            found.open(member)
+            let found = archives.entry(archive.clone()).or_insert_with(|| {
+                Blobs::find(refs, archive, &crate::content::Inspector::with_limits(view.limits))
+            });
+            found
+                .as_ref()
+                .ok_or_else(|| io::Error::other(format!("the image archive {archive} is no longer found")))?
+                .open(member)
         }
         _ => Err(io::Error::other("not a tar")),
     }
@@ -497,6 +508,8 @@ pub(crate) fn copy(view: &View, paths: &[&[u8]], sink: &mut Sink<'_>, max_bytes:
             _ => c.non_files(i, p)?,
         }
     }
+    let refs: Vec<&Artifact> = view.bundle.artifacts.iter().collect();
+    let mut archives = Archives::new();
     for (layer, idx) in by_layer {
         let Some(src) = view.sources.get(layer) else {
             for (i, _) in idx {
@@ -514,7 +527,7 @@ pub(crate) fn copy(view: &View, paths: &[&[u8]], sink: &mut Sink<'_>, max_bytes:
                     }
                 }
                 let mut seen = std::collections::BTreeSet::new();
-                let result = open_tar(view, &src.content).and_then(|raw| {
+                let result = open_tar(view, &refs, &mut archives, &src.content).and_then(|raw| {
                     walk(raw, &wanted, |seq, r| {
                         seen.insert(seq);
                         let mut all = wanted[&seq].iter();
@@ -586,4 +599,39 @@ pub(crate) fn copy(view: &View, paths: &[&[u8]], sink: &mut Sink<'_>, max_bytes:
         }
     }
     Ok(c.out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn setuid_and_setgid_are_never_written_and_the_owner_can_read() {
+        assert_eq!(written_mode(FileType::File, 0o4755), 0o755);
+        assert_eq!(written_mode(FileType::File, 0o2000), 0o600);
+        assert_eq!(written_mode(FileType::Dir, 0o1777), 0o1777);
+        assert_eq!(written_mode(FileType::Dir, 0o000), 0o700);
+    }
+
+    #[test]
+    fn a_short_content_is_padded_to_its_header_size_and_counted() {
+        let mut r = Exact { inner: HashingReader::new(&b"abc"[..]), left: 5 };
+        let mut out = vec![];
+        r.read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"abc\0\0");
+        assert_eq!(r.inner.count, 3);
+        assert_eq!(r.inner.hex(), crate::digest::hex(&crate::digest::sha256(b"abc")));
+        let mut r = Exact { inner: HashingReader::new(&b"abcdef"[..]), left: 4 };
+        let mut out = vec![];
+        r.read_to_end(&mut out).unwrap();
+        assert_eq!(out, b"abcd");
+    }
+
+    #[test]
+    fn times_before_1970_and_after() {
+        let t = system_time(&Timestamp::from_unix(-10, 0)).unwrap();
+        assert_eq!(std::time::UNIX_EPOCH.duration_since(t).unwrap().as_secs(), 10);
+        let t = system_time(&Timestamp::from_unix(1_600_000_000, 5)).unwrap();
+        assert_eq!(t.duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos(), 1_600_000_000_000_000_005);
+    }
 }

@@ -49,6 +49,8 @@ pub(crate) struct View {
     pub bundle: Bundle,
     /// What reading the evidence said.
     pub diagnostics: Vec<Diagnostic>,
+    /// The limits the evidence is read under.
+    pub limits: Limits,
 }
 
 /// Why no view was made: a usage error (exit 64) in words.
@@ -267,7 +269,7 @@ pub(crate) fn open(path: &Path, which: &str, at: Option<usize>, limits: Limits) 
             )));
         }
     }
-    Ok(View { label, at: at.unwrap_or(last), last, tree, sources, bundle, diagnostics })
+    Ok(View { label, at: at.unwrap_or(last), last, tree, sources, bundle, diagnostics, limits })
 }
 
 #[cfg(test)]
