@@ -60,6 +60,13 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// `ctriage extract BUNDLE --container C` and the rest.
+fn ex(bundle: &str, container: &str, rest: &[&str]) -> std::process::Output {
+    let mut args = vec!["extract", bundle, "--container", container];
+    args.extend(rest);
+    run(&args)
+}
+
 fn manifest(p: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()
 }
@@ -100,16 +107,7 @@ fn a_file_from_the_top_layer_with_its_proof() {
     let (dir, ev) = evidence();
     let before = snapshot(&ev);
     let out = dir.path().join("out");
-    let o = run(&[
-        "extract",
-        s(&ev),
-        "--container",
-        "t:extract",
-        "--path",
-        "/var/www/shell.php",
-        "--to",
-        s(&out),
-    ]);
+    let o = ex(s(&ev), "t:extract", &["--path", "/var/www/shell.php", "--to", s(&out)]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let f = out.join("rootfs/var/www/shell.php");
     assert_eq!(std::fs::read(&f).unwrap(), b"<?php eval($_POST['x']); ?>");
@@ -132,18 +130,7 @@ fn a_file_from_the_top_layer_with_its_proof() {
 fn a_tree_as_of_a_layer_and_every_hash_matches_sha256sum() {
     let (dir, ev) = evidence();
     let out = dir.path().join("out");
-    let o = run(&[
-        "extract",
-        s(&ev),
-        "--container",
-        "t:extract",
-        "--path",
-        "/var/www",
-        "--layer",
-        "1",
-        "--to",
-        s(&out),
-    ]);
+    let o = ex(s(&ev), "t:extract", &["--path", "/var/www", "--layer", "1", "--to", s(&out)]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let root = out.join("rootfs");
     let (paths, links) = walk(&root);
@@ -164,17 +151,7 @@ fn a_tree_as_of_a_layer_and_every_hash_matches_sha256sum() {
         assert_eq!(entry(&m, &format!("/{name}"))["sha256"], hash, "{name}");
     }
     // A layer the image does not have is a usage error.
-    let o = run(&[
-        "extract",
-        s(&ev),
-        "--container",
-        "t:extract",
-        "--all",
-        "--layer",
-        "9",
-        "--to",
-        s(&dir.path().join("x")),
-    ]);
+    let o = ex(s(&ev), "t:extract", &["--all", "--layer", "9", "--to", s(&dir.path().join("x"))]);
     assert_eq!(o.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&o.stderr).contains("numbered 0..2"));
 }
@@ -223,7 +200,7 @@ fn all_as_a_tar_equals_the_merged_view_with_whiteouts_applied() {
 fn links_and_traversal_names_never_leave_the_folder() {
     let (dir, ev) = evidence();
     let out = dir.path().join("out");
-    let o = run(&["extract", s(&ev), "--container", "t:extract", "--all", "--to", s(&out)]);
+    let o = ex(s(&ev), "t:extract", &["--all", "--to", s(&out)]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let (paths, links) = walk(&out);
     assert!(!links, "a symbolic link was made: {paths:?}");
@@ -239,16 +216,7 @@ fn links_and_traversal_names_never_leave_the_folder() {
     assert_eq!(e["path_hex"], "6f6464ff6e616d65");
     assert_eq!(entry(&m, "/var/www/up")["action"], "recorded");
     // Asking for a path through a link is refused, not followed.
-    let o = run(&[
-        "extract",
-        s(&ev),
-        "--container",
-        "t:extract",
-        "--path",
-        "/var/www/up/etc/passwd",
-        "--to",
-        s(&dir.path().join("y")),
-    ]);
+    let o = ex(s(&ev), "t:extract", &["--path", "/var/www/up/etc/passwd", "--to", s(&dir.path().join("y"))]);
     assert_eq!(o.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&o.stderr).contains("never follows"));
 }
@@ -259,31 +227,21 @@ fn nothing_is_overwritten_and_the_evidence_is_never_the_target() {
     let out = dir.path().join("out");
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("keep"), b"mine").unwrap();
-    let o = run(&["extract", s(&ev), "--container", "t:extract", "--all", "--to", s(&out)]);
+    let o = ex(s(&ev), "t:extract", &["--all", "--to", s(&out)]);
     assert_eq!(o.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not empty"));
     assert_eq!(std::fs::read(out.join("keep")).unwrap(), b"mine");
-    let o = run(&["extract", s(&ev), "--container", "t:extract", "--all", "--to", s(&ev.join("x"))]);
+    let o = ex(s(&ev), "t:extract", &["--all", "--to", s(&ev.join("x"))]);
     assert_eq!(o.status.code(), Some(64));
     assert!(String::from_utf8_lossy(&o.stderr).contains("inside the evidence"));
     assert!(!ev.join("x").exists());
-    let o = run(&[
-        "extract",
-        s(&ev),
-        "--container",
-        "t:extract",
-        "--all",
-        "--to",
-        "-",
-        "--manifest",
-        s(&out.join("keep")),
-    ]);
+    let o = ex(s(&ev), "t:extract", &["--all", "--to", "-", "--manifest", s(&out.join("keep"))]);
     assert_eq!(o.status.code(), Some(64));
     assert_eq!(std::fs::read(out.join("keep")).unwrap(), b"mine");
     // An empty folder is fine.
     let empty = dir.path().join("empty");
     std::fs::create_dir(&empty).unwrap();
-    let o = run(&["extract", s(&ev), "--container", "t:extract", "--path", "/etc/passwd", "--to", s(&empty)]);
+    let o = ex(s(&ev), "t:extract", &["--path", "/etc/passwd", "--to", s(&empty)]);
     assert_eq!(o.status.code(), Some(0));
 }
 
@@ -291,7 +249,7 @@ fn nothing_is_overwritten_and_the_evidence_is_never_the_target() {
 fn an_unknown_container_lists_the_candidates() {
     let (dir, ev) = evidence();
     std::fs::write(ev.join("export.tar"), crate::image_build::export(Layer::new().file("a", b"a"))).unwrap();
-    let o = run(&["extract", s(&ev), "--container", "nope", "--all", "--to", s(&dir.path().join("o"))]);
+    let o = ex(s(&ev), "nope", &["--all", "--to", s(&dir.path().join("o"))]);
     assert_eq!(o.status.code(), Some(64));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("image t:extract") && err.contains("export export.tar"), "{err}");
@@ -301,15 +259,15 @@ fn an_unknown_container_lists_the_candidates() {
 #[test]
 fn an_export_is_read_flat() {
     let dir = tempfile::tempdir().unwrap();
-    let ex = dir.path().join("export.tar");
+    let export = dir.path().join("export.tar");
     // In an export a `.wh.` name is an ordinary file.
     std::fs::write(
-        &ex,
+        &export,
         crate::image_build::export(Layer::new().dir("tmp").file("tmp/.wh.x", b"w").file(".dockerenv", b"")),
     )
     .unwrap();
     let out = dir.path().join("out");
-    let o = run(&["extract", s(&ex), "--container", s(&ex), "--all", "--to", s(&out)]);
+    let o = ex(s(&export), s(&export), &["--all", "--to", s(&out)]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(std::fs::read(out.join("rootfs/tmp/.wh.x")).unwrap(), b"w");
     assert!(out.join("rootfs/.dockerenv").is_file());
@@ -322,7 +280,7 @@ fn a_data_root_container_with_its_image_and_read_write_layer() {
     let before = snapshot(dir.path());
     let out = tempfile::tempdir().unwrap();
     let to = out.path().join("web");
-    let o = run(&["extract", s(dir.path()), "--container", "web", "--all", "--to", s(&to)]);
+    let o = ex(s(dir.path()), "web", &["--all", "--to", s(&to)]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let root = to.join("rootfs");
     assert_eq!(std::fs::read(root.join("var/www/shell.php")).unwrap(), b"<?php system($_GET['c']); ?>");
@@ -338,7 +296,7 @@ fn a_data_root_container_with_its_image_and_read_write_layer() {
     assert_eq!(before, snapshot(dir.path()), "the evidence changed");
     // By id prefix, as of the image's own layer: no shell yet.
     let to = out.path().join("base");
-    let o = run(&["extract", s(dir.path()), "--container", "1111", "--all", "--layer", "0", "--to", s(&to)]);
+    let o = ex(s(dir.path()), "1111", &["--all", "--layer", "0", "--to", s(&to)]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(!to.join("rootfs/var/www/shell.php").exists());
 }
@@ -352,7 +310,7 @@ fn a_truncated_layer_gives_what_was_read_and_exit_2() {
     let p = dir.path().join("i.tar");
     std::fs::write(&p, img.docker_save()).unwrap();
     let out = dir.path().join("out");
-    let o = run(&["extract", s(&p), "--container", "t:cut", "--all", "--to", s(&out)]);
+    let o = ex(s(&p), "t:cut", &["--all", "--to", s(&out)]);
     assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(std::fs::read(out.join("rootfs/first")).unwrap(), b"first file");
     assert!(!out.join("rootfs/second").exists());
@@ -370,7 +328,7 @@ fn a_tar_of_a_data_root_and_an_oci_layout_give_the_same_files() {
     assert!(st.success());
     let out = tempfile::tempdir().unwrap();
     let to = out.path().join("t");
-    let o = run(&["extract", s(&tar), "--container", "web", "--path", "/var/www", "--to", s(&to)]);
+    let o = ex(s(&tar), "web", &["--path", "/var/www", "--to", s(&to)]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(std::fs::read(to.join("rootfs/var/www/shell.php")).unwrap(), b"<?php system($_GET['c']); ?>");
     assert_eq!(std::fs::read(to.join("rootfs/var/www/index.html")).unwrap(), b"<html>shop</html>");
@@ -379,16 +337,7 @@ fn a_tar_of_a_data_root_and_an_oci_layout_give_the_same_files() {
     let img = image();
     img.oci_dir(&oci);
     let to = out.path().join("o");
-    let o = run(&[
-        "extract",
-        s(&oci),
-        "--container",
-        "t:extract",
-        "--path",
-        "/var/www/shell.php",
-        "--to",
-        s(&to),
-    ]);
+    let o = ex(s(&oci), "t:extract", &["--path", "/var/www/shell.php", "--to", s(&to)]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(std::fs::read(to.join("rootfs/var/www/shell.php")).unwrap(), b"<?php eval($_POST['x']); ?>");
 }

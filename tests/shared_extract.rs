@@ -6,6 +6,13 @@ use std::process::{Command, Stdio};
 
 use crate::util::{bin, run, sha256_file, shared};
 
+/// `ctriage extract` and these arguments.
+fn ex(args: &[&str]) -> std::process::Output {
+    let mut all = vec!["extract"];
+    all.extend(args);
+    run(&all)
+}
+
 #[test]
 #[ignore = "reads ../shared"]
 fn a_recreated_directory_does_not_bring_back_what_its_whiteout_deleted() {
@@ -27,8 +34,7 @@ fn a_recreated_directory_does_not_bring_back_what_its_whiteout_deleted() {
     assert_eq!(listed, ["a", "a/baz", "b", "b/bar"]);
     // As of layer 1 (before the whiteout) a/foo is there.
     let to = dir.path().join("l1");
-    let o = run(&[
-        "extract",
+    let o = ex(&[
         save.to_str().unwrap(),
         "--container",
         "sha256:92f1e3d5",
@@ -48,10 +54,9 @@ fn a_zstd_oci_archive_without_manifest_json() {
     let oci = shared("fixtures/dive/.data/test-oci-zstd-image.tar");
     let dir = tempfile::tempdir().unwrap();
     let to = dir.path().join("o");
-    let o = run(&["extract", oci.to_str().unwrap(), "--container", "3eaccc100f86", "--path", "/README.md"]);
+    let o = ex(&[oci.to_str().unwrap(), "--container", "3eaccc100f86", "--path", "/README.md"]);
     assert_eq!(o.status.code(), Some(64), "--to is required");
-    let o = run(&[
-        "extract",
+    let o = ex(&[
         oci.to_str().unwrap(),
         "--container",
         "3eaccc100f86",
