@@ -38,6 +38,8 @@ fn image() -> Image {
         .symlink("var/www/up", "../../../..")
         .raw_name(b"../../../escaped", b"climbed")
         .file_with("usr/bin/sudo2", b"suid", 0o4755, 1_600_000_000)
+        .hardlink("usr/bin/sudo3", "usr/bin/sudo2")
+        .char_device("dev/mem2", 1, 1)
         .raw_name(b"odd\xffname", b"bytes")
         .build();
     let change = Layer::new().file("var/www/shell.php", b"<?php eval($_POST['x']); ?>").build();
@@ -180,7 +182,7 @@ fn all_as_a_tar_equals_the_merged_view_with_whiteouts_applied() {
         .collect();
     tree.sort();
     // The non-UTF-8 name is listed by tar as bytes; compare the rest.
-    let odd = |p: &String| p.starts_with("odd");
+    let odd = |p: &String| p.starts_with("odd") || p == "dev/mem2";
     assert_eq!(
         listed.iter().filter(|p| !odd(p)).collect::<Vec<_>>(),
         tree.iter().filter(|p| !odd(p)).collect::<Vec<_>>()
@@ -194,6 +196,11 @@ fn all_as_a_tar_equals_the_merged_view_with_whiteouts_applied() {
     assert_eq!(man["files"], "-");
     assert_eq!(entry(&man, "/usr/bin/sudo2")["mode"], "4755");
     assert_eq!(entry(&man, "/usr/bin/sudo2")["mode_written"], "0755");
+    // A hard link is a link member to the file written before it; a device is only listed.
+    assert_eq!(entry(&man, "/usr/bin/sudo3")["action"], "linked");
+    assert_eq!(entry(&man, "/usr/bin/sudo3")["sha256"], entry(&man, "/usr/bin/sudo2")["sha256"]);
+    assert_eq!(entry(&man, "/dev/mem2")["action"], "recorded");
+    assert!(!listed.contains(&"dev/mem2".to_string()));
 }
 
 #[test]
@@ -215,6 +222,11 @@ fn links_and_traversal_names_never_leave_the_folder() {
     let e = entry(&m, "/odd\\xffname");
     assert_eq!(e["path_hex"], "6f6464ff6e616d65");
     assert_eq!(entry(&m, "/var/www/up")["action"], "recorded");
+    // A device is listed, never made; a hard link is a copy of its file.
+    assert_eq!(entry(&m, "/dev/mem2")["action"], "recorded");
+    assert!(!out.join("rootfs/dev/mem2").exists());
+    assert_eq!(std::fs::read(out.join("rootfs/usr/bin/sudo3")).unwrap(), b"suid");
+    assert_eq!(entry(&m, "/usr/bin/sudo3")["action"], "written");
     // Asking for a path through a link is refused, not followed.
     let o = ex(s(&ev), "t:extract", &["--path", "/var/www/up/etc/passwd", "--to", s(&dir.path().join("y"))]);
     assert_eq!(o.status.code(), Some(64));
