@@ -227,6 +227,11 @@ fn links_and_traversal_names_never_leave_the_folder() {
     assert!(!out.join("rootfs/dev/mem2").exists());
     assert_eq!(std::fs::read(out.join("rootfs/usr/bin/sudo3")).unwrap(), b"suid");
     assert_eq!(entry(&m, "/usr/bin/sudo3")["action"], "written");
+    // A hard link asked for alone is written from the file it names.
+    let to = dir.path().join("h");
+    let o = ex(s(&ev), "t:extract", &["--path", "/usr/bin/sudo3", "--to", s(&to)]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(to.join("rootfs/usr/bin/sudo3")).unwrap(), b"suid");
     // Asking for a path through a link is refused, not followed.
     let o = ex(s(&ev), "t:extract", &["--path", "/var/www/up/etc/passwd", "--to", s(&dir.path().join("y"))]);
     assert_eq!(o.status.code(), Some(64));
@@ -261,10 +266,14 @@ fn nothing_is_overwritten_and_the_evidence_is_never_the_target() {
 fn an_unknown_container_lists_the_candidates() {
     let (dir, ev) = evidence();
     std::fs::write(ev.join("export.tar"), crate::image_build::export(Layer::new().file("a", b"a"))).unwrap();
+    // A tag with terminal escapes is listed escaped.
+    let evil = Image::new("evil\u{1b}[2J:1").layer(Layer::new().file("b", b"b").build(), step(T, "x"));
+    std::fs::write(ev.join("evil.tar"), evil.docker_save()).unwrap();
     let o = ex(s(&ev), "nope", &["--all", "--to", s(&dir.path().join("o"))]);
     assert_eq!(o.status.code(), Some(64));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("image t:extract") && err.contains("export export.tar"), "{err}");
+    assert!(err.contains("evil\\x1b[2J:1") && !err.contains('\u{1b}'), "{err}");
     assert!(!dir.path().join("o").exists(), "nothing is made for a usage error");
 }
 
