@@ -385,15 +385,18 @@ fn header(meta: &crate::layerscan::Meta, kind: tar::EntryType, mode: u32) -> tar
 /// The image archives of a copy, each opened (indexed) once, by name.
 type Archives<'a> = BTreeMap<String, Option<Blobs<'a>>>;
 
-/// A layer tar's raw bytes opened again.
+/// A layer tar's raw bytes opened again, and their size (for the decompression guard).
 fn open_tar<'a>(
     view: &'a View,
     refs: &[&'a Artifact],
     archives: &mut Archives<'a>,
     content: &Content,
-) -> io::Result<Box<dyn Read + Send>> {
+) -> io::Result<(Box<dyn Read + Send>, u64)> {
     match content {
-        Content::Artifact(i) => view.bundle.artifacts[*i].open(),
+        Content::Artifact(i) => {
+            let a = &view.bundle.artifacts[*i];
+            Ok((a.open()?, a.size))
+        }
         Content::Blob { archive, member } => {
             let found = archives.entry(archive.clone()).or_insert_with(|| {
                 Blobs::find(refs, archive, &crate::content::Inspector::with_limits(view.limits))
@@ -409,7 +412,7 @@ fn open_tar<'a>(
 
 /// Walk a layer tar, calling `each` with the members whose index is wanted, until all came.
 fn walk(
-    raw: Box<dyn Read + Send>,
+    (raw, size): (Box<dyn Read + Send>, u64),
     wanted: &BTreeMap<u32, Vec<usize>>,
     mut each: impl FnMut(u32, &mut dyn Read) -> io::Result<()>,
 ) -> io::Result<usize> {
@@ -418,7 +421,7 @@ fn walk(
     (&mut raw).take(6).read_to_end(&mut head)?;
     let compression = detect_compression(&head);
     let chained = io::Cursor::new(head).chain(raw);
-    let decoded = decoder(chained, compression, None, DecodeLimits::default())?;
+    let decoded = decoder(chained, compression, Some(size), DecodeLimits::default())?;
     let mut reader = TarReader::new(BufReader::with_capacity(crate::layerscan::CHUNK, decoded));
     let mut done = 0;
     for (seq, m) in reader.members()?.enumerate() {

@@ -32,9 +32,9 @@ impl<'a> Blobs<'a> {
     }
 
     /// The raw bytes of a member (links inside the archive followed): a layer blob as
-    /// stored, compressed or not.
-    pub(crate) fn open(&self, member: &str) -> io::Result<Box<dyn Read + Send>> {
+    /// stored, compressed or not, and its size.
+    pub(crate) fn open(&self, member: &str) -> io::Result<(Box<dyn Read + Send>, u64)> {
         let (real, m) = self.arch.resolve(member.as_bytes()).map_err(io::Error::other)?;
-        self.arch.open_member(&real, m)
+        Ok((self.arch.open_member(&real, m)?, m.size))
     }
 }
