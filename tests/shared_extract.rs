@@ -1,6 +1,7 @@
 //! `extract` on images written by other tools (../shared/fixtures): go-containerregistry's
 //! kaniko-style save whose top-level `.wh.a` deletes a directory that a later layer makes
-//! again, and dive's buildx OCI archive with a zstd layer and no manifest.json.
+//! again, dive's buildx OCI archive with a zstd layer and no manifest.json, claircore's layer
+//! tar with a non-UTF-8 name.
 
 use std::process::{Command, Stdio};
 
@@ -74,4 +75,27 @@ fn a_zstd_oci_archive_without_manifest_json() {
     let e = &m["entries"][0];
     assert_eq!((e["path"].as_str(), e["mode"].as_str()), (Some("/README.md"), Some("0644")));
     assert_eq!(e["sha256"], sha256_file(&f));
+}
+
+#[test]
+#[ignore = "reads ../shared"]
+fn a_non_utf8_member_name_is_written_byte_for_byte() {
+    use std::os::unix::ffi::OsStrExt;
+    // claircore's bad_name.tar: one member `./___…___bad\xfdname`, 9 bytes (a layer tar, no image).
+    let tar = shared("fixtures/claircore/pkg/tarfs/testdata/bad_name.tar");
+    let dir = tempfile::tempdir().unwrap();
+    let to = dir.path().join("o");
+    let t = tar.to_str().unwrap();
+    let o = ex(&[t, "--container", t, "--all", "--to", to.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let names: Vec<Vec<u8>> = std::fs::read_dir(to.join("rootfs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().as_bytes().to_vec())
+        .collect();
+    assert_eq!(names.len(), 1);
+    assert!(names[0].ends_with(b"bad\xfdname"), "{names:?}");
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(to.join("MANIFEST.json")).unwrap()).unwrap();
+    assert!(m["entries"][0]["path_hex"].as_str().unwrap().ends_with("626164fd6e616d65"));
+    assert_eq!(m["entries"][0]["size"], 9);
 }

@@ -102,7 +102,7 @@ fn list(cands: &[&Candidate]) -> String {
 /// Read the bundle at `path`, pick the container or image `which` names and build its merged
 /// view as of layer `at` (None: the last).
 pub(crate) fn open(path: &Path, which: &str, at: Option<usize>, limits: Limits) -> Result<View, NoView> {
-    let bundle = crate::evidence::discover_with(path, &limits);
+    let mut bundle = crate::evidence::discover_with(path, &limits);
     let inspector = Inspector::with_limits(limits);
     let mut diagnostics = bundle.diagnostics.clone();
     // Containers the inspect captures describe (they name the exports beside them).
@@ -179,6 +179,22 @@ pub(crate) fn open(path: &Path, which: &str, at: Option<usize>, limits: Limits) 
             pick: Pick::Image(img.index),
         });
     }
+    // A single tar read as a bundle archive that gave nothing to extract from is one
+    // filesystem or layer tar itself (as `layers` reads it).
+    if cands.is_empty() && path.is_file() {
+        let single = crate::evidence::examine_file(path);
+        if matches!(single.kind, ArtifactKind::FilesystemTar | ArtifactKind::LayerTar)
+            && single.error.is_none()
+        {
+            cands.push(Candidate {
+                shown: format!("{} {}", single.kind.as_str(), single.path),
+                names: vec![single.path.clone()],
+                ids: vec![],
+                pick: Pick::Export(bundle.artifacts.len()),
+            });
+            bundle.artifacts.push(single);
+        }
+    }
     let hits = matching(&cands, which);
     let pick = match hits.as_slice() {
         [one] => one,
@@ -225,7 +241,7 @@ pub(crate) fn open(path: &Path, which: &str, at: Option<usize>, limits: Limits) 
             let a = &bundle.artifacts[i];
             let loc = a.locator();
             let scan = match a.open() {
-                Ok(r) => read_layer(r, Some(a.size), &loc, &inspector, false),
+                Ok(r) => read_layer(r, Some(a.size), &loc, &inspector, a.kind == ArtifactKind::LayerTar),
                 Err(e) => {
                     return Err(NoView(format!("cannot open {}: {e}", a.path)));
                 }
