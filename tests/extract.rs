@@ -323,6 +323,23 @@ fn a_data_root_container_with_its_image_and_read_write_layer() {
 }
 
 #[test]
+fn an_unreadable_artifact_elsewhere_in_the_bundle_does_not_fail_the_extraction() {
+    let (dir, ev) = evidence();
+    // A gzip cut short: discovery says so, but the image extracted from is whole.
+    let lines: String = (0..100_000).map(|i| format!("{i}\n")).collect();
+    let mut gz = crate::image_build::gz(lines.as_bytes());
+    gz.truncate(3000);
+    std::fs::write(ev.join("app.log.gz"), gz).unwrap();
+    let out = dir.path().join("out");
+    let o = ex(s(&ev), "t:extract", &["--path", "/etc/passwd", "--to", s(&out)]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("about other artifacts of the bundle"), "{stdout}");
+    let m = manifest(&out.join("MANIFEST.json"));
+    assert!(m["diagnostics"].as_array().unwrap().iter().any(|d| d["locator"]["artifact"] == "app.log.gz"));
+}
+
+#[test]
 fn a_truncated_layer_gives_what_was_read_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let big = Layer::new().file("first", b"first file").file("second", &vec![b'x'; 5000]).build();

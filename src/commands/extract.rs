@@ -202,7 +202,13 @@ pub(crate) fn run(args: &ExtractArgs) -> anyhow::Result<i32> {
         .map_err(|e| anyhow::anyhow!("cannot create the manifest {}: {e}", manifest_path.display()))?;
     serde_json::to_writer_pretty(&mut f, &manifest)?;
     writeln!(f)?;
-    let errors: Vec<&Diagnostic> = diagnostics.iter().filter(|d| d.level == DiagLevel::Error).collect();
+    // Errors about what was read for this view (or written) count; the rest of the bundle's
+    // are only in the manifest.
+    let errors: Vec<&Diagnostic> = diagnostics
+        .iter()
+        .filter(|d| d.level == DiagLevel::Error && (view.concerns(d) || copied.diagnostics.contains(d)))
+        .collect();
+    let elsewhere = diagnostics.iter().filter(|d| d.level == DiagLevel::Error).count() - errors.len();
     let mut summary = format!(
         "extracted from {} as of layer {} of 0..{}: {} file(s), {} byte(s) written{}; manifest {}\n",
         terminal_safe(&view.label),
@@ -217,6 +223,11 @@ pub(crate) fn run(args: &ExtractArgs) -> anyhow::Result<i32> {
         },
         terminal_safe(&manifest_path.display().to_string())
     );
+    if elsewhere > 0 {
+        summary.push_str(&format!(
+            "  {elsewhere} error(s) about other artifacts of the bundle, listed in the manifest\n"
+        ));
+    }
     for d in &errors {
         summary.push_str(&format!(
             "  error: {}: {}\n",

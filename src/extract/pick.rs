@@ -53,6 +53,14 @@ pub(crate) struct View {
     pub limits: Limits,
 }
 
+impl View {
+    /// Whether a diagnostic is about what this view reads (one of its layers' artifacts),
+    /// rather than about the rest of the bundle.
+    pub(crate) fn concerns(&self, d: &Diagnostic) -> bool {
+        self.sources.iter().any(|s| s.loc.artifact == d.locator.artifact)
+    }
+}
+
 /// Why no view was made: a usage error (exit 64) in words.
 #[derive(Debug)]
 pub(crate) struct NoView(pub String);
