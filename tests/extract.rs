@@ -152,6 +152,17 @@ fn a_tree_as_of_a_layer_and_every_hash_matches_sha256sum() {
         let (hash, name) = line.split_once("  ").unwrap();
         assert_eq!(entry(&m, &format!("/{name}"))["sha256"], hash, "{name}");
     }
+    // The size limit: past it, files are listed as skipped and the exit says so.
+    let small = dir.path().join("small");
+    let o = ex(s(&ev), "t:extract", &["--path", "/var/www", "--max-extract-bytes", "20", "--to", s(&small)]);
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stdout));
+    let m = manifest(&small.join("MANIFEST.json"));
+    let actions: Vec<&str> = ["/var/www/index.html", "/var/www/shell.php"]
+        .iter()
+        .map(|p| entry(&m, p)["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["written", "skipped"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("--max-extract-bytes"));
     // A layer the image does not have is a usage error.
     let o = ex(s(&ev), "t:extract", &["--all", "--layer", "9", "--to", s(&dir.path().join("x"))]);
     assert_eq!(o.status.code(), Some(64));

@@ -8,7 +8,7 @@ use std::ffi::OsStr;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufReader, Read, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -247,7 +247,11 @@ impl Copier<'_, '_> {
         let dest = self.dest(path);
         let mode = written_mode(n.meta.ftype, n.meta.mode);
         match (n.meta.ftype, &mut self.sink) {
-            (FileType::Dir, Sink::Dir(_)) => match std::fs::DirBuilder::new().mode(mode).create(&dest) {
+            (FileType::Dir, Sink::Dir(_)) => match std::fs::DirBuilder::new()
+                .mode(mode)
+                .create(&dest)
+                .and_then(|_| std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(mode)))
+            {
                 Ok(()) => {
                     self.out.entries[i].action = Action::Created;
                     self.out.entries[i].mode_written = Some(format!("{mode:04o}"));
@@ -295,7 +299,11 @@ impl Copier<'_, '_> {
         let mut hashing = HashingReader::new(r.take(size));
         let got = match &mut self.sink {
             Sink::Dir(_) => {
-                let mut f = match OpenOptions::new().write(true).create_new(true).mode(mode).open(&dest) {
+                // The mode is set again after creation: the umask must not change it.
+                let created = OpenOptions::new().write(true).create_new(true).mode(mode).open(&dest);
+                let mut f = match created
+                    .and_then(|f| f.set_permissions(std::fs::Permissions::from_mode(mode)).map(|_| f))
+                {
                     Ok(f) => f,
                     Err(e) => {
                         self.problem(i, format!("cannot create the file: {e}"));
