@@ -233,11 +233,12 @@ fn links_and_traversal_names_never_leave_the_folder() {
     let e = entry(&m, "/odd\\xffname");
     assert_eq!(e["path_hex"], "6f6464ff6e616d65");
     assert_eq!(entry(&m, "/var/www/up")["action"], "recorded");
-    // A device is listed, never made; a hard link is a copy of its file.
+    // A device is listed, never made; a hard link is a second name of its file.
     assert_eq!(entry(&m, "/dev/mem2")["action"], "recorded");
     assert!(!out.join("rootfs/dev/mem2").exists());
     assert_eq!(std::fs::read(out.join("rootfs/usr/bin/sudo3")).unwrap(), b"suid");
-    assert_eq!(entry(&m, "/usr/bin/sudo3")["action"], "written");
+    assert_eq!(entry(&m, "/usr/bin/sudo3")["action"], "linked");
+    assert_eq!(entry(&m, "/usr/bin/sudo3")["sha256"], sha256_file(&out.join("rootfs/usr/bin/sudo3")));
     // A hard link asked for alone is written from the file it names.
     let to = dir.path().join("h");
     let o = ex(s(&ev), "t:extract", &["--path", "/usr/bin/sudo3", "--to", s(&to)]);

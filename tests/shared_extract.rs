@@ -1,7 +1,7 @@
 //! `extract` on images written by other tools (../shared/fixtures): go-containerregistry's
 //! kaniko-style save whose top-level `.wh.a` deletes a directory that a later layer makes
 //! again, dive's buildx OCI archive with a zstd layer and no manifest.json, claircore's layer
-//! tar with a non-UTF-8 name.
+//! tar with a non-UTF-8 name, a container of docker-explorer's overlay data root (tgz).
 
 use std::process::{Command, Stdio};
 
@@ -98,4 +98,26 @@ fn a_non_utf8_member_name_is_written_byte_for_byte() {
         serde_json::from_slice(&std::fs::read(to.join("MANIFEST.json")).unwrap()).unwrap();
     assert!(m["entries"][0]["path_hex"].as_str().unwrap().ends_with("626164fd6e616d65"));
     assert_eq!(m["entries"][0]["size"], 9);
+}
+
+#[test]
+#[ignore = "reads ../shared"]
+fn a_container_of_docker_explorers_overlay_root_from_the_tgz() {
+    // docker-explorer's overlay capture: elastic_booth's changes are /root/.ash_history and
+    // /test (`test\n`) over busybox, whose applets are hard links to one binary.
+    let tgz = shared("fixtures/docker-explorer/test_data/overlay.v2.tgz");
+    let dir = tempfile::tempdir().unwrap();
+    let to = dir.path().join("o");
+    let o =
+        ex(&[tgz.to_str().unwrap(), "--container", "elastic_booth", "--all", "--to", to.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    assert_eq!(std::fs::read(to.join("rootfs/test")).unwrap(), b"test\n");
+    assert!(to.join("rootfs/root/.ash_history").is_file() && to.join("rootfs/bin/busybox").is_file());
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(to.join("MANIFEST.json")).unwrap()).unwrap();
+    let entries = m["entries"].as_array().unwrap();
+    let test = entries.iter().find(|e| e["path"] == "/test").unwrap();
+    assert_eq!(test["layer"], 2, "the read-write layer, after the image and the init layer");
+    assert_eq!(test["sha256"], sha256_file(&to.join("rootfs/test")));
+    assert!(entries.iter().filter(|e| e["action"] == "linked").count() > 300, "busybox's applets");
 }

@@ -37,7 +37,8 @@ pub(crate) enum Action {
     Written,
     /// A directory made.
     Created,
-    /// A link written as a tar member (symbolic, or hard to a file written before it).
+    /// A link: a symbolic link as a tar member; a hard link to a file written before it (a
+    /// link member in the tar, a second name of the same file in the folder).
     Linked,
     /// Listed here only: symbolic links in a folder, devices, FIFOs, sockets.
     Recorded,
@@ -358,22 +359,28 @@ impl Copier<'_, '_> {
             return Ok(());
         }
         let n = &self.view.tree[path];
-        let mode = written_mode(FileType::File, n.meta.mode);
+        let mut mode = format!("{:04o}", written_mode(FileType::File, n.meta.mode));
         let (dest, from) = (self.dest(path), self.dest(first));
         match &mut self.sink {
+            // A hard link inside the folder (both names are ours): one copy of the content,
+            // the mode the first name was written with.
             Sink::Dir(_) => {
-                let mut src = File::open(&from)?;
-                return self.write_file(i, path, &mut src);
+                if let Err(e) = std::fs::hard_link(&from, &dest) {
+                    self.problem(i, format!("cannot link it to {}: {e}", show_path(first)));
+                    return Ok(());
+                }
+                mode = self.out.entries[fi].mode_written.clone().unwrap_or(mode);
             }
             Sink::Tar(b) => {
-                let mut h = header(&n.meta, tar::EntryType::Link, mode);
+                let mut h = header(&n.meta, tar::EntryType::Link, written_mode(FileType::File, n.meta.mode));
                 b.append_link(&mut h, &dest, &from)?;
             }
         }
         let sha = self.out.entries[fi].sha256.clone();
         let e = &mut self.out.entries[i];
         e.action = Action::Linked;
-        e.mode_written = Some(format!("{mode:04o}"));
+        e.notes.push(format!("hard link: the same file as {}", show_path(first)));
+        e.mode_written = Some(mode);
         e.sha256 = sha;
         Ok(())
     }
