@@ -275,7 +275,7 @@ fn nothing_is_overwritten_and_the_evidence_is_never_the_target() {
 }
 
 #[test]
-fn an_unknown_container_lists_the_candidates() {
+fn an_unknown_or_ambiguous_container_lists_the_candidates() {
     let (dir, ev) = evidence();
     std::fs::write(ev.join("export.tar"), crate::image_build::export(Layer::new().file("a", b"a"))).unwrap();
     // A tag with terminal escapes is listed escaped.
@@ -287,6 +287,15 @@ fn an_unknown_container_lists_the_candidates() {
     assert!(err.contains("image t:extract") && err.contains("export export.tar"), "{err}");
     assert!(err.contains("evil\\x1b[2J:1") && !err.contains('\u{1b}'), "{err}");
     assert!(!dir.path().join("o").exists(), "nothing is made for a usage error");
+    // The same tag in two archives: ambiguous, both listed.
+    std::fs::write(ev.join("again.tar"), image().docker_save()).unwrap();
+    let o = ex(s(&ev), "t:extract", &["--all", "--to", s(&dir.path().join("o"))]);
+    assert_eq!(o.status.code(), Some(64));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("names 2 of the bundle's") && err.contains("again.tar") && err.contains("image.tar"),
+        "{err}"
+    );
 }
 
 #[test]
