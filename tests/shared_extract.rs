@@ -1,7 +1,8 @@
 //! `extract` on images written by other tools (../shared/fixtures): go-containerregistry's
 //! kaniko-style save whose top-level `.wh.a` deletes a directory that a later layer makes
 //! again, dive's buildx OCI archive with a zstd layer and no manifest.json, claircore's layer
-//! tar with a non-UTF-8 name, a container of docker-explorer's overlay data root (tgz).
+//! tar with a non-UTF-8 name, a container of docker-explorer's overlay data root (tgz), a
+//! Docker 29 containerd-store save as a folder (zarf).
 
 use std::process::{Command, Stdio};
 
@@ -120,4 +121,37 @@ fn a_container_of_docker_explorers_overlay_root_from_the_tgz() {
     assert_eq!(test["layer"], 2, "the read-write layer, after the image and the init layer");
     assert_eq!(test["sha256"], sha256_file(&to.join("rootfs/test")));
     assert!(entries.iter().filter(|e| e["action"] == "linked").count() > 300, "busybox's applets");
+}
+
+#[test]
+#[ignore = "reads ../shared"]
+fn a_docker_29_containerd_store_save_extracted_from_its_folder() {
+    // zarf's Docker 29 save (containerd image store): a nested index, one gzip layer with
+    // `/hello` (Cmd /hello); its blobs are the image's, not exports of their own.
+    let d = shared("fixtures/zarf/src/pkg/images/testdata/docker-containerd-image-store");
+    let dir = tempfile::tempdir().unwrap();
+    let o = ex(&[d.to_str().unwrap(), "--container", "nope", "--all", "--to", "x"]);
+    assert_eq!(o.status.code(), Some(64));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("image hello-world:linux") && !err.contains("export"), "{err}");
+    let to = dir.path().join("o");
+    let o = ex(&[
+        d.to_str().unwrap(),
+        "--container",
+        "hello-world:linux",
+        "--path",
+        "/hello",
+        "--to",
+        to.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    let f = to.join("rootfs/hello");
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(to.join("MANIFEST.json")).unwrap()).unwrap();
+    let e = &m["entries"][0];
+    assert_eq!(e["sha256"], sha256_file(&f));
+    assert_eq!(
+        e["source"]["members"][0],
+        "blobs/sha256/17eec7bbc9d79fa397ac95c7283ecd04d1fe6978516932a3db110c6206430809"
+    );
 }

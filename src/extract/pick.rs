@@ -132,7 +132,14 @@ pub(crate) fn open(path: &Path, which: &str, at: Option<usize>, limits: Limits) 
             });
         }
     }
-    for (i, a) in bundle.artifacts.iter().enumerate().filter(|(_, a)| a.kind == ArtifactKind::FilesystemTar) {
+    // The blobs of an OCI layout folder are that image's layers, never exports of their own.
+    let in_layouts = crate::image::layout_members(&bundle.artifacts.iter().collect::<Vec<_>>());
+    let exports = bundle
+        .artifacts
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.kind == ArtifactKind::FilesystemTar && !in_layouts.contains(&a.path));
+    for (i, a) in exports {
         // The containers whose inspect lies in the export's folder or the nearest one above.
         let mut dir = crate::model::folder_of(&a.path).to_string();
         let own = loop {
