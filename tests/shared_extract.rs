@@ -8,6 +8,11 @@ use std::process::{Command, Stdio};
 
 use crate::util::{bin, run, sha256_file, shared};
 
+/// The manifest of an extraction into `to`.
+fn manifest(to: &std::path::Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(to.join("MANIFEST.json")).unwrap()).unwrap()
+}
+
 /// `ctriage extract` and these arguments.
 fn ex(args: &[&str]) -> std::process::Output {
     let mut all = vec!["extract"];
@@ -71,8 +76,7 @@ fn a_zstd_oci_archive_without_manifest_json() {
     let f = to.join("rootfs/README.md");
     // The fixture's README: one file README.md, 11189 bytes, mode 0644.
     assert_eq!(std::fs::metadata(&f).unwrap().len(), 11189);
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(to.join("MANIFEST.json")).unwrap()).unwrap();
+    let m = manifest(&to);
     let e = &m["entries"][0];
     assert_eq!((e["path"].as_str(), e["mode"].as_str()), (Some("/README.md"), Some("0644")));
     assert_eq!(e["sha256"], sha256_file(&f));
@@ -95,8 +99,7 @@ fn a_non_utf8_member_name_is_written_byte_for_byte() {
         .collect();
     assert_eq!(names.len(), 1);
     assert!(names[0].ends_with(b"bad\xfdname"), "{names:?}");
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(to.join("MANIFEST.json")).unwrap()).unwrap();
+    let m = manifest(&to);
     assert!(m["entries"][0]["path_hex"].as_str().unwrap().ends_with("626164fd6e616d65"));
     assert_eq!(m["entries"][0]["size"], 9);
 }
@@ -114,8 +117,7 @@ fn a_container_of_docker_explorers_overlay_root_from_the_tgz() {
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
     assert_eq!(std::fs::read(to.join("rootfs/test")).unwrap(), b"test\n");
     assert!(to.join("rootfs/root/.ash_history").is_file() && to.join("rootfs/bin/busybox").is_file());
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(to.join("MANIFEST.json")).unwrap()).unwrap();
+    let m = manifest(&to);
     let entries = m["entries"].as_array().unwrap();
     let test = entries.iter().find(|e| e["path"] == "/test").unwrap();
     assert_eq!(test["layer"], 2, "the read-write layer, after the image and the init layer");
@@ -146,8 +148,7 @@ fn a_docker_29_containerd_store_save_extracted_from_its_folder() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
     let f = to.join("rootfs/hello");
-    let m: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(to.join("MANIFEST.json")).unwrap()).unwrap();
+    let m = manifest(&to);
     let e = &m["entries"][0];
     assert_eq!(e["sha256"], sha256_file(&f));
     assert_eq!(
