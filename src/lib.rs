@@ -20,6 +20,7 @@ pub(crate) mod dataroot;
 pub(crate) mod digest;
 pub mod evidence;
 pub mod exit;
+pub(crate) mod extract;
 #[doc(hidden)]
 pub mod fuzzing;
 pub(crate) mod image;

@@ -10,6 +10,9 @@ use std::sync::Arc;
 /// serde_json's own recursion limit: documents nested deeper are refused by the parser.
 pub(crate) const JSON_DEPTH: usize = 128;
 
+/// `extract`: file content bytes written in all, by default (`--max-extract-bytes`).
+pub(crate) const MAX_EXTRACT_BYTES: u64 = 16 << 30;
+
 /// Every limit of a scan. The defaults keep one bundle well inside a 24 GiB workstation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Limits {

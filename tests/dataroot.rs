@@ -21,7 +21,7 @@ const MOUNT: &str = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
 
 /// A small overlay2 root: one image of one layer, a container that dropped a web shell and
 /// a cron entry; `broken` adds what a hostile or damaged root has.
-fn build(dir: &Path, broken: bool) -> (String, String) {
+pub(crate) fn build(dir: &Path, broken: bool) -> (String, String) {
     let diff = format!("sha256:{}", sha(b"layer"));
     let config = serde_json::to_vec(&json!({
         "architecture": "amd64", "os": "linux", "created": "2026-11-01T00:00:00Z",

@@ -22,7 +22,7 @@ const UPPER: &str = "22222222222222222222222222222222222222222222222222222222222
 /// A containers-storage root with one image, one container whose spec shares the host's
 /// PID namespace, bind-mounts docker.sock and adds SYS_ADMIN without seccomp, and libpod's
 /// state as `db.sql` (running, a published port, a pod, a volume with an escape in its name).
-fn build(dir: &Path) -> String {
+pub(crate) fn build(dir: &Path) -> String {
     let s = "var/lib/containers/storage";
     let config = serde_json::to_vec(&json!({
         "architecture": "amd64", "os": "linux", "config": {"Cmd": ["httpd"]},

@@ -84,6 +84,15 @@ impl Layer {
         self
     }
 
+    /// A character device with these numbers.
+    pub fn char_device(mut self, path: &str, major: u32, minor: u32) -> Self {
+        let mut h = Self::header(tar::EntryType::Char, 0o666, 0, MTIME);
+        h.set_device_major(major).unwrap();
+        h.set_device_minor(minor).unwrap();
+        self.b.append_data(&mut h, path, &[][..]).unwrap();
+        self
+    }
+
     /// A PAX extended header (`x`) with these records, then a file.
     pub fn pax_file(mut self, records: &[(&str, &str)], path: &str, data: &[u8]) -> Self {
         let mut body = Vec::new();

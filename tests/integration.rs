@@ -35,6 +35,9 @@ mod image_build;
 /// Layer edge cases on archives built in code.
 mod image_layers;
 
+/// `extract`: files, trees and merged views copied out of saves, exports and data roots.
+mod extract;
+
 /// OCI layout directories and pre-1.10 `docker save` archives built in code.
 mod image_layouts;
 

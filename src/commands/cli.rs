@@ -3,7 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
-use super::{case, collect_script, completions, diff, layers, logs, merge, plan, rules, scan};
+use super::{case, collect_script, completions, diff, extract, layers, logs, merge, plan, rules, scan};
 
 /// Offline container forensics: analyse saved container evidence without a Docker daemon.
 #[derive(Parser, Debug)]
@@ -30,6 +30,8 @@ pub(crate) enum Command {
     Layers(layers::LayersArgs),
     /// Rebuild `docker diff` offline from a `docker export` and its image.
     Diff(diff::DiffArgs),
+    /// Copy a file, a tree or a container's merged filesystem out of the evidence.
+    Extract(extract::ExtractArgs),
     /// Scan log files directly for attack signatures.
     Logs(logs::LogsArgs),
     /// List or check detection rules.

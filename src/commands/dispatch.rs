@@ -7,7 +7,9 @@ use std::io;
 use clap::CommandFactory;
 
 use super::cli::{Cli, Command};
-use super::{batch, case, collect_script, completions, diff, layers, logs, merge, plan, rules, scan};
+use super::{
+    batch, case, collect_script, completions, diff, extract, layers, logs, merge, plan, rules, scan,
+};
 
 /// Run a command; returns the process exit code.
 pub fn run(cli: Cli) -> i32 {
@@ -20,6 +22,7 @@ pub fn run(cli: Cli) -> i32 {
         Command::Scan(a) => scan::run(a),
         Command::Layers(a) => layers::run(a),
         Command::Diff(a) => diff::run(a),
+        Command::Extract(a) => extract::run(a),
         Command::Logs(a) => logs::run(a),
         Command::Rules(a) => rules::run(a),
         Command::CollectScript(a) => collect_script::run(a),

@@ -11,6 +11,7 @@ mod collect_script;
 mod completions;
 mod diff;
 mod dispatch;
+mod extract;
 mod fail_on;
 mod image_output;
 mod layers;

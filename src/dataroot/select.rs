@@ -59,15 +59,20 @@ pub(crate) fn select(path: &Path, which: &str) -> Result<Selected, String> {
             return Err(format!("{which} names {} containers: {}", ids.len(), ids.join(", ")));
         }
     };
+    Ok(narrow(rooted, i, diagnostics))
+}
+
+/// The data root narrowed to its container `i` and that container's image.
+pub(crate) fn narrow(rooted: Rooted, i: usize, diagnostics: Vec<Diagnostic>) -> Selected {
     let c = rooted.containers[i].clone();
     let images =
         rooted.images.into_iter().filter(|img| c.image_id.as_deref() == Some(img.id.as_str())).collect();
-    Ok(Selected {
+    Selected {
         id: c.id.clone(),
         name: c.name.clone(),
         rooted: Rooted { images, containers: vec![c] },
         diagnostics,
-    })
+    }
 }
 
 /// For `layers`: the container's image with its init and read-write layers on top, as the

@@ -310,7 +310,7 @@ impl<'a> Archive<'a> {
     }
 
     /// The raw bytes of a member from `offset`, plain (compressed layers stay compressed).
-    fn open_member(&self, name: &[u8], m: &Member) -> io::Result<Box<dyn Read + Send>> {
+    pub(super) fn open_member(&self, name: &[u8], m: &Member) -> io::Result<Box<dyn Read + Send>> {
         match self.files.get(name) {
             Some(a) => a.open_raw(),
             None => Ok(Box::new(self.tar_artifact()?.open_at(m.offset)?.take(m.size))),

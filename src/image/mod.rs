@@ -13,6 +13,7 @@ mod load;
 pub(crate) mod objects;
 mod ocidir;
 mod recover;
+mod reopen;
 pub(crate) mod rooted;
 mod rules;
 mod section;
@@ -29,13 +30,14 @@ pub(crate) use crate::layerfs::show_path;
 pub(crate) use layout::parse_config;
 pub(crate) use layout::OciArtifact;
 pub(crate) use load::load_layer_tar;
+pub(crate) use reopen::Blobs;
 pub(crate) use rules::evaluate_saved_diff;
 pub(crate) use rules::{check_defs, file_defs};
 pub(crate) use section::{
     BaseRefusal, BaseUsed, ContainerChanges, FileChange, HiddenPath, HistoryRecord, ImageContext,
     ImageRecord, ImageSection, LayerRecord,
 };
-pub(crate) use tree::{Change, FileTree};
+pub(crate) use tree::{apply, Change, FileTree};
 
 /// Paths of every artifact that is part of an OCI layout directory (read as that layout's
 /// images, never on their own).
