@@ -934,6 +934,7 @@ mod tests {
             persistence: vec![],
             escape_paths: vec![],
             secrets: vec![],
+            identities: vec![],
             proof: vec![],
         }
     }
