@@ -524,6 +524,8 @@ fn an_exec_a_shell_and_the_kubelet_pod_dir_name_the_identity_the_container_holds
     };
     assert_eq!(kind(&format!("evil_shop_x-{}.log", "a".repeat(64))), "link");
     assert_eq!(kind("db-creds/..2026_11_27_13_49_58.123456789/password"), "data-root-file");
+    let plan = String::from_utf8(crate::util::run(&["plan", node.to_str().unwrap()]).stdout).unwrap();
+    assert!(plan.contains("Revoke and rotate the Kubernetes service account of shop/web-7d9/app"), "{plan}");
     let payload = token.split('.').nth(1).unwrap();
     let text = String::from_utf8(crate::util::run(&["scan", node.to_str().unwrap()]).stdout).unwrap();
     for out in [v.to_string(), text] {

@@ -19,6 +19,7 @@ use crate::evidence::{Artifact, ArtifactKind};
 use crate::ingest::inspect::ContainerInfo;
 use crate::model::{
     Diagnostic, Family, Finding, Locator, Owner, PodRef, Role, RuleDef, RuleKind, Severity, TimelineEvent,
+    Timestamp,
 };
 
 pub(crate) static TOKEN_HELD: RuleDef = RuleDef::new(
@@ -49,6 +50,31 @@ pub(crate) static TOKEN_USED: RuleDef = RuleDef::new(
 /// The rules of kubelet pod directories, for the catalog.
 pub(crate) fn defs() -> Vec<&'static RuleDef> {
     vec![&TOKEN_HELD, &SECRET_VOLUME, &TOKEN_USED]
+}
+
+/// A finding of `def` with its own title, summary, time and proof (no owner yet).
+fn raised(
+    def: &RuleDef,
+    title: String,
+    summary: String,
+    time: Option<Timestamp>,
+    evidence: Vec<Locator>,
+) -> Finding {
+    Finding {
+        rule: def.id.to_string(),
+        severity: def.severity,
+        category: def.category.to_string(),
+        title,
+        summary,
+        attack: def.attack(),
+        time,
+        evidence,
+        subject: None,
+        owner: None,
+        iocs: vec![],
+        actor: None,
+        kind: def.kind,
+    }
 }
 
 /// Volume plugins whose files are values (secrets, tokens, config): marked so that no
@@ -354,25 +380,17 @@ fn raise(p: &KubeletPod, out: &mut Read) {
             (Some(_), Some(_)) => " (bound to this pod)".into(),
             _ => " (a legacy token: it does not expire with the pod)".into(),
         };
-        let f = Finding {
-            rule: TOKEN_HELD.id.to_string(),
-            severity: TOKEN_HELD.severity,
-            category: TOKEN_HELD.category.to_string(),
-            title: format!("service-account token of {identity}"),
-            summary: format!(
+        let f = raised(
+            &TOKEN_HELD,
+            format!("service-account token of {identity}"),
+            format!(
                 "pod {handle}'s volume {} holds a service-account token{bound}: its containers can call the cluster API as {identity} ({}); the token is not shown, its claims are decoded without verifying the signature. API requests by {identity} in the audit log may be its use",
                 t.volume,
                 facts.join(", ")
             ),
-            attack: TOKEN_HELD.attack(),
-            time: c.issued,
-            evidence: vec![Locator::artifact(t.path.as_str())],
-            subject: None,
-            owner: None,
-            iocs: vec![],
-            actor: None,
-            kind: TOKEN_HELD.kind,
-        };
+            c.issued,
+            vec![Locator::artifact(t.path.as_str())],
+        );
         out.timeline.push(TimelineEvent {
             time: c.issued,
             timestamp_desc: "token issued (iat)".into(),
@@ -385,25 +403,17 @@ fn raise(p: &KubeletPod, out: &mut Read) {
         push(Some(&identity), f, out);
     }
     for v in p.volumes.iter().filter(|v| v.plugin == "kubernetes.io~secret" && !v.files.is_empty()) {
-        let f = Finding {
-            rule: SECRET_VOLUME.id.to_string(),
-            severity: SECRET_VOLUME.severity,
-            category: SECRET_VOLUME.category.to_string(),
-            title: format!("secret volume {} mounted", v.name),
-            summary: format!(
+        let f = raised(
+            &SECRET_VOLUME,
+            format!("secret volume {} mounted", v.name),
+            format!(
                 "pod {handle} mounts secret volume {} (keys: {}): its containers, and whoever runs code in them, read these values; rotate them (values not shown)",
                 v.name,
                 v.files.join(", ")
             ),
-            attack: SECRET_VOLUME.attack(),
-            time: None,
-            evidence: vec![Locator::artifact(format!("{}/volumes/{}/{}", p.dir, v.plugin, v.name))],
-            subject: None,
-            owner: None,
-            iocs: vec![],
-            actor: None,
-            kind: SECRET_VOLUME.kind,
-        };
+            None,
+            vec![Locator::artifact(format!("{}/volumes/{}/{}", p.dir, v.plugin, v.name))],
+        );
         push(None, f, out);
     }
 }
@@ -448,23 +458,19 @@ pub(crate) fn tokens_used(held: &[(String, Finding)], findings: &[Finding]) -> V
         let mut evidence = h.evidence.clone();
         evidence.extend(acts.iter().flat_map(|f| f.evidence.iter().cloned()).take(PROOF));
         out.push(Finding {
-            rule: TOKEN_USED.id.to_string(),
-            severity: TOKEN_USED.severity,
-            category: TOKEN_USED.category.to_string(),
-            title: format!("{identity}, whose token the container holds, acted in the cluster"),
-            summary: format!(
-                "{} flagged API request(s) by {identity}{span}{from}: {}. The container holds this identity's token (kubelet pod directory): whoever runs code in it can act as {identity}",
-                acts.len(),
-                titles.into_iter().collect::<Vec<_>>().join("; ")
-            ),
-            attack: TOKEN_USED.attack(),
-            time: first.time,
-            evidence,
-            subject: None,
             owner: h.owner.clone(),
-            iocs: vec![],
             actor: first.actor.clone(),
-            kind: TOKEN_USED.kind,
+            ..raised(
+                &TOKEN_USED,
+                format!("{identity}, whose token the container holds, acted in the cluster"),
+                format!(
+                    "{} flagged API request(s) by {identity}{span}{from}: {}. The container holds this identity's token (kubelet pod directory): whoever runs code in it can act as {identity}",
+                    acts.len(),
+                    titles.into_iter().collect::<Vec<_>>().join("; ")
+                ),
+                first.time,
+                evidence,
+            )
         });
     }
     out
@@ -494,19 +500,8 @@ mod tests {
 
     fn held(user: &str, owner: &str) -> (String, Finding) {
         let f = Finding {
-            rule: TOKEN_HELD.id.to_string(),
-            severity: Severity::High,
-            category: "exposure".into(),
-            title: "t".into(),
-            summary: "s".into(),
-            attack: None,
-            time: None,
-            evidence: vec![Locator::artifact("token")],
-            subject: None,
             owner: Some(Owner::Container { id: String::new(), name: owner.into() }),
-            iocs: vec![],
-            actor: None,
-            kind: TOKEN_HELD.kind,
+            ..raised(&TOKEN_HELD, "t".into(), "s".into(), None, vec![Locator::artifact("token")])
         };
         (user.to_string(), f)
     }
