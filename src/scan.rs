@@ -242,8 +242,11 @@ fn kubelet_pods(report: &mut BundleReport, outcome: &mut Outcome, artifacts: &[A
     }
     let (findings, containers) = crate::k8saudit::join::own(got.pod_findings, &report.containers, artifacts);
     report.containers.extend(containers);
-    let held: Vec<(String, crate::model::Finding)> =
-        got.held.iter().filter_map(|(i, id)| Some((id.clone(), findings.get(*i)?.clone()))).collect();
+    let held: Vec<(String, Vec<String>, Finding)> = got
+        .held
+        .iter()
+        .filter_map(|(i, id, ips)| Some((id.clone(), ips.clone(), findings.get(*i)?.clone())))
+        .collect();
     let used = kubelet::tokens_used(&held, &outcome.findings);
     outcome.findings.extend(findings);
     outcome.findings.extend(used);

@@ -484,12 +484,14 @@ fn an_exec_a_shell_and_the_kubelet_pod_dir_name_the_identity_the_container_holds
     assert_eq!(used["actor"]["user"], WEB_SA);
     assert_eq!(used["actor"]["source_ips"][0], "10.42.0.15");
     assert_eq!(used["time"], "2026-11-27T14:01:00.000000000Z");
+    assert!(used["summary"].as_str().unwrap().contains("(the pod's own address 10.42.0.15)"), "{used:#}");
     // The kubelet's pod, typed: named by its token, its volumes by file name, the claims.
     let pods = b["data_root"]["kubelet"].as_array().unwrap();
     let pod = pods.iter().find(|p| p["uid"] == UID).unwrap();
     assert_eq!((pod["namespace"].as_str(), pod["name"].as_str()), (Some("shop"), Some("web-7d9")));
     assert_eq!(pod["named_by"], "token claims");
     assert_eq!(pod["containers"], serde_json::json!(["app"]));
+    assert_eq!(pod["pod_ips"], serde_json::json!(["10.42.0.15"]));
     let claims = &pod["tokens"][0]["claims"];
     assert_eq!((claims["subject"].as_str(), claims["service_account"].as_str()), (Some(WEB_SA), Some("web")));
     assert_eq!(claims["expires"], "2026-11-27T14:49:58.000000000Z");

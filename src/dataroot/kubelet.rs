@@ -18,8 +18,8 @@ use super::sa_token::{self, TokenClaims};
 use crate::evidence::{Artifact, ArtifactKind};
 use crate::ingest::inspect::ContainerInfo;
 use crate::model::{
-    Diagnostic, Family, Finding, Locator, Owner, PodRef, Role, RuleDef, RuleKind, Severity, TimelineEvent,
-    Timestamp,
+    role, Diagnostic, Family, Finding, IocKind, IocRef, Locator, Owner, PodRef, Role, RuleDef, RuleKind,
+    Severity, TimelineEvent, Timestamp,
 };
 
 pub(crate) static TOKEN_HELD: RuleDef = RuleDef::new(
@@ -111,6 +111,10 @@ pub struct KubeletPod {
     /// The pod's `etc-hosts` (kubelet-managed), when in the bundle.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub etc_hosts: Option<String>,
+    /// The pod's own addresses as its `etc-hosts` says (every entry but loopback and the
+    /// IPv6 defaults; the container can rewrite that file).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pod_ips: Vec<String>,
     /// Service-account tokens its volumes hold: claims only, the token never kept.
     pub tokens: Vec<HeldToken>,
 }
@@ -137,9 +141,9 @@ pub struct HeldToken {
 pub(crate) struct Read {
     pub pods: Vec<KubeletPod>,
     /// Findings about the pods' containers, joined once every container is known; the
-    /// identity of each held-token finding, by index.
+    /// identity and pod addresses of each held-token finding, by index.
     pub pod_findings: Vec<(PodRef, Finding)>,
-    pub held: Vec<(usize, String)>,
+    pub held: Vec<(usize, String, Vec<String>)>,
     /// Findings of pods the evidence does not name (the bundle's, with why).
     pub findings: Vec<Finding>,
     pub timeline: Vec<TimelineEvent>,
@@ -210,7 +214,10 @@ pub(crate) fn read(
         let parts: Vec<&str> = rest.split('/').collect();
         match parts.as_slice() {
             ["containers", name, _, ..] if !name.is_empty() => pod.containers.push(name.to_string()),
-            ["etc-hosts"] => pod.etc_hosts = Some(a.path.clone()),
+            ["etc-hosts"] if a.error.is_none() && a.kind != ArtifactKind::Link => {
+                pod.etc_hosts = Some(a.path.clone());
+                pod.pod_ips = pod_ips(a);
+            }
             ["volumes", plugin, name, inner @ ..] if !inner.is_empty() => {
                 let file = inner[inner.len() - 1];
                 let set = vols.entry((dir.to_string(), plugin.to_string(), name.to_string())).or_default();
@@ -260,6 +267,33 @@ pub(crate) fn read(
         p.tokens.sort_by(|a, b| a.path.cmp(&b.path));
         raise(&p, &mut out);
         out.pods.push(p);
+    }
+    out
+}
+
+/// The addresses of a kubelet-managed hosts file but loopback and the IPv6 defaults
+/// (`fe00::`, `ff00::`, `ff02::1`...), in file order (64 KiB read at most).
+fn pod_ips(a: &Artifact) -> Vec<String> {
+    let mut buf = vec![];
+    if a.open().and_then(|r| r.take(64 << 10).read_to_end(&mut buf)).is_err() {
+        return vec![];
+    }
+    let mut out: Vec<String> = vec![];
+    for line in String::from_utf8_lossy(&buf).lines() {
+        let Some(ip) = line.split('#').next().and_then(|l| l.split_whitespace().next()) else { continue };
+        let Ok(addr) = ip.parse::<std::net::IpAddr>() else { continue };
+        let special = match addr {
+            std::net::IpAddr::V4(v) => v.is_loopback() || v.is_unspecified(),
+            std::net::IpAddr::V6(v) => {
+                v.is_loopback()
+                    || v.is_unspecified()
+                    || v.segments()[0] & 0xff00 == 0xff00
+                    || v.segments()[0] == 0xfe00
+            }
+        };
+        if !special && !out.contains(&addr.to_string()) {
+            out.push(addr.to_string());
+        }
     }
     out
 }
@@ -337,7 +371,7 @@ fn raise(p: &KubeletPod, out: &mut Read) {
             match pod_ref(*c) {
                 Some(r) => {
                     if let Some(id) = identity {
-                        out.held.push((out.pod_findings.len(), id.to_string()));
+                        out.held.push((out.pod_findings.len(), id.to_string(), p.pod_ips.clone()));
                     }
                     out.pod_findings.push((r, f.clone()));
                 }
@@ -418,12 +452,14 @@ fn raise(p: &KubeletPod, out: &mut Read) {
     }
 }
 
-/// For each held token (its identity and its finding, owned by then), the audit findings
-/// whose actor is that identity: the token used, one finding per container and identity.
-pub(crate) fn tokens_used(held: &[(String, Finding)], findings: &[Finding]) -> Vec<Finding> {
+/// For each held token (its identity, the pod's addresses, its finding owned by then), the
+/// audit findings whose actor is that identity: the token used, one finding per container
+/// and identity. A request from an address that is not the pod's is the token used outside
+/// the pod: that address is an indicator.
+pub(crate) fn tokens_used(held: &[(String, Vec<String>, Finding)], findings: &[Finding]) -> Vec<Finding> {
     let mut out: Vec<Finding> = vec![];
     let mut done = BTreeSet::new();
-    for (identity, h) in held {
+    for (identity, pod_ips, h) in held {
         if !done.insert((h.owner.clone(), identity.clone())) {
             continue;
         }
@@ -453,18 +489,38 @@ pub(crate) fn tokens_used(held: &[(String, Finding)], findings: &[Finding]) -> V
         let from = if ips.is_empty() {
             String::new()
         } else {
-            format!(" from {}", ips.into_iter().collect::<Vec<_>>().join(", "))
+            format!(" from {}", ips.iter().copied().collect::<Vec<_>>().join(", "))
         };
+        let outside: Vec<&str> = ips
+            .iter()
+            .copied()
+            .filter(|ip| !pod_ips.is_empty() && !pod_ips.iter().any(|p| p == ip))
+            .collect();
+        let whence = match (pod_ips.is_empty(), outside.is_empty()) {
+            (true, _) => String::new(),
+            (false, true) => format!(" (the pod's own address {})", pod_ips.join(", ")),
+            (false, false) => format!(
+                " ({} not the pod's address {}: the token was used outside the pod)",
+                outside.join(", "),
+                pod_ips.join(", ")
+            ),
+        };
+        let iocs = outside
+            .iter()
+            .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok_and(|a| !a.is_loopback()))
+            .map(|ip| IocRef { kind: IocKind::Ip, value: ip.to_string(), role: role::API_CLIENT })
+            .collect();
         let mut evidence = h.evidence.clone();
         evidence.extend(acts.iter().flat_map(|f| f.evidence.iter().cloned()).take(PROOF));
         out.push(Finding {
             owner: h.owner.clone(),
             actor: first.actor.clone(),
+            iocs,
             ..raised(
                 &TOKEN_USED,
                 format!("{identity}, whose token the container holds, acted in the cluster"),
                 format!(
-                    "{} flagged API request(s) by {identity}{span}{from}: {}. The container holds this identity's token (kubelet pod directory): whoever runs code in it can act as {identity}",
+                    "{} flagged API request(s) by {identity}{span}{from}{whence}: {}. The container holds this identity's token (kubelet pod directory): whoever runs code in it can act as {identity}",
                     acts.len(),
                     titles.into_iter().collect::<Vec<_>>().join("; ")
                 ),
@@ -498,12 +554,21 @@ mod tests {
         assert!(pod_dir_of(&format!("var/lib/mykubelet/pods/{UID}/etc-hosts")).is_none());
     }
 
-    fn held(user: &str, owner: &str) -> (String, Finding) {
+    #[test]
+    fn the_pod_s_addresses_in_its_etc_hosts() {
+        let hosts = b"# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n\
+fe00::0\tip6-localnet\nfe00::\tip6-mcastprefix\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\n\
+10.42.0.15\tweb-7d9\nfd00:10:42::f\tweb-7d9\n# Entries added by HostAliases.\n10.42.0.15\talias\nnot-an-ip x\n";
+        let a = crate::fuzzing::artifact("etc-hosts", ArtifactKind::TextLog, hosts);
+        assert_eq!(pod_ips(&a), ["10.42.0.15", "fd00:10:42::f"]);
+    }
+
+    fn held(user: &str, owner: &str) -> (String, Vec<String>, Finding) {
         let f = Finding {
             owner: Some(Owner::Container { id: String::new(), name: owner.into() }),
             ..raised(&TOKEN_HELD, "t".into(), "s".into(), None, vec![Locator::artifact("token")])
         };
-        (user.to_string(), f)
+        (user.to_string(), vec!["10.42.0.15".into()], f)
     }
 
     #[test]
@@ -539,7 +604,16 @@ mod tests {
         assert_eq!(u.owner.as_ref().and_then(Owner::as_container).unwrap().name, "shop/web/app");
         assert_eq!(u.evidence.len(), 3, "the token, then both acts");
         assert!(u.summary.starts_with("2 flagged API request(s) by system:serviceaccount:shop:web between"));
-        assert!(u.summary.contains("from 10.42.0.15"));
+        assert!(u.summary.contains("from 10.42.0.15 (the pod's own address 10.42.0.15)"), "{}", u.summary);
+        assert!(u.iocs.is_empty());
+        // The same identity from elsewhere: the token left the pod; that address is an indicator.
+        let mut away = act(sa, 30);
+        away.actor.as_mut().unwrap().source_ips = vec!["198.51.100.9".into()];
+        let u = &tokens_used(&hs[..1], &[away])[0];
+        assert!(u
+            .summary
+            .contains("198.51.100.9 not the pod's address 10.42.0.15: the token was used outside the pod"));
+        assert_eq!(u.iocs[0].value, "198.51.100.9");
         // A finding that is not an audit act does not count.
         let other = Finding { kind: TOKEN_HELD.kind, ..act(sa, 1) };
         assert!(tokens_used(&hs[..1], &[other]).is_empty());

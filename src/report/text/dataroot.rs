@@ -41,6 +41,9 @@ fn kubelet(s: &mut String, pods: &[crate::dataroot::kubelet::KubeletPod]) {
         if !p.containers.is_empty() {
             let _ = writeln!(s, "    containers: {}", safe(&p.containers.join(", ")));
         }
+        if !p.pod_ips.is_empty() {
+            let _ = writeln!(s, "    addresses (etc-hosts): {}", safe(&p.pod_ips.join(", ")));
+        }
         for v in &p.volumes {
             let _ = writeln!(
                 s,
