@@ -563,6 +563,46 @@ fe00::0\tip6-localnet\nfe00::\tip6-mcastprefix\nff00::0\tip6-mcastprefix\nff02::
         assert_eq!(pod_ips(&a), ["10.42.0.15", "fd00:10:42::f"]);
     }
 
+    #[test]
+    fn a_pod_is_named_by_its_bound_token_then_its_logs_then_labels() {
+        let pod = |tokens: Vec<HeldToken>| KubeletPod { uid: UID.into(), tokens, ..Default::default() };
+        let token = |uid: &str| HeldToken {
+            claims: TokenClaims {
+                namespace: Some("shop".into()),
+                pod_name: Some("web-7d9".into()),
+                pod_uid: Some(uid.into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let mut logs = crate::k8saudit::join::LogDirs::new();
+        logs.insert(("shop".into(), "web-logs".into(), UID.into(), "app".into()), "0.log".into());
+        let mut labelled = ContainerInfo::default();
+        labelled.config.labels = [
+            ("io.kubernetes.pod.uid", UID),
+            ("io.kubernetes.pod.namespace", "shop"),
+            ("io.kubernetes.pod.name", "web-labels"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let named = |mut p: KubeletPod, logs: &crate::k8saudit::join::LogDirs, cs: &[ContainerInfo]| {
+            name_pod(&mut p, logs, cs);
+            (p.name, p.named_by)
+        };
+        let cs = [labelled];
+        assert_eq!(named(pod(vec![token(UID)]), &logs, &cs), (Some("web-7d9".into()), Some("token claims")));
+        // A token bound to another pod does not name this one.
+        let other = "99999999-9999-4999-8999-999999999999";
+        assert_eq!(
+            named(pod(vec![token(other)]), &logs, &cs),
+            (Some("web-logs".into()), Some("CRI log directory"))
+        );
+        let none = crate::k8saudit::join::LogDirs::new();
+        assert_eq!(named(pod(vec![]), &none, &cs), (Some("web-labels".into()), Some("container labels")));
+        assert_eq!(named(pod(vec![]), &none, &[]), (None, None));
+    }
+
     fn held(user: &str, owner: &str) -> (String, Vec<String>, Finding) {
         let f = Finding {
             owner: Some(Owner::Container { id: String::new(), name: owner.into() }),
