@@ -240,7 +240,8 @@ fn kubelet_pods(report: &mut BundleReport, outcome: &mut Outcome, artifacts: &[A
     if got.pods.is_empty() {
         return;
     }
-    let (findings, containers) = crate::k8saudit::join::own(got.pod_findings, &report.containers, artifacts);
+    let (mut findings, containers) =
+        crate::k8saudit::join::own(got.pod_findings, &report.containers, artifacts);
     report.containers.extend(containers);
     let held: Vec<(String, Vec<String>, Finding)> = got
         .held
@@ -248,6 +249,10 @@ fn kubelet_pods(report: &mut BundleReport, outcome: &mut Outcome, artifacts: &[A
         .filter_map(|(i, id, ips)| Some((id.clone(), ips.clone(), findings.get(*i)?.clone())))
         .collect();
     let used = kubelet::tokens_used(&held, &outcome.findings);
+    // A pod's container the evidence does not show (an init container without logs) joins
+    // the pod's only one: the same finding twice is one.
+    let mut seen = std::collections::BTreeSet::new();
+    findings.retain(|f| seen.insert((f.rule.clone(), f.owner.clone(), f.title.clone(), f.summary.clone())));
     outcome.findings.extend(findings);
     outcome.findings.extend(used);
     outcome.findings.extend(got.findings);

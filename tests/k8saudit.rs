@@ -407,6 +407,8 @@ fn an_exec_a_shell_and_the_kubelet_pod_dir_name_the_identity_the_container_holds
             (&pod_log, CRI.as_bytes()),
             (&format!("{kubelet}/etc-hosts"), b"# Kubernetes-managed hosts file.\n10.42.0.15\tweb-7d9\n"),
             (&format!("{kubelet}/containers/app/8f3a2b1c"), b""),
+            // An init container the evidence has no log or record of.
+            (&format!("{kubelet}/containers/init-db/5d6e7f80"), b""),
             // A pod nothing else names, holding a legacy token; a token file that is not one.
             (
                 &format!("var/lib/kubelet/pods/{orphan}/volumes/kubernetes.io~secret/ci-token-q/..2026_11_01_00_00_00.1/token"),
@@ -427,7 +429,11 @@ fn an_exec_a_shell_and_the_kubelet_pod_dir_name_the_identity_the_container_holds
     atomic_volume(
         &node.join(&kubelet).join("volumes/kubernetes.io~secret"),
         "db-creds",
-        &[("password", b"hunter2-SECRET-VALUE\n"), ("username", b"shop\n")],
+        &[
+            ("password", b"hunter2-SECRET-VALUE\n"),
+            ("username", b"shop\n"),
+            ("token", b"api-key-NOT-A-JWT\n"),
+        ],
     );
     let links = node.join("var/log/containers");
     std::fs::create_dir_all(&links).unwrap();
@@ -460,7 +466,7 @@ fn an_exec_a_shell_and_the_kubelet_pod_dir_name_the_identity_the_container_holds
             .as_array()
             .unwrap()
             .iter()
-            .any(|s| s.as_str().unwrap().contains("keys: password, username")),
+            .any(|s| s.as_str().unwrap().contains("keys: password, token, username")),
         "{verdict:#}"
     );
     let finding = |rule: &str| -> &Value {
@@ -490,7 +496,7 @@ fn an_exec_a_shell_and_the_kubelet_pod_dir_name_the_identity_the_container_holds
     let pod = pods.iter().find(|p| p["uid"] == UID).unwrap();
     assert_eq!((pod["namespace"].as_str(), pod["name"].as_str()), (Some("shop"), Some("web-7d9")));
     assert_eq!(pod["named_by"], "token claims");
-    assert_eq!(pod["containers"], serde_json::json!(["app"]));
+    assert_eq!(pod["containers"], serde_json::json!(["app", "init-db"]));
     assert_eq!(pod["pod_ips"], serde_json::json!(["10.42.0.15"]));
     let claims = &pod["tokens"][0]["claims"];
     assert_eq!((claims["subject"].as_str(), claims["service_account"].as_str()), (Some(WEB_SA), Some("web")));
@@ -508,6 +514,14 @@ fn an_exec_a_shell_and_the_kubelet_pod_dir_name_the_identity_the_container_holds
         .expect("the orphan pod's token");
     assert_eq!(orphaned["owner"]["scope"], "bundle");
     assert!(orphaned["owner"]["why"].as_str().unwrap().contains("nothing in the evidence names its pod"));
+    let diag_on = |p: &str| {
+        b["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["locator"]["artifact"].as_str().unwrap().contains(p))
+    };
+    assert!(!diag_on("db-creds"), "a secret's key named token is a secret, not a broken token");
     assert!(
         b["diagnostics"].as_array().unwrap().iter().any(|d| d["locator"]["artifact"]
             .as_str()
@@ -531,7 +545,7 @@ fn an_exec_a_shell_and_the_kubelet_pod_dir_name_the_identity_the_container_holds
     let payload = token.split('.').nth(1).unwrap();
     let text = String::from_utf8(crate::util::run(&["scan", node.to_str().unwrap()]).stdout).unwrap();
     for out in [v.to_string(), text] {
-        for never in [payload, "SIGNATURE", "hunter2", &legacy[10..40]] {
+        for never in [payload, "SIGNATURE", "hunter2", "api-key", &legacy[10..40]] {
             assert!(!out.contains(never), "{never} shown");
         }
     }

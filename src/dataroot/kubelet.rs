@@ -202,7 +202,8 @@ pub(crate) fn read(
 ) -> Read {
     let mut pods: BTreeMap<String, KubeletPod> = BTreeMap::new();
     let mut vols: BTreeMap<(String, String, String), BTreeSet<String>> = BTreeMap::new();
-    let mut tokens: Vec<(String, String, &Artifact)> = vec![];
+    // (pod directory, volume, plugin, file)
+    let mut tokens: Vec<(String, String, bool, &Artifact)> = vec![];
     for a in artifacts {
         let Some((dir, uid, rest)) = pod_dir_of(&a.path) else { continue };
         let pod = pods.entry(dir.to_string()).or_insert_with(|| KubeletPod {
@@ -227,7 +228,7 @@ pub(crate) fn read(
                 }
                 let value_plugin = *plugin == "kubernetes.io~projected" || *plugin == "kubernetes.io~secret";
                 if file == "token" && value_plugin && a.kind != ArtifactKind::Link && a.error.is_none() {
-                    tokens.push((dir.to_string(), name.to_string(), a));
+                    tokens.push((dir.to_string(), name.to_string(), *plugin == "kubernetes.io~projected", a));
                 }
             }
             _ => {}
@@ -238,9 +239,11 @@ pub(crate) fn read(
             p.volumes.push(PodVolume { plugin, name, files: files.into_iter().collect() });
         }
     }
-    for (dir, volume, a) in tokens {
+    for (dir, volume, projected, a) in tokens {
         let claims = match read_token(a) {
             Ok(c) => c,
+            // A secret's key named `token` that is no JWT is a secret like any other.
+            Err(_) if !projected => continue,
             Err(why) => {
                 diags.push(Diagnostic::warning(
                     a.locator(),
