@@ -168,6 +168,7 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
         outcome.findings.extend(findings);
         report.containers.extend(containers);
     }
+    kubelet_pods(&mut report, &mut outcome, &bundle.artifacts);
     report.containers.sort_by(|a, b| (&a.name, &a.id, &a.locator).cmp(&(&b.name, &b.id, &b.locator)));
     outcome.timeline.extend(inspect::timeline(&report.containers));
     outcome.findings.extend(stats::findings(&report.stats));
@@ -228,6 +229,35 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
         m.bundle_done();
     }
     report
+}
+
+/// Kubelet pod directories: their findings join the pods' containers (after the audit
+/// log's, whose CRI-log containers they then find by label), and a held token whose identity
+/// the audit log shows acting is its use.
+fn kubelet_pods(report: &mut BundleReport, outcome: &mut Outcome, artifacts: &[Artifact]) {
+    use crate::dataroot::kubelet;
+    let got = kubelet::read(artifacts, &report.containers, &mut outcome.diagnostics);
+    if got.pods.is_empty() {
+        return;
+    }
+    let (mut findings, containers) =
+        crate::k8saudit::join::own(got.pod_findings, &report.containers, artifacts);
+    report.containers.extend(containers);
+    let held: Vec<(String, Vec<String>, Finding)> = got
+        .held
+        .iter()
+        .filter_map(|(i, id, ips)| Some((id.clone(), ips.clone(), findings.get(*i)?.clone())))
+        .collect();
+    let used = kubelet::tokens_used(&held, &outcome.findings);
+    // A pod's container the evidence does not show (an init container without logs) joins
+    // the pod's only one: the same finding twice is one.
+    let mut seen = std::collections::BTreeSet::new();
+    findings.retain(|f| seen.insert((f.rule.clone(), f.owner.clone(), f.title.clone(), f.summary.clone())));
+    outcome.findings.extend(findings);
+    outcome.findings.extend(used);
+    outcome.findings.extend(got.findings);
+    outcome.timeline.extend(got.timeline);
+    report.data_root.get_or_insert_with(Default::default).kubelet = got.pods;
 }
 
 /// A process capture joins the report: its Sigma process matches and start times with it.

@@ -341,3 +341,212 @@ fn hostile_audit_logs() {
     assert_eq!(from("big/audit.log", "k8saudit.privileged-pod"), 1, "a 100 KB request object is judged");
     assert!(b["log_hits"].as_array().unwrap().is_empty(), "the log engine stays off audit logs");
 }
+
+const UID: &str = "7c4e5d2a-1b3f-4e6a-9d8c-0f1e2d3c4b5a";
+const WEB_SA: &str = "system:serviceaccount:shop:web";
+const CID: &str = "5e6f7a8b9c0d1e2f3a4b5c6d7e8f90a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7";
+
+/// A JWT whose payload is `claims` (header and signature are never read).
+fn jwt(claims: &str) -> String {
+    use base64::Engine as _;
+    let e = |s: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s);
+    format!("{}.{}.{}", e(r#"{"alg":"RS256","kid":"k"}"#), e(claims), e("SIGNATURE-NEVER-SHOWN"))
+}
+
+fn bound_token() -> String {
+    jwt(&format!(
+        r#"{{"aud":["https://kubernetes.default.svc.cluster.local","k3s"],"exp":1795790998,"iat":1795787398,"iss":"https://kubernetes.default.svc.cluster.local","kubernetes.io":{{"namespace":"shop","node":{{"name":"worker-1","uid":"n1"}},"pod":{{"name":"web-7d9","uid":"{UID}"}},"serviceaccount":{{"name":"web","uid":"s1"}},"warnafter":1795790000}},"nbf":1795787398,"sub":"{WEB_SA}"}}"#
+    ))
+}
+
+/// A kubelet's atomic-writer volume: the files in a dated directory, `..data` and each
+/// file's name links into it (links only, recorded and never followed).
+fn atomic_volume(root: &std::path::Path, vol: &str, files: &[(&str, &[u8])]) {
+    let dated = root.join(vol).join("..2026_11_27_13_49_58.123456789");
+    std::fs::create_dir_all(&dated).unwrap();
+    for (name, data) in files {
+        std::fs::write(dated.join(name), data).unwrap();
+        std::os::unix::fs::symlink(format!("..data/{name}"), root.join(vol).join(name)).unwrap();
+    }
+    std::os::unix::fs::symlink("..2026_11_27_13_49_58.123456789", root.join(vol).join("..data")).unwrap();
+}
+
+#[test]
+fn an_exec_a_shell_and_the_kubelet_pod_dir_name_the_identity_the_container_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = dir.path().join("node");
+    // The audit log: the deployer's exec into web-7d9 at T, then, after the shell, the pod's
+    // own service account listing the shop's secrets from the pod's address.
+    let log = [
+        exec("a2", SA, "web-7d9", "2026-11-27T14:00:00.050000Z"),
+        event(
+            "w1",
+            "ResponseComplete",
+            "list",
+            WEB_SA,
+            r#"{"resource":"secrets","namespace":"shop","apiVersion":"v1"}"#,
+            "/api/v1/namespaces/shop/secrets",
+            200,
+            "2026-11-27T14:01:00.000000Z",
+        )
+        .replace(X, "10.42.0.15"),
+    ]
+    .join("\n")
+        + "\n";
+    let pod_log = format!("var/log/pods/shop_web-7d9_{UID}/app/0.log");
+    let kubelet = format!("var/lib/kubelet/pods/{UID}");
+    let legacy = jwt(
+        r#"{"iss":"kubernetes/serviceaccount","kubernetes.io/serviceaccount/namespace":"shop","kubernetes.io/serviceaccount/secret.name":"ci-token-q","kubernetes.io/serviceaccount/service-account.name":"ci"}"#,
+    );
+    let orphan = "0f0e0d0c-0b0a-4909-8807-060504030201";
+    let garbage = "11111111-2222-4333-8444-555555555555";
+    write_files(
+        &node,
+        &[
+            ("audit/audit.log", log.as_bytes()),
+            (&pod_log, CRI.as_bytes()),
+            (&format!("{kubelet}/etc-hosts"), b"# Kubernetes-managed hosts file.\n10.42.0.15\tweb-7d9\n"),
+            (&format!("{kubelet}/containers/app/8f3a2b1c"), b""),
+            // An init container the evidence has no log or record of.
+            (&format!("{kubelet}/containers/init-db/5d6e7f80"), b""),
+            // A pod nothing else names, holding a legacy token; a token file that is not one.
+            (
+                &format!("var/lib/kubelet/pods/{orphan}/volumes/kubernetes.io~secret/ci-token-q/..2026_11_01_00_00_00.1/token"),
+                legacy.as_bytes(),
+            ),
+            (
+                &format!("var/lib/kubelet/pods/{garbage}/volumes/kubernetes.io~projected/kube-api-access-z/..2026_11_01_00_00_00.1/token"),
+                b"not.a-jwt\xff",
+            ),
+        ],
+    );
+    let token = bound_token();
+    atomic_volume(
+        &node.join(&kubelet).join("volumes/kubernetes.io~projected"),
+        "kube-api-access-9xk2p",
+        &[("token", token.as_bytes()), ("ca.crt", b"-----BEGIN CERTIFICATE-----\n"), ("namespace", b"shop")],
+    );
+    atomic_volume(
+        &node.join(&kubelet).join("volumes/kubernetes.io~secret"),
+        "db-creds",
+        &[
+            ("password", b"hunter2-SECRET-VALUE\n"),
+            ("username", b"shop\n"),
+            ("token", b"api-key-NOT-A-JWT\n"),
+        ],
+    );
+    let links = node.join("var/log/containers");
+    std::fs::create_dir_all(&links).unwrap();
+    std::os::unix::fs::symlink(
+        format!("/var/log/pods/shop_web-7d9_{UID}/app/0.log"),
+        links.join(format!("web-7d9_shop_app-{CID}.log")),
+    )
+    .unwrap();
+    // A link out of the evidence: recorded, never followed.
+    std::os::unix::fs::symlink("/etc/shadow", links.join(format!("evil_shop_x-{}.log", "a".repeat(64))))
+        .unwrap();
+
+    let (v, _) = run_json(&["scan", node.to_str().unwrap()]);
+    validate_against_schema(&v);
+    let b = &v["bundles"][0];
+    assert_exec_story(b, "shop/web-7d9/app");
+    // One verdict for the pod's container, which names the identity it holds.
+    let verdicts: Vec<&Value> = b["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["container"].as_str().is_some_and(|c| c.contains("web-7d9")))
+        .collect();
+    assert_eq!(verdicts.len(), 1, "{verdicts:#?}");
+    let verdict = verdicts[0];
+    assert_eq!(verdict["id"], CID, "the id from the node's var/log/containers link: {verdict:#}");
+    assert_eq!(verdict["identities"], serde_json::json!([format!("service-account token of {WEB_SA}")]));
+    assert!(
+        verdict["secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s.as_str().unwrap().contains("keys: password, token, username")),
+        "{verdict:#}"
+    );
+    let finding = |rule: &str| -> &Value {
+        b["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| {
+                f["rules"].as_array().unwrap().iter().any(|r| r == rule)
+                    && f["title"].as_str().unwrap().contains(WEB_SA)
+            })
+            .unwrap_or_else(|| panic!("no {rule}: {:#}", b["findings"]))
+    };
+    let held = finding("exposure.sa-token-held");
+    assert_eq!(held["owner"]["name"], "shop/web-7d9/app");
+    assert!(held["summary"].as_str().unwrap().contains("bound to this pod"), "{held:#}");
+    assert_eq!(held["time"], "2026-11-27T13:49:58.000000000Z");
+    // The identity the container holds acted in the cluster: the token's use.
+    let used = finding("correlate.sa-token-used");
+    assert_eq!(used["owner"]["name"], "shop/web-7d9/app");
+    assert_eq!(used["actor"]["user"], WEB_SA);
+    assert_eq!(used["actor"]["source_ips"][0], "10.42.0.15");
+    assert_eq!(used["time"], "2026-11-27T14:01:00.000000000Z");
+    assert!(used["summary"].as_str().unwrap().contains("(the pod's own address 10.42.0.15)"), "{used:#}");
+    // The kubelet's pod, typed: named by its token, its volumes by file name, the claims.
+    let pods = b["data_root"]["kubelet"].as_array().unwrap();
+    let pod = pods.iter().find(|p| p["uid"] == UID).unwrap();
+    assert_eq!((pod["namespace"].as_str(), pod["name"].as_str()), (Some("shop"), Some("web-7d9")));
+    assert_eq!(pod["named_by"], "token claims");
+    assert_eq!(pod["containers"], serde_json::json!(["app", "init-db"]));
+    assert_eq!(pod["pod_ips"], serde_json::json!(["10.42.0.15"]));
+    let claims = &pod["tokens"][0]["claims"];
+    assert_eq!((claims["subject"].as_str(), claims["service_account"].as_str()), (Some(WEB_SA), Some("web")));
+    assert_eq!(claims["expires"], "2026-11-27T14:49:58.000000000Z");
+    let vol =
+        pod["volumes"].as_array().unwrap().iter().find(|v| v["name"] == "kube-api-access-9xk2p").unwrap();
+    assert_eq!(vol["files"], serde_json::json!(["ca.crt", "namespace", "token"]));
+    // The pod nothing names: its legacy token is the bundle's, with why; the garbage token
+    // is a diagnostic.
+    let orphaned = b["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["title"] == "service-account token of system:serviceaccount:shop:ci")
+        .expect("the orphan pod's token");
+    assert_eq!(orphaned["owner"]["scope"], "bundle");
+    assert!(orphaned["owner"]["why"].as_str().unwrap().contains("nothing in the evidence names its pod"));
+    let diag_on = |p: &str| {
+        b["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["locator"]["artifact"].as_str().unwrap().contains(p))
+    };
+    assert!(!diag_on("db-creds"), "a secret's key named token is a secret, not a broken token");
+    assert!(
+        b["diagnostics"].as_array().unwrap().iter().any(|d| d["locator"]["artifact"]
+            .as_str()
+            .unwrap()
+            .contains(garbage)
+            && d["message"].as_str().unwrap().contains("not read as a service-account token")),
+        "{:#}",
+        b["diagnostics"]
+    );
+    // Links are links; secret and token files are never read as logs; nothing of the token
+    // or the secret's value is in any output.
+    let kind = |p: &str| {
+        b["artifacts"].as_array().unwrap().iter().find(|a| a["path"].as_str().unwrap().ends_with(p)).unwrap()
+            ["kind"]
+            .clone()
+    };
+    assert_eq!(kind(&format!("evil_shop_x-{}.log", "a".repeat(64))), "link");
+    assert_eq!(kind("db-creds/..2026_11_27_13_49_58.123456789/password"), "data-root-file");
+    let plan = String::from_utf8(crate::util::run(&["plan", node.to_str().unwrap()]).stdout).unwrap();
+    assert!(plan.contains("Revoke and rotate the Kubernetes service account of shop/web-7d9/app"), "{plan}");
+    let payload = token.split('.').nth(1).unwrap();
+    let text = String::from_utf8(crate::util::run(&["scan", node.to_str().unwrap()]).stdout).unwrap();
+    for out in [v.to_string(), text] {
+        for never in [payload, "SIGNATURE", "hunter2", "api-key", &legacy[10..40]] {
+            assert!(!out.contains(never), "{never} shown");
+        }
+    }
+}

@@ -40,6 +40,9 @@ mod shared_checkpoint;
 /// Kubernetes API server audit events (Falco's k8s_audit and psp captures): each rule,
 /// the negative controls, the non-event rejected.
 mod shared_k8saudit;
+/// Kubernetes nodes' containerd roots (issue 22): container-explorer's real node metadata
+/// placed where k3s, kind and plain containerd keep it.
+mod shared_nodes;
 /// sysdig / Falco captures from falcosecurity/falco and falcosecurity/libs (issue 23): the
 /// facts their tests state.
 mod shared_scap;

@@ -119,6 +119,17 @@ pub(crate) fn read(
         layout: "containerd",
         ..Default::default()
     };
+    let state = match super::node::distribution(root, artifacts) {
+        Some((name, state)) => {
+            info.distribution = Some(name);
+            Some(state)
+        }
+        None => super::node::plain_state(root),
+    };
+    if let Some(tasks) = state.as_deref().and_then(|s| super::node::tasks(s, artifacts)) {
+        info.state_dir = state.map(|s| s.trim_end_matches('/').to_string());
+        info.tasks = Some(tasks);
+    }
     let mut rooted = Rooted::default();
     let mut records = vec![];
     let Some(meta_art) = files.get(META) else { return (info, rooted, records) };

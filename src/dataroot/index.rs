@@ -32,6 +32,17 @@ pub struct RootIndex {
     /// containerd: leases (what keeps content and snapshots from garbage collection).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub leases: Vec<Lease>,
+    /// containerd: the Kubernetes distribution whose root it is, from where it sits (`k3s`,
+    /// `rke2`, `microk8s`, `kind`); None for a plain root.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distribution: Option<&'static str>,
+    /// containerd: its state directory (`run/k3s/containerd`...), when the bundle holds it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_dir: Option<String>,
+    /// containerd: the runtime v2 tasks in the captured state directory (`<namespace>/<id>`:
+    /// the containers that had a task, running or exited and not yet deleted, at capture).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tasks: Option<Vec<String>>,
 }
 
 /// A containerd lease: `v1/<namespace>/leases/<id>` with its labels and the resources it

@@ -10,11 +10,14 @@ pub(crate) mod containerd;
 pub(crate) mod docker;
 pub(crate) mod index;
 pub(crate) mod intake;
+pub(crate) mod kubelet;
 pub(crate) mod layout;
 pub(crate) mod libpod;
+pub(crate) mod node;
 pub(crate) mod oci;
 pub(crate) mod podman;
 pub(crate) mod rooted;
+pub(crate) mod sa_token;
 pub(crate) mod select;
 pub(crate) mod tarsplit;
 pub(crate) mod tree;
@@ -41,6 +44,10 @@ pub struct DataRootSection {
     /// are named `namespace/id`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub containerd: Vec<index::RootIndex>,
+    /// Kubelet pod directories (`/var/lib/kubelet/pods/<uid>`): volumes, containers and the
+    /// service-account tokens' claims (never the tokens).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kubelet: Vec<kubelet::KubeletPod>,
 }
 
 /// Files of a data root that are read through the root (image configs, layer store entries,
@@ -49,11 +56,19 @@ pub struct DataRootSection {
 /// container logs (json-file, CRI/k8s-file, local, journal; whatever their name) and
 /// pre-1.10 layer JSONs keep their kind.
 pub(crate) fn mark_files(artifacts: &mut [Artifact]) {
+    kubelet::mark_files(artifacts);
     let mut roots = docker::roots(artifacts);
     roots.extend(podman::roots(artifacts));
-    roots.extend(containerd::roots(artifacts));
+    let ctd = containerd::roots(artifacts);
+    let nodes: Vec<(String, &str)> =
+        ctd.iter().filter_map(|r| node::distribution(r, artifacts).map(|(d, _)| (r.clone(), d))).collect();
+    roots.extend(ctd);
     for a in artifacts.iter_mut() {
         let Some(root) = roots.iter().find(|r| a.path.starts_with(r.as_str())) else { continue };
+        let of = match nodes.iter().find(|(r, _)| r == root) {
+            Some((_, d)) => format!(" of a {d} node's containerd root"),
+            None => String::new(),
+        };
         let rel = &a.path[root.len()..];
         if a.kind == ArtifactKind::LayerDir || a.error.is_some() {
             continue;
@@ -74,9 +89,14 @@ pub(crate) fn mark_files(artifacts: &mut [Artifact]) {
         }
         a.note = Some(match a.note.take() {
             Some(n) => {
-                format!("data root file (sniffed as {}), read through the data root; {n}", a.kind.as_str())
+                format!(
+                    "data root file{of} (sniffed as {}), read through the data root; {n}",
+                    a.kind.as_str()
+                )
             }
-            None => format!("data root file (sniffed as {}), read through the data root", a.kind.as_str()),
+            None => {
+                format!("data root file{of} (sniffed as {}), read through the data root", a.kind.as_str())
+            }
         });
         a.kind = ArtifactKind::RootFile;
     }

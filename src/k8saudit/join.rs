@@ -2,7 +2,9 @@
 //! attach, port-forward, its creation) is found by its namespace, name and uid in the
 //! containers' `io.kubernetes.pod.*` labels (inspect, containerd metadata), else in the CRI
 //! log paths `var/log/pods/<namespace>_<pod>_<uid>/<container>/N.log` (which then name a
-//! container of their own). What names no pod, or a pod with no container in the evidence,
+//! container of their own, its id from the node's `var/log/containers/<pod>_<namespace>_
+//! <container>-<id>.log` link when one is in the bundle: the link's own name, never followed).
+//! What names no pod, or a pod with no container in the evidence,
 //! is the bundle's, with the reason.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,7 +19,7 @@ const UID: &str = "io.kubernetes.pod.uid";
 const CONTAINER: &str = "io.kubernetes.container.name";
 
 /// Where CRI logs are: (namespace, pod, uid, container) -> a log file of that directory.
-type LogDirs = BTreeMap<(String, String, String, String), String>;
+pub(crate) type LogDirs = BTreeMap<(String, String, String, String), String>;
 
 /// Findings about pods, each owned by its pod's container when the evidence has it (else
 /// the bundle's, with why), and the containers only CRI log paths named.
@@ -27,11 +29,12 @@ pub(crate) fn own(
     artifacts: &[Artifact],
 ) -> (Vec<Finding>, Vec<ContainerInfo>) {
     let logs = pod_log_dirs(artifacts);
+    let links = container_links(artifacts);
     let mut made: BTreeMap<(String, String, String, String), ContainerRef> = BTreeMap::new();
     let mut new = vec![];
     let mut out = vec![];
     for (p, mut f) in pod_findings {
-        f.owner = Some(match owner_of(&p, containers, &logs, &mut made, &mut new) {
+        f.owner = Some(match owner_of(&p, containers, &logs, &links, &mut made, &mut new) {
             Ok(c) => Owner::container(&c),
             Err(why) => Owner::Bundle { why },
         });
@@ -45,6 +48,7 @@ fn owner_of(
     p: &PodRef,
     containers: &[ContainerInfo],
     logs: &LogDirs,
+    links: &BTreeMap<(String, String, String), BTreeSet<String>>,
     made: &mut BTreeMap<(String, String, String, String), ContainerRef>,
     new: &mut Vec<ContainerInfo>,
 ) -> Result<ContainerRef, String> {
@@ -100,7 +104,13 @@ fn owner_of(
             }
             let (ns, pod, uid, container) = (*key).clone();
             let name = format!("{ns}/{pod}/{container}");
+            // One link for the container: its id (several: restarts, none is the one).
+            let id = match links.get(&(ns.clone(), pod.clone(), container.clone())) {
+                Some(ids) if ids.len() == 1 => ids.iter().next().cloned().unwrap_or_default(),
+                _ => String::new(),
+            };
             let mut info = ContainerInfo {
+                id: id.clone(),
                 name: name.clone(),
                 source: InspectSource::PodLogs,
                 locator: Locator::artifact(path.as_str()),
@@ -110,7 +120,7 @@ fn owner_of(
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v.clone()))
                 .collect();
-            let r = ContainerRef { id: String::new(), name };
+            let r = ContainerRef { id, name };
             made.insert((*key).clone(), r.clone());
             new.push(info);
             Ok(r)
@@ -139,9 +149,37 @@ fn sandbox(c: &ContainerInfo) -> bool {
         || l.get("io.kubernetes.docker.type").is_some_and(|k| k == "podsandbox")
 }
 
+/// The node's `var/log/containers/<pod>_<namespace>_<container>-<id>.log` entries (links
+/// to the CRI logs, or copies): (namespace, pod, container) -> container ids, from the
+/// entry's own name.
+fn container_links(artifacts: &[Artifact]) -> BTreeMap<(String, String, String), BTreeSet<String>> {
+    let mut out: BTreeMap<(String, String, String), BTreeSet<String>> = BTreeMap::new();
+    for a in artifacts {
+        let Some(at) = a.path.find("var/log/containers/") else { continue };
+        if at > 0 && !a.path[..at].ends_with('/') {
+            continue;
+        }
+        let file = &a.path[at + "var/log/containers/".len()..];
+        let Some((left, id)) = file.strip_suffix(".log").and_then(|f| f.rsplit_once('-')) else { continue };
+        if !crate::digest::is_hex64(id) {
+            continue;
+        }
+        // Pod names, namespaces and container names never hold `_`.
+        let mut it = left.splitn(3, '_');
+        let (Some(pod), Some(ns), Some(container)) = (it.next(), it.next(), it.next()) else { continue };
+        if [pod, ns, container].iter().any(|s| s.is_empty() || s.contains('/')) {
+            continue;
+        }
+        out.entry((ns.to_string(), pod.to_string(), container.to_string()))
+            .or_default()
+            .insert(id.to_string());
+    }
+    out
+}
+
 /// Every CRI log directory in the bundle: (namespace, pod, uid, container) -> its first log
 /// file (sorted), from `.../var/log/pods/<ns>_<pod>_<uid>/<container>/<file>`.
-fn pod_log_dirs(artifacts: &[Artifact]) -> LogDirs {
+pub(crate) fn pod_log_dirs(artifacts: &[Artifact]) -> LogDirs {
     let mut out = LogDirs::new();
     for a in artifacts {
         let Some(at) = a.path.find("var/log/pods/") else { continue };
@@ -272,6 +310,17 @@ mod tests {
         assert!(findings
             .iter()
             .all(|f| f.owner.as_ref().and_then(Owner::as_container).unwrap().name == "shop/web/app"));
+        // The node's link names the container's id.
+        let id = "9f1e2d3c4b5a69788796a5b4c3d2e1f00112233445566778899aabbccddeeff0";
+        let mut linked = arts.to_vec();
+        linked.push(Artifact {
+            kind: ArtifactKind::Link,
+            ..art(&format!("node/var/log/containers/web_shop_app-{id}.log"))
+        });
+        linked.push(art("node/var/log/containers/web_shop_app-notanid.log"));
+        let (findings, new) = own(vec![(pod("web", Some("app")), finding())], &[], &linked);
+        assert_eq!(new[0].id, id);
+        assert_eq!(findings[0].owner.as_ref().and_then(Owner::as_container).unwrap().id, id);
         let other_uid = PodRef { uid: Some("u9".into()), ..pod("web", None) };
         let (o, _) = owner(other_uid, &[], &arts);
         assert!(matches!(o, Owner::Bundle { .. }), "another pod of the same name: {o:?}");

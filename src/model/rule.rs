@@ -121,6 +121,9 @@ pub(crate) enum Role {
     /// An identity exec'ed or attached into a pod through the API server: the way in to
     /// that pod's container, its source address the attacker's.
     PodExec,
+    /// A cluster identity whose credential the container holds (a service-account token in
+    /// its pod's volumes): the verdict names it as the blast radius.
+    HeldIdentity,
 }
 
 /// The typed part of a rule a finding carries: its family, its story role and whether it

@@ -497,16 +497,24 @@ fn finding_steps(
         });
     }
 
-    for f in by_rule("exposure.k8s-token").into_iter().filter(|f| ours(f)) {
+    // A token mounted (inspect) or held (kubelet pod directory): one step per container.
+    let mut rotated = BTreeSet::new();
+    let tokens = by_rule("exposure.k8s-token").into_iter().chain(by_rule("exposure.sa-token-held"));
+    for f in tokens.filter(|f| ours(f)) {
         let name = owner(f);
+        if !rotated.insert(name.clone()) {
+            continue;
+        }
         let (ns, pod) = target(&name)
             .and_then(|t| t.pod.clone())
             .unwrap_or_else(|| ("<namespace>".into(), "<pod>".into()));
         steps.push(ResponseStep {
             step: format!("Revoke and rotate the Kubernetes service account of {name}"),
-            why: "exposure.k8s-token: the mounted token lets the attacker call the cluster API; see what it \
-                  may do, what it did (API server audit log), and invalidate it"
-                .into(),
+            why: format!(
+                "{}: the mounted token lets the attacker call the cluster API; see what it may do, what it did \
+                 (API server audit log), and invalidate it",
+                f.rule
+            ),
             commands: vec![
                 format!("NS={}; POD={}", q(&ns), q(&pod)),
                 "SA=$(kubectl -n \"$NS\" get pod \"$POD\" -o jsonpath='{.spec.serviceAccountName}')".into(),
@@ -934,6 +942,7 @@ mod tests {
             persistence: vec![],
             escape_paths: vec![],
             secrets: vec![],
+            identities: vec![],
             proof: vec![],
         }
     }

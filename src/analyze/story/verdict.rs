@@ -34,6 +34,10 @@ pub struct Verdict {
     pub persistence: Vec<String>,
     pub escape_paths: Vec<String>,
     pub secrets: Vec<String>,
+    /// Cluster identities whose credentials the container holds (service-account tokens in
+    /// its pod's volumes): how far into the cluster its compromise reaches.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub identities: Vec<String>,
     pub proof: Vec<Locator>,
 }
 
@@ -313,6 +317,8 @@ fn one(
         .filter(|f| f.rules.iter().any(|r| r.contains("secret")))
         .map(|f| f.summary.clone())
         .collect();
+    let identities =
+        facts.iter().filter(|f| f.kind.role == StoryRole::HeldIdentity).map(|f| f.title.clone()).collect();
     Verdict {
         container,
         id,
@@ -324,6 +330,7 @@ fn one(
         persistence,
         escape_paths,
         secrets,
+        identities,
         proof,
     }
 }

@@ -102,6 +102,7 @@ fn bundle(out: &mut dyn Write, b: &BundleReport) -> io::Result<()> {
             ("persistence to remove", &v.persistence),
             ("escape path open", &v.escape_paths),
             ("secrets to rotate", &v.secrets),
+            ("cluster identity held", &v.identities),
         ] {
             for i in items {
                 writeln!(out, "- {label}: {}", md(i))?;

@@ -23,9 +23,53 @@ fn short(id: &str) -> &str {
     id.get(..12).unwrap_or(id)
 }
 
+/// Kubelet pod directories: each pod, its volumes (file names only) and the identities of
+/// the tokens it holds (never the tokens).
+fn kubelet(s: &mut String, pods: &[crate::dataroot::kubelet::KubeletPod]) {
+    if pods.is_empty() {
+        return;
+    }
+    heading(s, &format!("Kubelet pods ({})", pods.len()));
+    for p in pods {
+        let name = match (&p.namespace, &p.name) {
+            (Some(ns), Some(n)) => format!("{}/{}", safe(ns), safe(n)),
+            _ => "(pod not named by the evidence)".into(),
+        };
+        let by = p.named_by.map(|b| format!(", named by {b}")).unwrap_or_default();
+        let on = p.distribution.map(|d| format!(" ({d})")).unwrap_or_default();
+        let _ = writeln!(s, "  {name} uid {}{by} at {}{on}", safe(&p.uid), safe(&p.dir));
+        if !p.containers.is_empty() {
+            let _ = writeln!(s, "    containers: {}", safe(&p.containers.join(", ")));
+        }
+        if !p.pod_ips.is_empty() {
+            let _ = writeln!(s, "    addresses (etc-hosts): {}", safe(&p.pod_ips.join(", ")));
+        }
+        for v in &p.volumes {
+            let _ = writeln!(
+                s,
+                "    volume {}/{}: {}",
+                safe(&v.plugin),
+                safe(&v.name),
+                safe(&v.files.join(", "))
+            );
+        }
+        for t in &p.tokens {
+            let c = &t.claims;
+            let exp = c.expires.map(|e| format!(", expires {e}")).unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "    token of {} (volume {}{exp}; claims only, token not shown)",
+                safe(&c.identity().unwrap_or_default()),
+                safe(&t.volume)
+            );
+        }
+    }
+}
+
 /// Render the data-root section of a bundle (nothing when it holds no data root).
 pub(super) fn render(s: &mut String, b: &BundleReport) {
     let Some(d) = &b.data_root else { return };
+    kubelet(s, &d.kubelet);
     let roots: Vec<(&str, &RootIndex)> = d
         .docker
         .iter()
@@ -40,7 +84,14 @@ pub(super) fn render(s: &mut String, b: &BundleReport) {
     for (runtime, r) in roots {
         let at = if r.root.is_empty() { "(the bundle itself)".to_string() } else { safe(&r.root) };
         let drivers = if r.drivers.is_empty() { "none".into() } else { safe(&r.drivers.join(", ")) };
-        let _ = writeln!(s, "  {runtime} at {at}: layout {}, driver {drivers}", safe(r.layout));
+        let node = r.distribution.map(|d| format!(" ({d} node)")).unwrap_or_default();
+        let _ = writeln!(s, "  {runtime}{node} at {at}: layout {}, driver {drivers}", safe(r.layout));
+        if let (Some(dir), Some(tasks)) = (&r.state_dir, &r.tasks) {
+            let _ = writeln!(s, "    state directory {}: {} task(s)", safe(dir), tasks.len());
+            for t in tasks {
+                let _ = writeln!(s, "      {}", safe(t));
+            }
+        }
         if let Some(db) = &r.state_db {
             let _ = writeln!(s, "    state: {}", safe(db));
         }

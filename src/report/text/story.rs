@@ -35,12 +35,13 @@ pub(super) fn verdicts(s: &mut String, b: &BundleReport, style: &super::style::S
         if let Some(w) = &v.way_in {
             let _ = writeln!(s, "  way in: {}", style.clip_after(w, 10));
         }
-        let lists: [(&str, &Vec<String>); 5] = [
+        let lists: [(&str, &Vec<String>); 6] = [
             ("attacker", &v.attackers),
             ("live session", &v.live_sessions),
             ("persistence to remove", &v.persistence),
             ("escape path open", &v.escape_paths),
             ("secrets to rotate", &v.secrets),
+            ("cluster identity held", &v.identities),
         ];
         for (label, items) in lists {
             for i in items {

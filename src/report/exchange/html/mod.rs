@@ -108,7 +108,7 @@ fn verdicts(b: &BundleReport) -> Markup {
                     @if let Some(w) = &v.way_in { li { "way in: " (t(w)) } }
                     @for (label, items) in [("attacker", &v.attackers), ("live session", &v.live_sessions),
                         ("persistence to remove", &v.persistence), ("escape path open", &v.escape_paths),
-                        ("secrets to rotate", &v.secrets)] {
+                        ("secrets to rotate", &v.secrets), ("cluster identity held", &v.identities)] {
                         @for x in items { li { (label) ": " (t(x)) } }
                     }
                 }
