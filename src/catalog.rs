@@ -22,6 +22,7 @@ const FAMILIES: &[fn() -> Vec<&'static RuleDef>] = &[
     crate::sensor::defs,
     crate::checkpoint::rules::defs,
     crate::k8saudit::defs,
+    crate::yara::findings::defs,
 ];
 
 /// Every rule's declaration: the engine's (log and Sigma web), Sigma process rules, then

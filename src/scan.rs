@@ -24,6 +24,8 @@ pub(crate) struct ScanOptions {
     pub limits: crate::limits::Limits,
     /// Networks the response plan never blocks (`--trusted-net`).
     pub trusted_nets: Vec<crate::analyze::response::Cidr>,
+    /// `--yara` rules, run over every file a layer, export or checkpoint holds.
+    pub yara: Option<std::sync::Arc<crate::yara::YaraRules>>,
 }
 
 /// One parsed small artifact.
@@ -185,6 +187,7 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
             .collect(),
         base_flag: None,
         limits: opts.limits,
+        yara: opts.yara.clone(),
     };
     let artifacts: Vec<&Artifact> = bundle.artifacts.iter().collect();
     // Signatures run on logs: in a tree, documentation and source are not (a file named on
