@@ -23,6 +23,9 @@ mod shared_logs;
 /// Image layers on real archives: layouts, whiteouts, merged trees, integrity.
 mod shared_image;
 
+/// `--yara ../shared/yara` (signature-base) on the samples and benign images.
+mod shared_yara;
+
 /// Evidence as it comes from the wild (issue 8): standalone layer whiteouts, OCI artifacts,
 /// Engine API listings, per-kind sniffing on every fixture and corpus file.
 mod shared_wild;
