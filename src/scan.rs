@@ -40,7 +40,7 @@ enum Parsed {
     Observed(Observed),
 }
 
-fn parse_small(a: &Artifact, engine: &Engine) -> Option<(Parsed, Vec<Diagnostic>)> {
+fn parse_small(a: &Artifact, engine: &Engine, opts: &ScanOptions) -> Option<(Parsed, Vec<Diagnostic>)> {
     Some(match a.kind {
         ArtifactKind::K8sAudit => {
             let (o, d) = crate::k8saudit::read(a, engine.sigma());
@@ -87,7 +87,7 @@ fn parse_small(a: &Artifact, engine: &Engine) -> Option<(Parsed, Vec<Diagnostic>
             (Parsed::Observed(o), d)
         }
         ArtifactKind::Checkpoint => {
-            let (o, d) = crate::checkpoint::read_archive(a, engine);
+            let (o, d) = crate::checkpoint::read_archive(a, engine, opts.yara.as_deref());
             (Parsed::Observed(o), d)
         }
         _ => return None,
@@ -107,11 +107,11 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
         .artifacts
         .par_iter()
         .filter(|a| !(a.kind == ArtifactKind::ImageConfig && in_layout.contains(&a.path)))
-        .filter_map(|a| parse_small(a, engine))
+        .filter_map(|a| parse_small(a, engine, opts))
         .collect();
     // Bare CRIU images directories: a folder of images is one checkpoint.
     parsed.extend(
-        crate::checkpoint::read_image_dirs(&bundle.artifacts, engine)
+        crate::checkpoint::read_image_dirs(&bundle.artifacts, engine, opts.yara.as_deref())
             .into_iter()
             .map(|(o, d)| (Parsed::Observed(o), d)),
     );
