@@ -634,7 +634,8 @@ fn yara_rules_scan_checkpointed_memory_located_by_process_and_mapping() {
     let rules = dir.path().join("mem.yar");
     std::fs::write(
         &rules,
-        "rule Mem_B64_Shell { meta: author = \"Tester\" score = 90 strings: $p = \"| base64 -d | bash\" condition: $p and filepath == \"\" }\n",
+        "rule Mem_B64_Shell { meta: author = \"Tester\" score = 90 strings: $p = \"| base64 -d | bash\" condition: $p and filepath == \"\" }\n\
+         rule Fake_Elf { strings: $e = \"ELF fake\" condition: $e and filepath == \"/tmp/.x/kworkerd\" and filetype == \"ELF\" }\n",
     )
     .unwrap();
     let (v, _) = run_json(&["scan", p.to_str().unwrap(), "--yara", rules.to_str().unwrap()]);
@@ -653,4 +654,12 @@ fn yara_rules_scan_checkpointed_memory_located_by_process_and_mapping() {
         "{s}"
     );
     assert!(h["title"].as_str().unwrap().starts_with("YARA rule Mem_B64_Shell by Tester (mem.yar)"), "{h}");
+    // The files of rootfs-diff.tar are scanned too, with their own path and type.
+    let files = findings(b, "yara.mem.Fake_Elf");
+    assert_eq!(files.len(), 1, "{}", b["findings"]);
+    let ev = &files[0]["evidence"][0];
+    assert!(ev["artifact"].as_str().unwrap().ends_with("checkpoint.tar"), "{ev}");
+    assert_eq!(ev["members"], serde_json::json!(["rootfs-diff.tar", "tmp/.x/kworkerd"]));
+    assert_eq!(ev["offset"], 1);
+    assert_eq!(files[0]["owner"]["id"], ID);
 }

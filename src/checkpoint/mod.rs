@@ -39,7 +39,7 @@ pub(crate) fn read_archive(
     engine: &Engine,
     yara: Option<&YaraRules>,
 ) -> (Observed, Vec<Diagnostic>) {
-    let (found, mut diags) = archive::read(a);
+    let (found, mut diags) = archive::read(a, yara);
     if found.is_empty() {
         diags.push(Diagnostic::error(
             a.locator(),

@@ -136,6 +136,22 @@ pub(crate) fn observe(
     }
     let (changes, diff_timeline) = file_changes(found, places, diags);
     timeline.extend(diff_timeline);
+    let diff_loc = (places.meta)("rootfs-diff.tar");
+    for l in found.rootfs_diff.iter().flatten() {
+        for hit in &l.yara {
+            let subject = crate::yara::findings::Subject {
+                shown: l.path.clone(),
+                size: Some(l.size),
+                sha256: l.sha256.as_ref(),
+                where_: "changed in the container (checkpoint rootfs-diff.tar)",
+                loc: diff_loc.clone().with_member(l.path.trim_start_matches('/').to_string()),
+                time: l.mtime,
+            };
+            let mut f = crate::yara::findings::finding(hit, &subject);
+            f.owner.clone_from(&owner);
+            findings.push(f);
+        }
+    }
     let mut out = Outcome::default();
     crate::image::evaluate_saved_diff(&changes, &mut out);
     for mut f in out.findings {
