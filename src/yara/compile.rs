@@ -136,6 +136,22 @@ pub(crate) fn load(paths: &[PathBuf]) -> anyhow::Result<Option<std::sync::Arc<Ya
     Ok(Some(std::sync::Arc::new(out)))
 }
 
+/// Rules compiled from one source text (tests).
+#[cfg(test)]
+pub(crate) fn from_source(src: &str) -> YaraRules {
+    let mut compiler = new_compiler();
+    let mut warnings = vec![];
+    let report = add_file(&mut compiler, src, "t.yar", "t", &mut warnings).expect("valid YARA");
+    let mut scanner = compiler.finalize();
+    scanner.set_scan_params(boreal::scanner::ScanParams::default().compute_full_matches(true));
+    YaraRules {
+        scanner,
+        files: vec![report],
+        warnings,
+        namespaces: BTreeMap::from([("t".to_string(), ("t.yar".to_string(), None))]),
+    }
+}
+
 fn new_compiler() -> boreal::Compiler {
     let mut c = boreal::Compiler::new();
     for name in EXTERNALS {

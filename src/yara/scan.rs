@@ -179,6 +179,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_scan_locates_strings_escapes_them_and_says_when_it_was_cut() {
+        let rules = super::super::compile::from_source(
+            "rule R { meta: author = \"A\" score = 65 strings: $a = \"evil\" $b = { 1B 5B 33 31 6D } \
+             condition: all of them and filename == \"x.sh\" and owner == \"root\" }",
+        );
+        let data = b"#!/bin/sh\necho evil \x1b[31m red\n";
+        let ext = Externals::of_file(b"tmp/x.sh", Some(0), data);
+        let hits = rules.scan(data, 100 << 20, &ext);
+        assert_eq!(hits.len(), 1);
+        let h = &hits[0];
+        assert_eq!((h.rule.as_str(), h.namespace.as_str(), h.file.as_str()), ("R", "t", "t.yar"));
+        assert_eq!(h.cut, Some((data.len() as u64, 100 << 20)));
+        let shown: Vec<(String, u64, String)> =
+            h.strings.iter().map(|s| (s.id.clone(), s.offset, s.excerpt.clone())).collect();
+        assert_eq!(shown[0], ("$a".to_string(), 15, "evil".to_string()));
+        assert_eq!(shown[1].0, "$b");
+        // The escape byte is raw here; every writer escapes it (terminal_safe, HTML).
+        assert!(!crate::model::terminal_safe(&shown[1].2).contains('\x1b'));
+        // Another owner: the condition fails.
+        assert!(rules
+            .scan(data, data.len() as u64, &Externals::of_file(b"tmp/x.sh", Some(1000), data))
+            .is_empty());
+    }
+
+    #[test]
     fn externals_from_a_layer_path() {
         let e = Externals::of_file(b"var/www/html/Shell.PHP", Some(33), b"<?php");
         assert_eq!(e.filename, "Shell.PHP");
