@@ -23,6 +23,7 @@ const FAMILIES: &[fn() -> Vec<&'static RuleDef>] = &[
     crate::checkpoint::rules::defs,
     crate::k8saudit::defs,
     crate::dataroot::kubelet::defs,
+    crate::yara::findings::defs,
 ];
 
 /// Every rule's declaration: the engine's (log and Sigma web), Sigma process rules, then

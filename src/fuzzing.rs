@@ -267,5 +267,5 @@ pub fn criu_image(name: &str, data: &[u8]) -> Result<serde_json::Value, String> 
 /// A container checkpoint archive (tar, gzip or zstd) read as a scan reads it.
 pub fn checkpoint(data: &[u8]) {
     let a = artifact("checkpoint.tar", ArtifactKind::Checkpoint, data);
-    let _ = crate::checkpoint::read_archive(&a, engine());
+    let _ = crate::checkpoint::read_archive(&a, engine(), None);
 }

@@ -38,3 +38,4 @@ pub(crate) mod scan;
 pub(crate) mod scap;
 pub(crate) mod sensor;
 pub(crate) mod shell;
+pub(crate) mod yara;

@@ -13,6 +13,13 @@ pub(crate) const JSON_DEPTH: usize = 128;
 /// `extract`: file content bytes written in all, by default (`--max-extract-bytes`).
 pub(crate) const MAX_EXTRACT_BYTES: u64 = 16 << 30;
 
+/// Bytes of one file (or one task's memory) a YARA scan reads: a bigger one is scanned up to
+/// here, and its finding or diagnostic says so.
+pub(crate) const YARA_MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// Bytes of one YARA rule file read (rule files are the user's, still bounded).
+pub(crate) const YARA_MAX_RULE_FILE_BYTES: u64 = 32 << 20;
+
 /// Every limit of a scan. The defaults keep one bundle well inside a 24 GiB workstation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Limits {

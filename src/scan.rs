@@ -24,6 +24,8 @@ pub(crate) struct ScanOptions {
     pub limits: crate::limits::Limits,
     /// Networks the response plan never blocks (`--trusted-net`).
     pub trusted_nets: Vec<crate::analyze::response::Cidr>,
+    /// `--yara` rules, run over every file a layer, export or checkpoint holds.
+    pub yara: Option<std::sync::Arc<crate::yara::YaraRules>>,
 }
 
 /// One parsed small artifact.
@@ -38,7 +40,7 @@ enum Parsed {
     Observed(Observed),
 }
 
-fn parse_small(a: &Artifact, engine: &Engine) -> Option<(Parsed, Vec<Diagnostic>)> {
+fn parse_small(a: &Artifact, engine: &Engine, opts: &ScanOptions) -> Option<(Parsed, Vec<Diagnostic>)> {
     Some(match a.kind {
         ArtifactKind::K8sAudit => {
             let (o, d) = crate::k8saudit::read(a, engine.sigma());
@@ -85,7 +87,7 @@ fn parse_small(a: &Artifact, engine: &Engine) -> Option<(Parsed, Vec<Diagnostic>
             (Parsed::Observed(o), d)
         }
         ArtifactKind::Checkpoint => {
-            let (o, d) = crate::checkpoint::read_archive(a, engine);
+            let (o, d) = crate::checkpoint::read_archive(a, engine, opts.yara.as_deref());
             (Parsed::Observed(o), d)
         }
         _ => return None,
@@ -105,11 +107,11 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
         .artifacts
         .par_iter()
         .filter(|a| !(a.kind == ArtifactKind::ImageConfig && in_layout.contains(&a.path)))
-        .filter_map(|a| parse_small(a, engine))
+        .filter_map(|a| parse_small(a, engine, opts))
         .collect();
     // Bare CRIU images directories: a folder of images is one checkpoint.
     parsed.extend(
-        crate::checkpoint::read_image_dirs(&bundle.artifacts, engine)
+        crate::checkpoint::read_image_dirs(&bundle.artifacts, engine, opts.yara.as_deref())
             .into_iter()
             .map(|(o, d)| (Parsed::Observed(o), d)),
     );
@@ -186,6 +188,7 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
             .collect(),
         base_flag: None,
         limits: opts.limits,
+        yara: opts.yara.clone(),
     };
     let artifacts: Vec<&Artifact> = bundle.artifacts.iter().collect();
     // Signatures run on logs: in a tree, documentation and source are not (a file named on

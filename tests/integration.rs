@@ -44,6 +44,9 @@ mod image_layouts;
 /// The container's own changes, suspicious-file rules and the file timeline.
 mod image_container;
 
+/// `--yara`: rule files written in the test, matches on layers and exports, rules list.
+mod yara;
+
 /// The image analysis on the samples (container changes and findings).
 mod image_samples;
 

@@ -26,6 +26,9 @@ mod shared_image;
 /// `extract` on images written by other tools (kaniko-style save, buildx zstd OCI archive).
 mod shared_extract;
 
+/// `--yara ../shared/yara` (signature-base) on the samples and benign images.
+mod shared_yara;
+
 /// Evidence as it comes from the wild (issue 8): standalone layer whiteouts, OCI artifacts,
 /// Engine API listings, per-kind sniffing on every fixture and corpus file.
 mod shared_wild;

@@ -30,6 +30,10 @@ pub(crate) struct Listed {
     pub mode: u32,
     pub mtime: Option<Timestamp>,
     pub traversal: bool,
+    /// With `--yara` (regular files of `rootfs-diff.tar`): the rules that matched it, and
+    /// its SHA-256 (only computed then).
+    pub yara: Vec<crate::yara::YaraHit>,
+    pub sha256: Option<[u8; 32]>,
 }
 
 /// One container's checkpoint in an archive (or a bare images directory).
@@ -97,7 +101,8 @@ fn slot(name: &str) -> Option<(String, Slot)> {
 }
 
 /// Read the archive `a`: every container checkpoint in it, with the diagnostics.
-pub(crate) fn read(a: &Artifact) -> (Vec<Found>, Vec<Diagnostic>) {
+/// With `yara`, the files of `rootfs-diff.tar` are scanned with the rules as they stream.
+pub(crate) fn read(a: &Artifact, yara: Option<&crate::yara::YaraRules>) -> (Vec<Found>, Vec<Diagnostic>) {
     let mut diags = vec![];
     let mut found: BTreeMap<String, Found> = BTreeMap::new();
     let mut kept = 0u64;
@@ -127,7 +132,8 @@ pub(crate) fn read(a: &Artifact) -> (Vec<Found>, Vec<Diagnostic>) {
                     f.pages.insert(file, size);
                 }
                 Slot::Nested(which) => {
-                    let listed = list_nested(&mut m, &loc, &mut diags);
+                    let rules = if which == "rootfs-diff.tar" { yara } else { None };
+                    let listed = list_nested(&mut m, &loc, rules, &mut diags);
                     match which {
                         "rootfs-diff.tar" => f.rootfs_diff = Some(listed),
                         _ => f.devshm = Some(listed),
@@ -204,7 +210,12 @@ pub(crate) fn stream_pages(
 }
 
 /// The entries of a nested tar, streamed.
-fn list_nested(r: &mut dyn Read, loc: &Locator, diags: &mut Vec<Diagnostic>) -> Vec<Listed> {
+fn list_nested(
+    r: &mut dyn Read,
+    loc: &Locator,
+    yara: Option<&crate::yara::YaraRules>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Listed> {
     let mut out = vec![];
     let mut tar = TarReader::new(r);
     let result = (|| -> std::io::Result<()> {
@@ -227,7 +238,16 @@ fn list_nested(r: &mut dyn Read, loc: &Locator, diags: &mut Vec<Diagnostic>) -> 
             }
             let pax = m.pax();
             let node = m.node(norm, &pax);
+            let (hits, sha256) = match yara {
+                Some(rules) if node.ftype == FileType::File && node.hardlink.is_none() => {
+                    let (hits, sha) = yara_file(&mut m, &node.path, node.uid, rules)?;
+                    (hits, Some(sha))
+                }
+                _ => (vec![], None),
+            };
             out.push(Listed {
+                yara: hits,
+                sha256,
                 path: format!("/{}", display_bytes(&node.path)),
                 ftype: node.ftype,
                 size: node.size,
@@ -243,6 +263,33 @@ fn list_nested(r: &mut dyn Read, loc: &Locator, diags: &mut Vec<Diagnostic>) -> 
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
+}
+
+/// One file of `rootfs-diff.tar` read for `--yara`: its first
+/// [`crate::limits::YARA_MAX_FILE_BYTES`] scanned, all of it hashed.
+fn yara_file(
+    r: &mut dyn Read,
+    path: &[u8],
+    uid: u64,
+    rules: &crate::yara::YaraRules,
+) -> std::io::Result<(Vec<crate::yara::YaraHit>, [u8; 32])> {
+    use sha2::Digest;
+    let mut hasher = sha2::Sha256::new();
+    let mut kept = vec![];
+    let mut buf = vec![0u8; 64 << 10];
+    let mut total = 0u64;
+    loop {
+        let n = r.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        hasher.update(&buf[..n]);
+        let room = (crate::limits::YARA_MAX_FILE_BYTES as usize).saturating_sub(kept.len());
+        kept.extend_from_slice(&buf[..n.min(room)]);
+    }
+    let ext = crate::yara::Externals::of_file(path, Some(uid), &kept[..kept.len().min(16)]);
+    Ok((rules.scan(&kept, total, &ext), hasher.finalize().into()))
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ use crate::evidence::{Artifact, ArtifactKind};
 use crate::ingest::observed::Observed;
 use crate::logscan::Engine;
 use crate::model::{role, Diagnostic, Locator, Role};
+use crate::yara::YaraRules;
 
 /// Memory hits kept per task and log rule (the first; the rest are counted).
 const MAX_RULES_PER_TASK: usize = 50;
@@ -32,8 +33,13 @@ const MAX_RULES_PER_TASK: usize = 50;
 const MAX_INDICATORS: usize = 100;
 
 /// Read a checkpoint archive: every container checkpoint in it, observed.
-pub(crate) fn read_archive(a: &Artifact, engine: &Engine) -> (Observed, Vec<Diagnostic>) {
-    let (found, mut diags) = archive::read(a);
+/// With `yara`, each task's pages are also scanned with the rules (see [`yara_pages`]).
+pub(crate) fn read_archive(
+    a: &Artifact,
+    engine: &Engine,
+    yara: Option<&YaraRules>,
+) -> (Observed, Vec<Diagnostic>) {
+    let (found, mut diags) = archive::read(a, yara);
     if found.is_empty() {
         diags.push(Diagnostic::error(
             a.locator(),
@@ -64,7 +70,7 @@ pub(crate) fn read_archive(a: &Artifact, engine: &Engine) -> (Observed, Vec<Diag
             let Some(i) = found.iter().position(|f| f.prefix == prefix) else { return };
             for p in plans[i].iter().filter(|p| p.file == file) {
                 let loc = a.locator().with_member(format!("{}{file}", found[i].images_dir));
-                memory[i].insert(p.pid, scan(p, r, engine, &loc, &mut diags));
+                memory[i].insert(p.pid, scan(p, r, engine, yara, &loc, &mut diags));
             }
         });
         if let Err(e) = r {
@@ -89,20 +95,29 @@ pub(crate) fn read_archive(a: &Artifact, engine: &Engine) -> (Observed, Vec<Diag
 /// Bare CRIU images directories of a bundle (a folder of `*.img` with `inventory.img`; the
 /// checkpoint's `config.dump` and friends beside it or one folder up when the folder is an
 /// unpacked archive's `checkpoint/`): each read as one checkpoint.
-pub(crate) fn read_image_dirs(artifacts: &[Artifact], engine: &Engine) -> Vec<(Observed, Vec<Diagnostic>)> {
+pub(crate) fn read_image_dirs(
+    artifacts: &[Artifact],
+    engine: &Engine,
+    yara: Option<&YaraRules>,
+) -> Vec<(Observed, Vec<Diagnostic>)> {
     let folder = |p: &str| p.rsplit_once('/').map_or(String::new(), |(d, _)| format!("{d}/"));
     let dirs: Vec<String> = artifacts
         .iter()
         .filter(|a| a.kind == ArtifactKind::CriuImage && a.path.rsplit('/').next() == Some("inventory.img"))
         .map(|a| folder(&a.path))
         .collect();
-    dirs.iter().map(|dir| read_dir(dir, artifacts, engine)).collect()
+    dirs.iter().map(|dir| read_dir(dir, artifacts, engine, yara)).collect()
 }
 
 /// Bytes of one image file read at most from a directory.
 const MAX_DIR_IMAGE: u64 = 64 << 20;
 
-fn read_dir(dir: &str, artifacts: &[Artifact], engine: &Engine) -> (Observed, Vec<Diagnostic>) {
+fn read_dir(
+    dir: &str,
+    artifacts: &[Artifact],
+    engine: &Engine,
+    yara: Option<&YaraRules>,
+) -> (Observed, Vec<Diagnostic>) {
     let mut diags = vec![];
     let meta_dir = match dir.strip_suffix("checkpoint/") {
         Some(up) if up.is_empty() || up.ends_with('/') => up.to_string(),
@@ -166,7 +181,7 @@ fn read_dir(dir: &str, artifacts: &[Artifact], engine: &Engine) -> (Observed, Ve
         let Some(a) = pages.get(&p.file) else { continue };
         match a.open() {
             Ok(mut r) => {
-                let found = scan(&p, &mut r, engine, &a.locator(), &mut diags);
+                let found = scan(&p, &mut r, engine, yara, &a.locator(), &mut diags);
                 memory.insert(p.pid, found);
             }
             Err(e) => diags.push(Diagnostic::error(a.locator(), format!("cannot read: {e}"))),
@@ -229,6 +244,7 @@ fn scan(
     p: &Plan,
     r: &mut dyn Read,
     engine: &Engine,
+    yara: Option<&YaraRules>,
     loc: &Locator,
     diags: &mut Vec<Diagnostic>,
 ) -> MemoryFound {
@@ -238,6 +254,7 @@ fn scan(
     let mut indicators: BTreeMap<crate::model::IocRef, u64> = BTreeMap::new();
     let scanned;
     let argv_bytes;
+    let pages_kept: Option<(Vec<u8>, u64)>;
     {
         let mut on_string = |off: u64, s: &[u8]| {
             // The shapes a binary's strings hold only on purpose (see ioc::Source::Binary);
@@ -292,7 +309,10 @@ fn scan(
         };
         let len = wants.iter().map(|w| w.2 + w.1).max().unwrap_or(0);
         let mut ps = PageScan::new(wants, len, &mut on_string);
-        match ps.read(r, u64::MAX) {
+        let mut tee = Tee { inner: r, kept: yara.map(|_| Vec::new()), seen: 0 };
+        let read = ps.read(&mut tee, u64::MAX);
+        pages_kept = tee.kept.take().map(|k| (k, tee.seen));
+        match read {
             Ok(n) => scanned = n,
             Err(e) => {
                 diags.push(Diagnostic::error(
@@ -319,10 +339,47 @@ fn scan(
         h.vaddr = p.layout.vaddr_of(h.offset);
     }
     hits.sort_by_key(|h| h.offset);
+    let yara_hits = match (yara, pages_kept) {
+        (Some(rules), Some((kept, seen))) => yara_pages(rules, &kept, seen)
+            .into_iter()
+            .map(|h| {
+                let va = h.strings.first().and_then(|s| p.layout.vaddr_of(s.offset));
+                (h, va)
+            })
+            .collect(),
+        _ => vec![],
+    };
     MemoryFound {
         argv: memory::argv_line(&argv_bytes),
         hits,
+        yara: yara_hits,
         indicators: indicators.into_iter().collect(),
         pages_image: p.file.clone(),
     }
+}
+
+/// A reader that keeps the first [`crate::limits::YARA_MAX_FILE_BYTES`] of what passes (a
+/// task's pages, for the YARA rules) and counts the rest.
+struct Tee<'a> {
+    inner: &'a mut dyn Read,
+    kept: Option<Vec<u8>>,
+    seen: u64,
+}
+
+impl Read for Tee<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.seen += n as u64;
+        if let Some(k) = &mut self.kept {
+            let room = (crate::limits::YARA_MAX_FILE_BYTES as usize).saturating_sub(k.len());
+            k.extend_from_slice(&buf[..n.min(room)]);
+        }
+        Ok(n)
+    }
+}
+
+/// The YARA rules over a task's pages (its first [`crate::limits::YARA_MAX_FILE_BYTES`]):
+/// offsets are in the pages file; `filename` and `filepath` are empty (memory has no path).
+fn yara_pages(rules: &YaraRules, kept: &[u8], seen: u64) -> Vec<crate::yara::YaraHit> {
+    rules.scan(kept, seen, &crate::yara::Externals::default())
 }

@@ -33,6 +33,9 @@ pub(crate) struct MemoryFound {
     /// pools, wallets, keys), each with the offset of its first string.
     pub indicators: Vec<(IocRef, u64)>,
     pub pages_image: String,
+    /// `--yara` rules that matched the task's pages (offsets in the pages file), with the
+    /// virtual address of each one's first string.
+    pub yara: Vec<(crate::yara::YaraHit, Option<u64>)>,
 }
 
 /// The first memory string a log rule matched in a task, and how many it matched.
@@ -133,6 +136,22 @@ pub(crate) fn observe(
     }
     let (changes, diff_timeline) = file_changes(found, places, diags);
     timeline.extend(diff_timeline);
+    let diff_loc = (places.meta)("rootfs-diff.tar");
+    for l in found.rootfs_diff.iter().flatten() {
+        for hit in &l.yara {
+            let subject = crate::yara::findings::Subject {
+                shown: l.path.clone(),
+                size: Some(l.size),
+                sha256: l.sha256.as_ref(),
+                where_: "changed in the container (checkpoint rootfs-diff.tar)",
+                loc: diff_loc.clone().with_member(l.path.trim_start_matches('/').to_string()),
+                time: l.mtime,
+            };
+            let mut f = crate::yara::findings::finding(hit, &subject);
+            f.owner.clone_from(&owner);
+            findings.push(f);
+        }
+    }
     let mut out = Outcome::default();
     crate::image::evaluate_saved_diff(&changes, &mut out);
     for mut f in out.findings {
@@ -362,6 +381,26 @@ fn memory_findings(
             iocs: m.indicators.iter().map(|(i, _)| i.clone()).collect(),
             kind: def.kind,
         });
+    }
+    for (hit, vaddr) in &m.yara {
+        let vaddr = *vaddr;
+        let mapping = vaddr.and_then(|va| {
+            let vma = t.mm.as_ref()?.vmas.iter().find(|v| va >= v.start && va < v.end)?;
+            Some(format!(" in mapping {:#x}-{:#x}", vma.start, vma.end))
+        });
+        let at = vaddr.map(|v| format!(" at {v:#x}")).unwrap_or_default();
+        let where_ = format!("(checkpointed memory of pid {}{at}{})", p.pid, mapping.unwrap_or_default());
+        let subject = crate::yara::findings::Subject {
+            shown: format!("{} pid {} ({})", places.capture, p.pid, excerpt(&p.cmd)),
+            size: None,
+            sha256: None,
+            where_: &where_,
+            loc: (places.image)(&m.pages_image),
+            time: None,
+        };
+        let mut f = crate::yara::findings::finding(hit, &subject);
+        f.owner = owner.clone();
+        out.push(f);
     }
     out.extend(m.hits.iter().map(|h| {
         let mapping = h.vaddr.and_then(|va| {

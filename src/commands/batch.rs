@@ -70,6 +70,9 @@ fn report_options(args: &ScanArgs) -> Vec<OsString> {
     for s in &args.sigma {
         o.extend(["--sigma".into(), s.clone().into_os_string()]);
     }
+    for y in &args.yara {
+        o.extend(["--yara".into(), y.clone().into_os_string()]);
+    }
     if let Some(b) = &args.base_image {
         o.extend(["--base-image".into(), b.clone().into_os_string()]);
     }

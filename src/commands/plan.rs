@@ -58,8 +58,7 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<i32> {
     }
     let mut report = scan_all(
         &args.paths,
-        &args.rules,
-        &args.sigma,
+        super::scan::RulePaths { rules: &args.rules, sigma: &args.sigma, yara: &[] },
         &args.base_image,
         &args.trusted_net,
         Default::default(),

@@ -28,6 +28,10 @@ pub(crate) enum RulesCommand {
         /// Directories of Sigma rules added to the bundled set.
         #[arg(long = "sigma", value_name = "DIR")]
         sigma: Vec<PathBuf>,
+        /// YARA rule files or folders: the `yara` line names each file loaded, its rules
+        /// compiled and those not (each with a warning on standard error).
+        #[arg(long = "yara", value_name = "DIR|FILE")]
+        yara: Vec<PathBuf>,
         /// `json`: every rule of every family (log, sigma, file, process, exposure, image,
         /// correlation, stats, story, k8saudit) as one array.
         #[arg(long, short = 'f', value_enum, ignore_case = true, default_value_t = Format::Text)]
@@ -46,8 +50,18 @@ pub(crate) enum RulesCommand {
 /// Run `rules`.
 pub(crate) fn run(args: &RulesArgs) -> anyhow::Result<i32> {
     match &args.command {
-        RulesCommand::List { rules, sigma, format } => {
+        RulesCommand::List { rules, sigma, yara, format } => {
             let engine = Engine::with_sources(rules, sigma, true)?;
+            let yara = crate::yara::load(yara)?;
+            if let Some(y) = &yara {
+                for w in &y.warnings {
+                    eprintln!(
+                        "ctriage: warning: {}: {}",
+                        terminal_safe(&w.locator.to_string()),
+                        terminal_safe(&w.message)
+                    );
+                }
+            }
             if *format == Format::Json {
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());
                 serde_json::to_writer_pretty(&mut out, &crate::catalog::all(&engine))
@@ -145,6 +159,14 @@ Analyzer rules (file, process, exposure, image, correlation, stats, story, k8sau
                 );
             }
             let _ = writeln!(s, "{} analyzer rules", others.len());
+            match &yara {
+                Some(y) => {
+                    let _ = writeln!(s, "\nyara: {}", terminal_safe(&y.describe()));
+                }
+                None => {
+                    let _ = writeln!(s, "\nyara: no rules (give --yara DIR|FILE; none are bundled)");
+                }
+            }
             print!("{s}");
             Ok(0)
         }

@@ -42,6 +42,11 @@ pub(crate) struct ScanArgs {
     /// process captures) added to the bundled set.
     #[arg(long = "sigma", value_name = "DIR")]
     pub(crate) sigma: Vec<PathBuf>,
+    /// YARA rules (a .yar/.yara file, or a folder of them; repeatable) run over every file
+    /// of every layer, export and checkpoint, and over checkpointed memory. Rules the engine
+    /// cannot compile are warnings naming them; a file that is not YARA exits 64.
+    #[arg(long = "yara", value_name = "DIR|FILE")]
+    pub(crate) yara: Vec<PathBuf>,
     /// The image the container ran from, when it is not in the bundle (for container changes).
     #[arg(long, value_name = "IMAGE")]
     pub(crate) base_image: Option<PathBuf>,
@@ -169,28 +174,56 @@ pub(crate) fn warn_if_inside(flag: &str, target: &Path, paths: &[PathBuf], quiet
     }
 }
 
+/// The rule files a scan adds to the built-in rules: `--rules`, `--sigma`, `--yara`.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct RulePaths<'a> {
+    pub rules: &'a [PathBuf],
+    pub sigma: &'a [PathBuf],
+    pub yara: &'a [PathBuf],
+}
+
 /// Scan every bundle (in parallel) with a progress bar.
 pub(crate) fn scan_all(
     paths: &[PathBuf],
-    rules: &[PathBuf],
-    sigma: &[PathBuf],
+    given: RulePaths,
     base_image: &Option<PathBuf>,
     trusted_nets: &[crate::analyze::response::Cidr],
     limits: crate::limits::Limits,
     quiet: bool,
 ) -> anyhow::Result<Report> {
-    let engine = Engine::with_sources(rules, sigma, true)?;
+    let engine = Engine::with_sources(given.rules, given.sigma, true)?;
+    let yara = crate::yara::load(given.yara)?;
+    if let (Some(y), false) = (&yara, quiet) {
+        for w in &y.warnings {
+            eprintln!(
+                "ctriage: warning: {}: {}",
+                crate::model::terminal_safe(&w.locator.to_string()),
+                crate::model::terminal_safe(&w.message)
+            );
+        }
+    }
     let meter = Meter::new(paths.len() as u64);
     let opts = ScanOptions {
         base_image: base_image.clone(),
         limits,
         meter: Some(Arc::clone(&meter)),
         trusted_nets: trusted_nets.to_vec(),
+        yara: yara.clone(),
     };
     let ticker = Ticker::start(&meter, !quiet && std::io::stderr().is_terminal(), "scan");
-    let bundles: Vec<_> = paths.par_iter().map(|p| scan_bundle(p, &engine, &opts)).collect();
+    let mut bundles: Vec<_> = paths.par_iter().map(|p| scan_bundle(p, &engine, &opts)).collect();
     drop(ticker);
-    let report = Report::new(bundles, run_time());
+    if let Some(y) = &yara {
+        // The rules that could not run, in every bundle's report (a rule file is no evidence:
+        // each warning is located at the rule file and line).
+        for b in &mut bundles {
+            b.diagnostics.extend(y.warnings.iter().cloned());
+        }
+    }
+    let mut report = Report::new(bundles, run_time());
+    if let Some(y) = &yara {
+        report.run.options.insert("yara".into(), y.describe());
+    }
     if !quiet {
         for b in &report.bundles {
             for d in b.diagnostics.iter().filter(|d| d.level == DiagLevel::Error) {
@@ -234,8 +267,7 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     let limits = args.limits.limits();
     let mut report = scan_all(
         &args.paths,
-        &args.rules,
-        &args.sigma,
+        RulePaths { rules: &args.rules, sigma: &args.sigma, yara: &args.yara },
         &args.base_image,
         &args.trusted_net,
         limits,

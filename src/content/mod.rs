@@ -95,11 +95,17 @@ pub struct ContentFacts {
     pub log4j_core: Vec<String>,
     /// Indicators in the file's head (text) or strings (binaries), with their roles.
     pub iocs: Vec<IocRef>,
+    /// `--yara` rules that matched the file.
+    pub yara: Vec<crate::yara::YaraHit>,
 }
 
 impl ContentFacts {
     fn is_empty(&self) -> bool {
-        self.sigs == 0 && self.uid0_users.is_empty() && self.log4j_core.is_empty() && self.iocs.is_empty()
+        self.sigs == 0
+            && self.uid0_users.is_empty()
+            && self.log4j_core.is_empty()
+            && self.iocs.is_empty()
+            && self.yara.is_empty()
     }
 }
 
@@ -226,6 +232,8 @@ pub(crate) struct Inspector {
     /// None only if the constant signature list could not be compiled (never in practice).
     ac: Option<AhoCorasick>,
     pub budget: crate::limits::ByteBudget,
+    /// `--yara` rules run over every regular file, when given.
+    pub yara: Option<std::sync::Arc<crate::yara::YaraRules>>,
 }
 
 impl Default for Inspector {
@@ -247,7 +255,13 @@ impl Inspector {
             .match_kind(MatchKind::Standard)
             .build(SIGNATURES)
             .ok();
-        Inspector { ac, budget: crate::limits::ByteBudget::new(limits) }
+        Inspector { ac, budget: crate::limits::ByteBudget::new(limits), yara: None }
+    }
+
+    /// This inspector, also running `rules` over every regular file.
+    pub(crate) fn with_yara(mut self, rules: Option<std::sync::Arc<crate::yara::YaraRules>>) -> Self {
+        self.yara = rules;
+        self
     }
 
     /// Start inspecting a regular file at `path` (normalized, relative) of `size` bytes whose

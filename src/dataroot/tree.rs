@@ -210,7 +210,9 @@ impl TreeBuilder {
             meta.size = node.size;
             self.custody.files += 1;
             self.custody.bytes += node.size;
-            match content.map(|mut r| hash_content(&mut r, &node.path, node.size, inspector, &mut self.buf)) {
+            match content.map(|mut r| {
+                hash_content(&mut r, &node.path, node.size, Some(node.uid), inspector, &mut self.buf)
+            }) {
                 Some(Ok(((sha, magic, facts, script), _))) => {
                     meta.sha256 = Some(sha);
                     meta.magic = magic;

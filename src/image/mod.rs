@@ -108,7 +108,7 @@ pub(crate) fn analyze(
     ctx: &ImageContext,
     opts: &AnalyzeOptions,
 ) -> (ImageSection, Vec<(usize, FileTree)>) {
-    let inspector = Inspector::with_limits(ctx.limits);
+    let inspector = Inspector::with_limits(ctx.limits).with_yara(ctx.yara.clone());
     let mut section = ImageSection::default();
     let mut loaded = vec![];
     let dirs = ocidir::find(artifacts, &mut section.outcome.diagnostics);

@@ -807,6 +807,8 @@ fn test(rule: &FileRule, c: &ChangeRec, ctx: &Ctx) -> Option<String> {
 #[derive(Default)]
 struct Collector {
     found: BTreeMap<(&'static str, Vec<u8>), Finding>,
+    /// `--yara` matches, keyed by (finding id, path) likewise.
+    yara: BTreeMap<(String, Vec<u8>), Finding>,
 }
 
 impl Collector {
@@ -849,8 +851,34 @@ impl Collector {
         );
     }
 
+    /// The `--yara` matches of a file (see `crate::yara::findings`).
+    fn add_yara(&mut self, c: &ChangeRec, where_: &str, loc: &Locator, time: Option<Timestamp>) {
+        let Some(facts) = c.meta.facts.as_ref() else { return };
+        for hit in &facts.yara {
+            let key = (crate::yara::findings::rule_id(hit), c.path.clone());
+            let loc = loc.clone().with_member(c.member());
+            if let Some(f) = self.yara.get_mut(&key) {
+                if !f.evidence.iter().any(|e| e.artifact == loc.artifact && e.members == loc.members) {
+                    let at = f.evidence[0].offset;
+                    f.evidence.push(Locator { offset: at, ..loc });
+                }
+                continue;
+            }
+            let subject = crate::yara::findings::Subject {
+                shown: show_path(&c.path),
+                size: Some(c.meta.size),
+                sha256: c.meta.sha256.as_ref(),
+                where_,
+                loc,
+                time,
+            };
+            self.yara.insert(key, crate::yara::findings::finding(hit, &subject));
+        }
+    }
+
     fn finish(self, out: &mut Outcome) {
         out.findings.extend(self.found.into_values());
+        out.findings.extend(self.yara.into_values());
     }
 }
 
@@ -890,6 +918,9 @@ fn iocs_of(rule: &FileRule, c: &ChangeRec) -> Vec<IocRef> {
 }
 
 fn evaluate(col: &mut Collector, c: &ChangeRec, container: bool, where_: &str, loc: &Locator, ctx: &Ctx) {
+    if c.change != Change::Deleted {
+        col.add_yara(c, where_, loc, if container { c.meta.mtime } else { None });
+    }
     for rule in RULES {
         if rule.scope == Scope::Container && !container {
             continue;

@@ -36,6 +36,8 @@ pub(crate) struct ImageContext {
     pub base_flag: Option<&'static str>,
     /// Resource limits of the layer walks (entries, decompressed bytes).
     pub limits: crate::limits::Limits,
+    /// `--yara` rules run over every file of every layer and export.
+    pub yara: Option<std::sync::Arc<crate::yara::YaraRules>>,
 }
 
 impl ImageContext {

@@ -253,8 +253,8 @@ fn read_entries<R: Read>(
             _ if ftype == FileType::File => {
                 meta.size = node.size;
                 let size = meta.size;
-                let hashed =
-                    hash_content(&mut entry, &path, size, inspector, &mut buf).and_then(|(h, total)| {
+                let hashed = hash_content(&mut entry, &path, size, Some(meta.uid), inspector, &mut buf)
+                    .and_then(|(h, total)| {
                         if total < size {
                             Err(io::Error::new(
                                 io::ErrorKind::UnexpectedEof,

@@ -105,15 +105,20 @@ pub struct LayerScan {
 /// What hashing a file's content established: digest, magic, content facts, script facts.
 pub(crate) type Hashed = ([u8; 32], Magic, Option<Box<ContentFacts>>, Option<Box<ScriptFacts>>);
 
-/// Hash a file's content as it streams and feed the inspector and the script reader.
-/// Also returns how many bytes came (fewer than `size` when the content ends early).
+/// Hash a file's content as it streams and feed the inspector and the script reader (and,
+/// with `--yara`, keep its first [`crate::limits::YARA_MAX_FILE_BYTES`] for the rules, run
+/// when it ends; `uid` is its owner for them). Also returns how many bytes came (fewer than
+/// `size` when the content ends early).
 pub(crate) fn hash_content(
     r: &mut impl Read,
     path: &[u8],
     size: u64,
+    uid: Option<u64>,
     inspector: &Inspector,
     buf: &mut [u8],
 ) -> io::Result<(Hashed, u64)> {
+    let bound = crate::limits::YARA_MAX_FILE_BYTES;
+    let mut yara_buf = inspector.yara.as_ref().map(|_| Vec::with_capacity(size.min(bound) as usize));
     let mut hasher = Sha256::new();
     let mut first = true;
     let mut magic = Magic::Other;
@@ -128,6 +133,10 @@ pub(crate) fn hash_content(
         let chunk = &buf[..n];
         total += n as u64;
         hasher.update(chunk);
+        if let Some(y) = &mut yara_buf {
+            let room = (bound as usize).saturating_sub(y.len());
+            y.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        }
         if first {
             first = false;
             magic = Magic::of(chunk);
@@ -144,7 +153,14 @@ pub(crate) fn hash_content(
     if first {
         file_scan = inspector.start(path, size, b"");
     }
-    let facts = file_scan.and_then(|s| s.finish());
+    let mut facts = file_scan.and_then(|s| s.finish());
+    if let (Some(rules), Some(data)) = (&inspector.yara, yara_buf) {
+        let ext = crate::yara::Externals::of_file(path, uid, &data[..data.len().min(16)]);
+        let hits = rules.scan(&data, total, &ext);
+        if !hits.is_empty() {
+            facts.get_or_insert_with(Default::default).yara = hits;
+        }
+    }
     Ok(((hasher.finalize().into(), magic, facts, script.and_then(|s| s.finish())), total))
 }
 

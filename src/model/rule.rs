@@ -41,6 +41,8 @@ pub(crate) enum Family {
     Checkpoint,
     /// Kubernetes API server audit events (`k8saudit.`).
     K8sAudit,
+    /// The user's YARA rules (`--yara`) over files and memory (`yara.`).
+    Yara,
     /// Sigma `product: kubernetes, service: audit` rules run on audit events
     /// (`k8saudit.sigma.`).
     SigmaK8sAudit,
@@ -63,6 +65,7 @@ impl Family {
             Family::Sensor => "sensor",
             Family::Checkpoint => "checkpoint",
             Family::K8sAudit => "k8saudit",
+            Family::Yara => "yara",
         }
     }
 
