@@ -348,6 +348,7 @@ pub(crate) fn read(
                 logs,
                 mounts,
                 labels,
+                ..Default::default()
             });
         }
     }

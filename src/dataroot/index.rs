@@ -80,6 +80,11 @@ pub struct RootContainerInfo {
     /// As its config says; None when the root does not record it (containers-storage keeps
     /// it in the libpod database, not read).
     pub running: Option<bool>,
+    /// The storage driver its layers are under (Docker), and how that is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver_basis: Option<DriverBasis>,
     /// The driver's id of its read-write layer (`layerdb/mounts/<id>/mount-id`).
     pub mount_id: Option<String>,
     pub init_id: Option<String>,
@@ -100,6 +105,35 @@ pub struct RootContainerInfo {
     /// The runtime's labels of the container (containerd: Kubernetes pod labels).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
+}
+
+/// How a container's storage driver is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DriverBasis {
+    /// Its own config (`config.v2.json` `Driver`).
+    Config,
+    /// The one driver whose layer store records its mount (`layerdb/mounts/<id>`).
+    LayerStore,
+    /// The root has one driver only.
+    OnlyDriver,
+    /// Docker < 1.10 (`graph/`): the driver of `repositories-<driver>`.
+    Graph,
+    /// Several drivers, none recorded for it: the first was assumed (with a diagnostic).
+    Guessed,
+}
+
+impl DriverBasis {
+    /// In words, for the text report.
+    pub(crate) fn describe(&self) -> &'static str {
+        match self {
+            DriverBasis::Config => "from its config",
+            DriverBasis::LayerStore => "from the layer store",
+            DriverBasis::OnlyDriver => "the root's only driver",
+            DriverBasis::Graph => "graph layout",
+            DriverBasis::Guessed => "GUESSED",
+        }
+    }
 }
 
 /// A mount of a container.

@@ -101,8 +101,19 @@ pub(super) fn render(s: &mut String, b: &BundleReport) {
                 c.layer_dirs.len(),
                 c.logs.len()
             );
-            if let Some(u) = &c.upper_dir {
-                let _ = writeln!(s, "        read-write layer: {}", safe(u));
+            let driver = match (&c.driver, c.driver_basis) {
+                (Some(d), Some(b)) => format!(" ({}, {})", safe(d), b.describe()),
+                (Some(d), None) => format!(" ({})", safe(d)),
+                _ => String::new(),
+            };
+            match &c.upper_dir {
+                Some(u) => {
+                    let _ = writeln!(s, "        read-write layer{driver}: {}", safe(u));
+                }
+                None if !driver.is_empty() => {
+                    let _ = writeln!(s, "        read-write layer{driver}: not found");
+                }
+                None => {}
             }
             for m in &c.mounts {
                 let _ = writeln!(
