@@ -201,6 +201,15 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
     log_sources.extend(committed_layer_logs(&image_section, &artifacts, engine, &cfg));
     let mut log_section = logscan::build_section(log_sources, engine);
     log_section.not_logs = not_logs;
+    if let Some(d) = report.data_root.as_mut() {
+        let spans: Vec<(&str, &crate::model::LogSpan)> = log_section
+            .logs_scanned
+            .iter()
+            .filter(|l| l.locator.members.is_empty())
+            .filter_map(|l| Some((l.locator.artifact.as_str(), l.span.as_ref()?)))
+            .collect();
+        d.attach_log_spans(&spans);
+    }
     let loaded_ids: std::collections::BTreeSet<String> =
         image_section.images.iter().filter(|i| i.refused.is_none()).filter_map(|i| i.id.clone()).collect();
     if image_section.base_refused.is_some() {

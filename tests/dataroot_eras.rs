@@ -238,3 +238,46 @@ fn an_aufs_root_gives_the_containers_branch_and_changes() {
     assert!(ch.contains(&"/etc/motd".to_string()), "the aufs whiteout is a deletion: {ch:?}");
     assert!(!ch.iter().any(|p| p.contains(".wh.")), "aufs meta files are no changes: {ch:?}");
 }
+
+#[test]
+fn each_containers_logs_span_counts_every_record_of_its_rotated_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let (web, old) = docker_17(dir.path());
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    let r = root(&v);
+    let w = &container_of(r, &web)["log_span"];
+    assert_eq!(w["first"], "2018-03-02T00:00:02.000000000Z");
+    assert_eq!(w["last"], "2018-03-03T09:30:00.000000000Z");
+    let counts = |s: &Value, k: &[&str]| k.iter().map(|k| s[*k].as_u64().unwrap()).collect::<Vec<_>>();
+    assert_eq!(
+        counts(w, &["records", "stdout", "stderr", "undated", "files", "rotated_files"]),
+        [5, 3, 2, 0, 3, 2]
+    );
+    let o = &container_of(r, &old)["log_span"];
+    assert_eq!(
+        (o["first"].as_str(), o["last"].as_str()),
+        (Some("2018-03-02T01:00:00.000000000Z"), Some("2018-03-02T01:05:00.000000000Z"))
+    );
+    assert_eq!(counts(o, &["records", "stdout", "stderr", "files", "rotated_files"]), [2, 2, 0, 2, 1]);
+    // The gzip file's bytes are the log's, decompressed.
+    let plain = json_line("boot", "stdout", "2018-03-02T01:00:00Z").len()
+        + json_line("done", "stdout", "2018-03-02T01:05:00Z").len();
+    assert_eq!(o["bytes"], plain as u64);
+    // Each log scanned says its own span.
+    let scanned = v["bundles"][0]["logs_scanned"].as_array().unwrap();
+    let cur = scanned
+        .iter()
+        .find(|l| l["locator"]["artifact"] == format!("{D}/containers/{web}/{web}-json.log"))
+        .unwrap();
+    assert_eq!((cur["span"]["records"].as_u64(), cur["span"]["rotated_files"].as_u64()), (Some(2), Some(0)));
+    // One glance: the text report's container lines, and the HTML page's table.
+    let out = run(&["scan", "--format", "text", dir.path().to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("logs: 5 record(s) (stdout 3, stderr 2), 2018-03-02T00:00:02Z .. 2018-03-03T09:30:00Z; 3 file(s), 2 rotated"),
+        "{text}"
+    );
+    let out = run(&["scan", "--format", "html", dir.path().to_str().unwrap()]);
+    let html = String::from_utf8_lossy(&out.stdout);
+    assert!(html.contains("Data-root containers (2)") && html.contains("5 (3 / 2)"), "{html}");
+}

@@ -401,6 +401,7 @@ pub(crate) fn read(
             },
             layer_dirs,
             logs,
+            log_span: None,
             mounts,
             labels: BTreeMap::new(),
         });

@@ -34,6 +34,23 @@ pub struct RootIndex {
     pub leases: Vec<Lease>,
 }
 
+impl RootIndex {
+    /// Each container's log span: the spans of its logs as they were scanned (`scanned`:
+    /// artifact path and span, oldest file of a rotated log first), followed in that order.
+    pub(crate) fn attach_log_spans(&mut self, scanned: &[(&str, &crate::model::LogSpan)]) {
+        for c in &mut self.containers {
+            let mut span: Option<crate::model::LogSpan> = None;
+            for (_, s) in scanned.iter().filter(|(p, _)| c.logs.iter().any(|l| l == p)) {
+                match span.as_mut() {
+                    Some(acc) => acc.then(s),
+                    None => span = Some((*s).clone()),
+                }
+            }
+            c.log_span = span;
+        }
+    }
+}
+
 /// A containerd lease: `v1/<namespace>/leases/<id>` with its labels and the resources it
 /// holds (`content <digest>`, `snapshots/<snapshotter> <key>`, `ingests <ref>`).
 #[derive(Clone, Debug, Default, Serialize)]
@@ -100,6 +117,10 @@ pub struct RootContainerInfo {
     pub lower_dirs: Vec<String>,
     /// Its json-file logs (rotated ones too), oldest last as docker numbers them.
     pub logs: Vec<String>,
+    /// What its logs span (first and last record, records per stream, bytes, files and
+    /// rotated ones), summed over the logs above as they were scanned; None when none was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_span: Option<crate::model::LogSpan>,
     /// Volumes and binds: (source in the root or on the host, destination).
     pub mounts: Vec<MountUse>,
     /// The runtime's labels of the container (containerd: Kubernetes pod labels).

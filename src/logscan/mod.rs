@@ -119,6 +119,9 @@ pub struct ScannedLog {
     pub bytes: u64,
     pub lines: u64,
     pub hits: u64,
+    /// A runtime's log (json-file, CRI, `local`): first and last record, records per stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span: Option<crate::model::LogSpan>,
 }
 
 /// Scan every log of a bundle: log artifacts, and log files inside filesystem / layer tars.
@@ -293,6 +296,12 @@ pub(crate) fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSec
             bytes: s.scan.bytes,
             lines: s.scan.newlines,
             hits: total,
+            span: s.scan.span.clone().map(|mut span| {
+                span.files = 1;
+                let whole = s.locator.members.is_empty();
+                span.rotated_files = u64::from(whole && crate::model::is_rotated_log(&s.locator.artifact));
+                span
+            }),
         });
         outcome.diagnostics.extend(s.scan.diagnostics);
         for (&rule, &count) in &s.scan.counts {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use super::engine::{Engine, RecordMatch, EXCERPT_MAX};
 use super::ioc::{self, IocRef};
 use super::time::line_time;
-use crate::model::{excerpt, Diagnostic, Locator, Timestamp};
+use crate::model::{excerpt, Diagnostic, Locator, LogSpan, Timestamp};
 
 /// Tuning of a scan. The defaults are what ctriage uses; tests vary them.
 #[derive(Clone, Debug)]
@@ -87,6 +87,9 @@ pub struct StreamScan {
     /// Newlines seen.
     pub newlines: u64,
     pub bytes: u64,
+    /// What a runtime's log (json-file, CRI, `local`) spans, every record counted as it is
+    /// cut; None for framings that do not count records (plain text, journal).
+    pub span: Option<LogSpan>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -110,6 +113,11 @@ impl StreamScan {
         }
         self.newlines += other.newlines;
         self.bytes += other.bytes;
+        match (&mut self.span, other.span) {
+            (Some(s), Some(o)) => s.then(&o),
+            (s @ None, o) => *s = o,
+            _ => {}
+        }
         self.diagnostics.extend(other.diagnostics);
     }
 }
@@ -217,6 +225,12 @@ impl<'a> Records<'a> {
     /// Whether the region being read continues a line begun in an earlier one.
     pub(crate) fn in_long_line(&self) -> bool {
         self.line_off > 0
+    }
+
+    /// One record as the runtime wrote it, with its time and stream (empty: none), for the
+    /// log's span; called for every record, candidate or not.
+    pub(crate) fn count_record(&mut self, time: Option<Timestamp>, stream: &[u8]) {
+        self.out.span.get_or_insert_with(LogSpan::default).add(time, stream);
     }
 
     /// Whether `bytes` holds a signature candidate (only candidates are evaluated).
@@ -438,6 +452,9 @@ impl<'a> Records<'a> {
                 self.loc.clone().with_line(line).with_offset(offset),
                 format!("{} json-file record(s) are not valid JSON; scanned as plain text", self.not_json),
             ));
+        }
+        if let Some(span) = self.out.span.as_mut() {
+            span.bytes = self.out.bytes;
         }
         let notes = framing_notes(&self);
         self.out.diagnostics.extend(notes);

@@ -101,6 +101,21 @@ pub(super) fn render(s: &mut String, b: &BundleReport) {
                 c.layer_dirs.len(),
                 c.logs.len()
             );
+            if let Some(l) = &c.log_span {
+                let when = match (l.first, l.last) {
+                    (Some(f), Some(t)) if f != t => {
+                        format!(", {} .. {}", f.to_iso_seconds(), t.to_iso_seconds())
+                    }
+                    (Some(f), _) => format!(", at {}", f.to_iso_seconds()),
+                    _ => ", no dated record".to_string(),
+                };
+                let undated = if l.undated > 0 { format!(", {} undated", l.undated) } else { String::new() };
+                let _ = writeln!(
+                    s,
+                    "        logs: {} record(s) (stdout {}, stderr {}{undated}){when}; {} file(s), {} rotated, {} bytes",
+                    l.records, l.stdout, l.stderr, l.files, l.rotated_files, l.bytes
+                );
+            }
             let driver = match (&c.driver, c.driver_basis) {
                 (Some(d), Some(b)) => format!(" ({}, {})", safe(d), b.describe()),
                 (Some(d), None) => format!(" ({})", safe(d)),
