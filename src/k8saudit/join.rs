@@ -183,6 +183,7 @@ mod tests {
             compression: Compression::None,
             error: None,
             note: None,
+            mtime: None,
         }
     }
 

@@ -1337,6 +1337,7 @@ mod tests {
             iocs: vec![],
             refs: vec![],
             http: None,
+            time_basis: None,
             credit: None,
         };
         hit.http = Some(crate::logscan::http::HttpRequest {
