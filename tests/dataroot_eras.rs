@@ -69,7 +69,7 @@ fn docker_17(dir: &Path) -> (String, String) {
     let (cfg2, id2) = image(&diff, "httpd");
     let (cfg1, id1) = image(&diff, "sh");
     let ldb = |drv: &str, f: &str| format!("{D}/image/{drv}/layerdb/sha256/{}/{f}", &diff[7..]);
-    let files: Vec<(String, Vec<u8>)> = vec![
+    let mut files: Vec<(String, Vec<u8>)> = vec![
         // overlay2's store and layers.
         (format!("{D}/image/overlay2/imagedb/content/sha256/{id2}"), cfg2),
         (ldb("overlay2", "diff"), diff.clone().into_bytes()),
@@ -131,6 +131,17 @@ fn docker_17(dir: &Path) -> (String, String) {
             json_line("done", "stdout", "2018-03-02T01:05:00Z").into_bytes(),
         ),
     ];
+    let local = hex('4');
+    let entries = [
+        crate::wild::local_entry("stdout", 1_764_251_000_000_000_000, b"ready\n", false),
+        crate::wild::local_entry("stderr", 1_764_252_000_000_000_000, b"oops\n", false),
+    ]
+    .concat();
+    files.push((
+        format!("{D}/containers/{local}/config.v2.json"),
+        container(&local, "quiet", &id2, false, Some("overlay2")),
+    ));
+    files.push((format!("{D}/containers/{local}/local-logs/container.log"), entries));
     let refs: Vec<(&str, &[u8])> = files.iter().map(|(p, b)| (p.as_str(), b.as_slice())).collect();
     write_files(dir, &refs);
     (web, old)
@@ -254,6 +265,10 @@ fn each_containers_logs_span_counts_every_record_of_its_rotated_files() {
         [5, 3, 2, 0, 3, 2]
     );
     let o = &container_of(r, &old)["log_span"];
+    // A third container logging with the `local` driver: its entries counted alike.
+    let l = &container_of(r, &hex('4'))["log_span"];
+    assert_eq!(counts(l, &["records", "stdout", "stderr", "files"]), [2, 1, 1, 1], "{l}");
+    assert_eq!(l["last"], "2025-11-27T14:00:00.000000000Z");
     assert_eq!(
         (o["first"].as_str(), o["last"].as_str()),
         (Some("2018-03-02T01:00:00.000000000Z"), Some("2018-03-02T01:05:00.000000000Z"))
@@ -279,5 +294,5 @@ fn each_containers_logs_span_counts_every_record_of_its_rotated_files() {
     );
     let out = run(&["scan", "--format", "html", dir.path().to_str().unwrap()]);
     let html = String::from_utf8_lossy(&out.stdout);
-    assert!(html.contains("Data-root containers (2)") && html.contains("5 (3 / 2)"), "{html}");
+    assert!(html.contains("Data-root containers (3)") && html.contains("5 (3 / 2)"), "{html}");
 }

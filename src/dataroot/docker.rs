@@ -345,9 +345,15 @@ pub(crate) fn read(
         if let Some(img) = image {
             layer_dirs.extend(img.layers.iter().rev().filter_map(|l| l.dir.as_ref().map(content_of)));
         }
-        let log_prefix = format!("containers/{id}/{id}-json.log");
-        let mut logs: Vec<String> =
-            files.iter().filter(|(p, _)| p.starts_with(&log_prefix)).map(|(_, a)| a.path.clone()).collect();
+        // json-file (`<id>-json.log`, `.1`, `.2.gz`) and the `local` driver
+        // (`local-logs/container.log`, `.1.gz`...).
+        let log_prefixes =
+            [format!("containers/{id}/{id}-json.log"), format!("containers/{id}/local-logs/container.log")];
+        let mut logs: Vec<String> = files
+            .iter()
+            .filter(|(p, _)| log_prefixes.iter().any(|l| p.starts_with(l.as_str())))
+            .map(|(_, a)| a.path.clone())
+            .collect();
         logs.sort_by_key(|l| (l.len(), l.clone()));
         let mut mounts = vec![];
         for m in c.map(|c| c.mounts.as_slice()).unwrap_or_default() {

@@ -115,7 +115,7 @@ pub struct RootContainerInfo {
     /// cross-checked against `layer_dirs`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lower_dirs: Vec<String>,
-    /// Its json-file logs (rotated ones too), oldest last as docker numbers them.
+    /// Its logs (json-file, `local`, CRI; rotated ones too), oldest last as docker numbers them.
     pub logs: Vec<String>,
     /// What its logs span (first and last record, records per stream, bytes, files and
     /// rotated ones), summed over the logs above as they were scanned; None when none was.
