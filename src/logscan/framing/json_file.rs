@@ -3,6 +3,9 @@
 //! come in parts whose `log` lacks the final newline, joined per stream (across rotated
 //! files too) before they are evaluated. The record's time and stream are the object's.
 
+use std::sync::LazyLock;
+
+use memchr::memmem::FinderRev;
 use serde::Deserialize;
 
 use super::{without_bom, Cutter, Framing};
@@ -61,8 +64,7 @@ impl Cutter for JsonFileCutter {
         }
         let (time, stream) = time_and_stream(raw);
         out.count_record(time, stream);
-        let partial =
-            raw.starts_with(b"{\"log\":\"") && memchr::memmem::rfind(raw, b"\\n\",\"stream\"").is_none();
+        let partial = raw.starts_with(b"{\"log\":\"") && NEWLINE_END.rfind(raw).is_none();
         if !partial && !out.has_pending() && !out.is_candidate(raw) {
             return;
         }
@@ -118,15 +120,20 @@ impl Cutter for JsonFileCutter {
 /// for the log's span; only candidates are decoded). Docker writes them after `log`, whose
 /// quotes are escaped, so the last `"time":"` and `"stream":"` are the record's own.
 fn time_and_stream(raw: &[u8]) -> (Option<Timestamp>, &[u8]) {
-    let field = |name: &[u8]| {
-        let at = memchr::memmem::rfind(raw, name)? + name.len();
+    let field = |finder: &FinderRev<'static>| {
+        let at = finder.rfind(raw)? + finder.needle().len();
         let len = memchr::memchr(b'"', &raw[at..])?;
         Some(&raw[at..at + len])
     };
-    let time =
-        field(b"\"time\":\"").and_then(|t| std::str::from_utf8(t).ok()).and_then(Timestamp::parse_rfc3339);
-    (time, field(b"\"stream\":\"").unwrap_or_default())
+    let time = field(&TIME).and_then(|t| std::str::from_utf8(t).ok()).and_then(Timestamp::parse_rfc3339);
+    (time, field(&STREAM).unwrap_or_default())
 }
+
+/// The searches every record makes, built once (building a finder per line cost more than
+/// the search).
+static NEWLINE_END: LazyLock<FinderRev<'static>> = LazyLock::new(|| FinderRev::new(b"\\n\",\"stream\""));
+static TIME: LazyLock<FinderRev<'static>> = LazyLock::new(|| FinderRev::new(b"\"time\":\""));
+static STREAM: LazyLock<FinderRev<'static>> = LazyLock::new(|| FinderRev::new(b"\"stream\":\""));
 
 #[cfg(test)]
 mod tests {
