@@ -102,11 +102,9 @@ pub(super) fn render(s: &mut String, b: &BundleReport) {
                 c.logs.len()
             );
             if let Some(l) = &c.log_span {
-                let when = match (l.first, l.last) {
-                    (Some(f), Some(t)) if f != t => {
-                        format!(", {} .. {}", f.to_iso_seconds(), t.to_iso_seconds())
-                    }
-                    (Some(f), _) => format!(", at {}", f.to_iso_seconds()),
+                let when = match (l.first.map(|t| t.to_iso_seconds()), l.last.map(|t| t.to_iso_seconds())) {
+                    (Some(f), Some(t)) if f != t => format!(", {f} .. {t}"),
+                    (Some(f), _) => format!(", at {f}"),
                     _ => ", no dated record".to_string(),
                 };
                 let undated = if l.undated > 0 { format!(", {} undated", l.undated) } else { String::new() };
