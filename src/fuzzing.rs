@@ -26,6 +26,7 @@ pub fn artifact(path: &str, kind: ArtifactKind, data: &[u8]) -> Artifact {
         compression: detect_compression(data),
         error: None,
         note: None,
+        mtime: None,
     }
 }
 

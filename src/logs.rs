@@ -28,7 +28,9 @@ pub(crate) fn scan_path(p: &Path, engine: &Engine, cfg: &ScanConfig) -> BundleRe
             bundle.artifacts.par_iter().flat_map_iter(|a| scan_given_log(a, engine, cfg, single)).collect()
         }
     };
-    followup::attach_statuses(&mut sources, &bundle.artifacts.iter().collect::<Vec<_>>());
+    let artifacts: Vec<&Artifact> = bundle.artifacts.iter().collect();
+    followup::attach_statuses(&mut sources, &artifacts);
+    crate::logscan::date_syslog_years(&mut sources, &artifacts, None);
     logs_bundle(bundle, sources, engine)
 }
 
@@ -59,6 +61,7 @@ fn early_artifact(p: &Path) -> Option<Artifact> {
         compression: Compression::None,
         error: None,
         note: None,
+        mtime: crate::model::Timestamp::of_mtime(&meta),
     })
 }
 

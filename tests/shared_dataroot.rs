@@ -380,3 +380,44 @@ fn layer_directories_are_checked_against_their_diff_ids() {
         "{d:?}"
     );
 }
+
+#[test]
+#[ignore = "needs ../shared; CI runs it with --include-ignored"]
+fn aufs_v2_container_drivers_and_log_spans() {
+    // README: the running /dreamy_snyder's mount id is b16a4940...; the non-empty json logs
+    // are c8a38b6c's (one `ls` line) and 1171e963's (6 lines of BusyBox `sleep` usage text at
+    // 2017-02-13T16:45:01.8093Z); every other log is empty.
+    let (reports, _dir) = both("aufs.v2");
+    for v in &reports {
+        let r = root(v);
+        let running = container(r, "7b02fb3e8a665a63e32b909af5babb7d6ba0b64e10003b2d9534c7d5f2af8966");
+        assert_eq!(
+            (running["driver"].as_str(), running["driver_basis"].as_str()),
+            (Some("aufs"), Some("config"))
+        );
+        assert_eq!(running["mount_id"], "b16a494082bba0091e572b58ff80af1b7b5d28737a3eedbe01e73cd7f4e01d23");
+        let sleep =
+            &container(r, "1171e9631158156ba2b984d335b2bf31838403700df3882c51aed70beebb604f")["log_span"];
+        assert_eq!(
+            (
+                sleep["records"].as_u64(),
+                sleep["stdout"].as_u64(),
+                sleep["stderr"].as_u64(),
+                sleep["files"].as_u64()
+            ),
+            (Some(6), Some(6), Some(0), Some(1)),
+            "{sleep}"
+        );
+        assert_eq!(sleep["first"], "2017-02-13T16:45:01.809297794Z");
+        assert_eq!(sleep["last"], "2017-02-13T16:45:01.809323302Z");
+        let ls =
+            &container(r, "c8a38b6c29b0c901c37c2bb17bfcd73942c44bb71cc528505385c62f3c6fff35")["log_span"];
+        assert_eq!((ls["records"].as_u64(), ls["stdout"].as_u64()), (Some(1), Some(1)), "{ls}");
+        for c in r["containers"].as_array().unwrap() {
+            let id = c["id"].as_str().unwrap();
+            if !id.starts_with("1171e963") && !id.starts_with("c8a38b6c") {
+                assert!(c["log_span"].is_null() || c["log_span"]["records"] == 0, "{id}: {}", c["log_span"]);
+            }
+        }
+    }
+}

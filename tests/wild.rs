@@ -377,7 +377,7 @@ __CURSOR=s=2\n__REALTIME_TIMESTAMP=1764252000000100\nPRIORITY=6\nCONTAINER_ID=69
 
 /// One entry as docker's `local` log driver writes it: BE u32 length, protobuf LogEntry
 /// (source = 1, time_nano = 2, line = 3, partial = 4), the length again.
-fn local_entry(source: &str, time_nano: u64, line: &[u8], partial: bool) -> Vec<u8> {
+pub(crate) fn local_entry(source: &str, time_nano: u64, line: &[u8], partial: bool) -> Vec<u8> {
     fn varint(out: &mut Vec<u8>, mut v: u64) {
         while v >= 0x80 {
             out.push((v as u8) | 0x80);

@@ -30,7 +30,8 @@ pub(crate) struct LogsArgs {
     /// Leave the bundled Sigma rules out.
     #[arg(long)]
     pub(crate) no_bundled_sigma: bool,
-    /// Year given to syslog times (`Nov 27 14:00:00` carries none; unknown without it).
+    /// Year given to syslog times (`Nov 27 14:00:00` carries none); without it the year comes
+    /// from the log's own dated lines, else the file's capture time (mtime), and is said so.
     #[arg(long, value_name = "YEAR")]
     pub(crate) syslog_year: Option<i32>,
     /// Exit with bit 0 set when a hit is at or above this severity (`none`: never).

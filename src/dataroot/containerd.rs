@@ -359,6 +359,7 @@ pub(crate) fn read(
                 logs,
                 mounts,
                 labels,
+                ..Default::default()
             });
         }
     }
@@ -429,6 +430,7 @@ mod tests {
             compression: crate::compression::Compression::None,
             error: None,
             note: None,
+            mtime: None,
         };
         let arts = vec![
             art("host/var/log/pods/shop_web-7d9_0a1b/app/0.log"),

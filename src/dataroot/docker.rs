@@ -7,7 +7,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 
-use super::index::{MountUse, RootContainerInfo, RootImageInfo, RootIndex, RootLayerInfo, VolumeInfo};
+use super::index::{
+    DriverBasis, MountUse, RootContainerInfo, RootImageInfo, RootIndex, RootLayerInfo, VolumeInfo,
+};
 use super::intake::Trees;
 use super::layout::is_layer_id;
 use crate::dataroot::rooted::{RootContainer, RootImage, RootLayer, Rooted};
@@ -312,8 +314,13 @@ pub(crate) fn read(
     for id in ids {
         let c = containers.iter().find(|c| c.id == id);
         let name = c.map(|c| c.name.clone()).unwrap_or_default();
-        let driver = drivers.iter().next().copied().or_else(|| graph.then_some("aufs"));
-        let mount_dir = format!("image/{}/layerdb/mounts/{id}/", driver.unwrap_or(""));
+        let (driver, driver_basis) = if drivers.is_empty() {
+            (graph.then(|| info.drivers.first().cloned().unwrap_or_else(|| "aufs".into())), None)
+        } else {
+            let (d, basis) = container_driver(id, c, &drivers, &files, root, diags);
+            (Some(d), Some(basis))
+        };
+        let mount_dir = format!("image/{}/layerdb/mounts/{id}/", driver.as_deref().unwrap_or(""));
         let (mount_id, init_id) = if drivers.is_empty() {
             // Docker < 1.10: the container's layers are named by its id.
             let m = format!("{root}aufs/diff/{id}");
@@ -325,7 +332,7 @@ pub(crate) fn read(
                 read_text(&files, &format!("{mount_dir}init-id")),
             )
         };
-        let drv = driver.unwrap_or("aufs");
+        let drv = driver.as_deref().unwrap_or("aufs");
         let upper_dir = mount_id.as_deref().map(|m| driver_dir(root, drv, m));
         let init_dir = init_id.as_deref().map(|m| driver_dir(root, drv, m));
         let image_id = c.and_then(|c| c.image_id.clone());
@@ -338,9 +345,15 @@ pub(crate) fn read(
         if let Some(img) = image {
             layer_dirs.extend(img.layers.iter().rev().filter_map(|l| l.dir.as_ref().map(content_of)));
         }
-        let log_prefix = format!("containers/{id}/{id}-json.log");
-        let mut logs: Vec<String> =
-            files.iter().filter(|(p, _)| p.starts_with(&log_prefix)).map(|(_, a)| a.path.clone()).collect();
+        // json-file (`<id>-json.log`, `.1`, `.2.gz`) and the `local` driver
+        // (`local-logs/container.log`, `.1.gz`...).
+        let log_prefixes =
+            [format!("containers/{id}/{id}-json.log"), format!("containers/{id}/local-logs/container.log")];
+        let mut logs: Vec<String> = files
+            .iter()
+            .filter(|(p, _)| log_prefixes.iter().any(|l| p.starts_with(l.as_str())))
+            .map(|(_, a)| a.path.clone())
+            .collect();
         logs.sort_by_key(|l| (l.len(), l.clone()));
         let mut mounts = vec![];
         for m in c.map(|c| c.mounts.as_slice()).unwrap_or_default() {
@@ -383,6 +396,8 @@ pub(crate) fn read(
             name,
             image_id,
             running: c.map(|c| c.state.running),
+            driver: driver.clone().filter(|_| driver_basis.is_some() || graph),
+            driver_basis: driver_basis.or(graph.then_some(DriverBasis::Graph)),
             mount_id,
             init_id,
             upper_dir: upper_dir.as_ref().filter(|d| trees.dirs.contains_key(*d)).map(content_of),
@@ -392,6 +407,7 @@ pub(crate) fn read(
             },
             layer_dirs,
             logs,
+            log_span: None,
             mounts,
             labels: BTreeMap::new(),
         });
@@ -406,6 +422,67 @@ pub(crate) fn read(
     }
     info.containers.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
     (info, rooted)
+}
+
+/// The storage driver container `id`'s layers are under, and how that is known. A root of
+/// Docker 17-18 holds both `image/overlay` and `image/overlay2` (and a root may keep an old
+/// driver's store after a switch), so the root's drivers say nothing of one container: its
+/// own config's `Driver` does, else the driver whose layer store records its mount
+/// (`image/<driver>/layerdb/mounts/<id>/mount-id`), else the root's only driver. A config
+/// naming a driver whose store has no mount for it, while another's has, is a diagnostic
+/// and the layer store wins (the mount is what holds its changes).
+fn container_driver(
+    id: &str,
+    c: Option<&ContainerInfo>,
+    drivers: &BTreeSet<&str>,
+    files: &BTreeMap<&str, &Artifact>,
+    root: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> (String, DriverBasis) {
+    let mounted: Vec<&str> = drivers
+        .iter()
+        .copied()
+        .filter(|d| files.contains_key(format!("image/{d}/layerdb/mounts/{id}/mount-id").as_str()))
+        .collect();
+    let own = c.and_then(|c| c.graph_driver.as_ref()).map(|g| g.name.trim()).filter(|n| !n.is_empty());
+    match own {
+        Some(d) if mounted.is_empty() || mounted.contains(&d) => return (d.to_string(), DriverBasis::Config),
+        Some(d) => diags.push(Diagnostic::warning(
+            c.map(|c| c.locator.clone()).unwrap_or_else(|| Locator::artifact(format!("{root}containers/{id}"))),
+            format!(
+                "container {id}: its config names storage driver {d}, but only the {} layer store records its mount: that one is used",
+                mounted.join(", ")
+            ),
+        )),
+        None => {}
+    }
+    match mounted.as_slice() {
+        [d] => (d.to_string(), DriverBasis::LayerStore),
+        [d, ..] => {
+            diags.push(Diagnostic::warning(
+                Locator::artifact(format!("{root}image")),
+                format!(
+                    "container {id}: the layer stores of {} all record its mount and its config names no driver: {d} is used",
+                    mounted.join(", ")
+                ),
+            ));
+            (d.to_string(), DriverBasis::LayerStore)
+        }
+        [] if drivers.len() == 1 => {
+            (drivers.iter().next().map(|d| d.to_string()).unwrap_or_default(), DriverBasis::OnlyDriver)
+        }
+        [] => {
+            let d = drivers.iter().next().map(|d| d.to_string()).unwrap_or_default();
+            diags.push(Diagnostic::warning(
+                Locator::artifact(format!("{root}containers/{id}")),
+                format!(
+                    "container {id}: neither its config nor a layer store says which storage driver ({}) holds its layers: assumed {d}",
+                    drivers.iter().copied().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+            (d, DriverBasis::Guessed)
+        }
+    }
 }
 
 /// An overlay2 read-write layer's `lower` (`l/ABC:l/DEF`, top to bottom), each short link

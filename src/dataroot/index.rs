@@ -45,6 +45,23 @@ pub struct RootIndex {
     pub tasks: Option<Vec<String>>,
 }
 
+impl RootIndex {
+    /// Each container's log span: the spans of its logs as they were scanned (`scanned`:
+    /// artifact path and span, oldest file of a rotated log first), followed in that order.
+    pub(crate) fn attach_log_spans(&mut self, scanned: &[(&str, &crate::model::LogSpan)]) {
+        for c in &mut self.containers {
+            let mut span: Option<crate::model::LogSpan> = None;
+            for (_, s) in scanned.iter().filter(|(p, _)| c.logs.iter().any(|l| l == p)) {
+                match span.as_mut() {
+                    Some(acc) => acc.then(s),
+                    None => span = Some((*s).clone()),
+                }
+            }
+            c.log_span = span;
+        }
+    }
+}
+
 /// A containerd lease: `v1/<namespace>/leases/<id>` with its labels and the resources it
 /// holds (`content <digest>`, `snapshots/<snapshotter> <key>`, `ingests <ref>`).
 #[derive(Clone, Debug, Default, Serialize)]
@@ -91,6 +108,11 @@ pub struct RootContainerInfo {
     /// As its config says; None when the root does not record it (containers-storage keeps
     /// it in the libpod database, not read).
     pub running: Option<bool>,
+    /// The storage driver its layers are under (Docker), and how that is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub driver_basis: Option<DriverBasis>,
     /// The driver's id of its read-write layer (`layerdb/mounts/<id>/mount-id`).
     pub mount_id: Option<String>,
     pub init_id: Option<String>,
@@ -104,13 +126,46 @@ pub struct RootContainerInfo {
     /// cross-checked against `layer_dirs`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub lower_dirs: Vec<String>,
-    /// Its json-file logs (rotated ones too), oldest last as docker numbers them.
+    /// Its logs (json-file, `local`, CRI; rotated ones too), oldest last as docker numbers them.
     pub logs: Vec<String>,
+    /// What its logs span (first and last record, records per stream, bytes, files and
+    /// rotated ones), summed over the logs above as they were scanned; None when none was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_span: Option<crate::model::LogSpan>,
     /// Volumes and binds: (source in the root or on the host, destination).
     pub mounts: Vec<MountUse>,
     /// The runtime's labels of the container (containerd: Kubernetes pod labels).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub labels: BTreeMap<String, String>,
+}
+
+/// How a container's storage driver is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DriverBasis {
+    /// Its own config (`config.v2.json` `Driver`).
+    Config,
+    /// The one driver whose layer store records its mount (`layerdb/mounts/<id>`).
+    LayerStore,
+    /// The root has one driver only.
+    OnlyDriver,
+    /// Docker < 1.10 (`graph/`): the driver of `repositories-<driver>`.
+    Graph,
+    /// Several drivers, none recorded for it: the first was assumed (with a diagnostic).
+    Guessed,
+}
+
+impl DriverBasis {
+    /// In words, for the text report.
+    pub(crate) fn describe(&self) -> &'static str {
+        match self {
+            DriverBasis::Config => "from its config",
+            DriverBasis::LayerStore => "from the layer store",
+            DriverBasis::OnlyDriver => "the root's only driver",
+            DriverBasis::Graph => "graph layout",
+            DriverBasis::Guessed => "GUESSED",
+        }
+    }
 }
 
 /// A mount of a container.

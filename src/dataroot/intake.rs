@@ -49,6 +49,7 @@ fn artifact(dir: &str, kind: DirKind, c: &TreeCustody, scan: &LayerScan) -> Arti
             c.files,
             c.bytes
         )),
+        mtime: None,
     }
 }
 

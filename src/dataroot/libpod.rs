@@ -335,6 +335,7 @@ mod tests {
             compression: Compression::None,
             error: None,
             note: None,
+            mtime: None,
         };
         let s = read_sqlite(&a).unwrap();
         let (config, state) = &s.containers["c1"];

@@ -50,6 +50,15 @@ pub struct DataRootSection {
     pub kubelet: Vec<kubelet::KubeletPod>,
 }
 
+impl DataRootSection {
+    /// Every root's containers get their logs' spans (see [`RootIndex::attach_log_spans`]).
+    pub(crate) fn attach_log_spans(&mut self, scanned: &[(&str, &crate::model::LogSpan)]) {
+        for r in self.docker.iter_mut().chain(&mut self.containers_storage).chain(&mut self.containerd) {
+            r.attach_log_spans(scanned);
+        }
+    }
+}
+
 /// Files of a data root that are read through the root (image configs, layer store entries,
 /// driver metadata, databases, the container's `hosts`/`resolv.conf`...), never as evidence on
 /// their own: marked so that no sniffer or log scanner reads them. Container configs,

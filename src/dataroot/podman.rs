@@ -300,6 +300,7 @@ pub(crate) fn read(
             logs,
             mounts,
             labels: BTreeMap::new(),
+            ..Default::default()
         });
     }
     info.containers.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));

@@ -307,6 +307,7 @@ mod tests {
             compression: crate::compression::Compression::None,
             error: None,
             note: None,
+            mtime: None,
         };
         let want = crate::digest::sha256_digest(b"HDRhelloPAD");
         assert_eq!(rebuild_digest(&split, &dir.path().join("diff")).unwrap(), want);

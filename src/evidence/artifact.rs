@@ -201,6 +201,9 @@ pub struct Artifact {
     pub error: Option<String>,
     /// Extra facts (link target, tar member notes).
     pub note: Option<String>,
+    /// When it was last written as the evidence holds it (the file's mtime, an archive
+    /// member's header mtime): the latest its content can be, i.e. its capture time.
+    pub mtime: Option<crate::model::Timestamp>,
 }
 
 impl Artifact {

@@ -332,6 +332,7 @@ fn unreadable(path: String, error: String) -> Artifact {
         compression: Compression::None,
         error: Some(error),
         note: None,
+        mtime: None,
     }
 }
 
@@ -360,7 +361,8 @@ fn examine_path(p: &Path, name: String, meta: &std::fs::Metadata, top_level: boo
     match File::open(p) {
         Ok(f) => {
             let ex = examine(f, &name, Some(meta.len()), top_level);
-            ex.into_artifact(name, ArtifactSource::File(PathBuf::from(p)))
+            let mtime = crate::model::Timestamp::of_mtime(meta);
+            Artifact { mtime, ..ex.into_artifact(name, ArtifactSource::File(PathBuf::from(p))) }
         }
         Err(e) => unreadable(name, format!("cannot open: {e}")),
     }
@@ -387,6 +389,7 @@ impl Examined {
             compression: self.compression,
             error: self.error,
             note: self.note,
+            mtime: None,
         }
     }
 }
@@ -540,6 +543,7 @@ fn discover_archive(
             }
             let data_offset = entry.data_offset();
             let size = entry.size();
+            let mtime = entry.header_mtime();
             // Reopening a member of a compressed archive means decompressing up to it again;
             // small members are kept in memory instead (bounded per bundle).
             let keep = compression.is_some() && size <= MAX_KEPT_MEMBER && kept + size <= MAX_KEPT_TOTAL;
@@ -558,7 +562,7 @@ fn discover_archive(
                 };
                 (ex, source)
             };
-            artifacts.push(ex.into_artifact(name, source));
+            artifacts.push(Artifact { mtime, ..ex.into_artifact(name, source) });
         }
         Ok(())
     })();

@@ -221,6 +221,7 @@ mod tests {
             compression: Compression::None,
             error: None,
             note: None,
+            mtime: None,
         }
     }
 

@@ -19,6 +19,7 @@ pub mod rules;
 pub(crate) mod scanner_tools;
 pub(crate) mod sigma;
 pub mod stream;
+pub(crate) mod syslog_year;
 pub(crate) mod tarlogs;
 pub(crate) mod time;
 
@@ -87,6 +88,9 @@ pub struct LogHit {
     /// method, path, query, status, response size, Host / Referer / User-Agent as logged.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub http: Option<http::HttpRequest>,
+    /// How the year of a syslog `time` (RFC 3164 carries none) was found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_basis: Option<syslog_year::YearBasis>,
     /// For a Sigma rule: its title, id and author (Detection Rule License 1.1).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credit: Option<String>,
@@ -119,6 +123,9 @@ pub struct ScannedLog {
     pub bytes: u64,
     pub lines: u64,
     pub hits: u64,
+    /// A runtime's log (json-file, CRI, `local`): first and last record, records per stream.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub span: Option<crate::model::LogSpan>,
 }
 
 /// Scan every log of a bundle: log artifacts, and log files inside filesystem / layer tars.
@@ -260,6 +267,65 @@ fn rotation_key(path: &str) -> (String, u64) {
     (base.to_string(), u64::MAX)
 }
 
+/// Syslog records still without a year once their own log was read (no dated record in
+/// it) get one: from the newest time of the bundle's evidence (`evidence_newest`, e.g. its
+/// containers' records, and every dated log record and span of `sources`), else from the
+/// log file's capture time (its artifact's mtime); either way never after it. Each log says
+/// in a diagnostic how many were dated from what, and how many stay undated.
+pub(crate) fn date_syslog_years(
+    sources: &mut [SourceScan],
+    artifacts: &[&Artifact],
+    evidence_newest: Option<Timestamp>,
+) {
+    use syslog_year::YearBasis;
+    let from_logs = sources
+        .iter()
+        .flat_map(|s| {
+            let dated = s.scan.hits.iter().filter(|h| h.syslog.is_none()).filter_map(|h| h.time);
+            dated.chain(s.scan.span.as_ref().and_then(|sp| sp.last))
+        })
+        .max();
+    let newest = evidence_newest.max(from_logs);
+    for s in sources.iter_mut() {
+        if !s.scan.hits.iter().any(|h| h.time.is_none() && h.syslog.is_some()) {
+            continue;
+        }
+        let capture = artifacts.iter().find(|a| a.path == s.locator.artifact).and_then(|a| a.mtime);
+        let (reference, basis) = match (newest, capture) {
+            (Some(t), _) => (Some(t), YearBasis::Bundle),
+            (None, Some(t)) => (Some(t), YearBasis::CaptureTime),
+            (None, None) => (None, YearBasis::CaptureTime),
+        };
+        let (mut dated, mut undated) = (0u64, 0u64);
+        for h in s.scan.hits.iter_mut().filter(|h| h.time.is_none()) {
+            let Some(st) = h.syslog else { continue };
+            match reference.and_then(|r| st.not_after(r)) {
+                Some(t) => {
+                    (h.time, h.time_basis) = (Some(t), Some(basis));
+                    dated += 1;
+                }
+                None => undated += 1,
+            }
+        }
+        if dated > 0 {
+            let r = reference.map(|r| r.to_iso_seconds()).unwrap_or_default();
+            s.scan.diagnostics.push(Diagnostic::warning(
+                s.locator.clone(),
+                format!(
+                    "{dated} syslog record(s) with hits carry no year and no dated line of this log dates them: {} ({r}), the latest year not after it",
+                    basis.describe()
+                ),
+            ));
+        }
+        if undated > 0 {
+            s.scan.diagnostics.push(Diagnostic::warning(
+                s.locator.clone(),
+                format!("{undated} syslog record(s) with hits carry no year and nothing in the evidence dates them: their time is unknown (--syslog-year gives one)"),
+            ));
+        }
+    }
+}
+
 /// Merge scans into the section: hits sorted and capped, IOCs, findings (one per rule per
 /// source), timeline events and diagnostics.
 pub(crate) fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSection {
@@ -293,6 +359,12 @@ pub(crate) fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSec
             bytes: s.scan.bytes,
             lines: s.scan.newlines,
             hits: total,
+            span: s.scan.span.clone().map(|mut span| {
+                span.files = 1;
+                let whole = s.locator.members.is_empty();
+                span.rotated_files = u64::from(whole && crate::model::is_rotated_log(&s.locator.artifact));
+                span
+            }),
         });
         outcome.diagnostics.extend(s.scan.diagnostics);
         for (&rule, &count) in &s.scan.counts {
@@ -363,6 +435,7 @@ pub(crate) fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSec
                 commands: h.found.commands,
                 jndi: h.found.jndi,
                 http: h.found.http,
+                time_basis: h.time_basis,
                 credit: r.credit(),
                 refs: h.iocs.clone(),
                 // One entry per indicator: the same value in two roles is listed once.

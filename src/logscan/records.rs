@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 
 use super::engine::{Engine, RecordMatch, EXCERPT_MAX};
 use super::ioc::{self, IocRef};
-use super::time::line_time;
-use crate::model::{excerpt, Diagnostic, Locator, Timestamp};
+use super::syslog_year::{SyslogTime, YearBasis};
+use super::time::{line_syslog, line_time};
+use crate::model::{excerpt, Diagnostic, Locator, LogSpan, Timestamp};
 
 /// Tuning of a scan. The defaults are what ctriage uses; tests vary them.
 #[derive(Clone, Debug)]
@@ -72,6 +73,10 @@ pub struct RawHit {
     pub excerpt: String,
     pub found: RecordMatch,
     pub iocs: Vec<IocRef>,
+    /// The record's syslog time when it carries no year; `time` is None until one is found.
+    pub syslog: Option<SyslogTime>,
+    /// How the year of a syslog `time` was found.
+    pub time_basis: Option<YearBasis>,
 }
 
 /// What scanning one stream gave.
@@ -87,6 +92,9 @@ pub struct StreamScan {
     /// Newlines seen.
     pub newlines: u64,
     pub bytes: u64,
+    /// What a runtime's log (json-file, CRI, `local`) spans, every record counted as it is
+    /// cut; None for framings that do not count records (plain text, journal).
+    pub span: Option<LogSpan>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -110,9 +118,17 @@ impl StreamScan {
         }
         self.newlines += other.newlines;
         self.bytes += other.bytes;
+        match (&mut self.span, other.span) {
+            (Some(s), Some(o)) => s.then(&o),
+            (s @ None, o) => *s = o,
+            _ => {}
+        }
         self.diagnostics.extend(other.diagnostics);
     }
 }
+
+/// Lines of a read buffer looked at for a dated one while a stream has shown none yet.
+const YEAR_LOOK: usize = 64;
 
 /// A message whose parts are still being joined.
 pub(crate) struct Pending {
@@ -168,6 +184,10 @@ pub struct Records<'a> {
     /// longer than the record size (`--max-line`), for the diagnostic.
     long_lines: u64,
     cut_candidates: u64,
+    /// The latest dated record seen (syslog times dated from it take its place) and the
+    /// first one, for the years of syslog records (see [`super::syslog_year`]).
+    year_ref: Option<Timestamp>,
+    first_dated: Option<Timestamp>,
 }
 
 impl<'a> Records<'a> {
@@ -195,6 +215,8 @@ impl<'a> Records<'a> {
             first_not_json: None,
             long_lines: 0,
             cut_candidates: 0,
+            year_ref: None,
+            first_dated: None,
         }
     }
 
@@ -219,9 +241,58 @@ impl<'a> Records<'a> {
         self.line_off > 0
     }
 
+    /// One record as the runtime wrote it, with its time and stream (empty: none), for the
+    /// log's span; called for every record, candidate or not.
+    pub(crate) fn count_record(&mut self, time: Option<Timestamp>, stream: &[u8]) {
+        self.out.span.get_or_insert_with(LogSpan::default).add(time, stream);
+    }
+
     /// Whether `bytes` holds a signature candidate (only candidates are evaluated).
     pub(crate) fn is_candidate(&self, bytes: &[u8]) -> bool {
         self.engine.next_candidate(bytes, 0).is_some()
+    }
+
+    /// The time written on a text record: a dated one (kept as the reference for syslog
+    /// years), else a syslog time dated with `--syslog-year` or the nearest earlier dated
+    /// record of this stream, else a syslog time left for [`Self::finish`] or the bundle.
+    fn text_time(&mut self, rec: &[u8]) -> (Option<Timestamp>, Option<SyslogTime>, Option<YearBasis>) {
+        if let Some(t) = line_time(rec, None) {
+            self.dated(t);
+            return (Some(t), None, None);
+        }
+        let Some(s) = line_syslog(rec) else { return (None, None, None) };
+        if let Some(y) = self.cfg.syslog_year {
+            return (s.in_year(y), Some(s), Some(YearBasis::Given));
+        }
+        match self.year_ref.and_then(|r| s.nearest(r)) {
+            Some(t) => {
+                self.year_ref = Some(t);
+                (Some(t), Some(s), Some(YearBasis::SameFile))
+            }
+            None => (None, Some(s), None),
+        }
+    }
+
+    fn dated(&mut self, t: Timestamp) {
+        self.year_ref = Some(t);
+        self.first_dated.get_or_insert(t);
+    }
+
+    /// A region of whole lines is about to be cut: the time on its first line (one look per
+    /// read buffer) is a reference for the years of syslog records that follow; until the
+    /// stream's first dated line is found, up to [`YEAR_LOOK`] lines of each region are looked
+    /// at for one (a syslog record before it takes the year nearest to it).
+    pub(crate) fn region_head(&mut self, region: &[u8]) {
+        if self.line_off > 0 || self.cfg.syslog_year.is_some() {
+            return;
+        }
+        let looks = if self.first_dated.is_none() { YEAR_LOOK } else { 1 };
+        for line in region.split(|b| *b == b'\n').take(looks) {
+            if let Some(t) = line_time(trim_cr(line), None) {
+                self.dated(t);
+                return;
+            }
+        }
     }
 
     /// A line longer than the read buffer begins: counted for the diagnostic.
@@ -267,7 +338,7 @@ impl<'a> Records<'a> {
                 self.cut_candidates += 1;
             }
             let rec = trim_cr(&region[seg_start..seg_end]);
-            let time = if seg_in_line == 0 { line_time(rec, self.cfg.syslog_year) } else { None };
+            let time = if seg_in_line == 0 { self.text_time(rec) } else { (None, None, None) };
             self.record(rec, line, self.abs + seg_start as u64, time, None);
             pos = if seg_end == le { le + 1 } else { seg_end };
         }
@@ -277,7 +348,7 @@ impl<'a> Records<'a> {
     /// A line that is not in its framing (a stray line), evaluated as text with the time
     /// written on it.
     pub(crate) fn text_record(&mut self, raw: &[u8], line: u64, offset: u64) {
-        let time = line_time(raw, self.cfg.syslog_year);
+        let time = self.text_time(raw);
         self.record(raw, line, offset, time, None);
     }
 
@@ -302,7 +373,10 @@ impl<'a> Records<'a> {
         if !self.is_candidate(text) {
             return;
         }
-        let time = time.or_else(|| line_time(text, self.cfg.syslog_year));
+        let time = match time {
+            Some(t) => (Some(t), None, None),
+            None => self.text_time(text),
+        };
         self.record(text, line, offset, time, (!stream.is_empty()).then(|| stream.to_string()));
     }
 
@@ -372,7 +446,7 @@ impl<'a> Records<'a> {
         rec: &[u8],
         line: u64,
         offset: u64,
-        time: Option<Timestamp>,
+        (time, syslog, time_basis): (Option<Timestamp>, Option<SyslogTime>, Option<YearBasis>),
         stream: Option<String>,
     ) {
         let found = self.engine.evaluate(rec);
@@ -420,6 +494,8 @@ impl<'a> Records<'a> {
                 excerpt: excerpt(rec, shown.0, shown.1, EXCERPT_MAX),
                 found: m,
                 iocs,
+                syslog,
+                time_basis,
             });
         }
     }
@@ -427,6 +503,14 @@ impl<'a> Records<'a> {
     /// The end of the stream: messages still open are evaluated as they are, then the
     /// diagnostics (the framing's own, `framing_notes`, after the JSON one).
     pub(crate) fn finish(mut self, framing_notes: impl FnOnce(&Self) -> Vec<Diagnostic>) -> StreamScan {
+        // Syslog records before the stream's first dated one: dated from it.
+        if let Some(r) = self.first_dated {
+            for h in self.out.hits.iter_mut().filter(|h| h.time.is_none()) {
+                if let Some(t) = h.syslog.and_then(|s| s.nearest(r)) {
+                    (h.time, h.time_basis) = (Some(t), Some(YearBasis::SameFile));
+                }
+            }
+        }
         let pending = std::mem::take(&mut self.pending);
         for (key, p) in pending {
             let stream = key.split(KEY_SEP).next().unwrap_or_default().to_string();
@@ -438,6 +522,9 @@ impl<'a> Records<'a> {
                 self.loc.clone().with_line(line).with_offset(offset),
                 format!("{} json-file record(s) are not valid JSON; scanned as plain text", self.not_json),
             ));
+        }
+        if let Some(span) = self.out.span.as_mut() {
+            span.bytes = self.out.bytes;
         }
         let notes = framing_notes(&self);
         self.out.diagnostics.extend(notes);

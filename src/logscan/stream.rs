@@ -67,6 +67,7 @@ pub(crate) fn scan_stream_carried<'r, R: Read + 'r>(
         let end = if eof { len } else { memchr::memrchr(b'\n', &buf[..len]).map_or(0, |q| q + 1) };
         if end > 0 {
             let region = &buf[..end];
+            out.region_head(region);
             let newlines = if out.in_long_line() && cutter.tail_as_text() {
                 // The tail of an over-long line: searched as text like its head.
                 out.search_text(region)

@@ -6,12 +6,14 @@
 //! JSON `"time_local":"27/Nov/2026:14:00:00 +0000"`, Caddy/zap JSON `"ts":1711741827.96`, syslog
 //! `Nov 27 14:00:00`, and a leading Unix epoch (squid's `access.log` `1639146338.123`, scripts'
 //! `1639146338 msg`; 2000-2099 only). Times without a zone are taken as UTC. Syslog has no year: it is taken
-//! from the caller's reference year when one is given, otherwise the time is unknown.
+//! from the caller's reference year when one is given, otherwise [`line_syslog`] gives it
+//! without one, for [`super::syslog_year`] to date.
 
 use std::sync::LazyLock;
 
 use regex::bytes::Regex;
 
+use super::syslog_year::SyslogTime;
 use crate::model::Timestamp;
 
 /// Bytes from the start of a line searched for a time.
@@ -143,19 +145,25 @@ pub(crate) fn line_time(line: &[u8], syslog_year: Option<i32>) -> Option<Timesta
             return Some(t);
         }
     }
-    let year = syslog_year?;
+    line_syslog(head)?.in_year(syslog_year?)
+}
+
+/// The RFC 3164 syslog time at the start of `line` (`Nov 27 14:00:00`, optionally after a
+/// `<PRI>`), which carries no year (see [`super::syslog_year`] for finding it). Only for a
+/// line [`line_time`] found no dated time on.
+pub(crate) fn line_syslog(line: &[u8]) -> Option<SyslogTime> {
+    let head = &line[..line.len().min(HEAD)];
     let c = SYSLOG.captures(head)?;
-    let num = |i: usize| c.get(i).and_then(|m| std::str::from_utf8(m.as_bytes()).ok()?.parse::<u32>().ok());
-    Timestamp::from_civil(
-        year,
-        month(c.get(1)?.as_bytes())?,
-        num(2)? as u8,
-        num(3)? as u8,
-        num(4)? as u8,
-        num(5)? as u8,
-        0,
-        0,
-    )
+    let num = |i: usize| c.get(i).and_then(|m| std::str::from_utf8(m.as_bytes()).ok()?.parse::<u8>().ok());
+    let t = SyslogTime {
+        month: month(c.get(1)?.as_bytes())?,
+        day: num(2)?,
+        hour: num(3)?,
+        min: num(4)?,
+        sec: num(5)?,
+    };
+    // A day or time no calendar has is no syslog time (Feb 29 is checked with its year).
+    (t.in_year(2024).is_some()).then_some(t)
 }
 
 fn month(m: &[u8]) -> Option<u8> {

@@ -97,6 +97,12 @@ impl Timestamp {
         self.nanos
     }
 
+    /// A file's modification time (None before 1970 or when the platform gives none).
+    pub fn of_mtime(meta: &std::fs::Metadata) -> Option<Self> {
+        let d = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+        Some(Timestamp::from_unix(d.as_secs() as i64, d.subsec_nanos()))
+    }
+
     /// ISO 8601 UTC to the second: `2026-11-27T14:00:00Z` (for sentences and chains).
     pub fn to_iso_seconds(&self) -> String {
         let full = self.to_iso();

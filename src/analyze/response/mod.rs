@@ -1346,6 +1346,7 @@ mod tests {
             iocs: vec![],
             refs: vec![],
             http: None,
+            time_basis: None,
             credit: None,
         };
         hit.http = Some(crate::logscan::http::HttpRequest {

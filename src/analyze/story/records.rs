@@ -270,6 +270,7 @@ mod tests {
             iocs: vec![],
             refs: vec![],
             http: None,
+            time_basis: None,
             credit: None,
         }
     }

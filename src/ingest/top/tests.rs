@@ -19,6 +19,7 @@ pub(crate) fn parse_bytes(bytes: &[u8]) -> (ProcessCapture, Vec<Diagnostic>) {
         compression: Compression::None,
         error: None,
         note: None,
+        mtime: None,
     };
     parse(&a)
 }

@@ -34,11 +34,15 @@ impl Cutter for Cri {
         let raw = trim_cr(line.bytes);
         let Some((time, stream, partial, msg)) = split_cri(raw) else {
             // Not a CRI line (a stray line in the file): searched as text.
+            if !raw.is_empty() {
+                out.count_record(None, b"");
+            }
             if out.is_candidate(raw) {
                 out.text_record(raw, line.number, line.offset);
             }
             return;
         };
+        out.count_record(Some(time), stream.as_bytes());
         let msg_offset = line.offset + (raw.len() - msg.len()) as u64;
         out.join_part(stream.to_string(), stream, msg, partial, line.number, msg_offset, Some(time));
     }

