@@ -88,6 +88,8 @@ pub struct StreamScan {
     pub newlines: u64,
     pub bytes: u64,
     pub diagnostics: Vec<Diagnostic>,
+    /// What the prefilter did (`rules cost`; no report shows it).
+    pub filter: super::prefilter::FilterStats,
 }
 
 impl StreamScan {
@@ -111,6 +113,7 @@ impl StreamScan {
         self.newlines += other.newlines;
         self.bytes += other.bytes;
         self.diagnostics.extend(other.diagnostics);
+        self.filter.add(&other.filter);
     }
 }
 
@@ -220,8 +223,8 @@ impl<'a> Records<'a> {
     }
 
     /// Whether `bytes` holds a signature candidate (only candidates are evaluated).
-    pub(crate) fn is_candidate(&self, bytes: &[u8]) -> bool {
-        self.engine.next_candidate(bytes, 0).is_some()
+    pub(crate) fn is_candidate(&mut self, bytes: &[u8]) -> bool {
+        self.engine.next_candidate(bytes, 0, &mut self.out.filter).is_some()
     }
 
     /// A line longer than the read buffer begins: counted for the diagnostic.
@@ -254,7 +257,7 @@ impl<'a> Records<'a> {
         let mut counted_pos = 0usize;
         let mut line = self.line;
         while pos < region.len() {
-            let Some(c) = self.engine.next_candidate(region, pos) else { break };
+            let Some(c) = self.engine.next_candidate(region, pos, &mut self.out.filter) else { break };
             let ls = memchr::memrchr(b'\n', &region[..c]).map_or(0, |q| q + 1);
             let le = memchr::memchr(b'\n', &region[c..]).map_or(region.len(), |q| c + q);
             let off0 = if ls == 0 { self.line_off } else { 0 };
