@@ -5,9 +5,9 @@ model the log prefilter chooses each pattern's window by (src/logscan/prefilter.
 Usage: benches/gen-window-rates.py [--check CTRIAGE_BIN [LOG...]]
 
 Families learnt from (each one on its own, so that no family's volume drowns another's):
-every file of at least MIN_FAMILY bytes under ../shared/corpus/benign (Apache access and the 16
+every file of at least MIN_FAMILY bytes under ../shared/corpus/benign (Apache access and the 15
 loghub families: Hadoop, Spark, Zookeeper, OpenSSH, Linux syslog, Mac, Windows, Android,
-HDFS, BGL, HPC, Thunderbird, Proxifier, HealthApp, Apache error...), src/logscan/benign_sample.txt,
+HDFS, BGL, HPC, Thunderbird, Proxifier, HealthApp, Apache error), src/logscan/benign_sample.txt,
 and 4 MiB of each generated mix with its attack lines left out and another seed than the
 benches use (benches/gen-mixes.py java-json, access, cri --benign; benches/gen_logs.py's own
 bench log, seed changed). A window's rate is the HIGHEST rate (occurrences per MiB) it has in
@@ -145,12 +145,10 @@ def write(t):
     print("%s: %d 4-byte and %d 3-byte windows" % (OUT, counts[4], counts[3]), file=sys.stderr)
 
 
-def choose(patterns, t):
-    """The prefilter's windows (prefilter.rs GramFilter::new): (4-byte windows, 3-byte ones)."""
-    def q(w, n):
-        # As the Rust statics hold it.
-        r = t[n].get(w, 0)
-        return int(-(-r // 1)) if n == 1 else bucket(r)
+def windows(patterns, q):
+    """The prefilter's windows (prefilter.rs GramFilter::new), each pattern's 4 bytes with the
+    least (q(4 bytes), q(first 3), sum of q(byte)); q(window, n) says how common a window is.
+    Returns (4-byte windows, 3-byte ones), folded."""
     quads, shorts = set(), set()
     for p in patterns:
         f = p.translate(FOLD)
@@ -166,27 +164,22 @@ def choose(patterns, t):
     return quads, shorts
 
 
+def choose(patterns, t):
+    """The windows chosen by the table `t`, as the Rust statics hold it."""
+    def q(w, n):
+        r = t[n].get(w, 0)
+        return int(-(-r // 1)) if n == 1 else bucket(r)
+    return windows(patterns, q)
+
+
 def choose_old(patterns, sample):
     """The old model: counts in benign_sample.txt alone (line by line)."""
-    c4, c3, c1 = Counter(), Counter(), Counter()
+    c = {4: Counter(), 3: Counter(), 1: Counter()}
     for line in sample.split(b"\n"):
         f = line.translate(FOLD)
-        c4.update(f[i:i + 4] for i in range(len(f) - 3))
-        c3.update(f[i:i + 3] for i in range(len(f) - 2))
-        c1.update(f[i:i + 1] for i in range(len(f)))
-    quads, shorts = set(), set()
-    for p in patterns:
-        f = p.translate(FOLD)
-        if len(f) == 2:
-            for c in range(128):
-                shorts.add(f + bytes([c]))
-        elif len(f) == 3:
-            shorts.add(f)
-        else:
-            k = min(range(len(f) - 3),
-                    key=lambda k: (c4[f[k:k + 4]], c3[f[k:k + 3]], sum(c1[f[j:j + 1]] for j in range(k, k + 4))))
-            quads.add(f[k:k + 4])
-    return quads, shorts
+        for n in (4, 3, 1):
+            c[n].update(f[i:i + n] for i in range(len(f) - n + 1))
+    return windows(patterns, lambda w, n: c[n][w])
 
 
 def hits(data, quads, shorts, exact=None):

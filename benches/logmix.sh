@@ -36,15 +36,8 @@ trap 'rm -f "$work"/*.log "$work"/out-*.json "$work/literals.txt"' EXIT
 lit56="$root/benches/rg-literals.txt"
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
-# One run: prints "wall cpu rss_kb" (GNU time's line is the last on stderr, also when the
-# command exits non-zero: ctriage exits 1 when it finds something at --fail-on or above).
-run() {
-    local t
-    t=$( { /usr/bin/time -f "%e %U %S %M" "$@" > /dev/null; } 2>&1 | tail -1 ) || true
-    read -r wall user sys rss <<< "$t"
-    awk -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" 'BEGIN { printf "%s %.2f %s\n", w, u + s, r }'
-}
-median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# run CMD... ("wall cpu rss_kb") and median.
+. "$root/benches/timing.sh"
 
 echo "$("$bin" --version | head -1); $(nproc) cores; $(wc -l < "$work/literals.txt") literals searched by ctriage; rg yardstick: $(wc -l < "$lit56") literals; $rounds rounds, median"
 for mix in $mixes; do

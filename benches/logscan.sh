@@ -32,15 +32,8 @@ sigma_web=$(grep -c '^sigma\.' <<< "$main_list" || true)
 sigma_proc=$(sed -n 's/^\([0-9]*\) process rules$/\1/p' "$work/rules.txt")
 sigma_unused=$(sed -n 's/^\([0-9]*\) Sigma rules not used$/\1/p' "$work/rules.txt")
 
-# One run: prints "wall cpu rss_kb".
-run() {
-    local t
-    # GNU time prints its line last on stderr, also when the command exits non-zero
-    # (ctriage exits 1 when it finds something at --fail-on or above).
-    t=$( { /usr/bin/time -f "%e %U %S %M" "$@" > /dev/null; } 2>&1 | tail -1 ) || true
-    read -r wall user sys rss <<< "$t"
-    awk -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" 'BEGIN { printf "%s %.2f %s\n", w, u + s, r }'
-}
+# run CMD... ("wall cpu rss_kb") and median.
+. "$root/benches/timing.sh"
 
 declare -A med
 # name, command...: runs it ROUNDS times (tools interleaved by the caller), keeps the median.
