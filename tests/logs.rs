@@ -649,11 +649,25 @@ fn rules_cost_counts_what_gets_past_the_prefilter() {
     );
     let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
     let missing = p("missing.log");
-    let out = run(&["rules", "cost", &p("access.log"), &p("c-json.log.gz"), &p("empty.log"), &missing]);
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("link.log")).unwrap();
+    let d = dir.path().to_str().unwrap();
+    let out = run(&[
+        "rules",
+        "cost",
+        &p("access.log"),
+        &p("c-json.log.gz"),
+        &p("empty.log"),
+        &missing,
+        &p("link.log"),
+        d,
+    ]);
     let text = String::from_utf8_lossy(&out.stdout);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{text}{err}");
     assert!(err.contains("missing.log: cannot read"), "{err}");
+    // A link (here to an endless device) is not followed, a directory not read.
+    assert!(err.contains("link.log: cannot read: not a regular file"), "{err}");
+    assert!(err.contains(&format!("{d}: cannot read: not a regular file")), "{err}");
     let rows: Vec<Vec<&str>> = text.lines().skip(1).map(|l| l.split_whitespace().collect()).collect();
     assert_eq!(rows.len(), 3, "{text}");
     // framing, MiB, prefix/MiB, windows/MiB, candidates/MiB, hits, file

@@ -13,7 +13,8 @@ use crate::model::{terminal_safe, Locator};
 /// Scan each of `files` as `logs` would (framing sniffed, gzip/zstd looked through, one
 /// thread) and print, per file, its framing, size and per MiB: prefix hits (positions checked
 /// against the 4-byte windows), window hits (automaton runs) and candidates (records
-/// evaluated rule by rule), then the hits found. Unreadable files are named on stderr.
+/// evaluated rule by rule), then the hits found. Files that cannot be read, and anything but a
+/// regular file (links are not followed), are named on stderr (exit 2).
 pub(crate) fn run(files: &[PathBuf], rules: &[PathBuf], sigma: &[PathBuf]) -> anyhow::Result<i32> {
     let engine = Engine::with_sources(rules, sigma, true)?;
     let cfg = ScanConfig::default();
@@ -26,7 +27,12 @@ pub(crate) fn run(files: &[PathBuf], rules: &[PathBuf], sigma: &[PathBuf]) -> an
     );
     for f in files {
         let name = terminal_safe(&f.display().to_string());
-        let opened = std::fs::File::open(f).and_then(|file| {
+        let opened = std::fs::symlink_metadata(f).and_then(|m| {
+            // Only regular files: a link is not followed, a device or FIFO never ends.
+            if !m.is_file() {
+                return Err(std::io::Error::other("not a regular file"));
+            }
+            let file = std::fs::File::open(f)?;
             let size = file.metadata()?.len();
             let mut r = BufReader::with_capacity(1 << 16, file);
             let c = detect_compression(r.fill_buf()?);
