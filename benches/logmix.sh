@@ -18,7 +18,8 @@
 # Usage: benches/logmix.sh [SIZE_MB (default 512)] [ROUNDS (default 3)] [WORKDIR (default /tmp/ctriage-logmix)]
 #   MIXES="own reference"  a subset;  BIN=path  the ctriage to time (default: target/release,
 #   built first unless SKIP_BUILD=1);  BASE=path  a second ctriage (e.g. main's) timed beside
-#   it, whose JSON must list the same bundles (hits, findings, IOCs): checked per mix.
+#   it, whose JSON must list the same bundles (hits, findings, IOCs): checked per mix;
+#   EXTRA=1  two more rows: ctriage -j 1 and case-sensitive rg (benches/logscan.sh sets it).
 # Needs: python3, ripgrep, GNU time, ../shared (the reference mix).
 set -euo pipefail
 size_mb=${1:-512}
@@ -56,13 +57,17 @@ for mix in $mixes; do
     echo '```'
     names=("ctriage")
     [ -n "$base" ] && names+=("ctriage BASE")
+    [ -n "${EXTRA:-}" ] && names+=("ctriage -j 1")
     names+=("rg -i (56 literals)" "rg -i (all ctriage literals)")
+    [ -n "${EXTRA:-}" ] && names+=("rg (56 literals)")
     declare -A walls=() cpus=() rsss=()
     for ((r = 1; r <= rounds; r++)); do
         for n in "${names[@]}"; do
             case $n in
                 ctriage) out=$(run "$bin" -j 2 logs "$log" --format json -q -o "$work/out-new.json") ;;
                 "ctriage BASE") out=$(run "$base" -j 2 logs "$log" --format json -q -o "$work/out-base.json") ;;
+                "ctriage -j 1") out=$(run "$bin" -j 1 logs "$log" --format json -q -o "$work/out-new.json") ;;
+                "rg (56 literals)") out=$(run rg -c -F -f "$lit56" "$log") ;;
                 "rg -i (56 literals)") out=$(run rg -c -i -F -f "$lit56" "$log") ;;
                 *) out=$(run rg -c -i -F -f "$work/literals.txt" "$log") ;;
             esac
