@@ -23,14 +23,8 @@ bytes=$(stat -c %s "$log")
 cat "$log" > /dev/null # warm the page cache for every tool
 
 # One run: prints "wall cpu rss_kb".
-run() {
-    local t
-    t=$( { /usr/bin/time -f "%e %U %S %M" "$@" > /dev/null; } 2>&1 | tail -1 ) || true
-    read -r wall user sys rss <<< "$t"
-    awk -v w="$wall" -v u="$user" -v s="$sys" -v r="$rss" 'BEGIN { printf "%s %.2f %s\n", w, u + s, r }'
-}
-
-median() { tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# run CMD... ("wall cpu rss_kb") and median.
+. "$root/benches/timing.sh"
 
 names=("ctriage scan" "rg -c")
 declare -A walls cpus rsss

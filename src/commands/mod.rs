@@ -21,6 +21,7 @@ mod merge;
 mod output;
 mod plan;
 mod rules;
+mod rules_cost;
 mod scan;
 mod version;
 

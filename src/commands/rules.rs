@@ -1,5 +1,5 @@
-//! `ctriage rules list|check|literals`: every rule of every family, checking a rule file,
-//! the literals the search automaton looks for.
+//! `ctriage rules list|check|literals|cost`: every rule of every family, checking a rule
+//! file, the literals the search automaton looks for, what a log costs to scan.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -44,6 +44,18 @@ pub(crate) enum RulesCommand {
     Literals {
         #[arg(long = "rules", value_name = "FILE")]
         rules: Vec<PathBuf>,
+    },
+    /// Scan log files and print, per MiB, how often the prefilter's windows and the
+    /// automaton's literals hit (what each log costs to scan), with every rule on.
+    Cost {
+        /// Log files (framing sniffed, .gz/.zst looked through).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long = "rules", value_name = "FILE")]
+        rules: Vec<PathBuf>,
+        /// Directories of Sigma rules added to the bundled set.
+        #[arg(long = "sigma", value_name = "DIR")]
+        sigma: Vec<PathBuf>,
     },
 }
 
@@ -180,6 +192,7 @@ Analyzer rules (file, process, exposure, image, correlation, stats, story, k8sau
             std::io::Write::write_all(&mut std::io::stdout().lock(), &out)?;
             Ok(0)
         }
+        RulesCommand::Cost { files, rules, sigma } => super::rules_cost::run(files, rules, sigma),
         RulesCommand::Check { file } => match rules::parse_file(file) {
             Ok(parsed) => {
                 let builtin = rules::builtin().unwrap_or_default();

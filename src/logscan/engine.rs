@@ -10,7 +10,7 @@ use anyhow::Context;
 use super::decode::{may_be_encoded, normalize, shell_base64_payloads};
 use super::http::{self, HttpRequest};
 use super::jndi::{self, JndiInfo};
-use super::prefilter::GramFilter;
+use super::prefilter::{FilterStats, GramFilter};
 use super::rules::{self, Check, DecoderKind, LogRule};
 use super::sigma::SigmaSet;
 
@@ -184,10 +184,17 @@ impl Engine {
     /// `max(from, q - max_pre)` to there reports exactly what it reports from `from` (the
     /// same patterns end at each position, longest first). A 2-byte pattern in a buffer's
     /// last two bytes has no window: those two bytes are searched directly.
-    pub(crate) fn next_candidate(&self, hay: &[u8], from: usize) -> Option<usize> {
+    /// `stats` counts what the prefilter did.
+    pub(crate) fn next_candidate(&self, hay: &[u8], from: usize, stats: &mut FilterStats) -> Option<usize> {
+        let found = self.next_candidate_filtered(hay, from, stats);
+        stats.candidates += found.is_some() as u64;
+        found
+    }
+
+    fn next_candidate_filtered(&self, hay: &[u8], from: usize, stats: &mut FilterStats) -> Option<usize> {
         let Some(f) = &self.filter else { return self.find_in(hay, from, hay.len()) };
         let mut at = from;
-        while let Some((q, pre, end)) = f.next_hit(hay, at) {
+        while let Some((q, pre, end)) = f.next_hit(hay, at, stats) {
             let s = q.saturating_sub(pre).max(from);
             if let Some(e) = self.find_end(hay, s, (q + end).min(hay.len())) {
                 return self.find_in(hay, q.saturating_sub(f.max_pre).max(from), e);
@@ -545,7 +552,7 @@ mod tests {
             }
             for from in 0..=hay.len() {
                 assert_eq!(
-                    e.next_candidate(&hay, from),
+                    e.next_candidate(&hay, from, &mut FilterStats::default()),
                     e.next_candidate_plain(&hay, from),
                     "round {round} from {from}: {:?}",
                     String::from_utf8_lossy(&hay)
@@ -574,7 +581,12 @@ mod tests {
                     "{:?}",
                     String::from_utf8_lossy(l)
                 );
-                assert_eq!(e.next_candidate(&hay, 0), want, "{:?}", String::from_utf8_lossy(&hay));
+                assert_eq!(
+                    e.next_candidate(&hay, 0, &mut FilterStats::default()),
+                    want,
+                    "{:?}",
+                    String::from_utf8_lossy(&hay)
+                );
             }
         }
     }

@@ -22,6 +22,7 @@ pub mod stream;
 pub(crate) mod syslog_year;
 pub(crate) mod tarlogs;
 pub(crate) mod time;
+mod window_rates;
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -30,6 +31,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 pub use engine::{Engine, RuleFileError};
+pub use prefilter::FilterStats;
 pub use records::{ScanConfig, StreamScan};
 pub use stream::scan_reader;
 pub(crate) use stream::{artifact_scan, SourceScan};

@@ -1,20 +1,26 @@
 //! The bulk prefilter in front of the signature automaton: every automaton pattern is
-//! represented by one window (ASCII case folded): its 4 bytes rarest in a sample of benign
-//! log lines, or the whole pattern when shorter. A buffer is walked through a 2^21-bit table
+//! represented by one window (ASCII case folded): its 4 bytes rarest in benign logs of every
+//! kind (the rates in `window_rates.rs`, each a window's highest rate in any one log family),
+//! or the whole pattern when shorter. A buffer is walked through a 2^21-bit table
 //! of the windows' first 3 bytes (eight bytes folded at once, one independent lookup per
 //! position, no state carried from byte to byte); a hit is checked against a hashed table of
-//! the 4-byte windows (or the short patterns), and only then is the full automaton run, over
+//! the 4-byte windows (or the short patterns, compared exactly: folding makes `\n{` look like
+//! `*{`, at the start of every JSON line), and only then is the full automaton run, over
 //! the few bytes a pattern holding that window can span.
 //! [`super::engine::Engine::next_candidate`] keeps the automaton's exact answer: see there.
 
 use std::collections::HashMap;
+
+use super::window_rates::{BYTES, QUADS, TRIPLES};
 
 /// Longest literal a rule may give the automaton (keeps the automaton and the chunk overlap
 /// small): rule files are checked against it, Sigma anchors longer are not used.
 pub(crate) const MAX_LITERAL: usize = 256;
 
 /// Benign log lines of common formats (access, error, application, syslog, JSON, CRI,
-/// Kubernetes, PostgreSQL): the frequency model windows are chosen by.
+/// Kubernetes, PostgreSQL): one of the families `window_rates.rs` is learnt from, and the
+/// engine tests' benign text.
+#[cfg(test)]
 const BENIGN_SAMPLE: &str = include_str!("benign_sample.txt");
 
 /// A byte case-folded to 7 bits: `b | 0x20` (ASCII letters to lower case; other bytes may
@@ -61,6 +67,44 @@ fn quad(w: &[u8]) -> usize {
     (x.wrapping_mul(0x9e37_79b1) >> 11) as usize
 }
 
+/// The key of a window of 3 or 4 bytes in `window_rates.rs`: its folded bytes packed.
+fn rate_key(w: &[u8]) -> u32 {
+    w.iter().enumerate().fold(0, |k, (i, &c)| k | (FOLD[c as usize] as u32) << (7 * i))
+}
+
+/// How common the window `w` (3 or 4 bytes) is in benign logs: the bucket of its highest
+/// rate per MiB in any log family (0: rarer than the table holds).
+fn window_rate(w: &[u8]) -> u32 {
+    let table: &[u32] = if w.len() == 4 { &QUADS } else { &TRIPLES };
+    let key = rate_key(w);
+    table.binary_search_by_key(&key, |e| e >> 4).map_or(0, |i| table[i] & 15)
+}
+
+/// Counts of what the prefilter did while a stream was scanned (`rules cost` shows them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FilterStats {
+    /// Positions whose first 3 bytes are a window's (checked against the 4-byte windows).
+    pub prefix_hits: u64,
+    /// Positions where a window starts: the automaton runs over the bytes around them.
+    pub window_hits: u64,
+    /// Automaton matches (literal or decode anchor): records evaluated rule by rule.
+    pub candidates: u64,
+}
+
+impl FilterStats {
+    /// Add `other`'s counts.
+    pub(crate) fn add(&mut self, other: &FilterStats) {
+        self.prefix_hits += other.prefix_hits;
+        self.window_hits += other.window_hits;
+        self.candidates += other.candidates;
+    }
+}
+
+/// Index of two bytes, ASCII lower-cased, in a 2^16-bit table.
+fn pair(w: &[u8]) -> usize {
+    (w[0].to_ascii_lowercase() as usize) << 8 | w[1].to_ascii_lowercase() as usize
+}
+
 fn set(t: &mut [u64], g: usize) {
     t[g >> 6] |= 1 << (g & 63);
 }
@@ -79,6 +123,10 @@ pub(crate) struct GramFilter {
     bits: Box<[u64]>,
     /// Windows of 3 bytes or less (whole short patterns), by their 3-byte index.
     short: Box<[u64]>,
+    /// The short patterns themselves (ASCII lower case), to rule out folding's false
+    /// alarms: 2-byte ones as a 2^16-bit table, 3-byte ones sorted.
+    short2: Box<[u64]>,
+    short3: Vec<[u8; 3]>,
     /// 4-byte windows, hashed.
     quad: Box<[u64]>,
     /// Per window: (most bytes a pattern starts before it, most bytes from its start to a
@@ -96,27 +144,20 @@ impl GramFilter {
         if patterns.iter().any(|p| p.len() < 2) {
             return None;
         }
-        let mut freq3: HashMap<usize, u32> = HashMap::new();
-        let mut freq4: HashMap<usize, u32> = HashMap::new();
-        let mut byte_freq = [0u32; 128];
-        for line in BENIGN_SAMPLE.lines() {
-            let b = line.as_bytes();
-            for w in b.windows(3) {
-                *freq3.entry(gram(w)).or_default() += 1;
-            }
-            for w in b.windows(4) {
-                *freq4.entry(quad(w)).or_default() += 1;
-            }
-            for &c in b {
-                byte_freq[FOLD[c as usize] as usize] += 1;
-            }
-        }
         let table = || vec![0u64; TABLE_WORDS].into_boxed_slice();
-        let mut f =
-            GramFilter { bits: table(), short: table(), quad: table(), spans: HashMap::new(), max_pre: 0 };
+        let mut f = GramFilter {
+            bits: table(),
+            short: table(),
+            short2: vec![0u64; (1 << 16) / 64].into_boxed_slice(),
+            short3: Vec::new(),
+            quad: table(),
+            spans: HashMap::new(),
+            max_pre: 0,
+        };
         for p in patterns {
             match p.len() {
                 2 => {
+                    set(&mut f.short2, pair(p));
                     for c in 0..=255u8 {
                         let g = gram(&[p[0], p[1], c]);
                         set(&mut f.short, g);
@@ -124,18 +165,18 @@ impl GramFilter {
                     }
                 }
                 3 => {
+                    f.short3.push([p[0], p[1], p[2]].map(|c| c.to_ascii_lowercase()));
                     set(&mut f.short, gram(p));
                     f.add(gram(p), 0, 3);
                 }
                 n => {
-                    // The rarest window: fewest occurrences in the sample, then of its first
-                    // 3 bytes, then the rarest bytes.
+                    // The rarest window in benign logs of every kind, then the one with the
+                    // rarest first 3 bytes (fewer checks), then the rarest bytes.
                     let k = (0..n - 3)
                         .min_by_key(|&k| {
                             let w = &p[k..k + 4];
-                            let bytes: u32 = w.iter().map(|&c| byte_freq[FOLD[c as usize] as usize]).sum();
-                            let c4 = freq4.get(&quad(w)).copied().unwrap_or(0);
-                            (c4, freq3.get(&gram(w)).copied().unwrap_or(0), bytes)
+                            let bytes: u64 = w.iter().map(|&c| BYTES[FOLD[c as usize] as usize] as u64).sum();
+                            (window_rate(w), window_rate(&w[..3]), bytes)
                         })
                         .unwrap_or(0);
                     set(&mut f.quad, quad(&p[k..]));
@@ -143,6 +184,8 @@ impl GramFilter {
                 }
             }
         }
+        f.short3.sort_unstable();
+        f.short3.dedup();
         Some(f)
     }
 
@@ -157,8 +200,14 @@ impl GramFilter {
     /// The first position at or after `from` where a window starts, with its span
     /// (bytes before, bytes from there to the end of the longest pattern holding it).
     #[inline]
-    pub(crate) fn next_hit(&self, hay: &[u8], from: usize) -> Option<(usize, usize, usize)> {
-        let q = self.first_window(hay, from)?;
+    pub(crate) fn next_hit(
+        &self,
+        hay: &[u8],
+        from: usize,
+        stats: &mut FilterStats,
+    ) -> Option<(usize, usize, usize)> {
+        let q = self.first_window(hay, from, stats)?;
+        stats.window_hits += 1;
         let (pre, end) = self.spans[&(gram(&hay[q..]) as u32)];
         Some((q, pre as usize, end as usize))
     }
@@ -173,12 +222,19 @@ impl GramFilter {
     #[inline]
     fn confirmed(&self, hay: &[u8], q: usize) -> bool {
         let g = gram(&hay[q..]);
-        get(&self.short, g) || hay.get(q..q + 4).is_none_or(|w| get(&self.quad, quad(w)))
+        (get(&self.short, g) && self.short_at(hay, q))
+            || hay.get(q..q + 4).is_none_or(|w| get(&self.quad, quad(w)))
+    }
+
+    /// Whether a short pattern itself (ASCII case ignored) starts at `q` (`q + 3 <= len`).
+    fn short_at(&self, hay: &[u8], q: usize) -> bool {
+        let w = [hay[q], hay[q + 1], hay[q + 2]].map(|c| c.to_ascii_lowercase());
+        get(&self.short2, pair(&w)) || self.short3.binary_search(&w).is_ok()
     }
 
     /// Eight bytes at a time (six windows' first 3 bytes per load, tested without a branch),
     /// then byte by byte for the last windows.
-    fn first_window(&self, hay: &[u8], from: usize) -> Option<usize> {
+    fn first_window(&self, hay: &[u8], from: usize, stats: &mut FilterStats) -> Option<usize> {
         let mut i = from;
         while let Some(chunk) = hay.get(i..i + 8) {
             let p = pack7(u64::from_le_bytes(chunk.try_into().ok()?));
@@ -190,6 +246,7 @@ impl GramFilter {
                 | self.test((p >> 35) & GRAM_MASK) << 5;
             while hit != 0 {
                 let q = i + hit.trailing_zeros() as usize;
+                stats.prefix_hits += 1;
                 if self.confirmed(hay, q) {
                     return Some(q);
                 }
@@ -198,9 +255,12 @@ impl GramFilter {
             i += 6;
         }
         let tail = hay.get(i..)?;
-        (0..tail.len().saturating_sub(2))
-            .map(|k| k + i)
-            .find(|&q| self.test(gram(&hay[q..]) as u64) != 0 && self.confirmed(hay, q))
+        (0..tail.len().saturating_sub(2)).map(|k| k + i).find(|&q| {
+            self.test(gram(&hay[q..]) as u64) != 0 && {
+                stats.prefix_hits += 1;
+                self.confirmed(hay, q)
+            }
+        })
     }
 }
 
@@ -224,5 +284,40 @@ mod tests {
             }
         }
         assert_eq!(gram(b"JnD"), gram(b"jnd"));
+    }
+
+    #[test]
+    fn short_patterns_are_compared_exactly_not_folded() {
+        let pats: Vec<Vec<u8>> = [&b"*{"[..], b"%2f", b"jndi:"].iter().map(|p| p.to_vec()).collect();
+        let f = GramFilter::new(&pats).unwrap();
+        let mut st = FilterStats::default();
+        // `\n{` and `*[` fold like `*{`; `%2o` like `%2f`: prefix hits, no window.
+        let hay = b"{\"log\":\"a\"}\n{\"log\":\"*[x %2o\"}\n{\"log\":\"b\"}\n";
+        assert_eq!(f.next_hit(hay, 0, &mut st), None);
+        assert!(st.prefix_hits >= 3 && st.window_hits == 0, "{st:?}");
+        for (hay, at) in [(&b"xx*{yy"[..], 2), (b"a *{ ", 2), (b"GET /%2F..", 5), (b"x JNDI:y", 2)] {
+            // Where the pattern holding the window found starts.
+            let start = f.next_hit(hay, 0, &mut st).map(|(q, pre, _)| q - pre);
+            assert_eq!(start, Some(at), "{:?}", String::from_utf8_lossy(hay));
+        }
+        assert_eq!(st.window_hits, 4);
+    }
+
+    #[test]
+    fn window_rates_are_sorted_and_read_by_their_key() {
+        for t in [&QUADS[..], &TRIPLES[..]] {
+            assert!(t.windows(2).all(|w| w[0] >> 4 < w[1] >> 4));
+            assert!(t.iter().all(|e| e & 15 != 0));
+        }
+        // The key packs the folded bytes as `gram` and `quad` read them.
+        assert_eq!(rate_key(b"Get") as usize, gram(b"gEt"));
+        // Words of every log are common, attack words are not.
+        for common in [&b"http"[..], b" GET", b"INFO", b"0000", b"tion"] {
+            assert!(window_rate(common) >= 8, "{:?}", String::from_utf8_lossy(common));
+        }
+        for rare in [&b"jndi"[..], b"${jn", b"mkfi", b"xmri", b"/tcp"] {
+            assert_eq!(window_rate(&rare[..4]), 0, "{:?}", String::from_utf8_lossy(rare));
+        }
+        assert!(BYTES[FOLD[b'e' as usize] as usize] > BYTES[FOLD[b'{' as usize] as usize]);
     }
 }

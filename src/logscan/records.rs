@@ -96,6 +96,8 @@ pub struct StreamScan {
     /// cut; None for framings that do not count records (plain text, journal).
     pub span: Option<LogSpan>,
     pub diagnostics: Vec<Diagnostic>,
+    /// What the prefilter did (`rules cost`; no report shows it).
+    pub filter: super::prefilter::FilterStats,
 }
 
 impl StreamScan {
@@ -124,6 +126,7 @@ impl StreamScan {
             _ => {}
         }
         self.diagnostics.extend(other.diagnostics);
+        self.filter.add(&other.filter);
     }
 }
 
@@ -248,8 +251,8 @@ impl<'a> Records<'a> {
     }
 
     /// Whether `bytes` holds a signature candidate (only candidates are evaluated).
-    pub(crate) fn is_candidate(&self, bytes: &[u8]) -> bool {
-        self.engine.next_candidate(bytes, 0).is_some()
+    pub(crate) fn is_candidate(&mut self, bytes: &[u8]) -> bool {
+        self.engine.next_candidate(bytes, 0, &mut self.out.filter).is_some()
     }
 
     /// The time written on a text record: a dated one (kept as the reference for syslog
@@ -325,7 +328,7 @@ impl<'a> Records<'a> {
         let mut counted_pos = 0usize;
         let mut line = self.line;
         while pos < region.len() {
-            let Some(c) = self.engine.next_candidate(region, pos) else { break };
+            let Some(c) = self.engine.next_candidate(region, pos, &mut self.out.filter) else { break };
             let ls = memchr::memrchr(b'\n', &region[..c]).map_or(0, |q| q + 1);
             let le = memchr::memchr(b'\n', &region[c..]).map_or(region.len(), |q| c + q);
             let off0 = if ls == 0 { self.line_off } else { 0 };
