@@ -81,6 +81,7 @@ mod tests {
             compression: crate::compression::Compression::None,
             error: None,
             note: None,
+            mtime: None,
         }
     }
 

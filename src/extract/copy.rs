@@ -494,6 +494,7 @@ fn open_in_root_tar(m: &crate::dataroot::tarsplit::Members, rel: &[u8]) -> io::R
         compression: crate::compression::Compression::None,
         error: None,
         note: None,
+        mtime: None,
     };
     a.open_raw()
 }
