@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::analyze;
-use crate::evidence::{discover, discover_with, Artifact, ArtifactKind, BundleKind};
+use crate::evidence::{discover, discover_yara, Artifact, ArtifactKind, BundleKind};
 use crate::image::{self, ImageContext, ImageSection};
 use crate::ingest::inspect::InspectDoc;
 use crate::ingest::observed::Observed;
@@ -96,7 +96,7 @@ fn parse_small(a: &Artifact, engine: &Engine, opts: &ScanOptions) -> Option<(Par
 
 /// Scan one bundle.
 pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleReport {
-    let bundle = discover_with(path, &opts.limits);
+    let bundle = discover_yara(path, &opts.limits, opts.yara.as_ref());
     if let Some(m) = &opts.meter {
         m.discovered(bundle.artifacts.len() as u64, bundle.artifacts.iter().map(|a| a.size).sum());
     }

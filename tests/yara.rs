@@ -203,3 +203,37 @@ fn a_file_that_is_not_yara_exits_64() {
     std::fs::create_dir_all(&empty).unwrap();
     assert_eq!(run(&["rules", "list", "--yara", empty.to_str().unwrap()]).status.code(), Some(64));
 }
+
+/// A seized Docker root, as a folder and as a tar of it: the container's read-write layer
+/// (its upper dir) is scanned as it is read, the match owned by the container.
+#[test]
+fn yara_rules_run_over_a_data_roots_upper_dirs_folder_and_tar() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    crate::dataroot::build(&root, false);
+    let rules = dir.path().join("upper.yar");
+    let rule = "rule Upper_Webshell { meta: author = \"Tester Three\" strings: $s = \"system($_GET[\" ascii condition: $s and filepath startswith \"/var/www/\" }\n";
+    std::fs::write(&rules, rule).unwrap();
+    let tar = dir.path().join("root.tar");
+    let st = std::process::Command::new("tar")
+        .arg("-C")
+        .arg(&root)
+        .arg("-cf")
+        .arg(&tar)
+        .arg("var")
+        .status()
+        .unwrap();
+    assert!(st.success());
+    for ev in [root.display().to_string(), tar.display().to_string()] {
+        let (v, _) = run_json(&["scan", &ev, "--yara", rules.to_str().unwrap()]);
+        let found = yara_findings(&v);
+        assert_eq!(found.len(), 1, "{ev}: {found:#?}");
+        let f = found[0];
+        assert_eq!(f["rule"], "yara.upper.Upper_Webshell");
+        assert!(f["title"].as_str().unwrap().ends_with("(upper.yar): /var/www/shell.php"), "{f:#?}");
+        assert!(f["summary"].as_str().unwrap().contains("read-write layer"), "{f:#?}");
+        assert!(f["owner"].to_string().contains("1111111111"), "the container owns it: {f:#?}");
+        let member = f["evidence"][0].to_string();
+        assert!(member.contains("overlay2/bbbbbbbb"), "located in the upper dir: {member}");
+    }
+}

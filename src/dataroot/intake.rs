@@ -86,8 +86,11 @@ pub(crate) fn is_layer_dir(rel: &str) -> Option<LayerDir> {
 }
 
 /// Read layer directories found by a directory walk (`root` is the bundle directory).
-pub(crate) fn read_dirs(root: &Path, dirs: Vec<LayerDir>) -> (Vec<Artifact>, Trees, Vec<Diagnostic>) {
-    let inspector = Inspector::new();
+pub(crate) fn read_dirs(
+    root: &Path,
+    dirs: Vec<LayerDir>,
+    inspector: &Inspector,
+) -> (Vec<Artifact>, Trees, Vec<Diagnostic>) {
     let found: Vec<(LayerDir, LayerScan, TreeCustody)> = dirs
         .into_par_iter()
         .map(|d| {
@@ -95,7 +98,7 @@ pub(crate) fn read_dirs(root: &Path, dirs: Vec<LayerDir>) -> (Vec<Artifact>, Tre
             let content = d.kind.content().iter().copied().find(|c| on_disk.join(c).is_dir());
             let style = d.kind.whiteouts(content);
             let (scan, mut custody) = if d.kind.content().is_empty() || content.is_some() {
-                read_dir_tree(&on_disk, content, style, &d.dir, &inspector)
+                read_dir_tree(&on_disk, content, style, &d.dir, inspector)
             } else {
                 // A driver directory without its content (a layer being created or removed).
                 TreeBuilder::new(style).finish()
@@ -130,8 +133,8 @@ struct Open {
 
 impl TarTrees {
     /// For the members of the tar at `archive` (decoded with `compression`).
-    pub(crate) fn new(archive: &Path, compression: Compression) -> Self {
-        TarTrees { archive: Some((archive.to_path_buf(), compression)), ..Default::default() }
+    pub(crate) fn new(archive: &Path, compression: Compression, inspector: Inspector) -> Self {
+        TarTrees { archive: Some((archive.to_path_buf(), compression)), inspector, ..Default::default() }
     }
 
     /// Offer a member: true when it belongs to a layer directory (and was taken).

@@ -10,9 +10,11 @@ use rayon::prelude::*;
 use serde::Serialize;
 use walkdir::WalkDir;
 
+use crate::content::Inspector;
 use crate::digest::HashingReader;
 use crate::layerfs::{MemberKind, TarReader};
 use crate::limits::Limits;
+use crate::yara::YaraRules;
 
 use super::artifact::{Artifact, ArtifactKind, ArtifactSource};
 use super::sniff::{classify_tar_names, is_tar, sniff_text};
@@ -60,6 +62,12 @@ pub fn discover(path: &Path) -> Bundle {
 
 /// [`discover`] under `limits` (files listed per directory, members read per archive).
 pub(crate) fn discover_with(path: &Path, limits: &Limits) -> Bundle {
+    discover_yara(path, limits, None)
+}
+
+/// [`discover_with`], also running `yara` over every file of a data root's layer
+/// directories (their content is read here, once).
+pub(crate) fn discover_yara(path: &Path, limits: &Limits, yara: Option<&Arc<YaraRules>>) -> Bundle {
     let shown = path.display().to_string();
     let named = match super::named::resolve(path, limits.max_bundle_bytes) {
         Ok(n) => n,
@@ -75,7 +83,7 @@ pub(crate) fn discover_with(path: &Path, limits: &Limits) -> Bundle {
             }
         }
     };
-    let mut b = discover_at(&named.read, path, shown, limits);
+    let mut b = discover_at(&named.read, path, shown, limits, yara);
     if let (Some(note), BundleKind::File) = (&named.note, b.kind) {
         for a in &mut b.artifacts {
             a.note = Some(match a.note.take() {
@@ -96,7 +104,13 @@ pub(crate) fn discover_with(path: &Path, limits: &Limits) -> Bundle {
 }
 
 /// Discover what `read` holds, shown as the named path `arg` (`shown`).
-fn discover_at(read: &Path, arg: &Path, shown: String, limits: &Limits) -> Bundle {
+fn discover_at(
+    read: &Path,
+    arg: &Path,
+    shown: String,
+    limits: &Limits,
+    yara: Option<&Arc<YaraRules>>,
+) -> Bundle {
     let bundle = |kind, artifacts, diagnostics| Bundle {
         path: shown.clone(),
         kind,
@@ -117,12 +131,12 @@ fn discover_at(read: &Path, arg: &Path, shown: String, limits: &Limits) -> Bundl
         }
     };
     if meta.is_dir() {
-        return discover_dir(read, shown, limits);
+        return discover_dir(read, shown, limits, yara);
     }
     let name = arg.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| shown.clone());
     let mut single = examine_path(read, name, &meta, true);
     if single.kind == ArtifactKind::BundleArchive {
-        let (artifacts, diagnostics, trees) = discover_archive(read, single.compression, limits);
+        let (artifacts, diagnostics, trees) = discover_archive(read, single.compression, limits, yara);
         let mut b = bundle(BundleKind::Archive, artifacts, diagnostics);
         b.trees = Arc::new(trees);
         return b;
@@ -161,7 +175,7 @@ pub(crate) fn examine_file(path: &Path) -> Artifact {
     }
 }
 
-fn discover_dir(root: &Path, shown: String, limits: &Limits) -> Bundle {
+fn discover_dir(root: &Path, shown: String, limits: &Limits, yara: Option<&Arc<YaraRules>>) -> Bundle {
     let mut diagnostics = vec![];
     let mut entries = vec![];
     // A data root's layer directories are one artifact each, not walked file by file.
@@ -208,7 +222,8 @@ fn discover_dir(root: &Path, shown: String, limits: &Limits) -> Bundle {
             }
         })
         .collect();
-    let (tree_artifacts, trees, tree_diags) = crate::dataroot::read_dirs(root, layer_dirs);
+    let (tree_artifacts, trees, tree_diags) =
+        crate::dataroot::read_dirs(root, layer_dirs, &inspector(limits, yara));
     artifacts.extend(tree_artifacts);
     diagnostics.extend(tree_diags);
     artifacts.sort_by(|a, b| a.path.cmp(&b.path));
@@ -476,15 +491,21 @@ fn classify<R: Read>(
     }
 }
 
+/// What reads the content of a data root's layer directories.
+fn inspector(limits: &Limits, yara: Option<&Arc<YaraRules>>) -> Inspector {
+    Inspector::with_limits(*limits).with_yara(yara.cloned())
+}
+
 /// Members of a bundle archive (tar, tar.gz, tar.zst), read in place in one pass.
 fn discover_archive(
     path: &Path,
     compression: Compression,
     limits: &Limits,
+    yara: Option<&Arc<YaraRules>>,
 ) -> (Vec<Artifact>, Vec<Diagnostic>, crate::dataroot::Trees) {
     let archive_name = path.display().to_string();
     let mut artifacts = vec![];
-    let mut layer_trees = crate::dataroot::TarTrees::new(path, compression);
+    let mut layer_trees = crate::dataroot::TarTrees::new(path, compression, inspector(limits, yara));
     let mut diagnostics = vec![];
     let result = (|| -> io::Result<()> {
         let f = File::open(path)?;

@@ -10,5 +10,5 @@ mod sniff;
 
 pub use artifact::{Artifact, ArtifactKind, ArtifactSource};
 pub use discover::{discover, Bundle, BundleKind};
-pub(crate) use discover::{discover_with, examine_file};
+pub(crate) use discover::{discover_with, discover_yara, examine_file};
 pub(crate) use sniff::{is_link_line, looks_local, sniff_text};
