@@ -26,6 +26,8 @@ pub(crate) struct ScanOptions {
     pub trusted_nets: Vec<crate::analyze::response::Cidr>,
     /// `--yara` rules, run over every file a layer, export or checkpoint holds.
     pub yara: Option<std::sync::Arc<crate::yara::YaraRules>>,
+    /// `--syslog-year`: the year of syslog times that carry none.
+    pub syslog_year: Option<i32>,
 }
 
 /// One parsed small artifact.
@@ -197,7 +199,7 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
         BundleKind::File => (artifacts.clone(), vec![]),
         _ => logscan::logness::split(&artifacts),
     };
-    let cfg = ScanConfig::with_limits(&opts.limits);
+    let cfg = ScanConfig { syslog_year: opts.syslog_year, ..ScanConfig::with_limits(&opts.limits) };
     let (mut image_section, mut log_sources) = rayon::join(
         || image::analyze_bundle(&artifacts, &ctx),
         || logscan::bundle_sources(&log_artifacts, engine, &cfg),

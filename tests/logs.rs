@@ -1418,6 +1418,10 @@ fn a_syslog_file_without_a_year_is_dated_from_its_capture_time_rolled_back() {
     let (v, _) =
         run_json(&["logs", "--syslog-year", "2019", dir.path().join("var/log/auth.log").to_str().unwrap()]);
     assert_eq!(syslog_hit(&v), (Some("2019-11-27T14:00:00.000000000Z".into()), Some("given".into())));
+    // And on scan, which names it among the run's options.
+    let (v, _) = run_json(&["scan", "--syslog-year", "2019", dir.path().to_str().unwrap()]);
+    assert_eq!(syslog_hit(&v), (Some("2019-11-27T14:00:00.000000000Z".into()), Some("given".into())));
+    assert_eq!(v["run"]["options"]["syslog_year"], "2019");
 }
 
 #[test]

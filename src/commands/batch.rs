@@ -79,6 +79,9 @@ fn report_options(args: &ScanArgs) -> Vec<OsString> {
     for n in &args.trusted_net {
         o.extend(["--trusted-net".into(), n.to_string().into()]);
     }
+    if let Some(y) = args.syslog_year {
+        o.extend(["--syslog-year".into(), y.to_string().into()]);
+    }
     if args.output.terminal.verbose {
         o.push("--verbose".into());
     }

@@ -62,6 +62,7 @@ pub(crate) fn run(args: &PlanArgs) -> anyhow::Result<i32> {
         &args.base_image,
         &args.trusted_net,
         Default::default(),
+        None,
         args.quiet,
     )?;
     report.run.options.insert("format".into(), format!("{:?}", args.format).to_lowercase());

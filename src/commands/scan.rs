@@ -54,6 +54,11 @@ pub(crate) struct ScanArgs {
     /// or CIDR (`10.0.0.0/8`, `2001:db8::/32`). Repeatable.
     #[arg(long = "trusted-net", value_name = "CIDR")]
     pub(crate) trusted_net: Vec<crate::analyze::response::Cidr>,
+    /// Year given to syslog times (`Nov 27 14:00:00` carries none); without it the year comes
+    /// from the log's own dated lines, then the bundle's other evidence, then the file's
+    /// capture time (mtime), and is said so.
+    #[arg(long, value_name = "YEAR")]
+    pub(crate) syslog_year: Option<i32>,
     #[command(flatten)]
     pub(crate) batch: BatchArgs,
     #[command(flatten)]
@@ -189,6 +194,7 @@ pub(crate) fn scan_all(
     base_image: &Option<PathBuf>,
     trusted_nets: &[crate::analyze::response::Cidr],
     limits: crate::limits::Limits,
+    syslog_year: Option<i32>,
     quiet: bool,
 ) -> anyhow::Result<Report> {
     let engine = Engine::with_sources(given.rules, given.sigma, true)?;
@@ -209,6 +215,7 @@ pub(crate) fn scan_all(
         meter: Some(Arc::clone(&meter)),
         trusted_nets: trusted_nets.to_vec(),
         yara: yara.clone(),
+        syslog_year,
     };
     let ticker = Ticker::start(&meter, !quiet && std::io::stderr().is_terminal(), "scan");
     let mut bundles: Vec<_> = paths.par_iter().map(|p| scan_bundle(p, &engine, &opts)).collect();
@@ -271,6 +278,7 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<i32> {
         &args.base_image,
         &args.trusted_net,
         limits,
+        args.syslog_year,
         args.output.quiet,
     )?;
     let o = &mut report.run.options;
@@ -292,6 +300,7 @@ pub(crate) fn run(args: &ScanArgs) -> anyhow::Result<i32> {
     );
     o.insert("verbose".into(), args.output.terminal.verbose.to_string());
     o.insert("trusted_net".into(), trusted_option(&args.trusted_net));
+    o.insert("syslog_year".into(), args.syslog_year.map(|y| y.to_string()).unwrap_or_default());
     let fail_on = args.fail_on.severity();
     if let Some(dir) = &args.output.out {
         let written = crate::report::out::write_all(&report, dir, started)?;
