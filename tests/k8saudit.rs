@@ -523,6 +523,12 @@ fn an_exec_a_shell_and_the_kubelet_pod_dir_name_the_identity_the_container_holds
     };
     assert!(!diag_on("db-creds"), "a secret's key named token is a secret, not a broken token");
     assert!(
+        !diag_on("containers/app/8f3a2b1c"),
+        "a restart marker is empty by design: {:#}",
+        b["diagnostics"]
+    );
+    assert!(!diag_on("etc-hosts"), "the pod's hosts file is the kubelet's record, not a log");
+    assert!(
         b["diagnostics"].as_array().unwrap().iter().any(|d| d["locator"]["artifact"]
             .as_str()
             .unwrap()

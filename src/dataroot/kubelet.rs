@@ -180,6 +180,17 @@ pub(crate) fn mark_files(artifacts: &mut [Artifact]) {
         let Some((_, _, rest)) = pod_dir_of(&a.path) else { continue };
         let plugin = match rest.split('/').collect::<Vec<_>>().as_slice() {
             ["volumes", plugin, _, _, ..] => *plugin,
+            // The kubelet's own records, read through the pod directory: a container's
+            // restart markers (empty by design) and the pod's hosts file (its addresses), not
+            // logs or captures to sniff.
+            ["containers", _, _] | ["etc-hosts"] => {
+                a.note = Some(format!(
+                    "kubelet pod record (sniffed as {}): read through the kubelet pod directory",
+                    a.kind.as_str()
+                ));
+                a.kind = ArtifactKind::RootFile;
+                continue;
+            }
             _ => continue,
         };
         if !VALUE_PLUGINS.contains(&plugin) {
