@@ -550,7 +550,20 @@ fn an_exec_a_shell_and_the_kubelet_pod_dir_name_the_identity_the_container_holds
     assert!(plan.contains("Revoke and rotate the Kubernetes service account of shop/web-7d9/app"), "{plan}");
     let payload = token.split('.').nth(1).unwrap();
     let text = String::from_utf8(crate::util::run(&["scan", node.to_str().unwrap()]).stdout).unwrap();
-    for out in [v.to_string(), text] {
+    // The JSONL verdict names the identity the container holds.
+    let jsonl =
+        String::from_utf8(crate::util::run(&["scan", "--format", "jsonl", node.to_str().unwrap()]).stdout)
+            .unwrap();
+    let verdict: Value = jsonl
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|r| r["event"]["outcome"] == "compromised" || r["ctriage"]["identities"].is_array())
+        .expect("a verdict record");
+    assert!(
+        verdict["ctriage"]["identities"].to_string().contains("system:serviceaccount:shop:web"),
+        "{verdict:#}"
+    );
+    for out in [v.to_string(), text, jsonl] {
         for never in [payload, "SIGNATURE", "hunter2", "api-key", &legacy[10..40]] {
             assert!(!out.contains(never), "{never} shown");
         }

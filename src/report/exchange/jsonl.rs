@@ -113,17 +113,20 @@ pub(crate) fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 fn bundle(r: &mut Records<'_, '_>, b: &BundleReport, report: &Report) -> io::Result<()> {
     let meta = json!({ "schema_version": report.schema_version, "tool": report.tool.version });
     for v in &b.story.verdicts {
-        r.emit(
-            "verdict",
-            json!({
-                "message": format!("{}: {}", v.status, v.reason),
-                "event": { "kind": "alert", "category": ["intrusion_detection"], "outcome": v.status },
-                "container": { "name": v.container, "id": v.id },
-                "ctriage": { "meta": meta, "way_in": v.way_in, "attackers": v.attackers,
-                    "live_sessions": v.live_sessions, "persistence": v.persistence,
-                    "escape_paths": v.escape_paths, "secrets": v.secrets, "evidence": locs(&v.proof) },
-            }),
-        )?;
+        let mut rec = json!({
+            "message": format!("{}: {}", v.status, v.reason),
+            "event": { "kind": "alert", "category": ["intrusion_detection"], "outcome": v.status },
+            "container": { "name": v.container, "id": v.id },
+            "ctriage": { "meta": meta, "way_in": v.way_in, "attackers": v.attackers,
+                "live_sessions": v.live_sessions, "persistence": v.persistence,
+                "escape_paths": v.escape_paths, "secrets": v.secrets, "evidence": locs(&v.proof) },
+        });
+        // The cluster identities the container holds, only where there are some (the
+        // record of a container outside Kubernetes keeps its shape).
+        if !v.identities.is_empty() {
+            rec["ctriage"]["identities"] = json!(v.identities);
+        }
+        r.emit("verdict", rec)?;
     }
     for (i, c) in b.story.chain.iter().enumerate() {
         r.emit(
