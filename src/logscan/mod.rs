@@ -214,20 +214,8 @@ fn rotated_scan(
     for (i, a) in files.iter().enumerate() {
         let loc = a.locator();
         let last = i + 1 == files.len();
-        let scan = match a.open() {
-            Ok(r) => {
-                let (scan, next) = stream::scan_stream_carried(r, framing, engine, cfg, &loc, 0, carry, last);
-                carry = next;
-                scan
-            }
-            Err(e) => {
-                carry = records::Carry::default();
-                StreamScan {
-                    diagnostics: vec![Diagnostic::error(loc.clone(), format!("cannot read: {e}"))],
-                    ..Default::default()
-                }
-            }
-        };
+        let (scan, next) = stream::scan_artifact_carried(a, framing, engine, cfg, carry, last);
+        carry = next;
         out.push(SourceScan { locator: loc, format: framing, scan });
     }
     out

@@ -148,6 +148,13 @@ pub(crate) struct Pending {
 #[derive(Default)]
 pub(crate) struct Carry(BTreeMap<String, Pending>);
 
+impl Carry {
+    /// No message left open.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// Separates the stream from what else keys a pending message (the journal's container):
 /// streams never hold it.
 pub(crate) const KEY_SEP: char = '\u{1f}';

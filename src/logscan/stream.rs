@@ -95,48 +95,94 @@ pub(crate) fn scan_stream_carried<'r, R: Read + 'r>(
 /// Scan a whole artifact: plain seekable files big enough in a framing that allows it are
 /// cut at newlines into chunks scanned in parallel, anything else is streamed.
 pub fn scan_artifact(a: &Artifact, framing: &dyn Framing, engine: &Engine, cfg: &ScanConfig) -> StreamScan {
+    scan_artifact_carried(a, framing, engine, cfg, Carry::default(), true).0
+}
+
+/// [`scan_artifact`] for one file of a rotated log (see [`scan_stream_carried`]). A framing
+/// whose records span lines only as held parts is cut speculatively when nothing comes open
+/// into the file: each chunk starts with nothing open, which is how the stream stands there
+/// if the chunk before it ends with nothing open; if one does not, the file is read again in
+/// one pass, so the results are always those of one pass.
+pub(crate) fn scan_artifact_carried(
+    a: &Artifact,
+    framing: &dyn Framing,
+    engine: &Engine,
+    cfg: &ScanConfig,
+    carry: Carry,
+    last: bool,
+) -> (StreamScan, Carry) {
     let loc = a.locator();
     let size = a.size;
-    if framing.splittable() && a.is_seekable() && size >= cfg.parallel_min {
+    let cuttable = framing.splittable() || (framing.parts_carried() && carry.is_empty());
+    if cuttable && a.is_seekable() && size >= cfg.parallel_min {
         match chunk_bounds(a, size, cfg) {
             Ok(bounds) if bounds.len() > 2 => {
-                let parts: Vec<StreamScan> = bounds
+                let n = bounds.len() - 1;
+                let parts: Vec<(StreamScan, Carry)> = bounds
                     .par_windows(2)
-                    .map(|w| match a.open_at(w[0]) {
-                        Ok(r) => scan_stream(r.take(w[1] - w[0]), framing, engine, cfg, &loc, w[0]),
-                        Err(e) => StreamScan {
-                            diagnostics: vec![Diagnostic::error(
-                                loc.clone().with_offset(w[0]),
-                                format!("cannot read: {e}"),
-                            )],
-                            ..Default::default()
-                        },
+                    .enumerate()
+                    .map(|(i, w)| match a.open_at(w[0]) {
+                        Ok(r) => {
+                            let end = i + 1 == n;
+                            let r = r.take(w[1] - w[0]);
+                            scan_stream_carried(
+                                r,
+                                framing,
+                                engine,
+                                cfg,
+                                &loc,
+                                w[0],
+                                Carry::default(),
+                                end && last,
+                            )
+                        }
+                        Err(e) => (
+                            StreamScan {
+                                diagnostics: vec![Diagnostic::error(
+                                    loc.clone().with_offset(w[0]),
+                                    format!("cannot read: {e}"),
+                                )],
+                                ..Default::default()
+                            },
+                            Carry::default(),
+                        ),
                     })
                     .collect();
-                let mut all = StreamScan::default();
-                let mut base = 0;
-                for p in parts {
-                    let n = p.newlines;
-                    all.absorb(p, base, cfg.max_hits);
-                    base += n;
+                if parts[..n - 1].iter().all(|(_, open)| open.is_empty()) {
+                    let mut all = StreamScan::default();
+                    let mut base = 0;
+                    let mut open = Carry::default();
+                    for (p, c) in parts {
+                        let lines = p.newlines;
+                        all.absorb(p, base, cfg.max_hits);
+                        base += lines;
+                        open = c;
+                    }
+                    return (all, open);
                 }
-                return all;
+                // A message open at a cut: read in one pass below.
             }
             Ok(_) => {}
             Err(e) => {
-                return StreamScan {
-                    diagnostics: vec![Diagnostic::error(loc, format!("cannot read: {e}"))],
-                    ..Default::default()
-                }
+                return (
+                    StreamScan {
+                        diagnostics: vec![Diagnostic::error(loc, format!("cannot read: {e}"))],
+                        ..Default::default()
+                    },
+                    Carry::default(),
+                )
             }
         }
     }
     match a.open() {
-        Ok(r) => scan_stream(r, framing, engine, cfg, &loc, 0),
-        Err(e) => StreamScan {
-            diagnostics: vec![Diagnostic::error(loc, format!("cannot read: {e}"))],
-            ..Default::default()
-        },
+        Ok(r) => scan_stream_carried(r, framing, engine, cfg, &loc, 0, carry, last),
+        Err(e) => (
+            StreamScan {
+                diagnostics: vec![Diagnostic::error(loc, format!("cannot read: {e}"))],
+                ..Default::default()
+            },
+            Carry::default(),
+        ),
     }
 }
 

@@ -27,6 +27,10 @@ impl Framing for Cri {
     fn rotated(&self) -> bool {
         true
     }
+
+    fn parts_carried(&self) -> bool {
+        true
+    }
 }
 
 impl Cutter for Cri {

@@ -37,6 +37,10 @@ impl Framing for JsonFile {
     fn rotated(&self) -> bool {
         true
     }
+
+    fn parts_carried(&self) -> bool {
+        true
+    }
 }
 
 #[derive(Deserialize)]

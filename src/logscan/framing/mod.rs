@@ -42,6 +42,14 @@ pub trait Framing: Sync {
     fn rotated(&self) -> bool {
         false
     }
+
+    /// Records span lines only as parts held open in the records (json-file's 16 KiB parts,
+    /// CRI's `P` lines), the cutter keeping nothing else across lines: a big file may be cut
+    /// at newlines speculatively and its parts scanned in parallel; if a message is open at
+    /// a cut, the file is read again in one pass.
+    fn parts_carried(&self) -> bool {
+        false
+    }
 }
 
 /// Cuts one stream into records.
