@@ -52,10 +52,7 @@ impl RootIndex {
         for c in &mut self.containers {
             let mut span: Option<crate::model::LogSpan> = None;
             for (_, s) in scanned.iter().filter(|(p, _)| c.logs.iter().any(|l| l == p)) {
-                match span.as_mut() {
-                    Some(acc) => acc.then(s),
-                    None => span = Some((*s).clone()),
-                }
+                span.get_or_insert_with(Default::default).then(s);
             }
             c.log_span = span;
         }

@@ -37,7 +37,9 @@ pub use stream::scan_reader;
 pub(crate) use stream::{artifact_scan, SourceScan};
 
 use crate::evidence::{Artifact, ArtifactKind};
-use crate::model::{Diagnostic, Finding, Locator, Outcome, Severity, Timestamp};
+use crate::model::{
+    is_rotated_log, rotation_key, Diagnostic, Finding, Locator, Outcome, Severity, Timestamp,
+};
 use framing::json_file::JsonFile;
 use framing::local::Local;
 use framing::registry::{self, Reading};
@@ -238,25 +240,6 @@ fn head_framing(a: &Artifact) -> &'static dyn Framing {
     }
 }
 
-/// `name-json.log.3` sorts after `name-json.log.2`, `.log` (current) last: oldest first.
-/// kubelet's rotated CRI logs (`0.log.20220128-160405`) sort by their time, oldest first.
-fn rotation_key(path: &str) -> (String, u64) {
-    let base = path.trim_end_matches(".gz").trim_end_matches(".zst");
-    if let Some((stem, n)) = base.rsplit_once('.') {
-        if let Ok(n) = n.parse::<u64>() {
-            return (stem.to_string(), u64::MAX - n);
-        }
-        if let Some((d, t)) = n.split_once('-') {
-            if d.len() == 8 && t.len() == 6 && d.bytes().chain(t.bytes()).all(|c| c.is_ascii_digit()) {
-                if let Ok(v) = format!("{d}{t}").parse::<u64>() {
-                    return (stem.to_string(), v);
-                }
-            }
-        }
-    }
-    (base.to_string(), u64::MAX)
-}
-
 /// Syslog records still without a year once their own log was read (no dated record in
 /// it) get one: from the newest time of the bundle's evidence (`evidence_newest`, e.g. its
 /// containers' records, and every dated log record and span of `sources`), else from the
@@ -352,7 +335,7 @@ pub(crate) fn build_section(sources: Vec<SourceScan>, engine: &Engine) -> LogSec
             span: s.scan.span.clone().map(|mut span| {
                 span.files = 1;
                 let whole = s.locator.members.is_empty();
-                span.rotated_files = u64::from(whole && crate::model::is_rotated_log(&s.locator.artifact));
+                span.rotated_files = u64::from(whole && is_rotated_log(&s.locator.artifact));
                 span
             }),
         });

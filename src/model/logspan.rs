@@ -68,11 +68,36 @@ impl LogSpan {
 /// Whether `path` names a rotated log file: after `.gz`/`.zst`, its last extension is a
 /// number (`-json.log.3`) or kubelet's `YYYYMMDD-hhmmss`.
 pub fn is_rotated_log(path: &str) -> bool {
+    rotation(path).1.is_some()
+}
+
+/// A log file's name without its rotation suffix, and an order key (oldest first):
+/// `name-json.log.3` before `name-json.log.2`, kubelet's `0.log.20220128-160405` by its
+/// time, the current file (no suffix) last.
+pub fn rotation_key(path: &str) -> (String, u64) {
+    let (stem, key) = rotation(path);
+    (stem.to_string(), key.unwrap_or(u64::MAX))
+}
+
+/// The stem and the rotation suffix's order key (None: no suffix; `.gz`/`.zst` looked past).
+fn rotation(path: &str) -> (&str, Option<u64>) {
     let base = path.trim_end_matches(".gz").trim_end_matches(".zst");
-    let Some((_, ext)) = base.rsplit_once('.') else { return false };
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    digits(ext)
-        || ext.split_once('-').is_some_and(|(d, t)| d.len() == 8 && t.len() == 6 && digits(d) && digits(t))
+    if let Some((stem, ext)) = base.rsplit_once('.') {
+        if digits(ext) {
+            if let Ok(n) = ext.parse::<u64>() {
+                return (stem, Some(u64::MAX - n));
+            }
+        }
+        if let Some((d, t)) = ext.split_once('-') {
+            if d.len() == 8 && t.len() == 6 && digits(d) && digits(t) {
+                if let Ok(v) = format!("{d}{t}").parse::<u64>() {
+                    return (stem, Some(v));
+                }
+            }
+        }
+    }
+    (base, None)
 }
 
 #[cfg(test)]
@@ -114,5 +139,10 @@ mod tests {
         for no in ["c/x-json.log", "p/0.log", "u/ctr.log", "x.log.gz", "a.log.2022-01"] {
             assert!(!is_rotated_log(no), "{no}");
         }
+        // One stem, oldest first, the current file last.
+        let mut names = ["c/x-json.log", "c/x-json.log.1", "c/x-json.log.2.gz"];
+        names.sort_by_key(|n| rotation_key(n));
+        assert_eq!(names, ["c/x-json.log.2.gz", "c/x-json.log.1", "c/x-json.log"]);
+        assert_eq!(rotation_key("p/0.log.20220128-160405").0, "p/0.log");
     }
 }

@@ -18,7 +18,7 @@ pub use fact::{Fact, When};
 pub use finding::{DiagLevel, Diagnostic, Finding, Outcome, TimelineEvent};
 pub use ioc::{role, IocKind, IocRef};
 pub use locator::{folder_of, Locator};
-pub use logspan::{is_rotated_log, LogSpan};
+pub use logspan::{is_rotated_log, rotation_key, LogSpan};
 pub use owner::{ContainerRef, Owner};
 pub use pod::PodRef;
 pub(crate) use rule::{Family, Role, RuleDef, RuleInfo, RuleKind};
