@@ -441,7 +441,7 @@ fn examine<R: Read>(raw: R, name: &str, size_hint: Option<u64>, top_level: bool)
         }
     };
     // Hash every raw byte even when the content inside is broken: custody covers the file.
-    let sha256 = match io::copy(&mut h, &mut io::sink()) {
+    let sha256 = match h.drain() {
         Ok(_) => Some(h.hex()),
         Err(e) => {
             error = Some(format!("read error after {} bytes: {e}", h.count));

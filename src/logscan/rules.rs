@@ -143,10 +143,23 @@ pub struct RuleError {
 /// Parse a rule file's text (regexes checked, compiled on first use). All errors are
 /// returned, each with its line.
 pub fn parse(text: &str, origin: &str) -> Result<Vec<LogRule>, Vec<RuleError>> {
-    parse_as(text, origin, false)
+    parse_as(text, origin, Regexes::Checked)
 }
 
-fn parse_as(text: &str, origin: &str, eager: bool) -> Result<Vec<LogRule>, Vec<RuleError>> {
+/// What reading a rule does with its regexes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum Regexes {
+    /// Compiled as they are read (a user's file: every error at its line).
+    Compiled,
+    /// Syntax checked now, compiled on first use.
+    #[default]
+    Checked,
+    /// Compiled on first use, unchecked: the built-in set, which `every_builtin_regex_compiles`
+    /// compiles whole (checking its syntax was a tenth of `ctriage logs`' start-up).
+    Trusted,
+}
+
+fn parse_as(text: &str, origin: &str, regexes: Regexes) -> Result<Vec<LogRule>, Vec<RuleError>> {
     let mut rules = Vec::new();
     let mut errors = Vec::new();
     let mut cur: Option<Draft> = None;
@@ -161,7 +174,7 @@ fn parse_as(text: &str, origin: &str, eager: bool) -> Result<Vec<LogRule>, Vec<R
             if let Some(d) = cur.take() {
                 finish(d, origin, &mut rules, &mut errors);
             }
-            cur = Some(Draft { line: line_no, eager, ..Default::default() });
+            cur = Some(Draft { line: line_no, regexes, ..Default::default() });
             continue;
         }
         if line.starts_with('[') {
@@ -212,12 +225,12 @@ pub fn parse_file(path: &Path) -> Result<Vec<LogRule>, Vec<RuleError>> {
     let text = String::from_utf8(text).map_err(|e| {
         vec![RuleError { origin: origin.clone(), line: 0, message: format!("not UTF-8: {e}") }]
     })?;
-    parse_as(&text, &origin, true)
+    parse_as(&text, &origin, Regexes::Compiled)
 }
 
 /// The built-in rules.
 pub fn builtin() -> Result<Vec<LogRule>, Vec<RuleError>> {
-    parse(BUILTIN, BUILTIN_ORIGIN)
+    parse_as(BUILTIN, BUILTIN_ORIGIN, Regexes::Trusted)
 }
 
 #[derive(Default)]
@@ -233,9 +246,7 @@ struct Draft {
     confirm: Vec<Check>,
     exclude: Vec<RuleRegex>,
     superseded_by: Vec<String>,
-    /// Compile regexes as they are read (a user's file: every error at its line) rather
-    /// than on first use.
-    eager: bool,
+    regexes: Regexes,
 }
 
 impl Draft {
@@ -294,7 +305,7 @@ impl Draft {
             }
             "confirm" => {
                 if let Some(re) = value.strip_prefix("regex:") {
-                    self.confirm.push(Check::Regex(RuleRegex::new(re, self.eager)?));
+                    self.confirm.push(Check::Regex(RuleRegex::new(re, self.regexes)?));
                 } else if let Some(name) = value.strip_prefix("decoder:") {
                     let d = DecoderKind::parse(name.trim()).ok_or_else(|| {
                         format!("unknown decoder {name:?} (jndi, jndi-assembled, shell-base64)")
@@ -308,7 +319,7 @@ impl Draft {
                 let re = value
                     .strip_prefix("regex:")
                     .ok_or_else(|| format!("exclude must start with `regex:`, found {value:?}"))?;
-                self.exclude.push(RuleRegex::new(re, self.eager)?);
+                self.exclude.push(RuleRegex::new(re, self.regexes)?);
             }
             "superseded-by" => {
                 let id = value.strip_suffix('*').unwrap_or(value);
@@ -339,11 +350,11 @@ pub struct RuleRegex {
 }
 
 impl RuleRegex {
-    fn new(re: &str, eager: bool) -> Result<Self, String> {
+    fn new(re: &str, regexes: Regexes) -> Result<Self, String> {
         let r = RuleRegex { source: re.into(), compiled: Arc::default() };
-        if eager {
+        if regexes == Regexes::Compiled {
             r.compiled()?;
-        } else {
+        } else if regexes == Regexes::Checked {
             // What regex::bytes accepts: Unicode classes, matches not bound to UTF-8.
             regex_syntax::ParserBuilder::new()
                 .utf8(false)
