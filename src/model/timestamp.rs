@@ -2,7 +2,7 @@
 //! found in container evidence.
 
 use serde::{Serialize, Serializer};
-use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+use time::OffsetDateTime;
 
 /// A UTC instant with nanosecond precision. Orders chronologically.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -41,13 +41,27 @@ impl Timestamp {
         nanos: u32,
         offset_secs: i32,
     ) -> Option<Self> {
-        let date = Date::from_calendar_date(year, Month::try_from(month).ok()?, day).ok()?;
+        // The ranges the `time` crate accepts (the tests compare the two on every month of
+        // several centuries), computed directly: every json-file and CRI line is dated.
+        let valid = (-9999..=9999).contains(&year)
+            && (1..=12).contains(&month)
+            && day >= 1
+            && day <= days_in_month(year, month)
+            && hour < 24
+            && minute < 60
+            && second <= 60
+            && nanos < 1_000_000_000
+            && offset_secs.abs() <= 25 * 3600 + 59 * 60 + 59;
+        if !valid {
+            return None;
+        }
         // Leap second 60 folds onto the next second, as Go and most loggers do.
-        let (second, carry) = if second == 60 { (59, 1) } else { (second, 0) };
-        let t = Time::from_hms_nano(hour, minute, second, nanos).ok()?;
-        let off = UtcOffset::from_whole_seconds(offset_secs).ok()?;
-        let odt = PrimitiveDateTime::new(date, t).assume_offset(off);
-        Some(Timestamp { secs: odt.unix_timestamp() + carry, nanos })
+        let secs = days_from_civil(year, month, day) * 86_400
+            + i64::from(hour) * 3600
+            + i64::from(minute) * 60
+            + i64::from(second)
+            - i64::from(offset_secs);
+        Some(Timestamp { secs, nanos })
     }
 
     /// Parse RFC 3339 / ISO 8601 as Docker and Go write it: `T` or a space between date and
@@ -59,14 +73,7 @@ impl Timestamp {
         if b.len() < 19 || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ') {
             return None;
         }
-        let num = |r: std::ops::Range<usize>| -> Option<u32> {
-            let part = s.get(r)?;
-            if part.bytes().all(|c| c.is_ascii_digit()) {
-                part.parse().ok()
-            } else {
-                None
-            }
-        };
+        let num = |r: std::ops::Range<usize>| digits(&b[r]);
         if b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
             return None;
         }
@@ -153,15 +160,40 @@ impl Serialize for Timestamp {
 }
 
 fn parse_fraction(frac: &str) -> Option<u32> {
-    if frac.is_empty() {
-        return Some(0);
+    let b = frac.as_bytes();
+    let first = &b[..b.len().min(9)];
+    let v = digits(first)?;
+    (b[first.len()..].iter().all(u8::is_ascii_digit)).then(|| v * 10u32.pow(9 - first.len() as u32))
+}
+
+/// The value of ASCII decimal digits (at most 9; 0 when there are none); None if any byte is
+/// not a digit.
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |v, &c| c.is_ascii_digit().then(|| v * 10 + u32::from(c - b'0')))
+}
+
+fn is_leap(year: i32) -> bool {
+    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+}
+
+fn days_in_month(year: i32, month: u8) -> u8 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
     }
-    if !frac.bytes().all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let digits = &frac[..frac.len().min(9)];
-    let v: u32 = digits.parse().ok()?;
-    Some(v * 10u32.pow(9 - digits.len() as u32))
+}
+
+/// Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+fn days_from_civil(year: i32, month: u8, day: u8) -> i64 {
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (i64::from(month) + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 fn parse_offset(z: &str) -> Option<i32> {
@@ -187,6 +219,47 @@ fn parse_offset(z: &str) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
+
+    #[test]
+    fn civil_times_are_the_time_crates() {
+        // The `time` crate's conversion, the reference the direct one must equal.
+        let reference = |y, mo, d, h, mi, s, n, off| -> Option<Timestamp> {
+            let date = Date::from_calendar_date(y, Month::try_from(mo).ok()?, d).ok()?;
+            let (s, carry) = if s == 60 { (59, 1) } else { (s, 0) };
+            let t = Time::from_hms_nano(h, mi, s, n).ok()?;
+            let off = UtcOffset::from_whole_seconds(off).ok()?;
+            let secs = PrimitiveDateTime::new(date, t).assume_offset(off).unix_timestamp() + carry;
+            Some(Timestamp { secs, nanos: n })
+        };
+        let years = [
+            -9999, -10000, -401, -400, -1, 0, 1, 4, 100, 1600, 1900, 1969, 1970, 2000, 2024, 2100, 9999,
+            10000,
+        ];
+        for y in years.into_iter().chain(1890..2110) {
+            for mo in 0..=13 {
+                for d in [0, 1, 15, 28, 29, 30, 31, 32] {
+                    for (h, mi, s, n, off) in [
+                        (0, 0, 0, 0, 0),
+                        (23, 59, 59, 999_999_999, 0),
+                        (23, 59, 60, 5, 3600),
+                        (12, 30, 0, 1, -93_599),
+                        (12, 30, 0, 1, 93_600),
+                        (24, 0, 0, 0, 0),
+                        (0, 60, 0, 0, 0),
+                        (0, 0, 61, 0, 0),
+                        (0, 0, 0, 1_000_000_000, 0),
+                    ] {
+                        assert_eq!(
+                            Timestamp::from_civil(y, mo, d, h, mi, s, n, off),
+                            reference(y, mo, d, h, mi, s, n, off),
+                            "{y}-{mo}-{d} {h}:{mi}:{s}.{n} {off}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn parses_go_rfc3339nano_variants() {
