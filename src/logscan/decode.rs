@@ -18,6 +18,15 @@ pub(crate) fn url_decode_once(input: &[u8], plus: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
     while i < input.len() {
+        // Runs without `%` (or `+`) are copied whole.
+        let rest = &input[i..];
+        let Some(k) = (if plus { memchr::memchr2(b'%', b'+', rest) } else { memchr::memchr(b'%', rest) })
+        else {
+            out.extend_from_slice(rest);
+            break;
+        };
+        out.extend_from_slice(&rest[..k]);
+        i += k;
         let b = input[i];
         if b == b'%' && i + 2 < input.len() {
             if let (Some(h), Some(l)) = (hex_val(input[i + 1]), hex_val(input[i + 2])) {
@@ -71,7 +80,14 @@ pub(crate) fn unescape(input: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
     while i < input.len() {
-        if input[i] != b'\\' || i + 1 >= input.len() {
+        // Runs without a backslash are copied whole.
+        let Some(k) = memchr::memchr(b'\\', &input[i..]) else {
+            out.extend_from_slice(&input[i..]);
+            break;
+        };
+        out.extend_from_slice(&input[i..i + k]);
+        i += k;
+        if i + 1 >= input.len() {
             out.push(input[i]);
             i += 1;
             continue;
@@ -163,34 +179,39 @@ pub(crate) fn html_unescape(input: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
     while i < input.len() {
-        if input[i] == b'&' {
-            let rest = &input[i + 1..];
-            if let Some(semi) = rest.iter().take(10).position(|&c| c == b';') {
-                let name = &rest[..semi];
-                let ch: Option<u32> = match name {
-                    b"lt" => Some('<' as u32),
-                    b"gt" => Some('>' as u32),
-                    b"amp" => Some('&' as u32),
-                    b"quot" => Some('"' as u32),
-                    b"apos" => Some('\'' as u32),
-                    b"dollar" => Some('$' as u32),
-                    b"lbrace" | b"lcub" => Some('{' as u32),
-                    b"rbrace" | b"rcub" => Some('}' as u32),
-                    _ if name.first() == Some(&b'#') => {
-                        let n = &name[1..];
-                        if let Some(h) = n.strip_prefix(b"x").or_else(|| n.strip_prefix(b"X")) {
-                            parse_hex(h)
-                        } else {
-                            std::str::from_utf8(n).ok().and_then(|s| s.parse().ok())
-                        }
+        // Runs without `&` are copied whole.
+        let Some(k) = memchr::memchr(b'&', &input[i..]) else {
+            out.extend_from_slice(&input[i..]);
+            break;
+        };
+        out.extend_from_slice(&input[i..i + k]);
+        i += k;
+        let rest = &input[i + 1..];
+        if let Some(semi) = rest.iter().take(10).position(|&c| c == b';') {
+            let name = &rest[..semi];
+            let ch: Option<u32> = match name {
+                b"lt" => Some('<' as u32),
+                b"gt" => Some('>' as u32),
+                b"amp" => Some('&' as u32),
+                b"quot" => Some('"' as u32),
+                b"apos" => Some('\'' as u32),
+                b"dollar" => Some('$' as u32),
+                b"lbrace" | b"lcub" => Some('{' as u32),
+                b"rbrace" | b"rcub" => Some('}' as u32),
+                _ if name.first() == Some(&b'#') => {
+                    let n = &name[1..];
+                    if let Some(h) = n.strip_prefix(b"x").or_else(|| n.strip_prefix(b"X")) {
+                        parse_hex(h)
+                    } else {
+                        std::str::from_utf8(n).ok().and_then(|s| s.parse().ok())
                     }
-                    _ => None,
-                };
-                if let Some(c) = ch.filter(|&c| char::from_u32(c).is_some()) {
-                    push_char(&mut out, c);
-                    i += semi + 2;
-                    continue;
                 }
+                _ => None,
+            };
+            if let Some(c) = ch.filter(|&c| char::from_u32(c).is_some()) {
+                push_char(&mut out, c);
+                i += semi + 2;
+                continue;
             }
         }
         out.push(input[i]);
