@@ -463,6 +463,18 @@ mod tests {
     }
 
     #[test]
+    fn a_byte_that_is_not_utf8_between_a_payloads_tokens_does_not_hide_it() {
+        // Built-in regexes match bytes with ASCII classes: `.*` crosses `\xff` (with Unicode
+        // classes it stopped there and the traversal went unseen).
+        let e = Engine::builtin().unwrap();
+        let hits = |rec: &[u8]| -> Vec<String> {
+            e.evaluate(rec).iter().map(|m| e.rules()[m.rule].id.clone()).collect()
+        };
+        assert!(hits(b"GET /dl?f=../\xff/etc/passwd HTTP/1.1").contains(&"web.path-traversal".to_string()));
+        assert!(hits(b"GET /dl?f=../\xc3\xa9/etc/passwd HTTP/1.1").contains(&"web.path-traversal".to_string()));
+    }
+
+    #[test]
     fn encoded_records_are_decoded_before_confirming() {
         let e = Engine::builtin().unwrap();
         assert_eq!(
