@@ -145,10 +145,16 @@ def write(t):
     print("%s: %d 4-byte and %d 3-byte windows" % (OUT, counts[4], counts[3]), file=sys.stderr)
 
 
-def windows(patterns, q):
+def cost(q3, q4):
+    """prefilter.rs window_cost: checks of the first 3 bytes plus 12 times the automaton runs
+    (q3, q4 as bucket-like exponents)."""
+    return (1 << q3) + 12 * (1 << q4)
+
+
+def windows(patterns, q, costed=True):
     """The prefilter's windows (prefilter.rs GramFilter::new), each pattern's 4 bytes with the
-    least (q(4 bytes), q(first 3), sum of q(byte)); q(window, n) says how common a window is.
-    Returns (4-byte windows, 3-byte ones), folded."""
+    least (cost(q(first 3), q(4 bytes)), sum of q(byte)); q(window, n) says how common a window
+    is. Returns (4-byte windows, 3-byte ones), folded."""
     quads, shorts = set(), set()
     for p in patterns:
         f = p.translate(FOLD)
@@ -158,8 +164,11 @@ def windows(patterns, q):
         elif len(f) == 3:
             shorts.add(f)
         else:
-            k = min(range(len(f) - 3),
-                    key=lambda k: (q(f[k:k + 4], 4), q(f[k:k + 3], 3), sum(q(f[j:j + 1], 1) for j in range(k, k + 4))))
+            def key(k):
+                q3, q4 = q(f[k:k + 3], 3), q(f[k:k + 4], 4)
+                first = (cost(q3, q4),) if costed else (q4, q3)
+                return first + (sum(q(f[j:j + 1], 1) for j in range(k, k + 4)),)
+            k = min(range(len(f) - 3), key=key)
             quads.add(f[k:k + 4])
     return quads, shorts
 
@@ -173,13 +182,13 @@ def choose(patterns, t):
 
 
 def choose_old(patterns, sample):
-    """The old model: counts in benign_sample.txt alone (line by line)."""
+    """The old model: counts in benign_sample.txt alone (line by line), rarest window first."""
     c = {4: Counter(), 3: Counter(), 1: Counter()}
     for line in sample.split(b"\n"):
         f = line.translate(FOLD)
         for n in (4, 3, 1):
             c[n].update(f[i:i + n] for i in range(len(f) - n + 1))
-    return windows(patterns, lambda w, n: c[n][w])
+    return windows(patterns, lambda w, n: c[n][w], costed=False)
 
 
 def hits(data, quads, shorts, exact=None):
