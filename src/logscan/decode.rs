@@ -247,7 +247,7 @@ pub(crate) fn may_be_encoded(input: &[u8]) -> bool {
 /// `+` as a space inside query strings: from a `?` up to the next space, tab or `"` (the end
 /// of a logged request target). Elsewhere `+` stays (base64, `stratum+tcp`).
 pub(crate) fn query_plus(input: &[u8]) -> Vec<u8> {
-    if memchr::memchr(b'+', input).is_none() {
+    if memchr::memchr(b'+', input).is_none() || memchr::memchr(b'?', input).is_none() {
         return input.to_vec();
     }
     let mut in_query = false;

@@ -417,7 +417,7 @@ impl<'a> Records<'a> {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn join_part(
         &mut self,
-        key: String,
+        key: &str,
         stream: &str,
         msg: &[u8],
         partial: bool,
@@ -426,17 +426,17 @@ impl<'a> Records<'a> {
         time: Option<Timestamp>,
     ) {
         let max_join = self.cfg.max_join;
-        if let Some(mut p) = self.pending.remove(&key) {
+        if let Some(mut p) = self.pending.remove(key) {
             let room = max_join.saturating_sub(p.text.len());
             p.text.extend_from_slice(&msg[..msg.len().min(room)]);
             if partial && p.text.len() < max_join {
-                self.pending.insert(key, p);
+                self.pending.insert(key.to_string(), p);
             } else {
                 self.emit(p, stream);
             }
         } else if partial {
             let text = msg[..msg.len().min(max_join)].to_vec();
-            self.pending.insert(key, Pending { text, line, offset, time, origin: None });
+            self.pending.insert(key.to_string(), Pending { text, line, offset, time, origin: None });
         } else {
             self.message(msg, line, offset, time, stream);
         }

@@ -83,14 +83,14 @@ impl Timestamp {
         if year == 1 && month == 1 && day == 1 && hour == 0 && minute == 0 && second == 0 {
             return None;
         }
-        let mut rest = &s[19..];
+        let mut zone = 19;
         let mut nanos = 0;
-        if let Some(r) = rest.strip_prefix(['.', ',']) {
-            let end = r.find(|c: char| !c.is_ascii_digit()).unwrap_or(r.len());
-            nanos = parse_fraction(&r[..end])?;
-            rest = &r[end..];
+        if matches!(b.get(19), Some(b'.' | b',')) {
+            let digits = b[20..].iter().take_while(|c| c.is_ascii_digit()).count();
+            nanos = parse_fraction(&s[20..20 + digits])?;
+            zone = 20 + digits;
         }
-        let offset = parse_offset(rest)?;
+        let offset = parse_offset(&s[zone..])?;
         Timestamp::from_civil(year, month, day, hour, minute, second, nanos, offset)
     }
 

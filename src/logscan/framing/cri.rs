@@ -48,14 +48,14 @@ impl Cutter for Cri {
         };
         out.count_record(Some(time), stream.as_bytes());
         let msg_offset = line.offset + (raw.len() - msg.len()) as u64;
-        out.join_part(stream.to_string(), stream, msg, partial, line.number, msg_offset, Some(time));
+        out.join_part(stream, stream, msg, partial, line.number, msg_offset, Some(time));
     }
 }
 
 /// One CRI log line split into (time, stream, partial, message), if it is one.
 fn split_cri(line: &[u8]) -> Option<(Timestamp, &str, bool, &[u8])> {
     let mut parts = line.splitn(4, |c| *c == b' ');
-    let time = std::str::from_utf8(parts.next()?).ok().filter(|t| t.contains('T'))?;
+    let time = std::str::from_utf8(parts.next()?).ok().filter(|t| t.as_bytes().get(10) == Some(&b'T'))?;
     let time = Timestamp::parse_rfc3339(time)?;
     let stream = match parts.next()? {
         b"stdout" => "stdout",

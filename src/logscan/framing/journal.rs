@@ -168,7 +168,7 @@ impl JournalCutter {
             None => "",
         };
         let key = format!("{stream}{KEY_SEP}{}", j.container.unwrap_or_default());
-        out.join_part(key, stream, &msg, j.partial, line, offset, j.time);
+        out.join_part(&key, stream, &msg, j.partial, line, offset, j.time);
     }
 }
 
