@@ -66,16 +66,18 @@ impl Cutter for JsonFileCutter {
         if raw.is_empty() {
             return;
         }
-        let (time, stream, newline) = match docker_tail(raw) {
-            Some((time, stream, newline)) => (time_of(time), stream, newline),
+        // Only the `log` value can hold a hit (the message evaluated is decoded from it): in
+        // Docker's layout the tail (a third of a short line) is left out of the search.
+        let (time, stream, newline, searched) = match docker_tail(raw) {
+            Some(t) => (time_of(t.time), t.stream, t.newline, &raw[..t.log_end]),
             None => {
                 let (time, stream) = time_and_stream(raw);
-                (time, stream, NEWLINE_END.rfind(raw).is_some())
+                (time, stream, NEWLINE_END.rfind(raw).is_some(), raw)
             }
         };
         out.count_record(time, stream);
         let partial = raw.starts_with(b"{\"log\":\"") && !newline;
-        if !partial && !out.has_pending() && !out.is_candidate(raw) {
+        if !partial && !out.has_pending() && !out.is_candidate(searched) {
             return;
         }
         let rec: JsonRecord = match serde_json::from_slice(raw) {
@@ -126,19 +128,35 @@ impl Cutter for JsonFileCutter {
     }
 }
 
-/// The record's `time`, `stream` and whether its `log` ends with a newline, when it ends as
-/// Docker writes it: `\n","stream":"stdout","time":"2026-11-27T14:00:00.1Z"}`. Read from the
-/// end without a search (every record is counted; the searches cost a quarter of a json-file
-/// scan). Quotes inside `log` are escaped, so the last two quoted values are the record's.
-/// Other layouts (fields in another order, `attrs`) are left to [`time_and_stream`].
-fn docker_tail(raw: &[u8]) -> Option<(&[u8], &[u8], bool)> {
+/// A record's fields read from its end, in Docker's layout.
+struct DockerTail<'a> {
+    time: &'a [u8],
+    stream: &'a [u8],
+    /// Whether `log` ends with a newline (else the record may be a part).
+    newline: bool,
+    /// Where the `log` value's closing quote is.
+    log_end: usize,
+}
+
+/// The record's fields when it ends as Docker writes it:
+/// `\n","stream":"stdout","time":"2026-11-27T14:00:00.1Z"}`. Read from the end without a
+/// search (every record is counted; the searches cost a quarter of a json-file scan). Quotes
+/// inside `log` are escaped, so the last two quoted values are the record's. Other layouts
+/// (fields in another order, `attrs`) are left to [`time_and_stream`].
+fn docker_tail(raw: &[u8]) -> Option<DockerTail<'_>> {
     let body = raw.strip_suffix(b"\"}")?;
     let t = memchr::memrchr(b'"', body)? + 1;
     let before_time = body[..t].strip_suffix(b",\"time\":\"")?;
     let stream_body = before_time.strip_suffix(b"\"")?;
     let s = memchr::memrchr(b'"', stream_body)? + 1;
     let before_stream = stream_body[..s].strip_suffix(b"\"stream\":\"")?;
-    Some((&body[t..], &stream_body[s..], before_stream.ends_with(b"\\n\",")))
+    let log = before_stream.strip_suffix(b"\",")?;
+    Some(DockerTail {
+        time: &body[t..],
+        stream: &stream_body[s..],
+        newline: log.ends_with(b"\\n"),
+        log_end: log.len(),
+    })
 }
 
 fn time_of(t: &[u8]) -> Option<Timestamp> {
@@ -187,12 +205,16 @@ mod tests {
         for (i, raw) in lines.iter().enumerate() {
             let searched = (time_and_stream(raw), NEWLINE_END.rfind(raw).is_some());
             match docker_tail(raw) {
-                Some((t, s, nl)) => assert_eq!(((time_of(t), s), nl), searched, "line {i}"),
+                Some(t) => assert_eq!(((time_of(t.time), t.stream), t.newline), searched, "line {i}"),
                 // Only the layouts Docker does not write by default are left to the searches.
                 None => assert!(i >= 5, "line {i}"),
             }
         }
-        assert_eq!(docker_tail(lines[0]).map(|(_, s, nl)| (s, nl)), Some((&b"stdout"[..], true)));
+        let t = docker_tail(lines[0]).unwrap();
+        assert_eq!(
+            (t.stream, t.newline, &lines[0][..t.log_end]),
+            (&b"stdout"[..], true, &br#"{"log":"GET /\n"#[..])
+        );
     }
 
     #[test]
