@@ -224,9 +224,24 @@ pub(crate) fn html_unescape(input: &[u8]) -> Vec<u8> {
 /// entities, shell `${IFS}` spaces. `+` is a space inside query strings (after a `?`, up to
 /// the end of the request target); `plus` turns every `+` into a space.
 pub(crate) fn normalize(input: &[u8], plus: bool) -> Vec<u8> {
+    use std::borrow::Cow;
     let mut cur = if plus { input.to_vec() } else { query_plus(input) };
     for _ in 0..4 {
-        let next = ifs_spaces(&html_unescape(&unescape(&url_decode_repeated(&cur, plus))));
+        // A step whose escape is absent would copy the record unchanged: it is skipped.
+        let mut next = Cow::Borrowed(cur.as_slice());
+        if plus || memchr::memchr(b'%', &next).is_some() {
+            next = Cow::Owned(url_decode_repeated(&next, plus));
+        }
+        if memchr::memchr(b'\\', &next).is_some() {
+            next = Cow::Owned(unescape(&next));
+        }
+        if memchr::memchr(b'&', &next).is_some() {
+            next = Cow::Owned(html_unescape(&next));
+        }
+        if memchr::memmem::find(&next, b"IFS").is_some() {
+            next = Cow::Owned(ifs_spaces(&next));
+        }
+        let Cow::Owned(next) = next else { break };
         let again = next != cur && may_be_encoded(&next);
         cur = next;
         if !again {
@@ -247,25 +262,22 @@ pub(crate) fn may_be_encoded(input: &[u8]) -> bool {
 /// `+` as a space inside query strings: from a `?` up to the next space, tab or `"` (the end
 /// of a logged request target). Elsewhere `+` stays (base64, `stratum+tcp`).
 pub(crate) fn query_plus(input: &[u8]) -> Vec<u8> {
-    if memchr::memchr(b'+', input).is_none() || memchr::memchr(b'?', input).is_none() {
-        return input.to_vec();
+    let mut out = input.to_vec();
+    if memchr::memchr(b'+', input).is_none() {
+        return out;
     }
-    let mut in_query = false;
-    input
-        .iter()
-        .map(|&b| match b {
-            b'?' => {
-                in_query = true;
-                b
+    let mut at = 0;
+    while let Some(q) = memchr::memchr(b'?', &out[at..]) {
+        let start = at + q + 1;
+        let end = memchr::memchr3(b' ', b'\t', b'"', &out[start..]).map_or(out.len(), |e| start + e);
+        for b in &mut out[start..end] {
+            if *b == b'+' {
+                *b = b' ';
             }
-            b' ' | b'\t' | b'"' => {
-                in_query = false;
-                b
-            }
-            b'+' if in_query => b' ',
-            _ => b,
-        })
-        .collect()
+        }
+        at = end;
+    }
+    out
 }
 
 /// Shell word-splitting tricks that stand for a space: `${IFS}`, `$IFS$9` (and any `$N`),
@@ -446,6 +458,39 @@ mod tests {
         assert_eq!(s(unescape(br#"a\"b\\c\/d"#)), r#"a"b\c/d"#);
         assert_eq!(s(unescape(br"\q \u12 \x4 end\")), r"\q \u12 \x4 end\");
         assert_eq!(s(unescape(br"\ud800x")), "\u{fffd}x");
+    }
+
+    #[test]
+    fn query_plus_is_the_byte_by_byte_state_machine() {
+        // The rule it implements, one byte at a time: `?` opens a query, a space, tab or `"`
+        // closes it, `+` inside one is a space.
+        let reference = |input: &[u8]| -> Vec<u8> {
+            let mut in_query = false;
+            input
+                .iter()
+                .map(|&b| {
+                    in_query = (in_query || b == b'?') && !matches!(b, b' ' | b'\t' | b'"');
+                    if b == b'+' && in_query {
+                        b' '
+                    } else {
+                        b
+                    }
+                })
+                .collect()
+        };
+        let mut x: u32 = 7;
+        for _ in 0..20_000 {
+            let len = (x % 12) as usize;
+            let input: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 17;
+                    x ^= x << 5;
+                    b"?+ \t\"a=+?"[(x % 9) as usize]
+                })
+                .collect();
+            assert_eq!(query_plus(&input), reference(&input), "{:?}", String::from_utf8_lossy(&input));
+        }
     }
 
     #[test]
