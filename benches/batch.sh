@@ -34,7 +34,7 @@ for n in $SIZES; do
         timer=$!
         parent_hwm=0
         while kill -0 "$timer" 2> /dev/null; do
-            pid=$(pgrep -P "$timer" -x ctriage | head -1 || true)
+            pid=$(pgrep -P "$timer" | head -1 || true) # /usr/bin/time's one child: ctriage, whatever BIN is named
             if [ -n "$pid" ]; then
                 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status" 2> /dev/null || echo 0)
                 [ "${hwm:-0}" -gt "$parent_hwm" ] && parent_hwm=$hwm
