@@ -197,8 +197,12 @@ pub(crate) fn scan_all(
     syslog_year: Option<i32>,
     quiet: bool,
 ) -> anyhow::Result<Report> {
-    let engine = Engine::with_sources(given.rules, given.sigma, true)?;
-    let yara = crate::yara::load(given.yara)?;
+    // The log rules and the YARA rules compile side by side (either can take a while).
+    let (engine, yara) = rayon::join(
+        || Engine::with_sources(given.rules, given.sigma, true),
+        || crate::yara::load(given.yara),
+    );
+    let (engine, yara) = (engine?, yara?);
     if let (Some(y), false) = (&yara, quiet) {
         for w in &y.warnings {
             eprintln!(
