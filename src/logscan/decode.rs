@@ -461,6 +461,35 @@ mod tests {
     }
 
     #[test]
+    fn decoding_random_escapes_never_grows_the_text() {
+        // Escape-dense random text (every decoder's trigger, torn escapes, ends mid-escape):
+        // no panic, and every step keeps the bound the module promises.
+        let alphabet = b"%\\&;#xXuU{}0123456789aAbBcCdDeEfFgz+? \"$IFS/";
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            let len = (x % 40) as usize;
+            let input: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    alphabet[(x % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            for plus in [false, true] {
+                assert!(
+                    normalize(&input, plus).len() <= input.len(),
+                    "{:?}",
+                    String::from_utf8_lossy(&input)
+                );
+            }
+            assert!(url_decode_once(&input, true).len() <= input.len());
+            assert!(unescape(&input).len() <= input.len());
+            assert!(html_unescape(&input).len() <= input.len());
+        }
+    }
+
+    #[test]
     fn query_plus_is_the_byte_by_byte_state_machine() {
         // The rule it implements, one byte at a time: `?` opens a query, a space, tab or `"`
         // closes it, `+` inside one is a space.
