@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use super::file_events::{FileEventGroup, FileEvents};
 use super::layout::OciArtifact;
 use super::tree::Change;
 use super::Check;
@@ -103,9 +104,20 @@ pub struct ImageSection {
     pub oci_artifacts: Vec<OciArtifact>,
     #[serde(skip)]
     pub outcome: Outcome,
+    /// What the `file-change` timeline events of `file_changes` are told from, one group per
+    /// image layer and container, in the order of the changes.
+    #[serde(skip)]
+    pub(crate) file_events: Vec<FileEventGroup>,
     /// The base the analyst gave that the export refused (no diff is made against it).
     #[serde(skip)]
     pub base_refused: Option<BaseRefusal>,
+}
+
+impl ImageSection {
+    /// The `file-change` timeline events of the file changes.
+    pub(crate) fn file_events(&self) -> FileEvents<'_> {
+        FileEvents { groups: &self.file_events, changes: &self.file_changes }
+    }
 }
 
 /// One image.

@@ -145,7 +145,7 @@ struct Point {
 
 fn chart(b: &BundleReport) -> Markup {
     let mut points: Vec<Point> = vec![];
-    for e in &b.timeline {
+    for e in b.timeline_events() {
         // Build-layer files are context, not the incident (as in the terminal report).
         if e.kind == "file-change" && e.timestamp_desc.starts_with("layer created") {
             continue;
