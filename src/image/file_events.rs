@@ -7,10 +7,10 @@
 
 use std::cmp::Ordering;
 
-use super::section::FileChange;
+use super::file_change::FileChange;
 use super::tree::Change;
 use crate::layerfs::FileType;
-use crate::model::{TimelineEvent, Timestamp};
+use crate::model::{Locator, TimelineEvent, Timestamp};
 
 /// When the events of a group happened, and what that time means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,9 +87,7 @@ impl FileEvents<'_> {
     /// The event of change `i`, as it was held before events were rendered when written.
     pub(crate) fn event(&self, i: usize) -> Option<TimelineEvent> {
         let (g, c, p) = self.placed(i)?;
-        let mut source = c.locator.clone();
-        source.members.pop();
-        source.members.push(c.path.clone());
+        let source = Locator::clone(&c.within).with_member(&*c.path);
         Some(TimelineEvent {
             time: p.time,
             timestamp_desc: p.desc.into(),
@@ -130,9 +128,8 @@ impl FileEvents<'_> {
 /// The event's source (the record's locator, its innermost member the shown path), as the
 /// fields a `Locator` orders by.
 fn source_parts(c: &FileChange) -> (&str, impl Iterator<Item = &str>, Option<u64>, Option<u64>) {
-    let l = &c.locator;
-    let outer = &l.members[..l.members.len().saturating_sub(1)];
-    let members = outer.iter().map(String::as_str).chain(std::iter::once(c.path.as_str()));
+    let l = &*c.within;
+    let members = l.members.iter().map(String::as_str).chain(std::iter::once(&*c.path));
     (l.artifact.as_str(), members, l.line, l.offset)
 }
 
@@ -174,11 +171,11 @@ pub(crate) mod tests {
         FileChange {
             image: Some(0),
             layer: Some(0),
-            source: "layer 0".into(),
+            side: None,
             path: path.into(),
             change,
             ftype: FileType::File,
-            mode: "0644".into(),
+            mode: super::super::Mode(0o644),
             uid: 0,
             gid: 0,
             size: 3,
@@ -187,16 +184,15 @@ pub(crate) mod tests {
             dir_mtime: None,
             link_target: None,
             hardlink_to: None,
-            sha256: Some("e3b0".into()),
-            what: vec![],
+            sha256: Some(crate::digest::Sha256Hex([0xe3; 32])),
+            what: Box::new([]),
             implicit: false,
             traversal: false,
             hidden: vec![],
             iocs: vec![],
+            within: std::sync::Arc::new(Locator::artifact(artifact).with_member("blob/layer.tar")),
             // The member as stored (`./x`) is not the shown path: the event names the path.
-            locator: Locator::artifact(artifact)
-                .with_member("blob/layer.tar")
-                .with_member(format!(".{path}")),
+            member: Some(format!(".{path}").into()),
         }
     }
 
@@ -208,7 +204,7 @@ pub(crate) mod tests {
     #[test]
     fn events_read_as_they_were_held() {
         let mut modified = change("image.tar", "/etc/passwd", Change::Modified, Some(1_700_000_000));
-        modified.what = vec!["content", "mode"];
+        modified.what = Box::new(["content", "mode"]);
         let mut deleted = change("image.tar", "/tmp/x", Change::Deleted, None);
         deleted.deleted_at = Some(Timestamp::from_unix(1_700_000_500, 0));
         let changes = vec![change("image.tar", "/bin/sh", Change::Added, None), modified, deleted];
@@ -228,6 +224,7 @@ pub(crate) mod tests {
             },
         ];
         let files = FileEvents { groups: &groups, changes: &changes };
+        let e3 = "e3".repeat(32);
         assert_eq!(files.told().collect::<Vec<_>>(), [0, 1, 2]);
         let e = files.event(0).unwrap();
         assert_eq!(e.time, created);
@@ -235,15 +232,17 @@ pub(crate) mod tests {
         assert_eq!(e.kind, "file-change");
         assert_eq!(
             e.message,
-            "image a:1 layer 0: A /bin/sh (file, 3 B, mode 0644, uid 0 gid 0, mtime unknown, sha256 e3b0)"
+            format!("image a:1 layer 0: A /bin/sh (file, 3 B, mode 0644, uid 0 gid 0, mtime unknown, sha256 {e3})")
         );
         assert_eq!(e.source.to_string(), "image.tar > blob/layer.tar > /bin/sh");
         assert_eq!(e.order, [0, 0]);
         let e = files.event(1).unwrap();
         assert_eq!(
             e.message,
-            "container 0123456789ab: C /etc/passwd (file, 3 B, mode 0644, uid 0 gid 0, \
-             mtime 2023-11-14T22:13:20.000000000Z, sha256 e3b0, changed: content+mode)"
+            format!(
+                "container 0123456789ab: C /etc/passwd (file, 3 B, mode 0644, uid 0 gid 0, \
+                 mtime 2023-11-14T22:13:20.000000000Z, sha256 {e3}, changed: content+mode)"
+            )
         );
         assert_eq!((e.time, e.order), (Some(Timestamp::from_unix(1_700_000_000, 0)), vec![2, 0]));
         // A deletion is placed at its whiteout's mtime.

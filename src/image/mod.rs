@@ -6,6 +6,7 @@
 mod archive;
 pub(crate) mod blob;
 mod container;
+mod file_change;
 mod file_events;
 mod integrity;
 mod layout;
@@ -28,6 +29,7 @@ use crate::model::Locator;
 
 pub(crate) use crate::digest::Check;
 pub(crate) use crate::layerfs::show_path;
+pub(crate) use file_change::{FileChange, Mode};
 #[cfg(test)]
 pub(crate) use file_events::tests as file_events_for_tests;
 pub(crate) use file_events::FileEvents;
@@ -38,8 +40,8 @@ pub(crate) use reopen::Blobs;
 pub(crate) use rules::evaluate_saved_diff;
 pub(crate) use rules::{check_defs, file_defs};
 pub(crate) use section::{
-    BaseRefusal, BaseUsed, ContainerChanges, FileChange, HiddenPath, HistoryRecord, ImageContext,
-    ImageRecord, ImageSection, LayerRecord,
+    BaseRefusal, BaseUsed, ContainerChanges, HiddenPath, HistoryRecord, ImageContext, ImageRecord,
+    ImageSection, LayerRecord,
 };
 pub(crate) use tree::{apply, Change, FileTree};
 
@@ -71,7 +73,7 @@ fn keep_own_iocs(section: &mut ImageSection) {
             (Some(i), Some(l)) => images.get(i).is_none_or(|img| !img.committed_layers.contains(&l)),
             _ => false,
         };
-        if built && !cited.contains(&c.locator) {
+        if built && !c.iocs.is_empty() && !cited.contains(&c.locator()) {
             c.iocs.clear();
         }
     }
@@ -90,9 +92,10 @@ fn tell_layer(
     let first_change = section.file_changes.len();
     let Some(group) = timeline::layer_group(l, i, first_change) else { return };
     section.file_events.push(group);
+    let within = std::sync::Arc::new(l.layer_locs[i].clone());
     section.file_changes.reserve_exact(changes.len());
     while let Some(c) = changes.pop() {
-        section.file_changes.extend(load::layer_file_change(l, i, &c));
+        section.file_changes.push(load::file_change(&c, Some(l.record.index), Some(i), None, &within));
         if changes.capacity() > 4096 && changes.len() < changes.capacity() / 2 {
             changes.shrink_to_fit();
         }

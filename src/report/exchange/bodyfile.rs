@@ -61,8 +61,8 @@ fn field(s: &str) -> String {
 /// One bodyfile line (with its newline).
 pub(crate) fn line(b: &BundleReport, c: &FileChange) -> String {
     let source = match c.image {
-        Some(i) if b.image.images.len() > 1 => format!("image {i} {}", c.source),
-        _ => c.source.clone(),
+        Some(i) if b.image.images.len() > 1 => format!("image {i} {}", c.source()),
+        _ => c.source().into_owned(),
     };
     let mut name = format!("[{source}] {}", c.path);
     if let Some(t) = &c.link_target {
@@ -77,7 +77,7 @@ pub(crate) fn line(b: &BundleReport, c: &FileChange) -> String {
     format!(
         "0|{}|0|{}|{}|{}|{}|0|{}|{}|0\n",
         field(&name),
-        mode_string(c.ftype, &c.mode),
+        mode_string(c.ftype, &c.mode.to_string()),
         c.uid,
         c.gid,
         c.size,
