@@ -233,7 +233,7 @@ impl TreeBuilder {
             seq,
             traversal: false,
             raw_name: None,
-            kind: EntryKind::Node(meta),
+            kind: EntryKind::Node(meta.into()),
         });
     }
 
@@ -259,6 +259,7 @@ impl TreeBuilder {
             let (size, sha, magic, facts, script) =
                 (src.size, src.sha256, src.magic, src.facts.clone(), src.script.clone());
             if let EntryKind::Node(m) = &mut self.scan.entries[i].kind {
+                let m = std::sync::Arc::make_mut(m);
                 m.size = size;
                 m.sha256 = sha;
                 m.magic = magic;

@@ -815,9 +815,12 @@ mod tests {
             facts: None,
             script: None,
         };
-        top.insert(b"var/run".to_vec(), super::super::tree::Node { meta: link.clone(), layer: 0, seq: None });
+        top.insert(
+            b"var/run".to_vec(),
+            super::super::tree::Node { meta: link.clone().into(), layer: 0, seq: None },
+        );
         link.link = Some(b"../data".to_vec());
-        top.insert(b"srv/app".to_vec(), super::super::tree::Node { meta: link, layer: 0, seq: None });
+        top.insert(b"srv/app".to_vec(), super::super::tree::Node { meta: link.into(), layer: 0, seq: None });
         assert_eq!(resolve_in(&top, b"var/run/docker.sock"), b"run/docker.sock");
         assert_eq!(resolve_in(&top, b"srv/app/x"), b"data/x");
         assert_eq!(resolve_in(&top, b"etc/x"), b"etc/x");
