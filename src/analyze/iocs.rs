@@ -20,8 +20,8 @@ pub(crate) fn by_source(report: &Evidence) -> BTreeMap<Cow<'_, Locator>, Vec<Ioc
             out.entry(Cow::Borrowed(&p.locator)).or_default().extend(refs);
         }
     }
-    for c in report.image.file_changes.iter().filter(|c| !c.iocs.is_empty()) {
-        out.entry(Cow::Owned(c.locator())).or_default().extend(c.iocs.iter().cloned());
+    for c in report.image.file_changes.iter().filter(|c| !c.iocs().is_empty()) {
+        out.entry(Cow::Owned(c.locator())).or_default().extend(c.iocs().iter().cloned());
     }
     out
 }

@@ -33,34 +33,56 @@ pub struct FileChange {
     pub gid: u64,
     pub size: u64,
     pub mtime: Option<Timestamp>,
-    /// For deletions by a whiteout: the whiteout entry's own mtime, the time of the deletion
-    /// (`mtime` stays the deleted file's).
-    pub deleted_at: Option<Timestamp>,
     /// The mtime of the directory holding the path on the changed side: creating, renaming
     /// or deleting the file set it, so the change happened at or before it.
     pub dir_mtime: Option<Timestamp>,
-    pub link_target: Option<Box<str>>,
-    pub hardlink_to: Option<Box<str>>,
     pub sha256: Option<Sha256Hex>,
-    /// For modifications: what changed (`content`, `mode`, `owner`, `type`, `target`,
-    /// `mtime`, `replaced`).
-    pub what: Box<[&'static str]>,
     /// A parent directory with no member of its own.
     pub implicit: bool,
     /// The member name had `..` components.
     pub traversal: bool,
+    /// Where the proof is, less its innermost member: the layer blob or the export, shared by
+    /// every change read from it. Read the whole with [`FileChange::locator`].
+    pub within: Arc<Locator>,
+    /// What most changes do not have (None when it would be all empty): links, what changed,
+    /// the paths a deletion hid, indicators, a deletion's time, the member as stored.
+    pub rare: Option<Box<Rare>>,
+}
+
+/// The parts of a file change most changes do not have, read through the change's methods.
+#[derive(Clone, Debug, Default)]
+pub struct Rare {
+    /// For deletions by a whiteout: the whiteout entry's own mtime, the time of the deletion
+    /// (`mtime` stays the deleted file's).
+    pub deleted_at: Option<Timestamp>,
+    pub link_target: Option<Box<str>>,
+    pub hardlink_to: Option<Box<str>>,
+    /// For modifications: what changed (`content`, `mode`, `owner`, `type`, `target`,
+    /// `mtime`, `replaced`).
+    pub what: Box<[&'static str]>,
     /// For a deleted directory: every path below it that the deletion hid, with the content
     /// digest each last had and the layer that wrote it.
-    pub hidden: Vec<HiddenPath>,
+    pub hidden: Box<[HiddenPath]>,
     /// Indicators in the content of an added or modified file (URLs, endpoints, pools,
     /// wallets, SSH keys), with their roles. Kept for the container's own changes and for
     /// image files a finding names.
     pub iocs: Vec<IocRef>,
-    /// Where the proof is, less its innermost member: the layer blob or the export, shared by
-    /// every change read from it. Read the whole with [`FileChange::locator`].
-    pub within: Arc<Locator>,
     /// The innermost member as stored, when it is not the path (a name with `..`).
     pub member: Option<Box<str>>,
+}
+
+impl Rare {
+    /// Boxed, or None when every part is empty.
+    pub fn boxed(self) -> Option<Box<Rare>> {
+        let empty = self.deleted_at.is_none()
+            && self.link_target.is_none()
+            && self.hardlink_to.is_none()
+            && self.what.is_empty()
+            && self.hidden.is_empty()
+            && self.iocs.is_empty()
+            && self.member.is_none();
+        (!empty).then(|| Box::new(self))
+    }
 }
 
 /// Permission bits, written as at least four octal digits (`0644`, `4755`).
@@ -91,7 +113,44 @@ impl FileChange {
 
     /// The innermost member the proof names: as stored, else the path.
     pub fn member(&self) -> &str {
-        self.member.as_deref().unwrap_or(&self.path)
+        self.rare.as_ref().and_then(|r| r.member.as_deref()).unwrap_or(&self.path)
+    }
+
+    /// For deletions by a whiteout: the time of the deletion.
+    pub fn deleted_at(&self) -> Option<Timestamp> {
+        self.rare.as_ref().and_then(|r| r.deleted_at)
+    }
+
+    /// A symbolic link's target.
+    pub fn link_target(&self) -> Option<&str> {
+        self.rare.as_ref().and_then(|r| r.link_target.as_deref())
+    }
+
+    /// A hard link's target path.
+    pub fn hardlink_to(&self) -> Option<&str> {
+        self.rare.as_ref().and_then(|r| r.hardlink_to.as_deref())
+    }
+
+    /// For modifications: what changed.
+    pub fn what(&self) -> &[&'static str] {
+        self.rare.as_ref().map_or(&[], |r| &r.what)
+    }
+
+    /// For a deleted directory: the paths the deletion hid.
+    pub fn hidden(&self) -> &[HiddenPath] {
+        self.rare.as_ref().map_or(&[], |r| &r.hidden)
+    }
+
+    /// Indicators in the file's content.
+    pub fn iocs(&self) -> &[IocRef] {
+        self.rare.as_ref().map_or(&[], |r| &r.iocs)
+    }
+
+    /// Forget the indicators (build-layer files no finding names).
+    pub fn clear_iocs(&mut self) {
+        if let Some(r) = self.rare.take() {
+            self.rare = Rare { iocs: vec![], ..*r }.boxed();
+        }
     }
 
     /// Where the proof is: the layer blob or the export, then the member.
@@ -182,16 +241,16 @@ impl Serialize for FileChange {
             gid: self.gid,
             size: self.size,
             mtime: self.mtime,
-            deleted_at: self.deleted_at,
+            deleted_at: self.deleted_at(),
             dir_mtime: self.dir_mtime,
-            link_target: self.link_target.as_deref(),
-            hardlink_to: self.hardlink_to.as_deref(),
+            link_target: self.link_target(),
+            hardlink_to: self.hardlink_to(),
             sha256: self.sha256,
-            what: &self.what,
+            what: self.what(),
             implicit: self.implicit,
             traversal: self.traversal,
-            hidden: &self.hidden,
-            iocs: &self.iocs,
+            hidden: self.hidden(),
+            iocs: self.iocs(),
             locator: LocatorOut(self),
         }
         .serialize(s)
@@ -214,9 +273,15 @@ mod tests {
             )
         );
         let mut c = change("image.tar", "/x", Change::Deleted, Some(0));
-        (c.image, c.layer, c.side, c.member, c.sha256) = (None, None, Some("export"), None, None);
-        (c.mode, c.deleted_at, c.link_target, c.what, c.implicit) =
-            (Mode(0o4755), Some(Timestamp::from_unix(1, 5)), Some("/t".into()), Box::new(["content"]), true);
+        (c.image, c.layer, c.side, c.sha256) = (None, None, Some("export"), None);
+        (c.mode, c.implicit) = (Mode(0o4755), true);
+        c.rare = Rare {
+            deleted_at: Some(Timestamp::from_unix(1, 5)),
+            link_target: Some("/t".into()),
+            what: Box::new(["content"]),
+            ..Default::default()
+        }
+        .boxed();
         c.within = Arc::new(Locator { line: Some(3), offset: Some(9), ..Locator::artifact("e.tar") });
         assert_eq!(
             serde_json::to_string(&c).unwrap(),
@@ -226,5 +291,18 @@ mod tests {
         let v = serde_json::to_value(&c).unwrap();
         assert_eq!(v["locator"], serde_json::to_value(c.locator()).unwrap());
         assert_eq!(c.locator().to_string(), "e.tar > /x:3 @9");
+        // Indicators cleared: nothing rare is left, so nothing is held.
+        c.rare = Rare {
+            iocs: vec![crate::model::IocRef {
+                kind: crate::model::IocKind::Ip,
+                value: "10.0.0.1".into(),
+                role: "callback",
+            }],
+            ..Default::default()
+        }
+        .boxed();
+        assert_eq!(c.iocs().len(), 1);
+        c.clear_iocs();
+        assert!(c.rare.is_none() && c.iocs().is_empty());
     }
 }

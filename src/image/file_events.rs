@@ -70,15 +70,15 @@ impl FileEvents<'_> {
         let c = self.changes.get(i)?;
         let (time, desc) = match g.timing {
             Timing::Layer(created) => (created, "layer created (file mtime in message)"),
-            Timing::Commit if c.deleted_at.is_some() => {
-                (c.deleted_at, "whiteout mtime: the time of the deletion (container layer)")
+            Timing::Commit if c.deleted_at().is_some() => {
+                (c.deleted_at(), "whiteout mtime: the time of the deletion (container layer)")
             }
             Timing::Commit if c.change == Change::Deleted => {
                 (None, "deletion time unknown (container layer)")
             }
             Timing::Commit => (c.mtime, "file mtime (container layer)"),
             // A whiteout's own mtime is when the container deleted the path.
-            Timing::Container(desc) if c.change == Change::Deleted => (c.deleted_at, desc),
+            Timing::Container(desc) if c.change == Change::Deleted => (c.deleted_at(), desc),
             Timing::Container(desc) => (c.mtime, desc),
         };
         Some((g, c, Placed { time, desc, order: [g.order, (i - g.first) as u64] }))
@@ -154,8 +154,8 @@ fn message(g: &FileEventGroup, c: &FileChange) -> String {
     if let Some(h) = &c.sha256 {
         s.push_str(&format!(", sha256 {h}"));
     }
-    if !c.what.is_empty() {
-        s.push_str(&format!(", changed: {}", c.what.join("+")));
+    if !c.what().is_empty() {
+        s.push_str(&format!(", changed: {}", c.what().join("+")));
     }
     s.push(')');
     s
@@ -164,6 +164,7 @@ fn message(g: &FileEventGroup, c: &FileChange) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::image::Rare;
     use crate::model::{Locator, Outcome};
 
     /// A file change of `path` in `artifact > blob`, at mtime `secs`.
@@ -180,19 +181,13 @@ pub(crate) mod tests {
             gid: 0,
             size: 3,
             mtime: secs.map(|s| Timestamp::from_unix(s, 0)),
-            deleted_at: None,
             dir_mtime: None,
-            link_target: None,
-            hardlink_to: None,
             sha256: Some(crate::digest::Sha256Hex([0xe3; 32])),
-            what: Box::new([]),
             implicit: false,
             traversal: false,
-            hidden: vec![],
-            iocs: vec![],
             within: std::sync::Arc::new(Locator::artifact(artifact).with_member("blob/layer.tar")),
             // The member as stored (`./x`) is not the shown path: the event names the path.
-            member: Some(format!(".{path}").into()),
+            rare: Rare { member: Some(format!(".{path}").into()), ..Default::default() }.boxed(),
         }
     }
 
@@ -204,9 +199,9 @@ pub(crate) mod tests {
     #[test]
     fn events_read_as_they_were_held() {
         let mut modified = change("image.tar", "/etc/passwd", Change::Modified, Some(1_700_000_000));
-        modified.what = Box::new(["content", "mode"]);
+        modified.rare.as_mut().unwrap().what = Box::new(["content", "mode"]);
         let mut deleted = change("image.tar", "/tmp/x", Change::Deleted, None);
-        deleted.deleted_at = Some(Timestamp::from_unix(1_700_000_500, 0));
+        deleted.rare.as_mut().unwrap().deleted_at = Some(Timestamp::from_unix(1_700_000_500, 0));
         let changes = vec![change("image.tar", "/bin/sh", Change::Added, None), modified, deleted];
         let created = Some(Timestamp::from_unix(1_600_000_000, 0));
         let groups = [

@@ -442,7 +442,6 @@ pub(crate) fn file_change(
         image,
         layer,
         side,
-        member: c.raw_name.is_some().then(|| c.member().into_boxed_str()),
         path,
         change: c.change,
         ftype: m.ftype,
@@ -451,28 +450,32 @@ pub(crate) fn file_change(
         gid: m.gid,
         size: m.size,
         mtime: m.mtime,
-        deleted_at: c.deleted_at,
         dir_mtime: c.dir_mtime,
-        link_target: m.link.as_deref().map(|l| display_bytes(l).into_boxed_str()),
-        hardlink_to: m.hardlink.as_deref().map(|l| show_path(l).into_boxed_str()),
         sha256: m.sha256.map(crate::digest::Sha256Hex),
-        what: c.what.as_slice().into(),
         implicit: c.implicit,
         traversal: c.traversal,
-        hidden: c
-            .hidden
-            .iter()
-            .map(|h| super::HiddenPath {
-                path: show_path(&h.path),
-                ftype: h.ftype,
-                sha256: h.sha256.map(|d| hex(&d)),
-                layer: h.layer,
-            })
-            .collect(),
-        iocs: match c.change {
-            super::Change::Deleted => vec![],
-            _ => m.facts.as_ref().map(|f| f.iocs.clone()).unwrap_or_default(),
-        },
+        rare: super::Rare {
+            deleted_at: c.deleted_at,
+            link_target: m.link.as_deref().map(|l| display_bytes(l).into_boxed_str()),
+            hardlink_to: m.hardlink.as_deref().map(|l| show_path(l).into_boxed_str()),
+            what: c.what.as_slice().into(),
+            hidden: c
+                .hidden
+                .iter()
+                .map(|h| super::HiddenPath {
+                    path: show_path(&h.path),
+                    ftype: h.ftype,
+                    sha256: h.sha256.map(|d| hex(&d)),
+                    layer: h.layer,
+                })
+                .collect(),
+            iocs: match c.change {
+                super::Change::Deleted => vec![],
+                _ => m.facts.as_ref().map(|f| f.iocs.clone()).unwrap_or_default(),
+            },
+            member: c.raw_name.is_some().then(|| c.member().into_boxed_str()),
+        }
+        .boxed(),
         within: within.clone(),
     }
 }

@@ -29,7 +29,7 @@ use crate::model::Locator;
 
 pub(crate) use crate::digest::Check;
 pub(crate) use crate::layerfs::show_path;
-pub(crate) use file_change::{FileChange, Mode};
+pub(crate) use file_change::{FileChange, Mode, Rare};
 #[cfg(test)]
 pub(crate) use file_events::tests as file_events_for_tests;
 pub(crate) use file_events::FileEvents;
@@ -73,8 +73,8 @@ fn keep_own_iocs(section: &mut ImageSection) {
             (Some(i), Some(l)) => images.get(i).is_none_or(|img| !img.committed_layers.contains(&l)),
             _ => false,
         };
-        if built && !c.iocs.is_empty() && !cited.contains(&c.locator()) {
-            c.iocs.clear();
+        if built && !c.iocs().is_empty() && !cited.contains(&c.locator()) {
+            c.clear_iocs();
         }
     }
 }

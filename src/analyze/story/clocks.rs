@@ -35,7 +35,7 @@ impl<'a> Clocks<'a> {
             // A whiteout's own time beats an export's unknown one for the same deletion.
             if changes
                 .get(&*c.path)
-                .is_some_and(|p: &&FileChange| p.deleted_at.is_some() && c.deleted_at.is_none())
+                .is_some_and(|p: &&FileChange| p.deleted_at().is_some() && c.deleted_at().is_none())
             {
                 continue;
             }
@@ -126,7 +126,7 @@ impl<'a> Clocks<'a> {
     fn file_when(&self, c: &FileChange, owner: Option<&crate::model::Owner>) -> When {
         let dir = c.dir_mtime.filter(|t| self.started.is_none_or(|s| s <= *t));
         if c.change == Change::Deleted {
-            if let Some(t) = c.deleted_at {
+            if let Some(t) = c.deleted_at() {
                 return When::at(t, "whiteout mtime (the time of the deletion)");
             }
             return When {

@@ -65,7 +65,7 @@ pub(crate) fn line(b: &BundleReport, c: &FileChange) -> String {
         _ => c.source().into_owned(),
     };
     let mut name = format!("[{source}] {}", c.path);
-    if let Some(t) = &c.link_target {
+    if let Some(t) = c.link_target() {
         name.push_str(" -> ");
         name.push_str(t);
     }
@@ -73,7 +73,7 @@ pub(crate) fn line(b: &BundleReport, c: &FileChange) -> String {
         name.push_str(" (deleted)");
     }
     let secs = |t: Option<crate::model::Timestamp>| t.map(|t| t.unix_secs().max(0)).unwrap_or(0);
-    let ctime = if c.change == Change::Deleted { secs(c.deleted_at) } else { 0 };
+    let ctime = if c.change == Change::Deleted { secs(c.deleted_at()) } else { 0 };
     format!(
         "0|{}|0|{}|{}|{}|{}|0|{}|{}|0\n",
         field(&name),
