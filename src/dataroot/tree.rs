@@ -39,7 +39,7 @@ pub struct TreeCustody {
     /// Bytes of regular-file content.
     pub bytes: u64,
     /// The tree digest (see [`TreeBuilder::finish`]); None when something could not be read.
-    pub digest: Option<String>,
+    pub digest: Option<crate::digest::Sha256Hex>,
     /// Small driver files beside the content (`link`, `lower`, `lower-id`), as read.
     pub meta: BTreeMap<String, String>,
     /// The subdirectory holding the tree (`diff`, `upper`, `root`, `fs`), when not the
@@ -291,7 +291,7 @@ impl TreeBuilder {
                 h.update(l);
                 h.update(b"\n");
             }
-            self.custody.digest = Some(hex(&h.finalize()));
+            self.custody.digest = Some(crate::digest::Sha256Hex(h.finalize().into()));
         }
         self.scan.blob_size = self.custody.bytes;
         (self.scan, self.custody)

@@ -279,7 +279,7 @@ fn artifacts(s: &mut String, b: &BundleReport, verbose: bool) {
     );
     // Without --verbose only the artifacts that could not be read fully are listed.
     for a in b.artifacts.iter().filter(|a| verbose || a.error.is_some()) {
-        let sha = a.sha256.as_deref().unwrap_or("-");
+        let sha = crate::digest::hex_or_dash(a.sha256);
         let wrap = if a.compression.is_some() {
             format!(" ({:?})", a.compression).to_lowercase()
         } else {

@@ -387,7 +387,7 @@ fn custody(b: &BundleReport) -> Markup {
                 @for a in &b.artifacts {
                     tr {
                         td { code { (t(&a.path)) } } td { (a.kind.as_str()) } td { (a.size) }
-                        td { code { (a.sha256.as_deref().unwrap_or("-")) } }
+                        td { code { (crate::digest::hex_or_dash(a.sha256)) } }
                     }
                 }
             }
