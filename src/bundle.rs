@@ -20,7 +20,7 @@ pub struct ArtifactRecord {
     pub path: String,
     pub kind: ArtifactKind,
     pub size: u64,
-    pub sha256: Option<String>,
+    pub sha256: Option<crate::digest::Sha256Hex>,
     pub compression: Compression,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -34,7 +34,7 @@ impl From<&Artifact> for ArtifactRecord {
             path: a.path.clone(),
             kind: a.kind,
             size: a.size,
-            sha256: a.sha256.clone(),
+            sha256: a.sha256,
             compression: a.compression,
             error: a.error.clone(),
             note: a.note.clone(),

@@ -15,6 +15,28 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     })
 }
 
+/// A SHA-256 held as its 32 bytes and written as lower-case hex: a record per file holds
+/// one, and its hex string would take twice the room and an allocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sha256Hex(pub [u8; 32]);
+
+impl std::fmt::Display for Sha256Hex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.iter().try_for_each(|b| write!(f, "{b:02x}"))
+    }
+}
+
+impl Serialize for Sha256Hex {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// The hex of a SHA-256, or `-` when there is none (tables).
+pub(crate) fn hex_or_dash(sha: Option<Sha256Hex>) -> String {
+    sha.map_or_else(|| "-".into(), |s| s.to_string())
+}
+
 /// SHA-256 of `bytes`.
 pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
@@ -56,6 +78,11 @@ impl<R: Read> HashingReader<R> {
     /// Lower-case hex of what passed so far (the hasher starts over).
     pub(crate) fn hex(&mut self) -> String {
         hex(&std::mem::take(&mut self.hasher).finalize())
+    }
+
+    /// The SHA-256 of what passed so far (the hasher starts over).
+    pub(crate) fn sha256(&mut self) -> Sha256Hex {
+        Sha256Hex(std::mem::take(&mut self.hasher).finalize().into())
     }
 
     /// `sha256:<hex>` of what passed so far (the hasher starts over).
@@ -104,6 +131,17 @@ pub enum Check {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digest_bytes_read_and_written_as_their_hex() {
+        let want = hex(&sha256(b"abc"));
+        let mut r = HashingReader::new(&b"abc"[..]);
+        io::copy(&mut r, &mut io::sink()).unwrap();
+        let got = r.sha256();
+        assert_eq!((got, got.to_string()), (Sha256Hex(sha256(b"abc")), want.clone()));
+        assert_eq!(serde_json::to_string(&Some(got)).unwrap(), format!("\"{want}\""));
+        assert_eq!((hex_or_dash(Some(got)), hex_or_dash(None)), (want, "-".to_string()));
+    }
 
     #[test]
     fn hex_and_digests() {

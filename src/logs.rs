@@ -99,7 +99,7 @@ fn logs_bundle(bundle: Bundle, sources: Vec<SourceScan>, engine: &Engine) -> Bun
     outcome.sort();
     report.findings = facts;
     report.story = story;
-    report.timeline = outcome.timeline;
+    report.timeline = crate::report::Timeline::from_events(outcome.timeline);
     report.diagnostics = outcome.diagnostics;
     report
 }

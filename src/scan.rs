@@ -390,6 +390,6 @@ fn finish(report: &mut BundleReport, mut outcome: Outcome, pivot_hits: &[LogHit]
         report.findings.iter().map(|f| f.finding.clone()).collect();
     let plan_opts = analyze::response::PlanOptions { story: &report.story, trusted: &opts.trusted_nets };
     report.response_plan = analyze::response::plan(report, &observations, &plan_opts);
-    report.timeline = outcome.timeline;
+    report.timeline = crate::report::Timeline::merge(outcome.timeline, report.image.file_events());
     report.diagnostics = outcome.diagnostics;
 }

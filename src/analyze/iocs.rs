@@ -9,18 +9,19 @@ use crate::bundle::Evidence;
 use crate::ingest::inspect::ContainerInfo;
 use crate::logscan::ioc::{self, Source};
 use crate::model::{Finding, IocRef, Locator};
+use std::borrow::Cow;
 
 /// Indicators by the locator of the source carrying them: process rows and changed files.
-pub(crate) fn by_source(report: &Evidence) -> BTreeMap<&Locator, Vec<IocRef>> {
-    let mut out: BTreeMap<&Locator, Vec<IocRef>> = BTreeMap::new();
+pub(crate) fn by_source(report: &Evidence) -> BTreeMap<Cow<'_, Locator>, Vec<IocRef>> {
+    let mut out: BTreeMap<Cow<'_, Locator>, Vec<IocRef>> = BTreeMap::new();
     for p in report.processes.iter().flat_map(|r| r.capture.processes.iter()) {
         let refs = ioc::from_command(&p.cmd);
         if !refs.is_empty() {
-            out.entry(&p.locator).or_default().extend(refs);
+            out.entry(Cow::Borrowed(&p.locator)).or_default().extend(refs);
         }
     }
-    for c in report.image.file_changes.iter().filter(|c| !c.iocs.is_empty()) {
-        out.entry(&c.locator).or_default().extend(c.iocs.iter().cloned());
+    for c in report.image.file_changes.iter().filter(|c| !c.iocs().is_empty()) {
+        out.entry(Cow::Owned(c.locator())).or_default().extend(c.iocs().iter().cloned());
     }
     out
 }

@@ -110,7 +110,7 @@ impl<'a> WriteClocks<'a> {
                 let first_commit = img.committed_layers.iter().min().copied()?;
                 Some((newest(img, first_commit)?, format!("image {} created", img_name(img))))
             }
-            _ if c.source == "export" => self
+            _ if c.side == Some("export") => self
                 .report
                 .image
                 .container_changes
@@ -120,7 +120,7 @@ impl<'a> WriteClocks<'a> {
             _ => {
                 let id = owner.and_then(Owner::as_container).map(|o| o.id).filter(|i| !i.is_empty())?;
                 let x = self.report.image.data_root_changes.iter().find(|x| {
-                    x.source == c.source
+                    c.side == Some(x.source)
                         && x.container
                             .as_deref()
                             .is_some_and(|cid| cid.starts_with(&id) || id.starts_with(cid))
@@ -163,7 +163,7 @@ impl<'a> WriteClocks<'a> {
             }
         }
         for p in self.report.processes.iter().flat_map(|r| r.capture.processes.iter()) {
-            if !crate::cmdline::executed_paths(&p.cmd).contains(&c.path) {
+            if !crate::cmdline::executed_paths(&p.cmd).iter().any(|e| **e == *c.path) {
                 continue;
             }
             let latest = p.started.map(|t| t.plus_secs(2)).or_else(|| {

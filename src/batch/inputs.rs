@@ -47,5 +47,6 @@ pub(crate) fn from_report(bundle: &Value) -> InputHash {
 /// Afresh: discover the bundle again (sniff and hash every artifact).
 pub(crate) fn fresh(path: &Path) -> InputHash {
     let b = crate::evidence::discover(path);
-    hash(b.artifacts.iter().map(|a| (a.path.as_str(), a.size, a.sha256.as_deref())))
+    let shas: Vec<Option<String>> = b.artifacts.iter().map(|a| a.sha256.map(|s| s.to_string())).collect();
+    hash(b.artifacts.iter().zip(&shas).map(|(a, s)| (a.path.as_str(), a.size, s.as_deref())))
 }

@@ -235,7 +235,7 @@ pub(crate) fn run(args: &LayersArgs) -> anyhow::Result<i32> {
                             c.change.letter(),
                             terminal_safe(&c.path)
                         ));
-                        for h in &c.hidden {
+                        for h in c.hidden() {
                             s.push_str(&format!(
                                 "                 hides {} {} {} (layer {})\n",
                                 h.ftype.as_str(),

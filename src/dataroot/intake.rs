@@ -39,7 +39,7 @@ fn artifact(dir: &str, kind: DirKind, c: &TreeCustody, scan: &LayerScan) -> Arti
         source: ArtifactSource::None,
         kind: ArtifactKind::LayerDir,
         size: c.bytes,
-        sha256: c.digest.clone(),
+        sha256: c.digest,
         compression: Compression::None,
         error,
         note: Some(format!(

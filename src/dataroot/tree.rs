@@ -39,7 +39,7 @@ pub struct TreeCustody {
     /// Bytes of regular-file content.
     pub bytes: u64,
     /// The tree digest (see [`TreeBuilder::finish`]); None when something could not be read.
-    pub digest: Option<String>,
+    pub digest: Option<crate::digest::Sha256Hex>,
     /// Small driver files beside the content (`link`, `lower`, `lower-id`), as read.
     pub meta: BTreeMap<String, String>,
     /// The subdirectory holding the tree (`diff`, `upper`, `root`, `fs`), when not the
@@ -233,7 +233,7 @@ impl TreeBuilder {
             seq,
             traversal: false,
             raw_name: None,
-            kind: EntryKind::Node(meta),
+            kind: EntryKind::Node(meta.into()),
         });
     }
 
@@ -259,6 +259,7 @@ impl TreeBuilder {
             let (size, sha, magic, facts, script) =
                 (src.size, src.sha256, src.magic, src.facts.clone(), src.script.clone());
             if let EntryKind::Node(m) = &mut self.scan.entries[i].kind {
+                let m = std::sync::Arc::make_mut(m);
                 m.size = size;
                 m.sha256 = sha;
                 m.magic = magic;
@@ -290,7 +291,7 @@ impl TreeBuilder {
                 h.update(l);
                 h.update(b"\n");
             }
-            self.custody.digest = Some(hex(&h.finalize()));
+            self.custody.digest = Some(crate::digest::Sha256Hex(h.finalize().into()));
         }
         self.scan.blob_size = self.custody.bytes;
         (self.scan, self.custody)

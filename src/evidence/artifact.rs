@@ -194,7 +194,7 @@ pub struct Artifact {
     /// Size of the raw bytes as stored.
     pub size: u64,
     /// SHA-256 of the raw bytes as stored (lower-case hex).
-    pub sha256: Option<String>,
+    pub sha256: Option<crate::digest::Sha256Hex>,
     /// Wrapper looked through to classify and parse it.
     pub compression: Compression,
     /// Why it could not be read fully, if so.

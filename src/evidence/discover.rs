@@ -386,7 +386,7 @@ fn examine_path(p: &Path, name: String, meta: &std::fs::Metadata, top_level: boo
 /// What one pass over an artifact's bytes established.
 struct Examined {
     size: u64,
-    sha256: Option<String>,
+    sha256: Option<crate::digest::Sha256Hex>,
     compression: Compression,
     kind: ArtifactKind,
     error: Option<String>,
@@ -442,7 +442,7 @@ fn examine<R: Read>(raw: R, name: &str, size_hint: Option<u64>, top_level: bool)
     };
     // Hash every raw byte even when the content inside is broken: custody covers the file.
     let sha256 = match h.drain() {
-        Ok(_) => Some(h.hex()),
+        Ok(_) => Some(h.sha256()),
         Err(e) => {
             error = Some(format!("read error after {} bytes: {e}", h.count));
             None

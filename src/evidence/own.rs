@@ -265,7 +265,7 @@ pub(crate) fn mark_outputs(artifacts: &mut [Artifact], diagnostics: &mut Vec<Dia
                 continue; // Not in the bundle (removed since, or never written).
             };
             let a = &mut artifacts[j];
-            let Some(sha) = a.sha256.clone() else { continue };
+            let Some(sha) = a.sha256.map(|s| s.to_string()) else { continue };
             if j == i || a.error.is_some() {
                 continue;
             }

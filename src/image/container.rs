@@ -7,10 +7,9 @@ use std::collections::BTreeMap;
 
 use super::layout::ImageConfig;
 use super::load::{file_change, LoadedImage};
-use super::section::{
-    BaseRefusal, BaseUsed, ContainerChanges, DiffLine, Disagreement, FileChange, ImageContext,
-};
+use super::section::{BaseRefusal, BaseUsed, ContainerChanges, DiffLine, Disagreement, ImageContext};
 use super::tree::{apply, diff_trees, docker_lines, Change, ChangeRec, FileTree};
+use super::FileChange;
 use crate::content::Inspector;
 use crate::evidence::Artifact;
 use crate::ingest::diff::DiffKind;
@@ -127,10 +126,20 @@ impl Container {
         if self.report.source == "committed-layers" {
             return vec![];
         }
+        // One shared locator per run of records read from the same place.
+        let mut within: Option<std::sync::Arc<Locator>> = None;
         self.recs
             .iter()
             .zip(&self.locs)
-            .map(|(r, loc)| file_change(r, None, None, self.report.source.into(), loc.clone()))
+            .map(|(r, loc)| {
+                let w = match within.take() {
+                    Some(w) if *w == *loc => w,
+                    _ => std::sync::Arc::new(loc.clone()),
+                };
+                let c = file_change(r, None, None, Some(self.report.source), &w);
+                within = Some(w);
+                c
+            })
             .collect()
     }
 }
@@ -806,9 +815,12 @@ mod tests {
             facts: None,
             script: None,
         };
-        top.insert(b"var/run".to_vec(), super::super::tree::Node { meta: link.clone(), layer: 0, seq: None });
+        top.insert(
+            b"var/run".to_vec(),
+            super::super::tree::Node { meta: link.clone().into(), layer: 0, seq: None },
+        );
         link.link = Some(b"../data".to_vec());
-        top.insert(b"srv/app".to_vec(), super::super::tree::Node { meta: link, layer: 0, seq: None });
+        top.insert(b"srv/app".to_vec(), super::super::tree::Node { meta: link.into(), layer: 0, seq: None });
         assert_eq!(resolve_in(&top, b"var/run/docker.sock"), b"run/docker.sock");
         assert_eq!(resolve_in(&top, b"srv/app/x"), b"data/x");
         assert_eq!(resolve_in(&top, b"etc/x"), b"etc/x");

@@ -427,55 +427,55 @@ pub(crate) fn load_layer_tar(a: &Artifact, inspector: &Inspector, out: &mut Outc
     }
 }
 
-/// A change record as reported.
+/// A change record as reported: of layer `layer` of image `image`, or of the container
+/// side `side`, its proof in `within` (shared by the records read from it).
 pub(crate) fn file_change(
     c: &ChangeRec,
     image: Option<usize>,
     layer: Option<usize>,
-    source: String,
-    loc: Locator,
+    side: Option<&'static str>,
+    within: &Arc<Locator>,
 ) -> FileChange {
     let m = &c.meta;
+    let path = show_path(&c.path).into_boxed_str();
     FileChange {
         image,
         layer,
-        source,
-        path: show_path(&c.path),
+        side,
+        path,
         change: c.change,
         ftype: m.ftype,
-        mode: format!("{:04o}", m.mode),
+        mode: super::Mode(m.mode),
         uid: m.uid,
         gid: m.gid,
         size: m.size,
         mtime: m.mtime,
-        deleted_at: c.deleted_at,
         dir_mtime: c.dir_mtime,
-        link_target: m.link.as_deref().map(display_bytes),
-        hardlink_to: m.hardlink.as_deref().map(show_path),
-        sha256: m.sha256.map(|h| hex(&h)),
-        what: c.what.clone(),
+        sha256: m.sha256.map(crate::digest::Sha256Hex),
         implicit: c.implicit,
         traversal: c.traversal,
-        hidden: c
-            .hidden
-            .iter()
-            .map(|h| super::HiddenPath {
-                path: show_path(&h.path),
-                ftype: h.ftype,
-                sha256: h.sha256.map(|d| hex(&d)),
-                layer: h.layer,
-            })
-            .collect(),
-        iocs: match c.change {
-            super::Change::Deleted => vec![],
-            _ => m.facts.as_ref().map(|f| f.iocs.clone()).unwrap_or_default(),
-        },
-        locator: loc.with_member(c.member()),
+        rare: super::Rare {
+            deleted_at: c.deleted_at,
+            link_target: m.link.as_deref().map(|l| display_bytes(l).into_boxed_str()),
+            hardlink_to: m.hardlink.as_deref().map(|l| show_path(l).into_boxed_str()),
+            what: c.what.as_slice().into(),
+            hidden: c
+                .hidden
+                .iter()
+                .map(|h| super::HiddenPath {
+                    path: show_path(&h.path),
+                    ftype: h.ftype,
+                    sha256: h.sha256.map(|d| hex(&d)),
+                    layer: h.layer,
+                })
+                .collect(),
+            iocs: match c.change {
+                super::Change::Deleted => vec![],
+                _ => m.facts.as_ref().map(|f| f.iocs.clone()).unwrap_or_default(),
+            },
+            member: c.raw_name.is_some().then(|| c.member().into_boxed_str()),
+        }
+        .boxed(),
+        within: within.clone(),
     }
-}
-
-/// The file change of one change of layer `i` of an image.
-pub(crate) fn layer_file_change(l: &LoadedImage, i: usize, c: &ChangeRec) -> Option<FileChange> {
-    let loc = l.layer_locs.get(i)?;
-    Some(file_change(c, Some(l.record.index), Some(i), format!("layer {i}"), loc.clone()))
 }

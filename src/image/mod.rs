@@ -6,6 +6,8 @@
 mod archive;
 pub(crate) mod blob;
 mod container;
+mod file_change;
+mod file_events;
 mod integrity;
 mod layout;
 mod legacy;
@@ -27,6 +29,10 @@ use crate::model::Locator;
 
 pub(crate) use crate::digest::Check;
 pub(crate) use crate::layerfs::show_path;
+pub(crate) use file_change::{FileChange, Mode, Rare};
+#[cfg(test)]
+pub(crate) use file_events::tests as file_events_for_tests;
+pub(crate) use file_events::FileEvents;
 pub(crate) use layout::parse_config;
 pub(crate) use layout::OciArtifact;
 pub(crate) use load::load_layer_tar;
@@ -34,8 +40,8 @@ pub(crate) use reopen::Blobs;
 pub(crate) use rules::evaluate_saved_diff;
 pub(crate) use rules::{check_defs, file_defs};
 pub(crate) use section::{
-    BaseRefusal, BaseUsed, ContainerChanges, FileChange, HiddenPath, HistoryRecord, ImageContext,
-    ImageRecord, ImageSection, LayerRecord,
+    BaseRefusal, BaseUsed, ContainerChanges, HiddenPath, HistoryRecord, ImageContext, ImageRecord,
+    ImageSection, LayerRecord,
 };
 pub(crate) use tree::{apply, Change, FileTree};
 
@@ -67,34 +73,40 @@ fn keep_own_iocs(section: &mut ImageSection) {
             (Some(i), Some(l)) => images.get(i).is_none_or(|img| !img.committed_layers.contains(&l)),
             _ => false,
         };
-        if built && !cited.contains(&c.locator) {
-            c.iocs.clear();
+        if built && !c.iocs().is_empty() && !cited.contains(&c.locator()) {
+            c.clear_iocs();
         }
     }
 }
 
-/// The timeline events and file changes of layer `i` of an image, in the layer's order. The
-/// change set is told from its end, each record freed as soon as it is told (the buffer
-/// shrinks as it empties), so the records and what they become are never all held at once.
+/// The file changes of layer `i` of an image, in the layer's order, and the group their
+/// timeline events are told from. The change set is told from its end, each record freed as
+/// soon as it is told (the buffer shrinks as it empties), so the records and what they
+/// become are never all held at once.
 fn tell_layer(
     l: &load::LoadedImage,
     i: usize,
     mut changes: Vec<tree::ChangeRec>,
     section: &mut ImageSection,
 ) {
-    let Some(events) = timeline::LayerEvents::new(l, i) else { return };
-    let (first_event, first_change) = (section.outcome.timeline.len(), section.file_changes.len());
-    section.outcome.timeline.reserve_exact(changes.len());
+    let first_change = section.file_changes.len();
+    let Some(group) = timeline::layer_group(l, i, first_change) else { return };
+    section.file_events.push(group);
+    let within = std::sync::Arc::new(l.layer_locs[i].clone());
     section.file_changes.reserve_exact(changes.len());
     while let Some(c) = changes.pop() {
-        section.outcome.timeline.push(events.event(changes.len(), &c));
-        section.file_changes.extend(load::layer_file_change(l, i, &c));
+        section.file_changes.push(load::file_change(&c, Some(l.record.index), Some(i), None, &within));
         if changes.capacity() > 4096 && changes.len() < changes.capacity() / 2 {
             changes.shrink_to_fit();
         }
     }
-    section.outcome.timeline[first_event..].reverse();
     section.file_changes[first_change..].reverse();
+}
+
+/// The file changes of a container and the group their timeline events are told from.
+fn tell_container(c: &container::Container, section: &mut ImageSection) {
+    section.file_events.extend(timeline::container_group(c, section.file_changes.len()));
+    section.file_changes.extend(c.file_changes());
 }
 
 /// Analyse every image archive, layer tar and filesystem tar of a bundle.
@@ -246,8 +258,7 @@ pub(crate) fn analyze(
     }
     for c in containers {
         rules::evaluate_container(&c, &mut section.outcome);
-        timeline::container_events(&c, &mut section.outcome);
-        section.file_changes.extend(c.file_changes());
+        tell_container(&c, &mut section);
         match section.container_changes {
             None => section.container_changes = Some(c.report),
             Some(_) => section.more_container_changes.push(c.report),
@@ -256,8 +267,7 @@ pub(crate) fn analyze(
     if let Some(r) = &ctx.rooted {
         for c in rooted::containers(r, &loaded, &mut section.outcome) {
             rules::evaluate_container(&c, &mut section.outcome);
-            timeline::container_events(&c, &mut section.outcome);
-            section.file_changes.extend(c.file_changes());
+            tell_container(&c, &mut section);
             section.data_root_changes.push(c.report);
         }
         if section.container_changes.is_none() {

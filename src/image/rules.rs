@@ -1066,7 +1066,7 @@ pub(crate) fn evaluate_saved_diff(entries: &[crate::ingest::diff::DiffEntry], ou
             dir_mtime: None,
             path: path.clone(),
             change,
-            meta,
+            meta: meta.into(),
             before: None,
             what: if change == Change::Modified { vec!["listed as changed"] } else { vec![] },
             seq: None,

@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use super::file_change::FileChange;
+use super::file_events::{FileEventGroup, FileEvents};
 use super::layout::OciArtifact;
-use super::tree::Change;
 use super::Check;
 use crate::compression::Compression;
 use crate::ingest::diff::{DiffEntry, DiffKind};
@@ -103,9 +104,20 @@ pub struct ImageSection {
     pub oci_artifacts: Vec<OciArtifact>,
     #[serde(skip)]
     pub outcome: Outcome,
+    /// What the `file-change` timeline events of `file_changes` are told from, one group per
+    /// image layer and container, in the order of the changes.
+    #[serde(skip)]
+    pub(crate) file_events: Vec<FileEventGroup>,
     /// The base the analyst gave that the export refused (no diff is made against it).
     #[serde(skip)]
     pub base_refused: Option<BaseRefusal>,
+}
+
+impl ImageSection {
+    /// The `file-change` timeline events of the file changes.
+    pub(crate) fn file_events(&self) -> FileEvents<'_> {
+        FileEvents { groups: &self.file_events, changes: &self.file_changes }
+    }
 }
 
 /// One image.
@@ -221,61 +233,6 @@ pub struct LayerRecord {
     /// Data after the tar end-of-archive marker (eStargz TOC, or hidden data).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after_end: Option<String>,
-}
-
-/// One change of one layer (or of the container).
-#[derive(Clone, Debug, Serialize)]
-pub struct FileChange {
-    /// Index in `images`; None for the container's export changes.
-    pub image: Option<usize>,
-    /// Layer index; None for export changes.
-    pub layer: Option<usize>,
-    /// `layer N` or `export`.
-    pub source: String,
-    /// Absolute path (invalid UTF-8 escaped).
-    pub path: String,
-    pub change: Change,
-    #[serde(rename = "type")]
-    pub ftype: FileType,
-    /// Permission bits in octal, e.g. `4755`.
-    pub mode: String,
-    pub uid: u64,
-    pub gid: u64,
-    pub size: u64,
-    pub mtime: Option<Timestamp>,
-    /// For deletions by a whiteout: the whiteout entry's own mtime, the time of the deletion
-    /// (`mtime` stays the deleted file's).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub deleted_at: Option<Timestamp>,
-    /// The mtime of the directory holding the path on the changed side: creating, renaming
-    /// or deleting the file set it, so the change happened at or before it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub dir_mtime: Option<Timestamp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub link_target: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hardlink_to: Option<String>,
-    pub sha256: Option<String>,
-    /// For modifications: what changed (`content`, `mode`, `owner`, `type`, `target`,
-    /// `mtime`, `replaced`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub what: Vec<&'static str>,
-    /// A parent directory with no member of its own.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub implicit: bool,
-    /// The member name had `..` components.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub traversal: bool,
-    /// For a deleted directory: every path below it that the deletion hid, with the content
-    /// digest each last had and the layer that wrote it.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub hidden: Vec<HiddenPath>,
-    /// Indicators in the content of an added or modified file (URLs, endpoints, pools,
-    /// wallets, SSH keys), with their roles. Kept for the container's own changes and for
-    /// image files a finding names.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub iocs: Vec<crate::model::IocRef>,
-    pub locator: Locator,
 }
 
 /// A path hidden by the deletion of a directory above it.

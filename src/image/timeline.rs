@@ -1,35 +1,10 @@
-//! Timeline events: image history steps, and one `file-change` event per change. Build-layer
-//! mtimes are often pinned (0, a build epoch), so build-layer changes are placed at their
-//! layer's history time with the mtime as a field, ordered by `[layer, sequence]`; the
-//! container's own changes are placed at their mtime.
+//! Timeline events: image history steps, and the groups the `file-change` events of each
+//! layer and container are told from when written (see `file_events`).
 
 use super::container::Container;
+use super::file_events::{FileEventGroup, Timing};
 use super::load::LoadedImage;
-use super::tree::ChangeRec;
-use crate::layerfs::show_path;
-use crate::layerfs::FileType;
-use crate::model::{Locator, Outcome, TimelineEvent, Timestamp};
-
-fn describe(c: &ChangeRec) -> String {
-    let m = &c.meta;
-    let mut s = format!("{} {} ({}", c.change.letter(), show_path(&c.path), m.ftype.as_str());
-    if m.ftype == FileType::File {
-        s.push_str(&format!(", {} B", m.size));
-    }
-    s.push_str(&format!(", mode {:04o}, uid {} gid {}", m.mode, m.uid, m.gid));
-    match m.mtime {
-        Some(t) => s.push_str(&format!(", mtime {t}")),
-        None => s.push_str(", mtime unknown"),
-    }
-    if let Some(h) = m.sha256 {
-        s.push_str(&format!(", sha256 {}", crate::digest::hex(&h)));
-    }
-    if !c.what.is_empty() {
-        s.push_str(&format!(", changed: {}", c.what.join("+")));
-    }
-    s.push(')');
-    s
-}
+use crate::model::{Outcome, TimelineEvent};
 
 /// The history steps of an image.
 pub(crate) fn history_events(l: &LoadedImage, out: &mut Outcome) {
@@ -60,65 +35,29 @@ pub(crate) fn history_events(l: &LoadedImage, out: &mut Outcome) {
     }
 }
 
-/// What the `file-change` events of one image layer share.
-pub(crate) struct LayerEvents<'a> {
-    name: String,
-    layer: usize,
-    commit: bool,
-    created: Option<Timestamp>,
-    loc: &'a Locator,
+/// The group of the `file-change` events of layer `i` of an image, its first change at
+/// `first` (None when the image has no such layer).
+pub(crate) fn layer_group(l: &LoadedImage, i: usize, first: usize) -> Option<FileEventGroup> {
+    l.layer_locs.get(i)?;
+    let commit = l.record.committed_layers.contains(&i);
+    Some(FileEventGroup {
+        first,
+        head: format!("image {} layer {i}{}", l.name(), if commit { " (commit)" } else { "" }),
+        timing: match commit {
+            true => Timing::Commit,
+            false => Timing::Layer(l.record.layers.get(i).and_then(|x| x.created)),
+        },
+        order: i as u64,
+    })
 }
 
-impl<'a> LayerEvents<'a> {
-    /// For layer `i` of an image (None when the image has no such layer).
-    pub(crate) fn new(l: &'a LoadedImage, i: usize) -> Option<Self> {
-        Some(LayerEvents {
-            name: l.name(),
-            layer: i,
-            commit: l.record.committed_layers.contains(&i),
-            created: l.record.layers.get(i).and_then(|x| x.created),
-            loc: l.layer_locs.get(i)?,
-        })
-    }
-
-    /// The event of the layer's `seq`-th change.
-    pub(crate) fn event(&self, seq: usize, c: &ChangeRec) -> TimelineEvent {
-        let commit = self.commit;
-        let (time, desc): (Option<Timestamp>, &'static str) = if commit && c.deleted_at.is_some() {
-            (c.deleted_at, "whiteout mtime: the time of the deletion (container layer)")
-        } else if commit && c.change == super::Change::Deleted {
-            (None, "deletion time unknown (container layer)")
-        } else if commit {
-            (c.meta.mtime, "file mtime (container layer)")
-        } else {
-            (self.created, "layer created (file mtime in message)")
-        };
-        let mut message = format!(
-            "image {} layer {}{}: {}",
-            self.name,
-            self.layer,
-            if commit { " (commit)" } else { "" },
-            describe(c)
-        );
-        message.shrink_to_fit(); // one per file: no spare capacity kept
-        TimelineEvent {
-            time,
-            timestamp_desc: desc.into(),
-            kind: "file-change".into(),
-            message,
-            source: self.loc.clone().with_member(show_path(&c.path)),
-            also: vec![],
-            order: vec![self.layer as u64, seq as u64],
-        }
-    }
-}
-
-/// The container's changes from an export, at their mtimes.
-pub(crate) fn container_events(c: &Container, out: &mut Outcome) {
+/// The group of the `file-change` events of a container's own changes, its first change at
+/// `first` (None for committed layers: their image's groups tell them).
+pub(crate) fn container_group(c: &Container, first: usize) -> Option<FileEventGroup> {
     if c.report.source == "committed-layers" {
-        return;
+        return None;
     }
-    let (desc, who) = match (c.report.source, &c.report.container) {
+    let (desc, head) = match (c.report.source, &c.report.container) {
         ("volume", Some(id)) => {
             ("file mtime (container volume)", format!("container {} volume", id.get(..12).unwrap_or(id)))
         }
@@ -127,17 +66,5 @@ pub(crate) fn container_events(c: &Container, out: &mut Outcome) {
         }
         _ => ("file mtime (container export)", "container".to_string()),
     };
-    let layer = c.report.base.layers as u64;
-    for (seq, (r, loc)) in c.recs.iter().zip(&c.locs).enumerate() {
-        out.timeline.push(TimelineEvent {
-            // A whiteout's own mtime is when the container deleted the path.
-            time: if r.change == super::Change::Deleted { r.deleted_at } else { r.meta.mtime },
-            timestamp_desc: desc.into(),
-            kind: "file-change".into(),
-            message: format!("{who}: {}", describe(r)),
-            source: loc.clone().with_member(show_path(&r.path)),
-            also: vec![],
-            order: vec![layer, seq as u64],
-        });
-    }
+    Some(FileEventGroup { first, head, timing: Timing::Container(desc), order: c.report.base.layers as u64 })
 }

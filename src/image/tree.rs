@@ -4,6 +4,7 @@
 //! Paths are lexical: a whiteout under a symlinked directory never reaches the link's target.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -14,7 +15,8 @@ use crate::model::Timestamp;
 /// A node of the merged view: its metadata and the layer that last wrote it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Node {
-    pub meta: Meta,
+    /// Shared with the layer entry it is from and the change that made it.
+    pub meta: Arc<Meta>,
     /// Index of the layer (or source) that wrote this node.
     pub layer: usize,
     /// Member index inside that layer; None for implicit parent directories.
@@ -55,10 +57,11 @@ pub(crate) struct ChangeRec {
     /// happened at or before it.
     pub dir_mtime: Option<Timestamp>,
     pub change: Change,
-    /// The new node (added/modified) or the node that was removed (deleted).
-    pub meta: Meta,
-    /// The node below, for modifications (boxed: most changes are additions).
-    pub before: Option<Box<Meta>>,
+    /// The new node (added/modified) or the node that was removed (deleted), shared with the
+    /// layer entry and the merged view.
+    pub meta: Arc<Meta>,
+    /// The node below, for modifications.
+    pub before: Option<Arc<Meta>>,
     /// What differs for modifications: `type`, `content`, `target`, `mode`, `owner`, `mtime`,
     /// or `replaced` (deleted and re-created with the same attributes).
     pub what: Vec<&'static str>,
@@ -296,6 +299,7 @@ pub(crate) fn apply_layer(
         }
     }
     // 2. The layer's own entries, parents first (BTreeMap order).
+    let implicit = Arc::new(implicit_dir());
     for (path, e) in &nodes {
         let EntryKind::Node(meta) = &e.kind else { continue };
         for a in ancestors(path) {
@@ -307,15 +311,15 @@ pub(crate) fn apply_layer(
                 Some(n) => {
                     let before = n.meta.clone();
                     remove_below(tree, a);
-                    tree.insert(a.to_vec(), Node { meta: implicit_dir(), layer, seq: None });
+                    tree.insert(a.to_vec(), Node { meta: implicit.clone(), layer, seq: None });
                     out.changes.push(ChangeRec {
                         deleted_at: None,
                         dir_mtime: None,
                         path: a.to_vec(),
                         change: Change::Modified,
-                        meta: implicit_dir(),
-                        what: what_changed(&before, &implicit_dir()),
-                        before: Some(Box::new(before)),
+                        meta: implicit.clone(),
+                        what: what_changed(&before, &implicit),
+                        before: Some(before),
                         seq: None,
                         implicit: true,
                         traversal: false,
@@ -324,13 +328,13 @@ pub(crate) fn apply_layer(
                     });
                 }
                 None => {
-                    tree.insert(a.to_vec(), Node { meta: implicit_dir(), layer, seq: None });
+                    tree.insert(a.to_vec(), Node { meta: implicit.clone(), layer, seq: None });
                     out.changes.push(ChangeRec {
                         deleted_at: None,
                         dir_mtime: None,
                         path: a.to_vec(),
                         change: Change::Added,
-                        meta: implicit_dir(),
+                        meta: implicit.clone(),
                         before: None,
                         what: vec![],
                         seq: None,
@@ -345,10 +349,12 @@ pub(crate) fn apply_layer(
         let mut meta = meta.clone();
         if let (Some(target), None) = (&meta.hardlink, meta.sha256) {
             if let Some(t) = tree.get(target) {
-                meta.size = t.meta.size;
-                meta.sha256 = t.meta.sha256;
-                meta.magic = t.meta.magic;
-                meta.facts = t.meta.facts.clone();
+                let t = t.meta.clone();
+                let meta = Arc::make_mut(&mut meta);
+                meta.size = t.size;
+                meta.sha256 = t.sha256;
+                meta.magic = t.magic;
+                meta.facts = t.facts.clone();
             } else {
                 out.notes.push(format!(
                     "hard link `{}` -> `{}`: target not found in this layer or below",
@@ -365,13 +371,13 @@ pub(crate) fn apply_layer(
             }
         }
         tree.insert(path.to_vec(), Node { meta: meta.clone(), layer, seq: Some(e.seq) });
-        let rec = |change, before: Option<Meta>, what| ChangeRec {
+        let rec = |change, before: Option<Arc<Meta>>, what| ChangeRec {
             deleted_at: None,
             dir_mtime: None,
             path: path.to_vec(),
             change,
             meta: meta.clone(),
-            before: before.map(Box::new),
+            before,
             what,
             seq: Some(e.seq),
             implicit: false,
@@ -396,7 +402,7 @@ pub(crate) fn apply_layer(
     let known = deleted.into_iter().map(|(path, n, seq, hidden, at)| (path, n.meta, seq, hidden, at, vec![]));
     let unknown = unknown_deleted
         .into_iter()
-        .map(|(path, meta, seq, at)| (path, meta, Some(seq), vec![], at, vec![LOWER_UNKNOWN]));
+        .map(|(path, meta, seq, at)| (path, Arc::new(meta), Some(seq), vec![], at, vec![LOWER_UNKNOWN]));
     for (path, meta, seq, hidden, at, what) in known.chain(unknown) {
         if nodes.contains_key(path.as_slice()) {
             continue;
@@ -431,13 +437,13 @@ pub(crate) fn apply_layer(
 /// listed). `ignore` drops paths and everything below them. Sorted by path.
 pub(crate) fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8]) -> bool) -> Vec<ChangeRec> {
     let mut out = vec![];
-    let rec = |path: &[u8], change, meta: &Meta, before: Option<&Meta>, what, seq| ChangeRec {
+    let rec = |path: &[u8], change, meta: &Arc<Meta>, before: Option<&Arc<Meta>>, what, seq| ChangeRec {
         deleted_at: None,
         dir_mtime: None,
         path: path.to_vec(),
         change,
         meta: meta.clone(),
-        before: before.cloned().map(Box::new),
+        before: before.cloned(),
         what,
         seq,
         implicit: false,
@@ -520,7 +526,7 @@ mod tests {
             seq,
             traversal: false,
             raw_name: None,
-            kind: EntryKind::Node(m),
+            kind: EntryKind::Node(m.into()),
         }
     }
 
@@ -530,7 +536,7 @@ mod tests {
             seq,
             traversal: false,
             raw_name: None,
-            kind: EntryKind::Node(implicit_dir()),
+            kind: EntryKind::Node(implicit_dir().into()),
         }
     }
 
@@ -604,7 +610,7 @@ mod tests {
                     seq: 2,
                     traversal: false,
                     raw_name: None,
-                    kind: EntryKind::Node(link),
+                    kind: EntryKind::Node(link.into()),
                 },
             ],
             0,

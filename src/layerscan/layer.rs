@@ -297,7 +297,7 @@ fn read_entries<R: Read>(
             seq,
             traversal,
             raw_name: keep_raw,
-            kind: EntryKind::Node(meta),
+            kind: EntryKind::Node(meta.into()),
         });
     }
 }

@@ -3,6 +3,7 @@
 //! as it streams (digest, magic, content and script facts).
 
 use std::io::{self, Read};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
@@ -59,8 +60,9 @@ impl Meta {
 /// What a tar member means for the layered filesystem.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EntryKind {
-    /// A file, directory, link or device.
-    Node(Meta),
+    /// A file, directory, link or device (its metadata shared with the merged views and the
+    /// change sets made from it: one copy per file, not one per holder).
+    Node(Arc<Meta>),
     /// `.wh.NAME`: deletes the path (normalized) from lower layers.
     Whiteout(Vec<u8>, Option<Timestamp>),
     /// `.wh..wh..opq`: the entry's path is the directory made opaque.

@@ -1,20 +1,48 @@
 //! UTC instants with nanoseconds, parsed (never compared as strings) from the formats
 //! found in container evidence.
 
+use std::num::NonZeroU32;
+
 use serde::{Serialize, Serializer};
 use time::OffsetDateTime;
 
 /// A UTC instant with nanosecond precision. Orders chronologically.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp {
     secs: i64,
-    nanos: u32,
+    nanos: Nanos,
+}
+
+/// Nanoseconds within the second, held plus one: the zero it never holds makes an
+/// `Option<Timestamp>` no larger than a `Timestamp` (a file's record holds several).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Nanos(NonZeroU32);
+
+impl Nanos {
+    fn new(n: u32) -> Self {
+        Nanos(NonZeroU32::MIN.saturating_add(n))
+    }
+
+    fn get(self) -> u32 {
+        self.0.get() - 1
+    }
+}
+
+impl std::fmt::Debug for Timestamp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Timestamp").field("secs", &self.secs).field("nanos", &self.nanos.get()).finish()
+    }
 }
 
 impl Timestamp {
+    /// From seconds and nanoseconds within the second (below 1e9).
+    fn raw(secs: i64, nanos: u32) -> Self {
+        Timestamp { secs, nanos: Nanos::new(nanos) }
+    }
+
     /// From seconds and nanoseconds since the Unix epoch.
     pub fn from_unix(secs: i64, nanos: u32) -> Self {
-        Timestamp { secs: secs + i64::from(nanos / 1_000_000_000), nanos: nanos % 1_000_000_000 }
+        Timestamp::raw(secs + i64::from(nanos / 1_000_000_000), nanos % 1_000_000_000)
     }
 
     /// From a fractional Unix time as written in PAX `mtime` (e.g. `1700000000.123456789`).
@@ -24,9 +52,9 @@ impl Timestamp {
         let secs: i64 = int.parse().ok()?;
         let nanos = parse_fraction(frac)?;
         if secs < 0 && nanos > 0 {
-            return Some(Timestamp { secs: secs - 1, nanos: 1_000_000_000 - nanos });
+            return Some(Timestamp::raw(secs - 1, 1_000_000_000 - nanos));
         }
-        Some(Timestamp { secs, nanos })
+        Some(Timestamp::raw(secs, nanos))
     }
 
     /// From civil date-time fields at a UTC offset (seconds east of UTC). None when invalid.
@@ -61,7 +89,7 @@ impl Timestamp {
             + i64::from(minute) * 60
             + i64::from(second)
             - i64::from(offset_secs);
-        Some(Timestamp { secs, nanos })
+        Some(Timestamp::raw(secs, nanos))
     }
 
     /// Parse RFC 3339 / ISO 8601 as Docker and Go write it: `T` or a space between date and
@@ -101,7 +129,7 @@ impl Timestamp {
 
     /// Nanoseconds within the second.
     pub fn subsec_nanos(&self) -> u32 {
-        self.nanos
+        self.nanos.get()
     }
 
     /// A file's modification time (None before 1970 or when the platform gives none).
@@ -126,7 +154,7 @@ impl Timestamp {
 
     /// The start of this instant's UTC day.
     pub fn day_start(&self) -> Self {
-        Timestamp { secs: self.secs - self.secs.rem_euclid(86_400), nanos: 0 }
+        Timestamp::raw(self.secs - self.secs.rem_euclid(86_400), 0)
     }
 
     /// ISO 8601 UTC with nine fraction digits: `2026-11-27T14:00:00.123000000Z`.
@@ -140,9 +168,9 @@ impl Timestamp {
                 t.hour(),
                 t.minute(),
                 t.second(),
-                self.nanos
+                self.nanos.get()
             ),
-            Err(_) => format!("@{}.{:09}", self.secs, self.nanos),
+            Err(_) => format!("@{}.{:09}", self.secs, self.nanos.get()),
         }
     }
 }
@@ -230,7 +258,7 @@ mod tests {
             let t = Time::from_hms_nano(h, mi, s, n).ok()?;
             let off = UtcOffset::from_whole_seconds(off).ok()?;
             let secs = PrimitiveDateTime::new(date, t).assume_offset(off).unix_timestamp() + carry;
-            Some(Timestamp { secs, nanos: n })
+            Some(Timestamp::raw(secs, n))
         };
         let years = [
             -9999, -10000, -401, -400, -1, 0, 1, 4, 100, 1600, 1900, 1969, 1970, 2000, 2024, 2100, 9999,
@@ -282,6 +310,15 @@ mod tests {
         let c = Timestamp::parse_rfc3339("2026-11-27T14:00:00.50001Z").unwrap();
         let d = Timestamp::parse_rfc3339("2026-11-27T14:00:00.5Z").unwrap();
         assert!(a < b && d < c);
+    }
+
+    #[test]
+    fn an_optional_time_costs_no_room_and_keeps_its_order() {
+        assert_eq!(std::mem::size_of::<Option<Timestamp>>(), std::mem::size_of::<Timestamp>());
+        let t = |s, n| Timestamp::from_unix(s, n);
+        assert!(t(0, 0) < t(0, 1) && t(0, 999_999_999) < t(1, 0) && t(-1, 999_999_999) < t(0, 0));
+        assert_eq!((t(5, 7).unix_secs(), t(5, 7).subsec_nanos()), (5, 7));
+        assert_eq!(format!("{:?}", t(5, 7)), "Timestamp { secs: 5, nanos: 7 }");
     }
 
     #[test]

@@ -6,7 +6,9 @@ pub(crate) mod json;
 pub(crate) mod out;
 pub(crate) mod plan;
 pub(crate) mod text;
+mod timeline;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -16,6 +18,7 @@ use crate::analyze::story::Story;
 pub(crate) use crate::bundle::{ArtifactRecord, Evidence, ProcessReport};
 use crate::evidence::BundleKind;
 use crate::model::{DiagLevel, Diagnostic, Fact, Severity, TimelineEvent, Timestamp};
+pub use timeline::Timeline;
 
 /// A serde_json error as the I/O error it is (a closed pipe stays `BrokenPipe`).
 pub(crate) fn json_io(e: serde_json::Error) -> std::io::Error {
@@ -149,21 +152,56 @@ pub struct Summary {
 
 /// Everything found in one bundle: what was read (the [`Evidence`]) and what the analysis
 /// concluded from it.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct BundleReport {
-    #[serde(flatten)]
     pub evidence: Evidence,
     /// The verdict per container, the attack chain, attempts, hosts by side, attacker-side
     /// IOCs and the deduplicated log records.
-    #[serde(flatten)]
     pub story: Story,
     /// Facts (one per thing that happened or holds, every rule and proof folded in), sorted
     /// by severity (highest first), then rule, then evidence.
     pub findings: Vec<Fact>,
-    /// Sorted by time (unknown last), then order, then source.
-    pub timeline: Vec<TimelineEvent>,
+    /// Sorted by time (unknown last), then order, then source; read it with
+    /// [`BundleReport::timeline_events`].
+    pub timeline: Timeline,
     pub response_plan: Vec<ResponseStep>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A bundle report as serialized: the timeline's `file-change` events rendered in place.
+#[derive(Serialize)]
+struct BundleOut<'a> {
+    #[serde(flatten)]
+    evidence: &'a Evidence,
+    #[serde(flatten)]
+    story: &'a Story,
+    findings: &'a [Fact],
+    timeline: TimelineOut<'a>,
+    response_plan: &'a [ResponseStep],
+    diagnostics: &'a [Diagnostic],
+}
+
+/// The timeline of a bundle report, serialized as the sequence of its events.
+struct TimelineOut<'a>(&'a BundleReport);
+
+impl Serialize for TimelineOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.timeline_events())
+    }
+}
+
+impl Serialize for BundleReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        BundleOut {
+            evidence: &self.evidence,
+            story: &self.story,
+            findings: &self.findings,
+            timeline: TimelineOut(self),
+            response_plan: &self.response_plan,
+            diagnostics: &self.diagnostics,
+        }
+        .serialize(s)
+    }
 }
 
 impl std::ops::Deref for BundleReport {
@@ -180,13 +218,18 @@ impl std::ops::DerefMut for BundleReport {
 }
 
 impl BundleReport {
+    /// The timeline's events in order (those of file changes rendered from the records).
+    pub fn timeline_events(&self) -> impl ExactSizeIterator<Item = Cow<'_, TimelineEvent>> {
+        self.timeline.iter(self.image.file_events())
+    }
+
     /// A report for a bundle with its custody records and every section still empty.
     pub fn new(path: String, kind: BundleKind, artifacts: Vec<ArtifactRecord>) -> Self {
         BundleReport {
             evidence: Evidence::new(path, kind, artifacts),
             story: Default::default(),
             findings: vec![],
-            timeline: vec![],
+            timeline: Timeline::default(),
             response_plan: vec![],
             diagnostics: vec![],
         }

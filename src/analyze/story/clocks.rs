@@ -34,12 +34,12 @@ impl<'a> Clocks<'a> {
         for c in &report.image.file_changes {
             // A whiteout's own time beats an export's unknown one for the same deletion.
             if changes
-                .get(c.path.as_str())
-                .is_some_and(|p: &&FileChange| p.deleted_at.is_some() && c.deleted_at.is_none())
+                .get(&*c.path)
+                .is_some_and(|p: &&FileChange| p.deleted_at().is_some() && c.deleted_at().is_none())
             {
                 continue;
             }
-            changes.insert(c.path.as_str(), c);
+            changes.insert(&*c.path, c);
         }
         let started = report.containers.iter().filter_map(|c| c.state.started_at.or(c.created)).min();
         let day = records.iter().filter_map(|r| r.time).max().map(|t| t.day_start());
@@ -126,7 +126,7 @@ impl<'a> Clocks<'a> {
     fn file_when(&self, c: &FileChange, owner: Option<&crate::model::Owner>) -> When {
         let dir = c.dir_mtime.filter(|t| self.started.is_none_or(|s| s <= *t));
         if c.change == Change::Deleted {
-            if let Some(t) = c.deleted_at {
+            if let Some(t) = c.deleted_at() {
                 return When::at(t, "whiteout mtime (the time of the deletion)");
             }
             return When {
@@ -155,8 +155,8 @@ impl<'a> Clocks<'a> {
     /// The container's own change: from the export, its read-write layer in a data root, or
     /// a layer `docker commit` added.
     fn container_change(&self, c: &FileChange) -> bool {
-        c.source == "export"
-            || c.source == "upper-dir"
+        c.side == Some("export")
+            || c.side == Some("upper-dir")
             || matches!((c.image, c.layer), (Some(i), Some(l)) if self.committed.contains(&(i, l)))
     }
 }

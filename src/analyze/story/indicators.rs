@@ -237,7 +237,7 @@ pub(super) fn indicators<'a>(
                 .evidence
                 .iter()
                 .filter(|l| {
-                    sources.get(l).is_some_and(|v| v.iter().any(|x| x.kind == r.kind && x.value == r.value))
+                    sources.get(*l).is_some_and(|v| v.iter().any(|x| x.kind == r.kind && x.value == r.value))
                 })
                 .collect();
             if at.is_empty() {
@@ -358,7 +358,7 @@ type Dropped = (String, String, String, Option<Timestamp>, Locator);
 fn dropped_files(report: &Evidence, facts: &[Fact]) -> BTreeSet<Dropped> {
     let mut last: BTreeMap<&str, &FileChange> = BTreeMap::new();
     for c in &report.image.file_changes {
-        last.insert(c.path.as_str(), c);
+        last.insert(&*c.path, c);
     }
     let changes: BTreeMap<&str, &FileChange> =
         last.into_iter().filter(|(_, c)| c.change != Change::Deleted && c.sha256.is_some()).collect();
@@ -382,11 +382,11 @@ fn dropped_files(report: &Evidence, facts: &[Fact]) -> BTreeSet<Dropped> {
             if let Some(c) = changes.get(path) {
                 if let Some(sha) = &c.sha256 {
                     files.insert((
-                        sha.clone(),
+                        sha.to_string(),
                         path.to_string(),
                         f.title.clone(),
                         seen_at(f),
-                        c.locator.clone(),
+                        c.locator(),
                     ));
                 }
             }

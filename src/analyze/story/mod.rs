@@ -294,10 +294,10 @@ fn written(report: &Evidence, owners: &Owners) -> Vec<exploits::Written> {
             _ => true,
         })
         .map(|c| exploits::Written {
-            owner: owners.of_locator(&c.locator).cloned(),
-            path: c.path.clone(),
+            owner: owners.of_locator(&c.locator()).cloned(),
+            path: c.path.to_string(),
             time: c.mtime.or(c.dir_mtime),
-            locator: c.locator.clone(),
+            locator: c.locator(),
         })
         .collect()
 }

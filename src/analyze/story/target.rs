@@ -96,10 +96,10 @@ pub(crate) fn profile_of(
             t.techs.insert(tech, why);
         }
     };
-    for c in report.image.file_changes.iter().filter(|c| owns_locator(&c.locator)) {
+    for c in report.image.file_changes.iter().filter(|c| owns_locator(&c.locator())) {
         t.known = true;
         if let Some(tech) = from_path(&c.path) {
-            add(&mut t, tech, format!("{} in {}", c.path, c.source));
+            add(&mut t, tech, format!("{} in {}", c.path, c.source()));
         }
     }
     for p in

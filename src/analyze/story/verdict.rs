@@ -128,7 +128,7 @@ pub(crate) fn judge(
                 .image
                 .file_changes
                 .iter()
-                .filter(|x| owners.of_locator(&x.locator).is_some_and(|o| o.same(c)))
+                .filter(|x| owners.of_locator(&x.locator()).is_some_and(|o| o.same(c)))
                 .count()
             // Processes a source says ran in it (sensor exports, syscall captures).
             + report

@@ -61,11 +61,11 @@ fn field(s: &str) -> String {
 /// One bodyfile line (with its newline).
 pub(crate) fn line(b: &BundleReport, c: &FileChange) -> String {
     let source = match c.image {
-        Some(i) if b.image.images.len() > 1 => format!("image {i} {}", c.source),
-        _ => c.source.clone(),
+        Some(i) if b.image.images.len() > 1 => format!("image {i} {}", c.source()),
+        _ => c.source().into_owned(),
     };
     let mut name = format!("[{source}] {}", c.path);
-    if let Some(t) = &c.link_target {
+    if let Some(t) = c.link_target() {
         name.push_str(" -> ");
         name.push_str(t);
     }
@@ -73,11 +73,11 @@ pub(crate) fn line(b: &BundleReport, c: &FileChange) -> String {
         name.push_str(" (deleted)");
     }
     let secs = |t: Option<crate::model::Timestamp>| t.map(|t| t.unix_secs().max(0)).unwrap_or(0);
-    let ctime = if c.change == Change::Deleted { secs(c.deleted_at) } else { 0 };
+    let ctime = if c.change == Change::Deleted { secs(c.deleted_at()) } else { 0 };
     format!(
         "0|{}|0|{}|{}|{}|{}|0|{}|{}|0\n",
         field(&name),
-        mode_string(c.ftype, &c.mode),
+        mode_string(c.ftype, &c.mode.to_string()),
         c.uid,
         c.gid,
         c.size,

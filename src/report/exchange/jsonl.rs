@@ -66,7 +66,7 @@ struct Records<'a, 'w> {
 /// The time a bundle's undated records carry: the newest time in its evidence (the capture
 /// was taken at or after it), else when the report was written.
 fn fallback_time(b: &BundleReport, report: &Report) -> (Value, &'static str) {
-    match b.timeline.iter().filter_map(|e| e.time).max() {
+    match b.timeline_events().filter_map(|e| e.time).max() {
         Some(t) => (ts(Some(t)), "no time of its own: the newest time in the bundle's evidence"),
         None => (ts(Some(report.run.time)), "no time of its own: when the report was written"),
     }
@@ -179,9 +179,9 @@ fn bundle(r: &mut Records<'_, '_>, b: &BundleReport, report: &Report) -> io::Res
                 "event": { "kind": "event", "category": ["file"], "action": format!("{:?}", c.change).to_lowercase() },
                 "file": { "path": c.path, "type": c.ftype.as_str(), "mode": c.mode, "uid": c.uid.to_string(),
                     "gid": c.gid.to_string(), "size": c.size, "mtime": ts(c.mtime),
-                    "hash": { "sha256": c.sha256 }, "target_path": c.link_target },
-                "ctriage": { "source": c.source, "layer": c.layer, "image": c.image, "deleted_at": ts(c.deleted_at),
-                    "what": c.what, "evidence": [c.locator.to_string()] },
+                    "hash": { "sha256": c.sha256 }, "target_path": c.link_target() },
+                "ctriage": { "source": c.source(), "layer": c.layer, "image": c.image, "deleted_at": ts(c.deleted_at()),
+                    "what": c.what(), "evidence": [c.locator().to_string()] },
             }),
         )?;
     }
@@ -267,7 +267,7 @@ fn bundle(r: &mut Records<'_, '_>, b: &BundleReport, report: &Report) -> io::Res
             }),
         )?;
     }
-    for e in &b.timeline {
+    for e in b.timeline_events() {
         r.emit(
             "timeline-event",
             json!({

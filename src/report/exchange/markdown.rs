@@ -170,7 +170,7 @@ fn bundle(out: &mut dyn Write, b: &BundleReport) -> io::Result<()> {
             md(&a.path),
             a.kind.as_str(),
             a.size,
-            a.sha256.as_deref().unwrap_or("-")
+            crate::digest::hex_or_dash(a.sha256)
         )?;
     }
     Ok(())

@@ -49,14 +49,14 @@ impl Event<'_> {
 pub(crate) fn events(b: &BundleReport) -> Vec<Event<'_>> {
     let only = if b.containers.len() == 1 { b.containers[0].name.as_str() } else { "" };
     let mut out: Vec<(Timestamp, usize, Event<'_>)> = vec![];
-    for (i, e) in b.timeline.iter().enumerate() {
+    for (i, e) in b.timeline_events().enumerate() {
         let Some(time) = e.time.filter(|t| is_real(*t)) else { continue };
         out.push((
             time,
             i,
             Event {
                 time,
-                message: e.message.clone(),
+                message: e.message.to_string(),
                 timestamp_desc: e.timestamp_desc.to_string(),
                 source: format!("ctriage:{}", e.kind),
                 path: e.source.to_string(),

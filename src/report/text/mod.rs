@@ -233,10 +233,10 @@ fn timeline(s: &mut String, b: &BundleReport, style: &Style) {
         return;
     }
     // Files of the image's build layers are context, not the incident: the JSON has them.
-    let is_build_file = |e: &&crate::model::TimelineEvent| {
+    let is_build_file = |e: &crate::model::TimelineEvent| {
         e.kind == "file-change" && e.timestamp_desc.starts_with("layer created")
     };
-    let shown: Vec<_> = b.timeline.iter().filter(|e| !is_build_file(e)).collect();
+    let shown: Vec<_> = b.timeline_events().filter(|e| !is_build_file(e)).collect();
     let build = b.timeline.len() - shown.len();
     heading(s, &format!("Timeline ({} events; {build} build-layer file events in JSON only)", shown.len()));
     let cap = if verbose { usize::MAX } else { TIMELINE_SHOWN };
@@ -279,7 +279,7 @@ fn artifacts(s: &mut String, b: &BundleReport, verbose: bool) {
     );
     // Without --verbose only the artifacts that could not be read fully are listed.
     for a in b.artifacts.iter().filter(|a| verbose || a.error.is_some()) {
-        let sha = a.sha256.as_deref().unwrap_or("-");
+        let sha = crate::digest::hex_or_dash(a.sha256);
         let wrap = if a.compression.is_some() {
             format!(" ({:?})", a.compression).to_lowercase()
         } else {

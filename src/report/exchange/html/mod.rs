@@ -145,7 +145,7 @@ struct Point {
 
 fn chart(b: &BundleReport) -> Markup {
     let mut points: Vec<Point> = vec![];
-    for e in &b.timeline {
+    for e in b.timeline_events() {
         // Build-layer files are context, not the incident (as in the terminal report).
         if e.kind == "file-change" && e.timestamp_desc.starts_with("layer created") {
             continue;
@@ -387,7 +387,7 @@ fn custody(b: &BundleReport) -> Markup {
                 @for a in &b.artifacts {
                     tr {
                         td { code { (t(&a.path)) } } td { (a.kind.as_str()) } td { (a.size) }
-                        td { code { (a.sha256.as_deref().unwrap_or("-")) } }
+                        td { code { (crate::digest::hex_or_dash(a.sha256)) } }
                     }
                 }
             }

@@ -1,0 +1,308 @@
+//! One change of one layer (or of the container) as the report holds it: a record per
+//! changed file, so held compactly (the proof's outer part shared by every file of a layer,
+//! the digest as its bytes, the mode as a number) and written as the documented JSON.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use serde::{Serialize, Serializer};
+
+use super::section::HiddenPath;
+use super::tree::Change;
+use crate::digest::Sha256Hex;
+use crate::layerfs::FileType;
+use crate::model::{IocRef, Locator, Timestamp};
+
+/// One change of one layer (or of the container).
+#[derive(Clone, Debug)]
+pub struct FileChange {
+    /// Index in `images`; None for the container's export changes.
+    pub image: Option<usize>,
+    /// Layer index; None for export changes.
+    pub layer: Option<usize>,
+    /// The container side's source (`export`, `upper-dir`, `volume`); None for a layer's
+    /// change (its source is `layer N`). Read it with [`FileChange::source`].
+    pub side: Option<&'static str>,
+    /// Absolute path (invalid UTF-8 escaped).
+    pub path: Box<str>,
+    pub change: Change,
+    pub ftype: FileType,
+    /// Permission bits (`0o7777`), written in octal, e.g. `4755`.
+    pub mode: Mode,
+    pub uid: u64,
+    pub gid: u64,
+    pub size: u64,
+    pub mtime: Option<Timestamp>,
+    /// The mtime of the directory holding the path on the changed side: creating, renaming
+    /// or deleting the file set it, so the change happened at or before it.
+    pub dir_mtime: Option<Timestamp>,
+    pub sha256: Option<Sha256Hex>,
+    /// A parent directory with no member of its own.
+    pub implicit: bool,
+    /// The member name had `..` components.
+    pub traversal: bool,
+    /// Where the proof is, less its innermost member: the layer blob or the export, shared by
+    /// every change read from it. Read the whole with [`FileChange::locator`].
+    pub within: Arc<Locator>,
+    /// What most changes do not have (None when it would be all empty): links, what changed,
+    /// the paths a deletion hid, indicators, a deletion's time, the member as stored.
+    pub rare: Option<Box<Rare>>,
+}
+
+/// The parts of a file change most changes do not have, read through the change's methods.
+#[derive(Clone, Debug, Default)]
+pub struct Rare {
+    /// For deletions by a whiteout: the whiteout entry's own mtime, the time of the deletion
+    /// (`mtime` stays the deleted file's).
+    pub deleted_at: Option<Timestamp>,
+    pub link_target: Option<Box<str>>,
+    pub hardlink_to: Option<Box<str>>,
+    /// For modifications: what changed (`content`, `mode`, `owner`, `type`, `target`,
+    /// `mtime`, `replaced`).
+    pub what: Box<[&'static str]>,
+    /// For a deleted directory: every path below it that the deletion hid, with the content
+    /// digest each last had and the layer that wrote it.
+    pub hidden: Box<[HiddenPath]>,
+    /// Indicators in the content of an added or modified file (URLs, endpoints, pools,
+    /// wallets, SSH keys), with their roles. Kept for the container's own changes and for
+    /// image files a finding names.
+    pub iocs: Vec<IocRef>,
+    /// The innermost member as stored, when it is not the path (a name with `..`).
+    pub member: Option<Box<str>>,
+}
+
+impl Rare {
+    /// Boxed, or None when every part is empty.
+    pub fn boxed(self) -> Option<Box<Rare>> {
+        let empty = self.deleted_at.is_none()
+            && self.link_target.is_none()
+            && self.hardlink_to.is_none()
+            && self.what.is_empty()
+            && self.hidden.is_empty()
+            && self.iocs.is_empty()
+            && self.member.is_none();
+        (!empty).then(|| Box::new(self))
+    }
+}
+
+/// Permission bits, written as at least four octal digits (`0644`, `4755`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mode(pub u32);
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04o}", self.0)
+    }
+}
+
+impl Serialize for Mode {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl FileChange {
+    /// `layer N`, or the container side's source.
+    pub fn source(&self) -> Cow<'static, str> {
+        match (self.side, self.layer) {
+            (Some(side), _) => Cow::Borrowed(side),
+            (None, Some(l)) => Cow::Owned(format!("layer {l}")),
+            (None, None) => Cow::Borrowed(""),
+        }
+    }
+
+    /// The innermost member the proof names: as stored, else the path.
+    pub fn member(&self) -> &str {
+        self.rare.as_ref().and_then(|r| r.member.as_deref()).unwrap_or(&self.path)
+    }
+
+    /// For deletions by a whiteout: the time of the deletion.
+    pub fn deleted_at(&self) -> Option<Timestamp> {
+        self.rare.as_ref().and_then(|r| r.deleted_at)
+    }
+
+    /// A symbolic link's target.
+    pub fn link_target(&self) -> Option<&str> {
+        self.rare.as_ref().and_then(|r| r.link_target.as_deref())
+    }
+
+    /// A hard link's target path.
+    pub fn hardlink_to(&self) -> Option<&str> {
+        self.rare.as_ref().and_then(|r| r.hardlink_to.as_deref())
+    }
+
+    /// For modifications: what changed.
+    pub fn what(&self) -> &[&'static str] {
+        self.rare.as_ref().map_or(&[], |r| &r.what)
+    }
+
+    /// For a deleted directory: the paths the deletion hid.
+    pub fn hidden(&self) -> &[HiddenPath] {
+        self.rare.as_ref().map_or(&[], |r| &r.hidden)
+    }
+
+    /// Indicators in the file's content.
+    pub fn iocs(&self) -> &[IocRef] {
+        self.rare.as_ref().map_or(&[], |r| &r.iocs)
+    }
+
+    /// Forget the indicators (build-layer files no finding names).
+    pub fn clear_iocs(&mut self) {
+        if let Some(r) = self.rare.take() {
+            self.rare = Rare { iocs: vec![], ..*r }.boxed();
+        }
+    }
+
+    /// Where the proof is: the layer blob or the export, then the member.
+    pub fn locator(&self) -> Locator {
+        Locator::clone(&self.within).with_member(self.member())
+    }
+}
+
+/// A file change as written: the fields in the documented order and form.
+#[derive(Serialize)]
+struct Out<'a> {
+    image: Option<usize>,
+    layer: Option<usize>,
+    source: Cow<'static, str>,
+    path: &'a str,
+    change: Change,
+    #[serde(rename = "type")]
+    ftype: FileType,
+    mode: Mode,
+    uid: u64,
+    gid: u64,
+    size: u64,
+    mtime: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deleted_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dir_mtime: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    link_target: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hardlink_to: Option<&'a str>,
+    sha256: Option<Sha256Hex>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    what: &'a [&'static str],
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    implicit: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    traversal: bool,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    hidden: &'a [HiddenPath],
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    iocs: &'a [IocRef],
+    locator: LocatorOut<'a>,
+}
+
+/// The locator of a file change, written as its `Locator` would be.
+struct LocatorOut<'a>(&'a FileChange);
+
+impl Serialize for LocatorOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let w = &*self.0.within;
+        let n = 2 + usize::from(w.line.is_some()) + usize::from(w.offset.is_some());
+        let mut st = s.serialize_struct("Locator", n)?;
+        st.serialize_field("artifact", &w.artifact)?;
+        st.serialize_field("members", &MembersOut(self.0))?;
+        if let Some(l) = w.line {
+            st.serialize_field("line", &l)?;
+        }
+        if let Some(o) = w.offset {
+            st.serialize_field("offset", &o)?;
+        }
+        st.end()
+    }
+}
+
+/// The members of a file change's locator: those of `within`, then its own.
+struct MembersOut<'a>(&'a FileChange);
+
+impl Serialize for MembersOut<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let outer = self.0.within.members.iter().map(String::as_str);
+        s.collect_seq(outer.chain(std::iter::once(self.0.member())))
+    }
+}
+
+impl Serialize for FileChange {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Out {
+            image: self.image,
+            layer: self.layer,
+            source: self.source(),
+            path: &self.path,
+            change: self.change,
+            ftype: self.ftype,
+            mode: self.mode,
+            uid: self.uid,
+            gid: self.gid,
+            size: self.size,
+            mtime: self.mtime,
+            deleted_at: self.deleted_at(),
+            dir_mtime: self.dir_mtime,
+            link_target: self.link_target(),
+            hardlink_to: self.hardlink_to(),
+            sha256: self.sha256,
+            what: self.what(),
+            implicit: self.implicit,
+            traversal: self.traversal,
+            hidden: self.hidden(),
+            iocs: self.iocs(),
+            locator: LocatorOut(self),
+        }
+        .serialize(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::image::file_events_for_tests::change;
+
+    #[test]
+    fn written_as_the_record_of_strings_was() {
+        let c = change("image.tar", "/bin/sh", Change::Added, None);
+        let e3 = "e3".repeat(32);
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            format!(
+                r#"{{"image":0,"layer":0,"source":"layer 0","path":"/bin/sh","change":"added","type":"file","mode":"0644","uid":0,"gid":0,"size":3,"mtime":null,"sha256":"{e3}","locator":{{"artifact":"image.tar","members":["blob/layer.tar","./bin/sh"]}}}}"#
+            )
+        );
+        let mut c = change("image.tar", "/x", Change::Deleted, Some(0));
+        (c.image, c.layer, c.side, c.sha256) = (None, None, Some("export"), None);
+        (c.mode, c.implicit) = (Mode(0o4755), true);
+        c.rare = Rare {
+            deleted_at: Some(Timestamp::from_unix(1, 5)),
+            link_target: Some("/t".into()),
+            what: Box::new(["content"]),
+            ..Default::default()
+        }
+        .boxed();
+        c.within = Arc::new(Locator { line: Some(3), offset: Some(9), ..Locator::artifact("e.tar") });
+        assert_eq!(
+            serde_json::to_string(&c).unwrap(),
+            r#"{"image":null,"layer":null,"source":"export","path":"/x","change":"deleted","type":"file","mode":"4755","uid":0,"gid":0,"size":3,"mtime":"1970-01-01T00:00:00.000000000Z","deleted_at":"1970-01-01T00:00:01.000000005Z","link_target":"/t","sha256":null,"what":["content"],"implicit":true,"locator":{"artifact":"e.tar","members":["/x"],"line":3,"offset":9}}"#
+        );
+        // The locator written is the one the record gives.
+        let v = serde_json::to_value(&c).unwrap();
+        assert_eq!(v["locator"], serde_json::to_value(c.locator()).unwrap());
+        assert_eq!(c.locator().to_string(), "e.tar > /x:3 @9");
+        // Indicators cleared: nothing rare is left, so nothing is held.
+        c.rare = Rare {
+            iocs: vec![crate::model::IocRef {
+                kind: crate::model::IocKind::Ip,
+                value: "10.0.0.1".into(),
+                role: "callback",
+            }],
+            ..Default::default()
+        }
+        .boxed();
+        assert_eq!(c.iocs().len(), 1);
+        c.clear_iocs();
+        assert!(c.rare.is_none() && c.iocs().is_empty());
+    }
+}
