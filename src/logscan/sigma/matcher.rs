@@ -27,28 +27,49 @@ enum Pattern {
     Starts(String, bool),
     Ends(String, bool),
     Equals(String, bool),
-    /// A `|re` value, compiled when the rule is loaded (a user's regex may be unusable).
-    Regex(Regex),
+    /// A `|re` value (its syntax checked when the rule is read).
+    Regex(LazyRegex),
     /// A value with wildcards, as a regex we built.
-    Wildcard(Wildcard),
+    Wildcard(LazyRegex),
     Cidr(IpAddr, u8),
     Num(NumOp, f64),
     Exists(bool),
     Null,
 }
 
-/// A wildcard value's regex (escaped text, `.*`, `.`, anchors: it always compiles), compiled
-/// when first compared: most rules never meet a candidate, and compiling every bundled
-/// rule's wildcards was a fifth of `ctriage logs`' start-up.
+/// A value's regex, compiled when first compared: most rules never meet a candidate, and
+/// compiling every bundled rule's regexes was a quarter of `ctriage logs`' start-up. A `|re`
+/// value's syntax is checked when the rule is read; a user's rule is compiled whole then
+/// ([`Compiled::compile_all`]), so a regex too large for the size limit is reported, not
+/// silently never matched; the bundled set is compiled whole by a test.
 #[derive(Debug, Clone)]
-struct Wildcard {
+pub(crate) struct LazyRegex {
     src: String,
-    re: std::sync::OnceLock<Option<Regex>>,
+    size_limit: Option<usize>,
+    re: std::sync::OnceLock<Result<Regex, String>>,
 }
 
-impl Wildcard {
-    fn regex(&self) -> Option<&Regex> {
-        self.re.get_or_init(|| Regex::new(&self.src).ok()).as_ref()
+impl LazyRegex {
+    fn new(src: String, size_limit: Option<usize>) -> Self {
+        LazyRegex { src, size_limit, re: std::sync::OnceLock::new() }
+    }
+
+    fn regex(&self) -> Result<&Regex, &String> {
+        self.re
+            .get_or_init(|| {
+                let mut b = regex::RegexBuilder::new(&self.src);
+                if let Some(l) = self.size_limit {
+                    b.size_limit(l);
+                }
+                b.build().map_err(|e| {
+                    format!("regex not supported by Rust's regex crate: {}", first_line(&e.to_string()))
+                })
+            })
+            .as_ref()
+    }
+
+    fn is_match(&self, s: &str) -> bool {
+        self.regex().is_ok_and(|r| r.is_match(s))
     }
 }
 
@@ -111,20 +132,23 @@ impl Compiled {
         self.conditions.iter().any(|c| eval_cond(c, &self.named, f, &mut cache))
     }
 
-    /// Whether every wildcard value's regex compiles (they are compiled when first compared).
-    #[cfg(test)]
-    pub(crate) fn wildcards_compile(&self) -> bool {
-        fn det(d: &Det) -> bool {
+    /// Compile every regex now (they are otherwise compiled when first compared): the first
+    /// that cannot be is why the rule is unusable.
+    pub(crate) fn compile_all(&self) -> Result<(), Unsupported> {
+        fn det(d: &Det) -> Result<(), Unsupported> {
             match d {
-                Det::All(items) => items.iter().flat_map(|i| &i.patterns).all(|p| match p {
-                    Pattern::Wildcard(w) => w.regex().is_some(),
-                    _ => true,
+                Det::All(items) => items.iter().flat_map(|i| &i.patterns).try_for_each(|p| match p {
+                    Pattern::Regex(r) | Pattern::Wildcard(r) => r.regex().map(|_| ()).map_err(Clone::clone),
+                    _ => Ok(()),
                 }),
-                Det::Any(ds) | Det::And(ds) => ds.iter().all(det),
-                Det::Cond(named, _) => named.values().all(det),
+                Det::Any(ds) | Det::And(ds) => ds.iter().try_for_each(det),
+                Det::Cond(named, _) => named.values().try_for_each(det),
             }
         }
-        self.named.values().all(det)
+        // Sorted by name: the same rule reports the same regex first on every run.
+        let mut names: Vec<&String> = self.named.keys().collect();
+        names.sort();
+        names.into_iter().try_for_each(|n| det(&self.named[n]))
     }
 
     /// Literals (lower-cased) such that any match holds at least one of them; None when the
@@ -242,9 +266,13 @@ fn value_pattern(v: &SigmaValue, mods: &[Modifier]) -> Result<Pattern, Unsupport
             flags.push('s');
         }
         let src = if flags.is_empty() { s.original.clone() } else { format!("(?{flags}){}", s.original) };
-        return regex::RegexBuilder::new(&src).size_limit(2 << 20).build().map(Pattern::Regex).map_err(|e| {
-            format!("regex not supported by Rust's regex crate: {}", first_line(&e.to_string()))
-        });
+        // The syntax now (as `regex::Regex` reads it), the compilation when first compared.
+        return match regex_syntax::Parser::new().parse(&src) {
+            Ok(_) => Ok(Pattern::Regex(LazyRegex::new(src, Some(2 << 20)))),
+            Err(e) => {
+                Err(format!("regex not supported by Rust's regex crate: {}", first_line(&e.to_string())))
+            }
+        };
     }
     if mods.contains(&Modifier::Cidr) {
         let (net, bits) = s.original.split_once('/').unwrap_or((&s.original, ""));
@@ -296,7 +324,7 @@ fn plain_text(s: &SigmaString) -> Option<String> {
     Some(out)
 }
 
-fn wildcard_regex(s: &SigmaString, open_start: bool, open_end: bool, cased: bool) -> Wildcard {
+fn wildcard_regex(s: &SigmaString, open_start: bool, open_end: bool, cased: bool) -> LazyRegex {
     let mut re = String::from(if cased { "(?s)" } else { "(?is)" });
     if !open_start {
         re.push('^');
@@ -311,7 +339,7 @@ fn wildcard_regex(s: &SigmaString, open_start: bool, open_end: bool, cased: bool
     if !open_end {
         re.push('$');
     }
-    Wildcard { src: re, re: std::sync::OnceLock::new() }
+    LazyRegex::new(re, None)
 }
 
 fn eval_cond<'a>(
@@ -403,8 +431,7 @@ fn value_matches(p: &Pattern, s: &str) -> bool {
         Pattern::Starts(n, c) => fold(*c).starts_with(n.as_str()),
         Pattern::Ends(n, c) => fold(*c).ends_with(n.as_str()),
         Pattern::Equals(n, c) => *fold(*c) == **n,
-        Pattern::Regex(r) => r.is_match(s),
-        Pattern::Wildcard(w) => w.regex().is_some_and(|r| r.is_match(s)),
+        Pattern::Regex(r) | Pattern::Wildcard(r) => r.is_match(s),
         Pattern::Cidr(net, bits) => s.parse::<IpAddr>().is_ok_and(|ip| in_cidr(ip, *net, *bits)),
         Pattern::Num(op, n) => s.trim().parse::<f64>().is_ok_and(|x| match op {
             NumOp::Gt => x > *n,
@@ -479,8 +506,7 @@ fn pattern_anchor(p: &Pattern) -> Option<String> {
         Pattern::Contains(s, _) | Pattern::Starts(s, _) | Pattern::Ends(s, _) | Pattern::Equals(s, _) => {
             s.clone()
         }
-        Pattern::Regex(r) => longest_literal_of_regex(r.as_str())?,
-        Pattern::Wildcard(w) => longest_literal_of_regex(&w.src)?,
+        Pattern::Regex(r) | Pattern::Wildcard(r) => longest_literal_of_regex(&r.src)?,
         _ => return None,
     };
     let s = s.to_lowercase();

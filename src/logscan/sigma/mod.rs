@@ -51,7 +51,7 @@ impl SigmaSet {
         let docs = split_bundle(BUNDLED);
         let parsed: Vec<_> = docs.par_iter().map(|(_, doc)| rsigma_parser::parse_sigma_yaml(doc)).collect();
         for ((path, _), p) in docs.iter().zip(parsed) {
-            set.add_parsed(&format!("{BUNDLED_ORIGIN}:{path}"), path, p);
+            set.add_parsed(&format!("{BUNDLED_ORIGIN}:{path}"), path, p, true);
         }
         set
     }
@@ -87,8 +87,9 @@ impl SigmaSet {
         Ok(())
     }
 
+    /// A user's rule file: every regex compiled as it is read.
     pub(crate) fn add_document(&mut self, origin: &str, path: &str, text: &str) {
-        self.add_parsed(origin, path, rsigma_parser::parse_sigma_yaml(text));
+        self.add_parsed(origin, path, rsigma_parser::parse_sigma_yaml(text), false);
     }
 
     fn add_parsed(
@@ -96,6 +97,7 @@ impl SigmaSet {
         origin: &str,
         path: &str,
         parsed: rsigma_parser::Result<rsigma_parser::SigmaCollection>,
+        bundled: bool,
     ) {
         let collection = match parsed {
             Ok(c) => c,
@@ -133,7 +135,7 @@ impl SigmaSet {
         let many = collection.rules.len() > 1;
         for (i, r) in collection.rules.iter().enumerate() {
             let id = if many { format!("{stem}-{}", i + 1) } else { stem.clone() };
-            match compile(r, &id, origin) {
+            match compile(r, &id, origin, bundled) {
                 Ok(d) => {
                     if self.rules.iter().any(|o| o.rule_id == d.rule_id) {
                         self.unsupported.push(Unsupported {
@@ -198,7 +200,8 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn compile(r: &SigmaRule, stem: &str, origin: &str) -> Result<SigmaDetection, String> {
+/// One rule; a user's (not `bundled`) has every regex compiled now.
+fn compile(r: &SigmaRule, stem: &str, origin: &str, bundled: bool) -> Result<SigmaDetection, String> {
     let ls = &r.logsource;
     let cat = ls.category.as_deref().unwrap_or("");
     let product = ls.product.as_deref().unwrap_or("");
@@ -222,6 +225,9 @@ fn compile(r: &SigmaRule, stem: &str, origin: &str) -> Result<SigmaDetection, St
         SigmaTarget::K8sAudit => &audit_field,
     };
     let compiled = Compiled::new(&r.detection, known)?;
+    if !bundled {
+        compiled.compile_all()?;
+    }
     let anchors = match target {
         SigmaTarget::Web | SigmaTarget::Proxy => compiled.anchors().ok_or(
             "no literal every match must contain: it would be evaluated on every record (ctriage searches literals first)",
@@ -388,7 +394,29 @@ mod tests {
         assert!(web > 60 && procs > 80, "web {web}, process {procs}, unsupported {}", s.unsupported.len());
         assert!(s.unsupported.iter().all(|u| !u.reason.is_empty()));
         assert!(s.rules.iter().all(|r| r.rule_id.starts_with("sigma.")));
-        // Wildcard values are compiled when first compared: every one must compile.
-        assert!(s.rules.iter().all(|r| r.compiled.wildcards_compile()));
+        // The bundled rules' regexes are compiled when first compared: every one must compile.
+        assert!(s.rules.iter().all(|r| r.compiled.compile_all().is_ok()));
+    }
+
+    #[test]
+    fn a_users_regex_that_cannot_be_compiled_makes_the_rule_unusable_when_read() {
+        let rule = |re: &str| {
+            format!(
+                "title: t\nlogsource:\n  category: webserver\ndetection:\n  sel:\n    cs-uri-query|re: '{re}'\n  \
+                 sel2:\n    cs-uri-query|contains: 'select'\n  condition: sel and sel2\n"
+            )
+        };
+        let mut s = SigmaSet::default();
+        // Look-behind is not Rust syntax; a regex past the size limit only fails to compile.
+        s.add_document("user:a.yml", "a.yml", &rule("(?<=a)b"));
+        s.add_document("user:b.yml", "b.yml", &rule("a{99999}{9999}"));
+        s.add_document("user:c.yml", "c.yml", &rule("union.+select"));
+        let reasons: Vec<&str> = s.unsupported.iter().map(|u| u.reason.as_str()).collect();
+        assert_eq!(reasons.len(), 2, "{reasons:?}");
+        assert!(
+            reasons[0].starts_with("regex not supported") && reasons[1].contains("size limit"),
+            "{reasons:?}"
+        );
+        assert_eq!(s.rules.len(), 1);
     }
 }
