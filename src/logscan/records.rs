@@ -513,6 +513,13 @@ impl<'a> Records<'a> {
     /// The end of the stream: messages still open are evaluated as they are, then the
     /// diagnostics (the framing's own, `framing_notes`, after the JSON one).
     pub(crate) fn finish(mut self, framing_notes: impl FnOnce(&Self) -> Vec<Diagnostic>) -> StreamScan {
+        // Messages still open at the end are evaluated as they are, first: their hits are
+        // dated below like every other.
+        let pending = std::mem::take(&mut self.pending);
+        for (key, p) in pending {
+            let stream = key.split(KEY_SEP).next().unwrap_or_default().to_string();
+            self.emit(p, &stream);
+        }
         // Syslog records before the stream's first dated one: dated from it.
         if let Some(r) = self.first_dated {
             for h in self.out.hits.iter_mut().filter(|h| h.time.is_none()) {
@@ -520,11 +527,6 @@ impl<'a> Records<'a> {
                     (h.time, h.time_basis) = (Some(t), Some(YearBasis::SameFile));
                 }
             }
-        }
-        let pending = std::mem::take(&mut self.pending);
-        for (key, p) in pending {
-            let stream = key.split(KEY_SEP).next().unwrap_or_default().to_string();
-            self.emit(p, &stream);
         }
         if self.not_json > 0 {
             let (line, offset) = self.first_not_json.unwrap_or((0, 0));
