@@ -434,6 +434,7 @@ fn push_char(out: &mut Vec<u8>, c: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::logscan::test_rng::Rng;
 
     fn s(v: Vec<u8>) -> String {
         String::from_utf8(v).unwrap()
@@ -465,17 +466,10 @@ mod tests {
         // Escape-dense random text (every decoder's trigger, torn escapes, ends mid-escape):
         // no panic, and every step keeps the bound the module promises.
         let alphabet = b"%\\&;#xXuU{}0123456789aAbBcCdDeEfFgz+? \"$IFS/";
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         for _ in 0..20_000 {
-            let len = (x % 40) as usize;
-            let input: Vec<u8> = (0..len)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    alphabet[(x % alphabet.len() as u64) as usize]
-                })
-                .collect();
+            let len = rng.below(40);
+            let input = rng.bytes(alphabet, len);
             for plus in [false, true] {
                 assert!(
                     normalize(&input, plus).len() <= input.len(),
@@ -507,17 +501,10 @@ mod tests {
                 })
                 .collect()
         };
-        let mut x: u32 = 7;
+        let mut rng = Rng(7);
         for _ in 0..20_000 {
-            let len = (x % 12) as usize;
-            let input: Vec<u8> = (0..len)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 17;
-                    x ^= x << 5;
-                    b"?+ \t\"a=+?"[(x % 9) as usize]
-                })
-                .collect();
+            let len = rng.below(12);
+            let input = rng.bytes(b"?+ \t\"a=+?", len);
             assert_eq!(query_plus(&input), reference(&input), "{:?}", String::from_utf8_lossy(&input));
         }
     }

@@ -483,6 +483,7 @@ fn join_errors(errs: Vec<rules::RuleError>) -> anyhow::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::logscan::test_rng::Rng;
 
     fn ids(engine: &Engine, line: &str) -> Vec<String> {
         engine.evaluate(line.as_bytes()).iter().map(|m| engine.rules()[m.rule].id.clone()).collect()
@@ -537,20 +538,6 @@ mod tests {
         assert_eq!(find_ascii_ci(b"", b"a"), None);
         assert_eq!(find_ascii_ci(b"abc", b""), None);
         assert_eq!(find_ascii_ci(b"%24%7b", b"%7B"), Some(3));
-    }
-
-    /// A small deterministic generator (xorshift), so the test needs no dependency.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
     }
 
     #[test]

@@ -706,16 +706,9 @@ mod tests {
         // A small deterministic generator over the bytes that steer the parsers.
         let alphabet: &[u8] =
             b"\"[] -:?/%{}\\GETPOST0123456789.,\xc3\xa9\xff\n\t=&client: request: host: referrer: ";
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut rng = crate::logscan::test_rng::Rng(0x9e37_79b9_7f4a_7c15);
         for len in (0..400).step_by(3) {
-            let rec: Vec<u8> = (0..len)
-                .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
-                    alphabet[(x % alphabet.len() as u64) as usize]
-                })
-                .collect();
+            let rec = rng.bytes(alphabet, len);
             let _ = parse(&rec);
             let mut j = b"{\"request\":".to_vec();
             j.extend_from_slice(&rec);
