@@ -7,6 +7,7 @@ use std::path::Path;
 use crate::dataroot::rooted::{RootLayer, Rooted};
 use crate::evidence::{discover, ArtifactKind};
 use crate::ingest::inspect;
+use crate::model::pick::by_name_or_id;
 use crate::model::Diagnostic;
 
 /// A data root narrowed to one container: its image (if in the root) and the container.
@@ -35,15 +36,12 @@ pub(crate) fn select(path: &Path, which: &str) -> Result<Selected, String> {
     else {
         return Err(format!("{} is not a container runtime's data root", path.display()));
     };
-    let want = which.trim_start_matches('/');
-    let exact: Vec<usize> = (0..rooted.containers.len())
-        .filter(|&i| rooted.containers[i].name == want || rooted.containers[i].id == want)
-        .collect();
-    let hits = if exact.is_empty() {
-        (0..rooted.containers.len()).filter(|&i| rooted.containers[i].id.starts_with(want)).collect()
-    } else {
-        exact
-    };
+    let hits = by_name_or_id(
+        &rooted.containers,
+        which,
+        |c| std::slice::from_ref(&c.name),
+        |c| std::slice::from_ref(&c.id),
+    );
     let i = match hits.as_slice() {
         [i] => *i,
         [] => {

@@ -11,6 +11,7 @@ use crate::evidence::{Artifact, ArtifactKind, Bundle};
 use crate::image::{apply, AnalyzeOptions, FileTree, ImageContext};
 use crate::layerscan::read_layer;
 use crate::limits::Limits;
+use crate::model::pick::by_name_or_id;
 use crate::model::{Diagnostic, Locator};
 
 /// Where one layer's file contents are read again.
@@ -79,24 +80,9 @@ struct Candidate {
     pick: Pick,
 }
 
-fn bare(id: &str) -> &str {
-    id.strip_prefix("sha256:").unwrap_or(id)
-}
-
-/// The candidates `which` names: exact names or ids first, else unique id prefixes.
+/// The candidates `which` names (see [`by_name_or_id`]).
 fn matching<'c>(cands: &'c [Candidate], which: &str) -> Vec<&'c Candidate> {
-    let want = which.trim_start_matches('/');
-    let exact: Vec<&Candidate> = cands
-        .iter()
-        .filter(|c| {
-            c.names.iter().any(|n| n == want || n == which)
-                || c.ids.iter().any(|i| i == want || bare(i) == bare(want))
-        })
-        .collect();
-    if !exact.is_empty() || bare(want).is_empty() {
-        return exact;
-    }
-    cands.iter().filter(|c| c.ids.iter().any(|i| bare(i).starts_with(bare(want)))).collect()
+    by_name_or_id(cands, which, |c| &c.names, |c| &c.ids).into_iter().map(|i| &cands[i]).collect()
 }
 
 fn list(cands: &[&Candidate]) -> String {

@@ -7,6 +7,7 @@ mod ioc;
 mod locator;
 mod logspan;
 mod owner;
+pub(crate) mod pick;
 mod pod;
 mod rule;
 mod severity;
