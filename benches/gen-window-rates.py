@@ -22,8 +22,9 @@ the highest rate per MiB, rounded up, over the families that hold the window at 
 times; windows rarer than that (or than MIN_RATE per MiB) everywhere are left out (read as 0).
 Deterministic.
 
---check BIN: also print, per family, how many bytes per window hit (the automaton runs behind
-the prefilter) with windows chosen by the old model (benign_sample.txt alone) and by this
+--check BIN: also print, per family, how many window hits per MiB (the automaton runs behind
+the prefilter) and prefix checks per MiB (positions holding a window's first 3 bytes) with
+windows chosen by the old model (benign_sample.txt alone, window hits only) and by this
 table, each family once with the table learnt WITHOUT that family (leave-one-out: a family
 the table has never seen) and once with all, then the same for each LOG (never learnt from);
 BIN gives the patterns (`BIN rules literals`). `ctriage rules cost LOG` measures the real scan.
@@ -204,6 +205,14 @@ def hits(data, quads, shorts, exact=None):
     return n * scale
 
 
+def checks(data, quads, shorts):
+    """Prefix checks per MiB of `data`: positions whose first 3 bytes are a window's (each is
+    checked against the 4-byte windows and the short patterns)."""
+    f = data.translate(FOLD)
+    firsts = shorts | {q[:3] for q in quads}
+    return sum(1 for i in range(len(f) - 2) if f[i:i + 3] in firsts) * (1 << 20) / max(len(f), 1)
+
+
 def main():
     fams = families()
     fam_rates = {name: rates(data) for name, data in fams}
@@ -216,17 +225,20 @@ def main():
         old = choose_old(patterns, sample)
         new = choose(patterns, full)
         exact = {p.lower() for p in patterns if len(p) <= 3}
-        print("| family | MiB | window hits/MiB: old | new, family left out | new, all families |")
-        print("|---|---:|---:|---:|---:|")
+        print("| family | MiB | window hits/MiB: old | new, family left out | new, all families "
+              "| prefix checks/MiB: new, family left out | new, all families |")
+        print("|---|---:|---:|---:|---:|---:|---:|")
         for name, data in fams:
             loo = choose(patterns, table(fam_rates, skip=name))
-            print("| %s | %.2f | %.0f | %.0f | %.0f |" % (name, len(data) / 2**20, hits(data, *old),
-                                                        hits(data, *loo, exact), hits(data, *new, exact)))
+            print("| %s | %.2f | %.0f | %.0f | %.0f | %.0f | %.0f |" % (
+                name, len(data) / 2**20, hits(data, *old), hits(data, *loo, exact), hits(data, *new, exact),
+                checks(data, *loo), checks(data, *new)))
         for f in sys.argv[3:]:
             # Files the table never saw (their first 16 MiB).
             data = open(f, "rb").read(16 << 20)
-            print("| %s (not learnt) | %.2f | %.0f | | %.0f |" % (os.path.basename(f), len(data) / 2**20,
-                                                                 hits(data, *old), hits(data, *new, exact)))
+            print("| %s (not learnt) | %.2f | %.0f | | %.0f | | %.0f |" % (
+                os.path.basename(f), len(data) / 2**20, hits(data, *old), hits(data, *new, exact),
+                checks(data, *new)))
 
 
 if __name__ == "__main__":
