@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::layout::ImageConfig;
 use super::load::{file_change, LoadedImage};
 use super::section::{BaseRefusal, BaseUsed, ContainerChanges, DiffLine, Disagreement, ImageContext};
-use super::tree::{apply, diff_trees, docker_lines, Change, ChangeRec, FileTree};
+use super::tree::{diff_trees, docker_lines, merge, Change, ChangeRec, FileTree};
 use super::FileChange;
 use crate::content::Inspector;
 use crate::evidence::Artifact;
@@ -367,7 +367,7 @@ pub(crate) fn rebuild(
         };
         out.diagnostics.extend(scan.diagnostics.iter().cloned());
         let mut top = FileTree::new();
-        apply(&mut top, &scan.entries, 0);
+        merge(&mut top, &scan.entries, 0);
         let mounts = mount_points(ctx, &top);
         let ignore = |p: &[u8]| is_ignored(p, &mounts);
         if given.is_none() && candidates.is_empty() {

@@ -11,7 +11,7 @@ use super::legacy;
 use super::ocidir::LayoutDir;
 use super::recover;
 use super::spec::ImageSpec;
-use super::tree::{apply, apply_layer, Applied, ChangeRec, FileTree};
+use super::tree::{apply, apply_layer, merge, Applied, ChangeRec, FileTree};
 use super::{show_path, FileChange, HistoryRecord, ImageRecord, LayerRecord};
 use crate::content::Inspector;
 use crate::digest::hex;
@@ -47,7 +47,7 @@ impl LoadedImage {
         let mut tree = FileTree::new();
         for (i, s) in self.scans.iter().take(n).enumerate() {
             if let Some(s) = s {
-                apply(&mut tree, &s.entries, i);
+                merge(&mut tree, &s.entries, i);
             }
         }
         tree

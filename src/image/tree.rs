@@ -126,6 +126,16 @@ pub(crate) struct Applied {
     pub opaque: Vec<Vec<u8>>,
     /// Odd but legal things worth a warning.
     pub notes: Vec<String>,
+    /// Whether `changes` are kept (not when only the merged view is wanted).
+    keep: bool,
+}
+
+impl Applied {
+    fn push(&mut self, c: ChangeRec) {
+        if self.keep {
+            self.changes.push(c);
+        }
+    }
 }
 
 fn subtree_bounds(path: &[u8]) -> (Vec<u8>, Vec<u8>) {
@@ -199,6 +209,12 @@ pub(crate) fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -
     apply_layer(tree, entries, layer, false)
 }
 
+/// [`apply`] when only the merged view is wanted: the change set (a record per file) is not
+/// kept; the notes are returned.
+pub(crate) fn merge(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Vec<String> {
+    apply_changes(tree, entries, layer, false, false).notes
+}
+
 /// [`apply`], for a layer whose lower layers are not in the evidence (`lower_unknown`: a
 /// standalone layer tar): then a whiteout whose target is not below is still a deletion
 /// (of a path known by name only, `what` = [`LOWER_UNKNOWN`]), not nothing.
@@ -208,7 +224,18 @@ pub(crate) fn apply_layer(
     layer: usize,
     lower_unknown: bool,
 ) -> Applied {
-    let mut out = Applied::default();
+    apply_changes(tree, entries, layer, lower_unknown, true)
+}
+
+/// [`apply_layer`], keeping the change set or not.
+fn apply_changes(
+    tree: &mut FileTree,
+    entries: &[LayerEntry],
+    layer: usize,
+    lower_unknown: bool,
+    keep: bool,
+) -> Applied {
+    let mut out = Applied { keep, ..Default::default() };
     // Last entry for a path wins.
     let mut nodes: BTreeMap<&[u8], &LayerEntry> = BTreeMap::new();
     let mut whiteouts: BTreeMap<&[u8], &LayerEntry> = BTreeMap::new();
@@ -312,7 +339,7 @@ pub(crate) fn apply_layer(
                     let before = n.meta.clone();
                     remove_below(tree, a);
                     tree.insert(a.to_vec(), Node { meta: implicit.clone(), layer, seq: None });
-                    out.changes.push(ChangeRec {
+                    out.push(ChangeRec {
                         deleted_at: None,
                         dir_mtime: None,
                         path: a.to_vec(),
@@ -329,7 +356,7 @@ pub(crate) fn apply_layer(
                 }
                 None => {
                     tree.insert(a.to_vec(), Node { meta: implicit.clone(), layer, seq: None });
-                    out.changes.push(ChangeRec {
+                    out.push(ChangeRec {
                         deleted_at: None,
                         dir_mtime: None,
                         path: a.to_vec(),
@@ -386,14 +413,14 @@ pub(crate) fn apply_layer(
             hidden: vec![],
         };
         match below {
-            None => out.changes.push(rec(Change::Added, None, vec![])),
+            None => out.push(rec(Change::Added, None, vec![])),
             Some(b) => {
                 let mut what = what_changed(&b, &meta);
                 if what.is_empty() && was_removed {
                     what.push("replaced");
                 }
                 if !what.is_empty() {
-                    out.changes.push(rec(Change::Modified, Some(b), what));
+                    out.push(rec(Change::Modified, Some(b), what));
                 }
             }
         }
@@ -407,7 +434,7 @@ pub(crate) fn apply_layer(
         if nodes.contains_key(path.as_slice()) {
             continue;
         }
-        out.changes.push(ChangeRec {
+        out.push(ChangeRec {
             deleted_at: at,
             dir_mtime: None,
             path,
@@ -581,6 +608,22 @@ mod tests {
         apply(&mut t, &[wh(".wh.a", "a", 0)], 2);
         apply(&mut t, &[file("a/baz", 3, 0)], 3);
         assert_eq!(paths(&t), ["a", "a/baz"]);
+    }
+
+    #[test]
+    fn merging_builds_the_view_applying_does_keeping_no_changes() {
+        let layers = [
+            vec![dir("a", 0), file("a/foo", 1, 1), file("x/y", 1, 2)],
+            vec![file("a/foo", 2, 0), wh("x/.wh.y", "x/y", 1), file("a", 3, 2)],
+            vec![wh(".wh.zz", "zz", 0), file("a/b/c", 4, 1)],
+        ];
+        let (mut applied, mut merged) = (FileTree::new(), FileTree::new());
+        for (i, l) in layers.iter().enumerate() {
+            let a = apply(&mut applied, l, i);
+            assert!(!a.changes.is_empty());
+            assert_eq!(merge(&mut merged, l, i), a.notes);
+            assert_eq!(merged, applied, "after layer {i}");
+        }
     }
 
     #[test]
