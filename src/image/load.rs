@@ -458,7 +458,7 @@ pub(crate) fn file_change(
             deleted_at: c.deleted_at,
             link_target: m.link.as_deref().map(|l| display_bytes(l).into_boxed_str()),
             hardlink_to: m.hardlink.as_deref().map(|l| show_path(l).into_boxed_str()),
-            what: c.what.as_slice().into(),
+            what: c.what.clone(),
             hidden: c
                 .hidden
                 .iter()

@@ -64,17 +64,17 @@ pub(crate) struct ChangeRec {
     pub before: Option<Arc<Meta>>,
     /// What differs for modifications: `type`, `content`, `target`, `mode`, `owner`, `mtime`,
     /// or `replaced` (deleted and re-created with the same attributes).
-    pub what: Vec<&'static str>,
+    pub what: Box<[&'static str]>,
     /// Member index in the layer; None for implicit parents and opaque-dir deletions.
     pub seq: Option<u32>,
     /// An implicit parent directory (no member of its own).
     pub implicit: bool,
     pub traversal: bool,
     /// The member name as stored, when it differs in a way worth showing (traversal).
-    pub raw_name: Option<Vec<u8>>,
+    pub raw_name: Option<Box<[u8]>>,
     /// For a deleted directory: every path below it that the deletion hid, with the content
     /// each last had (sorted by path).
-    pub hidden: Vec<Hidden>,
+    pub hidden: Box<[Hidden]>,
 }
 
 /// A path hidden by the deletion of a directory above it.
@@ -345,13 +345,13 @@ fn apply_changes(
                         path: a.to_vec(),
                         change: Change::Modified,
                         meta: implicit.clone(),
-                        what: what_changed(&before, &implicit),
+                        what: what_changed(&before, &implicit).into(),
                         before: Some(before),
                         seq: None,
                         implicit: true,
                         traversal: false,
                         raw_name: None,
-                        hidden: vec![],
+                        hidden: vec![].into(),
                     });
                 }
                 None => {
@@ -363,12 +363,12 @@ fn apply_changes(
                         change: Change::Added,
                         meta: implicit.clone(),
                         before: None,
-                        what: vec![],
+                        what: vec![].into(),
                         seq: None,
                         implicit: true,
                         traversal: false,
                         raw_name: None,
-                        hidden: vec![],
+                        hidden: vec![].into(),
                     });
                 }
             }
@@ -409,18 +409,18 @@ fn apply_changes(
             seq: Some(e.seq),
             implicit: false,
             traversal: e.traversal,
-            raw_name: e.raw_name.clone(),
-            hidden: vec![],
+            raw_name: e.raw_name.clone().map(Into::into),
+            hidden: vec![].into(),
         };
         match below {
-            None => out.push(rec(Change::Added, None, vec![])),
+            None => out.push(rec(Change::Added, None, vec![].into())),
             Some(b) => {
                 let mut what = what_changed(&b, &meta);
                 if what.is_empty() && was_removed {
                     what.push("replaced");
                 }
                 if !what.is_empty() {
-                    out.push(rec(Change::Modified, Some(b), what));
+                    out.push(rec(Change::Modified, Some(b), what.into()));
                 }
             }
         }
@@ -441,12 +441,12 @@ fn apply_changes(
             change: Change::Deleted,
             meta,
             before: None,
-            what,
+            what: what.into(),
             seq,
             implicit: false,
             traversal: false,
             raw_name: None,
-            hidden,
+            hidden: hidden.into(),
         });
     }
     for c in &mut out.changes {
@@ -476,18 +476,18 @@ pub(crate) fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8])
         implicit: false,
         traversal: false,
         raw_name: None,
-        hidden: vec![],
+        hidden: vec![].into(),
     };
     for (path, n) in top {
         if ignore(path) {
             continue;
         }
         match base.get(path) {
-            None => out.push(rec(path, Change::Added, &n.meta, None, vec![], n.seq)),
+            None => out.push(rec(path, Change::Added, &n.meta, None, vec![].into(), n.seq)),
             Some(b) => {
                 let what = what_changed(&b.meta, &n.meta);
                 if !what.is_empty() {
-                    out.push(rec(path, Change::Modified, &n.meta, Some(&b.meta), what, n.seq));
+                    out.push(rec(path, Change::Modified, &n.meta, Some(&b.meta), what.into(), n.seq));
                 }
             }
         }
@@ -499,12 +499,13 @@ pub(crate) fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8])
         if parent_of(path).is_some_and(|p| !top.contains_key(p) && base.contains_key(p)) {
             continue;
         }
-        let mut r = rec(path, Change::Deleted, &n.meta, None, vec![], None);
+        let mut r = rec(path, Change::Deleted, &n.meta, None, vec![].into(), None);
         if n.meta.ftype == FileType::Dir {
             let (lo, hi) = subtree_bounds(path);
             r.hidden = hidden_of(
                 base.range(lo..hi).filter(|(k, _)| !ignore(k)).map(|(k, n)| (k.clone(), n.clone())),
-            );
+            )
+            .into();
         }
         out.push(r);
     }
@@ -687,7 +688,7 @@ mod tests {
         let d: Vec<_> = ap.changes.iter().filter(|c| c.change == Change::Deleted).collect();
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].path, b"etc/profile");
-        assert_eq!(d[0].what, [LOWER_UNKNOWN]);
+        assert_eq!(*d[0].what, [LOWER_UNKNOWN]);
         assert!(!t.contains_key(b"etc/profile".as_slice()));
         // In an image (lower layers known) a whiteout of nothing deletes nothing.
         let mut t = FileTree::new();
