@@ -262,6 +262,19 @@ mod tests {
     use super::*;
     use crate::image::file_events_for_tests::change;
 
+    /// The records held once per file (issue 19: a million files in a few hundred MiB).
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn records_per_file_stay_small() {
+        use std::mem::size_of;
+        assert!(size_of::<FileChange>() <= 184, "{}", size_of::<FileChange>());
+        assert!(size_of::<crate::image::tree::ChangeRec>() <= 136);
+        assert!(size_of::<crate::layerscan::Meta>() <= 128);
+        assert!(size_of::<crate::layerscan::LayerEntry>() <= 88);
+        assert!(size_of::<crate::image::tree::Node>() <= 24);
+        assert_eq!(size_of::<Option<Timestamp>>(), 16);
+    }
+
     #[test]
     fn written_as_the_record_of_strings_was() {
         let c = change("image.tar", "/bin/sh", Change::Added, None);

@@ -375,7 +375,7 @@ fn apply_changes(
         }
         let mut meta = meta.clone();
         if let (Some(target), None) = (&meta.hardlink, meta.sha256) {
-            if let Some(t) = tree.get(target) {
+            if let Some(t) = tree.get(&target[..]) {
                 let t = t.meta.clone();
                 let meta = Arc::make_mut(&mut meta);
                 meta.size = t.size;
@@ -409,7 +409,7 @@ fn apply_changes(
             seq: Some(e.seq),
             implicit: false,
             traversal: e.traversal,
-            raw_name: e.raw_name.clone().map(Into::into),
+            raw_name: e.raw_name.clone(),
             hidden: vec![].into(),
         };
         match below {
@@ -574,7 +574,7 @@ mod tests {
             seq,
             traversal: false,
             raw_name: None,
-            kind: EntryKind::Whiteout(target.as_bytes().to_vec(), None),
+            kind: EntryKind::Whiteout(target.as_bytes().into(), None),
         }
     }
 
@@ -643,7 +643,7 @@ mod tests {
         let mut t = FileTree::new();
         let mut link = implicit_dir();
         link.ftype = FileType::Symlink;
-        link.link = Some(b"target".to_vec());
+        link.link = Some(b"target"[..].into());
         apply(
             &mut t,
             &[
