@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
-use super::section::HiddenPath;
 use super::tree::Change;
 use crate::digest::Sha256Hex;
 use crate::layerfs::FileType;
@@ -83,6 +82,17 @@ impl Rare {
             && self.member.is_none();
         (!empty).then(|| Box::new(self))
     }
+}
+
+/// A path hidden by the deletion of a directory above it.
+#[derive(Clone, Debug, Serialize)]
+pub struct HiddenPath {
+    pub path: String,
+    #[serde(rename = "type")]
+    pub ftype: FileType,
+    pub sha256: Option<String>,
+    /// Layer (or source index) that last wrote it.
+    pub layer: usize,
 }
 
 /// Permission bits, written as at least four octal digits (`0644`, `4755`).

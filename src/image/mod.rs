@@ -29,7 +29,7 @@ use crate::model::Locator;
 
 pub(crate) use crate::digest::Check;
 pub(crate) use crate::layerfs::show_path;
-pub(crate) use file_change::{FileChange, Mode, Rare};
+pub(crate) use file_change::{FileChange, HiddenPath, Mode, Rare};
 #[cfg(test)]
 pub(crate) use file_events::tests as file_events_for_tests;
 pub(crate) use file_events::FileEvents;
@@ -40,8 +40,8 @@ pub(crate) use reopen::Blobs;
 pub(crate) use rules::evaluate_saved_diff;
 pub(crate) use rules::{check_defs, file_defs};
 pub(crate) use section::{
-    BaseRefusal, BaseUsed, ContainerChanges, HiddenPath, HistoryRecord, ImageContext, ImageRecord,
-    ImageSection, LayerRecord,
+    BaseRefusal, BaseUsed, ContainerChanges, HistoryRecord, ImageContext, ImageRecord, ImageSection,
+    LayerRecord,
 };
 pub(crate) use tree::{merge, Change, FileTree};
 
