@@ -24,8 +24,8 @@ pub struct ArtifactRecord {
     pub compression: Compression,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "crate::model::shared_str")]
+    pub note: Option<std::sync::Arc<str>>,
 }
 
 impl From<&Artifact> for ArtifactRecord {

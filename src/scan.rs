@@ -229,10 +229,11 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
     if image_section.base_refused.is_some() {
         for a in report.artifacts.iter_mut() {
             if let Some(n) = a.note.as_mut().filter(|n| n.starts_with(BASE_IMAGE_NOTE)) {
-                n.insert_str(
-                    BASE_IMAGE_NOTE.len(),
-                    " (refused as the base: see the diagnostics; not analysed)",
-                );
+                let rest = &n[BASE_IMAGE_NOTE.len()..];
+                *n = format!(
+                    "{BASE_IMAGE_NOTE} (refused as the base: see the diagnostics; not analysed){rest}"
+                )
+                .into();
             }
         }
     }
@@ -306,7 +307,7 @@ fn base_image_custody(opts: &ScanOptions) -> Vec<ArtifactRecord> {
                 r.path = format!("{}/{}", b.path.trim_end_matches('/'), a.path);
             }
             r.note = Some(match r.note.take() {
-                Some(n) => format!("{BASE_IMAGE_NOTE}; {n}"),
+                Some(n) => format!("{BASE_IMAGE_NOTE}; {n}").into(),
                 None => BASE_IMAGE_NOTE.into(),
             });
             r

@@ -505,7 +505,9 @@ fn overlay2_lower(
             s.entries
                 .iter()
                 .filter_map(|e| match &e.kind {
-                    crate::layerscan::EntryKind::Node(m) => m.link.clone().map(|l| (e.path.clone(), l)),
+                    crate::layerscan::EntryKind::Node(m) => {
+                        m.link.clone().map(|l| (e.path.clone(), l.into_vec()))
+                    }
                     _ => None,
                 })
                 .collect()

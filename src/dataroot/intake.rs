@@ -48,7 +48,7 @@ fn artifact(dir: &str, kind: DirKind, c: &TreeCustody, scan: &LayerScan) -> Arti
             c.entries,
             c.files,
             c.bytes
-        )),
+        ).into()),
         mtime: None,
     }
 }

@@ -184,10 +184,13 @@ pub(crate) fn mark_files(artifacts: &mut [Artifact]) {
             // restart markers (empty by design) and the pod's hosts file (its addresses), not
             // logs or captures to sniff.
             ["containers", _, _] | ["etc-hosts"] => {
-                a.note = Some(format!(
-                    "kubelet pod record (sniffed as {}): read through the kubelet pod directory",
-                    a.kind.as_str()
-                ));
+                a.note = Some(
+                    format!(
+                        "kubelet pod record (sniffed as {}): read through the kubelet pod directory",
+                        a.kind.as_str()
+                    )
+                    .into(),
+                );
                 a.kind = ArtifactKind::RootFile;
                 continue;
             }
@@ -199,7 +202,7 @@ pub(crate) fn mark_files(artifacts: &mut [Artifact]) {
         a.note = Some(format!(
             "kubelet volume file ({plugin}, sniffed as {}): read through the kubelet pod directory, its value never shown",
             a.kind.as_str()
-        ));
+        ).into());
         a.kind = ArtifactKind::RootFile;
     }
 }

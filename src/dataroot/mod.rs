@@ -72,6 +72,8 @@ pub(crate) fn mark_files(artifacts: &mut [Artifact]) {
     let nodes: Vec<(String, &str)> =
         ctd.iter().filter_map(|r| node::distribution(r, artifacts).map(|(d, _)| (r.clone(), d))).collect();
     roots.extend(ctd);
+    // One note shared by every file that reads the same (a root can hold a million).
+    let mut shared: std::collections::BTreeSet<std::sync::Arc<str>> = Default::default();
     for a in artifacts.iter_mut() {
         let Some(root) = roots.iter().find(|r| a.path.starts_with(r.as_str())) else { continue };
         let of = match nodes.iter().find(|(r, _)| r == root) {
@@ -96,7 +98,7 @@ pub(crate) fn mark_files(artifacts: &mut [Artifact]) {
         if own {
             continue;
         }
-        a.note = Some(match a.note.take() {
+        let note = match a.note.take() {
             Some(n) => {
                 format!(
                     "data root file{of} (sniffed as {}), read through the data root; {n}",
@@ -105,6 +107,14 @@ pub(crate) fn mark_files(artifacts: &mut [Artifact]) {
             }
             None => {
                 format!("data root file{of} (sniffed as {}), read through the data root", a.kind.as_str())
+            }
+        };
+        a.note = Some(match shared.get(note.as_str()) {
+            Some(n) => n.clone(),
+            None => {
+                let n: std::sync::Arc<str> = note.into();
+                shared.insert(n.clone());
+                n
             }
         });
         a.kind = ArtifactKind::RootFile;

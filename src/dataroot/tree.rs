@@ -138,7 +138,7 @@ impl TreeBuilder {
                 seq,
                 traversal: false,
                 raw_name: None,
-                kind: EntryKind::Whiteout(node.path, node.mtime),
+                kind: EntryKind::Whiteout(node.path.into(), node.mtime),
             });
             return;
         }
@@ -164,7 +164,7 @@ impl TreeBuilder {
                     seq,
                     traversal: false,
                     raw_name: None,
-                    kind: EntryKind::Whiteout(target, node.mtime),
+                    kind: EntryKind::Whiteout(target.into(), node.mtime),
                 }
             };
             self.scan.entries.push(entry);
@@ -204,7 +204,7 @@ impl TreeBuilder {
         if let Some(target) = &node.hardlink {
             // A tar hard link: the content is the target's (filled in by `finish`).
             self.pending_links.push((self.scan.entries.len(), self.lines.len(), target.clone()));
-            meta.hardlink = Some(target.clone());
+            meta.hardlink = Some(target.as_slice().into());
             self.custody.files += 1;
         } else if node.ftype == FileType::File {
             meta.size = node.size;

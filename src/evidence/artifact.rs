@@ -200,7 +200,8 @@ pub struct Artifact {
     /// Why it could not be read fully, if so.
     pub error: Option<String>,
     /// Extra facts (link target, tar member notes).
-    pub note: Option<String>,
+    /// (Shared: the files of a data root have one note, not one each.)
+    pub note: Option<std::sync::Arc<str>>,
     /// When it was last written as the evidence holds it (the file's mtime, an archive
     /// member's header mtime): the latest its content can be, i.e. its capture time.
     pub mtime: Option<crate::model::Timestamp>,

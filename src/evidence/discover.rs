@@ -87,8 +87,8 @@ pub(crate) fn discover_yara(path: &Path, limits: &Limits, yara: Option<&Arc<Yara
     if let (Some(note), BundleKind::File) = (&named.note, b.kind) {
         for a in &mut b.artifacts {
             a.note = Some(match a.note.take() {
-                Some(n) => format!("{note}; {n}"),
-                None => note.clone(),
+                Some(n) => format!("{note}; {n}").into(),
+                None => note.as_str().into(),
             });
         }
     }
@@ -300,14 +300,15 @@ pub(crate) fn mark_layout_blobs(artifacts: &mut [Artifact]) {
             if a.note.is_none()
                 && !matches!(a.kind, ArtifactKind::Link | ArtifactKind::Special | ArtifactKind::Empty)
             {
-                a.note = Some(format!("blob of the OCI layout {dir}: read through the layout's index"));
+                a.note =
+                    Some(format!("blob of the OCI layout {dir}: read through the layout's index").into());
             }
             continue;
         }
         a.note = Some(format!(
             "blob of the OCI layout {dir} (content sniffed as {}): read through the layout's index, not on its own",
             a.kind.as_str()
-        ));
+        ).into());
         a.kind = ArtifactKind::OciBlob;
     }
 }
@@ -357,10 +358,10 @@ fn examine_path(p: &Path, name: String, meta: &std::fs::Metadata, top_level: boo
         let target = std::fs::read_link(p).map(|t| display_bytes(t.as_os_str().as_encoded_bytes()));
         return Artifact {
             kind: ArtifactKind::Link,
-            note: Some(format!(
-                "symbolic link to {} (not followed)",
-                target.unwrap_or_else(|e| e.to_string())
-            )),
+            note: Some(
+                format!("symbolic link to {} (not followed)", target.unwrap_or_else(|e| e.to_string()))
+                    .into(),
+            ),
             error: None,
             ..unreadable(name, String::new())
         };
@@ -403,7 +404,7 @@ impl Examined {
             sha256: self.sha256,
             compression: self.compression,
             error: self.error,
-            note: self.note,
+            note: self.note.map(Into::into),
             mtime: None,
         }
     }
@@ -547,7 +548,7 @@ fn discover_archive(
                 let target = entry.link_name().map(|t| display_bytes(&t)).unwrap_or_default();
                 artifacts.push(Artifact {
                     kind: ArtifactKind::Link,
-                    note: Some(format!("link to {target} (not followed)")),
+                    note: Some(format!("link to {target} (not followed)").into()),
                     error: None,
                     ..unreadable(name, String::new())
                 });

@@ -291,13 +291,13 @@ pub(crate) fn mark_outputs(artifacts: &mut [Artifact], diagnostics: &mut Vec<Dia
             };
             a.note = Some(format!(
                 "written by ctriage --out (listed in {list_path} {how}){sniffed}; not evidence, never analysed"
-            ));
+            ).into());
             a.kind = ArtifactKind::CtriageReport;
             skipped += 1;
         }
         artifacts[i].note = Some(format!(
             "ctriage's list of the {skipped} output(s) beside it, skipped as written by ctriage; not evidence, never analysed"
-        ));
+        ).into());
     }
 }
 

@@ -516,8 +516,8 @@ pub(crate) fn copy(view: &View, paths: &[&[u8]], sink: &mut Sink<'_>, max_bytes:
     for (i, p) in paths.iter().enumerate() {
         let n = &view.tree[*p];
         match (n.meta.ftype, &n.meta.hardlink) {
-            (FileType::File, Some(t)) if c.index.contains_key(t.as_slice()) => links.push((i, t)),
-            (FileType::File, Some(t)) => match view.tree.get_key_value(t) {
+            (FileType::File, Some(t)) if c.index.contains_key(&t[..]) => links.push((i, t)),
+            (FileType::File, Some(t)) => match view.tree.get_key_value(&t[..]) {
                 Some((k, tn)) if tn.meta.ftype == FileType::File && tn.meta.hardlink.is_none() => {
                     by_layer.entry(tn.layer).or_default().push((i, k))
                 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::content::Inspector;
 use crate::dataroot::tarsplit::Members;
 use crate::evidence::{Artifact, ArtifactKind, Bundle};
-use crate::image::{apply, AnalyzeOptions, FileTree, ImageContext};
+use crate::image::{merge, AnalyzeOptions, FileTree, ImageContext};
 use crate::layerscan::read_layer;
 use crate::limits::Limits;
 use crate::model::pick::by_name_or_id;
@@ -221,7 +221,7 @@ pub(crate) fn open(path: &Path, which: &str, at: Option<usize>, limits: Limits) 
             let mut sources = vec![];
             for (k, l) in img.layers.iter().enumerate() {
                 if let (Some(s), true) = (&l.scan, k < n) {
-                    apply(&mut tree, &s.entries, k);
+                    merge(&mut tree, &s.entries, k);
                 }
                 let loc = Locator::artifact(l.dir.clone().unwrap_or_else(|| format!("layer {k}")));
                 let content = match l.dir.as_ref().and_then(|d| bundle.trees.dirs.get(d)) {
@@ -249,7 +249,7 @@ pub(crate) fn open(path: &Path, which: &str, at: Option<usize>, limits: Limits) 
             };
             diagnostics.extend(scan.diagnostics.iter().cloned());
             let mut tree = FileTree::new();
-            apply(&mut tree, &scan.entries, 0);
+            merge(&mut tree, &scan.entries, 0);
             (pick.shown.clone(), vec![Source { loc, content: Content::Artifact(i) }], tree)
         }
         Pick::Image(index) => {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::layout::ImageConfig;
 use super::load::{file_change, LoadedImage};
 use super::section::{BaseRefusal, BaseUsed, ContainerChanges, DiffLine, Disagreement, ImageContext};
-use super::tree::{apply, diff_trees, docker_lines, Change, ChangeRec, FileTree};
+use super::tree::{diff_trees, docker_lines, merge, Change, ChangeRec, FileTree};
 use super::FileChange;
 use crate::content::Inspector;
 use crate::evidence::Artifact;
@@ -70,7 +70,7 @@ fn resolve_in(tree: &FileTree, path: &[u8]) -> Vec<u8> {
             let prefix = parts[..i].join(&b'/');
             if let Some(link) = tree.get(&prefix).and_then(|n| n.meta.link.as_ref()) {
                 let mut target = if link.starts_with(b"/") {
-                    link.clone()
+                    link.to_vec()
                 } else {
                     let mut t = parts[..i - 1].join(&b'/');
                     t.push(b'/');
@@ -367,7 +367,7 @@ pub(crate) fn rebuild(
         };
         out.diagnostics.extend(scan.diagnostics.iter().cloned());
         let mut top = FileTree::new();
-        apply(&mut top, &scan.entries, 0);
+        merge(&mut top, &scan.entries, 0);
         let mounts = mount_points(ctx, &top);
         let ignore = |p: &[u8]| is_ignored(p, &mounts);
         if given.is_none() && candidates.is_empty() {
@@ -808,7 +808,7 @@ mod tests {
             gid: 0,
             size: 0,
             mtime: None,
-            link: Some(b"/run".to_vec()),
+            link: Some(b"/run"[..].into()),
             hardlink: None,
             sha256: None,
             magic: Default::default(),
@@ -819,7 +819,7 @@ mod tests {
             b"var/run".to_vec(),
             super::super::tree::Node { meta: link.clone().into(), layer: 0, seq: None },
         );
-        link.link = Some(b"../data".to_vec());
+        link.link = Some(b"../data"[..].into());
         top.insert(b"srv/app".to_vec(), super::super::tree::Node { meta: link.into(), layer: 0, seq: None });
         assert_eq!(resolve_in(&top, b"var/run/docker.sock"), b"run/docker.sock");
         assert_eq!(resolve_in(&top, b"srv/app/x"), b"data/x");

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
-use super::section::HiddenPath;
 use super::tree::Change;
 use crate::digest::Sha256Hex;
 use crate::layerfs::FileType;
@@ -83,6 +82,17 @@ impl Rare {
             && self.member.is_none();
         (!empty).then(|| Box::new(self))
     }
+}
+
+/// A path hidden by the deletion of a directory above it.
+#[derive(Clone, Debug, Serialize)]
+pub struct HiddenPath {
+    pub path: String,
+    #[serde(rename = "type")]
+    pub ftype: FileType,
+    pub sha256: Option<String>,
+    /// Layer (or source index) that last wrote it.
+    pub layer: usize,
 }
 
 /// Permission bits, written as at least four octal digits (`0644`, `4755`).
@@ -261,6 +271,19 @@ impl Serialize for FileChange {
 mod tests {
     use super::*;
     use crate::image::file_events_for_tests::change;
+
+    /// The records held once per file (issue 19: a million files in a few hundred MiB).
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn records_per_file_stay_small() {
+        use std::mem::size_of;
+        assert!(size_of::<FileChange>() <= 184, "{}", size_of::<FileChange>());
+        assert!(size_of::<crate::image::tree::ChangeRec>() <= 136);
+        assert!(size_of::<crate::layerscan::Meta>() <= 128);
+        assert!(size_of::<crate::layerscan::LayerEntry>() <= 88);
+        assert!(size_of::<crate::image::tree::Node>() <= 24);
+        assert_eq!(size_of::<Option<Timestamp>>(), 16);
+    }
 
     #[test]
     fn written_as_the_record_of_strings_was() {

@@ -11,7 +11,7 @@ use super::legacy;
 use super::ocidir::LayoutDir;
 use super::recover;
 use super::spec::ImageSpec;
-use super::tree::{apply, apply_layer, Applied, ChangeRec, FileTree};
+use super::tree::{apply, apply_layer, merge, Applied, ChangeRec, FileTree};
 use super::{show_path, FileChange, HistoryRecord, ImageRecord, LayerRecord};
 use crate::content::Inspector;
 use crate::digest::hex;
@@ -47,7 +47,7 @@ impl LoadedImage {
         let mut tree = FileTree::new();
         for (i, s) in self.scans.iter().take(n).enumerate() {
             if let Some(s) = s {
-                apply(&mut tree, &s.entries, i);
+                merge(&mut tree, &s.entries, i);
             }
         }
         tree
@@ -458,7 +458,7 @@ pub(crate) fn file_change(
             deleted_at: c.deleted_at,
             link_target: m.link.as_deref().map(|l| display_bytes(l).into_boxed_str()),
             hardlink_to: m.hardlink.as_deref().map(|l| show_path(l).into_boxed_str()),
-            what: c.what.as_slice().into(),
+            what: c.what.clone(),
             hidden: c
                 .hidden
                 .iter()

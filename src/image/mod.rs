@@ -29,7 +29,7 @@ use crate::model::Locator;
 
 pub(crate) use crate::digest::Check;
 pub(crate) use crate::layerfs::show_path;
-pub(crate) use file_change::{FileChange, Mode, Rare};
+pub(crate) use file_change::{FileChange, HiddenPath, Mode, Rare};
 #[cfg(test)]
 pub(crate) use file_events::tests as file_events_for_tests;
 pub(crate) use file_events::FileEvents;
@@ -40,10 +40,10 @@ pub(crate) use reopen::Blobs;
 pub(crate) use rules::evaluate_saved_diff;
 pub(crate) use rules::{check_defs, file_defs};
 pub(crate) use section::{
-    BaseRefusal, BaseUsed, ContainerChanges, HiddenPath, HistoryRecord, ImageContext, ImageRecord,
-    ImageSection, LayerRecord,
+    BaseRefusal, BaseUsed, ContainerChanges, HistoryRecord, ImageContext, ImageRecord, ImageSection,
+    LayerRecord,
 };
-pub(crate) use tree::{apply, Change, FileTree};
+pub(crate) use tree::{merge, Change, FileTree};
 
 /// Paths of every artifact that is part of an OCI layout directory (read as that layout's
 /// images, never on their own).

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use super::container::{base_created, is_ignored, to_lines, Container, RUNTIME_PATHS};
 use super::layout;
 use super::load::{align_history, count, LoadedImage};
-use super::tree::{apply, apply_layer, docker_lines, FileTree};
+use super::tree::{apply, apply_layer, docker_lines, merge, FileTree};
 use super::{show_path, BaseUsed, Check, ContainerChanges, ImageRecord, LayerRecord};
 use crate::dataroot::rooted::{RootContainer, RootImage, Rooted};
 use crate::model::{Diagnostic, Locator, Outcome};
@@ -218,7 +218,7 @@ fn container(c: &RootContainer, images: &[LoadedImage], out: &mut Outcome) -> Op
     let base_view = |l: Option<&LoadedImage>| {
         let mut tree = l.map(|l| l.tree_at(None)).unwrap_or_default();
         if let Some((_, init)) = &c.init {
-            apply(&mut tree, &init.entries, l.map_or(0, |l| l.scans.len()));
+            merge(&mut tree, &init.entries, l.map_or(0, |l| l.scans.len()));
         }
         tree
     };

@@ -1068,12 +1068,12 @@ pub(crate) fn evaluate_saved_diff(entries: &[crate::ingest::diff::DiffEntry], ou
             change,
             meta: meta.into(),
             before: None,
-            what: if change == Change::Modified { vec!["listed as changed"] } else { vec![] },
+            what: if change == Change::Modified { vec!["listed as changed"].into() } else { vec![].into() },
             seq: None,
             implicit: false,
             traversal: false,
             raw_name: None,
-            hidden: vec![],
+            hidden: vec![].into(),
         };
         recs.push((rec, e));
     }

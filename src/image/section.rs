@@ -12,7 +12,6 @@ use super::layout::OciArtifact;
 use super::Check;
 use crate::compression::Compression;
 use crate::ingest::diff::{DiffEntry, DiffKind};
-use crate::layerfs::FileType;
 use crate::model::{Locator, Outcome, Timestamp};
 
 /// What the rest of the bundle tells the image analysis.
@@ -233,17 +232,6 @@ pub struct LayerRecord {
     /// Data after the tar end-of-archive marker (eStargz TOC, or hidden data).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub after_end: Option<String>,
-}
-
-/// A path hidden by the deletion of a directory above it.
-#[derive(Clone, Debug, Serialize)]
-pub struct HiddenPath {
-    pub path: String,
-    #[serde(rename = "type")]
-    pub ftype: FileType,
-    pub sha256: Option<String>,
-    /// Layer (or source index) that last wrote it.
-    pub layer: usize,
 }
 
 /// One `docker diff` line.

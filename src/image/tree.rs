@@ -64,17 +64,17 @@ pub(crate) struct ChangeRec {
     pub before: Option<Arc<Meta>>,
     /// What differs for modifications: `type`, `content`, `target`, `mode`, `owner`, `mtime`,
     /// or `replaced` (deleted and re-created with the same attributes).
-    pub what: Vec<&'static str>,
+    pub what: Box<[&'static str]>,
     /// Member index in the layer; None for implicit parents and opaque-dir deletions.
     pub seq: Option<u32>,
     /// An implicit parent directory (no member of its own).
     pub implicit: bool,
     pub traversal: bool,
     /// The member name as stored, when it differs in a way worth showing (traversal).
-    pub raw_name: Option<Vec<u8>>,
+    pub raw_name: Option<Box<[u8]>>,
     /// For a deleted directory: every path below it that the deletion hid, with the content
     /// each last had (sorted by path).
-    pub hidden: Vec<Hidden>,
+    pub hidden: Box<[Hidden]>,
 }
 
 /// A path hidden by the deletion of a directory above it.
@@ -126,6 +126,16 @@ pub(crate) struct Applied {
     pub opaque: Vec<Vec<u8>>,
     /// Odd but legal things worth a warning.
     pub notes: Vec<String>,
+    /// Whether `changes` are kept (not when only the merged view is wanted).
+    keep: bool,
+}
+
+impl Applied {
+    fn push(&mut self, c: ChangeRec) {
+        if self.keep {
+            self.changes.push(c);
+        }
+    }
 }
 
 fn subtree_bounds(path: &[u8]) -> (Vec<u8>, Vec<u8>) {
@@ -199,6 +209,12 @@ pub(crate) fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -
     apply_layer(tree, entries, layer, false)
 }
 
+/// [`apply`] when only the merged view is wanted: the change set (a record per file) is not
+/// kept; the notes are returned.
+pub(crate) fn merge(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Vec<String> {
+    apply_changes(tree, entries, layer, false, false).notes
+}
+
 /// [`apply`], for a layer whose lower layers are not in the evidence (`lower_unknown`: a
 /// standalone layer tar): then a whiteout whose target is not below is still a deletion
 /// (of a path known by name only, `what` = [`LOWER_UNKNOWN`]), not nothing.
@@ -208,7 +224,18 @@ pub(crate) fn apply_layer(
     layer: usize,
     lower_unknown: bool,
 ) -> Applied {
-    let mut out = Applied::default();
+    apply_changes(tree, entries, layer, lower_unknown, true)
+}
+
+/// [`apply_layer`], keeping the change set or not.
+fn apply_changes(
+    tree: &mut FileTree,
+    entries: &[LayerEntry],
+    layer: usize,
+    lower_unknown: bool,
+    keep: bool,
+) -> Applied {
+    let mut out = Applied { keep, ..Default::default() };
     // Last entry for a path wins.
     let mut nodes: BTreeMap<&[u8], &LayerEntry> = BTreeMap::new();
     let mut whiteouts: BTreeMap<&[u8], &LayerEntry> = BTreeMap::new();
@@ -312,43 +339,43 @@ pub(crate) fn apply_layer(
                     let before = n.meta.clone();
                     remove_below(tree, a);
                     tree.insert(a.to_vec(), Node { meta: implicit.clone(), layer, seq: None });
-                    out.changes.push(ChangeRec {
+                    out.push(ChangeRec {
                         deleted_at: None,
                         dir_mtime: None,
                         path: a.to_vec(),
                         change: Change::Modified,
                         meta: implicit.clone(),
-                        what: what_changed(&before, &implicit),
+                        what: what_changed(&before, &implicit).into(),
                         before: Some(before),
                         seq: None,
                         implicit: true,
                         traversal: false,
                         raw_name: None,
-                        hidden: vec![],
+                        hidden: vec![].into(),
                     });
                 }
                 None => {
                     tree.insert(a.to_vec(), Node { meta: implicit.clone(), layer, seq: None });
-                    out.changes.push(ChangeRec {
+                    out.push(ChangeRec {
                         deleted_at: None,
                         dir_mtime: None,
                         path: a.to_vec(),
                         change: Change::Added,
                         meta: implicit.clone(),
                         before: None,
-                        what: vec![],
+                        what: vec![].into(),
                         seq: None,
                         implicit: true,
                         traversal: false,
                         raw_name: None,
-                        hidden: vec![],
+                        hidden: vec![].into(),
                     });
                 }
             }
         }
         let mut meta = meta.clone();
         if let (Some(target), None) = (&meta.hardlink, meta.sha256) {
-            if let Some(t) = tree.get(target) {
+            if let Some(t) = tree.get(&target[..]) {
                 let t = t.meta.clone();
                 let meta = Arc::make_mut(&mut meta);
                 meta.size = t.size;
@@ -383,17 +410,17 @@ pub(crate) fn apply_layer(
             implicit: false,
             traversal: e.traversal,
             raw_name: e.raw_name.clone(),
-            hidden: vec![],
+            hidden: vec![].into(),
         };
         match below {
-            None => out.changes.push(rec(Change::Added, None, vec![])),
+            None => out.push(rec(Change::Added, None, vec![].into())),
             Some(b) => {
                 let mut what = what_changed(&b, &meta);
                 if what.is_empty() && was_removed {
                     what.push("replaced");
                 }
                 if !what.is_empty() {
-                    out.changes.push(rec(Change::Modified, Some(b), what));
+                    out.push(rec(Change::Modified, Some(b), what.into()));
                 }
             }
         }
@@ -407,19 +434,19 @@ pub(crate) fn apply_layer(
         if nodes.contains_key(path.as_slice()) {
             continue;
         }
-        out.changes.push(ChangeRec {
+        out.push(ChangeRec {
             deleted_at: at,
             dir_mtime: None,
             path,
             change: Change::Deleted,
             meta,
             before: None,
-            what,
+            what: what.into(),
             seq,
             implicit: false,
             traversal: false,
             raw_name: None,
-            hidden,
+            hidden: hidden.into(),
         });
     }
     for c in &mut out.changes {
@@ -449,18 +476,18 @@ pub(crate) fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8])
         implicit: false,
         traversal: false,
         raw_name: None,
-        hidden: vec![],
+        hidden: vec![].into(),
     };
     for (path, n) in top {
         if ignore(path) {
             continue;
         }
         match base.get(path) {
-            None => out.push(rec(path, Change::Added, &n.meta, None, vec![], n.seq)),
+            None => out.push(rec(path, Change::Added, &n.meta, None, vec![].into(), n.seq)),
             Some(b) => {
                 let what = what_changed(&b.meta, &n.meta);
                 if !what.is_empty() {
-                    out.push(rec(path, Change::Modified, &n.meta, Some(&b.meta), what, n.seq));
+                    out.push(rec(path, Change::Modified, &n.meta, Some(&b.meta), what.into(), n.seq));
                 }
             }
         }
@@ -472,12 +499,13 @@ pub(crate) fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8])
         if parent_of(path).is_some_and(|p| !top.contains_key(p) && base.contains_key(p)) {
             continue;
         }
-        let mut r = rec(path, Change::Deleted, &n.meta, None, vec![], None);
+        let mut r = rec(path, Change::Deleted, &n.meta, None, vec![].into(), None);
         if n.meta.ftype == FileType::Dir {
             let (lo, hi) = subtree_bounds(path);
             r.hidden = hidden_of(
                 base.range(lo..hi).filter(|(k, _)| !ignore(k)).map(|(k, n)| (k.clone(), n.clone())),
-            );
+            )
+            .into();
         }
         out.push(r);
     }
@@ -546,7 +574,7 @@ mod tests {
             seq,
             traversal: false,
             raw_name: None,
-            kind: EntryKind::Whiteout(target.as_bytes().to_vec(), None),
+            kind: EntryKind::Whiteout(target.as_bytes().into(), None),
         }
     }
 
@@ -584,6 +612,22 @@ mod tests {
     }
 
     #[test]
+    fn merging_builds_the_view_applying_does_keeping_no_changes() {
+        let layers = [
+            vec![dir("a", 0), file("a/foo", 1, 1), file("x/y", 1, 2)],
+            vec![file("a/foo", 2, 0), wh("x/.wh.y", "x/y", 1), file("a", 3, 2)],
+            vec![wh(".wh.zz", "zz", 0), file("a/b/c", 4, 1)],
+        ];
+        let (mut applied, mut merged) = (FileTree::new(), FileTree::new());
+        for (i, l) in layers.iter().enumerate() {
+            let a = apply(&mut applied, l, i);
+            assert!(!a.changes.is_empty());
+            assert_eq!(merge(&mut merged, l, i), a.notes);
+            assert_eq!(merged, applied, "after layer {i}");
+        }
+    }
+
+    #[test]
     fn opaque_root_hides_every_lower_path() {
         let mut t = FileTree::new();
         apply(&mut t, &[dir("etc", 0), file("etc/x", 1, 1), file("y", 1, 2)], 0);
@@ -599,7 +643,7 @@ mod tests {
         let mut t = FileTree::new();
         let mut link = implicit_dir();
         link.ftype = FileType::Symlink;
-        link.link = Some(b"target".to_vec());
+        link.link = Some(b"target"[..].into());
         apply(
             &mut t,
             &[
@@ -644,7 +688,7 @@ mod tests {
         let d: Vec<_> = ap.changes.iter().filter(|c| c.change == Change::Deleted).collect();
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].path, b"etc/profile");
-        assert_eq!(d[0].what, [LOWER_UNKNOWN]);
+        assert_eq!(*d[0].what, [LOWER_UNKNOWN]);
         assert!(!t.contains_key(b"etc/profile".as_slice()));
         // In an image (lower layers known) a whiteout of nothing deletes nothing.
         let mut t = FileTree::new();

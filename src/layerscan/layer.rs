@@ -181,20 +181,20 @@ fn read_entries<R: Read>(
             ));
         }
         let seq = seq as u32;
-        let keep_raw = traversal.then(|| raw_name.clone());
+        let keep_raw: Option<Box<[u8]>> = traversal.then(|| raw_name.as_slice().into());
         // A tar of an overlayfs upper directory (a daemon's `diff/` dir) keeps overlay's own
         // whiteouts: a 0:0 character device deletes its path, an opaque xattr hides below.
         // The member's own time: a whiteout's is when the file was deleted.
         let member_mtime = node.mtime;
         let overlay_whiteout = kind == MemberKind::Char && entry.null_device();
         if whiteouts && overlay_whiteout {
-            let keep_raw = traversal.then(|| raw_name.clone());
+            let keep_raw: Option<Box<[u8]>> = traversal.then(|| raw_name.as_slice().into());
             scan.entries.push(LayerEntry {
                 path: path.clone(),
                 seq,
                 traversal,
                 raw_name: keep_raw,
-                kind: EntryKind::Whiteout(path.clone(), member_mtime),
+                kind: EntryKind::Whiteout(path.as_slice().into(), member_mtime),
             });
             continue;
         }
@@ -203,7 +203,7 @@ fn read_entries<R: Read>(
                 path: path.clone(),
                 seq,
                 traversal,
-                raw_name: traversal.then(|| raw_name.clone()),
+                raw_name: traversal.then(|| raw_name.as_slice().into()),
                 kind: EntryKind::Opaque,
             });
         }
@@ -228,7 +228,7 @@ fn read_entries<R: Read>(
                     seq,
                     traversal,
                     raw_name: keep_raw,
-                    kind: EntryKind::Whiteout(target, member_mtime),
+                    kind: EntryKind::Whiteout(target.into(), member_mtime),
                 });
                 continue;
             }
@@ -248,7 +248,7 @@ fn read_entries<R: Read>(
                     meta.facts = t.facts.clone();
                     meta.script = t.script.clone();
                 }
-                meta.hardlink = Some(target);
+                meta.hardlink = Some(target.into());
             }
             _ if ftype == FileType::File => {
                 meta.size = node.size;

@@ -27,9 +27,9 @@ pub struct Meta {
     pub size: u64,
     pub mtime: Option<Timestamp>,
     /// Symbolic link target (as stored).
-    pub link: Option<Vec<u8>>,
+    pub link: Option<Box<[u8]>>,
     /// Hard link target (normalized path); content fields are the target's.
-    pub hardlink: Option<Vec<u8>>,
+    pub hardlink: Option<Box<[u8]>>,
     pub sha256: Option<[u8; 32]>,
     pub magic: Magic,
     pub facts: Option<Box<ContentFacts>>,
@@ -47,7 +47,7 @@ impl Meta {
             gid: node.gid,
             size: 0,
             mtime: node.mtime,
-            link: node.link.clone(),
+            link: node.link.as_deref().map(Into::into),
             hardlink: None,
             sha256: None,
             magic: Magic::Other,
@@ -64,7 +64,7 @@ pub enum EntryKind {
     /// change sets made from it: one copy per file, not one per holder).
     Node(Arc<Meta>),
     /// `.wh.NAME`: deletes the path (normalized) from lower layers.
-    Whiteout(Vec<u8>, Option<Timestamp>),
+    Whiteout(Box<[u8]>, Option<Timestamp>),
     /// `.wh..wh..opq`: the entry's path is the directory made opaque.
     Opaque,
     /// aufs metadata (`.wh..wh.plnk`, `.wh..wh.aufs`, `.wh..wh.orph` and what is below them):
@@ -82,7 +82,7 @@ pub struct LayerEntry {
     /// The member name had `..` components (path traversal).
     pub traversal: bool,
     /// The member name as stored (kept only when it differs in a way worth showing).
-    pub raw_name: Option<Vec<u8>>,
+    pub raw_name: Option<Box<[u8]>>,
     pub kind: EntryKind,
 }
 

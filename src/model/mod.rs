@@ -24,5 +24,5 @@ pub use owner::{ContainerRef, Owner};
 pub use pod::PodRef;
 pub(crate) use rule::{Family, Role, RuleDef, RuleInfo, RuleKind};
 pub use severity::Severity;
-pub use text::{display_bytes, excerpt, terminal_safe};
+pub use text::{display_bytes, excerpt, shared_str, terminal_safe};
 pub use timestamp::Timestamp;

@@ -1,5 +1,13 @@
 //! Making attacker-controlled bytes safe to show: lossy display, escaping, excerpts.
 
+/// A shared string written as its text (serde writes no `Arc<str>` without its `rc` feature).
+pub fn shared_str<S: serde::Serializer>(v: &Option<std::sync::Arc<str>>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(t) => s.serialize_some(&**t),
+        None => s.serialize_none(),
+    }
+}
+
 /// Bytes shown as text: valid UTF-8 kept, invalid bytes as `\xNN`.
 pub fn display_bytes(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
@@ -61,6 +69,18 @@ pub fn excerpt(bytes: &[u8], start: usize, end: usize, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_shared_string_is_written_as_a_string() {
+        #[derive(serde::Serialize)]
+        struct Shared(#[serde(serialize_with = "shared_str")] Option<std::sync::Arc<str>>);
+        #[derive(serde::Serialize)]
+        struct Owned(Option<String>);
+        for v in [None, Some("a \"note\"")] {
+            let got = serde_json::to_string(&Shared(v.map(Into::into))).unwrap();
+            assert_eq!(got, serde_json::to_string(&Owned(v.map(Into::into))).unwrap());
+        }
+    }
 
     #[test]
     fn invalid_utf8_is_escaped() {

@@ -285,7 +285,7 @@ fn bundle(r: &mut Records<'_, '_>, b: &BundleReport, report: &Report) -> io::Res
                 "message": format!("{} {}", a.kind.as_str(), a.path),
                 "event": { "kind": "event", "category": ["file"], "action": "custody" },
                 "file": { "path": a.path, "size": a.size, "hash": { "sha256": a.sha256 } },
-                "ctriage": { "kind": a.kind.as_str(), "error": a.error, "note": a.note },
+                "ctriage": { "kind": a.kind.as_str(), "error": a.error, "note": a.note.as_deref() },
             }),
         )?;
     }
