@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::bundle::Evidence;
-use crate::model::{Family, Finding, Locator, Role, RuleDef, RuleKind, Severity, Timestamp};
+use crate::model::{Family, Finding, Locator, Owner, Role, RuleDef, RuleKind, Severity, Timestamp};
 
 /// A webshell on disk that the logs show requested (raised here and by the pivot pass).
 pub(crate) static WEBSHELL_USED: RuleDef = RuleDef::new(
@@ -80,14 +80,15 @@ fn webshells_requested(report: &Evidence, findings: &[Finding]) -> Vec<Finding> 
 /// One finding per fact: findings with the same rule and subject (a file in the export and
 /// in the committed layer; JNDI requests in the json-file log and in the access log inside
 /// the image; the same process chain in two captures) become one finding with every proof,
-/// the earliest time and the highest severity, saying where else it was seen. Findings
-/// without a subject are only deduplicated. Input must be sorted (highest severity first).
+/// the earliest time and the highest severity, saying where else it was seen. Findings of
+/// different owners stay apart; findings without a subject are only deduplicated. Input must be sorted (highest severity first).
 pub(crate) fn one_finding_per_fact(sorted: Vec<Finding>) -> Vec<Finding> {
     let mut out: Vec<Finding> = Vec::with_capacity(sorted.len());
-    let mut index: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut index: BTreeMap<(String, String, Option<Owner>), usize> = BTreeMap::new();
     let mut also: Vec<Vec<String>> = Vec::new();
     for f in sorted {
-        let key = f.subject.clone().map(|s| (f.rule.clone(), s));
+        // The owner is part of the fact: the same file in two containers is two findings.
+        let key = f.subject.clone().map(|s| (f.rule.clone(), s, f.owner.clone()));
         let Some(&i) = key.as_ref().and_then(|k| index.get(k)) else {
             if out.last() == Some(&f) {
                 continue;
@@ -188,5 +189,13 @@ mod tests {
         assert_eq!(x.evidence.len(), 2);
         assert_eq!(x.time, Some(Timestamp::from_unix(10, 0)));
         assert!(x.summary.ends_with("Also seen in: image.tar > shell.php."), "{}", x.summary);
+        // The same file in two containers: two facts, one per owner.
+        let mut a = titled("file.webshell.php", "PHP webshell: /x.php", Severity::Critical, "a.tar", 1);
+        let mut b = titled("file.webshell.php", "PHP webshell: /x.php", Severity::Critical, "b.tar", 2);
+        a.owner = Some(Owner::Container { id: "a".repeat(64), name: "web".into() });
+        b.owner = Some(Owner::Container { id: "b".repeat(64), name: "db".into() });
+        let kept = one_finding_per_fact(vec![a, b]);
+        assert_eq!(kept.len(), 2);
+        assert!(kept.iter().all(|f| !f.summary.contains("Also seen in")));
     }
 }
