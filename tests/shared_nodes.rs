@@ -80,6 +80,12 @@ fn a_k3s_node_s_containerd_root_is_read_and_named() {
     assert_eq!(r["distribution"], "k3s");
     assert_eq!(r["state_dir"], "disk/run/k3s/containerd");
     assert_eq!(r["tasks"], serde_json::json!(["dfirlabs/redis-specimen"]));
+    // The task tells which container was running when the node was captured.
+    let running = |name: &str| {
+        r["containers"].as_array().unwrap().iter().find(|c| c["name"] == name).map(|c| c["running"].clone())
+    };
+    assert_eq!(running("dfirlabs/redis-specimen"), Some(serde_json::json!(true)), "{r:#}");
+    assert_eq!(running("default/nginx-specimen"), Some(serde_json::json!(false)), "{r:#}");
     assert_the_node(r, &v["bundles"][0]);
     let meta = v["bundles"][0]["artifacts"]
         .as_array()
@@ -100,6 +106,7 @@ fn a_kind_node_and_a_plain_root_read_alike() {
     let r = containerd(&kind);
     assert_eq!(r["distribution"], "kind");
     assert!(r.get("tasks").is_none(), "no state directory captured: no statement");
+    assert!(r["containers"].as_array().unwrap().iter().all(|c| c.get("running").is_none_or(|v| v.is_null())));
     assert_the_node(r, &kind["bundles"][0]);
     let (_d, plain) = scan_at("var/lib/containerd", &[]);
     let r = containerd(&plain);

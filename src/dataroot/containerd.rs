@@ -350,7 +350,10 @@ pub(crate) fn read(
                 id: id.clone(),
                 name: format!("{ns}/{id}"),
                 image_id,
-                running: None,
+                // A runtime task (its bundle directory in the captured state directory) is
+                // a started container not yet deleted; none there, not running. Without
+                // the state directory, no statement.
+                running: info.tasks.as_ref().map(|t| t.binary_search(&format!("{ns}/{id}")).is_ok()),
                 mount_id: c.text(b"snapshotKey"),
                 init_id: None,
                 upper_dir: upper_dir.as_ref().filter(|d| trees.dirs.contains_key(*d)).map(content_of),
