@@ -20,7 +20,7 @@ use serde_json::Value;
 
 use super::bolt::MAX_DB;
 use crate::compression::Compression;
-use crate::evidence::{Artifact, ArtifactSource};
+use crate::evidence::Artifact;
 use crate::ingest::inspect::ContainerInfo;
 use crate::model::{Diagnostic, Locator};
 
@@ -122,8 +122,8 @@ fn read_bolt(a: &Artifact) -> Result<State, String> {
 
 /// A file path SQLite can open: the evidence file itself, or a private copy of it.
 fn sqlite_path(a: &Artifact) -> Result<(std::path::PathBuf, Option<tempfile::TempPath>), String> {
-    if let (ArtifactSource::File(p), Compression::None) = (&a.source, a.compression) {
-        return Ok((p.clone(), None));
+    if let (Some(p), Compression::None) = (a.file_path(), a.compression) {
+        return Ok((p.into_owned(), None));
     }
     let mut tmp = tempfile::NamedTempFile::new().map_err(|e| format!("no private temporary file: {e}"))?;
     let copied = std::io::copy(&mut a.open().map_err(|e| e.to_string())?.take(MAX_DB + 1), tmp.as_file_mut())
@@ -294,6 +294,7 @@ pub(crate) fn apply(c: &mut ContainerInfo, config: &Value, state: &Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::evidence::ArtifactSource;
 
     /// A db.sql with libpod's schema (libpod/sqlite_state.go), the JSON columns as libpod
     /// writes them.

@@ -1,8 +1,10 @@
 //! One piece of evidence: where it lives, what it is, its custody hash, and read-only access.
 
+use std::borrow::Cow;
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -170,6 +172,10 @@ impl ArtifactKind {
 pub enum ArtifactSource {
     /// A regular file on disk.
     File(PathBuf),
+    /// A regular file of a bundle directory: `root` joined with the artifact's path, or with
+    /// `raw` when the path shown is not the name as stored (not UTF-8, escaped). A directory
+    /// of a million files held each full path a second time.
+    Under { root: Arc<Path>, raw: Option<Box<OsStr>> },
     /// A member of a bundle archive on disk, itself possibly compressed.
     Member {
         archive: PathBuf,
@@ -213,10 +219,23 @@ impl Artifact {
         Locator::artifact(self.path.clone())
     }
 
+    /// The file on disk this artifact is, when it is one.
+    pub(crate) fn file_path(&self) -> Option<Cow<'_, Path>> {
+        match &self.source {
+            ArtifactSource::File(p) => Some(Cow::Borrowed(p)),
+            ArtifactSource::Under { root, raw } => {
+                Some(Cow::Owned(root.join(raw.as_deref().map_or_else(|| Path::new(&self.path), Path::new))))
+            }
+            _ => None,
+        }
+    }
+
     /// The raw bytes as stored (still compressed if wrapped).
     pub(crate) fn open_raw(&self) -> io::Result<Box<dyn Read + Send>> {
+        if let Some(p) = self.file_path() {
+            return Ok(Box::new(File::open(p)?));
+        }
         match &self.source {
-            ArtifactSource::File(p) => Ok(Box::new(File::open(p)?)),
             ArtifactSource::Member { archive, archive_compression, data_offset, size } => {
                 let f = File::open(archive)?;
                 let mut r: Box<dyn Read + Send> = if archive_compression.is_some() {
@@ -233,7 +252,8 @@ impl Artifact {
                 Ok(r)
             }
             ArtifactSource::Memory(bytes) => Ok(Box::new(io::Cursor::new(Arc::clone(bytes)))),
-            ArtifactSource::None => Err(io::Error::other("artifact has no readable content")),
+            // Files were opened above.
+            _ => Err(io::Error::other("artifact has no readable content")),
         }
     }
 
@@ -247,12 +267,12 @@ impl Artifact {
     /// otherwise decodes and skips.
     pub(crate) fn open_at(&self, offset: u64) -> io::Result<Box<dyn Read + Send>> {
         if !self.compression.is_some() {
+            if let Some(p) = self.file_path() {
+                let mut f = File::open(p)?;
+                f.seek(SeekFrom::Start(offset))?;
+                return Ok(Box::new(f));
+            }
             match &self.source {
-                ArtifactSource::File(p) => {
-                    let mut f = File::open(p)?;
-                    f.seek(SeekFrom::Start(offset))?;
-                    return Ok(Box::new(f));
-                }
                 ArtifactSource::Member {
                     archive,
                     archive_compression: Compression::None,
@@ -282,6 +302,7 @@ impl Artifact {
             && matches!(
                 self.source,
                 ArtifactSource::File(_)
+                    | ArtifactSource::Under { .. }
                     | ArtifactSource::Memory(_)
                     | ArtifactSource::Member { archive_compression: Compression::None, .. }
             )

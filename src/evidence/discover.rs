@@ -134,7 +134,7 @@ fn discover_at(
         return discover_dir(read, shown, limits, yara);
     }
     let name = arg.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| shown.clone());
-    let mut single = examine_path(read, name, &meta, true);
+    let mut single = examine_path(read, name, &meta, true, None);
     if single.kind == ArtifactKind::BundleArchive {
         let (artifacts, diagnostics, trees) = discover_archive(read, single.compression, limits, yara);
         let mut b = bundle(BundleKind::Archive, artifacts, diagnostics);
@@ -170,7 +170,7 @@ fn escapes_root(name: &[u8]) -> bool {
 pub(crate) fn examine_file(path: &Path) -> Artifact {
     let shown = path.display().to_string();
     match std::fs::symlink_metadata(path) {
-        Ok(meta) => examine_path(path, shown, &meta, false),
+        Ok(meta) => examine_path(path, shown, &meta, false, None),
         Err(e) => unreadable(shown, format!("cannot read: {e}")),
     }
 }
@@ -212,12 +212,13 @@ fn discover_dir(root: &Path, shown: String, limits: &Limits, yara: Option<&Arc<Y
             }
         }
     }
+    let shared_root: Arc<Path> = Arc::from(root);
     let mut artifacts: Vec<Artifact> = entries
         .par_iter()
         .map(|e| {
             let name = rel(root, e.path());
             match e.metadata() {
-                Ok(meta) => examine_path(e.path(), name, &meta, false),
+                Ok(meta) => examine_path(e.path(), name, &meta, false, Some(&shared_root)),
                 Err(err) => unreadable(name, err.to_string()),
             }
         })
@@ -352,7 +353,15 @@ fn unreadable(path: String, error: String) -> Artifact {
     }
 }
 
-fn examine_path(p: &Path, name: String, meta: &std::fs::Metadata, top_level: bool) -> Artifact {
+/// `p` examined as the artifact `name`; `root` is the bundle directory it was found under
+/// (its content is then read as the root joined with its name), None for a file given alone.
+fn examine_path(
+    p: &Path,
+    name: String,
+    meta: &std::fs::Metadata,
+    top_level: bool,
+    root: Option<&Arc<Path>>,
+) -> Artifact {
     let ft = meta.file_type();
     if ft.is_symlink() {
         let target = std::fs::read_link(p).map(|t| display_bytes(t.as_os_str().as_encoded_bytes()));
@@ -378,7 +387,16 @@ fn examine_path(p: &Path, name: String, meta: &std::fs::Metadata, top_level: boo
         Ok(f) => {
             let ex = examine(f, &name, Some(meta.len()), top_level);
             let mtime = crate::model::Timestamp::of_mtime(meta);
-            Artifact { mtime, ..ex.into_artifact(name, ArtifactSource::File(PathBuf::from(p))) }
+            let source = match root {
+                Some(root) => {
+                    // The name shown is the name stored unless it had to be escaped.
+                    let stored = p.strip_prefix(root).unwrap_or(p).as_os_str();
+                    let raw = (stored.as_encoded_bytes() != name.as_bytes()).then(|| stored.into());
+                    ArtifactSource::Under { root: Arc::clone(root), raw }
+                }
+                None => ArtifactSource::File(PathBuf::from(p)),
+            };
+            Artifact { mtime, ..ex.into_artifact(name, source) }
         }
         Err(e) => unreadable(name, format!("cannot open: {e}")),
     }
@@ -616,5 +634,38 @@ mod tests {
         assert!(!escapes_root(b"./a/../b"));
         assert!(escapes_root(b"../../x"));
         assert!(escapes_root(b"/a/../../etc/x"));
+    }
+
+    #[test]
+    fn a_directory_s_files_are_read_by_their_stored_names() {
+        use std::os::unix::ffi::OsStrExt;
+        // A name that is not UTF-8 and a UTF-8 name shown the same (`\xff` spelt out): each
+        // artifact opens its own file.
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("logs");
+        std::fs::create_dir(&sub).unwrap();
+        std::fs::write(sub.join(std::ffi::OsStr::from_bytes(b"a\xff.log")), "not utf-8\n").unwrap();
+        std::fs::write(sub.join("a\\xff.log"), "spelt out\n").unwrap();
+        std::fs::write(sub.join("plain.log"), "plain\n").unwrap();
+        let b = discover(dir.path());
+        let mut read: Vec<(String, String, bool)> = b
+            .artifacts
+            .iter()
+            .map(|a| {
+                let mut text = String::new();
+                a.open().unwrap().read_to_string(&mut text).unwrap();
+                let raw = matches!(&a.source, ArtifactSource::Under { raw: Some(_), .. });
+                (a.path.clone(), text, raw)
+            })
+            .collect();
+        read.sort();
+        assert_eq!(
+            read,
+            [
+                ("logs/a\\xff.log".to_string(), "not utf-8\n".to_string(), true),
+                ("logs/a\\xff.log".to_string(), "spelt out\n".to_string(), false),
+                ("logs/plain.log".to_string(), "plain\n".to_string(), false),
+            ]
+        );
     }
 }

@@ -50,10 +50,8 @@ pub(crate) fn find<'a>(artifacts: &[&'a Artifact], diags: &mut Vec<Diagnostic>) 
             continue;
         }
         let root = if prefix.is_empty() { ".".to_string() } else { prefix.to_string() };
-        let shown = match (&marker.source, prefix.is_empty()) {
-            (crate::evidence::ArtifactSource::File(p), true) => {
-                p.parent().map(|d| d.display().to_string()).unwrap_or_else(|| root.clone())
-            }
+        let shown = match (marker.file_path(), prefix.is_empty()) {
+            (Some(p), true) => p.parent().map(|d| d.display().to_string()).unwrap_or_else(|| root.clone()),
             _ => root.clone(),
         };
         out.push(LayoutDir { root, shown, files });
