@@ -740,6 +740,34 @@ fn rules_cost_counts_what_gets_past_the_prefilter() {
 }
 
 #[test]
+fn rules_cost_names_the_windows_a_log_checks_most() {
+    // Every line holds `getruntime` (a literal of the built-in rules) twice: its window's
+    // prefix is checked at each, and the literal is named beside it; a gzip log is read
+    // through, a link is not.
+    let dir = tempfile::tempdir().unwrap();
+    let text = "GET /a?q=getruntime HTTP/1.1 getruntime\n".repeat(500);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, text.as_bytes()).unwrap();
+    write_files(dir.path(), &[("a.log", text.as_bytes()), ("b.log.gz", &gz.finish().unwrap())]);
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("link.log")).unwrap();
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let out = run(&["rules", "cost", "--windows", "3", &p("a.log"), &p("b.log.gz"), &p("link.log")]);
+    let text_out = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text_out}");
+    for name in ["a.log", "b.log.gz"] {
+        let section =
+            text_out.split(&format!("window prefixes checked most in {}:", p(name))).nth(1).expect(name);
+        let first = section.lines().nth(2).unwrap_or_default();
+        let cols: Vec<&str> = first.split_whitespace().collect();
+        assert!(cols.len() >= 4 && cols[3..].join(" ").contains("getruntime"), "{text_out}");
+        // Twice a line, 40 bytes a line: about 52,000 checks per MiB, each a window.
+        let checks: f64 = cols[1].parse().unwrap();
+        assert!((50_000.0..55_000.0).contains(&checks) && cols[1] == cols[2], "{text_out}");
+    }
+    assert!(!text_out.contains("link.log:"), "{text_out}");
+}
+
+#[test]
 fn bundle_without_logs_gives_empty_section() {
     let dir = tempfile::tempdir().unwrap();
     write_files(dir.path(), &[("notes.txt", b"nothing here\n")]);

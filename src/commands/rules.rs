@@ -56,6 +56,10 @@ pub(crate) enum RulesCommand {
         /// Directories of Sigma rules added to the bundled set.
         #[arg(long = "sigma", value_name = "DIR")]
         sigma: Vec<PathBuf>,
+        /// Also list, per file, the N window prefixes checked most often (what costs the most
+        /// on this log) and the literals behind them.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        windows: usize,
     },
 }
 
@@ -192,7 +196,9 @@ Analyzer rules (file, process, exposure, image, correlation, stats, story, k8sau
             std::io::Write::write_all(&mut std::io::stdout().lock(), &out)?;
             Ok(0)
         }
-        RulesCommand::Cost { files, rules, sigma } => super::rules_cost::run(files, rules, sigma),
+        RulesCommand::Cost { files, rules, sigma, windows } => {
+            super::rules_cost::run(files, rules, sigma, *windows)
+        }
         RulesCommand::Check { file } => match rules::parse_file(file) {
             Ok(parsed) => {
                 let builtin = rules::builtin().unwrap_or_default();

@@ -167,6 +167,27 @@ impl Engine {
         &self.rules
     }
 
+    /// Where the prefilter's cost goes on `hay`: per window prefix, positions holding it and
+    /// windows starting there (see `GramFilter::census`).
+    pub(crate) fn window_census(
+        &self,
+        hay: &[u8],
+        counts: &mut std::collections::HashMap<Vec<u8>, (u64, u64)>,
+    ) {
+        if let Some(f) = &self.filter {
+            f.census(hay, counts);
+        }
+    }
+
+    /// The automaton's patterns whose window begins with `prefix` (lower-case bytes).
+    pub(crate) fn patterns_with_window(&self, prefix: &[u8]) -> Vec<&[u8]> {
+        self.patterns
+            .iter()
+            .filter(|p| p.len() >= 2 && prefix.starts_with(&super::prefilter::window_prefix(p)))
+            .map(Vec::as_slice)
+            .collect()
+    }
+
     /// Every literal the automaton searches for (ASCII case ignored), decode anchors included.
     pub(crate) fn literals(&self) -> &[Vec<u8>] {
         &self.patterns

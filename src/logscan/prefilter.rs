@@ -89,6 +89,27 @@ fn window_cost(w: &[u8]) -> u64 {
     rate(window_rate(&w[..3])) + 12 * rate(window_rate(w))
 }
 
+/// Where the window of a pattern of 4 bytes or more starts: the window costing least in
+/// benign logs of every kind (its first 3 bytes are checked against the windows wherever they
+/// occur, and where the window itself occurs the automaton runs, about 12 times a check);
+/// then the rarest bytes.
+fn window_start(p: &[u8]) -> usize {
+    (0..p.len().saturating_sub(3))
+        .min_by_key(|&k| {
+            let w = &p[k..k + 4];
+            let bytes: u64 = w.iter().map(|&c| BYTES[FOLD[c as usize] as usize] as u64).sum();
+            (window_cost(w), bytes)
+        })
+        .unwrap_or(0)
+}
+
+/// The first 3 bytes of `pattern`'s window (a 2-byte pattern: its 2 bytes), folded, as the
+/// census counts them: what `rules cost --windows` names.
+pub(crate) fn window_prefix(pattern: &[u8]) -> Vec<u8> {
+    let start = if pattern.len() >= 4 { window_start(pattern) } else { 0 };
+    pattern[start..].iter().take(3).map(|b| b.to_ascii_lowercase()).collect()
+}
+
 /// Counts of what the prefilter did while a stream was scanned (`rules cost` shows them).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FilterStats {
@@ -179,17 +200,7 @@ impl GramFilter {
                     f.add(gram(p), 0, 3);
                 }
                 n => {
-                    // The window costing least in benign logs of every kind: its first 3
-                    // bytes are checked against the windows wherever they occur, and where
-                    // the window itself occurs the automaton runs (about 12 times a check);
-                    // then the rarest bytes.
-                    let k = (0..n - 3)
-                        .min_by_key(|&k| {
-                            let w = &p[k..k + 4];
-                            let bytes: u64 = w.iter().map(|&c| BYTES[FOLD[c as usize] as usize] as u64).sum();
-                            (window_cost(w), bytes)
-                        })
-                        .unwrap_or(0);
+                    let k = window_start(p);
                     set(&mut f.quad, quad(&p[k..]));
                     f.add(gram(&p[k..]), k, n - k);
                 }
@@ -241,6 +252,20 @@ impl GramFilter {
     fn short_at(&self, hay: &[u8], q: usize) -> bool {
         let w = [hay[q], hay[q + 1], hay[q + 2]].map(|c| c.to_ascii_lowercase());
         get(&self.short2, pair(&w)) || self.short3.binary_search(&w).is_ok()
+    }
+
+    /// Per window prefix (first 3 bytes, as the table holds them), how many positions of
+    /// `hay` hold it and how many of those start a window: where a log's prefilter cost goes.
+    pub(crate) fn census(&self, hay: &[u8], counts: &mut HashMap<Vec<u8>, (u64, u64)>) {
+        for q in 0..hay.len().saturating_sub(2) {
+            if self.test(gram(&hay[q..]) as u64) != 0 {
+                // Named by the bytes as written, lower-cased (the table folds a little more).
+                let key = hay[q..q + 3].iter().map(|b| b.to_ascii_lowercase()).collect();
+                let c = counts.entry(key).or_default();
+                c.0 += 1;
+                c.1 += self.confirmed(hay, q) as u64;
+            }
+        }
     }
 
     /// Eight bytes at a time (six windows' first 3 bytes per load, tested without a branch),
