@@ -46,6 +46,8 @@ GEN_MIB = 4
 
 
 def fold7(b):
+    if b < 0x20:
+        b |= 0x80  # control bytes share codes with UTF-8 continuation bytes, not punctuation
     b |= 0x20
     return ((b & 0xC0) >> 1) | (b & 0x1F)
 

@@ -57,7 +57,8 @@ pub(crate) enum RulesCommand {
         #[arg(long = "sigma", value_name = "DIR")]
         sigma: Vec<PathBuf>,
         /// Also list, per file, the N window prefixes checked most often (what costs the most
-        /// on this log) and the literals behind them.
+        /// on this log) and the literals behind them, counted over the raw bytes (a json-file
+        /// or CRI log's framing searches less of each line).
         #[arg(long, value_name = "N", default_value_t = 0)]
         windows: usize,
     },

@@ -24,9 +24,12 @@ pub(crate) const MAX_LITERAL: usize = 256;
 const BENIGN_SAMPLE: &str = include_str!("benign_sample.txt");
 
 /// A byte case-folded to 7 bits: `b | 0x20` (ASCII letters to lower case; other bytes may
-/// share a code with one other byte, which only adds false alarms) with bit 5 dropped.
+/// share a code with one other byte, which only adds false alarms) with bit 5 dropped. A
+/// control byte is first moved to 0x80-0x9f, sharing its code with UTF-8 continuation bytes
+/// rather than with punctuation: otherwise `\n{"` at every line of a JSON-lines log read as
+/// text looked like the pattern `*{` and was checked.
 const fn fold7(b: u8) -> u8 {
-    let b = b | 0x20;
+    let b = if b < 0x20 { b | 0x80 } else { b } | 0x20;
     ((b & 0xc0) >> 1) | (b & 0x1f)
 }
 
@@ -51,7 +54,9 @@ fn gram(w: &[u8]) -> usize {
 /// window at byte `j` (0..=5) is then `(packed >> 7 * j) & GRAM_MASK`, as [`gram`] has it.
 #[inline(always)]
 fn pack7(w: u64) -> u64 {
-    let v = w | 0x2020_2020_2020_2020;
+    // Bit 7 of each byte whose bits 5-7 are clear (a control byte), as `fold7` sets it.
+    let ctl = !(w | (w << 1) | (w << 2)) & 0x8080_8080_8080_8080;
+    let v = w | ctl | 0x2020_2020_2020_2020;
     let c = ((v & 0xc0c0_c0c0_c0c0_c0c0) >> 1) | (v & 0x1f1f_1f1f_1f1f_1f1f);
     let x = (c & 0x007f_007f_007f_007f) | ((c & 0x7f00_7f00_7f00_7f00) >> 1);
     let x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x3fff_0000_3fff_0000) >> 2);
@@ -327,16 +332,22 @@ mod tests {
         let pats: Vec<Vec<u8>> = [&b"*{"[..], b"%2f", b"jndi:"].iter().map(|p| p.to_vec()).collect();
         let f = GramFilter::new(&pats).unwrap();
         let mut st = FilterStats::default();
-        // `\n{` and `*[` fold like `*{`; `%2o` like `%2f`: prefix hits, no window.
+        // `*[` folds like `*{`: a prefix hit, no window. A line's `\n{` does not (control
+        // bytes fold apart from punctuation): the start of every JSON line is not checked.
         let hay = b"{\"log\":\"a\"}\n{\"log\":\"*[x %2o\"}\n{\"log\":\"b\"}\n";
         assert_eq!(f.next_hit(hay, 0, &mut st), None);
-        assert!(st.prefix_hits >= 3 && st.window_hits == 0, "{st:?}");
+        assert!(st.prefix_hits == 1 && st.window_hits == 0, "{st:?}");
+        let mut json = FilterStats::default();
+        assert_eq!(f.next_hit(&b"{\"log\":\"a\"}\n".repeat(10), 0, &mut json), None);
+        assert_eq!(json.prefix_hits, 0, "{json:?}");
         for (hay, at) in [(&b"xx*{yy"[..], 2), (b"a *{ ", 2), (b"GET /%2F..", 5), (b"x JNDI:y", 2)] {
             // Where the pattern holding the window found starts.
             let start = f.next_hit(hay, 0, &mut st).map(|(q, pre, _)| q - pre);
             assert_eq!(start, Some(at), "{:?}", String::from_utf8_lossy(hay));
         }
         assert_eq!(st.window_hits, 4);
+        assert_ne!(fold7(b'\n'), fold7(b'*'));
+        assert_eq!(fold7(b'\n'), fold7(0x8a));
     }
 
     #[test]
