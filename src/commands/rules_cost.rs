@@ -1,5 +1,6 @@
 //! `ctriage rules cost FILE...`: how much of each log gets past the prefilter to the
-//! automaton and the rules (per MiB), the figures `benches/logmix.sh` compares across mixes.
+//! automaton and the rules (per MiB), the figures `benches/logmix.sh` compares across mixes;
+//! with `--windows N`, which window prefixes cost the most on each log.
 
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read};
