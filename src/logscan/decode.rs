@@ -3,6 +3,8 @@
 //! `{echo,X}|{base64,-d}`) and JNDIExploit `Base64/<b64>` paths. Every function is total:
 //! malformed input is left as it is, output length is bounded by the input length.
 
+use std::borrow::Cow;
+
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 
@@ -11,9 +13,9 @@ const URL_ROUNDS: usize = 4;
 
 /// Percent-decode once. `plus` turns `+` into a space (form encoding). Invalid escapes
 /// (`%%1938`, `%zz`) stay as they are.
-pub(crate) fn url_decode_once(input: &[u8], plus: bool) -> Vec<u8> {
+pub(crate) fn url_decode_once(input: &[u8], plus: bool) -> Cow<'_, [u8]> {
     if !plus && memchr::memchr(b'%', input).is_none() {
-        return input.to_vec();
+        return Cow::Borrowed(input);
     }
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
@@ -51,21 +53,18 @@ pub(crate) fn url_decode_once(input: &[u8], plus: bool) -> Vec<u8> {
         out.push(if plus && b == b'+' { b' ' } else { b });
         i += 1;
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Percent-decode until nothing changes (at most [`URL_ROUNDS`] rounds).
-pub(crate) fn url_decode_repeated(input: &[u8], plus: bool) -> Vec<u8> {
-    let mut cur = input.to_vec();
+pub(crate) fn url_decode_repeated(input: &[u8], plus: bool) -> Cow<'_, [u8]> {
+    let mut cur = Cow::Borrowed(input);
     for round in 0..URL_ROUNDS {
-        if memchr::memchr(b'%', &cur).is_none() && !(plus && round == 0) {
+        let Cow::Owned(next) = url_decode_once(&cur, plus && round == 0) else { break };
+        if next == *cur {
             break;
         }
-        let next = url_decode_once(&cur, plus && round == 0);
-        if next == cur {
-            break;
-        }
-        cur = next;
+        cur = Cow::Owned(next);
     }
     cur
 }
@@ -73,9 +72,9 @@ pub(crate) fn url_decode_repeated(input: &[u8], plus: bool) -> Vec<u8> {
 /// Undo backslash escapes as Java, JavaScript, Go JSON and Apache write them: `\uXXXX`
 /// (surrogate pairs joined), `\u{X}`, `\xHH`, octal `\NNN`, `\\`, `\"`, `\/`, `\n`, `\t`,
 /// `\r`. Unknown escapes stay as they are.
-pub(crate) fn unescape(input: &[u8]) -> Vec<u8> {
+pub(crate) fn unescape(input: &[u8]) -> Cow<'_, [u8]> {
     if memchr::memchr(b'\\', input).is_none() {
-        return input.to_vec();
+        return Cow::Borrowed(input);
     }
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
@@ -168,13 +167,13 @@ pub(crate) fn unescape(input: &[u8]) -> Vec<u8> {
         out.push(b'\\');
         i += 1;
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Decode the HTML / XML entities payloads arrive in (`&gt;`, `&amp;`, `&#36;`, `&#x7b;`).
-pub(crate) fn html_unescape(input: &[u8]) -> Vec<u8> {
+pub(crate) fn html_unescape(input: &[u8]) -> Cow<'_, [u8]> {
     if memchr::memchr(b'&', input).is_none() {
-        return input.to_vec();
+        return Cow::Borrowed(input);
     }
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
@@ -217,31 +216,20 @@ pub(crate) fn html_unescape(input: &[u8]) -> Vec<u8> {
         out.push(input[i]);
         i += 1;
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Every decoding at once, repeated until stable (at most 4 rounds): URL, escapes, HTML
 /// entities, shell `${IFS}` spaces. `+` is a space inside query strings (after a `?`, up to
 /// the end of the request target); `plus` turns every `+` into a space.
 pub(crate) fn normalize(input: &[u8], plus: bool) -> Vec<u8> {
-    use std::borrow::Cow;
-    let mut cur = if plus { input.to_vec() } else { query_plus(input) };
+    let mut cur = if plus { input.to_vec() } else { query_plus(input).into_owned() };
     for _ in 0..4 {
-        // A step whose escape is absent would copy the record unchanged: it is skipped.
-        let mut next = Cow::Borrowed(cur.as_slice());
-        if plus || memchr::memchr(b'%', &next).is_some() {
-            next = Cow::Owned(url_decode_repeated(&next, plus));
-        }
-        if memchr::memchr(b'\\', &next).is_some() {
-            next = Cow::Owned(unescape(&next));
-        }
-        if memchr::memchr(b'&', &next).is_some() {
-            next = Cow::Owned(html_unescape(&next));
-        }
-        if memchr::memmem::find(&next, b"IFS").is_some() {
-            next = Cow::Owned(ifs_spaces(&next));
-        }
-        let Cow::Owned(next) = next else { break };
+        // A step holding none of its escapes hands the text back borrowed: nothing is copied.
+        let next = url_decode_repeated(&cur, plus);
+        let next = then(next, unescape);
+        let next = then(next, html_unescape);
+        let Cow::Owned(next) = then(next, ifs_spaces) else { break };
         let again = next != cur && may_be_encoded(&next);
         cur = next;
         if !again {
@@ -249,6 +237,21 @@ pub(crate) fn normalize(input: &[u8], plus: bool) -> Vec<u8> {
         }
     }
     cur
+}
+
+/// `step` applied to text the steps before may have changed (owned) or not (borrowed): the
+/// result is borrowed only when no step changed it.
+fn then<'a>(text: Cow<'a, [u8]>, step: fn(&[u8]) -> Cow<'_, [u8]>) -> Cow<'a, [u8]> {
+    match text {
+        Cow::Borrowed(t) => step(t),
+        Cow::Owned(t) => {
+            let changed = match step(&t) {
+                Cow::Owned(v) => Some(v),
+                Cow::Borrowed(_) => None,
+            };
+            Cow::Owned(changed.unwrap_or(t))
+        }
+    }
 }
 
 /// True when `normalize` could change `input` (it holds `%`, `\`, `&`, a `+` after a `?`,
@@ -261,11 +264,11 @@ pub(crate) fn may_be_encoded(input: &[u8]) -> bool {
 
 /// `+` as a space inside query strings: from a `?` up to the next space, tab or `"` (the end
 /// of a logged request target). Elsewhere `+` stays (base64, `stratum+tcp`).
-pub(crate) fn query_plus(input: &[u8]) -> Vec<u8> {
-    let mut out = input.to_vec();
+pub(crate) fn query_plus(input: &[u8]) -> Cow<'_, [u8]> {
     if memchr::memchr(b'+', input).is_none() {
-        return out;
+        return Cow::Borrowed(input);
     }
+    let mut out = input.to_vec();
     let mut at = 0;
     while let Some(q) = memchr::memchr(b'?', &out[at..]) {
         let start = at + q + 1;
@@ -277,14 +280,14 @@ pub(crate) fn query_plus(input: &[u8]) -> Vec<u8> {
         }
         at = end;
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Shell word-splitting tricks that stand for a space: `${IFS}`, `$IFS$9` (and any `$N`),
 /// `${IFS%??}`, `$IFS` before a non-word byte.
-pub(crate) fn ifs_spaces(input: &[u8]) -> Vec<u8> {
+pub(crate) fn ifs_spaces(input: &[u8]) -> Cow<'_, [u8]> {
     if memchr::memmem::find(input, b"IFS").is_none() {
-        return input.to_vec();
+        return Cow::Borrowed(input);
     }
     let mut out = Vec::with_capacity(input.len());
     let mut i = 0;
@@ -314,7 +317,7 @@ pub(crate) fn ifs_spaces(input: &[u8]) -> Vec<u8> {
             i += 1;
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// Decode base64 in any of its alphabets, padded or not. None unless it decodes to mostly
@@ -436,8 +439,8 @@ mod tests {
     use super::*;
     use crate::logscan::test_rng::Rng;
 
-    fn s(v: Vec<u8>) -> String {
-        String::from_utf8(v).unwrap()
+    fn s(v: impl AsRef<[u8]>) -> String {
+        String::from_utf8(v.as_ref().to_vec()).unwrap()
     }
 
     #[test]
