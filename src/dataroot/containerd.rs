@@ -424,17 +424,7 @@ mod tests {
 
     #[test]
     fn pod_logs_follow_the_pod_labels() {
-        let art = |p: &str| Artifact {
-            path: p.into(),
-            source: crate::evidence::ArtifactSource::None,
-            kind: crate::evidence::ArtifactKind::CriLog,
-            size: 0,
-            sha256: None,
-            compression: crate::compression::Compression::None,
-            error: None,
-            note: None,
-            mtime: None,
-        };
+        let art = |p: &str| crate::fuzzing::artifact(p, crate::evidence::ArtifactKind::CriLog, b"");
         let arts = vec![
             art("host/var/log/pods/shop_web-7d9_0a1b/app/0.log"),
             art("host/var/log/pods/shop_web-7d9_0a1b/app/0.log.20261201-080000.gz"),

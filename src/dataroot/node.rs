@@ -72,17 +72,7 @@ mod tests {
     use super::*;
 
     fn art(p: &str) -> Artifact {
-        Artifact {
-            path: p.into(),
-            source: crate::evidence::ArtifactSource::None,
-            kind: crate::evidence::ArtifactKind::Unknown,
-            size: 0,
-            sha256: None,
-            compression: crate::compression::Compression::None,
-            error: None,
-            note: None,
-            mtime: None,
-        }
+        crate::fuzzing::artifact(p, crate::evidence::ArtifactKind::Unknown, b"")
     }
 
     #[test]
