@@ -2,8 +2,8 @@
 //! represented by one window (ASCII case folded): its 4 bytes rarest in benign logs of every
 //! kind (the rates in `window_rates.rs`, each a window's highest rate in any one log family),
 //! or the whole pattern when shorter. A buffer is walked through a 2^21-bit table
-//! of the windows' first 3 bytes (eight bytes folded at once, one independent lookup per
-//! position, no state carried from byte to byte); a hit is checked against a hashed table of
+//! of the windows' first 3 bytes, hashed (eight bytes folded at once, one independent lookup
+//! per position, no state carried from byte to byte); a hit is checked against a hashed table of
 //! the 4-byte windows (or the short patterns, compared exactly: folding makes `\n{` look like
 //! `*{`, at the start of every JSON line), and only then is the full automaton run, over
 //! the few bytes a pattern holding that window can span.
@@ -23,11 +23,11 @@ pub(crate) const MAX_LITERAL: usize = 256;
 #[cfg(test)]
 const BENIGN_SAMPLE: &str = include_str!("benign_sample.txt");
 
-/// A byte case-folded to 7 bits: `b | 0x20` (ASCII letters to lower case; other bytes may
-/// share a code with one other byte, which only adds false alarms) with bit 5 dropped. A
-/// control byte is first moved to 0x80-0x9f, sharing its code with UTF-8 continuation bytes
-/// rather than with punctuation: otherwise `\n{"` at every line of a JSON-lines log read as
-/// text looked like the pattern `*{` and was checked.
+/// A byte case-folded to 7 bits, as the window rates (`window_rates.rs`) and the 4-byte
+/// window table key windows: `b | 0x20` (ASCII letters to lower case; other bytes may share a
+/// code with one other byte, which only adds false alarms) with bit 5 dropped. A control byte
+/// is first moved to 0x80-0x9f, sharing its code with UTF-8 continuation bytes rather than
+/// with punctuation (`\n{` must not look like `*{`). The scan itself folds with [`fold8`].
 const fn fold7(b: u8) -> u8 {
     let b = if b < 0x20 { b | 0x80 } else { b } | 0x20;
     ((b & 0xc0) >> 1) | (b & 0x1f)
@@ -43,27 +43,41 @@ const FOLD: [u8; 256] = {
     t
 };
 
-/// Table index of the window starting at `w[0]` (`w` holds at least 3 bytes): the folded
-/// bytes in little-endian order, 7 bits each.
+/// Key of the window prefix starting at `w[0]` (`w` holds at least 3 bytes): the bytes
+/// folded by [`fold7`] in little-endian order, 7 bits each (`window_rates.rs` keys, spans).
 #[inline(always)]
 fn gram(w: &[u8]) -> usize {
     FOLD[w[0] as usize] as usize | (FOLD[w[1] as usize] as usize) << 7 | (FOLD[w[2] as usize] as usize) << 14
 }
 
-/// Eight bytes (little-endian) folded and packed 7 bits each into the low 56 bits: the
-/// window at byte `j` (0..=5) is then `(packed >> 7 * j) & GRAM_MASK`, as [`gram`] has it.
+/// The scan's fold of eight bytes at once (little-endian): bit 5 set in every byte whose bit 6
+/// is, so an ASCII letter reads as its lower case (and `@[\\]^_` as `` `{|}~ ``, a UTF-8 lead
+/// byte as another); control bytes and punctuation stay apart (`\n{` is not `*{`).
 #[inline(always)]
-fn pack7(w: u64) -> u64 {
-    // Bit 7 of each byte whose bits 5-7 are clear (a control byte), as `fold7` sets it.
-    let ctl = !(w | (w << 1) | (w << 2)) & 0x8080_8080_8080_8080;
-    let v = w | ctl | 0x2020_2020_2020_2020;
-    let c = ((v & 0xc0c0_c0c0_c0c0_c0c0) >> 1) | (v & 0x1f1f_1f1f_1f1f_1f1f);
-    let x = (c & 0x007f_007f_007f_007f) | ((c & 0x7f00_7f00_7f00_7f00) >> 1);
-    let x = (x & 0x0000_3fff_0000_3fff) | ((x & 0x3fff_0000_3fff_0000) >> 2);
-    (x & 0x0fff_ffff) | ((x & 0x0fff_ffff_0000_0000) >> 4)
+fn fold8(w: u64) -> u64 {
+    w | ((w & 0x4040_4040_4040_4040) >> 1)
 }
 
-const GRAM_MASK: u64 = (1 << 21) - 1;
+/// [`fold8`] of one byte.
+const fn fold1(b: u8) -> u8 {
+    b | ((b & 0x40) >> 1)
+}
+
+/// Table slot of a window prefix: its three bytes as [`fold8`] leaves them, little-endian in
+/// the low 24 bits of `x` (higher bits ignored), hashed to 21 bits: multiplying by an odd
+/// number permutes the 24-bit values (higher bits of `x` only reach the product's bits 24 and
+/// up), and the slot is the product's bits 3-23, 8 values to a slot. Two prefixes may share a
+/// slot, which only adds checks.
+#[inline(always)]
+fn slot(x: u64) -> usize {
+    ((x as u32).wrapping_mul(0x9e37_79b1) >> 3) as usize & ((1 << 21) - 1)
+}
+
+/// [`slot`] of the prefix at `w[0]` (`w` holds at least 3 bytes).
+#[inline(always)]
+fn prefix_slot(w: &[u8]) -> usize {
+    slot(fold1(w[0]) as u64 | (fold1(w[1]) as u64) << 8 | (fold1(w[2]) as u64) << 16)
+}
 
 /// Table index of the 4-byte window at `w[0]`: its folded bytes hashed to 21 bits.
 #[inline(always)]
@@ -154,10 +168,10 @@ const TABLE_WORDS: usize = (1 << 21) / 64;
 /// Windows of the automaton's patterns, with how far a pattern holding each window extends.
 #[derive(Debug)]
 pub(crate) struct GramFilter {
-    /// First 3 bytes of every window (a 2-byte pattern: itself and any byte).
-    bits: Box<[u64]>,
-    /// Windows of 3 bytes or less (whole short patterns), by their 3-byte index.
-    short: Box<[u64]>,
+    /// First 3 bytes of every window (a 2-byte pattern: itself and any byte), by [`slot`].
+    bits: Box<[u64; TABLE_WORDS]>,
+    /// Windows of 3 bytes or less (whole short patterns), by [`slot`].
+    short: Box<[u64; TABLE_WORDS]>,
     /// The short patterns themselves (ASCII lower case), to rule out folding's false
     /// alarms: 2-byte ones as a 2^16-bit table, 3-byte ones sorted.
     short2: Box<[u64]>,
@@ -180,9 +194,10 @@ impl GramFilter {
             return None;
         }
         let table = || vec![0u64; TABLE_WORDS].into_boxed_slice();
+        let slots = || Box::new([0u64; TABLE_WORDS]);
         let mut f = GramFilter {
-            bits: table(),
-            short: table(),
+            bits: slots(),
+            short: slots(),
             short2: vec![0u64; (1 << 16) / 64].into_boxed_slice(),
             short3: Vec::new(),
             quad: table(),
@@ -194,20 +209,20 @@ impl GramFilter {
                 2 => {
                     set(&mut f.short2, pair(p));
                     for c in 0..=255u8 {
-                        let g = gram(&[p[0], p[1], c]);
-                        set(&mut f.short, g);
-                        f.add(g, 0, 2);
+                        let w = [p[0], p[1], c];
+                        set(&mut f.short[..], prefix_slot(&w));
+                        f.add(&w, 0, 2);
                     }
                 }
                 3 => {
                     f.short3.push([p[0], p[1], p[2]].map(|c| c.to_ascii_lowercase()));
-                    set(&mut f.short, gram(p));
-                    f.add(gram(p), 0, 3);
+                    set(&mut f.short[..], prefix_slot(p));
+                    f.add(p, 0, 3);
                 }
                 n => {
                     let k = window_start(p);
                     set(&mut f.quad, quad(&p[k..]));
-                    f.add(gram(&p[k..]), k, n - k);
+                    f.add(&p[k..], k, n - k);
                 }
             }
         }
@@ -216,9 +231,11 @@ impl GramFilter {
         Some(f)
     }
 
-    fn add(&mut self, g: usize, pre: usize, end: usize) {
-        set(&mut self.bits, g);
-        let e = self.spans.entry(g as u32).or_insert((0, 0));
+    /// Add the window starting at `w[0]`: `pre` bytes of its pattern before it, `end` from
+    /// its start to the pattern's end.
+    fn add(&mut self, w: &[u8], pre: usize, end: usize) {
+        set(&mut self.bits[..], prefix_slot(w));
+        let e = self.spans.entry(gram(w) as u32).or_insert((0, 0));
         e.0 = e.0.max(pre as u32);
         e.1 = e.1.max(end as u32);
         self.max_pre = self.max_pre.max(pre);
@@ -233,24 +250,25 @@ impl GramFilter {
         from: usize,
         stats: &mut FilterStats,
     ) -> Option<(usize, usize, usize)> {
-        let q = self.first_window(hay, from, stats)?;
+        let (q, (pre, end)) = self.first_window(hay, from, stats)?;
         stats.window_hits += 1;
-        let (pre, end) = self.spans[&(gram(&hay[q..]) as u32)];
         Some((q, pre as usize, end as usize))
     }
 
+    /// Whether a window's prefix has slot `g` (< 2^21): 1 or 0.
     #[inline(always)]
-    fn test(&self, g: u64) -> u32 {
-        get(&self.bits, g as usize) as u32
+    fn test(&self, g: usize) -> u32 {
+        (self.bits[g >> 6] >> (g & 63)) as u32 & 1
     }
 
-    /// Whether the window prefix at `q` starts a window: a short pattern, a 4-byte window,
-    /// or too close to the end for the fourth byte.
+    /// The span of the window starting at `q` (where the table found a window's prefix), if
+    /// one does: a short pattern, a 4-byte window, or too close to the end for the fourth
+    /// byte; and the first 3 bytes are a window's (the table's slot may be another prefix's).
     #[inline]
-    fn confirmed(&self, hay: &[u8], q: usize) -> bool {
-        let g = gram(&hay[q..]);
-        (get(&self.short, g) && self.short_at(hay, q))
-            || hay.get(q..q + 4).is_none_or(|w| get(&self.quad, quad(w)))
+    fn window_at(&self, hay: &[u8], q: usize) -> Option<(u32, u32)> {
+        let window = (get(&self.short[..], prefix_slot(&hay[q..])) && self.short_at(hay, q))
+            || hay.get(q..q + 4).is_none_or(|w| get(&self.quad, quad(w)));
+        window.then(|| self.spans.get(&(gram(&hay[q..]) as u32)).copied()).flatten()
     }
 
     /// Whether a short pattern itself (ASCII case ignored) starts at `q` (`q + 3 <= len`).
@@ -263,44 +281,45 @@ impl GramFilter {
     /// `hay` hold it and how many of those start a window: where a log's prefilter cost goes.
     pub(crate) fn census(&self, hay: &[u8], counts: &mut HashMap<Vec<u8>, (u64, u64)>) {
         for q in 0..hay.len().saturating_sub(2) {
-            if self.test(gram(&hay[q..]) as u64) != 0 {
+            if self.test(prefix_slot(&hay[q..])) != 0 {
                 // Named by the bytes as written, lower-cased (the table folds a little more).
                 let key = hay[q..q + 3].iter().map(|b| b.to_ascii_lowercase()).collect();
                 let c = counts.entry(key).or_default();
                 c.0 += 1;
-                c.1 += self.confirmed(hay, q) as u64;
+                c.1 += self.window_at(hay, q).is_some() as u64;
             }
         }
     }
 
     /// Eight bytes at a time (six windows' first 3 bytes per load, tested without a branch),
     /// then byte by byte for the last windows.
-    fn first_window(&self, hay: &[u8], from: usize, stats: &mut FilterStats) -> Option<usize> {
+    fn first_window(&self, hay: &[u8], from: usize, stats: &mut FilterStats) -> Option<(usize, (u32, u32))> {
         let mut i = from;
         while let Some(chunk) = hay.get(i..i + 8) {
-            let p = pack7(u64::from_le_bytes(chunk.try_into().ok()?));
-            let mut hit = self.test(p & GRAM_MASK)
-                | self.test((p >> 7) & GRAM_MASK) << 1
-                | self.test((p >> 14) & GRAM_MASK) << 2
-                | self.test((p >> 21) & GRAM_MASK) << 3
-                | self.test((p >> 28) & GRAM_MASK) << 4
-                | self.test((p >> 35) & GRAM_MASK) << 5;
+            let f = fold8(u64::from_le_bytes(chunk.try_into().ok()?));
+            let mut hit = self.test(slot(f))
+                | self.test(slot(f >> 8)) << 1
+                | self.test(slot(f >> 16)) << 2
+                | self.test(slot(f >> 24)) << 3
+                | self.test(slot(f >> 32)) << 4
+                | self.test(slot(f >> 40)) << 5;
             while hit != 0 {
                 let q = i + hit.trailing_zeros() as usize;
                 stats.prefix_hits += 1;
-                if self.confirmed(hay, q) {
-                    return Some(q);
+                if let Some(span) = self.window_at(hay, q) {
+                    return Some((q, span));
                 }
                 hit &= hit - 1;
             }
             i += 6;
         }
         let tail = hay.get(i..)?;
-        (0..tail.len().saturating_sub(2)).map(|k| k + i).find(|&q| {
-            self.test(gram(&hay[q..]) as u64) != 0 && {
-                stats.prefix_hits += 1;
-                self.confirmed(hay, q)
+        (0..tail.len().saturating_sub(2)).map(|k| k + i).find_map(|q| {
+            if self.test(prefix_slot(&hay[q..])) == 0 {
+                return None;
             }
+            stats.prefix_hits += 1;
+            self.window_at(hay, q).map(|span| (q, span))
         })
     }
 }
@@ -316,15 +335,49 @@ mod tests {
     use super::*;
 
     #[test]
-    fn packed_windows_are_the_byte_by_byte_windows() {
+    fn folded_words_give_the_byte_by_byte_slots() {
         let data: Vec<u8> = (0..=255u8).chain((0..=255u8).rev()).chain(*b"${JNDI:ldap://x/}").collect();
         for i in 0..data.len() - 8 {
-            let p = pack7(u64::from_le_bytes(data[i..i + 8].try_into().unwrap()));
+            let f = fold8(u64::from_le_bytes(data[i..i + 8].try_into().unwrap()));
             for j in 0..6 {
-                assert_eq!((p >> (7 * j)) & GRAM_MASK, gram(&data[i + j..]) as u64, "{i} {j}");
+                assert_eq!(slot(f >> (8 * j)), prefix_slot(&data[i + j..]), "{i} {j}");
             }
         }
-        assert_eq!(gram(b"JnD"), gram(b"jnd"));
+        assert_eq!(prefix_slot(b"JnD"), prefix_slot(b"jnd"));
+        assert!(prefix_slot(b"JnD") < 1 << 21);
+        // Letters fold to lower case; control bytes, digits and punctuation stay themselves.
+        for b in 0..=255u8 {
+            let want = if b.is_ascii_alphabetic() { b.to_ascii_lowercase() } else { fold1(b) };
+            assert_eq!(fold1(b), want, "{b:#x}");
+            assert!(b & 0x40 != 0 || fold1(b) == b, "{b:#x}");
+        }
+    }
+
+    #[test]
+    fn a_prefix_sharing_a_windows_slot_is_not_taken_for_it() {
+        // The 24-bit values sharing the slot of `jnd` (the only window of `jndi`): the slot
+        // is bits 3-23 of value x K, so they are (slot << 3 | r) / K modulo 2^24.
+        let k: u32 = 0x9e37_79b1;
+        let inv = (0..5).fold(k, |y, _| y.wrapping_mul(2u32.wrapping_sub(k.wrapping_mul(y))));
+        assert_eq!(k.wrapping_mul(inv), 1);
+        let s = prefix_slot(b"jnd");
+        let twins: Vec<[u8; 3]> = (0..8u32)
+            .map(|r| ((s as u32) << 3 | r).wrapping_mul(inv) & 0x00ff_ffff)
+            .map(|x| [x as u8, (x >> 8) as u8, (x >> 16) as u8])
+            .filter(|w| w.iter().all(|&b| fold1(b) == b) && gram(w) != gram(b"jnd"))
+            .collect();
+        assert!(!twins.is_empty());
+        let f = GramFilter::new(&[b"jndi".to_vec()]).unwrap();
+        for w in twins {
+            assert_eq!(prefix_slot(&w), s);
+            // At the end of a buffer a prefix is a window without its fourth byte: the
+            // prefix itself must be a window's.
+            for hay in [[&b"xx"[..], &w].concat(), [&w[..], b"i", b"xx"].concat()] {
+                let mut st = FilterStats::default();
+                assert_eq!(f.next_hit(&hay, 0, &mut st), None, "{hay:?}");
+                assert_eq!(st.prefix_hits, 1);
+            }
+        }
     }
 
     #[test]
@@ -346,8 +399,8 @@ mod tests {
             assert_eq!(start, Some(at), "{:?}", String::from_utf8_lossy(hay));
         }
         assert_eq!(st.window_hits, 4);
+        assert_ne!(fold1(b'\n'), fold1(b'*'));
         assert_ne!(fold7(b'\n'), fold7(b'*'));
-        assert_eq!(fold7(b'\n'), fold7(0x8a));
     }
 
     #[test]
