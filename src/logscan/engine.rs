@@ -214,15 +214,41 @@ impl Engine {
 
     fn next_candidate_filtered(&self, hay: &[u8], from: usize, stats: &mut FilterStats) -> Option<usize> {
         let Some(f) = &self.filter else { return self.find_in(hay, from, hay.len()) };
+        let (s, e) = self.bounds_of_first(f, hay, from, stats)?;
+        self.find_in(hay, s, e)
+    }
+
+    /// Whether `hay` holds any automaton pattern (literal or decode anchor): what
+    /// [`Self::next_candidate`] from 0 answers, without locating the earliest one.
+    pub(crate) fn has_candidate(&self, hay: &[u8], stats: &mut FilterStats) -> bool {
+        let found = match &self.filter {
+            Some(f) => self.bounds_of_first(f, hay, 0, stats).is_some(),
+            None => self.find_in(hay, 0, hay.len()).is_some(),
+        };
+        stats.candidates += found as u64;
+        found
+    }
+
+    /// Where the automaton finds the earliest match at or after `from` (see
+    /// [`Self::next_candidate`]): a range holding it and ending where a match ends; None when
+    /// `hay[from..]` holds no pattern.
+    fn bounds_of_first(
+        &self,
+        f: &GramFilter,
+        hay: &[u8],
+        from: usize,
+        stats: &mut FilterStats,
+    ) -> Option<(usize, usize)> {
         let mut at = from;
         while let Some((q, pre, end)) = f.next_hit(hay, at, stats) {
             let s = q.saturating_sub(pre).max(from);
             if let Some(e) = self.find_end(hay, s, (q + end).min(hay.len())) {
-                return self.find_in(hay, q.saturating_sub(f.max_pre).max(from), e);
+                return Some((q.saturating_sub(f.max_pre).max(from), e));
             }
             at = q + 1;
         }
-        self.find_in(hay, hay.len().saturating_sub(2).max(from), hay.len())
+        let tail = hay.len().saturating_sub(2).max(from);
+        f.is_short_pattern(&hay[tail..]).then_some((tail, hay.len()))
     }
 
     /// The automaton alone: start of its first match inside `hay[from..to]`.
@@ -606,6 +632,8 @@ mod tests {
                     String::from_utf8_lossy(&hay)
                 );
             }
+            let any = e.next_candidate_plain(&hay, 0).is_some();
+            assert_eq!(e.has_candidate(&hay, &mut FilterStats::default()), any, "round {round}");
             // A record's rules: the automaton over the prefilter's spans finds what it finds
             // over the whole record.
             let (mut t1, mut t2) = (false, false);
@@ -648,6 +676,7 @@ mod tests {
                     "{:?}",
                     String::from_utf8_lossy(&hay)
                 );
+                assert!(e.has_candidate(&hay, &mut FilterStats::default()));
                 // The record's rules include the pattern's, wherever it sits.
                 let pi = e.literals().iter().position(|p| p == l).unwrap();
                 let found = e.candidates(&hay, &mut false);

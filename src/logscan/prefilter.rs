@@ -271,6 +271,12 @@ impl GramFilter {
         window.then(|| self.spans.get(&(gram(&hay[q..]) as u32)).copied()).flatten()
     }
 
+    /// Whether `w` is a 2-byte pattern (ASCII case ignored): what the last two bytes of a
+    /// buffer, where no window starts, can hold.
+    pub(crate) fn is_short_pattern(&self, w: &[u8]) -> bool {
+        w.len() == 2 && get(&self.short2, pair(w))
+    }
+
     /// Whether a short pattern itself (ASCII case ignored) starts at `q` (`q + 3 <= len`).
     fn short_at(&self, hay: &[u8], q: usize) -> bool {
         let w = [hay[q], hay[q + 1], hay[q + 2]].map(|c| c.to_ascii_lowercase());

@@ -259,7 +259,7 @@ impl<'a> Records<'a> {
 
     /// Whether `bytes` holds a signature candidate (only candidates are evaluated).
     pub(crate) fn is_candidate(&mut self, bytes: &[u8]) -> bool {
-        self.engine.next_candidate(bytes, 0, &mut self.out.filter).is_some()
+        self.engine.has_candidate(bytes, &mut self.out.filter)
     }
 
     /// The time written on a text record: a dated one (kept as the reference for syslog
