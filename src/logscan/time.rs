@@ -134,7 +134,7 @@ pub(crate) fn line_time(line: &[u8], syslog_year: Option<i32>) -> Option<Timesta
         );
     }
     if let Some(m) = ISO.find(head) {
-        if let Some(t) = std::str::from_utf8(m.as_bytes()).ok().and_then(Timestamp::parse_rfc3339) {
+        if let Some(t) = Timestamp::parse_rfc3339_bytes(m.as_bytes()) {
             return Some(t);
         }
     }

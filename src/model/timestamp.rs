@@ -50,7 +50,7 @@ impl Timestamp {
         let s = s.trim();
         let (int, frac) = s.split_once('.').unwrap_or((s, ""));
         let secs: i64 = int.parse().ok()?;
-        let nanos = parse_fraction(frac)?;
+        let nanos = parse_fraction(frac.as_bytes())?;
         if secs < 0 && nanos > 0 {
             return Some(Timestamp::raw(secs - 1, 1_000_000_000 - nanos));
         }
@@ -96,8 +96,21 @@ impl Timestamp {
     /// time, 0-9 fraction digits (`,` or `.`), `Z`, `±hh:mm`, `±hhmm` or no zone (UTC).
     /// Docker's zero time `0001-01-01T00:00:00Z` means "no time" and gives None.
     pub fn parse_rfc3339(s: &str) -> Option<Self> {
-        let s = s.trim();
-        let b = s.as_bytes();
+        Self::parse_rfc3339_trimmed(s.trim().as_bytes())
+    }
+
+    /// [`Self::parse_rfc3339`] of bytes as a log holds them (not UTF-8: None).
+    pub fn parse_rfc3339_bytes(b: &[u8]) -> Option<Self> {
+        let t = b.trim_ascii();
+        if t.first().is_some_and(|c| !c.is_ascii()) || t.last().is_some_and(|c| !c.is_ascii()) {
+            // White space beyond ASCII around it, as `str::trim` reads it.
+            return std::str::from_utf8(b).ok().and_then(Self::parse_rfc3339);
+        }
+        // A byte beyond ASCII inside is neither digit nor separator: None below.
+        Self::parse_rfc3339_trimmed(t)
+    }
+
+    fn parse_rfc3339_trimmed(b: &[u8]) -> Option<Self> {
         if b.len() < 19 || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ') {
             return None;
         }
@@ -115,10 +128,10 @@ impl Timestamp {
         let mut nanos = 0;
         if matches!(b.get(19), Some(b'.' | b',')) {
             let digits = b[20..].iter().take_while(|c| c.is_ascii_digit()).count();
-            nanos = parse_fraction(&s[20..20 + digits])?;
+            nanos = parse_fraction(&b[20..20 + digits])?;
             zone = 20 + digits;
         }
-        let offset = parse_offset(&s[zone..])?;
+        let offset = parse_offset(&b[zone..])?;
         Timestamp::from_civil(year, month, day, hour, minute, second, nanos, offset)
     }
 
@@ -187,8 +200,7 @@ impl Serialize for Timestamp {
     }
 }
 
-fn parse_fraction(frac: &str) -> Option<u32> {
-    let b = frac.as_bytes();
+fn parse_fraction(b: &[u8]) -> Option<u32> {
     let first = &b[..b.len().min(9)];
     let v = digits(first)?;
     (b[first.len()..].iter().all(u8::is_ascii_digit)).then(|| v * 10u32.pow(9 - first.len() as u32))
@@ -224,30 +236,75 @@ fn days_from_civil(year: i32, month: u8, day: u8) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-fn parse_offset(z: &str) -> Option<i32> {
-    match z {
-        "" | "Z" | "z" => Some(0),
-        _ => {
-            let sign = match z.as_bytes()[0] {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            let digits: String = z[1..].chars().filter(|c| *c != ':').collect();
-            if digits.len() != 4 || !digits.bytes().all(|c| c.is_ascii_digit()) {
-                return None;
-            }
-            let h: i32 = digits[..2].parse().ok()?;
-            let m: i32 = digits[2..].parse().ok()?;
-            Some(sign * (h * 3600 + m * 60))
+fn parse_offset(z: &[u8]) -> Option<i32> {
+    let (sign, rest) = match z {
+        b"" | b"Z" | b"z" => return Some(0),
+        [b'+', rest @ ..] => (1, rest),
+        [b'-', rest @ ..] => (-1, rest),
+        _ => return None,
+    };
+    // Four digits, colons anywhere between them ignored.
+    let mut d = [0i32; 4];
+    let mut n = 0;
+    for &c in rest.iter().filter(|&&c| c != b':') {
+        if n == 4 || !c.is_ascii_digit() {
+            return None;
         }
+        d[n] = i32::from(c - b'0');
+        n += 1;
     }
+    (n == 4).then(|| sign * ((d[0] * 10 + d[1]) * 3600 + (d[2] * 10 + d[3]) * 60))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
+
+    #[test]
+    fn bytes_parse_as_the_text_does() {
+        let at = |s: &str| Timestamp::parse_rfc3339(s).map(|t| (t.unix_secs(), t.subsec_nanos()));
+        let base = 1_764_252_000; // 2025-11-27T14:00:00Z
+        for (zone, want) in [
+            ("Z", Some(0)),
+            ("z", Some(0)),
+            ("", Some(0)),
+            ("+05:30", Some(19_800)),
+            ("+0530", Some(19_800)),
+            ("-00:00", Some(0)),
+            ("-01:00", Some(-3600)),
+            ("+:0530", Some(19_800)),
+            ("+05:3:0", Some(19_800)),
+            ("+05:30:", Some(19_800)),
+            ("+053", None),
+            ("+05300", None),
+            ("+05:3a", None),
+            ("+", None),
+            ("05:30", None),
+            ("+05\u{ff1a}30", None),
+        ] {
+            let s = format!("2025-11-27T14:00:00.5{zone}");
+            assert_eq!(at(&s), want.map(|o: i64| (base - o, 500_000_000)), "{s}");
+        }
+        let cases = [
+            "2025-11-27T14:00:00Z",
+            " 2025-11-27T14:00:00.123456789Z\n",
+            "\u{a0}2025-11-27 14:00:00,1+01:00\u{2003}",
+            "2025-11-27T14:00:00.1234567891Z",
+            "2025-11-27T14:00:00.Z",
+            "2025-02-29T14:00:00Z",
+            "0001-01-01T00:00:00Z",
+            "2025-11-27T14:00:00\u{e9}",
+            "2025-11-27x14:00:00Z",
+            "2025-11-27T14:00",
+        ];
+        for c in cases {
+            assert_eq!(Timestamp::parse_rfc3339_bytes(c.as_bytes()), Timestamp::parse_rfc3339(c), "{c:?}");
+        }
+        assert!(Timestamp::parse_rfc3339_bytes(b"\xa02025-11-27T14:00:00Z").is_none());
+        assert!(Timestamp::parse_rfc3339_bytes(b"2025-11-27T14:00:00Z\xff").is_none());
+        assert!(Timestamp::parse_rfc3339_bytes("\u{a0}2025-11-27T14:00:00Z".as_bytes()).is_some());
+    }
 
     #[test]
     fn civil_times_are_the_time_crates() {

@@ -55,8 +55,8 @@ impl Cutter for Cri {
 /// One CRI log line split into (time, stream, partial, message), if it is one.
 fn split_cri(line: &[u8]) -> Option<(Timestamp, &str, bool, &[u8])> {
     let mut parts = line.splitn(4, |c| *c == b' ');
-    let time = std::str::from_utf8(parts.next()?).ok().filter(|t| t.as_bytes().get(10) == Some(&b'T'))?;
-    let time = Timestamp::parse_rfc3339(time)?;
+    let time = parts.next().filter(|t| t.get(10) == Some(&b'T'))?;
+    let time = Timestamp::parse_rfc3339_bytes(time)?;
     let stream = match parts.next()? {
         b"stdout" => "stdout",
         b"stderr" => "stderr",

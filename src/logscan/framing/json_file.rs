@@ -160,7 +160,7 @@ fn docker_tail(raw: &[u8]) -> Option<DockerTail<'_>> {
 }
 
 fn time_of(t: &[u8]) -> Option<Timestamp> {
-    std::str::from_utf8(t).ok().and_then(Timestamp::parse_rfc3339)
+    Timestamp::parse_rfc3339_bytes(t)
 }
 
 /// A record's `time` and `stream`, read without decoding the object (every record is counted
