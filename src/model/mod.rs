@@ -25,4 +25,4 @@ pub use pod::PodRef;
 pub(crate) use rule::{Family, Role, RuleDef, RuleInfo, RuleKind};
 pub use severity::Severity;
 pub use text::{display_bytes, excerpt, shared_str, terminal_safe};
-pub use timestamp::Timestamp;
+pub use timestamp::{Rfc3339Memo, Timestamp};

@@ -124,14 +124,8 @@ impl Timestamp {
         if year == 1 && month == 1 && day == 1 && hour == 0 && minute == 0 && second == 0 {
             return None;
         }
-        let mut zone = 19;
-        let mut nanos = 0;
-        if matches!(b.get(19), Some(b'.' | b',')) {
-            let digits = b[20..].iter().take_while(|c| c.is_ascii_digit()).count();
-            nanos = parse_fraction(&b[20..20 + digits])?;
-            zone = 20 + digits;
-        }
-        let offset = parse_offset(&b[zone..])?;
+        let (nanos, zone) = fraction_and_zone(b)?;
+        let offset = parse_offset(zone)?;
         Timestamp::from_civil(year, month, day, hour, minute, second, nanos, offset)
     }
 
@@ -204,6 +198,53 @@ fn parse_fraction(b: &[u8]) -> Option<u32> {
     let first = &b[..b.len().min(9)];
     let v = digits(first)?;
     (b[first.len()..].iter().all(u8::is_ascii_digit)).then(|| v * 10u32.pow(9 - first.len() as u32))
+}
+
+/// The fraction (in nanoseconds) and the zone after an RFC 3339 time's seconds (`b` holds at
+/// least 19 bytes).
+fn fraction_and_zone(b: &[u8]) -> Option<(u32, &[u8])> {
+    if !matches!(b.get(19), Some(b'.' | b',')) {
+        return Some((0, &b[19..]));
+    }
+    let n = b[20..].iter().take_while(|c| c.is_ascii_digit()).count();
+    Some((parse_fraction(&b[20..20 + n])?, &b[20 + n..]))
+}
+
+/// RFC 3339 times of a log's records in turn: a time whose date, time to the second and zone
+/// are the bytes of the last one parsed takes that one's second and parses only its fraction
+/// (a log writes many records a second). Gives what [`Timestamp::parse_rfc3339_bytes`] gives.
+#[derive(Debug, Default)]
+pub struct Rfc3339Memo {
+    /// The last time parsed: its first 19 bytes, its zone (at most 8 bytes) and its second.
+    last: Option<([u8; 19], [u8; 8], usize, i64)>,
+}
+
+impl Rfc3339Memo {
+    /// [`Timestamp::parse_rfc3339_bytes`], remembering the second.
+    pub fn parse(&mut self, b: &[u8]) -> Option<Timestamp> {
+        let t = b.trim_ascii();
+        if let Some((head, zone, len, secs)) = &self.last {
+            if t.get(..19) == Some(&head[..]) {
+                if let Some((nanos, z)) = fraction_and_zone(t) {
+                    if z == &zone[..*len] {
+                        return Some(Timestamp::raw(*secs, nanos));
+                    }
+                }
+            }
+        }
+        let parsed = Timestamp::parse_rfc3339_bytes(b)?;
+        // Remembered when read where it was parsed: from its first byte, a digit (no white
+        // space beyond ASCII before it).
+        if t.len() >= 19 && t[0].is_ascii_digit() {
+            if let Some((_, z)) = fraction_and_zone(t).filter(|(_, z)| z.len() <= 8) {
+                let (mut head, mut zone) = ([0u8; 19], [0u8; 8]);
+                head.copy_from_slice(&t[..19]);
+                zone[..z.len()].copy_from_slice(z);
+                self.last = Some((head, zone, z.len(), parsed.secs));
+            }
+        }
+        Some(parsed)
+    }
 }
 
 /// The value of ASCII decimal digits (at most 9; 0 when there are none); None if any byte is
@@ -304,6 +345,29 @@ mod tests {
         assert!(Timestamp::parse_rfc3339_bytes(b"\xa02025-11-27T14:00:00Z").is_none());
         assert!(Timestamp::parse_rfc3339_bytes(b"2025-11-27T14:00:00Z\xff").is_none());
         assert!(Timestamp::parse_rfc3339_bytes("\u{a0}2025-11-27T14:00:00Z".as_bytes()).is_some());
+    }
+
+    #[test]
+    fn remembered_seconds_give_what_parsing_gives() {
+        // Times in turn, many sharing their second: the memo answers each as a parse does.
+        let heads =
+            ["2025-11-27T14:00:00", "2025-11-27T14:00:01", "2024-02-29 23:59:60", "0001-01-01T00:00:00"];
+        let fractions = ["", ".5", ",123456789", ".1234567891", ".", ".x"];
+        let zones = ["Z", "", "+05:30", "-0100", "+05:3:0", "+0:5:3:0:", "+053", "Z\u{a0}", "Z\u{e9}", " "];
+        let mut memo = Rfc3339Memo::default();
+        let mut rng = 0x2545_f491_4f6c_dd1du64;
+        let mut pick = |n: usize| {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            (rng % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let lead = ["", " ", "\u{a0}"][pick(3)];
+            let s = format!("{lead}{}{}{}", heads[pick(4)], fractions[pick(6)], zones[pick(10)]);
+            assert_eq!(memo.parse(s.as_bytes()), Timestamp::parse_rfc3339_bytes(s.as_bytes()), "{s:?}");
+        }
+        assert!(memo.last.is_some());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use super::{first_line, without_bom, Cutter, Framing};
 use crate::logscan::records::{trim_cr, Line, Records};
-use crate::model::Timestamp;
+use crate::model::{Rfc3339Memo, Timestamp};
 
 /// The CRI log format.
 #[derive(Clone, Copy, Debug)]
@@ -17,11 +17,11 @@ impl Framing for Cri {
     }
 
     fn sniff(&self, head: &[u8]) -> bool {
-        split_cri(first_line(without_bom(head))).is_some()
+        split_cri(first_line(without_bom(head)), &mut Rfc3339Memo::default()).is_some()
     }
 
     fn cutter(&self) -> Box<dyn Cutter> {
-        Box::new(Cri)
+        Box::<CriCutter>::default()
     }
 
     fn rotated(&self) -> bool {
@@ -33,10 +33,16 @@ impl Framing for Cri {
     }
 }
 
-impl Cutter for Cri {
+/// A CRI log's reader: its lines' times parsed in turn.
+#[derive(Default)]
+struct CriCutter {
+    times: Rfc3339Memo,
+}
+
+impl Cutter for CriCutter {
     fn line(&mut self, line: Line<'_>, out: &mut Records<'_>) {
         let raw = trim_cr(line.bytes);
-        let Some((time, stream, partial, msg)) = split_cri(raw) else {
+        let Some((time, stream, partial, msg)) = split_cri(raw, &mut self.times) else {
             // Not a CRI line (a stray line in the file): searched as text.
             if !raw.is_empty() {
                 out.count_record(None, b"");
@@ -53,10 +59,10 @@ impl Cutter for Cri {
 }
 
 /// One CRI log line split into (time, stream, partial, message), if it is one.
-fn split_cri(line: &[u8]) -> Option<(Timestamp, &str, bool, &[u8])> {
+fn split_cri<'a>(line: &'a [u8], times: &mut Rfc3339Memo) -> Option<(Timestamp, &'a str, bool, &'a [u8])> {
     let mut parts = line.splitn(4, |c| *c == b' ');
     let time = parts.next().filter(|t| t.get(10) == Some(&b'T'))?;
-    let time = Timestamp::parse_rfc3339_bytes(time)?;
+    let time = times.parse(time)?;
     let stream = match parts.next()? {
         b"stdout" => "stdout",
         b"stderr" => "stderr",

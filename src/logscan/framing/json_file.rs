@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{without_bom, Cutter, Framing};
 use crate::logscan::records::{trim_cr, Line, Pending, Records};
-use crate::model::{Diagnostic, Timestamp};
+use crate::model::{Diagnostic, Rfc3339Memo, Timestamp};
 
 /// Docker's log copier cuts messages longer than its 16 KiB buffer into parts whose `log`
 /// lacks the final newline. A shorter record without a newline is not a part: it is the last
@@ -57,6 +57,8 @@ struct JsonRecord {
 struct JsonFileCutter {
     /// Pieces of lines longer than the read buffer, searched as text.
     long_pieces: u64,
+    /// The records' times, parsed in turn.
+    times: Rfc3339Memo,
 }
 
 impl Cutter for JsonFileCutter {
@@ -69,12 +71,13 @@ impl Cutter for JsonFileCutter {
         // Only the `log` value can hold a hit (the message evaluated is decoded from it): in
         // Docker's layout the tail (a third of a short line) is left out of the search.
         let (time, stream, newline, searched) = match docker_tail(raw) {
-            Some(t) => (time_of(t.time), t.stream, t.newline, &raw[..t.log_end]),
+            Some(t) => (Some(t.time), t.stream, t.newline, &raw[..t.log_end]),
             None => {
                 let (time, stream) = time_and_stream(raw);
                 (time, stream, NEWLINE_END.rfind(raw).is_some(), raw)
             }
         };
+        let time = time.and_then(|t| self.times.parse(t));
         out.count_record(time, stream);
         let partial = raw.starts_with(b"{\"log\":\"") && !newline;
         if !partial && !out.has_pending() && !out.is_candidate(searched) {
@@ -159,21 +162,17 @@ fn docker_tail(raw: &[u8]) -> Option<DockerTail<'_>> {
     })
 }
 
-fn time_of(t: &[u8]) -> Option<Timestamp> {
-    Timestamp::parse_rfc3339_bytes(t)
-}
-
-/// A record's `time` and `stream`, read without decoding the object (every record is counted
-/// for the log's span; only candidates are decoded). Docker writes them after `log`, whose
-/// quotes are escaped, so the last `"time":"` and `"stream":"` are the record's own.
-fn time_and_stream(raw: &[u8]) -> (Option<Timestamp>, &[u8]) {
+/// A record's `time` (as written) and `stream`, read without decoding the object (every
+/// record is counted for the log's span; only candidates are decoded). Docker writes them
+/// after `log`, whose quotes are escaped, so the last `"time":"` and `"stream":"` are the
+/// record's own.
+fn time_and_stream(raw: &[u8]) -> (Option<&[u8]>, &[u8]) {
     let field = |finder: &FinderRev<'static>| {
         let at = finder.rfind(raw)? + finder.needle().len();
         let len = memchr::memchr(b'"', &raw[at..])?;
         Some(&raw[at..at + len])
     };
-    let time = field(&TIME).and_then(time_of);
-    (time, field(&STREAM).unwrap_or_default())
+    (field(&TIME), field(&STREAM).unwrap_or_default())
 }
 
 /// The searches every record makes, built once (building a finder per line cost more than
@@ -205,7 +204,7 @@ mod tests {
         for (i, raw) in lines.iter().enumerate() {
             let searched = (time_and_stream(raw), NEWLINE_END.rfind(raw).is_some());
             match docker_tail(raw) {
-                Some(t) => assert_eq!(((time_of(t.time), t.stream), t.newline), searched, "line {i}"),
+                Some(t) => assert_eq!(((Some(t.time), t.stream), t.newline), searched, "line {i}"),
                 // Only the layouts Docker does not write by default are left to the searches.
                 None => assert!(i >= 5, "line {i}"),
             }
