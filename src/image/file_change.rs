@@ -279,7 +279,7 @@ mod tests {
         use std::mem::size_of;
         assert!(size_of::<FileChange>() <= 184, "{}", size_of::<FileChange>());
         assert!(
-            size_of::<crate::image::tree::ChangeRec>() <= 88,
+            size_of::<crate::image::tree::ChangeRec>() <= 64,
             "{}",
             size_of::<crate::image::tree::ChangeRec>()
         );

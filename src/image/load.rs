@@ -458,7 +458,7 @@ pub(crate) fn file_change(
             deleted_at: c.deleted_at(),
             link_target: m.link().map(|l| display_bytes(l).into_boxed_str()),
             hardlink_to: m.hardlink().map(|l| show_path(l).into_boxed_str()),
-            what: c.what.clone(),
+            what: c.what().into(),
             hidden: c
                 .hidden()
                 .iter()

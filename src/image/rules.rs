@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::container::Container;
 use super::load::LoadedImage;
-use super::tree::{Change, ChangeRec};
+use super::tree::{Change, ChangeRec, RecRare};
 use crate::content::{log4j_vulnerability, sig, Magic, SigSet};
 use crate::layerfs::show_path;
 use crate::layerfs::FileType;
@@ -694,7 +694,7 @@ fn test(rule: &FileRule, c: &ChangeRec, ctx: &Ctx) -> Option<String> {
             if c.change == Change::Added {
                 "added".into()
             } else {
-                format!("modified ({})", c.what.join(", "))
+                format!("modified ({})", c.what().join(", "))
             }
         }),
         Test::ExecInTemp => (written
@@ -708,13 +708,13 @@ fn test(rule: &FileRule, c: &ChangeRec, ctx: &Ctx) -> Option<String> {
         }
         Test::Setuid => {
             let bits = c.meta.mode & 0o6000;
-            let before = c.before.as_ref().map_or(0, |b| b.mode & 0o6000);
+            let before = c.before().map_or(0, |b| b.mode & 0o6000);
             (written && c.meta.ftype == FileType::File && bits & !before != 0)
                 .then(|| format!("mode {:04o}", c.meta.mode))
         }
         Test::NewUid0 => {
             let now = uid0(Some(&c.meta));
-            let before = uid0(c.before.as_deref());
+            let before = uid0(c.before());
             let new: Vec<&String> = now.iter().filter(|u| *u != "root" && !before.contains(u)).collect();
             (written && *c.path == *b"etc/passwd" && !new.is_empty()).then(|| {
                 format!("uid 0 account(s): {}", new.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
@@ -728,8 +728,8 @@ fn test(rule: &FileRule, c: &ChangeRec, ctx: &Ctx) -> Option<String> {
             (c.change == Change::Modified
                 && dir_ok
                 && SYSTEM_BINARIES.iter().any(|b| b.as_bytes() == name)
-                && c.what.iter().any(|w| matches!(*w, "content" | "type" | "target")))
-            .then(|| format!("modified ({})", c.what.join(", ")))
+                && c.what().iter().any(|w| matches!(*w, "content" | "type" | "target")))
+            .then(|| format!("modified ({})", c.what().join(", ")))
         }
         Test::HistoryWiped => {
             let name = c.path.rsplit(|x| *x == b'/').next().unwrap_or(&c.path);
@@ -766,8 +766,7 @@ fn test(rule: &FileRule, c: &ChangeRec, ctx: &Ctx) -> Option<String> {
                     .filter(|l| *l == b"/dev/null")
                     .map(|_| "replaced by a link to /dev/null".into()),
                 Change::Modified => c
-                    .before
-                    .as_ref()
+                    .before()
                     .filter(|b| b.ftype == FileType::File && c.meta.size < b.size && !is_rotation(&c.path))
                     .map(|b| format!("truncated from {} to {} bytes", b.size, c.meta.size)),
                 Change::Added => None,
@@ -977,7 +976,7 @@ pub(super) fn evaluate_container(c: &Container, out: &mut Outcome) {
         // A file whose content is the base image's own was not written by the container: an
         // mtime that differs only by the export's rounding is not timestomping.
         let same_content =
-            r.change == Change::Modified && !r.what.iter().any(|w| matches!(*w, "content" | "type"));
+            r.change == Change::Modified && !r.what().iter().any(|w| matches!(*w, "content" | "type"));
         if let (Some(base), Some(m), false) =
             (c.base_created, r.meta.mtime, r.change == Change::Deleted || same_content)
         {
@@ -1054,8 +1053,10 @@ pub(crate) fn evaluate_saved_diff(entries: &[crate::ingest::diff::DiffEntry], ou
         if change == Change::Modified {
             meta.size = u64::MAX; // unknown: never "emptied" or "truncated"
         }
+        let what: Box<[&'static str]> =
+            if change == Change::Modified { Box::new(["listed as changed"]) } else { Box::new([]) };
         let rec = ChangeRec {
-            what: if change == Change::Modified { vec!["listed as changed"].into() } else { vec![].into() },
+            rare: RecRare { what, ..Default::default() }.boxed(),
             ..ChangeRec::new(path[..].into(), change, meta.into(), None)
         };
         recs.push((rec, e));

@@ -60,11 +60,6 @@ pub(crate) struct ChangeRec {
     /// The new node (added/modified) or the node that was removed (deleted), shared with the
     /// layer entry and the merged view.
     pub meta: Arc<Meta>,
-    /// The node below, for modifications.
-    pub before: Option<Arc<Meta>>,
-    /// What differs for modifications: `type`, `content`, `target`, `mode`, `owner`, `mtime`,
-    /// or `replaced` (deleted and re-created with the same attributes).
-    pub what: Box<[&'static str]>,
     /// Member index in the layer; None for implicit parents and opaque-dir deletions.
     pub seq: Option<u32>,
     /// An implicit parent directory (no member of its own).
@@ -77,6 +72,12 @@ pub(crate) struct ChangeRec {
 /// The parts of a change record few records have.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct RecRare {
+    /// The node below, for modifications.
+    pub before: Option<Arc<Meta>>,
+    /// What differs for modifications: `type`, `content`, `target`, `mode`, `owner`, `mtime`,
+    /// or `replaced` (deleted and re-created with the same attributes); for a deletion by a
+    /// standalone layer's whiteout, [`LOWER_UNKNOWN`].
+    pub what: Box<[&'static str]>,
     /// For deletions by a whiteout: the whiteout member's mtime (when the file was deleted).
     pub deleted_at: Option<Timestamp>,
     /// The member name as stored, when it differs in a way worth showing (traversal).
@@ -88,8 +89,12 @@ pub(crate) struct RecRare {
 
 impl RecRare {
     /// Boxed, or None when every part is empty.
-    fn boxed(self) -> Option<Box<RecRare>> {
-        let empty = self.deleted_at.is_none() && self.raw_name.is_none() && self.hidden.is_empty();
+    pub(crate) fn boxed(self) -> Option<Box<RecRare>> {
+        let empty = self.before.is_none()
+            && self.what.is_empty()
+            && self.deleted_at.is_none()
+            && self.raw_name.is_none()
+            && self.hidden.is_empty();
         (!empty).then(|| Box::new(self))
     }
 }
@@ -127,18 +132,7 @@ pub(super) const LOWER_UNKNOWN: &str = "lower-layers-unknown";
 impl ChangeRec {
     /// A record of `change` at `path` with nothing before it and nothing rare.
     pub(crate) fn new(path: Arc<[u8]>, change: Change, meta: Arc<Meta>, seq: Option<u32>) -> ChangeRec {
-        ChangeRec {
-            path,
-            dir_mtime: None,
-            change,
-            meta,
-            before: None,
-            what: Box::new([]),
-            seq,
-            implicit: false,
-            traversal: false,
-            rare: None,
-        }
+        ChangeRec { path, dir_mtime: None, change, meta, seq, implicit: false, traversal: false, rare: None }
     }
 
     /// The tar member name to cite: as stored when it had `..`, else the normalized path.
@@ -147,6 +141,16 @@ impl ChangeRec {
             Some(raw) => crate::model::display_bytes(raw),
             None => super::show_path(&self.path),
         }
+    }
+
+    /// The node below, for modifications.
+    pub(crate) fn before(&self) -> Option<&Meta> {
+        self.rare.as_ref()?.before.as_deref()
+    }
+
+    /// What differs, for modifications.
+    pub(crate) fn what(&self) -> &[&'static str] {
+        self.rare.as_ref().map_or(&[], |r| &r.what)
     }
 
     /// For deletions by a whiteout: when the file was deleted.
@@ -397,9 +401,9 @@ fn apply_changes(
                     remove_below(tree, a);
                     let a: Arc<[u8]> = a.into();
                     tree.insert(a.clone(), Node { meta: implicit.clone(), layer, seq: None });
+                    let what = what_changed(&before, &implicit).into();
                     out.push(ChangeRec {
-                        what: what_changed(&before, &implicit).into(),
-                        before: Some(before),
+                        rare: RecRare { before: Some(before), what, ..Default::default() }.boxed(),
                         implicit: true,
                         ..ChangeRec::new(a, Change::Modified, implicit.clone(), None)
                     });
@@ -441,10 +445,8 @@ fn apply_changes(
         }
         tree.insert(path.clone(), Node { meta: meta.clone(), layer, seq: Some(e.seq) });
         let rec = |change, before: Option<Arc<Meta>>, what| ChangeRec {
-            before,
-            what,
             traversal: e.traversal,
-            rare: RecRare { raw_name: e.raw_name.clone(), ..Default::default() }.boxed(),
+            rare: RecRare { before, what, raw_name: e.raw_name.clone(), ..Default::default() }.boxed(),
             ..ChangeRec::new(path.clone(), change, meta.clone(), Some(e.seq))
         };
         match below {
@@ -470,8 +472,8 @@ fn apply_changes(
             continue;
         }
         out.push(ChangeRec {
-            what: what.into(),
-            rare: RecRare { deleted_at: at, raw_name: None, hidden: hidden.into() }.boxed(),
+            rare: RecRare { what: what.into(), deleted_at: at, hidden: hidden.into(), ..Default::default() }
+                .boxed(),
             ..ChangeRec::new(path, Change::Deleted, meta, seq)
         });
     }
@@ -495,8 +497,7 @@ fn apply_changes(
 pub(crate) fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8]) -> bool) -> Vec<ChangeRec> {
     let mut out = vec![];
     let rec = |path: &Arc<[u8]>, change, meta: &Arc<Meta>, before: Option<&Arc<Meta>>, what, seq| ChangeRec {
-        before: before.cloned(),
-        what,
+        rare: RecRare { before: before.cloned(), what, ..Default::default() }.boxed(),
         ..ChangeRec::new(path.clone(), change, meta.clone(), seq)
     };
     for (path, n) in top {
@@ -524,7 +525,8 @@ pub(crate) fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8])
         if n.meta.ftype == FileType::Dir {
             let hidden =
                 hidden_of(below(base, path).filter(|(k, _)| !ignore(k)).map(|(k, n)| (k.clone(), n.clone())));
-            r.rare = RecRare { hidden: hidden.into(), ..Default::default() }.boxed();
+            r.rare =
+                RecRare { hidden: hidden.into(), ..r.rare.take().map(|r| *r).unwrap_or_default() }.boxed();
         }
         out.push(r);
     }
@@ -712,7 +714,7 @@ mod tests {
         let d: Vec<_> = ap.changes.iter().filter(|c| c.change == Change::Deleted).collect();
         assert_eq!(d.len(), 1);
         assert_eq!(&*d[0].path, b"etc/profile");
-        assert_eq!(*d[0].what, [LOWER_UNKNOWN]);
+        assert_eq!(d[0].what(), [LOWER_UNKNOWN]);
         assert!(!t.contains_key(b"etc/profile".as_slice()));
         // In an image (lower layers known) a whiteout of nothing deletes nothing.
         let mut t = FileTree::new();
