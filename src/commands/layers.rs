@@ -114,7 +114,7 @@ fn tree_entries(t: &FileTree) -> Vec<TreeEntry> {
             uid: n.meta.uid,
             gid: n.meta.gid,
             size: n.meta.size,
-            link_target: n.meta.link.as_deref().map(crate::model::display_bytes),
+            link_target: n.meta.link().map(crate::model::display_bytes),
             sha256: n.meta.sha256.map(|h| crate::digest::hex(&h)),
             layer: n.layer,
         })

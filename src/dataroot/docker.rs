@@ -505,9 +505,7 @@ fn overlay2_lower(
             s.entries
                 .iter()
                 .filter_map(|e| match &e.kind {
-                    crate::layerscan::EntryKind::Node(m) => {
-                        m.link.clone().map(|l| (e.path.clone(), l.into_vec()))
-                    }
+                    crate::layerscan::EntryKind::Node(m) => m.link().map(|l| (e.path.to_vec(), l.to_vec())),
                     _ => None,
                 })
                 .collect()

@@ -250,13 +250,13 @@ pub(crate) fn planted(
                 k
             }
             EntryKind::Opaque | EntryKind::AufsMeta => continue,
-            _ => e.path.clone(),
+            _ => e.path.to_vec(),
         };
         if key.split(|c| *c == b'/').any(|c| c.starts_with(b".wh..wh.")) {
             continue;
         }
         if !names.contains(&key) {
-            out.push(e.path.clone());
+            out.push(e.path.to_vec());
         }
     }
     out

@@ -134,7 +134,7 @@ impl TreeBuilder {
             line.extend_from_slice(b"whiteout");
             self.lines.push(line.into_boxed_slice());
             self.scan.entries.push(LayerEntry {
-                path: node.path.clone(),
+                path: node.path[..].into(),
                 seq,
                 traversal: false,
                 raw_name: None,
@@ -146,11 +146,11 @@ impl TreeBuilder {
             self.lines.push(line.into_boxed_slice());
             let in_meta = node.path.split(|c| *c == b'/').any(|c| c.starts_with(b".wh..wh."));
             let entry = if base == b".wh..wh..opq" {
-                let dir = parent.strip_suffix(b"/").unwrap_or(&parent).to_vec();
+                let dir = parent.strip_suffix(b"/").unwrap_or(&parent).into();
                 LayerEntry { path: dir, seq, traversal: false, raw_name: None, kind: EntryKind::Opaque }
             } else if in_meta {
                 LayerEntry {
-                    path: node.path,
+                    path: node.path.into(),
                     seq,
                     traversal: false,
                     raw_name: None,
@@ -160,7 +160,7 @@ impl TreeBuilder {
                 let mut target = parent.clone();
                 target.extend_from_slice(&base[4..]);
                 LayerEntry {
-                    path: node.path,
+                    path: node.path.into(),
                     seq,
                     traversal: false,
                     raw_name: None,
@@ -174,9 +174,8 @@ impl TreeBuilder {
             && node.path.split(|c| *c == b'/').next().is_some_and(|c| c.starts_with(b".wh..wh."))
         {
             self.lines.push(line.into_boxed_slice());
-            let path = node.path;
             self.scan.entries.push(LayerEntry {
-                path,
+                path: node.path.into(),
                 seq,
                 traversal: false,
                 raw_name: None,
@@ -186,7 +185,7 @@ impl TreeBuilder {
         }
         if node.opaque && node.ftype == FileType::Dir && self.style == Whiteouts::Overlay {
             self.scan.entries.push(LayerEntry {
-                path: node.path.clone(),
+                path: node.path[..].into(),
                 seq,
                 traversal: false,
                 raw_name: None,
@@ -204,7 +203,7 @@ impl TreeBuilder {
         if let Some(target) = &node.hardlink {
             // A tar hard link: the content is the target's (filled in by `finish`).
             self.pending_links.push((self.scan.entries.len(), self.lines.len(), target.clone()));
-            meta.hardlink = Some(target.as_slice().into());
+            meta.edit_rare(|r| r.hardlink = Some(target.as_slice().into()));
             self.custody.files += 1;
         } else if node.ftype == FileType::File {
             meta.size = node.size;
@@ -216,8 +215,7 @@ impl TreeBuilder {
                 Some(Ok(((sha, magic, facts, script), _))) => {
                     meta.sha256 = Some(sha);
                     meta.magic = magic;
-                    meta.facts = facts;
-                    meta.script = script;
+                    meta.edit_rare(|r| (r.facts, r.script) = (facts, script));
                     line.extend_from_slice(hex(&sha).as_bytes());
                 }
                 Some(Err(e)) => self.problem(Diagnostic::error(
@@ -229,7 +227,7 @@ impl TreeBuilder {
         }
         self.lines.push(line.into_boxed_slice());
         self.scan.entries.push(LayerEntry {
-            path: node.path,
+            path: node.path.into(),
             seq,
             traversal: false,
             raw_name: None,
@@ -248,23 +246,17 @@ impl TreeBuilder {
         let mut at: BTreeMap<Vec<u8>, Vec<usize>> = BTreeMap::new();
         for (i, e) in self.scan.entries.iter().enumerate() {
             if let EntryKind::Node(m) = &e.kind {
-                if m.ftype == FileType::File && m.hardlink.is_none() && wanted.contains(e.path.as_slice()) {
-                    at.entry(e.path.clone()).or_default().push(i);
+                if m.ftype == FileType::File && m.hardlink().is_none() && wanted.contains(&e.path[..]) {
+                    at.entry(e.path.to_vec()).or_default().push(i);
                 }
             }
         }
         for (i, li, target) in std::mem::take(&mut self.pending_links) {
             let Some(&t) = at.get(&target).and_then(|v| v.iter().rev().find(|&&t| t < i)) else { continue };
             let EntryKind::Node(src) = &self.scan.entries[t].kind else { continue };
-            let (size, sha, magic, facts, script) =
-                (src.size, src.sha256, src.magic, src.facts.clone(), src.script.clone());
+            let (src, sha) = (src.clone(), src.sha256);
             if let EntryKind::Node(m) = &mut self.scan.entries[i].kind {
-                let m = std::sync::Arc::make_mut(m);
-                m.size = size;
-                m.sha256 = sha;
-                m.magic = magic;
-                m.facts = facts;
-                m.script = script;
+                std::sync::Arc::make_mut(m).content_of(&src);
             }
             if let Some(h) = sha {
                 let mut l = std::mem::take(&mut self.lines[li]).into_vec();

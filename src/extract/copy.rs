@@ -101,9 +101,9 @@ pub(crate) struct Copied {
 /// is below it) with its parent directories.
 pub(crate) fn select<'v>(view: &'v View, path: Option<&[u8]>) -> Result<Vec<&'v [u8]>, String> {
     let Some(p) = path.map(|p| crate::layerfs::normalize(p).0).filter(|p| !p.is_empty()) else {
-        return Ok(view.tree.keys().map(Vec::as_slice).collect());
+        return Ok(view.tree.keys().map(|k| &k[..]).collect());
     };
-    let Some((key, node)) = view.tree.get_key_value(&p) else {
+    let Some((key, node)) = view.tree.get_key_value(&p[..]) else {
         let mut at = p.as_slice();
         while let Some(i) = at.iter().rposition(|c| *c == b'/') {
             at = &p[..i];
@@ -112,7 +112,7 @@ pub(crate) fn select<'v>(view: &'v View, path: Option<&[u8]>) -> Result<Vec<&'v 
                     "{} is not in the view: {} is a symbolic link (to {}), which extract never follows; ask for the path it points to",
                     show_path(&p),
                     show_path(at),
-                    display_bytes(n.meta.link.as_deref().unwrap_or_default())
+                    display_bytes(n.meta.link().unwrap_or_default())
                 ));
             }
         }
@@ -132,11 +132,7 @@ pub(crate) fn select<'v>(view: &'v View, path: Option<&[u8]>) -> Result<Vec<&'v 
     }
     out.push(key);
     if node.meta.ftype == FileType::Dir {
-        let mut lo = key.clone();
-        lo.push(b'/');
-        let mut hi = key.clone();
-        hi.push(b'/' + 1);
-        out.extend(view.tree.range(lo..hi).map(|(k, _)| k.as_slice()));
+        out.extend(crate::image::below(&view.tree, key).map(|(k, _)| &k[..]));
     }
     Ok(out)
 }
@@ -170,8 +166,8 @@ fn entry(view: &View, path: &[u8]) -> Entry {
         gid: n.meta.gid,
         mtime: n.meta.mtime,
         sha256: None,
-        link_target: n.meta.link.as_deref().map(display_bytes),
-        hardlink: n.meta.hardlink.as_deref().map(show_path),
+        link_target: n.meta.link().map(display_bytes),
+        hardlink: n.meta.hardlink().map(show_path),
         layer: n.layer,
         source: src.map(|s| s.loc.clone().with_member(show_path(path))).unwrap_or_default(),
         member_index: match src.map(|s| &s.content) {
@@ -267,8 +263,8 @@ impl Copier<'_, '_> {
             }
             (FileType::Symlink, Sink::Tar(b)) => {
                 let mut h = header(&n.meta, tar::EntryType::Symlink, n.meta.mode & 0o777);
-                let target = n.meta.link.clone().unwrap_or_default();
-                b.append_link(&mut h, &dest, OsStr::from_bytes(&target))?;
+                let target = n.meta.link().unwrap_or_default();
+                b.append_link(&mut h, &dest, OsStr::from_bytes(target))?;
                 self.out.entries[i].action = Action::Linked;
             }
             (FileType::Symlink, Sink::Dir(_)) => {
@@ -515,10 +511,10 @@ pub(crate) fn copy(view: &View, paths: &[&[u8]], sink: &mut Sink<'_>, max_bytes:
     let mut links: Vec<(usize, &[u8])> = vec![];
     for (i, p) in paths.iter().enumerate() {
         let n = &view.tree[*p];
-        match (n.meta.ftype, &n.meta.hardlink) {
-            (FileType::File, Some(t)) if c.index.contains_key(&t[..]) => links.push((i, t)),
-            (FileType::File, Some(t)) => match view.tree.get_key_value(&t[..]) {
-                Some((k, tn)) if tn.meta.ftype == FileType::File && tn.meta.hardlink.is_none() => {
+        match (n.meta.ftype, n.meta.hardlink()) {
+            (FileType::File, Some(t)) if c.index.contains_key(t) => links.push((i, t)),
+            (FileType::File, Some(t)) => match view.tree.get_key_value(t) {
+                Some((k, tn)) if tn.meta.ftype == FileType::File && tn.meta.hardlink().is_none() => {
                     by_layer.entry(tn.layer).or_default().push((i, k))
                 }
                 _ => c.problem(i, format!("hard link to {}, which is not a file in the view", show_path(t))),

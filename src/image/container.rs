@@ -68,7 +68,7 @@ fn resolve_in(tree: &FileTree, path: &[u8]) -> Vec<u8> {
         let mut hit = None;
         for i in 1..=parts.len() {
             let prefix = parts[..i].join(&b'/');
-            if let Some(link) = tree.get(&prefix).and_then(|n| n.meta.link.as_ref()) {
+            if let Some(link) = tree.get(&prefix[..]).and_then(|n| n.meta.link()) {
                 let mut target = if link.starts_with(b"/") {
                     link.to_vec()
                 } else {
@@ -427,7 +427,7 @@ pub(crate) fn rebuild(
         };
         let Candidate { img, n, mut desc, base, recs, .. } = pick;
         desc.push_str(&format!("; paired with the export because {why}"));
-        let lines = docker_lines(recs.iter().map(|r| (r.change, r.path.clone())), |p| {
+        let lines = docker_lines(recs.iter().map(|r| (r.change, r.path.to_vec())), |p| {
             base.contains_key(p) && top.contains_key(p)
         });
         let ignored = RUNTIME_PATHS
@@ -460,13 +460,13 @@ pub(crate) fn rebuild(
         let top = c.tree_at(None);
         let mounts = mount_points(ctx, &top);
         let recs = diff_trees(&base, &top, &|p: &[u8]| is_ignored(p, &mounts));
-        let lines = docker_lines(recs.iter().map(|r| (r.change, r.path.clone())), |p| {
+        let lines = docker_lines(recs.iter().map(|r| (r.change, r.path.to_vec())), |p| {
             base.contains_key(p) && top.contains_key(p)
         });
         let locs = recs
             .iter()
             .map(|r| {
-                let layer = top.get(&r.path).map(|n| n.layer).unwrap_or(k);
+                let layer = top.get(&r.path[..]).map(|n| n.layer).unwrap_or(k);
                 c.layer_locs.get(layer).cloned().unwrap_or_default()
             })
             .collect();
@@ -570,12 +570,12 @@ fn pct(s: (usize, usize)) -> String {
 
 /// Regular files of `base` that `top` holds with the same content digest.
 fn identical_share(base: &FileTree, top: &FileTree) -> (usize, usize) {
-    let files: Vec<(&Vec<u8>, &super::tree::Node)> =
+    let files: Vec<(&std::sync::Arc<[u8]>, &super::tree::Node)> =
         base.iter().filter(|(_, n)| n.meta.ftype == crate::layerfs::FileType::File).collect();
     let same = files
         .iter()
         .filter(|(p, n)| {
-            top.get(*p).is_some_and(|t| t.meta.sha256.is_some() && t.meta.sha256 == n.meta.sha256)
+            top.get(&p[..]).is_some_and(|t| t.meta.sha256.is_some() && t.meta.sha256 == n.meta.sha256)
         })
         .count();
     (same, files.len())
@@ -808,19 +808,20 @@ mod tests {
             gid: 0,
             size: 0,
             mtime: None,
-            link: Some(b"/run"[..].into()),
-            hardlink: None,
             sha256: None,
             magic: Default::default(),
-            facts: None,
-            script: None,
+            rare: None,
         };
+        link.edit_rare(|r| r.link = Some(b"/run"[..].into()));
         top.insert(
-            b"var/run".to_vec(),
+            b"var/run"[..].into(),
             super::super::tree::Node { meta: link.clone().into(), layer: 0, seq: None },
         );
-        link.link = Some(b"../data"[..].into());
-        top.insert(b"srv/app".to_vec(), super::super::tree::Node { meta: link.into(), layer: 0, seq: None });
+        link.edit_rare(|r| r.link = Some(b"../data"[..].into()));
+        top.insert(
+            b"srv/app"[..].into(),
+            super::super::tree::Node { meta: link.into(), layer: 0, seq: None },
+        );
         assert_eq!(resolve_in(&top, b"var/run/docker.sock"), b"run/docker.sock");
         assert_eq!(resolve_in(&top, b"srv/app/x"), b"data/x");
         assert_eq!(resolve_in(&top, b"etc/x"), b"etc/x");

@@ -278,9 +278,17 @@ mod tests {
     fn records_per_file_stay_small() {
         use std::mem::size_of;
         assert!(size_of::<FileChange>() <= 184, "{}", size_of::<FileChange>());
-        assert!(size_of::<crate::image::tree::ChangeRec>() <= 136);
-        assert!(size_of::<crate::layerscan::Meta>() <= 128);
-        assert!(size_of::<crate::layerscan::LayerEntry>() <= 88);
+        assert!(
+            size_of::<crate::image::tree::ChangeRec>() <= 64,
+            "{}",
+            size_of::<crate::image::tree::ChangeRec>()
+        );
+        assert!(size_of::<crate::layerscan::Meta>() <= 88, "{}", size_of::<crate::layerscan::Meta>());
+        assert!(
+            size_of::<crate::layerscan::LayerEntry>() <= 80,
+            "{}",
+            size_of::<crate::layerscan::LayerEntry>()
+        );
         assert!(size_of::<crate::image::tree::Node>() <= 24);
         assert_eq!(size_of::<Option<Timestamp>>(), 16);
     }

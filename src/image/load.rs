@@ -455,12 +455,12 @@ pub(crate) fn file_change(
         implicit: c.implicit,
         traversal: c.traversal,
         rare: super::Rare {
-            deleted_at: c.deleted_at,
-            link_target: m.link.as_deref().map(|l| display_bytes(l).into_boxed_str()),
-            hardlink_to: m.hardlink.as_deref().map(|l| show_path(l).into_boxed_str()),
-            what: c.what.clone(),
+            deleted_at: c.deleted_at(),
+            link_target: m.link().map(|l| display_bytes(l).into_boxed_str()),
+            hardlink_to: m.hardlink().map(|l| show_path(l).into_boxed_str()),
+            what: c.what().into(),
             hidden: c
-                .hidden
+                .hidden()
                 .iter()
                 .map(|h| super::HiddenPath {
                     path: show_path(&h.path),
@@ -471,9 +471,9 @@ pub(crate) fn file_change(
                 .collect(),
             iocs: match c.change {
                 super::Change::Deleted => vec![],
-                _ => m.facts.as_ref().map(|f| f.iocs.clone()).unwrap_or_default(),
+                _ => m.facts().map(|f| f.iocs.clone()).unwrap_or_default(),
             },
-            member: c.raw_name.is_some().then(|| c.member().into_boxed_str()),
+            member: c.raw_name().is_some().then(|| c.member().into_boxed_str()),
         }
         .boxed(),
         within: within.clone(),

@@ -43,7 +43,7 @@ pub(crate) use section::{
     BaseRefusal, BaseUsed, ContainerChanges, HistoryRecord, ImageContext, ImageRecord, ImageSection,
     LayerRecord,
 };
-pub(crate) use tree::{merge, Change, FileTree};
+pub(crate) use tree::{below, merge, Change, FileTree};
 
 /// Paths of every artifact that is part of an OCI layout directory (read as that layout's
 /// images, never on their own).

@@ -171,7 +171,7 @@ fn volumes(c: &RootContainer) -> Vec<Container> {
                     let mut p = prefix.clone();
                     p.push(b'/');
                     p.extend_from_slice(&e.path);
-                    e.path = p;
+                    e.path = p.into();
                     e
                 })
                 .collect();
@@ -189,7 +189,7 @@ fn volumes(c: &RootContainer) -> Vec<Container> {
                         layers: 0,
                         description: format!("volume mounted at {dest}"),
                     },
-                    changes: to_lines(recs.iter().map(|r| (r.change, r.path.clone())).collect()),
+                    changes: to_lines(recs.iter().map(|r| (r.change, r.path.to_vec())).collect()),
                     mount_points: vec![show_path(&prefix)],
                     ..Default::default()
                 },
@@ -262,11 +262,11 @@ fn container(c: &RootContainer, images: &[LoadedImage], out: &mut Outcome) -> Op
     let base = base_view(img);
     let in_both: BTreeSet<&[u8]> = in_top.into_iter().filter(|p| base.contains_key(*p)).collect();
     drop(base);
-    let lines = docker_lines(recs.iter().map(|r| (r.change, r.path.clone())), |p| in_both.contains(p));
+    let lines = docker_lines(recs.iter().map(|r| (r.change, r.path.to_vec())), |p| in_both.contains(p));
     let ignored = RUNTIME_PATHS
         .iter()
         .map(|p| p.as_bytes())
-        .filter(|p| upper.entries.iter().any(|e| e.path == *p))
+        .filter(|p| upper.entries.iter().any(|e| &*e.path == *p))
         .map(show_path)
         .collect();
     let locs = recs.iter().map(|_| loc.clone()).collect();

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::container::Container;
 use super::load::LoadedImage;
-use super::tree::{Change, ChangeRec};
+use super::tree::{Change, ChangeRec, RecRare};
 use crate::content::{log4j_vulnerability, sig, Magic, SigSet};
 use crate::layerfs::show_path;
 use crate::layerfs::FileType;
@@ -599,7 +599,7 @@ fn all_groups(sigs: SigSet, groups: &[SigSet]) -> bool {
 }
 
 fn uid0(m: Option<&crate::layerscan::Meta>) -> Vec<String> {
-    m.and_then(|m| m.facts.as_ref()).map(|f| f.uid0_users.clone()).unwrap_or_default()
+    m.and_then(|m| m.facts()).map(|f| f.uid0_users.clone()).unwrap_or_default()
 }
 
 /// What the other changes of the same change set tell a rule: the paths written (added or
@@ -614,7 +614,7 @@ impl Ctx {
         let written = recs
             .into_iter()
             .filter(|r| r.change != Change::Deleted && r.meta.ftype != FileType::Dir)
-            .map(|r| r.path.clone())
+            .map(|r| r.path.to_vec())
             .collect();
         Ctx { written }
     }
@@ -682,7 +682,7 @@ fn is_rotation(path: &[u8]) -> bool {
 /// Whether `rule` fires on `c`; returns a detail for the summary.
 fn test(rule: &FileRule, c: &ChangeRec, ctx: &Ctx) -> Option<String> {
     let written = c.change != Change::Deleted && c.meta.ftype != FileType::Dir;
-    let sigs = c.meta.facts.as_ref().map_or(0, |f| f.sigs);
+    let sigs = c.meta.facts().map_or(0, |f| f.sigs);
     let is_exec = matches!(c.meta.magic, Magic::Elf | Magic::Script) && c.meta.ftype == FileType::File;
     let kind = || if c.meta.magic == Magic::Elf { "ELF binary" } else { "script" };
     match &rule.test {
@@ -694,7 +694,7 @@ fn test(rule: &FileRule, c: &ChangeRec, ctx: &Ctx) -> Option<String> {
             if c.change == Change::Added {
                 "added".into()
             } else {
-                format!("modified ({})", c.what.join(", "))
+                format!("modified ({})", c.what().join(", "))
             }
         }),
         Test::ExecInTemp => (written
@@ -708,15 +708,15 @@ fn test(rule: &FileRule, c: &ChangeRec, ctx: &Ctx) -> Option<String> {
         }
         Test::Setuid => {
             let bits = c.meta.mode & 0o6000;
-            let before = c.before.as_ref().map_or(0, |b| b.mode & 0o6000);
+            let before = c.before().map_or(0, |b| b.mode & 0o6000);
             (written && c.meta.ftype == FileType::File && bits & !before != 0)
                 .then(|| format!("mode {:04o}", c.meta.mode))
         }
         Test::NewUid0 => {
             let now = uid0(Some(&c.meta));
-            let before = uid0(c.before.as_deref());
+            let before = uid0(c.before());
             let new: Vec<&String> = now.iter().filter(|u| *u != "root" && !before.contains(u)).collect();
-            (written && c.path == b"etc/passwd" && !new.is_empty()).then(|| {
+            (written && *c.path == *b"etc/passwd" && !new.is_empty()).then(|| {
                 format!("uid 0 account(s): {}", new.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "))
             })
         }
@@ -728,8 +728,8 @@ fn test(rule: &FileRule, c: &ChangeRec, ctx: &Ctx) -> Option<String> {
             (c.change == Change::Modified
                 && dir_ok
                 && SYSTEM_BINARIES.iter().any(|b| b.as_bytes() == name)
-                && c.what.iter().any(|w| matches!(*w, "content" | "type" | "target")))
-            .then(|| format!("modified ({})", c.what.join(", ")))
+                && c.what().iter().any(|w| matches!(*w, "content" | "type" | "target")))
+            .then(|| format!("modified ({})", c.what().join(", ")))
         }
         Test::HistoryWiped => {
             let name = c.path.rsplit(|x| *x == b'/').next().unwrap_or(&c.path);
@@ -738,12 +738,9 @@ fn test(rule: &FileRule, c: &ChangeRec, ctx: &Ctx) -> Option<String> {
             }
             match c.change {
                 Change::Deleted => Some("deleted".into()),
-                _ if c.meta.ftype == FileType::Symlink => c
-                    .meta
-                    .link
-                    .as_deref()
-                    .filter(|l| *l == b"/dev/null")
-                    .map(|_| "linked to /dev/null".into()),
+                _ if c.meta.ftype == FileType::Symlink => {
+                    c.meta.link().filter(|l| *l == b"/dev/null").map(|_| "linked to /dev/null".into())
+                }
                 Change::Modified if c.meta.size == 0 => Some("emptied".into()),
                 _ => None,
             }
@@ -751,8 +748,8 @@ fn test(rule: &FileRule, c: &ChangeRec, ctx: &Ctx) -> Option<String> {
         Test::LogWiped => {
             if c.meta.ftype == FileType::Dir {
                 // A log directory removed whole: what it hid says what was lost.
-                let logs = c.hidden.iter().filter(|h| h.ftype == FileType::File && is_log(&h.path)).count();
-                let dir_is_log = in_log_dir(&[c.path.as_slice(), b"/x"].concat()) || c.path == b"var/log";
+                let logs = c.hidden().iter().filter(|h| h.ftype == FileType::File && is_log(&h.path)).count();
+                let dir_is_log = in_log_dir(&[&c.path[..], b"/x"].concat()) || *c.path == *b"var/log";
                 return (c.change == Change::Deleted && dir_is_log && logs > 0)
                     .then(|| format!("directory deleted with {logs} log file(s)"));
             }
@@ -765,30 +762,28 @@ fn test(rule: &FileRule, c: &ChangeRec, ctx: &Ctx) -> Option<String> {
                 Change::Modified if ctx.rotated(&c.path) => None,
                 Change::Modified if c.meta.ftype == FileType::Symlink => c
                     .meta
-                    .link
-                    .as_deref()
+                    .link()
                     .filter(|l| *l == b"/dev/null")
                     .map(|_| "replaced by a link to /dev/null".into()),
                 Change::Modified => c
-                    .before
-                    .as_ref()
+                    .before()
                     .filter(|b| b.ftype == FileType::File && c.meta.size < b.size && !is_rotation(&c.path))
                     .map(|b| format!("truncated from {} to {} bytes", b.size, c.meta.size)),
                 Change::Added => None,
             }
         }
         Test::RelaunchLoop => {
-            let s = c.meta.script.as_ref().filter(|s| written && !s.loops.is_empty())?;
+            let s = c.meta.script().filter(|s| written && !s.loops.is_empty())?;
             Some(s.loops.iter().map(|l| l.describe()).collect::<Vec<_>>().join("; "))
         }
         Test::MinerArgs => {
-            let m = c.meta.script.as_ref().filter(|_| written).and_then(|s| s.miner.as_ref())?;
+            let m = c.meta.script().filter(|_| written).and_then(|s| s.miner.as_ref())?;
             let d = m.describe();
             Some(if d.is_empty() { "miner options".into() } else { d })
         }
         Test::Log4jRce | Test::Log4jDos => {
             let want_dos = matches!(rule.test, Test::Log4jDos);
-            let versions = c.meta.facts.as_ref().map(|f| f.log4j_core.clone()).unwrap_or_default();
+            let versions = c.meta.facts().map(|f| f.log4j_core.clone()).unwrap_or_default();
             let hits: Vec<String> = versions
                 .iter()
                 .filter_map(|v| {
@@ -822,7 +817,7 @@ impl Collector {
         time: Option<Timestamp>,
     ) {
         let iocs = iocs_of(rule, c);
-        let key = (rule.def.id.as_ref(), c.path.clone());
+        let key = (rule.def.id.as_ref(), c.path.to_vec());
         let loc = loc.with_member(c.member());
         if let Some(f) = self.found.get_mut(&key) {
             if !f.evidence.contains(&loc) {
@@ -853,9 +848,9 @@ impl Collector {
 
     /// The `--yara` matches of a file (see `crate::yara::findings`).
     fn add_yara(&mut self, c: &ChangeRec, where_: &str, loc: &Locator, time: Option<Timestamp>) {
-        let Some(facts) = c.meta.facts.as_ref() else { return };
+        let Some(facts) = c.meta.facts() else { return };
         for hit in &facts.yara {
-            let key = (crate::yara::findings::rule_id(hit), c.path.clone());
+            let key = (crate::yara::findings::rule_id(hit), c.path.to_vec());
             let loc = loc.clone().with_member(c.member());
             if let Some(f) = self.yara.get_mut(&key) {
                 if !f.evidence.iter().any(|e| e.artifact == loc.artifact && e.members == loc.members) {
@@ -886,7 +881,7 @@ impl Collector {
 /// the line they are on is in the summary (the locators stay the file's, so one file's
 /// proofs from several sources fold as one).
 fn iocs_of(rule: &FileRule, c: &ChangeRec) -> Vec<IocRef> {
-    let Some(s) = c.meta.script.as_ref() else { return vec![] };
+    let Some(s) = c.meta.script() else { return vec![] };
     let mut iocs = vec![];
     match rule.test {
         Test::RelaunchLoop => {
@@ -981,7 +976,7 @@ pub(super) fn evaluate_container(c: &Container, out: &mut Outcome) {
         // A file whose content is the base image's own was not written by the container: an
         // mtime that differs only by the export's rounding is not timestomping.
         let same_content =
-            r.change == Change::Modified && !r.what.iter().any(|w| matches!(*w, "content" | "type"));
+            r.change == Change::Modified && !r.what().iter().any(|w| matches!(*w, "content" | "type"));
         if let (Some(base), Some(m), false) =
             (c.base_created, r.meta.mtime, r.change == Change::Deleted || same_content)
         {
@@ -1046,12 +1041,9 @@ pub(crate) fn evaluate_saved_diff(entries: &[crate::ingest::diff::DiffEntry], ou
             gid: 0,
             size: 0,
             mtime: None,
-            link: None,
-            hardlink: None,
             sha256: None,
             magic: Magic::default(),
-            facts: None,
-            script: None,
+            rare: None,
         };
         let change = match e.change {
             DiffKind::Added => Change::Added,
@@ -1061,19 +1053,11 @@ pub(crate) fn evaluate_saved_diff(entries: &[crate::ingest::diff::DiffEntry], ou
         if change == Change::Modified {
             meta.size = u64::MAX; // unknown: never "emptied" or "truncated"
         }
+        let what: Box<[&'static str]> =
+            if change == Change::Modified { Box::new(["listed as changed"]) } else { Box::new([]) };
         let rec = ChangeRec {
-            deleted_at: None,
-            dir_mtime: None,
-            path: path.clone(),
-            change,
-            meta: meta.into(),
-            before: None,
-            what: if change == Change::Modified { vec!["listed as changed"].into() } else { vec![].into() },
-            seq: None,
-            implicit: false,
-            traversal: false,
-            raw_name: None,
-            hidden: vec![].into(),
+            rare: RecRare { what, ..Default::default() }.boxed(),
+            ..ChangeRec::new(path[..].into(), change, meta.into(), None)
         };
         recs.push((rec, e));
     }

@@ -24,7 +24,8 @@ pub(crate) struct Node {
 }
 
 /// The merged filesystem: normalized path bytes -> node (sorted, so output is deterministic).
-pub(crate) type FileTree = BTreeMap<Vec<u8>, Node>;
+/// The paths are the layer entries' own, shared.
+pub(crate) type FileTree = BTreeMap<Arc<[u8]>, Node>;
 
 /// What happened to a path.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -49,9 +50,8 @@ impl Change {
 /// One change a layer made.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ChangeRec {
-    pub path: Vec<u8>,
-    /// For deletions by a whiteout: the whiteout member's mtime (when the file was deleted).
-    pub deleted_at: Option<Timestamp>,
+    /// Shared with the layer entry and the merged view.
+    pub path: Arc<[u8]>,
     /// The mtime of the directory holding the path, on the changed side (the layer's own
     /// entry, or the container's view): creating or deleting a file sets it, so the change
     /// happened at or before it.
@@ -60,16 +60,26 @@ pub(crate) struct ChangeRec {
     /// The new node (added/modified) or the node that was removed (deleted), shared with the
     /// layer entry and the merged view.
     pub meta: Arc<Meta>,
-    /// The node below, for modifications.
-    pub before: Option<Arc<Meta>>,
-    /// What differs for modifications: `type`, `content`, `target`, `mode`, `owner`, `mtime`,
-    /// or `replaced` (deleted and re-created with the same attributes).
-    pub what: Box<[&'static str]>,
     /// Member index in the layer; None for implicit parents and opaque-dir deletions.
     pub seq: Option<u32>,
     /// An implicit parent directory (no member of its own).
     pub implicit: bool,
     pub traversal: bool,
+    /// What few records have (None when it would be all empty): read through the methods.
+    pub rare: Option<Box<RecRare>>,
+}
+
+/// The parts of a change record few records have.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct RecRare {
+    /// The node below, for modifications.
+    pub before: Option<Arc<Meta>>,
+    /// What differs for modifications: `type`, `content`, `target`, `mode`, `owner`, `mtime`,
+    /// or `replaced` (deleted and re-created with the same attributes); for a deletion by a
+    /// standalone layer's whiteout, [`LOWER_UNKNOWN`].
+    pub what: Box<[&'static str]>,
+    /// For deletions by a whiteout: the whiteout member's mtime (when the file was deleted).
+    pub deleted_at: Option<Timestamp>,
     /// The member name as stored, when it differs in a way worth showing (traversal).
     pub raw_name: Option<Box<[u8]>>,
     /// For a deleted directory: every path below it that the deletion hid, with the content
@@ -77,10 +87,22 @@ pub(crate) struct ChangeRec {
     pub hidden: Box<[Hidden]>,
 }
 
+impl RecRare {
+    /// Boxed, or None when every part is empty.
+    pub(crate) fn boxed(self) -> Option<Box<RecRare>> {
+        let empty = self.before.is_none()
+            && self.what.is_empty()
+            && self.deleted_at.is_none()
+            && self.raw_name.is_none()
+            && self.hidden.is_empty();
+        (!empty).then(|| Box::new(self))
+    }
+}
+
 /// A path hidden by the deletion of a directory above it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Hidden {
-    pub path: Vec<u8>,
+    pub path: Arc<[u8]>,
     pub ftype: FileType,
     /// Content digest the file last had.
     pub sha256: Option<[u8; 32]>,
@@ -89,12 +111,12 @@ pub(crate) struct Hidden {
 }
 
 /// A path with its node.
-type PathNode = (Vec<u8>, Node);
+type PathNode = (Arc<[u8]>, Node);
 
 /// A deletion found while applying a layer: path, removed node, member index, what it hid.
-type Deletion = (Vec<u8>, Node, Option<u32>, Vec<Hidden>, Option<Timestamp>);
+type Deletion = (Arc<[u8]>, Node, Option<u32>, Vec<Hidden>, Option<Timestamp>);
 
-fn hidden_of(nodes: impl IntoIterator<Item = (Vec<u8>, Node)>) -> Vec<Hidden> {
+fn hidden_of(nodes: impl IntoIterator<Item = PathNode>) -> Vec<Hidden> {
     let mut v: Vec<Hidden> = nodes
         .into_iter()
         .map(|(path, n)| Hidden { path, ftype: n.meta.ftype, sha256: n.meta.sha256, layer: n.layer })
@@ -108,12 +130,42 @@ fn hidden_of(nodes: impl IntoIterator<Item = (Vec<u8>, Node)>) -> Vec<Hidden> {
 pub(super) const LOWER_UNKNOWN: &str = "lower-layers-unknown";
 
 impl ChangeRec {
+    /// A record of `change` at `path` with nothing before it and nothing rare.
+    pub(crate) fn new(path: Arc<[u8]>, change: Change, meta: Arc<Meta>, seq: Option<u32>) -> ChangeRec {
+        ChangeRec { path, dir_mtime: None, change, meta, seq, implicit: false, traversal: false, rare: None }
+    }
+
     /// The tar member name to cite: as stored when it had `..`, else the normalized path.
     pub(crate) fn member(&self) -> String {
-        match &self.raw_name {
+        match self.raw_name() {
             Some(raw) => crate::model::display_bytes(raw),
             None => super::show_path(&self.path),
         }
+    }
+
+    /// The node below, for modifications.
+    pub(crate) fn before(&self) -> Option<&Meta> {
+        self.rare.as_ref()?.before.as_deref()
+    }
+
+    /// What differs, for modifications.
+    pub(crate) fn what(&self) -> &[&'static str] {
+        self.rare.as_ref().map_or(&[], |r| &r.what)
+    }
+
+    /// For deletions by a whiteout: when the file was deleted.
+    pub(crate) fn deleted_at(&self) -> Option<Timestamp> {
+        self.rare.as_ref().and_then(|r| r.deleted_at)
+    }
+
+    /// The member name as stored, when it differs in a way worth showing.
+    pub(crate) fn raw_name(&self) -> Option<&[u8]> {
+        self.rare.as_ref().and_then(|r| r.raw_name.as_deref())
+    }
+
+    /// For a deleted directory: the paths the deletion hid.
+    pub(crate) fn hidden(&self) -> &[Hidden] {
+        self.rare.as_ref().map_or(&[], |r| &r.hidden)
     }
 }
 
@@ -148,13 +200,24 @@ fn subtree_bounds(path: &[u8]) -> (Vec<u8>, Vec<u8>) {
 
 /// Remove everything below `path` (not `path` itself; the empty path is the root); returns
 /// what was removed.
-fn remove_below(tree: &mut FileTree, path: &[u8]) -> Vec<(Vec<u8>, Node)> {
+fn remove_below(tree: &mut FileTree, path: &[u8]) -> Vec<PathNode> {
     if path.is_empty() {
         return std::mem::take(tree).into_iter().collect();
     }
-    let (lo, hi) = subtree_bounds(path);
-    let keys: Vec<Vec<u8>> = tree.range(lo..hi).map(|(k, _)| k.clone()).collect();
+    let keys: Vec<Arc<[u8]>> = below(tree, path).map(|(k, _)| k.clone()).collect();
     keys.into_iter().filter_map(|k| tree.remove(&k).map(|n| (k, n))).collect()
+}
+
+/// The nodes strictly below `path` (not the empty root path).
+pub(crate) fn below<'t>(tree: &'t FileTree, path: &[u8]) -> impl Iterator<Item = (&'t Arc<[u8]>, &'t Node)> {
+    use std::ops::Bound::{Excluded, Included};
+    let (lo, hi) = subtree_bounds(path);
+    tree.range::<[u8], _>((Included(&lo[..]), Excluded(&hi[..])))
+}
+
+/// The entry of the layer's sorted nodes at `path`.
+fn node_at<'e>(nodes: &[&'e LayerEntry], path: &[u8]) -> Option<&'e LayerEntry> {
+    nodes.binary_search_by(|e| (*e.path).cmp(path)).ok().map(|i| nodes[i])
 }
 
 fn parent_of(path: &[u8]) -> Option<&[u8]> {
@@ -170,7 +233,7 @@ pub(crate) fn what_changed(a: &Meta, b: &Meta) -> Vec<&'static str> {
     let mut out = vec![];
     if a.ftype != b.ftype {
         out.push("type");
-    } else if a.ftype == FileType::Symlink && a.link != b.link {
+    } else if a.ftype == FileType::Symlink && a.link() != b.link() {
         out.push("target");
     } else if a.ftype == FileType::File && (a.sha256 != b.sha256 || a.size != b.size) {
         out.push("content");
@@ -195,12 +258,9 @@ fn implicit_dir() -> Meta {
         gid: 0,
         size: 0,
         mtime: None,
-        link: None,
-        hardlink: None,
         sha256: None,
         magic: Default::default(),
-        facts: None,
-        script: None,
+        rare: None,
     }
 }
 
@@ -236,26 +296,27 @@ fn apply_changes(
     keep: bool,
 ) -> Applied {
     let mut out = Applied { keep, ..Default::default() };
-    // Last entry for a path wins.
-    let mut nodes: BTreeMap<&[u8], &LayerEntry> = BTreeMap::new();
+    // The layer's nodes sorted by path, the last entry for a path winning (a sorted vector of
+    // references, not a map: a few bytes per file).
+    let mut nodes: Vec<&LayerEntry> =
+        entries.iter().rev().filter(|e| matches!(e.kind, EntryKind::Node(_))).collect();
+    nodes.sort_by(|a, b| a.path.cmp(&b.path));
+    nodes.dedup_by(|a, b| a.path == b.path);
     let mut whiteouts: BTreeMap<&[u8], &LayerEntry> = BTreeMap::new();
     let mut opaque: BTreeSet<&[u8]> = BTreeSet::new();
     for e in entries {
         match &e.kind {
-            EntryKind::Node(_) => {
-                nodes.insert(&e.path, e);
-            }
             EntryKind::Whiteout(target, _) => {
                 whiteouts.insert(target, e);
             }
             EntryKind::Opaque => {
                 opaque.insert(&e.path);
             }
-            EntryKind::AufsMeta => {}
+            EntryKind::Node(_) | EntryKind::AufsMeta => {}
         }
     }
     // 1. Whiteouts and opaque markers act on the layers below only.
-    let mut removed: BTreeMap<Vec<u8>, Node> = BTreeMap::new();
+    let mut removed: BTreeMap<Arc<[u8]>, Node> = BTreeMap::new();
     let mut deleted: Vec<Deletion> = vec![];
     for dir in &opaque {
         out.opaque.push(dir.to_vec());
@@ -270,27 +331,27 @@ fn apply_changes(
         let prefix_len = if dir.is_empty() { 0 } else { dir.len() + 1 };
         // Report the top-most hidden paths (direct children of the opaque dir), each with
         // what was below it.
-        let mut tops: BTreeMap<Vec<u8>, (Option<Node>, Vec<PathNode>)> = BTreeMap::new();
+        let mut tops: BTreeMap<Vec<u8>, (Option<PathNode>, Vec<PathNode>)> = BTreeMap::new();
         for (k, n) in gone {
             let rel = &k[prefix_len..];
             match rel.iter().position(|c| *c == b'/') {
-                None => tops.entry(k.clone()).or_default().0 = Some(n.clone()),
+                None => tops.entry(k.to_vec()).or_default().0 = Some((k.clone(), n.clone())),
                 Some(i) => {
                     tops.entry(k[..prefix_len + i].to_vec()).or_default().1.push((k.clone(), n.clone()))
                 }
             }
             removed.insert(k, n);
         }
-        for (k, (n, below)) in tops {
-            if let Some(n) = n {
+        for (_, (top, below)) in tops {
+            if let Some((k, n)) = top {
                 deleted.push((k, n, None, hidden_of(below), None));
             }
         }
     }
-    let mut unknown_deleted: Vec<(Vec<u8>, Meta, u32, Option<Timestamp>)> = vec![];
+    let mut unknown_deleted: Vec<(&[u8], Meta, u32, Option<Timestamp>)> = vec![];
     for (target, e) in &whiteouts {
-        match tree.remove(*target) {
-            Some(n) => {
+        match tree.remove_entry(*target) {
+            Some((k, n)) => {
                 let below = remove_below(tree, target);
                 for (k, c) in &below {
                     removed.insert(k.clone(), c.clone());
@@ -299,8 +360,8 @@ fn apply_changes(
                     EntryKind::Whiteout(_, t) => *t,
                     _ => None,
                 };
-                deleted.push((target.to_vec(), n.clone(), Some(e.seq), hidden_of(below), at));
-                removed.insert(target.to_vec(), n);
+                deleted.push((k.clone(), n.clone(), Some(e.seq), hidden_of(below), at));
+                removed.insert(k, n);
             }
             None if lower_unknown => {
                 let mut meta = implicit_dir();
@@ -310,7 +371,7 @@ fn apply_changes(
                     EntryKind::Whiteout(_, t) => *t,
                     _ => None,
                 };
-                unknown_deleted.push((target.to_vec(), meta, e.seq, at));
+                unknown_deleted.push((target, meta, e.seq, at));
             }
             None => {
                 if let Some(link) =
@@ -325,12 +386,12 @@ fn apply_changes(
             }
         }
     }
-    // 2. The layer's own entries, parents first (BTreeMap order).
+    // 2. The layer's own entries, parents first (sorted by path).
     let implicit = Arc::new(implicit_dir());
-    for (path, e) in &nodes {
-        let EntryKind::Node(meta) = &e.kind else { continue };
+    for e in &nodes {
+        let (path, EntryKind::Node(meta)) = (&e.path, &e.kind) else { continue };
         for a in ancestors(path) {
-            if nodes.contains_key(a) {
+            if node_at(&nodes, a).is_some() {
                 continue;
             }
             match tree.get(a) {
@@ -338,79 +399,55 @@ fn apply_changes(
                 Some(n) => {
                     let before = n.meta.clone();
                     remove_below(tree, a);
-                    tree.insert(a.to_vec(), Node { meta: implicit.clone(), layer, seq: None });
+                    let a: Arc<[u8]> = a.into();
+                    tree.insert(a.clone(), Node { meta: implicit.clone(), layer, seq: None });
+                    let what = what_changed(&before, &implicit).into();
                     out.push(ChangeRec {
-                        deleted_at: None,
-                        dir_mtime: None,
-                        path: a.to_vec(),
-                        change: Change::Modified,
-                        meta: implicit.clone(),
-                        what: what_changed(&before, &implicit).into(),
-                        before: Some(before),
-                        seq: None,
+                        rare: RecRare { before: Some(before), what, ..Default::default() }.boxed(),
                         implicit: true,
-                        traversal: false,
-                        raw_name: None,
-                        hidden: vec![].into(),
+                        ..ChangeRec::new(a, Change::Modified, implicit.clone(), None)
                     });
                 }
                 None => {
-                    tree.insert(a.to_vec(), Node { meta: implicit.clone(), layer, seq: None });
+                    let a: Arc<[u8]> = a.into();
+                    tree.insert(a.clone(), Node { meta: implicit.clone(), layer, seq: None });
                     out.push(ChangeRec {
-                        deleted_at: None,
-                        dir_mtime: None,
-                        path: a.to_vec(),
-                        change: Change::Added,
-                        meta: implicit.clone(),
-                        before: None,
-                        what: vec![].into(),
-                        seq: None,
                         implicit: true,
-                        traversal: false,
-                        raw_name: None,
-                        hidden: vec![].into(),
+                        ..ChangeRec::new(a, Change::Added, implicit.clone(), None)
                     });
                 }
             }
         }
         let mut meta = meta.clone();
-        if let (Some(target), None) = (&meta.hardlink, meta.sha256) {
+        if let (Some(target), None) = (meta.hardlink().map(<[u8]>::to_vec), meta.sha256) {
             if let Some(t) = tree.get(&target[..]) {
                 let t = t.meta.clone();
                 let meta = Arc::make_mut(&mut meta);
                 meta.size = t.size;
                 meta.sha256 = t.sha256;
                 meta.magic = t.magic;
-                meta.facts = t.facts.clone();
+                let facts = t.facts().cloned().map(Box::new);
+                meta.edit_rare(|r| r.facts = facts);
             } else {
                 out.notes.push(format!(
                     "hard link `{}` -> `{}`: target not found in this layer or below",
                     crate::model::display_bytes(path),
-                    crate::model::display_bytes(target)
+                    crate::model::display_bytes(&target)
                 ));
             }
         }
-        let was_removed = removed.contains_key(*path);
-        let below = tree.get(*path).or_else(|| removed.get(*path)).map(|n| n.meta.clone());
+        let was_removed = removed.contains_key(&path[..]);
+        let below = tree.get(&path[..]).or_else(|| removed.get(&path[..])).map(|n| n.meta.clone());
         if meta.ftype != FileType::Dir && below.as_ref().is_some_and(|b| b.ftype == FileType::Dir) {
             for (k, c) in remove_below(tree, path) {
                 removed.insert(k, c);
             }
         }
-        tree.insert(path.to_vec(), Node { meta: meta.clone(), layer, seq: Some(e.seq) });
+        tree.insert(path.clone(), Node { meta: meta.clone(), layer, seq: Some(e.seq) });
         let rec = |change, before: Option<Arc<Meta>>, what| ChangeRec {
-            deleted_at: None,
-            dir_mtime: None,
-            path: path.to_vec(),
-            change,
-            meta: meta.clone(),
-            before,
-            what,
-            seq: Some(e.seq),
-            implicit: false,
             traversal: e.traversal,
-            raw_name: e.raw_name.clone(),
-            hidden: vec![].into(),
+            rare: RecRare { before, what, raw_name: e.raw_name.clone(), ..Default::default() }.boxed(),
+            ..ChangeRec::new(path.clone(), change, meta.clone(), Some(e.seq))
         };
         match below {
             None => out.push(rec(Change::Added, None, vec![].into())),
@@ -427,35 +464,30 @@ fn apply_changes(
     }
     // 3. Deletions that the layer did not re-create.
     let known = deleted.into_iter().map(|(path, n, seq, hidden, at)| (path, n.meta, seq, hidden, at, vec![]));
-    let unknown = unknown_deleted
-        .into_iter()
-        .map(|(path, meta, seq, at)| (path, Arc::new(meta), Some(seq), vec![], at, vec![LOWER_UNKNOWN]));
+    let unknown = unknown_deleted.into_iter().map(|(path, meta, seq, at)| {
+        (path.into(), Arc::new(meta), Some(seq), vec![], at, vec![LOWER_UNKNOWN])
+    });
     for (path, meta, seq, hidden, at, what) in known.chain(unknown) {
-        if nodes.contains_key(path.as_slice()) {
+        if node_at(&nodes, &path).is_some() {
             continue;
         }
         out.push(ChangeRec {
-            deleted_at: at,
-            dir_mtime: None,
-            path,
-            change: Change::Deleted,
-            meta,
-            before: None,
-            what: what.into(),
-            seq,
-            implicit: false,
-            traversal: false,
-            raw_name: None,
-            hidden: hidden.into(),
+            rare: RecRare { what: what.into(), deleted_at: at, hidden: hidden.into(), ..Default::default() }
+                .boxed(),
+            ..ChangeRec::new(path, Change::Deleted, meta, seq)
         });
     }
     for c in &mut out.changes {
-        c.dir_mtime = parent_of(&c.path).and_then(|p| match nodes.get(p).map(|e| &e.kind) {
+        c.dir_mtime = parent_of(&c.path).and_then(|p| match node_at(&nodes, p).map(|e| &e.kind) {
             Some(EntryKind::Node(m)) => m.mtime,
             _ => None,
         });
     }
-    out.changes.sort_by(|a, b| a.path.cmp(&b.path));
+    // Mostly sorted already; a stable sort of sorted records would still take a buffer of
+    // half of them.
+    if !out.changes.is_sorted_by(|a, b| a.path <= b.path) {
+        out.changes.sort_by(|a, b| a.path.cmp(&b.path));
+    }
     out
 }
 
@@ -464,25 +496,15 @@ fn apply_changes(
 /// listed). `ignore` drops paths and everything below them. Sorted by path.
 pub(crate) fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8]) -> bool) -> Vec<ChangeRec> {
     let mut out = vec![];
-    let rec = |path: &[u8], change, meta: &Arc<Meta>, before: Option<&Arc<Meta>>, what, seq| ChangeRec {
-        deleted_at: None,
-        dir_mtime: None,
-        path: path.to_vec(),
-        change,
-        meta: meta.clone(),
-        before: before.cloned(),
-        what,
-        seq,
-        implicit: false,
-        traversal: false,
-        raw_name: None,
-        hidden: vec![].into(),
+    let rec = |path: &Arc<[u8]>, change, meta: &Arc<Meta>, before: Option<&Arc<Meta>>, what, seq| ChangeRec {
+        rare: RecRare { before: before.cloned(), what, ..Default::default() }.boxed(),
+        ..ChangeRec::new(path.clone(), change, meta.clone(), seq)
     };
     for (path, n) in top {
         if ignore(path) {
             continue;
         }
-        match base.get(path) {
+        match base.get(&path[..]) {
             None => out.push(rec(path, Change::Added, &n.meta, None, vec![].into(), n.seq)),
             Some(b) => {
                 let what = what_changed(&b.meta, &n.meta);
@@ -493,7 +515,7 @@ pub(crate) fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8])
         }
     }
     for (path, n) in base {
-        if ignore(path) || top.contains_key(path) {
+        if ignore(path) || top.contains_key(&path[..]) {
             continue;
         }
         if parent_of(path).is_some_and(|p| !top.contains_key(p) && base.contains_key(p)) {
@@ -501,11 +523,10 @@ pub(crate) fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8])
         }
         let mut r = rec(path, Change::Deleted, &n.meta, None, vec![].into(), None);
         if n.meta.ftype == FileType::Dir {
-            let (lo, hi) = subtree_bounds(path);
-            r.hidden = hidden_of(
-                base.range(lo..hi).filter(|(k, _)| !ignore(k)).map(|(k, n)| (k.clone(), n.clone())),
-            )
-            .into();
+            let hidden =
+                hidden_of(below(base, path).filter(|(k, _)| !ignore(k)).map(|(k, n)| (k.clone(), n.clone())));
+            r.rare =
+                RecRare { hidden: hidden.into(), ..r.rare.take().map(|r| *r).unwrap_or_default() }.boxed();
         }
         out.push(r);
     }
@@ -550,7 +571,7 @@ mod tests {
         m.size = 1;
         m.sha256 = Some([content; 32]);
         LayerEntry {
-            path: path.as_bytes().to_vec(),
+            path: path.as_bytes().into(),
             seq,
             traversal: false,
             raw_name: None,
@@ -560,7 +581,7 @@ mod tests {
 
     fn dir(path: &str, seq: u32) -> LayerEntry {
         LayerEntry {
-            path: path.as_bytes().to_vec(),
+            path: path.as_bytes().into(),
             seq,
             traversal: false,
             raw_name: None,
@@ -570,7 +591,7 @@ mod tests {
 
     fn wh(path: &str, target: &str, seq: u32) -> LayerEntry {
         LayerEntry {
-            path: path.as_bytes().to_vec(),
+            path: path.as_bytes().into(),
             seq,
             traversal: false,
             raw_name: None,
@@ -587,7 +608,7 @@ mod tests {
         let mut t = FileTree::new();
         apply(&mut t, &[dir("a", 0), file("a/foo", 1, 1), file("a/bar", 1, 2)], 0);
         let opq = LayerEntry {
-            path: b"a".to_vec(),
+            path: b"a"[..].into(),
             seq: 1,
             traversal: false,
             raw_name: None,
@@ -631,8 +652,13 @@ mod tests {
     fn opaque_root_hides_every_lower_path() {
         let mut t = FileTree::new();
         apply(&mut t, &[dir("etc", 0), file("etc/x", 1, 1), file("y", 1, 2)], 0);
-        let opq =
-            LayerEntry { path: vec![], seq: 0, traversal: false, raw_name: None, kind: EntryKind::Opaque };
+        let opq = LayerEntry {
+            path: b""[..].into(),
+            seq: 0,
+            traversal: false,
+            raw_name: None,
+            kind: EntryKind::Opaque,
+        };
         let ap = apply(&mut t, &[opq, file("z", 2, 1)], 1);
         assert_eq!(paths(&t), ["z"]);
         assert_eq!(ap.changes.iter().filter(|c| c.change == Change::Deleted).count(), 2);
@@ -643,14 +669,14 @@ mod tests {
         let mut t = FileTree::new();
         let mut link = implicit_dir();
         link.ftype = FileType::Symlink;
-        link.link = Some(b"target"[..].into());
+        link.edit_rare(|r| r.link = Some(b"target"[..].into()));
         apply(
             &mut t,
             &[
                 dir("target", 0),
                 file("target/foo", 1, 1),
                 LayerEntry {
-                    path: b"link".to_vec(),
+                    path: b"link"[..].into(),
                     seq: 2,
                     traversal: false,
                     raw_name: None,
@@ -672,7 +698,7 @@ mod tests {
         let mut top = FileTree::new();
         apply(&mut top, &[dir("etc", 0), file("etc/passwd", 2, 1), dir("tmp", 2), file("tmp/m", 1, 3)], 0);
         let recs = diff_trees(&base, &top, &|_| false);
-        let d: Vec<String> = docker_lines(recs.into_iter().map(|r| (r.change, r.path)), |p| {
+        let d: Vec<String> = docker_lines(recs.into_iter().map(|r| (r.change, r.path.to_vec())), |p| {
             base.contains_key(p) && top.contains_key(p)
         })
         .into_iter()
@@ -687,8 +713,8 @@ mod tests {
         let ap = apply_layer(&mut t, &[dir("etc", 0), wh("etc/.wh.profile", "etc/profile", 1)], 0, true);
         let d: Vec<_> = ap.changes.iter().filter(|c| c.change == Change::Deleted).collect();
         assert_eq!(d.len(), 1);
-        assert_eq!(d[0].path, b"etc/profile");
-        assert_eq!(*d[0].what, [LOWER_UNKNOWN]);
+        assert_eq!(&*d[0].path, b"etc/profile");
+        assert_eq!(d[0].what(), [LOWER_UNKNOWN]);
         assert!(!t.contains_key(b"etc/profile".as_slice()));
         // In an image (lower layers known) a whiteout of nothing deletes nothing.
         let mut t = FileTree::new();
@@ -702,7 +728,7 @@ mod tests {
         apply(&mut t, &[dir("a", 0), dir("a/b", 1), file("a/b/c", 7, 2), file("a/d", 8, 3)], 0);
         let ap = apply(&mut t, &[wh(".wh.a", "a", 0)], 1);
         assert_eq!(ap.changes.len(), 1);
-        let h: Vec<_> = ap.changes[0].hidden.iter().map(|h| (h.path.clone(), h.sha256, h.layer)).collect();
+        let h: Vec<_> = ap.changes[0].hidden().iter().map(|h| (h.path.to_vec(), h.sha256, h.layer)).collect();
         assert_eq!(
             h,
             [
@@ -715,7 +741,7 @@ mod tests {
         let mut t = FileTree::new();
         apply(&mut t, &[dir("a", 0), dir("a/b", 1), file("a/b/c", 7, 2)], 0);
         let opq = LayerEntry {
-            path: b"a".to_vec(),
+            path: b"a"[..].into(),
             seq: 0,
             traversal: false,
             raw_name: None,
@@ -724,8 +750,8 @@ mod tests {
         let ap = apply(&mut t, &[dir("a", 1), opq], 1);
         let del: Vec<_> = ap.changes.iter().filter(|c| c.change == Change::Deleted).collect();
         assert_eq!(del.len(), 1);
-        assert_eq!(del[0].path, b"a/b");
-        assert_eq!(del[0].hidden[0].path, b"a/b/c");
+        assert_eq!(&*del[0].path, b"a/b");
+        assert_eq!(&*del[0].hidden()[0].path, b"a/b/c");
         // diff_trees: a deleted directory hides its children too.
         let base = {
             let mut b = FileTree::new();
@@ -734,6 +760,6 @@ mod tests {
         };
         let recs = diff_trees(&base, &FileTree::new(), &|_| false);
         assert_eq!(recs.len(), 1);
-        assert_eq!(recs[0].hidden[0].path, b"old/x");
+        assert_eq!(&*recs[0].hidden()[0].path, b"old/x");
     }
 }

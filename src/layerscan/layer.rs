@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 use std::io::{self, BufReader, Read};
+use std::sync::Arc;
 
 use super::scan::{hash_content, read_full, EntryKind, LayerEntry, LayerScan, Meta, CHUNK};
 use crate::compression::{decoder, detect_compression, DecodeLimits};
@@ -126,7 +127,7 @@ fn read_entries<R: Read>(
         }
     };
     let mut buf = vec![0u8; CHUNK];
-    let mut files: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut files: HashMap<Arc<[u8]>, usize> = HashMap::new();
     for (seq, entry) in entries.enumerate() {
         let mut entry = match entry {
             Ok(e) => e,
@@ -165,6 +166,7 @@ fn read_entries<R: Read>(
         }
         let raw_name = entry.name().into_owned();
         let (path, traversal) = normalize(&raw_name);
+        let path: Arc<[u8]> = path.into();
         let member_loc = || loc.clone().with_member(display_bytes(&raw_name));
         if path.is_empty() {
             continue; // the root directory itself
@@ -173,7 +175,7 @@ fn read_entries<R: Read>(
         let sparse = pax.sparse || raw_name.windows(14).any(|w| w == b"GNUSparseFile.");
         // overlayfs marks an opaque directory with an xattr, which a tar of an upper dir keeps.
         let overlay_opaque = pax.opaque;
-        let node = entry.node(path.clone(), &pax);
+        let node = entry.node(path.to_vec(), &pax);
         if sparse {
             scan.diagnostics.push(Diagnostic::warning(
                 member_loc(),
@@ -194,7 +196,7 @@ fn read_entries<R: Read>(
                 seq,
                 traversal,
                 raw_name: keep_raw,
-                kind: EntryKind::Whiteout(path.as_slice().into(), member_mtime),
+                kind: EntryKind::Whiteout(path[..].into(), member_mtime),
             });
             continue;
         }
@@ -208,12 +210,12 @@ fn read_entries<R: Read>(
             });
         }
         if whiteouts {
-            let base = path.rsplit(|c| *c == b'/').next().unwrap_or(&path);
+            let base = path.rsplit(|c| *c == b'/').next().unwrap_or(&path[..]);
             let parent = &path[..path.len() - base.len()];
             if path.split(|c| *c == b'/').any(|c| c.starts_with(b".wh..wh.")) {
                 let kind = if base == b".wh..wh..opq" { EntryKind::Opaque } else { EntryKind::AufsMeta };
                 let dir = if kind == EntryKind::Opaque {
-                    parent.strip_suffix(b"/").unwrap_or(parent).to_vec()
+                    parent.strip_suffix(b"/").unwrap_or(parent).into()
                 } else {
                     path.clone()
                 };
@@ -240,15 +242,11 @@ fn read_entries<R: Read>(
             MemberKind::HardLink => {
                 let target = node.hardlink.clone().unwrap_or_default();
                 if let Some(Some(EntryKind::Node(t))) =
-                    files.get(&target).map(|i| scan.entries.get(*i).map(|e| &e.kind))
+                    files.get(&target[..]).map(|i| scan.entries.get(*i).map(|e| &e.kind))
                 {
-                    meta.size = t.size;
-                    meta.sha256 = t.sha256;
-                    meta.magic = t.magic;
-                    meta.facts = t.facts.clone();
-                    meta.script = t.script.clone();
+                    meta.content_of(t);
                 }
-                meta.hardlink = Some(target.into());
+                meta.edit_rare(|r| r.hardlink = Some(target.into()));
             }
             _ if ftype == FileType::File => {
                 meta.size = node.size;
@@ -268,8 +266,7 @@ fn read_entries<R: Read>(
                     Ok((sha, magic, facts, script)) => {
                         meta.sha256 = Some(sha);
                         meta.magic = magic;
-                        meta.facts = facts;
-                        meta.script = script;
+                        meta.edit_rare(|r| (r.facts, r.script) = (facts, script));
                     }
                     Err(e) => {
                         let what = if e.to_string().contains(LIMIT_MARK) {

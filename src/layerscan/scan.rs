@@ -26,12 +26,20 @@ pub struct Meta {
     pub gid: u64,
     pub size: u64,
     pub mtime: Option<Timestamp>,
+    pub sha256: Option<[u8; 32]>,
+    pub magic: Magic,
+    /// Links, content facts, script facts: what most files lack (None when all are empty),
+    /// read through the methods.
+    pub rare: Option<Box<MetaRare>>,
+}
+
+/// The parts of a file's metadata most files lack.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MetaRare {
     /// Symbolic link target (as stored).
     pub link: Option<Box<[u8]>>,
     /// Hard link target (normalized path); content fields are the target's.
     pub hardlink: Option<Box<[u8]>>,
-    pub sha256: Option<[u8; 32]>,
-    pub magic: Magic,
     pub facts: Option<Box<ContentFacts>>,
     /// What the file does when it is a script (relaunch loops, miner arguments).
     pub script: Option<Box<ScriptFacts>>,
@@ -47,13 +55,55 @@ impl Meta {
             gid: node.gid,
             size: 0,
             mtime: node.mtime,
-            link: node.link.as_deref().map(Into::into),
-            hardlink: None,
             sha256: None,
             magic: Magic::Other,
-            facts: None,
-            script: None,
+            rare: MetaRare { link: node.link.as_deref().map(Into::into), ..Default::default() }.boxed(),
         }
+    }
+
+    /// Symbolic link target (as stored).
+    pub fn link(&self) -> Option<&[u8]> {
+        self.rare.as_ref()?.link.as_deref()
+    }
+
+    /// Hard link target (normalized path).
+    pub fn hardlink(&self) -> Option<&[u8]> {
+        self.rare.as_ref()?.hardlink.as_deref()
+    }
+
+    /// What the content inspector found in the file.
+    pub fn facts(&self) -> Option<&ContentFacts> {
+        self.rare.as_ref()?.facts.as_deref()
+    }
+
+    /// What the file does when it is a script.
+    pub fn script(&self) -> Option<&ScriptFacts> {
+        self.rare.as_ref()?.script.as_deref()
+    }
+
+    /// Edit the rare parts (boxed again only when not all empty).
+    pub fn edit_rare(&mut self, edit: impl FnOnce(&mut MetaRare)) {
+        let mut rare = self.rare.take().map(|r| *r).unwrap_or_default();
+        edit(&mut rare);
+        self.rare = rare.boxed();
+    }
+
+    /// Take the content facts of `other` (a hard link's target): size, digest, magic, facts.
+    pub(crate) fn content_of(&mut self, other: &Meta) {
+        self.size = other.size;
+        self.sha256 = other.sha256;
+        self.magic = other.magic;
+        let (facts, script) = (other.facts().cloned().map(Box::new), other.script().cloned().map(Box::new));
+        self.edit_rare(|r| (r.facts, r.script) = (facts, script));
+    }
+}
+
+impl MetaRare {
+    /// Boxed, or None when every part is empty.
+    fn boxed(self) -> Option<Box<MetaRare>> {
+        let empty =
+            self.link.is_none() && self.hardlink.is_none() && self.facts.is_none() && self.script.is_none();
+        (!empty).then(|| Box::new(self))
     }
 }
 
@@ -75,8 +125,9 @@ pub enum EntryKind {
 /// One member of a layer tar.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LayerEntry {
-    /// Normalized path bytes, relative, no `.`/`..`/empty components.
-    pub path: Vec<u8>,
+    /// Normalized path bytes, relative, no `.`/`..`/empty components; shared with the merged
+    /// views and the change records made from the entry (one copy per file).
+    pub path: Arc<[u8]>,
     /// Position of the member in the tar (0-based).
     pub seq: u32,
     /// The member name had `..` components (path traversal).
