@@ -38,4 +38,6 @@ pub(crate) mod scan;
 pub(crate) mod scap;
 pub(crate) mod sensor;
 pub(crate) mod shell;
+#[cfg(test)]
+pub(crate) mod test_rng;
 pub(crate) mod yara;

@@ -437,7 +437,7 @@ fn push_char(out: &mut Vec<u8>, c: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logscan::test_rng::Rng;
+    use crate::test_rng::Rng;
 
     fn s(v: impl AsRef<[u8]>) -> String {
         String::from_utf8(v.as_ref().to_vec()).unwrap()

@@ -530,7 +530,7 @@ fn join_errors(errs: Vec<rules::RuleError>) -> anyhow::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logscan::test_rng::Rng;
+    use crate::test_rng::Rng;
 
     fn ids(engine: &Engine, line: &str) -> Vec<String> {
         engine.evaluate(line.as_bytes()).iter().map(|m| engine.rules()[m.rule].id.clone()).collect()

@@ -706,7 +706,7 @@ mod tests {
         // A small deterministic generator over the bytes that steer the parsers.
         let alphabet: &[u8] =
             b"\"[] -:?/%{}\\GETPOST0123456789.,\xc3\xa9\xff\n\t=&client: request: host: referrer: ";
-        let mut rng = crate::logscan::test_rng::Rng(0x9e37_79b9_7f4a_7c15);
+        let mut rng = crate::test_rng::Rng(0x9e37_79b9_7f4a_7c15);
         for len in (0..400).step_by(3) {
             let rec = rng.bytes(alphabet, len);
             let _ = parse(&rec);

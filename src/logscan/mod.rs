@@ -21,8 +21,6 @@ pub(crate) mod sigma;
 pub mod stream;
 pub(crate) mod syslog_year;
 pub(crate) mod tarlogs;
-#[cfg(test)]
-pub(crate) mod test_rng;
 pub(crate) mod time;
 mod window_rates;
 

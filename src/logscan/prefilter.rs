@@ -4,8 +4,8 @@
 //! or the whole pattern when shorter. A buffer is walked through a 2^21-bit table
 //! of the windows' first 3 bytes, hashed (eight bytes folded at once, one independent lookup
 //! per position, no state carried from byte to byte); a hit is checked against a hashed table of
-//! the 4-byte windows (or the short patterns, compared exactly: folding makes `\n{` look like
-//! `*{`, at the start of every JSON line), and only then is the full automaton run, over
+//! the 4-byte windows (or the short patterns, compared exactly: folding makes `*[` look like
+//! `*{`) and the window's exact prefix, and only then is the full automaton run, over
 //! the few bytes a pattern holding that window can span.
 //! [`super::engine::Engine::next_candidate`] keeps the automaton's exact answer: see there.
 

@@ -355,13 +355,8 @@ mod tests {
         let fractions = ["", ".5", ",123456789", ".1234567891", ".", ".x"];
         let zones = ["Z", "", "+05:30", "-0100", "+05:3:0", "+0:5:3:0:", "+053", "Z\u{a0}", "Z\u{e9}", " "];
         let mut memo = Rfc3339Memo::default();
-        let mut rng = 0x2545_f491_4f6c_dd1du64;
-        let mut pick = |n: usize| {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            (rng % n as u64) as usize
-        };
+        let mut rng = crate::test_rng::Rng(0x2545_f491_4f6c_dd1d);
+        let mut pick = |n: usize| rng.below(n);
         for _ in 0..20_000 {
             let lead = ["", " ", "\u{a0}"][pick(3)];
             let s = format!("{lead}{}{}{}", heads[pick(4)], fractions[pick(6)], zones[pick(10)]);

@@ -1,5 +1,5 @@
-//! A small deterministic generator (xorshift) for the scanner's randomized tests: no
-//! dependency, the same sequence on every run.
+//! A small deterministic generator (xorshift) for the randomized tests (scanner, decoders,
+//! times): no dependency, the same sequence on every run.
 
 pub(crate) struct Rng(pub(crate) u64);
 
