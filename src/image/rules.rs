@@ -4,6 +4,7 @@
 //! account facts, log4j versions). Findings carry artifact > layer blob > file.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use super::container::Container;
 use super::load::LoadedImage;
@@ -606,7 +607,8 @@ fn uid0(m: Option<&crate::layerscan::Meta>) -> Vec<String> {
 /// modified, not directories), for telling log rotation from log wiping.
 #[derive(Default)]
 struct Ctx {
-    written: BTreeSet<Vec<u8>>,
+    /// The records' own paths, shared.
+    written: BTreeSet<Arc<[u8]>>,
 }
 
 impl Ctx {
@@ -614,7 +616,7 @@ impl Ctx {
         let written = recs
             .into_iter()
             .filter(|r| r.change != Change::Deleted && r.meta.ftype != FileType::Dir)
-            .map(|r| r.path.to_vec())
+            .map(|r| r.path.clone())
             .collect();
         Ctx { written }
     }
@@ -622,10 +624,13 @@ impl Ctx {
     /// A rotated copy of `path` (`access.log.1`, `catalina.out-20261127`, `x.log.1.gz`)
     /// written in the same change set: log rotation (`copytruncate`), not wiping.
     fn rotated(&self, path: &[u8]) -> bool {
-        self.written.range(path.to_vec()..).take_while(|p| p.starts_with(path)).any(|p| {
-            matches!(p.get(path.len()), Some(b'.' | b'-' | b'_'))
-                && p[path.len() + 1..].first().is_some_and(|b| b.is_ascii_digit())
-        })
+        use std::ops::Bound::{Included, Unbounded};
+        self.written.range::<[u8], _>((Included(path), Unbounded)).take_while(|p| p.starts_with(path)).any(
+            |p| {
+                matches!(p.get(path.len()), Some(b'.' | b'-' | b'_'))
+                    && p[path.len() + 1..].first().is_some_and(|b| b.is_ascii_digit())
+            },
+        )
     }
 }
 
@@ -1234,7 +1239,7 @@ mod tests {
             assert!(!is_rotation(p.as_bytes()), "{p}");
         }
         let ctx = Ctx {
-            written: [b"var/log/nginx/access.log.1".to_vec(), b"var/log/nginx/error.log".to_vec()].into(),
+            written: [&b"var/log/nginx/access.log.1"[..], b"var/log/nginx/error.log"].map(Arc::from).into(),
         };
         assert!(ctx.rotated(b"var/log/nginx/access.log"));
         assert!(!ctx.rotated(b"var/log/nginx/error.log"));
