@@ -247,8 +247,7 @@ impl Engine {
             }
             at = q + 1;
         }
-        let tail = hay.len().saturating_sub(2).max(from);
-        f.is_short_pattern(&hay[tail..]).then_some((tail, hay.len()))
+        f.short_tail(hay, from)
     }
 
     /// The automaton alone: start of its first match inside `hay[from..to]`.
@@ -406,7 +405,7 @@ impl Engine {
 
     /// Ranges of `text` holding every occurrence of every pattern: around each window the
     /// prefilter finds, the bytes a pattern holding it can cover (merged while they touch),
-    /// and the last two bytes (a 2-byte pattern there has no window). Every occurrence holds
+    /// and the last two bytes when they are a 2-byte pattern (which has no window there). Every occurrence holds
     /// its window, so the automaton over these ranges finds what it finds over the whole
     /// text, at a fraction of the cost (its tables are large: a full pass missed the cache
     /// on every record).
@@ -423,7 +422,9 @@ impl Engine {
             add(q.saturating_sub(pre), (q + end).min(text.len()));
             at = q + 1;
         }
-        add(text.len().saturating_sub(2), text.len());
+        if let Some((s, e)) = f.short_tail(text, 0) {
+            add(s, e);
+        }
         spans
     }
 

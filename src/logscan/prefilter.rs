@@ -271,10 +271,12 @@ impl GramFilter {
         window.then(|| self.spans.get(&(gram(&hay[q..]) as u32)).copied()).flatten()
     }
 
-    /// Whether `w` is a 2-byte pattern (ASCII case ignored): what the last two bytes of a
-    /// buffer, where no window starts, can hold.
-    pub(crate) fn is_short_pattern(&self, w: &[u8]) -> bool {
-        w.len() == 2 && get(&self.short2, pair(w))
+    /// The last two bytes of `hay` (at or after `from`) as a span, when they are a 2-byte
+    /// pattern (ASCII case ignored): there no window starts, so the windows cannot find it.
+    pub(crate) fn short_tail(&self, hay: &[u8], from: usize) -> Option<(usize, usize)> {
+        let tail = hay.len().saturating_sub(2).max(from);
+        let w = hay.get(tail..).unwrap_or_default();
+        (w.len() == 2 && get(&self.short2, pair(w))).then_some((tail, hay.len()))
     }
 
     /// Whether a short pattern itself (ASCII case ignored) starts at `q` (`q + 3 <= len`).
