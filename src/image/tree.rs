@@ -525,8 +525,8 @@ pub(crate) fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8])
         if n.meta.ftype == FileType::Dir {
             let hidden =
                 hidden_of(below(base, path).filter(|(k, _)| !ignore(k)).map(|(k, n)| (k.clone(), n.clone())));
-            r.rare =
-                RecRare { hidden: hidden.into(), ..r.rare.take().map(|r| *r).unwrap_or_default() }.boxed();
+            // A deletion has nothing else rare.
+            r.rare = RecRare { hidden: hidden.into(), ..Default::default() }.boxed();
         }
         out.push(r);
     }
@@ -564,39 +564,31 @@ pub(crate) fn add_parent_dirs(out: &mut BTreeMap<Vec<u8>, Change>, exists_in_bot
 mod tests {
     use super::*;
 
+    /// A member of a layer at `path`, as stored.
+    fn entry(path: &str, seq: u32, kind: EntryKind) -> LayerEntry {
+        LayerEntry { path: path.as_bytes().into(), seq, traversal: false, raw_name: None, kind }
+    }
+
     fn file(path: &str, content: u8, seq: u32) -> LayerEntry {
         let mut m = implicit_dir();
         m.ftype = FileType::File;
         m.mode = 0o644;
         m.size = 1;
         m.sha256 = Some([content; 32]);
-        LayerEntry {
-            path: path.as_bytes().into(),
-            seq,
-            traversal: false,
-            raw_name: None,
-            kind: EntryKind::Node(m.into()),
-        }
+        entry(path, seq, EntryKind::Node(m.into()))
     }
 
     fn dir(path: &str, seq: u32) -> LayerEntry {
-        LayerEntry {
-            path: path.as_bytes().into(),
-            seq,
-            traversal: false,
-            raw_name: None,
-            kind: EntryKind::Node(implicit_dir().into()),
-        }
+        entry(path, seq, EntryKind::Node(implicit_dir().into()))
     }
 
     fn wh(path: &str, target: &str, seq: u32) -> LayerEntry {
-        LayerEntry {
-            path: path.as_bytes().into(),
-            seq,
-            traversal: false,
-            raw_name: None,
-            kind: EntryKind::Whiteout(target.as_bytes().into(), None),
-        }
+        entry(path, seq, EntryKind::Whiteout(target.as_bytes().into(), None))
+    }
+
+    /// The opaque marker of the directory `path` (the root when empty).
+    fn opaque(path: &str, seq: u32) -> LayerEntry {
+        entry(path, seq, EntryKind::Opaque)
     }
 
     fn paths(t: &FileTree) -> Vec<String> {
@@ -607,13 +599,7 @@ mod tests {
     fn opaque_keeps_own_entries_and_recreate_does_not_resurrect() {
         let mut t = FileTree::new();
         apply(&mut t, &[dir("a", 0), file("a/foo", 1, 1), file("a/bar", 1, 2)], 0);
-        let opq = LayerEntry {
-            path: b"a"[..].into(),
-            seq: 1,
-            traversal: false,
-            raw_name: None,
-            kind: EntryKind::Opaque,
-        };
+        let opq = opaque("a", 1);
         // Entry order inside a layer does not matter: the layer's own a/new stays.
         let ap = apply(&mut t, &[file("a/new", 2, 0), opq], 1);
         assert_eq!(paths(&t), ["a", "a/new"]);
@@ -652,13 +638,7 @@ mod tests {
     fn opaque_root_hides_every_lower_path() {
         let mut t = FileTree::new();
         apply(&mut t, &[dir("etc", 0), file("etc/x", 1, 1), file("y", 1, 2)], 0);
-        let opq = LayerEntry {
-            path: b""[..].into(),
-            seq: 0,
-            traversal: false,
-            raw_name: None,
-            kind: EntryKind::Opaque,
-        };
+        let opq = opaque("", 0);
         let ap = apply(&mut t, &[opq, file("z", 2, 1)], 1);
         assert_eq!(paths(&t), ["z"]);
         assert_eq!(ap.changes.iter().filter(|c| c.change == Change::Deleted).count(), 2);
@@ -672,17 +652,7 @@ mod tests {
         link.edit_rare(|r| r.link = Some(b"target"[..].into()));
         apply(
             &mut t,
-            &[
-                dir("target", 0),
-                file("target/foo", 1, 1),
-                LayerEntry {
-                    path: b"link"[..].into(),
-                    seq: 2,
-                    traversal: false,
-                    raw_name: None,
-                    kind: EntryKind::Node(link.into()),
-                },
-            ],
+            &[dir("target", 0), file("target/foo", 1, 1), entry("link", 2, EntryKind::Node(link.into()))],
             0,
         );
         let ap = apply(&mut t, &[wh("link/.wh.foo", "link/foo", 0)], 1);
@@ -740,13 +710,7 @@ mod tests {
         // Opaque: each top-most child carries what was below it.
         let mut t = FileTree::new();
         apply(&mut t, &[dir("a", 0), dir("a/b", 1), file("a/b/c", 7, 2)], 0);
-        let opq = LayerEntry {
-            path: b"a"[..].into(),
-            seq: 0,
-            traversal: false,
-            raw_name: None,
-            kind: EntryKind::Opaque,
-        };
+        let opq = opaque("a", 0);
         let ap = apply(&mut t, &[dir("a", 1), opq], 1);
         let del: Vec<_> = ap.changes.iter().filter(|c| c.change == Change::Deleted).collect();
         assert_eq!(del.len(), 1);

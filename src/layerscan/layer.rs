@@ -190,7 +190,6 @@ fn read_entries<R: Read>(
         let member_mtime = node.mtime;
         let overlay_whiteout = kind == MemberKind::Char && entry.null_device();
         if whiteouts && overlay_whiteout {
-            let keep_raw: Option<Box<[u8]>> = traversal.then(|| raw_name.as_slice().into());
             scan.entries.push(LayerEntry {
                 path: path.clone(),
                 seq,
@@ -205,7 +204,7 @@ fn read_entries<R: Read>(
                 path: path.clone(),
                 seq,
                 traversal,
-                raw_name: traversal.then(|| raw_name.as_slice().into()),
+                raw_name: keep_raw.clone(),
                 kind: EntryKind::Opaque,
             });
         }
