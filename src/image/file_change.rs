@@ -1,6 +1,7 @@
 //! One change of one layer (or of the container) as the report holds it: a record per
-//! changed file, so held compactly (the proof's outer part shared by every file of a layer,
-//! the digest as its bytes, the mode as a number) and written as the documented JSON.
+//! changed file, so held compactly (the file's metadata shared with the layer entry it was
+//! read as, the proof's outer part shared by every file of a layer) and written as the
+//! documented JSON.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -10,6 +11,7 @@ use serde::{Serialize, Serializer};
 use super::tree::Change;
 use crate::digest::Sha256Hex;
 use crate::layerfs::FileType;
+use crate::layerscan::Meta;
 use crate::model::{IocRef, Locator, Timestamp};
 
 /// One change of one layer (or of the container).
@@ -25,17 +27,12 @@ pub struct FileChange {
     /// Absolute path (invalid UTF-8 escaped).
     pub path: Box<str>,
     pub change: Change,
-    pub ftype: FileType,
-    /// Permission bits (`0o7777`), written in octal, e.g. `4755`.
-    pub mode: Mode,
-    pub uid: u64,
-    pub gid: u64,
-    pub size: u64,
-    pub mtime: Option<Timestamp>,
+    /// The file's metadata (the removed file's for a deletion), shared with the layer entry
+    /// it was read as: read through [`FileChange::ftype`], [`FileChange::mode`] and the like.
+    pub meta: Arc<Meta>,
     /// The mtime of the directory holding the path on the changed side: creating, renaming
     /// or deleting the file set it, so the change happened at or before it.
     pub dir_mtime: Option<Timestamp>,
-    pub sha256: Option<Sha256Hex>,
     /// A parent directory with no member of its own.
     pub implicit: bool,
     /// The member name had `..` components.
@@ -43,8 +40,8 @@ pub struct FileChange {
     /// Where the proof is, less its innermost member: the layer blob or the export, shared by
     /// every change read from it. Read the whole with [`FileChange::locator`].
     pub within: Arc<Locator>,
-    /// What most changes do not have (None when it would be all empty): links, what changed,
-    /// the paths a deletion hid, indicators, a deletion's time, the member as stored.
+    /// What most changes do not have (None when it would be all empty): what changed, the
+    /// paths a deletion hid, indicators, a deletion's time, the member as stored.
     pub rare: Option<Box<Rare>>,
 }
 
@@ -54,8 +51,6 @@ pub struct Rare {
     /// For deletions by a whiteout: the whiteout entry's own mtime, the time of the deletion
     /// (`mtime` stays the deleted file's).
     pub deleted_at: Option<Timestamp>,
-    pub link_target: Option<Box<str>>,
-    pub hardlink_to: Option<Box<str>>,
     /// For modifications: what changed (`content`, `mode`, `owner`, `type`, `target`,
     /// `mtime`, `replaced`).
     pub what: Box<[&'static str]>,
@@ -74,8 +69,6 @@ impl Rare {
     /// Boxed, or None when every part is empty.
     pub fn boxed(self) -> Option<Box<Rare>> {
         let empty = self.deleted_at.is_none()
-            && self.link_target.is_none()
-            && self.hardlink_to.is_none()
             && self.what.is_empty()
             && self.hidden.is_empty()
             && self.iocs.is_empty()
@@ -131,14 +124,45 @@ impl FileChange {
         self.rare.as_ref().and_then(|r| r.deleted_at)
     }
 
-    /// A symbolic link's target.
-    pub fn link_target(&self) -> Option<&str> {
-        self.rare.as_ref().and_then(|r| r.link_target.as_deref())
+    /// The file type.
+    pub fn ftype(&self) -> FileType {
+        self.meta.ftype
+    }
+
+    /// Permission bits (`0o7777`), written in octal, e.g. `4755`.
+    pub fn mode(&self) -> Mode {
+        Mode(self.meta.mode)
+    }
+
+    pub fn uid(&self) -> u64 {
+        self.meta.uid
+    }
+
+    pub fn gid(&self) -> u64 {
+        self.meta.gid
+    }
+
+    pub fn size(&self) -> u64 {
+        self.meta.size
+    }
+
+    pub fn mtime(&self) -> Option<Timestamp> {
+        self.meta.mtime
+    }
+
+    /// The content's digest (a regular file's, or a hard link's target's).
+    pub fn sha256(&self) -> Option<Sha256Hex> {
+        self.meta.sha256.map(Sha256Hex)
+    }
+
+    /// A symbolic link's target (invalid UTF-8 escaped).
+    pub fn link_target(&self) -> Option<String> {
+        self.meta.link().map(crate::model::display_bytes)
     }
 
     /// A hard link's target path.
-    pub fn hardlink_to(&self) -> Option<&str> {
-        self.rare.as_ref().and_then(|r| r.hardlink_to.as_deref())
+    pub fn hardlink_to(&self) -> Option<String> {
+        self.meta.hardlink().map(crate::layerfs::show_path)
     }
 
     /// For modifications: what changed.
@@ -189,9 +213,9 @@ struct Out<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     dir_mtime: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    link_target: Option<&'a str>,
+    link_target: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    hardlink_to: Option<&'a str>,
+    hardlink_to: Option<String>,
     sha256: Option<Sha256Hex>,
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     what: &'a [&'static str],
@@ -245,17 +269,17 @@ impl Serialize for FileChange {
             source: self.source(),
             path: &self.path,
             change: self.change,
-            ftype: self.ftype,
-            mode: self.mode,
-            uid: self.uid,
-            gid: self.gid,
-            size: self.size,
-            mtime: self.mtime,
+            ftype: self.ftype(),
+            mode: self.mode(),
+            uid: self.uid(),
+            gid: self.gid(),
+            size: self.size(),
+            mtime: self.mtime(),
             deleted_at: self.deleted_at(),
             dir_mtime: self.dir_mtime,
             link_target: self.link_target(),
             hardlink_to: self.hardlink_to(),
-            sha256: self.sha256,
+            sha256: self.sha256(),
             what: self.what(),
             implicit: self.implicit,
             traversal: self.traversal,
@@ -277,7 +301,7 @@ mod tests {
     #[cfg(target_pointer_width = "64")]
     fn records_per_file_stay_small() {
         use std::mem::size_of;
-        assert!(size_of::<FileChange>() <= 184, "{}", size_of::<FileChange>());
+        assert!(size_of::<FileChange>() <= 112, "{}", size_of::<FileChange>());
         assert!(
             size_of::<crate::image::tree::ChangeRec>() <= 64,
             "{}",
@@ -304,11 +328,13 @@ mod tests {
             )
         );
         let mut c = change("image.tar", "/x", Change::Deleted, Some(0));
-        (c.image, c.layer, c.side, c.sha256) = (None, None, Some("export"), None);
-        (c.mode, c.implicit) = (Mode(0o4755), true);
+        (c.image, c.layer, c.side, c.implicit) = (None, None, Some("export"), true);
+        let meta = Arc::make_mut(&mut c.meta);
+        (meta.sha256, meta.mode) = (None, 0o4755);
+        meta.rare =
+            Some(Box::new(crate::layerscan::MetaRare { link: Some((*b"/t").into()), ..Default::default() }));
         c.rare = Rare {
             deleted_at: Some(Timestamp::from_unix(1, 5)),
-            link_target: Some("/t".into()),
             what: Box::new(["content"]),
             ..Default::default()
         }

@@ -76,10 +76,10 @@ impl FileEvents<'_> {
             Timing::Commit if c.change == Change::Deleted => {
                 (None, "deletion time unknown (container layer)")
             }
-            Timing::Commit => (c.mtime, "file mtime (container layer)"),
+            Timing::Commit => (c.mtime(), "file mtime (container layer)"),
             // A whiteout's own mtime is when the container deleted the path.
             Timing::Container(desc) if c.change == Change::Deleted => (c.deleted_at(), desc),
-            Timing::Container(desc) => (c.mtime, desc),
+            Timing::Container(desc) => (c.mtime(), desc),
         };
         Some((g, c, Placed { time, desc, order: [g.order, (i - g.first) as u64] }))
     }
@@ -142,16 +142,16 @@ fn cmp_parts<'a>(
 }
 
 fn message(g: &FileEventGroup, c: &FileChange) -> String {
-    let mut s = format!("{}: {} {} ({}", g.head, c.change.letter(), c.path, c.ftype.as_str());
-    if c.ftype == FileType::File {
-        s.push_str(&format!(", {} B", c.size));
+    let mut s = format!("{}: {} {} ({}", g.head, c.change.letter(), c.path, c.ftype().as_str());
+    if c.ftype() == FileType::File {
+        s.push_str(&format!(", {} B", c.size()));
     }
-    s.push_str(&format!(", mode {}, uid {} gid {}", c.mode, c.uid, c.gid));
-    match c.mtime {
+    s.push_str(&format!(", mode {}, uid {} gid {}", c.mode(), c.uid(), c.gid()));
+    match c.mtime() {
         Some(t) => s.push_str(&format!(", mtime {t}")),
         None => s.push_str(", mtime unknown"),
     }
-    if let Some(h) = &c.sha256 {
+    if let Some(h) = &c.sha256() {
         s.push_str(&format!(", sha256 {h}"));
     }
     if !c.what().is_empty() {
@@ -175,14 +175,18 @@ pub(crate) mod tests {
             side: None,
             path: path.into(),
             change,
-            ftype: FileType::File,
-            mode: super::super::Mode(0o644),
-            uid: 0,
-            gid: 0,
-            size: 3,
-            mtime: secs.map(|s| Timestamp::from_unix(s, 0)),
+            meta: std::sync::Arc::new(crate::layerscan::Meta {
+                ftype: FileType::File,
+                mode: 0o644,
+                uid: 0,
+                gid: 0,
+                size: 3,
+                mtime: secs.map(|s| Timestamp::from_unix(s, 0)),
+                sha256: Some([0xe3; 32]),
+                magic: crate::content::Magic::Other,
+                rare: None,
+            }),
             dir_mtime: None,
-            sha256: Some(crate::digest::Sha256Hex([0xe3; 32])),
             implicit: false,
             traversal: false,
             within: std::sync::Arc::new(Locator::artifact(artifact).with_member("blob/layer.tar")),

@@ -444,20 +444,12 @@ pub(crate) fn file_change(
         side,
         path,
         change: c.change,
-        ftype: m.ftype,
-        mode: super::Mode(m.mode),
-        uid: m.uid,
-        gid: m.gid,
-        size: m.size,
-        mtime: m.mtime,
+        meta: c.meta.clone(),
         dir_mtime: c.dir_mtime,
-        sha256: m.sha256.map(crate::digest::Sha256Hex),
         implicit: c.implicit,
         traversal: c.traversal,
         rare: super::Rare {
             deleted_at: c.deleted_at(),
-            link_target: m.link().map(|l| display_bytes(l).into_boxed_str()),
-            hardlink_to: m.hardlink().map(|l| show_path(l).into_boxed_str()),
             what: c.what().into(),
             hidden: c
                 .hidden()

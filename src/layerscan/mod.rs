@@ -6,5 +6,7 @@ mod layer;
 mod scan;
 
 pub(crate) use layer::read_layer;
+#[cfg(test)]
+pub(crate) use scan::MetaRare;
 pub(crate) use scan::{hash_content, CHUNK};
 pub(crate) use scan::{EntryKind, LayerEntry, LayerScan, Meta};

@@ -141,7 +141,7 @@ impl<'a> Clocks<'a> {
                 },
             };
         }
-        match c.mtime {
+        match c.mtime() {
             // The container wrote it, yet it claims to be older than the container or its image.
             Some(m) if self.container_change(c) => self
                 .written

@@ -361,7 +361,7 @@ fn dropped_files(report: &Evidence, facts: &[Fact]) -> BTreeSet<Dropped> {
         last.insert(&*c.path, c);
     }
     let changes: BTreeMap<&str, &FileChange> =
-        last.into_iter().filter(|(_, c)| c.change != Change::Deleted && c.sha256.is_some()).collect();
+        last.into_iter().filter(|(_, c)| c.change != Change::Deleted && c.sha256().is_some()).collect();
     let mut files = BTreeSet::new();
     for f in facts
         .iter()
@@ -380,7 +380,7 @@ fn dropped_files(report: &Evidence, facts: &[Fact]) -> BTreeSet<Dropped> {
             .collect();
         for path in paths {
             if let Some(c) = changes.get(path) {
-                if let Some(sha) = &c.sha256 {
+                if let Some(sha) = c.sha256() {
                     files.insert((
                         sha.to_string(),
                         path.to_string(),

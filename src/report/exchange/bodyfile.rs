@@ -67,7 +67,7 @@ pub(crate) fn line(b: &BundleReport, c: &FileChange) -> String {
     let mut name = format!("[{source}] {}", c.path);
     if let Some(t) = c.link_target() {
         name.push_str(" -> ");
-        name.push_str(t);
+        name.push_str(&t);
     }
     if c.change == Change::Deleted {
         name.push_str(" (deleted)");
@@ -77,11 +77,11 @@ pub(crate) fn line(b: &BundleReport, c: &FileChange) -> String {
     format!(
         "0|{}|0|{}|{}|{}|{}|0|{}|{}|0\n",
         field(&name),
-        mode_string(c.ftype, &c.mode.to_string()),
-        c.uid,
-        c.gid,
-        c.size,
-        secs(c.mtime),
+        mode_string(c.ftype(), &c.mode().to_string()),
+        c.uid(),
+        c.gid(),
+        c.size(),
+        secs(c.mtime()),
         ctime
     )
 }

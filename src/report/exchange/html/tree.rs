@@ -86,9 +86,9 @@ pub(super) fn file_changes(b: &BundleReport) -> Markup {
                     li {
                         code { (c.change.letter()) " " (t(name)) }
                         span.mute {
-                            " " (c.ftype.as_str()) " " (c.mode) " " (c.uid) ":" (c.gid) " " (c.size) " bytes"
-                            @if let Some(m) = c.mtime { ", mtime " (m.to_iso_seconds()) }
-                            @if let Some(s) = &c.sha256 { ", sha256 " (s) }
+                            " " (c.ftype().as_str()) " " (c.mode()) " " (c.uid()) ":" (c.gid()) " " (c.size()) " bytes"
+                            @if let Some(m) = c.mtime() { ", mtime " (m.to_iso_seconds()) }
+                            @if let Some(s) = &c.sha256() { ", sha256 " (s) }
                         }
                     }
                 }
