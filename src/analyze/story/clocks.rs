@@ -14,7 +14,8 @@ use crate::model::{Family, Finding, Timestamp, When};
 
 /// The times the evidence gives each observation.
 pub(super) struct Clocks<'a> {
-    /// The container's changes (export or committed layers) and image layer changes, by path; last wins.
+    /// The container's changes (export or committed layers) and image layer changes of the
+    /// paths file findings name, by path; last wins.
     changes: BTreeMap<&'a str, &'a FileChange>,
     /// (image, layer) of the layers `docker commit` added.
     committed: BTreeSet<(usize, usize)>,
@@ -29,9 +30,17 @@ pub(super) struct Clocks<'a> {
 }
 
 impl<'a> Clocks<'a> {
-    pub(super) fn new(report: &'a Evidence, records: &'a [LogRecord]) -> Self {
+    /// The clocks of the evidence, with the file changes of the paths the `findings` of the
+    /// file family name (a map of every changed file would hold a million entries for a
+    /// million-file image).
+    pub(super) fn new(report: &'a Evidence, records: &'a [LogRecord], findings: &[Finding]) -> Self {
+        let named: BTreeSet<&str> = findings
+            .iter()
+            .filter(|f| f.kind.family == Family::File)
+            .filter_map(|f| f.subject.as_deref())
+            .collect();
         let mut changes = BTreeMap::new();
-        for c in &report.image.file_changes {
+        for c in report.image.file_changes.iter().filter(|c| named.contains(&*c.path)) {
             // A whiteout's own time beats an export's unknown one for the same deletion.
             if changes
                 .get(&*c.path)

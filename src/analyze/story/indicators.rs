@@ -356,39 +356,37 @@ pub(super) fn indicators<'a>(
 type Dropped = (String, String, String, Option<Timestamp>, Locator);
 
 fn dropped_files(report: &Evidence, facts: &[Fact]) -> BTreeSet<Dropped> {
-    let mut last: BTreeMap<&str, &FileChange> = BTreeMap::new();
-    for c in &report.image.file_changes {
-        last.insert(&*c.path, c);
-    }
-    let changes: BTreeMap<&str, &FileChange> =
-        last.into_iter().filter(|(_, c)| c.change != Change::Deleted && c.sha256().is_some()).collect();
-    let mut files = BTreeSet::new();
-    for f in facts
+    // Every file each fact's proof names (a miner and its dropper are one fact).
+    let named: Vec<(&Fact, BTreeSet<&str>)> = facts
         .iter()
         .filter(|f| f.severity >= Severity::High && f.kinds.iter().any(|k| k.family == Family::File))
-    {
-        if f.kinds.iter().any(|k| matches!(k.role, crate::model::Role::Log4j | crate::model::Role::Account)) {
-            continue;
-        }
-        // Every file the fact's proof names (a miner and its dropper are one fact).
-        let paths: BTreeSet<&str> = f
-            .subject
-            .iter()
-            .map(String::as_str)
-            .chain(f.evidence.iter().filter_map(|l| l.members.last().map(String::as_str)))
-            .filter(|p| p.starts_with('/'))
-            .collect();
+        .filter(|f| {
+            !f.kinds.iter().any(|k| matches!(k.role, crate::model::Role::Log4j | crate::model::Role::Account))
+        })
+        .map(|f| {
+            let paths = f
+                .subject
+                .iter()
+                .map(String::as_str)
+                .chain(f.evidence.iter().filter_map(|l| l.members.last().map(String::as_str)))
+                .filter(|p| p.starts_with('/'))
+                .collect();
+            (f, paths)
+        })
+        .collect();
+    // The last change of each named path (a map of every changed file would hold a million
+    // entries for a million-file image).
+    let wanted: BTreeSet<&str> = named.iter().flat_map(|(_, p)| p.iter().copied()).collect();
+    let mut last: BTreeMap<&str, &FileChange> = BTreeMap::new();
+    for c in report.image.file_changes.iter().filter(|c| wanted.contains(&*c.path)) {
+        last.insert(&*c.path, c);
+    }
+    let mut files = BTreeSet::new();
+    for (f, paths) in named {
         for path in paths {
-            if let Some(c) = changes.get(path) {
-                if let Some(sha) = c.sha256() {
-                    files.insert((
-                        sha.to_string(),
-                        path.to_string(),
-                        f.title.clone(),
-                        seen_at(f),
-                        c.locator(),
-                    ));
-                }
+            let Some(c) = last.get(path).filter(|c| c.change != Change::Deleted) else { continue };
+            if let Some(sha) = c.sha256() {
+                files.insert((sha.to_string(), path.to_string(), f.title.clone(), seen_at(f), c.locator()));
             }
         }
     }

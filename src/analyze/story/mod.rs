@@ -138,7 +138,7 @@ pub(crate) fn tell(
         written: &written,
     };
     let groups = exploits::rate(&records, hits, &ctx);
-    let clocks = clocks::Clocks::new(report, &records);
+    let clocks = clocks::Clocks::new(report, &records, &findings);
 
     // Observations: the analyzers' findings (log rule findings are rebuilt from records).
     let hit_rules: BTreeSet<String> = hits.iter().map(|h| format!("log.{}", h.rule)).collect();
