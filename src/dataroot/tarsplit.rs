@@ -241,7 +241,8 @@ pub(crate) fn planted(
     let mut out = vec![];
     for e in &scan.entries {
         let key = match &e.kind {
-            EntryKind::Whiteout(target, _) if *e.path == **target => {
+            EntryKind::Whiteout(w) if *e.path == *w.target => {
+                let target = &w.target;
                 // overlay device at dir/NAME: the layer had dir/.wh.NAME
                 let base = target.rsplit(|c| *c == b'/').next().unwrap_or(target);
                 let mut k = target[..target.len() - base.len()].to_vec();

@@ -138,7 +138,7 @@ impl TreeBuilder {
                 seq,
                 traversal: false,
                 raw_name: None,
-                kind: EntryKind::Whiteout(node.path.into(), node.mtime),
+                kind: EntryKind::whiteout(node.path, node.mtime),
             });
             return;
         }
@@ -164,7 +164,7 @@ impl TreeBuilder {
                     seq,
                     traversal: false,
                     raw_name: None,
-                    kind: EntryKind::Whiteout(target.into(), node.mtime),
+                    kind: EntryKind::whiteout(target, node.mtime),
                 }
             };
             self.scan.entries.push(entry);

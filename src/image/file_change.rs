@@ -309,7 +309,7 @@ mod tests {
         );
         assert!(size_of::<crate::layerscan::Meta>() <= 88, "{}", size_of::<crate::layerscan::Meta>());
         assert!(
-            size_of::<crate::layerscan::LayerEntry>() <= 80,
+            size_of::<crate::layerscan::LayerEntry>() <= 56,
             "{}",
             size_of::<crate::layerscan::LayerEntry>()
         );

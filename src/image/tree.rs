@@ -306,8 +306,8 @@ fn apply_changes(
     let mut opaque: BTreeSet<&[u8]> = BTreeSet::new();
     for e in entries {
         match &e.kind {
-            EntryKind::Whiteout(target, _) => {
-                whiteouts.insert(target, e);
+            EntryKind::Whiteout(w) => {
+                whiteouts.insert(&w.target, e);
             }
             EntryKind::Opaque => {
                 opaque.insert(&e.path);
@@ -357,7 +357,7 @@ fn apply_changes(
                     removed.insert(k.clone(), c.clone());
                 }
                 let at = match &e.kind {
-                    EntryKind::Whiteout(_, t) => *t,
+                    EntryKind::Whiteout(w) => w.mtime,
                     _ => None,
                 };
                 deleted.push((k.clone(), n.clone(), Some(e.seq), hidden_of(below), at));
@@ -368,7 +368,7 @@ fn apply_changes(
                 meta.ftype = FileType::Other;
                 meta.mode = 0;
                 let at = match &e.kind {
-                    EntryKind::Whiteout(_, t) => *t,
+                    EntryKind::Whiteout(w) => w.mtime,
                     _ => None,
                 };
                 unknown_deleted.push((target, meta, e.seq, at));
@@ -583,7 +583,7 @@ mod tests {
     }
 
     fn wh(path: &str, target: &str, seq: u32) -> LayerEntry {
-        entry(path, seq, EntryKind::Whiteout(target.as_bytes().into(), None))
+        entry(path, seq, EntryKind::whiteout(target.as_bytes(), None))
     }
 
     /// The opaque marker of the directory `path` (the root when empty).

@@ -195,7 +195,7 @@ fn read_entries<R: Read>(
                 seq,
                 traversal,
                 raw_name: keep_raw,
-                kind: EntryKind::Whiteout(path[..].into(), member_mtime),
+                kind: EntryKind::whiteout(&path[..], member_mtime),
             });
             continue;
         }
@@ -229,7 +229,7 @@ fn read_entries<R: Read>(
                     seq,
                     traversal,
                     raw_name: keep_raw,
-                    kind: EntryKind::Whiteout(target.into(), member_mtime),
+                    kind: EntryKind::whiteout(target, member_mtime),
                 });
                 continue;
             }

@@ -113,13 +113,30 @@ pub enum EntryKind {
     /// A file, directory, link or device (its metadata shared with the merged views and the
     /// change sets made from it: one copy per file, not one per holder).
     Node(Arc<Meta>),
-    /// `.wh.NAME`: deletes the path (normalized) from lower layers.
-    Whiteout(Box<[u8]>, Option<Timestamp>),
+    /// `.wh.NAME`: deletes a path from lower layers (boxed: few entries are whiteouts, and
+    /// every entry is as large as its largest kind).
+    Whiteout(Box<Whiteout>),
     /// `.wh..wh..opq`: the entry's path is the directory made opaque.
     Opaque,
     /// aufs metadata (`.wh..wh.plnk`, `.wh..wh.aufs`, `.wh..wh.orph` and what is below them):
     /// not a deletion, not part of the filesystem.
     AufsMeta,
+}
+
+/// What a whiteout deletes, and when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Whiteout {
+    /// The path deleted (normalized).
+    pub target: Box<[u8]>,
+    /// The whiteout member's mtime: when the deletion was made.
+    pub mtime: Option<Timestamp>,
+}
+
+impl EntryKind {
+    /// A whiteout deleting `target`, made at `mtime`.
+    pub fn whiteout(target: impl Into<Box<[u8]>>, mtime: Option<Timestamp>) -> EntryKind {
+        EntryKind::Whiteout(Box::new(Whiteout { target: target.into(), mtime }))
+    }
 }
 
 /// One member of a layer tar.
