@@ -116,7 +116,7 @@ fn tree_entries(t: &FileTree) -> Vec<TreeEntry> {
             size: n.meta.size,
             link_target: n.meta.link().map(crate::model::display_bytes),
             sha256: n.meta.sha256.map(|h| crate::digest::hex(&h)),
-            layer: n.layer,
+            layer: n.layer(),
         })
         .collect()
 }

@@ -149,7 +149,7 @@ fn written_mode(ftype: FileType, mode: u32) -> u32 {
 
 fn entry(view: &View, path: &[u8]) -> Entry {
     let n = &view.tree[path];
-    let src = &view.sources.get(n.layer);
+    let src = &view.sources.get(n.layer());
     let mut notes = vec![];
     if n.meta.mode & 0o6000 != 0 {
         notes.push(format!("setuid/setgid bits ({:04o}) not written", n.meta.mode & 0o6000));
@@ -168,10 +168,10 @@ fn entry(view: &View, path: &[u8]) -> Entry {
         sha256: None,
         link_target: n.meta.link().map(display_bytes),
         hardlink: n.meta.hardlink().map(show_path),
-        layer: n.layer,
+        layer: n.layer(),
         source: src.map(|s| s.loc.clone().with_member(show_path(path))).unwrap_or_default(),
         member_index: match src.map(|s| &s.content) {
-            Some(Content::Blob { .. } | Content::Artifact(_)) => n.seq,
+            Some(Content::Blob { .. } | Content::Artifact(_)) => n.seq(),
             _ => None,
         },
         notes,
@@ -515,11 +515,11 @@ pub(crate) fn copy(view: &View, paths: &[&[u8]], sink: &mut Sink<'_>, max_bytes:
             (FileType::File, Some(t)) if c.index.contains_key(t) => links.push((i, t)),
             (FileType::File, Some(t)) => match view.tree.get_key_value(t) {
                 Some((k, tn)) if tn.meta.ftype == FileType::File && tn.meta.hardlink().is_none() => {
-                    by_layer.entry(tn.layer).or_default().push((i, k))
+                    by_layer.entry(tn.layer()).or_default().push((i, k))
                 }
                 _ => c.problem(i, format!("hard link to {}, which is not a file in the view", show_path(t))),
             },
-            (FileType::File, None) => by_layer.entry(n.layer).or_default().push((i, p)),
+            (FileType::File, None) => by_layer.entry(n.layer()).or_default().push((i, p)),
             _ => c.non_files(i, p)?,
         }
     }
@@ -536,7 +536,7 @@ pub(crate) fn copy(view: &View, paths: &[&[u8]], sink: &mut Sink<'_>, max_bytes:
             Content::Blob { .. } | Content::Artifact(_) => {
                 let mut wanted: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
                 for (i, from) in idx {
-                    match view.tree[from].seq {
+                    match view.tree[from].seq() {
                         Some(s) => wanted.entry(s).or_default().push(i),
                         None => c.problem(i, "no tar member of its own".into()),
                     }

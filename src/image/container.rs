@@ -466,7 +466,7 @@ pub(crate) fn rebuild(
         let locs = recs
             .iter()
             .map(|r| {
-                let layer = top.get(&r.path[..]).map(|n| n.layer).unwrap_or(k);
+                let layer = top.get(&r.path[..]).map(|n| n.layer()).unwrap_or(k);
                 c.layer_locs.get(layer).cloned().unwrap_or_default()
             })
             .collect();
@@ -813,15 +813,9 @@ mod tests {
             rare: None,
         };
         link.edit_rare(|r| r.link = Some(b"/run"[..].into()));
-        top.insert(
-            b"var/run"[..].into(),
-            super::super::tree::Node { meta: link.clone().into(), layer: 0, seq: None },
-        );
+        top.insert(b"var/run"[..].into(), super::super::tree::Node::new(link.clone().into(), 0, None));
         link.edit_rare(|r| r.link = Some(b"../data"[..].into()));
-        top.insert(
-            b"srv/app"[..].into(),
-            super::super::tree::Node { meta: link.into(), layer: 0, seq: None },
-        );
+        top.insert(b"srv/app"[..].into(), super::super::tree::Node::new(link.into(), 0, None));
         assert_eq!(resolve_in(&top, b"var/run/docker.sock"), b"run/docker.sock");
         assert_eq!(resolve_in(&top, b"srv/app/x"), b"data/x");
         assert_eq!(resolve_in(&top, b"etc/x"), b"etc/x");

@@ -313,7 +313,7 @@ mod tests {
             "{}",
             size_of::<crate::layerscan::LayerEntry>()
         );
-        assert!(size_of::<crate::image::tree::Node>() <= 24);
+        assert!(size_of::<crate::image::tree::Node>() <= 16);
         assert_eq!(size_of::<Option<Timestamp>>(), 16);
     }
 

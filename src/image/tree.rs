@@ -4,6 +4,7 @@
 //! Paths are lexical: a whiteout under a symlinked directory never reaches the link's target.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -12,15 +13,39 @@ use crate::layerfs::FileType;
 use crate::layerscan::{EntryKind, LayerEntry, Meta};
 use crate::model::Timestamp;
 
-/// A node of the merged view: its metadata and the layer that last wrote it.
+/// A node of the merged view: its metadata and the layer that last wrote it (16 bytes: a
+/// view holds one per file).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Node {
     /// Shared with the layer entry it is from and the change that made it.
     pub meta: Arc<Meta>,
+    /// Index of the layer (or source) that wrote this node, read with [`Node::layer`].
+    layer: u32,
+    /// Member index inside that layer plus one, read with [`Node::seq`]; None for implicit
+    /// parent directories.
+    seq: Option<NonZeroU32>,
+}
+
+impl Node {
+    /// The node `meta` as member `seq` of layer `layer` wrote it (`seq` None: an implicit
+    /// parent directory).
+    pub(crate) fn new(meta: Arc<Meta>, layer: usize, seq: Option<u32>) -> Node {
+        Node {
+            meta,
+            layer: u32::try_from(layer).unwrap_or(u32::MAX),
+            seq: seq.and_then(|s| NonZeroU32::new(s.saturating_add(1))),
+        }
+    }
+
     /// Index of the layer (or source) that wrote this node.
-    pub layer: usize,
+    pub(crate) fn layer(&self) -> usize {
+        self.layer as usize
+    }
+
     /// Member index inside that layer; None for implicit parent directories.
-    pub seq: Option<u32>,
+    pub(crate) fn seq(&self) -> Option<u32> {
+        self.seq.map(|s| s.get() - 1)
+    }
 }
 
 /// The merged filesystem: normalized path bytes -> node (sorted, so output is deterministic).
@@ -119,7 +144,7 @@ type Deletion = (Arc<[u8]>, Node, Option<u32>, Vec<Hidden>, Option<Timestamp>);
 fn hidden_of(nodes: impl IntoIterator<Item = PathNode>) -> Vec<Hidden> {
     let mut v: Vec<Hidden> = nodes
         .into_iter()
-        .map(|(path, n)| Hidden { path, ftype: n.meta.ftype, sha256: n.meta.sha256, layer: n.layer })
+        .map(|(path, n)| Hidden { path, ftype: n.meta.ftype, sha256: n.meta.sha256, layer: n.layer() })
         .collect();
     v.sort_by(|a, b| a.path.cmp(&b.path));
     v
@@ -400,7 +425,7 @@ fn apply_changes(
                     let before = n.meta.clone();
                     remove_below(tree, a);
                     let a: Arc<[u8]> = a.into();
-                    tree.insert(a.clone(), Node { meta: implicit.clone(), layer, seq: None });
+                    tree.insert(a.clone(), Node::new(implicit.clone(), layer, None));
                     let what = what_changed(&before, &implicit).into();
                     out.push(ChangeRec {
                         rare: RecRare { before: Some(before), what, ..Default::default() }.boxed(),
@@ -410,7 +435,7 @@ fn apply_changes(
                 }
                 None => {
                     let a: Arc<[u8]> = a.into();
-                    tree.insert(a.clone(), Node { meta: implicit.clone(), layer, seq: None });
+                    tree.insert(a.clone(), Node::new(implicit.clone(), layer, None));
                     out.push(ChangeRec {
                         implicit: true,
                         ..ChangeRec::new(a, Change::Added, implicit.clone(), None)
@@ -443,7 +468,7 @@ fn apply_changes(
                 removed.insert(k, c);
             }
         }
-        tree.insert(path.clone(), Node { meta: meta.clone(), layer, seq: Some(e.seq) });
+        tree.insert(path.clone(), Node::new(meta.clone(), layer, Some(e.seq)));
         let rec = |change, before: Option<Arc<Meta>>, what| ChangeRec {
             traversal: e.traversal,
             rare: RecRare { before, what, raw_name: e.raw_name.clone(), ..Default::default() }.boxed(),
@@ -505,11 +530,11 @@ pub(crate) fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8])
             continue;
         }
         match base.get(&path[..]) {
-            None => out.push(rec(path, Change::Added, &n.meta, None, vec![].into(), n.seq)),
+            None => out.push(rec(path, Change::Added, &n.meta, None, vec![].into(), n.seq())),
             Some(b) => {
                 let what = what_changed(&b.meta, &n.meta);
                 if !what.is_empty() {
-                    out.push(rec(path, Change::Modified, &n.meta, Some(&b.meta), what.into(), n.seq));
+                    out.push(rec(path, Change::Modified, &n.meta, Some(&b.meta), what.into(), n.seq()));
                 }
             }
         }
