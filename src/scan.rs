@@ -118,8 +118,9 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
             .map(|(o, d)| (Parsed::Observed(o), d)),
     );
 
-    // The custody records are made from the artifacts once nothing reads those any more
-    // (the report's story does, in `finish`): a million loose files were held twice.
+    // The custody records are made from the artifacts once nothing reads the artifacts any
+    // more (the records are first read by the story, in `finish`): a million loose files
+    // were held twice.
     let mut report = BundleReport::new(bundle.path.clone(), bundle.kind, vec![]);
     let base_custody = base_image_custody(opts);
     let mut pod_findings = vec![];
