@@ -28,6 +28,20 @@ pub struct ArtifactRecord {
     pub note: Option<std::sync::Arc<str>>,
 }
 
+impl From<Artifact> for ArtifactRecord {
+    fn from(a: Artifact) -> Self {
+        ArtifactRecord {
+            path: a.path,
+            kind: a.kind,
+            size: a.size,
+            sha256: a.sha256,
+            compression: a.compression,
+            error: a.error,
+            note: a.note,
+        }
+    }
+}
+
 impl From<&Artifact> for ArtifactRecord {
     fn from(a: &Artifact) -> Self {
         ArtifactRecord {

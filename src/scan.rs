@@ -98,11 +98,11 @@ fn parse_small(a: &Artifact, engine: &Engine, opts: &ScanOptions) -> Option<(Par
 
 /// Scan one bundle.
 pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> BundleReport {
-    let bundle = discover_yara(path, &opts.limits, opts.yara.as_ref());
+    let mut bundle = discover_yara(path, &opts.limits, opts.yara.as_ref());
     if let Some(m) = &opts.meter {
         m.discovered(bundle.artifacts.len() as u64, bundle.artifacts.iter().map(|a| a.size).sum());
     }
-    let mut outcome = Outcome { diagnostics: bundle.diagnostics.clone(), ..Default::default() };
+    let mut outcome = Outcome { diagnostics: std::mem::take(&mut bundle.diagnostics), ..Default::default() };
     // Config blobs of an OCI layout directory are read with its images, not on their own.
     let in_layout = image::layout_members(&bundle.artifacts.iter().collect::<Vec<_>>());
     let mut parsed: Vec<(Parsed, Vec<Diagnostic>)> = bundle
@@ -118,12 +118,11 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
             .map(|(o, d)| (Parsed::Observed(o), d)),
     );
 
-    let mut report = BundleReport::new(
-        bundle.path.clone(),
-        bundle.kind,
-        bundle.artifacts.iter().map(ArtifactRecord::from).collect(),
-    );
-    report.artifacts.extend(base_image_custody(opts));
+    // The custody records are made from the artifacts once nothing reads the artifacts any
+    // more (the records are first read by the story, in `finish`): a million loose files
+    // were held twice.
+    let mut report = BundleReport::new(bundle.path.clone(), bundle.kind, vec![]);
+    let base_custody = base_image_custody(opts);
     let mut pod_findings = vec![];
     for (p, diags) in parsed {
         outcome.diagnostics.extend(diags);
@@ -226,7 +225,18 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
     }
     let loaded_ids: std::collections::BTreeSet<String> =
         image_section.images.iter().filter(|i| i.refused.is_none()).filter_map(|i| i.id.clone()).collect();
-    if image_section.base_refused.is_some() {
+    image::objects::evaluate(&report.image_objects, &loaded_ids, &mut outcome);
+    outcome.absorb(std::mem::take(&mut image_section.outcome));
+    outcome.absorb(std::mem::take(&mut log_section.outcome));
+    report.image = image_section;
+    report.logs = log_section;
+    // Findings carry the indicators of the processes and files their proof names.
+    analyze::iocs::attach(&report, &mut outcome.findings);
+    let (pivot_findings, pivot_hits) = pivot_search(&report, &outcome, &log_artifacts);
+    outcome.findings.extend(pivot_findings);
+    drop((artifacts, log_artifacts));
+    report.artifacts = custody(bundle.artifacts, base_custody);
+    if report.image.base_refused.is_some() {
         for a in report.artifacts.iter_mut() {
             if let Some(n) = a.note.as_mut().filter(|n| n.starts_with(BASE_IMAGE_NOTE)) {
                 let rest = &n[BASE_IMAGE_NOTE.len()..];
@@ -237,15 +247,6 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
             }
         }
     }
-    image::objects::evaluate(&report.image_objects, &loaded_ids, &mut outcome);
-    outcome.absorb(std::mem::take(&mut image_section.outcome));
-    outcome.absorb(std::mem::take(&mut log_section.outcome));
-    report.image = image_section;
-    report.logs = log_section;
-    // Findings carry the indicators of the processes and files their proof names.
-    analyze::iocs::attach(&report, &mut outcome.findings);
-    let (pivot_findings, pivot_hits) = pivot_search(&report, &outcome, &log_artifacts);
-    outcome.findings.extend(pivot_findings);
 
     finish(&mut report, outcome, &pivot_hits, opts);
     if let Some(m) = &opts.meter {
@@ -288,6 +289,18 @@ fn add_processes(report: &mut BundleReport, outcome: &mut Outcome, pr: ProcessRe
     outcome.findings.extend(logscan::sigma::process_findings(&pr.capture, engine.sigma()));
     outcome.timeline.extend(analyze::process::timeline(&pr.capture));
     report.processes.push(pr);
+}
+
+/// The custody records of a bundle's artifacts, then of the `--base-image` evidence. The
+/// artifacts become their records where they lay (std collects a mapped `Vec` in place when
+/// the new items are no larger): no second million-item vector beside the first.
+fn custody(artifacts: Vec<Artifact>, base: Vec<ArtifactRecord>) -> Vec<ArtifactRecord> {
+    let mut records: Vec<ArtifactRecord> = artifacts.into_iter().map(ArtifactRecord::from).collect();
+    records.reserve_exact(base.len());
+    records.extend(base);
+    // What the larger artifacts left beyond the records is given back.
+    records.shrink_to_fit();
+    records
 }
 
 /// The note that starts the custody record of every `--base-image` artifact.

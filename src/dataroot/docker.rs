@@ -12,6 +12,7 @@ use super::index::{
 };
 use super::intake::Trees;
 use super::layout::is_layer_id;
+use super::layout::Files;
 use crate::dataroot::rooted::{RootContainer, RootImage, RootLayer, Rooted};
 use crate::digest::{sha256_digest, Check};
 use crate::evidence::Artifact;
@@ -71,7 +72,7 @@ pub(super) fn read_small(a: &Artifact) -> Result<Vec<u8>, String> {
     Ok(v)
 }
 
-fn read_text(files: &BTreeMap<&str, &Artifact>, path: &str) -> Option<String> {
+fn read_text(files: &Files, path: &str) -> Option<String> {
     files.get(path).and_then(|a| read_small(a).ok()).map(|v| String::from_utf8_lossy(&v).trim().to_string())
 }
 
@@ -145,7 +146,7 @@ pub(crate) fn read(
             }
         }
         let content_prefix = format!("{base}imagedb/content/sha256/");
-        for (p, a) in files.range(content_prefix.as_str()..) {
+        for (p, a) in files.range_from(&content_prefix) {
             let Some(hexid) = p.strip_prefix(content_prefix.as_str()) else { break };
             if hexid.contains('/') || hexid.len() != 64 {
                 continue;
@@ -435,7 +436,7 @@ fn container_driver(
     id: &str,
     c: Option<&ContainerInfo>,
     drivers: &BTreeSet<&str>,
-    files: &BTreeMap<&str, &Artifact>,
+    files: &Files,
     root: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> (String, DriverBasis) {
@@ -551,7 +552,7 @@ fn overlay2_lower(
 /// directories named by the graph ids. Images are the ids tagged or run by a container.
 fn read_graph(
     root: &str,
-    files: &BTreeMap<&str, &Artifact>,
+    files: &Files,
     trees: &Trees,
     containers: &[ContainerInfo],
     info: &mut RootIndex,

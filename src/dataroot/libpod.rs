@@ -19,6 +19,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::bolt::MAX_DB;
+use super::layout::Files;
 use crate::compression::Compression;
 use crate::evidence::Artifact;
 use crate::ingest::inspect::ContainerInfo;
@@ -64,7 +65,7 @@ fn text(v: &Value, key: &str) -> Option<String> {
 
 /// Read libpod's state from the root's files (`libpod/bolt_state.db` first, else
 /// `libpod/db.sql`); None when neither is there or readable (then a diagnostic says why).
-pub(crate) fn read(files: &BTreeMap<&str, &Artifact>, diags: &mut Vec<Diagnostic>) -> Option<State> {
+pub(crate) fn read(files: &Files, diags: &mut Vec<Diagnostic>) -> Option<State> {
     if let Some(a) = files.get("libpod/bolt_state.db") {
         return match read_bolt(a) {
             Ok(s) => Some(s),

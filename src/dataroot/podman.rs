@@ -17,6 +17,7 @@ use serde_json::Value;
 use super::docker::read_small;
 use super::index::{MountUse, RootContainerInfo, RootImageInfo, RootIndex, RootLayerInfo};
 use super::intake::Trees;
+use super::layout::Files;
 use crate::dataroot::rooted::{RootContainer, RootImage, RootLayer, Rooted};
 use crate::digest::{sha256_digest, Check};
 use crate::evidence::Artifact;
@@ -40,12 +41,7 @@ pub(crate) fn roots(artifacts: &[Artifact]) -> Vec<String> {
     out.into_iter().collect()
 }
 
-fn json_array(
-    files: &BTreeMap<&str, &Artifact>,
-    path: &str,
-    root: &str,
-    diags: &mut Vec<Diagnostic>,
-) -> Vec<Value> {
+fn json_array(files: &Files, path: &str, root: &str, diags: &mut Vec<Diagnostic>) -> Vec<Value> {
     let Some(a) = files.get(path) else { return vec![] };
     match read_small(a).map(|v| serde_json::from_slice::<Value>(&v)) {
         Ok(Ok(Value::Array(v))) => v,

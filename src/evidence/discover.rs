@@ -28,6 +28,8 @@ const MAX_KEPT_MEMBER: u64 = 1 << 20;
 const MAX_KEPT_TOTAL: u64 = 256 << 20;
 /// Member names read to classify a tar; enough for any real image archive's metadata.
 const MAX_TAR_NAMES: usize = 200_000;
+/// Files of a walked directory examined together (in parallel) as the walk goes.
+const WALK_CHUNK: usize = 4096;
 
 /// How a bundle was given.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -177,7 +179,21 @@ pub(crate) fn examine_file(path: &Path) -> Artifact {
 
 fn discover_dir(root: &Path, shown: String, limits: &Limits, yara: Option<&Arc<YaraRules>>) -> Bundle {
     let mut diagnostics = vec![];
-    let mut entries = vec![];
+    let mut artifacts: Vec<Artifact> = vec![];
+    // Files are examined as the walk finds them, a chunk at a time: a million walk entries
+    // (each with its full path) were held beside the million artifacts.
+    let mut chunk: Vec<walkdir::DirEntry> = Vec::with_capacity(WALK_CHUNK);
+    let mut found: u64 = 0;
+    let shared_root: Arc<Path> = Arc::from(root);
+    let examine_chunk = |chunk: &mut Vec<walkdir::DirEntry>, artifacts: &mut Vec<Artifact>| {
+        artifacts.par_extend(chunk.par_drain(..).map(|e| {
+            let name = rel(root, e.path());
+            match e.metadata() {
+                Ok(meta) => examine_path(e.path(), name, &meta, false, Some(&shared_root)),
+                Err(err) => unreadable(name, err.to_string()),
+            }
+        }));
+    };
     // A data root's layer directories are one artifact each, not walked file by file.
     let mut layer_dirs = vec![];
     let walk = WalkDir::new(root).follow_links(false).sort_by_file_name().into_iter().filter_entry(|e| {
@@ -192,18 +208,21 @@ fn discover_dir(root: &Path, shown: String, limits: &Limits, yara: Option<&Arc<Y
     for e in walk {
         match e {
             Ok(e) if e.depth() > 0 && !e.file_type().is_dir() => {
-                if entries.len() as u64 >= limits.max_root_files {
+                if found >= limits.max_root_files {
                     diagnostics.push(Diagnostic::error(
                         Locator::artifact(shown.clone()),
                         format!(
                             "the directory holds more than {} files (limit --max-root-files); the first {} (by name) are analysed",
-                            limits.max_root_files,
-                            entries.len()
+                            limits.max_root_files, found
                         ),
                     ));
                     break;
                 }
-                entries.push(e)
+                found += 1;
+                chunk.push(e);
+                if chunk.len() == WALK_CHUNK {
+                    examine_chunk(&mut chunk, &mut artifacts);
+                }
             }
             Ok(_) => {}
             Err(err) => {
@@ -212,22 +231,15 @@ fn discover_dir(root: &Path, shown: String, limits: &Limits, yara: Option<&Arc<Y
             }
         }
     }
-    let shared_root: Arc<Path> = Arc::from(root);
-    let mut artifacts: Vec<Artifact> = entries
-        .par_iter()
-        .map(|e| {
-            let name = rel(root, e.path());
-            match e.metadata() {
-                Ok(meta) => examine_path(e.path(), name, &meta, false, Some(&shared_root)),
-                Err(err) => unreadable(name, err.to_string()),
-            }
-        })
-        .collect();
+    examine_chunk(&mut chunk, &mut artifacts);
+    drop(chunk);
     let (tree_artifacts, trees, tree_diags) =
         crate::dataroot::read_dirs(root, layer_dirs, &inspector(limits, yara));
     artifacts.extend(tree_artifacts);
+    // Grown a chunk at a time: up to twice the room the artifacts need, kept to the end.
+    artifacts.shrink_to_fit();
     diagnostics.extend(tree_diags);
-    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    sort_by_path(&mut artifacts);
     mark_layout_blobs(&mut artifacts);
     crate::dataroot::mark_files(&mut artifacts);
     super::own::mark_outputs(&mut artifacts, &mut diagnostics);
@@ -247,6 +259,29 @@ fn discover_dir(root: &Path, shown: String, limits: &Limits, yara: Option<&Arc<Y
         named: None,
         spool: None,
         trees: Arc::new(trees),
+    }
+}
+
+/// Sorts artifacts by path, stably (equal paths, two names shown alike, keep their order),
+/// without the buffer of half the artifacts a stable sort of the artifacts themselves takes:
+/// their indices are sorted, then the artifacts swapped into place along each cycle.
+fn sort_by_path(artifacts: &mut [Artifact]) {
+    if artifacts.is_sorted_by(|a, b| a.path <= b.path) {
+        return;
+    }
+    let mut order: Vec<usize> = (0..artifacts.len()).collect();
+    order.sort_by(|&i, &j| artifacts[i].path.cmp(&artifacts[j].path));
+    // `order[k]` is the index of the artifact that belongs at `k`; a place done holds itself.
+    for start in 0..order.len() {
+        let mut at = start;
+        loop {
+            let from = std::mem::replace(&mut order[at], at);
+            if from == start {
+                break;
+            }
+            artifacts.swap(at, from);
+            at = from;
+        }
     }
 }
 
@@ -615,7 +650,7 @@ fn discover_archive(
     let (tree_artifacts, trees, tree_diags) = layer_trees.finish();
     artifacts.extend(tree_artifacts);
     diagnostics.extend(tree_diags);
-    artifacts.sort_by(|a, b| a.path.cmp(&b.path));
+    sort_by_path(&mut artifacts);
     mark_layout_blobs(&mut artifacts);
     crate::dataroot::mark_files(&mut artifacts);
     super::own::mark_outputs(&mut artifacts, &mut diagnostics);
@@ -634,6 +669,29 @@ mod tests {
         assert!(!escapes_root(b"./a/../b"));
         assert!(escapes_root(b"../../x"));
         assert!(escapes_root(b"/a/../../etc/x"));
+    }
+
+    #[test]
+    fn artifacts_are_sorted_by_path_stably() {
+        // Random paths over a small alphabet (many equal, `-` before `/`), each artifact
+        // told apart by its first index: the order a stable sort of the artifacts gives.
+        let mut rng = crate::test_rng::Rng(19);
+        for len in [0, 1, 2, 7, 100, 1000] {
+            let mut artifacts: Vec<Artifact> = (0..len)
+                .map(|i| {
+                    let n = 1 + rng.below(3);
+                    let path = String::from_utf8(rng.bytes(b"a-/", n)).unwrap();
+                    unreadable(path, i.to_string())
+                })
+                .collect();
+            let seen = |v: &[Artifact]| -> Vec<(String, Option<String>)> {
+                v.iter().map(|a| (a.path.clone(), a.error.clone())).collect()
+            };
+            let mut expected = seen(&artifacts);
+            expected.sort_by(|a, b| a.0.cmp(&b.0));
+            sort_by_path(&mut artifacts);
+            assert_eq!(seen(&artifacts), expected, "{len} artifacts");
+        }
     }
 
     #[test]

@@ -149,12 +149,20 @@ pub(crate) fn bundle_sources(artifacts: &[&Artifact], engine: &Engine, cfg: &Sca
     ordered.sort_by_key(|a| rotation_key(&a.path));
     // The files of one rotated log (json-file, CRI; oldest first) are one container's
     // streams: read in turn, a message the older file left open is completed by the next.
+    // An artifact not read as a log has no group (a million loose files had one each), but
+    // still ends the group before it.
     let mut groups: Vec<Vec<&Artifact>> = vec![];
+    let mut open = false;
     for a in ordered {
-        let rotated = matches!(registry::for_kind(a.kind), Some(Reading::Framed(f)) if f.rotated());
+        let Some(reading) = registry::for_kind(a.kind) else {
+            open = false;
+            continue;
+        };
+        let rotated = matches!(reading, Reading::Framed(f) if f.rotated());
         match groups.last_mut() {
             Some(g)
-                if rotated
+                if open
+                    && rotated
                     && g[0].kind == a.kind
                     && rotation_key(&g[0].path).0 == rotation_key(&a.path).0 =>
             {
@@ -162,6 +170,7 @@ pub(crate) fn bundle_sources(artifacts: &[&Artifact], engine: &Engine, cfg: &Sca
             }
             _ => groups.push(vec![a]),
         }
+        open = true;
     }
     let sources: Vec<Vec<SourceScan>> = groups
         .par_iter()

@@ -78,15 +78,21 @@ pub(crate) fn tell(
     extra_hits: &[LogHit],
 ) -> (Vec<Fact>, Story) {
     let hits = &report.logs.log_hits;
-    let kinds: BTreeMap<&str, ArtifactKind> =
-        report.artifacts.iter().map(|a| (a.path.as_str(), a.kind)).collect();
-    let precise = |l: &Locator| {
-        l.members.is_empty()
-            && matches!(
-                kinds.get(l.artifact.as_str()),
-                Some(ArtifactKind::JsonFileLog | ArtifactKind::DockerLogsTimestamped)
-            )
-    };
+    // An artifact's lines are dated precisely when the last artifact of its path is a
+    // json-file or timestamped log: only those paths are mapped (a map of every artifact,
+    // a million loose files, was built for a handful of logs).
+    let is_precise =
+        |k: &ArtifactKind| matches!(k, ArtifactKind::JsonFileLog | ArtifactKind::DockerLogsTimestamped);
+    let precise_paths: BTreeSet<&str> =
+        report.artifacts.iter().filter(|a| is_precise(&a.kind)).map(|a| a.path.as_str()).collect();
+    let kinds: BTreeMap<&str, ArtifactKind> = report
+        .artifacts
+        .iter()
+        .filter(|a| precise_paths.contains(a.path.as_str()))
+        .map(|a| (a.path.as_str(), a.kind))
+        .collect();
+    let precise =
+        |l: &Locator| l.members.is_empty() && kinds.get(l.artifact.as_str()).is_some_and(is_precise);
     let records = records::build(hits, &precise);
     let targets = request_targets(hits.iter().chain(extra_hits), &records, hits);
     let mut victim = Victim::from_report(report, &targets);
