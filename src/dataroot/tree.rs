@@ -59,9 +59,15 @@ pub struct TreeCustody {
 pub(crate) struct TreeBuilder {
     style: Whiteouts,
     scan: LayerScan,
-    /// The custody line per entry (it starts with the path and a NUL), sorted by path at
-    /// the end; boxed, so no spare capacity is kept per file.
-    lines: Vec<Box<[u8]>>,
+    /// The custody line of each entry (it starts with the path and a NUL), back to back in
+    /// one buffer: a million files' lines are one block, given back whole once hashed, not a
+    /// million small ones. Sorted by path at the end.
+    lines: Vec<u8>,
+    /// Where each line starts in `lines` (it ends where the next starts).
+    starts: Vec<usize>,
+    /// A tar hard link's line ends with its target's SHA-256, known once every entry is read:
+    /// (line, digest).
+    link_digests: Vec<(usize, [u8; 32])>,
     pub(super) custody: TreeCustody,
     buf: Vec<u8>,
     /// Tar hard links (entry index, custody line index, target path): their content is
@@ -76,6 +82,8 @@ impl TreeBuilder {
             style,
             scan: LayerScan { complete: true, ..Default::default() },
             lines: vec![],
+            starts: vec![],
+            link_digests: vec![],
             custody: TreeCustody::default(),
             buf: vec![0u8; CHUNK],
             pending_links: vec![],
@@ -132,7 +140,7 @@ impl TreeBuilder {
         // overlay: a 0:0 character device is a whiteout.
         if self.style == Whiteouts::Overlay && node.ftype == FileType::Char && node.dev == Some((0, 0)) {
             line.extend_from_slice(b"whiteout");
-            self.lines.push(line.into_boxed_slice());
+            self.push_line(&line);
             self.scan.entries.push(LayerEntry {
                 path: node.path[..].into(),
                 seq,
@@ -143,7 +151,7 @@ impl TreeBuilder {
             return;
         }
         if self.style == Whiteouts::Aufs && base.starts_with(b".wh.") {
-            self.lines.push(line.into_boxed_slice());
+            self.push_line(&line);
             let in_meta = node.path.split(|c| *c == b'/').any(|c| c.starts_with(b".wh..wh."));
             let entry = if base == b".wh..wh..opq" {
                 let dir = parent.strip_suffix(b"/").unwrap_or(&parent).into();
@@ -173,7 +181,7 @@ impl TreeBuilder {
         if self.style == Whiteouts::Aufs
             && node.path.split(|c| *c == b'/').next().is_some_and(|c| c.starts_with(b".wh..wh."))
         {
-            self.lines.push(line.into_boxed_slice());
+            self.push_line(&line);
             self.scan.entries.push(LayerEntry {
                 path: node.path.into(),
                 seq,
@@ -202,7 +210,7 @@ impl TreeBuilder {
         }
         if let Some(target) = &node.hardlink {
             // A tar hard link: the content is the target's (filled in by `finish`).
-            self.pending_links.push((self.scan.entries.len(), self.lines.len(), target.clone()));
+            self.pending_links.push((self.scan.entries.len(), self.starts.len(), target.clone()));
             meta.edit_rare(|r| r.hardlink = Some(target.as_slice().into()));
             self.custody.files += 1;
         } else if node.ftype == FileType::File {
@@ -225,7 +233,7 @@ impl TreeBuilder {
                 None => {}
             }
         }
-        self.lines.push(line.into_boxed_slice());
+        self.push_line(&line);
         self.scan.entries.push(LayerEntry {
             path: node.path.into(),
             seq,
@@ -233,6 +241,18 @@ impl TreeBuilder {
             raw_name: None,
             kind: EntryKind::Node(meta.into()),
         });
+    }
+
+    /// One entry's custody line.
+    fn push_line(&mut self, line: &[u8]) {
+        self.starts.push(self.lines.len());
+        self.lines.extend_from_slice(line);
+    }
+
+    /// Line `i` as pushed.
+    fn line(&self, i: usize) -> &[u8] {
+        let end = self.starts.get(i + 1).copied().unwrap_or(self.lines.len());
+        &self.lines[self.starts[i]..end]
     }
 
     /// Give each tar hard link its target's content facts (and its custody line the
@@ -259,9 +279,7 @@ impl TreeBuilder {
                 std::sync::Arc::make_mut(m).content_of(&src);
             }
             if let Some(h) = sha {
-                let mut l = std::mem::take(&mut self.lines[li]).into_vec();
-                l.extend_from_slice(hex(&h).as_bytes());
-                self.lines[li] = l.into_boxed_slice();
+                self.link_digests.push((li, h));
             }
         }
     }
@@ -276,11 +294,19 @@ impl TreeBuilder {
         self.resolve_links();
         // By path (what precedes the first NUL), stable: a path met twice keeps its order.
         let path_of = |l: &[u8]| -> usize { l.iter().position(|c| *c == 0).unwrap_or(l.len()) };
-        self.lines.sort_by(|a, b| a[..path_of(a)].cmp(&b[..path_of(b)]));
         if !self.unreadable {
+            let mut order: Vec<usize> = (0..self.starts.len()).collect();
+            order.sort_by(|&a, &b| {
+                let (a, b) = (self.line(a), self.line(b));
+                a[..path_of(a)].cmp(&b[..path_of(b)])
+            });
+            let links: BTreeMap<usize, [u8; 32]> = self.link_digests.iter().copied().collect();
             let mut h = Sha256::new();
-            for l in &self.lines {
-                h.update(l);
+            for i in order {
+                h.update(self.line(i));
+                if let Some(d) = links.get(&i) {
+                    h.update(hex(d).as_bytes());
+                }
                 h.update(b"\n");
             }
             self.custody.digest = Some(crate::digest::Sha256Hex(h.finalize().into()));
@@ -440,4 +466,49 @@ fn major(dev: u64) -> u64 {
 /// Linux `minor()` of a `dev_t`.
 fn minor(dev: u64) -> u64 {
     ((dev >> 12) & 0xffff_ff00) | (dev & 0x0000_00ff)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(path: &str, ftype: FileType, size: u64) -> Node {
+        Node {
+            path: path.as_bytes().to_vec(),
+            ftype,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            size,
+            mtime: None,
+            link: None,
+            hardlink: None,
+            dev: None,
+            opaque: false,
+        }
+    }
+
+    /// The tree digest is SHA-256 over the documented lines in path order, not in the order
+    /// met (a walk sorted by name meets `a/b` before `a-c`; bytes sort `a-c` first), a hard
+    /// link's line ending with its target's digest (known only once the target is read).
+    #[test]
+    fn the_tree_digest_hashes_the_lines_in_path_order() {
+        let inspector = Inspector::new();
+        let loc = Locator::artifact("diff");
+        let mut b = TreeBuilder::new(Whiteouts::Overlay);
+        b.add(node("a", FileType::Dir, 0), None, &inspector, &loc);
+        b.add(node("a/b", FileType::File, 5), Some(&mut &b"hello"[..]), &inspector, &loc);
+        let mut link = node("a/c", FileType::File, 0);
+        link.hardlink = Some(b"a/b".to_vec());
+        b.add(link, None, &inspector, &loc);
+        b.add(node("a-c", FileType::File, 0), Some(&mut &b""[..]), &inspector, &loc);
+        let (scan, custody) = b.finish();
+        assert_eq!(scan.entries.len(), 4);
+        let hello = hex(&Sha256::digest(b"hello"));
+        let empty = hex(&Sha256::digest(b""));
+        let lines = format!(
+            "a\0d\0644\00:0\00\0\na-c\0f\0644\00:0\00\0{empty}\na/b\0f\0644\00:0\05\0{hello}\na/c\0f\0644\00:0\00\0{hello}\n"
+        );
+        assert_eq!(custody.digest, Some(crate::digest::Sha256Hex(Sha256::digest(lines.as_bytes()).into())));
+    }
 }
