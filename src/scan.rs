@@ -203,6 +203,9 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
         || image::analyze_bundle(&artifacts, &ctx),
         || logscan::bundle_sources(&log_artifacts, engine, &cfg),
     );
+    // A data root's layer entries (every file of every layer directory, kept in `Rooted` for
+    // the containers' views) are not read past the image analysis.
+    drop(ctx);
     log_sources.extend(committed_layer_logs(&image_section, &artifacts, engine, &cfg));
     // Syslog lines without a year: the bundle's containers and logs date them.
     let containers_newest = report
