@@ -151,6 +151,7 @@ impl<'a> WriteClocks<'a> {
     /// Every upper bound the evidence gives, at or after `lower`.
     fn uppers(&self, c: &FileChange, owner: Option<&Owner>, lower: Option<Timestamp>) -> Vec<Reading> {
         let mut ups: Vec<Reading> = vec![];
+        let path = c.path();
         if let Some(t) = c.dir_mtime {
             ups.push((t, "its directory's mtime".into()));
         }
@@ -163,7 +164,7 @@ impl<'a> WriteClocks<'a> {
             }
         }
         for p in self.report.processes.iter().flat_map(|r| r.capture.processes.iter()) {
-            if !crate::cmdline::executed_paths(&p.cmd).iter().any(|e| **e == *c.path) {
+            if !crate::cmdline::executed_paths(&p.cmd).iter().any(|e| **e == *path) {
                 continue;
             }
             let latest = p.started.map(|t| t.plus_secs(2)).or_else(|| {
@@ -178,7 +179,7 @@ impl<'a> WriteClocks<'a> {
                 ups.push((t, format!("process {} started running it", p.pid)));
             }
         }
-        if let Some(url) = url_path(&c.path) {
+        if let Some(url) = url_path(&path) {
             if let Some(t) = self.records.iter().filter(|(_, x)| requests(x, &url)).map(|(t, _)| *t).min() {
                 ups.push((t, format!("a log record requests {url}")));
             }

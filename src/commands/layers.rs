@@ -233,7 +233,7 @@ pub(crate) fn run(args: &LayersArgs) -> anyhow::Result<i32> {
                             "    layer {:>3}  {} {}\n",
                             c.layer.unwrap_or(0),
                             c.change.letter(),
-                            terminal_safe(&c.path)
+                            terminal_safe(&c.path())
                         ));
                         for h in c.hidden() {
                             s.push_str(&format!(

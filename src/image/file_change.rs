@@ -24,8 +24,10 @@ pub struct FileChange {
     /// The container side's source (`export`, `upper-dir`, `volume`); None for a layer's
     /// change (its source is `layer N`). Read it with [`FileChange::source`].
     pub side: Option<&'static str>,
-    /// Absolute path (invalid UTF-8 escaped).
-    pub path: Box<str>,
+    /// The path as the layer or the container holds it (normalized, relative, its bytes),
+    /// shared with the layer entry and the change record it was told from; shown by
+    /// [`FileChange::path`] (a shown copy per file was a block per file more).
+    pub path_bytes: Arc<[u8]>,
     pub change: Change,
     /// The file's metadata (the removed file's for a deletion), shared with the layer entry
     /// it was read as: read through [`FileChange::ftype`], [`FileChange::mode`] and the like.
@@ -114,9 +116,17 @@ impl FileChange {
         }
     }
 
+    /// The absolute path as shown: `/` and the path, invalid UTF-8 escaped.
+    pub fn path(&self) -> String {
+        crate::layerfs::show_path(&self.path_bytes)
+    }
+
     /// The innermost member the proof names: as stored, else the path.
-    pub fn member(&self) -> &str {
-        self.rare.as_ref().and_then(|r| r.member.as_deref()).unwrap_or(&self.path)
+    pub fn member(&self) -> Cow<'_, str> {
+        match self.rare.as_ref().and_then(|r| r.member.as_deref()) {
+            Some(m) => Cow::Borrowed(m),
+            None => Cow::Owned(self.path()),
+        }
     }
 
     /// For deletions by a whiteout: the time of the deletion.
@@ -199,7 +209,7 @@ struct Out<'a> {
     image: Option<usize>,
     layer: Option<usize>,
     source: Cow<'static, str>,
-    path: &'a str,
+    path: String,
     change: Change,
     #[serde(rename = "type")]
     ftype: FileType,
@@ -256,7 +266,7 @@ struct MembersOut<'a>(&'a FileChange);
 
 impl Serialize for MembersOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let outer = self.0.within.members.iter().map(String::as_str);
+        let outer = self.0.within.members.iter().map(|m| Cow::Borrowed(m.as_str()));
         s.collect_seq(outer.chain(std::iter::once(self.0.member())))
     }
 }
@@ -267,7 +277,7 @@ impl Serialize for FileChange {
             image: self.image,
             layer: self.layer,
             source: self.source(),
-            path: &self.path,
+            path: self.path(),
             change: self.change,
             ftype: self.ftype(),
             mode: self.mode(),

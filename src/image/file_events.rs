@@ -5,6 +5,7 @@
 //! epoch), so build-layer changes are placed at their layer's history time with the mtime as
 //! a field, ordered by `[layer, sequence]`; the container's own changes at their mtime.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use super::file_change::FileChange;
@@ -87,7 +88,7 @@ impl FileEvents<'_> {
     /// The event of change `i`, as it was held before events were rendered when written.
     pub(crate) fn event(&self, i: usize) -> Option<TimelineEvent> {
         let (g, c, p) = self.placed(i)?;
-        let source = Locator::clone(&c.within).with_member(&*c.path);
+        let source = Locator::clone(&c.within).with_member(c.path());
         Some(TimelineEvent {
             time: p.time,
             timestamp_desc: p.desc.into(),
@@ -117,7 +118,7 @@ impl FileEvents<'_> {
         (p.time.is_none(), p.time, &p.order[..])
             .cmp(&(e.time.is_none(), e.time, &e.order[..]))
             .then_with(|| {
-                let theirs = (s.artifact.as_str(), s.members.iter().map(String::as_str), s.line, s.offset);
+                let theirs = (s.artifact.as_str(), s.members.iter().map(|m| Part::Text(m)), s.line, s.offset);
                 cmp_parts(source_parts(c), theirs)
             })
             .then_with(|| "file-change".cmp(e.kind.as_ref()))
@@ -125,24 +126,61 @@ impl FileEvents<'_> {
     }
 }
 
+/// A member of an event's source as it orders: its text, or a change's path as shown
+/// (compared without making the shown path: a timeline of a million changes sorts by it).
+#[derive(Clone, Copy)]
+enum Part<'a> {
+    Text(&'a str),
+    /// The path's bytes: shown as `/` and the path, invalid UTF-8 escaped.
+    Path(&'a [u8]),
+}
+
+impl Ord for Part<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        fn pieces<'p>(p: &Part<'p>) -> (&'static [u8], Cow<'p, [u8]>) {
+            match *p {
+                Part::Text(s) => (b"", Cow::Borrowed(s.as_bytes())),
+                Part::Path(b) if std::str::from_utf8(b).is_ok() => (b"/", Cow::Borrowed(b)),
+                Part::Path(b) => (b"", Cow::Owned(crate::layerfs::show_path(b).into_bytes())),
+            }
+        }
+        let (a, b) = (pieces(self), pieces(other));
+        a.0.iter().chain(a.1.iter()).cmp(b.0.iter().chain(b.1.iter()))
+    }
+}
+
+impl PartialOrd for Part<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Part<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Part<'_> {}
+
 /// The event's source (the record's locator, its innermost member the shown path), as the
 /// fields a `Locator` orders by.
-fn source_parts(c: &FileChange) -> (&str, impl Iterator<Item = &str>, Option<u64>, Option<u64>) {
+fn source_parts(c: &FileChange) -> (&str, impl Iterator<Item = Part<'_>>, Option<u64>, Option<u64>) {
     let l = &*c.within;
-    let members = l.members.iter().map(String::as_str).chain(std::iter::once(&*c.path));
+    let members = l.members.iter().map(|m| Part::Text(m)).chain(std::iter::once(Part::Path(&c.path_bytes)));
     (l.artifact.as_str(), members, l.line, l.offset)
 }
 
 /// Two sources in the order of `Locator` (artifact, members, line, offset).
 fn cmp_parts<'a>(
-    a: (&str, impl Iterator<Item = &'a str>, Option<u64>, Option<u64>),
-    b: (&str, impl Iterator<Item = &'a str>, Option<u64>, Option<u64>),
+    a: (&str, impl Iterator<Item = Part<'a>>, Option<u64>, Option<u64>),
+    b: (&str, impl Iterator<Item = Part<'a>>, Option<u64>, Option<u64>),
 ) -> Ordering {
     a.0.cmp(b.0).then_with(|| a.1.cmp(b.1)).then((a.2, a.3).cmp(&(b.2, b.3)))
 }
 
 fn message(g: &FileEventGroup, c: &FileChange) -> String {
-    let mut s = format!("{}: {} {} ({}", g.head, c.change.letter(), c.path, c.ftype().as_str());
+    let mut s = format!("{}: {} {} ({}", g.head, c.change.letter(), c.path(), c.ftype().as_str());
     if c.ftype() == FileType::File {
         s.push_str(&format!(", {} B", c.size()));
     }
@@ -173,7 +211,7 @@ pub(crate) mod tests {
             image: Some(0),
             layer: Some(0),
             side: None,
-            path: path.into(),
+            path_bytes: path.trim_start_matches('/').as_bytes().into(),
             change,
             meta: std::sync::Arc::new(crate::layerscan::Meta {
                 ftype: FileType::File,
@@ -198,6 +236,22 @@ pub(crate) mod tests {
     /// A group of container changes from `first`, placed at their mtimes.
     pub(crate) fn group(first: usize, head: &str, order: u64) -> FileEventGroup {
         FileEventGroup { first, head: head.into(), timing: Timing::Container("file mtime"), order }
+    }
+
+    /// A change's path orders in a source as its shown text does (`/` and the path, invalid
+    /// UTF-8 escaped), against another path or against text.
+    #[test]
+    fn a_path_orders_as_its_shown_text() {
+        let paths: [&[u8]; 8] = [b"", b"a", b"a/b", b"a-b", b"a\xffb", b"a\\xffb", b"\xc3\xa9", b"z"];
+        for a in paths {
+            for b in paths {
+                let (sa, sb) = (crate::layerfs::show_path(a), crate::layerfs::show_path(b));
+                let want = sa.cmp(&sb);
+                assert_eq!(Part::Path(a).cmp(&Part::Path(b)), want, "{sa} {sb}");
+                assert_eq!(Part::Path(a).cmp(&Part::Text(&sb)), want, "{sa} {sb}");
+                assert_eq!(Part::Text(&sa).cmp(&Part::Path(b)), want, "{sa} {sb}");
+            }
+        }
     }
 
     #[test]

@@ -437,12 +437,11 @@ pub(crate) fn file_change(
     within: &Arc<Locator>,
 ) -> FileChange {
     let m = &c.meta;
-    let path = show_path(&c.path).into_boxed_str();
     FileChange {
         image,
         layer,
         side,
-        path,
+        path_bytes: c.path.clone(),
         change: c.change,
         meta: c.meta.clone(),
         dir_mtime: c.dir_mtime,

@@ -16,7 +16,7 @@ use crate::model::{Family, Finding, Timestamp, When};
 pub(super) struct Clocks<'a> {
     /// The container's changes (export or committed layers) and image layer changes of the
     /// paths file findings name, by path; last wins.
-    changes: BTreeMap<&'a str, &'a FileChange>,
+    changes: BTreeMap<String, &'a FileChange>,
     /// (image, layer) of the layers `docker commit` added.
     committed: BTreeSet<(usize, usize)>,
     started: Option<Timestamp>,
@@ -40,15 +40,19 @@ impl<'a> Clocks<'a> {
             .filter_map(|f| f.subject.as_deref())
             .collect();
         let mut changes = BTreeMap::new();
-        for c in report.image.file_changes.iter().filter(|c| named.contains(&*c.path)) {
+        for c in &report.image.file_changes {
+            let path = c.path();
+            if !named.contains(path.as_str()) {
+                continue;
+            }
             // A whiteout's own time beats an export's unknown one for the same deletion.
             if changes
-                .get(&*c.path)
+                .get(&path)
                 .is_some_and(|p: &&FileChange| p.deleted_at().is_some() && c.deleted_at().is_none())
             {
                 continue;
             }
-            changes.insert(&*c.path, c);
+            changes.insert(path, c);
         }
         let started = report.containers.iter().filter_map(|c| c.state.started_at.or(c.created)).min();
         let day = records.iter().filter_map(|r| r.time).max().map(|t| t.day_start());

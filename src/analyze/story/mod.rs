@@ -301,7 +301,7 @@ fn written(report: &Evidence, owners: &Owners) -> Vec<exploits::Written> {
         })
         .map(|c| exploits::Written {
             owner: owners.of_locator(&c.locator()).cloned(),
-            path: c.path.to_string(),
+            path: c.path(),
             time: c.mtime().or(c.dir_mtime),
             locator: c.locator(),
         })

@@ -98,8 +98,9 @@ pub(crate) fn profile_of(
     };
     for c in report.image.file_changes.iter().filter(|c| owns_locator(&c.locator())) {
         t.known = true;
-        if let Some(tech) = from_path(&c.path) {
-            add(&mut t, tech, format!("{} in {}", c.path, c.source()));
+        let path = c.path();
+        if let Some(tech) = from_path(&path) {
+            add(&mut t, tech, format!("{path} in {}", c.source()));
         }
     }
     for p in

@@ -64,7 +64,7 @@ pub(crate) fn line(b: &BundleReport, c: &FileChange) -> String {
         Some(i) if b.image.images.len() > 1 => format!("image {i} {}", c.source()),
         _ => c.source().into_owned(),
     };
-    let mut name = format!("[{source}] {}", c.path);
+    let mut name = format!("[{source}] {}", c.path());
     if let Some(t) = c.link_target() {
         name.push_str(" -> ");
         name.push_str(&t);

@@ -175,9 +175,9 @@ fn bundle(r: &mut Records<'_, '_>, b: &BundleReport, report: &Report) -> io::Res
             "file-change",
             json!({
                 "@timestamp": ts(c.mtime()),
-                "message": format!("{} {}", c.change.letter(), c.path),
+                "message": format!("{} {}", c.change.letter(), c.path()),
                 "event": { "kind": "event", "category": ["file"], "action": format!("{:?}", c.change).to_lowercase() },
-                "file": { "path": c.path, "type": c.ftype().as_str(), "mode": c.mode(), "uid": c.uid().to_string(),
+                "file": { "path": c.path(), "type": c.ftype().as_str(), "mode": c.mode(), "uid": c.uid().to_string(),
                     "gid": c.gid().to_string(), "size": c.size(), "mtime": ts(c.mtime()),
                     "hash": { "sha256": c.sha256() }, "target_path": c.link_target() },
                 "ctriage": { "source": c.source(), "layer": c.layer, "image": c.image, "deleted_at": ts(c.deleted_at()),

@@ -66,9 +66,10 @@ struct Dir<'a> {
 /// there are none.
 pub(super) fn file_changes(b: &BundleReport) -> Markup {
     let changes: Vec<&FileChange> = b.image.file_changes.iter().filter(|c| c.image.is_none()).collect();
+    let paths: Vec<String> = changes.iter().map(|c| c.path()).collect();
     let mut root = Dir::default();
-    for c in &changes {
-        let mut parts: Vec<&str> = c.path.split('/').filter(|p| !p.is_empty()).collect();
+    for (c, path) in changes.iter().zip(&paths) {
+        let mut parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
         let Some(name) = parts.pop() else { continue };
         let mut d = &mut root;
         for p in parts {
