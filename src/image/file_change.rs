@@ -79,6 +79,22 @@ impl Rare {
     }
 }
 
+/// Shown paths (`/...`), asked whether a file change's path is one of them without showing
+/// the path (a story pass asks it of every change of a million-file image).
+pub struct ShownPaths<'a>(std::collections::BTreeSet<&'a [u8]>);
+
+impl<'a> ShownPaths<'a> {
+    /// The absolute ones of `paths` (no change's shown path is relative).
+    pub fn new(paths: impl IntoIterator<Item = &'a str>) -> Self {
+        ShownPaths(paths.into_iter().filter_map(|p| p.strip_prefix('/')).map(str::as_bytes).collect())
+    }
+
+    /// Whether the change's path as shown is one of them.
+    pub fn contains(&self, c: &FileChange) -> bool {
+        self.0.contains(&*c.shown_tail())
+    }
+}
+
 /// A path hidden by the deletion of a directory above it.
 #[derive(Clone, Debug, Serialize)]
 pub struct HiddenPath {
@@ -119,6 +135,15 @@ impl FileChange {
     /// The absolute path as shown: `/` and the path, invalid UTF-8 escaped.
     pub fn path(&self) -> String {
         crate::layerfs::show_path(&self.path_bytes)
+    }
+
+    /// The path as shown less its leading `/`, borrowed when the path's bytes are text (the
+    /// shown path is then `/` and them): what [`ShownPaths`] looks up.
+    fn shown_tail(&self) -> Cow<'_, [u8]> {
+        match std::str::from_utf8(&self.path_bytes) {
+            Ok(_) => Cow::Borrowed(&self.path_bytes),
+            Err(_) => Cow::Owned(self.path().into_bytes().split_off(1)),
+        }
     }
 
     /// The innermost member the proof names: as stored, else the path.
@@ -209,7 +234,7 @@ struct Out<'a> {
     image: Option<usize>,
     layer: Option<usize>,
     source: Cow<'static, str>,
-    path: String,
+    path: &'a str,
     change: Change,
     #[serde(rename = "type")]
     ftype: FileType,
@@ -240,8 +265,9 @@ struct Out<'a> {
     locator: LocatorOut<'a>,
 }
 
-/// The locator of a file change, written as its `Locator` would be.
-struct LocatorOut<'a>(&'a FileChange);
+/// The locator of a file change, written as its `Locator` would be (with the path as
+/// shown, made once for both).
+struct LocatorOut<'a>(&'a FileChange, &'a str);
 
 impl Serialize for LocatorOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -250,7 +276,7 @@ impl Serialize for LocatorOut<'_> {
         let n = 2 + usize::from(w.line.is_some()) + usize::from(w.offset.is_some());
         let mut st = s.serialize_struct("Locator", n)?;
         st.serialize_field("artifact", &w.artifact)?;
-        st.serialize_field("members", &MembersOut(self.0))?;
+        st.serialize_field("members", &MembersOut(self.0, self.1))?;
         if let Some(l) = w.line {
             st.serialize_field("line", &l)?;
         }
@@ -261,23 +287,25 @@ impl Serialize for LocatorOut<'_> {
     }
 }
 
-/// The members of a file change's locator: those of `within`, then its own.
-struct MembersOut<'a>(&'a FileChange);
+/// The members of a file change's locator: those of `within`, then its own (the member as
+/// stored, else the shown path given).
+struct MembersOut<'a>(&'a FileChange, &'a str);
 
 impl Serialize for MembersOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let outer = self.0.within.members.iter().map(|m| Cow::Borrowed(m.as_str()));
-        s.collect_seq(outer.chain(std::iter::once(self.0.member())))
+        let own = self.0.rare.as_ref().and_then(|r| r.member.as_deref()).unwrap_or(self.1);
+        s.collect_seq(self.0.within.members.iter().map(String::as_str).chain(std::iter::once(own)))
     }
 }
 
 impl Serialize for FileChange {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let path = self.path();
         Out {
             image: self.image,
             layer: self.layer,
             source: self.source(),
-            path: self.path(),
+            path: &path,
             change: self.change,
             ftype: self.ftype(),
             mode: self.mode(),
@@ -295,7 +323,7 @@ impl Serialize for FileChange {
             traversal: self.traversal,
             hidden: self.hidden(),
             iocs: self.iocs(),
-            locator: LocatorOut(self),
+            locator: LocatorOut(self, &path),
         }
         .serialize(s)
     }
@@ -325,6 +353,22 @@ mod tests {
         );
         assert!(size_of::<crate::image::tree::Node>() <= 16);
         assert_eq!(size_of::<Option<Timestamp>>(), 16);
+    }
+
+    #[test]
+    fn shown_paths_find_a_change_by_its_path_as_shown() {
+        let mut c = change("image.tar", "/etc/passwd", Change::Added, None);
+        let set = ShownPaths::new(["/etc/passwd", "etc/shadow", "/x"]);
+        assert!(set.contains(&c));
+        // A relative path is never a change's shown path.
+        c.path_bytes = (*b"etc/shadow").into();
+        assert!(!set.contains(&c));
+        // A path that is not text is found by its shown (escaped) form.
+        c.path_bytes = (*b"a\xffb").into();
+        assert!(!set.contains(&c));
+        let shown = c.path();
+        assert!(shown.starts_with("/a") && shown != "/a\u{fffd}b");
+        assert!(ShownPaths::new([shown.as_str()]).contains(&c));
     }
 
     #[test]

@@ -29,7 +29,7 @@ use crate::model::Locator;
 
 pub(crate) use crate::digest::Check;
 pub(crate) use crate::layerfs::show_path;
-pub(crate) use file_change::{FileChange, HiddenPath, Rare};
+pub(crate) use file_change::{FileChange, HiddenPath, Rare, ShownPaths};
 #[cfg(test)]
 pub(crate) use file_events::tests as file_events_for_tests;
 pub(crate) use file_events::FileEvents;

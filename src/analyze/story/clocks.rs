@@ -34,17 +34,12 @@ impl<'a> Clocks<'a> {
     /// file family name (a map of every changed file would hold a million entries for a
     /// million-file image).
     pub(super) fn new(report: &'a Evidence, records: &'a [LogRecord], findings: &[Finding]) -> Self {
-        let named: BTreeSet<&str> = findings
-            .iter()
-            .filter(|f| f.kind.family == Family::File)
-            .filter_map(|f| f.subject.as_deref())
-            .collect();
+        let named = crate::image::ShownPaths::new(
+            findings.iter().filter(|f| f.kind.family == Family::File).filter_map(|f| f.subject.as_deref()),
+        );
         let mut changes = BTreeMap::new();
-        for c in &report.image.file_changes {
+        for c in report.image.file_changes.iter().filter(|c| named.contains(c)) {
             let path = c.path();
-            if !named.contains(path.as_str()) {
-                continue;
-            }
             // A whiteout's own time beats an export's unknown one for the same deletion.
             if changes
                 .get(&path)

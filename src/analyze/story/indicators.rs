@@ -376,13 +376,10 @@ fn dropped_files(report: &Evidence, facts: &[Fact]) -> BTreeSet<Dropped> {
         .collect();
     // The last change of each named path (a map of every changed file would hold a million
     // entries for a million-file image).
-    let wanted: BTreeSet<&str> = named.iter().flat_map(|(_, p)| p.iter().copied()).collect();
+    let wanted = crate::image::ShownPaths::new(named.iter().flat_map(|(_, p)| p.iter().copied()));
     let mut last: BTreeMap<String, &FileChange> = BTreeMap::new();
-    for c in &report.image.file_changes {
-        let path = c.path();
-        if wanted.contains(path.as_str()) {
-            last.insert(path, c);
-        }
+    for c in report.image.file_changes.iter().filter(|c| wanted.contains(c)) {
+        last.insert(c.path(), c);
     }
     let mut files = BTreeSet::new();
     for (f, paths) in named {
