@@ -145,6 +145,9 @@ impl Ord for Part<'_> {
             }
         }
         let (a, b) = (pieces(self), pieces(other));
+        if a.0 == b.0 {
+            return a.1.cmp(&b.1); // the same prefix: the rest decides, compared as slices
+        }
         a.0.iter().chain(a.1.iter()).cmp(b.0.iter().chain(b.1.iter()))
     }
 }
