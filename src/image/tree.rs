@@ -327,12 +327,13 @@ fn apply_changes(
         entries.iter().rev().filter(|e| matches!(e.kind, EntryKind::Node(_))).collect();
     nodes.sort_by(|a, b| a.path.cmp(&b.path));
     nodes.dedup_by(|a, b| a.path == b.path);
-    let mut whiteouts: BTreeMap<&[u8], &LayerEntry> = BTreeMap::new();
+    // Target -> the whiteout's member index and mtime (the time of the deletion).
+    let mut whiteouts: BTreeMap<&[u8], (u32, Option<Timestamp>)> = BTreeMap::new();
     let mut opaque: BTreeSet<&[u8]> = BTreeSet::new();
     for e in entries {
         match &e.kind {
             EntryKind::Whiteout(w) => {
-                whiteouts.insert(&w.target, e);
+                whiteouts.insert(&w.target, (e.seq, w.mtime));
             }
             EntryKind::Opaque => {
                 opaque.insert(&e.path);
@@ -374,29 +375,21 @@ fn apply_changes(
         }
     }
     let mut unknown_deleted: Vec<(&[u8], Meta, u32, Option<Timestamp>)> = vec![];
-    for (target, e) in &whiteouts {
+    for (target, &(seq, at)) in &whiteouts {
         match tree.remove_entry(*target) {
             Some((k, n)) => {
                 let below = remove_below(tree, target);
                 for (k, c) in &below {
                     removed.insert(k.clone(), c.clone());
                 }
-                let at = match &e.kind {
-                    EntryKind::Whiteout(w) => w.mtime,
-                    _ => None,
-                };
-                deleted.push((k.clone(), n.clone(), Some(e.seq), hidden_of(below), at));
+                deleted.push((k.clone(), n.clone(), Some(seq), hidden_of(below), at));
                 removed.insert(k, n);
             }
             None if lower_unknown => {
                 let mut meta = implicit_dir();
                 meta.ftype = FileType::Other;
                 meta.mode = 0;
-                let at = match &e.kind {
-                    EntryKind::Whiteout(w) => w.mtime,
-                    _ => None,
-                };
-                unknown_deleted.push((target, meta, e.seq, at));
+                unknown_deleted.push((target, meta, seq, at));
             }
             None => {
                 if let Some(link) =
