@@ -91,7 +91,7 @@ impl<'a> ShownPaths<'a> {
 
     /// Whether the change's path as shown is one of them.
     pub fn contains(&self, c: &FileChange) -> bool {
-        self.0.contains(&*c.shown_tail())
+        self.0.contains(&*crate::layerfs::show_path_tail(&c.path_bytes))
     }
 }
 
@@ -137,18 +137,14 @@ impl FileChange {
         crate::layerfs::show_path(&self.path_bytes)
     }
 
-    /// The path as shown less its leading `/`, borrowed when the path's bytes are text (the
-    /// shown path is then `/` and them): what [`ShownPaths`] looks up.
-    fn shown_tail(&self) -> Cow<'_, [u8]> {
-        match std::str::from_utf8(&self.path_bytes) {
-            Ok(_) => Cow::Borrowed(&self.path_bytes),
-            Err(_) => Cow::Owned(self.path().into_bytes().split_off(1)),
-        }
+    /// The innermost member as stored, when it is not the path (a name with `..`).
+    fn stored_member(&self) -> Option<&str> {
+        self.rare.as_ref().and_then(|r| r.member.as_deref())
     }
 
     /// The innermost member the proof names: as stored, else the path.
     pub fn member(&self) -> Cow<'_, str> {
-        match self.rare.as_ref().and_then(|r| r.member.as_deref()) {
+        match self.stored_member() {
             Some(m) => Cow::Borrowed(m),
             None => Cow::Owned(self.path()),
         }
@@ -293,7 +289,7 @@ struct MembersOut<'a>(&'a FileChange, &'a str);
 
 impl Serialize for MembersOut<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let own = self.0.rare.as_ref().and_then(|r| r.member.as_deref()).unwrap_or(self.1);
+        let own = self.0.stored_member().unwrap_or(self.1);
         s.collect_seq(self.0.within.members.iter().map(String::as_str).chain(std::iter::once(own)))
     }
 }

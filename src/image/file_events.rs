@@ -140,8 +140,7 @@ impl Ord for Part<'_> {
         fn pieces<'p>(p: &Part<'p>) -> (&'static [u8], Cow<'p, [u8]>) {
             match *p {
                 Part::Text(s) => (b"", Cow::Borrowed(s.as_bytes())),
-                Part::Path(b) if std::str::from_utf8(b).is_ok() => (b"/", Cow::Borrowed(b)),
-                Part::Path(b) => (b"", Cow::Owned(crate::layerfs::show_path(b).into_bytes())),
+                Part::Path(b) => (b"/", crate::layerfs::show_path_tail(b)),
             }
         }
         let (a, b) = (pieces(self), pieces(other));
@@ -192,7 +191,7 @@ fn message(g: &FileEventGroup, c: &FileChange) -> String {
         Some(t) => s.push_str(&format!(", mtime {t}")),
         None => s.push_str(", mtime unknown"),
     }
-    if let Some(h) = &c.sha256() {
+    if let Some(h) = c.sha256() {
         s.push_str(&format!(", sha256 {h}"));
     }
     if !c.what().is_empty() {

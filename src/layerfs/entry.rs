@@ -1,6 +1,8 @@
 //! The entry model of the filesystem layer: what kind of node an entry is and its path as
 //! normalized bytes (`./`, leading `/`, `//` and `.` dropped, `..` flagged).
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::model::Timestamp;
@@ -59,6 +61,15 @@ pub(crate) fn show_path(p: &[u8]) -> String {
     s.push('/');
     s.push_str(&shown);
     s
+}
+
+/// [`show_path`] less its leading `/`: the path itself when it is text, else its escaped
+/// form. For comparing and looking up shown paths without making them.
+pub(crate) fn show_path_tail(p: &[u8]) -> Cow<'_, [u8]> {
+    match std::str::from_utf8(p) {
+        Ok(_) => Cow::Borrowed(p),
+        Err(_) => Cow::Owned(crate::model::display_bytes(p).into_bytes()),
+    }
 }
 
 /// Normalize a member name: strip `./` and `/`, collapse `//` and `.`; `..` pops a component

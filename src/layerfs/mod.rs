@@ -9,5 +9,5 @@ mod pax;
 
 pub(crate) use entry::FileType;
 pub(crate) use entry::Node;
-pub(crate) use entry::{normalize, show_path};
+pub(crate) use entry::{normalize, show_path, show_path_tail};
 pub(crate) use members::{header_name, MemberKind, TarMember, TarReader};

@@ -89,7 +89,7 @@ pub(super) fn file_changes(b: &BundleReport) -> Markup {
                         span.mute {
                             " " (c.ftype().as_str()) " " (c.mode()) " " (c.uid()) ":" (c.gid()) " " (c.size()) " bytes"
                             @if let Some(m) = c.mtime() { ", mtime " (m.to_iso_seconds()) }
-                            @if let Some(s) = &c.sha256() { ", sha256 " (s) }
+                            @if let Some(s) = c.sha256() { ", sha256 " (s) }
                         }
                     }
                 }
