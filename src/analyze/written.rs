@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::bundle::Evidence;
-use crate::image::{BaseUsed, FileChange, ImageRecord};
+use crate::image::{BaseUsed, FileChange, ImageRecord, Side};
 use crate::model::{ContainerRef, Owner, Timestamp, When};
 
 /// A clock reading: the time and what it is.
@@ -104,23 +104,23 @@ impl<'a> WriteClocks<'a> {
             let img = self.report.image.images.get(b.image?)?;
             Some((newest(img, b.layers)?, format!("image {} created", img_name(img))))
         };
-        match (c.image, c.layer) {
+        match (c.image(), c.layer()) {
             (Some(i), Some(_)) => {
                 let img = self.report.image.images.get(i)?;
                 let first_commit = img.committed_layers.iter().min().copied()?;
                 Some((newest(img, first_commit)?, format!("image {} created", img_name(img))))
             }
-            _ if c.side == Some("export") => self
+            _ if c.side() == Some(Side::Export) => self
                 .report
                 .image
                 .container_changes
                 .as_ref()
-                .filter(|x| x.source == "export")
+                .filter(|x| x.source == Side::Export)
                 .and_then(|x| of_base(&x.base)),
             _ => {
                 let id = owner.and_then(Owner::as_container).map(|o| o.id).filter(|i| !i.is_empty())?;
                 let x = self.report.image.data_root_changes.iter().find(|x| {
-                    c.side == Some(x.source)
+                    c.side() == Some(x.source)
                         && x.container
                             .as_deref()
                             .is_some_and(|cid| cid.starts_with(&id) || id.starts_with(cid))
@@ -155,7 +155,7 @@ impl<'a> WriteClocks<'a> {
         if let Some(t) = c.dir_mtime {
             ups.push((t, "its directory's mtime".into()));
         }
-        if let Some(t) = c.image.zip(c.layer).and_then(|k| self.commits.get(&k)) {
+        if let Some(t) = c.image().zip(c.layer()).and_then(|k| self.commits.get(&k)) {
             ups.push((*t, "the docker commit that saved it".into()));
         }
         if let Some(ci) = self.container(owner).filter(|ci| !ci.state.running) {

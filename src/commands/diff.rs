@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::image_output::{artifacts_of, code, sorted, write_findings, Envelope};
 use super::output::{open_output, OutputArgs};
 use crate::evidence::Artifact;
-use crate::image::{analyze, AnalyzeOptions, BaseRefusal, ContainerChanges, ImageContext};
+use crate::image::{analyze, AnalyzeOptions, BaseRefusal, ContainerChanges, ImageContext, Side};
 use crate::model::{terminal_safe, Diagnostic};
 use crate::report::format::Format;
 
@@ -129,7 +129,7 @@ fn run_container(args: &DiffArgs, which: &str) -> anyhow::Result<i32> {
     let changes = section
         .data_root_changes
         .iter()
-        .find(|c| c.source == "upper-dir" && c.container.as_deref() == Some(sel.id.as_str()));
+        .find(|c| c.source == Side::UpperDir && c.container.as_deref() == Some(sel.id.as_str()));
     if changes.is_none() {
         outcome.diagnostics.push(Diagnostic::error(
             crate::model::Locator::artifact(args.export.display().to_string()),

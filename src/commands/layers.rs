@@ -228,10 +228,10 @@ pub(crate) fn run(args: &LayersArgs) -> anyhow::Result<i32> {
             for img in &section.images {
                 render_image(&mut s, img);
                 if args.files {
-                    for c in section.file_changes.iter().filter(|c| c.image == Some(img.index)) {
+                    for c in section.file_changes.iter().filter(|c| c.image() == Some(img.index)) {
                         s.push_str(&format!(
                             "    layer {:>3}  {} {}\n",
-                            c.layer.unwrap_or(0),
+                            c.layer().unwrap_or(0),
                             c.change.letter(),
                             terminal_safe(&c.path())
                         ));

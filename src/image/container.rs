@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 use super::layout::ImageConfig;
 use super::load::{file_change, LoadedImage};
+use super::Origin;
+use super::section::Side;
 use super::section::{BaseRefusal, BaseUsed, ContainerChanges, DiffLine, Disagreement, ImageContext};
 use super::tree::{diff_trees, docker_lines, merge, Change, ChangeRec, FileTree};
 use super::FileChange;
@@ -123,7 +125,7 @@ pub(crate) struct Container {
 impl Container {
     /// File changes of the export (committed layers are already in their image's changes).
     pub(crate) fn file_changes(&self) -> Vec<FileChange> {
-        if self.report.source == "committed-layers" {
+        if self.report.source == Side::CommittedLayers {
             return vec![];
         }
         // One shared locator per run of records read from the same place.
@@ -136,7 +138,7 @@ impl Container {
                     Some(w) if *w == *loc => w,
                     _ => std::sync::Arc::new(loc.clone()),
                 };
-                let c = file_change(r, None, None, Some(self.report.source), &w);
+                let c = file_change(r, Origin::Side(self.report.source), &w);
                 within = Some(w);
                 c
             })
@@ -439,7 +441,7 @@ pub(crate) fn rebuild(
         let locs = recs.iter().map(|_| export.locator()).collect();
         let c = Container {
             report: ContainerChanges {
-                source: "export",
+                source: Side::Export,
                 export: Some(export.path.clone()),
                 base: BaseUsed { image: Some(img), layers: n, description: desc },
                 changes: to_lines(lines),
@@ -472,7 +474,7 @@ pub(crate) fn rebuild(
             .collect();
         let c = Container {
             report: ContainerChanges {
-                source: "committed-layers",
+                source: Side::CommittedLayers,
                 export: None,
                 base: BaseUsed { image: Some(img), layers: n, description: desc },
                 changes: to_lines(lines),
@@ -765,7 +767,7 @@ fn cross_check(
             summary: format!(
                 "{} path(s) differ between the saved `docker diff` and the one rebuilt from {} (base: {}): {}{}. Files changed after the diff was taken, or evidence was altered",
                 unexplained.len(),
-                if report.source == "export" { "the export" } else { "the committed layers" },
+                if report.source == Side::Export { "the export" } else { "the committed layers" },
                 report.base.description,
                 show.join(", "),
                 if unexplained.len() > show.len() { ", ..." } else { "" }

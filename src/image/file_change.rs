@@ -8,22 +8,37 @@ use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
+use super::section::Side;
 use super::tree::Change;
 use crate::digest::Sha256Hex;
 use crate::layerfs::FileType;
 use crate::layerscan::Meta;
 use crate::model::{IocRef, Locator, Timestamp};
 
-/// One change of one layer (or of the container).
+/// Which layer of which image, or which side of a container, a change is of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Layer `layer` of image `image` (indices in the report's images and their layers).
+    Layer { image: u32, layer: u32 },
+    /// The container's own changes, read from this side.
+    Side(Side),
+}
+
+impl Origin {
+    /// Layer `layer` of image `image`.
+    pub fn layer(image: usize, layer: usize) -> Origin {
+        let index = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+        Origin::Layer { image: index(image), layer: index(layer) }
+    }
+}
+
+/// One change of one layer (or of the container): 72 bytes, a report holds one per changed
+/// file.
 #[derive(Clone, Debug)]
 pub struct FileChange {
-    /// Index in `images`; None for the container's export changes.
-    pub image: Option<usize>,
-    /// Layer index; None for export changes.
-    pub layer: Option<usize>,
-    /// The container side's source (`export`, `upper-dir`, `volume`); None for a layer's
-    /// change (its source is `layer N`). Read it with [`FileChange::source`].
-    pub side: Option<&'static str>,
+    /// The layer or container side it is of: read with [`FileChange::image`],
+    /// [`FileChange::layer`], [`FileChange::side`] and [`FileChange::source`].
+    pub origin: Origin,
     /// The path as the layer or the container holds it (normalized, relative, its bytes),
     /// shared with the layer entry and the change record it was told from; shown by
     /// [`FileChange::path`] (a shown copy per file was a block per file more).
@@ -123,12 +138,35 @@ impl Serialize for Mode {
 }
 
 impl FileChange {
+    /// Index in the report's images; None for the container's own changes.
+    pub fn image(&self) -> Option<usize> {
+        match self.origin {
+            Origin::Layer { image, .. } => Some(image as usize),
+            Origin::Side(_) => None,
+        }
+    }
+
+    /// Layer index; None for the container's own changes.
+    pub fn layer(&self) -> Option<usize> {
+        match self.origin {
+            Origin::Layer { layer, .. } => Some(layer as usize),
+            Origin::Side(_) => None,
+        }
+    }
+
+    /// The container side it was read from; None for a layer's change.
+    pub fn side(&self) -> Option<Side> {
+        match self.origin {
+            Origin::Layer { .. } => None,
+            Origin::Side(side) => Some(side),
+        }
+    }
+
     /// `layer N`, or the container side's source.
     pub fn source(&self) -> Cow<'static, str> {
-        match (self.side, self.layer) {
-            (Some(side), _) => Cow::Borrowed(side),
-            (None, Some(l)) => Cow::Owned(format!("layer {l}")),
-            (None, None) => Cow::Borrowed(""),
+        match self.origin {
+            Origin::Layer { layer, .. } => Cow::Owned(format!("layer {layer}")),
+            Origin::Side(side) => Cow::Borrowed(side.as_str()),
         }
     }
 
@@ -298,8 +336,8 @@ impl Serialize for FileChange {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let path = self.path();
         Out {
-            image: self.image,
-            layer: self.layer,
+            image: self.image(),
+            layer: self.layer(),
             source: self.source(),
             path: &path,
             change: self.change,
@@ -335,7 +373,7 @@ mod tests {
     #[cfg(target_pointer_width = "64")]
     fn records_per_file_stay_small() {
         use std::mem::size_of;
-        assert!(size_of::<FileChange>() <= 112, "{}", size_of::<FileChange>());
+        assert!(size_of::<FileChange>() <= 72, "{}", size_of::<FileChange>());
         assert!(
             size_of::<crate::image::tree::ChangeRec>() <= 64,
             "{}",
@@ -378,7 +416,7 @@ mod tests {
             )
         );
         let mut c = change("image.tar", "/x", Change::Deleted, Some(0));
-        (c.image, c.layer, c.side, c.implicit) = (None, None, Some("export"), true);
+        (c.origin, c.implicit) = (Origin::Side(Side::Export), true);
         let meta = Arc::make_mut(&mut c.meta);
         (meta.sha256, meta.mode) = (None, 0o4755);
         meta.rare =

@@ -210,9 +210,7 @@ pub(crate) mod tests {
     /// A file change of `path` in `artifact > blob`, at mtime `secs`.
     pub(crate) fn change(artifact: &str, path: &str, change: Change, secs: Option<i64>) -> FileChange {
         FileChange {
-            image: Some(0),
-            layer: Some(0),
-            side: None,
+            origin: crate::image::Origin::layer(0, 0),
             path_bytes: path.trim_start_matches('/').as_bytes().into(),
             change,
             meta: std::sync::Arc::new(crate::layerscan::Meta {

@@ -12,7 +12,7 @@ use super::ocidir::LayoutDir;
 use super::recover;
 use super::spec::ImageSpec;
 use super::tree::{apply, apply_layer, merge, Applied, ChangeRec, FileTree};
-use super::{show_path, FileChange, HistoryRecord, ImageRecord, LayerRecord};
+use super::{show_path, FileChange, HistoryRecord, ImageRecord, LayerRecord, Origin};
 use crate::content::Inspector;
 use crate::digest::hex;
 use crate::evidence::Artifact;
@@ -427,20 +427,16 @@ pub(crate) fn load_layer_tar(a: &Artifact, inspector: &Inspector, out: &mut Outc
     }
 }
 
-/// A change record as reported: of layer `layer` of image `image`, or of the container
-/// side `side`, its proof in `within` (shared by the records read from it).
+/// A change record as reported, of `origin` (a layer or a container side), its proof in
+/// `within` (shared by the records read from it).
 pub(crate) fn file_change(
     c: &ChangeRec,
-    image: Option<usize>,
-    layer: Option<usize>,
-    side: Option<&'static str>,
+    origin: Origin,
     within: &Arc<Locator>,
 ) -> FileChange {
     let m = &c.meta;
     FileChange {
-        image,
-        layer,
-        side,
+        origin,
         path_bytes: c.path.clone(),
         change: c.change,
         meta: c.meta.clone(),

@@ -29,7 +29,7 @@ use crate::model::Locator;
 
 pub(crate) use crate::digest::Check;
 pub(crate) use crate::layerfs::show_path;
-pub(crate) use file_change::{FileChange, HiddenPath, Rare, ShownPaths};
+pub(crate) use file_change::{FileChange, HiddenPath, Origin, Rare, ShownPaths};
 #[cfg(test)]
 pub(crate) use file_events::tests as file_events_for_tests;
 pub(crate) use file_events::FileEvents;
@@ -41,7 +41,7 @@ pub(crate) use rules::evaluate_saved_diff;
 pub(crate) use rules::{check_defs, file_defs};
 pub(crate) use section::{
     BaseRefusal, BaseUsed, ContainerChanges, HistoryRecord, ImageContext, ImageRecord, ImageSection,
-    LayerRecord,
+    LayerRecord, Side,
 };
 pub(crate) use tree::{below, merge, Change, FileTree};
 
@@ -69,7 +69,7 @@ fn keep_own_iocs(section: &mut ImageSection) {
         section.outcome.findings.iter().flat_map(|f| f.evidence.iter()).collect();
     let images = &section.images;
     for c in &mut section.file_changes {
-        let built = match (c.image, c.layer) {
+        let built = match (c.image(), c.layer()) {
             (Some(i), Some(l)) => images.get(i).is_none_or(|img| !img.committed_layers.contains(&l)),
             _ => false,
         };
@@ -95,7 +95,7 @@ fn tell_layer(
     let within = std::sync::Arc::new(l.layer_locs[i].clone());
     section.file_changes.reserve_exact(changes.len());
     while let Some(c) = changes.pop() {
-        section.file_changes.push(load::file_change(&c, Some(l.record.index), Some(i), None, &within));
+        section.file_changes.push(load::file_change(&c, Origin::layer(l.record.index, i), &within));
         if changes.capacity() > 4096 && changes.len() < changes.capacity() / 2 {
             changes.shrink_to_fit();
         }
@@ -272,7 +272,7 @@ pub(crate) fn analyze(
         }
         if section.container_changes.is_none() {
             section.container_changes =
-                section.data_root_changes.iter().find(|c| c.source == "upper-dir").cloned();
+                section.data_root_changes.iter().find(|c| c.source == Side::UpperDir).cloned();
         }
     }
     section.images = loaded.into_iter().map(|l| l.record).collect();

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use super::container::{base_created, is_ignored, to_lines, Container, RUNTIME_PATHS};
 use super::layout;
+use super::section::Side;
 use super::load::{align_history, count, LoadedImage};
 use super::tree::{apply, apply_layer, docker_lines, merge, FileTree};
 use super::{show_path, BaseUsed, Check, ContainerChanges, ImageRecord, LayerRecord};
@@ -181,7 +182,7 @@ fn volumes(c: &RootContainer) -> Vec<Container> {
             let loc = Locator::artifact(dir.clone());
             Container {
                 report: ContainerChanges {
-                    source: "volume",
+                    source: Side::Volume,
                     container: Some(c.id.clone()),
                     export: Some(dir.clone()),
                     base: BaseUsed {
@@ -272,7 +273,7 @@ fn container(c: &RootContainer, images: &[LoadedImage], out: &mut Outcome) -> Op
     let locs = recs.iter().map(|_| loc.clone()).collect();
     Some(Container {
         report: ContainerChanges {
-            source: "upper-dir",
+            source: Side::UpperDir,
             container: Some(c.id.clone()),
             export: Some(upper_path.clone()),
             base: BaseUsed { image, layers: n, description: desc },

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::container::Container;
+use super::section::Side;
 use super::load::LoadedImage;
 use super::tree::{Change, ChangeRec, RecRare};
 use crate::content::{log4j_vulnerability, sig, Magic, SigSet};
@@ -954,14 +955,14 @@ pub(super) fn evaluate_image(l: &LoadedImage, out: &mut Outcome) {
 /// Rules over the container's export changes, and timestomping for either source.
 pub(super) fn evaluate_container(c: &Container, out: &mut Outcome) {
     let mut col = Collector::default();
-    let export = c.report.source != "committed-layers";
-    let where_ = if c.report.source == "volume" {
+    let export = c.report.source != Side::CommittedLayers;
+    let where_ = if c.report.source == Side::Volume {
         format!(
             "in a volume of container {} ({})",
             c.report.container.as_deref().map(|id| id.get(..12).unwrap_or(id)).unwrap_or("?"),
             c.report.base.description
         )
-    } else if c.report.source == "upper-dir" {
+    } else if c.report.source == Side::UpperDir {
         format!(
             "changed in container {} (its read-write layer over {})",
             c.report.container.as_deref().map(|id| id.get(..12).unwrap_or(id)).unwrap_or("?"),

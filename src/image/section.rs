@@ -264,12 +264,44 @@ pub struct Disagreement {
     pub note: Option<String>,
 }
 
+/// Where a container's own changes were read from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Side {
+    /// A `docker export` compared with its base image.
+    #[default]
+    Export,
+    /// The layers `docker commit` added to an image.
+    CommittedLayers,
+    /// The container's read-write layer in a daemon data root.
+    UpperDir,
+    /// A volume of the container in a daemon data root.
+    Volume,
+}
+
+impl Side {
+    /// The name the report writes (`export`, `committed-layers`, `upper-dir`, `volume`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Export => "export",
+            Side::CommittedLayers => "committed-layers",
+            Side::UpperDir => "upper-dir",
+            Side::Volume => "volume",
+        }
+    }
+}
+
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The container's own changes.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct ContainerChanges {
-    /// `export` (docker export vs base image), `committed-layers`, or `upper-dir` (the
-    /// container's read-write layer in a daemon data root).
-    pub source: &'static str,
+    /// Where they were read from.
+    pub source: Side,
     /// The container these changes are of (data roots: one entry per container).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,

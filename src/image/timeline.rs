@@ -4,6 +4,7 @@
 use super::container::Container;
 use super::file_events::{FileEventGroup, Timing};
 use super::load::LoadedImage;
+use super::section::Side;
 use crate::model::{Outcome, TimelineEvent};
 
 /// The history steps of an image.
@@ -54,14 +55,14 @@ pub(crate) fn layer_group(l: &LoadedImage, i: usize, first: usize) -> Option<Fil
 /// The group of the `file-change` events of a container's own changes, its first change at
 /// `first` (None for committed layers: their image's groups tell them).
 pub(crate) fn container_group(c: &Container, first: usize) -> Option<FileEventGroup> {
-    if c.report.source == "committed-layers" {
+    if c.report.source == Side::CommittedLayers {
         return None;
     }
     let (desc, head) = match (c.report.source, &c.report.container) {
-        ("volume", Some(id)) => {
+        (Side::Volume, Some(id)) => {
             ("file mtime (container volume)", format!("container {} volume", id.get(..12).unwrap_or(id)))
         }
-        ("upper-dir", Some(id)) => {
+        (Side::UpperDir, Some(id)) => {
             ("file mtime (container read-write layer)", format!("container {}", id.get(..12).unwrap_or(id)))
         }
         _ => ("file mtime (container export)", "container".to_string()),

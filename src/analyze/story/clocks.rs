@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::records::LogRecord;
 use crate::bundle::Evidence;
+use crate::image::Side;
 use crate::image::{Change, FileChange};
 use crate::ingest::top::CaptureFormat;
 use crate::model::{Family, Finding, Timestamp, When};
@@ -163,8 +164,8 @@ impl<'a> Clocks<'a> {
     /// The container's own change: from the export, its read-write layer in a data root, or
     /// a layer `docker commit` added.
     fn container_change(&self, c: &FileChange) -> bool {
-        c.side == Some("export")
-            || c.side == Some("upper-dir")
-            || matches!((c.image, c.layer), (Some(i), Some(l)) if self.committed.contains(&(i, l)))
+        c.side() == Some(Side::Export)
+            || c.side() == Some(Side::UpperDir)
+            || matches!((c.image(), c.layer()), (Some(i), Some(l)) if self.committed.contains(&(i, l)))
     }
 }

@@ -295,7 +295,7 @@ fn written(report: &Evidence, owners: &Owners) -> Vec<exploits::Written> {
         .file_changes
         .iter()
         .filter(|c| c.change != crate::image::Change::Deleted)
-        .filter(|c| match (c.image, c.layer) {
+        .filter(|c| match (c.image(), c.layer()) {
             (Some(i), Some(l)) => images.get(i).is_some_and(|img| img.committed_layers.contains(&l)),
             _ => true,
         })

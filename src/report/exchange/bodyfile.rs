@@ -60,7 +60,7 @@ fn field(s: &str) -> String {
 
 /// One bodyfile line (with its newline).
 pub(crate) fn line(b: &BundleReport, c: &FileChange) -> String {
-    let source = match c.image {
+    let source = match c.image() {
         Some(i) if b.image.images.len() > 1 => format!("image {i} {}", c.source()),
         _ => c.source().into_owned(),
     };

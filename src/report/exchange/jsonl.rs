@@ -180,7 +180,7 @@ fn bundle(r: &mut Records<'_, '_>, b: &BundleReport, report: &Report) -> io::Res
                 "file": { "path": c.path(), "type": c.ftype().as_str(), "mode": c.mode(), "uid": c.uid().to_string(),
                     "gid": c.gid().to_string(), "size": c.size(), "mtime": ts(c.mtime()),
                     "hash": { "sha256": c.sha256() }, "target_path": c.link_target() },
-                "ctriage": { "source": c.source(), "layer": c.layer, "image": c.image, "deleted_at": ts(c.deleted_at()),
+                "ctriage": { "source": c.source(), "layer": c.layer(), "image": c.image(), "deleted_at": ts(c.deleted_at()),
                     "what": c.what(), "evidence": [c.locator().to_string()] },
             }),
         )?;

@@ -65,7 +65,7 @@ struct Dir<'a> {
 /// The container's own changes (from its export), by directory; else a line saying why
 /// there are none.
 pub(super) fn file_changes(b: &BundleReport) -> Markup {
-    let changes: Vec<&FileChange> = b.image.file_changes.iter().filter(|c| c.image.is_none()).collect();
+    let changes: Vec<&FileChange> = b.image.file_changes.iter().filter(|c| c.image().is_none()).collect();
     let paths: Vec<String> = changes.iter().map(|c| c.path()).collect();
     let mut root = Dir::default();
     for (c, path) in changes.iter().zip(&paths) {
