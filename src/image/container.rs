@@ -7,11 +7,11 @@ use std::collections::BTreeMap;
 
 use super::layout::ImageConfig;
 use super::load::{file_change, LoadedImage};
-use super::Origin;
 use super::section::Side;
 use super::section::{BaseRefusal, BaseUsed, ContainerChanges, DiffLine, Disagreement, ImageContext};
 use super::tree::{diff_trees, docker_lines, merge, Change, ChangeRec, FileTree};
 use super::FileChange;
+use super::Origin;
 use crate::content::Inspector;
 use crate::evidence::Artifact;
 use crate::ingest::diff::DiffKind;

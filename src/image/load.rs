@@ -429,11 +429,7 @@ pub(crate) fn load_layer_tar(a: &Artifact, inspector: &Inspector, out: &mut Outc
 
 /// A change record as reported, of `origin` (a layer or a container side), its proof in
 /// `within` (shared by the records read from it).
-pub(crate) fn file_change(
-    c: &ChangeRec,
-    origin: Origin,
-    within: &Arc<Locator>,
-) -> FileChange {
+pub(crate) fn file_change(c: &ChangeRec, origin: Origin, within: &Arc<Locator>) -> FileChange {
     let m = &c.meta;
     FileChange {
         origin,
