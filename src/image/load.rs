@@ -11,7 +11,7 @@ use super::legacy;
 use super::ocidir::LayoutDir;
 use super::recover;
 use super::spec::ImageSpec;
-use super::tree::{apply, apply_layer, merge, Applied, ChangeRec, FileTree};
+use super::tree::{apply, apply_last, merge, Applied, ChangeRec, FileTree};
 use super::{show_path, FileChange, HistoryRecord, ImageRecord, LayerRecord, Origin};
 use crate::content::Inspector;
 use crate::digest::hex;
@@ -260,6 +260,7 @@ fn build(
         config_loc,
     };
     let mut tree = FileTree::new();
+    let mut final_paths = None;
     for (i, (lref, member)) in spec.layers.iter().zip(members).enumerate() {
         let scan = member.as_ref().and_then(|m| scans.get(m)).cloned();
         let loc = arch.locator(member.as_deref().unwrap_or(&lref.member));
@@ -280,6 +281,12 @@ fn build(
             }
         }
         let applied = match &scan {
+            // Nothing reads the view after the last layer: only its size is told.
+            Some(s) if i + 1 == spec.layers.len() => {
+                let (applied, paths) = apply_last(std::mem::take(&mut tree), &s.entries, i, false);
+                final_paths = Some(paths);
+                applied
+            }
             Some(s) => apply(&mut tree, &s.entries, i),
             None => Applied::default(),
         };
@@ -317,7 +324,7 @@ fn build(
         loaded.applied.push(applied);
         loaded.layer_locs.push(loc);
     }
-    loaded.record.final_paths = tree.len();
+    loaded.record.final_paths = final_paths.unwrap_or(tree.len());
     integrity::image_status(&mut loaded.record, spec.manifest_check.as_ref());
     if spec.layout == legacy::LAYOUT && loaded.record.integrity == "unverified" {
         loaded.record.integrity = "unverifiable (v1 layout)";
@@ -385,8 +392,7 @@ pub(crate) fn load_layer_tar(a: &Artifact, inspector: &Inspector, out: &mut Outc
         },
     };
     out.diagnostics.extend(scan.diagnostics.iter().cloned());
-    let mut tree = FileTree::new();
-    let applied = apply_layer(&mut tree, &scan.entries, 0, true);
+    let (applied, final_paths) = apply_last(FileTree::new(), &scan.entries, 0, true);
     for n in &applied.notes {
         out.diagnostics.push(Diagnostic::warning(loc.clone(), n.clone()));
     }
@@ -412,7 +418,7 @@ pub(crate) fn load_layer_tar(a: &Artifact, inspector: &Inspector, out: &mut Outc
         layout: "layer-tar",
         listed_in: a.path.clone(),
         integrity: if scan.complete { "unverified" } else { "incomplete" },
-        final_paths: tree.len(),
+        final_paths,
         layers: vec![lr],
         ..Default::default()
     };

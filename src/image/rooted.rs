@@ -8,7 +8,7 @@ use super::container::{base_created, is_ignored, to_lines, Container, RUNTIME_PA
 use super::layout;
 use super::load::{align_history, count, LoadedImage};
 use super::section::Side;
-use super::tree::{apply, apply_layer, docker_lines, merge, FileTree};
+use super::tree::{apply, apply_last, apply_layer, docker_lines, merge, FileTree};
 use super::{show_path, BaseUsed, Check, ContainerChanges, ImageRecord, LayerRecord};
 use crate::dataroot::rooted::{RootContainer, RootImage, Rooted};
 use crate::model::{Diagnostic, Locator, Outcome};
@@ -69,12 +69,19 @@ fn load_image(img: &RootImage, out: &mut Outcome) -> LoadedImage {
         config_loc,
     };
     let mut tree = FileTree::new();
+    let mut final_paths = None;
     let mut complete = true;
     for (i, l) in img.layers.iter().enumerate() {
         let loc = Locator::artifact(l.dir.clone().unwrap_or_else(|| {
             format!("layer {} of {}", l.chain_id.as_deref().unwrap_or("?"), img.config_path)
         }));
         let applied = match &l.scan {
+            // Nothing reads the view after the last layer: only its size is told.
+            Some(s) if i + 1 == img.layers.len() => {
+                let (applied, paths) = apply_last(std::mem::take(&mut tree), &s.entries, i, false);
+                final_paths = Some(paths);
+                applied
+            }
             Some(s) => apply(&mut tree, &s.entries, i),
             None => {
                 complete = false;
@@ -125,7 +132,7 @@ fn load_image(img: &RootImage, out: &mut Outcome) -> LoadedImage {
         loaded.applied.push(applied);
         loaded.layer_locs.push(loc);
     }
-    loaded.record.final_paths = tree.len();
+    loaded.record.final_paths = final_paths.unwrap_or(tree.len());
     // A container's read-write layer is what `docker commit` would add.
     if !img.extra.is_empty() && img.layers.last().is_some_and(|l| l.scan.is_some()) {
         loaded.record.committed_layers = vec![img.layers.len() - 1];
@@ -176,8 +183,7 @@ fn volumes(c: &RootContainer) -> Vec<Container> {
                     e
                 })
                 .collect();
-            let mut tree = FileTree::new();
-            let applied = apply(&mut tree, &entries, 0);
+            let (applied, _) = apply_last(FileTree::new(), &entries, 0, false);
             let recs: Vec<_> = applied.changes.into_iter().filter(|r| r.path.len() > prefix.len()).collect();
             let loc = Locator::artifact(dir.clone());
             Container {

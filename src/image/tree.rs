@@ -297,7 +297,7 @@ pub(crate) fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -
 /// [`apply`] when only the merged view is wanted: the change set (a record per file) is not
 /// kept; the notes are returned.
 pub(crate) fn merge(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Vec<String> {
-    apply_changes(tree, entries, layer, false, false).notes
+    apply_changes(tree, entries, layer, false, Keep::View).0.notes
 }
 
 /// [`apply`], for a layer whose lower layers are not in the evidence (`lower_unknown`: a
@@ -309,18 +309,44 @@ pub(crate) fn apply_layer(
     layer: usize,
     lower_unknown: bool,
 ) -> Applied {
-    apply_changes(tree, entries, layer, lower_unknown, true)
+    apply_changes(tree, entries, layer, lower_unknown, Keep::Both).0
 }
 
-/// [`apply_layer`], keeping the change set or not.
+/// [`apply_layer`] for the last layer, when nothing reads the merged view after it: the
+/// layer's own nodes are not added to the view (its share of a single-layer image's memory),
+/// and the view is consumed. Returns the change set and how many paths the view would hold.
+pub(crate) fn apply_last(
+    mut tree: FileTree,
+    entries: &[LayerEntry],
+    layer: usize,
+    lower_unknown: bool,
+) -> (Applied, usize) {
+    apply_changes(&mut tree, entries, layer, lower_unknown, Keep::Changes)
+}
+
+/// What applying a layer keeps: its change set, the merged view after it, or both.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keep {
+    Changes,
+    View,
+    Both,
+}
+
+/// [`apply_layer`], keeping what `keep` says; also returns how many paths the merged view
+/// after the layer holds (when the view is not kept: would hold).
 fn apply_changes(
     tree: &mut FileTree,
     entries: &[LayerEntry],
     layer: usize,
     lower_unknown: bool,
-    keep: bool,
-) -> Applied {
-    let mut out = Applied { keep, ..Default::default() };
+    keep: Keep,
+) -> (Applied, usize) {
+    let view = keep != Keep::Changes;
+    let mut out = Applied { keep: keep != Keep::View, ..Default::default() };
+    // The layer's nodes not added to the view (`view` false): how many paths they add, and
+    // the hard links among them resolved here (what the view would hold for them).
+    let mut unseen = 0;
+    let mut resolved: BTreeMap<&[u8], Arc<Meta>> = BTreeMap::new();
     // The layer's nodes sorted by path, the last entry for a path winning (a sorted vector of
     // references, not a map: a few bytes per file).
     let mut nodes: Vec<&LayerEntry> =
@@ -438,8 +464,15 @@ fn apply_changes(
         }
         let mut meta = meta.clone();
         if let (Some(target), None) = (meta.hardlink().map(<[u8]>::to_vec), meta.sha256) {
-            if let Some(t) = tree.get(&target[..]) {
-                let t = t.meta.clone();
+            // What the view holds at the target now: a node of this layer before this one in
+            // path order when the view takes the layer's nodes, else the layers below.
+            let earlier = match node_at(&nodes, &target).map(|e| &e.kind) {
+                Some(EntryKind::Node(m)) if !view && target[..] < path[..] => {
+                    Some(resolved.get(&target[..]).unwrap_or(m).clone())
+                }
+                _ => None,
+            };
+            if let Some(t) = earlier.or_else(|| tree.get(&target[..]).map(|n| n.meta.clone())) {
                 let meta = Arc::make_mut(&mut meta);
                 meta.size = t.size;
                 meta.sha256 = t.sha256;
@@ -461,7 +494,14 @@ fn apply_changes(
                 removed.insert(k, c);
             }
         }
-        tree.insert(path.clone(), Node::new(meta.clone(), layer, Some(e.seq)));
+        if view {
+            tree.insert(path.clone(), Node::new(meta.clone(), layer, Some(e.seq)));
+        } else {
+            unseen += usize::from(!tree.contains_key(&path[..]));
+            if meta.hardlink().is_some() {
+                resolved.insert(path, meta.clone());
+            }
+        }
         let rec = |change, before: Option<Arc<Meta>>, what| ChangeRec {
             traversal: e.traversal,
             rare: RecRare { before, what, raw_name: e.raw_name.clone(), ..Default::default() }.boxed(),
@@ -506,7 +546,8 @@ fn apply_changes(
     if !out.changes.is_sorted_by(|a, b| a.path <= b.path) {
         out.changes.sort_by(|a, b| a.path.cmp(&b.path));
     }
-    out
+    let paths = tree.len() + unseen;
+    (out, paths)
 }
 
 /// The changes between two merged views (`base` the image, `top` the container's), as
@@ -649,6 +690,53 @@ mod tests {
             assert!(!a.changes.is_empty());
             assert_eq!(merge(&mut merged, l, i), a.notes);
             assert_eq!(merged, applied, "after layer {i}");
+        }
+    }
+
+    /// A hard link to `target` whose content the scan could not fill in (the target comes
+    /// later in the tar, or is in a layer below).
+    fn hardlink(path: &str, target: &str, seq: u32) -> LayerEntry {
+        let mut m = implicit_dir();
+        m.ftype = FileType::File;
+        let hardlink = Some(target.as_bytes().into());
+        m.rare = Some(Box::new(crate::layerscan::MetaRare { hardlink, ..Default::default() }));
+        entry(path, seq, EntryKind::Node(m.into()))
+    }
+
+    #[test]
+    fn the_last_layer_applied_without_the_view_tells_what_the_view_would() {
+        // Names that sort around `/` (`a.b` < `a/b`), nest, and are replaced by each other's type.
+        let names = ["a", "a.b", "a/b", "a/b/c", "a/c", "b", "b/a", "c", "c/d/e"];
+        let mut rng = crate::test_rng::Rng(0x5eed_1a57);
+        for round in 0..2000 {
+            let layer = |rng: &mut crate::test_rng::Rng| -> Vec<LayerEntry> {
+                (0..1 + rng.below(7) as u32)
+                    .map(|seq| {
+                        let p = names[rng.below(names.len())];
+                        let other = names[rng.below(names.len())];
+                        match rng.below(6) {
+                            0 => dir(p, seq),
+                            1 => hardlink(p, other, seq),
+                            2 => wh(&format!("{p}.wh"), p, seq),
+                            3 => opaque(p, seq),
+                            _ => file(p, rng.below(3) as u8, seq),
+                        }
+                    })
+                    .collect()
+            };
+            let layers: Vec<Vec<LayerEntry>> = (0..1 + rng.below(3)).map(|_| layer(&mut rng)).collect();
+            let (last, lower) = layers.split_last().unwrap();
+            let mut viewed = FileTree::new();
+            for (i, l) in lower.iter().enumerate() {
+                apply(&mut viewed, l, i);
+            }
+            let unviewed = viewed.clone();
+            let lower_unknown = rng.below(2) == 0;
+            let want = apply_layer(&mut viewed, last, lower.len(), lower_unknown);
+            let (got, paths) = apply_last(unviewed, last, lower.len(), lower_unknown);
+            assert_eq!(got.changes, want.changes, "round {round}: {layers:?}");
+            assert_eq!((got.notes, got.opaque), (want.notes, want.opaque), "round {round}");
+            assert_eq!(paths, viewed.len(), "round {round}: {layers:?}");
         }
     }
 
