@@ -375,13 +375,13 @@ mod tests {
         use std::mem::size_of;
         assert!(size_of::<FileChange>() <= 72, "{}", size_of::<FileChange>());
         assert!(
-            size_of::<crate::image::tree::ChangeRec>() <= 64,
+            size_of::<crate::image::tree::ChangeRec>() <= 56,
             "{}",
             size_of::<crate::image::tree::ChangeRec>()
         );
         assert!(size_of::<crate::layerscan::Meta>() <= 88, "{}", size_of::<crate::layerscan::Meta>());
         assert!(
-            size_of::<crate::layerscan::LayerEntry>() <= 56,
+            size_of::<crate::layerscan::LayerEntry>() <= 48,
             "{}",
             size_of::<crate::layerscan::LayerEntry>()
         );

@@ -1063,7 +1063,7 @@ pub(crate) fn evaluate_saved_diff(entries: &[crate::ingest::diff::DiffEntry], ou
             if change == Change::Modified { Box::new(["listed as changed"]) } else { Box::new([]) };
         let rec = ChangeRec {
             rare: RecRare { what, ..Default::default() }.boxed(),
-            ..ChangeRec::new(path[..].into(), change, meta.into(), None)
+            ..ChangeRec::new(path[..].into(), change, meta.into())
         };
         recs.push((rec, e));
     }

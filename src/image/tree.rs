@@ -85,8 +85,6 @@ pub(crate) struct ChangeRec {
     /// The new node (added/modified) or the node that was removed (deleted), shared with the
     /// layer entry and the merged view.
     pub meta: Arc<Meta>,
-    /// Member index in the layer; None for implicit parents and opaque-dir deletions.
-    pub seq: Option<u32>,
     /// An implicit parent directory (no member of its own).
     pub implicit: bool,
     pub traversal: bool,
@@ -138,8 +136,8 @@ pub(crate) struct Hidden {
 /// A path with its node.
 type PathNode = (Arc<[u8]>, Node);
 
-/// A deletion found while applying a layer: path, removed node, member index, what it hid.
-type Deletion = (Arc<[u8]>, Node, Option<u32>, Vec<Hidden>, Option<Timestamp>);
+/// A deletion found while applying a layer: path, removed node, what it hid, when.
+type Deletion = (Arc<[u8]>, Node, Vec<Hidden>, Option<Timestamp>);
 
 fn hidden_of(nodes: impl IntoIterator<Item = PathNode>) -> Vec<Hidden> {
     let mut v: Vec<Hidden> = nodes
@@ -156,8 +154,8 @@ pub(super) const LOWER_UNKNOWN: &str = "lower-layers-unknown";
 
 impl ChangeRec {
     /// A record of `change` at `path` with nothing before it and nothing rare.
-    pub(crate) fn new(path: Arc<[u8]>, change: Change, meta: Arc<Meta>, seq: Option<u32>) -> ChangeRec {
-        ChangeRec { path, dir_mtime: None, change, meta, seq, implicit: false, traversal: false, rare: None }
+    pub(crate) fn new(path: Arc<[u8]>, change: Change, meta: Arc<Meta>) -> ChangeRec {
+        ChangeRec { path, dir_mtime: None, change, meta, implicit: false, traversal: false, rare: None }
     }
 
     /// The tar member name to cite: as stored when it had `..`, else the normalized path.
@@ -353,13 +351,13 @@ fn apply_changes(
         entries.iter().rev().filter(|e| matches!(e.kind, EntryKind::Node(_))).collect();
     nodes.sort_by(|a, b| a.path.cmp(&b.path));
     nodes.dedup_by(|a, b| a.path == b.path);
-    // Target -> the whiteout's member index and mtime (the time of the deletion).
-    let mut whiteouts: BTreeMap<&[u8], (u32, Option<Timestamp>)> = BTreeMap::new();
+    // Target -> the whiteout's mtime (the time of the deletion).
+    let mut whiteouts: BTreeMap<&[u8], Option<Timestamp>> = BTreeMap::new();
     let mut opaque: BTreeSet<&[u8]> = BTreeSet::new();
     for e in entries {
         match &e.kind {
             EntryKind::Whiteout(w) => {
-                whiteouts.insert(&w.target, (e.seq, w.mtime));
+                whiteouts.insert(&w.target, w.mtime);
             }
             EntryKind::Opaque => {
                 opaque.insert(&e.path);
@@ -396,26 +394,26 @@ fn apply_changes(
         }
         for (_, (top, below)) in tops {
             if let Some((k, n)) = top {
-                deleted.push((k, n, None, hidden_of(below), None));
+                deleted.push((k, n, hidden_of(below), None));
             }
         }
     }
-    let mut unknown_deleted: Vec<(&[u8], Meta, u32, Option<Timestamp>)> = vec![];
-    for (target, &(seq, at)) in &whiteouts {
+    let mut unknown_deleted: Vec<(&[u8], Meta, Option<Timestamp>)> = vec![];
+    for (target, &at) in &whiteouts {
         match tree.remove_entry(*target) {
             Some((k, n)) => {
                 let below = remove_below(tree, target);
                 for (k, c) in &below {
                     removed.insert(k.clone(), c.clone());
                 }
-                deleted.push((k.clone(), n.clone(), Some(seq), hidden_of(below), at));
+                deleted.push((k.clone(), n.clone(), hidden_of(below), at));
                 removed.insert(k, n);
             }
             None if lower_unknown => {
                 let mut meta = implicit_dir();
                 meta.ftype = FileType::Other;
                 meta.mode = 0;
-                unknown_deleted.push((target, meta, seq, at));
+                unknown_deleted.push((target, meta, at));
             }
             None => {
                 if let Some(link) =
@@ -449,7 +447,7 @@ fn apply_changes(
                     out.push(ChangeRec {
                         rare: RecRare { before: Some(before), what, ..Default::default() }.boxed(),
                         implicit: true,
-                        ..ChangeRec::new(a, Change::Modified, implicit.clone(), None)
+                        ..ChangeRec::new(a, Change::Modified, implicit.clone())
                     });
                 }
                 None => {
@@ -457,7 +455,7 @@ fn apply_changes(
                     tree.insert(a.clone(), Node::new(implicit.clone(), layer, None));
                     out.push(ChangeRec {
                         implicit: true,
-                        ..ChangeRec::new(a, Change::Added, implicit.clone(), None)
+                        ..ChangeRec::new(a, Change::Added, implicit.clone())
                     });
                 }
             }
@@ -504,8 +502,14 @@ fn apply_changes(
         }
         let rec = |change, before: Option<Arc<Meta>>, what| ChangeRec {
             traversal: e.traversal,
-            rare: RecRare { before, what, raw_name: e.raw_name.clone(), ..Default::default() }.boxed(),
-            ..ChangeRec::new(path.clone(), change, meta.clone(), Some(e.seq))
+            rare: RecRare {
+                before,
+                what,
+                raw_name: e.raw_name.as_ref().map(|r| r.0.clone()),
+                ..Default::default()
+            }
+            .boxed(),
+            ..ChangeRec::new(path.clone(), change, meta.clone())
         };
         match below {
             None => out.push(rec(Change::Added, None, vec![].into())),
@@ -521,18 +525,18 @@ fn apply_changes(
         }
     }
     // 3. Deletions that the layer did not re-create.
-    let known = deleted.into_iter().map(|(path, n, seq, hidden, at)| (path, n.meta, seq, hidden, at, vec![]));
-    let unknown = unknown_deleted.into_iter().map(|(path, meta, seq, at)| {
-        (path.into(), Arc::new(meta), Some(seq), vec![], at, vec![LOWER_UNKNOWN])
-    });
-    for (path, meta, seq, hidden, at, what) in known.chain(unknown) {
+    let known = deleted.into_iter().map(|(path, n, hidden, at)| (path, n.meta, hidden, at, vec![]));
+    let unknown = unknown_deleted
+        .into_iter()
+        .map(|(path, meta, at)| (path.into(), Arc::new(meta), vec![], at, vec![LOWER_UNKNOWN]));
+    for (path, meta, hidden, at, what) in known.chain(unknown) {
         if node_at(&nodes, &path).is_some() {
             continue;
         }
         out.push(ChangeRec {
             rare: RecRare { what: what.into(), deleted_at: at, hidden: hidden.into(), ..Default::default() }
                 .boxed(),
-            ..ChangeRec::new(path, Change::Deleted, meta, seq)
+            ..ChangeRec::new(path, Change::Deleted, meta)
         });
     }
     for c in &mut out.changes {
@@ -555,20 +559,20 @@ fn apply_changes(
 /// listed). `ignore` drops paths and everything below them. Sorted by path.
 pub(crate) fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8]) -> bool) -> Vec<ChangeRec> {
     let mut out = vec![];
-    let rec = |path: &Arc<[u8]>, change, meta: &Arc<Meta>, before: Option<&Arc<Meta>>, what, seq| ChangeRec {
+    let rec = |path: &Arc<[u8]>, change, meta: &Arc<Meta>, before: Option<&Arc<Meta>>, what| ChangeRec {
         rare: RecRare { before: before.cloned(), what, ..Default::default() }.boxed(),
-        ..ChangeRec::new(path.clone(), change, meta.clone(), seq)
+        ..ChangeRec::new(path.clone(), change, meta.clone())
     };
     for (path, n) in top {
         if ignore(path) {
             continue;
         }
         match base.get(&path[..]) {
-            None => out.push(rec(path, Change::Added, &n.meta, None, vec![].into(), n.seq())),
+            None => out.push(rec(path, Change::Added, &n.meta, None, vec![].into())),
             Some(b) => {
                 let what = what_changed(&b.meta, &n.meta);
                 if !what.is_empty() {
-                    out.push(rec(path, Change::Modified, &n.meta, Some(&b.meta), what.into(), n.seq()));
+                    out.push(rec(path, Change::Modified, &n.meta, Some(&b.meta), what.into()));
                 }
             }
         }
@@ -580,7 +584,7 @@ pub(crate) fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8])
         if parent_of(path).is_some_and(|p| !top.contains_key(p) && base.contains_key(p)) {
             continue;
         }
-        let mut r = rec(path, Change::Deleted, &n.meta, None, vec![].into(), None);
+        let mut r = rec(path, Change::Deleted, &n.meta, None, vec![].into());
         if n.meta.ftype == FileType::Dir {
             let hidden =
                 hidden_of(below(base, path).filter(|(k, _)| !ignore(k)).map(|(k, n)| (k.clone(), n.clone())));

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::io::{self, BufReader, Read};
 use std::sync::Arc;
 
-use super::scan::{hash_content, read_full, EntryKind, LayerEntry, LayerScan, Meta, CHUNK};
+use super::scan::{hash_content, read_full, EntryKind, LayerEntry, LayerScan, Meta, RawName, CHUNK};
 use crate::compression::{decoder, detect_compression, DecodeLimits};
 use crate::content::Inspector;
 use crate::digest::HashingReader;
@@ -183,7 +183,7 @@ fn read_entries<R: Read>(
             ));
         }
         let seq = seq as u32;
-        let keep_raw: Option<Box<[u8]>> = traversal.then(|| raw_name.as_slice().into());
+        let keep_raw = traversal.then(|| Box::new(RawName(raw_name.as_slice().into())));
         // A tar of an overlayfs upper directory (a daemon's `diff/` dir) keeps overlay's own
         // whiteouts: a 0:0 character device deletes its path, an opaque xattr hides below.
         // The member's own time: a whiteout's is when the file was deleted.

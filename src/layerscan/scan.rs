@@ -150,9 +150,14 @@ pub struct LayerEntry {
     /// The member name had `..` components (path traversal).
     pub traversal: bool,
     /// The member name as stored (kept only when it differs in a way worth showing).
-    pub raw_name: Option<Box<[u8]>>,
+    pub raw_name: Option<Box<RawName>>,
     pub kind: EntryKind,
 }
+
+/// A member name as stored, boxed apart from its entry (a pointer, not a slice, in each of
+/// the million entries that have none: an entry is 48 bytes, not 56).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RawName(pub Box<[u8]>);
 
 /// Everything one pass over a layer blob established.
 #[derive(Debug, Default)]
