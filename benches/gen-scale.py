@@ -6,6 +6,8 @@ Usage: gen-scale.py SHAPE OUTDIR N
 SHAPE is one of
   image     OUTDIR/image.tar: a legacy `docker save` archive with one uncompressed layer
             holding N empty files in usr/share/NNNN/ (plus manifest.json and the config);
+  image2    the same with a second layer of one file (etc/motd): the merged view of the
+            first layer is then kept while the second is applied, as in most real images;
   dataroot  OUTDIR/var/lib/docker: a Docker overlay2 data root with one image of one layer
             whose layer directory holds the N files, and one container on it;
   loose     OUTDIR/var/lib/docker: the same root without the image, the N files in
@@ -43,45 +45,63 @@ def spread(base, n):
             os.close(os.open(os.path.join(sub, f"{i:04}"), os.O_CREAT | os.O_WRONLY, 0o644))
 
 
-def image(out, n):
-    os.makedirs(out, exist_ok=True)
-    layer_path = os.path.join(out, "layer.tar.tmp")
-    with tarfile.open(layer_path, "w", format=tarfile.GNU_FORMAT) as t:
-        for d in range((n + 999) // 1000):
-            ti = tarfile.TarInfo(f"usr/share/{d:04}")
-            ti.type, ti.mode, ti.mtime = tarfile.DIRTYPE, 0o755, 1_700_000_000
+def layer_tar(path, members):
+    """Write an uncompressed layer tar of (name, is_dir, mtime) members; return its digest."""
+    with tarfile.open(path, "w", format=tarfile.GNU_FORMAT) as t:
+        for name, is_dir, mtime in members:
+            ti = tarfile.TarInfo(name)
+            ti.mode, ti.mtime = (0o755 if is_dir else 0o644), mtime
+            if is_dir:
+                ti.type = tarfile.DIRTYPE
             t.addfile(ti)
-            for i in range(min(1000, n - d * 1000)):
-                ti = tarfile.TarInfo(f"usr/share/{d:04}/{i:04}")
-                ti.mode, ti.mtime = 0o644, 1_700_000_000 + i
-                t.addfile(ti)
     h = hashlib.sha256()
-    with open(layer_path, "rb") as f:
+    with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
-    diff_id = "sha256:" + h.hexdigest()
+    return h.hexdigest()
+
+
+def files(n):
+    """The N files, 1,000 per directory, each directory first."""
+    for d in range((n + 999) // 1000):
+        yield f"usr/share/{d:04}", True, 1_700_000_000
+        for i in range(min(1000, n - d * 1000)):
+            yield f"usr/share/{d:04}/{i:04}", False, 1_700_000_000 + i
+
+
+def image(out, n, top_layer):
+    os.makedirs(out, exist_ok=True)
+    layers = [files(n)]
+    if top_layer:
+        layers.append([("etc", True, 1_700_000_000), ("etc/motd", False, 1_700_000_001)])
+    tmp = []
+    for k, members in enumerate(layers):
+        path = os.path.join(out, f"layer{k}.tar.tmp")
+        tmp.append((path, layer_tar(path, members)))
     config = json.dumps({
         "architecture": "amd64", "os": "linux", "created": "2026-01-01T00:00:00Z",
         "config": {"Cmd": ["/bin/sh"]},
-        "rootfs": {"type": "layers", "diff_ids": [diff_id]},
-        "history": [{"created": "2026-01-01T00:00:00Z", "created_by": f"RUN touch {n} files"}],
+        "rootfs": {"type": "layers", "diff_ids": ["sha256:" + d for _, d in tmp]},
+        "history": [{"created": "2026-01-01T00:00:00Z", "created_by": by}
+                    for by in [f"RUN touch {n} files", "RUN touch /etc/motd"][:len(tmp)]],
     }).encode()
     config_name = sha(config) + ".json"
-    layer_dir = h.hexdigest()
     manifest = json.dumps([{"Config": config_name, "RepoTags": [f"bench/scale:{n}"],
-                            "Layers": [f"{layer_dir}/layer.tar"]}]).encode()
+                            "Layers": [f"{d}/layer.tar" for _, d in tmp]}]).encode()
     with tarfile.open(os.path.join(out, "image.tar"), "w", format=tarfile.GNU_FORMAT) as t:
         def add(name, data):
             ti = tarfile.TarInfo(name)
             ti.size, ti.mtime = len(data), 1_700_000_000
             t.addfile(ti, io.BytesIO(data))
-        ti = t.gettarinfo(layer_path, f"{layer_dir}/layer.tar")
-        ti.mtime, ti.uid, ti.gid, ti.uname, ti.gname = 1_700_000_000, 0, 0, "", ""
-        with open(layer_path, "rb") as f:
-            t.addfile(ti, f)
+        for path, digest in tmp:
+            ti = t.gettarinfo(path, f"{digest}/layer.tar")
+            ti.mtime, ti.uid, ti.gid, ti.uname, ti.gname = 1_700_000_000, 0, 0, "", ""
+            with open(path, "rb") as f:
+                t.addfile(ti, f)
         add(config_name, config)
         add("manifest.json", manifest)
-    os.remove(layer_path)
+    for path, _ in tmp:
+        os.remove(path)
 
 
 def container(root, image_id, chain, with_layers):
@@ -131,11 +151,11 @@ def dataroot(out, n, loose):
 
 
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ("image", "dataroot", "loose"):
+    if len(sys.argv) != 4 or sys.argv[1] not in ("image", "image2", "dataroot", "loose"):
         sys.exit(__doc__)
     shape, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    if shape == "image":
-        image(out, n)
+    if shape in ("image", "image2"):
+        image(out, n, shape == "image2")
     else:
         dataroot(out, n, shape == "loose")
 

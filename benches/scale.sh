@@ -2,6 +2,7 @@
 # Scale benchmark: memory and time of `ctriage scan --format json` against the number of
 # files, on evidence of N empty files (1 directory per 1,000 files, benches/gen-scale.py):
 #   image     a `docker save` of one layer holding the N files;
+#   image2    the same with a second layer of one file (the first layer's view is kept);
 #   dataroot  a Docker overlay2 data root whose one image layer directory holds them;
 #   loose     a data root holding them outside any layer (each one an artifact).
 # Each run is timed by /usr/bin/time: wall, CPU (user + system) and peak RSS. RUNS runs each
@@ -15,14 +16,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${1:-/tmp/ctriage-bench-scale}
 SIZES=${SIZES:-10000 100000 1000000}
-SHAPES=${SHAPES:-image dataroot loose}
+SHAPES=${SHAPES:-image image2 dataroot loose}
 RUNS=${RUNS:-3}
 BIN=${BIN:-target/release/ctriage}
 [ -n "${SKIP_BUILD:-}" ] || cargo build --release --locked --quiet
 
 input() { # shape n -> the path scanned
     case $1 in
-        image) echo "$DATA/image-$2/image.tar" ;;
+        image*) echo "$DATA/$1-$2/image.tar" ;;
         *) echo "$DATA/$1-$2/var/lib/docker" ;;
     esac
 }

@@ -5,9 +5,9 @@
 
 use std::collections::BTreeMap;
 
+use super::file_change::Side;
 use super::layout::ImageConfig;
 use super::load::{file_change, LoadedImage};
-use super::section::Side;
 use super::section::{BaseRefusal, BaseUsed, ContainerChanges, DiffLine, Disagreement, ImageContext};
 use super::tree::{diff_trees, docker_lines, merge, Change, ChangeRec, FileTree};
 use super::FileChange;

@@ -8,12 +8,44 @@ use std::sync::Arc;
 
 use serde::{Serialize, Serializer};
 
-use super::section::Side;
 use super::tree::Change;
 use crate::digest::Sha256Hex;
 use crate::layerfs::FileType;
 use crate::layerscan::Meta;
 use crate::model::{IocRef, Locator, Timestamp};
+
+/// Where a container's own changes were read from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Side {
+    /// A `docker export` compared with its base image.
+    #[default]
+    Export,
+    /// The layers `docker commit` added to an image.
+    CommittedLayers,
+    /// The container's read-write layer in a daemon data root.
+    UpperDir,
+    /// A volume of the container in a daemon data root.
+    Volume,
+}
+
+impl Side {
+    /// The name the report writes (`export`, `committed-layers`, `upper-dir`, `volume`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Export => "export",
+            Side::CommittedLayers => "committed-layers",
+            Side::UpperDir => "upper-dir",
+            Side::Volume => "volume",
+        }
+    }
+}
+
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Which layer of which image, or which side of a container, a change is of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

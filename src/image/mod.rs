@@ -29,7 +29,7 @@ use crate::model::Locator;
 
 pub(crate) use crate::digest::Check;
 pub(crate) use crate::layerfs::show_path;
-pub(crate) use file_change::{FileChange, HiddenPath, Origin, Rare, ShownPaths};
+pub(crate) use file_change::{FileChange, HiddenPath, Origin, Rare, ShownPaths, Side};
 #[cfg(test)]
 pub(crate) use file_events::tests as file_events_for_tests;
 pub(crate) use file_events::FileEvents;
@@ -41,7 +41,7 @@ pub(crate) use rules::evaluate_saved_diff;
 pub(crate) use rules::{check_defs, file_defs};
 pub(crate) use section::{
     BaseRefusal, BaseUsed, ContainerChanges, HistoryRecord, ImageContext, ImageRecord, ImageSection,
-    LayerRecord, Side,
+    LayerRecord,
 };
 pub(crate) use tree::{below, merge, Change, FileTree};
 
@@ -106,7 +106,10 @@ fn tell_layer(
 /// The file changes of a container and the group their timeline events are told from.
 fn tell_container(c: &container::Container, section: &mut ImageSection) {
     section.file_events.extend(timeline::container_group(c, section.file_changes.len()));
-    section.file_changes.extend(c.file_changes());
+    let changes = c.file_changes();
+    // Exactly: the image's changes may be a million records, which doubling would copy.
+    section.file_changes.reserve_exact(changes.len());
+    section.file_changes.extend(changes);
 }
 
 /// Analyse every image archive, layer tar and filesystem tar of a bundle.

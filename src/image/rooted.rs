@@ -5,9 +5,9 @@
 use std::collections::BTreeSet;
 
 use super::container::{base_created, is_ignored, to_lines, Container, RUNTIME_PATHS};
+use super::file_change::Side;
 use super::layout;
 use super::load::{align_history, count, LoadedImage};
-use super::section::Side;
 use super::tree::{apply, apply_last, apply_layer, docker_lines, merge, FileTree};
 use super::{show_path, BaseUsed, Check, ContainerChanges, ImageRecord, LayerRecord};
 use crate::dataroot::rooted::{RootContainer, RootImage, Rooted};

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::container::Container;
+use super::file_change::Side;
 use super::load::LoadedImage;
-use super::section::Side;
 use super::tree::{Change, ChangeRec, RecRare};
 use crate::content::{log4j_vulnerability, sig, Magic, SigSet};
 use crate::layerfs::show_path;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::file_change::FileChange;
+use super::file_change::{FileChange, Side};
 use super::file_events::{FileEventGroup, FileEvents};
 use super::layout::OciArtifact;
 use super::Check;
@@ -262,39 +262,6 @@ pub struct Disagreement {
     /// Why this disagreement is expected, when it is (e.g. a socket no tar can hold).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
-}
-
-/// Where a container's own changes were read from.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Side {
-    /// A `docker export` compared with its base image.
-    #[default]
-    Export,
-    /// The layers `docker commit` added to an image.
-    CommittedLayers,
-    /// The container's read-write layer in a daemon data root.
-    UpperDir,
-    /// A volume of the container in a daemon data root.
-    Volume,
-}
-
-impl Side {
-    /// The name the report writes (`export`, `committed-layers`, `upper-dir`, `volume`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Side::Export => "export",
-            Side::CommittedLayers => "committed-layers",
-            Side::UpperDir => "upper-dir",
-            Side::Volume => "volume",
-        }
-    }
-}
-
-impl std::fmt::Display for Side {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The container's own changes.

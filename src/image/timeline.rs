@@ -2,9 +2,9 @@
 //! layer and container are told from when written (see `file_events`).
 
 use super::container::Container;
+use super::file_change::Side;
 use super::file_events::{FileEventGroup, Timing};
 use super::load::LoadedImage;
-use super::section::Side;
 use crate::model::{Outcome, TimelineEvent};
 
 /// The history steps of an image.
