@@ -8,9 +8,10 @@ use super::container::{base_created, is_ignored, to_lines, Container, RUNTIME_PA
 use super::file_change::Side;
 use super::layout;
 use super::load::{align_history, count, LoadedImage};
-use super::tree::{apply, apply_last, apply_layer, docker_lines, merge, FileTree};
+use super::tree::{apply, apply_last, apply_layer, docker_lines, merge, ChangeRec, FileTree};
 use super::{show_path, BaseUsed, Check, ContainerChanges, ImageRecord, LayerRecord};
 use crate::dataroot::rooted::{RootContainer, RootImage, Rooted};
+use crate::layerscan::{EntryKind, LayerEntry};
 use crate::model::{Diagnostic, Locator, Outcome};
 
 /// Every image of the data root, loaded as from an archive.
@@ -208,6 +209,39 @@ fn volumes(c: &RootContainer) -> Vec<Container> {
         .collect()
 }
 
+/// The changes of a container's upper layer applied onto `tree`, its image's view, less the
+/// paths `ignore` drops; and the parents of changed paths that exist on both sides (which
+/// `docker diff` lists as changed).
+fn upper_changes(
+    mut tree: FileTree,
+    upper: &[LayerEntry],
+    layer: usize,
+    lower_unknown: bool,
+    ignore: &dyn Fn(&[u8]) -> bool,
+) -> (Vec<ChangeRec>, BTreeSet<Vec<u8>>) {
+    // A change's parent is a parent of one of the upper layer's entries (a whiteout deletes
+    // in its own directory) or an opaque directory (its children are deleted): those the
+    // image has are looked up before the upper layer is applied, so the image's view is
+    // built once.
+    let in_base: BTreeSet<&[u8]> = upper
+        .iter()
+        .flat_map(|e| {
+            let own = matches!(e.kind, EntryKind::Opaque).then_some(&e.path[..]);
+            parents_of(&e.path).chain(own)
+        })
+        .filter(|p| tree.contains_key(*p))
+        .collect();
+    let applied = apply_layer(&mut tree, upper, layer, lower_unknown);
+    let recs: Vec<ChangeRec> = applied.changes.into_iter().filter(|r| !ignore(&r.path)).collect();
+    let in_both = recs
+        .iter()
+        .flat_map(|r| parents_of(&r.path))
+        .filter(|p| in_base.contains(p) && tree.contains_key(*p))
+        .map(<[u8]>::to_vec)
+        .collect();
+    (recs, in_both)
+}
+
 /// The non-empty proper parents of a path (`a/b/c` -> `a`, `a/b`).
 fn parents_of(path: &[u8]) -> impl Iterator<Item = &[u8]> {
     path.iter().enumerate().filter(|(i, c)| **c == b'/' && *i > 0).map(move |(i, _)| &path[..i])
@@ -220,8 +254,7 @@ fn container(c: &RootContainer, images: &[LoadedImage], out: &mut Outcome) -> Op
         .image_id
         .as_ref()
         .and_then(|id| images.iter().find(|l| l.record.id.as_deref() == Some(id.as_str())));
-    // The image's view with the init layer on it: built again below rather than cloned, so
-    // the two views of a large image are never held at once.
+    // The image's view with the init layer on it.
     let base_view = |l: Option<&LoadedImage>| {
         let mut tree = l.map(|l| l.tree_at(None)).unwrap_or_default();
         if let Some((_, init)) = &c.init {
@@ -252,23 +285,15 @@ fn container(c: &RootContainer, images: &[LoadedImage], out: &mut Outcome) -> Op
             (0, "no image (not in the data root)".to_string(), None)
         }
     };
-    let mut tree = base_view(img);
+    let tree = base_view(img);
     let mounts: Vec<Vec<u8>> = c
         .mount_points
         .iter()
         .map(|m| crate::layerfs::normalize(m.as_bytes()).0)
         .filter(|m| !m.is_empty())
         .collect();
-    let applied = apply_layer(&mut tree, &upper.entries, n + 1, img.is_none());
-    let recs: Vec<_> = applied.changes.into_iter().filter(|r| !is_ignored(&r.path, &mounts)).collect();
-    // `docker diff` lists the parents of changed paths that exist on both sides: only those
-    // parents are looked up, in the container's view, then in the image's built again.
-    let parents: BTreeSet<&[u8]> = recs.iter().flat_map(|r| parents_of(&r.path)).collect();
-    let in_top: BTreeSet<&[u8]> = parents.iter().copied().filter(|p| tree.contains_key(*p)).collect();
-    drop(tree);
-    let base = base_view(img);
-    let in_both: BTreeSet<&[u8]> = in_top.into_iter().filter(|p| base.contains_key(*p)).collect();
-    drop(base);
+    let (recs, in_both) =
+        upper_changes(tree, &upper.entries, n + 1, img.is_none(), &|p| is_ignored(p, &mounts));
     let lines = docker_lines(recs.iter().map(|r| (r.change, r.path.to_vec())), |p| in_both.contains(p));
     let ignored = RUNTIME_PATHS
         .iter()
@@ -292,4 +317,35 @@ fn container(c: &RootContainer, images: &[LoadedImage], out: &mut Outcome) -> Op
         locs,
         base_created: img.and_then(|l| base_created(l, n)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::image::tree::tests::random_layer;
+
+    /// The parents in both views found from the upper layer's entries before it is applied
+    /// are those a second view of the image finds after (what was done before).
+    #[test]
+    fn parents_on_both_sides_need_one_view_of_the_image() {
+        let mut rng = crate::test_rng::Rng(0x0ddb_a115);
+        for round in 0..3000 {
+            let mut image = FileTree::new();
+            for i in 0..1 + rng.below(2) {
+                apply(&mut image, &random_layer(&mut rng), i);
+            }
+            let upper = random_layer(&mut rng);
+            let mut top = image.clone();
+            let recs = apply_layer(&mut top, &upper, 9, false).changes;
+            let want: BTreeSet<Vec<u8>> = recs
+                .iter()
+                .flat_map(|r| parents_of(&r.path))
+                .filter(|p| top.contains_key(*p) && image.contains_key(*p))
+                .map(<[u8]>::to_vec)
+                .collect();
+            let (got_recs, got) = upper_changes(image, &upper, 9, false, &|_| false);
+            assert_eq!(got_recs, recs, "round {round}");
+            assert_eq!(got, want, "round {round}: {upper:?}");
+        }
+    }
 }

@@ -624,7 +624,7 @@ pub(crate) fn add_parent_dirs(out: &mut BTreeMap<Vec<u8>, Change>, exists_in_bot
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A member of a layer at `path`, as stored.
@@ -707,28 +707,32 @@ mod tests {
         entry(path, seq, EntryKind::Node(m.into()))
     }
 
+    /// A layer of 1 to 7 random entries (directories, files, unresolved hard links,
+    /// whiteouts, opaque markers) over names that sort around `/` (`a.b` < `a/b`), nest, and
+    /// are replaced by each other's type.
+    pub(crate) fn random_layer(rng: &mut crate::test_rng::Rng) -> Vec<LayerEntry> {
+        const NAMES: [&str; 9] = ["a", "a.b", "a/b", "a/b/c", "a/c", "b", "b/a", "c", "c/d/e"];
+        (0..1 + rng.below(7) as u32)
+            .map(|seq| {
+                let p = NAMES[rng.below(NAMES.len())];
+                let other = NAMES[rng.below(NAMES.len())];
+                match rng.below(6) {
+                    0 => dir(p, seq),
+                    1 => hardlink(p, other, seq),
+                    2 => wh(&format!("{p}.wh"), p, seq),
+                    3 => opaque(p, seq),
+                    _ => file(p, rng.below(3) as u8, seq),
+                }
+            })
+            .collect()
+    }
+
     #[test]
     fn the_last_layer_applied_without_the_view_tells_what_the_view_would() {
-        // Names that sort around `/` (`a.b` < `a/b`), nest, and are replaced by each other's type.
-        let names = ["a", "a.b", "a/b", "a/b/c", "a/c", "b", "b/a", "c", "c/d/e"];
         let mut rng = crate::test_rng::Rng(0x5eed_1a57);
         for round in 0..2000 {
-            let layer = |rng: &mut crate::test_rng::Rng| -> Vec<LayerEntry> {
-                (0..1 + rng.below(7) as u32)
-                    .map(|seq| {
-                        let p = names[rng.below(names.len())];
-                        let other = names[rng.below(names.len())];
-                        match rng.below(6) {
-                            0 => dir(p, seq),
-                            1 => hardlink(p, other, seq),
-                            2 => wh(&format!("{p}.wh"), p, seq),
-                            3 => opaque(p, seq),
-                            _ => file(p, rng.below(3) as u8, seq),
-                        }
-                    })
-                    .collect()
-            };
-            let layers: Vec<Vec<LayerEntry>> = (0..1 + rng.below(3)).map(|_| layer(&mut rng)).collect();
+            let layers: Vec<Vec<LayerEntry>> =
+                (0..1 + rng.below(3)).map(|_| random_layer(&mut rng)).collect();
             let (last, lower) = layers.split_last().unwrap();
             let mut viewed = FileTree::new();
             for (i, l) in lower.iter().enumerate() {
