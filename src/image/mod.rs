@@ -236,6 +236,10 @@ pub(crate) fn analyze(
         }
     }
     section.base_refused = refused;
+    // A data root's containers are rebuilt on their images' views before the images' changes
+    // are told: each view is then built beside the change records, not beside the larger
+    // file changes they become.
+    let rooted_containers = ctx.rooted.as_ref().map(|r| rooted::containers(r, &loaded, &mut section.outcome));
     let mut trees = vec![];
     // A refused base is not this container's image: listed, never analysed (its own files,
     // history and findings would be told as this bundle's).
@@ -267,8 +271,8 @@ pub(crate) fn analyze(
             Some(_) => section.more_container_changes.push(c.report),
         }
     }
-    if let Some(r) = &ctx.rooted {
-        for c in rooted::containers(r, &loaded, &mut section.outcome) {
+    if let Some(rooted) = rooted_containers {
+        for c in rooted {
             rules::evaluate_container(&c, &mut section.outcome);
             tell_container(&c, &mut section);
             section.data_root_changes.push(c.report);
