@@ -8,7 +8,7 @@ use super::container::{base_created, is_ignored, to_lines, Container, RUNTIME_PA
 use super::file_change::Side;
 use super::layout;
 use super::load::{align_history, count, LoadedImage};
-use super::tree::{apply, apply_last, apply_layer, docker_lines, merge, ChangeRec, FileTree};
+use super::tree::{apply, apply_last, apply_layer, docker_lines, merge_within, ChangeRec, FileTree};
 use super::{show_path, BaseUsed, Check, ContainerChanges, ImageRecord, LayerRecord};
 use crate::dataroot::rooted::{RootContainer, RootImage, Rooted};
 use crate::layerscan::{EntryKind, LayerEntry};
@@ -242,6 +242,76 @@ fn upper_changes(
     (recs, in_both)
 }
 
+/// The paths of an image's view that applying a container's upper layer onto it reads
+/// (what [`merge_within`] needs kept): the upper entries' paths and their parents, whiteout
+/// and hard link targets; everything below an opaque directory and a whiteout's target (a
+/// deletion lists what it hid); and, through the image's layers, the target of every kept
+/// hard link whose content the scan left unknown, and its parents. (What a file removes
+/// when it replaces a directory is not listed: nothing below it needs keeping.)
+struct Reach {
+    /// Paths kept with their parents.
+    points: BTreeSet<Vec<u8>>,
+    /// Paths kept with everything below them (the empty path: the whole view).
+    roots: BTreeSet<Vec<u8>>,
+}
+
+impl Reach {
+    fn new(upper: &[LayerEntry], lower: &[&[LayerEntry]]) -> Reach {
+        let mut r = Reach { points: BTreeSet::new(), roots: BTreeSet::new() };
+        for e in upper {
+            match &e.kind {
+                EntryKind::Whiteout(w) => {
+                    r.point(&w.target);
+                    r.roots.insert(w.target.to_vec());
+                }
+                EntryKind::Opaque => {
+                    r.point(&e.path);
+                    r.roots.insert(e.path.to_vec());
+                }
+                EntryKind::Node(m) => {
+                    r.point(&e.path);
+                    if let Some(t) = m.hardlink() {
+                        r.point(t);
+                    }
+                }
+                EntryKind::AufsMeta => {}
+            }
+        }
+        // A kept hard link's content is its target's when the scan left it unknown: keep the
+        // target too, until no layer adds one (a chain of links adds one a pass).
+        loop {
+            let mut more = vec![];
+            for e in lower.iter().flat_map(|l| l.iter()) {
+                if let EntryKind::Node(m) = &e.kind {
+                    if let (Some(t), None) = (m.hardlink(), m.sha256) {
+                        if r.contains(&e.path) && !r.contains(t) {
+                            more.push(t.to_vec());
+                        }
+                    }
+                }
+            }
+            if more.is_empty() {
+                return r;
+            }
+            for t in more {
+                r.point(&t);
+            }
+        }
+    }
+
+    /// Keep `path` and its parents.
+    fn point(&mut self, path: &[u8]) {
+        self.points.extend(parents_of(path).map(<[u8]>::to_vec));
+        self.points.insert(path.to_vec());
+    }
+
+    fn contains(&self, path: &[u8]) -> bool {
+        self.points.contains(path)
+            || self.roots.contains(&b""[..])
+            || std::iter::once(path).chain(parents_of(path)).any(|a| self.roots.contains(a))
+    }
+}
+
 /// The non-empty proper parents of a path (`a/b/c` -> `a`, `a/b`).
 fn parents_of(path: &[u8]) -> impl Iterator<Item = &[u8]> {
     path.iter().enumerate().filter(|(i, c)| **c == b'/' && *i > 0).map(move |(i, _)| &path[..i])
@@ -254,11 +324,22 @@ fn container(c: &RootContainer, images: &[LoadedImage], out: &mut Outcome) -> Op
         .image_id
         .as_ref()
         .and_then(|id| images.iter().find(|l| l.record.id.as_deref() == Some(id.as_str())));
-    // The image's view with the init layer on it.
+    // The image's view with the init layer on it, as far as applying the upper layer reads
+    // it: a container that changed a few files does not hold a view of its image's million.
     let base_view = |l: Option<&LoadedImage>| {
-        let mut tree = l.map(|l| l.tree_at(None)).unwrap_or_default();
+        let mut lower: Vec<&[LayerEntry]> =
+            l.map(|l| l.scans.iter().flatten().map(|s| &s.entries[..]).collect()).unwrap_or_default();
+        lower.extend(c.init.as_ref().map(|(_, init)| &init.entries[..]));
+        let reach = Reach::new(&upper.entries, &lower);
+        let mut tree = FileTree::new();
+        let scans = l.map_or(&[][..], |l| &l.scans[..]);
+        for (i, s) in scans.iter().enumerate() {
+            if let Some(s) = s {
+                merge_within(&mut tree, &s.entries, i, &|p| reach.contains(p));
+            }
+        }
         if let Some((_, init)) = &c.init {
-            merge(&mut tree, &init.entries, l.map_or(0, |l| l.scans.len()));
+            merge_within(&mut tree, &init.entries, scans.len(), &|p| reach.contains(p));
         }
         tree
     };
@@ -347,5 +428,30 @@ mod tests {
             assert_eq!(got_recs, recs, "round {round}");
             assert_eq!(got, want, "round {round}: {upper:?}");
         }
+    }
+
+    /// The upper layer applied onto the part of the image's view it reaches changes what it
+    /// changes on the whole view, hard links through the image's layers included.
+    #[test]
+    fn the_upper_layer_reaches_only_what_it_reads() {
+        let mut rng = crate::test_rng::Rng(0xfeed_5eed);
+        let mut pruned = 0;
+        for round in 0..4000 {
+            let layers: Vec<Vec<LayerEntry>> =
+                (0..1 + rng.below(3)).map(|_| random_layer(&mut rng)).collect();
+            let upper = random_layer(&mut rng);
+            let lower: Vec<&[LayerEntry]> = layers.iter().map(|l| &l[..]).collect();
+            let reach = Reach::new(&upper, &lower);
+            let (mut whole, mut part) = (FileTree::new(), FileTree::new());
+            for (i, l) in layers.iter().enumerate() {
+                apply(&mut whole, l, i);
+                merge_within(&mut part, l, i, &|p| reach.contains(p));
+            }
+            pruned += usize::from(part.len() < whole.len());
+            let want = upper_changes(whole, &upper, 9, false, &|_| false);
+            let got = upper_changes(part, &upper, 9, false, &|_| false);
+            assert_eq!(got, want, "round {round}: {layers:?} then {upper:?}");
+        }
+        assert!(pruned > 1000, "{pruned}");
     }
 }

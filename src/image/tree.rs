@@ -295,7 +295,21 @@ pub(crate) fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -
 /// [`apply`] when only the merged view is wanted: the change set (a record per file) is not
 /// kept; the notes are returned.
 pub(crate) fn merge(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Vec<String> {
-    apply_changes(tree, entries, layer, false, Keep::View).0.notes
+    apply_changes(tree, entries, layer, false, Keep::View, &|_| true).0.notes
+}
+
+/// [`merge`], the view holding only the paths `within` keeps. It is the whole view less the
+/// other paths when `within` keeps every ancestor of a path it keeps, everything below a
+/// path it keeps whose subtree a later layer may remove or hide, and the target of a hard
+/// link it keeps whose content the scan left unknown: every decision about a kept path is
+/// then made on kept paths.
+pub(crate) fn merge_within(
+    tree: &mut FileTree,
+    entries: &[LayerEntry],
+    layer: usize,
+    within: &dyn Fn(&[u8]) -> bool,
+) {
+    apply_changes(tree, entries, layer, false, Keep::View, within);
 }
 
 /// [`apply`], for a layer whose lower layers are not in the evidence (`lower_unknown`: a
@@ -307,7 +321,7 @@ pub(crate) fn apply_layer(
     layer: usize,
     lower_unknown: bool,
 ) -> Applied {
-    apply_changes(tree, entries, layer, lower_unknown, Keep::Both).0
+    apply_changes(tree, entries, layer, lower_unknown, Keep::Both, &|_| true).0
 }
 
 /// [`apply_layer`] for the last layer, when nothing reads the merged view after it: the
@@ -319,7 +333,7 @@ pub(crate) fn apply_last(
     layer: usize,
     lower_unknown: bool,
 ) -> (Applied, usize) {
-    apply_changes(&mut tree, entries, layer, lower_unknown, Keep::Changes)
+    apply_changes(&mut tree, entries, layer, lower_unknown, Keep::Changes, &|_| true)
 }
 
 /// What applying a layer keeps: its change set, the merged view after it, or both.
@@ -338,6 +352,7 @@ fn apply_changes(
     layer: usize,
     lower_unknown: bool,
     keep: Keep,
+    within: &dyn Fn(&[u8]) -> bool,
 ) -> (Applied, usize) {
     let view = keep != Keep::Changes;
     let mut out = Applied { keep: keep != Keep::View, ..Default::default() };
@@ -438,6 +453,8 @@ fn apply_changes(
             }
             match tree.get(a) {
                 Some(n) if n.meta.ftype == FileType::Dir => {}
+                // Outside the view kept: nothing below it is kept either.
+                _ if !within(a) => {}
                 Some(n) => {
                     let before = n.meta.clone();
                     remove_below(tree, a);
@@ -492,7 +509,7 @@ fn apply_changes(
                 removed.insert(k, c);
             }
         }
-        if view {
+        if view && within(path) {
             tree.insert(path.clone(), Node::new(meta.clone(), layer, Some(e.seq)));
         } else {
             unseen += usize::from(!tree.contains_key(&path[..]));
