@@ -96,7 +96,10 @@ fn tell_layer(
     section.file_changes.reserve_exact(changes.len());
     while let Some(c) = changes.pop() {
         section.file_changes.push(load::file_change(&c, Origin::layer(l.record.index, i), &within));
-        if changes.capacity() > 4096 && changes.len() < changes.capacity() / 2 {
+        // Given back 64 Ki records at a time (a buffer this large is a mapping of its own:
+        // shrinking unmaps its tail, nothing is copied). Halving it only when half empty
+        // held the told half's file changes beside the whole buffer: 92 bytes a record.
+        if changes.capacity() - changes.len() >= 1 << 16 {
             changes.shrink_to_fit();
         }
     }
