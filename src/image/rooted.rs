@@ -324,25 +324,6 @@ fn container(c: &RootContainer, images: &[LoadedImage], out: &mut Outcome) -> Op
         .image_id
         .as_ref()
         .and_then(|id| images.iter().find(|l| l.record.id.as_deref() == Some(id.as_str())));
-    // The image's view with the init layer on it, as far as applying the upper layer reads
-    // it: a container that changed a few files does not hold a view of its image's million.
-    let base_view = |l: Option<&LoadedImage>| {
-        let mut lower: Vec<&[LayerEntry]> =
-            l.map(|l| l.scans.iter().flatten().map(|s| &s.entries[..]).collect()).unwrap_or_default();
-        lower.extend(c.init.as_ref().map(|(_, init)| &init.entries[..]));
-        let reach = Reach::new(&upper.entries, &lower);
-        let mut tree = FileTree::new();
-        let scans = l.map_or(&[][..], |l| &l.scans[..]);
-        for (i, s) in scans.iter().enumerate() {
-            if let Some(s) = s {
-                merge_within(&mut tree, &s.entries, i, &|p| reach.contains(p));
-            }
-        }
-        if let Some((_, init)) = &c.init {
-            merge_within(&mut tree, &init.entries, scans.len(), &|p| reach.contains(p));
-        }
-        tree
-    };
     let (n, desc, image) = match img {
         Some(l) => (
             l.scans.len(),
@@ -366,7 +347,21 @@ fn container(c: &RootContainer, images: &[LoadedImage], out: &mut Outcome) -> Op
             (0, "no image (not in the data root)".to_string(), None)
         }
     };
-    let tree = base_view(img);
+    // The image's view with the init layer on it, as far as applying the upper layer reads
+    // it: a container that changed a few files does not hold a view of its image's million.
+    let scans = img.map_or(&[][..], |l| &l.scans[..]);
+    let mut lower: Vec<&[LayerEntry]> = scans.iter().flatten().map(|s| &s.entries[..]).collect();
+    lower.extend(c.init.as_ref().map(|(_, init)| &init.entries[..]));
+    let reach = Reach::new(&upper.entries, &lower);
+    let mut tree = FileTree::new();
+    for (i, s) in scans.iter().enumerate() {
+        if let Some(s) = s {
+            merge_within(&mut tree, &s.entries, i, &|p| reach.contains(p));
+        }
+    }
+    if let Some((_, init)) = &c.init {
+        merge_within(&mut tree, &init.entries, scans.len(), &|p| reach.contains(p));
+    }
     let mounts: Vec<Vec<u8>> = c
         .mount_points
         .iter()
