@@ -4,6 +4,7 @@
 //! layers), and its cross-check against a saved `docker diff`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::file_change::Side;
 use super::layout::ImageConfig;
@@ -116,8 +117,9 @@ pub(crate) struct Container {
     pub report: ContainerChanges,
     /// Change records (export source only; committed layers report through their image).
     pub recs: Vec<ChangeRec>,
-    /// Where each record's proof is (export artifact, or the commit layer).
-    pub locs: Vec<Locator>,
+    /// Where each record's proof is (export artifact, or the commit layer): shared by the
+    /// records read from the same place, not a copy each.
+    pub locs: Vec<Arc<Locator>>,
     /// When the base image was made (for timestomping).
     pub base_created: Option<Timestamp>,
 }
@@ -128,20 +130,10 @@ impl Container {
         if self.report.source == Side::CommittedLayers {
             return vec![];
         }
-        // One shared locator per run of records read from the same place.
-        let mut within: Option<std::sync::Arc<Locator>> = None;
         self.recs
             .iter()
             .zip(&self.locs)
-            .map(|(r, loc)| {
-                let w = match within.take() {
-                    Some(w) if *w == *loc => w,
-                    _ => std::sync::Arc::new(loc.clone()),
-                };
-                let c = file_change(r, Origin::Side(self.report.source), &w);
-                within = Some(w);
-                c
-            })
+            .map(|(r, loc)| file_change(r, Origin::Side(self.report.source), loc))
             .collect()
     }
 }
@@ -438,7 +430,8 @@ pub(crate) fn rebuild(
             .filter(|p| top.contains_key(*p))
             .map(show_path)
             .collect();
-        let locs = recs.iter().map(|_| export.locator()).collect();
+        let loc = Arc::new(export.locator());
+        let locs = recs.iter().map(|_| loc.clone()).collect();
         let c = Container {
             report: ContainerChanges {
                 source: Side::Export,
@@ -465,11 +458,12 @@ pub(crate) fn rebuild(
         let lines = docker_lines(recs.iter().map(|r| (r.change, r.path.to_vec())), |p| {
             base.contains_key(p) && top.contains_key(p)
         });
+        let layer_locs: Vec<Arc<Locator>> = c.layer_locs.iter().cloned().map(Arc::new).collect();
         let locs = recs
             .iter()
             .map(|r| {
                 let layer = top.get(&r.path[..]).map(|n| n.layer()).unwrap_or(k);
-                c.layer_locs.get(layer).cloned().unwrap_or_default()
+                layer_locs.get(layer).cloned().unwrap_or_default()
             })
             .collect();
         let c = Container {

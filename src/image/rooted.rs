@@ -186,7 +186,7 @@ fn volumes(c: &RootContainer) -> Vec<Container> {
                 .collect();
             let (applied, _) = apply_last(FileTree::new(), &entries, 0, false);
             let recs: Vec<_> = applied.changes.into_iter().filter(|r| r.path.len() > prefix.len()).collect();
-            let loc = Locator::artifact(dir.clone());
+            let loc = std::sync::Arc::new(Locator::artifact(dir.clone()));
             Container {
                 report: ContainerChanges {
                     source: Side::Volume,
@@ -377,7 +377,8 @@ fn container(c: &RootContainer, images: &[LoadedImage], out: &mut Outcome) -> Op
         .filter(|p| upper.entries.iter().any(|e| &*e.path == *p))
         .map(show_path)
         .collect();
-    let locs = recs.iter().map(|_| loc.clone()).collect();
+    let shared = std::sync::Arc::new(loc);
+    let locs = recs.iter().map(|_| shared.clone()).collect();
     Some(Container {
         report: ContainerChanges {
             source: Side::UpperDir,

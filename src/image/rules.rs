@@ -997,7 +997,7 @@ pub(super) fn evaluate_container(c: &Container, out: &mut Outcome) {
                     r,
                     format!("mtime {m} is older than the base image, created {base}"),
                     &where_,
-                    loc.clone(),
+                    Locator::clone(loc),
                     Some(m),
                 );
             }
