@@ -344,8 +344,9 @@ enum Keep {
     Both,
 }
 
-/// [`apply_layer`], keeping what `keep` says; also returns how many paths the merged view
-/// after the layer holds (when the view is not kept: would hold).
+/// [`apply_layer`], keeping what `keep` says, the view only `within` the paths it keeps;
+/// also returns how many paths the merged view after the layer holds (when the view is not
+/// kept: would hold; a view kept in part counts its kept paths).
 fn apply_changes(
     tree: &mut FileTree,
     entries: &[LayerEntry],
@@ -356,8 +357,9 @@ fn apply_changes(
 ) -> (Applied, usize) {
     let view = keep != Keep::Changes;
     let mut out = Applied { keep: keep != Keep::View, ..Default::default() };
-    // The layer's nodes not added to the view (`view` false): how many paths they add, and
-    // the hard links among them resolved here (what the view would hold for them).
+    // When the view does not take the layer's nodes (`view` false): how many paths they
+    // add, and the hard links among them resolved here (what the view would hold for them).
+    // A view kept `within` some paths has no use for either.
     let mut unseen = 0;
     let mut resolved: BTreeMap<&[u8], Arc<Meta>> = BTreeMap::new();
     // The layer's nodes sorted by path, the last entry for a path winning (a sorted vector of
@@ -509,8 +511,10 @@ fn apply_changes(
                 removed.insert(k, c);
             }
         }
-        if view && within(path) {
-            tree.insert(path.clone(), Node::new(meta.clone(), layer, Some(e.seq)));
+        if view {
+            if within(path) {
+                tree.insert(path.clone(), Node::new(meta.clone(), layer, Some(e.seq)));
+            }
         } else {
             unseen += usize::from(!tree.contains_key(&path[..]));
             if meta.hardlink().is_some() {
