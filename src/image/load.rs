@@ -9,9 +9,10 @@ use super::integrity;
 use super::layout::{self, ImageConfig, OciArtifact};
 use super::legacy;
 use super::ocidir::LayoutDir;
+use super::reach::Stack;
 use super::recover;
 use super::spec::ImageSpec;
-use super::tree::{apply, apply_last, merge, Applied, ChangeRec, FileTree};
+use super::tree::{apply_last, merge, Applied, ChangeRec, FileTree};
 use super::{show_path, FileChange, HistoryRecord, ImageRecord, LayerRecord, Origin};
 use crate::content::Inspector;
 use crate::digest::hex;
@@ -259,10 +260,15 @@ fn build(
         archive_loc: arch.whole_locator(),
         config_loc,
     };
-    let mut tree = FileTree::new();
-    let mut final_paths = None;
-    for (i, (lref, member)) in spec.layers.iter().zip(members).enumerate() {
-        let scan = member.as_ref().and_then(|m| scans.get(m)).cloned();
+    let layer_scans: Vec<_> = spec
+        .layers
+        .iter()
+        .zip(members)
+        .map(|(_, m)| m.as_ref().and_then(|m| scans.get(m)).cloned())
+        .collect();
+    let mut stack =
+        Stack::new(&layer_scans.iter().map(|s| s.as_ref().map(|s| &s.entries[..])).collect::<Vec<_>>());
+    for (i, ((lref, member), scan)) in spec.layers.iter().zip(members).zip(layer_scans.iter()).enumerate() {
         let loc = arch.locator(member.as_deref().unwrap_or(&lref.member));
         if let (Some(m), Some(s), Some(cut)) =
             (member.as_ref().and_then(|m| arch.member(m)), &scan, &arch.cut)
@@ -280,14 +286,8 @@ fn build(
                 ));
             }
         }
-        let applied = match &scan {
-            // Nothing reads the view after the last layer: only its size is told.
-            Some(s) if i + 1 == spec.layers.len() => {
-                let (applied, paths) = apply_last(std::mem::take(&mut tree), &s.entries, i, false);
-                final_paths = Some(paths);
-                applied
-            }
-            Some(s) => apply(&mut tree, &s.entries, i),
+        let applied = match scan {
+            Some(s) => stack.apply(&s.entries, i),
             None => Applied::default(),
         };
         for n in &applied.notes {
@@ -307,7 +307,7 @@ fn build(
             expected_diff_id,
             ..Default::default()
         };
-        if let Some(s) = &scan {
+        if let Some(s) = scan {
             lr.compression = s.compression;
             lr.size = s.blob_size;
             lr.tar_size = s.tar_size;
@@ -320,11 +320,11 @@ fn build(
         integrity::layer_checks(&mut lr, lref);
         count(&mut lr, &applied);
         loaded.record.layers.push(lr);
-        loaded.scans.push(scan);
+        loaded.scans.push(scan.clone());
         loaded.applied.push(applied);
         loaded.layer_locs.push(loc);
     }
-    loaded.record.final_paths = final_paths.unwrap_or(tree.len());
+    loaded.record.final_paths = stack.paths();
     integrity::image_status(&mut loaded.record, spec.manifest_check.as_ref());
     if spec.layout == legacy::LAYOUT && loaded.record.integrity == "unverified" {
         loaded.record.integrity = "unverifiable (v1 layout)";

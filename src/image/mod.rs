@@ -14,6 +14,7 @@ mod legacy;
 mod load;
 pub(crate) mod objects;
 mod ocidir;
+mod reach;
 mod recover;
 mod reopen;
 pub(crate) mod rooted;

@@ -8,7 +8,8 @@ use super::container::{base_created, is_ignored, to_lines, Container, RUNTIME_PA
 use super::file_change::Side;
 use super::layout;
 use super::load::{align_history, count, LoadedImage};
-use super::tree::{apply, apply_last, apply_layer, docker_lines, merge_within, ChangeRec, FileTree};
+use super::reach::{parents_of, Reach, Stack};
+use super::tree::{apply_last, apply_layer, docker_lines, merge_within, ChangeRec, FileTree};
 use super::{show_path, BaseUsed, Check, ContainerChanges, ImageRecord, LayerRecord};
 use crate::dataroot::rooted::{RootContainer, RootImage, Rooted};
 use crate::layerscan::{EntryKind, LayerEntry};
@@ -69,21 +70,15 @@ fn load_image(img: &RootImage, out: &mut Outcome) -> LoadedImage {
         archive_loc: config_loc.clone(),
         config_loc,
     };
-    let mut tree = FileTree::new();
-    let mut final_paths = None;
+    let mut stack =
+        Stack::new(&img.layers.iter().map(|l| l.scan.as_ref().map(|s| &s.entries[..])).collect::<Vec<_>>());
     let mut complete = true;
     for (i, l) in img.layers.iter().enumerate() {
         let loc = Locator::artifact(l.dir.clone().unwrap_or_else(|| {
             format!("layer {} of {}", l.chain_id.as_deref().unwrap_or("?"), img.config_path)
         }));
         let applied = match &l.scan {
-            // Nothing reads the view after the last layer: only its size is told.
-            Some(s) if i + 1 == img.layers.len() => {
-                let (applied, paths) = apply_last(std::mem::take(&mut tree), &s.entries, i, false);
-                final_paths = Some(paths);
-                applied
-            }
-            Some(s) => apply(&mut tree, &s.entries, i),
+            Some(s) => stack.apply(&s.entries, i),
             None => {
                 complete = false;
                 Default::default()
@@ -133,7 +128,7 @@ fn load_image(img: &RootImage, out: &mut Outcome) -> LoadedImage {
         loaded.applied.push(applied);
         loaded.layer_locs.push(loc);
     }
-    loaded.record.final_paths = final_paths.unwrap_or(tree.len());
+    loaded.record.final_paths = stack.paths();
     // A container's read-write layer is what `docker commit` would add.
     if !img.extra.is_empty() && img.layers.last().is_some_and(|l| l.scan.is_some()) {
         loaded.record.committed_layers = vec![img.layers.len() - 1];
@@ -242,79 +237,15 @@ fn upper_changes(
     (recs, in_both)
 }
 
-/// The paths of an image's view that applying a container's upper layer onto it reads
-/// (what [`merge_within`] needs kept): the upper entries' paths and their parents, whiteout
-/// and hard link targets; everything below an opaque directory and a whiteout's target (a
-/// deletion lists what it hid); and, through the image's layers, the target of every kept
-/// hard link whose content the scan left unknown, and its parents. (What a file removes
-/// when it replaces a directory is not listed: nothing below it needs keeping.)
-struct Reach {
-    /// Paths kept with their parents.
-    points: BTreeSet<Vec<u8>>,
-    /// Paths kept with everything below them (the empty path: the whole view).
-    roots: BTreeSet<Vec<u8>>,
-}
-
-impl Reach {
-    fn new(upper: &[LayerEntry], lower: &[&[LayerEntry]]) -> Reach {
-        let mut r = Reach { points: BTreeSet::new(), roots: BTreeSet::new() };
-        for e in upper {
-            match &e.kind {
-                EntryKind::Whiteout(w) => {
-                    r.point(&w.target);
-                    r.roots.insert(w.target.to_vec());
-                }
-                EntryKind::Opaque => {
-                    r.point(&e.path);
-                    r.roots.insert(e.path.to_vec());
-                }
-                EntryKind::Node(m) => {
-                    r.point(&e.path);
-                    if let Some(t) = m.hardlink() {
-                        r.point(t);
-                    }
-                }
-                EntryKind::AufsMeta => {}
-            }
-        }
-        // A kept hard link's content is its target's when the scan left it unknown: keep the
-        // target too, until no layer adds one (a chain of links adds one a pass).
-        loop {
-            let mut more = vec![];
-            for e in lower.iter().flat_map(|l| l.iter()) {
-                if let EntryKind::Node(m) = &e.kind {
-                    if let (Some(t), None) = (m.hardlink(), m.sha256) {
-                        if r.contains(&e.path) && !r.contains(t) {
-                            more.push(t.to_vec());
-                        }
-                    }
-                }
-            }
-            if more.is_empty() {
-                return r;
-            }
-            for t in more {
-                r.point(&t);
-            }
-        }
+/// What applying a container's upper layer onto its image's view (`lower`: the image's
+/// layers then the init layer) reads of it: [`merge_within`] keeps only that.
+fn container_reach<'e>(upper: &'e [LayerEntry], lower: &[&'e [LayerEntry]]) -> Reach<'e> {
+    let mut reach = Reach::default();
+    for (i, l) in lower.iter().enumerate() {
+        reach.links(l, i);
     }
-
-    /// Keep `path` and its parents.
-    fn point(&mut self, path: &[u8]) {
-        self.points.extend(parents_of(path).map(<[u8]>::to_vec));
-        self.points.insert(path.to_vec());
-    }
-
-    fn contains(&self, path: &[u8]) -> bool {
-        self.points.contains(path)
-            || self.roots.contains(&b""[..])
-            || std::iter::once(path).chain(parents_of(path)).any(|a| self.roots.contains(a))
-    }
-}
-
-/// The non-empty proper parents of a path (`a/b/c` -> `a`, `a/b`).
-fn parents_of(path: &[u8]) -> impl Iterator<Item = &[u8]> {
-    path.iter().enumerate().filter(|(i, c)| **c == b'/' && *i > 0).map(move |(i, _)| &path[..i])
+    reach.read(upper, lower.len());
+    reach
 }
 
 fn container(c: &RootContainer, images: &[LoadedImage], out: &mut Outcome) -> Option<Container> {
@@ -350,17 +281,13 @@ fn container(c: &RootContainer, images: &[LoadedImage], out: &mut Outcome) -> Op
     // The image's view with the init layer on it, as far as applying the upper layer reads
     // it: a container that changed a few files does not hold a view of its image's million.
     let scans = img.map_or(&[][..], |l| &l.scans[..]);
-    let mut lower: Vec<&[LayerEntry]> = scans.iter().flatten().map(|s| &s.entries[..]).collect();
+    let mut lower: Vec<&[LayerEntry]> =
+        scans.iter().map(|s| s.as_ref().map_or(&[][..], |s| &s.entries[..])).collect();
     lower.extend(c.init.as_ref().map(|(_, init)| &init.entries[..]));
-    let reach = Reach::new(&upper.entries, &lower);
+    let reach = container_reach(&upper.entries, &lower);
     let mut tree = FileTree::new();
-    for (i, s) in scans.iter().enumerate() {
-        if let Some(s) = s {
-            merge_within(&mut tree, &s.entries, i, &|p| reach.contains(p));
-        }
-    }
-    if let Some((_, init)) = &c.init {
-        merge_within(&mut tree, &init.entries, scans.len(), &|p| reach.contains(p));
+    for (i, l) in lower.iter().enumerate() {
+        merge_within(&mut tree, l, i, &|p| reach.keeps(p, i));
     }
     let mounts: Vec<Vec<u8>> = c
         .mount_points
@@ -399,6 +326,7 @@ fn container(c: &RootContainer, images: &[LoadedImage], out: &mut Outcome) -> Op
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::image::tree::apply;
     use crate::image::tree::tests::random_layer;
 
     /// The parents in both views found from the upper layer's entries before it is applied
@@ -437,11 +365,11 @@ mod tests {
                 (0..1 + rng.below(3)).map(|_| random_layer(&mut rng)).collect();
             let upper = random_layer(&mut rng);
             let lower: Vec<&[LayerEntry]> = layers.iter().map(|l| &l[..]).collect();
-            let reach = Reach::new(&upper, &lower);
+            let reach = container_reach(&upper, &lower);
             let (mut whole, mut part) = (FileTree::new(), FileTree::new());
             for (i, l) in layers.iter().enumerate() {
                 apply(&mut whole, l, i);
-                merge_within(&mut part, l, i, &|p| reach.contains(p));
+                merge_within(&mut part, l, i, &|p| reach.keeps(p, i));
             }
             pruned += usize::from(part.len() < whole.len());
             let want = upper_changes(whole, &upper, 9, false, &|_| false);

@@ -295,21 +295,35 @@ pub(crate) fn apply(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -
 /// [`apply`] when only the merged view is wanted: the change set (a record per file) is not
 /// kept; the notes are returned.
 pub(crate) fn merge(tree: &mut FileTree, entries: &[LayerEntry], layer: usize) -> Vec<String> {
-    apply_changes(tree, entries, layer, false, Keep::View, &|_| true).0.notes
+    apply_changes(tree, entries, layer, false, Keep::View, None).0.notes
 }
 
-/// [`merge`], the view holding only the paths `within` keeps. It is the whole view less the
-/// other paths when `within` keeps every ancestor of a path it keeps, everything below a
-/// path it keeps whose subtree a later layer may remove or hide, and the target of a hard
-/// link it keeps whose content the scan left unknown: every decision about a kept path is
-/// then made on kept paths.
+/// [`merge`], the view holding only the paths `within` keeps (and what is below a
+/// non-directory of the layer, see [`apply_within`]).
 pub(crate) fn merge_within(
     tree: &mut FileTree,
     entries: &[LayerEntry],
     layer: usize,
     within: &dyn Fn(&[u8]) -> bool,
 ) {
-    apply_changes(tree, entries, layer, false, Keep::View, within);
+    apply_changes(tree, entries, layer, false, Keep::View, Some(within));
+}
+
+/// [`apply`], the view holding only the paths `within` keeps; also returns how many paths
+/// the whole view gained that `tree` does not hold. The change set is the whole view's, and
+/// so is the view's path count (`tree.len()` plus what every layer left out), when
+/// `within` keeps what the layers above read of it (a [`super::reach::Reach`]): every
+/// ancestor of a path it keeps, everything below a path whose subtree a later layer removes
+/// or hides, and the target of a hard link whose content the scan left unknown. What is
+/// below a non-directory of the layer itself (a malformed tar: `a` a file, then `a/b`) is
+/// kept too: a later layer writing below `a` removes it.
+pub(crate) fn apply_within(
+    tree: &mut FileTree,
+    entries: &[LayerEntry],
+    layer: usize,
+    within: &dyn Fn(&[u8]) -> bool,
+) -> (Applied, usize) {
+    apply_changes(tree, entries, layer, false, Keep::Both, Some(within))
 }
 
 /// [`apply`], for a layer whose lower layers are not in the evidence (`lower_unknown`: a
@@ -321,7 +335,7 @@ pub(crate) fn apply_layer(
     layer: usize,
     lower_unknown: bool,
 ) -> Applied {
-    apply_changes(tree, entries, layer, lower_unknown, Keep::Both, &|_| true).0
+    apply_changes(tree, entries, layer, lower_unknown, Keep::Both, None).0
 }
 
 /// [`apply_layer`] for the last layer, when nothing reads the merged view after it: the
@@ -333,8 +347,12 @@ pub(crate) fn apply_last(
     layer: usize,
     lower_unknown: bool,
 ) -> (Applied, usize) {
-    apply_changes(&mut tree, entries, layer, lower_unknown, Keep::Changes, &|_| true)
+    let (applied, left_out) = apply_changes(&mut tree, entries, layer, lower_unknown, Keep::Changes, None);
+    (applied, tree.len() + left_out)
 }
+
+/// Which paths a view keeps (None: all).
+type Within<'w> = Option<&'w dyn Fn(&[u8]) -> bool>;
 
 /// What applying a layer keeps: its change set, the merged view after it, or both.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -344,23 +362,23 @@ enum Keep {
     Both,
 }
 
-/// [`apply_layer`], keeping what `keep` says, the view only `within` the paths it keeps;
-/// also returns how many paths the merged view after the layer holds (when the view is not
-/// kept: would hold; a view kept in part counts its kept paths).
+/// [`apply_layer`], keeping what `keep` says, the view only `within` the paths it keeps
+/// (None: all); also returns how many paths the whole merged view gained that `tree` does
+/// not hold: the layer's nodes when the view does not take them, the paths `within` left
+/// out.
 fn apply_changes(
     tree: &mut FileTree,
     entries: &[LayerEntry],
     layer: usize,
     lower_unknown: bool,
     keep: Keep,
-    within: &dyn Fn(&[u8]) -> bool,
+    within: Within,
 ) -> (Applied, usize) {
     let view = keep != Keep::Changes;
     let mut out = Applied { keep: keep != Keep::View, ..Default::default() };
-    // When the view does not take the layer's nodes (`view` false): how many paths they
-    // add, and the hard links among them resolved here (what the view would hold for them).
-    // A view kept `within` some paths has no use for either.
-    let mut unseen = 0;
+    let mut left_out = 0;
+    // When the view does not take the layer's nodes (`view` false): the hard links among
+    // them resolved here (what the view would hold for them).
     let mut resolved: BTreeMap<&[u8], Arc<Meta>> = BTreeMap::new();
     // The layer's nodes sorted by path, the last entry for a path winning (a sorted vector of
     // references, not a map: a few bytes per file).
@@ -368,6 +386,10 @@ fn apply_changes(
         entries.iter().rev().filter(|e| matches!(e.kind, EntryKind::Node(_))).collect();
     nodes.sort_by(|a, b| a.path.cmp(&b.path));
     nodes.dedup_by(|a, b| a.path == b.path);
+    let dense = if within.is_some() { dense(&nodes) } else { BTreeSet::new() };
+    let kept = |p: &[u8]| {
+        within.is_none_or(|w| w(p)) || (!dense.is_empty() && ancestors(p).any(|a| dense.contains(a)))
+    };
     // Target -> the whiteout's mtime (the time of the deletion).
     let mut whiteouts: BTreeMap<&[u8], Option<Timestamp>> = BTreeMap::new();
     let mut opaque: BTreeSet<&[u8]> = BTreeSet::new();
@@ -455,8 +477,8 @@ fn apply_changes(
             }
             match tree.get(a) {
                 Some(n) if n.meta.ftype == FileType::Dir => {}
-                // Outside the view kept: nothing below it is kept either.
-                _ if !within(a) => {}
+                // Outside the view kept, no change set wanted: nothing below it is kept either.
+                _ if !out.keep && !kept(a) => {}
                 Some(n) => {
                     let before = n.meta.clone();
                     remove_below(tree, a);
@@ -511,12 +533,14 @@ fn apply_changes(
                 removed.insert(k, c);
             }
         }
-        if view {
-            if within(path) {
-                tree.insert(path.clone(), Node::new(meta.clone(), layer, Some(e.seq)));
-            }
+        if view && kept(path) {
+            tree.insert(path.clone(), Node::new(meta.clone(), layer, Some(e.seq)));
+        } else if view {
+            // Nothing after this layer reads it: the whole view holds it, this one does not.
+            tree.remove(&path[..]);
+            left_out += 1;
         } else {
-            unseen += usize::from(!tree.contains_key(&path[..]));
+            left_out += usize::from(!tree.contains_key(&path[..]));
             if meta.hardlink().is_some() {
                 resolved.insert(path, meta.clone());
             }
@@ -571,8 +595,26 @@ fn apply_changes(
     if !out.changes.is_sorted_by(|a, b| a.path <= b.path) {
         out.changes.sort_by(|a, b| a.path.cmp(&b.path));
     }
-    let paths = tree.len() + unseen;
-    (out, paths)
+    (out, left_out)
+}
+
+/// The non-directories among a layer's sorted nodes that have nodes of the layer below them.
+fn dense<'e>(nodes: &[&'e LayerEntry]) -> BTreeSet<&'e [u8]> {
+    let mut out = BTreeSet::new();
+    for (i, e) in nodes.iter().enumerate() {
+        let EntryKind::Node(m) = &e.kind else { continue };
+        // Paths that start with this one sort right after it: nothing below it unless the
+        // next one does.
+        if m.ftype == FileType::Dir || !nodes.get(i + 1).is_some_and(|n| n.path.starts_with(&e.path)) {
+            continue;
+        }
+        let (lo, _) = subtree_bounds(&e.path);
+        let j = nodes.partition_point(|n| n.path[..] < lo[..]);
+        if nodes.get(j).is_some_and(|n| n.path.starts_with(&lo)) {
+            out.insert(&e.path[..]);
+        }
+    }
+    out
 }
 
 /// The changes between two merged views (`base` the image, `top` the container's), as
