@@ -82,7 +82,7 @@ pub fn image_archive(data: &[u8]) {
     let Ok(tar) = b.into_inner() else { return };
     let kind = if parts.len() == names.len() { ArtifactKind::OciArchive } else { ArtifactKind::DockerSave };
     let a = artifact("image.tar", kind, &tar);
-    let _ = image::analyze_bundle(&[&a], &ImageContext::default());
+    let _ = image::analyze_bundle(&[&a], &ImageContext::default(), None);
 }
 
 /// An image config blob, as the image loader and the inspect reader read it.

@@ -161,8 +161,14 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
             .map(|got| {
                 report.data_root = Some(got.section);
                 report.containers.extend(got.containers);
-                std::sync::Arc::new(got.rooted)
+                got.rooted
             });
+    // The layer directories' entries (every file of each) are `rooted`'s from here: the image
+    // analysis gives them back once it has rebuilt the containers (the bundle is the only
+    // other holder).
+    if let Some(trees) = std::sync::Arc::get_mut(&mut bundle.trees) {
+        trees.scans.clear();
+    }
     crate::sensor::join_containers(&mut report.containers);
     if !pod_findings.is_empty() {
         // Findings about pods join the pods' containers (labels, CRI log paths).
@@ -177,7 +183,6 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
     outcome.findings.extend(stats::findings(&report.stats));
     outcome.findings.extend(analyze::exposure::audit(&report.containers));
     let ctx = ImageContext {
-        rooted,
         mount_points: report.containers.iter().flat_map(|c| c.mount_destinations()).collect(),
         saved_diff: report.diff.clone(),
         base_image: opts.base_image.clone(),
@@ -200,12 +205,9 @@ pub(crate) fn scan_bundle(path: &Path, engine: &Engine, opts: &ScanOptions) -> B
     };
     let cfg = ScanConfig { syslog_year: opts.syslog_year, ..ScanConfig::with_limits(&opts.limits) };
     let (mut image_section, mut log_sources) = rayon::join(
-        || image::analyze_bundle(&artifacts, &ctx),
+        || image::analyze_bundle(&artifacts, &ctx, rooted),
         || logscan::bundle_sources(&log_artifacts, engine, &cfg),
     );
-    // A data root's layer entries (every file of every layer directory, kept in `Rooted` for
-    // the containers' views) are not read past the image analysis.
-    drop(ctx);
     log_sources.extend(committed_layer_logs(&image_section, &artifacts, engine, &cfg));
     // Syslog lines without a year: the bundle's containers and logs date them.
     let containers_newest = report

@@ -70,7 +70,7 @@ pub(crate) fn run(args: &DiffArgs) -> anyhow::Result<i32> {
         ..Default::default()
     };
     let refs: Vec<&Artifact> = export.iter().collect();
-    let (section, _) = analyze(&refs, &ctx, &AnalyzeOptions::default());
+    let (section, _) = analyze(&refs, &ctx, None, &AnalyzeOptions::default());
     let mut outcome = section.outcome;
     outcome.diagnostics.extend(diags);
     if let Some(r) = &section.base_refused {
@@ -122,8 +122,7 @@ fn run_container(args: &DiffArgs, which: &str) -> anyhow::Result<i32> {
             return Ok(crate::exit::EXIT_USAGE);
         }
     };
-    let ctx = ImageContext { rooted: Some(std::sync::Arc::new(sel.rooted)), ..Default::default() };
-    let (section, _) = analyze(&[], &ctx, &AnalyzeOptions::default());
+    let (section, _) = analyze(&[], &ImageContext::default(), Some(sel.rooted), &AnalyzeOptions::default());
     let mut outcome = section.outcome;
     outcome.diagnostics.extend(sel.diagnostics);
     let changes = section

@@ -155,11 +155,11 @@ fn layers_input(path: &std::path::Path, diags: &mut Vec<Diagnostic>) -> Vec<Arti
 /// Run `layers`.
 pub(crate) fn run(args: &LayersArgs) -> anyhow::Result<i32> {
     let mut diags = vec![];
-    let mut ctx = ImageContext::default();
+    let mut rooted = None;
     let arts = match &args.container {
         Some(which) => match crate::dataroot::select::select(&args.image, which) {
             Ok(sel) => {
-                ctx.rooted = Some(std::sync::Arc::new(crate::dataroot::select::as_image(&sel)));
+                rooted = Some(crate::dataroot::select::as_image(&sel));
                 diags.extend(sel.diagnostics);
                 vec![]
             }
@@ -172,7 +172,7 @@ pub(crate) fn run(args: &LayersArgs) -> anyhow::Result<i32> {
     };
     let refs: Vec<&Artifact> = arts.iter().collect();
     let opts = AnalyzeOptions { keep_trees: args.tree, tree_at: args.at };
-    let (section, trees) = analyze(&refs, &ctx, &opts);
+    let (section, trees) = analyze(&refs, &ImageContext::default(), rooted, &opts);
     if let Some(at) = args.at {
         if let Some(img) = section.images.iter().find(|i| at >= i.layers.len()) {
             eprintln!(

@@ -160,7 +160,7 @@ pub(crate) fn open(path: &Path, which: &str, at: Option<usize>, limits: Limits) 
     });
     let (section, mut trees) = if has_images {
         let ctx = ImageContext { limits, ..Default::default() };
-        crate::image::analyze(&refs, &ctx, &AnalyzeOptions { keep_trees: true, tree_at: at })
+        crate::image::analyze(&refs, &ctx, None, &AnalyzeOptions { keep_trees: true, tree_at: at })
     } else {
         Default::default()
     };

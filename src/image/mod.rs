@@ -25,6 +25,7 @@ mod timeline;
 mod tree;
 
 use crate::content::Inspector;
+use crate::dataroot::rooted::Rooted;
 use crate::evidence::{Artifact, ArtifactKind};
 use crate::model::Locator;
 
@@ -116,15 +117,21 @@ fn tell_container(c: &container::Container, section: &mut ImageSection) {
     section.file_changes.extend(changes);
 }
 
-/// Analyse every image archive, layer tar and filesystem tar of a bundle.
-pub(crate) fn analyze_bundle(artifacts: &[&Artifact], ctx: &ImageContext) -> ImageSection {
-    analyze(artifacts, ctx, &AnalyzeOptions::default()).0
+/// Analyse every image archive, layer tar and filesystem tar of a bundle, and the images
+/// and containers of its daemon data root (`rooted`) when it is one.
+pub(crate) fn analyze_bundle(
+    artifacts: &[&Artifact],
+    ctx: &ImageContext,
+    rooted: Option<Rooted>,
+) -> ImageSection {
+    analyze(artifacts, ctx, rooted, &AnalyzeOptions::default()).0
 }
 
 /// [`analyze_bundle`], also returning the merged trees asked for in `opts`.
 pub(crate) fn analyze(
     artifacts: &[&Artifact],
     ctx: &ImageContext,
+    rooted: Option<Rooted>,
     opts: &AnalyzeOptions,
 ) -> (ImageSection, Vec<(usize, FileTree)>) {
     let inspector = Inspector::with_limits(ctx.limits).with_yara(ctx.yara.clone());
@@ -197,7 +204,7 @@ pub(crate) fn analyze(
             ));
         }
     }
-    if let Some(r) = &ctx.rooted {
+    if let Some(r) = &rooted {
         loaded.extend(rooted::load_images(r, &mut section.outcome));
     }
     for (i, l) in loaded.iter_mut().enumerate() {
@@ -243,21 +250,26 @@ pub(crate) fn analyze(
     // A data root's containers are rebuilt on their images' views before the images' changes
     // are told: each view is then built beside the change records, not beside the larger
     // file changes they become.
-    let rooted_containers = ctx.rooted.as_ref().map(|r| rooted::containers(r, &loaded, &mut section.outcome));
-    let mut trees = vec![];
+    let rooted_containers = rooted.as_ref().map(|r| rooted::containers(r, &loaded, &mut section.outcome));
+    drop(rooted);
     // A refused base is not this container's image: listed, never analysed (its own files,
     // history and findings would be told as this bundle's).
-    for l in loaded.iter_mut().filter(|l| l.record.refused.is_none()) {
+    let analysed = |l: &&mut load::LoadedImage| l.record.refused.is_none();
+    let trees = match opts.keep_trees {
+        true => {
+            loaded.iter_mut().filter(analysed).map(|l| (l.record.index, l.tree_at(opts.tree_at))).collect()
+        }
+        false => vec![],
+    };
+    // Memory stays near one record per file: the layers' entries (shared by images, and
+    // with the data root's containers) are dropped before any change is told, each layer's
+    // change set once it is told.
+    for l in &mut loaded {
+        l.scans = vec![];
+    }
+    for l in loaded.iter_mut().filter(analysed) {
         integrity::check(&l.record, &l.archive_loc, &l.layer_locs, &mut section.outcome);
         rules::evaluate_image(l, &mut section.outcome);
-        if opts.keep_trees {
-            trees.push((l.record.index, l.tree_at(opts.tree_at)));
-        }
-        // Memory stays near one record per file: the layers' entries are dropped once
-        // nothing rebuilds a view from them, each layer's change set once it is told.
-        if ctx.rooted.is_none() {
-            l.scans = vec![];
-        }
         timeline::history_events(l, &mut section.outcome);
         for (i, applied) in std::mem::take(&mut l.applied).into_iter().enumerate() {
             tell_layer(l, i, applied.changes, &mut section);

@@ -30,8 +30,6 @@ pub(crate) struct ImageContext {
     /// when unknown): with several exports in one bundle, each is paired with the images its
     /// own containers name and checked against its own saved diff.
     pub container_folders: Vec<String>,
-    /// The images and containers of a daemon data root, when the bundle is one.
-    pub rooted: Option<std::sync::Arc<crate::dataroot::rooted::Rooted>>,
     /// The option that named `base_image` (`--base-image`, or `diff --image`), for messages.
     pub base_flag: Option<&'static str>,
     /// Resource limits of the layer walks (entries, decompressed bytes).

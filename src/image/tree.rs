@@ -386,6 +386,12 @@ fn apply_changes(
         entries.iter().rev().filter(|e| matches!(e.kind, EntryKind::Node(_))).collect();
     nodes.sort_by(|a, b| a.path.cmp(&b.path));
     nodes.dedup_by(|a, b| a.path == b.path);
+    if out.keep {
+        // About a record an entry. Grown by doubling, a buffer under the allocator's mapping
+        // threshold is copied and the old one kept for reuse: 100k files took 50 bytes a
+        // file more.
+        out.changes.reserve_exact(entries.len());
+    }
     let dense = if within.is_some() { dense(&nodes) } else { BTreeSet::new() };
     let kept = |p: &[u8]| {
         within.is_none_or(|w| w(p)) || (!dense.is_empty() && ancestors(p).any(|a| dense.contains(a)))
