@@ -12,7 +12,11 @@ SHAPE is one of
             whose layer directory holds the N files, and one container on it;
   loose     OUTDIR/var/lib/docker: the same root without the image, the N files in
             var/lib/docker/spam/NNNN/ (files a data root holds outside any layer: each is an
-            artifact of the bundle, as in tests/hostile.rs).
+            artifact of the bundle, as in tests/hostile.rs);
+  export    OUTDIR/image.tar as for `image`, and OUTDIR/export.tar: a `docker export` of a
+            container of that image (its N files unchanged, the runtime's files, and
+            tmp/x.sh added), the bundle a responder saves with `docker save` and
+            `docker export`: the container's changes are rebuilt against the image.
 Deterministic: the same arguments give the same bytes. Nothing here is evidence: it is our own
 bench data.
 """
@@ -150,12 +154,27 @@ def dataroot(out, n, loose):
     container(root, "sha256:" + iid, diff, True)
 
 
+def export(out, n):
+    """The container's filesystem as `docker export` writes it: every directory, the image's
+    files as they were, the files the runtime adds, one file the container wrote."""
+    image(out, n, False)
+    members = [(".dockerenv", False, 1_700_000_100), ("etc", True, 1_700_000_100),
+               ("etc/hostname", False, 1_700_000_100), ("etc/hosts", False, 1_700_000_100),
+               ("etc/resolv.conf", False, 1_700_000_100), ("tmp", True, 1_700_000_200),
+               ("tmp/x.sh", False, 1_700_000_200), ("usr", True, 1_700_000_000),
+               ("usr/share", True, 1_700_000_000)]
+    layer_tar(os.path.join(out, "export.tar"), sorted(members) + list(files(n)))
+
+
 def main():
-    if len(sys.argv) != 4 or sys.argv[1] not in ("image", "image2", "dataroot", "loose"):
+    shapes = ("image", "image2", "dataroot", "loose", "export")
+    if len(sys.argv) != 4 or sys.argv[1] not in shapes:
         sys.exit(__doc__)
     shape, out, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
     if shape in ("image", "image2"):
         image(out, n, shape == "image2")
+    elif shape == "export":
+        export(out, n)
     else:
         dataroot(out, n, shape == "loose")
 

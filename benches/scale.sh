@@ -4,19 +4,21 @@
 #   image     a `docker save` of one layer holding the N files;
 #   image2    the same with a second layer of one file (the first layer's view is kept);
 #   dataroot  a Docker overlay2 data root whose one image layer directory holds them;
-#   loose     a data root holding them outside any layer (each one an artifact).
+#   loose     a data root holding them outside any layer (each one an artifact);
+#   export    the image shape's `docker save` beside a `docker export` of a container of it
+#             (the container's changes rebuilt against the image).
 # Each run is timed by /usr/bin/time: wall, CPU (user + system) and peak RSS. RUNS runs each
 # (default 3), round-robin; the table shows the median wall and CPU time and the largest peak
 # RSS, then the bytes per file above the smallest N's peak. CPU time and peak RSS hardly move
 # with the machine's load; wall time does: the load average is printed with the figures.
 #
 # Usage: benches/scale.sh [DATADIR]   (default /tmp/ctriage-bench-scale; generated when missing)
-#   SIZES="10000 100000 1000000" SHAPES="image dataroot loose" RUNS=3 BIN=... SKIP_BUILD=1
+#   SIZES="10000 100000 1000000" SHAPES="image image2 dataroot loose export" RUNS=3 BIN=... SKIP_BUILD=1
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${1:-/tmp/ctriage-bench-scale}
 SIZES=${SIZES:-10000 100000 1000000}
-SHAPES=${SHAPES:-image image2 dataroot loose}
+SHAPES=${SHAPES:-image image2 dataroot loose export}
 RUNS=${RUNS:-3}
 BIN=${BIN:-target/release/ctriage}
 [ -n "${SKIP_BUILD:-}" ] || cargo build --release --locked --quiet
@@ -24,12 +26,15 @@ BIN=${BIN:-target/release/ctriage}
 input() { # shape n -> the path scanned
     case $1 in
         image*) echo "$DATA/$1-$2/image.tar" ;;
+        export) echo "$DATA/$1-$2" ;;
         *) echo "$DATA/$1-$2/var/lib/docker" ;;
     esac
 }
 for s in $SHAPES; do
     for n in $SIZES; do
-        if [ ! -e "$(input "$s" "$n")" ]; then
+        made=$(input "$s" "$n")
+        [ "$s" != export ] || made=$made/export.tar # written last
+        if [ ! -e "$made" ]; then
             rm -rf "$DATA/$s-$n"
             python3 benches/gen-scale.py "$s" "$DATA/$s-$n" "$n"
         fi

@@ -362,6 +362,9 @@ pub(crate) fn rebuild(
         out.diagnostics.extend(scan.diagnostics.iter().cloned());
         let mut top = FileTree::new();
         merge(&mut top, &scan.entries, 0);
+        // The view holds what the diff reads: the entries (48 bytes a file) go before the
+        // image's views are built beside it.
+        drop(scan);
         let mounts = mount_points(ctx, &top);
         let ignore = |p: &[u8]| is_ignored(p, &mounts);
         if given.is_none() && candidates.is_empty() {

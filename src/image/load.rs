@@ -320,11 +320,11 @@ fn build(
         integrity::layer_checks(&mut lr, lref);
         count(&mut lr, &applied);
         loaded.record.layers.push(lr);
-        loaded.scans.push(scan.clone());
         loaded.applied.push(applied);
         loaded.layer_locs.push(loc);
     }
     loaded.record.final_paths = stack.paths();
+    loaded.scans = layer_scans;
     integrity::image_status(&mut loaded.record, spec.manifest_check.as_ref());
     if spec.layout == legacy::LAYOUT && loaded.record.integrity == "unverified" {
         loaded.record.integrity = "unverifiable (v1 layout)";
