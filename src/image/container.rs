@@ -17,7 +17,7 @@ use crate::content::Inspector;
 use crate::evidence::Artifact;
 use crate::ingest::diff::DiffKind;
 use crate::layerfs::show_path;
-use crate::layerscan::read_layer;
+use crate::layerscan::{read_layer_sharing, Meta};
 use crate::model::{Diagnostic, Finding, Locator, Outcome, Severity, Timestamp};
 
 /// A saved `docker diff` that disagrees with the one rebuilt from the evidence.
@@ -342,6 +342,20 @@ pub(crate) fn rebuild(
 ) -> Option<Container> {
     let (given, candidates) = choose_base(images, ctx.base_flag());
     let (mut container, mounts) = if let Some(export) = exports.first() {
+        // The bases weighed first are built before the export is read: its files that are
+        // the same as theirs then share their path and metadata (held once, not twice).
+        let view = |(img, n, desc): Base| (images[img].tree_of(n), (img, n, desc));
+        let had_given = given.is_some();
+        let (mut first, rest) = match given {
+            Some(g) => (vec![view(g)], candidates),
+            None => (candidates.into_iter().map(view).collect(), vec![]),
+        };
+        let shared = |path: &[u8], meta: &Meta| {
+            first.iter().find_map(|(base, _)| {
+                let (k, n) = base.get_key_value(path)?;
+                (*n.meta == *meta).then(|| (k.clone(), n.meta.clone()))
+            })
+        };
         if exports.len() > 1 {
             out.diagnostics.push(Diagnostic::warning(
                 export.locator(),
@@ -353,7 +367,7 @@ pub(crate) fn rebuild(
         }
         let loc = export.locator();
         let scan = match export.open() {
-            Ok(r) => read_layer(r, Some(export.size), &loc, inspector, false),
+            Ok(r) => read_layer_sharing(r, Some(export.size), &loc, inspector, false, &shared),
             Err(e) => {
                 out.diagnostics.push(Diagnostic::error(loc, format!("cannot open export: {e}")));
                 return None;
@@ -367,18 +381,17 @@ pub(crate) fn rebuild(
         drop(scan);
         let mounts = mount_points(ctx, &top);
         let ignore = |p: &[u8]| is_ignored(p, &mounts);
-        if given.is_none() && candidates.is_empty() {
+        if first.is_empty() {
             out.diagnostics.push(Diagnostic::warning(
                 loc,
                 "container export without its image: docker diff cannot be rebuilt (add the image or --base-image)",
             ));
             return None;
         }
-        let weigh = |bases: Vec<Base>| -> Vec<Candidate> {
+        let weigh = |bases: Vec<(FileTree, Base)>| -> Vec<Candidate> {
             let mut tried: Vec<Candidate> = bases
                 .into_iter()
-                .map(|(img, n, desc)| {
-                    let base = images[img].tree_of(n);
+                .map(|(base, (img, n, desc))| {
                     let recs = diff_trees(&base, &top, &ignore);
                     let share = identical_share(&base, &top);
                     Candidate { img, n, desc, base, recs, share, via: None }
@@ -390,8 +403,8 @@ pub(crate) fn rebuild(
         // The analyst's base is taken only on evidence: enough of its files in the export.
         // Refused, it is no base at all, and the bundle's own images are weighed instead.
         let mut pick = None;
-        if let Some(g) = given {
-            let c = weigh(vec![g]).pop()?;
+        if had_given {
+            let c = weigh(std::mem::take(&mut first)).pop()?;
             if frac(c.share) > PAIR_THRESHOLD {
                 let why = format!(
                     "it was given with {}; {} of its files are in the export unchanged",
@@ -420,7 +433,10 @@ pub(crate) fn rebuild(
         }
         let (pick, why) = match pick {
             Some(p) => p,
-            None => pair(images, weigh(candidates), ctx, &export.locator(), out)?,
+            None => {
+                let bases = if had_given { rest.into_iter().map(view).collect() } else { first };
+                pair(images, weigh(bases), ctx, &export.locator(), out)?
+            }
         };
         let Candidate { img, n, mut desc, base, recs, .. } = pick;
         desc.push_str(&format!("; paired with the export because {why}"));

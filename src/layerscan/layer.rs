@@ -42,6 +42,10 @@ impl<R: Read> Read for Budgeted<'_, R> {
     }
 }
 
+/// Where a file read equal to one already held takes its path and metadata from: the same
+/// bytes then are held once (an export's files unchanged from its image).
+pub(crate) type Shared<'s> = &'s dyn Fn(&[u8], &Meta) -> Option<(Arc<[u8]>, Arc<Meta>)>;
+
 /// Read a layer blob (plain, gzip, multi-member gzip or zstd) from `raw`. `whiteouts` says
 /// whether `.wh.` names are whiteouts (layers) or ordinary names (flat filesystem tars).
 /// Never fails: what could not be read becomes a diagnostic at `loc`, and what was read
@@ -52,6 +56,18 @@ pub(crate) fn read_layer(
     loc: &Locator,
     inspector: &Inspector,
     whiteouts: bool,
+) -> LayerScan {
+    read_layer_sharing(raw, raw_size, loc, inspector, whiteouts, &|_, _| None)
+}
+
+/// [`read_layer`], each file's path and metadata taken from `shared` when it has them.
+pub(crate) fn read_layer_sharing(
+    raw: impl Read,
+    raw_size: Option<u64>,
+    loc: &Locator,
+    inspector: &Inspector,
+    whiteouts: bool,
+    shared: Shared,
 ) -> LayerScan {
     let mut scan = LayerScan { complete: true, ..Default::default() };
     let mut raw = HashingReader::new(raw);
@@ -75,7 +91,7 @@ pub(crate) fn read_layer(
         };
         let budgeted = Budgeted { inner: decoded, budget: &inspector.budget, read: 0 };
         let mut tar_stream = HashingReader::new(BufReader::with_capacity(CHUNK, budgeted));
-        read_entries(&mut tar_stream, loc, inspector, whiteouts, &mut scan);
+        read_entries(&mut tar_stream, loc, inspector, whiteouts, shared, &mut scan);
         if scan.complete {
             match drain_after_end(&mut tar_stream) {
                 Ok(after) => {
@@ -115,6 +131,7 @@ fn read_entries<R: Read>(
     loc: &Locator,
     inspector: &Inspector,
     whiteouts: bool,
+    shared: Shared,
     scan: &mut LayerScan,
 ) {
     let mut archive = TarReader::new(stream);
@@ -284,16 +301,19 @@ fn read_entries<R: Read>(
                         return;
                     }
                 }
-                files.insert(path.clone(), scan.entries.len());
             }
             _ => {}
+        }
+        let (path, meta) = shared(&path, &meta).unwrap_or_else(|| (path, meta.into()));
+        if ftype == FileType::File && !matches!(kind, MemberKind::Symlink | MemberKind::HardLink) {
+            files.insert(path.clone(), scan.entries.len());
         }
         scan.entries.push(LayerEntry {
             path,
             seq,
             traversal,
             raw_name: keep_raw,
-            kind: EntryKind::Node(meta.into()),
+            kind: EntryKind::Node(meta),
         });
     }
 }
@@ -325,4 +345,58 @@ fn drain_after_end(r: &mut impl Read) -> io::Result<Option<String>> {
             offset - at
         )
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tar of `a/x` and `a/y` (different content) and a hard link `a/z` to `a/x`.
+    fn tar() -> Vec<u8> {
+        let mut b = tar::Builder::new(vec![]);
+        for (name, data) in [("a/x", &b"hi"[..]), ("a/y", &b"yo"[..])] {
+            let mut h = tar::Header::new_gnu();
+            h.set_size(data.len() as u64);
+            h.set_mode(0o644);
+            h.set_mtime(1_700_000_000);
+            h.set_cksum();
+            b.append_data(&mut h, name, data).unwrap();
+        }
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(tar::EntryType::Link);
+        h.set_size(0);
+        h.set_mode(0o644);
+        b.append_link(&mut h, "a/z", "a/x").unwrap();
+        b.into_inner().unwrap()
+    }
+
+    fn node(scan: &LayerScan, path: &str) -> (Arc<[u8]>, Arc<Meta>) {
+        let e = scan.entries.iter().find(|e| &*e.path == path.as_bytes()).unwrap();
+        let EntryKind::Node(m) = &e.kind else { panic!("{path} is not a node") };
+        (e.path.clone(), m.clone())
+    }
+
+    /// A file equal to one held takes its path and metadata; the rest of the scan, hard
+    /// links resolved through a shared file included, reads as without sharing.
+    #[test]
+    fn a_file_equal_to_one_held_is_held_once() {
+        let (loc, ins) = (Locator::artifact("t.tar".to_string()), Inspector::new());
+        let base = read_layer(&tar()[..], None, &loc, &ins, false);
+        let (x_path, x_meta) = node(&base, "a/x");
+        // What the base holds for `a/x`, and for `a/y` a file that differs.
+        let mut other = (*node(&base, "a/y").1).clone();
+        other.sha256 = Some([0; 32]);
+        let held = |p: &[u8], m: &Meta| match p {
+            b"a/x" if *m == *x_meta => Some((x_path.clone(), x_meta.clone())),
+            b"a/y" if *m == other => Some((p.into(), Arc::new(other.clone()))),
+            _ => None,
+        };
+        let scan = read_layer_sharing(&tar()[..], None, &loc, &ins, false, &held);
+        assert_eq!(scan.entries, base.entries);
+        let (p, m) = node(&scan, "a/x");
+        assert!(Arc::ptr_eq(&p, &x_path) && Arc::ptr_eq(&m, &x_meta));
+        let (_, y) = node(&scan, "a/y");
+        assert!(!Arc::ptr_eq(&y, &node(&base, "a/y").1));
+        assert_eq!(node(&scan, "a/z").1.sha256, x_meta.sha256);
+    }
 }
