@@ -4,7 +4,7 @@
 //! whiteouts, hashes file content with a 64 KiB buffer and feeds the content inspector.
 //! Nothing is extracted and no file is held in memory.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{self, BufReader, Read};
 use std::sync::Arc;
 
@@ -134,6 +134,52 @@ fn read_entries<R: Read>(
     shared: Shared,
     scan: &mut LayerScan,
 ) {
+    let mut links = vec![];
+    read_members(stream, loc, inspector, whiteouts, shared, scan, &mut links);
+    resolve_links(scan, &links);
+}
+
+/// Hard links take the content of the regular file they name, the last one read before
+/// them (as a tar reader extracting in order sees it). Resolved once the members are read,
+/// from `links` (entry index, target path): no map of every file's path is held while the
+/// layer streams (about 50 bytes a file).
+fn resolve_links(scan: &mut LayerScan, links: &[(usize, Box<[u8]>)]) {
+    if links.is_empty() {
+        return;
+    }
+    let wanted: HashSet<&[u8]> = links.iter().map(|(_, t)| &t[..]).collect();
+    let mut last: HashMap<&[u8], usize> = HashMap::new();
+    let mut pending = links.iter().peekable();
+    let mut fill = vec![];
+    for (i, e) in scan.entries.iter().enumerate() {
+        while let Some((_, target)) = pending.next_if(|(l, _)| *l == i) {
+            fill.extend(last.get(&target[..]).map(|&t| (i, t)));
+        }
+        if let EntryKind::Node(m) = &e.kind {
+            if m.ftype == FileType::File && m.hardlink().is_none() && wanted.contains(&e.path[..]) {
+                last.insert(&e.path[..], i);
+            }
+        }
+    }
+    for (i, t) in fill {
+        let EntryKind::Node(target) = &scan.entries[t].kind else { continue };
+        let target = target.clone();
+        if let EntryKind::Node(m) = &mut scan.entries[i].kind {
+            Arc::make_mut(m).content_of(&target);
+        }
+    }
+}
+
+/// The members of the tar, each as an entry of `scan`; the hard links to resolve in `links`.
+fn read_members<R: Read>(
+    stream: &mut R,
+    loc: &Locator,
+    inspector: &Inspector,
+    whiteouts: bool,
+    shared: Shared,
+    scan: &mut LayerScan,
+    links: &mut Vec<(usize, Box<[u8]>)>,
+) {
     let mut archive = TarReader::new(stream);
     let entries = match archive.members() {
         Ok(e) => e,
@@ -144,7 +190,6 @@ fn read_entries<R: Read>(
         }
     };
     let mut buf = vec![0u8; CHUNK];
-    let mut files: HashMap<Arc<[u8]>, usize> = HashMap::new();
     for (seq, entry) in entries.enumerate() {
         let mut entry = match entry {
             Ok(e) => e,
@@ -256,13 +301,9 @@ fn read_entries<R: Read>(
         match kind {
             MemberKind::Symlink => {}
             MemberKind::HardLink => {
-                let target = node.hardlink.clone().unwrap_or_default();
-                if let Some(Some(EntryKind::Node(t))) =
-                    files.get(&target[..]).map(|i| scan.entries.get(*i).map(|e| &e.kind))
-                {
-                    meta.content_of(t);
-                }
-                meta.edit_rare(|r| r.hardlink = Some(target.into()));
+                let target: Box<[u8]> = node.hardlink.clone().unwrap_or_default().into();
+                links.push((scan.entries.len(), target.clone()));
+                meta.edit_rare(|r| r.hardlink = Some(target));
             }
             _ if ftype == FileType::File => {
                 meta.size = node.size;
@@ -305,9 +346,6 @@ fn read_entries<R: Read>(
             _ => {}
         }
         let (path, meta) = shared(&path, &meta).unwrap_or_else(|| (path, meta.into()));
-        if ftype == FileType::File && !matches!(kind, MemberKind::Symlink | MemberKind::HardLink) {
-            files.insert(path.clone(), scan.entries.len());
-        }
         scan.entries.push(LayerEntry {
             path,
             seq,
@@ -368,6 +406,55 @@ mod tests {
         h.set_mode(0o644);
         b.append_link(&mut h, "a/z", "a/x").unwrap();
         b.into_inner().unwrap()
+    }
+
+    /// A tar of members in order: `(name, Ok(content))` a file, `(name, Err(target))` a hard
+    /// link.
+    fn members(list: &[(&str, Result<&[u8], &str>)]) -> Vec<u8> {
+        let mut b = tar::Builder::new(vec![]);
+        for (name, what) in list {
+            let mut h = tar::Header::new_gnu();
+            h.set_mode(0o644);
+            match what {
+                Ok(data) => {
+                    h.set_size(data.len() as u64);
+                    h.set_cksum();
+                    b.append_data(&mut h, name, *data).unwrap();
+                }
+                Err(target) => {
+                    h.set_entry_type(tar::EntryType::Link);
+                    h.set_size(0);
+                    b.append_link(&mut h, name, target).unwrap();
+                }
+            }
+        }
+        b.into_inner().unwrap()
+    }
+
+    /// A hard link takes the content of the last regular file of its target's name read
+    /// before it: not one rewritten after it, not one read after it, not a link.
+    #[test]
+    fn a_hard_link_takes_the_file_read_before_it() {
+        let tar = members(&[
+            ("early", Err("x")),
+            ("x", Ok(b"one")),
+            ("l1", Err("x")),
+            ("x", Ok(b"two")),
+            ("l2", Err("x")),
+            ("l3", Err("l2")),
+        ]);
+        let scan =
+            read_layer(&tar[..], None, &Locator::artifact("t.tar".to_string()), &Inspector::new(), false);
+        let sha = |path: &str, nth: usize| {
+            let e = scan.entries.iter().filter(|e| &*e.path == path.as_bytes()).nth(nth).unwrap();
+            let EntryKind::Node(m) = &e.kind else { panic!() };
+            m.sha256
+        };
+        assert_eq!(sha("early", 0), None);
+        assert_eq!(sha("l1", 0), sha("x", 0));
+        assert_eq!(sha("l2", 0), sha("x", 1));
+        assert_ne!(sha("x", 0), sha("x", 1));
+        assert_eq!(sha("l3", 0), None);
     }
 
     fn node(scan: &LayerScan, path: &str) -> (Arc<[u8]>, Arc<Meta>) {
