@@ -106,7 +106,7 @@ impl<'e> Stack<'e> {
     pub(crate) fn new(layers: &[Option<&'e [LayerEntry]>]) -> Stack<'e> {
         let first = layers.first().copied().flatten().map_or(0, <[LayerEntry]>::len);
         let above: usize = layers.iter().skip(1).flatten().map(|l| l.len()).sum();
-        Stack::pruned(layers, above < first)
+        Stack::pruned(layers, layers.len() > 1 && above < first)
     }
 
     /// [`Stack::new`], holding only what the layers above read when `prune`.
