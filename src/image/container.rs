@@ -10,7 +10,7 @@ use super::file_change::Side;
 use super::layout::ImageConfig;
 use super::load::{file_change, LoadedImage};
 use super::section::{BaseRefusal, BaseUsed, ContainerChanges, DiffLine, Disagreement, ImageContext};
-use super::tree::{diff_trees, docker_lines, merge, Change, ChangeRec, FileTree};
+use super::tree::{diff_trees, docker_lines, Change, ChangeRec, FileTree, FlatView, View};
 use super::FileChange;
 use super::Origin;
 use crate::content::Inspector;
@@ -64,14 +64,14 @@ pub(super) fn is_ignored(path: &[u8], mounts: &[Vec<u8>]) -> bool {
 
 /// A path with the symlinks of `tree` resolved (inside the tree, never on disk): a mount on
 /// `/var/run/docker.sock` lands on `/run/docker.sock` when `/var/run -> /run`.
-fn resolve_in(tree: &FileTree, path: &[u8]) -> Vec<u8> {
+fn resolve_in(tree: &impl View, path: &[u8]) -> Vec<u8> {
     let mut cur: Vec<u8> = path.to_vec();
     for _ in 0..MAX_LINKS {
         let parts: Vec<&[u8]> = cur.split(|c| *c == b'/').collect();
         let mut hit = None;
         for i in 1..=parts.len() {
             let prefix = parts[..i].join(&b'/');
-            if let Some(link) = tree.get(&prefix[..]).and_then(|n| n.meta.link()) {
+            if let Some(link) = tree.node(&prefix[..]).and_then(|n| n.meta.link()) {
                 let mut target = if link.starts_with(b"/") {
                     link.to_vec()
                 } else {
@@ -100,7 +100,7 @@ fn resolve_in(tree: &FileTree, path: &[u8]) -> Vec<u8> {
 const MAX_LINKS: usize = 40;
 
 /// Mount points as given and as resolved through the container's symlinks.
-fn mount_points(ctx: &ImageContext, top: &FileTree) -> Vec<Vec<u8>> {
+fn mount_points(ctx: &ImageContext, top: &impl View) -> Vec<Vec<u8>> {
     let mut out = std::collections::BTreeSet::new();
     for m in &ctx.mount_points {
         let m = crate::layerfs::normalize(m.as_bytes()).0;
@@ -373,12 +373,10 @@ pub(crate) fn rebuild(
                 return None;
             }
         };
-        out.diagnostics.extend(scan.diagnostics.iter().cloned());
-        let mut top = FileTree::new();
-        merge(&mut top, &scan.entries, 0);
-        // The view holds what the diff reads: the entries (48 bytes a file) go before the
-        // image's views are built beside it.
-        drop(scan);
+        out.diagnostics.extend(scan.diagnostics);
+        // Made from the entries in place: at no time are the entries and a view of them
+        // both held.
+        let top = FlatView::of(scan.entries);
         let mounts = mount_points(ctx, &top);
         let ignore = |p: &[u8]| is_ignored(p, &mounts);
         if first.is_empty() {
@@ -441,14 +439,10 @@ pub(crate) fn rebuild(
         let Candidate { img, n, mut desc, base, recs, .. } = pick;
         desc.push_str(&format!("; paired with the export because {why}"));
         let lines = docker_lines(recs.iter().map(|r| (r.change, r.path.to_vec())), |p| {
-            base.contains_key(p) && top.contains_key(p)
+            base.contains_key(p) && top.holds(p)
         });
-        let ignored = RUNTIME_PATHS
-            .iter()
-            .map(|r| r.as_bytes())
-            .filter(|p| top.contains_key(*p))
-            .map(show_path)
-            .collect();
+        let ignored =
+            RUNTIME_PATHS.iter().map(|r| r.as_bytes()).filter(|p| top.holds(p)).map(show_path).collect();
         let loc = Arc::new(export.locator());
         let locs = recs.iter().map(|_| loc.clone()).collect();
         let c = Container {
@@ -533,7 +527,7 @@ fn refusal(images: &[LoadedImage], c: &Candidate, flag: &'static str) -> BaseRef
 /// export's own changes: the share of its whole tree in the export is the evidence for the
 /// bases below it. Built only when no base alone passes the threshold (it costs one more
 /// merged view).
-fn via_committed(images: &[LoadedImage], top: &FileTree, tried: &mut [Candidate]) {
+fn via_committed(images: &[LoadedImage], top: &impl View, tried: &mut [Candidate]) {
     if !tried.iter().all(|c| frac(c.share) <= PAIR_THRESHOLD) {
         return;
     }
@@ -584,13 +578,13 @@ fn pct(s: (usize, usize)) -> String {
 }
 
 /// Regular files of `base` that `top` holds with the same content digest.
-fn identical_share(base: &FileTree, top: &FileTree) -> (usize, usize) {
+fn identical_share(base: &FileTree, top: &impl View) -> (usize, usize) {
     let files: Vec<(&std::sync::Arc<[u8]>, &super::tree::Node)> =
         base.iter().filter(|(_, n)| n.meta.ftype == crate::layerfs::FileType::File).collect();
     let same = files
         .iter()
         .filter(|(p, n)| {
-            top.get(&p[..]).is_some_and(|t| t.meta.sha256.is_some() && t.meta.sha256 == n.meta.sha256)
+            top.node(&p[..]).is_some_and(|t| t.meta.sha256.is_some() && t.meta.sha256 == n.meta.sha256)
         })
         .count();
     (same, files.len())

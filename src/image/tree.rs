@@ -518,12 +518,7 @@ fn apply_changes(
                 _ => None,
             };
             if let Some(t) = earlier.or_else(|| tree.get(&target[..]).map(|n| n.meta.clone())) {
-                let meta = Arc::make_mut(&mut meta);
-                meta.size = t.size;
-                meta.sha256 = t.sha256;
-                meta.magic = t.magic;
-                let facts = t.facts().cloned().map(Box::new);
-                meta.edit_rare(|r| r.facts = facts);
+                take_content(&mut meta, &t);
             } else {
                 out.notes.push(format!(
                     "hard link `{}` -> `{}`: target not found in this layer or below",
@@ -604,6 +599,96 @@ fn apply_changes(
     (out, left_out)
 }
 
+/// A hard link's metadata given the content of the node it names (as the view holds it).
+fn take_content(meta: &mut Arc<Meta>, t: &Meta) {
+    let meta = Arc::make_mut(meta);
+    meta.size = t.size;
+    meta.sha256 = t.sha256;
+    meta.magic = t.magic;
+    let facts = t.facts().cloned().map(Box::new);
+    meta.edit_rare(|r| r.facts = facts);
+}
+
+/// What a diff reads of a merged view: the node at a path, and every node in path order.
+pub(crate) trait View {
+    fn node(&self, path: &[u8]) -> Option<&Node>;
+    fn nodes(&self) -> Box<dyn Iterator<Item = (&Arc<[u8]>, &Node)> + '_>;
+    fn holds(&self, path: &[u8]) -> bool {
+        self.node(path).is_some()
+    }
+}
+
+impl View for FileTree {
+    fn node(&self, path: &[u8]) -> Option<&Node> {
+        self.get(path)
+    }
+    fn nodes(&self) -> Box<dyn Iterator<Item = (&Arc<[u8]>, &Node)> + '_> {
+        Box::new(self.iter())
+    }
+}
+
+/// The merged view of one filesystem tar onto nothing (an export), as [`merge`] builds it,
+/// held as a sorted vector made in place from the tar's own entries: 32 bytes a path, and
+/// no second structure beside the entries while it is built (a B-tree is ~60 bytes a
+/// path, built while the entries are held).
+pub(crate) struct FlatView(Vec<(Arc<[u8]>, Node)>);
+
+impl FlatView {
+    /// The view of `entries` (a flat tar read without whiteouts; entries of other kinds are
+    /// left out, as [`merge`] leaves them out of the view).
+    pub(crate) fn of(mut entries: Vec<LayerEntry>) -> FlatView {
+        // The last member for a path wins.
+        entries.sort_unstable_by(|a, b| a.path.cmp(&b.path).then(b.seq.cmp(&a.seq)));
+        // Collected in place (a node is smaller than an entry): no second buffer.
+        let mut nodes: Vec<(Arc<[u8]>, Node)> = entries
+            .into_iter()
+            .filter_map(|e| match e.kind {
+                EntryKind::Node(m) => Some((e.path, Node::new(m, 0, Some(e.seq)))),
+                _ => None,
+            })
+            .collect();
+        nodes.dedup_by(|a, b| a.0 == b.0);
+        let at = |nodes: &[(Arc<[u8]>, Node)], p: &[u8]| nodes.binary_search_by(|(k, _)| (**k).cmp(p)).ok();
+        // Walked in path order as `merge` applies them: each node's missing parents become
+        // directories first, then an unresolved hard link takes the content of what the
+        // view holds at its target by then (a node before it, or such a directory).
+        let implicit = Arc::new(implicit_dir());
+        let mut parents: BTreeSet<Arc<[u8]>> = BTreeSet::new();
+        for i in 0..nodes.len() {
+            let path = nodes[i].0.clone();
+            for a in ancestors(&path) {
+                if at(&nodes, a).is_none() && !parents.contains(a) {
+                    parents.insert(a.into());
+                }
+            }
+            let meta = &nodes[i].1.meta;
+            let Some(target) = meta.hardlink().filter(|_| meta.sha256.is_none()).map(<[u8]>::to_vec) else {
+                continue;
+            };
+            let held = match at(&nodes, &target) {
+                Some(j) if j < i => Some(nodes[j].1.meta.clone()),
+                _ => parents.contains(&target[..]).then(|| implicit.clone()),
+            };
+            if let Some(t) = held {
+                take_content(&mut nodes[i].1.meta, &t);
+            }
+        }
+        nodes.extend(parents.into_iter().map(|a| (a, Node::new(implicit.clone(), 0, None))));
+        nodes.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        nodes.shrink_to_fit();
+        FlatView(nodes)
+    }
+}
+
+impl View for FlatView {
+    fn node(&self, path: &[u8]) -> Option<&Node> {
+        self.0.binary_search_by(|(k, _)| (**k).cmp(path)).ok().map(|i| &self.0[i].1)
+    }
+    fn nodes(&self) -> Box<dyn Iterator<Item = (&Arc<[u8]>, &Node)> + '_> {
+        Box::new(self.0.iter().map(|(k, n)| (k, n)))
+    }
+}
+
 /// The non-directories among a layer's sorted nodes that have nodes of the layer below them.
 fn dense<'e>(nodes: &[&'e LayerEntry]) -> BTreeSet<&'e [u8]> {
     let mut out = BTreeSet::new();
@@ -626,13 +711,13 @@ fn dense<'e>(nodes: &[&'e LayerEntry]) -> BTreeSet<&'e [u8]> {
 /// The changes between two merged views (`base` the image, `top` the container's), as
 /// `docker diff` sees them: a deleted directory is one deletion (its children are not
 /// listed). `ignore` drops paths and everything below them. Sorted by path.
-pub(crate) fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8]) -> bool) -> Vec<ChangeRec> {
+pub(crate) fn diff_trees(base: &FileTree, top: &impl View, ignore: &dyn Fn(&[u8]) -> bool) -> Vec<ChangeRec> {
     let mut out = vec![];
     let rec = |path: &Arc<[u8]>, change, meta: &Arc<Meta>, before: Option<&Arc<Meta>>, what| ChangeRec {
         rare: RecRare { before: before.cloned(), what, ..Default::default() }.boxed(),
         ..ChangeRec::new(path.clone(), change, meta.clone())
     };
-    for (path, n) in top {
+    for (path, n) in top.nodes() {
         if ignore(path) {
             continue;
         }
@@ -647,10 +732,10 @@ pub(crate) fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8])
         }
     }
     for (path, n) in base {
-        if ignore(path) || top.contains_key(&path[..]) {
+        if ignore(path) || top.holds(path) {
             continue;
         }
-        if parent_of(path).is_some_and(|p| !top.contains_key(p) && base.contains_key(p)) {
+        if parent_of(path).is_some_and(|p| !top.holds(p) && base.contains_key(p)) {
             continue;
         }
         let mut r = rec(path, Change::Deleted, &n.meta, None, vec![].into());
@@ -663,7 +748,7 @@ pub(crate) fn diff_trees(base: &FileTree, top: &FileTree, ignore: &dyn Fn(&[u8])
         out.push(r);
     }
     for c in &mut out {
-        c.dir_mtime = parent_of(&c.path).and_then(|p| top.get(p)).and_then(|n| n.meta.mtime);
+        c.dir_mtime = parent_of(&c.path).and_then(|p| top.node(p)).and_then(|n| n.meta.mtime);
     }
     out.sort_by(|a, b| a.path.cmp(&b.path));
     out
@@ -814,6 +899,29 @@ pub(crate) mod tests {
             assert_eq!(got.changes, want.changes, "round {round}: {layers:?}");
             assert_eq!((got.notes, got.opaque), (want.notes, want.opaque), "round {round}");
             assert_eq!(paths, viewed.len(), "round {round}: {layers:?}");
+        }
+    }
+
+    /// A flat tar's view made from its entries is the view `merge` builds onto nothing:
+    /// the last member for a path, implicit parents, hard links resolved as of their turn.
+    #[test]
+    fn a_flat_view_is_what_merging_onto_nothing_builds() {
+        let mut rng = crate::test_rng::Rng(0xf1a7_0001);
+        for round in 0..4000 {
+            let entries: Vec<LayerEntry> = (0..1 + rng.below(3))
+                .flat_map(|_| random_layer(&mut rng))
+                .enumerate()
+                .map(|(i, mut e)| {
+                    e.seq = i as u32;
+                    e
+                })
+                .collect();
+            let mut tree = FileTree::new();
+            merge(&mut tree, &entries, 0);
+            let want: Vec<(&Arc<[u8]>, &Node)> = tree.iter().collect();
+            let flat = FlatView::of(entries.clone());
+            let got: Vec<(&Arc<[u8]>, &Node)> = flat.nodes().collect();
+            assert_eq!(got, want, "round {round}: {entries:?}");
         }
     }
 
