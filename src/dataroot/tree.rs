@@ -76,7 +76,7 @@ pub(crate) struct TreeBuilder {
     buf: Vec<u8>,
     /// Tar hard links (entry index, target path): their content is resolved at the end, so
     /// no map of every file's path is kept while the tree streams.
-    pending_links: Vec<(usize, Vec<u8>)>,
+    pending_links: Vec<(usize, Box<[u8]>)>,
     unreadable: bool,
 }
 
@@ -217,7 +217,7 @@ impl TreeBuilder {
         let mut digest = None;
         if let Some(target) = &node.hardlink {
             // A tar hard link: the content is the target's (filled in by `finish`).
-            self.pending_links.push((entry, target.clone()));
+            self.pending_links.push((entry, target.as_slice().into()));
             digest = Some(entry);
             meta.edit_rare(|r| r.hardlink = Some(target.as_slice().into()));
             self.custody.files += 1;
@@ -264,32 +264,6 @@ impl TreeBuilder {
         &self.lines[self.starts[i]..end]
     }
 
-    /// Give each tar hard link its target's content (its digest ends the link's custody
-    /// line): the target is the last regular file of that path met before it.
-    fn resolve_links(&mut self) {
-        if self.pending_links.is_empty() {
-            return;
-        }
-        let wanted: std::collections::BTreeSet<&[u8]> =
-            self.pending_links.iter().map(|(_, t)| t.as_slice()).collect();
-        let mut at: BTreeMap<Vec<u8>, Vec<usize>> = BTreeMap::new();
-        for (i, e) in self.scan.entries.iter().enumerate() {
-            if let EntryKind::Node(m) = &e.kind {
-                if m.ftype == FileType::File && m.hardlink().is_none() && wanted.contains(&e.path[..]) {
-                    at.entry(e.path.to_vec()).or_default().push(i);
-                }
-            }
-        }
-        for (i, target) in std::mem::take(&mut self.pending_links) {
-            let Some(&t) = at.get(&target).and_then(|v| v.iter().rev().find(|&&t| t < i)) else { continue };
-            let EntryKind::Node(src) = &self.scan.entries[t].kind else { continue };
-            let src = src.clone();
-            if let EntryKind::Node(m) = &mut self.scan.entries[i].kind {
-                std::sync::Arc::make_mut(m).content_of(&src);
-            }
-        }
-    }
-
     /// The entries and the custody record. The digest is SHA-256 over one line per entry,
     /// entries sorted by path bytes: `path NUL type NUL mode(octal, permission bits) NUL uid:gid NUL
     /// size (regular files, else 0) NUL
@@ -297,7 +271,9 @@ impl TreeBuilder {
     /// (devices) or `whiteout`, and opaque directories carry `opaque NUL`. Times are left
     /// out, so a tar of the root and the directory it came from digest alike.
     pub(crate) fn finish(mut self) -> (LayerScan, TreeCustody) {
-        self.resolve_links();
+        // Each tar hard link takes its target's content (its digest then ends the link's
+        // custody line).
+        crate::layerscan::resolve_links(&mut self.scan.entries, &self.pending_links);
         // By path (what precedes the first NUL), stable: a path met twice keeps its order.
         let path_of = |l: &[u8]| -> usize { l.iter().position(|c| *c == 0).unwrap_or(l.len()) };
         if !self.unreadable {

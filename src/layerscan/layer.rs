@@ -136,14 +136,14 @@ fn read_entries<R: Read>(
 ) {
     let mut links = vec![];
     read_members(stream, loc, inspector, whiteouts, shared, scan, &mut links);
-    resolve_links(scan, &links);
+    resolve_links(&mut scan.entries, &links);
 }
 
 /// Hard links take the content of the regular file they name, the last one read before
 /// them (as a tar reader extracting in order sees it). Resolved once the members are read,
-/// from `links` (entry index, target path): no map of every file's path is held while the
-/// layer streams (about 50 bytes a file).
-fn resolve_links(scan: &mut LayerScan, links: &[(usize, Box<[u8]>)]) {
+/// from `links` (entry index, target path; in entry order): no map of every file's path is
+/// held while the layer streams (about 50 bytes a file).
+pub(crate) fn resolve_links(entries: &mut [LayerEntry], links: &[(usize, Box<[u8]>)]) {
     if links.is_empty() {
         return;
     }
@@ -151,7 +151,7 @@ fn resolve_links(scan: &mut LayerScan, links: &[(usize, Box<[u8]>)]) {
     let mut last: HashMap<&[u8], usize> = HashMap::new();
     let mut pending = links.iter().peekable();
     let mut fill = vec![];
-    for (i, e) in scan.entries.iter().enumerate() {
+    for (i, e) in entries.iter().enumerate() {
         while let Some((_, target)) = pending.next_if(|(l, _)| *l == i) {
             fill.extend(last.get(&target[..]).map(|&t| (i, t)));
         }
@@ -162,9 +162,9 @@ fn resolve_links(scan: &mut LayerScan, links: &[(usize, Box<[u8]>)]) {
         }
     }
     for (i, t) in fill {
-        let EntryKind::Node(target) = &scan.entries[t].kind else { continue };
+        let EntryKind::Node(target) = &entries[t].kind else { continue };
         let target = target.clone();
-        if let EntryKind::Node(m) = &mut scan.entries[i].kind {
+        if let EntryKind::Node(m) = &mut entries[i].kind {
             Arc::make_mut(m).content_of(&target);
         }
     }

@@ -5,7 +5,7 @@
 mod layer;
 mod scan;
 
-pub(crate) use layer::{read_layer, read_layer_sharing};
+pub(crate) use layer::{read_layer, read_layer_sharing, resolve_links};
 #[cfg(test)]
 pub(crate) use scan::MetaRare;
 pub(crate) use scan::{hash_content, CHUNK};
