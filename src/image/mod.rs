@@ -255,11 +255,10 @@ pub(crate) fn analyze(
     // A refused base is not this container's image: listed, never analysed (its own files,
     // history and findings would be told as this bundle's).
     let analysed = |l: &&mut load::LoadedImage| l.record.refused.is_none();
-    let trees = match opts.keep_trees {
-        true => {
-            loaded.iter_mut().filter(analysed).map(|l| (l.record.index, l.tree_at(opts.tree_at))).collect()
-        }
-        false => vec![],
+    let trees = if opts.keep_trees {
+        loaded.iter_mut().filter(analysed).map(|l| (l.record.index, l.tree_at(opts.tree_at))).collect()
+    } else {
+        vec![]
     };
     // Memory stays near one record per file: the layers' entries (shared by images, and
     // with the data root's containers) are dropped before any change is told, each layer's

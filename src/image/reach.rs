@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::tree::{apply, apply_last, apply_within, Applied, FileTree};
+use super::tree::{ancestors, apply, apply_last, apply_within, Applied, FileTree};
 use crate::layerfs::FileType;
 use crate::layerscan::{EntryKind, LayerEntry};
 
@@ -64,14 +64,14 @@ impl<'e> Reach<'e> {
         self.points.get(path).is_some_and(|&l| l > after)
             || (!self.roots.is_empty()
                 && std::iter::once(&b""[..])
-                    .chain(parents_of(path))
+                    .chain(ancestors(path))
                     .chain(std::iter::once(path))
                     .any(|a| self.roots.get(a).is_some_and(|&l| l > after)))
     }
 
     /// Keep `path` and its parents through layer `layer`.
     fn point(&mut self, path: &'e [u8], layer: usize) {
-        for p in parents_of(path).chain(std::iter::once(path)) {
+        for p in ancestors(path).chain(std::iter::once(path)) {
             let l = self.points.entry(p).or_default();
             *l = (*l).max(layer);
         }
@@ -82,11 +82,6 @@ impl<'e> Reach<'e> {
         let l = self.roots.entry(path).or_default();
         *l = (*l).max(layer);
     }
-}
-
-/// The non-empty proper parents of a path (`a/b/c` -> `a`, `a/b`).
-pub(crate) fn parents_of(path: &[u8]) -> impl Iterator<Item = &[u8]> {
-    path.iter().enumerate().filter(|(i, c)| **c == b'/' && *i > 0).map(move |(i, _)| &path[..i])
 }
 
 /// An image's merged view, built by applying its layers in order: while the layers above

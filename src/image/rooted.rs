@@ -8,8 +8,8 @@ use super::container::{base_created, is_ignored, to_lines, Container, RUNTIME_PA
 use super::file_change::Side;
 use super::layout;
 use super::load::{align_history, count, LoadedImage};
-use super::reach::{parents_of, Reach, Stack};
-use super::tree::{apply_last, apply_layer, docker_lines, merge_within, ChangeRec, FileTree};
+use super::reach::{Reach, Stack};
+use super::tree::{ancestors, apply_last, apply_layer, docker_lines, merge_within, ChangeRec, FileTree};
 use super::{show_path, BaseUsed, Check, ContainerChanges, ImageRecord, LayerRecord};
 use crate::dataroot::rooted::{RootContainer, RootImage, Rooted};
 use crate::layerscan::{EntryKind, LayerEntry};
@@ -222,7 +222,7 @@ fn upper_changes(
         .iter()
         .flat_map(|e| {
             let own = matches!(e.kind, EntryKind::Opaque).then_some(&e.path[..]);
-            parents_of(&e.path).chain(own)
+            ancestors(&e.path).chain(own)
         })
         .filter(|p| tree.contains_key(*p))
         .collect();
@@ -230,7 +230,7 @@ fn upper_changes(
     let recs: Vec<ChangeRec> = applied.changes.into_iter().filter(|r| !ignore(&r.path)).collect();
     let in_both = recs
         .iter()
-        .flat_map(|r| parents_of(&r.path))
+        .flat_map(|r| ancestors(&r.path))
         .filter(|p| in_base.contains(p) && tree.contains_key(*p))
         .map(<[u8]>::to_vec)
         .collect();
@@ -344,7 +344,7 @@ mod tests {
             let recs = apply_layer(&mut top, &upper, 9, false).changes;
             let want: BTreeSet<Vec<u8>> = recs
                 .iter()
-                .flat_map(|r| parents_of(&r.path))
+                .flat_map(|r| ancestors(&r.path))
                 .filter(|p| top.contains_key(*p) && image.contains_key(*p))
                 .map(<[u8]>::to_vec)
                 .collect();

@@ -247,7 +247,8 @@ fn parent_of(path: &[u8]) -> Option<&[u8]> {
     path.iter().rposition(|c| *c == b'/').map(|i| &path[..i])
 }
 
-fn ancestors(path: &[u8]) -> impl Iterator<Item = &[u8]> {
+/// The proper parents of a normalized path (`a/b/c` -> `a`, `a/b`).
+pub(crate) fn ancestors(path: &[u8]) -> impl Iterator<Item = &[u8]> {
     path.iter().enumerate().filter(|(_, c)| **c == b'/').map(move |(i, _)| &path[..i])
 }
 
@@ -648,7 +649,6 @@ impl FlatView {
             })
             .collect();
         nodes.dedup_by(|a, b| a.0 == b.0);
-        let at = |nodes: &[(Arc<[u8]>, Node)], p: &[u8]| nodes.binary_search_by(|(k, _)| (**k).cmp(p)).ok();
         // Walked in path order as `merge` applies them: each node's missing parents become
         // directories first, then an unresolved hard link takes the content of what the
         // view holds at its target by then (a node before it, or such a directory).
@@ -657,7 +657,7 @@ impl FlatView {
         for i in 0..nodes.len() {
             let path = nodes[i].0.clone();
             for a in ancestors(&path) {
-                if at(&nodes, a).is_none() && !parents.contains(a) {
+                if flat_index(&nodes, a).is_none() && !parents.contains(a) {
                     parents.insert(a.into());
                 }
             }
@@ -665,7 +665,7 @@ impl FlatView {
             let Some(target) = meta.hardlink().filter(|_| meta.sha256.is_none()).map(<[u8]>::to_vec) else {
                 continue;
             };
-            let held = match at(&nodes, &target) {
+            let held = match flat_index(&nodes, &target) {
                 Some(j) if j < i => Some(nodes[j].1.meta.clone()),
                 _ => parents.contains(&target[..]).then(|| implicit.clone()),
             };
@@ -680,9 +680,14 @@ impl FlatView {
     }
 }
 
+/// Where `path` is among nodes sorted by path.
+fn flat_index(nodes: &[(Arc<[u8]>, Node)], path: &[u8]) -> Option<usize> {
+    nodes.binary_search_by(|(k, _)| (**k).cmp(path)).ok()
+}
+
 impl View for FlatView {
     fn node(&self, path: &[u8]) -> Option<&Node> {
-        self.0.binary_search_by(|(k, _)| (**k).cmp(path)).ok().map(|i| &self.0[i].1)
+        flat_index(&self.0, path).map(|i| &self.0[i].1)
     }
     fn nodes(&self) -> Box<dyn Iterator<Item = (&Arc<[u8]>, &Node)> + '_> {
         Box::new(self.0.iter().map(|(k, n)| (k, n)))
