@@ -312,17 +312,14 @@ impl GramFilter {
         }
     }
 
-    /// The first window at or after `from`: 64 positions at a time while the vector unit
-    /// has them ([`Blocks`]), then eight bytes at a time (six windows' first 3 bytes per
+    /// The first window at or after `from`: 64 positions at a time in vector registers
+    /// ([`Blocks`]) or, without them, eight bytes at a time (six windows' first 3 bytes per
     /// load, tested without a branch), then byte by byte for the last windows.
     fn first_window(&self, hay: &[u8], from: usize, stats: &mut FilterStats) -> Option<(usize, (u32, u32))> {
-        let mut i = from;
         if !matches!(self.arch, pulp::Arch::Scalar) {
-            match self.arch.dispatch(Blocks { filter: self, hay, from, stats: &mut *stats }) {
-                Ok(found) => return Some(found),
-                Err(rest) => i = rest,
-            }
+            return self.arch.dispatch(Blocks { filter: self, hay, from, stats });
         }
+        let mut i = from;
         while let Some(chunk) = hay.get(i..i + 8) {
             let f = fold8(u64::from_le_bytes(chunk.try_into().ok()?));
             let mut hit = self.test(slot(f))
@@ -375,9 +372,8 @@ fn prefix_mask(bits: &[u32; PREFIX_WORDS], b: &[u8; BLOCK + 2]) -> u64 {
     mask
 }
 
-/// [`GramFilter::first_window`]'s whole blocks of 64 positions, run by `pulp` with the
-/// widest vector instructions the CPU has: the first window found (`Ok`), or where the
-/// blocks stopped, fewer than 66 bytes before the end (`Err`).
+/// [`GramFilter::first_window`] 64 positions at a time, run by `pulp` with the widest vector
+/// instructions the CPU has.
 struct Blocks<'a> {
     filter: &'a GramFilter,
     hay: &'a [u8],
@@ -386,25 +382,36 @@ struct Blocks<'a> {
 }
 
 impl pulp::WithSimd for Blocks<'_> {
-    type Output = Result<(usize, (u32, u32)), usize>;
+    type Output = Option<(usize, (u32, u32))>;
 
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) -> Self::Output {
         let Blocks { filter, hay, from, stats } = self;
         let mut i = from;
-        while let Some(block) = hay.get(i..).and_then(|h| h.first_chunk::<{ BLOCK + 2 }>()) {
-            let mut hit = prefix_mask(&filter.bits, block);
+        let mut padded = [0u8; BLOCK + 2];
+        // Every position with 3 bytes from it: the last block is the tail copied into
+        // zeros, the positions reaching past the end left out of its mask.
+        while i + 2 < hay.len() {
+            let rest = &hay[i..];
+            let (block, valid) = match rest.first_chunk::<{ BLOCK + 2 }>() {
+                Some(block) => (block, u64::MAX),
+                None => {
+                    padded[..rest.len()].copy_from_slice(rest);
+                    (&padded, (1u64 << (rest.len() - 2)) - 1)
+                }
+            };
+            let mut hit = prefix_mask(&filter.bits, block) & valid;
             while hit != 0 {
                 let q = i + hit.trailing_zeros() as usize;
                 stats.prefix_hits += 1;
                 if let Some(span) = filter.window_at(hay, q) {
-                    return Ok((q, span));
+                    return Some((q, span));
                 }
                 hit &= hit - 1;
             }
             i += BLOCK;
         }
-        Err(i)
+        None
     }
 }
 
