@@ -254,12 +254,17 @@ fn then<'a>(text: Cow<'a, [u8]>, step: fn(&[u8]) -> Cow<'_, [u8]>) -> Cow<'a, [u
     }
 }
 
+/// `IFS`, searched in every candidate record (a searcher built once: `memmem::find` builds
+/// one per call).
+static IFS: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"IFS"));
+
 /// True when `normalize` could change `input` (it holds `%`, `\`, `&`, a `+` after a `?`,
 /// or `$IFS`).
 pub(crate) fn may_be_encoded(input: &[u8]) -> bool {
     memchr::memchr3(b'%', b'\\', b'&', input).is_some()
         || (memchr::memchr(b'+', input).is_some() && memchr::memchr(b'?', input).is_some())
-        || memchr::memmem::find(input, b"IFS").is_some()
+        || IFS.find(input).is_some()
 }
 
 /// `+` as a space inside query strings: from a `?` up to the next space, tab or `"` (the end
@@ -286,7 +291,7 @@ pub(crate) fn query_plus(input: &[u8]) -> Cow<'_, [u8]> {
 /// Shell word-splitting tricks that stand for a space: `${IFS}`, `$IFS$9` (and any `$N`),
 /// `${IFS%??}`, `$IFS` before a non-word byte.
 pub(crate) fn ifs_spaces(input: &[u8]) -> Cow<'_, [u8]> {
-    if memchr::memmem::find(input, b"IFS").is_none() {
+    if IFS.find(input).is_none() {
         return Cow::Borrowed(input);
     }
     let mut out = Vec::with_capacity(input.len());
