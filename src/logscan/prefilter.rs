@@ -312,6 +312,26 @@ impl GramFilter {
         }
     }
 
+    /// The first window among the prefix hits `hit` (bit j: position `at + j`), each counted.
+    #[inline(always)]
+    fn first_in_mask(
+        &self,
+        hay: &[u8],
+        at: usize,
+        mut hit: u64,
+        stats: &mut FilterStats,
+    ) -> Option<(usize, (u32, u32))> {
+        while hit != 0 {
+            let q = at + hit.trailing_zeros() as usize;
+            stats.prefix_hits += 1;
+            if let Some(span) = self.window_at(hay, q) {
+                return Some((q, span));
+            }
+            hit &= hit - 1;
+        }
+        None
+    }
+
     /// The first window at or after `from`: 64 positions at a time in vector registers
     /// ([`Blocks`]) or, without them, eight bytes at a time (six windows' first 3 bytes per
     /// load, tested without a branch), then byte by byte for the last windows.
@@ -322,19 +342,14 @@ impl GramFilter {
         let mut i = from;
         while let Some(chunk) = hay.get(i..i + 8) {
             let f = fold8(u64::from_le_bytes(chunk.try_into().ok()?));
-            let mut hit = self.test(slot(f))
+            let hit = self.test(slot(f))
                 | self.test(slot(f >> 8)) << 1
                 | self.test(slot(f >> 16)) << 2
                 | self.test(slot(f >> 24)) << 3
                 | self.test(slot(f >> 32)) << 4
                 | self.test(slot(f >> 40)) << 5;
-            while hit != 0 {
-                let q = i + hit.trailing_zeros() as usize;
-                stats.prefix_hits += 1;
-                if let Some(span) = self.window_at(hay, q) {
-                    return Some((q, span));
-                }
-                hit &= hit - 1;
+            if let Some(found) = self.first_in_mask(hay, i, hit as u64, stats) {
+                return Some(found);
             }
             i += 6;
         }
@@ -400,14 +415,9 @@ impl pulp::WithSimd for Blocks<'_> {
                     (&padded, (1u64 << (rest.len() - 2)) - 1)
                 }
             };
-            let mut hit = prefix_mask(&filter.bits, block) & valid;
-            while hit != 0 {
-                let q = i + hit.trailing_zeros() as usize;
-                stats.prefix_hits += 1;
-                if let Some(span) = filter.window_at(hay, q) {
-                    return Some((q, span));
-                }
-                hit &= hit - 1;
+            let hit = prefix_mask(&filter.bits, block) & valid;
+            if let Some(found) = filter.first_in_mask(hay, i, hit, stats) {
+                return Some(found);
             }
             i += BLOCK;
         }
