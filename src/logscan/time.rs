@@ -58,7 +58,8 @@ static SYSLOG: LazyLock<Regex> =
 /// year given to syslog times (which carry none); without it they stay unknown.
 pub(crate) fn line_time(line: &[u8], syslog_year: Option<i32>) -> Option<Timestamp> {
     let head = &line[..line.len().min(HEAD)];
-    // Tomcat's OneLineFormatter: `27-Nov-2026 14:00:00.123` (no zone: UTC assumed).
+    // Apache's `[27/Nov/2026:14:00:00 +0000]`, else Tomcat's OneLineFormatter
+    // `27-Nov-2026 14:00:00.123` (no zone: UTC assumed).
     if let Some(f) = apache_fields(head).or_else(|| TOMCAT.captures(head).and_then(|c| Fields::of(&c))) {
         let num = |d: &[u8]| std::str::from_utf8(d).ok()?.parse::<u32>().ok();
         return Timestamp::from_civil(
@@ -174,7 +175,7 @@ impl<'a> Fields<'a> {
 /// as nginx JSON logs write it), read by hand exactly as the regex
 /// `[\["](\d{1,2})/([A-Za-z]{3})/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?\s*([+-]\d{4})?[\]"]`
 /// matches (the tests hold it as their oracle): every candidate record of an access log is
-/// dated, and that regex's captures were a tenth of such a scan.
+/// dated, and that regex's captures were about 4 % of such a scan's CPU.
 fn apache_fields(head: &[u8]) -> Option<Fields<'_>> {
     memchr::memchr2_iter(b'[', b'"', head).find_map(|p| apache_at(head, p + 1))
 }
