@@ -91,7 +91,10 @@ pub(crate) fn read_layer_sharing(
         };
         let budgeted = Budgeted { inner: decoded, budget: &inspector.budget, read: 0 };
         let mut tar_stream = HashingReader::new(BufReader::with_capacity(CHUNK, budgeted));
-        read_entries(&mut tar_stream, loc, inspector, whiteouts, shared, &mut scan);
+        // Hard links are resolved once the members are read, however the reading ended.
+        let mut links = vec![];
+        read_entries(&mut tar_stream, loc, inspector, whiteouts, shared, &mut scan, &mut links);
+        resolve_links(&mut scan.entries, &links);
         if scan.complete {
             match drain_after_end(&mut tar_stream) {
                 Ok(after) => {
@@ -126,19 +129,6 @@ pub(crate) fn read_layer_sharing(
     scan
 }
 
-fn read_entries<R: Read>(
-    stream: &mut R,
-    loc: &Locator,
-    inspector: &Inspector,
-    whiteouts: bool,
-    shared: Shared,
-    scan: &mut LayerScan,
-) {
-    let mut links = vec![];
-    read_members(stream, loc, inspector, whiteouts, shared, scan, &mut links);
-    resolve_links(&mut scan.entries, &links);
-}
-
 /// Hard links take the content of the regular file they name, the last one read before
 /// them (as a tar reader extracting in order sees it). Resolved once the members are read,
 /// from `links` (entry index, target path; in entry order): no map of every file's path is
@@ -171,7 +161,7 @@ pub(crate) fn resolve_links(entries: &mut [LayerEntry], links: &[(usize, Box<[u8
 }
 
 /// The members of the tar, each as an entry of `scan`; the hard links to resolve in `links`.
-fn read_members<R: Read>(
+fn read_entries<R: Read>(
     stream: &mut R,
     loc: &Locator,
     inspector: &Inspector,
@@ -389,25 +379,6 @@ fn drain_after_end(r: &mut impl Read) -> io::Result<Option<String>> {
 mod tests {
     use super::*;
 
-    /// A tar of `a/x` and `a/y` (different content) and a hard link `a/z` to `a/x`.
-    fn tar() -> Vec<u8> {
-        let mut b = tar::Builder::new(vec![]);
-        for (name, data) in [("a/x", &b"hi"[..]), ("a/y", &b"yo"[..])] {
-            let mut h = tar::Header::new_gnu();
-            h.set_size(data.len() as u64);
-            h.set_mode(0o644);
-            h.set_mtime(1_700_000_000);
-            h.set_cksum();
-            b.append_data(&mut h, name, data).unwrap();
-        }
-        let mut h = tar::Header::new_gnu();
-        h.set_entry_type(tar::EntryType::Link);
-        h.set_size(0);
-        h.set_mode(0o644);
-        b.append_link(&mut h, "a/z", "a/x").unwrap();
-        b.into_inner().unwrap()
-    }
-
     /// A tar of members in order: `(name, Ok(content))` a file, `(name, Err(target))` a hard
     /// link.
     fn members(list: &[(&str, Result<&[u8], &str>)]) -> Vec<u8> {
@@ -468,7 +439,9 @@ mod tests {
     #[test]
     fn a_file_equal_to_one_held_is_held_once() {
         let (loc, ins) = (Locator::artifact("t.tar".to_string()), Inspector::new());
-        let base = read_layer(&tar()[..], None, &loc, &ins, false);
+        // `a/x` and `a/y` (different content) and a hard link `a/z` to `a/x`.
+        let tar = members(&[("a/x", Ok(b"hi")), ("a/y", Ok(b"yo")), ("a/z", Err("a/x"))]);
+        let base = read_layer(&tar[..], None, &loc, &ins, false);
         let (x_path, x_meta) = node(&base, "a/x");
         // What the base holds for `a/x`, and for `a/y` a file that differs.
         let mut other = (*node(&base, "a/y").1).clone();
@@ -478,7 +451,7 @@ mod tests {
             b"a/y" if *m == other => Some((p.into(), Arc::new(other.clone()))),
             _ => None,
         };
-        let scan = read_layer_sharing(&tar()[..], None, &loc, &ins, false, &held);
+        let scan = read_layer_sharing(&tar[..], None, &loc, &ins, false, &held);
         assert_eq!(scan.entries, base.entries);
         let (p, m) = node(&scan, "a/x");
         assert!(Arc::ptr_eq(&p, &x_path) && Arc::ptr_eq(&m, &x_meta));
